@@ -1,0 +1,242 @@
+/* hf/bus.h - the ZeroMQ bus: RPC client, worker, event publisher and subscriber
+ *
+ * RPC plane: clients (DEALER) and workers (DEALER, one per broker) connect to
+ * every broker's ROUTER endpoint. A request is an Envelope (proto/hrflow/v1/
+ * bus.proto) naming service, method and an absolute deadline; a broker hands
+ * it to the least-loaded worker of that service and routes the reply back.
+ * Failures come back as typed errors (OVERLOADED, DEADLINE_EXCEEDED,
+ * UNAVAILABLE, ...), never as a hang. The frames are described in
+ * docs/architecture.md.
+ *
+ * Event plane: publishers (PUB) connect to every broker's XSUB endpoint,
+ * subscribers (SUB) to every broker's XPUB endpoint; the topic is the event
+ * type. With several brokers a subscriber receives each event once per broker;
+ * hf_bus_subscriber_recv() drops the copies.
+ *
+ * Sockets are not thread-safe: a client, publisher or subscriber belongs to
+ * one thread. A worker runs its own threads.
+ */
+#ifndef HF_BUS_H
+#define HF_BUS_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <protobuf-c/protobuf-c.h>
+#include <zmq.h>
+#include "hrflow/v1/bus.pb-c.h"
+#include "hrflow/v1/events.pb-c.h"
+#include "hf/arena.h"
+
+/* Protocol identifiers: first frame of every RPC-plane message. */
+#define HF_BUS_CLIENT_PROTO "HFC1"
+#define HF_BUS_WORKER_PROTO "HFW1"
+
+/* Worker-protocol commands (second frame, one byte). */
+enum {
+    HF_BUS_READY = 0x01,      /* worker -> broker: WorkerReady */
+    HF_BUS_REPLY = 0x02,      /* worker -> broker: seq, Envelope */
+    HF_BUS_HEARTBEAT = 0x03,  /* both ways */
+    HF_BUS_DISCONNECT = 0x04, /* worker: leaving (drain); broker: ack, or "unknown, send READY" */
+    HF_BUS_REQUEST = 0x05,    /* broker -> worker: seq, Envelope */
+};
+
+#define HF_BUS_DEFAULT_TIMEOUT_MS 5000
+#define HF_BUS_DEFAULT_HEARTBEAT_MS 1000
+#define HF_BUS_DEFAULT_LIVENESS 3
+
+/* Longest request id, with its NUL. */
+#define HF_BUS_ID_MAX 64
+
+/* The outcome of a call that did not succeed. */
+typedef struct {
+    int code;                 /* Hrflow__V1__ErrorCode; 0 (OK) after success */
+    char message[512];
+    uint32_t retry_after_ms;
+    Hrflow__V1__Error *error; /* the full error with details, or NULL; owned,
+                                 freed by hf_status_clear() */
+} hf_status_t;
+
+void hf_status_clear(hf_status_t *st);
+/* Stable lowercase name of a code: "overloaded", "deadline_exceeded", ... */
+const char *hf_error_code_name(int code);
+
+/* The process-wide ZeroMQ context (created on first use, never destroyed). */
+void *hf_bus_context(void);
+
+/* Fill out with 2*nbytes (at most 128) lowercase hex characters of
+ * randomness and a NUL. */
+void hf_random_hex(char *out, size_t nbytes);
+
+/* A new W3C traceparent "00-<trace>-<span>-01" in out (>= 56 bytes). */
+void hf_traceparent_new(char *out);
+
+/* Current time, Unix epoch milliseconds (deadlines are absolute). */
+int64_t hf_now_ms(void);
+/* Monotonic milliseconds (intervals). */
+int64_t hf_mono_ms(void);
+
+/* ---- frames (for the broker and tests) ---------------------------------- */
+
+/* Receive every frame of one message into msgs. Returns the number of
+ * frames (1..max), each to be closed by the caller (hf_frames_close); -1 on
+ * error or EAGAIN; -2 when the message had more than max frames (all of it
+ * is then received and dropped: a malformed message). flags: ZMQ_DONTWAIT
+ * or 0, for the first frame. */
+int hf_frames_recv(void *sock, zmq_msg_t *msgs, int max, int flags);
+void hf_frames_close(zmq_msg_t *msgs, int n);
+
+/* Big-endian 64-bit sequence numbers in frames. */
+static inline void hf_put_u64(unsigned char *b, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        b[i] = (unsigned char)v;
+}
+static inline uint64_t hf_get_u64(const unsigned char *b)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | b[i];
+    return v;
+}
+
+/* ---- RPC client ---------------------------------------------------------- */
+
+typedef struct hf_bus_client hf_bus_client_t;
+
+typedef struct {
+    int timeout_ms;                   /* 0 = HF_BUS_DEFAULT_TIMEOUT_MS */
+    const Hrflow__V1__Caller *caller; /* NULL = anonymous (internal) */
+    const char *traceparent;          /* NULL = a new trace */
+    const char *request_id;           /* NULL = generated */
+} hf_call_opts_t;
+
+/* endpoints: comma-separated broker endpoints ("tcp://10.0.0.1:7001,tcp://…").
+ * Returns NULL on a malformed endpoint or when ZeroMQ fails. Connections are
+ * made in the background and re-made after a broker restarts. */
+hf_bus_client_t *hf_bus_client_new(const char *endpoints);
+void hf_bus_client_destroy(hf_bus_client_t **c);
+
+/* Call service.method with req and wait for the reply or the deadline.
+ * Returns 0 and sets *reply (unpacked with reply_desc; free it with
+ * protobuf_c_message_free_unpacked(*reply, NULL)), or returns the error code
+ * (> 0) with st filled and *reply NULL. A broker that disappears mid-call
+ * yields DEADLINE_EXCEEDED at the deadline; no brokers connected yields
+ * UNAVAILABLE at the deadline. */
+int hf_bus_call(hf_bus_client_t *c, const char *service, const char *method,
+                const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_desc,
+                const hf_call_opts_t *opts, ProtobufCMessage **reply, hf_status_t *st);
+
+/* Asynchronous form, for many requests in flight from one thread.
+ * hf_bus_send() queues a request and writes its request id into id_out
+ * (HF_BUS_ID_MAX bytes). Returns 0, or -1 (-EAGAIN when no broker is connected).
+ * hf_bus_recv() waits up to timeout_ms for the next reply; returns 1 and sets
+ * *reply (caller frees with hrflow__v1__envelope__free_unpacked(*reply, NULL)),
+ * 0 on timeout, -1 on error. Replies arrive in any order. */
+int hf_bus_send(hf_bus_client_t *c, const char *service, const char *method,
+                const ProtobufCMessage *req, const hf_call_opts_t *opts, char *id_out);
+int hf_bus_recv(hf_bus_client_t *c, int timeout_ms, Hrflow__V1__Envelope **reply);
+
+/* Decode the payload of a reply envelope, or fill st from its error.
+ * Returns 0 with *out set (free as in hf_bus_call), or the error code. */
+int hf_bus_reply_decode(const Hrflow__V1__Envelope *env, const ProtobufCMessageDescriptor *desc,
+                        ProtobufCMessage **out, hf_status_t *st);
+
+/* ---- RPC worker ---------------------------------------------------------- */
+
+typedef struct hf_worker hf_worker_t;
+typedef struct hf_call hf_call_t;
+
+/* A method handler. req is the decoded request (in the call's arena).
+ * On success set *reply to a message allocated in the call's arena (or
+ * leave it NULL to reply with an empty message of the output type) and
+ * return 0; on failure return hf_call_fail(...). */
+typedef int (*hf_handler_fn)(hf_call_t *call, const ProtobufCMessage *req,
+                             ProtobufCMessage **reply);
+
+#define HF_IDEMPOTENT 0x1u  /* safe to run again on another replica */
+
+typedef struct {
+    const char *name;   /* as in the .proto service block, e.g. "Health" */
+    hf_handler_fn fn;
+    unsigned flags;     /* HF_IDEMPOTENT */
+} hf_method_t;
+
+typedef struct {
+    const char *service;                          /* bus name, e.g. "pipeline" */
+    const ProtobufCServiceDescriptor *descriptor; /* e.g. &hrflow__v1__pipeline__descriptor */
+    const hf_method_t *methods;                   /* one per descriptor method, any order */
+    size_t n_methods;
+    const char *endpoints;                        /* broker endpoints, comma-separated */
+    int threads;                                  /* handler threads = capacity per broker */
+    int heartbeat_ms;                             /* 0 = HF_BUS_DEFAULT_HEARTBEAT_MS */
+    int liveness;                                 /* 0 = HF_BUS_DEFAULT_LIVENESS */
+    const char *instance;                         /* NULL = "<hostname>:<pid>" */
+    void *user;                                   /* passed to the hooks below */
+    void *(*thread_init)(void *user);             /* per handler thread; may be NULL */
+    void (*thread_fini)(void *user, void *thread_data);
+    void (*after_call)(void *user, void *thread_data); /* after each reply is sent */
+} hf_worker_opts_t;
+
+/* Create a worker. Every method of the descriptor must have exactly one
+ * handler and every handler must name a method of the descriptor; otherwise
+ * returns NULL with the reason in err. */
+hf_worker_t *hf_worker_new(const hf_worker_opts_t *o, char *err, size_t errlen);
+
+/* Serve until hf_worker_stop(); then drain: tell every broker it is leaving,
+ * finish the requests in hand, wait for the brokers' acknowledgements (at
+ * most a liveness period) and return 0. Returns -1 when threads or sockets
+ * cannot be created. */
+int hf_worker_run(hf_worker_t *w);
+
+/* Ask a running worker to drain and stop. Callable from any thread. */
+void hf_worker_stop(hf_worker_t *w);
+void hf_worker_destroy(hf_worker_t **w);
+
+/* The worker's instance name (borrowed). */
+const char *hf_worker_instance(const hf_worker_t *w);
+
+/* Accessors for handlers. Returned pointers are borrowed for the call. */
+const Hrflow__V1__Envelope *hf_call_envelope(const hf_call_t *call);
+const Hrflow__V1__Caller *hf_call_caller(const hf_call_t *call); /* never NULL */
+hf_arena_t *hf_call_arena(hf_call_t *call);
+void *hf_call_thread_data(hf_call_t *call);
+void *hf_call_user(hf_call_t *call);
+hf_worker_t *hf_call_worker(hf_call_t *call);
+/* Milliseconds left before the caller's deadline (may be <= 0). */
+int64_t hf_call_remaining_ms(const hf_call_t *call);
+
+/* Record the call's error and return -1, for `return hf_call_fail(...)`. */
+int hf_call_fail(hf_call_t *call, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Add a field-level detail to the call's error (validation). */
+void hf_call_detail(hf_call_t *call, const char *field, const char *code, const char *message);
+
+/* Allocate and init a message of type T in the call's arena:
+ * Hrflow__V1__HealthResponse *r = HF_CALL_NEW(call, Hrflow__V1__HealthResponse,
+ *                                             hrflow__v1__health_response__init); */
+#define HF_CALL_NEW(call, T, init) \
+    ({ T *hf_m_ = hf_arena_alloc(hf_call_arena(call), sizeof(T)); if (hf_m_) init(hf_m_); hf_m_; })
+
+/* ---- events -------------------------------------------------------------- */
+
+typedef struct hf_bus_publisher hf_bus_publisher_t;
+typedef struct hf_bus_subscriber hf_bus_subscriber_t;
+
+/* endpoints: every broker's XSUB endpoint (HF_EVENTS_PUB). NULL on error. */
+hf_bus_publisher_t *hf_bus_publisher_new(const char *endpoints);
+void hf_bus_publisher_destroy(hf_bus_publisher_t **p);
+/* Publish on topic ev->type. Returns 0, or -1. Delivery is best effort:
+ * the outbox in PostgreSQL is the durable copy (hf/outbox.h). */
+int hf_bus_publish(hf_bus_publisher_t *p, const Hrflow__V1__Event *ev);
+
+/* endpoints: every broker's XPUB endpoint (HF_EVENTS_SUB). NULL on error. */
+hf_bus_subscriber_t *hf_bus_subscriber_new(const char *endpoints);
+void hf_bus_subscriber_destroy(hf_bus_subscriber_t **s);
+/* Receive events whose type starts with prefix ("" = all). Returns 0 or -1. */
+int hf_bus_subscribe(hf_bus_subscriber_t *s, const char *prefix);
+/* Wait up to timeout_ms. Returns 1 and sets *ev (free with
+ * hrflow__v1__event__free_unpacked(*ev, NULL)), 0 on timeout, -1 on error.
+ * Copies of an event already returned (same source and id) are skipped. */
+int hf_bus_subscriber_recv(hf_bus_subscriber_t *s, int timeout_ms, Hrflow__V1__Event **ev);
+
+#endif

@@ -1,0 +1,59 @@
+/* hf/metrics.h - Prometheus text exposition: counters, gauges, histograms
+ *
+ * One process-wide registry. Metrics are created once (at start-up or lazily;
+ * creating an existing name+labels returns the same metric) and updated
+ * lock-free from any thread. hf_metrics_render() writes the text format 0.0.4
+ * that /metrics serves; hf_metrics_serve() runs a tiny HTTP listener for
+ * processes that have no gateway in front of them.
+ */
+#ifndef HF_METRICS_H
+#define HF_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct hf_metric hf_counter_t;
+typedef struct hf_metric hf_gauge_t;
+typedef struct hf_metric hf_histogram_t;
+
+/* name: Prometheus metric name ("hf_broker_requests_total"); help: one line;
+ * labels: NULL or pre-rendered label pairs without braces, values escaped by
+ * the caller, e.g. `service="pipeline",code="ok"`.
+ * Returns the metric, or NULL when out of memory or when the name is already
+ * registered with another type (a programming error, asserted in debug). */
+hf_counter_t *hf_metrics_counter(const char *name, const char *help, const char *labels);
+hf_gauge_t *hf_metrics_gauge(const char *name, const char *help, const char *labels);
+/* bounds: n ascending upper bounds (the +Inf bucket is implicit); copied. */
+hf_histogram_t *hf_metrics_histogram(const char *name, const char *help, const char *labels,
+                                     const double *bounds, size_t n);
+
+/* Default latency buckets in seconds, 0.5 ms .. 10 s. */
+extern const double hf_metrics_latency_bounds[];
+extern const size_t hf_metrics_latency_nbounds;
+
+/* Updates; all accept NULL (a metric that failed to register) and do nothing. */
+void hf_counter_add(hf_counter_t *c, uint64_t v);
+static inline void hf_counter_inc(hf_counter_t *c) { hf_counter_add(c, 1); }
+void hf_gauge_set(hf_gauge_t *g, double v);
+void hf_gauge_add(hf_gauge_t *g, double delta);
+void hf_histogram_observe(hf_histogram_t *h, double v);
+
+/* Read back (tests). */
+uint64_t hf_counter_value(const hf_counter_t *c);
+double hf_gauge_value(const hf_gauge_t *g);
+uint64_t hf_histogram_count(const hf_histogram_t *h);
+
+/* Render every metric. Returns a malloc'd NUL-terminated string the caller
+ * frees, or NULL when out of memory. */
+char *hf_metrics_render(void);
+
+/* Serve GET /metrics on addr ("127.0.0.1:9101") from a background thread.
+ * Returns 0, or a negative errno when the address is bad or cannot be bound.
+ * hf_metrics_serve_stop() stops it (safe to call when not started). */
+int hf_metrics_serve(const char *addr);
+void hf_metrics_serve_stop(void);
+
+/* Drop every metric (tests only; not thread-safe with concurrent updates). */
+void hf_metrics_reset(void);
+
+#endif

@@ -1,0 +1,263 @@
+/* common/src/bus_client.c - RPC client: send an Envelope, wait for its reply
+ *
+ * One DEALER socket connected to every broker; with ZMQ_IMMEDIATE set, a
+ * request goes only to a broker that is connected, round-robin. Replies come
+ * back on the same socket from whichever broker took the request. The
+ * synchronous call matches replies by request id and drops stale ones (from
+ * earlier calls that timed out), so one client can be reused after a timeout.
+ */
+#include "hf/bus.h"
+#include "hf/log.h"
+#include "hf_private.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* how long past the deadline we wait for the broker's own deadline reply */
+#define DEADLINE_GRACE_MS 250
+
+struct hf_bus_client {
+    void *sock;
+    char prefix[17];
+    uint64_t counter;
+};
+
+const char *hf_error_code_name(int code)
+{
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value(&hrflow__v1__error_code__descriptor, code);
+    /* the generated names are upper case ("OVERLOADED"); the stable names
+     * used in logs and problem+json types are their lower-case form */
+    static _Thread_local char buf[64];
+    if (!v)
+        return "unknown";
+    size_t i = 0;
+    for (; v->name[i] && i < sizeof(buf) - 1; i++)
+        buf[i] = (char)(v->name[i] >= 'A' && v->name[i] <= 'Z' ? v->name[i] + 32 : v->name[i]);
+    buf[i] = '\0';
+    return buf;
+}
+
+void hf_status_clear(hf_status_t *st)
+{
+    if (!st)
+        return;
+    if (st->error)
+        hrflow__v1__error__free_unpacked(st->error, NULL);
+    memset(st, 0, sizeof(*st));
+}
+
+static int status_set(hf_status_t *st, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int status_set(hf_status_t *st, int code, const char *fmt, ...)
+{
+    if (st) {
+        hf_status_clear(st);
+        st->code = code;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(st->message, sizeof(st->message), fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+hf_bus_client_t *hf_bus_client_new(const char *endpoints)
+{
+    char **eps;
+    int n = hf_endpoints_split(endpoints, &eps);
+    if (n < 0)
+        return NULL;
+    hf_bus_client_t *c = calloc(1, sizeof(*c));
+    if (c) {
+        c->sock = hf_zsock_connect(ZMQ_DEALER, eps, n, 100000);
+        hf_random_hex(c->prefix, 8);
+    }
+    hf_endpoints_free(eps, n);
+    if (c && !c->sock) {
+        free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+void hf_bus_client_destroy(hf_bus_client_t **cp)
+{
+    if (!cp || !*cp)
+        return;
+    zmq_close((*cp)->sock);
+    free(*cp);
+    *cp = NULL;
+}
+
+static int timeout_of(const hf_call_opts_t *o)
+{
+    return o && o->timeout_ms > 0 ? o->timeout_ms : HF_BUS_DEFAULT_TIMEOUT_MS;
+}
+
+/* Pack and send one request. Returns 0, -EAGAIN (no broker connected) or -1. */
+static int send_request(hf_bus_client_t *c, const char *service, const char *method,
+                        const ProtobufCMessage *req, const hf_call_opts_t *o, int64_t deadline,
+                        char *id_out)
+{
+    char tp[56], rid[HF_BUS_ID_MAX];
+    if (o && o->request_id)
+        snprintf(rid, sizeof(rid), "%s", o->request_id);
+    else
+        snprintf(rid, sizeof(rid), "%s-%" PRIu64, c->prefix, ++c->counter);
+    if (o && o->traceparent)
+        snprintf(tp, sizeof(tp), "%s", o->traceparent);
+    else
+        hf_traceparent_new(tp);
+
+    size_t plen = req ? protobuf_c_message_get_packed_size(req) : 0;
+    uint8_t stackbuf[4096];
+    uint8_t *pbuf = plen <= sizeof(stackbuf) ? stackbuf : malloc(plen);
+    if (!pbuf)
+        return -1;
+    if (req)
+        protobuf_c_message_pack(req, pbuf);
+
+    Hrflow__V1__Envelope env = HRFLOW__V1__ENVELOPE__INIT;
+    env.service = (char *)service;
+    env.method = (char *)method;
+    env.request_id = rid;
+    env.deadline_ms = deadline;
+    env.traceparent = tp;
+    env.caller = o ? (Hrflow__V1__Caller *)o->caller : NULL;
+    env.payload.data = pbuf;
+    env.payload.len = plen;
+
+    size_t elen = hrflow__v1__envelope__get_packed_size(&env);
+    zmq_msg_t m;
+    int rc = -1;
+    if (zmq_msg_init_size(&m, elen) == 0) {
+        hrflow__v1__envelope__pack(&env, zmq_msg_data(&m));
+        if (zmq_send(c->sock, HF_BUS_CLIENT_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 4) {
+            /* a DEALER sends a multipart message atomically: once the first
+             * frame went, the second goes to the same peer */
+            rc = zmq_msg_send(&m, c->sock, 0) >= 0 ? 0 : -1;
+        } else {
+            rc = errno == EAGAIN ? -EAGAIN : -1;
+        }
+        zmq_msg_close(&m);
+    }
+    if (pbuf != stackbuf)
+        free(pbuf);
+    if (rc == 0 && id_out)
+        snprintf(id_out, HF_BUS_ID_MAX, "%s", rid);
+    return rc;
+}
+
+int hf_bus_send(hf_bus_client_t *c, const char *service, const char *method,
+                const ProtobufCMessage *req, const hf_call_opts_t *opts, char *id_out)
+{
+    return send_request(c, service, method, req, opts, hf_now_ms() + timeout_of(opts), id_out);
+}
+
+int hf_bus_recv(hf_bus_client_t *c, int timeout_ms, Hrflow__V1__Envelope **reply)
+{
+    *reply = NULL;
+    zmq_pollitem_t it = { c->sock, 0, ZMQ_POLLIN, 0 };
+    int64_t until = hf_mono_ms() + timeout_ms;
+    for (;;) {
+        int64_t left = until - hf_mono_ms();
+        int rc = zmq_poll(&it, 1, left > 0 ? (long)left : 0);
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            return 0;
+        zmq_msg_t f[2];
+        int n = hf_frames_recv(c->sock, f, 2, ZMQ_DONTWAIT);
+        if (n == -1)
+            continue;
+        if (n == 2 && zmq_msg_size(&f[0]) == 4 &&
+            memcmp(zmq_msg_data(&f[0]), HF_BUS_CLIENT_PROTO, 4) == 0)
+            *reply = hrflow__v1__envelope__unpack(NULL, zmq_msg_size(&f[1]), zmq_msg_data(&f[1]));
+        if (n > 0)
+            hf_frames_close(f, n);
+        if (*reply)
+            return 1;
+        /* a malformed reply is dropped: the caller times out on it */
+    }
+}
+
+int hf_bus_reply_decode(const Hrflow__V1__Envelope *env, const ProtobufCMessageDescriptor *desc,
+                        ProtobufCMessage **out, hf_status_t *st)
+{
+    *out = NULL;
+    if (env->error && env->error->code != HRFLOW__V1__ERROR_CODE__OK) {
+        int code = env->error->code;
+        status_set(st, code, "%s", env->error->message ? env->error->message : "");
+        if (st) {
+            st->retry_after_ms = env->error->retry_after_ms;
+            /* keep the details: re-decode a private copy the status owns */
+            size_t n = hrflow__v1__error__get_packed_size(env->error);
+            uint8_t *b = malloc(n ? n : 1);
+            if (b) {
+                hrflow__v1__error__pack(env->error, b);
+                st->error = hrflow__v1__error__unpack(NULL, n, b);
+                free(b);
+            }
+        }
+        return code;
+    }
+    *out = protobuf_c_message_unpack(desc, NULL, env->payload.len, env->payload.data);
+    if (!*out)
+        return status_set(st, HRFLOW__V1__ERROR_CODE__MALFORMED,
+                          "could not decode the %s reply of %s.%s", desc->name, env->service,
+                          env->method);
+    if (st)
+        hf_status_clear(st);
+    return 0;
+}
+
+int hf_bus_call(hf_bus_client_t *c, const char *service, const char *method,
+                const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_desc,
+                const hf_call_opts_t *opts, ProtobufCMessage **reply, hf_status_t *st)
+{
+    *reply = NULL;
+    int timeout = timeout_of(opts);
+    int64_t deadline = hf_now_ms() + timeout;
+    int64_t until = hf_mono_ms() + timeout;
+    char rid[HF_BUS_ID_MAX];
+
+    /* no broker connected yet (start-up, broker restart): retry until the deadline */
+    int rc;
+    while ((rc = send_request(c, service, method, req, opts, deadline, rid)) == -EAGAIN) {
+        if (hf_mono_ms() >= until)
+            return status_set(st, HRFLOW__V1__ERROR_CODE__UNAVAILABLE,
+                              "no broker reachable for %s.%s", service, method);
+        zmq_poll(NULL, 0, 10);
+    }
+    if (rc < 0)
+        return status_set(st, HRFLOW__V1__ERROR_CODE__INTERNAL, "could not send %s.%s: %s",
+                          service, method, zmq_strerror(errno));
+
+    for (;;) {
+        int64_t left = until + DEADLINE_GRACE_MS - hf_mono_ms();
+        if (left <= 0)
+            return status_set(st, HRFLOW__V1__ERROR_CODE__DEADLINE_EXCEEDED,
+                              "no reply to %s.%s within %d ms", service, method, timeout);
+        Hrflow__V1__Envelope *env;
+        int r = hf_bus_recv(c, (int)left, &env);
+        if (r < 0)
+            return status_set(st, HRFLOW__V1__ERROR_CODE__INTERNAL, "receive failed: %s",
+                              zmq_strerror(errno));
+        if (r == 0)
+            continue;
+        if (env->request_id && strcmp(env->request_id, rid) == 0) {
+            int code = hf_bus_reply_decode(env, reply_desc, reply, st);
+            hrflow__v1__envelope__free_unpacked(env, NULL);
+            return code;
+        }
+        hrflow__v1__envelope__free_unpacked(env, NULL); /* stale reply */
+    }
+}

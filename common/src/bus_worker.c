@@ -1,0 +1,691 @@
+/* common/src/bus_worker.c - RPC worker: a pool of handler threads behind the brokers
+ *
+ * One I/O thread owns a DEALER socket per broker: it announces READY with the
+ * pool's capacity, exchanges heartbeats, and queues each REQUEST for the
+ * handler threads. A handler thread decodes the envelope and the request into
+ * its arena, runs the method found through the protobuf-c service descriptor,
+ * and hands the packed reply back to the I/O thread over an inproc socket.
+ * Handlers never touch the broker sockets, so a long request cannot stop the
+ * heartbeats.
+ *
+ * Stopping drains: DISCONNECT goes to every broker; requests already sent to
+ * us still arrive (ZeroMQ keeps order per connection) and are served; each
+ * broker's DISCONNECT acknowledgement says nothing more will come from it.
+ */
+#include "hf/bus.h"
+#include "hf/log.h"
+#include "hf/metrics.h"
+#include "hf_private.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct job {
+    struct job *next;
+    int broker;
+    uint64_t seq;
+    zmq_msg_t env;
+} job_t;
+
+typedef struct {
+    char *endpoint;
+    void *sock;
+    int64_t last_heard;   /* monotonic ms */
+    int64_t next_beat;
+    int acked;            /* broker acknowledged our DISCONNECT */
+} broker_t;
+
+typedef struct {
+    const hf_method_t *m;
+    hf_counter_t *ok, *failed;
+    hf_histogram_t *seconds;
+} method_slot_t;
+
+struct hf_worker {
+    hf_worker_opts_t o;
+    char instance[128];
+    method_slot_t *slots;        /* indexed like descriptor->methods */
+    char **eps;
+    int nbrokers;
+    broker_t *brokers;
+    char inproc[64];
+
+    pthread_mutex_t qlock;
+    pthread_cond_t qcond;
+    job_t *qhead, *qtail;
+    int closing;                 /* handler threads exit when the queue is empty */
+
+    _Atomic int stop;
+    int inflight;                /* I/O thread only: requests taken, not answered */
+    hf_counter_t *malformed;
+};
+
+struct hf_call {
+    hf_worker_t *w;
+    const Hrflow__V1__Envelope *env;
+    hf_arena_t *arena;
+    void *thread_data;
+    Hrflow__V1__Error *error;
+    int64_t deadline_ms;
+};
+
+/* ---- creation ---- */
+
+static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+    if (err && len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, len, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static int bind_methods(hf_worker_t *w, char *err, size_t len)
+{
+    const ProtobufCServiceDescriptor *d = w->o.descriptor;
+    w->slots = calloc(d->n_methods ? d->n_methods : 1, sizeof(*w->slots));
+    if (!w->slots)
+        return fail(err, len, "out of memory");
+    for (size_t i = 0; i < w->o.n_methods; i++) {
+        const hf_method_t *m = &w->o.methods[i];
+        const ProtobufCMethodDescriptor *md =
+            protobuf_c_service_descriptor_get_method_by_name(d, m->name);
+        if (!md)
+            return fail(err, len, "handler %s is not a method of %s", m->name, d->name);
+        size_t idx = (size_t)(md - d->methods);
+        if (w->slots[idx].m)
+            return fail(err, len, "method %s.%s has two handlers", d->name, m->name);
+        w->slots[idx].m = m;
+    }
+    for (size_t i = 0; i < d->n_methods; i++) {
+        if (!w->slots[i].m)
+            return fail(err, len, "method %s.%s has no handler", d->name, d->methods[i].name);
+        char labels[256];
+        snprintf(labels, sizeof(labels), "service=\"%s\",method=\"%s\",outcome=\"ok\"",
+                 w->o.service, d->methods[i].name);
+        w->slots[i].ok = hf_metrics_counter("hf_worker_requests_total",
+                                            "Requests handled by this worker", labels);
+        snprintf(labels, sizeof(labels), "service=\"%s\",method=\"%s\",outcome=\"error\"",
+                 w->o.service, d->methods[i].name);
+        w->slots[i].failed = hf_metrics_counter("hf_worker_requests_total",
+                                                "Requests handled by this worker", labels);
+        snprintf(labels, sizeof(labels), "service=\"%s\",method=\"%s\"", w->o.service,
+                 d->methods[i].name);
+        w->slots[i].seconds = hf_metrics_histogram(
+            "hf_worker_request_seconds", "Time spent in the handler", labels,
+            hf_metrics_latency_bounds, hf_metrics_latency_nbounds);
+    }
+    return 0;
+}
+
+hf_worker_t *hf_worker_new(const hf_worker_opts_t *o, char *err, size_t errlen)
+{
+    if (!o->service || !o->descriptor || !o->endpoints) {
+        fail(err, errlen, "worker options need service, descriptor and endpoints");
+        return NULL;
+    }
+    hf_worker_t *w = calloc(1, sizeof(*w));
+    if (!w) {
+        fail(err, errlen, "out of memory");
+        return NULL;
+    }
+    w->o = *o;
+    if (w->o.threads <= 0)
+        w->o.threads = 4;
+    if (w->o.heartbeat_ms <= 0)
+        w->o.heartbeat_ms = HF_BUS_DEFAULT_HEARTBEAT_MS;
+    if (w->o.liveness <= 0)
+        w->o.liveness = HF_BUS_DEFAULT_LIVENESS;
+    if (o->instance) {
+        snprintf(w->instance, sizeof(w->instance), "%s", o->instance);
+    } else {
+        char host[64] = "localhost";
+        gethostname(host, sizeof(host) - 1);
+        snprintf(w->instance, sizeof(w->instance), "%s:%d", host, (int)getpid());
+    }
+    w->o.instance = w->instance;
+    pthread_mutex_init(&w->qlock, NULL);
+    pthread_cond_init(&w->qcond, NULL);
+    snprintf(w->inproc, sizeof(w->inproc), "inproc://hf-worker-%p", (void *)w);
+    w->malformed = hf_metrics_counter("hf_worker_malformed_total",
+                                      "Malformed frames received from brokers", NULL);
+    if (bind_methods(w, err, errlen) < 0) {
+        hf_worker_destroy(&w);
+        return NULL;
+    }
+    w->nbrokers = hf_endpoints_split(o->endpoints, &w->eps);
+    if (w->nbrokers < 0) {
+        fail(err, errlen, "bad broker endpoint list \"%s\"", o->endpoints);
+        w->nbrokers = 0;
+        hf_worker_destroy(&w);
+        return NULL;
+    }
+    return w;
+}
+
+void hf_worker_destroy(hf_worker_t **wp)
+{
+    if (!wp || !*wp)
+        return;
+    hf_worker_t *w = *wp;
+    hf_endpoints_free(w->eps, w->nbrokers);
+    free(w->slots);
+    pthread_mutex_destroy(&w->qlock);
+    pthread_cond_destroy(&w->qcond);
+    free(w);
+    *wp = NULL;
+}
+
+const char *hf_worker_instance(const hf_worker_t *w)
+{
+    return w->instance;
+}
+
+void hf_worker_stop(hf_worker_t *w)
+{
+    atomic_store(&w->stop, 1);
+    /* wake the I/O thread at once rather than at its next heartbeat */
+    void *s = zmq_socket(hf_bus_context(), ZMQ_PUSH);
+    if (s) {
+        int zero = 0;
+        zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+        if (zmq_connect(s, w->inproc) == 0)
+            zmq_send(s, "STOP", 4, ZMQ_DONTWAIT);
+        zmq_close(s);
+    }
+}
+
+/* ---- call accessors ---- */
+
+const Hrflow__V1__Envelope *hf_call_envelope(const hf_call_t *call) { return call->env; }
+hf_arena_t *hf_call_arena(hf_call_t *call) { return call->arena; }
+void *hf_call_thread_data(hf_call_t *call) { return call->thread_data; }
+void *hf_call_user(hf_call_t *call) { return call->w->o.user; }
+hf_worker_t *hf_call_worker(hf_call_t *call) { return call->w; }
+
+const Hrflow__V1__Caller *hf_call_caller(const hf_call_t *call)
+{
+    static const Hrflow__V1__Caller anonymous = HRFLOW__V1__CALLER__INIT;
+    return call->env->caller ? call->env->caller : &anonymous;
+}
+
+int64_t hf_call_remaining_ms(const hf_call_t *call)
+{
+    return call->deadline_ms - hf_now_ms();
+}
+
+static Hrflow__V1__Error *call_error(hf_call_t *call)
+{
+    if (!call->error) {
+        call->error = hf_arena_alloc(call->arena, sizeof(*call->error));
+        if (call->error)
+            hrflow__v1__error__init(call->error);
+    }
+    return call->error;
+}
+
+int hf_call_fail(hf_call_t *call, int code, const char *fmt, ...)
+{
+    Hrflow__V1__Error *e = call_error(call);
+    if (e) {
+        e->code = code;
+        va_list ap;
+        va_start(ap, fmt);
+        char msg[512];
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        e->message = hf_arena_strdup(call->arena, msg);
+    }
+    return -1;
+}
+
+void hf_call_detail(hf_call_t *call, const char *field, const char *code, const char *message)
+{
+    Hrflow__V1__Error *e = call_error(call);
+    if (!e)
+        return;
+    Hrflow__V1__ErrorDetail **grown =
+        hf_arena_alloc(call->arena, sizeof(*grown) * (e->n_details + 1));
+    Hrflow__V1__ErrorDetail *d = hf_arena_alloc(call->arena, sizeof(*d));
+    if (!grown || !d)
+        return;
+    hrflow__v1__error_detail__init(d);
+    d->field = hf_arena_strdup(call->arena, field ? field : "");
+    d->code = hf_arena_strdup(call->arena, code ? code : "");
+    d->message = hf_arena_strdup(call->arena, message ? message : "");
+    if (e->n_details)
+        memcpy(grown, e->details, sizeof(*grown) * e->n_details);
+    grown[e->n_details++] = d;
+    e->details = grown;
+}
+
+/* ---- handler threads ---- */
+
+static job_t *queue_pop(hf_worker_t *w)
+{
+    pthread_mutex_lock(&w->qlock);
+    while (!w->qhead && !w->closing)
+        pthread_cond_wait(&w->qcond, &w->qlock);
+    job_t *j = w->qhead;
+    if (j) {
+        w->qhead = j->next;
+        if (!w->qhead)
+            w->qtail = NULL;
+    }
+    pthread_mutex_unlock(&w->qlock);
+    return j;
+}
+
+static void queue_push(hf_worker_t *w, job_t *j)
+{
+    j->next = NULL;
+    pthread_mutex_lock(&w->qlock);
+    if (w->qtail)
+        w->qtail->next = j;
+    else
+        w->qhead = j;
+    w->qtail = j;
+    pthread_cond_signal(&w->qcond);
+    pthread_mutex_unlock(&w->qlock);
+}
+
+/* Run the method of env. Returns the reply message (in the arena) or NULL
+ * with call->error set. */
+static ProtobufCMessage *dispatch(hf_call_t *call, ProtobufCAllocator *alloc,
+                                  method_slot_t **slot_out)
+{
+    const Hrflow__V1__Envelope *env = call->env;
+    hf_worker_t *w = call->w;
+    const ProtobufCServiceDescriptor *d = w->o.descriptor;
+    const ProtobufCMethodDescriptor *md =
+        env->method ? protobuf_c_service_descriptor_get_method_by_name(d, env->method) : NULL;
+    if (!md) {
+        hf_call_fail(call, HRFLOW__V1__ERROR_CODE__UNIMPLEMENTED, "%s has no method \"%s\"",
+                     w->o.service, env->method ? env->method : "");
+        return NULL;
+    }
+    method_slot_t *slot = &w->slots[md - d->methods];
+    *slot_out = slot;
+    if (call->deadline_ms && hf_call_remaining_ms(call) <= 0) {
+        hf_call_fail(call, HRFLOW__V1__ERROR_CODE__DEADLINE_EXCEEDED,
+                     "deadline passed before %s.%s started", w->o.service, md->name);
+        return NULL;
+    }
+    ProtobufCMessage *req =
+        protobuf_c_message_unpack(md->input, alloc, env->payload.len, env->payload.data);
+    if (!req) {
+        hf_call_fail(call, HRFLOW__V1__ERROR_CODE__MALFORMED, "could not decode %s",
+                     md->input->name);
+        return NULL;
+    }
+    ProtobufCMessage *reply = NULL;
+    if (slot->m->fn(call, req, &reply) != 0) {
+        if (!call->error || call->error->code == HRFLOW__V1__ERROR_CODE__OK)
+            hf_call_fail(call, HRFLOW__V1__ERROR_CODE__INTERNAL, "%s.%s failed", w->o.service,
+                         md->name);
+        return NULL;
+    }
+    if (!reply) {
+        reply = hf_arena_alloc(call->arena, md->output->sizeof_message);
+        if (!reply) {
+            hf_call_fail(call, HRFLOW__V1__ERROR_CODE__INTERNAL, "out of memory");
+            return NULL;
+        }
+        md->output->message_init(reply);
+    }
+    return reply;
+}
+
+/* Handle one job; send the reply frames on push. */
+static void handle(hf_worker_t *w, job_t *j, hf_arena_t *arena, void *thread_data, void *push)
+{
+    ProtobufCAllocator alloc = hf_arena_allocator(arena);
+    int64_t t0 = hf_mono_ms();
+    Hrflow__V1__Envelope *env =
+        hrflow__v1__envelope__unpack(&alloc, zmq_msg_size(&j->env), zmq_msg_data(&j->env));
+    Hrflow__V1__Envelope empty = HRFLOW__V1__ENVELOPE__INIT;
+    hf_call_t call = { .w = w, .env = env ? env : &empty, .arena = arena,
+                       .thread_data = thread_data };
+    method_slot_t *slot = NULL;
+    ProtobufCMessage *reply = NULL;
+    if (!env) {
+        zmq_msg_close(&j->env);
+        hf_call_fail(&call, HRFLOW__V1__ERROR_CODE__MALFORMED, "could not decode the envelope");
+    } else {
+        call.deadline_ms = env->deadline_ms;
+        char action[128];
+        snprintf(action, sizeof(action), "%s.%s", w->o.service, env->method ? env->method : "");
+        hf_log_context_set(env->traceparent, env->request_id, action);
+        reply = dispatch(&call, &alloc, &slot);
+        zmq_msg_close(&j->env); /* the request's bytes are no longer needed */
+    }
+
+    Hrflow__V1__Envelope out = HRFLOW__V1__ENVELOPE__INIT;
+    out.service = call.env->service;
+    out.method = call.env->method;
+    out.request_id = call.env->request_id;
+    out.traceparent = call.env->traceparent;
+    if (reply) {
+        size_t n = protobuf_c_message_get_packed_size(reply);
+        out.payload.data = hf_arena_alloc(arena, n ? n : 1);
+        out.payload.len = out.payload.data ? protobuf_c_message_pack(reply, out.payload.data) : 0;
+    } else {
+        out.error = call.error;
+        if (call.error && call.error->code == HRFLOW__V1__ERROR_CODE__INTERNAL)
+            hf_warn("request failed: %s", call.error->message ? call.error->message : "");
+    }
+    if (slot) {
+        hf_counter_inc(reply ? slot->ok : slot->failed);
+        hf_histogram_observe(slot->seconds, (double)(hf_mono_ms() - t0) / 1000.0);
+    }
+
+    size_t n = hrflow__v1__envelope__get_packed_size(&out);
+    zmq_msg_t m;
+    unsigned char hdr[12];
+    hdr[0] = (unsigned char)(j->broker >> 24);
+    hdr[1] = (unsigned char)(j->broker >> 16);
+    hdr[2] = (unsigned char)(j->broker >> 8);
+    hdr[3] = (unsigned char)j->broker;
+    hf_put_u64(hdr + 4, j->seq);
+    if (zmq_msg_init_size(&m, n) == 0) {
+        hrflow__v1__envelope__pack(&out, zmq_msg_data(&m));
+        zmq_send(push, hdr, sizeof(hdr), ZMQ_SNDMORE);
+        if (zmq_msg_send(&m, push, 0) < 0)
+            zmq_msg_close(&m);
+    }
+    hf_log_context_clear();
+}
+
+static void *handler_thread(void *arg)
+{
+    hf_worker_t *w = arg;
+    hf_arena_t *arena = hf_arena_new(0);
+    void *push = zmq_socket(hf_bus_context(), ZMQ_PUSH);
+    int zero = 0, hwm = 0;
+    zmq_setsockopt(push, ZMQ_LINGER, &zero, sizeof(zero));
+    zmq_setsockopt(push, ZMQ_SNDHWM, &hwm, sizeof(hwm)); /* never drop a reply */
+    zmq_connect(push, w->inproc);
+    void *td = w->o.thread_init ? w->o.thread_init(w->o.user) : NULL;
+    job_t *j;
+    while ((j = queue_pop(w)) != NULL) {
+        handle(w, j, arena, td, push);
+        free(j);
+        if (w->o.after_call)
+            w->o.after_call(w->o.user, td);
+        hf_arena_reset(arena);
+    }
+    if (w->o.thread_fini)
+        w->o.thread_fini(w->o.user, td);
+    /* linger until the last replies are handed over, then close */
+    int linger = 2000;
+    zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof(linger));
+    zmq_close(push);
+    hf_arena_destroy(&arena);
+    return NULL;
+}
+
+/* ---- the I/O thread (the caller of hf_worker_run) ---- */
+
+static int send_cmd(void *sock, int cmd, const void *body, size_t len)
+{
+    unsigned char c = (unsigned char)cmd;
+    if (zmq_send(sock, HF_BUS_WORKER_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) != 4)
+        return -1;
+    return zmq_send(sock, &c, 1, body ? ZMQ_SNDMORE : 0) == 1 &&
+                   (!body || zmq_send(sock, body, len, 0) >= 0)
+               ? 0
+               : -1;
+}
+
+static void send_ready(hf_worker_t *w, broker_t *b)
+{
+    const ProtobufCServiceDescriptor *d = w->o.descriptor;
+    Hrflow__V1__WorkerReady r = HRFLOW__V1__WORKER_READY__INIT;
+    char *methods[d->n_methods ? d->n_methods : 1], *idem[d->n_methods ? d->n_methods : 1];
+    r.service = (char *)w->o.service;
+    r.capacity = (uint32_t)w->o.threads;
+    r.instance = w->instance;
+    for (size_t i = 0; i < d->n_methods; i++) {
+        methods[r.n_methods++] = (char *)d->methods[i].name;
+        if (w->slots[i].m->flags & HF_IDEMPOTENT)
+            idem[r.n_idempotent_methods++] = (char *)d->methods[i].name;
+    }
+    r.methods = methods;
+    r.idempotent_methods = idem;
+    size_t n = hrflow__v1__worker_ready__get_packed_size(&r);
+    uint8_t buf[n ? n : 1];
+    hrflow__v1__worker_ready__pack(&r, buf);
+    send_cmd(b->sock, HF_BUS_READY, buf, n);
+}
+
+static int broker_open(hf_worker_t *w, broker_t *b)
+{
+    if (b->sock)
+        zmq_close(b->sock);
+    /* requests must not wait in a queue towards a dead broker: no IMMEDIATE
+     * here (READY has to be queued until the connection is made), but the
+     * socket is replaced when the broker falls silent */
+    b->sock = zmq_socket(hf_bus_context(), ZMQ_DEALER);
+    if (!b->sock)
+        return -1;
+    int zero = 0, hwm = 100000, ivl = 100, ivl_max = 1000;
+    zmq_setsockopt(b->sock, ZMQ_LINGER, &zero, sizeof(zero));
+    zmq_setsockopt(b->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+    zmq_setsockopt(b->sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+    zmq_setsockopt(b->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
+    zmq_setsockopt(b->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max));
+    if (zmq_connect(b->sock, b->endpoint) != 0)
+        return -1;
+    int64_t now = hf_mono_ms();
+    b->last_heard = now;
+    b->next_beat = now + w->o.heartbeat_ms;
+    b->acked = 0;
+    send_ready(w, b);
+    return 0;
+}
+
+static void on_broker(hf_worker_t *w, int idx, int draining)
+{
+    broker_t *b = &w->brokers[idx];
+    zmq_msg_t f[4];
+    int n = hf_frames_recv(b->sock, f, 4, ZMQ_DONTWAIT);
+    if (n == -1)
+        return;
+    b->last_heard = hf_mono_ms();
+    if (n < 2 || zmq_msg_size(&f[0]) != 4 ||
+        memcmp(zmq_msg_data(&f[0]), HF_BUS_WORKER_PROTO, 4) != 0 || zmq_msg_size(&f[1]) != 1) {
+        hf_counter_inc(w->malformed);
+        if (n > 0)
+            hf_frames_close(f, n);
+        return;
+    }
+    int cmd = *(unsigned char *)zmq_msg_data(&f[1]);
+    if (cmd == HF_BUS_REQUEST && n == 4 && zmq_msg_size(&f[2]) == 8) {
+        job_t *j = malloc(sizeof(*j));
+        if (j) {
+            j->broker = idx;
+            j->seq = hf_get_u64(zmq_msg_data(&f[2]));
+            zmq_msg_init(&j->env);
+            zmq_msg_move(&j->env, &f[3]);
+            w->inflight++;
+            queue_push(w, j);
+        }
+    } else if (cmd == HF_BUS_DISCONNECT && n == 2) {
+        if (draining)
+            b->acked = 1;
+        else
+            send_ready(w, b); /* the broker does not know us (it restarted) */
+    } else if (cmd != HF_BUS_HEARTBEAT || n != 2) {
+        hf_counter_inc(w->malformed);
+    }
+    hf_frames_close(f, n);
+}
+
+/* A reply from a handler thread: [broker:4][seq:8] [envelope] */
+static int on_reply(hf_worker_t *w, void *pull)
+{
+    zmq_msg_t f[2];
+    int n = hf_frames_recv(pull, f, 2, ZMQ_DONTWAIT);
+    if (n == -1)
+        return 0;
+    int stop = 0;
+    if (n == 2 && zmq_msg_size(&f[0]) == 12) {
+        const unsigned char *h = zmq_msg_data(&f[0]);
+        int idx = (int)((unsigned)h[0] << 24 | (unsigned)h[1] << 16 | (unsigned)h[2] << 8 | h[3]);
+        w->inflight--;
+        if (idx >= 0 && idx < w->nbrokers) {
+            broker_t *b = &w->brokers[idx];
+            unsigned char cmd = HF_BUS_REPLY;
+            if (zmq_send(b->sock, HF_BUS_WORKER_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 4) {
+                zmq_send(b->sock, &cmd, 1, ZMQ_SNDMORE);
+                zmq_send(b->sock, h + 4, 8, ZMQ_SNDMORE);
+                zmq_msg_send(&f[1], b->sock, 0);
+            }
+        }
+    } else if (n == 1) {
+        stop = 1; /* "STOP" from hf_worker_stop() */
+    }
+    if (n > 0)
+        hf_frames_close(f, n);
+    return stop;
+}
+
+static void start_drain(hf_worker_t *w, int64_t *drain_until)
+{
+    hf_info("draining: %d request(s) in hand", w->inflight);
+    for (int i = 0; i < w->nbrokers; i++)
+        send_cmd(w->brokers[i].sock, HF_BUS_DISCONNECT, NULL, 0);
+    *drain_until = hf_mono_ms() + (int64_t)w->o.heartbeat_ms * w->o.liveness;
+}
+
+static int all_acked(hf_worker_t *w)
+{
+    for (int i = 0; i < w->nbrokers; i++)
+        if (!w->brokers[i].acked)
+            return 0;
+    return 1;
+}
+
+static void io_loop(hf_worker_t *w, void *pull)
+{
+    int nitems = w->nbrokers + 1;
+    zmq_pollitem_t items[nitems];
+    int draining = 0;
+    int64_t drain_until = 0;
+    const int64_t silence = (int64_t)w->o.heartbeat_ms * w->o.liveness;
+    for (;;) {
+        for (int i = 0; i < w->nbrokers; i++)
+            items[i] = (zmq_pollitem_t){ w->brokers[i].sock, 0, ZMQ_POLLIN, 0 };
+        items[w->nbrokers] = (zmq_pollitem_t){ pull, 0, ZMQ_POLLIN, 0 };
+        int64_t now = hf_mono_ms(), wake = now + w->o.heartbeat_ms;
+        for (int i = 0; i < w->nbrokers; i++)
+            if (w->brokers[i].next_beat < wake)
+                wake = w->brokers[i].next_beat;
+        int rc = zmq_poll(items, nitems, wake > now ? (long)(wake - now) : 0);
+        if (rc < 0 && errno != EINTR)
+            break;
+        if (rc > 0) {
+            for (int i = 0; i < w->nbrokers; i++)
+                if (items[i].revents & ZMQ_POLLIN)
+                    for (int k = 0; k < 64; k++) { /* bounded burst per socket */
+                        int ev = 0;
+                        size_t evl = sizeof(ev);
+                        zmq_getsockopt(w->brokers[i].sock, ZMQ_EVENTS, &ev, &evl);
+                        if (!(ev & ZMQ_POLLIN))
+                            break;
+                        on_broker(w, i, draining);
+                    }
+            if (items[w->nbrokers].revents & ZMQ_POLLIN)
+                for (int k = 0; k < 256; k++) {
+                    int ev = 0;
+                    size_t evl = sizeof(ev);
+                    zmq_getsockopt(pull, ZMQ_EVENTS, &ev, &evl);
+                    if (!(ev & ZMQ_POLLIN))
+                        break;
+                    if (on_reply(w, pull) && !draining) {
+                        draining = 1;
+                        start_drain(w, &drain_until);
+                    }
+                }
+        }
+        if (!draining && atomic_load(&w->stop)) {
+            draining = 1;
+            start_drain(w, &drain_until);
+        }
+        now = hf_mono_ms();
+        for (int i = 0; i < w->nbrokers; i++) {
+            broker_t *b = &w->brokers[i];
+            if (b->next_beat <= now) {
+                send_cmd(b->sock, HF_BUS_HEARTBEAT, NULL, 0);
+                b->next_beat = now + w->o.heartbeat_ms;
+            }
+            if (!draining && now - b->last_heard > silence) {
+                hf_warn("broker %s silent for %lld ms: reconnecting", b->endpoint,
+                        (long long)(now - b->last_heard));
+                broker_open(w, b);
+            }
+        }
+        if (draining && w->inflight == 0 && (all_acked(w) || now >= drain_until))
+            break;
+    }
+}
+
+int hf_worker_run(hf_worker_t *w)
+{
+    void *pull = zmq_socket(hf_bus_context(), ZMQ_PULL);
+    int zero = 0, hwm = 0;
+    if (!pull)
+        return -1;
+    zmq_setsockopt(pull, ZMQ_LINGER, &zero, sizeof(zero));
+    zmq_setsockopt(pull, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+    if (zmq_bind(pull, w->inproc) != 0) {
+        zmq_close(pull);
+        return -1;
+    }
+    w->brokers = calloc((size_t)w->nbrokers, sizeof(broker_t));
+    pthread_t *threads = calloc((size_t)w->o.threads, sizeof(pthread_t));
+    int started = 0, rc = 0;
+    if (!w->brokers || !threads)
+        rc = -1;
+    for (int i = 0; rc == 0 && i < w->o.threads; i++, started++)
+        if (pthread_create(&threads[i], NULL, handler_thread, w) != 0)
+            rc = -1;
+    for (int i = 0; rc == 0 && i < w->nbrokers; i++) {
+        w->brokers[i].endpoint = w->eps[i];
+        if (broker_open(w, &w->brokers[i]) < 0)
+            rc = -1;
+    }
+    if (rc == 0) {
+        hf_info("worker %s serving %s with %d thread(s) on %d broker(s)", w->instance,
+                w->o.service, w->o.threads, w->nbrokers);
+        io_loop(w, pull);
+    }
+    pthread_mutex_lock(&w->qlock);
+    w->closing = 1;
+    pthread_cond_broadcast(&w->qcond);
+    pthread_mutex_unlock(&w->qlock);
+    for (int i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    for (int i = 0; w->brokers && i < w->nbrokers; i++)
+        if (w->brokers[i].sock) {
+            int linger = 500; /* let the last replies and DISCONNECT leave */
+            zmq_setsockopt(w->brokers[i].sock, ZMQ_LINGER, &linger, sizeof(linger));
+            zmq_close(w->brokers[i].sock);
+        }
+    free(w->brokers);
+    w->brokers = NULL;
+    free(threads);
+    zmq_close(pull);
+    if (rc == 0)
+        hf_info("worker %s stopped", w->instance);
+    return rc;
+}

@@ -1,0 +1,259 @@
+/* common/src/outbox.c - append to the event outbox; relay it to the bus
+ *
+ * hf_outbox_append() is one parameterised INSERT on the caller's connection,
+ * inside the caller's transaction. The relay is a thread with its own
+ * connection: it competes for a session advisory lock (one leader across all
+ * replicas of all services; a dead leader's lock goes with its connection),
+ * LISTENs for the commit-time NOTIFY and publishes rows in (tx_id, id) order,
+ * then moves its cursor. A crash between publishing and moving the cursor
+ * republishes a batch: at-least-once, which subscribers absorb by event id.
+ */
+#include "hf/outbox.h"
+#include "hf/bus.h"
+#include "hf/log.h"
+#include "hf/metrics.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define RELAY_LOCK_KEY "7523393116163583090" /* "hfoutbox" as an int64 */
+#define RELAY_BATCH "500"
+#define RELAY_BATCH_N 500
+
+static const char sql_append[] =
+    "INSERT INTO events.outbox (tenant_id, source, type, subject, data, traceparent)"
+    " VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING id";
+
+int hf_outbox_append(PGconn *c, const hf_outbox_event_t *e, int64_t *id)
+{
+    const char *p[] = { e->tenant_id ? e->tenant_id : "", e->source, e->type,
+                        e->subject ? e->subject : "", e->data_json ? e->data_json : "{}",
+                        e->traceparent };
+    PGresult *r = hf_db_query(c, sql_append, 6, p);
+    if (!r)
+        return -1;
+    if (id)
+        *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return 0;
+}
+
+struct hf_outbox_relay {
+    pthread_t thread;
+    char *conninfo;
+    char *pub_endpoints;
+    int poll_ms;
+    int wake_fd;            /* eventfd: stop request */
+    _Atomic int stop;
+    hf_counter_t *published;
+    hf_gauge_t *leader;
+};
+
+typedef struct {
+    PGconn *conn;
+    hf_bus_publisher_t *pub;
+    int leader;
+    char tx_id[32];
+    char last_id[24];
+} relay_state_t;
+
+static void relay_disconnect(hf_outbox_relay_t *r, relay_state_t *s)
+{
+    PQfinish(s->conn);
+    s->conn = NULL;
+    s->leader = 0;
+    hf_gauge_set(r->leader, 0);
+}
+
+/* Wait for a NOTIFY, the stop request or timeout_ms. */
+static void relay_wait(hf_outbox_relay_t *r, relay_state_t *s, int timeout_ms)
+{
+    struct pollfd fds[2] = { { r->wake_fd, POLLIN, 0 }, { -1, POLLIN, 0 } };
+    if (s->conn)
+        fds[1].fd = PQsocket(s->conn);
+    poll(fds, 2, timeout_ms);
+    if (s->conn) {
+        PQconsumeInput(s->conn);
+        PGnotify *n;
+        while ((n = PQnotifies(s->conn)) != NULL)
+            PQfreemem(n);
+    }
+}
+
+static int relay_connect(hf_outbox_relay_t *r, relay_state_t *s)
+{
+    char err[256];
+    s->conn = hf_db_connect(r->conninfo, 5, err, sizeof(err));
+    if (!s->conn) {
+        hf_warn("outbox relay: cannot connect: %s", err);
+        return -1;
+    }
+    if (hf_db_exec(s->conn, "LISTEN hf_outbox", 0, NULL, NULL) < 0) {
+        relay_disconnect(r, s);
+        return -1;
+    }
+    return 0;
+}
+
+static int relay_lead(hf_outbox_relay_t *r, relay_state_t *s)
+{
+    PGresult *res = hf_db_query(s->conn, "SELECT pg_try_advisory_lock(" RELAY_LOCK_KEY ")", 0, NULL);
+    if (!res)
+        return -1;
+    s->leader = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    if (!s->leader)
+        return 0;
+    res = hf_db_query(s->conn,
+                      "SELECT tx_id::text, last_id FROM events.relay_cursor WHERE name = 'bus'",
+                      0, NULL);
+    if (!res || PQntuples(res) != 1) {
+        PQclear(res);
+        return -1;
+    }
+    snprintf(s->tx_id, sizeof(s->tx_id), "%s", PQgetvalue(res, 0, 0));
+    snprintf(s->last_id, sizeof(s->last_id), "%s", PQgetvalue(res, 0, 1));
+    PQclear(res);
+    hf_gauge_set(r->leader, 1);
+    hf_info("outbox relay: leading from tx %s id %s", s->tx_id, s->last_id);
+    return 0;
+}
+
+static const char sql_batch[] =
+    "SELECT tx_id::text, id, tenant_id, source, type, subject,"
+    "       (extract(epoch FROM time) * 1000000)::bigint, data::text, coalesce(traceparent, '')"
+    "  FROM events.outbox"
+    " WHERE (tx_id, id) > ($1::xid8, $2::bigint)"
+    "   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+    " ORDER BY tx_id, id LIMIT " RELAY_BATCH;
+
+/* Publish one batch. Returns the number of rows published, or -1. */
+static int relay_batch(hf_outbox_relay_t *r, relay_state_t *s)
+{
+    const char *p[] = { s->tx_id, s->last_id };
+    PGresult *res = hf_db_query(s->conn, sql_batch, 2, p);
+    if (!res)
+        return -1;
+    int n = PQntuples(res);
+    for (int i = 0; i < n; i++) {
+        Hrflow__V1__Event ev = HRFLOW__V1__EVENT__INIT;
+        Hrflow__V1__Timestamp ts = HRFLOW__V1__TIMESTAMP__INIT;
+        int64_t us = strtoll(PQgetvalue(res, i, 6), NULL, 10);
+        ts.seconds = us / 1000000;
+        ts.nanos = (int32_t)(us % 1000000) * 1000;
+        ev.id = PQgetvalue(res, i, 1);
+        ev.tenant_id = PQgetvalue(res, i, 2);
+        ev.source = PQgetvalue(res, i, 3);
+        ev.type = PQgetvalue(res, i, 4);
+        ev.subject = PQgetvalue(res, i, 5);
+        ev.time = &ts;
+        ev.data_content_type = "application/json";
+        ev.data.data = (uint8_t *)PQgetvalue(res, i, 7);
+        ev.data.len = (size_t)PQgetlength(res, i, 7);
+        ev.traceparent = PQgetvalue(res, i, 8);
+        if (hf_bus_publish(s->pub, &ev) < 0)
+            hf_warn("outbox relay: could not publish event %s", ev.id);
+    }
+    if (n > 0) {
+        snprintf(s->tx_id, sizeof(s->tx_id), "%s", PQgetvalue(res, n - 1, 0));
+        snprintf(s->last_id, sizeof(s->last_id), "%s", PQgetvalue(res, n - 1, 1));
+        const char *q[] = { s->tx_id, s->last_id };
+        if (hf_db_exec(s->conn,
+                       "UPDATE events.relay_cursor SET tx_id = $1::xid8, last_id = $2::bigint,"
+                       " updated_at = now() WHERE name = 'bus'",
+                       2, q, NULL) < 0)
+            n = -1;
+        else
+            hf_counter_add(r->published, (uint64_t)PQntuples(res));
+    }
+    PQclear(res);
+    return n;
+}
+
+static void *relay_main(void *arg)
+{
+    hf_outbox_relay_t *r = arg;
+    relay_state_t s = { 0 };
+    s.pub = hf_bus_publisher_new(r->pub_endpoints);
+    if (!s.pub) {
+        hf_error("outbox relay: bad publisher endpoints \"%s\"", r->pub_endpoints);
+        return NULL;
+    }
+    while (!atomic_load(&r->stop)) {
+        if (!s.conn && relay_connect(r, &s) < 0) {
+            relay_wait(r, &s, 1000);
+            continue;
+        }
+        if (!s.leader) {
+            if (relay_lead(r, &s) < 0)
+                relay_disconnect(r, &s);
+            if (!s.leader) {
+                relay_wait(r, &s, 4 * r->poll_ms);
+                continue;
+            }
+        }
+        int n = relay_batch(r, &s);
+        if (n < 0) {
+            hf_warn("outbox relay: batch failed, reconnecting");
+            relay_disconnect(r, &s);
+            relay_wait(r, &s, 1000);
+        } else if (n < RELAY_BATCH_N) {
+            relay_wait(r, &s, r->poll_ms);
+        }
+    }
+    if (s.conn)
+        relay_disconnect(r, &s);
+    hf_bus_publisher_destroy(&s.pub);
+    return NULL;
+}
+
+hf_outbox_relay_t *hf_outbox_relay_start(const char *conninfo, const char *pub_endpoints,
+                                         int poll_ms)
+{
+    hf_outbox_relay_t *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->conninfo = strdup(conninfo);
+    r->pub_endpoints = strdup(pub_endpoints);
+    r->poll_ms = poll_ms > 0 ? poll_ms : 500;
+    r->wake_fd = eventfd(0, EFD_CLOEXEC);
+    r->published = hf_metrics_counter("hf_outbox_published_total",
+                                      "Outbox events published on the bus by this process", NULL);
+    r->leader = hf_metrics_gauge("hf_outbox_relay_leader",
+                                 "1 when this process is the active outbox relay", NULL);
+    if (!r->conninfo || !r->pub_endpoints || r->wake_fd < 0 ||
+        pthread_create(&r->thread, NULL, relay_main, r) != 0) {
+        if (r->wake_fd >= 0)
+            close(r->wake_fd);
+        free(r->conninfo);
+        free(r->pub_endpoints);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void hf_outbox_relay_stop(hf_outbox_relay_t **rp)
+{
+    if (!rp || !*rp)
+        return;
+    hf_outbox_relay_t *r = *rp;
+    atomic_store(&r->stop, 1);
+    uint64_t one = 1;
+    if (write(r->wake_fd, &one, sizeof(one)) < 0)
+        hf_warn("outbox relay: wake failed: %s", strerror(errno));
+    pthread_join(r->thread, NULL);
+    close(r->wake_fd);
+    free(r->conninfo);
+    free(r->pub_endpoints);
+    free(r);
+    *rp = NULL;
+}

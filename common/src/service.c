@@ -1,0 +1,362 @@
+/* common/src/service.c - the shared runtime behind every service's main()
+ *
+ * Order of start-up: configuration, logging, signals blocked (so every thread
+ * we or libmicrohttpd start inherits the mask and only the main thread takes
+ * SIGTERM through sigwait), migrations (retried while PostgreSQL comes up),
+ * the pool, the metrics listener, the outbox relay, the worker. Stop is the
+ * reverse, with the worker draining first so no request is cut off.
+ */
+#include "hf/service.h"
+#include "hf/config.h"
+#include "hf/log.h"
+#include "hf/metrics.h"
+#include "hf/outbox.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "hrflow/v1/health.pb-c.h"
+
+typedef struct {
+    const char *pg_dsn, *redis_addr, *brokers, *events_pub, *metrics_addr, *log_level,
+        *instance;
+    long threads, pool_size, heartbeat_ms, liveness, startup_timeout_s;
+    int relay;
+} settings_t;
+
+typedef struct {
+    const hf_service_def_t *def;
+    settings_t cfg;
+    hf_db_pool_t *pool;
+    hf_worker_t *worker;
+    pthread_t main_thread;
+} runtime_t;
+
+typedef struct {
+    hf_cache_t *cache;
+    PGconn *conn;
+} thread_state_t;
+
+static settings_t S;
+
+static const hf_config_var_t settings[] = {
+    { "HF_PG_DSN", HF_CONFIG_STRING, "host=127.0.0.1 port=7432 user=hrflow dbname=hrflow", 0, 0,
+      "PostgreSQL connection string (libpq conninfo)", &S.pg_dsn },
+    { "HF_REDIS_ADDR", HF_CONFIG_STRING, "127.0.0.1:7379", 0, 0, "Redis host:port",
+      &S.redis_addr },
+    { "HF_BROKERS", HF_CONFIG_STRING, "tcp://127.0.0.1:7001", 0, 0,
+      "broker RPC endpoints, comma-separated; connect to every broker", &S.brokers },
+    { "HF_EVENTS_PUB", HF_CONFIG_STRING, "tcp://127.0.0.1:7002", 0, 0,
+      "brokers' event-plane XSUB endpoints, comma-separated", &S.events_pub },
+    { "HF_WORKER_THREADS", HF_CONFIG_INT, "4", 1, 256,
+      "handler threads; the capacity announced to each broker", &S.threads },
+    { "HF_DB_POOL_SIZE", HF_CONFIG_INT, "8", 1, 512,
+      "PostgreSQL connections at most in this process's pool", &S.pool_size },
+    { "HF_HEARTBEAT_MS", HF_CONFIG_INT, "1000", 20, 60000,
+      "heartbeat interval between workers and brokers", &S.heartbeat_ms },
+    { "HF_LIVENESS", HF_CONFIG_INT, "3", 2, 100,
+      "missed heartbeats after which a broker is taken for dead", &S.liveness },
+    { "HF_METRICS_ADDR", HF_CONFIG_STRING, "off", 0, 0,
+      "host:port to serve /metrics on, or off", &S.metrics_addr },
+    { "HF_LOG_LEVEL", HF_CONFIG_STRING, "info", 0, 0, "debug, info, warn or error",
+      &S.log_level },
+    { "HF_OUTBOX_RELAY", HF_CONFIG_BOOL, "true", 0, 0,
+      "take part in the election of the outbox relay", &S.relay },
+    { "HF_INSTANCE", HF_CONFIG_STRING, "auto", 0, 0,
+      "this replica's name in logs and health; auto = hostname:pid", &S.instance },
+    { "HF_STARTUP_TIMEOUT_S", HF_CONFIG_INT, "60", 0, 3600,
+      "how long to wait for PostgreSQL at start before giving up", &S.startup_timeout_s },
+};
+#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+static runtime_t *the_runtime; /* for the handlers' accessors */
+
+/* ---- handler helpers ---- */
+
+PGconn *hf_service_db(hf_call_t *call)
+{
+    thread_state_t *t = hf_call_thread_data(call);
+    if (!t->conn) {
+        char err[256];
+        int64_t wait = hf_call_remaining_ms(call);
+        t->conn = hf_db_acquire(the_runtime->pool, wait > 0 && wait < 2000 ? (int)wait : 2000,
+                                err, sizeof(err));
+        if (!t->conn)
+            hf_warn("database unavailable: %s", err);
+    }
+    return t->conn;
+}
+
+hf_cache_t *hf_service_cache(hf_call_t *call)
+{
+    return ((thread_state_t *)hf_call_thread_data(call))->cache;
+}
+
+static Hrflow__V1__HealthCheck *check_new(hf_call_t *call, const char *name, int ok,
+                                          const char *detail, int64_t us)
+{
+    Hrflow__V1__HealthCheck *c =
+        HF_CALL_NEW(call, Hrflow__V1__HealthCheck, hrflow__v1__health_check__init);
+    if (c) {
+        c->name = (char *)name;
+        c->ok = ok;
+        c->detail = hf_arena_strdup(hf_call_arena(call), detail);
+        c->latency_us = (uint32_t)(us > 0 ? us : 0);
+    }
+    return c;
+}
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int hf_service_health(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMessage **reply)
+{
+    (void)req;
+    Hrflow__V1__HealthResponse *r =
+        HF_CALL_NEW(call, Hrflow__V1__HealthResponse, hrflow__v1__health_response__init);
+    Hrflow__V1__HealthCheck **checks =
+        hf_arena_alloc(hf_call_arena(call), 2 * sizeof(*checks));
+    if (!r || !checks)
+        return hf_call_fail(call, HRFLOW__V1__ERROR_CODE__INTERNAL, "out of memory");
+
+    int64_t t0 = now_us();
+    PGconn *c = hf_service_db(call);
+    int pg_ok = 0;
+    const char *pg_detail = "cannot connect";
+    if (c) {
+        PGresult *res = hf_db_query(c, "SELECT 1", 0, NULL);
+        pg_ok = res != NULL;
+        pg_detail = pg_ok ? "" : "SELECT 1 failed";
+        PQclear(res);
+    }
+    checks[0] = check_new(call, "postgres", pg_ok, pg_detail, now_us() - t0);
+
+    t0 = now_us();
+    hf_cache_t *cache = hf_service_cache(call);
+    int redis_ok = hf_cache_ping(cache) == 0;
+    checks[1] = check_new(call, "redis", redis_ok, redis_ok ? "" : hf_cache_error(cache),
+                          now_us() - t0);
+    if (!checks[0] || !checks[1])
+        return hf_call_fail(call, HRFLOW__V1__ERROR_CODE__INTERNAL, "out of memory");
+
+    r->service = (char *)the_runtime->def->name;
+    r->instance = (char *)hf_worker_instance(hf_call_worker(call));
+    r->version = HF_VERSION;
+    r->ok = pg_ok && redis_ok;
+    r->checks = checks;
+    r->n_checks = 2;
+    *reply = &r->base;
+    return 0;
+}
+
+/* ---- worker hooks ---- */
+
+static void *thread_init(void *user)
+{
+    runtime_t *rt = user;
+    thread_state_t *t = calloc(1, sizeof(*t));
+    if (t)
+        t->cache = hf_cache_new(rt->cfg.redis_addr, 1000);
+    return t;
+}
+
+static void thread_fini(void *user, void *td)
+{
+    runtime_t *rt = user;
+    thread_state_t *t = td;
+    if (!t)
+        return;
+    hf_db_release(rt->pool, &t->conn);
+    hf_cache_destroy(&t->cache);
+    free(t);
+}
+
+static void after_call(void *user, void *td)
+{
+    runtime_t *rt = user;
+    thread_state_t *t = td;
+    hf_db_release(rt->pool, &t->conn);
+}
+
+/* ---- start-up ---- */
+
+static int migrate(runtime_t *rt)
+{
+    char err[512];
+    PGconn *c = NULL;
+    int64_t give_up = hf_mono_ms() + rt->cfg.startup_timeout_s * 1000;
+    for (int delay = 100;; delay = delay < 2000 ? delay * 2 : 2000) {
+        c = hf_db_connect(rt->cfg.pg_dsn, 5, err, sizeof(err));
+        if (c || hf_mono_ms() >= give_up)
+            break;
+        hf_warn("waiting for PostgreSQL: %s", err);
+        usleep((useconds_t)delay * 1000);
+    }
+    if (!c) {
+        hf_error("cannot connect to PostgreSQL: %s", err);
+        return -1;
+    }
+    int rc = hf_db_migrate(c, "events", hf_events_migrations, hf_events_migrations_count, err,
+                           sizeof(err));
+    if (rc >= 0)
+        rc = hf_db_migrate(c, rt->def->name, rt->def->migrations, rt->def->n_migrations, err,
+                           sizeof(err));
+    PQfinish(c);
+    if (rc < 0) {
+        hf_error("migration failed: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The service's table with Health added when the service left it out. */
+static hf_method_t *methods_with_health(const hf_service_def_t *def, size_t *n)
+{
+    hf_method_t *m = calloc(def->n_methods + 1, sizeof(*m));
+    if (!m)
+        return NULL;
+    int has_health = 0;
+    for (size_t i = 0; i < def->n_methods; i++) {
+        m[i] = def->methods[i];
+        has_health |= strcmp(m[i].name, "Health") == 0;
+    }
+    *n = def->n_methods;
+    if (!has_health)
+        m[(*n)++] = (hf_method_t){ "Health", hf_service_health, HF_IDEMPOTENT };
+    return m;
+}
+
+static void *worker_main(void *arg)
+{
+    runtime_t *rt = arg;
+    if (hf_worker_run(rt->worker) < 0) {
+        hf_error("worker failed to start");
+        pthread_kill(rt->main_thread, SIGUSR2);
+    }
+    return NULL;
+}
+
+static int usage(const hf_service_def_t *def, FILE *f)
+{
+    fprintf(f, "usage: hrflow-%s [--migrate] [--help]\n\n"
+               "The %s service: a worker pool behind the hrflow broker.\n"
+               "  --migrate  apply the database migrations and exit\n\n",
+            def->name, def->name);
+    hf_config_usage(f, settings, N_SETTINGS);
+    return f == stdout ? 0 : 2;
+}
+
+static int serve(runtime_t *rt)
+{
+    char err[512];
+    size_t n_methods = 0;
+    hf_method_t *methods = methods_with_health(rt->def, &n_methods);
+    rt->pool = hf_db_pool_new(rt->cfg.pg_dsn, (int)rt->cfg.pool_size, 5);
+    hf_worker_opts_t wo = {
+        .service = rt->def->name,
+        .descriptor = rt->def->descriptor,
+        .methods = methods,
+        .n_methods = n_methods,
+        .endpoints = rt->cfg.brokers,
+        .threads = (int)rt->cfg.threads,
+        .heartbeat_ms = (int)rt->cfg.heartbeat_ms,
+        .liveness = (int)rt->cfg.liveness,
+        .instance = strcmp(rt->cfg.instance, "auto") == 0 ? NULL : rt->cfg.instance,
+        .user = rt,
+        .thread_init = thread_init,
+        .thread_fini = thread_fini,
+        .after_call = after_call,
+    };
+    rt->worker = methods && rt->pool ? hf_worker_new(&wo, err, sizeof(err)) : NULL;
+    if (!rt->worker) {
+        hf_error("cannot create the worker: %s", methods && rt->pool ? err : "out of memory");
+        free(methods);
+        hf_db_pool_destroy(&rt->pool);
+        return 1;
+    }
+    if (strcmp(rt->cfg.metrics_addr, "off") != 0 && hf_metrics_serve(rt->cfg.metrics_addr) < 0)
+        hf_warn("cannot serve metrics on %s", rt->cfg.metrics_addr);
+    hf_outbox_relay_t *relay =
+        rt->cfg.relay ? hf_outbox_relay_start(rt->cfg.pg_dsn, rt->cfg.events_pub, 0) : NULL;
+
+    pthread_t wt;
+    int code = 0;
+    if (pthread_create(&wt, NULL, worker_main, rt) != 0) {
+        hf_error("cannot start the worker thread");
+        code = 1;
+    } else {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGUSR2);
+        int sig = 0;
+        sigwait(&set, &sig);
+        if (sig == SIGUSR2)
+            code = 1;
+        else
+            hf_info("received %s: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        hf_worker_stop(rt->worker);
+        pthread_join(wt, NULL);
+    }
+    hf_outbox_relay_stop(&relay);
+    hf_metrics_serve_stop();
+    hf_worker_destroy(&rt->worker);
+    hf_db_pool_destroy(&rt->pool);
+    free(methods);
+    return code;
+}
+
+int hf_service_main(const hf_service_def_t *def, int argc, char **argv)
+{
+    int only_migrate = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return usage(def, stdout);
+        if (strcmp(argv[i], "--migrate") == 0)
+            only_migrate = 1;
+        else
+            return usage(def, stderr);
+    }
+    runtime_t rt = { .def = def, .main_thread = pthread_self() };
+    char err[2048];
+    if (hf_config_load(settings, N_SETTINGS, err, sizeof(err)) < 0) {
+        fprintf(stderr, "hrflow-%s: invalid configuration:\n%s", def->name, err);
+        return 2;
+    }
+    rt.cfg = S;
+    hf_log_level_t level;
+    if (hf_log_level_parse(rt.cfg.log_level, &level) < 0) {
+        fprintf(stderr, "hrflow-%s: HF_LOG_LEVEL: \"%s\" is not debug, info, warn or error\n",
+                def->name, rt.cfg.log_level);
+        return 2;
+    }
+    hf_log_init(def->name, level);
+    the_runtime = &rt;
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (migrate(&rt) < 0)
+        return 1;
+    if (only_migrate)
+        return 0;
+    int code = serve(&rt);
+    the_runtime = NULL;
+    hf_info("stopped");
+    return code;
+}

@@ -1,0 +1,190 @@
+/* common/src/zmq_util.c - the ZeroMQ context, endpoint lists, frames, ids
+ *
+ * Small helpers the bus client, worker and events modules share, kept here
+ * so each of those files is only about its own protocol role.
+ */
+#include "hf_private.h"
+#include "hf/bus.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+static void *ctx;
+static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
+
+static void ctx_make(void)
+{
+    ctx = zmq_ctx_new();
+    if (ctx)
+        zmq_ctx_set(ctx, ZMQ_IO_THREADS, 1);
+}
+
+void *hf_bus_context(void)
+{
+    pthread_once(&ctx_once, ctx_make);
+    return ctx;
+}
+
+void hf_endpoints_free(char **eps, int n)
+{
+    if (!eps)
+        return;
+    for (int i = 0; i < n; i++)
+        free(eps[i]);
+    free(eps);
+}
+
+static int endpoint_ok(const char *e)
+{
+    static const char *const schemes[] = { "tcp://", "ipc://", "inproc://" };
+    for (size_t i = 0; i < 3; i++) {
+        size_t n = strlen(schemes[i]);
+        if (strncmp(e, schemes[i], n) == 0 && e[n] != '\0')
+            return 1;
+    }
+    return 0;
+}
+
+int hf_endpoints_split(const char *list, char ***out)
+{
+    *out = NULL;
+    if (!list)
+        return -1;
+    char *copy = strdup(list);
+    if (!copy)
+        return -1;
+    int n = 0, cap = 4;
+    char **eps = malloc(sizeof(char *) * (size_t)cap);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ", \t", &save); tok && eps; tok = strtok_r(NULL, ", \t", &save)) {
+        if (!endpoint_ok(tok) || n == 64)
+            goto bad;
+        if (n == cap) {
+            char **g = realloc(eps, sizeof(char *) * (size_t)(cap *= 2));
+            if (!g)
+                goto bad;
+            eps = g;
+        }
+        if (!(eps[n] = strdup(tok)))
+            goto bad;
+        n++;
+    }
+    free(copy);
+    if (!eps || n == 0) {
+        free(eps);
+        return -1;
+    }
+    *out = eps;
+    return n;
+bad:
+    hf_endpoints_free(eps, n);
+    free(copy);
+    return -1;
+}
+
+void *hf_zsock_connect(int type, char *const *eps, int n, int hwm)
+{
+    void *s = zmq_socket(hf_bus_context(), type);
+    if (!s)
+        return NULL;
+    int zero = 0, ivl = 100, ivl_max = 1000;
+    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+    zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
+    zmq_setsockopt(s, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max));
+    if (type == ZMQ_DEALER) {
+        /* queue only to brokers we are connected to, so a dead broker does
+         * not swallow requests while live ones exist */
+        int one = 1;
+        zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof(one));
+    }
+    for (int i = 0; i < n; i++) {
+        if (zmq_connect(s, eps[i]) != 0) {
+            zmq_close(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+void hf_random_hex(char *out, size_t nbytes)
+{
+    unsigned char buf[64];
+    if (nbytes > sizeof(buf))
+        nbytes = sizeof(buf);
+    if (getrandom(buf, nbytes, 0) != (ssize_t)nbytes) {
+        /* never expected on Linux >= 3.17; fall back to time-seeded bytes */
+        uint64_t x = (uint64_t)hf_now_ms() ^ (uint64_t)(uintptr_t)out;
+        for (size_t i = 0; i < nbytes; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            buf[i] = (unsigned char)x;
+        }
+    }
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < nbytes; i++) {
+        out[2 * i] = hex[buf[i] >> 4];
+        out[2 * i + 1] = hex[buf[i] & 15];
+    }
+    out[2 * nbytes] = '\0';
+}
+
+void hf_traceparent_new(char *out)
+{
+    char trace[33], span[17];
+    hf_random_hex(trace, 16);
+    hf_random_hex(span, 8);
+    snprintf(out, 56, "00-%s-%s-01", trace, span);
+}
+
+int hf_frames_recv(void *sock, zmq_msg_t *msgs, int max, int flags)
+{
+    int n = 0;
+    for (;;) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, sock, n == 0 ? flags : 0) < 0) {
+            zmq_msg_close(&m);
+            hf_frames_close(msgs, n < max ? n : max);
+            return -1;
+        }
+        int more = zmq_msg_more(&m);
+        if (n < max)
+            msgs[n] = m; /* ownership moves to the array */
+        else
+            zmq_msg_close(&m);
+        n++;
+        if (!more)
+            break;
+    }
+    if (n > max) {
+        hf_frames_close(msgs, max);
+        return -2;
+    }
+    return n;
+}
+
+void hf_frames_close(zmq_msg_t *msgs, int n)
+{
+    for (int i = 0; i < n; i++)
+        zmq_msg_close(&msgs[i]);
+}
+
+int64_t hf_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t hf_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,119 @@
+/* services/broker/main.c - wiring: configuration, signals, metrics, then broker_run()
+ *
+ * Run several brokers and give every client and worker all of their
+ * endpoints: a broker restart then costs only the requests it held, which
+ * their callers see as a clear error (see docs/architecture.md).
+ */
+#include "broker.h"
+
+#include "hf/bus.h"
+#include "hf/config.h"
+#include "hf/log.h"
+#include "hf/metrics.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+static struct {
+    const char *rpc, *xsub, *xpub, *metrics_addr, *log_level, *instance;
+    long heartbeat_ms, liveness, queue_max, unavailable_ms, timeout_ms, attempts, drain_ms;
+} S;
+
+static const hf_config_var_t settings[] = {
+    { "HF_BROKER_BIND", HF_CONFIG_STRING, "tcp://127.0.0.1:7001", 0, 0,
+      "RPC endpoint clients and workers connect to", &S.rpc },
+    { "HF_BROKER_XSUB_BIND", HF_CONFIG_STRING, "tcp://127.0.0.1:7002", 0, 0,
+      "event-plane endpoint publishers connect to", &S.xsub },
+    { "HF_BROKER_XPUB_BIND", HF_CONFIG_STRING, "tcp://127.0.0.1:7003", 0, 0,
+      "event-plane endpoint subscribers connect to", &S.xpub },
+    { "HF_HEARTBEAT_MS", HF_CONFIG_INT, "1000", 20, 60000,
+      "heartbeat interval to and from workers", &S.heartbeat_ms },
+    { "HF_LIVENESS", HF_CONFIG_INT, "3", 2, 100,
+      "missed heartbeats after which a worker is dead", &S.liveness },
+    { "HF_BROKER_QUEUE_MAX", HF_CONFIG_INT, "1000", 1, 10000000,
+      "waiting requests per service before callers get OVERLOADED", &S.queue_max },
+    { "HF_BROKER_UNAVAILABLE_MS", HF_CONFIG_INT, "1000", 0, 600000,
+      "how long a request waits for a service that has no worker", &S.unavailable_ms },
+    { "HF_BUS_TIMEOUT_MS", HF_CONFIG_INT, "5000", 1, 3600000,
+      "deadline of a request that names none", &S.timeout_ms },
+    { "HF_BROKER_MAX_ATTEMPTS", HF_CONFIG_INT, "2", 1, 10,
+      "tries of an idempotent request whose worker died", &S.attempts },
+    { "HF_BROKER_DRAIN_MS", HF_CONFIG_INT, "5000", 0, 600000,
+      "on SIGTERM, how long to wait for requests in flight", &S.drain_ms },
+    { "HF_METRICS_ADDR", HF_CONFIG_STRING, "off", 0, 0, "host:port for /metrics, or off",
+      &S.metrics_addr },
+    { "HF_LOG_LEVEL", HF_CONFIG_STRING, "info", 0, 0, "debug, info, warn or error",
+      &S.log_level },
+    { "HF_INSTANCE", HF_CONFIG_STRING, "auto", 0, 0,
+      "this broker's name in logs and health; auto = hostname:pid", &S.instance },
+};
+#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+int main(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        int help = strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
+        FILE *f = help ? stdout : stderr;
+        fprintf(f, "usage: hrflow-broker [--help]\n\nThe hrflow bus broker.\n\n");
+        hf_config_usage(f, settings, N_SETTINGS);
+        return help ? 0 : 2;
+    }
+    char err[2048];
+    if (hf_config_load(settings, N_SETTINGS, err, sizeof(err)) < 0) {
+        fprintf(stderr, "hrflow-broker: invalid configuration:\n%s", err);
+        return 2;
+    }
+    hf_log_level_t level;
+    if (hf_log_level_parse(S.log_level, &level) < 0) {
+        fprintf(stderr, "hrflow-broker: HF_LOG_LEVEL: \"%s\" is not debug, info, warn or error\n",
+                S.log_level);
+        return 2;
+    }
+    hf_log_init("broker", level);
+
+    /* block before any thread starts, then take the signals through a fd */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+
+    char instance[128];
+    if (strcmp(S.instance, "auto") == 0) {
+        char host[64] = "localhost";
+        gethostname(host, sizeof(host) - 1);
+        snprintf(instance, sizeof(instance), "%s:%d", host, (int)getpid());
+    } else {
+        snprintf(instance, sizeof(instance), "%s", S.instance);
+    }
+    broker_opts_t o = {
+        .rpc_bind = S.rpc,
+        .xsub_bind = S.xsub,
+        .xpub_bind = S.xpub,
+        .heartbeat_ms = (int)S.heartbeat_ms,
+        .liveness = (int)S.liveness,
+        .queue_max = (int)S.queue_max,
+        .unavailable_ms = (int)S.unavailable_ms,
+        .default_timeout_ms = (int)S.timeout_ms,
+        .max_attempts = (int)S.attempts,
+        .drain_ms = (int)S.drain_ms,
+        .instance = instance,
+    };
+    broker_t *b = broker_new(&o, err, sizeof(err));
+    if (!b) {
+        hf_error("cannot start: %s", err);
+        return 1;
+    }
+    if (strcmp(S.metrics_addr, "off") != 0 && hf_metrics_serve(S.metrics_addr) < 0)
+        hf_warn("cannot serve metrics on %s", S.metrics_addr);
+    broker_run(b, sfd);
+    broker_destroy(&b);
+    hf_metrics_serve_stop();
+    close(sfd);
+    return 0;
+}

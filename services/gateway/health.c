@@ -1,0 +1,177 @@
+/* services/gateway/health.c - /healthz, /readyz and /metrics
+ *
+ * /healthz says the process answers HTTP and nothing more (a liveness probe
+ * must not fail because a dependency is down, or Kubernetes restarts a
+ * healthy gateway). /readyz checks what a request needs: PostgreSQL, Redis,
+ * the broker, and every service answering Health through the bus; the
+ * Health calls go out together, so the check costs one round trip.
+ */
+#include "gateway.h"
+
+#include "hf/log.h"
+#include "hf/metrics.h"
+#include "hrflow/v1/health.pb-c.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* What /readyz expects to answer through the bus; "broker" is the broker itself. */
+static const char *const bus_targets[] = { "broker", "pipeline", "scoring", "scheduling",
+                                           "payroll", "notify" };
+#define N_TARGETS (sizeof(bus_targets) / sizeof(bus_targets[0]))
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static json_t *component(int ok, const char *detail, double ms)
+{
+    json_t *o = json_pack("{s:b, s:f}", "ok", ok, "latencyMs", ms);
+    if (detail && *detail)
+        json_object_set_new(o, "detail", json_string(detail));
+    return o;
+}
+
+void gw_healthz(gateway_t *gw, gw_request_t *req)
+{
+    (void)gw;
+    gw_respond_json(req, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static json_t *check_postgres(gateway_t *gw)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char err[256] = "";
+    PGconn *c = hf_db_acquire(gw->pool, 1000, err, sizeof(err));
+    int ok = 0;
+    if (c) {
+        PGresult *r = hf_db_query(c, "SELECT 1", 0, NULL);
+        ok = r != NULL;
+        if (!ok)
+            snprintf(err, sizeof(err), "SELECT 1 failed");
+        PQclear(r);
+        hf_db_release(gw->pool, &c);
+    }
+    return component(ok, ok ? NULL : err, ms_since(&t0));
+}
+
+static json_t *check_redis(gateway_t *gw)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    hf_cache_t *c = gw_cache(gw);
+    int ok = c && hf_cache_ping(c) == 0;
+    return component(ok, ok ? NULL : c ? hf_cache_error(c) : "out of memory", ms_since(&t0));
+}
+
+static json_t *health_json(const Hrflow__V1__HealthResponse *h, double ms)
+{
+    json_t *o = component(h->ok, NULL, ms);
+    json_object_set_new(o, "instance", json_string(h->instance));
+    json_object_set_new(o, "version", json_string(h->version));
+    json_t *checks = json_object();
+    for (size_t i = 0; i < h->n_checks; i++) {
+        const Hrflow__V1__HealthCheck *c = h->checks[i];
+        json_t *jc = json_pack("{s:b}", "ok", c->ok);
+        if (c->detail && *c->detail)
+            json_object_set_new(jc, "detail", json_string(c->detail));
+        json_object_set_new(checks, c->name, jc);
+    }
+    json_object_set_new(o, "checks", checks);
+    return o;
+}
+
+/* Send Health to every target, then collect the replies into components. */
+static void check_bus(gateway_t *gw, gw_request_t *req, json_t *components)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    hf_bus_client_t *bus = gw_bus(gw);
+    char ids[N_TARGETS][HF_BUS_ID_MAX];
+    int sent[N_TARGETS] = { 0 };
+    const char *why = "no broker reachable";
+    Hrflow__V1__HealthRequest hreq = HRFLOW__V1__HEALTH_REQUEST__INIT;
+    hf_call_opts_t opts = { .timeout_ms = (int)gw->cfg.ready_timeout_ms,
+                            .traceparent = gw_request_traceparent(req) };
+    int64_t until = hf_mono_ms() + gw->cfg.ready_timeout_ms;
+    for (size_t i = 0; bus && i < N_TARGETS; i++) {
+        int rc;
+        /* right after start-up the connection to the broker may still be forming */
+        while ((rc = hf_bus_send(bus, bus_targets[i], "Health", &hreq.base, &opts, ids[i])) ==
+                   -EAGAIN &&
+               hf_mono_ms() < until)
+            zmq_poll(NULL, 0, 10);
+        sent[i] = rc == 0;
+    }
+    size_t pending = 0;
+    for (size_t i = 0; i < N_TARGETS; i++)
+        pending += sent[i];
+    while (pending > 0) {
+        int64_t left = until - hf_mono_ms();
+        Hrflow__V1__Envelope *env = NULL;
+        if (left <= 0 || hf_bus_recv(bus, (int)left, &env) <= 0)
+            break;
+        for (size_t i = 0; i < N_TARGETS; i++) {
+            if (!sent[i] || strcmp(env->request_id, ids[i]) != 0)
+                continue;
+            ProtobufCMessage *m = NULL;
+            hf_status_t st = { 0 };
+            if (hf_bus_reply_decode(env, &hrflow__v1__health_response__descriptor, &m, &st) == 0) {
+                json_object_set_new(components, bus_targets[i],
+                                    health_json((Hrflow__V1__HealthResponse *)m, ms_since(&t0)));
+                protobuf_c_message_free_unpacked(m, NULL);
+            } else {
+                char d[600];
+                snprintf(d, sizeof(d), "%s: %s", hf_error_code_name(st.code), st.message);
+                json_object_set_new(components, bus_targets[i], component(0, d, ms_since(&t0)));
+            }
+            hf_status_clear(&st);
+            sent[i] = 0;
+            pending--;
+        }
+        hrflow__v1__envelope__free_unpacked(env, NULL);
+    }
+    for (size_t i = 0; i < N_TARGETS; i++) {
+        if (json_object_get(components, bus_targets[i]))
+            continue;
+        char d[128];
+        if (sent[i])
+            snprintf(d, sizeof(d), "no reply within %ld ms", gw->cfg.ready_timeout_ms);
+        else
+            snprintf(d, sizeof(d), "%s", why);
+        json_object_set_new(components, bus_targets[i], component(0, d, ms_since(&t0)));
+    }
+}
+
+void gw_readyz(gateway_t *gw, gw_request_t *req)
+{
+    json_t *components = json_object();
+    json_object_set_new(components, "postgres", check_postgres(gw));
+    json_object_set_new(components, "redis", check_redis(gw));
+    check_bus(gw, req, components);
+    int ready = 1;
+    const char *k;
+    json_t *v;
+    json_object_foreach(components, k, v)
+        ready &= json_is_true(json_object_get(v, "ok"));
+    gw_respond_json(req, ready ? 200 : 503,
+                    json_pack("{s:s, s:o}", "status", ready ? "ready" : "not_ready",
+                              "components", components));
+}
+
+void gw_metrics(gateway_t *gw, gw_request_t *req)
+{
+    (void)gw;
+    char *text = hf_metrics_render();
+    if (!text) {
+        gw_respond_problem(req, 500, "internal", "Internal error", "out of memory");
+        return;
+    }
+    gw_respond_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
+}

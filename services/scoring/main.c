@@ -1,0 +1,15 @@
+/* services/scoring/main.c - wiring of the scoring service (competency models, transcript and resume scoring, reports)
+ *
+ * Only the method table lives here; hf_service_main() (common/src/service.c)
+ * does configuration, connections, migrations, the bus worker and signals.
+ * Handlers are added to handlers.c as the service grows; Health comes from
+ * the runtime.
+ */
+#include "hf/service.h"
+#include "hrflow/v1/scoring.pb-c.h"
+
+static const hf_method_t methods[] = {
+    { "Health", hf_service_health, HF_IDEMPOTENT },
+};
+
+HF_SERVICE_MAIN(scoring, hrflow__v1__scoring__descriptor, methods)
