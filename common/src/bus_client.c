@@ -154,10 +154,25 @@ static int send_request(hf_bus_client_t *c, const char *service, const char *met
     return rc;
 }
 
+/* Send, waiting while no broker is connected (start-up, broker restart),
+ * but not past until (monotonic ms). */
+static int send_until(hf_bus_client_t *c, const char *service, const char *method,
+                      const ProtobufCMessage *req, const hf_call_opts_t *o, int64_t deadline,
+                      int64_t until, char *id_out)
+{
+    int rc;
+    while ((rc = send_request(c, service, method, req, o, deadline, id_out)) == -EAGAIN &&
+           hf_mono_ms() < until)
+        zmq_poll(NULL, 0, 10);
+    return rc;
+}
+
 int hf_bus_send(hf_bus_client_t *c, const char *service, const char *method,
                 const ProtobufCMessage *req, const hf_call_opts_t *opts, char *id_out)
 {
-    return send_request(c, service, method, req, opts, hf_now_ms() + timeout_of(opts), id_out);
+    int timeout = timeout_of(opts);
+    return send_until(c, service, method, req, opts, hf_now_ms() + timeout,
+                      hf_mono_ms() + timeout, id_out);
 }
 
 int hf_bus_recv(hf_bus_client_t *c, int timeout_ms, Hrflow__V1__Envelope **reply)
@@ -229,14 +244,10 @@ int hf_bus_call(hf_bus_client_t *c, const char *service, const char *method,
     int64_t until = hf_mono_ms() + timeout;
     char rid[HF_BUS_ID_MAX];
 
-    /* no broker connected yet (start-up, broker restart): retry until the deadline */
-    int rc;
-    while ((rc = send_request(c, service, method, req, opts, deadline, rid)) == -EAGAIN) {
-        if (hf_mono_ms() >= until)
-            return status_set(st, HRFLOW__V1__ERROR_CODE__UNAVAILABLE,
-                              "no broker reachable for %s.%s", service, method);
-        zmq_poll(NULL, 0, 10);
-    }
+    int rc = send_until(c, service, method, req, opts, deadline, until, rid);
+    if (rc == -EAGAIN)
+        return status_set(st, HRFLOW__V1__ERROR_CODE__UNAVAILABLE,
+                          "no broker reachable for %s.%s", service, method);
     if (rc < 0)
         return status_set(st, HRFLOW__V1__ERROR_CODE__INTERNAL, "could not send %s.%s: %s",
                           service, method, zmq_strerror(errno));

@@ -100,15 +100,8 @@ static void check_bus(gateway_t *gw, gw_request_t *req, json_t *components)
     hf_call_opts_t opts = { .timeout_ms = (int)gw->cfg.ready_timeout_ms,
                             .traceparent = gw_request_traceparent(req) };
     int64_t until = hf_mono_ms() + gw->cfg.ready_timeout_ms;
-    for (size_t i = 0; bus && i < N_TARGETS; i++) {
-        int rc;
-        /* right after start-up the connection to the broker may still be forming */
-        while ((rc = hf_bus_send(bus, bus_targets[i], "Health", &hreq.base, &opts, ids[i])) ==
-                   -EAGAIN &&
-               hf_mono_ms() < until)
-            zmq_poll(NULL, 0, 10);
-        sent[i] = rc == 0;
-    }
+    for (size_t i = 0; bus && i < N_TARGETS; i++)
+        sent[i] = hf_bus_send(bus, bus_targets[i], "Health", &hreq.base, &opts, ids[i]) == 0;
     size_t pending = 0;
     for (size_t i = 0; i < N_TARGETS; i++)
         pending += sent[i];

@@ -128,7 +128,9 @@ int hf_bus_call(hf_bus_client_t *c, const char *service, const char *method,
 
 /* Asynchronous form, for many requests in flight from one thread.
  * hf_bus_send() queues a request and writes its request id into id_out
- * (HF_BUS_ID_MAX bytes). Returns 0, or -1 (-EAGAIN when no broker is connected).
+ * (HF_BUS_ID_MAX bytes). While no broker is connected it waits, up to the
+ * request's timeout. Returns 0, -EAGAIN when no broker connected in time,
+ * or -1.
  * hf_bus_recv() waits up to timeout_ms for the next reply; returns 1 and sets
  * *reply (caller frees with hrflow__v1__envelope__free_unpacked(*reply, NULL)),
  * 0 on timeout, -1 on error. Replies arrive in any order. */

@@ -1,0 +1,37 @@
+"""tests/e2e/tap.py - a tiny TAP runner for the end-to-end tests.
+
+Each test is a function taking no arguments; it fails by raising. Results go
+to stdout as TAP (what `meson test` and ./hrflow test count), details of a
+failure as `#` comments.
+"""
+import sys
+import traceback
+
+_tests = []
+
+
+def test(fn):
+    """Register fn as a test case, in definition order."""
+    _tests.append(fn)
+    return fn
+
+
+def run(setup=None, teardown=None):
+    print("1..%d" % len(_tests), flush=True)
+    failed = 0
+    try:
+        if setup:
+            setup()
+        for i, fn in enumerate(_tests, 1):
+            try:
+                fn()
+                print("ok %d - %s" % (i, fn.__name__), flush=True)
+            except Exception:  # noqa: BLE001 - every failure is reported, then the next runs
+                failed += 1
+                print("not ok %d - %s" % (i, fn.__name__), flush=True)
+                for line in traceback.format_exc().splitlines():
+                    print("# " + line, flush=True)
+    finally:
+        if teardown:
+            teardown()
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,40 @@
+/* tests/integration/bus_fixture.h - brokers and echo workers as child processes
+ *
+ * Shared by the bus tests and the bus benchmark: start a broker on fresh
+ * ports with fast heartbeats, start echo replicas, wait until the broker
+ * sees them, and call Echo.
+ */
+#ifndef HF_BUS_FIXTURE_H
+#define HF_BUS_FIXTURE_H
+
+#include <sys/types.h>
+#include "hf/bus.h"
+#include "hrflow/v1/testing.pb-c.h"
+
+#define FX_HEARTBEAT_MS "100"   /* a dead worker is noticed after 3 x 100 ms */
+
+typedef struct {
+    int rpc, xsub, xpub, metrics;
+    pid_t pid;
+} fx_broker_t;
+
+/* Start a broker; ports are chosen on the first start and kept on restarts.
+ * extra: NULL-terminated "NAME=value" settings, or NULL. Returns 0 or -1. */
+int fx_broker_start(fx_broker_t *b, const char *const *extra);
+void fx_broker_kill(fx_broker_t *b, int sig);
+
+/* Start an echo replica named instance connected to brokers. */
+pid_t fx_echo_start(const char *brokers, const char *instance, int threads);
+
+/* Wait until the broker behind rpc_port reports `echo=<n>` workers. */
+int fx_wait_workers(int rpc_port, int n, int timeout_ms);
+
+/* Call echo.<method> with body and sleep; fills instance (64 bytes) when
+ * not NULL. Returns 0 or the error code, with st filled. */
+int fx_echo(hf_bus_client_t *c, const char *method, const char *body, unsigned sleep_ms,
+            int timeout_ms, char *instance, hf_status_t *st);
+
+/* The broker's /metrics value of series, or -1. */
+double fx_broker_metric(const fx_broker_t *b, const char *series);
+
+#endif

@@ -1,0 +1,391 @@
+/* tests/integration/test-bus.c - the RPC plane against a real broker and worker processes
+ *
+ * Every case starts its own broker (fresh ports, 100 ms heartbeats) and echo
+ * replicas, so the cases are independent and can be read one by one.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bus_fixture.h"
+#include "testlib.h"
+
+typedef struct {
+    fx_broker_t b;
+    pid_t w[4];
+    int nw;
+    hf_bus_client_t *c;
+} fx_t;
+
+static int setup(void **state)
+{
+    fx_t *f = calloc(1, sizeof(*f));
+    if (fx_broker_start(&f->b, NULL) < 0)
+        return -1;
+    f->c = hf_bus_client_new(tl_tcp(f->b.rpc));
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx_t *f = *state;
+    hf_bus_client_destroy(&f->c);
+    for (int i = 0; i < f->nw; i++)
+        if (f->w[i] > 0)
+            tl_stop(f->w[i], SIGKILL, 2000);
+    if (f->b.pid)
+        fx_broker_kill(&f->b, SIGKILL);
+    free(f);
+    return 0;
+}
+
+static void add_worker(fx_t *f, const char *name, int threads)
+{
+    f->w[f->nw++] = fx_echo_start(tl_tcp(f->b.rpc), name, threads);
+    assert_int_equal(fx_wait_workers(f->b.rpc, f->nw, 5000), 0);
+}
+
+static void test_round_trip(void **state)
+{
+    fx_t *f = *state;
+    add_worker(f, "w1", 2);
+    char inst[64] = "";
+    hf_status_t st = { 0 };
+    assert_int_equal(fx_echo(f->c, "Echo", "hello 你好", 0, 2000, inst, &st), 0);
+    assert_string_equal(inst, "w1");
+    /* a large payload crosses intact */
+    char *big = malloc(1 << 20);
+    memset(big, 'x', (1 << 20) - 1);
+    big[(1 << 20) - 1] = '\0';
+    assert_int_equal(fx_echo(f->c, "Echo", big, 0, 5000, NULL, &st), 0);
+    free(big);
+}
+
+static void test_unknown_method_and_service(void **state)
+{
+    fx_t *f = *state;
+    add_worker(f, "w1", 1);
+    hf_status_t st = { 0 };
+    assert_int_equal(fx_echo(f->c, "NoSuchMethod", "x", 0, 2000, NULL, &st),
+                     HRFLOW__V1__ERROR_CODE__UNIMPLEMENTED);
+    assert_non_null(strstr(st.message, "NoSuchMethod"));
+    hf_status_clear(&st);
+    /* a service without workers: UNAVAILABLE after the broker's grace (300 ms) */
+    Hrflow__V1__EchoRequest req = HRFLOW__V1__ECHO_REQUEST__INIT;
+    hf_call_opts_t o = { .timeout_ms = 3000 };
+    ProtobufCMessage *m = NULL;
+    long long t0 = tl_ms();
+    assert_int_equal(hf_bus_call(f->c, "nosuch", "Echo", &req.base,
+                                 &hrflow__v1__echo_reply__descriptor, &o, &m, &st),
+                     HRFLOW__V1__ERROR_CODE__UNAVAILABLE);
+    assert_true(tl_ms() - t0 < 2000);
+    hf_status_clear(&st);
+}
+
+static void test_spread_across_replicas(void **state)
+{
+    fx_t *f = *state;
+    add_worker(f, "a", 2);
+    add_worker(f, "b", 2);
+    Hrflow__V1__EchoRequest req = HRFLOW__V1__ECHO_REQUEST__INIT;
+    req.sleep_ms = 20;
+    hf_call_opts_t o = { .timeout_ms = 10000 };
+    enum { N = 40 };
+    char id[HF_BUS_ID_MAX];
+    for (int i = 0; i < N; i++)
+        assert_int_equal(hf_bus_send(f->c, "echo", "Echo", &req.base, &o, id), 0);
+    int per[2] = { 0, 0 };
+    for (int got = 0; got < N; got++) {
+        Hrflow__V1__Envelope *env = NULL;
+        assert_int_equal(hf_bus_recv(f->c, 10000, &env), 1);
+        ProtobufCMessage *m = NULL;
+        hf_status_t st = { 0 };
+        assert_int_equal(hf_bus_reply_decode(env, &hrflow__v1__echo_reply__descriptor, &m, &st), 0);
+        const char *inst = ((Hrflow__V1__EchoReply *)m)->instance;
+        per[strcmp(inst, "a") == 0 ? 0 : 1]++;
+        protobuf_c_message_free_unpacked(m, NULL);
+        hrflow__v1__envelope__free_unpacked(env, NULL);
+    }
+    /* least-loaded dispatch over equal replicas: each takes a fair share */
+    printf("# a=%d b=%d\n", per[0], per[1]);
+    assert_true(per[0] >= N / 4 && per[1] >= N / 4);
+}
+
+/* A request in flight on a replica that is killed: not idempotent, so the
+ * caller gets UNAVAILABLE as soon as the death is noticed, long before its
+ * deadline. */
+static void test_killed_replica_fails_cleanly(void **state)
+{
+    fx_t *f = *state;
+    add_worker(f, "doomed", 1);
+    Hrflow__V1__EchoRequest req = HRFLOW__V1__ECHO_REQUEST__INIT;
+    req.sleep_ms = 3000;
+    hf_call_opts_t o = { .timeout_ms = 8000 };
+    char id[HF_BUS_ID_MAX];
+    assert_int_equal(hf_bus_send(f->c, "echo", "Record", &req.base, &o, id), 0);
+    usleep(200000);
+    long long t0 = tl_ms();
+    tl_stop(f->w[0], SIGKILL, 2000);
+    f->w[0] = 0;
+    Hrflow__V1__Envelope *env = NULL;
+    assert_int_equal(hf_bus_recv(f->c, 8000, &env), 1);
+    long long waited = tl_ms() - t0;
+    assert_string_equal(env->request_id, id);
+    assert_non_null(env->error);
+    assert_int_equal(env->error->code, HRFLOW__V1__ERROR_CODE__UNAVAILABLE);
+    printf("# answered %lld ms after the kill: %s\n", waited, env->error->message);
+    assert_true(waited < 2000);
+    hrflow__v1__envelope__free_unpacked(env, NULL);
+}
+
+/* The same with an idempotent method and a second replica: retried there. */
+static void test_killed_replica_idempotent_retried(void **state)
+{
+    fx_t *f = *state;
+    add_worker(f, "first", 1);
+    Hrflow__V1__EchoRequest req = HRFLOW__V1__ECHO_REQUEST__INIT;
+    req.sleep_ms = 1500;
+    req.body.data = (uint8_t *)"again";
+    req.body.len = 5;
+    hf_call_opts_t o = { .timeout_ms = 8000 };
+    char id[HF_BUS_ID_MAX];
+    assert_int_equal(hf_bus_send(f->c, "echo", "Echo", &req.base, &o, id), 0);
+    usleep(100000); /* now held by "first", the only replica */
+    add_worker(f, "second", 1);
+    tl_stop(f->w[0], SIGKILL, 2000);
+    f->w[0] = 0;
+    Hrflow__V1__Envelope *env = NULL;
+    assert_int_equal(hf_bus_recv(f->c, 8000, &env), 1);
+    ProtobufCMessage *m = NULL;
+    hf_status_t st = { 0 };
+    assert_int_equal(hf_bus_reply_decode(env, &hrflow__v1__echo_reply__descriptor, &m, &st), 0);
+    assert_string_equal(((Hrflow__V1__EchoReply *)m)->instance, "second");
+    protobuf_c_message_free_unpacked(m, NULL);
+    hrflow__v1__envelope__free_unpacked(env, NULL);
+    assert_true(fx_broker_metric(&f->b, "hf_broker_retries_total") >= 1);
+}
+
+static void test_deadline_exceeded(void **state)
+{
+    fx_t *f = *state;
+    add_worker(f, "slow", 1);
+    hf_status_t st = { 0 };
+    long long t0 = tl_ms();
+    assert_int_equal(fx_echo(f->c, "Echo", "x", 2000, 300, NULL, &st),
+                     HRFLOW__V1__ERROR_CODE__DEADLINE_EXCEEDED);
+    long long took = tl_ms() - t0;
+    printf("# deadline answer after %lld ms: %s\n", took, st.message);
+    assert_true(took >= 290 && took < 1000);
+    hf_status_clear(&st);
+    /* the worker is still busy with it; the next call waits for it and succeeds */
+    assert_int_equal(fx_echo(f->c, "Echo", "after", 0, 5000, NULL, &st), 0);
+}
+
+static void test_overloaded(void **state)
+{
+    fx_t *f = *state;
+    /* restart the broker with a queue of 5 per service */
+    fx_broker_kill(&f->b, SIGKILL);
+    const char *extra[] = { "HF_BROKER_QUEUE_MAX=5", NULL };
+    assert_int_equal(fx_broker_start(&f->b, extra), 0);
+    hf_bus_client_destroy(&f->c); /* a fresh client: connected before the first send */
+    f->c = hf_bus_client_new(tl_tcp(f->b.rpc));
+    add_worker(f, "one", 1);
+    Hrflow__V1__EchoRequest req = HRFLOW__V1__ECHO_REQUEST__INIT;
+    req.sleep_ms = 100;
+    hf_call_opts_t o = { .timeout_ms = 10000 };
+    char id[HF_BUS_ID_MAX];
+    enum { N = 20 };
+    for (int i = 0; i < N; i++)
+        assert_int_equal(hf_bus_send(f->c, "echo", "Echo", &req.base, &o, id), 0);
+    int ok = 0, overloaded = 0;
+    uint32_t retry_after = 0;
+    for (int i = 0; i < N; i++) {
+        Hrflow__V1__Envelope *env = NULL;
+        assert_int_equal(hf_bus_recv(f->c, 10000, &env), 1);
+        if (!env->error) {
+            ok++;
+        } else if (env->error->code == HRFLOW__V1__ERROR_CODE__OVERLOADED) {
+            overloaded++;
+            retry_after = env->error->retry_after_ms;
+        }
+        hrflow__v1__envelope__free_unpacked(env, NULL);
+    }
+    printf("# ok=%d overloaded=%d\n", ok, overloaded);
+    /* one in the worker, five waiting; the rest are refused at once */
+    assert_int_equal(ok, 6);
+    assert_int_equal(overloaded, N - 6);
+    assert_true(retry_after > 0);
+}
+
+/* SIGTERM drains: the request in hand finishes, then the worker exits 0. */
+static void test_worker_drains_on_sigterm(void **state)
+{
+    fx_t *f = *state;
+    add_worker(f, "leaving", 1);
+    Hrflow__V1__EchoRequest req = HRFLOW__V1__ECHO_REQUEST__INIT;
+    req.sleep_ms = 500;
+    hf_call_opts_t o = { .timeout_ms = 5000 };
+    char id[HF_BUS_ID_MAX];
+    assert_int_equal(hf_bus_send(f->c, "echo", "Record", &req.base, &o, id), 0);
+    usleep(100000);
+    kill(f->w[0], SIGTERM);
+    Hrflow__V1__Envelope *env = NULL;
+    assert_int_equal(hf_bus_recv(f->c, 5000, &env), 1);
+    assert_null(env->error);
+    hrflow__v1__envelope__free_unpacked(env, NULL);
+    int status = -1;
+    long long until = tl_ms() + 3000;
+    while (!tl_exited(f->w[0], &status) && tl_ms() < until)
+        usleep(10000);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    f->w[0] = 0;
+    /* the broker forgot it at once (no wait for the heartbeat timeout) */
+    assert_int_equal(fx_wait_workers(f->b.rpc, 0, 1000), 0);
+}
+
+/* The broker is killed and restarted on the same port: the client and the
+ * worker find it again by themselves. */
+static void test_broker_restart_recovers(void **state)
+{
+    fx_t *f = *state;
+    add_worker(f, "survivor", 1);
+    hf_status_t st = { 0 };
+    assert_int_equal(fx_echo(f->c, "Echo", "before", 0, 2000, NULL, &st), 0);
+
+    /* a call in flight when the broker dies ends at its deadline, not later */
+    Hrflow__V1__EchoRequest req = HRFLOW__V1__ECHO_REQUEST__INIT;
+    req.sleep_ms = 500;
+    hf_call_opts_t o = { .timeout_ms = 1000 };
+    char id[HF_BUS_ID_MAX];
+    assert_int_equal(hf_bus_send(f->c, "echo", "Echo", &req.base, &o, id), 0);
+    usleep(100000);
+    fx_broker_kill(&f->b, SIGKILL);
+    assert_int_equal(fx_broker_start(&f->b, NULL), 0);
+
+    long long t0 = tl_ms();
+    int rc;
+    do {
+        rc = fx_echo(f->c, "Echo", "after", 0, 1000, NULL, &st);
+        hf_status_clear(&st);
+    } while (rc != 0 && tl_ms() - t0 < 10000);
+    printf("# recovered %lld ms after the restart\n", tl_ms() - t0);
+    assert_int_equal(rc, 0);
+}
+
+/* Two brokers, clients and workers connected to both; one dies and the
+ * calls keep succeeding through the other. */
+static void test_two_brokers_one_dies(void **state)
+{
+    fx_t *f = *state;
+    fx_broker_t b2 = { 0 };
+    assert_int_equal(fx_broker_start(&b2, NULL), 0);
+    char both[96];
+    snprintf(both, sizeof(both), "%s,%s", tl_tcp(f->b.rpc), tl_tcp(b2.rpc));
+    f->w[f->nw++] = fx_echo_start(both, "r1", 2);
+    f->w[f->nw++] = fx_echo_start(both, "r2", 2);
+    assert_int_equal(fx_wait_workers(f->b.rpc, 2, 5000), 0);
+    assert_int_equal(fx_wait_workers(b2.rpc, 2, 5000), 0);
+    hf_bus_client_t *c = hf_bus_client_new(both);
+    hf_status_t st = { 0 };
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(fx_echo(c, "Echo", "x", 0, 2000, NULL, &st), 0);
+    fx_broker_kill(&b2, SIGKILL);
+    usleep(100000);
+    int ok = 0;
+    for (int i = 0; i < 20; i++)
+        ok += fx_echo(c, "Echo", "y", 0, 2000, NULL, &st) == 0;
+    hf_status_clear(&st);
+    assert_int_equal(ok, 20);
+    hf_bus_client_destroy(&c);
+}
+
+/* Events: publisher -> broker -> subscriber, each event once even with two brokers. */
+static void test_events_through_two_brokers(void **state)
+{
+    fx_t *f = *state;
+    fx_broker_t b2 = { 0 };
+    assert_int_equal(fx_broker_start(&b2, NULL), 0);
+    char pubs[96], subs[96];
+    snprintf(pubs, sizeof(pubs), "%s,%s", tl_tcp(f->b.xsub), tl_tcp(b2.xsub));
+    snprintf(subs, sizeof(subs), "%s,%s", tl_tcp(f->b.xpub), tl_tcp(b2.xpub));
+    hf_bus_publisher_t *p = hf_bus_publisher_new(pubs);
+    hf_bus_subscriber_t *s = hf_bus_subscriber_new(subs);
+    assert_non_null(p);
+    assert_non_null(s);
+    assert_int_equal(hf_bus_subscribe(s, "hrflow.test."), 0);
+    Hrflow__V1__Event ev = HRFLOW__V1__EVENT__INIT;
+    ev.source = "/hrflow/test";
+    ev.type = "hrflow.test.probe.v1";
+    /* publish probes until the subscription has reached both brokers */
+    char id[32];
+    int n = 0, probe_seen = 0;
+    for (; n < 200 && !probe_seen; n++) {
+        snprintf(id, sizeof(id), "probe-%d", n);
+        ev.id = id;
+        assert_int_equal(hf_bus_publish(p, &ev), 0);
+        Hrflow__V1__Event *got = NULL;
+        if (hf_bus_subscriber_recv(s, 20, &got) == 1) {
+            probe_seen = 1;
+            hrflow__v1__event__free_unpacked(got, NULL);
+        }
+    }
+    assert_true(probe_seen);
+    usleep(200000);
+    Hrflow__V1__Event *got = NULL;
+    while (hf_bus_subscriber_recv(s, 50, &got) == 1) /* drain probes */
+        hrflow__v1__event__free_unpacked(got, NULL);
+    /* other topics are not delivered; ours arrive exactly once each */
+    ev.type = "hrflow.other.thing.v1";
+    ev.id = "other-1";
+    hf_bus_publish(p, &ev);
+    ev.type = "hrflow.test.thing.v1";
+    for (int i = 0; i < 5; i++) {
+        snprintf(id, sizeof(id), "evt-%d", i);
+        ev.id = id;
+        assert_int_equal(hf_bus_publish(p, &ev), 0);
+    }
+    int count = 0;
+    while (hf_bus_subscriber_recv(s, 300, &got) == 1) {
+        assert_string_equal(got->type, "hrflow.test.thing.v1");
+        char want[32];
+        snprintf(want, sizeof(want), "evt-%d", count);
+        assert_string_equal(got->id, want);
+        count++;
+        hrflow__v1__event__free_unpacked(got, NULL);
+    }
+    assert_int_equal(count, 5);
+    hf_bus_publisher_destroy(&p);
+    hf_bus_subscriber_destroy(&s);
+    fx_broker_kill(&b2, SIGKILL);
+}
+
+int main(void)
+{
+    tl_env("HF_TEST_BROKER_BIN");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_method_and_service, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spread_across_replicas, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_killed_replica_fails_cleanly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_killed_replica_idempotent_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deadline_exceeded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overloaded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_worker_drains_on_sigterm, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_broker_restart_recovers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_brokers_one_dies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events_through_two_brokers, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("bus", tests, NULL, NULL);
+}

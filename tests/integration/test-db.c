@@ -1,0 +1,210 @@
+/* tests/integration/test-db.c - the pool, transactions and the migration runner on real PostgreSQL */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hf/db.h"
+#include "hf/log.h"
+#include "testlib.h"
+
+static char *dsn;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    hf_log_init("test-db", HF_LOG_ERROR);
+    dsn = tl_db_create("hf_test_db");
+    return dsn ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    tl_db_drop(dsn);
+    free(dsn);
+    return 0;
+}
+
+static long count(PGconn *c, const char *sql)
+{
+    PGresult *r = hf_db_query(c, sql, 0, NULL);
+    assert_non_null(r);
+    long n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return n;
+}
+
+static void test_parameterised_query(void **state)
+{
+    (void)state;
+    char err[256];
+    PGconn *c = hf_db_connect(dsn, 5, err, sizeof(err));
+    assert_non_null(c);
+    /* a value that would break spliced SQL is only ever a parameter */
+    const char *p[] = { "x'); DROP TABLE t; --", "张三" };
+    PGresult *r = hf_db_query(c, "SELECT $1::text || '|' || $2::text", 2, p);
+    assert_non_null(r);
+    assert_string_equal(PQgetvalue(r, 0, 0), "x'); DROP TABLE t; --|张三");
+    PQclear(r);
+    char state_[6];
+    assert_int_equal(hf_db_exec(c, "SELECT 1/0", 0, NULL, state_), -1);
+    assert_string_equal(state_, "22012"); /* division_by_zero */
+    PQfinish(c);
+}
+
+static void test_pool_reuse_and_rollback(void **state)
+{
+    (void)state;
+    hf_db_pool_t *p = hf_db_pool_new(dsn, 2, 5);
+    char err[256];
+    PGconn *a = hf_db_acquire(p, 1000, err, sizeof(err));
+    assert_non_null(a);
+    assert_int_equal(hf_db_exec(a, "CREATE TABLE IF NOT EXISTS pool_t (v int)", 0, NULL, NULL), 0);
+    /* a transaction left open is rolled back on release */
+    assert_int_equal(hf_db_begin(a), 0);
+    assert_int_equal(hf_db_exec(a, "INSERT INTO pool_t VALUES (1)", 0, NULL, NULL), 0);
+    PGconn *kept = a;
+    hf_db_release(p, &a);
+    assert_null(a);
+    PGconn *b = hf_db_acquire(p, 1000, err, sizeof(err));
+    assert_ptr_equal(b, kept); /* the open connection is preferred */
+    assert_int_equal(PQtransactionStatus(b), PQTRANS_IDLE);
+    assert_int_equal(count(b, "SELECT count(*) FROM pool_t"), 0);
+    /* both slots busy: the third caller times out with a reason */
+    PGconn *c2 = hf_db_acquire(p, 1000, err, sizeof(err));
+    assert_non_null(c2);
+    long long t0 = tl_ms();
+    assert_null(hf_db_acquire(p, 200, err, sizeof(err)));
+    assert_true(tl_ms() - t0 >= 190);
+    assert_non_null(strstr(err, "no database connection free"));
+    hf_db_release(p, &b);
+    hf_db_release(p, &c2);
+    hf_db_pool_destroy(&p);
+    assert_null(p);
+}
+
+static void test_pool_survives_killed_backend(void **state)
+{
+    (void)state;
+    hf_db_pool_t *p = hf_db_pool_new(dsn, 1, 5);
+    char err[256];
+    PGconn *a = hf_db_acquire(p, 1000, err, sizeof(err));
+    int pid = PQbackendPID(a);
+    char sql[64];
+    snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", pid);
+    PGconn *admin = hf_db_connect(dsn, 5, err, sizeof(err));
+    PQclear(hf_db_query(admin, sql, 0, NULL));
+    PQfinish(admin);
+    usleep(100000);
+    assert_null(hf_db_query(a, "SELECT 1", 0, NULL)); /* the broken connection fails */
+    hf_db_release(p, &a);                              /* ... and is dropped */
+    PGconn *b = hf_db_acquire(p, 1000, err, sizeof(err));
+    assert_non_null(b);
+    assert_int_equal(count(b, "SELECT 1"), 1);
+    hf_db_release(p, &b);
+    hf_db_pool_destroy(&p);
+}
+
+static const hf_migration_t migrations[] = {
+    /* not idempotent on purpose: a second run would fail or double the row */
+    { 1, "0001_create.sql", "CREATE TABLE mig_t (id int PRIMARY KEY, note text);"
+                            "INSERT INTO mig_t VALUES (1, 'first');" },
+    { 2, "0002_slow.sql", "SELECT pg_sleep(0.2); INSERT INTO mig_t VALUES (2, 'second');" },
+    { 3, "0003_alter.sql", "ALTER TABLE mig_t ADD COLUMN extra int;" },
+};
+
+static int migrate_child(void)
+{
+    char err[512];
+    PGconn *c = hf_db_connect(dsn, 5, err, sizeof(err));
+    if (!c)
+        return 2;
+    int n = hf_db_migrate(c, "testsvc", migrations, 3, err, sizeof(err));
+    PQfinish(c);
+    if (n < 0)
+        fprintf(stderr, "migrate: %s\n", err);
+    return n < 0 ? 1 : 10 + n; /* exit code says how many this process applied */
+}
+
+static void test_concurrent_migrations_apply_once(void **state)
+{
+    (void)state;
+    pid_t kids[3];
+    for (int i = 0; i < 3; i++) {
+        kids[i] = fork();
+        if (kids[i] == 0)
+            _exit(migrate_child());
+    }
+    int applied = 0;
+    for (int i = 0; i < 3; i++) {
+        int st;
+        waitpid(kids[i], &st, 0);
+        assert_true(WIFEXITED(st));
+        assert_true(WEXITSTATUS(st) >= 10); /* every process succeeded */
+        applied += WEXITSTATUS(st) - 10;
+    }
+    assert_int_equal(applied, 3); /* each migration ran in exactly one process */
+    char err[256];
+    PGconn *c = hf_db_connect(dsn, 5, err, sizeof(err));
+    assert_int_equal(count(c, "SELECT count(*) FROM mig_t"), 2);
+    assert_int_equal(count(c, "SELECT count(*) FROM hf_migrations WHERE component = 'testsvc'"), 3);
+    /* running again applies nothing */
+    assert_int_equal(hf_db_migrate(c, "testsvc", migrations, 3, err, sizeof(err)), 0);
+    PQfinish(c);
+}
+
+static void test_changed_migration_is_refused(void **state)
+{
+    (void)state;
+    char err[512];
+    PGconn *c = hf_db_connect(dsn, 5, err, sizeof(err));
+    hf_migration_t edited[3];
+    memcpy(edited, migrations, sizeof(edited));
+    edited[0].sql = "CREATE TABLE mig_t (id int);"; /* someone edited an applied file */
+    assert_int_equal(hf_db_migrate(c, "testsvc", edited, 3, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "checksum mismatch"));
+    PQfinish(c);
+}
+
+static void test_failed_migration_changes_nothing(void **state)
+{
+    (void)state;
+    const hf_migration_t bad[] = {
+        { 1, "0001_ok.sql", "CREATE TABLE bad_t (id int);" },
+        { 2, "0002_broken.sql", "INSERT INTO bad_t VALUES (1); SELECT nosuchcolumn FROM bad_t;" },
+    };
+    char err[512];
+    PGconn *c = hf_db_connect(dsn, 5, err, sizeof(err));
+    assert_int_equal(hf_db_migrate(c, "badsvc", bad, 2, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "badsvc/2"));
+    /* 0001 stays applied; 0002's insert was rolled back with it */
+    assert_int_equal(count(c, "SELECT count(*) FROM bad_t"), 0);
+    assert_int_equal(count(c, "SELECT count(*) FROM hf_migrations WHERE component = 'badsvc'"), 1);
+    /* out-of-order numbering is refused before anything runs */
+    const hf_migration_t unordered[] = { { 2, "0002_a.sql", "SELECT 1" }, { 1, "0001_b.sql", "SELECT 1" } };
+    assert_int_equal(hf_db_migrate(c, "x", unordered, 2, err, sizeof(err)), -1);
+    PQfinish(c);
+}
+
+int main(void)
+{
+    tl_env("HF_TEST_PG_DSN");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parameterised_query),
+        cmocka_unit_test(test_pool_reuse_and_rollback),
+        cmocka_unit_test(test_pool_survives_killed_backend),
+        cmocka_unit_test(test_concurrent_migrations_apply_once),
+        cmocka_unit_test(test_changed_migration_is_refused),
+        cmocka_unit_test(test_failed_migration_changes_nothing),
+    };
+    return cmocka_run_group_tests_name("db", tests, group_setup, group_teardown);
+}

@@ -1,0 +1,265 @@
+/* tests/integration/test-outbox.c - events committed in PostgreSQL reach bus subscribers
+ *
+ * Real PostgreSQL, a real broker, the relay thread: an event appended in a
+ * transaction is published once that transaction commits, never when it
+ * rolls back, in commit order even when a slow transaction commits last.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bus_fixture.h"
+#include "hf/log.h"
+#include "hf/outbox.h"
+#include "testlib.h"
+
+static char *dsn;
+static fx_broker_t B;
+static hf_bus_subscriber_t *sub;
+static hf_outbox_relay_t *relay;
+static int probes;
+
+static PGconn *conn(void)
+{
+    char err[256];
+    PGconn *c = hf_db_connect(dsn, 5, err, sizeof(err));
+    assert_non_null(c);
+    return c;
+}
+
+static int64_t append(PGconn *c, const char *type, const char *subject, const char *data)
+{
+    hf_outbox_event_t e = { .tenant_id = "t1", .source = "/hrflow/test", .type = type,
+                            .subject = subject, .data_json = data };
+    int64_t id = 0;
+    assert_int_equal(hf_outbox_append(c, &e, &id), 0);
+    return id;
+}
+
+/* Next event, or NULL after timeout_ms. */
+static Hrflow__V1__Event *next_event(int timeout_ms)
+{
+    Hrflow__V1__Event *ev = NULL;
+    return hf_bus_subscriber_recv(sub, timeout_ms, &ev) == 1 ? ev : NULL;
+}
+
+/* Make sure the path is live (subscription reached the broker) and drained. */
+static void sync_path(void)
+{
+    PGconn *c = conn();
+    char id[32];
+    snprintf(id, sizeof(id), "probe-%d", ++probes);
+    Hrflow__V1__Event *ev = NULL;
+    for (int i = 0; i < 100 && !ev; i++) {
+        int64_t want = append(c, "hrflow.test.probe.v1", id, "{}");
+        char wanted[32];
+        snprintf(wanted, sizeof(wanted), "%lld", (long long)want);
+        long long until = tl_ms() + 100;
+        while (tl_ms() < until && (ev = next_event(50)) != NULL) {
+            int hit = strcmp(ev->id, wanted) == 0;
+            hrflow__v1__event__free_unpacked(ev, NULL);
+            ev = NULL;
+            if (hit) {
+                PQfinish(c);
+                return;
+            }
+        }
+    }
+    PQfinish(c);
+    fail_msg("the outbox relay never delivered a probe event");
+}
+
+static void test_committed_event_reaches_subscriber(void **state)
+{
+    (void)state;
+    sync_path();
+    PGconn *c = conn();
+    assert_int_equal(hf_db_begin(c), 0);
+    assert_int_equal(hf_db_exec(c, "CREATE TABLE IF NOT EXISTS app (id int PRIMARY KEY)", 0, NULL, NULL), 0);
+    assert_int_equal(hf_db_exec(c, "INSERT INTO app VALUES (42)", 0, NULL, NULL), 0);
+    int64_t id = append(c, "hrflow.test.application.created.v1", "applications/42",
+                        "{\"applicationId\": 42, \"name\": \"王芳\"}");
+    /* not committed yet: nothing may arrive */
+    Hrflow__V1__Event *early = next_event(300);
+    assert_null(early);
+    assert_int_equal(hf_db_commit(c), 0);
+    Hrflow__V1__Event *ev = next_event(3000);
+    assert_non_null(ev);
+    char want[32];
+    snprintf(want, sizeof(want), "%lld", (long long)id);
+    assert_string_equal(ev->id, want);
+    assert_string_equal(ev->type, "hrflow.test.application.created.v1");
+    assert_string_equal(ev->source, "/hrflow/test");
+    assert_string_equal(ev->subject, "applications/42");
+    assert_string_equal(ev->tenant_id, "t1");
+    assert_string_equal(ev->data_content_type, "application/json");
+    assert_non_null(ev->time);
+    assert_true(ev->time->seconds > 1700000000);
+    assert_non_null(strstr((const char *)ev->data.data, "\"applicationId\": 42"));
+    hrflow__v1__event__free_unpacked(ev, NULL);
+    PQfinish(c);
+}
+
+static void test_rolled_back_event_never_published(void **state)
+{
+    (void)state;
+    sync_path();
+    PGconn *c = conn();
+    assert_int_equal(hf_db_begin(c), 0);
+    append(c, "hrflow.test.ghost.v1", "ghosts/1", "{}");
+    assert_int_equal(hf_db_rollback(c), 0);
+    int64_t marker = append(c, "hrflow.test.marker.v1", "markers/1", "{}");
+    Hrflow__V1__Event *ev = next_event(3000);
+    assert_non_null(ev);
+    char want[32];
+    snprintf(want, sizeof(want), "%lld", (long long)marker);
+    assert_string_equal(ev->type, "hrflow.test.marker.v1"); /* the ghost never shows */
+    assert_string_equal(ev->id, want);
+    hrflow__v1__event__free_unpacked(ev, NULL);
+    PQfinish(c);
+}
+
+static void test_late_commit_is_not_skipped(void **state)
+{
+    (void)state;
+    sync_path();
+    PGconn *slow = conn(), *fast = conn();
+    assert_int_equal(hf_db_begin(slow), 0);
+    int64_t slow_id = append(slow, "hrflow.test.slow.v1", "s/1", "{}");
+    int64_t fast_id = append(fast, "hrflow.test.fast.v1", "f/1", "{}"); /* autocommit */
+    assert_true(fast_id > slow_id);
+    /* the fast event waits: publishing it now would move the cursor past the slow one */
+    Hrflow__V1__Event *ev = next_event(500);
+    assert_null(ev);
+    assert_int_equal(hf_db_commit(slow), 0);
+    const char *order[] = { "hrflow.test.slow.v1", "hrflow.test.fast.v1" };
+    for (int i = 0; i < 2; i++) {
+        ev = next_event(3000);
+        assert_non_null(ev);
+        assert_string_equal(ev->type, order[i]);
+        hrflow__v1__event__free_unpacked(ev, NULL);
+    }
+    PQfinish(slow);
+    PQfinish(fast);
+}
+
+static void test_outbox_is_append_only(void **state)
+{
+    (void)state;
+    PGconn *c = conn();
+    append(c, "hrflow.test.keep.v1", "k/1", "{}");
+    char st[6];
+    assert_int_equal(hf_db_exec(c, "UPDATE events.outbox SET type = 'x'", 0, NULL, st), -1);
+    assert_string_equal(st, "42501");
+    assert_int_equal(hf_db_exec(c, "DELETE FROM events.outbox", 0, NULL, st), -1);
+    assert_int_equal(hf_db_exec(c, "TRUNCATE events.outbox", 0, NULL, st), -1);
+    /* bad input changes nothing: invalid JSON is refused by PostgreSQL */
+    hf_outbox_event_t bad = { .tenant_id = "t1", .source = "/hrflow/test",
+                              .type = "hrflow.test.bad.v1", .data_json = "{not json" };
+    assert_int_equal(hf_outbox_append(c, &bad, NULL), -1);
+    PQfinish(c);
+}
+
+static void test_relay_resumes_from_cursor(void **state)
+{
+    (void)state;
+    sync_path();
+    hf_outbox_relay_stop(&relay);
+    PGconn *c = conn();
+    int64_t ids[3];
+    for (int i = 0; i < 3; i++)
+        ids[i] = append(c, "hrflow.test.offline.v1", "o/1", "{}");
+    relay = hf_outbox_relay_start(dsn, tl_tcp(B.xsub), 50);
+    for (int i = 0; i < 3; i++) {
+        Hrflow__V1__Event *ev = next_event(5000);
+        assert_non_null(ev);
+        char want[32];
+        snprintf(want, sizeof(want), "%lld", (long long)ids[i]);
+        assert_string_equal(ev->id, want); /* starts where it stopped, nothing older */
+        hrflow__v1__event__free_unpacked(ev, NULL);
+    }
+    PQfinish(c);
+}
+
+static void test_one_relay_leads(void **state)
+{
+    (void)state;
+    sync_path();
+    /* a second relay (another replica) stands by while the first leads */
+    hf_outbox_relay_t *second = hf_outbox_relay_start(dsn, tl_tcp(B.xsub), 50);
+    void *raw = zmq_socket(hf_bus_context(), ZMQ_SUB);
+    zmq_connect(raw, tl_tcp(B.xpub));
+    zmq_setsockopt(raw, ZMQ_SUBSCRIBE, "hrflow.test.once.v1", 19);
+    usleep(300000);
+    PGconn *c = conn();
+    append(c, "hrflow.test.once.v1", "once/1", "{}");
+    int copies = 0;
+    zmq_pollitem_t it = { raw, 0, ZMQ_POLLIN, 0 };
+    while (zmq_poll(&it, 1, 1000) == 1) {
+        zmq_msg_t f[2];
+        int n = hf_frames_recv(raw, f, 2, 0);
+        if (n > 0)
+            hf_frames_close(f, n);
+        copies++;
+    }
+    assert_int_equal(copies, 1);
+    /* the leader goes away: the standby takes over */
+    hf_outbox_relay_stop(&relay);
+    append(c, "hrflow.test.once.v1", "once/2", "{}");
+    assert_int_equal(zmq_poll(&it, 1, 5000), 1);
+    relay = second;
+    zmq_close(raw);
+    PQfinish(c);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    hf_log_init("test-outbox", HF_LOG_WARN);
+    dsn = tl_db_create("hf_test_outbox");
+    char err[256];
+    PGconn *c = dsn ? hf_db_connect(dsn, 5, err, sizeof(err)) : NULL;
+    if (!c || hf_db_migrate(c, "events", hf_events_migrations, hf_events_migrations_count, err,
+                            sizeof(err)) < 0)
+        return -1;
+    PQfinish(c);
+    if (fx_broker_start(&B, NULL) < 0)
+        return -1;
+    sub = hf_bus_subscriber_new(tl_tcp(B.xpub));
+    hf_bus_subscribe(sub, "hrflow.test.");
+    relay = hf_outbox_relay_start(dsn, tl_tcp(B.xsub), 50);
+    return relay ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    hf_outbox_relay_stop(&relay);
+    hf_bus_subscriber_destroy(&sub);
+    fx_broker_kill(&B, SIGTERM);
+    tl_db_drop(dsn);
+    free(dsn);
+    return 0;
+}
+
+int main(void)
+{
+    tl_env("HF_TEST_PG_DSN");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_committed_event_reaches_subscriber),
+        cmocka_unit_test(test_rolled_back_event_never_published),
+        cmocka_unit_test(test_late_commit_is_not_skipped),
+        cmocka_unit_test(test_outbox_is_append_only),
+        cmocka_unit_test(test_relay_resumes_from_cursor),
+        cmocka_unit_test(test_one_relay_leads),
+    };
+    return cmocka_run_group_tests_name("outbox", tests, group_setup, group_teardown);
+}
