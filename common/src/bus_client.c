@@ -175,32 +175,37 @@ int hf_bus_send(hf_bus_client_t *c, const char *service, const char *method,
                       hf_mono_ms() + timeout, id_out);
 }
 
+/* Take one reply waiting on the socket. Returns 1 with *reply set, 0 when
+ * none is waiting (or it was malformed and dropped), -1 on error. */
+static int take_reply(hf_bus_client_t *c, Hrflow__V1__Envelope **reply)
+{
+    zmq_msg_t f[2];
+    int n = hf_frames_recv(c->sock, f, 2, ZMQ_DONTWAIT);
+    if (n == -1)
+        return errno == EAGAIN ? 0 : -1;
+    if (n == 2 && zmq_msg_size(&f[0]) == 4 &&
+        memcmp(zmq_msg_data(&f[0]), HF_BUS_CLIENT_PROTO, 4) == 0)
+        *reply = hrflow__v1__envelope__unpack(NULL, zmq_msg_size(&f[1]), zmq_msg_data(&f[1]));
+    if (n > 0)
+        hf_frames_close(f, n);
+    return *reply != NULL; /* a malformed reply is dropped: its caller times out */
+}
+
 int hf_bus_recv(hf_bus_client_t *c, int timeout_ms, Hrflow__V1__Envelope **reply)
 {
     *reply = NULL;
-    zmq_pollitem_t it = { c->sock, 0, ZMQ_POLLIN, 0 };
     int64_t until = hf_mono_ms() + timeout_ms;
     for (;;) {
+        /* under load a reply is usually waiting: no poll needed */
+        int r = take_reply(c, reply);
+        if (r != 0)
+            return r;
         int64_t left = until - hf_mono_ms();
-        int rc = zmq_poll(&it, 1, left > 0 ? (long)left : 0);
-        if (rc < 0 && errno == EINTR)
-            continue;
-        if (rc < 0)
-            return -1;
-        if (rc == 0)
+        if (left <= 0)
             return 0;
-        zmq_msg_t f[2];
-        int n = hf_frames_recv(c->sock, f, 2, ZMQ_DONTWAIT);
-        if (n == -1)
-            continue;
-        if (n == 2 && zmq_msg_size(&f[0]) == 4 &&
-            memcmp(zmq_msg_data(&f[0]), HF_BUS_CLIENT_PROTO, 4) == 0)
-            *reply = hrflow__v1__envelope__unpack(NULL, zmq_msg_size(&f[1]), zmq_msg_data(&f[1]));
-        if (n > 0)
-            hf_frames_close(f, n);
-        if (*reply)
-            return 1;
-        /* a malformed reply is dropped: the caller times out on it */
+        zmq_pollitem_t it = { c->sock, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&it, 1, (long)left) < 0 && errno != EINTR)
+            return -1;
     }
 }
 

@@ -4,9 +4,10 @@
  * pool's capacity, exchanges heartbeats, and queues each REQUEST for the
  * handler threads. A handler thread decodes the envelope and the request into
  * its arena, runs the method found through the protobuf-c service descriptor,
- * and hands the packed reply back to the I/O thread over an inproc socket.
- * Handlers never touch the broker sockets, so a long request cannot stop the
- * heartbeats.
+ * and hands the packed reply back on a list the I/O thread drains; an eventfd
+ * wakes the I/O thread only when that list was empty, so under load one
+ * wake-up carries many replies. Handlers never touch the broker sockets, so a
+ * long request cannot stop the heartbeats.
  *
  * Stopping drains: DISCONNECT goes to every broker; requests already sent to
  * us still arrive (ZeroMQ keeps order per connection) and are served; each
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 typedef struct job {
@@ -32,6 +34,13 @@ typedef struct job {
     uint64_t seq;
     zmq_msg_t env;
 } job_t;
+
+typedef struct reply {
+    struct reply *next;
+    int broker;
+    uint64_t seq;
+    zmq_msg_t env;
+} reply_t;
 
 typedef struct {
     char *endpoint;
@@ -43,6 +52,7 @@ typedef struct {
 
 typedef struct {
     const hf_method_t *m;
+    char *action;                /* "service.Method", for log lines */
     hf_counter_t *ok, *failed;
     hf_histogram_t *seconds;
 } method_slot_t;
@@ -54,7 +64,10 @@ struct hf_worker {
     char **eps;
     int nbrokers;
     broker_t *brokers;
-    char inproc[64];
+    int wake_fd;                 /* eventfd: replies waiting, or stop requested */
+
+    pthread_mutex_t rlock;       /* finished replies, oldest first */
+    reply_t *rhead, *rtail;
 
     pthread_mutex_t qlock;
     pthread_cond_t qcond;
@@ -110,6 +123,9 @@ static int bind_methods(hf_worker_t *w, char *err, size_t len)
         if (!w->slots[i].m)
             return fail(err, len, "method %s.%s has no handler", d->name, d->methods[i].name);
         char labels[256];
+        snprintf(labels, sizeof(labels), "%s.%s", w->o.service, d->methods[i].name);
+        if (!(w->slots[i].action = strdup(labels)))
+            return fail(err, len, "out of memory");
         snprintf(labels, sizeof(labels), "service=\"%s\",method=\"%s\",outcome=\"ok\"",
                  w->o.service, d->methods[i].name);
         w->slots[i].ok = hf_metrics_counter("hf_worker_requests_total",
@@ -141,6 +157,8 @@ hf_worker_t *hf_worker_new(const hf_worker_opts_t *o, char *err, size_t errlen)
     w->o = *o;
     if (w->o.threads <= 0)
         w->o.threads = 4;
+    if (w->o.prefetch <= 0)
+        w->o.prefetch = 1;
     if (w->o.heartbeat_ms <= 0)
         w->o.heartbeat_ms = HF_BUS_DEFAULT_HEARTBEAT_MS;
     if (w->o.liveness <= 0)
@@ -155,7 +173,13 @@ hf_worker_t *hf_worker_new(const hf_worker_opts_t *o, char *err, size_t errlen)
     w->o.instance = w->instance;
     pthread_mutex_init(&w->qlock, NULL);
     pthread_cond_init(&w->qcond, NULL);
-    snprintf(w->inproc, sizeof(w->inproc), "inproc://hf-worker-%p", (void *)w);
+    pthread_mutex_init(&w->rlock, NULL);
+    w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (w->wake_fd < 0) {
+        fail(err, errlen, "cannot create an eventfd: %s", strerror(errno));
+        hf_worker_destroy(&w);
+        return NULL;
+    }
     w->malformed = hf_metrics_counter("hf_worker_malformed_total",
                                       "Malformed frames received from brokers", NULL);
     if (bind_methods(w, err, errlen) < 0) {
@@ -178,9 +202,14 @@ void hf_worker_destroy(hf_worker_t **wp)
         return;
     hf_worker_t *w = *wp;
     hf_endpoints_free(w->eps, w->nbrokers);
+    for (size_t i = 0; w->slots && i < w->o.descriptor->n_methods; i++)
+        free(w->slots[i].action);
     free(w->slots);
+    if (w->wake_fd > 0)
+        close(w->wake_fd);
     pthread_mutex_destroy(&w->qlock);
     pthread_cond_destroy(&w->qcond);
+    pthread_mutex_destroy(&w->rlock);
     free(w);
     *wp = NULL;
 }
@@ -190,18 +219,17 @@ const char *hf_worker_instance(const hf_worker_t *w)
     return w->instance;
 }
 
+static void wake_io(hf_worker_t *w)
+{
+    uint64_t one = 1;
+    if (write(w->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        hf_warn("cannot wake the worker's I/O thread: %s", strerror(errno));
+}
+
 void hf_worker_stop(hf_worker_t *w)
 {
     atomic_store(&w->stop, 1);
-    /* wake the I/O thread at once rather than at its next heartbeat */
-    void *s = zmq_socket(hf_bus_context(), ZMQ_PUSH);
-    if (s) {
-        int zero = 0;
-        zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
-        if (zmq_connect(s, w->inproc) == 0)
-            zmq_send(s, "STOP", 4, ZMQ_DONTWAIT);
-        zmq_close(s);
-    }
+    wake_io(w); /* at once rather than at the next heartbeat */
 }
 
 /* ---- call accessors ---- */
@@ -315,6 +343,7 @@ static ProtobufCMessage *dispatch(hf_call_t *call, ProtobufCAllocator *alloc,
     }
     method_slot_t *slot = &w->slots[md - d->methods];
     *slot_out = slot;
+    hf_log_context_set(env->traceparent, env->request_id, slot->action);
     if (call->deadline_ms && hf_call_remaining_ms(call) <= 0) {
         hf_call_fail(call, HRFLOW__V1__ERROR_CODE__DEADLINE_EXCEEDED,
                      "deadline passed before %s.%s started", w->o.service, md->name);
@@ -345,8 +374,8 @@ static ProtobufCMessage *dispatch(hf_call_t *call, ProtobufCAllocator *alloc,
     return reply;
 }
 
-/* Handle one job; send the reply frames on push. */
-static void handle(hf_worker_t *w, job_t *j, hf_arena_t *arena, void *thread_data, void *push)
+/* Handle one job and queue its reply for the I/O thread. */
+static void handle(hf_worker_t *w, job_t *j, hf_arena_t *arena, void *thread_data)
 {
     ProtobufCAllocator alloc = hf_arena_allocator(arena);
     int64_t t0 = hf_mono_ms();
@@ -362,9 +391,7 @@ static void handle(hf_worker_t *w, job_t *j, hf_arena_t *arena, void *thread_dat
         hf_call_fail(&call, HRFLOW__V1__ERROR_CODE__MALFORMED, "could not decode the envelope");
     } else {
         call.deadline_ms = env->deadline_ms;
-        char action[128];
-        snprintf(action, sizeof(action), "%s.%s", w->o.service, env->method ? env->method : "");
-        hf_log_context_set(env->traceparent, env->request_id, action);
+        hf_log_context_set(env->traceparent, env->request_id, w->o.service);
         reply = dispatch(&call, &alloc, &slot);
         zmq_msg_close(&j->env); /* the request's bytes are no longer needed */
     }
@@ -388,19 +415,27 @@ static void handle(hf_worker_t *w, job_t *j, hf_arena_t *arena, void *thread_dat
         hf_histogram_observe(slot->seconds, (double)(hf_mono_ms() - t0) / 1000.0);
     }
 
+    reply_t *rep = malloc(sizeof(*rep));
     size_t n = hrflow__v1__envelope__get_packed_size(&out);
-    zmq_msg_t m;
-    unsigned char hdr[12];
-    hdr[0] = (unsigned char)(j->broker >> 24);
-    hdr[1] = (unsigned char)(j->broker >> 16);
-    hdr[2] = (unsigned char)(j->broker >> 8);
-    hdr[3] = (unsigned char)j->broker;
-    hf_put_u64(hdr + 4, j->seq);
-    if (zmq_msg_init_size(&m, n) == 0) {
-        hrflow__v1__envelope__pack(&out, zmq_msg_data(&m));
-        zmq_send(push, hdr, sizeof(hdr), ZMQ_SNDMORE);
-        if (zmq_msg_send(&m, push, 0) < 0)
-            zmq_msg_close(&m);
+    if (rep && zmq_msg_init_size(&rep->env, n) == 0) {
+        hrflow__v1__envelope__pack(&out, zmq_msg_data(&rep->env));
+        rep->broker = j->broker;
+        rep->seq = j->seq;
+        rep->next = NULL;
+        pthread_mutex_lock(&w->rlock);
+        int was_empty = w->rhead == NULL;
+        if (w->rtail)
+            w->rtail->next = rep;
+        else
+            w->rhead = rep;
+        w->rtail = rep;
+        pthread_mutex_unlock(&w->rlock);
+        if (was_empty)
+            wake_io(w);
+    } else {
+        /* out of memory: the broker answers the caller at the deadline */
+        free(rep);
+        hf_error("out of memory replying to %s", call.env->request_id);
     }
     hf_log_context_clear();
 }
@@ -409,15 +444,10 @@ static void *handler_thread(void *arg)
 {
     hf_worker_t *w = arg;
     hf_arena_t *arena = hf_arena_new(0);
-    void *push = zmq_socket(hf_bus_context(), ZMQ_PUSH);
-    int zero = 0, hwm = 0;
-    zmq_setsockopt(push, ZMQ_LINGER, &zero, sizeof(zero));
-    zmq_setsockopt(push, ZMQ_SNDHWM, &hwm, sizeof(hwm)); /* never drop a reply */
-    zmq_connect(push, w->inproc);
     void *td = w->o.thread_init ? w->o.thread_init(w->o.user) : NULL;
     job_t *j;
     while ((j = queue_pop(w)) != NULL) {
-        handle(w, j, arena, td, push);
+        handle(w, j, arena, td);
         free(j);
         if (w->o.after_call)
             w->o.after_call(w->o.user, td);
@@ -425,10 +455,6 @@ static void *handler_thread(void *arg)
     }
     if (w->o.thread_fini)
         w->o.thread_fini(w->o.user, td);
-    /* linger until the last replies are handed over, then close */
-    int linger = 2000;
-    zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof(linger));
-    zmq_close(push);
     hf_arena_destroy(&arena);
     return NULL;
 }
@@ -452,7 +478,7 @@ static void send_ready(hf_worker_t *w, broker_t *b)
     Hrflow__V1__WorkerReady r = HRFLOW__V1__WORKER_READY__INIT;
     char *methods[d->n_methods ? d->n_methods : 1], *idem[d->n_methods ? d->n_methods : 1];
     r.service = (char *)w->o.service;
-    r.capacity = (uint32_t)w->o.threads;
+    r.capacity = (uint32_t)(w->o.threads * w->o.prefetch);
     r.instance = w->instance;
     for (size_t i = 0; i < d->n_methods; i++) {
         methods[r.n_methods++] = (char *)d->methods[i].name;
@@ -478,6 +504,8 @@ static int broker_open(hf_worker_t *w, broker_t *b)
     if (!b->sock)
         return -1;
     int zero = 0, hwm = 100000, ivl = 100, ivl_max = 1000;
+    int64_t max = HF_BUS_MAX_MESSAGE;
+    zmq_setsockopt(b->sock, ZMQ_MAXMSGSIZE, &max, sizeof(max));
     zmq_setsockopt(b->sock, ZMQ_LINGER, &zero, sizeof(zero));
     zmq_setsockopt(b->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
     zmq_setsockopt(b->sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
@@ -493,20 +521,21 @@ static int broker_open(hf_worker_t *w, broker_t *b)
     return 0;
 }
 
-static void on_broker(hf_worker_t *w, int idx, int draining)
+/* Read one message from broker idx. Returns 0 when there was none. */
+static int on_broker(hf_worker_t *w, int idx, int draining)
 {
     broker_t *b = &w->brokers[idx];
     zmq_msg_t f[4];
     int n = hf_frames_recv(b->sock, f, 4, ZMQ_DONTWAIT);
     if (n == -1)
-        return;
+        return 0;
     b->last_heard = hf_mono_ms();
     if (n < 2 || zmq_msg_size(&f[0]) != 4 ||
         memcmp(zmq_msg_data(&f[0]), HF_BUS_WORKER_PROTO, 4) != 0 || zmq_msg_size(&f[1]) != 1) {
         hf_counter_inc(w->malformed);
         if (n > 0)
             hf_frames_close(f, n);
-        return;
+        return 1;
     }
     int cmd = *(unsigned char *)zmq_msg_data(&f[1]);
     if (cmd == HF_BUS_REQUEST && n == 4 && zmq_msg_size(&f[2]) == 8) {
@@ -528,35 +557,36 @@ static void on_broker(hf_worker_t *w, int idx, int draining)
         hf_counter_inc(w->malformed);
     }
     hf_frames_close(f, n);
+    return 1;
 }
 
-/* A reply from a handler thread: [broker:4][seq:8] [envelope] */
-static int on_reply(hf_worker_t *w, void *pull)
+/* Send every finished reply to the broker it came from. */
+static void flush_replies(hf_worker_t *w)
 {
-    zmq_msg_t f[2];
-    int n = hf_frames_recv(pull, f, 2, ZMQ_DONTWAIT);
-    if (n == -1)
-        return 0;
-    int stop = 0;
-    if (n == 2 && zmq_msg_size(&f[0]) == 12) {
-        const unsigned char *h = zmq_msg_data(&f[0]);
-        int idx = (int)((unsigned)h[0] << 24 | (unsigned)h[1] << 16 | (unsigned)h[2] << 8 | h[3]);
+    uint64_t count;
+    if (read(w->wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+        hf_warn("worker eventfd: %s", strerror(errno));
+    pthread_mutex_lock(&w->rlock);
+    reply_t *r = w->rhead;
+    w->rhead = w->rtail = NULL;
+    pthread_mutex_unlock(&w->rlock);
+    while (r) {
+        reply_t *next = r->next;
+        unsigned char hdr[9];
+        hdr[0] = HF_BUS_REPLY;
+        hf_put_u64(hdr + 1, r->seq);
+        broker_t *b = w->brokers ? &w->brokers[r->broker] : NULL;
         w->inflight--;
-        if (idx >= 0 && idx < w->nbrokers) {
-            broker_t *b = &w->brokers[idx];
-            unsigned char cmd = HF_BUS_REPLY;
-            if (zmq_send(b->sock, HF_BUS_WORKER_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 4) {
-                zmq_send(b->sock, &cmd, 1, ZMQ_SNDMORE);
-                zmq_send(b->sock, h + 4, 8, ZMQ_SNDMORE);
-                zmq_msg_send(&f[1], b->sock, 0);
-            }
+        if (b && b->sock && zmq_send(b->sock, HF_BUS_WORKER_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 4) {
+            zmq_send(b->sock, hdr, 1, ZMQ_SNDMORE);
+            zmq_send(b->sock, hdr + 1, 8, ZMQ_SNDMORE);
+            if (zmq_msg_send(&r->env, b->sock, 0) >= 0)
+                zmq_msg_init(&r->env); /* sent: nothing left to close */
         }
-    } else if (n == 1) {
-        stop = 1; /* "STOP" from hf_worker_stop() */
+        zmq_msg_close(&r->env);
+        free(r);
+        r = next;
     }
-    if (n > 0)
-        hf_frames_close(f, n);
-    return stop;
 }
 
 static void start_drain(hf_worker_t *w, int64_t *drain_until)
@@ -575,17 +605,35 @@ static int all_acked(hf_worker_t *w)
     return 1;
 }
 
-static void io_loop(hf_worker_t *w, void *pull)
+/* Heartbeats out; a broker silent for a liveness period gets a new socket. */
+static void keep_alive(hf_worker_t *w, int draining)
+{
+    const int64_t silence = (int64_t)w->o.heartbeat_ms * w->o.liveness;
+    int64_t now = hf_mono_ms();
+    for (int i = 0; i < w->nbrokers; i++) {
+        broker_t *b = &w->brokers[i];
+        if (b->next_beat <= now) {
+            send_cmd(b->sock, HF_BUS_HEARTBEAT, NULL, 0);
+            b->next_beat = now + w->o.heartbeat_ms;
+        }
+        if (!draining && now - b->last_heard > silence) {
+            hf_warn("broker %s silent for %lld ms: reconnecting", b->endpoint,
+                    (long long)(now - b->last_heard));
+            broker_open(w, b);
+        }
+    }
+}
+
+static void io_loop(hf_worker_t *w)
 {
     int nitems = w->nbrokers + 1;
     zmq_pollitem_t items[nitems];
     int draining = 0;
     int64_t drain_until = 0;
-    const int64_t silence = (int64_t)w->o.heartbeat_ms * w->o.liveness;
     for (;;) {
         for (int i = 0; i < w->nbrokers; i++)
             items[i] = (zmq_pollitem_t){ w->brokers[i].sock, 0, ZMQ_POLLIN, 0 };
-        items[w->nbrokers] = (zmq_pollitem_t){ pull, 0, ZMQ_POLLIN, 0 };
+        items[w->nbrokers] = (zmq_pollitem_t){ NULL, w->wake_fd, ZMQ_POLLIN, 0 };
         int64_t now = hf_mono_ms(), wake = now + w->o.heartbeat_ms;
         for (int i = 0; i < w->nbrokers; i++)
             if (w->brokers[i].next_beat < wake)
@@ -593,64 +641,24 @@ static void io_loop(hf_worker_t *w, void *pull)
         int rc = zmq_poll(items, nitems, wake > now ? (long)(wake - now) : 0);
         if (rc < 0 && errno != EINTR)
             break;
-        if (rc > 0) {
-            for (int i = 0; i < w->nbrokers; i++)
-                if (items[i].revents & ZMQ_POLLIN)
-                    for (int k = 0; k < 64; k++) { /* bounded burst per socket */
-                        int ev = 0;
-                        size_t evl = sizeof(ev);
-                        zmq_getsockopt(w->brokers[i].sock, ZMQ_EVENTS, &ev, &evl);
-                        if (!(ev & ZMQ_POLLIN))
-                            break;
-                        on_broker(w, i, draining);
-                    }
-            if (items[w->nbrokers].revents & ZMQ_POLLIN)
-                for (int k = 0; k < 256; k++) {
-                    int ev = 0;
-                    size_t evl = sizeof(ev);
-                    zmq_getsockopt(pull, ZMQ_EVENTS, &ev, &evl);
-                    if (!(ev & ZMQ_POLLIN))
-                        break;
-                    if (on_reply(w, pull) && !draining) {
-                        draining = 1;
-                        start_drain(w, &drain_until);
-                    }
-                }
-        }
+        for (int i = 0; rc > 0 && i < w->nbrokers; i++)
+            if (items[i].revents & ZMQ_POLLIN)
+                for (int k = 0; k < 256 && on_broker(w, i, draining); k++)
+                    ; /* a bounded burst per socket */
+        if (rc > 0 && (items[w->nbrokers].revents & ZMQ_POLLIN))
+            flush_replies(w);
         if (!draining && atomic_load(&w->stop)) {
             draining = 1;
             start_drain(w, &drain_until);
         }
-        now = hf_mono_ms();
-        for (int i = 0; i < w->nbrokers; i++) {
-            broker_t *b = &w->brokers[i];
-            if (b->next_beat <= now) {
-                send_cmd(b->sock, HF_BUS_HEARTBEAT, NULL, 0);
-                b->next_beat = now + w->o.heartbeat_ms;
-            }
-            if (!draining && now - b->last_heard > silence) {
-                hf_warn("broker %s silent for %lld ms: reconnecting", b->endpoint,
-                        (long long)(now - b->last_heard));
-                broker_open(w, b);
-            }
-        }
-        if (draining && w->inflight == 0 && (all_acked(w) || now >= drain_until))
+        keep_alive(w, draining);
+        if (draining && w->inflight == 0 && (all_acked(w) || hf_mono_ms() >= drain_until))
             break;
     }
 }
 
 int hf_worker_run(hf_worker_t *w)
 {
-    void *pull = zmq_socket(hf_bus_context(), ZMQ_PULL);
-    int zero = 0, hwm = 0;
-    if (!pull)
-        return -1;
-    zmq_setsockopt(pull, ZMQ_LINGER, &zero, sizeof(zero));
-    zmq_setsockopt(pull, ZMQ_RCVHWM, &hwm, sizeof(hwm));
-    if (zmq_bind(pull, w->inproc) != 0) {
-        zmq_close(pull);
-        return -1;
-    }
     w->brokers = calloc((size_t)w->nbrokers, sizeof(broker_t));
     pthread_t *threads = calloc((size_t)w->o.threads, sizeof(pthread_t));
     int started = 0, rc = 0;
@@ -667,7 +675,7 @@ int hf_worker_run(hf_worker_t *w)
     if (rc == 0) {
         hf_info("worker %s serving %s with %d thread(s) on %d broker(s)", w->instance,
                 w->o.service, w->o.threads, w->nbrokers);
-        io_loop(w, pull);
+        io_loop(w);
     }
     pthread_mutex_lock(&w->qlock);
     w->closing = 1;
@@ -675,6 +683,7 @@ int hf_worker_run(hf_worker_t *w)
     pthread_mutex_unlock(&w->qlock);
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
+    flush_replies(w); /* nothing is in flight by now; frees what a failed start left */
     for (int i = 0; w->brokers && i < w->nbrokers; i++)
         if (w->brokers[i].sock) {
             int linger = 500; /* let the last replies and DISCONNECT leave */
@@ -684,7 +693,6 @@ int hf_worker_run(hf_worker_t *w)
     free(w->brokers);
     w->brokers = NULL;
     free(threads);
-    zmq_close(pull);
     if (rc == 0)
         hf_info("worker %s stopped", w->instance);
     return rc;

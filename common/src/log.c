@@ -20,10 +20,9 @@ static char log_service[64] = "hrflow";
 static hf_log_level_t log_min = HF_LOG_INFO;
 static FILE *log_stream;
 
+/* borrowed pointers: set on every request, so no copying on the hot path */
 static _Thread_local struct {
-    char trace_id[64];
-    char request_id[64];
-    char action[128];
+    const char *trace_id, *request_id, *action;
 } ctx;
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
@@ -50,16 +49,11 @@ void hf_log_set_stream(FILE *f)
     log_stream = f;
 }
 
-static void copy_field(char *dst, size_t len, const char *src)
-{
-    snprintf(dst, len, "%s", src ? src : "");
-}
-
 void hf_log_context_set(const char *trace_id, const char *request_id, const char *action)
 {
-    copy_field(ctx.trace_id, sizeof(ctx.trace_id), trace_id);
-    copy_field(ctx.request_id, sizeof(ctx.request_id), request_id);
-    copy_field(ctx.action, sizeof(ctx.action), action);
+    ctx.trace_id = trace_id;
+    ctx.request_id = request_id;
+    ctx.action = action;
 }
 
 void hf_log_context_clear(void)
@@ -96,11 +90,12 @@ static json_t *line_new(hf_log_level_t level, const char *msg)
         }
     }
     json_object_set_new(o, "msg", m ? m : json_string("(unprintable)"));
-    if (ctx.trace_id[0])
+    /* json_string() is NULL for invalid UTF-8; set_new() then adds nothing */
+    if (ctx.trace_id && *ctx.trace_id)
         json_object_set_new(o, "trace_id", json_string(ctx.trace_id));
-    if (ctx.request_id[0])
+    if (ctx.request_id && *ctx.request_id)
         json_object_set_new(o, "request_id", json_string(ctx.request_id));
-    if (ctx.action[0])
+    if (ctx.action && *ctx.action)
         json_object_set_new(o, "action", json_string(ctx.action));
     return o;
 }

@@ -25,7 +25,7 @@
 typedef struct {
     const char *pg_dsn, *redis_addr, *brokers, *events_pub, *metrics_addr, *log_level,
         *instance;
-    long threads, pool_size, heartbeat_ms, liveness, startup_timeout_s;
+    long threads, prefetch, pool_size, heartbeat_ms, liveness, startup_timeout_s;
     int relay;
 } settings_t;
 
@@ -55,6 +55,9 @@ static const hf_config_var_t settings[] = {
       "brokers' event-plane XSUB endpoints, comma-separated", &S.events_pub },
     { "HF_WORKER_THREADS", HF_CONFIG_INT, "4", 1, 256,
       "handler threads; the capacity announced to each broker", &S.threads },
+    { "HF_WORKER_PREFETCH", HF_CONFIG_INT, "4", 1, 1024,
+      "requests a broker may hand each thread ahead; capacity = threads x prefetch",
+      &S.prefetch },
     { "HF_DB_POOL_SIZE", HF_CONFIG_INT, "8", 1, 512,
       "PostgreSQL connections at most in this process's pool", &S.pool_size },
     { "HF_HEARTBEAT_MS", HF_CONFIG_INT, "1000", 20, 60000,
@@ -268,6 +271,7 @@ static int serve(runtime_t *rt)
         .n_methods = n_methods,
         .endpoints = rt->cfg.brokers,
         .threads = (int)rt->cfg.threads,
+        .prefetch = (int)rt->cfg.prefetch,
         .heartbeat_ms = (int)rt->cfg.heartbeat_ms,
         .liveness = (int)rt->cfg.liveness,
         .instance = strcmp(rt->cfg.instance, "auto") == 0 ? NULL : rt->cfg.instance,
@@ -356,6 +360,7 @@ int hf_service_main(const hf_service_def_t *def, int argc, char **argv)
     if (only_migrate)
         return 0;
     int code = serve(&rt);
+    hf_bus_shutdown();
     the_runtime = NULL;
     hf_info("stopped");
     return code;

@@ -30,6 +30,14 @@ void *hf_bus_context(void)
     return ctx;
 }
 
+void hf_bus_shutdown(void)
+{
+    if (ctx) {
+        zmq_ctx_term(ctx);
+        ctx = NULL;
+    }
+}
+
 void hf_endpoints_free(char **eps, int n)
 {
     if (!eps)
@@ -93,6 +101,8 @@ void *hf_zsock_connect(int type, char *const *eps, int n, int hwm)
     if (!s)
         return NULL;
     int zero = 0, ivl = 100, ivl_max = 1000;
+    int64_t max = HF_BUS_MAX_MESSAGE;
+    zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof(max));
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
     zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm));
     zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof(hwm));

@@ -78,6 +78,7 @@ struct broker {
     GHashTable *services, *workers, *requests;
     uint64_t next_seq;
     int64_t next_beat;
+    int64_t next_tick;       /* next deadline and liveness check */
     hf_arena_t *arena;       /* per-message decoding */
     _Atomic int stop;
     int draining;
@@ -595,17 +596,18 @@ static void on_worker(broker_t *b, GBytes *id, zmq_msg_t *f, int n)
 
 /* ---- sockets ---- */
 
-static void on_rpc(broker_t *b)
+/* Each on_<socket>() handles one message; returns 0 when there was none. */
+static int on_rpc(broker_t *b)
 {
     zmq_msg_t f[6];
     int n = hf_frames_recv(b->rpc, f, 6, ZMQ_DONTWAIT);
     if (n == -1)
-        return;
+        return 0;
     if (n < 3) {
         hf_counter_inc(b->m.malformed_rpc);
         if (n > 0)
             hf_frames_close(f, n);
-        return;
+        return 1;
     }
     GBytes *id = g_bytes_new(zmq_msg_data(&f[0]), zmq_msg_size(&f[0]));
     if (frame_is(&f[1], HF_BUS_CLIENT_PROTO, 4) && n == 3)
@@ -616,46 +618,49 @@ static void on_rpc(broker_t *b)
         hf_counter_inc(b->m.malformed_rpc);
     g_bytes_unref(id);
     hf_frames_close(f, n);
+    return 1;
 }
 
 /* Event plane: publishers' [topic][Event] go out to subscribers unchanged. */
-static void on_xsub(broker_t *b)
+static int on_xsub(broker_t *b)
 {
     zmq_msg_t f[2];
     int n = hf_frames_recv(b->xsub, f, 2, ZMQ_DONTWAIT);
     if (n == -1)
-        return;
+        return 0;
     if (n != 2 || zmq_msg_size(&f[0]) == 0) {
         hf_counter_inc(b->m.malformed_xsub);
         if (n > 0)
             hf_frames_close(f, n);
-        return;
+        return 1;
     }
     if (zmq_msg_send(&f[0], b->xpub, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
         hf_frames_close(f, 2);
-        return;
+        return 1;
     }
     if (zmq_msg_send(&f[1], b->xpub, 0) < 0)
         zmq_msg_close(&f[1]);
     hf_counter_inc(b->m.events);
+    return 1;
 }
 
 /* Subscriptions from subscribers ([0x01|0x00]topic) go up to publishers. */
-static void on_xpub(broker_t *b)
+static int on_xpub(broker_t *b)
 {
     zmq_msg_t f[1];
     int n = hf_frames_recv(b->xpub, f, 1, ZMQ_DONTWAIT);
     if (n == -1)
-        return;
+        return 0;
     if (n != 1 || zmq_msg_size(&f[0]) == 0 ||
         (*(unsigned char *)zmq_msg_data(&f[0]) > 1)) {
         hf_counter_inc(b->m.malformed_xpub);
         if (n > 0)
             hf_frames_close(f, n);
-        return;
+        return 1;
     }
     if (zmq_msg_send(&f[0], b->xsub, ZMQ_DONTWAIT) < 0)
         zmq_msg_close(&f[0]);
+    return 1;
 }
 
 /* ---- timers ---- */
@@ -750,6 +755,8 @@ static void *bind_socket(int type, const char *ep, char *err, size_t len)
         return NULL;
     }
     int zero = 0, one = 1, hwm = 100000;
+    int64_t max = HF_BUS_MAX_MESSAGE; /* a garbage length never becomes a huge malloc */
+    zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof(max));
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
     zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm));
     zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof(hwm));
@@ -849,36 +856,20 @@ int broker_run(broker_t *b, int stop_fd)
         if (zmq_poll(items, nitems, timeout) < 0 && errno != EINTR)
             break;
         /* bounded bursts so no socket starves the others or the timers */
-        for (int k = 0; k < 256 && (items[0].revents & ZMQ_POLLIN); k++) {
-            int ev = 0;
-            size_t len = sizeof(ev);
-            zmq_getsockopt(b->rpc, ZMQ_EVENTS, &ev, &len);
-            if (!(ev & ZMQ_POLLIN))
-                break;
-            on_rpc(b);
-        }
-        for (int k = 0; k < 256 && (items[1].revents & ZMQ_POLLIN); k++) {
-            int ev = 0;
-            size_t len = sizeof(ev);
-            zmq_getsockopt(b->xsub, ZMQ_EVENTS, &ev, &len);
-            if (!(ev & ZMQ_POLLIN))
-                break;
-            on_xsub(b);
-        }
-        for (int k = 0; k < 256 && (items[2].revents & ZMQ_POLLIN); k++) {
-            int ev = 0;
-            size_t len = sizeof(ev);
-            zmq_getsockopt(b->xpub, ZMQ_EVENTS, &ev, &len);
-            if (!(ev & ZMQ_POLLIN))
-                break;
-            on_xpub(b);
-        }
+        static int (*const on[3])(broker_t *) = { on_rpc, on_xsub, on_xpub };
+        for (int i = 0; i < 3; i++)
+            if (items[i].revents & ZMQ_POLLIN)
+                for (int k = 0; k < 256 && on[i](b); k++)
+                    ;
         if (!b->draining && ((nitems == 4 && (items[3].revents & ZMQ_POLLIN)) ||
                              atomic_load(&b->stop)))
             start_drain(b);
         now = hf_mono_ms();
-        check_deadlines(b, now);
-        check_workers(b, now);
+        if (now >= b->next_tick) { /* timers at TICK_MS resolution, not per message */
+            check_deadlines(b, now);
+            check_workers(b, now);
+            b->next_tick = now + TICK_MS;
+        }
         if (b->draining &&
             (g_hash_table_size(b->requests) == 0 || now >= b->drain_until))
             break;
@@ -914,8 +905,11 @@ void broker_destroy(broker_t **bp)
         g_hash_table_destroy(b->workers);
     if (b->services)
         g_hash_table_destroy(b->services);
-    if (b->rpc)
+    if (b->rpc) {
+        int linger = 1000; /* the last replies of the drain still go out */
+        zmq_setsockopt(b->rpc, ZMQ_LINGER, &linger, sizeof(linger));
         zmq_close(b->rpc);
+    }
     if (b->xsub)
         zmq_close(b->xsub);
     if (b->xpub)

@@ -113,6 +113,7 @@ int main(int argc, char **argv)
         hf_warn("cannot serve metrics on %s", S.metrics_addr);
     broker_run(b, sfd);
     broker_destroy(&b);
+    hf_bus_shutdown();
     hf_metrics_serve_stop();
     close(sfd);
     return 0;

@@ -77,5 +77,6 @@ int main(int argc, char **argv)
     hf_info("received %s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     gw_http_stop();
     hf_db_pool_destroy(&gw.pool);
+    hf_bus_shutdown();
     return 0;
 }

@@ -52,13 +52,14 @@ static const hf_method_t methods[] = {
 
 static struct {
     const char *brokers, *instance;
-    long threads, heartbeat_ms, liveness;
+    long threads, prefetch, heartbeat_ms, liveness;
 } S;
 
 static const hf_config_var_t settings[] = {
     { "HF_BROKERS", HF_CONFIG_STRING, NULL, 0, 0, "broker endpoints", &S.brokers },
     { "HF_INSTANCE", HF_CONFIG_STRING, "echo", 0, 0, "replica name", &S.instance },
     { "HF_WORKER_THREADS", HF_CONFIG_INT, "2", 1, 256, "handler threads", &S.threads },
+    { "HF_WORKER_PREFETCH", HF_CONFIG_INT, "1", 1, 1024, "requests per thread", &S.prefetch },
     { "HF_HEARTBEAT_MS", HF_CONFIG_INT, "1000", 10, 60000, "heartbeat interval", &S.heartbeat_ms },
     { "HF_LIVENESS", HF_CONFIG_INT, "3", 2, 100, "missed heartbeats to death", &S.liveness },
 };
@@ -90,6 +91,7 @@ int main(void)
         .n_methods = sizeof(methods) / sizeof(methods[0]),
         .endpoints = S.brokers,
         .threads = (int)S.threads,
+        .prefetch = (int)S.prefetch,
         .heartbeat_ms = (int)S.heartbeat_ms,
         .liveness = (int)S.liveness,
         .instance = S.instance,
@@ -106,5 +108,6 @@ int main(void)
     hf_worker_stop(w);
     pthread_join(t, NULL);
     hf_worker_destroy(&w);
+    hf_bus_shutdown();
     return 0;
 }

@@ -255,6 +255,43 @@ static void test_worker_drains_on_sigterm(void **state)
     assert_int_equal(fx_wait_workers(f->b.rpc, 0, 1000), 0);
 }
 
+/* SIGTERM on the broker: requests in flight still get their replies, new
+ * ones are refused with UNAVAILABLE (to be retried on another broker), and
+ * the broker exits 0. */
+static void test_broker_drains_on_sigterm(void **state)
+{
+    fx_t *f = *state;
+    add_worker(f, "busy", 1);
+    Hrflow__V1__EchoRequest req = HRFLOW__V1__ECHO_REQUEST__INIT;
+    req.sleep_ms = 400;
+    hf_call_opts_t o = { .timeout_ms = 5000 };
+    char held[HF_BUS_ID_MAX], late[HF_BUS_ID_MAX];
+    assert_int_equal(hf_bus_send(f->c, "echo", "Record", &req.base, &o, held), 0);
+    usleep(100000);
+    kill(f->b.pid, SIGTERM);
+    usleep(100000);
+    assert_int_equal(hf_bus_send(f->c, "echo", "Record", &req.base, &o, late), 0);
+    int got_held = 0, got_late = 0;
+    for (int i = 0; i < 2; i++) {
+        Hrflow__V1__Envelope *env = NULL;
+        assert_int_equal(hf_bus_recv(f->c, 3000, &env), 1);
+        if (strcmp(env->request_id, held) == 0) {
+            assert_null(env->error); /* finished during the drain */
+            got_held = 1;
+        } else {
+            assert_string_equal(env->request_id, late);
+            assert_int_equal(env->error->code, HRFLOW__V1__ERROR_CODE__UNAVAILABLE);
+            got_late = 1;
+        }
+        hrflow__v1__envelope__free_unpacked(env, NULL);
+    }
+    assert_true(got_held && got_late);
+    int status = tl_stop(f->b.pid, SIGTERM, 5000);
+    f->b.pid = 0;
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* The broker is killed and restarted on the same port: the client and the
  * worker find it again by themselves. */
 static void test_broker_restart_recovers(void **state)
@@ -383,6 +420,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deadline_exceeded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overloaded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_worker_drains_on_sigterm, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_broker_drains_on_sigterm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broker_restart_recovers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_brokers_one_dies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_through_two_brokers, setup, teardown),

@@ -41,6 +41,9 @@ enum {
 };
 
 #define HF_BUS_DEFAULT_TIMEOUT_MS 5000
+/* Largest message any bus socket accepts (ZMQ_MAXMSGSIZE): libzmq drops a
+ * peer announcing a bigger frame before allocating anything for it. */
+#define HF_BUS_MAX_MESSAGE (32 * 1024 * 1024)
 #define HF_BUS_DEFAULT_HEARTBEAT_MS 1000
 #define HF_BUS_DEFAULT_LIVENESS 3
 
@@ -60,8 +63,13 @@ void hf_status_clear(hf_status_t *st);
 /* Stable lowercase name of a code: "overloaded", "deadline_exceeded", ... */
 const char *hf_error_code_name(int code);
 
-/* The process-wide ZeroMQ context (created on first use, never destroyed). */
+/* The process-wide ZeroMQ context (created on first use). */
 void *hf_bus_context(void);
+
+/* At exit, after every bus socket is closed: wait (up to each socket's
+ * linger) until queued messages are sent, then end ZeroMQ's threads.
+ * Without it a reply queued just before exit can be lost. */
+void hf_bus_shutdown(void);
 
 /* Fill out with 2*nbytes (at most 128) lowercase hex characters of
  * randomness and a NUL. */
@@ -169,7 +177,10 @@ typedef struct {
     const hf_method_t *methods;                   /* one per descriptor method, any order */
     size_t n_methods;
     const char *endpoints;                        /* broker endpoints, comma-separated */
-    int threads;                                  /* handler threads = capacity per broker */
+    int threads;                                  /* handler threads */
+    int prefetch;                                 /* requests each broker may hand us per
+                                                     thread; capacity = threads * prefetch
+                                                     (0 = 1) */
     int heartbeat_ms;                             /* 0 = HF_BUS_DEFAULT_HEARTBEAT_MS */
     int liveness;                                 /* 0 = HF_BUS_DEFAULT_LIVENESS */
     const char *instance;                         /* NULL = "<hostname>:<pid>" */

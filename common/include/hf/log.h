@@ -27,7 +27,9 @@ int hf_log_level_parse(const char *s, hf_log_level_t *out);
 /* Redirect output (tests); NULL restores stderr. The stream is borrowed. */
 void hf_log_set_stream(FILE *f);
 
-/* Per-thread request context. Strings are copied; NULL clears a field. */
+/* Per-thread request context. The strings are borrowed, not copied: they
+ * must stay valid until hf_log_context_clear() (the bus worker and the
+ * gateway set them from the request they are handling). NULL clears a field. */
 void hf_log_context_set(const char *trace_id, const char *request_id, const char *action);
 void hf_log_context_clear(void);
 
