@@ -54,7 +54,7 @@ static const hf_config_var_t settings[] = {
     { "HF_EVENTS_PUB", HF_CONFIG_STRING, "tcp://127.0.0.1:7002", 0, 0,
       "brokers' event-plane XSUB endpoints, comma-separated", &S.events_pub },
     { "HF_WORKER_THREADS", HF_CONFIG_INT, "4", 1, 256,
-      "handler threads; the capacity announced to each broker", &S.threads },
+      "handler threads: requests this replica runs at once", &S.threads },
     { "HF_WORKER_PREFETCH", HF_CONFIG_INT, "4", 1, 1024,
       "requests a broker may hand each thread ahead; capacity = threads x prefetch",
       &S.prefetch },

@@ -117,7 +117,7 @@ void gw_respond_text(gw_request_t *r, unsigned status, const char *content_type,
 
 void gw_respond_json(gw_request_t *r, unsigned status, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT);
+    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6));
     json_decref(body);
     if (!text) {
         gw_respond_problem(r, 500, "internal", "Internal error", "could not encode the response");
