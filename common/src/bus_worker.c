@@ -16,6 +16,7 @@
 #include "hf/bus.h"
 #include "hf/log.h"
 #include "hf/metrics.h"
+#include "hf/process.h"
 #include "hf_private.h"
 
 #include <errno.h>
@@ -163,13 +164,7 @@ hf_worker_t *hf_worker_new(const hf_worker_opts_t *o, char *err, size_t errlen)
         w->o.heartbeat_ms = HF_BUS_DEFAULT_HEARTBEAT_MS;
     if (w->o.liveness <= 0)
         w->o.liveness = HF_BUS_DEFAULT_LIVENESS;
-    if (o->instance) {
-        snprintf(w->instance, sizeof(w->instance), "%s", o->instance);
-    } else {
-        char host[64] = "localhost";
-        gethostname(host, sizeof(host) - 1);
-        snprintf(w->instance, sizeof(w->instance), "%s:%d", host, (int)getpid());
-    }
+    hf_instance_name(o->instance, w->instance, sizeof(w->instance));
     w->o.instance = w->instance;
     pthread_mutex_init(&w->qlock, NULL);
     pthread_cond_init(&w->qcond, NULL);

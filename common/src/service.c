@@ -11,6 +11,7 @@
 #include "hf/log.h"
 #include "hf/metrics.h"
 #include "hf/outbox.h"
+#include "hf/process.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -248,16 +249,6 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static int usage(const hf_service_def_t *def, FILE *f)
-{
-    fprintf(f, "usage: hrflow-%s [--migrate] [--help]\n\n"
-               "The %s service: a worker pool behind the hrflow broker.\n"
-               "  --migrate  apply the database migrations and exit\n\n",
-            def->name, def->name);
-    hf_config_usage(f, settings, N_SETTINGS);
-    return f == stdout ? 0 : 2;
-}
-
 static int serve(runtime_t *rt)
 {
     char err[512];
@@ -274,7 +265,7 @@ static int serve(runtime_t *rt)
         .prefetch = (int)rt->cfg.prefetch,
         .heartbeat_ms = (int)rt->cfg.heartbeat_ms,
         .liveness = (int)rt->cfg.liveness,
-        .instance = strcmp(rt->cfg.instance, "auto") == 0 ? NULL : rt->cfg.instance,
+        .instance = rt->cfg.instance,
         .user = rt,
         .thread_init = thread_init,
         .thread_fini = thread_fini,
@@ -302,7 +293,7 @@ static int serve(runtime_t *rt)
         sigemptyset(&set);
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGUSR2);
+        sigaddset(&set, SIGUSR2); /* the worker thread failed to start */
         int sig = 0;
         sigwait(&set, &sig);
         if (sig == SIGUSR2)
@@ -322,38 +313,22 @@ static int serve(runtime_t *rt)
 
 int hf_service_main(const hf_service_def_t *def, int argc, char **argv)
 {
+    char summary[128];
+    snprintf(summary, sizeof(summary), "The %s service: a worker pool behind the hrflow broker.",
+             def->name);
+    static const char *const flags[] = { "--migrate", NULL };
+    static const char *const flag_help[] = { "apply the database migrations and exit" };
+    const hf_program_t prog = { .name = def->name, .summary = summary, .flags = flags,
+                                .flag_help = flag_help, .vars = settings,
+                                .n_vars = N_SETTINGS, .log_level = &S.log_level };
     int only_migrate = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            return usage(def, stdout);
-        if (strcmp(argv[i], "--migrate") == 0)
-            only_migrate = 1;
-        else
-            return usage(def, stderr);
-    }
-    runtime_t rt = { .def = def, .main_thread = pthread_self() };
-    char err[2048];
-    if (hf_config_load(settings, N_SETTINGS, err, sizeof(err)) < 0) {
-        fprintf(stderr, "hrflow-%s: invalid configuration:\n%s", def->name, err);
-        return 2;
-    }
-    rt.cfg = S;
-    hf_log_level_t level;
-    if (hf_log_level_parse(rt.cfg.log_level, &level) < 0) {
-        fprintf(stderr, "hrflow-%s: HF_LOG_LEVEL: \"%s\" is not debug, info, warn or error\n",
-                def->name, rt.cfg.log_level);
-        return 2;
-    }
-    hf_log_init(def->name, level);
+    int rc = hf_program_start(&prog, argc, argv, &only_migrate);
+    if (rc >= 0)
+        return rc;
+    runtime_t rt = { .def = def, .main_thread = pthread_self(), .cfg = S };
     the_runtime = &rt;
-
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGUSR2);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    hf_signals_block(&set, SIGUSR2);
 
     if (migrate(&rt) < 0)
         return 1;

@@ -10,6 +10,7 @@
 #include "hf/config.h"
 #include "hf/log.h"
 #include "hf/metrics.h"
+#include "hf/process.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -54,43 +55,19 @@ static const hf_config_var_t settings[] = {
 
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        int help = strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
-        FILE *f = help ? stdout : stderr;
-        fprintf(f, "usage: hrflow-broker [--help]\n\nThe hrflow bus broker.\n\n");
-        hf_config_usage(f, settings, N_SETTINGS);
-        return help ? 0 : 2;
-    }
-    char err[2048];
-    if (hf_config_load(settings, N_SETTINGS, err, sizeof(err)) < 0) {
-        fprintf(stderr, "hrflow-broker: invalid configuration:\n%s", err);
-        return 2;
-    }
-    hf_log_level_t level;
-    if (hf_log_level_parse(S.log_level, &level) < 0) {
-        fprintf(stderr, "hrflow-broker: HF_LOG_LEVEL: \"%s\" is not debug, info, warn or error\n",
-                S.log_level);
-        return 2;
-    }
-    hf_log_init("broker", level);
-
+    const hf_program_t prog = { .name = "broker", .summary = "The hrflow bus broker.",
+                                .vars = settings, .n_vars = N_SETTINGS,
+                                .log_level = &S.log_level };
+    int rc = hf_program_start(&prog, argc, argv, NULL);
+    if (rc >= 0)
+        return rc;
     /* block before any thread starts, then take the signals through a fd */
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    hf_signals_block(&set, 0);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 
-    char instance[128];
-    if (strcmp(S.instance, "auto") == 0) {
-        char host[64] = "localhost";
-        gethostname(host, sizeof(host) - 1);
-        snprintf(instance, sizeof(instance), "%s:%d", host, (int)getpid());
-    } else {
-        snprintf(instance, sizeof(instance), "%s", S.instance);
-    }
+    char instance[128], err[512];
+    hf_instance_name(S.instance, instance, sizeof(instance));
     broker_opts_t o = {
         .rpc_bind = S.rpc,
         .xsub_bind = S.xsub,

@@ -7,6 +7,7 @@
 
 #include "hf/config.h"
 #include "hf/log.h"
+#include "hf/process.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -39,32 +40,14 @@ static const hf_config_var_t settings[] = {
 
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        int help = strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
-        FILE *f = help ? stdout : stderr;
-        fprintf(f, "usage: hrflow-gateway [--help]\n\nThe hrflow HTTP API.\n\n");
-        hf_config_usage(f, settings, N_SETTINGS);
-        return help ? 0 : 2;
-    }
-    char err[2048];
-    if (hf_config_load(settings, N_SETTINGS, err, sizeof(err)) < 0) {
-        fprintf(stderr, "hrflow-gateway: invalid configuration:\n%s", err);
-        return 2;
-    }
-    hf_log_level_t level;
-    if (hf_log_level_parse(log_level, &level) < 0) {
-        fprintf(stderr, "hrflow-gateway: HF_LOG_LEVEL: \"%s\" is not debug, info, warn or error\n",
-                log_level);
-        return 2;
-    }
-    hf_log_init("gateway", level);
-
+    const hf_program_t prog = { .name = "gateway", .summary = "The hrflow HTTP API.",
+                                .vars = settings, .n_vars = N_SETTINGS,
+                                .log_level = &log_level };
+    int rc = hf_program_start(&prog, argc, argv, NULL);
+    if (rc >= 0)
+        return rc;
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    hf_signals_block(&set, 0);
 
     gateway_t gw = { .cfg = C };
     gw.pool = hf_db_pool_new(C.pg_dsn, (int)C.threads + 1, 3);

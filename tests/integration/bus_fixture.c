@@ -118,6 +118,15 @@ int fx_echo(hf_bus_client_t *c, const char *method, const char *body, unsigned s
     return rc;
 }
 
+int fx_echo_send(hf_bus_client_t *c, const char *method, unsigned sleep_ms, int timeout_ms,
+                 char *id)
+{
+    Hrflow__V1__EchoRequest req = HRFLOW__V1__ECHO_REQUEST__INIT;
+    req.sleep_ms = sleep_ms;
+    hf_call_opts_t o = { .timeout_ms = timeout_ms };
+    return hf_bus_send(c, "echo", method, &req.base, &o, id);
+}
+
 double fx_broker_metric(const fx_broker_t *b, const char *series)
 {
     int status = 0;

@@ -37,6 +37,11 @@ int fx_wait_workers(int rpc_port, int n, int timeout_ms);
 int fx_echo(hf_bus_client_t *c, const char *method, const char *body, unsigned sleep_ms,
             int timeout_ms, char *instance, hf_status_t *st);
 
+/* Send echo.<method> asynchronously, holding the worker sleep_ms; the
+ * request id goes to id (HF_BUS_ID_MAX). Returns hf_bus_send()'s result. */
+int fx_echo_send(hf_bus_client_t *c, const char *method, unsigned sleep_ms, int timeout_ms,
+                 char *id);
+
 /* The broker's /metrics value of series, or -1. */
 double fx_broker_metric(const fx_broker_t *b, const char *series);
 

@@ -9,6 +9,7 @@
 #include "hf/bus.h"
 #include "hf/config.h"
 #include "hf/log.h"
+#include "hf/process.h"
 #include "hrflow/v1/testing.pb-c.h"
 
 #include <pthread.h>
@@ -51,7 +52,7 @@ static const hf_method_t methods[] = {
 };
 
 static struct {
-    const char *brokers, *instance;
+    const char *brokers, *instance, *log_level;
     long threads, prefetch, heartbeat_ms, liveness;
 } S;
 
@@ -62,6 +63,7 @@ static const hf_config_var_t settings[] = {
     { "HF_WORKER_PREFETCH", HF_CONFIG_INT, "1", 1, 1024, "requests per thread", &S.prefetch },
     { "HF_HEARTBEAT_MS", HF_CONFIG_INT, "1000", 10, 60000, "heartbeat interval", &S.heartbeat_ms },
     { "HF_LIVENESS", HF_CONFIG_INT, "3", 2, 100, "missed heartbeats to death", &S.liveness },
+    { "HF_LOG_LEVEL", HF_CONFIG_STRING, "info", 0, 0, "log level", &S.log_level },
 };
 
 static void *run(void *w)
@@ -71,19 +73,17 @@ static void *run(void *w)
     return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    char err[1024];
-    if (hf_config_load(settings, sizeof(settings) / sizeof(settings[0]), err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s", err);
-        return 2;
-    }
-    hf_log_init("echo", HF_LOG_INFO);
+    const hf_program_t prog = { .name = "echo", .summary = "An Echo replica for bus tests.",
+                                .vars = settings, .n_vars = sizeof(settings) / sizeof(settings[0]),
+                                .log_level = &S.log_level };
+    int rc = hf_program_start(&prog, argc, argv, NULL);
+    if (rc >= 0)
+        return rc;
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    hf_signals_block(&set, 0);
+    char err[1024];
     hf_worker_opts_t o = {
         .service = "echo",
         .descriptor = &hrflow__v1__echo__descriptor,

@@ -97,13 +97,10 @@ static void test_spread_across_replicas(void **state)
     fx_t *f = *state;
     add_worker(f, "a", 2);
     add_worker(f, "b", 2);
-    Hrflow__V1__EchoRequest req = HRFLOW__V1__ECHO_REQUEST__INIT;
-    req.sleep_ms = 20;
-    hf_call_opts_t o = { .timeout_ms = 10000 };
     enum { N = 40 };
     char id[HF_BUS_ID_MAX];
     for (int i = 0; i < N; i++)
-        assert_int_equal(hf_bus_send(f->c, "echo", "Echo", &req.base, &o, id), 0);
+        assert_int_equal(fx_echo_send(f->c, "Echo", 20, 10000, id), 0);
     int per[2] = { 0, 0 };
     for (int got = 0; got < N; got++) {
         Hrflow__V1__Envelope *env = NULL;
@@ -128,11 +125,8 @@ static void test_killed_replica_fails_cleanly(void **state)
 {
     fx_t *f = *state;
     add_worker(f, "doomed", 1);
-    Hrflow__V1__EchoRequest req = HRFLOW__V1__ECHO_REQUEST__INIT;
-    req.sleep_ms = 3000;
-    hf_call_opts_t o = { .timeout_ms = 8000 };
     char id[HF_BUS_ID_MAX];
-    assert_int_equal(hf_bus_send(f->c, "echo", "Record", &req.base, &o, id), 0);
+    assert_int_equal(fx_echo_send(f->c, "Record", 3000, 8000, id), 0);
     usleep(200000);
     long long t0 = tl_ms();
     tl_stop(f->w[0], SIGKILL, 2000);
@@ -201,13 +195,10 @@ static void test_overloaded(void **state)
     hf_bus_client_destroy(&f->c); /* a fresh client: connected before the first send */
     f->c = hf_bus_client_new(tl_tcp(f->b.rpc));
     add_worker(f, "one", 1);
-    Hrflow__V1__EchoRequest req = HRFLOW__V1__ECHO_REQUEST__INIT;
-    req.sleep_ms = 100;
-    hf_call_opts_t o = { .timeout_ms = 10000 };
     char id[HF_BUS_ID_MAX];
     enum { N = 20 };
     for (int i = 0; i < N; i++)
-        assert_int_equal(hf_bus_send(f->c, "echo", "Echo", &req.base, &o, id), 0);
+        assert_int_equal(fx_echo_send(f->c, "Echo", 100, 10000, id), 0);
     int ok = 0, overloaded = 0;
     uint32_t retry_after = 0;
     for (int i = 0; i < N; i++) {
@@ -233,11 +224,8 @@ static void test_worker_drains_on_sigterm(void **state)
 {
     fx_t *f = *state;
     add_worker(f, "leaving", 1);
-    Hrflow__V1__EchoRequest req = HRFLOW__V1__ECHO_REQUEST__INIT;
-    req.sleep_ms = 500;
-    hf_call_opts_t o = { .timeout_ms = 5000 };
     char id[HF_BUS_ID_MAX];
-    assert_int_equal(hf_bus_send(f->c, "echo", "Record", &req.base, &o, id), 0);
+    assert_int_equal(fx_echo_send(f->c, "Record", 500, 5000, id), 0);
     usleep(100000);
     kill(f->w[0], SIGTERM);
     Hrflow__V1__Envelope *env = NULL;
@@ -262,15 +250,12 @@ static void test_broker_drains_on_sigterm(void **state)
 {
     fx_t *f = *state;
     add_worker(f, "busy", 1);
-    Hrflow__V1__EchoRequest req = HRFLOW__V1__ECHO_REQUEST__INIT;
-    req.sleep_ms = 400;
-    hf_call_opts_t o = { .timeout_ms = 5000 };
     char held[HF_BUS_ID_MAX], late[HF_BUS_ID_MAX];
-    assert_int_equal(hf_bus_send(f->c, "echo", "Record", &req.base, &o, held), 0);
+    assert_int_equal(fx_echo_send(f->c, "Record", 400, 5000, held), 0);
     usleep(100000);
     kill(f->b.pid, SIGTERM);
     usleep(100000);
-    assert_int_equal(hf_bus_send(f->c, "echo", "Record", &req.base, &o, late), 0);
+    assert_int_equal(fx_echo_send(f->c, "Record", 400, 5000, late), 0);
     int got_held = 0, got_late = 0;
     for (int i = 0; i < 2; i++) {
         Hrflow__V1__Envelope *env = NULL;
@@ -302,11 +287,8 @@ static void test_broker_restart_recovers(void **state)
     assert_int_equal(fx_echo(f->c, "Echo", "before", 0, 2000, NULL, &st), 0);
 
     /* a call in flight when the broker dies ends at its deadline, not later */
-    Hrflow__V1__EchoRequest req = HRFLOW__V1__ECHO_REQUEST__INIT;
-    req.sleep_ms = 500;
-    hf_call_opts_t o = { .timeout_ms = 1000 };
     char id[HF_BUS_ID_MAX];
-    assert_int_equal(hf_bus_send(f->c, "echo", "Echo", &req.base, &o, id), 0);
+    assert_int_equal(fx_echo_send(f->c, "Echo", 500, 1000, id), 0);
     usleep(100000);
     fx_broker_kill(&f->b, SIGKILL);
     assert_int_equal(fx_broker_start(&f->b, NULL), 0);

@@ -1,0 +1,40 @@
+/* hf/process.h - what every hrflow program does first
+ *
+ * Arguments (--help and the program's own flags), the settings table, the log
+ * level, and the signal mask: block SIGTERM and SIGINT before any thread
+ * starts, so every thread (ours, ZeroMQ's, libmicrohttpd's) inherits the
+ * mask and the main thread alone takes them, with sigwait or a signalfd.
+ */
+#ifndef HF_PROCESS_H
+#define HF_PROCESS_H
+
+#include <signal.h>
+#include <stddef.h>
+#include "hf/config.h"
+
+typedef struct {
+    const char *name;                /* "broker": the log's service field, "hrflow-<name>" */
+    const char *summary;             /* one line for --help */
+    const char *const *flags;        /* extra flags it accepts ("--migrate"), NULL-terminated, or NULL */
+    const char *const *flag_help;    /* one line per flag, same order */
+    const hf_config_var_t *vars;     /* the settings; one must be HF_LOG_LEVEL */
+    size_t n_vars;
+    const char *const *log_level;    /* the target of its HF_LOG_LEVEL entry */
+} hf_program_t;
+
+/* Parse argv, load the settings, start logging. Returns -1 to go on, with
+ * flags_seen[i] set for each of p->flags given (flags_seen may be NULL when
+ * there are none), or the exit code to return from main: 0 after --help,
+ * 2 for an unknown argument or a bad setting (reported on stderr). */
+int hf_program_start(const hf_program_t *p, int argc, char **argv, int *flags_seen);
+
+/* Block SIGTERM, SIGINT and extra (0 = none) in the calling thread (call
+ * before starting threads), ignore SIGPIPE, and fill *set with the blocked
+ * signals for sigwait()/signalfd(). */
+void hf_signals_block(sigset_t *set, int extra);
+
+/* This process's name in logs and health replies: setting, unless it is
+ * NULL or "auto", in which case "<hostname>:<pid>". */
+void hf_instance_name(const char *setting, char *out, size_t len);
+
+#endif
