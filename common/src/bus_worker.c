@@ -535,6 +535,8 @@ static int on_broker(hf_worker_t *w, int idx, int draining)
     int cmd = *(unsigned char *)zmq_msg_data(&f[1]);
     if (cmd == HF_BUS_REQUEST && n == 4 && zmq_msg_size(&f[2]) == 8) {
         job_t *j = malloc(sizeof(*j));
+        if (!j) /* the broker answers the caller at its deadline */
+            hf_error("out of memory: request dropped");
         if (j) {
             j->broker = idx;
             j->seq = hf_get_u64(zmq_msg_data(&f[2]));

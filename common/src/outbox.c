@@ -3,9 +3,10 @@
  * hf_outbox_append() is one parameterised INSERT on the caller's connection,
  * inside the caller's transaction. The relay is a thread with its own
  * connection: it competes for a session advisory lock (one leader across all
- * replicas of all services; a dead leader's lock goes with its connection),
- * LISTENs for the commit-time NOTIFY and publishes rows in (tx_id, id) order,
- * then moves its cursor. A crash between publishing and moving the cursor
+ * replicas of all services; a dead leader's lock goes with its connection);
+ * the leader LISTENs for the commit-time NOTIFY and publishes rows in
+ * (tx_id, id) order, then moves its cursor. Standbys retry the lock every
+ * few poll periods. A crash between publishing and moving the cursor
  * republishes a batch: at-least-once, which subscribers absorb by event id.
  */
 #include "hf/outbox.h"
@@ -73,11 +74,11 @@ static void relay_disconnect(hf_outbox_relay_t *r, relay_state_t *s)
     hf_gauge_set(r->leader, 0);
 }
 
-/* Wait for a NOTIFY, the stop request or timeout_ms. */
+/* Wait for a NOTIFY (leader only), the stop request or timeout_ms. */
 static void relay_wait(hf_outbox_relay_t *r, relay_state_t *s, int timeout_ms)
 {
     struct pollfd fds[2] = { { r->wake_fd, POLLIN, 0 }, { -1, POLLIN, 0 } };
-    if (s->conn)
+    if (s->conn && s->leader)
         fds[1].fd = PQsocket(s->conn);
     poll(fds, 2, timeout_ms);
     if (s->conn) {
@@ -96,10 +97,6 @@ static int relay_connect(hf_outbox_relay_t *r, relay_state_t *s)
         hf_warn("outbox relay: cannot connect: %s", err);
         return -1;
     }
-    if (hf_db_exec(s->conn, "LISTEN hf_outbox", 0, NULL, NULL) < 0) {
-        relay_disconnect(r, s);
-        return -1;
-    }
     return 0;
 }
 
@@ -112,6 +109,9 @@ static int relay_lead(hf_outbox_relay_t *r, relay_state_t *s)
     PQclear(res);
     if (!s->leader)
         return 0;
+    /* only the leader listens: standbys need not wake on every commit */
+    if (hf_db_exec(s->conn, "LISTEN hf_outbox", 0, NULL, NULL) < 0)
+        return -1;
     res = hf_db_query(s->conn,
                       "SELECT tx_id::text, last_id FROM events.relay_cursor WHERE name = 'bus'",
                       0, NULL);

@@ -133,9 +133,8 @@ static void msg_from(zmq_msg_t *m, const void *data, size_t n)
         memcpy(zmq_msg_data(m), data, n);
 }
 
-static void worker_cmd(broker_t *b, worker_t *w_or_null, GBytes *id, int cmd)
+static void worker_cmd(broker_t *b, GBytes *id, int cmd)
 {
-    (void)w_or_null;
     zmq_msg_t f[2];
     unsigned char c = (unsigned char)cmd;
     msg_from(&f[0], HF_BUS_WORKER_PROTO, 4);
@@ -564,7 +563,7 @@ static void on_worker(broker_t *b, GBytes *id, zmq_msg_t *f, int n)
             hf_counter_inc(b->m.malformed_rpc);
         } else if (!w) {
             hf_counter_inc(b->m.late);
-            worker_cmd(b, NULL, id, HF_BUS_DISCONNECT); /* "register again" */
+            worker_cmd(b, id, HF_BUS_DISCONNECT); /* "register again" */
         } else {
             on_reply(b, w, &f[2], &f[3]);
         }
@@ -573,14 +572,14 @@ static void on_worker(broker_t *b, GBytes *id, zmq_msg_t *f, int n)
         if (n != 2)
             hf_counter_inc(b->m.malformed_rpc);
         else if (!w)
-            worker_cmd(b, NULL, id, HF_BUS_DISCONNECT); /* we restarted: register again */
+            worker_cmd(b, id, HF_BUS_DISCONNECT); /* we restarted: register again */
         return;
     case HF_BUS_DISCONNECT:
         if (n != 2) {
             hf_counter_inc(b->m.malformed_rpc);
             return;
         }
-        worker_cmd(b, w, id, HF_BUS_DISCONNECT); /* acknowledge */
+        worker_cmd(b, id, HF_BUS_DISCONNECT); /* acknowledge */
         if (w) {
             hf_info("worker %s of %s is leaving with %u request(s) in flight", w->instance,
                     w->svc->name, w->inflight);
@@ -702,7 +701,7 @@ static void check_workers(broker_t *b, int64_t now)
         gpointer k, v;
         g_hash_table_iter_init(&it, b->workers);
         while (g_hash_table_iter_next(&it, &k, &v))
-            worker_cmd(b, v, ((worker_t *)v)->identity, HF_BUS_HEARTBEAT);
+            worker_cmd(b, ((worker_t *)v)->identity, HF_BUS_HEARTBEAT);
         b->next_beat = now + b->o.heartbeat_ms;
     }
     GList *dead = NULL;

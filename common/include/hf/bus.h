@@ -60,7 +60,9 @@ typedef struct {
 } hf_status_t;
 
 void hf_status_clear(hf_status_t *st);
-/* Stable lowercase name of a code: "overloaded", "deadline_exceeded", ... */
+/* Stable lowercase name of a code: "overloaded", "deadline_exceeded", ...,
+ * "unknown" for a code outside the enum. The string is the calling thread's
+ * and valid until its next call. */
 const char *hf_error_code_name(int code);
 
 /* The process-wide ZeroMQ context (created on first use). */
