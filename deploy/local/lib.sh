@@ -73,20 +73,31 @@ valid_port() {
 }
 
 # free_ports COUNT [EXCLUDED_PORT...]: print COUNT distinct free ports (on one
-# line) picked by the kernel, never one of the excluded ones. All sockets stay
-# bound until every port is chosen, so the ports differ from each other.
+# line) from 10000-14999, never one of the excluded ones. The range is below
+# the kernel's ephemeral ports (an ephemeral port found free can be taken by
+# any outgoing connection before our server binds it) and below the ports the
+# tests pick for their own brokers (15000 and up). All sockets stay bound
+# until every port is chosen, so the ports differ from each other.
 free_ports() {
   /usr/bin/python3 - "$@" <<'EOF'
-import socket, sys
+import random, socket, sys
 count, excluded = int(sys.argv[1]), {int(p) for p in sys.argv[2:]}
 held, ports = [], []
-while len(ports) < count:
+candidates = [p for p in range(10000, 15000) if p not in excluded]
+random.shuffle(candidates)
+for port in candidates:
+    if len(ports) == count:
+        break
     s = socket.socket()
-    s.bind(("127.0.0.1", 0))
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        continue
     held.append(s)
-    port = s.getsockname()[1]
-    if port not in excluded:
-        ports.append(port)
+    ports.append(port)
+if len(ports) < count:
+    sys.exit("no free ports in 10000-14999")
 print(" ".join(map(str, ports)))
 EOF
 }

@@ -16,10 +16,34 @@ import urllib.request
 SERVICES = ["pipeline", "scoring", "scheduling", "payroll", "notify"]
 
 
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_BASE = 15000
+_SPAN = max(_ephemeral_low() - _BASE, 1000)
+_next = (os.getpid() * 7919) % _SPAN
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port below the kernel's ephemeral range: a port from bind(0) is
+    an ephemeral one that any outgoing connection may take before our server
+    binds it (see tests/lib/testlib.c)."""
+    global _next
+    for _ in range(_SPAN):
+        port = _BASE + _next
+        _next = (_next + 1) % _SPAN
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("no free port")
 
 
 def env_required(name):

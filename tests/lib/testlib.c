@@ -35,19 +35,53 @@ long long tl_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int tl_free_port(void)
+/* Ports handed out come from below the kernel's ephemeral range: a port
+ * found free by binding to port 0 is an ephemeral one, and any outgoing
+ * connection (ZeroMQ reconnects every 100 ms) may take it before the server
+ * we start binds it. Each process starts at its own offset in the range so
+ * tests running in parallel rarely try the same port. */
+static int ephemeral_low(void)
+{
+    int low = 32768, high;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f) {
+        if (fscanf(f, "%d %d", &low, &high) != 2)
+            low = 32768;
+        fclose(f);
+    }
+    return low;
+}
+
+static int port_free(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof(sa);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    int ok = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+int tl_free_port(void)
+{
+    static int base, span, next = -1;
+    if (next < 0) {
+        base = 15000;
+        span = ephemeral_low() - base;
+        if (span < 1000) { /* an unusual kernel setting: use the range above */
+            base = 61000;
+            span = 4000;
+        }
+        next = (int)((getpid() * 7919L) % span);
     }
-    close(fd);
-    return ntohs(sa.sin_port);
+    for (int tries = 0; tries < span; tries++) {
+        int port = base + next;
+        next = (next + 1) % span;
+        if (port_free(port))
+            return port;
+    }
+    return -1;
 }
 
 const char *tl_tcp(int port)
