@@ -170,9 +170,10 @@ pg_require() {
   PG_BIN=$(printf '%s\n' "${dirs[@]}" | sort -V | tail -n 1)
 }
 
-# as_pg COMMAND...: run COMMAND as the PostgreSQL server user.
+# as_pg COMMAND...: run COMMAND as the PostgreSQL server user (from /, which
+# that user can always enter; every path given is absolute).
 as_pg() {
-  if [[ -n $PG_RUNAS ]]; then runuser -u "$PG_RUNAS" -- "$@"; else "$@"; fi
+  if [[ -n $PG_RUNAS ]]; then (cd / && runuser -u "$PG_RUNAS" -- "$@"); else "$@"; fi
 }
 
 # pg_prepare DIR LOG: create DIR and LOG, owned by the server user.
