@@ -100,10 +100,13 @@ static int timeout_of(const hf_call_opts_t *o)
     return o && o->timeout_ms > 0 ? o->timeout_ms : HF_BUS_DEFAULT_TIMEOUT_MS;
 }
 
-/* Pack and send one request. Returns 0, -EAGAIN (no broker connected) or -1. */
+/* Pack one request and send it, waiting while no broker is connected
+ * (start-up, broker restart) but not past until (monotonic ms); the request
+ * is packed once however long that takes. Returns 0, -EAGAIN (no broker
+ * connected in time) or -1. */
 static int send_request(hf_bus_client_t *c, const char *service, const char *method,
                         const ProtobufCMessage *req, const hf_call_opts_t *o, int64_t deadline,
-                        char *id_out)
+                        int64_t until, char *id_out)
 {
     char tp[56], rid[HF_BUS_ID_MAX];
     if (o && o->request_id)
@@ -138,12 +141,17 @@ static int send_request(hf_bus_client_t *c, const char *service, const char *met
     int rc = -1;
     if (zmq_msg_init_size(&m, elen) == 0) {
         hrflow__v1__envelope__pack(&env, zmq_msg_data(&m));
-        if (zmq_send(c->sock, HF_BUS_CLIENT_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 4) {
-            /* a DEALER sends a multipart message atomically: once the first
-             * frame went, the second goes to the same peer */
-            rc = zmq_msg_send(&m, c->sock, 0) >= 0 ? 0 : -1;
-        } else {
+        for (;;) {
+            if (zmq_send(c->sock, HF_BUS_CLIENT_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 4) {
+                /* a DEALER sends a multipart message atomically: once the
+                 * first frame went, the second goes to the same peer */
+                rc = zmq_msg_send(&m, c->sock, 0) >= 0 ? 0 : -1;
+                break;
+            }
             rc = errno == EAGAIN ? -EAGAIN : -1;
+            if (rc != -EAGAIN || hf_mono_ms() >= until)
+                break;
+            zmq_poll(NULL, 0, 10);
         }
         zmq_msg_close(&m);
     }
@@ -154,25 +162,12 @@ static int send_request(hf_bus_client_t *c, const char *service, const char *met
     return rc;
 }
 
-/* Send, waiting while no broker is connected (start-up, broker restart),
- * but not past until (monotonic ms). */
-static int send_until(hf_bus_client_t *c, const char *service, const char *method,
-                      const ProtobufCMessage *req, const hf_call_opts_t *o, int64_t deadline,
-                      int64_t until, char *id_out)
-{
-    int rc;
-    while ((rc = send_request(c, service, method, req, o, deadline, id_out)) == -EAGAIN &&
-           hf_mono_ms() < until)
-        zmq_poll(NULL, 0, 10);
-    return rc;
-}
-
 int hf_bus_send(hf_bus_client_t *c, const char *service, const char *method,
                 const ProtobufCMessage *req, const hf_call_opts_t *opts, char *id_out)
 {
     int timeout = timeout_of(opts);
-    return send_until(c, service, method, req, opts, hf_now_ms() + timeout,
-                      hf_mono_ms() + timeout, id_out);
+    return send_request(c, service, method, req, opts, hf_now_ms() + timeout,
+                        hf_mono_ms() + timeout, id_out);
 }
 
 /* Take one reply waiting on the socket. Returns 1 with *reply set, 0 when
@@ -249,7 +244,7 @@ int hf_bus_call(hf_bus_client_t *c, const char *service, const char *method,
     int64_t until = hf_mono_ms() + timeout;
     char rid[HF_BUS_ID_MAX];
 
-    int rc = send_until(c, service, method, req, opts, deadline, until, rid);
+    int rc = send_request(c, service, method, req, opts, deadline, until, rid);
     if (rc == -EAGAIN)
         return status_set(st, HRFLOW__V1__ERROR_CODE__UNAVAILABLE,
                           "no broker reachable for %s.%s", service, method);

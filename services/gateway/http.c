@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +45,16 @@ typedef struct {
 static struct MHD_Daemon *daemon_;
 static gateway_t *gw_;
 static pthread_key_t res_key;
-static hf_histogram_t **route_seconds;
-static hf_histogram_t *other_seconds;
+/* Per route (the last entry is "other": no route matched): its latency
+ * histogram, made at start, and its request counter per status code, made
+ * on a code's first use and kept, so a finished request costs no registry
+ * lookup. Two threads racing on a first use get the same counter back. */
+#define MAX_STATUS 600
+typedef struct {
+    hf_histogram_t *seconds;
+    hf_counter_t *_Atomic by_status[MAX_STATUS];
+} route_metrics_t;
+static route_metrics_t *route_metrics; /* gw_n_routes + 1 */
 
 /* ---- per-thread resources ---- */
 
@@ -262,12 +271,20 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - r->t0.tv_sec) + (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e9;
     const char *route = r->route ? r->route->name : "other";
-    char labels[128], status[8], ms[32];
+    route_metrics_t *m = &route_metrics[r->route ? (size_t)(r->route - gw_routes) : gw_n_routes];
+    unsigned code = r->status < MAX_STATUS ? r->status : 0;
+    hf_counter_t *count = atomic_load_explicit(&m->by_status[code], memory_order_relaxed);
+    if (!count) {
+        char labels[128];
+        snprintf(labels, sizeof(labels), "route=\"%s\",code=\"%u\"", route, code);
+        count = hf_metrics_counter("hf_gateway_requests_total",
+                                   "HTTP requests by route and status", labels);
+        atomic_store_explicit(&m->by_status[code], count, memory_order_relaxed);
+    }
+    hf_counter_inc(count);
+    hf_histogram_observe(m->seconds, secs);
+    char status[8], ms[32];
     snprintf(status, sizeof(status), "%u", r->status);
-    snprintf(labels, sizeof(labels), "route=\"%s\",code=\"%u\"", route, r->status);
-    hf_counter_inc(hf_metrics_counter("hf_gateway_requests_total",
-                                      "HTTP requests by route and status", labels));
-    hf_histogram_observe(r->route ? route_seconds[r->route - gw_routes] : other_seconds, secs);
     snprintf(ms, sizeof(ms), "%.3f", secs * 1000);
     hf_log_context_set(r->traceparent, r->request_id, NULL);
     hf_logkv(HF_LOG_INFO, "http request", "method", r->method, "route", route, "status", status,
@@ -288,18 +305,19 @@ int gw_http_start(gateway_t *gw)
     }
     gw_ = gw;
     pthread_key_create(&res_key, res_free);
-    route_seconds = calloc(gw_n_routes, sizeof(*route_seconds));
-    for (size_t i = 0; route_seconds && i < gw_n_routes; i++) {
-        char labels[96];
-        snprintf(labels, sizeof(labels), "route=\"%s\"", gw_routes[i].name);
-        route_seconds[i] = hf_metrics_histogram("hf_gateway_request_seconds",
-                                                "HTTP request latency by route", labels,
-                                                hf_metrics_latency_bounds,
-                                                hf_metrics_latency_nbounds);
+    route_metrics = calloc(gw_n_routes + 1, sizeof(*route_metrics));
+    if (!route_metrics) {
+        hf_error("out of memory");
+        return -1;
     }
-    other_seconds = hf_metrics_histogram("hf_gateway_request_seconds",
-                                         "HTTP request latency by route", "route=\"other\"",
-                                         hf_metrics_latency_bounds, hf_metrics_latency_nbounds);
+    for (size_t i = 0; i <= gw_n_routes; i++) {
+        char labels[96];
+        snprintf(labels, sizeof(labels), "route=\"%s\"",
+                 i < gw_n_routes ? gw_routes[i].name : "other");
+        route_metrics[i].seconds = hf_metrics_histogram(
+            "hf_gateway_request_seconds", "HTTP request latency by route", labels,
+            hf_metrics_latency_bounds, hf_metrics_latency_nbounds);
+    }
     daemon_ = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
@@ -322,6 +340,6 @@ void gw_http_stop(void)
     if (daemon_)
         MHD_stop_daemon(daemon_);
     daemon_ = NULL;
-    free(route_seconds);
-    route_seconds = NULL;
+    free(route_metrics);
+    route_metrics = NULL;
 }
