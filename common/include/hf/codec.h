@@ -1,0 +1,74 @@
+/* hf/codec.h - JSON <-> protobuf, generically from protobuf-c descriptors
+ *
+ * The proto3 JSON mapping (https://protobuf.dev/programming-guides/json/):
+ * field names in lowerCamelCase on output, and either that or the proto
+ * name on input; 64-bit integers as strings on output, string or number on
+ * input; enums by name (numbers accepted on input); bytes as base64;
+ * repeated fields as arrays, nested messages as objects; null means "unset".
+ * Two hrflow value types have a JSON form of their own: hrflow.v1.Timestamp
+ * is an RFC 3339 string ("2026-11-26T02:30:00Z"), hrflow.v1.Date is
+ * "YYYY-MM-DD".
+ *
+ * Decoding is strict: an unknown field, a wrong type, a number out of range,
+ * an unknown enum name or a bad Timestamp/Date is an error naming the
+ * field's path in JSON names ("company.name", "items[3].scores[0]"). Every
+ * error in the document is reported, up to a bound, not just the first.
+ *
+ * Output always carries scalar and repeated fields, defaults included
+ * (0, "", false, [] ), so clients see a stable shape; unset message fields
+ * and proto3 `optional` fields without a value are omitted.
+ */
+#ifndef HF_CODEC_H
+#define HF_CODEC_H
+
+#include <jansson.h>
+#include <protobuf-c/protobuf-c.h>
+#include <stddef.h>
+
+/* Deepest message nesting accepted by hf_codec_decode (a recursive message
+ * type cannot make decoding recurse without bound). */
+#define HF_CODEC_MAX_DEPTH 32
+/* At most this many errors are collected per document. */
+#define HF_CODEC_MAX_ERRORS 16
+
+typedef struct {
+    char path[256];     /* JSON path of the field, "" for the document itself */
+    char code[32];      /* stable reason: "unknown_field", "wrong_type", "out_of_range",
+                           "unknown_enum", "bad_format", "too_deep", "required" */
+    char message[192];  /* lowercase, no final period, e.g. "expected a string, got a number" */
+} hf_codec_error_t;
+
+typedef struct {
+    size_t n;                            /* errors found (<= HF_CODEC_MAX_ERRORS) */
+    hf_codec_error_t errors[HF_CODEC_MAX_ERRORS];
+} hf_codec_errors_t;
+
+/* Decode the JSON object `json` as a message of type `desc`.
+ * The message and everything in it is allocated with `alloc` (NULL = malloc;
+ * pass an arena allocator for per-request memory, see hf/arena.h); free a
+ * malloc'd result with protobuf_c_message_free_unpacked(msg, NULL).
+ * Returns 0 and sets *out; or -1 with *out NULL and errs filled (errs->n >= 1).
+ * A JSON value that is not an object is an error at path "". */
+int hf_codec_decode(const ProtobufCMessageDescriptor *desc, const json_t *json,
+                    ProtobufCAllocator *alloc, ProtobufCMessage **out, hf_codec_errors_t *errs);
+
+/* Parse `len` bytes of JSON text and decode them as above. Malformed JSON,
+ * invalid UTF-8 and nesting deeper than HF_CODEC_MAX_DEPTH are errors with
+ * code "malformed_json" whose message says where (line, column). */
+int hf_codec_decode_text(const ProtobufCMessageDescriptor *desc, const char *text, size_t len,
+                         ProtobufCAllocator *alloc, ProtobufCMessage **out,
+                         hf_codec_errors_t *errs);
+
+/* Encode `msg` as a new JSON object (the caller owns the reference).
+ * Returns NULL only when out of memory. */
+json_t *hf_codec_encode(const ProtobufCMessage *msg);
+
+/* The lowerCamelCase JSON name of a proto field name, into out (size outlen).
+ * "next_page_token" -> "nextPageToken". */
+void hf_codec_json_name(const char *proto_name, char *out, size_t outlen);
+
+/* The field of `desc` whose proto name or JSON name is `name`, or NULL. */
+const ProtobufCFieldDescriptor *hf_codec_field(const ProtobufCMessageDescriptor *desc,
+                                               const char *name);
+
+#endif
