@@ -1,0 +1,25 @@
+/* services/identity/cli.h - hrflow-identity's command line (tenants, companies, keys)
+ *
+ * For operators and `./hrflow`: create the first tenant, its companies and an
+ * admin key before any key exists to call the API with. The commands talk to
+ * PostgreSQL directly (HF_PG_DSN), apply identity's migrations first, and go
+ * through store.c, so they write exactly what the RPC methods write, events
+ * included.
+ */
+#ifndef IDENTITY_CLI_H
+#define IDENTITY_CLI_H
+
+#include <stdio.h>
+#include "hf/db.h"
+
+/* 1 when arg is a command of the command line ("tenant", "company", "apikey"). */
+int identity_cli_is_command(const char *arg);
+
+/* Run the command in argv[1..]; returns the exit code: 0 done, 1 failed,
+ * 2 bad usage. migrations are identity's own (applied before anything). */
+int identity_cli_main(int argc, char **argv, const hf_migration_t *migrations, size_t n);
+
+/* The commands, for --help. */
+void identity_cli_usage(FILE *f);
+
+#endif

@@ -1,0 +1,327 @@
+/* services/identity/rules.c - field formats, scopes and page tokens (see rules.h)
+ *
+ * Lengths of names are counted in characters, not bytes: "华星集团" is four.
+ * Text must be valid UTF-8 without control characters, since it ends up in
+ * JSON, CSV exports and payslips.
+ */
+#include "rules.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail(rule_error_t *e, const char *code, const char *message)
+{
+    e->code = code;
+    e->message = message;
+    return -1;
+}
+
+/* Characters in s, or -1 when s is not valid UTF-8 or holds a control character. */
+static long utf8_chars(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    long n = 0;
+    while (*p) {
+        unsigned c = *p;
+        int more;
+        uint32_t cp;
+        if (c < 0x80) {
+            if (c < 0x20 || c == 0x7f)
+                return -1;
+            more = 0, cp = c;
+        } else if ((c & 0xe0) == 0xc0) {
+            more = 1, cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            more = 2, cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            more = 3, cp = c & 0x07;
+        } else {
+            return -1;
+        }
+        p++;
+        for (int i = 0; i < more; i++, p++) {
+            if ((*p & 0xc0) != 0x80)
+                return -1;
+            cp = cp << 6 | (*p & 0x3f);
+        }
+        static const uint32_t least[] = { 0, 0x80, 0x800, 0x10000 };
+        if (cp < least[more] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+            (cp >= 0x80 && cp < 0xa0))
+            return -1; /* overlong, out of range, surrogate, C1 control */
+        n++;
+    }
+    return n;
+}
+
+static int blank(const char *s)
+{
+    return s[strspn(s, " \t")] == '\0';
+}
+
+static int text(const char *s, long max, int required, rule_error_t *e, const char *too_long)
+{
+    s = s ? s : "";
+    if (required && blank(s))
+        return fail(e, "required", "must not be empty");
+    long n = utf8_chars(s);
+    if (n < 0)
+        return fail(e, "bad_format", "must be UTF-8 text without control characters");
+    if (n > max)
+        return fail(e, "too_long", too_long);
+    return 0;
+}
+
+/* s is between min and max characters, each of which is in allowed. */
+static int charset(const char *s, size_t min, size_t max, const char *allowed, rule_error_t *e,
+                   const char *message)
+{
+    s = s ? s : "";
+    if (!*s && min > 0)
+        return fail(e, "required", "must not be empty");
+    size_t n = strlen(s);
+    if (n < min || n > max || strspn(s, allowed) != n)
+        return fail(e, "bad_format", message);
+    return 0;
+}
+
+int rules_slug(const char *s, rule_error_t *e)
+{
+    return charset(s, 2, 40, "abcdefghijklmnopqrstuvwxyz0123456789-", e,
+                   "must be 2 to 40 characters of a-z, 0-9 and -");
+}
+
+int rules_company_code(const char *s, rule_error_t *e)
+{
+    return charset(s, 1, 32,
+                   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", e,
+                   "must be 1 to 32 characters of A-Z, a-z, 0-9, _ and -");
+}
+
+int rules_credit_code(const char *s, rule_error_t *e)
+{
+    if (!s || !*s)
+        return 0; /* optional */
+    /* GB 32100-2015: digits and capitals without I, O, S, V, Z */
+    return charset(s, 18, 18, "0123456789ABCDEFGHJKLMNPQRTUWXY", e,
+                   "must be 18 characters of 0-9 and A-Z without I, O, S, V and Z");
+}
+
+int rules_name(const char *s, rule_error_t *e)
+{
+    return text(s, RULES_NAME_MAX, 1, e, "must be at most 200 characters");
+}
+
+int rules_key_name(const char *s, rule_error_t *e)
+{
+    return text(s, RULES_NAME_MAX, 0, e, "must be at most 200 characters");
+}
+
+int rules_city(const char *s, rule_error_t *e)
+{
+    return text(s, RULES_CITY_MAX, 0, e, "must be at most 100 characters");
+}
+
+int rules_scope_known(const char *s)
+{
+    static const char *const scopes[] = { "admin", "recruiter", "payroll", "integrator" };
+    for (size_t i = 0; s && i < sizeof(scopes) / sizeof(scopes[0]); i++)
+        if (strcmp(s, scopes[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int rules_is_uuid(const char *s)
+{
+    if (!s || strlen(s) != 36)
+        return 0;
+    for (int i = 0; i < 36; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i]))
+            return 0;
+    }
+    return 1;
+}
+
+uint32_t rules_page_size(uint32_t requested)
+{
+    if (requested == 0)
+        return RULES_PAGE_DEFAULT;
+    return requested > RULES_PAGE_MAX ? RULES_PAGE_MAX : requested;
+}
+
+void rules_cursor_format(int64_t micros, const char *id, char buf[RULES_CURSOR_MAX])
+{
+    snprintf(buf, RULES_CURSOR_MAX, "%" PRId64 ".%s", micros, id);
+}
+
+int rules_cursor_parse(const char *token, int (*id_ok)(const char *), int64_t *micros,
+                       char id[RULES_CURSOR_MAX])
+{
+    if (!token || strlen(token) >= RULES_CURSOR_MAX)
+        return -1;
+    const char *dot = strchr(token, '.');
+    size_t digits = dot ? (size_t)(dot - token) : 0;
+    if (digits == 0 || digits > 18 || strspn(token, "0123456789") != digits)
+        return -1;
+    snprintf(id, RULES_CURSOR_MAX, "%s", dot + 1);
+    if (!id_ok(id))
+        return -1;
+    *micros = strtoll(token, NULL, 10);
+    /* one spelling per position: no leading zeros */
+    char again[RULES_CURSOR_MAX];
+    rules_cursor_format(*micros, id, again);
+    return strcmp(again, token) == 0 ? 0 : -1;
+}
+
+/* ---- whole requests ---- */
+
+typedef int rule_fn(const char *s, rule_error_t *e);
+
+/* Apply rule to value; report at "<prefix>.<field>" (or "<field>") on failure. */
+static int apply(rule_fn *rule, const char *value, const char *prefix, const char *field,
+                 rules_report_fn *report, void *ctx)
+{
+    rule_error_t e;
+    if (rule(value, &e) == 0)
+        return 0;
+    char path[64];
+    snprintf(path, sizeof(path), "%s%s%s", prefix ? prefix : "", prefix ? "." : "", field);
+    report(ctx, path, e.code, e.message);
+    return 1;
+}
+
+int rules_check_tenant(const Hrflow__V1__Tenant *t, unsigned fields, const char *prefix,
+                       rules_report_fn *report, void *ctx)
+{
+    int n = 0;
+    if (fields & TENANT_SLUG)
+        n += apply(rules_slug, t->slug, prefix, "slug", report, ctx);
+    if (fields & TENANT_NAME)
+        n += apply(rules_name, t->name, prefix, "name", report, ctx);
+    return n;
+}
+
+int rules_check_company(const Hrflow__V1__Company *c, unsigned fields, const char *prefix,
+                        rules_report_fn *report, void *ctx)
+{
+    int n = 0;
+    if (fields & COMPANY_CODE)
+        n += apply(rules_company_code, c->code, prefix, "code", report, ctx);
+    if (fields & COMPANY_NAME)
+        n += apply(rules_name, c->name, prefix, "name", report, ctx);
+    if (fields & COMPANY_CITY)
+        n += apply(rules_city, c->city, prefix, "city", report, ctx);
+    if (fields & COMPANY_CREDIT_CODE)
+        n += apply(rules_credit_code, c->credit_code, prefix, "credit_code", report, ctx);
+    return n;
+}
+
+/* 1 when v[i] equals an earlier element. */
+static int repeated(char *const *v, size_t i)
+{
+    for (size_t k = 0; k < i; k++)
+        if (strcmp(v[k], v[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static void report_at(rules_report_fn *report, void *ctx, const char *list, size_t i,
+                      const char *code, const char *message)
+{
+    char path[48];
+    snprintf(path, sizeof(path), "%s[%zu]", list, i);
+    report(ctx, path, code, message);
+}
+
+int rules_check_key(const char *name, char *const *scopes, size_t n_scopes,
+                    char *const *company_ids, size_t n_company_ids, rules_report_fn *report,
+                    void *ctx)
+{
+    int n = apply(rules_key_name, name, NULL, "name", report, ctx);
+    if (n_scopes == 0) {
+        report(ctx, "scopes", "required",
+               "must name at least one of admin, recruiter, payroll, integrator");
+        n++;
+    }
+    for (size_t i = 0; i < n_scopes; i++) {
+        if (!rules_scope_known(scopes[i]))
+            report_at(report, ctx, "scopes", i, "unknown_scope",
+                      "must be one of admin, recruiter, payroll, integrator");
+        else if (repeated(scopes, i))
+            report_at(report, ctx, "scopes", i, "duplicate", "is listed twice");
+        else
+            continue;
+        n++;
+    }
+    for (size_t i = 0; i < n_company_ids; i++) {
+        if (!rules_is_uuid(company_ids[i]))
+            report_at(report, ctx, "company_ids", i, "bad_format", "must be a company id (a UUID)");
+        else if (repeated(company_ids, i))
+            report_at(report, ctx, "company_ids", i, "duplicate", "is listed twice");
+        else
+            continue;
+        n++;
+    }
+    return n;
+}
+
+typedef struct {
+    const char *proto_name, *json_name;
+    unsigned bit;               /* 0: output only */
+} mask_field_t;
+
+static const mask_field_t tenant_mask[] = {
+    { "slug", "slug", TENANT_SLUG },       { "name", "name", TENANT_NAME },
+    { "id", "id", 0 },                     { "create_time", "createTime", 0 },
+    { "update_time", "updateTime", 0 },
+};
+
+static const mask_field_t company_mask[] = {
+    { "code", "code", COMPANY_CODE },      { "name", "name", COMPANY_NAME },
+    { "city", "city", COMPANY_CITY },      { "credit_code", "creditCode", COMPANY_CREDIT_CODE },
+    { "id", "id", 0 },                     { "tenant_id", "tenantId", 0 },
+    { "create_time", "createTime", 0 },    { "update_time", "updateTime", 0 },
+};
+
+static int parse_mask(char *const *mask, size_t n, const mask_field_t *table, size_t n_table,
+                      const char *what, unsigned *fields, rules_report_fn *report, void *ctx)
+{
+    int problems = 0;
+    *fields = 0;
+    for (size_t i = 0; i < n; i++) {
+        const mask_field_t *f = NULL;
+        for (size_t k = 0; k < n_table && !f; k++)
+            if (strcmp(mask[i], table[k].proto_name) == 0 ||
+                strcmp(mask[i], table[k].json_name) == 0)
+                f = &table[k];
+        char message[160];
+        if (!f)
+            snprintf(message, sizeof(message), "\"%.64s\" is not a field of %s", mask[i], what);
+        else if (!f->bit)
+            snprintf(message, sizeof(message), "%s is output only and cannot be changed",
+                     f->proto_name);
+        else {
+            *fields |= f->bit;
+            continue;
+        }
+        report_at(report, ctx, "update_mask", i, f ? "immutable" : "unknown_field", message);
+        problems++;
+    }
+    return problems;
+}
+
+int rules_tenant_mask(char *const *mask, size_t n, unsigned *fields, rules_report_fn *report,
+                      void *ctx)
+{
+    return parse_mask(mask, n, tenant_mask, sizeof(tenant_mask) / sizeof(tenant_mask[0]),
+                      "tenant", fields, report, ctx);
+}
+
+int rules_company_mask(char *const *mask, size_t n, unsigned *fields, rules_report_fn *report,
+                       void *ctx)
+{
+    return parse_mask(mask, n, company_mask, sizeof(company_mask) / sizeof(company_mask[0]),
+                      "company", fields, report, ctx);
+}
