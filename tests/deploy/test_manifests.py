@@ -11,7 +11,7 @@ and ranges) and its flags.
 Checks:
   - every YAML file parses; kustomization.yaml lists every manifest but
     secret.example.yaml;
-  - every container's command is one of the seven binaries, at the path the
+  - every container's command is one of the eight binaries, at the path the
     Dockerfile installs it, with flags the binary accepts;
   - every HF_* variable a container sets - in env, or through the ConfigMaps
     and Secrets its envFrom names - is accepted by its binary, has a valid
@@ -42,7 +42,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"
 DOCKERFILE = REPO / "deploy" / "docker" / "Dockerfile"
-BINARIES = ("broker", "gateway", "pipeline", "scoring", "scheduling", "payroll", "notify")
+BINARIES = ("broker", "gateway", "pipeline", "scoring", "scheduling", "payroll", "notify",
+            "identity")
 WORKLOADS = ("Deployment", "StatefulSet")
 SECRET_EXAMPLE = "secret.example.yaml"
 # Variables that name an address the process listens on (the rest connect out).
