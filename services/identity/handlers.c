@@ -176,8 +176,9 @@ int identity_authenticate(hf_call_t *call, const ProtobufCMessage *msg, Protobuf
 {
     const Hrflow__V1__AuthenticateRequest *req = (const void *)msg;
     unsigned char digest[TOKEN_DIGEST_LEN];
+    char key_id[TOKEN_KEY_ID_LEN + 1];
     store_t st;
-    if (!token_is_key_id(req->key_id) || token_digest_parse(req->token_sha256, digest) < 0)
+    if (token_key_id(req->key_id, key_id) < 0 || token_digest_parse(req->token_sha256, digest) < 0)
         return hf_call_fail(call, E(UNAUTHENTICATED), "invalid api key");
     if (open_store(call, &st) < 0)
         return -1;
@@ -185,13 +186,13 @@ int identity_authenticate(hf_call_t *call, const ProtobufCMessage *msg, Protobuf
         REPLY(call, Hrflow__V1__AuthenticateResponse, hrflow__v1__authenticate_response__init);
     if (!r)
         return OUT_OF_MEMORY(call);
-    store_rc_t rc = store_authenticate(&st, req->key_id, digest, &r->caller);
+    store_rc_t rc = store_authenticate(&st, key_id, digest, &r->caller);
     if (rc == STORE_NOT_FOUND) {
-        hf_debug("api key %s did not authenticate", req->key_id);
+        hf_debug("api key %s did not authenticate", key_id);
         return hf_call_fail(call, E(UNAUTHENTICATED), "invalid api key");
     }
     if (rc != STORE_OK)
-        return store_fail(call, &st, rc, "api key", req->key_id, NULL);
+        return store_fail(call, &st, rc, "api key", key_id, NULL);
     *reply = &r->base;
     return 0;
 }

@@ -62,9 +62,9 @@ void token_format(const unsigned char key_random[TOKEN_KEY_RANDOM],
     char secret[TOKEN_SECRET_LEN + 2];
     base64url(secret_random, TOKEN_SECRET_RANDOM, secret);
     memcpy(token, TOKEN_PREFIX, 3);
-    memcpy(token + 3, key_id, TOKEN_KEY_ID_LEN);
-    token[3 + TOKEN_KEY_ID_LEN] = '_';
-    memcpy(token + 4 + TOKEN_KEY_ID_LEN, secret, TOKEN_SECRET_LEN + 1);
+    memcpy(token + 3, key_id + 4, TOKEN_KEY_HEX_LEN);
+    token[3 + TOKEN_KEY_HEX_LEN] = '_';
+    memcpy(token + 4 + TOKEN_KEY_HEX_LEN, secret, TOKEN_SECRET_LEN + 1);
 }
 
 int token_new(char key_id[TOKEN_KEY_ID_LEN + 1], char token[TOKEN_LEN + 1])
@@ -77,28 +77,45 @@ int token_new(char key_id[TOKEN_KEY_ID_LEN + 1], char token[TOKEN_LEN + 1])
     return 0;
 }
 
-int token_is_key_id(const char *s)
+/* 1 when the n characters at s are lowercase hex. */
+static int all_hex(const char *s, size_t n)
 {
-    if (!s || strncmp(s, "key_", 4) != 0 || strlen(s) != TOKEN_KEY_ID_LEN)
-        return 0;
-    for (const char *p = s + 4; *p; p++)
-        if (hexval(*p) < 0)
+    for (size_t i = 0; i < n; i++)
+        if (hexval(s[i]) < 0)
             return 0;
     return 1;
+}
+
+int token_is_key_id(const char *s)
+{
+    return s && strncmp(s, "key_", 4) == 0 && strlen(s) == TOKEN_KEY_ID_LEN &&
+           all_hex(s + 4, TOKEN_KEY_HEX_LEN);
+}
+
+int token_key_id(const char *s, char out[TOKEN_KEY_ID_LEN + 1])
+{
+    if (token_is_key_id(s)) {
+        memcpy(out, s, TOKEN_KEY_ID_LEN + 1);
+        return 0;
+    }
+    if (!s || strlen(s) != TOKEN_KEY_HEX_LEN || !all_hex(s, TOKEN_KEY_HEX_LEN))
+        return -1;
+    memcpy(out, "key_", 4);
+    memcpy(out + 4, s, TOKEN_KEY_HEX_LEN + 1);
+    return 0;
 }
 
 int token_parse(const char *token, char key_id[TOKEN_KEY_ID_LEN + 1])
 {
     if (!token || strlen(token) != TOKEN_LEN || strncmp(token, TOKEN_PREFIX, 3) != 0 ||
-        token[3 + TOKEN_KEY_ID_LEN] != '_')
+        token[3 + TOKEN_KEY_HEX_LEN] != '_' || !all_hex(token + 3, TOKEN_KEY_HEX_LEN))
         return -1;
-    memcpy(key_id, token + 3, TOKEN_KEY_ID_LEN);
-    key_id[TOKEN_KEY_ID_LEN] = '\0';
-    if (!token_is_key_id(key_id))
-        return -1;
-    for (const char *p = token + 4 + TOKEN_KEY_ID_LEN; *p; p++)
+    for (const char *p = token + 4 + TOKEN_KEY_HEX_LEN; *p; p++)
         if (!strchr(b64url, *p))
             return -1;
+    memcpy(key_id, "key_", 4);
+    memcpy(key_id + 4, token + 3, TOKEN_KEY_HEX_LEN);
+    key_id[TOKEN_KEY_ID_LEN] = '\0';
     return 0;
 }
 

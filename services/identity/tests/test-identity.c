@@ -175,13 +175,15 @@ static int create_key(const Hrflow__V1__Caller *who, char **scopes, size_t n_sco
                 st);
 }
 
-/* Authenticate a token as the gateway does: key id from the token, hex SHA-256. */
+/* Authenticate a token as the gateway does: the key part of the token (up
+ * to the first '_' after "hf_"), the hex SHA-256 of all of it. */
 static int authenticate(const char *token, Hrflow__V1__AuthenticateResponse **out,
                         hf_status_t *st)
 {
     char key_id[TOKEN_KEY_ID_LEN + 1] = "", hex[2 * TOKEN_DIGEST_LEN + 1];
     unsigned char d[TOKEN_DIGEST_LEN];
-    token_parse(token, key_id);
+    if (strncmp(token, "hf_", 3) == 0)
+        snprintf(key_id, sizeof(key_id), "%.*s", (int)strcspn(token + 3, "_"), token + 3);
     token_digest(token, d);
     token_digest_hex(d, hex);
     Hrflow__V1__AuthenticateRequest req = HRFLOW__V1__AUTHENTICATE_REQUEST__INIT;
@@ -564,11 +566,20 @@ static void test_key_authenticates_as_its_caller(void **state)
     assert_int_equal(authenticate(forged, &a, &st), E(UNAUTHENTICATED));
     char first[sizeof(st.message)];
     snprintf(first, sizeof(first), "%s", st.message);
-    const char *unknown = "hf_key_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    const char *unknown = "hf_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     assert_int_equal(authenticate(unknown, &a, &st), E(UNAUTHENTICATED));
     assert_string_equal(st.message, first);
     Hrflow__V1__AuthenticateRequest req = HRFLOW__V1__AUTHENTICATE_REQUEST__INIT;
-    req.key_id = key_id;
+    unsigned char d[TOKEN_DIGEST_LEN];
+    char hex[2 * TOKEN_DIGEST_LEN + 1];
+    token_digest(k->token, d);
+    token_digest_hex(d, hex);
+    req.key_id = key_id; /* the full id works as well as the token's hex */
+    req.token_sha256 = hex;
+    assert_int_equal(call(NULL, "Authenticate", &req,
+                          &hrflow__v1__authenticate_response__descriptor, &a, &st), 0);
+    assert_string_equal(a->caller->actor, key_id);
+    release(a);
     req.token_sha256 = "not hex";
     assert_int_equal(call(NULL, "Authenticate", &req,
                           &hrflow__v1__authenticate_response__descriptor, &a, &st),
@@ -584,7 +595,7 @@ static void test_key_authenticates_as_its_caller(void **state)
     uint8_t packed[65536];
     size_t len = protobuf_c_message_pack(&keys->base, packed);
     assert_true(len < sizeof(packed));
-    assert_null(memmem(packed, len, k->token + 24, TOKEN_SECRET_LEN));
+    assert_null(memmem(packed, len, k->token + 20, TOKEN_SECRET_LEN));
     int found = 0;
     for (size_t i = 0; i < keys->n_api_keys; i++)
         if (strcmp(keys->api_keys[i]->id, key_id) == 0) {
@@ -884,7 +895,7 @@ static void test_changes_write_outbox_events_without_secrets(void **state)
     r = hf_db_query(c,
         "SELECT count(*) FROM events.outbox e JOIN identity.api_keys k ON k.id = e.data->>'id'"
         " WHERE e.type LIKE 'hrflow.identity.api_key.%'"
-        " AND (e.data::text LIKE '%hf_key_%' OR"
+        " AND (e.data::text ~ 'hf_[0-9a-f]{16}_' OR"
         "      position(encode(k.token_sha256, 'hex') IN e.data::text) > 0)", 0, NULL);
     assert_non_null(r);
     assert_string_equal(PQgetvalue(r, 0, 0), "0");

@@ -1,8 +1,8 @@
 /* services/identity/tests/test-rules.c - tokens and input rules, no servers
  *
- * token.c: the token's shape (fixed positions, so the key id splits off even
- * when the secret holds '_'), its digest and the strict hex form the Redis
- * key uses. rules.c: every field format with its error code, page tokens
+ * token.c: the token's shape (the key's hex ends at the first '_', and at a
+ * fixed position, even when the secret holds '_'), its digest and the strict
+ * hex form the Redis key uses. rules.c: every field format with its error code, page tokens
  * that accept only what the service writes, update masks and new keys.
  */
 #include <setjmp.h>
@@ -28,12 +28,14 @@ static void test_token_format_is_fixed_and_splits(void **state)
     char key_id[TOKEN_KEY_ID_LEN + 1], token[TOKEN_LEN + 1], parsed[TOKEN_KEY_ID_LEN + 1];
     token_format(key, secret, key_id, token);
     assert_string_equal(key_id, "key_0123456789abcdef");
-    assert_int_equal(strlen(token), 67);
-    assert_memory_equal(token, "hf_key_0123456789abcdef_", 24);
-    assert_int_equal(strspn(token + 24, "_"), 42); /* the last one holds 4 bits and 2 zeros */
-    assert_int_equal(token[66], '8');
+    assert_int_equal(strlen(token), 63);
+    assert_memory_equal(token, "hf_0123456789abcdef_", 20);
+    assert_int_equal(strspn(token + 20, "_"), 42); /* the last one holds 4 bits and 2 zeros */
+    assert_int_equal(token[62], '8');
     assert_int_equal(token_parse(token, parsed), 0);
     assert_string_equal(parsed, key_id);
+    /* splitting at the first '_' after "hf_", as a client may, finds the same key */
+    assert_int_equal(strcspn(token + 3, "_"), 16);
 }
 
 static void test_token_new_is_random_and_parses(void **state)
@@ -59,8 +61,9 @@ static void test_token_parse_refuses_other_shapes(void **state)
     const struct { int at; char c; } edits[] = {
         { 0, 'H' },   /* prefix */
         { 2, '-' },   /* prefix separator */
-        { 8, 'A' },   /* key id hex must be lowercase */
-        { 23, '-' },  /* separator after the key id */
+        { 8, 'A' },   /* key hex must be lowercase */
+        { 10, '_' },  /* no '_' inside the key hex */
+        { 19, '-' },  /* separator after the key hex */
         { 40, '+' },  /* not base64url */
         { 40, '=' },  /* no padding */
     };
@@ -76,6 +79,15 @@ static void test_token_parse_refuses_other_shapes(void **state)
     assert_int_equal(token_parse(NULL, key_id), -1);
     assert_false(token_is_key_id("key_0123456789abcde"));
     assert_false(token_is_key_id("KEY_0123456789abcdef"));
+    assert_false(token_is_key_id("0123456789abcdef"));
+    /* a key is named by its id or by the hex the token carries */
+    assert_int_equal(token_key_id("0123456789abcdef", key_id), 0);
+    assert_string_equal(key_id, "key_0123456789abcdef");
+    assert_int_equal(token_key_id("key_0123456789abcdef", key_id), 0);
+    assert_string_equal(key_id, "key_0123456789abcdef");
+    assert_int_equal(token_key_id("key", key_id), -1);
+    assert_int_equal(token_key_id("0123456789ABCDEF", key_id), -1);
+    assert_int_equal(token_key_id(NULL, key_id), -1);
 }
 
 static void test_digest_hex_round_trip_and_compare(void **state)
