@@ -16,9 +16,10 @@ import sys
 BINARIES = [
     ("broker", "the message bus broker"),
     ("gateway", "the HTTP API"),
-    ("pipeline", "a domain service; scoring, scheduling, payroll and notify take the same settings"),
+    ("pipeline", "a domain service; scoring, scheduling, payroll, notify and identity take "
+                 "the same settings"),
 ]
-SAME_AS_PIPELINE = ["scoring", "scheduling", "payroll", "notify"]
+SAME_AS_PIPELINE = ["scoring", "scheduling", "payroll", "notify", "identity"]
 
 HEADER = """# Configuration
 

@@ -19,7 +19,7 @@
 
 /* What /readyz expects to answer through the bus; "broker" is the broker itself. */
 static const char *const bus_targets[] = { "broker", "pipeline", "scoring", "scheduling",
-                                           "payroll", "notify" };
+                                           "payroll", "notify", "identity" };
 #define N_TARGETS (sizeof(bus_targets) / sizeof(bus_targets[0]))
 
 static double ms_since(const struct timespec *t0)

@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 
-SERVICES = ["pipeline", "scoring", "scheduling", "payroll", "notify"]
+SERVICES = ["pipeline", "scoring", "scheduling", "payroll", "notify", "identity"]
 
 
 def _ephemeral_low():
