@@ -115,32 +115,25 @@ static void *message_row(store_t *st, const ProtobufCMessageDescriptor *d, const
     return m;
 }
 
-/* Run a query expected to return at most one row into *row (a message of
- * type d). STORE_NOT_FOUND on zero rows. */
+/* Run a query expected to return at most one row, a message of type d.
+ * out is a pointer to the caller's typed message pointer (Hrflow__V1__Tenant
+ * **, …), set only on success. STORE_NOT_FOUND on zero rows. */
 static store_rc_t one(store_t *st, const char *sql, int n, const char *const *p,
-                      const ProtobufCMessageDescriptor *d, void **row)
+                      const ProtobufCMessageDescriptor *d, void *out)
 {
     PGresult *r = hf_db_query(st->db, sql, n, p);
     if (!r)
         return STORE_FAILED;
     store_rc_t rc = STORE_NOT_FOUND;
     if (PQntuples(r) > 0) {
-        *row = message_row(st, d, r, 0);
-        rc = *row ? STORE_OK : STORE_FAILED;
+        void *row = message_row(st, d, r, 0);
+        rc = row ? STORE_OK : STORE_FAILED;
+        if (row)
+            memcpy(out, &row, sizeof(row));
     }
     PQclear(r);
     return rc;
 }
-
-/* one() into a typed out pointer, set only on success. */
-#define ONE(st, sql, n, p, desc, out)                                  \
-    ({                                                                 \
-        void *row_ = NULL;                                             \
-        store_rc_t rc_ = one(st, sql, n, p, desc, &row_);              \
-        if (rc_ == STORE_OK)                                           \
-            *(out) = row_;                                             \
-        rc_;                                                           \
-    })
 
 #define TENANT (&hrflow__v1__tenant__descriptor)
 #define COMPANY (&hrflow__v1__company__descriptor)
@@ -267,6 +260,30 @@ static store_rc_t emit(store_t *st, const char *tenant_id, const char *what,
     return rc == 0 ? STORE_OK : STORE_FAILED;
 }
 
+/* INSERT … ON CONFLICT DO NOTHING RETURNING the record (a message of type d,
+ * whose first field is its id) and the record's "<what>" event, in one
+ * transaction; out as in one(). tenant_id NULL: the record is a tenant, its
+ * own id is the tenant. STORE_EXISTS when a unique key left no row. */
+static store_rc_t insert(store_t *st, const char *sql, int n, const char *const *p,
+                         const ProtobufCMessageDescriptor *d, const char *tenant_id,
+                         const char *what, const char *collection, void *out)
+{
+    void *row = NULL;
+    if (hf_db_begin(st->db) < 0)
+        return STORE_FAILED;
+    store_rc_t rc = one(st, sql, n, p, d, &row);
+    if (rc == STORE_NOT_FOUND)
+        rc = STORE_EXISTS;
+    if (rc == STORE_OK) {
+        const char *id = *(const char *const *)((const char *)row + d->fields[0].offset);
+        rc = emit(st, tenant_id ? tenant_id : id, what, collection, id, row, 0, NULL);
+    }
+    rc = finish(st, rc);
+    if (rc == STORE_OK)
+        memcpy(out, &row, sizeof(row));
+    return rc;
+}
+
 /* ---- tenants ---- */
 
 static const char sql_tenant_create[] =
@@ -292,26 +309,19 @@ store_rc_t store_tenant_create(store_t *st, const char *slug, const char *name,
                                Hrflow__V1__Tenant **out)
 {
     const char *p[] = { slug, name };
-    if (hf_db_begin(st->db) < 0)
-        return STORE_FAILED;
-    store_rc_t rc = ONE(st, sql_tenant_create, 2, p, TENANT, out);
-    if (rc == STORE_NOT_FOUND)
-        rc = STORE_EXISTS; /* ON CONFLICT DO NOTHING returned no row */
-    if (rc == STORE_OK)
-        rc = emit(st, (*out)->id, "tenant.created", "tenants", (*out)->id, &(*out)->base, 0, NULL);
-    return finish(st, rc);
+    return insert(st, sql_tenant_create, 2, p, TENANT, NULL, "tenant.created", "tenants", out);
 }
 
 store_rc_t store_tenant_get(store_t *st, const char *tenant_id, Hrflow__V1__Tenant **out)
 {
     const char *p[] = { tenant_id };
-    return ONE(st, sql_tenant_get, 1, p, TENANT, out);
+    return one(st, sql_tenant_get, 1, p, TENANT, out);
 }
 
 store_rc_t store_tenant_find(store_t *st, const char *slug_or_id, Hrflow__V1__Tenant **out)
 {
     const char *p[] = { slug_or_id };
-    return ONE(st, sql_tenant_find, 1, p, TENANT, out);
+    return one(st, sql_tenant_find, 1, p, TENANT, out);
 }
 
 /* 1 when sql (with params p) returns a row, 0 when not, -1 on error. */
@@ -337,7 +347,7 @@ store_rc_t store_tenant_update(store_t *st, const char *tenant_id, unsigned fiel
         rc = taken < 0 ? STORE_FAILED : taken ? STORE_EXISTS : STORE_OK;
     }
     if (rc == STORE_OK)
-        rc = ONE(st, sql_tenant_update, 4, p, TENANT, out);
+        rc = one(st, sql_tenant_update, 4, p, TENANT, out);
     if (rc == STORE_OK)
         rc = emit(st, (*out)->id, "tenant.updated", "tenants", (*out)->id, &(*out)->base, fields,
                   tenant_fields);
@@ -392,29 +402,22 @@ store_rc_t store_company_create(store_t *st, const char *tenant_id,
 {
     const char *p[] = { tenant_id, or_empty(in->code), or_empty(in->name), or_empty(in->city),
                         or_empty(in->credit_code) };
-    if (hf_db_begin(st->db) < 0)
-        return STORE_FAILED;
-    store_rc_t rc = ONE(st, sql_company_create, 5, p, COMPANY, out);
-    if (rc == STORE_NOT_FOUND)
-        rc = STORE_EXISTS;
-    if (rc == STORE_OK)
-        rc = emit(st, tenant_id, "company.created", "companies", (*out)->id, &(*out)->base, 0,
-                  NULL);
-    return finish(st, rc);
+    return insert(st, sql_company_create, 5, p, COMPANY, tenant_id, "company.created",
+                  "companies", out);
 }
 
 store_rc_t store_company_get(store_t *st, const char *tenant_id, const store_visible_t *visible,
                              const char *id, Hrflow__V1__Company **out)
 {
     const char *p[] = { tenant_id, id, visible_literal(st, visible) };
-    return p[2] ? ONE(st, sql_company_get, 3, p, COMPANY, out) : STORE_FAILED;
+    return p[2] ? one(st, sql_company_get, 3, p, COMPANY, out) : STORE_FAILED;
 }
 
 store_rc_t store_company_find(store_t *st, const char *tenant_id, const char *id_or_code,
                               Hrflow__V1__Company **out)
 {
     const char *p[] = { tenant_id, id_or_code };
-    return ONE(st, sql_company_find, 2, p, COMPANY, out);
+    return one(st, sql_company_find, 2, p, COMPANY, out);
 }
 
 /* Run a list query whose last parameter is the row limit: fetch one row
@@ -476,14 +479,14 @@ store_rc_t store_company_update(store_t *st, const char *tenant_id,
     if (!key[2] || hf_db_begin(st->db) < 0)
         return STORE_FAILED;
     Hrflow__V1__Company *before = NULL;
-    store_rc_t rc = ONE(st, sql_company_lock, 3, key, COMPANY, &before);
+    store_rc_t rc = one(st, sql_company_lock, 3, key, COMPANY, &before);
     if (rc == STORE_OK && (fields & COMPANY_CODE)) {
         int taken =
             exists(st, sql_company_code_taken, 3, (const char *const[]){ tenant_id, id, p[3] });
         rc = taken < 0 ? STORE_FAILED : taken ? STORE_EXISTS : STORE_OK;
     }
     if (rc == STORE_OK)
-        rc = ONE(st, sql_company_update, 7, p, COMPANY, out);
+        rc = one(st, sql_company_update, 7, p, COMPANY, out);
     if (rc == STORE_OK)
         rc = emit(st, tenant_id, "company.updated", "companies", (*out)->id, &(*out)->base, fields,
                   company_fields);
@@ -545,15 +548,10 @@ store_rc_t store_apikey_create(store_t *st, const char *tenant_id, const store_n
     const char *p[] = { tenant_id, k->key_id, or_empty(k->name),
                         array_literal(st, k->scopes, k->n_scopes),
                         array_literal(st, k->company_ids, k->n_company_ids), digest };
-    if (!p[3] || !p[4] || hf_db_begin(st->db) < 0)
+    if (!p[3] || !p[4])
         return STORE_FAILED;
-    store_rc_t rc = ONE(st, sql_apikey_create, 6, p, APIKEY, out);
-    if (rc == STORE_NOT_FOUND)
-        rc = STORE_EXISTS;
-    if (rc == STORE_OK)
-        rc = emit(st, tenant_id, "api_key.created", "apikeys", (*out)->id, &(*out)->base, 0,
-                  NULL);
-    return finish(st, rc);
+    return insert(st, sql_apikey_create, 6, p, APIKEY, tenant_id, "api_key.created", "apikeys",
+                  out);
 }
 
 store_rc_t store_apikey_list(store_t *st, const char *tenant_id, const store_visible_t *visible,
@@ -586,7 +584,7 @@ store_rc_t store_apikey_revoke(store_t *st, const char *tenant_id, const store_v
     }
     PQclear(r);
     if (rc == STORE_OK && !revoked) {
-        rc = ONE(st, sql_apikey_revoke, 2, p, APIKEY, out);
+        rc = one(st, sql_apikey_revoke, 2, p, APIKEY, out);
         if (rc == STORE_OK)
             rc = emit(st, tenant_id, "api_key.revoked", "apikeys", (*out)->id, &(*out)->base, 0,
                       NULL);
