@@ -11,12 +11,19 @@
  *
  * Decoding is strict: an unknown field, a wrong type, a number out of range,
  * an unknown enum name or a bad Timestamp/Date is an error naming the
- * field's path in JSON names ("company.name", "items[3].scores[0]"). Every
- * error in the document is reported, up to a bound, not just the first.
+ * field's path in JSON names, whichever spelling the document used
+ * ("company.name", "items[3].scores[0]", map values as "counts[\"key\"]").
+ * Every error in the document is reported, up to a bound, not just the first.
+ * Both spellings of one field in an object, or two members of one oneof,
+ * are errors too. Maps are JSON objects (protobuf-c's repeated entries).
  *
- * Output always carries scalar and repeated fields, defaults included
- * (0, "", false, [] ), so clients see a stable shape; unset message fields
- * and proto3 `optional` fields without a value are omitted.
+ * Output always carries scalar, repeated and map fields, defaults included
+ * (0, "", false, [], {}), so clients see a stable shape; unset message
+ * fields, oneof members not chosen and `optional` fields without a value are
+ * omitted. (protoc-c 1.4.1 refuses proto3 `optional`; the same presence
+ * rules serve proto2 `optional`, which protobuf-c lays out alike.) A
+ * Timestamp or Date with no JSON form (outside years 1-9999, or no real
+ * day) is written as null. docs/codec.md has the details.
  */
 #ifndef HF_CODEC_H
 #define HF_CODEC_H
@@ -34,7 +41,9 @@
 typedef struct {
     char path[256];     /* JSON path of the field, "" for the document itself */
     char code[32];      /* stable reason: "unknown_field", "wrong_type", "out_of_range",
-                           "unknown_enum", "bad_format", "too_deep", "required" */
+                           "unknown_enum", "bad_format", "too_deep", "required",
+                           "duplicate_field", "oneof_conflict", "malformed_json",
+                           "out_of_memory" */
     char message[192];  /* lowercase, no final period, e.g. "expected a string, got a number" */
 } hf_codec_error_t;
 
@@ -47,24 +56,33 @@ typedef struct {
  * The message and everything in it is allocated with `alloc` (NULL = malloc;
  * pass an arena allocator for per-request memory, see hf/arena.h); free a
  * malloc'd result with protobuf_c_message_free_unpacked(msg, NULL).
- * Returns 0 and sets *out; or -1 with *out NULL and errs filled (errs->n >= 1).
- * A JSON value that is not an object is an error at path "". */
+ * Returns 0 and sets *out; or -1 with *out NULL and errs filled (errs->n >= 1;
+ * errs may be NULL when the caller does not care why). A JSON value that is
+ * not an object is an error at path "". json is only read. */
 int hf_codec_decode(const ProtobufCMessageDescriptor *desc, const json_t *json,
                     ProtobufCAllocator *alloc, ProtobufCMessage **out, hf_codec_errors_t *errs);
 
 /* Parse `len` bytes of JSON text and decode them as above. Malformed JSON,
- * invalid UTF-8 and nesting deeper than HF_CODEC_MAX_DEPTH are errors with
- * code "malformed_json" whose message says where (line, column). */
+ * invalid UTF-8, a \u0000 in a string, a key given twice, a number beyond
+ * int64 (send big uint64 values as strings) and JSON nesting beyond
+ * jansson's parser limit (2048) are one error with code "malformed_json" at
+ * path "" whose message says where (line, column). Messages nested deeper
+ * than HF_CODEC_MAX_DEPTH are "too_deep", as for hf_codec_decode. */
 int hf_codec_decode_text(const ProtobufCMessageDescriptor *desc, const char *text, size_t len,
                          ProtobufCAllocator *alloc, ProtobufCMessage **out,
                          hf_codec_errors_t *errs);
 
 /* Encode `msg` as a new JSON object (the caller owns the reference).
- * Returns NULL only when out of memory. */
+ * 64-bit integers become strings, floats and doubles numbers (or "NaN",
+ * "Infinity", "-Infinity"), enums their names (numbers when unknown), bytes
+ * standard base64 with padding; invalid UTF-8 in a string becomes U+FFFD.
+ * Print with jansson's default real precision (17) for doubles to round-trip.
+ * Returns NULL when out of memory, or when messages nest deeper than
+ * HF_CODEC_MAX_DEPTH (what hf_codec_decode would refuse). */
 json_t *hf_codec_encode(const ProtobufCMessage *msg);
 
-/* The lowerCamelCase JSON name of a proto field name, into out (size outlen).
- * "next_page_token" -> "nextPageToken". */
+/* The lowerCamelCase JSON name of a proto field name, into out (size outlen,
+ * at least 1; cut short if it does not fit). "next_page_token" -> "nextPageToken". */
 void hf_codec_json_name(const char *proto_name, char *out, size_t outlen);
 
 /* The field of `desc` whose proto name or JSON name is `name`, or NULL. */

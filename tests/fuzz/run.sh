@@ -1,0 +1,33 @@
+#!/bin/sh
+# tests/fuzz/run.sh [seconds] - fuzz the JSON codec with libFuzzer for a while
+#
+# The project builds with gcc; libFuzzer needs clang, so this script compiles
+# the target itself: fuzz-codec.c, common/src/codec.c and arena.c, and the
+# generated codec_test*.pb-c.c of a configured build dir ($HF_BUILD, default
+# build/; run `ninja -C build` first). Output goes to build-fuzz/. New inputs
+# are written to build-fuzz/corpus-codec, not to the checked-in seeds under
+# tests/fuzz/corpus/codec: copy a small, interesting one there by hand (and
+# every crash, as a regression seed; the unit suite replays them).
+set -eu
+seconds=${1:-60}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+proto=${HF_BUILD:-$root/build}/proto/hrflow/v1
+out=$root/build-fuzz
+for n in common codec_test codec_test_proto2; do
+    if [ ! -f "$proto/$n.pb-c.c" ]; then
+        echo "run.sh: $proto/$n.pb-c.c is missing; run ninja -C build first" >&2
+        exit 1
+    fi
+done
+mkdir -p "$out/corpus-codec"
+# shellcheck disable=SC2046 # pkg-config output is meant to split
+clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    -I"$root/common/include" -I"$proto/../.." \
+    "$root/tests/fuzz/fuzz-codec.c" "$root/common/src/codec.c" "$root/common/src/arena.c" \
+    "$proto/common.pb-c.c" "$proto/codec_test.pb-c.c" "$proto/codec_test_proto2.pb-c.c" \
+    $(pkg-config --cflags --libs jansson libprotobuf-c libcrypto) -lm \
+    -o "$out/fuzz-codec"
+exec "$out/fuzz-codec" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+    -dict="$root/tests/fuzz/codec.dict" -artifact_prefix="$out/" \
+    "$out/corpus-codec" "$root/tests/fuzz/corpus/codec"
