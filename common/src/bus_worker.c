@@ -409,6 +409,13 @@ static void handle(hf_worker_t *w, job_t *j, hf_arena_t *arena, void *thread_dat
         hf_counter_inc(reply ? slot->ok : slot->failed);
         hf_histogram_observe(slot->seconds, (double)(hf_mono_ms() - t0) / 1000.0);
     }
+    if (hf_log_enabled(HF_LOG_DEBUG)) { /* one line per request, under its request id */
+        char ms[24];
+        snprintf(ms, sizeof(ms), "%lld", (long long)(hf_mono_ms() - t0));
+        hf_logkv(HF_LOG_DEBUG, "request handled", "method", call.env->method ? call.env->method : "",
+                 "outcome", reply ? "ok" : hf_error_code_name(call.error ? (int)call.error->code : 13),
+                 "duration_ms", ms, NULL);
+    }
 
     reply_t *rep = malloc(sizeof(*rep));
     size_t n = hrflow__v1__envelope__get_packed_size(&out);

@@ -27,6 +27,11 @@ static _Thread_local struct {
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
+int hf_log_enabled(hf_log_level_t level)
+{
+    return level >= log_min;
+}
+
 void hf_log_init(const char *service, hf_log_level_t min_level)
 {
     snprintf(log_service, sizeof(log_service), "%s", service ? service : "hrflow");
@@ -91,8 +96,15 @@ static json_t *line_new(hf_log_level_t level, const char *msg)
     }
     json_object_set_new(o, "msg", m ? m : json_string("(unprintable)"));
     /* json_string() is NULL for invalid UTF-8; set_new() then adds nothing */
-    if (ctx.trace_id && *ctx.trace_id)
-        json_object_set_new(o, "trace_id", json_string(ctx.trace_id));
+    if (ctx.trace_id && *ctx.trace_id) {
+        /* a W3C traceparent "00-<trace id>-<span id>-<flags>": log the trace id,
+         * which is what a tracing backend searches by */
+        const char *t = ctx.trace_id;
+        if (strlen(t) == 55 && t[2] == '-' && t[35] == '-')
+            json_object_set_new(o, "trace_id", json_stringn(t + 3, 32));
+        else
+            json_object_set_new(o, "trace_id", json_string(t));
+    }
     if (ctx.request_id && *ctx.request_id)
         json_object_set_new(o, "request_id", json_string(ctx.request_id));
     if (ctx.action && *ctx.action)

@@ -35,6 +35,9 @@ void hf_log_context_clear(void);
 
 /* Write one line. fmt is printf-style; the result becomes the "msg" field.
  * Optional key/value string pairs follow in hf_logkv(), terminated by NULL. */
+/* 1 when lines of this level are written (to skip building costly ones). */
+int hf_log_enabled(hf_log_level_t level);
+
 void hf_log(hf_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void hf_logkv(hf_log_level_t level, const char *msg, ...) __attribute__((sentinel));
 
