@@ -15,11 +15,11 @@
  */
 #include "hf/db.h"
 #include "hf/bus.h"
+#include "hf/crypto.h"
 #include "hf/log.h"
 
 #include <errno.h>
 #include <libpq-events.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,11 +341,7 @@ int hf_db_rollback(PGconn *c)
 
 static void sha256_hex(const char *s, char out[65])
 {
-    unsigned char md[32];
-    unsigned int len = 0;
-    EVP_Digest(s, strlen(s), md, &len, EVP_sha256(), NULL);
-    for (unsigned i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    hf_sha256_hex(s, strlen(s), out);
 }
 
 static int fail(char *errbuf, size_t errlen, PGconn *c, const char *fmt, const char *what,
