@@ -1,9 +1,13 @@
 /* services/gateway/gateway.h - the HTTP front door: shared state and route handlers
  *
  * http.c owns libmicrohttpd: it reads a request (bounded body), finds its
- * route in the one route table and calls the handler with a gw_request_t;
- * the handler answers through gw_respond_*(). Per-thread resources (a bus
- * client, a Redis connection) are made on first use in each HTTP thread.
+ * route in the one route table (routes.c, matched by router.c) and either
+ * calls a local handler (health, metrics, the OpenAPI document) or hands the
+ * request to proxy.c, which authenticates it (auth.c), applies the rate
+ * limit (ratelimit.c) and Idempotency-Key (idempotency.c), maps JSON to the
+ * route's protobuf request, calls the service over the bus and maps the
+ * reply back. Per-thread resources (a bus client, a Redis connection) are
+ * made on first use in each HTTP thread.
  */
 #ifndef HF_GATEWAY_H
 #define HF_GATEWAY_H
@@ -14,46 +18,134 @@
 
 #include "hf/bus.h"
 #include "hf/cache.h"
+#include "hf/crypto.h"
 #include "hf/db.h"
+
+/* Scopes an API key may carry. An admin key may call every route. */
+enum {
+    GW_SCOPE_ADMIN = 1u << 0,
+    GW_SCOPE_RECRUITER = 1u << 1,
+    GW_SCOPE_PAYROLL = 1u << 2,
+    GW_SCOPE_INTEGRATOR = 1u << 3,
+};
+#define GW_SCOPE_ANY (GW_SCOPE_ADMIN | GW_SCOPE_RECRUITER | GW_SCOPE_PAYROLL | GW_SCOPE_INTEGRATOR)
+#define GW_N_SCOPES 4
+
+/* The scope's name ("admin"), or NULL for a bit outside the enum. */
+const char *gw_scope_name(unsigned bit);
+/* The bit of a scope name, or 0. */
+unsigned gw_scope_bit(const char *name);
+
+/* A rate limit: `rate` requests per second sustained, bursts up to `burst`. */
+typedef struct {
+    double rate;
+    long burst;
+} gw_rate_t;
 
 typedef struct {
     const char *addr;          /* "127.0.0.1:8080" */
     const char *brokers;
     const char *pg_dsn;
     const char *redis_addr;
-    long threads;
+    long threads;              /* libmicrohttpd I/O threads */
+    long workers;              /* handler threads (bus calls, Redis) */
     long max_body;
     long conn_timeout_s;
     long max_connections;
     long ready_timeout_ms;
+    long call_timeout_ms;      /* deadline of a bus call made for a request */
+    long auth_cache_s;         /* how long Redis keeps an authenticated key */
+    long idempotency_ttl_s;    /* how long an Idempotency-Key is remembered */
+    const char *rate_limits;   /* "admin=100:200,recruiter=…" (per second : burst) */
+    const char *token_key;     /* hex secret signing page tokens */
+    const char *public_url;    /* the servers[] entry of the OpenAPI document */
 } gw_config_t;
 
 typedef struct {
     gw_config_t cfg;
     hf_db_pool_t *pool;
+    gw_rate_t rates[GW_N_SCOPES];      /* by scope bit index */
+    unsigned char token_key[32];
+    char *openapi;                      /* the document, made at start */
+    size_t openapi_len;
 } gateway_t;
 
 typedef struct gw_request gw_request_t;
 
-/* A route handler: answer with one gw_respond_* call. */
+/* A local route handler: answer with one gw_respond_* call. */
 typedef void (*gw_handler_fn)(gateway_t *gw, gw_request_t *req);
 
+/* One line of the route table. A route either has a local handler (fn) or
+ * names a bus method (service + rpc), whose request message is filled from
+ * the path parameters, the query string (GET, DELETE) and the body. */
 typedef struct {
-    const char *method;    /* "GET" */
-    const char *path;      /* "/readyz" */
-    gw_handler_fn fn;
-    const char *name;      /* metrics label */
+    const char *method;        /* "GET" */
+    const char *pattern;       /* "/v1/companies/{id}", "/v1/apikeys/{id}:revoke" */
+    gw_handler_fn fn;          /* local handler, or NULL for a bus route */
+    const char *name;          /* operationId and metrics label: "getCompany" */
+    const ProtobufCServiceDescriptor *service; /* bus routes: the service */
+    const char *rpc;           /* bus routes: the method, as in the .proto */
+    const char *body;          /* NULL: no body; "*": the whole request; else the
+                                  request field the body fills ("company") */
+    unsigned scopes;           /* scopes that may call it (admin always may);
+                                  0 = no API key needed */
+    unsigned status;           /* status of a success, 200 when 0 */
+    const char *summary;       /* one line for the OpenAPI document */
+    int inline_ok;             /* a local handler cheap enough for an I/O thread */
 } gw_route_t;
 
 /* The route table (routes.c). */
 extern const gw_route_t gw_routes[];
 extern const size_t gw_n_routes;
 
-/* Accessors. */
+/* The bus name of a route's service ("identity" for hrflow.v1.Identity). */
+const char *gw_route_service_name(const gw_route_t *route);
+/* The route's method descriptor (NULL for a local route or a typo, which
+ * gw_routes_check() reports at start). */
+const ProtobufCMethodDescriptor *gw_route_rpc(const gw_route_t *route);
+/* Check the table at start: every bus method exists, body fields exist,
+ * patterns are well formed. Returns 0, or -1 after logging each problem. */
+int gw_routes_check(void);
+
+/* ---- router.c: path patterns ---- */
+
+#define GW_MAX_PARAMS 4
+typedef struct {
+    char name[32];
+    char value[128];
+} gw_param_t;
+
+/* Match `path` against `pattern`. A pattern is literal text with variables
+ * "{name}" that each match one non-empty path segment up to '/' or ':'
+ * ("/v1/applications/{id}:advance"). Returns the number of parameters
+ * (>= 0) filled into params, or -1 when the path does not match or a value
+ * is longer than gw_param_t allows. */
+int gw_route_match(const char *pattern, const char *path, gw_param_t *params, int max);
+
+/* ---- the request ---- */
+
 const char *gw_request_method(const gw_request_t *r);
 const char *gw_request_path(const gw_request_t *r);
 const char *gw_request_id(const gw_request_t *r);
 const char *gw_request_traceparent(const gw_request_t *r);
+const char *gw_request_header(const gw_request_t *r, const char *name);
+const gw_route_t *gw_request_route(const gw_request_t *r);
+/* The request body (NUL-terminated) and its length; NULL when empty. */
+const char *gw_request_body(const gw_request_t *r, size_t *len);
+const gw_param_t *gw_request_params(const gw_request_t *r, int *n);
+/* Call fn for each query parameter, in order; stops when fn returns non-zero
+ * and returns that value. */
+int gw_request_query(gw_request_t *r, int (*fn)(void *ctx, const char *key, const char *value),
+                     void *ctx);
+
+/* The Redis key of the request's Idempotency-Key while its response is
+ * pending (idempotency.c sets it; http.c records the response through
+ * gw_idempotency_finish and clears it). Takes ownership of a malloc'd key. */
+void gw_request_set_idempotency(gw_request_t *r, char *redis_key);
+const char *gw_request_idempotency(const gw_request_t *r);
+
+/* Add a header to whatever response this request gets (up to 8). */
+void gw_add_header(gw_request_t *r, const char *name, const char *value);
 
 /* This thread's bus client and Redis connection (made on first use; NULL
  * only when out of memory or the broker list is malformed). */
@@ -67,8 +159,84 @@ void gw_respond_text(gw_request_t *r, unsigned status, const char *content_type,
                      size_t len); /* takes body (malloc'd) */
 void gw_respond_problem(gw_request_t *r, unsigned status, const char *code, const char *title,
                         const char *detail);
+/* As gw_respond_problem, with `errors` (a JSON array of {field, code,
+ * message}; reference taken; may be NULL). */
+void gw_respond_problem_errors(gw_request_t *r, unsigned status, const char *code,
+                               const char *title, const char *detail, json_t *errors);
+/* Answer with the problem for a bus error code (see docs/api.md), e.g.
+ * OVERLOADED -> 503 with Retry-After. `details` are the service's
+ * field-level details; `strip` is a field-path prefix to drop from them
+ * (the body field of the route). */
+void gw_respond_bus_error(gw_request_t *r, const hf_status_t *st, const char *strip);
 
-/* Route handlers (health.c). */
+/* ---- proxy.c, auth.c, ratelimit.c, idempotency.c, pagetoken.c ---- */
+
+/* Serve a bus route. */
+void gw_proxy(gateway_t *gw, gw_request_t *req);
+
+/* A rate-limit decision (ratelimit.c). */
+typedef struct {
+    int checked;                  /* 0: not decided (Redis down, or not run yet) */
+    long long allowed, retry_ms, remaining, reset_ms;
+} gw_rate_result_t;
+
+/* Who is calling: set by gw_auth(). */
+typedef struct {
+    Hrflow__V1__Caller *caller;   /* owned by the request */
+    unsigned scopes;              /* GW_SCOPE_* bits */
+    char tat_key[80];             /* the key's rate-limit state in Redis */
+    gw_rate_result_t rate;        /* decided with the cached lookup, if it ran */
+} gw_identity_t;
+
+/* Authenticate the request's bearer token. Returns 0 with *id filled (free
+ * with gw_identity_clear), or answers the request (401, 503) and returns -1. */
+int gw_auth(gateway_t *gw, gw_request_t *req, gw_identity_t *id);
+void gw_identity_clear(gw_identity_t *id);
+
+/* Parse "admin=100:200,recruiter=50:100" into rates (by scope bit index).
+ * Scopes not named keep their value. Returns 0, or -1 with the reason in err. */
+int gw_rate_parse(const char *spec, gw_rate_t *rates, char *err, size_t errlen);
+/* The most generous limit among the scopes, and the scope it comes from
+ * ("default" and a zero rate when none is set: no limit). */
+void gw_rate_of(const gateway_t *gw, unsigned scopes, gw_rate_t *lim, const char **policy);
+/* One Redis round trip: the auth cache entry at auth_key and, when found,
+ * the rate limit it carries applied to tat_key. Returns 1 with *entry
+ * (malloc'd, NUL-terminated, *len bytes) and *rate set; 0 on a miss; -1
+ * when Redis did not answer. */
+int gw_auth_cached(gateway_t *gw, const char *auth_key, const char *tat_key, char **entry,
+                   size_t *len, gw_rate_result_t *rate);
+/* Apply the caller's rate limit (deciding it now unless the cached lookup
+ * did): sets the RateLimit headers; returns 0 when the request may go on,
+ * or answers 429 and returns -1. A Redis outage lets requests through
+ * (limits cost speed, never availability). */
+int gw_ratelimit(gateway_t *gw, gw_request_t *req, gw_identity_t *id);
+
+/* Idempotency-Key handling for a POST. Returns 1 when the request may go on
+ * (its response will be recorded), or 0 when the request has been answered
+ * (a replay, 409, 422, 400 or 503). */
+int gw_idempotency_begin(gateway_t *gw, gw_request_t *req, const gw_identity_t *id);
+/* Called by http.c with the response of a request that began above;
+ * status 0 means the request ended without one (the key is released). */
+void gw_idempotency_finish(gateway_t *gw, gw_request_t *req, unsigned status,
+                           const char *content_type, const char *body, size_t len);
+
+/* Page tokens: the service's own cursor, signed for one tenant and method.
+ * wrap returns a new string (caller frees) or NULL on OOM; unwrap returns a
+ * new string with the cursor, or NULL when the token is not one we made
+ * for this tenant and method. */
+char *gw_page_token_wrap(const gateway_t *gw, const char *tenant, const char *method,
+                         const char *cursor);
+char *gw_page_token_unwrap(const gateway_t *gw, const char *tenant, const char *method,
+                           const char *token);
+
+/* ---- openapi.c ---- */
+
+/* Build the OpenAPI 3.1 document from the route table into gw->openapi.
+ * Returns 0, or -1 when out of memory. */
+int gw_openapi_build(gateway_t *gw);
+void gw_openapi(gateway_t *gw, gw_request_t *req);
+
+/* ---- health.c ---- */
 void gw_healthz(gateway_t *gw, gw_request_t *req);
 void gw_readyz(gateway_t *gw, gw_request_t *req);
 void gw_metrics(gateway_t *gw, gw_request_t *req);

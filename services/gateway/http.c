@@ -7,6 +7,18 @@
  * body is accumulated up to HF_GATEWAY_MAX_BODY; past that the request is
  * answered 413 and the rest is discarded. Every request gets an access-log
  * line and its route's counters when libmicrohttpd reports it completed.
+ * Every response leaves through respond(), which adds the request's extra
+ * headers (rate limits, Retry-After) and records it for an Idempotency-Key.
+ *
+ * Two kinds of threads. libmicrohttpd's few I/O threads (HF_GATEWAY_THREADS)
+ * read requests and write responses and run only cheap local routes. A
+ * route that waits (a bus call, Redis, /readyz) is handed to a pool of
+ * HF_GATEWAY_WORKERS handler threads: the connection is suspended, a worker
+ * runs the handler, which leaves its response on the request, and resumes
+ * the connection; libmicrohttpd then calls on_request() once more and the
+ * response is queued on the connection's own thread. So a slow service holds
+ * a worker, never an I/O thread, and never the other connections that
+ * thread serves.
  */
 #include "gateway.h"
 
@@ -33,6 +45,17 @@ struct gw_request {
     size_t body_len;
     int too_large;
     const gw_route_t *route;
+    gw_param_t params[GW_MAX_PARAMS];
+    int n_params;
+    struct {
+        const char *name;
+        char value[96];
+    } headers[8];
+    int n_headers;
+    char *idem_key; /* Redis key of an Idempotency-Key in progress */
+    struct MHD_Response *resp; /* the answer, until queued on the connection */
+    enum { REQ_NEW, REQ_IN_WORKER, REQ_ANSWERED } phase;
+    gw_request_t *next;        /* in the worker queue */
     struct timespec t0;
     unsigned status;
 };
@@ -55,6 +78,20 @@ typedef struct {
     hf_counter_t *_Atomic by_status[MAX_STATUS];
 } route_metrics_t;
 static route_metrics_t *route_metrics; /* gw_n_routes + 1 */
+
+/* The handler pool: a FIFO of suspended requests. */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake, idle;
+    gw_request_t *head, *tail;
+    long queued, running;  /* waiting, and in a handler */
+    int stopping;          /* no new work: answer 503 at once */
+    int exiting;           /* workers leave */
+    pthread_t *threads;
+    long n_threads;
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
+           .idle = PTHREAD_COND_INITIALIZER };
+static hf_gauge_t *queue_gauge;
 
 /* ---- per-thread resources ---- */
 
@@ -96,12 +133,77 @@ const char *gw_request_method(const gw_request_t *r) { return r->method; }
 const char *gw_request_path(const gw_request_t *r) { return r->path; }
 const char *gw_request_id(const gw_request_t *r) { return r->request_id; }
 const char *gw_request_traceparent(const gw_request_t *r) { return r->traceparent; }
+const gw_route_t *gw_request_route(const gw_request_t *r) { return r->route; }
+
+const char *gw_request_header(const gw_request_t *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *gw_request_body(const gw_request_t *r, size_t *len)
+{
+    *len = r->body_len;
+    return r->body_len ? r->body : NULL;
+}
+
+const gw_param_t *gw_request_params(const gw_request_t *r, int *n)
+{
+    *n = r->n_params;
+    return r->params;
+}
+
+typedef struct {
+    int (*fn)(void *ctx, const char *key, const char *value);
+    void *ctx;
+    int rc;
+} query_iter_t;
+
+static enum MHD_Result query_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    (void)kind;
+    query_iter_t *it = cls;
+    it->rc = it->fn(it->ctx, key, value ? value : "");
+    return it->rc ? MHD_NO : MHD_YES;
+}
+
+int gw_request_query(gw_request_t *r, int (*fn)(void *ctx, const char *key, const char *value),
+                     void *ctx)
+{
+    query_iter_t it = { fn, ctx, 0 };
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_one, &it);
+    return it.rc;
+}
+
+void gw_add_header(gw_request_t *r, const char *name, const char *value)
+{
+    if (r->n_headers >= (int)(sizeof(r->headers) / sizeof(r->headers[0])))
+        return;
+    r->headers[r->n_headers].name = name;
+    snprintf(r->headers[r->n_headers].value, sizeof(r->headers[0].value), "%s", value);
+    r->n_headers++;
+}
+
+void gw_request_set_idempotency(gw_request_t *r, char *redis_key)
+{
+    free(r->idem_key);
+    r->idem_key = redis_key;
+}
+
+const char *gw_request_idempotency(const gw_request_t *r)
+{
+    return r->idem_key;
+}
 
 /* ---- responses ---- */
 
 static void respond(gw_request_t *r, unsigned status, const char *content_type, char *body,
                     size_t len, const char *allow)
 {
+    if (r->idem_key) {
+        gw_idempotency_finish(gw_, r, status, content_type, body, len);
+        gw_request_set_idempotency(r, NULL);
+    }
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
@@ -113,9 +215,14 @@ static void respond(gw_request_t *r, unsigned status, const char *content_type, 
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     if (allow)
         MHD_add_response_header(resp, "Allow", allow);
-    if (MHD_queue_response(r->conn, status, resp) == MHD_YES)
-        r->status = status;
-    MHD_destroy_response(resp);
+    for (int i = 0; i < r->n_headers; i++)
+        MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+    if (r->resp) { /* a second answer to one request: keep the first */
+        MHD_destroy_response(resp);
+        return;
+    }
+    r->resp = resp;
+    r->status = status;
 }
 
 void gw_respond_text(gw_request_t *r, unsigned status, const char *content_type, char *body,
@@ -126,7 +233,7 @@ void gw_respond_text(gw_request_t *r, unsigned status, const char *content_type,
 
 void gw_respond_json(gw_request_t *r, unsigned status, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6));
+    char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     if (!text) {
         gw_respond_problem(r, 500, "internal", "Internal error", "could not encode the response");
@@ -136,13 +243,18 @@ void gw_respond_json(gw_request_t *r, unsigned status, json_t *body)
 }
 
 static void problem(gw_request_t *r, unsigned status, const char *code, const char *title,
-                    const char *detail, const char *allow)
+                    const char *detail, const char *allow, json_t *errors)
 {
     char type[160];
     snprintf(type, sizeof(type), "https://hrflow.dev/problems/%s", code);
     json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", type, "title", title,
                           "status", (int)status, "detail", detail ? detail : "", "code", code,
                           "requestId", r->request_id);
+    json_t *instance = json_string(r->path);
+    if (instance) /* NULL when the path is not valid UTF-8 */
+        json_object_set_new(p, "instance", instance);
+    if (errors)
+        json_object_set_new(p, "errors", errors);
     char *text = json_dumps(p, JSON_COMPACT);
     json_decref(p);
     if (text)
@@ -152,7 +264,13 @@ static void problem(gw_request_t *r, unsigned status, const char *code, const ch
 void gw_respond_problem(gw_request_t *r, unsigned status, const char *code, const char *title,
                         const char *detail)
 {
-    problem(r, status, code, title, detail, NULL);
+    problem(r, status, code, title, detail, NULL, NULL);
+}
+
+void gw_respond_problem_errors(gw_request_t *r, unsigned status, const char *code,
+                               const char *title, const char *detail, json_t *errors)
+{
+    problem(r, status, code, title, detail, NULL, errors);
 }
 
 /* ---- request life cycle ---- */
@@ -199,35 +317,123 @@ static gw_request_t *request_new(struct MHD_Connection *c, const char *method, c
     return r;
 }
 
-static void dispatch(gw_request_t *r)
+/* Queue the request's answer on its connection (libmicrohttpd's thread). */
+static enum MHD_Result send_answer(gw_request_t *r)
+{
+    if (!r->resp)
+        problem(r, 500, "internal", "Internal error", "the response could not be made", NULL,
+                NULL);
+    if (!r->resp)
+        return MHD_NO;
+    enum MHD_Result rc = MHD_queue_response(r->conn, r->status, r->resp);
+    MHD_destroy_response(r->resp);
+    r->resp = NULL;
+    if (rc != MHD_YES)
+        r->status = 0;
+    return rc;
+}
+
+/* Find the request's route. Returns it, or NULL after answering 413, 404
+ * or 405. */
+static const gw_route_t *find_route(gw_request_t *r)
 {
     if (r->too_large) {
         char d[96];
         snprintf(d, sizeof(d), "the request body exceeds %ld bytes", gw_->cfg.max_body);
-        problem(r, 413, "payload_too_large", "Payload too large", d, NULL);
-        return;
+        problem(r, 413, "payload_too_large", "Payload too large", d, NULL, NULL);
+        return NULL;
     }
     char allow[64] = "";
     for (size_t i = 0; i < gw_n_routes; i++) {
-        if (strcmp(gw_routes[i].path, r->path) != 0)
+        const gw_route_t *route = &gw_routes[i];
+        int n = gw_route_match(route->pattern, r->path, r->params, GW_MAX_PARAMS);
+        if (n < 0)
             continue;
-        if (strcmp(gw_routes[i].method, r->method) == 0) {
-            r->route = &gw_routes[i];
-            hf_log_context_set(r->traceparent, r->request_id, gw_routes[i].name);
-            gw_routes[i].fn(gw_, r);
-            hf_log_context_clear();
-            return;
+        if (strcmp(route->method, r->method) == 0) {
+            r->route = route;
+            r->n_params = n;
+            return route;
         }
-        size_t n = strlen(allow);
-        snprintf(allow + n, sizeof(allow) - n, "%s%s", n ? ", " : "", gw_routes[i].method);
+        if (strstr(allow, route->method))
+            continue;
+        size_t used = strlen(allow);
+        snprintf(allow + used, sizeof(allow) - used, "%s%s", used ? ", " : "", route->method);
     }
     if (allow[0]) {
         char d[128];
         snprintf(d, sizeof(d), "%s is not allowed here; allowed: %s", r->method, allow);
-        problem(r, 405, "method_not_allowed", "Method not allowed", d, allow);
+        problem(r, 405, "method_not_allowed", "Method not allowed", d, allow, NULL);
     } else {
-        problem(r, 404, "not_found", "Not found", "no route matches this path", NULL);
+        problem(r, 404, "not_found", "Not found", "no route matches this path", NULL, NULL);
     }
+    return NULL;
+}
+
+static void run_handler(gw_request_t *r)
+{
+    hf_log_context_set(r->traceparent, r->request_id, r->route->name);
+    if (r->route->fn)
+        r->route->fn(gw_, r);
+    else
+        gw_proxy(gw_, r);
+    hf_log_context_clear();
+}
+
+static void *worker_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&pool.lock);
+    for (;;) {
+        while (!pool.head && !pool.exiting)
+            pthread_cond_wait(&pool.wake, &pool.lock);
+        if (!pool.head)
+            break;
+        gw_request_t *r = pool.head;
+        pool.head = r->next;
+        if (!pool.head)
+            pool.tail = NULL;
+        pool.queued--;
+        pool.running++;
+        pthread_mutex_unlock(&pool.lock);
+        hf_gauge_set(queue_gauge, (double)pool.queued);
+        run_handler(r);
+        r->phase = REQ_ANSWERED;
+        MHD_resume_connection(r->conn);
+        pthread_mutex_lock(&pool.lock);
+        if (--pool.running == 0 && pool.queued == 0)
+            pthread_cond_broadcast(&pool.idle);
+    }
+    pthread_mutex_unlock(&pool.lock);
+    return NULL;
+}
+
+/* Hand a request to the handler pool. Returns 0, or -1 when the gateway is
+ * stopping or the queue is full (the request is then answered 503). */
+static int enqueue(gw_request_t *r)
+{
+    pthread_mutex_lock(&pool.lock);
+    int refuse = pool.stopping || pool.queued >= gw_->cfg.max_connections;
+    if (!refuse) {
+        r->phase = REQ_IN_WORKER;
+        r->next = NULL;
+        MHD_suspend_connection(r->conn);
+        if (pool.tail)
+            pool.tail->next = r;
+        else
+            pool.head = r;
+        pool.tail = r;
+        pool.queued++;
+        pthread_cond_signal(&pool.wake);
+    }
+    pthread_mutex_unlock(&pool.lock);
+    if (refuse) {
+        gw_add_header(r, "Retry-After", "1");
+        problem(r, 503, "overloaded", "Service overloaded",
+                pool.stopping ? "this gateway is shutting down" : "too many requests in hand",
+                NULL, NULL);
+        return -1;
+    }
+    return 0;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -256,8 +462,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->body[r->body_len] = '\0';
         return MHD_YES;
     }
-    dispatch(r);
-    return MHD_YES;
+    if (r->phase == REQ_ANSWERED) /* resumed after a handler thread answered */
+        return send_answer(r);
+    if (r->phase == REQ_IN_WORKER) /* a spurious call while suspended */
+        return MHD_YES;
+    const gw_route_t *route = find_route(r);
+    if (route && !route->inline_ok) {
+        if (enqueue(r) == 0)
+            return MHD_YES;
+    } else if (route) {
+        run_handler(r);
+    }
+    return send_answer(r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **state,
@@ -291,7 +507,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
              "duration_ms", ms, "completed",
              why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "yes" : "no", NULL);
     hf_log_context_clear();
+    if (r->resp)
+        MHD_destroy_response(r->resp);
+    if (r->idem_key) /* never answered: forget the key so a retry can run */
+        gw_idempotency_finish(gw_, r, 0, NULL, NULL, 0);
     free(r->body);
+    free(r->idem_key);
     free(r);
     *state = NULL;
 }
@@ -318,8 +539,24 @@ int gw_http_start(gateway_t *gw)
             "hf_gateway_request_seconds", "HTTP request latency by route", labels,
             hf_metrics_latency_bounds, hf_metrics_latency_nbounds);
     }
+    queue_gauge = hf_metrics_gauge("hf_gateway_handler_queue",
+                                   "requests waiting for a handler thread", NULL);
+    pool.threads = calloc((size_t)gw->cfg.workers, sizeof(pthread_t));
+    if (!pool.threads) {
+        hf_error("out of memory");
+        return -1;
+    }
+    for (long i = 0; i < gw->cfg.workers; i++) {
+        if (pthread_create(&pool.threads[i], NULL, worker_main, NULL) != 0) {
+            hf_error("cannot start handler threads");
+            gw_http_stop();
+            return -1;
+        }
+        pool.n_threads++;
+    }
     daemon_ = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL,
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL,
+        NULL, on_request, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)gw->cfg.threads,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)gw->cfg.conn_timeout_s,
@@ -329,17 +566,37 @@ int gw_http_start(gateway_t *gw)
         MHD_OPTION_END);
     if (!daemon_) {
         hf_error("cannot listen on %s", gw->cfg.addr);
+        gw_http_stop();
         return -1;
     }
     hf_info("gateway listening on http://%s", gw->cfg.addr);
     return 0;
 }
 
+/* Stop: take no new connections, let the handlers finish what they hold
+ * (each resumes its connection), then stop libmicrohttpd - which must not
+ * be stopped with a connection suspended - and the handler threads. */
 void gw_http_stop(void)
 {
     if (daemon_)
+        MHD_quiesce_daemon(daemon_);
+    pthread_mutex_lock(&pool.lock);
+    pool.stopping = 1;
+    while (pool.queued > 0 || pool.running > 0)
+        pthread_cond_wait(&pool.idle, &pool.lock);
+    pthread_mutex_unlock(&pool.lock);
+    if (daemon_)
         MHD_stop_daemon(daemon_);
     daemon_ = NULL;
+    pthread_mutex_lock(&pool.lock);
+    pool.exiting = 1;
+    pthread_cond_broadcast(&pool.wake);
+    pthread_mutex_unlock(&pool.lock);
+    for (long i = 0; i < pool.n_threads; i++)
+        pthread_join(pool.threads[i], NULL);
+    free(pool.threads);
+    pool.threads = NULL;
+    pool.n_threads = 0;
     free(route_metrics);
     route_metrics = NULL;
 }

@@ -9,8 +9,10 @@
 #include "hf/log.h"
 #include "hf/process.h"
 
+#include <openssl/rand.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static gw_config_t C;
@@ -25,7 +27,10 @@ static const hf_config_var_t settings[] = {
       "PostgreSQL connection string (libpq conninfo)", &C.pg_dsn },
     { "HF_REDIS_ADDR", HF_CONFIG_STRING, "127.0.0.1:7379", 0, 0, "Redis host:port",
       &C.redis_addr },
-    { "HF_GATEWAY_THREADS", HF_CONFIG_INT, "2", 1, 256, "HTTP worker threads", &C.threads },
+    { "HF_GATEWAY_THREADS", HF_CONFIG_INT, "2", 1, 256,
+      "libmicrohttpd I/O threads (about one per core)", &C.threads },
+    { "HF_GATEWAY_WORKERS", HF_CONFIG_INT, "64", 1, 4096,
+      "handler threads: requests waiting on a service at once, per replica", &C.workers },
     { "HF_GATEWAY_MAX_BODY", HF_CONFIG_INT, "1048576", 1024, 268435456,
       "largest request body in bytes (413 beyond)", &C.max_body },
     { "HF_GATEWAY_CONN_TIMEOUT_S", HF_CONFIG_INT, "30", 1, 3600,
@@ -34,9 +39,51 @@ static const hf_config_var_t settings[] = {
       "concurrent connections at most", &C.max_connections },
     { "HF_READY_TIMEOUT_MS", HF_CONFIG_INT, "2000", 10, 60000,
       "how long /readyz waits for each dependency", &C.ready_timeout_ms },
+    { "HF_GATEWAY_CALL_TIMEOUT_MS", HF_CONFIG_INT, "10000", 50, 600000,
+      "deadline of the bus call made for a request (504 beyond)", &C.call_timeout_ms },
+    { "HF_GATEWAY_AUTH_CACHE_S", HF_CONFIG_INT, "60", 1, 3600,
+      "how long Redis caches an authenticated API key (revocation clears it at once)",
+      &C.auth_cache_s },
+    { "HF_GATEWAY_IDEMPOTENCY_TTL_S", HF_CONFIG_INT, "86400", 60, 604800,
+      "how long a POST's Idempotency-Key and its response are remembered",
+      &C.idempotency_ttl_s },
+    { "HF_GATEWAY_RATE_LIMITS", HF_CONFIG_STRING,
+      "admin=50:100,recruiter=100:200,payroll=50:100,integrator=20:40", 0, 0,
+      "requests per second and burst per API key, by scope: scope=rate:burst,…",
+      &C.rate_limits },
+    { "HF_GATEWAY_TOKEN_KEY", HF_CONFIG_STRING, "", 0, 0,
+      "64 hex characters signing page tokens, the same on every replica "
+      "(empty: random per process, so tokens fail across replicas)", &C.token_key },
+    { "HF_GATEWAY_PUBLIC_URL", HF_CONFIG_STRING, "http://127.0.0.1:8080", 0, 0,
+      "the API's public base URL, for the OpenAPI document", &C.public_url },
     { "HF_LOG_LEVEL", HF_CONFIG_STRING, "info", 0, 0, "debug, info, warn or error", &log_level },
 };
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+/* Settings that need more than a range check. Returns 0, or -1 after logging. */
+static int derive(gateway_t *gw)
+{
+    char err[256];
+    if (gw_rate_parse(C.rate_limits, gw->rates, err, sizeof(err)) < 0) {
+        hf_error("HF_GATEWAY_RATE_LIMITS: %s", err);
+        return -1;
+    }
+    size_t n = strlen(C.token_key);
+    if (n == 0) {
+        RAND_bytes(gw->token_key, sizeof(gw->token_key));
+        hf_warn("HF_GATEWAY_TOKEN_KEY is not set: page tokens are signed with a random key "
+                "and fail on other replicas and after a restart");
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (n != 64 || !strchr("0123456789abcdefABCDEF", C.token_key[i])) {
+            hf_error("HF_GATEWAY_TOKEN_KEY: want 64 hex characters (32 random bytes)");
+            return -1;
+        }
+    for (size_t i = 0; i < 32; i++)
+        sscanf(C.token_key + 2 * i, "%2hhx", &gw->token_key[i]);
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -50,9 +97,14 @@ int main(int argc, char **argv)
     hf_signals_block(&set, 0);
 
     gateway_t gw = { .cfg = C };
+    if (derive(&gw) < 0)
+        return 2;
+    if (gw_routes_check() < 0 || gw_openapi_build(&gw) < 0)
+        return 1;
     gw.pool = hf_db_pool_new(C.pg_dsn, (int)C.threads + 1, 3);
     if (!gw.pool || gw_http_start(&gw) < 0) {
         hf_db_pool_destroy(&gw.pool);
+        free(gw.openapi);
         return 1;
     }
     int sig = 0;
@@ -60,6 +112,7 @@ int main(int argc, char **argv)
     hf_info("received %s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     gw_http_stop();
     hf_db_pool_destroy(&gw.pool);
+    free(gw.openapi);
     hf_bus_shutdown();
     return 0;
 }

@@ -621,7 +621,7 @@ store_rc_t store_authenticate(store_t *st, const char *key_id,
 
 int store_forget_auth(hf_cache_t *cache, const char digest_hex[2 * TOKEN_DIGEST_LEN + 1])
 {
-    redisReply *r = hf_cache_command(cache, "DEL " STORE_AUTH_CACHE_PREFIX "%s", digest_hex);
+    redisReply *r = hf_cache_command(cache, "DEL " STORE_AUTH_CACHE_KEY, digest_hex);
     int ok = r && r->type == REDIS_REPLY_INTEGER;
     if (r)
         freeReplyObject(r);

@@ -28,9 +28,11 @@
 #include "token.h"
 
 /* The Redis key under which the gateway caches a packed Caller for a token:
- * "hf:auth:" + the lowercase hex SHA-256 of the token. Revoking a key deletes
- * it, so a revoked key stops working at once and not when the cache expires. */
-#define STORE_AUTH_CACHE_PREFIX "hf:auth:"
+ * "hf:auth:{" + the lowercase hex SHA-256 of the token + "}" (the braces are
+ * a Redis Cluster hash tag: the gateway reads it in one script with the
+ * key's rate-limit state, hf:rl:{…}). Revoking a key deletes it, so a
+ * revoked key stops working at once and not when the cache expires. */
+#define STORE_AUTH_CACHE_KEY "hf:auth:{%s}"
 
 typedef struct {
     PGconn *db;

@@ -90,6 +90,7 @@ class Stack:
         self.env.update(extra_env or {})
         self.procs = {}
         self.metrics_ports = {}
+        self.service_env = {}   # svc -> extra environment for that process only
 
     def binary(self, svc):
         return os.path.join(self.build, "services", svc, "hrflow-" + svc)
@@ -99,6 +100,7 @@ class Stack:
         if svc != "gateway":
             self.metrics_ports.setdefault(svc, free_port())
             env["HF_METRICS_ADDR"] = "127.0.0.1:%d" % self.metrics_ports[svc]
+        env.update(self.service_env.get(svc, {}))
         env.update(extra_env or {})
         log = open(os.path.join(self.tmp, "%s-%s.log" % (self.name, svc)), "ab")
         self.procs[svc] = subprocess.Popen([self.binary(svc)], env=env, stdout=log,

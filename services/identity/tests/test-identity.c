@@ -624,7 +624,7 @@ static void test_revoke_ends_authentication_and_cache(void **state)
     char key[128], hex[2 * TOKEN_DIGEST_LEN + 1];
     token_digest(k->token, d);
     token_digest_hex(d, hex);
-    snprintf(key, sizeof(key), "hf:auth:%s", hex);
+    snprintf(key, sizeof(key), "hf:auth:{%s}", hex);
     redisReply *r = hf_cache_command(redis, "SET %s %s EX 300", key, "packed caller");
     assert_non_null(r);
     freeReplyObject(r);

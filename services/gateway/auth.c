@@ -1,0 +1,177 @@
+/* services/gateway/auth.c - bearer API keys -> the caller of a bus request
+ *
+ * A token "hf_<key id>_<secret>" is never stored: the gateway hashes it
+ * (SHA-256) and asks Redis for `hf:auth:{<hash>}`, the packed Caller of a
+ * recently authenticated key (with its rate limit, applied in the same
+ * round trip: ratelimit.c). On a miss it asks the identity service
+ * (Authenticate, which compares the hash with the stored one in constant
+ * time) and caches the answer for HF_GATEWAY_AUTH_CACHE_S. Revoking a key
+ * deletes its cache entry (services/identity), so revocation takes effect
+ * at once. Every failure is the same 401, which never says whether the key
+ * id exists; the token itself never reaches a log line.
+ */
+#include "gateway.h"
+
+#include "hf/log.h"
+#include "hrflow/v1/identity.pb-c.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+
+static void unauthenticated(gw_request_t *req, const char *detail)
+{
+    gw_add_header(req, "WWW-Authenticate", "Bearer realm=\"hrflow\"");
+    gw_respond_problem(req, 401, "unauthenticated", "Unauthenticated", detail);
+}
+
+/* The token of "Bearer <token>", or NULL when the header is not that.
+ * A token is "hf_" + key hex + "_" + secret (services/identity/token.h);
+ * the hex holds no '_', so the first '_' after "hf_" ends the key id even
+ * though the secret's base64url alphabet has '_' in it. */
+#define MAX_TOKEN 200
+
+static const char *bearer(const char *h, char *key_id, size_t idlen)
+{
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return NULL;
+    const char *t = h + 7;
+    while (*t == ' ')
+        t++;
+    size_t n = strlen(t);
+    if (n < 8 || n > MAX_TOKEN || strncmp(t, "hf_", 3) != 0)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)t[i]) && t[i] != '_' && t[i] != '-')
+            return NULL;
+    size_t klen = strcspn(t + 3, "_");
+    if (klen == 0 || klen + 4 >= idlen || t[3 + klen] != '_' || !t[4 + klen])
+        return NULL;
+    memcpy(key_id, "key_", 4); /* the key's public id (ApiKey.id) */
+    memcpy(key_id + 4, t + 3, klen);
+    key_id[4 + klen] = '\0';
+    return t;
+}
+
+static unsigned scope_bits(const Hrflow__V1__Caller *c)
+{
+    unsigned bits = 0;
+    for (size_t i = 0; i < c->n_scopes; i++)
+        bits |= gw_scope_bit(c->scopes[i]);
+    return bits;
+}
+
+/* The Caller of a cached entry "<interval ms> <burst>\n<packed Caller>". */
+static Hrflow__V1__Caller *entry_caller(const char *entry, size_t len)
+{
+    const char *nl = memchr(entry, '\n', len);
+    if (!nl)
+        return NULL;
+    size_t off = (size_t)(nl + 1 - entry);
+    return hrflow__v1__caller__unpack(NULL, len - off, (const uint8_t *)entry + off);
+}
+
+/* Cache the Caller with the rate limit of its scopes (ratelimit.c reads it
+ * in the same script that fetches the entry). */
+static void remember(gateway_t *gw, const char *key, const Hrflow__V1__Caller *c,
+                     unsigned scopes)
+{
+    gw_rate_t lim;
+    const char *policy;
+    gw_rate_of(gw, scopes, &lim, &policy);
+    char head[64];
+    int hl = snprintf(head, sizeof(head), "%.6f %ld\n", lim.rate > 0 ? 1000.0 / lim.rate : 0.0,
+                      lim.burst);
+    size_t n = hrflow__v1__caller__get_packed_size(c);
+    uint8_t *buf = malloc((size_t)hl + n + 1);
+    hf_cache_t *cache = gw_cache(gw);
+    if (!cache || !buf) {
+        free(buf);
+        return;
+    }
+    memcpy(buf, head, (size_t)hl);
+    hrflow__v1__caller__pack(c, buf + hl);
+    redisReply *rep = hf_cache_command(cache, "SET %s %b EX %ld", key, buf, (size_t)hl + n,
+                                       gw->cfg.auth_cache_s);
+    if (rep)
+        freeReplyObject(rep);
+    free(buf);
+}
+
+int gw_auth(gateway_t *gw, gw_request_t *req, gw_identity_t *id)
+{
+    memset(id, 0, sizeof(*id));
+    const char *h = gw_request_header(req, "Authorization");
+    if (!h) {
+        unauthenticated(req, "this route needs an API key: Authorization: Bearer <token>");
+        return -1;
+    }
+    char key_id[64];
+    const char *token = bearer(h, key_id, sizeof(key_id));
+    if (!token) {
+        unauthenticated(req, "the Authorization header is not a valid hrflow bearer token");
+        return -1;
+    }
+    char hash[65], key[80], *entry = NULL;
+    size_t elen = 0;
+    hf_sha256_hex(token, strlen(token), hash);
+    snprintf(key, sizeof(key), "hf:auth:{%s}", hash);
+    snprintf(id->tat_key, sizeof(id->tat_key), "hf:rl:{%s}", hash);
+    if (gw_auth_cached(gw, key, id->tat_key, &entry, &elen, &id->rate) == 1) {
+        id->caller = entry_caller(entry, elen);
+        if (!id->caller)
+            id->rate.checked = 0; /* a damaged entry: ask identity */
+        free(entry);
+    }
+    if (!id->caller) {
+        Hrflow__V1__AuthenticateRequest ar = HRFLOW__V1__AUTHENTICATE_REQUEST__INIT;
+        ar.key_id = key_id;
+        ar.token_sha256 = hash;
+        hf_call_opts_t opts = { .timeout_ms = (int)gw->cfg.call_timeout_ms,
+                                .traceparent = gw_request_traceparent(req),
+                                .request_id = gw_request_id(req) };
+        ProtobufCMessage *reply = NULL;
+        hf_status_t st = { 0 };
+        hf_bus_client_t *bus = gw_bus(gw);
+        int rc = bus ? hf_bus_call(bus, "identity", "Authenticate", &ar.base,
+                                   &hrflow__v1__authenticate_response__descriptor, &opts,
+                                   &reply, &st)
+                     : HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
+        if (rc == HRFLOW__V1__ERROR_CODE__UNAUTHENTICATED) {
+            hf_status_clear(&st);
+            unauthenticated(req, "the API key is unknown or revoked");
+            return -1;
+        }
+        if (rc != 0) {
+            if (!bus)
+                snprintf(st.message, sizeof(st.message), "no bus client");
+            st.code = rc;
+            gw_respond_bus_error(req, &st, NULL);
+            hf_status_clear(&st);
+            return -1;
+        }
+        Hrflow__V1__AuthenticateResponse *resp = (Hrflow__V1__AuthenticateResponse *)reply;
+        if (resp->caller) {
+            id->caller = resp->caller;
+            resp->caller = NULL; /* keep it past the reply */
+            remember(gw, key, id->caller, scope_bits(id->caller));
+        }
+        protobuf_c_message_free_unpacked(reply, NULL);
+        if (!id->caller) {
+            unauthenticated(req, "the API key is unknown or revoked");
+            return -1;
+        }
+    }
+    id->scopes = scope_bits(id->caller);
+    return 0;
+}
+
+void gw_identity_clear(gw_identity_t *id)
+{
+    if (id->caller)
+        protobuf_c_message_free_unpacked(&id->caller->base, NULL);
+    id->caller = NULL;
+}

@@ -1,0 +1,100 @@
+/* services/gateway/errors.c - bus error codes -> HTTP status and problem+json
+ *
+ * One table: every error code a service can return has one HTTP status, one
+ * stable problem `code` (the last part of its `type` URI) and one title.
+ * docs/api.md lists the same table for clients. Internal errors keep their
+ * message out of the response (it may name tables or hosts); the request id
+ * ties the response to the log line that has it.
+ */
+#include "gateway.h"
+
+#include "hf/codec.h"
+#include "hf/log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    int code;
+    unsigned status;
+    const char *name;
+    const char *title;
+} error_map_t;
+
+static const error_map_t errors[] = {
+    { HRFLOW__V1__ERROR_CODE__INVALID_ARGUMENT, 422, "invalid_argument", "Invalid argument" },
+    { HRFLOW__V1__ERROR_CODE__NOT_FOUND, 404, "not_found", "Not found" },
+    { HRFLOW__V1__ERROR_CODE__ALREADY_EXISTS, 409, "already_exists", "Already exists" },
+    { HRFLOW__V1__ERROR_CODE__FAILED_PRECONDITION, 409, "failed_precondition",
+      "Failed precondition" },
+    { HRFLOW__V1__ERROR_CODE__PERMISSION_DENIED, 403, "permission_denied", "Permission denied" },
+    { HRFLOW__V1__ERROR_CODE__UNAUTHENTICATED, 401, "unauthenticated", "Unauthenticated" },
+    { HRFLOW__V1__ERROR_CODE__CONFLICT, 409, "conflict", "Conflict" },
+    { HRFLOW__V1__ERROR_CODE__RESOURCE_EXHAUSTED, 429, "resource_exhausted", "Too many requests" },
+    { HRFLOW__V1__ERROR_CODE__OVERLOADED, 503, "overloaded", "Service overloaded" },
+    { HRFLOW__V1__ERROR_CODE__DEADLINE_EXCEEDED, 504, "deadline_exceeded", "Deadline exceeded" },
+    { HRFLOW__V1__ERROR_CODE__UNAVAILABLE, 503, "unavailable", "Service unavailable" },
+    { HRFLOW__V1__ERROR_CODE__UNIMPLEMENTED, 501, "unimplemented", "Not implemented" },
+    { HRFLOW__V1__ERROR_CODE__MALFORMED, 400, "malformed_request", "Malformed request" },
+};
+static const error_map_t internal = { HRFLOW__V1__ERROR_CODE__INTERNAL, 500, "internal",
+                                      "Internal error" };
+
+/* "company.credit_code" -> "creditCode" when strip is "company": the path
+ * the client wrote, in JSON names. */
+static void client_path(const char *field, const char *strip, char *out, size_t outlen)
+{
+    size_t sl = strip ? strlen(strip) : 0;
+    if (sl && strncmp(field, strip, sl) == 0 && field[sl] == '.')
+        field += sl + 1;
+    size_t o = 0;
+    while (*field && o + 1 < outlen) {
+        size_t seg = strcspn(field, ".[");
+        char name[128], json[128];
+        snprintf(name, sizeof(name), "%.*s", (int)(seg < 127 ? seg : 127), field);
+        hf_codec_json_name(name, json, sizeof(json));
+        o += (size_t)snprintf(out + o, outlen - o, "%s", json);
+        field += seg;
+        size_t rest = strcspn(field, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_");
+        if (o < outlen)
+            o += (size_t)snprintf(out + o, outlen - o, "%.*s", (int)rest, field);
+        field += rest;
+    }
+    if (o >= outlen)
+        out[outlen - 1] = '\0';
+}
+
+void gw_respond_bus_error(gw_request_t *r, const hf_status_t *st, const char *strip)
+{
+    const error_map_t *m = &internal;
+    for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++)
+        if (errors[i].code == st->code)
+            m = &errors[i];
+    const char *detail = st->message;
+    if (m == &internal) {
+        hf_logkv(HF_LOG_ERROR, "service failed", "error", st->message, NULL);
+        detail = "the request failed inside hrflow; quote the request id to support";
+    }
+    if (st->code == HRFLOW__V1__ERROR_CODE__OVERLOADED ||
+        st->code == HRFLOW__V1__ERROR_CODE__UNAVAILABLE ||
+        st->code == HRFLOW__V1__ERROR_CODE__RESOURCE_EXHAUSTED) {
+        char secs[24];
+        uint32_t ms = st->retry_after_ms ? st->retry_after_ms : 1000;
+        snprintf(secs, sizeof(secs), "%u", (ms + 999) / 1000);
+        gw_add_header(r, "Retry-After", secs);
+    }
+    json_t *list = NULL;
+    if (st->error && st->error->n_details && m != &internal) {
+        list = json_array();
+        for (size_t i = 0; i < st->error->n_details; i++) {
+            const Hrflow__V1__ErrorDetail *d = st->error->details[i];
+            char path[256];
+            client_path(d->field ? d->field : "", strip, path, sizeof(path));
+            json_t *e = json_pack("{s:s?, s:s?, s:s?}", "field", path, "code", d->code,
+                                  "message", d->message);
+            if (e)
+                json_array_append_new(list, e);
+        }
+    }
+    gw_respond_problem_errors(r, m->status, m->name, m->title, detail, list);
+}

@@ -1,0 +1,312 @@
+/* services/gateway/proxy.c - a bus route: JSON in, protobuf over the bus, JSON out
+ *
+ * The steps, each of which may answer the request and stop:
+ *   authenticate (auth.c) -> scope -> rate limit (ratelimit.c) ->
+ *   Idempotency-Key for POST (idempotency.c) -> build the request ->
+ *   call service.method with the caller -> map the reply or the error.
+ * The request message is built generically (hf/codec.h) from one JSON
+ * object: the body (as the whole request, or as the route's body field),
+ * the path parameters and the query string. For PATCH, the body's keys
+ * become the request's update_mask, so absent fields stay as they are. Page
+ * tokens are signed here (tokens.c): the service sees its own cursor only.
+ */
+#include "gateway.h"
+
+#include "hf/codec.h"
+#include "hf/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct {
+    gw_request_t *req;
+    const ProtobufCMessageDescriptor *input;
+    json_t *obj;
+    json_t *errors; /* problem errors[] collected from the query string */
+} build_t;
+
+static void add_error(json_t **errors, const char *field, const char *code, const char *msg)
+{
+    if (!*errors)
+        *errors = json_array();
+    json_t *e = json_pack("{s:s, s:s, s:s}", "field", field, "code", code, "message", msg);
+    if (e)
+        json_array_append_new(*errors, e);
+}
+
+/* The key under which obj holds field f (either spelling), or NULL. */
+static const char *present(json_t *obj, const ProtobufCFieldDescriptor *f)
+{
+    char json[128];
+    hf_codec_json_name(f->name, json, sizeof(json));
+    if (json_object_get(obj, f->name))
+        return f->name;
+    return json_object_get(obj, json) ? f->name : NULL;
+}
+
+static int query_param(void *ctx, const char *key, const char *value)
+{
+    build_t *b = ctx;
+    char path[160];
+    snprintf(path, sizeof(path), "query.%.140s", key);
+    const ProtobufCFieldDescriptor *f = hf_codec_field(b->input, key);
+    if (!f || f->type == PROTOBUF_C_TYPE_MESSAGE) {
+        add_error(&b->errors, path, "unknown_field", "this route has no such query parameter");
+        return 0;
+    }
+    json_t *v;
+    if (f->type == PROTOBUF_C_TYPE_BOOL && (!strcmp(value, "true") || !strcmp(value, "false")))
+        v = json_boolean(!strcmp(value, "true"));
+    else
+        v = json_string(value);
+    if (!v) {
+        add_error(&b->errors, path, "bad_format", "the value is not valid UTF-8");
+        return 0;
+    }
+    json_t *old = json_object_get(b->obj, f->name);
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+        if (!old) {
+            old = json_array();
+            json_object_set_new(b->obj, f->name, old);
+        }
+        json_array_append_new(old, v);
+    } else if (old || present(b->obj, f)) {
+        json_decref(v);
+        add_error(&b->errors, path, "duplicate", "the parameter is given twice");
+    } else {
+        json_object_set_new(b->obj, f->name, v);
+    }
+    return 0;
+}
+
+/* PATCH: the request's update_mask lists the body's fields, by proto name. */
+static void fill_update_mask(const ProtobufCMessageDescriptor *input, const char *body_field,
+                             json_t *obj)
+{
+    const ProtobufCFieldDescriptor *mask = hf_codec_field(input, "update_mask");
+    const ProtobufCFieldDescriptor *bf = protobuf_c_message_descriptor_get_field_by_name(
+        input, body_field);
+    json_t *body = json_object_get(obj, body_field);
+    if (!mask || mask->label != PROTOBUF_C_LABEL_REPEATED || !bf ||
+        bf->type != PROTOBUF_C_TYPE_MESSAGE || !json_is_object(body))
+        return;
+    json_t *names = json_array();
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v) {
+        const ProtobufCFieldDescriptor *f = hf_codec_field(bf->descriptor, key);
+        json_array_append_new(names, json_string(f ? f->name : key));
+    }
+    json_object_set_new(obj, mask->name, names);
+}
+
+/* Build the JSON object of the request. Returns it, or NULL after answering. */
+static json_t *build(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
+                     const gw_identity_t *id, const ProtobufCMessageDescriptor *input)
+{
+    (void)gw, (void)id;
+    size_t blen = 0;
+    const char *text = gw_request_body(req, &blen);
+    json_t *obj = NULL;
+    if (text && !route->body) {
+        gw_respond_problem(req, 400, "unexpected_body", "Unexpected body",
+                           "this route takes no request body");
+        return NULL;
+    }
+    if (text) {
+        const char *ct = gw_request_header(req, "Content-Type");
+        if (!ct || (strncasecmp(ct, "application/json", 16) != 0 &&
+                    strncasecmp(ct, "application/merge-patch+json", 28) != 0)) {
+            gw_respond_problem(req, 415, "unsupported_media_type", "Unsupported media type",
+                               "send the body as application/json");
+            return NULL;
+        }
+        json_error_t jerr;
+        json_t *doc = json_loadb(text, blen, JSON_REJECT_DUPLICATES, &jerr);
+        if (!doc || !json_is_object(doc)) {
+            char d[300];
+            if (doc)
+                snprintf(d, sizeof(d), "the body must be a JSON object");
+            else
+                snprintf(d, sizeof(d), "malformed JSON at line %d, column %d: %s", jerr.line,
+                         jerr.column, jerr.text);
+            json_decref(doc);
+            gw_respond_problem(req, 400, "malformed_json", "Malformed JSON", d);
+            return NULL;
+        }
+        if (strcmp(route->body, "*") == 0) {
+            obj = doc;
+        } else {
+            obj = json_object();
+            json_object_set_new(obj, route->body, doc);
+            if (strcmp(route->method, "PATCH") == 0)
+                fill_update_mask(input, route->body, obj);
+        }
+    } else {
+        obj = json_object();
+    }
+    build_t b = { req, input, obj, NULL };
+    int np = 0;
+    const gw_param_t *params = gw_request_params(req, &np);
+    for (int i = 0; i < np; i++) {
+        const ProtobufCFieldDescriptor *f = hf_codec_field(input, params[i].name);
+        json_t *v = json_string(params[i].value);
+        if (!f || !v) {
+            json_decref(v);
+            add_error(&b.errors, params[i].name, "bad_format", "not a valid path parameter");
+            continue;
+        }
+        if (present(obj, f)) {
+            json_decref(v);
+            add_error(&b.errors, params[i].name, "duplicate",
+                      "given in the path; leave it out of the body");
+            continue;
+        }
+        json_object_set_new(obj, f->name, v);
+    }
+    gw_request_query(req, query_param, &b);
+    if (b.errors) {
+        json_decref(obj);
+        gw_respond_problem_errors(req, 400, "malformed_request", "Malformed request",
+                                  "the request has invalid parameters", b.errors);
+        return NULL;
+    }
+    return obj;
+}
+
+/* Replace the client's page token in obj by the cursor it stands for.
+ * Returns 0, or -1 after answering 400. */
+static int unwrap_page_token(gateway_t *gw, gw_request_t *req, json_t *obj,
+                             const gw_identity_t *id, const char *rpc_name)
+{
+    const char *spellings[] = { "page_token", "pageToken" };
+    for (int i = 0; i < 2; i++) {
+        json_t *t = json_object_get(obj, spellings[i]);
+        if (!json_is_string(t) || !*json_string_value(t))
+            continue;
+        char *cursor = gw_page_token_unwrap(gw, id->caller->tenant_id, rpc_name,
+                                            json_string_value(t));
+        if (!cursor) {
+            gw_respond_problem(req, 400, "invalid_page_token", "Invalid page token",
+                               "pageToken must be a nextPageToken from this list, unchanged");
+            return -1;
+        }
+        json_object_set_new(obj, spellings[i], json_string(cursor));
+        free(cursor);
+    }
+    return 0;
+}
+
+static void wrap_page_token(gateway_t *gw, json_t *out, const gw_identity_t *id,
+                            const char *rpc_name)
+{
+    json_t *t = json_object_get(out, "nextPageToken");
+    if (!json_is_string(t) || !*json_string_value(t))
+        return;
+    char *token = gw_page_token_wrap(gw, id->caller->tenant_id, rpc_name, json_string_value(t));
+    if (token)
+        json_object_set_new(out, "nextPageToken", json_string(token));
+    free(token);
+}
+
+static void respond_codec_errors(gw_request_t *req, const hf_codec_errors_t *errs,
+                                 const char *body_field)
+{
+    /* Codec paths are in JSON names: strip the body field's JSON name, so
+     * a path reads as the client's own body ("name", not "company.name"). */
+    char strip[128] = "";
+    if (body_field && strcmp(body_field, "*") != 0)
+        hf_codec_json_name(body_field, strip, sizeof(strip));
+    size_t sl = strlen(strip);
+    json_t *list = json_array();
+    for (size_t i = 0; i < errs->n; i++) {
+        const char *path = errs->errors[i].path;
+        if (sl && strncmp(path, strip, sl) == 0 && (path[sl] == '.' || path[sl] == '\0'))
+            path += path[sl] ? sl + 1 : sl;
+        add_error(&list, path, errs->errors[i].code, errs->errors[i].message);
+    }
+    int malformed = errs->n == 1 && strcmp(errs->errors[0].code, "malformed_json") == 0;
+    gw_respond_problem_errors(req, 400, malformed ? "malformed_json" : "malformed_request",
+                              malformed ? "Malformed JSON" : "Malformed request",
+                              errs->n == 1 ? errs->errors[0].message
+                                           : "the request has invalid fields",
+                              list);
+}
+
+static void call(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
+                 const gw_identity_t *id)
+{
+    const ProtobufCMethodDescriptor *rpc = gw_route_rpc(route);
+    char rpc_name[128];
+    snprintf(rpc_name, sizeof(rpc_name), "%s.%s", route->service->name, rpc->name);
+    json_t *obj = build(gw, req, route, id, rpc->input);
+    if (!obj)
+        return;
+    if (unwrap_page_token(gw, req, obj, id, rpc_name) < 0) {
+        json_decref(obj);
+        return;
+    }
+    ProtobufCMessage *msg = NULL;
+    hf_codec_errors_t errs;
+    int rc = hf_codec_decode(rpc->input, obj, NULL, &msg, &errs);
+    json_decref(obj);
+    if (rc < 0) {
+        respond_codec_errors(req, &errs, route->body);
+        return;
+    }
+    hf_call_opts_t opts = { .timeout_ms = (int)gw->cfg.call_timeout_ms,
+                            .caller = id->caller,
+                            .traceparent = gw_request_traceparent(req),
+                            .request_id = gw_request_id(req) };
+    ProtobufCMessage *reply = NULL;
+    hf_status_t st = { 0 };
+    hf_bus_client_t *bus = gw_bus(gw);
+    rc = bus ? hf_bus_call(bus, gw_route_service_name(route), rpc->name, msg, rpc->output, &opts,
+                           &reply, &st)
+             : HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
+    protobuf_c_message_free_unpacked(msg, NULL);
+    if (rc != 0) {
+        st.code = rc;
+        gw_respond_bus_error(req, &st, route->body && strcmp(route->body, "*") ? route->body
+                                                                               : NULL);
+        hf_status_clear(&st);
+        return;
+    }
+    json_t *out = hf_codec_encode(reply);
+    protobuf_c_message_free_unpacked(reply, NULL);
+    if (!out)
+        return; /* http.c answers 500 */
+    wrap_page_token(gw, out, id, rpc_name);
+    gw_respond_json(req, route->status ? route->status : 200, out);
+}
+
+static void insufficient_scope(gw_request_t *req, const gw_route_t *route)
+{
+    char need[96] = "";
+    for (unsigned bit = 1; bit <= GW_SCOPE_INTEGRATOR; bit <<= 1) {
+        if (!((route->scopes | GW_SCOPE_ADMIN) & bit))
+            continue;
+        size_t n = strlen(need);
+        snprintf(need + n, sizeof(need) - n, "%s%s", n ? ", " : "", gw_scope_name(bit));
+    }
+    char detail[160];
+    snprintf(detail, sizeof(detail), "this route needs an API key with one of the scopes: %s",
+             need);
+    gw_respond_problem(req, 403, "insufficient_scope", "Forbidden", detail);
+}
+
+void gw_proxy(gateway_t *gw, gw_request_t *req)
+{
+    const gw_route_t *route = gw_request_route(req);
+    gw_identity_t id;
+    if (gw_auth(gw, req, &id) < 0)
+        return;
+    if (!((route->scopes | GW_SCOPE_ADMIN) & id.scopes))
+        insufficient_scope(req, route);
+    else if (gw_ratelimit(gw, req, &id) == 0 &&
+             (strcmp(route->method, "POST") != 0 || gw_idempotency_begin(gw, req, &id)))
+        call(gw, req, route, &id);
+    gw_identity_clear(&id);
+}

@@ -1,0 +1,184 @@
+/* services/gateway/tests/test-gateway-units.c - the gateway's pure parts
+ *
+ * Path patterns (router.c), the route table's own consistency (routes.c),
+ * signed page tokens (tokens.c) and rate-limit settings (ratelimit.c).
+ * Everything that needs a socket is tested end to end in
+ * tests/e2e/test_gateway.py.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../gateway.h"
+
+static void test_literal_paths(void **state)
+{
+    (void)state;
+    gw_param_t p[GW_MAX_PARAMS];
+    assert_int_equal(gw_route_match("/v1/companies", "/v1/companies", p, 4), 0);
+    assert_int_equal(gw_route_match("/v1/companies", "/v1/companies/", p, 4), -1);
+    assert_int_equal(gw_route_match("/v1/companies", "/v1/compan", p, 4), -1);
+    assert_int_equal(gw_route_match("/v1/companies", "", p, 4), -1);
+}
+
+static void test_variables(void **state)
+{
+    (void)state;
+    gw_param_t p[GW_MAX_PARAMS];
+    assert_int_equal(gw_route_match("/v1/companies/{id}", "/v1/companies/abc-1", p, 4), 1);
+    assert_string_equal(p[0].name, "id");
+    assert_string_equal(p[0].value, "abc-1");
+    /* one segment only, never empty */
+    assert_int_equal(gw_route_match("/v1/companies/{id}", "/v1/companies/a/b", p, 4), -1);
+    assert_int_equal(gw_route_match("/v1/companies/{id}", "/v1/companies/", p, 4), -1);
+    assert_int_equal(gw_route_match("/v1/jobs/{job}/applications/{id}",
+                                    "/v1/jobs/j1/applications/a2", p, 4), 2);
+    assert_string_equal(p[0].value, "j1");
+    assert_string_equal(p[1].name, "id");
+    assert_string_equal(p[1].value, "a2");
+    /* too many parameters for the array */
+    assert_int_equal(gw_route_match("/{a}/{b}", "/x/y", p, 1), -1);
+}
+
+static void test_custom_actions(void **state)
+{
+    (void)state;
+    gw_param_t p[GW_MAX_PARAMS];
+    const char *pat = "/v1/applications/{id}:advance";
+    assert_int_equal(gw_route_match(pat, "/v1/applications/a1:advance", p, 4), 1);
+    assert_string_equal(p[0].value, "a1");
+    assert_int_equal(gw_route_match(pat, "/v1/applications/a1:reject", p, 4), -1);
+    assert_int_equal(gw_route_match(pat, "/v1/applications/a1", p, 4), -1);
+    /* the plain resource route does not swallow an action */
+    assert_int_equal(gw_route_match("/v1/applications/{id}", "/v1/applications/a1:advance", p,
+                                    4), -1);
+    assert_int_equal(gw_route_match("/v1/candidates:import", "/v1/candidates:import", p, 4), 0);
+}
+
+static void test_long_values_are_refused(void **state)
+{
+    (void)state;
+    gw_param_t p[GW_MAX_PARAMS];
+    char path[400] = "/v1/companies/";
+    memset(path + strlen(path), 'x', 300);
+    assert_int_equal(gw_route_match("/v1/companies/{id}", path, p, 4), -1);
+}
+
+static void test_route_table_is_consistent(void **state)
+{
+    (void)state;
+    assert_int_equal(gw_routes_check(), 0);
+    /* no two routes share a method and pattern, and every name is unique */
+    for (size_t i = 0; i < gw_n_routes; i++)
+        for (size_t j = i + 1; j < gw_n_routes; j++) {
+            assert_false(strcmp(gw_routes[i].method, gw_routes[j].method) == 0 &&
+                         strcmp(gw_routes[i].pattern, gw_routes[j].pattern) == 0);
+            assert_string_not_equal(gw_routes[i].name, gw_routes[j].name);
+        }
+    for (size_t i = 0; i < gw_n_routes; i++)
+        if (!gw_routes[i].fn)
+            assert_true(gw_routes[i].scopes != 0); /* every bus route needs a key */
+}
+
+static void test_scopes(void **state)
+{
+    (void)state;
+    assert_int_equal(gw_scope_bit("admin"), GW_SCOPE_ADMIN);
+    assert_int_equal(gw_scope_bit("integrator"), GW_SCOPE_INTEGRATOR);
+    assert_int_equal(gw_scope_bit("root"), 0);
+    assert_string_equal(gw_scope_name(GW_SCOPE_PAYROLL), "payroll");
+    assert_null(gw_scope_name(3));
+}
+
+static void test_page_tokens(void **state)
+{
+    (void)state;
+    gateway_t gw = { 0 };
+    memset(gw.token_key, 7, sizeof(gw.token_key));
+    char *t = gw_page_token_wrap(&gw, "tenant-a", "hrflow.v1.Identity.ListCompanies", "c-42");
+    assert_non_null(t);
+    assert_null(strstr(t, "c-42")); /* opaque */
+    char *c = gw_page_token_unwrap(&gw, "tenant-a", "hrflow.v1.Identity.ListCompanies", t);
+    assert_string_equal(c, "c-42");
+    free(c);
+    /* another tenant, another method, another key */
+    assert_null(gw_page_token_unwrap(&gw, "tenant-b", "hrflow.v1.Identity.ListCompanies", t));
+    assert_null(gw_page_token_unwrap(&gw, "tenant-a", "hrflow.v1.Identity.ListApiKeys", t));
+    gateway_t other = gw;
+    other.token_key[0] ^= 1;
+    assert_null(gw_page_token_unwrap(&other, "tenant-a", "hrflow.v1.Identity.ListCompanies", t));
+    /* every single-character change is refused, including those that only
+     * touch the unused low bits of a final base64 character */
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
+    size_t n = strlen(t);
+    for (size_t i = 0; i < n; i++) {
+        char saved = t[i];
+        for (const char *a = alphabet; *a; a++) {
+            if (*a == saved)
+                continue;
+            t[i] = *a;
+            char *bad =
+                gw_page_token_unwrap(&gw, "tenant-a", "hrflow.v1.Identity.ListCompanies", t);
+            assert_null(bad);
+        }
+        t[i] = saved;
+    }
+    free(t);
+    const char *garbage[] = { "", ".", "abc", "abc.", ".abc", "a.b.c", "====.====", "\xff.\xff" };
+    for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++)
+        assert_null(gw_page_token_unwrap(&gw, "t", "m", garbage[i]));
+    /* an empty cursor and a binary-looking one survive */
+    t = gw_page_token_wrap(&gw, "t", "m", "");
+    c = gw_page_token_unwrap(&gw, "t", "m", t);
+    assert_string_equal(c, "");
+    free(c);
+    free(t);
+}
+
+static void test_rate_settings(void **state)
+{
+    (void)state;
+    gw_rate_t r[GW_N_SCOPES] = { { 0, 0 } };
+    char err[256];
+    assert_int_equal(gw_rate_parse("admin=10:20, integrator=0.5:1", r, err, sizeof(err)), 0);
+    assert_true(r[0].rate == 10 && r[0].burst == 20);
+    assert_true(r[3].rate == 0.5 && r[3].burst == 1);
+    assert_true(r[1].rate == 0); /* untouched */
+    const char *bad[] = { "admin", "admin=10", "root=1:1", "admin=0:1", "admin=1:0",
+                          "admin=x:1", "admin=1:1x", "admin=-1:5" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        assert_int_equal(gw_rate_parse(bad[i], r, err, sizeof(err)), -1);
+        assert_true(err[0] != '\0');
+    }
+}
+
+static void test_sha256_hex(void **state)
+{
+    (void)state;
+    char h[65];
+    hf_sha256_hex("abc", 3, h);
+    assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_literal_paths),
+        cmocka_unit_test(test_variables),
+        cmocka_unit_test(test_custom_actions),
+        cmocka_unit_test(test_long_values_are_refused),
+        cmocka_unit_test(test_route_table_is_consistent),
+        cmocka_unit_test(test_scopes),
+        cmocka_unit_test(test_page_tokens),
+        cmocka_unit_test(test_rate_settings),
+        cmocka_unit_test(test_sha256_hex),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
