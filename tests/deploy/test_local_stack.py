@@ -1,0 +1,143 @@
+"""tests/deploy/test_local_stack.py - ./hrflow up, apikey and down, as a newcomer runs them.
+
+A second local stack on free ports, with its state in a temporary directory:
+`up` answers /readyz, makes the demo tenant with its companies and writes an
+admin key (0600) that works; `apikey create` prints a key with the asked
+scope; `up` again keeps the key; `down` leaves no process behind.
+Runs in the main pass only (suite deploy): `up` builds in HF_BUILD_DIR.
+"""
+import json
+import shutil
+import os
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
+from stack import env_required, free_port  # noqa: E402
+from tap import run, test  # noqa: E402
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+ctx = {}
+
+
+def port_run(n):
+    """The first of n consecutive free ports."""
+    for _ in range(200):
+        base = free_port()
+        ok = True
+        for p in range(base, base + n):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", p))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+    raise RuntimeError("no run of %d free ports" % n)
+
+
+def hrflow(*args, timeout=300):
+    return subprocess.run([os.path.join(REPO, "hrflow")] + list(args), env=ctx["env"],
+                          capture_output=True, text=True, timeout=timeout, cwd=REPO)
+
+
+def api(path, token, method="GET", body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (ctx["http"], path), data=data,
+                                 method=method, headers={"Authorization": "Bearer " + token,
+                                                         "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def setup():
+    build = env_required("HF_BUILD_ROOT")
+    tmp = tempfile.mkdtemp(prefix="hrflow-up-", dir=os.environ.get("HF_TEST_TMPDIR"))
+    os.chmod(tmp, 0o755)
+    ctx["state"] = os.path.join(tmp, "state")
+    ctx["tmp"] = tmp
+    ctx["http"] = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    env.update({
+        "HF_STATE_DIR": ctx["state"], "HF_BUILD_DIR": build,
+        "HF_PG_PORT": str(free_port()), "HF_REDIS_PORT": str(free_port()),
+        "HF_GATEWAY_PORT": str(ctx["http"]), "HF_BROKER_PORT": str(port_run(3)),
+        "HF_METRICS_BASE_PORT": str(port_run(8)),
+    })
+    ctx["env"] = env
+    ctx["up"] = hrflow("up")
+
+
+def teardown():
+    if "env" in ctx:
+        hrflow("down")
+        shutil.rmtree(os.path.dirname(ctx["state"]), ignore_errors=True)
+
+
+@test
+def up_starts_a_ready_stack():
+    out = ctx["up"]
+    assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-2000:])
+    with urllib.request.urlopen("http://127.0.0.1:%d/readyz" % ctx["http"], timeout=10) as r:
+        assert r.status == 200 and json.loads(r.read())["status"] == "ready"
+
+
+@test
+def up_writes_a_working_admin_key_of_the_demo_tenant():
+    path = os.path.join(ctx["state"], "admin.key")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    ctx["admin"] = open(path).read().strip()
+    status, t = api("/v1/tenants/current", ctx["admin"])
+    assert status == 200 and t["slug"] == "demo", t
+    status, page = api("/v1/companies", ctx["admin"])
+    assert sorted(c["code"] for c in page["companies"]) == ["HX-SH", "HX-SZ"], page
+
+
+@test
+def apikey_create_prints_a_key_with_that_scope():
+    out = hrflow("apikey", "create", "--tenant", "demo", "--scope", "recruiter")
+    assert out.returncode == 0, out.stderr
+    token = out.stdout.strip()
+    assert token.startswith("hf_") and "\n" not in token, out.stdout
+    status, _ = api("/v1/companies", token)
+    assert status == 200
+    status, problem = api("/v1/companies", token, "POST", {"code": "X", "name": "x"})
+    assert status == 403 and problem["code"] == "insufficient_scope", problem
+    out = hrflow("apikey", "create", "--tenant", "demo", "--scope", "root")
+    assert out.returncode != 0 and out.stdout == "", out
+
+
+@test
+def up_again_keeps_the_key():
+    out = hrflow("up")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert open(os.path.join(ctx["state"], "admin.key")).read().strip() == ctx["admin"]
+
+
+@test
+def down_leaves_no_process():
+    out = hrflow("down")
+    assert out.returncode == 0, out.stderr
+    time.sleep(0.5)
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    left = [line for line in ps.splitlines() if ctx["state"] in line]
+    assert not left, left
+    try:
+        urllib.request.urlopen("http://127.0.0.1:%d/healthz" % ctx["http"], timeout=2)
+        raise AssertionError("the gateway still answers")
+    except urllib.error.URLError:
+        pass
+
+
+if __name__ == "__main__":
+    run(setup, teardown)
