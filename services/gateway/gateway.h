@@ -50,6 +50,7 @@ typedef struct {
     long threads;              /* libmicrohttpd I/O threads */
     long workers;              /* handler threads (bus calls, Redis) */
     long max_body;
+    long max_upload;           /* body bound of routes that take uploads */
     long conn_timeout_s;
     long max_connections;
     long ready_timeout_ms;
@@ -92,6 +93,7 @@ typedef struct {
     unsigned status;           /* status of a success, 200 when 0 */
     const char *summary;       /* one line for the OpenAPI document */
     int inline_ok;             /* a local handler cheap enough for an I/O thread */
+    int upload;                /* bodies up to HF_GATEWAY_MAX_UPLOAD (audio, files) */
 } gw_route_t;
 
 /* The route table (routes.c). */

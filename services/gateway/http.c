@@ -44,6 +44,7 @@ struct gw_request {
     char *body;
     size_t body_len;
     int too_large;
+    long max_body;  /* this route's bound: HF_GATEWAY_MAX_UPLOAD for upload routes */
     const gw_route_t *route;
     gw_param_t params[GW_MAX_PARAMS];
     int n_params;
@@ -333,13 +334,24 @@ static enum MHD_Result send_answer(gw_request_t *r)
     return rc;
 }
 
+/* 1 when method and path name a route that takes uploads (audio, files). */
+static int upload_route(const char *method, const char *path)
+{
+    gw_param_t params[GW_MAX_PARAMS];
+    for (size_t i = 0; i < gw_n_routes; i++)
+        if (gw_routes[i].upload && strcmp(gw_routes[i].method, method) == 0 &&
+            gw_route_match(gw_routes[i].pattern, path, params, GW_MAX_PARAMS) >= 0)
+            return 1;
+    return 0;
+}
+
 /* Find the request's route. Returns it, or NULL after answering 413, 404
  * or 405. */
 static const gw_route_t *find_route(gw_request_t *r)
 {
     if (r->too_large) {
         char d[96];
-        snprintf(d, sizeof(d), "the request body exceeds %ld bytes", gw_->cfg.max_body);
+        snprintf(d, sizeof(d), "the request body exceeds %ld bytes", r->max_body);
         problem(r, 413, "payload_too_large", "Payload too large", d, NULL, NULL);
         return NULL;
     }
@@ -444,12 +456,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     gw_request_t *r = *state;
     if (!r) { /* first call: headers only */
         *state = r = request_new(c, method, url);
+        if (r)
+            r->max_body = upload_route(method, url) ? gw_->cfg.max_upload : gw_->cfg.max_body;
         return r ? MHD_YES : MHD_NO;
     }
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
-        if (r->too_large || r->body_len + n > (size_t)gw_->cfg.max_body) {
+        if (r->too_large || r->body_len + n > (size_t)r->max_body) {
             r->too_large = 1;
             return MHD_YES;
         }

@@ -33,6 +33,8 @@ static const hf_config_var_t settings[] = {
       "handler threads: requests waiting on a service at once, per replica", &C.workers },
     { "HF_GATEWAY_MAX_BODY", HF_CONFIG_INT, "1048576", 1024, 268435456,
       "largest request body in bytes (413 beyond)", &C.max_body },
+    { "HF_GATEWAY_MAX_UPLOAD", HF_CONFIG_INT, "67108864", 1024, 1073741824,
+      "largest body of routes that take uploads (interview audio, imports)", &C.max_upload },
     { "HF_GATEWAY_CONN_TIMEOUT_S", HF_CONFIG_INT, "30", 1, 3600,
       "idle or slow connections are closed after this many seconds", &C.conn_timeout_s },
     { "HF_GATEWAY_MAX_CONNECTIONS", HF_CONFIG_INT, "1024", 1, 100000,

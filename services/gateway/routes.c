@@ -8,19 +8,25 @@
 
 #include "hf/log.h"
 #include "hrflow/v1/identity.pb-c.h"
+#include "hrflow/v1/scoring.pb-c.h"
 
 #include <string.h>
 
 /* A route served by a local handler; `inline` when it never waits and may
  * run on libmicrohttpd's own threads. */
 #define LOCAL(method, pattern, fn, name, inline, summary) \
-    { method, pattern, fn, name, NULL, NULL, NULL, 0, 0, summary, inline }
+    { method, pattern, fn, name, NULL, NULL, NULL, 0, 0, summary, inline, 0 }
 /* A route served by a bus method: body is NULL, "*" or the request field it
  * fills; scopes may call it (admin always may); status of a success (0 = 200). */
 #define BUS(method, pattern, name, service, rpc, body, scopes, status, summary) \
-    { method, pattern, NULL, name, service, rpc, body, scopes, status, summary, 0 }
+    { method, pattern, NULL, name, service, rpc, body, scopes, status, summary, 0, 0 }
+/* A bus route whose body may be as large as HF_GATEWAY_MAX_UPLOAD. */
+#define BUS_UPLOAD(method, pattern, name, service, rpc, body, scopes, status, summary) \
+    { method, pattern, NULL, name, service, rpc, body, scopes, status, summary, 0, 1 }
 
 #define ID &hrflow__v1__identity__descriptor
+#define SC &hrflow__v1__scoring__descriptor
+#define HIRING (GW_SCOPE_RECRUITER | GW_SCOPE_INTEGRATOR)
 #define READ GW_SCOPE_ANY
 #define ADMIN GW_SCOPE_ADMIN
 
@@ -54,6 +60,37 @@ const gw_route_t gw_routes[] = {
         "Create an API key; the token is shown once"),
     BUS("POST", "/v1/apikeys/{id}:revoke", "revokeApiKey", ID, "RevokeApiKey", NULL, ADMIN, 0,
         "Revoke an API key, effective at once"),
+
+    BUS("GET", "/v1/competency-models", "listCompetencyModels", SC, "ListCompetencyModels",
+        NULL, HIRING, 0, "List competency models (the latest version of each)"),
+    BUS("POST", "/v1/competency-models", "createCompetencyModel", SC, "CreateCompetencyModel",
+        "model", GW_SCOPE_RECRUITER, 201, "Create a competency model (version 1)"),
+    BUS("GET", "/v1/competency-models/{id}", "getCompetencyModel", SC, "GetCompetencyModel",
+        NULL, HIRING, 0, "Get a competency model; ?version=N for an older version"),
+    BUS("PATCH", "/v1/competency-models/{id}", "updateCompetencyModel", SC,
+        "UpdateCompetencyModel", "model", GW_SCOPE_RECRUITER, 0,
+        "Change a competency model: a new version; reports keep naming the one they used"),
+    BUS("GET", "/v1/questions", "listQuestions", SC, "ListQuestions", NULL, HIRING, 0,
+        "List the question bank, with usage statistics"),
+    BUS("POST", "/v1/questions", "createQuestion", SC, "CreateQuestion", "question",
+        GW_SCOPE_RECRUITER, 201, "Add a question to the bank"),
+    BUS("GET", "/v1/questions/{id}", "getQuestion", SC, "GetQuestion", NULL, HIRING, 0,
+        "Get a question and its statistics (times asked, average score, points often missed)"),
+    BUS("POST", "/v1/scoring:preview", "previewScore", SC, "Preview", "*", HIRING, 0,
+        "Score one answer against a competency model, stateless"),
+    BUS("POST", "/v1/scoring:screenResume", "screenResume", SC, "ScreenResume", "*", HIRING, 0,
+        "Screening score (0-100) of a resume against a model and requirements"),
+    BUS("POST", "/v1/scoring:selectQuestions", "selectQuestions", SC, "SelectQuestions", "*",
+        HIRING, 0, "Pick interview questions for a resume and a job, with the reasons"),
+    BUS_UPLOAD("POST", "/v1/interviews/{interviewId}:score", "scoreInterview", SC,
+               "ScoreInterview", "*", HIRING, 0,
+               "Score an AI interview's transcript (and call audio) into its report"),
+    BUS("GET", "/v1/interviews/{interviewId}/report", "getInterviewReport", SC, "GetReport",
+        NULL, HIRING, 0, "The report of a scored interview"),
+    BUS("GET", "/v1/scoring/settings", "getScoringSettings", SC, "GetScoringSettings", NULL,
+        GW_SCOPE_ANY, 0, "The tenant's scoring settings (emotion labels)"),
+    BUS("PATCH", "/v1/scoring/settings", "updateScoringSettings", SC, "UpdateScoringSettings",
+        "settings", ADMIN, 0, "Change the tenant's scoring settings"),
 };
 
 const size_t gw_n_routes = sizeof(gw_routes) / sizeof(gw_routes[0]);

@@ -2,14 +2,28 @@
  *
  * Only the method table lives here; hf_service_main() (common/src/service.c)
  * does configuration, connections, migrations, the bus worker and signals.
- * Handlers are added to handlers.c as the service grows; Health comes from
- * the runtime.
+ * Handlers are in handlers.c (records) and analysis_handlers.c (scoring).
  */
+#include "handlers.h"
 #include "hf/service.h"
 #include "hrflow/v1/scoring.pb-c.h"
 
 static const hf_method_t methods[] = {
     { "Health", hf_service_health, HF_IDEMPOTENT },
+    { "CreateCompetencyModel", scoring_create_competency_model, 0 },
+    { "GetCompetencyModel", scoring_get_competency_model, HF_IDEMPOTENT },
+    { "ListCompetencyModels", scoring_list_competency_models, HF_IDEMPOTENT },
+    { "UpdateCompetencyModel", scoring_update_competency_model, 0 },
+    { "Preview", scoring_preview, HF_IDEMPOTENT },
+    { "ScoreInterview", scoring_score_interview, HF_IDEMPOTENT },
+    { "GetReport", scoring_get_report, HF_IDEMPOTENT },
+    { "ScreenResume", scoring_screen_resume, HF_IDEMPOTENT },
+    { "CreateQuestion", scoring_create_question, 0 },
+    { "GetQuestion", scoring_get_question, HF_IDEMPOTENT },
+    { "ListQuestions", scoring_list_questions, HF_IDEMPOTENT },
+    { "SelectQuestions", scoring_select_questions, HF_IDEMPOTENT },
+    { "GetScoringSettings", scoring_get_scoring_settings, HF_IDEMPOTENT },
+    { "UpdateScoringSettings", scoring_update_scoring_settings, 0 },
 };
 
 HF_SERVICE_MAIN(scoring, hrflow__v1__scoring__descriptor, methods)

@@ -1,0 +1,340 @@
+/* services/scoring/handlers.c - the RPC methods of scoring, one function each
+ *
+ * A handler takes the tenant from the envelope's caller (never from the
+ * request), checks the request (model.c for competency models), and asks
+ * store.c or the pure analysis modules (text, answer, prosody, report).
+ * Every message it returns lives in the call's arena.
+ */
+#include "handlers.h"
+
+#include "hf/log.h"
+#include "hf/service.h"
+#include "model.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define E(code) HRFLOW__V1__ERROR_CODE__##code
+#define PAGE_DEFAULT 50
+#define PAGE_MAX 500
+
+/* The caller's tenant, or NULL after failing the call. */
+static const char *tenant_of(hf_call_t *call)
+{
+    const char *t = hf_call_caller(call)->tenant_id;
+    if (!t || strlen(t) != 36) {
+        hf_call_fail(call, E(UNAUTHENTICATED), "the request carries no tenant");
+        return NULL;
+    }
+    return t;
+}
+
+/* 1 when the caller has one of the scopes (admin always counts). */
+static int has_scope(hf_call_t *call, const char *scope)
+{
+    const Hrflow__V1__Caller *c = hf_call_caller(call);
+    for (size_t i = 0; i < c->n_scopes; i++)
+        if (strcmp(c->scopes[i], "admin") == 0 || strcmp(c->scopes[i], scope) == 0)
+            return 1;
+    return 0;
+}
+
+/* Open the store on the call's connection and arena; fails the call when
+ * the database is unreachable. */
+static int open_store(hf_call_t *call, store_t *st, ProtobufCAllocator *alloc)
+{
+    *alloc = hf_arena_allocator(hf_call_arena(call));
+    st->alloc = alloc;
+    st->db = hf_service_db(call);
+    return st->db ? 0 : hf_call_fail(call, E(UNAVAILABLE), "the database is unavailable");
+}
+
+static int store_fail(hf_call_t *call, store_rc_t rc, const char *what, const char *id)
+{
+    switch (rc) {
+    case STORE_NOT_FOUND:
+        return hf_call_fail(call, E(NOT_FOUND), "%s %s not found", what, id);
+    case STORE_CONFLICT:
+        return hf_call_fail(call, E(CONFLICT), "%s %s was changed concurrently; retry", what, id);
+    default:
+        return hf_call_fail(call, E(UNAVAILABLE), "could not access %s records", what);
+    }
+}
+
+static int is_uuid(const char *s)
+{
+    if (!s || strlen(s) != 36)
+        return 0;
+    for (int i = 0; i < 36; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* A page request: size bounds and the cursor (a UUID we handed out). */
+static int page_of(hf_call_t *call, uint32_t size, const char *token, store_page_t *page)
+{
+    page->size = size == 0 ? PAGE_DEFAULT : size > PAGE_MAX ? PAGE_MAX : size;
+    page->after = token && *token ? token : "";
+    if (*page->after && !is_uuid(page->after)) {
+        hf_call_detail(call, "page_token", "bad_format", "is not a page token of this list");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "invalid page_token");
+    }
+    return 0;
+}
+
+static char *arena_str(hf_call_t *call, const char *s)
+{
+    return hf_arena_strdup(hf_call_arena(call), s);
+}
+
+/* ---- competency models ---- */
+
+int scoring_create_competency_model(hf_call_t *call, const ProtobufCMessage *msg,
+                                    ProtobufCMessage **reply)
+{
+    const Hrflow__V1__CreateCompetencyModelRequest *req = (const void *)msg;
+    const char *tenant = tenant_of(call);
+    if (!tenant)
+        return -1;
+    if (!has_scope(call, "recruiter"))
+        return hf_call_fail(call, E(PERMISSION_DENIED), "only a recruiter key may change models");
+    if (!req->model)
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "model is required");
+    if (model_validate(call, req->model, "model") < 0)
+        return -1;
+    store_t st;
+    ProtobufCAllocator alloc;
+    if (open_store(call, &st, &alloc) < 0)
+        return -1;
+    Hrflow__V1__CompetencyModel *m = req->model;
+    store_rc_t rc = store_model_create(&st, tenant, m);
+    if (rc != STORE_OK)
+        return store_fail(call, rc, "competency model", "");
+    *reply = &m->base;
+    return 0;
+}
+
+int scoring_get_competency_model(hf_call_t *call, const ProtobufCMessage *msg,
+                                 ProtobufCMessage **reply)
+{
+    const Hrflow__V1__GetCompetencyModelRequest *req = (const void *)msg;
+    const char *tenant = tenant_of(call);
+    if (!tenant)
+        return -1;
+    if (!is_uuid(req->id) || req->version < 0)
+        return hf_call_fail(call, E(NOT_FOUND), "competency model %s not found", req->id);
+    store_t st;
+    ProtobufCAllocator alloc;
+    if (open_store(call, &st, &alloc) < 0)
+        return -1;
+    Hrflow__V1__CompetencyModel *m = NULL;
+    store_rc_t rc = store_model_get(&st, tenant, req->id, req->version, &m);
+    if (rc != STORE_OK)
+        return store_fail(call, rc, "competency model", req->id);
+    *reply = &m->base;
+    return 0;
+}
+
+int scoring_list_competency_models(hf_call_t *call, const ProtobufCMessage *msg,
+                                   ProtobufCMessage **reply)
+{
+    const Hrflow__V1__ListCompetencyModelsRequest *req = (const void *)msg;
+    const char *tenant = tenant_of(call);
+    store_page_t page;
+    if (!tenant || page_of(call, req->page_size, req->page_token, &page) < 0)
+        return -1;
+    store_t st;
+    ProtobufCAllocator alloc;
+    if (open_store(call, &st, &alloc) < 0)
+        return -1;
+    Hrflow__V1__ListCompetencyModelsResponse *r =
+        HF_CALL_NEW(call, Hrflow__V1__ListCompetencyModelsResponse,
+                    hrflow__v1__list_competency_models_response__init);
+    if (!r)
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    store_rc_t rc = store_model_list(&st, tenant, &page, &r->models, &r->n_models);
+    if (rc != STORE_OK)
+        return store_fail(call, rc, "competency model", "");
+    r->next_page_token = arena_str(call, page.next);
+    *reply = &r->base;
+    return 0;
+}
+
+int scoring_update_competency_model(hf_call_t *call, const ProtobufCMessage *msg,
+                                    ProtobufCMessage **reply)
+{
+    const Hrflow__V1__UpdateCompetencyModelRequest *req = (const void *)msg;
+    const char *tenant = tenant_of(call);
+    if (!tenant)
+        return -1;
+    if (!has_scope(call, "recruiter"))
+        return hf_call_fail(call, E(PERMISSION_DENIED), "only a recruiter key may change models");
+    if (!is_uuid(req->id))
+        return hf_call_fail(call, E(NOT_FOUND), "competency model %s not found", req->id);
+    store_t st;
+    ProtobufCAllocator alloc;
+    if (open_store(call, &st, &alloc) < 0)
+        return -1;
+    Hrflow__V1__CompetencyModel *m = NULL;
+    store_rc_t rc = store_model_get(&st, tenant, req->id, 0, &m);
+    if (rc != STORE_OK)
+        return store_fail(call, rc, "competency model", req->id);
+    if (model_apply_mask(call, m, req->model, req->update_mask, req->n_update_mask) < 0 ||
+        model_validate(call, m, "model") < 0)
+        return -1;
+    if (req->n_update_mask == 0) { /* nothing to change: no new version */
+        *reply = &m->base;
+        return 0;
+    }
+    rc = store_model_new_version(&st, tenant, req->id, m);
+    if (rc != STORE_OK)
+        return store_fail(call, rc, "competency model", req->id);
+    *reply = &m->base;
+    return 0;
+}
+
+/* ---- the question bank ---- */
+
+int scoring_create_question(hf_call_t *call, const ProtobufCMessage *msg,
+                            ProtobufCMessage **reply)
+{
+    const Hrflow__V1__CreateQuestionRequest *req = (const void *)msg;
+    const char *tenant = tenant_of(call);
+    if (!tenant)
+        return -1;
+    if (!has_scope(call, "recruiter"))
+        return hf_call_fail(call, E(PERMISSION_DENIED), "only a recruiter key may add questions");
+    if (!req->question)
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "question is required");
+    if (question_validate(call, req->question, "question") < 0)
+        return -1;
+    store_t st;
+    ProtobufCAllocator alloc;
+    if (open_store(call, &st, &alloc) < 0)
+        return -1;
+    store_rc_t rc = store_question_create(&st, tenant, req->question);
+    if (rc != STORE_OK)
+        return store_fail(call, rc, "question", "");
+    Hrflow__V1__Question *q = NULL;
+    rc = store_question_get(&st, tenant, req->question->id, &q);
+    if (rc != STORE_OK)
+        return store_fail(call, rc, "question", req->question->id);
+    *reply = &q->base;
+    return 0;
+}
+
+int scoring_get_question(hf_call_t *call, const ProtobufCMessage *msg, ProtobufCMessage **reply)
+{
+    const Hrflow__V1__GetQuestionRequest *req = (const void *)msg;
+    const char *tenant = tenant_of(call);
+    if (!tenant)
+        return -1;
+    if (!is_uuid(req->id))
+        return hf_call_fail(call, E(NOT_FOUND), "question %s not found", req->id);
+    store_t st;
+    ProtobufCAllocator alloc;
+    if (open_store(call, &st, &alloc) < 0)
+        return -1;
+    Hrflow__V1__Question *q = NULL;
+    store_rc_t rc = store_question_get(&st, tenant, req->id, &q);
+    if (rc != STORE_OK)
+        return store_fail(call, rc, "question", req->id);
+    *reply = &q->base;
+    return 0;
+}
+
+int scoring_list_questions(hf_call_t *call, const ProtobufCMessage *msg,
+                           ProtobufCMessage **reply)
+{
+    const Hrflow__V1__ListQuestionsRequest *req = (const void *)msg;
+    const char *tenant = tenant_of(call);
+    store_page_t page;
+    if (!tenant || page_of(call, req->page_size, req->page_token, &page) < 0)
+        return -1;
+    store_t st;
+    ProtobufCAllocator alloc;
+    if (open_store(call, &st, &alloc) < 0)
+        return -1;
+    Hrflow__V1__ListQuestionsResponse *r = HF_CALL_NEW(
+        call, Hrflow__V1__ListQuestionsResponse, hrflow__v1__list_questions_response__init);
+    if (!r)
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    store_rc_t rc = store_question_list(&st, tenant, req->job_family, req->competency, &page,
+                                        &r->questions, &r->n_questions);
+    if (rc != STORE_OK)
+        return store_fail(call, rc, "question", "");
+    r->next_page_token = arena_str(call, page.next);
+    *reply = &r->base;
+    return 0;
+}
+
+/* ---- settings ---- */
+
+int scoring_get_scoring_settings(hf_call_t *call, const ProtobufCMessage *msg,
+                                 ProtobufCMessage **reply)
+{
+    (void)msg;
+    const char *tenant = tenant_of(call);
+    if (!tenant)
+        return -1;
+    store_t st;
+    ProtobufCAllocator alloc;
+    if (open_store(call, &st, &alloc) < 0)
+        return -1;
+    Hrflow__V1__ScoringSettings *s =
+        HF_CALL_NEW(call, Hrflow__V1__ScoringSettings, hrflow__v1__scoring_settings__init);
+    if (!s)
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    store_rc_t rc = store_settings_get(&st, tenant, s);
+    if (rc != STORE_OK)
+        return store_fail(call, rc, "settings", "");
+    *reply = &s->base;
+    return 0;
+}
+
+int scoring_update_scoring_settings(hf_call_t *call, const ProtobufCMessage *msg,
+                                    ProtobufCMessage **reply)
+{
+    const Hrflow__V1__UpdateScoringSettingsRequest *req = (const void *)msg;
+    const char *tenant = tenant_of(call);
+    if (!tenant)
+        return -1;
+    if (!has_scope(call, "admin"))
+        return hf_call_fail(call, E(PERMISSION_DENIED), "only an admin key may change settings");
+    store_t st;
+    ProtobufCAllocator alloc;
+    if (open_store(call, &st, &alloc) < 0)
+        return -1;
+    Hrflow__V1__ScoringSettings *s =
+        HF_CALL_NEW(call, Hrflow__V1__ScoringSettings, hrflow__v1__scoring_settings__init);
+    if (!s)
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    store_rc_t rc = store_settings_get(&st, tenant, s);
+    if (rc != STORE_OK)
+        return store_fail(call, rc, "settings", "");
+    for (size_t i = 0; i < req->n_update_mask; i++) {
+        const char *f = req->update_mask[i];
+        const Hrflow__V1__ScoringSettings *in = req->settings;
+        if (!in)
+            break;
+        if (!strcmp(f, "emotion_labels") || !strcmp(f, "emotionLabels")) {
+            s->emotion_labels = in->emotion_labels;
+        } else if (!strcmp(f, "emotion_may_reject") || !strcmp(f, "emotionMayReject")) {
+            s->emotion_may_reject = in->emotion_may_reject;
+        } else {
+            char path[48];
+            snprintf(path, sizeof(path), "update_mask[%zu]", i);
+            hf_call_detail(call, path, "unknown_field", "no such setting");
+            return hf_call_fail(call, E(INVALID_ARGUMENT), "unknown setting %s", f);
+        }
+    }
+    rc = store_settings_put(&st, tenant, s);
+    if (rc != STORE_OK)
+        return store_fail(call, rc, "settings", "");
+    *reply = &s->base;
+    return 0;
+}
