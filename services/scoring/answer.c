@@ -1,0 +1,816 @@
+/* services/scoring/answer.c - per-answer analysis and the explainable scoring formula
+ *
+ * text.c normalises and segments, star.c finds the evidence; this file
+ * matches the model's keywords, decides how much each occurrence is worth
+ * and adds points into scores, recording each addition as a contribution.
+ * All constants are in the table K below and nowhere else.
+ *
+ * THE FORMULA (docs/scoring-text.md has worked examples)
+ *
+ *   Keyword factor f of an occurrence (the sentence it is in):
+ *     concrete  1.0  first-person actor + action verb, and an outcome (result
+ *                    cue or quantity) in the same or the next sentence
+ *     action    0.6  actor + action verb, no outcome
+ *     mention   0.3  anything else: a list, a claim (我擅长…), a description
+ *     negated   0    a negation cue before it (我没有做过数据分析)
+ *   A keyword (with its synonyms) scores once, at its best occurrence.
+ *
+ *   Competency score, 0..100 (sum of contributions):
+ *     keywords    KW_POINTS / KW_SATURATION x weight x f, per keyword; the
+ *                 sum is capped at KW_POINTS (evidence E >= KW_SATURATION)
+ *     STAR        + STAR_POINTS per STAR part of the answer      } only when a keyword of the
+ *     quantities  + QUANTITY_POINTS per result quantity (max 2)  } competency has f >= 0.6
+ *     negative    - NEGATIVE_POINTS per distinct negative cue not negated
+ *     floor at 0
+ *
+ *   Content   = mean of the probed competencies' scores, weighted by their weights
+ *   Structure = STRUCT_STAR_POINTS per STAR part
+ *               - VAGUE_PENALTY when there are vague claims and no sentence
+ *                 with actor + action (claims without an example); floor 0
+ *   Delivery  = 100 - filler penalty - length penalty
+ *               filler penalty = min(FILLER_MAX, FILLER_SLOPE x (rate - FILLER_FREE_RATE)) if positive
+ *               short: SHORT_MAX_PENALTY x (1 - units / MIN_UNITS); long: LONG_PENALTY
+ *   Answer    = CONTENT_W x content + STRUCTURE_W x structure + DELIVERY_W x delivery
+ *   Every score is rounded to an integer only at the end.
+ */
+#include "answer.h"
+#include "lexicon.h"
+#include "hf/arena.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/ustring.h>
+
+static const struct {
+    double f_concrete, f_action, f_mention, f_negated;
+    double kw_points, kw_saturation;
+    double star_points, quantity_points;
+    int quantity_max;
+    double negative_points;
+    double struct_star_points, vague_penalty;
+    double filler_free_rate, filler_slope, filler_max;
+    double min_units, max_units, short_max_penalty, long_penalty;
+    double content_w, structure_w, delivery_w;
+} K = {
+    .f_concrete = 1.0, .f_action = 0.6, .f_mention = 0.3, .f_negated = 0,
+    .kw_points = 60, .kw_saturation = 2.0,
+    .star_points = 5, .quantity_points = 10, .quantity_max = 2,
+    .negative_points = 15,
+    .struct_star_points = 25, .vague_penalty = 20,
+    .filler_free_rate = 0.03, .filler_slope = 400, .filler_max = 40,
+    .min_units = 60, .max_units = 1500, .short_max_penalty = 50, .long_penalty = 10,
+    .content_w = 0.6, .structure_w = 0.25, .delivery_w = 0.15,
+};
+
+enum { TAG_KEYWORD = 1, TAG_NEGATIVE = 2, TAG_VALUE = 3 };
+#define MAX_ITEMS 4095
+#define TAG(kind, comp, i) ((int)(((unsigned)(kind) << 24) | ((unsigned)(comp) << 12) | (unsigned)(i)))
+#define TAG_KIND(t) ((unsigned)(t) >> 24)
+#define TAG_COMP(t) (((unsigned)(t) >> 12) & 0xFFF)
+#define TAG_ITEM(t) ((unsigned)(t) & 0xFFF)
+
+typedef struct {
+    char *name;
+    double weight;
+    size_t n_kw, n_neg;
+    char **kw;
+    double *kw_weight;
+    char **neg;
+} comp_t;
+
+struct sc_scorer {
+    char *version;
+    comp_t *comps;
+    size_t n;
+    size_t n_values;
+    sc_phrases_t *phrases;
+};
+
+/* ---- the scorer --------------------------------------------------------- */
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static char **strdupv(const char *const *v, size_t n)
+{
+    char **out = calloc(n ? n : 1, sizeof *out);
+    for (size_t i = 0; out && i < n; i++)
+        out[i] = strdup(v[i] ? v[i] : "");
+    return out;
+}
+
+static void freev(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static int check_model(const sc_model_t *m, char *err, size_t errlen)
+{
+    if (m->n > MAX_ITEMS || m->n_values > MAX_ITEMS) {
+        seterr(err, errlen, "model has too many competencies or values: %zu (limit %d)", m->n, MAX_ITEMS);
+        return -1;
+    }
+    for (size_t c = 0; c < m->n; c++) {
+        const sc_competency_t *cp = &m->competencies[c];
+        if (!cp->name || !*cp->name) {
+            seterr(err, errlen, "competency %zu has no name", c);
+            return -1;
+        }
+        if (!(cp->weight >= 0)) {
+            seterr(err, errlen, "competency \"%s\" has a negative weight: %g", cp->name, cp->weight);
+            return -1;
+        }
+        if (cp->n_keywords > MAX_ITEMS || cp->n_negative_cues > MAX_ITEMS) {
+            seterr(err, errlen, "competency \"%s\" has too many keywords: %zu (limit %d)",
+                   cp->name, cp->n_keywords, MAX_ITEMS);
+            return -1;
+        }
+        for (size_t k = 0; k < cp->n_keywords; k++) {
+            const sc_keyword_t *kw = &cp->keywords[k];
+            if (!kw->term || !*kw->term) {
+                seterr(err, errlen, "keyword %zu of competency \"%s\" is empty", k, cp->name);
+                return -1;
+            }
+            if (!(kw->weight >= 0)) {
+                seterr(err, errlen, "keyword \"%s\" has a negative weight: %g", kw->term, kw->weight);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+static int add_phrases(sc_analyzer_t *az, sc_scorer_t *s, const sc_model_t *m,
+                       char *err, size_t errlen)
+{
+    for (size_t c = 0; c < m->n; c++) {
+        const sc_competency_t *cp = &m->competencies[c];
+        for (size_t k = 0; k < cp->n_keywords; k++) {
+            const sc_keyword_t *kw = &cp->keywords[k];
+            if (sc_phrases_add(az, s->phrases, kw->term, TAG(TAG_KEYWORD, c, k), SC_PH_INNER, err,
+                               errlen) < 0)
+                return -1;
+            for (size_t y = 0; y < kw->n_synonyms; y++)
+                if (kw->synonyms[y] && *kw->synonyms[y]
+                    && sc_phrases_add(az, s->phrases, kw->synonyms[y], TAG(TAG_KEYWORD, c, k), SC_PH_INNER,
+                                      err, errlen) < 0)
+                    return -1;
+        }
+        for (size_t k = 0; k < cp->n_negative_cues; k++)
+            if (cp->negative_cues[k] && *cp->negative_cues[k]
+                && sc_phrases_add(az, s->phrases, cp->negative_cues[k], TAG(TAG_NEGATIVE, c, k), SC_PH_INNER,
+                                  err, errlen) < 0)
+                return -1;
+    }
+    for (size_t v = 0; v < m->n_values; v++)
+        if (m->core_values[v] && *m->core_values[v]
+            && sc_phrases_add(az, s->phrases, m->core_values[v], TAG(TAG_VALUE, 0, v), SC_PH_INNER,
+                              err, errlen) < 0)
+            return -1;
+    return 0;
+}
+
+sc_scorer_t *sc_scorer_new(sc_analyzer_t *az, const sc_model_t *m, char *err, size_t errlen)
+{
+    if (check_model(m, err, errlen) < 0)
+        return NULL;
+    sc_scorer_t *s = calloc(1, sizeof *s);
+    if (!s || !(s->comps = calloc(m->n ? m->n : 1, sizeof *s->comps))
+        || !(s->phrases = sc_phrases_new())
+        || !(s->version = strdup(m->version ? m->version : ""))) {
+        seterr(err, errlen, "out of memory");
+        sc_scorer_destroy(&s);
+        return NULL;
+    }
+    s->n = m->n;
+    s->n_values = m->n_values;
+    for (size_t c = 0; c < m->n; c++) {
+        const sc_competency_t *cp = &m->competencies[c];
+        comp_t *d = &s->comps[c];
+        d->name = strdup(cp->name);
+        d->weight = cp->weight;
+        d->n_kw = cp->n_keywords;
+        d->n_neg = cp->n_negative_cues;
+        d->kw = calloc(d->n_kw ? d->n_kw : 1, sizeof *d->kw);
+        d->kw_weight = calloc(d->n_kw ? d->n_kw : 1, sizeof *d->kw_weight);
+        d->neg = strdupv(cp->negative_cues, cp->n_negative_cues);
+        if (!d->name || !d->kw || !d->kw_weight || !d->neg) {
+            seterr(err, errlen, "out of memory");
+            sc_scorer_destroy(&s);
+            return NULL;
+        }
+        for (size_t k = 0; k < d->n_kw; k++) {
+            d->kw[k] = strdup(cp->keywords[k].term);
+            d->kw_weight[k] = cp->keywords[k].weight;
+        }
+    }
+    if (add_phrases(az, s, m, err, errlen) < 0) {
+        sc_scorer_destroy(&s);
+        return NULL;
+    }
+    return s;
+}
+
+void sc_scorer_destroy(sc_scorer_t **sp)
+{
+    if (!sp || !*sp)
+        return;
+    sc_scorer_t *s = *sp;
+    for (size_t c = 0; s->comps && c < s->n; c++) {
+        free(s->comps[c].name);
+        freev(s->comps[c].kw, s->comps[c].n_kw);
+        free(s->comps[c].kw_weight);
+        freev(s->comps[c].neg, s->comps[c].n_neg);
+    }
+    free(s->comps);
+    free(s->version);
+    sc_phrases_destroy(&s->phrases);
+    free(s);
+    *sp = NULL;
+}
+
+/* ---- analysis ----------------------------------------------------------- */
+
+typedef struct {
+    sc_match_t *v;
+    size_t n, cap;
+    bool oom;
+} matches_t;
+
+static void collect(void *ud, const sc_match_t *m)
+{
+    matches_t *c = ud;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 32;
+        sc_match_t *v = realloc(c->v, cap * sizeof *v);
+        if (!v) {
+            c->oom = true;
+            return;
+        }
+        c->v = v;
+        c->cap = cap;
+    }
+    c->v[c->n++] = *m;
+}
+
+/* Everything one analysis needs, freed together at the end. */
+typedef struct {
+    const sc_scorer_t *s;
+    sc_text_t *t;
+    sc_evidence_t ev;
+    matches_t m;
+    hf_arena_t *arena;
+    sc_answer_t *a;
+} run_t;
+
+static double factor_of(sc_context_t c)
+{
+    static const double *const f[] = { &K.f_negated, &K.f_mention, &K.f_action, &K.f_concrete };
+    return *f[c];
+}
+
+static sc_context_t context_of(const run_t *r, const sc_match_t *m, sc_span_t *neg)
+{
+    const sc_text_t *t = r->t;
+    if (sc_evidence_negated(t, &r->ev, m->start, m->tok, neg))
+        return SC_CTX_NEGATED;
+    if (sc_evidence_claimed(t, &r->ev, m->start, m->tok))
+        return SC_CTX_MENTION;
+    uint32_t si = t->toks[m->tok].sentence;
+    const sc_sentence_t *s = &r->ev.sentences[si];
+    bool acting = (s->cue[SC_F_ACTOR].found || s->actor_carried) && s->cue[SC_F_ACTION].found;
+    if (!acting)
+        return SC_CTX_MENTION;
+    bool outcome = s->cue[SC_F_RESULT].found
+        || (si + 1 < r->ev.n_sentences && r->ev.sentences[si + 1].cue[SC_F_RESULT].found);
+    return outcome ? SC_CTX_CONCRETE : SC_CTX_ACTION;
+}
+
+static int find_hits(run_t *r)
+{
+    sc_answer_t *a = r->a;
+    size_t n = 0;
+    for (size_t i = 0; i < r->m.n; i++)
+        n += TAG_KIND(r->m.v[i].tag) == TAG_KEYWORD;
+    a->hits = hf_arena_alloc(r->arena, (n ? n : 1) * sizeof *a->hits);
+    if (!a->hits)
+        return -1;
+    for (size_t i = 0; i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        if (TAG_KIND(m->tag) != TAG_KEYWORD)
+            continue;
+        sc_hit_t *h = &a->hits[a->n_hits++];
+        memset(h, 0, sizeof *h);
+        h->competency = TAG_COMP(m->tag);
+        h->keyword = TAG_ITEM(m->tag);
+        h->term = hf_arena_strdup(r->arena, r->s->comps[h->competency].kw[h->keyword]);
+        if (!h->term)
+            return -1;
+        h->span = sc_text_span(r->t, m->start, m->end);
+        h->sentence = r->t->toks[m->tok].sentence;
+        h->context = context_of(r, m, &h->negation);
+        h->factor = factor_of(h->context);
+    }
+    /* the best occurrence of each keyword counts; the first one on ties */
+    for (size_t i = 0; i < a->n_hits; i++) {
+        sc_hit_t *h = &a->hits[i], *best = h;
+        for (size_t j = 0; j < a->n_hits; j++) {
+            sc_hit_t *o = &a->hits[j];
+            if (o->competency == h->competency && o->keyword == h->keyword
+                && (o->factor > best->factor || (o->factor == best->factor && j < (size_t)(best - a->hits))))
+                best = o;
+        }
+        h->counted = best == h;
+    }
+    return 0;
+}
+
+static int find_values(run_t *r)
+{
+    sc_answer_t *a = r->a;
+    a->values = hf_arena_alloc(r->arena, (r->m.n ? r->m.n : 1) * sizeof *a->values);
+    if (!a->values)
+        return -1;
+    for (size_t i = 0; i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        if (TAG_KIND(m->tag) == TAG_VALUE)
+            a->values[a->n_values++] = (sc_value_hit_t){
+                TAG_ITEM(m->tag), sc_text_span(r->t, m->start, m->end),
+                sc_evidence_negated(r->t, &r->ev, m->start, m->tok, NULL) };
+    }
+    return 0;
+}
+
+/* ---- scores ------------------------------------------------------------- */
+
+static void add(run_t *r, sc_score_t *sc, double points, const char *rule, sc_span_t span,
+                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void add(run_t *r, sc_score_t *sc, double points, const char *rule, sc_span_t span,
+                const char *fmt, ...)
+{
+    char why[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    sc_contribution_t *c = &sc->contribs[sc->n_contribs++];
+    c->points = points;
+    c->rule = rule;
+    c->why = hf_arena_strdup(r->arena, why);
+    c->span = span;
+    sc->value += points;
+}
+
+static int start_score(run_t *r, sc_score_t *sc, const char *name, size_t max_contribs)
+{
+    sc->name = name;
+    sc->contribs = hf_arena_alloc(r->arena, max_contribs * sizeof *sc->contribs);
+    return sc->contribs ? 0 : -1;
+}
+
+/* Clamp into 0..100 as a visible contribution, then round. */
+static void finish_score(run_t *r, sc_score_t *sc)
+{
+    static const sc_span_t none = { 0, 0 };
+    if (sc->value < 0)
+        add(r, sc, -sc->value, "floor", none, "scores do not go below 0");
+    if (sc->value > 100)
+        add(r, sc, 100 - sc->value, "cap", none, "scores do not go above 100");
+    sc->score = (int)lround(sc->value);
+}
+
+static const char *const context_rules[] = {
+    "keyword.negated", "keyword.mention", "keyword.action", "keyword.concrete",
+};
+
+static const char *const context_why[] = {
+    "negated", "mentioned without an account of doing it",
+    "used in an action without a stated outcome", "inside a concrete account",
+};
+
+static size_t result_quantities(const sc_answer_t *a, size_t *first)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n_quantities; i++)
+        if (sc_quantity_is_result(&a->quantities[i]) && n++ == 0)
+            *first = i;
+    return n;
+}
+
+static int score_competency(run_t *r, size_t c)
+{
+    const comp_t *cp = &r->s->comps[c];
+    sc_answer_t *a = r->a;
+    sc_competency_score_t *cs = &a->competencies[c];
+    static const sc_span_t none = { 0, 0 };
+    if (start_score(r, &cs->s, cs->s.name, cp->n_kw + cp->n_neg + SC_STAR_N + K.quantity_max + 4) < 0)
+        return -1;
+    cs->weight = cp->weight;
+    bool in_account = false;
+    double per_unit = K.kw_points / K.kw_saturation;
+    for (size_t i = 0; i < a->n_hits; i++) {
+        const sc_hit_t *h = &a->hits[i];
+        if (h->competency != c || !h->counted)
+            continue;
+        double w = cp->kw_weight[h->keyword];
+        cs->evidence += w * h->factor;
+        in_account |= h->factor >= K.f_action;
+        add(r, &cs->s, per_unit * w * h->factor, context_rules[h->context], h->span,
+            "keyword \"%s\" %s: %.0f/%.1f x weight %.2f x %.1f", h->term,
+            context_why[h->context], K.kw_points, K.kw_saturation, w, h->factor);
+    }
+    if (cs->evidence > K.kw_saturation)
+        add(r, &cs->s, -per_unit * (cs->evidence - K.kw_saturation), "keyword.saturation", none,
+            "keyword evidence %.2f is capped at %.1f", cs->evidence, K.kw_saturation);
+    if (in_account) {
+        for (int p = 0; p < SC_STAR_N; p++)
+            if (a->star[p].present)
+                add(r, &cs->s, K.star_points, p == SC_STAR_SITUATION ? "star.situation"
+                    : p == SC_STAR_TASK ? "star.task" : p == SC_STAR_ACTION ? "star.action"
+                    : "star.result", a->star[p].cue, "the answer states the %s",
+                    sc_star_part_name((sc_star_part_t)p));
+        int nq = 0;
+        for (size_t i = 0; i < a->n_quantities && nq < K.quantity_max; i++)
+            if (sc_quantity_is_result(&a->quantities[i])) {
+                nq++;
+                add(r, &cs->s, K.quantity_points, "quantity.result", a->quantities[i].span,
+                    "quantified result (%s)", sc_qkind_name(a->quantities[i].kind));
+            }
+    } else if (a->n_hits) {
+        size_t q = 0;
+        bool any = false;
+        for (size_t i = 0; i < a->n_hits; i++)
+            any |= a->hits[i].competency == c;
+        if (any && (result_quantities(a, &q) || a->star[SC_STAR_ACTION].present))
+            add(r, &cs->s, 0, "bonus.withheld", none,
+                "no keyword of this competency is inside an account, so STAR and quantity bonuses do not apply");
+    }
+    for (size_t i = 0; i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        if (TAG_KIND(m->tag) != TAG_NEGATIVE || TAG_COMP(m->tag) != c)
+            continue;
+        bool dup = false;
+        for (size_t j = 0; j < i; j++)
+            dup |= r->m.v[j].tag == m->tag;
+        if (dup || sc_evidence_negated(r->t, &r->ev, m->start, m->tok, NULL))
+            continue;
+        add(r, &cs->s, -K.negative_points, "negative_cue", sc_text_span(r->t, m->start, m->end),
+            "negative cue \"%s\"", cp->neg[TAG_ITEM(m->tag)]);
+    }
+    finish_score(r, &cs->s);
+    return 0;
+}
+
+static int find_probed(run_t *r, sc_analyzer_t *az, const char *question)
+{
+    sc_answer_t *a = r->a;
+    bool any = false;
+    if (question && *question) {
+        sc_text_t *q = sc_text_new(az, question, strlen(question), NULL, 0);
+        matches_t m = { 0 };
+        if (q)
+            sc_phrases_scan(r->s->phrases, q, collect, &m);
+        for (size_t i = 0; i < m.n; i++)
+            if (TAG_KIND(m.v[i].tag) == TAG_KEYWORD) {
+                a->competencies[TAG_COMP(m.v[i].tag)].probed = true;
+                any = true;
+            }
+        free(m.v);
+        sc_text_destroy(&q);
+        if (m.oom)
+            return -1;
+    }
+    for (size_t c = 0; c < a->n_competencies && !any; c++)
+        a->competencies[c].probed = true;
+    return 0;
+}
+
+static int score_content(run_t *r)
+{
+    sc_answer_t *a = r->a;
+    static const sc_span_t none = { 0, 0 };
+    if (start_score(r, &a->content, "content", a->n_competencies + 2) < 0)
+        return -1;
+    double wsum = 0;
+    size_t n = 0;
+    for (size_t c = 0; c < a->n_competencies; c++)
+        if (a->competencies[c].probed) {
+            wsum += a->competencies[c].weight;
+            n++;
+        }
+    for (size_t c = 0; c < a->n_competencies; c++) {
+        const sc_competency_score_t *cs = &a->competencies[c];
+        if (!cs->probed)
+            continue;
+        double share = wsum > 0 ? cs->weight / wsum : 1.0 / (double)n;
+        add(r, &a->content, share * cs->s.value, "content.competency", none,
+            "%s scored %.1f, weight share %.3f", cs->s.name, cs->s.value, share);
+    }
+    if (!n)
+        add(r, &a->content, 0, "content.no_model", none, "the model has no competencies");
+    finish_score(r, &a->content);
+    return 0;
+}
+
+static int score_structure(run_t *r)
+{
+    sc_answer_t *a = r->a;
+    if (start_score(r, &a->structure, "structure", SC_STAR_N + 3) < 0)
+        return -1;
+    for (int p = 0; p < SC_STAR_N; p++)
+        if (a->star[p].present)
+            add(r, &a->structure, K.struct_star_points, "structure.star", a->star[p].cue,
+                "STAR %s present", sc_star_part_name((sc_star_part_t)p));
+    bool vague = false, acting = false;
+    sc_span_t vspan = { 0, 0 };
+    for (size_t i = 0; i < a->n_sentences; i++) {
+        const sc_sentence_t *s = &a->sentences[i];
+        if (s->cue[SC_F_VAGUE].found && !vague) {
+            vague = true;
+            vspan = s->cue[SC_F_VAGUE].span;
+        }
+        acting |= (s->cue[SC_F_ACTOR].found || s->actor_carried) && s->cue[SC_F_ACTION].found;
+    }
+    if (vague && !acting)
+        add(r, &a->structure, -K.vague_penalty, "structure.claims_without_example", vspan,
+            "claims such as this one are not backed by an account of something the candidate did");
+    finish_score(r, &a->structure);
+    return 0;
+}
+
+static int score_delivery(run_t *r)
+{
+    sc_answer_t *a = r->a;
+    static const sc_span_t none = { 0, 0 };
+    if (start_score(r, &a->delivery, "delivery", 5) < 0)
+        return -1;
+    add(r, &a->delivery, 100, "delivery.base", none, "delivery starts at 100");
+    double excess = a->filler_rate - K.filler_free_rate;
+    if (excess > 0) {
+        double p = fmin(K.filler_max, K.filler_slope * excess);
+        add(r, &a->delivery, -p, "delivery.fillers", a->n_fillers ? a->fillers[0] : none,
+            "%zu fillers in %zu words (rate %.3f, %.2f tolerated)", a->n_fillers, a->n_words,
+            a->filler_rate, K.filler_free_rate);
+    }
+    if (a->length == SC_LEN_SHORT)
+        add(r, &a->delivery, -K.short_max_penalty * (1 - (double)a->length_units / K.min_units),
+            "delivery.short", none, "answer has %zu characters/words, %.0f expected",
+            a->length_units, K.min_units);
+    else if (a->length == SC_LEN_LONG)
+        add(r, &a->delivery, -K.long_penalty, "delivery.long", none,
+            "answer has %zu characters/words, over %.0f", a->length_units, K.max_units);
+    finish_score(r, &a->delivery);
+    return 0;
+}
+
+static int score_answer(run_t *r)
+{
+    sc_answer_t *a = r->a;
+    static const sc_span_t none = { 0, 0 };
+    if (start_score(r, &a->answer, "answer", 5) < 0)
+        return -1;
+    add(r, &a->answer, K.content_w * a->content.value, "answer.content", none,
+        "%.2f x content %.1f", K.content_w, a->content.value);
+    add(r, &a->answer, K.structure_w * a->structure.value, "answer.structure", none,
+        "%.2f x structure %.1f", K.structure_w, a->structure.value);
+    add(r, &a->answer, K.delivery_w * a->delivery.value, "answer.delivery", none,
+        "%.2f x delivery %.1f", K.delivery_w, a->delivery.value);
+    finish_score(r, &a->answer);
+    return 0;
+}
+
+/* ---- keyword cloud ------------------------------------------------------ */
+
+static int term_cmp(const void *x, const void *y)
+{
+    const sc_term_t *a = x, *b = y;
+    if (a->count != b->count)
+        return a->count < b->count ? 1 : -1;
+    return strcmp(a->term, b->term);
+}
+
+static int add_term(run_t *r, const char *term, long comp)
+{
+    sc_answer_t *a = r->a;
+    for (size_t i = 0; i < a->n_terms; i++)
+        if (a->terms[i].competency == comp && !strcmp(a->terms[i].term, term)) {
+            a->terms[i].count++;
+            return 0;
+        }
+    const char *copy = comp >= 0 ? term : hf_arena_strdup(r->arena, term);
+    if (!copy)
+        return -1;
+    a->terms[a->n_terms++] = (sc_term_t){ copy, 1, comp };
+    return 0;
+}
+
+static bool stopword(const char *w)
+{
+    static const char *const words[] = {
+        "about", "also", "been", "could", "from", "have", "into", "just", "that", "their",
+        "then", "there", "they", "this", "what", "which", "with", "would", "were", "will",
+    };
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (!strcmp(w, words[i]))
+            return true;
+    return false;
+}
+
+/* Competency keywords under their model names, and the other words of two
+ * or more characters that are not in the lexicon (我, 然后, the, ...). */
+static int build_terms(run_t *r)
+{
+    sc_answer_t *a = r->a;
+    const sc_text_t *t = r->t;
+    a->terms = hf_arena_alloc(r->arena, (t->ntoks + a->n_hits + 1) * sizeof *a->terms);
+    if (!a->terms)
+        return -1;
+    for (size_t i = 0; i < a->n_hits; i++)
+        if (a->hits[i].context != SC_CTX_NEGATED
+            && add_term(r, a->hits[i].term, (long)a->hits[i].competency) < 0)
+            return -1;
+    size_t hit = 0, cue = 0;
+    for (uint32_t k = 0; k < t->ntoks; k++) {
+        const sc_token_t *tok = &t->toks[k];
+        if ((tok->kind != SC_TOK_IDEO && tok->kind != SC_TOK_LETTER) || tok->end - tok->start < 2
+            || (tok->kind == SC_TOK_LETTER && tok->end - tok->start < 4))
+            continue;
+        while (hit < r->m.n && r->m.v[hit].end <= tok->start)
+            hit++;
+        if (hit < r->m.n && r->m.v[hit].start <= tok->start)
+            continue; /* part of a keyword */
+        while (cue < r->ev.n_cues && r->ev.cues[cue].end <= tok->start)
+            cue++;
+        if (cue < r->ev.n_cues && r->ev.cues[cue].start <= tok->start)
+            continue; /* a lexicon word */
+        char buf[128];
+        UErrorCode e = U_ZERO_ERROR;
+        u_strToUTF8(buf, sizeof buf, NULL, t->norm + tok->start, (int32_t)(tok->end - tok->start), &e);
+        if (U_SUCCESS(e) && e != U_STRING_NOT_TERMINATED_WARNING && !stopword(buf)
+            && add_term(r, buf, -1) < 0)
+            return -1;
+    }
+    qsort(a->terms, a->n_terms, sizeof *a->terms, term_cmp);
+    return 0;
+}
+
+/* ---- the whole analysis ------------------------------------------------- */
+
+static void *copy(run_t *r, const void *src, size_t n, size_t size)
+{
+    void *d = hf_arena_alloc(r->arena, (n ? n : 1) * size);
+    if (d && n)
+        memcpy(d, src, n * size);
+    return d;
+}
+
+static int measure(run_t *r)
+{
+    sc_answer_t *a = r->a;
+    const sc_text_t *t = r->t;
+    a->lang = t->lang;
+    a->n_words = r->ev.n_words;
+    a->length_units = t->n_han + t->n_latin_words;
+    a->length = a->length_units < K.min_units ? SC_LEN_SHORT
+        : a->length_units > K.max_units ? SC_LEN_LONG : SC_LEN_ADEQUATE;
+    a->sentences = copy(r, r->ev.sentences, r->ev.n_sentences, sizeof *a->sentences);
+    a->n_sentences = r->ev.n_sentences;
+    a->quantities = copy(r, r->ev.quantities, r->ev.n_quantities, sizeof *a->quantities);
+    a->n_quantities = r->ev.n_quantities;
+    a->fillers = copy(r, r->ev.fillers, r->ev.n_fillers, sizeof *a->fillers);
+    a->n_fillers = r->ev.n_fillers;
+    a->filler_rate = a->n_words ? (double)a->n_fillers / (double)a->n_words : 0;
+    memcpy(a->star, r->ev.star, sizeof a->star);
+    return a->sentences && a->quantities && a->fillers ? 0 : -1;
+}
+
+static int analyze(run_t *r, sc_analyzer_t *az, const char *question)
+{
+    sc_answer_t *a = r->a;
+    sc_phrases_scan(r->s->phrases, r->t, collect, &r->m);
+    uint32_t *skip = malloc((r->m.n ? r->m.n : 1) * 2 * sizeof *skip);
+    if (r->m.oom || !skip) {
+        free(skip);
+        return -1;
+    }
+    size_t nskip = 0;
+    for (size_t i = 0; i < r->m.n; i++)
+        if (TAG_KIND(r->m.v[i].tag) == TAG_KEYWORD) {
+            skip[2 * nskip] = r->m.v[i].start;
+            skip[2 * nskip++ + 1] = r->m.v[i].end;
+        }
+    int rc = sc_evidence_build(az, r->t, skip, nskip, &r->ev);
+    free(skip);
+    if (rc < 0 || measure(r) < 0 || find_hits(r) < 0 || find_values(r) < 0
+        || find_probed(r, az, question) < 0)
+        return -1;
+    for (size_t c = 0; c < a->n_competencies; c++)
+        if (score_competency(r, c) < 0)
+            return -1;
+    if (score_content(r) < 0 || score_structure(r) < 0 || score_delivery(r) < 0
+        || score_answer(r) < 0 || build_terms(r) < 0)
+        return -1;
+    return 0;
+}
+
+static void mark_unscored(sc_answer_t *a)
+{
+    sc_score_t *all[] = { &a->content, &a->structure, &a->delivery, &a->answer };
+    static const char *const names[] = { "content", "structure", "delivery", "answer" };
+    for (size_t i = 0; i < 4; i++) {
+        all[i]->name = names[i];
+        all[i]->score = -1;
+    }
+    for (size_t c = 0; c < a->n_competencies; c++)
+        a->competencies[c].s.score = -1;
+}
+
+static bool has_words(const sc_text_t *t)
+{
+    for (uint32_t k = 0; k < t->ntoks; k++)
+        if (t->toks[k].kind != SC_TOK_SPACE && t->toks[k].kind != SC_TOK_PUNCT)
+            return true;
+    return false;
+}
+
+int sc_answer_analyze(sc_analyzer_t *az, const sc_scorer_t *s, const char *question,
+                      const char *answer, size_t len, sc_answer_t **out,
+                      char *err, size_t errlen)
+{
+    *out = NULL;
+    run_t r = { .s = s };
+    r.t = sc_text_new(az, answer ? answer : "", answer ? len : 0, err, errlen);
+    if (!r.t)
+        return -1;
+    r.arena = hf_arena_new(0);
+    r.a = r.arena ? hf_arena_alloc(r.arena, sizeof *r.a) : NULL;
+    sc_answer_t *a = r.a;
+    if (a) {
+        memset(a, 0, sizeof *a);
+        a->arena_ = r.arena;
+        a->model_version = hf_arena_strdup(r.arena, s->version);
+        a->n_competencies = s->n;
+        a->competencies = hf_arena_alloc(r.arena, (s->n ? s->n : 1) * sizeof *a->competencies);
+    }
+    int rc = a && a->competencies ? 0 : -1;
+    if (!rc) {
+        memset(a->competencies, 0, (s->n ? s->n : 1) * sizeof *a->competencies);
+        for (size_t c = 0; c < s->n; c++) {
+            a->competencies[c].s.name = hf_arena_strdup(r.arena, s->comps[c].name);
+            a->competencies[c].weight = s->comps[c].weight;
+        }
+        if (!has_words(r.t)) {
+            a->empty = true;
+            a->missing = "answer is empty";
+            a->lang = SC_LANG_NONE;
+            mark_unscored(a);
+        } else {
+            rc = analyze(&r, az, question);
+        }
+    }
+    sc_evidence_free(&r.ev);
+    free(r.m.v);
+    sc_text_destroy(&r.t);
+    if (rc < 0) {
+        seterr(err, errlen, "out of memory");
+        hf_arena_destroy(&r.arena);
+        return -1;
+    }
+    *out = a;
+    return 0;
+}
+
+void sc_answer_free(sc_answer_t **ap)
+{
+    if (!ap || !*ap)
+        return;
+    hf_arena_t *arena = (*ap)->arena_;
+    hf_arena_destroy(&arena);
+    *ap = NULL;
+}
+
+const char *sc_context_name(sc_context_t c)
+{
+    static const char *const names[] = { "negated", "mention", "action", "concrete" };
+    return names[c];
+}
+
+const char *sc_length_name(sc_length_t l)
+{
+    static const char *const names[] = { "short", "adequate", "long" };
+    return names[l];
+}

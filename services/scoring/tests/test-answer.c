@@ -1,0 +1,300 @@
+/* services/scoring/tests/test-answer.c - per-answer scores: evidence over vocabulary, traceability, bad input */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../answer.h"
+
+/* A product manager model, as a tenant would configure it. */
+static const char *syn_data[] = { "data analysis", "数据驱动", "analyzed the data" };
+static const char *syn_ab[] = { "ab测试", "a/b test", "experiment" };
+static const char *syn_user[] = { "user research", "用户调研" };
+static const char *syn_team[] = { "cross-team", "跨部门", "协调研发" };
+static const sc_keyword_t kw_data[] = {
+    { "数据分析", syn_data, 3, 1.0 }, { "留存", (const char *[]){ "retention" }, 1, 1.0 },
+    { "a/b测试", syn_ab, 3, 1.0 },
+};
+static const sc_keyword_t kw_user[] = { { "用户导向", NULL, 0, 1.0 }, { "用户访谈", syn_user, 2, 1.0 } };
+static const sc_keyword_t kw_team[] = { { "跨团队协作", syn_team, 3, 1.0 } };
+static const sc_keyword_t kw_innov[] = { { "创新思维", NULL, 0, 1.0 } };
+static const char *neg_team[] = { "甩锅", "blamed" };
+static const sc_competency_t comps[] = {
+    { "数据分析", 2.0, kw_data, 3, NULL, 0 },
+    { "用户导向", 1.0, kw_user, 2, NULL, 0 },
+    { "跨团队协作", 1.0, kw_team, 1, neg_team, 2 },
+    { "创新思维", 1.0, kw_innov, 1, NULL, 0 },
+};
+static const sc_model_t model = { "pm-2024-1", comps, 4, (const char *[]){ "客户第一" }, 1 };
+
+static const char *q_data = "请描述一次你用数据分析解决问题的经历。";
+
+static const char *pm_case =
+    "当时我在一家社交App负责新用户的次月留存，目标是从30%提到40%。"
+    "我先做了数据分析，用漏斗拆解发现注册后第三天流失最严重。"
+    "然后我设计了新手引导的A/B测试，协调研发在两周内上线。"
+    "最终次月留存率提升了25%，日活增长了3倍。";
+
+static const char *stuffed = "我擅长数据分析、用户导向、跨团队协作、创新思维。";
+
+static sc_analyzer_t *az;
+static sc_scorer_t *scorer;
+
+static int setup(void **state)
+{
+    (void)state;
+    char err[160];
+    az = sc_analyzer_new(err, sizeof err);
+    scorer = az ? sc_scorer_new(az, &model, err, sizeof err) : NULL;
+    return scorer ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    sc_scorer_destroy(&scorer);
+    sc_analyzer_destroy(&az);
+    return 0;
+}
+
+static sc_answer_t *analyze(const char *q, const char *answer)
+{
+    sc_answer_t *a = NULL;
+    char err[160];
+    assert_int_equal(sc_answer_analyze(az, scorer, q, answer, strlen(answer), &a, err, sizeof err), 0);
+    return a;
+}
+
+/* The contributions of s add up to its value, each span lies in the answer. */
+static void assert_traceable(const sc_score_t *s, size_t len)
+{
+    double sum = 0;
+    for (size_t i = 0; i < s->n_contribs; i++) {
+        sum += s->contribs[i].points;
+        assert_non_null(s->contribs[i].rule);
+        assert_non_null(s->contribs[i].why);
+        assert_true(s->contribs[i].span.start <= s->contribs[i].span.end);
+        assert_true(s->contribs[i].span.end <= len);
+    }
+    assert_float_equal(sum, s->value, 1e-9);
+    assert_int_equal(s->score, (int)lround(s->value));
+    assert_in_range(s->score, 0, 100);
+}
+
+static const sc_competency_score_t *comp(const sc_answer_t *a, const char *name)
+{
+    for (size_t i = 0; i < a->n_competencies; i++)
+        if (!strcmp(a->competencies[i].s.name, name))
+            return &a->competencies[i];
+    fail_msg("no competency %s", name);
+    return NULL;
+}
+
+static void test_concrete_case_scores_high(void **state)
+{
+    (void)state;
+    sc_answer_t *a = analyze(q_data, pm_case);
+    assert_false(a->empty);
+    assert_string_equal(a->model_version, "pm-2024-1");
+    const sc_competency_score_t *d = comp(a, "数据分析");
+    assert_true(d->probed);
+    assert_false(comp(a, "创新思维")->probed); /* the question asks about data analysis only */
+    assert_true(d->s.score >= 80);
+    assert_true(a->answer.score >= 75);
+    for (int p = 0; p < SC_STAR_N; p++)
+        assert_true(a->star[p].present);
+    assert_traceable(&d->s, strlen(pm_case));
+    assert_traceable(&a->answer, strlen(pm_case));
+    assert_traceable(&a->structure, strlen(pm_case));
+    assert_traceable(&a->delivery, strlen(pm_case));
+    sc_answer_free(&a);
+    assert_null(a);
+    sc_answer_free(&a); /* twice is harmless */
+}
+
+static void test_keyword_stuffing_scores_low(void **state)
+{
+    (void)state;
+    sc_answer_t *a = analyze(q_data, stuffed);
+    for (size_t i = 0; i < a->n_hits; i++)
+        assert_int_equal(a->hits[i].context, SC_CTX_MENTION);
+    assert_int_equal(a->n_hits, 4);
+    assert_true(comp(a, "数据分析")->s.score <= 15);
+    assert_true(a->answer.score <= 25);
+    assert_int_equal(a->structure.score, 0); /* claims without an example */
+    sc_answer_t *good = analyze(q_data, pm_case);
+    assert_true(good->answer.score >= a->answer.score + 50);
+    sc_answer_free(&good);
+    sc_answer_free(&a);
+}
+
+static void test_negation_cancels_keyword(void **state)
+{
+    (void)state;
+    sc_answer_t *a = analyze(NULL, "我没有做过数据分析，之前主要负责活动运营。");
+    assert_int_equal(a->n_hits, 1);
+    assert_int_equal(a->hits[0].context, SC_CTX_NEGATED);
+    assert_true(a->hits[0].negation.end > a->hits[0].negation.start);
+    assert_int_equal(comp(a, "数据分析")->s.score, 0);
+    assert_int_equal(a->n_terms, 0 + (a->n_terms)); /* negated keywords stay out of the cloud */
+    for (size_t i = 0; i < a->n_terms; i++)
+        assert_true(a->terms[i].competency < 0);
+    sc_answer_free(&a);
+}
+
+static void test_traditional_matches_simplified(void **state)
+{
+    (void)state;
+    const char *s = "當時我負責新用戶留存。我用數據分析找到流失原因，最終留存率提升了２５％。";
+    sc_answer_t *a = analyze(q_data, s);
+    bool found = false;
+    for (size_t i = 0; i < a->n_hits; i++)
+        if (!strcmp(a->hits[i].term, "数据分析")) {
+            found = true;
+            assert_memory_equal(s + a->hits[i].span.start, "數據分析", strlen("數據分析"));
+            assert_int_equal(a->hits[i].context, SC_CTX_CONCRETE);
+        }
+    assert_true(found);
+    assert_int_equal(a->n_quantities, 1);
+    assert_float_equal(a->quantities[0].value, 25, 1e-9);
+    sc_answer_free(&a);
+}
+
+static void test_english_star_answer(void **state)
+{
+    (void)state;
+    const char *s = "At the time our checkout conversion was falling. My goal was to find out why. "
+                    "I analyzed the data from the funnel and ran user research with 12 customers, "
+                    "then I led a cross-team redesign with engineering. As a result, conversion "
+                    "increased by 18% and support tickets dropped 40 percent within 6 weeks.";
+    sc_answer_t *a = analyze("Tell me about a time you used data analysis.", s);
+    assert_int_equal(a->lang, SC_LANG_EN);
+    for (int p = 0; p < SC_STAR_N; p++)
+        assert_true(a->star[p].present);
+    assert_true(comp(a, "数据分析")->s.score >= 50);
+    assert_true(comp(a, "跨团队协作")->s.score >= 50);
+    assert_traceable(&comp(a, "数据分析")->s, strlen(s));
+    sc_answer_free(&a);
+}
+
+static void test_negative_cue_lowers(void **state)
+{
+    (void)state;
+    const char *s = "我负责跨部门的项目，我协调研发上线，最后延期是因为研发甩锅。";
+    sc_answer_t *a = analyze(NULL, s);
+    const sc_competency_score_t *t = comp(a, "跨团队协作");
+    bool neg = false;
+    for (size_t i = 0; i < t->s.n_contribs; i++)
+        neg |= !strcmp(t->s.contribs[i].rule, "negative_cue");
+    assert_true(neg);
+    assert_traceable(&t->s, strlen(s));
+    sc_answer_free(&a);
+}
+
+static void test_fillers_and_short_lower_delivery_only(void **state)
+{
+    (void)state;
+    sc_answer_t *a = analyze(NULL, "嗯，那个，就是，嗯，数据分析吧。");
+    assert_true(a->n_fillers >= 4);
+    assert_int_equal(a->length, SC_LEN_SHORT);
+    assert_true(a->delivery.score < 50);
+    assert_true(a->answer.score < 20);
+    sc_answer_free(&a);
+}
+
+static void test_empty_answer_has_no_scores(void **state)
+{
+    (void)state;
+    const char *cases[] = { "", "   \n\t ", "。。！" };
+    for (size_t i = 0; i < 3; i++) {
+        sc_answer_t *a = analyze(q_data, cases[i]);
+        assert_true(a->empty);
+        assert_string_equal(a->missing, "answer is empty");
+        assert_int_equal(a->answer.score, -1);
+        assert_int_equal(a->competencies[0].s.score, -1);
+        assert_int_equal(a->n_hits, 0);
+        sc_answer_free(&a);
+    }
+}
+
+static void test_invalid_utf8_and_huge_refused(void **state)
+{
+    (void)state;
+    sc_answer_t *a = (sc_answer_t *)1;
+    char err[160];
+    assert_int_equal(sc_answer_analyze(az, scorer, NULL, "我负责\xff", 10, &a, err, sizeof err), -1);
+    assert_null(a);
+    assert_string_equal(err, "invalid UTF-8 at byte 9");
+    size_t n = 5u << 20;
+    char *big = malloc(n);
+    for (size_t i = 0; i + 3 <= n; i += 3)
+        memcpy(big + i, "数", 3);
+    assert_int_equal(sc_answer_analyze(az, scorer, NULL, big, n - n % 3, &a, err, sizeof err), -1);
+    assert_string_equal(err, "text is too long: 5242878 bytes (limit 65536)");
+    free(big);
+}
+
+static void test_largest_answer_is_bounded(void **state)
+{
+    (void)state;
+    size_t n = SC_TEXT_MAX_BYTES - 200, len = 0;
+    char *s = malloc(n + 1);
+    while (len + strlen(pm_case) < n) {
+        memcpy(s + len, pm_case, strlen(pm_case));
+        len += strlen(pm_case);
+    }
+    s[len] = '\0';
+    sc_answer_t *a = analyze(q_data, s);
+    assert_int_equal(a->length, SC_LEN_LONG);
+    assert_traceable(&a->answer, len);
+    sc_answer_free(&a);
+    free(s);
+}
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    sc_answer_t *a = analyze(q_data, pm_case), *b = analyze(q_data, pm_case);
+    assert_int_equal(a->answer.score, b->answer.score);
+    assert_true(a->answer.value == b->answer.value);
+    assert_int_equal(a->n_terms, b->n_terms);
+    sc_answer_free(&a);
+    sc_answer_free(&b);
+}
+
+static void test_bad_model_refused(void **state)
+{
+    (void)state;
+    sc_keyword_t bad_kw[] = { { "数据分析", NULL, 0, -1 } };
+    sc_competency_t bad[] = { { "数据分析", 1, bad_kw, 1, NULL, 0 } };
+    sc_model_t m = { "x", bad, 1, NULL, 0 };
+    char err[160];
+    assert_null(sc_scorer_new(az, &m, err, sizeof err));
+    assert_string_equal(err, "keyword \"数据分析\" has a negative weight: -1");
+    bad[0].name = NULL;
+    assert_null(sc_scorer_new(az, &m, err, sizeof err));
+    assert_string_equal(err, "competency 0 has no name");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_concrete_case_scores_high),
+        cmocka_unit_test(test_keyword_stuffing_scores_low),
+        cmocka_unit_test(test_negation_cancels_keyword),
+        cmocka_unit_test(test_traditional_matches_simplified),
+        cmocka_unit_test(test_english_star_answer),
+        cmocka_unit_test(test_negative_cue_lowers),
+        cmocka_unit_test(test_fillers_and_short_lower_delivery_only),
+        cmocka_unit_test(test_empty_answer_has_no_scores),
+        cmocka_unit_test(test_invalid_utf8_and_huge_refused),
+        cmocka_unit_test(test_largest_answer_is_bounded),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_bad_model_refused),
+    };
+    return cmocka_run_group_tests_name("scoring-answer", tests, setup, teardown);
+}

@@ -1,0 +1,188 @@
+/* services/scoring/tests/test-text.c - normalisation, segmentation, byte spans, bad input */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include "../text.h"
+
+static sc_analyzer_t *az;
+
+static int setup(void **state)
+{
+    (void)state;
+    char err[128];
+    az = sc_analyzer_new(err, sizeof err);
+    return az ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    sc_analyzer_destroy(&az);
+    sc_analyzer_destroy(&az); /* twice is harmless */
+    return 0;
+}
+
+static void expect_norm(const char *in, const char *want)
+{
+    char out[256], err[128];
+    assert_true(sc_text_normalize(az, in, out, sizeof out, err, sizeof err) >= 0);
+    assert_string_equal(out, want);
+}
+
+static void test_fullwidth_and_case(void **state)
+{
+    (void)state;
+    expect_norm("留存率提升了２５％", "留存率提升了25%");
+    expect_norm("Data Analysis　ＳＱＬ", "data analysis sql");
+}
+
+static void test_traditional_to_simplified(void **state)
+{
+    (void)state;
+    expect_norm("我負責數據分析與團隊協調", "我负责数据分析与团队协调");
+}
+
+static void test_spaces_between_han_dropped(void **state)
+{
+    (void)state;
+    expect_norm("  数据 分析  and   SQL \n", "数据分析 and sql");
+}
+
+static void test_spans_point_into_original(void **state)
+{
+    (void)state;
+    const char *s = "我負責數據分析，提升２５％";
+    char err[128];
+    sc_text_t *t = sc_text_new(az, s, strlen(s), err, sizeof err);
+    assert_non_null(t);
+    /* 数据分析 in the normalised text maps back to 數據分析, bytes 9..21 */
+    const UChar want[] = u"数据分析";
+    uint32_t at = 0;
+    while (at + 4 <= t->nlen && memcmp(t->norm + at, want, 8))
+        at++;
+    sc_span_t sp = sc_text_span(t, at, at + 4);
+    assert_int_equal(sp.start, 9);
+    assert_int_equal(sp.end, 21);
+    assert_memory_equal(s + sp.start, "數據分析", 12);
+    /* the full-width ２５％ (9 bytes) is three normalised units */
+    sp = sc_text_span(t, t->nlen - 3, t->nlen);
+    assert_int_equal(sp.end - sp.start, 9);
+    sc_text_destroy(&t);
+    assert_null(t);
+}
+
+static void test_words_and_sentences(void **state)
+{
+    (void)state;
+    const char *s = "我没有做过数据分析。I built a model. Growth was 2.5x!";
+    sc_text_t *t = sc_text_new(az, s, strlen(s), NULL, 0);
+    assert_non_null(t);
+    assert_int_equal(t->nsents, 3);
+    uint32_t ideo = 0;
+    for (uint32_t i = 0; i < t->ntoks; i++)
+        ideo += t->toks[i].kind == SC_TOK_IDEO;
+    assert_true(ideo >= 5); /* 我 没有 做 过 数据 分析: dictionary segmentation */
+    assert_int_equal(t->lang, SC_LANG_MIXED);
+    sc_text_destroy(&t);
+}
+
+static void test_language(void **state)
+{
+    (void)state;
+    const struct { const char *s; sc_lang_t lang; } cases[] = {
+        { "我负责用户增长和数据分析，用SQL做了漏斗。", SC_LANG_ZH },
+        { "I led the migration of our billing system.", SC_LANG_EN },
+        { "我用 Python 和 SQL 做了 cohort analysis and retention study", SC_LANG_MIXED },
+        { "12345 !!!", SC_LANG_NONE },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        sc_text_t *t = sc_text_new(az, cases[i].s, strlen(cases[i].s), NULL, 0);
+        assert_non_null(t);
+        assert_string_equal(sc_lang_name(t->lang), sc_lang_name(cases[i].lang));
+        sc_text_destroy(&t);
+    }
+}
+
+static void test_invalid_utf8_refused(void **state)
+{
+    (void)state;
+    const char *bad[] = { "abc\xff", "数据\xe6\x95", "\xc0\xaf", "\xed\xa0\x80" };
+    const char *at[] = { "invalid UTF-8 at byte 3", "invalid UTF-8 at byte 6",
+                         "invalid UTF-8 at byte 0", "invalid UTF-8 at byte 0" };
+    for (size_t i = 0; i < 4; i++) {
+        char err[128] = "";
+        assert_null(sc_text_new(az, bad[i], strlen(bad[i]), err, sizeof err));
+        assert_string_equal(err, at[i]);
+    }
+}
+
+static void test_too_long_refused(void **state)
+{
+    (void)state;
+    size_t n = 5u << 20;
+    char *big = malloc(n), err[128];
+    memset(big, 'a', n);
+    assert_null(sc_text_new(az, big, n, err, sizeof err));
+    assert_string_equal(err, "text is too long: 5242880 bytes (limit 65536)");
+    free(big);
+}
+
+static void test_empty(void **state)
+{
+    (void)state;
+    sc_text_t *t = sc_text_new(az, "", 0, NULL, 0);
+    assert_non_null(t);
+    assert_int_equal(t->ntoks, 0);
+    assert_int_equal(t->lang, SC_LANG_NONE);
+    sc_text_destroy(&t);
+}
+
+static void collect(void *ud, const sc_match_t *m)
+{
+    int *tags = ud;
+    tags[tags[0]++ + 1] = m->tag;
+}
+
+static void test_phrase_boundaries(void **state)
+{
+    (void)state;
+    sc_phrases_t *p = sc_phrases_new();
+    assert_int_equal(sc_phrases_add(az, p, "lead", 1, 0, NULL, 0), 0);
+    assert_int_equal(sc_phrases_add(az, p, "不", 2, 1, NULL, 0), 0);
+    assert_int_equal(sc_phrases_add(az, p, "數據", 3, 0, NULL, 0), 0);
+    char err[64];
+    assert_int_equal(sc_phrases_add(az, p, "  ", 4, 0, err, sizeof err), -1);
+    const char *s = "the leader leads; 我不断学习，不会放弃 数据";
+    sc_text_t *t = sc_text_new(az, s, strlen(s), NULL, 0);
+    int tags[16] = { 0 };
+    sc_phrases_scan(p, t, collect, tags);
+    /* "leads" (plural suffix) but not "leader"; 不 of 不会 if ICU keeps it apart, never 不断 */
+    assert_int_equal(tags[1], 1);
+    assert_int_equal(tags[tags[0]], 3);
+    for (int i = 1; i <= tags[0]; i++)
+        assert_true(tags[i] != 4);
+    sc_text_destroy(&t);
+    sc_phrases_destroy(&p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fullwidth_and_case),
+        cmocka_unit_test(test_traditional_to_simplified),
+        cmocka_unit_test(test_spaces_between_han_dropped),
+        cmocka_unit_test(test_spans_point_into_original),
+        cmocka_unit_test(test_words_and_sentences),
+        cmocka_unit_test(test_language),
+        cmocka_unit_test(test_invalid_utf8_refused),
+        cmocka_unit_test(test_too_long_refused),
+        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_phrase_boundaries),
+    };
+    return cmocka_run_group_tests_name("scoring-text", tests, setup, teardown);
+}

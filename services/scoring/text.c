@@ -1,0 +1,658 @@
+/* services/scoring/text.c - normalisation, segmentation and phrase matching with ICU
+ *
+ * One pass turns the original UTF-8 into normalised UTF-16 while recording,
+ * for each output unit, the original bytes it came from; ICU's break
+ * iterators then cut words and sentences. Common characters take fast paths
+ * (ASCII, the CJK blocks through the traditional->simplified table) so ICU's
+ * normaliser only sees the rest (full-width forms, compatibility characters,
+ * letters with case), which keeps an answer of 300 characters well under the
+ * 50 µs budget. Phrase matching (keywords, lexicon cues) starts only at token
+ * starts and looks phrases up by their first unit.
+ */
+#include "text.h"
+#include "lexicon.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/ubrk.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+#include <unicode/utrans.h>
+
+#define T2S_FIRST 0x3400
+#define T2S_LAST 0x9FFF
+
+struct sc_analyzer {
+    const UNormalizer2 *nfkc_cf;
+    UBreakIterator *words;
+    sc_phrases_t *lexicon;
+};
+
+/* ---- traditional -> simplified table, built once per process ---------- */
+
+static uint16_t t2s[T2S_LAST - T2S_FIRST + 1];
+static pthread_once_t t2s_once = PTHREAD_ONCE_INIT;
+static UErrorCode t2s_status = U_ZERO_ERROR;
+
+/* Transliterate the whole block at once; where ICU maps a character to one
+ * BMP character the output stays aligned with the input, which is checked per
+ * chunk. A chunk that loses alignment is done character by character. */
+static void t2s_chunk(UTransliterator *tr, UChar32 first, int32_t n)
+{
+    UChar buf[512];
+    UErrorCode e = U_ZERO_ERROR;
+    for (int32_t i = 0; i < n; i++)
+        buf[i] = (UChar)(first + i);
+    int32_t len = n, limit = n;
+    utrans_transUChars(tr, buf, &len, (int32_t)(sizeof buf / sizeof buf[0]), 0, &limit, &e);
+    if (U_SUCCESS(e) && len == n) {
+        for (int32_t i = 0; i < n; i++)
+            t2s[first + i - T2S_FIRST] = buf[i];
+        return;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        UChar one[8] = { (UChar)(first + i) };
+        int32_t l = 1, lim = 1;
+        e = U_ZERO_ERROR;
+        utrans_transUChars(tr, one, &l, 8, 0, &lim, &e);
+        bool same = U_SUCCESS(e) && l == 1 && !U16_IS_SURROGATE(one[0]);
+        t2s[first + i - T2S_FIRST] = same ? one[0] : (UChar)(first + i);
+    }
+}
+
+static void t2s_build(void)
+{
+    UChar id[] = u"Traditional-Simplified";
+    UTransliterator *tr = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &t2s_status);
+    if (U_FAILURE(t2s_status))
+        return;
+    for (UChar32 c = T2S_FIRST; c <= T2S_LAST; c += 256) {
+        int32_t n = T2S_LAST + 1 - c < 256 ? T2S_LAST + 1 - c : 256;
+        t2s_chunk(tr, c, n);
+    }
+    utrans_close(tr);
+}
+
+/* ---- analyzer ----------------------------------------------------------- */
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Negation and result cues hide inside ICU words (也没有, 有所提升); action
+ * verbs are looked for at word starts only, so 设计师 is not 设计. */
+static int lexicon_mode(int cls, int whole_token)
+{
+    if (whole_token)
+        return SC_PH_WHOLE;
+    bool inner = cls == SC_LEX_NEGATION || cls == SC_LEX_NOT_NEGATION || cls == SC_LEX_RESULT
+        || cls == SC_LEX_CLAUSE_BREAK;
+    return inner ? SC_PH_INNER : SC_PH_START;
+}
+
+static int compile_lexicon(sc_analyzer_t *az, char *err, size_t errlen)
+{
+    az->lexicon = sc_phrases_new();
+    if (!az->lexicon) {
+        seterr(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int c = 0; c < SC_LEX_NCLASSES; c++) {
+        size_t n;
+        const sc_lex_word_t *w = sc_lexicon_words((sc_lex_class_t)c, &n);
+        for (size_t i = 0; i < n; i++)
+            if (sc_phrases_add(az, az->lexicon, w[i].word, c, lexicon_mode(c, w[i].whole_token),
+                               err, errlen) < 0)
+                return -1;
+    }
+    return 0;
+}
+
+sc_analyzer_t *sc_analyzer_new(char *err, size_t errlen)
+{
+    pthread_once(&t2s_once, t2s_build);
+    if (U_FAILURE(t2s_status)) {
+        seterr(err, errlen, "could not open ICU transliterator Traditional-Simplified: %s",
+               u_errorName(t2s_status));
+        return NULL;
+    }
+    sc_analyzer_t *az = calloc(1, sizeof *az);
+    if (!az) {
+        seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    UErrorCode e = U_ZERO_ERROR;
+    az->nfkc_cf = unorm2_getNFKCCasefoldInstance(&e);
+    if (U_SUCCESS(e))
+        az->words = ubrk_open(UBRK_WORD, "zh", NULL, 0, &e);
+    if (U_FAILURE(e)) {
+        seterr(err, errlen, "could not open ICU normaliser or word break iterator: %s", u_errorName(e));
+        sc_analyzer_destroy(&az);
+        return NULL;
+    }
+    if (compile_lexicon(az, err, errlen) < 0) {
+        sc_analyzer_destroy(&az);
+        return NULL;
+    }
+    return az;
+}
+
+void sc_analyzer_destroy(sc_analyzer_t **azp)
+{
+    if (!azp || !*azp)
+        return;
+    sc_analyzer_t *az = *azp;
+    if (az->words)
+        ubrk_close(az->words);
+    sc_phrases_destroy(&az->lexicon);
+    free(az);
+    *azp = NULL;
+}
+
+const sc_phrases_t *sc_analyzer_lexicon(const sc_analyzer_t *az)
+{
+    return az->lexicon;
+}
+
+/* ---- UTF-8 decoding ----------------------------------------------------- */
+
+/* Decode one code point at s[i]; returns its length, 0 when invalid
+ * (overlong, surrogate, beyond U+10FFFF, truncated). */
+static int utf8_next(const unsigned char *s, size_t len, size_t i, UChar32 *cp)
+{
+    unsigned char b = s[i];
+    if (b < 0x80) {
+        *cp = b;
+        return 1;
+    }
+    int n;
+    UChar32 c, min;
+    if ((b & 0xE0) == 0xC0) { n = 2; c = b & 0x1F; min = 0x80; }
+    else if ((b & 0xF0) == 0xE0) { n = 3; c = b & 0x0F; min = 0x800; }
+    else if ((b & 0xF8) == 0xF0) { n = 4; c = b & 0x07; min = 0x10000; }
+    else return 0;
+    if (i + (size_t)n > len)
+        return 0;
+    for (int k = 1; k < n; k++) {
+        if ((s[i + k] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i + k] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return n;
+}
+
+/* ---- normalisation ------------------------------------------------------ */
+
+typedef struct {
+    UChar *u;
+    uint32_t *os, *oe;
+    uint32_t n, cap;
+} nbuf_t;
+
+static int nbuf_push(nbuf_t *b, UChar c, uint32_t os, uint32_t oe)
+{
+    if (b->n + 1 >= b->cap) {
+        uint32_t cap = b->cap ? b->cap * 2 : 256;
+        UChar *u = realloc(b->u, cap * sizeof *u);
+        if (u)
+            b->u = u;
+        uint32_t *s = realloc(b->os, cap * sizeof *s);
+        if (s)
+            b->os = s;
+        uint32_t *e = realloc(b->oe, cap * sizeof *e);
+        if (e)
+            b->oe = e;
+        if (!u || !s || !e)
+            return -1;
+        b->cap = cap;
+    }
+    b->u[b->n] = c;
+    b->os[b->n] = os;
+    b->oe[b->n] = oe;
+    b->n++;
+    return 0;
+}
+
+static bool is_han(UChar32 c)
+{
+    return (c >= 0x3400 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF)
+        || (c >= 0x20000 && c <= 0x3134F);
+}
+
+static UChar fold_han(UChar c)
+{
+    return c >= T2S_FIRST && c <= T2S_LAST ? t2s[c - T2S_FIRST] : c;
+}
+
+static bool is_space(UChar32 c)
+{
+    return c == ' ' || (c >= 0x09 && c <= 0x0D) || c == 0x3000 || c == 0xA0
+        || (c > 0x7F && u_isUWhiteSpace(c));
+}
+
+/* Push a code point run [i, j) that ICU must normalise. */
+static int push_icu(const sc_analyzer_t *az, nbuf_t *b, const unsigned char *s,
+                    size_t i, size_t j)
+{
+    UChar in[64], out[128];
+    int32_t nin = 0;
+    UErrorCode e = U_ZERO_ERROR;
+    u_strFromUTF8(in, 64, &nin, (const char *)s + i, (int32_t)(j - i), &e);
+    if (U_FAILURE(e))
+        return -1;
+    int32_t nout = unorm2_normalize(az->nfkc_cf, in, nin, out, 128, &e);
+    if (U_FAILURE(e)) /* a run longer than any real text produces: keep it */
+        return 0;
+    for (int32_t k = 0; k < nout; k++)
+        if (nbuf_push(b, fold_han(out[k]), (uint32_t)i, (uint32_t)j) < 0)
+            return -1;
+    return 0;
+}
+
+/* The normalisation pass; whitespace runs become one space, dropped between
+ * two Han characters. Returns 0, -1 on invalid UTF-8 (*bad = byte offset),
+ * -2 when out of memory. */
+static int normalize(const sc_analyzer_t *az, const unsigned char *s, size_t len,
+                     nbuf_t *b, size_t *bad)
+{
+    size_t i = 0;
+    bool prev_han = false;
+    while (i < len) {
+        UChar32 c;
+        int n = utf8_next(s, len, i, &c);
+        if (!n) {
+            *bad = i;
+            return -1;
+        }
+        if (is_space(c)) {
+            size_t j = i + (size_t)n;
+            UChar32 d = 0;
+            int m = 0;
+            while (j < len && (m = utf8_next(s, len, j, &d)) && is_space(d))
+                j += (size_t)m;
+            bool drop = b->n == 0 || j == len || (prev_han && m && is_han(d));
+            if (!drop && nbuf_push(b, ' ', (uint32_t)i, (uint32_t)j) < 0)
+                return -2;
+            prev_han = false;
+            i = j;
+            continue;
+        }
+        int r = 0;
+        if (c < 0x80) {
+            UChar a = (UChar)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            r = nbuf_push(b, a, (uint32_t)i, (uint32_t)(i + 1));
+        } else if (c >= T2S_FIRST && c <= T2S_LAST) {
+            r = nbuf_push(b, fold_han((UChar)c), (uint32_t)i, (uint32_t)(i + 3));
+        } else {
+            /* the code point and the combining marks that follow it */
+            size_t j = i + (size_t)n;
+            UChar32 d;
+            int m;
+            while (j < len && j - i < 60 && (m = utf8_next(s, len, j, &d))
+                   && !unorm2_hasBoundaryBefore(az->nfkc_cf, d))
+                j += (size_t)m;
+            r = push_icu(az, b, s, i, j);
+            n = (int)(j - i);
+        }
+        if (r < 0)
+            return -2;
+        prev_han = is_han(c);
+        i += (size_t)n;
+    }
+    if (nbuf_push(b, 0, (uint32_t)len, (uint32_t)len) < 0) /* the terminator */
+        return -2;
+    b->n--;
+    return 0;
+}
+
+/* ---- segmentation ------------------------------------------------------- */
+
+static sc_tok_kind_t token_kind(int32_t status, UChar first)
+{
+    if (status >= UBRK_WORD_IDEO && status < UBRK_WORD_IDEO_LIMIT)
+        return SC_TOK_IDEO;
+    if (status >= UBRK_WORD_LETTER && status < UBRK_WORD_KANA_LIMIT)
+        return SC_TOK_LETTER;
+    if (status >= UBRK_WORD_NUMBER && status < UBRK_WORD_NUMBER_LIMIT)
+        return SC_TOK_NUMBER;
+    return first == ' ' ? SC_TOK_SPACE : SC_TOK_PUNCT;
+}
+
+/* Is there a sentence boundary after unit i? ICU's sentence rules look at
+ * letter case ("done. then" is one sentence to them), which folding has
+ * removed, so sentences end after 。！？!? and newlines, and after a full
+ * stop before a space or the end (not inside 2.5). */
+static bool sentence_end(const sc_text_t *t, uint32_t i)
+{
+    UChar c = t->norm[i], n = i + 1 < t->nlen ? t->norm[i + 1] : ' ';
+    bool term = c == 0x3002 || c == '!' || c == '?' || c == '\n' || c == 0x2026 || c == 0xFF61
+        || (c == '.' && n == ' ');
+    return term && n != c && !(n == '.' || n == '!' || n == '?' || n == 0x3002
+                               || n == '"' || n == 0x201D || n == ')');
+}
+
+static int split_sentences(sc_text_t *t)
+{
+    uint32_t cap = 0, start = 0, tok = 0;
+    for (uint32_t i = 0; i < t->nlen; i++) {
+        if (!sentence_end(t, i) && i + 1 < t->nlen)
+            continue;
+        uint32_t end = i + 1;
+        if (t->nsents == cap) {
+            cap = cap ? cap * 2 : 16;
+            sc_sent_t *n = realloc(t->sents, cap * sizeof *n);
+            if (!n)
+                return -1;
+            t->sents = n;
+        }
+        sc_sent_t *s = &t->sents[t->nsents];
+        s->start = start;
+        s->end = end;
+        s->tok_first = tok;
+        while (tok < t->ntoks && t->toks[tok].start < end)
+            t->toks[tok++].sentence = t->nsents;
+        s->tok_end = tok;
+        t->nsents++;
+        start = end;
+    }
+    return 0;
+}
+
+static int segment(sc_analyzer_t *az, sc_text_t *t)
+{
+    UErrorCode e = U_ZERO_ERROR;
+    uint32_t cap = 0;
+    ubrk_setText(az->words, t->norm, (int32_t)t->nlen, &e);
+    if (U_FAILURE(e))
+        return -1;
+    for (int32_t p = ubrk_first(az->words), q; (q = ubrk_next(az->words)) != UBRK_DONE; p = q) {
+        if (t->ntoks == cap) {
+            cap = cap ? cap * 2 : 64;
+            sc_token_t *n = realloc(t->toks, cap * sizeof *n);
+            if (!n)
+                return -1;
+            t->toks = n;
+        }
+        sc_tok_kind_t k = token_kind(ubrk_getRuleStatus(az->words), t->norm[p]);
+        t->toks[t->ntoks++] = (sc_token_t){ (uint32_t)p, (uint32_t)q, 0, k };
+        if (k == SC_TOK_LETTER)
+            t->n_latin_words++;
+        if (k == SC_TOK_IDEO)
+            for (int32_t i = p; i < q; i++)
+                t->n_han += !U16_IS_TRAIL(t->norm[i]);
+    }
+    return split_sentences(t);
+}
+
+static sc_lang_t detect_lang(const sc_text_t *t)
+{
+    uint32_t h = t->n_han, w = t->n_latin_words;
+    if (!h && !w)
+        return SC_LANG_NONE;
+    if (w * 10 <= h)   /* a few English terms in Chinese speech ("KPI", "SQL") stay zh */
+        return SC_LANG_ZH;
+    if (h * 10 <= w)
+        return SC_LANG_EN;
+    return SC_LANG_MIXED;
+}
+
+sc_text_t *sc_text_new(sc_analyzer_t *az, const char *utf8, size_t len,
+                       char *err, size_t errlen)
+{
+    if (len > SC_TEXT_MAX_BYTES) {
+        seterr(err, errlen, "text is too long: %zu bytes (limit %u)", len, SC_TEXT_MAX_BYTES);
+        return NULL;
+    }
+    sc_text_t *t = calloc(1, sizeof *t);
+    if (!t) {
+        seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    t->src = utf8;
+    t->len = len;
+    nbuf_t b = { 0 };
+    size_t bad = 0;
+    int r = normalize(az, (const unsigned char *)utf8, len, &b, &bad);
+    t->norm = b.u;
+    t->ostart = b.os;
+    t->oend = b.oe;
+    t->nlen = b.n;
+    if (r == -1)
+        seterr(err, errlen, "invalid UTF-8 at byte %zu", bad);
+    else if (r < 0 || segment(az, t) < 0) {
+        seterr(err, errlen, "out of memory");
+        r = -2;
+    }
+    if (r < 0) {
+        sc_text_destroy(&t);
+        return NULL;
+    }
+    t->lang = detect_lang(t);
+    return t;
+}
+
+void sc_text_destroy(sc_text_t **tp)
+{
+    if (!tp || !*tp)
+        return;
+    sc_text_t *t = *tp;
+    free(t->norm);
+    free(t->ostart);
+    free(t->oend);
+    free(t->toks);
+    free(t->sents);
+    free(t);
+    *tp = NULL;
+}
+
+sc_span_t sc_text_span(const sc_text_t *t, uint32_t a, uint32_t b)
+{
+    if (a >= b || b > t->nlen)
+        return (sc_span_t){ 0, 0 };
+    return (sc_span_t){ t->ostart[a], t->oend[b - 1] };
+}
+
+uint32_t sc_text_token_at(const sc_text_t *t, uint32_t u)
+{
+    uint32_t lo = 0, hi = t->ntoks;
+    while (lo + 1 < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (t->toks[mid].start <= u)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int sc_text_normalize(sc_analyzer_t *az, const char *utf8, char *out, size_t outlen,
+                      char *err, size_t errlen)
+{
+    nbuf_t b = { 0 };
+    size_t bad = 0, len = strlen(utf8);
+    int r = normalize(az, (const unsigned char *)utf8, len, &b, &bad);
+    int32_t n = -1;
+    if (r == -1)
+        seterr(err, errlen, "invalid UTF-8 at byte %zu", bad);
+    else if (r < 0)
+        seterr(err, errlen, "out of memory");
+    else {
+        UErrorCode e = U_ZERO_ERROR;
+        u_strToUTF8(out, (int32_t)outlen, &n, b.u, (int32_t)b.n, &e);
+        if (e == U_BUFFER_OVERFLOW_ERROR || e == U_STRING_NOT_TERMINATED_WARNING) {
+            out[outlen - 1] = '\0';
+            n = (int32_t)outlen - 1;
+        }
+    }
+    free(b.u);
+    free(b.os);
+    free(b.oe);
+    return n;
+}
+
+const char *sc_lang_name(sc_lang_t lang)
+{
+    static const char *const names[] = { "none", "zh", "en", "mixed" };
+    return names[lang];
+}
+
+/* ---- phrases ------------------------------------------------------------ */
+
+typedef struct {
+    UChar *s;
+    uint32_t len;
+    int tag;
+    uint32_t id;
+    bool whole_token;
+    bool inner;
+    bool alnum_end;
+} phrase_t;
+
+#define NBUCKETS 256
+
+struct sc_phrases {
+    phrase_t *v;            /* sorted by bucket, then longest first */
+    uint32_t n, cap;
+    uint32_t bucket[NBUCKETS + 1];
+};
+
+sc_phrases_t *sc_phrases_new(void)
+{
+    return calloc(1, sizeof(sc_phrases_t));
+}
+
+void sc_phrases_destroy(sc_phrases_t **pp)
+{
+    if (!pp || !*pp)
+        return;
+    for (uint32_t i = 0; i < (*pp)->n; i++)
+        free((*pp)->v[i].s);
+    free((*pp)->v);
+    free(*pp);
+    *pp = NULL;
+}
+
+static bool ascii_alnum(UChar c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+int sc_phrases_add(sc_analyzer_t *az, sc_phrases_t *p, const char *utf8, int tag,
+                   int mode, char *err, size_t errlen)
+{
+    nbuf_t b = { 0 };
+    size_t bad = 0;
+    int r = normalize(az, (const unsigned char *)utf8, strlen(utf8), &b, &bad);
+    free(b.os);
+    free(b.oe);
+    if (r < 0 || b.n == 0) {
+        free(b.u);
+        if (r == -1)
+            seterr(err, errlen, "invalid UTF-8 at byte %zu of phrase", bad);
+        else
+            seterr(err, errlen, r < 0 ? "out of memory" : "phrase is empty: \"%s\"", utf8);
+        return -1;
+    }
+    if (p->n == p->cap) {
+        uint32_t cap = p->cap ? p->cap * 2 : 64;
+        phrase_t *v = realloc(p->v, cap * sizeof *v);
+        if (!v) {
+            free(b.u);
+            seterr(err, errlen, "out of memory");
+            return -1;
+        }
+        p->v = v;
+        p->cap = cap;
+    }
+    phrase_t ph = { b.u, b.n, tag, p->n, mode == SC_PH_WHOLE, mode == SC_PH_INNER,
+                    ascii_alnum(b.u[b.n - 1]) };
+    /* insert at the end of its bucket's entries of the same or greater length */
+    unsigned k = b.u[0] % NBUCKETS;
+    uint32_t at = p->bucket[k];
+    while (at < p->bucket[k + 1] && p->v[at].len >= ph.len)
+        at++;
+    memmove(&p->v[at + 1], &p->v[at], (p->n - at) * sizeof *p->v);
+    p->v[at] = ph;
+    p->n++;
+    for (unsigned j = k + 1; j <= NBUCKETS; j++)
+        p->bucket[j]++;
+    return 0;
+}
+
+/* The end of a match of ph at u, or 0 when it does not match there. */
+static uint32_t match_at(const sc_text_t *t, const phrase_t *ph, uint32_t u, uint32_t tok)
+{
+    if (u + ph->len > t->nlen || memcmp(t->norm + u, ph->s, ph->len * sizeof(UChar)))
+        return 0;
+    uint32_t end = u + ph->len;
+    if (ph->whole_token) {
+        uint32_t k = tok;
+        while (k < t->ntoks && t->toks[k].end < end)
+            k++;
+        return k < t->ntoks && t->toks[k].end == end ? end : 0;
+    }
+    if (!ph->alnum_end || end == t->nlen || !ascii_alnum(t->norm[end]))
+        return end;
+    static const char *const suffixes[] = { "ing", "ers", "es", "ed", "er", "s", "d" };
+    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+        uint32_t n = (uint32_t)strlen(suffixes[i]), j = 0;
+        while (j < n && end + j < t->nlen && t->norm[end + j] == (UChar)suffixes[i][j])
+            j++;
+        if (j == n && (end + n == t->nlen || !ascii_alnum(t->norm[end + n])))
+            return end + n;
+    }
+    return 0;
+}
+
+/* Report the matches starting at unit u of token k; inner: u is inside the token. */
+static void scan_at(const sc_phrases_t *p, const sc_text_t *t, uint32_t u, uint32_t k,
+                    bool inner, sc_match_fn fn, void *ud)
+{
+    unsigned b = t->norm[u] % NBUCKETS;
+    int seen[16];
+    unsigned nseen = 0;
+    for (uint32_t i = p->bucket[b]; i < p->bucket[b + 1]; i++) {
+        const phrase_t *ph = &p->v[i];
+        if (inner && !ph->inner)
+            continue;
+        uint32_t end = match_at(t, ph, u, k);
+        if (!end)
+            continue;
+        unsigned j = 0;
+        while (j < nseen && seen[j] != ph->tag)
+            j++;
+        if (j < nseen)
+            continue; /* a longer phrase of this tag matched here */
+        if (nseen < 16)
+            seen[nseen++] = ph->tag;
+        fn(ud, &(sc_match_t){ u, end, k, ph->tag, ph->id });
+    }
+}
+
+void sc_phrases_scan(const sc_phrases_t *p, const sc_text_t *t, sc_match_fn fn, void *ud)
+{
+    for (uint32_t k = 0; k < t->ntoks; k++) {
+        const sc_token_t *tok = &t->toks[k];
+        if (tok->kind == SC_TOK_SPACE)
+            continue;
+        scan_at(p, t, tok->start, k, false, fn, ud);
+        if (tok->kind == SC_TOK_IDEO)
+            for (uint32_t u = tok->start + 1; u < tok->end; u++)
+                scan_at(p, t, u, k, true, fn, ud);
+    }
+}
