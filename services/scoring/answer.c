@@ -402,11 +402,22 @@ static const char *const context_why[] = {
     "used in an action without a stated outcome", "inside a concrete account",
 };
 
+/* A result quantity outside a sentence that states the task (a target), as star.c counts it. */
+static bool is_result(const sc_answer_t *a, const sc_quantity_t *q)
+{
+    if (!sc_quantity_is_result(q))
+        return false;
+    for (size_t i = 0; i < a->n_sentences; i++)
+        if (a->sentences[i].span.start <= q->span.start && q->span.end <= a->sentences[i].span.end)
+            return !a->sentences[i].cue[SC_F_TASK].found;
+    return true;
+}
+
 static size_t result_quantities(const sc_answer_t *a, size_t *first)
 {
     size_t n = 0;
     for (size_t i = 0; i < a->n_quantities; i++)
-        if (sc_quantity_is_result(&a->quantities[i]) && n++ == 0)
+        if (is_result(a, &a->quantities[i]) && n++ == 0)
             *first = i;
     return n;
 }
@@ -445,7 +456,7 @@ static int score_competency(run_t *r, size_t c)
                     sc_star_part_name((sc_star_part_t)p));
         int nq = 0;
         for (size_t i = 0; i < a->n_quantities && nq < K.quantity_max; i++)
-            if (sc_quantity_is_result(&a->quantities[i])) {
+            if (is_result(a, &a->quantities[i])) {
                 nq++;
                 add(r, &cs->s, K.quantity_points, "quantity.result", a->quantities[i].span,
                     "quantified result (%s)", sc_qkind_name(a->quantities[i].kind));

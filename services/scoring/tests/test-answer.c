@@ -108,6 +108,18 @@ static void test_concrete_case_scores_high(void **state)
     for (int p = 0; p < SC_STAR_N; p++)
         assert_true(a->star[p].present);
     assert_traceable(&d->s, strlen(pm_case));
+    /* the bonus goes to the results 25% and 3倍, not to the target 30% -> 40% */
+    const char *want[] = { "25%", "3倍" };
+    size_t nq = 0;
+    for (size_t i = 0; i < d->s.n_contribs; i++)
+        if (!strcmp(d->s.contribs[i].rule, "quantity.result")) {
+            sc_span_t sp = d->s.contribs[i].span;
+            assert_true(nq < 2);
+            assert_int_equal(sp.end - sp.start, strlen(want[nq]));
+            assert_memory_equal(pm_case + sp.start, want[nq], strlen(want[nq]));
+            nq++;
+        }
+    assert_int_equal(nq, 2);
     assert_traceable(&a->answer, strlen(pm_case));
     assert_traceable(&a->structure, strlen(pm_case));
     assert_traceable(&a->delivery, strlen(pm_case));
