@@ -100,6 +100,21 @@ static bool is_map(const ProtobufCMessageDescriptor *parent, const ProtobufCFiel
 
 typedef enum { PLAIN, TIMESTAMP, DATE } kind_t;
 
+/* Message types that may also be written as one string, standing for one of
+ * their string fields (hf/codec.h): a competency keyword "数据分析" is
+ * {"term": "数据分析"}. */
+static const char *const shorthands[][2] = {
+    { "hrflow.v1.Keyword", "term" },
+};
+
+const char *hf_codec_shorthand(const ProtobufCMessageDescriptor *d)
+{
+    for (size_t i = 0; i < sizeof(shorthands) / sizeof(shorthands[0]); i++)
+        if (strcmp(d->name, shorthands[i][0]) == 0)
+            return shorthands[i][1];
+    return NULL;
+}
+
 /* Message types with a JSON form of their own (strings, see hf/codec.h). */
 static kind_t kind_of(const ProtobufCMessageDescriptor *d)
 {
@@ -750,6 +765,14 @@ static int dec_value(dec_t *d, const ProtobufCFieldDescriptor *f, const json_t *
     case PROTOBUF_C_TYPE_MESSAGE:
         if (kind_of(f->descriptor) != PLAIN)
             return dec_special(d, f->descriptor, kind_of(f->descriptor), v, dst);
+        if (json_is_string(v) && hf_codec_shorthand(f->descriptor)) {
+            json_t *o = json_object();
+            int rc = o && json_object_set(o, hf_codec_shorthand(f->descriptor), (json_t *)v) == 0
+                         ? dec_message(d, f->descriptor, o, dst)
+                         : add_error(d, "out_of_memory", "out of memory");
+            json_decref(o);
+            return rc;
+        }
         return dec_message(d, f->descriptor, v, dst);
     default:
         return dec_int(d, v, f->type, dst);

@@ -70,7 +70,12 @@ static json_t *scalar_schema(json_t *schemas, const ProtobufCFieldDescriptor *f)
         return enum_ref(schemas, f->descriptor);
     case PROTOBUF_C_TYPE_MESSAGE: {
         json_t *special = special_schema(f->descriptor);
-        return special ? special : ref_to(schemas, f->descriptor);
+        if (special)
+            return special;
+        if (hf_codec_shorthand(f->descriptor)) /* a string may stand for the message */
+            return json_pack("{s:[{s:s}, o]}", "oneOf", "type", "string",
+                             ref_to(schemas, f->descriptor));
+        return ref_to(schemas, f->descriptor);
     }
     }
     return json_object();

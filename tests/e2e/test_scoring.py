@@ -142,5 +142,181 @@ def a_report_that_does_not_exist_is_404():
     assert status == 404 and p["code"] == "not_found", p
 
 
+GOOD_ZH = ("去年我们的新用户次日留存率只有20%，我负责找出原因。我先做了数据分析，拆解了注册漏斗，"
+           "又组织了12场用户访谈，发现引导流程太长。我协调设计和研发两个团队，用A/B测试验证了新流程，"
+           "最终次日留存率提升了25%，三个月内新增付费用户3000人。")
+STUFFED_ZH = "我擅长数据分析、用户导向、跨团队协作、创新思维，也很熟悉A/B测试和用户调研。"
+GOOD_EN = ("Last year our onboarding lost half of new users. I was responsible for fixing it. "
+           "I ran a data analysis of the funnel and interviewed 15 users, then I coordinated "
+           "design and engineering to run an A/B test. As a result retention increased by 18% "
+           "within two months.")
+
+
+def model_id():
+    if "model" not in keys:
+        status, m = call("POST", "/v1/competency-models", PM_MODEL)
+        assert status == 201, m
+        keys["model"] = m["id"]
+    return keys["model"]
+
+
+@test
+def preview_scores_evidence_over_vocabulary():
+    inline = {"competencies": [{"name": c["name"], "weight": c["weight"],
+                                "keywords": [k["term"] for k in c["keywords"]]}
+                               for c in PM_MODEL["competencies"]]}
+    # the short form integrators use: keywords as plain strings
+    status, good = call("POST", "/v1/scoring:preview", {
+        "question": "请举例说明你如何用数据分析推动产品决策", "answer": GOOD_ZH,
+        "competencyModel": inline})
+    assert status == 200, good
+    status, stuffed = call("POST", "/v1/scoring:preview", {
+        "question": "请举例说明你如何用数据分析推动产品决策", "answer": STUFFED_ZH,
+        "competencyModel": inline})
+    assert status == 200, stuffed
+    assert 0 <= good["overallScore"] <= 100 and good["overallScore"] > stuffed["overallScore"] + 20, \
+        (good["overallScore"], stuffed["overallScore"])
+    assert good["star"]["situation"] is True or good["star"]["task"] is True, good["star"]
+    assert good["star"]["action"] is True and good["star"]["result"] is True, good["star"]
+    assert stuffed["star"]["result"] is False, stuffed["star"]
+    names = [c["name"] for c in good["competencies"]]
+    assert names == ["数据分析", "用户导向", "跨团队协作"], names
+    data = good["competencies"][0]
+    assert data["score"] > 0 and data["contributions"], data
+    ev = [e for c in data["contributions"] for e in c.get("evidence", [])]
+    assert ev and all(GOOD_ZH.encode()[e["start"]:e["end"]].decode() == e["text"] for e in ev), ev
+    assert any(q["unit"] == "%" and q["value"] == 25 for q in good["quantities"]), good["quantities"]
+    assert {k["term"] for k in good["keywords"]} >= {"数据分析", "A/B测试"}, good["keywords"]
+
+
+@test
+def preview_by_model_id_in_english_and_negation():
+    mid = model_id()
+    status, en = call("POST", "/v1/scoring:preview", {
+        "question": "Tell me about a time you used data analysis", "answer": GOOD_EN,
+        "competencyModelId": mid})
+    assert status == 200, en
+    assert en["language"] == "en" and en["overallScore"] > 40, en
+    assert en["modelVersion"].startswith(mid + "@"), en["modelVersion"]
+    status, neg = call("POST", "/v1/scoring:preview", {
+        "question": "你做过数据分析吗", "answer": "我没有做过数据分析，也没有做过A/B测试。",
+        "competencyModelId": mid})
+    assert status == 200, neg
+    k = {x["term"]: x for x in neg["keywords"]}
+    assert k["数据分析"]["negated"] == 1 and k["数据分析"]["count"] == 0, neg["keywords"]
+    assert neg["competencies"][0]["score"] == 0, neg["competencies"][0]
+
+
+@test
+def preview_bad_input_is_clear():
+    mid = model_id()
+    status, empty = call("POST", "/v1/scoring:preview", {"answer": "", "competencyModelId": mid})
+    assert status == 200 and empty["warnings"] and empty["overallScore"] == 0, empty
+    assert empty["competencies"] == [], empty
+    status, p = call("POST", "/v1/scoring:preview", {"answer": "x" * 70000,
+                                                     "competencyModelId": mid})
+    assert status in (413, 422), (status, p)
+    status, p = call("POST", "/v1/scoring:preview", {"answer": "有内容"})
+    assert status == 422 and p["errors"][0]["field"] == "competencyModelId", p
+    status, p = call("POST", "/v1/scoring:preview", {"answer": "x",
+                                                     "competencyModelId": str(uuid.uuid4())})
+    assert status == 404, p
+
+
+@test
+def an_interview_report_explains_itself():
+    mid = model_id()
+    iid = "itv-" + uuid.uuid4().hex[:8]
+    body = {"competencyModelId": mid, "locale": "zh-CN", "answers": [
+        {"question": "请介绍一次用数据分析推动产品的经历", "text": GOOD_ZH},
+        {"question": "你如何与其他团队协作", "text": STUFFED_ZH},
+        {"question": "还有什么想补充的", "text": ""}]}
+    status, rep = call("POST", "/v1/interviews/%s:score" % iid, body)
+    assert status == 200, rep
+    assert rep["interviewId"] == iid and rep["modelId"] == mid and rep["modelVersion"] >= 1
+    assert 0 < rep["overallScore"] <= 100, rep["overallScore"]
+    assert [c["name"] for c in rep["competencies"]] == ["数据分析", "用户导向", "跨团队协作"]
+    assert rep["keywordCloud"] and any(k["competency"] for k in rep["keywordCloud"]), rep
+    assert rep["suggestedAction"].startswith(("建议", "暂不建议")), rep["suggestedAction"]
+    assert rep["recommendation"] in ("advance", "review", "reject")
+    assert rep["candidateHints"], rep
+    assert rep["delivery"]["present"] is False and rep["delivery"]["absentReason"], rep["delivery"]
+    assert any("empty" in w for w in rep["warnings"]), rep["warnings"]
+    assert len(rep["answers"]) == 3 and rep["answers"][2]["score"]["warnings"]
+    status, again = call("GET", "/v1/interviews/%s/report" % iid)
+    assert status == 200 and again["overallScore"] == rep["overallScore"], again
+    # deterministic
+    status, rep2 = call("POST", "/v1/interviews/%s:score" % iid, body)
+    assert rep2["overallScore"] == rep["overallScore"]
+    assert rep2["competencies"] == rep["competencies"]
+    status, p = call("GET", "/v1/interviews/%s/report" % iid, key="other")
+    assert status == 404, p
+
+
+@test
+def an_english_report_is_worded_in_english():
+    mid = model_id()
+    status, rep = call("POST", "/v1/interviews/itv-en-1:score", {
+        "competencyModelId": mid, "locale": "en",
+        "answers": [{"question": "Tell me about a data-driven decision", "text": GOOD_EN}]})
+    assert status == 200, rep
+    assert rep["locale"] == "en" and rep["suggestedAction"][0].isascii(), rep["suggestedAction"]
+
+
+@test
+def screening_matches_skills_experience_and_education():
+    resume = ("张三  2016-2019 某电商公司 产品助理；2019.03-至今 某互联网公司 高级产品经理。"
+              "负责用户增长，做过大量数据分析和A/B测试，组织用户访谈。本科，计算机科学。"
+              "没有Java开发经验。")
+    status, r = call("POST", "/v1/scoring:screenResume", {
+        "resume": resume, "competencyModelId": model_id(),
+        "requirements": {"skills": ["数据分析", "A/B测试", "Java", "SQL"], "minYears": 5,
+                         "education": "bachelor"}})
+    assert status == 200, r
+    assert sorted(r["matched"]) == ["A/B测试", "数据分析"], r
+    assert sorted(r["missing"]) == ["Java", "SQL"], r
+    assert r["yearsOfExperience"] >= 7 and r["education"] == "bachelor", r
+    assert abs(sum(c["points"] for c in r["contributions"]) - r["score"]) < 0.2, r
+    assert 50 <= r["score"] <= 100, r
+    status, weak = call("POST", "/v1/scoring:screenResume", {
+        "resume": "应届生，大专。", "competencyModelId": model_id(),
+        "requirements": {"skills": ["数据分析"], "minYears": 3, "education": "master"}})
+    assert weak["score"] < 30 and weak["missing"] == ["数据分析"], weak
+
+
+@test
+def questions_are_selected_for_the_resume_with_reasons():
+    mid = model_id()
+    fam = "fam-" + uuid.uuid4().hex[:6]
+    qs = [
+        {"text": "描述一次你用数据分析推动决策的案例", "competencies": ["数据分析"],
+         "jobFamilies": [fam], "requires": ["数据分析"], "goodAnswerPoints": ["数据来源"]},
+        {"text": "讲一次你带领海外团队的经历", "competencies": ["跨团队协作"],
+         "jobFamilies": [fam], "requires": ["海外"]},
+        {"text": "你如何做用户调研", "competencies": ["用户导向"], "jobFamilies": [fam]},
+    ]
+    ids = []
+    for q in qs:
+        status, got = call("POST", "/v1/questions", q)
+        assert status == 201, got
+        ids.append(got["id"])
+    status, sel = call("POST", "/v1/scoring:selectQuestions", {
+        "resume": "三年产品经验，主导过多次数据分析项目和用户访谈。", "competencyModelId": mid,
+        "jobFamily": fam, "count": 3})
+    assert status == 200, sel
+    chosen = [x["question"]["id"] for x in sel["questions"]]
+    assert ids[0] in chosen and ids[2] in chosen and ids[1] not in chosen, sel
+    assert all(x["reason"] for x in sel["questions"]), sel
+    assert any("海外" in s for s in sel["skipped"]), sel["skipped"]
+    # asking the first question updates its statistics
+    status, rep = call("POST", "/v1/interviews/itv-q-%s:score" % fam, {
+        "competencyModelId": mid, "answers": [
+            {"question": qs[0]["text"], "questionId": ids[0], "text": GOOD_ZH}]})
+    assert status == 200, rep
+    status, q0 = call("GET", "/v1/questions/" + ids[0])
+    assert q0["stats"]["timesAsked"] == "1" and q0["stats"]["averageScore"] > 0, q0
+    assert q0["stats"]["oftenMissed"] == [{"point": "数据来源", "count": "1"}], q0
+
+
 if __name__ == "__main__":
     run(setup, teardown)

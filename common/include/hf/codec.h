@@ -81,6 +81,11 @@ int hf_codec_decode_text(const ProtobufCMessageDescriptor *desc, const char *tex
  * HF_CODEC_MAX_DEPTH (what hf_codec_decode would refuse). */
 json_t *hf_codec_encode(const ProtobufCMessage *msg);
 
+/* For a message type that JSON may also give as a bare string (today
+ * hrflow.v1.Keyword: "数据分析" means {"term": "数据分析"}), the field the
+ * string fills; NULL for every other type. Output always uses the object. */
+const char *hf_codec_shorthand(const ProtobufCMessageDescriptor *d);
+
 /* The lowerCamelCase JSON name of a proto field name, into out (size outlen,
  * at least 1; cut short if it does not fit). "next_page_token" -> "nextPageToken". */
 void hf_codec_json_name(const char *proto_name, char *out, size_t outlen);
