@@ -4,12 +4,15 @@ Competency models (versions), the question bank, tenant settings, the
 stateless preview, interview reports and resume screening, in Chinese and
 English, with the evidence behind every number.
 """
+import base64
+import io
 import json
 import os
 import subprocess
 import sys
 import urllib.parse
 import uuid
+import wave
 
 sys.path.insert(0, os.path.dirname(__file__))
 from stack import Stack  # noqa: E402
@@ -316,6 +319,79 @@ def questions_are_selected_for_the_resume_with_reasons():
     status, q0 = call("GET", "/v1/questions/" + ids[0])
     assert q0["stats"]["timesAsked"] == "1" and q0["stats"]["averageScore"] > 0, q0
     assert q0["stats"]["oftenMissed"] == [{"point": "数据来源", "count": "1"}], q0
+
+
+AUDIO = os.path.join(os.path.dirname(__file__), "..", "..", "services", "scoring", "tests", "audio")
+
+
+def call_audio():
+    """A call: the fluent Mandarin answer, 1 s of silence, the hesitant one
+    (espeak-ng renderings, services/scoring/tests/audio), as WAV bytes and
+    the two answers' times."""
+    frames, params, spans, at = [], None, [], 0
+    for name in ("zh-fluent.wav", "zh-hesitant.wav"):
+        with wave.open(os.path.join(AUDIO, name)) as w:
+            params = w.getparams()
+            data = w.readframes(w.getnframes())
+        ms = len(data) * 1000 // (params.sampwidth * params.framerate)
+        spans.append((at, at + ms))
+        frames.append(data + b"\0" * (params.sampwidth * params.framerate))  # 1 s gap
+        at += ms + 1000
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setparams(params)
+        w.writeframes(b"".join(frames))
+    return buf.getvalue(), spans
+
+
+def score_with_audio(iid, audio, spans):
+    text = "我负责这个项目，销售翻倍。"
+    return call("POST", "/v1/interviews/%s:score" % iid, {
+        "competencyModelId": model_id(), "audio": base64.b64encode(audio).decode(),
+        "answers": [{"question": "介绍一个项目", "text": text, "startMs": a, "endMs": b}
+                    for a, b in spans]})
+
+
+@test
+def call_audio_gives_delivery_measures_without_emotion_labels_by_default():
+    audio, spans = call_audio()
+    status, rep = score_with_audio("itv-audio-1", audio, spans)
+    assert status == 200, rep
+    d = rep["delivery"]
+    assert d["present"] is True and d["emotionLabels"] is False, d
+    assert d["confidence"] == 0 and d["nervousness"] == 0, d
+    fluent, hesitant = (a["delivery"] for a in rep["answers"])
+    assert fluent["present"] and hesitant["present"], rep["answers"]
+    assert hesitant["longPauses"] >= 1 and hesitant["pauseRatio"] > fluent["pauseRatio"], \
+        (fluent, hesitant)
+    assert fluent["speechRate"] > hesitant["speechRate"] > 0, (fluent, hesitant)
+    assert 80 < d["pitchMeanHz"] < 400, d
+
+
+@test
+def emotion_labels_appear_only_when_the_tenant_allows_them():
+    audio, spans = call_audio()
+    status, _ = call("PATCH", "/v1/scoring/settings", {"emotionLabels": True}, key="admin")
+    try:
+        status, rep = score_with_audio("itv-audio-2", audio, spans)
+    finally:
+        call("PATCH", "/v1/scoring/settings", {"emotionLabels": False}, key="admin")
+    assert status == 200, rep
+    fluent, hesitant = (a["delivery"] for a in rep["answers"])
+    assert rep["delivery"]["emotionLabels"] is True
+    assert fluent["confidence"] > hesitant["confidence"], (fluent, hesitant)
+    assert hesitant["nervousness"] > fluent["nervousness"], (fluent, hesitant)
+
+
+@test
+def bad_audio_and_bad_timestamps_are_clear_errors():
+    audio, spans = call_audio()
+    status, p = score_with_audio("itv-audio-3", b"ID3\x04 not a wav at all" * 10, spans)
+    assert status == 422 and p["errors"][0]["field"] == "audio", p
+    status, p = score_with_audio("itv-audio-4", audio, [(0, 3000), (2000, 999999)])
+    assert status == 422 and p["errors"][0]["field"] == "answers", p
+    status, p = call("GET", "/v1/interviews/itv-audio-3/report")
+    assert status == 404, p
 
 
 if __name__ == "__main__":
