@@ -95,18 +95,21 @@ class Stack:
     def binary(self, svc):
         return os.path.join(self.build, "services", svc, "hrflow-" + svc)
 
-    def start(self, svc, extra_env=None):
+    def start(self, svc, extra_env=None, name=None):
+        """Start the binary of svc as process `name` (default svc; another
+        name starts one more replica)."""
+        name = name or svc
         env = dict(self.env)
         if svc != "gateway":
-            self.metrics_ports.setdefault(svc, free_port())
-            env["HF_METRICS_ADDR"] = "127.0.0.1:%d" % self.metrics_ports[svc]
+            self.metrics_ports.setdefault(name, free_port())
+            env["HF_METRICS_ADDR"] = "127.0.0.1:%d" % self.metrics_ports[name]
         env.update(self.service_env.get(svc, {}))
         env.update(extra_env or {})
-        log = open(os.path.join(self.tmp, "%s-%s.log" % (self.name, svc)), "ab")
-        self.procs[svc] = subprocess.Popen([self.binary(svc)], env=env, stdout=log,
-                                           stderr=subprocess.STDOUT)
+        log = open(os.path.join(self.tmp, "%s-%s.log" % (self.name, name)), "ab")
+        self.procs[name] = subprocess.Popen([self.binary(svc)], env=env, stdout=log,
+                                            stderr=subprocess.STDOUT)
         log.close()
-        return self.procs[svc]
+        return self.procs[name]
 
     def start_all(self):
         self.start("broker")
