@@ -696,7 +696,6 @@ static void rate_variation(sc_prosody_t *r)
     size_t n = 0;
     for (size_t i = 0; i < r->n_segments; i++) {
         sc_prosody_value_t v = r->segments[i].m[SC_PROSODY_SPEECH_RATE];
-        set_absent(&r->segments[i], SC_PROSODY_RATE_VARIATION, SC_PROSODY_ABSENT_CALL_ONLY);
         if (v.absent == SC_PROSODY_PRESENT) {
             sum += v.value;
             sq += v.value * v.value;
@@ -784,6 +783,8 @@ static void measure_range(const frames_t *fr, pauses_t *p, int64_t start_ms, int
     a.rate_ms = units ? a.span_ms : 0;
     m->start_ms = start_ms;
     m->end_ms = end_ms;
+    set_absent(m, SC_PROSODY_RATE_VARIATION,
+               have_segments ? SC_PROSODY_ABSENT_CALL_ONLY : SC_PROSODY_ABSENT_NO_TRANSCRIPT);
     if (fr) {
         size_t f0 = ms_frame(fr, start_ms), f1 = ms_frame(fr, end_ms);
         acc_frames(&a, fr, f0, f1);
@@ -807,7 +808,6 @@ static void measure_call(sc_prosody_t *r, const frames_t *fr, pauses_t *p, const
     sc_prosody_measures_t *m = &r->call;
     if (r->n_segments == 0) {
         measure_range(fr, p, 0, r->audio_ms, 0, false, o, m, NULL);
-        set_absent(m, SC_PROSODY_RATE_VARIATION, SC_PROSODY_ABSENT_NO_TRANSCRIPT);
         return;
     }
     m->start_ms = r->segments[0].start_ms;
@@ -828,8 +828,8 @@ static int analyze_frames(sc_prosody_t *r, const frames_t *fr, const sc_prosody_
     pauses_t p = {fr, (size_t)(o->min_pause_ms / FRAME_MS), (size_t)(o->long_pause_ms / FRAME_MS),
                   NULL, 0};
     if (fr) {
-        /* at most one pause per two frames */
-        p.list = malloc((fr->n / 2 + 1) * sizeof(*p.list));
+        /* a pause and the speech before it take min_pause + 1 frames */
+        p.list = malloc((fr->n / (p.min_pause + 1) + 1) * sizeof(*p.list));
         if (!p.list)
             return SC_PROSODY_ENOMEM;
         acc_t whole = {0};

@@ -528,6 +528,26 @@ static void test_emotion_labels_off_by_policy(void **state)
     sc_prosody_destroy(&r);
 }
 
+/* Without a transcript the scores rest on the audio alone: nothing about rate. */
+static void test_scores_without_transcript(void **state)
+{
+    (void)state;
+    sig_t s = {0};
+    glide(&s, 140, 2, 0.4, 3000);
+    sc_prosody_opts_t o = labels_on();
+    sc_prosody_t *r = analyze(&s, NULL, 0, &o);
+    assert_int_equal(ABSENT(&r->call, SC_PROSODY_CONFIDENCE), SC_PROSODY_PRESENT);
+    assert_int_equal(ABSENT(&r->call, SC_PROSODY_SPEECH_RATE), SC_PROSODY_ABSENT_NO_TRANSCRIPT);
+    assert_int_equal(ABSENT(&r->call, SC_PROSODY_RATE_VARIATION),
+                     SC_PROSODY_ABSENT_NO_TRANSCRIPT);
+    for (size_t i = 0; i < r->call.n_confidence_why; i++) {
+        assert_int_not_equal(r->call.confidence_why[i].measure, SC_PROSODY_SPEECH_RATE);
+        assert_int_not_equal(r->call.confidence_why[i].measure, SC_PROSODY_RATE_VARIATION);
+    }
+    assert_int_equal(r->call.n_confidence_why, 4);
+    sc_prosody_destroy(&r);
+}
+
 static void test_describe_a_change(void **state)
 {
     (void)state;
@@ -683,6 +703,7 @@ int main(void)
         cmocka_unit_test(test_bad_segments_are_named),
         cmocka_unit_test(test_pausing_lowers_confidence),
         cmocka_unit_test(test_emotion_labels_off_by_policy),
+        cmocka_unit_test(test_scores_without_transcript),
         cmocka_unit_test(test_describe_a_change),
         cmocka_unit_test(test_spoken_mandarin),
         cmocka_unit_test(test_spoken_english),
