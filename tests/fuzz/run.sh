@@ -1,5 +1,6 @@
 #!/bin/sh
-# tests/fuzz/run.sh [seconds] - fuzz the JSON codec with libFuzzer for a while
+# tests/fuzz/run.sh [seconds] [codec|wav] - fuzz the JSON codec (default) or
+# the scoring service's WAV reader with libFuzzer for a while
 #
 # The project builds with gcc; libFuzzer needs clang, so this script compiles
 # the target itself: fuzz-codec.c, common/src/codec.c and arena.c, and the
@@ -8,11 +9,24 @@
 # are written to build-fuzz/corpus-codec, not to the checked-in seeds under
 # tests/fuzz/corpus/codec: copy a small, interesting one there by hand (and
 # every crash, as a regression seed; the unit suite replays them).
+# The wav target (fuzz-wav.c, services/scoring/prosody.c, libsndfile) needs
+# no build dir; its corpora are build-fuzz/corpus-wav and tests/fuzz/corpus/wav.
 set -eu
 seconds=${1:-60}
+target=${2:-codec}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-proto=${HF_BUILD:-$root/build}/proto/hrflow/v1
 out=$root/build-fuzz
+if [ "$target" = wav ]; then
+    mkdir -p "$out/corpus-wav"
+    # shellcheck disable=SC2046 # pkg-config output is meant to split
+    clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        "$root/tests/fuzz/fuzz-wav.c" "$root/services/scoring/prosody.c" \
+        $(pkg-config --cflags --libs sndfile) -lm -o "$out/fuzz-wav"
+    exec "$out/fuzz-wav" -max_total_time="$seconds" -max_len=16384 -timeout=10 \
+        -artifact_prefix="$out/wav-" "$out/corpus-wav" "$root/tests/fuzz/corpus/wav"
+fi
+proto=${HF_BUILD:-$root/build}/proto/hrflow/v1
 for n in common codec_test codec_test_proto2; do
     if [ ! -f "$proto/$n.pb-c.c" ]; then
         echo "run.sh: $proto/$n.pb-c.c is missing; run ninja -C build first" >&2
