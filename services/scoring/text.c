@@ -523,7 +523,9 @@ typedef struct {
     bool alnum_end;
 } phrase_t;
 
-#define NBUCKETS 256
+/* Phrases are bucketed by their first unit; 1024 buckets keep the Han
+ * lexicon at about one phrase per bucket. */
+#define NBUCKETS 1024
 
 struct sc_phrases {
     phrase_t *v;            /* sorted by bucket, then longest first */
@@ -597,7 +599,8 @@ int sc_phrases_add(sc_analyzer_t *az, sc_phrases_t *p, const char *utf8, int tag
 /* The end of a match of ph at u, or 0 when it does not match there. */
 static uint32_t match_at(const sc_text_t *t, const phrase_t *ph, uint32_t u, uint32_t tok)
 {
-    if (u + ph->len > t->nlen || memcmp(t->norm + u, ph->s, ph->len * sizeof(UChar)))
+    if (t->norm[u] != ph->s[0] || u + ph->len > t->nlen
+        || memcmp(t->norm + u + 1, ph->s + 1, (ph->len - 1) * sizeof(UChar)))
         return 0;
     uint32_t end = u + ph->len;
     if (ph->whole_token) {
