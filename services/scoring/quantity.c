@@ -253,12 +253,22 @@ static uint32_t scan_one(const sc_text_t *t, uint32_t i, sc_quantity_t *q)
     return j;
 }
 
+/* Can a quantity start with c: a currency sign, 百 (百分之) or a numeral?
+ * Most units of a text cannot, and are passed over without scan_one. */
+static bool may_start(UChar c)
+{
+    if (c < 0x80)
+        return digit(c) || c == '$';
+    return c == 0x00A5 || c == 0x20AC || c == 0x767E /* 百 */ || c == 0x5341 /* 十 */
+        || cn_digit(c) >= 0;
+}
+
 size_t sc_quantities_find(const sc_text_t *t, sc_quantity_t *out, size_t cap)
 {
     size_t n = 0;
     for (uint32_t i = 0; i < t->nlen;) {
         sc_quantity_t q;
-        uint32_t end = scan_one(t, i, &q);
+        uint32_t end = may_start(t->norm[i]) ? scan_one(t, i, &q) : 0;
         if (!end) {
             /* skip the rest of a number so "2019" is not rescanned as "019" */
             if (digit(t->norm[i]))

@@ -211,6 +211,25 @@ static int find_fillers(const sc_text_t *t, sc_evidence_t *ev)
     return 0;
 }
 
+/* One scan for the usual handful of quantities; a second only when there are more. */
+static int find_quantities(const sc_text_t *t, sc_evidence_t *ev)
+{
+    size_t cap = 32;
+    ev->quantities = malloc(cap * sizeof *ev->quantities);
+    if (!ev->quantities)
+        return -1;
+    size_t n = sc_quantities_find(t, ev->quantities, cap);
+    if (n > cap) {
+        sc_quantity_t *q = realloc(ev->quantities, n * sizeof *q);
+        if (!q)
+            return -1;
+        ev->quantities = q;
+        sc_quantities_find(t, q, n);
+    }
+    ev->n_quantities = n;
+    return 0;
+}
+
 static void find_star(sc_evidence_t *ev)
 {
     static const sc_feature_t shows[SC_STAR_N] = {
@@ -239,14 +258,11 @@ int sc_evidence_build(const sc_analyzer_t *az, const sc_text_t *t,
     sc_phrases_scan(sc_analyzer_lexicon(az), t, collect, &c);
     ev->cues = c.v;
     ev->n_cues = c.n;
-    size_t nq = sc_quantities_find(t, NULL, 0);
-    ev->quantities = malloc((nq ? nq : 1) * sizeof *ev->quantities);
     ev->sentences = calloc(t->nsents ? t->nsents : 1, sizeof *ev->sentences);
-    if (c.oom || !ev->quantities || !ev->sentences || find_fillers(t, ev) < 0) {
+    if (c.oom || !ev->sentences || find_quantities(t, ev) < 0 || find_fillers(t, ev) < 0) {
         sc_evidence_free(ev);
         return -1;
     }
-    ev->n_quantities = sc_quantities_find(t, ev->quantities, nq);
     ev->n_sentences = t->nsents;
     for (uint32_t i = 0; i < t->nsents; i++) {
         sc_sentence_t *s = &ev->sentences[i];
