@@ -78,6 +78,7 @@ typedef struct {
     size_t n_kw, n_neg;
     char **kw;
     double *kw_weight;
+    char **kw_why;      /* [k * N_CONTEXTS + context]: the reason of a keyword's points */
     char **neg;
 } comp_t;
 
@@ -87,6 +88,23 @@ struct sc_scorer {
     size_t n;
     size_t n_values;
     sc_phrases_t *phrases;
+};
+
+#define N_CONTEXTS (SC_CTX_CONCRETE + 1)
+
+static double factor_of(sc_context_t c)
+{
+    static const double *const f[] = { &K.f_negated, &K.f_mention, &K.f_action, &K.f_concrete };
+    return *f[c];
+}
+
+static const char *const context_rules[] = {
+    "keyword.negated", "keyword.mention", "keyword.action", "keyword.concrete",
+};
+
+static const char *const context_why[] = {
+    "negated", "mentioned without an account of doing it",
+    "used in an action without a stated outcome", "inside a concrete account",
 };
 
 /* ---- the scorer --------------------------------------------------------- */
@@ -116,6 +134,23 @@ static void freev(char **v, size_t n)
     for (size_t i = 0; v && i < n; i++)
         free(v[i]);
     free(v);
+}
+
+/* The reasons of a competency's keyword points, one per keyword and context,
+ * formatted once here rather than for every answer. */
+static int keyword_whys(comp_t *d)
+{
+    d->kw_why = calloc(d->n_kw * N_CONTEXTS + 1, sizeof *d->kw_why);
+    for (size_t k = 0; d->kw_why && k < d->n_kw; k++)
+        for (int c = 0; c < N_CONTEXTS; c++) {
+            char why[256];
+            snprintf(why, sizeof why, "keyword \"%s\" %s: %.0f/%.1f x weight %.2f x %.1f",
+                     d->kw[k], context_why[c], K.kw_points, K.kw_saturation, d->kw_weight[k],
+                     factor_of((sc_context_t)c));
+            if (!(d->kw_why[k * N_CONTEXTS + (size_t)c] = strdup(why)))
+                return -1;
+        }
+    return d->kw_why ? 0 : -1;
 }
 
 static int check_model(const sc_model_t *m, char *err, size_t errlen)
@@ -216,6 +251,16 @@ sc_scorer_t *sc_scorer_new(sc_analyzer_t *az, const sc_model_t *m, char *err, si
         for (size_t k = 0; k < d->n_kw; k++) {
             d->kw[k] = strdup(cp->keywords[k].term);
             d->kw_weight[k] = cp->keywords[k].weight;
+            if (!d->kw[k]) {
+                seterr(err, errlen, "out of memory");
+                sc_scorer_destroy(&s);
+                return NULL;
+            }
+        }
+        if (keyword_whys(d) < 0) {
+            seterr(err, errlen, "out of memory");
+            sc_scorer_destroy(&s);
+            return NULL;
         }
     }
     if (add_phrases(az, s, m, err, errlen) < 0) {
@@ -234,6 +279,7 @@ void sc_scorer_destroy(sc_scorer_t **sp)
         free(s->comps[c].name);
         freev(s->comps[c].kw, s->comps[c].n_kw);
         free(s->comps[c].kw_weight);
+        freev(s->comps[c].kw_why, s->comps[c].kw_why ? s->comps[c].n_kw * N_CONTEXTS : 0);
         freev(s->comps[c].neg, s->comps[c].n_neg);
     }
     free(s->comps);
@@ -276,12 +322,6 @@ typedef struct {
     hf_arena_t *arena;
     sc_answer_t *a;
 } run_t;
-
-static double factor_of(sc_context_t c)
-{
-    static const double *const f[] = { &K.f_negated, &K.f_mention, &K.f_action, &K.f_concrete };
-    return *f[c];
-}
 
 static sc_context_t context_of(const run_t *r, const sc_match_t *m, sc_span_t *neg)
 {
@@ -357,6 +397,19 @@ static int find_values(run_t *r)
 
 /* ---- scores ------------------------------------------------------------- */
 
+/* Add a contribution whose reason lives as long as the answer (static or in its arena). */
+static void add_why(sc_score_t *sc, double points, const char *rule, sc_span_t span,
+                    const char *why)
+{
+    sc_contribution_t *c = &sc->contribs[sc->n_contribs++];
+    c->points = points;
+    c->rule = rule;
+    c->why = why;
+    c->span = span;
+    sc->value += points;
+}
+
+/* Add a contribution with a formatted reason (copied into the answer). */
 static void add(run_t *r, sc_score_t *sc, double points, const char *rule, sc_span_t span,
                 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 static void add(run_t *r, sc_score_t *sc, double points, const char *rule, sc_span_t span,
@@ -367,12 +420,7 @@ static void add(run_t *r, sc_score_t *sc, double points, const char *rule, sc_sp
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
-    sc_contribution_t *c = &sc->contribs[sc->n_contribs++];
-    c->points = points;
-    c->rule = rule;
-    c->why = hf_arena_strdup(r->arena, why);
-    c->span = span;
-    sc->value += points;
+    add_why(sc, points, rule, span, hf_arena_strdup(r->arena, why));
 }
 
 static int start_score(run_t *r, sc_score_t *sc, const char *name, size_t max_contribs)
@@ -383,23 +431,30 @@ static int start_score(run_t *r, sc_score_t *sc, const char *name, size_t max_co
 }
 
 /* Clamp into 0..100 as a visible contribution, then round. */
-static void finish_score(run_t *r, sc_score_t *sc)
+static void finish_score(sc_score_t *sc)
 {
     static const sc_span_t none = { 0, 0 };
     if (sc->value < 0)
-        add(r, sc, -sc->value, "floor", none, "scores do not go below 0");
+        add_why(sc, -sc->value, "floor", none, "scores do not go below 0");
     if (sc->value > 100)
-        add(r, sc, 100 - sc->value, "cap", none, "scores do not go above 100");
+        add_why(sc, 100 - sc->value, "cap", none, "scores do not go above 100");
     sc->score = (int)lround(sc->value);
 }
 
-static const char *const context_rules[] = {
-    "keyword.negated", "keyword.mention", "keyword.action", "keyword.concrete",
+/* Reasons that do not vary, so no answer formats them (in sc_star_part_t and sc_qkind_t order). */
+static const char *const star_rules[SC_STAR_N] = {
+    "star.situation", "star.task", "star.action", "star.result",
 };
-
-static const char *const context_why[] = {
-    "negated", "mentioned without an account of doing it",
-    "used in an action without a stated outcome", "inside a concrete account",
+static const char *const star_whys[SC_STAR_N] = {
+    "the answer states the situation", "the answer states the task",
+    "the answer states the action", "the answer states the result",
+};
+static const char *const structure_whys[SC_STAR_N] = {
+    "STAR situation present", "STAR task present", "STAR action present", "STAR result present",
+};
+static const char *const quantity_whys[] = {
+    "quantified result (percent)", "quantified result (times)", "quantified result (duration)",
+    "quantified result (money)", "quantified result (count)",
 };
 
 /* A result quantity outside a sentence that states the task (a target), as star.c counts it. */
@@ -440,9 +495,8 @@ static int score_competency(run_t *r, size_t c)
         double w = cp->kw_weight[h->keyword];
         cs->evidence += w * h->factor;
         in_account |= h->factor >= K.f_action;
-        add(r, &cs->s, per_unit * w * h->factor, context_rules[h->context], h->span,
-            "keyword \"%s\" %s: %.0f/%.1f x weight %.2f x %.1f", h->term,
-            context_why[h->context], K.kw_points, K.kw_saturation, w, h->factor);
+        add_why(&cs->s, per_unit * w * h->factor, context_rules[h->context], h->span,
+                hf_arena_strdup(r->arena, cp->kw_why[h->keyword * N_CONTEXTS + h->context]));
     }
     if (cs->evidence > K.kw_saturation)
         add(r, &cs->s, -per_unit * (cs->evidence - K.kw_saturation), "keyword.saturation", none,
@@ -450,16 +504,13 @@ static int score_competency(run_t *r, size_t c)
     if (in_account) {
         for (int p = 0; p < SC_STAR_N; p++)
             if (a->star[p].present)
-                add(r, &cs->s, K.star_points, p == SC_STAR_SITUATION ? "star.situation"
-                    : p == SC_STAR_TASK ? "star.task" : p == SC_STAR_ACTION ? "star.action"
-                    : "star.result", a->star[p].cue, "the answer states the %s",
-                    sc_star_part_name((sc_star_part_t)p));
+                add_why(&cs->s, K.star_points, star_rules[p], a->star[p].cue, star_whys[p]);
         int nq = 0;
         for (size_t i = 0; i < a->n_quantities && nq < K.quantity_max; i++)
             if (is_result(a, &a->quantities[i])) {
                 nq++;
-                add(r, &cs->s, K.quantity_points, "quantity.result", a->quantities[i].span,
-                    "quantified result (%s)", sc_qkind_name(a->quantities[i].kind));
+                add_why(&cs->s, K.quantity_points, "quantity.result", a->quantities[i].span,
+                        quantity_whys[a->quantities[i].kind]);
             }
     } else if (a->n_hits) {
         size_t q = 0;
@@ -467,8 +518,8 @@ static int score_competency(run_t *r, size_t c)
         for (size_t i = 0; i < a->n_hits; i++)
             any |= a->hits[i].competency == c;
         if (any && (result_quantities(a, &q) || a->star[SC_STAR_ACTION].present))
-            add(r, &cs->s, 0, "bonus.withheld", none,
-                "no keyword of this competency is inside an account, so STAR and quantity bonuses do not apply");
+            add_why(&cs->s, 0, "bonus.withheld", none,
+                    "no keyword of this competency is inside an account, so STAR and quantity bonuses do not apply");
     }
     for (size_t i = 0; i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
@@ -482,7 +533,7 @@ static int score_competency(run_t *r, size_t c)
         add(r, &cs->s, -K.negative_points, "negative_cue", sc_text_span(r->t, m->start, m->end),
             "negative cue \"%s\"", cp->neg[TAG_ITEM(m->tag)]);
     }
-    finish_score(r, &cs->s);
+    finish_score(&cs->s);
     return 0;
 }
 
@@ -532,8 +583,8 @@ static int score_content(run_t *r)
             "%s scored %.1f, weight share %.3f", cs->s.name, cs->s.value, share);
     }
     if (!n)
-        add(r, &a->content, 0, "content.no_model", none, "the model has no competencies");
-    finish_score(r, &a->content);
+        add_why(&a->content, 0, "content.no_model", none, "the model has no competencies");
+    finish_score(&a->content);
     return 0;
 }
 
@@ -544,8 +595,8 @@ static int score_structure(run_t *r)
         return -1;
     for (int p = 0; p < SC_STAR_N; p++)
         if (a->star[p].present)
-            add(r, &a->structure, K.struct_star_points, "structure.star", a->star[p].cue,
-                "STAR %s present", sc_star_part_name((sc_star_part_t)p));
+            add_why(&a->structure, K.struct_star_points, "structure.star", a->star[p].cue,
+                    structure_whys[p]);
     bool vague = false, acting = false;
     sc_span_t vspan = { 0, 0 };
     for (size_t i = 0; i < a->n_sentences; i++) {
@@ -557,9 +608,9 @@ static int score_structure(run_t *r)
         acting |= (s->cue[SC_F_ACTOR].found || s->actor_carried) && s->cue[SC_F_ACTION].found;
     }
     if (vague && !acting)
-        add(r, &a->structure, -K.vague_penalty, "structure.claims_without_example", vspan,
-            "claims such as this one are not backed by an account of something the candidate did");
-    finish_score(r, &a->structure);
+        add_why(&a->structure, -K.vague_penalty, "structure.claims_without_example", vspan,
+                "claims such as this one are not backed by an account of something the candidate did");
+    finish_score(&a->structure);
     return 0;
 }
 
@@ -569,7 +620,7 @@ static int score_delivery(run_t *r)
     static const sc_span_t none = { 0, 0 };
     if (start_score(r, &a->delivery, "delivery", 5) < 0)
         return -1;
-    add(r, &a->delivery, 100, "delivery.base", none, "delivery starts at 100");
+    add_why(&a->delivery, 100, "delivery.base", none, "delivery starts at 100");
     double excess = a->filler_rate - K.filler_free_rate;
     if (excess > 0) {
         double p = fmin(K.filler_max, K.filler_slope * excess);
@@ -584,7 +635,7 @@ static int score_delivery(run_t *r)
     else if (a->length == SC_LEN_LONG)
         add(r, &a->delivery, -K.long_penalty, "delivery.long", none,
             "answer has %zu characters/words, over %.0f", a->length_units, K.max_units);
-    finish_score(r, &a->delivery);
+    finish_score(&a->delivery);
     return 0;
 }
 
@@ -600,7 +651,7 @@ static int score_answer(run_t *r)
         "%.2f x structure %.1f", K.structure_w, a->structure.value);
     add(r, &a->answer, K.delivery_w * a->delivery.value, "answer.delivery", none,
         "%.2f x delivery %.1f", K.delivery_w, a->delivery.value);
-    finish_score(r, &a->answer);
+    finish_score(&a->answer);
     return 0;
 }
 
@@ -614,18 +665,37 @@ static int term_cmp(const void *x, const void *y)
     return strcmp(a->term, b->term);
 }
 
-static int add_term(run_t *r, const char *term, long comp)
+/* The keyword cloud being built: an open-addressing index over a->terms by
+ * (competency, text), so counting a word is one probe, not a scan. */
+typedef struct {
+    uint32_t *slot;     /* 1 + index into a->terms; 0 is empty */
+    size_t mask;
+} cloud_t;
+
+static size_t term_hash(const char *s, long comp)
+{
+    uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)comp;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return (size_t)(h ^ (h >> 29));
+}
+
+static int add_term(run_t *r, cloud_t *cl, const char *term, long comp)
 {
     sc_answer_t *a = r->a;
-    for (size_t i = 0; i < a->n_terms; i++)
-        if (a->terms[i].competency == comp && !strcmp(a->terms[i].term, term)) {
-            a->terms[i].count++;
+    size_t i = term_hash(term, comp) & cl->mask;
+    for (; cl->slot[i]; i = (i + 1) & cl->mask) {
+        sc_term_t *x = &a->terms[cl->slot[i] - 1];
+        if (x->competency == comp && !strcmp(x->term, term)) {
+            x->count++;
             return 0;
         }
+    }
     const char *copy = comp >= 0 ? term : hf_arena_strdup(r->arena, term);
     if (!copy)
         return -1;
     a->terms[a->n_terms++] = (sc_term_t){ copy, 1, comp };
+    cl->slot[i] = (uint32_t)a->n_terms;
     return 0;
 }
 
@@ -643,16 +713,13 @@ static bool stopword(const char *w)
 
 /* Competency keywords under their model names, and the other words of two
  * or more characters that are not in the lexicon (我, 然后, the, ...). */
-static int build_terms(run_t *r)
+static int add_terms(run_t *r, cloud_t *cl)
 {
     sc_answer_t *a = r->a;
     const sc_text_t *t = r->t;
-    a->terms = hf_arena_alloc(r->arena, (t->ntoks + a->n_hits + 1) * sizeof *a->terms);
-    if (!a->terms)
-        return -1;
     for (size_t i = 0; i < a->n_hits; i++)
         if (a->hits[i].context != SC_CTX_NEGATED
-            && add_term(r, a->hits[i].term, (long)a->hits[i].competency) < 0)
+            && add_term(r, cl, a->hits[i].term, (long)a->hits[i].competency) < 0)
             return -1;
     size_t hit = 0, cue = 0;
     for (uint32_t k = 0; k < t->ntoks; k++) {
@@ -671,10 +738,27 @@ static int build_terms(run_t *r)
         char buf[128];
         UErrorCode e = U_ZERO_ERROR;
         u_strToUTF8(buf, sizeof buf, NULL, t->norm + tok->start, (int32_t)(tok->end - tok->start), &e);
-        if (U_SUCCESS(e) && e != U_STRING_NOT_TERMINATED_WARNING && !stopword(buf)
-            && add_term(r, buf, -1) < 0)
+        if (U_SUCCESS(e) && e != U_STRING_NOT_TERMINATED_WARNING
+            && !(tok->kind == SC_TOK_LETTER && stopword(buf)) && add_term(r, cl, buf, -1) < 0)
             return -1;
     }
+    return 0;
+}
+
+/* The keyword cloud (a->terms) by count, then term. */
+static int build_terms(run_t *r)
+{
+    sc_answer_t *a = r->a;
+    const sc_text_t *t = r->t;
+    size_t max = t->ntoks + a->n_hits + 1, slots = 16;
+    while (slots < 2 * max)
+        slots *= 2;
+    cloud_t cl = { calloc(slots, sizeof *cl.slot), slots - 1 };
+    a->terms = hf_arena_alloc(r->arena, max * sizeof *a->terms);
+    int rc = cl.slot && a->terms ? add_terms(r, &cl) : -1;
+    free(cl.slot);
+    if (rc < 0)
+        return -1;
     qsort(a->terms, a->n_terms, sizeof *a->terms, term_cmp);
     return 0;
 }
