@@ -204,23 +204,27 @@ typedef struct {
     uint32_t n, cap;
 } nbuf_t;
 
+static int nbuf_reserve(nbuf_t *b, uint32_t cap)
+{
+    UChar *u = realloc(b->u, cap * sizeof *u);
+    if (u)
+        b->u = u;
+    uint32_t *s = realloc(b->os, cap * sizeof *s);
+    if (s)
+        b->os = s;
+    uint32_t *e = realloc(b->oe, cap * sizeof *e);
+    if (e)
+        b->oe = e;
+    if (!u || !s || !e)
+        return -1;
+    b->cap = cap;
+    return 0;
+}
+
 static int nbuf_push(nbuf_t *b, UChar c, uint32_t os, uint32_t oe)
 {
-    if (b->n + 1 >= b->cap) {
-        uint32_t cap = b->cap ? b->cap * 2 : 256;
-        UChar *u = realloc(b->u, cap * sizeof *u);
-        if (u)
-            b->u = u;
-        uint32_t *s = realloc(b->os, cap * sizeof *s);
-        if (s)
-            b->os = s;
-        uint32_t *e = realloc(b->oe, cap * sizeof *e);
-        if (e)
-            b->oe = e;
-        if (!u || !s || !e)
-            return -1;
-        b->cap = cap;
-    }
+    if (b->n + 1 >= b->cap && nbuf_reserve(b, b->cap ? b->cap * 2 : 256) < 0)
+        return -1;
     b->u[b->n] = c;
     b->os[b->n] = os;
     b->oe[b->n] = oe;
@@ -427,7 +431,9 @@ sc_text_t *sc_text_new(sc_analyzer_t *az, const char *utf8, size_t len,
     t->len = len;
     nbuf_t b = { 0 };
     size_t bad = 0;
-    int r = normalize(az, (const unsigned char *)utf8, len, &b, &bad);
+    /* one unit per byte is enough for nearly all text: no reallocation */
+    int r = nbuf_reserve(&b, (uint32_t)len + 2) < 0 ? -2
+        : normalize(az, (const unsigned char *)utf8, len, &b, &bad);
     t->norm = b.u;
     t->ostart = b.os;
     t->oend = b.oe;
@@ -599,9 +605,11 @@ int sc_phrases_add(sc_analyzer_t *az, sc_phrases_t *p, const char *utf8, int tag
 /* The end of a match of ph at u, or 0 when it does not match there. */
 static uint32_t match_at(const sc_text_t *t, const phrase_t *ph, uint32_t u, uint32_t tok)
 {
-    if (t->norm[u] != ph->s[0] || u + ph->len > t->nlen
-        || memcmp(t->norm + u + 1, ph->s + 1, (ph->len - 1) * sizeof(UChar)))
+    if (u + ph->len > t->nlen)
         return 0;
+    for (uint32_t i = 0; i < ph->len; i++) /* phrases are short: no memcmp call */
+        if (t->norm[u + i] != ph->s[i])
+            return 0;
     uint32_t end = u + ph->len;
     if (ph->whole_token) {
         uint32_t k = tok;
