@@ -22,9 +22,11 @@ const Hrflow__V1__CompetencyModel *scoring_model_of(hf_call_t *call,
                                                     const Hrflow__V1__CompetencyModel *inline_m,
                                                     const char *id, int version,
                                                     const char *inline_path);
-/* The caller destroys the scorer (sc_scorer_destroy). */
-sc_scorer_t *scoring_scorer(hf_call_t *call, sc_analyzer_t *az,
-                            const Hrflow__V1__CompetencyModel *m);
+/* The compiled scorer of m from this thread's cache (compiled on a miss).
+ * Borrowed: do not destroy it; it stays valid for the rest of the call (the
+ * cache drops only the least recently used of its 32 scorers). */
+const sc_scorer_t *scoring_scorer(hf_call_t *call, sc_analyzer_t *az,
+                                  const Hrflow__V1__CompetencyModel *m);
 Hrflow__V1__AnswerScore *scoring_answer_pb(hf_call_t *call, const sc_answer_t *a,
                                            const sc_scorer_t *s, const char *text, int index);
 /* Count the bank questions an interview asked: their scores and the good-

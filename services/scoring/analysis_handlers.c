@@ -117,7 +117,7 @@ const Hrflow__V1__CompetencyModel *scoring_model_of(hf_call_t *call,
 
 /* Compile a protobuf model into a scorer (the plain-C model lives in the
  * call's arena; the scorer copies what it keeps). */
-sc_scorer_t *scoring_scorer(hf_call_t *call, sc_analyzer_t *az,
+static sc_scorer_t *compile(hf_call_t *call, sc_analyzer_t *az,
                             const Hrflow__V1__CompetencyModel *m)
 {
     hf_arena_t *a = hf_call_arena(call);
@@ -150,6 +150,97 @@ sc_scorer_t *scoring_scorer(hf_call_t *call, sc_analyzer_t *az,
     sc_scorer_t *s = sc_scorer_new(az, &model, err, sizeof(err));
     if (!s)
         hf_call_fail(call, E(INVALID_ARGUMENT), "the competency model cannot be used: %s", err);
+    return s;
+}
+
+/* ---- this thread's compiled scorers ----
+ *
+ * Compiling a model (normalising every keyword, formatting the reasons) costs
+ * more than scoring an answer, and most requests use one of a few model
+ * versions, so each thread keeps the last SCORER_CACHE compiled scorers. The
+ * key is the model's packed protobuf bytes: a stored model's id and version
+ * are in them, and an inline model or one with required skills added
+ * (resume_handlers.c) is found again exactly when its content is the same,
+ * with no way to serve a scorer of other content. The least recently used
+ * scorer is dropped when the cache is full. */
+
+#define SCORER_CACHE 32
+
+typedef struct {
+    uint8_t *key;        /* packed model */
+    size_t len;
+    uint64_t hash;
+    uint64_t used;       /* tick of the last use; 0 = an empty entry */
+    sc_scorer_t *s;
+} scorer_entry_t;
+
+typedef struct {
+    scorer_entry_t e[SCORER_CACHE];
+    uint64_t tick;
+} scorer_cache_t;
+
+static pthread_key_t sc_key;
+static pthread_once_t sc_once = PTHREAD_ONCE_INIT;
+
+static void scorer_cache_free(void *p)
+{
+    scorer_cache_t *c = p;
+    for (size_t i = 0; i < SCORER_CACHE; i++) {
+        sc_scorer_destroy(&c->e[i].s);
+        free(c->e[i].key);
+    }
+    free(c);
+}
+
+static void sc_key_make(void)
+{
+    pthread_key_create(&sc_key, scorer_cache_free);
+}
+
+static uint64_t bytes_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+const sc_scorer_t *scoring_scorer(hf_call_t *call, sc_analyzer_t *az,
+                                  const Hrflow__V1__CompetencyModel *m)
+{
+    pthread_once(&sc_once, sc_key_make);
+    scorer_cache_t *c = pthread_getspecific(sc_key);
+    if (!c && (c = calloc(1, sizeof(*c))) && pthread_setspecific(sc_key, c) != 0) {
+        free(c);
+        c = NULL;
+    }
+    size_t len = protobuf_c_message_get_packed_size(&m->base);
+    uint8_t *key = c ? malloc(len ? len : 1) : NULL;
+    if (!key) {
+        hf_call_fail(call, E(INTERNAL), "out of memory");
+        return NULL;
+    }
+    protobuf_c_message_pack(&m->base, key);
+    uint64_t h = bytes_hash(key, len);
+    scorer_entry_t *victim = &c->e[0];
+    for (size_t i = 0; i < SCORER_CACHE; i++) {
+        scorer_entry_t *e = &c->e[i];
+        if (e->used && e->hash == h && e->len == len && !memcmp(e->key, key, len)) {
+            e->used = ++c->tick;
+            free(key);
+            return e->s;
+        }
+        if (e->used < victim->used)
+            victim = e;
+    }
+    sc_scorer_t *s = compile(call, az, m);
+    if (!s) {
+        free(key);
+        return NULL;
+    }
+    sc_scorer_destroy(&victim->s);
+    free(victim->key);
+    *victim = (scorer_entry_t){ key, len, h, ++c->tick, s };
     return s;
 }
 
@@ -324,7 +415,7 @@ SCORING_HANDLER(scoring_preview)
     const Hrflow__V1__CompetencyModel *m = scoring_model_of(
         call, r->competency_model, r->competency_model_id, 0, "competency_model");
     sc_analyzer_t *az = m ? scoring_analyzer(call) : NULL;
-    sc_scorer_t *s = az ? scoring_scorer(call, az, m) : NULL;
+    const sc_scorer_t *s = az ? scoring_scorer(call, az, m) : NULL;
     if (!s)
         return -1;
     sc_answer_t *a = NULL;
@@ -333,7 +424,6 @@ SCORING_HANDLER(scoring_preview)
                                sizeof(err));
     Hrflow__V1__AnswerScore *o = rc == 0 ? scoring_answer_pb(call, a, s, r->answer, 0) : NULL;
     sc_answer_free(&a);
-    sc_scorer_destroy(&s);
     if (rc < 0) {
         hf_call_detail(call, "answer", "bad_format", err);
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the answer cannot be analysed: %s", err);
@@ -612,7 +702,7 @@ SCORING_HANDLER(scoring_score_interview)
     if (store_settings_get(&st, tenant, &settings) != STORE_OK)
         return hf_call_fail(call, E(UNAVAILABLE), "could not read scoring settings");
     sc_analyzer_t *az = scoring_analyzer(call);
-    sc_scorer_t *s = az ? scoring_scorer(call, az, m) : NULL;
+    const sc_scorer_t *s = az ? scoring_scorer(call, az, m) : NULL;
     if (!s)
         return -1;
     sc_answer_t **answers = hf_arena_alloc(hf_call_arena(call), r->n_answers * sizeof(void *));
@@ -683,7 +773,6 @@ done:
     for (size_t i = 0; answers && i < r->n_answers; i++)
         sc_answer_free(&answers[i]);
     sc_prosody_destroy(&pros);
-    sc_scorer_destroy(&s);
     return rc;
 }
 

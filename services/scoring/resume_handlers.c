@@ -135,13 +135,12 @@ SCORING_HANDLER(scoring_screen_resume)
         return -1;
     Hrflow__V1__CompetencyModel *mx = with_skills(call, m, need->skills, need->n_skills);
     sc_analyzer_t *az = mx ? scoring_analyzer(call) : NULL;
-    sc_scorer_t *s = az ? scoring_scorer(call, az, mx) : NULL;
+    const sc_scorer_t *s = az ? scoring_scorer(call, az, mx) : NULL;
     if (!s)
         return mx ? -1 : hf_call_fail(call, E(INTERNAL), "out of memory");
     sc_answer_t *a = NULL;
     char err[200];
     if (sc_answer_analyze(az, s, NULL, r->resume, strlen(r->resume), &a, err, sizeof(err)) < 0) {
-        sc_scorer_destroy(&s);
         hf_call_detail(call, "resume", "bad_format", err);
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the resume cannot be analysed: %s", err);
     }
@@ -159,7 +158,6 @@ SCORING_HANDLER(scoring_screen_resume)
     }
     if (!o || !o->matched || !o->missing || !o->contributions) {
         sc_answer_free(&a);
-        sc_scorer_destroy(&s);
         return hf_call_fail(call, E(INTERNAL), "out of memory");
     }
     /* skills: the required ones, or the model's keywords when none are given */
@@ -204,7 +202,6 @@ SCORING_HANDLER(scoring_screen_resume)
                 a->empty ? 0.0 : a->content.value, EVIDENCE_W);
     o->score = round1(skills + exp + edu + evidence);
     sc_answer_free(&a);
-    sc_scorer_destroy(&s);
     *reply = &o->base;
     return 0;
 }
@@ -305,13 +302,12 @@ SCORING_HANDLER(scoring_select_questions)
     }
     Hrflow__V1__CompetencyModel *mx = with_skills(call, m, reqs, n_req);
     sc_analyzer_t *az = mx ? scoring_analyzer(call) : NULL;
-    sc_scorer_t *s = az ? scoring_scorer(call, az, mx) : NULL;
+    const sc_scorer_t *s = az ? scoring_scorer(call, az, mx) : NULL;
     if (!s)
         return mx ? -1 : hf_call_fail(call, E(INTERNAL), "out of memory");
     sc_answer_t *a = NULL;
     char err[200];
     if (sc_answer_analyze(az, s, NULL, r->resume, strlen(r->resume), &a, err, sizeof(err)) < 0) {
-        sc_scorer_destroy(&s);
         hf_call_detail(call, "resume", "bad_format", err);
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the resume cannot be analysed: %s", err);
     }
@@ -324,7 +320,6 @@ SCORING_HANDLER(scoring_select_questions)
     }
     if (!o || !o->questions || !o->skipped) {
         sc_answer_free(&a);
-        sc_scorer_destroy(&s);
         return hf_call_fail(call, E(INTERNAL), "out of memory");
     }
     size_t n_cand = 0;
@@ -369,7 +364,6 @@ SCORING_HANDLER(scoring_select_questions)
         o->questions[o->n_questions++] = sq;
     }
     sc_answer_free(&a);
-    sc_scorer_destroy(&s);
     *reply = &o->base;
     return 0;
 }
