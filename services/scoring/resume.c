@@ -3,6 +3,8 @@
  * Byte-level scanning of UTF-8: the markers are ASCII digits and a short list
  * of words, so no segmentation is needed. Year ranges are merged before they
  * are summed, so a resume listing two overlapping jobs is not credited twice.
+ * Numbers are read only up to len (uploaded text has no terminating NUL), and
+ * an English degree word must be a whole word ("mastered" is no degree).
  */
 #include "resume.h"
 
@@ -13,6 +15,7 @@
 
 #define MAX_RANGES 32
 #define MAX_YEARS 50.0
+#define ITEM_REACH 200
 
 typedef struct {
     const char *word;
@@ -61,36 +64,44 @@ static const char *skip_spaces(const char *p, const char *end)
     return p;
 }
 
+/* The value of the digits at p (at most 9), not reading past end; *after is
+ * the first byte that is not a digit. */
+static long digits_at(const char *p, const char *end, const char **after)
+{
+    long v = 0;
+    int n = 0;
+    for (; p < end && isdigit((unsigned char)*p); p++)
+        if (n++ < 9)
+            v = v * 10 + (*p - '0');
+    *after = p;
+    return v;
+}
+
 /* A year 1950..2100 at p (four digits not inside a longer number), with an
- * optional month ".03" / "年3月" skipped. Returns the year or 0. */
+ * optional month skipped: ".03", "/3", "-03" (one or two digits, so
+ * "2016-2019" stays a range) or "年3月". Returns the year or 0. */
 static int year_at(const char *text, const char *p, const char *end, const char **after)
 {
-    if (end - p < 4 || (p > text && isdigit((unsigned char)p[-1])))
+    const char *q;
+    if (p > text && isdigit((unsigned char)p[-1]))
         return 0;
-    for (int i = 0; i < 4; i++)
-        if (!isdigit((unsigned char)p[i]))
-            return 0;
-    if (end - p > 4 && isdigit((unsigned char)p[4]))
+    long y = digits_at(p, end, &q);
+    if (q - p != 4 || y < 1950 || y > 2100)
         return 0;
-    int y = atoi(p);
-    if (y < 1950 || y > 2100)
-        return 0;
-    const char *q = p + 4;
-    if (q < end && (*q == '.' || *q == '/' || *q == '-') && q + 1 < end &&
-        isdigit((unsigned char)q[1]) && (q + 2 >= end || !isdigit((unsigned char)q[3]) ||
-                                         q[2] == '.')) {
-        q += 2;
-        while (q < end && isdigit((unsigned char)*q))
-            q++;
+    const char *m;
+    if (q < end && (*q == '.' || *q == '/' || *q == '-') && q + 1 < end
+        && isdigit((unsigned char)q[1])) {
+        long month = digits_at(q + 1, end, &m);
+        if (m - q <= 3 && month >= 1 && month <= 12)
+            q = m;
     } else if (starts(q, end, "年")) {
         q += strlen("年");
-        while (q < end && isdigit((unsigned char)*q))
-            q++;
-        if (starts(q, end, "月"))
-            q += strlen("月");
+        digits_at(q, end, &m);
+        if (m > q && starts(m, end, "月"))
+            q = m + strlen("月");
     }
     *after = q;
-    return y;
+    return (int)y;
 }
 
 typedef struct {
@@ -125,22 +136,72 @@ static double merged_years(range_t *r, size_t n)
     return total;
 }
 
-/* "5年", "5+ years", "五年"? (digits only): a stated figure next to a marker. */
+/* A stated figure next to a marker: "5年", "5+ years", "2.5 yrs" (digits
+ * only, not 五年). *after is past the marker, or past the number when there
+ * is none. */
 static double stated_years(const char *p, const char *end, const char **after)
 {
-    char *num_end;
-    double v = strtod(p, &num_end);
-    const char *q = num_end;
-    if (q == p || v <= 0 || v > MAX_YEARS)
+    const char *q;
+    double v = (double)digits_at(p, end, &q);
+    if (q + 1 < end && *q == '.' && isdigit((unsigned char)q[1])) {
+        const char *f = q + 1;
+        double scale = 1;
+        while (f < end && isdigit((unsigned char)*f)) {
+            scale /= 10;
+            v += scale * (*f++ - '0');
+        }
+        q = f;
+    }
+    *after = q;
+    if (v <= 0 || v > MAX_YEARS)
         return 0;
     if (q < end && *q == '+')
         q++;
     q = skip_spaces(q, end);
-    if (starts(q, end, "年") || starts(q, end, "years") || starts(q, end, "year") ||
-        starts(q, end, "yrs")) {
-        *after = q;
-        return v;
-    }
+    static const char *const markers[] = { "年", "years", "year", "yrs" };
+    for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
+        if (starts(q, end, markers[i])) {
+            *after = q + strlen(markers[i]);
+            return v;
+        }
+    return 0;
+}
+
+/* An ASCII word must stand alone ("master", not "mastered"; a plural s is
+ * allowed); Chinese words have no word boundaries to check. */
+static int word_at(const char *text, const char *p, const char *end, const char *word)
+{
+    if (!starts(p, end, word))
+        return 0;
+    if (!isalpha((unsigned char)word[0]))
+        return 1;
+    const char *q = p + strlen(word);
+    if (q < end && (*q == 's' || *q == 'S'))
+        q++;
+    return (p == text || !isalnum((unsigned char)p[-1])) && (q == end || !isalnum((unsigned char)*q));
+}
+
+/* Does the resume item around [from, to) name a degree? An item is a line,
+ * or a part of one between ；, ; or |, looked at up to ITEM_REACH bytes to
+ * each side. Such a range is a time of study ("2012-2016 北京大学 本科"),
+ * not of work. */
+static int item_names_degree(const char *text, const char *from, const char *to, const char *end)
+{
+    static const char *const seps[] = { "\n", "；", ";", "|" };
+    const char *a = from - (from - text > ITEM_REACH ? ITEM_REACH : from - text);
+    const char *b = to + (end - to > ITEM_REACH ? ITEM_REACH : end - to);
+    for (const char *p = a; p < b; p++)
+        for (size_t i = 0; i < sizeof(seps) / sizeof(seps[0]); i++)
+            if (starts(p, b, seps[i])) {
+                if (p < from)
+                    a = p + strlen(seps[i]);
+                else if (p >= to && p < b)
+                    b = p;
+            }
+    for (const char *p = a; p < b; p++)
+        for (size_t i = 0; i < sizeof(edu_words) / sizeof(edu_words[0]); i++)
+            if (word_at(text, p, b, edu_words[i].word))
+                return 1;
     return 0;
 }
 
@@ -171,9 +232,10 @@ void sc_resume_facts(const char *text, size_t len, int now_year, sc_resume_facts
                 if (to)
                     after = a2;
             }
-            if (to >= from && to - from <= MAX_YEARS && n < MAX_RANGES) {
-                ranges[n++] = (range_t){ from, to,
-                                         { (size_t)(p - text), (size_t)(after - text) } };
+            if (to >= from && to - from <= MAX_YEARS) {
+                if (n < MAX_RANGES && !item_names_degree(text, p, after, end))
+                    ranges[n++] = (range_t){ from, to,
+                                             { (size_t)(p - text), (size_t)(after - text) } };
                 p = after - 1;
                 continue;
             }
@@ -184,17 +246,19 @@ void sc_resume_facts(const char *text, size_t len, int now_year, sc_resume_facts
                 stated = v;
                 stated_span = (sc_span_t){ (size_t)(p - text), (size_t)(after - text) };
             }
+            p = after - 1; /* not again from inside the number: 2.5年 is not 5年 */
+            continue;
         }
         for (size_t i = 0; i < sizeof(edu_words) / sizeof(edu_words[0]); i++)
-            if (edu_words[i].level > out->education && starts(p, end, edu_words[i].word)) {
+            if (edu_words[i].level > out->education && word_at(text, p, end, edu_words[i].word)) {
                 out->education = edu_words[i].level;
                 out->education_span =
                     (sc_span_t){ (size_t)(p - text), (size_t)(p - text) + strlen(edu_words[i].word) };
             }
     }
     if (n) {
+        out->years_span = ranges[0].span; /* the first in the text; merging sorts */
         out->years = merged_years(ranges, n);
-        out->years_span = ranges[0].span;
     }
     if (out->years == 0 && stated > 0) {
         out->years = stated;

@@ -2,12 +2,15 @@
  *
  * Plain scanning, no I/O, deterministic for a given reference year:
  *   - experience: the sum of the year ranges the resume lists
- *     ("2018 - 2021", "2019.03-至今", "2020 – present"; overlapping ranges
- *     counted once), or else the largest stated figure ("5年工作经验",
- *     "5+ years of experience"); capped at 50;
+ *     ("2018 - 2021", "2019.03-至今", "2020年3月 - 2022年6月",
+ *     "Jan 2018 – present"; months are not counted; overlapping ranges
+ *     counted once; a range whose line names a degree, "2012-2016 北京大学
+ *     本科", is study, not work), or else the largest stated figure
+ *     ("5年工作经验", "5+ years of experience", "2.5年"); capped at 50;
  *   - education: the highest degree named (博士/PhD > 硕士/master/MBA >
  *     本科/学士/bachelor > 大专/associate).
- * Each fact carries the byte span it came from.
+ * Each fact carries the byte span it came from (the years: the first range
+ * in the text, or the stated figure with its unit, "5年", "7+ years").
  */
 #ifndef SC_RESUME_H
 #define SC_RESUME_H
