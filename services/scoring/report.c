@@ -7,13 +7,46 @@
  */
 #include "report.h"
 
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+
+/* The length of the longest prefix of s within max bytes that does not cut
+ * a UTF-8 sequence. */
+static size_t utf8_fit(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max);
+    if (n < max || n == 0)
+        return n;
+    size_t i = n;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i == 0)
+        return 0;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    return n - (i - 1) >= need ? n : i - 1;
+}
+
+/* snprintf that, when out is too small, cuts at a character boundary, so a
+ * shortened sentence is still valid UTF-8. */
+static void put(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void put(char *out, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(out, n, fmt, ap);
+    va_end(ap);
+    if (w >= 0 && n > 0 && (size_t)w >= n)
+        out[utf8_fit(out, n - 1)] = '\0';
+}
 
 sc_locale_t sc_locale_parse(const char *s)
 {
-    return s && strncmp(s, "en", 2) == 0 && (s[2] == '\0' || s[2] == '-') ? SC_LOCALE_EN
-                                                                           : SC_LOCALE_ZH;
+    return s && strncasecmp(s, "en", 2) == 0 && (s[2] == '\0' || s[2] == '-' || s[2] == '_')
+        ? SC_LOCALE_EN : SC_LOCALE_ZH;
 }
 
 const char *sc_recommendation(double overall)
@@ -27,37 +60,37 @@ void sc_suggested_action(char *out, size_t n, sc_locale_t loc, double overall, c
 {
     const char *rec = sc_recommendation(overall);
     int zh = loc == SC_LOCALE_ZH;
-    if (!strcmp(rec, "advance"))
-        snprintf(out, n, zh ? (focus ? "建议进入下一轮面试，重点评估%s" : "建议进入下一轮面试")
-                            : (focus ? "Advance to the next round; probe %s" : "Advance to the next round"),
-                 focus);
+    if (!strcmp(rec, "advance") && focus)
+        put(out, n, zh ? "建议进入下一轮面试，重点评估%s" : "Advance to the next round; probe %s", focus);
+    else if (!strcmp(rec, "advance"))
+        put(out, n, "%s", zh ? "建议进入下一轮面试" : "Advance to the next round");
+    else if (!strcmp(rec, "review") && focus)
+        put(out, n, zh ? "建议人工复核，重点关注%s" : "Have a recruiter review it; look at %s", focus);
     else if (!strcmp(rec, "review"))
-        snprintf(out, n, zh ? (focus ? "建议人工复核，重点关注%s" : "建议人工复核")
-                            : (focus ? "Have a recruiter review it; look at %s" : "Have a recruiter review it"),
-                 focus);
+        put(out, n, "%s", zh ? "建议人工复核" : "Have a recruiter review it");
     else
-        snprintf(out, n, zh ? "暂不建议进入下一轮，建议发送感谢信"
-                            : "Do not advance for now; send a thank-you letter");
+        put(out, n, "%s", zh ? "暂不建议进入下一轮，建议发送感谢信"
+                             : "Do not advance for now; send a thank-you letter");
 }
 
+/* Scores print as answer.c rounds them (lround: 84.5 is 85), not as printf
+ * does (84.5 would print 84). */
 void sc_strength_text(char *out, size_t n, sc_locale_t loc, const char *competency, double score)
 {
-    snprintf(out, n, loc == SC_LOCALE_ZH ? "%s（%.0f）：有具体事例支撑"
-                                         : "%s (%.0f): backed by concrete examples",
-             competency, score);
+    put(out, n, loc == SC_LOCALE_ZH ? "%s（%ld）：有具体事例支撑" : "%s (%ld): backed by concrete examples",
+        competency, lround(score));
 }
 
 void sc_gap_text(char *out, size_t n, sc_locale_t loc, const char *competency, double score,
                  int evidenced)
 {
     if (loc == SC_LOCALE_ZH)
-        snprintf(out, n, evidenced ? "%s（%.0f）：提到了但缺少具体事例或结果"
-                                   : "%s（%.0f）：回答中没有相关证据",
-                 competency, score);
+        put(out, n, evidenced ? "%s（%ld）：提到了但缺少具体事例或结果" : "%s（%ld）：回答中没有相关证据",
+            competency, lround(score));
     else
-        snprintf(out, n, evidenced ? "%s (%.0f): mentioned without a concrete example or result"
-                                   : "%s (%.0f): no evidence in the answers",
-                 competency, score);
+        put(out, n, evidenced ? "%s (%ld): mentioned without a concrete example or result"
+                              : "%s (%ld): no evidence in the answers",
+            competency, lround(score));
 }
 
 static const char *const star_missing_zh[SC_STAR_N] = {
@@ -73,26 +106,29 @@ void sc_star_hint(char *out, size_t n, sc_locale_t loc, sc_star_part_t missing,
                   const char *question)
 {
     if ((int)missing < 0 || missing >= SC_STAR_N) {
-        out[0] = '\0';
+        if (n)
+            out[0] = '\0';
         return;
     }
+    /* at most 60 bytes of the question, not cutting a character */
+    const char *q = question ? question : "";
+    int qn = (int)utf8_fit(q, 60);
     if (loc == SC_LOCALE_ZH)
-        snprintf(out, n, question && *question ? "回答「%.60s」时%s" : "%.0s%s",
-                 question ? question : "", star_missing_zh[missing]);
+        put(out, n, qn ? "回答「%.*s」时%s" : "%.*s%s", qn, q, star_missing_zh[missing]);
     else
-        snprintf(out, n, question && *question ? "Answering \"%.60s\", you %s" : "%.0sYou %s",
-                 question ? question : "", star_missing_en[missing]);
+        put(out, n, qn ? "Answering \"%.*s\", you %s" : "%.*sYou %s", qn, q,
+            star_missing_en[missing]);
 }
 
 void sc_competency_hint(char *out, size_t n, sc_locale_t loc, const char *competency)
 {
-    snprintf(out, n, loc == SC_LOCALE_ZH
-                         ? "未结合具体事例说明%s：遇到了什么困难、你如何解决、结果如何"
-                         : "Give a concrete example of %s: the difficulty, what you did, the result",
-             competency);
+    put(out, n, loc == SC_LOCALE_ZH
+                    ? "未结合具体事例说明%s：遇到了什么困难、你如何解决、结果如何"
+                    : "Give a concrete example of %s: the difficulty, what you did, the result",
+        competency);
 }
 
 void sc_point_hint(char *out, size_t n, sc_locale_t loc, const char *point)
 {
-    snprintf(out, n, loc == SC_LOCALE_ZH ? "未提及：%s" : "Not mentioned: %s", point);
+    put(out, n, loc == SC_LOCALE_ZH ? "未提及：%s" : "Not mentioned: %s", point);
 }

@@ -6,6 +6,10 @@
  * names them. The thresholds match the pipeline's default rules: an AI
  * interview score >= 80 advances to the HR round, < 60 ends with a thank-you
  * letter, in between a person reviews.
+ *
+ * The text functions write at most n bytes into out, NUL-terminated when
+ * n > 0; a sentence that does not fit is cut at a character boundary, so it
+ * stays valid UTF-8. Scores print rounded as answer.c rounds them (lround).
  */
 #ifndef SC_REPORT_H
 #define SC_REPORT_H
@@ -21,7 +25,8 @@
 
 typedef enum { SC_LOCALE_ZH, SC_LOCALE_EN } sc_locale_t;
 
-/* "en" and "en-*" are English; anything else (default) is zh-CN. */
+/* "en", "en-*" and "en_*" in any letter case are English; anything else
+ * (NULL, "", "zh-CN", "english") is zh-CN, the default. */
 sc_locale_t sc_locale_parse(const char *s);
 
 /* "advance", "review" or "reject". */
@@ -32,8 +37,8 @@ const char *sc_recommendation(double overall);
  * "建议进入下一轮面试，重点评估跨团队协作" / "Advance to the next round; probe 跨团队协作". */
 void sc_suggested_action(char *out, size_t n, sc_locale_t loc, double overall, const char *focus);
 
-/* A strength or a gap line: "数据分析 (85)：有具体事例与量化结果" /
- * "数据分析 (85): concrete examples with measured results". */
+/* A strength or a gap line: "数据分析（85）：有具体事例支撑" /
+ * "数据分析 (85): backed by concrete examples". */
 void sc_strength_text(char *out, size_t n, sc_locale_t loc, const char *competency, double score);
 void sc_gap_text(char *out, size_t n, sc_locale_t loc, const char *competency, double score,
                  int evidenced);
