@@ -5,9 +5,10 @@
  * iterators then cut words and sentences. Common characters take fast paths
  * (ASCII, the CJK blocks through the traditional->simplified table) so ICU's
  * normaliser only sees the rest (full-width forms, compatibility characters,
- * letters with case), which keeps an answer of 300 characters well under the
- * 50 µs budget. Phrase matching (keywords, lexicon cues) starts only at token
- * starts and looks phrases up by their first unit.
+ * letters with case): normalising is under a tenth of an answer's cost, ICU's
+ * dictionary segmentation of Han text the largest part (about a third;
+ * docs/performance.md). Phrase matching (keywords, lexicon cues) starts only
+ * at token starts and looks phrases up by their first unit.
  */
 #include "text.h"
 #include "lexicon.h"
