@@ -1,6 +1,6 @@
 #!/bin/sh
-# tests/fuzz/run.sh [seconds] [codec|wav] - fuzz the JSON codec (default) or
-# the scoring service's WAV reader with libFuzzer for a while
+# tests/fuzz/run.sh [seconds] [codec|wav|text] - fuzz the JSON codec (default),
+# the scoring service's WAV reader or its text path with libFuzzer for a while
 #
 # The project builds with gcc; libFuzzer needs clang, so this script compiles
 # the target itself: fuzz-codec.c, common/src/codec.c and arena.c, and the
@@ -11,6 +11,8 @@
 # every crash, as a regression seed; the unit suite replays them).
 # The wav target (fuzz-wav.c, services/scoring/prosody.c, libsndfile) needs
 # no build dir; its corpora are build-fuzz/corpus-wav and tests/fuzz/corpus/wav.
+# The text target (fuzz-text.c: answer scoring and resume facts, with ICU)
+# needs none either; its corpora are build-fuzz/corpus-text and tests/fuzz/corpus/text.
 set -eu
 seconds=${1:-60}
 target=${2:-codec}
@@ -25,6 +27,18 @@ if [ "$target" = wav ]; then
         $(pkg-config --cflags --libs sndfile) -lm -o "$out/fuzz-wav"
     exec "$out/fuzz-wav" -max_total_time="$seconds" -max_len=16384 -timeout=10 \
         -artifact_prefix="$out/wav-" "$out/corpus-wav" "$root/tests/fuzz/corpus/wav"
+fi
+if [ "$target" = text ]; then
+    mkdir -p "$out/corpus-text"
+    sc=$root/services/scoring
+    # shellcheck disable=SC2046 # pkg-config output is meant to split
+    clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        -I"$root/common/include" "$root/tests/fuzz/fuzz-text.c" "$sc/text.c" "$sc/lexicon.c" \
+        "$sc/quantity.c" "$sc/star.c" "$sc/answer.c" "$sc/resume.c" "$root/common/src/arena.c" \
+        $(pkg-config --cflags --libs icu-i18n icu-uc) -lm -o "$out/fuzz-text"
+    exec "$out/fuzz-text" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
+        -artifact_prefix="$out/text-" "$out/corpus-text" "$root/tests/fuzz/corpus/text"
 fi
 proto=${HF_BUILD:-$root/build}/proto/hrflow/v1
 for n in common codec_test codec_test_proto2; do
