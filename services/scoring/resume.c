@@ -182,12 +182,12 @@ static int word_at(const char *text, const char *p, const char *end, const char 
 }
 
 /* Does the resume item around [from, to) name a degree? An item is a line,
- * or a part of one between ；, ; or |, looked at up to ITEM_REACH bytes to
+ * or a part of one between ；, ;, | or a sentence end (。), looked at up to ITEM_REACH bytes to
  * each side. Such a range is a time of study ("2012-2016 北京大学 本科"),
  * not of work. */
 static int item_names_degree(const char *text, const char *from, const char *to, const char *end)
 {
-    static const char *const seps[] = { "\n", "；", ";", "|" };
+    static const char *const seps[] = { "\n", "；", ";", "|", "。" };
     const char *a = from - (from - text > ITEM_REACH ? ITEM_REACH : from - text);
     const char *b = to + (end - to > ITEM_REACH ? ITEM_REACH : end - to);
     for (const char *p = a; p < b; p++)

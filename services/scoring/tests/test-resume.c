@@ -111,6 +111,16 @@ static void test_study_periods_not_experience(void **state)
     assert_float_equal(f.years, 5, 1e-9);
 }
 
+/* A degree in a later sentence of the same line does not make a job study. */
+static void test_degree_in_another_sentence_keeps_the_job(void **state)
+{
+    (void)state;
+    sc_resume_facts_t f = facts("2016-2019 某电商公司 产品助理；2019.03-至今 某互联网公司 "
+                                "高级产品经理。负责用户增长。本科，计算机科学。");
+    assert_float_equal(f.years, 3 + (NOW - 2019), 1e-9);
+    assert_int_equal(f.education, SC_EDU_BACHELOR);
+}
+
 static void test_stated_years_zh(void **state)
 {
     (void)state;
@@ -268,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_overlapping_jobs_counted_once),
         cmocka_unit_test(test_gap_between_jobs_not_counted),
         cmocka_unit_test(test_study_periods_not_experience),
+        cmocka_unit_test(test_degree_in_another_sentence_keeps_the_job),
         cmocka_unit_test(test_stated_years_zh),
         cmocka_unit_test(test_stated_years_en),
         cmocka_unit_test(test_stated_fraction_not_reread),
