@@ -381,6 +381,9 @@ def emotion_labels_appear_only_when_the_tenant_allows_them():
     assert rep["delivery"]["emotionLabels"] is True
     assert fluent["confidence"] > hesitant["confidence"], (fluent, hesitant)
     assert hesitant["nervousness"] > fluent["nervousness"], (fluent, hesitant)
+    # the change between the call and the answer that describes results
+    notes = [n for n in rep["delivery"]["notes"] if "描述结果时" in n]
+    assert len(notes) == 1 and "%" in notes[0], rep["delivery"]["notes"]
 
 
 @test
