@@ -1315,3 +1315,11 @@ json_t *hf_codec_encode(const ProtobufCMessage *msg)
     assert(msg && msg->descriptor);
     return enc_message(msg, 0);
 }
+
+char *hf_codec_encode_text(const ProtobufCMessage *msg)
+{
+    json_t *j = hf_codec_encode(msg);
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return text;
+}

@@ -318,11 +318,20 @@ int hf_service_main(const hf_service_def_t *def, int argc, char **argv)
              def->name);
     static const char *const flags[] = { "--migrate", NULL };
     static const char *const flag_help[] = { "apply the database migrations and exit" };
+    /* the common settings, then the service's own */
+    hf_config_var_t *vars = calloc(N_SETTINGS + def->n_extra_vars, sizeof(*vars));
+    if (!vars)
+        return 1;
+    memcpy(vars, settings, sizeof(settings));
+    if (def->n_extra_vars)
+        memcpy(vars + N_SETTINGS, def->extra_vars, def->n_extra_vars * sizeof(*vars));
     const hf_program_t prog = { .name = def->name, .summary = summary, .flags = flags,
-                                .flag_help = flag_help, .vars = settings,
-                                .n_vars = N_SETTINGS, .log_level = &S.log_level };
+                                .flag_help = flag_help, .vars = vars,
+                                .n_vars = N_SETTINGS + def->n_extra_vars,
+                                .log_level = &S.log_level };
     int only_migrate = 0;
     int rc = hf_program_start(&prog, argc, argv, &only_migrate);
+    free(vars);
     if (rc >= 0)
         return rc;
     runtime_t rt = { .def = def, .main_thread = pthread_self(), .cfg = S };
@@ -334,6 +343,8 @@ int hf_service_main(const hf_service_def_t *def, int argc, char **argv)
         return 1;
     if (only_migrate)
         return 0;
+    if (def->init && def->init() < 0)
+        return 2;
     int code = serve(&rt);
     hf_bus_shutdown();
     the_runtime = NULL;

@@ -18,14 +18,7 @@
 
 /* ---- JSON bodies ---- */
 
-/* The JSON text of m (caller frees), or NULL when out of memory. */
-static char *body_of(const ProtobufCMessage *m)
-{
-    json_t *j = hf_codec_encode(m);
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    return text;
-}
+#define body_of hf_codec_encode_text
 
 static ProtobufCMessage *message_of(store_t *st, const ProtobufCMessageDescriptor *d,
                                     const char *text)

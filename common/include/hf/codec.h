@@ -81,6 +81,10 @@ int hf_codec_decode_text(const ProtobufCMessageDescriptor *desc, const char *tex
  * HF_CODEC_MAX_DEPTH (what hf_codec_decode would refuse). */
 json_t *hf_codec_encode(const ProtobufCMessage *msg);
 
+/* hf_codec_encode as compact JSON text (the caller frees), or NULL when out
+ * of memory. For storing a record in its API form (JSONB columns). */
+char *hf_codec_encode_text(const ProtobufCMessage *msg);
+
 /* For a message type that JSON may also give as a bare string (today
  * hrflow.v1.Keyword: "数据分析" means {"term": "数据分析"}), the field the
  * string fills; NULL for every other type. Output always uses the object. */

@@ -14,6 +14,7 @@
 #include <libpq-fe.h>
 #include "hf/bus.h"
 #include "hf/cache.h"
+#include "hf/config.h"
 #include "hf/db.h"
 
 typedef struct {
@@ -23,6 +24,15 @@ typedef struct {
     size_t n_methods;
     const hf_migration_t *migrations;
     size_t n_migrations;
+    /* Settings of this service beyond the common ones (may be NULL): they
+     * appear in --help and load like the others. */
+    const hf_config_var_t *extra_vars;
+    size_t n_extra_vars;
+    /* Called before serving (after migrations; not for --migrate, which
+     * needs no more than the database), may be NULL: check and prepare what
+     * the extra settings describe. Returns 0, or -1 after logging why, and
+     * the process exits 2. */
+    int (*init)(void);
 } hf_service_def_t;
 
 /* Run the service until SIGTERM/SIGINT. argv may hold `--migrate` (apply
