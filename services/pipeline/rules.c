@@ -953,7 +953,7 @@ static void print_list(sb_t *b, const pl_rules_t *r, const node_t *n)
     sb_printf(b, "]");
 }
 
-/* Binding strength: or 1, and 2, not 3, comparisons 4. */
+/* Binding strength: or 1, and 2, not 3, comparisons 4 (5 forces parentheses). */
 static int prec(node_kind_t k)
 {
     return k == N_OR ? 1 : k == N_AND ? 2 : k == N_NOT ? 3 : 4;
@@ -973,7 +973,8 @@ static void print_cond(sb_t *b, const pl_rules_t *r, int i, int outer)
         break;
     case N_NOT:
         sb_printf(b, "not ");
-        print_cond(b, r, n->a, prec(N_NOT));
+        /* `not (x == 1)` reads unambiguously; `not x == 1` does not */
+        print_cond(b, r, n->a, r->nodes[n->a].kind == N_CMP || r->nodes[n->a].kind == N_IN ? 5 : prec(N_NOT));
         break;
     case N_CMP:
         sb_printf(b, "%s %s ", field_names[n->field], cmp_text[n->op]);

@@ -177,6 +177,8 @@ static void test_conditions_print_minimal_parentheses(void **state)
     assert_prints("when screened if not (source == \"agency\" and composite_score < 50.5) then advance",
                   "when screened if not (source == \"agency\" and composite_score < 50.5) then advance\n");
     assert_prints("when screened if not not consent then advance", "when screened if not not consent then advance\n");
+    assert_prints("when screened if not ai_score >= 60 or not source in [\"agency\"] then flag \"check\"",
+                  "when screened if not (ai_score >= 60) or not (source in [\"agency\"]) then flag \"check\"\n");
     assert_prints("when screened if ((((consent)))) then advance", "when screened if consent then advance\n");
 }
 
