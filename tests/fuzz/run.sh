@@ -1,6 +1,7 @@
 #!/bin/sh
-# tests/fuzz/run.sh [seconds] [codec|wav|text] - fuzz the JSON codec (default),
-# the scoring service's WAV reader or its text path with libFuzzer for a while
+# tests/fuzz/run.sh [seconds] [codec|wav|text|import] - fuzz the JSON codec (default),
+# the scoring service's WAV reader or its text path, or the pipeline's import
+# reader with libFuzzer for a while
 #
 # The project builds with gcc; libFuzzer needs clang, so this script compiles
 # the target itself: fuzz-codec.c, common/src/codec.c and arena.c, and the
@@ -13,6 +14,9 @@
 # no build dir; its corpora are build-fuzz/corpus-wav and tests/fuzz/corpus/wav.
 # The text target (fuzz-text.c: answer scoring and resume facts, with ICU)
 # needs none either; its corpora are build-fuzz/corpus-text and tests/fuzz/corpus/text.
+# The import target (fuzz-import.c, services/pipeline/import.c, jansson) is
+# built with small row, field and sniff limits so that short inputs reach the
+# overflow paths; its corpora are build-fuzz/corpus-import and tests/fuzz/corpus/import.
 set -eu
 seconds=${1:-60}
 target=${2:-codec}
@@ -39,6 +43,17 @@ if [ "$target" = text ]; then
         $(pkg-config --cflags --libs icu-i18n icu-uc) -lm -o "$out/fuzz-text"
     exec "$out/fuzz-text" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
         -artifact_prefix="$out/text-" "$out/corpus-text" "$root/tests/fuzz/corpus/text"
+fi
+if [ "$target" = import ]; then
+    mkdir -p "$out/corpus-import"
+    # shellcheck disable=SC2046 # pkg-config output is meant to split
+    clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        -DPL_IMPORT_MAX_ROW=512 -DPL_IMPORT_MAX_FIELD=128 -DPL_IMPORT_SNIFF=64 \
+        "$root/tests/fuzz/fuzz-import.c" "$root/services/pipeline/import.c" \
+        $(pkg-config --cflags --libs jansson) -o "$out/fuzz-import"
+    exec "$out/fuzz-import" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+        -artifact_prefix="$out/import-" "$out/corpus-import" "$root/tests/fuzz/corpus/import"
 fi
 proto=${HF_BUILD:-$root/build}/proto/hrflow/v1
 for n in common codec_test codec_test_proto2; do

@@ -1,0 +1,219 @@
+/* tests/fuzz/fuzz-import.c - fuzz target of the candidate import reader (services/pipeline/import.c)
+ *
+ * The first byte chooses the options (encoding, format, delimiter, explicit
+ * mapping); the rest is the file. It is read twice: whole, and in small
+ * chunks whose sizes come from a generator seeded by the input. The promises
+ * checked:
+ *   - row numbers strictly increase; a failed row has a message that starts
+ *     with "row N: " for its own N, does not end in '.', and holds no values;
+ *   - every value is non-empty, NUL-terminated at its length, within the
+ *     field limit and valid UTF-8 without NUL (checked by an own decoder);
+ *     skills likewise, at most PL_IMPORT_MAX_SKILLS; years in 0..70 or -1;
+ *   - a fatal error comes with a message and before any row;
+ *   - chunking changes nothing: the digest of everything called back, the
+ *     counts and the return code agree.
+ * A broken promise is an abort(), so libFuzzer (run.sh import, clang) and the
+ * corpus replay (the unit suite) both report it. ASan finds leaks and bad accesses.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../services/pipeline/import.h"
+
+int fuzz_import_input(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+typedef struct {
+    uint64_t digest;
+    size_t last_row, rows;
+} seen_t;
+
+static void fail(const char *what, size_t value)
+{
+    fprintf(stderr, "fuzz-import: %s (%zu)\n", what, value);
+    abort();
+}
+
+static void mix(seen_t *s, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        s->digest = (s->digest ^ b[i]) * 0x100000001b3ull;
+    s->digest = (s->digest ^ 0xff) * 0x100000001b3ull; /* separator */
+}
+
+/* Valid UTF-8 (shortest form, no surrogates, at most U+10FFFF) without NUL. */
+static int utf8_ok(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i], cp, len;
+        if (c == 0)
+            return 0;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if ((c & 0xE0) == 0xC0)
+            len = 2, cp = c & 0x1F;
+        else if ((c & 0xF0) == 0xE0)
+            len = 3, cp = c & 0x0F;
+        else if ((c & 0xF8) == 0xF0)
+            len = 4, cp = c & 0x07;
+        else
+            return 0;
+        if (i + len > n)
+            return 0;
+        for (unsigned k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return 0;
+            cp = cp << 6 | (s[i + k] & 0x3F);
+        }
+        static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+        if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+static void text_ok(const char *s, size_t len, size_t limit, const char *what)
+{
+    if (!s || !len || strlen(s) != len || len > limit || !utf8_ok((const unsigned char *)s, len))
+        fail(what, len);
+}
+
+static void on_row(void *ctx, const pl_import_row_t *r)
+{
+    seen_t *s = ctx;
+    if (r->row <= s->last_row)
+        fail("row number did not increase", r->row);
+    s->last_row = r->row;
+    s->rows++;
+    mix(s, &r->row, sizeof(r->row));
+    if (r->error) {
+        char prefix[32];
+        const char *m = r->error->message;
+        size_t n = strlen(m);
+        snprintf(prefix, sizeof(prefix), "row %zu: ", r->row);
+        if (r->error->row != r->row || strncmp(m, prefix, strlen(prefix)) || n <= strlen(prefix) ||
+            m[n - 1] == '.' || !r->error->field)
+            fail("bad row error", r->row);
+        for (int f = 0; f < PL_CAND_FIELDS; f++)
+            if (r->value[f])
+                fail("failed row with a value", r->row);
+        mix(s, m, n);
+        return;
+    }
+    for (int f = 0; f < PL_CAND_FIELDS; f++) {
+        if (!r->value[f])
+            continue;
+        text_ok(r->value[f], r->len[f], PL_IMPORT_MAX_FIELD, pl_cand_field_name(f));
+        mix(s, r->value[f], r->len[f]);
+    }
+    if (!r->value[PL_CAND_NAME] || (!r->value[PL_CAND_PHONE] && !r->value[PL_CAND_EMAIL]))
+        fail("good row without name, phone or email", r->row);
+    if (r->nskills > PL_IMPORT_MAX_SKILLS)
+        fail("too many skills", r->nskills);
+    for (size_t i = 0; i < r->nskills; i++) {
+        text_ok(r->skills[i], strlen(r->skills[i]), PL_IMPORT_MAX_FIELD, "skill");
+        mix(s, r->skills[i], strlen(r->skills[i]));
+    }
+    if (r->years != -1 && !(r->years >= 0 && r->years <= 70))
+        fail("years out of range", (size_t)r->years);
+    if ((r->years >= 0) != (r->value[PL_CAND_YEARS_EXPERIENCE] != NULL))
+        fail("years without its value", r->row);
+    mix(s, &r->years, sizeof(r->years));
+    mix(s, &r->consent, sizeof(r->consent));
+}
+
+static void on_warning(void *ctx, const pl_import_error_t *w)
+{
+    seen_t *s = ctx;
+    size_t n = strlen(w->message);
+    if (!n || w->message[n - 1] == '.' || !utf8_ok((const unsigned char *)w->message, n))
+        fail("bad warning", n);
+    mix(s, w->message, n);
+}
+
+typedef struct {
+    uint64_t digest;
+    pl_import_stats_t stats;
+    int rc;
+} result_t;
+
+/* Read data in chunks: whole when seed is 0, else sizes 1..16 from an xorshift generator. */
+static result_t read_all(const pl_import_options_t *opt, const uint8_t *data, size_t size,
+                         uint64_t seed)
+{
+    seen_t s = { 0xcbf29ce484222325ull, 0, 0 };
+    pl_import_t *p = pl_import_new(opt, on_row, on_warning, &s);
+    result_t r;
+    if (!p)
+        abort();
+    int rc = 0;
+    for (size_t i = 0; i < size && !rc;) {
+        size_t n = size - i;
+        if (seed) {
+            seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+            n = 1 + seed % 16 < n ? 1 + seed % 16 : n;
+        }
+        rc = pl_import_feed(p, data + i, n);
+        i += n;
+    }
+    if (!rc)
+        rc = pl_import_finish(p);
+    if (rc) {
+        const pl_import_error_t *e = pl_import_fatal(p);
+        if (!e || !e->message[0] || (rc == PL_IMPORT_FATAL && s.rows))
+            fail("bad fatal error", s.rows);
+        mix(&s, e->message, strlen(e->message));
+    } else if (pl_import_fatal(p)) {
+        fail("fatal error without a fatal return", 0);
+    }
+    r.digest = s.digest;
+    r.stats = pl_import_stats(p);
+    r.rc = rc;
+    if (r.stats.rows != s.rows)
+        fail("row count differs from callbacks", r.stats.rows);
+    pl_import_destroy(&p);
+    return r;
+}
+
+int fuzz_import_input(const uint8_t *data, size_t size)
+{
+    static const pl_import_encoding_t encs[] = { PL_IMPORT_AUTO_ENCODING, PL_IMPORT_UTF8,
+                                                 PL_IMPORT_GB18030, PL_IMPORT_AUTO_ENCODING };
+    static const pl_import_format_t formats[] = { PL_IMPORT_AUTO_FORMAT, PL_IMPORT_CSV,
+                                                  PL_IMPORT_NDJSON, PL_IMPORT_AUTO_FORMAT };
+    static const char delims[] = { 0, ',', ';', '\t' };
+    pl_import_options_t opt = { 0 };
+    if (size) {
+        opt.encoding = encs[data[0] & 3];
+        opt.format = formats[(data[0] >> 2) & 3];
+        opt.delimiter = delims[(data[0] >> 4) & 3];
+        if (data[0] & 0x40) {
+            opt.columns[PL_CAND_NAME] = "name";
+            opt.columns[PL_CAND_PHONE] = "Mobile No";
+            opt.columns[PL_CAND_SKILLS] = "技能";
+        }
+        data++, size--;
+    }
+    uint64_t seed = 0x9e3779b97f4a7c15ull ^ size;
+    for (size_t i = 0; i < size && i < 8; i++)
+        seed = seed * 31 + data[i];
+    result_t whole = read_all(&opt, data, size, 0);
+    result_t chunked = read_all(&opt, data, size, seed | 1);
+    if (whole.digest != chunked.digest || whole.rc != chunked.rc ||
+        whole.stats.rows != chunked.stats.rows || whole.stats.failed != chunked.stats.failed ||
+        whole.stats.warnings != chunked.stats.warnings)
+        fail("chunking changed the result", whole.stats.rows);
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_import_input(data, size);
+}
