@@ -428,3 +428,29 @@ int hf_db_migrate(PGconn *c, const char *component, const hf_migration_t *m, siz
     }
     return applied;
 }
+
+int hf_db_is_uuid(const char *s)
+{
+    if (!s || strlen(s) != 36)
+        return 0;
+    for (int i = 0; i < 36; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
+            return 0;
+    }
+    return 1;
+}
+
+PGresult *hf_db_page_query(PGconn *c, const char *sql, int nparams, const char **params,
+                           hf_db_page_t *page)
+{
+    char limit[16];
+    snprintf(limit, sizeof(limit), "%u", page->size + 1);
+    params[nparams - 2] = page->after ? page->after : "";
+    params[nparams - 1] = limit;
+    page->next[0] = '\0';
+    PGresult *r = hf_db_query(c, sql, nparams, params);
+    if (r && page->size > 0 && PQntuples(r) > (int)page->size)
+        snprintf(page->next, sizeof(page->next), "%s", PQgetvalue(r, (int)page->size - 1, 0));
+    return r;
+}

@@ -7,6 +7,7 @@
  */
 #include "handlers.h"
 
+#include "hf/db.h"
 #include "hf/log.h"
 #include "hf/service.h"
 #include "model.h"
@@ -16,8 +17,6 @@
 #include <string.h>
 
 #define E(code) HRFLOW__V1__ERROR_CODE__##code
-#define PAGE_DEFAULT 50
-#define PAGE_MAX 500
 
 /* The caller's tenant, or NULL after failing the call. */
 static const char *tenant_of(hf_call_t *call)
@@ -62,30 +61,6 @@ static int store_fail(hf_call_t *call, store_rc_t rc, const char *what, const ch
     }
 }
 
-static int is_uuid(const char *s)
-{
-    if (!s || strlen(s) != 36)
-        return 0;
-    for (int i = 0; i < 36; i++) {
-        int dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
-            return 0;
-    }
-    return 1;
-}
-
-/* A page request: size bounds and the cursor (a UUID we handed out). */
-static int page_of(hf_call_t *call, uint32_t size, const char *token, store_page_t *page)
-{
-    page->size = size == 0 ? PAGE_DEFAULT : size > PAGE_MAX ? PAGE_MAX : size;
-    page->after = token && *token ? token : "";
-    if (*page->after && !is_uuid(page->after)) {
-        hf_call_detail(call, "page_token", "bad_format", "is not a page token of this list");
-        return hf_call_fail(call, E(INVALID_ARGUMENT), "invalid page_token");
-    }
-    return 0;
-}
-
 static char *arena_str(hf_call_t *call, const char *s)
 {
     return hf_arena_strdup(hf_call_arena(call), s);
@@ -125,7 +100,7 @@ int scoring_get_competency_model(hf_call_t *call, const ProtobufCMessage *msg,
     const char *tenant = tenant_of(call);
     if (!tenant)
         return -1;
-    if (!is_uuid(req->id) || req->version < 0)
+    if (!hf_db_is_uuid(req->id) || req->version < 0)
         return hf_call_fail(call, E(NOT_FOUND), "competency model %s not found", req->id);
     store_t st;
     ProtobufCAllocator alloc;
@@ -145,7 +120,7 @@ int scoring_list_competency_models(hf_call_t *call, const ProtobufCMessage *msg,
     const Hrflow__V1__ListCompetencyModelsRequest *req = (const void *)msg;
     const char *tenant = tenant_of(call);
     store_page_t page;
-    if (!tenant || page_of(call, req->page_size, req->page_token, &page) < 0)
+    if (!tenant || hf_service_page(call, req->page_size, req->page_token, &page) < 0)
         return -1;
     store_t st;
     ProtobufCAllocator alloc;
@@ -173,7 +148,7 @@ int scoring_update_competency_model(hf_call_t *call, const ProtobufCMessage *msg
         return -1;
     if (!has_scope(call, "recruiter"))
         return hf_call_fail(call, E(PERMISSION_DENIED), "only a recruiter key may change models");
-    if (!is_uuid(req->id))
+    if (!hf_db_is_uuid(req->id))
         return hf_call_fail(call, E(NOT_FOUND), "competency model %s not found", req->id);
     store_t st;
     ProtobufCAllocator alloc;
@@ -233,7 +208,7 @@ int scoring_get_question(hf_call_t *call, const ProtobufCMessage *msg, ProtobufC
     const char *tenant = tenant_of(call);
     if (!tenant)
         return -1;
-    if (!is_uuid(req->id))
+    if (!hf_db_is_uuid(req->id))
         return hf_call_fail(call, E(NOT_FOUND), "question %s not found", req->id);
     store_t st;
     ProtobufCAllocator alloc;
@@ -253,7 +228,7 @@ int scoring_list_questions(hf_call_t *call, const ProtobufCMessage *msg,
     const Hrflow__V1__ListQuestionsRequest *req = (const void *)msg;
     const char *tenant = tenant_of(call);
     store_page_t page;
-    if (!tenant || page_of(call, req->page_size, req->page_token, &page) < 0)
+    if (!tenant || hf_service_page(call, req->page_size, req->page_token, &page) < 0)
         return -1;
     store_t st;
     ProtobufCAllocator alloc;

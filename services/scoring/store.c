@@ -170,23 +170,6 @@ store_rc_t store_model_get(store_t *st, const char *tenant, const char *id, int 
     return *out ? STORE_OK : STORE_FAILED;
 }
 
-/* Run a page query: parameters end with the cursor and the limit (size + 1,
- * the extra row says whether a next page exists); column 0 is the cursor. */
-static PGresult *page_query(store_t *st, const char *sql, int n, const char **p,
-                            store_page_t *page)
-{
-    char limit[16];
-    snprintf(limit, sizeof(limit), "%u", page->size + 1);
-    p[n - 2] = page->after ? page->after : "";
-    p[n - 1] = limit;
-    page->next[0] = '\0';
-    PGresult *r = hf_db_query(st->db, sql, n, p);
-    if (r && PQntuples(r) > (int)page->size)
-        snprintf(page->next, sizeof(page->next), "%s",
-                 PQgetvalue(r, (int)page->size - 1, 0));
-    return r;
-}
-
 static void **rows_array(store_t *st, size_t n)
 {
     return st->alloc->alloc(st->alloc->allocator_data, (n ? n : 1) * sizeof(void *));
@@ -196,8 +179,7 @@ store_rc_t store_model_list(store_t *st, const char *tenant, store_page_t *page,
                             Hrflow__V1__CompetencyModel ***out, size_t *n)
 {
     const char *p[3] = { tenant };
-    PGresult *r = page_query(
-        st,
+    PGresult *r = hf_db_page_query(st->db,
         "SELECT DISTINCT ON (id) id, version, " MICROS("create_time") ", body"
         " FROM scoring.competency_models"
         " WHERE tenant_id = $1 AND ($2 = '' OR id > $2::uuid)"
@@ -334,8 +316,7 @@ store_rc_t store_question_list(store_t *st, const char *tenant, const char *job_
                                Hrflow__V1__Question ***out, size_t *n)
 {
     const char *p[5] = { tenant, job_family, competency };
-    PGresult *r = page_query(
-        st,
+    PGresult *r = hf_db_page_query(st->db,
         "SELECT " QUESTION_COLS " FROM scoring.questions WHERE tenant_id = $1"
         " AND ($2 = '' OR $2 = ANY (job_families) OR job_families = '{}')"
         " AND ($3 = '' OR $3 = ANY (competencies))"

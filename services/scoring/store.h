@@ -10,6 +10,8 @@
 #define SCORING_STORE_H
 
 #include <libpq-fe.h>
+
+#include "hf/db.h"
 #include <protobuf-c/protobuf-c.h>
 
 #include "hrflow/v1/scoring.pb-c.h"
@@ -28,11 +30,7 @@ typedef struct {
 
 /* A list page: at most `size` records after `after` ("" = from the start);
  * *next is set to the cursor of the next page, or "" (buffer of 64). */
-typedef struct {
-    unsigned size;
-    const char *after;
-    char next[64];
-} store_page_t;
+typedef hf_db_page_t store_page_t;
 
 /* Competency models. create sets m->id, m->version (1) and create_time;
  * new_version stores m as the next version of id and sets m->version. */

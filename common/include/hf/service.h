@@ -67,6 +67,13 @@ PGconn *hf_service_db(hf_call_t *call);
 /* For handlers: this thread's Redis connection (never NULL). */
 hf_cache_t *hf_service_cache(hf_call_t *call);
 
+/* For list handlers: the page a request asks for, page_size bounded to
+ * 1..500 (0 = 50) and page_token a UUID cursor this service handed out
+ * (the gateway signs it for the client). Returns 0, or fails the call with
+ * INVALID_ARGUMENT (detail at page_token) and returns -1. */
+int hf_service_page(hf_call_t *call, uint32_t page_size, const char *page_token,
+                    hf_db_page_t *page);
+
 /* The Health handler every service gets: checks PostgreSQL and Redis. */
 int hf_service_health(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMessage **reply);
 
