@@ -167,6 +167,18 @@ static json_t *build(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
         json_object_set_new(obj, f->name, v);
     }
     gw_request_query(req, query_param, &b);
+    /* If-Match: "<version>" fills expected_version where a request has one */
+    const char *match = gw_request_header(req, "If-Match");
+    const ProtobufCFieldDescriptor *ev = hf_codec_field(input, "expected_version");
+    if (match && ev && !present(obj, ev)) {
+        char v[32];
+        size_t n = strlen(match);
+        if (n >= 2 && match[0] == '"' && match[n - 1] == '"')
+            snprintf(v, sizeof(v), "%.*s", (int)(n - 2 < 30 ? n - 2 : 30), match + 1);
+        else
+            snprintf(v, sizeof(v), "%.30s", match);
+        json_object_set_new(obj, ev->name, json_string(v));
+    }
     if (b.errors) {
         json_decref(obj);
         gw_respond_problem_errors(req, 400, "malformed_request", "Malformed request",
@@ -279,6 +291,12 @@ static void call(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
     if (!out)
         return; /* http.c answers 500 */
     wrap_page_token(gw, out, id, rpc_name);
+    json_t *version = json_object_get(out, "version");
+    if (json_is_string(version) && strcmp(json_string_value(version), "0") != 0) {
+        char etag[48]; /* a record with a version: its ETag, for If-Match */
+        snprintf(etag, sizeof(etag), "\"%.40s\"", json_string_value(version));
+        gw_add_header(req, "ETag", etag);
+    }
     gw_respond_json(req, route->status ? route->status : 200, out);
 }
 

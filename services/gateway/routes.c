@@ -8,6 +8,7 @@
 
 #include "hf/log.h"
 #include "hrflow/v1/identity.pb-c.h"
+#include "hrflow/v1/pipeline.pb-c.h"
 #include "hrflow/v1/scoring.pb-c.h"
 
 #include <string.h>
@@ -26,6 +27,8 @@
 
 #define ID &hrflow__v1__identity__descriptor
 #define SC &hrflow__v1__scoring__descriptor
+#define PL &hrflow__v1__pipeline__descriptor
+#define REC GW_SCOPE_RECRUITER
 #define HIRING (GW_SCOPE_RECRUITER | GW_SCOPE_INTEGRATOR)
 #define READ GW_SCOPE_ANY
 #define ADMIN GW_SCOPE_ADMIN
@@ -60,6 +63,29 @@ const gw_route_t gw_routes[] = {
         "Create an API key; the token is shown once"),
     BUS("POST", "/v1/apikeys/{id}:revoke", "revokeApiKey", ID, "RevokeApiKey", NULL, ADMIN, 0,
         "Revoke an API key, effective at once"),
+
+    BUS("GET", "/v1/jobs", "listJobs", PL, "ListJobs", NULL, HIRING, 0,
+        "List jobs (requisitions), by company and status"),
+    BUS("POST", "/v1/jobs", "createJob", PL, "CreateJob", "job", REC, 201,
+        "Open a job: company, title, headcount, stages, automation rules"),
+    BUS("GET", "/v1/jobs/{id}", "getJob", PL, "GetJob", NULL, HIRING, 0, "Get a job"),
+    BUS("PATCH", "/v1/jobs/{id}", "updateJob", PL, "UpdateJob", "job", REC, 0,
+        "Change a job; fields absent from the body are left alone"),
+    BUS("GET", "/v1/jobs/{jobId}/applications", "listApplications", PL, "ListApplications",
+        NULL, HIRING, 0, "List a job's applications, by stage"),
+    BUS("POST", "/v1/candidates", "createCandidate", PL, "CreateCandidate", "candidate", REC,
+        201, "Add a candidate, or find the one with the same phone, email or external id"),
+    BUS("GET", "/v1/candidates/{id}", "getCandidate", PL, "GetCandidate", NULL, REC, 0,
+        "Get a candidate"),
+    BUS("POST", "/v1/applications", "createApplication", PL, "CreateApplication",
+        "application", REC, 201, "Apply a candidate to a job (its first stage)"),
+    BUS("GET", "/v1/applications/{id}", "getApplication", PL, "GetApplication", NULL, HIRING, 0,
+        "Get an application with its stage history"),
+    BUS("POST", "/v1/applications/{id}:advance", "advanceApplication", PL,
+        "AdvanceApplication", "*", REC, 0,
+        "Move an application to the next stage, or to toStage; If-Match guards the version"),
+    BUS("POST", "/v1/applications/{id}:reject", "rejectApplication", PL, "RejectApplication",
+        "*", REC, 0, "Reject an application, with a reason"),
 
     BUS("GET", "/v1/competency-models", "listCompetencyModels", SC, "ListCompetencyModels",
         NULL, HIRING, 0, "List competency models (the latest version of each)"),

@@ -86,6 +86,8 @@ class Stack:
             "HF_GATEWAY_ADDR": "127.0.0.1:%d" % ports["http"],
             "HF_HEARTBEAT_MS": "200",
             "HF_WORKER_THREADS": "2",
+            # test keys for candidates' personal data (docs/security.md)
+            "HF_PII_KEYS": "k1:" + "1f" * 32 + ",hmac:" + "2e" * 32,
         })
         self.env.update(extra_env or {})
         self.procs = {}

@@ -2,7 +2,7 @@
 
 The ```sh blocks of docs/api.md run in order, in one bash session, against a
 fresh stack set up as `./hrflow up` sets up the local one: a tenant `demo` and
-an admin key in .hrflow/admin.key. A `curl` line followed by a comment line
+an admin key in .hrflow/admin.key, companies HX-SH and HX-SZ. A `curl` line followed by a comment line
 `# NNN` must answer HTTP status NNN; every other line must succeed.
 """
 import os
@@ -69,6 +69,9 @@ def setup():
     ident = stack.binary("identity")
     subprocess.run([ident, "tenant", "create", "--slug", "demo", "--name", "华星集团 (demo)"],
                    env=stack.env, check=True, capture_output=True)
+    for code, name in (("HX-SH", "华星科技(上海)有限公司"), ("HX-SZ", "华星科技(深圳)有限公司")):
+        subprocess.run([ident, "company", "create", "--tenant", "demo", "--code", code, "--name",
+                        name], env=stack.env, check=True, capture_output=True)
     key = subprocess.run([ident, "apikey", "create", "--tenant", "demo", "--scope", "admin"],
                          env=stack.env, check=True, capture_output=True, text=True).stdout.strip()
     with open(DOC, encoding="utf-8") as f:

@@ -1,0 +1,438 @@
+/* services/pipeline/handlers.c - the RPC methods of the pipeline, one function each
+ *
+ * A handler takes the tenant from the envelope's caller, checks the request,
+ * and asks store.c. A job's stage list becomes a stage machine (stages.c)
+ * that decides every move; its rules are parsed (rules.c) when the job is
+ * written, so a job never stores rules that do not parse. A caller bound to
+ * some companies sees only those companies' jobs and their applications.
+ */
+#include "handlers.h"
+
+#include "hf/db.h"
+#include "hf/log.h"
+#include "hf/service.h"
+#include "rules.h"
+#include "stages.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define E(code) HRFLOW__V1__ERROR_CODE__##code
+
+static hf_keyring_t *keys;
+static const char *pii_keys;
+
+const hf_config_var_t pipeline_settings[] = {
+    { "HF_PII_KEYS", HF_CONFIG_STRING, "", 0, 0,
+      "keys for candidates' personal data: id:<64 hex>,…,hmac:<64 hex> (docs/security.md)",
+      &pii_keys },
+};
+const size_t pipeline_n_settings = sizeof(pipeline_settings) / sizeof(pipeline_settings[0]);
+
+int pipeline_init(void)
+{
+    char err[200];
+    keys = hf_keyring_new(pii_keys, err, sizeof(err));
+    if (!keys) {
+        hf_error("HF_PII_KEYS: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- who is calling ---- */
+
+typedef struct {
+    store_t st;
+    ProtobufCAllocator alloc;
+    const Hrflow__V1__Caller *caller;
+} ctx_t;
+
+static int open_ctx(hf_call_t *call, ctx_t *c)
+{
+    c->caller = hf_call_caller(call);
+    if (!c->caller->tenant_id || strlen(c->caller->tenant_id) != 36)
+        return hf_call_fail(call, E(UNAUTHENTICATED), "the request carries no tenant");
+    c->alloc = hf_arena_allocator(hf_call_arena(call));
+    c->st = (store_t){ hf_service_db(call), &c->alloc, keys, c->caller->tenant_id,
+                       hf_call_envelope(call)->traceparent };
+    return c->st.db ? 0 : hf_call_fail(call, E(UNAVAILABLE), "the database is unavailable");
+}
+
+static int sees_company(const ctx_t *c, const char *company)
+{
+    if (c->caller->n_company_ids == 0)
+        return 1;
+    for (size_t i = 0; i < c->caller->n_company_ids; i++)
+        if (!strcmp(c->caller->company_ids[i], company))
+            return 1;
+    return 0;
+}
+
+static int fail_store(hf_call_t *call, store_rc_t rc, const char *what, const char *id)
+{
+    switch (rc) {
+    case STORE_NOT_FOUND:
+        return hf_call_fail(call, E(NOT_FOUND), "%s %s not found", what, id);
+    case STORE_EXISTS:
+        return hf_call_fail(call, E(ALREADY_EXISTS), "the %s already exists", what);
+    case STORE_CONFLICT:
+        return hf_call_fail(call, E(CONFLICT), "%s %s was changed by someone else; read it again",
+                            what, id);
+    default:
+        return hf_call_fail(call, E(UNAVAILABLE), "could not access %s records", what);
+    }
+}
+
+/* ---- jobs ---- */
+
+/* The job's stage machine (its own stages, or the default). */
+static pl_stages_t *stages_of(const Hrflow__V1__Job *j, char *err, size_t errlen)
+{
+    return j->n_stages ? pl_stages_parse((const char *const *)j->stages, j->n_stages, err, errlen)
+                       : pl_stages_default();
+}
+
+/* Check a job; every problem becomes a detail. Returns 0 or -1 (failed). */
+static int job_check(hf_call_t *call, const ctx_t *c, Hrflow__V1__Job *j, const char *path)
+{
+    int bad = 0;
+    char p[96], err[300];
+#define PROBLEM(field, code, msg)                                                  \
+    do {                                                                           \
+        snprintf(p, sizeof(p), "%s%s", path, field);                               \
+        hf_call_detail(call, p, code, msg);                                        \
+        bad = 1;                                                                   \
+    } while (0)
+    if (!hf_db_is_uuid(j->company_id))
+        PROBLEM("company_id", "required", "a company id of the group");
+    else if (!sees_company(c, j->company_id))
+        PROBLEM("company_id", "forbidden", "this key may not act for that company");
+    size_t tl = strlen(j->title);
+    if (tl == 0 || tl > 600)
+        PROBLEM("title", tl ? "too_long" : "required", "1 to 200 characters");
+    if (j->headcount == 0 || j->headcount > 100000)
+        PROBLEM("headcount", "out_of_range", "between 1 and 100000");
+    if (*j->competency_model_id && !hf_db_is_uuid(j->competency_model_id))
+        PROBLEM("competency_model_id", "bad_format", "a competency model id");
+    if (!*j->status)
+        j->status = (char *)"open";
+    if (strcmp(j->status, "open") && strcmp(j->status, "paused") && strcmp(j->status, "closed"))
+        PROBLEM("status", "bad_format", "open, paused or closed");
+    pl_stages_t *stages = stages_of(j, err, sizeof(err));
+    if (!stages)
+        PROBLEM("stages", "invalid", err);
+    if (stages && *j->rules) {
+        pl_rules_t *rules = pl_rules_parse(j->rules, strlen(j->rules), stages, err, sizeof(err));
+        if (!rules)
+            PROBLEM("rules", "invalid", err);
+        pl_rules_destroy(&rules);
+    }
+    pl_stages_destroy(&stages);
+#undef PROBLEM
+    return bad ? hf_call_fail(call, E(INVALID_ARGUMENT), "the job is invalid") : 0;
+}
+
+HANDLER(pipeline_create_job)
+{
+    const Hrflow__V1__CreateJobRequest *r = (const void *)req;
+    ctx_t c;
+    if (open_ctx(call, &c) < 0)
+        return -1;
+    if (!r->job)
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "job is required");
+    if (job_check(call, &c, r->job, "job.") < 0)
+        return -1;
+    store_rc_t rc = store_job_create(&c.st, r->job);
+    if (rc != STORE_OK)
+        return fail_store(call, rc, "job", "");
+    *reply = &r->job->base;
+    return 0;
+}
+
+/* A job the caller may see, or NULL after failing the call. */
+static Hrflow__V1__Job *visible_job(hf_call_t *call, ctx_t *c, const char *id)
+{
+    Hrflow__V1__Job *j = NULL;
+    store_rc_t rc = hf_db_is_uuid(id) ? store_job_get(&c->st, id, &j) : STORE_NOT_FOUND;
+    if (rc == STORE_OK && !sees_company(c, j->company_id))
+        rc = STORE_NOT_FOUND;
+    if (rc != STORE_OK) {
+        fail_store(call, rc, "job", id);
+        return NULL;
+    }
+    return j;
+}
+
+HANDLER(pipeline_get_job)
+{
+    const Hrflow__V1__GetJobRequest *r = (const void *)req;
+    ctx_t c;
+    Hrflow__V1__Job *j = open_ctx(call, &c) == 0 ? visible_job(call, &c, r->id) : NULL;
+    if (!j)
+        return -1;
+    *reply = &j->base;
+    return 0;
+}
+
+HANDLER(pipeline_list_jobs)
+{
+    const Hrflow__V1__ListJobsRequest *r = (const void *)req;
+    ctx_t c;
+    store_page_t page;
+    if (open_ctx(call, &c) < 0 || hf_service_page(call, r->page_size, r->page_token, &page) < 0)
+        return -1;
+    if (*r->company_id && (!hf_db_is_uuid(r->company_id) || !sees_company(&c, r->company_id)))
+        return hf_call_fail(call, E(NOT_FOUND), "company %s not found", r->company_id);
+    Hrflow__V1__ListJobsResponse *o =
+        HF_CALL_NEW(call, Hrflow__V1__ListJobsResponse, hrflow__v1__list_jobs_response__init);
+    if (!o)
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    store_rc_t rc = store_job_list(&c.st, r->company_id, r->status, &page, &o->jobs, &o->n_jobs);
+    if (rc != STORE_OK)
+        return fail_store(call, rc, "job", "");
+    size_t kept = 0; /* a company-bound key sees its companies' jobs only */
+    for (size_t i = 0; i < o->n_jobs; i++)
+        if (sees_company(&c, o->jobs[i]->company_id))
+            o->jobs[kept++] = o->jobs[i];
+    o->n_jobs = kept;
+    o->next_page_token = hf_arena_strdup(hf_call_arena(call), page.next);
+    *reply = &o->base;
+    return 0;
+}
+
+HANDLER(pipeline_update_job)
+{
+    const Hrflow__V1__UpdateJobRequest *r = (const void *)req;
+    ctx_t c;
+    Hrflow__V1__Job *j = open_ctx(call, &c) == 0 ? visible_job(call, &c, r->id) : NULL;
+    if (!j)
+        return -1;
+    static const Hrflow__V1__Job empty = HRFLOW__V1__JOB__INIT;
+    const Hrflow__V1__Job *in = r->job ? r->job : &empty;
+    for (size_t i = 0; i < r->n_update_mask; i++) {
+        const char *f = r->update_mask[i];
+#define FIELD(proto, json) (!strcmp(f, proto) || !strcmp(f, json))
+        if (FIELD("department", "department"))
+            j->department = in->department;
+        else if (FIELD("title", "title"))
+            j->title = in->title;
+        else if (FIELD("location", "location"))
+            j->location = in->location;
+        else if (FIELD("headcount", "headcount"))
+            j->headcount = in->headcount;
+        else if (FIELD("competency_model_id", "competencyModelId"))
+            j->competency_model_id = in->competency_model_id;
+        else if (FIELD("rules", "rules"))
+            j->rules = in->rules;
+        else if (FIELD("require_human_for_reject", "requireHumanForReject"))
+            j->require_human_for_reject = in->require_human_for_reject;
+        else if (FIELD("status", "status"))
+            j->status = in->status;
+        else {
+            char path[48];
+            snprintf(path, sizeof(path), "update_mask[%zu]", i);
+            hf_call_detail(call, path, "not_updatable",
+                           "companyId and stages are fixed once a job exists");
+            return hf_call_fail(call, E(INVALID_ARGUMENT), "field %s cannot be changed", f);
+        }
+#undef FIELD
+    }
+    if (job_check(call, &c, j, "job.") < 0)
+        return -1;
+    store_rc_t rc = store_job_update(&c.st, j);
+    if (rc != STORE_OK)
+        return fail_store(call, rc, "job", r->id);
+    *reply = &j->base;
+    return 0;
+}
+
+/* ---- candidates ---- */
+
+HANDLER(pipeline_create_candidate)
+{
+    const Hrflow__V1__CreateCandidateRequest *r = (const void *)req;
+    ctx_t c;
+    if (open_ctx(call, &c) < 0)
+        return -1;
+    Hrflow__V1__Candidate *in = r->candidate;
+    if (!in)
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "candidate is required");
+    int bad = 0;
+    char norm[320];
+    size_t nl = strlen(in->name);
+    if (nl == 0 || nl > 600)
+        hf_call_detail(call, "candidate.name", nl ? "too_long" : "required", "1 to 200 characters"),
+            bad = 1;
+    if (!*in->phone && !*in->email)
+        hf_call_detail(call, "candidate.phone", "required", "a phone or an email is required"),
+            bad = 1;
+    if (*in->phone && hf_pii_normalize_phone(in->phone, norm, sizeof(norm)) < 0)
+        hf_call_detail(call, "candidate.phone", "bad_format", "not a phone number"), bad = 1;
+    if (*in->email && hf_pii_normalize_email(in->email, norm, sizeof(norm)) < 0)
+        hf_call_detail(call, "candidate.email", "bad_format", "not an email address"), bad = 1;
+    if (in->years_experience < 0 || in->years_experience > 60)
+        hf_call_detail(call, "candidate.years_experience", "out_of_range", "0 to 60"), bad = 1;
+    if (strlen(in->resume) > 65536)
+        hf_call_detail(call, "candidate.resume", "too_long", "at most 64 KiB"), bad = 1;
+    if (bad)
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the candidate is invalid");
+    Hrflow__V1__Candidate *out = NULL;
+    store_rc_t rc = store_candidate_create(&c.st, in, &out);
+    if (rc != STORE_OK)
+        return fail_store(call, rc, "candidate", "");
+    *reply = &out->base;
+    return 0;
+}
+
+HANDLER(pipeline_get_candidate)
+{
+    const Hrflow__V1__GetCandidateRequest *r = (const void *)req;
+    ctx_t c;
+    if (open_ctx(call, &c) < 0)
+        return -1;
+    Hrflow__V1__Candidate *out = NULL;
+    store_rc_t rc = hf_db_is_uuid(r->id) ? store_candidate_get(&c.st, r->id, &out) : STORE_NOT_FOUND;
+    if (rc != STORE_OK)
+        return fail_store(call, rc, "candidate", r->id);
+    *reply = &out->base;
+    return 0;
+}
+
+/* ---- applications ---- */
+
+/* An application whose job the caller may see, with that job. */
+static Hrflow__V1__Application *visible_application(hf_call_t *call, ctx_t *c, const char *id,
+                                                    Hrflow__V1__Job **job)
+{
+    Hrflow__V1__Application *a = NULL;
+    store_rc_t rc = hf_db_is_uuid(id) ? store_application_get(&c->st, id, &a) : STORE_NOT_FOUND;
+    if (rc == STORE_OK && store_job_get(&c->st, a->job_id, job) == STORE_OK &&
+        !sees_company(c, (*job)->company_id))
+        rc = STORE_NOT_FOUND;
+    if (rc != STORE_OK) {
+        fail_store(call, rc, "application", id);
+        return NULL;
+    }
+    return a;
+}
+
+static const char *actor_of(const ctx_t *c)
+{
+    return c->caller->actor && *c->caller->actor ? c->caller->actor : "system";
+}
+
+HANDLER(pipeline_create_application)
+{
+    const Hrflow__V1__CreateApplicationRequest *r = (const void *)req;
+    ctx_t c;
+    if (open_ctx(call, &c) < 0)
+        return -1;
+    Hrflow__V1__Application *a = r->application;
+    if (!a || !hf_db_is_uuid(a->job_id) || !hf_db_is_uuid(a->candidate_id)) {
+        hf_call_detail(call, "application.job_id", "required", "a job and a candidate id");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the application needs a job and a candidate");
+    }
+    Hrflow__V1__Job *job = visible_job(call, &c, a->job_id);
+    Hrflow__V1__Candidate *cand = NULL;
+    if (!job)
+        return -1;
+    if (strcmp(job->status, "open") != 0)
+        return hf_call_fail(call, E(FAILED_PRECONDITION), "job %s is %s: it takes no applications",
+                            job->id, job->status);
+    store_rc_t rc = store_candidate_get(&c.st, a->candidate_id, &cand);
+    if (rc != STORE_OK)
+        return fail_store(call, rc, "candidate", a->candidate_id);
+    char err[200];
+    pl_stages_t *stages = stages_of(job, err, sizeof(err));
+    if (!stages)
+        return hf_call_fail(call, E(INTERNAL), "job %s has invalid stages", job->id);
+    a->stage = hf_arena_strdup(hf_call_arena(call), pl_stages_first(stages));
+    pl_stages_destroy(&stages);
+    rc = store_application_create(&c.st, a, actor_of(&c));
+    if (rc != STORE_OK)
+        return fail_store(call, rc, "application", "");
+    *reply = &a->base;
+    return 0;
+}
+
+HANDLER(pipeline_get_application)
+{
+    const Hrflow__V1__GetApplicationRequest *r = (const void *)req;
+    ctx_t c;
+    Hrflow__V1__Job *job = NULL;
+    Hrflow__V1__Application *a =
+        open_ctx(call, &c) == 0 ? visible_application(call, &c, r->id, &job) : NULL;
+    if (!a)
+        return -1;
+    *reply = &a->base;
+    return 0;
+}
+
+HANDLER(pipeline_list_applications)
+{
+    const Hrflow__V1__ListApplicationsRequest *r = (const void *)req;
+    ctx_t c;
+    store_page_t page;
+    if (open_ctx(call, &c) < 0 || hf_service_page(call, r->page_size, r->page_token, &page) < 0 ||
+        !visible_job(call, &c, r->job_id))
+        return -1;
+    Hrflow__V1__ListApplicationsResponse *o = HF_CALL_NEW(
+        call, Hrflow__V1__ListApplicationsResponse, hrflow__v1__list_applications_response__init);
+    if (!o)
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    store_rc_t rc = store_application_list(&c.st, r->job_id, r->stage, &page, &o->applications,
+                                           &o->n_applications);
+    if (rc != STORE_OK)
+        return fail_store(call, rc, "application", "");
+    o->next_page_token = hf_arena_strdup(hf_call_arena(call), page.next);
+    *reply = &o->base;
+    return 0;
+}
+
+/* Advance (to_stage, or the next stage) or reject, through the job's stage machine. */
+static int move(hf_call_t *call, const Hrflow__V1__MoveApplicationRequest *r, int reject,
+                ProtobufCMessage **reply)
+{
+    ctx_t c;
+    Hrflow__V1__Job *job = NULL;
+    Hrflow__V1__Application *a =
+        open_ctx(call, &c) == 0 ? visible_application(call, &c, r->id, &job) : NULL;
+    if (!a)
+        return -1;
+    if (r->expected_version && r->expected_version != a->version)
+        return hf_call_fail(call, E(CONFLICT),
+                            "application %s is at version %lld, not %lld: read it again",
+                            a->id, (long long)a->version, (long long)r->expected_version);
+    char err[300];
+    pl_stages_t *stages = stages_of(job, err, sizeof(err));
+    if (!stages)
+        return hf_call_fail(call, E(INTERNAL), "job %s has invalid stages", job->id);
+    const char *to = reject ? "rejected" : *r->to_stage ? r->to_stage : pl_stages_next(stages, a->stage);
+    char *target = to ? hf_arena_strdup(hf_call_arena(call), to) : NULL;
+    pl_move_t m = target ? pl_stages_can_move(stages, a->stage, target, err, sizeof(err))
+                         : pl_stages_can_move(stages, a->stage, a->stage, err, sizeof(err));
+    pl_stages_destroy(&stages);
+    if (!target || m != PL_MOVE_OK) {
+        if (m == PL_MOVE_UNKNOWN_STAGE)
+            hf_call_detail(call, "to_stage", "unknown_stage", err);
+        return hf_call_fail(call, E(FAILED_PRECONDITION), "%s", err);
+    }
+    store_rc_t rc = store_application_move(&c.st, a, target, actor_of(&c), r->reason);
+    if (rc != STORE_OK)
+        return fail_store(call, rc, "application", r->id);
+    *reply = &a->base;
+    return 0;
+}
+
+HANDLER(pipeline_advance_application)
+{
+    return move(call, (const void *)req, 0, reply);
+}
+
+HANDLER(pipeline_reject_application)
+{
+    return move(call, (const void *)req, 1, reply);
+}

@@ -1,0 +1,28 @@
+/* services/pipeline/handlers.h - the RPC methods of the pipeline service (handlers.c) */
+#ifndef PIPELINE_HANDLERS_H
+#define PIPELINE_HANDLERS_H
+
+#include "hf/bus.h"
+#include "hf/config.h"
+
+#define HANDLER(name) \
+    int name(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMessage **reply)
+
+/* The service's own settings (HF_PII_KEYS) and their check at start. */
+extern const hf_config_var_t pipeline_settings[];
+extern const size_t pipeline_n_settings;
+int pipeline_init(void);
+
+HANDLER(pipeline_create_job);
+HANDLER(pipeline_get_job);
+HANDLER(pipeline_list_jobs);
+HANDLER(pipeline_update_job);
+HANDLER(pipeline_create_candidate);
+HANDLER(pipeline_get_candidate);
+HANDLER(pipeline_create_application);
+HANDLER(pipeline_get_application);
+HANDLER(pipeline_list_applications);
+HANDLER(pipeline_advance_application);
+HANDLER(pipeline_reject_application);
+
+#endif

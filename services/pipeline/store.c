@@ -1,0 +1,527 @@
+/* services/pipeline/store.c - every SQL statement of the pipeline service
+ *
+ * Output-only fields (ids, versions, stages, times) come from columns, never
+ * from a stored body. A candidate's personal data is encrypted with an AAD of
+ * "<tenant>:candidates.<column>", so a ciphertext copied to another tenant or
+ * column does not decrypt; phone and email are also indexed by keyed hash
+ * for deduplication. Changes and their outbox events share a transaction.
+ */
+#include "store.h"
+
+#include "hf/codec.h"
+#include "hf/db.h"
+#include "hf/log.h"
+#include "hf/outbox.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MICROS(col) "(extract(epoch from " col ") * 1000000)::bigint"
+#define SOURCE "/hrflow/pipeline"
+
+static char *dup(store_t *st, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = st->alloc->alloc(st->alloc->allocator_data, n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static void *alloc0(store_t *st, size_t n)
+{
+    void *p = st->alloc->alloc(st->alloc->allocator_data, n ? n : 1);
+    if (p)
+        memset(p, 0, n ? n : 1);
+    return p;
+}
+
+static Hrflow__V1__Timestamp *timestamp(store_t *st, const char *micros)
+{
+    Hrflow__V1__Timestamp *t = alloc0(st, sizeof(*t));
+    if (!t)
+        return NULL;
+    hrflow__v1__timestamp__init(t);
+    long long us = strtoll(micros, NULL, 10);
+    t->seconds = us / 1000000;
+    t->nanos = (int32_t)(us % 1000000) * 1000;
+    return t;
+}
+
+static ProtobufCMessage *decode(store_t *st, const ProtobufCMessageDescriptor *d,
+                                const char *text)
+{
+    ProtobufCMessage *m = NULL;
+    if (hf_codec_decode_text(d, text, strlen(text), st->alloc, &m, NULL) < 0)
+        hf_logkv(HF_LOG_ERROR, "a stored record does not decode", "type", d->name, NULL);
+    return m;
+}
+
+static store_rc_t rc_of(PGresult *r, int rows_wanted)
+{
+    if (!r)
+        return STORE_FAILED;
+    store_rc_t rc = PQntuples(r) >= rows_wanted ? STORE_OK : STORE_NOT_FOUND;
+    return rc;
+}
+
+/* An event in the transaction of the change it describes. */
+static int event(store_t *st, const char *type, const char *subject, const ProtobufCMessage *m)
+{
+    char *data = hf_codec_encode_text(m);
+    hf_outbox_event_t e = { st->tenant, SOURCE, type, subject, data, st->traceparent };
+    int rc = data ? hf_outbox_append(st->db, &e, NULL) : -1;
+    free(data);
+    return rc;
+}
+
+/* Run f inside a transaction: commit when it returns STORE_OK, else roll back. */
+static store_rc_t in_tx(store_t *st, store_rc_t rc)
+{
+    if (rc == STORE_OK && hf_db_commit(st->db) == 0)
+        return STORE_OK;
+    hf_db_rollback(st->db);
+    return rc == STORE_OK ? STORE_FAILED : rc;
+}
+
+/* ---- jobs ---- */
+
+#define JOB_COLS "id, version, " MICROS("create_time") ", " MICROS("update_time") ", body"
+
+static Hrflow__V1__Job *job_row(store_t *st, PGresult *r, int row)
+{
+    Hrflow__V1__Job *j =
+        (Hrflow__V1__Job *)decode(st, &hrflow__v1__job__descriptor, PQgetvalue(r, row, 4));
+    if (!j)
+        return NULL;
+    j->id = dup(st, PQgetvalue(r, row, 0));
+    j->version = strtoll(PQgetvalue(r, row, 1), NULL, 10);
+    j->create_time = timestamp(st, PQgetvalue(r, row, 2));
+    j->update_time = timestamp(st, PQgetvalue(r, row, 3));
+    return j->id && j->create_time && j->update_time ? j : NULL;
+}
+
+/* The stored body of a job: without its output-only fields. */
+static char *job_body(Hrflow__V1__Job *j)
+{
+    Hrflow__V1__Job copy = *j;
+    copy.id = (char *)protobuf_c_empty_string;
+    copy.version = 0;
+    copy.create_time = copy.update_time = NULL;
+    return hf_codec_encode_text(&copy.base);
+}
+
+store_rc_t store_job_create(store_t *st, Hrflow__V1__Job *j)
+{
+    char *body = job_body(j);
+    if (!body || hf_db_begin(st->db) < 0) {
+        free(body);
+        return STORE_FAILED;
+    }
+    const char *p[] = { st->tenant, j->company_id, j->status, body };
+    PGresult *r = hf_db_query(st->db,
+                              "INSERT INTO pipeline.jobs (tenant_id, id, company_id, status, body)"
+                              " VALUES ($1, gen_random_uuid(), $2, $3, $4::jsonb)"
+                              " RETURNING " JOB_COLS,
+                              4, p);
+    free(body);
+    store_rc_t rc = rc_of(r, 1);
+    Hrflow__V1__Job *row = rc == STORE_OK ? job_row(st, r, 0) : NULL;
+    PQclear(r);
+    if (rc == STORE_OK && !row)
+        rc = STORE_FAILED;
+    if (rc == STORE_OK) {
+        *j = *row;
+        char subject[64];
+        snprintf(subject, sizeof(subject), "jobs/%s", j->id);
+        if (event(st, "hrflow.pipeline.job.created.v1", subject, &j->base) < 0)
+            rc = STORE_FAILED;
+    }
+    return in_tx(st, rc);
+}
+
+store_rc_t store_job_get(store_t *st, const char *id, Hrflow__V1__Job **out)
+{
+    const char *p[] = { st->tenant, id };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT " JOB_COLS " FROM pipeline.jobs"
+                              " WHERE tenant_id = $1 AND id = $2::uuid",
+                              2, p);
+    store_rc_t rc = rc_of(r, 1);
+    if (rc == STORE_OK && !(*out = job_row(st, r, 0)))
+        rc = STORE_FAILED;
+    PQclear(r);
+    return rc;
+}
+
+store_rc_t store_job_list(store_t *st, const char *company_id, const char *status,
+                          store_page_t *page, Hrflow__V1__Job ***out, size_t *n)
+{
+    const char *p[5] = { st->tenant, company_id, status };
+    PGresult *r = hf_db_page_query(st->db,
+                             "SELECT " JOB_COLS " FROM pipeline.jobs WHERE tenant_id = $1"
+                             " AND ($2 = '' OR company_id = $2::uuid) AND ($3 = '' OR status = $3)"
+                             " AND ($4 = '' OR id > $4::uuid) ORDER BY id LIMIT $5::int",
+                             5, p, page);
+    if (!r)
+        return STORE_FAILED;
+    size_t rows = (size_t)PQntuples(r) > page->size ? page->size : (size_t)PQntuples(r);
+    *out = alloc0(st, rows * sizeof(void *));
+    store_rc_t rc = *out ? STORE_OK : STORE_FAILED;
+    for (size_t i = 0; rc == STORE_OK && i < rows; i++)
+        if (!((*out)[i] = job_row(st, r, (int)i)))
+            rc = STORE_FAILED;
+    *n = rows;
+    PQclear(r);
+    return rc;
+}
+
+store_rc_t store_job_update(store_t *st, Hrflow__V1__Job *j)
+{
+    char *body = job_body(j);
+    char version[24];
+    snprintf(version, sizeof(version), "%lld", (long long)j->version);
+    if (!body || hf_db_begin(st->db) < 0) {
+        free(body);
+        return STORE_FAILED;
+    }
+    const char *p[] = { st->tenant, j->id, version, j->status, body };
+    PGresult *r = hf_db_query(st->db,
+                              "UPDATE pipeline.jobs SET status = $4, body = $5::jsonb,"
+                              " version = version + 1, update_time = now()"
+                              " WHERE tenant_id = $1 AND id = $2::uuid AND version = $3::bigint"
+                              " RETURNING " JOB_COLS,
+                              5, p);
+    free(body);
+    store_rc_t rc = rc_of(r, 1);
+    Hrflow__V1__Job *row = rc == STORE_OK ? job_row(st, r, 0) : NULL;
+    PQclear(r);
+    if (rc == STORE_NOT_FOUND) {
+        Hrflow__V1__Job *now = NULL;
+        rc = store_job_get(st, j->id, &now) == STORE_OK ? STORE_CONFLICT : STORE_NOT_FOUND;
+    } else if (rc == STORE_OK && !row) {
+        rc = STORE_FAILED;
+    }
+    if (rc == STORE_OK) {
+        *j = *row;
+        char subject[64];
+        snprintf(subject, sizeof(subject), "jobs/%s", j->id);
+        if (event(st, "hrflow.pipeline.job.updated.v1", subject, &j->base) < 0)
+            rc = STORE_FAILED;
+    }
+    return in_tx(st, rc);
+}
+
+/* ---- candidates ---- */
+
+/* Encrypt a field (NULL for an empty one). The caller frees. */
+static char *seal(store_t *st, const char *column, const char *plain)
+{
+    if (!plain || !*plain)
+        return NULL;
+    char aad[96], *out = NULL;
+    snprintf(aad, sizeof(aad), "%s:candidates.%s", st->tenant, column);
+    return hf_pii_encrypt(st->keys, plain, strlen(plain), aad, &out) == 0 ? out : NULL;
+}
+
+/* Decrypt a field into the store's allocator ("" for NULL). */
+static char *open_field(store_t *st, const char *column, PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col))
+        return dup(st, "");
+    char aad[96], *plain = NULL;
+    size_t len = 0;
+    snprintf(aad, sizeof(aad), "%s:candidates.%s", st->tenant, column);
+    if (hf_pii_decrypt(st->keys, PQgetvalue(r, row, col), aad, &plain, &len) < 0) {
+        hf_logkv(HF_LOG_ERROR, "a candidate field does not decrypt", "column", column, NULL);
+        return NULL;
+    }
+    char *out = dup(st, plain);
+    OPENSSL_cleanse(plain, len);
+    free(plain);
+    return out;
+}
+
+#define CAND_COLS "id, " MICROS("create_time") ", body, name_enc, phone_enc, email_enc, resume_enc"
+
+static Hrflow__V1__Candidate *candidate_row(store_t *st, PGresult *r, int row)
+{
+    Hrflow__V1__Candidate *c = (Hrflow__V1__Candidate *)decode(
+        st, &hrflow__v1__candidate__descriptor, PQgetvalue(r, row, 2));
+    if (!c)
+        return NULL;
+    c->id = dup(st, PQgetvalue(r, row, 0));
+    c->create_time = timestamp(st, PQgetvalue(r, row, 1));
+    c->name = open_field(st, "name", r, row, 3);
+    c->phone = open_field(st, "phone", r, row, 4);
+    c->email = open_field(st, "email", r, row, 5);
+    c->resume = open_field(st, "resume", r, row, 6);
+    return c->id && c->create_time && c->name && c->phone && c->email && c->resume ? c : NULL;
+}
+
+/* The existing candidate with one of these keys, or STORE_NOT_FOUND. */
+static store_rc_t candidate_find(store_t *st, const char *phone_idx, const char *email_idx,
+                                 const char *external_id, Hrflow__V1__Candidate **out)
+{
+    const char *p[] = { st->tenant, phone_idx, email_idx, external_id };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT " CAND_COLS " FROM pipeline.candidates WHERE tenant_id = $1"
+                              " AND (phone_idx = $2 OR email_idx = $3 OR external_id = $4)"
+                              " ORDER BY create_time, id LIMIT 1",
+                              4, p);
+    store_rc_t rc = rc_of(r, 1);
+    if (rc == STORE_OK && !(*out = candidate_row(st, r, 0)))
+        rc = STORE_FAILED;
+    PQclear(r);
+    return rc;
+}
+
+store_rc_t store_candidate_create(store_t *st, Hrflow__V1__Candidate *c,
+                                  Hrflow__V1__Candidate **out)
+{
+    char norm[320], phone_idx[65] = "", email_idx[65] = "";
+    char ctx[80];
+    if (*c->phone && hf_pii_normalize_phone(c->phone, norm, sizeof(norm)) == 0) {
+        snprintf(ctx, sizeof(ctx), "%s:phone", st->tenant);
+        hf_pii_index(st->keys, ctx, norm, phone_idx);
+    }
+    if (*c->email && hf_pii_normalize_email(c->email, norm, sizeof(norm)) == 0) {
+        snprintf(ctx, sizeof(ctx), "%s:email", st->tenant);
+        hf_pii_index(st->keys, ctx, norm, email_idx);
+    }
+    const char *ext = *c->external_id ? c->external_id : NULL;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        store_rc_t rc = candidate_find(st, *phone_idx ? phone_idx : NULL,
+                                       *email_idx ? email_idx : NULL, ext, out);
+        if (rc == STORE_OK) {
+            (*out)->deduplicated = 1;
+            return STORE_OK;
+        }
+        if (rc != STORE_NOT_FOUND)
+            return rc;
+        /* the body keeps what is not personal data */
+        Hrflow__V1__Candidate open = *c;
+        open.name = open.phone = open.email = open.resume = (char *)protobuf_c_empty_string;
+        open.id = (char *)protobuf_c_empty_string;
+        open.create_time = NULL;
+        char *body = hf_codec_encode_text(&open.base);
+        char *name = seal(st, "name", c->name), *phone = seal(st, "phone", c->phone);
+        char *email = seal(st, "email", c->email), *resume = seal(st, "resume", c->resume);
+        rc = body && name && (phone || !*c->phone) && (email || !*c->email) &&
+                     (resume || !*c->resume) && hf_db_begin(st->db) == 0
+                 ? STORE_OK
+                 : STORE_FAILED;
+        PGresult *r = NULL;
+        if (rc == STORE_OK) {
+            const char *p[] = { st->tenant, name, phone, email, resume,
+                                *phone_idx ? phone_idx : NULL, *email_idx ? email_idx : NULL,
+                                ext, body };
+            r = hf_db_query(st->db,
+                            "INSERT INTO pipeline.candidates (tenant_id, id, name_enc, phone_enc,"
+                            " email_enc, resume_enc, phone_idx, email_idx, external_id, body)"
+                            " VALUES ($1, gen_random_uuid(), $2, $3, $4, $5, $6, $7, $8, $9::jsonb)"
+                            " ON CONFLICT DO NOTHING RETURNING " CAND_COLS,
+                            9, p);
+            rc = rc_of(r, 1);
+        }
+        free(body), free(name), free(phone), free(email), free(resume);
+        if (rc == STORE_NOT_FOUND) { /* a concurrent insert took a key: find it */
+            PQclear(r);
+            hf_db_rollback(st->db);
+            continue;
+        }
+        if (rc == STORE_OK && !(*out = candidate_row(st, r, 0)))
+            rc = STORE_FAILED;
+        PQclear(r);
+        if (rc == STORE_OK) {
+            char subject[64];
+            snprintf(subject, sizeof(subject), "candidates/%s", (*out)->id);
+            /* the event names the candidate, never its personal data */
+            Hrflow__V1__Candidate ev = HRFLOW__V1__CANDIDATE__INIT;
+            ev.id = (*out)->id;
+            ev.source = (*out)->source;
+            if (event(st, "hrflow.pipeline.candidate.created.v1", subject, &ev.base) < 0)
+                rc = STORE_FAILED;
+        }
+        return in_tx(st, rc);
+    }
+    return STORE_CONFLICT;
+}
+
+store_rc_t store_candidate_get(store_t *st, const char *id, Hrflow__V1__Candidate **out)
+{
+    const char *p[] = { st->tenant, id };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT " CAND_COLS " FROM pipeline.candidates"
+                              " WHERE tenant_id = $1 AND id = $2::uuid",
+                              2, p);
+    store_rc_t rc = rc_of(r, 1);
+    if (rc == STORE_OK && !(*out = candidate_row(st, r, 0)))
+        rc = STORE_FAILED;
+    PQclear(r);
+    return rc;
+}
+
+/* ---- applications ---- */
+
+#define APP_COLS "id, job_id, candidate_id, stage, version, " MICROS("create_time") ", " \
+                 MICROS("update_time")
+
+static Hrflow__V1__Application *application_row(store_t *st, PGresult *r, int row)
+{
+    Hrflow__V1__Application *a = alloc0(st, sizeof(*a));
+    if (!a)
+        return NULL;
+    hrflow__v1__application__init(a);
+    a->id = dup(st, PQgetvalue(r, row, 0));
+    a->job_id = dup(st, PQgetvalue(r, row, 1));
+    a->candidate_id = dup(st, PQgetvalue(r, row, 2));
+    a->stage = dup(st, PQgetvalue(r, row, 3));
+    a->version = strtoll(PQgetvalue(r, row, 4), NULL, 10);
+    a->create_time = timestamp(st, PQgetvalue(r, row, 5));
+    a->update_time = timestamp(st, PQgetvalue(r, row, 6));
+    return a->id && a->job_id && a->candidate_id && a->stage && a->create_time &&
+                   a->update_time
+               ? a
+               : NULL;
+}
+
+static store_rc_t history_of(store_t *st, Hrflow__V1__Application *a)
+{
+    const char *p[] = { st->tenant, a->id };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT from_stage, to_stage, actor, reason, " MICROS("time")
+                              " FROM pipeline.transitions"
+                              " WHERE tenant_id = $1 AND application_id = $2::uuid ORDER BY seq",
+                              2, p);
+    if (!r)
+        return STORE_FAILED;
+    int n = PQntuples(r);
+    a->history = alloc0(st, (size_t)n * sizeof(void *));
+    for (int i = 0; a->history && i < n; i++) {
+        Hrflow__V1__Transition *t = alloc0(st, sizeof(*t));
+        if (!t)
+            break;
+        hrflow__v1__transition__init(t);
+        t->from_stage = dup(st, PQgetvalue(r, i, 0));
+        t->to_stage = dup(st, PQgetvalue(r, i, 1));
+        t->actor = dup(st, PQgetvalue(r, i, 2));
+        t->reason = dup(st, PQgetvalue(r, i, 3));
+        t->time = timestamp(st, PQgetvalue(r, i, 4));
+        a->history[a->n_history++] = t;
+    }
+    PQclear(r);
+    return a->history && (int)a->n_history == n ? STORE_OK : STORE_FAILED;
+}
+
+static int transition(store_t *st, const char *app, const char *from, const char *to,
+                      const char *actor, const char *reason)
+{
+    const char *p[] = { st->tenant, app, from, to, actor, reason };
+    return hf_db_exec(st->db,
+                      "INSERT INTO pipeline.transitions (tenant_id, application_id, from_stage,"
+                      " to_stage, actor, reason) VALUES ($1, $2::uuid, $3, $4, $5, $6)",
+                      6, p, NULL);
+}
+
+store_rc_t store_application_create(store_t *st, Hrflow__V1__Application *a, const char *actor)
+{
+    if (hf_db_begin(st->db) < 0)
+        return STORE_FAILED;
+    const char *p[] = { st->tenant, a->job_id, a->candidate_id, a->stage };
+    PGresult *r = hf_db_query(st->db,
+                              "INSERT INTO pipeline.applications (tenant_id, id, job_id,"
+                              " candidate_id, stage) VALUES ($1, gen_random_uuid(), $2::uuid,"
+                              " $3::uuid, $4) ON CONFLICT (tenant_id, job_id, candidate_id)"
+                              " DO NOTHING RETURNING " APP_COLS,
+                              4, p);
+    store_rc_t rc = r ? (PQntuples(r) == 1 ? STORE_OK : STORE_EXISTS) : STORE_FAILED;
+    Hrflow__V1__Application *row = rc == STORE_OK ? application_row(st, r, 0) : NULL;
+    PQclear(r);
+    if (rc == STORE_OK && (!row || transition(st, row->id, "", row->stage, actor,
+                                              "application created") < 0))
+        rc = STORE_FAILED;
+    if (rc == STORE_OK && history_of(st, row) != STORE_OK)
+        rc = STORE_FAILED;
+    if (rc == STORE_OK) {
+        *a = *row;
+        char subject[64];
+        snprintf(subject, sizeof(subject), "applications/%s", a->id);
+        if (event(st, "hrflow.pipeline.application.created.v1", subject, &a->base) < 0)
+            rc = STORE_FAILED;
+    }
+    return in_tx(st, rc);
+}
+
+store_rc_t store_application_get(store_t *st, const char *id, Hrflow__V1__Application **out)
+{
+    const char *p[] = { st->tenant, id };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT " APP_COLS " FROM pipeline.applications"
+                              " WHERE tenant_id = $1 AND id = $2::uuid",
+                              2, p);
+    store_rc_t rc = rc_of(r, 1);
+    if (rc == STORE_OK && !(*out = application_row(st, r, 0)))
+        rc = STORE_FAILED;
+    PQclear(r);
+    return rc == STORE_OK ? history_of(st, *out) : rc;
+}
+
+store_rc_t store_application_list(store_t *st, const char *job_id, const char *stage,
+                                  store_page_t *page, Hrflow__V1__Application ***out, size_t *n)
+{
+    const char *p[5] = { st->tenant, job_id, stage };
+    PGresult *r = hf_db_page_query(st->db,
+                             "SELECT " APP_COLS " FROM pipeline.applications"
+                             " WHERE tenant_id = $1 AND job_id = $2::uuid AND ($3 = '' OR stage = $3)"
+                             " AND ($4 = '' OR id > $4::uuid) ORDER BY id LIMIT $5::int",
+                             5, p, page);
+    if (!r)
+        return STORE_FAILED;
+    size_t rows = (size_t)PQntuples(r) > page->size ? page->size : (size_t)PQntuples(r);
+    *out = alloc0(st, rows * sizeof(void *));
+    store_rc_t rc = *out ? STORE_OK : STORE_FAILED;
+    for (size_t i = 0; rc == STORE_OK && i < rows; i++)
+        if (!((*out)[i] = application_row(st, r, (int)i)))
+            rc = STORE_FAILED;
+    *n = rows;
+    PQclear(r);
+    return rc;
+}
+
+store_rc_t store_application_move(store_t *st, Hrflow__V1__Application *a, const char *to_stage,
+                                  const char *actor, const char *reason)
+{
+    if (hf_db_begin(st->db) < 0)
+        return STORE_FAILED;
+    char version[24];
+    snprintf(version, sizeof(version), "%lld", (long long)a->version);
+    const char *p[] = { st->tenant, a->id, version, to_stage };
+    PGresult *r = hf_db_query(st->db,
+                              "UPDATE pipeline.applications SET stage = $4,"
+                              " version = version + 1, update_time = now()"
+                              " WHERE tenant_id = $1 AND id = $2::uuid AND version = $3::bigint"
+                              " RETURNING " APP_COLS,
+                              4, p);
+    store_rc_t rc = r ? (PQntuples(r) == 1 ? STORE_OK : STORE_CONFLICT) : STORE_FAILED;
+    Hrflow__V1__Application *row = rc == STORE_OK ? application_row(st, r, 0) : NULL;
+    PQclear(r);
+    const char *from = a->stage;
+    if (rc == STORE_OK && (!row || transition(st, a->id, from, to_stage, actor, reason) < 0 ||
+                           history_of(st, row) != STORE_OK))
+        rc = STORE_FAILED;
+    if (rc == STORE_OK) {
+        char subject[64];
+        snprintf(subject, sizeof(subject), "applications/%s", row->id);
+        const char *type = !strcmp(to_stage, "rejected") ? "hrflow.pipeline.application.rejected.v1"
+                           : !strcmp(to_stage, "hired")  ? "hrflow.pipeline.application.hired.v1"
+                                                         : "hrflow.pipeline.application.stage_changed.v1";
+        if (event(st, type, subject, &row->base) < 0)
+            rc = STORE_FAILED;
+        else
+            *a = *row;
+    }
+    return in_tx(st, rc);
+}

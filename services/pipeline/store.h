@@ -1,0 +1,64 @@
+/* services/pipeline/store.h - every SQL statement of the pipeline service
+ *
+ * Jobs and applications keep the API's JSON in `body` beside the columns
+ * queries use; candidates keep their personal data encrypted (hf/crypto.h),
+ * with blind indexes of phone and email for lookups and deduplication. Every
+ * function filters by the caller's tenant: another tenant's record is
+ * STORE_NOT_FOUND. Messages returned are allocated with st->alloc.
+ * Changes write their events to the outbox in the same transaction.
+ */
+#ifndef PIPELINE_STORE_H
+#define PIPELINE_STORE_H
+
+#include <libpq-fe.h>
+
+#include "hf/db.h"
+
+#include "hf/crypto.h"
+#include "hrflow/v1/pipeline.pb-c.h"
+
+typedef enum {
+    STORE_OK = 0,
+    STORE_NOT_FOUND,
+    STORE_EXISTS,      /* a unique key is taken */
+    STORE_CONFLICT,    /* the version changed (If-Match) */
+    STORE_FAILED,      /* the database failed (logged) */
+} store_rc_t;
+
+typedef struct {
+    PGconn *db;
+    ProtobufCAllocator *alloc;
+    const hf_keyring_t *keys;
+    const char *tenant;
+    const char *traceparent;   /* for events; may be NULL */
+} store_t;
+
+typedef hf_db_page_t store_page_t;
+
+/* Jobs. create sets id, version 1 and times. */
+store_rc_t store_job_create(store_t *st, Hrflow__V1__Job *j);
+store_rc_t store_job_get(store_t *st, const char *id, Hrflow__V1__Job **out);
+store_rc_t store_job_list(store_t *st, const char *company_id, const char *status,
+                          store_page_t *page, Hrflow__V1__Job ***out, size_t *n);
+/* Store j as the new state of the job; j->version must be the stored one
+ * (else STORE_CONFLICT); it is incremented. */
+store_rc_t store_job_update(store_t *st, Hrflow__V1__Job *j);
+
+/* Candidates. create stores c, or finds the candidate with the same phone,
+ * email or external id and returns it with deduplicated set. */
+store_rc_t store_candidate_create(store_t *st, Hrflow__V1__Candidate *c,
+                                  Hrflow__V1__Candidate **out);
+store_rc_t store_candidate_get(store_t *st, const char *id, Hrflow__V1__Candidate **out);
+
+/* Applications. create puts it in `stage` (the job's first). */
+store_rc_t store_application_create(store_t *st, Hrflow__V1__Application *a, const char *actor);
+store_rc_t store_application_get(store_t *st, const char *id, Hrflow__V1__Application **out);
+store_rc_t store_application_list(store_t *st, const char *job_id, const char *stage,
+                                  store_page_t *page, Hrflow__V1__Application ***out,
+                                  size_t *n);
+/* Move a to to_stage if its version is still a->version (else
+ * STORE_CONFLICT), recording the transition and its event. */
+store_rc_t store_application_move(store_t *st, Hrflow__V1__Application *a, const char *to_stage,
+                                  const char *actor, const char *reason);
+
+#endif

@@ -1,0 +1,220 @@
+"""tests/e2e/test_pipeline.py - jobs, candidates and applications through the gateway.
+
+Jobs with their stage machine and rules checked on write, candidates
+deduplicated by phone and email across the group with their personal data
+encrypted at rest, applications moving through stages with their history,
+If-Match guarding concurrent moves, illegal moves refused with the reason,
+company-bound keys, and the outbox events of every change.
+"""
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+sys.path.insert(0, os.path.dirname(__file__))
+from stack import Stack, psql  # noqa: E402
+from tap import run, test  # noqa: E402
+
+stack = None
+keys = {}
+ctx = {}
+
+
+def setup():
+    global stack
+    stack = Stack("pipeline", {"HF_GATEWAY_RATE_LIMITS": "admin=1000:1000,recruiter=1000:1000"})
+    stack.start_all()
+    ident = stack.binary("identity")
+    for slug in ("pa", "pb"):
+        subprocess.run([ident, "tenant", "create", "--slug", slug, "--name", slug],
+                       env=stack.env, check=True, capture_output=True)
+    for code in ("SH", "SZ"):
+        subprocess.run([ident, "company", "create", "--tenant", "pa", "--code", code, "--name",
+                        "公司" + code], env=stack.env, check=True, capture_output=True)
+    keys["admin"] = cli(ident, "apikey", "create", "--tenant", "pa", "--scope", "admin")
+    keys["recruiter"] = cli(ident, "apikey", "create", "--tenant", "pa", "--scope", "recruiter")
+    keys["other"] = cli(ident, "apikey", "create", "--tenant", "pb", "--scope", "admin")
+    status, page = call("GET", "/v1/companies", key="admin")
+    ctx["companies"] = {c["code"]: c["id"] for c in page["companies"]}
+    keys["sz_only"] = cli(ident, "apikey", "create", "--tenant", "pa", "--scope", "recruiter",
+                          "--company", "SZ")
+    ctx["tenant"] = psql(stack.dsn, "SELECT id FROM identity.tenants WHERE slug = 'pa'")
+
+
+def cli(*args):
+    return subprocess.run(list(args), env=stack.env, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def teardown():
+    if stack:
+        stack.destroy()
+
+
+def call(method, path, body=None, key="recruiter", headers=None):
+    h = {"Authorization": "Bearer " + keys[key]}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        h["Content-Type"] = "application/json"
+    h.update(headers or {})
+    status, rh, payload = stack.request(method, path, data, h)
+    ctx["headers"] = rh
+    return status, json.loads(payload) if payload else None
+
+
+def new_job(**extra):
+    job = {"companyId": ctx["companies"]["SH"], "title": "产品经理", "department": "用户增长",
+           "location": "上海", "headcount": 30}
+    job.update(extra)
+    status, j = call("POST", "/v1/jobs", job)
+    assert status == 201, j
+    return j
+
+
+def new_candidate(**extra):
+    c = {"name": "张三", "phone": "+86 138-%04d-%04d" % (uuid.uuid4().int % 10000,
+                                                          uuid.uuid4().int % 10000),
+         "email": "zhang%s@example.com" % uuid.uuid4().hex[:6], "source": "campus",
+         "skills": ["数据分析", "SQL"], "yearsExperience": 3, "education": "bachelor",
+         "resume": "三年产品经验，负责过用户增长。",
+         "consent": {"automatedAssessment": True, "version": "2026-01"}}
+    c.update(extra)
+    status, got = call("POST", "/v1/candidates", c)
+    assert status == 201, got
+    return got
+
+
+@test
+def a_job_gets_the_default_stages_and_checked_rules():
+    j = new_job(rules="when screened if screening_score >= 70 then invite_ai_interview")
+    assert j["version"] == "1" and j["status"] == "open" and j["stages"] == [], j
+    status, bad = call("POST", "/v1/jobs", {"companyId": ctx["companies"]["SH"], "title": "x",
+                                            "headcount": 1,
+                                            "rules": "when screened if screening_scor >= 70 then advance"})
+    assert status == 422, bad
+    assert bad["errors"][0]["field"] == "rules" and "screening_score" in bad["errors"][0]["message"], bad
+    status, bad = call("POST", "/v1/jobs", {"companyId": str(uuid.uuid4()), "title": "",
+                                            "headcount": 0, "stages": ["applied", "applied"]})
+    assert status == 422, bad
+    assert {e["field"] for e in bad["errors"]} >= {"title", "headcount", "stages"}, bad
+
+
+@test
+def a_company_bound_key_sees_only_its_companys_jobs():
+    sh = new_job()
+    status, p = call("GET", "/v1/jobs/" + sh["id"], key="sz_only")
+    assert status == 404, p
+    status, p = call("POST", "/v1/jobs", {"companyId": ctx["companies"]["SH"], "title": "x",
+                                          "headcount": 1}, key="sz_only")
+    assert status == 422 and p["errors"][0]["field"] == "companyId", p
+    status, page = call("GET", "/v1/jobs?page_size=500", key="sz_only")
+    assert sh["id"] not in [j["id"] for j in page["jobs"]], page
+    status, p = call("GET", "/v1/jobs/" + sh["id"], key="other")
+    assert status == 404, p
+
+
+@test
+def candidates_are_deduplicated_and_encrypted_at_rest():
+    c = new_candidate()
+    assert c["deduplicated"] is False and c["name"] == "张三", c
+    digits = "".join(ch for ch in c["phone"] if ch.isdigit())[-11:]
+    status, again = call("POST", "/v1/candidates", {"name": "张三 (重复)", "phone": digits})
+    assert status == 201 and again["id"] == c["id"] and again["deduplicated"] is True, again
+    status, by_mail = call("POST", "/v1/candidates", {"name": "Z", "email": c["email"].upper()})
+    assert by_mail["id"] == c["id"], by_mail
+    status, got = call("GET", "/v1/candidates/" + c["id"])
+    assert got["phone"] == c["phone"] and got["resume"] == c["resume"], got
+    row = psql(stack.dsn, "SELECT name_enc || phone_enc || email_enc || resume_enc || body::text "
+                          "FROM pipeline.candidates WHERE id = '%s'" % c["id"])
+    for secret in ("张三", digits, c["email"], "三年产品经验"):
+        assert secret not in row, (secret, row[:200])
+    status, p = call("GET", "/v1/candidates/" + c["id"], key="other")
+    assert status == 404, p
+    status, p = call("POST", "/v1/candidates", {"name": "no contact"})
+    assert status == 422 and p["errors"][0]["field"] == "phone", p
+    status, p = call("POST", "/v1/candidates", {"name": "x", "phone": "call me"})
+    assert status == 422 and p["errors"][0]["field"] == "phone", p
+
+
+@test
+def an_application_moves_forward_with_its_history():
+    j, c = new_job(), new_candidate()
+    status, a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": c["id"]})
+    assert status == 201 and a["stage"] == "applied" and a["version"] == "1", a
+    assert [h["toStage"] for h in a["history"]] == ["applied"], a
+    status, dup = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": c["id"]})
+    assert status == 409 and dup["code"] == "already_exists", dup
+    status, a2 = call("POST", "/v1/applications/%s:advance" % a["id"], {"reason": "简历合格"})
+    assert status == 200 and a2["stage"] == "screening" and a2["version"] == "2", a2
+    assert ctx["headers"]["ETag"] == '"2"', ctx["headers"]["ETag"]
+    status, a3 = call("POST", "/v1/applications/%s:advance" % a["id"], {"toStage": "hr_interview"})
+    assert status == 200 and a3["stage"] == "hr_interview", a3
+    h = a3["history"]
+    assert [(x["fromStage"], x["toStage"]) for x in h] == [
+        ("", "applied"), ("applied", "screening"), ("screening", "hr_interview")], h
+    assert h[1]["reason"] == "简历合格" and h[1]["actor"].startswith("key_"), h
+    status, listed = call("GET", "/v1/jobs/%s/applications?stage=hr_interview" % j["id"])
+    assert [x["id"] for x in listed["applications"]] == [a["id"]], listed
+
+
+@test
+def illegal_moves_are_409_with_the_reason():
+    j, c = new_job(), new_candidate()
+    status, a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": c["id"]})
+    call("POST", "/v1/applications/%s:advance" % a["id"], {"toStage": "final"})
+    status, p = call("POST", "/v1/applications/%s:advance" % a["id"], {"toStage": "screening"})
+    assert status == 409 and "forward" in p["detail"], p
+    status, p = call("POST", "/v1/applications/%s:advance" % a["id"], {"toStage": "nowhere"})
+    assert status == 409, p
+    status, r = call("POST", "/v1/applications/%s:reject" % a["id"], {"reason": "不合适"})
+    assert status == 200 and r["stage"] == "rejected", r
+    status, p = call("POST", "/v1/applications/%s:advance" % a["id"], {})
+    assert status == 409 and "terminal" in p["detail"], p
+
+
+@test
+def if_match_guards_concurrent_moves():
+    j, c = new_job(), new_candidate()
+    status, a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": c["id"]})
+    status, moved = call("POST", "/v1/applications/%s:advance" % a["id"], {},
+                         headers={"If-Match": '"1"'})
+    assert status == 200 and moved["version"] == "2", moved
+    status, p = call("POST", "/v1/applications/%s:advance" % a["id"], {},
+                     headers={"If-Match": '"1"'})
+    assert status == 409 and p["code"] == "conflict", p
+    status, p = call("GET", "/v1/applications/" + a["id"], key="other")
+    assert status == 404, p
+
+
+@test
+def a_closed_job_takes_no_applications():
+    j, c = new_job(), new_candidate()
+    status, closed = call("PATCH", "/v1/jobs/" + j["id"], {"status": "closed"})
+    assert status == 200 and closed["status"] == "closed" and closed["version"] == "2", closed
+    status, p = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": c["id"]})
+    assert status == 409 and "closed" in p["detail"], p
+    status, p = call("PATCH", "/v1/jobs/" + j["id"], {"companyId": ctx["companies"]["SZ"]})
+    assert status == 422, p
+
+
+@test
+def every_change_leaves_an_event_without_personal_data():
+    j, c = new_job(), new_candidate(name="李四")
+    status, a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": c["id"]})
+    call("POST", "/v1/applications/%s:reject" % a["id"], {"reason": "x"})
+    rows = psql(stack.dsn, "SELECT string_agg(type, ',' ORDER BY id) FROM events.outbox "
+                           "WHERE subject IN ('jobs/%s', 'candidates/%s', 'applications/%s')"
+                % (j["id"], c["id"], a["id"]))
+    assert rows.split(",") == ["hrflow.pipeline.job.created.v1",
+                               "hrflow.pipeline.candidate.created.v1",
+                               "hrflow.pipeline.application.created.v1",
+                               "hrflow.pipeline.application.rejected.v1"], rows
+    data = psql(stack.dsn, "SELECT string_agg(data::text, ' ') FROM events.outbox "
+                           "WHERE subject = 'candidates/%s'" % c["id"])
+    assert "李四" not in data and c["email"] not in data, data
+
+
+if __name__ == "__main__":
+    run(setup, teardown)
