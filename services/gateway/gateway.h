@@ -94,6 +94,9 @@ typedef struct {
     const char *summary;       /* one line for the OpenAPI document */
     int inline_ok;             /* a local handler cheap enough for an I/O thread */
     int upload;                /* bodies up to HF_GATEWAY_MAX_UPLOAD (audio, files) */
+    const char *raw;           /* the body is a file, not JSON: the bytes field it fills
+                                  (its Content-Type goes to content_type when the
+                                  request has that field) */
 } gw_route_t;
 
 /* The route table (routes.c). */

@@ -204,7 +204,14 @@ static json_t *bus_operation(json_t *schemas, const gw_route_t *r)
         if (f)
             skip[ns++] = f->name;
     }
-    if (r->body && strcmp(r->body, "*") != 0) {
+    if (r->raw) {
+        json_object_set_new(op, "requestBody",
+                            json_pack("{s:b, s:{s:{s:{s:s}}, s:{s:{s:s}}}}", "required", 1,
+                                      "content", "text/csv", "schema", "type", "string",
+                                      "application/x-ndjson", "schema", "type", "string"));
+        skip[ns++] = r->raw;
+        skip[ns++] = "content_type";
+    } else if (r->body && strcmp(r->body, "*") != 0) {
         const ProtobufCFieldDescriptor *bf =
             protobuf_c_message_descriptor_get_field_by_name(m->input, r->body);
         json_object_set_new(op, "requestBody",
@@ -219,7 +226,7 @@ static json_t *bus_operation(json_t *schemas, const gw_route_t *r)
                                       "application/json", "schema",
                                       message_schema(schemas, m->input, skip)));
     }
-    if (!r->body) {
+    if (!r->body) { /* the other fields are query parameters */
         for (unsigned i = 0; i < m->input->n_fields; i++) {
             const ProtobufCFieldDescriptor *f = &m->input->fields[i];
             int skipped = 0;

@@ -110,7 +110,9 @@ static json_t *build(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
     size_t blen = 0;
     const char *text = gw_request_body(req, &blen);
     json_t *obj = NULL;
-    if (text && !route->body) {
+    if (route->raw)
+        text = NULL; /* the file goes to its bytes field after decoding (call()) */
+    if (text && !route->body && !route->raw) {
         gw_respond_problem(req, 400, "unexpected_body", "Unexpected body",
                            "this route takes no request body");
         return NULL;
@@ -167,6 +169,11 @@ static json_t *build(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
         json_object_set_new(obj, f->name, v);
     }
     gw_request_query(req, query_param, &b);
+    const ProtobufCFieldDescriptor *ctf = route->raw ? hf_codec_field(input, "content_type") : NULL;
+    const char *ct = route->raw ? gw_request_header(req, "Content-Type") : NULL;
+    json_t *ctv = ctf && ct ? json_string(ct) : NULL; /* NULL for invalid UTF-8 too */
+    if (ctv)
+        json_object_set_new(obj, ctf->name, ctv);
     /* If-Match: "<version>" fills expected_version where a request has one */
     const char *match = gw_request_header(req, "If-Match");
     const ProtobufCFieldDescriptor *ev = hf_codec_field(input, "expected_version");
@@ -268,6 +275,16 @@ static void call(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
         respond_codec_errors(req, &errs, route->body);
         return;
     }
+    ProtobufCBinaryData *file = NULL; /* a file route: the body, borrowed until the call ends */
+    if (route->raw) {
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field_by_name(rpc->input, route->raw);
+        size_t blen = 0;
+        const char *body = gw_request_body(req, &blen);
+        file = (ProtobufCBinaryData *)((char *)msg + f->offset);
+        file->data = (uint8_t *)body;
+        file->len = body ? blen : 0;
+    }
     hf_call_opts_t opts = { .timeout_ms = (int)gw->cfg.call_timeout_ms,
                             .caller = id->caller,
                             .traceparent = gw_request_traceparent(req),
@@ -278,6 +295,8 @@ static void call(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
     rc = bus ? hf_bus_call(bus, gw_route_service_name(route), rpc->name, msg, rpc->output, &opts,
                            &reply, &st)
              : HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
+    if (file) /* not ours to free */
+        *file = (ProtobufCBinaryData){ 0, NULL };
     protobuf_c_message_free_unpacked(msg, NULL);
     if (rc != 0) {
         st.code = rc;

@@ -16,14 +16,17 @@
 /* A route served by a local handler; `inline` when it never waits and may
  * run on libmicrohttpd's own threads. */
 #define LOCAL(method, pattern, fn, name, inline, summary) \
-    { method, pattern, fn, name, NULL, NULL, NULL, 0, 0, summary, inline, 0 }
+    { method, pattern, fn, name, NULL, NULL, NULL, 0, 0, summary, inline, 0, NULL }
 /* A route served by a bus method: body is NULL, "*" or the request field it
  * fills; scopes may call it (admin always may); status of a success (0 = 200). */
 #define BUS(method, pattern, name, service, rpc, body, scopes, status, summary) \
-    { method, pattern, NULL, name, service, rpc, body, scopes, status, summary, 0, 0 }
+    { method, pattern, NULL, name, service, rpc, body, scopes, status, summary, 0, 0, NULL }
 /* A bus route whose body may be as large as HF_GATEWAY_MAX_UPLOAD. */
 #define BUS_UPLOAD(method, pattern, name, service, rpc, body, scopes, status, summary) \
-    { method, pattern, NULL, name, service, rpc, body, scopes, status, summary, 0, 1 }
+    { method, pattern, NULL, name, service, rpc, body, scopes, status, summary, 0, 1, NULL }
+/* A bus route whose body is a file (CSV, NDJSON) for the bytes field `field`. */
+#define BUS_FILE(method, pattern, name, service, rpc, field, scopes, status, summary) \
+    { method, pattern, NULL, name, service, rpc, NULL, scopes, status, summary, 0, 1, field }
 
 #define ID &hrflow__v1__identity__descriptor
 #define SC &hrflow__v1__scoring__descriptor
@@ -86,6 +89,11 @@ const gw_route_t gw_routes[] = {
         "Move an application to the next stage, or to toStage; If-Match guards the version"),
     BUS("POST", "/v1/applications/{id}:reject", "rejectApplication", PL, "RejectApplication",
         "*", REC, 0, "Reject an application, with a reason"),
+    BUS_FILE("POST", "/v1/jobs/{jobId}/candidates:import", "importCandidates", PL,
+             "ImportCandidates", "content", REC, 202,
+             "Import candidates from a CSV or NDJSON file into a job; runs in the background"),
+    BUS("GET", "/v1/imports/{id}", "getImport", PL, "GetImport", NULL, HIRING, 0,
+        "An import's progress: processed, created, duplicates, failed, per-row errors"),
 
     BUS("GET", "/v1/competency-models", "listCompetencyModels", SC, "ListCompetencyModels",
         NULL, HIRING, 0, "List competency models (the latest version of each)"),
@@ -176,6 +184,14 @@ int gw_routes_check(void)
                          r->rpc ? r->rpc : "(none)");
                 bad = 1;
                 continue;
+            }
+            const ProtobufCFieldDescriptor *raw =
+                r->raw ? protobuf_c_message_descriptor_get_field_by_name(m->input, r->raw) : NULL;
+            if (r->raw && (!raw || raw->type != PROTOBUF_C_TYPE_BYTES ||
+                           raw->label == PROTOBUF_C_LABEL_REPEATED)) {
+                hf_error("route %s %s: %s has no bytes field %s", r->method, r->pattern,
+                         m->input->name, r->raw);
+                bad = 1;
             }
             if (r->body && strcmp(r->body, "*") != 0 &&
                 !protobuf_c_message_descriptor_get_field_by_name(m->input, r->body)) {

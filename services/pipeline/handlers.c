@@ -11,6 +11,7 @@
 #include "hf/db.h"
 #include "hf/log.h"
 #include "hf/service.h"
+#include "importer.h"
 #include "rules.h"
 #include "stages.h"
 #include "store.h"
@@ -37,6 +38,10 @@ int pipeline_init(void)
     keys = hf_keyring_new(pii_keys, err, sizeof(err));
     if (!keys) {
         hf_error("HF_PII_KEYS: %s", err);
+        return -1;
+    }
+    if (pipeline_importer_start(keys) < 0) {
+        hf_error("cannot start the importer thread");
         return -1;
     }
     return 0;
@@ -435,4 +440,52 @@ HANDLER(pipeline_advance_application)
 HANDLER(pipeline_reject_application)
 {
     return move(call, (const void *)req, 1, reply);
+}
+
+/* ---- imports ---- */
+
+HANDLER(pipeline_import_candidates)
+{
+    const Hrflow__V1__ImportCandidatesRequest *r = (const void *)req;
+    ctx_t c;
+    if (open_ctx(call, &c) < 0)
+        return -1;
+    Hrflow__V1__Job *job = visible_job(call, &c, r->job_id);
+    if (!job)
+        return -1;
+    if (strcmp(job->status, "open") != 0)
+        return hf_call_fail(call, E(FAILED_PRECONDITION), "job %s is %s: it takes no applications",
+                            job->id, job->status);
+    if (r->content.len == 0) {
+        hf_call_detail(call, "content", "required", "send the file as the request body");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the file is empty");
+    }
+    const char *enc = r->encoding;
+    if (*enc && strcmp(enc, "utf-8") && strcmp(enc, "gb18030") && strcmp(enc, "gbk")) {
+        hf_call_detail(call, "encoding", "bad_format", "utf-8, gb18030 or gbk");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "unknown encoding %s", enc);
+    }
+    Hrflow__V1__ImportJob *out = NULL;
+    store_rc_t rc = store_import_create(&c.st, job->id, actor_of(&c), r->content.data,
+                                        r->content.len, enc, &out);
+    if (rc != STORE_OK)
+        return fail_store(call, rc, "import", "");
+    *reply = &out->base;
+    return 0;
+}
+
+HANDLER(pipeline_get_import)
+{
+    const Hrflow__V1__GetImportRequest *r = (const void *)req;
+    ctx_t c;
+    if (open_ctx(call, &c) < 0)
+        return -1;
+    Hrflow__V1__ImportJob *out = NULL;
+    store_rc_t rc = hf_db_is_uuid(r->id) ? store_import_get(&c.st, r->id, &out) : STORE_NOT_FOUND;
+    if (rc == STORE_OK && !visible_job(call, &c, out->job_id))
+        return -1;
+    if (rc != STORE_OK)
+        return fail_store(call, rc, "import", r->id);
+    *reply = &out->base;
+    return 0;
 }

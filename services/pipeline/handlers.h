@@ -24,5 +24,7 @@ HANDLER(pipeline_get_application);
 HANDLER(pipeline_list_applications);
 HANDLER(pipeline_advance_application);
 HANDLER(pipeline_reject_application);
+HANDLER(pipeline_import_candidates);
+HANDLER(pipeline_get_import);
 
 #endif

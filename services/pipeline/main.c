@@ -24,6 +24,8 @@ static const hf_method_t methods[] = {
     { "ListApplications", pipeline_list_applications, HF_IDEMPOTENT },
     { "AdvanceApplication", pipeline_advance_application, 0 },
     { "RejectApplication", pipeline_reject_application, 0 },
+    { "ImportCandidates", pipeline_import_candidates, 0 },
+    { "GetImport", pipeline_get_import, HF_IDEMPOTENT },
 };
 
 int main(int argc, char **argv)

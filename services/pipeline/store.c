@@ -525,3 +525,80 @@ store_rc_t store_application_move(store_t *st, Hrflow__V1__Application *a, const
     }
     return in_tx(st, rc);
 }
+
+/* ---- imports ---- */
+
+#define IMPORT_COLS "id, job_id, status, processed, created, duplicates, failed, errors, " \
+                    "fatal_error, " MICROS("create_time") ", " MICROS("update_time")
+
+static Hrflow__V1__ImportJob *import_row(store_t *st, PGresult *r, int row)
+{
+    Hrflow__V1__ImportJob *j = alloc0(st, sizeof(*j));
+    if (!j)
+        return NULL;
+    hrflow__v1__import_job__init(j);
+    j->id = dup(st, PQgetvalue(r, row, 0));
+    j->job_id = dup(st, PQgetvalue(r, row, 1));
+    j->status = dup(st, PQgetvalue(r, row, 2));
+    j->processed = strtoull(PQgetvalue(r, row, 3), NULL, 10);
+    j->created = strtoull(PQgetvalue(r, row, 4), NULL, 10);
+    j->duplicates = strtoull(PQgetvalue(r, row, 5), NULL, 10);
+    j->failed = strtoull(PQgetvalue(r, row, 6), NULL, 10);
+    json_t *errs = json_loads(PQgetvalue(r, row, 7), 0, NULL);
+    size_t n = json_array_size(errs);
+    j->errors = alloc0(st, n * sizeof(void *));
+    for (size_t i = 0; j->errors && i < n; i++) {
+        json_t *e = json_array_get(errs, i);
+        Hrflow__V1__ImportError *x = alloc0(st, sizeof(*x));
+        if (!x)
+            break;
+        hrflow__v1__import_error__init(x);
+        x->row = (uint64_t)json_integer_value(json_object_get(e, "row"));
+        x->field = dup(st, json_string_value(json_object_get(e, "field")) ?: "");
+        x->message = dup(st, json_string_value(json_object_get(e, "message")) ?: "");
+        j->errors[j->n_errors++] = x;
+    }
+    json_decref(errs);
+    j->fatal_error = dup(st, PQgetvalue(r, row, 8));
+    j->create_time = timestamp(st, PQgetvalue(r, row, 9));
+    j->update_time = timestamp(st, PQgetvalue(r, row, 10));
+    return j->id && j->job_id && j->status && j->fatal_error && j->create_time ? j : NULL;
+}
+
+store_rc_t store_import_create(store_t *st, const char *job_id, const char *actor,
+                               const uint8_t *content, size_t len, const char *encoding,
+                               Hrflow__V1__ImportJob **out)
+{
+    /* the file goes as a binary parameter: no hex doubling of megabytes */
+    const char *p[] = { st->tenant, job_id, actor, (const char *)content, encoding };
+    int lens[] = { 0, 0, 0, (int)len, 0 };
+    int formats[] = { 0, 0, 0, 1, 0 };
+    PGresult *r = PQexecParams(st->db,
+                               "INSERT INTO pipeline.imports (tenant_id, id, job_id, actor,"
+                               " content, encoding) VALUES ($1, gen_random_uuid(), $2::uuid, $3,"
+                               " $4, $5) RETURNING " IMPORT_COLS,
+                               5, NULL, p, lens, formats, 0);
+    store_rc_t rc = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? STORE_OK
+                                                                               : STORE_FAILED;
+    if (rc != STORE_OK)
+        hf_logkv(HF_LOG_WARN, "could not queue an import", "sqlstate",
+                 PQresultErrorField(r, PG_DIAG_SQLSTATE) ?: "", NULL);
+    if (rc == STORE_OK && !(*out = import_row(st, r, 0)))
+        rc = STORE_FAILED;
+    PQclear(r);
+    return rc;
+}
+
+store_rc_t store_import_get(store_t *st, const char *id, Hrflow__V1__ImportJob **out)
+{
+    const char *p[] = { st->tenant, id };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT " IMPORT_COLS " FROM pipeline.imports"
+                              " WHERE tenant_id = $1 AND id = $2::uuid",
+                              2, p);
+    store_rc_t rc = rc_of(r, 1);
+    if (rc == STORE_OK && !(*out = import_row(st, r, 0)))
+        rc = STORE_FAILED;
+    PQclear(r);
+    return rc;
+}

@@ -61,4 +61,12 @@ store_rc_t store_application_list(store_t *st, const char *job_id, const char *s
 store_rc_t store_application_move(store_t *st, Hrflow__V1__Application *a, const char *to_stage,
                                   const char *actor, const char *reason);
 
+/* ---- imports (importer.c processes them) ---- */
+
+/* Queue a file for import into job_id; sets *out (status queued). */
+store_rc_t store_import_create(store_t *st, const char *job_id, const char *actor,
+                               const uint8_t *content, size_t len, const char *encoding,
+                               Hrflow__V1__ImportJob **out);
+store_rc_t store_import_get(store_t *st, const char *id, Hrflow__V1__ImportJob **out);
+
 #endif

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -214,6 +215,82 @@ def every_change_leaves_an_event_without_personal_data():
     data = psql(stack.dsn, "SELECT string_agg(data::text, ' ') FROM events.outbox "
                            "WHERE subject = 'candidates/%s'" % c["id"])
     assert "李四" not in data and c["email"] not in data, data
+
+
+def upload(job_id, data, content_type="text/csv; charset=utf-8", query=""):
+    h = {"Authorization": "Bearer " + keys["recruiter"], "Content-Type": content_type}
+    status, _, payload = stack.request("POST", "/v1/jobs/%s/candidates:import%s" % (job_id, query),
+                                       data, h)
+    return status, json.loads(payload)
+
+
+def wait_import(import_id, timeout=30):
+    deadline = time.time() + timeout
+    while True:
+        status, imp = call("GET", "/v1/imports/" + import_id)
+        assert status == 200, imp
+        if imp["status"] in ("done", "failed") or time.time() > deadline:
+            return imp
+        time.sleep(0.2)
+
+
+def phone():
+    return "139%08d" % (uuid.uuid4().int % 10 ** 8)
+
+
+@test
+def a_csv_import_creates_candidates_and_applications_once():
+    j = new_job()
+    existing = new_candidate()
+    call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": existing["id"]})
+    rows = [("王五", phone(), "wang@example.com", "数据分析，SQL", "3", "是"),
+            ("赵六", phone(), "", "Python、A/B测试", "5", "yes"),
+            ("重复", existing["phone"], "", "", "", ""),
+            ("坏号码", "12ab", "", "", "", ""),
+            ("钱七", "", "qian@example.com", "", "", "否")]
+    text = "\ufeff姓名,手机,邮箱,技能,工作年限,同意\n" + "\n".join(",".join(
+        '"%s"' % v if "，" in v or "、" in v else v for v in r) for r in rows) + "\n"
+    status, imp = upload(j["id"], text.encode("utf-8"))
+    assert status == 202 and imp["status"] in ("queued", "running", "done"), imp
+    done = wait_import(imp["id"])
+    assert done["status"] == "done", done
+    assert (done["processed"], done["created"], done["duplicates"], done["failed"]) == \
+        ("5", "3", "1", "1"), done
+    assert done["errors"][0]["row"] == "4" and done["errors"][0]["field"] == "phone", done
+    status, listed = call("GET", "/v1/jobs/%s/applications?page_size=500" % j["id"])
+    assert len(listed["applications"]) == 4, listed
+    # the same file again: nothing new
+    status, again = upload(j["id"], text.encode("utf-8"))
+    done2 = wait_import(again["id"])
+    assert (done2["created"], done2["duplicates"], done2["failed"]) == ("0", "4", "1"), done2
+    status, listed = call("GET", "/v1/jobs/%s/applications?page_size=500" % j["id"])
+    assert len(listed["applications"]) == 4, listed
+
+
+@test
+def a_gbk_export_from_excel_imports():
+    j = new_job()
+    text = "姓名,手机号,学历\r\n孙八,%s,本科\r\n周九,%s,硕士\r\n" % (phone(), phone())
+    status, imp = upload(j["id"], text.encode("gbk"), "text/csv")
+    done = wait_import(imp["id"])
+    assert done["status"] == "done" and done["created"] == "2", done
+    status, listed = call("GET", "/v1/jobs/%s/applications" % j["id"])
+    got = call("GET", "/v1/candidates/" + listed["applications"][0]["candidateId"])[1]
+    assert got["name"] in ("孙八", "周九"), got
+
+
+@test
+def bad_files_are_refused_with_a_reason():
+    j = new_job()
+    status, imp = upload(j["id"], "phone,email\n13800000000,a@b.cn\n".encode())
+    done = wait_import(imp["id"])
+    assert done["status"] == "failed" and "name" in done["fatalError"], done
+    status, p = upload(j["id"], b"")
+    assert status == 422 and p["errors"][0]["field"] == "content", p
+    status, p = upload(str(uuid.uuid4()), b"name\nx\n")
+    assert status == 404, p
+    status, p = upload(j["id"], "姓名,手机\n\"未闭合,138\n".encode(), query="?encoding=latin1")
+    assert status == 422 and p["errors"][0]["field"] == "encoding", p
 
 
 if __name__ == "__main__":

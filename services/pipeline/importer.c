@@ -1,0 +1,279 @@
+/* services/pipeline/importer.c - the background thread that runs queued imports
+ *
+ * Every replica runs one importer. It looks for imports that are queued or
+ * running, takes one with a session advisory lock (so exactly one replica
+ * works on a file, and a replica that dies releases it with its connection),
+ * reads the file with import.c and, row by row, creates the candidate
+ * (deduplicated: store_candidate_create) and its application to the job
+ * (unique per job: a second one counts as a duplicate). Every RESUME_EVERY
+ * rows it saves how far it got; a replica taking over skips the rows already
+ * saved, and the rows after them are safe to repeat because candidates and
+ * applications are unique. Re-importing the same file creates nothing new.
+ */
+#include "importer.h"
+
+#include "hf/arena.h"
+#include "hf/db.h"
+#include "hf/log.h"
+#include "import.h"
+#include "stages.h"
+#include "store.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RESUME_EVERY 200
+#define MAX_ERRORS 100
+#define POLL_MS 300
+
+typedef struct {
+    PGconn *db;
+    const hf_keyring_t *keys;
+    const char *tenant, *id, *actor;
+    Hrflow__V1__Job *job;
+    const char *first_stage;
+    size_t skip;                 /* rows done by an earlier run */
+    uint64_t processed, created, duplicates, failed;
+    json_t *errors;
+    int broken;                  /* the database failed: stop, retry later */
+    hf_arena_t *arena;
+} run_t;
+
+static void add_error(run_t *r, size_t row, const char *field, const char *message)
+{
+    r->failed++;
+    if (json_array_size(r->errors) < MAX_ERRORS)
+        json_array_append_new(r->errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)row,
+                                                   "field", field ? field : "", "message",
+                                                   message));
+}
+
+static int save(run_t *r, const char *status, const char *fatal)
+{
+    char processed[24], created[24], dups[24], failed[24];
+    snprintf(processed, sizeof(processed), "%llu", (unsigned long long)r->processed);
+    snprintf(created, sizeof(created), "%llu", (unsigned long long)r->created);
+    snprintf(dups, sizeof(dups), "%llu", (unsigned long long)r->duplicates);
+    snprintf(failed, sizeof(failed), "%llu", (unsigned long long)r->failed);
+    char *errors = json_dumps(r->errors, JSON_COMPACT);
+    const char *p[] = { r->tenant, r->id, status, processed, created, dups, failed,
+                        errors ? errors : "[]", fatal ? fatal : "" };
+    int rc = hf_db_exec(r->db,
+                        "UPDATE pipeline.imports SET status = $3, processed = $4, created = $5,"
+                        " duplicates = $6, failed = $7, errors = $8::jsonb, fatal_error = $9,"
+                        " update_time = now() WHERE tenant_id = $1 AND id = $2::uuid",
+                        9, p, NULL);
+    free(errors);
+    return rc;
+}
+
+static char *str(run_t *r, const pl_import_row_t *row, pl_cand_field_t f)
+{
+    return hf_arena_strdup(r->arena, row->value[f] ? row->value[f] : "");
+}
+
+static void on_row(void *ctx, const pl_import_row_t *row)
+{
+    run_t *r = ctx;
+    if (r->broken || row->row <= r->skip)
+        return;
+    r->processed = row->row;
+    if (row->error) {
+        add_error(r, row->row, row->error->field, row->error->message);
+    } else {
+        hf_arena_reset(r->arena);
+        ProtobufCAllocator alloc = hf_arena_allocator(r->arena);
+        store_t st = { r->db, &alloc, r->keys, r->tenant, NULL };
+        Hrflow__V1__Candidate c = HRFLOW__V1__CANDIDATE__INIT;
+        Hrflow__V1__Consent consent = HRFLOW__V1__CONSENT__INIT;
+        c.name = str(r, row, PL_CAND_NAME);
+        c.phone = str(r, row, PL_CAND_PHONE);
+        c.email = str(r, row, PL_CAND_EMAIL);
+        c.source = str(r, row, PL_CAND_SOURCE);
+        c.education = str(r, row, PL_CAND_EDUCATION);
+        c.resume = str(r, row, PL_CAND_RESUME);
+        c.external_id = str(r, row, PL_CAND_EXTERNAL_ID);
+        c.skills = (char **)row->skills;
+        c.n_skills = row->nskills;
+        c.years_experience = row->years > 0 ? row->years : 0;
+        if (row->consent == PL_CONSENT_YES) {
+            consent.automated_assessment = 1;
+            consent.version = str(r, row, PL_CAND_CONSENT_VERSION);
+            c.consent = &consent;
+        }
+        char norm[320];
+        if (*c.phone && hf_pii_normalize_phone(c.phone, norm, sizeof(norm)) < 0) {
+            add_error(r, row->row, "phone", "not a phone number");
+        } else if (*c.email && hf_pii_normalize_email(c.email, norm, sizeof(norm)) < 0) {
+            add_error(r, row->row, "email", "not an email address");
+        } else {
+            Hrflow__V1__Candidate *got = NULL;
+            store_rc_t rc = store_candidate_create(&st, &c, &got);
+            Hrflow__V1__Application a = HRFLOW__V1__APPLICATION__INIT;
+            if (rc == STORE_OK) {
+                a.job_id = r->job->id;
+                a.candidate_id = got->id;
+                a.stage = (char *)r->first_stage;
+                rc = store_application_create(&st, &a, r->actor);
+            }
+            if (rc == STORE_OK)
+                r->created++;
+            else if (rc == STORE_EXISTS)
+                r->duplicates++;
+            else
+                r->broken = 1;
+        }
+    }
+    if (!r->broken && r->processed % RESUME_EVERY == 0 && save(r, "running", NULL) < 0)
+        r->broken = 1;
+}
+
+static void on_warning(void *ctx, const pl_import_error_t *w)
+{
+    (void)ctx;
+    hf_logkv(HF_LOG_INFO, "import warning", "detail", w->message, NULL);
+}
+
+/* Run one import we hold the lock of. */
+static void run(PGconn *db, const hf_keyring_t *keys, const char *tenant, const char *id)
+{
+    const char *p[] = { tenant, id };
+    PGresult *meta = hf_db_query(db,
+                                 "SELECT job_id, actor, encoding, processed, created, duplicates,"
+                                 " failed, errors FROM pipeline.imports"
+                                 " WHERE tenant_id = $1 AND id = $2::uuid"
+                                 " AND status IN ('queued', 'running')",
+                                 2, p);
+    PGresult *body = PQexecParams(db,
+                                  "SELECT content FROM pipeline.imports"
+                                  " WHERE tenant_id = $1 AND id = $2::uuid",
+                                  2, NULL, p, NULL, NULL, 1);
+    run_t r = { .db = db, .keys = keys, .tenant = tenant, .id = id,
+                .arena = hf_arena_new(16384) };
+    ProtobufCAllocator alloc = hf_arena_allocator(r.arena);
+    store_t st = { db, &alloc, keys, tenant, NULL };
+    if (!meta || PQntuples(meta) != 1 || PQresultStatus(body) != PGRES_TUPLES_OK ||
+        PQntuples(body) != 1 || !r.arena || store_job_get(&st, PQgetvalue(meta, 0, 0), &r.job) !=
+                                                 STORE_OK) {
+        PQclear(meta);
+        PQclear(body);
+        hf_arena_destroy(&r.arena);
+        return;
+    }
+    /* the job outlives the per-row arena resets: copy what the rows need */
+    hf_arena_t *keep = hf_arena_new(4096);
+    Hrflow__V1__Job job = *r.job;
+    job.id = hf_arena_strdup(keep, r.job->id);
+    r.job = &job;
+    char err[200];
+    pl_stages_t *stages = job.n_stages ? pl_stages_parse((const char *const *)job.stages,
+                                                         job.n_stages, err, sizeof(err))
+                                       : pl_stages_default();
+    r.first_stage = stages ? hf_arena_strdup(keep, pl_stages_first(stages)) : "applied";
+    pl_stages_destroy(&stages);
+    r.actor = hf_arena_strdup(keep, PQgetvalue(meta, 0, 1));
+    r.skip = strtoull(PQgetvalue(meta, 0, 3), NULL, 10);
+    r.processed = r.skip;
+    r.created = strtoull(PQgetvalue(meta, 0, 4), NULL, 10);
+    r.duplicates = strtoull(PQgetvalue(meta, 0, 5), NULL, 10);
+    r.failed = strtoull(PQgetvalue(meta, 0, 6), NULL, 10);
+    r.errors = json_loads(PQgetvalue(meta, 0, 7), 0, NULL);
+    if (!json_is_array(r.errors)) {
+        json_decref(r.errors);
+        r.errors = json_array();
+    }
+    pl_import_options_t opt = { 0 };
+    const char *enc = PQgetvalue(meta, 0, 2);
+    opt.encoding = !strcmp(enc, "gb18030") || !strcmp(enc, "gbk") ? PL_IMPORT_GB18030
+                   : !strcmp(enc, "utf-8")                     ? PL_IMPORT_UTF8
+                                                               : PL_IMPORT_AUTO_ENCODING;
+    pl_import_t *imp = pl_import_new(&opt, on_row, on_warning, &r);
+    save(&r, "running", NULL);
+    int rc = imp ? pl_import_feed(imp, PQgetvalue(body, 0, 0), (size_t)PQgetlength(body, 0, 0))
+                 : PL_IMPORT_NOMEM;
+    if (rc == 0)
+        rc = pl_import_finish(imp);
+    if (r.broken)
+        hf_logkv(HF_LOG_WARN, "import interrupted: the database failed; it resumes later",
+                 "import", id, NULL);
+    else if (rc == PL_IMPORT_FATAL)
+        save(&r, "failed", pl_import_fatal(imp)->message);
+    else if (rc != 0)
+        save(&r, "failed", "out of memory");
+    else
+        save(&r, "done", NULL);
+    pl_import_destroy(&imp);
+    json_decref(r.errors);
+    PQclear(meta);
+    PQclear(body);
+    hf_arena_destroy(&r.arena);
+    hf_arena_destroy(&keep);
+}
+
+typedef struct {
+    char *dsn;
+    const hf_keyring_t *keys;
+} importer_t;
+
+static void *importer_main(void *arg)
+{
+    importer_t *im = arg;
+    PGconn *db = NULL;
+    for (;;) {
+        if (!db || PQstatus(db) != CONNECTION_OK) {
+            if (db)
+                PQfinish(db);
+            db = PQconnectdb(im->dsn);
+            if (PQstatus(db) != CONNECTION_OK) {
+                sleep(1);
+                continue;
+            }
+        }
+        PGresult *r = hf_db_query(db,
+                                  "SELECT tenant_id, id FROM pipeline.imports"
+                                  " WHERE status IN ('queued', 'running')"
+                                  " ORDER BY create_time LIMIT 16",
+                                  0, NULL);
+        int did = 0;
+        for (int i = 0; r && i < PQntuples(r) && !did; i++) {
+            const char *p[] = { PQgetvalue(r, i, 1) };
+            PGresult *l = hf_db_query(db, "SELECT pg_try_advisory_lock(hashtextextended($1, 7))",
+                                      1, p);
+            int locked = l && PQgetvalue(l, 0, 0)[0] == 't';
+            PQclear(l);
+            if (!locked)
+                continue;
+            run(db, im->keys, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+            l = hf_db_query(db, "SELECT pg_advisory_unlock(hashtextextended($1, 7))", 1, p);
+            PQclear(l);
+            did = 1;
+        }
+        PQclear(r);
+        if (!did)
+            usleep(POLL_MS * 1000);
+    }
+    return NULL;
+}
+
+int pipeline_importer_start(const hf_keyring_t *keys)
+{
+    importer_t *im = calloc(1, sizeof(*im));
+    const char *dsn = getenv("HF_PG_DSN");
+    if (!im || !(im->dsn = strdup(dsn ? dsn : "host=127.0.0.1 port=7432 user=hrflow dbname=hrflow"))) {
+        free(im);
+        return -1;
+    }
+    im->keys = keys;
+    pthread_t t;
+    if (pthread_create(&t, NULL, importer_main, im) != 0) {
+        free(im->dsn);
+        free(im);
+        return -1;
+    }
+    pthread_detach(t);
+    return 0;
+}
