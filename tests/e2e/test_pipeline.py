@@ -293,5 +293,37 @@ def bad_files_are_refused_with_a_reason():
     assert status == 422 and p["errors"][0]["field"] == "encoding", p
 
 
+@test
+def an_import_survives_a_killed_replica_without_duplicates():
+    j = new_job()
+    n = 3000
+    base = uuid.uuid4().int % 10 ** 6
+    text = "name,phone,external_id\n" + "".join(
+        "候选人%d,137%08d,ext-%d-%d\n" % (i, (base * 1000 + i) % 10 ** 8, base, i)
+        for i in range(n))
+    status, imp = upload(j["id"], text.encode())
+    assert status == 202, imp
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        cur = call("GET", "/v1/imports/" + imp["id"])[1]
+        if int(cur["processed"]) >= 400:
+            break
+        time.sleep(0.05)
+    assert cur["status"] == "running" and int(cur["processed"]) < n, cur
+    stack.procs["pipeline"].kill()
+    stack.procs["pipeline"].wait()
+    stack.start("pipeline")
+    stack.wait_ready()
+    done = wait_import(imp["id"], timeout=90)
+    assert done["status"] == "done", done
+    assert int(done["created"]) + int(done["duplicates"]) == n and done["failed"] == "0", done
+    count = psql(stack.dsn, "SELECT count(*) FROM pipeline.applications WHERE job_id = '%s'"
+                 % j["id"])
+    assert int(count) == n, count
+    cands = psql(stack.dsn, "SELECT count(*) FROM pipeline.candidates WHERE external_id LIKE "
+                            "'ext-%d-%%'" % base)
+    assert int(cands) == n, cands
+
+
 if __name__ == "__main__":
     run(setup, teardown)
