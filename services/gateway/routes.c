@@ -92,6 +92,8 @@ const gw_route_t gw_routes[] = {
     BUS_FILE("POST", "/v1/jobs/{jobId}/candidates:import", "importCandidates", PL,
              "ImportCandidates", "content", REC, 202,
              "Import candidates from a CSV or NDJSON file into a job; runs in the background"),
+    BUS("GET", "/v1/jobs/{jobId}/funnel", "getFunnel", PL, "GetFunnel", NULL, HIRING, 0,
+        "A job's funnel: per stage, applications now and ever, conversion, time in stage"),
     BUS("GET", "/v1/imports/{id}", "getImport", PL, "GetImport", NULL, HIRING, 0,
         "An import's progress: processed, created, duplicates, failed, per-row errors"),
 

@@ -489,3 +489,62 @@ HANDLER(pipeline_get_import)
     *reply = &out->base;
     return 0;
 }
+
+/* ---- the funnel ---- */
+
+HANDLER(pipeline_get_funnel)
+{
+    const Hrflow__V1__GetFunnelRequest *r = (const void *)req;
+    ctx_t c;
+    Hrflow__V1__Job *job = open_ctx(call, &c) == 0 ? visible_job(call, &c, r->job_id) : NULL;
+    if (!job)
+        return -1;
+    char err[200];
+    pl_stages_t *stages = stages_of(job, err, sizeof(err));
+    if (!stages)
+        return hf_call_fail(call, E(INTERNAL), "job %s has invalid stages", job->id);
+    size_t ns = pl_stages_count(stages);
+    char order[PL_STAGES_MAX * (PL_STAGE_NAME_MAX + 1) + 3] = "{";
+    for (size_t i = 0; i < ns; i++) /* the ordered ones: terminal-but-hired come last */
+        if (!pl_stages_is_terminal(stages, pl_stages_name(stages, i)) ||
+            !strcmp(pl_stages_name(stages, i), "hired"))
+            snprintf(order + strlen(order), sizeof(order) - strlen(order), "%s%s",
+                     order[1] ? "," : "", pl_stages_name(stages, i));
+    strcat(order, "}");
+    store_stage_count_t counts[PL_STAGES_MAX + 8];
+    size_t n = 0;
+    store_rc_t rc = store_funnel(&c.st, job->id, order, counts, PL_STAGES_MAX + 8, &n);
+    if (rc != STORE_OK) {
+        pl_stages_destroy(&stages);
+        return fail_store(call, rc, "application", "");
+    }
+    Hrflow__V1__Funnel *f = HF_CALL_NEW(call, Hrflow__V1__Funnel, hrflow__v1__funnel__init);
+    Hrflow__V1__FunnelStage **list = hf_arena_alloc(hf_call_arena(call), (ns + 1) * sizeof(void *));
+    if (!f || !list) {
+        pl_stages_destroy(&stages);
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    }
+    f->job_id = job->id;
+    f->stages = list;
+    for (size_t i = 0; i < ns; i++) {
+        const char *name = pl_stages_name(stages, i);
+        Hrflow__V1__FunnelStage *s =
+            HF_CALL_NEW(call, Hrflow__V1__FunnelStage, hrflow__v1__funnel_stage__init);
+        if (!s)
+            break;
+        s->stage = hf_arena_strdup(hf_call_arena(call), name);
+        for (size_t k = 0; k < n; k++)
+            if (!strcmp(counts[k].stage, name)) {
+                s->current = counts[k].current;
+                s->reached = counts[k].reached;
+                s->avg_hours_in_stage = counts[k].avg_hours;
+                if (counts[k].reached) /* went on to any later stage of the order */
+                    s->conversion = (double)counts[k].advanced / (double)counts[k].reached;
+            }
+        f->total += s->current;
+        list[f->n_stages++] = s;
+    }
+    pl_stages_destroy(&stages);
+    *reply = &f->base;
+    return 0;
+}

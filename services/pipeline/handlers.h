@@ -26,5 +26,6 @@ HANDLER(pipeline_advance_application);
 HANDLER(pipeline_reject_application);
 HANDLER(pipeline_import_candidates);
 HANDLER(pipeline_get_import);
+HANDLER(pipeline_get_funnel);
 
 #endif

@@ -26,6 +26,7 @@ static const hf_method_t methods[] = {
     { "RejectApplication", pipeline_reject_application, 0 },
     { "ImportCandidates", pipeline_import_candidates, 0 },
     { "GetImport", pipeline_get_import, HF_IDEMPOTENT },
+    { "GetFunnel", pipeline_get_funnel, HF_IDEMPOTENT },
 };
 
 int main(int argc, char **argv)

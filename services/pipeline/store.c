@@ -602,3 +602,81 @@ store_rc_t store_import_get(store_t *st, const char *id, Hrflow__V1__ImportJob *
     PQclear(r);
     return rc;
 }
+
+/* ---- the funnel ---- */
+
+static store_stage_count_t *stage_slot(store_stage_count_t *out, size_t max, size_t *n,
+                                       const char *stage)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp(out[i].stage, stage))
+            return &out[i];
+    if (*n >= max)
+        return NULL;
+    store_stage_count_t *s = &out[(*n)++];
+    memset(s, 0, sizeof(*s));
+    snprintf(s->stage, sizeof(s->stage), "%s", stage);
+    return s;
+}
+
+store_rc_t store_funnel(store_t *st, const char *job_id, const char *order,
+                        store_stage_count_t *out, size_t max, size_t *n)
+{
+    *n = 0;
+    const char *p[] = { st->tenant, job_id };
+    /* now: an index-only count over (tenant_id, job_id, stage) */
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT stage, count(*) FROM pipeline.applications"
+                              " WHERE tenant_id = $1 AND job_id = $2::uuid GROUP BY stage",
+                              2, p);
+    if (!r)
+        return STORE_FAILED;
+    for (int i = 0; i < PQntuples(r); i++) {
+        store_stage_count_t *s = stage_slot(out, max, n, PQgetvalue(r, i, 0));
+        if (s)
+            s->current = strtoull(PQgetvalue(r, i, 1), NULL, 10);
+    }
+    PQclear(r);
+    /* ever: from the transitions, with the time until each application left */
+    r = hf_db_query(st->db,
+                    "SELECT to_stage, count(DISTINCT t.application_id),"
+                    " coalesce(avg(extract(epoch FROM left_at - t.time)) / 3600, 0)"
+                    " FROM (SELECT application_id, to_stage, time, lead(time) OVER"
+                    "   (PARTITION BY application_id ORDER BY seq) AS left_at"
+                    "   FROM pipeline.transitions WHERE tenant_id = $1) t"
+                    " JOIN pipeline.applications a ON a.tenant_id = $1 AND a.id = t.application_id"
+                    " WHERE a.job_id = $2::uuid GROUP BY to_stage",
+                    2, p);
+    if (!r)
+        return STORE_FAILED;
+    for (int i = 0; i < PQntuples(r); i++) {
+        store_stage_count_t *s = stage_slot(out, max, n, PQgetvalue(r, i, 0));
+        if (s) {
+            s->reached = strtoull(PQgetvalue(r, i, 1), NULL, 10);
+            s->avg_hours = strtod(PQgetvalue(r, i, 2), NULL);
+        }
+    }
+    PQclear(r);
+    /* advanced: entered the stage, and later any stage further down the order */
+    const char *q[] = { st->tenant, job_id, order };
+    r = hf_db_query(st->db,
+                    "WITH t AS (SELECT tr.application_id, tr.to_stage FROM pipeline.transitions tr"
+                    "   JOIN pipeline.applications a ON a.tenant_id = tr.tenant_id"
+                    "   AND a.id = tr.application_id"
+                    "   WHERE tr.tenant_id = $1 AND a.job_id = $2::uuid),"
+                    " o AS (SELECT stage, pos FROM unnest($3::text[]) WITH ORDINALITY AS o(stage, pos)),"
+                    " e AS (SELECT t.application_id, o.stage, o.pos FROM t JOIN o ON o.stage = t.to_stage)"
+                    " SELECT e1.stage, count(DISTINCT e1.application_id) FROM e e1 WHERE EXISTS"
+                    " (SELECT 1 FROM e e2 WHERE e2.application_id = e1.application_id"
+                    "  AND e2.pos > e1.pos) GROUP BY e1.stage",
+                    3, q);
+    if (!r)
+        return STORE_FAILED;
+    for (int i = 0; i < PQntuples(r); i++) {
+        store_stage_count_t *s = stage_slot(out, max, n, PQgetvalue(r, i, 0));
+        if (s)
+            s->advanced = strtoull(PQgetvalue(r, i, 1), NULL, 10);
+    }
+    PQclear(r);
+    return STORE_OK;
+}

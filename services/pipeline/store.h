@@ -69,4 +69,20 @@ store_rc_t store_import_create(store_t *st, const char *job_id, const char *acto
                                Hrflow__V1__ImportJob **out);
 store_rc_t store_import_get(store_t *st, const char *id, Hrflow__V1__ImportJob **out);
 
+/* Per stage of a job: applications there now, applications that ever
+ * entered it, and the mean hours spent in it by those that left. Stages are
+ * named; the caller orders them by the job's stage machine. */
+typedef struct {
+    char stage[40];
+    uint64_t current, reached;
+    uint64_t advanced;        /* of those that reached it, how many reached a later stage */
+    double avg_hours;
+} store_stage_count_t;
+
+/* Up to max stages' counts of job_id into out; *n set. `order` is the
+ * job's ordered stages as a PostgreSQL array literal ("{applied,…,hired}":
+ * names are [a-z_]), which decides what "later" means. */
+store_rc_t store_funnel(store_t *st, const char *job_id, const char *order,
+                        store_stage_count_t *out, size_t max, size_t *n);
+
 #endif

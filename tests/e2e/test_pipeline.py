@@ -325,5 +325,38 @@ def an_import_survives_a_killed_replica_without_duplicates():
     assert int(cands) == n, cands
 
 
+@test
+def the_funnel_agrees_with_a_recount():
+    j = new_job()
+    apps = []
+    for _ in range(5):
+        c = new_candidate()
+        apps.append(call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": c["id"]})[1])
+    for a in apps[:4]:
+        call("POST", "/v1/applications/%s:advance" % a["id"], {})
+    call("POST", "/v1/applications/%s:advance" % apps[0]["id"], {"toStage": "hr_interview"})
+    call("POST", "/v1/applications/%s:reject" % apps[1]["id"], {"reason": "x"})
+    status, f = call("GET", "/v1/jobs/%s/funnel" % j["id"])
+    assert status == 200, f
+    by = {s["stage"]: s for s in f["stages"]}
+    assert [s["stage"] for s in f["stages"]][:7] == ["applied", "screening", "ai_interview",
+                                                     "hr_interview", "final", "offer", "hired"]
+    # recount from the applications and their histories
+    listed = call("GET", "/v1/jobs/%s/applications?page_size=500" % j["id"])[1]["applications"]
+    full = [call("GET", "/v1/applications/" + a["id"])[1] for a in listed]
+    assert f["total"] == str(len(listed)) == "5", f
+    for stage, s in by.items():
+        now = sum(1 for a in full if a["stage"] == stage)
+        ever = sum(1 for a in full if any(h["toStage"] == stage for h in a["history"]))
+        assert s["current"] == str(now) and s["reached"] == str(ever), (stage, s, now, ever)
+    assert by["applied"]["conversion"] == 4 / 5, by["applied"]
+    # one of the four in screening went on (skipping ai_interview counts)
+    assert by["screening"]["conversion"] == 1 / 4, by["screening"]
+    assert by["hr_interview"]["conversion"] == 0, by["hr_interview"]
+    assert by["applied"]["avgHoursInStage"] >= 0
+    status, p = call("GET", "/v1/jobs/%s/funnel" % j["id"], key="other")
+    assert status == 404, p
+
+
 if __name__ == "__main__":
     run(setup, teardown)
