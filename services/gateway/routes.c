@@ -92,6 +92,10 @@ const gw_route_t gw_routes[] = {
     BUS_FILE("POST", "/v1/jobs/{jobId}/candidates:import", "importCandidates", PL,
              "ImportCandidates", "content", REC, 202,
              "Import candidates from a CSV or NDJSON file into a job; runs in the background"),
+    BUS("POST", "/v1/applications/{applicationId}/assessments", "recordAssessment", PL,
+        "RecordAssessment", "assessment", HIRING, 0,
+        "Record a result (screening, AI interview, test, background check) and run the job's "
+        "rules on it; the same eventId twice acts once"),
     BUS("GET", "/v1/jobs/{jobId}/funnel", "getFunnel", PL, "GetFunnel", NULL, HIRING, 0,
         "A job's funnel: per stage, applications now and ever, conversion, time in stage"),
     BUS("GET", "/v1/imports/{id}", "getImport", PL, "GetImport", NULL, HIRING, 0,

@@ -16,6 +16,7 @@
 #include "stages.h"
 #include "store.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -546,5 +547,188 @@ HANDLER(pipeline_get_funnel)
     }
     pl_stages_destroy(&stages);
     *reply = &f->base;
+    return 0;
+}
+
+/* ---- assessments and the rules they set off ---- */
+
+static const char *const assessment_kinds[] = { "screening", "ai_interview", "written_test",
+                                                "online_assessment", "background_check" };
+
+static void record_value(void *ctx, const char *kind, double score, const char *result)
+{
+    pl_record_t *rec = ctx;
+    if (!strcmp(kind, "screening"))
+        pl_record_num(rec, PL_F_SCREENING_SCORE, score);
+    else if (!strcmp(kind, "ai_interview"))
+        pl_record_num(rec, PL_F_AI_SCORE, score);
+    else if (!strcmp(kind, "written_test"))
+        pl_record_num(rec, PL_F_WRITTEN_TEST, score);
+    else if (!strcmp(kind, "online_assessment"))
+        pl_record_num(rec, PL_F_ONLINE_ASSESSMENT, score);
+    else if (!strcmp(kind, "background_check"))
+        pl_record_str(rec, PL_F_BACKGROUND_CHECK, result);
+}
+
+static int assessment_check(hf_call_t *call, const Hrflow__V1__Assessment *a)
+{
+    int known = 0;
+    for (size_t i = 0; i < sizeof(assessment_kinds) / sizeof(assessment_kinds[0]); i++)
+        known |= !strcmp(a->kind, assessment_kinds[i]);
+    int bad = 0;
+    if (!known)
+        hf_call_detail(call, "assessment.kind", "bad_format",
+                       "screening, ai_interview, written_test, online_assessment or "
+                       "background_check"), bad = 1;
+    if (known && strcmp(a->kind, "background_check") && !(a->score >= 0 && a->score <= 100))
+        hf_call_detail(call, "assessment.score", "out_of_range", "0 to 100"), bad = 1;
+    if (!strcmp(a->kind, "background_check") && strcmp(a->result, "clear") &&
+        strcmp(a->result, "review") && strcmp(a->result, "fail"))
+        hf_call_detail(call, "assessment.result", "bad_format", "clear, review or fail"), bad = 1;
+    size_t n = strlen(a->event_id);
+    if (n == 0 || n > 128)
+        hf_call_detail(call, "assessment.event_id", "required",
+                       "1 to 128 characters: the same event twice acts once"), bad = 1;
+    return bad ? hf_call_fail(call, E(INVALID_ARGUMENT), "the assessment is invalid") : 0;
+}
+
+static const char *action_name(pl_action_kind_t k)
+{
+    static const char *const names[] = { "advance", "reject", "invite_ai_interview",
+                                         "send_template", "flag", "confirm_reject" };
+    return (int)k >= 0 && k <= PL_ACT_CONFIRM_REJECT ? names[k] : "";
+}
+
+/* Apply one acting decision. Returns 0, or -1 after failing the call. */
+static int apply(hf_call_t *call, ctx_t *c, Hrflow__V1__Application *a, const pl_decision_t *d)
+{
+    const pl_action_t *act = &d->action;
+    char actor[32];
+    snprintf(actor, sizeof(actor), "rule:%u", d->line);
+    json_t *data = json_pack("{s:s, s:s}", "applicationId", a->id, "why", d->why);
+    store_rc_t rc = STORE_OK;
+    switch (act->kind) {
+    case PL_ACT_ADVANCE:
+    case PL_ACT_INVITE_AI_INTERVIEW:
+        rc = store_application_move(&c->st, a, act->stage, actor, d->why);
+        break;
+    case PL_ACT_REJECT:
+        rc = store_application_move(&c->st, a, "rejected", actor, d->why);
+        if (rc == STORE_OK && act->templ)
+            json_object_set_new(data, "template", json_string(act->templ));
+        if (rc == STORE_OK && act->templ) {
+            char *text = json_dumps(data, JSON_COMPACT);
+            rc = text ? store_application_event(&c->st, a->id,
+                                                "hrflow.pipeline.application.template_requested.v1",
+                                                text)
+                      : STORE_FAILED;
+            free(text);
+        }
+        break;
+    case PL_ACT_SEND_TEMPLATE:
+    case PL_ACT_FLAG:
+    case PL_ACT_CONFIRM_REJECT: {
+        if (act->templ)
+            json_object_set_new(data, "template", json_string(act->templ));
+        if (act->text)
+            json_object_set_new(data, "text", json_string(act->text));
+        char *text = json_dumps(data, JSON_COMPACT);
+        rc = text ? store_application_event(&c->st, a->id,
+                                            act->kind == PL_ACT_SEND_TEMPLATE
+                                                ? "hrflow.pipeline.application.template_requested.v1"
+                                                : "hrflow.pipeline.application.flagged.v1",
+                                            text)
+                  : STORE_FAILED;
+        free(text);
+        break;
+    }
+    }
+    json_decref(data);
+    return rc == STORE_OK ? 0 : fail_store(call, rc, "application", a->id);
+}
+
+HANDLER(pipeline_record_assessment)
+{
+    const Hrflow__V1__RecordAssessmentRequest *r = (const void *)req;
+    ctx_t c;
+    Hrflow__V1__Job *job = NULL;
+    if (open_ctx(call, &c) < 0)
+        return -1;
+    if (!r->assessment)
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "assessment is required");
+    Hrflow__V1__Application *a = visible_application(call, &c, r->application_id, &job);
+    if (!a || assessment_check(call, r->assessment) < 0)
+        return -1;
+    Hrflow__V1__AssessmentResult *o = HF_CALL_NEW(call, Hrflow__V1__AssessmentResult,
+                                                  hrflow__v1__assessment_result__init);
+    if (!o)
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    char *stored = NULL;
+    store_rc_t rc = store_assessment_add(&c.st, a->id, r->assessment, &stored);
+    if (rc == STORE_EXISTS) { /* delivered before: report, act on nothing */
+        o->replayed = 1;
+        o->application = a;
+        *reply = &o->base;
+        return 0;
+    }
+    if (rc != STORE_OK)
+        return fail_store(call, rc, "assessment", "");
+    /* the job's rules on this event, over every latest result and the stage */
+    pl_record_t rec = { 0 };
+    pl_record_str(&rec, PL_F_STAGE, a->stage);
+    if (store_assessment_latest(&c.st, a->id, record_value, &rec) != STORE_OK)
+        return fail_store(call, STORE_FAILED, "assessment", "");
+    const char *kind = r->assessment->kind;
+    pl_event_t ev = { !strcmp(kind, "screening")      ? PL_EV_SCREENED
+                      : !strcmp(kind, "ai_interview") ? PL_EV_INTERVIEW_SCORED
+                                                      : PL_EV_ASSESSMENT_RECEIVED,
+                      0 };
+    char err[300];
+    pl_stages_t *stages = stages_of(job, err, sizeof(err));
+    pl_rules_t *rules = stages && *job->rules
+                            ? pl_rules_parse(job->rules, strlen(job->rules), stages, err, sizeof(err))
+                            : NULL;
+    pl_stages_destroy(&stages);
+    pl_eval_t out = { 0 };
+    pl_eval_opts_t opts = { .require_human_for_reject = job->require_human_for_reject };
+    if (rules && pl_rules_eval(rules, &ev, &rec, &opts, &out) < 0) {
+        pl_rules_destroy(&rules);
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    }
+    json_t *log = json_array();
+    o->decisions = hf_arena_alloc(hf_call_arena(call), (out.n + 1) * sizeof(void *));
+    int failed = !o->decisions;
+    for (size_t i = 0; !failed && i < out.n; i++) {
+        const pl_decision_t *d = &out.d[i];
+        if (d->verdict == PL_NO_MATCH)
+            continue;
+        if (d->verdict == PL_ACT && apply(call, &c, a, d) < 0) {
+            failed = 1;
+            break;
+        }
+        Hrflow__V1__RuleDecision *x =
+            HF_CALL_NEW(call, Hrflow__V1__RuleDecision, hrflow__v1__rule_decision__init);
+        if (!x)
+            break;
+        x->line = d->line;
+        x->verdict = (char *)(d->verdict == PL_ACT ? "act" : "blocked");
+        x->action = (char *)action_name(d->action.kind);
+        x->why = hf_arena_strdup(hf_call_arena(call), d->why ? d->why : "");
+        o->decisions[o->n_decisions++] = x;
+        json_array_append_new(log, json_pack("{s:i, s:s, s:s, s:s}", "line", (int)x->line,
+                                             "verdict", x->verdict, "action", x->action, "why",
+                                             x->why));
+    }
+    pl_eval_clear(&out);
+    pl_rules_destroy(&rules);
+    char *text = json_dumps(log, JSON_COMPACT);
+    json_decref(log);
+    if (!failed && text)
+        store_assessment_decided(&c.st, a->id, r->assessment->event_id, text);
+    free(text);
+    if (failed)
+        return -1;
+    o->application = a;
+    *reply = &o->base;
     return 0;
 }

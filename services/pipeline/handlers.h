@@ -27,5 +27,6 @@ HANDLER(pipeline_reject_application);
 HANDLER(pipeline_import_candidates);
 HANDLER(pipeline_get_import);
 HANDLER(pipeline_get_funnel);
+HANDLER(pipeline_record_assessment);
 
 #endif

@@ -27,6 +27,7 @@ static const hf_method_t methods[] = {
     { "ImportCandidates", pipeline_import_candidates, 0 },
     { "GetImport", pipeline_get_import, HF_IDEMPOTENT },
     { "GetFunnel", pipeline_get_funnel, HF_IDEMPOTENT },
+    { "RecordAssessment", pipeline_record_assessment, HF_IDEMPOTENT },
 };
 
 int main(int argc, char **argv)

@@ -13,6 +13,7 @@
 #include "hf/log.h"
 #include "hf/outbox.h"
 
+#include <math.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -679,4 +680,80 @@ store_rc_t store_funnel(store_t *st, const char *job_id, const char *order,
     }
     PQclear(r);
     return STORE_OK;
+}
+
+/* ---- assessments ---- */
+
+store_rc_t store_assessment_add(store_t *st, const char *application_id,
+                                const Hrflow__V1__Assessment *a, char **decisions)
+{
+    char score[32];
+    snprintf(score, sizeof(score), "%.6f", a->score);
+    int numeric = strcmp(a->kind, "background_check") != 0;
+    const char *p[] = { st->tenant, application_id, a->event_id, a->kind,
+                        numeric ? score : NULL, a->result };
+    PGresult *r = hf_db_query(st->db,
+                              "INSERT INTO pipeline.assessments (tenant_id, application_id,"
+                              " event_id, kind, score, result) VALUES ($1, $2::uuid, $3, $4,"
+                              " $5::float8, $6) ON CONFLICT DO NOTHING RETURNING 1",
+                              6, p);
+    if (!r)
+        return STORE_FAILED;
+    int fresh = PQntuples(r) == 1;
+    PQclear(r);
+    if (fresh)
+        return STORE_OK;
+    if (decisions) {
+        const char *q[] = { st->tenant, application_id, a->event_id };
+        r = hf_db_query(st->db,
+                        "SELECT decisions FROM pipeline.assessments WHERE tenant_id = $1"
+                        " AND application_id = $2::uuid AND event_id = $3",
+                        3, q);
+        *decisions = r && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)
+                         ? dup(st, PQgetvalue(r, 0, 0))
+                         : NULL;
+        PQclear(r);
+    }
+    return STORE_EXISTS;
+}
+
+store_rc_t store_assessment_decided(store_t *st, const char *application_id,
+                                    const char *event_id, const char *decisions)
+{
+    const char *p[] = { st->tenant, application_id, event_id, decisions };
+    return hf_db_exec(st->db,
+                      "UPDATE pipeline.assessments SET decisions = $4::jsonb WHERE tenant_id = $1"
+                      " AND application_id = $2::uuid AND event_id = $3",
+                      4, p, NULL) == 0
+               ? STORE_OK
+               : STORE_FAILED;
+}
+
+store_rc_t store_assessment_latest(store_t *st, const char *application_id,
+                                   void (*fn)(void *ctx, const char *kind, double score,
+                                              const char *result),
+                                   void *ctx)
+{
+    const char *p[] = { st->tenant, application_id };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT DISTINCT ON (kind) kind, score, result"
+                              " FROM pipeline.assessments WHERE tenant_id = $1"
+                              " AND application_id = $2::uuid ORDER BY kind, time DESC",
+                              2, p);
+    if (!r)
+        return STORE_FAILED;
+    for (int i = 0; i < PQntuples(r); i++)
+        fn(ctx, PQgetvalue(r, i, 0),
+           PQgetisnull(r, i, 1) ? NAN : strtod(PQgetvalue(r, i, 1), NULL), PQgetvalue(r, i, 2));
+    PQclear(r);
+    return STORE_OK;
+}
+
+store_rc_t store_application_event(store_t *st, const char *application_id, const char *type,
+                                   const char *data_json)
+{
+    char subject[64];
+    snprintf(subject, sizeof(subject), "applications/%s", application_id);
+    hf_outbox_event_t e = { st->tenant, SOURCE, type, subject, data_json, st->traceparent };
+    return hf_outbox_append(st->db, &e, NULL) == 0 ? STORE_OK : STORE_FAILED;
 }

@@ -85,4 +85,25 @@ typedef struct {
 store_rc_t store_funnel(store_t *st, const char *job_id, const char *order,
                         store_stage_count_t *out, size_t max, size_t *n);
 
+/* ---- assessments ---- */
+
+/* Record an assessment once per event id. Returns STORE_OK when new,
+ * STORE_EXISTS when the event was recorded before (then *decisions, if not
+ * NULL, is its stored decisions JSON, st->alloc'd, or NULL). */
+store_rc_t store_assessment_add(store_t *st, const char *application_id,
+                                const Hrflow__V1__Assessment *a, char **decisions);
+/* Save the decisions (JSON array text) of an assessment. */
+store_rc_t store_assessment_decided(store_t *st, const char *application_id,
+                                    const char *event_id, const char *decisions);
+/* The latest score (or result) of each kind for an application: calls
+ * fn(ctx, kind, score_or_NaN, result) once per kind. */
+store_rc_t store_assessment_latest(store_t *st, const char *application_id,
+                                   void (*fn)(void *ctx, const char *kind, double score,
+                                              const char *result),
+                                   void *ctx);
+/* An event about an application without a state change (a template to
+ * send, a flag for a person), data_json as its data. */
+store_rc_t store_application_event(store_t *st, const char *application_id, const char *type,
+                                   const char *data_json);
+
 #endif

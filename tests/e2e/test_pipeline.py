@@ -358,5 +358,56 @@ def the_funnel_agrees_with_a_recount():
     assert status == 404, p
 
 
+RULES = ("when screened if screening_score >= 70 then invite_ai_interview\n"
+         "when interview_scored if ai_score >= 80 then advance to hr_interview\n"
+         "when interview_scored if ai_score < 60 then reject with template thank_you\n")
+
+
+def assess(app_id, kind, score, event_id=None):
+    return call("POST", "/v1/applications/%s/assessments" % app_id,
+                {"kind": kind, "score": score, "eventId": event_id or uuid.uuid4().hex})
+
+
+@test
+def the_default_rules_move_applications_once_per_event():
+    j = new_job(rules=RULES)
+    a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": new_candidate()["id"]})[1]
+    status, r = assess(a["id"], "screening", 75, "scr-1")
+    assert status == 200 and r["application"]["stage"] == "ai_interview", r
+    assert r["decisions"][0]["action"] == "invite_ai_interview", r
+    assert "screening_score 75 >= 70" in r["decisions"][0]["why"], r
+    status, again = assess(a["id"], "screening", 75, "scr-1")
+    assert again["replayed"] is True and again["application"]["version"] == \
+        r["application"]["version"], again
+    status, r = assess(a["id"], "ai_interview", 85)
+    assert r["application"]["stage"] == "hr_interview", r
+    hist = r["application"]["history"]
+    assert hist[-1]["actor"].startswith("rule:") and "ai_score 85" in hist[-1]["reason"], hist
+    b = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": new_candidate()["id"]})[1]
+    assess(b["id"], "screening", 90)
+    status, r = assess(b["id"], "ai_interview", 55)
+    assert r["application"]["stage"] == "rejected", r
+    types = psql(stack.dsn, "SELECT string_agg(type || ':' || coalesce(data->>'template', ''), ',')"
+                            " FROM events.outbox WHERE subject = 'applications/%s'" % b["id"])
+    assert "hrflow.pipeline.application.template_requested.v1:thank_you" in types, types
+    status, p = call("POST", "/v1/applications/%s/assessments" % b["id"],
+                     {"kind": "iq", "score": 120})
+    assert status == 422 and {e["field"] for e in p["errors"]} >= {"kind", "eventId"}, p
+
+
+@test
+def a_job_can_require_a_person_before_an_automated_rejection():
+    j = new_job(rules=RULES, requireHumanForReject=True)
+    a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": new_candidate()["id"]})[1]
+    assess(a["id"], "screening", 80)
+    status, r = assess(a["id"], "ai_interview", 40)
+    assert r["application"]["stage"] == "ai_interview", r
+    assert r["decisions"][0]["action"] == "confirm_reject", r
+    flagged = psql(stack.dsn, "SELECT count(*) FROM events.outbox WHERE subject = "
+                              "'applications/%s' AND type = 'hrflow.pipeline.application.flagged.v1'"
+                   % a["id"])
+    assert flagged == "1", flagged
+
+
 if __name__ == "__main__":
     run(setup, teardown)
