@@ -96,6 +96,9 @@ const gw_route_t gw_routes[] = {
         "RecordAssessment", "assessment", HIRING, 0,
         "Record a result (screening, AI interview, test, background check) and run the job's "
         "rules on it; the same eventId twice acts once"),
+    BUS("GET", "/v1/applications/{applicationId}/evaluation", "getEvaluation", PL,
+        "GetEvaluation", NULL, HIRING, 0,
+        "The composite evaluation: weighted score, band, recommendation, missing parts"),
     BUS("GET", "/v1/jobs/{jobId}/funnel", "getFunnel", PL, "GetFunnel", NULL, HIRING, 0,
         "A job's funnel: per stage, applications now and ever, conversion, time in stage"),
     BUS("GET", "/v1/imports/{id}", "getImport", PL, "GetImport", NULL, HIRING, 0,

@@ -11,6 +11,7 @@
 #include "hf/db.h"
 #include "hf/log.h"
 #include "hf/service.h"
+#include "composite.h"
 #include "importer.h"
 #include "rules.h"
 #include "stages.h"
@@ -127,6 +128,15 @@ static int job_check(hf_call_t *call, const ctx_t *c, Hrflow__V1__Job *j, const 
         j->status = (char *)"open";
     if (strcmp(j->status, "open") && strcmp(j->status, "paused") && strcmp(j->status, "closed"))
         PROBLEM("status", "bad_format", "open, paused or closed");
+    for (size_t i = 0; i < j->n_composite_weights; i++) {
+        const Hrflow__V1__CompositeWeight *w = j->composite_weights[i];
+        int known = !strcmp(w->kind, "screening") || !strcmp(w->kind, "ai_interview") ||
+                    !strcmp(w->kind, "written_test") || !strcmp(w->kind, "online_assessment");
+        if (!known || !(w->weight >= 0 && w->weight <= 100) || i >= 8)
+            PROBLEM("composite_weights", "invalid",
+                    "up to 8 of screening, ai_interview, written_test, online_assessment, "
+                    "each weighted 0 to 100");
+    }
     pl_stages_t *stages = stages_of(j, err, sizeof(err));
     if (!stages)
         PROBLEM("stages", "invalid", err);
@@ -237,6 +247,10 @@ HANDLER(pipeline_update_job)
             j->require_human_for_reject = in->require_human_for_reject;
         else if (FIELD("status", "status"))
             j->status = in->status;
+        else if (FIELD("composite_weights", "compositeWeights")) {
+            j->composite_weights = in->composite_weights;
+            j->n_composite_weights = in->n_composite_weights;
+        }
         else {
             char path[48];
             snprintf(path, sizeof(path), "update_mask[%zu]", i);
@@ -730,5 +744,78 @@ HANDLER(pipeline_record_assessment)
         return -1;
     o->application = a;
     *reply = &o->base;
+    return 0;
+}
+
+/* ---- composite evaluation ---- */
+
+typedef struct {
+    pl_part_t *parts;
+    size_t n;
+    char check[16];
+} gather_t;
+
+static void gather(void *ctx, const char *kind, double score, const char *result)
+{
+    gather_t *g = ctx;
+    if (!strcmp(kind, "background_check")) {
+        snprintf(g->check, sizeof(g->check), "%s", result);
+        return;
+    }
+    for (size_t i = 0; i < g->n; i++)
+        if (!strcmp(g->parts[i].kind, kind)) {
+            g->parts[i].present = true;
+            g->parts[i].score = score;
+        }
+}
+
+HANDLER(pipeline_get_evaluation)
+{
+    const Hrflow__V1__GetEvaluationRequest *r = (const void *)req;
+    ctx_t c;
+    Hrflow__V1__Job *job = NULL;
+    Hrflow__V1__Application *a =
+        open_ctx(call, &c) == 0 ? visible_application(call, &c, r->application_id, &job) : NULL;
+    if (!a)
+        return -1;
+    pl_part_t parts[PL_COMPOSITE_MAX];
+    size_t n = 0;
+    if (job->n_composite_weights)
+        for (size_t i = 0; i < job->n_composite_weights && n < PL_COMPOSITE_MAX; i++)
+            parts[n++] = (pl_part_t){ job->composite_weights[i]->kind,
+                                      job->composite_weights[i]->weight, false, 0 };
+    else
+        n = pl_composite_defaults(parts, PL_COMPOSITE_MAX);
+    gather_t g = { parts, n, "" };
+    if (store_assessment_latest(&c.st, a->id, gather, &g) != STORE_OK)
+        return fail_store(call, STORE_FAILED, "assessment", "");
+    pl_composite_t out;
+    pl_composite_eval(parts, n, g.check, strncmp(r->locale, "en", 2) != 0, &out);
+    Hrflow__V1__Evaluation *e =
+        HF_CALL_NEW(call, Hrflow__V1__Evaluation, hrflow__v1__evaluation__init);
+    hf_arena_t *ar = hf_call_arena(call);
+    if (!e || !(e->parts = hf_arena_alloc(ar, (n + 1) * sizeof(void *))) ||
+        !(e->missing = hf_arena_alloc(ar, (n + 1) * sizeof(void *))))
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    e->application_id = a->id;
+    e->score = out.score;
+    e->band = (char *)out.band;
+    e->recommendation = (char *)out.recommendation;
+    e->explanation = hf_arena_strdup(ar, out.explanation);
+    e->background_check = hf_arena_strdup(ar, g.check);
+    for (size_t i = 0; i < n; i++) {
+        Hrflow__V1__EvaluationPart *p =
+            HF_CALL_NEW(call, Hrflow__V1__EvaluationPart, hrflow__v1__evaluation_part__init);
+        if (!p)
+            return hf_call_fail(call, E(INTERNAL), "out of memory");
+        p->kind = hf_arena_strdup(ar, parts[i].kind);
+        p->weight = parts[i].weight;
+        p->present = parts[i].present;
+        p->score = parts[i].present ? parts[i].score : 0;
+        e->parts[e->n_parts++] = p;
+        if (!parts[i].present && parts[i].weight > 0)
+            e->missing[e->n_missing++] = p->kind;
+    }
+    *reply = &e->base;
     return 0;
 }

@@ -28,5 +28,6 @@ HANDLER(pipeline_import_candidates);
 HANDLER(pipeline_get_import);
 HANDLER(pipeline_get_funnel);
 HANDLER(pipeline_record_assessment);
+HANDLER(pipeline_get_evaluation);
 
 #endif

@@ -28,6 +28,7 @@ static const hf_method_t methods[] = {
     { "GetImport", pipeline_get_import, HF_IDEMPOTENT },
     { "GetFunnel", pipeline_get_funnel, HF_IDEMPOTENT },
     { "RecordAssessment", pipeline_record_assessment, HF_IDEMPOTENT },
+    { "GetEvaluation", pipeline_get_evaluation, HF_IDEMPOTENT },
 };
 
 int main(int argc, char **argv)

@@ -409,5 +409,33 @@ def a_job_can_require_a_person_before_an_automated_rejection():
     assert flagged == "1", flagged
 
 
+@test
+def the_composite_evaluation_names_missing_parts():
+    j = new_job()
+    a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": new_candidate()["id"]})[1]
+    assess(a["id"], "ai_interview", 90)
+    assess(a["id"], "screening", 70)
+    status, e = call("GET", "/v1/applications/%s/evaluation" % a["id"])
+    assert status == 200, e
+    assert e["score"] == 83.3 and e["band"] == "B" and e["recommendation"] == "advance", e
+    assert e["missing"] == ["written_test", "online_assessment"], e
+    assert e["explanation"] == "综合得分 83，建议进入终面；缺少：笔试、在线测评", e
+    call("POST", "/v1/applications/%s/assessments" % a["id"],
+         {"kind": "background_check", "result": "fail", "eventId": uuid.uuid4().hex})
+    e = call("GET", "/v1/applications/%s/evaluation?locale=en" % a["id"])[1]
+    assert e["recommendation"] == "reject" and "background check failed" in e["explanation"], e
+    # a job's own weights
+    k = new_job(compositeWeights=[{"kind": "written_test", "weight": 1}])
+    b = call("POST", "/v1/applications", {"jobId": k["id"], "candidateId": new_candidate()["id"]})[1]
+    assess(b["id"], "ai_interview", 95)
+    assess(b["id"], "written_test", 50)
+    e = call("GET", "/v1/applications/%s/evaluation" % b["id"])[1]
+    assert e["score"] == 50 and e["recommendation"] == "reject" and e["missing"] == [], e
+    status, p = call("POST", "/v1/jobs", {"companyId": ctx["companies"]["SH"], "title": "x",
+                                          "headcount": 1,
+                                          "compositeWeights": [{"kind": "iq", "weight": 1}]})
+    assert status == 422 and p["errors"][0]["field"] == "compositeWeights", p
+
+
 if __name__ == "__main__":
     run(setup, teardown)
