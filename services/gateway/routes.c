@@ -99,6 +99,9 @@ const gw_route_t gw_routes[] = {
     BUS("GET", "/v1/applications/{applicationId}/evaluation", "getEvaluation", PL,
         "GetEvaluation", NULL, HIRING, 0,
         "The composite evaluation: weighted score, band, recommendation, missing parts"),
+    BUS("GET", "/v1/jobs/{jobId}/audit", "getAudit", PL, "GetAudit", NULL, GW_SCOPE_ADMIN, 0,
+        "Adverse-impact audit: selection rate per self-reported group and stage, "
+        "flagged below four fifths of the best"),
     BUS("GET", "/v1/jobs/{jobId}/funnel", "getFunnel", PL, "GetFunnel", NULL, HIRING, 0,
         "A job's funnel: per stage, applications now and ever, conversion, time in stage"),
     BUS("GET", "/v1/imports/{id}", "getImport", PL, "GetImport", NULL, HIRING, 0,

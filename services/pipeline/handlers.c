@@ -507,6 +507,22 @@ HANDLER(pipeline_get_import)
 
 /* ---- the funnel ---- */
 
+#define ORDER_MAX (PL_STAGES_MAX * (PL_STAGE_NAME_MAX + 1) + 3)
+
+/* The job's ordered stages (hired last; not rejected or withdrawn) as a
+ * PostgreSQL array literal: "{applied,screening,…,hired}". */
+static void order_literal(const pl_stages_t *stages, char order[ORDER_MAX])
+{
+    strcpy(order, "{");
+    for (size_t i = 0; i < pl_stages_count(stages); i++) {
+        const char *name = pl_stages_name(stages, i);
+        if (!pl_stages_is_terminal(stages, name) || !strcmp(name, "hired"))
+            snprintf(order + strlen(order), ORDER_MAX - strlen(order), "%s%s",
+                     order[1] ? "," : "", name);
+    }
+    strcat(order, "}");
+}
+
 HANDLER(pipeline_get_funnel)
 {
     const Hrflow__V1__GetFunnelRequest *r = (const void *)req;
@@ -519,13 +535,8 @@ HANDLER(pipeline_get_funnel)
     if (!stages)
         return hf_call_fail(call, E(INTERNAL), "job %s has invalid stages", job->id);
     size_t ns = pl_stages_count(stages);
-    char order[PL_STAGES_MAX * (PL_STAGE_NAME_MAX + 1) + 3] = "{";
-    for (size_t i = 0; i < ns; i++) /* the ordered ones: terminal-but-hired come last */
-        if (!pl_stages_is_terminal(stages, pl_stages_name(stages, i)) ||
-            !strcmp(pl_stages_name(stages, i), "hired"))
-            snprintf(order + strlen(order), sizeof(order) - strlen(order), "%s%s",
-                     order[1] ? "," : "", pl_stages_name(stages, i));
-    strcat(order, "}");
+    char order[ORDER_MAX];
+    order_literal(stages, order);
     store_stage_count_t counts[PL_STAGES_MAX + 8];
     size_t n = 0;
     store_rc_t rc = store_funnel(&c.st, job->id, order, counts, PL_STAGES_MAX + 8, &n);
@@ -817,5 +828,105 @@ HANDLER(pipeline_get_evaluation)
             e->missing[e->n_missing++] = p->kind;
     }
     *reply = &e->base;
+    return 0;
+}
+
+/* ---- the fairness audit ---- */
+
+#define AUDIT_MAX 256 /* (stage, group) pairs */
+
+typedef struct {
+    struct {
+        char stage[40], group[64];
+        uint64_t entered, selected;
+    } row[AUDIT_MAX];
+    size_t n;
+} audit_rows_t;
+
+static void audit_row(void *ctx, const char *stage, const char *group, uint64_t entered,
+                      uint64_t selected)
+{
+    audit_rows_t *a = ctx;
+    if (a->n >= AUDIT_MAX)
+        return;
+    snprintf(a->row[a->n].stage, sizeof(a->row[0].stage), "%s", stage);
+    snprintf(a->row[a->n].group, sizeof(a->row[0].group), "%s", group);
+    a->row[a->n].entered = entered;
+    a->row[a->n].selected = selected;
+    a->n++;
+}
+
+HANDLER(pipeline_get_audit)
+{
+    const Hrflow__V1__GetAuditRequest *r = (const void *)req;
+    ctx_t c;
+    Hrflow__V1__Job *job = open_ctx(call, &c) == 0 ? visible_job(call, &c, r->job_id) : NULL;
+    if (!job)
+        return -1;
+    const char *column = !strcmp(r->attribute, "gender")     ? "gender"
+                         : !strcmp(r->attribute, "age_band") ? "age_band"
+                         : !strcmp(r->attribute, "ageBand")  ? "age_band"
+                                                             : NULL;
+    if (!column) {
+        hf_call_detail(call, "attribute", "bad_format", "gender or age_band");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "unknown attribute %s", r->attribute);
+    }
+    char err[200], order[ORDER_MAX];
+    pl_stages_t *stages = stages_of(job, err, sizeof(err));
+    if (!stages)
+        return hf_call_fail(call, E(INTERNAL), "job %s has invalid stages", job->id);
+    order_literal(stages, order);
+    audit_rows_t *rows = hf_arena_alloc(hf_call_arena(call), sizeof(*rows));
+    Hrflow__V1__Audit *o = HF_CALL_NEW(call, Hrflow__V1__Audit, hrflow__v1__audit__init);
+    if (!rows || !o) {
+        pl_stages_destroy(&stages);
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    }
+    rows->n = 0;
+    if (store_audit(&c.st, job->id, order, column, audit_row, rows) != STORE_OK) {
+        pl_stages_destroy(&stages);
+        return fail_store(call, STORE_FAILED, "application", "");
+    }
+    hf_arena_t *ar = hf_call_arena(call);
+    o->job_id = job->id;
+    o->attribute = (char *)column;
+    o->stages = hf_arena_alloc(ar, (pl_stages_count(stages) + 1) * sizeof(void *));
+    for (size_t i = 0; o->stages && i < pl_stages_count(stages); i++) {
+        const char *name = pl_stages_name(stages, i);
+        if (pl_stages_is_terminal(stages, name)) /* the last ordered stage selects no further */
+            continue;
+        Hrflow__V1__AuditStage *s =
+            HF_CALL_NEW(call, Hrflow__V1__AuditStage, hrflow__v1__audit_stage__init);
+        if (!s || !(s->groups = hf_arena_alloc(ar, (rows->n + 1) * sizeof(void *))))
+            break;
+        s->stage = hf_arena_strdup(ar, name);
+        double best = 0;
+        for (size_t k = 0; k < rows->n; k++) {
+            if (strcmp(rows->row[k].stage, name) || !rows->row[k].entered)
+                continue;
+            Hrflow__V1__AuditGroup *g =
+                HF_CALL_NEW(call, Hrflow__V1__AuditGroup, hrflow__v1__audit_group__init);
+            if (!g)
+                break;
+            g->group = hf_arena_strdup(ar, rows->row[k].group);
+            g->entered = rows->row[k].entered;
+            g->selected = rows->row[k].selected;
+            g->selection_rate = (double)g->selected / (double)g->entered;
+            if (*g->group && g->selection_rate > best) /* unreported values are shown, not compared */
+                best = g->selection_rate;
+            s->groups[s->n_groups++] = g;
+        }
+        for (size_t k = 0; k < s->n_groups; k++) {
+            Hrflow__V1__AuditGroup *g = s->groups[k];
+            if (!*g->group || best <= 0)
+                continue;
+            g->impact_ratio = g->selection_rate / best;
+            g->flagged = g->impact_ratio < 0.8;
+            o->any_flagged |= g->flagged;
+        }
+        o->stages[o->n_stages++] = s;
+    }
+    pl_stages_destroy(&stages);
+    *reply = &o->base;
     return 0;
 }

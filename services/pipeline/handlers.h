@@ -29,5 +29,6 @@ HANDLER(pipeline_get_import);
 HANDLER(pipeline_get_funnel);
 HANDLER(pipeline_record_assessment);
 HANDLER(pipeline_get_evaluation);
+HANDLER(pipeline_get_audit);
 
 #endif

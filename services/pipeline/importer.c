@@ -97,6 +97,8 @@ static void on_row(void *ctx, const pl_import_row_t *row)
         c.education = str(r, row, PL_CAND_EDUCATION);
         c.resume = str(r, row, PL_CAND_RESUME);
         c.external_id = str(r, row, PL_CAND_EXTERNAL_ID);
+        c.gender = str(r, row, PL_CAND_GENDER);
+        c.age_band = str(r, row, PL_CAND_AGE_BAND);
         c.skills = (char **)row->skills;
         c.n_skills = row->nskills;
         c.years_experience = row->years > 0 ? row->years : 0;

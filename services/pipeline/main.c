@@ -29,6 +29,7 @@ static const hf_method_t methods[] = {
     { "GetFunnel", pipeline_get_funnel, HF_IDEMPOTENT },
     { "RecordAssessment", pipeline_record_assessment, HF_IDEMPOTENT },
     { "GetEvaluation", pipeline_get_evaluation, HF_IDEMPOTENT },
+    { "GetAudit", pipeline_get_audit, HF_IDEMPOTENT },
 };
 
 int main(int argc, char **argv)

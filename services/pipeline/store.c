@@ -245,7 +245,8 @@ static char *open_field(store_t *st, const char *column, PGresult *r, int row, i
     return out;
 }
 
-#define CAND_COLS "id, " MICROS("create_time") ", body, name_enc, phone_enc, email_enc, resume_enc"
+#define CAND_COLS "id, " MICROS("create_time") ", body, name_enc, phone_enc, email_enc, resume_enc, " \
+                  "gender, age_band"
 
 static Hrflow__V1__Candidate *candidate_row(store_t *st, PGresult *r, int row)
 {
@@ -259,6 +260,8 @@ static Hrflow__V1__Candidate *candidate_row(store_t *st, PGresult *r, int row)
     c->phone = open_field(st, "phone", r, row, 4);
     c->email = open_field(st, "email", r, row, 5);
     c->resume = open_field(st, "resume", r, row, 6);
+    c->gender = dup(st, PQgetvalue(r, row, 7));
+    c->age_band = dup(st, PQgetvalue(r, row, 8));
     return c->id && c->create_time && c->name && c->phone && c->email && c->resume ? c : NULL;
 }
 
@@ -305,6 +308,7 @@ store_rc_t store_candidate_create(store_t *st, Hrflow__V1__Candidate *c,
         /* the body keeps what is not personal data */
         Hrflow__V1__Candidate open = *c;
         open.name = open.phone = open.email = open.resume = (char *)protobuf_c_empty_string;
+        open.gender = open.age_band = (char *)protobuf_c_empty_string; /* own columns */
         open.id = (char *)protobuf_c_empty_string;
         open.create_time = NULL;
         char *body = hf_codec_encode_text(&open.base);
@@ -318,13 +322,14 @@ store_rc_t store_candidate_create(store_t *st, Hrflow__V1__Candidate *c,
         if (rc == STORE_OK) {
             const char *p[] = { st->tenant, name, phone, email, resume,
                                 *phone_idx ? phone_idx : NULL, *email_idx ? email_idx : NULL,
-                                ext, body };
+                                ext, body, c->gender, c->age_band };
             r = hf_db_query(st->db,
                             "INSERT INTO pipeline.candidates (tenant_id, id, name_enc, phone_enc,"
-                            " email_enc, resume_enc, phone_idx, email_idx, external_id, body)"
-                            " VALUES ($1, gen_random_uuid(), $2, $3, $4, $5, $6, $7, $8, $9::jsonb)"
+                            " email_enc, resume_enc, phone_idx, email_idx, external_id, body,"
+                            " gender, age_band) VALUES ($1, gen_random_uuid(), $2, $3, $4, $5, $6,"
+                            " $7, $8, $9::jsonb, $10, $11)"
                             " ON CONFLICT DO NOTHING RETURNING " CAND_COLS,
-                            9, p);
+                            11, p);
             rc = rc_of(r, 1);
         }
         free(body), free(name), free(phone), free(email), free(resume);
@@ -756,4 +761,37 @@ store_rc_t store_application_event(store_t *st, const char *application_id, cons
     snprintf(subject, sizeof(subject), "applications/%s", application_id);
     hf_outbox_event_t e = { st->tenant, SOURCE, type, subject, data_json, st->traceparent };
     return hf_outbox_append(st->db, &e, NULL) == 0 ? STORE_OK : STORE_FAILED;
+}
+
+/* ---- the fairness audit ---- */
+
+store_rc_t store_audit(store_t *st, const char *job_id, const char *order, const char *column,
+                       void (*fn)(void *ctx, const char *stage, const char *group, uint64_t entered,
+                                  uint64_t selected),
+                       void *ctx)
+{
+    /* column is "gender" or "age_band", checked by the caller: never user text */
+    char sql[1600];
+    snprintf(sql, sizeof(sql),
+             "WITH t AS (SELECT tr.application_id, tr.to_stage, c.%s AS grp"
+             "   FROM pipeline.transitions tr"
+             "   JOIN pipeline.applications a ON a.tenant_id = tr.tenant_id AND a.id = tr.application_id"
+             "   JOIN pipeline.candidates c ON c.tenant_id = a.tenant_id AND c.id = a.candidate_id"
+             "   WHERE tr.tenant_id = $1 AND a.job_id = $2::uuid),"
+             " o AS (SELECT stage, pos FROM unnest($3::text[]) WITH ORDINALITY AS o(stage, pos)),"
+             " e AS (SELECT DISTINCT t.application_id, t.grp, o.stage, o.pos FROM t"
+             "   JOIN o ON o.stage = t.to_stage)"
+             " SELECT e1.stage, e1.grp, count(*), count(*) FILTER (WHERE EXISTS"
+             "   (SELECT 1 FROM e e2 WHERE e2.application_id = e1.application_id AND e2.pos > e1.pos))"
+             " FROM e e1 GROUP BY e1.stage, e1.grp ORDER BY e1.stage, e1.grp",
+             column);
+    const char *p[] = { st->tenant, job_id, order };
+    PGresult *r = hf_db_query(st->db, sql, 3, p);
+    if (!r)
+        return STORE_FAILED;
+    for (int i = 0; i < PQntuples(r); i++)
+        fn(ctx, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), strtoull(PQgetvalue(r, i, 2), NULL, 10),
+           strtoull(PQgetvalue(r, i, 3), NULL, 10));
+    PQclear(r);
+    return STORE_OK;
 }

@@ -106,4 +106,13 @@ store_rc_t store_assessment_latest(store_t *st, const char *application_id,
 store_rc_t store_application_event(store_t *st, const char *application_id, const char *type,
                                    const char *data_json);
 
+/* Per ordered stage and group of a self-reported attribute (column is
+ * "gender" or "age_band", never user text): applications of the group that
+ * entered the stage and, of them, those that reached a later stage of
+ * `order` (as in store_funnel). Calls fn once per (stage, group). */
+store_rc_t store_audit(store_t *st, const char *job_id, const char *order, const char *column,
+                       void (*fn)(void *ctx, const char *stage, const char *group, uint64_t entered,
+                                  uint64_t selected),
+                       void *ctx);
+
 #endif

@@ -437,5 +437,31 @@ def the_composite_evaluation_names_missing_parts():
     assert status == 422 and p["errors"][0]["field"] == "compositeWeights", p
 
 
+@test
+def the_adverse_impact_audit_flags_below_four_fifths():
+    j = new_job()
+    apps = {"男": [], "女": []}
+    for g in ("男", "女"):
+        for _ in range(5):
+            c = new_candidate(gender=g, ageBand="25-34")
+            apps[g].append(call("POST", "/v1/applications",
+                                {"jobId": j["id"], "candidateId": c["id"]})[1])
+    for a in apps["男"][:4] + apps["女"][:2]:
+        call("POST", "/v1/applications/%s:advance" % a["id"], {})
+    status, p = call("GET", "/v1/jobs/%s/audit?attribute=gender" % j["id"])
+    assert status == 403, p   # an admin report
+    status, audit = call("GET", "/v1/jobs/%s/audit?attribute=gender" % j["id"], key="admin")
+    assert status == 200, audit
+    applied = {g["group"]: g for g in audit["stages"][0]["groups"]}
+    assert audit["stages"][0]["stage"] == "applied", audit
+    assert (applied["男"]["entered"], applied["男"]["selected"]) == ("5", "4"), applied
+    assert (applied["女"]["entered"], applied["女"]["selected"]) == ("5", "2"), applied
+    assert applied["男"]["impactRatio"] == 1 and applied["女"]["impactRatio"] == 0.5, applied
+    assert applied["女"]["flagged"] is True and applied["男"]["flagged"] is False
+    assert audit["anyFlagged"] is True
+    status, p = call("GET", "/v1/jobs/%s/audit?attribute=religion" % j["id"], key="admin")
+    assert status == 422, p
+
+
 if __name__ == "__main__":
     run(setup, teardown)
