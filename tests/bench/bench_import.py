@@ -1,0 +1,90 @@
+"""tests/bench/bench_import.py - bulk import against a raw COPY of the same rows.
+
+Generates N candidate rows (name, phone, email, source, skills, years,
+education; Chinese text), then in one run:
+  1. raw COPY of the rows into a scratch table (the physical limit);
+  2. POST /v1/jobs/{id}/candidates:import of the same file through the gateway,
+     timed until GET /v1/imports/{id} says done (every row: a deduplicated,
+     encrypted candidate and its application, with outbox events).
+Prints rows/s of both and their ratio (aim: import >= 25% of COPY).
+
+Run: ./hrflow bench import      Settings: HF_BENCH_ROWS (20000).
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
+from stack import Stack, psql  # noqa: E402
+
+ROWS = int(os.environ.get("HF_BENCH_ROWS", "20000"))
+
+
+def rows_csv(n):
+    lines = ["姓名,手机,邮箱,来源,技能,工作年限,学历"]
+    for i in range(n):
+        lines.append("候选人%d,137%08d,c%d@example.com,校园招聘,\"数据分析,SQL\",%d,本科"
+                     % (i, i, i, i % 10))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def main():
+    stack = Stack("benchimp", {"HF_LOG_LEVEL": "warn",
+                               "HF_GATEWAY_RATE_LIMITS": "admin=1000000:1000000"})
+    try:
+        stack.start_all()
+        ident = stack.binary("identity")
+        subprocess.run([ident, "tenant", "create", "--slug", "bi", "--name", "B"],
+                       env=stack.env, check=True, capture_output=True)
+        subprocess.run([ident, "company", "create", "--tenant", "bi", "--code", "C1", "--name",
+                        "C1"], env=stack.env, check=True, capture_output=True)
+        token = subprocess.run([ident, "apikey", "create", "--tenant", "bi", "--scope", "admin"],
+                               env=stack.env, check=True, capture_output=True,
+                               text=True).stdout.strip()
+        auth = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+
+        def api(method, path, body=None, headers=None):
+            req = urllib.request.Request(stack.url(path), method=method, data=body,
+                                         headers=headers or auth)
+            return json.loads(urllib.request.urlopen(req, timeout=60).read())
+
+        company = api("GET", "/v1/companies")["companies"][0]["id"]
+        job = api("POST", "/v1/jobs", json.dumps({"companyId": company, "title": "bench",
+                                                  "headcount": 1000}).encode())
+        data = rows_csv(ROWS)
+        path = os.path.join(stack.tmp, "bench-import.csv")
+        with open(path, "wb") as f:
+            f.write(data[data.index(b"\n") + 1:])
+        psql(stack.dsn, "CREATE TABLE public.copy_bench (name text, phone text, email text, "
+                        "source text, skills text, years int, education text)")
+        t0 = time.time()
+        subprocess.run(["psql", stack.dsn, "-Xq", "-c",
+                        "\\copy public.copy_bench FROM '%s' WITH (FORMAT csv)" % path],
+                       check=True, capture_output=True)
+        copy_s = time.time() - t0
+        t0 = time.time()
+        imp = api("POST", "/v1/jobs/%s/candidates:import" % job["id"], data,
+                  {"Authorization": "Bearer " + token, "Content-Type": "text/csv"})
+        while True:
+            cur = api("GET", "/v1/imports/" + imp["id"])
+            if cur["status"] in ("done", "failed"):
+                break
+            time.sleep(0.2)
+        import_s = time.time() - t0
+    finally:
+        stack.destroy()
+    print("%d rows (Chinese CSV, 7 columns); 2 cores" % ROWS)
+    print("%-48s %10s %12s" % ("", "seconds", "rows/s"))
+    print("%-48s %10.2f %12.0f" % ("raw COPY into a table (psql \\copy)", copy_s, ROWS / copy_s))
+    print("%-48s %10.2f %12.0f" % ("import: candidates + applications (%s)" % cur["status"],
+                                   import_s, ROWS / import_s))
+    print("import / COPY = %.4f (aim >= 0.25); created %s, failed %s"
+          % (copy_s / import_s, cur["created"], cur["failed"]))
+    return 0 if cur["status"] == "done" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
