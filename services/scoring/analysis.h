@@ -1,6 +1,6 @@
 /* services/scoring/analysis.h - shared glue of the scoring handlers
  *
- * analysis_handlers.c defines these for resume_handlers.c: this thread's
+ * analysis_handlers.c defines these for the other handler files: this thread's
  * analyzer, the caller's tenant, the store on the call's connection, the
  * model of a request and its compiled scorer, and an analysed answer as an
  * AnswerScore message. Each fails the call (and returns NULL or -1) on error.

@@ -7,6 +7,8 @@
  */
 #include "handlers.h"
 
+#include "analysis.h"
+
 #include "hf/db.h"
 #include "hf/log.h"
 #include "hf/service.h"
@@ -18,17 +20,6 @@
 
 #define E(code) HRFLOW__V1__ERROR_CODE__##code
 
-/* The caller's tenant, or NULL after failing the call. */
-static const char *tenant_of(hf_call_t *call)
-{
-    const char *t = hf_call_caller(call)->tenant_id;
-    if (!t || strlen(t) != 36) {
-        hf_call_fail(call, E(UNAUTHENTICATED), "the request carries no tenant");
-        return NULL;
-    }
-    return t;
-}
-
 /* 1 when the caller has one of the scopes (admin always counts). */
 static int has_scope(hf_call_t *call, const char *scope)
 {
@@ -37,16 +28,6 @@ static int has_scope(hf_call_t *call, const char *scope)
         if (strcmp(c->scopes[i], "admin") == 0 || strcmp(c->scopes[i], scope) == 0)
             return 1;
     return 0;
-}
-
-/* Open the store on the call's connection and arena; fails the call when
- * the database is unreachable. */
-static int open_store(hf_call_t *call, store_t *st, ProtobufCAllocator *alloc)
-{
-    *alloc = hf_arena_allocator(hf_call_arena(call));
-    st->alloc = alloc;
-    st->db = hf_service_db(call);
-    return st->db ? 0 : hf_call_fail(call, E(UNAVAILABLE), "the database is unavailable");
 }
 
 static int store_fail(hf_call_t *call, store_rc_t rc, const char *what, const char *id)
@@ -72,7 +53,7 @@ int scoring_create_competency_model(hf_call_t *call, const ProtobufCMessage *msg
                                     ProtobufCMessage **reply)
 {
     const Hrflow__V1__CreateCompetencyModelRequest *req = (const void *)msg;
-    const char *tenant = tenant_of(call);
+    const char *tenant = scoring_tenant(call);
     if (!tenant)
         return -1;
     if (!has_scope(call, "recruiter"))
@@ -83,7 +64,7 @@ int scoring_create_competency_model(hf_call_t *call, const ProtobufCMessage *msg
         return -1;
     store_t st;
     ProtobufCAllocator alloc;
-    if (open_store(call, &st, &alloc) < 0)
+    if (scoring_store(call, &st, &alloc) < 0)
         return -1;
     Hrflow__V1__CompetencyModel *m = req->model;
     store_rc_t rc = store_model_create(&st, tenant, m);
@@ -97,14 +78,14 @@ int scoring_get_competency_model(hf_call_t *call, const ProtobufCMessage *msg,
                                  ProtobufCMessage **reply)
 {
     const Hrflow__V1__GetCompetencyModelRequest *req = (const void *)msg;
-    const char *tenant = tenant_of(call);
+    const char *tenant = scoring_tenant(call);
     if (!tenant)
         return -1;
     if (!hf_db_is_uuid(req->id) || req->version < 0)
         return hf_call_fail(call, E(NOT_FOUND), "competency model %s not found", req->id);
     store_t st;
     ProtobufCAllocator alloc;
-    if (open_store(call, &st, &alloc) < 0)
+    if (scoring_store(call, &st, &alloc) < 0)
         return -1;
     Hrflow__V1__CompetencyModel *m = NULL;
     store_rc_t rc = store_model_get(&st, tenant, req->id, req->version, &m);
@@ -118,13 +99,13 @@ int scoring_list_competency_models(hf_call_t *call, const ProtobufCMessage *msg,
                                    ProtobufCMessage **reply)
 {
     const Hrflow__V1__ListCompetencyModelsRequest *req = (const void *)msg;
-    const char *tenant = tenant_of(call);
+    const char *tenant = scoring_tenant(call);
     store_page_t page;
     if (!tenant || hf_service_page(call, req->page_size, req->page_token, &page) < 0)
         return -1;
     store_t st;
     ProtobufCAllocator alloc;
-    if (open_store(call, &st, &alloc) < 0)
+    if (scoring_store(call, &st, &alloc) < 0)
         return -1;
     Hrflow__V1__ListCompetencyModelsResponse *r =
         HF_CALL_NEW(call, Hrflow__V1__ListCompetencyModelsResponse,
@@ -143,7 +124,7 @@ int scoring_update_competency_model(hf_call_t *call, const ProtobufCMessage *msg
                                     ProtobufCMessage **reply)
 {
     const Hrflow__V1__UpdateCompetencyModelRequest *req = (const void *)msg;
-    const char *tenant = tenant_of(call);
+    const char *tenant = scoring_tenant(call);
     if (!tenant)
         return -1;
     if (!has_scope(call, "recruiter"))
@@ -152,7 +133,7 @@ int scoring_update_competency_model(hf_call_t *call, const ProtobufCMessage *msg
         return hf_call_fail(call, E(NOT_FOUND), "competency model %s not found", req->id);
     store_t st;
     ProtobufCAllocator alloc;
-    if (open_store(call, &st, &alloc) < 0)
+    if (scoring_store(call, &st, &alloc) < 0)
         return -1;
     Hrflow__V1__CompetencyModel *m = NULL;
     store_rc_t rc = store_model_get(&st, tenant, req->id, 0, &m);
@@ -178,7 +159,7 @@ int scoring_create_question(hf_call_t *call, const ProtobufCMessage *msg,
                             ProtobufCMessage **reply)
 {
     const Hrflow__V1__CreateQuestionRequest *req = (const void *)msg;
-    const char *tenant = tenant_of(call);
+    const char *tenant = scoring_tenant(call);
     if (!tenant)
         return -1;
     if (!has_scope(call, "recruiter"))
@@ -189,7 +170,7 @@ int scoring_create_question(hf_call_t *call, const ProtobufCMessage *msg,
         return -1;
     store_t st;
     ProtobufCAllocator alloc;
-    if (open_store(call, &st, &alloc) < 0)
+    if (scoring_store(call, &st, &alloc) < 0)
         return -1;
     store_rc_t rc = store_question_create(&st, tenant, req->question);
     if (rc != STORE_OK)
@@ -205,14 +186,14 @@ int scoring_create_question(hf_call_t *call, const ProtobufCMessage *msg,
 int scoring_get_question(hf_call_t *call, const ProtobufCMessage *msg, ProtobufCMessage **reply)
 {
     const Hrflow__V1__GetQuestionRequest *req = (const void *)msg;
-    const char *tenant = tenant_of(call);
+    const char *tenant = scoring_tenant(call);
     if (!tenant)
         return -1;
     if (!hf_db_is_uuid(req->id))
         return hf_call_fail(call, E(NOT_FOUND), "question %s not found", req->id);
     store_t st;
     ProtobufCAllocator alloc;
-    if (open_store(call, &st, &alloc) < 0)
+    if (scoring_store(call, &st, &alloc) < 0)
         return -1;
     Hrflow__V1__Question *q = NULL;
     store_rc_t rc = store_question_get(&st, tenant, req->id, &q);
@@ -226,13 +207,13 @@ int scoring_list_questions(hf_call_t *call, const ProtobufCMessage *msg,
                            ProtobufCMessage **reply)
 {
     const Hrflow__V1__ListQuestionsRequest *req = (const void *)msg;
-    const char *tenant = tenant_of(call);
+    const char *tenant = scoring_tenant(call);
     store_page_t page;
     if (!tenant || hf_service_page(call, req->page_size, req->page_token, &page) < 0)
         return -1;
     store_t st;
     ProtobufCAllocator alloc;
-    if (open_store(call, &st, &alloc) < 0)
+    if (scoring_store(call, &st, &alloc) < 0)
         return -1;
     Hrflow__V1__ListQuestionsResponse *r = HF_CALL_NEW(
         call, Hrflow__V1__ListQuestionsResponse, hrflow__v1__list_questions_response__init);
@@ -253,12 +234,12 @@ int scoring_get_scoring_settings(hf_call_t *call, const ProtobufCMessage *msg,
                                  ProtobufCMessage **reply)
 {
     (void)msg;
-    const char *tenant = tenant_of(call);
+    const char *tenant = scoring_tenant(call);
     if (!tenant)
         return -1;
     store_t st;
     ProtobufCAllocator alloc;
-    if (open_store(call, &st, &alloc) < 0)
+    if (scoring_store(call, &st, &alloc) < 0)
         return -1;
     Hrflow__V1__ScoringSettings *s =
         HF_CALL_NEW(call, Hrflow__V1__ScoringSettings, hrflow__v1__scoring_settings__init);
@@ -275,14 +256,14 @@ int scoring_update_scoring_settings(hf_call_t *call, const ProtobufCMessage *msg
                                     ProtobufCMessage **reply)
 {
     const Hrflow__V1__UpdateScoringSettingsRequest *req = (const void *)msg;
-    const char *tenant = tenant_of(call);
+    const char *tenant = scoring_tenant(call);
     if (!tenant)
         return -1;
     if (!has_scope(call, "admin"))
         return hf_call_fail(call, E(PERMISSION_DENIED), "only an admin key may change settings");
     store_t st;
     ProtobufCAllocator alloc;
-    if (open_store(call, &st, &alloc) < 0)
+    if (scoring_store(call, &st, &alloc) < 0)
         return -1;
     Hrflow__V1__ScoringSettings *s =
         HF_CALL_NEW(call, Hrflow__V1__ScoringSettings, hrflow__v1__scoring_settings__init);
