@@ -291,34 +291,12 @@ void sc_scorer_destroy(sc_scorer_t **sp)
 
 /* ---- analysis ----------------------------------------------------------- */
 
-typedef struct {
-    sc_match_t *v;
-    size_t n, cap;
-    bool oom;
-} matches_t;
-
-static void collect(void *ud, const sc_match_t *m)
-{
-    matches_t *c = ud;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 32;
-        sc_match_t *v = realloc(c->v, cap * sizeof *v);
-        if (!v) {
-            c->oom = true;
-            return;
-        }
-        c->v = v;
-        c->cap = cap;
-    }
-    c->v[c->n++] = *m;
-}
-
 /* Everything one analysis needs, freed together at the end. */
 typedef struct {
     const sc_scorer_t *s;
     sc_text_t *t;
     sc_evidence_t ev;
-    matches_t m;
+    sc_matches_t m;
     hf_arena_t *arena;
     sc_answer_t *a;
 } run_t;
@@ -543,9 +521,9 @@ static int find_probed(run_t *r, sc_analyzer_t *az, const char *question)
     bool any = false;
     if (question && *question) {
         sc_text_t *q = sc_text_new(az, question, strlen(question), NULL, 0);
-        matches_t m = { 0 };
+        sc_matches_t m = { 0 };
         if (q)
-            sc_phrases_scan(r->s->phrases, q, collect, &m);
+            sc_phrases_scan(r->s->phrases, q, sc_matches_collect, &m);
         for (size_t i = 0; i < m.n; i++)
             if (TAG_KIND(m.v[i].tag) == TAG_KEYWORD) {
                 a->competencies[TAG_COMP(m.v[i].tag)].probed = true;
@@ -796,7 +774,7 @@ static int measure(run_t *r)
 static int analyze(run_t *r, sc_analyzer_t *az, const char *question)
 {
     sc_answer_t *a = r->a;
-    sc_phrases_scan(r->s->phrases, r->t, collect, &r->m);
+    sc_phrases_scan(r->s->phrases, r->t, sc_matches_collect, &r->m);
     uint32_t *skip = malloc((r->m.n ? r->m.n : 1) * 2 * sizeof *skip);
     if (r->m.oom || !skip) {
         free(skip);

@@ -12,28 +12,6 @@
 
 #define NEGATION_WINDOW 4   /* words between a negation cue and what it negates */
 
-typedef struct {
-    sc_match_t *v;
-    size_t n, cap;
-    bool oom;
-} cuevec_t;
-
-static void collect(void *ud, const sc_match_t *m)
-{
-    cuevec_t *c = ud;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 64;
-        sc_match_t *v = realloc(c->v, cap * sizeof *v);
-        if (!v) {
-            c->oom = true;
-            return;
-        }
-        c->v = v;
-        c->cap = cap;
-    }
-    c->v[c->n++] = *m;
-}
-
 static bool clause_punct(UChar c)
 {
     return c == ',' || c == ';' || c == ':' || c == '.' || c == '!' || c == '?'
@@ -254,8 +232,8 @@ int sc_evidence_build(const sc_analyzer_t *az, const sc_text_t *t,
                       const uint32_t *skip, size_t nskip, sc_evidence_t *ev)
 {
     memset(ev, 0, sizeof *ev);
-    cuevec_t c = { 0 };
-    sc_phrases_scan(sc_analyzer_lexicon(az), t, collect, &c);
+    sc_matches_t c = { 0 };
+    sc_phrases_scan(sc_analyzer_lexicon(az), t, sc_matches_collect, &c);
     ev->cues = c.v;
     ev->n_cues = c.n;
     ev->sentences = calloc(t->nsents ? t->nsents : 1, sizeof *ev->sentences);

@@ -656,6 +656,22 @@ static void scan_at(const sc_phrases_t *p, const sc_text_t *t, uint32_t u, uint3
     }
 }
 
+void sc_matches_collect(void *ud, const sc_match_t *m)
+{
+    sc_matches_t *c = ud;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        sc_match_t *v = realloc(c->v, cap * sizeof *v);
+        if (!v) {
+            c->oom = true;
+            return;
+        }
+        c->v = v;
+        c->cap = cap;
+    }
+    c->v[c->n++] = *m;
+}
+
 void sc_phrases_scan(const sc_phrases_t *p, const sc_text_t *t, sc_match_fn fn, void *ud)
 {
     for (uint32_t k = 0; k < t->ntoks; k++) {

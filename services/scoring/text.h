@@ -165,6 +165,16 @@ int sc_phrases_add(sc_analyzer_t *az, sc_phrases_t *p, const char *utf8, int tag
 typedef void (*sc_match_fn)(void *ud, const sc_match_t *m);
 void sc_phrases_scan(const sc_phrases_t *p, const sc_text_t *t, sc_match_fn fn, void *ud);
 
+/* Matches kept in text order: pass sc_matches_collect as the sc_match_fn
+ * and a zeroed sc_matches_t as ud. oom is set when a match could not be
+ * kept (the list is then incomplete). The caller frees v with free(). */
+typedef struct {
+    sc_match_t *v;
+    size_t n, cap;
+    bool oom;
+} sc_matches_t;
+void sc_matches_collect(void *ud, const sc_match_t *m);
+
 /* The lexicon (lexicon.h) compiled by the analyzer: tags are sc_lex_class_t. */
 const sc_phrases_t *sc_analyzer_lexicon(const sc_analyzer_t *az);
 
