@@ -17,6 +17,8 @@
  * calendar and UTF-8 helpers, then decoding, then encoding.
  */
 #include "hf/codec.h"
+#include "hf/log.h"
+#include "hrflow/v1/common.pb-c.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -1322,4 +1324,34 @@ char *hf_codec_encode_text(const ProtobufCMessage *msg)
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     return text;
+}
+
+ProtobufCMessage *hf_codec_decode_stored(const ProtobufCMessageDescriptor *desc, const char *text,
+                                         ProtobufCAllocator *alloc)
+{
+    ProtobufCMessage *m = NULL;
+    if (hf_codec_decode_text(desc, text, strlen(text), alloc, &m, NULL) < 0)
+        hf_logkv(HF_LOG_ERROR, "a stored record does not decode", "type", desc->name, NULL);
+    return m;
+}
+
+char *hf_pb_strdup(ProtobufCAllocator *alloc, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = alloc->alloc(alloc->allocator_data, n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+Hrflow__V1__Timestamp *hf_pb_timestamp_micros(ProtobufCAllocator *alloc, const char *micros)
+{
+    Hrflow__V1__Timestamp *t = alloc->alloc(alloc->allocator_data, sizeof(*t));
+    if (!t)
+        return NULL;
+    hrflow__v1__timestamp__init(t);
+    long long us = strtoll(micros, NULL, 10);
+    t->seconds = us / 1000000;
+    t->nanos = (int32_t)(us % 1000000) * 1000;
+    return t;
 }

@@ -22,42 +22,12 @@
 #define MICROS(col) "(extract(epoch from " col ") * 1000000)::bigint"
 #define SOURCE "/hrflow/pipeline"
 
-static char *dup(store_t *st, const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = st->alloc->alloc(st->alloc->allocator_data, n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static void *alloc0(store_t *st, size_t n)
 {
     void *p = st->alloc->alloc(st->alloc->allocator_data, n ? n : 1);
     if (p)
         memset(p, 0, n ? n : 1);
     return p;
-}
-
-static Hrflow__V1__Timestamp *timestamp(store_t *st, const char *micros)
-{
-    Hrflow__V1__Timestamp *t = alloc0(st, sizeof(*t));
-    if (!t)
-        return NULL;
-    hrflow__v1__timestamp__init(t);
-    long long us = strtoll(micros, NULL, 10);
-    t->seconds = us / 1000000;
-    t->nanos = (int32_t)(us % 1000000) * 1000;
-    return t;
-}
-
-static ProtobufCMessage *decode(store_t *st, const ProtobufCMessageDescriptor *d,
-                                const char *text)
-{
-    ProtobufCMessage *m = NULL;
-    if (hf_codec_decode_text(d, text, strlen(text), st->alloc, &m, NULL) < 0)
-        hf_logkv(HF_LOG_ERROR, "a stored record does not decode", "type", d->name, NULL);
-    return m;
 }
 
 static store_rc_t rc_of(PGresult *r, int rows_wanted)
@@ -68,12 +38,23 @@ static store_rc_t rc_of(PGresult *r, int rows_wanted)
     return rc;
 }
 
-/* An event in the transaction of the change it describes. */
-static int event(store_t *st, const char *type, const char *subject, const ProtobufCMessage *m)
+/* An event about <collection>/<id> in the transaction of the change it
+ * describes: data_json as its data. */
+static int outbox(store_t *st, const char *type, const char *collection, const char *id,
+                  const char *data_json)
+{
+    char subject[80];
+    snprintf(subject, sizeof(subject), "%s/%s", collection, id);
+    hf_outbox_event_t e = { st->tenant, SOURCE, type, subject, data_json, st->traceparent };
+    return hf_outbox_append(st->db, &e, NULL);
+}
+
+/* The same, with message m (in its JSON form) as the data. */
+static int event(store_t *st, const char *type, const char *collection, const char *id,
+                 const ProtobufCMessage *m)
 {
     char *data = hf_codec_encode_text(m);
-    hf_outbox_event_t e = { st->tenant, SOURCE, type, subject, data, st->traceparent };
-    int rc = data ? hf_outbox_append(st->db, &e, NULL) : -1;
+    int rc = data ? outbox(st, type, collection, id, data) : -1;
     free(data);
     return rc;
 }
@@ -93,14 +74,14 @@ static store_rc_t in_tx(store_t *st, store_rc_t rc)
 
 static Hrflow__V1__Job *job_row(store_t *st, PGresult *r, int row)
 {
-    Hrflow__V1__Job *j =
-        (Hrflow__V1__Job *)decode(st, &hrflow__v1__job__descriptor, PQgetvalue(r, row, 4));
+    Hrflow__V1__Job *j = (Hrflow__V1__Job *)hf_codec_decode_stored(
+        &hrflow__v1__job__descriptor, PQgetvalue(r, row, 4), st->alloc);
     if (!j)
         return NULL;
-    j->id = dup(st, PQgetvalue(r, row, 0));
+    j->id = hf_pb_strdup(st->alloc, PQgetvalue(r, row, 0));
     j->version = strtoll(PQgetvalue(r, row, 1), NULL, 10);
-    j->create_time = timestamp(st, PQgetvalue(r, row, 2));
-    j->update_time = timestamp(st, PQgetvalue(r, row, 3));
+    j->create_time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, row, 2));
+    j->update_time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, row, 3));
     return j->id && j->create_time && j->update_time ? j : NULL;
 }
 
@@ -135,9 +116,7 @@ store_rc_t store_job_create(store_t *st, Hrflow__V1__Job *j)
         rc = STORE_FAILED;
     if (rc == STORE_OK) {
         *j = *row;
-        char subject[64];
-        snprintf(subject, sizeof(subject), "jobs/%s", j->id);
-        if (event(st, "hrflow.pipeline.job.created.v1", subject, &j->base) < 0)
+        if (event(st, "hrflow.pipeline.job.created.v1", "jobs", j->id, &j->base) < 0)
             rc = STORE_FAILED;
     }
     return in_tx(st, rc);
@@ -207,9 +186,7 @@ store_rc_t store_job_update(store_t *st, Hrflow__V1__Job *j)
     }
     if (rc == STORE_OK) {
         *j = *row;
-        char subject[64];
-        snprintf(subject, sizeof(subject), "jobs/%s", j->id);
-        if (event(st, "hrflow.pipeline.job.updated.v1", subject, &j->base) < 0)
+        if (event(st, "hrflow.pipeline.job.updated.v1", "jobs", j->id, &j->base) < 0)
             rc = STORE_FAILED;
     }
     return in_tx(st, rc);
@@ -231,7 +208,7 @@ static char *seal(store_t *st, const char *column, const char *plain)
 static char *open_field(store_t *st, const char *column, PGresult *r, int row, int col)
 {
     if (PQgetisnull(r, row, col))
-        return dup(st, "");
+        return hf_pb_strdup(st->alloc, "");
     char aad[96], *plain = NULL;
     size_t len = 0;
     snprintf(aad, sizeof(aad), "%s:candidates.%s", st->tenant, column);
@@ -239,7 +216,7 @@ static char *open_field(store_t *st, const char *column, PGresult *r, int row, i
         hf_logkv(HF_LOG_ERROR, "a candidate field does not decrypt", "column", column, NULL);
         return NULL;
     }
-    char *out = dup(st, plain);
+    char *out = hf_pb_strdup(st->alloc, plain);
     OPENSSL_cleanse(plain, len);
     free(plain);
     return out;
@@ -250,18 +227,18 @@ static char *open_field(store_t *st, const char *column, PGresult *r, int row, i
 
 static Hrflow__V1__Candidate *candidate_row(store_t *st, PGresult *r, int row)
 {
-    Hrflow__V1__Candidate *c = (Hrflow__V1__Candidate *)decode(
-        st, &hrflow__v1__candidate__descriptor, PQgetvalue(r, row, 2));
+    Hrflow__V1__Candidate *c = (Hrflow__V1__Candidate *)hf_codec_decode_stored(
+        &hrflow__v1__candidate__descriptor, PQgetvalue(r, row, 2), st->alloc);
     if (!c)
         return NULL;
-    c->id = dup(st, PQgetvalue(r, row, 0));
-    c->create_time = timestamp(st, PQgetvalue(r, row, 1));
+    c->id = hf_pb_strdup(st->alloc, PQgetvalue(r, row, 0));
+    c->create_time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, row, 1));
     c->name = open_field(st, "name", r, row, 3);
     c->phone = open_field(st, "phone", r, row, 4);
     c->email = open_field(st, "email", r, row, 5);
     c->resume = open_field(st, "resume", r, row, 6);
-    c->gender = dup(st, PQgetvalue(r, row, 7));
-    c->age_band = dup(st, PQgetvalue(r, row, 8));
+    c->gender = hf_pb_strdup(st->alloc, PQgetvalue(r, row, 7));
+    c->age_band = hf_pb_strdup(st->alloc, PQgetvalue(r, row, 8));
     return c->id && c->create_time && c->name && c->phone && c->email && c->resume ? c : NULL;
 }
 
@@ -342,13 +319,12 @@ store_rc_t store_candidate_create(store_t *st, Hrflow__V1__Candidate *c,
             rc = STORE_FAILED;
         PQclear(r);
         if (rc == STORE_OK) {
-            char subject[64];
-            snprintf(subject, sizeof(subject), "candidates/%s", (*out)->id);
             /* the event names the candidate, never its personal data */
             Hrflow__V1__Candidate ev = HRFLOW__V1__CANDIDATE__INIT;
             ev.id = (*out)->id;
             ev.source = (*out)->source;
-            if (event(st, "hrflow.pipeline.candidate.created.v1", subject, &ev.base) < 0)
+            if (event(st, "hrflow.pipeline.candidate.created.v1", "candidates", ev.id,
+                      &ev.base) < 0)
                 rc = STORE_FAILED;
         }
         return in_tx(st, rc);
@@ -381,13 +357,13 @@ static Hrflow__V1__Application *application_row(store_t *st, PGresult *r, int ro
     if (!a)
         return NULL;
     hrflow__v1__application__init(a);
-    a->id = dup(st, PQgetvalue(r, row, 0));
-    a->job_id = dup(st, PQgetvalue(r, row, 1));
-    a->candidate_id = dup(st, PQgetvalue(r, row, 2));
-    a->stage = dup(st, PQgetvalue(r, row, 3));
+    a->id = hf_pb_strdup(st->alloc, PQgetvalue(r, row, 0));
+    a->job_id = hf_pb_strdup(st->alloc, PQgetvalue(r, row, 1));
+    a->candidate_id = hf_pb_strdup(st->alloc, PQgetvalue(r, row, 2));
+    a->stage = hf_pb_strdup(st->alloc, PQgetvalue(r, row, 3));
     a->version = strtoll(PQgetvalue(r, row, 4), NULL, 10);
-    a->create_time = timestamp(st, PQgetvalue(r, row, 5));
-    a->update_time = timestamp(st, PQgetvalue(r, row, 6));
+    a->create_time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, row, 5));
+    a->update_time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, row, 6));
     return a->id && a->job_id && a->candidate_id && a->stage && a->create_time &&
                    a->update_time
                ? a
@@ -411,11 +387,11 @@ static store_rc_t history_of(store_t *st, Hrflow__V1__Application *a)
         if (!t)
             break;
         hrflow__v1__transition__init(t);
-        t->from_stage = dup(st, PQgetvalue(r, i, 0));
-        t->to_stage = dup(st, PQgetvalue(r, i, 1));
-        t->actor = dup(st, PQgetvalue(r, i, 2));
-        t->reason = dup(st, PQgetvalue(r, i, 3));
-        t->time = timestamp(st, PQgetvalue(r, i, 4));
+        t->from_stage = hf_pb_strdup(st->alloc, PQgetvalue(r, i, 0));
+        t->to_stage = hf_pb_strdup(st->alloc, PQgetvalue(r, i, 1));
+        t->actor = hf_pb_strdup(st->alloc, PQgetvalue(r, i, 2));
+        t->reason = hf_pb_strdup(st->alloc, PQgetvalue(r, i, 3));
+        t->time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, i, 4));
         a->history[a->n_history++] = t;
     }
     PQclear(r);
@@ -453,9 +429,8 @@ store_rc_t store_application_create(store_t *st, Hrflow__V1__Application *a, con
         rc = STORE_FAILED;
     if (rc == STORE_OK) {
         *a = *row;
-        char subject[64];
-        snprintf(subject, sizeof(subject), "applications/%s", a->id);
-        if (event(st, "hrflow.pipeline.application.created.v1", subject, &a->base) < 0)
+        if (event(st, "hrflow.pipeline.application.created.v1", "applications", a->id,
+                  &a->base) < 0)
             rc = STORE_FAILED;
     }
     return in_tx(st, rc);
@@ -519,12 +494,10 @@ store_rc_t store_application_move(store_t *st, Hrflow__V1__Application *a, const
                            history_of(st, row) != STORE_OK))
         rc = STORE_FAILED;
     if (rc == STORE_OK) {
-        char subject[64];
-        snprintf(subject, sizeof(subject), "applications/%s", row->id);
         const char *type = !strcmp(to_stage, "rejected") ? "hrflow.pipeline.application.rejected.v1"
                            : !strcmp(to_stage, "hired")  ? "hrflow.pipeline.application.hired.v1"
                                                          : "hrflow.pipeline.application.stage_changed.v1";
-        if (event(st, type, subject, &row->base) < 0)
+        if (event(st, type, "applications", row->id, &row->base) < 0)
             rc = STORE_FAILED;
         else
             *a = *row;
@@ -543,9 +516,9 @@ static Hrflow__V1__ImportJob *import_row(store_t *st, PGresult *r, int row)
     if (!j)
         return NULL;
     hrflow__v1__import_job__init(j);
-    j->id = dup(st, PQgetvalue(r, row, 0));
-    j->job_id = dup(st, PQgetvalue(r, row, 1));
-    j->status = dup(st, PQgetvalue(r, row, 2));
+    j->id = hf_pb_strdup(st->alloc, PQgetvalue(r, row, 0));
+    j->job_id = hf_pb_strdup(st->alloc, PQgetvalue(r, row, 1));
+    j->status = hf_pb_strdup(st->alloc, PQgetvalue(r, row, 2));
     j->processed = strtoull(PQgetvalue(r, row, 3), NULL, 10);
     j->created = strtoull(PQgetvalue(r, row, 4), NULL, 10);
     j->duplicates = strtoull(PQgetvalue(r, row, 5), NULL, 10);
@@ -560,14 +533,14 @@ static Hrflow__V1__ImportJob *import_row(store_t *st, PGresult *r, int row)
             break;
         hrflow__v1__import_error__init(x);
         x->row = (uint64_t)json_integer_value(json_object_get(e, "row"));
-        x->field = dup(st, json_string_value(json_object_get(e, "field")) ?: "");
-        x->message = dup(st, json_string_value(json_object_get(e, "message")) ?: "");
+        x->field = hf_pb_strdup(st->alloc, json_string_value(json_object_get(e, "field")) ?: "");
+        x->message = hf_pb_strdup(st->alloc, json_string_value(json_object_get(e, "message")) ?: "");
         j->errors[j->n_errors++] = x;
     }
     json_decref(errs);
-    j->fatal_error = dup(st, PQgetvalue(r, row, 8));
-    j->create_time = timestamp(st, PQgetvalue(r, row, 9));
-    j->update_time = timestamp(st, PQgetvalue(r, row, 10));
+    j->fatal_error = hf_pb_strdup(st->alloc, PQgetvalue(r, row, 8));
+    j->create_time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, row, 9));
+    j->update_time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, row, 10));
     return j->id && j->job_id && j->status && j->fatal_error && j->create_time ? j : NULL;
 }
 
@@ -715,7 +688,7 @@ store_rc_t store_assessment_add(store_t *st, const char *application_id,
                         " AND application_id = $2::uuid AND event_id = $3",
                         3, q);
         *decisions = r && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)
-                         ? dup(st, PQgetvalue(r, 0, 0))
+                         ? hf_pb_strdup(st->alloc, PQgetvalue(r, 0, 0))
                          : NULL;
         PQclear(r);
     }
@@ -757,10 +730,8 @@ store_rc_t store_assessment_latest(store_t *st, const char *application_id,
 store_rc_t store_application_event(store_t *st, const char *application_id, const char *type,
                                    const char *data_json)
 {
-    char subject[64];
-    snprintf(subject, sizeof(subject), "applications/%s", application_id);
-    hf_outbox_event_t e = { st->tenant, SOURCE, type, subject, data_json, st->traceparent };
-    return hf_outbox_append(st->db, &e, NULL) == 0 ? STORE_OK : STORE_FAILED;
+    return outbox(st, type, "applications", application_id, data_json) == 0 ? STORE_OK
+                                                                            : STORE_FAILED;
 }
 
 /* ---- the fairness audit ---- */

@@ -20,36 +20,6 @@
 
 #define body_of hf_codec_encode_text
 
-static ProtobufCMessage *message_of(store_t *st, const ProtobufCMessageDescriptor *d,
-                                    const char *text)
-{
-    ProtobufCMessage *m = NULL;
-    if (hf_codec_decode_text(d, text, strlen(text), st->alloc, &m, NULL) < 0)
-        hf_logkv(HF_LOG_ERROR, "a stored record does not decode", "type", d->name, NULL);
-    return m;
-}
-
-static char *dup(store_t *st, const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = st->alloc->alloc(st->alloc->allocator_data, n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
-static Hrflow__V1__Timestamp *timestamp(store_t *st, const char *epoch_micros)
-{
-    Hrflow__V1__Timestamp *t = st->alloc->alloc(st->alloc->allocator_data, sizeof(*t));
-    if (!t)
-        return NULL;
-    hrflow__v1__timestamp__init(t);
-    long long us = strtoll(epoch_micros, NULL, 10);
-    t->seconds = us / 1000000;
-    t->nanos = (int32_t)(us % 1000000) * 1000;
-    return t;
-}
-
 #define MICROS(col) "(extract(epoch from " col ") * 1000000)::bigint"
 
 static store_rc_t failed(PGresult *r)
@@ -78,14 +48,14 @@ static char *model_body(Hrflow__V1__CompetencyModel *m)
 static Hrflow__V1__CompetencyModel *model_row(store_t *st, PGresult *r, int row,
                                               const char *tenant)
 {
-    Hrflow__V1__CompetencyModel *m = (Hrflow__V1__CompetencyModel *)message_of(
-        st, &hrflow__v1__competency_model__descriptor, PQgetvalue(r, row, 3));
+    Hrflow__V1__CompetencyModel *m = (Hrflow__V1__CompetencyModel *)hf_codec_decode_stored(
+        &hrflow__v1__competency_model__descriptor, PQgetvalue(r, row, 3), st->alloc);
     if (!m)
         return NULL;
-    m->id = dup(st, PQgetvalue(r, row, 0));
-    m->tenant_id = dup(st, tenant);
+    m->id = hf_pb_strdup(st->alloc, PQgetvalue(r, row, 0));
+    m->tenant_id = hf_pb_strdup(st->alloc, tenant);
     m->version = atoi(PQgetvalue(r, row, 1));
-    m->create_time = timestamp(st, PQgetvalue(r, row, 2));
+    m->create_time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, row, 2));
     return m->id && m->tenant_id && m->create_time ? m : NULL;
 }
 
@@ -97,9 +67,9 @@ static store_rc_t model_returning(store_t *st, PGresult *r, Hrflow__V1__Competen
         PQclear(r);
         return STORE_NOT_FOUND;
     }
-    m->id = dup(st, PQgetvalue(r, 0, 0));
+    m->id = hf_pb_strdup(st->alloc, PQgetvalue(r, 0, 0));
     m->version = atoi(PQgetvalue(r, 0, 1));
-    m->create_time = timestamp(st, PQgetvalue(r, 0, 2));
+    m->create_time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, 0, 2));
     PQclear(r);
     return m->id && m->create_time ? STORE_OK : STORE_FAILED;
 }
@@ -117,7 +87,7 @@ store_rc_t store_model_create(store_t *st, const char *tenant, Hrflow__V1__Compe
         " RETURNING id, version, " MICROS("create_time"),
         4, p);
     free(body);
-    m->tenant_id = dup(st, tenant);
+    m->tenant_id = hf_pb_strdup(st->alloc, tenant);
     return model_returning(st, r, m);
 }
 
@@ -137,7 +107,7 @@ store_rc_t store_model_new_version(store_t *st, const char *tenant, const char *
         " RETURNING id, version, " MICROS("create_time"),
         5, p);
     free(body);
-    m->tenant_id = dup(st, tenant);
+    m->tenant_id = hf_pb_strdup(st->alloc, tenant);
     store_rc_t rc = model_returning(st, r, m);
     if (rc == STORE_NOT_FOUND) { /* no such model, or a concurrent new version won */
         Hrflow__V1__CompetencyModel *latest = NULL;
@@ -216,11 +186,11 @@ static char *text_array(char *const *items, size_t n)
 /* Columns: id, micros, body, times_asked, score_sum, missed (jsonb). */
 static Hrflow__V1__Question *question_row(store_t *st, PGresult *r, int row)
 {
-    Hrflow__V1__Question *q = (Hrflow__V1__Question *)message_of(
-        st, &hrflow__v1__question__descriptor, PQgetvalue(r, row, 2));
+    Hrflow__V1__Question *q = (Hrflow__V1__Question *)hf_codec_decode_stored(
+        &hrflow__v1__question__descriptor, PQgetvalue(r, row, 2), st->alloc);
     if (!q)
         return NULL;
-    q->id = dup(st, PQgetvalue(r, row, 0));
+    q->id = hf_pb_strdup(st->alloc, PQgetvalue(r, row, 0));
     Hrflow__V1__QuestionStats *s = st->alloc->alloc(st->alloc->allocator_data, sizeof(*s));
     if (!q->id || !s)
         return NULL;
@@ -250,7 +220,7 @@ static Hrflow__V1__Question *question_row(store_t *st, PGresult *r, int row)
         if (!mp)
             break;
         hrflow__v1__missed_point__init(mp);
-        mp->point = dup(st, best);
+        mp->point = hf_pb_strdup(st->alloc, best);
         mp->count = (uint64_t)best_n;
         s->often_missed[s->n_often_missed++] = mp;
     }
@@ -281,7 +251,7 @@ store_rc_t store_question_create(store_t *st, const char *tenant, Hrflow__V1__Qu
             " RETURNING id",
             4, p);
         if (r && PQntuples(r) == 1) {
-            q->id = dup(st, PQgetvalue(r, 0, 0));
+            q->id = hf_pb_strdup(st->alloc, PQgetvalue(r, 0, 0));
             rc = q->id ? STORE_OK : STORE_FAILED;
         }
         PQclear(r);
@@ -403,8 +373,8 @@ store_rc_t store_report_get(store_t *st, const char *tenant, const char *intervi
         PQclear(r);
         return STORE_NOT_FOUND;
     }
-    *out = (Hrflow__V1__InterviewReport *)message_of(
-        st, &hrflow__v1__interview_report__descriptor, PQgetvalue(r, 0, 0));
+    *out = (Hrflow__V1__InterviewReport *)hf_codec_decode_stored(
+        &hrflow__v1__interview_report__descriptor, PQgetvalue(r, 0, 0), st->alloc);
     PQclear(r);
     return *out ? STORE_OK : STORE_FAILED;
 }

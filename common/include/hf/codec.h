@@ -85,6 +85,18 @@ json_t *hf_codec_encode(const ProtobufCMessage *msg);
  * of memory. For storing a record in its API form (JSONB columns). */
 char *hf_codec_encode_text(const ProtobufCMessage *msg);
 
+/* Reading such records back, everything allocated with alloc:
+ * - hf_codec_decode_stored: the message of stored JSON text, or NULL (logged:
+ *   a stored record that does not decode is a bug, not bad input);
+ * - hf_pb_strdup: a copy of s, or NULL when out of memory;
+ * - hf_pb_timestamp_micros: a hrflow.v1.Timestamp from Unix microseconds as
+ *   PostgreSQL prints a bigint ("1795660991390892"), or NULL when out of memory. */
+ProtobufCMessage *hf_codec_decode_stored(const ProtobufCMessageDescriptor *desc, const char *text,
+                                         ProtobufCAllocator *alloc);
+char *hf_pb_strdup(ProtobufCAllocator *alloc, const char *s);
+struct Hrflow__V1__Timestamp *hf_pb_timestamp_micros(ProtobufCAllocator *alloc,
+                                                     const char *micros);
+
 /* For a message type that JSON may also give as a bare string (today
  * hrflow.v1.Keyword: "数据分析" means {"term": "数据分析"}), the field the
  * string fills; NULL for every other type. Output always uses the object. */
