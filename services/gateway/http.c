@@ -424,7 +424,8 @@ static void *worker_main(void *arg)
 static int enqueue(gw_request_t *r)
 {
     pthread_mutex_lock(&pool.lock);
-    int refuse = pool.stopping || pool.queued >= gw_->cfg.max_connections;
+    int stopping = pool.stopping;
+    int refuse = stopping || pool.queued >= gw_->cfg.max_connections;
     if (!refuse) {
         r->phase = REQ_IN_WORKER;
         r->next = NULL;
@@ -441,7 +442,7 @@ static int enqueue(gw_request_t *r)
     if (refuse) {
         gw_add_header(r, "Retry-After", "1");
         problem(r, 503, "overloaded", "Service overloaded",
-                pool.stopping ? "this gateway is shutting down" : "too many requests in hand",
+                stopping ? "this gateway is shutting down" : "too many requests in hand",
                 NULL, NULL);
         return -1;
     }

@@ -103,10 +103,9 @@ static void fill_update_mask(const ProtobufCMessageDescriptor *input, const char
 }
 
 /* Build the JSON object of the request. Returns it, or NULL after answering. */
-static json_t *build(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
-                     const gw_identity_t *id, const ProtobufCMessageDescriptor *input)
+static json_t *build(gw_request_t *req, const gw_route_t *route,
+                     const ProtobufCMessageDescriptor *input)
 {
-    (void)gw, (void)id;
     size_t blen = 0;
     const char *text = gw_request_body(req, &blen);
     json_t *obj = NULL;
@@ -260,7 +259,7 @@ static void call(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
     const ProtobufCMethodDescriptor *rpc = gw_route_rpc(route);
     char rpc_name[128];
     snprintf(rpc_name, sizeof(rpc_name), "%s.%s", route->service->name, rpc->name);
-    json_t *obj = build(gw, req, route, id, rpc->input);
+    json_t *obj = build(req, route, rpc->input);
     if (!obj)
         return;
     if (unwrap_page_token(gw, req, obj, id, rpc_name) < 0) {
