@@ -26,6 +26,8 @@
 #include <string.h>
 #include <time.h>
 
+static int rollback_all(PGconn *c);
+
 /* pg_advisory_xact_lock key for migrations: "hfmigrat" as an int64 */
 #define MIGRATION_LOCK_KEY "7523393116163584116"
 
@@ -200,7 +202,8 @@ void hf_db_release(hf_db_pool_t *p, PGconn **cp)
         break;
     case PQTRANS_INTRANS:
     case PQTRANS_INERROR:
-        if (hf_db_rollback(c) == 0)
+        /* the whole transaction, however deep the caller left it */
+        if (rollback_all(c) == 0)
             break;
         /* fall through */
     default: /* ACTIVE (a query still running), UNKNOWN (broken) */
@@ -230,14 +233,16 @@ static void log_failure(const PGresult *r, PGconn *c, const char *sql)
 
 /* ---- prepared statements ---- */
 
-/* The statements one connection has prepared: an open-addressing set of
- * 64-bit hashes of their text. A program has a few dozen statements; past
- * PREPARED_MAX (text built at run time) the rest run unprepared. */
+/* What hrflow keeps per connection: the statements it has prepared (an
+ * open-addressing set of 64-bit hashes of their text; a program has a few
+ * dozen statements, past PREPARED_MAX, text built at run time, the rest run
+ * unprepared) and how deep hf_db_begin() calls are nested. */
 #define PREPARED_SLOTS 512
 #define PREPARED_MAX 384
 typedef struct {
     uint64_t hash[PREPARED_SLOTS]; /* 0 = empty */
     int n;
+    int depth;                     /* open hf_db_begin() levels */
 } prepared_t;
 
 static int prepared_event(PGEventId id, void *info, void *pass)
@@ -263,8 +268,7 @@ static uint64_t sql_hash(const char *sql)
 
 /* Run sql as a prepared statement of this connection, preparing it first if
  * need be; unprepared when the connection's set is full or preparing fails. */
-static PGresult *exec_prepared(PGconn *c, const char *sql, int nparams,
-                               const char *const *params)
+static prepared_t *conn_state(PGconn *c)
 {
     prepared_t *p = PQinstanceData(c, prepared_event);
     if (!p) {
@@ -272,9 +276,18 @@ static PGresult *exec_prepared(PGconn *c, const char *sql, int nparams,
         if (!p || !PQregisterEventProc(c, prepared_event, "hf_prepared", NULL) ||
             !PQsetInstanceData(c, prepared_event, p)) {
             free(p);
-            return PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+            return NULL;
         }
     }
+    return p;
+}
+
+static PGresult *exec_prepared(PGconn *c, const char *sql, int nparams,
+                               const char *const *params)
+{
+    prepared_t *p = conn_state(c);
+    if (!p)
+        return PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
     uint64_t h = sql_hash(sql);
     size_t i = h % PREPARED_SLOTS;
     while (p->hash[i] && p->hash[i] != h)
@@ -322,19 +335,56 @@ int hf_db_exec(PGconn *c, const char *sql, int nparams, const char *const *param
     return ok ? 0 : -1;
 }
 
+/* Nested levels are savepoints of one name: PostgreSQL stacks savepoints of
+ * the same name, and RELEASE / ROLLBACK TO act on the newest. */
 int hf_db_begin(PGconn *c)
 {
-    return hf_db_exec(c, "BEGIN", 0, NULL, NULL);
+    prepared_t *p = conn_state(c);
+    if (!p)
+        return -1;
+    if (hf_db_exec(c, p->depth ? "SAVEPOINT hf_nested" : "BEGIN", 0, NULL, NULL) < 0)
+        return -1;
+    p->depth++;
+    return 0;
 }
 
 int hf_db_commit(PGconn *c)
 {
+    prepared_t *p = conn_state(c);
+    if (p && p->depth > 1) {
+        p->depth--;
+        return hf_db_exec(c, "RELEASE SAVEPOINT hf_nested", 0, NULL, NULL);
+    }
+    if (p)
+        p->depth = 0;
     return hf_db_exec(c, "COMMIT", 0, NULL, NULL);
 }
 
 int hf_db_rollback(PGconn *c)
 {
+    prepared_t *p = conn_state(c);
+    if (p && p->depth > 1) {
+        p->depth--;
+        return hf_db_exec(c, "ROLLBACK TO SAVEPOINT hf_nested", 0, NULL, NULL) < 0 ||
+                       hf_db_exec(c, "RELEASE SAVEPOINT hf_nested", 0, NULL, NULL) < 0
+                   ? -1
+                   : 0;
+    }
+    return rollback_all(c);
+}
+
+static int rollback_all(PGconn *c)
+{
+    prepared_t *p = PQinstanceData(c, prepared_event);
+    if (p)
+        p->depth = 0;
     return hf_db_exec(c, "ROLLBACK", 0, NULL, NULL);
+}
+
+int hf_db_depth(PGconn *c)
+{
+    prepared_t *p = PQinstanceData(c, prepared_event);
+    return p ? p->depth : 0;
 }
 
 /* ---- migrations ---- */

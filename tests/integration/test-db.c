@@ -92,6 +92,62 @@ static void test_pool_reuse_and_rollback(void **state)
     assert_null(p);
 }
 
+/* begin inside a transaction is a savepoint: an inner rollback undoes only
+ * the inner step, an inner commit keeps it for the outer one to decide */
+static void test_nested_transactions(void **state)
+{
+    (void)state;
+    hf_db_pool_t *p = hf_db_pool_new(dsn, 1, 5);
+    char err[256];
+    PGconn *c = hf_db_acquire(p, 1000, err, sizeof(err));
+    assert_non_null(c);
+    assert_int_equal(hf_db_exec(c, "CREATE TABLE nest_t (v int UNIQUE)", 0, NULL, NULL), 0);
+    assert_int_equal(hf_db_depth(c), 0);
+    assert_int_equal(hf_db_begin(c), 0);
+    assert_int_equal(hf_db_exec(c, "INSERT INTO nest_t VALUES (1)", 0, NULL, NULL), 0);
+    assert_int_equal(hf_db_begin(c), 0); /* a step that succeeds */
+    assert_int_equal(hf_db_depth(c), 2);
+    assert_int_equal(hf_db_exec(c, "INSERT INTO nest_t VALUES (2)", 0, NULL, NULL), 0);
+    assert_int_equal(hf_db_commit(c), 0);
+    assert_int_equal(PQtransactionStatus(c), PQTRANS_INTRANS); /* outer still open */
+    assert_int_equal(hf_db_begin(c), 0); /* a step that fails on a statement */
+    assert_int_equal(hf_db_exec(c, "INSERT INTO nest_t VALUES (3)", 0, NULL, NULL), 0);
+    assert_int_equal(hf_db_exec(c, "INSERT INTO nest_t VALUES (1)", 0, NULL, NULL), -1);
+    assert_int_equal(hf_db_rollback(c), 0);
+    assert_int_equal(PQtransactionStatus(c), PQTRANS_INTRANS); /* usable again */
+    assert_int_equal(hf_db_begin(c), 0); /* nested twice, then undone */
+    assert_int_equal(hf_db_begin(c), 0);
+    assert_int_equal(hf_db_exec(c, "INSERT INTO nest_t VALUES (4)", 0, NULL, NULL), 0);
+    assert_int_equal(hf_db_commit(c), 0);
+    assert_int_equal(hf_db_rollback(c), 0);
+    assert_int_equal(hf_db_depth(c), 1);
+    assert_int_equal(hf_db_commit(c), 0);
+    assert_int_equal(hf_db_depth(c), 0);
+    assert_int_equal(count(c, "SELECT count(*) FROM nest_t"), 2);
+    assert_int_equal(count(c, "SELECT sum(v) FROM nest_t"), 3);
+    /* an outer rollback undoes committed inner steps */
+    assert_int_equal(hf_db_begin(c), 0);
+    assert_int_equal(hf_db_begin(c), 0);
+    assert_int_equal(hf_db_exec(c, "INSERT INTO nest_t VALUES (5)", 0, NULL, NULL), 0);
+    assert_int_equal(hf_db_commit(c), 0);
+    assert_int_equal(hf_db_rollback(c), 0);
+    assert_int_equal(count(c, "SELECT count(*) FROM nest_t"), 2);
+    /* released two levels deep: the pool rolls all of it back and resets */
+    assert_int_equal(hf_db_begin(c), 0);
+    assert_int_equal(hf_db_begin(c), 0);
+    assert_int_equal(hf_db_exec(c, "INSERT INTO nest_t VALUES (6)", 0, NULL, NULL), 0);
+    PGconn *kept = c;
+    hf_db_release(p, &c);
+    c = hf_db_acquire(p, 1000, err, sizeof(err));
+    assert_ptr_equal(c, kept);
+    assert_int_equal(PQtransactionStatus(c), PQTRANS_IDLE);
+    assert_int_equal(hf_db_depth(c), 0);
+    assert_int_equal(count(c, "SELECT count(*) FROM nest_t"), 2);
+    assert_int_equal(hf_db_exec(c, "DROP TABLE nest_t", 0, NULL, NULL), 0);
+    hf_db_release(p, &c);
+    hf_db_pool_destroy(&p);
+}
+
 static void test_pool_survives_killed_backend(void **state)
 {
     (void)state;
@@ -201,6 +257,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parameterised_query),
         cmocka_unit_test(test_pool_reuse_and_rollback),
+        cmocka_unit_test(test_nested_transactions),
         cmocka_unit_test(test_pool_survives_killed_backend),
         cmocka_unit_test(test_concurrent_migrations_apply_once),
         cmocka_unit_test(test_changed_migration_is_refused),

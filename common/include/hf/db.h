@@ -67,10 +67,18 @@ PGresult *hf_db_page_query(PGconn *c, const char *sql, int nparams, const char *
 int hf_db_exec(PGconn *c, const char *sql, int nparams, const char *const *params,
                char sqlstate[6]);
 
-/* BEGIN / COMMIT / ROLLBACK. Return 0, or -1 on error. */
+/* BEGIN / COMMIT / ROLLBACK. Return 0, or -1 on error. They nest: a
+ * begin inside a transaction opened by hf_db_begin() is a savepoint, and
+ * its commit or rollback releases or rolls back to it, leaving the outer
+ * transaction open. So a function that makes one change atomically can run
+ * alone or as one step of its caller's larger transaction (a batch of
+ * imported rows, an event consumed with its cursor), and a failed step
+ * undoes only itself. */
 int hf_db_begin(PGconn *c);
 int hf_db_commit(PGconn *c);
 int hf_db_rollback(PGconn *c);
+/* Open hf_db_begin() levels on c: 0 outside a transaction. */
+int hf_db_depth(PGconn *c);
 
 /* One numbered migration of a component. */
 typedef struct {
