@@ -13,17 +13,11 @@
 #include "hf/bus.h"
 #include "hf/log.h"
 #include "hf/metrics.h"
+#include "hf_private.h"
 
-#include <errno.h>
-#include <inttypes.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #define RELAY_LOCK_KEY "7523393116163583090" /* "hfoutbox" as an int64 */
 #define RELAY_BATCH "500"
@@ -48,18 +42,14 @@ int hf_outbox_append(PGconn *c, const hf_outbox_event_t *e, int64_t *id)
 }
 
 struct hf_outbox_relay {
-    pthread_t thread;
-    char *conninfo;
+    hf_pg_thread_t loop;    /* the thread and its connection */
     char *pub_endpoints;
     int poll_ms;
-    int wake_fd;            /* eventfd: stop request */
-    _Atomic int stop;
     hf_counter_t *published;
     hf_gauge_t *leader;
 };
 
 typedef struct {
-    PGconn *conn;
     hf_bus_publisher_t *pub;
     int leader;
     char tx_id[32];
@@ -68,41 +58,15 @@ typedef struct {
 
 static void relay_disconnect(hf_outbox_relay_t *r, relay_state_t *s)
 {
-    PQfinish(s->conn);
-    s->conn = NULL;
+    hf_pg_thread_disconnect(&r->loop);
     s->leader = 0;
     hf_gauge_set(r->leader, 0);
 }
 
-/* Wait for a NOTIFY (leader only), the stop request or timeout_ms. */
-static void relay_wait(hf_outbox_relay_t *r, relay_state_t *s, int timeout_ms)
-{
-    struct pollfd fds[2] = { { r->wake_fd, POLLIN, 0 }, { -1, POLLIN, 0 } };
-    if (s->conn && s->leader)
-        fds[1].fd = PQsocket(s->conn);
-    poll(fds, 2, timeout_ms);
-    if (s->conn) {
-        PQconsumeInput(s->conn);
-        PGnotify *n;
-        while ((n = PQnotifies(s->conn)) != NULL)
-            PQfreemem(n);
-    }
-}
-
-static int relay_connect(hf_outbox_relay_t *r, relay_state_t *s)
-{
-    char err[256];
-    s->conn = hf_db_connect(r->conninfo, 5, err, sizeof(err));
-    if (!s->conn) {
-        hf_warn("outbox relay: cannot connect: %s", err);
-        return -1;
-    }
-    return 0;
-}
-
 static int relay_lead(hf_outbox_relay_t *r, relay_state_t *s)
 {
-    PGresult *res = hf_db_query(s->conn, "SELECT pg_try_advisory_lock(" RELAY_LOCK_KEY ")", 0, NULL);
+    PGconn *c = r->loop.conn;
+    PGresult *res = hf_db_query(c, "SELECT pg_try_advisory_lock(" RELAY_LOCK_KEY ")", 0, NULL);
     if (!res)
         return -1;
     s->leader = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
@@ -110,9 +74,9 @@ static int relay_lead(hf_outbox_relay_t *r, relay_state_t *s)
     if (!s->leader)
         return 0;
     /* only the leader listens: standbys need not wake on every commit */
-    if (hf_db_exec(s->conn, "LISTEN hf_outbox", 0, NULL, NULL) < 0)
+    if (hf_pg_thread_listen(&r->loop) < 0)
         return -1;
-    res = hf_db_query(s->conn,
+    res = hf_db_query(c,
                       "SELECT tx_id::text, last_id FROM events.relay_cursor WHERE name = 'bus'",
                       0, NULL);
     if (!res || PQntuples(res) != 1) {
@@ -138,8 +102,9 @@ static const char sql_batch[] =
 /* Publish one batch. Returns the number of rows published, or -1. */
 static int relay_batch(hf_outbox_relay_t *r, relay_state_t *s)
 {
+    PGconn *c = r->loop.conn;
     const char *p[] = { s->tx_id, s->last_id };
-    PGresult *res = hf_db_query(s->conn, sql_batch, 2, p);
+    PGresult *res = hf_db_query(c, sql_batch, 2, p);
     if (!res)
         return -1;
     int n = PQntuples(res);
@@ -166,7 +131,7 @@ static int relay_batch(hf_outbox_relay_t *r, relay_state_t *s)
         snprintf(s->tx_id, sizeof(s->tx_id), "%s", PQgetvalue(res, n - 1, 0));
         snprintf(s->last_id, sizeof(s->last_id), "%s", PQgetvalue(res, n - 1, 1));
         const char *q[] = { s->tx_id, s->last_id };
-        if (hf_db_exec(s->conn,
+        if (hf_db_exec(c,
                        "UPDATE events.relay_cursor SET tx_id = $1::xid8, last_id = $2::bigint,"
                        " updated_at = now() WHERE name = 'bus'",
                        2, q, NULL) < 0)
@@ -181,22 +146,23 @@ static int relay_batch(hf_outbox_relay_t *r, relay_state_t *s)
 static void *relay_main(void *arg)
 {
     hf_outbox_relay_t *r = arg;
+    hf_pg_thread_t *t = &r->loop;
     relay_state_t s = { 0 };
     s.pub = hf_bus_publisher_new(r->pub_endpoints);
     if (!s.pub) {
         hf_error("outbox relay: bad publisher endpoints \"%s\"", r->pub_endpoints);
         return NULL;
     }
-    while (!atomic_load(&r->stop)) {
-        if (!s.conn && relay_connect(r, &s) < 0) {
-            relay_wait(r, &s, 1000);
+    while (!hf_pg_thread_stopping(t)) {
+        if (!t->conn && hf_pg_thread_connect(t) < 0) {
+            hf_pg_thread_wait(t, 1000);
             continue;
         }
         if (!s.leader) {
             if (relay_lead(r, &s) < 0)
                 relay_disconnect(r, &s);
             if (!s.leader) {
-                relay_wait(r, &s, 4 * r->poll_ms);
+                hf_pg_thread_wait(t, 4 * r->poll_ms);
                 continue;
             }
         }
@@ -204,13 +170,12 @@ static void *relay_main(void *arg)
         if (n < 0) {
             hf_warn("outbox relay: batch failed, reconnecting");
             relay_disconnect(r, &s);
-            relay_wait(r, &s, 1000);
+            hf_pg_thread_wait(t, 1000);
         } else if (n < RELAY_BATCH_N) {
-            relay_wait(r, &s, r->poll_ms);
+            hf_pg_thread_wait(t, r->poll_ms);
         }
     }
-    if (s.conn)
-        relay_disconnect(r, &s);
+    relay_disconnect(r, &s);
     hf_bus_publisher_destroy(&s.pub);
     return NULL;
 }
@@ -221,19 +186,14 @@ hf_outbox_relay_t *hf_outbox_relay_start(const char *conninfo, const char *pub_e
     hf_outbox_relay_t *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
-    r->conninfo = strdup(conninfo);
     r->pub_endpoints = strdup(pub_endpoints);
     r->poll_ms = poll_ms > 0 ? poll_ms : 500;
-    r->wake_fd = eventfd(0, EFD_CLOEXEC);
     r->published = hf_metrics_counter("hf_outbox_published_total",
                                       "Outbox events published on the bus by this process", NULL);
     r->leader = hf_metrics_gauge("hf_outbox_relay_leader",
                                  "1 when this process is the active outbox relay", NULL);
-    if (!r->conninfo || !r->pub_endpoints || r->wake_fd < 0 ||
-        pthread_create(&r->thread, NULL, relay_main, r) != 0) {
-        if (r->wake_fd >= 0)
-            close(r->wake_fd);
-        free(r->conninfo);
+    if (!r->pub_endpoints ||
+        hf_pg_thread_start(&r->loop, "outbox relay", conninfo, relay_main, r) < 0) {
         free(r->pub_endpoints);
         free(r);
         return NULL;
@@ -246,13 +206,7 @@ void hf_outbox_relay_stop(hf_outbox_relay_t **rp)
     if (!rp || !*rp)
         return;
     hf_outbox_relay_t *r = *rp;
-    atomic_store(&r->stop, 1);
-    uint64_t one = 1;
-    if (write(r->wake_fd, &one, sizeof(one)) < 0)
-        hf_warn("outbox relay: wake failed: %s", strerror(errno));
-    pthread_join(r->thread, NULL);
-    close(r->wake_fd);
-    free(r->conninfo);
+    hf_pg_thread_stop(&r->loop);
     free(r->pub_endpoints);
     free(r);
     *rp = NULL;

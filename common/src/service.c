@@ -82,6 +82,16 @@ static runtime_t *the_runtime; /* for the handlers' accessors */
 
 /* ---- handler helpers ---- */
 
+const char *hf_service_pg_dsn(void)
+{
+    return S.pg_dsn;
+}
+
+const char *hf_service_brokers(void)
+{
+    return S.brokers;
+}
+
 PGconn *hf_service_db(hf_call_t *call)
 {
     thread_state_t *t = hf_call_thread_data(call);

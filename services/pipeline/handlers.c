@@ -11,8 +11,9 @@
 #include "hf/db.h"
 #include "hf/log.h"
 #include "hf/service.h"
+#include "automation.h"
 #include "composite.h"
-#include "importer.h"
+#include "background.h"
 #include "rules.h"
 #include "stages.h"
 #include "store.h"
@@ -26,11 +27,14 @@
 
 static hf_keyring_t *keys;
 static const char *pii_keys;
+static long sweep_s;
 
 const hf_config_var_t pipeline_settings[] = {
     { "HF_PII_KEYS", HF_CONFIG_STRING, "", 0, 0,
       "keys for candidates' personal data: id:<64 hex>,…,hmac:<64 hex> (docs/security.md)",
       &pii_keys },
+    { "HF_PIPELINE_SWEEP_S", HF_CONFIG_INT, "60", 1, 3600,
+      "seconds between sweeps for stage timeouts (rules' stage_timeout)", &sweep_s },
 };
 const size_t pipeline_n_settings = sizeof(pipeline_settings) / sizeof(pipeline_settings[0]);
 
@@ -42,8 +46,10 @@ int pipeline_init(void)
         hf_error("HF_PII_KEYS: %s", err);
         return -1;
     }
-    if (pipeline_importer_start(keys) < 0) {
-        hf_error("cannot start the importer thread");
+    if (pipeline_importer_start(keys) < 0 ||
+        pipeline_screener_start(keys, hf_service_brokers()) < 0 ||
+        pipeline_sweeper_start(keys, (int)sweep_s) < 0) {
+        hf_error("cannot start the pipeline's background threads");
         return -1;
     }
     return 0;
@@ -95,12 +101,7 @@ static int fail_store(hf_call_t *call, store_rc_t rc, const char *what, const ch
 
 /* ---- jobs ---- */
 
-/* The job's stage machine (its own stages, or the default). */
-static pl_stages_t *stages_of(const Hrflow__V1__Job *j, char *err, size_t errlen)
-{
-    return j->n_stages ? pl_stages_parse((const char *const *)j->stages, j->n_stages, err, errlen)
-                       : pl_stages_default();
-}
+#define stages_of automation_stages
 
 /* Check a job; every problem becomes a detail. Returns 0 or -1 (failed). */
 static int job_check(hf_call_t *call, const ctx_t *c, Hrflow__V1__Job *j, const char *path)
@@ -371,6 +372,7 @@ HANDLER(pipeline_create_application)
         return hf_call_fail(call, E(INTERNAL), "job %s has invalid stages", job->id);
     a->stage = hf_arena_strdup(hf_call_arena(call), pl_stages_first(stages));
     pl_stages_destroy(&stages);
+    a->screening = (char *)automation_screening_state(job, cand->resume);
     rc = store_application_create(&c.st, a, actor_of(&c));
     if (rc != STORE_OK)
         return fail_store(call, rc, "application", "");
@@ -577,99 +579,61 @@ HANDLER(pipeline_get_funnel)
 
 /* ---- assessments and the rules they set off ---- */
 
-static const char *const assessment_kinds[] = { "screening", "ai_interview", "written_test",
-                                                "online_assessment", "background_check" };
-
-static void record_value(void *ctx, const char *kind, double score, const char *result)
-{
-    pl_record_t *rec = ctx;
-    if (!strcmp(kind, "screening"))
-        pl_record_num(rec, PL_F_SCREENING_SCORE, score);
-    else if (!strcmp(kind, "ai_interview"))
-        pl_record_num(rec, PL_F_AI_SCORE, score);
-    else if (!strcmp(kind, "written_test"))
-        pl_record_num(rec, PL_F_WRITTEN_TEST, score);
-    else if (!strcmp(kind, "online_assessment"))
-        pl_record_num(rec, PL_F_ONLINE_ASSESSMENT, score);
-    else if (!strcmp(kind, "background_check"))
-        pl_record_str(rec, PL_F_BACKGROUND_CHECK, result);
-}
+static const char *const assessment_kinds[] = { "screening",         "ai_interview",
+                                                "written_test",      "online_assessment",
+                                                "background_check",  "no_show" };
 
 static int assessment_check(hf_call_t *call, const Hrflow__V1__Assessment *a)
 {
     int known = 0;
     for (size_t i = 0; i < sizeof(assessment_kinds) / sizeof(assessment_kinds[0]); i++)
         known |= !strcmp(a->kind, assessment_kinds[i]);
-    int bad = 0;
+    int bad = 0, gate = !strcmp(a->kind, "background_check"), scored = known && !gate &&
+                                                                     strcmp(a->kind, "no_show");
     if (!known)
         hf_call_detail(call, "assessment.kind", "bad_format",
-                       "screening, ai_interview, written_test, online_assessment or "
-                       "background_check"), bad = 1;
-    if (known && strcmp(a->kind, "background_check") && !(a->score >= 0 && a->score <= 100))
+                       "screening, ai_interview, written_test, online_assessment, "
+                       "background_check or no_show"), bad = 1;
+    if (scored && !(a->score >= 0 && a->score <= 100))
         hf_call_detail(call, "assessment.score", "out_of_range", "0 to 100"), bad = 1;
-    if (!strcmp(a->kind, "background_check") && strcmp(a->result, "clear") &&
-        strcmp(a->result, "review") && strcmp(a->result, "fail"))
+    if (gate && strcmp(a->result, "clear") && strcmp(a->result, "review") &&
+        strcmp(a->result, "fail"))
         hf_call_detail(call, "assessment.result", "bad_format", "clear, review or fail"), bad = 1;
     size_t n = strlen(a->event_id);
-    if (n == 0 || n > 128)
+    if (n == 0 || n > 128 || !strncmp(a->event_id, "stage_timeout:", 14))
         hf_call_detail(call, "assessment.event_id", "required",
-                       "1 to 128 characters: the same event twice acts once"), bad = 1;
+                       "1 to 128 characters, not starting with stage_timeout: (the sweep's); "
+                       "the same event twice acts once"), bad = 1;
+    if (a->n_hints > 20)
+        hf_call_detail(call, "assessment.hints", "too_many", "at most 20"), bad = 1;
+    for (size_t i = 0; i < a->n_hints; i++)
+        if (strlen(a->hints[i]) > 500)
+            hf_call_detail(call, "assessment.hints", "too_long", "500 bytes each"), bad = 1;
     return bad ? hf_call_fail(call, E(INVALID_ARGUMENT), "the assessment is invalid") : 0;
 }
 
-static const char *action_name(pl_action_kind_t k)
+/* Decisions kept as JSON into the reply's messages. */
+static int decisions_out(hf_call_t *call, json_t *log, Hrflow__V1__RuleDecision ***out, size_t *n)
 {
-    static const char *const names[] = { "advance", "reject", "invite_ai_interview",
-                                         "send_template", "flag", "confirm_reject" };
-    return (int)k >= 0 && k <= PL_ACT_CONFIRM_REJECT ? names[k] : "";
-}
-
-/* Apply one acting decision. Returns 0, or -1 after failing the call. */
-static int apply(hf_call_t *call, ctx_t *c, Hrflow__V1__Application *a, const pl_decision_t *d)
-{
-    const pl_action_t *act = &d->action;
-    char actor[32];
-    snprintf(actor, sizeof(actor), "rule:%u", d->line);
-    json_t *data = json_pack("{s:s, s:s}", "applicationId", a->id, "why", d->why);
-    store_rc_t rc = STORE_OK;
-    switch (act->kind) {
-    case PL_ACT_ADVANCE:
-    case PL_ACT_INVITE_AI_INTERVIEW:
-        rc = store_application_move(&c->st, a, act->stage, actor, d->why);
-        break;
-    case PL_ACT_REJECT:
-        rc = store_application_move(&c->st, a, "rejected", actor, d->why);
-        if (rc == STORE_OK && act->templ)
-            json_object_set_new(data, "template", json_string(act->templ));
-        if (rc == STORE_OK && act->templ) {
-            char *text = json_dumps(data, JSON_COMPACT);
-            rc = text ? store_application_event(&c->st, a->id,
-                                                "hrflow.pipeline.application.template_requested.v1",
-                                                text)
-                      : STORE_FAILED;
-            free(text);
-        }
-        break;
-    case PL_ACT_SEND_TEMPLATE:
-    case PL_ACT_FLAG:
-    case PL_ACT_CONFIRM_REJECT: {
-        if (act->templ)
-            json_object_set_new(data, "template", json_string(act->templ));
-        if (act->text)
-            json_object_set_new(data, "text", json_string(act->text));
-        char *text = json_dumps(data, JSON_COMPACT);
-        rc = text ? store_application_event(&c->st, a->id,
-                                            act->kind == PL_ACT_SEND_TEMPLATE
-                                                ? "hrflow.pipeline.application.template_requested.v1"
-                                                : "hrflow.pipeline.application.flagged.v1",
-                                            text)
-                  : STORE_FAILED;
-        free(text);
-        break;
+    hf_arena_t *ar = hf_call_arena(call);
+    *n = 0;
+    if (!(*out = hf_arena_alloc(ar, (json_array_size(log) + 1) * sizeof(void *))))
+        return -1;
+    size_t i;
+    json_t *d;
+    json_array_foreach(log, i, d)
+    {
+        Hrflow__V1__RuleDecision *x =
+            HF_CALL_NEW(call, Hrflow__V1__RuleDecision, hrflow__v1__rule_decision__init);
+        if (!x)
+            return -1;
+        x->line = (uint32_t)json_integer_value(json_object_get(d, "line"));
+        x->verdict = hf_arena_strdup(ar, json_string_value(json_object_get(d, "verdict")) ?: "");
+        x->action = hf_arena_strdup(ar, json_string_value(json_object_get(d, "action")) ?: "");
+        x->why = hf_arena_strdup(ar, json_string_value(json_object_get(d, "why")) ?: "");
+        (*out)[(*n)++] = x;
     }
-    }
-    json_decref(data);
-    return rc == STORE_OK ? 0 : fail_store(call, rc, "application", a->id);
+    return 0;
 }
 
 HANDLER(pipeline_record_assessment)
@@ -688,69 +652,16 @@ HANDLER(pipeline_record_assessment)
                                                   hrflow__v1__assessment_result__init);
     if (!o)
         return hf_call_fail(call, E(INTERNAL), "out of memory");
-    char *stored = NULL;
-    store_rc_t rc = store_assessment_add(&c.st, a->id, r->assessment, &stored);
-    if (rc == STORE_EXISTS) { /* delivered before: report, act on nothing */
-        o->replayed = 1;
-        o->application = a;
-        *reply = &o->base;
-        return 0;
-    }
-    if (rc != STORE_OK)
-        return fail_store(call, rc, "assessment", "");
-    /* the job's rules on this event, over every latest result and the stage */
-    pl_record_t rec = { 0 };
-    pl_record_str(&rec, PL_F_STAGE, a->stage);
-    if (store_assessment_latest(&c.st, a->id, record_value, &rec) != STORE_OK)
-        return fail_store(call, STORE_FAILED, "assessment", "");
-    const char *kind = r->assessment->kind;
-    pl_event_t ev = { !strcmp(kind, "screening")      ? PL_EV_SCREENED
-                      : !strcmp(kind, "ai_interview") ? PL_EV_INTERVIEW_SCORED
-                                                      : PL_EV_ASSESSMENT_RECEIVED,
-                      0 };
-    char err[300];
-    pl_stages_t *stages = stages_of(job, err, sizeof(err));
-    pl_rules_t *rules = stages && *job->rules
-                            ? pl_rules_parse(job->rules, strlen(job->rules), stages, err, sizeof(err))
-                            : NULL;
-    pl_stages_destroy(&stages);
-    pl_eval_t out = { 0 };
-    pl_eval_opts_t opts = { .require_human_for_reject = job->require_human_for_reject };
-    if (rules && pl_rules_eval(rules, &ev, &rec, &opts, &out) < 0) {
-        pl_rules_destroy(&rules);
-        return hf_call_fail(call, E(INTERNAL), "out of memory");
-    }
-    json_t *log = json_array();
-    o->decisions = hf_arena_alloc(hf_call_arena(call), (out.n + 1) * sizeof(void *));
-    int failed = !o->decisions;
-    for (size_t i = 0; !failed && i < out.n; i++) {
-        const pl_decision_t *d = &out.d[i];
-        if (d->verdict == PL_NO_MATCH)
-            continue;
-        if (d->verdict == PL_ACT && apply(call, &c, a, d) < 0) {
-            failed = 1;
-            break;
-        }
-        Hrflow__V1__RuleDecision *x =
-            HF_CALL_NEW(call, Hrflow__V1__RuleDecision, hrflow__v1__rule_decision__init);
-        if (!x)
-            break;
-        x->line = d->line;
-        x->verdict = (char *)(d->verdict == PL_ACT ? "act" : "blocked");
-        x->action = (char *)action_name(d->action.kind);
-        x->why = hf_arena_strdup(hf_call_arena(call), d->why ? d->why : "");
-        o->decisions[o->n_decisions++] = x;
-        json_array_append_new(log, json_pack("{s:i, s:s, s:s, s:s}", "line", (int)x->line,
-                                             "verdict", x->verdict, "action", x->action, "why",
-                                             x->why));
-    }
-    pl_eval_clear(&out);
-    pl_rules_destroy(&rules);
-    char *text = json_dumps(log, JSON_COMPACT);
-    json_decref(log);
-    if (!failed && text)
-        store_assessment_decided(&c.st, a->id, r->assessment->event_id, text);
-    free(text);
+    automation_outcome_t out;
+    store_rc_t rc = automation_run(&c.st, job, a, r->assessment, 0, &out);
+    if (rc == STORE_OK && out.replayed) /* the stored state, not the one read before */
+        rc = store_application_get(&c.st, a->id, &a);
+    int failed = rc != STORE_OK ? fail_store(call, rc, "application", a->id)
+                 : decisions_out(call, out.decisions, &o->decisions, &o->n_decisions) < 0
+                     ? hf_call_fail(call, E(INTERNAL), "out of memory")
+                     : 0;
+    o->replayed = out.replayed;
+    json_decref(out.decisions);
     if (failed)
         return -1;
     o->application = a;
@@ -758,26 +669,162 @@ HANDLER(pipeline_record_assessment)
     return 0;
 }
 
-/* ---- composite evaluation ---- */
+/* ---- rule dry runs ---- */
+
+#define DRY_RUN_DEFAULT 10000
+#define DRY_RUN_MAX 100000
+#define DRY_RUN_MOVES 1000
 
 typedef struct {
-    pl_part_t *parts;
-    size_t n;
-    char check[16];
-} gather_t;
+    hf_call_t *call;
+    const pl_rules_t *rules;
+    const Hrflow__V1__Job *job;
+    int event;                 /* -1: every event with a result */
+    int64_t now_us;
+    Hrflow__V1__DryRunRulesResponse *o;
+    json_t *by_action;
+    int failed;
+} dry_t;
 
-static void gather(void *ctx, const char *kind, double score, const char *result)
+/* The events an application's results stand for (or the one asked). */
+static void dry_one(void *ctx, const store_facts_t *f)
 {
-    gather_t *g = ctx;
-    if (!strcmp(kind, "background_check")) {
-        snprintf(g->check, sizeof(g->check), "%s", result);
+    dry_t *d = ctx;
+    if (d->failed)
         return;
-    }
-    for (size_t i = 0; i < g->n; i++)
-        if (!strcmp(g->parts[i].kind, kind)) {
-            g->parts[i].present = true;
-            g->parts[i].score = score;
+    d->o->examined++;
+    pl_record_t rec;
+    json_t *holder = NULL;
+    unsigned minutes = 0;
+    automation_record(f, d->now_us, &rec, &holder, &minutes);
+    int acted = 0;
+    for (int k = 0; k < PL_EV_N; k++) {
+        if (d->event >= 0 ? k != d->event
+                          : !((k == PL_EV_SCREENED && rec.v[PL_F_SCREENING_SCORE].present) ||
+                              (k == PL_EV_INTERVIEW_SCORED && rec.v[PL_F_AI_SCORE].present) ||
+                              (k == PL_EV_ASSESSMENT_RECEIVED &&
+                               (rec.v[PL_F_WRITTEN_TEST].present ||
+                                rec.v[PL_F_ONLINE_ASSESSMENT].present ||
+                                rec.v[PL_F_BACKGROUND_CHECK].present)) ||
+                              k == PL_EV_STAGE_TIMEOUT))
+            continue;
+        pl_event_t ev = { (pl_event_kind_t)k, minutes, 0 };
+        pl_eval_opts_t opts = { .require_human_for_reject = d->job->require_human_for_reject };
+        pl_eval_t e = { 0 };
+        if (pl_rules_eval(d->rules, &ev, &rec, &opts, &e) < 0) {
+            d->failed = 1;
+            break;
         }
+        for (size_t i = 0; i < e.n; i++) {
+            const pl_decision_t *x = &e.d[i];
+            if (x->verdict == PL_NO_MATCH)
+                continue;
+            if (x->verdict == PL_ACT) {
+                acted = 1;
+                const char *name = pl_action_name(x->action.kind);
+                json_object_set_new(d->by_action, name,
+                                    json_integer(json_integer_value(
+                                                     json_object_get(d->by_action, name)) +
+                                                 1));
+            }
+            if (d->o->n_moves >= DRY_RUN_MOVES)
+                continue;
+            hf_arena_t *ar = hf_call_arena(d->call);
+            Hrflow__V1__DryRunMove *m =
+                HF_CALL_NEW(d->call, Hrflow__V1__DryRunMove, hrflow__v1__dry_run_move__init);
+            Hrflow__V1__RuleDecision *rd =
+                HF_CALL_NEW(d->call, Hrflow__V1__RuleDecision, hrflow__v1__rule_decision__init);
+            if (!m || !rd) {
+                d->failed = 1;
+                break;
+            }
+            m->application_id = hf_arena_strdup(ar, f->application_id);
+            m->stage = hf_arena_strdup(ar, f->stage);
+            m->event = (char *)pl_event_name((pl_event_kind_t)k);
+            rd->line = x->line;
+            rd->verdict = (char *)(x->verdict == PL_ACT ? "act" : "blocked");
+            rd->action = (char *)pl_action_name(x->action.kind);
+            rd->why = hf_arena_strdup(ar, x->why ? x->why : "");
+            m->decision = rd;
+            d->o->moves[d->o->n_moves++] = m;
+        }
+        pl_eval_clear(&e);
+    }
+    d->o->would_act += acted;
+    json_decref(holder);
+}
+
+HANDLER(pipeline_dry_run_rules)
+{
+    const Hrflow__V1__DryRunRulesRequest *r = (const void *)req;
+    ctx_t c;
+    Hrflow__V1__Job *job = open_ctx(call, &c) == 0 ? visible_job(call, &c, r->job_id) : NULL;
+    if (!job)
+        return -1;
+    int event = -1;
+    if (*r->event && (event = pl_event_lookup(r->event)) < 0) {
+        hf_call_detail(call, "event", "bad_format",
+                       "screened, interview_scored, assessment_received, no_show or stage_timeout");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "unknown event %s", r->event);
+    }
+    if (r->limit > DRY_RUN_MAX) {
+        hf_call_detail(call, "limit", "out_of_range", "at most 100000");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "limit is too large");
+    }
+    char err[300];
+    pl_rules_t *rules = automation_rules(job, *r->rules ? r->rules : NULL, err, sizeof(err));
+    if (!rules && *err) {
+        hf_call_detail(call, "rules", "invalid", err);
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the rules do not parse");
+    }
+    Hrflow__V1__DryRunRulesResponse *o = HF_CALL_NEW(call, Hrflow__V1__DryRunRulesResponse,
+                                                     hrflow__v1__dry_run_rules_response__init);
+    hf_arena_t *ar = hf_call_arena(call);
+    if (!o || !(o->moves = hf_arena_alloc(ar, DRY_RUN_MOVES * sizeof(void *)))) {
+        pl_rules_destroy(&rules);
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    }
+    o->job_id = job->id;
+    char *printed = rules ? pl_rules_format(rules) : NULL;
+    o->rules = hf_arena_strdup(ar, printed ? printed : "");
+    free(printed);
+    uint32_t limit = r->limit ? r->limit : DRY_RUN_DEFAULT;
+    dry_t d = { call, rules, job, event, hf_now_ms() * 1000, o, json_object(), 0 };
+    store_rc_t rc = rules ? store_facts(&c.st, job->id, NULL, limit + 1, dry_one, &d) : STORE_OK;
+    pl_rules_destroy(&rules);
+    if (rc == STORE_NOT_FOUND)
+        rc = STORE_OK;
+    if (o->examined > limit) { /* the extra row only says there is more (its moves are kept) */
+        o->examined = limit;
+        o->truncated = 1;
+    }
+    const char *name;
+    json_t *v;
+    o->by_action = hf_arena_alloc(ar, (json_object_size(d.by_action) + 1) * sizeof(void *));
+    json_object_foreach(d.by_action, name, v)
+    {
+        Hrflow__V1__DryRunRulesResponse__ByActionEntry *e =
+            HF_CALL_NEW(call, Hrflow__V1__DryRunRulesResponse__ByActionEntry,
+                        hrflow__v1__dry_run_rules_response__by_action_entry__init);
+        if (!e || !o->by_action)
+            break;
+        e->key = hf_arena_strdup(ar, name);
+        e->value = (uint64_t)json_integer_value(v);
+        o->by_action[o->n_by_action++] = e;
+    }
+    json_decref(d.by_action);
+    if (rc != STORE_OK || d.failed)
+        return rc != STORE_OK ? fail_store(call, rc, "application", "")
+                              : hf_call_fail(call, E(INTERNAL), "out of memory");
+    *reply = &o->base;
+    return 0;
+}
+
+/* ---- composite evaluation ---- */
+
+static void keep_latest(void *ctx, const store_facts_t *f)
+{
+    snprintf(ctx, 4096, "%s", f->latest);
 }
 
 HANDLER(pipeline_get_evaluation)
@@ -789,19 +836,14 @@ HANDLER(pipeline_get_evaluation)
         open_ctx(call, &c) == 0 ? visible_application(call, &c, r->application_id, &job) : NULL;
     if (!a)
         return -1;
-    pl_part_t parts[PL_COMPOSITE_MAX];
-    size_t n = 0;
-    if (job->n_composite_weights)
-        for (size_t i = 0; i < job->n_composite_weights && n < PL_COMPOSITE_MAX; i++)
-            parts[n++] = (pl_part_t){ job->composite_weights[i]->kind,
-                                      job->composite_weights[i]->weight, false, 0 };
-    else
-        n = pl_composite_defaults(parts, PL_COMPOSITE_MAX);
-    gather_t g = { parts, n, "" };
-    if (store_assessment_latest(&c.st, a->id, gather, &g) != STORE_OK)
+    char latest[4096] = "{}";
+    if (store_facts(&c.st, NULL, a->id, 1, keep_latest, latest) != STORE_OK)
         return fail_store(call, STORE_FAILED, "assessment", "");
+    pl_part_t parts[PL_COMPOSITE_MAX];
+    size_t n;
+    char check[16];
     pl_composite_t out;
-    pl_composite_eval(parts, n, g.check, strncmp(r->locale, "en", 2) != 0, &out);
+    automation_composite(job, latest, strncmp(r->locale, "en", 2) != 0, parts, &n, check, &out);
     Hrflow__V1__Evaluation *e =
         HF_CALL_NEW(call, Hrflow__V1__Evaluation, hrflow__v1__evaluation__init);
     hf_arena_t *ar = hf_call_arena(call);
@@ -813,7 +855,7 @@ HANDLER(pipeline_get_evaluation)
     e->band = (char *)out.band;
     e->recommendation = (char *)out.recommendation;
     e->explanation = hf_arena_strdup(ar, out.explanation);
-    e->background_check = hf_arena_strdup(ar, g.check);
+    e->background_check = hf_arena_strdup(ar, check);
     for (size_t i = 0; i < n; i++) {
         Hrflow__V1__EvaluationPart *p =
             HF_CALL_NEW(call, Hrflow__V1__EvaluationPart, hrflow__v1__evaluation_part__init);
@@ -829,6 +871,135 @@ HANDLER(pipeline_get_evaluation)
     }
     *reply = &e->base;
     return 0;
+}
+
+/* ---- the candidate's status page (no API key: the token is the key) ---- */
+
+static const struct {
+    const char *stage, *zh, *en, *next_zh, *next_en;
+} stage_words[] = {
+    { "applied", "已投递", "Applied", "我们已收到你的申请，正在查看你的简历。",
+      "We have your application and are reading your resume." },
+    { "screening", "简历筛选", "Resume screening", "你的简历正在筛选中，结果将通过短信或邮件通知你。",
+      "Your resume is being screened; we will tell you the result by SMS or email." },
+    { "ai_interview", "AI 面试", "AI interview", "请留意 AI 面试邀请，并在约定时间完成面试。",
+      "Watch for your AI interview invitation and take the interview at the booked time." },
+    { "hr_interview", "HR 面试", "HR interview", "HR 将与你联系，安排面试时间。",
+      "HR will contact you to arrange the interview." },
+    { "final", "终面", "Final interview", "终面安排中，请保持电话畅通。",
+      "Your final interview is being arranged; please keep your phone reachable." },
+    { "offer", "录用意向", "Offer", "录用意向已发出，请查收并确认。",
+      "An offer is on its way; please read and confirm it." },
+    { "hired", "已录用", "Hired", "欢迎加入！入职安排将另行通知。",
+      "Welcome aboard! We will send you the onboarding details." },
+    { "rejected", "未通过", "Not selected", "感谢你的关注，本次未能进入下一轮。如认为自动评估有误，可申请人工复核。",
+      "Thank you for your interest; you were not selected this time. If you believe an "
+      "automated assessment was wrong, you can ask for a person to review it." },
+    { "withdrawn", "已撤回", "Withdrawn", "申请已撤回。", "The application was withdrawn." },
+};
+
+typedef struct {
+    hf_call_t *call;
+    Hrflow__V1__CandidateStatus *o;
+} hints_t;
+
+static void add_hint(void *ctx, const char *hint)
+{
+    hints_t *h = ctx;
+    if (h->o->n_hints < 20)
+        h->o->hints[h->o->n_hints++] = hf_arena_strdup(hf_call_arena(h->call), hint);
+}
+
+/* The application a status token names, in a store for its tenant. A bad
+ * or forged token is NOT_FOUND: it tells nothing about what exists. */
+static Hrflow__V1__Application *status_application(hf_call_t *call, ctx_t *c, const char *token,
+                                                   char tenant[37], Hrflow__V1__Job **job)
+{
+    char app[37];
+    Hrflow__V1__Application *a = NULL;
+    c->caller = hf_call_caller(call);
+    c->alloc = hf_arena_allocator(hf_call_arena(call));
+    if (store_status_token_parse(keys, token, tenant, app) < 0) {
+        hf_call_fail(call, E(NOT_FOUND), "no application has this status link");
+        return NULL;
+    }
+    c->st = (store_t){ hf_service_db(call), &c->alloc, keys, tenant,
+                       hf_call_envelope(call)->traceparent };
+    if (!c->st.db) {
+        hf_call_fail(call, E(UNAVAILABLE), "the database is unavailable");
+        return NULL;
+    }
+    store_rc_t rc = store_application_get(&c->st, app, &a);
+    if (rc == STORE_OK)
+        rc = store_job_get(&c->st, a->job_id, job);
+    if (rc != STORE_OK) {
+        if (rc == STORE_NOT_FOUND)
+            hf_call_fail(call, E(NOT_FOUND), "no application has this status link");
+        else
+            fail_store(call, rc, "application", "");
+        return NULL;
+    }
+    return a;
+}
+
+static int status_reply(hf_call_t *call, ctx_t *c, const Hrflow__V1__Application *a,
+                        const Hrflow__V1__Job *job, const char *locale, ProtobufCMessage **reply)
+{
+    Hrflow__V1__CandidateStatus *o =
+        HF_CALL_NEW(call, Hrflow__V1__CandidateStatus, hrflow__v1__candidate_status__init);
+    hf_arena_t *ar = hf_call_arena(call);
+    if (!o || !(o->hints = hf_arena_alloc(ar, 20 * sizeof(char *))))
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    int en = !strncmp(locale, "en", 2);
+    o->job_title = job->title;
+    o->company_id = job->company_id;
+    o->stage = a->stage;
+    o->stage_label = a->stage;
+    o->next_step = (char *)(en ? "Your application is being processed." : "你的申请正在处理中。");
+    for (size_t i = 0; i < sizeof(stage_words) / sizeof(stage_words[0]); i++)
+        if (!strcmp(a->stage, stage_words[i].stage)) {
+            o->stage_label = (char *)(en ? stage_words[i].en : stage_words[i].zh);
+            o->next_step = (char *)(en ? stage_words[i].next_en : stage_words[i].next_zh);
+        }
+    o->stage_time = a->stage_time;
+    o->review_requested = a->review_requested_time != NULL;
+    o->review_requested_time = a->review_requested_time;
+    o->closed = !strcmp(a->stage, "hired") || !strcmp(a->stage, "rejected") ||
+                !strcmp(a->stage, "withdrawn");
+    hints_t h = { call, o };
+    if (store_assessment_hints(&c->st, a->id, add_hint, &h) != STORE_OK)
+        return fail_store(call, STORE_FAILED, "assessment", "");
+    *reply = &o->base;
+    return 0;
+}
+
+HANDLER(pipeline_get_candidate_status)
+{
+    const Hrflow__V1__CandidateStatusRequest *r = (const void *)req;
+    ctx_t c;
+    char tenant[37];
+    Hrflow__V1__Job *job = NULL;
+    Hrflow__V1__Application *a = status_application(call, &c, r->token, tenant, &job);
+    return a ? status_reply(call, &c, a, job, r->locale, reply) : -1;
+}
+
+HANDLER(pipeline_request_human_review)
+{
+    const Hrflow__V1__CandidateStatusRequest *r = (const void *)req;
+    if (strlen(r->reason) > 2000) {
+        hf_call_detail(call, "reason", "too_long", "at most 2000 bytes");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the reason is too long");
+    }
+    ctx_t c;
+    char tenant[37];
+    Hrflow__V1__Job *job = NULL;
+    Hrflow__V1__Application *a = status_application(call, &c, r->token, tenant, &job);
+    if (!a)
+        return -1;
+    store_rc_t rc = store_review_request(&c.st, a, r->reason);
+    if (rc != STORE_OK)
+        return fail_store(call, rc, "application", "");
+    return status_reply(call, &c, a, job, r->locale, reply);
 }
 
 /* ---- the fairness audit ---- */

@@ -30,5 +30,8 @@ HANDLER(pipeline_get_funnel);
 HANDLER(pipeline_record_assessment);
 HANDLER(pipeline_get_evaluation);
 HANDLER(pipeline_get_audit);
+HANDLER(pipeline_dry_run_rules);
+HANDLER(pipeline_get_candidate_status);
+HANDLER(pipeline_request_human_review);
 
 #endif

@@ -6,21 +6,24 @@
  * reads the file with import.c and, row by row, creates the candidate
  * (deduplicated: store_candidate_create) and its application to the job
  * (unique per job: a second one counts as a duplicate). Every RESUME_EVERY
- * rows it saves how far it got; a replica taking over skips the rows already
- * saved, and the rows after them are safe to repeat because candidates and
- * applications are unique. Re-importing the same file creates nothing new.
+ * rows it commits them together with how far it got (one transaction per
+ * chunk, a savepoint per row, so a failed row undoes only itself and never
+ * leaves a candidate without its application); a replica taking over skips
+ * exactly the committed rows. Candidates and applications are unique, so
+ * re-importing the same file creates nothing new. New applications to a
+ * job with a competency model wait for the screener (screener.c).
  */
-#include "importer.h"
+#include "background.h"
 
 #include "hf/arena.h"
 #include "hf/db.h"
 #include "hf/log.h"
+#include "automation.h"
 #include "import.h"
 #include "stages.h"
 #include "store.h"
 
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +43,7 @@ typedef struct {
     uint64_t processed, created, duplicates, failed;
     json_t *errors;
     int broken;                  /* the database failed: stop, retry later */
+    int in_tx;                   /* a chunk's transaction is open */
     hf_arena_t *arena;
 } run_t;
 
@@ -71,9 +75,46 @@ static int save(run_t *r, const char *status, const char *fatal)
     return rc;
 }
 
+/* Save the progress with the chunk's rows and commit them together: a
+ * replica taking over resumes exactly after the last committed row. */
+static void checkpoint(run_t *r, const char *status, const char *fatal)
+{
+    if (!r->in_tx && hf_db_begin(r->db) < 0) {
+        r->broken = 1;
+        return;
+    }
+    r->in_tx = 0;
+    if (save(r, status, fatal) < 0 || hf_db_commit(r->db) < 0) {
+        hf_db_rollback(r->db);
+        r->broken = 1;
+    }
+}
+
 static char *str(run_t *r, const pl_import_row_t *row, pl_cand_field_t f)
 {
     return hf_arena_strdup(r->arena, row->value[f] ? row->value[f] : "");
+}
+
+/* One row: its candidate and application together or neither (a savepoint
+ * in the chunk's transaction). Returns the store's answer. */
+static store_rc_t create_row(run_t *r, store_t *st, Hrflow__V1__Candidate *c)
+{
+    if (hf_db_begin(r->db) < 0)
+        return STORE_FAILED;
+    Hrflow__V1__Candidate *got = NULL;
+    store_rc_t rc = store_candidate_create(st, c, &got);
+    Hrflow__V1__Application a = HRFLOW__V1__APPLICATION__INIT;
+    if (rc == STORE_OK) {
+        a.job_id = r->job->id;
+        a.candidate_id = got->id;
+        a.stage = (char *)r->first_stage;
+        a.screening = (char *)automation_screening_state(r->job, got->resume);
+        rc = store_application_create(st, &a, r->actor);
+    }
+    if (rc == STORE_OK || rc == STORE_EXISTS)
+        return hf_db_commit(r->db) == 0 ? rc : STORE_FAILED;
+    hf_db_rollback(r->db);
+    return rc;
 }
 
 static void on_row(void *ctx, const pl_import_row_t *row)
@@ -81,6 +122,11 @@ static void on_row(void *ctx, const pl_import_row_t *row)
     run_t *r = ctx;
     if (r->broken || row->row <= r->skip)
         return;
+    if (!r->in_tx && hf_db_begin(r->db) < 0) {
+        r->broken = 1;
+        return;
+    }
+    r->in_tx = 1;
     r->processed = row->row;
     if (row->error) {
         add_error(r, row->row, row->error->field, row->error->message);
@@ -113,15 +159,7 @@ static void on_row(void *ctx, const pl_import_row_t *row)
         } else if (*c.email && hf_pii_normalize_email(c.email, norm, sizeof(norm)) < 0) {
             add_error(r, row->row, "email", "not an email address");
         } else {
-            Hrflow__V1__Candidate *got = NULL;
-            store_rc_t rc = store_candidate_create(&st, &c, &got);
-            Hrflow__V1__Application a = HRFLOW__V1__APPLICATION__INIT;
-            if (rc == STORE_OK) {
-                a.job_id = r->job->id;
-                a.candidate_id = got->id;
-                a.stage = (char *)r->first_stage;
-                rc = store_application_create(&st, &a, r->actor);
-            }
+            store_rc_t rc = create_row(r, &st, &c);
             if (rc == STORE_OK)
                 r->created++;
             else if (rc == STORE_EXISTS)
@@ -130,8 +168,8 @@ static void on_row(void *ctx, const pl_import_row_t *row)
                 r->broken = 1;
         }
     }
-    if (!r->broken && r->processed % RESUME_EVERY == 0 && save(r, "running", NULL) < 0)
-        r->broken = 1;
+    if (!r->broken && r->processed % RESUME_EVERY == 0)
+        checkpoint(r, "running", NULL);
 }
 
 static void on_warning(void *ctx, const pl_import_error_t *w)
@@ -170,6 +208,7 @@ static void run(PGconn *db, const hf_keyring_t *keys, const char *tenant, const 
     hf_arena_t *keep = hf_arena_new(4096);
     Hrflow__V1__Job job = *r.job;
     job.id = hf_arena_strdup(keep, r.job->id);
+    job.competency_model_id = hf_arena_strdup(keep, r.job->competency_model_id);
     r.job = &job;
     char err[200];
     pl_stages_t *stages = job.n_stages ? pl_stages_parse((const char *const *)job.stages,
@@ -199,15 +238,18 @@ static void run(PGconn *db, const hf_keyring_t *keys, const char *tenant, const 
                  : PL_IMPORT_NOMEM;
     if (rc == 0)
         rc = pl_import_finish(imp);
-    if (r.broken)
+    if (!r.broken && rc == PL_IMPORT_FATAL)
+        checkpoint(&r, "failed", pl_import_fatal(imp)->message);
+    else if (!r.broken && rc != 0)
+        checkpoint(&r, "failed", "out of memory");
+    else if (!r.broken)
+        checkpoint(&r, "done", NULL);
+    if (r.broken) {
+        if (r.in_tx)
+            hf_db_rollback(db);
         hf_logkv(HF_LOG_WARN, "import interrupted: the database failed; it resumes later",
                  "import", id, NULL);
-    else if (rc == PL_IMPORT_FATAL)
-        save(&r, "failed", pl_import_fatal(imp)->message);
-    else if (rc != 0)
-        save(&r, "failed", "out of memory");
-    else
-        save(&r, "done", NULL);
+    }
     pl_import_destroy(&imp);
     json_decref(r.errors);
     PQclear(meta);
@@ -216,66 +258,35 @@ static void run(PGconn *db, const hf_keyring_t *keys, const char *tenant, const 
     hf_arena_destroy(&keep);
 }
 
-typedef struct {
-    char *dsn;
-    const hf_keyring_t *keys;
-} importer_t;
-
-static void *importer_main(void *arg)
+/* One step: take a queued or interrupted import no other replica holds and run it. */
+static int import_step(PGconn *db, void *user)
 {
-    importer_t *im = arg;
-    PGconn *db = NULL;
-    for (;;) {
-        if (!db || PQstatus(db) != CONNECTION_OK) {
-            if (db)
-                PQfinish(db);
-            db = PQconnectdb(im->dsn);
-            if (PQstatus(db) != CONNECTION_OK) {
-                sleep(1);
-                continue;
-            }
-        }
-        PGresult *r = hf_db_query(db,
-                                  "SELECT tenant_id, id FROM pipeline.imports"
-                                  " WHERE status IN ('queued', 'running')"
-                                  " ORDER BY create_time LIMIT 16",
-                                  0, NULL);
-        int did = 0;
-        for (int i = 0; r && i < PQntuples(r) && !did; i++) {
-            const char *p[] = { PQgetvalue(r, i, 1) };
-            PGresult *l = hf_db_query(db, "SELECT pg_try_advisory_lock(hashtextextended($1, 7))",
-                                      1, p);
-            int locked = l && PQgetvalue(l, 0, 0)[0] == 't';
-            PQclear(l);
-            if (!locked)
-                continue;
-            run(db, im->keys, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
-            l = hf_db_query(db, "SELECT pg_advisory_unlock(hashtextextended($1, 7))", 1, p);
-            PQclear(l);
-            did = 1;
-        }
-        PQclear(r);
-        if (!did)
-            usleep(POLL_MS * 1000);
+    const hf_keyring_t *keys = user;
+    PGresult *r = hf_db_query(db,
+                              "SELECT tenant_id, id FROM pipeline.imports"
+                              " WHERE status IN ('queued', 'running')"
+                              " ORDER BY create_time LIMIT 16",
+                              0, NULL);
+    if (!r)
+        return -1;
+    int did = 0;
+    for (int i = 0; i < PQntuples(r) && !did; i++) {
+        const char *p[] = { PQgetvalue(r, i, 1) };
+        PGresult *l = hf_db_query(db, "SELECT pg_try_advisory_lock(hashtextextended($1, 7))", 1, p);
+        int locked = l && PQgetvalue(l, 0, 0)[0] == 't';
+        PQclear(l);
+        if (!locked)
+            continue;
+        run(db, keys, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+        l = hf_db_query(db, "SELECT pg_advisory_unlock(hashtextextended($1, 7))", 1, p);
+        PQclear(l);
+        did = 1;
     }
-    return NULL;
+    PQclear(r);
+    return did;
 }
 
 int pipeline_importer_start(const hf_keyring_t *keys)
 {
-    importer_t *im = calloc(1, sizeof(*im));
-    const char *dsn = getenv("HF_PG_DSN");
-    if (!im || !(im->dsn = strdup(dsn ? dsn : "host=127.0.0.1 port=7432 user=hrflow dbname=hrflow"))) {
-        free(im);
-        return -1;
-    }
-    im->keys = keys;
-    pthread_t t;
-    if (pthread_create(&t, NULL, importer_main, im) != 0) {
-        free(im->dsn);
-        free(im);
-        return -1;
-    }
-    pthread_detach(t);
-    return 0;
+    return pipeline_background_start("importer", import_step, (void *)keys, POLL_MS);
 }

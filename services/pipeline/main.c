@@ -30,6 +30,9 @@ static const hf_method_t methods[] = {
     { "RecordAssessment", pipeline_record_assessment, HF_IDEMPOTENT },
     { "GetEvaluation", pipeline_get_evaluation, HF_IDEMPOTENT },
     { "GetAudit", pipeline_get_audit, HF_IDEMPOTENT },
+    { "DryRunRules", pipeline_dry_run_rules, HF_IDEMPOTENT },
+    { "GetCandidateStatus", pipeline_get_candidate_status, HF_IDEMPOTENT },
+    { "RequestHumanReview", pipeline_request_human_review, HF_IDEMPOTENT },
 };
 
 int main(int argc, char **argv)

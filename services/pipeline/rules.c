@@ -1262,7 +1262,7 @@ int pl_rules_eval(const pl_rules_t *r, const pl_event_t *ev, const pl_record_t *
         return -1;
     unsigned mover_line = 0;
     for (size_t i = 0; i < r->n_rules; i++) {
-        if (r->rules[i].event != ev->kind)
+        if (r->rules[i].event != ev->kind || (ev->only_line && r->rules[i].line != ev->only_line))
             continue;
         if (decide(r, i, ev, rec, opts, &mover_line, &out->d[out->n++]) < 0) {
             pl_eval_clear(out);
@@ -1270,6 +1270,21 @@ int pl_rules_eval(const pl_rules_t *r, const pl_event_t *ev, const pl_record_t *
         }
     }
     return 0;
+}
+
+size_t pl_rules_timeouts(const pl_rules_t *r, pl_timeout_t *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_rules; i++) {
+        const rule_t *ru = &r->rules[i];
+        if (ru->event != PL_EV_STAGE_TIMEOUT)
+            continue;
+        unsigned per = ru->timeout_unit == 'm' ? 1 : ru->timeout_unit == 'h' ? 60 : 24 * 60;
+        if (n < max)
+            out[n] = (pl_timeout_t){ ru->line, ru->timeout_stage, ru->timeout_amount * per };
+        n++;
+    }
+    return n;
 }
 
 void pl_eval_clear(pl_eval_t *e)

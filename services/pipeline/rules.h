@@ -97,6 +97,8 @@ typedef struct {
 typedef struct {
     pl_event_kind_t kind;
     unsigned minutes_in_stage; /* PL_EV_STAGE_TIMEOUT: how long the application has been in its stage */
+    unsigned only_line;        /* 0: every rule of the event; else only the rule whose `when` is
+                                  on this line (a timeout sweep acts once per rule and stay) */
 } pl_event_t;
 
 typedef struct {
@@ -159,6 +161,16 @@ const char *pl_rules_default_template(void);
  * Returns 0, or -1 when out of memory (out is then empty). */
 int pl_rules_eval(const pl_rules_t *r, const pl_event_t *ev, const pl_record_t *rec,
                   const pl_eval_opts_t *opts, pl_eval_t *out);
+
+/* The stage_timeout rules of a set: line, stage and minutes. */
+typedef struct {
+    unsigned line;
+    const char *stage;         /* borrowed from the rule set */
+    unsigned minutes;
+} pl_timeout_t;
+
+/* Up to max of them into out, in rule order; returns how many there are. */
+size_t pl_rules_timeouts(const pl_rules_t *r, pl_timeout_t *out, size_t max);
 
 /* Free the decisions in e and empty it. Accepts an empty e. */
 void pl_eval_clear(pl_eval_t *e);

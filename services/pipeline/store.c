@@ -13,6 +13,7 @@
 #include "hf/log.h"
 #include "hf/outbox.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -244,17 +245,22 @@ static Hrflow__V1__Candidate *candidate_row(store_t *st, PGresult *r, int row)
 
 /* The existing candidate with one of these keys, or STORE_NOT_FOUND. */
 static store_rc_t candidate_find(store_t *st, const char *phone_idx, const char *email_idx,
-                                 const char *external_id, Hrflow__V1__Candidate **out)
+                                 const char *external_id, Hrflow__V1__Candidate **out,
+                                 char matched[16])
 {
     const char *p[] = { st->tenant, phone_idx, email_idx, external_id };
     PGresult *r = hf_db_query(st->db,
-                              "SELECT " CAND_COLS " FROM pipeline.candidates WHERE tenant_id = $1"
+                              "SELECT " CAND_COLS ", CASE WHEN phone_idx = $2 THEN 'phone'"
+                              " WHEN email_idx = $3 THEN 'email' ELSE 'externalId' END"
+                              " FROM pipeline.candidates WHERE tenant_id = $1"
                               " AND (phone_idx = $2 OR email_idx = $3 OR external_id = $4)"
                               " ORDER BY create_time, id LIMIT 1",
                               4, p);
     store_rc_t rc = rc_of(r, 1);
     if (rc == STORE_OK && !(*out = candidate_row(st, r, 0)))
         rc = STORE_FAILED;
+    if (rc == STORE_OK && matched)
+        snprintf(matched, 16, "%s", PQgetvalue(r, 0, 9));
     PQclear(r);
     return rc;
 }
@@ -274,11 +280,21 @@ store_rc_t store_candidate_create(store_t *st, Hrflow__V1__Candidate *c,
     }
     const char *ext = *c->external_id ? c->external_id : NULL;
     for (int attempt = 0; attempt < 2; attempt++) {
+        char matched[16];
         store_rc_t rc = candidate_find(st, *phone_idx ? phone_idx : NULL,
-                                       *email_idx ? email_idx : NULL, ext, out);
+                                       *email_idx ? email_idx : NULL, ext, out, matched);
         if (rc == STORE_OK) {
+            /* the same person again (another company, another source): one
+             * candidate, and integrators hear which record this one joined */
             (*out)->deduplicated = 1;
-            return STORE_OK;
+            json_t *data = json_pack("{s:s, s:s, s:s}", "candidateId", (*out)->id, "matchedOn",
+                                     matched, "source", c->source ? c->source : "");
+            char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+            json_decref(data);
+            int ok = text && outbox(st, "hrflow.pipeline.candidate.merged.v1", "candidates",
+                                    (*out)->id, text) == 0;
+            free(text);
+            return ok ? STORE_OK : STORE_FAILED;
         }
         if (rc != STORE_NOT_FOUND)
             return rc;
@@ -349,7 +365,62 @@ store_rc_t store_candidate_get(store_t *st, const char *id, Hrflow__V1__Candidat
 /* ---- applications ---- */
 
 #define APP_COLS "id, job_id, candidate_id, stage, version, " MICROS("create_time") ", " \
-                 MICROS("update_time")
+                 MICROS("update_time") ", screening, " MICROS("stage_time") ", "        \
+                 MICROS("review_requested_time")
+
+/* ---- the candidate's status token ----
+ * "<application id><tenant id><mac>", each 32 hex digits (the UUIDs without
+ * dashes; mac: the first 128 bits of HMAC-SHA256 under the keyring's index
+ * key over both ids). Derived, not stored: it can be printed again at any
+ * time (a template, the console) and needs no table; rotating the index key
+ * changes every token. */
+#define TOKEN_HEX 96
+
+static void hex32(const char *uuid, char out[33])
+{
+    size_t n = 0;
+    for (const char *p = uuid; *p && n < 32; p++)
+        if (*p != '-')
+            out[n++] = *p;
+    out[n] = '\0';
+}
+
+static int token_mac(const hf_keyring_t *keys, const char *tenant, const char *app, char mac[65])
+{
+    char both[80];
+    snprintf(both, sizeof(both), "%s/%s", tenant, app);
+    return hf_pii_index(keys, "candidate-status", both, mac);
+}
+
+char *store_status_token(store_t *st, const char *app)
+{
+    char a[33], t[33], mac[65];
+    hex32(app, a);
+    hex32(st->tenant, t);
+    if (strlen(a) != 32 || strlen(t) != 32 || token_mac(st->keys, st->tenant, app, mac) < 0)
+        return NULL;
+    char out[TOKEN_HEX + 1];
+    snprintf(out, sizeof(out), "%s%s%.32s", a, t, mac);
+    return hf_pb_strdup(st->alloc, out);
+}
+
+static void uuid_of(const char *hex, char out[37])
+{
+    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+int store_status_token_parse(const hf_keyring_t *keys, const char *token, char tenant[37],
+                             char app[37])
+{
+    if (!token || strlen(token) != TOKEN_HEX || strspn(token, "0123456789abcdef") != TOKEN_HEX)
+        return -1;
+    uuid_of(token, app);
+    uuid_of(token + 32, tenant);
+    char mac[65];
+    if (token_mac(keys, tenant, app, mac) < 0)
+        return -1;
+    return CRYPTO_memcmp(mac, token + 64, 32) == 0 ? 0 : -1;
+}
 
 static Hrflow__V1__Application *application_row(store_t *st, PGresult *r, int row)
 {
@@ -364,8 +435,13 @@ static Hrflow__V1__Application *application_row(store_t *st, PGresult *r, int ro
     a->version = strtoll(PQgetvalue(r, row, 4), NULL, 10);
     a->create_time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, row, 5));
     a->update_time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, row, 6));
+    a->screening = hf_pb_strdup(st->alloc, PQgetvalue(r, row, 7));
+    a->stage_time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, row, 8));
+    if (!PQgetisnull(r, row, 9))
+        a->review_requested_time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, row, 9));
+    a->status_token = store_status_token(st, a->id ? a->id : "");
     return a->id && a->job_id && a->candidate_id && a->stage && a->create_time &&
-                   a->update_time
+                   a->update_time && a->screening && a->stage_time && a->status_token
                ? a
                : NULL;
 }
@@ -412,13 +488,14 @@ store_rc_t store_application_create(store_t *st, Hrflow__V1__Application *a, con
 {
     if (hf_db_begin(st->db) < 0)
         return STORE_FAILED;
-    const char *p[] = { st->tenant, a->job_id, a->candidate_id, a->stage };
+    const char *p[] = { st->tenant, a->job_id, a->candidate_id, a->stage,
+                        a->screening ? a->screening : "" };
     PGresult *r = hf_db_query(st->db,
                               "INSERT INTO pipeline.applications (tenant_id, id, job_id,"
-                              " candidate_id, stage) VALUES ($1, gen_random_uuid(), $2::uuid,"
-                              " $3::uuid, $4) ON CONFLICT (tenant_id, job_id, candidate_id)"
-                              " DO NOTHING RETURNING " APP_COLS,
-                              4, p);
+                              " candidate_id, stage, screening) VALUES ($1, gen_random_uuid(),"
+                              " $2::uuid, $3::uuid, $4, $5) ON CONFLICT (tenant_id, job_id,"
+                              " candidate_id) DO NOTHING RETURNING " APP_COLS,
+                              5, p);
     store_rc_t rc = r ? (PQntuples(r) == 1 ? STORE_OK : STORE_EXISTS) : STORE_FAILED;
     Hrflow__V1__Application *row = rc == STORE_OK ? application_row(st, r, 0) : NULL;
     PQclear(r);
@@ -482,7 +559,7 @@ store_rc_t store_application_move(store_t *st, Hrflow__V1__Application *a, const
     const char *p[] = { st->tenant, a->id, version, to_stage };
     PGresult *r = hf_db_query(st->db,
                               "UPDATE pipeline.applications SET stage = $4,"
-                              " version = version + 1, update_time = now()"
+                              " version = version + 1, update_time = now(), stage_time = now()"
                               " WHERE tenant_id = $1 AND id = $2::uuid AND version = $3::bigint"
                               " RETURNING " APP_COLS,
                               4, p);
@@ -662,19 +739,34 @@ store_rc_t store_funnel(store_t *st, const char *job_id, const char *order,
 
 /* ---- assessments ---- */
 
+/* Kinds that carry a 0-100 score; the others (background_check's result,
+ * no_show, stage_timeout) store none. */
+static int scored(const char *kind)
+{
+    return !strcmp(kind, "screening") || !strcmp(kind, "ai_interview") ||
+           !strcmp(kind, "written_test") || !strcmp(kind, "online_assessment");
+}
+
 store_rc_t store_assessment_add(store_t *st, const char *application_id,
                                 const Hrflow__V1__Assessment *a, char **decisions)
 {
     char score[32];
     snprintf(score, sizeof(score), "%.6f", a->score);
-    int numeric = strcmp(a->kind, "background_check") != 0;
+    json_t *hints = json_array();
+    for (size_t i = 0; hints && i < a->n_hints; i++)
+        json_array_append_new(hints, json_string(a->hints[i]));
+    char *hints_text = hints ? json_dumps(hints, JSON_COMPACT) : NULL;
+    json_decref(hints);
+    if (!hints_text)
+        return STORE_FAILED;
     const char *p[] = { st->tenant, application_id, a->event_id, a->kind,
-                        numeric ? score : NULL, a->result };
+                        scored(a->kind) ? score : NULL, a->result, hints_text };
     PGresult *r = hf_db_query(st->db,
                               "INSERT INTO pipeline.assessments (tenant_id, application_id,"
-                              " event_id, kind, score, result) VALUES ($1, $2::uuid, $3, $4,"
-                              " $5::float8, $6) ON CONFLICT DO NOTHING RETURNING 1",
-                              6, p);
+                              " event_id, kind, score, result, hints) VALUES ($1, $2::uuid, $3, $4,"
+                              " $5::float8, $6, $7::jsonb) ON CONFLICT DO NOTHING RETURNING 1",
+                              7, p);
+    free(hints_text);
     if (!r)
         return STORE_FAILED;
     int fresh = PQntuples(r) == 1;
@@ -707,22 +799,170 @@ store_rc_t store_assessment_decided(store_t *st, const char *application_id,
                : STORE_FAILED;
 }
 
-store_rc_t store_assessment_latest(store_t *st, const char *application_id,
-                                   void (*fn)(void *ctx, const char *kind, double score,
-                                              const char *result),
-                                   void *ctx)
+/* Per application: its facts, with the latest result of each assessment
+ * kind as a JSON object kind → [score or null, result]. */
+static const char sql_facts[] =
+    "SELECT a.id, a.candidate_id, a.stage, a.version, " MICROS("a.stage_time") ","
+    "       a.review_requested_time IS NOT NULL,"
+    "       coalesce(c.body->>'yearsExperience', ''), coalesce(c.body->>'education', ''),"
+    "       coalesce(c.body->>'source', ''),"
+    "       coalesce((c.body->'consent'->>'automatedAssessment')::boolean, false),"
+    "       coalesce((SELECT jsonb_object_agg(l.kind, jsonb_build_array(l.score, l.result))"
+    "                   FROM (SELECT DISTINCT ON (x.kind) x.kind, x.score, x.result"
+    "                           FROM pipeline.assessments x"
+    "                          WHERE x.tenant_id = a.tenant_id AND x.application_id = a.id"
+    "                          ORDER BY x.kind, x.time DESC) l), '{}')::text"
+    "  FROM pipeline.applications a"
+    "  JOIN pipeline.candidates c ON c.tenant_id = a.tenant_id AND c.id = a.candidate_id"
+    " WHERE a.tenant_id = $1 AND ($2 = '' OR a.job_id = $2::uuid)"
+    "   AND ($3 = '' OR a.id = $3::uuid)"
+    " ORDER BY a.id LIMIT $4::int";
+
+store_rc_t store_facts(store_t *st, const char *job_id, const char *application_id,
+                       uint32_t limit, void (*fn)(void *ctx, const store_facts_t *f), void *ctx)
+{
+    char lim[16];
+    snprintf(lim, sizeof(lim), "%u", limit ? limit : 1);
+    const char *p[] = { st->tenant, job_id ? job_id : "", application_id ? application_id : "",
+                        lim };
+    PGresult *r = hf_db_query(st->db, sql_facts, 4, p);
+    if (!r)
+        return STORE_FAILED;
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *years = PQgetvalue(r, i, 6);
+        store_facts_t f = {
+            .application_id = PQgetvalue(r, i, 0),
+            .candidate_id = PQgetvalue(r, i, 1),
+            .stage = PQgetvalue(r, i, 2),
+            .version = strtoll(PQgetvalue(r, i, 3), NULL, 10),
+            .stage_time_us = strtoll(PQgetvalue(r, i, 4), NULL, 10),
+            .review_requested = PQgetvalue(r, i, 5)[0] == 't',
+            .years = *years ? strtod(years, NULL) : NAN,
+            .education = PQgetvalue(r, i, 7),
+            .source = PQgetvalue(r, i, 8),
+            .consent = PQgetvalue(r, i, 9)[0] == 't',
+            .latest = PQgetvalue(r, i, 10),
+        };
+        fn(ctx, &f);
+    }
+    store_rc_t rc = PQntuples(r) ? STORE_OK : STORE_NOT_FOUND;
+    PQclear(r);
+    return rc;
+}
+
+store_rc_t store_assessment_hints(store_t *st, const char *application_id,
+                                  void (*fn)(void *ctx, const char *hint), void *ctx)
 {
     const char *p[] = { st->tenant, application_id };
     PGresult *r = hf_db_query(st->db,
-                              "SELECT DISTINCT ON (kind) kind, score, result"
+                              "SELECT h FROM (SELECT DISTINCT ON (kind) hints"
                               " FROM pipeline.assessments WHERE tenant_id = $1"
-                              " AND application_id = $2::uuid ORDER BY kind, time DESC",
+                              " AND application_id = $2::uuid ORDER BY kind, time DESC) l,"
+                              " jsonb_array_elements_text(l.hints) h",
                               2, p);
     if (!r)
         return STORE_FAILED;
     for (int i = 0; i < PQntuples(r); i++)
-        fn(ctx, PQgetvalue(r, i, 0),
-           PQgetisnull(r, i, 1) ? NAN : strtod(PQgetvalue(r, i, 1), NULL), PQgetvalue(r, i, 2));
+        fn(ctx, PQgetvalue(r, i, 0));
+    PQclear(r);
+    return STORE_OK;
+}
+
+store_rc_t store_review_request(store_t *st, Hrflow__V1__Application *a, const char *reason)
+{
+    char aad[96], *sealed = NULL;
+    snprintf(aad, sizeof(aad), "%s:applications.review_reason", st->tenant);
+    if (reason && *reason &&
+        hf_pii_encrypt(st->keys, reason, strlen(reason), aad, &sealed) != 0)
+        return STORE_FAILED;
+    if (hf_db_begin(st->db) < 0) {
+        free(sealed);
+        return STORE_FAILED;
+    }
+    const char *p[] = { st->tenant, a->id, sealed };
+    PGresult *r = hf_db_query(st->db,
+                              "UPDATE pipeline.applications SET review_requested_time ="
+                              " coalesce(review_requested_time, now()),"
+                              " review_reason_enc = coalesce($3, review_reason_enc),"
+                              " version = version + 1, update_time = now()"
+                              " WHERE tenant_id = $1 AND id = $2::uuid RETURNING " APP_COLS,
+                              3, p);
+    free(sealed);
+    store_rc_t rc = rc_of(r, 1);
+    Hrflow__V1__Application *row = rc == STORE_OK ? application_row(st, r, 0) : NULL;
+    PQclear(r);
+    if (rc == STORE_OK && !row)
+        rc = STORE_FAILED;
+    if (rc == STORE_OK) {
+        json_t *data = json_pack("{s:s, s:s, s:b}", "applicationId", row->id, "stage", row->stage,
+                                 "withReason", reason && *reason);
+        char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+        json_decref(data);
+        if (!text || outbox(st, "hrflow.pipeline.application.review_requested.v1", "applications",
+                            row->id, text) < 0)
+            rc = STORE_FAILED;
+        free(text);
+        row->history = a->history, row->n_history = a->n_history;
+        *a = *row;
+    }
+    return in_tx(st, rc);
+}
+
+store_rc_t store_screening_set(store_t *st, const char *application_id, const char *state)
+{
+    const char *p[] = { st->tenant, application_id, state };
+    return hf_db_exec(st->db,
+                      "UPDATE pipeline.applications SET screening = $3"
+                      " WHERE tenant_id = $1 AND id = $2::uuid",
+                      3, p, NULL) == 0
+               ? STORE_OK
+               : STORE_FAILED;
+}
+
+int store_screening_claim(PGconn *db, store_pending_t *out, int max)
+{
+    char lim[16];
+    snprintf(lim, sizeof(lim), "%d", max);
+    const char *p[] = { lim };
+    PGresult *r = hf_db_query(db,
+                              "SELECT tenant_id, id, job_id FROM pipeline.applications"
+                              " WHERE screening = 'pending' ORDER BY create_time"
+                              " LIMIT $1::int FOR UPDATE SKIP LOCKED",
+                              1, p);
+    if (!r)
+        return -1;
+    int n = PQntuples(r);
+    for (int i = 0; i < n; i++) {
+        snprintf(out[i].tenant, sizeof(out[i].tenant), "%s", PQgetvalue(r, i, 0));
+        snprintf(out[i].application, sizeof(out[i].application), "%s", PQgetvalue(r, i, 1));
+        snprintf(out[i].job, sizeof(out[i].job), "%s", PQgetvalue(r, i, 2));
+    }
+    PQclear(r);
+    return n;
+}
+
+store_rc_t store_timeouts_due(store_t *st, const char *job_id, const char *stage,
+                              unsigned minutes, unsigned line, uint32_t limit,
+                              void (*fn)(void *ctx, const char *application_id), void *ctx)
+{
+    char mins[16], ln[16], lim[16];
+    snprintf(mins, sizeof(mins), "%u", minutes);
+    snprintf(ln, sizeof(ln), "%u", line);
+    snprintf(lim, sizeof(lim), "%u", limit);
+    const char *p[] = { st->tenant, job_id, stage, mins, ln, lim };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT a.id FROM pipeline.applications a"
+                              " WHERE a.tenant_id = $1 AND a.job_id = $2::uuid AND a.stage = $3"
+                              " AND a.stage_time <= now() - make_interval(mins => $4::int)"
+                              " AND NOT EXISTS (SELECT 1 FROM pipeline.assessments x"
+                              "  WHERE x.tenant_id = a.tenant_id AND x.application_id = a.id"
+                              "  AND x.event_id = 'stage_timeout:' || a.version || ':' || $5)"
+                              " ORDER BY a.stage_time LIMIT $6::int",
+                              6, p);
+    if (!r)
+        return STORE_FAILED;
+    for (int i = 0; i < PQntuples(r); i++)
+        fn(ctx, PQgetvalue(r, i, 0));
     PQclear(r);
     return STORE_OK;
 }

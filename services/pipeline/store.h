@@ -11,6 +11,7 @@
 #define PIPELINE_STORE_H
 
 #include <libpq-fe.h>
+#include <stdint.h>
 
 #include "hf/db.h"
 
@@ -95,12 +96,61 @@ store_rc_t store_assessment_add(store_t *st, const char *application_id,
 /* Save the decisions (JSON array text) of an assessment. */
 store_rc_t store_assessment_decided(store_t *st, const char *application_id,
                                     const char *event_id, const char *decisions);
-/* The latest score (or result) of each kind for an application: calls
- * fn(ctx, kind, score_or_NaN, result) once per kind. */
-store_rc_t store_assessment_latest(store_t *st, const char *application_id,
-                                   void (*fn)(void *ctx, const char *kind, double score,
-                                              const char *result),
-                                   void *ctx);
+/* What the rules may read of an application: its stage and times, the
+ * candidate's structured fields and the latest result of each assessment
+ * kind. Strings are borrowed for the callback's duration. */
+typedef struct {
+    const char *application_id, *candidate_id, *stage;
+    int64_t version;
+    int64_t stage_time_us;    /* when it entered its stage */
+    int review_requested;     /* the candidate asked for a person */
+    double years;             /* years of experience; NaN when not given */
+    const char *education, *source; /* "" when not given */
+    int consent;              /* consent to automated assessment recorded */
+    const char *latest;       /* JSON object: kind → [score or null, result] */
+} store_facts_t;
+
+/* The facts of one application (application_id) or of up to limit
+ * applications of job_id in id order; fn once per application.
+ * STORE_NOT_FOUND when there is none. */
+store_rc_t store_facts(store_t *st, const char *job_id, const char *application_id,
+                       uint32_t limit, void (*fn)(void *ctx, const store_facts_t *f), void *ctx);
+
+/* The candidate-facing hints of an application's latest assessments. */
+store_rc_t store_assessment_hints(store_t *st, const char *application_id,
+                                  void (*fn)(void *ctx, const char *hint), void *ctx);
+
+/* The candidate asks for a person to review the automated decisions: the
+ * first request's time is kept, the reason (encrypted) is the latest; an
+ * event routes it. a is replaced by the stored application. */
+store_rc_t store_review_request(store_t *st, Hrflow__V1__Application *a, const char *reason);
+
+/* The candidate's status token of an application (st->alloc'd), and its
+ * check: 0 with the ids when the token is one this keyring made, else -1. */
+char *store_status_token(store_t *st, const char *application_id);
+int store_status_token_parse(const hf_keyring_t *keys, const char *token, char tenant[37],
+                             char application[37]);
+
+/* ---- the screening queue (screener.c) ---- */
+
+typedef struct {
+    char tenant[40], application[40], job[40];
+} store_pending_t;
+
+/* In the caller's transaction: lock up to max applications waiting for
+ * screening, oldest first, skipping those another replica holds. Returns
+ * how many, or -1. */
+int store_screening_claim(PGconn *db, store_pending_t *out, int max);
+/* Set an application's screening state ("done", "failed", "pending"). */
+store_rc_t store_screening_set(store_t *st, const char *application_id, const char *state);
+
+/* Applications of job_id in stage since at least minutes ago whose
+ * stage_timeout rule on line has not acted in this stay (event id
+ * "stage_timeout:<version>:<line>"), oldest first, up to limit. */
+store_rc_t store_timeouts_due(store_t *st, const char *job_id, const char *stage,
+                              unsigned minutes, unsigned line, uint32_t limit,
+                              void (*fn)(void *ctx, const char *application_id), void *ctx);
+
 /* An event about an application without a state change (a template to
  * send, a flag for a person), data_json as its data. */
 store_rc_t store_application_event(store_t *st, const char *application_id, const char *type,

@@ -64,6 +64,11 @@ int hf_service_main(const hf_service_def_t *def, int argc, char **argv);
  * UNAVAILABLE. */
 PGconn *hf_service_db(hf_call_t *call);
 
+/* The common settings HF_PG_DSN and HF_BROKERS, for a service's own
+ * background threads (valid from the init hook on). */
+const char *hf_service_pg_dsn(void);
+const char *hf_service_brokers(void);
+
 /* For handlers: this thread's Redis connection (never NULL). */
 hf_cache_t *hf_service_cache(hf_call_t *call);
 

@@ -67,7 +67,7 @@ static pl_eval_t run(const char *text, pl_event_kind_t kind, unsigned minutes, c
                      bool guard)
 {
     pl_rules_t *r = parse(text);
-    pl_event_t ev = { kind, minutes };
+    pl_event_t ev = { kind, minutes, 0 };
     pl_eval_opts_t opts = { .require_human_for_reject = guard };
     pl_eval_t out;
     assert_int_equal(pl_rules_eval(r, &ev, rec, &opts, &out), 0);
@@ -638,7 +638,7 @@ static void test_eval_deterministic(void **state)
                           "when interview_scored if ai_score < 60 then reject with template thank_you\n");
     pl_record_t rec = campus();
     pl_record_num(&rec, PL_F_AI_SCORE, 81.5);
-    pl_event_t ev = { PL_EV_INTERVIEW_SCORED, 0 };
+    pl_event_t ev = { PL_EV_INTERVIEW_SCORED, 0, 0 };
     pl_eval_t first;
     assert_int_equal(pl_rules_eval(r, &ev, &rec, NULL, &first), 0);
     for (int i = 0; i < 50; i++) {
@@ -768,7 +768,7 @@ static void test_mutations_never_crash(void **state)
         char *twice = pl_rules_format(again);
         assert_string_equal(once, twice);
         for (int k = 0; k < PL_EV_N; k++) {
-            pl_event_t ev = { (pl_event_kind_t)k, 5000 };
+            pl_event_t ev = { (pl_event_kind_t)k, 5000, 0 };
             pl_eval_t e;
             assert_int_equal(pl_rules_eval(r, &ev, &rec, &(pl_eval_opts_t){ .require_human_for_reject = k & 1 }, &e), 0);
             for (size_t i = 0; i < e.n; i++)

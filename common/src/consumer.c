@@ -1,0 +1,326 @@
+/* common/src/consumer.c - durable event consumers over the outbox log
+ *
+ * A thread per consumer (hf_pg_thread_t: its own connection, LISTEN on the
+ * outbox's commit-time NOTIFY, an eventfd to stop). One batch is one
+ * transaction:
+ *
+ *   1. lock the cursor row FOR UPDATE SKIP LOCKED; no row means another
+ *      replica holds it (or it does not exist yet): wait and try again;
+ *   2. read up to SCAN_N rows after the cursor in (tx_id, id) order, below
+ *      pg_snapshot_xmin so no running transaction can still add a row behind
+ *      them, and of those the first HIT_N whose type matches, with their data;
+ *   3. call the handler for each match inside a savepoint;
+ *   4. move the cursor to the last row scanned (to the last match when HIT_N
+ *      matched: rows after it were not handed out) and commit.
+ *
+ * Non-matching rows cost an index entry each in step 2 and are passed by the
+ * cursor, so a consumer of rare types does not crawl the log 200 rows at a
+ * time. RETRY rolls the transaction back, so nothing of the batch is kept.
+ */
+#include "hf/consumer.h"
+#include "hf/db.h"
+#include "hf/log.h"
+#include "hf/metrics.h"
+#include "hf_private.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SCAN_N "5000"
+#define SCAN_N_INT 5000
+#define HIT_N "200"
+#define HIT_N_INT 200
+#define RETRY_FIRST_MS 1000
+#define RETRY_MAX_MS 30000
+#define ERROR_PAUSE_MS 1000
+
+struct hf_consumer {
+    hf_pg_thread_t loop;
+    char *name;
+    char *prefixes;         /* JSON array of the type prefixes ([""] = every type) */
+    hf_consumer_fn fn;
+    void *user;
+    int poll_ms;
+    hf_counter_t *consumed, *skipped, *retries;
+};
+
+/* What a batch came to. */
+enum { BATCH_ERROR = -1, BATCH_RETRY = -2, BATCH_BUSY = -3 };
+
+static const char sql_ensure[] =
+    "INSERT INTO events.consumer_cursor (name) VALUES ($1) ON CONFLICT (name) DO NOTHING";
+
+static const char sql_lock[] =
+    "SELECT tx_id::text, last_id FROM events.consumer_cursor WHERE name = $1"
+    " FOR UPDATE SKIP LOCKED";
+
+/* Matches first (part 0, in commit order), then the last row scanned with
+ * the number of rows scanned (part 1; absent when nothing was). */
+static const char sql_batch[] =
+    "WITH scan AS MATERIALIZED ("
+    "  SELECT tx_id, id, type FROM events.outbox"
+    "   WHERE (tx_id, id) > ($1::xid8, $2::bigint)"
+    "     AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+    "   ORDER BY tx_id, id LIMIT " SCAN_N "),"
+    " hit AS ("
+    "  SELECT tx_id, id FROM scan"
+    "   WHERE type ^@ ANY (ARRAY(SELECT jsonb_array_elements_text($3::jsonb)))"
+    "   ORDER BY tx_id, id LIMIT " HIT_N ")"
+    " SELECT part, tx_id::text, id, tenant_id, source, type, subject, us, data, traceparent, n"
+    "  FROM ("
+    "   SELECT 0 AS part, o.tx_id, o.id, o.tenant_id, o.source, o.type, o.subject,"
+    "          (extract(epoch FROM o.time) * 1000000)::bigint AS us, o.data::text AS data,"
+    "          coalesce(o.traceparent, '') AS traceparent, 0::bigint AS n"
+    "     FROM hit JOIN events.outbox o ON o.tx_id = hit.tx_id AND o.id = hit.id"
+    "   UNION ALL"
+    "   SELECT 1, e.tx_id, e.id, '', '', '', '', 0, '', '', (SELECT count(*) FROM scan)"
+    "     FROM (SELECT tx_id, id FROM scan ORDER BY tx_id DESC, id DESC LIMIT 1) e"
+    "  ) u ORDER BY part, u.tx_id, u.id";
+
+static const char sql_advance[] =
+    "UPDATE events.consumer_cursor SET tx_id = $2::xid8, last_id = $3::bigint,"
+    " updated_at = now() WHERE name = $1";
+
+enum { COL_PART, COL_TX, COL_ID, COL_TENANT, COL_SOURCE, COL_TYPE, COL_SUBJECT, COL_US,
+       COL_DATA, COL_TRACE, COL_N };
+
+/* Undo every level of the transaction, however deep the handler left it. */
+static void rollback_batch(PGconn *db)
+{
+    while (hf_db_depth(db) > 0)
+        hf_db_rollback(db);
+}
+
+/* Run the handler on row i inside a savepoint. Returns HF_CONSUME_OK or
+ * HF_CONSUME_SKIP (the savepoint released or rolled back), HF_CONSUME_RETRY,
+ * or BATCH_ERROR when the consumer's own statements failed. */
+static int apply(hf_consumer_t *c, PGconn *db, PGresult *res, int i)
+{
+    hf_consumed_event_t ev = {
+        .id = PQgetvalue(res, i, COL_ID),
+        .tenant_id = PQgetvalue(res, i, COL_TENANT),
+        .source = PQgetvalue(res, i, COL_SOURCE),
+        .type = PQgetvalue(res, i, COL_TYPE),
+        .subject = PQgetvalue(res, i, COL_SUBJECT),
+        .data_json = PQgetvalue(res, i, COL_DATA),
+        .traceparent = PQgetvalue(res, i, COL_TRACE),
+        .time_us = strtoll(PQgetvalue(res, i, COL_US), NULL, 10),
+    };
+    if (hf_db_begin(db) < 0)
+        return BATCH_ERROR;
+    int depth = hf_db_depth(db);
+    int rc = c->fn(c->user, db, &ev);
+    if (hf_db_depth(db) != depth) {
+        hf_logkv(HF_LOG_ERROR, "consumer handler left its transaction at another depth",
+                 "consumer", c->name, "event", ev.id, "type", ev.type, NULL);
+        return HF_CONSUME_RETRY;
+    }
+    if (rc == HF_CONSUME_OK && PQtransactionStatus(db) == PQTRANS_INERROR) {
+        hf_logkv(HF_LOG_ERROR, "consumer handler returned OK after a failed statement",
+                 "consumer", c->name, "event", ev.id, "type", ev.type, NULL);
+        rc = HF_CONSUME_RETRY;
+    }
+    if (rc == HF_CONSUME_OK)
+        return hf_db_commit(db) < 0 ? BATCH_ERROR : HF_CONSUME_OK;
+    if (rc == HF_CONSUME_SKIP) {
+        hf_logkv(HF_LOG_WARN, "consumer skipped an event it can never apply", "consumer",
+                 c->name, "event", ev.id, "type", ev.type, NULL);
+        return hf_db_rollback(db) < 0 ? BATCH_ERROR : HF_CONSUME_SKIP;
+    }
+    return HF_CONSUME_RETRY;
+}
+
+/* Steps 2-4 inside the open transaction, with the cursor locked. Returns 1
+ * when more rows may be waiting, 0 when caught up, or BATCH_RETRY /
+ * BATCH_ERROR. */
+static int consume_locked(hf_consumer_t *c, PGconn *db, const char *tx_id, const char *last_id)
+{
+    const char *p[] = { tx_id, last_id, c->prefixes };
+    PGresult *res = hf_db_query(db, sql_batch, 3, p);
+    if (!res)
+        return BATCH_ERROR;
+    int rows = PQntuples(res), hits = 0, applied = 0, skipped = 0, rc = HF_CONSUME_OK;
+    while (hits < rows && PQgetvalue(res, hits, COL_PART)[0] == '0')
+        hits++;
+    int scanned = hits < rows ? atoi(PQgetvalue(res, hits, COL_N)) : 0;
+    int more = hits == HIT_N_INT || scanned == SCAN_N_INT;
+    /* the row the cursor moves to once every match is handled: the last
+     * match when HIT_N matched (later rows were not handed out), else the
+     * last row scanned; -1 when nothing was */
+    int end = hits == HIT_N_INT ? hits - 1 : hits < rows ? hits : -1;
+    int i;
+    for (i = 0; i < hits && !hf_pg_thread_stopping(&c->loop); i++) {
+        rc = apply(c, db, res, i);
+        if (rc == HF_CONSUME_OK)
+            applied++;
+        else if (rc == HF_CONSUME_SKIP)
+            skipped++;
+        else
+            break;
+    }
+    if (rc == HF_CONSUME_RETRY || rc == BATCH_ERROR) {
+        PQclear(res);
+        return rc == HF_CONSUME_RETRY ? BATCH_RETRY : BATCH_ERROR;
+    }
+    if (i < hits) /* stopping: keep what was applied, resume after it */
+        end = i - 1;
+    const char *q[] = { c->name, end >= 0 ? PQgetvalue(res, end, COL_TX) : "",
+                        end >= 0 ? PQgetvalue(res, end, COL_ID) : "" };
+    if ((end >= 0 && hf_db_exec(db, sql_advance, 3, q, NULL) < 0) || hf_db_commit(db) < 0) {
+        more = BATCH_ERROR;
+    } else {
+        hf_counter_add(c->consumed, (uint64_t)applied);
+        hf_counter_add(c->skipped, (uint64_t)skipped);
+    }
+    PQclear(res);
+    return more;
+}
+
+/* One batch. Returns 1 when more rows may be waiting, 0 when caught up, or
+ * BATCH_BUSY / BATCH_RETRY / BATCH_ERROR. */
+static int consume_batch(hf_consumer_t *c)
+{
+    PGconn *db = c->loop.conn;
+    const char *p[] = { c->name };
+    if (hf_db_begin(db) < 0)
+        return BATCH_ERROR;
+    PGresult *res = hf_db_query(db, sql_lock, 1, p);
+    int rc;
+    if (!res) {
+        rc = BATCH_ERROR;
+    } else if (PQntuples(res) == 0) {
+        /* another replica holds the cursor, or its row is gone (reset) */
+        rollback_batch(db);
+        rc = hf_db_exec(db, sql_ensure, 1, p, NULL) < 0 ? BATCH_ERROR : BATCH_BUSY;
+    } else {
+        char tx_id[32], last_id[24];
+        snprintf(tx_id, sizeof(tx_id), "%s", PQgetvalue(res, 0, 0));
+        snprintf(last_id, sizeof(last_id), "%s", PQgetvalue(res, 0, 1));
+        rc = consume_locked(c, db, tx_id, last_id);
+    }
+    PQclear(res);
+    if (rc < 0)
+        rollback_batch(db);
+    return rc;
+}
+
+static int consumer_connect(hf_consumer_t *c)
+{
+    const char *p[] = { c->name };
+    if (hf_pg_thread_connect(&c->loop) < 0)
+        return -1;
+    /* listen before the first read, so no commit after it goes unnoticed */
+    if (hf_pg_thread_listen(&c->loop) < 0 ||
+        hf_db_exec(c->loop.conn, sql_ensure, 1, p, NULL) < 0) {
+        hf_pg_thread_disconnect(&c->loop);
+        return -1;
+    }
+    return 0;
+}
+
+static void *consumer_main(void *arg)
+{
+    hf_consumer_t *c = arg;
+    hf_pg_thread_t *t = &c->loop;
+    int retry_ms = RETRY_FIRST_MS;
+    while (!hf_pg_thread_stopping(t)) {
+        if (!t->conn && consumer_connect(c) < 0) {
+            hf_pg_thread_wait(t, ERROR_PAUSE_MS);
+            continue;
+        }
+        int n = consume_batch(c);
+        if (n < 0 && PQstatus(t->conn) != CONNECTION_OK) {
+            hf_logkv(HF_LOG_WARN, "consumer lost its connection, reconnecting", "consumer",
+                     c->name, NULL);
+            hf_pg_thread_disconnect(t);
+        }
+        if (n == BATCH_RETRY) {
+            hf_counter_inc(c->retries);
+            hf_logkv(HF_LOG_WARN, "consumer batch rolled back for a retry", "consumer", c->name,
+                     NULL);
+            hf_pg_thread_wait(t, retry_ms);
+            retry_ms = retry_ms < RETRY_MAX_MS / 2 ? retry_ms * 2 : RETRY_MAX_MS;
+            continue;
+        }
+        if (n == BATCH_ERROR) {
+            hf_pg_thread_wait(t, ERROR_PAUSE_MS);
+            continue;
+        }
+        if (n >= 0)
+            retry_ms = RETRY_FIRST_MS;
+        if (n != 1) /* caught up, or another replica's turn */
+            hf_pg_thread_wait(t, c->poll_ms);
+    }
+    return NULL;
+}
+
+static int name_ok(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    return n > 0 && n < 64 &&
+           strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-") == n;
+}
+
+/* The prefixes as a JSON array; [""] (every type) for NULL. */
+static char *prefixes_json(const char *const *prefixes)
+{
+    json_t *a = json_array();
+    if (!prefixes)
+        json_array_append_new(a, json_string(""));
+    for (size_t i = 0; prefixes && prefixes[i]; i++)
+        json_array_append_new(a, json_string(prefixes[i]));
+    char *s = a ? json_dumps(a, JSON_COMPACT) : NULL;
+    json_decref(a);
+    return s;
+}
+
+static void consumer_free(hf_consumer_t *c)
+{
+    free(c->name);
+    free(c->prefixes);
+    free(c);
+}
+
+hf_consumer_t *hf_consumer_start(const char *conninfo, const char *name,
+                                 const char *const *type_prefixes, hf_consumer_fn fn,
+                                 void *user, int poll_ms)
+{
+    if (!name_ok(name) || !fn) {
+        hf_error("event consumer: the name must be 1-63 of [A-Za-z0-9_.:-], with a handler");
+        return NULL;
+    }
+    hf_consumer_t *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->name = strdup(name);
+    c->prefixes = prefixes_json(type_prefixes);
+    c->fn = fn;
+    c->user = user;
+    c->poll_ms = poll_ms > 0 ? poll_ms : 500;
+    char labels[96];
+    snprintf(labels, sizeof(labels), "consumer=\"%s\"", name);
+    c->consumed = hf_metrics_counter("hf_consumer_events_total",
+                                     "Outbox events a durable consumer applied", labels);
+    c->skipped = hf_metrics_counter("hf_consumer_skipped_total",
+                                    "Outbox events a durable consumer could never apply and passed",
+                                    labels);
+    c->retries = hf_metrics_counter("hf_consumer_retries_total",
+                                    "Batches a durable consumer rolled back to retry", labels);
+    if (!c->name || !c->prefixes ||
+        hf_pg_thread_start(&c->loop, "event consumer", conninfo, consumer_main, c) < 0) {
+        consumer_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void hf_consumer_stop(hf_consumer_t **cp)
+{
+    if (!cp || !*cp)
+        return;
+    hf_pg_thread_stop(&(*cp)->loop);
+    consumer_free(*cp);
+    *cp = NULL;
+}

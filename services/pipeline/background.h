@@ -1,0 +1,31 @@
+/* services/pipeline/background.h - the pipeline's background threads
+ *
+ * Besides answering RPCs, every replica runs three loops, each with its own
+ * PostgreSQL connection: the importer (importer.c), the screener
+ * (screener.c: pending resumes to scoring, results through the rules) and
+ * the stage-timeout sweep (sweeper.c). Their work is claimed in PostgreSQL
+ * (advisory locks, SKIP LOCKED) and done in transactions, so any replica may
+ * do any of it and a replica killed mid-step leaves nothing half done.
+ */
+#ifndef PIPELINE_BACKGROUND_H
+#define PIPELINE_BACKGROUND_H
+
+#include <libpq-fe.h>
+
+#include "hf/crypto.h"
+
+/* One step of a loop on db: returns how much it did (> 0: step again at
+ * once), 0 when there was nothing to do, -1 on failure (both wait idle_ms). */
+typedef int (*pipeline_step_fn)(PGconn *db, void *user);
+
+/* Start a detached thread running step over a connection to HF_PG_DSN
+ * (hf_service_pg_dsn),
+ * reconnecting when it breaks. name is for the logs. Returns 0 or -1. */
+int pipeline_background_start(const char *name, pipeline_step_fn step, void *user, int idle_ms);
+
+/* The loops (keys must live as long as the process). */
+int pipeline_importer_start(const hf_keyring_t *keys);
+int pipeline_screener_start(const hf_keyring_t *keys, const char *brokers);
+int pipeline_sweeper_start(const hf_keyring_t *keys, int interval_s);
+
+#endif

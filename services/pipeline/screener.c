@@ -1,0 +1,209 @@
+/* services/pipeline/screener.c - pending resumes to scoring, the results through the rules
+ *
+ * An application to a job with a competency model, by a candidate with a
+ * resume, is created with screening = 'pending' (in the transaction that
+ * creates it, API or import). Each replica's screener takes up to BATCH of
+ * them in a transaction (FOR UPDATE SKIP LOCKED: replicas share the queue
+ * without waiting on each other), sends every resume to scoring's
+ * ScreenResume at once (hf_bus_send: the scoring replicas work on them in
+ * parallel), then, per reply and in that same transaction, records the
+ * screening result (event id "screening:<application>") and runs the job's
+ * rules on it (automation_run), and marks the application done. One commit
+ * covers the batch: a replica killed mid-batch leaves every application of
+ * it pending for another, and the event id makes a result that was recorded
+ * act only once.
+ *
+ * Scoring unavailable or overloaded: the batch stays pending and the loop
+ * waits. Scoring refusing a request (no such competency model, a resume it
+ * cannot read): that application is marked failed and logged, so one bad
+ * record never blocks the queue.
+ */
+#include "automation.h"
+#include "background.h"
+
+#include "hf/arena.h"
+#include "hf/bus.h"
+#include "hf/db.h"
+#include "hf/log.h"
+#include "hrflow/v1/scoring.pb-c.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH 64
+#define CALL_TIMEOUT_MS 15000
+#define IDLE_MS 250
+
+typedef struct {
+    const hf_keyring_t *keys;
+    char *brokers;
+    hf_bus_client_t *bus;
+    hf_arena_t *arena;
+} screener_t;
+
+typedef struct {
+    store_pending_t p;
+    store_t st;
+    Hrflow__V1__Job *job;
+    Hrflow__V1__Application *app;
+    char request_id[HF_BUS_ID_MAX];
+    int sent;
+    Hrflow__V1__ScreenResumeResponse *reply;
+    int error;                  /* the error code of a failed call */
+} item_t;
+
+/* Errors that another try will not change. */
+static int permanent(int code)
+{
+    return code == HRFLOW__V1__ERROR_CODE__INVALID_ARGUMENT ||
+           code == HRFLOW__V1__ERROR_CODE__NOT_FOUND ||
+           code == HRFLOW__V1__ERROR_CODE__FAILED_PRECONDITION ||
+           code == HRFLOW__V1__ERROR_CODE__MALFORMED;
+}
+
+/* Load the application, its job and the candidate's resume, and send it. */
+static void send_one(screener_t *s, PGconn *db, item_t *it, ProtobufCAllocator *alloc)
+{
+    it->st = (store_t){ db, alloc, s->keys, it->p.tenant, NULL };
+    Hrflow__V1__Candidate *cand = NULL;
+    if (store_application_get(&it->st, it->p.application, &it->app) != STORE_OK ||
+        store_job_get(&it->st, it->p.job, &it->job) != STORE_OK ||
+        store_candidate_get(&it->st, it->app->candidate_id, &cand) != STORE_OK) {
+        it->error = HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
+        return;
+    }
+    Hrflow__V1__ScreenResumeRequest req = HRFLOW__V1__SCREEN_RESUME_REQUEST__INIT;
+    req.resume = cand->resume;
+    req.competency_model_id = it->job->competency_model_id;
+    char *scopes[] = { "recruiter" };
+    Hrflow__V1__Caller caller = HRFLOW__V1__CALLER__INIT;
+    caller.tenant_id = it->p.tenant;
+    caller.scopes = scopes;
+    caller.n_scopes = 1;
+    caller.actor = "system:pipeline-screener";
+    hf_call_opts_t opts = { .timeout_ms = CALL_TIMEOUT_MS, .caller = &caller };
+    int rc = hf_bus_send(s->bus, "scoring", "ScreenResume", &req.base, &opts, it->request_id);
+    if (rc == 0)
+        it->sent = 1;
+    else
+        it->error = HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
+}
+
+/* Wait for the replies of the items sent. */
+static void collect(screener_t *s, item_t *items, int n)
+{
+    int waiting = 0;
+    for (int i = 0; i < n; i++)
+        waiting += items[i].sent;
+    int64_t deadline = hf_mono_ms() + CALL_TIMEOUT_MS + 1000;
+    while (waiting > 0) {
+        int64_t left = deadline - hf_mono_ms();
+        Hrflow__V1__Envelope *env = NULL;
+        if (left <= 0 || hf_bus_recv(s->bus, (int)left, &env) <= 0)
+            break;
+        for (int i = 0; i < n; i++) {
+            item_t *it = &items[i];
+            if (!it->sent || strcmp(it->request_id, env->request_id) != 0)
+                continue;
+            hf_status_t st = { 0 };
+            ProtobufCMessage *out = NULL;
+            int code = hf_bus_reply_decode(env, &hrflow__v1__screen_resume_response__descriptor,
+                                           &out, &st);
+            hf_status_clear(&st);
+            it->reply = (Hrflow__V1__ScreenResumeResponse *)out;
+            it->error = code;
+            it->sent = 0;
+            waiting--;
+            break;
+        }
+        hrflow__v1__envelope__free_unpacked(env, NULL);
+    }
+    for (int i = 0; i < n; i++)
+        if (items[i].sent) { /* no reply in time */
+            items[i].sent = 0;
+            items[i].error = HRFLOW__V1__ERROR_CODE__DEADLINE_EXCEEDED;
+        }
+}
+
+/* Record one result and act on it, or mark the application failed. Returns
+ * 0, or -1 when the database failed (the whole batch is rolled back). */
+static int finish(item_t *it)
+{
+    if (it->error && !permanent(it->error))
+        return 0; /* stays pending: tried again later */
+    if (it->error) {
+        hf_logkv(HF_LOG_WARN, "scoring refused a resume: screening failed", "application",
+                 it->p.application, "error", hf_error_code_name(it->error), NULL);
+        return store_screening_set(&it->st, it->p.application, "failed") == STORE_OK ? 0 : -1;
+    }
+    char event_id[64];
+    snprintf(event_id, sizeof(event_id), "screening:%s", it->p.application);
+    Hrflow__V1__Assessment as = HRFLOW__V1__ASSESSMENT__INIT;
+    as.kind = "screening";
+    as.score = it->reply->score;
+    as.event_id = event_id;
+    automation_outcome_t out;
+    store_rc_t rc = automation_run(&it->st, it->job, it->app, &as, 0, &out);
+    json_decref(out.decisions);
+    if (rc == STORE_CONFLICT) /* moved meanwhile: next round reads it again */
+        return 0;
+    if (rc != STORE_OK)
+        return -1;
+    return store_screening_set(&it->st, it->p.application, "done") == STORE_OK ? 0 : -1;
+}
+
+static int screen_step(PGconn *db, void *user)
+{
+    screener_t *s = user;
+    if (!s->bus && !(s->bus = hf_bus_client_new(s->brokers)))
+        return -1;
+    if (hf_db_begin(db) < 0)
+        return -1;
+    item_t items[BATCH];
+    store_pending_t pending[BATCH];
+    int n = store_screening_claim(db, pending, BATCH);
+    if (n <= 0) {
+        hf_db_rollback(db);
+        return n;
+    }
+    hf_arena_reset(s->arena);
+    ProtobufCAllocator alloc = hf_arena_allocator(s->arena);
+    for (int i = 0; i < n; i++) {
+        items[i] = (item_t){ .p = pending[i] };
+        send_one(s, db, &items[i], &alloc);
+    }
+    collect(s, items, n);
+    int failed = 0, done = 0, transient = 0;
+    for (int i = 0; i < n && !failed; i++) {
+        failed = finish(&items[i]) < 0;
+        done += !items[i].error;
+        transient += items[i].error && !permanent(items[i].error);
+    }
+    for (int i = 0; i < n; i++)
+        if (items[i].reply)
+            protobuf_c_message_free_unpacked(&items[i].reply->base, NULL);
+    if (failed || hf_db_commit(db) < 0) {
+        hf_db_rollback(db);
+        return -1;
+    }
+    if (transient) {
+        char count[16];
+        snprintf(count, sizeof(count), "%d", transient);
+        hf_logkv(HF_LOG_WARN, "scoring did not answer some screenings: they wait for the next try",
+                 "count", count, NULL);
+    }
+    return transient ? -1 : done + 1;
+}
+
+int pipeline_screener_start(const hf_keyring_t *keys, const char *brokers)
+{
+    screener_t *s = calloc(1, sizeof(*s));
+    if (!s || !(s->brokers = strdup(brokers)) || !(s->arena = hf_arena_new(65536))) {
+        free(s ? s->brokers : NULL);
+        free(s);
+        return -1;
+    }
+    s->keys = keys;
+    return pipeline_background_start("screener", screen_step, s, IDLE_MS);
+}
