@@ -27,9 +27,13 @@ enum {
     GW_SCOPE_RECRUITER = 1u << 1,
     GW_SCOPE_PAYROLL = 1u << 2,
     GW_SCOPE_INTEGRATOR = 1u << 3,
+    /* not an API key's scope: a route anyone may call without a key (the
+     * candidate's status page: its token is the key); rate-limited per
+     * client address under this name */
+    GW_SCOPE_PUBLIC = 1u << 4,
 };
 #define GW_SCOPE_ANY (GW_SCOPE_ADMIN | GW_SCOPE_RECRUITER | GW_SCOPE_PAYROLL | GW_SCOPE_INTEGRATOR)
-#define GW_N_SCOPES 4
+#define GW_N_SCOPES 5
 
 /* The scope's name ("admin"), or NULL for a bit outside the enum. */
 const char *gw_scope_name(unsigned bit);
@@ -133,6 +137,8 @@ const char *gw_request_method(const gw_request_t *r);
 const char *gw_request_path(const gw_request_t *r);
 const char *gw_request_id(const gw_request_t *r);
 const char *gw_request_traceparent(const gw_request_t *r);
+/* The client's IP address as text into buf ("" when unknown). */
+void gw_request_client(const gw_request_t *r, char *buf, size_t len);
 const char *gw_request_header(const gw_request_t *r, const char *name);
 const gw_route_t *gw_request_route(const gw_request_t *r);
 /* The request body (NUL-terminated) and its length; NULL when empty. */

@@ -31,6 +31,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,20 @@ const char *gw_request_method(const gw_request_t *r) { return r->method; }
 const char *gw_request_path(const gw_request_t *r) { return r->path; }
 const char *gw_request_id(const gw_request_t *r) { return r->request_id; }
 const char *gw_request_traceparent(const gw_request_t *r) { return r->traceparent; }
+
+void gw_request_client(const gw_request_t *r, char *buf, size_t len)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    buf[0] = '\0';
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)len);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)len);
+}
 const gw_route_t *gw_request_route(const gw_request_t *r) { return r->route; }
 
 const char *gw_request_header(const gw_request_t *r, const char *name)

@@ -190,6 +190,8 @@ static json_t *bus_operation(json_t *schemas, const gw_route_t *r)
     const ProtobufCMethodDescriptor *m = gw_route_rpc(r);
     json_t *op = json_pack("{s:s, s:s, s:[s], s:[{s:[]}]}", "operationId", r->name, "summary",
                            r->summary, "tags", gw_route_service_name(r), "security", "bearer");
+    if (r->scopes == GW_SCOPE_PUBLIC) /* no key: the path carries what the service checks */
+        json_object_set_new(op, "security", json_array());
     json_t *params = json_array();
     gw_param_t pp[GW_MAX_PARAMS];
     int np = gw_route_match(r->pattern, r->pattern, pp, GW_MAX_PARAMS);

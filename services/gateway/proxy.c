@@ -13,6 +13,7 @@
 #include "gateway.h"
 
 #include "hf/codec.h"
+#include "hf/crypto.h"
 #include "hf/log.h"
 
 #include <stdio.h>
@@ -333,10 +334,29 @@ static void insufficient_scope(gw_request_t *req, const gw_route_t *route)
     gw_respond_problem(req, 403, "insufficient_scope", "Forbidden", detail);
 }
 
+/* A public route: no key; the service checks what the request carries
+ * (a status token). Rate-limited per client address, under "public". */
+static void public_call(gateway_t *gw, gw_request_t *req, const gw_route_t *route)
+{
+    char addr[64], hash[65];
+    gw_request_client(req, addr, sizeof(addr));
+    hf_sha256_hex(addr, strlen(addr), hash);
+    Hrflow__V1__Caller anonymous = HRFLOW__V1__CALLER__INIT;
+    anonymous.actor = "public";
+    gw_identity_t id = { .caller = &anonymous, .scopes = GW_SCOPE_PUBLIC };
+    snprintf(id.tat_key, sizeof(id.tat_key), "hf:rl:public:%.40s", hash);
+    if (gw_ratelimit(gw, req, &id) == 0)
+        call(gw, req, route, &id);
+}
+
 void gw_proxy(gateway_t *gw, gw_request_t *req)
 {
     const gw_route_t *route = gw_request_route(req);
     gw_identity_t id;
+    if (route->scopes == GW_SCOPE_PUBLIC) {
+        public_call(gw, req, route);
+        return;
+    }
     if (gw_auth(gw, req, &id) < 0)
         return;
     if (!((route->scopes | GW_SCOPE_ADMIN) & id.scopes))

@@ -106,6 +106,14 @@ const gw_route_t gw_routes[] = {
         "A job's funnel: per stage, applications now and ever, conversion, time in stage"),
     BUS("GET", "/v1/imports/{id}", "getImport", PL, "GetImport", NULL, HIRING, 0,
         "An import's progress: processed, created, duplicates, failed, per-row errors"),
+    BUS("POST", "/v1/jobs/{jobId}/rules:dryRun", "dryRunRules", PL, "DryRunRules", "*", REC, 0,
+        "Which applications a job's rules (or rules to try) would move, and why; changes nothing"),
+    BUS("GET", "/v1/candidate-status/{token}", "getCandidateStatus", PL, "GetCandidateStatus",
+        NULL, GW_SCOPE_PUBLIC, 0,
+        "For the candidate, no API key: stage, next step, interview time, feedback hints"),
+    BUS("POST", "/v1/candidate-status/{token}:requestReview", "requestHumanReview", PL,
+        "RequestHumanReview", "*", GW_SCOPE_PUBLIC, 0,
+        "For the candidate, no API key: ask for a person to review the automated decisions"),
 
     BUS("GET", "/v1/competency-models", "listCompetencyModels", SC, "ListCompetencyModels",
         NULL, HIRING, 0, "List competency models (the latest version of each)"),
@@ -142,7 +150,7 @@ const gw_route_t gw_routes[] = {
 const size_t gw_n_routes = sizeof(gw_routes) / sizeof(gw_routes[0]);
 
 static const char *const scope_names[GW_N_SCOPES] = { "admin", "recruiter", "payroll",
-                                                      "integrator" };
+                                                      "integrator", "public" };
 
 const char *gw_scope_name(unsigned bit)
 {

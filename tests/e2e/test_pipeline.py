@@ -24,7 +24,9 @@ ctx = {}
 
 def setup():
     global stack
-    stack = Stack("pipeline", {"HF_GATEWAY_RATE_LIMITS": "admin=1000:1000,recruiter=1000:1000"})
+    stack = Stack("pipeline", {"HF_GATEWAY_RATE_LIMITS":
+                               "admin=1000:1000,recruiter=1000:1000,public=1000:1000",
+                               "HF_PIPELINE_SWEEP_S": "1"})
     stack.start_all()
     ident = stack.binary("identity")
     for slug in ("pa", "pb"):
@@ -461,6 +463,197 @@ def the_adverse_impact_audit_flags_below_four_fifths():
     assert audit["anyFlagged"] is True
     status, p = call("GET", "/v1/jobs/%s/audit?attribute=religion" % j["id"], key="admin")
     assert status == 422, p
+
+
+
+PM_MODEL = {
+    "name": "产品经理", "jobFamily": "product",
+    "competencies": [
+        {"name": "数据分析", "weight": 3, "keywords": [
+            {"term": "数据分析", "synonyms": ["data analysis"]},
+            {"term": "A/B测试", "synonyms": ["AB测试"]}]},
+        {"name": "用户导向", "weight": 2, "keywords": [
+            {"term": "用户调研", "synonyms": ["用户访谈"]}]},
+    ],
+}
+STRONG = ("2016-至今 某互联网公司 高级产品经理，负责用户增长，做过大量数据分析和A/B测试，"
+          "组织用户访谈与用户调研，留存率提升 12%。本科。")
+WEAK = "应届生，大专，做过销售兼职。"
+
+
+def model():
+    if "model" not in ctx:
+        status, m = call("POST", "/v1/competency-models", PM_MODEL)
+        assert status == 201, m
+        ctx["model"] = m["id"]
+    return ctx["model"]
+
+
+def wait_for(fn, timeout=30, what="condition"):
+    deadline = time.time() + timeout
+    while True:
+        got = fn()
+        if got:
+            return got
+        assert time.time() < deadline, "timed out waiting for " + what
+        time.sleep(0.1)
+
+
+def events_of(app_id, kind):
+    return psql(stack.dsn, "SELECT count(*) FROM events.outbox WHERE subject = 'applications/%s'"
+                           " AND type = 'hrflow.pipeline.application.%s.v1'" % (app_id, kind))
+
+
+@test
+def screening_goes_through_scoring_and_sets_off_the_rules():
+    # (with no requirements, scoring gives a resume without any keyword 40)
+    rules = RULES + "when screened if screening_score < 45 then reject with template thank_you\n"
+    j = new_job(rules=rules, competencyModelId=model())
+    apps = {}
+    for name, resume in (("strong", STRONG), ("weak", WEAK)):
+        c = new_candidate(resume=resume)
+        status, a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": c["id"]})
+        assert status == 201 and a["screening"] == "pending", a
+        apps[name] = a
+    # no competency model or no resume: nothing to screen
+    plain = call("POST", "/v1/applications", {"jobId": new_job()["id"],
+                                              "candidateId": new_candidate()["id"]})[1]
+    assert plain["screening"] == "", plain
+    for name, resume in (("strong", STRONG), ("weak", WEAK)):
+        a = wait_for(lambda: (lambda x: x if x["screening"] == "done" else None)(
+            call("GET", "/v1/applications/" + apps[name]["id"])[1]), what="screening")
+        # the score recorded is scoring's own for this resume and model
+        status, direct = call("POST", "/v1/scoring:screenResume",
+                              {"resume": resume, "competencyModelId": model()})
+        assert status == 200, direct
+        stored = float(psql(stack.dsn, "SELECT score FROM pipeline.assessments WHERE "
+                                       "application_id = '%s' AND event_id = 'screening:%s'"
+                            % (a["id"], a["id"])))
+        assert abs(stored - direct["score"]) < 1e-3, (stored, direct)
+        want = ("ai_interview" if direct["score"] >= 70 else
+                "rejected" if direct["score"] < 45 else "applied")
+        assert a["stage"] == want, (name, direct["score"], a)
+        assert events_of(a["id"], "screened") == "1"
+        assert events_of(a["id"], "evaluated") == "1"
+        if want == "ai_interview":
+            assert events_of(a["id"], "ai_interview_invited") == "1"
+            data = json.loads(psql(stack.dsn, "SELECT data::text FROM events.outbox WHERE subject ="
+                                              " 'applications/%s' AND type = 'hrflow.pipeline."
+                                              "application.ai_interview_invited.v1'" % a["id"]))
+            assert data["competencyModelId"] == model() and data["jobId"] == j["id"], data
+        ctx["screened_" + name] = direct["score"]
+    assert ctx["screened_strong"] >= 70 and ctx["screened_weak"] < 45, ctx
+
+
+@test
+def a_candidate_sees_their_status_without_an_api_key():
+    j = new_job(rules=RULES)
+    a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": new_candidate()["id"]})[1]
+    token = a["statusToken"]
+    assert len(token) == 96, a
+    call("POST", "/v1/applications/%s/assessments" % a["id"],
+         {"kind": "screening", "score": 88, "eventId": "s-" + a["id"],
+          "hints": ["多用数据说明成果"]})
+    status, _, body = stack.request("GET", "/v1/candidate-status/" + token, None, {})
+    st = json.loads(body)
+    assert status == 200, st
+    assert st["stage"] == "ai_interview" and st["stageLabel"] == "AI 面试", st
+    assert st["jobTitle"] == "产品经理" and "AI 面试" in st["nextStep"], st
+    assert st["hints"] == ["多用数据说明成果"] and not st.get("closed"), st
+    status, _, body = stack.request("GET", "/v1/candidate-status/%s?locale=en" % token, None, {})
+    assert json.loads(body)["stageLabel"] == "AI interview"
+    # a forged or altered token tells nothing
+    for bad in (token[:-1] + ("0" if token[-1] != "0" else "1"), "x" * 96, "abc"):
+        status, _, body = stack.request("GET", "/v1/candidate-status/" + bad, None, {})
+        assert status == 404, body
+    # a person, please: recorded (reason encrypted), routed by an event, idempotent
+    status, _, body = stack.request(
+        "POST", "/v1/candidate-status/%s:requestReview" % token,
+        json.dumps({"reason": "我认为AI面试评分有误，请人工复核"}).encode(),
+        {"Content-Type": "application/json"})
+    st = json.loads(body)
+    assert status == 200 and st["reviewRequested"] is True and st["reviewRequestedTime"], st
+    enc = psql(stack.dsn, "SELECT review_reason_enc FROM pipeline.applications WHERE id = '%s'"
+               % a["id"])
+    assert enc.startswith("v1.") and "人工" not in enc, enc
+    assert events_of(a["id"], "review_requested") == "1"
+    app = call("GET", "/v1/applications/" + a["id"])[1]
+    assert app["reviewRequestedTime"] == st["reviewRequestedTime"], app
+
+
+@test
+def a_dry_run_shows_what_rules_would_do_and_changes_nothing():
+    j = new_job()
+    apps = [call("POST", "/v1/applications", {"jobId": j["id"],
+                                              "candidateId": new_candidate()["id"]})[1]
+            for _ in range(3)]
+    for a, score in zip(apps, (75, 50)):
+        assess(a["id"], "screening", score)
+    before = psql(stack.dsn, "SELECT string_agg(stage || version, ',' ORDER BY id) FROM "
+                             "pipeline.applications WHERE job_id = '%s'" % j["id"])
+    status, d = call("POST", "/v1/jobs/%s/rules:dryRun" % j["id"],
+                     {"rules": RULES + "when screened if screening_score < 60 then reject",
+                      "event": "screened"})
+    assert status == 200, d
+    assert d["examined"] == "3" and d["wouldAct"] == "2", d
+    moves = {m["applicationId"]: m["decision"] for m in d["moves"]}
+    assert moves[apps[0]["id"]]["action"] == "invite_ai_interview", d
+    assert "screening_score 75 >= 70" in moves[apps[0]["id"]]["why"], d
+    assert moves[apps[1]["id"]]["action"] == "reject", d
+    assert apps[2]["id"] not in moves, d   # no score: unknown, never 0
+    assert d["byAction"] == {"invite_ai_interview": "1", "reject": "1"}, d
+    after = psql(stack.dsn, "SELECT string_agg(stage || version, ',' ORDER BY id) FROM "
+                            "pipeline.applications WHERE job_id = '%s'" % j["id"])
+    assert before == after
+    status, p = call("POST", "/v1/jobs/%s/rules:dryRun" % j["id"],
+                     {"rules": "when screened if screening_scor >= 70 then reject"})
+    assert status == 422 and p["errors"][0]["field"] == "rules", p
+    assert "screening_score" in p["errors"][0]["message"], p
+    status, p = call("POST", "/v1/jobs/%s/rules:dryRun" % j["id"], {"event": "sneezed"})
+    assert status == 422, p
+    status, p = call("POST", "/v1/jobs/%s/rules:dryRun" % j["id"], {}, key="other")
+    assert status == 404, p
+
+
+@test
+def stage_timeouts_and_no_shows_set_off_their_rules_once():
+    rules = ('when stage_timeout(applied, 2d) then flag "no screening for 2 days"\n'
+             "when stage_timeout(screening, 1d) then reject with template thank_you\n"
+             "when no_show then reject with template no_show\n")
+    j = new_job(rules=rules)
+    a, b, c = [call("POST", "/v1/applications", {"jobId": j["id"],
+                                                 "candidateId": new_candidate()["id"]})[1]
+               for _ in range(3)]
+    call("POST", "/v1/applications/%s:advance" % b["id"], {})
+    # three days pass for a and b (the sweep runs every second in this stack)
+    psql(stack.dsn, "UPDATE pipeline.applications SET stage_time = now() - interval '3 days'"
+                    " WHERE id IN ('%s', '%s')" % (a["id"], b["id"]))
+    wait_for(lambda: events_of(a["id"], "flagged") == "1", what="the timeout flag")
+    wait_for(lambda: call("GET", "/v1/applications/" + b["id"])[1]["stage"] == "rejected",
+             what="the timeout reject")
+    time.sleep(2.5)   # more sweeps: still once per stay
+    assert events_of(a["id"], "flagged") == "1"
+    assert call("GET", "/v1/applications/" + a["id"])[1]["stage"] == "applied"
+    assert call("GET", "/v1/applications/" + c["id"])[1]["stage"] == "applied"
+    hist = call("GET", "/v1/applications/" + b["id"])[1]["history"]
+    assert hist[-1]["actor"] == "rule:2" and "in screening for 3d" in hist[-1]["reason"], hist
+    status, r = call("POST", "/v1/applications/%s/assessments" % c["id"],
+                     {"kind": "no_show", "eventId": "ns-" + c["id"]})
+    assert status == 200 and r["application"]["stage"] == "rejected", r
+    assert "no_show" in psql(stack.dsn, "SELECT string_agg(data->>'template', ',') FROM "
+                                        "events.outbox WHERE subject = 'applications/%s'" % c["id"])
+
+
+@test
+def a_returning_candidate_is_merged_with_an_event():
+    first = new_candidate()
+    again = new_candidate(phone=first["phone"], email="other%s@example.com" % uuid.uuid4().hex[:6],
+                          source="referral")
+    assert again["id"] == first["id"] and again["deduplicated"] is True, again
+    data = json.loads(psql(stack.dsn, "SELECT data::text FROM events.outbox WHERE subject = "
+                                      "'candidates/%s' AND type = 'hrflow.pipeline.candidate."
+                                      "merged.v1'" % first["id"]))
+    assert data == {"candidateId": first["id"], "matchedOn": "phone", "source": "referral"}, data
 
 
 if __name__ == "__main__":
