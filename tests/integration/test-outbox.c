@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bus_fixture.h"
+#include "events_fixture.h"
 #include "hf/log.h"
 #include "hf/outbox.h"
 #include "testlib.h"
@@ -26,23 +27,6 @@ static fx_broker_t B;
 static hf_bus_subscriber_t *sub;
 static hf_outbox_relay_t *relay;
 static int probes;
-
-static PGconn *conn(void)
-{
-    char err[256];
-    PGconn *c = hf_db_connect(dsn, 5, err, sizeof(err));
-    assert_non_null(c);
-    return c;
-}
-
-static int64_t append(PGconn *c, const char *type, const char *subject, const char *data)
-{
-    hf_outbox_event_t e = { .tenant_id = "t1", .source = "/hrflow/test", .type = type,
-                            .subject = subject, .data_json = data };
-    int64_t id = 0;
-    assert_int_equal(hf_outbox_append(c, &e, &id), 0);
-    return id;
-}
 
 /* Next event, or NULL after timeout_ms. */
 static Hrflow__V1__Event *next_event(int timeout_ms)
@@ -54,12 +38,12 @@ static Hrflow__V1__Event *next_event(int timeout_ms)
 /* Make sure the path is live (subscription reached the broker) and drained. */
 static void sync_path(void)
 {
-    PGconn *c = conn();
+    PGconn *c = fx_conn(dsn);
     char id[32];
     snprintf(id, sizeof(id), "probe-%d", ++probes);
     Hrflow__V1__Event *ev = NULL;
     for (int i = 0; i < 100 && !ev; i++) {
-        int64_t want = append(c, "hrflow.test.probe.v1", id, "{}");
+        int64_t want = fx_append(c, "hrflow.test.probe.v1", id, "{}");
         char wanted[32];
         snprintf(wanted, sizeof(wanted), "%lld", (long long)want);
         long long until = tl_ms() + 100;
@@ -81,12 +65,12 @@ static void test_committed_event_reaches_subscriber(void **state)
 {
     (void)state;
     sync_path();
-    PGconn *c = conn();
+    PGconn *c = fx_conn(dsn);
     assert_int_equal(hf_db_begin(c), 0);
     assert_int_equal(hf_db_exec(c, "CREATE TABLE IF NOT EXISTS app (id int PRIMARY KEY)", 0, NULL, NULL), 0);
     assert_int_equal(hf_db_exec(c, "INSERT INTO app VALUES (42)", 0, NULL, NULL), 0);
-    int64_t id = append(c, "hrflow.test.application.created.v1", "applications/42",
-                        "{\"applicationId\": 42, \"name\": \"王芳\"}");
+    int64_t id = fx_append(c, "hrflow.test.application.created.v1", "applications/42",
+                           "{\"applicationId\": 42, \"name\": \"王芳\"}");
     /* not committed yet: nothing may arrive */
     Hrflow__V1__Event *early = next_event(300);
     assert_null(early);
@@ -112,11 +96,11 @@ static void test_rolled_back_event_never_published(void **state)
 {
     (void)state;
     sync_path();
-    PGconn *c = conn();
+    PGconn *c = fx_conn(dsn);
     assert_int_equal(hf_db_begin(c), 0);
-    append(c, "hrflow.test.ghost.v1", "ghosts/1", "{}");
+    fx_append(c, "hrflow.test.ghost.v1", "ghosts/1", "{}");
     assert_int_equal(hf_db_rollback(c), 0);
-    int64_t marker = append(c, "hrflow.test.marker.v1", "markers/1", "{}");
+    int64_t marker = fx_append(c, "hrflow.test.marker.v1", "markers/1", "{}");
     Hrflow__V1__Event *ev = next_event(3000);
     assert_non_null(ev);
     char want[32];
@@ -131,10 +115,10 @@ static void test_late_commit_is_not_skipped(void **state)
 {
     (void)state;
     sync_path();
-    PGconn *slow = conn(), *fast = conn();
+    PGconn *slow = fx_conn(dsn), *fast = fx_conn(dsn);
     assert_int_equal(hf_db_begin(slow), 0);
-    int64_t slow_id = append(slow, "hrflow.test.slow.v1", "s/1", "{}");
-    int64_t fast_id = append(fast, "hrflow.test.fast.v1", "f/1", "{}"); /* autocommit */
+    int64_t slow_id = fx_append(slow, "hrflow.test.slow.v1", "s/1", "{}");
+    int64_t fast_id = fx_append(fast, "hrflow.test.fast.v1", "f/1", "{}"); /* autocommit */
     assert_true(fast_id > slow_id);
     /* the fast event waits: publishing it now would move the cursor past the slow one */
     Hrflow__V1__Event *ev = next_event(500);
@@ -154,8 +138,8 @@ static void test_late_commit_is_not_skipped(void **state)
 static void test_outbox_is_append_only(void **state)
 {
     (void)state;
-    PGconn *c = conn();
-    append(c, "hrflow.test.keep.v1", "k/1", "{}");
+    PGconn *c = fx_conn(dsn);
+    fx_append(c, "hrflow.test.keep.v1", "k/1", "{}");
     char st[6];
     assert_int_equal(hf_db_exec(c, "UPDATE events.outbox SET type = 'x'", 0, NULL, st), -1);
     assert_string_equal(st, "42501");
@@ -173,10 +157,10 @@ static void test_relay_resumes_from_cursor(void **state)
     (void)state;
     sync_path();
     hf_outbox_relay_stop(&relay);
-    PGconn *c = conn();
+    PGconn *c = fx_conn(dsn);
     int64_t ids[3];
     for (int i = 0; i < 3; i++)
-        ids[i] = append(c, "hrflow.test.offline.v1", "o/1", "{}");
+        ids[i] = fx_append(c, "hrflow.test.offline.v1", "o/1", "{}");
     relay = hf_outbox_relay_start(dsn, tl_tcp(B.xsub), 50);
     for (int i = 0; i < 3; i++) {
         Hrflow__V1__Event *ev = next_event(5000);
@@ -199,8 +183,8 @@ static void test_one_relay_leads(void **state)
     zmq_connect(raw, tl_tcp(B.xpub));
     zmq_setsockopt(raw, ZMQ_SUBSCRIBE, "hrflow.test.once.v1", 19);
     usleep(300000);
-    PGconn *c = conn();
-    append(c, "hrflow.test.once.v1", "once/1", "{}");
+    PGconn *c = fx_conn(dsn);
+    fx_append(c, "hrflow.test.once.v1", "once/1", "{}");
     int copies = 0;
     zmq_pollitem_t it = { raw, 0, ZMQ_POLLIN, 0 };
     while (zmq_poll(&it, 1, 1000) == 1) {
@@ -213,7 +197,7 @@ static void test_one_relay_leads(void **state)
     assert_int_equal(copies, 1);
     /* the leader goes away: the standby takes over */
     hf_outbox_relay_stop(&relay);
-    append(c, "hrflow.test.once.v1", "once/2", "{}");
+    fx_append(c, "hrflow.test.once.v1", "once/2", "{}");
     assert_int_equal(zmq_poll(&it, 1, 5000), 1);
     relay = second;
     zmq_close(raw);
@@ -224,14 +208,8 @@ static int group_setup(void **state)
 {
     (void)state;
     hf_log_init("test-outbox", HF_LOG_WARN);
-    dsn = tl_db_create("hf_test_outbox");
-    char err[256];
-    PGconn *c = dsn ? hf_db_connect(dsn, 5, err, sizeof(err)) : NULL;
-    if (!c || hf_db_migrate(c, "events", hf_events_migrations, hf_events_migrations_count, err,
-                            sizeof(err)) < 0)
-        return -1;
-    PQfinish(c);
-    if (fx_broker_start(&B, NULL) < 0)
+    dsn = fx_events_db("hf_test_outbox");
+    if (!dsn || fx_broker_start(&B, NULL) < 0)
         return -1;
     sub = hf_bus_subscriber_new(tl_tcp(B.xpub));
     hf_bus_subscribe(sub, "hrflow.test.");
@@ -245,8 +223,7 @@ static int group_teardown(void **state)
     hf_outbox_relay_stop(&relay);
     hf_bus_subscriber_destroy(&sub);
     fx_broker_kill(&B, SIGTERM);
-    tl_db_drop(dsn);
-    free(dsn);
+    fx_events_db_drop(&dsn);
     return 0;
 }
 

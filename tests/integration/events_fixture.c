@@ -1,0 +1,54 @@
+/* tests/integration/events_fixture.c - a database with the events schema, and events in it */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+
+#include "events_fixture.h"
+#include "hf/db.h"
+#include "hf/outbox.h"
+#include "testlib.h"
+
+char *fx_events_db(const char *prefix)
+{
+    char err[256];
+    char *dsn = tl_db_create(prefix);
+    PGconn *c = dsn ? hf_db_connect(dsn, 5, err, sizeof(err)) : NULL;
+    int rc = c ? hf_db_migrate(c, "events", hf_events_migrations, hf_events_migrations_count,
+                               err, sizeof(err))
+               : -1;
+    PQfinish(c);
+    if (rc < 0)
+        fx_events_db_drop(&dsn);
+    return dsn;
+}
+
+void fx_events_db_drop(char **dsn)
+{
+    if (!dsn || !*dsn)
+        return;
+    tl_db_drop(*dsn);
+    free(*dsn);
+    *dsn = NULL;
+}
+
+PGconn *fx_conn(const char *dsn)
+{
+    char err[256];
+    PGconn *c = hf_db_connect(dsn, 5, err, sizeof(err));
+    assert_non_null(c);
+    return c;
+}
+
+int64_t fx_append(PGconn *c, const char *type, const char *subject, const char *data_json)
+{
+    hf_outbox_event_t e = { .tenant_id = "t1", .source = "/hrflow/test", .type = type,
+                            .subject = subject, .data_json = data_json,
+                            .traceparent = FX_TRACEPARENT };
+    int64_t id = 0;
+    assert_int_equal(hf_outbox_append(c, &e, &id), 0);
+    return id;
+}
