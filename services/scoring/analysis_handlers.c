@@ -76,6 +76,7 @@ int scoring_store(hf_call_t *call, store_t *st, ProtobufCAllocator *alloc)
 {
     *alloc = hf_arena_allocator(hf_call_arena(call));
     st->alloc = alloc;
+    st->traceparent = hf_call_envelope(call)->traceparent;
     st->db = hf_service_db(call);
     return st->db ? 0 : hf_call_fail(call, E(UNAVAILABLE), "the database is unavailable");
 }
@@ -676,12 +677,16 @@ static int analyse_audio(hf_call_t *call, const Hrflow__V1__ScoreInterviewReques
 static int interview_check(hf_call_t *call, const Hrflow__V1__ScoreInterviewRequest *r)
 {
     size_t n = strlen(r->interview_id);
-    if (n == 0 || n > 128)
+    int bad_id = n == 0 || n > 128, bad_answers = r->n_answers == 0 || r->n_answers > MAX_ANSWERS;
+    int bad_app = *r->application_id && !hf_db_is_uuid(r->application_id);
+    if (bad_id)
         hf_call_detail(call, "interview_id", "required", "1 to 128 characters");
-    if (r->n_answers == 0 || r->n_answers > MAX_ANSWERS)
+    if (bad_answers)
         hf_call_detail(call, "answers", r->n_answers ? "too_many" : "required",
                        "an interview has 1 to 100 answers");
-    if ((n == 0 || n > 128) || r->n_answers == 0 || r->n_answers > MAX_ANSWERS)
+    if (bad_app)
+        hf_call_detail(call, "application_id", "bad_format", "a pipeline application id (UUID)");
+    if (bad_id || bad_answers || bad_app)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the interview is incomplete");
     return 0;
 }
@@ -720,6 +725,7 @@ SCORING_HANDLER(scoring_score_interview)
         goto done;
     sc_locale_t loc = sc_locale_parse(r->locale);
     rep->interview_id = r->interview_id;
+    rep->application_id = r->application_id;
     rep->tenant_id = (char *)tenant;
     rep->model_id = m->id;
     rep->model_version = m->version;
@@ -762,11 +768,13 @@ SCORING_HANDLER(scoring_score_interview)
     delivery_notes(call, pros, answers, r->n_answers, rep->delivery, loc);
     judge(call, loc, r, answers, evidence, rep);
     rep->create_time = NULL;
-    if (store_report_put(&st, tenant, rep) != STORE_OK) {
+    int changed = 0;
+    if (store_report_put(&st, tenant, rep, &changed) != STORE_OK) {
         hf_call_fail(call, E(UNAVAILABLE), "could not store the report");
         goto done;
     }
-    scoring_count_questions(call, &st, tenant, r, answers);
+    if (changed) /* a retry of the same scoring asked no question again */
+        scoring_count_questions(call, &st, tenant, r, answers);
     *reply = &rep->base;
     rc = 0;
 done:

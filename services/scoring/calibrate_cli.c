@@ -267,7 +267,7 @@ static Hrflow__V1__CompetencyModel *load_model(const args_t *a, PGconn **db)
         fprintf(stderr, "hrflow-scoring calibrate: cannot connect to PostgreSQL (HF_PG_DSN)\n");
         return NULL;
     }
-    store_t st = { *db, &sys_allocator };
+    store_t st = { .db = *db, .alloc = &sys_allocator };
     Hrflow__V1__CompetencyModel *m = NULL;
     if (store_model_get(&st, a->tenant, a->model_id, 0, &m) != STORE_OK)
         fprintf(stderr, "hrflow-scoring calibrate: model %s of tenant %s not found\n",
@@ -332,7 +332,7 @@ int scoring_calibrate_main(int argc, char **argv)
         printf("written %s\n", a.out);
     }
     if (a.save) {
-        store_t st = { db, &sys_allocator };
+        store_t st = { .db = db, .alloc = &sys_allocator };
         if (store_model_new_version(&st, a.tenant, a.model_id, m) != STORE_OK) {
             fprintf(stderr, "hrflow-scoring calibrate: could not save the fitted model\n");
             goto out;

@@ -4,13 +4,16 @@
  * read back with hf_codec_decode_text, so the stored form is the API's own
  * and a new proto field needs no migration. Output-only fields (ids,
  * versions, times) come from their columns, never from the JSON. Every
- * statement is parameterised and filtered by tenant.
+ * statement is parameterised and filtered by tenant. A report that is new or
+ * changed appends its event to the outbox in the transaction that stores it.
  */
 #include "store.h"
 
 #include "hf/codec.h"
+#include "hf/crypto.h"
 #include "hf/db.h"
 #include "hf/log.h"
+#include "hf/outbox.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,12 +176,18 @@ store_rc_t store_model_list(store_t *st, const char *tenant, store_page_t *page,
 
 /* ---- questions ---- */
 
-static char *text_array(char *const *items, size_t n)
+static json_t *json_strings(char *const *items, size_t n)
 {
     json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; a && i < n; i++)
         json_array_append_new(a, json_string(items[i]));
-    char *text = json_dumps(a, JSON_COMPACT);
+    return a;
+}
+
+static char *text_array(char *const *items, size_t n)
+{
+    json_t *a = json_strings(items, n);
+    char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
     json_decref(a);
     return text;
 }
@@ -335,8 +344,46 @@ store_rc_t store_question_asked(store_t *st, const char *tenant, const char *id,
 
 /* ---- reports ---- */
 
-store_rc_t store_report_put(store_t *st, const char *tenant, const Hrflow__V1__InterviewReport *rep)
+/* The data of hrflow.scoring.interview.scored.v1: ids, the score, what the
+ * recruiter and the candidate are told, and the SHA-256 of the stored report
+ * (body), which tells one scoring of an interview from the next: consumers
+ * dedupe on (interviewId, reportDigest). No personal data. */
+static char *report_event_data(const Hrflow__V1__InterviewReport *rep, const char *body)
 {
+    char digest[65];
+    hf_sha256_hex(body, strlen(body), digest);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:f, s:s, s:s, s:o, s:s}",
+                          "interviewId", rep->interview_id,
+                          "applicationId", rep->application_id,
+                          "competencyModelId", rep->model_id,
+                          "competencyModelVersion", (int)rep->model_version,
+                          "score", rep->overall_score,
+                          "recommendation", rep->recommendation,
+                          "suggestedAction", rep->suggested_action,
+                          "hints", json_strings(rep->candidate_hints, rep->n_candidate_hints),
+                          "reportDigest", digest);
+    char *data = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return data;
+}
+
+static store_rc_t report_event(store_t *st, const char *tenant,
+                               const Hrflow__V1__InterviewReport *rep, const char *body)
+{
+    char subject[160];
+    snprintf(subject, sizeof(subject), "interviews/%s", rep->interview_id);
+    char *data = report_event_data(rep, body);
+    hf_outbox_event_t e = { tenant, "/hrflow/scoring", "hrflow.scoring.interview.scored.v1",
+                            subject, data, st->traceparent };
+    int rc = data ? hf_outbox_append(st->db, &e, NULL) : -1;
+    free(data);
+    return rc == 0 ? STORE_OK : STORE_FAILED;
+}
+
+store_rc_t store_report_put(store_t *st, const char *tenant, const Hrflow__V1__InterviewReport *rep,
+                            int *changed)
+{
+    *changed = 0;
     char *body = body_of(&rep->base);
     if (!body)
         return STORE_FAILED;
@@ -344,19 +391,32 @@ store_rc_t store_report_put(store_t *st, const char *tenant, const Hrflow__V1__I
     snprintf(v, sizeof(v), "%d", rep->model_version);
     snprintf(score, sizeof(score), "%.6f", rep->overall_score);
     const char *p[] = { tenant, rep->interview_id, rep->model_id, v, score, body };
+    store_rc_t rc = STORE_FAILED;
+    if (hf_db_begin(st->db) < 0) {
+        free(body);
+        return STORE_FAILED;
+    }
+    /* a row comes back when the report is new or differs from the stored one */
     PGresult *r = hf_db_query(
         st->db,
         "INSERT INTO scoring.reports (tenant_id, interview_id, model_id, model_version,"
         " overall_score, body) VALUES ($1, $2, $3, $4, $5, $6::jsonb)"
         " ON CONFLICT (tenant_id, interview_id) DO UPDATE SET model_id = EXCLUDED.model_id,"
         " model_version = EXCLUDED.model_version, overall_score = EXCLUDED.overall_score,"
-        " body = EXCLUDED.body, create_time = now()",
+        " body = EXCLUDED.body, create_time = now()"
+        " WHERE scoring.reports.body IS DISTINCT FROM EXCLUDED.body RETURNING 1",
         6, p);
-    free(body);
-    if (!r)
-        return STORE_FAILED;
+    if (r) {
+        *changed = PQntuples(r) == 1;
+        rc = *changed ? report_event(st, tenant, rep, body) : STORE_OK;
+    }
     PQclear(r);
-    return STORE_OK;
+    free(body);
+    if (rc == STORE_OK && hf_db_commit(st->db) == 0)
+        return STORE_OK;
+    hf_db_rollback(st->db);
+    *changed = 0;
+    return STORE_FAILED;
 }
 
 store_rc_t store_report_get(store_t *st, const char *tenant, const char *interview_id,

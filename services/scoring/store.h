@@ -26,6 +26,7 @@ typedef enum {
 typedef struct {
     PGconn *db;
     ProtobufCAllocator *alloc;
+    const char *traceparent;   /* of the request, for the events it causes; may be NULL */
 } store_t;
 
 /* A list page: at most `size` records after `after` ("" = from the start);
@@ -55,8 +56,13 @@ store_rc_t store_question_list(store_t *st, const char *tenant, const char *job_
 store_rc_t store_question_asked(store_t *st, const char *tenant, const char *id, double score,
                                 char *const *missed, size_t n_missed);
 
-/* Reports (one per interview; scoring again replaces it). */
-store_rc_t store_report_put(store_t *st, const char *tenant, const Hrflow__V1__InterviewReport *r);
+/* Reports (one per interview; scoring again replaces it). put stores r and,
+ * when it is new or differs from the stored report, appends the event
+ * hrflow.scoring.interview.scored.v1 in the same transaction (joining the
+ * caller's, if one is open) and sets *changed; storing the same report again
+ * (a retry) changes nothing and emits nothing (*changed = 0). */
+store_rc_t store_report_put(store_t *st, const char *tenant, const Hrflow__V1__InterviewReport *r,
+                            int *changed);
 store_rc_t store_report_get(store_t *st, const char *tenant, const char *interview_id,
                             Hrflow__V1__InterviewReport **out);
 

@@ -15,7 +15,7 @@ import uuid
 import wave
 
 sys.path.insert(0, os.path.dirname(__file__))
-from stack import Stack  # noqa: E402
+from stack import Stack, psql  # noqa: E402
 from tap import run, test  # noqa: E402
 
 stack = None
@@ -254,6 +254,85 @@ def an_interview_report_explains_itself():
     assert rep2["competencies"] == rep["competencies"]
     status, p = call("GET", "/v1/interviews/%s/report" % iid, key="other")
     assert status == 404, p
+
+
+SCORED = "hrflow.scoring.interview.scored.v1"
+
+
+def scored_events(iid):
+    """The scored events of interview iid in events.outbox, oldest first."""
+    rows = psql(stack.dsn, "SELECT coalesce(json_agg(json_build_object('tenant', tenant_id,"
+                " 'source', source, 'subject', subject, 'traceparent', traceparent,"
+                " 'data', data) ORDER BY id), '[]') FROM events.outbox"
+                " WHERE type = '%s' AND subject = 'interviews/%s'" % (SCORED, iid))
+    return json.loads(rows)
+
+
+@test
+def a_scored_interview_is_one_event_in_the_outbox():
+    mid = model_id()
+    iid = "itv-ev-" + uuid.uuid4().hex[:8]
+    app = str(uuid.uuid4())
+    status, q = call("POST", "/v1/questions", {
+        "text": "请介绍一次用数据分析推动产品的经历", "language": "zh",
+        "competencies": ["数据分析"], "goodAnswerPoints": ["数据来源"]})
+    assert status == 201, q
+    body = {"competencyModelId": mid, "applicationId": app, "answers": [
+        {"question": q["text"], "questionId": q["id"], "text": GOOD_ZH},
+        {"question": "你如何与其他团队协作", "text": STUFFED_ZH}]}
+    trace = "00-%s-%s-01" % (uuid.uuid4().hex, uuid.uuid4().hex[:16])
+    status, _, payload = stack.request(
+        "POST", "/v1/interviews/%s:score" % iid, json.dumps(body).encode(),
+        {"Authorization": "Bearer " + keys["recruiter"], "Content-Type": "application/json",
+         "traceparent": trace})
+    rep = json.loads(payload)
+    assert status == 200 and rep["applicationId"] == app, rep
+    events = scored_events(iid)
+    assert len(events) == 1, events
+    ev = events[0]
+    tenant = psql(stack.dsn, "SELECT id FROM identity.tenants WHERE slug = 'sa'")
+    assert ev["tenant"] == tenant and ev["source"] == "/hrflow/scoring", ev
+    assert ev["traceparent"] == trace, ev
+    data = ev["data"]
+    # ids, the score and what people are told: nothing else (no personal data)
+    assert sorted(data) == ["applicationId", "competencyModelId", "competencyModelVersion",
+                            "hints", "interviewId", "recommendation", "reportDigest", "score",
+                            "suggestedAction"], data
+    assert data["interviewId"] == iid and data["applicationId"] == app, data
+    assert data["competencyModelId"] == mid and data["competencyModelVersion"] == rep["modelVersion"]
+    assert data["score"] == rep["overallScore"] and 0 < data["score"] <= 100, data
+    assert data["suggestedAction"] == rep["suggestedAction"], data
+    assert data["recommendation"] == rep["recommendation"], data
+    assert data["hints"] == rep["candidateHints"] and data["hints"], data
+    assert len(data["reportDigest"]) == 64 and int(data["reportDigest"], 16) >= 0, data
+    # the same scoring again (a retry): the same report, no second event, the
+    # question counted once
+    status, rep2 = call("POST", "/v1/interviews/%s:score" % iid, body)
+    assert status == 200 and rep2["overallScore"] == rep["overallScore"], rep2
+    assert len(scored_events(iid)) == 1
+    status, q1 = call("GET", "/v1/questions/" + q["id"])
+    assert q1["stats"]["timesAsked"] == "1", q1["stats"]
+    status, got = call("GET", "/v1/interviews/%s/report" % iid)
+    assert status == 200 and got["applicationId"] == app, got
+    # a different scoring of the interview is a new event with another digest
+    body["answers"] = body["answers"][:1]
+    status, rep3 = call("POST", "/v1/interviews/%s:score" % iid, body)
+    assert status == 200, rep3
+    events = scored_events(iid)
+    assert len(events) == 2, events
+    assert events[1]["data"]["reportDigest"] != data["reportDigest"], events
+    assert events[1]["data"]["score"] == rep3["overallScore"], events
+    # an application id is the pipeline's: a UUID or nothing
+    body["applicationId"] = "not-an-id"
+    status, p = call("POST", "/v1/interviews/%s:score" % iid, body)
+    assert status == 422 and [e["field"] for e in p["errors"]] == ["applicationId"], p
+    # without one, the event says ""
+    iid2 = iid + "-noapp"
+    del body["applicationId"]
+    status, rep4 = call("POST", "/v1/interviews/%s:score" % iid2, body)
+    assert status == 200 and rep4.get("applicationId", "") == "", rep4
+    events = scored_events(iid2)
+    assert len(events) == 1 and events[0]["data"]["applicationId"] == "", events
 
 
 @test
