@@ -1,9 +1,10 @@
 /* services/pipeline/background.h - the pipeline's background threads
  *
- * Besides answering RPCs, every replica runs three loops, each with its own
+ * Besides answering RPCs, every replica runs four loops, each with its own
  * PostgreSQL connection: the importer (importer.c), the screener
- * (screener.c: pending resumes to scoring, results through the rules) and
- * the stage-timeout sweep (sweeper.c). Their work is claimed in PostgreSQL
+ * (screener.c: pending resumes to scoring, results through the rules), the
+ * stage-timeout sweep (sweeper.c) and the consumer of scoring's interview
+ * scores (interviews.c, on hf/consumer.h). Their work is claimed in PostgreSQL
  * (advisory locks, SKIP LOCKED) and done in transactions, so any replica may
  * do any of it and a replica killed mid-step leaves nothing half done.
  */
@@ -27,5 +28,7 @@ int pipeline_background_start(const char *name, pipeline_step_fn step, void *use
 int pipeline_importer_start(const hf_keyring_t *keys);
 int pipeline_screener_start(const hf_keyring_t *keys, const char *brokers);
 int pipeline_sweeper_start(const hf_keyring_t *keys, int interval_s);
+/* The consumer of scoring's interview events (interviews.c). */
+int pipeline_interviews_start(const hf_keyring_t *keys);
 
 #endif

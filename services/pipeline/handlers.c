@@ -48,7 +48,7 @@ int pipeline_init(void)
     }
     if (pipeline_importer_start(keys) < 0 ||
         pipeline_screener_start(keys, hf_service_brokers()) < 0 ||
-        pipeline_sweeper_start(keys, (int)sweep_s) < 0) {
+        pipeline_sweeper_start(keys, (int)sweep_s) < 0 || pipeline_interviews_start(keys) < 0) {
         hf_error("cannot start the pipeline's background threads");
         return -1;
     }

@@ -656,5 +656,116 @@ def a_returning_candidate_is_merged_with_an_event():
     assert data == {"candidateId": first["id"], "matchedOn": "phone", "source": "referral"}, data
 
 
+GOOD_ANSWER = ("去年我们的新用户次日留存率只有20%，我负责找出原因。我先做了数据分析，拆解了注册漏斗，"
+               "又组织了12场用户访谈和用户调研，发现引导流程太长。我协调设计和研发两个团队，用A/B测试"
+               "验证了新流程，最终次日留存率提升了25%，三个月内新增付费用户3000人。")
+
+
+def interview(app_id, text):
+    """Score an AI interview of app_id in the scoring service; its report."""
+    body = {"competencyModelId": model(), "language": "zh", "applicationId": app_id,
+            "answers": [{"question": "请举例说明你如何用数据分析推动产品决策", "text": text},
+                        {"question": "你如何了解用户的需求", "text": text}]}
+    status, rep = call("POST", "/v1/interviews/itv-%s:score" % app_id, body)
+    assert status == 200, rep
+    return rep
+
+
+@test
+def mass_hiring_from_import_to_hire():
+    """The whole path through the gateway: import → screening by scoring → rule invites
+    (scheduling's event) → the AI interview scored by scoring → its event → rule advances or
+    rejects (notify's event) → composite evaluation → hire; funnel and audit recounted."""
+    j = new_job(rules=RULES, competencyModelId=model(), title="数据产品经理")
+    rows = ["姓名,手机,邮箱,性别,工作年限,学历,简历"]
+    for i in range(8):
+        rows.append("候选人%d,%s,m%s@example.com,%s,%d,本科,%s"
+                    % (i, phone(), uuid.uuid4().hex[:8], "男" if i % 2 else "女", 3 + i,
+                       STRONG if i < 6 else WEAK))
+    status, imp = upload(j["id"], ("\n".join(rows) + "\n").encode())
+    assert status == 202, imp
+    done = wait_import(imp["id"])
+    assert done["status"] == "done" and done["created"] == "8", done
+    apps = wait_for(lambda: (lambda page: page if all(a["screening"] == "done" for a in page)
+                             and len(page) == 8 else None)(
+        call("GET", "/v1/jobs/%s/applications?page_size=100" % j["id"])[1]["applications"]),
+        what="every application screened")
+    invited = [a for a in apps if a["stage"] == "ai_interview"]
+    assert len(invited) == 6 and sum(a["stage"] == "applied" for a in apps) == 2, apps
+    for a in invited:   # scheduling books the AI interview from this event
+        assert events_of(a["id"], "ai_interview_invited") == "1", a
+
+    # the AI interviews are scored by the scoring service; its events reach the pipeline
+    good, poor = invited[0], invited[1]
+    rep_good = interview(good["id"], GOOD_ANSWER)
+    rep_poor = interview(poor["id"], "不太清楚，没有做过。")
+    for a, rep in ((good, rep_good), (poor, rep_poor)):
+        want = ("hr_interview" if rep["overallScore"] >= 80 else
+                "rejected" if rep["overallScore"] < 60 else "ai_interview")
+        got = wait_for(lambda: (lambda x: x if x["stage"] == want else None)(
+            call("GET", "/v1/applications/" + a["id"])[1]), what="the interview's rule")
+        assert got["history"][-1]["actor"].startswith("rule:"), got
+        assert "ai_score" in got["history"][-1]["reason"], got
+    assert rep_good["overallScore"] >= 80, rep_good["overallScore"]
+    assert rep_poor["overallScore"] < 60, rep_poor["overallScore"]
+    # the rejection asks notify for the thank-you letter; applied once
+    assert events_of(poor["id"], "template_requested") == "1"
+    assert psql(stack.dsn, "SELECT count(*) FROM pipeline.assessments WHERE application_id = "
+                           "'%s' AND kind = 'ai_interview'" % good["id"]) == "1"
+    # the candidate sees the scoring's hints on their status page
+    token = call("GET", "/v1/applications/" + good["id"])[1]["statusToken"]
+    st = json.loads(stack.request("GET", "/v1/candidate-status/" + token, None, {})[2])
+    assert st["stage"] == "hr_interview" and st["hints"] == rep_good["candidateHints"], st
+
+    # the remaining results arrive through the API; the composite evaluation weighs them
+    for kind, score in (("written_test", 86), ("online_assessment", 78)):
+        assert call("POST", "/v1/applications/%s/assessments" % good["id"],
+                    {"kind": kind, "score": score, "eventId": kind + good["id"]})[0] == 200
+    call("POST", "/v1/applications/%s/assessments" % good["id"],
+         {"kind": "background_check", "result": "clear", "eventId": "bg" + good["id"]})
+    status, ev = call("GET", "/v1/applications/%s/evaluation" % good["id"])
+    assert status == 200 and ev["missing"] == [] and ev["backgroundCheck"] == "clear", ev
+    parts = {p["kind"]: p for p in ev["parts"]}
+    screening = float(psql(stack.dsn, "SELECT score FROM pipeline.assessments WHERE "
+                                      "application_id = '%s' AND kind = 'screening'" % good["id"]))
+    expect = (40 * rep_good["overallScore"] + 20 * 86 + 20 * 78 + 20 * screening) / 100
+    assert abs(ev["score"] - expect) <= 0.05 and parts["screening"]["present"], (ev, expect)
+    assert ev["explanation"].startswith("综合得分 %d" % round(expect)), ev
+
+    # a person takes it from there to the hire
+    for stage in ("final", "offer", "hired"):
+        status, a = call("POST", "/v1/applications/%s:advance" % good["id"], {"toStage": stage})
+        assert status == 200 and a["stage"] == stage, a
+    assert events_of(good["id"], "hired") == "1"
+
+    # the funnel and the audit agree with a recount of the histories
+    full = [call("GET", "/v1/applications/" + a["id"])[1] for a in apps]
+    status, f = call("GET", "/v1/jobs/%s/funnel" % j["id"])
+    order = [s["stage"] for s in f["stages"]]
+    for s in f["stages"]:
+        now = sum(1 for a in full if a["stage"] == s["stage"])
+        ever = sum(1 for a in full if any(h["toStage"] == s["stage"] for h in a["history"]))
+        assert (s["current"], s["reached"]) == (str(now), str(ever)), (s, now, ever)
+    gender = {}
+    for c in psql(stack.dsn, "SELECT string_agg(a.id || '=' || c.gender, ',') FROM "
+                             "pipeline.applications a JOIN pipeline.candidates c ON c.id = "
+                             "a.candidate_id WHERE a.job_id = '%s'" % j["id"]).split(","):
+        k, v = c.split("=")
+        gender[k] = v
+    status, audit = call("GET", "/v1/jobs/%s/audit?attribute=gender" % j["id"], key="admin")
+    assert status == 200, audit
+    ordered = order[:order.index("hired") + 1]
+    for stage in audit["stages"]:
+        i = ordered.index(stage["stage"])
+        for g in stage["groups"]:
+            members = [a for a in full if gender[a["id"]] == g["group"]]
+            entered = [a for a in members
+                       if any(h["toStage"] == stage["stage"] for h in a["history"])]
+            selected = [a for a in entered
+                        if any(h["toStage"] in ordered[i + 1:] for h in a["history"])]
+            assert (g["entered"], g["selected"]) == (str(len(entered)), str(len(selected))), \
+                (stage["stage"], g)
+
+
 if __name__ == "__main__":
     run(setup, teardown)
