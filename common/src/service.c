@@ -356,6 +356,8 @@ int hf_service_main(const hf_service_def_t *def, int argc, char **argv)
     if (def->init && def->init() < 0)
         return 2;
     int code = serve(&rt);
+    if (def->stop)
+        def->stop();
     hf_bus_shutdown();
     the_runtime = NULL;
     hf_info("stopped");

@@ -1,64 +1,107 @@
-/* services/pipeline/background.c - a loop of steps on its own PostgreSQL connection (background.h) */
+/* services/pipeline/background.c - loops of steps on their own PostgreSQL connections (background.h) */
 #include "background.h"
 
 #include "hf/db.h"
 #include "hf/log.h"
 #include "hf/service.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
+
+#define MAX_LOOPS 8
 
 typedef struct {
     const char *name;
     pipeline_step_fn step;
+    void (*cleanup)(void *user);
     void *user;
     int idle_ms;
-    char *dsn;
+    pthread_t thread;
 } loop_t;
+
+static loop_t loops[MAX_LOOPS];
+static int n_loops;
+static atomic_int stopping;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+
+int pipeline_background_stopping(void)
+{
+    return atomic_load(&stopping);
+}
+
+/* Sleep ms, or less when the loops are told to stop. */
+static void idle(int ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&lock);
+    while (!atomic_load(&stopping) &&
+           pthread_cond_timedwait(&wake, &lock, &until) != ETIMEDOUT) {
+    }
+    pthread_mutex_unlock(&lock);
+}
 
 static void *loop_main(void *arg)
 {
     loop_t *l = arg;
     PGconn *db = NULL;
     int warned = 0;
-    for (;;) {
+    while (!atomic_load(&stopping)) {
         if (!db || PQstatus(db) != CONNECTION_OK) {
             if (db)
                 PQfinish(db);
             char err[256];
-            db = hf_db_connect(l->dsn, 5, err, sizeof(err));
+            db = hf_db_connect(hf_service_pg_dsn(), 5, err, sizeof(err));
             if (!db) {
                 if (!warned++)
                     hf_logkv(HF_LOG_WARN, "background loop cannot reach PostgreSQL", "loop",
                              l->name, NULL);
-                sleep(1);
+                idle(1000);
                 continue;
             }
             warned = 0;
         }
-        int n = l->step(db, l->user);
-        if (n <= 0)
-            usleep((useconds_t)l->idle_ms * 1000);
+        if (l->step(db, l->user) <= 0)
+            idle(l->idle_ms);
     }
+    if (db)
+        PQfinish(db);
+    if (l->cleanup)
+        l->cleanup(l->user);
     return NULL;
 }
 
-int pipeline_background_start(const char *name, pipeline_step_fn step, void *user, int idle_ms)
+int pipeline_background_start(const char *name, pipeline_step_fn step,
+                              void (*cleanup)(void *user), void *user, int idle_ms)
 {
-    loop_t *l = calloc(1, sizeof(*l));
-    if (!l || !(l->dsn = strdup(hf_service_pg_dsn()))) {
-        free(l);
+    if (n_loops >= MAX_LOOPS)
         return -1;
-    }
-    *l = (loop_t){ name, step, user, idle_ms, l->dsn };
-    pthread_t t;
-    if (pthread_create(&t, NULL, loop_main, l) != 0) {
-        free(l->dsn);
-        free(l);
+    loop_t *l = &loops[n_loops];
+    *l = (loop_t){ name, step, cleanup, user, idle_ms, 0 };
+    if (pthread_create(&l->thread, NULL, loop_main, l) != 0)
         return -1;
-    }
-    pthread_detach(t);
+    n_loops++;
     return 0;
+}
+
+void pipeline_background_stop(void)
+{
+    pthread_mutex_lock(&lock);
+    atomic_store(&stopping, 1);
+    pthread_cond_broadcast(&wake);
+    pthread_mutex_unlock(&lock);
+    for (int i = 0; i < n_loops; i++)
+        pthread_join(loops[i].thread, NULL);
+    n_loops = 0;
 }

@@ -55,6 +55,12 @@ int pipeline_init(void)
     return 0;
 }
 
+void pipeline_stop(void)
+{
+    pipeline_interviews_stop();
+    pipeline_background_stop();
+}
+
 /* ---- who is calling ---- */
 
 typedef struct {

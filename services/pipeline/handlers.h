@@ -12,6 +12,8 @@
 extern const hf_config_var_t pipeline_settings[];
 extern const size_t pipeline_n_settings;
 int pipeline_init(void);
+/* SIGTERM: the background loops finish their step in hand and stop. */
+void pipeline_stop(void);
 
 HANDLER(pipeline_create_job);
 HANDLER(pipeline_get_job);

@@ -42,7 +42,8 @@ typedef struct {
     size_t skip;                 /* rows done by an earlier run */
     uint64_t processed, created, duplicates, failed;
     json_t *errors;
-    int broken;                  /* the database failed: stop, retry later */
+    int broken;                  /* 1: the database failed; 2: shutting down; either way
+                                    stop here, the rest resumes later */
     int in_tx;                   /* a chunk's transaction is open */
     hf_arena_t *arena;
 } run_t;
@@ -168,8 +169,11 @@ static void on_row(void *ctx, const pl_import_row_t *row)
                 r->broken = 1;
         }
     }
-    if (!r->broken && r->processed % RESUME_EVERY == 0)
+    if (!r->broken && r->processed % RESUME_EVERY == 0) {
         checkpoint(r, "running", NULL);
+        if (!r->broken && pipeline_background_stopping())
+            r->broken = 2; /* SIGTERM: committed up to here, another run resumes */
+    }
 }
 
 static void on_warning(void *ctx, const pl_import_error_t *w)
@@ -247,7 +251,9 @@ static void run(PGconn *db, const hf_keyring_t *keys, const char *tenant, const 
     if (r.broken) {
         if (r.in_tx)
             hf_db_rollback(db);
-        hf_logkv(HF_LOG_WARN, "import interrupted: the database failed; it resumes later",
+        hf_logkv(r.broken == 2 ? HF_LOG_INFO : HF_LOG_WARN,
+                 r.broken == 2 ? "import paused for shutdown; it resumes later"
+                               : "import interrupted: the database failed; it resumes later",
                  "import", id, NULL);
     }
     pl_import_destroy(&imp);
@@ -288,5 +294,5 @@ static int import_step(PGconn *db, void *user)
 
 int pipeline_importer_start(const hf_keyring_t *keys)
 {
-    return pipeline_background_start("importer", import_step, (void *)keys, POLL_MS);
+    return pipeline_background_start("importer", import_step, NULL, (void *)keys, POLL_MS);
 }

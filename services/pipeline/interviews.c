@@ -85,6 +85,13 @@ static int on_scored(void *user, PGconn *db, const hf_consumed_event_t *ev)
     return rc == STORE_OK ? HF_CONSUME_OK : HF_CONSUME_RETRY;
 }
 
+static hf_consumer_t *consumer;
+
+void pipeline_interviews_stop(void)
+{
+    hf_consumer_stop(&consumer);
+}
+
 int pipeline_interviews_start(const hf_keyring_t *keys)
 {
     static const char *const types[] = { "hrflow.scoring.interview.scored.", NULL };
@@ -94,7 +101,6 @@ int pipeline_interviews_start(const hf_keyring_t *keys)
         return -1;
     }
     x->keys = keys;
-    return hf_consumer_start(hf_service_pg_dsn(), "pipeline.interviews", types, on_scored, x, 0)
-               ? 0
-               : -1;
+    consumer = hf_consumer_start(hf_service_pg_dsn(), "pipeline.interviews", types, on_scored, x, 0);
+    return consumer ? 0 : -1;
 }

@@ -47,6 +47,7 @@ int main(int argc, char **argv)
         .extra_vars = pipeline_settings,
         .n_extra_vars = pipeline_n_settings,
         .init = pipeline_init,
+        .stop = pipeline_stop,
     };
     return hf_service_main(&def, argc, argv);
 }

@@ -196,6 +196,13 @@ static int screen_step(PGconn *db, void *user)
     return transient ? -1 : done + 1;
 }
 
+/* On the screener's thread when it stops: its bus socket is its own. */
+static void screener_cleanup(void *user)
+{
+    screener_t *s = user;
+    hf_bus_client_destroy(&s->bus);
+}
+
 int pipeline_screener_start(const hf_keyring_t *keys, const char *brokers)
 {
     screener_t *s = calloc(1, sizeof(*s));
@@ -205,5 +212,5 @@ int pipeline_screener_start(const hf_keyring_t *keys, const char *brokers)
         return -1;
     }
     s->keys = keys;
-    return pipeline_background_start("screener", screen_step, s, IDLE_MS);
+    return pipeline_background_start("screener", screen_step, screener_cleanup, s, IDLE_MS);
 }

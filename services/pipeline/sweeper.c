@@ -128,5 +128,5 @@ int pipeline_sweeper_start(const hf_keyring_t *keys, int interval_s)
         return -1;
     }
     s->keys = keys;
-    return pipeline_background_start("sweeper", sweep_step, s, interval_s * 1000);
+    return pipeline_background_start("sweeper", sweep_step, NULL, s, interval_s * 1000);
 }

@@ -33,6 +33,10 @@ typedef struct {
      * the extra settings describe. Returns 0, or -1 after logging why, and
      * the process exits 2. */
     int (*init)(void);
+    /* Called on SIGTERM after the worker has drained, before the bus and the
+     * database pool close, may be NULL: stop what init started (background
+     * threads, their bus sockets), letting work in hand finish. */
+    void (*stop)(void);
 } hf_service_def_t;
 
 /* Run the service until SIGTERM/SIGINT. argv may hold `--migrate` (apply

@@ -551,6 +551,40 @@ static void test_eval_timeouts(void **state)
     done(&e);
 }
 
+/* The sweep lists the timeout rules and acts on one rule at a time */
+static void test_timeouts_listed_and_one_rule_at_a_time(void **state)
+{
+    (void)state;
+    const char *t = "when screened then flag \"x\"\n"
+                    "when stage_timeout(ai_interview, 72h) then flag \"3 days\"\n"
+                    "when stage_timeout(screening, 2d) then advance\n"
+                    "when stage_timeout(ai_interview, 30m) then send_template reminder\n";
+    pl_rules_t *r = parse(t);
+    pl_timeout_t to[4];
+    assert_int_equal(pl_rules_timeouts(r, to, 4), 3);
+    assert_int_equal(to[0].line, 2);
+    assert_string_equal(to[0].stage, "ai_interview");
+    assert_int_equal(to[0].minutes, 72 * 60);
+    assert_int_equal(to[1].line, 3);
+    assert_int_equal(to[1].minutes, 2 * 24 * 60);
+    assert_int_equal(to[2].minutes, 30);
+    assert_int_equal(pl_rules_timeouts(r, to, 1), 3); /* the count, whatever fits */
+    pl_record_t rec = campus();
+    pl_record_str(&rec, PL_F_STAGE, "ai_interview");
+    pl_event_t ev = { PL_EV_STAGE_TIMEOUT, 80 * 60, 4 };
+    pl_eval_t e;
+    assert_int_equal(pl_rules_eval(r, &ev, &rec, NULL, &e), 0);
+    assert_int_equal(e.n, 1); /* only line 4, though line 2 is over too */
+    assert_int_equal(e.d[0].line, 4);
+    assert_int_equal(e.d[0].verdict, PL_ACT);
+    pl_eval_clear(&e);
+    ev.only_line = 0;
+    assert_int_equal(pl_rules_eval(r, &ev, &rec, NULL, &e), 0);
+    assert_int_equal(e.n, 3);
+    pl_eval_clear(&e);
+    pl_rules_destroy(&r);
+}
+
 static void test_eval_human_confirmation_guard(void **state)
 {
     (void)state;
@@ -811,6 +845,7 @@ int main(void)
         cmocka_unit_test(test_eval_not),
         cmocka_unit_test(test_eval_strings_and_in),
         cmocka_unit_test(test_eval_timeouts),
+        cmocka_unit_test(test_timeouts_listed_and_one_rule_at_a_time),
         cmocka_unit_test(test_eval_human_confirmation_guard),
         cmocka_unit_test(test_eval_blocked_moves),
         cmocka_unit_test(test_eval_one_move_per_event),
