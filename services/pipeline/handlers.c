@@ -16,6 +16,7 @@
 #include "background.h"
 #include "rules.h"
 #include "stages.h"
+#include "status_token.h"
 #include "store.h"
 
 #include <jansson.h>
@@ -925,7 +926,7 @@ static Hrflow__V1__Application *status_application(hf_call_t *call, ctx_t *c, co
     Hrflow__V1__Application *a = NULL;
     c->caller = hf_call_caller(call);
     c->alloc = hf_arena_allocator(hf_call_arena(call));
-    if (store_status_token_parse(keys, token, tenant, app) < 0) {
+    if (pl_status_token_parse(keys, token, tenant, app) < 0) {
         hf_call_fail(call, E(NOT_FOUND), "no application has this status link");
         return NULL;
     }

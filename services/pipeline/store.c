@@ -7,6 +7,7 @@
  * for deduplication. Changes and their outbox events share a transaction.
  */
 #include "store.h"
+#include "status_token.h"
 
 #include "hf/codec.h"
 #include "hf/db.h"
@@ -368,58 +369,11 @@ store_rc_t store_candidate_get(store_t *st, const char *id, Hrflow__V1__Candidat
                  MICROS("update_time") ", screening, " MICROS("stage_time") ", "        \
                  MICROS("review_requested_time")
 
-/* ---- the candidate's status token ----
- * "<application id><tenant id><mac>", each 32 hex digits (the UUIDs without
- * dashes; mac: the first 128 bits of HMAC-SHA256 under the keyring's index
- * key over both ids). Derived, not stored: it can be printed again at any
- * time (a template, the console) and needs no table; rotating the index key
- * changes every token. */
-#define TOKEN_HEX 96
-
-static void hex32(const char *uuid, char out[33])
-{
-    size_t n = 0;
-    for (const char *p = uuid; *p && n < 32; p++)
-        if (*p != '-')
-            out[n++] = *p;
-    out[n] = '\0';
-}
-
-static int token_mac(const hf_keyring_t *keys, const char *tenant, const char *app, char mac[65])
-{
-    char both[80];
-    snprintf(both, sizeof(both), "%s/%s", tenant, app);
-    return hf_pii_index(keys, "candidate-status", both, mac);
-}
-
 char *store_status_token(store_t *st, const char *app)
 {
-    char a[33], t[33], mac[65];
-    hex32(app, a);
-    hex32(st->tenant, t);
-    if (strlen(a) != 32 || strlen(t) != 32 || token_mac(st->keys, st->tenant, app, mac) < 0)
-        return NULL;
-    char out[TOKEN_HEX + 1];
-    snprintf(out, sizeof(out), "%s%s%.32s", a, t, mac);
-    return hf_pb_strdup(st->alloc, out);
-}
-
-static void uuid_of(const char *hex, char out[37])
-{
-    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
-}
-
-int store_status_token_parse(const hf_keyring_t *keys, const char *token, char tenant[37],
-                             char app[37])
-{
-    if (!token || strlen(token) != TOKEN_HEX || strspn(token, "0123456789abcdef") != TOKEN_HEX)
-        return -1;
-    uuid_of(token, app);
-    uuid_of(token + 32, tenant);
-    char mac[65];
-    if (token_mac(keys, tenant, app, mac) < 0)
-        return -1;
-    return CRYPTO_memcmp(mac, token + 64, 32) == 0 ? 0 : -1;
+    char out[PL_STATUS_TOKEN_LEN + 1];
+    return pl_status_token(st->keys, st->tenant, app, out) == 0 ? hf_pb_strdup(st->alloc, out)
+                                                                : NULL;
 }
 
 static Hrflow__V1__Application *application_row(store_t *st, PGresult *r, int row)

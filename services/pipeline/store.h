@@ -125,11 +125,9 @@ store_rc_t store_assessment_hints(store_t *st, const char *application_id,
  * event routes it. a is replaced by the stored application. */
 store_rc_t store_review_request(store_t *st, Hrflow__V1__Application *a, const char *reason);
 
-/* The candidate's status token of an application (st->alloc'd), and its
- * check: 0 with the ids when the token is one this keyring made, else -1. */
+/* The candidate's status token of an application (st->alloc'd;
+ * status_token.h). */
 char *store_status_token(store_t *st, const char *application_id);
-int store_status_token_parse(const hf_keyring_t *keys, const char *token, char tenant[37],
-                             char application[37]);
 
 /* ---- the screening queue (screener.c) ---- */
 
