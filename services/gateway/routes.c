@@ -92,6 +92,9 @@ const gw_route_t gw_routes[] = {
     BUS_FILE("POST", "/v1/jobs/{jobId}/candidates:import", "importCandidates", PL,
              "ImportCandidates", "content", REC, 202,
              "Import candidates from a CSV or NDJSON file into a job; runs in the background"),
+    BUS_FILE("POST", "/v1/candidates:import", "importCandidatesToJob", PL, "ImportCandidates",
+             "content", REC, 202,
+             "The same import with the job as ?jobId=: for tools that post every file to one URL"),
     BUS("POST", "/v1/applications/{applicationId}/assessments", "recordAssessment", PL,
         "RecordAssessment", "assessment", HIRING, 0,
         "Record a result (screening, AI interview, test, background check) and run the job's "

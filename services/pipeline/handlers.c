@@ -29,6 +29,7 @@
 static hf_keyring_t *keys;
 static const char *pii_keys;
 static long sweep_s;
+static long funnel_cache_ms;
 
 const hf_config_var_t pipeline_settings[] = {
     { "HF_PII_KEYS", HF_CONFIG_STRING, "", 0, 0,
@@ -36,6 +37,9 @@ const hf_config_var_t pipeline_settings[] = {
       &pii_keys },
     { "HF_PIPELINE_SWEEP_S", HF_CONFIG_INT, "60", 1, 3600,
       "seconds between sweeps for stage timeouts (rules' stage_timeout)", &sweep_s },
+    { "HF_PIPELINE_FUNNEL_CACHE_MS", HF_CONFIG_INT, "1000", 0, 60000,
+      "a job's funnel is counted at most once per this many ms, however many read it "
+      "(Redis; 0 = count on every read)", &funnel_cache_ms },
 };
 const size_t pipeline_n_settings = sizeof(pipeline_settings) / sizeof(pipeline_settings[0]);
 
@@ -474,6 +478,10 @@ HANDLER(pipeline_import_candidates)
     ctx_t c;
     if (open_ctx(call, &c) < 0)
         return -1;
+    if (!*r->job_id) {
+        hf_call_detail(call, "job_id", "required", "the job every imported candidate applies to");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "jobId is required");
+    }
     Hrflow__V1__Job *job = visible_job(call, &c, r->job_id);
     if (!job)
         return -1;
@@ -532,13 +540,10 @@ static void order_literal(const pl_stages_t *stages, char order[ORDER_MAX])
     strcat(order, "}");
 }
 
-HANDLER(pipeline_get_funnel)
+/* Count a job's funnel from the applications and their transitions. */
+static int count_funnel(hf_call_t *call, ctx_t *c, const Hrflow__V1__Job *job,
+                        Hrflow__V1__Funnel **out)
 {
-    const Hrflow__V1__GetFunnelRequest *r = (const void *)req;
-    ctx_t c;
-    Hrflow__V1__Job *job = open_ctx(call, &c) == 0 ? visible_job(call, &c, r->job_id) : NULL;
-    if (!job)
-        return -1;
     char err[200];
     pl_stages_t *stages = stages_of(job, err, sizeof(err));
     if (!stages)
@@ -548,17 +553,24 @@ HANDLER(pipeline_get_funnel)
     order_literal(stages, order);
     store_stage_count_t counts[PL_STAGES_MAX + 8];
     size_t n = 0;
-    store_rc_t rc = store_funnel(&c.st, job->id, order, counts, PL_STAGES_MAX + 8, &n);
+    store_rc_t rc = store_funnel(&c->st, job->id, order, counts, PL_STAGES_MAX + 8, &n);
     if (rc != STORE_OK) {
         pl_stages_destroy(&stages);
         return fail_store(call, rc, "application", "");
     }
+    hf_arena_t *ar = hf_call_arena(call);
     Hrflow__V1__Funnel *f = HF_CALL_NEW(call, Hrflow__V1__Funnel, hrflow__v1__funnel__init);
-    Hrflow__V1__FunnelStage **list = hf_arena_alloc(hf_call_arena(call), (ns + 1) * sizeof(void *));
-    if (!f || !list) {
+    Hrflow__V1__FunnelStage **list = hf_arena_alloc(ar, (ns + 1) * sizeof(void *));
+    Hrflow__V1__Timestamp *now =
+        HF_CALL_NEW(call, Hrflow__V1__Timestamp, hrflow__v1__timestamp__init);
+    if (!f || !list || !now) {
         pl_stages_destroy(&stages);
         return hf_call_fail(call, E(INTERNAL), "out of memory");
     }
+    int64_t ms = hf_now_ms();
+    now->seconds = ms / 1000;
+    now->nanos = (int32_t)(ms % 1000) * 1000000;
+    f->computed_time = now;
     f->job_id = job->id;
     f->stages = list;
     for (size_t i = 0; i < ns; i++) {
@@ -567,7 +579,7 @@ HANDLER(pipeline_get_funnel)
             HF_CALL_NEW(call, Hrflow__V1__FunnelStage, hrflow__v1__funnel_stage__init);
         if (!s)
             break;
-        s->stage = hf_arena_strdup(hf_call_arena(call), name);
+        s->stage = hf_arena_strdup(ar, name);
         for (size_t k = 0; k < n; k++)
             if (!strcmp(counts[k].stage, name)) {
                 s->current = counts[k].current;
@@ -580,6 +592,48 @@ HANDLER(pipeline_get_funnel)
         list[f->n_stages++] = s;
     }
     pl_stages_destroy(&stages);
+    *out = f;
+    return 0;
+}
+
+/* During a hiring peak dashboards poll the funnel while imports and rules
+ * write: the count runs at most once per HF_PIPELINE_FUNNEL_CACHE_MS per job
+ * and every other reader gets those counts from Redis (with computedTime).
+ * Redis down or the entry gone: counted again, never wrong. */
+HANDLER(pipeline_get_funnel)
+{
+    const Hrflow__V1__GetFunnelRequest *r = (const void *)req;
+    ctx_t c;
+    Hrflow__V1__Job *job = open_ctx(call, &c) == 0 ? visible_job(call, &c, r->job_id) : NULL;
+    if (!job)
+        return -1;
+    char key[128];
+    snprintf(key, sizeof(key), "hf:{%s}:funnel:%s", c.st.tenant, job->id);
+    hf_cache_t *cache = funnel_cache_ms > 0 ? hf_service_cache(call) : NULL;
+    redisReply *hit = cache ? hf_cache_command(cache, "GET %s", key) : NULL;
+    if (hit && hit->type == REDIS_REPLY_STRING) {
+        ProtobufCMessage *m = protobuf_c_message_unpack(&hrflow__v1__funnel__descriptor, &c.alloc,
+                                                        hit->len, (const uint8_t *)hit->str);
+        freeReplyObject(hit);
+        if (m) {
+            *reply = m;
+            return 0;
+        }
+    } else if (hit) {
+        freeReplyObject(hit);
+    }
+    Hrflow__V1__Funnel *f = NULL;
+    if (count_funnel(call, &c, job, &f) < 0)
+        return -1;
+    size_t len = protobuf_c_message_get_packed_size(&f->base);
+    uint8_t *buf = cache ? hf_arena_alloc(hf_call_arena(call), len + 1) : NULL;
+    if (buf) {
+        protobuf_c_message_pack(&f->base, buf);
+        redisReply *set = hf_cache_command(cache, "SET %s %b PX %ld", key, buf, len,
+                                           funnel_cache_ms);
+        if (set)
+            freeReplyObject(set);
+    }
     *reply = &f->base;
     return 0;
 }

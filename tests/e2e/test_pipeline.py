@@ -767,5 +767,37 @@ def mass_hiring_from_import_to_hire():
                 (stage["stage"], g)
 
 
+
+@test
+def the_import_also_takes_the_job_as_a_query_parameter():
+    j = new_job()
+    h = {"Authorization": "Bearer " + keys["recruiter"], "Content-Type": "text/csv"}
+    text = "name,phone\n王五,%s\n" % phone()
+    status, _, payload = stack.request("POST", "/v1/candidates:import?jobId=" + j["id"],
+                                       text.encode(), h)
+    imp = json.loads(payload)
+    assert status == 202 and imp["jobId"] == j["id"], imp
+    assert wait_import(imp["id"])["created"] == "1"
+    status, _, payload = stack.request("POST", "/v1/candidates:import", text.encode(), h)
+    p = json.loads(payload)
+    assert status == 422 and p["errors"][0]["field"] == "jobId", p   # refused, nothing queued
+
+
+
+@test
+def the_funnel_is_counted_at_most_once_a_second_during_peaks():
+    j = new_job()
+    a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": new_candidate()["id"]})[1]
+    status, f1 = call("GET", "/v1/jobs/%s/funnel" % j["id"])
+    assert status == 200 and f1["computedTime"] and f1["total"] == "1", f1
+    call("POST", "/v1/applications/%s:advance" % a["id"], {})
+    status, f2 = call("GET", "/v1/jobs/%s/funnel" % j["id"])   # within the second: the same
+    assert f2 == f1, (f1, f2)
+    time.sleep(1.2)
+    status, f3 = call("GET", "/v1/jobs/%s/funnel" % j["id"])
+    by = {s["stage"]: s for s in f3["stages"]}
+    assert f3["computedTime"] > f1["computedTime"] and by["screening"]["current"] == "1", f3
+
+
 if __name__ == "__main__":
     run(setup, teardown)
