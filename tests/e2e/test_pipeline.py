@@ -799,5 +799,23 @@ def the_funnel_is_counted_at_most_once_a_second_during_peaks():
     assert f3["computedTime"] > f1["computedTime"] and by["screening"]["current"] == "1", f3
 
 
+
+@test
+def a_200_mb_file_is_refused_and_not_kept():
+    import socket
+    j = new_job()
+    size, chunk = 200 * 1024 * 1024, ("候选人,13800000000\n".encode() * 50000)[:1024 * 1024]
+    with socket.create_connection(("127.0.0.1", stack.http), timeout=60) as sock:
+        sock.sendall(("POST /v1/jobs/%s/candidates:import HTTP/1.1\r\nHost: x\r\n"
+                      "Authorization: Bearer %s\r\nContent-Type: text/csv\r\n"
+                      "Content-Length: %d\r\n\r\n" % (j["id"], keys["recruiter"], size)).encode())
+        for _ in range(size // len(chunk)):
+            sock.sendall(chunk)
+        head = sock.recv(65536).decode(errors="replace")
+    assert head.startswith("HTTP/1.1 413"), head[:200]
+    count = psql(stack.dsn, "SELECT count(*) FROM pipeline.imports WHERE job_id = '%s'" % j["id"])
+    assert count == "0", count
+
+
 if __name__ == "__main__":
     run(setup, teardown)
