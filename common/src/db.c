@@ -496,7 +496,11 @@ PGresult *hf_db_page_query(PGconn *c, const char *sql, int nparams, const char *
 {
     char limit[16];
     snprintf(limit, sizeof(limit), "%u", page->size + 1);
-    params[nparams - 2] = page->after ? page->after : "";
+    /* the first page starts after the nil UUID: one "id > $n" condition the
+     * primary key serves for every page (an "$n = '' OR id > $n" form made
+     * the generic plan read every earlier row again for each page) */
+    params[nparams - 2] = page->after && *page->after ? page->after
+                                                      : "00000000-0000-0000-0000-000000000000";
     params[nparams - 1] = limit;
     page->next[0] = '\0';
     PGresult *r = hf_db_query(c, sql, nparams, params);

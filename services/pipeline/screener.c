@@ -45,8 +45,6 @@ typedef struct {
 typedef struct {
     store_pending_t p;
     store_t st;
-    Hrflow__V1__Job *job;
-    Hrflow__V1__Application *app;
     char request_id[HF_BUS_ID_MAX];
     int sent;
     Hrflow__V1__ScreenResumeResponse *reply;
@@ -62,20 +60,13 @@ static int permanent(int code)
            code == HRFLOW__V1__ERROR_CODE__MALFORMED;
 }
 
-/* Load the application, its job and the candidate's resume, and send it. */
+/* Send one claimed resume to scoring. */
 static void send_one(screener_t *s, PGconn *db, item_t *it, ProtobufCAllocator *alloc)
 {
     it->st = (store_t){ db, alloc, s->keys, it->p.tenant, NULL };
-    Hrflow__V1__Candidate *cand = NULL;
-    if (store_application_get(&it->st, it->p.application, &it->app) != STORE_OK ||
-        store_job_get(&it->st, it->p.job, &it->job) != STORE_OK ||
-        store_candidate_get(&it->st, it->app->candidate_id, &cand) != STORE_OK) {
-        it->error = HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
-        return;
-    }
     Hrflow__V1__ScreenResumeRequest req = HRFLOW__V1__SCREEN_RESUME_REQUEST__INIT;
-    req.resume = cand->resume;
-    req.competency_model_id = it->job->competency_model_id;
+    req.resume = it->p.resume;
+    req.competency_model_id = it->p.job->competency_model_id;
     char *scopes[] = { "recruiter" };
     Hrflow__V1__Caller caller = HRFLOW__V1__CALLER__INIT;
     caller.tenant_id = it->p.tenant;
@@ -83,8 +74,7 @@ static void send_one(screener_t *s, PGconn *db, item_t *it, ProtobufCAllocator *
     caller.n_scopes = 1;
     caller.actor = "system:pipeline-screener";
     hf_call_opts_t opts = { .timeout_ms = CALL_TIMEOUT_MS, .caller = &caller };
-    int rc = hf_bus_send(s->bus, "scoring", "ScreenResume", &req.base, &opts, it->request_id);
-    if (rc == 0)
+    if (hf_bus_send(s->bus, "scoring", "ScreenResume", &req.base, &opts, it->request_id) == 0)
         it->sent = 1;
     else
         it->error = HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
@@ -134,23 +124,23 @@ static int finish(item_t *it)
         return 0; /* stays pending: tried again later */
     if (it->error) {
         hf_logkv(HF_LOG_WARN, "scoring refused a resume: screening failed", "application",
-                 it->p.application, "error", hf_error_code_name(it->error), NULL);
-        return store_screening_set(&it->st, it->p.application, "failed") == STORE_OK ? 0 : -1;
+                 it->p.app->id, "error", hf_error_code_name(it->error), NULL);
+        return store_screening_set(&it->st, it->p.app->id, "failed") == STORE_OK ? 0 : -1;
     }
     char event_id[64];
-    snprintf(event_id, sizeof(event_id), "screening:%s", it->p.application);
+    snprintf(event_id, sizeof(event_id), "screening:%s", it->p.app->id);
     Hrflow__V1__Assessment as = HRFLOW__V1__ASSESSMENT__INIT;
     as.kind = "screening";
     as.score = it->reply->score;
     as.event_id = event_id;
     automation_outcome_t out;
-    store_rc_t rc = automation_run(&it->st, it->job, it->app, &as, 0, &out);
+    store_rc_t rc = automation_run(&it->st, it->p.job, it->p.app, &as, 0, &out);
     json_decref(out.decisions);
     if (rc == STORE_CONFLICT) /* moved meanwhile: next round reads it again */
         return 0;
     if (rc != STORE_OK)
         return -1;
-    return store_screening_set(&it->st, it->p.application, "done") == STORE_OK ? 0 : -1;
+    return store_screening_set(&it->st, it->p.app->id, "done") == STORE_OK ? 0 : -1;
 }
 
 static int screen_step(PGconn *db, void *user)
@@ -162,13 +152,14 @@ static int screen_step(PGconn *db, void *user)
         return -1;
     item_t items[BATCH];
     store_pending_t pending[BATCH];
-    int n = store_screening_claim(db, pending, BATCH);
+    hf_arena_reset(s->arena);
+    ProtobufCAllocator alloc = hf_arena_allocator(s->arena);
+    store_t claim = { db, &alloc, s->keys, "", NULL };
+    int n = store_screening_claim(&claim, pending, BATCH);
     if (n <= 0) {
         hf_db_rollback(db);
         return n;
     }
-    hf_arena_reset(s->arena);
-    ProtobufCAllocator alloc = hf_arena_allocator(s->arena);
     for (int i = 0; i < n; i++) {
         items[i] = (item_t){ .p = pending[i] };
         send_one(s, db, &items[i], &alloc);

@@ -145,7 +145,7 @@ store_rc_t store_job_list(store_t *st, const char *company_id, const char *statu
     PGresult *r = hf_db_page_query(st->db,
                              "SELECT " JOB_COLS " FROM pipeline.jobs WHERE tenant_id = $1"
                              " AND ($2 = '' OR company_id = $2::uuid) AND ($3 = '' OR status = $3)"
-                             " AND ($4 = '' OR id > $4::uuid) ORDER BY id LIMIT $5::int",
+                             " AND id > $4::uuid ORDER BY id LIMIT $5::int",
                              5, p, page);
     if (!r)
         return STORE_FAILED;
@@ -488,7 +488,7 @@ store_rc_t store_application_list(store_t *st, const char *job_id, const char *s
     PGresult *r = hf_db_page_query(st->db,
                              "SELECT " APP_COLS " FROM pipeline.applications"
                              " WHERE tenant_id = $1 AND job_id = $2::uuid AND ($3 = '' OR stage = $3)"
-                             " AND ($4 = '' OR id > $4::uuid) ORDER BY id LIMIT $5::int",
+                             " AND id > $4::uuid ORDER BY id LIMIT $5::int",
                              5, p, page);
     if (!r)
         return STORE_FAILED;
@@ -755,31 +755,36 @@ store_rc_t store_assessment_decided(store_t *st, const char *application_id,
 
 /* Per application: its facts, with the latest result of each assessment
  * kind as a JSON object kind → [score or null, result]. */
-static const char sql_facts[] =
-    "SELECT a.id, a.candidate_id, a.stage, a.version, " MICROS("a.stage_time") ","
-    "       a.review_requested_time IS NOT NULL,"
-    "       coalesce(c.body->>'yearsExperience', ''), coalesce(c.body->>'education', ''),"
-    "       coalesce(c.body->>'source', ''),"
-    "       coalesce((c.body->'consent'->>'automatedAssessment')::boolean, false),"
-    "       coalesce((SELECT jsonb_object_agg(l.kind, jsonb_build_array(l.score, l.result))"
-    "                   FROM (SELECT DISTINCT ON (x.kind) x.kind, x.score, x.result"
-    "                           FROM pipeline.assessments x"
-    "                          WHERE x.tenant_id = a.tenant_id AND x.application_id = a.id"
-    "                          ORDER BY x.kind, x.time DESC) l), '{}')::text"
-    "  FROM pipeline.applications a"
+#define FACTS_SELECT                                                                           \
+    "SELECT a.id, a.candidate_id, a.stage, a.version, " MICROS("a.stage_time") ","              \
+    "       a.review_requested_time IS NOT NULL,"                                               \
+    "       coalesce(c.body->>'yearsExperience', ''), coalesce(c.body->>'education', ''),"     \
+    "       coalesce(c.body->>'source', ''),"                                                    \
+    "       coalesce((c.body->'consent'->>'automatedAssessment')::boolean, false),"             \
+    "       coalesce((SELECT jsonb_object_agg(l.kind, jsonb_build_array(l.score, l.result))"    \
+    "                   FROM (SELECT DISTINCT ON (x.kind) x.kind, x.score, x.result"            \
+    "                           FROM pipeline.assessments x"                                   \
+    "                          WHERE x.tenant_id = a.tenant_id AND x.application_id = a.id"    \
+    "                          ORDER BY x.kind, x.time DESC) l), '{}')::text"                  \
+    "  FROM pipeline.applications a"                                                           \
     "  JOIN pipeline.candidates c ON c.tenant_id = a.tenant_id AND c.id = a.candidate_id"
-    " WHERE a.tenant_id = $1 AND ($2 = '' OR a.job_id = $2::uuid)"
-    "   AND ($3 = '' OR a.id = $3::uuid)"
-    " ORDER BY a.id LIMIT $4::int";
+
+/* Two statements, not one with optional filters: a prepared statement's
+ * generic plan cannot use the primary key for "($n = '' OR id = $n)", and
+ * the one-application form runs for every result that arrives. */
+static const char sql_facts_one[] = FACTS_SELECT " WHERE a.tenant_id = $1 AND a.id = $2::uuid";
+static const char sql_facts_job[] = FACTS_SELECT
+    " WHERE a.tenant_id = $1 AND a.job_id = $2::uuid ORDER BY a.id LIMIT $3::int";
 
 store_rc_t store_facts(store_t *st, const char *job_id, const char *application_id,
                        uint32_t limit, void (*fn)(void *ctx, const store_facts_t *f), void *ctx)
 {
     char lim[16];
     snprintf(lim, sizeof(lim), "%u", limit ? limit : 1);
-    const char *p[] = { st->tenant, job_id ? job_id : "", application_id ? application_id : "",
-                        lim };
-    PGresult *r = hf_db_query(st->db, sql_facts, 4, p);
+    int one = application_id && *application_id;
+    const char *p[] = { st->tenant, one ? application_id : job_id, lim };
+    PGresult *r = one ? hf_db_query(st->db, sql_facts_one, 2, p)
+                      : hf_db_query(st->db, sql_facts_job, 3, p);
     if (!r)
         return STORE_FAILED;
     for (int i = 0; i < PQntuples(r); i++) {
@@ -873,26 +878,42 @@ store_rc_t store_screening_set(store_t *st, const char *application_id, const ch
                : STORE_FAILED;
 }
 
-int store_screening_claim(PGconn *db, store_pending_t *out, int max)
+int store_screening_claim(store_t *st, store_pending_t *out, int max)
 {
     char lim[16];
     snprintf(lim, sizeof(lim), "%d", max);
     const char *p[] = { lim };
-    PGresult *r = hf_db_query(db,
-                              "SELECT tenant_id, id, job_id FROM pipeline.applications"
-                              " WHERE screening = 'pending' ORDER BY create_time"
-                              " LIMIT $1::int FOR UPDATE SKIP LOCKED",
+    /* the applications locked, then what screening them needs, in one round trip */
+    PGresult *r = hf_db_query(st->db,
+                              "WITH claimed AS (SELECT " APP_COLS ", tenant_id AS tenant"
+                              "  FROM pipeline.applications WHERE screening = 'pending'"
+                              "  ORDER BY create_time LIMIT $1::int FOR UPDATE SKIP LOCKED)"
+                              " SELECT x.*, j.body, c.resume_enc FROM claimed x"
+                              " JOIN pipeline.jobs j ON j.tenant_id = x.tenant AND j.id = x.job_id"
+                              " JOIN pipeline.candidates c ON c.tenant_id = x.tenant"
+                              "  AND c.id = x.candidate_id",
                               1, p);
     if (!r)
         return -1;
-    int n = PQntuples(r);
-    for (int i = 0; i < n; i++) {
-        snprintf(out[i].tenant, sizeof(out[i].tenant), "%s", PQgetvalue(r, i, 0));
-        snprintf(out[i].application, sizeof(out[i].application), "%s", PQgetvalue(r, i, 1));
-        snprintf(out[i].job, sizeof(out[i].job), "%s", PQgetvalue(r, i, 2));
+    int n = PQntuples(r), got = 0;
+    for (int i = 0; i < n && got < max; i++) {
+        store_pending_t *o = &out[got];
+        snprintf(o->tenant, sizeof(o->tenant), "%s", PQgetvalue(r, i, 10));
+        store_t row_st = *st;
+        row_st.tenant = o->tenant;
+        o->app = application_row(&row_st, r, i);
+        o->job = (Hrflow__V1__Job *)hf_codec_decode_stored(&hrflow__v1__job__descriptor,
+                                                           PQgetvalue(r, i, 11), st->alloc);
+        o->resume = open_field(&row_st, "resume", r, i, 12);
+        if (!o->app || !o->job || !o->resume) {
+            PQclear(r);
+            return -1;
+        }
+        o->job->id = o->app->job_id;
+        got++;
     }
     PQclear(r);
-    return n;
+    return got;
 }
 
 store_rc_t store_timeouts_due(store_t *st, const char *job_id, const char *stage,

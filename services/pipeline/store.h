@@ -110,8 +110,8 @@ typedef struct {
     const char *latest;       /* JSON object: kind → [score or null, result] */
 } store_facts_t;
 
-/* The facts of one application (application_id) or of up to limit
- * applications of job_id in id order; fn once per application.
+/* The facts of one application (application_id, when not NULL or "") or
+ * of up to limit applications of job_id in id order; fn once per application.
  * STORE_NOT_FOUND when there is none. */
 store_rc_t store_facts(store_t *st, const char *job_id, const char *application_id,
                        uint32_t limit, void (*fn)(void *ctx, const store_facts_t *f), void *ctx);
@@ -132,13 +132,17 @@ char *store_status_token(store_t *st, const char *application_id);
 /* ---- the screening queue (screener.c) ---- */
 
 typedef struct {
-    char tenant[40], application[40], job[40];
+    char tenant[40];
+    Hrflow__V1__Application *app;  /* without its history */
+    Hrflow__V1__Job *job;
+    char *resume;                  /* decrypted */
 } store_pending_t;
 
-/* In the caller's transaction: lock up to max applications waiting for
- * screening, oldest first, skipping those another replica holds. Returns
- * how many, or -1. */
-int store_screening_claim(PGconn *db, store_pending_t *out, int max);
+/* In the caller's transaction on st->db: lock up to max applications
+ * waiting for screening, oldest first, skipping those another replica
+ * holds, with their job and the candidate's resume (st->alloc'd; st->tenant
+ * is not used: each row has its own). Returns how many, or -1. */
+int store_screening_claim(store_t *st, store_pending_t *out, int max);
 /* Set an application's screening state ("done", "failed", "pending"). */
 store_rc_t store_screening_set(store_t *st, const char *application_id, const char *state);
 

@@ -155,7 +155,7 @@ store_rc_t store_model_list(store_t *st, const char *tenant, store_page_t *page,
     PGresult *r = hf_db_page_query(st->db,
         "SELECT DISTINCT ON (id) id, version, " MICROS("create_time") ", body"
         " FROM scoring.competency_models"
-        " WHERE tenant_id = $1 AND ($2 = '' OR id > $2::uuid)"
+        " WHERE tenant_id = $1 AND id > $2::uuid"
         " ORDER BY id, version DESC LIMIT $3::int",
         3, p, page);
     if (!r)
@@ -299,7 +299,7 @@ store_rc_t store_question_list(store_t *st, const char *tenant, const char *job_
         "SELECT " QUESTION_COLS " FROM scoring.questions WHERE tenant_id = $1"
         " AND ($2 = '' OR $2 = ANY (job_families) OR job_families = '{}')"
         " AND ($3 = '' OR $3 = ANY (competencies))"
-        " AND ($4 = '' OR id > $4::uuid) ORDER BY id LIMIT $5::int",
+        " AND id > $4::uuid ORDER BY id LIMIT $5::int",
         5, p, page);
     if (!r)
         return STORE_FAILED;

@@ -55,6 +55,8 @@ typedef struct {
 
 /* Run a list query whose last two parameters ($n-1, $n) are the cursor and
  * the row limit; params[nparams-2] and params[nparams-1] are filled here.
+ * The cursor is a UUID, the nil UUID on the first page: write the condition
+ * as "id > $n::uuid" (no "$n = ''" alternative, which no index serves).
  * It asks for size + 1 rows: when the extra row exists, page->next becomes
  * the cursor (column 0) of the page's last row. Returns the result (up to
  * size + 1 rows: use at most page->size) or NULL, as hf_db_query. */
