@@ -164,18 +164,6 @@ static const char *action_name(pl_action_kind_t k)
     return (int)k >= 0 && k <= PL_ACT_CONFIRM_REJECT ? names[k] : "";
 }
 
-/* An application event with data (consumed: decref'd here). */
-static store_rc_t emit(store_t *st, const char *application_id, const char *what, json_t *data)
-{
-    char type[96];
-    snprintf(type, sizeof(type), "hrflow.pipeline.application.%s.v1", what);
-    char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
-    json_decref(data);
-    store_rc_t rc = text ? store_application_event(st, application_id, type, text) : STORE_FAILED;
-    free(text);
-    return rc;
-}
-
 /* Apply one acting decision. */
 static store_rc_t apply(store_t *st, const Hrflow__V1__Job *job, Hrflow__V1__Application *a,
                         const pl_decision_t *d)
@@ -199,7 +187,7 @@ static store_rc_t apply(store_t *st, const Hrflow__V1__Job *job, Hrflow__V1__App
             json_object_set_new(data, "competencyModelId",
                                 json_string(job->competency_model_id ? job->competency_model_id
                                                                      : ""));
-            return emit(st, a->id, "ai_interview_invited", data);
+            return store_application_event(st, a->id, "ai_interview_invited", data);
         }
         break;
     case PL_ACT_ADVANCE:
@@ -208,13 +196,13 @@ static store_rc_t apply(store_t *st, const Hrflow__V1__Job *job, Hrflow__V1__App
     case PL_ACT_REJECT:
         rc = store_application_move(st, a, "rejected", actor, d->why);
         if (rc == STORE_OK && act->templ)
-            return emit(st, a->id, "template_requested", data);
+            return store_application_event(st, a->id, "template_requested", data);
         break;
     case PL_ACT_SEND_TEMPLATE:
-        return emit(st, a->id, "template_requested", data);
+        return store_application_event(st, a->id, "template_requested", data);
     case PL_ACT_FLAG:
     case PL_ACT_CONFIRM_REJECT:
-        return emit(st, a->id, "flagged", data);
+        return store_application_event(st, a->id, "flagged", data);
     }
     json_decref(data);
     return rc;
@@ -246,7 +234,7 @@ static store_rc_t result_events(store_t *st, const Hrflow__V1__Job *job,
         automation_event_of(as->kind) == PL_EV_STAGE_TIMEOUT)
         return STORE_OK;
     if (!strcmp(as->kind, "screening") &&
-        emit(st, a->id, "screened",
+        store_application_event(st, a->id, "screened",
              json_pack("{s:s, s:s, s:f}", "applicationId", a->id, "jobId", a->job_id, "score",
                        as->score)) != STORE_OK)
         return STORE_FAILED;
@@ -259,7 +247,7 @@ static store_rc_t result_events(store_t *st, const Hrflow__V1__Job *job,
     for (size_t i = 0; i < n; i++)
         if (!parts[i].present && parts[i].weight > 0)
             json_array_append_new(missing, json_string(parts[i].kind));
-    return emit(st, a->id, "evaluated",
+    return store_application_event(st, a->id, "evaluated",
                 json_pack("{s:s, s:s, s:{s:f, s:s, s:s, s:s, s:o}}", "applicationId", a->id,
                           "kind", as->kind, "evaluation", "score", c.score, "band", c.band,
                           "recommendation", c.recommendation, "explanation", c.explanation,

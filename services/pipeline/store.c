@@ -51,6 +51,17 @@ static int outbox(store_t *st, const char *type, const char *collection, const c
     return hf_outbox_append(st->db, &e, NULL);
 }
 
+/* The same with data as a JSON value, which it consumes (decref'd). */
+static int outbox_json(store_t *st, const char *type, const char *collection, const char *id,
+                       json_t *data)
+{
+    char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+    json_decref(data);
+    int rc = text ? outbox(st, type, collection, id, text) : -1;
+    free(text);
+    return rc;
+}
+
 /* The same, with message m (in its JSON form) as the data. */
 static int event(store_t *st, const char *type, const char *collection, const char *id,
                  const ProtobufCMessage *m)
@@ -290,12 +301,10 @@ store_rc_t store_candidate_create(store_t *st, Hrflow__V1__Candidate *c,
             (*out)->deduplicated = 1;
             json_t *data = json_pack("{s:s, s:s, s:s}", "candidateId", (*out)->id, "matchedOn",
                                      matched, "source", c->source ? c->source : "");
-            char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
-            json_decref(data);
-            int ok = text && outbox(st, "hrflow.pipeline.candidate.merged.v1", "candidates",
-                                    (*out)->id, text) == 0;
-            free(text);
-            return ok ? STORE_OK : STORE_FAILED;
+            return outbox_json(st, "hrflow.pipeline.candidate.merged.v1", "candidates",
+                               (*out)->id, data) == 0
+                       ? STORE_OK
+                       : STORE_FAILED;
         }
         if (rc != STORE_NOT_FOUND)
             return rc;
@@ -855,12 +864,8 @@ store_rc_t store_review_request(store_t *st, Hrflow__V1__Application *a, const c
     if (rc == STORE_OK) {
         json_t *data = json_pack("{s:s, s:s, s:b}", "applicationId", row->id, "stage", row->stage,
                                  "withReason", reason && *reason);
-        char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
-        json_decref(data);
-        if (!text || outbox(st, "hrflow.pipeline.application.review_requested.v1", "applications",
-                            row->id, text) < 0)
+        if (store_application_event(st, row->id, "review_requested", data) != STORE_OK)
             rc = STORE_FAILED;
-        free(text);
         row->history = a->history, row->n_history = a->n_history;
         *a = *row;
     }
@@ -942,10 +947,12 @@ store_rc_t store_timeouts_due(store_t *st, const char *job_id, const char *stage
     return STORE_OK;
 }
 
-store_rc_t store_application_event(store_t *st, const char *application_id, const char *type,
-                                   const char *data_json)
+store_rc_t store_application_event(store_t *st, const char *application_id, const char *what,
+                                   json_t *data)
 {
-    return outbox(st, type, "applications", application_id, data_json) == 0 ? STORE_OK
+    char type[96];
+    snprintf(type, sizeof(type), "hrflow.pipeline.application.%s.v1", what);
+    return outbox_json(st, type, "applications", application_id, data) == 0 ? STORE_OK
                                                                             : STORE_FAILED;
 }
 

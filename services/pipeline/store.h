@@ -10,6 +10,7 @@
 #ifndef PIPELINE_STORE_H
 #define PIPELINE_STORE_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdint.h>
 
@@ -153,10 +154,11 @@ store_rc_t store_timeouts_due(store_t *st, const char *job_id, const char *stage
                               unsigned minutes, unsigned line, uint32_t limit,
                               void (*fn)(void *ctx, const char *application_id), void *ctx);
 
-/* An event about an application without a state change (a template to
- * send, a flag for a person), data_json as its data. */
-store_rc_t store_application_event(store_t *st, const char *application_id, const char *type,
-                                   const char *data_json);
+/* An event hrflow.pipeline.application.<what>.v1 about an application
+ * without a state change (a template to send, a flag for a person), data
+ * as its data (consumed: decref'd here, NULL fails). */
+store_rc_t store_application_event(store_t *st, const char *application_id, const char *what,
+                                   json_t *data);
 
 /* Per ordered stage and group of a self-reported attribute (column is
  * "gender" or "age_band", never user text): applications of the group that
