@@ -3,22 +3,26 @@
  * Every replica runs one importer. It looks for imports that are queued or
  * running, takes one with a session advisory lock (so exactly one replica
  * works on a file, and a replica that dies releases it with its connection),
- * reads the file with import.c and, row by row, creates the candidate
- * (deduplicated: store_candidate_create) and its application to the job
- * (unique per job: a second one counts as a duplicate). Every RESUME_EVERY
- * rows it commits them together with how far it got (one transaction per
- * chunk, a savepoint per row, so a failed row undoes only itself and never
- * leaves a candidate without its application); a replica taking over skips
- * exactly the committed rows. Candidates and applications are unique, so
- * re-importing the same file creates nothing new. New applications to a
- * job with a competency model wait for the screener (screener.c).
+ * reads the file with import.c and gives each valid row to bulk.c, which
+ * prepares its candidate (normalised, indexed, encrypted) in C. Every
+ * RESUME_EVERY rows the chunk is written set-based (bulk_flush: the
+ * candidates deduplicated against the database and within the chunk, their
+ * applications to the job, unique per job: a second one counts as a
+ * duplicate, and the events) and committed in one transaction together with
+ * how far the import got, so a replica taking over skips exactly the
+ * committed rows and a chunk is written whole or not at all: never a
+ * candidate without its application. Rows that fail (the reader's errors, a
+ * phone or email that does not parse) fail alone, with their row number.
+ * Candidates and applications are unique, so re-importing the same file
+ * creates nothing new. New applications to a job with a competency model
+ * wait for the screener (screener.c).
  */
 #include "background.h"
 
 #include "hf/arena.h"
 #include "hf/db.h"
 #include "hf/log.h"
-#include "automation.h"
+#include "bulk.h"
 #include "import.h"
 #include "stages.h"
 #include "store.h"
@@ -29,7 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RESUME_EVERY 200
+#define RESUME_EVERY 1000   /* rows of a chunk: written and committed together */
 #define MAX_ERRORS 100
 #define POLL_MS 300
 
@@ -44,7 +48,7 @@ typedef struct {
     json_t *errors;
     int broken;                  /* 1: the database failed; 2: shutting down; either way
                                     stop here, the rest resumes later */
-    int in_tx;                   /* a chunk's transaction is open */
+    bulk_t *bulk;                /* the chunk's rows, written at the next checkpoint */
     hf_arena_t *arena;
 } run_t;
 
@@ -76,16 +80,17 @@ static int save(run_t *r, const char *status, const char *fatal)
     return rc;
 }
 
-/* Save the progress with the chunk's rows and commit them together: a
- * replica taking over resumes exactly after the last committed row. */
+/* Write the chunk's rows, save the progress with them and commit them
+ * together: a replica taking over resumes exactly after the last committed
+ * row. */
 static void checkpoint(run_t *r, const char *status, const char *fatal)
 {
-    if (!r->in_tx && hf_db_begin(r->db) < 0) {
+    if (hf_db_begin(r->db) < 0) {
         r->broken = 1;
         return;
     }
-    r->in_tx = 0;
-    if (save(r, status, fatal) < 0 || hf_db_commit(r->db) < 0) {
+    if ((r->bulk && bulk_flush(r->bulk, &r->created, &r->duplicates) < 0) ||
+        save(r, status, fatal) < 0 || hf_db_commit(r->db) < 0) {
         hf_db_rollback(r->db);
         r->broken = 1;
     }
@@ -96,45 +101,16 @@ static char *str(run_t *r, const pl_import_row_t *row, pl_cand_field_t f)
     return hf_arena_strdup(r->arena, row->value[f] ? row->value[f] : "");
 }
 
-/* One row: its candidate and application together or neither (a savepoint
- * in the chunk's transaction). Returns the store's answer. */
-static store_rc_t create_row(run_t *r, store_t *st, Hrflow__V1__Candidate *c)
-{
-    if (hf_db_begin(r->db) < 0)
-        return STORE_FAILED;
-    Hrflow__V1__Candidate *got = NULL;
-    store_rc_t rc = store_candidate_create(st, c, &got);
-    Hrflow__V1__Application a = HRFLOW__V1__APPLICATION__INIT;
-    if (rc == STORE_OK) {
-        a.job_id = r->job->id;
-        a.candidate_id = got->id;
-        a.stage = (char *)r->first_stage;
-        a.screening = (char *)automation_screening_state(r->job, got->resume);
-        rc = store_application_create(st, &a, r->actor);
-    }
-    if (rc == STORE_OK || rc == STORE_EXISTS)
-        return hf_db_commit(r->db) == 0 ? rc : STORE_FAILED;
-    hf_db_rollback(r->db);
-    return rc;
-}
-
 static void on_row(void *ctx, const pl_import_row_t *row)
 {
     run_t *r = ctx;
     if (r->broken || row->row <= r->skip)
         return;
-    if (!r->in_tx && hf_db_begin(r->db) < 0) {
-        r->broken = 1;
-        return;
-    }
-    r->in_tx = 1;
     r->processed = row->row;
     if (row->error) {
         add_error(r, row->row, row->error->field, row->error->message);
     } else {
         hf_arena_reset(r->arena);
-        ProtobufCAllocator alloc = hf_arena_allocator(r->arena);
-        store_t st = { r->db, &alloc, r->keys, r->tenant, NULL };
         Hrflow__V1__Candidate c = HRFLOW__V1__CANDIDATE__INIT;
         Hrflow__V1__Consent consent = HRFLOW__V1__CONSENT__INIT;
         c.name = str(r, row, PL_CAND_NAME);
@@ -154,20 +130,12 @@ static void on_row(void *ctx, const pl_import_row_t *row)
             consent.version = str(r, row, PL_CAND_CONSENT_VERSION);
             c.consent = &consent;
         }
-        char norm[320];
-        if (*c.phone && hf_pii_normalize_phone(c.phone, norm, sizeof(norm)) < 0) {
-            add_error(r, row->row, "phone", "not a phone number");
-        } else if (*c.email && hf_pii_normalize_email(c.email, norm, sizeof(norm)) < 0) {
-            add_error(r, row->row, "email", "not an email address");
-        } else {
-            store_rc_t rc = create_row(r, &st, &c);
-            if (rc == STORE_OK)
-                r->created++;
-            else if (rc == STORE_EXISTS)
-                r->duplicates++;
-            else
-                r->broken = 1;
-        }
+        const char *field = "", *message = "";
+        int rc = bulk_add(r->bulk, &c, &field, &message);
+        if (rc > 0)
+            add_error(r, row->row, field, message);
+        else if (rc < 0)
+            r->broken = 1;
     }
     if (!r->broken && r->processed % RESUME_EVERY == 0) {
         checkpoint(r, "running", NULL);
@@ -236,7 +204,9 @@ static void run(PGconn *db, const hf_keyring_t *keys, const char *tenant, const 
     opt.encoding = !strcmp(enc, "gb18030") || !strcmp(enc, "gbk") ? PL_IMPORT_GB18030
                    : !strcmp(enc, "utf-8")                     ? PL_IMPORT_UTF8
                                                                : PL_IMPORT_AUTO_ENCODING;
-    pl_import_t *imp = pl_import_new(&opt, on_row, on_warning, &r);
+    bulk_target_t target = { db, keys, tenant, r.job, r.first_stage, r.actor };
+    r.bulk = bulk_new(&target);
+    pl_import_t *imp = r.bulk ? pl_import_new(&opt, on_row, on_warning, &r) : NULL;
     save(&r, "running", NULL);
     int rc = imp ? pl_import_feed(imp, PQgetvalue(body, 0, 0), (size_t)PQgetlength(body, 0, 0))
                  : PL_IMPORT_NOMEM;
@@ -248,15 +218,13 @@ static void run(PGconn *db, const hf_keyring_t *keys, const char *tenant, const 
         checkpoint(&r, "failed", "out of memory");
     else if (!r.broken)
         checkpoint(&r, "done", NULL);
-    if (r.broken) {
-        if (r.in_tx)
-            hf_db_rollback(db);
+    if (r.broken)
         hf_logkv(r.broken == 2 ? HF_LOG_INFO : HF_LOG_WARN,
                  r.broken == 2 ? "import paused for shutdown; it resumes later"
                                : "import interrupted: the database failed; it resumes later",
                  "import", id, NULL);
-    }
     pl_import_destroy(&imp);
+    bulk_destroy(&r.bulk);
     json_decref(r.errors);
     PQclear(meta);
     PQclear(body);

@@ -6,7 +6,9 @@ education; Chinese text), then in one run:
   2. POST /v1/jobs/{id}/candidates:import of the same file through the gateway,
      timed until GET /v1/imports/{id} says done (every row: a deduplicated,
      encrypted candidate and its application, with outbox events).
-Prints rows/s of both and their ratio (aim: import >= 25% of COPY).
+Prints rows/s of both and their ratio (aim: import >= 25% of COPY), and what the
+import wrote (candidates, applications, events), so a fast run that wrote too little
+shows. docs/performance.md keeps the results.
 
 Run: ./hrflow bench import      Settings: HF_BENCH_ROWS (20000).
 """
@@ -74,6 +76,11 @@ def main():
                 break
             time.sleep(0.2)
         import_s = time.time() - t0
+        wrote = psql(stack.dsn,
+                     "SELECT (SELECT count(*) FROM pipeline.candidates) || ' candidates, '"
+                     " || (SELECT count(*) FROM pipeline.applications) || ' applications, '"
+                     " || (SELECT count(*) FROM events.outbox WHERE source = '/hrflow/pipeline'"
+                     " AND type NOT LIKE '%.job.%') || ' events'")
     finally:
         stack.destroy()
     print("%d rows (Chinese CSV, 7 columns); 2 cores" % ROWS)
@@ -81,8 +88,8 @@ def main():
     print("%-48s %10.2f %12.0f" % ("raw COPY into a table (psql \\copy)", copy_s, ROWS / copy_s))
     print("%-48s %10.2f %12.0f" % ("import: candidates + applications (%s)" % cur["status"],
                                    import_s, ROWS / import_s))
-    print("import / COPY = %.4f (aim >= 0.25); created %s, failed %s"
-          % (copy_s / import_s, cur["created"], cur["failed"]))
+    print("import / COPY = %.4f (aim >= 0.25); created %s, failed %s; wrote %s"
+          % (copy_s / import_s, cur["created"], cur["failed"], wrote))
     return 0 if cur["status"] == "done" else 1
 
 

@@ -817,5 +817,64 @@ def a_200_mb_file_is_refused_and_not_kept():
     assert count == "0", count
 
 
+@test
+def an_import_writes_what_the_api_writes_one_candidate_per_person():
+    def outbox(subject, kind):
+        rows = psql(stack.dsn, "SELECT data::text FROM events.outbox WHERE subject = '%s' AND"
+                               " type = 'hrflow.pipeline.%s.v1' ORDER BY id" % (subject, kind))
+        return [json.loads(r) for r in rows.splitlines()]
+
+    def candidates():
+        return int(psql(stack.dsn, "SELECT count(*) FROM pipeline.candidates"))
+
+    j, other = new_job(), new_job()
+    known = new_candidate(name="卫十二", source="campus")     # already a candidate, from the API
+    by_api = call("POST", "/v1/applications", {"jobId": other["id"],
+                                               "candidateId": known["id"]})[1]
+    p1, p2, tag = phone(), phone(), uuid.uuid4().hex[:6]
+    rows = [("郑十", p1, "zheng%s@example.com" % tag, "校园招聘"),
+            ("郑十（再次）", "+86 " + p1, "", "内推"),        # the same person again
+            ("卫十二", known["phone"], "", "猎头"),
+            ("冯十一", p2, "", "")]
+    text = "姓名,手机,邮箱,来源\n" + "".join(",".join(r) + "\n" for r in rows)
+    before = candidates()
+    status, imp = upload(j["id"], text.encode())
+    done = wait_import(imp["id"])
+    assert done["status"] == "done", done
+    assert (done["processed"], done["created"], done["duplicates"], done["failed"]) == \
+        ("4", "3", "1", "0"), done
+    assert candidates() == before + 2          # one per new person
+    apps = call("GET", "/v1/jobs/%s/applications?page_size=50" % j["id"])[1]["applications"]
+    assert len({a["candidateId"] for a in apps}) == len(apps) == 3, apps
+    people = {c["phone"]: c for c in (call("GET", "/v1/candidates/" + a["candidateId"])[1]
+                                      for a in apps)}
+    zheng, feng = people[p1], people[p2]
+    assert people[known["phone"]]["id"] == known["id"], people
+    assert zheng["name"] == "郑十" and zheng["source"] == "校园招聘", zheng   # the first row's
+    # merged: the second row into the first's candidate, the third into the API's
+    assert outbox("candidates/" + zheng["id"], "candidate.merged") == \
+        [{"candidateId": zheng["id"], "matchedOn": "phone", "source": "内推"}]
+    assert outbox("candidates/" + known["id"], "candidate.merged") == \
+        [{"candidateId": known["id"], "matchedOn": "phone", "source": "猎头"}]
+    # created events: the fields of the API path's, the values of the records
+    api_created = outbox("candidates/" + known["id"], "candidate.created")[0]
+    for c in (zheng, feng):
+        got = outbox("candidates/" + c["id"], "candidate.created")
+        assert len(got) == 1 and got[0].keys() == api_created.keys(), (got, api_created)
+        assert got[0]["id"] == c["id"] and got[0]["source"] == c["source"], got
+        assert got[0]["name"] == "" and got[0]["phone"] == "", got
+    api_app = outbox("applications/" + by_api["id"], "application.created")[0]
+    for a in apps:
+        got = outbox("applications/" + a["id"], "application.created")
+        assert len(got) == 1 and got[0].keys() == api_app.keys(), (got, api_app)
+        assert got[0] == call("GET", "/v1/applications/" + a["id"])[1], got
+        assert got[0]["history"][0]["actor"] == api_app["history"][0]["actor"], got
+    # nothing of the people in clear in their rows
+    row = psql(stack.dsn, "SELECT string_agg(name_enc || coalesce(phone_enc, '') ||"
+                          " coalesce(email_enc, '') || body::text, ' ') FROM pipeline.candidates"
+                          " WHERE id IN ('%s', '%s')" % (zheng["id"], feng["id"]))
+    for secret in ("郑十", "冯十一", p1, p2, "zheng" + tag):
+        assert secret not in row, (secret, row[:200])
+
 if __name__ == "__main__":
     run(setup, teardown)

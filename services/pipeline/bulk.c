@@ -1,0 +1,459 @@
+/* services/pipeline/bulk.c - a chunk of imported candidates written with a few statements
+ *
+ * bulk_add() does in C what store_candidate_create() does before its insert
+ * (normalise, index, encrypt, encode the body) and keeps the row as the JSON
+ * record the insert takes. bulk_flush() writes the chunk as a savepoint of
+ * the caller's transaction, in three statements:
+ *   1. sql_find: the candidates having any phone index, email index or
+ *      external id of the chunk, oldest first;
+ *   2. in C, row by row in file order: a row joins the oldest candidate
+ *      with one of its keys (found, or made by an earlier row of the chunk),
+ *      else makes a new one; the first row naming a candidate applies for
+ *      it, later ones are duplicates;
+ *   3. sql_ids: ids for the new candidates and applications (so that the
+ *      status tokens, MACs over the application id, are made here), and the
+ *      transaction's time;
+ *   4. sql_write: the new candidates, the applications with their first
+ *      transitions, the events in file order (candidate.created or
+ *      candidate.merged per row, application.created per new application,
+ *      their data as store.c writes it), all from one JSON document of the
+ *      chunk's rows. A new candidate's key taken meanwhile by a concurrent
+ *      import rolls the chunk back to its savepoint and it starts again at
+ *      1, which then finds that candidate; an existing application is a
+ *      duplicate.
+ * Values go to PostgreSQL as JSON documents in parameters (jsonb_to_recordset),
+ * never in the SQL text.
+ */
+#include "bulk.h"
+
+#include "automation.h"
+#include "status_token.h"
+
+#include "hf/codec.h"
+#include "hf/db.h"
+#include "hf/log.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MICROS(col) "(extract(epoch from " col ") * 1000000)::bigint"
+#define SOURCE "/hrflow/pipeline"
+#define ATTEMPTS 3      /* plans of one chunk while concurrent imports take its keys */
+#define NONE ((size_t)-1)
+
+enum { KEY_PHONE, KEY_EMAIL, KEY_EXTERNAL, KEYS };
+static const char *const key_field[KEYS] = { "pi", "ei", "ext" }; /* in a row's record */
+static const char *const matched_on[KEYS] = { "phone", "email", "externalId" };
+
+typedef struct {
+    json_t *rec;           /* the new candidate's columns (sql_write's x) */
+    const char *key[KEYS]; /* borrowed from rec; NULL when the row has none */
+    int resume;            /* the row has a resume */
+    /* the plan */
+    size_t cand;           /* its candidate, an index of bulk.cand */
+    int creates;           /* the row makes that candidate */
+    int matched;           /* else the key it was found by */
+} row_t;
+
+typedef struct {
+    const char *id;        /* borrowed from sql_find's or sql_ids' result */
+    const char *key[KEYS];
+    int resume;            /* has a resume (screening waits for it) */
+    size_t owner;          /* the first row naming it: the one that applies; NONE */
+} cand_t;
+
+struct bulk {
+    bulk_target_t t;
+    row_t *rows;
+    size_t n, cap;
+    cand_t *cand;          /* per flush: the found candidates, oldest first, then the new */
+    size_t ncand;
+};
+
+bulk_t *bulk_new(const bulk_target_t *t)
+{
+    bulk_t *b = calloc(1, sizeof(*b));
+    if (b)
+        b->t = *t;
+    return b;
+}
+
+static void drop_rows(bulk_t *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        json_decref(b->rows[i].rec);
+    b->n = 0;
+}
+
+void bulk_destroy(bulk_t **bp)
+{
+    bulk_t *b = bp ? *bp : NULL;
+    if (!b)
+        return;
+    drop_rows(b);
+    free(b->rows);
+    free(b->cand);
+    free(b);
+    *bp = NULL;
+}
+
+/* ---- a row, as store_candidate_create prepares it ---- */
+
+/* A field encrypted as store.c's seal() does (AAD "<tenant>:candidates.<column>"):
+ * JSON null for an empty one, NULL when libcrypto failed. */
+static json_t *sealed(const bulk_t *b, const char *column, const char *plain)
+{
+    if (!*plain)
+        return json_null();
+    char aad[96], *token = NULL;
+    snprintf(aad, sizeof(aad), "%s:candidates.%s", b->t.tenant, column);
+    if (hf_pii_encrypt(b->t.keys, plain, strlen(plain), aad, &token) != 0)
+        return NULL;
+    json_t *j = json_string(token);
+    free(token);
+    return j;
+}
+
+/* The blind index of a normalised phone or email (context "<tenant>:<what>"). */
+static int blind_index(const bulk_t *b, const char *what, const char *norm, char out[65])
+{
+    char ctx[80];
+    snprintf(ctx, sizeof(ctx), "%s:%s", b->t.tenant, what);
+    return hf_pii_index(b->t.keys, ctx, norm, out);
+}
+
+int bulk_add(bulk_t *b, const Hrflow__V1__Candidate *c, const char **field,
+             const char **message)
+{
+    char norm[320], idx[2][65] = { "", "" };
+    if (!*c->name) {
+        *field = "name", *message = "empty";
+        return 1;
+    }
+    if (*c->phone && hf_pii_normalize_phone(c->phone, norm, sizeof(norm)) < 0) {
+        *field = "phone", *message = "not a phone number";
+        return 1;
+    }
+    if (*c->phone && blind_index(b, "phone", norm, idx[KEY_PHONE]) < 0)
+        return -1;
+    if (*c->email && hf_pii_normalize_email(c->email, norm, sizeof(norm)) < 0) {
+        *field = "email", *message = "not an email address";
+        return 1;
+    }
+    if (*c->email && blind_index(b, "email", norm, idx[KEY_EMAIL]) < 0)
+        return -1;
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 256;
+        row_t *rows = realloc(b->rows, cap * sizeof(*rows));
+        if (!rows)
+            return -1;
+        b->rows = rows, b->cap = cap;
+    }
+    /* the body keeps what is not personal data (as store_candidate_create) */
+    Hrflow__V1__Candidate open = *c;
+    open.name = open.phone = open.email = open.resume = (char *)protobuf_c_empty_string;
+    open.gender = open.age_band = (char *)protobuf_c_empty_string; /* own columns */
+    open.id = (char *)protobuf_c_empty_string;
+    open.create_time = NULL;
+    json_t *body = hf_codec_encode(&open.base);
+    json_t *name = sealed(b, "name", c->name), *phone = sealed(b, "phone", c->phone);
+    json_t *email = sealed(b, "email", c->email), *resume = sealed(b, "resume", c->resume);
+    json_t *rec = NULL;
+    if (body && name && phone && email && resume)
+        rec = json_pack("{s:I, s:O, s:O, s:O, s:O, s:s?, s:s?, s:s?, s:O, s:s, s:s}", "i",
+                        (json_int_t)b->n, "n", name, "p", phone, "e", email, "r", resume,
+                        "pi", *idx[KEY_PHONE] ? idx[KEY_PHONE] : NULL, "ei",
+                        *idx[KEY_EMAIL] ? idx[KEY_EMAIL] : NULL, "ext",
+                        *c->external_id ? c->external_id : NULL, "b", body, "g", c->gender,
+                        "a", c->age_band);
+    json_decref(body), json_decref(name), json_decref(phone), json_decref(email);
+    json_decref(resume);
+    if (!rec)
+        return -1;
+    row_t *r = &b->rows[b->n++];
+    memset(r, 0, sizeof(*r));
+    r->rec = rec;
+    for (int k = 0; k < KEYS; k++)
+        r->key[k] = json_string_value(json_object_get(rec, key_field[k]));
+    r->resume = *c->resume != '\0';
+    return 0;
+}
+
+/* ---- the chunk ---- */
+
+/* 1. The candidates with any key of the chunk, oldest first: per key an
+ * index probe (a LATERAL subquery kept apart by OFFSET 0), whatever the
+ * statistics say. A plain join or `= ANY(array)` let the planner scan the
+ * tenant's candidates instead, once per chunk or worse, while the
+ * statistics of a large import's tenant lag behind. */
+#define FIND_BY(column, param)                                                                  \
+    "SELECT c.* FROM json_array_elements_text(" param "::json) AS k(v) CROSS JOIN LATERAL"      \
+    " (SELECT id, phone_idx, email_idx, external_id, resume_enc IS NOT NULL, create_time"       \
+    "  FROM pipeline.candidates WHERE tenant_id = $1::uuid AND " column " = k.v OFFSET 0) c"
+static const char sql_find[] = FIND_BY("phone_idx", "$2") " UNION " FIND_BY("email_idx", "$3")
+    " UNION " FIND_BY("external_id", "$4") " ORDER BY create_time, id";
+
+/* 3. Ids for the new candidates and the applications, and the time every
+ * row written in this transaction gets (their columns default to now()). */
+static const char sql_ids[] =
+    "SELECT gen_random_uuid(), " MICROS("now()") " FROM generate_series(1, $1::int)";
+
+/* 4. The chunk, $2 a record per row (write_records):
+ *   c: its new candidates, all or the chunk is planned again (a concurrent
+ *      import took a key);
+ *   a: the applications, an existing one a duplicate, with t their first
+ *      transitions;
+ *   e: the events in file order, their data as store.c writes it: a
+ *      Candidate message with id and source ($6: the codec's JSON of an
+ *      empty one), {candidateId, matchedOn, source}, the Application
+ *      message ($7: the codec's JSON of this chunk's, with job, stage,
+ *      version, times and history; the rest per row).
+ * Returns how many candidates and applications it made. */
+static const char sql_write[] =
+    "WITH x AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(i int, c uuid, new bool,"
+    "   m text, src text, n text, p text, e text, r text, pi text, ei text, ext text, b jsonb,"
+    "   g text, a text, app uuid, tok text, s text)),"
+    " c AS (INSERT INTO pipeline.candidates (tenant_id, id, name_enc, phone_enc, email_enc,"
+    "   resume_enc, phone_idx, email_idx, external_id, body, gender, age_band)"
+    "   SELECT $1::uuid, c, n, p, e, r, pi, ei, ext, b, g, a FROM x WHERE new ORDER BY i"
+    "   ON CONFLICT DO NOTHING RETURNING id),"
+    " a AS (INSERT INTO pipeline.applications (tenant_id, id, job_id, candidate_id, stage,"
+    "   screening) SELECT $1::uuid, app, $3::uuid, x.c, $4, s FROM x"
+    "   WHERE app IS NOT NULL AND (NOT new OR x.c IN (SELECT id FROM c)) ORDER BY i"
+    "   ON CONFLICT (tenant_id, job_id, candidate_id) DO NOTHING RETURNING id),"
+    " t AS (INSERT INTO pipeline.transitions (tenant_id, application_id, from_stage, to_stage,"
+    "   actor, reason) SELECT $1::uuid, id, '', $4, $5, 'application created' FROM a),"
+    " e AS (INSERT INTO events.outbox (tenant_id, source, type, subject, data)"
+    "   SELECT $1::uuid::text, '" SOURCE "', type, subject, data FROM ("
+    "     SELECT i, 0 AS k, CASE WHEN new THEN 'hrflow.pipeline.candidate.created.v1'"
+    "       ELSE 'hrflow.pipeline.candidate.merged.v1' END AS type, 'candidates/' || c AS subject,"
+    "       CASE WHEN new THEN $6::jsonb || jsonb_build_object('id', c, 'source', src)"
+    "       ELSE jsonb_build_object('candidateId', c, 'matchedOn', m, 'source', src) END AS data"
+    "     FROM x"
+    "     UNION ALL"
+    "     SELECT i, 1, 'hrflow.pipeline.application.created.v1', 'applications/' || app,"
+    "       $7::jsonb || jsonb_build_object('id', app, 'candidateId', x.c, 'screening', s,"
+    "       'statusToken', tok)"
+    "     FROM x JOIN a ON a.id = x.app) ev ORDER BY i, k)"
+    " SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM a)";
+
+/* A JSON document as text for a parameter (NULL when out of memory); doc is
+ * released. */
+static char *dump(json_t *doc)
+{
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    return text;
+}
+
+static PGresult *find(bulk_t *b)
+{
+    json_t *keys[KEYS] = { json_array(), json_array(), json_array() };
+    for (size_t i = 0; i < b->n; i++)
+        for (int k = 0; k < KEYS; k++)
+            if (keys[k] && b->rows[i].key[k] &&
+                json_array_append_new(keys[k], json_string(b->rows[i].key[k])) < 0) {
+                json_decref(keys[k]);
+                keys[k] = NULL;
+            }
+    char *text[KEYS];
+    for (int k = 0; k < KEYS; k++)
+        text[k] = dump(keys[k]);
+    const char *p[] = { b->t.tenant, text[0], text[1], text[2] };
+    PGresult *r = text[0] && text[1] && text[2] ? hf_db_query(b->t.db, sql_find, 4, p) : NULL;
+    for (int k = 0; k < KEYS; k++)
+        free(text[k]);
+    return r;
+}
+
+/* 2. Which candidate each row joins or makes, in file order, as one row
+ * after the other would through store_candidate_create: the oldest
+ * candidate with one of the row's keys (the found ones are older than any
+ * the chunk makes), else a new one. `index` maps each kind of key to the
+ * candidate's place. *fresh: how many new ones. */
+static int plan(bulk_t *b, PGresult *found, size_t *fresh)
+{
+    size_t nfound = (size_t)PQntuples(found);
+    cand_t *cand = realloc(b->cand, (nfound + b->n) * sizeof(*cand));
+    json_t *index[KEYS] = { json_object(), json_object(), json_object() };
+    int ok = cand && index[0] && index[1] && index[2];
+    if (cand)
+        b->cand = cand;
+    b->ncand = 0;
+    *fresh = 0;
+    for (size_t j = 0; ok && j < nfound; j++) {
+        cand_t *c = &cand[b->ncand++];
+        c->id = PQgetvalue(found, (int)j, 0);
+        for (int k = 0; k < KEYS; k++) {
+            c->key[k] = PQgetisnull(found, (int)j, 1 + k) ? NULL : PQgetvalue(found, (int)j, 1 + k);
+            if (c->key[k] && !json_object_get(index[k], c->key[k]) &&
+                json_object_set_new(index[k], c->key[k], json_integer((json_int_t)j)) < 0)
+                ok = 0;
+        }
+        c->resume = PQgetvalue(found, (int)j, 4)[0] == 't';
+        c->owner = NONE;
+    }
+    for (size_t i = 0; ok && i < b->n; i++) {
+        row_t *r = &b->rows[i];
+        size_t best = NONE;
+        for (int k = 0; k < KEYS; k++) {
+            json_t *at = r->key[k] ? json_object_get(index[k], r->key[k]) : NULL;
+            if (at && (size_t)json_integer_value(at) < best)
+                best = (size_t)json_integer_value(at);
+        }
+        r->creates = best == NONE;
+        if (r->creates) {
+            best = b->ncand++;
+            cand_t *c = &cand[best];
+            c->id = NULL;
+            memcpy(c->key, r->key, sizeof(c->key));
+            c->resume = r->resume;
+            c->owner = NONE;
+            for (int k = 0; k < KEYS; k++)
+                if (r->key[k] &&
+                    json_object_set_new(index[k], r->key[k], json_integer((json_int_t)best)) < 0)
+                    ok = 0;
+            ++*fresh;
+        } else {
+            /* as candidate_find's CASE: the first of its keys that is the row's */
+            r->matched = KEY_PHONE;
+            while (r->matched < KEY_EXTERNAL &&
+                   !(r->key[r->matched] && cand[best].key[r->matched] &&
+                     !strcmp(r->key[r->matched], cand[best].key[r->matched])))
+                r->matched++;
+        }
+        r->cand = best;
+        if (cand[best].owner == NONE)
+            cand[best].owner = i;
+    }
+    for (int k = 0; k < KEYS; k++)
+        json_decref(index[k]);
+    return ok ? 0 : -1;
+}
+
+/* $7 of sql_write: the Application message every new application of the
+ * chunk shares, as store_application_create reads it back (application_row
+ * and history_of in store.c): the job, the first stage, version 1, the
+ * transaction's time as every time, the first transition. id, candidateId,
+ * screening and statusToken are each row's. */
+static char *application_template(const bulk_t *b, const char *now_us)
+{
+    Hrflow__V1__Timestamp now = HRFLOW__V1__TIMESTAMP__INIT;
+    long long us = strtoll(now_us, NULL, 10);
+    now.seconds = us / 1000000;
+    now.nanos = (int32_t)(us % 1000000) * 1000;
+    Hrflow__V1__Application a = HRFLOW__V1__APPLICATION__INIT;
+    Hrflow__V1__Transition t = HRFLOW__V1__TRANSITION__INIT, *history[] = { &t };
+    a.job_id = b->t.job->id;
+    a.stage = (char *)b->t.first_stage;
+    a.version = 1;
+    a.create_time = a.update_time = a.stage_time = &now;
+    t.to_stage = (char *)b->t.first_stage;
+    t.actor = (char *)b->t.actor;
+    t.reason = (char *)"application created";
+    t.time = &now;
+    a.history = history;
+    a.n_history = 1;
+    return hf_codec_encode_text(&a.base);
+}
+
+/* $2 of sql_write: per row its candidate (and, for a new one, the columns
+ * bulk_add prepared), how it was matched, and for the first row of each
+ * candidate its application's id, status token and screening state. ids
+ * holds an id per new candidate, then one per candidate. */
+static char *write_records(bulk_t *b, PGresult *ids)
+{
+    json_t *recs = json_array();
+    int next = 0, ok = recs != NULL;
+    for (size_t j = 0; ok && j < b->ncand; j++)
+        if (!b->cand[j].id)
+            b->cand[j].id = PQgetvalue(ids, next++, 0);
+    for (size_t i = 0; ok && i < b->n; i++) {
+        row_t *r = &b->rows[i];
+        const cand_t *c = &b->cand[r->cand];
+        json_t *body = json_object_get(r->rec, "b");
+        json_t *rec = r->creates ? json_incref(r->rec) : json_pack("{s:I}", "i", (json_int_t)i);
+        ok = rec && json_object_set_new(rec, "c", json_string(c->id)) == 0 &&
+             json_object_set_new(rec, "new", json_boolean(r->creates)) == 0 &&
+             json_object_set(rec, "src", json_object_get(body, "source")) == 0 &&
+             (r->creates ||
+              json_object_set_new(rec, "m", json_string(matched_on[r->matched])) == 0);
+        if (ok && c->owner == i) {
+            const char *app = PQgetvalue(ids, next++, 0);
+            char token[PL_STATUS_TOKEN_LEN + 1];
+            ok = pl_status_token(b->t.keys, b->t.tenant, app, token) == 0 &&
+                 json_object_set_new(rec, "app", json_string(app)) == 0 &&
+                 json_object_set_new(rec, "tok", json_string(token)) == 0 &&
+                 json_object_set_new(rec, "s", json_string(automation_screening_state(
+                                                   b->t.job, c->resume ? "resume" : ""))) == 0;
+        }
+        if (!rec || json_array_append_new(recs, rec) < 0)
+            ok = 0;
+    }
+    if (!ok) {
+        json_decref(recs);
+        recs = NULL;
+    }
+    return dump(recs);
+}
+
+/* One try at the chunk: 0 written; 1 a concurrent insert took a new
+ * candidate's key (rolled back: plan again); -1 the database failed
+ * (rolled back). *made: applications inserted. */
+static int write_chunk(bulk_t *b, uint64_t *made)
+{
+    if (hf_db_begin(b->t.db) < 0)
+        return -1;
+    size_t fresh = 0, apps = 0;
+    PGresult *found = find(b), *ids = NULL, *done = NULL;
+    int rc = found && plan(b, found, &fresh) == 0 ? 0 : -1;
+    for (size_t j = 0; j < b->ncand; j++)
+        apps += b->cand[j].owner != NONE;
+    char count[24], *recs = NULL, *candidate = NULL, *application = NULL;
+    snprintf(count, sizeof(count), "%zu", fresh + apps);
+    const char *q[] = { count };
+    if (rc == 0 && !(ids = hf_db_query(b->t.db, sql_ids, 1, q)))
+        rc = -1;
+    if (rc == 0) {
+        Hrflow__V1__Candidate empty = HRFLOW__V1__CANDIDATE__INIT;
+        recs = write_records(b, ids);
+        candidate = hf_codec_encode_text(&empty.base);
+        application = application_template(b, PQgetvalue(ids, 0, 1));
+        const char *p[] = { b->t.tenant, recs, b->t.job->id, b->t.first_stage, b->t.actor,
+                            candidate, application };
+        done = recs && candidate && application ? hf_db_query(b->t.db, sql_write, 7, p) : NULL;
+        rc = !done ? -1 : strtoull(PQgetvalue(done, 0, 0), NULL, 10) < fresh ? 1 : 0;
+    }
+    if (rc == 0)
+        *made = strtoull(PQgetvalue(done, 0, 1), NULL, 10);
+    free(recs), free(candidate), free(application);
+    PQclear(found);
+    PQclear(ids);
+    PQclear(done);
+    if (rc == 0 && hf_db_commit(b->t.db) == 0)
+        return 0;
+    hf_db_rollback(b->t.db);
+    return rc == 0 ? -1 : rc;
+}
+
+int bulk_flush(bulk_t *b, uint64_t *created, uint64_t *duplicates)
+{
+    int rc = 0;
+    uint64_t made = 0;
+    if (b->n) {
+        rc = 1;
+        for (int attempt = 0; attempt < ATTEMPTS && rc == 1; attempt++)
+            rc = write_chunk(b, &made);
+        if (rc == 1)
+            hf_logkv(HF_LOG_WARN,
+                     "import chunk: concurrent inserts kept taking its candidates' keys", NULL);
+    }
+    if (rc == 0) {
+        *created += made;
+        *duplicates += b->n - made;
+    }
+    drop_rows(b);
+    return rc == 0 ? 0 : -1;
+}
