@@ -107,9 +107,8 @@ static json_t *sealed(const bulk_t *b, const char *column, const char *plain)
 {
     if (!*plain)
         return json_null();
-    char aad[96], *token = NULL;
-    snprintf(aad, sizeof(aad), "%s:candidates.%s", b->t.tenant, column);
-    if (hf_pii_encrypt(b->t.keys, plain, strlen(plain), aad, &token) != 0)
+    char *token = store_pii_seal(b->t.keys, b->t.tenant, column, plain);
+    if (!token)
         return NULL;
     json_t *j = json_string(token);
     free(token);
@@ -119,9 +118,7 @@ static json_t *sealed(const bulk_t *b, const char *column, const char *plain)
 /* The blind index of a normalised phone or email (context "<tenant>:<what>"). */
 static int blind_index(const bulk_t *b, const char *what, const char *norm, char out[65])
 {
-    char ctx[80];
-    snprintf(ctx, sizeof(ctx), "%s:%s", b->t.tenant, what);
-    return hf_pii_index(b->t.keys, ctx, norm, out);
+    return store_pii_index(b->t.keys, b->t.tenant, what, norm, out);
 }
 
 int bulk_add(bulk_t *b, const Hrflow__V1__Candidate *c, const char **field,
@@ -152,11 +149,8 @@ int bulk_add(bulk_t *b, const Hrflow__V1__Candidate *c, const char **field,
         b->rows = rows, b->cap = cap;
     }
     /* the body keeps what is not personal data (as store_candidate_create) */
-    Hrflow__V1__Candidate open = *c;
-    open.name = open.phone = open.email = open.resume = (char *)protobuf_c_empty_string;
-    open.gender = open.age_band = (char *)protobuf_c_empty_string; /* own columns */
-    open.id = (char *)protobuf_c_empty_string;
-    open.create_time = NULL;
+    Hrflow__V1__Candidate open;
+    store_candidate_open(c, &open);
     json_t *body = hf_codec_encode(&open.base);
     json_t *name = sealed(b, "name", c->name), *phone = sealed(b, "phone", c->phone);
     json_t *email = sealed(b, "email", c->email), *resume = sealed(b, "resume", c->resume);

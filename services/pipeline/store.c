@@ -208,13 +208,36 @@ store_rc_t store_job_update(store_t *st, Hrflow__V1__Job *j)
 /* ---- candidates ---- */
 
 /* Encrypt a field (NULL for an empty one). The caller frees. */
-static char *seal(store_t *st, const char *column, const char *plain)
+char *store_pii_seal(const hf_keyring_t *keys, const char *tenant, const char *column,
+                     const char *plain)
 {
     if (!plain || !*plain)
         return NULL;
     char aad[96], *out = NULL;
-    snprintf(aad, sizeof(aad), "%s:candidates.%s", st->tenant, column);
-    return hf_pii_encrypt(st->keys, plain, strlen(plain), aad, &out) == 0 ? out : NULL;
+    snprintf(aad, sizeof(aad), "%s:candidates.%s", tenant, column);
+    return hf_pii_encrypt(keys, plain, strlen(plain), aad, &out) == 0 ? out : NULL;
+}
+
+static char *seal(store_t *st, const char *column, const char *plain)
+{
+    return store_pii_seal(st->keys, st->tenant, column, plain);
+}
+
+int store_pii_index(const hf_keyring_t *keys, const char *tenant, const char *what,
+                    const char *norm, char out[65])
+{
+    char ctx[80];
+    snprintf(ctx, sizeof(ctx), "%s:%s", tenant, what);
+    return hf_pii_index(keys, ctx, norm, out);
+}
+
+void store_candidate_open(const Hrflow__V1__Candidate *c, Hrflow__V1__Candidate *open)
+{
+    *open = *c;
+    open->name = open->phone = open->email = open->resume = (char *)protobuf_c_empty_string;
+    open->gender = open->age_band = (char *)protobuf_c_empty_string; /* own columns */
+    open->id = (char *)protobuf_c_empty_string;
+    open->create_time = NULL;
 }
 
 /* Decrypt a field into the store's allocator ("" for NULL). */
@@ -281,15 +304,10 @@ store_rc_t store_candidate_create(store_t *st, Hrflow__V1__Candidate *c,
                                   Hrflow__V1__Candidate **out)
 {
     char norm[320], phone_idx[65] = "", email_idx[65] = "";
-    char ctx[80];
-    if (*c->phone && hf_pii_normalize_phone(c->phone, norm, sizeof(norm)) == 0) {
-        snprintf(ctx, sizeof(ctx), "%s:phone", st->tenant);
-        hf_pii_index(st->keys, ctx, norm, phone_idx);
-    }
-    if (*c->email && hf_pii_normalize_email(c->email, norm, sizeof(norm)) == 0) {
-        snprintf(ctx, sizeof(ctx), "%s:email", st->tenant);
-        hf_pii_index(st->keys, ctx, norm, email_idx);
-    }
+    if (*c->phone && hf_pii_normalize_phone(c->phone, norm, sizeof(norm)) == 0)
+        store_pii_index(st->keys, st->tenant, "phone", norm, phone_idx);
+    if (*c->email && hf_pii_normalize_email(c->email, norm, sizeof(norm)) == 0)
+        store_pii_index(st->keys, st->tenant, "email", norm, email_idx);
     const char *ext = *c->external_id ? c->external_id : NULL;
     for (int attempt = 0; attempt < 2; attempt++) {
         char matched[16];
@@ -309,11 +327,8 @@ store_rc_t store_candidate_create(store_t *st, Hrflow__V1__Candidate *c,
         if (rc != STORE_NOT_FOUND)
             return rc;
         /* the body keeps what is not personal data */
-        Hrflow__V1__Candidate open = *c;
-        open.name = open.phone = open.email = open.resume = (char *)protobuf_c_empty_string;
-        open.gender = open.age_band = (char *)protobuf_c_empty_string; /* own columns */
-        open.id = (char *)protobuf_c_empty_string;
-        open.create_time = NULL;
+        Hrflow__V1__Candidate open;
+        store_candidate_open(c, &open);
         char *body = hf_codec_encode_text(&open.base);
         char *name = seal(st, "name", c->name), *phone = seal(st, "phone", c->phone);
         char *email = seal(st, "email", c->email), *resume = seal(st, "resume", c->resume);

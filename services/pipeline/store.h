@@ -46,6 +46,18 @@ store_rc_t store_job_list(store_t *st, const char *company_id, const char *statu
  * (else STORE_CONFLICT); it is incremented. */
 store_rc_t store_job_update(store_t *st, Hrflow__V1__Job *j);
 
+/* A candidate's personal data as every writer stores it (store.c, bulk.c):
+ * a field encrypted with AAD "<tenant>:candidates.<column>" (malloc'd; NULL
+ * for an empty field or when libcrypto fails), the blind index of a
+ * normalised phone or email (what: "phone", "email"; context
+ * "<tenant>:<what>"), and the copy of c kept in the body: without its
+ * personal fields, its own columns and its output-only ones. */
+char *store_pii_seal(const hf_keyring_t *keys, const char *tenant, const char *column,
+                     const char *plain);
+int store_pii_index(const hf_keyring_t *keys, const char *tenant, const char *what,
+                    const char *norm, char out[65]);
+void store_candidate_open(const Hrflow__V1__Candidate *c, Hrflow__V1__Candidate *open);
+
 /* Candidates. create stores c, or finds the candidate with the same phone,
  * email or external id and returns it with deduplicated set. */
 store_rc_t store_candidate_create(store_t *st, Hrflow__V1__Candidate *c,
