@@ -14,13 +14,13 @@ Run: ./hrflow bench import      Settings: HF_BENCH_ROWS (20000).
 """
 import json
 import os
-import subprocess
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
+sys.path.insert(0, os.path.dirname(__file__))
 from stack import Stack, psql  # noqa: E402
+from benchlib import tenant_api, time_copy  # noqa: E402
 
 ROWS = int(os.environ.get("HF_BENCH_ROWS", "20000"))
 
@@ -38,35 +38,14 @@ def main():
                                "HF_GATEWAY_RATE_LIMITS": "admin=1000000:1000000"})
     try:
         stack.start_all()
-        ident = stack.binary("identity")
-        subprocess.run([ident, "tenant", "create", "--slug", "bi", "--name", "B"],
-                       env=stack.env, check=True, capture_output=True)
-        subprocess.run([ident, "company", "create", "--tenant", "bi", "--code", "C1", "--name",
-                        "C1"], env=stack.env, check=True, capture_output=True)
-        token = subprocess.run([ident, "apikey", "create", "--tenant", "bi", "--scope", "admin"],
-                               env=stack.env, check=True, capture_output=True,
-                               text=True).stdout.strip()
-        auth = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
-
-        def api(method, path, body=None, headers=None):
-            req = urllib.request.Request(stack.url(path), method=method, data=body,
-                                         headers=headers or auth)
-            return json.loads(urllib.request.urlopen(req, timeout=60).read())
+        token, api = tenant_api(stack, "bi")
 
         company = api("GET", "/v1/companies")["companies"][0]["id"]
         job = api("POST", "/v1/jobs", json.dumps({"companyId": company, "title": "bench",
                                                   "headcount": 1000}).encode())
         data = rows_csv(ROWS)
-        path = os.path.join(stack.tmp, "bench-import.csv")
-        with open(path, "wb") as f:
-            f.write(data[data.index(b"\n") + 1:])
-        psql(stack.dsn, "CREATE TABLE public.copy_bench (name text, phone text, email text, "
-                        "source text, skills text, years int, education text)")
-        t0 = time.time()
-        subprocess.run(["psql", stack.dsn, "-Xq", "-c",
-                        "\\copy public.copy_bench FROM '%s' WITH (FORMAT csv)" % path],
-                       check=True, capture_output=True)
-        copy_s = time.time() - t0
+        copy_s = time_copy(stack, data, "name text, phone text, email text, source text, "
+                                        "skills text, years int, education text")
         t0 = time.time()
         imp = api("POST", "/v1/jobs/%s/candidates:import" % job["id"], data,
                   {"Authorization": "Bearer " + token, "Content-Type": "text/csv"})
