@@ -491,6 +491,36 @@ int hf_db_is_uuid(const char *s)
     return 1;
 }
 
+char *hf_db_array(const char *const *items, size_t n)
+{
+    size_t len = 3;
+    for (size_t i = 0; i < n; i++)
+        len += items[i] ? 2 * strlen(items[i]) + 3 : 5;
+    char *out = malloc(len), *w = out;
+    if (!out)
+        return NULL;
+    *w++ = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            *w++ = ',';
+        if (!items[i]) {
+            memcpy(w, "NULL", 4);
+            w += 4;
+            continue;
+        }
+        *w++ = '"';
+        for (const char *c = items[i]; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                *w++ = '\\';
+            *w++ = *c;
+        }
+        *w++ = '"';
+    }
+    *w++ = '}';
+    *w = '\0';
+    return out;
+}
+
 PGresult *hf_db_page_query(PGconn *c, const char *sql, int nparams, const char **params,
                            hf_db_page_t *page)
 {

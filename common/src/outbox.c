@@ -41,6 +41,44 @@ int hf_outbox_append(PGconn *c, const hf_outbox_event_t *e, int64_t *id)
     return 0;
 }
 
+int hf_outbox_append_many(PGconn *c, const hf_outbox_event_t *e, size_t n)
+{
+    if (n == 0)
+        return 0;
+    const char **col[6];
+    for (int k = 0; k < 6; k++)
+        if (!(col[k] = calloc(n, sizeof(char *)))) {
+            for (int j = 0; j < k; j++)
+                free(col[j]);
+            return -1;
+        }
+    for (size_t i = 0; i < n; i++) {
+        col[0][i] = e[i].tenant_id ? e[i].tenant_id : "";
+        col[1][i] = e[i].source;
+        col[2][i] = e[i].type;
+        col[3][i] = e[i].subject ? e[i].subject : "";
+        col[4][i] = e[i].data_json ? e[i].data_json : "{}";
+        col[5][i] = e[i].traceparent;
+    }
+    char *arr[6];
+    int ok = 1;
+    for (int k = 0; k < 6; k++)
+        ok &= (arr[k] = hf_db_array(col[k], n)) != NULL;
+    /* WITH ORDINALITY keeps the given order in the identity column */
+    int rc = ok ? hf_db_exec(c,
+                             "INSERT INTO events.outbox (tenant_id, source, type, subject, data,"
+                             " traceparent) SELECT t, s, ty, su, d::jsonb, tp FROM unnest($1::text[],"
+                             " $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])"
+                             " WITH ORDINALITY AS x(t, s, ty, su, d, tp, n) ORDER BY n",
+                             6, (const char *const *)arr, NULL)
+                : -1;
+    for (int k = 0; k < 6; k++) {
+        free(arr[k]);
+        free(col[k]);
+    }
+    return rc;
+}
+
 struct hf_outbox_relay {
     hf_pg_thread_t loop;    /* the thread and its connection */
     char *pub_endpoints;

@@ -64,6 +64,7 @@ void pipeline_stop(void)
 {
     pipeline_interviews_stop();
     pipeline_background_stop();
+    hf_keyring_destroy(&keys);
 }
 
 /* ---- who is calling ---- */

@@ -86,10 +86,16 @@ static int on_scored(void *user, PGconn *db, const hf_consumed_event_t *ev)
 }
 
 static hf_consumer_t *consumer;
+static interviews_t *state;
 
 void pipeline_interviews_stop(void)
 {
     hf_consumer_stop(&consumer);
+    if (state) {
+        hf_arena_destroy(&state->arena);
+        free(state);
+        state = NULL;
+    }
 }
 
 int pipeline_interviews_start(const hf_keyring_t *keys)
@@ -101,6 +107,7 @@ int pipeline_interviews_start(const hf_keyring_t *keys)
         return -1;
     }
     x->keys = keys;
+    state = x;
     consumer = hf_consumer_start(hf_service_pg_dsn(), "pipeline.interviews", types, on_scored, x, 0);
     return consumer ? 0 : -1;
 }

@@ -192,6 +192,9 @@ static void screener_cleanup(void *user)
 {
     screener_t *s = user;
     hf_bus_client_destroy(&s->bus);
+    hf_arena_destroy(&s->arena);
+    free(s->brokers);
+    free(s);
 }
 
 int pipeline_screener_start(const hf_keyring_t *keys, const char *brokers)

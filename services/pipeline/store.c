@@ -424,32 +424,60 @@ static Hrflow__V1__Application *application_row(store_t *st, PGresult *r, int ro
                : NULL;
 }
 
-static store_rc_t history_of(store_t *st, Hrflow__V1__Application *a)
+/* The histories of n applications, in one query. */
+static store_rc_t history_of_many(store_t *st, Hrflow__V1__Application **apps, size_t n)
 {
-    const char *p[] = { st->tenant, a->id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT from_stage, to_stage, actor, reason, " MICROS("time")
-                              " FROM pipeline.transitions"
-                              " WHERE tenant_id = $1 AND application_id = $2::uuid ORDER BY seq",
-                              2, p);
+    const char **ids = calloc(n ? n : 1, sizeof(char *));
+    if (!ids)
+        return STORE_FAILED;
+    for (size_t i = 0; i < n; i++)
+        ids[i] = apps[i]->id;
+    char *arr = hf_db_array(ids, n);
+    free(ids);
+    const char *p[] = { st->tenant, arr };
+    PGresult *r = arr ? hf_db_query(st->db,
+                                    "SELECT application_id, from_stage, to_stage, actor, reason, "
+                                    MICROS("time") " FROM pipeline.transitions"
+                                    " WHERE tenant_id = $1 AND application_id = ANY ($2::uuid[])"
+                                    " ORDER BY application_id, seq",
+                                    2, p)
+                      : NULL;
+    free(arr);
     if (!r)
         return STORE_FAILED;
-    int n = PQntuples(r);
-    a->history = alloc0(st, (size_t)n * sizeof(void *));
-    for (int i = 0; a->history && i < n; i++) {
-        Hrflow__V1__Transition *t = alloc0(st, sizeof(*t));
-        if (!t)
-            break;
-        hrflow__v1__transition__init(t);
-        t->from_stage = hf_pb_strdup(st->alloc, PQgetvalue(r, i, 0));
-        t->to_stage = hf_pb_strdup(st->alloc, PQgetvalue(r, i, 1));
-        t->actor = hf_pb_strdup(st->alloc, PQgetvalue(r, i, 2));
-        t->reason = hf_pb_strdup(st->alloc, PQgetvalue(r, i, 3));
-        t->time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, i, 4));
-        a->history[a->n_history++] = t;
+    int rows = PQntuples(r);
+    store_rc_t rc = STORE_OK;
+    for (size_t k = 0; k < n && rc == STORE_OK; k++) {
+        Hrflow__V1__Application *a = apps[k];
+        int count = 0;
+        for (int i = 0; i < rows; i++)
+            count += !strcmp(PQgetvalue(r, i, 0), a->id);
+        a->n_history = 0;
+        a->history = alloc0(st, (size_t)count * sizeof(void *));
+        for (int i = 0; a->history && i < rows; i++) {
+            if (strcmp(PQgetvalue(r, i, 0), a->id) != 0)
+                continue;
+            Hrflow__V1__Transition *t = alloc0(st, sizeof(*t));
+            if (!t)
+                break;
+            hrflow__v1__transition__init(t);
+            t->from_stage = hf_pb_strdup(st->alloc, PQgetvalue(r, i, 1));
+            t->to_stage = hf_pb_strdup(st->alloc, PQgetvalue(r, i, 2));
+            t->actor = hf_pb_strdup(st->alloc, PQgetvalue(r, i, 3));
+            t->reason = hf_pb_strdup(st->alloc, PQgetvalue(r, i, 4));
+            t->time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, i, 5));
+            a->history[a->n_history++] = t;
+        }
+        if (!a->history || (int)a->n_history != count)
+            rc = STORE_FAILED;
     }
     PQclear(r);
-    return a->history && (int)a->n_history == n ? STORE_OK : STORE_FAILED;
+    return rc;
+}
+
+static store_rc_t history_of(store_t *st, Hrflow__V1__Application *a)
+{
+    return history_of_many(st, &a, 1);
 }
 
 static int transition(store_t *st, const char *app, const char *from, const char *to,
@@ -527,37 +555,119 @@ store_rc_t store_application_list(store_t *st, const char *job_id, const char *s
     return rc;
 }
 
+/* The columns of n moves as PostgreSQL arrays, for unnest. */
+typedef struct {
+    char *id, *version, *from, *to, *actor, *reason;
+} move_arrays_t;
+
+static void move_arrays_free(move_arrays_t *m)
+{
+    free(m->id), free(m->version), free(m->from), free(m->to), free(m->actor), free(m->reason);
+}
+
+static int move_arrays(const store_move_t *mv, size_t n, move_arrays_t *m)
+{
+    *m = (move_arrays_t){ 0 };
+    const char **col = calloc(6 * (n ? n : 1), sizeof(char *));
+    char (*ver)[24] = calloc(n ? n : 1, sizeof(*ver));
+    if (!col || !ver) {
+        free(col), free(ver);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        snprintf(ver[i], sizeof(ver[i]), "%lld", (long long)mv[i].app->version);
+        col[i] = mv[i].app->id;
+        col[n + i] = ver[i];
+        col[2 * n + i] = mv[i].app->stage;
+        col[3 * n + i] = mv[i].to_stage;
+        col[4 * n + i] = mv[i].actor;
+        col[5 * n + i] = mv[i].reason ? mv[i].reason : "";
+    }
+    m->id = hf_db_array(col, n);
+    m->version = hf_db_array(col + n, n);
+    m->from = hf_db_array(col + 2 * n, n);
+    m->to = hf_db_array(col + 3 * n, n);
+    m->actor = hf_db_array(col + 4 * n, n);
+    m->reason = hf_db_array(col + 5 * n, n);
+    free(col), free(ver);
+    return m->id && m->version && m->from && m->to && m->actor && m->reason ? 0 : -1;
+}
+
+/* Each application moves only if its version is still the one given; the
+ * transitions are written by the same statement. */
+static const char sql_moves[] =
+    "WITH m AS (SELECT * FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[],"
+    "                                $6::text[], $7::text[]) AS m(id, version, from_stage,"
+    "                                to_stage, actor, reason)),"
+    " moved AS (UPDATE pipeline.applications a SET stage = m.to_stage,"
+    "           version = a.version + 1, update_time = now(), stage_time = now()"
+    "           FROM m WHERE a.tenant_id = $1 AND a.id = m.id AND a.version = m.version"
+    "           RETURNING a.*),"
+    " t AS (INSERT INTO pipeline.transitions (tenant_id, application_id, from_stage, to_stage,"
+    "       actor, reason) SELECT $1, m.id, m.from_stage, m.to_stage, m.actor, m.reason"
+    "       FROM m JOIN moved ON moved.id = m.id)"
+    " SELECT " APP_COLS " FROM moved";
+
+store_rc_t store_application_moves(store_t *st, store_move_t *mv, size_t n)
+{
+    if (n == 0)
+        return STORE_OK;
+    move_arrays_t m;
+    if (move_arrays(mv, n, &m) < 0 || hf_db_begin(st->db) < 0) {
+        move_arrays_free(&m);
+        return STORE_FAILED;
+    }
+    const char *p[] = { st->tenant, m.id, m.version, m.from, m.to, m.actor, m.reason };
+    PGresult *r = hf_db_query(st->db, sql_moves, 7, p);
+    move_arrays_free(&m);
+    store_rc_t rc = r ? ((size_t)PQntuples(r) == n ? STORE_OK : STORE_CONFLICT) : STORE_FAILED;
+    Hrflow__V1__Application **rows = rc == STORE_OK ? alloc0(st, n * sizeof(void *)) : NULL;
+    if (rc == STORE_OK && !rows)
+        rc = STORE_FAILED;
+    for (size_t i = 0; rc == STORE_OK && i < n; i++)
+        if (!(rows[i] = application_row(st, r, (int)i)))
+            rc = STORE_FAILED;
+    PQclear(r);
+    if (rc == STORE_OK)
+        rc = history_of_many(st, rows, n);
+    hf_outbox_event_t *ev = rc == STORE_OK ? calloc(n, sizeof(*ev)) : NULL;
+    char **data = rc == STORE_OK ? calloc(n, sizeof(char *)) : NULL;
+    char (*subject)[80] = rc == STORE_OK ? calloc(n, sizeof(*subject)) : NULL;
+    if (rc == STORE_OK && (!ev || !data || !subject))
+        rc = STORE_FAILED;
+    for (size_t i = 0; rc == STORE_OK && i < n; i++) {
+        const char *to = rows[i]->stage;
+        snprintf(subject[i], sizeof(subject[i]), "applications/%s", rows[i]->id);
+        data[i] = hf_codec_encode_text(&rows[i]->base);
+        ev[i] = (hf_outbox_event_t){ st->tenant, SOURCE,
+                                     !strcmp(to, "rejected") ? "hrflow.pipeline.application.rejected.v1"
+                                     : !strcmp(to, "hired")  ? "hrflow.pipeline.application.hired.v1"
+                                                             : "hrflow.pipeline.application.stage_changed.v1",
+                                     subject[i], data[i], st->traceparent };
+        if (!data[i])
+            rc = STORE_FAILED;
+    }
+    if (rc == STORE_OK && hf_outbox_append_many(st->db, ev, n) < 0)
+        rc = STORE_FAILED;
+    for (size_t i = 0; data && i < n; i++)
+        free(data[i]);
+    free(data), free(ev), free(subject);
+    rc = in_tx(st, rc);
+    /* the rows come back in any order: each move gets its own */
+    for (size_t i = 0; rc == STORE_OK && i < n; i++)
+        for (size_t k = 0; k < n; k++)
+            if (!strcmp(rows[k]->id, mv[i].app->id)) {
+                *mv[i].app = *rows[k];
+                break;
+            }
+    return rc;
+}
+
 store_rc_t store_application_move(store_t *st, Hrflow__V1__Application *a, const char *to_stage,
                                   const char *actor, const char *reason)
 {
-    if (hf_db_begin(st->db) < 0)
-        return STORE_FAILED;
-    char version[24];
-    snprintf(version, sizeof(version), "%lld", (long long)a->version);
-    const char *p[] = { st->tenant, a->id, version, to_stage };
-    PGresult *r = hf_db_query(st->db,
-                              "UPDATE pipeline.applications SET stage = $4,"
-                              " version = version + 1, update_time = now(), stage_time = now()"
-                              " WHERE tenant_id = $1 AND id = $2::uuid AND version = $3::bigint"
-                              " RETURNING " APP_COLS,
-                              4, p);
-    store_rc_t rc = r ? (PQntuples(r) == 1 ? STORE_OK : STORE_CONFLICT) : STORE_FAILED;
-    Hrflow__V1__Application *row = rc == STORE_OK ? application_row(st, r, 0) : NULL;
-    PQclear(r);
-    const char *from = a->stage;
-    if (rc == STORE_OK && (!row || transition(st, a->id, from, to_stage, actor, reason) < 0 ||
-                           history_of(st, row) != STORE_OK))
-        rc = STORE_FAILED;
-    if (rc == STORE_OK) {
-        const char *type = !strcmp(to_stage, "rejected") ? "hrflow.pipeline.application.rejected.v1"
-                           : !strcmp(to_stage, "hired")  ? "hrflow.pipeline.application.hired.v1"
-                                                         : "hrflow.pipeline.application.stage_changed.v1";
-        if (event(st, type, "applications", row->id, &row->base) < 0)
-            rc = STORE_FAILED;
-        else
-            *a = *row;
-    }
-    return in_tx(st, rc);
+    store_move_t m = { a, to_stage, actor, reason };
+    return store_application_moves(st, &m, 1);
 }
 
 /* ---- imports ---- */

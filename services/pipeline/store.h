@@ -71,9 +71,18 @@ store_rc_t store_application_list(store_t *st, const char *job_id, const char *s
                                   store_page_t *page, Hrflow__V1__Application ***out,
                                   size_t *n);
 /* Move a to to_stage if its version is still a->version (else
- * STORE_CONFLICT), recording the transition and its event. */
+ * STORE_CONFLICT), recording the transition and its event; a becomes the
+ * stored application, with its history. */
 store_rc_t store_application_move(store_t *st, Hrflow__V1__Application *a, const char *to_stage,
                                   const char *actor, const char *reason);
+
+/* The same for n applications at once (a few statements whatever n): all
+ * move, or none (STORE_CONFLICT when any version changed). */
+typedef struct {
+    Hrflow__V1__Application *app;
+    const char *to_stage, *actor, *reason;
+} store_move_t;
+store_rc_t store_application_moves(store_t *st, store_move_t *mv, size_t n);
 
 /* ---- imports (importer.c processes them) ---- */
 

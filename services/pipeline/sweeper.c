@@ -120,6 +120,13 @@ static int sweep_step(PGconn *db, void *user)
     return failed ? -1 : 0; /* either way, the next sweep after the interval */
 }
 
+static void sweeper_cleanup(void *user)
+{
+    sweeper_t *s = user;
+    hf_arena_destroy(&s->arena);
+    free(s);
+}
+
 int pipeline_sweeper_start(const hf_keyring_t *keys, int interval_s)
 {
     sweeper_t *s = calloc(1, sizeof(*s));
@@ -128,5 +135,6 @@ int pipeline_sweeper_start(const hf_keyring_t *keys, int interval_s)
         return -1;
     }
     s->keys = keys;
-    return pipeline_background_start("sweeper", sweep_step, NULL, s, interval_s * 1000);
+    return pipeline_background_start("sweeper", sweep_step, sweeper_cleanup, s,
+                                     interval_s * 1000);
 }

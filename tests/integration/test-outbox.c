@@ -152,6 +152,38 @@ static void test_outbox_is_append_only(void **state)
     PQfinish(c);
 }
 
+/* many events in one statement: in the order given, their data as given;
+ * one bad document refuses all of them */
+static void test_append_many_keeps_order(void **state)
+{
+    (void)state;
+    PGconn *c = fx_conn(dsn);
+    const char *data[] = { "{\"a\": \"引号\\\" and {braces}, commas\"}", "{}", "[1, 2]" };
+    hf_outbox_event_t ev[3];
+    for (int i = 0; i < 3; i++)
+        ev[i] = (hf_outbox_event_t){ "t-many", "/hrflow/test", i == 1 ? "hrflow.test.b.v1"
+                                                                  : "hrflow.test.a.v1",
+                                     "many/1", data[i], NULL };
+    assert_int_equal(hf_outbox_append_many(c, ev, 3), 0);
+    PGresult *r = hf_db_query(c,
+                              "SELECT type, data::text FROM events.outbox WHERE tenant_id ="
+                              " 't-many' ORDER BY id",
+                              0, NULL);
+    assert_non_null(r);
+    assert_int_equal(PQntuples(r), 3);
+    assert_string_equal(PQgetvalue(r, 1, 0), "hrflow.test.b.v1");
+    assert_string_equal(PQgetvalue(r, 0, 1), "{\"a\": \"引号\\\" and {braces}, commas\"}");
+    assert_string_equal(PQgetvalue(r, 2, 1), "[1, 2]");
+    PQclear(r);
+    ev[1].data_json = "{not json";
+    assert_int_equal(hf_outbox_append_many(c, ev, 3), -1);
+    r = hf_db_query(c, "SELECT count(*) FROM events.outbox WHERE tenant_id = 't-many'", 0, NULL);
+    assert_string_equal(PQgetvalue(r, 0, 0), "3");
+    PQclear(r);
+    assert_int_equal(hf_outbox_append_many(c, ev, 0), 0);
+    PQfinish(c);
+}
+
 static void test_relay_resumes_from_cursor(void **state)
 {
     (void)state;
@@ -235,6 +267,7 @@ int main(void)
         cmocka_unit_test(test_rolled_back_event_never_published),
         cmocka_unit_test(test_late_commit_is_not_skipped),
         cmocka_unit_test(test_outbox_is_append_only),
+        cmocka_unit_test(test_append_many_keeps_order),
         cmocka_unit_test(test_relay_resumes_from_cursor),
         cmocka_unit_test(test_one_relay_leads),
     };

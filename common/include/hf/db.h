@@ -45,6 +45,12 @@ PGresult *hf_db_query(PGconn *c, const char *sql, int nparams, const char *const
  * can be passed as $n::uuid without an error; else 0. */
 int hf_db_is_uuid(const char *s);
 
+/* A PostgreSQL array literal of n strings ("{\"a\",\"b\",NULL}"), for
+ * passing a column of values as one parameter ($n::text[], ::uuid[], …) to
+ * set-based statements (unnest). A NULL item is SQL NULL. Returns a
+ * malloc'd string, or NULL when out of memory. */
+char *hf_db_array(const char *const *items, size_t n);
+
 /* A keyset page of a list: at most `size` rows after the cursor `after`
  * ("" = from the start). */
 typedef struct {

@@ -34,6 +34,10 @@ typedef struct {
  * transaction. Returns 0 and the new id in *id (may be NULL), or -1. */
 int hf_outbox_append(PGconn *c, const hf_outbox_event_t *e, int64_t *id);
 
+/* Append n events with one statement (in the order given), as
+ * hf_outbox_append each. Returns 0, or -1. */
+int hf_outbox_append_many(PGconn *c, const hf_outbox_event_t *e, size_t n);
+
 typedef struct hf_outbox_relay hf_outbox_relay_t;
 
 /* Start the relay thread: it connects to conninfo, competes for leadership
