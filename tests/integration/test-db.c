@@ -61,6 +61,38 @@ static void test_parameterised_query(void **state)
     PQfinish(c);
 }
 
+/* a column of values as one array parameter, whatever they hold */
+static void test_array_parameter_round_trips(void **state)
+{
+    (void)state;
+    char err[256];
+    PGconn *c = hf_db_connect(dsn, 5, err, sizeof(err));
+    assert_non_null(c);
+    const char *items[] = { "plain", "", "a \"quoted\" word", "back\\slash", "{braces},commas",
+                            NULL, "NULL", "张三 ' x" };
+    size_t n = sizeof(items) / sizeof(items[0]);
+    char *arr = hf_db_array(items, n);
+    assert_non_null(arr);
+    const char *p[] = { arr };
+    PGresult *r = hf_db_query(c, "SELECT x, x IS NULL FROM unnest($1::text[]) WITH ORDINALITY"
+                                 " AS u(x, i) ORDER BY i", 1, p);
+    assert_non_null(r);
+    assert_int_equal(PQntuples(r), (int)n);
+    for (size_t i = 0; i < n; i++) {
+        if (!items[i]) {
+            assert_string_equal(PQgetvalue(r, (int)i, 1), "t");
+            continue;
+        }
+        assert_string_equal(PQgetvalue(r, (int)i, 0), items[i]);
+    }
+    PQclear(r);
+    free(arr);
+    arr = hf_db_array(items, 0);
+    assert_string_equal(arr, "{}");
+    free(arr);
+    PQfinish(c);
+}
+
 static void test_pool_reuse_and_rollback(void **state)
 {
     (void)state;
@@ -256,6 +288,7 @@ int main(void)
     tl_env("HF_TEST_PG_DSN");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parameterised_query),
+        cmocka_unit_test(test_array_parameter_round_trips),
         cmocka_unit_test(test_pool_reuse_and_rollback),
         cmocka_unit_test(test_nested_transactions),
         cmocka_unit_test(test_pool_survives_killed_backend),
