@@ -164,156 +164,282 @@ static const char *action_name(pl_action_kind_t k)
     return (int)k >= 0 && k <= PL_ACT_CONFIRM_REJECT ? names[k] : "";
 }
 
-/* Apply one acting decision. */
-static store_rc_t apply(store_t *st, const Hrflow__V1__Job *job, Hrflow__V1__Application *a,
+/* What one item of a batch decided and must write. */
+typedef struct {
+    pl_record_t rec;
+    json_t *holder;          /* owns the record's strings and `latest` */
+    json_t *latest;          /* kind → [score, result], with the new result merged in */
+    unsigned minutes;
+    int found, fresh;
+    const char *move_to;     /* the moving decision, if any */
+    char actor[32];
+    const char *reason;      /* kept in holder */
+    json_t *events;          /* [[what, data], …] besides the move's own */
+    char *decisions;         /* JSON text */
+} work_t;
+
+typedef struct {
+    automation_item_t *it;
+    work_t *w;
+    size_t n;
+    int64_t now_us;
+} batch_t;
+
+static void take_facts(void *ctx, const store_facts_t *f)
+{
+    batch_t *b = ctx;
+    for (size_t i = 0; i < b->n; i++)
+        if (!b->w[i].found && !strcmp(b->it[i].app->id, f->application_id)) {
+            work_t *w = &b->w[i];
+            automation_record(f, b->now_us, &w->rec, &w->holder, &w->minutes);
+            w->latest = json_object_get(w->holder, "latest");
+            if (!w->latest) {
+                w->latest = json_object();
+                json_object_set_new(w->holder, "latest", w->latest);
+            }
+            w->found = 1;
+            return;
+        }
+}
+
+/* The new result as the latest of its kind, in the record and in latest. */
+static void merge_result(work_t *w, const Hrflow__V1__Assessment *as)
+{
+    int scored = automation_event_of(as->kind) != PL_EV_NO_SHOW &&
+                 automation_event_of(as->kind) != PL_EV_STAGE_TIMEOUT &&
+                 strcmp(as->kind, "background_check") != 0;
+    json_t *v = json_pack("[o, s]", scored ? json_real(as->score) : json_null(), as->result);
+    json_object_set_new(w->latest, as->kind, v);
+    json_t *kept = json_array_get(v, 1);
+    record_value(&w->rec, as->kind, scored ? as->score : NAN,
+                 kept ? json_string_value(kept) : "");
+}
+
+static void add_event(work_t *w, const char *what, json_t *data)
+{
+    json_array_append_new(w->events, json_pack("[s, o]", what, data));
+}
+
+/* Keep what an acting decision will do. */
+static void plan_action(work_t *w, const Hrflow__V1__Job *job, const Hrflow__V1__Application *a,
                         const pl_decision_t *d)
 {
     const pl_action_t *act = &d->action;
-    char actor[32];
-    snprintf(actor, sizeof(actor), "rule:%u", d->line);
     json_t *data = json_pack("{s:s, s:s, s:i}", "applicationId", a->id, "why", d->why ? d->why : "",
                              "ruleLine", (int)d->line);
     if (act->templ)
         json_object_set_new(data, "template", json_string(act->templ));
     if (act->text)
         json_object_set_new(data, "text", json_string(act->text));
-    store_rc_t rc = STORE_OK;
+    if (act->kind == PL_ACT_ADVANCE || act->kind == PL_ACT_INVITE_AI_INTERVIEW ||
+        act->kind == PL_ACT_REJECT) {
+        /* kept: the decision's strings go with the rules and the evaluation */
+        json_object_set_new(w->holder, "move_to",
+                            json_string(act->kind == PL_ACT_REJECT ? "rejected" : act->stage));
+        w->move_to = json_string_value(json_object_get(w->holder, "move_to"));
+        snprintf(w->actor, sizeof(w->actor), "rule:%u", d->line);
+        json_object_set_new(w->holder, "reason", json_string(d->why ? d->why : ""));
+        w->reason = json_string_value(json_object_get(w->holder, "reason"));
+    }
     switch (act->kind) {
-    case PL_ACT_INVITE_AI_INTERVIEW:
-        rc = store_application_move(st, a, act->stage, actor, d->why);
-        if (rc == STORE_OK) { /* scheduling books the interview from this */
-            json_object_set_new(data, "jobId", json_string(a->job_id));
-            json_object_set_new(data, "candidateId", json_string(a->candidate_id));
-            json_object_set_new(data, "competencyModelId",
-                                json_string(job->competency_model_id ? job->competency_model_id
-                                                                     : ""));
-            return store_application_event(st, a->id, "ai_interview_invited", data);
+    case PL_ACT_INVITE_AI_INTERVIEW: /* scheduling books the interview from this */
+        json_object_set_new(data, "jobId", json_string(a->job_id));
+        json_object_set_new(data, "candidateId", json_string(a->candidate_id));
+        json_object_set_new(data, "competencyModelId",
+                            json_string(job->competency_model_id ? job->competency_model_id : ""));
+        add_event(w, "ai_interview_invited", data);
+        return;
+    case PL_ACT_REJECT:
+        if (act->templ) {
+            add_event(w, "template_requested", data);
+            return;
         }
         break;
-    case PL_ACT_ADVANCE:
-        rc = store_application_move(st, a, act->stage, actor, d->why);
-        break;
-    case PL_ACT_REJECT:
-        rc = store_application_move(st, a, "rejected", actor, d->why);
-        if (rc == STORE_OK && act->templ)
-            return store_application_event(st, a->id, "template_requested", data);
-        break;
     case PL_ACT_SEND_TEMPLATE:
-        return store_application_event(st, a->id, "template_requested", data);
+        add_event(w, "template_requested", data);
+        return;
     case PL_ACT_FLAG:
     case PL_ACT_CONFIRM_REJECT:
-        return store_application_event(st, a->id, "flagged", data);
+        add_event(w, "flagged", data);
+        return;
+    case PL_ACT_ADVANCE:
+        break;
     }
     json_decref(data);
-    return rc;
-}
-
-typedef struct {
-    int64_t now_us;
-    pl_record_t rec;
-    json_t *holder;
-    unsigned minutes;
-    char latest[4096];
-    int found;
-} facts_t;
-
-static void take_facts(void *ctx, const store_facts_t *f)
-{
-    facts_t *x = ctx;
-    automation_record(f, x->now_us, &x->rec, &x->holder, &x->minutes);
-    snprintf(x->latest, sizeof(x->latest), "%s", f->latest);
-    x->found = 1;
 }
 
 /* application.screened / application.evaluated after a scored result. */
-static store_rc_t result_events(store_t *st, const Hrflow__V1__Job *job,
-                                const Hrflow__V1__Application *a,
-                                const Hrflow__V1__Assessment *as, const char *latest)
+static void result_events(work_t *w, const Hrflow__V1__Job *job, const Hrflow__V1__Application *a,
+                          const Hrflow__V1__Assessment *as)
 {
-    if (automation_event_of(as->kind) == PL_EV_NO_SHOW ||
-        automation_event_of(as->kind) == PL_EV_STAGE_TIMEOUT)
-        return STORE_OK;
-    if (!strcmp(as->kind, "screening") &&
-        store_application_event(st, a->id, "screened",
-             json_pack("{s:s, s:s, s:f}", "applicationId", a->id, "jobId", a->job_id, "score",
-                       as->score)) != STORE_OK)
-        return STORE_FAILED;
+    pl_event_kind_t k = automation_event_of(as->kind);
+    if (k == PL_EV_NO_SHOW || k == PL_EV_STAGE_TIMEOUT)
+        return;
+    if (!strcmp(as->kind, "screening"))
+        add_event(w, "screened", json_pack("{s:s, s:s, s:f}", "applicationId", a->id, "jobId",
+                                           a->job_id, "score", as->score));
     pl_part_t parts[PL_COMPOSITE_MAX];
     size_t n;
     char check[16];
     pl_composite_t c;
-    automation_composite(job, latest, true, parts, &n, check, &c);
+    char *latest = json_dumps(w->latest, JSON_COMPACT);
+    automation_composite(job, latest ? latest : "{}", true, parts, &n, check, &c);
+    free(latest);
     json_t *missing = json_array();
     for (size_t i = 0; i < n; i++)
         if (!parts[i].present && parts[i].weight > 0)
             json_array_append_new(missing, json_string(parts[i].kind));
-    return store_application_event(st, a->id, "evaluated",
-                json_pack("{s:s, s:s, s:{s:f, s:s, s:s, s:s, s:o}}", "applicationId", a->id,
-                          "kind", as->kind, "evaluation", "score", c.score, "band", c.band,
-                          "recommendation", c.recommendation, "explanation", c.explanation,
-                          "missing", missing));
+    add_event(w, "evaluated",
+              json_pack("{s:s, s:s, s:{s:f, s:s, s:s, s:s, s:o}}", "applicationId", a->id, "kind",
+                        as->kind, "evaluation", "score", c.score, "band", c.band,
+                        "recommendation", c.recommendation, "explanation", c.explanation,
+                        "missing", missing));
 }
 
-store_rc_t automation_run(store_t *st, const Hrflow__V1__Job *job, Hrflow__V1__Application *a,
-                          const Hrflow__V1__Assessment *as, unsigned only_line,
-                          automation_outcome_t *out)
+/* Evaluate the rules for one item; fill its decisions and plans. */
+static store_rc_t decide(work_t *w, const pl_rules_t *rules, const Hrflow__V1__Job *job,
+                         automation_item_t *it)
 {
-    *out = (automation_outcome_t){ json_array(), 0 };
-    if (!out->decisions || hf_db_begin(st->db) < 0)
-        return STORE_FAILED;
-    char *stored = NULL;
-    store_rc_t rc = store_assessment_add(st, a->id, as, &stored);
-    if (rc == STORE_EXISTS) { /* delivered before: report what it decided then */
-        out->replayed = 1;
-        json_t *d = stored ? json_loads(stored, 0, NULL) : NULL;
-        if (json_is_array(d)) {
-            json_decref(out->decisions);
-            out->decisions = d;
-        } else {
-            json_decref(d);
-        }
-        return hf_db_commit(st->db) == 0 ? STORE_OK : STORE_FAILED;
-    }
-    facts_t x = { .now_us = hf_now_ms() * 1000 };
-    if (rc == STORE_OK)
-        rc = store_facts(st, NULL, a->id, 1, take_facts, &x);
-    if (rc == STORE_OK && !x.found)
-        rc = STORE_FAILED;
-    char err[300];
-    pl_rules_t *rules = rc == STORE_OK ? automation_rules(job, NULL, err, sizeof(err)) : NULL;
-    if (rc == STORE_OK && !rules && *err) {
-        hf_logkv(HF_LOG_ERROR, "a job's rules do not parse", "job", job->id, "error", err, NULL);
-        rc = STORE_FAILED;
-    }
-    pl_event_t ev = { automation_event_of(as->kind), x.minutes, only_line };
+    merge_result(w, it->as);
+    pl_event_t ev = { automation_event_of(it->as->kind), w->minutes, it->only_line };
     pl_eval_opts_t opts = { .require_human_for_reject = job->require_human_for_reject };
     pl_eval_t e = { 0 };
-    if (rc == STORE_OK && rules && pl_rules_eval(rules, &ev, &x.rec, &opts, &e) < 0)
-        rc = STORE_FAILED;
-    for (size_t i = 0; rc == STORE_OK && i < e.n; i++) {
+    if (rules && pl_rules_eval(rules, &ev, &w->rec, &opts, &e) < 0)
+        return STORE_FAILED;
+    for (size_t i = 0; i < e.n; i++) {
         const pl_decision_t *d = &e.d[i];
         if (d->verdict == PL_NO_MATCH)
             continue;
         if (d->verdict == PL_ACT)
-            rc = apply(st, job, a, d);
-        json_array_append_new(out->decisions,
+            plan_action(w, job, it->app, d);
+        json_array_append_new(it->out.decisions,
                               json_pack("{s:i, s:s, s:s, s:s}", "line", (int)d->line, "verdict",
                                         d->verdict == PL_ACT ? "act" : "blocked", "action",
                                         action_name(d->action.kind), "why",
                                         d->why ? d->why : ""));
     }
     pl_eval_clear(&e);
+    result_events(w, job, it->app, it->as);
+    w->decisions = json_dumps(it->out.decisions, JSON_COMPACT);
+    return w->decisions ? STORE_OK : STORE_FAILED;
+}
+
+/* Write what the fresh items decided: their moves (with their own events),
+ * then every other event, in item order. */
+static store_rc_t write_plans(store_t *st, automation_item_t *it, work_t *w, size_t n)
+{
+    store_move_t *mv = calloc(n, sizeof(*mv));
+    size_t nm = 0, ne = 0;
+    for (size_t i = 0; mv && i < n; i++) {
+        if (w[i].fresh && w[i].move_to)
+            mv[nm++] = (store_move_t){ it[i].app, w[i].move_to, w[i].actor, w[i].reason };
+        if (w[i].fresh)
+            ne += json_array_size(w[i].events);
+    }
+    store_rc_t rc = mv ? store_application_moves(st, mv, nm) : STORE_FAILED;
+    free(mv);
+    const char **ids = calloc(ne + 1, sizeof(char *)), **whats = calloc(ne + 1, sizeof(char *));
+    json_t **data = calloc(ne + 1, sizeof(json_t *));
+    size_t k = 0;
+    for (size_t i = 0; ids && whats && data && i < n; i++) {
+        size_t j;
+        json_t *e;
+        if (!w[i].fresh)
+            continue;
+        json_array_foreach(w[i].events, j, e)
+        {
+            ids[k] = it[i].app->id;
+            whats[k] = json_string_value(json_array_get(e, 0));
+            data[k] = json_incref(json_array_get(e, 1));
+            k++;
+        }
+    }
+    if (!ids || !whats || !data)
+        rc = STORE_FAILED;
+    if (rc == STORE_OK)
+        rc = store_application_events(st, k, ids, whats, data);
+    else
+        for (size_t i = 0; data && i < k; i++)
+            json_decref(data[i]);
+    free(ids), free(whats), free(data);
+    return rc;
+}
+
+store_rc_t automation_run_many(store_t *st, const Hrflow__V1__Job *job, automation_item_t *it,
+                               size_t n)
+{
+    work_t *w = calloc(n ? n : 1, sizeof(*w));
+    const char **ids = calloc(n ? n : 1, sizeof(char *));
+    const Hrflow__V1__Assessment **as = calloc(n ? n : 1, sizeof(void *));
+    const char **decisions = calloc(n ? n : 1, sizeof(char *));
+    int *fresh = calloc(n ? n : 1, sizeof(int));
+    store_rc_t rc = w && ids && as && decisions && fresh ? STORE_OK : STORE_FAILED;
+    for (size_t i = 0; i < n; i++) {
+        it[i].out = (automation_outcome_t){ json_array(), 0 };
+        if (rc == STORE_OK) {
+            ids[i] = it[i].app->id;
+            as[i] = it[i].as;
+            w[i].events = json_array();
+        }
+    }
+    if (rc == STORE_OK && hf_db_begin(st->db) < 0)
+        rc = STORE_FAILED;
+    int began = rc == STORE_OK;
+    batch_t b = { it, w, n, hf_now_ms() * 1000 };
+    if (rc == STORE_OK)
+        rc = store_facts_many(st, ids, n, take_facts, &b);
+    for (size_t i = 0; rc == STORE_OK && i < n; i++)
+        if (!w[i].found)
+            rc = STORE_NOT_FOUND;
+    char err[300];
+    pl_rules_t *rules = rc == STORE_OK ? automation_rules(job, NULL, err, sizeof(err)) : NULL;
+    if (rc == STORE_OK && !rules && *err) {
+        hf_logkv(HF_LOG_ERROR, "a job's rules do not parse", "job", job->id, "error", err, NULL);
+        rc = STORE_FAILED;
+    }
+    for (size_t i = 0; rc == STORE_OK && i < n; i++)
+        if ((rc = decide(&w[i], rules, job, &it[i])) == STORE_OK)
+            decisions[i] = w[i].decisions;
     pl_rules_destroy(&rules);
-    json_decref(x.holder);
     if (rc == STORE_OK)
-        rc = result_events(st, job, a, as, x.latest);
-    char *text = rc == STORE_OK ? json_dumps(out->decisions, JSON_COMPACT) : NULL;
+        rc = store_assessments_add_many(st, n, ids, as, decisions, fresh);
+    for (size_t i = 0; rc == STORE_OK && i < n; i++) {
+        w[i].fresh = fresh[i];
+        if (fresh[i])
+            continue;
+        /* delivered before: nothing acts; report what it decided then */
+        char *stored = NULL;
+        it[i].out.replayed = 1;
+        rc = store_assessment_decisions(st, it[i].app->id, it[i].as->event_id, &stored);
+        json_t *d = stored ? json_loads(stored, 0, NULL) : NULL;
+        json_decref(it[i].out.decisions);
+        it[i].out.decisions = json_is_array(d) ? d : json_array();
+        if (!json_is_array(d))
+            json_decref(d);
+    }
     if (rc == STORE_OK)
-        rc = text ? store_assessment_decided(st, a->id, as->event_id, text) : STORE_FAILED;
-    free(text);
-    if (rc == STORE_OK && hf_db_commit(st->db) == 0)
-        return STORE_OK;
-    hf_db_rollback(st->db);
-    json_array_clear(out->decisions);
-    return rc == STORE_OK ? STORE_FAILED : rc;
+        rc = write_plans(st, it, w, n);
+    if (began && rc == STORE_OK && hf_db_commit(st->db) < 0)
+        rc = STORE_FAILED;
+    if (began && rc != STORE_OK)
+        hf_db_rollback(st->db);
+    for (size_t i = 0; w && i < n; i++) {
+        json_decref(w[i].holder);
+        json_decref(w[i].events);
+        free(w[i].decisions);
+        if (rc != STORE_OK)
+            json_array_clear(it[i].out.decisions);
+    }
+    free(w), free(ids), free(as), free(decisions), free(fresh);
+    return rc;
+}
+
+store_rc_t automation_run(store_t *st, const Hrflow__V1__Job *job, Hrflow__V1__Application *a,
+                          const Hrflow__V1__Assessment *as, unsigned only_line,
+                          automation_outcome_t *out)
+{
+    automation_item_t it = { a, as, only_line, { NULL, 0 } };
+    store_rc_t rc = automation_run_many(st, job, &it, 1);
+    *out = it.out;
+    return rc;
 }

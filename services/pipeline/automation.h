@@ -59,6 +59,24 @@ typedef struct {
     int replayed;        /* the event id was recorded before: nothing acted now */
 } automation_outcome_t;
 
+/* One result for one application of a batch. */
+typedef struct {
+    Hrflow__V1__Application *app; /* as read; on STORE_OK, after the actions */
+    const Hrflow__V1__Assessment *as;
+    unsigned only_line;           /* stage_timeout: the rule it is for, else 0 */
+    automation_outcome_t out;     /* set by the call (decisions even on failure: empty) */
+} automation_item_t;
+
+/* Record and act on the results of n distinct applications of one job and
+ * tenant, all or nothing, with a handful of statements whatever n is (the
+ * screener's batches): the facts of all of them in one query, the rules
+ * evaluated in C with each new result merged in, the results inserted with
+ * their decisions in one statement (an event id seen before acts on
+ * nothing), then every move with its transition and event, and every other
+ * event, each in one statement. Returns as automation_run. */
+store_rc_t automation_run_many(store_t *st, const Hrflow__V1__Job *job, automation_item_t *it,
+                               size_t n);
+
 /* Record assessment as for application a of job and act on it, as above.
  * only_line: for a stage_timeout result, the rule it is for (else 0).
  * On STORE_OK, a is the application after the actions. STORE_CONFLICT: the

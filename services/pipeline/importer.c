@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #define RESUME_EVERY 1000   /* rows of a chunk: written and committed together */
+#define ANALYZE_EVERY 20000 /* rows between refreshes of the planner's statistics */
 #define MAX_ERRORS 100
 #define POLL_MS 300
 
@@ -96,6 +97,17 @@ static void checkpoint(run_t *r, const char *status, const char *fatal)
     }
 }
 
+/* A mass import changes the tables faster than autovacuum samples them:
+ * plans made on the old statistics (nested loops over "a few" rows) made the
+ * funnel of a freshly imported job take seconds. Refresh them as the import
+ * goes and when it ends (ANALYZE samples; it blocks no reads or writes). */
+static void refresh_statistics(PGconn *db)
+{
+    if (hf_db_exec(db, "ANALYZE pipeline.candidates, pipeline.applications, pipeline.transitions",
+                   0, NULL, NULL) < 0)
+        hf_logkv(HF_LOG_WARN, "could not refresh the statistics after an import chunk", NULL);
+}
+
 static char *str(run_t *r, const pl_import_row_t *row, pl_cand_field_t f)
 {
     return hf_arena_strdup(r->arena, row->value[f] ? row->value[f] : "");
@@ -139,6 +151,8 @@ static void on_row(void *ctx, const pl_import_row_t *row)
     }
     if (!r->broken && r->processed % RESUME_EVERY == 0) {
         checkpoint(r, "running", NULL);
+        if (!r->broken && r->processed % ANALYZE_EVERY == 0)
+            refresh_statistics(r->db);
         if (!r->broken && pipeline_background_stopping())
             r->broken = 2; /* SIGTERM: committed up to here, another run resumes */
     }
@@ -218,6 +232,8 @@ static void run(PGconn *db, const hf_keyring_t *keys, const char *tenant, const 
         checkpoint(&r, "failed", "out of memory");
     else if (!r.broken)
         checkpoint(&r, "done", NULL);
+    if (!r.broken && r.processed - r.skip >= RESUME_EVERY)
+        refresh_statistics(db);
     if (r.broken)
         hf_logkv(r.broken == 2 ? HF_LOG_INFO : HF_LOG_WARN,
                  r.broken == 2 ? "import paused for shutdown; it resumes later"

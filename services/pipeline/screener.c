@@ -6,9 +6,9 @@
  * them in a transaction (FOR UPDATE SKIP LOCKED: replicas share the queue
  * without waiting on each other), sends every resume to scoring's
  * ScreenResume at once (hf_bus_send: the scoring replicas work on them in
- * parallel), then, per reply and in that same transaction, records the
- * screening result (event id "screening:<application>") and runs the job's
- * rules on it (automation_run), and marks the application done. One commit
+ * parallel), then, in that same transaction and set-based per job, records
+ * the screening results (event id "screening:<application>"), runs the job's
+ * rules on them (automation_run_many) and marks the applications done. One commit
  * covers the batch: a replica killed mid-batch leaves every application of
  * it pending for another, and the event id makes a result that was recorded
  * act only once.
@@ -116,31 +116,62 @@ static void collect(screener_t *s, item_t *items, int n)
         }
 }
 
-/* Record one result and act on it, or mark the application failed. Returns
- * 0, or -1 when the database failed (the whole batch is rolled back). */
-static int finish(item_t *it)
+/* Mark refused applications failed. Returns 0, or -1 when the database failed. */
+static int mark_refused(item_t *items, int n)
 {
-    if (it->error && !permanent(it->error))
-        return 0; /* stays pending: tried again later */
-    if (it->error) {
+    for (int i = 0; i < n; i++) {
+        item_t *it = &items[i];
+        if (!it->error || !permanent(it->error))
+            continue;
         hf_logkv(HF_LOG_WARN, "scoring refused a resume: screening failed", "application",
                  it->p.app->id, "error", hf_error_code_name(it->error), NULL);
-        return store_screening_set(&it->st, it->p.app->id, "failed") == STORE_OK ? 0 : -1;
+        if (store_screening_set(&it->st, it->p.app->id, "failed") != STORE_OK)
+            return -1;
     }
-    char event_id[64];
-    snprintf(event_id, sizeof(event_id), "screening:%s", it->p.app->id);
-    Hrflow__V1__Assessment as = HRFLOW__V1__ASSESSMENT__INIT;
-    as.kind = "screening";
-    as.score = it->reply->score;
-    as.event_id = event_id;
-    automation_outcome_t out;
-    store_rc_t rc = automation_run(&it->st, it->p.job, it->p.app, &as, 0, &out);
-    json_decref(out.decisions);
-    if (rc == STORE_CONFLICT) /* moved meanwhile: next round reads it again */
-        return 0;
-    if (rc != STORE_OK)
-        return -1;
-    return store_screening_set(&it->st, it->p.app->id, "done") == STORE_OK ? 0 : -1;
+    return 0;
+}
+
+/* Record the scores and run the rules, set-based per job (automation_run_many),
+ * and mark those applications screened. Returns how many, or -1 when the
+ * database failed (the whole batch is rolled back). */
+static int record_scores(item_t *items, int n)
+{
+    automation_item_t group[BATCH];
+    Hrflow__V1__Assessment as[BATCH];
+    char event_id[BATCH][64];
+    const char *ids[BATCH];
+    int taken[BATCH] = { 0 }, done = 0;
+    for (int i = 0; i < n; i++) {
+        if (taken[i] || items[i].error)
+            continue;
+        /* every scored application of this tenant and job */
+        int m = 0;
+        for (int k = i; k < n; k++) {
+            item_t *it = &items[k];
+            if (taken[k] || it->error || strcmp(it->p.tenant, items[i].p.tenant) != 0 ||
+                strcmp(it->p.app->job_id, items[i].p.app->job_id) != 0)
+                continue;
+            taken[k] = 1;
+            snprintf(event_id[m], sizeof(event_id[m]), "screening:%s", it->p.app->id);
+            as[m] = (Hrflow__V1__Assessment)HRFLOW__V1__ASSESSMENT__INIT;
+            as[m].kind = "screening";
+            as[m].score = it->reply->score;
+            as[m].event_id = event_id[m];
+            group[m] = (automation_item_t){ it->p.app, &as[m], 0, { NULL, 0 } };
+            ids[m] = it->p.app->id;
+            m++;
+        }
+        store_t *st = &items[i].st;
+        store_rc_t rc = automation_run_many(st, items[i].p.job, group, (size_t)m);
+        for (int k = 0; k < m; k++)
+            json_decref(group[k].out.decisions);
+        if (rc == STORE_CONFLICT) /* moved meanwhile: the next round reads them again */
+            continue;
+        if (rc != STORE_OK || store_screening_set_many(st, ids, (size_t)m, "done") != STORE_OK)
+            return -1;
+        done += m;
+    }
+    return done;
 }
 
 static int screen_step(PGconn *db, void *user)
@@ -165,12 +196,11 @@ static int screen_step(PGconn *db, void *user)
         send_one(s, db, &items[i], &alloc);
     }
     collect(s, items, n);
-    int failed = 0, done = 0, transient = 0;
-    for (int i = 0; i < n && !failed; i++) {
-        failed = finish(&items[i]) < 0;
-        done += !items[i].error;
+    int transient = 0;
+    for (int i = 0; i < n; i++)
         transient += items[i].error && !permanent(items[i].error);
-    }
+    int done = mark_refused(items, n) < 0 ? -1 : record_scores(items, n);
+    int failed = done < 0;
     for (int i = 0; i < n; i++)
         if (items[i].reply)
             protobuf_c_message_free_unpacked(&items[i].reply->base, NULL);

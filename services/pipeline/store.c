@@ -781,15 +781,16 @@ store_rc_t store_funnel(store_t *st, const char *job_id, const char *order,
             s->current = strtoull(PQgetvalue(r, i, 1), NULL, 10);
     }
     PQclear(r);
-    /* ever: from the transitions, with the time until each application left */
+    /* ever: from the job's transitions, with the time until each application left */
     r = hf_db_query(st->db,
-                    "SELECT to_stage, count(DISTINCT t.application_id),"
-                    " coalesce(avg(extract(epoch FROM left_at - t.time)) / 3600, 0)"
-                    " FROM (SELECT application_id, to_stage, time, lead(time) OVER"
-                    "   (PARTITION BY application_id ORDER BY seq) AS left_at"
-                    "   FROM pipeline.transitions WHERE tenant_id = $1) t"
-                    " JOIN pipeline.applications a ON a.tenant_id = $1 AND a.id = t.application_id"
-                    " WHERE a.job_id = $2::uuid GROUP BY to_stage",
+                    "SELECT to_stage, count(DISTINCT application_id),"
+                    " coalesce(avg(extract(epoch FROM left_at - time)) / 3600, 0)"
+                    " FROM (SELECT t.application_id, t.to_stage, t.time, lead(t.time) OVER"
+                    "   (PARTITION BY t.application_id ORDER BY t.seq) AS left_at"
+                    "   FROM pipeline.transitions t JOIN pipeline.applications a"
+                    "   ON a.tenant_id = t.tenant_id AND a.id = t.application_id"
+                    "   WHERE t.tenant_id = $1 AND a.job_id = $2::uuid) x"
+                    " GROUP BY to_stage",
                     2, p);
     if (!r)
         return STORE_FAILED;
@@ -801,18 +802,21 @@ store_rc_t store_funnel(store_t *st, const char *job_id, const char *order,
         }
     }
     PQclear(r);
-    /* advanced: entered the stage, and later any stage further down the order */
+    /* advanced: entered the stage, and later any stage further down the order,
+     * i.e. the furthest stage the application reached lies beyond it (linear:
+     * a self-join here was quadratic whenever the planner chose a nested loop) */
     const char *q[] = { st->tenant, job_id, order };
     r = hf_db_query(st->db,
-                    "WITH t AS (SELECT tr.application_id, tr.to_stage FROM pipeline.transitions tr"
-                    "   JOIN pipeline.applications a ON a.tenant_id = tr.tenant_id"
-                    "   AND a.id = tr.application_id"
+                    "WITH e AS (SELECT tr.application_id, o.stage, o.pos"
+                    "   FROM pipeline.transitions tr JOIN pipeline.applications a"
+                    "   ON a.tenant_id = tr.tenant_id AND a.id = tr.application_id"
+                    "   JOIN unnest($3::text[]) WITH ORDINALITY AS o(stage, pos)"
+                    "   ON o.stage = tr.to_stage"
                     "   WHERE tr.tenant_id = $1 AND a.job_id = $2::uuid),"
-                    " o AS (SELECT stage, pos FROM unnest($3::text[]) WITH ORDINALITY AS o(stage, pos)),"
-                    " e AS (SELECT t.application_id, o.stage, o.pos FROM t JOIN o ON o.stage = t.to_stage)"
-                    " SELECT e1.stage, count(DISTINCT e1.application_id) FROM e e1 WHERE EXISTS"
-                    " (SELECT 1 FROM e e2 WHERE e2.application_id = e1.application_id"
-                    "  AND e2.pos > e1.pos) GROUP BY e1.stage",
+                    " m AS (SELECT application_id, max(pos) AS top FROM e GROUP BY application_id)"
+                    " SELECT e.stage, count(DISTINCT e.application_id) FROM e"
+                    " JOIN m ON m.application_id = e.application_id WHERE m.top > e.pos"
+                    " GROUP BY e.stage",
                     3, q);
     if (!r)
         return STORE_FAILED;
@@ -835,56 +839,82 @@ static int scored(const char *kind)
            !strcmp(kind, "written_test") || !strcmp(kind, "online_assessment");
 }
 
-store_rc_t store_assessment_add(store_t *st, const char *application_id,
-                                const Hrflow__V1__Assessment *a, char **decisions)
+store_rc_t store_assessments_add_many(store_t *st, size_t n, const char *const *application_ids,
+                                      const Hrflow__V1__Assessment *const *as,
+                                      const char *const *decisions, int *fresh)
 {
-    char score[32];
-    snprintf(score, sizeof(score), "%.6f", a->score);
-    json_t *hints = json_array();
-    for (size_t i = 0; hints && i < a->n_hints; i++)
-        json_array_append_new(hints, json_string(a->hints[i]));
-    char *hints_text = hints ? json_dumps(hints, JSON_COMPACT) : NULL;
-    json_decref(hints);
-    if (!hints_text)
-        return STORE_FAILED;
-    const char *p[] = { st->tenant, application_id, a->event_id, a->kind,
-                        scored(a->kind) ? score : NULL, a->result, hints_text };
-    PGresult *r = hf_db_query(st->db,
-                              "INSERT INTO pipeline.assessments (tenant_id, application_id,"
-                              " event_id, kind, score, result, hints) VALUES ($1, $2::uuid, $3, $4,"
-                              " $5::float8, $6, $7::jsonb) ON CONFLICT DO NOTHING RETURNING 1",
-                              7, p);
-    free(hints_text);
-    if (!r)
-        return STORE_FAILED;
-    int fresh = PQntuples(r) == 1;
-    PQclear(r);
-    if (fresh)
+    if (n == 0)
         return STORE_OK;
-    if (decisions) {
-        const char *q[] = { st->tenant, application_id, a->event_id };
-        r = hf_db_query(st->db,
-                        "SELECT decisions FROM pipeline.assessments WHERE tenant_id = $1"
-                        " AND application_id = $2::uuid AND event_id = $3",
-                        3, q);
-        *decisions = r && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)
-                         ? hf_pb_strdup(st->alloc, PQgetvalue(r, 0, 0))
-                         : NULL;
-        PQclear(r);
+    const char **col = calloc(7 * n, sizeof(char *));
+    char (*score)[32] = calloc(n, sizeof(*score));
+    char **hints = calloc(n, sizeof(char *));
+    store_rc_t rc = col && score && hints ? STORE_OK : STORE_FAILED;
+    for (size_t i = 0; rc == STORE_OK && i < n; i++) {
+        json_t *h = json_array();
+        for (size_t k = 0; h && k < as[i]->n_hints; k++)
+            json_array_append_new(h, json_string(as[i]->hints[k]));
+        hints[i] = h ? json_dumps(h, JSON_COMPACT) : NULL;
+        json_decref(h);
+        snprintf(score[i], sizeof(score[i]), "%.6f", as[i]->score);
+        col[i] = application_ids[i];
+        col[n + i] = as[i]->event_id;
+        col[2 * n + i] = as[i]->kind;
+        col[3 * n + i] = scored(as[i]->kind) ? score[i] : NULL;
+        col[4 * n + i] = as[i]->result;
+        col[5 * n + i] = hints[i];
+        col[6 * n + i] = decisions[i];
+        if (!hints[i])
+            rc = STORE_FAILED;
     }
-    return STORE_EXISTS;
+    char *arr[7] = { 0 };
+    for (int k = 0; rc == STORE_OK && k < 7; k++)
+        if (!(arr[k] = hf_db_array(col + (size_t)k * n, n)))
+            rc = STORE_FAILED;
+    PGresult *r = NULL;
+    if (rc == STORE_OK) {
+        const char *p[] = { st->tenant, arr[0], arr[1], arr[2], arr[3], arr[4], arr[5], arr[6] };
+        r = hf_db_query(st->db,
+                        "INSERT INTO pipeline.assessments (tenant_id, application_id, event_id,"
+                        " kind, score, result, hints, decisions)"
+                        " SELECT $1, a, e, k, s, r, h::jsonb, d::jsonb FROM unnest($2::uuid[],"
+                        " $3::text[], $4::text[], $5::float8[], $6::text[], $7::text[], $8::text[])"
+                        " AS x(a, e, k, s, r, h, d) ON CONFLICT DO NOTHING"
+                        " RETURNING application_id, event_id",
+                        8, p);
+        if (!r)
+            rc = STORE_FAILED;
+    }
+    for (size_t i = 0; rc == STORE_OK && i < n; i++) {
+        fresh[i] = 0;
+        for (int k = 0; k < PQntuples(r); k++)
+            if (!strcmp(PQgetvalue(r, k, 0), application_ids[i]) &&
+                !strcmp(PQgetvalue(r, k, 1), as[i]->event_id))
+                fresh[i] = 1;
+    }
+    PQclear(r);
+    for (int k = 0; k < 7; k++)
+        free(arr[k]);
+    for (size_t i = 0; hints && i < n; i++)
+        free(hints[i]);
+    free(col), free(score), free(hints);
+    return rc;
 }
 
-store_rc_t store_assessment_decided(store_t *st, const char *application_id,
-                                    const char *event_id, const char *decisions)
+store_rc_t store_assessment_decisions(store_t *st, const char *application_id,
+                                      const char *event_id, char **decisions)
 {
-    const char *p[] = { st->tenant, application_id, event_id, decisions };
-    return hf_db_exec(st->db,
-                      "UPDATE pipeline.assessments SET decisions = $4::jsonb WHERE tenant_id = $1"
-                      " AND application_id = $2::uuid AND event_id = $3",
-                      4, p, NULL) == 0
-               ? STORE_OK
-               : STORE_FAILED;
+    const char *q[] = { st->tenant, application_id, event_id };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT decisions FROM pipeline.assessments WHERE tenant_id = $1"
+                              " AND application_id = $2::uuid AND event_id = $3",
+                              3, q);
+    if (!r)
+        return STORE_FAILED;
+    *decisions = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)
+                     ? hf_pb_strdup(st->alloc, PQgetvalue(r, 0, 0))
+                     : NULL;
+    PQclear(r);
+    return STORE_OK;
 }
 
 /* Per application: its facts, with the latest result of each assessment
@@ -907,8 +937,13 @@ store_rc_t store_assessment_decided(store_t *st, const char *application_id,
  * generic plan cannot use the primary key for "($n = '' OR id = $n)", and
  * the one-application form runs for every result that arrives. */
 static const char sql_facts_one[] = FACTS_SELECT " WHERE a.tenant_id = $1 AND a.id = $2::uuid";
+static const char sql_facts_many[] = FACTS_SELECT
+    " WHERE a.tenant_id = $1 AND a.id = ANY ($2::uuid[])";
 static const char sql_facts_job[] = FACTS_SELECT
     " WHERE a.tenant_id = $1 AND a.job_id = $2::uuid ORDER BY a.id LIMIT $3::int";
+
+static store_rc_t facts_rows(PGresult *r, void (*fn)(void *ctx, const store_facts_t *f),
+                             void *ctx);
 
 store_rc_t store_facts(store_t *st, const char *job_id, const char *application_id,
                        uint32_t limit, void (*fn)(void *ctx, const store_facts_t *f), void *ctx)
@@ -917,8 +952,25 @@ store_rc_t store_facts(store_t *st, const char *job_id, const char *application_
     snprintf(lim, sizeof(lim), "%u", limit ? limit : 1);
     int one = application_id && *application_id;
     const char *p[] = { st->tenant, one ? application_id : job_id, lim };
-    PGresult *r = one ? hf_db_query(st->db, sql_facts_one, 2, p)
-                      : hf_db_query(st->db, sql_facts_job, 3, p);
+    return facts_rows(one ? hf_db_query(st->db, sql_facts_one, 2, p)
+                          : hf_db_query(st->db, sql_facts_job, 3, p),
+                      fn, ctx);
+}
+
+store_rc_t store_facts_many(store_t *st, const char *const *application_ids, size_t n,
+                            void (*fn)(void *ctx, const store_facts_t *f), void *ctx)
+{
+    char *arr = hf_db_array(application_ids, n);
+    const char *p[] = { st->tenant, arr };
+    PGresult *r = arr ? hf_db_query(st->db, sql_facts_many, 2, p) : NULL;
+    free(arr);
+    return facts_rows(r, fn, ctx);
+}
+
+/* Calls fn for each row of a facts query, and clears r. */
+static store_rc_t facts_rows(PGresult *r, void (*fn)(void *ctx, const store_facts_t *f),
+                             void *ctx)
+{
     if (!r)
         return STORE_FAILED;
     for (int i = 0; i < PQntuples(r); i++) {
@@ -997,6 +1049,20 @@ store_rc_t store_review_request(store_t *st, Hrflow__V1__Application *a, const c
     return in_tx(st, rc);
 }
 
+store_rc_t store_screening_set_many(store_t *st, const char *const *application_ids, size_t n,
+                                    const char *state)
+{
+    char *arr = hf_db_array(application_ids, n);
+    const char *p[] = { st->tenant, arr, state };
+    int rc = arr ? hf_db_exec(st->db,
+                              "UPDATE pipeline.applications SET screening = $3"
+                              " WHERE tenant_id = $1 AND id = ANY ($2::uuid[])",
+                              3, p, NULL)
+                 : -1;
+    free(arr);
+    return rc == 0 ? STORE_OK : STORE_FAILED;
+}
+
 store_rc_t store_screening_set(store_t *st, const char *application_id, const char *state)
 {
     const char *p[] = { st->tenant, application_id, state };
@@ -1070,6 +1136,34 @@ store_rc_t store_timeouts_due(store_t *st, const char *job_id, const char *stage
         fn(ctx, PQgetvalue(r, i, 0));
     PQclear(r);
     return STORE_OK;
+}
+
+store_rc_t store_application_events(store_t *st, size_t n, const char *const *application_ids,
+                                    const char *const *whats, json_t *const *data)
+{
+    hf_outbox_event_t *ev = calloc(n ? n : 1, sizeof(*ev));
+    char **text = calloc(n ? n : 1, sizeof(char *));
+    char (*type)[96] = calloc(n ? n : 1, sizeof(*type));
+    char (*subject)[80] = calloc(n ? n : 1, sizeof(*subject));
+    store_rc_t rc = ev && text && type && subject ? STORE_OK : STORE_FAILED;
+    for (size_t i = 0; i < n; i++) {
+        text[i] = rc == STORE_OK && data[i] ? json_dumps(data[i], JSON_COMPACT) : NULL;
+        json_decref(data[i]);
+        if (!text[i] && rc == STORE_OK)
+            rc = STORE_FAILED;
+        if (rc != STORE_OK)
+            continue;
+        snprintf(type[i], sizeof(type[i]), "hrflow.pipeline.application.%s.v1", whats[i]);
+        snprintf(subject[i], sizeof(subject[i]), "applications/%s", application_ids[i]);
+        ev[i] = (hf_outbox_event_t){ st->tenant, SOURCE, type[i], subject[i], text[i],
+                                     st->traceparent };
+    }
+    if (rc == STORE_OK && hf_outbox_append_many(st->db, ev, n) < 0)
+        rc = STORE_FAILED;
+    for (size_t i = 0; text && i < n; i++)
+        free(text[i]);
+    free(ev), free(text), free(type), free(subject);
+    return rc;
 }
 
 store_rc_t store_application_event(store_t *st, const char *application_id, const char *what,

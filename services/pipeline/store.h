@@ -110,14 +110,6 @@ store_rc_t store_funnel(store_t *st, const char *job_id, const char *order,
 
 /* ---- assessments ---- */
 
-/* Record an assessment once per event id. Returns STORE_OK when new,
- * STORE_EXISTS when the event was recorded before (then *decisions, if not
- * NULL, is its stored decisions JSON, st->alloc'd, or NULL). */
-store_rc_t store_assessment_add(store_t *st, const char *application_id,
-                                const Hrflow__V1__Assessment *a, char **decisions);
-/* Save the decisions (JSON array text) of an assessment. */
-store_rc_t store_assessment_decided(store_t *st, const char *application_id,
-                                    const char *event_id, const char *decisions);
 /* What the rules may read of an application: its stage and times, the
  * candidate's structured fields and the latest result of each assessment
  * kind. Strings are borrowed for the callback's duration. */
@@ -137,6 +129,20 @@ typedef struct {
  * STORE_NOT_FOUND when there is none. */
 store_rc_t store_facts(store_t *st, const char *job_id, const char *application_id,
                        uint32_t limit, void (*fn)(void *ctx, const store_facts_t *f), void *ctx);
+
+/* The facts of n applications (each at most once) in one query. */
+store_rc_t store_facts_many(store_t *st, const char *const *application_ids, size_t n,
+                            void (*fn)(void *ctx, const store_facts_t *f), void *ctx);
+
+/* Record n assessments (of distinct applications) with the decisions made
+ * on them (JSON array text each), in one statement; fresh[i] is 1 when the
+ * i-th is new, 0 when its event id was recorded before (nothing written). */
+store_rc_t store_assessments_add_many(store_t *st, size_t n, const char *const *application_ids,
+                                      const Hrflow__V1__Assessment *const *as,
+                                      const char *const *decisions, int *fresh);
+/* The decisions stored with an assessment (st->alloc'd JSON text, or NULL). */
+store_rc_t store_assessment_decisions(store_t *st, const char *application_id,
+                                      const char *event_id, char **decisions);
 
 /* The candidate-facing hints of an application's latest assessments. */
 store_rc_t store_assessment_hints(store_t *st, const char *application_id,
@@ -165,8 +171,11 @@ typedef struct {
  * holds, with their job and the candidate's resume (st->alloc'd; st->tenant
  * is not used: each row has its own). Returns how many, or -1. */
 int store_screening_claim(store_t *st, store_pending_t *out, int max);
-/* Set an application's screening state ("done", "failed", "pending"). */
+/* Set an application's screening state ("done", "failed", "pending"), or
+ * that of n applications. */
 store_rc_t store_screening_set(store_t *st, const char *application_id, const char *state);
+store_rc_t store_screening_set_many(store_t *st, const char *const *application_ids, size_t n,
+                                    const char *state);
 
 /* Applications of job_id in stage since at least minutes ago whose
  * stage_timeout rule on line has not acted in this stay (event id
@@ -180,6 +189,9 @@ store_rc_t store_timeouts_due(store_t *st, const char *job_id, const char *stage
  * as its data (consumed: decref'd here, NULL fails). */
 store_rc_t store_application_event(store_t *st, const char *application_id, const char *what,
                                    json_t *data);
+/* n such events in one statement, in order; every data[i] is consumed. */
+store_rc_t store_application_events(store_t *st, size_t n, const char *const *application_ids,
+                                    const char *const *whats, json_t *const *data);
 
 /* Per ordered stage and group of a self-reported attribute (column is
  * "gender" or "age_band", never user text): applications of the group that
