@@ -599,7 +599,8 @@ static int count_funnel(hf_call_t *call, ctx_t *c, const Hrflow__V1__Job *job,
 
 /* During a hiring peak dashboards poll the funnel while imports and rules
  * write: the count runs at most once per HF_PIPELINE_FUNNEL_CACHE_MS per job
- * and every other reader gets those counts from Redis (with computedTime).
+ * (or per ten times what the count took, when that is longer) and every
+ * other reader gets those counts from Redis (with computedTime).
  * Redis down or the entry gone: counted again, never wrong. */
 HANDLER(pipeline_get_funnel)
 {
@@ -624,14 +625,20 @@ HANDLER(pipeline_get_funnel)
         freeReplyObject(hit);
     }
     Hrflow__V1__Funnel *f = NULL;
+    int64_t t0 = hf_mono_ms();
     if (count_funnel(call, &c, job, &f) < 0)
         return -1;
+    /* a count that took long is kept longer: at most a tenth of the time is
+     * spent counting, however many dashboards poll (capped at a minute) */
+    long ttl = funnel_cache_ms;
+    long took = (long)(hf_mono_ms() - t0);
+    if (ttl < 10 * took)
+        ttl = 10 * took < 60000 ? 10 * took : 60000;
     size_t len = protobuf_c_message_get_packed_size(&f->base);
     uint8_t *buf = cache ? hf_arena_alloc(hf_call_arena(call), len + 1) : NULL;
     if (buf) {
         protobuf_c_message_pack(&f->base, buf);
-        redisReply *set = hf_cache_command(cache, "SET %s %b PX %ld", key, buf, len,
-                                           funnel_cache_ms);
+        redisReply *set = hf_cache_command(cache, "SET %s %b PX %ld", key, buf, len, ttl);
         if (set)
             freeReplyObject(set);
     }

@@ -781,17 +781,24 @@ store_rc_t store_funnel(store_t *st, const char *job_id, const char *order,
             s->current = strtoull(PQgetvalue(r, i, 1), NULL, 10);
     }
     PQclear(r);
-    /* ever: from the job's transitions, with the time until each application left */
+    /* ever, the time until each left, and whether it went on to a later stage
+     * of the order (the furthest stage it reached lies beyond): one pass over
+     * the job's transitions */
+    const char *q[] = { st->tenant, job_id, order };
     r = hf_db_query(st->db,
-                    "SELECT to_stage, count(DISTINCT application_id),"
-                    " coalesce(avg(extract(epoch FROM left_at - time)) / 3600, 0)"
-                    " FROM (SELECT t.application_id, t.to_stage, t.time, lead(t.time) OVER"
-                    "   (PARTITION BY t.application_id ORDER BY t.seq) AS left_at"
-                    "   FROM pipeline.transitions t JOIN pipeline.applications a"
-                    "   ON a.tenant_id = t.tenant_id AND a.id = t.application_id"
-                    "   WHERE t.tenant_id = $1 AND a.job_id = $2::uuid) x"
-                    " GROUP BY to_stage",
-                    2, p);
+                    "WITH t AS (SELECT tr.application_id, tr.to_stage, tr.time, lead(tr.time) OVER"
+                    "   (PARTITION BY tr.application_id ORDER BY tr.seq) AS left_at, o.pos"
+                    "   FROM pipeline.transitions tr JOIN pipeline.applications a"
+                    "   ON a.tenant_id = tr.tenant_id AND a.id = tr.application_id"
+                    "   LEFT JOIN unnest($3::text[]) WITH ORDINALITY AS o(stage, pos)"
+                    "   ON o.stage = tr.to_stage"
+                    "   WHERE tr.tenant_id = $1 AND a.job_id = $2::uuid),"
+                    " m AS (SELECT application_id, max(pos) AS top FROM t GROUP BY application_id)"
+                    " SELECT t.to_stage, count(DISTINCT t.application_id),"
+                    " coalesce(avg(extract(epoch FROM t.left_at - t.time)) / 3600, 0),"
+                    " count(DISTINCT t.application_id) FILTER (WHERE m.top > t.pos)"
+                    " FROM t JOIN m ON m.application_id = t.application_id GROUP BY t.to_stage",
+                    3, q);
     if (!r)
         return STORE_FAILED;
     for (int i = 0; i < PQntuples(r); i++) {
@@ -799,31 +806,8 @@ store_rc_t store_funnel(store_t *st, const char *job_id, const char *order,
         if (s) {
             s->reached = strtoull(PQgetvalue(r, i, 1), NULL, 10);
             s->avg_hours = strtod(PQgetvalue(r, i, 2), NULL);
+            s->advanced = strtoull(PQgetvalue(r, i, 3), NULL, 10);
         }
-    }
-    PQclear(r);
-    /* advanced: entered the stage, and later any stage further down the order,
-     * i.e. the furthest stage the application reached lies beyond it (linear:
-     * a self-join here was quadratic whenever the planner chose a nested loop) */
-    const char *q[] = { st->tenant, job_id, order };
-    r = hf_db_query(st->db,
-                    "WITH e AS (SELECT tr.application_id, o.stage, o.pos"
-                    "   FROM pipeline.transitions tr JOIN pipeline.applications a"
-                    "   ON a.tenant_id = tr.tenant_id AND a.id = tr.application_id"
-                    "   JOIN unnest($3::text[]) WITH ORDINALITY AS o(stage, pos)"
-                    "   ON o.stage = tr.to_stage"
-                    "   WHERE tr.tenant_id = $1 AND a.job_id = $2::uuid),"
-                    " m AS (SELECT application_id, max(pos) AS top FROM e GROUP BY application_id)"
-                    " SELECT e.stage, count(DISTINCT e.application_id) FROM e"
-                    " JOIN m ON m.application_id = e.application_id WHERE m.top > e.pos"
-                    " GROUP BY e.stage",
-                    3, q);
-    if (!r)
-        return STORE_FAILED;
-    for (int i = 0; i < PQntuples(r); i++) {
-        store_stage_count_t *s = stage_slot(out, max, n, PQgetvalue(r, i, 0));
-        if (s)
-            s->advanced = strtoull(PQgetvalue(r, i, 1), NULL, 10);
     }
     PQclear(r);
     return STORE_OK;
