@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/fuzz/run.sh [seconds] [codec|wav|text|import] - fuzz the JSON codec (default),
+# tests/fuzz/run.sh [seconds] [codec|wav|text|import|rules] - fuzz the JSON codec (default),
 # the scoring service's WAV reader or its text path, or the pipeline's import
 # reader with libFuzzer for a while
 #
@@ -17,6 +17,8 @@
 # The import target (fuzz-import.c, services/pipeline/import.c, jansson) is
 # built with small row, field and sniff limits so that short inputs reach the
 # overflow paths; its corpora are build-fuzz/corpus-import and tests/fuzz/corpus/import.
+# The rules target (fuzz-rules.c: the automation rule language of the pipeline)
+# needs nothing else; its corpora are build-fuzz/corpus-rules and tests/fuzz/corpus/rules.
 set -eu
 seconds=${1:-60}
 target=${2:-codec}
@@ -43,6 +45,15 @@ if [ "$target" = text ]; then
         $(pkg-config --cflags --libs icu-i18n icu-uc) -lm -o "$out/fuzz-text"
     exec "$out/fuzz-text" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
         -artifact_prefix="$out/text-" "$out/corpus-text" "$root/tests/fuzz/corpus/text"
+fi
+if [ "$target" = rules ]; then
+    mkdir -p "$out/corpus-rules"
+    pl=$root/services/pipeline
+    clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        "$root/tests/fuzz/fuzz-rules.c" "$pl/rules.c" "$pl/stages.c" -lm -o "$out/fuzz-rules"
+    exec "$out/fuzz-rules" -max_total_time="$seconds" -max_len=2048 -timeout=10 \
+        -artifact_prefix="$out/rules-" "$out/corpus-rules" "$root/tests/fuzz/corpus/rules"
 fi
 if [ "$target" = import ]; then
     mkdir -p "$out/corpus-import"
