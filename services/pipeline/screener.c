@@ -131,6 +131,33 @@ static int mark_refused(item_t *items, int n)
     return 0;
 }
 
+/* A group that failed as a whole, again one application at a time: those
+ * that still fail are marked failed (logged by id) instead of holding the
+ * queue; they can be screened again by setting them pending. Returns how
+ * many were recorded, or -1 when the database itself failed. */
+static int record_one_by_one(store_t *st, const Hrflow__V1__Job *job, automation_item_t *group,
+                             const char **ids, int m)
+{
+    int done = 0;
+    for (int k = 0; k < m; k++) {
+        automation_item_t one = group[k];
+        store_rc_t rc = automation_run_many(st, job, &one, 1);
+        json_decref(one.out.decisions);
+        if (rc == STORE_CONFLICT)
+            continue;
+        if (rc != STORE_OK) {
+            if (PQstatus(st->db) != CONNECTION_OK)
+                return -1;
+            hf_logkv(HF_LOG_ERROR, "a screening result could not be recorded: screening failed",
+                     "application", ids[k], NULL);
+        }
+        if (store_screening_set(st, ids[k], rc == STORE_OK ? "done" : "failed") != STORE_OK)
+            return -1;
+        done += rc == STORE_OK;
+    }
+    return done;
+}
+
 /* Record the scores and run the rules, set-based per job (automation_run_many),
  * and mark those applications screened. Returns how many, or -1 when the
  * database failed (the whole batch is rolled back). */
@@ -167,6 +194,14 @@ static int record_scores(item_t *items, int n)
             json_decref(group[k].out.decisions);
         if (rc == STORE_CONFLICT) /* moved meanwhile: the next round reads them again */
             continue;
+        if (rc != STORE_OK && PQstatus(st->db) == CONNECTION_OK) {
+            /* one bad application must not hold the queue: one by one */
+            int n1 = record_one_by_one(st, items[i].p.job, group, ids, m);
+            if (n1 < 0)
+                return -1;
+            done += n1;
+            continue;
+        }
         if (rc != STORE_OK || store_screening_set_many(st, ids, (size_t)m, "done") != STORE_OK)
             return -1;
         done += m;

@@ -876,5 +876,38 @@ def an_import_writes_what_the_api_writes_one_candidate_per_person():
     for secret in ("郑十", "冯十一", p1, p2, "zheng" + tag):
         assert secret not in row, (secret, row[:200])
 
+
+@test
+def one_application_that_cannot_be_recorded_does_not_hold_the_screening_queue():
+    j = new_job(rules=RULES, competencyModelId=model())
+    mark = "poison-" + uuid.uuid4().hex[:8]
+    # a fault the database raises for one candidate's results only
+    psql(stack.dsn, "CREATE FUNCTION pipeline.test_poison() RETURNS trigger LANGUAGE plpgsql AS $$"
+                    " BEGIN IF EXISTS (SELECT 1 FROM pipeline.applications a JOIN"
+                    " pipeline.candidates c ON c.id = a.candidate_id WHERE a.id ="
+                    " NEW.application_id AND c.body->>'source' = '%s') THEN"
+                    " RAISE EXCEPTION 'poisoned'; END IF; RETURN NEW; END $$;"
+                    " CREATE TRIGGER test_poison BEFORE INSERT ON pipeline.assessments"
+                    " FOR EACH ROW EXECUTE FUNCTION pipeline.test_poison()" % mark)
+    try:
+        apps = [call("POST", "/v1/applications",
+                     {"jobId": j["id"], "candidateId": new_candidate(
+                         resume=STRONG, source=mark if i == 1 else "campus")["id"]})[1]
+                for i in range(3)]
+        states = wait_for(lambda: (lambda got: got if all(x["screening"] != "pending" for x in got)
+                                   else None)([call("GET", "/v1/applications/" + a["id"])[1]
+                                               for a in apps]), what="the queue to drain")
+    finally:
+        psql(stack.dsn, "DROP TRIGGER test_poison ON pipeline.assessments;"
+                        " DROP FUNCTION pipeline.test_poison()")
+    bad = apps[1]["id"]
+    by = {x["id"]: x for x in states}
+    assert by[bad]["screening"] == "failed" and by[bad]["stage"] == "applied", by[bad]
+    for a in apps:
+        if a["id"] != bad:
+            assert by[a["id"]]["screening"] == "done", by[a["id"]]
+            assert by[a["id"]]["stage"] == "ai_interview", by[a["id"]]
+
+
 if __name__ == "__main__":
     run(setup, teardown)
