@@ -909,5 +909,36 @@ def one_application_that_cannot_be_recorded_does_not_hold_the_screening_queue():
             assert by[a["id"]]["stage"] == "ai_interview", by[a["id"]]
 
 
+
+@test
+def an_interview_score_that_keeps_failing_does_not_hold_back_later_ones():
+    j = new_job(rules=RULES)
+    mark = "poison-" + uuid.uuid4().hex[:8]
+    a, b = [call("POST", "/v1/applications",
+                 {"jobId": j["id"], "candidateId": new_candidate(source=src)["id"]})[1]
+            for src in (mark, "campus")]
+    for x in (a, b):
+        assess(x["id"], "screening", 90)
+    psql(stack.dsn, "CREATE FUNCTION pipeline.test_poison2() RETURNS trigger LANGUAGE plpgsql AS"
+                    " $$ BEGIN IF NEW.kind = 'ai_interview' AND EXISTS (SELECT 1 FROM"
+                    " pipeline.applications a JOIN pipeline.candidates c ON c.id = a.candidate_id"
+                    " WHERE a.id = NEW.application_id AND c.body->>'source' = '%s') THEN"
+                    " RAISE EXCEPTION 'poisoned'; END IF; RETURN NEW; END $$;"
+                    " CREATE TRIGGER test_poison2 BEFORE INSERT ON pipeline.assessments"
+                    " FOR EACH ROW EXECUTE FUNCTION pipeline.test_poison2()" % mark)
+    try:
+        interview(a["id"], GOOD_ANSWER)   # cannot be applied
+        interview(b["id"], GOOD_ANSWER)   # later in the log
+        # tried five times (pauses of 1, 2, 4 and 8 s), then skipped: the later score gets through
+        got = wait_for(lambda: (lambda x: x if x["stage"] == "hr_interview" else None)(
+            call("GET", "/v1/applications/" + b["id"])[1]), timeout=90,
+            what="the later interview score")
+        assert got["history"][-1]["actor"].startswith("rule:"), got
+    finally:
+        psql(stack.dsn, "DROP TRIGGER test_poison2 ON pipeline.assessments;"
+                        " DROP FUNCTION pipeline.test_poison2()")
+    assert call("GET", "/v1/applications/" + a["id"])[1]["stage"] == "ai_interview"
+
+
 if __name__ == "__main__":
     run(setup, teardown)
