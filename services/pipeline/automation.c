@@ -11,6 +11,7 @@
 
 #include "hf/bus.h"
 #include "hf/log.h"
+#include "hf/metrics.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -155,6 +156,22 @@ void automation_composite(const Hrflow__V1__Job *job, const char *latest, bool z
         each_latest(l, gather, &g);
     json_decref(l);
     pl_composite_eval(parts, *n, check, zh, out);
+}
+
+static hf_counter_t *acted[PL_ACT_CONFIRM_REJECT + 1], *results;
+
+void automation_init(void)
+{
+    static const char *const names[] = { "advance", "reject", "invite_ai_interview",
+                                         "send_template", "flag", "confirm_reject" };
+    for (int k = 0; k <= PL_ACT_CONFIRM_REJECT; k++) {
+        char labels[64];
+        snprintf(labels, sizeof(labels), "action=\"%s\"", names[k]);
+        acted[k] = hf_metrics_counter("hf_pipeline_rule_actions_total",
+                                      "Rule decisions applied, by action", labels);
+    }
+    results = hf_metrics_counter("hf_pipeline_results_total",
+                                 "Results recorded and acted on (replays not counted)", NULL);
 }
 
 static const char *action_name(pl_action_kind_t k)
@@ -421,6 +438,23 @@ store_rc_t automation_run_many(store_t *st, const Hrflow__V1__Job *job, automati
         rc = write_plans(st, it, w, n);
     if (began && rc == STORE_OK && hf_db_commit(st->db) < 0)
         rc = STORE_FAILED;
+    for (size_t i = 0; rc == STORE_OK && results && i < n; i++) {
+        if (!w[i].fresh)
+            continue;
+        hf_counter_inc(results);
+        size_t j;
+        json_t *d;
+        json_array_foreach(it[i].out.decisions, j, d)
+        {
+            const char *verdict = json_string_value(json_object_get(d, "verdict"));
+            const char *action = json_string_value(json_object_get(d, "action"));
+            for (int k = 0; verdict && action && !strcmp(verdict, "act") &&
+                            k <= PL_ACT_CONFIRM_REJECT;
+                 k++)
+                if (!strcmp(action, action_name((pl_action_kind_t)k)))
+                    hf_counter_inc(acted[k]);
+        }
+    }
     if (began && rc != STORE_OK)
         hf_db_rollback(st->db);
     for (size_t i = 0; w && i < n; i++) {

@@ -23,6 +23,10 @@
 #include "rules.h"
 #include "store.h"
 
+/* Register the metrics (hf_pipeline_results_total, hf_pipeline_rule_actions_total
+ * by action); once, at start. */
+void automation_init(void);
+
 /* "pending" when an application to job by a candidate with this resume is
  * to be screened by scoring (the job has a competency model, the candidate a
  * resume), else "". */

@@ -51,6 +51,7 @@ int pipeline_init(void)
         hf_error("HF_PII_KEYS: %s", err);
         return -1;
     }
+    automation_init();
     if (pipeline_importer_start(keys) < 0 ||
         pipeline_screener_start(keys, hf_service_brokers()) < 0 ||
         pipeline_sweeper_start(keys, (int)sweep_s) < 0 || pipeline_interviews_start(keys) < 0) {

@@ -22,6 +22,7 @@
 #include "hf/arena.h"
 #include "hf/db.h"
 #include "hf/log.h"
+#include "hf/metrics.h"
 #include "bulk.h"
 #include "import.h"
 #include "stages.h"
@@ -47,6 +48,7 @@ typedef struct {
     size_t skip;                 /* rows done by an earlier run */
     uint64_t processed, created, duplicates, failed;
     json_t *errors;
+    uint64_t failed_counted;     /* failed rows already in the metrics */
     int broken;                  /* 1: the database failed; 2: shutting down; either way
                                     stop here, the rest resumes later */
     bulk_t *bulk;                /* the chunk's rows, written at the next checkpoint */
@@ -86,6 +88,15 @@ static int save(run_t *r, const char *status, const char *fatal)
  * row. */
 static void checkpoint(run_t *r, const char *status, const char *fatal)
 {
+    static hf_counter_t *rows[3];
+    if (!rows[0]) {
+        const char *help = "Imported rows by outcome, counted when their chunk commits";
+        rows[0] = hf_metrics_counter("hf_pipeline_import_rows_total", help, "outcome=\"created\"");
+        rows[1] = hf_metrics_counter("hf_pipeline_import_rows_total", help,
+                                     "outcome=\"duplicate\"");
+        rows[2] = hf_metrics_counter("hf_pipeline_import_rows_total", help, "outcome=\"failed\"");
+    }
+    uint64_t before[2] = { r->created, r->duplicates };
     if (hf_db_begin(r->db) < 0) {
         r->broken = 1;
         return;
@@ -94,7 +105,12 @@ static void checkpoint(run_t *r, const char *status, const char *fatal)
         save(r, status, fatal) < 0 || hf_db_commit(r->db) < 0) {
         hf_db_rollback(r->db);
         r->broken = 1;
+        return;
     }
+    hf_counter_add(rows[0], r->created - before[0]);
+    hf_counter_add(rows[1], r->duplicates - before[1]);
+    hf_counter_add(rows[2], r->failed - r->failed_counted);
+    r->failed_counted = r->failed;
 }
 
 /* A mass import changes the tables faster than autovacuum samples them:
@@ -208,6 +224,7 @@ static void run(PGconn *db, const hf_keyring_t *keys, const char *tenant, const 
     r.created = strtoull(PQgetvalue(meta, 0, 4), NULL, 10);
     r.duplicates = strtoull(PQgetvalue(meta, 0, 5), NULL, 10);
     r.failed = strtoull(PQgetvalue(meta, 0, 6), NULL, 10);
+    r.failed_counted = r.failed; /* counted by the run that saw them */
     r.errors = json_loads(PQgetvalue(meta, 0, 7), 0, NULL);
     if (!json_is_array(r.errors)) {
         json_decref(r.errors);

@@ -25,6 +25,7 @@
 #include "hf/bus.h"
 #include "hf/db.h"
 #include "hf/log.h"
+#include "hf/metrics.h"
 #include "hrflow/v1/scoring.pb-c.h"
 
 #include <stdio.h>
@@ -40,7 +41,27 @@ typedef struct {
     char *brokers;
     hf_bus_client_t *bus;
     hf_arena_t *arena;
+    hf_counter_t *screened, *failed, *waiting; /* metrics */
+    hf_gauge_t *pending;
+    int64_t pending_at;         /* when the pending gauge was last counted */
 } screener_t;
+
+/* How many applications wait for screening, at most once a second (an
+ * index-only count of the queue's partial index). */
+static void count_pending(screener_t *s, PGconn *db)
+{
+    int64_t now = hf_mono_ms();
+    if (now - s->pending_at < 1000)
+        return;
+    s->pending_at = now;
+    PGresult *r = hf_db_query(db,
+                              "SELECT count(*) FROM pipeline.applications"
+                              " WHERE screening = 'pending'",
+                              0, NULL);
+    if (r)
+        hf_gauge_set(s->pending, strtod(PQgetvalue(r, 0, 0), NULL));
+    PQclear(r);
+}
 
 typedef struct {
     store_pending_t p;
@@ -136,7 +157,7 @@ static int mark_refused(item_t *items, int n)
  * queue; they can be screened again by setting them pending. Returns how
  * many were recorded, or -1 when the database itself failed. */
 static int record_one_by_one(store_t *st, const Hrflow__V1__Job *job, automation_item_t *group,
-                             const char **ids, int m)
+                             const char **ids, int m, int *failed)
 {
     int done = 0;
     for (int k = 0; k < m; k++) {
@@ -154,6 +175,7 @@ static int record_one_by_one(store_t *st, const Hrflow__V1__Job *job, automation
         if (store_screening_set(st, ids[k], rc == STORE_OK ? "done" : "failed") != STORE_OK)
             return -1;
         done += rc == STORE_OK;
+        *failed += rc != STORE_OK;
     }
     return done;
 }
@@ -161,7 +183,7 @@ static int record_one_by_one(store_t *st, const Hrflow__V1__Job *job, automation
 /* Record the scores and run the rules, set-based per job (automation_run_many),
  * and mark those applications screened. Returns how many, or -1 when the
  * database failed (the whole batch is rolled back). */
-static int record_scores(item_t *items, int n)
+static int record_scores(item_t *items, int n, int *failed)
 {
     automation_item_t group[BATCH];
     Hrflow__V1__Assessment as[BATCH];
@@ -196,7 +218,7 @@ static int record_scores(item_t *items, int n)
             continue;
         if (rc != STORE_OK && PQstatus(st->db) == CONNECTION_OK) {
             /* one bad application must not hold the queue: one by one */
-            int n1 = record_one_by_one(st, items[i].p.job, group, ids, m);
+            int n1 = record_one_by_one(st, items[i].p.job, group, ids, m, failed);
             if (n1 < 0)
                 return -1;
             done += n1;
@@ -216,6 +238,7 @@ static int screen_step(PGconn *db, void *user)
         return -1;
     if (hf_db_begin(db) < 0)
         return -1;
+    count_pending(s, db);
     item_t items[BATCH];
     store_pending_t pending[BATCH];
     hf_arena_reset(s->arena);
@@ -234,7 +257,10 @@ static int screen_step(PGconn *db, void *user)
     int transient = 0;
     for (int i = 0; i < n; i++)
         transient += items[i].error && !permanent(items[i].error);
-    int done = mark_refused(items, n) < 0 ? -1 : record_scores(items, n);
+    int refused = 0;
+    for (int i = 0; i < n; i++)
+        refused += items[i].error && permanent(items[i].error);
+    int done = mark_refused(items, n) < 0 ? -1 : record_scores(items, n, &refused);
     int failed = done < 0;
     for (int i = 0; i < n; i++)
         if (items[i].reply)
@@ -243,6 +269,9 @@ static int screen_step(PGconn *db, void *user)
         hf_db_rollback(db);
         return -1;
     }
+    hf_counter_add(s->screened, (uint64_t)done);
+    hf_counter_add(s->failed, (uint64_t)refused);
+    hf_counter_add(s->waiting, (uint64_t)transient);
     if (transient) {
         char count[16];
         snprintf(count, sizeof(count), "%d", transient);
@@ -271,5 +300,14 @@ int pipeline_screener_start(const hf_keyring_t *keys, const char *brokers)
         return -1;
     }
     s->keys = keys;
+    s->screened = hf_metrics_counter("hf_pipeline_screened_total",
+                                     "Applications screened by scoring, their rules run", NULL);
+    s->failed = hf_metrics_counter("hf_pipeline_screening_failed_total",
+                                   "Applications whose screening failed for good (logged by id)",
+                                   NULL);
+    s->waiting = hf_metrics_counter("hf_pipeline_screening_retries_total",
+                                    "Screenings put back because scoring did not answer", NULL);
+    s->pending = hf_metrics_gauge("hf_pipeline_screening_pending",
+                                  "Applications waiting for screening", NULL);
     return pipeline_background_start("screener", screen_step, screener_cleanup, s, IDLE_MS);
 }

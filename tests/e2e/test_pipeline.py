@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -765,6 +766,21 @@ def mass_hiring_from_import_to_hire():
                         if any(h["toStage"] in ordered[i + 1:] for h in a["history"])]
             assert (g["entered"], g["selected"]) == (str(len(entered)), str(len(selected))), \
                 (stage["stage"], g)
+
+    # what operators watch during a peak counted all of it
+    def scrape():
+        url = "http://127.0.0.1:%d/metrics" % stack.metrics_ports["pipeline"]
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return {name: float(value) for name, value in (
+                line.rsplit(" ", 1) for line in r.read().decode().splitlines()
+                if line.startswith(("hf_pipeline_", "hf_consumer_")))}
+    metrics = wait_for(lambda: (lambda m: m if m["hf_pipeline_screening_pending"] == 0 else None)(
+        scrape()), what="the pending gauge")   # counted once a second
+    assert metrics['hf_pipeline_import_rows_total{outcome="created"}'] >= 8, metrics
+    assert metrics["hf_pipeline_screened_total"] >= 8, metrics
+    assert metrics['hf_pipeline_rule_actions_total{action="invite_ai_interview"}'] >= 6, metrics
+    assert metrics['hf_pipeline_rule_actions_total{action="reject"}'] >= 1, metrics
+    assert metrics['hf_consumer_events_total{consumer="pipeline.interviews"}'] >= 2, metrics
 
 
 
