@@ -64,6 +64,7 @@ typedef struct {
     const char *rate_limits;   /* "admin=100:200,recruiter=…" (per second : burst) */
     const char *token_key;     /* hex secret signing page tokens */
     const char *public_url;    /* the servers[] entry of the OpenAPI document */
+    const char *client_ip_header; /* "" or the header a trusted proxy puts the client in */
 } gw_config_t;
 
 typedef struct {
@@ -137,8 +138,10 @@ const char *gw_request_method(const gw_request_t *r);
 const char *gw_request_path(const gw_request_t *r);
 const char *gw_request_id(const gw_request_t *r);
 const char *gw_request_traceparent(const gw_request_t *r);
-/* The client's IP address as text into buf ("" when unknown). */
-void gw_request_client(const gw_request_t *r, char *buf, size_t len);
+/* The client's address as text into buf ("" when unknown): the last entry
+ * of header (the one the proxy in front of the gateway wrote) when header is
+ * set and present, else the connection's peer. */
+void gw_request_client(const gw_request_t *r, const char *header, char *buf, size_t len);
 const char *gw_request_header(const gw_request_t *r, const char *name);
 const gw_route_t *gw_request_route(const gw_request_t *r);
 /* The request body (NUL-terminated) and its length; NULL when empty. */

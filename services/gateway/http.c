@@ -136,8 +136,23 @@ const char *gw_request_path(const gw_request_t *r) { return r->path; }
 const char *gw_request_id(const gw_request_t *r) { return r->request_id; }
 const char *gw_request_traceparent(const gw_request_t *r) { return r->traceparent; }
 
-void gw_request_client(const gw_request_t *r, char *buf, size_t len)
+void gw_request_client(const gw_request_t *r, const char *header, char *buf, size_t len)
 {
+    const char *v = header && *header
+                        ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, header)
+                        : NULL;
+    if (v) { /* "client, proxy1, proxy2": the entry the nearest proxy added */
+        const char *last = strrchr(v, ',');
+        last = last ? last + 1 : v;
+        while (*last == ' ' || *last == '\t')
+            last++;
+        size_t n = strcspn(last, " \t");
+        if (n > 0 && n < len) {
+            memcpy(buf, last, n);
+            buf[n] = '\0';
+            return;
+        }
+    }
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     buf[0] = '\0';

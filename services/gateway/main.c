@@ -50,7 +50,7 @@ static const hf_config_var_t settings[] = {
       "how long a POST's Idempotency-Key and its response are remembered",
       &C.idempotency_ttl_s },
     { "HF_GATEWAY_RATE_LIMITS", HF_CONFIG_STRING,
-      "admin=50:100,recruiter=100:200,payroll=50:100,integrator=20:40,public=2:20", 0, 0,
+      "admin=50:100,recruiter=100:200,payroll=50:100,integrator=20:40,public=20:200", 0, 0,
       "requests per second and burst per API key, by scope: scope=rate:burst,… (public: per "
       "client address, on the routes that need no key)",
       &C.rate_limits },
@@ -59,6 +59,10 @@ static const hf_config_var_t settings[] = {
       "(empty: random per process, so tokens fail across replicas)", &C.token_key },
     { "HF_GATEWAY_PUBLIC_URL", HF_CONFIG_STRING, "http://127.0.0.1:8080", 0, 0,
       "the API's public base URL, for the OpenAPI document", &C.public_url },
+    { "HF_GATEWAY_CLIENT_IP_HEADER", HF_CONFIG_STRING, "", 0, 0,
+      "behind a proxy or ingress: the header it writes the client's address in (e.g. "
+      "X-Forwarded-For; its last entry counts); empty: the connection's peer",
+      &C.client_ip_header },
     { "HF_LOG_LEVEL", HF_CONFIG_STRING, "info", 0, 0, "debug, info, warn or error", &log_level },
 };
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))

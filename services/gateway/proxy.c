@@ -339,7 +339,7 @@ static void insufficient_scope(gw_request_t *req, const gw_route_t *route)
 static void public_call(gateway_t *gw, gw_request_t *req, const gw_route_t *route)
 {
     char addr[64], hash[65];
-    gw_request_client(req, addr, sizeof(addr));
+    gw_request_client(req, gw->cfg.client_ip_header, addr, sizeof(addr));
     hf_sha256_hex(addr, strlen(addr), hash);
     Hrflow__V1__Caller anonymous = HRFLOW__V1__CALLER__INIT;
     anonymous.actor = "public";

@@ -38,7 +38,8 @@ def setup():
         "HF_GATEWAY_CALL_TIMEOUT_MS": "1500",
         "HF_GATEWAY_TOKEN_KEY": "ab" * 32,
         "HF_GATEWAY_RATE_LIMITS":
-            "admin=1000:1000,recruiter=1000:1000,payroll=1000:1000,integrator=2:3",
+            "admin=1000:1000,recruiter=1000:1000,payroll=1000:1000,integrator=2:3,public=1:3",
+        "HF_GATEWAY_CLIENT_IP_HEADER": "X-Forwarded-For",
         "HF_BROKER_QUEUE_MAX": "4",
     })
     stack.service_env["identity"] = {"HF_LOG_LEVEL": "debug"}
@@ -399,6 +400,25 @@ def a_key_over_its_rate_gets_429_with_retry_after():
     time.sleep(int(headers["Retry-After"]) + 0.1)
     status, _, _ = call("GET", "/v1/companies", key="integrator")
     assert status == 200
+
+
+@test
+def routes_without_a_key_are_limited_per_client_address():
+    """The candidate's status page needs no key: its budget is the client's address, the
+    last X-Forwarded-For entry when the gateway sits behind a proxy."""
+    path = "/v1/candidate-status/" + "0" * 96
+
+    def get(addr):
+        status, headers, body = stack.request("GET", path, None, {
+            "X-Forwarded-For": "203.0.113.9, " + addr})
+        return status, headers, body
+    seen = [get("198.51.100.1")[0] for _ in range(6)]
+    assert seen[:3] == [404, 404, 404] and 429 in seen, seen   # a forged token is 404
+    status, headers, body = get("198.51.100.2")                # another client: its own budget
+    assert status == 404, body
+    assert re.match(r'^"public";q=3;w=\d+$', headers["RateLimit-Policy"]), headers
+    status, headers, body = stack.request("GET", path, None, {})   # no header: the peer
+    assert status == 404, body
 
 
 # ---- pagination ----
