@@ -99,6 +99,9 @@ const gw_route_t gw_routes[] = {
         "RecordAssessment", "assessment", HIRING, 0,
         "Record a result (screening, AI interview, test, background check) and run the job's "
         "rules on it; the same eventId twice acts once"),
+    BUS("GET", "/v1/applications/{applicationId}/assessments", "listAssessments", PL,
+        "ListAssessments", NULL, HIRING, 0,
+        "Every result of an application with what the job's rules decided on it, and why"),
     BUS("GET", "/v1/applications/{applicationId}/evaluation", "getEvaluation", PL,
         "GetEvaluation", NULL, HIRING, 0,
         "The composite evaluation: weighted score, band, recommendation, missing parts"),

@@ -739,6 +739,26 @@ HANDLER(pipeline_record_assessment)
     return 0;
 }
 
+HANDLER(pipeline_list_assessments)
+{
+    const Hrflow__V1__ListAssessmentsRequest *r = (const void *)req;
+    ctx_t c;
+    Hrflow__V1__Job *job = NULL;
+    Hrflow__V1__Application *a =
+        open_ctx(call, &c) == 0 ? visible_application(call, &c, r->application_id, &job) : NULL;
+    if (!a)
+        return -1;
+    Hrflow__V1__ListAssessmentsResponse *o = HF_CALL_NEW(
+        call, Hrflow__V1__ListAssessmentsResponse, hrflow__v1__list_assessments_response__init);
+    if (!o)
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    store_rc_t rc = store_assessment_list(&c.st, a->id, &o->assessments, &o->n_assessments);
+    if (rc != STORE_OK)
+        return fail_store(call, rc, "assessment", "");
+    *reply = &o->base;
+    return 0;
+}
+
 /* ---- rule dry runs ---- */
 
 #define DRY_RUN_DEFAULT 10000

@@ -33,6 +33,7 @@ HANDLER(pipeline_record_assessment);
 HANDLER(pipeline_get_evaluation);
 HANDLER(pipeline_get_audit);
 HANDLER(pipeline_dry_run_rules);
+HANDLER(pipeline_list_assessments);
 HANDLER(pipeline_get_candidate_status);
 HANDLER(pipeline_request_human_review);
 

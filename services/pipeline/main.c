@@ -31,6 +31,7 @@ static const hf_method_t methods[] = {
     { "GetEvaluation", pipeline_get_evaluation, HF_IDEMPOTENT },
     { "GetAudit", pipeline_get_audit, HF_IDEMPOTENT },
     { "DryRunRules", pipeline_dry_run_rules, HF_IDEMPOTENT },
+    { "ListAssessments", pipeline_list_assessments, HF_IDEMPOTENT },
     { "GetCandidateStatus", pipeline_get_candidate_status, HF_IDEMPOTENT },
     { "RequestHumanReview", pipeline_request_human_review, HF_IDEMPOTENT },
 };

@@ -979,6 +979,70 @@ static store_rc_t facts_rows(PGresult *r, void (*fn)(void *ctx, const store_fact
     return rc;
 }
 
+store_rc_t store_assessment_list(store_t *st, const char *application_id,
+                                 Hrflow__V1__Assessment ***out, size_t *n)
+{
+    const char *p[] = { st->tenant, application_id };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT kind, score, result, event_id, " MICROS("time") ","
+                              " hints::text, coalesce(decisions, '[]')::text"
+                              " FROM pipeline.assessments WHERE tenant_id = $1"
+                              " AND application_id = $2::uuid ORDER BY time, event_id",
+                              2, p);
+    if (!r)
+        return STORE_FAILED;
+    int rows = PQntuples(r);
+    *n = 0;
+    *out = alloc0(st, (size_t)rows * sizeof(void *));
+    store_rc_t rc = *out ? STORE_OK : STORE_FAILED;
+    for (int i = 0; rc == STORE_OK && i < rows; i++) {
+        Hrflow__V1__Assessment *a = alloc0(st, sizeof(*a));
+        json_t *hints = json_loads(PQgetvalue(r, i, 5), 0, NULL);
+        json_t *dec = json_loads(PQgetvalue(r, i, 6), 0, NULL);
+        if (a) {
+            hrflow__v1__assessment__init(a);
+            a->kind = hf_pb_strdup(st->alloc, PQgetvalue(r, i, 0));
+            a->score = PQgetisnull(r, i, 1) ? 0 : strtod(PQgetvalue(r, i, 1), NULL);
+            a->result = hf_pb_strdup(st->alloc, PQgetvalue(r, i, 2));
+            a->event_id = hf_pb_strdup(st->alloc, PQgetvalue(r, i, 3));
+            a->time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, i, 4));
+            a->hints = alloc0(st, (json_array_size(hints) + 1) * sizeof(char *));
+            a->decisions = alloc0(st, (json_array_size(dec) + 1) * sizeof(void *));
+        }
+        if (!a || !a->kind || !a->result || !a->event_id || !a->time || !a->hints ||
+            !a->decisions)
+            rc = STORE_FAILED;
+        size_t k;
+        json_t *v;
+        json_array_foreach(hints, k, v)
+        {
+            if (rc == STORE_OK && json_is_string(v))
+                a->hints[a->n_hints++] = hf_pb_strdup(st->alloc, json_string_value(v));
+        }
+        json_array_foreach(dec, k, v)
+        {
+            Hrflow__V1__RuleDecision *d = rc == STORE_OK ? alloc0(st, sizeof(*d)) : NULL;
+            if (!d)
+                continue;
+            hrflow__v1__rule_decision__init(d);
+            d->line = (uint32_t)json_integer_value(json_object_get(v, "line"));
+            const char *verdict = json_string_value(json_object_get(v, "verdict"));
+            const char *action = json_string_value(json_object_get(v, "action"));
+            const char *why = json_string_value(json_object_get(v, "why"));
+            d->verdict = hf_pb_strdup(st->alloc, verdict ? verdict : "");
+            d->action = hf_pb_strdup(st->alloc, action ? action : "");
+            d->why = hf_pb_strdup(st->alloc, why ? why : "");
+            a->decisions[a->n_decisions++] = d;
+        }
+        json_decref(hints);
+        json_decref(dec);
+        if (rc == STORE_OK)
+            (*out)[(*n)++] = a;
+    }
+    PQclear(r);
+    return rc;
+}
+
 store_rc_t store_assessment_hints(store_t *st, const char *application_id,
                                   void (*fn)(void *ctx, const char *hint), void *ctx)
 {

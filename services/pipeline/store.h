@@ -144,6 +144,11 @@ store_rc_t store_assessments_add_many(store_t *st, size_t n, const char *const *
 store_rc_t store_assessment_decisions(store_t *st, const char *application_id,
                                       const char *event_id, char **decisions);
 
+/* Every result of an application, oldest first, with the decisions the
+ * rules made on each (st->alloc'd). */
+store_rc_t store_assessment_list(store_t *st, const char *application_id,
+                                 Hrflow__V1__Assessment ***out, size_t *n);
+
 /* The candidate-facing hints of an application's latest assessments. */
 store_rc_t store_assessment_hints(store_t *st, const char *application_id,
                                   void (*fn)(void *ctx, const char *hint), void *ctx);

@@ -544,6 +544,15 @@ def screening_goes_through_scoring_and_sets_off_the_rules():
             assert data["competencyModelId"] == model() and data["jobId"] == j["id"], data
         ctx["screened_" + name] = direct["score"]
     assert ctx["screened_strong"] >= 70 and ctx["screened_weak"] < 45, ctx
+    # recruiters see every result with what the rules decided on it, and why
+    status, listed = call("GET", "/v1/applications/%s/assessments" % apps["strong"]["id"])
+    assert status == 200 and len(listed["assessments"]) == 1, listed
+    got = listed["assessments"][0]
+    assert got["kind"] == "screening" and got["eventId"] == "screening:" + apps["strong"]["id"]
+    assert got["decisions"][0]["action"] == "invite_ai_interview", got
+    assert got["decisions"][0]["verdict"] == "act" and "screening_score" in got["decisions"][0]["why"]
+    status, p = call("GET", "/v1/applications/%s/assessments" % apps["strong"]["id"], key="other")
+    assert status == 404, p
 
 
 @test
