@@ -353,6 +353,14 @@ static Hrflow__V1__Application *visible_application(hf_call_t *call, ctx_t *c, c
     return a;
 }
 
+/* The caller's context and the application id names, with its job; NULL
+ * after failing the call. */
+static Hrflow__V1__Application *caller_application(hf_call_t *call, ctx_t *c, const char *id,
+                                                   Hrflow__V1__Job **job)
+{
+    return open_ctx(call, c) == 0 ? visible_application(call, c, id, job) : NULL;
+}
+
 static const char *actor_of(const ctx_t *c)
 {
     return c->caller->actor && *c->caller->actor ? c->caller->actor : "system";
@@ -398,8 +406,7 @@ HANDLER(pipeline_get_application)
     const Hrflow__V1__GetApplicationRequest *r = (const void *)req;
     ctx_t c;
     Hrflow__V1__Job *job = NULL;
-    Hrflow__V1__Application *a =
-        open_ctx(call, &c) == 0 ? visible_application(call, &c, r->id, &job) : NULL;
+    Hrflow__V1__Application *a = caller_application(call, &c, r->id, &job);
     if (!a)
         return -1;
     *reply = &a->base;
@@ -433,8 +440,7 @@ static int move(hf_call_t *call, const Hrflow__V1__MoveApplicationRequest *r, in
 {
     ctx_t c;
     Hrflow__V1__Job *job = NULL;
-    Hrflow__V1__Application *a =
-        open_ctx(call, &c) == 0 ? visible_application(call, &c, r->id, &job) : NULL;
+    Hrflow__V1__Application *a = caller_application(call, &c, r->id, &job);
     if (!a)
         return -1;
     if (r->expected_version && r->expected_version != a->version)
@@ -744,8 +750,7 @@ HANDLER(pipeline_list_assessments)
     const Hrflow__V1__ListAssessmentsRequest *r = (const void *)req;
     ctx_t c;
     Hrflow__V1__Job *job = NULL;
-    Hrflow__V1__Application *a =
-        open_ctx(call, &c) == 0 ? visible_application(call, &c, r->application_id, &job) : NULL;
+    Hrflow__V1__Application *a = caller_application(call, &c, r->application_id, &job);
     if (!a)
         return -1;
     Hrflow__V1__ListAssessmentsResponse *o = HF_CALL_NEW(
@@ -922,8 +927,7 @@ HANDLER(pipeline_get_evaluation)
     const Hrflow__V1__GetEvaluationRequest *r = (const void *)req;
     ctx_t c;
     Hrflow__V1__Job *job = NULL;
-    Hrflow__V1__Application *a =
-        open_ctx(call, &c) == 0 ? visible_application(call, &c, r->application_id, &job) : NULL;
+    Hrflow__V1__Application *a = caller_application(call, &c, r->application_id, &job);
     if (!a)
         return -1;
     char latest[4096] = "{}";
