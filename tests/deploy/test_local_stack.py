@@ -2,7 +2,8 @@
 
 A second local stack on free ports, with its state in a temporary directory:
 `up` answers /readyz, makes the demo tenant with its companies and writes an
-admin key (0600) that works; `apikey create` prints a key with the asked
+admin key (0600) that works, and loads a demo job whose imported candidates the
+screener screens through the scoring service; `apikey create` prints a key with the asked
 scope; `up` again keeps the key; `down` leaves no process behind.
 Runs in the main pass only (suite deploy): `up` builds in HF_BUILD_DIR.
 """
@@ -104,6 +105,25 @@ def up_writes_a_working_admin_key_of_the_demo_tenant():
 
 
 @test
+def up_loads_a_demo_job_whose_candidates_get_screened():
+    status, page = api("/v1/jobs?page_size=500", ctx["admin"])
+    demo = [j for j in page["jobs"] if j["title"] == "产品经理（示例）"]
+    assert status == 200 and len(demo) == 1 and demo[0]["competencyModelId"], page
+    ctx["demo_job"] = demo[0]["id"]
+    deadline = time.time() + 60
+    while True:   # the import and the screening run in the background
+        status, apps = api("/v1/jobs/%s/applications?page_size=100" % ctx["demo_job"],
+                           ctx["admin"])
+        done = [a for a in apps["applications"] if a["screening"] == "done"]
+        if len(done) == 24 or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    assert len(done) == 24, apps
+    stages = {a["stage"] for a in done}
+    assert {"ai_interview", "rejected"} <= stages, stages   # the rules acted
+
+
+@test
 def apikey_create_prints_a_key_with_that_scope():
     out = hrflow("apikey", "create", "--tenant", "demo", "--scope", "recruiter")
     assert out.returncode == 0, out.stderr
@@ -122,6 +142,8 @@ def up_again_keeps_the_key():
     out = hrflow("up")
     assert out.returncode == 0, out.stderr[-2000:]
     assert open(os.path.join(ctx["state"], "admin.key")).read().strip() == ctx["admin"]
+    status, page = api("/v1/jobs?page_size=500", ctx["admin"])   # the demo data once
+    assert [j["id"] for j in page["jobs"] if j["title"] == "产品经理（示例）"] == [ctx["demo_job"]]
 
 
 @test
