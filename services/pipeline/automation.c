@@ -139,8 +139,9 @@ static void gather(void *ctx, const char *kind, double score, const char *result
         }
 }
 
-void automation_composite(const Hrflow__V1__Job *job, const char *latest, bool zh,
-                          pl_part_t *parts, size_t *n, char check[16], pl_composite_t *out)
+/* The composite evaluation of latest as a JSON value (NULL: no results). */
+static void composite_of(const Hrflow__V1__Job *job, json_t *latest, bool zh, pl_part_t *parts,
+                         size_t *n, char check[16], pl_composite_t *out)
 {
     *n = 0;
     if (job->n_composite_weights)
@@ -151,11 +152,17 @@ void automation_composite(const Hrflow__V1__Job *job, const char *latest, bool z
         *n = pl_composite_defaults(parts, PL_COMPOSITE_MAX);
     check[0] = '\0';
     gather_t g = { parts, *n, check };
-    json_t *l = json_loads(latest, 0, NULL);
-    if (l)
-        each_latest(l, gather, &g);
-    json_decref(l);
+    if (latest)
+        each_latest(latest, gather, &g);
     pl_composite_eval(parts, *n, check, zh, out);
+}
+
+void automation_composite(const Hrflow__V1__Job *job, const char *latest, bool zh,
+                          pl_part_t *parts, size_t *n, char check[16], pl_composite_t *out)
+{
+    json_t *l = json_loads(latest, 0, NULL);
+    composite_of(job, l, zh, parts, n, check, out);
+    json_decref(l);
 }
 
 static hf_counter_t *acted[PL_ACT_CONFIRM_REJECT + 1], *results;
@@ -222,9 +229,7 @@ static void take_facts(void *ctx, const store_facts_t *f)
 /* The new result as the latest of its kind, in the record and in latest. */
 static void merge_result(work_t *w, const Hrflow__V1__Assessment *as)
 {
-    int scored = automation_event_of(as->kind) != PL_EV_NO_SHOW &&
-                 automation_event_of(as->kind) != PL_EV_STAGE_TIMEOUT &&
-                 strcmp(as->kind, "background_check") != 0;
+    int scored = store_kind_scored(as->kind);
     json_t *v = json_pack("[o, s]", scored ? json_real(as->score) : json_null(), as->result);
     json_object_set_new(w->latest, as->kind, v);
     json_t *kept = json_array_get(v, 1);
@@ -299,9 +304,7 @@ static void result_events(work_t *w, const Hrflow__V1__Job *job, const Hrflow__V
     size_t n;
     char check[16];
     pl_composite_t c;
-    char *latest = json_dumps(w->latest, JSON_COMPACT);
-    automation_composite(job, latest ? latest : "{}", true, parts, &n, check, &c);
-    free(latest);
+    composite_of(job, w->latest, true, parts, &n, check, &c);
     json_t *missing = json_array();
     for (size_t i = 0; i < n; i++)
         if (!parts[i].present && parts[i].weight > 0)

@@ -114,8 +114,6 @@ static int fail_store(hf_call_t *call, store_rc_t rc, const char *what, const ch
 
 /* ---- jobs ---- */
 
-#define stages_of automation_stages
-
 /* Check a job; every problem becomes a detail. Returns 0 or -1 (failed). */
 static int job_check(hf_call_t *call, const ctx_t *c, Hrflow__V1__Job *j, const char *path)
 {
@@ -151,7 +149,7 @@ static int job_check(hf_call_t *call, const ctx_t *c, Hrflow__V1__Job *j, const 
                     "up to 8 of screening, ai_interview, written_test, online_assessment, "
                     "each weighted 0 to 100");
     }
-    pl_stages_t *stages = stages_of(j, err, sizeof(err));
+    pl_stages_t *stages = automation_stages(j, err, sizeof(err));
     if (!stages)
         PROBLEM("stages", "invalid", err);
     if (stages && *j->rules) {
@@ -388,7 +386,7 @@ HANDLER(pipeline_create_application)
     if (rc != STORE_OK)
         return fail_store(call, rc, "candidate", a->candidate_id);
     char err[200];
-    pl_stages_t *stages = stages_of(job, err, sizeof(err));
+    pl_stages_t *stages = automation_stages(job, err, sizeof(err));
     if (!stages)
         return hf_call_fail(call, E(INTERNAL), "job %s has invalid stages", job->id);
     a->stage = hf_arena_strdup(hf_call_arena(call), pl_stages_first(stages));
@@ -448,7 +446,7 @@ static int move(hf_call_t *call, const Hrflow__V1__MoveApplicationRequest *r, in
                             "application %s is at version %lld, not %lld: read it again",
                             a->id, (long long)a->version, (long long)r->expected_version);
     char err[300];
-    pl_stages_t *stages = stages_of(job, err, sizeof(err));
+    pl_stages_t *stages = automation_stages(job, err, sizeof(err));
     if (!stages)
         return hf_call_fail(call, E(INTERNAL), "job %s has invalid stages", job->id);
     const char *to = reject ? "rejected" : *r->to_stage ? r->to_stage : pl_stages_next(stages, a->stage);
@@ -553,7 +551,7 @@ static int count_funnel(hf_call_t *call, ctx_t *c, const Hrflow__V1__Job *job,
                         Hrflow__V1__Funnel **out)
 {
     char err[200];
-    pl_stages_t *stages = stages_of(job, err, sizeof(err));
+    pl_stages_t *stages = automation_stages(job, err, sizeof(err));
     if (!stages)
         return hf_call_fail(call, E(INTERNAL), "job %s has invalid stages", job->id);
     size_t ns = pl_stages_count(stages);
@@ -664,8 +662,7 @@ static int assessment_check(hf_call_t *call, const Hrflow__V1__Assessment *a)
     int known = 0;
     for (size_t i = 0; i < sizeof(assessment_kinds) / sizeof(assessment_kinds[0]); i++)
         known |= !strcmp(a->kind, assessment_kinds[i]);
-    int bad = 0, gate = !strcmp(a->kind, "background_check"), scored = known && !gate &&
-                                                                     strcmp(a->kind, "no_show");
+    int bad = 0, gate = !strcmp(a->kind, "background_check"), scored = store_kind_scored(a->kind);
     if (!known)
         hf_call_detail(call, "assessment.kind", "bad_format",
                        "screening, ai_interview, written_test, online_assessment, "
@@ -885,7 +882,7 @@ HANDLER(pipeline_dry_run_rules)
     free(printed);
     uint32_t limit = r->limit ? r->limit : DRY_RUN_DEFAULT;
     dry_t d = { call, rules, job, event, hf_now_ms() * 1000, o, json_object(), 0 };
-    store_rc_t rc = rules ? store_facts(&c.st, job->id, NULL, limit + 1, dry_one, &d) : STORE_OK;
+    store_rc_t rc = rules ? store_facts(&c.st, job->id, limit + 1, dry_one, &d) : STORE_OK;
     pl_rules_destroy(&rules);
     if (rc == STORE_NOT_FOUND)
         rc = STORE_OK;
@@ -931,7 +928,8 @@ HANDLER(pipeline_get_evaluation)
     if (!a)
         return -1;
     char latest[4096] = "{}";
-    if (store_facts(&c.st, NULL, a->id, 1, keep_latest, latest) != STORE_OK)
+    const char *id = a->id;
+    if (store_facts_many(&c.st, &id, 1, keep_latest, latest) != STORE_OK)
         return fail_store(call, STORE_FAILED, "assessment", "");
     pl_part_t parts[PL_COMPOSITE_MAX];
     size_t n;
@@ -1137,7 +1135,7 @@ HANDLER(pipeline_get_audit)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "unknown attribute %s", r->attribute);
     }
     char err[200], order[ORDER_MAX];
-    pl_stages_t *stages = stages_of(job, err, sizeof(err));
+    pl_stages_t *stages = automation_stages(job, err, sizeof(err));
     if (!stages)
         return hf_call_fail(call, E(INTERNAL), "job %s has invalid stages", job->id);
     order_literal(stages, order);

@@ -17,6 +17,7 @@
  * creates nothing new. New applications to a job with a competency model
  * wait for the screener (screener.c).
  */
+#include "automation.h"
 #include "background.h"
 
 #include "hf/arena.h"
@@ -213,9 +214,7 @@ static void run(PGconn *db, const hf_keyring_t *keys, const char *tenant, const 
     job.competency_model_id = hf_arena_strdup(keep, r.job->competency_model_id);
     r.job = &job;
     char err[200];
-    pl_stages_t *stages = job.n_stages ? pl_stages_parse((const char *const *)job.stages,
-                                                         job.n_stages, err, sizeof(err))
-                                       : pl_stages_default();
+    pl_stages_t *stages = automation_stages(&job, err, sizeof(err));
     r.first_stage = stages ? hf_arena_strdup(keep, pl_stages_first(stages)) : "applied";
     pl_stages_destroy(&stages);
     r.actor = hf_arena_strdup(keep, PQgetvalue(meta, 0, 1));

@@ -149,6 +149,29 @@ store_rc_t store_job_get(store_t *st, const char *id, Hrflow__V1__Job **out)
     return rc;
 }
 
+/* The rows of a list page (at most page->size; the extra one only says there
+ * is more) made into messages by row; r is cleared. */
+static store_rc_t page_rows(store_t *st, PGresult *r, const store_page_t *page,
+                            void *(*row)(store_t *st, PGresult *r, int i), void ***out, size_t *n)
+{
+    if (!r)
+        return STORE_FAILED;
+    size_t rows = (size_t)PQntuples(r) > page->size ? page->size : (size_t)PQntuples(r);
+    *out = alloc0(st, rows * sizeof(void *));
+    store_rc_t rc = *out ? STORE_OK : STORE_FAILED;
+    for (size_t i = 0; rc == STORE_OK && i < rows; i++)
+        if (!((*out)[i] = row(st, r, (int)i)))
+            rc = STORE_FAILED;
+    *n = rows;
+    PQclear(r);
+    return rc;
+}
+
+static void *job_at(store_t *st, PGresult *r, int i)
+{
+    return job_row(st, r, i);
+}
+
 store_rc_t store_job_list(store_t *st, const char *company_id, const char *status,
                           store_page_t *page, Hrflow__V1__Job ***out, size_t *n)
 {
@@ -158,17 +181,7 @@ store_rc_t store_job_list(store_t *st, const char *company_id, const char *statu
                              " AND ($2 = '' OR company_id = $2::uuid) AND ($3 = '' OR status = $3)"
                              " AND id > $4::uuid ORDER BY id LIMIT $5::int",
                              5, p, page);
-    if (!r)
-        return STORE_FAILED;
-    size_t rows = (size_t)PQntuples(r) > page->size ? page->size : (size_t)PQntuples(r);
-    *out = alloc0(st, rows * sizeof(void *));
-    store_rc_t rc = *out ? STORE_OK : STORE_FAILED;
-    for (size_t i = 0; rc == STORE_OK && i < rows; i++)
-        if (!((*out)[i] = job_row(st, r, (int)i)))
-            rc = STORE_FAILED;
-    *n = rows;
-    PQclear(r);
-    return rc;
+    return page_rows(st, r, page, job_at, (void ***)out, n);
 }
 
 store_rc_t store_job_update(store_t *st, Hrflow__V1__Job *j)
@@ -533,6 +546,11 @@ store_rc_t store_application_get(store_t *st, const char *id, Hrflow__V1__Applic
     return rc == STORE_OK ? history_of(st, *out) : rc;
 }
 
+static void *application_at(store_t *st, PGresult *r, int i)
+{
+    return application_row(st, r, i);
+}
+
 store_rc_t store_application_list(store_t *st, const char *job_id, const char *stage,
                                   store_page_t *page, Hrflow__V1__Application ***out, size_t *n)
 {
@@ -542,17 +560,7 @@ store_rc_t store_application_list(store_t *st, const char *job_id, const char *s
                              " WHERE tenant_id = $1 AND job_id = $2::uuid AND ($3 = '' OR stage = $3)"
                              " AND id > $4::uuid ORDER BY id LIMIT $5::int",
                              5, p, page);
-    if (!r)
-        return STORE_FAILED;
-    size_t rows = (size_t)PQntuples(r) > page->size ? page->size : (size_t)PQntuples(r);
-    *out = alloc0(st, rows * sizeof(void *));
-    store_rc_t rc = *out ? STORE_OK : STORE_FAILED;
-    for (size_t i = 0; rc == STORE_OK && i < rows; i++)
-        if (!((*out)[i] = application_row(st, r, (int)i)))
-            rc = STORE_FAILED;
-    *n = rows;
-    PQclear(r);
-    return rc;
+    return page_rows(st, r, page, application_at, (void ***)out, n);
 }
 
 /* The columns of n moves as PostgreSQL arrays, for unnest. */
@@ -817,7 +825,7 @@ store_rc_t store_funnel(store_t *st, const char *job_id, const char *order,
 
 /* Kinds that carry a 0-100 score; the others (background_check's result,
  * no_show, stage_timeout) store none. */
-static int scored(const char *kind)
+int store_kind_scored(const char *kind)
 {
     return !strcmp(kind, "screening") || !strcmp(kind, "ai_interview") ||
            !strcmp(kind, "written_test") || !strcmp(kind, "online_assessment");
@@ -843,7 +851,7 @@ store_rc_t store_assessments_add_many(store_t *st, size_t n, const char *const *
         col[i] = application_ids[i];
         col[n + i] = as[i]->event_id;
         col[2 * n + i] = as[i]->kind;
-        col[3 * n + i] = scored(as[i]->kind) ? score[i] : NULL;
+        col[3 * n + i] = store_kind_scored(as[i]->kind) ? score[i] : NULL;
         col[4 * n + i] = as[i]->result;
         col[5 * n + i] = hints[i];
         col[6 * n + i] = decisions[i];
@@ -919,8 +927,7 @@ store_rc_t store_assessment_decisions(store_t *st, const char *application_id,
 
 /* Two statements, not one with optional filters: a prepared statement's
  * generic plan cannot use the primary key for "($n = '' OR id = $n)", and
- * the one-application form runs for every result that arrives. */
-static const char sql_facts_one[] = FACTS_SELECT " WHERE a.tenant_id = $1 AND a.id = $2::uuid";
+ * the by-id form runs for every result that arrives. */
 static const char sql_facts_many[] = FACTS_SELECT
     " WHERE a.tenant_id = $1 AND a.id = ANY ($2::uuid[])";
 static const char sql_facts_job[] = FACTS_SELECT
@@ -929,16 +936,13 @@ static const char sql_facts_job[] = FACTS_SELECT
 static store_rc_t facts_rows(PGresult *r, void (*fn)(void *ctx, const store_facts_t *f),
                              void *ctx);
 
-store_rc_t store_facts(store_t *st, const char *job_id, const char *application_id,
-                       uint32_t limit, void (*fn)(void *ctx, const store_facts_t *f), void *ctx)
+store_rc_t store_facts(store_t *st, const char *job_id, uint32_t limit,
+                       void (*fn)(void *ctx, const store_facts_t *f), void *ctx)
 {
     char lim[16];
     snprintf(lim, sizeof(lim), "%u", limit ? limit : 1);
-    int one = application_id && *application_id;
-    const char *p[] = { st->tenant, one ? application_id : job_id, lim };
-    return facts_rows(one ? hf_db_query(st->db, sql_facts_one, 2, p)
-                          : hf_db_query(st->db, sql_facts_job, 3, p),
-                      fn, ctx);
+    const char *p[] = { st->tenant, job_id, lim };
+    return facts_rows(hf_db_query(st->db, sql_facts_job, 3, p), fn, ctx);
 }
 
 store_rc_t store_facts_many(store_t *st, const char *const *application_ids, size_t n,
@@ -1113,13 +1117,7 @@ store_rc_t store_screening_set_many(store_t *st, const char *const *application_
 
 store_rc_t store_screening_set(store_t *st, const char *application_id, const char *state)
 {
-    const char *p[] = { st->tenant, application_id, state };
-    return hf_db_exec(st->db,
-                      "UPDATE pipeline.applications SET screening = $3"
-                      " WHERE tenant_id = $1 AND id = $2::uuid",
-                      3, p, NULL) == 0
-               ? STORE_OK
-               : STORE_FAILED;
+    return store_screening_set_many(st, &application_id, 1, state);
 }
 
 int store_screening_claim(store_t *st, store_pending_t *out, int max)
@@ -1217,10 +1215,7 @@ store_rc_t store_application_events(store_t *st, size_t n, const char *const *ap
 store_rc_t store_application_event(store_t *st, const char *application_id, const char *what,
                                    json_t *data)
 {
-    char type[96];
-    snprintf(type, sizeof(type), "hrflow.pipeline.application.%s.v1", what);
-    return outbox_json(st, type, "applications", application_id, data) == 0 ? STORE_OK
-                                                                            : STORE_FAILED;
+    return store_application_events(st, 1, &application_id, &what, &data);
 }
 
 /* ---- the fairness audit ---- */

@@ -124,15 +124,18 @@ typedef struct {
     const char *latest;       /* JSON object: kind → [score or null, result] */
 } store_facts_t;
 
-/* The facts of one application (application_id, when not NULL or "") or
- * of up to limit applications of job_id in id order; fn once per application.
- * STORE_NOT_FOUND when there is none. */
-store_rc_t store_facts(store_t *st, const char *job_id, const char *application_id,
-                       uint32_t limit, void (*fn)(void *ctx, const store_facts_t *f), void *ctx);
+/* The facts of up to limit applications of job_id, in id order; fn once per
+ * application. STORE_NOT_FOUND when there is none. */
+store_rc_t store_facts(store_t *st, const char *job_id, uint32_t limit,
+                       void (*fn)(void *ctx, const store_facts_t *f), void *ctx);
 
 /* The facts of n applications (each at most once) in one query. */
 store_rc_t store_facts_many(store_t *st, const char *const *application_ids, size_t n,
                             void (*fn)(void *ctx, const store_facts_t *f), void *ctx);
+
+/* 1 for the assessment kinds that carry a 0-100 score (screening,
+ * ai_interview, written_test, online_assessment), else 0. */
+int store_kind_scored(const char *kind);
 
 /* Record n assessments (of distinct applications) with the decisions made
  * on them (JSON array text each), in one statement; fresh[i] is 1 when the
