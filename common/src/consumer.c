@@ -44,6 +44,8 @@ struct hf_consumer {
     void *user;
     int poll_ms;
     hf_counter_t *consumed, *skipped, *retries;
+    char failing[32];       /* the event whose handler asked to retry last, and how often */
+    int tries;
 };
 
 /* What a batch came to. */
@@ -93,6 +95,18 @@ static void rollback_batch(PGconn *db)
         hf_db_rollback(db);
 }
 
+/* A retry of event id: true when it is the HF_CONSUME_MAX_TRIES-th in a row
+ * while the database still answers, so the event is passed rather than hold
+ * back every later one (a lost connection never counts). */
+static int give_up(hf_consumer_t *c, PGconn *db, const char *id)
+{
+    if (strcmp(c->failing, id) != 0) {
+        snprintf(c->failing, sizeof(c->failing), "%s", id);
+        c->tries = 0;
+    }
+    return ++c->tries >= HF_CONSUME_MAX_TRIES && PQstatus(db) == CONNECTION_OK;
+}
+
 /* Run the handler on row i inside a savepoint. Returns HF_CONSUME_OK or
  * HF_CONSUME_SKIP (the savepoint released or rolled back), HF_CONSUME_RETRY,
  * or BATCH_ERROR when the consumer's own statements failed. */
@@ -122,9 +136,17 @@ static int apply(hf_consumer_t *c, PGconn *db, PGresult *res, int i)
                  "consumer", c->name, "event", ev.id, "type", ev.type, NULL);
         rc = HF_CONSUME_RETRY;
     }
-    if (rc == HF_CONSUME_OK)
+    if (rc != HF_CONSUME_OK && rc != HF_CONSUME_SKIP && give_up(c, db, ev.id)) {
+        hf_logkv(HF_LOG_ERROR, "consumer gave up on an event that kept failing", "consumer",
+                 c->name, "event", ev.id, "type", ev.type, NULL);
+        rc = HF_CONSUME_SKIP;
+    }
+    if (rc == HF_CONSUME_OK) {
+        c->failing[0] = '\0';
         return hf_db_commit(db) < 0 ? BATCH_ERROR : HF_CONSUME_OK;
+    }
     if (rc == HF_CONSUME_SKIP) {
+        c->failing[0] = '\0';
         hf_logkv(HF_LOG_WARN, "consumer skipped an event it can never apply", "consumer",
                  c->name, "event", ev.id, "type", ev.type, NULL);
         return hf_db_rollback(db) < 0 ? BATCH_ERROR : HF_CONSUME_SKIP;

@@ -11,8 +11,9 @@
  *
  * An event for an application this tenant does not have, or without a
  * usable score, is skipped (logged by event id, never by content); a
- * database failure or a concurrent move retries the batch, and an event that
- * keeps failing while the database answers is skipped after MAX_TRIES.
+ * database failure or a concurrent move retries the batch (an event that
+ * keeps failing while the database answers is passed by the consumer after
+ * HF_CONSUME_MAX_TRIES).
  */
 #include "automation.h"
 #include "background.h"
@@ -30,32 +31,11 @@
 
 #define MAX_HINTS 20
 #define MAX_HINT_BYTES 500
-#define MAX_TRIES 5   /* the same event failing this many times in a row is skipped */
 
 typedef struct {
     const hf_keyring_t *keys;
     hf_arena_t *arena;
-    char failing[32];  /* the outbox id of the event that failed last, and how often */
-    int tries;
 } interviews_t;
-
-/* A failure that may pass (a lost connection, a concurrent move) retries the
- * batch; but an event that fails MAX_TRIES times in a row while the database
- * answers would hold every later score back, so it is skipped (logged by id,
- * counted in hf_consumer_skipped_total). */
-static int retry_or_skip(interviews_t *x, PGconn *db, const hf_consumed_event_t *ev)
-{
-    if (strcmp(x->failing, ev->id) != 0) {
-        snprintf(x->failing, sizeof(x->failing), "%s", ev->id);
-        x->tries = 0;
-    }
-    if (++x->tries < MAX_TRIES || PQstatus(db) != CONNECTION_OK)
-        return HF_CONSUME_RETRY;
-    hf_logkv(HF_LOG_ERROR, "an interview score could not be applied: skipped", "event", ev->id,
-             NULL);
-    x->failing[0] = '\0';
-    return HF_CONSUME_SKIP;
-}
 
 static int on_scored(void *user, PGconn *db, const hf_consumed_event_t *ev)
 {
@@ -82,7 +62,7 @@ static int on_scored(void *user, PGconn *db, const hf_consumed_event_t *ev)
         rc = store_job_get(&st, a->job_id, &job);
     if (rc != STORE_OK) {
         json_decref(data);
-        return rc == STORE_NOT_FOUND ? HF_CONSUME_SKIP : retry_or_skip(x, db, ev);
+        return rc == STORE_NOT_FOUND ? HF_CONSUME_SKIP : HF_CONSUME_RETRY;
     }
     char event_id[48];
     snprintf(event_id, sizeof(event_id), "interview-scored:%s", ev->id);
@@ -104,9 +84,7 @@ static int on_scored(void *user, PGconn *db, const hf_consumed_event_t *ev)
     rc = automation_run(&st, job, a, &as, 0, &out);
     json_decref(out.decisions);
     json_decref(data);
-    if (rc == STORE_OK)
-        x->failing[0] = '\0';
-    return rc == STORE_OK ? HF_CONSUME_OK : retry_or_skip(x, db, ev);
+    return rc == STORE_OK ? HF_CONSUME_OK : HF_CONSUME_RETRY;
 }
 
 static hf_consumer_t *consumer;

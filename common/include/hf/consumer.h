@@ -38,7 +38,10 @@ enum {
     HF_CONSUME_OK = 0,     /* applied: kept, with the cursor past it */
     HF_CONSUME_RETRY = -1, /* transient failure: the whole batch is rolled back
                               and retried after a pause (1 s, doubling to 30 s);
-                              nothing of it is kept */
+                              nothing of it is kept. The HF_CONSUME_MAX_TRIES-th
+                              retry in a row of one event, with the database
+                              answering, is taken as SKIP: a failure that does
+                              not pass must not hold back every later event */
     HF_CONSUME_SKIP = 1,   /* can never be applied: the handler's changes for it
                               are undone, it is logged by id and type (never its
                               data), counted, and passed */
@@ -52,6 +55,8 @@ enum {
  * commit the consumer's transaction. Any other return value counts as RETRY,
  * as does OK with the transaction left aborted by a failed statement. */
 typedef int (*hf_consumer_fn)(void *user, PGconn *db, const hf_consumed_event_t *ev);
+
+#define HF_CONSUME_MAX_TRIES 5
 
 typedef struct hf_consumer hf_consumer_t;
 
