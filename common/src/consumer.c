@@ -1,7 +1,7 @@
 /* common/src/consumer.c - durable event consumers over the outbox log
  *
- * A thread per consumer (hf_pg_thread_t: its own connection, LISTEN on the
- * outbox's commit-time NOTIFY, an eventfd to stop). One batch is one
+ * A background loop per consumer (hf/loop.h: its own connection, LISTEN on
+ * the outbox's commit-time NOTIFY). One batch is one
  * transaction:
  *
  *   1. lock the cursor row FOR UPDATE SKIP LOCKED; no row means another
@@ -21,7 +21,7 @@
 #include "hf/db.h"
 #include "hf/log.h"
 #include "hf/metrics.h"
-#include "hf_private.h"
+#include "hf/loop.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -34,18 +34,17 @@
 #define HIT_N_INT 200
 #define RETRY_FIRST_MS 1000
 #define RETRY_MAX_MS 30000
-#define ERROR_PAUSE_MS 1000
 
 struct hf_consumer {
-    hf_pg_thread_t loop;
+    hf_loop_t *loop;
     char *name;
     char *prefixes;         /* JSON array of the type prefixes ([""] = every type) */
     hf_consumer_fn fn;
     void *user;
-    int poll_ms;
     hf_counter_t *consumed, *skipped, *retries;
     char failing[32];       /* the event whose handler asked to retry last, and how often */
     int tries;
+    int retry_ms;           /* the pause before the next retry of a batch */
 };
 
 /* What a batch came to. */
@@ -173,7 +172,7 @@ static int consume_locked(hf_consumer_t *c, PGconn *db, const char *tx_id, const
      * last row scanned; -1 when nothing was */
     int end = hits == HIT_N_INT ? hits - 1 : hits < rows ? hits : -1;
     int i;
-    for (i = 0; i < hits && !hf_pg_thread_stopping(&c->loop); i++) {
+    for (i = 0; i < hits && !hf_loop_stopping(c->loop); i++) {
         rc = apply(c, db, res, i);
         if (rc == HF_CONSUME_OK)
             applied++;
@@ -202,9 +201,8 @@ static int consume_locked(hf_consumer_t *c, PGconn *db, const char *tx_id, const
 
 /* One batch. Returns 1 when more rows may be waiting, 0 when caught up, or
  * BATCH_BUSY / BATCH_RETRY / BATCH_ERROR. */
-static int consume_batch(hf_consumer_t *c)
+static int consume_batch(hf_consumer_t *c, PGconn *db)
 {
-    PGconn *db = c->loop.conn;
     const char *p[] = { c->name };
     if (hf_db_begin(db) < 0)
         return BATCH_ERROR;
@@ -228,54 +226,31 @@ static int consume_batch(hf_consumer_t *c)
     return rc;
 }
 
-static int consumer_connect(hf_consumer_t *c)
+static int consumer_connected(hf_loop_t *l, PGconn *db, void *user)
 {
+    (void)l;
+    hf_consumer_t *c = user;
     const char *p[] = { c->name };
-    if (hf_pg_thread_connect(&c->loop) < 0)
-        return -1;
-    /* listen before the first read, so no commit after it goes unnoticed */
-    if (hf_pg_thread_listen(&c->loop) < 0 ||
-        hf_db_exec(c->loop.conn, sql_ensure, 1, p, NULL) < 0) {
-        hf_pg_thread_disconnect(&c->loop);
-        return -1;
-    }
-    return 0;
+    return hf_db_exec(db, sql_ensure, 1, p, NULL);
 }
 
-static void *consumer_main(void *arg)
+static int consumer_step(hf_loop_t *l, PGconn *db, void *user)
 {
-    hf_consumer_t *c = arg;
-    hf_pg_thread_t *t = &c->loop;
-    int retry_ms = RETRY_FIRST_MS;
-    while (!hf_pg_thread_stopping(t)) {
-        if (!t->conn && consumer_connect(c) < 0) {
-            hf_pg_thread_wait(t, ERROR_PAUSE_MS);
-            continue;
-        }
-        int n = consume_batch(c);
-        if (n < 0 && PQstatus(t->conn) != CONNECTION_OK) {
-            hf_logkv(HF_LOG_WARN, "consumer lost its connection, reconnecting", "consumer",
-                     c->name, NULL);
-            hf_pg_thread_disconnect(t);
-        }
-        if (n == BATCH_RETRY) {
-            hf_counter_inc(c->retries);
-            hf_logkv(HF_LOG_WARN, "consumer batch rolled back for a retry", "consumer", c->name,
-                     NULL);
-            hf_pg_thread_wait(t, retry_ms);
-            retry_ms = retry_ms < RETRY_MAX_MS / 2 ? retry_ms * 2 : RETRY_MAX_MS;
-            continue;
-        }
-        if (n == BATCH_ERROR) {
-            hf_pg_thread_wait(t, ERROR_PAUSE_MS);
-            continue;
-        }
-        if (n >= 0)
-            retry_ms = RETRY_FIRST_MS;
-        if (n != 1) /* caught up, or another replica's turn */
-            hf_pg_thread_wait(t, c->poll_ms);
+    hf_consumer_t *c = user;
+    int n = consume_batch(c, db);
+    if (n == BATCH_RETRY) {
+        hf_counter_inc(c->retries);
+        hf_logkv(HF_LOG_WARN, "consumer batch rolled back for a retry", "consumer", c->name,
+                 NULL);
+        hf_loop_sleep_next(l, c->retry_ms);
+        c->retry_ms = c->retry_ms < RETRY_MAX_MS / 2 ? c->retry_ms * 2 : RETRY_MAX_MS;
+        return 0;
     }
-    return NULL;
+    if (n == BATCH_ERROR)
+        return -1;
+    if (n >= 0)
+        c->retry_ms = RETRY_FIRST_MS;
+    return n == 1; /* else caught up, or another replica's turn */
 }
 
 static int name_ok(const char *name)
@@ -320,7 +295,7 @@ hf_consumer_t *hf_consumer_start(const char *conninfo, const char *name,
     c->prefixes = prefixes_json(type_prefixes);
     c->fn = fn;
     c->user = user;
-    c->poll_ms = poll_ms > 0 ? poll_ms : 500;
+    c->retry_ms = RETRY_FIRST_MS;
     char labels[96];
     snprintf(labels, sizeof(labels), "consumer=\"%s\"", name);
     c->consumed = hf_metrics_counter("hf_consumer_events_total",
@@ -330,8 +305,12 @@ hf_consumer_t *hf_consumer_start(const char *conninfo, const char *name,
                                     labels);
     c->retries = hf_metrics_counter("hf_consumer_retries_total",
                                     "Batches a durable consumer rolled back to retry", labels);
-    if (!c->name || !c->prefixes ||
-        hf_pg_thread_start(&c->loop, "event consumer", conninfo, consumer_main, c) < 0) {
+    char loop_name[80];
+    snprintf(loop_name, sizeof(loop_name), "event consumer %s", name);
+    const hf_loop_def_t def = { .name = loop_name, .step = consumer_step,
+                                .connected = consumer_connected, .user = c,
+                                .idle_ms = poll_ms > 0 ? poll_ms : 500, .listen = 1 };
+    if (!c->name || !c->prefixes || !(c->loop = hf_loop_start(conninfo, &def))) {
         consumer_free(c);
         return NULL;
     }
@@ -342,7 +321,7 @@ void hf_consumer_stop(hf_consumer_t **cp)
 {
     if (!cp || !*cp)
         return;
-    hf_pg_thread_stop(&(*cp)->loop);
+    hf_loop_stop(&(*cp)->loop);
     consumer_free(*cp);
     *cp = NULL;
 }

@@ -520,21 +520,3 @@ char *hf_db_array(const char *const *items, size_t n)
     *w = '\0';
     return out;
 }
-
-PGresult *hf_db_page_query(PGconn *c, const char *sql, int nparams, const char **params,
-                           hf_db_page_t *page)
-{
-    char limit[16];
-    snprintf(limit, sizeof(limit), "%u", page->size + 1);
-    /* the first page starts after the nil UUID: one "id > $n" condition the
-     * primary key serves for every page (an "$n = '' OR id > $n" form made
-     * the generic plan read every earlier row again for each page) */
-    params[nparams - 2] = page->after && *page->after ? page->after
-                                                      : "00000000-0000-0000-0000-000000000000";
-    params[nparams - 1] = limit;
-    page->next[0] = '\0';
-    PGresult *r = hf_db_query(c, sql, nparams, params);
-    if (r && page->size > 0 && PQntuples(r) > (int)page->size)
-        snprintf(page->next, sizeof(page->next), "%s", PQgetvalue(r, (int)page->size - 1, 0));
-    return r;
-}

@@ -13,13 +13,12 @@
 #include "hf/bus.h"
 #include "hf/log.h"
 #include "hf/metrics.h"
-#include "hf_private.h"
+#include "hf/loop.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define RELAY_LOCK_KEY "7523393116163583090" /* "hfoutbox" as an int64 */
 #define RELAY_BATCH "500"
 #define RELAY_BATCH_N 500
 
@@ -80,52 +79,43 @@ int hf_outbox_append_many(PGconn *c, const hf_outbox_event_t *e, size_t n)
 }
 
 struct hf_outbox_relay {
-    hf_pg_thread_t loop;    /* the thread and its connection */
+    hf_loop_t *loop;        /* the thread, its connection and the election */
     char *pub_endpoints;
-    int poll_ms;
     hf_counter_t *published;
     hf_gauge_t *leader;
-};
-
-typedef struct {
-    hf_bus_publisher_t *pub;
-    int leader;
+    hf_bus_publisher_t *pub; /* made and used on the loop's thread */
+    int have_cursor;
     char tx_id[32];
     char last_id[24];
-} relay_state_t;
+};
 
-static void relay_disconnect(hf_outbox_relay_t *r, relay_state_t *s)
+/* A new connection (the election is lost with the old one): the cursor is
+ * read again once this loop leads. */
+static int relay_connected(hf_loop_t *l, PGconn *db, void *user)
 {
-    hf_pg_thread_disconnect(&r->loop);
-    s->leader = 0;
+    (void)l, (void)db;
+    hf_outbox_relay_t *r = user;
+    r->have_cursor = 0;
     hf_gauge_set(r->leader, 0);
+    return 0;
 }
 
-static int relay_lead(hf_outbox_relay_t *r, relay_state_t *s)
+static int relay_cursor(hf_outbox_relay_t *r, PGconn *c)
 {
-    PGconn *c = r->loop.conn;
-    PGresult *res = hf_db_query(c, "SELECT pg_try_advisory_lock(" RELAY_LOCK_KEY ")", 0, NULL);
-    if (!res)
-        return -1;
-    s->leader = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-    PQclear(res);
-    if (!s->leader)
-        return 0;
-    /* only the leader listens: standbys need not wake on every commit */
-    if (hf_pg_thread_listen(&r->loop) < 0)
-        return -1;
-    res = hf_db_query(c,
-                      "SELECT tx_id::text, last_id FROM events.relay_cursor WHERE name = 'bus'",
-                      0, NULL);
+    PGresult *res = hf_db_query(c,
+                                "SELECT tx_id::text, last_id FROM events.relay_cursor"
+                                " WHERE name = 'bus'",
+                                0, NULL);
     if (!res || PQntuples(res) != 1) {
         PQclear(res);
         return -1;
     }
-    snprintf(s->tx_id, sizeof(s->tx_id), "%s", PQgetvalue(res, 0, 0));
-    snprintf(s->last_id, sizeof(s->last_id), "%s", PQgetvalue(res, 0, 1));
+    snprintf(r->tx_id, sizeof(r->tx_id), "%s", PQgetvalue(res, 0, 0));
+    snprintf(r->last_id, sizeof(r->last_id), "%s", PQgetvalue(res, 0, 1));
     PQclear(res);
+    r->have_cursor = 1;
     hf_gauge_set(r->leader, 1);
-    hf_info("outbox relay: leading from tx %s id %s", s->tx_id, s->last_id);
+    hf_info("outbox relay: leading from tx %s id %s", r->tx_id, r->last_id);
     return 0;
 }
 
@@ -138,10 +128,9 @@ static const char sql_batch[] =
     " ORDER BY tx_id, id LIMIT " RELAY_BATCH;
 
 /* Publish one batch. Returns the number of rows published, or -1. */
-static int relay_batch(hf_outbox_relay_t *r, relay_state_t *s)
+static int relay_batch(hf_outbox_relay_t *r, PGconn *c)
 {
-    PGconn *c = r->loop.conn;
-    const char *p[] = { s->tx_id, s->last_id };
+    const char *p[] = { r->tx_id, r->last_id };
     PGresult *res = hf_db_query(c, sql_batch, 2, p);
     if (!res)
         return -1;
@@ -162,13 +151,13 @@ static int relay_batch(hf_outbox_relay_t *r, relay_state_t *s)
         ev.data.data = (uint8_t *)PQgetvalue(res, i, 7);
         ev.data.len = (size_t)PQgetlength(res, i, 7);
         ev.traceparent = PQgetvalue(res, i, 8);
-        if (hf_bus_publish(s->pub, &ev) < 0)
+        if (hf_bus_publish(r->pub, &ev) < 0)
             hf_warn("outbox relay: could not publish event %s", ev.id);
     }
     if (n > 0) {
-        snprintf(s->tx_id, sizeof(s->tx_id), "%s", PQgetvalue(res, n - 1, 0));
-        snprintf(s->last_id, sizeof(s->last_id), "%s", PQgetvalue(res, n - 1, 1));
-        const char *q[] = { s->tx_id, s->last_id };
+        snprintf(r->tx_id, sizeof(r->tx_id), "%s", PQgetvalue(res, n - 1, 0));
+        snprintf(r->last_id, sizeof(r->last_id), "%s", PQgetvalue(res, n - 1, 1));
+        const char *q[] = { r->tx_id, r->last_id };
         if (hf_db_exec(c,
                        "UPDATE events.relay_cursor SET tx_id = $1::xid8, last_id = $2::bigint,"
                        " updated_at = now() WHERE name = 'bus'",
@@ -181,41 +170,30 @@ static int relay_batch(hf_outbox_relay_t *r, relay_state_t *s)
     return n;
 }
 
-static void *relay_main(void *arg)
+/* One step of the leader: a batch. More may wait when it was full. */
+static int relay_step(hf_loop_t *l, PGconn *db, void *user)
 {
-    hf_outbox_relay_t *r = arg;
-    hf_pg_thread_t *t = &r->loop;
-    relay_state_t s = { 0 };
-    s.pub = hf_bus_publisher_new(r->pub_endpoints);
-    if (!s.pub) {
+    (void)l;
+    hf_outbox_relay_t *r = user;
+    if (!r->pub && !(r->pub = hf_bus_publisher_new(r->pub_endpoints))) {
         hf_error("outbox relay: bad publisher endpoints \"%s\"", r->pub_endpoints);
-        return NULL;
+        return -1;
     }
-    while (!hf_pg_thread_stopping(t)) {
-        if (!t->conn && hf_pg_thread_connect(t) < 0) {
-            hf_pg_thread_wait(t, 1000);
-            continue;
-        }
-        if (!s.leader) {
-            if (relay_lead(r, &s) < 0)
-                relay_disconnect(r, &s);
-            if (!s.leader) {
-                hf_pg_thread_wait(t, 4 * r->poll_ms);
-                continue;
-            }
-        }
-        int n = relay_batch(r, &s);
-        if (n < 0) {
-            hf_warn("outbox relay: batch failed, reconnecting");
-            relay_disconnect(r, &s);
-            hf_pg_thread_wait(t, 1000);
-        } else if (n < RELAY_BATCH_N) {
-            hf_pg_thread_wait(t, r->poll_ms);
-        }
+    if (!r->have_cursor && relay_cursor(r, db) < 0)
+        return -1;
+    int n = relay_batch(r, db);
+    if (n < 0) {
+        hf_warn("outbox relay: batch failed");
+        r->have_cursor = 0; /* read it again: the cursor update may not have committed */
     }
-    relay_disconnect(r, &s);
-    hf_bus_publisher_destroy(&s.pub);
-    return NULL;
+    return n < 0 ? -1 : n == RELAY_BATCH_N;
+}
+
+static void relay_cleanup(void *user)
+{
+    hf_outbox_relay_t *r = user;
+    hf_bus_publisher_destroy(&r->pub);
+    hf_gauge_set(r->leader, 0);
 }
 
 hf_outbox_relay_t *hf_outbox_relay_start(const char *conninfo, const char *pub_endpoints,
@@ -225,13 +203,16 @@ hf_outbox_relay_t *hf_outbox_relay_start(const char *conninfo, const char *pub_e
     if (!r)
         return NULL;
     r->pub_endpoints = strdup(pub_endpoints);
-    r->poll_ms = poll_ms > 0 ? poll_ms : 500;
     r->published = hf_metrics_counter("hf_outbox_published_total",
                                       "Outbox events published on the bus by this process", NULL);
     r->leader = hf_metrics_gauge("hf_outbox_relay_leader",
                                  "1 when this process is the active outbox relay", NULL);
-    if (!r->pub_endpoints ||
-        hf_pg_thread_start(&r->loop, "outbox relay", conninfo, relay_main, r) < 0) {
+    /* one leader across all replicas of all services */
+    const hf_loop_def_t def = { .name = "outbox relay", .step = relay_step,
+                                .connected = relay_connected, .cleanup = relay_cleanup,
+                                .user = r, .idle_ms = poll_ms > 0 ? poll_ms : 500, .listen = 1,
+                                .leader = "hrflow outbox relay" };
+    if (!r->pub_endpoints || !(r->loop = hf_loop_start(conninfo, &def))) {
         free(r->pub_endpoints);
         free(r);
         return NULL;
@@ -244,7 +225,7 @@ void hf_outbox_relay_stop(hf_outbox_relay_t **rp)
     if (!rp || !*rp)
         return;
     hf_outbox_relay_t *r = *rp;
-    hf_pg_thread_stop(&r->loop);
+    hf_loop_stop(&r->loop);
     free(r->pub_endpoints);
     free(r);
     *rp = NULL;

@@ -17,6 +17,10 @@ static void usage(const hf_program_t *p, FILE *f)
         fprintf(f, "  %-10s %s\n", p->flags[i], p->flag_help ? p->flag_help[i] : "");
     fprintf(f, "\n");
     hf_config_usage(f, p->vars, p->n_vars);
+    if (p->usage) {
+        fprintf(f, "\n");
+        p->usage(f);
+    }
 }
 
 static int flag_index(const hf_program_t *p, const char *arg)

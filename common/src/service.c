@@ -12,6 +12,7 @@
 #include "hf/metrics.h"
 #include "hf/outbox.h"
 #include "hf/process.h"
+#include "hf/store.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -30,12 +31,19 @@ typedef struct {
     int relay;
 } settings_t;
 
+#define MAX_LOOPS 16
+
 typedef struct {
     const hf_service_def_t *def;
     settings_t cfg;
     hf_db_pool_t *pool;
     hf_worker_t *worker;
+    hf_keyring_t *keys;           /* def->pii */
     pthread_t main_thread;
+    /* the service's loops and consumers, stopped in reverse order */
+    hf_loop_t *loops[MAX_LOOPS];
+    hf_consumer_t *consumers[MAX_LOOPS];
+    int n_loops, n_consumers;
 } runtime_t;
 
 typedef struct {
@@ -44,6 +52,13 @@ typedef struct {
 } thread_state_t;
 
 static settings_t S;
+static const char *pii_keys;
+
+/* HF_PII_KEYS, a setting of the services that keep personal data (def.pii). */
+static const hf_config_var_t pii_setting = {
+    "HF_PII_KEYS", HF_CONFIG_STRING, "", 0, 0,
+    "keys for personal data: id:<64 hex>,…,hmac:<64 hex> (docs/security.md)", &pii_keys
+};
 
 static const hf_config_var_t settings[] = {
     { "HF_PG_DSN", HF_CONFIG_STRING, "host=127.0.0.1 port=7432 user=hrflow dbname=hrflow", 0, 0,
@@ -104,6 +119,49 @@ PGconn *hf_service_db(hf_call_t *call)
             hf_warn("database unavailable: %s", err);
     }
     return t->conn;
+}
+
+const hf_keyring_t *hf_service_keys(void)
+{
+    return the_runtime ? the_runtime->keys : NULL;
+}
+
+int hf_service_loop(const hf_loop_def_t *def)
+{
+    runtime_t *rt = the_runtime;
+    if (!rt || rt->n_loops == MAX_LOOPS) {
+        hf_logkv(HF_LOG_ERROR, "too many background loops", "loop", def->name, NULL);
+        return -1;
+    }
+    hf_loop_t *l = hf_loop_start(rt->cfg.pg_dsn, def);
+    if (!l)
+        return -1;
+    rt->loops[rt->n_loops++] = l;
+    return 0;
+}
+
+int hf_service_consumer(const char *name, const char *const *type_prefixes, hf_consumer_fn fn,
+                        void *user)
+{
+    runtime_t *rt = the_runtime;
+    if (!rt || rt->n_consumers == MAX_LOOPS) {
+        hf_logkv(HF_LOG_ERROR, "too many event consumers", "consumer", name, NULL);
+        return -1;
+    }
+    hf_consumer_t *c = hf_consumer_start(rt->cfg.pg_dsn, name, type_prefixes, fn, user, 0);
+    if (!c)
+        return -1;
+    rt->consumers[rt->n_consumers++] = c;
+    return 0;
+}
+
+/* SIGTERM: every loop finishes its step in hand, newest first. */
+static void stop_loops(runtime_t *rt)
+{
+    while (rt->n_consumers > 0)
+        hf_consumer_stop(&rt->consumers[--rt->n_consumers]);
+    while (rt->n_loops > 0)
+        hf_loop_stop(&rt->loops[--rt->n_loops]);
 }
 
 hf_cache_t *hf_service_cache(hf_call_t *call)
@@ -321,24 +379,47 @@ static int serve(runtime_t *rt)
     return code;
 }
 
+/* The keyring of HF_PII_KEYS for a service that keeps personal data. */
+static int load_keys(runtime_t *rt)
+{
+    if (!rt->def->pii)
+        return 0;
+    char err[200];
+    rt->keys = hf_keyring_new(pii_keys, err, sizeof(err));
+    if (!rt->keys) {
+        hf_error("HF_PII_KEYS: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
 int hf_service_main(const hf_service_def_t *def, int argc, char **argv)
 {
+    if (def->command) {
+        int code = def->command(def, argc, argv);
+        if (code >= 0)
+            return code;
+    }
     char summary[128];
     snprintf(summary, sizeof(summary), "The %s service: a worker pool behind the hrflow broker.",
              def->name);
     static const char *const flags[] = { "--migrate", NULL };
     static const char *const flag_help[] = { "apply the database migrations and exit" };
-    /* the common settings, then the service's own */
-    hf_config_var_t *vars = calloc(N_SETTINGS + def->n_extra_vars, sizeof(*vars));
+    /* the common settings, HF_PII_KEYS when it keeps personal data, its own */
+    size_t n_vars = 0;
+    hf_config_var_t *vars = calloc(N_SETTINGS + 1 + def->n_settings, sizeof(*vars));
     if (!vars)
         return 1;
     memcpy(vars, settings, sizeof(settings));
-    if (def->n_extra_vars)
-        memcpy(vars + N_SETTINGS, def->extra_vars, def->n_extra_vars * sizeof(*vars));
+    n_vars = N_SETTINGS;
+    if (def->pii)
+        vars[n_vars++] = pii_setting;
+    if (def->n_settings)
+        memcpy(vars + n_vars, def->settings, def->n_settings * sizeof(*vars));
+    n_vars += def->n_settings;
     const hf_program_t prog = { .name = def->name, .summary = summary, .flags = flags,
-                                .flag_help = flag_help, .vars = vars,
-                                .n_vars = N_SETTINGS + def->n_extra_vars,
-                                .log_level = &S.log_level };
+                                .flag_help = flag_help, .vars = vars, .n_vars = n_vars,
+                                .log_level = &S.log_level, .usage = def->usage };
     int only_migrate = 0;
     int rc = hf_program_start(&prog, argc, argv, &only_migrate);
     free(vars);
@@ -353,25 +434,17 @@ int hf_service_main(const hf_service_def_t *def, int argc, char **argv)
         return 1;
     if (only_migrate)
         return 0;
-    if (def->init && def->init() < 0)
+    if (load_keys(&rt) < 0)
         return 2;
-    int code = serve(&rt);
+    int code = 2;
+    if (!def->init || def->init() == 0)
+        code = serve(&rt);
+    stop_loops(&rt);
     if (def->stop)
         def->stop();
     hf_bus_shutdown();
+    hf_keyring_destroy(&rt.keys);
     the_runtime = NULL;
     hf_info("stopped");
     return code;
-}
-
-int hf_service_page(hf_call_t *call, uint32_t page_size, const char *page_token,
-                    hf_db_page_t *page)
-{
-    page->size = page_size == 0 ? 50 : page_size > 500 ? 500 : page_size;
-    page->after = page_token && *page_token ? page_token : "";
-    if (*page->after && !hf_db_is_uuid(page->after)) {
-        hf_call_detail(call, "page_token", "bad_format", "is not a page token of this list");
-        return hf_call_fail(call, HRFLOW__V1__ERROR_CODE__INVALID_ARGUMENT, "invalid page_token");
-    }
-    return 0;
 }

@@ -118,16 +118,16 @@ static void report(void *ctx, const char *field, const char *code, const char *m
 
 /* ---- commands ---- */
 
-static int failed(store_rc_t rc, const char *what)
+static int failed(int rc, const char *what)
 {
-    if (rc == STORE_NOT_FOUND)
+    if (rc == HF_ENOTFOUND)
         fprintf(stderr, "hrflow-identity: %s not found\n", what);
     else
         fprintf(stderr, "hrflow-identity: could not write %s (see the log line above)\n", what);
     return 1;
 }
 
-static int tenant_create(store_t *st, const args_t *a)
+static int tenant_create(hf_store_t *st, const args_t *a)
 {
     Hrflow__V1__Tenant in = HRFLOW__V1__TENANT__INIT, *t = NULL;
     in.slug = (char *)a->v[O_SLUG];
@@ -135,28 +135,28 @@ static int tenant_create(store_t *st, const args_t *a)
     int problems = 0;
     if (rules_check_tenant(&in, TENANT_SLUG | TENANT_NAME, NULL, report, &problems))
         return 1;
-    store_rc_t rc = store_tenant_create(st, in.slug, in.name, &t);
-    if (rc == STORE_EXISTS)
+    int rc = store_tenant_create(st, in.slug, in.name, &t);
+    if (rc == HF_EEXISTS)
         rc = store_tenant_find(st, in.slug, &t);
-    if (rc != STORE_OK)
+    if (rc != HF_OK)
         return failed(rc, "tenant");
     printf("%s\n", t->id);
     return 0;
 }
 
-static int find_tenant(store_t *st, const char *slug_or_id, Hrflow__V1__Tenant **t)
+static int find_tenant(hf_store_t *st, const char *slug_or_id, Hrflow__V1__Tenant **t)
 {
-    store_rc_t rc = store_tenant_find(st, slug_or_id, t);
-    if (rc == STORE_OK)
+    int rc = store_tenant_find(st, slug_or_id, t);
+    if (rc == HF_OK)
         return 0;
-    if (rc == STORE_NOT_FOUND)
+    if (rc == HF_ENOTFOUND)
         fprintf(stderr, "hrflow-identity: no tenant has the slug or id \"%s\"\n", slug_or_id);
     else
         failed(rc, "tenant");
     return -1;
 }
 
-static int company_create(store_t *st, const args_t *a)
+static int company_create(hf_store_t *st, const args_t *a)
 {
     Hrflow__V1__Tenant *t = NULL;
     Hrflow__V1__Company in = HRFLOW__V1__COMPANY__INIT, *c = NULL;
@@ -168,24 +168,26 @@ static int company_create(store_t *st, const args_t *a)
     if (rules_check_company(&in, COMPANY_ALL, NULL, report, &problems) ||
         find_tenant(st, a->v[O_TENANT], &t) < 0)
         return 1;
-    store_rc_t rc = store_company_create(st, t->id, &in, &c);
-    if (rc == STORE_EXISTS)
-        rc = store_company_find(st, t->id, in.code, &c);
-    if (rc != STORE_OK)
+    st->tenant = t->id;
+    int rc = store_company_create(st, &in, &c);
+    if (rc == HF_EEXISTS)
+        rc = store_company_find(st, in.code, &c);
+    if (rc != HF_OK)
         return failed(rc, "company");
     printf("%s\n", c->id);
     return 0;
 }
 
-static int apikey_create(store_t *st, const args_t *a)
+static int apikey_create(hf_store_t *st, const args_t *a)
 {
     Hrflow__V1__Tenant *t = NULL;
     if (find_tenant(st, a->v[O_TENANT], &t) < 0)
         return 1;
+    st->tenant = t->id;
     char *ids[MAX_LIST];
     for (size_t i = 0; i < a->n_companies; i++) {
         Hrflow__V1__Company *c = NULL;
-        if (store_company_find(st, t->id, a->companies[i], &c) != STORE_OK) {
+        if (store_company_find(st, a->companies[i], &c) != HF_OK) {
             fprintf(stderr,
                     "hrflow-identity: tenant %s has no company with the id or code \"%s\"\n",
                     t->slug, a->companies[i]);
@@ -203,16 +205,16 @@ static int apikey_create(store_t *st, const args_t *a)
                           .scopes = a->scopes, .n_scopes = a->n_scopes,
                           .company_ids = ids, .n_company_ids = a->n_companies };
     Hrflow__V1__ApiKey *key = NULL;
-    store_rc_t rc = STORE_EXISTS;
-    for (int attempt = 0; rc == STORE_EXISTS && attempt < 3; attempt++) {
+    int rc = HF_EEXISTS;
+    for (int attempt = 0; rc == HF_EEXISTS && attempt < 3; attempt++) {
         if (token_new(key_id, token) < 0) {
             fprintf(stderr, "hrflow-identity: could not draw random bytes for a key\n");
             return 1;
         }
         token_digest(token, digest);
-        rc = store_apikey_create(st, t->id, &k, &key);
+        rc = store_apikey_create(st, &k, &key);
     }
-    if (rc != STORE_OK)
+    if (rc != HF_OK)
         return failed(rc, "api key");
     printf("%s\n", token);
     OPENSSL_cleanse(token, sizeof(token));
@@ -220,7 +222,7 @@ static int apikey_create(store_t *st, const args_t *a)
     return 0;
 }
 
-static int apikey_verify(store_t *st, const args_t *a)
+static int apikey_verify(hf_store_t *st, const args_t *a)
 {
     (void)a;
     char line[256], key_id[TOKEN_KEY_ID_LEN + 1];
@@ -233,10 +235,10 @@ static int apikey_verify(store_t *st, const args_t *a)
     }
     if (ok) {
         token_digest(line, digest);
-        store_rc_t rc = store_authenticate(st, key_id, digest, &c);
-        if (rc == STORE_FAILED)
+        int rc = store_authenticate(st, key_id, digest, &c);
+        if (rc == HF_EDB)
             return failed(rc, "api key");
-        ok = rc == STORE_OK;
+        ok = rc == HF_OK;
     }
     OPENSSL_cleanse(line, sizeof(line));
     if (!ok) {
@@ -267,7 +269,7 @@ static PGconn *connect_and_migrate(const hf_migration_t *m, size_t n)
     return c;
 }
 
-typedef int command_fn(store_t *st, const args_t *a);
+typedef int command_fn(hf_store_t *st, const args_t *a);
 
 static const struct {
     const char *noun, *verb;
@@ -283,8 +285,10 @@ static const struct {
     { "apikey", "verify", apikey_verify, 0, 0 },
 };
 
-int identity_cli_main(int argc, char **argv, const hf_migration_t *migrations, size_t n)
+int identity_cli(const hf_service_def_t *def, int argc, char **argv)
 {
+    if (argc < 2 || !identity_cli_is_command(argv[1]))
+        return -1;
     size_t k = 0, n_commands = sizeof(commands) / sizeof(commands[0]);
     while (k < n_commands && !(argc > 2 && strcmp(argv[1], commands[k].noun) == 0 &&
                                strcmp(argv[2], commands[k].verb) == 0))
@@ -304,14 +308,15 @@ int identity_cli_main(int argc, char **argv, const hf_migration_t *migrations, s
     hf_log_level_parse(log_level, &level);
     hf_log_init("identity", level);
 
-    PGconn *db = connect_and_migrate(migrations, n);
+    PGconn *db = connect_and_migrate(def->migrations, def->n_migrations);
     hf_arena_t *arena = hf_arena_new(0);
     if (!db || !arena) {
         PQfinish(db);
         hf_arena_destroy(&arena);
         return 1;
     }
-    store_t st = { .db = db, .arena = arena };
+    hf_store_t st;
+    hf_store_init(&st, db, arena, NULL, NULL);
     rc = commands[k].run(&st, &a);
     hf_arena_destroy(&arena);
     PQfinish(db);

@@ -10,14 +10,15 @@
 #define IDENTITY_CLI_H
 
 #include <stdio.h>
-#include "hf/db.h"
+#include "hf/service.h"
 
 /* 1 when arg is a command of the command line ("tenant", "company", "apikey"). */
 int identity_cli_is_command(const char *arg);
 
-/* Run the command in argv[1..]; returns the exit code: 0 done, 1 failed,
- * 2 bad usage. migrations are identity's own (applied before anything). */
-int identity_cli_main(int argc, char **argv, const hf_migration_t *migrations, size_t n);
+/* The service's command hook (hf_service_def_t.command): -1 when argv[1] is
+ * no command of the command line, else runs it and returns the exit code:
+ * 0 done, 1 failed, 2 bad usage. The service's migrations are applied first. */
+int identity_cli(const hf_service_def_t *def, int argc, char **argv);
 
 /* The commands, for --help. */
 void identity_cli_usage(FILE *f);

@@ -16,7 +16,9 @@
 #include "handlers.h"
 
 #include "hf/log.h"
+#include "hf/db.h"
 #include "hf/service.h"
+#include "hf/store.h"
 #include "rules.h"
 #include "store.h"
 #include "token.h"
@@ -28,75 +30,17 @@
 
 /* ---- who is calling ---- */
 
-typedef struct {
-    const char *tenant;          /* the caller's tenant id, a UUID */
-    store_visible_t visible;     /* the companies it may see; n == 0: all */
-    int admin;
-} who_t;
-
-/* The caller as identity needs it; fails the call when the envelope's caller
- * is unusable (no tenant: the gateway did not authenticate the request). */
-static int who(hf_call_t *call, who_t *w)
+/* The caller's context (hf_store_open), and the admin scope for `action`. */
+static int open_admin(hf_call_t *call, hf_store_t *st, const char *action)
 {
-    const Hrflow__V1__Caller *c = hf_call_caller(call);
-    if (!rules_is_uuid(c->tenant_id))
-        return hf_call_fail(call, E(UNAUTHENTICATED), "the request carries no tenant");
-    for (size_t i = 0; i < c->n_company_ids; i++)
-        if (!rules_is_uuid(c->company_ids[i]))
-            return hf_call_fail(call, E(UNAUTHENTICATED),
-                                "the caller's company list is malformed");
-    w->tenant = c->tenant_id;
-    w->visible = (store_visible_t){ .ids = c->company_ids, .n = c->n_company_ids };
-    w->admin = 0;
-    for (size_t i = 0; i < c->n_scopes; i++)
-        w->admin |= strcmp(c->scopes[i], "admin") == 0;
-    return 0;
+    return hf_store_open(call, st) == 0 ? hf_store_require(st, HF_SCOPE_ADMIN, action) : -1;
 }
 
-/* who(), then require the admin scope for `action` ("create companies"). */
-static int who_admin(hf_call_t *call, who_t *w, const char *action)
+/* The same, and the key must act for the whole group, not some companies. */
+static int open_group_admin(hf_call_t *call, hf_store_t *st, const char *action)
 {
-    if (who(call, w) < 0)
-        return -1;
-    if (!w->admin)
-        return hf_call_fail(call, E(PERMISSION_DENIED), "only an admin key may %s", action);
-    return 0;
-}
-
-/* who_admin(), and the key must act for the whole group, not some companies. */
-static int who_group_admin(hf_call_t *call, who_t *w, const char *action)
-{
-    if (who_admin(call, w, action) < 0)
-        return -1;
-    if (w->visible.n)
-        return hf_call_fail(call, E(PERMISSION_DENIED),
-                            "a key restricted to companies may not %s", action);
-    return 0;
-}
-
-static int open_store(hf_call_t *call, store_t *st)
-{
-    st->db = hf_service_db(call);
-    st->arena = hf_call_arena(call);
-    st->traceparent = hf_call_envelope(call)->traceparent;
-    return st->db ? 0 : hf_call_fail(call, E(UNAVAILABLE), "the database is unavailable");
-}
-
-/* The error for a store result other than STORE_OK. what/id name the record
- * ("company", its id) in NOT_FOUND; exists is the ALREADY_EXISTS message. */
-static int store_fail(hf_call_t *call, const store_t *st, store_rc_t rc, const char *what,
-                      const char *id, const char *exists)
-{
-    switch (rc) {
-    case STORE_NOT_FOUND:
-        return hf_call_fail(call, E(NOT_FOUND), "%s %s not found", what, id);
-    case STORE_EXISTS:
-        return hf_call_fail(call, E(ALREADY_EXISTS), "%s", exists ? exists : "already exists");
-    default:
-        if (PQstatus(st->db) != CONNECTION_OK)
-            return hf_call_fail(call, E(UNAVAILABLE), "the database connection was lost");
-        return hf_call_fail(call, E(INTERNAL), "could not access %s records", what);
-    }
+    return hf_store_open(call, st) == 0 ? hf_store_require_group(st, HF_SCOPE_ADMIN, action)
+                                        : -1;
 }
 
 /* ---- bad input ---- */
@@ -135,27 +79,11 @@ static int invalid(hf_call_t *call, const char *field, const char *code, const c
     return problems_fail(&p);
 }
 
-/* A list request's page: size and the position after which it starts. */
-static int page_of(hf_call_t *call, uint32_t size, const char *token, int (*id_ok)(const char *),
-                   store_page_t *page)
-{
-    *page = (store_page_t){ .size = rules_page_size(size) };
-    if (!token || !*token)
-        return 0;
-    char *id = hf_arena_alloc(hf_call_arena(call), RULES_CURSOR_MAX);
-    if (!id)
-        return hf_call_fail(call, E(INTERNAL), "out of memory");
-    if (rules_cursor_parse(token, id_ok, &page->after_micros, id) < 0)
-        return invalid(call, "page_token", "bad_format", "is not a page token of this list");
-    page->after_id = id;
-    return 0;
-}
-
 /* "current" and the caller's own tenant id name the caller's tenant; any
  * other id is a tenant it cannot see. */
-static int own_tenant(hf_call_t *call, const who_t *w, const char *id)
+static int own_tenant(hf_call_t *call, const hf_store_t *st, const char *id)
 {
-    if (id && (strcmp(id, "current") == 0 || strcmp(id, w->tenant) == 0))
+    if (id && (strcmp(id, "current") == 0 || strcmp(id, st->tenant) == 0))
         return 0;
     return hf_call_fail(call, E(NOT_FOUND), "tenant %s not found", id ? id : "");
 }
@@ -172,27 +100,31 @@ static int taken(hf_call_t *call, const char *field, const char *what, const cha
 
 /* ---- Authenticate ---- */
 
+/* The gateway calls it without a caller, to learn one: the only handler that
+ * opens its store without hf_store_open. */
 int identity_authenticate(hf_call_t *call, const ProtobufCMessage *msg, ProtobufCMessage **reply)
 {
     const Hrflow__V1__AuthenticateRequest *req = (const void *)msg;
     unsigned char digest[TOKEN_DIGEST_LEN];
     char key_id[TOKEN_KEY_ID_LEN + 1];
-    store_t st;
     if (token_key_id(req->key_id, key_id) < 0 || token_digest_parse(req->token_sha256, digest) < 0)
         return hf_call_fail(call, E(UNAUTHENTICATED), "invalid api key");
-    if (open_store(call, &st) < 0)
-        return -1;
+    hf_store_t st;
+    hf_store_init(&st, hf_service_db(call), hf_call_arena(call), NULL, NULL);
+    st.call = call;
+    if (!st.db)
+        return hf_call_fail(call, E(UNAVAILABLE), "the database is unavailable");
     Hrflow__V1__AuthenticateResponse *r =
         REPLY(call, Hrflow__V1__AuthenticateResponse, hrflow__v1__authenticate_response__init);
     if (!r)
         return OUT_OF_MEMORY(call);
-    store_rc_t rc = store_authenticate(&st, key_id, digest, &r->caller);
-    if (rc == STORE_NOT_FOUND) {
+    int rc = store_authenticate(&st, key_id, digest, &r->caller);
+    if (rc == HF_ENOTFOUND) {
         hf_debug("api key %s did not authenticate", key_id);
         return hf_call_fail(call, E(UNAUTHENTICATED), "invalid api key");
     }
-    if (rc != STORE_OK)
-        return store_fail(call, &st, rc, "api key", key_id, NULL);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "api key", key_id);
     *reply = &r->base;
     return 0;
 }
@@ -202,14 +134,13 @@ int identity_authenticate(hf_call_t *call, const ProtobufCMessage *msg, Protobuf
 int identity_get_tenant(hf_call_t *call, const ProtobufCMessage *msg, ProtobufCMessage **reply)
 {
     const Hrflow__V1__GetTenantRequest *req = (const void *)msg;
-    who_t w;
-    store_t st;
-    if (who(call, &w) < 0 || own_tenant(call, &w, req->id) < 0 || open_store(call, &st) < 0)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0 || own_tenant(call, &st, req->id) < 0)
         return -1;
     Hrflow__V1__Tenant *t = NULL;
-    store_rc_t rc = store_tenant_get(&st, w.tenant, &t);
-    if (rc != STORE_OK)
-        return store_fail(call, &st, rc, "tenant", req->id, NULL);
+    int rc = store_tenant_get(&st, &t);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "tenant", req->id);
     *reply = &t->base;
     return 0;
 }
@@ -217,25 +148,22 @@ int identity_get_tenant(hf_call_t *call, const ProtobufCMessage *msg, ProtobufCM
 int identity_list_tenants(hf_call_t *call, const ProtobufCMessage *msg, ProtobufCMessage **reply)
 {
     const Hrflow__V1__ListTenantsRequest *req = (const void *)msg;
-    who_t w;
-    store_t st;
-    if (who(call, &w) < 0)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0)
         return -1;
     /* one page, one tenant: no token was ever handed out */
     if (req->page_token && *req->page_token)
         return invalid(call, "page_token", "bad_format", "is not a page token of this list");
-    if (open_store(call, &st) < 0)
-        return -1;
     Hrflow__V1__ListTenantsResponse *r =
         REPLY(call, Hrflow__V1__ListTenantsResponse, hrflow__v1__list_tenants_response__init);
-    Hrflow__V1__Tenant **one = hf_arena_alloc(hf_call_arena(call), sizeof(*one));
+    Hrflow__V1__Tenant **one = hf_store_alloc(&st, sizeof(*one));
     if (!r || !one)
         return OUT_OF_MEMORY(call);
-    store_rc_t rc = store_tenant_get(&st, w.tenant, &one[0]);
-    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
-        return store_fail(call, &st, rc, "tenant", w.tenant, NULL);
+    int rc = store_tenant_get(&st, &one[0]);
+    if (rc != HF_OK && rc != HF_ENOTFOUND)
+        return hf_store_fail(&st, rc, "tenant", st.tenant);
     r->tenants = one;
-    r->n_tenants = rc == STORE_OK;
+    r->n_tenants = rc == HF_OK;
     *reply = &r->base;
     return 0;
 }
@@ -243,9 +171,8 @@ int identity_list_tenants(hf_call_t *call, const ProtobufCMessage *msg, Protobuf
 int identity_update_tenant(hf_call_t *call, const ProtobufCMessage *msg, ProtobufCMessage **reply)
 {
     const Hrflow__V1__UpdateTenantRequest *req = (const void *)msg;
-    who_t w;
-    store_t st;
-    if (who_group_admin(call, &w, "change the tenant") < 0 || own_tenant(call, &w, req->id) < 0)
+    hf_store_t st;
+    if (open_group_admin(call, &st, "change the tenant") < 0 || own_tenant(call, &st, req->id) < 0)
         return -1;
     problems_t p = { .call = call };
     unsigned fields = 0;
@@ -254,15 +181,14 @@ int identity_update_tenant(hf_call_t *call, const ProtobufCMessage *msg, Protobu
         report(&p, "tenant", "required", "must be given with the fields update_mask names");
     else if (fields)
         rules_check_tenant(req->tenant, fields, "tenant", report, &p);
-    if (problems_fail(&p) < 0 || open_store(call, &st) < 0)
+    if (problems_fail(&p) < 0)
         return -1;
     Hrflow__V1__Tenant *t = NULL;
-    store_rc_t rc = fields ? store_tenant_update(&st, w.tenant, fields, req->tenant, &t)
-                           : store_tenant_get(&st, w.tenant, &t);
-    if (rc == STORE_EXISTS)
+    int rc = fields ? store_tenant_update(&st, fields, req->tenant, &t) : store_tenant_get(&st, &t);
+    if (rc == HF_EEXISTS)
         return taken(call, "tenant.slug", "tenant slug", req->tenant->slug);
-    if (rc != STORE_OK)
-        return store_fail(call, &st, rc, "tenant", req->id, NULL);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "tenant", req->id);
     *reply = &t->base;
     return 0;
 }
@@ -272,22 +198,21 @@ int identity_update_tenant(hf_call_t *call, const ProtobufCMessage *msg, Protobu
 int identity_create_company(hf_call_t *call, const ProtobufCMessage *msg, ProtobufCMessage **reply)
 {
     const Hrflow__V1__CreateCompanyRequest *req = (const void *)msg;
-    who_t w;
-    store_t st;
-    if (who_group_admin(call, &w, "create companies") < 0)
+    hf_store_t st;
+    if (open_group_admin(call, &st, "create companies") < 0)
         return -1;
     if (!req->company)
         return invalid(call, "company", "required", "must be given");
     problems_t p = { .call = call };
     rules_check_company(req->company, COMPANY_ALL, "company", report, &p);
-    if (problems_fail(&p) < 0 || open_store(call, &st) < 0)
+    if (problems_fail(&p) < 0)
         return -1;
     Hrflow__V1__Company *c = NULL;
-    store_rc_t rc = store_company_create(&st, w.tenant, req->company, &c);
-    if (rc == STORE_EXISTS)
+    int rc = store_company_create(&st, req->company, &c);
+    if (rc == HF_EEXISTS)
         return taken(call, "company.code", "company code", req->company->code);
-    if (rc != STORE_OK)
-        return store_fail(call, &st, rc, "company", "", NULL);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "company", "");
     *reply = &c->base;
     return 0;
 }
@@ -295,18 +220,13 @@ int identity_create_company(hf_call_t *call, const ProtobufCMessage *msg, Protob
 int identity_get_company(hf_call_t *call, const ProtobufCMessage *msg, ProtobufCMessage **reply)
 {
     const Hrflow__V1__GetCompanyRequest *req = (const void *)msg;
-    who_t w;
-    store_t st;
-    if (who(call, &w) < 0)
-        return -1;
-    if (!rules_is_uuid(req->id))
-        return store_fail(call, NULL, STORE_NOT_FOUND, "company", req->id, NULL);
-    if (open_store(call, &st) < 0)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0)
         return -1;
     Hrflow__V1__Company *c = NULL;
-    store_rc_t rc = store_company_get(&st, w.tenant, &w.visible, req->id, &c);
-    if (rc != STORE_OK)
-        return store_fail(call, &st, rc, "company", req->id, NULL);
+    int rc = hf_db_is_uuid(req->id) ? store_company_get(&st, req->id, &c) : HF_ENOTFOUND;
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "company", req->id);
     *reply = &c->base;
     return 0;
 }
@@ -314,22 +234,19 @@ int identity_get_company(hf_call_t *call, const ProtobufCMessage *msg, ProtobufC
 int identity_list_companies(hf_call_t *call, const ProtobufCMessage *msg, ProtobufCMessage **reply)
 {
     const Hrflow__V1__ListCompaniesRequest *req = (const void *)msg;
-    who_t w;
-    store_t st;
-    store_page_t page;
-    if (who(call, &w) < 0 ||
-        page_of(call, req->page_size, req->page_token, rules_is_uuid, &page) < 0 ||
-        open_store(call, &st) < 0)
+    hf_store_t st;
+    hf_page_t page;
+    if (hf_store_open(call, &st) < 0 ||
+        hf_page_open(call, req->page_size, req->page_token, NULL, &page) < 0)
         return -1;
     Hrflow__V1__ListCompaniesResponse *r =
         REPLY(call, Hrflow__V1__ListCompaniesResponse, hrflow__v1__list_companies_response__init);
     if (!r)
         return OUT_OF_MEMORY(call);
-    store_rc_t rc = store_company_list(&st, w.tenant, &w.visible, req->city, &page, &r->companies,
-                                       &r->n_companies);
-    if (rc != STORE_OK)
-        return store_fail(call, &st, rc, "company", "", NULL);
-    r->next_page_token = hf_arena_strdup(hf_call_arena(call), page.next);
+    int rc = store_company_list(&st, req->city, &page, &r->companies, &r->n_companies);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "company", "");
+    r->next_page_token = hf_store_strdup(&st, page.next);
     *reply = &r->base;
     return 0;
 }
@@ -337,12 +254,11 @@ int identity_list_companies(hf_call_t *call, const ProtobufCMessage *msg, Protob
 int identity_update_company(hf_call_t *call, const ProtobufCMessage *msg, ProtobufCMessage **reply)
 {
     const Hrflow__V1__UpdateCompanyRequest *req = (const void *)msg;
-    who_t w;
-    store_t st;
-    if (who_admin(call, &w, "change companies") < 0)
+    hf_store_t st;
+    if (open_admin(call, &st, "change companies") < 0)
         return -1;
-    if (!rules_is_uuid(req->id))
-        return store_fail(call, NULL, STORE_NOT_FOUND, "company", req->id, NULL);
+    if (!hf_db_is_uuid(req->id))
+        return hf_store_fail(&st, HF_ENOTFOUND, "company", req->id);
     problems_t p = { .call = call };
     unsigned fields = 0;
     rules_company_mask(req->update_mask, req->n_update_mask, &fields, report, &p);
@@ -350,45 +266,35 @@ int identity_update_company(hf_call_t *call, const ProtobufCMessage *msg, Protob
         report(&p, "company", "required", "must be given with the fields update_mask names");
     else if (fields)
         rules_check_company(req->company, fields, "company", report, &p);
-    if (problems_fail(&p) < 0 || open_store(call, &st) < 0)
+    if (problems_fail(&p) < 0)
         return -1;
     Hrflow__V1__Company *c = NULL;
-    store_rc_t rc = fields ? store_company_update(&st, w.tenant, &w.visible, req->id, fields,
-                                                  req->company, &c)
-                           : store_company_get(&st, w.tenant, &w.visible, req->id, &c);
-    if (rc == STORE_EXISTS)
+    int rc = fields ? store_company_update(&st, req->id, fields, req->company, &c)
+                    : store_company_get(&st, req->id, &c);
+    if (rc == HF_EEXISTS)
         return taken(call, "company.code", "company code", req->company->code);
-    if (rc != STORE_OK)
-        return store_fail(call, &st, rc, "company", req->id, NULL);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "company", req->id);
     *reply = &c->base;
     return 0;
 }
 
 /* ---- API keys ---- */
 
-/* 1 when id is one of the caller's companies. */
-static int visible_to(const who_t *w, const char *id)
-{
-    for (size_t i = 0; i < w->visible.n; i++)
-        if (strcmp(w->visible.ids[i], id) == 0)
-            return 1;
-    return 0;
-}
-
 /* The companies of a new key exist in the tenant and the caller may hand
  * them out; each one that fails is a problem at company_ids[i]. */
-static int check_key_companies(hf_call_t *call, store_t *st, const who_t *w,
-                               const Hrflow__V1__CreateApiKeyRequest *req, problems_t *p)
+static int check_key_companies(hf_store_t *st, const Hrflow__V1__CreateApiKeyRequest *req,
+                               problems_t *p)
 {
     size_t *missing = NULL, n_missing = 0;
-    store_rc_t rc = store_companies_missing(st, w->tenant, req->company_ids, req->n_company_ids,
-                                            &missing, &n_missing);
-    if (rc != STORE_OK)
-        return store_fail(call, st, rc, "company", "", NULL);
+    int rc = store_companies_missing(st, req->company_ids, req->n_company_ids, &missing,
+                                     &n_missing);
+    if (rc != HF_OK)
+        return hf_store_fail(st, rc, "company", "");
     for (size_t i = 0, m = 0; i < req->n_company_ids; i++) {
         int absent = m < n_missing && missing[m] == i;
         m += absent;
-        if (absent || (w->visible.n && !visible_to(w, req->company_ids[i]))) {
+        if (absent || !hf_store_sees_company(st, req->company_ids[i])) {
             char path[48];
             snprintf(path, sizeof(path), "company_ids[%zu]", i);
             report(p, path, "not_found", "is not a company of this tenant");
@@ -400,23 +306,21 @@ static int check_key_companies(hf_call_t *call, store_t *st, const who_t *w,
 int identity_create_api_key(hf_call_t *call, const ProtobufCMessage *msg, ProtobufCMessage **reply)
 {
     const Hrflow__V1__CreateApiKeyRequest *req = (const void *)msg;
-    who_t w;
-    store_t st;
-    if (who_admin(call, &w, "create api keys") < 0)
+    hf_store_t st;
+    if (open_admin(call, &st, "create api keys") < 0)
         return -1;
-    if (w.visible.n && req->n_company_ids == 0)
+    if (st.n_companies && req->n_company_ids == 0)
         return hf_call_fail(call, E(PERMISSION_DENIED),
                             "a key restricted to companies may only create keys restricted to "
                             "some of them: give company_ids");
     problems_t p = { .call = call };
     rules_check_key(req->name, req->scopes, req->n_scopes, req->company_ids, req->n_company_ids,
                     report, &p);
-    if (problems_fail(&p) < 0 || open_store(call, &st) < 0 ||
-        check_key_companies(call, &st, &w, req, &p) < 0)
+    if (problems_fail(&p) < 0 || check_key_companies(&st, req, &p) < 0)
         return -1;
     Hrflow__V1__CreateApiKeyResponse *r =
         REPLY(call, Hrflow__V1__CreateApiKeyResponse, hrflow__v1__create_api_key_response__init);
-    char *token = hf_arena_alloc(hf_call_arena(call), TOKEN_LEN + 1);
+    char *token = hf_store_alloc(&st, TOKEN_LEN + 1);
     if (!r || !token)
         return OUT_OF_MEMORY(call);
     char key_id[TOKEN_KEY_ID_LEN + 1];
@@ -424,15 +328,17 @@ int identity_create_api_key(hf_call_t *call, const ProtobufCMessage *msg, Protob
     store_new_key_t k = { .key_id = key_id, .digest = digest, .name = req->name,
                           .scopes = req->scopes, .n_scopes = req->n_scopes,
                           .company_ids = req->company_ids, .n_company_ids = req->n_company_ids };
-    store_rc_t rc = STORE_EXISTS;
-    for (int attempt = 0; rc == STORE_EXISTS && attempt < 3; attempt++) { /* key id collision */
+    int rc = HF_EEXISTS;
+    for (int attempt = 0; rc == HF_EEXISTS && attempt < 3; attempt++) { /* key id collision */
         if (token_new(key_id, token) < 0)
             return hf_call_fail(call, E(INTERNAL), "could not draw random bytes for a key");
         token_digest(token, digest);
-        rc = store_apikey_create(&st, w.tenant, &k, &r->api_key);
+        rc = store_apikey_create(&st, &k, &r->api_key);
     }
-    if (rc != STORE_OK)
-        return store_fail(call, &st, rc, "api key", key_id, "could not draw an unused key id");
+    if (rc == HF_EEXISTS)
+        return hf_call_fail(call, E(INTERNAL), "could not draw an unused key id");
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "api key", key_id);
     hf_info("created api key %s", key_id);
     r->token = token;
     *reply = &r->base;
@@ -442,22 +348,19 @@ int identity_create_api_key(hf_call_t *call, const ProtobufCMessage *msg, Protob
 int identity_list_api_keys(hf_call_t *call, const ProtobufCMessage *msg, ProtobufCMessage **reply)
 {
     const Hrflow__V1__ListApiKeysRequest *req = (const void *)msg;
-    who_t w;
-    store_t st;
-    store_page_t page;
-    if (who_admin(call, &w, "list api keys") < 0 ||
-        page_of(call, req->page_size, req->page_token, token_is_key_id, &page) < 0 ||
-        open_store(call, &st) < 0)
+    hf_store_t st;
+    hf_page_t page;
+    if (open_admin(call, &st, "list api keys") < 0 ||
+        hf_page_open(call, req->page_size, req->page_token, token_is_key_id, &page) < 0)
         return -1;
     Hrflow__V1__ListApiKeysResponse *r =
         REPLY(call, Hrflow__V1__ListApiKeysResponse, hrflow__v1__list_api_keys_response__init);
     if (!r)
         return OUT_OF_MEMORY(call);
-    store_rc_t rc = store_apikey_list(&st, w.tenant, &w.visible, &page, &r->api_keys,
-                                      &r->n_api_keys);
-    if (rc != STORE_OK)
-        return store_fail(call, &st, rc, "api key", "", NULL);
-    r->next_page_token = hf_arena_strdup(hf_call_arena(call), page.next);
+    int rc = store_apikey_list(&st, &page, &r->api_keys, &r->n_api_keys);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "api key", "");
+    r->next_page_token = hf_store_strdup(&st, page.next);
     *reply = &r->base;
     return 0;
 }
@@ -465,19 +368,16 @@ int identity_list_api_keys(hf_call_t *call, const ProtobufCMessage *msg, Protobu
 int identity_revoke_api_key(hf_call_t *call, const ProtobufCMessage *msg, ProtobufCMessage **reply)
 {
     const Hrflow__V1__RevokeApiKeyRequest *req = (const void *)msg;
-    who_t w;
-    store_t st;
-    if (who_admin(call, &w, "revoke api keys") < 0)
+    hf_store_t st;
+    if (open_admin(call, &st, "revoke api keys") < 0)
         return -1;
     if (!token_is_key_id(req->id))
-        return store_fail(call, NULL, STORE_NOT_FOUND, "api key", req->id, NULL);
-    if (open_store(call, &st) < 0)
-        return -1;
+        return hf_store_fail(&st, HF_ENOTFOUND, "api key", req->id);
     Hrflow__V1__ApiKey *k = NULL;
     char digest_hex[2 * TOKEN_DIGEST_LEN + 1];
-    store_rc_t rc = store_apikey_revoke(&st, w.tenant, &w.visible, req->id, &k, digest_hex);
-    if (rc != STORE_OK)
-        return store_fail(call, &st, rc, "api key", req->id, NULL);
+    int rc = store_apikey_revoke(&st, req->id, &k, digest_hex);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "api key", req->id);
     /* After the commit: a gateway that cached the key before it sees the
      * revocation loses its copy now. Revoking again retries this. */
     if (store_forget_auth(hf_service_cache(call), digest_hex) < 0)

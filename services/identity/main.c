@@ -1,21 +1,14 @@
 /* services/identity/main.c - wiring of the identity service (tenants, companies, API keys)
  *
- * The method table, and one branch: `hrflow-identity tenant|company|apikey …`
- * runs the command line (cli.c) instead of the service. Everything else goes
- * to hf_service_main() (common/src/service.c): configuration, connections,
- * migrations, the bus worker and signals. Health comes from the runtime.
+ * The method table and the service's definition; hf_service_main()
+ * (common/src/service.c) does configuration, connections, migrations, the bus
+ * worker and signals. `hrflow-identity tenant|company|apikey …` runs the
+ * command line (cli.c) instead of the service: the command hook.
  */
 #include "cli.h"
 #include "handlers.h"
 #include "hf/service.h"
 #include "hrflow/v1/identity.pb-c.h"
-
-#include <stdio.h>
-#include <string.h>
-
-/* Generated from migrations/NNNN_*.sql by tools/embed_sql.py (meson.build). */
-extern const hf_migration_t identity_migrations[];
-extern const size_t identity_migrations_count;
 
 /* Revoking twice is harmless (the second time only clears the cache again),
  * so RevokeApiKey may be retried on another replica like the reads. */
@@ -34,25 +27,5 @@ static const hf_method_t methods[] = {
     { "RevokeApiKey", identity_revoke_api_key, HF_IDEMPOTENT },
 };
 
-int main(int argc, char **argv)
-{
-    if (argc > 1 && identity_cli_is_command(argv[1]))
-        return identity_cli_main(argc, argv, identity_migrations, identity_migrations_count);
-    const hf_service_def_t def = {
-        .name = "identity",
-        .descriptor = &hrflow__v1__identity__descriptor,
-        .methods = methods,
-        .n_methods = sizeof(methods) / sizeof(methods[0]),
-        .migrations = identity_migrations,
-        .n_migrations = identity_migrations_count,
-    };
-    int rc = hf_service_main(&def, argc, argv);
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("\n");
-            identity_cli_usage(stdout);
-            break;
-        }
-    }
-    return rc;
-}
+HF_SERVICE_MAIN(identity, hrflow__v1__identity__descriptor, methods,
+                .command = identity_cli, .usage = identity_cli_usage)

@@ -6,6 +6,8 @@
  */
 #include "rules.h"
 
+#include "hf/db.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,49 +134,6 @@ int rules_scope_known(const char *s)
     return 0;
 }
 
-int rules_is_uuid(const char *s)
-{
-    if (!s || strlen(s) != 36)
-        return 0;
-    for (int i = 0; i < 36; i++) {
-        int dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i]))
-            return 0;
-    }
-    return 1;
-}
-
-uint32_t rules_page_size(uint32_t requested)
-{
-    if (requested == 0)
-        return RULES_PAGE_DEFAULT;
-    return requested > RULES_PAGE_MAX ? RULES_PAGE_MAX : requested;
-}
-
-void rules_cursor_format(int64_t micros, const char *id, char buf[RULES_CURSOR_MAX])
-{
-    snprintf(buf, RULES_CURSOR_MAX, "%" PRId64 ".%s", micros, id);
-}
-
-int rules_cursor_parse(const char *token, int (*id_ok)(const char *), int64_t *micros,
-                       char id[RULES_CURSOR_MAX])
-{
-    if (!token || strlen(token) >= RULES_CURSOR_MAX)
-        return -1;
-    const char *dot = strchr(token, '.');
-    size_t digits = dot ? (size_t)(dot - token) : 0;
-    if (digits == 0 || digits > 18 || strspn(token, "0123456789") != digits)
-        return -1;
-    snprintf(id, RULES_CURSOR_MAX, "%s", dot + 1);
-    if (!id_ok(id))
-        return -1;
-    *micros = strtoll(token, NULL, 10);
-    /* one spelling per position: no leading zeros */
-    char again[RULES_CURSOR_MAX];
-    rules_cursor_format(*micros, id, again);
-    return strcmp(again, token) == 0 ? 0 : -1;
-}
-
 /* ---- whole requests ---- */
 
 typedef int rule_fn(const char *s, rule_error_t *e);
@@ -256,7 +215,7 @@ int rules_check_key(const char *name, char *const *scopes, size_t n_scopes,
         n++;
     }
     for (size_t i = 0; i < n_company_ids; i++) {
-        if (!rules_is_uuid(company_ids[i]))
+        if (!hf_db_is_uuid(company_ids[i]))
             report_at(report, ctx, "company_ids", i, "bad_format", "must be a company id (a UUID)");
         else if (repeated(company_ids, i))
             report_at(report, ctx, "company_ids", i, "duplicate", "is listed twice");

@@ -1,4 +1,4 @@
-/* services/identity/rules.h - what identity accepts: field formats, scopes, pages
+/* services/identity/rules.h - what identity accepts: field formats and scopes
  *
  * Pure checks with no I/O, shared by the RPC handlers and the command line so
  * both refuse the same input with the same words. A failed check names a
@@ -12,11 +12,8 @@
 #include <stdint.h>
 #include "hrflow/v1/identity.pb-c.h"
 
-#define RULES_PAGE_DEFAULT 50
-#define RULES_PAGE_MAX 500
 #define RULES_NAME_MAX 200      /* characters (code points), names of tenants, companies, keys */
 #define RULES_CITY_MAX 100
-#define RULES_CURSOR_MAX 96     /* longest page token we write, with its NUL */
 
 typedef struct {
     const char *code;           /* "required", "bad_format", "too_long", … */
@@ -34,22 +31,6 @@ int rules_credit_code(const char *s, rule_error_t *e);   /* "" or 18 of [0-9A-HJ
 
 /* 1 when s is one of admin, recruiter, payroll, integrator. */
 int rules_scope_known(const char *s);
-
-/* 1 when s is a UUID in its canonical lowercase text form. */
-int rules_is_uuid(const char *s);
-
-/* page_size as the lists use it: 0 = RULES_PAGE_DEFAULT, capped at RULES_PAGE_MAX. */
-uint32_t rules_page_size(uint32_t requested);
-
-/* A page token is the position of the last row of the previous page in the
- * lists' (create_time, id) order: "<create_time in Unix microseconds>.<id>".
- * rules_cursor_format writes it into buf (RULES_CURSOR_MAX bytes).
- * rules_cursor_parse accepts only what rules_cursor_format writes for an id
- * that id_ok accepts: 0 with *micros set and the id copied into id
- * (RULES_CURSOR_MAX bytes); -1 otherwise. */
-void rules_cursor_format(int64_t micros, const char *id, char buf[RULES_CURSOR_MAX]);
-int rules_cursor_parse(const char *token, int (*id_ok)(const char *), int64_t *micros,
-                       char id[RULES_CURSOR_MAX]);
 
 /* ---- whole requests ---- */
 

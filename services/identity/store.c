@@ -27,49 +27,28 @@
 #include <string.h>
 
 #define SOURCE "/hrflow/identity"
-#define US(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
 
 /* The columns of each record in the field order of its message (message_row). */
-#define TENANT_COLS "id, slug, name, " US("create_time") ", " US("update_time")
+#define TENANT_COLS "id, slug, name, " HF_MICROS("create_time") ", " HF_MICROS("update_time")
 #define COMPANY_COLS \
-    "id, tenant_id, code, name, city, credit_code, " US("create_time") ", " US("update_time")
+    "id, tenant_id, code, name, city, credit_code, " HF_MICROS("create_time") ", " HF_MICROS("update_time")
 #define APIKEY_COLS                                                                        \
     "id, tenant_id, name, array_to_string(scopes, ','), array_to_string(company_ids, ','), " \
-    US("create_time") ", " US("revoke_time") ", " US("last_used_time")
+    HF_MICROS("create_time") ", " HF_MICROS("revoke_time") ", " HF_MICROS("last_used_time")
 /* A caller restricted to companies: $n is its list as uuid[], empty = all. */
 #define VISIBLE_COMPANY(n) " AND (cardinality($" n "::uuid[]) = 0 OR id = ANY($" n "::uuid[]))"
 #define VISIBLE_KEY(n)                                                    \
     " AND (cardinality($" n "::uuid[]) = 0 OR"                            \
     " (cardinality(company_ids) > 0 AND company_ids <@ $" n "::uuid[]))"
-/* Rows after the cursor ($a micros, $b id; both NULL on the first page). */
-#define AFTER(a, b, idtype)                                                              \
-    " AND ($" a "::bigint IS NULL OR (create_time, id) >"                                \
-    " (timestamptz 'epoch' + $" a "::bigint * interval '1 microsecond', $" b "::" idtype "))"
+/* Rows after the page's cursor, in creation order ($a time, $b id, $c limit). */
+#define AFTER(a, b, idtype, c)                                                           \
+    " AND (create_time, id) > ($" a "::timestamptz, $" b "::" idtype ")"                  \
+    " ORDER BY create_time, id LIMIT $" c "::int"
 
 /* ---- rows to messages ---- */
 
-static char *cell(store_t *st, const PGresult *r, int row, int col)
-{
-    return hf_arena_strdup(st->arena, PQgetvalue(r, row, col));
-}
-
-/* A microseconds column as a Timestamp; NULL when the column is NULL. */
-static Hrflow__V1__Timestamp *cell_time(store_t *st, const PGresult *r, int row, int col)
-{
-    if (PQgetisnull(r, row, col))
-        return NULL;
-    Hrflow__V1__Timestamp *t = hf_arena_alloc(st->arena, sizeof(*t));
-    if (t) {
-        hrflow__v1__timestamp__init(t);
-        long long us = strtoll(PQgetvalue(r, row, col), NULL, 10);
-        t->seconds = us / 1000000;
-        t->nanos = (int32_t)(us % 1000000) * 1000;
-    }
-    return t;
-}
-
 /* A comma-joined array column (scopes, uuids: no commas inside) as strings. */
-static char **cell_list(store_t *st, const PGresult *r, int row, int col, size_t *n)
+static char **cell_list(hf_store_t *st, const PGresult *r, int row, int col, size_t *n)
 {
     const char *s = PQgetvalue(r, row, col);
     *n = 0;
@@ -94,7 +73,7 @@ static char **cell_list(store_t *st, const PGresult *r, int row, int col, size_t
  * order; columns past the last field are left to the caller). Strings,
  * repeated strings (arrays joined with commas) and Timestamps (microseconds)
  * are all a row holds. NULL when out of memory. */
-static void *message_row(store_t *st, const ProtobufCMessageDescriptor *d, const PGresult *r,
+static void *message_row(hf_store_t *st, const ProtobufCMessageDescriptor *d, const PGresult *r,
                          int i)
 {
     ProtobufCMessage *m = hf_arena_alloc(st->arena, d->sizeof_message);
@@ -105,29 +84,29 @@ static void *message_row(store_t *st, const ProtobufCMessageDescriptor *d, const
         const ProtobufCFieldDescriptor *f = &d->fields[k];
         char *member = (char *)m + f->offset;
         if (f->type == PROTOBUF_C_TYPE_MESSAGE)
-            *(Hrflow__V1__Timestamp **)member = cell_time(st, r, i, k);
+            *(Hrflow__V1__Timestamp **)member = hf_store_time(st, r, i, k);
         else if (f->label == PROTOBUF_C_LABEL_REPEATED)
             *(char ***)member =
                 cell_list(st, r, i, k, (size_t *)((char *)m + f->quantifier_offset));
         else
-            *(char **)member = cell(st, r, i, k);
+            *(char **)member = hf_store_cell(st, r, i, k);
     }
     return m;
 }
 
 /* Run a query expected to return at most one row, a message of type d.
  * out is a pointer to the caller's typed message pointer (Hrflow__V1__Tenant
- * **, …), set only on success. STORE_NOT_FOUND on zero rows. */
-static store_rc_t one(store_t *st, const char *sql, int n, const char *const *p,
-                      const ProtobufCMessageDescriptor *d, void *out)
+ * **, …), set only on success. HF_ENOTFOUND on zero rows. */
+static int one(hf_store_t *st, const char *sql, int n, const char *const *p,
+               const ProtobufCMessageDescriptor *d, void *out)
 {
     PGresult *r = hf_db_query(st->db, sql, n, p);
     if (!r)
-        return STORE_FAILED;
-    store_rc_t rc = STORE_NOT_FOUND;
+        return HF_EDB;
+    int rc = HF_ENOTFOUND;
     if (PQntuples(r) > 0) {
         void *row = message_row(st, d, r, 0);
-        rc = row ? STORE_OK : STORE_FAILED;
+        rc = row ? HF_OK : HF_EDB;
         if (row)
             memcpy(out, &row, sizeof(row));
     }
@@ -141,48 +120,13 @@ static store_rc_t one(store_t *st, const char *sql, int n, const char *const *p,
 
 /* ---- parameters ---- */
 
-/* A PostgreSQL array literal of strings: {"a","b"}, each element quoted. */
-static char *array_literal(store_t *st, char *const *v, size_t n)
+/* The companies the caller acts for as a uuid[] literal; {} = every one. */
+static const char *visible_literal(hf_store_t *st)
 {
-    size_t len = 3;
-    for (size_t i = 0; i < n; i++)
-        len += 2 * strlen(v[i]) + 3;
-    char *s = hf_arena_alloc(st->arena, len), *o = s;
-    if (!s)
-        return NULL;
-    *o++ = '{';
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            *o++ = ',';
-        *o++ = '"';
-        for (const char *p = v[i]; *p; p++) {
-            if (*p == '"' || *p == '\\')
-                *o++ = '\\';
-            *o++ = *p;
-        }
-        *o++ = '"';
-    }
-    *o++ = '}';
-    *o = '\0';
-    return s;
-}
-
-static const char *visible_literal(store_t *st, const store_visible_t *v)
-{
-    return v && v->n ? array_literal(st, v->ids, v->n) : "{}";
+    return hf_store_array(st, (const char *const *)st->companies, st->n_companies);
 }
 
 /* ---- transactions and events ---- */
-
-/* COMMIT when rc is STORE_OK, else ROLLBACK; returns rc (STORE_FAILED when
- * the commit fails). */
-static store_rc_t finish(store_t *st, store_rc_t rc)
-{
-    if (rc == STORE_OK)
-        return hf_db_commit(st->db) == 0 ? STORE_OK : STORE_FAILED;
-    hf_db_rollback(st->db);
-    return rc;
-}
 
 /* "credit_code" -> "creditCode", the proto3 JSON name. */
 static void json_name(const char *proto_name, char *out, size_t len)
@@ -231,9 +175,9 @@ static json_t *record_json(const ProtobufCMessage *m)
  * is "<collection>/<id>", to the outbox in the open transaction. An update
  * passes the bits of the fields it changed and their proto names (bit i is
  * names[i]); the event lists them as changedFields. */
-static store_rc_t emit(store_t *st, const char *tenant_id, const char *what,
-                       const char *collection, const char *id, const ProtobufCMessage *record,
-                       unsigned fields, const char *const *names)
+static int emit(hf_store_t *st, const char *tenant_id, const char *what,
+                const char *collection, const char *id, const ProtobufCMessage *record,
+                unsigned fields, const char *const *names)
 {
     json_t *data = record_json(record);
     if (data && fields) {
@@ -257,29 +201,29 @@ static store_rc_t emit(store_t *st, const char *tenant_id, const char *what,
                             .traceparent = st->traceparent };
     int rc = text ? hf_outbox_append(st->db, &e, NULL) : -1;
     free(text);
-    return rc == 0 ? STORE_OK : STORE_FAILED;
+    return rc == 0 ? HF_OK : HF_EDB;
 }
 
 /* INSERT … ON CONFLICT DO NOTHING RETURNING the record (a message of type d,
  * whose first field is its id) and the record's "<what>" event, in one
  * transaction; out as in one(). tenant_id NULL: the record is a tenant, its
- * own id is the tenant. STORE_EXISTS when a unique key left no row. */
-static store_rc_t insert(store_t *st, const char *sql, int n, const char *const *p,
-                         const ProtobufCMessageDescriptor *d, const char *tenant_id,
-                         const char *what, const char *collection, void *out)
+ * own id is the tenant. HF_EEXISTS when a unique key left no row. */
+static int insert(hf_store_t *st, const char *sql, int n, const char *const *p,
+                  const ProtobufCMessageDescriptor *d, const char *tenant_id,
+                  const char *what, const char *collection, void *out)
 {
     void *row = NULL;
     if (hf_db_begin(st->db) < 0)
-        return STORE_FAILED;
-    store_rc_t rc = one(st, sql, n, p, d, &row);
-    if (rc == STORE_NOT_FOUND)
-        rc = STORE_EXISTS;
-    if (rc == STORE_OK) {
+        return HF_EDB;
+    int rc = one(st, sql, n, p, d, &row);
+    if (rc == HF_ENOTFOUND)
+        rc = HF_EEXISTS;
+    if (rc == HF_OK) {
         const char *id = *(const char *const *)((const char *)row + d->fields[0].offset);
         rc = emit(st, tenant_id ? tenant_id : id, what, collection, id, row, 0, NULL);
     }
-    rc = finish(st, rc);
-    if (rc == STORE_OK)
+    rc = hf_store_finish(st, rc);
+    if (rc == HF_OK)
         memcpy(out, &row, sizeof(row));
     return rc;
 }
@@ -305,27 +249,27 @@ static const char sql_tenant_update[] =
 /* Proto names of the TENANT_* bits, in bit order. */
 static const char *const tenant_fields[] = { "slug", "name" };
 
-store_rc_t store_tenant_create(store_t *st, const char *slug, const char *name,
-                               Hrflow__V1__Tenant **out)
+int store_tenant_create(hf_store_t *st, const char *slug, const char *name,
+                        Hrflow__V1__Tenant **out)
 {
     const char *p[] = { slug, name };
     return insert(st, sql_tenant_create, 2, p, TENANT, NULL, "tenant.created", "tenants", out);
 }
 
-store_rc_t store_tenant_get(store_t *st, const char *tenant_id, Hrflow__V1__Tenant **out)
+int store_tenant_get(hf_store_t *st, Hrflow__V1__Tenant **out)
 {
-    const char *p[] = { tenant_id };
+    const char *p[] = { st->tenant };
     return one(st, sql_tenant_get, 1, p, TENANT, out);
 }
 
-store_rc_t store_tenant_find(store_t *st, const char *slug_or_id, Hrflow__V1__Tenant **out)
+int store_tenant_find(hf_store_t *st, const char *slug_or_id, Hrflow__V1__Tenant **out)
 {
     const char *p[] = { slug_or_id };
     return one(st, sql_tenant_find, 1, p, TENANT, out);
 }
 
 /* 1 when sql (with params p) returns a row, 0 when not, -1 on error. */
-static int exists(store_t *st, const char *sql, int n, const char *const *p)
+static int exists(hf_store_t *st, const char *sql, int n, const char *const *p)
 {
     PGresult *r = hf_db_query(st->db, sql, n, p);
     int found = r ? PQntuples(r) > 0 : -1;
@@ -333,25 +277,26 @@ static int exists(store_t *st, const char *sql, int n, const char *const *p)
     return found;
 }
 
-store_rc_t store_tenant_update(store_t *st, const char *tenant_id, unsigned fields,
-                               const Hrflow__V1__Tenant *in, Hrflow__V1__Tenant **out)
+int store_tenant_update(hf_store_t *st, unsigned fields, const Hrflow__V1__Tenant *in,
+                        Hrflow__V1__Tenant **out)
 {
+    const char *tenant_id = st->tenant;
     char mask[16];
     snprintf(mask, sizeof(mask), "%u", fields);
     const char *p[] = { tenant_id, mask, in->slug ? in->slug : "", in->name ? in->name : "" };
     if (hf_db_begin(st->db) < 0)
-        return STORE_FAILED;
-    store_rc_t rc = STORE_OK;
+        return HF_EDB;
+    int rc = HF_OK;
     if (fields & TENANT_SLUG) {
         int taken = exists(st, sql_tenant_slug_taken, 2, (const char *const[]){ tenant_id, p[2] });
-        rc = taken < 0 ? STORE_FAILED : taken ? STORE_EXISTS : STORE_OK;
+        rc = taken < 0 ? HF_EDB : taken ? HF_EEXISTS : HF_OK;
     }
-    if (rc == STORE_OK)
+    if (rc == HF_OK)
         rc = one(st, sql_tenant_update, 4, p, TENANT, out);
-    if (rc == STORE_OK)
+    if (rc == HF_OK)
         rc = emit(st, (*out)->id, "tenant.updated", "tenants", (*out)->id, &(*out)->base, fields,
                   tenant_fields);
-    return finish(st, rc);
+    return hf_store_finish(st, rc);
 }
 
 /* ---- companies ---- */
@@ -372,7 +317,7 @@ static const char sql_company_find[] =
 static const char sql_company_list[] =
     "SELECT " COMPANY_COLS " FROM identity.companies"
     " WHERE tenant_id = $1::uuid" VISIBLE_COMPANY("2") " AND ($3 = '' OR city = $3)"
-    AFTER("4", "5", "uuid") " ORDER BY create_time, id LIMIT $6";
+    AFTER("4", "5", "uuid", "6");
 static const char sql_company_code_taken[] =
     "SELECT 1 FROM identity.companies WHERE tenant_id = $1::uuid AND code = $3 AND id <> $2::uuid";
 static const char sql_company_update[] =
@@ -397,122 +342,94 @@ static const char *or_empty(const char *s)
     return s ? s : "";
 }
 
-store_rc_t store_company_create(store_t *st, const char *tenant_id,
-                                const Hrflow__V1__Company *in, Hrflow__V1__Company **out)
+int store_company_create(hf_store_t *st, const Hrflow__V1__Company *in, Hrflow__V1__Company **out)
 {
+    const char *tenant_id = st->tenant;
     const char *p[] = { tenant_id, or_empty(in->code), or_empty(in->name), or_empty(in->city),
                         or_empty(in->credit_code) };
     return insert(st, sql_company_create, 5, p, COMPANY, tenant_id, "company.created",
                   "companies", out);
 }
 
-store_rc_t store_company_get(store_t *st, const char *tenant_id, const store_visible_t *visible,
-                             const char *id, Hrflow__V1__Company **out)
+int store_company_get(hf_store_t *st, const char *id, Hrflow__V1__Company **out)
 {
-    const char *p[] = { tenant_id, id, visible_literal(st, visible) };
-    return p[2] ? one(st, sql_company_get, 3, p, COMPANY, out) : STORE_FAILED;
+    const char *p[] = { st->tenant, id, visible_literal(st) };
+    return p[2] ? one(st, sql_company_get, 3, p, COMPANY, out) : HF_EDB;
 }
 
-store_rc_t store_company_find(store_t *st, const char *tenant_id, const char *id_or_code,
-                              Hrflow__V1__Company **out)
+int store_company_find(hf_store_t *st, const char *id_or_code, Hrflow__V1__Company **out)
 {
-    const char *p[] = { tenant_id, id_or_code };
+    const char *p[] = { st->tenant, id_or_code };
     return one(st, sql_company_find, 2, p, COMPANY, out);
 }
 
-/* Run a list query whose last parameter is the row limit: fetch one row
- * more than the page to know whether another page follows, build the rows
- * as messages of type d and write the next page token from the last row's create time
- * (column time_col) and id (column 0). */
-static store_rc_t page_of(store_t *st, const char *sql, int n, const char **p,
-                          store_page_t *page, int time_col, const ProtobufCMessageDescriptor *d,
-                          void ***out, size_t *n_out)
+static void *company_at(hf_store_t *st, PGresult *r, int i)
 {
-    char micros[24], limit[16];
-    snprintf(micros, sizeof(micros), "%lld", (long long)page->after_micros);
-    snprintf(limit, sizeof(limit), "%u", page->size + 1);
-    p[n - 3] = page->after_id ? micros : NULL;
-    p[n - 2] = page->after_id;
-    p[n - 1] = limit;
-    page->next[0] = '\0';
-    *out = NULL;
-    *n_out = 0;
-    PGresult *r = hf_db_query(st->db, sql, n, p);
-    if (!r)
-        return STORE_FAILED;
-    int rows = PQntuples(r), take = rows > (int)page->size ? (int)page->size : rows;
-    store_rc_t rc = STORE_OK;
-    if (take > 0 && !(*out = hf_arena_alloc(st->arena, (size_t)take * sizeof(void *))))
-        rc = STORE_FAILED;
-    for (int i = 0; rc == STORE_OK && i < take; i++)
-        if (!((*out)[(*n_out)++] = message_row(st, d, r, i)))
-            rc = STORE_FAILED;
-    if (rc == STORE_OK && rows > take)
-        rules_cursor_format(strtoll(PQgetvalue(r, take - 1, time_col), NULL, 10),
-                            PQgetvalue(r, take - 1, 0), page->next);
-    PQclear(r);
-    return rc;
+    return message_row(st, COMPANY, r, i);
 }
 
-store_rc_t store_company_list(store_t *st, const char *tenant_id, const store_visible_t *visible,
-                              const char *city, store_page_t *page,
-                              Hrflow__V1__Company ***out, size_t *n)
+static void *apikey_at(hf_store_t *st, PGresult *r, int i)
 {
-    const char *p[6] = { tenant_id, visible_literal(st, visible), or_empty(city) };
+    return message_row(st, APIKEY, r, i);
+}
+
+int store_company_list(hf_store_t *st, const char *city, hf_page_t *page,
+                       Hrflow__V1__Company ***out, size_t *n)
+{
+    const char *p[6] = { st->tenant, visible_literal(st), or_empty(city) };
     if (!p[1])
-        return STORE_FAILED;
-    void **rows = NULL;
-    store_rc_t rc = page_of(st, sql_company_list, 6, p, page, 6, COMPANY, &rows, n);
-    *out = (Hrflow__V1__Company **)rows;
-    return rc;
+        return HF_ENOMEM;
+    return hf_page_rows(st, hf_page_query(st->db, sql_company_list, 6, p, 6, page), page,
+                        company_at, (void ***)out, n);
 }
 
-store_rc_t store_company_update(store_t *st, const char *tenant_id,
-                                const store_visible_t *visible, const char *id, unsigned fields,
-                                const Hrflow__V1__Company *in, Hrflow__V1__Company **out)
+int store_company_update(hf_store_t *st, const char *id, unsigned fields,
+                         const Hrflow__V1__Company *in, Hrflow__V1__Company **out)
 {
+    const char *tenant_id = st->tenant;
     char mask[16];
     snprintf(mask, sizeof(mask), "%u", fields);
-    const char *key[] = { tenant_id, id, visible_literal(st, visible) };
+    const char *key[] = { tenant_id, id, visible_literal(st) };
     const char *p[] = { tenant_id, id, mask, or_empty(in->code), or_empty(in->name),
                         or_empty(in->city), or_empty(in->credit_code) };
     if (!key[2] || hf_db_begin(st->db) < 0)
-        return STORE_FAILED;
+        return HF_EDB;
     Hrflow__V1__Company *before = NULL;
-    store_rc_t rc = one(st, sql_company_lock, 3, key, COMPANY, &before);
-    if (rc == STORE_OK && (fields & COMPANY_CODE)) {
+    int rc = one(st, sql_company_lock, 3, key, COMPANY, &before);
+    if (rc == HF_OK && (fields & COMPANY_CODE)) {
         int taken =
             exists(st, sql_company_code_taken, 3, (const char *const[]){ tenant_id, id, p[3] });
-        rc = taken < 0 ? STORE_FAILED : taken ? STORE_EXISTS : STORE_OK;
+        rc = taken < 0 ? HF_EDB : taken ? HF_EEXISTS : HF_OK;
     }
-    if (rc == STORE_OK)
+    if (rc == HF_OK)
         rc = one(st, sql_company_update, 7, p, COMPANY, out);
-    if (rc == STORE_OK)
+    if (rc == HF_OK)
         rc = emit(st, tenant_id, "company.updated", "companies", (*out)->id, &(*out)->base, fields,
                   company_fields);
-    return finish(st, rc);
+    return hf_store_finish(st, rc);
 }
 
-store_rc_t store_companies_missing(store_t *st, const char *tenant_id, char *const *ids,
-                                   size_t n, size_t **missing, size_t *n_missing)
+int store_companies_missing(hf_store_t *st, char *const *ids, size_t n, size_t **missing,
+                            size_t *n_missing)
 {
+    const char *tenant_id = st->tenant;
     *missing = NULL;
     *n_missing = 0;
     if (n == 0)
-        return STORE_OK;
-    const char *p[] = { tenant_id, array_literal(st, ids, n) };
+        return HF_OK;
+    const char *p[] = { tenant_id, hf_store_array(st, (const char *const *)ids, n) };
     PGresult *r = p[1] ? hf_db_query(st->db, sql_companies_missing, 2, p) : NULL;
     if (!r)
-        return STORE_FAILED;
+        return HF_EDB;
     int rows = PQntuples(r);
     if (rows > 0 && !(*missing = hf_arena_alloc(st->arena, (size_t)rows * sizeof(size_t)))) {
         PQclear(r);
-        return STORE_FAILED;
+        return HF_EDB;
     }
     for (int i = 0; i < rows; i++)
         (*missing)[(*n_missing)++] = (size_t)strtoul(PQgetvalue(r, i, 0), NULL, 10);
     PQclear(r);
-    return STORE_OK;
+    return HF_OK;
 }
 
 /* ---- API keys ---- */
@@ -524,7 +441,7 @@ static const char sql_apikey_create[] =
 static const char sql_apikey_list[] =
     "SELECT " APIKEY_COLS " FROM identity.api_keys"
     " WHERE tenant_id = $1::uuid" VISIBLE_KEY("2")
-    AFTER("3", "4", "text") " ORDER BY create_time, id LIMIT $5";
+    AFTER("3", "4", "text", "5");
 static const char sql_apikey_lock[] =
     "SELECT " APIKEY_COLS ", encode(token_sha256, 'hex') FROM identity.api_keys"
     " WHERE tenant_id = $1::uuid AND id = $2" VISIBLE_KEY("3") " FOR UPDATE";
@@ -540,73 +457,70 @@ static const char sql_authenticate[] =
 static const char sql_touch[] =
     "UPDATE identity.api_keys SET last_used_time = now() WHERE tenant_id = $1::uuid AND id = $2";
 
-store_rc_t store_apikey_create(store_t *st, const char *tenant_id, const store_new_key_t *k,
-                               Hrflow__V1__ApiKey **out)
+int store_apikey_create(hf_store_t *st, const store_new_key_t *k, Hrflow__V1__ApiKey **out)
 {
+    const char *tenant_id = st->tenant;
     char digest[2 * TOKEN_DIGEST_LEN + 1];
     token_digest_hex(k->digest, digest);
     const char *p[] = { tenant_id, k->key_id, or_empty(k->name),
-                        array_literal(st, k->scopes, k->n_scopes),
-                        array_literal(st, k->company_ids, k->n_company_ids), digest };
+                        hf_store_array(st, (const char *const *)k->scopes, k->n_scopes),
+                        hf_store_array(st, (const char *const *)k->company_ids, k->n_company_ids), digest };
     if (!p[3] || !p[4])
-        return STORE_FAILED;
+        return HF_EDB;
     return insert(st, sql_apikey_create, 6, p, APIKEY, tenant_id, "api_key.created", "apikeys",
                   out);
 }
 
-store_rc_t store_apikey_list(store_t *st, const char *tenant_id, const store_visible_t *visible,
-                             store_page_t *page, Hrflow__V1__ApiKey ***out, size_t *n)
+int store_apikey_list(hf_store_t *st, hf_page_t *page, Hrflow__V1__ApiKey ***out, size_t *n)
 {
-    const char *p[5] = { tenant_id, visible_literal(st, visible) };
+    const char *p[5] = { st->tenant, visible_literal(st) };
     if (!p[1])
-        return STORE_FAILED;
-    void **rows = NULL;
-    store_rc_t rc = page_of(st, sql_apikey_list, 5, p, page, 5, APIKEY, &rows, n);
-    *out = (Hrflow__V1__ApiKey **)rows;
-    return rc;
+        return HF_ENOMEM;
+    return hf_page_rows(st, hf_page_query(st->db, sql_apikey_list, 5, p, 5, page), page,
+                        apikey_at, (void ***)out, n);
 }
 
-store_rc_t store_apikey_revoke(store_t *st, const char *tenant_id, const store_visible_t *visible,
-                               const char *id, Hrflow__V1__ApiKey **out,
-                               char digest_hex[2 * TOKEN_DIGEST_LEN + 1])
+int store_apikey_revoke(hf_store_t *st, const char *id, Hrflow__V1__ApiKey **out,
+                        char digest_hex[2 * TOKEN_DIGEST_LEN + 1])
 {
-    const char *p[] = { tenant_id, id, visible_literal(st, visible) };
+    const char *tenant_id = st->tenant;
+    const char *p[] = { tenant_id, id, visible_literal(st) };
     if (!p[2] || hf_db_begin(st->db) < 0)
-        return STORE_FAILED;
+        return HF_EDB;
     PGresult *r = hf_db_query(st->db, sql_apikey_lock, 3, p);
-    store_rc_t rc = !r ? STORE_FAILED : PQntuples(r) == 0 ? STORE_NOT_FOUND : STORE_OK;
+    int rc = !r ? HF_EDB : PQntuples(r) == 0 ? HF_ENOTFOUND : HF_OK;
     int revoked = 0;
-    if (rc == STORE_OK) {
+    if (rc == HF_OK) {
         snprintf(digest_hex, 2 * TOKEN_DIGEST_LEN + 1, "%s", PQgetvalue(r, 0, 8));
         revoked = !PQgetisnull(r, 0, 6);
         *out = message_row(st, APIKEY, r, 0);
-        rc = *out ? STORE_OK : STORE_FAILED;
+        rc = *out ? HF_OK : HF_EDB;
     }
     PQclear(r);
-    if (rc == STORE_OK && !revoked) {
+    if (rc == HF_OK && !revoked) {
         rc = one(st, sql_apikey_revoke, 2, p, APIKEY, out);
-        if (rc == STORE_OK)
+        if (rc == HF_OK)
             rc = emit(st, tenant_id, "api_key.revoked", "apikeys", (*out)->id, &(*out)->base, 0,
                       NULL);
     }
-    return finish(st, rc);
+    return hf_store_finish(st, rc);
 }
 
-store_rc_t store_authenticate(store_t *st, const char *key_id,
-                              const unsigned char digest[TOKEN_DIGEST_LEN],
-                              Hrflow__V1__Caller **out)
+int store_authenticate(hf_store_t *st, const char *key_id,
+                       const unsigned char digest[TOKEN_DIGEST_LEN],
+                       Hrflow__V1__Caller **out)
 {
     const char *p[] = { key_id };
     PGresult *r = hf_db_query(st->db, sql_authenticate, 1, p);
     if (!r)
-        return STORE_FAILED;
+        return HF_EDB;
     unsigned char stored[TOKEN_DIGEST_LEN];
     int ok = PQntuples(r) == 1 && token_digest_parse(PQgetvalue(r, 0, 4), stored) == 0 &&
              token_digest_equal(stored, digest) && strcmp(PQgetvalue(r, 0, 5), "t") == 0;
-    store_rc_t rc = ok ? STORE_OK : STORE_NOT_FOUND;
+    int rc = ok ? HF_OK : HF_ENOTFOUND;
     Hrflow__V1__Caller *c = ok ? message_row(st, &hrflow__v1__caller__descriptor, r, 0) : NULL;
     if (ok && !c)
-        rc = STORE_FAILED;
+        rc = HF_EDB;
     if (c) {
         *out = c;
         /* when it was last used, to the minute: a write per minute, not per request */

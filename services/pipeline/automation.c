@@ -317,15 +317,15 @@ static void result_events(work_t *w, const Hrflow__V1__Job *job, const Hrflow__V
 }
 
 /* Evaluate the rules for one item; fill its decisions and plans. */
-static store_rc_t decide(work_t *w, const pl_rules_t *rules, const Hrflow__V1__Job *job,
-                         automation_item_t *it)
+static int decide(work_t *w, const pl_rules_t *rules, const Hrflow__V1__Job *job,
+                  automation_item_t *it)
 {
     merge_result(w, it->as);
     pl_event_t ev = { automation_event_of(it->as->kind), w->minutes, it->only_line };
     pl_eval_opts_t opts = { .require_human_for_reject = job->require_human_for_reject };
     pl_eval_t e = { 0 };
     if (rules && pl_rules_eval(rules, &ev, &w->rec, &opts, &e) < 0)
-        return STORE_FAILED;
+        return HF_EDB;
     for (size_t i = 0; i < e.n; i++) {
         const pl_decision_t *d = &e.d[i];
         if (d->verdict == PL_NO_MATCH)
@@ -341,12 +341,12 @@ static store_rc_t decide(work_t *w, const pl_rules_t *rules, const Hrflow__V1__J
     pl_eval_clear(&e);
     result_events(w, job, it->app, it->as);
     w->decisions = json_dumps(it->out.decisions, JSON_COMPACT);
-    return w->decisions ? STORE_OK : STORE_FAILED;
+    return w->decisions ? HF_OK : HF_EDB;
 }
 
 /* Write what the fresh items decided: their moves (with their own events),
  * then every other event, in item order. */
-static store_rc_t write_plans(store_t *st, automation_item_t *it, work_t *w, size_t n)
+static int write_plans(hf_store_t *st, automation_item_t *it, work_t *w, size_t n)
 {
     store_move_t *mv = calloc(n, sizeof(*mv));
     size_t nm = 0, ne = 0;
@@ -356,7 +356,7 @@ static store_rc_t write_plans(store_t *st, automation_item_t *it, work_t *w, siz
         if (w[i].fresh)
             ne += json_array_size(w[i].events);
     }
-    store_rc_t rc = mv ? store_application_moves(st, mv, nm) : STORE_FAILED;
+    int rc = mv ? store_application_moves(st, mv, nm) : HF_EDB;
     free(mv);
     const char **ids = calloc(ne + 1, sizeof(char *)), **whats = calloc(ne + 1, sizeof(char *));
     json_t **data = calloc(ne + 1, sizeof(json_t *));
@@ -375,8 +375,8 @@ static store_rc_t write_plans(store_t *st, automation_item_t *it, work_t *w, siz
         }
     }
     if (!ids || !whats || !data)
-        rc = STORE_FAILED;
-    if (rc == STORE_OK)
+        rc = HF_EDB;
+    if (rc == HF_OK)
         rc = store_application_events(st, k, ids, whats, data);
     else
         for (size_t i = 0; data && i < k; i++)
@@ -385,45 +385,45 @@ static store_rc_t write_plans(store_t *st, automation_item_t *it, work_t *w, siz
     return rc;
 }
 
-store_rc_t automation_run_many(store_t *st, const Hrflow__V1__Job *job, automation_item_t *it,
-                               size_t n)
+int automation_run_many(hf_store_t *st, const Hrflow__V1__Job *job, automation_item_t *it,
+                        size_t n)
 {
     work_t *w = calloc(n ? n : 1, sizeof(*w));
     const char **ids = calloc(n ? n : 1, sizeof(char *));
     const Hrflow__V1__Assessment **as = calloc(n ? n : 1, sizeof(void *));
     const char **decisions = calloc(n ? n : 1, sizeof(char *));
     int *fresh = calloc(n ? n : 1, sizeof(int));
-    store_rc_t rc = w && ids && as && decisions && fresh ? STORE_OK : STORE_FAILED;
+    int rc = w && ids && as && decisions && fresh ? HF_OK : HF_EDB;
     for (size_t i = 0; i < n; i++) {
         it[i].out = (automation_outcome_t){ json_array(), 0 };
-        if (rc == STORE_OK) {
+        if (rc == HF_OK) {
             ids[i] = it[i].app->id;
             as[i] = it[i].as;
             w[i].events = json_array();
         }
     }
-    if (rc == STORE_OK && hf_db_begin(st->db) < 0)
-        rc = STORE_FAILED;
-    int began = rc == STORE_OK;
+    if (rc == HF_OK && hf_db_begin(st->db) < 0)
+        rc = HF_EDB;
+    int began = rc == HF_OK;
     batch_t b = { it, w, n, hf_now_ms() * 1000 };
-    if (rc == STORE_OK)
+    if (rc == HF_OK)
         rc = store_facts_many(st, ids, n, take_facts, &b);
-    for (size_t i = 0; rc == STORE_OK && i < n; i++)
+    for (size_t i = 0; rc == HF_OK && i < n; i++)
         if (!w[i].found)
-            rc = STORE_NOT_FOUND;
+            rc = HF_ENOTFOUND;
     char err[300];
-    pl_rules_t *rules = rc == STORE_OK ? automation_rules(job, NULL, err, sizeof(err)) : NULL;
-    if (rc == STORE_OK && !rules && *err) {
+    pl_rules_t *rules = rc == HF_OK ? automation_rules(job, NULL, err, sizeof(err)) : NULL;
+    if (rc == HF_OK && !rules && *err) {
         hf_logkv(HF_LOG_ERROR, "a job's rules do not parse", "job", job->id, "error", err, NULL);
-        rc = STORE_FAILED;
+        rc = HF_EDB;
     }
-    for (size_t i = 0; rc == STORE_OK && i < n; i++)
-        if ((rc = decide(&w[i], rules, job, &it[i])) == STORE_OK)
+    for (size_t i = 0; rc == HF_OK && i < n; i++)
+        if ((rc = decide(&w[i], rules, job, &it[i])) == HF_OK)
             decisions[i] = w[i].decisions;
     pl_rules_destroy(&rules);
-    if (rc == STORE_OK)
+    if (rc == HF_OK)
         rc = store_assessments_add_many(st, n, ids, as, decisions, fresh);
-    for (size_t i = 0; rc == STORE_OK && i < n; i++) {
+    for (size_t i = 0; rc == HF_OK && i < n; i++) {
         w[i].fresh = fresh[i];
         if (fresh[i])
             continue;
@@ -437,11 +437,11 @@ store_rc_t automation_run_many(store_t *st, const Hrflow__V1__Job *job, automati
         if (!json_is_array(d))
             json_decref(d);
     }
-    if (rc == STORE_OK)
+    if (rc == HF_OK)
         rc = write_plans(st, it, w, n);
-    if (began && rc == STORE_OK && hf_db_commit(st->db) < 0)
-        rc = STORE_FAILED;
-    for (size_t i = 0; rc == STORE_OK && results && i < n; i++) {
+    if (began && rc == HF_OK && hf_db_commit(st->db) < 0)
+        rc = HF_EDB;
+    for (size_t i = 0; rc == HF_OK && results && i < n; i++) {
         if (!w[i].fresh)
             continue;
         hf_counter_inc(results);
@@ -458,25 +458,25 @@ store_rc_t automation_run_many(store_t *st, const Hrflow__V1__Job *job, automati
                     hf_counter_inc(acted[k]);
         }
     }
-    if (began && rc != STORE_OK)
+    if (began && rc != HF_OK)
         hf_db_rollback(st->db);
     for (size_t i = 0; w && i < n; i++) {
         json_decref(w[i].holder);
         json_decref(w[i].events);
         free(w[i].decisions);
-        if (rc != STORE_OK)
+        if (rc != HF_OK)
             json_array_clear(it[i].out.decisions);
     }
     free(w), free(ids), free(as), free(decisions), free(fresh);
     return rc;
 }
 
-store_rc_t automation_run(store_t *st, const Hrflow__V1__Job *job, Hrflow__V1__Application *a,
-                          const Hrflow__V1__Assessment *as, unsigned only_line,
-                          automation_outcome_t *out)
+int automation_run(hf_store_t *st, const Hrflow__V1__Job *job, Hrflow__V1__Application *a,
+                   const Hrflow__V1__Assessment *as, unsigned only_line,
+                   automation_outcome_t *out)
 {
     automation_item_t it = { a, as, only_line, { NULL, 0 } };
-    store_rc_t rc = automation_run_many(st, job, &it, 1);
+    int rc = automation_run_many(st, job, &it, 1);
     *out = it.out;
     return rc;
 }

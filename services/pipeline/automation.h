@@ -65,7 +65,7 @@ typedef struct {
 
 /* One result for one application of a batch. */
 typedef struct {
-    Hrflow__V1__Application *app; /* as read; on STORE_OK, after the actions */
+    Hrflow__V1__Application *app; /* as read; on HF_OK, after the actions */
     const Hrflow__V1__Assessment *as;
     unsigned only_line;           /* stage_timeout: the rule it is for, else 0 */
     automation_outcome_t out;     /* set by the call (decisions even on failure: empty) */
@@ -78,16 +78,15 @@ typedef struct {
  * their decisions in one statement (an event id seen before acts on
  * nothing), then every move with its transition and event, and every other
  * event, each in one statement. Returns as automation_run. */
-store_rc_t automation_run_many(store_t *st, const Hrflow__V1__Job *job, automation_item_t *it,
-                               size_t n);
+int automation_run_many(hf_store_t *st, const Hrflow__V1__Job *job, automation_item_t *it,
+                        size_t n);
 
 /* Record assessment as for application a of job and act on it, as above.
  * only_line: for a stage_timeout result, the rule it is for (else 0).
- * On STORE_OK, a is the application after the actions. STORE_CONFLICT: the
- * application moved meanwhile (nothing was recorded: retry); STORE_FAILED:
+ * On HF_OK, a is the application after the actions. HF_ECONFLICT: the
+ * application moved meanwhile (nothing was recorded: retry); HF_EDB:
  * the database failed or the job's rules no longer parse (logged). */
-store_rc_t automation_run(store_t *st, const Hrflow__V1__Job *job, Hrflow__V1__Application *a,
-                          const Hrflow__V1__Assessment *as, unsigned only_line,
-                          automation_outcome_t *out);
+int automation_run(hf_store_t *st, const Hrflow__V1__Job *job, Hrflow__V1__Application *a,
+                   const Hrflow__V1__Assessment *as, unsigned only_line, automation_outcome_t *out);
 
 #endif

@@ -11,10 +11,11 @@
 #include "hf/db.h"
 #include "hf/log.h"
 #include "hf/service.h"
+#include "hf/store.h"
 #include "automation.h"
 #include "composite.h"
-#include "background.h"
 #include "rules.h"
+#include "settings.h"
 #include "stages.h"
 #include "status_token.h"
 #include "store.h"
@@ -26,97 +27,17 @@
 
 #define E(code) HRFLOW__V1__ERROR_CODE__##code
 
-static hf_keyring_t *keys;
-static const char *pii_keys;
-static long sweep_s;
-static long funnel_cache_ms;
-
-const hf_config_var_t pipeline_settings[] = {
-    { "HF_PII_KEYS", HF_CONFIG_STRING, "", 0, 0,
-      "keys for candidates' personal data: id:<64 hex>,…,hmac:<64 hex> (docs/security.md)",
-      &pii_keys },
-    { "HF_PIPELINE_SWEEP_S", HF_CONFIG_INT, "60", 1, 3600,
-      "seconds between sweeps for stage timeouts (rules' stage_timeout)", &sweep_s },
-    { "HF_PIPELINE_FUNNEL_CACHE_MS", HF_CONFIG_INT, "1000", 0, 60000,
-      "a job's funnel is counted at most once per this many ms, however many read it "
-      "(Redis; 0 = count on every read)", &funnel_cache_ms },
-};
-const size_t pipeline_n_settings = sizeof(pipeline_settings) / sizeof(pipeline_settings[0]);
-
-int pipeline_init(void)
-{
-    char err[200];
-    keys = hf_keyring_new(pii_keys, err, sizeof(err));
-    if (!keys) {
-        hf_error("HF_PII_KEYS: %s", err);
-        return -1;
-    }
-    automation_init();
-    if (pipeline_importer_start(keys) < 0 ||
-        pipeline_screener_start(keys, hf_service_brokers()) < 0 ||
-        pipeline_sweeper_start(keys, (int)sweep_s) < 0 || pipeline_interviews_start(keys) < 0) {
-        hf_error("cannot start the pipeline's background threads");
-        return -1;
-    }
-    return 0;
-}
-
-void pipeline_stop(void)
-{
-    pipeline_interviews_stop();
-    pipeline_background_stop();
-    hf_keyring_destroy(&keys);
-}
-
-/* ---- who is calling ---- */
-
-typedef struct {
-    store_t st;
-    ProtobufCAllocator alloc;
-    const Hrflow__V1__Caller *caller;
-} ctx_t;
-
-static int open_ctx(hf_call_t *call, ctx_t *c)
-{
-    c->caller = hf_call_caller(call);
-    if (!c->caller->tenant_id || strlen(c->caller->tenant_id) != 36)
-        return hf_call_fail(call, E(UNAUTHENTICATED), "the request carries no tenant");
-    c->alloc = hf_arena_allocator(hf_call_arena(call));
-    c->st = (store_t){ hf_service_db(call), &c->alloc, keys, c->caller->tenant_id,
-                       hf_call_envelope(call)->traceparent };
-    return c->st.db ? 0 : hf_call_fail(call, E(UNAVAILABLE), "the database is unavailable");
-}
-
-static int sees_company(const ctx_t *c, const char *company)
-{
-    if (c->caller->n_company_ids == 0)
-        return 1;
-    for (size_t i = 0; i < c->caller->n_company_ids; i++)
-        if (!strcmp(c->caller->company_ids[i], company))
-            return 1;
-    return 0;
-}
-
-static int fail_store(hf_call_t *call, store_rc_t rc, const char *what, const char *id)
-{
-    switch (rc) {
-    case STORE_NOT_FOUND:
-        return hf_call_fail(call, E(NOT_FOUND), "%s %s not found", what, id);
-    case STORE_EXISTS:
-        return hf_call_fail(call, E(ALREADY_EXISTS), "the %s already exists", what);
-    case STORE_CONFLICT:
-        return hf_call_fail(call, E(CONFLICT), "%s %s was changed by someone else; read it again",
-                            what, id);
-    default:
-        return hf_call_fail(call, E(UNAVAILABLE), "could not access %s records", what);
-    }
-}
+/* The caller's context, then the application id names with its job (NULL
+ * after failing the call). */
+static Hrflow__V1__Application *caller_application(hf_call_t *call, hf_store_t *st,
+                                                   const char *id, Hrflow__V1__Job **job);
 
 /* ---- jobs ---- */
 
 /* Check a job; every problem becomes a detail. Returns 0 or -1 (failed). */
-static int job_check(hf_call_t *call, const ctx_t *c, Hrflow__V1__Job *j, const char *path)
+static int job_check(hf_store_t *st, Hrflow__V1__Job *j, const char *path)
 {
+    hf_call_t *call = st->call;
     int bad = 0;
     char p[96], err[300];
 #define PROBLEM(field, code, msg)                                                  \
@@ -127,7 +48,7 @@ static int job_check(hf_call_t *call, const ctx_t *c, Hrflow__V1__Job *j, const 
     } while (0)
     if (!hf_db_is_uuid(j->company_id))
         PROBLEM("company_id", "required", "a company id of the group");
-    else if (!sees_company(c, j->company_id))
+    else if (!hf_store_sees_company(st, j->company_id))
         PROBLEM("company_id", "forbidden", "this key may not act for that company");
     size_t tl = strlen(j->title);
     if (tl == 0 || tl > 600)
@@ -166,29 +87,29 @@ static int job_check(hf_call_t *call, const ctx_t *c, Hrflow__V1__Job *j, const 
 HANDLER(pipeline_create_job)
 {
     const Hrflow__V1__CreateJobRequest *r = (const void *)req;
-    ctx_t c;
-    if (open_ctx(call, &c) < 0)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0)
         return -1;
     if (!r->job)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "job is required");
-    if (job_check(call, &c, r->job, "job.") < 0)
+    if (job_check(&st, r->job, "job.") < 0)
         return -1;
-    store_rc_t rc = store_job_create(&c.st, r->job);
-    if (rc != STORE_OK)
-        return fail_store(call, rc, "job", "");
+    int rc = store_job_create(&st, r->job);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "job", "");
     *reply = &r->job->base;
     return 0;
 }
 
 /* A job the caller may see, or NULL after failing the call. */
-static Hrflow__V1__Job *visible_job(hf_call_t *call, ctx_t *c, const char *id)
+static Hrflow__V1__Job *visible_job(hf_store_t *st, const char *id)
 {
     Hrflow__V1__Job *j = NULL;
-    store_rc_t rc = hf_db_is_uuid(id) ? store_job_get(&c->st, id, &j) : STORE_NOT_FOUND;
-    if (rc == STORE_OK && !sees_company(c, j->company_id))
-        rc = STORE_NOT_FOUND;
-    if (rc != STORE_OK) {
-        fail_store(call, rc, "job", id);
+    int rc = hf_db_is_uuid(id) ? store_job_get(st, id, &j) : HF_ENOTFOUND;
+    if (rc == HF_OK && !hf_store_sees_company(st, j->company_id))
+        rc = HF_ENOTFOUND;
+    if (rc != HF_OK) {
+        hf_store_fail(st, rc, "job", id);
         return NULL;
     }
     return j;
@@ -197,8 +118,8 @@ static Hrflow__V1__Job *visible_job(hf_call_t *call, ctx_t *c, const char *id)
 HANDLER(pipeline_get_job)
 {
     const Hrflow__V1__GetJobRequest *r = (const void *)req;
-    ctx_t c;
-    Hrflow__V1__Job *j = open_ctx(call, &c) == 0 ? visible_job(call, &c, r->id) : NULL;
+    hf_store_t st;
+    Hrflow__V1__Job *j = hf_store_open(call, &st) == 0 ? visible_job(&st, r->id) : NULL;
     if (!j)
         return -1;
     *reply = &j->base;
@@ -208,22 +129,23 @@ HANDLER(pipeline_get_job)
 HANDLER(pipeline_list_jobs)
 {
     const Hrflow__V1__ListJobsRequest *r = (const void *)req;
-    ctx_t c;
-    store_page_t page;
-    if (open_ctx(call, &c) < 0 || hf_service_page(call, r->page_size, r->page_token, &page) < 0)
+    hf_store_t st;
+    hf_page_t page;
+    if (hf_store_open(call, &st) < 0 ||
+        hf_page_open(call, r->page_size, r->page_token, NULL, &page) < 0)
         return -1;
-    if (*r->company_id && (!hf_db_is_uuid(r->company_id) || !sees_company(&c, r->company_id)))
+    if (*r->company_id && (!hf_db_is_uuid(r->company_id) || !hf_store_sees_company(&st, r->company_id)))
         return hf_call_fail(call, E(NOT_FOUND), "company %s not found", r->company_id);
     Hrflow__V1__ListJobsResponse *o =
         HF_CALL_NEW(call, Hrflow__V1__ListJobsResponse, hrflow__v1__list_jobs_response__init);
     if (!o)
         return hf_call_fail(call, E(INTERNAL), "out of memory");
-    store_rc_t rc = store_job_list(&c.st, r->company_id, r->status, &page, &o->jobs, &o->n_jobs);
-    if (rc != STORE_OK)
-        return fail_store(call, rc, "job", "");
+    int rc = store_job_list(&st, r->company_id, r->status, &page, &o->jobs, &o->n_jobs);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "job", "");
     size_t kept = 0; /* a company-bound key sees its companies' jobs only */
     for (size_t i = 0; i < o->n_jobs; i++)
-        if (sees_company(&c, o->jobs[i]->company_id))
+        if (hf_store_sees_company(&st, o->jobs[i]->company_id))
             o->jobs[kept++] = o->jobs[i];
     o->n_jobs = kept;
     o->next_page_token = hf_arena_strdup(hf_call_arena(call), page.next);
@@ -234,8 +156,8 @@ HANDLER(pipeline_list_jobs)
 HANDLER(pipeline_update_job)
 {
     const Hrflow__V1__UpdateJobRequest *r = (const void *)req;
-    ctx_t c;
-    Hrflow__V1__Job *j = open_ctx(call, &c) == 0 ? visible_job(call, &c, r->id) : NULL;
+    hf_store_t st;
+    Hrflow__V1__Job *j = hf_store_open(call, &st) == 0 ? visible_job(&st, r->id) : NULL;
     if (!j)
         return -1;
     static const Hrflow__V1__Job empty = HRFLOW__V1__JOB__INIT;
@@ -272,11 +194,11 @@ HANDLER(pipeline_update_job)
         }
 #undef FIELD
     }
-    if (job_check(call, &c, j, "job.") < 0)
+    if (job_check(&st, j, "job.") < 0)
         return -1;
-    store_rc_t rc = store_job_update(&c.st, j);
-    if (rc != STORE_OK)
-        return fail_store(call, rc, "job", r->id);
+    int rc = store_job_update(&st, j);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "job", r->id);
     *reply = &j->base;
     return 0;
 }
@@ -286,8 +208,8 @@ HANDLER(pipeline_update_job)
 HANDLER(pipeline_create_candidate)
 {
     const Hrflow__V1__CreateCandidateRequest *r = (const void *)req;
-    ctx_t c;
-    if (open_ctx(call, &c) < 0)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0)
         return -1;
     Hrflow__V1__Candidate *in = r->candidate;
     if (!in)
@@ -312,9 +234,9 @@ HANDLER(pipeline_create_candidate)
     if (bad)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the candidate is invalid");
     Hrflow__V1__Candidate *out = NULL;
-    store_rc_t rc = store_candidate_create(&c.st, in, &out);
-    if (rc != STORE_OK)
-        return fail_store(call, rc, "candidate", "");
+    int rc = store_candidate_create(&st, in, &out);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "candidate", "");
     *reply = &out->base;
     return 0;
 }
@@ -322,13 +244,13 @@ HANDLER(pipeline_create_candidate)
 HANDLER(pipeline_get_candidate)
 {
     const Hrflow__V1__GetCandidateRequest *r = (const void *)req;
-    ctx_t c;
-    if (open_ctx(call, &c) < 0)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0)
         return -1;
     Hrflow__V1__Candidate *out = NULL;
-    store_rc_t rc = hf_db_is_uuid(r->id) ? store_candidate_get(&c.st, r->id, &out) : STORE_NOT_FOUND;
-    if (rc != STORE_OK)
-        return fail_store(call, rc, "candidate", r->id);
+    int rc = hf_db_is_uuid(r->id) ? store_candidate_get(&st, r->id, &out) : HF_ENOTFOUND;
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "candidate", r->id);
     *reply = &out->base;
     return 0;
 }
@@ -336,55 +258,48 @@ HANDLER(pipeline_get_candidate)
 /* ---- applications ---- */
 
 /* An application whose job the caller may see, with that job. */
-static Hrflow__V1__Application *visible_application(hf_call_t *call, ctx_t *c, const char *id,
+static Hrflow__V1__Application *visible_application(hf_store_t *st, const char *id,
                                                     Hrflow__V1__Job **job)
 {
     Hrflow__V1__Application *a = NULL;
-    store_rc_t rc = hf_db_is_uuid(id) ? store_application_get(&c->st, id, &a) : STORE_NOT_FOUND;
-    if (rc == STORE_OK && store_job_get(&c->st, a->job_id, job) == STORE_OK &&
-        !sees_company(c, (*job)->company_id))
-        rc = STORE_NOT_FOUND;
-    if (rc != STORE_OK) {
-        fail_store(call, rc, "application", id);
+    int rc = hf_db_is_uuid(id) ? store_application_get(st, id, &a) : HF_ENOTFOUND;
+    if (rc == HF_OK && store_job_get(st, a->job_id, job) == HF_OK &&
+        !hf_store_sees_company(st, (*job)->company_id))
+        rc = HF_ENOTFOUND;
+    if (rc != HF_OK) {
+        hf_store_fail(st, rc, "application", id);
         return NULL;
     }
     return a;
 }
 
-/* The caller's context and the application id names, with its job; NULL
- * after failing the call. */
-static Hrflow__V1__Application *caller_application(hf_call_t *call, ctx_t *c, const char *id,
-                                                   Hrflow__V1__Job **job)
+static Hrflow__V1__Application *caller_application(hf_call_t *call, hf_store_t *st,
+                                                   const char *id, Hrflow__V1__Job **job)
 {
-    return open_ctx(call, c) == 0 ? visible_application(call, c, id, job) : NULL;
-}
-
-static const char *actor_of(const ctx_t *c)
-{
-    return c->caller->actor && *c->caller->actor ? c->caller->actor : "system";
+    return hf_store_open(call, st) == 0 ? visible_application(st, id, job) : NULL;
 }
 
 HANDLER(pipeline_create_application)
 {
     const Hrflow__V1__CreateApplicationRequest *r = (const void *)req;
-    ctx_t c;
-    if (open_ctx(call, &c) < 0)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0)
         return -1;
     Hrflow__V1__Application *a = r->application;
     if (!a || !hf_db_is_uuid(a->job_id) || !hf_db_is_uuid(a->candidate_id)) {
         hf_call_detail(call, "application.job_id", "required", "a job and a candidate id");
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the application needs a job and a candidate");
     }
-    Hrflow__V1__Job *job = visible_job(call, &c, a->job_id);
+    Hrflow__V1__Job *job = visible_job(&st, a->job_id);
     Hrflow__V1__Candidate *cand = NULL;
     if (!job)
         return -1;
     if (strcmp(job->status, "open") != 0)
         return hf_call_fail(call, E(FAILED_PRECONDITION), "job %s is %s: it takes no applications",
                             job->id, job->status);
-    store_rc_t rc = store_candidate_get(&c.st, a->candidate_id, &cand);
-    if (rc != STORE_OK)
-        return fail_store(call, rc, "candidate", a->candidate_id);
+    int rc = store_candidate_get(&st, a->candidate_id, &cand);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "candidate", a->candidate_id);
     char err[200];
     pl_stages_t *stages = automation_stages(job, err, sizeof(err));
     if (!stages)
@@ -392,9 +307,9 @@ HANDLER(pipeline_create_application)
     a->stage = hf_arena_strdup(hf_call_arena(call), pl_stages_first(stages));
     pl_stages_destroy(&stages);
     a->screening = (char *)automation_screening_state(job, cand->resume);
-    rc = store_application_create(&c.st, a, actor_of(&c));
-    if (rc != STORE_OK)
-        return fail_store(call, rc, "application", "");
+    rc = store_application_create(&st, a, st.actor);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "application", "");
     *reply = &a->base;
     return 0;
 }
@@ -402,9 +317,9 @@ HANDLER(pipeline_create_application)
 HANDLER(pipeline_get_application)
 {
     const Hrflow__V1__GetApplicationRequest *r = (const void *)req;
-    ctx_t c;
+    hf_store_t st;
     Hrflow__V1__Job *job = NULL;
-    Hrflow__V1__Application *a = caller_application(call, &c, r->id, &job);
+    Hrflow__V1__Application *a = caller_application(call, &st, r->id, &job);
     if (!a)
         return -1;
     *reply = &a->base;
@@ -414,19 +329,20 @@ HANDLER(pipeline_get_application)
 HANDLER(pipeline_list_applications)
 {
     const Hrflow__V1__ListApplicationsRequest *r = (const void *)req;
-    ctx_t c;
-    store_page_t page;
-    if (open_ctx(call, &c) < 0 || hf_service_page(call, r->page_size, r->page_token, &page) < 0 ||
-        !visible_job(call, &c, r->job_id))
+    hf_store_t st;
+    hf_page_t page;
+    if (hf_store_open(call, &st) < 0 ||
+        hf_page_open(call, r->page_size, r->page_token, NULL, &page) < 0 ||
+        !visible_job(&st, r->job_id))
         return -1;
     Hrflow__V1__ListApplicationsResponse *o = HF_CALL_NEW(
         call, Hrflow__V1__ListApplicationsResponse, hrflow__v1__list_applications_response__init);
     if (!o)
         return hf_call_fail(call, E(INTERNAL), "out of memory");
-    store_rc_t rc = store_application_list(&c.st, r->job_id, r->stage, &page, &o->applications,
+    int rc = store_application_list(&st, r->job_id, r->stage, &page, &o->applications,
                                            &o->n_applications);
-    if (rc != STORE_OK)
-        return fail_store(call, rc, "application", "");
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "application", "");
     o->next_page_token = hf_arena_strdup(hf_call_arena(call), page.next);
     *reply = &o->base;
     return 0;
@@ -436,9 +352,9 @@ HANDLER(pipeline_list_applications)
 static int move(hf_call_t *call, const Hrflow__V1__MoveApplicationRequest *r, int reject,
                 ProtobufCMessage **reply)
 {
-    ctx_t c;
+    hf_store_t st;
     Hrflow__V1__Job *job = NULL;
-    Hrflow__V1__Application *a = caller_application(call, &c, r->id, &job);
+    Hrflow__V1__Application *a = caller_application(call, &st, r->id, &job);
     if (!a)
         return -1;
     if (r->expected_version && r->expected_version != a->version)
@@ -459,9 +375,9 @@ static int move(hf_call_t *call, const Hrflow__V1__MoveApplicationRequest *r, in
             hf_call_detail(call, "to_stage", "unknown_stage", err);
         return hf_call_fail(call, E(FAILED_PRECONDITION), "%s", err);
     }
-    store_rc_t rc = store_application_move(&c.st, a, target, actor_of(&c), r->reason);
-    if (rc != STORE_OK)
-        return fail_store(call, rc, "application", r->id);
+    int rc = store_application_move(&st, a, target, st.actor, r->reason);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "application", r->id);
     *reply = &a->base;
     return 0;
 }
@@ -481,14 +397,14 @@ HANDLER(pipeline_reject_application)
 HANDLER(pipeline_import_candidates)
 {
     const Hrflow__V1__ImportCandidatesRequest *r = (const void *)req;
-    ctx_t c;
-    if (open_ctx(call, &c) < 0)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0)
         return -1;
     if (!*r->job_id) {
         hf_call_detail(call, "job_id", "required", "the job every imported candidate applies to");
         return hf_call_fail(call, E(INVALID_ARGUMENT), "jobId is required");
     }
-    Hrflow__V1__Job *job = visible_job(call, &c, r->job_id);
+    Hrflow__V1__Job *job = visible_job(&st, r->job_id);
     if (!job)
         return -1;
     if (strcmp(job->status, "open") != 0)
@@ -504,10 +420,10 @@ HANDLER(pipeline_import_candidates)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "unknown encoding %s", enc);
     }
     Hrflow__V1__ImportJob *out = NULL;
-    store_rc_t rc = store_import_create(&c.st, job->id, actor_of(&c), r->content.data,
+    int rc = store_import_create(&st, job->id, st.actor, r->content.data,
                                         r->content.len, enc, &out);
-    if (rc != STORE_OK)
-        return fail_store(call, rc, "import", "");
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "import", "");
     *reply = &out->base;
     return 0;
 }
@@ -515,15 +431,15 @@ HANDLER(pipeline_import_candidates)
 HANDLER(pipeline_get_import)
 {
     const Hrflow__V1__GetImportRequest *r = (const void *)req;
-    ctx_t c;
-    if (open_ctx(call, &c) < 0)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0)
         return -1;
     Hrflow__V1__ImportJob *out = NULL;
-    store_rc_t rc = hf_db_is_uuid(r->id) ? store_import_get(&c.st, r->id, &out) : STORE_NOT_FOUND;
-    if (rc == STORE_OK && !visible_job(call, &c, out->job_id))
+    int rc = hf_db_is_uuid(r->id) ? store_import_get(&st, r->id, &out) : HF_ENOTFOUND;
+    if (rc == HF_OK && !visible_job(&st, out->job_id))
         return -1;
-    if (rc != STORE_OK)
-        return fail_store(call, rc, "import", r->id);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "import", r->id);
     *reply = &out->base;
     return 0;
 }
@@ -547,9 +463,9 @@ static void order_literal(const pl_stages_t *stages, char order[ORDER_MAX])
 }
 
 /* Count a job's funnel from the applications and their transitions. */
-static int count_funnel(hf_call_t *call, ctx_t *c, const Hrflow__V1__Job *job,
-                        Hrflow__V1__Funnel **out)
+static int count_funnel(hf_store_t *st, const Hrflow__V1__Job *job, Hrflow__V1__Funnel **out)
 {
+    hf_call_t *call = st->call;
     char err[200];
     pl_stages_t *stages = automation_stages(job, err, sizeof(err));
     if (!stages)
@@ -559,10 +475,10 @@ static int count_funnel(hf_call_t *call, ctx_t *c, const Hrflow__V1__Job *job,
     order_literal(stages, order);
     store_stage_count_t counts[PL_STAGES_MAX + 8];
     size_t n = 0;
-    store_rc_t rc = store_funnel(&c->st, job->id, order, counts, PL_STAGES_MAX + 8, &n);
-    if (rc != STORE_OK) {
+    int rc = store_funnel(st, job->id, order, counts, PL_STAGES_MAX + 8, &n);
+    if (rc != HF_OK) {
         pl_stages_destroy(&stages);
-        return fail_store(call, rc, "application", "");
+        return hf_store_fail(st, rc, "application", "");
     }
     hf_arena_t *ar = hf_call_arena(call);
     Hrflow__V1__Funnel *f = HF_CALL_NEW(call, Hrflow__V1__Funnel, hrflow__v1__funnel__init);
@@ -610,16 +526,16 @@ static int count_funnel(hf_call_t *call, ctx_t *c, const Hrflow__V1__Job *job,
 HANDLER(pipeline_get_funnel)
 {
     const Hrflow__V1__GetFunnelRequest *r = (const void *)req;
-    ctx_t c;
-    Hrflow__V1__Job *job = open_ctx(call, &c) == 0 ? visible_job(call, &c, r->job_id) : NULL;
+    hf_store_t st;
+    Hrflow__V1__Job *job = hf_store_open(call, &st) == 0 ? visible_job(&st, r->job_id) : NULL;
     if (!job)
         return -1;
     char key[128];
-    snprintf(key, sizeof(key), "hf:{%s}:funnel:%s", c.st.tenant, job->id);
-    hf_cache_t *cache = funnel_cache_ms > 0 ? hf_service_cache(call) : NULL;
+    snprintf(key, sizeof(key), "hf:{%s}:funnel:%s", st.tenant, job->id);
+    hf_cache_t *cache = pipeline_settings.funnel_cache_ms > 0 ? hf_service_cache(call) : NULL;
     redisReply *hit = cache ? hf_cache_command(cache, "GET %s", key) : NULL;
     if (hit && hit->type == REDIS_REPLY_STRING) {
-        ProtobufCMessage *m = protobuf_c_message_unpack(&hrflow__v1__funnel__descriptor, &c.alloc,
+        ProtobufCMessage *m = protobuf_c_message_unpack(&hrflow__v1__funnel__descriptor, &st.alloc,
                                                         hit->len, (const uint8_t *)hit->str);
         freeReplyObject(hit);
         if (m) {
@@ -631,11 +547,11 @@ HANDLER(pipeline_get_funnel)
     }
     Hrflow__V1__Funnel *f = NULL;
     int64_t t0 = hf_mono_ms();
-    if (count_funnel(call, &c, job, &f) < 0)
+    if (count_funnel(&st, job, &f) < 0)
         return -1;
     /* a count that took long is kept longer: at most a tenth of the time is
      * spent counting, however many dashboards poll (capped at a minute) */
-    long ttl = funnel_cache_ms;
+    long ttl = pipeline_settings.funnel_cache_ms;
     long took = (long)(hf_mono_ms() - t0);
     if (ttl < 10 * took)
         ttl = 10 * took < 60000 ? 10 * took : 60000;
@@ -712,13 +628,13 @@ static int decisions_out(hf_call_t *call, json_t *log, Hrflow__V1__RuleDecision 
 HANDLER(pipeline_record_assessment)
 {
     const Hrflow__V1__RecordAssessmentRequest *r = (const void *)req;
-    ctx_t c;
+    hf_store_t st;
     Hrflow__V1__Job *job = NULL;
-    if (open_ctx(call, &c) < 0)
+    if (hf_store_open(call, &st) < 0)
         return -1;
     if (!r->assessment)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "assessment is required");
-    Hrflow__V1__Application *a = visible_application(call, &c, r->application_id, &job);
+    Hrflow__V1__Application *a = visible_application(&st, r->application_id, &job);
     if (!a || assessment_check(call, r->assessment) < 0)
         return -1;
     Hrflow__V1__AssessmentResult *o = HF_CALL_NEW(call, Hrflow__V1__AssessmentResult,
@@ -726,10 +642,10 @@ HANDLER(pipeline_record_assessment)
     if (!o)
         return hf_call_fail(call, E(INTERNAL), "out of memory");
     automation_outcome_t out;
-    store_rc_t rc = automation_run(&c.st, job, a, r->assessment, 0, &out);
-    if (rc == STORE_OK && out.replayed) /* the stored state, not the one read before */
-        rc = store_application_get(&c.st, a->id, &a);
-    int failed = rc != STORE_OK ? fail_store(call, rc, "application", a->id)
+    int rc = automation_run(&st, job, a, r->assessment, 0, &out);
+    if (rc == HF_OK && out.replayed) /* the stored state, not the one read before */
+        rc = store_application_get(&st, a->id, &a);
+    int failed = rc != HF_OK ? hf_store_fail(&st, rc, "application", a->id)
                  : decisions_out(call, out.decisions, &o->decisions, &o->n_decisions) < 0
                      ? hf_call_fail(call, E(INTERNAL), "out of memory")
                      : 0;
@@ -745,18 +661,18 @@ HANDLER(pipeline_record_assessment)
 HANDLER(pipeline_list_assessments)
 {
     const Hrflow__V1__ListAssessmentsRequest *r = (const void *)req;
-    ctx_t c;
+    hf_store_t st;
     Hrflow__V1__Job *job = NULL;
-    Hrflow__V1__Application *a = caller_application(call, &c, r->application_id, &job);
+    Hrflow__V1__Application *a = caller_application(call, &st, r->application_id, &job);
     if (!a)
         return -1;
     Hrflow__V1__ListAssessmentsResponse *o = HF_CALL_NEW(
         call, Hrflow__V1__ListAssessmentsResponse, hrflow__v1__list_assessments_response__init);
     if (!o)
         return hf_call_fail(call, E(INTERNAL), "out of memory");
-    store_rc_t rc = store_assessment_list(&c.st, a->id, &o->assessments, &o->n_assessments);
-    if (rc != STORE_OK)
-        return fail_store(call, rc, "assessment", "");
+    int rc = store_assessment_list(&st, a->id, &o->assessments, &o->n_assessments);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "assessment", "");
     *reply = &o->base;
     return 0;
 }
@@ -849,8 +765,8 @@ static void dry_one(void *ctx, const store_facts_t *f)
 HANDLER(pipeline_dry_run_rules)
 {
     const Hrflow__V1__DryRunRulesRequest *r = (const void *)req;
-    ctx_t c;
-    Hrflow__V1__Job *job = open_ctx(call, &c) == 0 ? visible_job(call, &c, r->job_id) : NULL;
+    hf_store_t st;
+    Hrflow__V1__Job *job = hf_store_open(call, &st) == 0 ? visible_job(&st, r->job_id) : NULL;
     if (!job)
         return -1;
     int event = -1;
@@ -882,10 +798,10 @@ HANDLER(pipeline_dry_run_rules)
     free(printed);
     uint32_t limit = r->limit ? r->limit : DRY_RUN_DEFAULT;
     dry_t d = { call, rules, job, event, hf_now_ms() * 1000, o, json_object(), 0 };
-    store_rc_t rc = rules ? store_facts(&c.st, job->id, limit + 1, dry_one, &d) : STORE_OK;
+    int rc = rules ? store_facts(&st, job->id, limit + 1, dry_one, &d) : HF_OK;
     pl_rules_destroy(&rules);
-    if (rc == STORE_NOT_FOUND)
-        rc = STORE_OK;
+    if (rc == HF_ENOTFOUND)
+        rc = HF_OK;
     if (o->examined > limit) { /* the extra row only says there is more (its moves are kept) */
         o->examined = limit;
         o->truncated = 1;
@@ -905,8 +821,8 @@ HANDLER(pipeline_dry_run_rules)
         o->by_action[o->n_by_action++] = e;
     }
     json_decref(d.by_action);
-    if (rc != STORE_OK || d.failed)
-        return rc != STORE_OK ? fail_store(call, rc, "application", "")
+    if (rc != HF_OK || d.failed)
+        return rc != HF_OK ? hf_store_fail(&st, rc, "application", "")
                               : hf_call_fail(call, E(INTERNAL), "out of memory");
     *reply = &o->base;
     return 0;
@@ -922,15 +838,15 @@ static void keep_latest(void *ctx, const store_facts_t *f)
 HANDLER(pipeline_get_evaluation)
 {
     const Hrflow__V1__GetEvaluationRequest *r = (const void *)req;
-    ctx_t c;
+    hf_store_t st;
     Hrflow__V1__Job *job = NULL;
-    Hrflow__V1__Application *a = caller_application(call, &c, r->application_id, &job);
+    Hrflow__V1__Application *a = caller_application(call, &st, r->application_id, &job);
     if (!a)
         return -1;
     char latest[4096] = "{}";
     const char *id = a->id;
-    if (store_facts_many(&c.st, &id, 1, keep_latest, latest) != STORE_OK)
-        return fail_store(call, STORE_FAILED, "assessment", "");
+    if (store_facts_many(&st, &id, 1, keep_latest, latest) != HF_OK)
+        return hf_store_fail(&st, HF_EDB, "assessment", "");
     pl_part_t parts[PL_COMPOSITE_MAX];
     size_t n;
     char check[16];
@@ -1004,39 +920,35 @@ static void add_hint(void *ctx, const char *hint)
 
 /* The application a status token names, in a store for its tenant. A bad
  * or forged token is NOT_FOUND: it tells nothing about what exists. */
-static Hrflow__V1__Application *status_application(hf_call_t *call, ctx_t *c, const char *token,
-                                                   char tenant[37], Hrflow__V1__Job **job)
+static Hrflow__V1__Application *status_application(hf_call_t *call, hf_store_t *st,
+                                                   const char *token, char tenant[37],
+                                                   Hrflow__V1__Job **job)
 {
     char app[37];
     Hrflow__V1__Application *a = NULL;
-    c->caller = hf_call_caller(call);
-    c->alloc = hf_arena_allocator(hf_call_arena(call));
-    if (pl_status_token_parse(keys, token, tenant, app) < 0) {
+    if (pl_status_token_parse(hf_service_keys(), token, tenant, app) < 0) {
         hf_call_fail(call, E(NOT_FOUND), "no application has this status link");
         return NULL;
     }
-    c->st = (store_t){ hf_service_db(call), &c->alloc, keys, tenant,
-                       hf_call_envelope(call)->traceparent };
-    if (!c->st.db) {
-        hf_call_fail(call, E(UNAVAILABLE), "the database is unavailable");
+    if (hf_store_open_tenant(call, st, tenant) < 0)
         return NULL;
-    }
-    store_rc_t rc = store_application_get(&c->st, app, &a);
-    if (rc == STORE_OK)
-        rc = store_job_get(&c->st, a->job_id, job);
-    if (rc != STORE_OK) {
-        if (rc == STORE_NOT_FOUND)
+    int rc = store_application_get(st, app, &a);
+    if (rc == HF_OK)
+        rc = store_job_get(st, a->job_id, job);
+    if (rc != HF_OK) {
+        if (rc == HF_ENOTFOUND)
             hf_call_fail(call, E(NOT_FOUND), "no application has this status link");
         else
-            fail_store(call, rc, "application", "");
+            hf_store_fail(st, rc, "application", "");
         return NULL;
     }
     return a;
 }
 
-static int status_reply(hf_call_t *call, ctx_t *c, const Hrflow__V1__Application *a,
+static int status_reply(hf_store_t *st, const Hrflow__V1__Application *a,
                         const Hrflow__V1__Job *job, const char *locale, ProtobufCMessage **reply)
 {
+    hf_call_t *call = st->call;
     Hrflow__V1__CandidateStatus *o =
         HF_CALL_NEW(call, Hrflow__V1__CandidateStatus, hrflow__v1__candidate_status__init);
     hf_arena_t *ar = hf_call_arena(call);
@@ -1059,8 +971,9 @@ static int status_reply(hf_call_t *call, ctx_t *c, const Hrflow__V1__Application
     o->closed = !strcmp(a->stage, "hired") || !strcmp(a->stage, "rejected") ||
                 !strcmp(a->stage, "withdrawn");
     hints_t h = { call, o };
-    if (store_assessment_hints(&c->st, a->id, add_hint, &h) != STORE_OK)
-        return fail_store(call, STORE_FAILED, "assessment", "");
+    int rc = store_assessment_hints(st, a->id, add_hint, &h);
+    if (rc != HF_OK)
+        return hf_store_fail(st, rc, "assessment", "");
     *reply = &o->base;
     return 0;
 }
@@ -1068,11 +981,11 @@ static int status_reply(hf_call_t *call, ctx_t *c, const Hrflow__V1__Application
 HANDLER(pipeline_get_candidate_status)
 {
     const Hrflow__V1__CandidateStatusRequest *r = (const void *)req;
-    ctx_t c;
+    hf_store_t st;
     char tenant[37];
     Hrflow__V1__Job *job = NULL;
-    Hrflow__V1__Application *a = status_application(call, &c, r->token, tenant, &job);
-    return a ? status_reply(call, &c, a, job, r->locale, reply) : -1;
+    Hrflow__V1__Application *a = status_application(call, &st, r->token, tenant, &job);
+    return a ? status_reply(&st, a, job, r->locale, reply) : -1;
 }
 
 HANDLER(pipeline_request_human_review)
@@ -1082,16 +995,16 @@ HANDLER(pipeline_request_human_review)
         hf_call_detail(call, "reason", "too_long", "at most 2000 bytes");
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the reason is too long");
     }
-    ctx_t c;
+    hf_store_t st;
     char tenant[37];
     Hrflow__V1__Job *job = NULL;
-    Hrflow__V1__Application *a = status_application(call, &c, r->token, tenant, &job);
+    Hrflow__V1__Application *a = status_application(call, &st, r->token, tenant, &job);
     if (!a)
         return -1;
-    store_rc_t rc = store_review_request(&c.st, a, r->reason);
-    if (rc != STORE_OK)
-        return fail_store(call, rc, "application", "");
-    return status_reply(call, &c, a, job, r->locale, reply);
+    int rc = store_review_request(&st, a, r->reason);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "application", "");
+    return status_reply(&st, a, job, r->locale, reply);
 }
 
 /* ---- the fairness audit ---- */
@@ -1122,8 +1035,8 @@ static void audit_row(void *ctx, const char *stage, const char *group, uint64_t 
 HANDLER(pipeline_get_audit)
 {
     const Hrflow__V1__GetAuditRequest *r = (const void *)req;
-    ctx_t c;
-    Hrflow__V1__Job *job = open_ctx(call, &c) == 0 ? visible_job(call, &c, r->job_id) : NULL;
+    hf_store_t st;
+    Hrflow__V1__Job *job = hf_store_open(call, &st) == 0 ? visible_job(&st, r->job_id) : NULL;
     if (!job)
         return -1;
     const char *column = !strcmp(r->attribute, "gender")     ? "gender"
@@ -1146,9 +1059,9 @@ HANDLER(pipeline_get_audit)
         return hf_call_fail(call, E(INTERNAL), "out of memory");
     }
     rows->n = 0;
-    if (store_audit(&c.st, job->id, order, column, audit_row, rows) != STORE_OK) {
+    if (store_audit(&st, job->id, order, column, audit_row, rows) != HF_OK) {
         pl_stages_destroy(&stages);
-        return fail_store(call, STORE_FAILED, "application", "");
+        return hf_store_fail(&st, HF_EDB, "application", "");
     }
     hf_arena_t *ar = hf_call_arena(call);
     o->job_id = job->id;

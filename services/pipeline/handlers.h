@@ -3,17 +3,9 @@
 #define PIPELINE_HANDLERS_H
 
 #include "hf/bus.h"
-#include "hf/config.h"
 
 #define HANDLER(name) \
     int name(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMessage **reply)
-
-/* The service's own settings (HF_PII_KEYS) and their check at start. */
-extern const hf_config_var_t pipeline_settings[];
-extern const size_t pipeline_n_settings;
-int pipeline_init(void);
-/* SIGTERM: the background loops finish their step in hand and stop. */
-void pipeline_stop(void);
 
 HANDLER(pipeline_create_job);
 HANDLER(pipeline_get_job);

@@ -18,12 +18,13 @@
  * wait for the screener (screener.c).
  */
 #include "automation.h"
-#include "background.h"
+#include "loops.h"
 
 #include "hf/arena.h"
 #include "hf/db.h"
 #include "hf/log.h"
 #include "hf/metrics.h"
+#include "hf/service.h"
 #include "bulk.h"
 #include "import.h"
 #include "stages.h"
@@ -50,6 +51,7 @@ typedef struct {
     uint64_t processed, created, duplicates, failed;
     json_t *errors;
     uint64_t failed_counted;     /* failed rows already in the metrics */
+    hf_loop_t *loop;             /* the importer's: stopping ends a run at its next chunk */
     int broken;                  /* 1: the database failed; 2: shutting down; either way
                                     stop here, the rest resumes later */
     bulk_t *bulk;                /* the chunk's rows, written at the next checkpoint */
@@ -170,7 +172,7 @@ static void on_row(void *ctx, const pl_import_row_t *row)
         checkpoint(r, "running", NULL);
         if (!r->broken && r->processed % ANALYZE_EVERY == 0)
             refresh_statistics(r->db);
-        if (!r->broken && pipeline_background_stopping())
+        if (!r->broken && hf_loop_stopping(r->loop))
             r->broken = 2; /* SIGTERM: committed up to here, another run resumes */
     }
 }
@@ -182,8 +184,9 @@ static void on_warning(void *ctx, const pl_import_error_t *w)
 }
 
 /* Run one import we hold the lock of. */
-static void run(PGconn *db, const hf_keyring_t *keys, const char *tenant, const char *id)
+static void run(hf_loop_t *loop, PGconn *db, const char *tenant, const char *id)
 {
+    const hf_keyring_t *keys = hf_service_keys();
     const char *p[] = { tenant, id };
     PGresult *meta = hf_db_query(db,
                                  "SELECT job_id, actor, encoding, processed, created, duplicates,"
@@ -195,13 +198,14 @@ static void run(PGconn *db, const hf_keyring_t *keys, const char *tenant, const 
                                   "SELECT content FROM pipeline.imports"
                                   " WHERE tenant_id = $1 AND id = $2::uuid",
                                   2, NULL, p, NULL, NULL, 1);
-    run_t r = { .db = db, .keys = keys, .tenant = tenant, .id = id,
+    run_t r = { .db = db, .keys = keys, .tenant = tenant, .id = id, .loop = loop,
                 .arena = hf_arena_new(16384) };
-    ProtobufCAllocator alloc = hf_arena_allocator(r.arena);
-    store_t st = { db, &alloc, keys, tenant, NULL };
+    hf_store_t st;
+    if (r.arena)
+        hf_store_init(&st, db, r.arena, tenant, keys);
     if (!meta || PQntuples(meta) != 1 || PQresultStatus(body) != PGRES_TUPLES_OK ||
         PQntuples(body) != 1 || !r.arena || store_job_get(&st, PQgetvalue(meta, 0, 0), &r.job) !=
-                                                 STORE_OK) {
+                                                 HF_OK) {
         PQclear(meta);
         PQclear(body);
         hf_arena_destroy(&r.arena);
@@ -265,9 +269,9 @@ static void run(PGconn *db, const hf_keyring_t *keys, const char *tenant, const 
 }
 
 /* One step: take a queued or interrupted import no other replica holds and run it. */
-static int import_step(PGconn *db, void *user)
+static int import_step(hf_loop_t *loop, PGconn *db, void *user)
 {
-    const hf_keyring_t *keys = user;
+    (void)user;
     PGresult *r = hf_db_query(db,
                               "SELECT tenant_id, id FROM pipeline.imports"
                               " WHERE status IN ('queued', 'running')"
@@ -283,7 +287,7 @@ static int import_step(PGconn *db, void *user)
         PQclear(l);
         if (!locked)
             continue;
-        run(db, keys, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+        run(loop, db, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
         l = hf_db_query(db, "SELECT pg_advisory_unlock(hashtextextended($1, 7))", 1, p);
         PQclear(l);
         did = 1;
@@ -292,7 +296,9 @@ static int import_step(PGconn *db, void *user)
     return did;
 }
 
-int pipeline_importer_start(const hf_keyring_t *keys)
+int pipeline_importer_start(void)
 {
-    return pipeline_background_start("importer", import_step, NULL, (void *)keys, POLL_MS);
+    const hf_loop_def_t def = { .name = "pipeline importer", .step = import_step,
+                                .idle_ms = POLL_MS };
+    return hf_service_loop(&def);
 }

@@ -16,7 +16,7 @@
  * HF_CONSUME_MAX_TRIES).
  */
 #include "automation.h"
-#include "background.h"
+#include "loops.h"
 
 #include "hf/arena.h"
 #include "hf/consumer.h"
@@ -33,7 +33,6 @@
 #define MAX_HINT_BYTES 500
 
 typedef struct {
-    const hf_keyring_t *keys;
     hf_arena_t *arena;
 } interviews_t;
 
@@ -53,16 +52,17 @@ static int on_scored(void *user, PGconn *db, const hf_consumed_event_t *ev)
         return HF_CONSUME_SKIP;
     }
     hf_arena_reset(x->arena);
-    ProtobufCAllocator alloc = hf_arena_allocator(x->arena);
-    store_t st = { db, &alloc, x->keys, ev->tenant_id, ev->traceparent };
+    hf_store_t st;
+    hf_store_init(&st, db, x->arena, ev->tenant_id, hf_service_keys());
+    st.traceparent = ev->traceparent;
     Hrflow__V1__Application *a = NULL;
     Hrflow__V1__Job *job = NULL;
-    store_rc_t rc = store_application_get(&st, app_id, &a);
-    if (rc == STORE_OK)
+    int rc = store_application_get(&st, app_id, &a);
+    if (rc == HF_OK)
         rc = store_job_get(&st, a->job_id, &job);
-    if (rc != STORE_OK) {
+    if (rc != HF_OK) {
         json_decref(data);
-        return rc == STORE_NOT_FOUND ? HF_CONSUME_SKIP : HF_CONSUME_RETRY;
+        return rc == HF_ENOTFOUND ? HF_CONSUME_SKIP : HF_CONSUME_RETRY;
     }
     char event_id[48];
     snprintf(event_id, sizeof(event_id), "interview-scored:%s", ev->id);
@@ -84,15 +84,13 @@ static int on_scored(void *user, PGconn *db, const hf_consumed_event_t *ev)
     rc = automation_run(&st, job, a, &as, 0, &out);
     json_decref(out.decisions);
     json_decref(data);
-    return rc == STORE_OK ? HF_CONSUME_OK : HF_CONSUME_RETRY;
+    return rc == HF_OK ? HF_CONSUME_OK : HF_CONSUME_RETRY;
 }
 
-static hf_consumer_t *consumer;
-static interviews_t *state;
+static interviews_t *state; /* the consumer's, freed once it stopped */
 
-void pipeline_interviews_stop(void)
+void pipeline_interviews_free(void)
 {
-    hf_consumer_stop(&consumer);
     if (state) {
         hf_arena_destroy(&state->arena);
         free(state);
@@ -100,7 +98,7 @@ void pipeline_interviews_stop(void)
     }
 }
 
-int pipeline_interviews_start(const hf_keyring_t *keys)
+int pipeline_interviews_start(void)
 {
     static const char *const types[] = { "hrflow.scoring.interview.scored.", NULL };
     interviews_t *x = calloc(1, sizeof(*x));
@@ -108,8 +106,6 @@ int pipeline_interviews_start(const hf_keyring_t *keys)
         free(x);
         return -1;
     }
-    x->keys = keys;
     state = x;
-    consumer = hf_consumer_start(hf_service_pg_dsn(), "pipeline.interviews", types, on_scored, x, 0);
-    return consumer ? 0 : -1;
+    return hf_service_consumer("pipeline.interviews", types, on_scored, x);
 }

@@ -1,15 +1,30 @@
 /* services/pipeline/main.c - wiring of the pipeline service (jobs, candidates, applications, rules)
  *
- * Only the method table lives here; hf_service_main() (common/src/service.c)
- * does configuration, connections, migrations, the bus worker and signals.
- * The service adds one setting, HF_PII_KEYS (handlers.c), checked at start.
+ * The method table, the service's own settings, and what starts with it:
+ * the rules' automation and the four background loops (loops.h), which the
+ * runtime stops on SIGTERM after the worker has drained. hf_service_main()
+ * (common/src/service.c) does configuration, connections, migrations, the
+ * personal-data keyring (HF_PII_KEYS), the bus worker and signals.
  */
+#include "automation.h"
 #include "handlers.h"
+#include "loops.h"
+#include "settings.h"
+
+#include "hf/log.h"
 #include "hf/service.h"
 #include "hrflow/v1/pipeline.pb-c.h"
 
-extern const hf_migration_t pipeline_migrations[];
-extern const size_t pipeline_migrations_count;
+pipeline_settings_t pipeline_settings;
+
+static const hf_config_var_t settings[] = {
+    { "HF_PIPELINE_SWEEP_S", HF_CONFIG_INT, "60", 1, 3600,
+      "seconds between sweeps for stage timeouts (rules' stage_timeout)",
+      &pipeline_settings.sweep_s },
+    { "HF_PIPELINE_FUNNEL_CACHE_MS", HF_CONFIG_INT, "1000", 0, 60000,
+      "a job's funnel is counted at most once per this many ms, however many read it "
+      "(Redis; 0 = count on every read)", &pipeline_settings.funnel_cache_ms },
+};
 
 static const hf_method_t methods[] = {
     { "Health", hf_service_health, HF_IDEMPOTENT },
@@ -36,19 +51,18 @@ static const hf_method_t methods[] = {
     { "RequestHumanReview", pipeline_request_human_review, HF_IDEMPOTENT },
 };
 
-int main(int argc, char **argv)
+static int pipeline_init(void)
 {
-    const hf_service_def_t def = {
-        .name = "pipeline",
-        .descriptor = &hrflow__v1__pipeline__descriptor,
-        .methods = methods,
-        .n_methods = sizeof(methods) / sizeof(methods[0]),
-        .migrations = pipeline_migrations,
-        .n_migrations = pipeline_migrations_count,
-        .extra_vars = pipeline_settings,
-        .n_extra_vars = pipeline_n_settings,
-        .init = pipeline_init,
-        .stop = pipeline_stop,
-    };
-    return hf_service_main(&def, argc, argv);
+    automation_init();
+    if (pipeline_importer_start() < 0 || pipeline_screener_start() < 0 ||
+        pipeline_sweeper_start((int)pipeline_settings.sweep_s) < 0 ||
+        pipeline_interviews_start() < 0) {
+        hf_error("cannot start the pipeline's background loops");
+        return -1;
+    }
+    return 0;
 }
+
+HF_SERVICE_MAIN(pipeline, hrflow__v1__pipeline__descriptor, methods,
+                .settings = settings, .n_settings = sizeof(settings) / sizeof(settings[0]),
+                .pii = 1, .init = pipeline_init, .stop = pipeline_interviews_free)

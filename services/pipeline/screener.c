@@ -19,13 +19,14 @@
  * record never blocks the queue.
  */
 #include "automation.h"
-#include "background.h"
+#include "loops.h"
 
 #include "hf/arena.h"
 #include "hf/bus.h"
 #include "hf/db.h"
 #include "hf/log.h"
 #include "hf/metrics.h"
+#include "hf/service.h"
 #include "hrflow/v1/scoring.pb-c.h"
 
 #include <stdio.h>
@@ -37,7 +38,6 @@
 #define IDLE_MS 250
 
 typedef struct {
-    const hf_keyring_t *keys;
     char *brokers;
     hf_bus_client_t *bus;
     hf_arena_t *arena;
@@ -65,7 +65,7 @@ static void count_pending(screener_t *s, PGconn *db)
 
 typedef struct {
     store_pending_t p;
-    store_t st;
+    hf_store_t st;
     char request_id[HF_BUS_ID_MAX];
     int sent;
     Hrflow__V1__ScreenResumeResponse *reply;
@@ -82,9 +82,9 @@ static int permanent(int code)
 }
 
 /* Send one claimed resume to scoring. */
-static void send_one(screener_t *s, PGconn *db, item_t *it, ProtobufCAllocator *alloc)
+static void send_one(screener_t *s, PGconn *db, item_t *it)
 {
-    it->st = (store_t){ db, alloc, s->keys, it->p.tenant, NULL };
+    hf_store_init(&it->st, db, s->arena, it->p.tenant, hf_service_keys());
     Hrflow__V1__ScreenResumeRequest req = HRFLOW__V1__SCREEN_RESUME_REQUEST__INIT;
     req.resume = it->p.resume;
     req.competency_model_id = it->p.job->competency_model_id;
@@ -146,7 +146,7 @@ static int mark_refused(item_t *items, int n)
             continue;
         hf_logkv(HF_LOG_WARN, "scoring refused a resume: screening failed", "application",
                  it->p.app->id, "error", hf_error_code_name(it->error), NULL);
-        if (store_screening_set(&it->st, it->p.app->id, "failed") != STORE_OK)
+        if (store_screening_set(&it->st, it->p.app->id, "failed") != HF_OK)
             return -1;
     }
     return 0;
@@ -156,26 +156,26 @@ static int mark_refused(item_t *items, int n)
  * that still fail are marked failed (logged by id) instead of holding the
  * queue; they can be screened again by setting them pending. Returns how
  * many were recorded, or -1 when the database itself failed. */
-static int record_one_by_one(store_t *st, const Hrflow__V1__Job *job, automation_item_t *group,
+static int record_one_by_one(hf_store_t *st, const Hrflow__V1__Job *job, automation_item_t *group,
                              const char **ids, int m, int *failed)
 {
     int done = 0;
     for (int k = 0; k < m; k++) {
         automation_item_t one = group[k];
-        store_rc_t rc = automation_run_many(st, job, &one, 1);
+        int rc = automation_run_many(st, job, &one, 1);
         json_decref(one.out.decisions);
-        if (rc == STORE_CONFLICT)
+        if (rc == HF_ECONFLICT)
             continue;
-        if (rc != STORE_OK) {
+        if (rc != HF_OK) {
             if (PQstatus(st->db) != CONNECTION_OK)
                 return -1;
             hf_logkv(HF_LOG_ERROR, "a screening result could not be recorded: screening failed",
                      "application", ids[k], NULL);
         }
-        if (store_screening_set(st, ids[k], rc == STORE_OK ? "done" : "failed") != STORE_OK)
+        if (store_screening_set(st, ids[k], rc == HF_OK ? "done" : "failed") != HF_OK)
             return -1;
-        done += rc == STORE_OK;
-        *failed += rc != STORE_OK;
+        done += rc == HF_OK;
+        *failed += rc != HF_OK;
     }
     return done;
 }
@@ -210,13 +210,13 @@ static int record_scores(item_t *items, int n, int *failed)
             ids[m] = it->p.app->id;
             m++;
         }
-        store_t *st = &items[i].st;
-        store_rc_t rc = automation_run_many(st, items[i].p.job, group, (size_t)m);
+        hf_store_t *st = &items[i].st;
+        int rc = automation_run_many(st, items[i].p.job, group, (size_t)m);
         for (int k = 0; k < m; k++)
             json_decref(group[k].out.decisions);
-        if (rc == STORE_CONFLICT) /* moved meanwhile: the next round reads them again */
+        if (rc == HF_ECONFLICT) /* moved meanwhile: the next round reads them again */
             continue;
-        if (rc != STORE_OK && PQstatus(st->db) == CONNECTION_OK) {
+        if (rc != HF_OK && PQstatus(st->db) == CONNECTION_OK) {
             /* one bad application must not hold the queue: one by one */
             int n1 = record_one_by_one(st, items[i].p.job, group, ids, m, failed);
             if (n1 < 0)
@@ -224,15 +224,16 @@ static int record_scores(item_t *items, int n, int *failed)
             done += n1;
             continue;
         }
-        if (rc != STORE_OK || store_screening_set_many(st, ids, (size_t)m, "done") != STORE_OK)
+        if (rc != HF_OK || store_screening_set_many(st, ids, (size_t)m, "done") != HF_OK)
             return -1;
         done += m;
     }
     return done;
 }
 
-static int screen_step(PGconn *db, void *user)
+static int screen_step(hf_loop_t *loop, PGconn *db, void *user)
 {
+    (void)loop;
     screener_t *s = user;
     if (!s->bus && !(s->bus = hf_bus_client_new(s->brokers)))
         return -1;
@@ -242,8 +243,8 @@ static int screen_step(PGconn *db, void *user)
     item_t items[BATCH];
     store_pending_t pending[BATCH];
     hf_arena_reset(s->arena);
-    ProtobufCAllocator alloc = hf_arena_allocator(s->arena);
-    store_t claim = { db, &alloc, s->keys, "", NULL };
+    hf_store_t claim;
+    hf_store_init(&claim, db, s->arena, "", hf_service_keys());
     int n = store_screening_claim(&claim, pending, BATCH);
     if (n <= 0) {
         hf_db_rollback(db);
@@ -251,7 +252,7 @@ static int screen_step(PGconn *db, void *user)
     }
     for (int i = 0; i < n; i++) {
         items[i] = (item_t){ .p = pending[i] };
-        send_one(s, db, &items[i], &alloc);
+        send_one(s, db, &items[i]);
     }
     collect(s, items, n);
     int transient = 0;
@@ -291,15 +292,14 @@ static void screener_cleanup(void *user)
     free(s);
 }
 
-int pipeline_screener_start(const hf_keyring_t *keys, const char *brokers)
+int pipeline_screener_start(void)
 {
     screener_t *s = calloc(1, sizeof(*s));
-    if (!s || !(s->brokers = strdup(brokers)) || !(s->arena = hf_arena_new(65536))) {
+    if (!s || !(s->brokers = strdup(hf_service_brokers())) || !(s->arena = hf_arena_new(65536))) {
         free(s ? s->brokers : NULL);
         free(s);
         return -1;
     }
-    s->keys = keys;
     s->screened = hf_metrics_counter("hf_pipeline_screened_total",
                                      "Applications screened by scoring, their rules run", NULL);
     s->failed = hf_metrics_counter("hf_pipeline_screening_failed_total",
@@ -309,5 +309,7 @@ int pipeline_screener_start(const hf_keyring_t *keys, const char *brokers)
                                     "Screenings put back because scoring did not answer", NULL);
     s->pending = hf_metrics_gauge("hf_pipeline_screening_pending",
                                   "Applications waiting for screening", NULL);
-    return pipeline_background_start("screener", screen_step, screener_cleanup, s, IDLE_MS);
+    const hf_loop_def_t def = { .name = "pipeline screener", .step = screen_step,
+                                .cleanup = screener_cleanup, .user = s, .idle_ms = IDLE_MS };
+    return hf_service_loop(&def);
 }

@@ -4,8 +4,9 @@
  * queries use; candidates keep their personal data encrypted (hf/crypto.h),
  * with blind indexes of phone and email for lookups and deduplication. Every
  * function filters by the caller's tenant: another tenant's record is
- * STORE_NOT_FOUND. Messages returned are allocated with st->alloc.
- * Changes write their events to the outbox in the same transaction.
+ * HF_ENOTFOUND. Results are HF_OK or an HF_E* code; messages returned are
+ * allocated in st's arena (hf/store.h). Changes write their events to the
+ * outbox in the same transaction.
  */
 #ifndef PIPELINE_STORE_H
 #define PIPELINE_STORE_H
@@ -14,37 +15,19 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
-#include "hf/db.h"
-
 #include "hf/crypto.h"
+#include "hf/db.h"
+#include "hf/store.h"
 #include "hrflow/v1/pipeline.pb-c.h"
 
-typedef enum {
-    STORE_OK = 0,
-    STORE_NOT_FOUND,
-    STORE_EXISTS,      /* a unique key is taken */
-    STORE_CONFLICT,    /* the version changed (If-Match) */
-    STORE_FAILED,      /* the database failed (logged) */
-} store_rc_t;
-
-typedef struct {
-    PGconn *db;
-    ProtobufCAllocator *alloc;
-    const hf_keyring_t *keys;
-    const char *tenant;
-    const char *traceparent;   /* for events; may be NULL */
-} store_t;
-
-typedef hf_db_page_t store_page_t;
-
 /* Jobs. create sets id, version 1 and times. */
-store_rc_t store_job_create(store_t *st, Hrflow__V1__Job *j);
-store_rc_t store_job_get(store_t *st, const char *id, Hrflow__V1__Job **out);
-store_rc_t store_job_list(store_t *st, const char *company_id, const char *status,
-                          store_page_t *page, Hrflow__V1__Job ***out, size_t *n);
+int store_job_create(hf_store_t *st, Hrflow__V1__Job *j);
+int store_job_get(hf_store_t *st, const char *id, Hrflow__V1__Job **out);
+int store_job_list(hf_store_t *st, const char *company_id, const char *status, hf_page_t *page,
+                   Hrflow__V1__Job ***out, size_t *n);
 /* Store j as the new state of the job; j->version must be the stored one
- * (else STORE_CONFLICT); it is incremented. */
-store_rc_t store_job_update(store_t *st, Hrflow__V1__Job *j);
+ * (else HF_ECONFLICT); it is incremented. */
+int store_job_update(hf_store_t *st, Hrflow__V1__Job *j);
 
 /* A candidate's personal data as every writer stores it (store.c, bulk.c):
  * a field encrypted with AAD "<tenant>:candidates.<column>" (malloc'd; NULL
@@ -60,37 +43,35 @@ void store_candidate_open(const Hrflow__V1__Candidate *c, Hrflow__V1__Candidate 
 
 /* Candidates. create stores c, or finds the candidate with the same phone,
  * email or external id and returns it with deduplicated set. */
-store_rc_t store_candidate_create(store_t *st, Hrflow__V1__Candidate *c,
-                                  Hrflow__V1__Candidate **out);
-store_rc_t store_candidate_get(store_t *st, const char *id, Hrflow__V1__Candidate **out);
+int store_candidate_create(hf_store_t *st, Hrflow__V1__Candidate *c, Hrflow__V1__Candidate **out);
+int store_candidate_get(hf_store_t *st, const char *id, Hrflow__V1__Candidate **out);
 
 /* Applications. create puts it in `stage` (the job's first). */
-store_rc_t store_application_create(store_t *st, Hrflow__V1__Application *a, const char *actor);
-store_rc_t store_application_get(store_t *st, const char *id, Hrflow__V1__Application **out);
-store_rc_t store_application_list(store_t *st, const char *job_id, const char *stage,
-                                  store_page_t *page, Hrflow__V1__Application ***out,
-                                  size_t *n);
+int store_application_create(hf_store_t *st, Hrflow__V1__Application *a, const char *actor);
+int store_application_get(hf_store_t *st, const char *id, Hrflow__V1__Application **out);
+int store_application_list(hf_store_t *st, const char *job_id, const char *stage, hf_page_t *page,
+                           Hrflow__V1__Application ***out, size_t *n);
 /* Move a to to_stage if its version is still a->version (else
- * STORE_CONFLICT), recording the transition and its event; a becomes the
+ * HF_ECONFLICT), recording the transition and its event; a becomes the
  * stored application, with its history. */
-store_rc_t store_application_move(store_t *st, Hrflow__V1__Application *a, const char *to_stage,
-                                  const char *actor, const char *reason);
+int store_application_move(hf_store_t *st, Hrflow__V1__Application *a, const char *to_stage,
+                           const char *actor, const char *reason);
 
 /* The same for n applications at once (a few statements whatever n): all
- * move, or none (STORE_CONFLICT when any version changed). */
+ * move, or none (HF_ECONFLICT when any version changed). */
 typedef struct {
     Hrflow__V1__Application *app;
     const char *to_stage, *actor, *reason;
 } store_move_t;
-store_rc_t store_application_moves(store_t *st, store_move_t *mv, size_t n);
+int store_application_moves(hf_store_t *st, store_move_t *mv, size_t n);
 
 /* ---- imports (importer.c processes them) ---- */
 
 /* Queue a file for import into job_id; sets *out (status queued). */
-store_rc_t store_import_create(store_t *st, const char *job_id, const char *actor,
-                               const uint8_t *content, size_t len, const char *encoding,
-                               Hrflow__V1__ImportJob **out);
-store_rc_t store_import_get(store_t *st, const char *id, Hrflow__V1__ImportJob **out);
+int store_import_create(hf_store_t *st, const char *job_id, const char *actor,
+                        const uint8_t *content, size_t len, const char *encoding,
+                        Hrflow__V1__ImportJob **out);
+int store_import_get(hf_store_t *st, const char *id, Hrflow__V1__ImportJob **out);
 
 /* Per stage of a job: applications there now, applications that ever
  * entered it, and the mean hours spent in it by those that left. Stages are
@@ -105,8 +86,8 @@ typedef struct {
 /* Up to max stages' counts of job_id into out; *n set. `order` is the
  * job's ordered stages as a PostgreSQL array literal ("{applied,…,hired}":
  * names are [a-z_]), which decides what "later" means. */
-store_rc_t store_funnel(store_t *st, const char *job_id, const char *order,
-                        store_stage_count_t *out, size_t max, size_t *n);
+int store_funnel(hf_store_t *st, const char *job_id, const char *order, store_stage_count_t *out,
+                 size_t max, size_t *n);
 
 /* ---- assessments ---- */
 
@@ -125,13 +106,13 @@ typedef struct {
 } store_facts_t;
 
 /* The facts of up to limit applications of job_id, in id order; fn once per
- * application. STORE_NOT_FOUND when there is none. */
-store_rc_t store_facts(store_t *st, const char *job_id, uint32_t limit,
-                       void (*fn)(void *ctx, const store_facts_t *f), void *ctx);
+ * application. HF_ENOTFOUND when there is none. */
+int store_facts(hf_store_t *st, const char *job_id, uint32_t limit, void (*fn)(void *ctx,
+                const store_facts_t *f), void *ctx);
 
 /* The facts of n applications (each at most once) in one query. */
-store_rc_t store_facts_many(store_t *st, const char *const *application_ids, size_t n,
-                            void (*fn)(void *ctx, const store_facts_t *f), void *ctx);
+int store_facts_many(hf_store_t *st, const char *const *application_ids, size_t n,
+                     void (*fn)(void *ctx, const store_facts_t *f), void *ctx);
 
 /* 1 for the assessment kinds that carry a 0-100 score (screening,
  * ai_interview, written_test, online_assessment), else 0. */
@@ -140,30 +121,30 @@ int store_kind_scored(const char *kind);
 /* Record n assessments (of distinct applications) with the decisions made
  * on them (JSON array text each), in one statement; fresh[i] is 1 when the
  * i-th is new, 0 when its event id was recorded before (nothing written). */
-store_rc_t store_assessments_add_many(store_t *st, size_t n, const char *const *application_ids,
-                                      const Hrflow__V1__Assessment *const *as,
-                                      const char *const *decisions, int *fresh);
-/* The decisions stored with an assessment (st->alloc'd JSON text, or NULL). */
-store_rc_t store_assessment_decisions(store_t *st, const char *application_id,
-                                      const char *event_id, char **decisions);
+int store_assessments_add_many(hf_store_t *st, size_t n, const char *const *application_ids,
+                               const Hrflow__V1__Assessment *const *as,
+                               const char *const *decisions, int *fresh);
+/* The decisions stored with an assessment (&st->alloc'd JSON text, or NULL). */
+int store_assessment_decisions(hf_store_t *st, const char *application_id, const char *event_id,
+                               char **decisions);
 
 /* Every result of an application, oldest first, with the decisions the
- * rules made on each (st->alloc'd). */
-store_rc_t store_assessment_list(store_t *st, const char *application_id,
-                                 Hrflow__V1__Assessment ***out, size_t *n);
+ * rules made on each (&st->alloc'd). */
+int store_assessment_list(hf_store_t *st, const char *application_id, Hrflow__V1__Assessment ***out,
+                          size_t *n);
 
 /* The candidate-facing hints of an application's latest assessments. */
-store_rc_t store_assessment_hints(store_t *st, const char *application_id,
-                                  void (*fn)(void *ctx, const char *hint), void *ctx);
+int store_assessment_hints(hf_store_t *st, const char *application_id, void (*fn)(void *ctx,
+                           const char *hint), void *ctx);
 
 /* The candidate asks for a person to review the automated decisions: the
  * first request's time is kept, the reason (encrypted) is the latest; an
  * event routes it. a is replaced by the stored application. */
-store_rc_t store_review_request(store_t *st, Hrflow__V1__Application *a, const char *reason);
+int store_review_request(hf_store_t *st, Hrflow__V1__Application *a, const char *reason);
 
-/* The candidate's status token of an application (st->alloc'd;
+/* The candidate's status token of an application (&st->alloc'd;
  * status_token.h). */
-char *store_status_token(store_t *st, const char *application_id);
+char *store_status_token(hf_store_t *st, const char *application_id);
 
 /* ---- the screening queue (screener.c) ---- */
 
@@ -176,38 +157,37 @@ typedef struct {
 
 /* In the caller's transaction on st->db: lock up to max applications
  * waiting for screening, oldest first, skipping those another replica
- * holds, with their job and the candidate's resume (st->alloc'd; st->tenant
+ * holds, with their job and the candidate's resume (&st->alloc'd; st->tenant
  * is not used: each row has its own). Returns how many, or -1. */
-int store_screening_claim(store_t *st, store_pending_t *out, int max);
+int store_screening_claim(hf_store_t *st, store_pending_t *out, int max);
 /* Set an application's screening state ("done", "failed", "pending"), or
  * that of n applications. */
-store_rc_t store_screening_set(store_t *st, const char *application_id, const char *state);
-store_rc_t store_screening_set_many(store_t *st, const char *const *application_ids, size_t n,
-                                    const char *state);
+int store_screening_set(hf_store_t *st, const char *application_id, const char *state);
+int store_screening_set_many(hf_store_t *st, const char *const *application_ids, size_t n,
+                             const char *state);
 
 /* Applications of job_id in stage since at least minutes ago whose
  * stage_timeout rule on line has not acted in this stay (event id
  * "stage_timeout:<version>:<line>"), oldest first, up to limit. */
-store_rc_t store_timeouts_due(store_t *st, const char *job_id, const char *stage,
-                              unsigned minutes, unsigned line, uint32_t limit,
-                              void (*fn)(void *ctx, const char *application_id), void *ctx);
+int store_timeouts_due(hf_store_t *st, const char *job_id, const char *stage, unsigned minutes,
+                       unsigned line, uint32_t limit, void (*fn)(void *ctx,
+                       const char *application_id), void *ctx);
 
 /* An event hrflow.pipeline.application.<what>.v1 about an application
  * without a state change (a template to send, a flag for a person), data
  * as its data (consumed: decref'd here, NULL fails). */
-store_rc_t store_application_event(store_t *st, const char *application_id, const char *what,
-                                   json_t *data);
+int store_application_event(hf_store_t *st, const char *application_id, const char *what,
+                            json_t *data);
 /* n such events in one statement, in order; every data[i] is consumed. */
-store_rc_t store_application_events(store_t *st, size_t n, const char *const *application_ids,
-                                    const char *const *whats, json_t *const *data);
+int store_application_events(hf_store_t *st, size_t n, const char *const *application_ids,
+                             const char *const *whats, json_t *const *data);
 
 /* Per ordered stage and group of a self-reported attribute (column is
  * "gender" or "age_band", never user text): applications of the group that
  * entered the stage and, of them, those that reached a later stage of
  * `order` (as in store_funnel). Calls fn once per (stage, group). */
-store_rc_t store_audit(store_t *st, const char *job_id, const char *order, const char *column,
-                       void (*fn)(void *ctx, const char *stage, const char *group, uint64_t entered,
-                                  uint64_t selected),
-                       void *ctx);
+int store_audit(hf_store_t *st, const char *job_id, const char *order, const char *column,
+                void (*fn)(void *ctx, const char *stage, const char *group, uint64_t entered,
+                uint64_t selected), void *ctx);
 
 #endif

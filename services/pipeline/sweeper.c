@@ -1,6 +1,6 @@
 /* services/pipeline/sweeper.c - stage timeouts: the rules' `when stage_timeout(stage, duration)`
  *
- * Every interval one replica (the holder of an advisory lock) looks at the
+ * Every interval one replica (the elected one, hf/loop.h) looks at the
  * open jobs whose rules have stage_timeout rules and, per such rule, at the
  * applications that have been in its stage at least that long and that the
  * rule has not acted on during this stay. Each goes through automation_run
@@ -10,27 +10,26 @@
  * sweep runs and whichever replica runs it.
  */
 #include "automation.h"
-#include "background.h"
+#include "loops.h"
 
 #include "hf/arena.h"
 #include "hf/db.h"
 #include "hf/log.h"
+#include "hf/service.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SWEEP_LOCK "hashtextextended('hrflow-pipeline-sweeper', 11)"
 #define PER_RULE 500     /* applications per rule and sweep */
 #define MAX_TIMEOUTS 64  /* stage_timeout rules per job */
 
 typedef struct {
-    const hf_keyring_t *keys;
     hf_arena_t *arena;
 } sweeper_t;
 
 typedef struct {
-    store_t *st;
+    hf_store_t *st;
     const Hrflow__V1__Job *job;
     unsigned line;
     int acted, failed;
@@ -40,7 +39,7 @@ static void on_due(void *ctx, const char *application_id)
 {
     due_t *d = ctx;
     Hrflow__V1__Application *a = NULL;
-    if (d->failed || store_application_get(d->st, application_id, &a) != STORE_OK) {
+    if (d->failed || store_application_get(d->st, application_id, &a) != HF_OK) {
         d->failed = 1;
         return;
     }
@@ -50,11 +49,11 @@ static void on_due(void *ctx, const char *application_id)
     as.kind = "stage_timeout";
     as.event_id = event_id;
     automation_outcome_t out;
-    store_rc_t rc = automation_run(d->st, d->job, a, &as, d->line, &out);
+    int rc = automation_run(d->st, d->job, a, &as, d->line, &out);
     json_decref(out.decisions);
-    if (rc == STORE_OK)
+    if (rc == HF_OK)
         d->acted++;
-    else if (rc != STORE_CONFLICT) /* a move meanwhile: the next sweep sees the new stay */
+    else if (rc != HF_ECONFLICT) /* a move meanwhile: the next sweep sees the new stay */
         d->failed = 1;
 }
 
@@ -62,10 +61,10 @@ static void on_due(void *ctx, const char *application_id)
 static int sweep_job(sweeper_t *s, PGconn *db, const char *tenant, const char *job_id)
 {
     hf_arena_reset(s->arena);
-    ProtobufCAllocator alloc = hf_arena_allocator(s->arena);
-    store_t st = { db, &alloc, s->keys, tenant, NULL };
+    hf_store_t st;
+    hf_store_init(&st, db, s->arena, tenant, hf_service_keys());
     Hrflow__V1__Job *job = NULL;
-    if (store_job_get(&st, job_id, &job) != STORE_OK)
+    if (store_job_get(&st, job_id, &job) != HF_OK)
         return -1;
     char err[300];
     pl_rules_t *rules = automation_rules(job, NULL, err, sizeof(err));
@@ -77,7 +76,7 @@ static int sweep_job(sweeper_t *s, PGconn *db, const char *tenant, const char *j
     for (size_t i = 0; i < n && i < MAX_TIMEOUTS && !failed; i++) {
         due_t d = { &st, job, t[i].line, 0, 0 };
         if (store_timeouts_due(&st, job_id, t[i].stage, t[i].minutes, t[i].line, PER_RULE, on_due,
-                               &d) != STORE_OK)
+                               &d) != HF_OK)
             d.failed = 1;
         acted += d.acted;
         failed = d.failed;
@@ -86,14 +85,10 @@ static int sweep_job(sweeper_t *s, PGconn *db, const char *tenant, const char *j
     return failed ? -1 : acted;
 }
 
-static int sweep_step(PGconn *db, void *user)
+static int sweep_step(hf_loop_t *loop, PGconn *db, void *user)
 {
+    (void)loop;
     sweeper_t *s = user;
-    PGresult *l = hf_db_query(db, "SELECT pg_try_advisory_lock(" SWEEP_LOCK ")", 0, NULL);
-    int leader = l && PQgetvalue(l, 0, 0)[0] == 't';
-    PQclear(l);
-    if (!leader)
-        return 0;
     PGresult *jobs = hf_db_query(db,
                                  "SELECT tenant_id, id FROM pipeline.jobs WHERE status = 'open'"
                                  " AND body->>'rules' LIKE '%stage\\_timeout%'",
@@ -110,8 +105,6 @@ static int sweep_step(PGconn *db, void *user)
             acted += n;
     }
     PQclear(jobs);
-    l = hf_db_query(db, "SELECT pg_advisory_unlock(" SWEEP_LOCK ")", 0, NULL);
-    PQclear(l);
     if (acted) {
         char count[16];
         snprintf(count, sizeof(count), "%d", acted);
@@ -127,14 +120,17 @@ static void sweeper_cleanup(void *user)
     free(s);
 }
 
-int pipeline_sweeper_start(const hf_keyring_t *keys, int interval_s)
+int pipeline_sweeper_start(int interval_s)
 {
     sweeper_t *s = calloc(1, sizeof(*s));
     if (!s || !(s->arena = hf_arena_new(65536))) {
         free(s);
         return -1;
     }
-    s->keys = keys;
-    return pipeline_background_start("sweeper", sweep_step, sweeper_cleanup, s,
-                                     interval_s * 1000);
+    /* one replica sweeps: the elected one */
+    const hf_loop_def_t def = { .name = "pipeline stage-timeout sweep", .step = sweep_step,
+                                .cleanup = sweeper_cleanup, .user = s,
+                                .idle_ms = interval_s * 1000,
+                                .leader = "hrflow pipeline stage-timeout sweep" };
+    return hf_service_loop(&def);
 }

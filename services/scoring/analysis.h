@@ -1,9 +1,10 @@
 /* services/scoring/analysis.h - shared glue of the scoring handlers
  *
- * analysis_handlers.c defines these for the other handler files: this thread's
- * analyzer, the caller's tenant, the store on the call's connection, the
- * model of a request and its compiled scorer, and an analysed answer as an
- * AnswerScore message. Each fails the call (and returns NULL or -1) on error.
+ * analysis.c defines these for the handler files (analysis_handlers.c,
+ * resume_handlers.c), which share them and never call each other: this
+ * thread's analyzer, the model of a request and its compiled scorer, an
+ * analysed answer as an AnswerScore message, and the statistics of asked
+ * questions. Each fails the call (and returns NULL or -1) on error.
  */
 #ifndef SCORING_ANALYSIS_H
 #define SCORING_ANALYSIS_H
@@ -14,11 +15,9 @@
 #include "store.h"
 
 sc_analyzer_t *scoring_analyzer(hf_call_t *call);
-const char *scoring_tenant(hf_call_t *call);
-int scoring_store(hf_call_t *call, store_t *st, ProtobufCAllocator *alloc);
 /* inline_m when it has competencies (validated under inline_path), else the
- * stored model id (version 0 = latest). */
-const Hrflow__V1__CompetencyModel *scoring_model_of(hf_call_t *call,
+ * stored model id (version 0 = latest) of the caller's tenant. */
+const Hrflow__V1__CompetencyModel *scoring_model_of(hf_store_t *st,
                                                     const Hrflow__V1__CompetencyModel *inline_m,
                                                     const char *id, int version,
                                                     const char *inline_path);
@@ -30,9 +29,12 @@ const sc_scorer_t *scoring_scorer(hf_call_t *call, sc_analyzer_t *az,
 Hrflow__V1__AnswerScore *scoring_answer_pb(hf_call_t *call, const sc_answer_t *a,
                                            const sc_scorer_t *s, const char *text, int index);
 /* Count the bank questions an interview asked: their scores and the good-
- * answer points each answer missed (resume_handlers.c). Failures are logged,
- * never fail the interview. */
-void scoring_count_questions(hf_call_t *call, store_t *st, const char *tenant,
-                             const Hrflow__V1__ScoreInterviewRequest *r, sc_answer_t **answers);
+ * answer points each answer missed. Failures are logged, never fail the
+ * interview. */
+void scoring_count_questions(hf_store_t *st, const Hrflow__V1__ScoreInterviewRequest *r,
+                             sc_answer_t **answers);
+
+/* v rounded to one decimal, as every score is shown. */
+double scoring_round1(double v);
 
 #endif

@@ -1,11 +1,10 @@
 /* services/scoring/analysis_handlers.c - the scoring RPCs: preview, interviews, reports
  *
- * The glue between protobuf and the pure modules: a CompetencyModel becomes
- * an sc_model_t (answer.h), each answer is analysed with this thread's
- * analyzer, call audio goes through prosody.c, and the results become
- * AnswerScore / InterviewReport messages in the call's arena, with every
- * contribution's span copied out as text so a report reads on its own.
- * Resume screening and question selection are in resume_handlers.c.
+ * Each answer is analysed with this thread's analyzer and the model's
+ * compiled scorer (analysis.c), call audio goes through prosody.c, and the
+ * results become AnswerScore / InterviewReport messages in the call's arena.
+ * Resume screening and question selection are in resume_handlers.c; what
+ * both share is in analysis.c, so neither calls the other.
  */
 #include "handlers.h"
 
@@ -27,394 +26,16 @@
 #define MAX_ANSWERS 100
 #define KEYWORD_CLOUD_MAX 40
 
-/* ---- this thread's analyzer ---- */
-
-static pthread_key_t az_key;
-static pthread_once_t az_once = PTHREAD_ONCE_INIT;
-
-static void az_free(void *p)
-{
-    sc_analyzer_t *az = p;
-    sc_analyzer_destroy(&az);
-}
-
-static void az_key_make(void)
-{
-    pthread_key_create(&az_key, az_free);
-}
-
-sc_analyzer_t *scoring_analyzer(hf_call_t *call)
-{
-    pthread_once(&az_once, az_key_make);
-    sc_analyzer_t *az = pthread_getspecific(az_key);
-    if (!az) {
-        char err[160];
-        az = sc_analyzer_new(err, sizeof(err));
-        if (!az) {
-            hf_call_fail(call, E(UNAVAILABLE), "text analysis is unavailable: %s", err);
-            return NULL;
-        }
-        pthread_setspecific(az_key, az);
-    }
-    return az;
-}
-
-/* ---- models ---- */
-
-/* The caller's tenant, or NULL after failing the call. */
-const char *scoring_tenant(hf_call_t *call)
-{
-    const char *t = hf_call_caller(call)->tenant_id;
-    if (!t || strlen(t) != 36) {
-        hf_call_fail(call, E(UNAUTHENTICATED), "the request carries no tenant");
-        return NULL;
-    }
-    return t;
-}
-
-int scoring_store(hf_call_t *call, store_t *st, ProtobufCAllocator *alloc)
-{
-    *alloc = hf_arena_allocator(hf_call_arena(call));
-    st->alloc = alloc;
-    st->traceparent = hf_call_envelope(call)->traceparent;
-    st->db = hf_service_db(call);
-    return st->db ? 0 : hf_call_fail(call, E(UNAVAILABLE), "the database is unavailable");
-}
-
-/* The model of a request: inline (checked) or by id from the store. */
-const Hrflow__V1__CompetencyModel *scoring_model_of(hf_call_t *call,
-                                                    const Hrflow__V1__CompetencyModel *inline_m,
-                                                    const char *id, int version,
-                                                    const char *inline_path)
-{
-    if (inline_m && inline_m->n_competencies) {
-        Hrflow__V1__CompetencyModel *m = (Hrflow__V1__CompetencyModel *)inline_m;
-        if (!*m->name) /* an inline model needs no name */
-            m->name = (char *)"inline";
-        if (model_validate(call, m, inline_path) < 0)
-            return NULL;
-        return m;
-    }
-    if (!id || !*id) {
-        hf_call_detail(call, "competency_model_id", "required",
-                       "give competencyModel inline or competencyModelId");
-        hf_call_fail(call, E(INVALID_ARGUMENT), "a competency model is required");
-        return NULL;
-    }
-    const char *tenant = scoring_tenant(call);
-    store_t st;
-    ProtobufCAllocator alloc;
-    if (!tenant || scoring_store(call, &st, &alloc) < 0)
-        return NULL;
-    Hrflow__V1__CompetencyModel *m = NULL;
-    store_rc_t rc = strlen(id) == 36 ? store_model_get(&st, tenant, id, version, &m)
-                                     : STORE_NOT_FOUND;
-    if (rc == STORE_NOT_FOUND)
-        hf_call_fail(call, E(NOT_FOUND), "competency model %s not found", id);
-    else if (rc != STORE_OK)
-        hf_call_fail(call, E(UNAVAILABLE), "could not read competency models");
-    return rc == STORE_OK ? m : NULL;
-}
-
-/* Compile a protobuf model into a scorer (the plain-C model lives in the
- * call's arena; the scorer copies what it keeps). */
-static sc_scorer_t *compile(hf_call_t *call, sc_analyzer_t *az,
-                            const Hrflow__V1__CompetencyModel *m)
-{
-    hf_arena_t *a = hf_call_arena(call);
-    sc_competency_t *comps = hf_arena_alloc(a, m->n_competencies * sizeof(*comps) + 1);
-    if (!comps) {
-        hf_call_fail(call, E(INTERNAL), "out of memory");
-        return NULL;
-    }
-    for (size_t i = 0; i < m->n_competencies; i++) {
-        const Hrflow__V1__Competency *c = m->competencies[i];
-        sc_keyword_t *kw = hf_arena_alloc(a, c->n_keywords * sizeof(*kw) + 1);
-        if (!kw) {
-            hf_call_fail(call, E(INTERNAL), "out of memory");
-            return NULL;
-        }
-        for (size_t k = 0; k < c->n_keywords; k++)
-            kw[k] = (sc_keyword_t){ c->keywords[k]->term,
-                                    (const char *const *)c->keywords[k]->synonyms,
-                                    c->keywords[k]->n_synonyms,
-                                    c->keywords[k]->weight > 0 ? c->keywords[k]->weight : 1.0 };
-        comps[i] = (sc_competency_t){ c->name, c->weight, kw, c->n_keywords,
-                                      (const char *const *)c->negative_cues,
-                                      c->n_negative_cues };
-    }
-    char *version = m->id && *m->id ? hf_arena_printf(a, "%s@%d", m->id, m->version)
-                                    : hf_arena_strdup(a, "inline");
-    sc_model_t model = { version, comps, m->n_competencies,
-                         (const char *const *)m->core_values, m->n_core_values };
-    char err[200];
-    sc_scorer_t *s = sc_scorer_new(az, &model, err, sizeof(err));
-    if (!s)
-        hf_call_fail(call, E(INVALID_ARGUMENT), "the competency model cannot be used: %s", err);
-    return s;
-}
-
-/* ---- this thread's compiled scorers ----
- *
- * Compiling a model (normalising every keyword, formatting the reasons) costs
- * more than scoring an answer, and most requests use one of a few model
- * versions, so each thread keeps the last SCORER_CACHE compiled scorers. The
- * key is the model's packed protobuf bytes: a stored model's id and version
- * are in them, and an inline model or one with required skills added
- * (resume_handlers.c) is found again exactly when its content is the same,
- * with no way to serve a scorer of other content. The least recently used
- * scorer is dropped when the cache is full. */
-
-#define SCORER_CACHE 32
-
-typedef struct {
-    uint8_t *key;        /* packed model */
-    size_t len;
-    uint64_t hash;
-    uint64_t used;       /* tick of the last use; 0 = an empty entry */
-    sc_scorer_t *s;
-} scorer_entry_t;
-
-typedef struct {
-    scorer_entry_t e[SCORER_CACHE];
-    uint64_t tick;
-} scorer_cache_t;
-
-static pthread_key_t sc_key;
-static pthread_once_t sc_once = PTHREAD_ONCE_INIT;
-
-static void scorer_cache_free(void *p)
-{
-    scorer_cache_t *c = p;
-    for (size_t i = 0; i < SCORER_CACHE; i++) {
-        sc_scorer_destroy(&c->e[i].s);
-        free(c->e[i].key);
-    }
-    free(c);
-}
-
-static void sc_key_make(void)
-{
-    pthread_key_create(&sc_key, scorer_cache_free);
-}
-
-static uint64_t bytes_hash(const uint8_t *p, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001b3ull;
-    return h;
-}
-
-const sc_scorer_t *scoring_scorer(hf_call_t *call, sc_analyzer_t *az,
-                                  const Hrflow__V1__CompetencyModel *m)
-{
-    pthread_once(&sc_once, sc_key_make);
-    scorer_cache_t *c = pthread_getspecific(sc_key);
-    if (!c && (c = calloc(1, sizeof(*c))) && pthread_setspecific(sc_key, c) != 0) {
-        free(c);
-        c = NULL;
-    }
-    size_t len = protobuf_c_message_get_packed_size(&m->base);
-    uint8_t *key = c ? malloc(len ? len : 1) : NULL;
-    if (!key) {
-        hf_call_fail(call, E(INTERNAL), "out of memory");
-        return NULL;
-    }
-    protobuf_c_message_pack(&m->base, key);
-    uint64_t h = bytes_hash(key, len);
-    scorer_entry_t *victim = &c->e[0];
-    for (size_t i = 0; i < SCORER_CACHE; i++) {
-        scorer_entry_t *e = &c->e[i];
-        if (e->used && e->hash == h && e->len == len && !memcmp(e->key, key, len)) {
-            e->used = ++c->tick;
-            free(key);
-            return e->s;
-        }
-        if (e->used < victim->used)
-            victim = e;
-    }
-    sc_scorer_t *s = compile(call, az, m);
-    if (!s) {
-        free(key);
-        return NULL;
-    }
-    sc_scorer_destroy(&victim->s);
-    free(victim->key);
-    *victim = (scorer_entry_t){ key, len, h, ++c->tick, s };
-    return s;
-}
-
-/* ---- results into messages ---- */
-
-static Hrflow__V1__Span *span_pb(hf_call_t *call, int answer, const char *text, sc_span_t s)
-{
-    Hrflow__V1__Span *p = HF_CALL_NEW(call, Hrflow__V1__Span, hrflow__v1__span__init);
-    if (!p)
-        return NULL;
-    p->answer_index = answer;
-    p->start = (uint32_t)s.start;
-    p->end = (uint32_t)s.end;
-    p->text = hf_arena_strndup(hf_call_arena(call), text + s.start, s.end - s.start);
-    return p;
-}
-
-static double round1(double v)
-{
-    return round(v * 10.0) / 10.0;
-}
-
-static Hrflow__V1__Contribution *contribution_pb(hf_call_t *call, int answer, const char *text,
-                                                 const sc_contribution_t *c)
-{
-    Hrflow__V1__Contribution *p =
-        HF_CALL_NEW(call, Hrflow__V1__Contribution, hrflow__v1__contribution__init);
-    if (!p)
-        return NULL;
-    p->reason = hf_arena_printf(hf_call_arena(call), "%s: %s", c->rule, c->why); /* copied */
-    p->points = round1(c->points);
-    if (c->span.end > c->span.start) {
-        p->evidence = hf_arena_alloc(hf_call_arena(call), sizeof(void *));
-        if (p->evidence && (p->evidence[0] = span_pb(call, answer, text, c->span)))
-            p->n_evidence = 1;
-    }
-    return p;
-}
-
-static Hrflow__V1__CompetencyScore *competency_pb(hf_call_t *call, int answer, const char *text,
-                                                  const sc_competency_score_t *c)
-{
-    Hrflow__V1__CompetencyScore *p =
-        HF_CALL_NEW(call, Hrflow__V1__CompetencyScore, hrflow__v1__competency_score__init);
-    if (!p)
-        return NULL;
-    p->name = hf_arena_strdup(hf_call_arena(call), c->s.name); /* the answer is freed first */
-    p->score = c->s.score < 0 ? 0 : round1(c->s.value);
-    p->weight = c->weight;
-    p->contributions = hf_arena_alloc(hf_call_arena(call), (c->s.n_contribs + 1) * sizeof(void *));
-    if (!p->contributions)
-        return NULL;
-    for (size_t i = 0; i < c->s.n_contribs; i++)
-        if ((p->contributions[p->n_contributions] =
-                 contribution_pb(call, answer, text, &c->s.contribs[i])))
-            p->n_contributions++;
-    return p;
-}
-
-static Hrflow__V1__StarPart *star_part_pb(hf_call_t *call, int answer, const char *text,
-                                          const sc_star_evidence_t *e)
-{
-    Hrflow__V1__StarPart *p = HF_CALL_NEW(call, Hrflow__V1__StarPart, hrflow__v1__star_part__init);
-    if (!p)
-        return NULL;
-    p->present = e->present;
-    if (e->present)
-        p->evidence = span_pb(call, answer, text, e->sentence_span);
-    return p;
-}
-
-/* Keyword counts of the model's keywords (negated ones apart), in model order. */
-static void keywords_pb(hf_call_t *call, const sc_answer_t *a, const sc_scorer_t *s,
-                        Hrflow__V1__AnswerScore *out)
-{
-    (void)s;
-    out->keywords = hf_arena_alloc(hf_call_arena(call), (a->n_hits + 1) * sizeof(void *));
-    if (!out->keywords)
-        return;
-    for (size_t i = 0; i < a->n_hits; i++) {
-        const sc_hit_t *h = &a->hits[i];
-        Hrflow__V1__KeywordCount *k = NULL;
-        for (size_t j = 0; j < out->n_keywords && !k; j++)
-            if (!strcmp(out->keywords[j]->term, h->term))
-                k = out->keywords[j];
-        if (!k) {
-            k = HF_CALL_NEW(call, Hrflow__V1__KeywordCount, hrflow__v1__keyword_count__init);
-            if (!k)
-                return;
-            k->term = hf_arena_strdup(hf_call_arena(call), h->term);
-            k->competency =
-                hf_arena_strdup(hf_call_arena(call), a->competencies[h->competency].s.name);
-            out->keywords[out->n_keywords++] = k;
-        }
-        if (h->context == SC_CTX_NEGATED)
-            k->negated++;
-        else
-            k->count++;
-    }
-}
-
-Hrflow__V1__AnswerScore *scoring_answer_pb(hf_call_t *call, const sc_answer_t *a,
-                                           const sc_scorer_t *s, const char *text, int index)
-{
-    hf_arena_t *ar = hf_call_arena(call);
-    Hrflow__V1__AnswerScore *o =
-        HF_CALL_NEW(call, Hrflow__V1__AnswerScore, hrflow__v1__answer_score__init);
-    if (!o)
-        return NULL;
-    o->model_version = hf_arena_strdup(ar, a->model_version);
-    o->language = (char *)(a->lang == SC_LANG_ZH ? "zh" : a->lang == SC_LANG_EN ? "en"
-                           : a->lang == SC_LANG_MIXED ? "mixed" : "");
-    o->warnings = hf_arena_alloc(ar, 4 * sizeof(void *));
-    if (a->empty) {
-        if (o->warnings)
-            o->warnings[o->n_warnings++] =
-                hf_arena_strdup(ar, a->missing ? a->missing : "answer is empty");
-        o->length_verdict = (char *)"empty";
-        o->star = HF_CALL_NEW(call, Hrflow__V1__Star, hrflow__v1__star__init);
-        return o;
-    }
-    o->overall_score = round1(a->answer.value);
-    o->competencies = hf_arena_alloc(ar, (a->n_competencies + 1) * sizeof(void *));
-    for (size_t i = 0; o->competencies && i < a->n_competencies; i++)
-        if ((o->competencies[o->n_competencies] =
-                 competency_pb(call, index, text, &a->competencies[i])))
-            o->n_competencies++;
-    Hrflow__V1__Star *star = HF_CALL_NEW(call, Hrflow__V1__Star, hrflow__v1__star__init);
-    if (star) {
-        star->situation = a->star[SC_STAR_SITUATION].present;
-        star->task = a->star[SC_STAR_TASK].present;
-        star->action = a->star[SC_STAR_ACTION].present;
-        star->result = a->star[SC_STAR_RESULT].present;
-        star->situation_evidence = star_part_pb(call, index, text, &a->star[SC_STAR_SITUATION]);
-        star->task_evidence = star_part_pb(call, index, text, &a->star[SC_STAR_TASK]);
-        star->action_evidence = star_part_pb(call, index, text, &a->star[SC_STAR_ACTION]);
-        star->result_evidence = star_part_pb(call, index, text, &a->star[SC_STAR_RESULT]);
-    }
-    o->star = star;
-    keywords_pb(call, a, s, o);
-    o->quantities = hf_arena_alloc(ar, (a->n_quantities + 1) * sizeof(void *));
-    for (size_t i = 0; o->quantities && i < a->n_quantities; i++) {
-        Hrflow__V1__Quantity *q = HF_CALL_NEW(call, Hrflow__V1__Quantity, hrflow__v1__quantity__init);
-        if (!q)
-            break;
-        q->span = span_pb(call, index, text, a->quantities[i].span);
-        q->value = a->quantities[i].value;
-        q->unit = (char *)a->quantities[i].unit;
-        o->quantities[o->n_quantities++] = q;
-    }
-    o->fillers = (uint32_t)a->n_fillers;
-    o->filler_rate = round(a->filler_rate * 1000.0) / 10.0; /* per 100 words */
-    o->length = (uint32_t)a->length_units;
-    o->length_verdict = (char *)sc_length_name(a->length);
-    size_t concrete = 0;
-    for (size_t i = 0; i < a->n_sentences; i++)
-        concrete += a->sentences[i].concreteness >= 3;
-    o->concreteness = a->n_sentences ? round((double)concrete / (double)a->n_sentences * 100) / 100
-                                     : 0;
-    if (o->warnings && a->length == SC_LEN_SHORT)
-        o->warnings[o->n_warnings++] = (char *)"the answer is short";
-    return o;
-}
-
 /* ---- Preview ---- */
 
 SCORING_HANDLER(scoring_preview)
 {
     const Hrflow__V1__PreviewRequest *r = (const void *)req;
-    if (!scoring_tenant(call))
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0)
         return -1;
     const Hrflow__V1__CompetencyModel *m = scoring_model_of(
-        call, r->competency_model, r->competency_model_id, 0, "competency_model");
+        &st, r->competency_model, r->competency_model_id, 0, "competency_model");
     sc_analyzer_t *az = m ? scoring_analyzer(call) : NULL;
     const sc_scorer_t *s = az ? scoring_scorer(call, az, m) : NULL;
     if (!s)
@@ -451,7 +72,7 @@ static Hrflow__V1__Delivery *delivery_pb(hf_call_t *call, const sc_prosody_t *p,
     d->emotion_labels = p->emotion_labels;
     const sc_prosody_value_t *v = m->m;
 #define PRESENT(i) (v[i].absent == SC_PROSODY_PRESENT)
-#define VAL(i) (PRESENT(i) ? round1(v[i].value) : 0)
+#define VAL(i) (PRESENT(i) ? scoring_round1(v[i].value) : 0)
     d->speech_rate = VAL(SC_PROSODY_SPEECH_RATE);
     d->pause_ratio = PRESENT(SC_PROSODY_PAUSE_RATIO) ? round(v[SC_PROSODY_PAUSE_RATIO].value * 100) / 100 : 0;
     d->long_pauses = PRESENT(SC_PROSODY_LONG_PAUSES) ? (uint32_t)v[SC_PROSODY_LONG_PAUSES].value : 0;
@@ -532,13 +153,13 @@ static void distribution(hf_call_t *call, const Hrflow__V1__CompetencyModel *m,
             if (x && c->contributions) {
                 x->reason = hf_arena_printf(hf_call_arena(call), "answer %zu scored %.1f", i + 1,
                                             a->competencies[k].s.value);
-                x->points = round1(a->competencies[k].s.value);
+                x->points = scoring_round1(a->competencies[k].s.value);
                 c->contributions[c->n_contributions++] = x;
             }
         }
         c->name = m->competencies[k]->name;
         c->weight = m->competencies[k]->weight;
-        c->score = count ? round1(sum / count) : 0;
+        c->score = count ? scoring_round1(sum / count) : 0;
         rep->competencies[rep->n_competencies++] = c;
     }
 }
@@ -694,18 +315,17 @@ static int interview_check(hf_call_t *call, const Hrflow__V1__ScoreInterviewRequ
 SCORING_HANDLER(scoring_score_interview)
 {
     const Hrflow__V1__ScoreInterviewRequest *r = (const void *)req;
-    const char *tenant = scoring_tenant(call);
-    if (!tenant || interview_check(call, r) < 0)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0 || interview_check(call, r) < 0)
         return -1;
     const Hrflow__V1__CompetencyModel *m = scoring_model_of(
-        call, NULL, r->competency_model_id, r->competency_model_version, "");
-    store_t st;
-    ProtobufCAllocator alloc;
+        &st, NULL, r->competency_model_id, r->competency_model_version, "");
     Hrflow__V1__ScoringSettings settings;
-    if (!m || scoring_store(call, &st, &alloc) < 0)
+    if (!m)
         return -1;
-    if (store_settings_get(&st, tenant, &settings) != STORE_OK)
-        return hf_call_fail(call, E(UNAVAILABLE), "could not read scoring settings");
+    int src = store_settings_get(&st, &settings);
+    if (src != HF_OK)
+        return hf_store_fail(&st, src, "scoring settings", "");
     sc_analyzer_t *az = scoring_analyzer(call);
     const sc_scorer_t *s = az ? scoring_scorer(call, az, m) : NULL;
     if (!s)
@@ -726,7 +346,7 @@ SCORING_HANDLER(scoring_score_interview)
     sc_locale_t loc = sc_locale_parse(r->locale);
     rep->interview_id = r->interview_id;
     rep->application_id = r->application_id;
-    rep->tenant_id = (char *)tenant;
+    rep->tenant_id = (char *)st.tenant;
     rep->model_id = m->id;
     rep->model_version = m->version;
     rep->locale = (char *)(loc == SC_LOCALE_EN ? "en" : "zh-CN");
@@ -755,7 +375,7 @@ SCORING_HANDLER(scoring_score_interview)
         hf_call_fail(call, E(INVALID_ARGUMENT), "no answer has text to score");
         goto done;
     }
-    rep->overall_score = round1(total / (double)scored);
+    rep->overall_score = scoring_round1(total / (double)scored);
     double *evidence = hf_arena_alloc(hf_call_arena(call), (m->n_competencies + 1) * sizeof(double));
     if (!evidence) {
         hf_call_fail(call, E(INTERNAL), "out of memory");
@@ -769,12 +389,13 @@ SCORING_HANDLER(scoring_score_interview)
     judge(call, loc, r, answers, evidence, rep);
     rep->create_time = NULL;
     int changed = 0;
-    if (store_report_put(&st, tenant, rep, &changed) != STORE_OK) {
-        hf_call_fail(call, E(UNAVAILABLE), "could not store the report");
+    int src2 = store_report_put(&st, rep, &changed);
+    if (src2 != HF_OK) {
+        hf_store_fail(&st, src2, "report", r->interview_id);
         goto done;
     }
     if (changed) /* a retry of the same scoring asked no question again */
-        scoring_count_questions(call, &st, tenant, r, answers);
+        scoring_count_questions(&st, r, answers);
     *reply = &rep->base;
     rc = 0;
 done:
@@ -787,17 +408,15 @@ done:
 SCORING_HANDLER(scoring_get_report)
 {
     const Hrflow__V1__GetReportRequest *r = (const void *)req;
-    const char *tenant = scoring_tenant(call);
-    store_t st;
-    ProtobufCAllocator alloc;
-    if (!tenant || scoring_store(call, &st, &alloc) < 0)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0)
         return -1;
     Hrflow__V1__InterviewReport *rep = NULL;
-    store_rc_t rc = store_report_get(&st, tenant, r->interview_id, &rep);
-    if (rc == STORE_NOT_FOUND)
+    int rc = store_report_get(&st, r->interview_id, &rep);
+    if (rc == HF_ENOTFOUND)
         return hf_call_fail(call, E(NOT_FOUND), "no report for interview %s", r->interview_id);
-    if (rc != STORE_OK)
-        return hf_call_fail(call, E(UNAVAILABLE), "could not read reports");
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "report", r->interview_id);
     *reply = &rep->base;
     return 0;
 }

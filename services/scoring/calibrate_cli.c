@@ -15,6 +15,8 @@
  * Output lines are "name value", stable for scripts. Exit 0, 1 on a
  * failure, 2 on bad usage.
  */
+#include "calibrate_cli.h"
+
 #include "analysis.h"
 #include "calibrate.h"
 #include "hf/codec.h"
@@ -246,7 +248,18 @@ static void report(const char *prefix, const double *answer, const rows_t *r)
     free(bins);
 }
 
-static Hrflow__V1__CompetencyModel *load_model(const args_t *a, PGconn **db)
+/* Read (or, with new_version set, write) the tenant's model with messages
+ * from malloc, as the model from a file: freed with free_unpacked. */
+static int model_store(const args_t *a, PGconn *db, hf_arena_t *arena,
+                       Hrflow__V1__CompetencyModel **m)
+{
+    hf_store_t st;
+    hf_store_init(&st, db, arena, a->tenant, NULL);
+    st.alloc = sys_allocator;
+    return store_model_get(&st, a->model_id, 0, m);
+}
+
+static Hrflow__V1__CompetencyModel *load_model(const args_t *a, PGconn **db, hf_arena_t *arena)
 {
     if (a->model_file) {
         size_t len = 0;
@@ -267,15 +280,14 @@ static Hrflow__V1__CompetencyModel *load_model(const args_t *a, PGconn **db)
         fprintf(stderr, "hrflow-scoring calibrate: cannot connect to PostgreSQL (HF_PG_DSN)\n");
         return NULL;
     }
-    store_t st = { .db = *db, .alloc = &sys_allocator };
     Hrflow__V1__CompetencyModel *m = NULL;
-    if (store_model_get(&st, a->tenant, a->model_id, 0, &m) != STORE_OK)
+    if (model_store(a, *db, arena, &m) != HF_OK)
         fprintf(stderr, "hrflow-scoring calibrate: model %s of tenant %s not found\n",
                 a->model_id, a->tenant);
     return m;
 }
 
-int scoring_calibrate_main(int argc, char **argv)
+static int calibrate_main(int argc, char **argv)
 {
     args_t a = { 0 };
     int rc = parse(argc, argv, &a);
@@ -288,7 +300,8 @@ int scoring_calibrate_main(int argc, char **argv)
     sc_analyzer_t *az = NULL;
     double *answer = NULL, *comp = NULL;
     rc = 1;
-    if (read_rows(a.data, &rows) < 0 || !(m = load_model(&a, &db)))
+    hf_arena_t *arena = hf_arena_new(0);
+    if (!arena || read_rows(a.data, &rows) < 0 || !(m = load_model(&a, &db, arena)))
         goto out;
     if (!(az = sc_analyzer_new(err, sizeof(err)))) {
         fprintf(stderr, "hrflow-scoring calibrate: %s\n", err);
@@ -332,8 +345,10 @@ int scoring_calibrate_main(int argc, char **argv)
         printf("written %s\n", a.out);
     }
     if (a.save) {
-        store_t st = { .db = db, .alloc = &sys_allocator };
-        if (store_model_new_version(&st, a.tenant, a.model_id, m) != STORE_OK) {
+        hf_store_t st;
+        hf_store_init(&st, db, arena, a.tenant, NULL);
+        st.alloc = sys_allocator;
+        if (store_model_new_version(&st, a.model_id, m) != HF_OK) {
             fprintf(stderr, "hrflow-scoring calibrate: could not save the fitted model\n");
             goto out;
         }
@@ -346,6 +361,7 @@ out:
     free(answer);
     free(comp);
     sc_analyzer_destroy(&az);
+    hf_arena_destroy(&arena);
     if (db)
         PQfinish(db);
     for (size_t i = 0; i < rows.n; i++) {
@@ -356,4 +372,12 @@ out:
     free(rows.answer);
     free(rows.rating);
     return rc;
+}
+
+int scoring_calibrate(const hf_service_def_t *def, int argc, char **argv)
+{
+    (void)def;
+    if (argc < 2 || strcmp(argv[1], "calibrate") != 0)
+        return -1;
+    return calibrate_main(argc - 1, argv + 1);
 }

@@ -7,11 +7,10 @@
  */
 #include "handlers.h"
 
-#include "analysis.h"
-
 #include "hf/db.h"
 #include "hf/log.h"
 #include "hf/service.h"
+#include "hf/store.h"
 #include "model.h"
 #include "store.h"
 
@@ -20,56 +19,24 @@
 
 #define E(code) HRFLOW__V1__ERROR_CODE__##code
 
-/* 1 when the caller has one of the scopes (admin always counts). */
-static int has_scope(hf_call_t *call, const char *scope)
-{
-    const Hrflow__V1__Caller *c = hf_call_caller(call);
-    for (size_t i = 0; i < c->n_scopes; i++)
-        if (strcmp(c->scopes[i], "admin") == 0 || strcmp(c->scopes[i], scope) == 0)
-            return 1;
-    return 0;
-}
-
-static int store_fail(hf_call_t *call, store_rc_t rc, const char *what, const char *id)
-{
-    switch (rc) {
-    case STORE_NOT_FOUND:
-        return hf_call_fail(call, E(NOT_FOUND), "%s %s not found", what, id);
-    case STORE_CONFLICT:
-        return hf_call_fail(call, E(CONFLICT), "%s %s was changed concurrently; retry", what, id);
-    default:
-        return hf_call_fail(call, E(UNAVAILABLE), "could not access %s records", what);
-    }
-}
-
-static char *arena_str(hf_call_t *call, const char *s)
-{
-    return hf_arena_strdup(hf_call_arena(call), s);
-}
-
 /* ---- competency models ---- */
 
 int scoring_create_competency_model(hf_call_t *call, const ProtobufCMessage *msg,
                                     ProtobufCMessage **reply)
 {
     const Hrflow__V1__CreateCompetencyModelRequest *req = (const void *)msg;
-    const char *tenant = scoring_tenant(call);
-    if (!tenant)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0 ||
+        hf_store_require(&st, HF_SCOPE_RECRUITER, "change models") < 0)
         return -1;
-    if (!has_scope(call, "recruiter"))
-        return hf_call_fail(call, E(PERMISSION_DENIED), "only a recruiter key may change models");
     if (!req->model)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "model is required");
     if (model_validate(call, req->model, "model") < 0)
         return -1;
-    store_t st;
-    ProtobufCAllocator alloc;
-    if (scoring_store(call, &st, &alloc) < 0)
-        return -1;
     Hrflow__V1__CompetencyModel *m = req->model;
-    store_rc_t rc = store_model_create(&st, tenant, m);
-    if (rc != STORE_OK)
-        return store_fail(call, rc, "competency model", "");
+    int rc = store_model_create(&st, m);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "competency model", "");
     *reply = &m->base;
     return 0;
 }
@@ -78,19 +45,15 @@ int scoring_get_competency_model(hf_call_t *call, const ProtobufCMessage *msg,
                                  ProtobufCMessage **reply)
 {
     const Hrflow__V1__GetCompetencyModelRequest *req = (const void *)msg;
-    const char *tenant = scoring_tenant(call);
-    if (!tenant)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0)
         return -1;
     if (!hf_db_is_uuid(req->id) || req->version < 0)
         return hf_call_fail(call, E(NOT_FOUND), "competency model %s not found", req->id);
-    store_t st;
-    ProtobufCAllocator alloc;
-    if (scoring_store(call, &st, &alloc) < 0)
-        return -1;
     Hrflow__V1__CompetencyModel *m = NULL;
-    store_rc_t rc = store_model_get(&st, tenant, req->id, req->version, &m);
-    if (rc != STORE_OK)
-        return store_fail(call, rc, "competency model", req->id);
+    int rc = store_model_get(&st, req->id, req->version, &m);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "competency model", req->id);
     *reply = &m->base;
     return 0;
 }
@@ -99,23 +62,20 @@ int scoring_list_competency_models(hf_call_t *call, const ProtobufCMessage *msg,
                                    ProtobufCMessage **reply)
 {
     const Hrflow__V1__ListCompetencyModelsRequest *req = (const void *)msg;
-    const char *tenant = scoring_tenant(call);
-    store_page_t page;
-    if (!tenant || hf_service_page(call, req->page_size, req->page_token, &page) < 0)
-        return -1;
-    store_t st;
-    ProtobufCAllocator alloc;
-    if (scoring_store(call, &st, &alloc) < 0)
+    hf_store_t st;
+    hf_page_t page;
+    if (hf_store_open(call, &st) < 0 ||
+        hf_page_open(call, req->page_size, req->page_token, NULL, &page) < 0)
         return -1;
     Hrflow__V1__ListCompetencyModelsResponse *r =
         HF_CALL_NEW(call, Hrflow__V1__ListCompetencyModelsResponse,
                     hrflow__v1__list_competency_models_response__init);
     if (!r)
         return hf_call_fail(call, E(INTERNAL), "out of memory");
-    store_rc_t rc = store_model_list(&st, tenant, &page, &r->models, &r->n_models);
-    if (rc != STORE_OK)
-        return store_fail(call, rc, "competency model", "");
-    r->next_page_token = arena_str(call, page.next);
+    int rc = store_model_list(&st, &page, &r->models, &r->n_models);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "competency model", "");
+    r->next_page_token = hf_store_strdup(&st, page.next);
     *reply = &r->base;
     return 0;
 }
@@ -124,21 +84,16 @@ int scoring_update_competency_model(hf_call_t *call, const ProtobufCMessage *msg
                                     ProtobufCMessage **reply)
 {
     const Hrflow__V1__UpdateCompetencyModelRequest *req = (const void *)msg;
-    const char *tenant = scoring_tenant(call);
-    if (!tenant)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0 ||
+        hf_store_require(&st, HF_SCOPE_RECRUITER, "change models") < 0)
         return -1;
-    if (!has_scope(call, "recruiter"))
-        return hf_call_fail(call, E(PERMISSION_DENIED), "only a recruiter key may change models");
     if (!hf_db_is_uuid(req->id))
         return hf_call_fail(call, E(NOT_FOUND), "competency model %s not found", req->id);
-    store_t st;
-    ProtobufCAllocator alloc;
-    if (scoring_store(call, &st, &alloc) < 0)
-        return -1;
     Hrflow__V1__CompetencyModel *m = NULL;
-    store_rc_t rc = store_model_get(&st, tenant, req->id, 0, &m);
-    if (rc != STORE_OK)
-        return store_fail(call, rc, "competency model", req->id);
+    int rc = store_model_get(&st, req->id, 0, &m);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "competency model", req->id);
     if (model_apply_mask(call, m, req->model, req->update_mask, req->n_update_mask) < 0 ||
         model_validate(call, m, "model") < 0)
         return -1;
@@ -146,9 +101,9 @@ int scoring_update_competency_model(hf_call_t *call, const ProtobufCMessage *msg
         *reply = &m->base;
         return 0;
     }
-    rc = store_model_new_version(&st, tenant, req->id, m);
-    if (rc != STORE_OK)
-        return store_fail(call, rc, "competency model", req->id);
+    rc = store_model_new_version(&st, req->id, m);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "competency model", req->id);
     *reply = &m->base;
     return 0;
 }
@@ -159,26 +114,21 @@ int scoring_create_question(hf_call_t *call, const ProtobufCMessage *msg,
                             ProtobufCMessage **reply)
 {
     const Hrflow__V1__CreateQuestionRequest *req = (const void *)msg;
-    const char *tenant = scoring_tenant(call);
-    if (!tenant)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0 ||
+        hf_store_require(&st, HF_SCOPE_RECRUITER, "add questions") < 0)
         return -1;
-    if (!has_scope(call, "recruiter"))
-        return hf_call_fail(call, E(PERMISSION_DENIED), "only a recruiter key may add questions");
     if (!req->question)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "question is required");
     if (question_validate(call, req->question, "question") < 0)
         return -1;
-    store_t st;
-    ProtobufCAllocator alloc;
-    if (scoring_store(call, &st, &alloc) < 0)
-        return -1;
-    store_rc_t rc = store_question_create(&st, tenant, req->question);
-    if (rc != STORE_OK)
-        return store_fail(call, rc, "question", "");
+    int rc = store_question_create(&st, req->question);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "question", "");
     Hrflow__V1__Question *q = NULL;
-    rc = store_question_get(&st, tenant, req->question->id, &q);
-    if (rc != STORE_OK)
-        return store_fail(call, rc, "question", req->question->id);
+    rc = store_question_get(&st, req->question->id, &q);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "question", req->question->id);
     *reply = &q->base;
     return 0;
 }
@@ -186,19 +136,15 @@ int scoring_create_question(hf_call_t *call, const ProtobufCMessage *msg,
 int scoring_get_question(hf_call_t *call, const ProtobufCMessage *msg, ProtobufCMessage **reply)
 {
     const Hrflow__V1__GetQuestionRequest *req = (const void *)msg;
-    const char *tenant = scoring_tenant(call);
-    if (!tenant)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0)
         return -1;
     if (!hf_db_is_uuid(req->id))
         return hf_call_fail(call, E(NOT_FOUND), "question %s not found", req->id);
-    store_t st;
-    ProtobufCAllocator alloc;
-    if (scoring_store(call, &st, &alloc) < 0)
-        return -1;
     Hrflow__V1__Question *q = NULL;
-    store_rc_t rc = store_question_get(&st, tenant, req->id, &q);
-    if (rc != STORE_OK)
-        return store_fail(call, rc, "question", req->id);
+    int rc = store_question_get(&st, req->id, &q);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "question", req->id);
     *reply = &q->base;
     return 0;
 }
@@ -207,23 +153,20 @@ int scoring_list_questions(hf_call_t *call, const ProtobufCMessage *msg,
                            ProtobufCMessage **reply)
 {
     const Hrflow__V1__ListQuestionsRequest *req = (const void *)msg;
-    const char *tenant = scoring_tenant(call);
-    store_page_t page;
-    if (!tenant || hf_service_page(call, req->page_size, req->page_token, &page) < 0)
-        return -1;
-    store_t st;
-    ProtobufCAllocator alloc;
-    if (scoring_store(call, &st, &alloc) < 0)
+    hf_store_t st;
+    hf_page_t page;
+    if (hf_store_open(call, &st) < 0 ||
+        hf_page_open(call, req->page_size, req->page_token, NULL, &page) < 0)
         return -1;
     Hrflow__V1__ListQuestionsResponse *r = HF_CALL_NEW(
         call, Hrflow__V1__ListQuestionsResponse, hrflow__v1__list_questions_response__init);
     if (!r)
         return hf_call_fail(call, E(INTERNAL), "out of memory");
-    store_rc_t rc = store_question_list(&st, tenant, req->job_family, req->competency, &page,
+    int rc = store_question_list(&st, req->job_family, req->competency, &page,
                                         &r->questions, &r->n_questions);
-    if (rc != STORE_OK)
-        return store_fail(call, rc, "question", "");
-    r->next_page_token = arena_str(call, page.next);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "question", "");
+    r->next_page_token = hf_store_strdup(&st, page.next);
     *reply = &r->base;
     return 0;
 }
@@ -234,20 +177,16 @@ int scoring_get_scoring_settings(hf_call_t *call, const ProtobufCMessage *msg,
                                  ProtobufCMessage **reply)
 {
     (void)msg;
-    const char *tenant = scoring_tenant(call);
-    if (!tenant)
-        return -1;
-    store_t st;
-    ProtobufCAllocator alloc;
-    if (scoring_store(call, &st, &alloc) < 0)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0)
         return -1;
     Hrflow__V1__ScoringSettings *s =
         HF_CALL_NEW(call, Hrflow__V1__ScoringSettings, hrflow__v1__scoring_settings__init);
     if (!s)
         return hf_call_fail(call, E(INTERNAL), "out of memory");
-    store_rc_t rc = store_settings_get(&st, tenant, s);
-    if (rc != STORE_OK)
-        return store_fail(call, rc, "settings", "");
+    int rc = store_settings_get(&st, s);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "settings", "");
     *reply = &s->base;
     return 0;
 }
@@ -256,22 +195,17 @@ int scoring_update_scoring_settings(hf_call_t *call, const ProtobufCMessage *msg
                                     ProtobufCMessage **reply)
 {
     const Hrflow__V1__UpdateScoringSettingsRequest *req = (const void *)msg;
-    const char *tenant = scoring_tenant(call);
-    if (!tenant)
-        return -1;
-    if (!has_scope(call, "admin"))
-        return hf_call_fail(call, E(PERMISSION_DENIED), "only an admin key may change settings");
-    store_t st;
-    ProtobufCAllocator alloc;
-    if (scoring_store(call, &st, &alloc) < 0)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0 ||
+        hf_store_require(&st, HF_SCOPE_ADMIN, "change settings") < 0)
         return -1;
     Hrflow__V1__ScoringSettings *s =
         HF_CALL_NEW(call, Hrflow__V1__ScoringSettings, hrflow__v1__scoring_settings__init);
     if (!s)
         return hf_call_fail(call, E(INTERNAL), "out of memory");
-    store_rc_t rc = store_settings_get(&st, tenant, s);
-    if (rc != STORE_OK)
-        return store_fail(call, rc, "settings", "");
+    int rc = store_settings_get(&st, s);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "settings", "");
     for (size_t i = 0; i < req->n_update_mask; i++) {
         const char *f = req->update_mask[i];
         const Hrflow__V1__ScoringSettings *in = req->settings;
@@ -288,9 +222,9 @@ int scoring_update_scoring_settings(hf_call_t *call, const ProtobufCMessage *msg
             return hf_call_fail(call, E(INVALID_ARGUMENT), "unknown setting %s", f);
         }
     }
-    rc = store_settings_put(&st, tenant, s);
-    if (rc != STORE_OK)
-        return store_fail(call, rc, "settings", "");
+    rc = store_settings_put(&st, s);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "settings", "");
     *reply = &s->base;
     return 0;
 }

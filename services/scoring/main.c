@@ -1,20 +1,16 @@
 /* services/scoring/main.c - wiring of the scoring service (competency models, transcript and resume scoring, reports)
  *
- * Only the method table lives here; hf_service_main() (common/src/service.c)
- * does configuration, connections, migrations, the bus worker and signals.
- * Handlers are in handlers.c (records), analysis_handlers.c (scoring) and
- * resume_handlers.c. `hrflow-scoring calibrate …` is the calibration command
- * (calibrate_cli.c) instead of the service.
+ * The method table and the service's definition; hf_service_main()
+ * (common/src/service.c) does configuration, connections, migrations, the bus
+ * worker and signals. Handlers are in handlers.c (records),
+ * analysis_handlers.c (scoring) and resume_handlers.c, over the glue they
+ * share (analysis.c). `hrflow-scoring calibrate …` is the calibration command
+ * (calibrate_cli.c) instead of the service: the command hook.
  */
+#include "calibrate_cli.h"
 #include "handlers.h"
 #include "hf/service.h"
 #include "hrflow/v1/scoring.pb-c.h"
-
-#include <string.h>
-
-extern const hf_migration_t scoring_migrations[];
-extern const size_t scoring_migrations_count;
-int scoring_calibrate_main(int argc, char **argv);
 
 static const hf_method_t methods[] = {
     { "Health", hf_service_health, HF_IDEMPOTENT },
@@ -34,17 +30,4 @@ static const hf_method_t methods[] = {
     { "UpdateScoringSettings", scoring_update_scoring_settings, 0 },
 };
 
-int main(int argc, char **argv)
-{
-    if (argc > 1 && strcmp(argv[1], "calibrate") == 0)
-        return scoring_calibrate_main(argc - 1, argv + 1);
-    const hf_service_def_t def = {
-        .name = "scoring",
-        .descriptor = &hrflow__v1__scoring__descriptor,
-        .methods = methods,
-        .n_methods = sizeof(methods) / sizeof(methods[0]),
-        .migrations = scoring_migrations,
-        .n_migrations = scoring_migrations_count,
-    };
-    return hf_service_main(&def, argc, argv);
-}
+HF_SERVICE_MAIN(scoring, hrflow__v1__scoring__descriptor, methods, .command = scoring_calibrate)

@@ -34,11 +34,6 @@
 #define SELECT_MAX 20
 #define MAX_SKILLS 100
 
-static double round1(double v)
-{
-    return round(v * 10.0) / 10.0;
-}
-
 static int current_year(void)
 {
     time_t now = time(NULL);
@@ -95,7 +90,7 @@ static Hrflow__V1__Contribution *contrib(hf_call_t *call, double points, const c
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
     c->reason = hf_arena_strdup(hf_call_arena(call), buf);
-    c->points = round1(points);
+    c->points = scoring_round1(points);
     return c;
 }
 
@@ -112,7 +107,8 @@ static int shows(const sc_answer_t *a, size_t c, size_t k)
 SCORING_HANDLER(scoring_screen_resume)
 {
     const Hrflow__V1__ScreenResumeRequest *r = (const void *)req;
-    if (!scoring_tenant(call))
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0)
         return -1;
     const Hrflow__V1__Requirements *need = r->requirements;
     static const Hrflow__V1__Requirements none = HRFLOW__V1__REQUIREMENTS__INIT;
@@ -130,7 +126,7 @@ SCORING_HANDLER(scoring_screen_resume)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the requirements are invalid");
     }
     const Hrflow__V1__CompetencyModel *m =
-        scoring_model_of(call, r->competency_model, r->competency_model_id, 0, "competency_model");
+        scoring_model_of(&st, r->competency_model, r->competency_model_id, 0, "competency_model");
     if (!m)
         return -1;
     Hrflow__V1__CompetencyModel *mx = with_skills(call, m, need->skills, need->n_skills);
@@ -186,7 +182,7 @@ SCORING_HANDLER(scoring_screen_resume)
                  : facts.education + 1 == want_edu                   ? EDUCATION_W / 2
                                                                      : 0;
     double evidence = a->empty ? 0 : EVIDENCE_W * a->content.value / 100.0;
-    o->years_of_experience = round1(facts.years);
+    o->years_of_experience = scoring_round1(facts.years);
     o->education = (char *)sc_education_name(facts.education);
     o->contributions[o->n_contributions++] =
         contrib(call, skills, "skills: %zu of %zu shown (x %.0f)", have, want, SKILLS_W);
@@ -200,7 +196,7 @@ SCORING_HANDLER(scoring_screen_resume)
     o->contributions[o->n_contributions++] =
         contrib(call, evidence, "competency evidence: content score %.0f (x %.0f / 100)",
                 a->empty ? 0.0 : a->content.value, EVIDENCE_W);
-    o->score = round1(skills + exp + edu + evidence);
+    o->score = scoring_round1(skills + exp + edu + evidence);
     sc_answer_free(&a);
     *reply = &o->base;
     return 0;
@@ -267,24 +263,23 @@ static int rank_question(const Hrflow__V1__CompetencyModel *m, const sc_answer_t
 SCORING_HANDLER(scoring_select_questions)
 {
     const Hrflow__V1__SelectQuestionsRequest *r = (const void *)req;
-    const char *tenant = scoring_tenant(call);
-    if (!tenant)
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0)
         return -1;
     if (r->count > SELECT_MAX) {
         hf_call_detail(call, "count", "out_of_range", "at most 20");
         return hf_call_fail(call, E(INVALID_ARGUMENT), "count is out of range");
     }
     const Hrflow__V1__CompetencyModel *m =
-        scoring_model_of(call, NULL, r->competency_model_id, 0, "");
-    store_t st;
-    ProtobufCAllocator alloc;
-    if (!m || scoring_store(call, &st, &alloc) < 0)
+        scoring_model_of(&st, NULL, r->competency_model_id, 0, "");
+    if (!m)
         return -1;
-    store_page_t page = { .size = 500, .after = "" };
+    hf_page_t page = { .size = HF_PAGE_MAX, .first = 1 };
     Hrflow__V1__Question **bank = NULL;
     size_t n_bank = 0;
-    if (store_question_list(&st, tenant, r->job_family, "", &page, &bank, &n_bank) != STORE_OK)
-        return hf_call_fail(call, E(UNAVAILABLE), "could not read the question bank");
+    int rc = store_question_list(&st, r->job_family, "", &page, &bank, &n_bank);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "question", "");
     /* every question's required experiences, as keywords of one extra competency */
     size_t n_req = 0;
     for (size_t i = 0; i < n_bank; i++)
@@ -366,29 +361,4 @@ SCORING_HANDLER(scoring_select_questions)
     sc_answer_free(&a);
     *reply = &o->base;
     return 0;
-}
-
-/* ---- statistics of asked questions ---- */
-
-void scoring_count_questions(hf_call_t *call, store_t *st, const char *tenant,
-                             const Hrflow__V1__ScoreInterviewRequest *r, sc_answer_t **answers)
-{
-    for (size_t i = 0; i < r->n_answers; i++) {
-        const char *id = r->answers[i]->question_id;
-        Hrflow__V1__Question *q = NULL;
-        if (!id || strlen(id) != 36 || !answers[i] || answers[i]->empty ||
-            store_question_get(st, tenant, id, &q) != STORE_OK)
-            continue;
-        /* a good-answer point is missed when its text is not in the answer */
-        char **missed = hf_arena_alloc(hf_call_arena(call),
-                                       (q->n_good_answer_points + 1) * sizeof(char *));
-        size_t n_missed = 0;
-        for (size_t k = 0; missed && k < q->n_good_answer_points; k++)
-            if (!strstr(r->answers[i]->text, q->good_answer_points[k]))
-                missed[n_missed++] = q->good_answer_points[k];
-        if (!missed ||
-            store_question_asked(st, tenant, id, answers[i]->answer.value, missed, n_missed) !=
-                STORE_OK)
-            hf_logkv(HF_LOG_WARN, "could not count a question", "question", id, NULL);
-    }
 }

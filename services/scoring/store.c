@@ -4,7 +4,7 @@
  * read back with hf_codec_decode_text, so the stored form is the API's own
  * and a new proto field needs no migration. Output-only fields (ids,
  * versions, times) come from their columns, never from the JSON. Every
- * statement is parameterised and filtered by tenant. A report that is new or
+ * statement is parameterised and filtered by st->tenant (hf/store.h). A report that is new or
  * changed appends its event to the outbox in the transaction that stores it.
  */
 #include "store.h"
@@ -23,13 +23,6 @@
 
 #define body_of hf_codec_encode_text
 
-#define MICROS(col) "(extract(epoch from " col ") * 1000000)::bigint"
-
-static store_rc_t failed(PGresult *r)
-{
-    PQclear(r);
-    return STORE_FAILED;
-}
 
 /* ---- competency models ---- */
 
@@ -48,130 +41,122 @@ static char *model_body(Hrflow__V1__CompetencyModel *m)
 }
 
 /* Columns: id, version, micros, body. */
-static Hrflow__V1__CompetencyModel *model_row(store_t *st, PGresult *r, int row,
-                                              const char *tenant)
+static Hrflow__V1__CompetencyModel *model_row(hf_store_t *st, PGresult *r, int row)
 {
     Hrflow__V1__CompetencyModel *m = (Hrflow__V1__CompetencyModel *)hf_codec_decode_stored(
-        &hrflow__v1__competency_model__descriptor, PQgetvalue(r, row, 3), st->alloc);
+        &hrflow__v1__competency_model__descriptor, PQgetvalue(r, row, 3), &st->alloc);
     if (!m)
         return NULL;
-    m->id = hf_pb_strdup(st->alloc, PQgetvalue(r, row, 0));
-    m->tenant_id = hf_pb_strdup(st->alloc, tenant);
+    m->id = hf_pb_strdup(&st->alloc, PQgetvalue(r, row, 0));
+    m->tenant_id = hf_pb_strdup(&st->alloc, st->tenant);
     m->version = atoi(PQgetvalue(r, row, 1));
-    m->create_time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, row, 2));
+    m->create_time = hf_pb_timestamp_micros(&st->alloc, PQgetvalue(r, row, 2));
     return m->id && m->tenant_id && m->create_time ? m : NULL;
 }
 
-static store_rc_t model_returning(store_t *st, PGresult *r, Hrflow__V1__CompetencyModel *m)
+static int model_returning(hf_store_t *st, PGresult *r, Hrflow__V1__CompetencyModel *m)
 {
     if (!r)
-        return STORE_FAILED;
+        return HF_EDB;
     if (PQntuples(r) != 1) {
         PQclear(r);
-        return STORE_NOT_FOUND;
+        return HF_ENOTFOUND;
     }
-    m->id = hf_pb_strdup(st->alloc, PQgetvalue(r, 0, 0));
+    m->id = hf_pb_strdup(&st->alloc, PQgetvalue(r, 0, 0));
     m->version = atoi(PQgetvalue(r, 0, 1));
-    m->create_time = hf_pb_timestamp_micros(st->alloc, PQgetvalue(r, 0, 2));
+    m->create_time = hf_pb_timestamp_micros(&st->alloc, PQgetvalue(r, 0, 2));
     PQclear(r);
-    return m->id && m->create_time ? STORE_OK : STORE_FAILED;
+    return m->id && m->create_time ? HF_OK : HF_EDB;
 }
 
-store_rc_t store_model_create(store_t *st, const char *tenant, Hrflow__V1__CompetencyModel *m)
+int store_model_create(hf_store_t *st, Hrflow__V1__CompetencyModel *m)
 {
     char *body = model_body(m);
     if (!body)
-        return STORE_FAILED;
-    const char *p[] = { tenant, m->name, m->job_family, body };
+        return HF_EDB;
+    const char *p[] = { st->tenant, m->name, m->job_family, body };
     PGresult *r = hf_db_query(
         st->db,
         "INSERT INTO scoring.competency_models (tenant_id, id, version, name, job_family, body)"
         " VALUES ($1, gen_random_uuid(), 1, $2, $3, $4::jsonb)"
-        " RETURNING id, version, " MICROS("create_time"),
+        " RETURNING id, version, " HF_MICROS("create_time"),
         4, p);
     free(body);
-    m->tenant_id = hf_pb_strdup(st->alloc, tenant);
+    m->tenant_id = hf_pb_strdup(&st->alloc, st->tenant);
     return model_returning(st, r, m);
 }
 
-store_rc_t store_model_new_version(store_t *st, const char *tenant, const char *id,
-                                   Hrflow__V1__CompetencyModel *m)
+int store_model_new_version(hf_store_t *st, const char *id,
+                            Hrflow__V1__CompetencyModel *m)
 {
     char *body = model_body(m);
     if (!body)
-        return STORE_FAILED;
-    const char *p[] = { tenant, id, m->name, m->job_family, body };
+        return HF_EDB;
+    const char *p[] = { st->tenant, id, m->name, m->job_family, body };
     PGresult *r = hf_db_query(
         st->db,
         "INSERT INTO scoring.competency_models (tenant_id, id, version, name, job_family, body)"
         " SELECT $1, $2, max(version) + 1, $3, $4, $5::jsonb FROM scoring.competency_models"
         " WHERE tenant_id = $1 AND id = $2 HAVING count(*) > 0"
         " ON CONFLICT DO NOTHING"
-        " RETURNING id, version, " MICROS("create_time"),
+        " RETURNING id, version, " HF_MICROS("create_time"),
         5, p);
     free(body);
-    m->tenant_id = hf_pb_strdup(st->alloc, tenant);
-    store_rc_t rc = model_returning(st, r, m);
-    if (rc == STORE_NOT_FOUND) { /* no such model, or a concurrent new version won */
+    m->tenant_id = hf_pb_strdup(&st->alloc, st->tenant);
+    int rc = model_returning(st, r, m);
+    if (rc == HF_ENOTFOUND) { /* no such model, or a concurrent new version won */
         Hrflow__V1__CompetencyModel *latest = NULL;
-        return store_model_get(st, tenant, id, 0, &latest) == STORE_OK ? STORE_CONFLICT
-                                                                        : STORE_NOT_FOUND;
+        return store_model_get(st, id, 0, &latest) == HF_OK ? HF_ECONFLICT
+                                                                        : HF_ENOTFOUND;
     }
     return rc;
 }
 
-store_rc_t store_model_get(store_t *st, const char *tenant, const char *id, int version,
-                           Hrflow__V1__CompetencyModel **out)
+int store_model_get(hf_store_t *st, const char *id, int version,
+                    Hrflow__V1__CompetencyModel **out)
 {
     char v[16];
     snprintf(v, sizeof(v), "%d", version);
-    const char *p[] = { tenant, id, v };
+    const char *p[] = { st->tenant, id, v };
     PGresult *r = hf_db_query(
         st->db,
-        "SELECT id, version, " MICROS("create_time") ", body FROM scoring.competency_models"
+        "SELECT id, version, " HF_MICROS("create_time") ", body FROM scoring.competency_models"
         " WHERE tenant_id = $1 AND id = $2 AND ($3::int = 0 OR version = $3::int)"
         " ORDER BY version DESC LIMIT 1",
         3, p);
     if (!r)
-        return STORE_FAILED;
+        return HF_EDB;
     if (PQntuples(r) == 0) {
         PQclear(r);
-        return STORE_NOT_FOUND;
+        return HF_ENOTFOUND;
     }
-    *out = model_row(st, r, 0, tenant);
+    *out = model_row(st, r, 0);
     PQclear(r);
-    return *out ? STORE_OK : STORE_FAILED;
+    return *out ? HF_OK : HF_EDB;
 }
 
-static void **rows_array(store_t *st, size_t n)
+static void *model_at(hf_store_t *st, PGresult *r, int i)
 {
-    return st->alloc->alloc(st->alloc->allocator_data, (n ? n : 1) * sizeof(void *));
+    return model_row(st, r, i);
 }
 
-store_rc_t store_model_list(store_t *st, const char *tenant, store_page_t *page,
-                            Hrflow__V1__CompetencyModel ***out, size_t *n)
+/* In creation order: the keyset is the first version's create time (column
+ * 4) and the id; each row is the model's latest version. */
+int store_model_list(hf_store_t *st, hf_page_t *page, Hrflow__V1__CompetencyModel ***out,
+                     size_t *n)
 {
-    const char *p[3] = { tenant };
-    PGresult *r = hf_db_page_query(st->db,
-        "SELECT DISTINCT ON (id) id, version, " MICROS("create_time") ", body"
-        " FROM scoring.competency_models"
-        " WHERE tenant_id = $1 AND id > $2::uuid"
-        " ORDER BY id, version DESC LIMIT $3::int",
-        3, p, page);
-    if (!r)
-        return STORE_FAILED;
-    size_t rows = (size_t)PQntuples(r);
-    if (rows > page->size)
-        rows = page->size;
-    *out = (Hrflow__V1__CompetencyModel **)rows_array(st, rows);
-    if (!*out)
-        return failed(r);
-    for (size_t i = 0; i < rows; i++)
-        if (!((*out)[i] = model_row(st, r, (int)i, tenant)))
-            return failed(r);
-    *n = rows;
-    PQclear(r);
-    return STORE_OK;
+    const char *p[4] = { st->tenant };
+    PGresult *r = hf_page_query(st->db,
+        "SELECT l.id, l.version, " HF_MICROS("l.create_time") ", l.body, "
+        HF_MICROS("f.create_time") " FROM scoring.competency_models f"
+        " CROSS JOIN LATERAL (SELECT id, version, create_time, body"
+        "  FROM scoring.competency_models v WHERE v.tenant_id = f.tenant_id AND v.id = f.id"
+        "  ORDER BY version DESC LIMIT 1) l"
+        " WHERE f.tenant_id = $1 AND f.version = 1"
+        " AND (f.create_time, f.id) > ($2::timestamptz, $3::uuid)"
+        " ORDER BY f.create_time, f.id LIMIT $4::int",
+        4, p, 4, page);
+    return hf_page_rows(st, r, page, model_at, (void ***)out, n);
 }
 
 /* ---- questions ---- */
@@ -193,14 +178,14 @@ static char *text_array(char *const *items, size_t n)
 }
 
 /* Columns: id, micros, body, times_asked, score_sum, missed (jsonb). */
-static Hrflow__V1__Question *question_row(store_t *st, PGresult *r, int row)
+static Hrflow__V1__Question *question_row(hf_store_t *st, PGresult *r, int row)
 {
     Hrflow__V1__Question *q = (Hrflow__V1__Question *)hf_codec_decode_stored(
-        &hrflow__v1__question__descriptor, PQgetvalue(r, row, 2), st->alloc);
+        &hrflow__v1__question__descriptor, PQgetvalue(r, row, 2), &st->alloc);
     if (!q)
         return NULL;
-    q->id = hf_pb_strdup(st->alloc, PQgetvalue(r, row, 0));
-    Hrflow__V1__QuestionStats *s = st->alloc->alloc(st->alloc->allocator_data, sizeof(*s));
+    q->id = hf_pb_strdup(&st->alloc, PQgetvalue(r, row, 0));
+    Hrflow__V1__QuestionStats *s = hf_store_alloc(st, sizeof(*s));
     if (!q->id || !s)
         return NULL;
     hrflow__v1__question_stats__init(s);
@@ -210,7 +195,7 @@ static Hrflow__V1__Question *question_row(store_t *st, PGresult *r, int row)
     json_t *missed = json_loads(PQgetvalue(r, row, 5), 0, NULL);
     const char *key;
     json_t *v;
-    s->often_missed = st->alloc->alloc(st->alloc->allocator_data, 3 * sizeof(void *));
+    s->often_missed = hf_store_alloc(st, 3 * sizeof(void *));
     for (int k = 0; s->often_missed && k < 3; k++) {
         const char *best = NULL;
         json_int_t best_n = 0;
@@ -225,11 +210,11 @@ static Hrflow__V1__Question *question_row(store_t *st, PGresult *r, int row)
             }
         }
         Hrflow__V1__MissedPoint *mp =
-            best ? st->alloc->alloc(st->alloc->allocator_data, sizeof(*mp)) : NULL;
+            best ? hf_store_alloc(st, sizeof(*mp)) : NULL;
         if (!mp)
             break;
         hrflow__v1__missed_point__init(mp);
-        mp->point = hf_pb_strdup(st->alloc, best);
+        mp->point = hf_pb_strdup(&st->alloc, best);
         mp->count = (uint64_t)best_n;
         s->often_missed[s->n_often_missed++] = mp;
     }
@@ -238,9 +223,9 @@ static Hrflow__V1__Question *question_row(store_t *st, PGresult *r, int row)
     return q;
 }
 
-#define QUESTION_COLS "id, " MICROS("create_time") ", body, times_asked, score_sum, missed"
+#define QUESTION_COLS "id, " HF_MICROS("create_time") ", body, times_asked, score_sum, missed"
 
-store_rc_t store_question_create(store_t *st, const char *tenant, Hrflow__V1__Question *q)
+int store_question_create(hf_store_t *st, Hrflow__V1__Question *q)
 {
     Hrflow__V1__QuestionStats *stats = q->stats;
     q->stats = NULL;
@@ -248,9 +233,9 @@ store_rc_t store_question_create(store_t *st, const char *tenant, Hrflow__V1__Qu
     q->stats = stats;
     char *fam = text_array(q->job_families, q->n_job_families);
     char *comp = text_array(q->competencies, q->n_competencies);
-    store_rc_t rc = STORE_FAILED;
+    int rc = HF_EDB;
     if (body && fam && comp) {
-        const char *p[] = { tenant, fam, comp, body };
+        const char *p[] = { st->tenant, fam, comp, body };
         PGresult *r = hf_db_query(
             st->db,
             "INSERT INTO scoring.questions (tenant_id, id, job_families, competencies, body)"
@@ -260,8 +245,8 @@ store_rc_t store_question_create(store_t *st, const char *tenant, Hrflow__V1__Qu
             " RETURNING id",
             4, p);
         if (r && PQntuples(r) == 1) {
-            q->id = hf_pb_strdup(st->alloc, PQgetvalue(r, 0, 0));
-            rc = q->id ? STORE_OK : STORE_FAILED;
+            q->id = hf_pb_strdup(&st->alloc, PQgetvalue(r, 0, 0));
+            rc = q->id ? HF_OK : HF_EDB;
         }
         PQclear(r);
     }
@@ -271,61 +256,53 @@ store_rc_t store_question_create(store_t *st, const char *tenant, Hrflow__V1__Qu
     return rc;
 }
 
-store_rc_t store_question_get(store_t *st, const char *tenant, const char *id,
-                              Hrflow__V1__Question **out)
+int store_question_get(hf_store_t *st, const char *id,
+                       Hrflow__V1__Question **out)
 {
-    const char *p[] = { tenant, id };
+    const char *p[] = { st->tenant, id };
     PGresult *r = hf_db_query(st->db,
                               "SELECT " QUESTION_COLS " FROM scoring.questions"
                               " WHERE tenant_id = $1 AND id = $2",
                               2, p);
     if (!r)
-        return STORE_FAILED;
+        return HF_EDB;
     if (PQntuples(r) == 0) {
         PQclear(r);
-        return STORE_NOT_FOUND;
+        return HF_ENOTFOUND;
     }
     *out = question_row(st, r, 0);
     PQclear(r);
-    return *out ? STORE_OK : STORE_FAILED;
+    return *out ? HF_OK : HF_EDB;
 }
 
-store_rc_t store_question_list(store_t *st, const char *tenant, const char *job_family,
-                               const char *competency, store_page_t *page,
-                               Hrflow__V1__Question ***out, size_t *n)
+static void *question_at(hf_store_t *st, PGresult *r, int i)
 {
-    const char *p[5] = { tenant, job_family, competency };
-    PGresult *r = hf_db_page_query(st->db,
+    return question_row(st, r, i);
+}
+
+int store_question_list(hf_store_t *st, const char *job_family, const char *competency,
+                        hf_page_t *page, Hrflow__V1__Question ***out, size_t *n)
+{
+    const char *p[6] = { st->tenant, job_family, competency };
+    PGresult *r = hf_page_query(st->db,
         "SELECT " QUESTION_COLS " FROM scoring.questions WHERE tenant_id = $1"
         " AND ($2 = '' OR $2 = ANY (job_families) OR job_families = '{}')"
         " AND ($3 = '' OR $3 = ANY (competencies))"
-        " AND id > $4::uuid ORDER BY id LIMIT $5::int",
-        5, p, page);
-    if (!r)
-        return STORE_FAILED;
-    size_t rows = (size_t)PQntuples(r);
-    if (rows > page->size)
-        rows = page->size;
-    *out = (Hrflow__V1__Question **)rows_array(st, rows);
-    if (!*out)
-        return failed(r);
-    for (size_t i = 0; i < rows; i++)
-        if (!((*out)[i] = question_row(st, r, (int)i)))
-            return failed(r);
-    *n = rows;
-    PQclear(r);
-    return STORE_OK;
+        " AND (create_time, id) > ($4::timestamptz, $5::uuid)"
+        " ORDER BY create_time, id LIMIT $6::int",
+        6, p, 1, page);
+    return hf_page_rows(st, r, page, question_at, (void ***)out, n);
 }
 
-store_rc_t store_question_asked(store_t *st, const char *tenant, const char *id, double score,
-                                char *const *missed, size_t n_missed)
+int store_question_asked(hf_store_t *st, const char *id, double score,
+                         char *const *missed, size_t n_missed)
 {
     char s[32];
     snprintf(s, sizeof(s), "%.6f", score);
     char *m = text_array(missed, n_missed);
     if (!m)
-        return STORE_FAILED;
-    const char *p[] = { tenant, id, s, m };
+        return HF_EDB;
+    const char *p[] = { st->tenant, id, s, m };
     PGresult *r = hf_db_query(
         st->db,
         "UPDATE scoring.questions SET times_asked = times_asked + 1,"
@@ -336,8 +313,8 @@ store_rc_t store_question_asked(store_t *st, const char *tenant, const char *id,
         4, p);
     free(m);
     if (!r)
-        return STORE_FAILED;
-    store_rc_t rc = atoi(PQcmdTuples(r)) == 1 ? STORE_OK : STORE_NOT_FOUND;
+        return HF_EDB;
+    int rc = atoi(PQcmdTuples(r)) == 1 ? HF_OK : HF_ENOTFOUND;
     PQclear(r);
     return rc;
 }
@@ -367,34 +344,33 @@ static char *report_event_data(const Hrflow__V1__InterviewReport *rep, const cha
     return data;
 }
 
-static store_rc_t report_event(store_t *st, const char *tenant,
-                               const Hrflow__V1__InterviewReport *rep, const char *body)
+static int report_event(hf_store_t *st, const Hrflow__V1__InterviewReport *rep, const char *body)
 {
     char subject[160];
     snprintf(subject, sizeof(subject), "interviews/%s", rep->interview_id);
     char *data = report_event_data(rep, body);
-    hf_outbox_event_t e = { tenant, "/hrflow/scoring", "hrflow.scoring.interview.scored.v1",
+    hf_outbox_event_t e = { st->tenant, "/hrflow/scoring", "hrflow.scoring.interview.scored.v1",
                             subject, data, st->traceparent };
     int rc = data ? hf_outbox_append(st->db, &e, NULL) : -1;
     free(data);
-    return rc == 0 ? STORE_OK : STORE_FAILED;
+    return rc == 0 ? HF_OK : HF_EDB;
 }
 
-store_rc_t store_report_put(store_t *st, const char *tenant, const Hrflow__V1__InterviewReport *rep,
-                            int *changed)
+int store_report_put(hf_store_t *st, const Hrflow__V1__InterviewReport *rep,
+                     int *changed)
 {
     *changed = 0;
     char *body = body_of(&rep->base);
     if (!body)
-        return STORE_FAILED;
+        return HF_EDB;
     char v[16], score[32];
     snprintf(v, sizeof(v), "%d", rep->model_version);
     snprintf(score, sizeof(score), "%.6f", rep->overall_score);
-    const char *p[] = { tenant, rep->interview_id, rep->model_id, v, score, body };
-    store_rc_t rc = STORE_FAILED;
+    const char *p[] = { st->tenant, rep->interview_id, rep->model_id, v, score, body };
+    int rc = HF_EDB;
     if (hf_db_begin(st->db) < 0) {
         free(body);
-        return STORE_FAILED;
+        return HF_EDB;
     }
     /* a row comes back when the report is new or differs from the stored one */
     PGresult *r = hf_db_query(
@@ -408,60 +384,60 @@ store_rc_t store_report_put(store_t *st, const char *tenant, const Hrflow__V1__I
         6, p);
     if (r) {
         *changed = PQntuples(r) == 1;
-        rc = *changed ? report_event(st, tenant, rep, body) : STORE_OK;
+        rc = *changed ? report_event(st, rep, body) : HF_OK;
     }
     PQclear(r);
     free(body);
-    if (rc == STORE_OK && hf_db_commit(st->db) == 0)
-        return STORE_OK;
+    if (rc == HF_OK && hf_db_commit(st->db) == 0)
+        return HF_OK;
     hf_db_rollback(st->db);
     *changed = 0;
-    return STORE_FAILED;
+    return HF_EDB;
 }
 
-store_rc_t store_report_get(store_t *st, const char *tenant, const char *interview_id,
-                            Hrflow__V1__InterviewReport **out)
+int store_report_get(hf_store_t *st, const char *interview_id,
+                     Hrflow__V1__InterviewReport **out)
 {
-    const char *p[] = { tenant, interview_id };
+    const char *p[] = { st->tenant, interview_id };
     PGresult *r = hf_db_query(st->db,
                               "SELECT body FROM scoring.reports"
                               " WHERE tenant_id = $1 AND interview_id = $2",
                               2, p);
     if (!r)
-        return STORE_FAILED;
+        return HF_EDB;
     if (PQntuples(r) == 0) {
         PQclear(r);
-        return STORE_NOT_FOUND;
+        return HF_ENOTFOUND;
     }
     *out = (Hrflow__V1__InterviewReport *)hf_codec_decode_stored(
-        &hrflow__v1__interview_report__descriptor, PQgetvalue(r, 0, 0), st->alloc);
+        &hrflow__v1__interview_report__descriptor, PQgetvalue(r, 0, 0), &st->alloc);
     PQclear(r);
-    return *out ? STORE_OK : STORE_FAILED;
+    return *out ? HF_OK : HF_EDB;
 }
 
 /* ---- settings ---- */
 
-store_rc_t store_settings_get(store_t *st, const char *tenant, Hrflow__V1__ScoringSettings *out)
+int store_settings_get(hf_store_t *st, Hrflow__V1__ScoringSettings *out)
 {
-    const char *p[] = { tenant };
+    const char *p[] = { st->tenant };
     PGresult *r = hf_db_query(st->db,
                               "SELECT emotion_labels, emotion_may_reject FROM scoring.settings"
                               " WHERE tenant_id = $1",
                               1, p);
     if (!r)
-        return STORE_FAILED;
+        return HF_EDB;
     hrflow__v1__scoring_settings__init(out);
     if (PQntuples(r) == 1) {
         out->emotion_labels = PQgetvalue(r, 0, 0)[0] == 't';
         out->emotion_may_reject = PQgetvalue(r, 0, 1)[0] == 't';
     }
     PQclear(r);
-    return STORE_OK;
+    return HF_OK;
 }
 
-store_rc_t store_settings_put(store_t *st, const char *tenant, const Hrflow__V1__ScoringSettings *s)
+int store_settings_put(hf_store_t *st, const Hrflow__V1__ScoringSettings *s)
 {
-    const char *p[] = { tenant, s->emotion_labels ? "true" : "false",
+    const char *p[] = { st->tenant, s->emotion_labels ? "true" : "false",
                         s->emotion_may_reject ? "true" : "false" };
     PGresult *r = hf_db_query(
         st->db,
@@ -471,7 +447,7 @@ store_rc_t store_settings_put(store_t *st, const char *tenant, const Hrflow__V1_
         " emotion_may_reject = EXCLUDED.emotion_may_reject",
         3, p);
     if (!r)
-        return STORE_FAILED;
+        return HF_EDB;
     PQclear(r);
-    return STORE_OK;
+    return HF_OK;
 }

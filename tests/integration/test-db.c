@@ -14,6 +14,7 @@
 
 #include "hf/db.h"
 #include "hf/log.h"
+#include "hf/store.h"
 #include "testlib.h"
 
 static char *dsn;
@@ -283,6 +284,79 @@ static void test_failed_migration_changes_nothing(void **state)
     PQfinish(c);
 }
 
+/* A keyset walk in creation order sees every row that existed when it began
+ * exactly once, in order, while rows are added between pages: ties on the
+ * create time, times a microsecond apart, and a time before 1970. */
+static void test_page_query_walks_creation_order_while_rows_are_added(void **state)
+{
+    (void)state;
+    char err[256];
+    PGconn *c = hf_db_connect(dsn, 5, err, sizeof(err));
+    assert_non_null(c);
+    assert_int_equal(hf_db_exec(c,
+                                "CREATE TABLE paged (tenant_id uuid NOT NULL, id uuid NOT NULL,"
+                                " create_time timestamptz NOT NULL, PRIMARY KEY (tenant_id, id))",
+                                0, NULL, NULL), 0);
+    assert_int_equal(hf_db_exec(c, "CREATE INDEX paged_created ON paged (tenant_id, create_time, id)",
+                                0, NULL, NULL), 0);
+    assert_int_equal(hf_db_exec(c,
+                                "INSERT INTO paged SELECT '00000000-0000-0000-0000-00000000000a',"
+                                " gen_random_uuid(), CASE WHEN g <= 20 THEN"
+                                " timestamptz '2026-01-01 00:00:00+00' WHEN g <= 25 THEN"
+                                " timestamptz '2026-01-01 00:00:00+00' + g * interval '1 microsecond'"
+                                " ELSE timestamptz '1969-12-31 23:59:59.999999+00' END"
+                                " FROM generate_series(1, 27) g",
+                                0, NULL, NULL), 0);
+    /* another tenant's rows never appear */
+    assert_int_equal(hf_db_exec(c,
+                                "INSERT INTO paged SELECT gen_random_uuid(), gen_random_uuid(),"
+                                " now() FROM generate_series(1, 5)",
+                                0, NULL, NULL), 0);
+    PGresult *all = hf_db_query(c,
+                                "SELECT id FROM paged WHERE tenant_id ="
+                                " '00000000-0000-0000-0000-00000000000a' ORDER BY create_time, id",
+                                0, NULL);
+    assert_non_null(all);
+    int n_all = PQntuples(all);
+    assert_int_equal(n_all, 27);
+    const char *sql = "SELECT id, " HF_MICROS("create_time") " FROM paged WHERE tenant_id = $1"
+                      " AND (create_time, id) > ($2::timestamptz, $3::uuid)"
+                      " ORDER BY create_time, id LIMIT $4::int";
+    hf_page_t page = { .size = 4, .first = 1 };
+    char seen[64][40];
+    int n_seen = 0, pages = 0;
+    for (;;) {
+        const char *p[4] = { "00000000-0000-0000-0000-00000000000a" };
+        PGresult *r = hf_page_query(c, sql, 4, p, 1, &page);
+        assert_non_null(r);
+        for (int i = 0; i < PQntuples(r) && i < (int)page.size; i++) {
+            assert_true(n_seen < 64);
+            snprintf(seen[n_seen++], sizeof(seen[0]), "%s", PQgetvalue(r, i, 0));
+        }
+        PQclear(r);
+        pages++;
+        /* someone adds two rows between every two pages */
+        assert_int_equal(hf_db_exec(c,
+                                    "INSERT INTO paged SELECT '00000000-0000-0000-0000-00000000000a',"
+                                    " gen_random_uuid(), clock_timestamp() FROM generate_series(1, 2)",
+                                    0, NULL, NULL), 0);
+        if (!page.next[0] || n_seen >= 60)
+            break;
+        assert_int_equal(hf_page_parse(page.next, NULL, &page.after_us, page.after_id), 0);
+        page.first = 0;
+    }
+    assert_true(pages > 6);
+    /* the rows that existed come first, each once, in order; no row twice */
+    assert_true(n_seen >= n_all);
+    for (int i = 0; i < n_all; i++)
+        assert_string_equal(seen[i], PQgetvalue(all, i, 0));
+    for (int i = 0; i < n_seen; i++)
+        for (int k = 0; k < i; k++)
+            assert_string_not_equal(seen[i], seen[k]);
+    PQclear(all);
+    PQfinish(c);
+}
+
 int main(void)
 {
     tl_env("HF_TEST_PG_DSN");
@@ -295,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_migrations_apply_once),
         cmocka_unit_test(test_changed_migration_is_refused),
         cmocka_unit_test(test_failed_migration_changes_nothing),
+        cmocka_unit_test(test_page_query_walks_creation_order_while_rows_are_added),
     };
     return cmocka_run_group_tests_name("db", tests, group_setup, group_teardown);
 }

@@ -51,24 +51,6 @@ int hf_db_is_uuid(const char *s);
  * malloc'd string, or NULL when out of memory. */
 char *hf_db_array(const char *const *items, size_t n);
 
-/* A keyset page of a list: at most `size` rows after the cursor `after`
- * ("" = from the start). */
-typedef struct {
-    unsigned size;
-    const char *after;
-    char next[64];    /* set by hf_db_page_query: the next page's cursor, or "" */
-} hf_db_page_t;
-
-/* Run a list query whose last two parameters ($n-1, $n) are the cursor and
- * the row limit; params[nparams-2] and params[nparams-1] are filled here.
- * The cursor is a UUID, the nil UUID on the first page: write the condition
- * as "id > $n::uuid" (no "$n = ''" alternative, which no index serves).
- * It asks for size + 1 rows: when the extra row exists, page->next becomes
- * the cursor (column 0) of the page's last row. Returns the result (up to
- * size + 1 rows: use at most page->size) or NULL, as hf_db_query. */
-PGresult *hf_db_page_query(PGconn *c, const char *sql, int nparams, const char **params,
-                           hf_db_page_t *page);
-
 /* Like hf_db_query() for statements whose rows the caller does not need.
  * Returns 0, or -1 on error. sqlstate (6 bytes incl. NUL, may be NULL)
  * receives the SQLSTATE of the failure. */

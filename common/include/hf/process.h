@@ -10,6 +10,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "hf/config.h"
 
 typedef struct {
@@ -20,6 +21,7 @@ typedef struct {
     const hf_config_var_t *vars;     /* the settings; one must be HF_LOG_LEVEL */
     size_t n_vars;
     const char *const *log_level;    /* the target of its HF_LOG_LEVEL entry */
+    void (*usage)(FILE *f);          /* more --help text after the settings; may be NULL */
 } hf_program_t;
 
 /* Parse argv, load the settings, start logging. Returns -1 to go on, with

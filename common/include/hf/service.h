@@ -4,8 +4,10 @@
  * hf_service_main() does the wiring they all share: configuration from the
  * environment, JSON logs, the PostgreSQL pool, migrations, one Redis
  * connection per handler thread, the bus worker, the outbox relay, the
- * metrics listener, and SIGTERM handling (drain, then exit 0). A service
- * supplies its descriptor, handlers and migrations; the Health method is
+ * metrics listener, the personal-data keyring, the service's background
+ * loops, and SIGTERM handling (drain, stop the loops, then exit 0). A
+ * service supplies its descriptor, handlers, migrations and settings in one
+ * hf_service_def_t (usually through HF_SERVICE_MAIN); the Health method is
  * provided here when the service does not define its own.
  */
 #ifndef HF_SERVICE_H
@@ -15,9 +17,16 @@
 #include "hf/bus.h"
 #include "hf/cache.h"
 #include "hf/config.h"
+#include "hf/consumer.h"
+#include "hf/crypto.h"
 #include "hf/db.h"
+#include "hf/loop.h"
 
-typedef struct {
+#include <stdio.h>
+
+typedef struct hf_service_def hf_service_def_t;
+
+struct hf_service_def {
     const char *name;                             /* "pipeline" */
     const ProtobufCServiceDescriptor *descriptor;
     const hf_method_t *methods;                   /* Health may be omitted */
@@ -26,27 +35,43 @@ typedef struct {
     size_t n_migrations;
     /* Settings of this service beyond the common ones (may be NULL): they
      * appear in --help and load like the others. */
-    const hf_config_var_t *extra_vars;
-    size_t n_extra_vars;
+    const hf_config_var_t *settings;
+    size_t n_settings;
+    /* 1: the service keeps personal data. HF_PII_KEYS is then one of its
+     * settings, checked at start, and hf_service_keys() (and every
+     * hf_store_t) carries the keyring (docs/security.md). */
+    int pii;
     /* Called before serving (after migrations; not for --migrate, which
-     * needs no more than the database), may be NULL: check and prepare what
-     * the extra settings describe. Returns 0, or -1 after logging why, and
-     * the process exits 2. */
+     * needs no more than the database), may be NULL: check what the settings
+     * describe and start the service's loops (hf_service_loop,
+     * hf_service_consumer). Returns 0, or -1 after logging why, and the
+     * process exits 2. */
     int (*init)(void);
-    /* Called on SIGTERM after the worker has drained, before the bus and the
-     * database pool close, may be NULL: stop what init started (background
-     * threads, their bus sockets), letting work in hand finish. */
+    /* Called on SIGTERM after the worker has drained and the loops have
+     * stopped, before ZeroMQ shuts down (a socket still open would hold it),
+     * may be NULL: release what init made. */
     void (*stop)(void);
-} hf_service_def_t;
+    /* A command line beside the service, may be NULL: called first with the
+     * process's arguments; returns an exit code when argv[1] names one of its
+     * commands, or -1 to run the service. */
+    int (*command)(const hf_service_def_t *def, int argc, char **argv);
+    /* More --help text after the settings, may be NULL. */
+    void (*usage)(FILE *out);
+};
 
 /* Run the service until SIGTERM/SIGINT. argv may hold `--migrate` (apply
  * migrations and exit) or `--help` (print the configuration table).
  * Returns the process exit code. */
 int hf_service_main(const hf_service_def_t *def, int argc, char **argv);
 
-/* main() of a service whose migrations tools/embed_sql.py embedded as
- * <name>_migrations (see services/<name>/meson.build). */
-#define HF_SERVICE_MAIN(svc_name, svc_descriptor, svc_methods)                           \
+/* The whole main() of a service: its name (the migrations tools/embed_sql.py
+ * embedded as <name>_migrations, see services/<name>/meson.build), its
+ * protobuf service descriptor, its method table, and any further fields of
+ * hf_service_def_t as designated initializers:
+ *     HF_SERVICE_MAIN(pipeline, hrflow__v1__pipeline__descriptor, methods,
+ *                     .settings = settings, .n_settings = N, .pii = 1,
+ *                     .init = pipeline_init) */
+#define HF_SERVICE_MAIN(svc_name, svc_descriptor, svc_methods, ...)                       \
     extern const hf_migration_t svc_name##_migrations[];                                  \
     extern const size_t svc_name##_migrations_count;                                      \
     int main(int argc, char **argv)                                                       \
@@ -58,6 +83,7 @@ int hf_service_main(const hf_service_def_t *def, int argc, char **argv);
             .n_methods = sizeof(svc_methods) / sizeof((svc_methods)[0]),                  \
             .migrations = svc_name##_migrations,                                          \
             .n_migrations = svc_name##_migrations_count,                                  \
+            __VA_ARGS__                                                                   \
         };                                                                                \
         return hf_service_main(&def, argc, argv);                                         \
     }
@@ -65,23 +91,30 @@ int hf_service_main(const hf_service_def_t *def, int argc, char **argv);
 /* For handlers: a PostgreSQL connection from the pool, held until the reply
  * is sent (then released, rolled back if a transaction was left open).
  * Returns NULL when the database is unreachable; the handler then fails with
- * UNAVAILABLE. */
+ * UNAVAILABLE. Handlers normally get it through hf_store_open (hf/store.h). */
 PGconn *hf_service_db(hf_call_t *call);
 
 /* The common settings HF_PG_DSN and HF_BROKERS, for a service's own
- * background threads (valid from the init hook on). */
+ * connections (valid from the init hook on). */
 const char *hf_service_pg_dsn(void);
 const char *hf_service_brokers(void);
+
+/* The service's personal-data keyring (def.pii), or NULL (valid from the
+ * init hook until the process ends). */
+const hf_keyring_t *hf_service_keys(void);
 
 /* For handlers: this thread's Redis connection (never NULL). */
 hf_cache_t *hf_service_cache(hf_call_t *call);
 
-/* For list handlers: the page a request asks for, page_size bounded to
- * 1..500 (0 = 50) and page_token a UUID cursor this service handed out
- * (the gateway signs it for the client). Returns 0, or fails the call with
- * INVALID_ARGUMENT (detail at page_token) and returns -1. */
-int hf_service_page(hf_call_t *call, uint32_t page_size, const char *page_token,
-                    hf_db_page_t *page);
+/* Start a background loop (hf/loop.h) on its own connection to HF_PG_DSN,
+ * stopped by the runtime on SIGTERM after the worker has drained, in the
+ * reverse order of starting. Call from the init hook. Returns 0, or -1
+ * (logged). */
+int hf_service_loop(const hf_loop_def_t *def);
+
+/* Start a durable event consumer (hf/consumer.h) the same way: poll_ms 0. */
+int hf_service_consumer(const char *name, const char *const *type_prefixes, hf_consumer_fn fn,
+                        void *user);
 
 /* The Health handler every service gets: checks PostgreSQL and Redis. */
 int hf_service_health(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMessage **reply);

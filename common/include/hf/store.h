@@ -1,0 +1,194 @@
+/* hf/store.h - the one shape of every service's store: the caller's context,
+ * result codes, keyset pages, and the mapping of a result to a bus error
+ *
+ * A handler opens an hf_store_t for its request with hf_store_open(): the
+ * caller's tenant, companies and scopes from the envelope (never from the
+ * request body), a PostgreSQL connection from the service's pool, the
+ * request's arena, the service's personal-data keyring. It hands the same
+ * hf_store_t to the functions of its service's store.c, which filter every
+ * statement by st->tenant and answer with the codes below. A background loop
+ * fills one with hf_store_init() for the tenant of the row it works on.
+ *
+ * Result codes are negative, with a table of names and texts in the manner
+ * of libuv's (uv_err_name, uv_strerror): a store function returns HF_OK or one
+ * of them, and hf_store_fail() turns it into the one bus error callers see.
+ *
+ * Lists page by creation order, on the keyset (create_time, id): a page token
+ * is "<create time in Unix microseconds>.<id>" of the last row handed out, so
+ * a walk sees every record that existed when it began exactly once, in
+ * creation order, however many are added meanwhile (docs/api.md).
+ */
+#ifndef HF_STORE_H
+#define HF_STORE_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hf/arena.h"
+#include "hf/bus.h"
+#include "hf/crypto.h"
+
+/* ---- result codes ---- */
+
+#define HF_STORE_ERRNO_MAP(XX)                                                      \
+    XX(ENOTFOUND, -1, "not found")                                                  \
+    XX(EEXISTS, -2, "already exists")                                               \
+    XX(ECONFLICT, -3, "changed by someone else")                                    \
+    XX(EDB, -4, "the database failed")                                              \
+    XX(ENOMEM, -5, "out of memory")
+
+enum {
+    HF_OK = 0,
+#define HF_STORE_ERRNO_ENUM(name, code, text) HF_##name = code,
+    HF_STORE_ERRNO_MAP(HF_STORE_ERRNO_ENUM)
+#undef HF_STORE_ERRNO_ENUM
+};
+
+/* "HF_ENOTFOUND", …, "HF_OK" for 0, "unknown" for anything else. Static. */
+const char *hf_err_name(int rc);
+/* "not found", …, "ok" for 0, "unknown error" for anything else. Static. */
+const char *hf_strerror(int rc);
+
+/* ---- the caller's context ---- */
+
+/* Scopes of an API key (identity.proto): admin counts as every other one. */
+enum {
+    HF_SCOPE_ADMIN = 1u << 0,
+    HF_SCOPE_RECRUITER = 1u << 1,
+    HF_SCOPE_PAYROLL = 1u << 2,
+    HF_SCOPE_INTEGRATOR = 1u << 3,
+};
+
+typedef struct {
+    hf_call_t *call;              /* the request; NULL in background loops */
+    PGconn *db;
+    hf_arena_t *arena;            /* everything returned is allocated here */
+    ProtobufCAllocator alloc;     /* the same arena, for protobuf-c and the codec */
+    const char *tenant;           /* canonical UUID; every statement filters by it */
+    char *const *companies;       /* the companies the caller acts for (canonical UUIDs); */
+    size_t n_companies;           /*   none = every company of the tenant */
+    unsigned scopes;              /* HF_SCOPE_* */
+    const char *actor;            /* who acts, for histories: "key:…", "rule:…", "system" */
+    const char *traceparent;      /* of the request, for the events it causes; may be NULL */
+    const hf_keyring_t *keys;     /* personal-data keys of the service; NULL when it has none */
+} hf_store_t;
+
+/* Open the caller's context for a request: tenant, companies, scopes and
+ * actor from the envelope's Caller, a connection from the pool (held until
+ * the reply is sent), the call's arena. Fails the call and returns -1 with
+ * UNAUTHENTICATED when the caller names no tenant or a malformed company,
+ * UNAVAILABLE when the database cannot be reached; else 0. */
+int hf_store_open(hf_call_t *call, hf_store_t *st);
+
+/* The context of a request whose tenant comes from what it carries (a
+ * status token it verified: the public routes), not from a caller: every
+ * company, no scope, actor "public". tenant is borrowed. Fails the call with
+ * UNAVAILABLE (and returns -1) when the database cannot be reached. */
+int hf_store_open_tenant(hf_call_t *call, hf_store_t *st, const char *tenant);
+
+/* A context without a caller, for background loops and command lines:
+ * every company, every scope, actor "system"; tenant may be NULL until the
+ * loop knows it. Borrows db, arena and keys. */
+void hf_store_init(hf_store_t *st, PGconn *db, hf_arena_t *arena, const char *tenant,
+                   const hf_keyring_t *keys);
+
+/* 1 when the caller may act for company (a canonical UUID), else 0. */
+int hf_store_sees_company(const hf_store_t *st, const char *company);
+
+/* 1 when the caller holds scope (one HF_SCOPE_*; admin holds all), else 0. */
+int hf_store_may(const hf_store_t *st, unsigned scope);
+
+/* Fail the call with PERMISSION_DENIED ("only a <scope> key may <action>")
+ * and return -1 unless the caller holds scope; 0 when it does. */
+int hf_store_require(hf_store_t *st, unsigned scope, const char *action);
+
+/* As hf_store_require, and the key must act for the whole group rather
+ * than some companies (tenant-wide changes). */
+int hf_store_require_group(hf_store_t *st, unsigned scope, const char *action);
+
+/* The bus error for a store result, for `return hf_store_fail(...)`:
+ * HF_ENOTFOUND → NOT_FOUND "<what> <id> not found"; HF_EEXISTS →
+ * ALREADY_EXISTS "<what> already exists"; HF_ECONFLICT → CONFLICT "<what>
+ * <id> was changed by someone else; read it again"; HF_EDB → UNAVAILABLE
+ * when the connection is lost, else INTERNAL; HF_ENOMEM → INTERNAL. id may
+ * be "" or NULL. Returns -1 (also for HF_OK, which is a misuse). */
+int hf_store_fail(hf_store_t *st, int rc, const char *what, const char *id);
+
+/* Memory in the context's arena, zeroed; NULL when out of memory. */
+void *hf_store_alloc(hf_store_t *st, size_t n);
+/* A copy of s in the arena (NULL s gives ""); NULL when out of memory. */
+char *hf_store_strdup(hf_store_t *st, const char *s);
+
+/* ---- keyset pages ---- */
+
+#define HF_PAGE_DEFAULT 50
+#define HF_PAGE_MAX 500
+#define HF_PAGE_TOKEN_MAX 96   /* longest page token, with its NUL */
+
+typedef struct {
+    unsigned size;                    /* rows on this page, 1..HF_PAGE_MAX */
+    int first;                        /* 1 on the first page (no cursor) */
+    int64_t after_us;                 /* cursor: create time of the last row seen */
+    char after_id[HF_PAGE_TOKEN_MAX]; /* and its id */
+    char next[HF_PAGE_TOKEN_MAX];     /* set by hf_page_query: the next page's token, or "" */
+} hf_page_t;
+
+/* The page a list request asks for: page_size bounded to 1..HF_PAGE_MAX
+ * (0 = HF_PAGE_DEFAULT) and page_token "" or a token this list handed out,
+ * whose id id_ok accepts (NULL = a canonical UUID). Returns 0, or fails the
+ * call with INVALID_ARGUMENT (detail at page_token) and returns -1. */
+int hf_page_open(hf_call_t *call, uint32_t page_size, const char *page_token,
+                 int (*id_ok)(const char *), hf_page_t *page);
+
+/* Parse a page token; returns 0, or -1 for anything hf_page_format() would
+ * not have written for an id id_ok accepts (one spelling per position). */
+int hf_page_parse(const char *token, int (*id_ok)(const char *), int64_t *after_us,
+                  char after_id[HF_PAGE_TOKEN_MAX]);
+void hf_page_format(int64_t create_us, const char *id, char out[HF_PAGE_TOKEN_MAX]);
+
+/* Run a list query in creation order. Its last three parameters are filled
+ * here: $n-2 the cursor's create time (timestamptz text; -infinity on the
+ * first page), $n-1 its id (the nil UUID on the first page, which then never
+ * decides) and $n the row limit. Write the condition and order as
+ *     AND (create_time, id) > ($n-2::timestamptz, $n-1::uuid)
+ *     ORDER BY create_time, id LIMIT $n::int
+ * (one row comparison an index on (…, create_time, id) serves), and select
+ * the id as column 0 and the create time in Unix microseconds as column
+ * time_col. It asks for size + 1 rows: when the extra row exists, page->next
+ * becomes the token of the page's last row. Returns the result (use at most
+ * page->size rows; the caller PQclear()s it), or NULL as hf_db_query. */
+PGresult *hf_page_query(PGconn *c, const char *sql, int nparams, const char **params,
+                        int time_col, hf_page_t *page);
+
+/* The rows of a page as messages: row(st, r, i) for each of the first
+ * page->size rows of r into *out (arena, *n set). Consumes r (PQclear), also
+ * when r is NULL (then HF_EDB). Returns HF_OK, HF_EDB or HF_ENOMEM (a row
+ * function returning NULL). */
+int hf_page_rows(hf_store_t *st, PGresult *r, const hf_page_t *page,
+                 void *(*row)(hf_store_t *st, PGresult *r, int i), void ***out, size_t *n);
+
+/* ---- rows ---- */
+
+/* "(extract(epoch FROM col) * 1000000)::bigint": a time column as Unix
+ * microseconds, exact, for hf_store_time() and page cursors. */
+#define HF_MICROS(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
+
+/* The cell (row, col) of r: as a string in the arena ("" for NULL), or as a
+ * Timestamp from Unix microseconds (NULL for a NULL cell or out of memory). */
+char *hf_store_cell(hf_store_t *st, const PGresult *r, int row, int col);
+struct Hrflow__V1__Timestamp *hf_store_time(hf_store_t *st, const PGresult *r, int row, int col);
+
+/* hf_db_array() in the arena: a PostgreSQL array literal of n strings, for
+ * one $n::text[] / ::uuid[] parameter. NULL when out of memory. */
+const char *hf_store_array(hf_store_t *st, const char *const *items, size_t n);
+
+/* HF_OK when r holds at least `rows` rows, HF_ENOTFOUND when fewer, HF_EDB
+ * when r is NULL (a failed statement). Does not consume r. */
+int hf_store_rows(const PGresult *r, int rows);
+
+/* Commit the transaction hf_db_begin() opened when rc is HF_OK, else roll it
+ * back. Returns rc, or HF_EDB when the commit failed. */
+int hf_store_finish(hf_store_t *st, int rc);
+
+#endif

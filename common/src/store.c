@@ -1,0 +1,330 @@
+/* common/src/store.c - the caller's context, result codes and keyset pages (hf/store.h)
+ *
+ * The glue every service's handlers and store.c share, written once: who is
+ * calling (from the envelope the broker delivered), what a store result means
+ * as a bus error, and the page loop of every list. The SQL itself stays in
+ * each service's store.c.
+ */
+#include "hf/store.h"
+
+#include "hf/codec.h"
+#include "hf/db.h"
+#include "hf/service.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define E(code) HRFLOW__V1__ERROR_CODE__##code
+
+/* ---- result codes ---- */
+
+const char *hf_err_name(int rc)
+{
+    switch (rc) {
+    case HF_OK:
+        return "HF_OK";
+#define NAME(name, code, text) \
+    case code:                 \
+        return "HF_" #name;
+        HF_STORE_ERRNO_MAP(NAME)
+#undef NAME
+    default:
+        return "unknown";
+    }
+}
+
+const char *hf_strerror(int rc)
+{
+    switch (rc) {
+    case HF_OK:
+        return "ok";
+#define TEXT(name, code, text) \
+    case code:                 \
+        return text;
+        HF_STORE_ERRNO_MAP(TEXT)
+#undef TEXT
+    default:
+        return "unknown error";
+    }
+}
+
+/* ---- the caller's context ---- */
+
+static unsigned scopes_of(const Hrflow__V1__Caller *c)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } known[] = { { "admin", HF_SCOPE_ADMIN },
+                  { "recruiter", HF_SCOPE_RECRUITER },
+                  { "payroll", HF_SCOPE_PAYROLL },
+                  { "integrator", HF_SCOPE_INTEGRATOR } };
+    unsigned bits = 0;
+    for (size_t i = 0; i < c->n_scopes; i++)
+        for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+            if (strcmp(c->scopes[i], known[k].name) == 0)
+                bits |= known[k].bit;
+    return bits;
+}
+
+int hf_store_open(hf_call_t *call, hf_store_t *st)
+{
+    const Hrflow__V1__Caller *c = hf_call_caller(call);
+    memset(st, 0, sizeof(*st));
+    if (!hf_db_is_uuid(c->tenant_id))
+        return hf_call_fail(call, E(UNAUTHENTICATED), "the request carries no tenant");
+    for (size_t i = 0; i < c->n_company_ids; i++)
+        if (!hf_db_is_uuid(c->company_ids[i]))
+            return hf_call_fail(call, E(UNAUTHENTICATED), "the caller's company list is malformed");
+    st->call = call;
+    st->arena = hf_call_arena(call);
+    st->alloc = hf_arena_allocator(st->arena);
+    st->tenant = c->tenant_id;
+    st->companies = c->company_ids;
+    st->n_companies = c->n_company_ids;
+    st->scopes = scopes_of(c);
+    st->actor = c->actor && *c->actor ? c->actor : "system";
+    st->traceparent = hf_call_envelope(call)->traceparent;
+    st->keys = hf_service_keys();
+    st->db = hf_service_db(call);
+    return st->db ? 0 : hf_call_fail(call, E(UNAVAILABLE), "the database is unavailable");
+}
+
+int hf_store_open_tenant(hf_call_t *call, hf_store_t *st, const char *tenant)
+{
+    hf_store_init(st, hf_service_db(call), hf_call_arena(call), tenant, hf_service_keys());
+    st->call = call;
+    st->scopes = 0;
+    st->actor = "public";
+    st->traceparent = hf_call_envelope(call)->traceparent;
+    return st->db ? 0 : hf_call_fail(call, E(UNAVAILABLE), "the database is unavailable");
+}
+
+void hf_store_init(hf_store_t *st, PGconn *db, hf_arena_t *arena, const char *tenant,
+                   const hf_keyring_t *keys)
+{
+    memset(st, 0, sizeof(*st));
+    st->db = db;
+    st->arena = arena;
+    st->alloc = hf_arena_allocator(arena);
+    st->tenant = tenant;
+    st->scopes = HF_SCOPE_ADMIN;
+    st->actor = "system";
+    st->keys = keys;
+}
+
+int hf_store_sees_company(const hf_store_t *st, const char *company)
+{
+    if (st->n_companies == 0)
+        return 1;
+    for (size_t i = 0; company && i < st->n_companies; i++)
+        if (strcmp(st->companies[i], company) == 0)
+            return 1;
+    return 0;
+}
+
+int hf_store_may(const hf_store_t *st, unsigned scope)
+{
+    return (st->scopes & (scope | HF_SCOPE_ADMIN)) != 0;
+}
+
+static const char *scope_name(unsigned scope)
+{
+    switch (scope) {
+    case HF_SCOPE_ADMIN:
+        return "an admin";
+    case HF_SCOPE_RECRUITER:
+        return "a recruiter";
+    case HF_SCOPE_PAYROLL:
+        return "a payroll";
+    default:
+        return "an integrator";
+    }
+}
+
+int hf_store_require(hf_store_t *st, unsigned scope, const char *action)
+{
+    if (hf_store_may(st, scope))
+        return 0;
+    return hf_call_fail(st->call, E(PERMISSION_DENIED), "only %s key may %s", scope_name(scope),
+                        action);
+}
+
+int hf_store_require_group(hf_store_t *st, unsigned scope, const char *action)
+{
+    if (hf_store_require(st, scope, action) < 0)
+        return -1;
+    if (st->n_companies)
+        return hf_call_fail(st->call, E(PERMISSION_DENIED),
+                            "a key restricted to companies may not %s", action);
+    return 0;
+}
+
+int hf_store_fail(hf_store_t *st, int rc, const char *what, const char *id)
+{
+    hf_call_t *call = st->call;
+    const char *sp = id && *id ? " " : "";
+    id = id ? id : "";
+    switch (rc) {
+    case HF_ENOTFOUND:
+        return hf_call_fail(call, E(NOT_FOUND), "%s%s%s not found", what, sp, id);
+    case HF_EEXISTS:
+        return hf_call_fail(call, E(ALREADY_EXISTS), "the %s already exists", what);
+    case HF_ECONFLICT:
+        return hf_call_fail(call, E(CONFLICT), "%s%s%s was changed by someone else; read it again",
+                            what, sp, id);
+    case HF_EDB:
+        if (!st->db || PQstatus(st->db) != CONNECTION_OK)
+            return hf_call_fail(call, E(UNAVAILABLE), "the database is unavailable");
+        return hf_call_fail(call, E(INTERNAL), "could not access %s records", what);
+    default:
+        return hf_call_fail(call, E(INTERNAL), "%s: %s", what, hf_strerror(rc));
+    }
+}
+
+void *hf_store_alloc(hf_store_t *st, size_t n)
+{
+    void *p = hf_arena_alloc(st->arena, n ? n : 1);
+    if (p)
+        memset(p, 0, n ? n : 1);
+    return p;
+}
+
+char *hf_store_strdup(hf_store_t *st, const char *s)
+{
+    return hf_arena_strdup(st->arena, s ? s : "");
+}
+
+/* ---- keyset pages ---- */
+
+void hf_page_format(int64_t create_us, const char *id, char out[HF_PAGE_TOKEN_MAX])
+{
+    snprintf(out, HF_PAGE_TOKEN_MAX, "%" PRId64 ".%s", create_us, id);
+}
+
+int hf_page_parse(const char *token, int (*id_ok)(const char *), int64_t *after_us,
+                  char after_id[HF_PAGE_TOKEN_MAX])
+{
+    if (!token || strlen(token) >= HF_PAGE_TOKEN_MAX)
+        return -1;
+    const char *dot = strchr(token, '.');
+    size_t digits = dot ? (size_t)(dot - token) : 0;
+    if (digits == 0 || digits > 18 || strspn(token, "0123456789") != digits)
+        return -1;
+    snprintf(after_id, HF_PAGE_TOKEN_MAX, "%s", dot + 1);
+    if (!(id_ok ? id_ok : hf_db_is_uuid)(after_id))
+        return -1;
+    *after_us = strtoll(token, NULL, 10);
+    char again[HF_PAGE_TOKEN_MAX]; /* one spelling per position: no leading zeros */
+    hf_page_format(*after_us, after_id, again);
+    return strcmp(again, token) == 0 ? 0 : -1;
+}
+
+int hf_page_open(hf_call_t *call, uint32_t page_size, const char *page_token,
+                 int (*id_ok)(const char *), hf_page_t *page)
+{
+    memset(page, 0, sizeof(*page));
+    page->size = page_size == 0 ? HF_PAGE_DEFAULT : page_size > HF_PAGE_MAX ? HF_PAGE_MAX
+                                                                              : page_size;
+    page->first = !page_token || !*page_token;
+    if (page->first ||
+        hf_page_parse(page_token, id_ok, &page->after_us, page->after_id) == 0)
+        return 0;
+    hf_call_detail(call, "page_token", "bad_format", "is not a page token of this list");
+    return hf_call_fail(call, E(INVALID_ARGUMENT), "invalid page_token");
+}
+
+/* Unix microseconds as PostgreSQL timestamptz text, exact: "2026-12-02 20:11:36.123456+00". */
+static void micros_text(int64_t us, char out[40])
+{
+    int64_t s = us / 1000000, frac = us % 1000000;
+    if (frac < 0) {
+        frac += 1000000;
+        s--;
+    }
+    time_t t = (time_t)s;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t n = strftime(out, 40, "%Y-%m-%d %H:%M:%S", &tm);
+    snprintf(out + n, 40 - n, ".%06" PRId64 "+00", frac);
+}
+
+PGresult *hf_page_query(PGconn *c, const char *sql, int nparams, const char **params,
+                        int time_col, hf_page_t *page)
+{
+    char after[40], limit[16];
+    if (page->first)
+        snprintf(after, sizeof(after), "-infinity");
+    else
+        micros_text(page->after_us, after);
+    snprintf(limit, sizeof(limit), "%u", page->size + 1);
+    params[nparams - 3] = after;
+    params[nparams - 2] = page->first ? "00000000-0000-0000-0000-000000000000" : page->after_id;
+    params[nparams - 1] = limit;
+    page->next[0] = '\0';
+    PGresult *r = hf_db_query(c, sql, nparams, params);
+    params[nparams - 3] = params[nparams - 2] = params[nparams - 1] = NULL;
+    if (r && PQntuples(r) > (int)page->size) {
+        int last = (int)page->size - 1;
+        hf_page_format(strtoll(PQgetvalue(r, last, time_col), NULL, 10), PQgetvalue(r, last, 0),
+                       page->next);
+    }
+    return r;
+}
+
+int hf_page_rows(hf_store_t *st, PGresult *r, const hf_page_t *page,
+                 void *(*row)(hf_store_t *st, PGresult *r, int i), void ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!r)
+        return HF_EDB;
+    size_t rows = (size_t)PQntuples(r) > page->size ? page->size : (size_t)PQntuples(r);
+    int rc = (*out = hf_store_alloc(st, rows * sizeof(void *))) ? HF_OK : HF_ENOMEM;
+    for (size_t i = 0; rc == HF_OK && i < rows; i++)
+        if (!((*out)[i] = row(st, r, (int)i)))
+            rc = HF_ENOMEM;
+    *n = rc == HF_OK ? rows : 0;
+    PQclear(r);
+    return rc;
+}
+
+/* ---- rows ---- */
+
+char *hf_store_cell(hf_store_t *st, const PGresult *r, int row, int col)
+{
+    return hf_store_strdup(st, PQgetvalue(r, row, col));
+}
+
+struct Hrflow__V1__Timestamp *hf_store_time(hf_store_t *st, const PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col))
+        return NULL;
+    return hf_pb_timestamp_micros(&st->alloc, PQgetvalue(r, row, col));
+}
+
+const char *hf_store_array(hf_store_t *st, const char *const *items, size_t n)
+{
+    char *text = hf_db_array(items, n);
+    const char *copy = text ? hf_arena_strdup(st->arena, text) : NULL;
+    free(text);
+    return copy;
+}
+
+int hf_store_rows(const PGresult *r, int rows)
+{
+    if (!r)
+        return HF_EDB;
+    return PQntuples(r) >= rows ? HF_OK : HF_ENOTFOUND;
+}
+
+int hf_store_finish(hf_store_t *st, int rc)
+{
+    if (rc == HF_OK && hf_db_commit(st->db) == 0)
+        return HF_OK;
+    hf_db_rollback(st->db);
+    return rc == HF_OK ? HF_EDB : rc;
+}
