@@ -1,13 +1,15 @@
-/* services/pipeline/store.c - every SQL statement of the pipeline service
+/* services/pipeline/store.c - the pipeline's SQL: events, jobs, candidates, imports
  *
  * Output-only fields (ids, versions, stages, times) come from columns, never
  * from a stored body. A candidate's personal data is encrypted with an AAD of
  * "<tenant>:candidates.<column>", so a ciphertext copied to another tenant or
  * column does not decrypt; phone and email are also indexed by keyed hash
  * for deduplication. Changes and their outbox events share a transaction.
+ * The rest of store.h: store_applications.c (applications, their moves and
+ * events), store_assessments.c (results, the rules' facts, the screening
+ * queue, timeouts) and store_counts.c (the funnel and the fairness audit).
  */
-#include "store.h"
-#include "status_token.h"
+#include "store_private.h"
 
 #include "hf/codec.h"
 #include "hf/db.h"
@@ -15,13 +17,10 @@
 #include "hf/outbox.h"
 
 #include <jansson.h>
-#include <math.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <openssl/crypto.h>
 #include <string.h>
-
-#define SOURCE "/hrflow/pipeline"
 
 /* An event about <collection>/<id> in the transaction of the change it
  * describes: data_json as its data. */
@@ -35,8 +34,8 @@ static int outbox(hf_store_t *st, const char *type, const char *collection, cons
 }
 
 /* The same with data as a JSON value, which it consumes (decref'd). */
-static int outbox_json(hf_store_t *st, const char *type, const char *collection, const char *id,
-                       json_t *data)
+int store_event_json(hf_store_t *st, const char *type, const char *collection, const char *id,
+                     json_t *data)
 {
     char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
     json_decref(data);
@@ -46,8 +45,8 @@ static int outbox_json(hf_store_t *st, const char *type, const char *collection,
 }
 
 /* The same, with message m (in its JSON form) as the data. */
-static int event(hf_store_t *st, const char *type, const char *collection, const char *id,
-                 const ProtobufCMessage *m)
+int store_event(hf_store_t *st, const char *type, const char *collection, const char *id,
+                const ProtobufCMessage *m)
 {
     char *data = hf_codec_encode_text(m);
     int rc = data ? outbox(st, type, collection, id, data) : -1;
@@ -103,7 +102,7 @@ int store_job_create(hf_store_t *st, Hrflow__V1__Job *j)
         rc = HF_EDB;
     if (rc == HF_OK) {
         *j = *row;
-        if (event(st, "hrflow.pipeline.job.created.v1", "jobs", j->id, &j->base) < 0)
+        if (store_event(st, "hrflow.pipeline.job.created.v1", "jobs", j->id, &j->base) < 0)
             rc = HF_EDB;
     }
     return hf_store_finish(st, rc);
@@ -171,7 +170,7 @@ int store_job_update(hf_store_t *st, Hrflow__V1__Job *j)
     }
     if (rc == HF_OK) {
         *j = *row;
-        if (event(st, "hrflow.pipeline.job.updated.v1", "jobs", j->id, &j->base) < 0)
+        if (store_event(st, "hrflow.pipeline.job.updated.v1", "jobs", j->id, &j->base) < 0)
             rc = HF_EDB;
     }
     return hf_store_finish(st, rc);
@@ -213,7 +212,7 @@ void store_candidate_open(const Hrflow__V1__Candidate *c, Hrflow__V1__Candidate 
 }
 
 /* Decrypt a field into the store's allocator ("" for NULL). */
-static char *open_field(hf_store_t *st, const char *column, PGresult *r, int row, int col)
+char *store_pii_open(hf_store_t *st, const char *column, PGresult *r, int row, int col)
 {
     if (PQgetisnull(r, row, col))
         return hf_pb_strdup(&st->alloc, "");
@@ -241,10 +240,10 @@ static Hrflow__V1__Candidate *candidate_row(hf_store_t *st, PGresult *r, int row
         return NULL;
     c->id = hf_pb_strdup(&st->alloc, PQgetvalue(r, row, 0));
     c->create_time = hf_pb_timestamp_micros(&st->alloc, PQgetvalue(r, row, 1));
-    c->name = open_field(st, "name", r, row, 3);
-    c->phone = open_field(st, "phone", r, row, 4);
-    c->email = open_field(st, "email", r, row, 5);
-    c->resume = open_field(st, "resume", r, row, 6);
+    c->name = store_pii_open(st, "name", r, row, 3);
+    c->phone = store_pii_open(st, "phone", r, row, 4);
+    c->email = store_pii_open(st, "email", r, row, 5);
+    c->resume = store_pii_open(st, "resume", r, row, 6);
     c->gender = hf_pb_strdup(&st->alloc, PQgetvalue(r, row, 7));
     c->age_band = hf_pb_strdup(&st->alloc, PQgetvalue(r, row, 8));
     return c->id && c->create_time && c->name && c->phone && c->email && c->resume ? c : NULL;
@@ -291,7 +290,7 @@ int store_candidate_create(hf_store_t *st, Hrflow__V1__Candidate *c,
             (*out)->deduplicated = 1;
             json_t *data = json_pack("{s:s, s:s, s:s}", "candidateId", (*out)->id, "matchedOn",
                                      matched, "source", c->source ? c->source : "");
-            return outbox_json(st, "hrflow.pipeline.candidate.merged.v1", "candidates",
+            return store_event_json(st, "hrflow.pipeline.candidate.merged.v1", "candidates",
                                (*out)->id, data) == 0
                        ? HF_OK
                        : HF_EDB;
@@ -336,7 +335,7 @@ int store_candidate_create(hf_store_t *st, Hrflow__V1__Candidate *c,
             Hrflow__V1__Candidate ev = HRFLOW__V1__CANDIDATE__INIT;
             ev.id = (*out)->id;
             ev.source = (*out)->source;
-            if (event(st, "hrflow.pipeline.candidate.created.v1", "candidates", ev.id,
+            if (store_event(st, "hrflow.pipeline.candidate.created.v1", "candidates", ev.id,
                       &ev.base) < 0)
                 rc = HF_EDB;
         }
@@ -357,294 +356,6 @@ int store_candidate_get(hf_store_t *st, const char *id, Hrflow__V1__Candidate **
         rc = HF_EDB;
     PQclear(r);
     return rc;
-}
-
-/* ---- applications ---- */
-
-#define APP_COLS "id, job_id, candidate_id, stage, version, " HF_MICROS("create_time") ", " \
-                 HF_MICROS("update_time") ", screening, " HF_MICROS("stage_time") ", "        \
-                 HF_MICROS("review_requested_time")
-
-char *store_status_token(hf_store_t *st, const char *app)
-{
-    char out[PL_STATUS_TOKEN_LEN + 1];
-    return pl_status_token(st->keys, st->tenant, app, out) == 0 ? hf_pb_strdup(&st->alloc, out)
-                                                                : NULL;
-}
-
-static Hrflow__V1__Application *application_row(hf_store_t *st, PGresult *r, int row)
-{
-    Hrflow__V1__Application *a = hf_store_alloc(st, sizeof(*a));
-    if (!a)
-        return NULL;
-    hrflow__v1__application__init(a);
-    a->id = hf_pb_strdup(&st->alloc, PQgetvalue(r, row, 0));
-    a->job_id = hf_pb_strdup(&st->alloc, PQgetvalue(r, row, 1));
-    a->candidate_id = hf_pb_strdup(&st->alloc, PQgetvalue(r, row, 2));
-    a->stage = hf_pb_strdup(&st->alloc, PQgetvalue(r, row, 3));
-    a->version = strtoll(PQgetvalue(r, row, 4), NULL, 10);
-    a->create_time = hf_pb_timestamp_micros(&st->alloc, PQgetvalue(r, row, 5));
-    a->update_time = hf_pb_timestamp_micros(&st->alloc, PQgetvalue(r, row, 6));
-    a->screening = hf_pb_strdup(&st->alloc, PQgetvalue(r, row, 7));
-    a->stage_time = hf_pb_timestamp_micros(&st->alloc, PQgetvalue(r, row, 8));
-    if (!PQgetisnull(r, row, 9))
-        a->review_requested_time = hf_pb_timestamp_micros(&st->alloc, PQgetvalue(r, row, 9));
-    a->status_token = store_status_token(st, a->id ? a->id : "");
-    return a->id && a->job_id && a->candidate_id && a->stage && a->create_time &&
-                   a->update_time && a->screening && a->stage_time && a->status_token
-               ? a
-               : NULL;
-}
-
-/* The histories of n applications, in one query. */
-static int history_of_many(hf_store_t *st, Hrflow__V1__Application **apps, size_t n)
-{
-    const char **ids = calloc(n ? n : 1, sizeof(char *));
-    if (!ids)
-        return HF_EDB;
-    for (size_t i = 0; i < n; i++)
-        ids[i] = apps[i]->id;
-    char *arr = hf_db_array(ids, n);
-    free(ids);
-    const char *p[] = { st->tenant, arr };
-    PGresult *r = arr ? hf_db_query(st->db,
-                                    "SELECT application_id, from_stage, to_stage, actor, reason, "
-                                    HF_MICROS("time") " FROM pipeline.transitions"
-                                    " WHERE tenant_id = $1 AND application_id = ANY ($2::uuid[])"
-                                    " ORDER BY application_id, seq",
-                                    2, p)
-                      : NULL;
-    free(arr);
-    if (!r)
-        return HF_EDB;
-    int rows = PQntuples(r);
-    int rc = HF_OK;
-    for (size_t k = 0; k < n && rc == HF_OK; k++) {
-        Hrflow__V1__Application *a = apps[k];
-        int count = 0;
-        for (int i = 0; i < rows; i++)
-            count += !strcmp(PQgetvalue(r, i, 0), a->id);
-        a->n_history = 0;
-        a->history = hf_store_alloc(st, (size_t)count * sizeof(void *));
-        for (int i = 0; a->history && i < rows; i++) {
-            if (strcmp(PQgetvalue(r, i, 0), a->id) != 0)
-                continue;
-            Hrflow__V1__Transition *t = hf_store_alloc(st, sizeof(*t));
-            if (!t)
-                break;
-            hrflow__v1__transition__init(t);
-            t->from_stage = hf_pb_strdup(&st->alloc, PQgetvalue(r, i, 1));
-            t->to_stage = hf_pb_strdup(&st->alloc, PQgetvalue(r, i, 2));
-            t->actor = hf_pb_strdup(&st->alloc, PQgetvalue(r, i, 3));
-            t->reason = hf_pb_strdup(&st->alloc, PQgetvalue(r, i, 4));
-            t->time = hf_pb_timestamp_micros(&st->alloc, PQgetvalue(r, i, 5));
-            a->history[a->n_history++] = t;
-        }
-        if (!a->history || (int)a->n_history != count)
-            rc = HF_EDB;
-    }
-    PQclear(r);
-    return rc;
-}
-
-static int history_of(hf_store_t *st, Hrflow__V1__Application *a)
-{
-    return history_of_many(st, &a, 1);
-}
-
-static int transition(hf_store_t *st, const char *app, const char *from, const char *to,
-                      const char *actor, const char *reason)
-{
-    const char *p[] = { st->tenant, app, from, to, actor, reason };
-    return hf_db_exec(st->db,
-                      "INSERT INTO pipeline.transitions (tenant_id, application_id, from_stage,"
-                      " to_stage, actor, reason) VALUES ($1, $2::uuid, $3, $4, $5, $6)",
-                      6, p, NULL);
-}
-
-int store_application_create(hf_store_t *st, Hrflow__V1__Application *a, const char *actor)
-{
-    if (hf_db_begin(st->db) < 0)
-        return HF_EDB;
-    const char *p[] = { st->tenant, a->job_id, a->candidate_id, a->stage,
-                        a->screening ? a->screening : "" };
-    PGresult *r = hf_db_query(st->db,
-                              "INSERT INTO pipeline.applications (tenant_id, id, job_id,"
-                              " candidate_id, stage, screening) VALUES ($1, gen_random_uuid(),"
-                              " $2::uuid, $3::uuid, $4, $5) ON CONFLICT (tenant_id, job_id,"
-                              " candidate_id) DO NOTHING RETURNING " APP_COLS,
-                              5, p);
-    int rc = r ? (PQntuples(r) == 1 ? HF_OK : HF_EEXISTS) : HF_EDB;
-    Hrflow__V1__Application *row = rc == HF_OK ? application_row(st, r, 0) : NULL;
-    PQclear(r);
-    if (rc == HF_OK && (!row || transition(st, row->id, "", row->stage, actor,
-                                              "application created") < 0))
-        rc = HF_EDB;
-    if (rc == HF_OK && history_of(st, row) != HF_OK)
-        rc = HF_EDB;
-    if (rc == HF_OK) {
-        *a = *row;
-        if (event(st, "hrflow.pipeline.application.created.v1", "applications", a->id,
-                  &a->base) < 0)
-            rc = HF_EDB;
-    }
-    return hf_store_finish(st, rc);
-}
-
-int store_application_get(hf_store_t *st, const char *id, Hrflow__V1__Application **out)
-{
-    const char *p[] = { st->tenant, id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT " APP_COLS " FROM pipeline.applications"
-                              " WHERE tenant_id = $1 AND id = $2::uuid",
-                              2, p);
-    int rc = hf_store_rows(r, 1);
-    if (rc == HF_OK && !(*out = application_row(st, r, 0)))
-        rc = HF_EDB;
-    PQclear(r);
-    return rc == HF_OK ? history_of(st, *out) : rc;
-}
-
-static void *application_at(hf_store_t *st, PGresult *r, int i)
-{
-    return application_row(st, r, i);
-}
-
-int store_application_list(hf_store_t *st, const char *job_id, const char *stage,
-                           hf_page_t *page, Hrflow__V1__Application ***out, size_t *n)
-{
-    /* two statements, so each has the plan of its index (a "$3 = '' OR"
-     * form would leave the generic plan with neither) */
-    const char *p[6] = { st->tenant, job_id, stage };
-    PGresult *r = *stage
-        ? hf_page_query(st->db,
-                        "SELECT " APP_COLS " FROM pipeline.applications"
-                        " WHERE tenant_id = $1 AND job_id = $2::uuid AND stage = $3"
-                        " AND (create_time, id) > ($4::timestamptz, $5::uuid)"
-                        " ORDER BY create_time, id LIMIT $6::int",
-                        6, p, 5, page)
-        : hf_page_query(st->db,
-                        "SELECT " APP_COLS " FROM pipeline.applications"
-                        " WHERE tenant_id = $1 AND job_id = $2::uuid AND $3 = ''"
-                        " AND (create_time, id) > ($4::timestamptz, $5::uuid)"
-                        " ORDER BY create_time, id LIMIT $6::int",
-                        6, p, 5, page);
-    return hf_page_rows(st, r, page, application_at, (void ***)out, n);
-}
-
-/* The columns of n moves as PostgreSQL arrays, for unnest. */
-typedef struct {
-    char *id, *version, *from, *to, *actor, *reason;
-} move_arrays_t;
-
-static void move_arrays_free(move_arrays_t *m)
-{
-    free(m->id), free(m->version), free(m->from), free(m->to), free(m->actor), free(m->reason);
-}
-
-static int move_arrays(const store_move_t *mv, size_t n, move_arrays_t *m)
-{
-    *m = (move_arrays_t){ 0 };
-    const char **col = calloc(6 * (n ? n : 1), sizeof(char *));
-    char (*ver)[24] = calloc(n ? n : 1, sizeof(*ver));
-    if (!col || !ver) {
-        free(col), free(ver);
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        snprintf(ver[i], sizeof(ver[i]), "%lld", (long long)mv[i].app->version);
-        col[i] = mv[i].app->id;
-        col[n + i] = ver[i];
-        col[2 * n + i] = mv[i].app->stage;
-        col[3 * n + i] = mv[i].to_stage;
-        col[4 * n + i] = mv[i].actor;
-        col[5 * n + i] = mv[i].reason ? mv[i].reason : "";
-    }
-    m->id = hf_db_array(col, n);
-    m->version = hf_db_array(col + n, n);
-    m->from = hf_db_array(col + 2 * n, n);
-    m->to = hf_db_array(col + 3 * n, n);
-    m->actor = hf_db_array(col + 4 * n, n);
-    m->reason = hf_db_array(col + 5 * n, n);
-    free(col), free(ver);
-    return m->id && m->version && m->from && m->to && m->actor && m->reason ? 0 : -1;
-}
-
-/* Each application moves only if its version is still the one given; the
- * transitions are written by the same statement. */
-static const char sql_moves[] =
-    "WITH m AS (SELECT * FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[],"
-    "                                $6::text[], $7::text[]) AS m(id, version, from_stage,"
-    "                                to_stage, actor, reason)),"
-    " moved AS (UPDATE pipeline.applications a SET stage = m.to_stage,"
-    "           version = a.version + 1, update_time = now(), stage_time = now()"
-    "           FROM m WHERE a.tenant_id = $1 AND a.id = m.id AND a.version = m.version"
-    "           RETURNING a.*),"
-    " t AS (INSERT INTO pipeline.transitions (tenant_id, application_id, from_stage, to_stage,"
-    "       actor, reason) SELECT $1, m.id, m.from_stage, m.to_stage, m.actor, m.reason"
-    "       FROM m JOIN moved ON moved.id = m.id)"
-    " SELECT " APP_COLS " FROM moved";
-
-int store_application_moves(hf_store_t *st, store_move_t *mv, size_t n)
-{
-    if (n == 0)
-        return HF_OK;
-    move_arrays_t m;
-    if (move_arrays(mv, n, &m) < 0 || hf_db_begin(st->db) < 0) {
-        move_arrays_free(&m);
-        return HF_EDB;
-    }
-    const char *p[] = { st->tenant, m.id, m.version, m.from, m.to, m.actor, m.reason };
-    PGresult *r = hf_db_query(st->db, sql_moves, 7, p);
-    move_arrays_free(&m);
-    int rc = r ? ((size_t)PQntuples(r) == n ? HF_OK : HF_ECONFLICT) : HF_EDB;
-    Hrflow__V1__Application **rows = rc == HF_OK ? hf_store_alloc(st, n * sizeof(void *)) : NULL;
-    if (rc == HF_OK && !rows)
-        rc = HF_EDB;
-    for (size_t i = 0; rc == HF_OK && i < n; i++)
-        if (!(rows[i] = application_row(st, r, (int)i)))
-            rc = HF_EDB;
-    PQclear(r);
-    if (rc == HF_OK)
-        rc = history_of_many(st, rows, n);
-    hf_outbox_event_t *ev = rc == HF_OK ? calloc(n, sizeof(*ev)) : NULL;
-    char **data = rc == HF_OK ? calloc(n, sizeof(char *)) : NULL;
-    char (*subject)[80] = rc == HF_OK ? calloc(n, sizeof(*subject)) : NULL;
-    if (rc == HF_OK && (!ev || !data || !subject))
-        rc = HF_EDB;
-    for (size_t i = 0; rc == HF_OK && i < n; i++) {
-        const char *to = rows[i]->stage;
-        snprintf(subject[i], sizeof(subject[i]), "applications/%s", rows[i]->id);
-        data[i] = hf_codec_encode_text(&rows[i]->base);
-        ev[i] = (hf_outbox_event_t){ st->tenant, SOURCE,
-                                     !strcmp(to, "rejected") ? "hrflow.pipeline.application.rejected.v1"
-                                     : !strcmp(to, "hired")  ? "hrflow.pipeline.application.hired.v1"
-                                                             : "hrflow.pipeline.application.stage_changed.v1",
-                                     subject[i], data[i], st->traceparent };
-        if (!data[i])
-            rc = HF_EDB;
-    }
-    if (rc == HF_OK && hf_outbox_append_many(st->db, ev, n) < 0)
-        rc = HF_EDB;
-    for (size_t i = 0; data && i < n; i++)
-        free(data[i]);
-    free(data), free(ev), free(subject);
-    rc = hf_store_finish(st, rc);
-    /* the rows come back in any order: each move gets its own */
-    for (size_t i = 0; rc == HF_OK && i < n; i++)
-        for (size_t k = 0; k < n; k++)
-            if (!strcmp(rows[k]->id, mv[i].app->id)) {
-                *mv[i].app = *rows[k];
-                break;
-            }
-    return rc;
-}
-
-int store_application_move(hf_store_t *st, Hrflow__V1__Application *a, const char *to_stage,
-                           const char *actor, const char *reason)
-{
-    store_move_t m = { a, to_stage, actor, reason };
-    return store_application_moves(st, &m, 1);
 }
 
 /* ---- imports ---- */
@@ -722,500 +433,4 @@ int store_import_get(hf_store_t *st, const char *id, Hrflow__V1__ImportJob **out
         rc = HF_EDB;
     PQclear(r);
     return rc;
-}
-
-/* ---- the funnel ---- */
-
-static store_stage_count_t *stage_slot(store_stage_count_t *out, size_t max, size_t *n,
-                                       const char *stage)
-{
-    for (size_t i = 0; i < *n; i++)
-        if (!strcmp(out[i].stage, stage))
-            return &out[i];
-    if (*n >= max)
-        return NULL;
-    store_stage_count_t *s = &out[(*n)++];
-    memset(s, 0, sizeof(*s));
-    snprintf(s->stage, sizeof(s->stage), "%s", stage);
-    return s;
-}
-
-int store_funnel(hf_store_t *st, const char *job_id, const char *order,
-                 store_stage_count_t *out, size_t max, size_t *n)
-{
-    *n = 0;
-    const char *p[] = { st->tenant, job_id };
-    /* now: an index-only count over (tenant_id, job_id, stage) */
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT stage, count(*) FROM pipeline.applications"
-                              " WHERE tenant_id = $1 AND job_id = $2::uuid GROUP BY stage",
-                              2, p);
-    if (!r)
-        return HF_EDB;
-    for (int i = 0; i < PQntuples(r); i++) {
-        store_stage_count_t *s = stage_slot(out, max, n, PQgetvalue(r, i, 0));
-        if (s)
-            s->current = strtoull(PQgetvalue(r, i, 1), NULL, 10);
-    }
-    PQclear(r);
-    /* ever, the time until each left, and whether it went on to a later stage
-     * of the order (the furthest stage it reached lies beyond): one pass over
-     * the job's transitions */
-    const char *q[] = { st->tenant, job_id, order };
-    r = hf_db_query(st->db,
-                    "WITH t AS (SELECT tr.application_id, tr.to_stage, tr.time, lead(tr.time) OVER"
-                    "   (PARTITION BY tr.application_id ORDER BY tr.seq) AS left_at, o.pos"
-                    "   FROM pipeline.transitions tr JOIN pipeline.applications a"
-                    "   ON a.tenant_id = tr.tenant_id AND a.id = tr.application_id"
-                    "   LEFT JOIN unnest($3::text[]) WITH ORDINALITY AS o(stage, pos)"
-                    "   ON o.stage = tr.to_stage"
-                    "   WHERE tr.tenant_id = $1 AND a.job_id = $2::uuid),"
-                    " m AS (SELECT application_id, max(pos) AS top FROM t GROUP BY application_id)"
-                    " SELECT t.to_stage, count(DISTINCT t.application_id),"
-                    " coalesce(avg(extract(epoch FROM t.left_at - t.time)) / 3600, 0),"
-                    " count(DISTINCT t.application_id) FILTER (WHERE m.top > t.pos)"
-                    " FROM t JOIN m ON m.application_id = t.application_id GROUP BY t.to_stage",
-                    3, q);
-    if (!r)
-        return HF_EDB;
-    for (int i = 0; i < PQntuples(r); i++) {
-        store_stage_count_t *s = stage_slot(out, max, n, PQgetvalue(r, i, 0));
-        if (s) {
-            s->reached = strtoull(PQgetvalue(r, i, 1), NULL, 10);
-            s->avg_hours = strtod(PQgetvalue(r, i, 2), NULL);
-            s->advanced = strtoull(PQgetvalue(r, i, 3), NULL, 10);
-        }
-    }
-    PQclear(r);
-    return HF_OK;
-}
-
-/* ---- assessments ---- */
-
-/* Kinds that carry a 0-100 score; the others (background_check's result,
- * no_show, stage_timeout) store none. */
-int store_kind_scored(const char *kind)
-{
-    return !strcmp(kind, "screening") || !strcmp(kind, "ai_interview") ||
-           !strcmp(kind, "written_test") || !strcmp(kind, "online_assessment");
-}
-
-int store_assessments_add_many(hf_store_t *st, size_t n, const char *const *application_ids,
-                               const Hrflow__V1__Assessment *const *as,
-                               const char *const *decisions, int *fresh)
-{
-    if (n == 0)
-        return HF_OK;
-    const char **col = calloc(7 * n, sizeof(char *));
-    char (*score)[32] = calloc(n, sizeof(*score));
-    char **hints = calloc(n, sizeof(char *));
-    int rc = col && score && hints ? HF_OK : HF_EDB;
-    for (size_t i = 0; rc == HF_OK && i < n; i++) {
-        json_t *h = json_array();
-        for (size_t k = 0; h && k < as[i]->n_hints; k++)
-            json_array_append_new(h, json_string(as[i]->hints[k]));
-        hints[i] = h ? json_dumps(h, JSON_COMPACT) : NULL;
-        json_decref(h);
-        snprintf(score[i], sizeof(score[i]), "%.6f", as[i]->score);
-        col[i] = application_ids[i];
-        col[n + i] = as[i]->event_id;
-        col[2 * n + i] = as[i]->kind;
-        col[3 * n + i] = store_kind_scored(as[i]->kind) ? score[i] : NULL;
-        col[4 * n + i] = as[i]->result;
-        col[5 * n + i] = hints[i];
-        col[6 * n + i] = decisions[i];
-        if (!hints[i])
-            rc = HF_EDB;
-    }
-    char *arr[7] = { 0 };
-    for (int k = 0; rc == HF_OK && k < 7; k++)
-        if (!(arr[k] = hf_db_array(col + (size_t)k * n, n)))
-            rc = HF_EDB;
-    PGresult *r = NULL;
-    if (rc == HF_OK) {
-        const char *p[] = { st->tenant, arr[0], arr[1], arr[2], arr[3], arr[4], arr[5], arr[6] };
-        r = hf_db_query(st->db,
-                        "INSERT INTO pipeline.assessments (tenant_id, application_id, event_id,"
-                        " kind, score, result, hints, decisions)"
-                        " SELECT $1, a, e, k, s, r, h::jsonb, d::jsonb FROM unnest($2::uuid[],"
-                        " $3::text[], $4::text[], $5::float8[], $6::text[], $7::text[], $8::text[])"
-                        " AS x(a, e, k, s, r, h, d) ON CONFLICT DO NOTHING"
-                        " RETURNING application_id, event_id",
-                        8, p);
-        if (!r)
-            rc = HF_EDB;
-    }
-    for (size_t i = 0; rc == HF_OK && i < n; i++) {
-        fresh[i] = 0;
-        for (int k = 0; k < PQntuples(r); k++)
-            if (!strcmp(PQgetvalue(r, k, 0), application_ids[i]) &&
-                !strcmp(PQgetvalue(r, k, 1), as[i]->event_id))
-                fresh[i] = 1;
-    }
-    PQclear(r);
-    for (int k = 0; k < 7; k++)
-        free(arr[k]);
-    for (size_t i = 0; hints && i < n; i++)
-        free(hints[i]);
-    free(col), free(score), free(hints);
-    return rc;
-}
-
-int store_assessment_decisions(hf_store_t *st, const char *application_id,
-                               const char *event_id, char **decisions)
-{
-    const char *q[] = { st->tenant, application_id, event_id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT decisions FROM pipeline.assessments WHERE tenant_id = $1"
-                              " AND application_id = $2::uuid AND event_id = $3",
-                              3, q);
-    if (!r)
-        return HF_EDB;
-    *decisions = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)
-                     ? hf_pb_strdup(&st->alloc, PQgetvalue(r, 0, 0))
-                     : NULL;
-    PQclear(r);
-    return HF_OK;
-}
-
-/* Per application: its facts, with the latest result of each assessment
- * kind as a JSON object kind → [score or null, result]. */
-#define FACTS_SELECT                                                                           \
-    "SELECT a.id, a.candidate_id, a.stage, a.version, " HF_MICROS("a.stage_time") ","              \
-    "       a.review_requested_time IS NOT NULL,"                                               \
-    "       coalesce(c.body->>'yearsExperience', ''), coalesce(c.body->>'education', ''),"     \
-    "       coalesce(c.body->>'source', ''),"                                                    \
-    "       coalesce((c.body->'consent'->>'automatedAssessment')::boolean, false),"             \
-    "       coalesce((SELECT jsonb_object_agg(l.kind, jsonb_build_array(l.score, l.result))"    \
-    "                   FROM (SELECT DISTINCT ON (x.kind) x.kind, x.score, x.result"            \
-    "                           FROM pipeline.assessments x"                                   \
-    "                          WHERE x.tenant_id = a.tenant_id AND x.application_id = a.id"    \
-    "                          ORDER BY x.kind, x.time DESC) l), '{}')::text"                  \
-    "  FROM pipeline.applications a"                                                           \
-    "  JOIN pipeline.candidates c ON c.tenant_id = a.tenant_id AND c.id = a.candidate_id"
-
-/* Two statements, not one with optional filters: a prepared statement's
- * generic plan cannot use the primary key for "($n = '' OR id = $n)", and
- * the by-id form runs for every result that arrives. */
-static const char sql_facts_many[] = FACTS_SELECT
-    " WHERE a.tenant_id = $1 AND a.id = ANY ($2::uuid[])";
-static const char sql_facts_job[] = FACTS_SELECT
-    " WHERE a.tenant_id = $1 AND a.job_id = $2::uuid ORDER BY a.id LIMIT $3::int";
-
-static int facts_rows(PGresult *r, void (*fn)(void *ctx, const store_facts_t *f),
-                      void *ctx);
-
-int store_facts(hf_store_t *st, const char *job_id, uint32_t limit,
-                void (*fn)(void *ctx, const store_facts_t *f), void *ctx)
-{
-    char lim[16];
-    snprintf(lim, sizeof(lim), "%u", limit ? limit : 1);
-    const char *p[] = { st->tenant, job_id, lim };
-    return facts_rows(hf_db_query(st->db, sql_facts_job, 3, p), fn, ctx);
-}
-
-int store_facts_many(hf_store_t *st, const char *const *application_ids, size_t n,
-                     void (*fn)(void *ctx, const store_facts_t *f), void *ctx)
-{
-    char *arr = hf_db_array(application_ids, n);
-    const char *p[] = { st->tenant, arr };
-    PGresult *r = arr ? hf_db_query(st->db, sql_facts_many, 2, p) : NULL;
-    free(arr);
-    return facts_rows(r, fn, ctx);
-}
-
-/* Calls fn for each row of a facts query, and clears r. */
-static int facts_rows(PGresult *r, void (*fn)(void *ctx, const store_facts_t *f),
-                      void *ctx)
-{
-    if (!r)
-        return HF_EDB;
-    for (int i = 0; i < PQntuples(r); i++) {
-        const char *years = PQgetvalue(r, i, 6);
-        store_facts_t f = {
-            .application_id = PQgetvalue(r, i, 0),
-            .candidate_id = PQgetvalue(r, i, 1),
-            .stage = PQgetvalue(r, i, 2),
-            .version = strtoll(PQgetvalue(r, i, 3), NULL, 10),
-            .stage_time_us = strtoll(PQgetvalue(r, i, 4), NULL, 10),
-            .review_requested = PQgetvalue(r, i, 5)[0] == 't',
-            .years = *years ? strtod(years, NULL) : NAN,
-            .education = PQgetvalue(r, i, 7),
-            .source = PQgetvalue(r, i, 8),
-            .consent = PQgetvalue(r, i, 9)[0] == 't',
-            .latest = PQgetvalue(r, i, 10),
-        };
-        fn(ctx, &f);
-    }
-    int rc = PQntuples(r) ? HF_OK : HF_ENOTFOUND;
-    PQclear(r);
-    return rc;
-}
-
-int store_assessment_list(hf_store_t *st, const char *application_id,
-                          Hrflow__V1__Assessment ***out, size_t *n)
-{
-    const char *p[] = { st->tenant, application_id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT kind, score, result, event_id, " HF_MICROS("time") ","
-                              " hints::text, coalesce(decisions, '[]')::text"
-                              " FROM pipeline.assessments WHERE tenant_id = $1"
-                              " AND application_id = $2::uuid ORDER BY time, event_id",
-                              2, p);
-    if (!r)
-        return HF_EDB;
-    int rows = PQntuples(r);
-    *n = 0;
-    *out = hf_store_alloc(st, (size_t)rows * sizeof(void *));
-    int rc = *out ? HF_OK : HF_EDB;
-    for (int i = 0; rc == HF_OK && i < rows; i++) {
-        Hrflow__V1__Assessment *a = hf_store_alloc(st, sizeof(*a));
-        json_t *hints = json_loads(PQgetvalue(r, i, 5), 0, NULL);
-        json_t *dec = json_loads(PQgetvalue(r, i, 6), 0, NULL);
-        if (a) {
-            hrflow__v1__assessment__init(a);
-            a->kind = hf_pb_strdup(&st->alloc, PQgetvalue(r, i, 0));
-            a->score = PQgetisnull(r, i, 1) ? 0 : strtod(PQgetvalue(r, i, 1), NULL);
-            a->result = hf_pb_strdup(&st->alloc, PQgetvalue(r, i, 2));
-            a->event_id = hf_pb_strdup(&st->alloc, PQgetvalue(r, i, 3));
-            a->time = hf_pb_timestamp_micros(&st->alloc, PQgetvalue(r, i, 4));
-            a->hints = hf_store_alloc(st, (json_array_size(hints) + 1) * sizeof(char *));
-            a->decisions = hf_store_alloc(st, (json_array_size(dec) + 1) * sizeof(void *));
-        }
-        if (!a || !a->kind || !a->result || !a->event_id || !a->time || !a->hints ||
-            !a->decisions)
-            rc = HF_EDB;
-        size_t k;
-        json_t *v;
-        json_array_foreach(hints, k, v)
-        {
-            if (rc == HF_OK && json_is_string(v))
-                a->hints[a->n_hints++] = hf_pb_strdup(&st->alloc, json_string_value(v));
-        }
-        json_array_foreach(dec, k, v)
-        {
-            Hrflow__V1__RuleDecision *d = rc == HF_OK ? hf_store_alloc(st, sizeof(*d)) : NULL;
-            if (!d)
-                continue;
-            hrflow__v1__rule_decision__init(d);
-            d->line = (uint32_t)json_integer_value(json_object_get(v, "line"));
-            const char *verdict = json_string_value(json_object_get(v, "verdict"));
-            const char *action = json_string_value(json_object_get(v, "action"));
-            const char *why = json_string_value(json_object_get(v, "why"));
-            d->verdict = hf_pb_strdup(&st->alloc, verdict ? verdict : "");
-            d->action = hf_pb_strdup(&st->alloc, action ? action : "");
-            d->why = hf_pb_strdup(&st->alloc, why ? why : "");
-            a->decisions[a->n_decisions++] = d;
-        }
-        json_decref(hints);
-        json_decref(dec);
-        if (rc == HF_OK)
-            (*out)[(*n)++] = a;
-    }
-    PQclear(r);
-    return rc;
-}
-
-int store_assessment_hints(hf_store_t *st, const char *application_id,
-                           void (*fn)(void *ctx, const char *hint), void *ctx)
-{
-    const char *p[] = { st->tenant, application_id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT h FROM (SELECT DISTINCT ON (kind) hints"
-                              " FROM pipeline.assessments WHERE tenant_id = $1"
-                              " AND application_id = $2::uuid ORDER BY kind, time DESC) l,"
-                              " jsonb_array_elements_text(l.hints) h",
-                              2, p);
-    if (!r)
-        return HF_EDB;
-    for (int i = 0; i < PQntuples(r); i++)
-        fn(ctx, PQgetvalue(r, i, 0));
-    PQclear(r);
-    return HF_OK;
-}
-
-int store_review_request(hf_store_t *st, Hrflow__V1__Application *a, const char *reason)
-{
-    char aad[96], *sealed = NULL;
-    snprintf(aad, sizeof(aad), "%s:applications.review_reason", st->tenant);
-    if (reason && *reason &&
-        hf_pii_encrypt(st->keys, reason, strlen(reason), aad, &sealed) != 0)
-        return HF_EDB;
-    if (hf_db_begin(st->db) < 0) {
-        free(sealed);
-        return HF_EDB;
-    }
-    const char *p[] = { st->tenant, a->id, sealed };
-    PGresult *r = hf_db_query(st->db,
-                              "UPDATE pipeline.applications SET review_requested_time ="
-                              " coalesce(review_requested_time, now()),"
-                              " review_reason_enc = coalesce($3, review_reason_enc),"
-                              " version = version + 1, update_time = now()"
-                              " WHERE tenant_id = $1 AND id = $2::uuid RETURNING " APP_COLS,
-                              3, p);
-    free(sealed);
-    int rc = hf_store_rows(r, 1);
-    Hrflow__V1__Application *row = rc == HF_OK ? application_row(st, r, 0) : NULL;
-    PQclear(r);
-    if (rc == HF_OK && !row)
-        rc = HF_EDB;
-    if (rc == HF_OK) {
-        json_t *data = json_pack("{s:s, s:s, s:b}", "applicationId", row->id, "stage", row->stage,
-                                 "withReason", reason && *reason);
-        if (store_application_event(st, row->id, "review_requested", data) != HF_OK)
-            rc = HF_EDB;
-        row->history = a->history, row->n_history = a->n_history;
-        *a = *row;
-    }
-    return hf_store_finish(st, rc);
-}
-
-int store_screening_set_many(hf_store_t *st, const char *const *application_ids, size_t n,
-                             const char *state)
-{
-    char *arr = hf_db_array(application_ids, n);
-    const char *p[] = { st->tenant, arr, state };
-    int rc = arr ? hf_db_exec(st->db,
-                              "UPDATE pipeline.applications SET screening = $3"
-                              " WHERE tenant_id = $1 AND id = ANY ($2::uuid[])",
-                              3, p, NULL)
-                 : -1;
-    free(arr);
-    return rc == 0 ? HF_OK : HF_EDB;
-}
-
-int store_screening_set(hf_store_t *st, const char *application_id, const char *state)
-{
-    return store_screening_set_many(st, &application_id, 1, state);
-}
-
-int store_screening_claim(hf_store_t *st, store_pending_t *out, int max)
-{
-    char lim[16];
-    snprintf(lim, sizeof(lim), "%d", max);
-    const char *p[] = { lim };
-    /* the applications locked, then what screening them needs, in one round trip */
-    PGresult *r = hf_db_query(st->db,
-                              "WITH claimed AS (SELECT " APP_COLS ", tenant_id AS tenant"
-                              "  FROM pipeline.applications WHERE screening = 'pending'"
-                              "  ORDER BY create_time LIMIT $1::int FOR UPDATE SKIP LOCKED)"
-                              " SELECT x.*, j.body, c.resume_enc FROM claimed x"
-                              " JOIN pipeline.jobs j ON j.tenant_id = x.tenant AND j.id = x.job_id"
-                              " JOIN pipeline.candidates c ON c.tenant_id = x.tenant"
-                              "  AND c.id = x.candidate_id",
-                              1, p);
-    if (!r)
-        return -1;
-    int n = PQntuples(r), got = 0;
-    for (int i = 0; i < n && got < max; i++) {
-        store_pending_t *o = &out[got];
-        snprintf(o->tenant, sizeof(o->tenant), "%s", PQgetvalue(r, i, 10));
-        hf_store_t row_st = *st;
-        row_st.tenant = o->tenant;
-        o->app = application_row(&row_st, r, i);
-        o->job = (Hrflow__V1__Job *)hf_codec_decode_stored(&hrflow__v1__job__descriptor,
-                                                           PQgetvalue(r, i, 11), &st->alloc);
-        o->resume = open_field(&row_st, "resume", r, i, 12);
-        if (!o->app || !o->job || !o->resume) {
-            PQclear(r);
-            return -1;
-        }
-        o->job->id = o->app->job_id;
-        got++;
-    }
-    PQclear(r);
-    return got;
-}
-
-int store_timeouts_due(hf_store_t *st, const char *job_id, const char *stage,
-                       unsigned minutes, unsigned line, uint32_t limit,
-                       void (*fn)(void *ctx, const char *application_id), void *ctx)
-{
-    char mins[16], ln[16], lim[16];
-    snprintf(mins, sizeof(mins), "%u", minutes);
-    snprintf(ln, sizeof(ln), "%u", line);
-    snprintf(lim, sizeof(lim), "%u", limit);
-    const char *p[] = { st->tenant, job_id, stage, mins, ln, lim };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT a.id FROM pipeline.applications a"
-                              " WHERE a.tenant_id = $1 AND a.job_id = $2::uuid AND a.stage = $3"
-                              " AND a.stage_time <= now() - make_interval(mins => $4::int)"
-                              " AND NOT EXISTS (SELECT 1 FROM pipeline.assessments x"
-                              "  WHERE x.tenant_id = a.tenant_id AND x.application_id = a.id"
-                              "  AND x.event_id = 'stage_timeout:' || a.version || ':' || $5)"
-                              " ORDER BY a.stage_time LIMIT $6::int",
-                              6, p);
-    if (!r)
-        return HF_EDB;
-    for (int i = 0; i < PQntuples(r); i++)
-        fn(ctx, PQgetvalue(r, i, 0));
-    PQclear(r);
-    return HF_OK;
-}
-
-int store_application_events(hf_store_t *st, size_t n, const char *const *application_ids,
-                             const char *const *whats, json_t *const *data)
-{
-    hf_outbox_event_t *ev = calloc(n ? n : 1, sizeof(*ev));
-    char **text = calloc(n ? n : 1, sizeof(char *));
-    char (*type)[96] = calloc(n ? n : 1, sizeof(*type));
-    char (*subject)[80] = calloc(n ? n : 1, sizeof(*subject));
-    int rc = ev && text && type && subject ? HF_OK : HF_EDB;
-    for (size_t i = 0; i < n; i++) {
-        text[i] = rc == HF_OK && data[i] ? json_dumps(data[i], JSON_COMPACT) : NULL;
-        json_decref(data[i]);
-        if (!text[i] && rc == HF_OK)
-            rc = HF_EDB;
-        if (rc != HF_OK)
-            continue;
-        snprintf(type[i], sizeof(type[i]), "hrflow.pipeline.application.%s.v1", whats[i]);
-        snprintf(subject[i], sizeof(subject[i]), "applications/%s", application_ids[i]);
-        ev[i] = (hf_outbox_event_t){ st->tenant, SOURCE, type[i], subject[i], text[i],
-                                     st->traceparent };
-    }
-    if (rc == HF_OK && hf_outbox_append_many(st->db, ev, n) < 0)
-        rc = HF_EDB;
-    for (size_t i = 0; text && i < n; i++)
-        free(text[i]);
-    free(ev), free(text), free(type), free(subject);
-    return rc;
-}
-
-int store_application_event(hf_store_t *st, const char *application_id, const char *what,
-                            json_t *data)
-{
-    return store_application_events(st, 1, &application_id, &what, &data);
-}
-
-/* ---- the fairness audit ---- */
-
-int store_audit(hf_store_t *st, const char *job_id, const char *order, const char *column,
-                void (*fn)(void *ctx, const char *stage, const char *group, uint64_t entered,
-                                  uint64_t selected),
-                void *ctx)
-{
-    /* column is "gender" or "age_band", checked by the caller: never user text */
-    char sql[1600];
-    snprintf(sql, sizeof(sql),
-             "WITH t AS (SELECT tr.application_id, tr.to_stage, c.%s AS grp"
-             "   FROM pipeline.transitions tr"
-             "   JOIN pipeline.applications a ON a.tenant_id = tr.tenant_id AND a.id = tr.application_id"
-             "   JOIN pipeline.candidates c ON c.tenant_id = a.tenant_id AND c.id = a.candidate_id"
-             "   WHERE tr.tenant_id = $1 AND a.job_id = $2::uuid),"
-             " o AS (SELECT stage, pos FROM unnest($3::text[]) WITH ORDINALITY AS o(stage, pos)),"
-             " e AS (SELECT DISTINCT t.application_id, t.grp, o.stage, o.pos FROM t"
-             "   JOIN o ON o.stage = t.to_stage)"
-             " SELECT e1.stage, e1.grp, count(*), count(*) FILTER (WHERE EXISTS"
-             "   (SELECT 1 FROM e e2 WHERE e2.application_id = e1.application_id AND e2.pos > e1.pos))"
-             " FROM e e1 GROUP BY e1.stage, e1.grp ORDER BY e1.stage, e1.grp",
-             column);
-    const char *p[] = { st->tenant, job_id, order };
-    PGresult *r = hf_db_query(st->db, sql, 3, p);
-    if (!r)
-        return HF_EDB;
-    for (int i = 0; i < PQntuples(r); i++)
-        fn(ctx, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), strtoull(PQgetvalue(r, i, 2), NULL, 10),
-           strtoull(PQgetvalue(r, i, 3), NULL, 10));
-    PQclear(r);
-    return HF_OK;
 }
