@@ -27,6 +27,7 @@
 #include "hf/metrics.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -531,13 +532,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     }
     hf_counter_inc(count);
     hf_histogram_observe(m->seconds, secs);
-    char status[8], ms[32];
-    snprintf(status, sizeof(status), "%u", r->status);
-    snprintf(ms, sizeof(ms), "%.3f", secs * 1000);
     hf_log_context_set(r->traceparent, r->request_id, NULL);
-    hf_logkv(HF_LOG_INFO, "http request", "method", r->method, "route", route, "status", status,
-             "duration_ms", ms, "completed",
-             why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "yes" : "no", NULL);
+    hf_logkv(HF_LOG_INFO, "http request", HF_KV_STR("method", r->method), HF_KV_STR("route", route),
+             HF_KV_INT("status", r->status), HF_KV_DBL("duration_ms", round(secs * 1e6) / 1e3),
+             HF_KV_BOOL("completed", why == MHD_REQUEST_TERMINATED_COMPLETED_OK));
     hf_log_context_clear();
     if (r->resp)
         MHD_destroy_response(r->resp);

@@ -414,7 +414,8 @@ store_rc_t automation_run_many(store_t *st, const Hrflow__V1__Job *job, automati
     char err[300];
     pl_rules_t *rules = rc == STORE_OK ? automation_rules(job, NULL, err, sizeof(err)) : NULL;
     if (rc == STORE_OK && !rules && *err) {
-        hf_logkv(HF_LOG_ERROR, "a job's rules do not parse", "job", job->id, "error", err, NULL);
+        hf_logkv(HF_LOG_ERROR, "a job's rules do not parse", HF_KV_STR("job", job->id),
+                 HF_KV_STR("error", err));
         rc = STORE_FAILED;
     }
     for (size_t i = 0; rc == STORE_OK && i < n; i++)

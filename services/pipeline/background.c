@@ -65,8 +65,8 @@ static void *loop_main(void *arg)
             db = hf_db_connect(hf_service_pg_dsn(), 5, err, sizeof(err));
             if (!db) {
                 if (!warned++)
-                    hf_logkv(HF_LOG_WARN, "background loop cannot reach PostgreSQL", "loop",
-                             l->name, NULL);
+                    hf_logkv(HF_LOG_WARN, "background loop cannot reach PostgreSQL",
+                             HF_KV_STR("loop", l->name));
                 idle(1000);
                 continue;
             }

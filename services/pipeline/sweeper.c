@@ -112,11 +112,8 @@ static int sweep_step(PGconn *db, void *user)
     PQclear(jobs);
     l = hf_db_query(db, "SELECT pg_advisory_unlock(" SWEEP_LOCK ")", 0, NULL);
     PQclear(l);
-    if (acted) {
-        char count[16];
-        snprintf(count, sizeof(count), "%d", acted);
-        hf_logkv(HF_LOG_INFO, "stage timeouts acted on", "applications", count, NULL);
-    }
+    if (acted)
+        hf_logkv(HF_LOG_INFO, "stage timeouts acted on", HF_KV_INT("applications", acted));
     return failed ? -1 : 0; /* either way, the next sweep after the interval */
 }
 

@@ -389,6 +389,6 @@ void scoring_count_questions(hf_call_t *call, store_t *st, const char *tenant,
         if (!missed ||
             store_question_asked(st, tenant, id, answers[i]->answer.value, missed, n_missed) !=
                 STORE_OK)
-            hf_logkv(HF_LOG_WARN, "could not count a question", "question", id, NULL);
+            hf_logkv(HF_LOG_WARN, "could not count a question", HF_KV_STR("question", id));
     }
 }
