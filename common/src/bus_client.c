@@ -108,15 +108,12 @@ static int send_request(hf_bus_client_t *c, const char *service, const char *met
                         const ProtobufCMessage *req, const hf_call_opts_t *o, int64_t deadline,
                         int64_t until, char *id_out)
 {
-    char tp[56], rid[HF_BUS_ID_MAX];
+    char tp[HF_TRACEPARENT_LEN + 1], rid[HF_BUS_ID_MAX];
     if (o && o->request_id)
         snprintf(rid, sizeof(rid), "%s", o->request_id);
     else
         snprintf(rid, sizeof(rid), "%s-%" PRIu64, c->prefix, ++c->counter);
-    if (o && o->traceparent)
-        snprintf(tp, sizeof(tp), "%s", o->traceparent);
-    else
-        hf_traceparent_new(tp);
+    hf_traceparent_child(o ? o->traceparent : NULL, tp); /* this call is a span of its own */
 
     size_t plen = req ? protobuf_c_message_get_packed_size(req) : 0;
     uint8_t stackbuf[4096];

@@ -410,11 +410,11 @@ static void handle(hf_worker_t *w, job_t *j, hf_arena_t *arena, void *thread_dat
         hf_histogram_observe(slot->seconds, (double)(hf_mono_ms() - t0) / 1000.0);
     }
     if (hf_log_enabled(HF_LOG_DEBUG)) { /* one line per request, under its request id */
-        char ms[24];
-        snprintf(ms, sizeof(ms), "%lld", (long long)(hf_mono_ms() - t0));
-        hf_logkv(HF_LOG_DEBUG, "request handled", "method", call.env->method ? call.env->method : "",
-                 "outcome", reply ? "ok" : hf_error_code_name(call.error ? (int)call.error->code : 13),
-                 "duration_ms", ms, NULL);
+        int code = call.error ? (int)call.error->code : 13;
+        hf_logkv(HF_LOG_DEBUG, "request handled",
+                 HF_KV_STR("method", call.env->method ? call.env->method : ""),
+                 HF_KV_STR("outcome", reply ? "ok" : hf_error_code_name(code)),
+                 HF_KV_INT("duration_ms", hf_mono_ms() - t0));
     }
 
     reply_t *rep = malloc(sizeof(*rep));

@@ -1331,7 +1331,7 @@ ProtobufCMessage *hf_codec_decode_stored(const ProtobufCMessageDescriptor *desc,
 {
     ProtobufCMessage *m = NULL;
     if (hf_codec_decode_text(desc, text, strlen(text), alloc, &m, NULL) < 0)
-        hf_logkv(HF_LOG_ERROR, "a stored record does not decode", "type", desc->name, NULL);
+        hf_logkv(HF_LOG_ERROR, "a stored record does not decode", HF_KV_STR("type", desc->name));
     return m;
 }
 

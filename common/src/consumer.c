@@ -124,20 +124,26 @@ static int apply(hf_consumer_t *c, PGconn *db, PGresult *res, int i)
     if (hf_db_begin(db) < 0)
         return BATCH_ERROR;
     int depth = hf_db_depth(db);
+    /* the handler's log lines carry the trace of the request that wrote the event */
+    hf_log_context_set(ev.traceparent, ev.id, c->name);
     int rc = c->fn(c->user, db, &ev);
+    hf_log_context_clear();
     if (hf_db_depth(db) != depth) {
         hf_logkv(HF_LOG_ERROR, "consumer handler left its transaction at another depth",
-                 "consumer", c->name, "event", ev.id, "type", ev.type, NULL);
+                 HF_KV_STR("consumer", c->name), HF_KV_STR("event", ev.id),
+                 HF_KV_STR("type", ev.type));
         return HF_CONSUME_RETRY;
     }
     if (rc == HF_CONSUME_OK && PQtransactionStatus(db) == PQTRANS_INERROR) {
         hf_logkv(HF_LOG_ERROR, "consumer handler returned OK after a failed statement",
-                 "consumer", c->name, "event", ev.id, "type", ev.type, NULL);
+                 HF_KV_STR("consumer", c->name), HF_KV_STR("event", ev.id),
+                 HF_KV_STR("type", ev.type));
         rc = HF_CONSUME_RETRY;
     }
     if (rc != HF_CONSUME_OK && rc != HF_CONSUME_SKIP && give_up(c, db, ev.id)) {
-        hf_logkv(HF_LOG_ERROR, "consumer gave up on an event that kept failing", "consumer",
-                 c->name, "event", ev.id, "type", ev.type, NULL);
+        hf_logkv(HF_LOG_ERROR, "consumer gave up on an event that kept failing",
+                 HF_KV_STR("consumer", c->name), HF_KV_STR("event", ev.id),
+                 HF_KV_STR("type", ev.type));
         rc = HF_CONSUME_SKIP;
     }
     if (rc == HF_CONSUME_OK) {
@@ -146,8 +152,9 @@ static int apply(hf_consumer_t *c, PGconn *db, PGresult *res, int i)
     }
     if (rc == HF_CONSUME_SKIP) {
         c->failing[0] = '\0';
-        hf_logkv(HF_LOG_WARN, "consumer skipped an event it can never apply", "consumer",
-                 c->name, "event", ev.id, "type", ev.type, NULL);
+        hf_logkv(HF_LOG_WARN, "consumer skipped an event it can never apply",
+                 HF_KV_STR("consumer", c->name), HF_KV_STR("event", ev.id),
+                 HF_KV_STR("type", ev.type));
         return hf_db_rollback(db) < 0 ? BATCH_ERROR : HF_CONSUME_SKIP;
     }
     return HF_CONSUME_RETRY;
@@ -240,8 +247,8 @@ static int consumer_step(hf_loop_t *l, PGconn *db, void *user)
     int n = consume_batch(c, db);
     if (n == BATCH_RETRY) {
         hf_counter_inc(c->retries);
-        hf_logkv(HF_LOG_WARN, "consumer batch rolled back for a retry", "consumer", c->name,
-                 NULL);
+        hf_logkv(HF_LOG_WARN, "consumer batch rolled back for a retry",
+                 HF_KV_STR("consumer", c->name));
         hf_loop_sleep_next(l, c->retry_ms);
         c->retry_ms = c->retry_ms < RETRY_MAX_MS / 2 ? c->retry_ms * 2 : RETRY_MAX_MS;
         return 0;

@@ -225,10 +225,11 @@ static void log_failure(const PGresult *r, PGconn *c, const char *sql)
     char stmt[64];
     snprintf(stmt, sizeof(stmt), "%s", sql);
     stmt[strcspn(stmt, "\n")] = '\0';
-    hf_logkv(HF_LOG_WARN, "sql statement failed", "sqlstate", state ? state : "",
-             "table", table ? table : "", "constraint", constraint ? constraint : "",
-             "statement", stmt, "connection",
-             PQstatus(c) == CONNECTION_OK ? "ok" : "broken", NULL);
+    hf_logkv(HF_LOG_WARN, "sql statement failed", HF_KV_STR("sqlstate", state ? state : ""),
+             HF_KV_STR("table", table ? table : ""),
+             HF_KV_STR("constraint", constraint ? constraint : ""),
+             HF_KV_STR("statement", stmt),
+             HF_KV_STR("connection", PQstatus(c) == CONNECTION_OK ? "ok" : "broken"));
 }
 
 /* ---- prepared statements ---- */

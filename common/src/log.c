@@ -1,15 +1,19 @@
-/* common/src/log.c - one JSON object per line, with the request's trace id
+/* common/src/log.c - one JSON object per line, with the request's trace and span
  *
  * jansson builds and escapes each line (so a message holding quotes or
  * invalid UTF-8 still yields valid JSON); the line goes out in one locked
- * fwrite so threads never interleave. The per-thread context is the
- * PostgreSQL error_context_stack idea in its simplest form: whatever request
- * the thread is handling is named on every line it writes.
+ * fwrite so threads never interleave. Fields keep their type: numbers are
+ * JSON numbers, written with 15 significant digits so a duration of
+ * 185.293 ms reads 185.293 and not 185.29300000000001. The per-thread
+ * context is the PostgreSQL error_context_stack idea in its simplest form:
+ * whatever request the thread is handling is named on every line it writes.
  */
 #include "hf/log.h"
+#include "hf/trace.h"
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +24,12 @@ static char log_service[64] = "hrflow";
 static hf_log_level_t log_min = HF_LOG_INFO;
 static FILE *log_stream;
 
-/* borrowed pointers: set on every request, so no copying on the hot path */
+/* set on every request: the ids of the traceparent are copied (50 bytes),
+ * the request id and action are borrowed */
 static _Thread_local struct {
-    const char *trace_id, *request_id, *action;
+    hf_traceparent_t trace;
+    int traced; /* trace holds a parsed traceparent */
+    const char *request_id, *action;
 } ctx;
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
@@ -54,9 +61,9 @@ void hf_log_set_stream(FILE *f)
     log_stream = f;
 }
 
-void hf_log_context_set(const char *trace_id, const char *request_id, const char *action)
+void hf_log_context_set(const char *traceparent, const char *request_id, const char *action)
 {
-    ctx.trace_id = trace_id;
+    ctx.traced = hf_traceparent_parse(traceparent, &ctx.trace) == 0;
     ctx.request_id = request_id;
     ctx.action = action;
 }
@@ -64,6 +71,25 @@ void hf_log_context_set(const char *trace_id, const char *request_id, const char
 void hf_log_context_clear(void)
 {
     hf_log_context_set(NULL, NULL, NULL);
+}
+
+/* s as a JSON string; json_string() refuses invalid UTF-8, so then a lossy
+ * copy with every non-ASCII byte as '?'. NULL only when out of memory. */
+static json_t *string_lossy(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    size_t n = strlen(s);
+    char *clean = malloc(n + 1);
+    if (!clean)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        clean[i] = (unsigned char)s[i] < 0x80 ? s[i] : '?';
+    clean[n] = '\0';
+    j = json_string(clean);
+    free(clean);
+    return j;
 }
 
 static json_t *line_new(hf_log_level_t level, const char *msg)
@@ -80,41 +106,40 @@ static json_t *line_new(hf_log_level_t level, const char *msg)
         return NULL;
     json_object_set_new(o, "ts", json_string(when));
     json_object_set_new(o, "level", json_string(level_names[level]));
-    json_object_set_new(o, "service", json_string(log_service));
-    /* json_string() refuses invalid UTF-8: fall back to a lossy copy */
-    json_t *m = json_string(msg);
-    if (!m) {
-        size_t n = strlen(msg);
-        char *clean = malloc(n + 1);
-        if (clean) {
-            for (size_t i = 0; i < n; i++)
-                clean[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
-            clean[n] = '\0';
-            m = json_string(clean);
-            free(clean);
-        }
-    }
+    json_object_set_new(o, "service", string_lossy(log_service));
+    json_t *m = string_lossy(msg);
     json_object_set_new(o, "msg", m ? m : json_string("(unprintable)"));
-    /* json_string() is NULL for invalid UTF-8; set_new() then adds nothing */
-    if (ctx.trace_id && *ctx.trace_id) {
-        /* a W3C traceparent "00-<trace id>-<span id>-<flags>": log the trace id,
-         * which is what a tracing backend searches by */
-        const char *t = ctx.trace_id;
-        if (strlen(t) == 55 && t[2] == '-' && t[35] == '-')
-            json_object_set_new(o, "trace_id", json_stringn(t + 3, 32));
-        else
-            json_object_set_new(o, "trace_id", json_string(t));
+    /* set_new() adds nothing when given NULL (out of memory) */
+    if (ctx.traced) {
+        json_object_set_new(o, "trace_id", json_string(ctx.trace.trace_id));
+        json_object_set_new(o, "span_id", json_string(ctx.trace.span_id));
     }
     if (ctx.request_id && *ctx.request_id)
-        json_object_set_new(o, "request_id", json_string(ctx.request_id));
+        json_object_set_new(o, "request_id", string_lossy(ctx.request_id));
     if (ctx.action && *ctx.action)
-        json_object_set_new(o, "action", json_string(ctx.action));
+        json_object_set_new(o, "action", string_lossy(ctx.action));
     return o;
+}
+
+static json_t *field_value(const hf_kv_t *f)
+{
+    switch (f->type) {
+    case HF_KV_T_STR:
+        return f->v.s ? string_lossy(f->v.s) : json_null();
+    case HF_KV_T_INT:
+        return json_integer((json_int_t)f->v.i);
+    case HF_KV_T_DBL:
+        return isfinite(f->v.d) ? json_real(f->v.d) : json_null();
+    case HF_KV_T_BOOL:
+        return json_boolean(f->v.b);
+    default:
+        return json_null();
+    }
 }
 
 static void line_write(json_t *o)
 {
-    char *text = json_dumps(o, JSON_COMPACT);
+    char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(o);
     if (!text)
         return;
@@ -141,21 +166,15 @@ void hf_log(hf_log_level_t level, const char *fmt, ...)
         line_write(o);
 }
 
-void hf_logkv(hf_log_level_t level, const char *msg, ...)
+void hf_log_fields(hf_log_level_t level, const char *msg, const hf_kv_t *fields)
 {
     if (level < log_min || level > HF_LOG_ERROR)
         return;
-    json_t *o = line_new(level, msg);
+    json_t *o = line_new(level, msg ? msg : "");
     if (!o)
         return;
-    va_list ap;
-    va_start(ap, msg);
-    const char *k;
-    while ((k = va_arg(ap, const char *)) != NULL) {
-        const char *v = va_arg(ap, const char *);
-        json_t *jv = v ? json_string(v) : json_null();
-        json_object_set_new(o, k, jv ? jv : json_string("(invalid utf-8)"));
-    }
-    va_end(ap);
+    for (const hf_kv_t *f = fields; f->type != HF_KV_T_END; f++)
+        if (f->key)
+            json_object_set_new(o, f->key, field_value(f));
     line_write(o);
 }

@@ -62,8 +62,8 @@ void hf_loop_wake(hf_loop_t *l)
 {
     uint64_t one = 1;
     if (write(l->wake_fd, &one, sizeof(one)) < 0)
-        hf_logkv(HF_LOG_WARN, "could not wake a background loop", "loop", l->def.name, "error",
-                 strerror(errno), NULL);
+        hf_logkv(HF_LOG_WARN, "could not wake a background loop", HF_KV_STR("loop", l->def.name),
+                 HF_KV_STR("error", strerror(errno)));
 }
 
 static void disconnect(hf_loop_t *l)
@@ -97,8 +97,8 @@ static void sleep_ms(hf_loop_t *l, int ms)
     if (poll(fds, 2, ms) > 0 && (fds[0].revents & POLLIN)) {
         uint64_t n;
         if (read(l->wake_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-            hf_logkv(HF_LOG_WARN, "background loop wake-up read failed", "loop", l->def.name,
-                     NULL);
+            hf_logkv(HF_LOG_WARN, "background loop wake-up read failed",
+                     HF_KV_STR("loop", l->def.name));
     }
     if (l->conn) {
         PQconsumeInput(l->conn);
@@ -121,8 +121,8 @@ static int connect_loop(hf_loop_t *l, int *warned)
     l->conn = hf_db_connect(l->conninfo, 5, err, sizeof(err));
     if (!l->conn) {
         if (!(*warned)++)
-            hf_logkv(HF_LOG_WARN, "background loop cannot reach PostgreSQL", "loop", l->def.name,
-                     "error", err, NULL);
+            hf_logkv(HF_LOG_WARN, "background loop cannot reach PostgreSQL",
+                     HF_KV_STR("loop", l->def.name), HF_KV_STR("error", err));
         return -1;
     }
     *warned = 0;
@@ -148,7 +148,7 @@ static int elect(hf_loop_t *l)
     if (l->leading && l->def.listen && listen_outbox(l) < 0)
         l->leading = 0; /* the connection is in trouble; the lock goes with it */
     if (l->leading)
-        hf_logkv(HF_LOG_INFO, "background loop leads", "loop", l->def.name, NULL);
+        hf_logkv(HF_LOG_INFO, "background loop leads", HF_KV_STR("loop", l->def.name));
     return l->leading;
 }
 
@@ -173,8 +173,8 @@ static void *loop_main(void *arg)
         if (l->sleep_next >= 0)
             pause = l->sleep_next;
         if (n < 0 && PQstatus(l->conn) != CONNECTION_OK) {
-            hf_logkv(HF_LOG_WARN, "background loop lost its connection, reconnecting", "loop",
-                     l->def.name, NULL);
+            hf_logkv(HF_LOG_WARN, "background loop lost its connection, reconnecting",
+                     HF_KV_STR("loop", l->def.name));
             disconnect(l);
         }
         if (pause > 0 && !hf_loop_stopping(l))
@@ -214,7 +214,7 @@ hf_loop_t *hf_loop_start(const char *conninfo, const hf_loop_def_t *def)
     l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (!l->def.name || (def->leader && !l->def.leader) || !l->conninfo || l->wake_fd < 0 ||
         pthread_create(&l->thread, NULL, loop_main, l) != 0) {
-        hf_logkv(HF_LOG_ERROR, "cannot start a background loop", "loop", def->name, NULL);
+        hf_logkv(HF_LOG_ERROR, "cannot start a background loop", HF_KV_STR("loop", def->name));
         loop_free(l);
         return NULL;
     }

@@ -130,7 +130,7 @@ int hf_service_loop(const hf_loop_def_t *def)
 {
     runtime_t *rt = the_runtime;
     if (!rt || rt->n_loops == MAX_LOOPS) {
-        hf_logkv(HF_LOG_ERROR, "too many background loops", "loop", def->name, NULL);
+        hf_logkv(HF_LOG_ERROR, "too many background loops", HF_KV_STR("loop", def->name));
         return -1;
     }
     hf_loop_t *l = hf_loop_start(rt->cfg.pg_dsn, def);
@@ -145,7 +145,7 @@ int hf_service_consumer(const char *name, const char *const *type_prefixes, hf_c
 {
     runtime_t *rt = the_runtime;
     if (!rt || rt->n_consumers == MAX_LOOPS) {
-        hf_logkv(HF_LOG_ERROR, "too many event consumers", "consumer", name, NULL);
+        hf_logkv(HF_LOG_ERROR, "too many event consumers", HF_KV_STR("consumer", name));
         return -1;
     }
     hf_consumer_t *c = hf_consumer_start(rt->cfg.pg_dsn, name, type_prefixes, fn, user, 0);

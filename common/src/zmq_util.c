@@ -144,14 +144,6 @@ void hf_random_hex(char *out, size_t nbytes)
     out[2 * nbytes] = '\0';
 }
 
-void hf_traceparent_new(char *out)
-{
-    char trace[33], span[17];
-    hf_random_hex(trace, 16);
-    hf_random_hex(span, 8);
-    snprintf(out, 56, "00-%s-%s-01", trace, span);
-}
-
 int hf_frames_recv(void *sock, zmq_msg_t *msgs, int max, int flags)
 {
     int n = 0;

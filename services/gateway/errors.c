@@ -72,7 +72,7 @@ void gw_respond_bus_error(gw_request_t *r, const hf_status_t *st, const char *st
             m = &errors[i];
     const char *detail = st->message;
     if (m == &internal) {
-        hf_logkv(HF_LOG_ERROR, "service failed", "error", st->message, NULL);
+        hf_logkv(HF_LOG_ERROR, "service failed", HF_KV_STR("error", st->message));
         detail = "the request failed inside hrflow; quote the request id to support";
     }
     if (st->code == HRFLOW__V1__ERROR_CODE__OVERLOADED ||

@@ -27,6 +27,7 @@
 #include "hf/metrics.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -41,7 +42,7 @@ struct gw_request {
     struct MHD_Connection *conn;
     const char *method, *path;
     char request_id[HF_BUS_ID_MAX];
-    char traceparent[56];
+    char traceparent[HF_TRACEPARENT_LEN + 1];
     char *body;
     size_t body_len;
     int too_large;
@@ -315,17 +316,6 @@ static int id_ok(const char *s)
     return n > 0;
 }
 
-/* W3C traceparent: 00-<32 hex>-<16 hex>-<2 hex> */
-static int traceparent_ok(const char *s)
-{
-    if (strlen(s) != 55 || s[2] != '-' || s[35] != '-' || s[52] != '-')
-        return 0;
-    for (int i = 0; i < 55; i++)
-        if (i != 2 && i != 35 && i != 52 && !isxdigit((unsigned char)s[i]))
-            return 0;
-    return 1;
-}
-
 static gw_request_t *request_new(struct MHD_Connection *c, const char *method, const char *url)
 {
     gw_request_t *r = calloc(1, sizeof(*r));
@@ -340,11 +330,9 @@ static gw_request_t *request_new(struct MHD_Connection *c, const char *method, c
         snprintf(r->request_id, sizeof(r->request_id), "%s", rid);
     else
         hf_random_hex(r->request_id, 16);
-    const char *tp = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "traceparent");
-    if (tp && traceparent_ok(tp))
-        snprintf(r->traceparent, sizeof(r->traceparent), "%s", tp);
-    else
-        hf_traceparent_new(r->traceparent);
+    /* the gateway's span of the caller's trace (a new trace without a valid one) */
+    hf_traceparent_child(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "traceparent"),
+                         r->traceparent);
     return r;
 }
 
@@ -544,13 +532,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     }
     hf_counter_inc(count);
     hf_histogram_observe(m->seconds, secs);
-    char status[8], ms[32];
-    snprintf(status, sizeof(status), "%u", r->status);
-    snprintf(ms, sizeof(ms), "%.3f", secs * 1000);
     hf_log_context_set(r->traceparent, r->request_id, NULL);
-    hf_logkv(HF_LOG_INFO, "http request", "method", r->method, "route", route, "status", status,
-             "duration_ms", ms, "completed",
-             why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "yes" : "no", NULL);
+    hf_logkv(HF_LOG_INFO, "http request", HF_KV_STR("method", r->method), HF_KV_STR("route", route),
+             HF_KV_INT("status", r->status), HF_KV_DBL("duration_ms", round(secs * 1e6) / 1e3),
+             HF_KV_BOOL("completed", why == MHD_REQUEST_TERMINATED_COMPLETED_OK));
     hf_log_context_clear();
     if (r->resp)
         MHD_destroy_response(r->resp);

@@ -174,8 +174,8 @@ void gw_idempotency_finish(gateway_t *gw, gw_request_t *req, unsigned status,
         free(rec);
     }
     if (!rep)
-        hf_logkv(HF_LOG_WARN, "could not record an idempotent response", "error",
-                 hf_cache_error(cache), NULL);
+        hf_logkv(HF_LOG_WARN, "could not record an idempotent response",
+                 HF_KV_STR("error", hf_cache_error(cache)));
     else
         freeReplyObject(rep);
 }

@@ -414,7 +414,8 @@ int automation_run_many(hf_store_t *st, const Hrflow__V1__Job *job, automation_i
     char err[300];
     pl_rules_t *rules = rc == HF_OK ? automation_rules(job, NULL, err, sizeof(err)) : NULL;
     if (rc == HF_OK && !rules && *err) {
-        hf_logkv(HF_LOG_ERROR, "a job's rules do not parse", "job", job->id, "error", err, NULL);
+        hf_logkv(HF_LOG_ERROR, "a job's rules do not parse", HF_KV_STR("job", job->id),
+                 HF_KV_STR("error", err));
         rc = HF_EDB;
     }
     for (size_t i = 0; rc == HF_OK && i < n; i++)

@@ -441,8 +441,7 @@ int bulk_flush(bulk_t *b, uint64_t *created, uint64_t *duplicates)
         for (int attempt = 0; attempt < ATTEMPTS && rc == 1; attempt++)
             rc = write_chunk(b, &made);
         if (rc == 1)
-            hf_logkv(HF_LOG_WARN,
-                     "import chunk: concurrent inserts kept taking its candidates' keys", NULL);
+            hf_warn("import chunk: concurrent inserts kept taking its candidates' keys");
     }
     if (rc == 0) {
         *created += made;

@@ -124,7 +124,7 @@ static void refresh_statistics(PGconn *db)
 {
     if (hf_db_exec(db, "ANALYZE pipeline.candidates, pipeline.applications, pipeline.transitions",
                    0, NULL, NULL) < 0)
-        hf_logkv(HF_LOG_WARN, "could not refresh the statistics after an import chunk", NULL);
+        hf_warn("could not refresh the statistics after an import chunk");
 }
 
 static char *str(run_t *r, const pl_import_row_t *row, pl_cand_field_t f)
@@ -180,7 +180,8 @@ static void on_row(void *ctx, const pl_import_row_t *row)
 static void on_warning(void *ctx, const pl_import_error_t *w)
 {
     (void)ctx;
-    hf_logkv(HF_LOG_INFO, "import warning", "detail", w->message, NULL);
+    hf_logkv(HF_LOG_INFO, "import warning", HF_KV_STR("detail", w->message),
+             HF_KV_INT("row", w->row));
 }
 
 /* Run one import we hold the lock of. */
@@ -258,7 +259,7 @@ static void run(hf_loop_t *loop, PGconn *db, const char *tenant, const char *id)
         hf_logkv(r.broken == 2 ? HF_LOG_INFO : HF_LOG_WARN,
                  r.broken == 2 ? "import paused for shutdown; it resumes later"
                                : "import interrupted: the database failed; it resumes later",
-                 "import", id, NULL);
+                 HF_KV_STR("import", id));
     pl_import_destroy(&imp);
     bulk_destroy(&r.bulk);
     json_decref(r.errors);

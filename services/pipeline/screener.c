@@ -144,8 +144,9 @@ static int mark_refused(item_t *items, int n)
         item_t *it = &items[i];
         if (!it->error || !permanent(it->error))
             continue;
-        hf_logkv(HF_LOG_WARN, "scoring refused a resume: screening failed", "application",
-                 it->p.app->id, "error", hf_error_code_name(it->error), NULL);
+        hf_logkv(HF_LOG_WARN, "scoring refused a resume: screening failed",
+                 HF_KV_STR("application", it->p.app->id),
+                 HF_KV_STR("error", hf_error_code_name(it->error)));
         if (store_screening_set(&it->st, it->p.app->id, "failed") != HF_OK)
             return -1;
     }
@@ -170,7 +171,7 @@ static int record_one_by_one(hf_store_t *st, const Hrflow__V1__Job *job, automat
             if (PQstatus(st->db) != CONNECTION_OK)
                 return -1;
             hf_logkv(HF_LOG_ERROR, "a screening result could not be recorded: screening failed",
-                     "application", ids[k], NULL);
+                     HF_KV_STR("application", ids[k]));
         }
         if (store_screening_set(st, ids[k], rc == HF_OK ? "done" : "failed") != HF_OK)
             return -1;
@@ -273,12 +274,9 @@ static int screen_step(hf_loop_t *loop, PGconn *db, void *user)
     hf_counter_add(s->screened, (uint64_t)done);
     hf_counter_add(s->failed, (uint64_t)refused);
     hf_counter_add(s->waiting, (uint64_t)transient);
-    if (transient) {
-        char count[16];
-        snprintf(count, sizeof(count), "%d", transient);
+    if (transient)
         hf_logkv(HF_LOG_WARN, "scoring did not answer some screenings: they wait for the next try",
-                 "count", count, NULL);
-    }
+                 HF_KV_INT("count", transient));
     return transient ? -1 : done + 1;
 }
 

@@ -220,7 +220,7 @@ char *store_pii_open(hf_store_t *st, const char *column, PGresult *r, int row, i
     size_t len = 0;
     snprintf(aad, sizeof(aad), "%s:candidates.%s", st->tenant, column);
     if (hf_pii_decrypt(st->keys, PQgetvalue(r, row, col), aad, &plain, &len) < 0) {
-        hf_logkv(HF_LOG_ERROR, "a candidate field does not decrypt", "column", column, NULL);
+        hf_logkv(HF_LOG_ERROR, "a candidate field does not decrypt", HF_KV_STR("column", column));
         return NULL;
     }
     char *out = hf_pb_strdup(&st->alloc, plain);
@@ -413,8 +413,8 @@ int store_import_create(hf_store_t *st, const char *job_id, const char *actor,
     int rc = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? HF_OK
                                                                                : HF_EDB;
     if (rc != HF_OK)
-        hf_logkv(HF_LOG_WARN, "could not queue an import", "sqlstate",
-                 PQresultErrorField(r, PG_DIAG_SQLSTATE) ?: "", NULL);
+        hf_logkv(HF_LOG_WARN, "could not queue an import",
+                 HF_KV_STR("sqlstate", PQresultErrorField(r, PG_DIAG_SQLSTATE) ?: ""));
     if (rc == HF_OK && !(*out = import_row(st, r, 0)))
         rc = HF_EDB;
     PQclear(r);

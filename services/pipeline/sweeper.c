@@ -105,11 +105,8 @@ static int sweep_step(hf_loop_t *loop, PGconn *db, void *user)
             acted += n;
     }
     PQclear(jobs);
-    if (acted) {
-        char count[16];
-        snprintf(count, sizeof(count), "%d", acted);
-        hf_logkv(HF_LOG_INFO, "stage timeouts acted on", "applications", count, NULL);
-    }
+    if (acted)
+        hf_logkv(HF_LOG_INFO, "stage timeouts acted on", HF_KV_INT("applications", acted));
     return failed ? -1 : 0; /* either way, the next sweep after the interval */
 }
 

@@ -392,6 +392,6 @@ void scoring_count_questions(hf_store_t *st, const Hrflow__V1__ScoreInterviewReq
                 missed[n_missed++] = q->good_answer_points[k];
         if (!missed ||
             store_question_asked(st, id, answers[i]->answer.value, missed, n_missed) != HF_OK)
-            hf_logkv(HF_LOG_WARN, "could not count a question", "question", id, NULL);
+            hf_logkv(HF_LOG_WARN, "could not count a question", HF_KV_STR("question", id));
     }
 }

@@ -563,12 +563,20 @@ def request_ids_reach_the_service_and_the_logs():
         if svc and gw:
             break
         time.sleep(0.1)
-    handled = [line for line in svc if line.get("msg") == "request handled"]
-    assert handled and handled[0]["trace_id"] == trace, svc
-    assert handled[0]["method"] == "GetCompany" and handled[0]["outcome"] == "not_found", svc
+    handled = [line for line in svc if line.get("msg") == "request handled"
+               and line.get("method") == "GetCompany"]
+    assert len(handled) == 1 and handled[0]["trace_id"] == trace, svc
+    assert handled[0]["outcome"] == "not_found", svc
+    assert type(handled[0]["duration_ms"]) is int and handled[0]["duration_ms"] >= 0, svc
     access = [line for line in gw if line.get("msg") == "http request"]
     assert len(access) == 1 and access[0]["route"] == "getCompany", gw
-    assert access[0]["status"] == "404"
+    assert access[0]["status"] == 404 and access[0]["completed"] is True, access
+    assert type(access[0]["duration_ms"]) in (int, float) and access[0]["duration_ms"] >= 0, access
+    # one trace; each hop its own span: the caller's, the gateway's, the bus call's
+    assert access[0]["trace_id"] == trace, access
+    spans = [tp.split("-")[2], access[0]["span_id"], handled[0]["span_id"]]
+    assert all(re.fullmatch("[0-9a-f]{16}", s) for s in spans), spans
+    assert len(set(spans)) == 3, spans
     text = open(os.path.join(stack.tmp, "gateway-gateway.log"), encoding="utf-8").read()
     assert keys["admin"] not in text
 

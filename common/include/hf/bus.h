@@ -26,6 +26,7 @@
 #include "hrflow/v1/bus.pb-c.h"
 #include "hrflow/v1/events.pb-c.h"
 #include "hf/arena.h"
+#include "hf/trace.h"
 
 /* Protocol identifiers: first frame of every RPC-plane message. */
 #define HF_BUS_CLIENT_PROTO "HFC1"
@@ -77,8 +78,6 @@ void hf_bus_shutdown(void);
  * randomness and a NUL. */
 void hf_random_hex(char *out, size_t nbytes);
 
-/* A new W3C traceparent "00-<trace>-<span>-01" in out (>= 56 bytes). */
-void hf_traceparent_new(char *out);
 
 /* Current time, Unix epoch milliseconds (deadlines are absolute). */
 int64_t hf_now_ms(void);
@@ -116,7 +115,8 @@ typedef struct hf_bus_client hf_bus_client_t;
 typedef struct {
     int timeout_ms;                   /* 0 = HF_BUS_DEFAULT_TIMEOUT_MS */
     const Hrflow__V1__Caller *caller; /* NULL = anonymous (internal) */
-    const char *traceparent;          /* NULL = a new trace */
+    const char *traceparent;          /* the caller's span: the call is a new span of
+                                         its trace (hf_traceparent_child); NULL = a new trace */
     const char *request_id;           /* NULL = generated */
 } hf_call_opts_t;
 
