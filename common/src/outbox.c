@@ -1,12 +1,11 @@
 /* common/src/outbox.c - append to the event outbox; relay it to the bus
  *
  * hf_outbox_append() is one parameterised INSERT on the caller's connection,
- * inside the caller's transaction. The relay is a thread with its own
- * connection: it competes for a session advisory lock (one leader across all
- * replicas of all services; a dead leader's lock goes with its connection);
- * the leader LISTENs for the commit-time NOTIFY and publishes rows in
- * (tx_id, id) order, then moves its cursor. Standbys retry the lock every
- * few poll periods. A crash between publishing and moving the cursor
+ * inside the caller's transaction. The relay is a background loop (hf/loop.h)
+ * with its own connection, elected across all replicas of all services (a
+ * dead leader's lock goes with its connection); the leader LISTENs for the
+ * commit-time NOTIFY and publishes rows in (tx_id, id) order, then moves its
+ * cursor. Standbys retry the election every few poll periods. A crash between publishing and moving the cursor
  * republishes a batch: at-least-once, which subscribers absorb by event id.
  */
 #include "hf/outbox.h"
@@ -83,7 +82,8 @@ struct hf_outbox_relay {
     char *pub_endpoints;
     hf_counter_t *published;
     hf_gauge_t *leader;
-    hf_bus_publisher_t *pub; /* made and used on the loop's thread */
+    hf_bus_publisher_t *pub; /* made before the loop's thread starts (its connections are
+                                up by the time it leads), then used and closed there only */
     int have_cursor;
     char tx_id[32];
     char last_id[24];
@@ -175,10 +175,6 @@ static int relay_step(hf_loop_t *l, PGconn *db, void *user)
 {
     (void)l;
     hf_outbox_relay_t *r = user;
-    if (!r->pub && !(r->pub = hf_bus_publisher_new(r->pub_endpoints))) {
-        hf_error("outbox relay: bad publisher endpoints \"%s\"", r->pub_endpoints);
-        return -1;
-    }
     if (!r->have_cursor && relay_cursor(r, db) < 0)
         return -1;
     int n = relay_batch(r, db);
@@ -212,7 +208,14 @@ hf_outbox_relay_t *hf_outbox_relay_start(const char *conninfo, const char *pub_e
                                 .connected = relay_connected, .cleanup = relay_cleanup,
                                 .user = r, .idle_ms = poll_ms > 0 ? poll_ms : 500, .listen = 1,
                                 .leader = "hrflow outbox relay" };
-    if (!r->pub_endpoints || !(r->loop = hf_loop_start(conninfo, &def))) {
+    if (!r->pub_endpoints || !(r->pub = hf_bus_publisher_new(r->pub_endpoints))) {
+        hf_error("outbox relay: bad publisher endpoints \"%s\"", pub_endpoints);
+        free(r->pub_endpoints);
+        free(r);
+        return NULL;
+    }
+    if (!(r->loop = hf_loop_start(conninfo, &def))) {
+        hf_bus_publisher_destroy(&r->pub);
         free(r->pub_endpoints);
         free(r);
         return NULL;
