@@ -13,13 +13,20 @@ import re
 import subprocess
 import sys
 
-BINARIES = [
-    ("broker", "the message bus broker"),
-    ("gateway", "the HTTP API"),
-    ("pipeline", "a domain service; scoring, scheduling, payroll, notify and identity take "
-                 "the same settings"),
-]
-SAME_AS_PIPELINE = ["scoring", "scheduling", "payroll", "notify", "identity"]
+LIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "services",
+                    "services.list")
+KIND_WHAT = {"broker": "the message bus broker", "gateway": "the HTTP API"}
+
+
+def processes():
+    """[(name, kind)] of services/services.list, in start order."""
+    rows = []
+    with open(LIST, encoding="utf-8") as f:
+        for line in f:
+            words = line.split()
+            if words and not words[0].startswith("#"):
+                rows.append((words[0], words[1]))
+    return rows
 
 HEADER = """# Configuration
 
@@ -52,24 +59,39 @@ def parse(help_text):
     return rows
 
 
+def help_rows(build_root, name):
+    binary = os.path.join(build_root, "services", name, "hrflow-" + name)
+    text = subprocess.run([binary, "--help"], check=True, capture_output=True, text=True).stdout
+    return parse(text)
+
+
+def table(rows):
+    out = ["| variable | default | range | meaning |", "| --- | --- | --- | --- |"]
+    for var, doc, default, rng in rows:
+        out.append("| `%s` | `%s` | %s | %s |" % (var, default, rng, doc))
+    return out
+
+
 def render(build_root):
+    """The broker and the gateway, each whole; then the settings every domain
+    service shares (hf_service_main's), and what each one adds."""
     out = [HEADER]
-    for name, what in BINARIES:
-        binary = os.path.join(build_root, "services", name, "hrflow-" + name)
-        text = subprocess.run([binary, "--help"], check=True, capture_output=True,
-                              text=True).stdout
-        out.append("\n## hrflow-%s — %s\n" % (name, what))
-        out.append("| variable | default | range | meaning |")
-        out.append("| --- | --- | --- | --- |")
-        for var, doc, default, rng in parse(text):
-            out.append("| `%s` | `%s` | %s | %s |" % (var, default, rng, doc))
-    for name in SAME_AS_PIPELINE:
-        binary = os.path.join(build_root, "services", name, "hrflow-" + name)
-        other = subprocess.run([binary, "--help"], check=True, capture_output=True, text=True)
-        base = subprocess.run([os.path.join(build_root, "services", "pipeline", "hrflow-pipeline"),
-                               "--help"], check=True, capture_output=True, text=True)
-        if parse(other.stdout) != parse(base.stdout):
-            out.append("\n## hrflow-%s\n\nDiffers from pipeline; see `hrflow-%s --help`." % (name, name))
+    procs = processes()
+    for name, kind in procs:
+        if kind != "service":
+            out.append("\n## hrflow-%s — %s\n" % (name, KIND_WHAT[kind]))
+            out += table(help_rows(build_root, name))
+    services = [name for name, kind in procs if kind == "service"]
+    rows = {name: help_rows(build_root, name) for name in services}
+    common = [r for r in rows[services[0]] if all(r in rows[s] for s in services)]
+    out.append("\n## Every domain service — %s\n" % ", ".join("hrflow-" + s for s in services))
+    out.append("The runtime's settings (`common/src/service.c`), the same in each.\n")
+    out += table(common)
+    for name in services:
+        own = [r for r in rows[name] if r not in common]
+        if own:
+            out.append("\n## hrflow-%s — its own settings\n" % name)
+            out += table(own)
     return "\n".join(out) + "\n"
 
 

@@ -108,7 +108,12 @@ typedef struct {
 extern const gw_route_t gw_routes[];
 extern const size_t gw_n_routes;
 
-/* The bus name of a route's service ("identity" for hrflow.v1.Identity). */
+/* The domain services of services/services.list (build-time, services.h). */
+extern const char *const gw_service_names[];
+extern const size_t gw_n_service_names;
+
+/* The bus name of a route's service ("identity" for hrflow.v1.Identity), or
+ * NULL when it is not a service of services/services.list. */
 const char *gw_route_service_name(const gw_route_t *route);
 /* The route's method descriptor (NULL for a local route or a typo, which
  * gw_routes_check() reports at start). */

@@ -7,6 +7,7 @@
  * Health calls go out together, so the check costs one round trip.
  */
 #include "gateway.h"
+#include "services.h"
 
 #include "hf/log.h"
 #include "hf/metrics.h"
@@ -17,9 +18,9 @@
 #include <string.h>
 #include <time.h>
 
-/* What /readyz expects to answer through the bus; "broker" is the broker itself. */
-static const char *const bus_targets[] = { "broker", "pipeline", "scoring", "scheduling",
-                                           "payroll", "notify", "identity" };
+/* What /readyz expects to answer through the bus: the broker itself and every
+ * domain service of services/services.list. */
+static const char *const bus_targets[] = { "broker", GW_SERVICE_NAMES };
 #define N_TARGETS (sizeof(bus_targets) / sizeof(bus_targets[0]))
 
 static double ms_since(const struct timespec *t0)

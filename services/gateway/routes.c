@@ -5,6 +5,7 @@
  * route names the service descriptor and method; proxy.c does the rest.
  */
 #include "gateway.h"
+#include "services.h"
 
 #include "hf/log.h"
 #include "hrflow/v1/identity.pb-c.h"
@@ -12,6 +13,7 @@
 #include "hrflow/v1/scoring.pb-c.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* A route served by a local handler; `inline` when it never waits and may
  * run on libmicrohttpd's own threads. */
@@ -174,19 +176,19 @@ unsigned gw_scope_bit(const char *name)
     return 0;
 }
 
+const char *const gw_service_names[] = { GW_SERVICE_NAMES };
+const size_t gw_n_service_names = sizeof(gw_service_names) / sizeof(gw_service_names[0]);
+
 const char *gw_route_service_name(const gw_route_t *route)
 {
-    /* protobuf-c's service descriptor: name "Identity", short_name too; the
-     * bus name is its lowercase form, as services register (hf_service_main). */
-    static const char *const bus_names[][2] = {
-        { "Identity", "identity" }, { "Pipeline", "pipeline" }, { "Scoring", "scoring" },
-        { "Scheduling", "scheduling" }, { "Payroll", "payroll" }, { "Notify", "notify" },
-    };
+    /* protobuf-c's service descriptor: short_name "Identity"; the bus name is
+     * its lowercase form, as services register (HF_SERVICE_MAIN), and must be
+     * a service of services/services.list */
     if (!route->service)
         return NULL;
-    for (size_t i = 0; i < sizeof(bus_names) / sizeof(bus_names[0]); i++)
-        if (strcmp(route->service->short_name, bus_names[i][0]) == 0)
-            return bus_names[i][1];
+    for (size_t i = 0; i < gw_n_service_names; i++)
+        if (strcasecmp(route->service->short_name, gw_service_names[i]) == 0)
+            return gw_service_names[i];
     return NULL;
 }
 
@@ -206,7 +208,8 @@ int gw_routes_check(void)
         if (!r->fn) {
             const ProtobufCMethodDescriptor *m = gw_route_rpc(r);
             if (!m || !gw_route_service_name(r)) {
-                hf_error("route %s %s: unknown bus method %s", r->method, r->pattern,
+                hf_error("route %s %s: unknown bus method %s (or a service not in "
+                         "services/services.list)", r->method, r->pattern,
                          r->rpc ? r->rpc : "(none)");
                 bad = 1;
                 continue;

@@ -42,8 +42,20 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"
 DOCKERFILE = REPO / "deploy" / "docker" / "Dockerfile"
-BINARIES = ("broker", "gateway", "pipeline", "scoring", "scheduling", "payroll", "notify",
-            "identity")
+SERVICE_LIST = REPO / "services" / "services.list"
+
+
+def listed_processes():
+    """The names of services/services.list, in start order: every hrflow binary."""
+    names = []
+    for line in SERVICE_LIST.read_text(encoding="utf-8").splitlines():
+        words = line.split()
+        if words and not words[0].startswith("#"):
+            names.append(words[0])
+    return tuple(names)
+
+
+BINARIES = listed_processes()
 WORKLOADS = ("Deployment", "StatefulSet")
 SECRET_EXAMPLE = "secret.example.yaml"
 # Variables that name an address the process listens on (the rest connect out).
@@ -532,16 +544,29 @@ def check_dockerfile(tap, build, ctx):
     except (OSError, ValueError, KeyError) as e:
         problems.append(f"cannot read meson's install plan in {build}/meson-info: {e}")
         meson_bins = None
-    smoke = re.search(r"for b in ([a-z ]+); do[^\n]*hrflow-\$b --help", text)
-    smoke_names = set(smoke.group(1).split()) if smoke else set()
+    # the start-up check loops over the one list, copied into the image
+    smoke = re.search(r"for b in \$\([^)]*services\.list[^)]*\); do[^\n]*hrflow-\$b --help", text)
+    smoke_names = set(BINARIES) if smoke and "services/services.list" in text else set()
     if not smoke:
-        problems.append("no start-up check `for b in ...; do .../hrflow-$b --help` in the runtime stage")
+        problems.append("no start-up check `for b in $(… services.list …); do .../hrflow-$b --help` "
+                        "in the runtime stage")
+    elif not smoke_names:
+        problems.append("the Dockerfile does not copy services/services.list for its start-up check")
     for b in sorted(ctx["used"]):
         if meson_bins is not None and f"hrflow-{b}" not in meson_bins:
             problems.append(f"meson does not install hrflow-{b} into {{prefix}}/{bindir} (install : true?)")
         if smoke and b not in smoke_names:
             problems.append(f"hrflow-{b} is not in the Dockerfile's start-up check")
     tap.check(name, problems)
+
+
+def check_every_process_runs(tap, ctx):
+    """Every process of services/services.list runs in deploy/k8s, and nothing else."""
+    problems = [f"hrflow-{b} is in services/services.list but no workload runs it"
+                for b in BINARIES if b not in ctx["used"]]
+    problems += [f"a workload runs hrflow-{b}, which services/services.list does not list"
+                 for b in sorted(ctx["used"]) if b not in BINARIES]
+    tap.check("every process of services/services.list runs in deploy/k8s", problems)
 
 
 def check_kustomize_renders(tap):
@@ -589,6 +614,7 @@ def main():
     for w in workloads:
         check_workload(tap, w, ctx)
     check_scaling(tap, [(rel, d) for rel, d in docs if rel != "kustomization.yaml"], workloads)
+    check_every_process_runs(tap, ctx)
     check_dockerfile(tap, build, ctx)
     check_kustomize_renders(tap)
     return tap.finish()

@@ -13,7 +13,20 @@ import time
 import urllib.error
 import urllib.request
 
-SERVICES = ["pipeline", "scoring", "scheduling", "payroll", "notify", "identity"]
+def read_service_list(path=os.path.join(os.path.dirname(__file__), "..", "..", "services",
+                                         "services.list")):
+    """[(name, kind, metrics offset)] of services/services.list, in start order."""
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            words = line.split()
+            if words and not words[0].startswith("#"):
+                rows.append((words[0], words[1], int(words[2])))
+    return rows
+
+
+# The domain services, in start order (the broker starts first, the gateway last).
+SERVICES = [name for name, kind, _ in read_service_list() if kind == "service"]
 
 
 def _ephemeral_low():

@@ -85,6 +85,29 @@ static void test_route_table_is_consistent(void **state)
             assert_true(gw_routes[i].scopes != 0); /* every bus route needs a key */
 }
 
+/* Routes reach only services of services/services.list, by their bus name. */
+static void test_routes_name_listed_services(void **state)
+{
+    (void)state;
+    assert_true(gw_n_service_names >= 6);
+    for (size_t i = 0; i < gw_n_routes; i++) {
+        if (gw_routes[i].fn)
+            continue;
+        const char *name = gw_route_service_name(&gw_routes[i]);
+        assert_non_null(name);
+        int listed = 0;
+        for (size_t k = 0; k < gw_n_service_names; k++)
+            listed |= strcmp(name, gw_service_names[k]) == 0;
+        assert_true(listed);
+    }
+    /* a descriptor of a service that is not in the list names no service */
+    ProtobufCServiceDescriptor other = *gw_routes[gw_n_routes - 1].service;
+    other.short_name = "Payments";
+    gw_route_t r = gw_routes[gw_n_routes - 1];
+    r.service = &other;
+    assert_null(gw_route_service_name(&r));
+}
+
 static void test_scopes(void **state)
 {
     (void)state;
@@ -175,6 +198,7 @@ int main(void)
         cmocka_unit_test(test_custom_actions),
         cmocka_unit_test(test_long_values_are_refused),
         cmocka_unit_test(test_route_table_is_consistent),
+        cmocka_unit_test(test_routes_name_listed_services),
         cmocka_unit_test(test_scopes),
         cmocka_unit_test(test_page_tokens),
         cmocka_unit_test(test_rate_settings),
