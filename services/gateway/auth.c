@@ -1,4 +1,9 @@
-/* services/gateway/auth.c - bearer API keys -> the caller of a bus request
+/* services/gateway/auth.c - the access and scope phases: who is calling, and may they
+ *
+ * Three phase handlers (phases.c): gw_public_phase names the caller of a
+ * public route (no key; rate-limited per client address), gw_auth_phase the
+ * caller of any other bus route from its API key, and gw_scope_phase checks
+ * the caller's scopes against the route's. Local routes need neither.
  *
  * A token "hf_<key id>_<secret>" is never stored: the gateway hashes it
  * (SHA-256) and asks Redis for `hf:auth:{<hash>}`, the packed Caller of a
@@ -56,6 +61,14 @@ static const char *bearer(const char *h, char *key_id, size_t idlen)
     return t;
 }
 
+/* The caller of every public route: the service checks what the path
+ * carries (the candidate's status token). */
+static const Hrflow__V1__Caller public_caller = {
+    .base = PROTOBUF_C_MESSAGE_INIT(&hrflow__v1__caller__descriptor),
+    .tenant_id = (char *)protobuf_c_empty_string,
+    .actor = (char *)"public",
+};
+
 static unsigned scope_bits(const Hrflow__V1__Caller *c)
 {
     unsigned bits = 0;
@@ -101,77 +114,136 @@ static void remember(gateway_t *gw, const char *key, const Hrflow__V1__Caller *c
     free(buf);
 }
 
-int gw_auth(gateway_t *gw, gw_request_t *req, gw_identity_t *id)
+/* Authenticate the request's bearer token, filling id's rate-limit key
+ * and, when the cached lookup ran it, its decision. Returns the caller
+ * (free with protobuf_c_message_free_unpacked), or NULL after answering
+ * (401, 503). */
+static Hrflow__V1__Caller *authenticate(gateway_t *gw, gw_request_t *req, gw_identity_t *id)
 {
-    memset(id, 0, sizeof(*id));
     const char *h = gw_request_header(req, "Authorization");
     if (!h) {
         unauthenticated(req, "this route needs an API key: Authorization: Bearer <token>");
-        return -1;
+        return NULL;
     }
     char key_id[64];
     const char *token = bearer(h, key_id, sizeof(key_id));
     if (!token) {
         unauthenticated(req, "the Authorization header is not a valid hrflow bearer token");
-        return -1;
+        return NULL;
     }
     char hash[65], key[80], *entry = NULL;
     size_t elen = 0;
     hf_sha256_hex(token, strlen(token), hash);
     snprintf(key, sizeof(key), "hf:auth:{%s}", hash);
     snprintf(id->tat_key, sizeof(id->tat_key), "hf:rl:{%s}", hash);
+    Hrflow__V1__Caller *caller = NULL;
     if (gw_auth_cached(gw, key, id->tat_key, &entry, &elen, &id->rate) == 1) {
-        id->caller = entry_caller(entry, elen);
-        if (!id->caller)
+        caller = entry_caller(entry, elen);
+        if (!caller)
             id->rate.checked = 0; /* a damaged entry: ask identity */
         free(entry);
     }
-    if (!id->caller) {
-        Hrflow__V1__AuthenticateRequest ar = HRFLOW__V1__AUTHENTICATE_REQUEST__INIT;
-        ar.key_id = key_id;
-        ar.token_sha256 = hash;
-        hf_call_opts_t opts = { .timeout_ms = (int)gw->cfg.call_timeout_ms,
-                                .traceparent = gw_request_traceparent(req),
-                                .request_id = gw_request_id(req) };
-        ProtobufCMessage *reply = NULL;
-        hf_status_t st = { 0 };
-        hf_bus_client_t *bus = gw_bus(gw);
-        int rc = bus ? hf_bus_call(bus, "identity", "Authenticate", &ar.base,
-                                   &hrflow__v1__authenticate_response__descriptor, &opts,
-                                   &reply, &st)
-                     : HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
-        if (rc == HRFLOW__V1__ERROR_CODE__UNAUTHENTICATED) {
-            hf_status_clear(&st);
-            unauthenticated(req, "the API key is unknown or revoked");
-            return -1;
-        }
-        if (rc != 0) {
-            if (!bus)
-                snprintf(st.message, sizeof(st.message), "no bus client");
-            st.code = rc;
-            gw_respond_bus_error(req, &st, NULL);
-            hf_status_clear(&st);
-            return -1;
-        }
-        Hrflow__V1__AuthenticateResponse *resp = (Hrflow__V1__AuthenticateResponse *)reply;
-        if (resp->caller) {
-            id->caller = resp->caller;
-            resp->caller = NULL; /* keep it past the reply */
-            remember(gw, key, id->caller, scope_bits(id->caller));
-        }
-        protobuf_c_message_free_unpacked(reply, NULL);
-        if (!id->caller) {
-            unauthenticated(req, "the API key is unknown or revoked");
-            return -1;
-        }
+    if (caller)
+        return caller;
+    Hrflow__V1__AuthenticateRequest ar = HRFLOW__V1__AUTHENTICATE_REQUEST__INIT;
+    ar.key_id = key_id;
+    ar.token_sha256 = hash;
+    hf_call_opts_t opts = { .timeout_ms = (int)gw->cfg.call_timeout_ms,
+                            .traceparent = gw_request_traceparent(req),
+                            .request_id = gw_request_id(req) };
+    ProtobufCMessage *reply = NULL;
+    hf_status_t st = { 0 };
+    hf_bus_client_t *bus = gw_bus(gw);
+    int rc = bus ? hf_bus_call(bus, "identity", "Authenticate", &ar.base,
+                               &hrflow__v1__authenticate_response__descriptor, &opts, &reply,
+                               &st)
+                 : HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
+    if (rc == HRFLOW__V1__ERROR_CODE__UNAUTHENTICATED) {
+        hf_status_clear(&st);
+        unauthenticated(req, "the API key is unknown or revoked");
+        return NULL;
     }
-    id->scopes = scope_bits(id->caller);
-    return 0;
+    if (rc != 0) {
+        if (!bus)
+            snprintf(st.message, sizeof(st.message), "no bus client");
+        st.code = rc;
+        gw_respond_bus_error(req, &st, NULL);
+        hf_status_clear(&st);
+        return NULL;
+    }
+    Hrflow__V1__AuthenticateResponse *resp = (Hrflow__V1__AuthenticateResponse *)reply;
+    if (resp->caller) {
+        caller = resp->caller;
+        resp->caller = NULL; /* keep it past the reply */
+        remember(gw, key, caller, scope_bits(caller));
+    }
+    protobuf_c_message_free_unpacked(reply, NULL);
+    if (!caller)
+        unauthenticated(req, "the API key is unknown or revoked");
+    return caller;
 }
 
-void gw_identity_clear(gw_identity_t *id)
+static void free_caller(gateway_t *gw, gw_request_t *req, void *caller)
 {
-    if (id->caller)
-        protobuf_c_message_free_unpacked(&id->caller->base, NULL);
-    id->caller = NULL;
+    (void)gw, (void)req;
+    protobuf_c_message_free_unpacked(caller, NULL);
+}
+
+gw_rc_t gw_public_phase(gateway_t *gw, gw_request_t *req)
+{
+    if (gw_request_route(req)->scopes != GW_SCOPE_PUBLIC)
+        return GW_DECLINED;
+    char addr[64], hash[65];
+    gw_request_client(req, gw->cfg.client_ip_header, addr, sizeof(addr));
+    hf_sha256_hex(addr, strlen(addr), hash);
+    gw_identity_t *id = gw_request_identity(req);
+    id->caller = &public_caller;
+    id->scopes = GW_SCOPE_PUBLIC;
+    snprintf(id->tat_key, sizeof(id->tat_key), "hf:rl:public:%.40s", hash);
+    return GW_OK;
+}
+
+gw_rc_t gw_auth_phase(gateway_t *gw, gw_request_t *req)
+{
+    if (!gw_route_needs_key(gw_request_route(req)))
+        return GW_DECLINED;
+    if (!gw_request_may_wait(req)) /* Redis, perhaps identity */
+        return GW_AGAIN;
+    gw_identity_t *id = gw_request_identity(req);
+    Hrflow__V1__Caller *caller = authenticate(gw, req, id);
+    if (!caller)
+        return GW_DONE;
+    gw_request_cleanup_add(req, free_caller, caller);
+    id->caller = caller;
+    id->scopes = scope_bits(caller);
+    return GW_OK;
+}
+
+static void insufficient_scope(gw_request_t *req, const gw_route_t *route)
+{
+    char need[96] = "";
+    for (unsigned bit = 1; bit <= GW_SCOPE_INTEGRATOR; bit <<= 1) {
+        if (!((route->scopes | GW_SCOPE_ADMIN) & bit))
+            continue;
+        size_t n = strlen(need);
+        snprintf(need + n, sizeof(need) - n, "%s%s", n ? ", " : "", gw_scope_name(bit));
+    }
+    char detail[160];
+    snprintf(detail, sizeof(detail), "this route needs an API key with one of the scopes: %s",
+             need);
+    gw_respond_problem(req, 403, "insufficient_scope", "Forbidden", detail);
+}
+
+/* The caller needs one of the route's scopes; an admin key may call every
+ * route, and the public identity has the public routes' scope. */
+gw_rc_t gw_scope_phase(gateway_t *gw, gw_request_t *req)
+{
+    (void)gw;
+    const gw_route_t *route = gw_request_route(req);
+    if (!route->scopes)
+        return GW_DECLINED;
+    if ((route->scopes | GW_SCOPE_ADMIN) & gw_request_identity(req)->scopes)
+        return GW_OK;
+    insufficient_scope(req, route);
+    return GW_DONE;
 }

@@ -1,12 +1,14 @@
-/* services/gateway/gateway.h - the HTTP front door: shared state and route handlers
+/* services/gateway/gateway.h - the HTTP front door: shared state, the request, its phases
  *
- * http.c owns libmicrohttpd: it reads a request (bounded body), finds its
- * route in the one route table (routes.c, matched by router.c) and either
- * calls a local handler (health, metrics, the OpenAPI document) or hands the
- * request to proxy.c, which authenticates it (auth.c), applies the rate
- * limit (ratelimit.c) and Idempotency-Key (idempotency.c), maps JSON to the
- * route's protobuf request, calls the service over the bus and maps the
- * reply back. Per-thread resources (a bus client, a Redis connection) are
+ * http.c owns libmicrohttpd: it reads a request (bounded body) and runs it
+ * through the phase table (phases.c), in order: find the route (routes.c,
+ * matched by router.c), who is calling (auth.c: an API key, or the public
+ * by address), the route's scopes (auth.c), the rate limit (ratelimit.c),
+ * Idempotency-Key (idempotency.c), and the answer: a local handler (health,
+ * metrics, the OpenAPI document) or the bus method (proxy.c), which maps
+ * JSON to the route's protobuf request, calls the service and maps the reply
+ * back. Each feature file exposes its phase handler; http.c calls none of
+ * them by name. Per-thread resources (a bus client, a Redis connection) are
  * made on first use in each HTTP thread.
  */
 #ifndef HF_GATEWAY_H
@@ -118,6 +120,8 @@ const char *gw_route_service_name(const gw_route_t *route);
 /* The route's method descriptor (NULL for a local route or a typo, which
  * gw_routes_check() reports at start). */
 const ProtobufCMethodDescriptor *gw_route_rpc(const gw_route_t *route);
+/* 1 when the route needs an API key: a bus route that is not public. */
+int gw_route_needs_key(const gw_route_t *route);
 /* Check the table at start: every bus method exists, body fields exist,
  * patterns are well formed. Returns 0, or -1 after logging each problem. */
 int gw_routes_check(void);
@@ -157,11 +161,29 @@ const gw_param_t *gw_request_params(const gw_request_t *r, int *n);
 int gw_request_query(gw_request_t *r, int (*fn)(void *ctx, const char *key, const char *value),
                      void *ctx);
 
-/* The Redis key of the request's Idempotency-Key while its response is
- * pending (idempotency.c sets it; http.c records the response through
- * gw_idempotency_finish and clears it). Takes ownership of a malloc'd key. */
-void gw_request_set_idempotency(gw_request_t *r, char *redis_key);
-const char *gw_request_idempotency(const gw_request_t *r);
+/* 1 when the request runs on a handler thread, where a phase handler may
+ * wait on Redis or the bus; 0 on a libmicrohttpd I/O thread, where such a
+ * handler returns GW_AGAIN instead (see gw_rc_t). */
+int gw_request_may_wait(const gw_request_t *r);
+
+/* Hooks a phase handler leaves on its request (GW_MAX_HOOKS of each kind). */
+#define GW_MAX_HOOKS 4
+
+/* Run fn(gw, req, arg) when the request ends, answered or not, on its
+ * connection's I/O thread after the access log; the newest runs first (as
+ * nginx's pool cleanups). More than GW_MAX_HOOKS is a bug (an assert). */
+typedef void (*gw_cleanup_fn)(gateway_t *gw, gw_request_t *req, void *arg);
+void gw_request_cleanup_add(gw_request_t *r, gw_cleanup_fn fn, void *arg);
+
+/* Call fn(gw, req, status, content_type, body, len, arg) with the request's
+ * response when it is made, in the thread that makes it, before it is
+ * queued; the body is borrowed for the call. Only the first response of a
+ * request is seen (a second answer is dropped). More than GW_MAX_HOOKS is
+ * a bug (an assert). */
+typedef void (*gw_response_fn)(gateway_t *gw, gw_request_t *req, unsigned status,
+                               const char *content_type, const char *body, size_t len,
+                               void *arg);
+void gw_request_on_response(gw_request_t *r, gw_response_fn fn, void *arg);
 
 /* Add a header to whatever response this request gets (up to 8). */
 void gw_add_header(gw_request_t *r, const char *name, const char *value);
@@ -188,10 +210,57 @@ void gw_respond_problem_errors(gw_request_t *r, unsigned status, const char *cod
  * (the body field of the route). */
 void gw_respond_bus_error(gw_request_t *r, const hf_status_t *st, const char *strip);
 
-/* ---- proxy.c, auth.c, ratelimit.c, idempotency.c, pagetoken.c ---- */
+/* ---- the phases (phases.c) ----
+ *
+ * A request runs through a table of phases in order, as in nginx's phase
+ * engine (ngx_http_core_run_phases). Each phase has a list of handlers; a
+ * handler returns:
+ *   GW_OK        this phase is done with the request: on to the next phase
+ *   GW_DECLINED  not this handler's request: the phase's next handler (after
+ *                the last one, the next phase)
+ *   GW_AGAIN     the handler must wait on Redis or the bus and is on an I/O
+ *                thread (gw_request_may_wait() is 0): http.c suspends the
+ *                request and calls this handler again on a handler thread
+ *   GW_DONE      the request has its answer (a gw_respond_* call made it):
+ *                the remaining phases are skipped
+ * A handler that answers returns GW_DONE; a request that comes out of the
+ * last phase without an answer gets a 500. */
+typedef enum { GW_OK, GW_DECLINED, GW_AGAIN, GW_DONE } gw_rc_t;
 
-/* Serve a bus route. */
-void gw_proxy(gateway_t *gw, gw_request_t *req);
+typedef gw_rc_t (*gw_phase_fn)(gateway_t *gw, gw_request_t *req);
+
+#define GW_PHASE_HANDLERS 4
+typedef struct {
+    const char *name;                         /* for the documentation and tests */
+    gw_phase_fn handlers[GW_PHASE_HANDLERS];  /* in order; NULL after the last */
+} gw_phase_t;
+
+/* The gateway's phase table (phases.c). */
+extern const gw_phase_t gw_phases[];
+extern const size_t gw_n_phases;
+
+/* Where a request is in a phase table: zero before the first phase. */
+typedef struct {
+    unsigned phase, handler;
+} gw_phase_at_t;
+
+/* Run req through phases[0..n) from *at. Returns GW_AGAIN with *at on the
+ * handler that must wait (call again from there), or GW_DONE when a handler
+ * answered or the last phase is over (*at is then past the end). */
+gw_rc_t gw_phases_run(const gw_phase_t *phases, size_t n, gateway_t *gw, gw_request_t *req,
+                      gw_phase_at_t *at);
+
+/* The phase handlers; phases.c puts them in order. */
+gw_rc_t gw_route_phase(gateway_t *gw, gw_request_t *req);       /* http.c: 413, 404, 405 */
+gw_rc_t gw_public_phase(gateway_t *gw, gw_request_t *req);      /* auth.c: public caller */
+gw_rc_t gw_auth_phase(gateway_t *gw, gw_request_t *req);        /* auth.c: API key, 401 */
+gw_rc_t gw_scope_phase(gateway_t *gw, gw_request_t *req);       /* auth.c: 403 */
+gw_rc_t gw_ratelimit_phase(gateway_t *gw, gw_request_t *req);   /* ratelimit.c: 429 */
+gw_rc_t gw_idempotency_phase(gateway_t *gw, gw_request_t *req); /* idempotency.c */
+gw_rc_t gw_local_phase(gateway_t *gw, gw_request_t *req);       /* routes.c: local routes */
+gw_rc_t gw_proxy_phase(gateway_t *gw, gw_request_t *req);       /* proxy.c: bus routes */
+
+/* ---- auth.c, ratelimit.c, tokens.c ---- */
 
 /* A rate-limit decision (ratelimit.c). */
 typedef struct {
@@ -199,18 +268,17 @@ typedef struct {
     long long allowed, retry_ms, remaining, reset_ms;
 } gw_rate_result_t;
 
-/* Who is calling: set by gw_auth(). */
+/* Who is calling: the access phase fills it (an API key's caller, or the
+ * public by client address); scopes 0 until then. */
 typedef struct {
-    Hrflow__V1__Caller *caller;   /* owned by the request */
+    const Hrflow__V1__Caller *caller; /* borrowed: the request owns it */
     unsigned scopes;              /* GW_SCOPE_* bits */
-    char tat_key[80];             /* the key's rate-limit state in Redis */
+    char tat_key[80];             /* the caller's rate-limit state in Redis */
     gw_rate_result_t rate;        /* decided with the cached lookup, if it ran */
 } gw_identity_t;
 
-/* Authenticate the request's bearer token. Returns 0 with *id filled (free
- * with gw_identity_clear), or answers the request (401, 503) and returns -1. */
-int gw_auth(gateway_t *gw, gw_request_t *req, gw_identity_t *id);
-void gw_identity_clear(gw_identity_t *id);
+/* The request's identity (zeroed when the request starts; never NULL). */
+gw_identity_t *gw_request_identity(gw_request_t *r);
 
 /* Parse "admin=100:200,recruiter=50:100" into rates (by scope bit index).
  * Scopes not named keep their value. Returns 0, or -1 with the reason in err. */
@@ -224,20 +292,6 @@ void gw_rate_of(const gateway_t *gw, unsigned scopes, gw_rate_t *lim, const char
  * when Redis did not answer. */
 int gw_auth_cached(gateway_t *gw, const char *auth_key, const char *tat_key, char **entry,
                    size_t *len, gw_rate_result_t *rate);
-/* Apply the caller's rate limit (deciding it now unless the cached lookup
- * did): sets the RateLimit headers; returns 0 when the request may go on,
- * or answers 429 and returns -1. A Redis outage lets requests through
- * (limits cost speed, never availability). */
-int gw_ratelimit(gateway_t *gw, gw_request_t *req, gw_identity_t *id);
-
-/* Idempotency-Key handling for a POST. Returns 1 when the request may go on
- * (its response will be recorded), or 0 when the request has been answered
- * (a replay, 409, 422, 400 or 503). */
-int gw_idempotency_begin(gateway_t *gw, gw_request_t *req, const gw_identity_t *id);
-/* Called by http.c with the response of a request that began above;
- * status 0 means the request ended without one (the key is released). */
-void gw_idempotency_finish(gateway_t *gw, gw_request_t *req, unsigned status,
-                           const char *content_type, const char *body, size_t len);
 
 /* Page tokens: the service's own cursor, signed for one tenant and method.
  * wrap returns a new string (caller frees) or NULL on OOM; unwrap returns a

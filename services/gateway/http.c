@@ -1,24 +1,29 @@
-/* services/gateway/http.c - libmicrohttpd glue: read, route, answer, log
+/* services/gateway/http.c - libmicrohttpd glue: read, run the phases, answer, log
  *
  * libmicrohttpd 0.9.75 with epoll and an internal thread pool. A request is
  * answered on the handler's second call, never the first: answering on the
  * first call makes libmicrohttpd close the connection after the response,
  * which costs keep-alive (see MACHINE-NOTES in docs/architecture.md). The
  * body is accumulated up to HF_GATEWAY_MAX_BODY; past that the request is
- * answered 413 and the rest is discarded. Every request gets an access-log
- * line and its route's counters when libmicrohttpd reports it completed.
- * Every response leaves through respond(), which adds the request's extra
- * headers (rate limits, Retry-After) and records it for an Idempotency-Key.
+ * answered 413 (by the route phase) and the rest is discarded. The request
+ * then runs through the phase table (phases.c); this file knows the table,
+ * not the features in it, and owns only its first phase, finding the route.
+ * Every request gets an access-log line and its route's counters when
+ * libmicrohttpd reports it completed, then its cleanups run. Every response
+ * leaves through respond(), which adds the request's extra headers (rate
+ * limits, Retry-After) and shows it to the request's response watchers (the
+ * Idempotency-Key record).
  *
  * Two kinds of threads. libmicrohttpd's few I/O threads (HF_GATEWAY_THREADS)
- * read requests and write responses and run only cheap local routes. A
- * route that waits (a bus call, Redis, /readyz) is handed to a pool of
+ * read requests and write responses and run the phases as far as they go
+ * without waiting. A phase handler that must wait (a bus call, Redis,
+ * /readyz) returns GW_AGAIN there, and the request is handed to a pool of
  * HF_GATEWAY_WORKERS handler threads: the connection is suspended, a worker
- * runs the handler, which leaves its response on the request, and resumes
- * the connection; libmicrohttpd then calls on_request() once more and the
- * response is queued on the connection's own thread. So a slow service holds
- * a worker, never an I/O thread, and never the other connections that
- * thread serves.
+ * runs the phases on from that handler, which leaves the response on the
+ * request, and resumes the connection; libmicrohttpd then calls on_request()
+ * once more and the response is queued on the connection's own thread. So a
+ * slow service holds a worker, never an I/O thread, and never the other
+ * connections that thread serves.
  */
 #include "gateway.h"
 
@@ -26,6 +31,7 @@
 #include "hf/log.h"
 #include "hf/metrics.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <math.h>
 #include <microhttpd.h>
@@ -55,9 +61,20 @@ struct gw_request {
         char value[96];
     } headers[8];
     int n_headers;
-    char *idem_key; /* Redis key of an Idempotency-Key in progress */
+    gw_identity_t identity;    /* who is calling: the access phase fills it */
+    gw_phase_at_t at;          /* where the request is in gw_phases */
+    int may_wait;              /* running on a handler thread */
+    struct {
+        gw_cleanup_fn fn;
+        void *arg;
+    } cleanups[GW_MAX_HOOKS];
+    struct {
+        gw_response_fn fn;
+        void *arg;
+    } watchers[GW_MAX_HOOKS];
+    int n_cleanups, n_watchers;
     struct MHD_Response *resp; /* the answer, until queued on the connection */
-    enum { REQ_NEW, REQ_IN_WORKER, REQ_ANSWERED } phase;
+    enum { REQ_NEW, REQ_IN_WORKER, REQ_ANSWERED } state;
     gw_request_t *next;        /* in the worker queue */
     struct timespec t0;
     unsigned status;
@@ -216,15 +233,23 @@ void gw_add_header(gw_request_t *r, const char *name, const char *value)
     r->n_headers++;
 }
 
-void gw_request_set_idempotency(gw_request_t *r, char *redis_key)
+gw_identity_t *gw_request_identity(gw_request_t *r) { return &r->identity; }
+int gw_request_may_wait(const gw_request_t *r) { return r->may_wait; }
+
+void gw_request_cleanup_add(gw_request_t *r, gw_cleanup_fn fn, void *arg)
 {
-    free(r->idem_key);
-    r->idem_key = redis_key;
+    assert(r->n_cleanups < GW_MAX_HOOKS);
+    r->cleanups[r->n_cleanups].fn = fn;
+    r->cleanups[r->n_cleanups].arg = arg;
+    r->n_cleanups++;
 }
 
-const char *gw_request_idempotency(const gw_request_t *r)
+void gw_request_on_response(gw_request_t *r, gw_response_fn fn, void *arg)
 {
-    return r->idem_key;
+    assert(r->n_watchers < GW_MAX_HOOKS);
+    r->watchers[r->n_watchers].fn = fn;
+    r->watchers[r->n_watchers].arg = arg;
+    r->n_watchers++;
 }
 
 /* ---- responses ---- */
@@ -232,10 +257,9 @@ const char *gw_request_idempotency(const gw_request_t *r)
 static void respond(gw_request_t *r, unsigned status, const char *content_type, char *body,
                     size_t len, const char *allow)
 {
-    if (r->idem_key) {
-        gw_idempotency_finish(gw_, r, status, content_type, body, len);
-        gw_request_set_idempotency(r, NULL);
-    }
+    for (int i = 0; i < r->n_watchers; i++)
+        r->watchers[i].fn(gw_, r, status, content_type, body, len, r->watchers[i].arg);
+    r->n_watchers = 0; /* the first response only */
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
@@ -363,15 +387,15 @@ static int upload_route(const char *method, const char *path)
     return 0;
 }
 
-/* Find the request's route. Returns it, or NULL after answering 413, 404
- * or 405. */
-static const gw_route_t *find_route(gw_request_t *r)
+/* The route phase: find the request's route, or answer 413, 404 or 405. */
+gw_rc_t gw_route_phase(gateway_t *gw, gw_request_t *r)
 {
+    (void)gw;
     if (r->too_large) {
         char d[96];
         snprintf(d, sizeof(d), "the request body exceeds %ld bytes", r->max_body);
         problem(r, 413, "payload_too_large", "Payload too large", d, NULL, NULL);
-        return NULL;
+        return GW_DONE;
     }
     char allow[64] = "";
     for (size_t i = 0; i < gw_n_routes; i++) {
@@ -382,7 +406,8 @@ static const gw_route_t *find_route(gw_request_t *r)
         if (strcmp(route->method, r->method) == 0) {
             r->route = route;
             r->n_params = n;
-            return route;
+            hf_log_context_set(r->traceparent, r->request_id, route->name);
+            return GW_OK;
         }
         if (strstr(allow, route->method))
             continue;
@@ -396,17 +421,23 @@ static const gw_route_t *find_route(gw_request_t *r)
     } else {
         problem(r, 404, "not_found", "Not found", "no route matches this path", NULL, NULL);
     }
-    return NULL;
+    return GW_DONE;
 }
 
-static void run_handler(gw_request_t *r)
+/* Run the request's phases on from where it stands, in its log context.
+ * Returns GW_AGAIN when a handler must wait (on an I/O thread), else
+ * GW_DONE. */
+static gw_rc_t run_phases(gw_request_t *r)
 {
-    hf_log_context_set(r->traceparent, r->request_id, r->route->name);
-    if (r->route->fn)
-        r->route->fn(gw_, r);
-    else
-        gw_proxy(gw_, r);
+    hf_log_context_set(r->traceparent, r->request_id, r->route ? r->route->name : NULL);
+    gw_rc_t rc = gw_phases_run(gw_phases, gw_n_phases, gw_, r, &r->at);
+    if (rc == GW_AGAIN && r->may_wait) { /* it may wait here: a handler's bug */
+        hf_error("phase %s: handler %u asked to wait on a handler thread",
+                 gw_phases[r->at.phase].name, r->at.handler);
+        rc = GW_DONE; /* answered 500 */
+    }
     hf_log_context_clear();
+    return rc;
 }
 
 static void *worker_main(void *arg)
@@ -426,8 +457,9 @@ static void *worker_main(void *arg)
         pool.running++;
         pthread_mutex_unlock(&pool.lock);
         hf_gauge_set(queue_gauge, (double)pool.queued);
-        run_handler(r);
-        r->phase = REQ_ANSWERED;
+        r->may_wait = 1;
+        run_phases(r);
+        r->state = REQ_ANSWERED;
         MHD_resume_connection(r->conn);
         pthread_mutex_lock(&pool.lock);
         if (--pool.running == 0 && pool.queued == 0)
@@ -445,7 +477,7 @@ static int enqueue(gw_request_t *r)
     int stopping = pool.stopping;
     int refuse = stopping || pool.queued >= gw_->cfg.max_connections;
     if (!refuse) {
-        r->phase = REQ_IN_WORKER;
+        r->state = REQ_IN_WORKER;
         r->next = NULL;
         MHD_suspend_connection(r->conn);
         if (pool.tail)
@@ -495,17 +527,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->body[r->body_len] = '\0';
         return MHD_YES;
     }
-    if (r->phase == REQ_ANSWERED) /* resumed after a handler thread answered */
+    if (r->state == REQ_ANSWERED) /* resumed after a handler thread answered */
         return send_answer(r);
-    if (r->phase == REQ_IN_WORKER) /* a spurious call while suspended */
+    if (r->state == REQ_IN_WORKER) /* a spurious call while suspended */
         return MHD_YES;
-    const gw_route_t *route = find_route(r);
-    if (route && !route->inline_ok) {
-        if (enqueue(r) == 0)
-            return MHD_YES;
-    } else if (route) {
-        run_handler(r);
-    }
+    if (run_phases(r) == GW_AGAIN && enqueue(r) == 0)
+        return MHD_YES;
     return send_answer(r);
 }
 
@@ -539,10 +566,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     hf_log_context_clear();
     if (r->resp)
         MHD_destroy_response(r->resp);
-    if (r->idem_key) /* never answered: forget the key so a retry can run */
-        gw_idempotency_finish(gw_, r, 0, NULL, NULL, 0);
+    while (r->n_cleanups > 0) {
+        r->n_cleanups--;
+        r->cleanups[r->n_cleanups].fn(gw_, r, r->cleanups[r->n_cleanups].arg);
+    }
     free(r->body);
-    free(r->idem_key);
     free(r);
     *state = NULL;
 }

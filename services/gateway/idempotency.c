@@ -1,9 +1,10 @@
-/* services/gateway/idempotency.c - Idempotency-Key on POST: replay, 409, 422
+/* services/gateway/idempotency.c - the idempotency phase: Idempotency-Key on POST, replay, 409, 422
  *
- * A POST with `Idempotency-Key: <k>` claims the Redis key
+ * A POST by an API key with `Idempotency-Key: <k>` claims the Redis key
  * hf:{tenant}:idem:<key id>:<sha256(k)> with SET NX, holding "P" and a
- * fingerprint of the request (SHA-256 of method, path and body). When the
- * response is made, http.c hands it here and it replaces the claim:
+ * fingerprint of the request (SHA-256 of method, path and body). The claim
+ * leaves a response watcher on the request: when the response is made,
+ * http.c shows it here and it replaces the claim:
  * "D" fingerprint, status, content type, body, kept HF_GATEWAY_IDEMPOTENCY_TTL_S.
  * A second request with the same key then gets:
  *   - the recorded response again, with `Idempotent-Replayed: true`, when its
@@ -65,6 +66,18 @@ static void unavailable(gw_request_t *req)
                        "retry with the same key");
 }
 
+/* A claim in progress: the response watcher records the response under
+ * rkey; the request's cleanup releases the claim if no response came, and
+ * frees this. */
+typedef struct {
+    int recorded;
+    char rkey[];
+} claim_t;
+
+static void record(gateway_t *gw, gw_request_t *req, unsigned status, const char *content_type,
+                   const char *body, size_t len, void *arg);
+static void release(gateway_t *gw, gw_request_t *req, void *arg);
+
 /* Answer from a record "D<fp 64><status 3><content type>\n<body>". */
 static void replay(gw_request_t *req, const char *rec, size_t len)
 {
@@ -85,29 +98,42 @@ static void replay(gw_request_t *req, const char *rec, size_t len)
     gw_respond_text(req, status, ctype, body, blen);
 }
 
-int gw_idempotency_begin(gateway_t *gw, gw_request_t *req, const gw_identity_t *id)
+/* The phase handler (phases.c). Claims the key and lets the request go on,
+ * or answers it: a replay, 409, 422, 400, or 503 when Redis is down. */
+gw_rc_t gw_idempotency_phase(gateway_t *gw, gw_request_t *req)
 {
+    const gw_route_t *route = gw_request_route(req);
+    /* the record is the API key's: a public route has none to keep it under */
+    if (strcmp(route->method, "POST") != 0 || !gw_route_needs_key(route))
+        return GW_DECLINED;
     const char *k = gw_request_header(req, "Idempotency-Key");
     if (!k)
-        return 1;
+        return GW_DECLINED;
     if (!key_ok(k)) {
         gw_respond_problem(req, 400, "invalid_idempotency_key", "Invalid Idempotency-Key",
                            "Idempotency-Key must be 1 to 255 printable ASCII characters");
-        return 0;
+        return GW_DONE;
     }
-    char khash[65], fp[65], claim[66];
+    if (!gw_request_may_wait(req)) /* Redis */
+        return GW_AGAIN;
+    const Hrflow__V1__Caller *caller = gw_request_identity(req)->caller;
+    char khash[65], fp[65], claim_value[66];
     hf_sha256_hex(k, strlen(k), khash);
     fingerprint(req, fp);
-    snprintf(claim, sizeof(claim), "P%s", fp);
-    char *rkey = NULL;
-    if (asprintf(&rkey, "hf:{%s}:idem:%s:%s", id->caller->tenant_id, id->caller->actor,
-                 khash) < 0)
-        return 0;
+    snprintf(claim_value, sizeof(claim_value), "P%s", fp);
+    int n = snprintf(NULL, 0, "hf:{%s}:idem:%s:%s", caller->tenant_id, caller->actor, khash);
+    claim_t *claim = malloc(sizeof(*claim) + (size_t)n + 1);
+    if (!claim)
+        return GW_DONE; /* answered 500 */
+    claim->recorded = 0;
+    snprintf(claim->rkey, (size_t)n + 1, "hf:{%s}:idem:%s:%s", caller->tenant_id, caller->actor,
+             khash);
+    const char *rkey = claim->rkey;
     hf_cache_t *cache = gw_cache(gw);
     long pending_ms = gw->cfg.call_timeout_ms + 30000;
     for (int attempt = 0; attempt < 3; attempt++) {
-        redisReply *rep = cache ? hf_cache_command(cache, "SET %s %s NX PX %ld", rkey, claim,
-                                                   pending_ms)
+        redisReply *rep = cache ? hf_cache_command(cache, "SET %s %s NX PX %ld", rkey,
+                                                   claim_value, pending_ms)
                                 : NULL;
         if (!rep || rep->type == REDIS_REPLY_ERROR) {
             if (rep)
@@ -117,8 +143,9 @@ int gw_idempotency_begin(gateway_t *gw, gw_request_t *req, const gw_identity_t *
         int claimed = rep->type == REDIS_REPLY_STATUS;
         freeReplyObject(rep);
         if (claimed) {
-            gw_request_set_idempotency(req, rkey);
-            return 1;
+            gw_request_on_response(req, record, claim);
+            gw_request_cleanup_add(req, release, claim);
+            return GW_OK;
         }
         rep = hf_cache_command(cache, "GET %s", rkey);
         if (!rep || rep->type == REDIS_REPLY_ERROR) {
@@ -141,20 +168,21 @@ int gw_idempotency_begin(gateway_t *gw, gw_request_t *req, const gw_identity_t *
         else
             replay(req, rep->str, rep->len);
         freeReplyObject(rep);
-        free(rkey);
-        return 0;
+        free(claim);
+        return GW_DONE;
     }
-    free(rkey);
+    free(claim);
     unavailable(req);
-    return 0;
+    return GW_DONE;
 }
 
-void gw_idempotency_finish(gateway_t *gw, gw_request_t *req, unsigned status,
-                           const char *content_type, const char *body, size_t len)
+/* Replace the claim at rkey by the response, or drop it (status 0: the
+ * request ended without one; 5xx and 429: a retry could change it). */
+static void store(gateway_t *gw, gw_request_t *req, const char *rkey, unsigned status,
+                  const char *content_type, const char *body, size_t len)
 {
-    const char *rkey = gw_request_idempotency(req);
     hf_cache_t *cache = gw_cache(gw);
-    if (!rkey || !cache)
+    if (!cache)
         return;
     redisReply *rep = NULL;
     if (status == 0 || status >= 500 || status == 429 || status < 100) {
@@ -178,4 +206,20 @@ void gw_idempotency_finish(gateway_t *gw, gw_request_t *req, unsigned status,
                  HF_KV_STR("error", hf_cache_error(cache)));
     else
         freeReplyObject(rep);
+}
+
+static void record(gateway_t *gw, gw_request_t *req, unsigned status, const char *content_type,
+                   const char *body, size_t len, void *arg)
+{
+    claim_t *claim = arg;
+    store(gw, req, claim->rkey, status, content_type, body, len);
+    claim->recorded = 1;
+}
+
+static void release(gateway_t *gw, gw_request_t *req, void *arg)
+{
+    claim_t *claim = arg;
+    if (!claim->recorded) /* never answered: forget the key so a retry can run */
+        store(gw, req, claim->rkey, 0, NULL, NULL, 0);
+    free(claim);
 }

@@ -1,10 +1,10 @@
-/* services/gateway/proxy.c - a bus route: JSON in, protobuf over the bus, JSON out
+/* services/gateway/proxy.c - a bus route's content phase: JSON in, protobuf over the bus, JSON out
  *
- * The steps, each of which may answer the request and stop:
- *   authenticate (auth.c) -> scope -> rate limit (ratelimit.c) ->
- *   Idempotency-Key for POST (idempotency.c) -> build the request ->
- *   call service.method with the caller -> map the reply or the error.
- * The request message is built generically (hf/codec.h) from one JSON
+ * gw_proxy_phase runs after the phases before it (phases.c) have named the
+ * caller, checked its scopes and rate limit and claimed an Idempotency-Key.
+ * Its steps, each of which may answer the request and stop: build the
+ * request -> call service.method with the caller -> map the reply or the
+ * error. The request message is built generically (hf/codec.h) from one JSON
  * object: the body (as the whole request, or as the route's body field),
  * the path parameters and the query string. For PATCH, the body's keys
  * become the request's update_mask, so absent fields stay as they are. Page
@@ -319,50 +319,13 @@ static void call(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
     gw_respond_json(req, route->status ? route->status : 200, out);
 }
 
-static void insufficient_scope(gw_request_t *req, const gw_route_t *route)
-{
-    char need[96] = "";
-    for (unsigned bit = 1; bit <= GW_SCOPE_INTEGRATOR; bit <<= 1) {
-        if (!((route->scopes | GW_SCOPE_ADMIN) & bit))
-            continue;
-        size_t n = strlen(need);
-        snprintf(need + n, sizeof(need) - n, "%s%s", n ? ", " : "", gw_scope_name(bit));
-    }
-    char detail[160];
-    snprintf(detail, sizeof(detail), "this route needs an API key with one of the scopes: %s",
-             need);
-    gw_respond_problem(req, 403, "insufficient_scope", "Forbidden", detail);
-}
-
-/* A public route: no key; the service checks what the request carries
- * (a status token). Rate-limited per client address, under "public". */
-static void public_call(gateway_t *gw, gw_request_t *req, const gw_route_t *route)
-{
-    char addr[64], hash[65];
-    gw_request_client(req, gw->cfg.client_ip_header, addr, sizeof(addr));
-    hf_sha256_hex(addr, strlen(addr), hash);
-    Hrflow__V1__Caller anonymous = HRFLOW__V1__CALLER__INIT;
-    anonymous.actor = "public";
-    gw_identity_t id = { .caller = &anonymous, .scopes = GW_SCOPE_PUBLIC };
-    snprintf(id.tat_key, sizeof(id.tat_key), "hf:rl:public:%.40s", hash);
-    if (gw_ratelimit(gw, req, &id) == 0)
-        call(gw, req, route, &id);
-}
-
-void gw_proxy(gateway_t *gw, gw_request_t *req)
+gw_rc_t gw_proxy_phase(gateway_t *gw, gw_request_t *req)
 {
     const gw_route_t *route = gw_request_route(req);
-    gw_identity_t id;
-    if (route->scopes == GW_SCOPE_PUBLIC) {
-        public_call(gw, req, route);
-        return;
-    }
-    if (gw_auth(gw, req, &id) < 0)
-        return;
-    if (!((route->scopes | GW_SCOPE_ADMIN) & id.scopes))
-        insufficient_scope(req, route);
-    else if (gw_ratelimit(gw, req, &id) == 0 &&
-             (strcmp(route->method, "POST") != 0 || gw_idempotency_begin(gw, req, &id)))
-        call(gw, req, route, &id);
-    gw_identity_clear(&id);
+    if (!route->service)
+        return GW_DECLINED;
+    if (!gw_request_may_wait(req)) /* the bus */
+        return GW_AGAIN;
+    call(gw, req, route, gw_request_identity(req));
+    return GW_DONE; /* without an answer (out of memory), http.c answers 500 */
 }

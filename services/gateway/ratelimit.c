@@ -1,4 +1,4 @@
-/* services/gateway/ratelimit.c - per-key rate limits: GCRA in Redis
+/* services/gateway/ratelimit.c - the rate-limit phase: GCRA in Redis, per key or client address
  *
  * The generic cell rate algorithm keeps one number per API key in Redis, the
  * theoretical arrival time (TAT) of the next request, and decides in one
@@ -191,13 +191,20 @@ void gw_rate_of(const gateway_t *gw, unsigned scopes, gw_rate_t *lim, const char
     }
 }
 
-int gw_ratelimit(gateway_t *gw, gw_request_t *req, gw_identity_t *id)
+/* The phase handler (phases.c): apply the caller's limit (deciding it now
+ * unless the cached auth lookup did), setting the RateLimit headers, or
+ * answer 429. A Redis outage lets requests through (limits cost speed,
+ * never availability). */
+gw_rc_t gw_ratelimit_phase(gateway_t *gw, gw_request_t *req)
 {
+    gw_identity_t *id = gw_request_identity(req);
     const char *policy;
     gw_rate_t lim;
     gw_rate_of(gw, id->scopes, &lim, &policy);
-    if (lim.rate <= 0)
-        return 0;
+    if (lim.rate <= 0) /* no caller (a local route), or no limit for it */
+        return GW_DECLINED;
+    if (!id->rate.checked && !gw_request_may_wait(req)) /* Redis */
+        return GW_AGAIN;
     if (!id->rate.checked) { /* the auth lookup did not run the limit: run it now */
         char interval[32], burst[24];
         snprintf(interval, sizeof(interval), "%.6f", 1000.0 / lim.rate);
@@ -211,7 +218,7 @@ int gw_ratelimit(gateway_t *gw, gw_request_t *req, gw_identity_t *id)
     }
     if (!id->rate.checked) {
         hf_counter_inc(redis_down_total);
-        return 0;
+        return GW_OK;
     }
     const gw_rate_result_t *r = &id->rate;
     char h[96];
@@ -222,7 +229,7 @@ int gw_ratelimit(gateway_t *gw, gw_request_t *req, gw_identity_t *id)
              (r->reset_ms + 999) / 1000);
     gw_add_header(req, "RateLimit", h);
     if (r->allowed)
-        return 0;
+        return GW_OK;
     hf_counter_inc(limited_total);
     snprintf(h, sizeof(h), "%lld", r->retry_ms > 1000 ? (r->retry_ms + 999) / 1000 : 1);
     gw_add_header(req, "Retry-After", h);
@@ -231,5 +238,5 @@ int gw_ratelimit(gateway_t *gw, gw_request_t *req, gw_identity_t *id)
              "this key may make %.6g requests per second, in bursts of up to %ld; retry after "
              "%lld ms", lim.rate, lim.burst, r->retry_ms);
     gw_respond_problem(req, 429, "rate_limited", "Too many requests", detail);
-    return -1;
+    return GW_DONE;
 }

@@ -2,7 +2,9 @@
  *
  * Every route of the gateway is a line here; the OpenAPI document, the
  * per-route metrics and the scope checks are derived from this table. A bus
- * route names the service descriptor and method; proxy.c does the rest.
+ * route names the service descriptor and method; proxy.c does the rest. A
+ * local route names its handler, which gw_local_phase (the content phase,
+ * phases.c) calls.
  */
 #include "gateway.h"
 #include "services.h"
@@ -197,6 +199,24 @@ const ProtobufCMethodDescriptor *gw_route_rpc(const gw_route_t *route)
     if (!route->service || !route->rpc)
         return NULL;
     return protobuf_c_service_descriptor_get_method_by_name(route->service, route->rpc);
+}
+
+int gw_route_needs_key(const gw_route_t *route)
+{
+    return route->scopes != 0 && route->scopes != GW_SCOPE_PUBLIC;
+}
+
+/* The content phase for a local route: its own handler, on an I/O thread
+ * when the route says it never waits. */
+gw_rc_t gw_local_phase(gateway_t *gw, gw_request_t *req)
+{
+    const gw_route_t *route = gw_request_route(req);
+    if (!route->fn)
+        return GW_DECLINED;
+    if (!route->inline_ok && !gw_request_may_wait(req))
+        return GW_AGAIN;
+    route->fn(gw, req);
+    return GW_DONE;
 }
 
 int gw_routes_check(void)

@@ -1,7 +1,8 @@
 /* services/gateway/tests/test-gateway-units.c - the gateway's pure parts
  *
  * Path patterns (router.c), the route table's own consistency (routes.c),
- * signed page tokens (tokens.c) and rate-limit settings (ratelimit.c).
+ * signed page tokens (tokens.c), rate-limit settings (ratelimit.c) and the
+ * phase engine (phases.c), on tables of its own and the gateway's.
  * Everything that needs a socket is tested end to end in
  * tests/e2e/test_gateway.py.
  */
@@ -190,6 +191,135 @@ static void test_sha256_hex(void **state)
     assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+/* ---- the phase engine: handlers that write their letter on a trail ---- */
+
+static char trail[32];
+static int waits_left; /* how many more times wait_w asks to wait */
+
+static gw_rc_t mark(char c, gw_rc_t rc)
+{
+    size_t n = strlen(trail);
+    assert_true(n + 1 < sizeof(trail));
+    trail[n] = c;
+    trail[n + 1] = '\0';
+    return rc;
+}
+
+static gw_rc_t ok_a(gateway_t *gw, gw_request_t *r) { (void)gw, (void)r; return mark('a', GW_OK); }
+static gw_rc_t ok_b(gateway_t *gw, gw_request_t *r) { (void)gw, (void)r; return mark('b', GW_OK); }
+static gw_rc_t ok_c(gateway_t *gw, gw_request_t *r) { (void)gw, (void)r; return mark('c', GW_OK); }
+static gw_rc_t declined_d(gateway_t *gw, gw_request_t *r)
+{
+    (void)gw, (void)r;
+    return mark('d', GW_DECLINED);
+}
+static gw_rc_t done_x(gateway_t *gw, gw_request_t *r)
+{
+    (void)gw, (void)r;
+    return mark('x', GW_DONE);
+}
+static gw_rc_t wait_w(gateway_t *gw, gw_request_t *r)
+{
+    (void)gw, (void)r;
+    return mark('w', waits_left-- > 0 ? GW_AGAIN : GW_OK);
+}
+static gw_rc_t never(gateway_t *gw, gw_request_t *r)
+{
+    (void)gw, (void)r;
+    fail_msg("a handler ran that the engine should have skipped");
+    return GW_DONE;
+}
+
+#define N(table) (sizeof(table) / sizeof(table[0]))
+
+/* Run table from the start (or from *at when given), check the engine's
+ * result and return the trail. */
+static const char *run(const gw_phase_t *table, size_t n, gw_rc_t want, gw_phase_at_t *at)
+{
+    gw_phase_at_t start = { 0, 0 };
+    if (!at)
+        at = &start;
+    assert_int_equal(gw_phases_run(table, n, NULL, NULL, at), want);
+    return trail;
+}
+
+static int setup_trail(void **state)
+{
+    (void)state;
+    trail[0] = '\0';
+    waits_left = 0;
+    return 0;
+}
+
+static void test_phases_run_in_order(void **state)
+{
+    (void)state;
+    const gw_phase_t table[] = { { "one", { ok_a } }, { "two", { ok_b } }, { "three", { ok_c } } };
+    assert_string_equal(run(table, N(table), GW_DONE, NULL), "abc");
+}
+
+static void test_ok_ends_the_phase(void **state)
+{
+    (void)state;
+    const gw_phase_t table[] = { { "one", { ok_a, never } }, { "two", { ok_b, never } } };
+    assert_string_equal(run(table, N(table), GW_DONE, NULL), "ab");
+}
+
+static void test_declined_tries_the_next_handler(void **state)
+{
+    (void)state;
+    /* the next handler of the phase; a phase that every handler declines,
+     * or that has none, is passed */
+    const gw_phase_t table[] = { { "one", { declined_d, ok_a } },
+                                 { "two", { declined_d, declined_d } },
+                                 { "empty", { NULL } },
+                                 { "full", { declined_d, declined_d, declined_d, declined_d } },
+                                 { "three", { ok_b } } };
+    assert_string_equal(run(table, N(table), GW_DONE, NULL), "da" "dd" "" "dddd" "b");
+}
+
+static void test_done_finishes_the_request_early(void **state)
+{
+    (void)state;
+    const gw_phase_t table[] = { { "one", { ok_a } },
+                                 { "two", { done_x, never } },
+                                 { "three", { never } } };
+    gw_phase_at_t at = { 0, 0 };
+    assert_string_equal(run(table, N(table), GW_DONE, &at), "ax");
+    assert_int_equal(at.phase, N(table));
+    /* a finished request runs nothing more */
+    assert_string_equal(run(table, N(table), GW_DONE, &at), "ax");
+}
+
+static void test_again_resumes_at_the_same_handler(void **state)
+{
+    (void)state;
+    const gw_phase_t table[] = { { "one", { ok_a } },
+                                 { "two", { declined_d, wait_w, never } },
+                                 { "three", { ok_b } } };
+    gw_phase_at_t at = { 0, 0 };
+    waits_left = 1;
+    assert_string_equal(run(table, N(table), GW_AGAIN, &at), "adw");
+    assert_int_equal(at.phase, 1);
+    assert_int_equal(at.handler, 1);
+    /* resumed (on a handler thread): the waiting handler runs again, then on */
+    assert_string_equal(run(table, N(table), GW_DONE, &at), "adwwb");
+}
+
+static void test_the_gateway_phases(void **state)
+{
+    (void)state;
+    /* the order docs/services/gateway.md gives, every phase with a handler */
+    const char *order[] = { "route", "access", "scope", "rate limit", "idempotency", "content" };
+    assert_int_equal(gw_n_phases, N(order));
+    for (size_t i = 0; i < gw_n_phases; i++) {
+        assert_string_equal(gw_phases[i].name, order[i]);
+        assert_non_null(gw_phases[i].handlers[0]);
+    }
+    assert_ptr_equal(gw_phases[0].handlers[0], gw_route_phase);
+    assert_ptr_equal(gw_phases[1].handlers[0], gw_public_phase); /* before the key */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +333,12 @@ int main(void)
         cmocka_unit_test(test_page_tokens),
         cmocka_unit_test(test_rate_settings),
         cmocka_unit_test(test_sha256_hex),
+        cmocka_unit_test_setup(test_phases_run_in_order, setup_trail),
+        cmocka_unit_test_setup(test_ok_ends_the_phase, setup_trail),
+        cmocka_unit_test_setup(test_declined_tries_the_next_handler, setup_trail),
+        cmocka_unit_test_setup(test_done_finishes_the_request_early, setup_trail),
+        cmocka_unit_test_setup(test_again_resumes_at_the_same_handler, setup_trail),
+        cmocka_unit_test(test_the_gateway_phases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
