@@ -286,7 +286,7 @@ int hf_page_rows(hf_store_t *st, PGresult *r, const hf_page_t *page,
     int rc = (*out = hf_store_alloc(st, rows * sizeof(void *))) ? HF_OK : HF_ENOMEM;
     for (size_t i = 0; rc == HF_OK && i < rows; i++)
         if (!((*out)[i] = row(st, r, (int)i)))
-            rc = HF_ENOMEM;
+            rc = HF_EDB;
     *n = rc == HF_OK ? rows : 0;
     PQclear(r);
     return rc;
@@ -312,6 +312,32 @@ const char *hf_store_array(hf_store_t *st, const char *const *items, size_t n)
     const char *copy = text ? hf_arena_strdup(st->arena, text) : NULL;
     free(text);
     return copy;
+}
+
+int hf_store_one(hf_store_t *st, const char *sql, int nparams, const char *const *params,
+                 void *(*row)(hf_store_t *st, PGresult *r, int i), void *out)
+{
+    PGresult *r = hf_db_query(st->db, sql, nparams, params);
+    int rc = hf_store_rows(r, 1);
+    void *m = rc == HF_OK ? row(st, r, 0) : NULL;
+    if (rc == HF_OK && !m)
+        rc = HF_EDB;
+    if (m)
+        memcpy(out, &m, sizeof(m));
+    PQclear(r);
+    return rc;
+}
+
+int hf_store_each(hf_store_t *st, const char *sql, int nparams, const char *const *params,
+                  void (*fn)(void *ctx, const char *text), void *ctx)
+{
+    PGresult *r = hf_db_query(st->db, sql, nparams, params);
+    if (!r)
+        return HF_EDB;
+    for (int i = 0; i < PQntuples(r); i++)
+        fn(ctx, PQgetvalue(r, i, 0));
+    PQclear(r);
+    return HF_OK;
 }
 
 int hf_store_rows(const PGresult *r, int rows)

@@ -94,29 +94,25 @@ static void *message_row(hf_store_t *st, const ProtobufCMessageDescriptor *d, co
     return m;
 }
 
-/* Run a query expected to return at most one row, a message of type d.
- * out is a pointer to the caller's typed message pointer (Hrflow__V1__Tenant
- * **, …), set only on success. HF_ENOTFOUND on zero rows. */
-static int one(hf_store_t *st, const char *sql, int n, const char *const *p,
-               const ProtobufCMessageDescriptor *d, void *out)
-{
-    PGresult *r = hf_db_query(st->db, sql, n, p);
-    if (!r)
-        return HF_EDB;
-    int rc = HF_ENOTFOUND;
-    if (PQntuples(r) > 0) {
-        void *row = message_row(st, d, r, 0);
-        rc = row ? HF_OK : HF_EDB;
-        if (row)
-            memcpy(out, &row, sizeof(row));
-    }
-    PQclear(r);
-    return rc;
-}
-
 #define TENANT (&hrflow__v1__tenant__descriptor)
 #define COMPANY (&hrflow__v1__company__descriptor)
 #define APIKEY (&hrflow__v1__api_key__descriptor)
+
+/* Rows as messages of each record type, for hf_store_one and hf_page_rows. */
+static void *tenant_at(hf_store_t *st, PGresult *r, int i)
+{
+    return message_row(st, TENANT, r, i);
+}
+
+static void *company_at(hf_store_t *st, PGresult *r, int i)
+{
+    return message_row(st, COMPANY, r, i);
+}
+
+static void *apikey_at(hf_store_t *st, PGresult *r, int i)
+{
+    return message_row(st, APIKEY, r, i);
+}
 
 /* ---- parameters ---- */
 
@@ -206,19 +202,20 @@ static int emit(hf_store_t *st, const char *tenant_id, const char *what,
 
 /* INSERT … ON CONFLICT DO NOTHING RETURNING the record (a message of type d,
  * whose first field is its id) and the record's "<what>" event, in one
- * transaction; out as in one(). tenant_id NULL: the record is a tenant, its
+ * transaction; out as in hf_store_one(). tenant_id NULL: the record is a tenant, its
  * own id is the tenant. HF_EEXISTS when a unique key left no row. */
 static int insert(hf_store_t *st, const char *sql, int n, const char *const *p,
-                  const ProtobufCMessageDescriptor *d, const char *tenant_id,
+                  void *(*at)(hf_store_t *, PGresult *, int), const char *tenant_id,
                   const char *what, const char *collection, void *out)
 {
     void *row = NULL;
     if (hf_db_begin(st->db) < 0)
         return HF_EDB;
-    int rc = one(st, sql, n, p, d, &row);
+    int rc = hf_store_one(st, sql, n, p, at, &row);
     if (rc == HF_ENOTFOUND)
         rc = HF_EEXISTS;
     if (rc == HF_OK) {
+        const ProtobufCMessageDescriptor *d = ((const ProtobufCMessage *)row)->descriptor;
         const char *id = *(const char *const *)((const char *)row + d->fields[0].offset);
         rc = emit(st, tenant_id ? tenant_id : id, what, collection, id, row, 0, NULL);
     }
@@ -253,19 +250,19 @@ int store_tenant_create(hf_store_t *st, const char *slug, const char *name,
                         Hrflow__V1__Tenant **out)
 {
     const char *p[] = { slug, name };
-    return insert(st, sql_tenant_create, 2, p, TENANT, NULL, "tenant.created", "tenants", out);
+    return insert(st, sql_tenant_create, 2, p, tenant_at, NULL, "tenant.created", "tenants", out);
 }
 
 int store_tenant_get(hf_store_t *st, Hrflow__V1__Tenant **out)
 {
     const char *p[] = { st->tenant };
-    return one(st, sql_tenant_get, 1, p, TENANT, out);
+    return hf_store_one(st, sql_tenant_get, 1, p, tenant_at, out);
 }
 
 int store_tenant_find(hf_store_t *st, const char *slug_or_id, Hrflow__V1__Tenant **out)
 {
     const char *p[] = { slug_or_id };
-    return one(st, sql_tenant_find, 1, p, TENANT, out);
+    return hf_store_one(st, sql_tenant_find, 1, p, tenant_at, out);
 }
 
 /* 1 when sql (with params p) returns a row, 0 when not, -1 on error. */
@@ -292,7 +289,7 @@ int store_tenant_update(hf_store_t *st, unsigned fields, const Hrflow__V1__Tenan
         rc = taken < 0 ? HF_EDB : taken ? HF_EEXISTS : HF_OK;
     }
     if (rc == HF_OK)
-        rc = one(st, sql_tenant_update, 4, p, TENANT, out);
+        rc = hf_store_one(st, sql_tenant_update, 4, p, tenant_at, out);
     if (rc == HF_OK)
         rc = emit(st, (*out)->id, "tenant.updated", "tenants", (*out)->id, &(*out)->base, fields,
                   tenant_fields);
@@ -347,30 +344,20 @@ int store_company_create(hf_store_t *st, const Hrflow__V1__Company *in, Hrflow__
     const char *tenant_id = st->tenant;
     const char *p[] = { tenant_id, or_empty(in->code), or_empty(in->name), or_empty(in->city),
                         or_empty(in->credit_code) };
-    return insert(st, sql_company_create, 5, p, COMPANY, tenant_id, "company.created",
+    return insert(st, sql_company_create, 5, p, company_at, tenant_id, "company.created",
                   "companies", out);
 }
 
 int store_company_get(hf_store_t *st, const char *id, Hrflow__V1__Company **out)
 {
     const char *p[] = { st->tenant, id, visible_literal(st) };
-    return p[2] ? one(st, sql_company_get, 3, p, COMPANY, out) : HF_EDB;
+    return p[2] ? hf_store_one(st, sql_company_get, 3, p, company_at, out) : HF_EDB;
 }
 
 int store_company_find(hf_store_t *st, const char *id_or_code, Hrflow__V1__Company **out)
 {
     const char *p[] = { st->tenant, id_or_code };
-    return one(st, sql_company_find, 2, p, COMPANY, out);
-}
-
-static void *company_at(hf_store_t *st, PGresult *r, int i)
-{
-    return message_row(st, COMPANY, r, i);
-}
-
-static void *apikey_at(hf_store_t *st, PGresult *r, int i)
-{
-    return message_row(st, APIKEY, r, i);
+    return hf_store_one(st, sql_company_find, 2, p, company_at, out);
 }
 
 int store_company_list(hf_store_t *st, const char *city, hf_page_t *page,
@@ -395,14 +382,14 @@ int store_company_update(hf_store_t *st, const char *id, unsigned fields,
     if (!key[2] || hf_db_begin(st->db) < 0)
         return HF_EDB;
     Hrflow__V1__Company *before = NULL;
-    int rc = one(st, sql_company_lock, 3, key, COMPANY, &before);
+    int rc = hf_store_one(st, sql_company_lock, 3, key, company_at, &before);
     if (rc == HF_OK && (fields & COMPANY_CODE)) {
         int taken =
             exists(st, sql_company_code_taken, 3, (const char *const[]){ tenant_id, id, p[3] });
         rc = taken < 0 ? HF_EDB : taken ? HF_EEXISTS : HF_OK;
     }
     if (rc == HF_OK)
-        rc = one(st, sql_company_update, 7, p, COMPANY, out);
+        rc = hf_store_one(st, sql_company_update, 7, p, company_at, out);
     if (rc == HF_OK)
         rc = emit(st, tenant_id, "company.updated", "companies", (*out)->id, &(*out)->base, fields,
                   company_fields);
@@ -467,7 +454,7 @@ int store_apikey_create(hf_store_t *st, const store_new_key_t *k, Hrflow__V1__Ap
                         hf_store_array(st, (const char *const *)k->company_ids, k->n_company_ids), digest };
     if (!p[3] || !p[4])
         return HF_EDB;
-    return insert(st, sql_apikey_create, 6, p, APIKEY, tenant_id, "api_key.created", "apikeys",
+    return insert(st, sql_apikey_create, 6, p, apikey_at, tenant_id, "api_key.created", "apikeys",
                   out);
 }
 
@@ -498,7 +485,7 @@ int store_apikey_revoke(hf_store_t *st, const char *id, Hrflow__V1__ApiKey **out
     }
     PQclear(r);
     if (rc == HF_OK && !revoked) {
-        rc = one(st, sql_apikey_revoke, 2, p, APIKEY, out);
+        rc = hf_store_one(st, sql_apikey_revoke, 2, p, apikey_at, out);
         if (rc == HF_OK)
             rc = emit(st, tenant_id, "api_key.revoked", "apikeys", (*out)->id, &(*out)->base, 0,
                       NULL);

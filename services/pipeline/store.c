@@ -58,7 +58,7 @@ int store_event(hf_store_t *st, const char *type, const char *collection, const 
 
 #define JOB_COLS "id, version, " HF_MICROS("create_time") ", " HF_MICROS("update_time") ", body"
 
-static Hrflow__V1__Job *job_row(hf_store_t *st, PGresult *r, int row)
+static void *job_row(hf_store_t *st, PGresult *r, int row)
 {
     Hrflow__V1__Job *j = (Hrflow__V1__Job *)hf_codec_decode_stored(
         &hrflow__v1__job__descriptor, PQgetvalue(r, row, 4), &st->alloc);
@@ -89,16 +89,14 @@ int store_job_create(hf_store_t *st, Hrflow__V1__Job *j)
         return HF_EDB;
     }
     const char *p[] = { st->tenant, j->company_id, j->status, body };
-    PGresult *r = hf_db_query(st->db,
-                              "INSERT INTO pipeline.jobs (tenant_id, id, company_id, status, body)"
-                              " VALUES ($1, gen_random_uuid(), $2, $3, $4::jsonb)"
-                              " RETURNING " JOB_COLS,
-                              4, p);
+    Hrflow__V1__Job *row = NULL;
+    int rc = hf_store_one(st,
+                          "INSERT INTO pipeline.jobs (tenant_id, id, company_id, status, body)"
+                          " VALUES ($1, gen_random_uuid(), $2, $3, $4::jsonb)"
+                          " RETURNING " JOB_COLS,
+                          4, p, job_row, &row);
     free(body);
-    int rc = hf_store_rows(r, 1);
-    Hrflow__V1__Job *row = rc == HF_OK ? job_row(st, r, 0) : NULL;
-    PQclear(r);
-    if (rc == HF_OK && !row)
+    if (rc == HF_ENOTFOUND)
         rc = HF_EDB;
     if (rc == HF_OK) {
         *j = *row;
@@ -111,24 +109,13 @@ int store_job_create(hf_store_t *st, Hrflow__V1__Job *j)
 int store_job_get(hf_store_t *st, const char *id, Hrflow__V1__Job **out)
 {
     const char *p[] = { st->tenant, id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT " JOB_COLS " FROM pipeline.jobs"
-                              " WHERE tenant_id = $1 AND id = $2::uuid",
-                              2, p);
-    int rc = hf_store_rows(r, 1);
-    if (rc == HF_OK && !(*out = job_row(st, r, 0)))
-        rc = HF_EDB;
-    PQclear(r);
-    return rc;
+    return hf_store_one(st, "SELECT " JOB_COLS " FROM pipeline.jobs"
+                            " WHERE tenant_id = $1 AND id = $2::uuid",
+                        2, p, job_row, out);
 }
 
 /* The rows of a list page (at most page->size; the extra one only says there
  * is more) made into messages by row; r is cleared. */
-static void *job_at(hf_store_t *st, PGresult *r, int i)
-{
-    return job_row(st, r, i);
-}
-
 int store_job_list(hf_store_t *st, const char *company_id, const char *status,
                    hf_page_t *page, Hrflow__V1__Job ***out, size_t *n)
 {
@@ -139,7 +126,7 @@ int store_job_list(hf_store_t *st, const char *company_id, const char *status,
                                 " AND (create_time, id) > ($4::timestamptz, $5::uuid)"
                                 " ORDER BY create_time, id LIMIT $6::int",
                                 6, p, 2, page);
-    return hf_page_rows(st, r, page, job_at, (void ***)out, n);
+    return hf_page_rows(st, r, page, job_row, (void ***)out, n);
 }
 
 int store_job_update(hf_store_t *st, Hrflow__V1__Job *j)
@@ -152,21 +139,17 @@ int store_job_update(hf_store_t *st, Hrflow__V1__Job *j)
         return HF_EDB;
     }
     const char *p[] = { st->tenant, j->id, version, j->status, body };
-    PGresult *r = hf_db_query(st->db,
-                              "UPDATE pipeline.jobs SET status = $4, body = $5::jsonb,"
-                              " version = version + 1, update_time = now()"
-                              " WHERE tenant_id = $1 AND id = $2::uuid AND version = $3::bigint"
-                              " RETURNING " JOB_COLS,
-                              5, p);
+    Hrflow__V1__Job *row = NULL;
+    int rc = hf_store_one(st,
+                          "UPDATE pipeline.jobs SET status = $4, body = $5::jsonb,"
+                          " version = version + 1, update_time = now()"
+                          " WHERE tenant_id = $1 AND id = $2::uuid AND version = $3::bigint"
+                          " RETURNING " JOB_COLS,
+                          5, p, job_row, &row);
     free(body);
-    int rc = hf_store_rows(r, 1);
-    Hrflow__V1__Job *row = rc == HF_OK ? job_row(st, r, 0) : NULL;
-    PQclear(r);
     if (rc == HF_ENOTFOUND) {
         Hrflow__V1__Job *now = NULL;
         rc = store_job_get(st, j->id, &now) == HF_OK ? HF_ECONFLICT : HF_ENOTFOUND;
-    } else if (rc == HF_OK && !row) {
-        rc = HF_EDB;
     }
     if (rc == HF_OK) {
         *j = *row;
@@ -232,7 +215,7 @@ char *store_pii_open(hf_store_t *st, const char *column, PGresult *r, int row, i
 #define CAND_COLS "id, " HF_MICROS("create_time") ", body, name_enc, phone_enc, email_enc, resume_enc, " \
                   "gender, age_band"
 
-static Hrflow__V1__Candidate *candidate_row(hf_store_t *st, PGresult *r, int row)
+static void *candidate_row(hf_store_t *st, PGresult *r, int row)
 {
     Hrflow__V1__Candidate *c = (Hrflow__V1__Candidate *)hf_codec_decode_stored(
         &hrflow__v1__candidate__descriptor, PQgetvalue(r, row, 2), &st->alloc);
@@ -347,15 +330,9 @@ int store_candidate_create(hf_store_t *st, Hrflow__V1__Candidate *c,
 int store_candidate_get(hf_store_t *st, const char *id, Hrflow__V1__Candidate **out)
 {
     const char *p[] = { st->tenant, id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT " CAND_COLS " FROM pipeline.candidates"
-                              " WHERE tenant_id = $1 AND id = $2::uuid",
-                              2, p);
-    int rc = hf_store_rows(r, 1);
-    if (rc == HF_OK && !(*out = candidate_row(st, r, 0)))
-        rc = HF_EDB;
-    PQclear(r);
-    return rc;
+    return hf_store_one(st, "SELECT " CAND_COLS " FROM pipeline.candidates"
+                            " WHERE tenant_id = $1 AND id = $2::uuid",
+                        2, p, candidate_row, out);
 }
 
 /* ---- imports ---- */
@@ -363,7 +340,7 @@ int store_candidate_get(hf_store_t *st, const char *id, Hrflow__V1__Candidate **
 #define IMPORT_COLS "id, job_id, status, processed, created, duplicates, failed, errors, " \
                     "fatal_error, " HF_MICROS("create_time") ", " HF_MICROS("update_time")
 
-static Hrflow__V1__ImportJob *import_row(hf_store_t *st, PGresult *r, int row)
+static void *import_row(hf_store_t *st, PGresult *r, int row)
 {
     Hrflow__V1__ImportJob *j = hf_store_alloc(st, sizeof(*j));
     if (!j)
@@ -424,13 +401,7 @@ int store_import_create(hf_store_t *st, const char *job_id, const char *actor,
 int store_import_get(hf_store_t *st, const char *id, Hrflow__V1__ImportJob **out)
 {
     const char *p[] = { st->tenant, id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT " IMPORT_COLS " FROM pipeline.imports"
-                              " WHERE tenant_id = $1 AND id = $2::uuid",
-                              2, p);
-    int rc = hf_store_rows(r, 1);
-    if (rc == HF_OK && !(*out = import_row(st, r, 0)))
-        rc = HF_EDB;
-    PQclear(r);
-    return rc;
+    return hf_store_one(st, "SELECT " IMPORT_COLS " FROM pipeline.imports"
+                            " WHERE tenant_id = $1 AND id = $2::uuid",
+                        2, p, import_row, out);
 }

@@ -146,23 +146,18 @@ int store_application_create(hf_store_t *st, Hrflow__V1__Application *a, const c
     return hf_store_finish(st, rc);
 }
 
-int store_application_get(hf_store_t *st, const char *id, Hrflow__V1__Application **out)
-{
-    const char *p[] = { st->tenant, id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT " APP_COLS " FROM pipeline.applications"
-                              " WHERE tenant_id = $1 AND id = $2::uuid",
-                              2, p);
-    int rc = hf_store_rows(r, 1);
-    if (rc == HF_OK && !(*out = store_application_row(st, r, 0)))
-        rc = HF_EDB;
-    PQclear(r);
-    return rc == HF_OK ? history_of(st, *out) : rc;
-}
-
 static void *application_at(hf_store_t *st, PGresult *r, int i)
 {
     return store_application_row(st, r, i);
+}
+
+int store_application_get(hf_store_t *st, const char *id, Hrflow__V1__Application **out)
+{
+    const char *p[] = { st->tenant, id };
+    int rc = hf_store_one(st, "SELECT " APP_COLS " FROM pipeline.applications"
+                              " WHERE tenant_id = $1 AND id = $2::uuid",
+                          2, p, application_at, out);
+    return rc == HF_OK ? history_of(st, *out) : rc;
 }
 
 int store_application_list(hf_store_t *st, const char *job_id, const char *stage,

@@ -249,18 +249,11 @@ int store_assessment_hints(hf_store_t *st, const char *application_id,
                            void (*fn)(void *ctx, const char *hint), void *ctx)
 {
     const char *p[] = { st->tenant, application_id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT h FROM (SELECT DISTINCT ON (kind) hints"
-                              " FROM pipeline.assessments WHERE tenant_id = $1"
-                              " AND application_id = $2::uuid ORDER BY kind, time DESC) l,"
-                              " jsonb_array_elements_text(l.hints) h",
-                              2, p);
-    if (!r)
-        return HF_EDB;
-    for (int i = 0; i < PQntuples(r); i++)
-        fn(ctx, PQgetvalue(r, i, 0));
-    PQclear(r);
-    return HF_OK;
+    return hf_store_each(st, "SELECT h FROM (SELECT DISTINCT ON (kind) hints"
+                             " FROM pipeline.assessments WHERE tenant_id = $1"
+                             " AND application_id = $2::uuid ORDER BY kind, time DESC) l,"
+                             " jsonb_array_elements_text(l.hints) h",
+                         2, p, fn, ctx);
 }
 
 int store_review_request(hf_store_t *st, Hrflow__V1__Application *a, const char *reason)
@@ -365,19 +358,12 @@ int store_timeouts_due(hf_store_t *st, const char *job_id, const char *stage,
     snprintf(ln, sizeof(ln), "%u", line);
     snprintf(lim, sizeof(lim), "%u", limit);
     const char *p[] = { st->tenant, job_id, stage, mins, ln, lim };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT a.id FROM pipeline.applications a"
-                              " WHERE a.tenant_id = $1 AND a.job_id = $2::uuid AND a.stage = $3"
-                              " AND a.stage_time <= now() - make_interval(mins => $4::int)"
-                              " AND NOT EXISTS (SELECT 1 FROM pipeline.assessments x"
-                              "  WHERE x.tenant_id = a.tenant_id AND x.application_id = a.id"
-                              "  AND x.event_id = 'stage_timeout:' || a.version || ':' || $5)"
-                              " ORDER BY a.stage_time LIMIT $6::int",
-                              6, p);
-    if (!r)
-        return HF_EDB;
-    for (int i = 0; i < PQntuples(r); i++)
-        fn(ctx, PQgetvalue(r, i, 0));
-    PQclear(r);
-    return HF_OK;
+    return hf_store_each(st, "SELECT a.id FROM pipeline.applications a"
+                             " WHERE a.tenant_id = $1 AND a.job_id = $2::uuid AND a.stage = $3"
+                             " AND a.stage_time <= now() - make_interval(mins => $4::int)"
+                             " AND NOT EXISTS (SELECT 1 FROM pipeline.assessments x"
+                             "  WHERE x.tenant_id = a.tenant_id AND x.application_id = a.id"
+                             "  AND x.event_id = 'stage_timeout:' || a.version || ':' || $5)"
+                             " ORDER BY a.stage_time LIMIT $6::int",
+                         6, p, fn, ctx);
 }

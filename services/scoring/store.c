@@ -41,7 +41,7 @@ static char *model_body(Hrflow__V1__CompetencyModel *m)
 }
 
 /* Columns: id, version, micros, body. */
-static Hrflow__V1__CompetencyModel *model_row(hf_store_t *st, PGresult *r, int row)
+static void *model_row(hf_store_t *st, PGresult *r, int row)
 {
     Hrflow__V1__CompetencyModel *m = (Hrflow__V1__CompetencyModel *)hf_codec_decode_stored(
         &hrflow__v1__competency_model__descriptor, PQgetvalue(r, row, 3), &st->alloc);
@@ -118,26 +118,12 @@ int store_model_get(hf_store_t *st, const char *id, int version,
     char v[16];
     snprintf(v, sizeof(v), "%d", version);
     const char *p[] = { st->tenant, id, v };
-    PGresult *r = hf_db_query(
-        st->db,
+    return hf_store_one(
+        st,
         "SELECT id, version, " HF_MICROS("create_time") ", body FROM scoring.competency_models"
         " WHERE tenant_id = $1 AND id = $2 AND ($3::int = 0 OR version = $3::int)"
         " ORDER BY version DESC LIMIT 1",
-        3, p);
-    if (!r)
-        return HF_EDB;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        return HF_ENOTFOUND;
-    }
-    *out = model_row(st, r, 0);
-    PQclear(r);
-    return *out ? HF_OK : HF_EDB;
-}
-
-static void *model_at(hf_store_t *st, PGresult *r, int i)
-{
-    return model_row(st, r, i);
+        3, p, model_row, out);
 }
 
 /* In creation order: the keyset is the first version's create time (column
@@ -156,7 +142,7 @@ int store_model_list(hf_store_t *st, hf_page_t *page, Hrflow__V1__CompetencyMode
         " AND (f.create_time, f.id) > ($2::timestamptz, $3::uuid)"
         " ORDER BY f.create_time, f.id LIMIT $4::int",
         4, p, 4, page);
-    return hf_page_rows(st, r, page, model_at, (void ***)out, n);
+    return hf_page_rows(st, r, page, model_row, (void ***)out, n);
 }
 
 /* ---- questions ---- */
@@ -178,7 +164,7 @@ static char *text_array(char *const *items, size_t n)
 }
 
 /* Columns: id, micros, body, times_asked, score_sum, missed (jsonb). */
-static Hrflow__V1__Question *question_row(hf_store_t *st, PGresult *r, int row)
+static void *question_row(hf_store_t *st, PGresult *r, int row)
 {
     Hrflow__V1__Question *q = (Hrflow__V1__Question *)hf_codec_decode_stored(
         &hrflow__v1__question__descriptor, PQgetvalue(r, row, 2), &st->alloc);
@@ -260,24 +246,9 @@ int store_question_get(hf_store_t *st, const char *id,
                        Hrflow__V1__Question **out)
 {
     const char *p[] = { st->tenant, id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT " QUESTION_COLS " FROM scoring.questions"
-                              " WHERE tenant_id = $1 AND id = $2",
-                              2, p);
-    if (!r)
-        return HF_EDB;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        return HF_ENOTFOUND;
-    }
-    *out = question_row(st, r, 0);
-    PQclear(r);
-    return *out ? HF_OK : HF_EDB;
-}
-
-static void *question_at(hf_store_t *st, PGresult *r, int i)
-{
-    return question_row(st, r, i);
+    return hf_store_one(st, "SELECT " QUESTION_COLS " FROM scoring.questions"
+                            " WHERE tenant_id = $1 AND id = $2",
+                        2, p, question_row, out);
 }
 
 int store_question_list(hf_store_t *st, const char *job_family, const char *competency,
@@ -291,7 +262,7 @@ int store_question_list(hf_store_t *st, const char *job_family, const char *comp
         " AND (create_time, id) > ($4::timestamptz, $5::uuid)"
         " ORDER BY create_time, id LIMIT $6::int",
         6, p, 1, page);
-    return hf_page_rows(st, r, page, question_at, (void ***)out, n);
+    return hf_page_rows(st, r, page, question_row, (void ***)out, n);
 }
 
 int store_question_asked(hf_store_t *st, const char *id, double score,
@@ -395,24 +366,20 @@ int store_report_put(hf_store_t *st, const Hrflow__V1__InterviewReport *rep,
     return HF_EDB;
 }
 
+/* Column 0: the stored report. */
+static void *report_row(hf_store_t *st, PGresult *r, int row)
+{
+    return hf_codec_decode_stored(&hrflow__v1__interview_report__descriptor,
+                                  PQgetvalue(r, row, 0), &st->alloc);
+}
+
 int store_report_get(hf_store_t *st, const char *interview_id,
                      Hrflow__V1__InterviewReport **out)
 {
     const char *p[] = { st->tenant, interview_id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT body FROM scoring.reports"
-                              " WHERE tenant_id = $1 AND interview_id = $2",
-                              2, p);
-    if (!r)
-        return HF_EDB;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        return HF_ENOTFOUND;
-    }
-    *out = (Hrflow__V1__InterviewReport *)hf_codec_decode_stored(
-        &hrflow__v1__interview_report__descriptor, PQgetvalue(r, 0, 0), &st->alloc);
-    PQclear(r);
-    return *out ? HF_OK : HF_EDB;
+    return hf_store_one(st, "SELECT body FROM scoring.reports"
+                            " WHERE tenant_id = $1 AND interview_id = $2",
+                        2, p, report_row, out);
 }
 
 /* ---- settings ---- */

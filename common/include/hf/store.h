@@ -163,8 +163,8 @@ PGresult *hf_page_query(PGconn *c, const char *sql, int nparams, const char **pa
 
 /* The rows of a page as messages: row(st, r, i) for each of the first
  * page->size rows of r into *out (arena, *n set). Consumes r (PQclear), also
- * when r is NULL (then HF_EDB). Returns HF_OK, HF_EDB or HF_ENOMEM (a row
- * function returning NULL). */
+ * when r is NULL. Returns HF_OK, HF_EDB (the statement failed, or a row
+ * function returned NULL as hf_store_one) or HF_ENOMEM. */
 int hf_page_rows(hf_store_t *st, PGresult *r, const hf_page_t *page,
                  void *(*row)(hf_store_t *st, PGresult *r, int i), void ***out, size_t *n);
 
@@ -182,6 +182,19 @@ struct Hrflow__V1__Timestamp *hf_store_time(hf_store_t *st, const PGresult *r, i
 /* hf_db_array() in the arena: a PostgreSQL array literal of n strings, for
  * one $n::text[] / ::uuid[] parameter. NULL when out of memory. */
 const char *hf_store_array(hf_store_t *st, const char *const *items, size_t n);
+
+/* Run a statement that returns at most one row and turn it into a message
+ * with row(st, r, 0), into *(void **)out (a pointer to the caller's typed
+ * pointer; set only on success). HF_ENOTFOUND when no row came back, HF_EDB
+ * when the statement failed or row() returned NULL (a stored record that does
+ * not decode, logged by row(), or out of memory). */
+int hf_store_one(hf_store_t *st, const char *sql, int nparams, const char *const *params,
+                 void *(*row)(hf_store_t *st, PGresult *r, int i), void *out);
+
+/* Run a statement and call fn(ctx, text) with column 0 of every row (the
+ * text is borrowed for the call). HF_OK, or HF_EDB when it failed. */
+int hf_store_each(hf_store_t *st, const char *sql, int nparams, const char *const *params,
+                  void (*fn)(void *ctx, const char *text), void *ctx);
 
 /* HF_OK when r holds at least `rows` rows, HF_ENOTFOUND when fewer, HF_EDB
  * when r is NULL (a failed statement). Does not consume r. */
