@@ -114,8 +114,6 @@ int store_job_get(hf_store_t *st, const char *id, Hrflow__V1__Job **out)
                         2, p, job_row, out);
 }
 
-/* The rows of a list page (at most page->size; the extra one only says there
- * is more) made into messages by row; r is cleared. */
 int store_job_list(hf_store_t *st, const char *company_id, const char *status,
                    hf_page_t *page, Hrflow__V1__Job ***out, size_t *n)
 {
