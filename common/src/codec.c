@@ -17,6 +17,7 @@
  * calendar and UTF-8 helpers, then decoding, then encoding.
  */
 #include "hf/codec.h"
+#include "hf/encoding.h"
 #include "hf/log.h"
 #include "hrflow/v1/common.pb-c.h"
 
@@ -31,8 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
 
 #define MEMBER(msg, off) ((void *)((char *)(msg) + (off)))
 #define CMEMBER(msg, off) ((const void *)((const char *)(msg) + (off)))
@@ -546,10 +545,11 @@ static int dec_string(dec_t *d, const json_t *v, char **dst)
     return s ? copy_string(d, s, len, dst) : -1;
 }
 
-/* Standard or URL-safe base64, padded or not, into the standard padded form
- * EVP_DecodeBlock() wants (buf has room for len + 2). Returns the padding
- * added or found (0-2), or -1 if s is not base64. */
-static int b64_normalize(const char *s, size_t len, char *buf, size_t *outlen)
+/* bytes: standard or URL-safe base64, padded or not, as the JSON mapping
+ * allows, read as the one base64url text it stands for ('+' '/' written as
+ * '-' '_', correct padding dropped) by hf_base64url_decode(), which also
+ * wants the last character's unused bits zero. buf has room for len. */
+static int b64_to_url(const char *s, size_t len, char *buf, size_t *outlen)
 {
     size_t eq = 0;
     while (len > 0 && s[len - 1] == '=') {
@@ -558,49 +558,30 @@ static int b64_normalize(const char *s, size_t len, char *buf, size_t *outlen)
     }
     if (eq > 2 || len % 4 == 1 || (eq && (len + eq) % 4))
         return -1;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '+' || c == '/'))
-            return -1;
-        buf[i] = c;
-    }
-    size_t pad = (4 - len % 4) % 4;
-    memset(buf + len, '=', pad);
-    *outlen = len + pad;
-    return (int)pad;
-}
-
-/* The normalized text into *dst, linked before decoding so that it is freed
- * with the message whatever happens. */
-static int b64_decode(dec_t *d, const char *buf, size_t blen, int pad, ProtobufCBinaryData *dst)
-{
-    uint8_t *out = dalloc(d, blen / 4 * 3);
-    if (!out)
-        return -1;
-    dst->data = out;
-    if (EVP_DecodeBlock(out, (const unsigned char *)buf, (int)blen) < 0)
-        return add_error(d, "bad_format", "invalid base64");
-    dst->len = blen / 4 * 3 - (size_t)pad;
+    for (size_t i = 0; i < len; i++)
+        buf[i] = s[i] == '+' ? '-' : s[i] == '/' ? '_' : s[i];
+    *outlen = len;
     return 0;
 }
 
 static int dec_bytes(dec_t *d, const json_t *v, ProtobufCBinaryData *dst)
 {
-    size_t len, blen;
+    size_t len, ulen = 0;
     const char *s = want_string(d, v, &len);
     if (!s)
         return -1;
     if (len == 0)
         return 0;
-    if (len > INT_MAX - 2)
-        return add_error(d, "out_of_range", "base64 text of %zu bytes is too long", len);
-    char *buf = malloc(len + 2);
+    char *buf = malloc(len);
     if (!buf)
-        return add_error(d, "out_of_memory", "could not allocate %zu bytes", len + 2);
-    int pad = b64_normalize(s, len, buf, &blen);
-    int rc = pad < 0 ? add_error(d, "bad_format", "invalid base64")
-                     : b64_decode(d, buf, blen, pad, dst);
+        return add_error(d, "out_of_memory", "could not allocate %zu bytes", len);
+    int rc = b64_to_url(s, len, buf, &ulen) < 0 ? add_error(d, "bad_format", "invalid base64") : 0;
+    size_t cap = hf_base64url_decoded_len(ulen); /* >= 1: b64_to_url leaves 2 or more */
+    /* linked before decoding, so that it is freed with the message whatever happens */
+    if (rc == 0 && !(dst->data = dalloc(d, cap)))
+        rc = -1;
+    if (rc == 0 && hf_base64url_decode(buf, ulen, dst->data, cap, &dst->len) < 0)
+        rc = add_error(d, "bad_format", "invalid base64");
     free(buf);
     return rc;
 }
@@ -1060,19 +1041,22 @@ static json_t *enc_string(const char *s)
     return v;
 }
 
-/* Standard base64 with padding, in chunks because EVP_EncodeBlock takes an int. */
+/* Standard base64 with padding: hf_base64url_encode()'s text in the other
+ * alphabet. */
 static json_t *enc_bytes(const ProtobufCBinaryData *b)
 {
-    enum { CHUNK = 3 * 1024 * 1024 };
-    size_t o = 0;
-    char *buf = b->len < SIZE_MAX / 2 ? malloc((b->len + 2) / 3 * 4 + 1) : NULL;
+    if (b->len >= SIZE_MAX / 2)
+        return NULL;
+    size_t n = hf_base64url_len(b->len);
+    char *buf = malloc(n + 3);
     if (!buf)
         return NULL;
-    for (size_t i = 0; i < b->len; i += CHUNK) {
-        size_t n = b->len - i < CHUNK ? b->len - i : CHUNK;
-        o += (size_t)EVP_EncodeBlock((unsigned char *)buf + o, b->data + i, (int)n);
-    }
-    json_t *v = json_stringn_nocheck(buf, o);
+    hf_base64url_encode(buf, n + 1, b->data, b->len);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = buf[i] == '-' ? '+' : buf[i] == '_' ? '/' : buf[i];
+    while (n % 4)
+        buf[n++] = '=';
+    json_t *v = json_stringn_nocheck(buf, n);
     free(buf);
     return v;
 }

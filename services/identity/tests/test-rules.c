@@ -66,6 +66,7 @@ static void test_token_parse_refuses_other_shapes(void **state)
         { 19, '-' },  /* separator after the key hex */
         { 40, '+' },  /* not base64url */
         { 40, '=' },  /* no padding */
+        { TOKEN_LEN - 1, 'B' },  /* sets an unused bit of the secret's last character */
     };
     for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
         strcpy(bad, ok);
