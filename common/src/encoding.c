@@ -124,22 +124,22 @@ size_t hf_utf8_invalid_at(const char *str, size_t n)
     return n;
 }
 
-bool hf_utf8_valid(const char *s, size_t n)
+int hf_utf8_valid(const char *s, size_t n)
 {
     return hf_utf8_invalid_at(s, n) == n;
 }
 
 /* --- UUID text --------------------------------------------------------------- */
 
-bool hf_uuid_valid(const char *s)
+int hf_uuid_valid(const char *s)
 {
     if (!s)
-        return false;
+        return 0;
     for (int i = 0; i < 36; i++) {
         char c = s[i]; /* a NUL is neither a dash nor a digit: stops a short string */
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
         if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return false;
+            return 0;
     }
     return s[36] == '\0';
 }

@@ -369,7 +369,7 @@ int hf_service_page(hf_call_t *call, uint32_t page_size, const char *page_token,
 {
     page->size = page_size == 0 ? 50 : page_size > 500 ? 500 : page_size;
     page->after = page_token && *page_token ? page_token : "";
-    if (*page->after && !hf_db_is_uuid(page->after)) {
+    if (*page->after && !hf_uuid_valid(page->after)) {
         hf_call_detail(call, "page_token", "bad_format", "is not a page token of this list");
         return hf_call_fail(call, HRFLOW__V1__ERROR_CODE__INVALID_ARGUMENT, "invalid page_token");
     }

@@ -39,10 +39,10 @@ typedef struct {
 static int who(hf_call_t *call, who_t *w)
 {
     const Hrflow__V1__Caller *c = hf_call_caller(call);
-    if (!rules_is_uuid(c->tenant_id))
+    if (!hf_uuid_valid(c->tenant_id))
         return hf_call_fail(call, E(UNAUTHENTICATED), "the request carries no tenant");
     for (size_t i = 0; i < c->n_company_ids; i++)
-        if (!rules_is_uuid(c->company_ids[i]))
+        if (!hf_uuid_valid(c->company_ids[i]))
             return hf_call_fail(call, E(UNAUTHENTICATED),
                                 "the caller's company list is malformed");
     w->tenant = c->tenant_id;
@@ -299,7 +299,7 @@ int identity_get_company(hf_call_t *call, const ProtobufCMessage *msg, ProtobufC
     store_t st;
     if (who(call, &w) < 0)
         return -1;
-    if (!rules_is_uuid(req->id))
+    if (!hf_uuid_valid(req->id))
         return store_fail(call, NULL, STORE_NOT_FOUND, "company", req->id, NULL);
     if (open_store(call, &st) < 0)
         return -1;
@@ -318,7 +318,7 @@ int identity_list_companies(hf_call_t *call, const ProtobufCMessage *msg, Protob
     store_t st;
     store_page_t page;
     if (who(call, &w) < 0 ||
-        page_of(call, req->page_size, req->page_token, rules_is_uuid, &page) < 0 ||
+        page_of(call, req->page_size, req->page_token, hf_uuid_valid, &page) < 0 ||
         open_store(call, &st) < 0)
         return -1;
     Hrflow__V1__ListCompaniesResponse *r =
@@ -341,7 +341,7 @@ int identity_update_company(hf_call_t *call, const ProtobufCMessage *msg, Protob
     store_t st;
     if (who_admin(call, &w, "change companies") < 0)
         return -1;
-    if (!rules_is_uuid(req->id))
+    if (!hf_uuid_valid(req->id))
         return store_fail(call, NULL, STORE_NOT_FOUND, "company", req->id, NULL);
     problems_t p = { .call = call };
     unsigned fields = 0;

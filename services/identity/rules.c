@@ -5,6 +5,7 @@
  * JSON, CSV exports and payslips.
  */
 #include "rules.h"
+#include "hf/encoding.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -132,18 +133,6 @@ int rules_scope_known(const char *s)
     return 0;
 }
 
-int rules_is_uuid(const char *s)
-{
-    if (!s || strlen(s) != 36)
-        return 0;
-    for (int i = 0; i < 36; i++) {
-        int dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i]))
-            return 0;
-    }
-    return 1;
-}
-
 uint32_t rules_page_size(uint32_t requested)
 {
     if (requested == 0)
@@ -256,7 +245,7 @@ int rules_check_key(const char *name, char *const *scopes, size_t n_scopes,
         n++;
     }
     for (size_t i = 0; i < n_company_ids; i++) {
-        if (!rules_is_uuid(company_ids[i]))
+        if (!hf_uuid_valid(company_ids[i]))
             report_at(report, ctx, "company_ids", i, "bad_format", "must be a company id (a UUID)");
         else if (repeated(company_ids, i))
             report_at(report, ctx, "company_ids", i, "duplicate", "is listed twice");

@@ -35,8 +35,6 @@ int rules_credit_code(const char *s, rule_error_t *e);   /* "" or 18 of [0-9A-HJ
 /* 1 when s is one of admin, recruiter, payroll, integrator. */
 int rules_scope_known(const char *s);
 
-/* 1 when s is a UUID in its canonical lowercase text form. */
-int rules_is_uuid(const char *s);
 
 /* page_size as the lists use it: 0 = RULES_PAGE_DEFAULT, capped at RULES_PAGE_MAX. */
 uint32_t rules_page_size(uint32_t requested);

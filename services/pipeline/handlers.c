@@ -125,7 +125,7 @@ static int job_check(hf_call_t *call, const ctx_t *c, Hrflow__V1__Job *j, const 
         hf_call_detail(call, p, code, msg);                                        \
         bad = 1;                                                                   \
     } while (0)
-    if (!hf_db_is_uuid(j->company_id))
+    if (!hf_uuid_valid(j->company_id))
         PROBLEM("company_id", "required", "a company id of the group");
     else if (!sees_company(c, j->company_id))
         PROBLEM("company_id", "forbidden", "this key may not act for that company");
@@ -134,7 +134,7 @@ static int job_check(hf_call_t *call, const ctx_t *c, Hrflow__V1__Job *j, const 
         PROBLEM("title", tl ? "too_long" : "required", "1 to 200 characters");
     if (j->headcount == 0 || j->headcount > 100000)
         PROBLEM("headcount", "out_of_range", "between 1 and 100000");
-    if (*j->competency_model_id && !hf_db_is_uuid(j->competency_model_id))
+    if (*j->competency_model_id && !hf_uuid_valid(j->competency_model_id))
         PROBLEM("competency_model_id", "bad_format", "a competency model id");
     if (!*j->status)
         j->status = (char *)"open";
@@ -184,7 +184,7 @@ HANDLER(pipeline_create_job)
 static Hrflow__V1__Job *visible_job(hf_call_t *call, ctx_t *c, const char *id)
 {
     Hrflow__V1__Job *j = NULL;
-    store_rc_t rc = hf_db_is_uuid(id) ? store_job_get(&c->st, id, &j) : STORE_NOT_FOUND;
+    store_rc_t rc = hf_uuid_valid(id) ? store_job_get(&c->st, id, &j) : STORE_NOT_FOUND;
     if (rc == STORE_OK && !sees_company(c, j->company_id))
         rc = STORE_NOT_FOUND;
     if (rc != STORE_OK) {
@@ -212,7 +212,7 @@ HANDLER(pipeline_list_jobs)
     store_page_t page;
     if (open_ctx(call, &c) < 0 || hf_service_page(call, r->page_size, r->page_token, &page) < 0)
         return -1;
-    if (*r->company_id && (!hf_db_is_uuid(r->company_id) || !sees_company(&c, r->company_id)))
+    if (*r->company_id && (!hf_uuid_valid(r->company_id) || !sees_company(&c, r->company_id)))
         return hf_call_fail(call, E(NOT_FOUND), "company %s not found", r->company_id);
     Hrflow__V1__ListJobsResponse *o =
         HF_CALL_NEW(call, Hrflow__V1__ListJobsResponse, hrflow__v1__list_jobs_response__init);
@@ -326,7 +326,7 @@ HANDLER(pipeline_get_candidate)
     if (open_ctx(call, &c) < 0)
         return -1;
     Hrflow__V1__Candidate *out = NULL;
-    store_rc_t rc = hf_db_is_uuid(r->id) ? store_candidate_get(&c.st, r->id, &out) : STORE_NOT_FOUND;
+    store_rc_t rc = hf_uuid_valid(r->id) ? store_candidate_get(&c.st, r->id, &out) : STORE_NOT_FOUND;
     if (rc != STORE_OK)
         return fail_store(call, rc, "candidate", r->id);
     *reply = &out->base;
@@ -340,7 +340,7 @@ static Hrflow__V1__Application *visible_application(hf_call_t *call, ctx_t *c, c
                                                     Hrflow__V1__Job **job)
 {
     Hrflow__V1__Application *a = NULL;
-    store_rc_t rc = hf_db_is_uuid(id) ? store_application_get(&c->st, id, &a) : STORE_NOT_FOUND;
+    store_rc_t rc = hf_uuid_valid(id) ? store_application_get(&c->st, id, &a) : STORE_NOT_FOUND;
     if (rc == STORE_OK && store_job_get(&c->st, a->job_id, job) == STORE_OK &&
         !sees_company(c, (*job)->company_id))
         rc = STORE_NOT_FOUND;
@@ -371,7 +371,7 @@ HANDLER(pipeline_create_application)
     if (open_ctx(call, &c) < 0)
         return -1;
     Hrflow__V1__Application *a = r->application;
-    if (!a || !hf_db_is_uuid(a->job_id) || !hf_db_is_uuid(a->candidate_id)) {
+    if (!a || !hf_uuid_valid(a->job_id) || !hf_uuid_valid(a->candidate_id)) {
         hf_call_detail(call, "application.job_id", "required", "a job and a candidate id");
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the application needs a job and a candidate");
     }
@@ -519,7 +519,7 @@ HANDLER(pipeline_get_import)
     if (open_ctx(call, &c) < 0)
         return -1;
     Hrflow__V1__ImportJob *out = NULL;
-    store_rc_t rc = hf_db_is_uuid(r->id) ? store_import_get(&c.st, r->id, &out) : STORE_NOT_FOUND;
+    store_rc_t rc = hf_uuid_valid(r->id) ? store_import_get(&c.st, r->id, &out) : STORE_NOT_FOUND;
     if (rc == STORE_OK && !visible_job(call, &c, out->job_id))
         return -1;
     if (rc != STORE_OK)

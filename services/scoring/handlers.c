@@ -81,7 +81,7 @@ int scoring_get_competency_model(hf_call_t *call, const ProtobufCMessage *msg,
     const char *tenant = scoring_tenant(call);
     if (!tenant)
         return -1;
-    if (!hf_db_is_uuid(req->id) || req->version < 0)
+    if (!hf_uuid_valid(req->id) || req->version < 0)
         return hf_call_fail(call, E(NOT_FOUND), "competency model %s not found", req->id);
     store_t st;
     ProtobufCAllocator alloc;
@@ -129,7 +129,7 @@ int scoring_update_competency_model(hf_call_t *call, const ProtobufCMessage *msg
         return -1;
     if (!has_scope(call, "recruiter"))
         return hf_call_fail(call, E(PERMISSION_DENIED), "only a recruiter key may change models");
-    if (!hf_db_is_uuid(req->id))
+    if (!hf_uuid_valid(req->id))
         return hf_call_fail(call, E(NOT_FOUND), "competency model %s not found", req->id);
     store_t st;
     ProtobufCAllocator alloc;
@@ -189,7 +189,7 @@ int scoring_get_question(hf_call_t *call, const ProtobufCMessage *msg, ProtobufC
     const char *tenant = scoring_tenant(call);
     if (!tenant)
         return -1;
-    if (!hf_db_is_uuid(req->id))
+    if (!hf_uuid_valid(req->id))
         return hf_call_fail(call, E(NOT_FOUND), "question %s not found", req->id);
     store_t st;
     ProtobufCAllocator alloc;

@@ -20,7 +20,6 @@
 #ifndef HF_ENCODING_H
 #define HF_ENCODING_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,17 +65,18 @@ int hf_utf8_decode(const char *s, size_t n, uint32_t *cp);
  * prefix, which is how text is cut at a character boundary. */
 size_t hf_utf8_invalid_at(const char *s, size_t n);
 
-/* true when all of s[0..n) is well-formed UTF-8 (NUL bytes allowed, see
- * above). s may be NULL when n is 0. Runs of ASCII go 8 bytes at a time. */
-bool hf_utf8_valid(const char *s, size_t n);
+/* 1 when all of s[0..n) is well-formed UTF-8 (NUL bytes allowed, see
+ * above), else 0. s may be NULL when n is 0. Runs of ASCII go 8 bytes at a
+ * time. */
+int hf_utf8_valid(const char *s, size_t n);
 
 /* --- UUID text --------------------------------------------------------------- */
 
-/* true when s is 36 characters: lowercase hex digits in groups of
+/* 1 when s is 36 characters: lowercase hex digits in groups of
  * 8-4-4-4-12 joined by '-', as PostgreSQL prints a uuid, so it can be passed
  * as $n::uuid and compared with ids read back. Upper case is refused:
  * PostgreSQL would take it, but it would no longer equal the id it names.
- * NULL is not a UUID. */
-bool hf_uuid_valid(const char *s);
+ * Else 0, for NULL too. */
+int hf_uuid_valid(const char *s);
 
 #endif
