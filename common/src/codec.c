@@ -14,7 +14,7 @@
  * by HF_CODEC_MAX_DEPTH.
  *
  * The file reads top-down: names and shapes shared by both directions, the
- * calendar and UTF-8 helpers, then decoding, then encoding.
+ * calendar helpers, then decoding, then encoding (UTF-8 is hf/encoding.h).
  */
 #include "hf/codec.h"
 #include "hf/encoding.h"
@@ -195,45 +195,6 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
-/* ---- UTF-8 ---------------------------------------------------------------- */
-
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 if none. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t len;
-    if (c < 0x80)
-        return 1;
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    if (c < 0xE0) {
-        len = 2;
-    } else if (c < 0xF0) {
-        len = 3;
-        lo = c == 0xE0 ? 0xA0 : lo; /* overlong */
-        hi = c == 0xED ? 0x9F : hi; /* surrogates */
-    } else {
-        len = 4;
-        lo = c == 0xF0 ? 0x90 : lo; /* overlong */
-        hi = c == 0xF4 ? 0x8F : hi; /* beyond U+10FFFF */
-    }
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return len;
-}
-
-static bool utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0, k; i < n; i += k)
-        if ((k = utf8_seq(p + i, n - i)) == 0)
-            return false;
-    return true;
-}
-
 /* ==== decoding ============================================================== */
 
 typedef struct {
@@ -332,7 +293,7 @@ static const char *want_string(dec_t *d, const json_t *v, size_t *len)
         add_error(d, "bad_format", "string contains a NUL character");
         return NULL;
     }
-    if (!utf8_valid(s, *len)) {
+    if (!hf_utf8_valid(s, *len)) {
         add_error(d, "bad_format", "string is not valid UTF-8");
         return NULL;
     }
@@ -825,7 +786,7 @@ static int dec_map_key(dec_t *d, const ProtobufCFieldDescriptor *kf, const char 
 {
     bigint_t n;
     char canon[24];
-    if (strlen(key) != len || !utf8_valid(key, len))
+    if (strlen(key) != len || !hf_utf8_valid(key, len))
         return add_error(d, "bad_format", "map key is not valid UTF-8 without NUL");
     if (kf->type == PROTOBUF_C_TYPE_STRING)
         return copy_string(d, key, len, dst);
@@ -1011,17 +972,18 @@ static json_t *enc_message(const ProtobufCMessage *m, int depth);
  * (protobuf-c does not check strings; JSON must be UTF-8). Caller frees. */
 static char *utf8_repair(const char *s, size_t n, size_t *outlen)
 {
-    const unsigned char *p = (const unsigned char *)s;
     char *out = n < SIZE_MAX / 3 ? malloc(3 * n + 1) : NULL;
     size_t o = 0;
-    for (size_t i = 0, k; out && i < n; i += k) {
-        if ((k = utf8_seq(p + i, n - i)) != 0) {
-            memcpy(out + o, s + i, k);
-            o += k;
+    for (size_t i = 0; out && i < n;) {
+        int len = hf_utf8_decode(s + i, n - i, NULL);
+        if (len > 0) {
+            memcpy(out + o, s + i, (size_t)len);
+            o += (size_t)len;
+            i += (size_t)len;
         } else {
             memcpy(out + o, "\xEF\xBF\xBD", 3);
             o += 3;
-            k = 1;
+            i++;
         }
     }
     if (out)
@@ -1033,7 +995,7 @@ static char *utf8_repair(const char *s, size_t n, size_t *outlen)
 static json_t *enc_string(const char *s)
 {
     size_t n = s ? strlen(s) : 0, fixed_len;
-    if (n == 0 || utf8_valid(s, n))
+    if (n == 0 || hf_utf8_valid(s, n))
         return json_stringn_nocheck(n ? s : "", n);
     char *fixed = utf8_repair(s, n, &fixed_len);
     json_t *v = fixed ? json_stringn_nocheck(fixed, fixed_len) : NULL;
@@ -1217,7 +1179,7 @@ static int enc_map_entry(json_t *obj, const ProtobufCMessage *e, int depth)
     size_t len;
     if (kf->type == PROTOBUF_C_TYPE_STRING) {
         key = *(char *const *)kp ? *(char *const *)kp : "";
-        if (!utf8_valid(key, strlen(key)))
+        if (!hf_utf8_valid(key, strlen(key)))
             key = fixed = utf8_repair(key, strlen(key), &len);
     } else if (kf->type == PROTOBUF_C_TYPE_BOOL) {
         key = *(const protobuf_c_boolean *)kp ? "true" : "false";

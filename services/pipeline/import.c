@@ -15,6 +15,7 @@
  * are in finish_row(); the alias table is the one place header names live.
  */
 #include "import.h"
+#include "hf/encoding.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -143,54 +144,12 @@ const char *pl_cand_field_name(pl_cand_field_t f)
 
 /* --- bytes and text --- */
 
-/* The length of the UTF-8 sequence at s (1-4), 0 when invalid, -1 when s[0..n) ends inside it. */
-static int utf8_seq(const unsigned char *s, size_t n)
+/* 0 when s[0..n) is valid UTF-8 without NUL, 1 when not UTF-8, 2 when it
+ * holds a NUL (whichever comes first). */
+static int text_check(const char *s, size_t n)
 {
-    unsigned c = s[0], lo = 0x80, hi = 0xBF;
-    int len;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-    else
-        return 0;
-    for (int k = 1; k < len; k++) {
-        if ((size_t)k >= n)
-            return -1;
-        if (s[k] < lo || s[k] > hi)
-            return 0;
-        lo = 0x80, hi = 0xBF;
-    }
-    return len;
-}
-
-/* 0 when s[0..n) is valid UTF-8 without NUL, 1 when not UTF-8, 2 when it holds a NUL. */
-static int utf8_check(const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < n) {
-        if (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-            if (!(w & highs) && !((w - ones) & ~w & highs)) {
-                i += 8;
-                continue;
-            }
-        }
-        if (s[i] == 0)
-            return 2;
-        int len = utf8_seq(s + i, n - i);
-        if (len <= 0)
-            return 1;
-        i += (size_t)len;
-    }
-    return 0;
+    size_t bad = hf_utf8_invalid_at(s, n);
+    return memchr(s, '\0', bad) ? 2 : bad < n;
 }
 
 /* The width of a space at s (ASCII space, tab, CR, LF, U+3000, U+00A0), else 0. */
@@ -228,13 +187,7 @@ static const char *trim(const char *s, size_t *n)
 /* At most NAME_SHOWN bytes of s, cut at a character boundary, into out (NUL-terminated). */
 static void shown(char *out, const char *s, size_t n)
 {
-    size_t i = 0;
-    while (i < n) {
-        int len = utf8_seq((const unsigned char *)s + i, n - i);
-        if (len <= 0 || s[i] == 0 || i + (size_t)len > NAME_SHOWN)
-            break;
-        i += (size_t)len;
-    }
+    size_t i = hf_utf8_invalid_at(s, n < NAME_SHOWN ? n : NAME_SHOWN);
     memcpy(out, s, i);
     out[i] = 0;
 }
@@ -538,7 +491,7 @@ static bool set_value(pl_import_t *p, pl_cand_field_t f, unsigned col, char *s, 
     if (n > PL_IMPORT_MAX_FIELD)
         return fail_at(p, col, field_names[f], "%zu bytes, the limit is %d", n,
                        PL_IMPORT_MAX_FIELD);
-    int bad = utf8_check(s, n);
+    int bad = text_check(s, n);
     if (bad)
         return fail_at(p, col, field_names[f], "%s",
                        bad == 2                       ? "contains a nul byte"
@@ -634,7 +587,7 @@ static void csv_header(pl_import_t *p)
         size_t n;
         char *s = field_value(p, c, &n);
         p->map[c] = -1;
-        if (p->fld[c].bad || utf8_check(s, n)) {
+        if (p->fld[c].bad || text_check(s, n)) {
             set_fatal(p, c + 1, NULL, "%s",
                       p->fld[c].bad ? "text after closing quote"
                       : p->enc == PL_IMPORT_GB18030 ? "invalid gb18030 byte sequence"
@@ -976,7 +929,7 @@ static void nd_line(pl_import_t *p)
     trim(s, &n);
     if (!n)
         return;
-    int bad = utf8_check(s, p->nraw);
+    int bad = text_check(s, p->nraw);
     if (bad) {
         fail_row(p, "%s", bad == 2                       ? "contains a nul byte"
                           : p->enc == PL_IMPORT_GB18030 ? "invalid gb18030 byte sequence"
@@ -1065,7 +1018,7 @@ static pl_import_encoding_t sniff_encoding(const unsigned char *s, size_t n)
 {
     size_t valid = 0, invalid = 0, i = 0;
     while (i < n) {
-        int len = utf8_seq(s + i, n - i);
+        int len = hf_utf8_decode((const char *)s + i, n - i, NULL);
         if (len < 0)
             break;
         if (len == 0)

@@ -11,6 +11,7 @@
  * a database or the environment: decisions are a function of the arguments.
  */
 #include "rules.h"
+#include "hf/encoding.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -851,23 +852,6 @@ static int rule(parser_t *p)
     return action(p, ru);
 }
 
-/* The first invalid UTF-8 sequence, as a byte offset, or len. */
-static size_t utf8_invalid(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = s[i];
-        size_t n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 9;
-        if (n == 9 || (n == 1 && c < 0xC2) || i + n >= len + (n ? 0 : 1))
-            return i;
-        for (size_t k = 1; k <= n; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-        i += n + 1;
-    }
-    return len;
-}
-
 pl_rules_t *pl_rules_parse(const char *text, size_t len, const pl_stages_t *st,
                            char *err, size_t errlen)
 {
@@ -888,7 +872,7 @@ pl_rules_t *pl_rules_parse(const char *text, size_t len, const pl_stages_t *st,
         return NULL;
     }
     p.r = r;
-    size_t bad = utf8_invalid((const unsigned char *)p.s, len);
+    size_t bad = hf_utf8_invalid_at(p.s, len);
     if (bad < len) {
         while (p.pos < bad)
             step(&p);

@@ -148,6 +148,9 @@ static void test_names_count_characters(void **state)
     assert_string_equal(code_of(rules_name, "a\tb"), "bad_format");
     assert_string_equal(code_of(rules_name, "\xe5\x8d"), "bad_format");   /* cut UTF-8 */
     assert_string_equal(code_of(rules_name, "\xc0\xaf"), "bad_format");   /* overlong */
+    assert_string_equal(code_of(rules_name, "\xed\xa0\x80"), "bad_format"); /* surrogate */
+    assert_string_equal(code_of(rules_name, "a\xc2\x85" "b"), "bad_format"); /* C1 control */
+    assert_string_equal(code_of(rules_name, "a\x7f"), "bad_format");        /* DEL */
     assert_string_equal(code_of(rules_key_name, ""), "ok");
     assert_string_equal(code_of(rules_city, "上海"), "ok");
 }
