@@ -54,7 +54,7 @@ if [ "$target" = rules ]; then
     # shellcheck disable=SC2046 # pkg-config output is meant to split
     clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        -I"$root/common/include" "$root/tests/fuzz/fuzz-rules.c" "$pl/rules.c" "$pl/stages.c" \
+        -I"$root/common/include" "$root/tests/fuzz/fuzz-rules.c" "$pl"/rules*.c "$pl/stages.c" \
         "$root/common/src/encoding.c" $(pkg-config --cflags --libs libsodium) -lm \
         -o "$out/fuzz-rules"
     exec "$out/fuzz-rules" -max_total_time="$seconds" -max_len=2048 -timeout=10 \
