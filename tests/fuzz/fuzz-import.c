@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz-import.c - fuzz target of the candidate import reader (services/pipeline/import.c)
+/* tests/fuzz/fuzz-import.c - fuzz target of the candidate import reader (services/pipeline/import*.c)
  *
  * The first byte chooses the options (encoding, format, delimiter, explicit
  * mapping); the rest is the file. It is read twice: whole, and in small
