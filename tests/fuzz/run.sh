@@ -4,7 +4,7 @@
 # reader with libFuzzer for a while
 #
 # The project builds with gcc; libFuzzer needs clang, so this script compiles
-# the target itself: fuzz-codec.c, common/src/codec.c, arena.c, encoding.c
+# the target itself: fuzz-codec.c, common/src/codec*.c, arena.c, encoding.c
 # and log.c, and the generated codec_test*.pb-c.c of a configured build dir
 # ($HF_BUILD, default build/; run `ninja -C build` first). Every target that
 # checks UTF-8 or base64url takes common/src/encoding.c and libsodium along. Output goes to build-fuzz/. New inputs
@@ -85,7 +85,7 @@ mkdir -p "$out/corpus-codec"
 clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$root/common/include" -I"$proto/../.." \
-    "$root/tests/fuzz/fuzz-codec.c" "$root/common/src/codec.c" "$root/common/src/arena.c" \
+    "$root/tests/fuzz/fuzz-codec.c" "$root"/common/src/codec*.c "$root/common/src/arena.c" \
     "$root/common/src/encoding.c" "$root/common/src/log.c" \
     "$proto/common.pb-c.c" "$proto/codec_test.pb-c.c" "$proto/codec_test_proto2.pb-c.c" \
     $(pkg-config --cflags --libs jansson libprotobuf-c libsodium) -lm \
