@@ -7,7 +7,7 @@
 #include <string.h>
 
 /* The 32 hex digits of a canonical UUID (hf_uuid_valid), or -1. */
-static int hex32(const char *uuid, char out[33])
+static int uuid_hex(const char *uuid, char out[33])
 {
     if (!hf_uuid_valid(uuid))
         return -1;
@@ -30,7 +30,7 @@ int pl_status_token(const hf_keyring_t *keys, const char *tenant, const char *ap
                     char out[PL_STATUS_TOKEN_LEN + 1])
 {
     char a[33], t[33], mac[65];
-    if (hex32(application, a) < 0 || hex32(tenant, t) < 0 ||
+    if (uuid_hex(application, a) < 0 || uuid_hex(tenant, t) < 0 ||
         mac_of(keys, tenant, application, mac) < 0)
         return -1;
     snprintf(out, PL_STATUS_TOKEN_LEN + 1, "%s%s%.32s", a, t, mac);
