@@ -74,7 +74,7 @@ static void test_repeated_option_keeps_every_value(void **state)
     assert_int_equal(seen[SCOPE].count, 2);
     assert_string_equal(seen[SCOPE].values[0], "admin");
     assert_string_equal(seen[SCOPE].values[1], "payroll");
-    char *words[2 * HF_ARG_MAX_VALUES + 5] = { "prog", "--data", "d" };
+    char *words[3 + 2 * (HF_ARG_MAX_VALUES + 1) + 1] = { "prog", "--data", "d" };
     int n = 3;
     for (int i = 0; i <= HF_ARG_MAX_VALUES; i++) {
         words[n++] = "--scope";
