@@ -4,10 +4,12 @@
  * (AES-256-GCM, EVP API); the blind index and the normalisers that feed it.
  * Keys live only in the keyring, which is wiped on destroy; a plaintext that
  * fails authentication is wiped before it is freed. The token is text
- * (base64url) so it fits a PostgreSQL text column and JSON unescaped.
+ * (base64url, hf/encoding.h) so it fits a PostgreSQL text column and JSON
+ * unescaped.
  * See hf/crypto.h for the contract and docs/security.md for operations.
  */
 #include "hf/crypto.h"
+#include "hf/encoding.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -264,65 +266,6 @@ const char *hf_keyring_current_id(const hf_keyring_t *k)
     return k->keys[0].id;
 }
 
-/* --- base64url, unpadded, strict --------------------------------------------- */
-
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static size_t b64_encoded_len(size_t n)
-{
-    return n / 3 * 4 + (n % 3 ? n % 3 + 1 : 0);
-}
-
-static void b64_encode(const unsigned char *b, size_t n, char *out)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned long v = (unsigned long)b[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned long)b[i + 1] << 8;
-        if (i + 2 < n)
-            v |= b[i + 2];
-        size_t chars = n - i >= 3 ? 4 : n - i + 1;
-        for (size_t c = 0; c < chars; c++)
-            out[o++] = b64url[(v >> (18 - 6 * c)) & 63];
-    }
-    out[o] = '\0';
-}
-
-static int b64_value(int c)
-{
-    const char *p = c ? strchr(b64url, c) : NULL;
-    return p ? (int)(p - b64url) : -1;
-}
-
-/* Decode n characters at s into out (room for n * 3 / 4 bytes). Rejects
- * characters outside the alphabet, a length of 1 mod 4, and unused low bits
- * that are not zero, so each byte string has exactly one encoding and any
- * changed character changes the bytes. Returns the byte count or -1. */
-static long b64_decode(const char *s, size_t n, unsigned char *out)
-{
-    if (n % 4 == 1)
-        return -1;
-    size_t o = 0;
-    unsigned long acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64_value((unsigned char)s[i]);
-        if (v < 0)
-            return -1;
-        acc = (acc << 6 | (unsigned long)v) & 0xffffff;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (unsigned char)(acc >> bits);
-        }
-    }
-    if (acc & ((1ul << bits) - 1))
-        return -1;
-    return (long)o;
-}
-
 /* --- v1 tokens ------------------------------------------------------------- */
 
 /* A token cut into its parts (pointers into the token). */
@@ -366,7 +309,8 @@ int hf_pii_encrypt(const hf_keyring_t *k, const char *plain, size_t len, const c
     const aes_key_t *key = &k->keys[0];
     size_t blen = NONCE_LEN + len + TAG_LEN;
     unsigned char *buf = malloc(blen);
-    char *tok = malloc(sizeof(TOKEN_VERSION) + strlen(key->id) + 1 + b64_encoded_len(blen) + 1);
+    size_t toklen = sizeof(TOKEN_VERSION) + strlen(key->id) + 1 + hf_base64url_len(blen) + 1;
+    char *tok = malloc(toklen);
     EVP_CIPHER_CTX *c = NULL;
     int rc = -ENOMEM, n = 0, fin = 0;
     if (!buf || !tok)
@@ -382,7 +326,7 @@ int hf_pii_encrypt(const hf_keyring_t *k, const char *plain, size_t len, const c
         EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG_LEN, buf + NONCE_LEN + len) != 1)
         goto done;
     int hl = sprintf(tok, TOKEN_VERSION ".%s.", key->id);
-    b64_encode(buf, blen, tok + hl);
+    hf_base64url_encode(tok + hl, toklen - (size_t)hl, buf, blen);
     *out = tok;
     tok = NULL;
     rc = 0;
@@ -423,8 +367,8 @@ int hf_pii_decrypt(const hf_keyring_t *k, const char *token, const char *aad, ch
     if (parse_token(token, &t) < 0)
         return -EINVAL;
     size_t plen = strlen(t.payload);
-    if (plen < b64_encoded_len(NONCE_LEN + TAG_LEN) ||
-        plen > b64_encoded_len(NONCE_LEN + HF_PII_MAX + TAG_LEN))
+    if (plen < hf_base64url_len(NONCE_LEN + TAG_LEN) ||
+        plen > hf_base64url_len(NONCE_LEN + HF_PII_MAX + TAG_LEN))
         return -EINVAL;
     const aes_key_t *key = find_key(k, t.kid, t.kidlen);
     if (!key)
@@ -436,12 +380,12 @@ int hf_pii_decrypt(const hf_keyring_t *k, const char *token, const char *aad, ch
     if (!body || !pt)
         goto done;
     rc = -EINVAL;
-    long blen = b64_decode(t.payload, plen, body);
-    if (blen < NONCE_LEN + TAG_LEN)
+    size_t blen = 0;
+    if (hf_base64url_decode(t.payload, plen, body, cap, &blen) < 0 || blen < NONCE_LEN + TAG_LEN)
         goto done;
-    rc = gcm_open(key, aad, body, (size_t)blen, pt);
+    rc = gcm_open(key, aad, body, blen, pt);
     if (rc == 0) {
-        size_t ptlen = (size_t)blen - NONCE_LEN - TAG_LEN;
+        size_t ptlen = blen - NONCE_LEN - TAG_LEN;
         pt[ptlen] = '\0';
         *plain = (char *)pt;
         pt = NULL;

@@ -480,18 +480,6 @@ int hf_db_migrate(PGconn *c, const char *component, const hf_migration_t *m, siz
     return applied;
 }
 
-int hf_db_is_uuid(const char *s)
-{
-    if (!s || strlen(s) != 36)
-        return 0;
-    for (int i = 0; i < 36; i++) {
-        int dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
-            return 0;
-    }
-    return 1;
-}
-
 char *hf_db_array(const char *const *items, size_t n)
 {
     size_t len = 3;

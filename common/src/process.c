@@ -1,20 +1,36 @@
-/* common/src/process.c - arguments, settings, logging and signals at program start */
+/* common/src/process.c - arguments, settings, logging and signals at program start
+ *
+ * The flags are read by hf/args.h like every other command line.
+ */
 #include "hf/process.h"
+#include "hf/args.h"
 #include "hf/log.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-static void usage(const hf_program_t *p, FILE *f)
+/* The program's flags ("--migrate") as an hf/args.h table; returns its length. */
+static size_t flag_table(const hf_program_t *p, hf_arg_t spec[HF_ARGS_MAX])
+{
+    size_t n = 0;
+    for (; p->flags && p->flags[n]; n++) {
+        assert(n < HF_ARGS_MAX && strncmp(p->flags[n], "--", 2) == 0);
+        spec[n] = (hf_arg_t){ .name = p->flags[n] + 2,
+                              .help = p->flag_help ? p->flag_help[n] : NULL };
+    }
+    return n;
+}
+
+static void usage(const hf_program_t *p, const hf_arg_t *spec, size_t n, FILE *f)
 {
     fprintf(f, "usage: hrflow-%s", p->name);
-    for (size_t i = 0; p->flags && p->flags[i]; i++)
-        fprintf(f, " [%s]", p->flags[i]);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, " [--%s]", spec[i].name);
     fprintf(f, " [--help]\n\n%s\n", p->summary);
-    for (size_t i = 0; p->flags && p->flags[i]; i++)
-        fprintf(f, "  %-10s %s\n", p->flags[i], p->flag_help ? p->flag_help[i] : "");
+    hf_args_usage(f, spec, n);
     fprintf(f, "\n");
     hf_config_usage(f, p->vars, p->n_vars);
     if (p->usage) {
@@ -23,29 +39,25 @@ static void usage(const hf_program_t *p, FILE *f)
     }
 }
 
-static int flag_index(const hf_program_t *p, const char *arg)
-{
-    for (int i = 0; p->flags && p->flags[i]; i++)
-        if (strcmp(p->flags[i], arg) == 0)
-            return i;
-    return -1;
-}
-
 int hf_program_start(const hf_program_t *p, int argc, char **argv, int *flags_seen)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(p, stdout);
-            return 0;
-        }
-        int k = flag_index(p, argv[i]);
-        if (k < 0) {
-            fprintf(stderr, "hrflow-%s: unknown argument \"%s\"\n\n", p->name, argv[i]);
-            usage(p, stderr);
-            return 2;
-        }
-        flags_seen[k] = 1;
+    hf_arg_t spec[HF_ARGS_MAX];
+    hf_arg_seen_t seen[HF_ARGS_MAX];
+    size_t n = flag_table(p, spec);
+    char why[160];
+    int rc = hf_args_parse(spec, n, argc, argv, seen, why, sizeof(why));
+    if (rc == HF_ARGS_HELP) {
+        usage(p, spec, n, stdout);
+        return 0;
     }
+    if (rc < 0) {
+        fprintf(stderr, "hrflow-%s: %s\n\n", p->name, why);
+        usage(p, spec, n, stderr);
+        return 2;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (seen[i].count)
+            flags_seen[i] = 1;
     char err[4096];
     if (hf_config_load(p->vars, p->n_vars, err, sizeof(err)) < 0) {
         fprintf(stderr, "hrflow-%s: invalid configuration:\n%s", p->name, err);

@@ -74,10 +74,10 @@ int hf_store_open(hf_call_t *call, hf_store_t *st)
 {
     const Hrflow__V1__Caller *c = hf_call_caller(call);
     memset(st, 0, sizeof(*st));
-    if (!hf_db_is_uuid(c->tenant_id))
+    if (!hf_uuid_valid(c->tenant_id))
         return hf_call_fail(call, E(UNAUTHENTICATED), "the request carries no tenant");
     for (size_t i = 0; i < c->n_company_ids; i++)
-        if (!hf_db_is_uuid(c->company_ids[i]))
+        if (!hf_uuid_valid(c->company_ids[i]))
             return hf_call_fail(call, E(UNAUTHENTICATED), "the caller's company list is malformed");
     st->call = call;
     st->arena = hf_call_arena(call);
@@ -215,7 +215,7 @@ int hf_page_parse(const char *token, int (*id_ok)(const char *), int64_t *after_
     if (digits == 0 || digits > 18 || strspn(token, "0123456789") != digits)
         return -1;
     snprintf(after_id, HF_PAGE_TOKEN_MAX, "%s", dot + 1);
-    if (!(id_ok ? id_ok : hf_db_is_uuid)(after_id))
+    if (!(id_ok ? id_ok : hf_uuid_valid)(after_id))
         return -1;
     *after_us = strtoll(token, NULL, 10);
     char again[HF_PAGE_TOKEN_MAX]; /* one spelling per position: no leading zeros */

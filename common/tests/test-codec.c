@@ -276,6 +276,7 @@ static void test_bytes(void **state)
     fails("{'blob': 'aG=k'}", "blob", "bad_format");
     fails("{'blob': 'aG k'}", "blob", "bad_format");
     fails("{'blob': 'aG*k'}", "blob", "bad_format");
+    fails("{'blob': 'aGl='}", "blob", "bad_format"); /* 'l' sets an unused bit: not "hi" */
 }
 
 static void test_enums(void **state)

@@ -58,6 +58,11 @@ static void test_help_and_bad_arguments(void **state)
     char *bad[] = { "t", "--nope", NULL };
     int seen = 0;
     assert_int_equal(start(2, bad, &seen), 2);
+    char *twice[] = { "t", "--migrate", "--migrate", NULL };
+    assert_int_equal(start(3, twice, &seen), 2);
+    char *prefix[] = { "t", "--mig", NULL };
+    assert_int_equal(start(2, prefix, &seen), 2);
+    assert_int_equal(seen, 0);
 }
 
 static void test_bad_settings_stop(void **state)

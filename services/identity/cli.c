@@ -10,6 +10,7 @@
 #include "cli.h"
 
 #include "hf/arena.h"
+#include "hf/args.h"
 #include "hf/config.h"
 #include "hf/log.h"
 #include "hf/outbox.h"
@@ -20,8 +21,6 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_LIST 32   /* --scope / --company given at most this often */
 
 static const char *pg_dsn, *log_level;
 
@@ -59,18 +58,24 @@ int identity_cli_is_command(const char *arg)
 
 enum { O_SLUG, O_NAME, O_TENANT, O_CODE, O_CITY, O_CREDIT_CODE, O_SCOPE, O_COMPANY, N_OPTS };
 
-static const char *const flags[N_OPTS] = {
-    [O_SLUG] = "--slug", [O_NAME] = "--name", [O_TENANT] = "--tenant", [O_CODE] = "--code",
-    [O_CITY] = "--city", [O_CREDIT_CODE] = "--credit-code", [O_SCOPE] = "--scope",
-    [O_COMPANY] = "--company",
+/* Every option of every command; commands[] says which a command takes. */
+static const hf_arg_t options[N_OPTS] = {
+    [O_SLUG] = { "slug", "SLUG", 0, NULL },
+    [O_NAME] = { "name", "NAME", 0, NULL },
+    [O_TENANT] = { "tenant", "SLUG|ID", 0, NULL },
+    [O_CODE] = { "code", "CODE", 0, NULL },
+    [O_CITY] = { "city", "CITY", 0, NULL },
+    [O_CREDIT_CODE] = { "credit-code", "CODE", 0, NULL },
+    [O_SCOPE] = { "scope", "SCOPE", HF_ARG_REPEAT, NULL },
+    [O_COMPANY] = { "company", "ID|CODE", HF_ARG_REPEAT, NULL },
 };
 
 #define BIT(o) (1u << (o))
 
+/* What was given of each option: o[O_NAME].values[0] is the name (NULL when
+ * absent), o[O_SCOPE].values[0..count) every scope. */
 typedef struct {
-    const char *v[N_OPTS];                  /* the last value of each option, or NULL */
-    char *scopes[MAX_LIST], *companies[MAX_LIST];   /* every --scope, every --company */
-    size_t n_scopes, n_companies;
+    hf_arg_seen_t o[N_OPTS];
 } args_t;
 
 static int usage_error(const char *fmt, const char *what)
@@ -83,29 +88,28 @@ static int usage_error(const char *fmt, const char *what)
 }
 
 /* Options after "<noun> <verb>": those in `allowed` (BIT(O_…)), of which
- * `required` must be given. Returns 0, or 2 after a usage message. */
+ * `required` must be given. Returns 0, HF_ARGS_HELP, or 2 after a usage
+ * message. */
 static int parse_args(int argc, char **argv, unsigned allowed, unsigned required, args_t *a)
 {
-    for (int i = 3; i < argc; i++) {
-        int o = 0;
-        while (o < N_OPTS && !(BIT(o) & allowed && strcmp(argv[i], flags[o]) == 0))
-            o++;
-        if (o == N_OPTS)
-            return usage_error("unknown argument \"%s\"", argv[i]);
-        if (i + 1 >= argc)
-            return usage_error("%s needs a value", argv[i]);
-        a->v[o] = argv[++i];
-        char **list = o == O_SCOPE ? a->scopes : o == O_COMPANY ? a->companies : NULL;
-        size_t *n = o == O_SCOPE ? &a->n_scopes : &a->n_companies;
-        if (list && *n == MAX_LIST)
-            return usage_error("%s given too often", flags[o]);
-        if (list)
-            list[(*n)++] = argv[i];
+    hf_arg_t spec[N_OPTS];
+    hf_arg_seen_t seen[N_OPTS];
+    int of[N_OPTS];
+    size_t n = 0;
+    for (int o = 0; o < N_OPTS; o++) {
+        if (!(BIT(o) & allowed))
+            continue;
+        spec[n] = options[o];
+        spec[n].flags |= BIT(o) & required ? HF_ARG_REQUIRED : 0;
+        of[n++] = o;
     }
-    for (int o = 0; o < N_OPTS; o++)
-        if (BIT(o) & required && !a->v[o])
-            return usage_error("%s is required", flags[o]);
-    return 0;
+    char why[160];
+    int rc = hf_args_parse(spec, n, argc - 2, argv + 2, seen, why, sizeof(why));
+    if (rc < 0)
+        return usage_error("%s", why);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        a->o[of[i]] = seen[i];
+    return rc;
 }
 
 static void report(void *ctx, const char *field, const char *code, const char *message)
@@ -130,8 +134,8 @@ static int failed(int rc, const char *what)
 static int tenant_create(hf_store_t *st, const args_t *a)
 {
     Hrflow__V1__Tenant in = HRFLOW__V1__TENANT__INIT, *t = NULL;
-    in.slug = (char *)a->v[O_SLUG];
-    in.name = (char *)a->v[O_NAME];
+    in.slug = a->o[O_SLUG].values[0];
+    in.name = a->o[O_NAME].values[0];
     int problems = 0;
     if (rules_check_tenant(&in, TENANT_SLUG | TENANT_NAME, NULL, report, &problems))
         return 1;
@@ -160,13 +164,13 @@ static int company_create(hf_store_t *st, const args_t *a)
 {
     Hrflow__V1__Tenant *t = NULL;
     Hrflow__V1__Company in = HRFLOW__V1__COMPANY__INIT, *c = NULL;
-    in.code = (char *)a->v[O_CODE];
-    in.name = (char *)a->v[O_NAME];
-    in.city = (char *)(a->v[O_CITY] ? a->v[O_CITY] : "");
-    in.credit_code = (char *)(a->v[O_CREDIT_CODE] ? a->v[O_CREDIT_CODE] : "");
+    in.code = a->o[O_CODE].values[0];
+    in.name = a->o[O_NAME].values[0];
+    in.city = a->o[O_CITY].count ? a->o[O_CITY].values[0] : "";
+    in.credit_code = a->o[O_CREDIT_CODE].count ? a->o[O_CREDIT_CODE].values[0] : "";
     int problems = 0;
     if (rules_check_company(&in, COMPANY_ALL, NULL, report, &problems) ||
-        find_tenant(st, a->v[O_TENANT], &t) < 0)
+        find_tenant(st, a->o[O_TENANT].values[0], &t) < 0)
         return 1;
     st->tenant = t->id;
     int rc = store_company_create(st, &in, &c);
@@ -181,29 +185,31 @@ static int company_create(hf_store_t *st, const args_t *a)
 static int apikey_create(hf_store_t *st, const args_t *a)
 {
     Hrflow__V1__Tenant *t = NULL;
-    if (find_tenant(st, a->v[O_TENANT], &t) < 0)
+    if (find_tenant(st, a->o[O_TENANT].values[0], &t) < 0)
         return 1;
     st->tenant = t->id;
-    char *ids[MAX_LIST];
-    for (size_t i = 0; i < a->n_companies; i++) {
+    const hf_arg_seen_t *scopes = &a->o[O_SCOPE], *companies = &a->o[O_COMPANY];
+    char *ids[HF_ARG_MAX_VALUES];
+    for (size_t i = 0; i < companies->count; i++) {
         Hrflow__V1__Company *c = NULL;
-        if (store_company_find(st, a->companies[i], &c) != HF_OK) {
+        if (store_company_find(st, companies->values[i], &c) != HF_OK) {
             fprintf(stderr,
                     "hrflow-identity: tenant %s has no company with the id or code \"%s\"\n",
-                    t->slug, a->companies[i]);
+                    t->slug, companies->values[i]);
             return 1;
         }
         ids[i] = c->id;
     }
     int problems = 0;
-    const char *name = a->v[O_NAME] ? a->v[O_NAME] : "";
-    if (rules_check_key(name, a->scopes, a->n_scopes, ids, a->n_companies, report, &problems))
+    const char *name = a->o[O_NAME].count ? a->o[O_NAME].values[0] : "";
+    if (rules_check_key(name, scopes->values, scopes->count, ids, companies->count, report,
+                        &problems))
         return 1;
     char key_id[TOKEN_KEY_ID_LEN + 1], token[TOKEN_LEN + 1];
     unsigned char digest[TOKEN_DIGEST_LEN];
     store_new_key_t k = { .key_id = key_id, .digest = digest, .name = name,
-                          .scopes = a->scopes, .n_scopes = a->n_scopes,
-                          .company_ids = ids, .n_company_ids = a->n_companies };
+                          .scopes = scopes->values, .n_scopes = scopes->count,
+                          .company_ids = ids, .n_company_ids = companies->count };
     Hrflow__V1__ApiKey *key = NULL;
     int rc = HF_EEXISTS;
     for (int attempt = 0; rc == HF_EEXISTS && attempt < 3; attempt++) {
@@ -297,8 +303,10 @@ int identity_cli(const hf_service_def_t *def, int argc, char **argv)
         return usage_error("unknown command \"%s\"", argc > 2 ? argv[2] : argv[1]);
     args_t a = { 0 };
     int rc = parse_args(argc, argv, commands[k].allowed, commands[k].required, &a);
+    if (rc == HF_ARGS_HELP)
+        identity_cli_usage(stdout);
     if (rc != 0)
-        return rc;
+        return rc == HF_ARGS_HELP ? 0 : rc;
     char err[2048];
     hf_log_level_t level = HF_LOG_WARN;
     if (hf_config_load(settings, sizeof(settings) / sizeof(settings[0]), err, sizeof(err)) < 0) {

@@ -224,7 +224,7 @@ int identity_get_company(hf_call_t *call, const ProtobufCMessage *msg, ProtobufC
     if (hf_store_open(call, &st) < 0)
         return -1;
     Hrflow__V1__Company *c = NULL;
-    int rc = hf_db_is_uuid(req->id) ? store_company_get(&st, req->id, &c) : HF_ENOTFOUND;
+    int rc = hf_uuid_valid(req->id) ? store_company_get(&st, req->id, &c) : HF_ENOTFOUND;
     if (rc != HF_OK)
         return hf_store_fail(&st, rc, "company", req->id);
     *reply = &c->base;
@@ -257,7 +257,7 @@ int identity_update_company(hf_call_t *call, const ProtobufCMessage *msg, Protob
     hf_store_t st;
     if (open_admin(call, &st, "change companies") < 0)
         return -1;
-    if (!hf_db_is_uuid(req->id))
+    if (!hf_uuid_valid(req->id))
         return hf_store_fail(&st, HF_ENOTFOUND, "company", req->id);
     problems_t p = { .call = call };
     unsigned fields = 0;

@@ -5,6 +5,7 @@
  * JSON, CSV exports and payslips.
  */
 #include "rules.h"
+#include "hf/encoding.h"
 
 #include "hf/db.h"
 
@@ -20,41 +21,20 @@ static int fail(rule_error_t *e, const char *code, const char *message)
     return -1;
 }
 
-/* Characters in s, or -1 when s is not valid UTF-8 or holds a control character. */
-static long utf8_chars(const char *s)
+/* Characters in s, or -1 when s is not valid UTF-8 or holds a control
+ * character (C0, DEL or C1). */
+static long text_chars(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    long n = 0;
-    while (*p) {
-        unsigned c = *p;
-        int more;
+    size_t n = strlen(s);
+    long chars = 0;
+    for (size_t i = 0; i < n; chars++) {
         uint32_t cp;
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f)
-                return -1;
-            more = 0, cp = c;
-        } else if ((c & 0xe0) == 0xc0) {
-            more = 1, cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            more = 2, cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            more = 3, cp = c & 0x07;
-        } else {
+        int len = hf_utf8_decode(s + i, n - i, &cp);
+        if (len <= 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
             return -1;
-        }
-        p++;
-        for (int i = 0; i < more; i++, p++) {
-            if ((*p & 0xc0) != 0x80)
-                return -1;
-            cp = cp << 6 | (*p & 0x3f);
-        }
-        static const uint32_t least[] = { 0, 0x80, 0x800, 0x10000 };
-        if (cp < least[more] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-            (cp >= 0x80 && cp < 0xa0))
-            return -1; /* overlong, out of range, surrogate, C1 control */
-        n++;
+        i += (size_t)len;
     }
-    return n;
+    return chars;
 }
 
 static int blank(const char *s)
@@ -67,7 +47,7 @@ static int text(const char *s, long max, int required, rule_error_t *e, const ch
     s = s ? s : "";
     if (required && blank(s))
         return fail(e, "required", "must not be empty");
-    long n = utf8_chars(s);
+    long n = text_chars(s);
     if (n < 0)
         return fail(e, "bad_format", "must be UTF-8 text without control characters");
     if (n > max)
@@ -215,7 +195,7 @@ int rules_check_key(const char *name, char *const *scopes, size_t n_scopes,
         n++;
     }
     for (size_t i = 0; i < n_company_ids; i++) {
-        if (!hf_db_is_uuid(company_ids[i]))
+        if (!hf_uuid_valid(company_ids[i]))
             report_at(report, ctx, "company_ids", i, "bad_format", "must be a company id (a UUID)");
         else if (repeated(company_ids, i))
             report_at(report, ctx, "company_ids", i, "duplicate", "is listed twice");

@@ -1,39 +1,17 @@
 /* services/identity/token.c - API key tokens: format, parse, hash, compare
  *
- * The format and why it is shaped so are in token.h. base64url is written by
- * hand (a 32-byte input, one alphabet) rather than through EVP_EncodeBlock,
- * whose output would need its alphabet swapped and its padding cut.
+ * The format and why it is shaped so are in token.h. The secret is
+ * base64url from hf/encoding.h: unpadded, and canonical when read back.
  */
 #include "token.h"
+#include "hf/encoding.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <string.h>
 
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 static const char hexdig[] = "0123456789abcdef";
-
-/* Unpadded base64url of n bytes into out (4 * n / 3 rounded up, plus a NUL). */
-static void base64url(const unsigned char *in, size_t n, char *out)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)in[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= in[i + 2];
-        out[o++] = b64url[(v >> 18) & 63];
-        out[o++] = b64url[(v >> 12) & 63];
-        if (i + 1 < n)
-            out[o++] = b64url[(v >> 6) & 63];
-        if (i + 2 < n)
-            out[o++] = b64url[v & 63];
-    }
-    out[o] = '\0';
-}
 
 static void hex(const unsigned char *in, size_t n, char *out)
 {
@@ -60,7 +38,7 @@ void token_format(const unsigned char key_random[TOKEN_KEY_RANDOM],
     memcpy(key_id, "key_", 4);
     hex(key_random, TOKEN_KEY_RANDOM, key_id + 4);
     char secret[TOKEN_SECRET_LEN + 2];
-    base64url(secret_random, TOKEN_SECRET_RANDOM, secret);
+    hf_base64url_encode(secret, sizeof(secret), secret_random, TOKEN_SECRET_RANDOM);
     memcpy(token, TOKEN_PREFIX, 3);
     memcpy(token + 3, key_id + 4, TOKEN_KEY_HEX_LEN);
     token[3 + TOKEN_KEY_HEX_LEN] = '_';
@@ -110,9 +88,13 @@ int token_parse(const char *token, char key_id[TOKEN_KEY_ID_LEN + 1])
     if (!token || strlen(token) != TOKEN_LEN || strncmp(token, TOKEN_PREFIX, 3) != 0 ||
         token[3 + TOKEN_KEY_HEX_LEN] != '_' || !all_hex(token + 3, TOKEN_KEY_HEX_LEN))
         return -1;
-    for (const char *p = token + 4 + TOKEN_KEY_HEX_LEN; *p; p++)
-        if (!strchr(b64url, *p))
-            return -1;
+    unsigned char secret[TOKEN_SECRET_RANDOM];
+    size_t n = 0;
+    int bad = hf_base64url_decode(token + 4 + TOKEN_KEY_HEX_LEN, TOKEN_SECRET_LEN, secret,
+                                  sizeof(secret), &n);
+    OPENSSL_cleanse(secret, sizeof(secret));
+    if (bad)
+        return -1;
     memcpy(key_id, "key_", 4);
     memcpy(key_id + 4, token + 3, TOKEN_KEY_HEX_LEN);
     key_id[TOKEN_KEY_ID_LEN] = '\0';

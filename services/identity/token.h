@@ -40,8 +40,8 @@ void token_format(const unsigned char key_random[TOKEN_KEY_RANDOM],
 int token_new(char key_id[TOKEN_KEY_ID_LEN + 1], char token[TOKEN_LEN + 1]);
 
 /* Split a token: 0 with its key id ("key_" + hex, TOKEN_KEY_ID_LEN + 1 bytes)
- * filled when token has the shape above, else -1. Says nothing about whether
- * it is valid. */
+ * filled when token has the shape above (the secret the canonical base64url
+ * of 32 bytes), else -1. Says nothing about whether it is valid. */
 int token_parse(const char *token, char key_id[TOKEN_KEY_ID_LEN + 1]);
 
 /* 1 when s is a key id ("key_" + 16 lowercase hex), else 0. */

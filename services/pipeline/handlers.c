@@ -45,7 +45,7 @@ static int job_check(hf_store_t *st, Hrflow__V1__Job *j, const char *path)
         hf_call_detail(call, p, code, msg);                                        \
         bad = 1;                                                                   \
     } while (0)
-    if (!hf_db_is_uuid(j->company_id))
+    if (!hf_uuid_valid(j->company_id))
         PROBLEM("company_id", "required", "a company id of the group");
     else if (!hf_store_sees_company(st, j->company_id))
         PROBLEM("company_id", "forbidden", "this key may not act for that company");
@@ -54,7 +54,7 @@ static int job_check(hf_store_t *st, Hrflow__V1__Job *j, const char *path)
         PROBLEM("title", tl ? "too_long" : "required", "1 to 200 characters");
     if (j->headcount == 0 || j->headcount > 100000)
         PROBLEM("headcount", "out_of_range", "between 1 and 100000");
-    if (*j->competency_model_id && !hf_db_is_uuid(j->competency_model_id))
+    if (*j->competency_model_id && !hf_uuid_valid(j->competency_model_id))
         PROBLEM("competency_model_id", "bad_format", "a competency model id");
     if (!*j->status)
         j->status = (char *)"open";
@@ -119,7 +119,7 @@ HANDLER(pipeline_list_jobs)
     if (hf_store_open(call, &st) < 0 ||
         hf_page_open(call, r->page_size, r->page_token, NULL, &page) < 0)
         return -1;
-    if (*r->company_id && (!hf_db_is_uuid(r->company_id) || !hf_store_sees_company(&st, r->company_id)))
+    if (*r->company_id && (!hf_uuid_valid(r->company_id) || !hf_store_sees_company(&st, r->company_id)))
         return hf_call_fail(call, E(NOT_FOUND), "company %s not found", r->company_id);
     Hrflow__V1__ListJobsResponse *o =
         HF_CALL_NEW(call, Hrflow__V1__ListJobsResponse, hrflow__v1__list_jobs_response__init);
@@ -233,7 +233,7 @@ HANDLER(pipeline_get_candidate)
     if (hf_store_open(call, &st) < 0)
         return -1;
     Hrflow__V1__Candidate *out = NULL;
-    int rc = hf_db_is_uuid(r->id) ? store_candidate_get(&st, r->id, &out) : HF_ENOTFOUND;
+    int rc = hf_uuid_valid(r->id) ? store_candidate_get(&st, r->id, &out) : HF_ENOTFOUND;
     if (rc != HF_OK)
         return hf_store_fail(&st, rc, "candidate", r->id);
     *reply = &out->base;
@@ -249,7 +249,7 @@ HANDLER(pipeline_create_application)
     if (hf_store_open(call, &st) < 0)
         return -1;
     Hrflow__V1__Application *a = r->application;
-    if (!a || !hf_db_is_uuid(a->job_id) || !hf_db_is_uuid(a->candidate_id)) {
+    if (!a || !hf_uuid_valid(a->job_id) || !hf_uuid_valid(a->candidate_id)) {
         hf_call_detail(call, "application.job_id", "required", "a job and a candidate id");
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the application needs a job and a candidate");
     }
@@ -398,7 +398,7 @@ HANDLER(pipeline_get_import)
     if (hf_store_open(call, &st) < 0)
         return -1;
     Hrflow__V1__ImportJob *out = NULL;
-    int rc = hf_db_is_uuid(r->id) ? store_import_get(&st, r->id, &out) : HF_ENOTFOUND;
+    int rc = hf_uuid_valid(r->id) ? store_import_get(&st, r->id, &out) : HF_ENOTFOUND;
     if (rc == HF_OK && !visible_job(&st, out->job_id))
         return -1;
     if (rc != HF_OK)

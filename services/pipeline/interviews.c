@@ -46,7 +46,7 @@ static int on_scored(void *user, PGconn *db, const hf_consumed_event_t *ev)
         json_decref(data);
         return HF_CONSUME_OK;
     }
-    if (!hf_db_is_uuid(app_id) || !json_is_number(score) || json_number_value(score) < 0 ||
+    if (!hf_uuid_valid(app_id) || !json_is_number(score) || json_number_value(score) < 0 ||
         json_number_value(score) > 100) {
         json_decref(data);
         return HF_CONSUME_SKIP;

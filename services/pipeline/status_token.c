@@ -1,29 +1,20 @@
 /* services/pipeline/status_token.c - the candidate's key to their status page (status_token.h) */
 #include "status_token.h"
+#include "hf/encoding.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
-/* The 32 hex digits of a canonical UUID, or -1. */
-static int hex32(const char *uuid, char out[33])
+/* The 32 hex digits of a canonical UUID (hf_uuid_valid), or -1. */
+static int uuid_hex(const char *uuid, char out[33])
 {
-    static const int dash[] = { 8, 13, 18, 23 };
-    if (!uuid || strlen(uuid) != 36)
+    if (!hf_uuid_valid(uuid))
         return -1;
     size_t n = 0;
-    for (size_t i = 0, d = 0; i < 36; i++) {
-        if (d < 4 && (int)i == dash[d]) {
-            if (uuid[i] != '-')
-                return -1;
-            d++;
-            continue;
-        }
-        char c = uuid[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return -1;
-        out[n++] = c;
-    }
+    for (const char *p = uuid; *p; p++)
+        if (*p != '-')
+            out[n++] = *p;
     out[n] = '\0';
     return 0;
 }
@@ -39,7 +30,7 @@ int pl_status_token(const hf_keyring_t *keys, const char *tenant, const char *ap
                     char out[PL_STATUS_TOKEN_LEN + 1])
 {
     char a[33], t[33], mac[65];
-    if (hex32(application, a) < 0 || hex32(tenant, t) < 0 ||
+    if (uuid_hex(application, a) < 0 || uuid_hex(tenant, t) < 0 ||
         mac_of(keys, tenant, application, mac) < 0)
         return -1;
     snprintf(out, PL_STATUS_TOKEN_LEN + 1, "%s%s%.32s", a, t, mac);

@@ -12,7 +12,7 @@
 Hrflow__V1__Job *visible_job(hf_store_t *st, const char *id)
 {
     Hrflow__V1__Job *j = NULL;
-    int rc = hf_db_is_uuid(id) ? store_job_get(st, id, &j) : HF_ENOTFOUND;
+    int rc = hf_uuid_valid(id) ? store_job_get(st, id, &j) : HF_ENOTFOUND;
     if (rc == HF_OK && !hf_store_sees_company(st, j->company_id))
         rc = HF_ENOTFOUND;
     if (rc != HF_OK) {
@@ -27,7 +27,7 @@ Hrflow__V1__Application *visible_application(hf_store_t *st, const char *id,
                                                     Hrflow__V1__Job **job)
 {
     Hrflow__V1__Application *a = NULL;
-    int rc = hf_db_is_uuid(id) ? store_application_get(st, id, &a) : HF_ENOTFOUND;
+    int rc = hf_uuid_valid(id) ? store_application_get(st, id, &a) : HF_ENOTFOUND;
     if (rc == HF_OK && store_job_get(st, a->job_id, job) == HF_OK &&
         !hf_store_sees_company(st, (*job)->company_id))
         rc = HF_ENOTFOUND;

@@ -77,7 +77,7 @@ const Hrflow__V1__CompetencyModel *scoring_model_of(hf_store_t *st,
         return NULL;
     }
     Hrflow__V1__CompetencyModel *m = NULL;
-    int rc = hf_db_is_uuid(id) ? store_model_get(st, id, version, &m) : HF_ENOTFOUND;
+    int rc = hf_uuid_valid(id) ? store_model_get(st, id, version, &m) : HF_ENOTFOUND;
     if (rc != HF_OK)
         hf_store_fail(st, rc, "competency model", id);
     return rc == HF_OK ? m : NULL;
@@ -381,7 +381,7 @@ void scoring_count_questions(hf_store_t *st, const Hrflow__V1__ScoreInterviewReq
     for (size_t i = 0; i < r->n_answers; i++) {
         const char *id = r->answers[i]->question_id;
         Hrflow__V1__Question *q = NULL;
-        if (!id || !hf_db_is_uuid(id) || !answers[i] || answers[i]->empty ||
+        if (!id || !hf_uuid_valid(id) || !answers[i] || answers[i]->empty ||
             store_question_get(st, id, &q) != HF_OK)
             continue;
         /* a good-answer point is missed when its text is not in the answer */

@@ -299,7 +299,7 @@ static int interview_check(hf_call_t *call, const Hrflow__V1__ScoreInterviewRequ
 {
     size_t n = strlen(r->interview_id);
     int bad_id = n == 0 || n > 128, bad_answers = r->n_answers == 0 || r->n_answers > MAX_ANSWERS;
-    int bad_app = *r->application_id && !hf_db_is_uuid(r->application_id);
+    int bad_app = *r->application_id && !hf_uuid_valid(r->application_id);
     if (bad_id)
         hf_call_detail(call, "interview_id", "required", "1 to 128 characters");
     if (bad_answers)

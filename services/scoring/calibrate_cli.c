@@ -19,6 +19,7 @@
 
 #include "analysis.h"
 #include "calibrate.h"
+#include "hf/args.h"
 #include "hf/codec.h"
 #include "hf/db.h"
 #include "store.h"
@@ -46,6 +47,19 @@ static void sys_free(void *data, void *p)
 
 static ProtobufCAllocator sys_allocator = { sys_alloc, sys_free, NULL };
 
+enum { A_DATA, A_MODEL, A_TENANT, A_MODEL_ID, A_FIT, A_OUT, A_SAVE, N_ARGS };
+
+static const hf_arg_t options[N_ARGS] = {
+    [A_DATA] = { "data", "LABELLED.jsonl", HF_ARG_REQUIRED,
+                 "the labelled answers, one JSON object a line" },
+    [A_MODEL] = { "model", "MODEL.json", 0, "a competency model in a file" },
+    [A_TENANT] = { "tenant", "TENANT_ID", 0, "with --model-id: a stored model (HF_PG_DSN)" },
+    [A_MODEL_ID] = { "model-id", "ID", 0, "the stored model's id" },
+    [A_FIT] = { "fit", NULL, 0, "fit the competency weights and score again" },
+    [A_OUT] = { "out", "FITTED.json", 0, "write the fitted model (needs --fit)" },
+    [A_SAVE] = { "save", NULL, 0, "save the fitted model as the stored model's next version" },
+};
+
 typedef struct {
     const char *data, *model_file, *tenant, *model_id, *out;
     int fit, save;
@@ -57,44 +71,36 @@ typedef struct {
     size_t n;
 } rows_t;
 
+static void synopsis(FILE *f)
+{
+    fprintf(f, "usage: hrflow-scoring calibrate --data LABELLED.jsonl\n"
+               "         (--model MODEL.json | --tenant TENANT_ID --model-id ID)\n"
+               "         [--fit] [--out FITTED.json] [--save]\n");
+    hf_args_usage(f, options, N_ARGS);
+}
+
 static int usage(const char *why)
 {
-    fprintf(stderr,
-            "hrflow-scoring calibrate: %s\n"
-            "usage: hrflow-scoring calibrate --data LABELLED.jsonl\n"
-            "         (--model MODEL.json | --tenant TENANT_ID --model-id ID)\n"
-            "         [--fit] [--out FITTED.json] [--save]\n",
-            why);
+    fprintf(stderr, "hrflow-scoring calibrate: %s\n", why);
+    synopsis(stderr);
     return 2;
 }
 
+/* Returns 0 to go on, else the exit code (0 after --help). */
 static int parse(int argc, char **argv, args_t *a)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        const char **slot = !strcmp(k, "--data")       ? &a->data
-                            : !strcmp(k, "--model")    ? &a->model_file
-                            : !strcmp(k, "--tenant")   ? &a->tenant
-                            : !strcmp(k, "--model-id") ? &a->model_id
-                            : !strcmp(k, "--out")      ? &a->out
-                                                       : NULL;
-        if (slot) {
-            if (!v)
-                return usage("an option lacks its value");
-            *slot = v;
-            i++;
-        } else if (!strcmp(k, "--fit")) {
-            a->fit = 1;
-        } else if (!strcmp(k, "--save")) {
-            a->save = 1;
-        } else {
-            char why[160];
-            snprintf(why, sizeof(why), "unknown option %.100s", k);
-            return usage(why);
-        }
+    hf_arg_seen_t o[N_ARGS];
+    char why[160];
+    int rc = hf_args_parse(options, N_ARGS, argc, argv, o, why, sizeof(why));
+    if (rc == HF_ARGS_HELP) {
+        synopsis(stdout);
+        return -1;
     }
-    if (!a->data)
-        return usage("--data is required");
+    if (rc < 0)
+        return usage(why);
+    *a = (args_t){ o[A_DATA].values[0], o[A_MODEL].values[0], o[A_TENANT].values[0],
+                   o[A_MODEL_ID].values[0], o[A_OUT].values[0], o[A_FIT].count > 0,
+                   o[A_SAVE].count > 0 };
     if (!a->model_file == !(a->tenant && a->model_id))
         return usage("give either --model or --tenant with --model-id");
     if (a->save && !a->model_id)
@@ -292,7 +298,7 @@ static int calibrate_main(int argc, char **argv)
     args_t a = { 0 };
     int rc = parse(argc, argv, &a);
     if (rc)
-        return rc;
+        return rc < 0 ? 0 : rc;
     rows_t rows = { 0 };
     PGconn *db = NULL;
     char err[160];

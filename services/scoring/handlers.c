@@ -48,7 +48,7 @@ int scoring_get_competency_model(hf_call_t *call, const ProtobufCMessage *msg,
     hf_store_t st;
     if (hf_store_open(call, &st) < 0)
         return -1;
-    if (!hf_db_is_uuid(req->id) || req->version < 0)
+    if (!hf_uuid_valid(req->id) || req->version < 0)
         return hf_call_fail(call, E(NOT_FOUND), "competency model %s not found", req->id);
     Hrflow__V1__CompetencyModel *m = NULL;
     int rc = store_model_get(&st, req->id, req->version, &m);
@@ -88,7 +88,7 @@ int scoring_update_competency_model(hf_call_t *call, const ProtobufCMessage *msg
     if (hf_store_open(call, &st) < 0 ||
         hf_store_require(&st, HF_SCOPE_RECRUITER, "change models") < 0)
         return -1;
-    if (!hf_db_is_uuid(req->id))
+    if (!hf_uuid_valid(req->id))
         return hf_call_fail(call, E(NOT_FOUND), "competency model %s not found", req->id);
     Hrflow__V1__CompetencyModel *m = NULL;
     int rc = store_model_get(&st, req->id, 0, &m);
@@ -139,7 +139,7 @@ int scoring_get_question(hf_call_t *call, const ProtobufCMessage *msg, ProtobufC
     hf_store_t st;
     if (hf_store_open(call, &st) < 0)
         return -1;
-    if (!hf_db_is_uuid(req->id))
+    if (!hf_uuid_valid(req->id))
         return hf_call_fail(call, E(NOT_FOUND), "question %s not found", req->id);
     Hrflow__V1__Question *q = NULL;
     int rc = store_question_get(&st, req->id, &q);

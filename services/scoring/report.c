@@ -6,6 +6,7 @@
  * missing and how to do better, never a score or a label.
  */
 #include "report.h"
+#include "hf/encoding.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -13,21 +14,12 @@
 #include <string.h>
 #include <strings.h>
 
-/* The length of the longest prefix of s within max bytes that does not cut
- * a UTF-8 sequence. */
-static size_t utf8_fit(const char *s, size_t max)
+/* The length of s when it is shorter than max bytes, else of its longest
+ * prefix within max bytes that is valid UTF-8, so no character is cut. */
+static size_t fit_chars(const char *s, size_t max)
 {
     size_t n = strnlen(s, max);
-    if (n < max || n == 0)
-        return n;
-    size_t i = n;
-    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-        i--;
-    if (i == 0)
-        return 0;
-    unsigned char lead = (unsigned char)s[i - 1];
-    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    return n - (i - 1) >= need ? n : i - 1;
+    return n < max ? n : hf_utf8_invalid_at(s, n);
 }
 
 /* snprintf that, when out is too small, cuts at a character boundary, so a
@@ -40,7 +32,7 @@ static void put(char *out, size_t n, const char *fmt, ...)
     int w = vsnprintf(out, n, fmt, ap);
     va_end(ap);
     if (w >= 0 && n > 0 && (size_t)w >= n)
-        out[utf8_fit(out, n - 1)] = '\0';
+        out[fit_chars(out, n - 1)] = '\0';
 }
 
 sc_locale_t sc_locale_parse(const char *s)
@@ -112,7 +104,7 @@ void sc_star_hint(char *out, size_t n, sc_locale_t loc, sc_star_part_t missing,
     }
     /* at most 60 bytes of the question, not cutting a character */
     const char *q = question ? question : "";
-    int qn = (int)utf8_fit(q, 60);
+    int qn = (int)fit_chars(q, 60);
     if (loc == SC_LOCALE_ZH)
         put(out, n, qn ? "回答「%.*s」时%s" : "%.*s%s", qn, q, star_missing_zh[missing]);
     else

@@ -11,6 +11,7 @@
  * at token starts and looks phrases up by their first unit.
  */
 #include "text.h"
+#include "hf/encoding.h"
 #include "lexicon.h"
 
 #include <pthread.h>
@@ -169,31 +170,16 @@ const sc_phrases_t *sc_analyzer_lexicon(const sc_analyzer_t *az)
 
 /* ---- UTF-8 decoding ----------------------------------------------------- */
 
-/* Decode one code point at s[i]; returns its length, 0 when invalid
- * (overlong, surrogate, beyond U+10FFFF, truncated). */
-static int utf8_next(const unsigned char *s, size_t len, size_t i, UChar32 *cp)
+/* The code point at s[i] into *cp; returns its length, 0 when s[i..len) does
+ * not begin with a well-formed one (hf_utf8_decode: overlong, surrogate,
+ * beyond U+10FFFF, truncated). */
+static int next_cp(const unsigned char *s, size_t len, size_t i, UChar32 *cp)
 {
-    unsigned char b = s[i];
-    if (b < 0x80) {
-        *cp = b;
-        return 1;
-    }
-    int n;
-    UChar32 c, min;
-    if ((b & 0xE0) == 0xC0) { n = 2; c = b & 0x1F; min = 0x80; }
-    else if ((b & 0xF0) == 0xE0) { n = 3; c = b & 0x0F; min = 0x800; }
-    else if ((b & 0xF8) == 0xF0) { n = 4; c = b & 0x07; min = 0x10000; }
-    else return 0;
-    if (i + (size_t)n > len)
+    uint32_t u;
+    int n = hf_utf8_decode((const char *)s + i, len - i, &u);
+    if (n <= 0)
         return 0;
-    for (int k = 1; k < n; k++) {
-        if ((s[i + k] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i + k] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
+    *cp = (UChar32)u;
     return n;
 }
 
@@ -279,7 +265,7 @@ static int normalize(const sc_analyzer_t *az, const unsigned char *s, size_t len
     bool prev_han = false;
     while (i < len) {
         UChar32 c;
-        int n = utf8_next(s, len, i, &c);
+        int n = next_cp(s, len, i, &c);
         if (!n) {
             *bad = i;
             return -1;
@@ -288,7 +274,7 @@ static int normalize(const sc_analyzer_t *az, const unsigned char *s, size_t len
             size_t j = i + (size_t)n;
             UChar32 d = 0;
             int m = 0;
-            while (j < len && (m = utf8_next(s, len, j, &d)) && is_space(d))
+            while (j < len && (m = next_cp(s, len, j, &d)) && is_space(d))
                 j += (size_t)m;
             bool drop = b->n == 0 || j == len || (prev_han && m && is_han(d));
             if (!drop && nbuf_push(b, ' ', (uint32_t)i, (uint32_t)j) < 0)
@@ -308,7 +294,7 @@ static int normalize(const sc_analyzer_t *az, const unsigned char *s, size_t len
             size_t j = i + (size_t)n;
             UChar32 d;
             int m;
-            while (j < len && j - i < 60 && (m = utf8_next(s, len, j, &d))
+            while (j < len && j - i < 60 && (m = next_cp(s, len, j, &d))
                    && !unorm2_hasBoundaryBefore(az->nfkc_cf, d))
                 j += (size_t)m;
             r = push_icu(az, b, s, i, j);

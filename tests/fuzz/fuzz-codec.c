@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz-codec.c - fuzz target of the JSON codec (common/src/codec.c)
+/* tests/fuzz/fuzz-codec.c - fuzz target of the JSON codec (common/src/codec*.c)
  *
  * Every input is decoded as each of a few message types. Whatever decodes
  * must encode, and the encoding must decode again to the same wire bytes and

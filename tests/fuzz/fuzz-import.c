@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz-import.c - fuzz target of the candidate import reader (services/pipeline/import.c)
+/* tests/fuzz/fuzz-import.c - fuzz target of the candidate import reader (services/pipeline/import*.c)
  *
  * The first byte chooses the options (encoding, format, delimiter, explicit
  * mapping); the rest is the file. It is read twice: whole, and in small
@@ -7,7 +7,8 @@
  *   - row numbers strictly increase; a failed row has a message that starts
  *     with "row N: " for its own N, does not end in '.', and holds no values;
  *   - every value is non-empty, NUL-terminated at its length, within the
- *     field limit and valid UTF-8 without NUL (checked by an own decoder);
+ *     field limit and valid UTF-8 without NUL (hf_utf8_valid, which
+ *     common/tests/test-encoding.c checks on its own);
  *     skills likewise, at most PL_IMPORT_MAX_SKILLS; years in 0..70 or -1;
  *   - a fatal error comes with a message and before any row;
  *   - chunking changes nothing: the digest of everything called back, the
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hf/encoding.h"
 #include "../../services/pipeline/import.h"
 
 int fuzz_import_input(const uint8_t *data, size_t size);
@@ -44,44 +46,15 @@ static void mix(seen_t *s, const void *p, size_t n)
     s->digest = (s->digest ^ 0xff) * 0x100000001b3ull; /* separator */
 }
 
-/* Valid UTF-8 (shortest form, no surrogates, at most U+10FFFF) without NUL. */
-static int utf8_ok(const unsigned char *s, size_t n)
+/* Valid UTF-8 (hf/encoding.h) without NUL. */
+static int valid_text(const char *s, size_t n)
 {
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i], cp, len;
-        if (c == 0)
-            return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if ((c & 0xE0) == 0xC0)
-            len = 2, cp = c & 0x1F;
-        else if ((c & 0xF0) == 0xE0)
-            len = 3, cp = c & 0x0F;
-        else if ((c & 0xF8) == 0xF0)
-            len = 4, cp = c & 0x07;
-        else
-            return 0;
-        if (i + len > n)
-            return 0;
-        for (unsigned k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = cp << 6 | (s[i + k] & 0x3F);
-        }
-        static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-        if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += len;
-    }
-    return 1;
+    return hf_utf8_valid(s, n) && !memchr(s, '\0', n);
 }
 
 static void text_ok(const char *s, size_t len, size_t limit, const char *what)
 {
-    if (!s || !len || strlen(s) != len || len > limit || !utf8_ok((const unsigned char *)s, len))
+    if (!s || !len || strlen(s) != len || len > limit || !valid_text(s, len))
         fail(what, len);
 }
 
@@ -133,7 +106,7 @@ static void on_warning(void *ctx, const pl_import_error_t *w)
 {
     seen_t *s = ctx;
     size_t n = strlen(w->message);
-    if (!n || w->message[n - 1] == '.' || !utf8_ok((const unsigned char *)w->message, n))
+    if (!n || w->message[n - 1] == '.' || !valid_text(w->message, n))
         fail("bad warning", n);
     mix(s, w->message, n);
 }

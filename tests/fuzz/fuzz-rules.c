@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz-rules.c - fuzz target of the automation rule language (services/pipeline/rules.c)
+/* tests/fuzz/fuzz-rules.c - fuzz target of the automation rule language (services/pipeline/rules*.c)
  *
  * The first byte chooses the job's stages (the default pipeline, or a short
  * custom one); the rest is the rules text. The promises checked:

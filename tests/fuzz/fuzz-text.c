@@ -9,7 +9,8 @@
  *   - every score is the sum of its contributions (to 1e-9), within 0..100
  *     and rounded to its integer; an empty answer has no score at all;
  *   - only the documented reasons fail: invalid UTF-8 (at the first bad
- *     byte, as an independent decoder finds it) and length over the limit;
+ *     byte, as hf_utf8_invalid_at finds it; common/tests/test-encoding.c
+ *     checks that one on its own) and length over the limit;
  *     out of memory does not happen at these sizes and counts as a failure;
  *   - the same input gives the same result;
  *   - resume facts: years finite in 0..50, the education span reads as the
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hf/encoding.h"
 #include "../../services/scoring/answer.h"
 #include "../../services/scoring/resume.h"
 
@@ -55,28 +57,6 @@ static void fail(const char *what, size_t value)
 {
     fprintf(stderr, "fuzz-text: %s (%zu)\n", what, value);
     abort();
-}
-
-/* The offset of the first byte that does not start a valid UTF-8 sequence
- * (shortest form, no surrogates, at most U+10FFFF), or len. */
-static size_t utf8_invalid_at(const uint8_t *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        uint8_t b = s[i];
-        size_t n = b < 0x80 ? 1 : b >= 0xC2 && b <= 0xDF ? 2 : b >= 0xE0 && b <= 0xEF ? 3
-                 : b >= 0xF0 && b <= 0xF4 ? 4 : 0;
-        if (!n || i + n > len)
-            return i;
-        for (size_t k = 1; k < n; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-        if ((b == 0xE0 && s[i + 1] < 0xA0) || (b == 0xED && s[i + 1] >= 0xA0)
-            || (b == 0xF0 && s[i + 1] < 0x90) || (b == 0xF4 && s[i + 1] >= 0x90))
-            return i;
-        i += n;
-    }
-    return len;
 }
 
 static void check_span(const uint8_t *text, size_t len, sc_span_t sp, const char *what)
@@ -199,7 +179,7 @@ static void check_same(const sc_answer_t *x, const sc_answer_t *y)
 /* Only the documented failures, each for its reason. */
 static void check_failure(const uint8_t *text, size_t len, const char *err)
 {
-    size_t bad = utf8_invalid_at(text, len);
+    size_t bad = hf_utf8_invalid_at((const char *)text, len);
     char want[64];
     if (len > SC_TEXT_MAX_BYTES)
         snprintf(want, sizeof want, "text is too long: %zu bytes (limit %u)", len,
@@ -225,7 +205,7 @@ static void check_resume(const uint8_t *text, size_t len)
         fail("years of experience outside 0..50", (size_t)f.years);
     if (f.education < SC_EDU_NONE || f.education > SC_EDU_PHD)
         fail("education level out of range", (size_t)f.education);
-    int valid = utf8_invalid_at(text, len) == len;
+    int valid = hf_utf8_invalid_at((const char *)text, len) == len;
     if (valid) {
         check_span(text, len, f.years_span, "years span");
         check_span(text, len, f.education_span, "education span");
@@ -286,7 +266,7 @@ int fuzz_text_input(const uint8_t *data, size_t size)
     } else {
         if (!a || !b)
             fail("successful analysis returned no result", 0);
-        if (utf8_invalid_at(answer, len) < len || len > SC_TEXT_MAX_BYTES)
+        if (hf_utf8_invalid_at((const char *)answer, len) < len || len > SC_TEXT_MAX_BYTES)
             fail("invalid or too long answer accepted", len);
         check_answer(answer, len, a);
         check_same(a, b);

@@ -4,9 +4,10 @@
 # reader with libFuzzer for a while
 #
 # The project builds with gcc; libFuzzer needs clang, so this script compiles
-# the target itself: fuzz-codec.c, common/src/codec.c and arena.c, and the
-# generated codec_test*.pb-c.c of a configured build dir ($HF_BUILD, default
-# build/; run `ninja -C build` first). Output goes to build-fuzz/. New inputs
+# the target itself: fuzz-codec.c, common/src/codec*.c, arena.c, encoding.c
+# and log.c, and the generated codec_test*.pb-c.c of a configured build dir
+# ($HF_BUILD, default build/; run `ninja -C build` first). Every target that
+# checks UTF-8 or base64url takes common/src/encoding.c and libsodium along. Output goes to build-fuzz/. New inputs
 # are written to build-fuzz/corpus-codec, not to the checked-in seeds under
 # tests/fuzz/corpus/codec: copy a small, interesting one there by hand (and
 # every crash, as a regression seed; the unit suite replays them).
@@ -14,7 +15,7 @@
 # no build dir; its corpora are build-fuzz/corpus-wav and tests/fuzz/corpus/wav.
 # The text target (fuzz-text.c: answer scoring and resume facts, with ICU)
 # needs none either; its corpora are build-fuzz/corpus-text and tests/fuzz/corpus/text.
-# The import target (fuzz-import.c, services/pipeline/import.c, jansson) is
+# The import target (fuzz-import.c, services/pipeline/import*.c, jansson) is
 # built with small row, field and sniff limits so that short inputs reach the
 # overflow paths; its corpora are build-fuzz/corpus-import and tests/fuzz/corpus/import.
 # The rules target (fuzz-rules.c: the automation rule language of the pipeline)
@@ -42,27 +43,33 @@ if [ "$target" = text ]; then
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -I"$root/common/include" "$root/tests/fuzz/fuzz-text.c" "$sc/text.c" "$sc/lexicon.c" \
         "$sc/quantity.c" "$sc/star.c" "$sc/answer.c" "$sc/resume.c" "$root/common/src/arena.c" \
-        $(pkg-config --cflags --libs icu-i18n icu-uc) -lm -o "$out/fuzz-text"
+        "$root/common/src/encoding.c" \
+        $(pkg-config --cflags --libs icu-i18n icu-uc libsodium) -lm -o "$out/fuzz-text"
     exec "$out/fuzz-text" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
         -artifact_prefix="$out/text-" "$out/corpus-text" "$root/tests/fuzz/corpus/text"
 fi
 if [ "$target" = rules ]; then
     mkdir -p "$out/corpus-rules"
     pl=$root/services/pipeline
+    # shellcheck disable=SC2046 # pkg-config output is meant to split
     clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        "$root/tests/fuzz/fuzz-rules.c" "$pl/rules.c" "$pl/stages.c" -lm -o "$out/fuzz-rules"
+        -I"$root/common/include" "$root/tests/fuzz/fuzz-rules.c" "$pl"/rules*.c "$pl/stages.c" \
+        "$root/common/src/encoding.c" $(pkg-config --cflags --libs libsodium) -lm \
+        -o "$out/fuzz-rules"
     exec "$out/fuzz-rules" -max_total_time="$seconds" -max_len=2048 -timeout=10 \
         -artifact_prefix="$out/rules-" "$out/corpus-rules" "$root/tests/fuzz/corpus/rules"
 fi
 if [ "$target" = import ]; then
     mkdir -p "$out/corpus-import"
+    pl=$root/services/pipeline
     # shellcheck disable=SC2046 # pkg-config output is meant to split
     clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -DPL_IMPORT_MAX_ROW=512 -DPL_IMPORT_MAX_FIELD=128 -DPL_IMPORT_SNIFF=64 \
-        "$root/tests/fuzz/fuzz-import.c" "$root/services/pipeline/import.c" \
-        $(pkg-config --cflags --libs jansson) -o "$out/fuzz-import"
+        -I"$root/common/include" "$root/tests/fuzz/fuzz-import.c" "$pl/import.c" \
+        "$pl/import_csv.c" "$pl/import_ndjson.c" "$pl/import_rows.c" "$root/common/src/encoding.c" \
+        $(pkg-config --cflags --libs jansson libsodium) -o "$out/fuzz-import"
     exec "$out/fuzz-import" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
         -artifact_prefix="$out/import-" "$out/corpus-import" "$root/tests/fuzz/corpus/import"
 fi
@@ -78,9 +85,10 @@ mkdir -p "$out/corpus-codec"
 clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$root/common/include" -I"$proto/../.." \
-    "$root/tests/fuzz/fuzz-codec.c" "$root/common/src/codec.c" "$root/common/src/arena.c" \
+    "$root/tests/fuzz/fuzz-codec.c" "$root"/common/src/codec*.c "$root/common/src/arena.c" \
+    "$root/common/src/encoding.c" "$root/common/src/log.c" \
     "$proto/common.pb-c.c" "$proto/codec_test.pb-c.c" "$proto/codec_test_proto2.pb-c.c" \
-    $(pkg-config --cflags --libs jansson libprotobuf-c libcrypto) -lm \
+    $(pkg-config --cflags --libs jansson libprotobuf-c libsodium) -lm \
     -o "$out/fuzz-codec"
 exec "$out/fuzz-codec" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
     -dict="$root/tests/fuzz/codec.dict" -artifact_prefix="$out/" \

@@ -11,6 +11,7 @@
 
 #include <libpq-fe.h>
 #include <stddef.h>
+#include "hf/encoding.h" /* hf_uuid_valid(): an id is checked before it becomes $n::uuid */
 
 typedef struct hf_db_pool hf_db_pool_t;
 
@@ -40,10 +41,6 @@ PGconn *hf_db_connect(const char *conninfo, int connect_timeout_s, char *errbuf,
  * (PGRES_COMMAND_OK or PGRES_TUPLES_OK; the caller PQclear()s it), NULL on
  * error after logging the SQLSTATE and message (never the parameters). */
 PGresult *hf_db_query(PGconn *c, const char *sql, int nparams, const char *const *params);
-
-/* 1 when s is a UUID as PostgreSQL prints it (8-4-4-4-12 hex digits), so it
- * can be passed as $n::uuid without an error; else 0. */
-int hf_db_is_uuid(const char *s);
 
 /* A PostgreSQL array literal of n strings ("{\"a\",\"b\",NULL}"), for
  * passing a column of values as one parameter ($n::text[], ::uuid[], …) to

@@ -24,10 +24,11 @@ typedef struct {
     void (*usage)(FILE *f);          /* more --help text after the settings; may be NULL */
 } hf_program_t;
 
-/* Parse argv, load the settings, start logging. Returns -1 to go on, with
- * flags_seen[i] set for each of p->flags given (flags_seen may be NULL when
- * there are none), or the exit code to return from main: 0 after --help,
- * 2 for an unknown argument or a bad setting (reported on stderr). */
+/* Parse argv (hf/args.h: the flags, each at most once, and --help or -h),
+ * load the settings, start logging. Returns -1 to go on, with flags_seen[i]
+ * set for each of p->flags given (flags_seen may be NULL when there are
+ * none), or the exit code to return from main: 0 after --help, 2 for a bad
+ * argument or a bad setting (reported on stderr). */
 int hf_program_start(const hf_program_t *p, int argc, char **argv, int *flags_seen);
 
 /* Block SIGTERM, SIGINT and extra (0 = none) in the calling thread (call

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hf/encoding.h"
 #include "rules.h"
 #include "token.h"
 
@@ -66,6 +67,7 @@ static void test_token_parse_refuses_other_shapes(void **state)
         { 19, '-' },  /* separator after the key hex */
         { 40, '+' },  /* not base64url */
         { 40, '=' },  /* no padding */
+        { TOKEN_LEN - 1, 'B' },  /* sets an unused bit of the secret's last character */
     };
     for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
         strcpy(bad, ok);
@@ -146,6 +148,9 @@ static void test_names_count_characters(void **state)
     assert_string_equal(code_of(rules_name, "a\tb"), "bad_format");
     assert_string_equal(code_of(rules_name, "\xe5\x8d"), "bad_format");   /* cut UTF-8 */
     assert_string_equal(code_of(rules_name, "\xc0\xaf"), "bad_format");   /* overlong */
+    assert_string_equal(code_of(rules_name, "\xed\xa0\x80"), "bad_format"); /* surrogate */
+    assert_string_equal(code_of(rules_name, "a\xc2\x85" "b"), "bad_format"); /* C1 control */
+    assert_string_equal(code_of(rules_name, "a\x7f"), "bad_format");        /* DEL */
     assert_string_equal(code_of(rules_key_name, ""), "ok");
     assert_string_equal(code_of(rules_city, "上海"), "ok");
 }

@@ -268,6 +268,10 @@ static void test_error_strings(void **state)
     assert_error("when no_show then flag \"\"", "line 1, column 24: a flag needs a text saying why");
     assert_error("when no_show then flag \"a\x01\"", "line 1, column 26: control character in string");
     assert_error("when no_show then flag \"\xe4\xbd\"", "line 1, column 25: invalid UTF-8");
+    /* well-formed in shape only: overlong, a surrogate, beyond U+10FFFF */
+    assert_error("when no_show then flag \"\xe0\x80\xaf\"", "line 1, column 25: invalid UTF-8");
+    assert_error("when no_show then flag \"\xed\xa0\x80\"", "line 1, column 25: invalid UTF-8");
+    assert_error("when no_show then flag \"\xf4\x90\x80\x80\"", "line 1, column 25: invalid UTF-8");
     assert_error("when no_show then send_template \"thank_you\"",
                  "line 1, column 33: a template name is a word like thank_you, without quotes");
 }

@@ -1,0 +1,174 @@
+/* services/pipeline/import_ndjson.c - the import reader's NDJSON lines
+ *
+ * One JSON object a line, parsed with jansson once the line is whole. Keys
+ * are mapped like CSV headers (import_rows.c); a value may be a string, a
+ * number, a boolean or, for skills, a list. An unknown key is warned about
+ * once. Values are copied into the reader's own buffer, so a row stays valid
+ * while its callback runs.
+ */
+#include "import_private.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool put_value(pl_import_t *p, pl_cand_field_t f, const char *s, size_t n)
+{
+    s = imp_trim(s, &n);
+    if (!n)
+        return true;
+    if (p->nvals + n + 1 > VALS_SIZE)
+        return fail_row(p, "longer than %d bytes", PL_IMPORT_MAX_ROW);
+    char *d = p->vals + p->nvals;
+    memcpy(d, s, n);
+    p->nvals += n + 1;
+    return imp_set_value(p, f, 0, d, n);
+}
+
+/* Skills given as a JSON list: the items joined with ", ", split again later. */
+static bool put_list(pl_import_t *p, json_t *list)
+{
+    size_t i, start = p->nvals;
+    json_t *item;
+    json_array_foreach(list, i, item) {
+        if (!json_is_string(item))
+            return fail_field(p, PL_CAND_SKILLS, "expected a string or a list of strings");
+        size_t n = json_string_length(item);
+        if (p->nvals + n + 3 > VALS_SIZE)
+            return fail_row(p, "longer than %d bytes", PL_IMPORT_MAX_ROW);
+        if (i)
+            memcpy(p->vals + p->nvals, ", ", 2), p->nvals += 2;
+        memcpy(p->vals + p->nvals, json_string_value(item), n);
+        p->nvals += n;
+    }
+    p->nvals++;
+    return put_value(p, PL_CAND_SKILLS, p->vals + start, p->nvals - 1 - start);
+}
+
+static bool nd_value(pl_import_t *p, pl_cand_field_t f, json_t *v)
+{
+    char num[64];
+    bool numeric = f == PL_CAND_EXTERNAL_ID || f == PL_CAND_PHONE ||
+                   f == PL_CAND_YEARS_EXPERIENCE || f == PL_CAND_CONSENT;
+    switch (json_typeof(v)) {
+    case JSON_NULL:
+        return true;
+    case JSON_STRING:
+        return put_value(p, f, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+    case JSON_REAL:
+        if (!numeric)
+            break;
+        if (json_is_integer(v))
+            snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        else
+            snprintf(num, sizeof(num), "%.15g", json_real_value(v));
+        return put_value(p, f, num, strlen(num));
+    case JSON_TRUE:
+    case JSON_FALSE:
+        if (f != PL_CAND_CONSENT)
+            break;
+        return put_value(p, f, json_is_true(v) ? "yes" : "no", json_is_true(v) ? 3 : 2);
+    case JSON_ARRAY:
+        if (f != PL_CAND_SKILLS)
+            break;
+        return put_list(p, v);
+    default:
+        break;
+    }
+    return fail_field(p, f, "expected %s",
+                      f == PL_CAND_SKILLS    ? "a string or a list of strings"
+                      : f == PL_CAND_CONSENT ? "a boolean or a string"
+                      : numeric               ? "a string or a number"
+                                              : "a string");
+}
+
+static void warn_key(pl_import_t *p, const char *key)
+{
+    char norm[64], show[NAME_SHOWN + 1];
+    if (!imp_normalize(norm, key, strlen(key)))
+        norm[0] = 0;
+    for (size_t i = 0; i < p->nwarned; i++)
+        if (!strcmp(p->warned[i], norm))
+            return;
+    if (p->nwarned == MAX_WARNED_KEYS || !(p->warned[p->nwarned] = strdup(norm)))
+        return;
+    p->nwarned++;
+    imp_shown(show, key, strlen(key));
+    imp_warn(p, p->rec, 0, NULL, "key \"%s\": unknown key, ignored", show);
+}
+
+static void nd_object(pl_import_t *p, json_t *o)
+{
+    bool seen[PL_CAND_FIELDS] = { false };
+    const char *key;
+    json_t *v;
+    p->nvals = 0;
+    json_object_foreach(o, key, v) {
+        int f = imp_lookup(p, key, strlen(key));
+        if (f < 0) {
+            warn_key(p, key);
+            continue;
+        }
+        if (seen[f]) {
+            char show[NAME_SHOWN + 1];
+            imp_shown(show, key, strlen(key));
+            fail_field(p, f, "given twice (key \"%s\")", show);
+            return;
+        }
+        seen[f] = true;
+        if (!nd_value(p, (pl_cand_field_t)f, v))
+            return;
+    }
+    imp_finish_row(p);
+}
+
+void imp_nd_line(pl_import_t *p)
+{
+    char *s = p->raw;
+    size_t n = p->nraw;
+    p->rec++;
+    imp_clear_row(p);
+    if (p->too_long) {
+        fail_row(p, "longer than %d bytes", PL_IMPORT_MAX_ROW);
+        return;
+    }
+    imp_trim(s, &n);
+    if (!n)
+        return;
+    int bad = imp_text_check(s, p->nraw);
+    if (bad) {
+        fail_row(p, "%s", bad == 2                       ? "contains a nul byte"
+                          : p->enc == PL_IMPORT_GB18030 ? "invalid gb18030 byte sequence"
+                                                         : "invalid utf-8");
+        return;
+    }
+    json_error_t je;
+    json_t *o = json_loadb(s, p->nraw, JSON_REJECT_DUPLICATES, &je);
+    if (!o)
+        fail_row(p, "invalid json at character %d: %s", je.position, je.text);
+    else if (!json_is_object(o))
+        fail_row(p, "not a json object");
+    else
+        nd_object(p, o);
+    json_decref(o);
+}
+
+int imp_nd_feed(pl_import_t *p, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && !p->fatal_rc) {
+        const char *nl = memchr(s + i, '\n', n - i);
+        size_t j = nl ? (size_t)(nl - s) : n;
+        if (p->st != ST_SKIP && imp_put(p, s + i, j - i) < j - i) {
+            p->too_long = true;
+            p->st = ST_SKIP;
+        }
+        if (!nl)
+            break;
+        imp_nd_line(p);
+        imp_reset_record(p);
+        i = j + 1;
+    }
+    return p->fatal_rc;
+}
