@@ -32,22 +32,12 @@
 #define HMAC_ID "hmac"
 #define TOKEN_VERSION "v1"
 
-static void hex_encode(const unsigned char *b, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 static void digest_hex(const EVP_MD *md, const void *data, size_t len, char *out)
 {
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     EVP_Digest(data, len, d, &n, md, NULL);
-    hex_encode(d, n, out);
+    hf_hex_encode(out, d, n);
 }
 
 void hf_sha256_hex(const void *data, size_t len, char out[65])
@@ -103,26 +93,6 @@ static size_t id_len(const char *s, size_t n)
     return i <= HF_KEY_ID_MAX ? i : 0;
 }
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Decode exactly 2 * KEY_LEN hex digits into key. Returns 0 or -1. */
-static int hex_key(const char *s, unsigned char key[KEY_LEN])
-{
-    for (size_t i = 0; i < KEY_LEN; i++) {
-        int hi = hex_value((unsigned char)s[2 * i]), lo = hex_value((unsigned char)s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        key[i] = (unsigned char)(hi << 4 | lo);
-    }
-    return 0;
-}
-
 static const aes_key_t *find_key(const hf_keyring_t *k, const char *id, size_t idlen)
 {
     for (size_t i = 0; i < k->nkeys; i++)
@@ -167,7 +137,7 @@ static int add_entry(hf_keyring_t *k, size_t no, const char *s, size_t n, char *
         return -1;
     }
     unsigned char *dst = is_hmac ? k->hmac : k->keys[k->nkeys].key;
-    if (hex_key(colon + 1, dst) < 0) {
+    if (hf_hex_decode(colon + 1, dst, KEY_LEN) < 0) {
         seterr(err, errlen, "key \"%s\" is not hexadecimal", id);
         return -1;
     }
@@ -453,7 +423,7 @@ int hf_pii_index(const hf_keyring_t *k, const char *context, const char *normali
         out[0] = '\0';
         return -ENOMEM;
     }
-    hex_encode(mac, sizeof(mac), out);
+    hf_hex_encode(out, mac, sizeof(mac));
     return 0;
 }
 

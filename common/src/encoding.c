@@ -131,6 +131,54 @@ int hf_utf8_valid(const char *s, size_t n)
 
 /* --- UUID text --------------------------------------------------------------- */
 
+/* ---- hex ---- */
+
+static int hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+size_t hf_hex_encode(char *out, const void *in, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *b = in;
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+    return 2 * n;
+}
+
+int hf_hex_decode(const char *s, void *out, size_t n)
+{
+    unsigned char *b = out;
+    for (size_t i = 0; i < n; i++) {
+        int hi = hex_digit((unsigned char)s[2 * i]);
+        int lo = hi < 0 ? -1 : hex_digit((unsigned char)s[2 * i + 1]); /* stops at a NUL */
+        if (lo < 0)
+            return -EINVAL;
+        b[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+int hf_hex_lower(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* ---- UUID text ---- */
+
 int hf_uuid_valid(const char *s)
 {
     if (!s)

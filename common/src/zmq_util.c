@@ -4,6 +4,7 @@
  * so each of those files is only about its own protocol role.
  */
 #include "hf_private.h"
+#include "hf/encoding.h"
 #include "hf/bus.h"
 
 #include <errno.h>
@@ -136,12 +137,7 @@ void hf_random_hex(char *out, size_t nbytes)
             buf[i] = (unsigned char)x;
         }
     }
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < nbytes; i++) {
-        out[2 * i] = hex[buf[i] >> 4];
-        out[2 * i + 1] = hex[buf[i] & 15];
-    }
-    out[2 * nbytes] = '\0';
+    hf_hex_encode(out, buf, nbytes);
 }
 
 int hf_frames_recv(void *sock, zmq_msg_t *msgs, int max, int flags)

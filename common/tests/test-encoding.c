@@ -255,6 +255,41 @@ static void test_uuid_canonical_lowercase_only(void **state)
     assert_false(hf_uuid_valid(NULL));
 }
 
+static void test_hex_round_trips_every_byte(void **state)
+{
+    (void)state;
+    unsigned char all[256], back[256];
+    for (int i = 0; i < 256; i++)
+        all[i] = (unsigned char)i;
+    char text[513];
+    assert_int_equal(hf_hex_encode(text, all, sizeof(all)), 512);
+    assert_int_equal(strlen(text), 512);
+    assert_true(hf_hex_lower(text, 512));
+    assert_int_equal(hf_hex_decode(text, back, sizeof(back)), 0);
+    assert_memory_equal(all, back, sizeof(all));
+    assert_string_equal(text + 2 * 0xab, "abacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7"
+                                         "c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5"
+                                         "e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
+}
+
+static void test_hex_decode_takes_either_case_and_nothing_else(void **state)
+{
+    (void)state;
+    unsigned char b[2];
+    assert_int_equal(hf_hex_decode("AbcD", b, 2), 0);
+    assert_int_equal(b[0], 0xab);
+    assert_int_equal(b[1], 0xcd);
+    assert_int_equal(hf_hex_decode("abc", b, 2), -EINVAL); /* short: stops at the NUL */
+    assert_int_equal(hf_hex_decode("abcg", b, 2), -EINVAL);
+    assert_int_equal(hf_hex_decode("ab c", b, 2), -EINVAL);
+    assert_int_equal(hf_hex_decode("0x12", b, 2), -EINVAL);
+    /* the one spelling of an id or a digest is lowercase */
+    assert_true(hf_hex_lower("0123456789abcdef", 16));
+    assert_false(hf_hex_lower("0123456789ABCDEF", 16));
+    assert_false(hf_hex_lower("abc\0", 4));
+    assert_true(hf_hex_lower("", 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +305,8 @@ int main(void)
         cmocka_unit_test(test_utf8_nul_is_a_character),
         cmocka_unit_test(test_utf8_invalid_at_offset),
         cmocka_unit_test(test_uuid_canonical_lowercase_only),
+        cmocka_unit_test(test_hex_round_trips_every_byte),
+        cmocka_unit_test(test_hex_decode_takes_either_case_and_nothing_else),
     };
     return cmocka_run_group_tests_name("encoding", tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include "gateway.h"
 
 #include "hf/config.h"
+#include "hf/encoding.h"
 #include "hf/log.h"
 #include "hf/process.h"
 
@@ -82,13 +83,10 @@ static int derive(gateway_t *gw)
                 "and fail on other replicas and after a restart");
         return 0;
     }
-    for (size_t i = 0; i < n; i++)
-        if (n != 64 || !strchr("0123456789abcdefABCDEF", C.token_key[i])) {
-            hf_error("HF_GATEWAY_TOKEN_KEY: want 64 hex characters (32 random bytes)");
-            return -1;
-        }
-    for (size_t i = 0; i < 32; i++)
-        sscanf(C.token_key + 2 * i, "%2hhx", &gw->token_key[i]);
+    if (n != 64 || hf_hex_decode(C.token_key, gw->token_key, 32) < 0) {
+        hf_error("HF_GATEWAY_TOKEN_KEY: want 64 hex characters (32 random bytes)");
+        return -1;
+    }
     return 0;
 }
 

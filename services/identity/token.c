@@ -11,32 +11,12 @@
 #include <openssl/rand.h>
 #include <string.h>
 
-static const char hexdig[] = "0123456789abcdef";
-
-static void hex(const unsigned char *in, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hexdig[in[i] >> 4];
-        out[2 * i + 1] = hexdig[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 void token_format(const unsigned char key_random[TOKEN_KEY_RANDOM],
                   const unsigned char secret_random[TOKEN_SECRET_RANDOM],
                   char key_id[TOKEN_KEY_ID_LEN + 1], char token[TOKEN_LEN + 1])
 {
     memcpy(key_id, "key_", 4);
-    hex(key_random, TOKEN_KEY_RANDOM, key_id + 4);
+    hf_hex_encode(key_id + 4, key_random, TOKEN_KEY_RANDOM);
     char secret[TOKEN_SECRET_LEN + 2];
     hf_base64url_encode(secret, sizeof(secret), secret_random, TOKEN_SECRET_RANDOM);
     memcpy(token, TOKEN_PREFIX, 3);
@@ -55,19 +35,10 @@ int token_new(char key_id[TOKEN_KEY_ID_LEN + 1], char token[TOKEN_LEN + 1])
     return 0;
 }
 
-/* 1 when the n characters at s are lowercase hex. */
-static int all_hex(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (hexval(s[i]) < 0)
-            return 0;
-    return 1;
-}
-
 int token_is_key_id(const char *s)
 {
     return s && strncmp(s, "key_", 4) == 0 && strlen(s) == TOKEN_KEY_ID_LEN &&
-           all_hex(s + 4, TOKEN_KEY_HEX_LEN);
+           hf_hex_lower(s + 4, TOKEN_KEY_HEX_LEN);
 }
 
 int token_key_id(const char *s, char out[TOKEN_KEY_ID_LEN + 1])
@@ -76,7 +47,7 @@ int token_key_id(const char *s, char out[TOKEN_KEY_ID_LEN + 1])
         memcpy(out, s, TOKEN_KEY_ID_LEN + 1);
         return 0;
     }
-    if (!s || strlen(s) != TOKEN_KEY_HEX_LEN || !all_hex(s, TOKEN_KEY_HEX_LEN))
+    if (!s || strlen(s) != TOKEN_KEY_HEX_LEN || !hf_hex_lower(s, TOKEN_KEY_HEX_LEN))
         return -1;
     memcpy(out, "key_", 4);
     memcpy(out + 4, s, TOKEN_KEY_HEX_LEN + 1);
@@ -86,7 +57,7 @@ int token_key_id(const char *s, char out[TOKEN_KEY_ID_LEN + 1])
 int token_parse(const char *token, char key_id[TOKEN_KEY_ID_LEN + 1])
 {
     if (!token || strlen(token) != TOKEN_LEN || strncmp(token, TOKEN_PREFIX, 3) != 0 ||
-        token[3 + TOKEN_KEY_HEX_LEN] != '_' || !all_hex(token + 3, TOKEN_KEY_HEX_LEN))
+        token[3 + TOKEN_KEY_HEX_LEN] != '_' || !hf_hex_lower(token + 3, TOKEN_KEY_HEX_LEN))
         return -1;
     unsigned char secret[TOKEN_SECRET_RANDOM];
     size_t n = 0;
@@ -109,20 +80,15 @@ void token_digest(const char *token, unsigned char out[TOKEN_DIGEST_LEN])
 
 void token_digest_hex(const unsigned char d[TOKEN_DIGEST_LEN], char out[2 * TOKEN_DIGEST_LEN + 1])
 {
-    hex(d, TOKEN_DIGEST_LEN, out);
+    hf_hex_encode(out, d, TOKEN_DIGEST_LEN);
 }
 
 int token_digest_parse(const char *s, unsigned char out[TOKEN_DIGEST_LEN])
 {
-    if (!s || strlen(s) != 2 * TOKEN_DIGEST_LEN)
+    /* the one spelling of a digest: lowercase */
+    if (!s || strlen(s) != 2 * TOKEN_DIGEST_LEN || !hf_hex_lower(s, 2 * TOKEN_DIGEST_LEN))
         return -1;
-    for (size_t i = 0; i < TOKEN_DIGEST_LEN; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (unsigned char)(hi << 4 | lo);
-    }
-    return 0;
+    return hf_hex_decode(s, out, TOKEN_DIGEST_LEN) == 0 ? 0 : -1;
 }
 
 int token_digest_equal(const unsigned char a[TOKEN_DIGEST_LEN],

@@ -46,7 +46,7 @@ int pl_status_token_parse(const hf_keyring_t *keys, const char *token, char tena
                           char application[37])
 {
     if (!token || strlen(token) != PL_STATUS_TOKEN_LEN ||
-        strspn(token, "0123456789abcdef") != PL_STATUS_TOKEN_LEN)
+        !hf_hex_lower(token, PL_STATUS_TOKEN_LEN))
         return -1;
     uuid_of(token, application);
     uuid_of(token + 32, tenant);

@@ -12,6 +12,8 @@
  *   surrogates (U+D800..U+DFFF), nothing above U+10FFFF, no sequence cut
  *   short. A NUL byte is U+0000 and so valid UTF-8; callers that keep text in
  *   C strings refuse it themselves (memchr), with their own message.
+ * - hex: lowercase out; in, either case for keys from configuration, or only
+ *   lowercase where a text is compared (ids, digests).
  * - UUID: the canonical lowercase 8-4-4-4-12 form PostgreSQL prints, since
  *   ids are compared as strings (cache keys, cursors, "same company").
  *
@@ -69,6 +71,21 @@ size_t hf_utf8_invalid_at(const char *s, size_t n);
  * above), else 0. s may be NULL when n is 0. Runs of ASCII go 8 bytes at a
  * time. */
 int hf_utf8_valid(const char *s, size_t n);
+
+/* --- hex -------------------------------------------------------------------- */
+
+/* Write the lowercase hex of the n bytes at in to out (room for 2n + 1),
+ * NUL-terminated. Returns 2n. Cannot fail. */
+size_t hf_hex_encode(char *out, const void *in, size_t n);
+
+/* Decode the 2n hex digits at s (either case: keys typed into configuration)
+ * into the n bytes at out. Returns 0, or -EINVAL when s is shorter or holds a
+ * character that is not a hex digit (out then holds nothing meaningful). */
+int hf_hex_decode(const char *s, void *out, size_t n);
+
+/* 1 when the n characters at s are lowercase hex digits (the one spelling of
+ * an id or a digest compared as text), else 0. */
+int hf_hex_lower(const char *s, size_t n);
 
 /* --- UUID text --------------------------------------------------------------- */
 
