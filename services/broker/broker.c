@@ -846,12 +846,16 @@ int broker_run(broker_t *b, int stop_fd)
         { b->xpub, 0, ZMQ_POLLIN, 0 },
         { NULL, stop_fd, ZMQ_POLLIN, 0 },
     };
-    int nitems = stop_fd >= 0 ? 4 : 3;
     for (;;) {
         int64_t now = hf_mono_ms();
         long timeout = g_hash_table_size(b->requests) ? TICK_MS : b->o.heartbeat_ms / 2;
         if (b->next_beat - now < timeout)
             timeout = b->next_beat > now ? (long)(b->next_beat - now) : 0;
+        /* stop_fd is never read, so it stays readable once signalled: watch
+         * it only until the drain starts, or every poll returns at once and
+         * the drain spins a core that the workers finishing our requests
+         * need (their heartbeats then come late and they are taken for dead) */
+        int nitems = stop_fd >= 0 && !b->draining ? 4 : 3;
         if (zmq_poll(items, nitems, timeout) < 0 && errno != EINTR)
             break;
         /* bounded bursts so no socket starves the others or the timers */
