@@ -82,7 +82,9 @@ struct broker {
     hf_arena_t *arena;       /* per-message decoding */
     _Atomic int stop;
     int draining;
-    int64_t drain_until;
+    int64_t drain_until;     /* requests still in flight then are answered UNAVAILABLE */
+    int64_t settle_from;     /* monotonic ms: nothing in flight any more; 0 = not yet */
+    int64_t last_client_send; /* monotonic ms */
     struct {
         hf_counter_t *requests, *replies, *late, *retried, *overloaded, *deadline,
             *unavailable, *malformed_rpc, *malformed_xsub, *malformed_xpub, *events,
@@ -133,6 +135,18 @@ static void msg_from(zmq_msg_t *m, const void *data, size_t n)
         memcpy(zmq_msg_data(m), data, n);
 }
 
+/* Send [client][HFC1][env], taking env. Every message to a client goes
+ * through here, so the drain knows when the last one left. */
+static void to_client(broker_t *b, GBytes *client, zmq_msg_t *env)
+{
+    zmq_msg_t f[2];
+    msg_from(&f[0], HF_BUS_CLIENT_PROTO, 4);
+    zmq_msg_init(&f[1]);
+    zmq_msg_move(&f[1], env);
+    if (send_to(b, client, f, 2) == 0)
+        b->last_client_send = hf_mono_ms();
+}
+
 static void worker_cmd(broker_t *b, GBytes *id, int cmd)
 {
     zmq_msg_t f[2];
@@ -145,12 +159,11 @@ static void worker_cmd(broker_t *b, GBytes *id, int cmd)
 /* Send an envelope to a client. */
 static void reply_env(broker_t *b, GBytes *client, const Hrflow__V1__Envelope *env)
 {
-    zmq_msg_t f[2];
-    msg_from(&f[0], HF_BUS_CLIENT_PROTO, 4);
+    zmq_msg_t m;
     size_t n = hrflow__v1__envelope__get_packed_size(env);
-    zmq_msg_init_size(&f[1], n);
-    hrflow__v1__envelope__pack(env, zmq_msg_data(&f[1]));
-    send_to(b, client, f, 2);
+    zmq_msg_init_size(&m, n);
+    hrflow__v1__envelope__pack(env, zmq_msg_data(&m));
+    to_client(b, client, &m);
 }
 
 static void reply_error(broker_t *b, GBytes *client, const char *service, const char *method,
@@ -523,11 +536,7 @@ static void on_reply(broker_t *b, worker_t *w, zmq_msg_t *seqf, zmq_msg_t *envf)
     w->inflight--;
     r->worker = NULL;
     if (!r->answered) {
-        zmq_msg_t f[2];
-        msg_from(&f[0], HF_BUS_CLIENT_PROTO, 4);
-        zmq_msg_init(&f[1]);
-        zmq_msg_move(&f[1], envf);
-        send_to(b, r->client, f, 2);
+        to_client(b, r->client, envf);
         hf_counter_inc(b->m.replies);
     } else {
         hf_counter_inc(b->m.late);
@@ -817,12 +826,13 @@ void broker_stop(broker_t *b)
     atomic_store(&b->stop, 1);
 }
 
+/* SIGTERM: waiting requests go back to their callers at once, to be retried
+ * elsewhere; new ones are refused (on_client); requests in flight go on. */
 static void start_drain(broker_t *b)
 {
     b->draining = 1;
     b->drain_until = hf_mono_ms() + b->o.drain_ms;
     hf_info("draining: %u request(s) pending", g_hash_table_size(b->requests));
-    /* waiting requests go back to their callers at once, to retry elsewhere */
     GList *all = g_hash_table_get_values(b->requests);
     for (GList *l = all; l; l = l->next) {
         request_t *r = l->data;
@@ -833,6 +843,49 @@ static void start_drain(broker_t *b)
         }
     }
     g_list_free(all);
+}
+
+/* The drain window is over: whatever is still in flight gets a clear answer
+ * (a reply its worker sends later is counted as late). */
+static void fail_in_flight(broker_t *b)
+{
+    GList *all = g_hash_table_get_values(b->requests);
+    for (GList *l = all; l; l = l->next) {
+        request_t *r = l->data;
+        if (r->worker) {
+            g_hash_table_remove(r->worker->held, r);
+            r->worker->inflight--;
+            r->worker = NULL;
+        }
+        char why[128];
+        snprintf(why, sizeof(why), "broker %s stopped before %s answered", b->o.instance,
+                 r->service);
+        request_fail(b, r, HRFLOW__V1__ERROR_CODE__UNAVAILABLE, why);
+    }
+    g_list_free(all);
+}
+
+/* Whether the drain is over. It has two steps. First the requests in flight
+ * finish, or HF_BROKER_DRAIN_MS passes and fail_in_flight() answers them.
+ * Then the broker keeps its connections for one liveness period (heartbeat x
+ * liveness, at most HF_BROKER_DRAIN_MS), or less when nothing has gone to a
+ * client for that long already: a client's DEALER (ZMQ_IMMEDIATE) throws
+ * away the messages it has received but not yet read when their connection
+ * closes, so exiting right after the last reply loses that reply whenever
+ * its caller is slower to read it than we are to exit. New requests meanwhile
+ * are still answered UNAVAILABLE. */
+static int drain_done(broker_t *b, int64_t now)
+{
+    if (!b->settle_from) {
+        if (g_hash_table_size(b->requests) && now < b->drain_until)
+            return 0;
+        fail_in_flight(b);
+        b->settle_from = now;
+    }
+    int64_t settle = (int64_t)b->o.heartbeat_ms * b->o.liveness;
+    if (settle > b->o.drain_ms)
+        settle = b->o.drain_ms;
+    return now - b->last_client_send >= settle || now - b->settle_from >= settle;
 }
 
 int broker_run(broker_t *b, int stop_fd)
@@ -846,12 +899,17 @@ int broker_run(broker_t *b, int stop_fd)
         { b->xpub, 0, ZMQ_POLLIN, 0 },
         { NULL, stop_fd, ZMQ_POLLIN, 0 },
     };
-    int nitems = stop_fd >= 0 ? 4 : 3;
     for (;;) {
         int64_t now = hf_mono_ms();
-        long timeout = g_hash_table_size(b->requests) ? TICK_MS : b->o.heartbeat_ms / 2;
+        long timeout = g_hash_table_size(b->requests) || b->draining ? TICK_MS
+                                                                      : b->o.heartbeat_ms / 2;
         if (b->next_beat - now < timeout)
             timeout = b->next_beat > now ? (long)(b->next_beat - now) : 0;
+        /* stop_fd is never read, so it stays readable once signalled: watch
+         * it only until the drain starts, or every poll returns at once and
+         * the drain spins a core that the workers finishing our requests
+         * need (their heartbeats then come late and they are taken for dead) */
+        int nitems = stop_fd >= 0 && !b->draining ? 4 : 3;
         if (zmq_poll(items, nitems, timeout) < 0 && errno != EINTR)
             break;
         /* bounded bursts so no socket starves the others or the timers */
@@ -869,21 +927,10 @@ int broker_run(broker_t *b, int stop_fd)
             check_workers(b, now);
             b->next_tick = now + TICK_MS;
         }
-        if (b->draining &&
-            (g_hash_table_size(b->requests) == 0 || now >= b->drain_until))
+        if (b->draining && drain_done(b, now))
             break;
     }
-    /* whatever is still in flight gets a clear answer before we go */
-    GList *all = g_hash_table_get_values(b->requests);
-    for (GList *l = all; l; l = l->next) {
-        request_t *r = l->data;
-        char why[128];
-        snprintf(why, sizeof(why), "broker %s stopped before %s answered", b->o.instance,
-                 r->service);
-        r->worker = NULL;
-        request_fail(b, r, HRFLOW__V1__ERROR_CODE__UNAVAILABLE, why);
-    }
-    g_list_free(all);
+    fail_in_flight(b); /* when the poll itself failed */
     hf_info("broker %s stopped", b->o.instance);
     return 0;
 }
