@@ -1,8 +1,10 @@
 /* services/broker/main.c - wiring: configuration, signals, metrics, then broker_run()
  *
  * Run several brokers and give every client and worker all of their
- * endpoints: a broker restart then costs only the requests it held, which
- * their callers see as a clear error (see docs/architecture.md).
+ * endpoints. SIGTERM drains: requests in flight finish and their replies are
+ * delivered before the broker exits, while new ones are refused (UNAVAILABLE)
+ * so callers go to another broker; a killed broker costs only the requests it
+ * held, which their callers see as a clear error (docs/architecture.md).
  */
 #include "broker.h"
 
