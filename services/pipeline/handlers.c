@@ -11,22 +11,15 @@
  */
 #include "handlers.h"
 
-#include "hf/db.h"
-#include "hf/log.h"
 #include "hf/service.h"
 #include "hf/store.h"
 #include "automation.h"
-#include "composite.h"
 #include "rules.h"
-#include "settings.h"
 #include "stages.h"
-#include "status_token.h"
 #include "store.h"
 #include "visible.h"
 
-#include <jansson.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define E(code) HRFLOW__V1__ERROR_CODE__##code
