@@ -703,6 +703,23 @@ static void check_deadlines(broker_t *b, int64_t now)
     g_list_free(due);
 }
 
+/* The broker itself did not run for a while (stopped, or starved of CPU):
+ * it read no heartbeats meanwhile, so its workers' silence was its own. Each
+ * gets a full liveness period from now, in which its queued heartbeats are
+ * read, rather than being taken for dead with the requests it holds. */
+static void excuse_workers(broker_t *b, int64_t now, int64_t stalled)
+{
+    hf_warn("broker %s did not run for %lld ms: workers get a new liveness period",
+            b->o.instance, (long long)stalled);
+    int64_t expiry = now + (int64_t)b->o.heartbeat_ms * b->o.liveness;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, b->workers);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        if (((worker_t *)v)->expiry < expiry)
+            ((worker_t *)v)->expiry = expiry;
+}
+
 static void check_workers(broker_t *b, int64_t now)
 {
     if (now >= b->next_beat) {
@@ -899,6 +916,7 @@ int broker_run(broker_t *b, int stop_fd)
         { b->xpub, 0, ZMQ_POLLIN, 0 },
         { NULL, stop_fd, ZMQ_POLLIN, 0 },
     };
+    int64_t awake = hf_mono_ms(); /* when the loop last looked at the clock */
     for (;;) {
         int64_t now = hf_mono_ms();
         long timeout = g_hash_table_size(b->requests) || b->draining ? TICK_MS
@@ -922,6 +940,9 @@ int broker_run(broker_t *b, int stop_fd)
                              atomic_load(&b->stop)))
             start_drain(b);
         now = hf_mono_ms();
+        if (now - awake - timeout > b->o.heartbeat_ms)
+            excuse_workers(b, now, now - awake - timeout);
+        awake = now;
         if (now >= b->next_tick) { /* timers at TICK_MS resolution, not per message */
             check_deadlines(b, now);
             check_workers(b, now);
