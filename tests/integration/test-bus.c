@@ -308,6 +308,36 @@ static void test_broker_restart_recovers(void **state)
     assert_int_equal(rc, 0);
 }
 
+/* The broker is frozen (SIGSTOP) for longer than a liveness period while the
+ * worker holds a slow request, so the worker takes it for gone and opens a
+ * new socket. The request came on the old socket, whose identity is the only
+ * one the broker knows it by: the reply must go back there, and after
+ * SIGCONT the caller gets the real reply, not UNAVAILABLE. (A worker whose
+ * own thread is starved of CPU comes to the same wrong conclusion.) */
+static void test_frozen_broker_reply_reaches_caller(void **state)
+{
+    fx_t *f = *state;
+    add_worker(f, "steady", 1);
+    char id[HF_BUS_ID_MAX];
+    assert_int_equal(fx_echo_send(f->c, "Record", 1500, 20000, id), 0);
+    usleep(200000); /* now held by the worker */
+    assert_int_equal(kill(f->b.pid, SIGSTOP), 0);
+    usleep(1000000); /* beyond 3 x 100 ms of silence: the worker replaces its socket */
+    assert_int_equal(kill(f->b.pid, SIGCONT), 0);
+    Hrflow__V1__Envelope *env = NULL;
+    assert_int_equal(hf_bus_recv(f->c, 20000, &env), 1);
+    assert_string_equal(env->request_id, id);
+    if (env->error)
+        printf("# error %d: %s\n", env->error->code, env->error->message);
+    assert_null(env->error);
+    hrflow__v1__envelope__free_unpacked(env, NULL);
+    /* the old identity left cleanly; the new one serves */
+    hf_status_t st = { 0 };
+    assert_int_equal(fx_echo(f->c, "Record", "next", 0, 5000, NULL, &st), 0);
+    assert_int_equal(fx_wait_workers(f->b.rpc, 1, 5000), 0);
+    assert_true(fx_broker_metric(&f->b, "hf_broker_errors_total{code=\"unavailable\"}") <= 0);
+}
+
 /* Two brokers, clients and workers connected to both; one dies and the
  * calls keep succeeding through the other. */
 static void test_two_brokers_one_dies(void **state)
@@ -411,6 +441,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_worker_drains_on_sigterm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broker_drains_on_sigterm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broker_restart_recovers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frozen_broker_reply_reaches_caller, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_two_brokers_one_dies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_through_two_brokers, setup, teardown),
     };
