@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <zmq.h>
 
 #define MAX_SERVICES 1024
@@ -76,7 +77,7 @@ struct broker {
     broker_opts_t o;
     void *rpc, *xsub, *xpub;
     GHashTable *services, *workers, *requests;
-    uint64_t next_seq;
+    uint64_t next_seq;       /* random start: see first_seq() */
     int64_t next_beat;
     int64_t next_tick;       /* next deadline and liveness check */
     hf_arena_t *arena;       /* per-message decoding */
@@ -815,10 +816,24 @@ static void service_free(gpointer p)
     g_free(s);
 }
 
+/* Where this broker's request numbers start. A worker's late reply names a
+ * seq; after a restart on the same endpoint it must not match a request of
+ * the new lifetime, so each lifetime starts at a random point of a 2^63
+ * range (two lifetimes' numbers overlap only with negligible probability)
+ * and counts up from there without ever wrapping. */
+static uint64_t first_seq(void)
+{
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v)) /* never expected on Linux */
+        v = (uint64_t)hf_now_ms() * 1000003u ^ (uint64_t)hf_mono_ms();
+    return v >> 1;
+}
+
 broker_t *broker_new(const broker_opts_t *o, char *err, size_t errlen)
 {
     broker_t *b = g_new0(broker_t, 1);
     b->o = *o;
+    b->next_seq = first_seq();
     metrics_init(b);
     b->arena = hf_arena_new(0);
     b->services = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, service_free);
