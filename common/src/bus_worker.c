@@ -12,6 +12,15 @@
  * Stopping drains: DISCONNECT goes to every broker; requests already sent to
  * us still arrive (ZeroMQ keeps order per connection) and are served; each
  * broker's DISCONNECT acknowledgement says nothing more will come from it.
+ *
+ * A broker silent for a liveness period gets a new socket (a new identity
+ * to the broker), but it may only have seemed silent (our own thread was
+ * starved, or the broker was): the old socket is not closed but retired, the
+ * same way as in a drain. It says DISCONNECT, keeps its heartbeats, serves
+ * what still arrives on it, and carries the replies to every request that
+ * came on it, since the broker knows a request's seq only from the identity
+ * it sent it to. It is closed when it owes no reply and the broker
+ * acknowledged, or a liveness period after it retired.
  */
 #include "hf/bus.h"
 #include "hf/log.h"
@@ -29,26 +38,37 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+/* One DEALER socket to a broker: one identity there. Only the I/O thread
+ * reads or changes a link; handler threads just carry the pointer along. */
+typedef struct link {
+    struct link *next;    /* the broker's retiring links */
+    void *sock;
+    int64_t last_heard;   /* monotonic ms */
+    int64_t next_beat;
+    int64_t retire_until; /* 0: the current link; else retiring, closed from then on
+                           * once nothing is owed */
+    int acked;            /* broker acknowledged our DISCONNECT */
+    int owed;             /* requests taken on this link, not yet answered */
+} link_t;
+
 typedef struct job {
     struct job *next;
-    int broker;
+    link_t *link;         /* the reply goes back on the link the request came on */
     uint64_t seq;
     zmq_msg_t env;
 } job_t;
 
 typedef struct reply {
     struct reply *next;
-    int broker;
+    link_t *link;
     uint64_t seq;
     zmq_msg_t env;
 } reply_t;
 
 typedef struct {
     char *endpoint;
-    void *sock;
-    int64_t last_heard;   /* monotonic ms */
-    int64_t next_beat;
-    int acked;            /* broker acknowledged our DISCONNECT */
+    link_t *cur;          /* new requests come here */
+    link_t *retiring;     /* replaced sockets that still owe replies or an ack */
 } broker_t;
 
 typedef struct {
@@ -421,7 +441,7 @@ static void handle(hf_worker_t *w, job_t *j, hf_arena_t *arena, void *thread_dat
     size_t n = hrflow__v1__envelope__get_packed_size(&out);
     if (rep && zmq_msg_init_size(&rep->env, n) == 0) {
         hrflow__v1__envelope__pack(&out, zmq_msg_data(&rep->env));
-        rep->broker = j->broker;
+        rep->link = j->link;
         rep->seq = j->seq;
         rep->next = NULL;
         pthread_mutex_lock(&w->rlock);
@@ -474,7 +494,7 @@ static int send_cmd(void *sock, int cmd, const void *body, size_t len)
                : -1;
 }
 
-static void send_ready(hf_worker_t *w, broker_t *b)
+static void send_ready(hf_worker_t *w, void *sock)
 {
     const ProtobufCServiceDescriptor *d = w->o.descriptor;
     Hrflow__V1__WorkerReady r = HRFLOW__V1__WORKER_READY__INIT;
@@ -492,46 +512,66 @@ static void send_ready(hf_worker_t *w, broker_t *b)
     size_t n = hrflow__v1__worker_ready__get_packed_size(&r);
     uint8_t buf[n ? n : 1];
     hrflow__v1__worker_ready__pack(&r, buf);
-    send_cmd(b->sock, HF_BUS_READY, buf, n);
+    send_cmd(sock, HF_BUS_READY, buf, n);
 }
 
+static void link_close(link_t *l, int linger)
+{
+    zmq_setsockopt(l->sock, ZMQ_LINGER, &linger, sizeof(linger));
+    zmq_close(l->sock);
+    free(l);
+}
+
+/* Open a new socket to broker b and send READY on it. The socket it
+ * replaces, if any, retires (see the head of this file). */
 static int broker_open(hf_worker_t *w, broker_t *b)
 {
-    if (b->sock)
-        zmq_close(b->sock);
+    link_t *l = calloc(1, sizeof(*l));
+    if (!l)
+        return -1;
     /* requests must not wait in a queue towards a dead broker: no IMMEDIATE
      * here (READY has to be queued until the connection is made), but the
      * socket is replaced when the broker falls silent */
-    b->sock = zmq_socket(hf_bus_context(), ZMQ_DEALER);
-    if (!b->sock)
+    l->sock = zmq_socket(hf_bus_context(), ZMQ_DEALER);
+    if (!l->sock) {
+        free(l);
         return -1;
+    }
     int zero = 0, hwm = 100000, ivl = 100, ivl_max = 1000;
     int64_t max = HF_BUS_MAX_MESSAGE;
-    zmq_setsockopt(b->sock, ZMQ_MAXMSGSIZE, &max, sizeof(max));
-    zmq_setsockopt(b->sock, ZMQ_LINGER, &zero, sizeof(zero));
-    zmq_setsockopt(b->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-    zmq_setsockopt(b->sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
-    zmq_setsockopt(b->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
-    zmq_setsockopt(b->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max));
-    if (zmq_connect(b->sock, b->endpoint) != 0)
+    zmq_setsockopt(l->sock, ZMQ_MAXMSGSIZE, &max, sizeof(max));
+    zmq_setsockopt(l->sock, ZMQ_LINGER, &zero, sizeof(zero));
+    zmq_setsockopt(l->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+    zmq_setsockopt(l->sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+    zmq_setsockopt(l->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
+    zmq_setsockopt(l->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max));
+    if (zmq_connect(l->sock, b->endpoint) != 0) {
+        link_close(l, 0);
         return -1;
+    }
     int64_t now = hf_mono_ms();
-    b->last_heard = now;
-    b->next_beat = now + w->o.heartbeat_ms;
-    b->acked = 0;
-    send_ready(w, b);
+    l->last_heard = now;
+    l->next_beat = now + w->o.heartbeat_ms;
+    link_t *old = b->cur;
+    if (old) { /* "send nothing new" to the old identity; it stays to answer */
+        send_cmd(old->sock, HF_BUS_DISCONNECT, NULL, 0);
+        old->retire_until = now + (int64_t)w->o.heartbeat_ms * w->o.liveness;
+        old->next = b->retiring;
+        b->retiring = old;
+    }
+    b->cur = l;
+    send_ready(w, l->sock);
     return 0;
 }
 
-/* Read one message from broker idx. Returns 0 when there was none. */
-static int on_broker(hf_worker_t *w, int idx, int draining)
+/* Read one message from link l of broker b. Returns 0 when there was none. */
+static int on_broker(hf_worker_t *w, link_t *l, int draining)
 {
-    broker_t *b = &w->brokers[idx];
     zmq_msg_t f[4];
-    int n = hf_frames_recv(b->sock, f, 4, ZMQ_DONTWAIT);
+    int n = hf_frames_recv(l->sock, f, 4, ZMQ_DONTWAIT);
     if (n == -1)
         return 0;
-    b->last_heard = hf_mono_ms();
+    l->last_heard = hf_mono_ms();
     if (n < 2 || zmq_msg_size(&f[0]) != 4 ||
         memcmp(zmq_msg_data(&f[0]), HF_BUS_WORKER_PROTO, 4) != 0 || zmq_msg_size(&f[1]) != 1) {
         hf_counter_inc(w->malformed);
@@ -545,18 +585,19 @@ static int on_broker(hf_worker_t *w, int idx, int draining)
         if (!j) /* the broker answers the caller at its deadline */
             hf_error("out of memory: request dropped");
         if (j) {
-            j->broker = idx;
+            j->link = l;
             j->seq = hf_get_u64(zmq_msg_data(&f[2]));
             zmq_msg_init(&j->env);
             zmq_msg_move(&j->env, &f[3]);
+            l->owed++;
             w->inflight++;
             queue_push(w, j);
         }
     } else if (cmd == HF_BUS_DISCONNECT && n == 2) {
-        if (draining)
-            b->acked = 1;
+        if (draining || l->retire_until)
+            l->acked = 1;
         else
-            send_ready(w, b); /* the broker does not know us (it restarted) */
+            send_ready(w, l->sock); /* the broker does not know us (it restarted) */
     } else if (cmd != HF_BUS_HEARTBEAT || n != 2) {
         hf_counter_inc(w->malformed);
     }
@@ -564,7 +605,7 @@ static int on_broker(hf_worker_t *w, int idx, int draining)
     return 1;
 }
 
-/* Send every finished reply to the broker it came from. */
+/* Send every finished reply on the link its request came from. */
 static void flush_replies(hf_worker_t *w)
 {
     uint64_t count;
@@ -579,12 +620,13 @@ static void flush_replies(hf_worker_t *w)
         unsigned char hdr[9];
         hdr[0] = HF_BUS_REPLY;
         hf_put_u64(hdr + 1, r->seq);
-        broker_t *b = w->brokers ? &w->brokers[r->broker] : NULL;
+        void *sock = r->link->sock;
+        r->link->owed--;
         w->inflight--;
-        if (b && b->sock && zmq_send(b->sock, HF_BUS_WORKER_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 4) {
-            zmq_send(b->sock, hdr, 1, ZMQ_SNDMORE);
-            zmq_send(b->sock, hdr + 1, 8, ZMQ_SNDMORE);
-            if (zmq_msg_send(&r->env, b->sock, 0) >= 0)
+        if (zmq_send(sock, HF_BUS_WORKER_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 4) {
+            zmq_send(sock, hdr, 1, ZMQ_SNDMORE);
+            zmq_send(sock, hdr + 1, 8, ZMQ_SNDMORE);
+            if (zmq_msg_send(&r->env, sock, 0) >= 0)
                 zmq_msg_init(&r->env); /* sent: nothing left to close */
         }
         zmq_msg_close(&r->env);
@@ -596,60 +638,97 @@ static void flush_replies(hf_worker_t *w)
 static void start_drain(hf_worker_t *w, int64_t *drain_until)
 {
     hf_info("draining: %d request(s) in hand", w->inflight);
-    for (int i = 0; i < w->nbrokers; i++)
-        send_cmd(w->brokers[i].sock, HF_BUS_DISCONNECT, NULL, 0);
+    for (int i = 0; i < w->nbrokers; i++) /* retiring links have sent theirs */
+        send_cmd(w->brokers[i].cur->sock, HF_BUS_DISCONNECT, NULL, 0);
     *drain_until = hf_mono_ms() + (int64_t)w->o.heartbeat_ms * w->o.liveness;
 }
 
 static int all_acked(hf_worker_t *w)
 {
     for (int i = 0; i < w->nbrokers; i++)
-        if (!w->brokers[i].acked)
+        if (!w->brokers[i].cur->acked)
             return 0;
     return 1;
 }
 
-/* Heartbeats out; a broker silent for a liveness period gets a new socket. */
+static void beat(hf_worker_t *w, link_t *l, int64_t now)
+{
+    if (l->next_beat <= now) {
+        send_cmd(l->sock, HF_BUS_HEARTBEAT, NULL, 0);
+        l->next_beat = now + w->o.heartbeat_ms;
+    }
+}
+
+/* Heartbeats out on every link; a broker silent for a liveness period gets a
+ * new socket; a retired socket closes once it owes nothing and the broker
+ * acknowledged its DISCONNECT or its time is up. */
 static void keep_alive(hf_worker_t *w, int draining)
 {
     const int64_t silence = (int64_t)w->o.heartbeat_ms * w->o.liveness;
     int64_t now = hf_mono_ms();
     for (int i = 0; i < w->nbrokers; i++) {
         broker_t *b = &w->brokers[i];
-        if (b->next_beat <= now) {
-            send_cmd(b->sock, HF_BUS_HEARTBEAT, NULL, 0);
-            b->next_beat = now + w->o.heartbeat_ms;
+        beat(w, b->cur, now);
+        if (!draining && now - b->cur->last_heard > silence) {
+            hf_warn("broker %s silent for %lld ms: reconnecting (%d request(s) in hand)",
+                    b->endpoint, (long long)(now - b->cur->last_heard), b->cur->owed);
+            if (broker_open(w, b) < 0) {
+                hf_warn("cannot open a new socket to %s", b->endpoint);
+                b->cur->last_heard = now; /* try again a liveness period later */
+            }
         }
-        if (!draining && now - b->last_heard > silence) {
-            hf_warn("broker %s silent for %lld ms: reconnecting", b->endpoint,
-                    (long long)(now - b->last_heard));
-            broker_open(w, b);
+        for (link_t **p = &b->retiring; *p;) {
+            link_t *l = *p;
+            beat(w, l, now);
+            if (l->owed == 0 && (l->acked || now >= l->retire_until)) {
+                *p = l->next;
+                link_close(l, w->o.heartbeat_ms); /* its DISCONNECT still leaves */
+            } else {
+                p = &l->next;
+            }
         }
     }
 }
 
+/* The links to poll: each broker's current one, then its retiring ones. */
+static int list_links(hf_worker_t *w, link_t **out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < w->nbrokers; i++) {
+        if (n < max)
+            out[n] = w->brokers[i].cur;
+        n++;
+        for (link_t *l = w->brokers[i].retiring; l; l = l->next, n++)
+            if (n < max)
+                out[n] = l;
+    }
+    return n;
+}
+
 static void io_loop(hf_worker_t *w)
 {
-    int nitems = w->nbrokers + 1;
-    zmq_pollitem_t items[nitems];
     int draining = 0;
     int64_t drain_until = 0;
     for (;;) {
-        for (int i = 0; i < w->nbrokers; i++)
-            items[i] = (zmq_pollitem_t){ w->brokers[i].sock, 0, ZMQ_POLLIN, 0 };
-        items[w->nbrokers] = (zmq_pollitem_t){ NULL, w->wake_fd, ZMQ_POLLIN, 0 };
+        int nlinks = list_links(w, NULL, 0);
+        zmq_pollitem_t items[nlinks + 1];
+        link_t *links[nlinks];
+        list_links(w, links, nlinks);
         int64_t now = hf_mono_ms(), wake = now + w->o.heartbeat_ms;
-        for (int i = 0; i < w->nbrokers; i++)
-            if (w->brokers[i].next_beat < wake)
-                wake = w->brokers[i].next_beat;
-        int rc = zmq_poll(items, nitems, wake > now ? (long)(wake - now) : 0);
+        for (int i = 0; i < nlinks; i++) {
+            items[i] = (zmq_pollitem_t){ links[i]->sock, 0, ZMQ_POLLIN, 0 };
+            if (links[i]->next_beat < wake)
+                wake = links[i]->next_beat;
+        }
+        items[nlinks] = (zmq_pollitem_t){ NULL, w->wake_fd, ZMQ_POLLIN, 0 };
+        int rc = zmq_poll(items, nlinks + 1, wake > now ? (long)(wake - now) : 0);
         if (rc < 0 && errno != EINTR)
             break;
-        for (int i = 0; rc > 0 && i < w->nbrokers; i++)
+        for (int i = 0; rc > 0 && i < nlinks; i++)
             if (items[i].revents & ZMQ_POLLIN)
-                for (int k = 0; k < 256 && on_broker(w, i, draining); k++)
+                for (int m = 0; m < 256 && on_broker(w, links[i], draining); m++)
                     ; /* a bounded burst per socket */
-        if (rc > 0 && (items[w->nbrokers].revents & ZMQ_POLLIN))
+        if (rc > 0 && (items[nlinks].revents & ZMQ_POLLIN))
             flush_replies(w);
         if (!draining && atomic_load(&w->stop)) {
             draining = 1;
@@ -688,12 +767,16 @@ int hf_worker_run(hf_worker_t *w)
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
     flush_replies(w); /* nothing is in flight by now; frees what a failed start left */
-    for (int i = 0; w->brokers && i < w->nbrokers; i++)
-        if (w->brokers[i].sock) {
-            int linger = 500; /* let the last replies and DISCONNECT leave */
-            zmq_setsockopt(w->brokers[i].sock, ZMQ_LINGER, &linger, sizeof(linger));
-            zmq_close(w->brokers[i].sock);
+    for (int i = 0; w->brokers && i < w->nbrokers; i++) {
+        broker_t *b = &w->brokers[i];
+        while (b->retiring) {
+            link_t *l = b->retiring;
+            b->retiring = l->next;
+            link_close(l, 500);
         }
+        if (b->cur) /* let the last replies and DISCONNECT leave */
+            link_close(b->cur, 500);
+    }
     free(w->brokers);
     w->brokers = NULL;
     free(threads);

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <zmq.h>
 
 #define MAX_SERVICES 1024
@@ -76,7 +77,7 @@ struct broker {
     broker_opts_t o;
     void *rpc, *xsub, *xpub;
     GHashTable *services, *workers, *requests;
-    uint64_t next_seq;
+    uint64_t next_seq;       /* random start: see first_seq() */
     int64_t next_beat;
     int64_t next_tick;       /* next deadline and liveness check */
     hf_arena_t *arena;       /* per-message decoding */
@@ -703,6 +704,23 @@ static void check_deadlines(broker_t *b, int64_t now)
     g_list_free(due);
 }
 
+/* The broker itself did not run for a while (stopped, or starved of CPU):
+ * it read no heartbeats meanwhile, so its workers' silence was its own. Each
+ * gets a full liveness period from now, in which its queued heartbeats are
+ * read, rather than being taken for dead with the requests it holds. */
+static void excuse_workers(broker_t *b, int64_t now, int64_t stalled)
+{
+    hf_warn("broker %s did not run for %lld ms: workers get a new liveness period",
+            b->o.instance, (long long)stalled);
+    int64_t expiry = now + (int64_t)b->o.heartbeat_ms * b->o.liveness;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, b->workers);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        if (((worker_t *)v)->expiry < expiry)
+            ((worker_t *)v)->expiry = expiry;
+}
+
 static void check_workers(broker_t *b, int64_t now)
 {
     if (now >= b->next_beat) {
@@ -798,10 +816,24 @@ static void service_free(gpointer p)
     g_free(s);
 }
 
+/* Where this broker's request numbers start. A worker's late reply names a
+ * seq; after a restart on the same endpoint it must not match a request of
+ * the new lifetime, so each lifetime starts at a random point of a 2^63
+ * range (two lifetimes' numbers overlap only with negligible probability)
+ * and counts up from there without ever wrapping. */
+static uint64_t first_seq(void)
+{
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v)) /* never expected on Linux */
+        v = (uint64_t)hf_now_ms() * 1000003u ^ (uint64_t)hf_mono_ms();
+    return v >> 1;
+}
+
 broker_t *broker_new(const broker_opts_t *o, char *err, size_t errlen)
 {
     broker_t *b = g_new0(broker_t, 1);
     b->o = *o;
+    b->next_seq = first_seq();
     metrics_init(b);
     b->arena = hf_arena_new(0);
     b->services = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, service_free);
@@ -899,6 +931,7 @@ int broker_run(broker_t *b, int stop_fd)
         { b->xpub, 0, ZMQ_POLLIN, 0 },
         { NULL, stop_fd, ZMQ_POLLIN, 0 },
     };
+    int64_t awake = hf_mono_ms(); /* when the loop last looked at the clock */
     for (;;) {
         int64_t now = hf_mono_ms();
         long timeout = g_hash_table_size(b->requests) || b->draining ? TICK_MS
@@ -922,6 +955,9 @@ int broker_run(broker_t *b, int stop_fd)
                              atomic_load(&b->stop)))
             start_drain(b);
         now = hf_mono_ms();
+        if (now - awake - timeout > b->o.heartbeat_ms)
+            excuse_workers(b, now, now - awake - timeout);
+        awake = now;
         if (now >= b->next_tick) { /* timers at TICK_MS resolution, not per message */
             check_deadlines(b, now);
             check_workers(b, now);

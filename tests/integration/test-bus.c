@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include "bus_fixture.h"
 #include "testlib.h"
@@ -308,6 +309,188 @@ static void test_broker_restart_recovers(void **state)
     assert_int_equal(rc, 0);
 }
 
+/* The broker is frozen (SIGSTOP) for longer than a liveness period while the
+ * worker holds a slow request, so the worker takes it for gone and opens a
+ * new socket. The request came on the old socket, whose identity is the only
+ * one the broker knows it by: the reply must go back there, and after
+ * SIGCONT the caller gets the real reply, not UNAVAILABLE. (A worker whose
+ * own thread is starved of CPU comes to the same wrong conclusion.) */
+static void test_frozen_broker_reply_reaches_caller(void **state)
+{
+    fx_t *f = *state;
+    add_worker(f, "steady", 1);
+    char id[HF_BUS_ID_MAX];
+    assert_int_equal(fx_echo_send(f->c, "Record", 1500, 20000, id), 0);
+    usleep(200000); /* now held by the worker */
+    assert_int_equal(kill(f->b.pid, SIGSTOP), 0);
+    usleep(1000000); /* beyond 3 x 100 ms of silence: the worker replaces its socket */
+    assert_int_equal(kill(f->b.pid, SIGCONT), 0);
+    Hrflow__V1__Envelope *env = NULL;
+    assert_int_equal(hf_bus_recv(f->c, 20000, &env), 1);
+    assert_string_equal(env->request_id, id);
+    if (env->error)
+        printf("# error %d: %s\n", env->error->code, env->error->message);
+    assert_null(env->error);
+    hrflow__v1__envelope__free_unpacked(env, NULL);
+    /* the old identity left cleanly; the new one serves */
+    hf_status_t st = { 0 };
+    assert_int_equal(fx_echo(f->c, "Record", "next", 0, 5000, NULL, &st), 0);
+    assert_int_equal(fx_wait_workers(f->b.rpc, 1, 5000), 0);
+    assert_true(fx_broker_metric(&f->b, "hf_broker_errors_total{code=\"unavailable\"}") <= 0);
+}
+
+/* ---- a hand-driven worker, to see the seq numbers a broker hands out ---- */
+
+static void fake_send(void *s, int cmd, const void *a, size_t alen, const void *b, size_t blen)
+{
+    unsigned char c = (unsigned char)cmd;
+    zmq_send(s, HF_BUS_WORKER_PROTO, 4, ZMQ_SNDMORE);
+    zmq_send(s, &c, 1, a ? ZMQ_SNDMORE : 0);
+    if (a)
+        zmq_send(s, a, alen, b ? ZMQ_SNDMORE : 0);
+    if (b)
+        zmq_send(s, b, blen, 0);
+}
+
+static void fake_ready(void *s)
+{
+    Hrflow__V1__WorkerReady r = HRFLOW__V1__WORKER_READY__INIT;
+    char *methods[] = { "Echo" };
+    r.service = "echo";
+    r.capacity = 1;
+    r.instance = "by-hand";
+    r.methods = methods;
+    r.n_methods = 1;
+    uint8_t buf[256];
+    size_t n = hrflow__v1__worker_ready__pack(&r, buf);
+    fake_send(s, HF_BUS_READY, buf, n, NULL, 0);
+}
+
+/* Wait for a REQUEST, beating meanwhile; returns its seq and envelope. */
+static uint64_t fake_take(void *s, Hrflow__V1__Envelope **env)
+{
+    long long until = tl_ms() + 10000;
+    while (tl_ms() < until) {
+        fake_send(s, HF_BUS_HEARTBEAT, NULL, 0, NULL, 0);
+        zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&it, 1, 50) <= 0)
+            continue;
+        zmq_msg_t f[4];
+        int n = 0, more = 1;
+        while (more && n < 4) {
+            zmq_msg_init(&f[n]);
+            zmq_msg_recv(&f[n], s, 0);
+            more = zmq_msg_more(&f[n++]);
+        }
+        uint64_t seq = 0;
+        if (n == 4 && *(unsigned char *)zmq_msg_data(&f[1]) == HF_BUS_REQUEST) {
+            const unsigned char *p = zmq_msg_data(&f[2]);
+            for (int i = 0; i < 8; i++)
+                seq = seq << 8 | p[i];
+            *env = hrflow__v1__envelope__unpack(NULL, zmq_msg_size(&f[3]), zmq_msg_data(&f[3]));
+        } else if (n == 2 && *(unsigned char *)zmq_msg_data(&f[1]) == HF_BUS_DISCONNECT) {
+            fake_ready(s); /* the broker does not know us */
+        }
+        for (int i = 0; i < n; i++)
+            zmq_msg_close(&f[i]);
+        if (seq)
+            return seq;
+    }
+    fail_msg("no request reached the hand-driven worker");
+    return 0;
+}
+
+static void fake_reply(void *s, uint64_t seq, const Hrflow__V1__Envelope *req)
+{
+    Hrflow__V1__EchoRequest *in =
+        hrflow__v1__echo_request__unpack(NULL, req->payload.len, req->payload.data);
+    assert_non_null(in);
+    Hrflow__V1__EchoReply r = HRFLOW__V1__ECHO_REPLY__INIT;
+    r.body = in->body;
+    r.instance = "by-hand";
+    uint8_t payload[256];
+    Hrflow__V1__Envelope out = HRFLOW__V1__ENVELOPE__INIT;
+    out.service = req->service;
+    out.method = req->method;
+    out.request_id = req->request_id;
+    out.payload.data = payload;
+    out.payload.len = hrflow__v1__echo_reply__pack(&r, payload);
+    uint8_t buf[1024];
+    size_t n = hrflow__v1__envelope__pack(&out, buf);
+    unsigned char be[8];
+    for (int i = 0; i < 8; i++)
+        be[i] = (unsigned char)(seq >> (56 - 8 * i));
+    fake_send(s, HF_BUS_REPLY, be, 8, buf, n);
+    hrflow__v1__echo_request__free_unpacked(in, NULL);
+}
+
+static void send_body(hf_bus_client_t *c, const char *body, char *id)
+{
+    Hrflow__V1__EchoRequest req = HRFLOW__V1__ECHO_REQUEST__INIT;
+    req.body.data = (uint8_t *)body;
+    req.body.len = strlen(body);
+    hf_call_opts_t o = { .timeout_ms = 20000 };
+    assert_int_equal(hf_bus_send(c, "echo", "Echo", &req.base, &o, id), 0);
+}
+
+/* A broker restarted on the same endpoint must not number its requests like
+ * the one before: a worker's late reply to the old broker's request N would
+ * otherwise be taken for the reply to the new broker's request N and reach
+ * the wrong caller. The hand-driven worker here answers request A of the
+ * first lifetime only after the restart, then request B of the second. */
+static void test_restarted_broker_numbers_afresh(void **state)
+{
+    fx_t *f = *state;
+    void *w = zmq_socket(hf_bus_context(), ZMQ_DEALER);
+    int zero = 0;
+    zmq_setsockopt(w, ZMQ_LINGER, &zero, sizeof(zero));
+    assert_int_equal(zmq_connect(w, tl_tcp(f->b.rpc)), 0);
+    fake_ready(w);
+    char id_a[HF_BUS_ID_MAX], id_b[HF_BUS_ID_MAX], id_c[HF_BUS_ID_MAX];
+    send_body(f->c, "A", id_a);
+    Hrflow__V1__Envelope *req_a = NULL, *req_b = NULL, *req_c = NULL;
+    uint64_t seq_a = fake_take(w, &req_a);
+    assert_non_null(req_a);
+
+    fx_broker_kill(&f->b, SIGKILL);
+    /* this test's thread is the worker and beats only while it waits for a
+     * request: the second broker allows it 10 s of silence, so a test thread
+     * slowed down by the machine is not what the test measures */
+    const char *patient[] = { "HF_LIVENESS=100", NULL };
+    assert_int_equal(fx_broker_start(&f->b, patient), 0);
+    hf_bus_client_t *c2 = hf_bus_client_new(tl_tcp(f->b.rpc));
+    fake_ready(w); /* queued until the socket has reconnected */
+    send_body(c2, "B", id_b);
+    uint64_t seq_b = fake_take(w, &req_b);
+    assert_non_null(req_b);
+    printf("# first lifetime seq %llu, second %llu\n", (unsigned long long)seq_a,
+           (unsigned long long)seq_b);
+    fake_reply(w, seq_a, req_a); /* late: for a broker that is gone */
+    fake_reply(w, seq_b, req_b);
+    Hrflow__V1__Envelope *env = NULL;
+    assert_int_equal(hf_bus_recv(c2, 10000, &env), 1);
+    assert_string_equal(env->request_id, id_b);
+    ProtobufCMessage *m = NULL;
+    hf_status_t st = { 0 };
+    assert_int_equal(hf_bus_reply_decode(env, &hrflow__v1__echo_reply__descriptor, &m, &st), 0);
+    Hrflow__V1__EchoReply *r = (Hrflow__V1__EchoReply *)m;
+    assert_int_equal(r->body.len, 1);
+    assert_memory_equal(r->body.data, "B", 1);
+    protobuf_c_message_free_unpacked(m, NULL);
+    hrflow__v1__envelope__free_unpacked(env, NULL);
+    assert_true(fx_broker_metric(&f->b, "hf_broker_late_replies_total") >= 1);
+
+    /* within one lifetime the numbers only go up */
+    send_body(c2, "C", id_c);
+    uint64_t seq_c = fake_take(w, &req_c);
+    assert_true(seq_c > seq_b);
+    hrflow__v1__envelope__free_unpacked(req_a, NULL);
+    hrflow__v1__envelope__free_unpacked(req_b, NULL);
+    hrflow__v1__envelope__free_unpacked(req_c, NULL);
+    hf_bus_client_destroy(&c2);
+    zmq_close(w);
+}
+
 /* Two brokers, clients and workers connected to both; one dies and the
  * calls keep succeeding through the other. */
 static void test_two_brokers_one_dies(void **state)
@@ -411,6 +594,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_worker_drains_on_sigterm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broker_drains_on_sigterm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broker_restart_recovers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frozen_broker_reply_reaches_caller, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_restarted_broker_numbers_afresh, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_brokers_one_dies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_through_two_brokers, setup, teardown),
     };
