@@ -502,18 +502,10 @@ static int broker_open(hf_worker_t *w, broker_t *b)
     /* requests must not wait in a queue towards a dead broker: no IMMEDIATE
      * here (READY has to be queued until the connection is made), but the
      * socket is replaced when the broker falls silent */
-    b->sock = zmq_socket(hf_bus_context(), ZMQ_DEALER);
+    b->sock = hf_bus_socket(ZMQ_DEALER, HF_BUS_CLIENT);
     if (!b->sock)
         return -1;
-    int zero = 0, hwm = 100000, ivl = 100, ivl_max = 1000;
-    int64_t max = HF_BUS_MAX_MESSAGE;
-    zmq_setsockopt(b->sock, ZMQ_MAXMSGSIZE, &max, sizeof(max));
-    zmq_setsockopt(b->sock, ZMQ_LINGER, &zero, sizeof(zero));
-    zmq_setsockopt(b->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-    zmq_setsockopt(b->sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
-    zmq_setsockopt(b->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
-    zmq_setsockopt(b->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max));
-    if (zmq_connect(b->sock, b->endpoint) != 0)
+    if (hf_bus_connect(b->sock, b->endpoint) != 0)
         return -1;
     int64_t now = hf_mono_ms();
     b->last_heard = now;

@@ -338,7 +338,8 @@ int hf_service_main(const hf_service_def_t *def, int argc, char **argv)
     const hf_program_t prog = { .name = def->name, .summary = summary, .flags = flags,
                                 .flag_help = flag_help, .vars = vars,
                                 .n_vars = N_SETTINGS + def->n_extra_vars,
-                                .log_level = &S.log_level };
+                                .log_level = &S.log_level,
+                                .uses = HF_USES_BUS_CLIENT };
     int only_migrate = 0;
     int rc = hf_program_start(&prog, argc, argv, &only_migrate);
     free(vars);

@@ -12,6 +12,11 @@
 #include <stddef.h>
 #include "hf/config.h"
 
+/* What a program talks to (hf_program_t.uses): hf_program_start() adds the
+ * shared settings of each to --help and checks them at start. */
+#define HF_USES_BUS_CLIENT 0x1u   /* CURVE keys of a bus client (hf_bus_security_settings) */
+#define HF_USES_BUS_SERVER 0x2u   /* CURVE keys of the broker */
+
 typedef struct {
     const char *name;                /* "broker": the log's service field, "hrflow-<name>" */
     const char *summary;             /* one line for --help */
@@ -20,9 +25,11 @@ typedef struct {
     const hf_config_var_t *vars;     /* the settings; one must be HF_LOG_LEVEL */
     size_t n_vars;
     const char *const *log_level;    /* the target of its HF_LOG_LEVEL entry */
+    unsigned uses;                   /* HF_USES_*: shared settings it takes too */
 } hf_program_t;
 
-/* Parse argv, load the settings, start logging. Returns -1 to go on, with
+/* Parse argv, load the settings (the program's, then the shared ones of
+ * p->uses), start logging. Returns -1 to go on, with
  * flags_seen[i] set for each of p->flags given (flags_seen may be NULL when
  * there are none), or the exit code to return from main: 0 after --help,
  * 2 for an unknown argument or a bad setting (reported on stderr). */
