@@ -1,6 +1,7 @@
 /* common/src/process.c - arguments, settings, logging and signals at program start */
 #include "hf/process.h"
 #include "hf/bus.h"
+#include "hf/cache.h"
 #include "hf/log.h"
 
 #include <pthread.h>
@@ -10,21 +11,23 @@
 #include <unistd.h>
 
 /* The shared settings tables p->uses names, in --help order. */
-static size_t shared_tables(const hf_program_t *p, const hf_config_var_t *t[2], size_t n[2])
+static size_t shared_tables(const hf_program_t *p, const hf_config_var_t *t[3], size_t n[3])
 {
     size_t k = 0;
     if (p->uses & HF_USES_BUS_CLIENT)
         t[k] = hf_bus_security_settings(HF_BUS_CLIENT, &n[k]), k++;
     if (p->uses & HF_USES_BUS_SERVER)
         t[k] = hf_bus_security_settings(HF_BUS_SERVER, &n[k]), k++;
+    if (p->uses & HF_USES_REDIS)
+        t[k] = hf_cache_settings(&n[k]), k++;
     return k;
 }
 
 /* Print the program's table and the shared ones as one. */
 static void settings_usage(const hf_program_t *p, FILE *f)
 {
-    const hf_config_var_t *t[2];
-    size_t n[2], total = p->n_vars;
+    const hf_config_var_t *t[3];
+    size_t n[3], total = p->n_vars;
     size_t k = shared_tables(p, t, n);
     for (size_t i = 0; i < k; i++)
         total += n[i];
@@ -51,6 +54,8 @@ static int shared_load(const hf_program_t *p, char *err, size_t len)
         bad |= hf_bus_security_load(HF_BUS_CLIENT, err, len) < 0;
     if (p->uses & HF_USES_BUS_SERVER)
         bad |= hf_bus_security_load(HF_BUS_SERVER, err, len) < 0;
+    if (p->uses & HF_USES_REDIS)
+        bad |= hf_cache_settings_load(err, len) < 0;
     return bad ? -1 : 0;
 }
 

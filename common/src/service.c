@@ -339,7 +339,7 @@ int hf_service_main(const hf_service_def_t *def, int argc, char **argv)
                                 .flag_help = flag_help, .vars = vars,
                                 .n_vars = N_SETTINGS + def->n_extra_vars,
                                 .log_level = &S.log_level,
-                                .uses = HF_USES_BUS_CLIENT };
+                                .uses = HF_USES_BUS_CLIENT | HF_USES_REDIS };
     int only_migrate = 0;
     int rc = hf_program_start(&prog, argc, argv, &only_migrate);
     free(vars);

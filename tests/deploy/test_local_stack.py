@@ -3,9 +3,10 @@
 A second local stack on free ports, with its state in a temporary directory:
 `up` answers /readyz, makes the demo tenant with its companies and writes an
 admin key (0600) that works, and loads a demo job whose imported candidates the
-screener screens through the scoring service; the bus runs with CURVE on, with
-keys `up` made (0600) in the state directory; `apikey create` prints a key with
-the asked scope; `up` again keeps the keys; `down` leaves no process behind.
+screener screens through the scoring service; the bus runs with CURVE on and
+Redis asks for a password, both from secrets `up` made (0600) in the state
+directory; `apikey create` prints a key with the asked scope; `up` again keeps
+the keys; `down` leaves no process behind.
 Runs in the main pass only (suite deploy): `up` builds in HF_BUILD_DIR.
 """
 import json
@@ -166,8 +167,9 @@ def broker_answers(curve):
 
 
 @test
-def up_runs_the_bus_with_keys_of_its_own():
-    assert stat.S_IMODE(os.stat(os.path.join(ctx["state"], "bus.keys")).st_mode) == 0o600
+def up_secures_the_bus_and_redis_with_its_own_secrets():
+    for name in ("bus.keys", "redis.password"):
+        assert stat.S_IMODE(os.stat(os.path.join(ctx["state"], name)).st_mode) == 0o600, name
     keys = bus_keys()
     assert set(keys) == {"broker", "pipeline", "scoring", "scheduling", "payroll", "notify",
                          "identity", "gateway"}, keys
@@ -182,6 +184,13 @@ def up_runs_the_bus_with_keys_of_its_own():
     assert not broker_answers({zmq.CURVE_SERVERKEY: server,       # a key nobody authorised
                                zmq.CURVE_PUBLICKEY: stranger[0].decode(),
                                zmq.CURVE_SECRETKEY: stranger[1].decode()})
+    redis = ["redis-cli", "-h", "127.0.0.1", "-p", ctx["env"]["HF_REDIS_PORT"], "ping"]
+    out = subprocess.run(redis, capture_output=True, text=True, timeout=10)
+    assert "NOAUTH" in out.stdout + out.stderr, out
+    password = open(os.path.join(ctx["state"], "redis.password")).read().strip()
+    out = subprocess.run(redis, capture_output=True, text=True, timeout=10,
+                         env=dict(os.environ, REDISCLI_AUTH=password))
+    assert out.stdout.strip() == "PONG", out
 
 
 @test

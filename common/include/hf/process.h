@@ -16,6 +16,7 @@
  * shared settings of each to --help and checks them at start. */
 #define HF_USES_BUS_CLIENT 0x1u   /* CURVE keys of a bus client (hf_bus_security_settings) */
 #define HF_USES_BUS_SERVER 0x2u   /* CURVE keys of the broker */
+#define HF_USES_REDIS 0x4u        /* Redis AUTH (hf_cache_settings) */
 
 typedef struct {
     const char *name;                /* "broker": the log's service field, "hrflow-<name>" */
