@@ -38,8 +38,10 @@ This page is generated from the binaries (`tools/config_doc.py build > docs/conf
 the test suite fails when it falls behind the code.
 
 Conventions: addresses are `host:port` (IPv4); endpoint lists are comma-separated
-ZeroMQ endpoints (`tcp://host:port`); booleans accept true/false, 1/0, yes/no, on/off;
-an empty variable means "use the default".
+ZeroMQ endpoints (`tcp://host:port`, optionally followed by `#` and the CURVE public
+key that broker has, when it differs from `HF_BUS_SERVER_KEY`); CURVE keys are 40
+characters of Z85 (`hrflow-broker keygen` makes a pair); booleans accept true/false,
+1/0, yes/no, on/off; an empty variable means "use the default".
 """
 
 

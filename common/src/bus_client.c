@@ -75,7 +75,7 @@ hf_bus_client_t *hf_bus_client_new(const char *endpoints)
         return NULL;
     hf_bus_client_t *c = calloc(1, sizeof(*c));
     if (c) {
-        c->sock = hf_zsock_connect(ZMQ_DEALER, eps, n, 100000);
+        c->sock = hf_zsock_connect(ZMQ_DEALER, eps, n);
         hf_random_hex(c->prefix, 8);
     }
     hf_endpoints_free(eps, n);

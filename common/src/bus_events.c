@@ -33,7 +33,7 @@ static void *connect_list(int type, const char *endpoints)
     int n = hf_endpoints_split(endpoints, &eps);
     if (n < 0)
         return NULL;
-    void *s = hf_zsock_connect(type, eps, n, 100000);
+    void *s = hf_zsock_connect(type, eps, n);
     hf_endpoints_free(eps, n);
     return s;
 }

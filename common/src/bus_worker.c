@@ -532,20 +532,12 @@ static int broker_open(hf_worker_t *w, broker_t *b)
     /* requests must not wait in a queue towards a dead broker: no IMMEDIATE
      * here (READY has to be queued until the connection is made), but the
      * socket is replaced when the broker falls silent */
-    l->sock = zmq_socket(hf_bus_context(), ZMQ_DEALER);
+    l->sock = hf_bus_socket(ZMQ_DEALER, HF_BUS_CLIENT);
     if (!l->sock) {
         free(l);
         return -1;
     }
-    int zero = 0, hwm = 100000, ivl = 100, ivl_max = 1000;
-    int64_t max = HF_BUS_MAX_MESSAGE;
-    zmq_setsockopt(l->sock, ZMQ_MAXMSGSIZE, &max, sizeof(max));
-    zmq_setsockopt(l->sock, ZMQ_LINGER, &zero, sizeof(zero));
-    zmq_setsockopt(l->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-    zmq_setsockopt(l->sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
-    zmq_setsockopt(l->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
-    zmq_setsockopt(l->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max));
-    if (zmq_connect(l->sock, b->endpoint) != 0) {
+    if (hf_bus_connect(l->sock, b->endpoint) != 0) {
         link_close(l, 0);
         return -1;
     }

@@ -16,10 +16,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 
-static void append(char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void append(char *err, size_t len, const char *fmt, ...)
+void hf_config_report(char *err, size_t len, const char *fmt, ...)
 {
     if (!err || len == 0)
         return;
@@ -68,7 +65,7 @@ static int load_one(const hf_config_var_t *v, char *err, size_t errlen)
     if (!s)
         s = v->def;
     if (!s) {
-        append(err, errlen, "%s: required but not set (%s)\n", v->name, v->doc);
+        hf_config_report(err, errlen, "%s: required but not set (%s)\n", v->name, v->doc);
         return -1;
     }
     switch (v->type) {
@@ -78,7 +75,7 @@ static int load_one(const hf_config_var_t *v, char *err, size_t errlen)
     case HF_CONFIG_INT: {
         long n;
         if (parse_long(s, &n) < 0 || n < v->min || n > v->max) {
-            append(err, errlen, "%s: \"%s\" is not an integer in %ld..%ld\n", v->name, s, v->min,
+            hf_config_report(err, errlen, "%s: \"%s\" is not an integer in %ld..%ld\n", v->name, s, v->min,
                    v->max);
             return -1;
         }
@@ -87,7 +84,7 @@ static int load_one(const hf_config_var_t *v, char *err, size_t errlen)
     }
     case HF_CONFIG_BOOL:
         if (parse_bool(s, (int *)v->target) < 0) {
-            append(err, errlen, "%s: \"%s\" is not a boolean (true/false, 1/0, yes/no, on/off)\n",
+            hf_config_report(err, errlen, "%s: \"%s\" is not a boolean (true/false, 1/0, yes/no, on/off)\n",
                    v->name, s);
             return -1;
         }

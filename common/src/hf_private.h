@@ -14,12 +14,15 @@
 /* Split a comma-separated endpoint list. Returns the count (>= 1) and a
  * malloc'd array of malloc'd strings in *out (free with hf_endpoints_free),
  * or -1 when the list is empty or an entry is not "tcp://", "ipc://" or
- * "inproc://". */
+ * "inproc://" (each optionally followed by "#" and a CURVE server key). */
 int hf_endpoints_split(const char *list, char ***out);
 void hf_endpoints_free(char **eps, int n);
 
-/* A new socket of type with linger 0 and the given send/receive high-water
- * marks, connected to every endpoint of eps. Returns NULL on failure. */
-void *hf_zsock_connect(int type, char *const *eps, int n, int hwm);
+/* 1 when text is a CURVE key as an endpoint's "#KEY" suffix writes it. */
+int hf_bus_endpoint_key_ok(const char *text);
+
+/* A new client bus socket (hf_bus_socket) of type, connected to every
+ * endpoint of eps (hf_bus_connect). Returns NULL on failure. */
+void *hf_zsock_connect(int type, char *const *eps, int n);
 
 #endif

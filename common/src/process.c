@@ -4,13 +4,65 @@
  */
 #include "hf/process.h"
 #include "hf/args.h"
+#include "hf/bus.h"
+#include "hf/cache.h"
 #include "hf/log.h"
 
 #include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The shared settings tables p->uses names, in --help order. */
+static size_t shared_tables(const hf_program_t *p, const hf_config_var_t *t[3], size_t n[3])
+{
+    size_t k = 0;
+    if (p->uses & HF_USES_BUS_CLIENT)
+        t[k] = hf_bus_security_settings(HF_BUS_CLIENT, &n[k]), k++;
+    if (p->uses & HF_USES_BUS_SERVER)
+        t[k] = hf_bus_security_settings(HF_BUS_SERVER, &n[k]), k++;
+    if (p->uses & HF_USES_REDIS)
+        t[k] = hf_cache_settings(&n[k]), k++;
+    return k;
+}
+
+/* Print the program's table and the shared ones as one. */
+static void settings_usage(const hf_program_t *p, FILE *f)
+{
+    const hf_config_var_t *t[3];
+    size_t n[3], total = p->n_vars;
+    size_t k = shared_tables(p, t, n);
+    for (size_t i = 0; i < k; i++)
+        total += n[i];
+    hf_config_var_t *all = calloc(total, sizeof(*all));
+    if (!all) {
+        hf_config_usage(f, p->vars, p->n_vars);
+        return;
+    }
+    memcpy(all, p->vars, p->n_vars * sizeof(*all));
+    size_t at = p->n_vars;
+    for (size_t i = 0; i < k; i++) {
+        memcpy(all + at, t[i], n[i] * sizeof(*all));
+        at += n[i];
+    }
+    hf_config_usage(f, all, total);
+    free(all);
+}
+
+/* Load and check the shared settings; problems are appended to err. */
+static int shared_load(const hf_program_t *p, char *err, size_t len)
+{
+    int bad = 0;
+    if (p->uses & HF_USES_BUS_CLIENT)
+        bad |= hf_bus_security_load(HF_BUS_CLIENT, err, len) < 0;
+    if (p->uses & HF_USES_BUS_SERVER)
+        bad |= hf_bus_security_load(HF_BUS_SERVER, err, len) < 0;
+    if (p->uses & HF_USES_REDIS)
+        bad |= hf_cache_settings_load(err, len) < 0;
+    return bad ? -1 : 0;
+}
 
 /* The program's flags ("--migrate") as an hf/args.h table; returns its length. */
 static size_t flag_table(const hf_program_t *p, hf_arg_t spec[HF_ARGS_MAX])
@@ -32,7 +84,7 @@ static void usage(const hf_program_t *p, const hf_arg_t *spec, size_t n, FILE *f
     fprintf(f, " [--help]\n\n%s\n", p->summary);
     hf_args_usage(f, spec, n);
     fprintf(f, "\n");
-    hf_config_usage(f, p->vars, p->n_vars);
+    settings_usage(p, f);
     if (p->usage) {
         fprintf(f, "\n");
         p->usage(f);
@@ -59,7 +111,8 @@ int hf_program_start(const hf_program_t *p, int argc, char **argv, int *flags_se
         if (seen[i].count)
             flags_seen[i] = 1;
     char err[4096];
-    if (hf_config_load(p->vars, p->n_vars, err, sizeof(err)) < 0) {
+    int bad = hf_config_load(p->vars, p->n_vars, err, sizeof(err)) < 0;
+    if (shared_load(p, err, sizeof(err)) < 0 || bad) {
         fprintf(stderr, "hrflow-%s: invalid configuration:\n%s", p->name, err);
         return 2;
     }

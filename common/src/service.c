@@ -419,7 +419,8 @@ int hf_service_main(const hf_service_def_t *def, int argc, char **argv)
     n_vars += def->n_settings;
     const hf_program_t prog = { .name = def->name, .summary = summary, .flags = flags,
                                 .flag_help = flag_help, .vars = vars, .n_vars = n_vars,
-                                .log_level = &S.log_level, .usage = def->usage };
+                                .log_level = &S.log_level, .usage = def->usage,
+                                .uses = HF_USES_BUS_CLIENT | HF_USES_REDIS };
     int only_migrate = 0;
     int rc = hf_program_start(&prog, argc, argv, &only_migrate);
     free(vars);

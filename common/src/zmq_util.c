@@ -48,12 +48,17 @@ void hf_endpoints_free(char **eps, int n)
     free(eps);
 }
 
+/* "scheme://address", optionally followed by "#" and the server's CURVE key */
 static int endpoint_ok(const char *e)
 {
     static const char *const schemes[] = { "tcp://", "ipc://", "inproc://" };
+    const char *hash = strchr(e, '#');
+    if (hash && !hf_bus_endpoint_key_ok(hash + 1))
+        return 0;
+    size_t end = hash ? (size_t)(hash - e) : strlen(e);
     for (size_t i = 0; i < 3; i++) {
         size_t n = strlen(schemes[i]);
-        if (strncmp(e, schemes[i], n) == 0 && e[n] != '\0')
+        if (strncmp(e, schemes[i], n) == 0 && end > n)
             return 1;
     }
     return 0;
@@ -96,19 +101,11 @@ bad:
     return -1;
 }
 
-void *hf_zsock_connect(int type, char *const *eps, int n, int hwm)
+void *hf_zsock_connect(int type, char *const *eps, int n)
 {
-    void *s = zmq_socket(hf_bus_context(), type);
+    void *s = hf_bus_socket(type, HF_BUS_CLIENT);
     if (!s)
         return NULL;
-    int zero = 0, ivl = 100, ivl_max = 1000;
-    int64_t max = HF_BUS_MAX_MESSAGE;
-    zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof(max));
-    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
-    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof(hwm));
-    zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
-    zmq_setsockopt(s, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max));
     if (type == ZMQ_DEALER) {
         /* queue only to brokers we are connected to, so a dead broker does
          * not swallow requests while live ones exist */
@@ -116,7 +113,7 @@ void *hf_zsock_connect(int type, char *const *eps, int n, int hwm)
         zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof(one));
     }
     for (int i = 0; i < n; i++) {
-        if (zmq_connect(s, eps[i]) != 0) {
+        if (hf_bus_connect(s, eps[i]) != 0) {
             zmq_close(s);
             return NULL;
         }

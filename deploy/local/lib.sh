@@ -266,23 +266,37 @@ pg_ensure_db() {
 }
 
 # ---- Redis --------------------------------------------------------------------
+# REDIS_AUTH, when set, is the password of the Redis these functions talk to:
+# redis_start makes the server ask for it, redis_cli sends it (through the
+# environment, never on a command line that ps shows).
 
 redis_cli() {
   local port=$1
   shift
-  redis-cli -h 127.0.0.1 -p "$port" "$@"
+  env ${REDIS_AUTH:+REDISCLI_AUTH="$REDIS_AUTH"} redis-cli --no-auth-warning \
+    -h 127.0.0.1 -p "$port" "$@"
 }
 
 # redis_running PORT: true if a Redis answers PING on PORT.
 redis_running() { [[ $(redis_cli "$1" ping 2>/dev/null) == PONG ]]; }
 
+# redis_authenticates PORT: true if the Redis on PORT asks for REDIS_AUTH.
+redis_authenticates() {
+  [[ $(redis_cli "$1" config get requirepass 2>/dev/null | sed -n 2p) == "${REDIS_AUTH:-}" ]]
+}
+
 # redis_start PORT DIR PIDFILE LOG [REDIS-SERVER-OPTION...]: start a daemonized
-# Redis bound to 127.0.0.1 and wait until it answers.
+# Redis bound to 127.0.0.1, asking for REDIS_AUTH when it is set (DIR/auth.conf,
+# 0600), and wait until it answers.
 redis_start() {
-  local port=$1 dir=$2 pidfile=$3 log=$4
+  local port=$1 dir=$2 pidfile=$3 log=$4 conf=()
   shift 4
   mkdir -p "$dir" "$(dirname "$pidfile")" "$(dirname "$log")"
-  if ! redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize yes \
+  if [[ -n ${REDIS_AUTH:-} ]]; then
+    (umask 077 && printf 'requirepass "%s"\n' "$REDIS_AUTH" >"$dir/auth.conf")
+    conf=("$dir/auth.conf")
+  fi
+  if ! redis-server "${conf[@]}" --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize yes \
          --pidfile "$pidfile" --logfile "$log" "$@" >/dev/null 2>&1 ||
      ! wait_until 10 redis_running "$port"; then
     show_tail "$log"

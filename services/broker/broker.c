@@ -15,6 +15,7 @@
  * can make the broker exit.
  */
 #include "broker.h"
+#include "zap.h"
 
 #include "hf/arena.h"
 #include "hf/bus.h"
@@ -76,6 +77,7 @@ struct worker {
 struct broker {
     broker_opts_t o;
     void *rpc, *xsub, *xpub;
+    broker_zap_t *zap;       /* NULL while CURVE is off */
     GHashTable *services, *workers, *requests;
     uint64_t next_seq;       /* random start: see first_seq() */
     int64_t next_beat;
@@ -773,21 +775,21 @@ static void metrics_init(broker_t *b)
                                     "Requests waiting or in flight", NULL);
 }
 
-static void *bind_socket(int type, const char *ep, char *err, size_t len)
+/* A bus server socket (CURVE keys and limits from hf_bus_socket) bound to
+ * ep, its handshakes counted by the ZAP handler when there is one. */
+static void *bind_socket(broker_t *b, int type, const char *ep, const char *name, char *err,
+                         size_t len)
 {
-    void *s = zmq_socket(hf_bus_context(), type);
+    void *s = hf_bus_socket(type, HF_BUS_SERVER);
     if (!s) {
         set_err(err, len, "cannot create a socket: %s", zmq_strerror(errno));
         return NULL;
     }
-    int zero = 0, one = 1, hwm = 100000;
-    int64_t max = HF_BUS_MAX_MESSAGE; /* a garbage length never becomes a huge malloc */
-    zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof(max));
-    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
-    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+    int one = 1;
     if (type == ZMQ_ROUTER) /* fail fast on peers that have gone */
         zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
+    if (b->zap && broker_zap_watch(b->zap, s, name) != 0)
+        hf_warn("cannot count the handshakes of the %s socket", name);
     if (zmq_bind(s, ep) != 0) {
         set_err(err, len, "cannot bind %s: %s", ep, zmq_strerror(errno));
         zmq_close(s);
@@ -839,10 +841,15 @@ broker_t *broker_new(const broker_opts_t *o, char *err, size_t errlen)
     b->services = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, service_free);
     b->workers = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL, worker_free);
     b->requests = g_hash_table_new(u64_hash, u64_equal);
-    b->rpc = bind_socket(ZMQ_ROUTER, o->rpc_bind, err, errlen);
-    b->xsub = b->rpc ? bind_socket(ZMQ_XSUB, o->xsub_bind, err, errlen) : NULL;
-    b->xpub = b->xsub ? bind_socket(ZMQ_XPUB, o->xpub_bind, err, errlen) : NULL;
-    if (!b->xpub) {
+    /* the ZAP handler is bound before any socket that asks it */
+    if (hf_bus_curve_enabled() && !(b->zap = broker_zap_new(err, errlen))) {
+        broker_destroy(&b);
+        return NULL;
+    }
+    b->rpc = bind_socket(b, ZMQ_ROUTER, o->rpc_bind, "rpc", err, errlen);
+    b->xsub = b->rpc ? bind_socket(b, ZMQ_XSUB, o->xsub_bind, "xsub", err, errlen) : NULL;
+    b->xpub = b->xsub ? bind_socket(b, ZMQ_XPUB, o->xpub_bind, "xpub", err, errlen) : NULL;
+    if (!b->xpub || (b->zap && broker_zap_start(b->zap, err, errlen) < 0)) {
         broker_destroy(&b);
         return NULL;
     }
@@ -996,6 +1003,7 @@ void broker_destroy(broker_t **bp)
         zmq_close(b->xsub);
     if (b->xpub)
         zmq_close(b->xpub);
+    broker_zap_destroy(&b->zap); /* last: an open CURVE socket needs it */
     hf_arena_destroy(&b->arena);
     g_free(b);
     *bp = NULL;

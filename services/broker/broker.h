@@ -26,7 +26,8 @@ typedef struct {
     const char *instance;      /* name in Health replies */
 } broker_opts_t;
 
-/* Bind the sockets. Returns NULL with the reason in err. */
+/* Bind the sockets: CURVE servers (hf_bus_socket) while HF_BUS_CURVE is on,
+ * with the ZAP handler (zap.h) bound first. Returns NULL with the reason in err. */
 broker_t *broker_new(const broker_opts_t *o, char *err, size_t errlen);
 
 /* Serve until stop_fd (a signalfd or any fd; -1 = none) becomes readable or

@@ -55,11 +55,30 @@ static const hf_config_var_t settings[] = {
 };
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
 
+/* hrflow-broker keygen: a new CURVE key pair, for any process of the bus. */
+static int keygen(void)
+{
+    char public_key[HF_BUS_KEY_TEXT], secret_key[HF_BUS_KEY_TEXT];
+    if (hf_bus_keygen(public_key, secret_key) < 0) {
+        fprintf(stderr, "hrflow-broker: this libzmq has no CURVE support\n");
+        return 1;
+    }
+    printf("public %s\nsecret %s\n", public_key, secret_key);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    const hf_program_t prog = { .name = "broker", .summary = "The hrflow bus broker.",
-                                .vars = settings, .n_vars = N_SETTINGS,
-                                .log_level = &S.log_level };
+    if (argc == 2 && strcmp(argv[1], "keygen") == 0)
+        return keygen();
+    const hf_program_t prog = {
+        .name = "broker",
+        .summary = "The hrflow bus broker.\n\n"
+                   "hrflow-broker keygen prints a new CURVE key pair (\"public KEY\" and \"secret "
+                   "KEY\"\nlines, Z85) for the broker or any process of the bus.",
+        .vars = settings, .n_vars = N_SETTINGS, .log_level = &S.log_level,
+        .uses = HF_USES_BUS_SERVER,
+    };
     int rc = hf_program_start(&prog, argc, argv, NULL);
     if (rc >= 0)
         return rc;
@@ -90,6 +109,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(S.metrics_addr, "off") != 0 && hf_metrics_serve(S.metrics_addr) < 0)
         hf_warn("cannot serve metrics on %s", S.metrics_addr);
+    if (hf_bus_curve_enabled())
+        hf_info("bus: CURVE on, server public key %s, %zu authorised client keys",
+                hf_bus_server_public_key(), hf_bus_authorized_count());
+    else
+        hf_warn("bus: HF_BUS_CURVE is off: any process that reaches the broker's ports is "
+                "believed, whatever tenant and scopes it claims");
     broker_run(b, sfd);
     broker_destroy(&b);
     hf_bus_shutdown();

@@ -94,7 +94,8 @@ int main(int argc, char **argv)
 {
     const hf_program_t prog = { .name = "gateway", .summary = "The hrflow HTTP API.",
                                 .vars = settings, .n_vars = N_SETTINGS,
-                                .log_level = &log_level };
+                                .log_level = &log_level,
+                                .uses = HF_USES_BUS_CLIENT | HF_USES_REDIS };
     int rc = hf_program_start(&prog, argc, argv, NULL);
     if (rc >= 0)
         return rc;

@@ -91,6 +91,10 @@ def walk_the_steps(root):
     kust = root / "deploy" / "k8s" / "kustomization.yaml"
     kust.write_text(kust.read_text().replace("  - scheduling.yaml\n",
                                              "  - scheduling.yaml\n  - demo.yaml\n"))
+    secret = root / "deploy" / "k8s" / "secret.example.yaml"
+    text = secret.read_text()
+    line = next(l for l in text.splitlines() if l.strip().startswith("scheduling-secret-key:"))
+    secret.write_text(text.replace(line, line + "\n" + line.replace("scheduling", "demo")))
     # 7. its page (the configuration page is regenerated after the build)
     (root / "docs" / "services" / "demo.md").write_text("# demo\n\nA throwaway service.\n")
 

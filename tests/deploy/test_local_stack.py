@@ -3,12 +3,15 @@
 A second local stack on free ports, with its state in a temporary directory:
 `up` answers /readyz, makes the demo tenant with its companies and writes an
 admin key (0600) that works, and loads a demo job whose imported candidates the
-screener screens through the scoring service; `apikey create` prints a key with the asked
-scope; `up` again keeps the key; `down` leaves no process behind.
+screener screens through the scoring service; the bus runs with CURVE on and
+Redis asks for a password, both from secrets `up` made (0600) in the state
+directory; `apikey create` prints a key with the asked scope; `up` again keeps
+the keys; `down` leaves no process behind.
 Runs in the main pass only (suite deploy): `up` builds in HF_BUILD_DIR.
 """
 import json
 import shutil
+import zmq
 import os
 import socket
 import stat
@@ -137,11 +140,65 @@ def apikey_create_prints_a_key_with_that_scope():
     assert out.returncode != 0 and out.stdout == "", out
 
 
+def bus_keys():
+    """{name: (public, secret)} of the state directory's bus.keys."""
+    with open(os.path.join(ctx["state"], "bus.keys")) as f:
+        return {l.split()[0]: tuple(l.split()[1:3]) for l in f if l.strip()}
+
+
+def broker_answers(curve):
+    """True when a DEALER with these CURVE settings ({} = none) gets the
+    broker's Health reply within 2 s."""
+    z = zmq.Context()
+    s = z.socket(zmq.DEALER)
+    s.linger = 0
+    for opt, value in curve.items():
+        s.setsockopt(opt, value.encode())
+    s.connect("tcp://127.0.0.1:%s" % ctx["env"]["HF_BROKER_PORT"])
+    env = b"\x0a\x06broker\x12\x06Health\x1a\x02id"   # service, method, request id
+    try:
+        s.send_multipart([b"HFC1", env], flags=zmq.NOBLOCK)
+        return s.poll(2000) != 0
+    except zmq.Again:
+        return False
+    finally:
+        s.close()
+        z.term()
+
+
+@test
+def up_secures_the_bus_and_redis_with_its_own_secrets():
+    for name in ("bus.keys", "redis.password"):
+        assert stat.S_IMODE(os.stat(os.path.join(ctx["state"], name)).st_mode) == 0o600, name
+    keys = bus_keys()
+    assert set(keys) == {"broker", "pipeline", "scoring", "scheduling", "payroll", "notify",
+                         "identity", "gateway"}, keys
+    assert len({k for pair in keys.values() for k in pair}) == 2 * len(keys)  # all different
+    ctx["bus_keys"] = keys
+    server = keys["broker"][0]
+    gw_public, gw_secret = keys["gateway"]
+    assert broker_answers({zmq.CURVE_SERVERKEY: server, zmq.CURVE_PUBLICKEY: gw_public,
+                           zmq.CURVE_SECRETKEY: gw_secret})      # the gateway's key works
+    stranger = zmq.curve_keypair()
+    assert not broker_answers({})                                 # no CURVE
+    assert not broker_answers({zmq.CURVE_SERVERKEY: server,       # a key nobody authorised
+                               zmq.CURVE_PUBLICKEY: stranger[0].decode(),
+                               zmq.CURVE_SECRETKEY: stranger[1].decode()})
+    redis = ["redis-cli", "-h", "127.0.0.1", "-p", ctx["env"]["HF_REDIS_PORT"], "ping"]
+    out = subprocess.run(redis, capture_output=True, text=True, timeout=10)
+    assert "NOAUTH" in out.stdout + out.stderr, out
+    password = open(os.path.join(ctx["state"], "redis.password")).read().strip()
+    out = subprocess.run(redis, capture_output=True, text=True, timeout=10,
+                         env=dict(os.environ, REDISCLI_AUTH=password))
+    assert out.stdout.strip() == "PONG", out
+
+
 @test
 def up_again_keeps_the_key():
     out = hrflow("up")
     assert out.returncode == 0, out.stderr[-2000:]
     assert open(os.path.join(ctx["state"], "admin.key")).read().strip() == ctx["admin"]
+    assert bus_keys() == ctx["bus_keys"]
     status, page = api("/v1/jobs?page_size=500", ctx["admin"])   # the demo data once
     assert [j["id"] for j in page["jobs"] if j["title"] == "产品经理（示例）"] == [ctx["demo_job"]]
 

@@ -9,8 +9,8 @@ hrflow-<name> --help` prints the variables that binary accepts (with defaults
 and ranges) and its flags.
 
 Checks:
-  - every YAML file parses; kustomization.yaml lists every manifest but
-    secret.example.yaml;
+  - every YAML file parses; kustomization.yaml lists every manifest but the
+    examples (*.example.yaml);
   - every container's command is one of the eight binaries, at the path the
     Dockerfile installs it, with flags the binary accepts;
   - every HF_* variable a container sets - in env, or through the ConfigMaps
@@ -24,6 +24,15 @@ Checks:
     a non-root, read-only, no-privilege securityContext, a grace period, and a
     selector matching its pods; each has a PodDisruptionBudget, each
     Deployment an HPA; Services select existing pods;
+  - every process on the bus gets CURVE keys from a Secret: the broker its key
+    pair and the authorised public keys, every other program a key pair of its
+    own and the broker's public key; nobody turns CURVE off; every program that
+    uses Redis gets HF_REDIS_PASSWORD from a Secret; deploy/k8s/bus-secret.sh
+    makes a Secret with every key the manifests name;
+  - NetworkPolicies: every pod is behind a default deny; only the gateway takes
+    traffic from outside the namespace (Prometheus excepted, on the metrics
+    port); the brokers' bus ports take exactly the gateway's and the services'
+    pods; the datastore example lets in only those pods of the namespace;
   - the Dockerfile installs every binary the manifests run;
   - `kubectl kustomize` renders the directory (skipped without kubectl).
 
@@ -58,6 +67,7 @@ def listed_processes():
 BINARIES = listed_processes()
 WORKLOADS = ("Deployment", "StatefulSet")
 SECRET_EXAMPLE = "secret.example.yaml"
+BUS_SECRET_SCRIPT = K8S / "bus-secret.sh"
 # Variables that name an address the process listens on (the rest connect out).
 LISTEN_ADDR_VARS = ("HF_METRICS_ADDR", "HF_GATEWAY_ADDR")
 # Variables listing one endpoint per broker pod, and the broker variable whose port they use.
@@ -164,18 +174,18 @@ def kind_name(d):
 def check_kustomization(tap, docs):
     kust = next((d for rel, d in docs if rel == "kustomization.yaml"), None)
     if kust is None:
-        tap.check("kustomization.yaml lists every manifest except secret.example.yaml",
+        tap.check("kustomization.yaml lists every manifest except the examples",
                   ["deploy/k8s/kustomization.yaml is missing"])
         return None
     listed = set(kust.get("resources") or [])
     files = {p.relative_to(K8S).as_posix() for p in K8S.rglob("*")
              if p.suffix in (".yaml", ".yml") and p.is_file()} - {"kustomization.yaml"}
-    problems = [f"{f} is not listed in resources" for f in sorted(files - listed - {SECRET_EXAMPLE})]
+    examples = {f for f in files if f.endswith(".example.yaml")}
+    problems = [f"{f} is not listed in resources" for f in sorted(files - listed - examples)]
     problems += [f"{f} is listed but does not exist" for f in sorted(listed - files)
                  if not (K8S / f).is_dir()]
-    if SECRET_EXAMPLE in listed:
-        problems.append(f"{SECRET_EXAMPLE} is listed: it is an example, applied by hand")
-    tap.check("kustomization.yaml lists every manifest except secret.example.yaml", problems)
+    problems += [f"{f} is listed: it is an example, applied by hand" for f in sorted(listed & examples)]
+    tap.check("kustomization.yaml lists every manifest except the examples", problems)
     return kust
 
 
@@ -347,6 +357,7 @@ def check_container(tap, w, c, is_main, pod, tmeta, ctx):
     if not is_main:
         return
     eff = effective_env(sources, accepted)
+    check_secrets(tap, label, binary, c, sources, accepted, ctx)
 
     # -- listening addresses, ports, probes, scrape annotation
     problems, listening = [], set()
@@ -417,6 +428,223 @@ def check_container(tap, w, c, is_main, pod, tmeta, ctx):
                 problems.append(f"{name} must name every broker pod once:\n  want {','.join(want)}"
                                 f"\n  got  {value}")
         tap.check(f"{label}: connects to every broker", problems)
+
+
+# ---- keys and passwords ---------------------------------------------------------
+
+# What each kind of bus process must get, from a Secret.
+BUS_SERVER_VARS = ("HF_BROKER_SECRET_KEY", "HF_BUS_AUTHORIZED_KEYS")
+BUS_CLIENT_VARS = ("HF_BUS_SECRET_KEY", "HF_BUS_SERVER_KEY")
+
+
+def secret_ref(c, name):
+    """(secret, key) an env entry takes name from, or None."""
+    for e in c.get("env") or []:
+        if e.get("name") == name:
+            r = (e.get("valueFrom") or {}).get("secretKeyRef")
+            return (r.get("name"), r.get("key")) if r else None
+    return None
+
+
+def check_secrets(tap, label, binary, c, sources, accepted, ctx):
+    """The bus keys and the Redis password of one main container."""
+    problems = []
+    wanted = BUS_SERVER_VARS if binary == "broker" else BUS_CLIENT_VARS
+    for name in wanted:
+        if name not in accepted:
+            problems.append(f"hrflow-{binary} does not accept {name} (--help)")
+        elif secret_ref(c, name) is None:
+            problems.append(f"{name} is not set from a Secret (secretKeyRef)")
+    if "HF_REDIS_PASSWORD" in accepted and not any(
+            n == "HF_REDIS_PASSWORD" and w.startswith("Secret") for n, _, w in sources):
+        problems.append("HF_REDIS_PASSWORD does not come from a Secret (Redis asks for it)")
+    for name, value, where in sources:
+        if name == "HF_BUS_CURVE" and str(value).lower() in ("0", "false", "no", "off"):
+            problems.append(f"HF_BUS_CURVE={value} (from {where}): the bus would believe anyone")
+    ref = secret_ref(c, "HF_BUS_SECRET_KEY")
+    if ref:
+        ctx["client_keys"].setdefault(ref, []).append(label)
+    for name in wanted:
+        if secret_ref(c, name):
+            ctx["bus_refs"].add(secret_ref(c, name))
+    tap.check(f"{label}: CURVE keys and the Redis password from Secrets", problems)
+
+
+def check_bus_secret(tap, build, ctx):
+    """Every program has a key pair of its own, and bus-secret.sh makes a
+    Secret holding every key the manifests refer to."""
+    problems = [f"{', '.join(users)} share the key pair {ref[0]}/{ref[1]}: each program needs "
+                f"its own" for ref, users in ctx["client_keys"].items()
+                if len({u.split(' container ')[0] for u in users}) > 1]
+    exe = build / "services" / "broker" / "hrflow-broker"
+    try:
+        out = subprocess.run([str(BUS_SECRET_SCRIPT), str(exe)], capture_output=True, text=True,
+                             timeout=60)
+        made = yaml.safe_load(out.stdout) if out.returncode == 0 else None
+    except (OSError, subprocess.TimeoutExpired, yaml.YAMLError) as e:
+        out, made = None, None
+        problems.append(f"{BUS_SECRET_SCRIPT.name}: {e}")
+    if out is not None and out.returncode != 0:
+        problems.append(f"{BUS_SECRET_SCRIPT.name} exited {out.returncode}: {out.stderr.strip()}")
+    if made:
+        data = made.get("stringData") or {}
+        name = (made.get("metadata") or {}).get("name")
+        for secret, key in sorted(ctx["bus_refs"]):
+            if secret == name and key not in data:
+                problems.append(f"{BUS_SECRET_SCRIPT.name} makes no key {key} in Secret {name}")
+        for secret, key in sorted(ctx["bus_refs"]):
+            if secret != name:
+                problems.append(f"a bus key comes from Secret {secret}, not {name} "
+                                f"({BUS_SECRET_SCRIPT.name} makes only that)")
+        example = ctx["secrets"].get(name) or {}
+        if set(example.get("stringData") or {}) != set(data):
+            problems.append(f"{SECRET_EXAMPLE} and {BUS_SECRET_SCRIPT.name} disagree on the keys "
+                            f"of {name}")
+        keys = [v for k, v in data.items() if k != "authorized-keys"]
+        publics = data.get("authorized-keys", "").split(",")
+        if any(len(k) != 40 for k in keys + publics) or len(set(keys)) != len(keys):
+            problems.append(f"{BUS_SECRET_SCRIPT.name} made keys that are not 40 distinct Z85 "
+                            "characters each")
+        clients = [k for k in data if k.endswith("-secret-key") and k != "broker-secret-key"]
+        if len(publics) != len(clients):
+            problems.append(f"authorized-keys holds {len(publics)} keys for {len(clients)} "
+                            "client key pairs")
+    tap.check("every program has its own bus key pair; bus-secret.sh makes them all", problems)
+
+
+# ---- network policies -------------------------------------------------------------
+
+def label_selector_matches(selector, labels):
+    """Kubernetes label selector semantics: {} matches everything."""
+    if selector is None:
+        return False
+    for k, v in (selector.get("matchLabels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for e in selector.get("matchExpressions") or []:
+        key, op, values = e.get("key"), e.get("operator"), e.get("values") or []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and labels.get(key) in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def ingress_rules(policies, labels):
+    """[(rule, policy name)] of every ingress rule that applies to pods with labels,
+    and whether any policy selects them for ingress at all."""
+    rules, isolated = [], False
+    for p in policies:
+        spec = p.get("spec") or {}
+        if not label_selector_matches(spec.get("podSelector") or {}, labels):
+            continue
+        if "Ingress" in (spec.get("policyTypes") or ["Ingress"]):
+            isolated = True
+            rules += [(r, p["metadata"]["name"]) for r in spec.get("ingress") or []]
+    return rules, isolated
+
+
+def rule_ports(rule):
+    """The port numbers a rule opens, or None for all."""
+    ports = rule.get("ports")
+    return None if not ports else {p.get("port") for p in ports}
+
+
+def same_namespace_pods(rule):
+    """The podSelectors of a rule whose peers are all pods of this namespace, or
+    None when some peer lies outside it (no `from`, an ipBlock, a namespaceSelector)."""
+    peers = rule.get("from")
+    if not peers:
+        return None
+    selectors = []
+    for peer in peers:
+        if "ipBlock" in peer or "namespaceSelector" in peer or "podSelector" not in peer:
+            return None
+        selectors.append(peer["podSelector"])
+    return selectors
+
+
+def check_network_policies(tap, docs, workloads):
+    policies = [d for rel, d in docs if d["kind"] == "NetworkPolicy"
+                and not rel.endswith(".example.yaml")]
+    pods = {}
+    for w in workloads:
+        tmeta = w["spec"]["template"].get("metadata") or {}
+        binary = next((re.sub(r".*/hrflow-", "", str((c.get("command") or [""])[0]))
+                       for c in w["spec"]["template"]["spec"].get("containers") or []), "")
+        pods[kind_name(w)] = (tmeta.get("labels") or {}, binary,
+                              (tmeta.get("annotations") or {}).get("prometheus.io/port"),
+                              {p.get("containerPort") for c in w["spec"]["template"]["spec"]["containers"]
+                               for p in c.get("ports") or []})
+    problems = []
+    if not any(label_selector_matches((p.get("spec") or {}).get("podSelector") or {}, {})
+               and not (p.get("spec") or {}).get("ingress")
+               and "Ingress" in ((p.get("spec") or {}).get("policyTypes") or []) for p in policies):
+        problems.append("no default-deny policy (podSelector {}, policyTypes [Ingress], no rules)")
+    clients = {k for k, (_, b, _, _) in pods.items() if b != "broker"}
+    for key, (labels, binary, scrape, ports) in pods.items():
+        rules, isolated = ingress_rules(policies, labels)
+        if not isolated:
+            problems.append(f"{key}: no NetworkPolicy selects its pods, everyone may connect")
+            continue
+        for rule, pname in rules:
+            opened = rule_ports(rule)
+            inside = same_namespace_pods(rule)
+            if inside is None:   # open beyond the namespace
+                if binary == "gateway":
+                    continue
+                if opened is None or any(str(p) != str(scrape) for p in opened):
+                    problems.append(f"{key}: {pname} lets in peers outside the namespace on "
+                                    f"{sorted(opened) if opened else 'every port'} (only the "
+                                    f"gateway may; others only Prometheus on {scrape})")
+                continue
+            # peers inside the namespace: which workloads' pods
+            allowed = {k for k, (l, _, _, _) in pods.items()
+                       if any(label_selector_matches(s, l) for s in inside)}
+            if binary == "broker":
+                if allowed != clients:
+                    problems.append(f"{key}: {pname} lets in {sorted(allowed)}; the bus ports "
+                                    f"want exactly the gateway and services {sorted(clients)}")
+            else:
+                problems.append(f"{key}: {pname} lets in {sorted(allowed)}; nothing in the "
+                                "namespace connects to it")
+        if binary == "gateway" and not any(same_namespace_pods(r) is None and
+                                           (rule_ports(r) is None or 8080 in rule_ports(r))
+                                           for r, _ in rules):
+            problems.append(f"{key}: no policy lets outside traffic reach the gateway on 8080")
+        if binary == "broker":
+            bus = {7001, 7002, 7003} & ports
+            reach = set().union(*[rule_ports(r) or ports for r, _ in rules
+                                  if same_namespace_pods(r) is not None]) if rules else set()
+            if bus - reach:
+                problems.append(f"{key}: bus ports {sorted(bus - reach)} are open to no one")
+    tap.check("NetworkPolicies: default deny, the gateway alone open to outside, "
+              "the brokers to the gateway and services only", problems)
+
+    examples = [d for rel, d in docs if d["kind"] == "NetworkPolicy" and rel.endswith(".example.yaml")]
+    problems = [] if examples else ["no NetworkPolicy example for PostgreSQL and Redis"]
+    for p in examples:
+        spec = p.get("spec") or {}
+        name = p["metadata"]["name"]
+        if not (spec.get("podSelector") or {}).get("matchLabels"):
+            problems.append(f"{name} selects no particular pods")
+        for rule in spec.get("ingress") or [{}]:
+            for peer in rule.get("from") or [{}]:
+                ns = (peer.get("namespaceSelector") or {}).get("matchLabels") or {}
+                if ns.get("kubernetes.io/metadata.name") != "hrflow" or "podSelector" not in peer:
+                    problems.append(f"{name} lets in peers other than pods of the namespace hrflow")
+                    continue
+                allowed = {k for k, (l, _, _, _) in pods.items()
+                           if label_selector_matches(peer["podSelector"], l)}
+                if allowed != clients:
+                    problems.append(f"{name} lets in {sorted(allowed)}, want {sorted(clients)}")
+            if not rule.get("ports"):
+                problems.append(f"{name} opens every port")
+    tap.check("the datastore policy example lets in only the gateway and services", problems)
 
 
 def broker_endpoints(tap, workloads, ctx, namespace):
@@ -593,7 +821,8 @@ def main():
         return 77
     build = Path(root).resolve()
     tap = Tap()
-    ctx = {"help": {}, "used": set(), "bindir": "/usr/local/bin"}
+    ctx = {"help": {}, "used": set(), "bindir": "/usr/local/bin", "client_keys": {},
+           "bus_refs": set()}
     for b in BINARIES:
         info, err = read_help(build, b)
         tap.check(f"hrflow-{b} --help lists its variables", [err] if err else [])
@@ -613,6 +842,9 @@ def main():
     ctx["broker_endpoints"] = broker_endpoints(tap, workloads, ctx, namespace)
     for w in workloads:
         check_workload(tap, w, ctx)
+    check_bus_secret(tap, build, ctx)
+    check_network_policies(tap, [(rel, d) for rel, d in docs if rel != "kustomization.yaml"],
+                           workloads)
     check_scaling(tap, [(rel, d) for rel, d in docs if rel != "kustomization.yaml"], workloads)
     check_every_process_runs(tap, ctx)
     check_dockerfile(tap, build, ctx)

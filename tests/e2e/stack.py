@@ -2,7 +2,10 @@
 
 Broker, the five services and the gateway, as the real binaries, against the
 throwaway PostgreSQL and Redis of `./hrflow test` (a fresh database per
-stack). Logs go to $HF_TEST_TMPDIR/<stack>-<name>.log.
+stack). The bus runs with CURVE on, as in production: the broker has the key
+pair `./hrflow test` made for brokers, and every service and the gateway a key
+pair of its own that the broker lets in. Logs go to
+$HF_TEST_TMPDIR/<stack>-<name>.log.
 """
 import json
 import os
@@ -67,6 +70,13 @@ def env_required(name):
     return value
 
 
+def keypair(build):
+    """(public, secret) Z85 CURVE keys from `hrflow-broker keygen`."""
+    out = subprocess.run([os.path.join(build, "services", "broker", "hrflow-broker"), "keygen"],
+                         check=True, capture_output=True, text=True).stdout.split()
+    return out[1], out[3]
+
+
 def psql(dsn, sql):
     """Run one statement with psql and return its unaligned output."""
     out = subprocess.run(["psql", dsn, "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", sql],
@@ -103,6 +113,12 @@ class Stack:
             "HF_PII_KEYS": "k1:" + "1f" * 32 + ",hmac:" + "2e" * 32,
         })
         self.env.update(extra_env or {})
+        # a key pair per program; the broker lets in those and the tests' own
+        env_required("HF_BROKER_SECRET_KEY")
+        self.keys = {svc: keypair(self.build) for svc in SERVICES + ["gateway"]}
+        self.env["HF_BUS_AUTHORIZED_KEYS"] = ",".join(
+            [pub for pub, _ in self.keys.values()] +
+            [k for k in os.environ.get("HF_BUS_AUTHORIZED_KEYS", "").split(",") if k])
         self.procs = {}
         self.metrics_ports = {}
         self.service_env = {}   # svc -> extra environment for that process only
@@ -118,6 +134,8 @@ class Stack:
         if svc != "gateway":
             self.metrics_ports.setdefault(name, free_port())
             env["HF_METRICS_ADDR"] = "127.0.0.1:%d" % self.metrics_ports[name]
+        if svc in self.keys:
+            env["HF_BUS_SECRET_KEY"] = self.keys[svc][1]
         env.update(self.service_env.get(svc, {}))
         env.update(extra_env or {})
         log = open(os.path.join(self.tmp, "%s-%s.log" % (self.name, name)), "ab")

@@ -4,7 +4,7 @@
  * answer with the request body and this replica's instance name after an
  * optional sleep, so tests can tell replicas apart and hold requests in flight.
  * Configured like a service: HF_BROKERS, HF_WORKER_THREADS, HF_HEARTBEAT_MS,
- * HF_LIVENESS, HF_INSTANCE.
+ * HF_LIVENESS, HF_INSTANCE, and the bus's CURVE keys (HF_BUS_*).
  */
 #include "hf/bus.h"
 #include "hf/config.h"
@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 {
     const hf_program_t prog = { .name = "echo", .summary = "An Echo replica for bus tests.",
                                 .vars = settings, .n_vars = sizeof(settings) / sizeof(settings[0]),
-                                .log_level = &S.log_level };
+                                .log_level = &S.log_level, .uses = HF_USES_BUS_CLIENT };
     int rc = hf_program_start(&prog, argc, argv, NULL);
     if (rc >= 0)
         return rc;

@@ -1,4 +1,9 @@
-/* tests/integration/test-cache.c - Redis with timeouts and reconnect, on a private redis-server */
+/* tests/integration/test-cache.c - Redis with timeouts, reconnect and AUTH
+ *
+ * A private redis-server that asks for a password (restarted by one case),
+ * reached with explicit credentials; and the test server of ./hrflow test,
+ * reached with the process's own (HF_REDIS_PASSWORD), as services reach it.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +19,8 @@
 #include "hf/cache.h"
 #include "testlib.h"
 
+#define PASSWORD "test-cache-password"
+
 static int port;
 static pid_t server;
 
@@ -22,7 +29,7 @@ static void redis_start(void)
     char p[16];
     snprintf(p, sizeof(p), "%d", port);
     const char *argv[] = { "/usr/bin/redis-server", "--bind", "127.0.0.1", "--port", p, "--save",
-                           "", "--appendonly", "no", NULL };
+                           "", "--appendonly", "no", "--requirepass", PASSWORD, NULL };
     server = tl_spawn("redis-cache-test", argv, NULL);
     assert_int_equal(tl_wait_port(port, 5000), 0);
 }
@@ -36,7 +43,7 @@ static void redis_stop(void)
 static void test_commands(void **state)
 {
     (void)state;
-    hf_cache_t *c = hf_cache_new(tl_addr(port), 500);
+    hf_cache_t *c = hf_cache_new_auth(tl_addr(port), NULL, PASSWORD, 500);
     assert_non_null(c);
     assert_int_equal(hf_cache_ping(c), 0);
     redisReply *r = hf_cache_command(c, "SET %s %b", "hf:{t1}:k", "v\0x", (size_t)3);
@@ -62,7 +69,7 @@ static void test_commands(void **state)
 static void test_reconnects_after_restart(void **state)
 {
     (void)state;
-    hf_cache_t *c = hf_cache_new(tl_addr(port), 500);
+    hf_cache_t *c = hf_cache_new_auth(tl_addr(port), NULL, PASSWORD, 500);
     assert_int_equal(hf_cache_ping(c), 0);
     redis_stop();
     assert_int_equal(hf_cache_ping(c), -1); /* down: a clear failure, fast */
@@ -88,6 +95,53 @@ static void test_unreachable_is_bounded(void **state)
     assert_null(hf_cache_new("host:99999", 100));
 }
 
+static void test_auth_refused_is_a_clear_failure(void **state)
+{
+    (void)state;
+    hf_cache_t *c = hf_cache_new_auth(tl_addr(port), NULL, "not the password", 500);
+    assert_int_equal(hf_cache_ping(c), -1);
+    assert_non_null(strstr(hf_cache_error(c), "AUTH refused"));
+    assert_null(strstr(hf_cache_error(c), "not the password"));
+    assert_null(hf_cache_command(c, "GET %s", "hf:{t1}:k")); /* no command gets through */
+    hf_cache_destroy(&c);
+    /* without AUTH, Redis answers every command with NOAUTH */
+    c = hf_cache_new_auth(tl_addr(port), NULL, NULL, 500);
+    redisReply *r = hf_cache_command(c, "GET %s", "hf:{t1}:k");
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    assert_non_null(strstr(r->str, "NOAUTH"));
+    freeReplyObject(r);
+    hf_cache_destroy(&c);
+    /* an ACL user: AUTH user password */
+    c = hf_cache_new_auth(tl_addr(port), NULL, PASSWORD, 500);
+    r = hf_cache_command(c, "ACL SETUSER %s on >%s ~hf:* +@all", "hrflow-test", "user-pw");
+    assert_int_equal(r->type, REDIS_REPLY_STATUS);
+    freeReplyObject(r);
+    hf_cache_destroy(&c);
+    c = hf_cache_new_auth(tl_addr(port), "hrflow-test", "user-pw", 500);
+    assert_int_equal(hf_cache_ping(c), 0);
+    r = hf_cache_command(c, "ACL WHOAMI");
+    assert_string_equal(r->str, "hrflow-test");
+    freeReplyObject(r);
+    hf_cache_destroy(&c);
+}
+
+static void test_process_credentials(void **state)
+{
+    (void)state;
+    /* ./hrflow test's Redis asks for HF_REDIS_PASSWORD, which hf_cache_new sends */
+    const char *addr = tl_env("HF_TEST_REDIS_ADDR");
+    tl_env("HF_REDIS_PASSWORD");
+    assert_int_equal(hf_cache_settings_load(NULL, 0), 0);
+    hf_cache_t *c = hf_cache_new(addr, 500);
+    assert_int_equal(hf_cache_ping(c), 0);
+    hf_cache_destroy(&c);
+    size_t n;
+    const hf_config_var_t *vars = hf_cache_settings(&n);
+    assert_int_equal(n, 2);
+    assert_string_equal(vars[0].name, "HF_REDIS_USER");
+    assert_string_equal(vars[1].name, "HF_REDIS_PASSWORD");
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -109,6 +163,8 @@ int main(void)
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_reconnects_after_restart),
         cmocka_unit_test(test_unreachable_is_bounded),
+        cmocka_unit_test(test_auth_refused_is_a_clear_failure),
+        cmocka_unit_test(test_process_credentials),
     };
     return cmocka_run_group_tests_name("cache", tests, setup, teardown);
 }

@@ -211,8 +211,8 @@ static void test_one_relay_leads(void **state)
     sync_path();
     /* a second relay (another replica) stands by while the first leads */
     hf_outbox_relay_t *second = hf_outbox_relay_start(dsn, tl_tcp(B.xsub), 50);
-    void *raw = zmq_socket(hf_bus_context(), ZMQ_SUB);
-    zmq_connect(raw, tl_tcp(B.xpub));
+    void *raw = hf_bus_socket(ZMQ_SUB, HF_BUS_CLIENT);
+    hf_bus_connect(raw, tl_tcp(B.xpub));
     zmq_setsockopt(raw, ZMQ_SUBSCRIBE, "hrflow.test.once.v1", 19);
     usleep(300000);
     PGconn *c = fx_conn(dsn);

@@ -13,6 +13,14 @@
  * type. With several brokers a subscriber receives each event once per broker;
  * hf_bus_subscriber_recv() drops the copies.
  *
+ * Security: every bus socket authenticates and encrypts with CURVE (RFC 26).
+ * The broker is the CURVE server and lets in only the client public keys it
+ * is given; every other process is a client with a key pair of its own. The
+ * keys come from the environment (HF_BUS_* and HF_BROKER_SECRET_KEY, below), read
+ * once per process, so no caller of this API handles them. An Envelope's
+ * caller (tenant, scopes) is believed by workers only because of this: a
+ * peer without an authorised key cannot send anything (docs/security.md).
+ *
  * Sockets are not thread-safe: a client, publisher or subscriber belongs to
  * one thread. A worker runs its own threads.
  */
@@ -27,6 +35,7 @@
 #include "hrflow/v1/events.pb-c.h"
 #include "hf/arena.h"
 #include "hf/trace.h"
+#include "hf/config.h"
 
 /* Protocol identifiers: first frame of every RPC-plane message. */
 #define HF_BUS_CLIENT_PROTO "HFC1"
@@ -83,6 +92,63 @@ void hf_random_hex(char *out, size_t nbytes);
 int64_t hf_now_ms(void);
 /* Monotonic milliseconds (intervals). */
 int64_t hf_mono_ms(void);
+
+/* ---- security: CURVE keys and bus sockets -------------------------------- */
+
+/* Which end of a bus connection a socket is. */
+typedef enum {
+    HF_BUS_CLIENT = 1,   /* connects to brokers: services, gateway, tools */
+    HF_BUS_SERVER = 2,   /* binds: the broker */
+} hf_bus_role_t;
+
+/* Z85 text of a CURVE key: 40 characters and a NUL. */
+#define HF_BUS_KEY_TEXT 41
+
+/* The settings of a role, for a program's --help and docs/configuration.md:
+ * HF_BUS_CURVE for both; HF_BUS_SERVER_KEY and HF_BUS_SECRET_KEY for a
+ * client; HF_BROKER_SECRET_KEY and HF_BUS_AUTHORIZED_KEYS for the broker.
+ * Returns the table (static) and its length in *n. */
+const hf_config_var_t *hf_bus_security_settings(hf_bus_role_t role, size_t *n);
+
+/* Read the role's settings from the environment and check them: keys must
+ * be 40 Z85 characters, the broker's keys must be set while CURVE is on, and
+ * libzmq must support CURVE. Done once per role and process: later calls
+ * return the first outcome. Returns 0, or -EINVAL with one line per problem
+ * appended to err (err may be NULL). hf_program_start() calls it for the
+ * programs that declare a role; hf_bus_socket() for everyone else. */
+int hf_bus_security_load(hf_bus_role_t role, char *err, size_t errlen);
+
+/* 1 unless HF_BUS_CURVE is off (loads the client settings if needed). */
+int hf_bus_curve_enabled(void);
+
+/* A new socket of type in the bus context, with what every bus socket has:
+ * linger 0, HF_BUS_MAX_MESSAGE, high-water marks of 100000, reconnect after
+ * 100 ms backing off to 1 s; and, while CURVE is on, this process's keys:
+ * a client's key pair and the default server key, or the broker's secret key
+ * with CURVE_SERVER and the ZAP domain "hrflow" (its ZAP handler decides who
+ * gets in). Returns NULL with errno set (EINVAL: the keys are missing or
+ * invalid; the reason is logged once). The caller zmq_close()s it. */
+void *hf_bus_socket(int type, hf_bus_role_t role);
+
+/* Connect a client socket from hf_bus_socket() to one endpoint of a list
+ * (as hf_endpoints_split() accepts it). An endpoint written
+ * "tcp://host:port#KEY" expects the server key KEY there instead of
+ * HF_BUS_SERVER_KEY (two brokers with different keys, during a rotation).
+ * Returns 0, or -1 with errno set (EINVAL: no server key for it). */
+int hf_bus_connect(void *sock, const char *endpoint);
+
+/* Make a new CURVE key pair as Z85 text (HF_BUS_KEY_TEXT bytes each).
+ * Returns 0, or -1 when libzmq was built without CURVE. */
+int hf_bus_keygen(char *public_key, char *secret_key);
+
+/* The broker's ZAP handler: 1 when the 32-byte public key is one of
+ * HF_BUS_AUTHORIZED_KEYS, else 0. */
+int hf_bus_key_authorized(const uint8_t key[32]);
+
+/* Number of HF_BUS_AUTHORIZED_KEYS, and the broker's public key as Z85
+ * (empty while CURVE is off), for its start-up line. */
+size_t hf_bus_authorized_count(void);
+const char *hf_bus_server_public_key(void);
 
 /* ---- frames (for the broker and tests) ---------------------------------- */
 

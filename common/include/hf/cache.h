@@ -11,13 +11,34 @@
 
 #include <hiredis/hiredis.h>
 #include <stddef.h>
+#include "hf/config.h"
 
 typedef struct hf_cache hf_cache_t;
 
-/* addr: "host:port". timeout_ms bounds connect and every command.
- * Never fails for an unreachable server: the first command connects.
- * Returns NULL only for a malformed addr or out of memory. */
+/* The process's Redis credentials, HF_REDIS_USER and HF_REDIS_PASSWORD, for a
+ * program's --help (HF_USES_REDIS in hf/process.h). Returns the table
+ * (static) and its length in *n. */
+const hf_config_var_t *hf_cache_settings(size_t *n);
+
+/* Read them from the environment and check them (a user needs a password).
+ * Done once per process; later calls return the first outcome. Returns 0, or
+ * -EINVAL with a line appended to err (err may be NULL). hf_program_start()
+ * calls it for programs that use Redis, hf_cache_new() for everyone else. */
+int hf_cache_settings_load(char *err, size_t errlen);
+
+/* addr: "host:port". timeout_ms bounds connect and every command. Every
+ * connection authenticates with the process's credentials (AUTH [user]
+ * password) when a password is set. Never fails for an unreachable server:
+ * the first command connects. Returns NULL only for a malformed addr, bad
+ * credential settings (logged), or out of memory. */
 hf_cache_t *hf_cache_new(const char *addr, int timeout_ms);
+
+/* The same with explicit credentials (borrowed during the call): user NULL
+ * or "" is Redis's default user; password NULL or "" sends no AUTH. A
+ * refused AUTH makes every command fail, with Redis's answer in
+ * hf_cache_error(). */
+hf_cache_t *hf_cache_new_auth(const char *addr, const char *user, const char *password,
+                              int timeout_ms);
 
 /* Close and free. Accepts NULL or *c == NULL; sets *c to NULL. */
 void hf_cache_destroy(hf_cache_t **c);

@@ -31,6 +31,12 @@ typedef struct {
  * NULL), e.g. `HF_WORKER_THREADS: "x" is not an integer (1..256)`. */
 int hf_config_load(const hf_config_var_t *vars, size_t n, char *err, size_t errlen);
 
+/* Append one problem line (printf-style; end it with \n) to err as
+ * hf_config_load() does, for checks that look at more than one setting.
+ * err may be NULL; a full buffer keeps what it has. */
+void hf_config_report(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Parse "host:port" (IPv4 dotted quad or "localhost"; port 0..65535) into
  * *sa. Returns 0, or -EINVAL. */
 struct sockaddr_in;

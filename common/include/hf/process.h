@@ -13,6 +13,12 @@
 #include <stdio.h>
 #include "hf/config.h"
 
+/* What a program talks to (hf_program_t.uses): hf_program_start() adds the
+ * shared settings of each to --help and checks them at start. */
+#define HF_USES_BUS_CLIENT 0x1u   /* CURVE keys of a bus client (hf_bus_security_settings) */
+#define HF_USES_BUS_SERVER 0x2u   /* CURVE keys of the broker */
+#define HF_USES_REDIS 0x4u        /* Redis AUTH (hf_cache_settings) */
+
 typedef struct {
     const char *name;                /* "broker": the log's service field, "hrflow-<name>" */
     const char *summary;             /* one line for --help */
@@ -22,13 +28,15 @@ typedef struct {
     size_t n_vars;
     const char *const *log_level;    /* the target of its HF_LOG_LEVEL entry */
     void (*usage)(FILE *f);          /* more --help text after the settings; may be NULL */
+    unsigned uses;                   /* HF_USES_*: shared settings it takes too */
 } hf_program_t;
 
 /* Parse argv (hf/args.h: the flags, each at most once, and --help or -h),
- * load the settings, start logging. Returns -1 to go on, with flags_seen[i]
- * set for each of p->flags given (flags_seen may be NULL when there are
- * none), or the exit code to return from main: 0 after --help, 2 for a bad
- * argument or a bad setting (reported on stderr). */
+ * load the settings (the program's, then the shared ones of p->uses), start
+ * logging. Returns -1 to go on, with flags_seen[i] set for each of p->flags
+ * given (flags_seen may be NULL when there are none), or the exit code to
+ * return from main: 0 after --help, 2 for a bad argument or a bad setting
+ * (reported on stderr). */
 int hf_program_start(const hf_program_t *p, int argc, char **argv, int *flags_seen);
 
 /* Block SIGTERM, SIGINT and extra (0 = none) in the calling thread (call
