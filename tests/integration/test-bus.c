@@ -441,10 +441,9 @@ static void send_body(hf_bus_client_t *c, const char *body, char *id)
 static void test_restarted_broker_numbers_afresh(void **state)
 {
     fx_t *f = *state;
-    void *w = zmq_socket(hf_bus_context(), ZMQ_DEALER);
-    int zero = 0;
-    zmq_setsockopt(w, ZMQ_LINGER, &zero, sizeof(zero));
-    assert_int_equal(zmq_connect(w, tl_tcp(f->b.rpc)), 0);
+    void *w = hf_bus_socket(ZMQ_DEALER, HF_BUS_CLIENT); /* with the bus's keys */
+    assert_non_null(w);
+    assert_int_equal(hf_bus_connect(w, tl_tcp(f->b.rpc)), 0);
     fake_ready(w);
     char id_a[HF_BUS_ID_MAX], id_b[HF_BUS_ID_MAX], id_c[HF_BUS_ID_MAX];
     send_body(f->c, "A", id_a);
