@@ -10,6 +10,7 @@
  * client retrying every 100 ms cannot flood the log.
  */
 #include "zap.h"
+#include "broker_private.h"
 
 #include "hf/bus.h"
 #include "hf/log.h"
@@ -17,7 +18,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,22 +47,11 @@ struct broker_zap {
     unsigned quiet;           /* refusals not logged since */
 };
 
-static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && len)
-        vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 broker_zap_t *broker_zap_new(char *err, size_t errlen)
 {
     broker_zap_t *z = calloc(1, sizeof(*z));
     if (!z) {
-        fail(err, errlen, "out of memory");
+        broker_set_err(err, errlen, "out of memory");
         return NULL;
     }
     z->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -71,7 +60,7 @@ broker_zap_t *broker_zap_new(char *err, size_t errlen)
     if (z->handler)
         zmq_setsockopt(z->handler, ZMQ_LINGER, &zero, sizeof(zero));
     if (z->stop_fd < 0 || !z->handler || zmq_bind(z->handler, ZAP_ENDPOINT) != 0) {
-        fail(err, errlen, "cannot start the ZAP handler on %s: %s", ZAP_ENDPOINT,
+        broker_set_err(err, errlen, "cannot start the ZAP handler on %s: %s", ZAP_ENDPOINT,
              zmq_strerror(errno));
         broker_zap_destroy(&z);
         return NULL;
@@ -224,7 +213,7 @@ static void *run(void *arg)
 int broker_zap_start(broker_zap_t *z, char *err, size_t errlen)
 {
     if (pthread_create(&z->thread, NULL, run, z) != 0)
-        return fail(err, errlen, "cannot start the ZAP handler thread");
+        return broker_set_err(err, errlen, "cannot start the ZAP handler thread");
     z->running = 1;
     return 0;
 }
