@@ -196,8 +196,9 @@ int scoring_update_scoring_settings(hf_call_t *call, const ProtobufCMessage *msg
 {
     const Hrflow__V1__UpdateScoringSettingsRequest *req = (const void *)msg;
     hf_store_t st;
+    /* the settings are the whole group's: a key bound to some companies may not */
     if (hf_store_open(call, &st) < 0 ||
-        hf_store_require(&st, HF_SCOPE_ADMIN, "change settings") < 0)
+        hf_store_require_group(&st, HF_SCOPE_ADMIN, "change the group's scoring settings") < 0)
         return -1;
     Hrflow__V1__ScoringSettings *s =
         HF_CALL_NEW(call, Hrflow__V1__ScoringSettings, hrflow__v1__scoring_settings__init);

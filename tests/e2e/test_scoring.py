@@ -53,6 +53,11 @@ def setup():
         keys[name] = subprocess.run([ident, "apikey", "create", "--tenant", slug, "--scope",
                                      scope], env=stack.env, check=True, capture_output=True,
                                     text=True).stdout.strip()
+    subprocess.run([ident, "company", "create", "--tenant", "sa", "--code", "SA1", "--name",
+                    "子公司"], env=stack.env, check=True, capture_output=True)
+    keys["company_admin"] = subprocess.run(
+        [ident, "apikey", "create", "--tenant", "sa", "--scope", "admin", "--company", "SA1"],
+        env=stack.env, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def teardown():
@@ -137,6 +142,15 @@ def emotion_labels_are_off_until_an_admin_turns_them_on():
     status, s = call("GET", "/v1/scoring/settings", key="other")
     assert s["emotionLabels"] is False, s
     call("PATCH", "/v1/scoring/settings", {"emotionLabels": False}, key="admin")
+
+
+@test
+def a_company_bound_admin_may_not_change_the_groups_settings():
+    status, p = call("PATCH", "/v1/scoring/settings", {"emotionLabels": True},
+                     key="company_admin")
+    assert status == 403 and p["code"] == "permission_denied", p
+    status, s = call("GET", "/v1/scoring/settings", key="admin")
+    assert status == 200 and s["emotionLabels"] is False, s  # nothing changed
 
 
 @test
