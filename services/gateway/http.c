@@ -268,7 +268,9 @@ static void respond(gw_request_t *r, unsigned status, const char *content_type, 
     }
     MHD_add_response_header(resp, "Content-Type", content_type);
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+    /* answers carry personal data: never cached, never sniffed as another type */
     MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (allow)
         MHD_add_response_header(resp, "Allow", allow);
     for (int i = 0; i < r->n_headers; i++)

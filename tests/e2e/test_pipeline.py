@@ -130,6 +130,9 @@ def candidates_are_deduplicated_and_encrypted_at_rest():
     assert by_mail["id"] == c["id"], by_mail
     status, got = call("GET", "/v1/candidates/" + c["id"])
     assert got["phone"] == c["phone"] and got["resume"] == c["resume"], got
+    # an answer with personal data is never cached nor sniffed as another type
+    assert ctx["headers"]["Cache-Control"] == "no-store", dict(ctx["headers"])
+    assert ctx["headers"]["X-Content-Type-Options"] == "nosniff", dict(ctx["headers"])
     row = psql(stack.dsn, "SELECT name_enc || phone_enc || email_enc || resume_enc || body::text "
                           "FROM pipeline.candidates WHERE id = '%s'" % c["id"])
     for secret in ("张三", digits, c["email"], "三年产品经验"):
