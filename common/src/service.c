@@ -49,6 +49,7 @@ typedef struct {
 typedef struct {
     hf_cache_t *cache;
     PGconn *conn;
+    hf_bus_client_t *bus;         /* hf_service_ask, made on first use */
 } thread_state_t;
 
 static settings_t S;
@@ -124,6 +125,58 @@ PGconn *hf_service_db(hf_call_t *call)
 const hf_keyring_t *hf_service_keys(void)
 {
     return the_runtime ? the_runtime->keys : NULL;
+}
+
+int hf_service_ask(hf_call_t *call, const char *service, const char *method,
+                   const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_desc,
+                   ProtobufCMessage **reply)
+{
+    *reply = NULL;
+    thread_state_t *t = hf_call_thread_data(call);
+    if (!t->bus && !(t->bus = hf_bus_client_new(S.brokers)))
+        return HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
+    int64_t left = hf_call_remaining_ms(call);
+    if (left <= 0)
+        return HRFLOW__V1__ERROR_CODE__DEADLINE_EXCEEDED;
+    const Hrflow__V1__Envelope *env = hf_call_envelope(call);
+    hf_call_opts_t opts = {
+        .timeout_ms = left > INT32_MAX ? INT32_MAX : (int)left,
+        .caller = hf_call_caller(call),
+        .traceparent = env && *env->traceparent ? env->traceparent : NULL,
+    };
+    hf_status_t status = { 0 };
+    ProtobufCMessage *got = NULL;
+    int rc = hf_bus_call(t->bus, service, method, req, reply_desc, &opts, &got, &status);
+    if (rc != 0) {
+        if (rc != HRFLOW__V1__ERROR_CODE__NOT_FOUND)
+            hf_warn("asking %s.%s: %s: %s", service, method, hf_error_code_name(rc),
+                    status.message);
+        hf_status_clear(&status);
+        return rc;
+    }
+    /* into the call's arena, so the handler frees nothing */
+    size_t n = protobuf_c_message_get_packed_size(got);
+    uint8_t *buf = hf_arena_alloc(hf_call_arena(call), n ? n : 1);
+    ProtobufCAllocator alloc = hf_arena_allocator(hf_call_arena(call));
+    if (buf) {
+        protobuf_c_message_pack(got, buf);
+        *reply = protobuf_c_message_unpack(reply_desc, &alloc, n, buf);
+    }
+    protobuf_c_message_free_unpacked(got, NULL);
+    return *reply ? 0 : HRFLOW__V1__ERROR_CODE__INTERNAL;
+}
+
+int hf_service_ask_fail(hf_call_t *call, const char *service, int code)
+{
+    switch (code) {
+    case HRFLOW__V1__ERROR_CODE__DEADLINE_EXCEEDED:
+    case HRFLOW__V1__ERROR_CODE__OVERLOADED:
+    case HRFLOW__V1__ERROR_CODE__UNAVAILABLE:
+        return hf_call_fail(call, code, "%s is unavailable; try again", service);
+    default:
+        hf_error("asking %s failed: %s", service, hf_error_code_name(code));
+        return hf_call_fail(call, HRFLOW__V1__ERROR_CODE__INTERNAL, "asking %s failed", service);
+    }
 }
 
 int hf_service_loop(const hf_loop_def_t *def)
@@ -249,6 +302,7 @@ static void thread_fini(void *user, void *td)
         return;
     hf_db_release(rt->pool, &t->conn);
     hf_cache_destroy(&t->cache);
+    hf_bus_client_destroy(&t->bus);
     free(t);
 }
 

@@ -103,6 +103,27 @@ const char *hf_service_brokers(void);
  * init hook until the process ends). */
 const hf_keyring_t *hf_service_keys(void);
 
+/* For handlers: ask another service, on behalf of the same caller. Calls
+ * service.method with req, forwarding the request's Caller (tenant,
+ * companies, scopes, actor: the asked service applies the same walls), its
+ * trace (a child span) and what is left of its deadline, over this thread's
+ * own bus client (made on first use, on HF_BROKERS). Returns 0 and sets
+ * *reply (decoded with reply_desc into the call's arena: nothing to free),
+ * or the bus error code (> 0) with *reply NULL, leaving the call unfailed:
+ * the handler decides what an answer means to its caller (a NOT_FOUND of a
+ * referenced id is the caller's 422; hf_service_ask_fail maps the rest).
+ * The asked method must not ask back, directly or not: both would hold a
+ * handler thread while waiting for the other. */
+int hf_service_ask(hf_call_t *call, const char *service, const char *method,
+                   const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_desc,
+                   ProtobufCMessage **reply);
+
+/* Fail the call for an hf_service_ask code that is not an answer about the
+ * data: UNAVAILABLE "<service> is unavailable" (DEADLINE_EXCEEDED, OVERLOADED
+ * and UNAVAILABLE keep their code), anything else INTERNAL with the reason
+ * logged. Returns -1, for `return hf_service_ask_fail(...)`. */
+int hf_service_ask_fail(hf_call_t *call, const char *service, int code);
+
 /* For handlers: this thread's Redis connection (never NULL). */
 hf_cache_t *hf_service_cache(hf_call_t *call);
 
