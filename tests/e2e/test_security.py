@@ -1,0 +1,477 @@
+"""tests/e2e/test_security.py - the walls between tenants and between companies, route by route.
+
+Generated from the route table: every operation of the gateway's own OpenAPI
+document (which services/gateway/routes.c produces) is tried by two
+attackers holding legitimate keys, with the victim's ids wherever the route
+takes ids — in the path, in the query and in the body:
+
+  - `tenant`:  an admin key of another tenant, against every record of the
+               victim tenant;
+  - `company`: an admin key of the victim's own group bound to its other
+               company (SZ), against the records of company SH.
+
+Each attempt must be refused (403, 404 or 422), its answer must carry none
+of the victim's personal data and no id of the victim's the request did not
+send, and a snapshot of every service's tables must be unchanged by it. A
+route the suite cannot place — a path parameter, a body, a `…Id` field of
+an unknown kind — fails the suite until it is described here, so a new
+route is covered by default, never skipped.
+
+The same stack, after an import, a screening and a scored interview, is
+dumped with pg_dump: the dump must hold none of the candidates' names,
+phone numbers, emails, answer texts or status tokens.
+"""
+import copy
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(__file__))
+from stack import Stack, psql  # noqa: E402
+from tap import run, test  # noqa: E402
+
+stack = None
+keys = {}
+V = {}          # the victim's ids by kind
+SECRETS = []    # the victim's personal data: must appear nowhere an attacker looks
+
+# The kind of record a path segment's parameter names, by the collection it follows.
+COLLECTIONS = {
+    "tenants": "tenant", "companies": "company", "apikeys": "apikey", "jobs": "job",
+    "candidates": "candidate", "applications": "application", "imports": "import",
+    "competency-models": "model", "questions": "question", "interviews": "interview",
+    "candidate-status": "status_token",
+}
+# The kind of record a body or query field names.
+REFERENCES = {
+    "companyId": "company", "companyIds": "company", "jobId": "job", "candidateId": "candidate",
+    "applicationId": "application", "competencyModelId": "model", "questionId": "question",
+    "interviewId": "interview", "importId": "import", "tenantId": "tenant",
+}
+# `…Id` fields that name no record of ours.
+NOT_REFERENCES = {"eventId", "externalId", "requestId"}
+# Output-only references every message may carry: the tenant is always the key's.
+OUTPUT_ONLY = {"tenantId"}
+
+# What each attacker may legitimately see of the victim tenant. The tenant
+# attacker may see nothing of it; the company attacker shares the group's
+# tenant-wide records (the tenant, its companies, competency models,
+# questions, keys' names) but none of company SH's hiring records, and may
+# change no tenant-wide record nor company SH.
+SECRET_KINDS = {
+    "tenant": {"tenant", "company", "apikey", "job", "candidate", "application", "import",
+               "model", "question", "interview"},
+    "company": {"job", "candidate", "application", "import", "interview"},
+}
+GUARDED_KINDS = {  # kinds the attacker must not change (beyond SECRET_KINDS)
+    "tenant": set(),
+    "company": {"tenant", "company", "apikey"},
+}
+
+# The smallest valid body of each operation that takes one; ids are filled in
+# from REFERENCES. An operation with a body and no line here fails the suite.
+BODIES = {
+    "updateTenant": {"name": "改名"},
+    "createCompany": {"code": "EVIL", "name": "恶意公司"},
+    "updateCompany": {"name": "改名"},
+    "createApiKey": {"name": "evil", "scopes": ["admin"], "companyIds": []},
+    "createJob": {"companyId": None, "title": "窃取", "headcount": 1,
+                  "competencyModelId": None},
+    "updateJob": {"title": "改名", "companyId": None, "competencyModelId": None},
+    "createCandidate": {"name": "攻击者", "phone": None, "consent": {
+        "automatedAssessment": True, "version": "2026-01"}},
+    "createApplication": {"jobId": None, "candidateId": None},
+    "advanceApplication": {},
+    "rejectApplication": {"reason": "x"},
+    "recordAssessment": {"kind": "screening", "score": 1, "eventId": "evil-1"},
+    "dryRunRules": {},
+    "requestHumanReview": {},
+    "createCompetencyModel": {"name": "m", "competencies": [{"name": "c", "weight": 1,
+                                                            "keywords": [{"term": "x"}]}]},
+    "updateCompetencyModel": {"name": "改名"},
+    "createQuestion": {"text": "问题？"},
+    "previewScore": {"competencyModelId": None, "answer": "回答", "question": "问题"},
+    "screenResume": {"competencyModelId": None, "resume": "简历"},
+    "selectQuestions": {"competencyModelId": None, "resume": "简历"},
+    "scoreInterview": {"competencyModelId": None, "applicationId": None, "language": "zh",
+                       "answers": [{"question": "问题", "text": "我负责数据分析。"}]},
+    "updateScoringSettings": {"emotionLabels": True},
+}
+FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
+# References an attacker may make by design. Candidates are one record per
+# person across the group: a company-bound key that creates a candidate
+# already known (by phone, email or external id) gets its id back, and
+# applies that person to its own jobs with it (docs/security.md).
+ALLOWED = {
+    "company": {("createApplication", "candidateId")},
+    "tenant": set(),
+}
+# Body fields that name records but are not attacked, with the reason.
+LEFT_OUT = {
+    "createApplication": {"companyId"},   # output only: the company of the job
+}
+CSV = "姓名,手机\n攻击者,13900000000\n".encode("utf-8")
+
+# Tables whose rows change by design when keys are used (never by an attempt's effect).
+SNAPSHOT_SKIP = {"identity.api_keys"}
+
+
+def setup():
+    global stack
+    stack = Stack("security", {"HF_GATEWAY_RATE_LIMITS":
+                               "admin=5000:5000,recruiter=5000:5000,public=5000:5000"})
+    stack.start_all()
+    ident = stack.binary("identity")
+    for slug in ("victim", "outsider"):
+        cli(ident, "tenant", "create", "--slug", slug, "--name", slug)
+    for code in ("SH", "SZ"):
+        cli(ident, "company", "create", "--tenant", "victim", "--code", code, "--name", "华星" + code)
+    cli(ident, "company", "create", "--tenant", "outsider", "--code", "OUT", "--name", "外部")
+    keys["victim"] = cli(ident, "apikey", "create", "--tenant", "victim", "--scope", "admin")
+    keys["tenant"] = cli(ident, "apikey", "create", "--tenant", "outsider", "--scope", "admin")
+    keys["company"] = cli(ident, "apikey", "create", "--tenant", "victim", "--scope", "admin",
+                          "--company", "SZ")
+    seed()
+
+
+def cli(*args):
+    return subprocess.run(list(args), env=stack.env, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def teardown():
+    if stack:
+        stack.destroy()
+
+
+def call(method, path, body=None, key="victim", headers=None, raw=None):
+    h = {"Authorization": "Bearer " + keys[key]} if key else {}
+    data = raw
+    if body is not None:
+        data = json.dumps(body).encode()
+        h["Content-Type"] = "application/json"
+    h.update(headers or {})
+    status, _, payload = stack.request(method, path, data, h)
+    text = payload.decode("utf-8", "replace")
+    try:
+        return status, json.loads(text) if text else None, text
+    except ValueError:
+        return status, None, text
+
+
+def ok(status, got, want=200):
+    assert status == want, (status, got)
+    return got
+
+
+def wait_for(fn, timeout=60, what="condition"):
+    deadline = time.time() + timeout
+    while True:
+        got = fn()
+        if got:
+            return got
+        assert time.time() < deadline, "timed out waiting for " + what
+        time.sleep(0.2)
+
+
+MODEL = {"name": "产品经理", "competencies": [
+    {"name": "数据分析", "weight": 3, "keywords": [{"term": "数据分析"}, {"term": "A/B测试"}]},
+    {"name": "用户导向", "weight": 2, "keywords": [{"term": "用户调研"}]}]}
+
+
+def seed():
+    """The victim: company SH's job with a model, candidates from the API and
+    from an import, a screening, a scored interview, a review request."""
+    companies = ok(*call("GET", "/v1/companies")[:2])["companies"]
+    V["company"] = next(c["id"] for c in companies if c["code"] == "SH")
+    V["tenant"] = ok(*call("GET", "/v1/tenants/current")[:2])["id"]
+    V["apikey"] = ok(*call("GET", "/v1/apikeys")[:2])["apiKeys"][0]["id"]
+    V["model"] = ok(*call("POST", "/v1/competency-models", MODEL)[:2], want=201)["id"]
+    V["question"] = ok(*call("POST", "/v1/questions", {
+        "text": "请举例说明你如何用数据分析推动决策"})[:2], want=201)["id"]
+    V["job"] = ok(*call("POST", "/v1/jobs", {
+        "companyId": V["company"], "title": "产品经理", "headcount": 5,
+        "competencyModelId": V["model"]})[:2], want=201)["id"]
+    person = {"name": "欧阳秘密", "phone": "13812345678", "email": "ouyang.secret@example.com",
+              "resume": "三年产品经验，负责数据分析与用户调研，秘密履历甲乙丙。",
+              "consent": {"automatedAssessment": True, "version": "2026-01"}}
+    V["candidate"] = ok(*call("POST", "/v1/candidates", person)[:2], want=201)["id"]
+    app = ok(*call("POST", "/v1/applications", {"jobId": V["job"],
+                                                 "candidateId": V["candidate"]})[:2], want=201)
+    V["application"] = app["id"]
+    answer = "我在上一家公司负责用户增长，这是秘密回答丁戊己，留存率提升了百分之十二。"
+    V["interview"] = "itv-" + uuid.uuid4().hex[:12]
+    ok(*call("POST", "/v1/interviews/%s:score" % V["interview"], {
+        "competencyModelId": V["model"], "language": "zh", "applicationId": V["application"],
+        "answers": [{"question": "请举例说明你如何用数据分析推动决策", "text": answer}]})[:2])
+    imported = [("司马机密", "13987654321", "sima.secret@example.com")]
+    csv = "姓名,手机,邮箱,简历\n" + "".join("%s,%s,%s,秘密简历庚辛壬\n" % r for r in imported)
+    status, imp, _ = call("POST", "/v1/jobs/%s/candidates:import" % V["job"],
+                          headers={"Content-Type": "text/csv; charset=utf-8"},
+                          raw=csv.encode("utf-8"))
+    V["import"] = ok(status, imp, want=202)["id"]
+    wait_for(lambda: call("GET", "/v1/imports/" + V["import"])[1]["status"] == "done",
+             what="the import")
+    wait_for(lambda: all(a["screening"] in ("done", "") for a in call(
+        "GET", "/v1/jobs/%s/applications" % V["job"])[1]["applications"]), what="screening")
+    status, _, _ = call("POST", "/v1/candidate-status/%s:requestReview" % app["statusToken"],
+                        {"reason": "请人工复核"}, key=None)
+    assert status == 200
+    SECRETS.extend([person["name"], person["email"], "12345678", "秘密履历", "秘密回答",
+                    app["statusToken"], "秘密简历"])
+    for name, phone, email in imported:
+        SECRETS.extend([name, phone[3:], email])
+
+
+# ---- the route table, as the gateway publishes it ----
+
+def operations():
+    doc = ok(*call("GET", "/openapi.json", key=None)[:2])
+    for path, item in sorted(doc["paths"].items()):
+        for method, op in sorted(item.items()):
+            if method in ("get", "post", "patch", "put", "delete"):
+                yield path, method.upper(), op, doc
+
+
+def schema_of(doc, ref):
+    while ref and "$ref" in ref:
+        ref = doc["components"]["schemas"][ref["$ref"].rsplit("/", 1)[1]]
+    return ref or {}
+
+
+def path_kinds(path):
+    """[(parameter, kind)] of a path: each {param} is of the collection before it."""
+    out = []
+    segs = path.strip("/").split("/")
+    for i, seg in enumerate(segs):
+        for param in re.findall(r"\{(\w+)\}", seg):
+            coll = segs[i - 1] if i else ""
+            assert coll in COLLECTIONS, "%s: no kind for {%s} after %r: add it to COLLECTIONS" % (
+                path, param, coll)
+            out.append((param, COLLECTIONS[coll]))
+    return out
+
+
+def reference_kind(where, name):
+    if name in REFERENCES:
+        return REFERENCES[name]
+    assert not re.search(r"Ids?$", name) or name in NOT_REFERENCES, (
+        "%s: field %s looks like a reference: add it to REFERENCES or NOT_REFERENCES"
+        % (where, name))
+    return None
+
+
+def body_references(where, name, schema, path_params):
+    """[(field, kind)] of the body fields that name records; each must be in
+    the operation's BODIES line or in LEFT_OUT with a reason."""
+    out = []
+    for field in sorted(schema.get("properties", {})):
+        kind = reference_kind(where, field)
+        if (not kind or field in path_params or field in OUTPUT_ONLY
+                or field in LEFT_OUT.get(name, ())):
+            continue
+        assert field in BODIES[name], (
+            "%s: body field %s names a record: attack it in BODIES or say why in LEFT_OUT"
+            % (where, field))
+        out.append((field, kind))
+    return out
+
+
+def positions(path, op, doc):
+    """Where a route takes ids: [(place, name, kind)] with place path/query/body."""
+    name = op["operationId"]
+    where = "%s (%s)" % (path, name)
+    kinds = path_kinds(path)
+    out = [("path", p, k) for p, k in kinds]
+    for p in op.get("parameters", []):
+        if p["in"] == "query" and reference_kind(where, p["name"]):
+            out.append(("query", p["name"], reference_kind(where, p["name"])))
+    content = (op.get("requestBody") or {}).get("content", {})
+    if "application/json" in content:
+        assert name in BODIES, "%s: takes a body: add its smallest body to BODIES" % where
+        schema = schema_of(doc, content["application/json"]["schema"])
+        out += [("body", f, k) for f, k in
+                body_references(where, name, schema, {p for p, _ in kinds})]
+    elif content:
+        assert name in FILES, "%s: takes a file: add it to FILES" % where
+    return out
+
+
+def attempts(attacker):
+    """Every request the attacker makes with the victim's ids: one with the
+    victim's id in every place it may attack, and one per such place alone
+    (the attacker's own records elsewhere). Yields (what, method, url, body,
+    raw, content type, victim ids sent)."""
+    if not attacker_ids:
+        attacker_records()
+    own = attacker_ids[attacker]
+    for path, method, op, doc in operations():
+        name = op["operationId"]
+        where = "%s %s (%s)" % (method, path, name)
+        if op.get("security") == [] and "{token}" in path:
+            continue  # public: the token is the credential (tests/e2e/test_pipeline.py)
+        # reading what is secret, or changing what is secret or guarded
+        mine = SECRET_KINDS[attacker] | (GUARDED_KINDS[attacker] if method != "GET" else set())
+        places = positions(path, op, doc)
+        aimed = [i for i, (_, field, kind) in enumerate(places)
+                 if kind in mine and (name, field) not in ALLOWED[attacker]]
+        variants = [set(aimed)] + ([{i} for i in aimed] if len(aimed) > 1 else [])
+        for victim_at in variants if aimed else []:
+            url, query, body, sent = path, [], None, []
+            if name in BODIES:
+                body = copy.deepcopy(BODIES[name])
+                for f, v in body.items():
+                    if v is None and reference_kind(where, f) is None:
+                        body[f] = "1380000%04d" % (uuid.uuid4().int % 10000)  # the attacker's
+            for i, (place, field, kind) in enumerate(places):
+                value = V[kind] if i in victim_at else own[kind]
+                if i in victim_at:
+                    sent.append(value)
+                if place == "path":
+                    url = url.replace("{%s}" % field, value)
+                elif place == "query":
+                    query.append("%s=%s" % (field, value))
+                else:
+                    body[field] = [value] if field.endswith("Ids") else value
+            raw = CSV if name in FILES else None
+            yield (where, method, url + ("?" + "&".join(query) if query else ""), body, raw,
+                   "text/csv; charset=utf-8" if raw else None, sent)
+
+
+attacker_ids = {}
+
+
+def attacker_records():
+    """The attackers' own records, for the references an attempt does not aim at."""
+    for who, company in (("tenant", "OUT"), ("company", "SZ")):
+        companies = ok(*call("GET", "/v1/companies", key=who)[:2])["companies"]
+        mine = {"company": next(c["id"] for c in companies if c["code"] == company)}
+        mine["tenant"] = ok(*call("GET", "/v1/tenants/current", key=who)[:2])["id"]
+        mine["model"] = ok(*call("POST", "/v1/competency-models", MODEL, key=who)[:2],
+                           want=201)["id"]
+        mine["job"] = ok(*call("POST", "/v1/jobs", {"companyId": mine["company"], "title": "岗位",
+                                                     "headcount": 1}, key=who)[:2], want=201)["id"]
+        mine["candidate"] = ok(*call("POST", "/v1/candidates", {
+            "name": "自己人", "phone": "1370000%04d" % (uuid.uuid4().int % 10000),
+            "consent": {"automatedAssessment": True, "version": "2026-01"}}, key=who)[:2],
+            want=201)["id"]
+        mine["application"] = ok(*call("POST", "/v1/applications", {
+            "jobId": mine["job"], "candidateId": mine["candidate"]}, key=who)[:2], want=201)["id"]
+        for k in V:
+            mine.setdefault(k, str(uuid.uuid4()))
+        attacker_ids[who] = mine
+
+
+SCHEMAS = ("identity", "pipeline", "scoring")
+
+
+def snapshot():
+    """{table: digest of its rows} for every table of the services' schemas."""
+    tables = psql(stack.dsn, "SELECT string_agg(schemaname || '.' || tablename, ' ') FROM "
+                             "pg_tables WHERE schemaname IN (%s)"
+                  % ",".join("'%s'" % s for s in SCHEMAS)).split()
+    tables = [t for t in tables if t not in SNAPSHOT_SKIP]
+    sql = " UNION ALL ".join(
+        "SELECT '%s', coalesce(md5(string_agg(md5(t::text), ',' ORDER BY md5(t::text))), '')"
+        " FROM %s t" % (t, t) for t in tables)
+    return dict(line.split("|", 1) for line in psql(stack.dsn, sql).splitlines())
+
+
+def leaks(text, sent, attacker):
+    """What of the victim's the answer shows: personal data, or ids it was not sent."""
+    found = [s for s in SECRETS if s in text]
+    found += [k for k, v in V.items() if k in SECRET_KINDS[attacker] and v in text
+              and v not in sent]
+    return found
+
+
+def attack(attacker):
+    if not attacker_ids:
+        attacker_records()
+    tried, failures = 0, []
+    before = snapshot()
+    for where, method, url, body, raw, ctype, sent in attempts(attacker):
+        status, got, text = call(method, url, body, key=attacker, raw=raw,
+                                 headers={"Content-Type": ctype} if ctype else None)
+        tried += 1
+        if status not in (403, 404, 422):
+            failures.append("%s as %s: %d %s" % (where, url, status, text[:300]))
+        found = leaks(text, sent, attacker)
+        if found:
+            failures.append("%s: the answer shows %s" % (where, found))
+        if method != "GET":
+            after = snapshot()
+            changed = sorted(t for t in after if after[t] != before.get(t))
+            if changed:
+                failures.append("%s changed %s" % (where, changed))
+                before = after
+    assert not failures, "\n".join(failures)
+    return tried
+
+
+def lists_show_nothing(attacker):
+    """Every list and read without the victim's ids shows none of them either."""
+    failures = []
+    for path, method, op, doc in operations():
+        if method != "GET" or "{" in path:
+            continue
+        status, got, text = call(method, path, key=attacker)
+        found = leaks(text, [], attacker)
+        if found:
+            failures.append("GET %s shows %s" % (path, found))
+    assert not failures, "\n".join(failures)
+
+
+@test
+def another_tenants_key_reaches_nothing_of_the_tenant():
+    tried = attack("tenant")
+    assert tried >= 30, tried   # the route table's id-taking routes, all tried
+    lists_show_nothing("tenant")
+
+
+@test
+def a_key_bound_to_the_other_company_reaches_nothing_of_the_company():
+    tried = attack("company")
+    assert tried >= 20, tried
+    lists_show_nothing("company")
+
+
+@test
+def a_new_route_is_covered_by_default():
+    """The suite places every operation, or says what to add: a route with an
+    unknown collection, body or reference fails it."""
+    names = set()
+    for path, method, op, doc in operations():
+        path_kinds(path)
+        names.add(op["operationId"])
+    assert set(BODIES) <= names, set(BODIES) - names   # no stale lines either
+    assert FILES <= names, FILES - names
+    assert len(list(attempts("tenant"))) >= 30
+    try:
+        path_kinds("/v1/widgets/{id}")
+    except AssertionError as e:
+        assert "COLLECTIONS" in str(e)
+    else:
+        raise AssertionError("an unknown collection was placed")
+
+
+@test
+def a_raw_dump_shows_tokens_not_people():
+    pg_dump = os.environ.get("HF_TEST_PG_DUMP", "pg_dump")
+    admin = dict(kv.split("=", 1) for kv in stack.admin_dsn.split())
+    dsn = " ".join("%s=%s" % kv for kv in admin.items() if kv[0] != "dbname")
+    dump = subprocess.run([pg_dump, "--no-owner", "--data-only", "-d",
+                           "%s dbname=%s" % (dsn, stack.db)],
+                          check=True, capture_output=True).stdout.decode("utf-8", "replace")
+    assert "pipeline.candidates" in dump and "scoring.reports" in dump, dump[:500]
+    # text, and bytea as pg_dump writes it (hex)
+    found = [s for s in SECRETS if s in dump or s.encode("utf-8").hex() in dump]
+    assert not found, "the dump shows %s" % found
+
+
+if __name__ == "__main__":
+    run(setup, teardown)
