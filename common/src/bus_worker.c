@@ -51,19 +51,17 @@ typedef struct link {
     int owed;             /* requests taken on this link, not yet answered */
 } link_t;
 
+/* A request taken from a broker, and then its reply: a handler turns the
+ * job into the reply in place, so answering never allocates and every job
+ * taken goes back to the I/O thread, which counts it answered. */
 typedef struct job {
     struct job *next;
     link_t *link;         /* the reply goes back on the link the request came on */
     uint64_t seq;
-    zmq_msg_t env;
+    zmq_msg_t env;        /* the request's envelope, then the reply's */
+    int dropped;          /* no reply could be made (out of memory): the broker
+                             answers the caller at its deadline */
 } job_t;
-
-typedef struct reply {
-    struct reply *next;
-    link_t *link;
-    uint64_t seq;
-    zmq_msg_t env;
-} reply_t;
 
 typedef struct {
     char *endpoint;
@@ -88,7 +86,7 @@ struct hf_worker {
     int wake_fd;                 /* eventfd: replies waiting, or stop requested */
 
     pthread_mutex_t rlock;       /* finished replies, oldest first */
-    reply_t *rhead, *rtail;
+    job_t *rhead, *rtail;         /* replies for the I/O thread */
 
     pthread_mutex_t qlock;
     pthread_cond_t qcond;
@@ -437,28 +435,25 @@ static void handle(hf_worker_t *w, job_t *j, hf_arena_t *arena, void *thread_dat
                  HF_KV_INT("duration_ms", hf_mono_ms() - t0));
     }
 
-    reply_t *rep = malloc(sizeof(*rep));
     size_t n = hrflow__v1__envelope__get_packed_size(&out);
-    if (rep && zmq_msg_init_size(&rep->env, n) == 0) {
-        hrflow__v1__envelope__pack(&out, zmq_msg_data(&rep->env));
-        rep->link = j->link;
-        rep->seq = j->seq;
-        rep->next = NULL;
-        pthread_mutex_lock(&w->rlock);
-        int was_empty = w->rhead == NULL;
-        if (w->rtail)
-            w->rtail->next = rep;
-        else
-            w->rhead = rep;
-        w->rtail = rep;
-        pthread_mutex_unlock(&w->rlock);
-        if (was_empty)
-            wake_io(w);
-    } else {
-        /* out of memory: the broker answers the caller at the deadline */
-        free(rep);
+    j->next = NULL;
+    j->dropped = zmq_msg_init_size(&j->env, n) != 0;
+    if (j->dropped) {
+        zmq_msg_init(&j->env);
         hf_error("out of memory replying to %s", call.env->request_id);
+    } else {
+        hrflow__v1__envelope__pack(&out, zmq_msg_data(&j->env));
     }
+    pthread_mutex_lock(&w->rlock);
+    int was_empty = w->rhead == NULL;
+    if (w->rtail)
+        w->rtail->next = j;
+    else
+        w->rhead = j;
+    w->rtail = j;
+    pthread_mutex_unlock(&w->rlock);
+    if (was_empty)
+        wake_io(w);
     hf_log_context_clear();
 }
 
@@ -469,8 +464,7 @@ static void *handler_thread(void *arg)
     void *td = w->o.thread_init ? w->o.thread_init(w->o.user) : NULL;
     job_t *j;
     while ((j = queue_pop(w)) != NULL) {
-        handle(w, j, arena, td);
-        free(j);
+        handle(w, j, arena, td); /* j is now a reply of the I/O thread's */
         if (w->o.after_call)
             w->o.after_call(w->o.user, td);
         hf_arena_reset(arena);
@@ -579,6 +573,7 @@ static int on_broker(hf_worker_t *w, link_t *l, int draining)
         if (j) {
             j->link = l;
             j->seq = hf_get_u64(zmq_msg_data(&f[2]));
+            j->dropped = 0;
             zmq_msg_init(&j->env);
             zmq_msg_move(&j->env, &f[3]);
             l->owed++;
@@ -604,18 +599,19 @@ static void flush_replies(hf_worker_t *w)
     if (read(w->wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
         hf_warn("worker eventfd: %s", strerror(errno));
     pthread_mutex_lock(&w->rlock);
-    reply_t *r = w->rhead;
+    job_t *r = w->rhead;
     w->rhead = w->rtail = NULL;
     pthread_mutex_unlock(&w->rlock);
     while (r) {
-        reply_t *next = r->next;
+        job_t *next = r->next;
         unsigned char hdr[9];
         hdr[0] = HF_BUS_REPLY;
         hf_put_u64(hdr + 1, r->seq);
         void *sock = r->link->sock;
         r->link->owed--;
         w->inflight--;
-        if (zmq_send(sock, HF_BUS_WORKER_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 4) {
+        if (!r->dropped &&
+            zmq_send(sock, HF_BUS_WORKER_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 4) {
             zmq_send(sock, hdr, 1, ZMQ_SNDMORE);
             zmq_send(sock, hdr + 1, 8, ZMQ_SNDMORE);
             if (zmq_msg_send(&r->env, sock, 0) >= 0)
