@@ -231,6 +231,45 @@ int hf_bus_reply_decode(const Hrflow__V1__Envelope *env, const ProtobufCMessageD
     return 0;
 }
 
+/* How many times a call is sent again after brokers that did not take it
+ * (HF_BUS_NOT_TAKEN): one per other broker a deployment runs, and some. */
+#define NOT_TAKEN_RETRIES 8
+
+static int not_taken(const Hrflow__V1__Envelope *env)
+{
+    if (!env->error || env->error->code != HRFLOW__V1__ERROR_CODE__UNAVAILABLE)
+        return 0;
+    for (size_t i = 0; i < env->error->n_details; i++)
+        if (env->error->details[i]->code &&
+            strcmp(env->error->details[i]->code, HF_BUS_NOT_TAKEN) == 0)
+            return 1;
+    return 0;
+}
+
+/* Wait for the reply to request rid until `until` (plus the grace for the
+ * broker's own deadline answer), dropping stale replies of earlier calls.
+ * 0 with *env set, -ETIMEDOUT, or -1 when receiving failed. */
+static int await_reply(hf_bus_client_t *c, const char *rid, int64_t until,
+                       Hrflow__V1__Envelope **out)
+{
+    for (;;) {
+        int64_t left = until + DEADLINE_GRACE_MS - hf_mono_ms();
+        if (left <= 0)
+            return -ETIMEDOUT;
+        Hrflow__V1__Envelope *env;
+        int r = hf_bus_recv(c, (int)left, &env);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            continue;
+        if (env->request_id && strcmp(env->request_id, rid) == 0) {
+            *out = env;
+            return 0;
+        }
+        hrflow__v1__envelope__free_unpacked(env, NULL); /* stale reply */
+    }
+}
+
 int hf_bus_call(hf_bus_client_t *c, const char *service, const char *method,
                 const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_desc,
                 const hf_call_opts_t *opts, ProtobufCMessage **reply, hf_status_t *st)
@@ -241,31 +280,31 @@ int hf_bus_call(hf_bus_client_t *c, const char *service, const char *method,
     int64_t until = hf_mono_ms() + timeout;
     char rid[HF_BUS_ID_MAX];
 
-    int rc = send_request(c, service, method, req, opts, deadline, until, rid);
-    if (rc == -EAGAIN)
-        return status_set(st, HRFLOW__V1__ERROR_CODE__UNAVAILABLE,
-                          "no broker reachable for %s.%s", service, method);
-    if (rc < 0)
-        return status_set(st, HRFLOW__V1__ERROR_CODE__INTERNAL, "could not send %s.%s: %s",
-                          service, method, zmq_strerror(errno));
-
-    for (;;) {
-        int64_t left = until + DEADLINE_GRACE_MS - hf_mono_ms();
-        if (left <= 0)
-            return status_set(st, HRFLOW__V1__ERROR_CODE__DEADLINE_EXCEEDED,
-                              "no reply to %s.%s within %d ms", service, method, timeout);
-        Hrflow__V1__Envelope *env;
-        int r = hf_bus_recv(c, (int)left, &env);
-        if (r < 0)
-            return status_set(st, HRFLOW__V1__ERROR_CODE__INTERNAL, "receive failed: %s",
-                              zmq_strerror(errno));
-        if (r == 0)
-            continue;
-        if (env->request_id && strcmp(env->request_id, rid) == 0) {
+    for (int sent = 0;; sent++) {
+        int rc = send_request(c, service, method, req, opts, deadline, until, rid);
+        if (rc == -EAGAIN)
+            return status_set(st, HRFLOW__V1__ERROR_CODE__UNAVAILABLE,
+                              "no broker reachable for %s.%s", service, method);
+        if (rc < 0)
+            return status_set(st, HRFLOW__V1__ERROR_CODE__INTERNAL, "could not send %s.%s: %s",
+                              service, method, zmq_strerror(errno));
+        Hrflow__V1__Envelope *env = NULL;
+        rc = await_reply(c, rid, until, &env);
+        if (rc == 0) {
+            if (not_taken(env) && sent < NOT_TAKEN_RETRIES && hf_mono_ms() < until) {
+                /* a draining broker refused it untouched: the next send goes
+                 * round-robin to another connected broker */
+                hrflow__v1__envelope__free_unpacked(env, NULL);
+                continue;
+            }
             int code = hf_bus_reply_decode(env, reply_desc, reply, st);
             hrflow__v1__envelope__free_unpacked(env, NULL);
             return code;
         }
-        hrflow__v1__envelope__free_unpacked(env, NULL); /* stale reply */
+        if (rc == -ETIMEDOUT)
+            return status_set(st, HRFLOW__V1__ERROR_CODE__DEADLINE_EXCEEDED,
+                              "no reply to %s.%s within %d ms", service, method, timeout);
+        return status_set(st, HRFLOW__V1__ERROR_CODE__INTERNAL, "receive failed: %s",
+                          zmq_strerror(errno));
     }
 }

@@ -124,6 +124,31 @@ static void reply_error(broker_t *b, GBytes *client, const char *service, const 
                                                                   : NULL);
 }
 
+/* A request refused before anything was done with it (the broker drains):
+ * UNAVAILABLE with the detail HF_BUS_NOT_TAKEN, which tells the client it
+ * may send the same request to another broker, idempotent or not. */
+static void reply_not_taken(broker_t *b, GBytes *client, const Hrflow__V1__Envelope *req)
+{
+    char msg[256];
+    snprintf(msg, sizeof(msg), "broker %s is shutting down", b->o.instance);
+    Hrflow__V1__ErrorDetail d = HRFLOW__V1__ERROR_DETAIL__INIT;
+    d.code = (char *)HF_BUS_NOT_TAKEN;
+    d.message = msg;
+    Hrflow__V1__ErrorDetail *details[] = { &d };
+    Hrflow__V1__Error e = HRFLOW__V1__ERROR__INIT;
+    e.code = HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
+    e.message = msg;
+    e.details = details;
+    e.n_details = 1;
+    Hrflow__V1__Envelope env = HRFLOW__V1__ENVELOPE__INIT;
+    env.service = req->service;
+    env.method = req->method;
+    env.request_id = req->request_id;
+    env.error = &e;
+    reply_env(b, client, &env);
+    hf_counter_inc(b->m.unavailable);
+}
+
 /* ---- requests ---- */
 
 void broker_request_free(broker_t *b, request_t *r)
@@ -363,9 +388,7 @@ void broker_on_client(broker_t *b, GBytes *client, zmq_msg_t *envf)
         return;
     }
     if (b->draining) {
-        reply_error(b, client, env->service, env->method, env->request_id,
-                    HRFLOW__V1__ERROR_CODE__UNAVAILABLE, 0, "broker %s is shutting down",
-                    b->o.instance);
+        reply_not_taken(b, client, env);
         return;
     }
     int64_t now_wall = hf_now_ms(), now = hf_mono_ms();

@@ -272,6 +272,9 @@ static void test_broker_drains_on_sigterm(void **state)
         } else {
             assert_string_equal(env->request_id, late);
             assert_int_equal(env->error->code, HRFLOW__V1__ERROR_CODE__UNAVAILABLE);
+            /* untouched: the client may send it to another broker */
+            assert_int_equal(env->error->n_details, 1);
+            assert_string_equal(env->error->details[0]->code, HF_BUS_NOT_TAKEN);
             got_late = 1;
         }
         hrflow__v1__envelope__free_unpacked(env, NULL);
@@ -517,6 +520,49 @@ static void test_two_brokers_one_dies(void **state)
     hf_bus_client_destroy(&c);
 }
 
+/* Two brokers, one draining (held open by a long request it carries): every
+ * call of a client connected to both still succeeds, the ones the draining
+ * broker refused untouched sent again to the other. Before, about every
+ * other call failed UNAVAILABLE for the whole drain. */
+static void test_calls_pass_a_draining_broker(void **state)
+{
+    fx_t *f = *state;
+    fx_broker_t b2 = { 0 };
+    assert_int_equal(fx_broker_start(&b2, NULL), 0);
+    char both[96];
+    snprintf(both, sizeof(both), "%s,%s", tl_tcp(f->b.rpc), tl_tcp(b2.rpc));
+    f->w[f->nw++] = fx_echo_start(both, "r1", 2);
+    f->w[f->nw++] = fx_echo_start(both, "r2", 2);
+    assert_int_equal(fx_wait_workers(f->b.rpc, 2, 5000), 0);
+    assert_int_equal(fx_wait_workers(b2.rpc, 2, 5000), 0);
+    hf_bus_client_t *only2 = hf_bus_client_new(tl_tcp(b2.rpc));
+    hf_bus_client_t *c = hf_bus_client_new(both);
+    hf_status_t st = { 0 };
+    for (int i = 0; i < 4; i++) /* both brokers connected */
+        assert_int_equal(fx_echo(c, "Echo", "x", 0, 2000, NULL, &st), 0);
+    char held[HF_BUS_ID_MAX];
+    assert_int_equal(fx_echo_send(only2, "Record", 3000, 6000, held), 0);
+    const char *refused = "hf_broker_errors_total{code=\"unavailable\"}";
+    double refused0 = fx_broker_metric(&b2, refused);
+    usleep(100000);
+    kill(b2.pid, SIGTERM);
+    usleep(100000);
+    int ok = 0;
+    for (int i = 0; i < 20; i++)
+        ok += fx_echo(c, "Echo", "y", 0, 2000, NULL, &st) == 0;
+    assert_int_equal(ok, 20);
+    /* and the draining broker did refuse some: the test tested the path */
+    assert_true(fx_broker_metric(&b2, refused) > refused0);
+    Hrflow__V1__Envelope *env = NULL;
+    assert_int_equal(hf_bus_recv(only2, 6000, &env), 1);
+    assert_null(env->error); /* the held request finished during the drain */
+    hrflow__v1__envelope__free_unpacked(env, NULL);
+    hf_status_clear(&st);
+    hf_bus_client_destroy(&c);
+    hf_bus_client_destroy(&only2);
+    fx_broker_kill(&b2, SIGKILL);
+}
+
 /* Events: publisher -> broker -> subscriber, each event once even with two brokers. */
 static void test_events_through_two_brokers(void **state)
 {
@@ -597,6 +643,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_restarted_broker_numbers_afresh, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_brokers_one_dies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_calls_pass_a_draining_broker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_through_two_brokers, setup, teardown),
     };
     return cmocka_run_group_tests_name("bus", tests, NULL, NULL);

@@ -57,6 +57,11 @@ enum {
 #define HF_BUS_DEFAULT_HEARTBEAT_MS 1000
 #define HF_BUS_DEFAULT_LIVENESS 3
 
+/* The detail code of an UNAVAILABLE answer from a broker that did not take
+ * the request (it is shutting down): nothing was done, and hf_bus_call sends
+ * it again, to another broker, whatever the method. */
+#define HF_BUS_NOT_TAKEN "not_taken"
+
 /* Longest request id, with its NUL. */
 #define HF_BUS_ID_MAX 64
 
