@@ -141,6 +141,28 @@ typedef struct {
  * is longer than gw_param_t allows. */
 int gw_route_match(const char *pattern, const char *path, gw_param_t *params, int max);
 
+/* ---- target.c: the request target, decoded ---- */
+
+/* Why a request target is refused: the field of the problem's errors[]
+ * ("path", "query" for a parameter's name, "query.<name>" for its value)
+ * and a message naming the part as the client wrote it. */
+typedef struct {
+    char field[160];
+    char message[320];
+} gw_target_error_t;
+
+/* Decode the request target `raw` as sent (the path, then "?query" if any)
+ * into out, which has room for 2 * strlen(raw) + 2 bytes: the path, then
+ * each query parameter's name and value, each NUL-terminated, in order (no
+ * '=' gives the value ""; empty parameters, as in "a=1&&b=2", are
+ * skipped). %HH is decoded everywhere and '+' is a space in the query; an
+ * escape that is not two hex digits stays as written. Returns the number of
+ * query parameters (>= 0), or -1 with *err filled when a decoded path
+ * segment, query name or query value holds a control character (below
+ * 0x20, or 0x7f): a %00 would cut it as a C string, and no id, name or
+ * value of the API holds the others. */
+int gw_target_decode(const char *raw, char *out, gw_target_error_t *err);
+
 /* ---- the request ---- */
 
 const char *gw_request_method(const gw_request_t *r);
