@@ -5,7 +5,7 @@
  * matched by router.c), who is calling (auth.c: an API key, or the public
  * by address), the route's scopes (auth.c), the rate limit (ratelimit.c),
  * Idempotency-Key (idempotency.c), and the answer: a local handler (health,
- * metrics, the OpenAPI document) or the bus method (proxy.c), which maps
+ * the OpenAPI document) or the bus method (proxy.c), which maps
  * JSON to the route's protobuf request, calls the service and maps the reply
  * back. Each feature file exposes its phase handler; http.c calls none of
  * them by name. Per-thread resources (a bus client, a Redis connection) are
@@ -60,6 +60,8 @@ typedef struct {
     long conn_timeout_s;
     long max_connections;
     long ready_timeout_ms;
+    long ready_cache_ms;       /* the public /readyz checks at most once per this */
+    const char *metrics_addr;  /* the admin listener: /metrics, detailed /readyz; or "off" */
     long call_timeout_ms;      /* deadline of a bus call made for a request */
     long auth_cache_s;         /* how long Redis keeps an authenticated key */
     long idempotency_ttl_s;    /* how long an Idempotency-Key is remembered */
@@ -333,8 +335,12 @@ void gw_openapi(gateway_t *gw, gw_request_t *req);
 
 /* ---- health.c ---- */
 void gw_healthz(gateway_t *gw, gw_request_t *req);
+/* The public port's /readyz: {"status": "ready"} (200) or "not ready" (503),
+ * from a check made at most once per cfg.ready_cache_ms across threads. */
 void gw_readyz(gateway_t *gw, gw_request_t *req);
-void gw_metrics(gateway_t *gw, gw_request_t *req);
+/* The admin listener's /readyz (an hf_metrics_page_t function; arg is the
+ * gateway_t): every component with its details, checked on each call. */
+unsigned gw_readyz_detailed(void *arg, char **body, const char **content_type);
 
 /* Start and stop the HTTP server (http.c). Returns 0, or -1 with a log line. */
 int gw_http_start(gateway_t *gw);

@@ -638,7 +638,7 @@ def log_lines(svc, rid):
 @test
 def per_route_counts_and_latency_in_metrics():
     call("GET", "/v1/companies")
-    status, _, text = stack.request("GET", "/metrics")
+    status, _, text = stack.request("GET", "/metrics", admin=True)
     text = text.decode()
     assert re.search(r'hf_gateway_requests_total\{route="listCompanies",code="200"\} [1-9]',
                      text), text[:2000]
@@ -657,6 +657,7 @@ def the_openapi_document_covers_every_route():
               ("post", "/v1/apikeys/{id}:revoke"), ("get", "/healthz"), ("get", "/readyz")]
     for method, path in routes:
         assert method in doc["paths"].get(path, {}), (method, path)
+    assert "/metrics" not in doc["paths"]   # the admin listener's, not the API's
     company = doc["components"]["schemas"]["Company"]["properties"]
     assert company["creditCode"] == {"type": "string"}, company
     assert company["createTime"]["format"] == "date-time", company
