@@ -348,6 +348,35 @@ void hf_metrics_reset(void)
 /* ---- the /metrics listener ---- */
 
 static struct MHD_Daemon *serve_daemon;
+static const hf_metrics_page_t *serve_pages;
+static size_t serve_n_pages;
+
+#define TEXT_PLAIN "text/plain; version=0.0.4; charset=utf-8"
+
+/* The answer to GET url: its status, body (malloc'd in *text, or a static
+ * text in *fixed) and content type. */
+static unsigned serve_answer(const char *url, char **text, const char **fixed,
+                             const char **content_type)
+{
+    unsigned status = MHD_HTTP_OK;
+    if (strcmp(url, "/metrics") == 0) {
+        *text = hf_metrics_render();
+    } else {
+        size_t i = 0;
+        while (i < serve_n_pages && strcmp(url, serve_pages[i].path) != 0)
+            i++;
+        if (i == serve_n_pages) {
+            *fixed = "not found\n";
+            return MHD_HTTP_NOT_FOUND;
+        }
+        status = serve_pages[i].fn(serve_pages[i].arg, text, content_type);
+    }
+    if (*text)
+        return status;
+    *content_type = TEXT_PLAIN;
+    *fixed = "out of memory\n";
+    return MHD_HTTP_INTERNAL_SERVER_ERROR;
+}
 
 static enum MHD_Result serve_request(void *cls, struct MHD_Connection *conn, const char *url,
                                      const char *method, const char *version,
@@ -358,29 +387,25 @@ static enum MHD_Result serve_request(void *cls, struct MHD_Connection *conn, con
         *state = (void *)1;
         return MHD_YES;
     }
-    const char *body;
-    unsigned status = MHD_HTTP_OK;
+    const char *fixed = NULL, *content_type = TEXT_PLAIN;
+    unsigned status;
     char *text = NULL;
     if (strcmp(method, "GET") != 0) {
         status = MHD_HTTP_METHOD_NOT_ALLOWED;
-        body = "method not allowed\n";
-    } else if (strcmp(url, "/metrics") != 0) {
-        status = MHD_HTTP_NOT_FOUND;
-        body = "not found\n";
-    } else if ((text = hf_metrics_render()) == NULL) {
-        status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-        body = "out of memory\n";
+        fixed = "method not allowed\n";
     } else {
-        body = text;
+        status = serve_answer(url, &text, &fixed, &content_type);
     }
     struct MHD_Response *r = text
         ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE)
-        : MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+        : MHD_create_response_from_buffer(strlen(fixed), (void *)fixed, MHD_RESPMEM_PERSISTENT);
     if (!r) {
         free(text);
         return MHD_NO;
     }
-    MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    MHD_add_response_header(r, "Content-Type", content_type);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
@@ -388,9 +413,16 @@ static enum MHD_Result serve_request(void *cls, struct MHD_Connection *conn, con
 
 int hf_metrics_serve(const char *addr)
 {
+    return hf_metrics_serve_pages(addr, NULL, 0);
+}
+
+int hf_metrics_serve_pages(const char *addr, const hf_metrics_page_t *pages, size_t n)
+{
     struct sockaddr_in sa;
     if (hf_config_parse_addr(addr, &sa) < 0)
         return -EINVAL;
+    serve_pages = pages;
+    serve_n_pages = n;
     serve_daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL,
                                     NULL, serve_request, NULL, MHD_OPTION_SOCK_ADDR, &sa,
                                     MHD_OPTION_CONNECTION_TIMEOUT, 10u,

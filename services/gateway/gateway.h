@@ -5,7 +5,7 @@
  * matched by router.c), who is calling (auth.c: an API key, or the public
  * by address), the route's scopes (auth.c), the rate limit (ratelimit.c),
  * Idempotency-Key (idempotency.c), and the answer: a local handler (health,
- * metrics, the OpenAPI document) or the bus method (proxy.c), which maps
+ * the OpenAPI document) or the bus method (proxy.c), which maps
  * JSON to the route's protobuf request, calls the service and maps the reply
  * back. Each feature file exposes its phase handler; http.c calls none of
  * them by name. Per-thread resources (a bus client, a Redis connection) are
@@ -60,6 +60,8 @@ typedef struct {
     long conn_timeout_s;
     long max_connections;
     long ready_timeout_ms;
+    long ready_cache_ms;       /* the public /readyz checks at most once per this */
+    const char *metrics_addr;  /* the admin listener: /metrics, detailed /readyz; or "off" */
     long call_timeout_ms;      /* deadline of a bus call made for a request */
     long auth_cache_s;         /* how long Redis keeps an authenticated key */
     long idempotency_ttl_s;    /* how long an Idempotency-Key is remembered */
@@ -140,6 +142,28 @@ typedef struct {
  * (>= 0) filled into params, or -1 when the path does not match or a value
  * is longer than gw_param_t allows. */
 int gw_route_match(const char *pattern, const char *path, gw_param_t *params, int max);
+
+/* ---- target.c: the request target, decoded ---- */
+
+/* Why a request target is refused: the field of the problem's errors[]
+ * ("path", "query" for a parameter's name, "query.<name>" for its value)
+ * and a message naming the part as the client wrote it. */
+typedef struct {
+    char field[160];
+    char message[320];
+} gw_target_error_t;
+
+/* Decode the request target `raw` as sent (the path, then "?query" if any)
+ * into out, which has room for 2 * strlen(raw) + 2 bytes: the path, then
+ * each query parameter's name and value, each NUL-terminated, in order (no
+ * '=' gives the value ""; empty parameters, as in "a=1&&b=2", are
+ * skipped). %HH is decoded everywhere and '+' is a space in the query; an
+ * escape that is not two hex digits stays as written. Returns the number of
+ * query parameters (>= 0), or -1 with *err filled when a decoded path
+ * segment, query name or query value holds a control character (below
+ * 0x20, or 0x7f): a %00 would cut it as a C string, and no id, name or
+ * value of the API holds the others. */
+int gw_target_decode(const char *raw, char *out, gw_target_error_t *err);
 
 /* ---- the request ---- */
 
@@ -311,8 +335,12 @@ void gw_openapi(gateway_t *gw, gw_request_t *req);
 
 /* ---- health.c ---- */
 void gw_healthz(gateway_t *gw, gw_request_t *req);
+/* The public port's /readyz: {"status": "ready"} (200) or "not ready" (503),
+ * from a check made at most once per cfg.ready_cache_ms across threads. */
 void gw_readyz(gateway_t *gw, gw_request_t *req);
-void gw_metrics(gateway_t *gw, gw_request_t *req);
+/* The admin listener's /readyz (an hf_metrics_page_t function; arg is the
+ * gateway_t): every component with its details, checked on each call. */
+unsigned gw_readyz_detailed(void *arg, char **body, const char **content_type);
 
 /* Start and stop the HTTP server (http.c). Returns 0, or -1 with a log line. */
 int gw_http_start(gateway_t *gw);

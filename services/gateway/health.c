@@ -1,10 +1,20 @@
-/* services/gateway/health.c - /healthz, /readyz and /metrics
+/* services/gateway/health.c - /healthz, the public /readyz and the admin listener's detailed one
  *
  * /healthz says the process answers HTTP and nothing more (a liveness probe
  * must not fail because a dependency is down, or Kubernetes restarts a
- * healthy gateway). /readyz checks what a request needs: PostgreSQL, Redis,
- * the broker, and every service answering Health through the bus; the
- * Health calls go out together, so the check costs one round trip.
+ * healthy gateway). Readiness checks what a request needs: PostgreSQL,
+ * Redis, the broker, and every service answering Health through the bus;
+ * the Health calls go out together, so a check costs one round trip.
+ *
+ * The details of a check (each component's instance, version and worker
+ * counts) are for operators: the admin listener (HF_METRICS_ADDR, beside
+ * /metrics, never the public port) answers them, checked afresh on each
+ * call. The public port's /readyz says only ready or not, from the last
+ * check, made at most once per HF_GATEWAY_READY_CACHE_MS by whichever
+ * handler thread asks first once the last one is older; the other threads
+ * answer from the last result meanwhile (not ready before the first check
+ * ends). So a flood of /readyz costs PostgreSQL, Redis and the services one
+ * check per interval, not one per request.
  */
 #include "gateway.h"
 #include "services.h"
@@ -13,6 +23,7 @@
 #include "hf/metrics.h"
 #include "hrflow/v1/health.pb-c.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +100,7 @@ static json_t *health_json(const Hrflow__V1__HealthResponse *h, double ms)
 }
 
 /* Send Health to every target, then collect the replies into components. */
-static void check_bus(gateway_t *gw, gw_request_t *req, json_t *components)
+static void check_bus(gateway_t *gw, json_t *components)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -98,8 +109,7 @@ static void check_bus(gateway_t *gw, gw_request_t *req, json_t *components)
     int sent[N_TARGETS] = { 0 };
     const char *why = "no broker reachable";
     Hrflow__V1__HealthRequest hreq = HRFLOW__V1__HEALTH_REQUEST__INIT;
-    hf_call_opts_t opts = { .timeout_ms = (int)gw->cfg.ready_timeout_ms,
-                            .traceparent = gw_request_traceparent(req) };
+    hf_call_opts_t opts = { .timeout_ms = (int)gw->cfg.ready_timeout_ms };
     int64_t until = hf_mono_ms() + gw->cfg.ready_timeout_ms;
     for (size_t i = 0; bus && i < N_TARGETS; i++)
         sent[i] = hf_bus_send(bus, bus_targets[i], "Health", &hreq.base, &opts, ids[i]) == 0;
@@ -143,29 +153,62 @@ static void check_bus(gateway_t *gw, gw_request_t *req, json_t *components)
     }
 }
 
-void gw_readyz(gateway_t *gw, gw_request_t *req)
+/* Check every component. Returns them by name ({"postgres": {"ok": …}, …})
+ * with *ready 1 when all are ok. */
+static json_t *check(gateway_t *gw, int *ready)
 {
+    hf_counter_inc(hf_metrics_counter("hf_gateway_ready_checks_total",
+                                      "readiness checks made (each asks PostgreSQL, Redis, the "
+                                      "broker and every service)", NULL));
     json_t *components = json_object();
     json_object_set_new(components, "postgres", check_postgres(gw));
     json_object_set_new(components, "redis", check_redis(gw));
-    check_bus(gw, req, components);
-    int ready = 1;
+    check_bus(gw, components);
+    *ready = 1;
     const char *k;
     json_t *v;
     json_object_foreach(components, k, v)
-        ready &= json_is_true(json_object_get(v, "ok"));
-    gw_respond_json(req, ready ? 200 : 503,
-                    json_pack("{s:s, s:o}", "status", ready ? "ready" : "not_ready",
-                              "components", components));
+        *ready &= json_is_true(json_object_get(v, "ok"));
+    return components;
 }
 
-void gw_metrics(gateway_t *gw, gw_request_t *req)
+/* The public /readyz's view of the last check, shared by every thread. */
+static struct {
+    pthread_mutex_t lock;
+    int64_t ended_ms;  /* when the last check ended; 0: none has yet */
+    int checking;      /* a thread is checking now */
+    int ready;
+} last = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+void gw_readyz(gateway_t *gw, gw_request_t *req)
 {
-    (void)gw;
-    char *text = hf_metrics_render();
-    if (!text) {
-        gw_respond_problem(req, 500, "internal", "Internal error", "out of memory");
-        return;
+    pthread_mutex_lock(&last.lock);
+    int64_t now = hf_mono_ms();
+    int mine = !last.checking &&
+               (last.ended_ms == 0 || now - last.ended_ms >= gw->cfg.ready_cache_ms);
+    last.checking |= mine;
+    int ready = last.ready;
+    pthread_mutex_unlock(&last.lock);
+    if (mine) {
+        json_decref(check(gw, &ready));
+        pthread_mutex_lock(&last.lock);
+        last.ready = ready;
+        last.ended_ms = hf_mono_ms();
+        last.checking = 0;
+        pthread_mutex_unlock(&last.lock);
     }
-    gw_respond_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
+    gw_respond_json(req, ready ? 200 : 503,
+                    json_pack("{s:s}", "status", ready ? "ready" : "not ready"));
+}
+
+unsigned gw_readyz_detailed(void *arg, char **body, const char **content_type)
+{
+    int ready = 0;
+    json_t *components = check(arg, &ready);
+    json_t *doc = json_pack("{s:s, s:o}", "status", ready ? "ready" : "not ready", "components",
+                            components);
+    *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    *content_type = "application/json";
+    json_decref(doc);
+    return ready ? 200 : 503;
 }

@@ -8,6 +8,10 @@
  * answered 413 (by the route phase) and the rest is discarded. The request
  * then runs through the phase table (phases.c); this file knows the table,
  * not the features in it, and owns only its first phase, finding the route.
+ * The path and query are the gateway's own decoding of the target as sent
+ * (target.c), copied in libmicrohttpd's URI log callback, not libmicrohttpd's
+ * decoded url, which a %00 cuts; a target with a control character is
+ * answered 400 before any route is looked up.
  * Every request gets an access-log line and its route's counters when
  * libmicrohttpd reports it completed, then its cleanups run. Every response
  * leaves through respond(), which adds the request's extra headers (rate
@@ -45,8 +49,12 @@
 #include <time.h>
 
 struct gw_request {
-    struct MHD_Connection *conn;
+    struct MHD_Connection *conn; /* NULL until the handler's first call */
     const char *method, *path;
+    const char *query;         /* decoded query parameters: name\0value\0… */
+    int n_query;
+    int bad_target;            /* the target holds a control character: target_error says where */
+    gw_target_error_t target_error;
     char request_id[HF_BUS_ID_MAX];
     char traceparent[HF_TRACEPARENT_LEN + 1];
     char *body;
@@ -78,6 +86,7 @@ struct gw_request {
     gw_request_t *next;        /* in the worker queue */
     struct timespec t0;
     unsigned status;
+    char target[];             /* the target as sent, then its decoded parts (target.c) */
 };
 
 typedef struct {
@@ -201,27 +210,18 @@ const gw_param_t *gw_request_params(const gw_request_t *r, int *n)
     return r->params;
 }
 
-typedef struct {
-    int (*fn)(void *ctx, const char *key, const char *value);
-    void *ctx;
-    int rc;
-} query_iter_t;
-
-static enum MHD_Result query_one(void *cls, enum MHD_ValueKind kind, const char *key,
-                                 const char *value)
-{
-    (void)kind;
-    query_iter_t *it = cls;
-    it->rc = it->fn(it->ctx, key, value ? value : "");
-    return it->rc ? MHD_NO : MHD_YES;
-}
-
 int gw_request_query(gw_request_t *r, int (*fn)(void *ctx, const char *key, const char *value),
                      void *ctx)
 {
-    query_iter_t it = { fn, ctx, 0 };
-    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_one, &it);
-    return it.rc;
+    const char *key = r->query;
+    for (int i = 0; i < r->n_query; i++) {
+        const char *value = key + strlen(key) + 1;
+        int rc = fn(ctx, key, value);
+        if (rc)
+            return rc;
+        key = value + strlen(value) + 1;
+    }
+    return 0;
 }
 
 void gw_add_header(gw_request_t *r, const char *name, const char *value)
@@ -342,15 +342,51 @@ static int id_ok(const char *s)
     return n > 0;
 }
 
-static gw_request_t *request_new(struct MHD_Connection *c, const char *method, const char *url)
+/* 1 when method and path name a route that takes uploads (audio, files). */
+static int upload_route(const char *method, const char *path)
 {
-    gw_request_t *r = calloc(1, sizeof(*r));
-    if (!r)
-        return NULL;
+    gw_param_t params[GW_MAX_PARAMS];
+    for (size_t i = 0; i < gw_n_routes; i++)
+        if (gw_routes[i].upload && strcmp(gw_routes[i].method, method) == 0 &&
+            gw_route_match(gw_routes[i].pattern, path, params, GW_MAX_PARAMS) >= 0)
+            return 1;
+    return 0;
+}
+
+/* libmicrohttpd's URI log callback: it shows the request target as sent,
+ * before it decodes it in place (dropping the decoded path's length, so a
+ * %00 would cut it). The request is made here, with a copy of the target
+ * and room for its decoded parts; it becomes the handler's *state. */
+static void *on_target(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls, (void)c;
+    size_t n = strlen(uri);
+    gw_request_t *r = calloc(1, sizeof(*r) + n + 1 + 2 * n + 2);
+    if (r)
+        memcpy(r->target, uri, n + 1);
+    return r;
+}
+
+/* The handler's first call for r: the headers are in. Decode the target
+ * (a bad one is answered 400 by the route phase) and read the request id
+ * and trace context. */
+static void request_start(gw_request_t *r, struct MHD_Connection *c, const char *method)
+{
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
     r->conn = c;
     r->method = method;
-    r->path = url;
+    size_t n = strlen(r->target);
+    char *decoded = r->target + n + 1;
+    r->n_query = gw_target_decode(r->target, decoded, &r->target_error);
+    if (r->n_query >= 0) {
+        r->path = decoded;
+        r->query = decoded + strlen(decoded) + 1;
+    } else { /* the problem's instance is the path as sent */
+        r->bad_target = 1;
+        r->n_query = 0;
+        r->target[strcspn(r->target, "?")] = '\0';
+        r->path = r->target;
+    }
     const char *rid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
     if (rid && id_ok(rid))
         snprintf(r->request_id, sizeof(r->request_id), "%s", rid);
@@ -359,7 +395,7 @@ static gw_request_t *request_new(struct MHD_Connection *c, const char *method, c
     /* the gateway's span of the caller's trace (a new trace without a valid one) */
     hf_traceparent_child(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "traceparent"),
                          r->traceparent);
-    return r;
+    r->max_body = upload_route(method, r->path) ? gw_->cfg.max_upload : gw_->cfg.max_body;
 }
 
 /* Queue the request's answer on its connection (libmicrohttpd's thread). */
@@ -378,21 +414,18 @@ static enum MHD_Result send_answer(gw_request_t *r)
     return rc;
 }
 
-/* 1 when method and path name a route that takes uploads (audio, files). */
-static int upload_route(const char *method, const char *path)
-{
-    gw_param_t params[GW_MAX_PARAMS];
-    for (size_t i = 0; i < gw_n_routes; i++)
-        if (gw_routes[i].upload && strcmp(gw_routes[i].method, method) == 0 &&
-            gw_route_match(gw_routes[i].pattern, path, params, GW_MAX_PARAMS) >= 0)
-            return 1;
-    return 0;
-}
-
-/* The route phase: find the request's route, or answer 413, 404 or 405. */
+/* The route phase: find the request's route, or answer 400 (a control
+ * character in the target), 413, 404 or 405. */
 gw_rc_t gw_route_phase(gateway_t *gw, gw_request_t *r)
 {
     (void)gw;
+    if (r->bad_target) {
+        json_t *errors = json_pack("[{s:s, s:s, s:s}]", "field", r->target_error.field, "code",
+                                   "control_character", "message", r->target_error.message);
+        problem(r, 400, "malformed_request", "Malformed request",
+                "the request target holds a control character", NULL, errors);
+        return GW_DONE;
+    }
     if (r->too_large) {
         char d[96];
         snprintf(d, sizeof(d), "the request body exceeds %ld bytes", r->max_body);
@@ -506,12 +539,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   const char *upload, size_t *upload_size, void **state)
 {
     (void)cls, (void)version;
+    (void)url; /* decoded without its length: the request's own decoding of the target counts */
     gw_request_t *r = *state;
-    if (!r) { /* first call: headers only */
-        *state = r = request_new(c, method, url);
-        if (r)
-            r->max_body = upload_route(method, url) ? gw_->cfg.max_upload : gw_->cfg.max_body;
-        return r ? MHD_YES : MHD_NO;
+    if (!r) /* on_target() was out of memory */
+        return MHD_NO;
+    if (!r->conn) { /* first call: headers only */
+        request_start(r, c, method);
+        return MHD_YES;
     }
     if (*upload_size) {
         size_t n = *upload_size;
@@ -543,8 +577,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 {
     (void)cls, (void)c;
     gw_request_t *r = *state;
+    *state = NULL;
     if (!r)
         return;
+    if (!r->conn) { /* libmicrohttpd refused it before the handler saw it */
+        free(r);
+        return;
+    }
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - r->t0.tv_sec) + (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e9;
@@ -574,7 +613,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     }
     free(r->body);
     free(r);
-    *state = NULL;
 }
 
 int gw_http_start(gateway_t *gw)
@@ -623,6 +661,7 @@ int gw_http_start(gateway_t *gw)
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)gw->cfg.max_connections,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_URI_LOG_CALLBACK, on_target, NULL,
         MHD_OPTION_END);
     if (!daemon_) {
         hf_error("cannot listen on %s", gw->cfg.addr);

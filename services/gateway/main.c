@@ -1,13 +1,16 @@
-/* services/gateway/main.c - wiring: configuration, the PostgreSQL pool, HTTP, signals
+/* services/gateway/main.c - wiring: settings, the database pool, HTTP, the admin listener, signals
  *
  * Signals are blocked before libmicrohttpd starts its threads and taken here
- * with sigwait, so SIGTERM never lands in an HTTP thread.
+ * with sigwait, so SIGTERM never lands in an HTTP thread. The admin listener
+ * (HF_METRICS_ADDR: /metrics and the detailed /readyz) is apart from the
+ * public port, as every process's /metrics is.
  */
 #include "gateway.h"
 
 #include "hf/config.h"
 #include "hf/encoding.h"
 #include "hf/log.h"
+#include "hf/metrics.h"
 #include "hf/process.h"
 
 #include <openssl/rand.h>
@@ -41,7 +44,13 @@ static const hf_config_var_t settings[] = {
     { "HF_GATEWAY_MAX_CONNECTIONS", HF_CONFIG_INT, "1024", 1, 100000,
       "concurrent connections at most", &C.max_connections },
     { "HF_READY_TIMEOUT_MS", HF_CONFIG_INT, "2000", 10, 60000,
-      "how long /readyz waits for each dependency", &C.ready_timeout_ms },
+      "how long a readiness check waits for each dependency", &C.ready_timeout_ms },
+    { "HF_GATEWAY_READY_CACHE_MS", HF_CONFIG_INT, "1000", 100, 60000,
+      "the public /readyz answers from a check made at most once per this many ms, however "
+      "many ask", &C.ready_cache_ms },
+    { "HF_METRICS_ADDR", HF_CONFIG_STRING, "off", 0, 0,
+      "host:port of the admin listener (/metrics, /readyz with every component's details), "
+      "apart from the API's; or off", &C.metrics_addr },
     { "HF_GATEWAY_CALL_TIMEOUT_MS", HF_CONFIG_INT, "10000", 50, 600000,
       "deadline of the bus call made for a request (504 beyond)", &C.call_timeout_ms },
     { "HF_GATEWAY_AUTH_CACHE_S", HF_CONFIG_INT, "60", 1, 3600,
@@ -107,15 +116,22 @@ int main(int argc, char **argv)
         return 2;
     if (gw_routes_check() < 0 || gw_openapi_build(&gw) < 0)
         return 1;
-    gw.pool = hf_db_pool_new(C.pg_dsn, (int)C.threads + 1, 3);
+    /* readiness checks are its only users: the public /readyz's (one at a
+     * time) and the admin listener's (one thread) */
+    gw.pool = hf_db_pool_new(C.pg_dsn, 2, 3);
     if (!gw.pool || gw_http_start(&gw) < 0) {
         hf_db_pool_destroy(&gw.pool);
         free(gw.openapi);
         return 1;
     }
+    const hf_metrics_page_t admin[] = { { "/readyz", gw_readyz_detailed, &gw } };
+    if (strcmp(C.metrics_addr, "off") != 0 &&
+        hf_metrics_serve_pages(C.metrics_addr, admin, sizeof(admin) / sizeof(admin[0])) < 0)
+        hf_warn("cannot serve metrics on %s", C.metrics_addr);
     int sig = 0;
     sigwait(&set, &sig);
     hf_info("received %s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    hf_metrics_serve_stop(); /* its thread's bus client closes before the bus does */
     gw_http_stop();
     hf_db_pool_destroy(&gw.pool);
     free(gw.openapi);

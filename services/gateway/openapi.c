@@ -272,10 +272,7 @@ static json_t *bus_operation(json_t *schemas, const gw_route_t *r)
 
 static json_t *local_operation(const gw_route_t *r)
 {
-    int text = strcmp(r->name, "metrics") == 0;
-    json_t *content = text ? json_pack("{s:{s:{s:s}}}", "text/plain", "schema", "type", "string")
-                           : json_pack("{s:{s:{s:s}}}", "application/json", "schema", "type",
-                                       "object");
+    json_t *content = json_pack("{s:{s:{s:s}}}", "application/json", "schema", "type", "object");
     return json_pack("{s:s, s:s, s:[s], s:[], s:{s:{s:s, s:o}, s:{s:s}, s:{s:s}}}",
                      "operationId", r->name, "summary", r->summary, "tags", "operations",
                      "security", "responses", "200", "description", "Success", "content",
@@ -287,7 +284,7 @@ int gw_openapi_build(gateway_t *gw)
 {
     json_t *schemas = json_object(), *paths = json_object();
     json_t *tags = json_pack("[{s:s, s:s}]", "name", "operations", "description",
-                             "Health, readiness, metrics and this document");
+                             "Health, readiness and this document");
     for (size_t i = 0; i < gw_n_routes; i++) {
         const gw_route_t *r = &gw_routes[i];
         json_t *item = json_object_get(paths, r->pattern);

@@ -43,9 +43,7 @@
 const gw_route_t gw_routes[] = {
     LOCAL("GET", "/healthz", gw_healthz, "healthz", 1, "Liveness: the process answers HTTP"),
     LOCAL("GET", "/readyz", gw_readyz, "readyz", 0,
-          "Readiness: PostgreSQL, Redis, the broker and every service answer"),
-    LOCAL("GET", "/metrics", gw_metrics, "metrics", 1,
-          "Prometheus metrics of this gateway replica"),
+          "Readiness: ready or not (PostgreSQL, Redis, the broker and every service answer)"),
     LOCAL("GET", "/openapi.json", gw_openapi, "openapi", 1, "This API's OpenAPI 3.1 document"),
 
     BUS("GET", "/v1/tenants", "listTenants", ID, "ListTenants", NULL, READ, 0,

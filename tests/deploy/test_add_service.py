@@ -177,7 +177,7 @@ def a_stack_of_the_copy_reports_it_ready():
     try:
         s = copied.Stack("addsvc")
         s.start_all()
-        status, _, body = s.get_json("/readyz")
+        status, _, body = s.get_json("/readyz", admin=True)
         assert status == 200, body
         text = json.dumps(body)
         assert re.search(r'"demo"', text), text

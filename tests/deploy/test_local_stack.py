@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
-from stack import env_required, free_port  # noqa: E402
+from stack import env_required, free_port, read_service_list  # noqa: E402
 from tap import run, test  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -76,7 +76,7 @@ def setup():
         "HF_STATE_DIR": ctx["state"], "HF_BUILD_DIR": build,
         "HF_PG_PORT": str(free_port()), "HF_REDIS_PORT": str(free_port()),
         "HF_GATEWAY_PORT": str(ctx["http"]), "HF_BROKER_PORT": str(port_run(3)),
-        "HF_METRICS_BASE_PORT": str(port_run(8)),
+        "HF_METRICS_BASE_PORT": str(port_run(9)),
     })
     ctx["env"] = env
     ctx["up"] = hrflow("up")
@@ -93,7 +93,14 @@ def up_starts_a_ready_stack():
     out = ctx["up"]
     assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-2000:])
     with urllib.request.urlopen("http://127.0.0.1:%d/readyz" % ctx["http"], timeout=10) as r:
-        assert r.status == 200 and json.loads(r.read())["status"] == "ready"
+        assert r.status == 200 and json.loads(r.read()) == {"status": "ready"}
+    # the details are on the gateway's admin listener, at its metrics offset
+    offset = next(m for name, _, m in read_service_list() if name == "gateway")
+    admin = int(ctx["env"]["HF_METRICS_BASE_PORT"]) + offset
+    with urllib.request.urlopen("http://127.0.0.1:%d/readyz" % admin, timeout=10) as r:
+        assert r.status == 200 and json.loads(r.read())["components"]["identity"]["ok"]
+    out = hrflow("status")
+    assert out.returncode == 0 and '"components"' in out.stdout, out.stdout
 
 
 @test

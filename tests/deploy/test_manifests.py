@@ -17,7 +17,9 @@ Checks:
     and Secrets its envFrom names - is accepted by its binary, has a valid
     value, and every ConfigMap/Secret it refers to exists;
   - listening addresses (given or defaulted) are 0.0.0.0, and container
-    ports, probes and scrape annotations point at ports the process listens on;
+    ports and probes point at ports the process listens on; scrape annotations
+    at its HF_METRICS_ADDR, the one port that serves /metrics (the gateway's
+    admin listener: never its API's port);
   - HF_BROKERS / HF_EVENTS_PUB / HF_EVENTS_SUB name every broker pod of the
     broker StatefulSet, on the ports the broker binds;
   - every Deployment/StatefulSet has resources, liveness and readiness probes,
@@ -31,8 +33,9 @@ Checks:
     makes a Secret with every key the manifests name;
   - NetworkPolicies: every pod is behind a default deny; only the gateway takes
     traffic from outside the namespace (Prometheus excepted, on the metrics
-    port); the brokers' bus ports take exactly the gateway's and the services'
-    pods; the datastore example lets in only those pods of the namespace;
+    port), and never on its metrics port; the brokers' bus ports take exactly
+    the gateway's and the services' pods; the datastore example lets in only
+    those pods of the namespace;
   - the Dockerfile installs every binary the manifests run;
   - `kubectl kustomize` renders the directory (skipped without kubectl).
 
@@ -394,10 +397,20 @@ def check_container(tap, w, c, is_main, pod, tmeta, ctx):
             problems.append(f"{probe} probes port {handler.get('port')}, which hrflow-{binary} "
                             f"does not listen on ({sorted(listening) or 'none'}; is HF_METRICS_ADDR off?)")
     ann = tmeta.get("annotations") or {}
+    metrics = parse_hostport(eff.get("HF_METRICS_ADDR") or "")
+    if binary == "gateway" and metrics is None:
+        problems.append("HF_METRICS_ADDR is off: the gateway's /metrics and detailed /readyz "
+                        "are served nowhere")
+    api = parse_hostport(eff.get("HF_GATEWAY_ADDR") or "")
+    if metrics and api and metrics[1] == api[1]:
+        problems.append(f"HF_METRICS_ADDR and HF_GATEWAY_ADDR share port {api[1]}: the admin "
+                        "listener must be apart from the API's")
     if ann.get("prometheus.io/scrape") == "true":
         port = ann.get("prometheus.io/port")
-        if not port or not port.isdigit() or int(port) not in listening:
-            problems.append(f"prometheus.io/port={port} is not a port hrflow-{binary} listens on")
+        if not port or not port.isdigit() or not metrics or int(port) != metrics[1]:
+            problems.append(f"prometheus.io/port={port} is not the port of HF_METRICS_ADDR "
+                            f"({eff.get('HF_METRICS_ADDR')}), where hrflow-{binary} serves "
+                            "/metrics")
     tap.check(f"{label}: listens on 0.0.0.0; ports, probes and scrape target match", problems)
 
     # -- timing: the grace period covers the broker's drain, the probe covers /readyz
@@ -595,6 +608,11 @@ def check_network_policies(tap, docs, workloads):
             opened = rule_ports(rule)
             inside = same_namespace_pods(rule)
             if inside is None:   # open beyond the namespace
+                anyone = not rule.get("from") or any("ipBlock" in p for p in rule["from"])
+                if binary == "gateway" and anyone and (opened is None or scrape and
+                                                       any(str(p) == str(scrape) for p in opened)):
+                    problems.append(f"{key}: {pname} opens the gateway's metrics port {scrape} "
+                                    "(/metrics, the detailed /readyz) to everyone")
                 if binary == "gateway":
                     continue
                 if opened is None or any(str(p) != str(scrape) for p in opened):

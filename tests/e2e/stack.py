@@ -4,8 +4,10 @@ Broker, the five services and the gateway, as the real binaries, against the
 throwaway PostgreSQL and Redis of `./hrflow test` (a fresh database per
 stack). The bus runs with CURVE on, as in production: the broker has the key
 pair `./hrflow test` made for brokers, and every service and the gateway a key
-pair of its own that the broker lets in. Logs go to
-$HF_TEST_TMPDIR/<stack>-<name>.log.
+pair of its own that the broker lets in. Every process, the gateway too, has
+an admin listener (HF_METRICS_ADDR) on a port of its own: /metrics, and the
+gateway's detailed /readyz (`admin=True` in request() and get_json()). Logs go
+to $HF_TEST_TMPDIR/<stack>-<name>.log.
 """
 import json
 import os
@@ -131,9 +133,8 @@ class Stack:
         name starts one more replica)."""
         name = name or svc
         env = dict(self.env)
-        if svc != "gateway":
-            self.metrics_ports.setdefault(name, free_port())
-            env["HF_METRICS_ADDR"] = "127.0.0.1:%d" % self.metrics_ports[name]
+        self.metrics_ports.setdefault(name, free_port())
+        env["HF_METRICS_ADDR"] = "127.0.0.1:%d" % self.metrics_ports[name]
         if svc in self.keys:
             env["HF_BUS_SECRET_KEY"] = self.keys[svc][1]
         env.update(self.service_env.get(svc, {}))
@@ -151,12 +152,15 @@ class Stack:
         self.start("gateway")
         self.wait_ready()
 
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.http, path)
+    def url(self, path, admin=False):
+        """The gateway's URL of path: on the API's port, or on its admin listener."""
+        port = self.metrics_ports["gateway"] if admin else self.http
+        return "http://127.0.0.1:%d%s" % (port, path)
 
-    def request(self, method, path, body=None, headers=None):
-        """(status, headers, body bytes) of one HTTP request to the gateway."""
-        req = urllib.request.Request(self.url(path), data=body, method=method,
+    def request(self, method, path, body=None, headers=None, admin=False):
+        """(status, headers, body bytes) of one HTTP request to the gateway (its
+        admin listener when admin)."""
+        req = urllib.request.Request(self.url(path, admin), data=body, method=method,
                                      headers=headers or {})
         try:
             with urllib.request.urlopen(req, timeout=10) as r:
@@ -164,16 +168,19 @@ class Stack:
         except urllib.error.HTTPError as e:
             return e.code, e.headers, e.read()
 
-    def get_json(self, path):
-        status, headers, body = self.request("GET", path)
+    def get_json(self, path, admin=False):
+        status, headers, body = self.request("GET", path, admin=admin)
         return status, headers, json.loads(body)
 
     def wait_ready(self, timeout=30):
+        """Wait until every component is ready; returns the gateway's detailed
+        /readyz. The admin listener's, checked afresh on each call: the public
+        one may answer from a check made before a process was restarted."""
         deadline = time.time() + timeout
         last = None
         while time.time() < deadline:
             try:
-                status, _, body = self.get_json("/readyz")
+                status, _, body = self.get_json("/readyz", admin=True)
                 last = body
                 if status == 200:
                     return body

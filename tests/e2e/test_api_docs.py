@@ -2,8 +2,10 @@
 
 The ```sh blocks of docs/api.md run in order, in one bash session, against a
 fresh stack set up as `./hrflow up` sets up the local one: a tenant `demo` and
-an admin key in .hrflow/admin.key, companies HX-SH and HX-SZ. A `curl` line followed by a comment line
-`# NNN` must answer HTTP status NNN; every other line must succeed.
+an admin key in .hrflow/admin.key, companies HX-SH and HX-SZ (127.0.0.1:8080 is
+its API's port, 127.0.0.1:9108 its gateway's admin listener). A `curl` line
+followed by a comment line `# NNN` must answer HTTP status NNN; every other
+line must succeed.
 """
 import os
 import re
@@ -46,10 +48,11 @@ def commands(block):
     return out
 
 
-def script(text, url):
+def script(text, url, admin):
     parts = ['set -u', 'function ./hrflow { "$HF_IDENTITY_BIN" "$@"; }']
     n = 0
-    for block in blocks(text.replace("http://127.0.0.1:8080", url)):
+    text = text.replace("http://127.0.0.1:8080", url).replace("http://127.0.0.1:9108", admin)
+    for block in blocks(text):
         for cmd, want in commands(block):
             n += 1
             if want is None:
@@ -76,7 +79,7 @@ def setup():
                          env=stack.env, check=True, capture_output=True, text=True).stdout.strip()
     with open(DOC, encoding="utf-8") as f:
         text = f.read()
-    body, n = script(text, stack.url(""))
+    body, n = script(text, stack.url(""), stack.url("", admin=True))
     with tempfile.TemporaryDirectory() as d:
         os.mkdir(os.path.join(d, ".hrflow"))
         with open(os.path.join(d, ".hrflow", "admin.key"), "w") as f:

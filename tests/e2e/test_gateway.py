@@ -296,6 +296,47 @@ def unknown_routes_methods_and_query_parameters():
     assert_problem(status, headers, body, 400, "malformed_request")
 
 
+
+@test
+def a_control_character_in_the_path_or_query_is_400_before_any_route():
+    """A decoded %00 cut the path or query as a C string: /v1/companies/<id>%00junk
+    answered the company, ?status%00xx= passed the unknown-parameter check. Any
+    decoded control character in a path segment, query name or value is 400."""
+    cid = new_company()["id"]
+    cases = [("/v1/companies/%s%%00junk" % cid, "path"),
+             ("/v1/companies/%%00%s" % cid, "path"),
+             ("/v1/companies/%s%%00" % cid, "path"),
+             ("/v1/companies/%s%%1f" % cid, "path"),
+             ("/v1/companies/%s%%7F" % cid, "path"),
+             ("/v1/jobs?status%00xx=", "query"),
+             ("/v1/jobs?%00status=open", "query"),
+             ("/v1/jobs?status%00", "query"),
+             ("/v1/jobs?status=open%00", "query.status"),
+             ("/v1/jobs?status=%00open", "query.status"),
+             ("/v1/companies?page_size=1%0A", "query.page_size")]
+    for path, field in cases:
+        status, headers, body = call("GET", path)
+        assert_problem(status, headers, body, 400, "malformed_request")
+        err = body["errors"][0]
+        assert err["field"] == field and err["code"] == "control_character", (path, body)
+        assert "holds a control character" in err["message"], (path, body)
+    status, _, body = call("GET", "/v1/companies/%s%%00junk" % cid)
+    assert body["errors"][0]["message"] == (
+        'path segment 3 ("%s%%00junk") holds a control character (%%00)' % cid), body
+    assert body["instance"] == "/v1/companies/%s%%00junk" % cid, body
+    # before routing and before the key is looked at
+    status, headers, body = call("GET", "/nowhere%00", key=None)
+    assert_problem(status, headers, body, 400, "malformed_request")
+    status, headers, body = call("GET", "/v1/companies/%s%%00junk" % cid, key=None)
+    assert_problem(status, headers, body, 400, "malformed_request")
+    # the same path without the NUL is the company; escapes still decode
+    status, _, body = call("GET", "/v1/companies/%s" % cid.replace("-", "%2D"))
+    assert status == 200 and body["id"] == cid, body
+    status, headers, body = call("GET", "/v1/companies?page_size=1&page_size%3D")
+    assert_problem(status, headers, body, 400, "malformed_request")
+    assert body["errors"][0]["field"] == "query.page_size=", body
+
+
 def count_companies():
     status, _, page = call("GET", "/v1/companies?page_size=500")
     assert status == 200, page
@@ -597,7 +638,7 @@ def log_lines(svc, rid):
 @test
 def per_route_counts_and_latency_in_metrics():
     call("GET", "/v1/companies")
-    status, _, text = stack.request("GET", "/metrics")
+    status, _, text = stack.request("GET", "/metrics", admin=True)
     text = text.decode()
     assert re.search(r'hf_gateway_requests_total\{route="listCompanies",code="200"\} [1-9]',
                      text), text[:2000]
@@ -616,6 +657,7 @@ def the_openapi_document_covers_every_route():
               ("post", "/v1/apikeys/{id}:revoke"), ("get", "/healthz"), ("get", "/readyz")]
     for method, path in routes:
         assert method in doc["paths"].get(path, {}), (method, path)
+    assert "/metrics" not in doc["paths"]   # the admin listener's, not the API's
     company = doc["components"]["schemas"]["Company"]["properties"]
     assert company["creditCode"] == {"type": "string"}, company
     assert company["createTime"]["format"] == "date-time", company

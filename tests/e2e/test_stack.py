@@ -1,10 +1,14 @@
 """tests/e2e/test_stack.py - the platform as ./hrflow up runs it, over HTTP.
 
-Start broker, services and gateway; /readyz must list all five services as
-ready through the bus; the gateway answers problems for bad routes; a dead
-service shows in /readyz and recovers; SIGTERM stops everything cleanly.
+Start broker, services and gateway; the admin listener's /readyz must list
+every service as ready through the bus, while the public port's says only
+ready or not, from a check made at most once per interval, and has no
+/metrics; the gateway answers problems for bad routes; a dead service shows in
+/readyz and recovers; SIGTERM stops everything cleanly.
 """
+import concurrent.futures
 import json
+import re
 import os
 import signal
 import subprocess
@@ -43,8 +47,11 @@ def healthz_answers():
 
 @test
 def readyz_lists_every_service_ready():
-    status, _, body = stack.get_json("/readyz")
+    status, headers, body = stack.get_json("/readyz", admin=True)
     assert status == 200, body
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Cache-Control"] == "no-store", headers
+    assert headers["X-Content-Type-Options"] == "nosniff", headers
     assert body["status"] == "ready"
     comps = body["components"]
     for name in ["postgres", "redis", "broker"] + SERVICES:
@@ -56,6 +63,42 @@ def readyz_lists_every_service_ready():
     workers = comps["broker"]["checks"]["workers"]["detail"]
     for svc in SERVICES:
         assert "%s=1" % svc in workers, workers
+
+
+@test
+def the_public_readyz_says_only_ready():
+    status, headers, body = stack.get_json("/readyz")
+    assert status == 200 and body == {"status": "ready"}, body
+    assert headers["Cache-Control"] == "no-store", headers
+    assert headers["X-Content-Type-Options"] == "nosniff", headers
+
+
+def ready_checks():
+    """hf_gateway_ready_checks_total of the gateway's admin /metrics."""
+    status, _, body = stack.request("GET", "/metrics", admin=True)
+    m = re.search(r"^hf_gateway_ready_checks_total (\d+)$", body.decode(), re.M)
+    assert status == 200 and m, body[:2000]   # the checks made so far counted it
+    return int(m.group(1))
+
+
+@test
+def a_flood_of_public_readyz_checks_at_most_once_per_interval():
+    """Each call used to query PostgreSQL, Redis and every service; now the
+    calls share a check made at most once per HF_GATEWAY_READY_CACHE_MS
+    (1000), whatever the number of callers and threads."""
+    t0 = time.monotonic()
+    before = ready_checks()
+
+    def one(_):
+        return stack.get_json("/readyz")[::2]
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(one, range(400)))
+    after = ready_checks()
+    elapsed_ms = (time.monotonic() - t0) * 1000
+    assert all(a == (200, {"status": "ready"}) for a in answers), set(map(str, answers))
+    # a check starts at least an interval after the last one ended
+    assert after - before <= elapsed_ms // 1000 + 1, (after - before, elapsed_ms)
 
 
 @test
@@ -109,9 +152,15 @@ def oversized_body_is_413():
 
 
 @test
-def metrics_are_exposed():
+def metrics_are_on_the_admin_listener_only():
     status, headers, body = stack.request("GET", "/metrics")
+    assert status == 404, status
+    assert json.loads(body)["code"] == "not_found"
+    status, headers, body = stack.request("GET", "/metrics", admin=True)
     assert status == 200
+    assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    assert headers["Cache-Control"] == "no-store", headers
+    assert headers["X-Content-Type-Options"] == "nosniff", headers
     text = body.decode()
     assert "# TYPE hf_gateway_requests_total counter" in text
     assert 'hf_gateway_requests_total{route="healthz",code="200"}' in text
@@ -122,6 +171,9 @@ def metrics_are_exposed():
         with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
             m = r.read().decode()
         assert 'hf_worker_requests_total{service="%s",method="Health",outcome="ok"}' % svc in m
+    # the admin listener serves nothing else
+    status, _, body = stack.request("GET", "/openapi.json", admin=True)
+    assert status == 404, status
 
 
 @test
@@ -129,13 +181,21 @@ def a_dead_service_shows_and_recovers():
     stack.stop("scoring", signal.SIGKILL)
     deadline = time.time() + 10
     while time.time() < deadline:
-        status, _, body = stack.get_json("/readyz")
+        status, _, body = stack.get_json("/readyz", admin=True)
         if status == 503:
             break
         time.sleep(0.2)
     assert status == 503, body
+    assert body["status"] == "not ready", body
     assert body["components"]["scoring"]["ok"] is False
     assert body["components"]["pipeline"]["ok"] is True
+    # the public /readyz says so too, once its last check is older than the interval
+    while time.time() < deadline:
+        status, _, body = stack.get_json("/readyz")
+        if status == 503:
+            break
+        time.sleep(0.2)
+    assert status == 503 and body == {"status": "not ready"}, body
     stack.start("scoring")
     stack.wait_ready(15)
 

@@ -3,8 +3,10 @@
  * One process-wide registry. Metrics are created once (at start-up or lazily;
  * creating an existing name+labels returns the same metric) and updated
  * lock-free from any thread. hf_metrics_render() writes the text format 0.0.4
- * that /metrics serves; hf_metrics_serve() runs a tiny HTTP listener for
- * processes that have no gateway in front of them.
+ * that /metrics serves; hf_metrics_serve() runs a tiny HTTP listener for it,
+ * the process's admin listener (HF_METRICS_ADDR), apart from any public port:
+ * the gateway serves its detailed readiness there too
+ * (hf_metrics_serve_pages()).
  */
 #ifndef HF_METRICS_H
 #define HF_METRICS_H
@@ -49,9 +51,25 @@ char *hf_metrics_render(void);
 
 /* Serve GET /metrics on addr ("127.0.0.1:9101") from a background thread.
  * Returns 0, or a negative errno when the address is bad or cannot be bound.
- * hf_metrics_serve_stop() stops it (safe to call when not started). */
+ * hf_metrics_serve_stop() stops it (safe to call when not started). Every
+ * answer says Cache-Control: no-store and X-Content-Type-Options: nosniff. */
 int hf_metrics_serve(const char *addr);
 void hf_metrics_serve_stop(void);
+
+/* A page the listener serves beside /metrics. fn answers GET path: it
+ * returns the HTTP status, sets *body to a malloc'd NUL-terminated text
+ * (the listener frees it; NULL is answered 500) and *content_type to a
+ * string that outlives the call. It runs on the listener's one thread, so
+ * requests to the listener are answered one at a time. */
+typedef struct {
+    const char *path;  /* "/readyz" */
+    unsigned (*fn)(void *arg, char **body, const char **content_type);
+    void *arg;
+} hf_metrics_page_t;
+
+/* As hf_metrics_serve(), with the n pages besides /metrics (borrowed: they
+ * must stay valid until hf_metrics_serve_stop()). */
+int hf_metrics_serve_pages(const char *addr, const hf_metrics_page_t *pages, size_t n);
 
 /* Drop every metric (tests only; not thread-safe with concurrent updates). */
 void hf_metrics_reset(void);

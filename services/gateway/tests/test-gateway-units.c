@@ -1,8 +1,9 @@
 /* services/gateway/tests/test-gateway-units.c - the gateway's pure parts
  *
- * Path patterns (router.c), the route table's own consistency (routes.c),
- * signed page tokens (tokens.c), rate-limit settings (ratelimit.c) and the
- * phase engine (phases.c), on tables of its own and the gateway's.
+ * Path patterns (router.c), the request target's decoding (target.c), the
+ * route table's own consistency (routes.c), signed page tokens (tokens.c),
+ * rate-limit settings (ratelimit.c) and the phase engine (phases.c), on
+ * tables of its own and the gateway's.
  * Everything that needs a socket is tested end to end in
  * tests/e2e/test_gateway.py.
  */
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,6 +193,113 @@ static void test_sha256_hex(void **state)
     assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+/* ---- the request target (target.c) ---- */
+
+/* Decode raw; returns the count, with the decoded parts in out. */
+static int decode_target(const char *raw, char *out, gw_target_error_t *err)
+{
+    memset(out, 0x55, 2 * strlen(raw) + 2 + 16); /* no stale terminators */
+    memset(err, 0, sizeof(*err));
+    return gw_target_decode(raw, out, err);
+}
+
+/* The i-th query name (2i) or value (2i + 1) after the path in out. */
+static const char *part(const char *out, int i)
+{
+    const char *p = out + strlen(out) + 1;
+    while (i-- > 0)
+        p += strlen(p) + 1;
+    return p;
+}
+
+static void test_target_decodes_path_and_query(void **state)
+{
+    (void)state;
+    char out[256];
+    gw_target_error_t err;
+    assert_int_equal(decode_target("/v1/companies/%E5%8D%8E+x", out, &err), 0);
+    assert_string_equal(out, "/v1/companies/华+x"); /* '+' is a space only in the query */
+    assert_int_equal(decode_target("/v1/jobs?status=open+now&page_size=5&tag=a%26b&flag", out,
+                                   &err), 4);
+    assert_string_equal(out, "/v1/jobs");
+    assert_string_equal(part(out, 0), "status");
+    assert_string_equal(part(out, 1), "open now");
+    assert_string_equal(part(out, 2), "page_size");
+    assert_string_equal(part(out, 3), "5");
+    assert_string_equal(part(out, 4), "tag");
+    assert_string_equal(part(out, 5), "a&b"); /* an escaped '&' separates nothing */
+    assert_string_equal(part(out, 6), "flag");
+    assert_string_equal(part(out, 7), "");
+    /* empty parameters are skipped; an escape that is not %HH stays as written */
+    assert_int_equal(decode_target("/x?&a=%2&&b=%zz%4", out, &err), 2);
+    assert_string_equal(part(out, 1), "%2");
+    assert_string_equal(part(out, 3), "%zz%4");
+    assert_int_equal(decode_target("/x?", out, &err), 0);
+    assert_int_equal(decode_target("/x", out, &err), 0);
+    assert_string_equal(out, "/x");
+}
+
+static void test_target_refuses_a_nul_where_it_would_cut(void **state)
+{
+    (void)state;
+    char out[256];
+    gw_target_error_t err;
+    /* a %00 anywhere in a segment: start, middle, end */
+    const char *paths[] = { "/v1/jobs/abc%00junk", "/v1/jobs/%00abc", "/v1/jobs/abc%00",
+                            "/v1/jobs/abc%00?status=open" };
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        assert_int_equal(decode_target(paths[i], out, &err), -1);
+        assert_string_equal(err.field, "path");
+        assert_non_null(strstr(err.message, "path segment 3"));
+        assert_non_null(strstr(err.message, "(%00)"));
+    }
+    assert_int_equal(decode_target("/v1/jobs/abc%00junk", out, &err), -1);
+    assert_string_equal(err.message,
+                        "path segment 3 (\"abc%00junk\") holds a control character (%00)");
+    /* a query name: the parameter is named by its place, as the client wrote it */
+    assert_int_equal(decode_target("/v1/jobs?page_size=2&status%00xx=", out, &err), -1);
+    assert_string_equal(err.field, "query");
+    assert_string_equal(err.message, "the name of query parameter 2 (\"status%00xx\") holds a "
+                                     "control character (%00)");
+    assert_int_equal(decode_target("/v1/jobs?%00status=1", out, &err), -1);
+    assert_string_equal(err.field, "query");
+    assert_int_equal(decode_target("/v1/jobs?status%00", out, &err), -1);
+    assert_string_equal(err.field, "query");
+    /* a query value: named by its parameter */
+    assert_int_equal(decode_target("/v1/jobs?status=open%00", out, &err), -1);
+    assert_string_equal(err.field, "query.status");
+    assert_string_equal(err.message, "the value (\"open%00\") holds a control character (%00)");
+    assert_int_equal(decode_target("/v1/jobs?status=%00open&x=1", out, &err), -1);
+    assert_string_equal(err.field, "query.status");
+}
+
+static void test_target_refuses_every_control_character(void **state)
+{
+    (void)state;
+    char out[256], raw[64];
+    gw_target_error_t err;
+    for (int c = 0; c < 0x80; c++) {
+        int bad = c < 0x20 || c == 0x7f;
+        snprintf(raw, sizeof(raw), "/a/b%%%02Xc", c);
+        assert_int_equal(decode_target(raw, out, &err), bad ? -1 : 0);
+        snprintf(raw, sizeof(raw), "/a?k%%%02X=v", c);
+        assert_int_equal(decode_target(raw, out, &err), bad ? -1 : 1);
+        snprintf(raw, sizeof(raw), "/a?k=v%%%02x", c); /* lowercase hex too */
+        assert_int_equal(decode_target(raw, out, &err), bad ? -1 : 1);
+    }
+    /* a raw control byte is refused as its escape is */
+    assert_int_equal(decode_target("/a/b\tc", out, &err), -1);
+    assert_non_null(strstr(err.message, "(%09)"));
+    /* bytes above 0x7f are not control characters (UTF-8) */
+    assert_int_equal(decode_target("/a/%C3%A9?n=%E4%B8%AD", out, &err), 1);
+    /* a long part is shown cut, with "..." */
+    char longraw[200] = "/v1/jobs/";
+    memset(longraw + strlen(longraw), 'x', 100);
+    strcat(longraw, "%7F");
+    assert_int_equal(decode_target(longraw, out, &err), -1);
+    assert_non_null(strstr(err.message, "xxx...\") holds a control character (%7F)"));
+}
+
 /* ---- the phase engine: handlers that write their letter on a trail ---- */
 
 static char trail[32];
@@ -333,6 +442,9 @@ int main(void)
         cmocka_unit_test(test_page_tokens),
         cmocka_unit_test(test_rate_settings),
         cmocka_unit_test(test_sha256_hex),
+        cmocka_unit_test(test_target_decodes_path_and_query),
+        cmocka_unit_test(test_target_refuses_a_nul_where_it_would_cut),
+        cmocka_unit_test(test_target_refuses_every_control_character),
         cmocka_unit_test_setup(test_phases_run_in_order, setup_trail),
         cmocka_unit_test_setup(test_ok_ends_the_phase, setup_trail),
         cmocka_unit_test_setup(test_declined_tries_the_next_handler, setup_trail),
