@@ -304,11 +304,8 @@ static void start_drain(broker_t *b)
     GList *all = g_hash_table_get_values(b->requests);
     for (GList *l = all; l; l = l->next) {
         request_t *r = l->data;
-        if (!r->worker) {
-            char why[128];
-            snprintf(why, sizeof(why), "broker %s is shutting down", b->o.instance);
-            broker_request_fail(b, r, HRFLOW__V1__ERROR_CODE__UNAVAILABLE, why);
-        }
+        if (!r->worker) /* waiting: never handed to a worker */
+            broker_request_fail(b, r, BROKER_NOT_TAKEN, NULL);
     }
     g_list_free(all);
 }

@@ -92,6 +92,11 @@ int broker_frame_is(zmq_msg_t *f, const char *s, size_t n);
 void broker_on_client(broker_t *b, GBytes *client, zmq_msg_t *envf);
 void broker_on_worker(broker_t *b, GBytes *id, zmq_msg_t *f, int n);
 /* Answer a request's client with an error (once) / free a finished request. */
+/* Answer the client with an error (once) and forget the request unless a
+ * worker still holds it. code BROKER_NOT_TAKEN: the request was never handed
+ * to a worker (or only to one that died, and it is idempotent), so the
+ * client may send it again elsewhere (HF_BUS_NOT_TAKEN); why is unused. */
+#define BROKER_NOT_TAKEN (-1)
 void broker_request_fail(broker_t *b, request_t *r, int code, const char *why);
 void broker_request_free(broker_t *b, request_t *r);
 /* A worker-protocol command without a body to worker id. */

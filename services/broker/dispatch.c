@@ -127,7 +127,8 @@ static void reply_error(broker_t *b, GBytes *client, const char *service, const 
 /* A request refused before anything was done with it (the broker drains):
  * UNAVAILABLE with the detail HF_BUS_NOT_TAKEN, which tells the client it
  * may send the same request to another broker, idempotent or not. */
-static void reply_not_taken(broker_t *b, GBytes *client, const Hrflow__V1__Envelope *req)
+static void reply_not_taken(broker_t *b, GBytes *client, const char *service, const char *method,
+                            const char *request_id)
 {
     char msg[256];
     snprintf(msg, sizeof(msg), "broker %s is shutting down", b->o.instance);
@@ -141,9 +142,9 @@ static void reply_not_taken(broker_t *b, GBytes *client, const Hrflow__V1__Envel
     e.details = details;
     e.n_details = 1;
     Hrflow__V1__Envelope env = HRFLOW__V1__ENVELOPE__INIT;
-    env.service = req->service;
-    env.method = req->method;
-    env.request_id = req->request_id;
+    env.service = (char *)service;
+    env.method = (char *)method;
+    env.request_id = (char *)request_id;
     env.error = &e;
     reply_env(b, client, &env);
     hf_counter_inc(b->m.unavailable);
@@ -169,8 +170,12 @@ void broker_request_fail(broker_t *b, request_t *r, int code, const char *why)
 {
     if (!r->answered) {
         r->answered = 1;
-        reply_error(b, r->client, r->service, r->method, r->request_id, code,
-                    code == HRFLOW__V1__ERROR_CODE__OVERLOADED ? RETRY_AFTER_MS : 0, "%s", why);
+        if (code == BROKER_NOT_TAKEN)
+            reply_not_taken(b, r->client, r->service, r->method, r->request_id);
+        else
+            reply_error(b, r->client, r->service, r->method, r->request_id, code,
+                        code == HRFLOW__V1__ERROR_CODE__OVERLOADED ? RETRY_AFTER_MS : 0, "%s",
+                        why);
     }
     if (r->qlink) {
         g_queue_delete_link(&r->svc->waiting, r->qlink);
@@ -388,7 +393,7 @@ void broker_on_client(broker_t *b, GBytes *client, zmq_msg_t *envf)
         return;
     }
     if (b->draining) {
-        reply_not_taken(b, client, env);
+        reply_not_taken(b, client, env->service, env->method, env->request_id);
         return;
     }
     int64_t now_wall = hf_now_ms(), now = hf_mono_ms();
