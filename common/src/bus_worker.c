@@ -309,6 +309,28 @@ void hf_call_detail(hf_call_t *call, const char *field, const char *code, const 
     e->details = grown;
 }
 
+int hf_call_check_text(hf_call_t *call, const char *field, const char *s, hf_text_rule_t rule)
+{
+    hf_text_problem_t p;
+    s = s ? s : "";
+    if (hf_text_check(s, strlen(s), rule, &p) == 0)
+        return 0;
+    hf_call_detail(call, field, p.code, p.message);
+    return 1;
+}
+
+size_t hf_call_check_texts(hf_call_t *call, const char *field, char *const *v, size_t n,
+                           hf_text_rule_t rule)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        char path[160];
+        snprintf(path, sizeof(path), "%s[%zu]", field, i);
+        bad += (size_t)hf_call_check_text(call, path, v[i], rule);
+    }
+    return bad;
+}
+
 /* ---- handler threads ---- */
 
 static job_t *queue_pop(hf_worker_t *w)

@@ -1,11 +1,13 @@
 /* services/identity/rules.c - field formats, scopes and page tokens (see rules.h)
  *
- * Lengths of names are counted in characters, not bytes: "华星集团" is four.
- * Text must be valid UTF-8 without control characters, since it ends up in
- * JSON, CSV exports and payslips.
+ * Names and cities follow the common rule of typed text (hf/text.h):
+ * lengths in characters, not bytes ("华星集团" is four), and no control, bidi
+ * or zero-width characters, since they end up in JSON, CSV exports and
+ * payslips. Slugs and codes are narrower: a fixed ASCII alphabet.
  */
 #include "rules.h"
 #include "hf/encoding.h"
+#include "hf/text.h"
 
 #include "hf/db.h"
 
@@ -21,38 +23,14 @@ static int fail(rule_error_t *e, const char *code, const char *message)
     return -1;
 }
 
-/* Characters in s, or -1 when s is not valid UTF-8 or holds a control
- * character (C0, DEL or C1). */
-static long text_chars(const char *s)
-{
-    size_t n = strlen(s);
-    long chars = 0;
-    for (size_t i = 0; i < n; chars++) {
-        uint32_t cp;
-        int len = hf_utf8_decode(s + i, n - i, &cp);
-        if (len <= 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
-            return -1;
-        i += (size_t)len;
-    }
-    return chars;
-}
-
-static int blank(const char *s)
-{
-    return s[strspn(s, " \t")] == '\0';
-}
-
-static int text(const char *s, long max, int required, rule_error_t *e, const char *too_long)
+/* s follows the common rule of typed text (hf/text.h): characters counted,
+ * no controls, bidi or zero-width characters, required ones not blank. */
+static int text(const char *s, hf_text_rule_t rule, rule_error_t *e)
 {
     s = s ? s : "";
-    if (required && blank(s))
-        return fail(e, "required", "must not be empty");
-    long n = text_chars(s);
-    if (n < 0)
-        return fail(e, "bad_format", "must be UTF-8 text without control characters");
-    if (n > max)
-        return fail(e, "too_long", too_long);
-    return 0;
+    if (hf_text_check(s, strlen(s), rule, &e->text) == 0)
+        return 0;
+    return fail(e, e->text.code, e->text.message);
 }
 
 /* s is between min and max characters, each of which is in allowed. */
@@ -92,17 +70,17 @@ int rules_credit_code(const char *s, rule_error_t *e)
 
 int rules_name(const char *s, rule_error_t *e)
 {
-    return text(s, RULES_NAME_MAX, 1, e, "must be at most 200 characters");
+    return text(s, (hf_text_rule_t){ HF_TEXT_LINE, 1, RULES_NAME_MAX }, e);
 }
 
 int rules_key_name(const char *s, rule_error_t *e)
 {
-    return text(s, RULES_NAME_MAX, 0, e, "must be at most 200 characters");
+    return text(s, (hf_text_rule_t){ HF_TEXT_LINE, 0, RULES_NAME_MAX }, e);
 }
 
 int rules_city(const char *s, rule_error_t *e)
 {
-    return text(s, RULES_CITY_MAX, 0, e, "must be at most 100 characters");
+    return text(s, (hf_text_rule_t){ HF_TEXT_LINE, 0, RULES_CITY_MAX }, e);
 }
 
 int rules_scope_known(const char *s)

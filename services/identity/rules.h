@@ -10,21 +10,24 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "hf/text.h"
 #include "hrflow/v1/identity.pb-c.h"
 
 #define RULES_NAME_MAX 200      /* characters (code points), names of tenants, companies, keys */
 #define RULES_CITY_MAX 100
 
 typedef struct {
-    const char *code;           /* "required", "bad_format", "too_long", … */
+    const char *code;           /* "required", "bad_format", "bad_characters", "too_long", … */
     const char *message;        /* a sentence fragment, lowercase */
+    hf_text_problem_t text;     /* where a text check's message is kept */
 } rule_error_t;
 
-/* Each check returns 0 when s is acceptable, else -1 with *e set to static
- * strings. s may be NULL (protobuf-c leaves unset strings as ""). */
+/* Each check returns 0 when s is acceptable, else -1 with *e set to strings
+ * that live as long as *e. s may be NULL (protobuf-c leaves unset strings as
+ * ""). Names and cities are checked as hf/text.h says. */
 int rules_slug(const char *s, rule_error_t *e);          /* [a-z0-9-]{2,40} */
 int rules_company_code(const char *s, rule_error_t *e);  /* [A-Za-z0-9_-]{1,32} */
-int rules_name(const char *s, rule_error_t *e);          /* 1..200 characters, not blank */
+int rules_name(const char *s, rule_error_t *e);          /* a line of 1..200 characters */
 int rules_key_name(const char *s, rule_error_t *e);      /* 0..200 characters */
 int rules_city(const char *s, rule_error_t *e);          /* 0..100 characters */
 int rules_credit_code(const char *s, rule_error_t *e);   /* "" or 18 of [0-9A-HJ-NPQRTUWXY] */

@@ -11,6 +11,7 @@
 #include "hf/store.h"
 #include "automation.h"
 #include "composite.h"
+#include "fields.h"
 #include "rules.h"
 #include "store.h"
 #include "visible.h"
@@ -43,16 +44,12 @@ static int assessment_check(hf_call_t *call, const Hrflow__V1__Assessment *a)
     if (gate && strcmp(a->result, "clear") && strcmp(a->result, "review") &&
         strcmp(a->result, "fail"))
         hf_call_detail(call, "assessment.result", "bad_format", "clear, review or fail"), bad = 1;
-    size_t n = strlen(a->event_id);
-    if (n == 0 || n > 128 || !strncmp(a->event_id, "stage_timeout:", 14))
+    if (fields_check_assessment(call, a))
+        bad = 1;
+    else if (!strncmp(a->event_id, "stage_timeout:", 14))
         hf_call_detail(call, "assessment.event_id", "required",
                        "1 to 128 characters, not starting with stage_timeout: (the sweep's); "
                        "the same event twice acts once"), bad = 1;
-    if (a->n_hints > 20)
-        hf_call_detail(call, "assessment.hints", "too_many", "at most 20"), bad = 1;
-    for (size_t i = 0; i < a->n_hints; i++)
-        if (strlen(a->hints[i]) > 500)
-            hf_call_detail(call, "assessment.hints", "too_long", "500 bytes each"), bad = 1;
     return bad ? hf_call_fail(call, E(INVALID_ARGUMENT), "the assessment is invalid") : 0;
 }
 
@@ -234,6 +231,8 @@ HANDLER(pipeline_dry_run_rules)
         hf_call_detail(call, "limit", "out_of_range", "at most 100000");
         return hf_call_fail(call, E(INVALID_ARGUMENT), "limit is too large");
     }
+    if (fields_check_rules(call, "rules", r->rules))
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the rules are invalid");
     char err[300];
     pl_rules_t *rules = automation_rules(job, *r->rules ? r->rules : NULL, err, sizeof(err));
     if (!rules && *err) {

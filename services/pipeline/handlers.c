@@ -14,6 +14,7 @@
 #include "hf/service.h"
 #include "hf/store.h"
 #include "automation.h"
+#include "fields.h"
 #include "rules.h"
 #include "stages.h"
 #include "store.h"
@@ -42,9 +43,7 @@ static int job_check(hf_store_t *st, Hrflow__V1__Job *j, const char *path)
         PROBLEM("company_id", "required", "a company id of the group");
     else if (!hf_store_sees_company(st, j->company_id))
         PROBLEM("company_id", "forbidden", "this key may not act for that company");
-    size_t tl = strlen(j->title);
-    if (tl == 0 || tl > 600)
-        PROBLEM("title", tl ? "too_long" : "required", "1 to 200 characters");
+    bad |= fields_check_job(call, j, path) > 0;
     if (j->headcount == 0 || j->headcount > 100000)
         PROBLEM("headcount", "out_of_range", "between 1 and 100000");
     if (*j->competency_model_id && !hf_uuid_valid(j->competency_model_id))
@@ -192,12 +191,8 @@ HANDLER(pipeline_create_candidate)
     Hrflow__V1__Candidate *in = r->candidate;
     if (!in)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "candidate is required");
-    int bad = 0;
+    int bad = fields_check_candidate(call, in, "candidate.") > 0;
     char norm[320];
-    size_t nl = strlen(in->name);
-    if (nl == 0 || nl > 600)
-        hf_call_detail(call, "candidate.name", nl ? "too_long" : "required", "1 to 200 characters"),
-            bad = 1;
     if (!*in->phone && !*in->email)
         hf_call_detail(call, "candidate.phone", "required", "a phone or an email is required"),
             bad = 1;
@@ -207,8 +202,6 @@ HANDLER(pipeline_create_candidate)
         hf_call_detail(call, "candidate.email", "bad_format", "not an email address"), bad = 1;
     if (in->years_experience < 0 || in->years_experience > 60)
         hf_call_detail(call, "candidate.years_experience", "out_of_range", "0 to 60"), bad = 1;
-    if (strlen(in->resume) > 65536)
-        hf_call_detail(call, "candidate.resume", "too_long", "at most 64 KiB"), bad = 1;
     if (bad)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the candidate is invalid");
     Hrflow__V1__Candidate *out = NULL;
@@ -310,6 +303,8 @@ static int move(hf_call_t *call, const Hrflow__V1__MoveApplicationRequest *r, in
 {
     hf_store_t st;
     Hrflow__V1__Job *job = NULL;
+    if (fields_check_reason(call, "reason", r->reason))
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the reason is invalid");
     Hrflow__V1__Application *a = caller_application(call, &st, r->id, &job);
     if (!a)
         return -1;

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "hf/text.h"
+
 /* Hard limits. A row or field over its limit fails alone; the import goes on.
  * Only the fuzzer (tests/fuzz/run.sh import) builds with smaller ones, so that
  * small inputs reach the overflow paths. */
@@ -47,6 +49,13 @@ typedef enum {
     PL_CAND_AGE_BAND,         /* self-reported, optional: fairness audit only */
     PL_CAND_FIELDS
 } pl_cand_field_t;
+
+/* What each field's text accepts (hf/text.h), in characters: the reader
+ * checks every value with it (skills item by item), and the API checks a
+ * candidate's fields with the same table, so a value refused in a file is
+ * refused over HTTP with the same words. The resume is also bounded by
+ * PL_IMPORT_MAX_FIELD bytes here and by 64 KiB in the API. */
+extern const hf_text_rule_t pl_cand_rules[PL_CAND_FIELDS];
 
 typedef enum {
     PL_IMPORT_AUTO_FORMAT, /* NDJSON when the first non-blank byte is '{', else CSV */

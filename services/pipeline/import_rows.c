@@ -2,7 +2,8 @@
  *
  * What a CSV record and an NDJSON object have in common once read: the
  * canonical fields and their aliases (the one place header names live), the
- * text checks every value passes (UTF-8, trimmed, within the limits), the
+ * text checks every value passes (UTF-8, trimmed, then each field's rule of
+ * pl_cand_rules, which the API applies too), the
  * row checks (required fields, consent, years, skills) in imp_finish_row(),
  * and the error and warning messages with their row, column and field. The
  * record buffer both readers fill is here too.
@@ -21,6 +22,24 @@
 const char *const imp_field_names[PL_CAND_FIELDS] = {
     "external_id", "name",      "phone",   "email",           "source", "skills",  "years_experience",
     "education",   "resume",    "consent", "consent_version", "gender", "age_band",
+};
+
+/* Names, ids and codes are one line; the resume is free text; years and
+ * consent are read into numbers, but their cells are typed text all the same. */
+const hf_text_rule_t pl_cand_rules[PL_CAND_FIELDS] = {
+    [PL_CAND_EXTERNAL_ID] = { HF_TEXT_LINE, 0, 128 },
+    [PL_CAND_NAME] = { HF_TEXT_LINE, 1, 200 },
+    [PL_CAND_PHONE] = { HF_TEXT_LINE, 0, 40 },
+    [PL_CAND_EMAIL] = { HF_TEXT_LINE, 0, 254 },
+    [PL_CAND_SOURCE] = { HF_TEXT_LINE, 0, 100 },
+    [PL_CAND_SKILLS] = { HF_TEXT_LINE, 1, 100 }, /* each skill */
+    [PL_CAND_YEARS_EXPERIENCE] = { HF_TEXT_LINE, 0, 40 },
+    [PL_CAND_EDUCATION] = { HF_TEXT_LINE, 0, 100 },
+    [PL_CAND_RESUME] = { HF_TEXT_LINES, 0, HF_TEXT_UNLIMITED }, /* bytes: PL_IMPORT_MAX_FIELD */
+    [PL_CAND_CONSENT] = { HF_TEXT_LINE, 0, 40 },
+    [PL_CAND_CONSENT_VERSION] = { HF_TEXT_LINE, 0, 64 },
+    [PL_CAND_GENDER] = { HF_TEXT_LINE, 0, 32 },
+    [PL_CAND_AGE_BAND] = { HF_TEXT_LINE, 0, 32 },
 };
 
 /* Aliases as normalize() leaves them: lowercase, without spaces, '_', '-', '*', '.'. */
@@ -321,11 +340,14 @@ void imp_warn(pl_import_t *p, size_t row, unsigned col, const char *field, const
 
 static bool add_skill(pl_import_t *p, const char *s, size_t n)
 {
+    hf_text_problem_t bad;
     s = imp_trim(s, &n);
     if (!n)
         return true;
     if (p->row.nskills == PL_IMPORT_MAX_SKILLS)
         return fail_field(p, PL_CAND_SKILLS, "more than %d skills", PL_IMPORT_MAX_SKILLS);
+    if (hf_text_check(s, n, pl_cand_rules[PL_CAND_SKILLS], &bad) < 0)
+        return fail_field(p, PL_CAND_SKILLS, "skill %zu: %s", p->row.nskills + 1, bad.message);
     if (p->nsk + n + 1 > SKILLS_SIZE)
         return fail_field(p, PL_CAND_SKILLS, "over %d bytes", PL_IMPORT_MAX_FIELD);
     char *d = p->sk + p->nsk;
@@ -410,6 +432,9 @@ bool imp_set_value(pl_import_t *p, pl_cand_field_t f, unsigned col, char *s, siz
                        bad == 2                       ? "contains a nul byte"
                        : p->enc == PL_IMPORT_GB18030 ? "invalid gb18030 byte sequence"
                                                       : "invalid utf-8");
+    hf_text_problem_t wrong; /* the API's words; skills are checked item by item */
+    if (f != PL_CAND_SKILLS && hf_text_check(s, n, pl_cand_rules[f], &wrong) < 0)
+        return imp_fail_at(p, col, imp_field_names[f], "%s", wrong.message);
     s[n] = 0;
     p->row.value[f] = s;
     p->row.len[f] = n;

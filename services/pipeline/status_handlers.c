@@ -8,6 +8,7 @@
 
 #include "hf/service.h"
 #include "hf/store.h"
+#include "fields.h"
 #include "status_token.h"
 #include "store.h"
 
@@ -46,11 +47,20 @@ typedef struct {
     Hrflow__V1__CandidateStatus *o;
 } hints_t;
 
+/* A stored text as the candidate's page shows it: one line without the
+ * characters hf/text.h refuses, even when it was written before they were
+ * refused, so the page never carries a bidi override or a control. */
+static char *shown(hf_call_t *call, const char *s)
+{
+    char *copy = hf_arena_strdup(hf_call_arena(call), s ? s : "");
+    return copy ? hf_text_strip(copy, HF_TEXT_LINE) : (char *)"";
+}
+
 static void add_hint(void *ctx, const char *hint)
 {
     hints_t *h = ctx;
     if (h->o->n_hints < 20)
-        h->o->hints[h->o->n_hints++] = hf_arena_strdup(hf_call_arena(h->call), hint);
+        h->o->hints[h->o->n_hints++] = shown(h->call, hint);
 }
 
 /* The application a status token names, in a store for its tenant. A bad
@@ -90,7 +100,7 @@ static int status_reply(hf_store_t *st, const Hrflow__V1__Application *a,
     if (!o || !(o->hints = hf_arena_alloc(ar, 20 * sizeof(char *))))
         return hf_call_fail(call, E(INTERNAL), "out of memory");
     int en = !strncmp(locale, "en", 2);
-    o->job_title = job->title;
+    o->job_title = shown(call, job->title);
     o->company_id = job->company_id;
     o->stage = a->stage;
     o->stage_label = a->stage;
@@ -126,10 +136,8 @@ HANDLER(pipeline_get_candidate_status)
 HANDLER(pipeline_request_human_review)
 {
     const Hrflow__V1__CandidateStatusRequest *r = (const void *)req;
-    if (strlen(r->reason) > 2000) {
-        hf_call_detail(call, "reason", "too_long", "at most 2000 bytes");
-        return hf_call_fail(call, E(INVALID_ARGUMENT), "the reason is too long");
-    }
+    if (fields_check_reason(call, "reason", r->reason))
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the reason is invalid");
     hf_store_t st;
     char tenant[37];
     Hrflow__V1__Job *job = NULL;

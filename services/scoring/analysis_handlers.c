@@ -34,6 +34,9 @@ SCORING_HANDLER(scoring_preview)
     hf_store_t st;
     if (hf_store_open(call, &st) < 0)
         return -1;
+    if (hf_call_check_text(call, "question", r->question, MODEL_ASKED_RULE) |
+        hf_call_check_text(call, "answer", r->answer, MODEL_ANSWER_RULE))
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the answer cannot be analysed");
     const Hrflow__V1__CompetencyModel *m = scoring_model_of(
         &st, r->competency_model, r->competency_model_id, 0, "competency_model");
     sc_analyzer_t *az = m ? scoring_analyzer(call) : NULL;
@@ -295,16 +298,33 @@ static int analyse_audio(hf_call_t *call, const Hrflow__V1__ScoreInterviewReques
     return hf_call_fail(call, E(INVALID_ARGUMENT), "%s", err);
 }
 
+/* The texts of each answer (hf/text.h); returns 1 when one was refused. */
+static int transcript_check(hf_call_t *call, const Hrflow__V1__ScoreInterviewRequest *r)
+{
+    int bad = 0;
+    for (size_t i = 0; i < r->n_answers; i++) {
+        const Hrflow__V1__TranscriptAnswer *t = r->answers[i];
+        char p[48];
+        snprintf(p, sizeof(p), "answers[%zu].question", i);
+        bad |= hf_call_check_text(call, p, t->question, MODEL_ASKED_RULE);
+        snprintf(p, sizeof(p), "answers[%zu].question_id", i);
+        bad |= hf_call_check_text(call, p, t->question_id, MODEL_OPTIONAL_ID_RULE);
+        snprintf(p, sizeof(p), "answers[%zu].text", i);
+        bad |= hf_call_check_text(call, p, t->text, MODEL_ANSWER_RULE);
+    }
+    return bad;
+}
+
 static int interview_check(hf_call_t *call, const Hrflow__V1__ScoreInterviewRequest *r)
 {
-    size_t n = strlen(r->interview_id);
-    int bad_id = n == 0 || n > 128, bad_answers = r->n_answers == 0 || r->n_answers > MAX_ANSWERS;
+    int bad_id = hf_call_check_text(call, "interview_id", r->interview_id, MODEL_ID_RULE);
+    int bad_answers = r->n_answers == 0 || r->n_answers > MAX_ANSWERS;
     int bad_app = *r->application_id && !hf_uuid_valid(r->application_id);
-    if (bad_id)
-        hf_call_detail(call, "interview_id", "required", "1 to 128 characters");
     if (bad_answers)
         hf_call_detail(call, "answers", r->n_answers ? "too_many" : "required",
                        "an interview has 1 to 100 answers");
+    else
+        bad_answers = transcript_check(call, r);
     if (bad_app)
         hf_call_detail(call, "application_id", "bad_format", "a pipeline application id (UUID)");
     if (bad_id || bad_answers || bad_app)

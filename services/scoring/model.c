@@ -22,36 +22,25 @@ static void problem(check_t *c, const char *path, const char *code, const char *
     c->problems++;
 }
 
-/* Count UTF-8 characters (the text is valid UTF-8: it came through protobuf). */
-static size_t chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
+/* Every typed text follows hf/text.h: characters counted, no controls or
+ * bidi characters, names on one line and not blank. */
+static const hf_text_rule_t name_rule = { HF_TEXT_LINE, 1, MODEL_MAX_TEXT };
+static const hf_text_rule_t family_rule = { HF_TEXT_LINE, 0, MODEL_MAX_TEXT };
+static const hf_text_rule_t description_rule = { HF_TEXT_LINES, 0, MODEL_MAX_LONG_TEXT };
+static const hf_text_rule_t question_rule = { HF_TEXT_LINES, 1, MODEL_MAX_LONG_TEXT };
 
-static void text(check_t *c, const char *path, const char *s, int required)
+static void text(check_t *c, const char *path, const char *s, hf_text_rule_t rule)
 {
-    size_t n = chars(s ? s : "");
-    if (required && n == 0)
-        problem(c, path, "required", "must not be empty");
-    else if (n > MODEL_MAX_TEXT)
-        problem(c, path, "too_long", "must be at most 200 characters");
+    c->problems += hf_call_check_text(c->call, path, s, rule);
 }
 
 static void list(check_t *c, const char *path, char *const *items, size_t n, size_t max)
 {
-    char p[288];
     if (n > max) {
-        snprintf(p, sizeof(p), "%s", path);
-        problem(c, p, "too_many", "too many entries");
+        problem(c, path, "too_many", "too many entries");
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        snprintf(p, sizeof(p), "%s[%zu]", path, i);
-        text(c, p, items[i], 1);
-    }
+    c->problems += (int)hf_call_check_texts(c->call, path, items, n, name_rule);
 }
 
 static void weight(check_t *c, const char *path, double w, double max)
@@ -67,7 +56,9 @@ static void competency(check_t *c, const char *path, const Hrflow__V1__Competenc
 {
     char p[256]; /* path is at most 159 characters */
     snprintf(p, sizeof(p), "%s.name", path);
-    text(c, p, k->name, 1);
+    text(c, p, k->name, name_rule);
+    snprintf(p, sizeof(p), "%s.description", path);
+    text(c, p, k->description, description_rule);
     snprintf(p, sizeof(p), "%s.weight", path);
     weight(c, p, k->weight, 100);
     snprintf(p, sizeof(p), "%s.keywords", path);
@@ -76,7 +67,7 @@ static void competency(check_t *c, const char *path, const Hrflow__V1__Competenc
     for (size_t i = 0; i < k->n_keywords && i < MODEL_MAX_KEYWORDS; i++) {
         const Hrflow__V1__Keyword *w = k->keywords[i];
         snprintf(p, sizeof(p), "%s.keywords[%zu].term", path, i);
-        text(c, p, w->term, 1);
+        text(c, p, w->term, name_rule);
         snprintf(p, sizeof(p), "%s.keywords[%zu].weight", path, i);
         weight(c, p, w->weight, 10);
         snprintf(p, sizeof(p), "%s.keywords[%zu].synonyms", path, i);
@@ -91,9 +82,9 @@ int model_validate(hf_call_t *call, const Hrflow__V1__CompetencyModel *m, const 
     check_t c = { call, 0 };
     char p[160];
     snprintf(p, sizeof(p), "%s.name", path);
-    text(&c, p, m->name, 1);
+    text(&c, p, m->name, name_rule);
     snprintf(p, sizeof(p), "%s.job_family", path);
-    text(&c, p, m->job_family, 0);
+    text(&c, p, m->job_family, family_rule);
     snprintf(p, sizeof(p), "%s.competencies", path);
     if (m->n_competencies == 0 || m->n_competencies > MODEL_MAX_COMPETENCIES)
         problem(&c, p, m->n_competencies ? "too_many" : "required",
@@ -154,11 +145,7 @@ int question_validate(hf_call_t *call, const Hrflow__V1__Question *q, const char
     check_t c = { call, 0 };
     char p[160];
     snprintf(p, sizeof(p), "%s.text", path);
-    size_t n = chars(q->text);
-    if (n == 0)
-        problem(&c, p, "required", "must not be empty");
-    else if (n > 2000)
-        problem(&c, p, "too_long", "must be at most 2000 characters");
+    text(&c, p, q->text, question_rule);
     snprintf(p, sizeof(p), "%s.language", path);
     if (*q->language && strcmp(q->language, "zh") && strcmp(q->language, "en"))
         problem(&c, p, "bad_format", "must be zh or en");

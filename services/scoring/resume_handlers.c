@@ -16,6 +16,7 @@
 #include "handlers.h"
 
 #include "analysis.h"
+#include "model.h"
 #include "hf/log.h"
 #include "resume.h"
 
@@ -114,8 +115,13 @@ SCORING_HANDLER(scoring_screen_resume)
     static const Hrflow__V1__Requirements none = HRFLOW__V1__REQUIREMENTS__INIT;
     if (!need)
         need = &none;
-    if (need->n_skills > MAX_SKILLS || !isfinite(need->min_years) || need->min_years < 0 ||
-        need->min_years > 50 || (*need->education && !sc_education_parse(need->education))) {
+    int bad_text = hf_call_check_text(call, "resume", r->resume, MODEL_ANSWER_RULE);
+    if (need->n_skills <= MAX_SKILLS)
+        bad_text |= hf_call_check_texts(call, "requirements.skills", need->skills, need->n_skills,
+                                        HF_TEXT_NAME) > 0;
+    if (bad_text || need->n_skills > MAX_SKILLS || !isfinite(need->min_years) ||
+        need->min_years < 0 || need->min_years > 50 ||
+        (*need->education && !sc_education_parse(need->education))) {
         if (need->n_skills > MAX_SKILLS)
             hf_call_detail(call, "requirements.skills", "too_many", "at most 100 skills");
         if (!isfinite(need->min_years) || need->min_years < 0 || need->min_years > 50)
@@ -123,7 +129,8 @@ SCORING_HANDLER(scoring_screen_resume)
         if (*need->education && !sc_education_parse(need->education))
             hf_call_detail(call, "requirements.education", "bad_format",
                            "one of associate, bachelor, master, phd");
-        return hf_call_fail(call, E(INVALID_ARGUMENT), "the requirements are invalid");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the %s invalid",
+                            bad_text ? "resume or the requirements are" : "requirements are");
     }
     const Hrflow__V1__CompetencyModel *m =
         scoring_model_of(&st, r->competency_model, r->competency_model_id, 0, "competency_model");
@@ -270,6 +277,10 @@ SCORING_HANDLER(scoring_select_questions)
         hf_call_detail(call, "count", "out_of_range", "at most 20");
         return hf_call_fail(call, E(INVALID_ARGUMENT), "count is out of range");
     }
+    if (hf_call_check_text(call, "resume", r->resume, MODEL_ANSWER_RULE) |
+        hf_call_check_text(call, "job_family", r->job_family,
+                           (hf_text_rule_t){ HF_TEXT_LINE, 0, MODEL_MAX_TEXT }))
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the request is invalid");
     const Hrflow__V1__CompetencyModel *m =
         scoring_model_of(&st, NULL, r->competency_model_id, 0, "");
     if (!m)

@@ -86,6 +86,22 @@ def psql(dsn, sql):
     return out.stdout.strip()
 
 
+def check_name_limits(post, field, char):
+    """A required one-line text of 1 to 200 characters, written by post(value) ->
+    (status, answer): 200 copies of char (3 bytes in UTF-8) are created and the answer
+    returned; 201 copies, 600 letters (which fit in 600 bytes) and a value of white space
+    and invisible characters only are each 422 naming field."""
+    status, made = post(char * 200)
+    assert status == 201 and made[field] == char * 200, made
+    for value, code in ((char * 201, "too_long"), ("t" * 600, "too_long"),
+                        (" \u3000\u00ad ", "required")):
+        status, p = post(value)
+        assert status == 422 and p["errors"][0]["field"] == field, p
+        assert p["errors"][0]["code"] == code, p
+    assert p["errors"][0]["message"] == "1 to 200 characters, not all blank or invisible", p
+    return made
+
+
 class Stack:
     def __init__(self, name, extra_env=None):
         self.name = name

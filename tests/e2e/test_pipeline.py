@@ -15,7 +15,7 @@ import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
-from stack import Stack, psql  # noqa: E402
+from stack import Stack, check_name_limits, psql  # noqa: E402
 from tap import run, test  # noqa: E402
 
 stack = None
@@ -103,6 +103,54 @@ def a_job_gets_the_default_stages_and_checked_rules():
                                             "headcount": 0, "stages": ["applied", "applied"]})
     assert status == 422, bad
     assert {e["field"] for e in bad["errors"]} >= {"title", "headcount", "stages"}, bad
+
+
+def count(table):
+    return int(psql(stack.dsn, "SELECT count(*) FROM pipeline." + table))
+
+
+@test
+def typed_texts_refuse_controls_and_bidi_and_count_characters():
+    jobs, candidates = count("jobs"), count("candidates")
+    base = {"companyId": ctx["companies"]["SH"], "headcount": 1}
+    status, p = call("POST", "/v1/jobs", dict(base, title="产品经理\u202e"))
+    assert status == 422 and p["errors"] == [
+        {"field": "title", "code": "bad_characters",
+         "message": "U+202E (bidi control) at character 5 is not allowed"}], p
+    status, p = call("POST", "/v1/jobs", dict(base, title="x", department="增长\u2067",
+                                              location="上\n海"))
+    assert status == 422, p
+    assert {(e["field"], e["code"]) for e in p["errors"]} == {
+        ("department", "bad_characters"), ("location", "bad_characters")}, p
+    # characters, not bytes: 200 Chinese characters are a title, 201 are not, nor 600 letters
+    j = check_name_limits(lambda t: call("POST", "/v1/jobs", dict(base, title=t)), "title", "岗")
+    status, p = call("POST", "/v1/jobs", dict(base, title="t" * 600))
+    assert p["errors"][0]["message"] == "1 to 200 characters", p
+    status, p = call("PATCH", "/v1/jobs/" + j["id"], {"title": "a\u2066b"})
+    assert status == 422 and p["errors"][0]["field"] == "title", p
+    assert call("GET", "/v1/jobs/" + j["id"])[1]["title"] == "岗" * 200
+    # a candidate's name and skills, as the importer checks them
+    c = {"name": "张\u0007三", "phone": phone(), "skills": ["SQL", "Py\u202ethon"],
+         "resume": "第一行\n第二行\u2028"}
+    status, p = call("POST", "/v1/candidates", c)
+    assert status == 422, p
+    assert {(e["field"], e["code"]) for e in p["errors"]} == {
+        ("name", "bad_characters"), ("skills[1]", "bad_characters"),
+        ("resume", "bad_characters")}, p
+    assert [e["message"] for e in p["errors"] if e["field"] == "name"] == [
+        "U+0007 (control character) at character 2 is not allowed"], p
+    status, p = call("POST", "/v1/candidates", dict(c, name="名" * 201, skills=[], resume=""))
+    assert status == 422 and p["errors"] == [
+        {"field": "name", "code": "too_long", "message": "1 to 200 characters"}], p
+    assert (count("jobs"), count("candidates")) == (jobs + 1, candidates)
+    # a rejection's reason: free text, but never reordered
+    a = call("POST", "/v1/applications", {"jobId": j["id"],
+                                          "candidateId": new_candidate()["id"]})[1]
+    status, p = call("POST", "/v1/applications/%s:reject" % a["id"],
+                     {"reason": "不匹配\u202e"})
+    assert status == 422 and p["errors"][0]["field"] == "reason", p
+    got = call("GET", "/v1/applications/" + a["id"])[1]
+    assert got["stage"] == a["stage"] and got["version"] == a["version"], got
 
 
 @test
@@ -271,6 +319,23 @@ def a_csv_import_creates_candidates_and_applications_once():
     assert (done2["created"], done2["duplicates"], done2["failed"]) == ("0", "4", "1"), done2
     status, listed = call("GET", "/v1/jobs/%s/applications?page_size=500" % j["id"])
     assert len(listed["applications"]) == 4, listed
+
+
+@test
+def an_import_row_with_a_bidi_override_is_a_row_error():
+    j = new_job()
+    text = "姓名,手机,技能\n王\u202e五,%s,\n%s,%s,\n赵六,%s,\"SQL,Py\u2066thon\"\n孙七,%s,\n" % (
+        phone(), "华" * 201, phone(), phone(), phone())
+    status, imp = upload(j["id"], text.encode("utf-8"))
+    done = wait_import(imp["id"])
+    assert done["status"] == "done", done
+    assert (done["processed"], done["created"], done["failed"]) == ("4", "1", "3"), done
+    assert [(e["row"], e["field"], e["message"]) for e in done["errors"]] == [
+        ("1", "name", "row 1: column 1 (name): U+202E (bidi control) at character 2 is not allowed"),
+        ("2", "name", "row 2: column 1 (name): 1 to 200 characters"),
+        ("3", "skills",
+         "row 3: column 3 (skills): skill 2: U+2066 (bidi control) at character 3 is not allowed"),
+    ], done
 
 
 @test
@@ -592,6 +657,31 @@ def a_candidate_sees_their_status_without_an_api_key():
     assert events_of(a["id"], "review_requested") == "1"
     app = call("GET", "/v1/applications/" + a["id"])[1]
     assert app["reviewRequestedTime"] == st["reviewRequestedTime"], app
+
+
+@test
+def the_candidate_page_never_shows_control_or_bidi_characters():
+    j = new_job()
+    a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": new_candidate()["id"]})[1]
+    status, p = call("POST", "/v1/applications/%s/assessments" % a["id"],
+                     {"kind": "screening", "score": 50, "eventId": "s-" + a["id"],
+                      "hints": ["多用数据", "多用\u202e数据"]})
+    assert status == 422 and p["errors"][0]["field"] == "hints[1]", p
+    assert count("assessments WHERE application_id = '%s'" % a["id"]) == 0
+    status, _ = call("POST", "/v1/applications/%s/assessments" % a["id"],
+                     {"kind": "screening", "score": 50, "eventId": "s-" + a["id"],
+                      "hints": ["多用数据"]})
+    assert status == 200, _
+    # texts written before these rules (here: by hand) are shown without what they refuse
+    psql(stack.dsn, "UPDATE pipeline.jobs SET body = jsonb_set(body, '{title}', "
+         "to_jsonb(E'\\u202e产品\\u0007经理\\u2066'::text)) WHERE id = '%s'" % j["id"])
+    psql(stack.dsn, "UPDATE pipeline.assessments SET hints = jsonb_build_array("
+         "E'多用\\u202e数据\\u200b') WHERE application_id = '%s'" % a["id"])
+    status, _, body = stack.request("GET", "/v1/candidate-status/" + a["statusToken"], None, {})
+    st = json.loads(body)
+    assert status == 200 and st["jobTitle"] == "产品经理" and st["hints"] == ["多用数据"], st
+    assert not any(0x202a <= ord(ch) <= 0x202e or 0x2066 <= ord(ch) <= 0x2069 or ord(ch) < 0x20
+                   for ch in body.decode()), body
 
 
 @test

@@ -15,7 +15,7 @@ import uuid
 import wave
 
 sys.path.insert(0, os.path.dirname(__file__))
-from stack import Stack, psql  # noqa: E402
+from stack import Stack, check_name_limits, psql  # noqa: E402
 from tap import run, test  # noqa: E402
 
 stack = None
@@ -129,6 +129,54 @@ def the_question_bank_keeps_questions_with_statistics():
     assert got["id"] not in [x["id"] for x in page["questions"]], page
     status, p = call("POST", "/v1/questions", {"text": "", "language": "fr"})
     assert status == 422 and sorted(e["field"] for e in p["errors"]) == ["language", "text"], p
+
+
+def count(table):
+    return int(psql(stack.dsn, "SELECT count(*) FROM scoring." + table))
+
+
+@test
+def typed_texts_refuse_controls_and_bidi_and_count_characters():
+    models, questions = count("competency_models"), count("questions")
+    status, p = call("POST", "/v1/competency-models", dict(PM_MODEL, name="产品经理\u202e2026"))
+    assert status == 422 and p["errors"] == [
+        {"field": "name", "code": "bad_characters",
+         "message": "U+202E (bidi control) at character 5 is not allowed"}], p
+    comps = json.loads(json.dumps(PM_MODEL["competencies"]))
+    comps[0]["name"] = "数据\u0007分析"
+    comps[1]["keywords"][0]["term"] = "用户\u200b调研"
+    comps[2]["description"] = "跨团队\u2066协作"
+    status, p = call("POST", "/v1/competency-models", dict(PM_MODEL, competencies=comps))
+    assert status == 422, p
+    assert {(e["field"], e["code"]) for e in p["errors"]} == {
+        ("competencies[0].name", "bad_characters"),
+        ("competencies[1].keywords[0].term", "bad_characters"),
+        ("competencies[2].description", "bad_characters")}, p
+    # limits are characters: 200 Chinese characters are a name, 201 are not, nor 600 letters
+    check_name_limits(lambda n: call("POST", "/v1/competency-models", dict(PM_MODEL, name=n)),
+                      "name", "模")
+    status, p = call("POST", "/v1/competency-models", dict(PM_MODEL, name="模" * 201))
+    assert p["errors"][0] == {"field": "name", "code": "too_long",
+                              "message": "1 to 200 characters"}, p
+    # a question: free text may break lines, never reorder them
+    q = {"text": "请描述\u2066一次失败的经历\u2069。", "language": "zh", "competencies": ["数据分析"]}
+    status, p = call("POST", "/v1/questions", q)
+    assert status == 422 and p["errors"][0]["field"] == "text", p
+    assert p["errors"][0]["code"] == "bad_characters", p
+    status, got = call("POST", "/v1/questions", dict(q, text="请描述\n一次失败的经历。"))
+    assert status == 201, got
+    assert (count("competency_models"), count("questions")) == (models + 1, questions + 1)
+    # an interview's answers: refused whole, no report stored
+    iid = "itv-" + uuid.uuid4().hex[:8]
+    status, p = call("POST", "/v1/interviews/%s:score" % iid, {
+        "competencyModelId": model_id(),
+        "answers": [{"question": "你如何协作", "text": "我负责\u202e数据分析"}]})
+    assert status == 422 and p["errors"][0]["field"] == "answers[0].text", p
+    status, p = call("GET", "/v1/interviews/%s/report" % iid)
+    assert status == 404, p
+    status, p = call("POST", "/v1/scoring:preview", {"answer": "ok", "question": "为什么\u202d",
+                                                     "competencyModelId": model_id()})
+    assert status == 422 and p["errors"][0]["field"] == "question", p
 
 
 @test

@@ -8,11 +8,17 @@
  *     with "row N: " for its own N, does not end in '.', and holds no values;
  *   - every value is non-empty, NUL-terminated at its length, within the
  *     field limit and valid UTF-8 without NUL (hf_utf8_valid, which
- *     common/tests/test-encoding.c checks on its own);
+ *     common/tests/test-encoding.c checks on its own), and passes its
+ *     field's rule of typed text (pl_cand_rules, hf_text_check, which
+ *     common/tests/test-text.c checks on its own): no control, bidi or
+ *     zero-width character gets into a row;
  *     skills likewise, at most PL_IMPORT_MAX_SKILLS; years in 0..70 or -1;
  *   - a fatal error comes with a message and before any row;
  *   - chunking changes nothing: the digest of everything called back, the
- *     counts and the return code agree.
+ *     counts and the return code agree;
+ *   - the whole input, with what hf_text_strip removes for either kind of
+ *     text removed, has nothing left that hf_text_check refuses (the public
+ *     page shows old texts so).
  * A broken promise is an abort(), so libFuzzer (run.sh import, clang) and the
  * corpus replay (the unit suite) both report it. ASan finds leaks and bad accesses.
  */
@@ -22,6 +28,7 @@
 #include <string.h>
 
 #include "hf/encoding.h"
+#include "hf/text.h"
 #include "../../services/pipeline/import.h"
 
 int fuzz_import_input(const uint8_t *data, size_t size);
@@ -52,9 +59,11 @@ static int valid_text(const char *s, size_t n)
     return hf_utf8_valid(s, n) && !memchr(s, '\0', n);
 }
 
-static void text_ok(const char *s, size_t len, size_t limit, const char *what)
+static void text_ok(const char *s, size_t len, size_t limit, hf_text_rule_t rule,
+                    const char *what)
 {
-    if (!s || !len || strlen(s) != len || len > limit || !valid_text(s, len))
+    if (!s || !len || strlen(s) != len || len > limit || !valid_text(s, len) ||
+        hf_text_check(s, len, rule, NULL) != 0)
         fail(what, len);
 }
 
@@ -83,7 +92,10 @@ static void on_row(void *ctx, const pl_import_row_t *r)
     for (int f = 0; f < PL_CAND_FIELDS; f++) {
         if (!r->value[f])
             continue;
-        text_ok(r->value[f], r->len[f], PL_IMPORT_MAX_FIELD, pl_cand_field_name(f));
+        hf_text_rule_t rule = pl_cand_rules[f];
+        if (f == PL_CAND_SKILLS) /* the list: each item has the rule, white space between */
+            rule = (hf_text_rule_t){ HF_TEXT_LINES, 1, PL_IMPORT_MAX_FIELD };
+        text_ok(r->value[f], r->len[f], PL_IMPORT_MAX_FIELD, rule, pl_cand_field_name(f));
         mix(s, r->value[f], r->len[f]);
     }
     if (!r->value[PL_CAND_NAME] || (!r->value[PL_CAND_PHONE] && !r->value[PL_CAND_EMAIL]))
@@ -91,7 +103,8 @@ static void on_row(void *ctx, const pl_import_row_t *r)
     if (r->nskills > PL_IMPORT_MAX_SKILLS)
         fail("too many skills", r->nskills);
     for (size_t i = 0; i < r->nskills; i++) {
-        text_ok(r->skills[i], strlen(r->skills[i]), PL_IMPORT_MAX_FIELD, "skill");
+        text_ok(r->skills[i], strlen(r->skills[i]), PL_IMPORT_MAX_FIELD,
+                pl_cand_rules[PL_CAND_SKILLS], "skill");
         mix(s, r->skills[i], strlen(r->skills[i]));
     }
     if (r->years != -1 && !(r->years >= 0 && r->years <= 70))
@@ -155,6 +168,23 @@ static result_t read_all(const pl_import_options_t *opt, const uint8_t *data, si
     return r;
 }
 
+/* What hf_text_strip leaves of data passes hf_text_check's characters. */
+static void check_strip(const uint8_t *data, size_t size, hf_text_kind_t kind)
+{
+    char *s = malloc(size + 1);
+    hf_text_problem_t why;
+    if (!s)
+        abort();
+    memcpy(s, data, size);
+    s[size] = '\0';
+    hf_text_strip(s, kind);
+    if (hf_text_check(s, strlen(s), (hf_text_rule_t){ kind, 0, UINT32_MAX }, &why) != 0) {
+        fprintf(stderr, "fuzz-import: stripped text refused: %s\n", why.message);
+        abort();
+    }
+    free(s);
+}
+
 int fuzz_import_input(const uint8_t *data, size_t size)
 {
     static const pl_import_encoding_t encs[] = { PL_IMPORT_AUTO_ENCODING, PL_IMPORT_UTF8,
@@ -183,6 +213,8 @@ int fuzz_import_input(const uint8_t *data, size_t size)
         whole.stats.rows != chunked.stats.rows || whole.stats.failed != chunked.stats.failed ||
         whole.stats.warnings != chunked.stats.warnings)
         fail("chunking changed the result", whole.stats.rows);
+    check_strip(data, size, HF_TEXT_LINE);
+    check_strip(data, size, HF_TEXT_LINES);
     return 0;
 }
 

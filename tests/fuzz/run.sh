@@ -15,7 +15,7 @@
 # no build dir; its corpora are build-fuzz/corpus-wav and tests/fuzz/corpus/wav.
 # The text target (fuzz-text.c: answer scoring and resume facts, with ICU)
 # needs none either; its corpora are build-fuzz/corpus-text and tests/fuzz/corpus/text.
-# The import target (fuzz-import.c, services/pipeline/import*.c, jansson) is
+# The import target (fuzz-import.c, services/pipeline/import*.c, common/src/text.c, jansson) is
 # built with small row, field and sniff limits so that short inputs reach the
 # overflow paths; its corpora are build-fuzz/corpus-import and tests/fuzz/corpus/import.
 # The rules target (fuzz-rules.c: the automation rule language of the pipeline)
@@ -69,6 +69,7 @@ if [ "$target" = import ]; then
         -DPL_IMPORT_MAX_ROW=512 -DPL_IMPORT_MAX_FIELD=128 -DPL_IMPORT_SNIFF=64 \
         -I"$root/common/include" "$root/tests/fuzz/fuzz-import.c" "$pl/import.c" \
         "$pl/import_csv.c" "$pl/import_ndjson.c" "$pl/import_rows.c" "$root/common/src/encoding.c" \
+        "$root/common/src/text.c" \
         $(pkg-config --cflags --libs jansson libsodium) -o "$out/fuzz-import"
     exec "$out/fuzz-import" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
         -artifact_prefix="$out/import-" "$out/corpus-import" "$root/tests/fuzz/corpus/import"

@@ -36,6 +36,7 @@
 #include "hf/arena.h"
 #include "hf/trace.h"
 #include "hf/config.h"
+#include "hf/text.h"
 
 /* Protocol identifiers: first frame of every RPC-plane message. */
 #define HF_BUS_CLIENT_PROTO "HFC1"
@@ -296,6 +297,15 @@ int hf_call_fail(hf_call_t *call, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Add a field-level detail to the call's error (validation). */
 void hf_call_detail(hf_call_t *call, const char *field, const char *code, const char *message);
+/* Check the text s (NUL-terminated; NULL counts as "") against rule
+ * (hf/text.h) and, when it fails, add a detail at field with the problem's
+ * code and message. Returns 0 when it passes, 1 when a detail was added, so
+ * `bad |= hf_call_check_text(...)` gathers every problem of a request. */
+int hf_call_check_text(hf_call_t *call, const char *field, const char *s, hf_text_rule_t rule);
+/* The same for each of the n texts at v, at "<field>[i]". Returns the number
+ * of details added. */
+size_t hf_call_check_texts(hf_call_t *call, const char *field, char *const *v, size_t n,
+                           hf_text_rule_t rule);
 
 /* Allocate and init a message of type T in the call's arena:
  * Hrflow__V1__HealthResponse *r = HF_CALL_NEW(call, Hrflow__V1__HealthResponse,

@@ -456,6 +456,17 @@ static void test_validation_details(void **state)
     assert_int_equal(st.error->n_details, 3);
     assert_non_null(strstr(st.message, "company.code"));
 
+    /* names follow the common rule of typed text: no bidi or zero-width characters */
+    in.code = "HX-RLO";
+    in.name = "华星\xe2\x80\xae" "科技";
+    in.city = "上\xe2\x80\x8b海";
+    in.credit_code = "";
+    assert_int_equal(call(&admin_a, "CreateCompany", &req, &hrflow__v1__company__descriptor, &c,
+                          &st), E(INVALID_ARGUMENT));
+    assert_true(has_detail(&st, "company.name", "bad_characters"));
+    assert_true(has_detail(&st, "company.city", "bad_characters"));
+    assert_int_equal(st.error->n_details, 2);
+
     req.company = NULL;
     assert_int_equal(call(&admin_a, "CreateCompany", &req, &hrflow__v1__company__descriptor, &c,
                           &st), E(INVALID_ARGUMENT));

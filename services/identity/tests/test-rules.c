@@ -145,12 +145,16 @@ static void test_names_count_characters(void **state)
     strcat(name, "x");
     assert_string_equal(code_of(rules_name, name), "too_long");
     assert_string_equal(code_of(rules_name, "  "), "required");
-    assert_string_equal(code_of(rules_name, "a\tb"), "bad_format");
-    assert_string_equal(code_of(rules_name, "\xe5\x8d"), "bad_format");   /* cut UTF-8 */
-    assert_string_equal(code_of(rules_name, "\xc0\xaf"), "bad_format");   /* overlong */
-    assert_string_equal(code_of(rules_name, "\xed\xa0\x80"), "bad_format"); /* surrogate */
-    assert_string_equal(code_of(rules_name, "a\xc2\x85" "b"), "bad_format"); /* C1 control */
-    assert_string_equal(code_of(rules_name, "a\x7f"), "bad_format");        /* DEL */
+    assert_string_equal(code_of(rules_name, "\xe3\x80\x80"), "required");   /* U+3000 only */
+    assert_string_equal(code_of(rules_name, "a\tb"), "bad_characters");
+    assert_string_equal(code_of(rules_name, "\xe5\x8d"), "bad_encoding");   /* cut UTF-8 */
+    assert_string_equal(code_of(rules_name, "\xc0\xaf"), "bad_encoding");   /* overlong */
+    assert_string_equal(code_of(rules_name, "\xed\xa0\x80"), "bad_encoding"); /* surrogate */
+    assert_string_equal(code_of(rules_name, "a\xc2\x85" "b"), "bad_characters"); /* C1 control */
+    assert_string_equal(code_of(rules_name, "a\x7f"), "bad_characters");        /* DEL */
+    assert_string_equal(code_of(rules_name, "华星\xe2\x80\xae" "团集"), "bad_characters"); /* RLO */
+    assert_string_equal(code_of(rules_city, "上\xe2\x80\x8b海"), "bad_characters"); /* ZWSP */
+    assert_string_equal(code_of(rules_key_name, "ATS\xe2\x81\xa6 sync"), "bad_characters");
     assert_string_equal(code_of(rules_key_name, ""), "ok");
     assert_string_equal(code_of(rules_city, "上海"), "ok");
 }

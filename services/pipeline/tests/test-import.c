@@ -416,6 +416,49 @@ static void test_row_and_field_limits(void **state)
     free(s);
 }
 
+/* Values follow the API's rules of typed text (pl_cand_rules): characters
+ * counted, no control, bidi or zero-width character, with the API's words. */
+static void test_values_follow_the_rules_of_typed_text(void **state)
+{
+    (void)state;
+    expect("name,phone,skills\n"
+           "abc\xe2\x80\xae" "fdp,1,\n"             /* U+202E in a name */
+           "\xe5\xbc\xa0\xe2\x80\x8b\xe4\xb8\x89,2,\n" /* 张 U+200B 三 */
+           "\"a\x01" "b\",3,\n"                       /* a control character */
+           "\xe3\x85\xa4,4,\n"                         /* U+3164 only: invisible */
+           "D,5,\"SQL,Py\xe2\x81\xa6thon\"\n"            /* U+2066 in the second skill */
+           "E,6,\"SQL,\tPython\"\n",                     /* white space between skills */
+           NULL,
+           "row 1: column 1 (name): U+202E (bidi control) at character 4 is not allowed\n"
+           "row 2: column 1 (name): U+200B (zero-width character) at character 2 is not "
+           "allowed\n"
+           "row 3: column 1 (name): U+0001 (control character) at character 2 is not allowed\n"
+           "row 4: column 1 (name): 1 to 200 characters, not all blank or invisible\n"
+           "row 5: column 3 (skills): skill 2: U+2066 (bidi control) at character 3 is not "
+           "allowed\n"
+           "6 name=E phone=6 skills=SQL|Python\n");
+}
+
+/* 200 Chinese characters are a name (600 bytes); 201 are not, nor 201 ASCII. */
+static void test_limits_count_characters(void **state)
+{
+    (void)state;
+    char s[2048] = "name,phone\n", want[2048] = "1 name=";
+    for (int i = 0; i < 200; i++)
+        strcat(s, "华"), strcat(want, "华");
+    strcat(s, ",1\n");
+    strcat(want, " phone=1\n");
+    for (int i = 0; i < 201; i++)
+        strcat(s, "华");
+    strcat(s, ",2\n");
+    for (int i = 0; i < 201; i++)
+        strcat(s, "a");
+    strcat(s, ",3\n");
+    strcat(want, "row 2: column 1 (name): 1 to 200 characters\n"
+                 "row 3: column 1 (name): 1 to 200 characters\n");
+    expect_n(s, strlen(s), NULL, want);
+}
+
 static void test_row_over_limit_skipped(void **state)
 {
     (void)state;
@@ -576,6 +619,8 @@ int main(void)
         cmocka_unit_test(test_ndjson_bad_lines),
         cmocka_unit_test(test_ndjson_forced),
         cmocka_unit_test(test_row_and_field_limits),
+        cmocka_unit_test(test_values_follow_the_rules_of_typed_text),
+        cmocka_unit_test(test_limits_count_characters),
         cmocka_unit_test(test_row_over_limit_skipped),
         cmocka_unit_test(test_too_many_columns),
         cmocka_unit_test(test_utf16_refused),
