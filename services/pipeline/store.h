@@ -46,6 +46,12 @@ void store_candidate_open(const Hrflow__V1__Candidate *c, Hrflow__V1__Candidate 
 int store_candidate_create(hf_store_t *st, Hrflow__V1__Candidate *c, Hrflow__V1__Candidate **out);
 int store_candidate_get(hf_store_t *st, const char *id, Hrflow__V1__Candidate **out);
 
+/* An application as its events carry it (JSON, the caller decrefs; NULL when
+ * out of memory): the message without its status token, which is a
+ * credential (whoever holds it reads the candidate's page and asks for
+ * reviews in their name) and has no place in a log every consumer reads. */
+json_t *store_application_event_data(const Hrflow__V1__Application *a);
+
 /* Applications. create puts it in `stage` (the job's first). */
 int store_application_create(hf_store_t *st, Hrflow__V1__Application *a, const char *actor);
 int store_application_get(hf_store_t *st, const char *id, Hrflow__V1__Application **out);
