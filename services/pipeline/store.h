@@ -144,8 +144,10 @@ int store_assessment_hints(hf_store_t *st, const char *application_id, void (*fn
                            const char *hint), void *ctx);
 
 /* The candidate asks for a person to review the automated decisions: the
- * first request's time is kept, the reason (encrypted) is the latest; an
- * event routes it. a is replaced by the stored application. */
+ * first request records its time and reason (encrypted) and writes the event
+ * that routes it; a request while one is open changes nothing. Neither
+ * touches the version, which is the recruiters' (If-Match on moves). a is
+ * replaced by the stored application. */
 int store_review_request(hf_store_t *st, Hrflow__V1__Application *a, const char *reason);
 
 /* The candidate's status token of an application (&st->alloc'd;

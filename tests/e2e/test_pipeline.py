@@ -987,5 +987,31 @@ def no_event_carries_a_status_token():
     assert leaks == "0", leaks
 
 
+@test
+def a_candidate_asking_again_changes_nothing():
+    j = new_job()
+    a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": new_candidate()["id"]})[1]
+    path = "/v1/candidate-status/%s:requestReview" % a["statusToken"]
+    firsts = []
+    for reason in ("第一次：请人工复核", "再点一次", "", "又一次", "最后一次"):
+        status, _, body = stack.request("POST", path, json.dumps({"reason": reason}).encode(),
+                                        {"Content-Type": "application/json"})
+        assert status == 200, body
+        firsts.append(json.loads(body)["reviewRequestedTime"])
+        if len(firsts) == 1:
+            sealed = psql(stack.dsn, "SELECT review_reason_enc FROM pipeline.applications"
+                                     " WHERE id = '%s'" % a["id"])
+    assert len(set(firsts)) == 1, firsts
+    assert events_of(a["id"], "review_requested") == "1"
+    assert psql(stack.dsn, "SELECT review_reason_enc FROM pipeline.applications WHERE id = '%s'"
+                % a["id"]) == sealed
+    got = call("GET", "/v1/applications/" + a["id"])[1]
+    assert got["version"] == "1" and got["reviewRequestedTime"] == firsts[0], got
+    # the recruiter's If-Match still holds
+    status, moved = call("POST", "/v1/applications/%s:advance" % a["id"], {},
+                         headers={"If-Match": '"1"'})
+    assert status == 200 and moved["version"] == "2", moved
+
+
 if __name__ == "__main__":
     run(setup, teardown)
