@@ -388,14 +388,9 @@ HANDLER(pipeline_get_import)
 {
     const Hrflow__V1__GetImportRequest *r = (const void *)req;
     hf_store_t st;
-    if (hf_store_open(call, &st) < 0)
+    Hrflow__V1__ImportJob *out = hf_store_open(call, &st) == 0 ? visible_import(&st, r->id) : NULL;
+    if (!out)
         return -1;
-    Hrflow__V1__ImportJob *out = NULL;
-    int rc = hf_uuid_valid(r->id) ? store_import_get(&st, r->id, &out) : HF_ENOTFOUND;
-    if (rc == HF_OK && !visible_job(&st, out->job_id))
-        return -1;
-    if (rc != HF_OK)
-        return hf_store_fail(&st, rc, "import", r->id);
     *reply = &out->base;
     return 0;
 }

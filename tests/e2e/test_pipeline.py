@@ -8,6 +8,7 @@ company-bound keys, and the outbox events of every change.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -56,7 +57,8 @@ def teardown():
         stack.destroy()
 
 
-def call(method, path, body=None, key="recruiter", headers=None):
+def answer(method, path, body=None, key="recruiter", headers=None):
+    """(status, body bytes) of one call; its headers go to ctx["headers"]."""
     h = {"Authorization": "Bearer " + keys[key]}
     data = None
     if body is not None:
@@ -65,6 +67,11 @@ def call(method, path, body=None, key="recruiter", headers=None):
     h.update(headers or {})
     status, rh, payload = stack.request(method, path, data, h)
     ctx["headers"] = rh
+    return status, payload
+
+
+def call(method, path, body=None, key="recruiter", headers=None):
+    status, payload = answer(method, path, body, key, headers)
     return status, json.loads(payload) if payload else None
 
 
@@ -103,6 +110,24 @@ def a_job_gets_the_default_stages_and_checked_rules():
                                             "headcount": 0, "stages": ["applied", "applied"]})
     assert status == 422, bad
     assert {e["field"] for e in bad["errors"]} >= {"title", "headcount", "stages"}, bad
+
+
+def without(payload, *ids):
+    """An answer's bytes with the given ids and its own request id blanked."""
+    for i in ids:
+        payload = payload.replace(i.encode(), b"ID")
+    return re.sub(rb'"requestId":"[0-9a-f]*"', b'"requestId":""', payload)
+
+
+def same_answer_for_hidden_and_made_up(fmt, hidden, key="sz_only", method="GET", body=None):
+    """What a key gets for another company's record must be what it gets for an
+    id that names nothing, byte for byte but the id; returns that answer."""
+    made_up = str(uuid.uuid4())
+    got = answer(method, fmt % hidden, body, key)
+    ref = answer(method, fmt % made_up, body, key)
+    assert got[0] == ref[0] == 404, (got, ref)
+    assert without(got[1], hidden) == without(ref[1], made_up), (got, ref)
+    return json.loads(got[1])
 
 
 @test
@@ -1011,6 +1036,27 @@ def a_candidate_asking_again_changes_nothing():
     status, moved = call("POST", "/v1/applications/%s:advance" % a["id"], {},
                          headers={"If-Match": '"1"'})
     assert status == 200 and moved["version"] == "2", moved
+
+
+@test
+def hidden_records_answer_as_made_up_ones():
+    j = new_job()
+    a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": new_candidate()["id"]})[1]
+    imp = upload(j["id"], ("name,phone\n蒋十八,%s\n" % phone()).encode())[1]
+    p = same_answer_for_hidden_and_made_up("/v1/imports/%s", imp["id"])
+    assert j["id"] not in json.dumps(p) and p["detail"].startswith("import "), p
+    same_answer_for_hidden_and_made_up("/v1/jobs/%s", j["id"])
+    same_answer_for_hidden_and_made_up("/v1/jobs/%s/funnel", j["id"])
+    same_answer_for_hidden_and_made_up("/v1/jobs/%s/applications", j["id"])
+    same_answer_for_hidden_and_made_up("/v1/applications/%s", a["id"])
+    same_answer_for_hidden_and_made_up("/v1/applications/%s/assessments", a["id"])
+    same_answer_for_hidden_and_made_up("/v1/applications/%s/evaluation", a["id"])
+    same_answer_for_hidden_and_made_up("/v1/applications/%s:advance", a["id"], method="POST",
+                                       body={})
+    same_answer_for_hidden_and_made_up("/v1/jobs/%s/rules:dryRun", j["id"], method="POST",
+                                       body={})
+    same_answer_for_hidden_and_made_up("/v1/jobs/%s", j["id"], method="PATCH",
+                                       body={"title": "x"})
 
 
 if __name__ == "__main__":
