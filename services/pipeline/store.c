@@ -114,6 +114,14 @@ int store_job_get(hf_store_t *st, const char *id, Hrflow__V1__Job **out)
                         2, p, job_row, out);
 }
 
+int store_job_lock(hf_store_t *st, const char *id, Hrflow__V1__Job **out)
+{
+    const char *p[] = { st->tenant, id };
+    return hf_store_one(st, "SELECT " JOB_COLS " FROM pipeline.jobs"
+                            " WHERE tenant_id = $1 AND id = $2::uuid FOR SHARE",
+                        2, p, job_row, out);
+}
+
 int store_job_list(hf_store_t *st, const char *company_id, const char *status,
                    hf_page_t *page, Hrflow__V1__Job ***out, size_t *n)
 {
@@ -331,6 +339,19 @@ int store_candidate_get(hf_store_t *st, const char *id, Hrflow__V1__Candidate **
     return hf_store_one(st, "SELECT " CAND_COLS " FROM pipeline.candidates"
                             " WHERE tenant_id = $1 AND id = $2::uuid",
                         2, p, candidate_row, out);
+}
+
+int store_candidate_resume(hf_store_t *st, const char *id, int *has_resume)
+{
+    const char *p[] = { st->tenant, id };
+    PGresult *r = hf_db_query(st->db, "SELECT resume_enc IS NOT NULL FROM pipeline.candidates"
+                                      " WHERE tenant_id = $1 AND id = $2::uuid",
+                              2, p);
+    int rc = hf_store_rows(r, 1);
+    if (rc == HF_OK)
+        *has_resume = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return rc;
 }
 
 /* ---- imports ---- */

@@ -23,6 +23,10 @@
 /* Jobs. create sets id, version 1 and times. */
 int store_job_create(hf_store_t *st, Hrflow__V1__Job *j);
 int store_job_get(hf_store_t *st, const char *id, Hrflow__V1__Job **out);
+/* The same in the caller's transaction, the job locked until its end
+ * against a concurrent change (FOR SHARE): what is read of it stays true
+ * for what the transaction writes. */
+int store_job_lock(hf_store_t *st, const char *id, Hrflow__V1__Job **out);
 int store_job_list(hf_store_t *st, const char *company_id, const char *status, hf_page_t *page,
                    Hrflow__V1__Job ***out, size_t *n);
 /* Store j as the new state of the job; j->version must be the stored one
@@ -45,6 +49,10 @@ void store_candidate_open(const Hrflow__V1__Candidate *c, Hrflow__V1__Candidate 
  * email or external id and returns it with deduplicated set. */
 int store_candidate_create(hf_store_t *st, Hrflow__V1__Candidate *c, Hrflow__V1__Candidate **out);
 int store_candidate_get(hf_store_t *st, const char *id, Hrflow__V1__Candidate **out);
+/* Whether a candidate of the tenant (any: an application may name one the
+ * caller cannot read yet, e.g. by the id a deduplicated create returned)
+ * has a resume; HF_ENOTFOUND when there is no such candidate. */
+int store_candidate_resume(hf_store_t *st, const char *id, int *has_resume);
 
 /* An application as its events carry it (JSON, the caller decrefs; NULL when
  * out of memory): the message without its status token, which is a

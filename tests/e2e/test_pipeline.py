@@ -45,6 +45,17 @@ def setup():
     keys["sz_only"] = cli(ident, "apikey", "create", "--tenant", "pa", "--scope", "recruiter",
                           "--company", "SZ")
     ctx["tenant"] = psql(stack.dsn, "SELECT id FROM identity.tenants WHERE slug = 'pa'")
+    # what another tenant has: a company and a competency model
+    subprocess.run([ident, "company", "create", "--tenant", "pb", "--code", "PB", "--name",
+                    "公司PB"], env=stack.env, check=True, capture_output=True)
+    ctx["foreign_company"] = psql(stack.dsn, "SELECT c.id FROM identity.companies c JOIN "
+                                             "identity.tenants t ON t.id = c.tenant_id WHERE "
+                                             "t.slug = 'pb' AND c.code = 'PB'")
+    status, m = call("POST", "/v1/competency-models", {
+        "name": "外部模型", "competencies": [{"name": "沟通", "weight": 1, "keywords": [
+            {"term": "沟通"}]}]}, key="other")
+    assert status == 201, m
+    ctx["foreign_model"] = m["id"]
 
 
 def cli(*args):
@@ -1057,6 +1068,80 @@ def hidden_records_answer_as_made_up_ones():
                                        body={})
     same_answer_for_hidden_and_made_up("/v1/jobs/%s", j["id"], method="PATCH",
                                        body={"title": "x"})
+
+
+@test
+def ids_in_a_job_must_name_what_the_caller_can_see():
+    def jobs_naming(value):
+        return psql(stack.dsn, "SELECT count(*) FROM pipeline.jobs WHERE company_id::text = '%s'"
+                               " OR body->>'competencyModelId' = '%s'" % (value, value))
+
+    base = {"companyId": ctx["companies"]["SH"], "title": "引用检查", "headcount": 1}
+    for field, value in (("companyId", ctx["foreign_company"]), ("companyId", str(uuid.uuid4())),
+                         ("competencyModelId", ctx["foreign_model"]),
+                         ("competencyModelId", str(uuid.uuid4()))):
+        status, p = call("POST", "/v1/jobs", dict(base, **{field: value}))
+        assert status == 422, (field, value, p)
+        assert [(e["field"], e["code"]) for e in p["errors"]] == [(field, "not_found")], p
+        assert jobs_naming(value) == "0", (field, value)
+    # another company of the group, for a key bound to SZ: as one that does not exist
+    status, p = call("POST", "/v1/jobs", base, key="sz_only")
+    assert status == 422 and p["errors"][0]["field"] == "companyId", p
+    assert p["errors"][0]["code"] == "not_found", p
+    # an update is checked as a create: nothing changes
+    j = new_job(competencyModelId=model())
+    status, p = call("PATCH", "/v1/jobs/" + j["id"], {"competencyModelId": ctx["foreign_model"]})
+    assert status == 422 and p["errors"][0]["field"] == "competencyModelId", p
+    status, now = call("GET", "/v1/jobs/" + j["id"])
+    assert now["version"] == "1" and now["competencyModelId"] == model(), now
+
+
+@test
+def ids_in_an_application_must_name_what_the_caller_can_see():
+    sh, c = new_job(), new_candidate()
+
+    def applications_of(candidate_id):
+        return psql(stack.dsn, "SELECT count(*) FROM pipeline.applications WHERE"
+                               " candidate_id = '%s'" % candidate_id)
+
+    # another company's job (for a bound key) and a made-up one: 422, the same answer
+    made_up = str(uuid.uuid4())
+    hidden = answer("POST", "/v1/applications", {"jobId": sh["id"], "candidateId": c["id"]},
+                    "sz_only")
+    ref = answer("POST", "/v1/applications", {"jobId": made_up, "candidateId": c["id"]},
+                 "sz_only")
+    assert hidden[0] == ref[0] == 422, (hidden, ref)
+    assert without(hidden[1]) == without(ref[1]), (hidden, ref)
+    p = json.loads(hidden[1])
+    assert [(e["field"], e["code"]) for e in p["errors"]] == [("jobId", "not_found")], p
+    assert sh["id"] not in hidden[1].decode(), hidden
+    status, p = call("POST", "/v1/applications", {"jobId": sh["id"], "candidateId": made_up})
+    assert status == 422, p
+    assert [(e["field"], e["code"]) for e in p["errors"]] == [("candidateId", "not_found")], p
+    assert applications_of(c["id"]) == "0" and applications_of(made_up) == "0"
+    # paths stay 404: the record acted on
+    status, p = call("POST", "/v1/applications/%s/assessments" % made_up,
+                     {"kind": "screening", "score": 50, "eventId": "x"})
+    assert status == 404, p
+
+
+@test
+def a_job_naming_a_model_waits_for_scoring_and_is_not_made_without_it():
+    m = model()
+    title = "scoring-down-" + uuid.uuid4().hex[:6]
+    stack.stop("scoring")
+    try:
+        status, p = call("POST", "/v1/jobs", {"companyId": ctx["companies"]["SH"], "title": title,
+                                              "headcount": 1, "competencyModelId": m})
+        assert status == 503 and "scoring" in p["detail"], p
+        assert psql(stack.dsn, "SELECT count(*) FROM pipeline.jobs WHERE body->>'title' = '%s'"
+                    % title) == "0"
+        # a job that names no model does not need scoring
+        assert new_job(title=title + "-plain")["title"] == title + "-plain"
+    finally:
+        stack.start("scoring")
+        stack.wait_ready()
+    assert new_job(title=title, competencyModelId=m)["competencyModelId"] == m
 
 
 if __name__ == "__main__":
