@@ -221,6 +221,22 @@ char *store_pii_open(hf_store_t *st, const char *column, PGresult *r, int row, i
 #define CAND_COLS "id, " HF_MICROS("create_time") ", body, name_enc, phone_enc, email_enc, resume_enc, " \
                   "gender, age_band"
 
+/* The company wall of candidates, over `pipeline.candidates c`: a caller
+ * acting for the whole group sees every candidate; one bound to companies
+ * ($n: their ids as uuid[]) only those with an application to a job of one
+ * of them (docs/security.md, "Who sees whom"). */
+#define CAND_VISIBLE(n)                                                                  \
+    "(cardinality($" n "::uuid[]) = 0 OR EXISTS (SELECT 1 FROM pipeline.applications a"  \
+    " JOIN pipeline.jobs j ON j.tenant_id = a.tenant_id AND j.id = a.job_id"             \
+    " WHERE a.tenant_id = c.tenant_id AND a.candidate_id = c.id"                          \
+    " AND j.company_id = ANY ($" n "::uuid[])))"
+
+/* The caller's companies as a uuid[] parameter ("{}": the whole group). */
+static const char *companies(hf_store_t *st)
+{
+    return hf_store_array(st, (const char *const *)st->companies, st->n_companies);
+}
+
 static void *candidate_row(hf_store_t *st, PGresult *r, int row)
 {
     Hrflow__V1__Candidate *c = (Hrflow__V1__Candidate *)hf_codec_decode_stored(
@@ -238,21 +254,38 @@ static void *candidate_row(hf_store_t *st, PGresult *r, int row)
     return c->id && c->create_time && c->name && c->phone && c->email && c->resume ? c : NULL;
 }
 
-/* The existing candidate with one of these keys, or HF_ENOTFOUND. */
+/* A candidate the caller may not see, as a create that found it answers:
+ * its id, nothing the caller could not know already. */
+static Hrflow__V1__Candidate *candidate_id_only(hf_store_t *st, const char *id)
+{
+    Hrflow__V1__Candidate *c = hf_store_alloc(st, sizeof(*c));
+    if (!c)
+        return NULL;
+    hrflow__v1__candidate__init(c);
+    c->id = hf_pb_strdup(&st->alloc, id);
+    return c->id ? c : NULL;
+}
+
+/* The existing candidate with one of these keys (whole when the caller may
+ * see it, else its id only), or HF_ENOTFOUND. */
 static int candidate_find(hf_store_t *st, const char *phone_idx, const char *email_idx,
                           const char *external_id, Hrflow__V1__Candidate **out,
                           char matched[16])
 {
-    const char *p[] = { st->tenant, phone_idx, email_idx, external_id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT " CAND_COLS ", CASE WHEN phone_idx = $2 THEN 'phone'"
-                              " WHEN email_idx = $3 THEN 'email' ELSE 'externalId' END"
-                              " FROM pipeline.candidates WHERE tenant_id = $1"
-                              " AND (phone_idx = $2 OR email_idx = $3 OR external_id = $4)"
-                              " ORDER BY create_time, id LIMIT 1",
-                              4, p);
+    const char *p[] = { st->tenant, phone_idx, email_idx, external_id, companies(st) };
+    PGresult *r = p[4] ? hf_db_query(st->db,
+                                     "SELECT " CAND_COLS ", CASE WHEN phone_idx = $2 THEN 'phone'"
+                                     " WHEN email_idx = $3 THEN 'email' ELSE 'externalId' END, "
+                                     CAND_VISIBLE("5") " FROM pipeline.candidates c"
+                                     " WHERE tenant_id = $1"
+                                     " AND (phone_idx = $2 OR email_idx = $3 OR external_id = $4)"
+                                     " ORDER BY create_time, id LIMIT 1",
+                                     5, p)
+                       : NULL;
     int rc = hf_store_rows(r, 1);
-    if (rc == HF_OK && !(*out = candidate_row(st, r, 0)))
+    int visible = rc == HF_OK && PQgetvalue(r, 0, 10)[0] == 't';
+    if (rc == HF_OK && !(*out = visible ? candidate_row(st, r, 0)
+                                        : candidate_id_only(st, PQgetvalue(r, 0, 0))))
         rc = HF_EDB;
     if (rc == HF_OK && matched)
         snprintf(matched, 16, "%s", PQgetvalue(r, 0, 9));
@@ -335,10 +368,12 @@ int store_candidate_create(hf_store_t *st, Hrflow__V1__Candidate *c,
 
 int store_candidate_get(hf_store_t *st, const char *id, Hrflow__V1__Candidate **out)
 {
-    const char *p[] = { st->tenant, id };
-    return hf_store_one(st, "SELECT " CAND_COLS " FROM pipeline.candidates"
-                            " WHERE tenant_id = $1 AND id = $2::uuid",
-                        2, p, candidate_row, out);
+    const char *p[] = { st->tenant, id, companies(st) };
+    if (!p[2])
+        return HF_ENOMEM;
+    return hf_store_one(st, "SELECT " CAND_COLS " FROM pipeline.candidates c"
+                            " WHERE tenant_id = $1 AND id = $2::uuid AND " CAND_VISIBLE("3"),
+                        3, p, candidate_row, out);
 }
 
 int store_candidate_resume(hf_store_t *st, const char *id, int *has_resume)

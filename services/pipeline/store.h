@@ -45,8 +45,14 @@ int store_pii_index(const hf_keyring_t *keys, const char *tenant, const char *wh
                     const char *norm, char out[65]);
 void store_candidate_open(const Hrflow__V1__Candidate *c, Hrflow__V1__Candidate *open);
 
-/* Candidates. create stores c, or finds the candidate with the same phone,
- * email or external id and returns it with deduplicated set. */
+/* Candidates are one record per person across the group; the company wall
+ * is on reading them (docs/security.md, "Who sees whom"). create stores c,
+ * or finds the candidate with the same phone, email or external id and
+ * returns it with deduplicated set: whole when the caller may see it (as
+ * store_candidate_get), else its id only. get: a candidate the caller may
+ * see: any of the tenant for a caller acting for the whole group, else one
+ * with an application to a job of the caller's companies; HF_ENOTFOUND
+ * otherwise, as for an id that does not exist. */
 int store_candidate_create(hf_store_t *st, Hrflow__V1__Candidate *c, Hrflow__V1__Candidate **out);
 int store_candidate_get(hf_store_t *st, const char *id, Hrflow__V1__Candidate **out);
 /* Whether a candidate of the tenant (any: an application may name one the

@@ -1144,5 +1144,34 @@ def a_job_naming_a_model_waits_for_scoring_and_is_not_made_without_it():
     assert new_job(title=title, competencyModelId=m)["competencyModelId"] == m
 
 
+@test
+def a_bound_key_sees_a_candidate_only_through_its_companys_applications():
+    sh = new_job()
+    c = new_candidate(name="韩十三", resume="八年后端经验")
+    call("POST", "/v1/applications", {"jobId": sh["id"], "candidateId": c["id"]})
+    # reading by id: the answer of an id that names nobody
+    same_answer_for_hidden_and_made_up("/v1/candidates/%s", c["id"])
+    # a known phone number looks nobody up: the id and deduplicated, nothing else
+    status, dup = call("POST", "/v1/candidates", {"name": "猜一下", "phone": c["phone"]},
+                       key="sz_only")
+    assert status == 201 and dup["id"] == c["id"] and dup["deduplicated"] is True, dup
+    told = {k: v for k, v in dup.items() if v not in ("", [], None, 0, False, "0")}
+    assert set(told) == {"id", "deduplicated"}, dup
+    for secret in ("韩十三", "八年后端经验", c["email"]):
+        assert secret not in json.dumps(dup, ensure_ascii=False), dup
+    # an application to one of its companies is what makes the person visible to it
+    status, sz = call("POST", "/v1/jobs", {"companyId": ctx["companies"]["SZ"], "title": "后端",
+                                           "headcount": 1}, key="sz_only")
+    assert status == 201, sz
+    status, a = call("POST", "/v1/applications", {"jobId": sz["id"], "candidateId": c["id"]},
+                     key="sz_only")
+    assert status == 201, a
+    status, got = call("GET", "/v1/candidates/" + c["id"], key="sz_only")
+    assert status == 200 and got["name"] == "韩十三", got
+    # the whole group's HR sees every candidate
+    status, got = call("GET", "/v1/candidates/" + new_candidate()["id"])
+    assert status == 200, got
+
+
 if __name__ == "__main__":
     run(setup, teardown)
