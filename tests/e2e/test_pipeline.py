@@ -1173,5 +1173,18 @@ def a_bound_key_sees_a_candidate_only_through_its_companys_applications():
     assert status == 200, got
 
 
+@test
+def per_row_errors_never_quote_the_row():
+    j = new_job()
+    p = phone()
+    text = "姓名,手机,工作年限,同意\n褚十五,%s,%s,\n卫十六,%s,3,%s\n" % (phone(), p, phone(), p)
+    done = wait_import(upload(j["id"], text.encode())[1]["id"])
+    assert done["failed"] == "2", done
+    assert [e["field"] for e in done["errors"]] == ["years_experience", "consent"], done
+    assert p not in json.dumps(done), done
+    assert psql(stack.dsn, "SELECT count(*) FROM pipeline.imports WHERE errors::text LIKE '%%%s%%'"
+                % p) == "0"
+
+
 if __name__ == "__main__":
     run(setup, teardown)
