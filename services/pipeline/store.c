@@ -428,26 +428,106 @@ static void *import_row(hf_store_t *st, PGresult *r, int row)
     return j->id && j->job_id && j->status && j->fatal_error && j->create_time ? j : NULL;
 }
 
+void store_import_aad(const char *tenant, const char *import_id, unsigned seq,
+                      char out[STORE_IMPORT_AAD])
+{
+    snprintf(out, STORE_IMPORT_AAD, "%s:import_parts.content:%s.%u", tenant, import_id, seq);
+}
+
+int store_import_seal(hf_store_t *st, const char *import_id, const uint8_t *content, size_t len)
+{
+    unsigned seq = 0;
+    for (size_t at = 0; at < len; at += STORE_IMPORT_PART, seq++) {
+        size_t n = len - at < STORE_IMPORT_PART ? len - at : STORE_IMPORT_PART;
+        char aad[STORE_IMPORT_AAD], num[16], *token = NULL;
+        store_import_aad(st->tenant, import_id, seq, aad);
+        if (hf_pii_encrypt(st->keys, (const char *)content + at, n, aad, &token) != 0)
+            return HF_EDB;
+        snprintf(num, sizeof(num), "%u", seq);
+        const char *p[] = { st->tenant, import_id, num, token };
+        int rc = hf_db_exec(st->db,
+                            "INSERT INTO pipeline.import_parts (tenant_id, import_id, seq, content)"
+                            " VALUES ($1, $2::uuid, $3::int, $4)",
+                            4, p, NULL);
+        free(token);
+        if (rc < 0)
+            return HF_EDB;
+    }
+    char num[16];
+    snprintf(num, sizeof(num), "%u", seq);
+    const char *p[] = { st->tenant, import_id, num };
+    return hf_db_exec(st->db,
+                      "UPDATE pipeline.imports SET parts = $3::int, legacy_content = NULL"
+                      " WHERE tenant_id = $1 AND id = $2::uuid",
+                      3, p, NULL) == 0
+               ? HF_OK
+               : HF_EDB;
+}
+
 int store_import_create(hf_store_t *st, const char *job_id, const char *actor,
                         const uint8_t *content, size_t len, const char *encoding,
                         Hrflow__V1__ImportJob **out)
 {
-    /* the file goes as a binary parameter: no hex doubling of megabytes */
-    const char *p[] = { st->tenant, job_id, actor, (const char *)content, encoding };
-    int lens[] = { 0, 0, 0, (int)len, 0 };
-    int formats[] = { 0, 0, 0, 1, 0 };
-    PGresult *r = PQexecParams(st->db,
-                               "INSERT INTO pipeline.imports (tenant_id, id, job_id, actor,"
-                               " content, encoding) VALUES ($1, gen_random_uuid(), $2::uuid, $3,"
-                               " $4, $5) RETURNING " IMPORT_COLS,
-                               5, NULL, p, lens, formats, 0);
-    int rc = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? HF_OK
-                                                                               : HF_EDB;
-    if (rc != HF_OK)
-        hf_logkv(HF_LOG_WARN, "could not queue an import",
-                 HF_KV_STR("sqlstate", PQresultErrorField(r, PG_DIAG_SQLSTATE) ?: ""));
-    if (rc == HF_OK && !(*out = import_row(st, r, 0)))
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    const char *p[] = { st->tenant, job_id, actor, encoding };
+    int rc = hf_store_one(st,
+                          "INSERT INTO pipeline.imports (tenant_id, id, job_id, actor, encoding)"
+                          " VALUES ($1, gen_random_uuid(), $2::uuid, $3, $4)"
+                          " RETURNING " IMPORT_COLS,
+                          4, p, import_row, out);
+    if (rc == HF_ENOTFOUND)
         rc = HF_EDB;
+    if (rc == HF_OK)
+        rc = store_import_seal(st, (*out)->id, content, len);
+    return hf_store_finish(st, rc);
+}
+
+int store_import_seal_legacy(hf_store_t *st, const char *import_id, unsigned *parts)
+{
+    const char *p[] = { st->tenant, import_id };
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    /* binary results: the file's bytes as they are (text comes as its bytes) */
+    PGresult *r = PQexecParams(st->db,
+                               "SELECT legacy_content, parts::text FROM pipeline.imports"
+                               " WHERE tenant_id = $1 AND id = $2::uuid FOR UPDATE",
+                               2, NULL, p, NULL, NULL, 1);
+    int rc = PQresultStatus(r) != PGRES_TUPLES_OK ? HF_EDB
+             : PQntuples(r) != 1                 ? HF_ENOTFOUND
+                                                 : HF_OK;
+    if (rc == HF_OK && !PQgetisnull(r, 0, 0)) {
+        size_t len = (size_t)PQgetlength(r, 0, 0);
+        rc = store_import_seal(st, import_id, (const uint8_t *)PQgetvalue(r, 0, 0), len);
+        *parts = (unsigned)((len + STORE_IMPORT_PART - 1) / STORE_IMPORT_PART);
+    } else if (rc == HF_OK) {
+        *parts = (unsigned)strtoul(PQgetvalue(r, 0, 1), NULL, 10);
+    }
+    PQclear(r);
+    return hf_store_finish(st, rc);
+}
+
+int store_import_part(hf_store_t *st, const char *import_id, unsigned seq, char **plain,
+                      size_t *len)
+{
+    char num[16], aad[STORE_IMPORT_AAD];
+    snprintf(num, sizeof(num), "%u", seq);
+    const char *p[] = { st->tenant, import_id, num };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT content FROM pipeline.import_parts"
+                              " WHERE tenant_id = $1 AND import_id = $2::uuid AND seq = $3::int",
+                              3, p);
+    int rc = hf_store_rows(r, 1);
+    if (rc == HF_OK) {
+        store_import_aad(st->tenant, import_id, seq, aad);
+        int bad = hf_pii_decrypt(st->keys, PQgetvalue(r, 0, 0), aad, plain, len);
+        if (bad < 0) {
+            hf_logkv(HF_LOG_ERROR, "a part of an imported file does not decrypt",
+                     HF_KV_STR("import", import_id), HF_KV_INT("part", seq),
+                     HF_KV_STR("reason", hf_pii_strerror(bad)));
+            rc = HF_ENOTFOUND;
+        }
+    }
     PQclear(r);
     return rc;
 }

@@ -87,10 +87,34 @@ int store_application_moves(hf_store_t *st, store_move_t *mv, size_t n);
 
 /* ---- imports (importer.c processes them) ---- */
 
-/* Queue a file for import into job_id; sets *out (status queued). */
+/* Queue a file for import into job_id; sets *out (status queued). The file
+ * is kept only sealed (store_import_seal), until the import ends. */
 int store_import_create(hf_store_t *st, const char *job_id, const char *actor,
                         const uint8_t *content, size_t len, const char *encoding,
                         Hrflow__V1__ImportJob **out);
+
+/* A file waiting for its import is stored in parts of STORE_IMPORT_PART
+ * bytes, each encrypted with the keyring under the AAD
+ * "<tenant>:import_parts.content:<import id>.<part>" (store_import_aad), so
+ * a part copied to another import or place does not decrypt. */
+#define STORE_IMPORT_PART ((size_t)1 << 20)
+#define STORE_IMPORT_AAD 128
+void store_import_aad(const char *tenant, const char *import_id, unsigned seq,
+                      char out[STORE_IMPORT_AAD]);
+/* In the caller's transaction: store content as the import's sealed parts
+ * (imports.parts set, any file in clear dropped). */
+int store_import_seal(hf_store_t *st, const char *import_id, const uint8_t *content, size_t len);
+/* An import queued before files were sealed keeps its file in clear
+ * (legacy_content): seal it, in a transaction of its own. Sets *parts to the
+ * number of sealed parts, whether it sealed them now or they were sealed
+ * before. */
+int store_import_seal_legacy(hf_store_t *st, const char *import_id, unsigned *parts);
+/* Part seq of an import's file, decrypted into *plain (malloc'd, NUL-terminated;
+ * the caller wipes it with OPENSSL_cleanse and frees it) and *len.
+ * HF_ENOTFOUND when it is missing or does not decrypt (logged): the file is
+ * lost. */
+int store_import_part(hf_store_t *st, const char *import_id, unsigned seq, char **plain,
+                      size_t *len);
 int store_import_get(hf_store_t *st, const char *id, Hrflow__V1__ImportJob **out);
 
 /* Per stage of a job: applications there now, applications that ever

@@ -1186,5 +1186,63 @@ def per_row_errors_never_quote_the_row():
                 % p) == "0"
 
 
+@test
+def an_imported_file_is_sealed_while_it_waits_and_dropped_when_done():
+    j = new_job()
+    people = [("沈%d号" % i, phone()) for i in range(5)]
+    text = "姓名,手机\n" + "".join("%s,%s\n" % p for p in people)
+    # hold the table the rows' writes need: the import waits there, its file stored
+    hold = subprocess.Popen(["psql", stack.dsn, "-XAtq", "-v", "ON_ERROR_STOP=1"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        hold.stdin.write("BEGIN;\nLOCK TABLE pipeline.transitions IN EXCLUSIVE MODE;\n"
+                         "SELECT 'held';\n")
+        hold.stdin.flush()
+        assert hold.stdout.readline().strip() == "held"
+        status, imp = upload(j["id"], text.encode())
+        assert status == 202, imp
+        wait_for(lambda: call("GET", "/v1/imports/" + imp["id"])[1]["status"] == "running",
+                 what="the importer to take the file")
+        stored = psql(stack.dsn, "SELECT coalesce(string_agg(content, ' '), '') || '|' ||"
+                                 " (SELECT (legacy_content IS NULL)::text FROM pipeline.imports"
+                                 " WHERE id = '%s') FROM pipeline.import_parts WHERE"
+                                 " import_id = '%s'" % (imp["id"], imp["id"]))
+        assert stored.startswith("v1.") and stored.endswith("|true"), stored[:200]
+        for name, ph in people:
+            assert name not in stored and ph not in stored, (name, ph)
+    finally:
+        hold.stdin.write("ROLLBACK;\n")
+        hold.stdin.close()
+        hold.wait()
+    done = wait_import(imp["id"])
+    assert done["status"] == "done" and done["created"] == "5", done
+    assert psql(stack.dsn, "SELECT count(*) FROM pipeline.import_parts WHERE import_id = '%s'"
+                % imp["id"]) == "0"
+
+
+@test
+def a_file_queued_in_clear_before_the_upgrade_is_sealed_then_imported():
+    j = new_job()
+    text = "姓名,手机\n秦十四,%s\n" % phone()
+    made = psql(stack.dsn, "INSERT INTO pipeline.imports (tenant_id, id, job_id, actor,"
+                           " legacy_content) VALUES ('%s', gen_random_uuid(), '%s', 'key:old',"
+                           " convert_to('%s', 'UTF8')) RETURNING id"
+                % (ctx["tenant"], j["id"], text))
+    done = wait_import(made.splitlines()[0])
+    assert done["status"] == "done" and done["created"] == "1", done
+    left = psql(stack.dsn, "SELECT (legacy_content IS NULL)::text || ' ' || (SELECT count(*)"
+                           " FROM pipeline.import_parts WHERE import_id = i.id) FROM"
+                           " pipeline.imports i WHERE id = '%s'" % done["id"])
+    assert left == "true 0", left
+    # one that a replica of the previous version was running ends there: its file goes
+    actor = "key:old-" + uuid.uuid4().hex[:8]
+    psql(stack.dsn, "BEGIN; INSERT INTO pipeline.imports (tenant_id, id, job_id, actor, status,"
+                    " legacy_content) VALUES ('%s', gen_random_uuid(), '%s', '%s', 'running',"
+                    " convert_to('%s', 'UTF8')); UPDATE pipeline.imports SET status = 'done'"
+                    " WHERE actor = '%s'; COMMIT" % (ctx["tenant"], j["id"], actor, text, actor))
+    assert psql(stack.dsn, "SELECT (legacy_content IS NULL)::text FROM pipeline.imports WHERE"
+                           " actor = '%s'" % actor) == "true"
+
+
 if __name__ == "__main__":
     run(setup, teardown)
