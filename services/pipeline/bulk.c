@@ -10,8 +10,7 @@
  *      with one of its keys (found, or made by an earlier row of the chunk),
  *      else makes a new one; the first row naming a candidate applies for
  *      it, later ones are duplicates;
- *   3. sql_ids: ids for the new candidates and applications (so that the
- *      status tokens, MACs over the application id, are made here), and the
+ *   3. sql_ids: ids for the new candidates and applications, and the
  *      transaction's time;
  *   4. sql_write: the new candidates, the applications with their first
  *      transitions, the events in file order (candidate.created or
@@ -27,7 +26,6 @@
 #include "bulk.h"
 
 #include "automation.h"
-#include "status_token.h"
 
 #include "hf/codec.h"
 #include "hf/db.h"
@@ -203,12 +201,13 @@ static const char sql_ids[] =
  *      Candidate message with id and source ($6: the codec's JSON of an
  *      empty one), {candidateId, matchedOn, source}, the Application
  *      message ($7: the codec's JSON of this chunk's, with job, stage,
- *      version, times and history; the rest per row).
+ *      version, times and history; the rest per row) without its status
+ *      token, as store_application_event_data() writes it.
  * Returns how many candidates and applications it made. */
 static const char sql_write[] =
     "WITH x AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(i int, c uuid, new bool,"
     "   m text, src text, n text, p text, e text, r text, pi text, ei text, ext text, b jsonb,"
-    "   g text, a text, app uuid, tok text, s text)),"
+    "   g text, a text, app uuid, s text)),"
     " c AS (INSERT INTO pipeline.candidates (tenant_id, id, name_enc, phone_enc, email_enc,"
     "   resume_enc, phone_idx, email_idx, external_id, body, gender, age_band)"
     "   SELECT $1::uuid, c, n, p, e, r, pi, ei, ext, b, g, a FROM x WHERE new ORDER BY i"
@@ -228,8 +227,7 @@ static const char sql_write[] =
     "     FROM x"
     "     UNION ALL"
     "     SELECT i, 1, 'hrflow.pipeline.application.created.v1', 'applications/' || app,"
-    "       $7::jsonb || jsonb_build_object('id', app, 'candidateId', x.c, 'screening', s,"
-    "       'statusToken', tok)"
+    "       $7::jsonb || jsonb_build_object('id', app, 'candidateId', x.c, 'screening', s)"
     "     FROM x JOIN a ON a.id = x.app) ev ORDER BY i, k)"
     " SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM a)";
 
@@ -330,8 +328,9 @@ static int plan(bulk_t *b, PGresult *found, size_t *fresh)
 /* $7 of sql_write: the Application message every new application of the
  * chunk shares, as store_application_create reads it back (application_row
  * and history_of in store.c): the job, the first stage, version 1, the
- * transaction's time as every time, the first transition. id, candidateId,
- * screening and statusToken are each row's. */
+ * transaction's time as every time, the first transition, and no status
+ * token (store_application_event_data). id, candidateId and screening are
+ * each row's. */
 static char *application_template(const bulk_t *b, const char *now_us)
 {
     Hrflow__V1__Timestamp now = HRFLOW__V1__TIMESTAMP__INIT;
@@ -350,12 +349,12 @@ static char *application_template(const bulk_t *b, const char *now_us)
     t.time = &now;
     a.history = history;
     a.n_history = 1;
-    return hf_codec_encode_text(&a.base);
+    return dump(store_application_event_data(&a));
 }
 
 /* $2 of sql_write: per row its candidate (and, for a new one, the columns
  * bulk_add prepared), how it was matched, and for the first row of each
- * candidate its application's id, status token and screening state. ids
+ * candidate its application's id and screening state. ids
  * holds an id per new candidate, then one per candidate. */
 static char *write_records(bulk_t *b, PGresult *ids)
 {
@@ -376,10 +375,7 @@ static char *write_records(bulk_t *b, PGresult *ids)
               json_object_set_new(rec, "m", json_string(matched_on[r->matched])) == 0);
         if (ok && c->owner == i) {
             const char *app = PQgetvalue(ids, next++, 0);
-            char token[PL_STATUS_TOKEN_LEN + 1];
-            ok = pl_status_token(b->t.keys, b->t.tenant, app, token) == 0 &&
-                 json_object_set_new(rec, "app", json_string(app)) == 0 &&
-                 json_object_set_new(rec, "tok", json_string(token)) == 0 &&
+            ok = json_object_set_new(rec, "app", json_string(app)) == 0 &&
                  json_object_set_new(rec, "s", json_string(automation_screening_state(
                                                    b->t.job, c->resume ? "resume" : ""))) == 0;
         }

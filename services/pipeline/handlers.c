@@ -13,6 +13,8 @@
 
 #include "hf/service.h"
 #include "hf/store.h"
+#include "hrflow/v1/identity.pb-c.h"
+#include "hrflow/v1/scoring.pb-c.h"
 #include "automation.h"
 #include "fields.h"
 #include "rules.h"
@@ -27,6 +29,9 @@
 
 /* ---- jobs ---- */
 
+/* The one answer for a company the caller cannot see, whether it exists or not. */
+#define NO_COMPANY "not a company this key acts for"
+
 /* Check a job; every problem becomes a detail. Returns 0 or -1 (failed). */
 static int job_check(hf_store_t *st, Hrflow__V1__Job *j, const char *path)
 {
@@ -40,9 +45,10 @@ static int job_check(hf_store_t *st, Hrflow__V1__Job *j, const char *path)
         bad = 1;                                                                   \
     } while (0)
     if (!hf_uuid_valid(j->company_id))
-        PROBLEM("company_id", "required", "a company id of the group");
+        PROBLEM("company_id", *j->company_id ? "bad_format" : "required",
+                "a company id of the group");
     else if (!hf_store_sees_company(st, j->company_id))
-        PROBLEM("company_id", "forbidden", "this key may not act for that company");
+        PROBLEM("company_id", "not_found", NO_COMPANY);
     bad |= fields_check_job(call, j, path) > 0;
     if (j->headcount == 0 || j->headcount > 100000)
         PROBLEM("headcount", "out_of_range", "between 1 and 100000");
@@ -75,6 +81,54 @@ static int job_check(hf_store_t *st, Hrflow__V1__Job *j, const char *path)
     return bad ? hf_call_fail(call, E(INVALID_ARGUMENT), "the job is invalid") : 0;
 }
 
+/* Ask the service that owns a referenced record for it, on the caller's
+ * behalf (its walls apply): 0 when the caller may see it; 1 when not, or
+ * when it does not exist, with a not_found detail at field; -1 after
+ * failing the call for an answer that is not about the record (503 when
+ * the owner is unavailable). */
+static int ask_ref(hf_call_t *call, const char *service, const char *method,
+                   const ProtobufCMessage *q, const ProtobufCMessageDescriptor *reply_desc,
+                   const char *field, const char *what)
+{
+    ProtobufCMessage *got = NULL;
+    int code = hf_service_ask(call, service, method, q, reply_desc, &got);
+    if (code == E(NOT_FOUND)) {
+        hf_call_detail(call, field, "not_found", what);
+        return 1;
+    }
+    return code ? hf_service_ask_fail(call, service, code) : 0;
+}
+
+/* The ids a job points to name records of other services: its company
+ * (identity) and its competency model (scoring) must exist and be visible to
+ * the caller, asked of their owners as the caller. company and model say
+ * which to check (an update checks what it changes). Returns 0, or -1 after
+ * failing the call: 422 with the field, 503 when an owner cannot answer. */
+static int job_refs(hf_store_t *st, const Hrflow__V1__Job *j, int company, int model)
+{
+    hf_call_t *call = st->call;
+    int missing = 0, rc;
+    if (company) {
+        Hrflow__V1__GetCompanyRequest q = HRFLOW__V1__GET_COMPANY_REQUEST__INIT;
+        q.id = j->company_id;
+        if ((rc = ask_ref(call, "identity", "GetCompany", &q.base, &hrflow__v1__company__descriptor,
+                          "job.company_id", NO_COMPANY)) < 0)
+            return -1;
+        missing |= rc;
+    }
+    if (model && *j->competency_model_id) {
+        Hrflow__V1__GetCompetencyModelRequest q = HRFLOW__V1__GET_COMPETENCY_MODEL_REQUEST__INIT;
+        q.id = j->competency_model_id;
+        if ((rc = ask_ref(call, "scoring", "GetCompetencyModel", &q.base,
+                          &hrflow__v1__competency_model__descriptor, "job.competency_model_id",
+                          "not a competency model of the group")) < 0)
+            return -1;
+        missing |= rc;
+    }
+    return missing ? hf_call_fail(call, E(INVALID_ARGUMENT), "the job names what does not exist")
+                   : 0;
+}
+
 HANDLER(pipeline_create_job)
 {
     const Hrflow__V1__CreateJobRequest *r = (const void *)req;
@@ -83,7 +137,7 @@ HANDLER(pipeline_create_job)
         return -1;
     if (!r->job)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "job is required");
-    if (job_check(&st, r->job, "job.") < 0)
+    if (job_check(&st, r->job, "job.") < 0 || job_refs(&st, r->job, 1, 1) < 0)
         return -1;
     int rc = store_job_create(&st, r->job);
     if (rc != HF_OK)
@@ -139,6 +193,7 @@ HANDLER(pipeline_update_job)
         return -1;
     static const Hrflow__V1__Job empty = HRFLOW__V1__JOB__INIT;
     const Hrflow__V1__Job *in = r->job ? r->job : &empty;
+    int new_model = 0;
     for (size_t i = 0; i < r->n_update_mask; i++) {
         const char *f = r->update_mask[i];
 #define FIELD(proto, json) (!strcmp(f, proto) || !strcmp(f, json))
@@ -150,8 +205,10 @@ HANDLER(pipeline_update_job)
             j->location = in->location;
         else if (FIELD("headcount", "headcount"))
             j->headcount = in->headcount;
-        else if (FIELD("competency_model_id", "competencyModelId"))
+        else if (FIELD("competency_model_id", "competencyModelId")) {
+            new_model |= strcmp(j->competency_model_id, in->competency_model_id) != 0;
             j->competency_model_id = in->competency_model_id;
+        }
         else if (FIELD("rules", "rules"))
             j->rules = in->rules;
         else if (FIELD("require_human_for_reject", "requireHumanForReject"))
@@ -171,7 +228,7 @@ HANDLER(pipeline_update_job)
         }
 #undef FIELD
     }
-    if (job_check(&st, j, "job.") < 0)
+    if (job_check(&st, j, "job.") < 0 || job_refs(&st, j, 0, new_model) < 0)
         return -1;
     int rc = store_job_update(&st, j);
     if (rc != HF_OK)
@@ -228,6 +285,47 @@ HANDLER(pipeline_get_candidate)
 
 /* ---- applications ---- */
 
+/* What an application would point to, checked in the transaction that
+ * writes it (the job locked: a job closed meanwhile takes no application).
+ * A job the caller cannot see is the answer of one that does not exist;
+ * candidates are the group's, so any of the tenant may be named (the id a
+ * deduplicated create returned, say). Returns 0 with *job and *resume set,
+ * or -1 after failing the call (422 with the field, 409 for a job that takes
+ * no applications) and rolling the transaction back. */
+static int application_refs(hf_store_t *st, const Hrflow__V1__Application *a,
+                            Hrflow__V1__Job **job, int *resume)
+{
+    hf_call_t *call = st->call;
+    int jrc = store_job_lock(st, a->job_id, job);
+    if (jrc == HF_OK && !hf_store_sees_company(st, (*job)->company_id))
+        jrc = HF_ENOTFOUND;
+    int crc = jrc == HF_OK || jrc == HF_ENOTFOUND
+                  ? store_candidate_resume(st, a->candidate_id, resume)
+                  : jrc;
+    int rc = jrc != HF_OK && jrc != HF_ENOTFOUND ? jrc
+             : crc != HF_OK && crc != HF_ENOTFOUND ? crc
+                                                   : HF_OK;
+    if (rc != HF_OK) {
+        hf_store_finish(st, rc);
+        return hf_store_fail(st, rc, "application", "");
+    }
+    if (jrc == HF_ENOTFOUND)
+        hf_call_detail(call, "application.job_id", "not_found", "not a job this key can see");
+    if (crc == HF_ENOTFOUND)
+        hf_call_detail(call, "application.candidate_id", "not_found",
+                       "not a candidate of the group");
+    if (jrc != HF_OK || crc != HF_OK) {
+        hf_store_finish(st, HF_ENOTFOUND);
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the application names what does not exist");
+    }
+    if (strcmp((*job)->status, "open") != 0) {
+        hf_store_finish(st, HF_ECONFLICT);
+        return hf_call_fail(call, E(FAILED_PRECONDITION), "job %s is %s: it takes no applications",
+                            (*job)->id, (*job)->status);
+    }
+    return 0;
+}
+
 HANDLER(pipeline_create_application)
 {
     const Hrflow__V1__CreateApplicationRequest *r = (const void *)req;
@@ -235,28 +333,32 @@ HANDLER(pipeline_create_application)
     if (hf_store_open(call, &st) < 0)
         return -1;
     Hrflow__V1__Application *a = r->application;
-    if (!a || !hf_uuid_valid(a->job_id) || !hf_uuid_valid(a->candidate_id)) {
-        hf_call_detail(call, "application.job_id", "required", "a job and a candidate id");
+    int bad = 0;
+    if (!a || !hf_uuid_valid(a->job_id))
+        hf_call_detail(call, "application.job_id", a && *a->job_id ? "bad_format" : "required",
+                       "the id of a job"), bad = 1;
+    if (!a || !hf_uuid_valid(a->candidate_id))
+        hf_call_detail(call, "application.candidate_id",
+                       a && *a->candidate_id ? "bad_format" : "required", "the id of a candidate"),
+            bad = 1;
+    if (bad)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the application needs a job and a candidate");
-    }
-    Hrflow__V1__Job *job = visible_job(&st, a->job_id);
-    Hrflow__V1__Candidate *cand = NULL;
-    if (!job)
+    Hrflow__V1__Job *job = NULL;
+    int resume = 0;
+    if (hf_db_begin(st.db) < 0)
+        return hf_store_fail(&st, HF_EDB, "application", "");
+    if (application_refs(&st, a, &job, &resume) < 0)
         return -1;
-    if (strcmp(job->status, "open") != 0)
-        return hf_call_fail(call, E(FAILED_PRECONDITION), "job %s is %s: it takes no applications",
-                            job->id, job->status);
-    int rc = store_candidate_get(&st, a->candidate_id, &cand);
-    if (rc != HF_OK)
-        return hf_store_fail(&st, rc, "candidate", a->candidate_id);
     char err[200];
     pl_stages_t *stages = automation_stages(job, err, sizeof(err));
-    if (!stages)
+    if (!stages) {
+        hf_store_finish(&st, HF_EDB);
         return hf_call_fail(call, E(INTERNAL), "job %s has invalid stages", job->id);
+    }
     a->stage = hf_arena_strdup(hf_call_arena(call), pl_stages_first(stages));
     pl_stages_destroy(&stages);
-    a->screening = (char *)automation_screening_state(job, cand->resume);
-    rc = store_application_create(&st, a, st.actor);
+    a->screening = (char *)automation_screening_state(job, resume ? "resume" : "");
+    int rc = hf_store_finish(&st, store_application_create(&st, a, st.actor));
     if (rc != HF_OK)
         return hf_store_fail(&st, rc, "application", "");
     *reply = &a->base;
@@ -383,14 +485,9 @@ HANDLER(pipeline_get_import)
 {
     const Hrflow__V1__GetImportRequest *r = (const void *)req;
     hf_store_t st;
-    if (hf_store_open(call, &st) < 0)
+    Hrflow__V1__ImportJob *out = hf_store_open(call, &st) == 0 ? visible_import(&st, r->id) : NULL;
+    if (!out)
         return -1;
-    Hrflow__V1__ImportJob *out = NULL;
-    int rc = hf_uuid_valid(r->id) ? store_import_get(&st, r->id, &out) : HF_ENOTFOUND;
-    if (rc == HF_OK && !visible_job(&st, out->job_id))
-        return -1;
-    if (rc != HF_OK)
-        return hf_store_fail(&st, rc, "import", r->id);
     *reply = &out->base;
     return 0;
 }

@@ -145,8 +145,14 @@ void imp_nd_line(pl_import_t *p)
     }
     json_error_t je;
     json_t *o = json_loadb(s, p->nraw, JSON_REJECT_DUPLICATES, &je);
-    if (!o)
+    if (!o) {
+        /* jansson's text quotes the token it stopped at ("… near '张三'"):
+         * keep what it expected, never what the row holds */
+        char *near = strstr(je.text, " near '");
+        if (near)
+            *near = '\0';
         fail_row(p, "invalid json at character %d: %s", je.position, je.text);
+    }
     else if (!json_is_object(o))
         fail_row(p, "not a json object");
     else

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define CONV_CHUNK (64 * 1024) /* bytes converted per iconv() call */
-#define NAME_SHOWN 64          /* bytes of a header name or value shown in messages */
+#define NAME_SHOWN 64          /* bytes of a header name or key shown in messages (never a value) */
 #define MAX_WARNED_KEYS 64     /* NDJSON: unknown keys remembered (warned once each) */
 #define VALS_SIZE (PL_IMPORT_MAX_ROW + 1024)
 #define SKILLS_SIZE (PL_IMPORT_MAX_FIELD + PL_IMPORT_MAX_SKILLS + 1)

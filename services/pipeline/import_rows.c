@@ -384,14 +384,13 @@ static bool split_skills(pl_import_t *p, const char *s, size_t n)
     return add_skill(p, s + from, n - from);
 }
 
-/* A value shown in a message: quoted, at most NAME_SHOWN bytes. */
-#define SHOW(buf, p, f) (imp_shown(buf, (p)->row.value[f], (p)->row.len[f]), buf)
-
-/* Checks and derived values shared by CSV and NDJSON, then the callback. */
+/* Checks and derived values shared by CSV and NDJSON, then the callback.
+ * Messages name the row and the column, never the value: a shifted column
+ * puts a name or a phone number where a number of years belongs, and the
+ * errors are kept and shown in clear. */
 void imp_finish_row(pl_import_t *p)
 {
     pl_import_row_t *r = &p->row;
-    char b[NAME_SHOWN + 1];
     if (!r->value[PL_CAND_NAME]) {
         fail_field(p, PL_CAND_NAME, "empty");
         return;
@@ -403,15 +402,14 @@ void imp_finish_row(pl_import_t *p)
     if (r->value[PL_CAND_CONSENT]) {
         r->consent = parse_consent(r->value[PL_CAND_CONSENT], r->len[PL_CAND_CONSENT]);
         if (r->consent == PL_CONSENT_UNSET) {
-            fail_field(p, PL_CAND_CONSENT, "\"%s\" is not yes or no", SHOW(b, p, PL_CAND_CONSENT));
+            fail_field(p, PL_CAND_CONSENT, "not yes or no");
             return;
         }
     }
     if (r->value[PL_CAND_YEARS_EXPERIENCE] &&
         !parse_years(r->value[PL_CAND_YEARS_EXPERIENCE], r->len[PL_CAND_YEARS_EXPERIENCE],
                      &r->years)) {
-        fail_field(p, PL_CAND_YEARS_EXPERIENCE, "\"%s\" is not a number of years (0 to 70)",
-                   SHOW(b, p, PL_CAND_YEARS_EXPERIENCE));
+        fail_field(p, PL_CAND_YEARS_EXPERIENCE, "not a number of years (0 to 70)");
         return;
     }
     if (r->value[PL_CAND_SKILLS] &&

@@ -3,7 +3,9 @@
  * Every replica runs one importer. It looks for imports that are queued or
  * running, takes one with a session advisory lock (so exactly one replica
  * works on a file, and a replica that dies releases it with its connection),
- * reads the file with import.c and gives each valid row to bulk.c, which
+ * reads the file with import.c (it is stored sealed in parts, decrypted one
+ * part at a time and wiped after reading; the transaction that ends the
+ * import deletes it) and gives each valid row to bulk.c, which
  * prepares its candidate (normalised, indexed, encrypted) in C. Every
  * RESUME_EVERY rows the chunk is written set-based (bulk_flush: the
  * candidates deduplicated against the database and within the chunk, their
@@ -31,6 +33,7 @@
 #include "store.h"
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +86,12 @@ static int save(run_t *r, const char *status, const char *fatal)
                         " update_time = now() WHERE tenant_id = $1 AND id = $2::uuid",
                         9, p, NULL);
     free(errors);
+    /* an import that ended needs its file no more: it goes with the last chunk */
+    if (rc == 0 && strcmp(status, "running") != 0)
+        rc = hf_db_exec(r->db,
+                        "DELETE FROM pipeline.import_parts"
+                        " WHERE tenant_id = $1 AND import_id = $2::uuid",
+                        2, p, NULL);
     return rc;
 }
 
@@ -184,6 +193,29 @@ static void on_warning(void *ctx, const pl_import_error_t *w)
              HF_KV_INT("row", w->row));
 }
 
+/* Feed the file's parts to the reader, one at a time (decrypted, read, wiped):
+ * 0, a reader's error code, or 1 when a part is missing or does not decrypt
+ * (the file is lost). Stops early once the run is broken. */
+static int feed(run_t *r, hf_store_t *st, pl_import_t *imp, unsigned parts)
+{
+    int rc = imp ? 0 : PL_IMPORT_NOMEM;
+    for (unsigned seq = 0; rc == 0 && !r->broken && seq < parts; seq++) {
+        char *plain = NULL;
+        size_t len = 0;
+        int got = store_import_part(st, r->id, seq, &plain, &len);
+        if (got == HF_ENOTFOUND)
+            return 1;
+        if (got != HF_OK) {
+            r->broken = 1;
+            break;
+        }
+        rc = pl_import_feed(imp, plain, len);
+        OPENSSL_cleanse(plain, len);
+        free(plain);
+    }
+    return rc == 0 && !r->broken ? pl_import_finish(imp) : rc;
+}
+
 /* Run one import we hold the lock of. */
 static void run(hf_loop_t *loop, PGconn *db, const char *tenant, const char *id)
 {
@@ -195,20 +227,16 @@ static void run(hf_loop_t *loop, PGconn *db, const char *tenant, const char *id)
                                  " WHERE tenant_id = $1 AND id = $2::uuid"
                                  " AND status IN ('queued', 'running')",
                                  2, p);
-    PGresult *body = PQexecParams(db,
-                                  "SELECT content FROM pipeline.imports"
-                                  " WHERE tenant_id = $1 AND id = $2::uuid",
-                                  2, NULL, p, NULL, NULL, 1);
     run_t r = { .db = db, .keys = keys, .tenant = tenant, .id = id, .loop = loop,
                 .arena = hf_arena_new(16384) };
     hf_store_t st;
+    unsigned parts = 0;
     if (r.arena)
         hf_store_init(&st, db, r.arena, tenant, keys);
-    if (!meta || PQntuples(meta) != 1 || PQresultStatus(body) != PGRES_TUPLES_OK ||
-        PQntuples(body) != 1 || !r.arena || store_job_get(&st, PQgetvalue(meta, 0, 0), &r.job) !=
-                                                 HF_OK) {
+    if (!meta || PQntuples(meta) != 1 || !r.arena ||
+        store_import_seal_legacy(&st, id, &parts) != HF_OK ||
+        store_job_get(&st, PQgetvalue(meta, 0, 0), &r.job) != HF_OK) {
         PQclear(meta);
-        PQclear(body);
         hf_arena_destroy(&r.arena);
         return;
     }
@@ -243,11 +271,11 @@ static void run(hf_loop_t *loop, PGconn *db, const char *tenant, const char *id)
     r.bulk = bulk_new(&target);
     pl_import_t *imp = r.bulk ? pl_import_new(&opt, on_row, on_warning, &r) : NULL;
     save(&r, "running", NULL);
-    int rc = imp ? pl_import_feed(imp, PQgetvalue(body, 0, 0), (size_t)PQgetlength(body, 0, 0))
-                 : PL_IMPORT_NOMEM;
-    if (rc == 0)
-        rc = pl_import_finish(imp);
-    if (!r.broken && rc == PL_IMPORT_FATAL)
+    int rc = feed(&r, &st, imp, parts);
+    if (!r.broken && rc == 1)
+        checkpoint(&r, "failed", "the stored file is lost (a part is missing or does not "
+                                 "decrypt): upload it again");
+    else if (!r.broken && rc == PL_IMPORT_FATAL)
         checkpoint(&r, "failed", pl_import_fatal(imp)->message);
     else if (!r.broken && rc != 0)
         checkpoint(&r, "failed", "out of memory");
@@ -264,7 +292,6 @@ static void run(hf_loop_t *loop, PGconn *db, const char *tenant, const char *id)
     bulk_destroy(&r.bulk);
     json_decref(r.errors);
     PQclear(meta);
-    PQclear(body);
     hf_arena_destroy(&r.arena);
     hf_arena_destroy(&keep);
 }

@@ -114,6 +114,14 @@ int store_job_get(hf_store_t *st, const char *id, Hrflow__V1__Job **out)
                         2, p, job_row, out);
 }
 
+int store_job_lock(hf_store_t *st, const char *id, Hrflow__V1__Job **out)
+{
+    const char *p[] = { st->tenant, id };
+    return hf_store_one(st, "SELECT " JOB_COLS " FROM pipeline.jobs"
+                            " WHERE tenant_id = $1 AND id = $2::uuid FOR SHARE",
+                        2, p, job_row, out);
+}
+
 int store_job_list(hf_store_t *st, const char *company_id, const char *status,
                    hf_page_t *page, Hrflow__V1__Job ***out, size_t *n)
 {
@@ -213,6 +221,22 @@ char *store_pii_open(hf_store_t *st, const char *column, PGresult *r, int row, i
 #define CAND_COLS "id, " HF_MICROS("create_time") ", body, name_enc, phone_enc, email_enc, resume_enc, " \
                   "gender, age_band"
 
+/* The company wall of candidates, over `pipeline.candidates c`: a caller
+ * acting for the whole group sees every candidate; one bound to companies
+ * ($n: their ids as uuid[]) only those with an application to a job of one
+ * of them (docs/security.md, "Who sees whom"). */
+#define CAND_VISIBLE(n)                                                                  \
+    "(cardinality($" n "::uuid[]) = 0 OR EXISTS (SELECT 1 FROM pipeline.applications a"  \
+    " JOIN pipeline.jobs j ON j.tenant_id = a.tenant_id AND j.id = a.job_id"             \
+    " WHERE a.tenant_id = c.tenant_id AND a.candidate_id = c.id"                          \
+    " AND j.company_id = ANY ($" n "::uuid[])))"
+
+/* The caller's companies as a uuid[] parameter ("{}": the whole group). */
+static const char *companies(hf_store_t *st)
+{
+    return hf_store_array(st, (const char *const *)st->companies, st->n_companies);
+}
+
 static void *candidate_row(hf_store_t *st, PGresult *r, int row)
 {
     Hrflow__V1__Candidate *c = (Hrflow__V1__Candidate *)hf_codec_decode_stored(
@@ -230,21 +254,38 @@ static void *candidate_row(hf_store_t *st, PGresult *r, int row)
     return c->id && c->create_time && c->name && c->phone && c->email && c->resume ? c : NULL;
 }
 
-/* The existing candidate with one of these keys, or HF_ENOTFOUND. */
+/* A candidate the caller may not see, as a create that found it answers:
+ * its id, nothing the caller could not know already. */
+static Hrflow__V1__Candidate *candidate_id_only(hf_store_t *st, const char *id)
+{
+    Hrflow__V1__Candidate *c = hf_store_alloc(st, sizeof(*c));
+    if (!c)
+        return NULL;
+    hrflow__v1__candidate__init(c);
+    c->id = hf_pb_strdup(&st->alloc, id);
+    return c->id ? c : NULL;
+}
+
+/* The existing candidate with one of these keys (whole when the caller may
+ * see it, else its id only), or HF_ENOTFOUND. */
 static int candidate_find(hf_store_t *st, const char *phone_idx, const char *email_idx,
                           const char *external_id, Hrflow__V1__Candidate **out,
                           char matched[16])
 {
-    const char *p[] = { st->tenant, phone_idx, email_idx, external_id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT " CAND_COLS ", CASE WHEN phone_idx = $2 THEN 'phone'"
-                              " WHEN email_idx = $3 THEN 'email' ELSE 'externalId' END"
-                              " FROM pipeline.candidates WHERE tenant_id = $1"
-                              " AND (phone_idx = $2 OR email_idx = $3 OR external_id = $4)"
-                              " ORDER BY create_time, id LIMIT 1",
-                              4, p);
+    const char *p[] = { st->tenant, phone_idx, email_idx, external_id, companies(st) };
+    PGresult *r = p[4] ? hf_db_query(st->db,
+                                     "SELECT " CAND_COLS ", CASE WHEN phone_idx = $2 THEN 'phone'"
+                                     " WHEN email_idx = $3 THEN 'email' ELSE 'externalId' END, "
+                                     CAND_VISIBLE("5") " FROM pipeline.candidates c"
+                                     " WHERE tenant_id = $1"
+                                     " AND (phone_idx = $2 OR email_idx = $3 OR external_id = $4)"
+                                     " ORDER BY create_time, id LIMIT 1",
+                                     5, p)
+                       : NULL;
     int rc = hf_store_rows(r, 1);
-    if (rc == HF_OK && !(*out = candidate_row(st, r, 0)))
+    int visible = rc == HF_OK && PQgetvalue(r, 0, 10)[0] == 't';
+    if (rc == HF_OK && !(*out = visible ? candidate_row(st, r, 0)
+                                        : candidate_id_only(st, PQgetvalue(r, 0, 0))))
         rc = HF_EDB;
     if (rc == HF_OK && matched)
         snprintf(matched, 16, "%s", PQgetvalue(r, 0, 9));
@@ -327,10 +368,25 @@ int store_candidate_create(hf_store_t *st, Hrflow__V1__Candidate *c,
 
 int store_candidate_get(hf_store_t *st, const char *id, Hrflow__V1__Candidate **out)
 {
+    const char *p[] = { st->tenant, id, companies(st) };
+    if (!p[2])
+        return HF_ENOMEM;
+    return hf_store_one(st, "SELECT " CAND_COLS " FROM pipeline.candidates c"
+                            " WHERE tenant_id = $1 AND id = $2::uuid AND " CAND_VISIBLE("3"),
+                        3, p, candidate_row, out);
+}
+
+int store_candidate_resume(hf_store_t *st, const char *id, int *has_resume)
+{
     const char *p[] = { st->tenant, id };
-    return hf_store_one(st, "SELECT " CAND_COLS " FROM pipeline.candidates"
-                            " WHERE tenant_id = $1 AND id = $2::uuid",
-                        2, p, candidate_row, out);
+    PGresult *r = hf_db_query(st->db, "SELECT resume_enc IS NOT NULL FROM pipeline.candidates"
+                                      " WHERE tenant_id = $1 AND id = $2::uuid",
+                              2, p);
+    int rc = hf_store_rows(r, 1);
+    if (rc == HF_OK)
+        *has_resume = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return rc;
 }
 
 /* ---- imports ---- */
@@ -372,26 +428,106 @@ static void *import_row(hf_store_t *st, PGresult *r, int row)
     return j->id && j->job_id && j->status && j->fatal_error && j->create_time ? j : NULL;
 }
 
+void store_import_aad(const char *tenant, const char *import_id, unsigned seq,
+                      char out[STORE_IMPORT_AAD])
+{
+    snprintf(out, STORE_IMPORT_AAD, "%s:import_parts.content:%s.%u", tenant, import_id, seq);
+}
+
+int store_import_seal(hf_store_t *st, const char *import_id, const uint8_t *content, size_t len)
+{
+    unsigned seq = 0;
+    for (size_t at = 0; at < len; at += STORE_IMPORT_PART, seq++) {
+        size_t n = len - at < STORE_IMPORT_PART ? len - at : STORE_IMPORT_PART;
+        char aad[STORE_IMPORT_AAD], num[16], *token = NULL;
+        store_import_aad(st->tenant, import_id, seq, aad);
+        if (hf_pii_encrypt(st->keys, (const char *)content + at, n, aad, &token) != 0)
+            return HF_EDB;
+        snprintf(num, sizeof(num), "%u", seq);
+        const char *p[] = { st->tenant, import_id, num, token };
+        int rc = hf_db_exec(st->db,
+                            "INSERT INTO pipeline.import_parts (tenant_id, import_id, seq, content)"
+                            " VALUES ($1, $2::uuid, $3::int, $4)",
+                            4, p, NULL);
+        free(token);
+        if (rc < 0)
+            return HF_EDB;
+    }
+    char num[16];
+    snprintf(num, sizeof(num), "%u", seq);
+    const char *p[] = { st->tenant, import_id, num };
+    return hf_db_exec(st->db,
+                      "UPDATE pipeline.imports SET parts = $3::int, legacy_content = NULL"
+                      " WHERE tenant_id = $1 AND id = $2::uuid",
+                      3, p, NULL) == 0
+               ? HF_OK
+               : HF_EDB;
+}
+
 int store_import_create(hf_store_t *st, const char *job_id, const char *actor,
                         const uint8_t *content, size_t len, const char *encoding,
                         Hrflow__V1__ImportJob **out)
 {
-    /* the file goes as a binary parameter: no hex doubling of megabytes */
-    const char *p[] = { st->tenant, job_id, actor, (const char *)content, encoding };
-    int lens[] = { 0, 0, 0, (int)len, 0 };
-    int formats[] = { 0, 0, 0, 1, 0 };
-    PGresult *r = PQexecParams(st->db,
-                               "INSERT INTO pipeline.imports (tenant_id, id, job_id, actor,"
-                               " content, encoding) VALUES ($1, gen_random_uuid(), $2::uuid, $3,"
-                               " $4, $5) RETURNING " IMPORT_COLS,
-                               5, NULL, p, lens, formats, 0);
-    int rc = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? HF_OK
-                                                                               : HF_EDB;
-    if (rc != HF_OK)
-        hf_logkv(HF_LOG_WARN, "could not queue an import",
-                 HF_KV_STR("sqlstate", PQresultErrorField(r, PG_DIAG_SQLSTATE) ?: ""));
-    if (rc == HF_OK && !(*out = import_row(st, r, 0)))
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    const char *p[] = { st->tenant, job_id, actor, encoding };
+    int rc = hf_store_one(st,
+                          "INSERT INTO pipeline.imports (tenant_id, id, job_id, actor, encoding)"
+                          " VALUES ($1, gen_random_uuid(), $2::uuid, $3, $4)"
+                          " RETURNING " IMPORT_COLS,
+                          4, p, import_row, out);
+    if (rc == HF_ENOTFOUND)
         rc = HF_EDB;
+    if (rc == HF_OK)
+        rc = store_import_seal(st, (*out)->id, content, len);
+    return hf_store_finish(st, rc);
+}
+
+int store_import_seal_legacy(hf_store_t *st, const char *import_id, unsigned *parts)
+{
+    const char *p[] = { st->tenant, import_id };
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    /* binary results: the file's bytes as they are (text comes as its bytes) */
+    PGresult *r = PQexecParams(st->db,
+                               "SELECT legacy_content, parts::text FROM pipeline.imports"
+                               " WHERE tenant_id = $1 AND id = $2::uuid FOR UPDATE",
+                               2, NULL, p, NULL, NULL, 1);
+    int rc = PQresultStatus(r) != PGRES_TUPLES_OK ? HF_EDB
+             : PQntuples(r) != 1                 ? HF_ENOTFOUND
+                                                 : HF_OK;
+    if (rc == HF_OK && !PQgetisnull(r, 0, 0)) {
+        size_t len = (size_t)PQgetlength(r, 0, 0);
+        rc = store_import_seal(st, import_id, (const uint8_t *)PQgetvalue(r, 0, 0), len);
+        *parts = (unsigned)((len + STORE_IMPORT_PART - 1) / STORE_IMPORT_PART);
+    } else if (rc == HF_OK) {
+        *parts = (unsigned)strtoul(PQgetvalue(r, 0, 1), NULL, 10);
+    }
+    PQclear(r);
+    return hf_store_finish(st, rc);
+}
+
+int store_import_part(hf_store_t *st, const char *import_id, unsigned seq, char **plain,
+                      size_t *len)
+{
+    char num[16], aad[STORE_IMPORT_AAD];
+    snprintf(num, sizeof(num), "%u", seq);
+    const char *p[] = { st->tenant, import_id, num };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT content FROM pipeline.import_parts"
+                              " WHERE tenant_id = $1 AND import_id = $2::uuid AND seq = $3::int",
+                              3, p);
+    int rc = hf_store_rows(r, 1);
+    if (rc == HF_OK) {
+        store_import_aad(st->tenant, import_id, seq, aad);
+        int bad = hf_pii_decrypt(st->keys, PQgetvalue(r, 0, 0), aad, plain, len);
+        if (bad < 0) {
+            hf_logkv(HF_LOG_ERROR, "a part of an imported file does not decrypt",
+                     HF_KV_STR("import", import_id), HF_KV_INT("part", seq),
+                     HF_KV_STR("reason", hf_pii_strerror(bad)));
+            rc = HF_ENOTFOUND;
+        }
+    }
     PQclear(r);
     return rc;
 }

@@ -23,6 +23,10 @@
 /* Jobs. create sets id, version 1 and times. */
 int store_job_create(hf_store_t *st, Hrflow__V1__Job *j);
 int store_job_get(hf_store_t *st, const char *id, Hrflow__V1__Job **out);
+/* The same in the caller's transaction, the job locked until its end
+ * against a concurrent change (FOR SHARE): what is read of it stays true
+ * for what the transaction writes. */
+int store_job_lock(hf_store_t *st, const char *id, Hrflow__V1__Job **out);
 int store_job_list(hf_store_t *st, const char *company_id, const char *status, hf_page_t *page,
                    Hrflow__V1__Job ***out, size_t *n);
 /* Store j as the new state of the job; j->version must be the stored one
@@ -41,10 +45,26 @@ int store_pii_index(const hf_keyring_t *keys, const char *tenant, const char *wh
                     const char *norm, char out[65]);
 void store_candidate_open(const Hrflow__V1__Candidate *c, Hrflow__V1__Candidate *open);
 
-/* Candidates. create stores c, or finds the candidate with the same phone,
- * email or external id and returns it with deduplicated set. */
+/* Candidates are one record per person across the group; the company wall
+ * is on reading them (docs/security.md, "Who sees whom"). create stores c,
+ * or finds the candidate with the same phone, email or external id and
+ * returns it with deduplicated set: whole when the caller may see it (as
+ * store_candidate_get), else its id only. get: a candidate the caller may
+ * see: any of the tenant for a caller acting for the whole group, else one
+ * with an application to a job of the caller's companies; HF_ENOTFOUND
+ * otherwise, as for an id that does not exist. */
 int store_candidate_create(hf_store_t *st, Hrflow__V1__Candidate *c, Hrflow__V1__Candidate **out);
 int store_candidate_get(hf_store_t *st, const char *id, Hrflow__V1__Candidate **out);
+/* Whether a candidate of the tenant (any: an application may name one the
+ * caller cannot read yet, e.g. by the id a deduplicated create returned)
+ * has a resume; HF_ENOTFOUND when there is no such candidate. */
+int store_candidate_resume(hf_store_t *st, const char *id, int *has_resume);
+
+/* An application as its events carry it (JSON, the caller decrefs; NULL when
+ * out of memory): the message without its status token, which is a
+ * credential (whoever holds it reads the candidate's page and asks for
+ * reviews in their name) and has no place in a log every consumer reads. */
+json_t *store_application_event_data(const Hrflow__V1__Application *a);
 
 /* Applications. create puts it in `stage` (the job's first). */
 int store_application_create(hf_store_t *st, Hrflow__V1__Application *a, const char *actor);
@@ -67,10 +87,34 @@ int store_application_moves(hf_store_t *st, store_move_t *mv, size_t n);
 
 /* ---- imports (importer.c processes them) ---- */
 
-/* Queue a file for import into job_id; sets *out (status queued). */
+/* Queue a file for import into job_id; sets *out (status queued). The file
+ * is kept only sealed (store_import_seal), until the import ends. */
 int store_import_create(hf_store_t *st, const char *job_id, const char *actor,
                         const uint8_t *content, size_t len, const char *encoding,
                         Hrflow__V1__ImportJob **out);
+
+/* A file waiting for its import is stored in parts of STORE_IMPORT_PART
+ * bytes, each encrypted with the keyring under the AAD
+ * "<tenant>:import_parts.content:<import id>.<part>" (store_import_aad), so
+ * a part copied to another import or place does not decrypt. */
+#define STORE_IMPORT_PART ((size_t)1 << 20)
+#define STORE_IMPORT_AAD 128
+void store_import_aad(const char *tenant, const char *import_id, unsigned seq,
+                      char out[STORE_IMPORT_AAD]);
+/* In the caller's transaction: store content as the import's sealed parts
+ * (imports.parts set, any file in clear dropped). */
+int store_import_seal(hf_store_t *st, const char *import_id, const uint8_t *content, size_t len);
+/* An import queued before files were sealed keeps its file in clear
+ * (legacy_content): seal it, in a transaction of its own. Sets *parts to the
+ * number of sealed parts, whether it sealed them now or they were sealed
+ * before. */
+int store_import_seal_legacy(hf_store_t *st, const char *import_id, unsigned *parts);
+/* Part seq of an import's file, decrypted into *plain (malloc'd, NUL-terminated;
+ * the caller wipes it with OPENSSL_cleanse and frees it) and *len.
+ * HF_ENOTFOUND when it is missing or does not decrypt (logged): the file is
+ * lost. */
+int store_import_part(hf_store_t *st, const char *import_id, unsigned seq, char **plain,
+                      size_t *len);
 int store_import_get(hf_store_t *st, const char *id, Hrflow__V1__ImportJob **out);
 
 /* Per stage of a job: applications there now, applications that ever
@@ -138,8 +182,10 @@ int store_assessment_hints(hf_store_t *st, const char *application_id, void (*fn
                            const char *hint), void *ctx);
 
 /* The candidate asks for a person to review the automated decisions: the
- * first request's time is kept, the reason (encrypted) is the latest; an
- * event routes it. a is replaced by the stored application. */
+ * first request records its time and reason (encrypted) and writes the event
+ * that routes it; a request while one is open changes nothing. Neither
+ * touches the version, which is the recruiters' (If-Match on moves). a is
+ * replaced by the stored application. */
 int store_review_request(hf_store_t *st, Hrflow__V1__Application *a, const char *reason);
 
 /* The candidate's status token of an application (&st->alloc'd;

@@ -20,6 +20,23 @@
 
 /* ---- applications ---- */
 
+json_t *store_application_event_data(const Hrflow__V1__Application *a)
+{
+    json_t *j = hf_codec_encode(&a->base);
+    if (j)
+        json_object_del(j, "statusToken");
+    return j;
+}
+
+/* The same as compact JSON text (the caller frees), or NULL. */
+static char *event_text(const Hrflow__V1__Application *a)
+{
+    json_t *j = store_application_event_data(a);
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return text;
+}
+
 char *store_status_token(hf_store_t *st, const char *app)
 {
     char out[PL_STATUS_TOKEN_LEN + 1];
@@ -139,8 +156,8 @@ int store_application_create(hf_store_t *st, Hrflow__V1__Application *a, const c
         rc = HF_EDB;
     if (rc == HF_OK) {
         *a = *row;
-        if (store_event(st, "hrflow.pipeline.application.created.v1", "applications", a->id,
-                  &a->base) < 0)
+        if (store_event_json(st, "hrflow.pipeline.application.created.v1", "applications",
+                             a->id, store_application_event_data(a)) < 0)
             rc = HF_EDB;
     }
     return hf_store_finish(st, rc);
@@ -265,7 +282,7 @@ int store_application_moves(hf_store_t *st, store_move_t *mv, size_t n)
     for (size_t i = 0; rc == HF_OK && i < n; i++) {
         const char *to = rows[i]->stage;
         snprintf(subject[i], sizeof(subject[i]), "applications/%s", rows[i]->id);
-        data[i] = hf_codec_encode_text(&rows[i]->base);
+        data[i] = event_text(rows[i]);
         ev[i] = (hf_outbox_event_t){ st->tenant, SOURCE,
                                      !strcmp(to, "rejected") ? "hrflow.pipeline.application.rejected.v1"
                                      : !strcmp(to, "hired")  ? "hrflow.pipeline.application.hired.v1"

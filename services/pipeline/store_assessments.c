@@ -267,18 +267,25 @@ int store_review_request(hf_store_t *st, Hrflow__V1__Application *a, const char 
         free(sealed);
         return HF_EDB;
     }
+    /* only the first request writes; the version stays the recruiters' */
     const char *p[] = { st->tenant, a->id, sealed };
     PGresult *r = hf_db_query(st->db,
-                              "UPDATE pipeline.applications SET review_requested_time ="
-                              " coalesce(review_requested_time, now()),"
-                              " review_reason_enc = coalesce($3, review_reason_enc),"
-                              " version = version + 1, update_time = now()"
-                              " WHERE tenant_id = $1 AND id = $2::uuid RETURNING " APP_COLS,
+                              "UPDATE pipeline.applications SET review_requested_time = now(),"
+                              " review_reason_enc = $3, update_time = now()"
+                              " WHERE tenant_id = $1 AND id = $2::uuid"
+                              " AND review_requested_time IS NULL RETURNING " APP_COLS,
                               3, p);
     free(sealed);
     int rc = hf_store_rows(r, 1);
     Hrflow__V1__Application *row = rc == HF_OK ? store_application_row(st, r, 0) : NULL;
     PQclear(r);
+    if (rc == HF_ENOTFOUND) { /* one is open already: nothing changes */
+        hf_store_finish(st, rc);
+        Hrflow__V1__Application *now = NULL;
+        if ((rc = store_application_get(st, a->id, &now)) == HF_OK)
+            *a = *now;
+        return rc;
+    }
     if (rc == HF_OK && !row)
         rc = HF_EDB;
     if (rc == HF_OK) {

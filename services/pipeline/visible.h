@@ -16,6 +16,9 @@ Hrflow__V1__Job *visible_job(hf_store_t *st, const char *id);
 Hrflow__V1__Application *visible_application(hf_store_t *st, const char *id,
                                              Hrflow__V1__Job **job);
 
+/* An import into a job the caller may see. */
+Hrflow__V1__ImportJob *visible_import(hf_store_t *st, const char *id);
+
 /* hf_store_open(), then visible_application(). */
 Hrflow__V1__Application *caller_application(hf_call_t *call, hf_store_t *st, const char *id,
                                             Hrflow__V1__Job **job);

@@ -8,6 +8,7 @@ company-bound keys, and the outbox events of every change.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -44,6 +45,17 @@ def setup():
     keys["sz_only"] = cli(ident, "apikey", "create", "--tenant", "pa", "--scope", "recruiter",
                           "--company", "SZ")
     ctx["tenant"] = psql(stack.dsn, "SELECT id FROM identity.tenants WHERE slug = 'pa'")
+    # what another tenant has: a company and a competency model
+    subprocess.run([ident, "company", "create", "--tenant", "pb", "--code", "PB", "--name",
+                    "公司PB"], env=stack.env, check=True, capture_output=True)
+    ctx["foreign_company"] = psql(stack.dsn, "SELECT c.id FROM identity.companies c JOIN "
+                                             "identity.tenants t ON t.id = c.tenant_id WHERE "
+                                             "t.slug = 'pb' AND c.code = 'PB'")
+    status, m = call("POST", "/v1/competency-models", {
+        "name": "外部模型", "competencies": [{"name": "沟通", "weight": 1, "keywords": [
+            {"term": "沟通"}]}]}, key="other")
+    assert status == 201, m
+    ctx["foreign_model"] = m["id"]
 
 
 def cli(*args):
@@ -56,7 +68,8 @@ def teardown():
         stack.destroy()
 
 
-def call(method, path, body=None, key="recruiter", headers=None):
+def answer(method, path, body=None, key="recruiter", headers=None):
+    """(status, body bytes) of one call; its headers go to ctx["headers"]."""
     h = {"Authorization": "Bearer " + keys[key]}
     data = None
     if body is not None:
@@ -65,6 +78,11 @@ def call(method, path, body=None, key="recruiter", headers=None):
     h.update(headers or {})
     status, rh, payload = stack.request(method, path, data, h)
     ctx["headers"] = rh
+    return status, payload
+
+
+def call(method, path, body=None, key="recruiter", headers=None):
+    status, payload = answer(method, path, body, key, headers)
     return status, json.loads(payload) if payload else None
 
 
@@ -151,6 +169,24 @@ def typed_texts_refuse_controls_and_bidi_and_count_characters():
     assert status == 422 and p["errors"][0]["field"] == "reason", p
     got = call("GET", "/v1/applications/" + a["id"])[1]
     assert got["stage"] == a["stage"] and got["version"] == a["version"], got
+
+
+def without(payload, *ids):
+    """An answer's bytes with the given ids and its own request id blanked."""
+    for i in ids:
+        payload = payload.replace(i.encode(), b"ID")
+    return re.sub(rb'"requestId":"[0-9a-f]*"', b'"requestId":""', payload)
+
+
+def same_answer_for_hidden_and_made_up(fmt, hidden, key="sz_only", method="GET", body=None):
+    """What a key gets for another company's record must be what it gets for an
+    id that names nothing, byte for byte but the id; returns that answer."""
+    made_up = str(uuid.uuid4())
+    got = answer(method, fmt % hidden, body, key)
+    ref = answer(method, fmt % made_up, body, key)
+    assert got[0] == ref[0] == 404, (got, ref)
+    assert without(got[1], hidden) == without(ref[1], made_up), (got, ref)
+    return json.loads(got[1])
 
 
 @test
@@ -985,7 +1021,9 @@ def an_import_writes_what_the_api_writes_one_candidate_per_person():
     for a in apps:
         got = outbox("applications/" + a["id"], "application.created")
         assert len(got) == 1 and got[0].keys() == api_app.keys(), (got, api_app)
-        assert got[0] == call("GET", "/v1/applications/" + a["id"])[1], got
+        shown = call("GET", "/v1/applications/" + a["id"])[1]
+        assert "statusToken" not in got[0] and shown.pop("statusToken"), got
+        assert got[0] == shown, got
         assert got[0]["history"][0]["actor"] == api_app["history"][0]["actor"], got
     # nothing of the people in clear in their rows
     row = psql(stack.dsn, "SELECT string_agg(name_enc || coalesce(phone_enc, '') ||"
@@ -1056,6 +1094,244 @@ def an_interview_score_that_keeps_failing_does_not_hold_back_later_ones():
         psql(stack.dsn, "DROP TRIGGER test_poison2 ON pipeline.assessments;"
                         " DROP FUNCTION pipeline.test_poison2()")
     assert call("GET", "/v1/applications/" + a["id"])[1]["stage"] == "ai_interview"
+
+
+@test
+def no_event_carries_a_status_token():
+    j = new_job()
+    a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": new_candidate()["id"]})[1]
+    call("POST", "/v1/applications/%s:advance" % a["id"], {})
+    call("POST", "/v1/applications/%s:reject" % a["id"], {"reason": "x"})
+    wait_import(upload(j["id"], ("name,phone\n褚十七,%s\n" % phone()).encode())[1]["id"])
+    types = psql(stack.dsn, "SELECT string_agg(DISTINCT type, ',') FROM events.outbox WHERE"
+                            " subject = 'applications/%s'" % a["id"])
+    assert set(types.split(",")) >= {"hrflow.pipeline.application.created.v1",
+                                     "hrflow.pipeline.application.stage_changed.v1",
+                                     "hrflow.pipeline.application.rejected.v1"}, types
+    leaks = psql(stack.dsn, "SELECT count(*) FROM events.outbox WHERE data ? 'statusToken'"
+                            " OR data::text ~ '[0-9a-f]{96}'")
+    assert leaks == "0", leaks
+
+
+@test
+def a_candidate_asking_again_changes_nothing():
+    j = new_job()
+    a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": new_candidate()["id"]})[1]
+    path = "/v1/candidate-status/%s:requestReview" % a["statusToken"]
+    firsts = []
+    for reason in ("第一次：请人工复核", "再点一次", "", "又一次", "最后一次"):
+        status, _, body = stack.request("POST", path, json.dumps({"reason": reason}).encode(),
+                                        {"Content-Type": "application/json"})
+        assert status == 200, body
+        firsts.append(json.loads(body)["reviewRequestedTime"])
+        if len(firsts) == 1:
+            sealed = psql(stack.dsn, "SELECT review_reason_enc FROM pipeline.applications"
+                                     " WHERE id = '%s'" % a["id"])
+    assert len(set(firsts)) == 1, firsts
+    assert events_of(a["id"], "review_requested") == "1"
+    assert psql(stack.dsn, "SELECT review_reason_enc FROM pipeline.applications WHERE id = '%s'"
+                % a["id"]) == sealed
+    got = call("GET", "/v1/applications/" + a["id"])[1]
+    assert got["version"] == "1" and got["reviewRequestedTime"] == firsts[0], got
+    # the recruiter's If-Match still holds
+    status, moved = call("POST", "/v1/applications/%s:advance" % a["id"], {},
+                         headers={"If-Match": '"1"'})
+    assert status == 200 and moved["version"] == "2", moved
+
+
+@test
+def hidden_records_answer_as_made_up_ones():
+    j = new_job()
+    a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": new_candidate()["id"]})[1]
+    imp = upload(j["id"], ("name,phone\n蒋十八,%s\n" % phone()).encode())[1]
+    p = same_answer_for_hidden_and_made_up("/v1/imports/%s", imp["id"])
+    assert j["id"] not in json.dumps(p) and p["detail"].startswith("import "), p
+    same_answer_for_hidden_and_made_up("/v1/jobs/%s", j["id"])
+    same_answer_for_hidden_and_made_up("/v1/jobs/%s/funnel", j["id"])
+    same_answer_for_hidden_and_made_up("/v1/jobs/%s/applications", j["id"])
+    same_answer_for_hidden_and_made_up("/v1/applications/%s", a["id"])
+    same_answer_for_hidden_and_made_up("/v1/applications/%s/assessments", a["id"])
+    same_answer_for_hidden_and_made_up("/v1/applications/%s/evaluation", a["id"])
+    same_answer_for_hidden_and_made_up("/v1/applications/%s:advance", a["id"], method="POST",
+                                       body={})
+    same_answer_for_hidden_and_made_up("/v1/jobs/%s/rules:dryRun", j["id"], method="POST",
+                                       body={})
+    same_answer_for_hidden_and_made_up("/v1/jobs/%s", j["id"], method="PATCH",
+                                       body={"title": "x"})
+
+
+@test
+def ids_in_a_job_must_name_what_the_caller_can_see():
+    def jobs_naming(value):
+        return psql(stack.dsn, "SELECT count(*) FROM pipeline.jobs WHERE company_id::text = '%s'"
+                               " OR body->>'competencyModelId' = '%s'" % (value, value))
+
+    base = {"companyId": ctx["companies"]["SH"], "title": "引用检查", "headcount": 1}
+    for field, value in (("companyId", ctx["foreign_company"]), ("companyId", str(uuid.uuid4())),
+                         ("competencyModelId", ctx["foreign_model"]),
+                         ("competencyModelId", str(uuid.uuid4()))):
+        status, p = call("POST", "/v1/jobs", dict(base, **{field: value}))
+        assert status == 422, (field, value, p)
+        assert [(e["field"], e["code"]) for e in p["errors"]] == [(field, "not_found")], p
+        assert jobs_naming(value) == "0", (field, value)
+    # another company of the group, for a key bound to SZ: as one that does not exist
+    status, p = call("POST", "/v1/jobs", base, key="sz_only")
+    assert status == 422 and p["errors"][0]["field"] == "companyId", p
+    assert p["errors"][0]["code"] == "not_found", p
+    # an update is checked as a create: nothing changes
+    j = new_job(competencyModelId=model())
+    status, p = call("PATCH", "/v1/jobs/" + j["id"], {"competencyModelId": ctx["foreign_model"]})
+    assert status == 422 and p["errors"][0]["field"] == "competencyModelId", p
+    status, now = call("GET", "/v1/jobs/" + j["id"])
+    assert now["version"] == "1" and now["competencyModelId"] == model(), now
+
+
+@test
+def ids_in_an_application_must_name_what_the_caller_can_see():
+    sh, c = new_job(), new_candidate()
+
+    def applications_of(candidate_id):
+        return psql(stack.dsn, "SELECT count(*) FROM pipeline.applications WHERE"
+                               " candidate_id = '%s'" % candidate_id)
+
+    # another company's job (for a bound key) and a made-up one: 422, the same answer
+    made_up = str(uuid.uuid4())
+    hidden = answer("POST", "/v1/applications", {"jobId": sh["id"], "candidateId": c["id"]},
+                    "sz_only")
+    ref = answer("POST", "/v1/applications", {"jobId": made_up, "candidateId": c["id"]},
+                 "sz_only")
+    assert hidden[0] == ref[0] == 422, (hidden, ref)
+    assert without(hidden[1]) == without(ref[1]), (hidden, ref)
+    p = json.loads(hidden[1])
+    assert [(e["field"], e["code"]) for e in p["errors"]] == [("jobId", "not_found")], p
+    assert sh["id"] not in hidden[1].decode(), hidden
+    status, p = call("POST", "/v1/applications", {"jobId": sh["id"], "candidateId": made_up})
+    assert status == 422, p
+    assert [(e["field"], e["code"]) for e in p["errors"]] == [("candidateId", "not_found")], p
+    assert applications_of(c["id"]) == "0" and applications_of(made_up) == "0"
+    # paths stay 404: the record acted on
+    status, p = call("POST", "/v1/applications/%s/assessments" % made_up,
+                     {"kind": "screening", "score": 50, "eventId": "x"})
+    assert status == 404, p
+
+
+@test
+def a_job_naming_a_model_waits_for_scoring_and_is_not_made_without_it():
+    m = model()
+    title = "scoring-down-" + uuid.uuid4().hex[:6]
+    stack.stop("scoring")
+    try:
+        status, p = call("POST", "/v1/jobs", {"companyId": ctx["companies"]["SH"], "title": title,
+                                              "headcount": 1, "competencyModelId": m})
+        assert status == 503 and "scoring" in p["detail"], p
+        assert psql(stack.dsn, "SELECT count(*) FROM pipeline.jobs WHERE body->>'title' = '%s'"
+                    % title) == "0"
+        # a job that names no model does not need scoring
+        assert new_job(title=title + "-plain")["title"] == title + "-plain"
+    finally:
+        stack.start("scoring")
+        stack.wait_ready()
+    assert new_job(title=title, competencyModelId=m)["competencyModelId"] == m
+
+
+@test
+def a_bound_key_sees_a_candidate_only_through_its_companys_applications():
+    sh = new_job()
+    c = new_candidate(name="韩十三", resume="八年后端经验")
+    call("POST", "/v1/applications", {"jobId": sh["id"], "candidateId": c["id"]})
+    # reading by id: the answer of an id that names nobody
+    same_answer_for_hidden_and_made_up("/v1/candidates/%s", c["id"])
+    # a known phone number looks nobody up: the id and deduplicated, nothing else
+    status, dup = call("POST", "/v1/candidates", {"name": "猜一下", "phone": c["phone"]},
+                       key="sz_only")
+    assert status == 201 and dup["id"] == c["id"] and dup["deduplicated"] is True, dup
+    told = {k: v for k, v in dup.items() if v not in ("", [], None, 0, False, "0")}
+    assert set(told) == {"id", "deduplicated"}, dup
+    for secret in ("韩十三", "八年后端经验", c["email"]):
+        assert secret not in json.dumps(dup, ensure_ascii=False), dup
+    # an application to one of its companies is what makes the person visible to it
+    status, sz = call("POST", "/v1/jobs", {"companyId": ctx["companies"]["SZ"], "title": "后端",
+                                           "headcount": 1}, key="sz_only")
+    assert status == 201, sz
+    status, a = call("POST", "/v1/applications", {"jobId": sz["id"], "candidateId": c["id"]},
+                     key="sz_only")
+    assert status == 201, a
+    status, got = call("GET", "/v1/candidates/" + c["id"], key="sz_only")
+    assert status == 200 and got["name"] == "韩十三", got
+    # the whole group's HR sees every candidate
+    status, got = call("GET", "/v1/candidates/" + new_candidate()["id"])
+    assert status == 200, got
+
+
+@test
+def per_row_errors_never_quote_the_row():
+    j = new_job()
+    p = phone()
+    text = "姓名,手机,工作年限,同意\n褚十五,%s,%s,\n卫十六,%s,3,%s\n" % (phone(), p, phone(), p)
+    done = wait_import(upload(j["id"], text.encode())[1]["id"])
+    assert done["failed"] == "2", done
+    assert [e["field"] for e in done["errors"]] == ["years_experience", "consent"], done
+    assert p not in json.dumps(done), done
+    assert psql(stack.dsn, "SELECT count(*) FROM pipeline.imports WHERE errors::text LIKE '%%%s%%'"
+                % p) == "0"
+
+
+@test
+def an_imported_file_is_sealed_while_it_waits_and_dropped_when_done():
+    j = new_job()
+    people = [("沈%d号" % i, phone()) for i in range(5)]
+    text = "姓名,手机\n" + "".join("%s,%s\n" % p for p in people)
+    # hold the table the rows' writes need: the import waits there, its file stored
+    hold = subprocess.Popen(["psql", stack.dsn, "-XAtq", "-v", "ON_ERROR_STOP=1"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        hold.stdin.write("BEGIN;\nLOCK TABLE pipeline.transitions IN EXCLUSIVE MODE;\n"
+                         "SELECT 'held';\n")
+        hold.stdin.flush()
+        assert hold.stdout.readline().strip() == "held"
+        status, imp = upload(j["id"], text.encode())
+        assert status == 202, imp
+        wait_for(lambda: call("GET", "/v1/imports/" + imp["id"])[1]["status"] == "running",
+                 what="the importer to take the file")
+        stored = psql(stack.dsn, "SELECT coalesce(string_agg(content, ' '), '') || '|' ||"
+                                 " (SELECT (legacy_content IS NULL)::text FROM pipeline.imports"
+                                 " WHERE id = '%s') FROM pipeline.import_parts WHERE"
+                                 " import_id = '%s'" % (imp["id"], imp["id"]))
+        assert stored.startswith("v1.") and stored.endswith("|true"), stored[:200]
+        for name, ph in people:
+            assert name not in stored and ph not in stored, (name, ph)
+    finally:
+        hold.stdin.write("ROLLBACK;\n")
+        hold.stdin.close()
+        hold.wait()
+    done = wait_import(imp["id"])
+    assert done["status"] == "done" and done["created"] == "5", done
+    assert psql(stack.dsn, "SELECT count(*) FROM pipeline.import_parts WHERE import_id = '%s'"
+                % imp["id"]) == "0"
+
+
+@test
+def a_file_queued_in_clear_before_the_upgrade_is_sealed_then_imported():
+    j = new_job()
+    text = "姓名,手机\n秦十四,%s\n" % phone()
+    made = psql(stack.dsn, "INSERT INTO pipeline.imports (tenant_id, id, job_id, actor,"
+                           " legacy_content) VALUES ('%s', gen_random_uuid(), '%s', 'key:old',"
+                           " convert_to('%s', 'UTF8')) RETURNING id"
+                % (ctx["tenant"], j["id"], text))
+    done = wait_import(made.splitlines()[0])
+    assert done["status"] == "done" and done["created"] == "1", done
+    left = psql(stack.dsn, "SELECT (legacy_content IS NULL)::text || ' ' || (SELECT count(*)"
+                           " FROM pipeline.import_parts WHERE import_id = i.id) FROM"
+                           " pipeline.imports i WHERE id = '%s'" % done["id"])
+    assert left == "true 0", left
+    # one that a replica of the previous version was running ends there: its file goes
+    actor = "key:old-" + uuid.uuid4().hex[:8]
+    psql(stack.dsn, "BEGIN; INSERT INTO pipeline.imports (tenant_id, id, job_id, actor, status,"
+                    " legacy_content) VALUES ('%s', gen_random_uuid(), '%s', '%s', 'running',"
+                    " convert_to('%s', 'UTF8')); UPDATE pipeline.imports SET status = 'done'"
+                    " WHERE actor = '%s'; COMMIT" % (ctx["tenant"], j["id"], actor, text, actor))
+    assert psql(stack.dsn, "SELECT (legacy_content IS NULL)::text FROM pipeline.imports WHERE"
+                           " actor = '%s'" % actor) == "true"
 
 
 if __name__ == "__main__":
