@@ -327,10 +327,10 @@ static int plan(bulk_t *b, PGresult *found, size_t *fresh)
 
 /* $7 of sql_write: the Application message every new application of the
  * chunk shares, as store_application_create reads it back (application_row
- * and history_of in store.c): the job, the first stage, version 1, the
- * transaction's time as every time, the first transition, and no status
- * token (store_application_event_data). id, candidateId and screening are
- * each row's. */
+ * and history_of in store.c): the job and its company, the first stage,
+ * version 1, the transaction's time as every time, the first transition, and
+ * no status token (store_application_event_data). id, candidateId and
+ * screening are each row's. */
 static char *application_template(const bulk_t *b, const char *now_us)
 {
     Hrflow__V1__Timestamp now = HRFLOW__V1__TIMESTAMP__INIT;
@@ -340,6 +340,7 @@ static char *application_template(const bulk_t *b, const char *now_us)
     Hrflow__V1__Application a = HRFLOW__V1__APPLICATION__INIT;
     Hrflow__V1__Transition t = HRFLOW__V1__TRANSITION__INIT, *history[] = { &t };
     a.job_id = b->t.job->id;
+    a.company_id = b->t.job->company_id;
     a.stage = (char *)b->t.first_stage;
     a.version = 1;
     a.create_time = a.update_time = a.stage_time = &now;

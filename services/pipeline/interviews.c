@@ -9,11 +9,17 @@
  * transaction as the cursor's advance, so a score is applied exactly once
  * whatever dies when, and a bus that lost the notification loses nothing.
  *
- * An event for an application this tenant does not have, or without a
- * usable score, is skipped (logged by event id, never by content); a
- * database failure or a concurrent move retries the batch (an event that
- * keeps failing while the database answers is passed by the consumer after
- * HF_CONSUME_MAX_TRIES).
+ * The event names the company scoring filed the report under: the company
+ * of the application as scoring's caller saw it (asking this service, with
+ * that caller's walls). An event is applied only when the application is
+ * this tenant's and its job is of that company, so an event for an
+ * application its writer could not see never moves anything.
+ *
+ * An event for an application this tenant does not have, of another
+ * company, or without a usable score, is skipped (logged by ids, never by
+ * content); a database failure or a concurrent move retries the batch (an
+ * event that keeps failing while the database answers is passed by the
+ * consumer after HF_CONSUME_MAX_TRIES).
  */
 #include "automation.h"
 #include "loops.h"
@@ -41,6 +47,7 @@ static int on_scored(void *user, PGconn *db, const hf_consumed_event_t *ev)
     interviews_t *x = user;
     json_t *data = json_loads(ev->data_json, 0, NULL);
     const char *app_id = json_string_value(json_object_get(data, "applicationId"));
+    const char *company = json_string_value(json_object_get(data, "companyId"));
     json_t *score = json_object_get(data, "score");
     if (!app_id || !*app_id) { /* an interview outside the pipeline: nothing to do */
         json_decref(data);
@@ -60,6 +67,11 @@ static int on_scored(void *user, PGconn *db, const hf_consumed_event_t *ev)
     int rc = store_application_get(&st, app_id, &a);
     if (rc == HF_OK)
         rc = store_job_get(&st, a->job_id, &job);
+    if (rc == HF_OK && strcmp(job->company_id, company ? company : "") != 0) {
+        hf_logkv(HF_LOG_WARN, "an interview score filed under another company is not applied",
+                 HF_KV_STR("event", ev->id), HF_KV_STR("application", app_id));
+        rc = HF_ENOTFOUND;
+    }
     if (rc != HF_OK) {
         json_decref(data);
         return rc == HF_ENOTFOUND ? HF_CONSUME_SKIP : HF_CONSUME_RETRY;

@@ -62,8 +62,10 @@ Hrflow__V1__Application *store_application_row(hf_store_t *st, PGresult *r, int 
     if (!PQgetisnull(r, row, 9))
         a->review_requested_time = hf_pb_timestamp_micros(&st->alloc, PQgetvalue(r, row, 9));
     a->status_token = store_status_token(st, a->id ? a->id : "");
+    a->company_id = hf_pb_strdup(&st->alloc, PQgetvalue(r, row, 10));
     return a->id && a->job_id && a->candidate_id && a->stage && a->create_time &&
-                   a->update_time && a->screening && a->stage_time && a->status_token
+                   a->update_time && a->screening && a->stage_time && a->status_token &&
+                   a->company_id
                ? a
                : NULL;
 }

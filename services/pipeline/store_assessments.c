@@ -338,13 +338,13 @@ int store_screening_claim(hf_store_t *st, store_pending_t *out, int max)
     int n = PQntuples(r), got = 0;
     for (int i = 0; i < n && got < max; i++) {
         store_pending_t *o = &out[got];
-        snprintf(o->tenant, sizeof(o->tenant), "%s", PQgetvalue(r, i, 10));
+        snprintf(o->tenant, sizeof(o->tenant), "%s", PQgetvalue(r, i, APP_NCOLS));
         hf_store_t row_st = *st;
         row_st.tenant = o->tenant;
         o->app = store_application_row(&row_st, r, i);
-        o->job = (Hrflow__V1__Job *)hf_codec_decode_stored(&hrflow__v1__job__descriptor,
-                                                           PQgetvalue(r, i, 11), &st->alloc);
-        o->resume = store_pii_open(&row_st, "resume", r, i, 12);
+        o->job = (Hrflow__V1__Job *)hf_codec_decode_stored(
+            &hrflow__v1__job__descriptor, PQgetvalue(r, i, APP_NCOLS + 1), &st->alloc);
+        o->resume = store_pii_open(&row_st, "resume", r, i, APP_NCOLS + 2);
         if (!o->app || !o->job || !o->resume) {
             PQclear(r);
             return -1;

@@ -27,9 +27,11 @@ char *store_pii_open(hf_store_t *st, const char *column, PGresult *r, int row, i
 /* Row `row` of r (APP_COLS) as an application, without its history. */
 Hrflow__V1__Application *store_application_row(hf_store_t *st, PGresult *r, int row);
 
-/* The columns store_application_row reads. */
+/* The columns store_application_row reads (APP_NCOLS of them, the job's
+ * company last), of a relation with the columns of pipeline.applications. */
 #define APP_COLS "id, job_id, candidate_id, stage, version, " HF_MICROS("create_time") ", " \
                  HF_MICROS("update_time") ", screening, " HF_MICROS("stage_time") ", "      \
-                 HF_MICROS("review_requested_time")
+                 HF_MICROS("review_requested_time") ", pipeline.job_company(tenant_id, job_id)"
+#define APP_NCOLS 11
 
 #endif

@@ -3,6 +3,9 @@
  * Each answer is analysed with this thread's analyzer and the model's
  * compiled scorer (analysis.c), call audio goes through prosody.c, and the
  * results become AnswerScore / InterviewReport messages in the call's arena.
+ * An interview of an application is filed under that application's company,
+ * which the pipeline names when asked on behalf of the same caller (so its
+ * company wall decides what the caller may score).
  * Resume screening and question selection are in resume_handlers.c; what
  * both share is in analysis.c, so neither calls the other.
  */
@@ -15,6 +18,8 @@
 #include "prosody.h"
 #include "report.h"
 #include "store.h"
+
+#include "hrflow/v1/pipeline.pb-c.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -332,11 +337,54 @@ static int interview_check(hf_call_t *call, const Hrflow__V1__ScoreInterviewRequ
     return 0;
 }
 
+/* The company the interview's report is filed under: its application's, as
+ * the pipeline answers this caller (behind the caller's own company wall),
+ * or "" for an interview of no application, which only a key of the whole
+ * group may score (the report would be of no company a bound key sees).
+ * NULL after failing the call. */
+static const char *interview_company(hf_call_t *call, const hf_store_t *st,
+                                     const char *application_id)
+{
+    if (!*application_id) {
+        if (st->n_companies == 0)
+            return "";
+        hf_call_detail(call, "application_id", "required",
+                       "a key bound to companies scores the interviews of their applications");
+        hf_call_fail(call, E(INVALID_ARGUMENT), "the interview names no application");
+        return NULL;
+    }
+    Hrflow__V1__GetApplicationRequest q = HRFLOW__V1__GET_APPLICATION_REQUEST__INIT;
+    q.id = (char *)application_id;
+    ProtobufCMessage *got = NULL;
+    int rc = hf_service_ask(call, "pipeline", "GetApplication", &q.base,
+                            &hrflow__v1__application__descriptor, &got);
+    const Hrflow__V1__Application *a = (const void *)got;
+    if (rc == E(NOT_FOUND)) {
+        hf_call_detail(call, "application_id", "not_found",
+                       "no application of a company this key acts for");
+        hf_call_fail(call, E(NOT_FOUND), "application %s not found", application_id);
+        return NULL;
+    }
+    if (rc == 0 && !hf_uuid_valid(a->company_id)) { /* a pipeline older than company ids */
+        hf_logkv(HF_LOG_WARN, "the pipeline named no company for an application",
+                 HF_KV_STR("application", application_id));
+        rc = E(UNAVAILABLE);
+    }
+    if (rc != 0) {
+        hf_service_ask_fail(call, "pipeline", rc);
+        return NULL;
+    }
+    return a->company_id;
+}
+
 SCORING_HANDLER(scoring_score_interview)
 {
     const Hrflow__V1__ScoreInterviewRequest *r = (const void *)req;
     hf_store_t st;
     if (hf_store_open(call, &st) < 0 || interview_check(call, r) < 0)
+        return -1;
+    const char *company = interview_company(call, &st, r->application_id);
+    if (!company)
         return -1;
     const Hrflow__V1__CompetencyModel *m = scoring_model_of(
         &st, NULL, r->competency_model_id, r->competency_model_version, "");
@@ -366,6 +414,7 @@ SCORING_HANDLER(scoring_score_interview)
     sc_locale_t loc = sc_locale_parse(r->locale);
     rep->interview_id = r->interview_id;
     rep->application_id = r->application_id;
+    rep->company_id = (char *)company;
     rep->tenant_id = (char *)st.tenant;
     rep->model_id = m->id;
     rep->model_version = m->version;
@@ -410,8 +459,14 @@ SCORING_HANDLER(scoring_score_interview)
     rep->create_time = NULL;
     int changed = 0;
     int src2 = store_report_put(&st, rep, &changed);
-    if (src2 != HF_OK) {
-        hf_store_fail(&st, src2, "report", r->interview_id);
+    if (src2 == HF_ECONFLICT) {
+        hf_call_detail(call, "application_id", "conflict",
+                       "the interview was scored for another application");
+        hf_call_fail(call, E(CONFLICT), "interview %s is of another application", r->interview_id);
+        goto done;
+    }
+    if (src2 != HF_OK) { /* HF_ENOTFOUND: of a company this key does not act for */
+        hf_store_fail(&st, src2, "interview", r->interview_id);
         goto done;
     }
     if (changed) /* a retry of the same scoring asked no question again */

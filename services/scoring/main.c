@@ -2,13 +2,19 @@
  *
  * The method table and the service's definition; hf_service_main()
  * (common/src/service.c) does configuration, connections, migrations, the bus
- * worker and signals. Handlers are in handlers.c (records),
- * analysis_handlers.c (scoring) and resume_handlers.c, over the glue they
- * share (analysis.c). `hrflow-scoring calibrate …` is the calibration command
- * (calibrate_cli.c) instead of the service: the command hook.
+ * worker, signals and the personal-data keyring (HF_PII_KEYS: reports keep
+ * the candidate's words, stored encrypted). Handlers are in handlers.c
+ * (records), analysis_handlers.c (scoring) and resume_handlers.c, over the
+ * glue they share (analysis.c); the one background loop seals reports stored
+ * before encryption (sealer.c). `hrflow-scoring calibrate …` is the
+ * calibration command (calibrate_cli.c) instead of the service: the command
+ * hook.
  */
 #include "calibrate_cli.h"
 #include "handlers.h"
+#include "sealer.h"
+
+#include "hf/log.h"
 #include "hf/service.h"
 #include "hrflow/v1/scoring.pb-c.h"
 
@@ -30,4 +36,14 @@ static const hf_method_t methods[] = {
     { "UpdateScoringSettings", scoring_update_scoring_settings, 0 },
 };
 
-HF_SERVICE_MAIN(scoring, hrflow__v1__scoring__descriptor, methods, .command = scoring_calibrate)
+static int scoring_init(void)
+{
+    if (scoring_sealer_start() < 0) {
+        hf_error("cannot start the report sealer");
+        return -1;
+    }
+    return 0;
+}
+
+HF_SERVICE_MAIN(scoring, hrflow__v1__scoring__descriptor, methods, .pii = 1,
+                .init = scoring_init, .command = scoring_calibrate)

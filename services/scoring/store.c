@@ -6,6 +6,9 @@
  * versions, times) come from their columns, never from the JSON. Every
  * statement is parameterised and filtered by st->tenant (hf/store.h). A report that is new or
  * changed appends its event to the outbox in the transaction that stores it.
+ * Reports differ in two ways: their JSON is the candidate's words, so it is
+ * stored encrypted, and each is filed under a company, which the statements
+ * that read and replace them filter on (the reports section below).
  */
 #include "store.h"
 
@@ -15,6 +18,8 @@
 #include "hf/log.h"
 #include "hf/outbox.h"
 
+#include <errno.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,17 +297,51 @@ int store_question_asked(hf_store_t *st, const char *id, double score,
 
 /* ---- reports ---- */
 
-/* The data of hrflow.scoring.interview.scored.v1: ids, the score, what the
- * recruiter and the candidate are told, and the SHA-256 of the stored report
- * (body), which tells one scoring of an interview from the next: consumers
- * dedupe on (interviewId, reportDigest). No personal data. */
-static char *report_event_data(const Hrflow__V1__InterviewReport *rep, const char *body)
+/* A report is the candidate's words (answers, evidence, keywords): its JSON
+ * is stored sealed (hf/crypto.h) under the AAD "<tenant>:reports.body:<interview
+ * id>", so a token moved to another row does not open there. Beside it, a
+ * keyed digest of the JSON (body_digest) tells one scoring from the next;
+ * the scores, ids, company and model stay plain for queries. A row whose
+ * plaintext `body` is still set was stored before reports were sealed: it
+ * is read as it is until store_reports_seal seals it. */
+
+/* The caller may see a report of company column `col` (NULL: the group's):
+ * parameter `arr` is the caller's companies as ::uuid[], '{}' for all. */
+#define REPORT_VISIBLE(col, arr) "(" arr "::uuid[] = '{}' OR " col " = ANY (" arr "::uuid[]))"
+
+static void report_aad(const char *tenant, const char *interview_id, char *out, size_t n)
 {
-    char digest[65];
-    hf_sha256_hex(body, strlen(body), digest);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:f, s:s, s:s, s:o, s:s}",
+    snprintf(out, n, "%s:reports.body:%s", tenant, interview_id);
+}
+
+/* The sealed JSON (*sealed, the caller frees) and its keyed digest. */
+static int report_seal(const hf_store_t *st, const char *interview_id, const char *json,
+                       char **sealed, char digest[65])
+{
+    char aad[256], ctx[64];
+    report_aad(st->tenant, interview_id, aad, sizeof(aad));
+    snprintf(ctx, sizeof(ctx), "%s:reports.body", st->tenant);
+    *sealed = NULL;
+    if (!st->keys || hf_pii_index(st->keys, ctx, json, digest) < 0)
+        return HF_EDB;
+    int rc = hf_pii_encrypt(st->keys, json, strlen(json), aad, sealed);
+    if (rc < 0)
+        hf_logkv(HF_LOG_ERROR, "a report cannot be sealed", HF_KV_STR("interview", interview_id),
+                 HF_KV_STR("reason", hf_pii_strerror(rc)));
+    return rc == 0 ? HF_OK : rc == -ENOMEM ? HF_ENOMEM : HF_EDB;
+}
+
+/* The data of hrflow.scoring.interview.scored.v1: ids (the company the
+ * report is filed under among them), the score, what the recruiter and the
+ * candidate are told, and the keyed digest of the stored report, which
+ * tells one scoring of an interview from the next: consumers dedupe on
+ * (interviewId, reportDigest). No personal data. */
+static char *report_event_data(const Hrflow__V1__InterviewReport *rep, const char *digest)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:f, s:s, s:s, s:o, s:s}",
                           "interviewId", rep->interview_id,
                           "applicationId", rep->application_id,
+                          "companyId", rep->company_id,
                           "competencyModelId", rep->model_id,
                           "competencyModelVersion", (int)rep->model_version,
                           "score", rep->overall_score,
@@ -315,11 +354,12 @@ static char *report_event_data(const Hrflow__V1__InterviewReport *rep, const cha
     return data;
 }
 
-static int report_event(hf_store_t *st, const Hrflow__V1__InterviewReport *rep, const char *body)
+static int report_event(hf_store_t *st, const Hrflow__V1__InterviewReport *rep,
+                        const char *digest)
 {
     char subject[160];
     snprintf(subject, sizeof(subject), "interviews/%s", rep->interview_id);
-    char *data = report_event_data(rep, body);
+    char *data = report_event_data(rep, digest);
     hf_outbox_event_t e = { st->tenant, "/hrflow/scoring", "hrflow.scoring.interview.scored.v1",
                             subject, data, st->traceparent };
     int rc = data ? hf_outbox_append(st->db, &e, NULL) : -1;
@@ -327,59 +367,164 @@ static int report_event(hf_store_t *st, const Hrflow__V1__InterviewReport *rep, 
     return rc == 0 ? HF_OK : HF_EDB;
 }
 
-int store_report_put(hf_store_t *st, const Hrflow__V1__InterviewReport *rep,
-                     int *changed)
+/* Why the upsert wrote nothing: the stored report (locked by the upsert
+ * until the transaction ends) is hidden from the caller, of another
+ * application, or the same report (a retry). */
+static int report_kept(hf_store_t *st, const Hrflow__V1__InterviewReport *rep)
+{
+    const char *p[] = { st->tenant, rep->interview_id };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT coalesce(company_id::text, ''),"
+                              " coalesce(application_id::text, '') FROM scoring.reports"
+                              " WHERE tenant_id = $1 AND interview_id = $2",
+                              2, p);
+    int rc = hf_store_rows(r, 1);
+    if (rc == HF_OK && !hf_store_sees_company(st, PQgetvalue(r, 0, 0)))
+        rc = HF_ENOTFOUND;
+    else if (rc == HF_OK && strcmp(PQgetvalue(r, 0, 1), rep->application_id) != 0)
+        rc = HF_ECONFLICT;
+    else if (rc == HF_ENOTFOUND) /* a conflict on a row that is gone: cannot be */
+        rc = HF_EDB;
+    PQclear(r);
+    return rc;
+}
+
+int store_report_put(hf_store_t *st, const Hrflow__V1__InterviewReport *rep, int *changed)
 {
     *changed = 0;
-    char *body = body_of(&rep->base);
-    if (!body)
-        return HF_EDB;
+    char *body = body_of(&rep->base), *sealed = NULL, digest[65];
+    int rc = body ? report_seal(st, rep->interview_id, body, &sealed, digest) : HF_ENOMEM;
+    if (body) {
+        OPENSSL_cleanse(body, strlen(body));
+        free(body);
+    }
+    if (rc != HF_OK)
+        return rc;
     char v[16], score[32];
     snprintf(v, sizeof(v), "%d", rep->model_version);
     snprintf(score, sizeof(score), "%.6f", rep->overall_score);
-    const char *p[] = { st->tenant, rep->interview_id, rep->model_id, v, score, body };
-    int rc = HF_EDB;
-    if (hf_db_begin(st->db) < 0) {
-        free(body);
-        return HF_EDB;
+    const char *mine = hf_store_array(st, (const char *const *)st->companies, st->n_companies);
+    const char *p[] = { st->tenant, rep->interview_id, rep->model_id, v, score,
+                        rep->company_id, rep->application_id, sealed, digest, mine };
+    if (!mine || hf_db_begin(st->db) < 0) {
+        free(sealed);
+        return mine ? HF_EDB : HF_ENOMEM;
     }
-    /* a row comes back when the report is new or differs from the stored one */
+    /* A row comes back when the report is new, or replaces a stored one the
+     * caller may see, of the same application, that differs. ON CONFLICT
+     * locks the stored row even when its WHERE says no, so report_kept reads
+     * it as it stays until the end of the transaction. */
     PGresult *r = hf_db_query(
         st->db,
         "INSERT INTO scoring.reports (tenant_id, interview_id, model_id, model_version,"
-        " overall_score, body) VALUES ($1, $2, $3, $4, $5, $6::jsonb)"
+        " overall_score, company_id, application_id, body_enc, body_digest)"
+        " VALUES ($1, $2, $3, $4, $5, nullif($6, '')::uuid, nullif($7, '')::uuid, $8, $9)"
         " ON CONFLICT (tenant_id, interview_id) DO UPDATE SET model_id = EXCLUDED.model_id,"
         " model_version = EXCLUDED.model_version, overall_score = EXCLUDED.overall_score,"
-        " body = EXCLUDED.body, create_time = now()"
-        " WHERE scoring.reports.body IS DISTINCT FROM EXCLUDED.body RETURNING 1",
-        6, p);
-    if (r) {
-        *changed = PQntuples(r) == 1;
-        rc = *changed ? report_event(st, rep, body) : HF_OK;
+        " company_id = EXCLUDED.company_id, body_enc = EXCLUDED.body_enc,"
+        " body_digest = EXCLUDED.body_digest, body = NULL, create_time = now()"
+        " WHERE " REPORT_VISIBLE("scoring.reports.company_id", "$10")
+        " AND scoring.reports.application_id IS NOT DISTINCT FROM EXCLUDED.application_id"
+        " AND scoring.reports.body_digest IS DISTINCT FROM EXCLUDED.body_digest RETURNING 1",
+        10, p);
+    free(sealed);
+    rc = r ? HF_OK : HF_EDB;
+    if (r && PQntuples(r) == 1) {
+        *changed = 1;
+        rc = report_event(st, rep, digest);
+    } else if (r) {
+        rc = report_kept(st, rep);
     }
     PQclear(r);
-    free(body);
-    if (rc == HF_OK && hf_db_commit(st->db) == 0)
-        return HF_OK;
-    hf_db_rollback(st->db);
-    *changed = 0;
-    return HF_EDB;
+    if (rc != HF_OK)
+        *changed = 0;
+    return hf_store_finish(st, rc);
 }
 
-/* Column 0: the stored report. */
+/* Columns: interview_id, body (a report not sealed yet, or NULL), body_enc,
+ * company_id. */
 static void *report_row(hf_store_t *st, PGresult *r, int row)
 {
-    return hf_codec_decode_stored(&hrflow__v1__interview_report__descriptor,
-                                  PQgetvalue(r, row, 0), &st->alloc);
+    const char *id = PQgetvalue(r, row, 0);
+    Hrflow__V1__InterviewReport *rep = NULL;
+    if (!PQgetisnull(r, row, 1)) {
+        rep = (Hrflow__V1__InterviewReport *)hf_codec_decode_stored(
+            &hrflow__v1__interview_report__descriptor, PQgetvalue(r, row, 1), &st->alloc);
+    } else {
+        char aad[256], *json = NULL;
+        size_t len = 0;
+        report_aad(st->tenant, id, aad, sizeof(aad));
+        int rc = hf_pii_decrypt(st->keys, PQgetvalue(r, row, 2), aad, &json, &len);
+        if (rc < 0) {
+            hf_logkv(HF_LOG_ERROR, "a report does not decrypt", HF_KV_STR("interview", id),
+                     HF_KV_STR("reason", hf_pii_strerror(rc)));
+            return NULL;
+        }
+        rep = (Hrflow__V1__InterviewReport *)hf_codec_decode_stored(
+            &hrflow__v1__interview_report__descriptor, json, &st->alloc);
+        OPENSSL_cleanse(json, len);
+        free(json);
+    }
+    if (rep)
+        rep->company_id = hf_store_cell(st, r, row, 3);
+    return rep && rep->company_id ? rep : NULL;
 }
 
 int store_report_get(hf_store_t *st, const char *interview_id,
                      Hrflow__V1__InterviewReport **out)
 {
-    const char *p[] = { st->tenant, interview_id };
-    return hf_store_one(st, "SELECT body FROM scoring.reports"
-                            " WHERE tenant_id = $1 AND interview_id = $2",
-                        2, p, report_row, out);
+    const char *mine = hf_store_array(st, (const char *const *)st->companies, st->n_companies);
+    const char *p[] = { st->tenant, interview_id, mine };
+    if (!mine)
+        return HF_ENOMEM;
+    return hf_store_one(st, "SELECT interview_id, body, body_enc, company_id FROM scoring.reports"
+                            " WHERE tenant_id = $1 AND interview_id = $2"
+                            " AND " REPORT_VISIBLE("company_id", "$3"),
+                        3, p, report_row, out);
+}
+
+/* One report stored before reports were sealed, sealed in place. Its
+ * application, when the column does not say it yet (a report an older
+ * replica stored after the migration), is the one its JSON names. */
+static int seal_row(hf_store_t *st, const char *interview_id, const char *json)
+{
+    Hrflow__V1__InterviewReport *rep = (Hrflow__V1__InterviewReport *)hf_codec_decode_stored(
+        &hrflow__v1__interview_report__descriptor, json, &st->alloc);
+    char *sealed = NULL, digest[65];
+    int rc = report_seal(st, interview_id, json, &sealed, digest);
+    if (rc != HF_OK)
+        return rc;
+    const char *app = rep && hf_uuid_valid(rep->application_id) ? rep->application_id : "";
+    const char *p[] = { st->tenant, interview_id, sealed, digest, app };
+    int failed = hf_db_exec(st->db,
+                            "UPDATE scoring.reports SET body_enc = $3, body_digest = $4,"
+                            " body = NULL, application_id = coalesce(application_id,"
+                            " nullif($5, '')::uuid) WHERE tenant_id = $1 AND interview_id = $2",
+                            5, p, NULL);
+    free(sealed);
+    return failed ? HF_EDB : HF_OK;
+}
+
+int store_reports_seal(hf_store_t *st, int max)
+{
+    char lim[16];
+    snprintf(lim, sizeof(lim), "%d", max);
+    const char *p[] = { lim };
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT tenant_id, interview_id, body::text FROM scoring.reports"
+                              " WHERE body IS NOT NULL LIMIT $1::int FOR UPDATE SKIP LOCKED",
+                              1, p);
+    int rc = r ? HF_OK : HF_EDB, n = r ? PQntuples(r) : 0;
+    for (int i = 0; i < n && rc == HF_OK; i++) {
+        hf_store_t row_st = *st;
+        row_st.tenant = PQgetvalue(r, i, 0);
+        rc = seal_row(&row_st, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+    }
+    PQclear(r);
+    rc = hf_store_finish(st, rc);
+    return rc == HF_OK ? n : rc;
 }
 
 /* ---- settings ---- */

@@ -34,13 +34,30 @@ int store_question_list(hf_store_t *st, const char *job_family, const char *comp
 int store_question_asked(hf_store_t *st, const char *id, double score, char *const *missed,
                          size_t n_missed);
 
-/* Reports (one per interview; scoring again replaces it). put stores r and,
- * when it is new or differs from the stored report, appends the event
- * hrflow.scoring.interview.scored.v1 in the same transaction (joining the
- * caller's, if one is open) and sets *changed; storing the same report again
- * (a retry) changes nothing and emits nothing (*changed = 0). */
+/* Reports (one per interview; scoring again replaces it), each filed under
+ * r->company_id: the company of its application's job, "" for an interview
+ * of no application (the group's, seen by keys of the whole group only).
+ * The report's JSON is stored encrypted with st->keys; scores and ids stay
+ * plain.
+ *
+ * put stores r unless a stored report of the interview is of a company the
+ * caller may not see (HF_ENOTFOUND) or of another application
+ * (HF_ECONFLICT): then nothing changes. It decides under the stored row's
+ * lock, in the transaction that writes (joining the caller's, if one is
+ * open), so no concurrent scoring slips between. When r is new or differs
+ * from the stored report it appends the event
+ * hrflow.scoring.interview.scored.v1 in the same transaction and sets
+ * *changed; storing the same report again (a retry) changes nothing and
+ * emits nothing (*changed = 0). get finds a report the caller may see, else
+ * HF_ENOTFOUND. */
 int store_report_put(hf_store_t *st, const Hrflow__V1__InterviewReport *r, int *changed);
 int store_report_get(hf_store_t *st, const char *interview_id, Hrflow__V1__InterviewReport **out);
+
+/* Seal up to max reports stored in plaintext before reports were
+ * encrypted, of any tenant (st's tenant is not used), in one transaction;
+ * rows another replica is sealing are skipped. Returns how many it sealed
+ * (0: none is left), or an HF_E* code. */
+int store_reports_seal(hf_store_t *st, int max);
 
 /* Settings (defaults when the tenant has none: everything off). */
 int store_settings_get(hf_store_t *st, Hrflow__V1__ScoringSettings *out);

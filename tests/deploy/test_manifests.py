@@ -29,7 +29,8 @@ Checks:
   - every process on the bus gets CURVE keys from a Secret: the broker its key
     pair and the authorised public keys, every other program a key pair of its
     own and the broker's public key; nobody turns CURVE off; every program that
-    uses Redis gets HF_REDIS_PASSWORD from a Secret; deploy/k8s/bus-secret.sh
+    uses Redis gets HF_REDIS_PASSWORD from a Secret, and every one that keeps
+    personal data (its --help lists HF_PII_KEYS) its keys; deploy/k8s/bus-secret.sh
     makes a Secret with every key the manifests name;
   - NetworkPolicies: every pod is behind a default deny; only the gateway takes
     traffic from outside the namespace (Prometheus excepted, on the metrics
@@ -468,6 +469,9 @@ def check_secrets(tap, label, binary, c, sources, accepted, ctx):
             problems.append(f"hrflow-{binary} does not accept {name} (--help)")
         elif secret_ref(c, name) is None:
             problems.append(f"{name} is not set from a Secret (secretKeyRef)")
+    if "HF_PII_KEYS" in accepted and secret_ref(c, "HF_PII_KEYS") is None:
+        problems.append("HF_PII_KEYS is not set from a Secret (secretKeyRef): the service keeps "
+                        "personal data and does not start without its keys")
     if "HF_REDIS_PASSWORD" in accepted and not any(
             n == "HF_REDIS_PASSWORD" and w.startswith("Secret") for n, _, w in sources):
         problems.append("HF_REDIS_PASSWORD does not come from a Secret (Redis asks for it)")
@@ -480,7 +484,8 @@ def check_secrets(tap, label, binary, c, sources, accepted, ctx):
     for name in wanted:
         if secret_ref(c, name):
             ctx["bus_refs"].add(secret_ref(c, name))
-    tap.check(f"{label}: CURVE keys and the Redis password from Secrets", problems)
+    tap.check(f"{label}: CURVE keys, personal-data keys and the Redis password from Secrets",
+              problems)
 
 
 def check_bus_secret(tap, build, ctx):

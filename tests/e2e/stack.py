@@ -102,6 +102,18 @@ def check_name_limits(post, field, char):
     return made
 
 
+def wait_for(fn, timeout=30, what="condition"):
+    """fn()'s first truthy result, asked every 0.1 s; fails the test after
+    timeout seconds, naming what it waited for."""
+    deadline = time.time() + timeout
+    while True:
+        got = fn()
+        if got:
+            return got
+        assert time.time() < deadline, "timed out waiting for " + what
+        time.sleep(0.1)
+
+
 class Stack:
     def __init__(self, name, extra_env=None):
         self.name = name

@@ -16,7 +16,7 @@ import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
-from stack import Stack, check_name_limits, psql  # noqa: E402
+from stack import Stack, check_name_limits, psql, wait_for  # noqa: E402
 from tap import run, test  # noqa: E402
 
 stack = None
@@ -235,6 +235,7 @@ def an_application_moves_forward_with_its_history():
     status, a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": c["id"]})
     assert status == 201 and a["stage"] == "applied" and a["version"] == "1", a
     assert [h["toStage"] for h in a["history"]] == ["applied"], a
+    assert a["companyId"] == j["companyId"], a   # its job's: the company wall's
     status, dup = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": c["id"]})
     assert status == 409 and dup["code"] == "already_exists", dup
     status, a2 = call("POST", "/v1/applications/%s:advance" % a["id"], {"reason": "简历合格"})
@@ -592,16 +593,6 @@ def model():
         assert status == 201, m
         ctx["model"] = m["id"]
     return ctx["model"]
-
-
-def wait_for(fn, timeout=30, what="condition"):
-    deadline = time.time() + timeout
-    while True:
-        got = fn()
-        if got:
-            return got
-        assert time.time() < deadline, "timed out waiting for " + what
-        time.sleep(0.1)
 
 
 def events_of(app_id, kind):

@@ -2,7 +2,9 @@
 
 Competency models (versions), the question bank, tenant settings, the
 stateless preview, interview reports and resume screening, in Chinese and
-English, with the evidence behind every number.
+English, with the evidence behind every number; interview reports filed
+under their application's company (the company wall on scoring, reading and
+the pipeline's use of the score) and kept encrypted at rest.
 """
 import base64
 import io
@@ -15,11 +17,12 @@ import uuid
 import wave
 
 sys.path.insert(0, os.path.dirname(__file__))
-from stack import Stack, check_name_limits, psql  # noqa: E402
+from stack import Stack, check_name_limits, psql, wait_for  # noqa: E402
 from tap import run, test  # noqa: E402
 
 stack = None
 keys = {}
+ctx = {}
 
 PM_MODEL = {
     "name": "产品经理 2026", "jobFamily": "product",
@@ -58,6 +61,17 @@ def setup():
     keys["company_admin"] = subprocess.run(
         [ident, "apikey", "create", "--tenant", "sa", "--scope", "admin", "--company", "SA1"],
         env=stack.env, check=True, capture_output=True, text=True).stdout.strip()
+    # two companies of the group with their own HR: SZ's recruiters hold a key bound to SZ
+    for code in ("SH", "SZ"):
+        subprocess.run([ident, "company", "create", "--tenant", "sa", "--code", code, "--name",
+                        "华星科技" + code], env=stack.env, check=True, capture_output=True)
+    keys["sz_only"] = subprocess.run(
+        [ident, "apikey", "create", "--tenant", "sa", "--scope", "recruiter", "--company", "SZ"],
+        env=stack.env, check=True, capture_output=True, text=True).stdout.strip()
+    status, page = call("GET", "/v1/companies", key="admin")
+    assert status == 200, page
+    ctx["companies"] = {c["code"]: c["id"] for c in page["companies"]}
+    ctx["tenant"] = psql(stack.dsn, "SELECT id FROM identity.tenants WHERE slug = 'sa'")
 
 
 def teardown():
@@ -330,11 +344,77 @@ def scored_events(iid):
     return json.loads(rows)
 
 
+REJECT_BELOW_60 = "when interview_scored if ai_score < 60 then reject"
+POOR_ZH = "不太清楚，没有做过。"
+
+
+def new_application(code):
+    """A job of company `code` whose rule rejects on an AI interview score under
+    60, a candidate, and their application to it (made with the group's key)."""
+    status, job = call("POST", "/v1/jobs", {"companyId": ctx["companies"][code],
+                                            "title": "产品经理", "headcount": 1,
+                                            "rules": REJECT_BELOW_60})
+    assert status == 201, job
+    n = uuid.uuid4().int
+    status, cand = call("POST", "/v1/candidates", {
+        "name": "候选人", "phone": "+86 139-%04d-%04d" % (n % 10000, n // 10000 % 10000),
+        "email": "c%s@example.com" % uuid.uuid4().hex[:8],
+        "consent": {"automatedAssessment": True, "version": "2026-01"}})
+    assert status == 201, cand
+    status, app = call("POST", "/v1/applications", {"jobId": job["id"],
+                                                    "candidateId": cand["id"]})
+    assert status == 201, app
+    return app
+
+
+def interview_body(app_id, *texts):
+    body = {"competencyModelId": model_id(), "locale": "zh-CN",
+            "answers": [{"question": "请举例说明你如何用数据分析推动产品决策", "text": t}
+                        for t in texts]}
+    if app_id:
+        body["applicationId"] = app_id
+    return body
+
+
+def report_row(iid):
+    """Every column of interview iid's row in scoring.reports, as text ("" when none)."""
+    return psql(stack.dsn, "SELECT r::text FROM scoring.reports r WHERE interview_id = '%s'"
+                % iid)
+
+
+def application_state(app_id):
+    """What the pipeline keeps of an application that an interview score changes:
+    its row (stage, version, times), its history and its results."""
+    return psql(stack.dsn, "SELECT (SELECT a::text FROM pipeline.applications a WHERE id = '%s'),"
+                " (SELECT count(*) FROM pipeline.transitions WHERE application_id = '%s'),"
+                " (SELECT count(*) FROM pipeline.assessments WHERE application_id = '%s')"
+                % (app_id, app_id, app_id))
+
+
+def ai_results(app_id):
+    return int(psql(stack.dsn, "SELECT count(*) FROM pipeline.assessments WHERE application_id"
+                               " = '%s' AND kind = 'ai_interview'" % app_id))
+
+
+def scored_by_the_group(code):
+    """An application of company `code` whose AI interview the group's key
+    scored (a good answer: no rule moves it), once the pipeline recorded the
+    score; (application, interview id, its report row)."""
+    app = new_application(code)
+    iid = "itv-%s-%s" % (code.lower(), uuid.uuid4().hex[:8])
+    status, rep = call("POST", "/v1/interviews/%s:score" % iid,
+                       interview_body(app["id"], GOOD_ZH, GOOD_ZH))
+    assert status == 200 and rep["overallScore"] >= 60, rep
+    assert rep["companyId"] == ctx["companies"][code], rep
+    wait_for(lambda: ai_results(app["id"]) == 1, what="the pipeline to record the score")
+    return app, iid, report_row(iid)
+
+
 @test
 def a_scored_interview_is_one_event_in_the_outbox():
     mid = model_id()
     iid = "itv-ev-" + uuid.uuid4().hex[:8]
-    app = str(uuid.uuid4())
+    app = new_application("SH")["id"]
     status, q = call("POST", "/v1/questions", {
         "text": "请介绍一次用数据分析推动产品的经历", "language": "zh",
         "competencies": ["数据分析"], "goodAnswerPoints": ["数据来源"]})
@@ -359,10 +439,11 @@ def a_scored_interview_is_one_event_in_the_outbox():
     assert ev_trace == trace.split("-")[1] and ev_span != trace.split("-")[2], ev
     data = ev["data"]
     # ids, the score and what people are told: nothing else (no personal data)
-    assert sorted(data) == ["applicationId", "competencyModelId", "competencyModelVersion",
-                            "hints", "interviewId", "recommendation", "reportDigest", "score",
-                            "suggestedAction"], data
+    assert sorted(data) == ["applicationId", "companyId", "competencyModelId",
+                            "competencyModelVersion", "hints", "interviewId", "recommendation",
+                            "reportDigest", "score", "suggestedAction"], data
     assert data["interviewId"] == iid and data["applicationId"] == app, data
+    assert data["companyId"] == ctx["companies"]["SH"] == rep["companyId"], data
     assert data["competencyModelId"] == mid and data["competencyModelVersion"] == rep["modelVersion"]
     assert data["score"] == rep["overallScore"] and 0 < data["score"] <= 100, data
     assert data["suggestedAction"] == rep["suggestedAction"], data
@@ -390,13 +471,221 @@ def a_scored_interview_is_one_event_in_the_outbox():
     body["applicationId"] = "not-an-id"
     status, p = call("POST", "/v1/interviews/%s:score" % iid, body)
     assert status == 422 and [e["field"] for e in p["errors"]] == ["applicationId"], p
+    # one the pipeline does not have is not found, and nothing is stored
+    body["applicationId"] = str(uuid.uuid4())
+    status, p = call("POST", "/v1/interviews/%s-x:score" % iid, body)
+    assert status == 404 and p["code"] == "not_found", p
+    assert [e["field"] for e in p["errors"]] == ["applicationId"], p
+    assert report_row(iid + "-x") == "" and scored_events(iid + "-x") == [], p
     # without one, the event says ""
     iid2 = iid + "-noapp"
     del body["applicationId"]
     status, rep4 = call("POST", "/v1/interviews/%s:score" % iid2, body)
     assert status == 200 and rep4.get("applicationId", "") == "", rep4
+    assert rep4.get("companyId", "") == "", rep4
     events = scored_events(iid2)
     assert len(events) == 1 and events[0]["data"]["applicationId"] == "", events
+    assert events[0]["data"]["companyId"] == "", events
+
+
+@test
+def a_key_bound_to_one_company_cannot_score_another_companys_application():
+    sh, sh_iid, sh_row = scored_by_the_group("SH")
+    before = application_state(sh["id"])
+    iid = "itv-attack-" + uuid.uuid4().hex[:8]
+    # a poor answer that the SH job's rule would reject the application for
+    status, p = call("POST", "/v1/interviews/%s:score" % iid, interview_body(sh["id"], POOR_ZH),
+                     key="sz_only")
+    assert status == 404 and p["code"] == "not_found", p
+    assert [e["field"] for e in p["errors"]] == ["applicationId"], p
+    assert sh["id"] in p["detail"], p
+    assert report_row(iid) == "" and scored_events(iid) == [], iid
+    assert application_state(sh["id"]) == before and report_row(sh_iid) == sh_row
+    # a bound key scores the interviews of applications: a report of none would be
+    # of no company it may see
+    status, p = call("POST", "/v1/interviews/%s:score" % iid, interview_body(None, GOOD_ZH),
+                     key="sz_only")
+    assert status == 422 and [e["field"] for e in p["errors"]] == ["applicationId"], p
+    assert report_row(iid) == "" and scored_events(iid) == [], iid
+
+
+@test
+def a_key_bound_to_one_company_cannot_overwrite_or_read_anothers_report():
+    sh, sh_iid, sh_row = scored_by_the_group("SH")
+    sh_state = application_state(sh["id"])
+    sh_events = scored_events(sh_iid)
+    sz = new_application("SZ")
+    # the SH interview's id, scored again for an application SZ may score
+    status, p = call("POST", "/v1/interviews/%s:score" % sh_iid, interview_body(sz["id"], POOR_ZH),
+                     key="sz_only")
+    assert status == 404 and p["code"] == "not_found", p
+    assert report_row(sh_iid) == sh_row and scored_events(sh_iid) == sh_events
+    assert application_state(sh["id"]) == sh_state
+    # reading it is the answer for a report that does not exist
+    status, p = call("GET", "/v1/interviews/%s/report" % sh_iid, key="sz_only")
+    status2, p2 = call("GET", "/v1/interviews/%s/report" % sh_iid[::-1], key="sz_only")
+    assert status == status2 == 404, (p, p2)
+    assert p["detail"].replace(sh_iid, "") == p2["detail"].replace(sh_iid[::-1], ""), (p, p2)
+    # an interview of no application is the group's: not SZ's either
+    group_iid = "itv-group-" + uuid.uuid4().hex[:8]
+    status, rep = call("POST", "/v1/interviews/%s:score" % group_iid, interview_body(None, GOOD_ZH))
+    assert status == 200 and rep.get("companyId", "") == "", rep
+    group_row = report_row(group_iid)
+    status, p = call("GET", "/v1/interviews/%s/report" % group_iid, key="sz_only")
+    assert status == 404, p
+    status, p = call("POST", "/v1/interviews/%s:score" % group_iid,
+                     interview_body(sz["id"], POOR_ZH), key="sz_only")
+    assert status == 404 and report_row(group_iid) == group_row, p
+    # SZ scores, reads and scores again its own; the group's key reads it too
+    sz_iid = "itv-sz-" + uuid.uuid4().hex[:8]
+    status, rep = call("POST", "/v1/interviews/%s:score" % sz_iid, interview_body(sz["id"], GOOD_ZH),
+                       key="sz_only")
+    assert status == 200 and rep["companyId"] == ctx["companies"]["SZ"], rep
+    for key in ("sz_only", "recruiter"):
+        status, got = call("GET", "/v1/interviews/%s/report" % sz_iid, key=key)
+        assert status == 200 and got["overallScore"] == rep["overallScore"], got
+        assert got["companyId"] == ctx["companies"]["SZ"], got
+    status, again = call("POST", "/v1/interviews/%s:score" % sz_iid,
+                         interview_body(sz["id"], GOOD_ZH, GOOD_ZH), key="sz_only")
+    assert status == 200 and len(again["answers"]) == 2, again
+    # an interview belongs to one application
+    sz_row = report_row(sz_iid)
+    sz2 = new_application("SZ")
+    status, p = call("POST", "/v1/interviews/%s:score" % sz_iid, interview_body(sz2["id"], GOOD_ZH),
+                     key="sz_only")
+    assert status == 409 and p["code"] == "conflict", p
+    assert [e["field"] for e in p["errors"]] == ["applicationId"], p
+    assert report_row(sz_iid) == sz_row
+    # the SH report and application never changed
+    assert report_row(sh_iid) == sh_row and application_state(sh["id"]) == sh_state
+
+
+@test
+def a_score_event_of_another_company_is_never_applied():
+    sh, _, _ = scored_by_the_group("SH")
+    before = application_state(sh["id"])
+    # an event claiming SZ filed a failing score of the SH application
+    forged = {"interviewId": "itv-forged", "applicationId": sh["id"],
+              "companyId": ctx["companies"]["SZ"], "competencyModelId": model_id(),
+              "competencyModelVersion": 1, "score": 10, "recommendation": "reject",
+              "suggestedAction": "", "hints": [], "reportDigest": "0" * 64}
+    psql(stack.dsn, "INSERT INTO events.outbox (tenant_id, source, type, subject, data) VALUES"
+                    " ('%s', '/hrflow/scoring', '%s', 'interviews/itv-forged', '%s')"
+                    % (ctx["tenant"], SCORED, json.dumps(forged)))
+    # and one without a company
+    del forged["companyId"]
+    psql(stack.dsn, "INSERT INTO events.outbox (tenant_id, source, type, subject, data) VALUES"
+                    " ('%s', '/hrflow/scoring', '%s', 'interviews/itv-forged', '%s')"
+                    % (ctx["tenant"], SCORED, json.dumps(forged)))
+    # the pipeline applies events in order: once a later genuine failing score of
+    # another SH application has rejected it (by the job's rule), the forged ones
+    # have been read
+    control = new_application("SH")
+    status, rep = call("POST", "/v1/interviews/itv-ctl-%s:score" % control["id"],
+                       interview_body(control["id"], POOR_ZH))
+    assert status == 200 and rep["overallScore"] < 60, rep
+    got = wait_for(lambda: (lambda a: a if a["stage"] == "rejected" else None)(
+        call("GET", "/v1/applications/" + control["id"])[1]), what="the genuine score's rule")
+    assert got["history"][-1]["actor"] == "rule:1", got
+    assert application_state(sh["id"]) == before
+
+
+def dump(*schemas):
+    """pg_dump of the stack's database (those schemas), as text."""
+    args = ["pg_dump", "--data-only"] + ["--schema=" + x for x in schemas] + [stack.dsn]
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+def spellings(phrase):
+    """A phrase as it may appear in a dump: raw, and JSON-escaped."""
+    return {phrase, json.dumps(phrase)[1:-1]}
+
+
+@test
+def reports_keep_no_answer_text_at_rest():
+    app = new_application("SH")
+    iid = "itv-rest-" + uuid.uuid4().hex[:8]
+    body = interview_body(app["id"], GOOD_ZH)
+    body["answers"].append({"question": "Tell me about a data-driven decision", "text": GOOD_EN})
+    status, rep = call("POST", "/v1/interviews/%s:score" % iid, body)
+    assert status == 200, rep
+    # the report quotes the answers: evidence beyond the model's own keywords
+    model_text = json.dumps(PM_MODEL, ensure_ascii=False)
+    quotes = {e["text"] for a in rep["answers"] for c in a["score"]["competencies"]
+              for x in c.get("contributions", []) for e in x.get("evidence", [])
+              if len(e["text"]) >= 6 and e["text"] not in model_text}
+    assert quotes, rep["answers"]
+    status, got = call("GET", "/v1/interviews/%s/report" % iid)
+    assert status == 200 and got["answers"] == rep["answers"], got
+    secrets = ["12场用户访谈", "onboarding lost half of new users"] + sorted(quotes)
+    row = report_row(iid)
+    text = dump("scoring", "events")
+    for secret in secrets:
+        for s in spellings(secret):
+            assert s not in row, (secret, row[:300])
+            assert s not in text, secret
+    # what queries need stays plain
+    cols = psql(stack.dsn, "SELECT application_id, company_id, overall_score, body IS NULL,"
+                           " body_enc LIKE 'v1.k1.%%' FROM scoring.reports WHERE interview_id"
+                           " = '%s'" % iid).split("|")
+    assert cols == [app["id"], ctx["companies"]["SH"], str(rep["overallScore"]), "t", "t"], cols
+    # a sealed report moved to another interview's row does not open there
+    other = "itv-moved-" + uuid.uuid4().hex[:8]
+    status, _ = call("POST", "/v1/interviews/%s:score" % other, interview_body(None, GOOD_EN))
+    assert status == 200
+    psql(stack.dsn, "UPDATE scoring.reports SET body_enc = (SELECT body_enc FROM scoring.reports"
+                    " WHERE interview_id = '%s') WHERE interview_id = '%s'" % (iid, other))
+    status, p = call("GET", "/v1/interviews/%s/report" % other)
+    assert status == 500 and "12场" not in json.dumps(p, ensure_ascii=False), p
+
+
+@test
+def reports_stored_in_plaintext_are_sealed_by_the_service():
+    # a report as an earlier version stored it: its JSON in plaintext, no company
+    status, rep = call("POST", "/v1/interviews/itv-src-%s:score" % uuid.uuid4().hex[:8],
+                       interview_body(None, GOOD_ZH))
+    assert status == 200, rep
+    iid = "itv-old-" + uuid.uuid4().hex[:8]
+    rep["interviewId"] = iid
+    rep.pop("companyId", None)
+    stack.stop("scoring")
+    psql(stack.dsn, "INSERT INTO scoring.reports (tenant_id, interview_id, model_id,"
+                    " model_version, overall_score, body) VALUES ('%s', '%s', '%s', %d, %s, '%s')"
+                    % (ctx["tenant"], iid, rep["modelId"], rep["modelVersion"],
+                       rep["overallScore"], json.dumps(rep).replace("'", "''")))
+    assert "12场用户访谈" in report_row(iid)
+    stack.start("scoring")
+    stack.wait_ready()
+    # every replica seals what is left from its start
+    wait_for(lambda: psql(stack.dsn, "SELECT body IS NULL AND body_enc IS NOT NULL FROM"
+                                     " scoring.reports WHERE interview_id = '%s'" % iid) == "t",
+             what="the report to be sealed")
+    assert "12场用户访谈" not in report_row(iid)
+    status, got = call("GET", "/v1/interviews/%s/report" % iid)
+    assert status == 200 and got["answers"] == rep["answers"], got
+    # a report of no company is the group's
+    status, p = call("GET", "/v1/interviews/%s/report" % iid, key="sz_only")
+    assert status == 404, p
+
+
+@test
+def scoring_an_application_while_the_pipeline_is_down_is_503_and_stores_nothing():
+    app = new_application("SZ")
+    iid = "itv-down-" + uuid.uuid4().hex[:8]
+    stack.stop("pipeline")
+    try:
+        for key in ("sz_only", "recruiter"):
+            status, p = call("POST", "/v1/interviews/%s:score" % iid,
+                             interview_body(app["id"], GOOD_ZH), key=key)
+            assert status == 503 and p["code"] == "unavailable", p
+            assert "pipeline" in p["detail"], p
+        assert report_row(iid) == "" and scored_events(iid) == []
+    finally:
+        stack.start("pipeline")
+        stack.wait_ready()
+    status, rep = call("POST", "/v1/interviews/%s:score" % iid, interview_body(app["id"], GOOD_ZH),
+                       key="sz_only")
+    assert status == 200 and rep["applicationId"] == app["id"], rep
 
 
 @test
