@@ -106,9 +106,11 @@ FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # person across the group: a company-bound key that creates a candidate
 # already known (by phone, email or external id) gets its id back, and
 # applies that person to its own jobs with it (docs/security.md).
+# Interview ids are names the caller chooses, unique within a tenant: another
+# tenant scoring an interview of the same name makes a report of its own.
 ALLOWED = {
     "company": {("createApplication", "candidateId")},
-    "tenant": set(),
+    "tenant": {("scoreInterview", "interviewId")},
 }
 # Body fields that name records but are not attacked, with the reason.
 LEFT_OUT = {
