@@ -96,6 +96,22 @@ static void reply_env(broker_t *b, GBytes *client, const Hrflow__V1__Envelope *e
     to_client(b, client, &m);
 }
 
+/* Answer a client's request with error e, counted by its code. */
+static void reply_with(broker_t *b, GBytes *client, const char *service, const char *method,
+                       const char *request_id, Hrflow__V1__Error *e)
+{
+    Hrflow__V1__Envelope env = HRFLOW__V1__ENVELOPE__INIT;
+    env.service = (char *)service;
+    env.method = (char *)method;
+    env.request_id = (char *)request_id;
+    env.error = e;
+    reply_env(b, client, &env);
+    hf_counter_inc(e->code == HRFLOW__V1__ERROR_CODE__OVERLOADED ? b->m.overloaded
+                   : e->code == HRFLOW__V1__ERROR_CODE__DEADLINE_EXCEEDED ? b->m.deadline
+                   : e->code == HRFLOW__V1__ERROR_CODE__UNAVAILABLE ? b->m.unavailable
+                                                                    : NULL);
+}
+
 static void reply_error(broker_t *b, GBytes *client, const char *service, const char *method,
                         const char *request_id, int code, uint32_t retry_after_ms,
                         const char *fmt, ...) __attribute__((format(printf, 8, 9)));
@@ -112,16 +128,7 @@ static void reply_error(broker_t *b, GBytes *client, const char *service, const 
     e.code = code;
     e.message = msg;
     e.retry_after_ms = retry_after_ms;
-    Hrflow__V1__Envelope env = HRFLOW__V1__ENVELOPE__INIT;
-    env.service = (char *)service;
-    env.method = (char *)method;
-    env.request_id = (char *)request_id;
-    env.error = &e;
-    reply_env(b, client, &env);
-    hf_counter_inc(code == HRFLOW__V1__ERROR_CODE__OVERLOADED ? b->m.overloaded
-                   : code == HRFLOW__V1__ERROR_CODE__DEADLINE_EXCEEDED ? b->m.deadline
-                   : code == HRFLOW__V1__ERROR_CODE__UNAVAILABLE ? b->m.unavailable
-                                                                  : NULL);
+    reply_with(b, client, service, method, request_id, &e);
 }
 
 /* A request refused before anything was done with it (the broker drains):
@@ -141,13 +148,7 @@ static void reply_not_taken(broker_t *b, GBytes *client, const char *service, co
     e.message = msg;
     e.details = details;
     e.n_details = 1;
-    Hrflow__V1__Envelope env = HRFLOW__V1__ENVELOPE__INIT;
-    env.service = (char *)service;
-    env.method = (char *)method;
-    env.request_id = (char *)request_id;
-    env.error = &e;
-    reply_env(b, client, &env);
-    hf_counter_inc(b->m.unavailable);
+    reply_with(b, client, service, method, request_id, &e);
 }
 
 /* ---- requests ---- */

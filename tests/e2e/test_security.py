@@ -27,11 +27,10 @@ import os
 import re
 import subprocess
 import sys
-import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
-from stack import Stack, psql  # noqa: E402
+from stack import Stack, psql, wait_for  # noqa: E402
 from tap import run, test  # noqa: E402
 
 stack = None
@@ -170,16 +169,6 @@ def ok(status, got, want=200):
     return got
 
 
-def wait_for(fn, timeout=60, what="condition"):
-    deadline = time.time() + timeout
-    while True:
-        got = fn()
-        if got:
-            return got
-        assert time.time() < deadline, "timed out waiting for " + what
-        time.sleep(0.2)
-
-
 MODEL = {"name": "产品经理", "competencies": [
     {"name": "数据分析", "weight": 3, "keywords": [{"term": "数据分析"}, {"term": "A/B测试"}]},
     {"name": "用户导向", "weight": 2, "keywords": [{"term": "用户调研"}]}]}
@@ -217,9 +206,10 @@ def seed():
                           raw=csv.encode("utf-8"))
     V["import"] = ok(status, imp, want=202)["id"]
     wait_for(lambda: call("GET", "/v1/imports/" + V["import"])[1]["status"] == "done",
-             what="the import")
+             timeout=60, what="the import")
     wait_for(lambda: all(a["screening"] in ("done", "") for a in call(
-        "GET", "/v1/jobs/%s/applications" % V["job"])[1]["applications"]), what="screening")
+        "GET", "/v1/jobs/%s/applications" % V["job"])[1]["applications"]), timeout=60,
+        what="screening")
     status, _, _ = call("POST", "/v1/candidate-status/%s:requestReview" % app["statusToken"],
                         {"reason": "请人工复核"}, key=None)
     assert status == 200

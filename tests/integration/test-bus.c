@@ -493,19 +493,26 @@ static void test_restarted_broker_numbers_afresh(void **state)
     zmq_close(w);
 }
 
+/* A second broker beside the fixture's, and two echo workers connected to
+ * both; both = the endpoints of the two, for a client. */
+static void second_broker(fx_t *f, fx_broker_t *b2, char *both, size_t n)
+{
+    assert_int_equal(fx_broker_start(b2, NULL), 0);
+    snprintf(both, n, "%s,%s", tl_tcp(f->b.rpc), tl_tcp(b2->rpc));
+    f->w[f->nw++] = fx_echo_start(both, "r1", 2);
+    f->w[f->nw++] = fx_echo_start(both, "r2", 2);
+    assert_int_equal(fx_wait_workers(f->b.rpc, 2, 5000), 0);
+    assert_int_equal(fx_wait_workers(b2->rpc, 2, 5000), 0);
+}
+
 /* Two brokers, clients and workers connected to both; one dies and the
  * calls keep succeeding through the other. */
 static void test_two_brokers_one_dies(void **state)
 {
     fx_t *f = *state;
     fx_broker_t b2 = { 0 };
-    assert_int_equal(fx_broker_start(&b2, NULL), 0);
     char both[96];
-    snprintf(both, sizeof(both), "%s,%s", tl_tcp(f->b.rpc), tl_tcp(b2.rpc));
-    f->w[f->nw++] = fx_echo_start(both, "r1", 2);
-    f->w[f->nw++] = fx_echo_start(both, "r2", 2);
-    assert_int_equal(fx_wait_workers(f->b.rpc, 2, 5000), 0);
-    assert_int_equal(fx_wait_workers(b2.rpc, 2, 5000), 0);
+    second_broker(f, &b2, both, sizeof(both));
     hf_bus_client_t *c = hf_bus_client_new(both);
     hf_status_t st = { 0 };
     for (int i = 0; i < 10; i++)
@@ -528,13 +535,8 @@ static void test_calls_pass_a_draining_broker(void **state)
 {
     fx_t *f = *state;
     fx_broker_t b2 = { 0 };
-    assert_int_equal(fx_broker_start(&b2, NULL), 0);
     char both[96];
-    snprintf(both, sizeof(both), "%s,%s", tl_tcp(f->b.rpc), tl_tcp(b2.rpc));
-    f->w[f->nw++] = fx_echo_start(both, "r1", 2);
-    f->w[f->nw++] = fx_echo_start(both, "r2", 2);
-    assert_int_equal(fx_wait_workers(f->b.rpc, 2, 5000), 0);
-    assert_int_equal(fx_wait_workers(b2.rpc, 2, 5000), 0);
+    second_broker(f, &b2, both, sizeof(both));
     hf_bus_client_t *only2 = hf_bus_client_new(tl_tcp(b2.rpc));
     hf_bus_client_t *c = hf_bus_client_new(both);
     hf_status_t st = { 0 };
