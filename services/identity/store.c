@@ -366,7 +366,7 @@ int store_company_list(hf_store_t *st, const char *city, hf_page_t *page,
     const char *p[6] = { st->tenant, visible_literal(st), or_empty(city) };
     if (!p[1])
         return HF_ENOMEM;
-    return hf_page_rows(st, hf_page_query(st->db, sql_company_list, 6, p, 6, page), page,
+    return hf_page_rows(st, hf_page_query(st, sql_company_list, 6, p, 6, page), page,
                         company_at, (void ***)out, n);
 }
 
@@ -463,7 +463,7 @@ int store_apikey_list(hf_store_t *st, hf_page_t *page, Hrflow__V1__ApiKey ***out
     const char *p[5] = { st->tenant, visible_literal(st) };
     if (!p[1])
         return HF_ENOMEM;
-    return hf_page_rows(st, hf_page_query(st->db, sql_apikey_list, 5, p, 5, page), page,
+    return hf_page_rows(st, hf_page_query(st, sql_apikey_list, 5, p, 5, page), page,
                         apikey_at, (void ***)out, n);
 }
 

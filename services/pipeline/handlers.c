@@ -110,7 +110,7 @@ HANDLER(pipeline_list_jobs)
     hf_store_t st;
     hf_page_t page;
     if (hf_store_open(call, &st) < 0 ||
-        hf_page_open(call, r->page_size, r->page_token, NULL, &page) < 0)
+        hf_page_open(&st, r->page_size, r->page_token, NULL, &page) < 0)
         return -1;
     if (*r->company_id && (!hf_uuid_valid(r->company_id) || !hf_store_sees_company(&st, r->company_id)))
         return hf_call_fail(call, E(NOT_FOUND), "company %s not found", r->company_id);
@@ -288,7 +288,7 @@ HANDLER(pipeline_list_applications)
     hf_store_t st;
     hf_page_t page;
     if (hf_store_open(call, &st) < 0 ||
-        hf_page_open(call, r->page_size, r->page_token, NULL, &page) < 0 ||
+        hf_page_open(&st, r->page_size, r->page_token, NULL, &page) < 0 ||
         !visible_job(&st, r->job_id))
         return -1;
     Hrflow__V1__ListApplicationsResponse *o = HF_CALL_NEW(

@@ -118,7 +118,7 @@ int store_job_list(hf_store_t *st, const char *company_id, const char *status,
                    hf_page_t *page, Hrflow__V1__Job ***out, size_t *n)
 {
     const char *p[6] = { st->tenant, company_id, status };
-    PGresult *r = hf_page_query(st->db,
+    PGresult *r = hf_page_query(st,
                                 "SELECT " JOB_COLS " FROM pipeline.jobs WHERE tenant_id = $1"
                                 " AND ($2 = '' OR company_id = $2::uuid) AND ($3 = '' OR status = $3)"
                                 " AND (create_time, id) > ($4::timestamptz, $5::uuid)"

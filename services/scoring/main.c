@@ -1,7 +1,8 @@
 /* services/scoring/main.c - wiring of the scoring service (competency models, transcript and resume scoring, reports)
  *
  * The method table and the service's definition; hf_service_main()
- * (common/src/service.c) does configuration, connections, migrations, the bus
+ * (common/src/service.c) does configuration, connections, migrations, the
+ * keyring (HF_PII_KEYS: it seals the page tokens of the lists), the bus
  * worker and signals. Handlers are in handlers.c (records),
  * analysis_handlers.c (scoring) and resume_handlers.c, over the glue they
  * share (analysis.c). `hrflow-scoring calibrate …` is the calibration command
@@ -30,4 +31,5 @@ static const hf_method_t methods[] = {
     { "UpdateScoringSettings", scoring_update_scoring_settings, 0 },
 };
 
-HF_SERVICE_MAIN(scoring, hrflow__v1__scoring__descriptor, methods, .command = scoring_calibrate)
+HF_SERVICE_MAIN(scoring, hrflow__v1__scoring__descriptor, methods, .pii = 1,
+                .command = scoring_calibrate)
