@@ -129,6 +129,11 @@ int hf_store_sees_company(const hf_store_t *st, const char *company)
     return 0;
 }
 
+const char *hf_store_companies(hf_store_t *st)
+{
+    return hf_store_array(st, (const char *const *)st->companies, st->n_companies);
+}
+
 int hf_store_may(const hf_store_t *st, unsigned scope)
 {
     return (st->scopes & (scope | HF_SCOPE_ADMIN)) != 0;

@@ -121,11 +121,6 @@ HANDLER(pipeline_list_jobs)
     int rc = store_job_list(&st, r->company_id, r->status, &page, &o->jobs, &o->n_jobs);
     if (rc != HF_OK)
         return hf_store_fail(&st, rc, "job", "");
-    size_t kept = 0; /* a company-bound key sees its companies' jobs only */
-    for (size_t i = 0; i < o->n_jobs; i++)
-        if (hf_store_sees_company(&st, o->jobs[i]->company_id))
-            o->jobs[kept++] = o->jobs[i];
-    o->n_jobs = kept;
     o->next_page_token = hf_arena_strdup(hf_call_arena(call), page.next);
     *reply = &o->base;
     return 0;

@@ -98,6 +98,18 @@ void hf_store_init(hf_store_t *st, PGconn *db, hf_arena_t *arena, const char *te
 /* 1 when the caller may act for company (a canonical UUID), else 0. */
 int hf_store_sees_company(const hf_store_t *st, const char *company);
 
+/* The same wall inside a statement, so a company-bound caller's lists hold
+ * only its rows (full pages, not pages filtered afterwards): the condition
+ * "column col holds a company the caller acts for", over one $n::uuid[]
+ * parameter that hf_store_companies() fills, e.g.
+ *     " AND " HF_SEES_COMPANY("company_id", "4") */
+#define HF_SEES_COMPANY(col, n) \
+    "(cardinality($" n "::uuid[]) = 0 OR " col " = ANY ($" n "::uuid[]))"
+
+/* st->companies as the parameter of HF_SEES_COMPANY ("{}" for the whole
+ * group), in the arena; NULL when out of memory. */
+const char *hf_store_companies(hf_store_t *st);
+
 /* 1 when the caller holds scope (one HF_SCOPE_*; admin holds all), else 0. */
 int hf_store_may(const hf_store_t *st, unsigned scope);
 
