@@ -1,7 +1,9 @@
-/* common/src/crypto.c - digests and personal data at rest over OpenSSL's libcrypto
+/* common/src/crypto.c - digests, personal data at rest, sealed tokens
  *
- * Three parts, in this order: digests; the keyring and the v1 token
- * (AES-256-GCM, EVP API); the blind index and the normalisers that feed it.
+ * Four parts, in this order: digests; the keyring and the v1 token
+ * (AES-256-GCM, OpenSSL's EVP API); sealed tokens (XChaCha20-Poly1305,
+ * libsodium, under subkeys of the keyring's keys); the blind index and the
+ * normalisers that feed it.
  * Keys live only in the keyring, which is wiped on destroy; a plaintext that
  * fails authentication is wiped before it is freed. The token is text
  * (base64url, hf/encoding.h) so it fits a PostgreSQL text column and JSON
@@ -25,6 +27,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
+#include <sodium.h>
 
 #define KEY_LEN 32
 #define NONCE_LEN 12
@@ -202,6 +205,10 @@ hf_keyring_t *hf_keyring_new(const char *spec, char *err, size_t errlen)
     seterr(err, errlen, "%s", "");
     if (!spec || only_space(spec)) {
         seterr(err, errlen, "no keys: the key spec is empty");
+        return NULL;
+    }
+    if (sodium_init() < 0) { /* for hf_seal's random nonces; idempotent */
+        seterr(err, errlen, "libsodium cannot start");
         return NULL;
     }
     hf_keyring_t *k = calloc(1, sizeof(*k));
@@ -398,6 +405,83 @@ int hf_pii_token_kid(const char *token, char out[HF_KEY_ID_MAX + 1])
         return -EINVAL;
     memcpy(out, t.kid, t.kidlen);
     out[t.kidlen] = '\0';
+    return 0;
+}
+
+/* --- sealed tokens -------------------------------------------------------- */
+
+#define SEAL_NONCE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define SEAL_TAG crypto_aead_xchacha20poly1305_ietf_ABYTES
+_Static_assert(SEAL_NONCE + SEAL_TAG == HF_SEAL_OVERHEAD, "HF_SEAL_OVERHEAD is the nonce and tag");
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == KEY_LEN, "a 32-byte subkey");
+
+/* The subkey of key for purpose: keyed BLAKE2b-256 of the domain, a NUL and
+ * the purpose. The caller wipes it. */
+static void seal_subkey(const aes_key_t *key, const char *purpose, unsigned char sub[KEY_LEN])
+{
+    static const char domain[] = "hrflow sealed token";
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, key->key, KEY_LEN, KEY_LEN);
+    crypto_generichash_update(&h, (const unsigned char *)domain, sizeof(domain));
+    crypto_generichash_update(&h, (const unsigned char *)purpose, strlen(purpose));
+    crypto_generichash_final(&h, sub, KEY_LEN);
+    sodium_memzero(&h, sizeof(h));
+}
+
+int hf_seal(const hf_keyring_t *k, const char *purpose, const void *plain, size_t len,
+            const char *aad, char *out, size_t outlen)
+{
+    assert(k && purpose && *purpose && aad && *aad && out && outlen && (plain || len == 0));
+    const aes_key_t *key = &k->keys[0];
+    size_t kl = strlen(key->id), blen = SEAL_NONCE + len + SEAL_TAG;
+    out[0] = '\0';
+    if (len > HF_SEAL_MAX || kl + 1 + hf_base64url_len(blen) + 1 > outlen)
+        return -EMSGSIZE;
+    unsigned char body[SEAL_NONCE + HF_SEAL_MAX + SEAL_TAG], sub[KEY_LEN];
+    unsigned long long clen = 0;
+    randombytes_buf(body, SEAL_NONCE);
+    seal_subkey(key, purpose, sub);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(body + SEAL_NONCE, &clen, plain, len,
+                                               (const unsigned char *)aad, strlen(aad), NULL,
+                                               body, sub);
+    sodium_memzero(sub, sizeof(sub));
+    memcpy(out, key->id, kl);
+    out[kl] = '.';
+    hf_base64url_encode(out + kl + 1, outlen - kl - 1, body, blen);
+    return 0;
+}
+
+int hf_unseal(const hf_keyring_t *k, const char *purpose, const char *token, const char *aad,
+              void *plain, size_t cap, size_t *len)
+{
+    assert(k && purpose && *purpose && aad && *aad && len && (plain || cap == 0));
+    *len = 0;
+    if (!token)
+        return -EINVAL;
+    size_t most = HF_SEAL_TOKEN_MAX(HF_SEAL_MAX);
+    size_t tl = strnlen(token, most), kl = id_len(token, tl);
+    if (tl == most || kl == 0 || token[kl] != '.')
+        return -EINVAL;
+    unsigned char body[SEAL_NONCE + HF_SEAL_MAX + SEAL_TAG], sub[KEY_LEN];
+    size_t blen = 0;
+    if (hf_base64url_decode(token + kl + 1, tl - kl - 1, body, sizeof(body), &blen) < 0 ||
+        blen < SEAL_NONCE + SEAL_TAG || blen > SEAL_NONCE + HF_SEAL_MAX + SEAL_TAG)
+        return -EINVAL;
+    const aes_key_t *key = find_key(k, token, kl);
+    if (!key)
+        return -ENOKEY;
+    if (blen - SEAL_NONCE - SEAL_TAG > cap)
+        return -EMSGSIZE;
+    unsigned long long mlen = 0;
+    seal_subkey(key, purpose, sub);
+    /* the tag is checked before any plaintext is written to plain */
+    int bad = crypto_aead_xchacha20poly1305_ietf_decrypt(
+        plain, &mlen, NULL, body + SEAL_NONCE, blen - SEAL_NONCE, (const unsigned char *)aad,
+        strlen(aad), body, sub);
+    sodium_memzero(sub, sizeof(sub));
+    if (bad)
+        return -EBADMSG;
+    *len = (size_t)mlen;
     return 0;
 }
 

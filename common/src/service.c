@@ -55,10 +55,12 @@ typedef struct {
 static settings_t S;
 static const char *pii_keys;
 
-/* HF_PII_KEYS, a setting of the services that keep personal data (def.pii). */
+/* HF_PII_KEYS, a setting of the services that keep personal data or have
+ * lists (def.pii). */
 static const hf_config_var_t pii_setting = {
     "HF_PII_KEYS", HF_CONFIG_STRING, "", 0, 0,
-    "keys for personal data: id:<64 hex>,…,hmac:<64 hex> (docs/security.md)", &pii_keys
+    "keys for personal data and page tokens: id:<64 hex>,…,hmac:<64 hex> (docs/security.md)",
+    &pii_keys
 };
 
 static const hf_config_var_t settings[] = {
@@ -433,7 +435,7 @@ static int serve(runtime_t *rt)
     return code;
 }
 
-/* The keyring of HF_PII_KEYS for a service that keeps personal data. */
+/* The keyring of HF_PII_KEYS for a service declared .pii. */
 static int load_keys(runtime_t *rt)
 {
     if (!rt->def->pii)

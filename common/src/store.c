@@ -2,15 +2,17 @@
  *
  * The glue every service's handlers and store.c share, written once: who is
  * calling (from the envelope the broker delivered), what a store result means
- * as a bus error, and the page loop of every list. The SQL itself stays in
- * each service's store.c.
+ * as a bus error, and the page loop of every list (its tokens are sealed in
+ * page_token.c). The SQL itself stays in each service's store.c.
  */
 #include "hf/store.h"
 
 #include "hf/codec.h"
 #include "hf/db.h"
+#include "hf/log.h"
 #include "hf/service.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include <time.h>
 
 #define E(code) HRFLOW__V1__ERROR_CODE__##code
+#define LIST_MAX 96 /* "<service>.<method>" */
 
 /* ---- result codes ---- */
 
@@ -126,6 +129,11 @@ int hf_store_sees_company(const hf_store_t *st, const char *company)
     return 0;
 }
 
+const char *hf_store_companies(hf_store_t *st)
+{
+    return hf_store_array(st, (const char *const *)st->companies, st->n_companies);
+}
+
 int hf_store_may(const hf_store_t *st, unsigned scope)
 {
     return (st->scopes & (scope | HF_SCOPE_ADMIN)) != 0;
@@ -200,41 +208,32 @@ char *hf_store_strdup(hf_store_t *st, const char *s)
 
 /* ---- keyset pages ---- */
 
-void hf_page_format(int64_t create_us, const char *id, char out[HF_PAGE_TOKEN_MAX])
+/* The list a request reads, "<service>.<method>" of its envelope (a page
+ * token is valid for that list only); "" in a context without a request. */
+static void list_of(const hf_store_t *st, char *out, size_t n)
 {
-    snprintf(out, HF_PAGE_TOKEN_MAX, "%" PRId64 ".%s", create_us, id);
+    const Hrflow__V1__Envelope *e = st->call ? hf_call_envelope(st->call) : NULL;
+    if (e)
+        snprintf(out, n, "%s.%s", e->service ? e->service : "", e->method ? e->method : "");
+    else
+        snprintf(out, n, "%s", "");
 }
 
-int hf_page_parse(const char *token, int (*id_ok)(const char *), int64_t *after_us,
-                  char after_id[HF_PAGE_TOKEN_MAX])
-{
-    if (!token || strlen(token) >= HF_PAGE_TOKEN_MAX)
-        return -1;
-    const char *dot = strchr(token, '.');
-    size_t digits = dot ? (size_t)(dot - token) : 0;
-    if (digits == 0 || digits > 18 || strspn(token, "0123456789") != digits)
-        return -1;
-    snprintf(after_id, HF_PAGE_TOKEN_MAX, "%s", dot + 1);
-    if (!(id_ok ? id_ok : hf_uuid_valid)(after_id))
-        return -1;
-    *after_us = strtoll(token, NULL, 10);
-    char again[HF_PAGE_TOKEN_MAX]; /* one spelling per position: no leading zeros */
-    hf_page_format(*after_us, after_id, again);
-    return strcmp(again, token) == 0 ? 0 : -1;
-}
-
-int hf_page_open(hf_call_t *call, uint32_t page_size, const char *page_token,
+int hf_page_open(hf_store_t *st, uint32_t page_size, const char *page_token,
                  int (*id_ok)(const char *), hf_page_t *page)
 {
+    assert(st->keys); /* a service with lists holds a keyring (.pii) */
     memset(page, 0, sizeof(*page));
     page->size = page_size == 0 ? HF_PAGE_DEFAULT : page_size > HF_PAGE_MAX ? HF_PAGE_MAX
                                                                               : page_size;
     page->first = !page_token || !*page_token;
-    if (page->first ||
-        hf_page_parse(page_token, id_ok, &page->after_us, page->after_id) == 0)
+    char list[LIST_MAX];
+    list_of(st, list, sizeof(list));
+    if (page->first || hf_page_unseal(st->keys, st->tenant, list, page_token, id_ok,
+                                      &page->after_us, page->after_id) == 0)
         return 0;
-    hf_call_detail(call, "page_token", "bad_format", "is not a page token of this list");
-    return hf_call_fail(call, E(INVALID_ARGUMENT), "invalid page_token");
+    hf_call_detail(st->call, "page_token", "bad_format", "is not a page token of this list");
+    return hf_call_fail(st->call, E(INVALID_ARGUMENT), "invalid page_token");
 }
 
 /* Unix microseconds as PostgreSQL timestamptz text, exact: "2026-12-02 20:11:36.123456+00". */
@@ -252,9 +251,10 @@ static void micros_text(int64_t us, char out[40])
     snprintf(out + n, 40 - n, ".%06" PRId64 "+00", frac);
 }
 
-PGresult *hf_page_query(PGconn *c, const char *sql, int nparams, const char **params,
+PGresult *hf_page_query(hf_store_t *st, const char *sql, int nparams, const char **params,
                         int time_col, hf_page_t *page)
 {
+    assert(st->keys);
     char after[40], limit[16];
     if (page->first)
         snprintf(after, sizeof(after), "-infinity");
@@ -265,12 +265,20 @@ PGresult *hf_page_query(PGconn *c, const char *sql, int nparams, const char **pa
     params[nparams - 2] = page->first ? "00000000-0000-0000-0000-000000000000" : page->after_id;
     params[nparams - 1] = limit;
     page->next[0] = '\0';
-    PGresult *r = hf_db_query(c, sql, nparams, params);
+    PGresult *r = hf_db_query(st->db, sql, nparams, params);
     params[nparams - 3] = params[nparams - 2] = params[nparams - 1] = NULL;
     if (r && PQntuples(r) > (int)page->size) {
         int last = (int)page->size - 1;
-        hf_page_format(strtoll(PQgetvalue(r, last, time_col), NULL, 10), PQgetvalue(r, last, 0),
-                       page->next);
+        char list[LIST_MAX];
+        list_of(st, list, sizeof(list));
+        if (hf_page_seal(st->keys, st->tenant, list,
+                         strtoll(PQgetvalue(r, last, time_col), NULL, 10),
+                         PQgetvalue(r, last, 0), page->next) < 0) {
+            hf_error("cannot make a page token: the id of %s is empty or longer than %d bytes",
+                     list, HF_PAGE_ID_MAX - 1);
+            PQclear(r);
+            return NULL;
+        }
     }
     return r;
 }

@@ -1,4 +1,4 @@
-/* common/tests/test-crypto.c - digests, the keyring, v1 tokens, blind index, normalisers */
+/* common/tests/test-crypto.c - digests, the keyring, v1 tokens, sealed tokens, blind index, normalisers */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -411,6 +411,43 @@ static void test_normalize_email(void **state)
     assert_int_equal(hf_pii_normalize_email("a@example.com", small, sizeof(small)), -1);
 }
 
+/* Sealed tokens: the error codes of each way a token fails, and the bounds. */
+static void test_seal_round_trip_and_errors(void **state)
+{
+    (void)state;
+    char tok[HF_SEAL_TOKEN_MAX(HF_SEAL_MAX)];
+    unsigned char out[HF_SEAL_MAX];
+    size_t n = 99;
+    assert_int_equal(hf_seal(ring, "p", "秘密", strlen("秘密"), "here", tok, sizeof(tok)), 0);
+    assert_memory_equal(tok, "k2.", 3);
+    assert_int_equal(hf_unseal(ring, "p", tok, "here", out, sizeof(out), &n), 0);
+    assert_int_equal(n, strlen("秘密"));
+    assert_memory_equal(out, "秘密", n);
+    assert_int_equal(hf_unseal(ring, "p", tok, "there", out, sizeof(out), &n), -EBADMSG);
+    assert_int_equal(n, 0);
+    assert_int_equal(hf_unseal(ring, "q", tok, "here", out, sizeof(out), &n), -EBADMSG);
+    assert_int_equal(hf_unseal(ring, "p", tok, "here", out, 1, &n), -EMSGSIZE);
+    tok[1] = '9';
+    assert_int_equal(hf_unseal(ring, "p", tok, "here", out, sizeof(out), &n), -ENOKEY);
+    assert_int_equal(hf_unseal(ring, "p", "k2.", "here", out, sizeof(out), &n), -EINVAL);
+    assert_int_equal(hf_unseal(ring, "p", "k2.A", "here", out, sizeof(out), &n), -EINVAL);
+    assert_int_equal(hf_unseal(ring, "p", "K2.AAAA", "here", out, sizeof(out), &n), -EINVAL);
+    assert_int_equal(hf_unseal(ring, "p", NULL, "here", out, sizeof(out), &n), -EINVAL);
+    /* empty and the largest plaintext; one byte more, or too small a buffer, is refused */
+    assert_int_equal(hf_seal(ring, "p", NULL, 0, "here", tok, sizeof(tok)), 0);
+    assert_int_equal(hf_unseal(ring, "p", tok, "here", NULL, 0, &n), 0);
+    assert_int_equal(n, 0);
+    unsigned char big[HF_SEAL_MAX + 1];
+    memset(big, 0xa5, sizeof(big));
+    assert_int_equal(hf_seal(ring, "p", big, HF_SEAL_MAX, "here", tok, sizeof(tok)), 0);
+    assert_true(strlen(tok) < sizeof(tok));
+    assert_int_equal(hf_unseal(ring, "p", tok, "here", out, sizeof(out), &n), 0);
+    assert_int_equal(n, HF_SEAL_MAX);
+    assert_int_equal(hf_seal(ring, "p", big, sizeof(big), "here", tok, sizeof(tok)), -EMSGSIZE);
+    assert_string_equal(tok, "");
+    assert_int_equal(hf_seal(ring, "p", big, 8, "here", tok, 20), -EMSGSIZE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_spec_forms_accepted),
         cmocka_unit_test(test_spec_rejected),
         cmocka_unit_test(test_spec_too_many_keys),
+        cmocka_unit_test(test_seal_round_trip_and_errors),
         cmocka_unit_test(test_index_stable_and_per_context),
         cmocka_unit_test(test_normalize_phone),
         cmocka_unit_test(test_normalize_email),

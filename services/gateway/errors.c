@@ -1,7 +1,8 @@
 /* services/gateway/errors.c - bus error codes -> HTTP status and problem+json
  *
  * One table: every error code a service can return has one HTTP status, one
- * stable problem `code` (the last part of its `type` URI) and one title.
+ * stable problem `code` (the last part of its `type` URI) and one title; an
+ * INVALID_ARGUMENT about the page token alone is 400 `invalid_page_token`.
  * docs/api.md lists the same table for clients. Internal errors keep their
  * message out of the response (it may name tables or hosts); the request id
  * ties the response to the log line that has it.
@@ -64,12 +65,32 @@ static void client_path(const char *field, const char *strip, char *out, size_t 
         out[outlen - 1] = '\0';
 }
 
+/* A refused page token: the client did not write it, so it is not a value
+ * to correct (422) but a request to start again from the first page. */
+static const error_map_t page_token = { HRFLOW__V1__ERROR_CODE__INVALID_ARGUMENT, 400,
+                                        "invalid_page_token", "Invalid page token" };
+
+static int only_page_token(const hf_status_t *st)
+{
+    if (st->code != HRFLOW__V1__ERROR_CODE__INVALID_ARGUMENT || !st->error ||
+        st->error->n_details == 0)
+        return 0;
+    for (size_t i = 0; i < st->error->n_details; i++) {
+        const char *f = st->error->details[i]->field;
+        if (!f || strcmp(f, "page_token") != 0)
+            return 0;
+    }
+    return 1;
+}
+
 void gw_respond_bus_error(gw_request_t *r, const hf_status_t *st, const char *strip)
 {
     const error_map_t *m = &internal;
     for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++)
         if (errors[i].code == st->code)
             m = &errors[i];
+    if (only_page_token(st))
+        m = &page_token;
     const char *detail = st->message;
     if (m == &internal) {
         hf_logkv(HF_LOG_ERROR, "service failed", HF_KV_STR("error", st->message));

@@ -66,7 +66,6 @@ typedef struct {
     long auth_cache_s;         /* how long Redis keeps an authenticated key */
     long idempotency_ttl_s;    /* how long an Idempotency-Key is remembered */
     const char *rate_limits;   /* "admin=100:200,recruiter=…" (per second : burst) */
-    const char *token_key;     /* hex secret signing page tokens */
     const char *public_url;    /* the servers[] entry of the OpenAPI document */
     const char *client_ip_header; /* "" or the header a trusted proxy puts the client in */
 } gw_config_t;
@@ -75,7 +74,6 @@ typedef struct {
     gw_config_t cfg;
     hf_db_pool_t *pool;
     gw_rate_t rates[GW_N_SCOPES];      /* by scope bit index */
-    unsigned char token_key[32];
     char *openapi;                      /* the document, made at start */
     size_t openapi_len;
 } gateway_t;
@@ -316,15 +314,6 @@ void gw_rate_of(const gateway_t *gw, unsigned scopes, gw_rate_t *lim, const char
  * when Redis did not answer. */
 int gw_auth_cached(gateway_t *gw, const char *auth_key, const char *tat_key, char **entry,
                    size_t *len, gw_rate_result_t *rate);
-
-/* Page tokens: the service's own cursor, signed for one tenant and method.
- * wrap returns a new string (caller frees) or NULL on OOM; unwrap returns a
- * new string with the cursor, or NULL when the token is not one we made
- * for this tenant and method. */
-char *gw_page_token_wrap(const gateway_t *gw, const char *tenant, const char *method,
-                         const char *cursor);
-char *gw_page_token_unwrap(const gateway_t *gw, const char *tenant, const char *method,
-                           const char *token);
 
 /* ---- openapi.c ---- */
 

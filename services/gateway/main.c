@@ -8,12 +8,10 @@
 #include "gateway.h"
 
 #include "hf/config.h"
-#include "hf/encoding.h"
 #include "hf/log.h"
 #include "hf/metrics.h"
 #include "hf/process.h"
 
-#include <openssl/rand.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,9 +62,6 @@ static const hf_config_var_t settings[] = {
       "requests per second and burst per API key, by scope: scope=rate:burst,… (public: per "
       "client address, on the routes that need no key)",
       &C.rate_limits },
-    { "HF_GATEWAY_TOKEN_KEY", HF_CONFIG_STRING, "", 0, 0,
-      "64 hex characters signing page tokens, the same on every replica "
-      "(empty: random per process, so tokens fail across replicas)", &C.token_key },
     { "HF_GATEWAY_PUBLIC_URL", HF_CONFIG_STRING, "http://127.0.0.1:8080", 0, 0,
       "the API's public base URL, for the OpenAPI document", &C.public_url },
     { "HF_GATEWAY_CLIENT_IP_HEADER", HF_CONFIG_STRING, "", 0, 0,
@@ -83,17 +78,6 @@ static int derive(gateway_t *gw)
     char err[256];
     if (gw_rate_parse(C.rate_limits, gw->rates, err, sizeof(err)) < 0) {
         hf_error("HF_GATEWAY_RATE_LIMITS: %s", err);
-        return -1;
-    }
-    size_t n = strlen(C.token_key);
-    if (n == 0) {
-        RAND_bytes(gw->token_key, sizeof(gw->token_key));
-        hf_warn("HF_GATEWAY_TOKEN_KEY is not set: page tokens are signed with a random key "
-                "and fail on other replicas and after a restart");
-        return 0;
-    }
-    if (n != 64 || hf_hex_decode(C.token_key, gw->token_key, 32) < 0) {
-        hf_error("HF_GATEWAY_TOKEN_KEY: want 64 hex characters (32 random bytes)");
         return -1;
     }
     return 0;

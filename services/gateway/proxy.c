@@ -8,12 +8,11 @@
  * object: the body (as the whole request, or as the route's body field),
  * the path parameters and the query string. For PATCH, the body's keys
  * become the request's update_mask, so absent fields stay as they are. Page
- * tokens are signed here (tokens.c): the service sees its own cursor only.
+ * tokens pass through untouched: the service seals them (hf/store.h).
  */
 #include "gateway.h"
 
 #include "hf/codec.h"
-#include "hf/crypto.h"
 #include "hf/log.h"
 
 #include <stdio.h>
@@ -195,41 +194,6 @@ static json_t *build(gw_request_t *req, const gw_route_t *route,
     return obj;
 }
 
-/* Replace the client's page token in obj by the cursor it stands for.
- * Returns 0, or -1 after answering 400. */
-static int unwrap_page_token(gateway_t *gw, gw_request_t *req, json_t *obj,
-                             const gw_identity_t *id, const char *rpc_name)
-{
-    const char *spellings[] = { "page_token", "pageToken" };
-    for (int i = 0; i < 2; i++) {
-        json_t *t = json_object_get(obj, spellings[i]);
-        if (!json_is_string(t) || !*json_string_value(t))
-            continue;
-        char *cursor = gw_page_token_unwrap(gw, id->caller->tenant_id, rpc_name,
-                                            json_string_value(t));
-        if (!cursor) {
-            gw_respond_problem(req, 400, "invalid_page_token", "Invalid page token",
-                               "pageToken must be a nextPageToken from this list, unchanged");
-            return -1;
-        }
-        json_object_set_new(obj, spellings[i], json_string(cursor));
-        free(cursor);
-    }
-    return 0;
-}
-
-static void wrap_page_token(gateway_t *gw, json_t *out, const gw_identity_t *id,
-                            const char *rpc_name)
-{
-    json_t *t = json_object_get(out, "nextPageToken");
-    if (!json_is_string(t) || !*json_string_value(t))
-        return;
-    char *token = gw_page_token_wrap(gw, id->caller->tenant_id, rpc_name, json_string_value(t));
-    if (token)
-        json_object_set_new(out, "nextPageToken", json_string(token));
-    free(token);
-}
-
 static void respond_codec_errors(gw_request_t *req, const hf_codec_errors_t *errs,
                                  const char *body_field)
 {
@@ -258,15 +222,9 @@ static void call(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
                  const gw_identity_t *id)
 {
     const ProtobufCMethodDescriptor *rpc = gw_route_rpc(route);
-    char rpc_name[128];
-    snprintf(rpc_name, sizeof(rpc_name), "%s.%s", route->service->name, rpc->name);
     json_t *obj = build(req, route, rpc->input);
     if (!obj)
         return;
-    if (unwrap_page_token(gw, req, obj, id, rpc_name) < 0) {
-        json_decref(obj);
-        return;
-    }
     ProtobufCMessage *msg = NULL;
     hf_codec_errors_t errs;
     int rc = hf_codec_decode(rpc->input, obj, NULL, &msg, &errs);
@@ -309,7 +267,6 @@ static void call(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
     protobuf_c_message_free_unpacked(reply, NULL);
     if (!out)
         return; /* http.c answers 500 */
-    wrap_page_token(gw, out, id, rpc_name);
     json_t *version = json_object_get(out, "version");
     if (json_is_string(version) && strcmp(json_string_value(version), "0") != 0) {
         char etag[48]; /* a record with a version: its ETag, for If-Match */

@@ -237,7 +237,7 @@ int identity_list_companies(hf_call_t *call, const ProtobufCMessage *msg, Protob
     hf_store_t st;
     hf_page_t page;
     if (hf_store_open(call, &st) < 0 ||
-        hf_page_open(call, req->page_size, req->page_token, NULL, &page) < 0)
+        hf_page_open(&st, req->page_size, req->page_token, NULL, &page) < 0)
         return -1;
     Hrflow__V1__ListCompaniesResponse *r =
         REPLY(call, Hrflow__V1__ListCompaniesResponse, hrflow__v1__list_companies_response__init);
@@ -351,7 +351,7 @@ int identity_list_api_keys(hf_call_t *call, const ProtobufCMessage *msg, Protobu
     hf_store_t st;
     hf_page_t page;
     if (open_admin(call, &st, "list api keys") < 0 ||
-        hf_page_open(call, req->page_size, req->page_token, token_is_key_id, &page) < 0)
+        hf_page_open(&st, req->page_size, req->page_token, token_is_key_id, &page) < 0)
         return -1;
     Hrflow__V1__ListApiKeysResponse *r =
         REPLY(call, Hrflow__V1__ListApiKeysResponse, hrflow__v1__list_api_keys_response__init);

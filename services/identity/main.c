@@ -1,7 +1,8 @@
 /* services/identity/main.c - wiring of the identity service (tenants, companies, API keys)
  *
  * The method table and the service's definition; hf_service_main()
- * (common/src/service.c) does configuration, connections, migrations, the bus
+ * (common/src/service.c) does configuration, connections, migrations, the
+ * keyring (HF_PII_KEYS: it seals the page tokens of the lists), the bus
  * worker and signals. `hrflow-identity tenant|company|apikey …` runs the
  * command line (cli.c) instead of the service: the command hook.
  */
@@ -27,5 +28,5 @@ static const hf_method_t methods[] = {
     { "RevokeApiKey", identity_revoke_api_key, HF_IDEMPOTENT },
 };
 
-HF_SERVICE_MAIN(identity, hrflow__v1__identity__descriptor, methods,
+HF_SERVICE_MAIN(identity, hrflow__v1__identity__descriptor, methods, .pii = 1,
                 .command = identity_cli, .usage = identity_cli_usage)

@@ -36,7 +36,7 @@
     "id, tenant_id, name, array_to_string(scopes, ','), array_to_string(company_ids, ','), " \
     HF_MICROS("create_time") ", " HF_MICROS("revoke_time") ", " HF_MICROS("last_used_time")
 /* A caller restricted to companies: $n is its list as uuid[], empty = all. */
-#define VISIBLE_COMPANY(n) " AND (cardinality($" n "::uuid[]) = 0 OR id = ANY($" n "::uuid[]))"
+#define VISIBLE_COMPANY(n) " AND " HF_SEES_COMPANY("id", n)
 #define VISIBLE_KEY(n)                                                    \
     " AND (cardinality($" n "::uuid[]) = 0 OR"                            \
     " (cardinality(company_ids) > 0 AND company_ids <@ $" n "::uuid[]))"
@@ -112,14 +112,6 @@ static void *company_at(hf_store_t *st, PGresult *r, int i)
 static void *apikey_at(hf_store_t *st, PGresult *r, int i)
 {
     return message_row(st, APIKEY, r, i);
-}
-
-/* ---- parameters ---- */
-
-/* The companies the caller acts for as a uuid[] literal; {} = every one. */
-static const char *visible_literal(hf_store_t *st)
-{
-    return hf_store_array(st, (const char *const *)st->companies, st->n_companies);
 }
 
 /* ---- transactions and events ---- */
@@ -350,7 +342,7 @@ int store_company_create(hf_store_t *st, const Hrflow__V1__Company *in, Hrflow__
 
 int store_company_get(hf_store_t *st, const char *id, Hrflow__V1__Company **out)
 {
-    const char *p[] = { st->tenant, id, visible_literal(st) };
+    const char *p[] = { st->tenant, id, hf_store_companies(st) };
     return p[2] ? hf_store_one(st, sql_company_get, 3, p, company_at, out) : HF_EDB;
 }
 
@@ -363,10 +355,10 @@ int store_company_find(hf_store_t *st, const char *id_or_code, Hrflow__V1__Compa
 int store_company_list(hf_store_t *st, const char *city, hf_page_t *page,
                        Hrflow__V1__Company ***out, size_t *n)
 {
-    const char *p[6] = { st->tenant, visible_literal(st), or_empty(city) };
+    const char *p[6] = { st->tenant, hf_store_companies(st), or_empty(city) };
     if (!p[1])
         return HF_ENOMEM;
-    return hf_page_rows(st, hf_page_query(st->db, sql_company_list, 6, p, 6, page), page,
+    return hf_page_rows(st, hf_page_query(st, sql_company_list, 6, p, 6, page), page,
                         company_at, (void ***)out, n);
 }
 
@@ -376,7 +368,7 @@ int store_company_update(hf_store_t *st, const char *id, unsigned fields,
     const char *tenant_id = st->tenant;
     char mask[16];
     snprintf(mask, sizeof(mask), "%u", fields);
-    const char *key[] = { tenant_id, id, visible_literal(st) };
+    const char *key[] = { tenant_id, id, hf_store_companies(st) };
     const char *p[] = { tenant_id, id, mask, or_empty(in->code), or_empty(in->name),
                         or_empty(in->city), or_empty(in->credit_code) };
     if (!key[2] || hf_db_begin(st->db) < 0)
@@ -460,10 +452,10 @@ int store_apikey_create(hf_store_t *st, const store_new_key_t *k, Hrflow__V1__Ap
 
 int store_apikey_list(hf_store_t *st, hf_page_t *page, Hrflow__V1__ApiKey ***out, size_t *n)
 {
-    const char *p[5] = { st->tenant, visible_literal(st) };
+    const char *p[5] = { st->tenant, hf_store_companies(st) };
     if (!p[1])
         return HF_ENOMEM;
-    return hf_page_rows(st, hf_page_query(st->db, sql_apikey_list, 5, p, 5, page), page,
+    return hf_page_rows(st, hf_page_query(st, sql_apikey_list, 5, p, 5, page), page,
                         apikey_at, (void ***)out, n);
 }
 
@@ -471,7 +463,7 @@ int store_apikey_revoke(hf_store_t *st, const char *id, Hrflow__V1__ApiKey **out
                         char digest_hex[2 * TOKEN_DIGEST_LEN + 1])
 {
     const char *tenant_id = st->tenant;
-    const char *p[] = { tenant_id, id, visible_literal(st) };
+    const char *p[] = { tenant_id, id, hf_store_companies(st) };
     if (!p[2] || hf_db_begin(st->db) < 0)
         return HF_EDB;
     PGresult *r = hf_db_query(st->db, sql_apikey_lock, 3, p);

@@ -163,7 +163,7 @@ HANDLER(pipeline_list_jobs)
     hf_store_t st;
     hf_page_t page;
     if (hf_store_open(call, &st) < 0 ||
-        hf_page_open(call, r->page_size, r->page_token, NULL, &page) < 0)
+        hf_page_open(&st, r->page_size, r->page_token, NULL, &page) < 0)
         return -1;
     if (*r->company_id && (!hf_uuid_valid(r->company_id) || !hf_store_sees_company(&st, r->company_id)))
         return hf_call_fail(call, E(NOT_FOUND), "company %s not found", r->company_id);
@@ -174,11 +174,6 @@ HANDLER(pipeline_list_jobs)
     int rc = store_job_list(&st, r->company_id, r->status, &page, &o->jobs, &o->n_jobs);
     if (rc != HF_OK)
         return hf_store_fail(&st, rc, "job", "");
-    size_t kept = 0; /* a company-bound key sees its companies' jobs only */
-    for (size_t i = 0; i < o->n_jobs; i++)
-        if (hf_store_sees_company(&st, o->jobs[i]->company_id))
-            o->jobs[kept++] = o->jobs[i];
-    o->n_jobs = kept;
     o->next_page_token = hf_arena_strdup(hf_call_arena(call), page.next);
     *reply = &o->base;
     return 0;
@@ -383,7 +378,7 @@ HANDLER(pipeline_list_applications)
     hf_store_t st;
     hf_page_t page;
     if (hf_store_open(call, &st) < 0 ||
-        hf_page_open(call, r->page_size, r->page_token, NULL, &page) < 0 ||
+        hf_page_open(&st, r->page_size, r->page_token, NULL, &page) < 0 ||
         !visible_job(&st, r->job_id))
         return -1;
     Hrflow__V1__ListApplicationsResponse *o = HF_CALL_NEW(

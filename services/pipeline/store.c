@@ -125,13 +125,16 @@ int store_job_lock(hf_store_t *st, const char *id, Hrflow__V1__Job **out)
 int store_job_list(hf_store_t *st, const char *company_id, const char *status,
                    hf_page_t *page, Hrflow__V1__Job ***out, size_t *n)
 {
-    const char *p[6] = { st->tenant, company_id, status };
-    PGresult *r = hf_page_query(st->db,
+    const char *p[7] = { st->tenant, company_id, status, hf_store_companies(st) };
+    if (!p[3])
+        return HF_ENOMEM;
+    PGresult *r = hf_page_query(st,
                                 "SELECT " JOB_COLS " FROM pipeline.jobs WHERE tenant_id = $1"
                                 " AND ($2 = '' OR company_id = $2::uuid) AND ($3 = '' OR status = $3)"
-                                " AND (create_time, id) > ($4::timestamptz, $5::uuid)"
-                                " ORDER BY create_time, id LIMIT $6::int",
-                                6, p, 2, page);
+                                " AND " HF_SEES_COMPANY("company_id", "4")
+                                " AND (create_time, id) > ($5::timestamptz, $6::uuid)"
+                                " ORDER BY create_time, id LIMIT $7::int",
+                                7, p, 2, page);
     return hf_page_rows(st, r, page, job_row, (void ***)out, n);
 }
 

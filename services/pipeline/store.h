@@ -27,6 +27,8 @@ int store_job_get(hf_store_t *st, const char *id, Hrflow__V1__Job **out);
  * against a concurrent change (FOR SHARE): what is read of it stays true
  * for what the transaction writes. */
 int store_job_lock(hf_store_t *st, const char *id, Hrflow__V1__Job **out);
+/* A page of the jobs of the caller's companies, of company_id and status
+ * when not "". */
 int store_job_list(hf_store_t *st, const char *company_id, const char *status, hf_page_t *page,
                    Hrflow__V1__Job ***out, size_t *n);
 /* Store j as the new state of the job; j->version must be the stored one

@@ -186,13 +186,13 @@ int store_application_list(hf_store_t *st, const char *job_id, const char *stage
      * form would leave the generic plan with neither) */
     const char *p[6] = { st->tenant, job_id, stage };
     PGresult *r = *stage
-        ? hf_page_query(st->db,
+        ? hf_page_query(st,
                         "SELECT " APP_COLS " FROM pipeline.applications"
                         " WHERE tenant_id = $1 AND job_id = $2::uuid AND stage = $3"
                         " AND (create_time, id) > ($4::timestamptz, $5::uuid)"
                         " ORDER BY create_time, id LIMIT $6::int",
                         6, p, 5, page)
-        : hf_page_query(st->db,
+        : hf_page_query(st,
                         "SELECT " APP_COLS " FROM pipeline.applications"
                         " WHERE tenant_id = $1 AND job_id = $2::uuid AND $3 = ''"
                         " AND (create_time, id) > ($4::timestamptz, $5::uuid)"

@@ -65,7 +65,7 @@ int scoring_list_competency_models(hf_call_t *call, const ProtobufCMessage *msg,
     hf_store_t st;
     hf_page_t page;
     if (hf_store_open(call, &st) < 0 ||
-        hf_page_open(call, req->page_size, req->page_token, NULL, &page) < 0)
+        hf_page_open(&st, req->page_size, req->page_token, NULL, &page) < 0)
         return -1;
     Hrflow__V1__ListCompetencyModelsResponse *r =
         HF_CALL_NEW(call, Hrflow__V1__ListCompetencyModelsResponse,
@@ -156,7 +156,7 @@ int scoring_list_questions(hf_call_t *call, const ProtobufCMessage *msg,
     hf_store_t st;
     hf_page_t page;
     if (hf_store_open(call, &st) < 0 ||
-        hf_page_open(call, req->page_size, req->page_token, NULL, &page) < 0)
+        hf_page_open(&st, req->page_size, req->page_token, NULL, &page) < 0)
         return -1;
     Hrflow__V1__ListQuestionsResponse *r = HF_CALL_NEW(
         call, Hrflow__V1__ListQuestionsResponse, hrflow__v1__list_questions_response__init);

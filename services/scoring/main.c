@@ -3,12 +3,12 @@
  * The method table and the service's definition; hf_service_main()
  * (common/src/service.c) does configuration, connections, migrations, the bus
  * worker, signals and the personal-data keyring (HF_PII_KEYS: reports keep
- * the candidate's words, stored encrypted). Handlers are in handlers.c
- * (records), analysis_handlers.c (scoring) and resume_handlers.c, over the
- * glue they share (analysis.c); the one background loop seals reports stored
- * before encryption (sealer.c). `hrflow-scoring calibrate …` is the
- * calibration command (calibrate_cli.c) instead of the service: the command
- * hook.
+ * the candidate's words, stored encrypted, and it seals the page tokens of
+ * the lists). Handlers are in handlers.c (records), analysis_handlers.c
+ * (scoring) and resume_handlers.c, over the glue they share (analysis.c); the
+ * one background loop seals reports stored before encryption (sealer.c).
+ * `hrflow-scoring calibrate …` is the calibration command (calibrate_cli.c)
+ * instead of the service: the command hook.
  */
 #include "calibrate_cli.h"
 #include "handlers.h"

@@ -137,7 +137,7 @@ int store_model_list(hf_store_t *st, hf_page_t *page, Hrflow__V1__CompetencyMode
                      size_t *n)
 {
     const char *p[4] = { st->tenant };
-    PGresult *r = hf_page_query(st->db,
+    PGresult *r = hf_page_query(st,
         "SELECT l.id, l.version, " HF_MICROS("l.create_time") ", l.body, "
         HF_MICROS("f.create_time") " FROM scoring.competency_models f"
         " CROSS JOIN LATERAL (SELECT id, version, create_time, body"
@@ -260,7 +260,7 @@ int store_question_list(hf_store_t *st, const char *job_family, const char *comp
                         hf_page_t *page, Hrflow__V1__Question ***out, size_t *n)
 {
     const char *p[6] = { st->tenant, job_family, competency };
-    PGresult *r = hf_page_query(st->db,
+    PGresult *r = hf_page_query(st,
         "SELECT " QUESTION_COLS " FROM scoring.questions WHERE tenant_id = $1"
         " AND ($2 = '' OR $2 = ANY (job_families) OR job_families = '{}')"
         " AND ($3 = '' OR $3 = ANY (competencies))"

@@ -29,8 +29,9 @@ Checks:
   - every process on the bus gets CURVE keys from a Secret: the broker its key
     pair and the authorised public keys, every other program a key pair of its
     own and the broker's public key; nobody turns CURVE off; every program that
-    uses Redis gets HF_REDIS_PASSWORD from a Secret, and every one that keeps
-    personal data (its --help lists HF_PII_KEYS) its keys; deploy/k8s/bus-secret.sh
+    uses Redis gets HF_REDIS_PASSWORD from a Secret, every service that takes a
+    keyring (HF_PII_KEYS: personal data, page tokens) gets it from a Secret
+    it reads alone; deploy/k8s/bus-secret.sh
     makes a Secret with every key the manifests name;
   - NetworkPolicies: every pod is behind a default deny; only the gateway takes
     traffic from outside the namespace (Prometheus excepted, on the metrics
@@ -461,7 +462,7 @@ def secret_ref(c, name):
 
 
 def check_secrets(tap, label, binary, c, sources, accepted, ctx):
-    """The bus keys and the Redis password of one main container."""
+    """The bus keys, the Redis password and the keyring of one main container."""
     problems = []
     wanted = BUS_SERVER_VARS if binary == "broker" else BUS_CLIENT_VARS
     for name in wanted:
@@ -469,12 +470,19 @@ def check_secrets(tap, label, binary, c, sources, accepted, ctx):
             problems.append(f"hrflow-{binary} does not accept {name} (--help)")
         elif secret_ref(c, name) is None:
             problems.append(f"{name} is not set from a Secret (secretKeyRef)")
-    if "HF_PII_KEYS" in accepted and secret_ref(c, "HF_PII_KEYS") is None:
-        problems.append("HF_PII_KEYS is not set from a Secret (secretKeyRef): the service keeps "
-                        "personal data and does not start without its keys")
     if "HF_REDIS_PASSWORD" in accepted and not any(
             n == "HF_REDIS_PASSWORD" and w.startswith("Secret") for n, _, w in sources):
         problems.append("HF_REDIS_PASSWORD does not come from a Secret (Redis asks for it)")
+    if "HF_PII_KEYS" in accepted:
+        ref = secret_ref(c, "HF_PII_KEYS")
+        if ref is None:
+            problems.append("HF_PII_KEYS is not set from a Secret (secretKeyRef): "
+                            f"hrflow-{binary} does not start without its keyring")
+        else:
+            owner = ctx["keyrings"].setdefault(ref, binary)
+            if owner != binary:
+                problems.append(f"HF_PII_KEYS comes from {ref[0]}/{ref[1]}, hrflow-{owner}'s "
+                                "keyring: give each service keys of its own")
     for name, value, where in sources:
         if name == "HF_BUS_CURVE" and str(value).lower() in ("0", "false", "no", "off"):
             problems.append(f"HF_BUS_CURVE={value} (from {where}): the bus would believe anyone")
@@ -484,8 +492,7 @@ def check_secrets(tap, label, binary, c, sources, accepted, ctx):
     for name in wanted:
         if secret_ref(c, name):
             ctx["bus_refs"].add(secret_ref(c, name))
-    tap.check(f"{label}: CURVE keys, personal-data keys and the Redis password from Secrets",
-              problems)
+    tap.check(f"{label}: CURVE keys, the Redis password and the keyring from Secrets", problems)
 
 
 def check_bus_secret(tap, build, ctx):
@@ -845,7 +852,7 @@ def main():
     build = Path(root).resolve()
     tap = Tap()
     ctx = {"help": {}, "used": set(), "bindir": "/usr/local/bin", "client_keys": {},
-           "bus_refs": set()}
+           "bus_refs": set(), "keyrings": {}}
     for b in BINARIES:
         info, err = read_help(build, b)
         tap.check(f"hrflow-{b} --help lists its variables", [err] if err else [])

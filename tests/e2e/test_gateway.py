@@ -36,7 +36,6 @@ def setup():
         "HF_GATEWAY_WORKERS": "32",
         "HF_GATEWAY_CONN_TIMEOUT_S": "2",
         "HF_GATEWAY_CALL_TIMEOUT_MS": "1500",
-        "HF_GATEWAY_TOKEN_KEY": "ab" * 32,
         "HF_GATEWAY_RATE_LIMITS":
             "admin=1000:1000,recruiter=1000:1000,payroll=1000:1000,integrator=2:3,public=1:3",
         "HF_GATEWAY_CLIENT_IP_HEADER": "X-Forwarded-For",
@@ -465,7 +464,7 @@ def routes_without_a_key_are_limited_per_client_address():
 # ---- pagination ----
 
 @test
-def pages_cover_every_record_once_with_signed_tokens():
+def pages_cover_every_record_once_with_sealed_tokens():
     for _ in range(7):
         new_company()
     everything = [x["id"] for x in call("GET", "/v1/companies?page_size=500")[2]["companies"]]
@@ -484,14 +483,15 @@ def pages_cover_every_record_once_with_signed_tokens():
     assert seen == everything and len(set(seen)) == len(seen), (seen, everything)
     assert pages >= 3
     # tampering, another tenant and another list are refused
-    cursor, mac = first_token.split(".")
-    forged = cursor[:-1] + ("A" if cursor[-1] != "A" else "B") + "." + mac
+    i = len(first_token) // 2
+    forged = first_token[:i] + ("A" if first_token[i] != "A" else "B") + first_token[i + 1:]
     for key, path in [("admin", "/v1/companies?page_token=" + forged),
                       ("admin", "/v1/companies?page_token=garbage"),
                       ("beta", "/v1/companies?page_token=" + first_token),
                       ("admin", "/v1/apikeys?page_token=" + first_token)]:
         status, headers, body = call("GET", path, key=key)
         assert_problem(status, headers, body, 400, "invalid_page_token")
+        assert [e["field"] for e in body["errors"]] == ["pageToken"], body
 
 
 # ---- bus errors ----

@@ -6,6 +6,7 @@ encrypted at rest, applications moving through stages with their history,
 If-Match guarding concurrent moves, illegal moves refused with the reason,
 company-bound keys, and the outbox events of every change.
 """
+import base64
 import json
 import os
 import re
@@ -201,6 +202,49 @@ def a_company_bound_key_sees_only_its_companys_jobs():
     assert sh["id"] not in [j["id"] for j in page["jobs"]], page
     status, p = call("GET", "/v1/jobs/" + sh["id"], key="other")
     assert status == 404, p
+
+
+@test
+def a_company_bound_key_walks_full_pages_of_its_own_jobs_with_sealed_tokens():
+    sz_id = ctx["companies"]["SZ"]
+    for _ in range(4):   # SZ jobs with SH jobs between them, in creation order
+        new_job(companyId=sz_id, title="深圳岗位")
+        for _ in range(5):
+            new_job()
+    status, every = call("GET", "/v1/jobs?page_size=500", key="admin")
+    assert status == 200 and not every["nextPageToken"], every
+    want = [j["id"] for j in every["jobs"] if j["companyId"] == sz_id]
+    all_ids = [j["id"] for j in every["jobs"]]
+    assert len(want) >= 4 and len(all_ids) >= len(want) + 20
+    seen, tokens, token = [], [], ""
+    while True:
+        status, page = call("GET", "/v1/jobs?page_size=2" + ("&page_token=" + token if token else ""),
+                            key="sz_only")
+        assert status == 200, page
+        assert all(j["companyId"] == sz_id for j in page["jobs"]), page
+        seen += [j["id"] for j in page["jobs"]]
+        token = page["nextPageToken"]
+        if not token:
+            break
+        assert len(page["jobs"]) == 2, page   # full pages: filtered in the query, not after it
+        tokens.append(token)
+    assert seen == want, (seen, want)
+    # a token shows no job: neither an id's text nor its bytes, before or after base64url
+    assert tokens
+    for t in tokens:
+        raw = base64.urlsafe_b64decode(t.split(".", 1)[1] + "=" * (-len(t.split(".", 1)[1]) % 4))
+        for text in (t, raw.decode("latin-1")):
+            assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-", text), t
+        for job in all_ids:
+            assert job not in t and uuid.UUID(job).bytes not in raw, (t, job)
+    # a changed token, or one used by another tenant, is refused
+    t = tokens[0]
+    i = len(t) // 2
+    forged = t[:i] + ("A" if t[i] != "A" else "B") + t[i + 1:]
+    for key, bad in (("sz_only", forged), ("other", t), ("sz_only", t[:-2])):
+        status, p = call("GET", "/v1/jobs?page_size=2&page_token=" + bad, key=key)
+        assert status == 400 and p["code"] == "invalid_page_token", p
+        assert [e["field"] for e in p["errors"]] == ["pageToken"], p
 
 
 @test

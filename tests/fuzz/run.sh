@@ -1,7 +1,7 @@
 #!/bin/sh
-# tests/fuzz/run.sh [seconds] [codec|wav|text|import|rules] - fuzz the JSON codec (default),
-# the scoring service's WAV reader or its text path, or the pipeline's import
-# reader with libFuzzer for a while
+# tests/fuzz/run.sh [seconds] [codec|wav|text|import|rules|pages] - fuzz the JSON codec
+# (default), the scoring service's WAV reader or its text path, the pipeline's import
+# reader, its rule language or sealed page tokens with libFuzzer for a while
 #
 # The project builds with gcc; libFuzzer needs clang, so this script compiles
 # the target itself: fuzz-codec.c, common/src/codec*.c, arena.c, encoding.c
@@ -20,6 +20,9 @@
 # overflow paths; its corpora are build-fuzz/corpus-import and tests/fuzz/corpus/import.
 # The rules target (fuzz-rules.c: the automation rule language of the pipeline)
 # needs nothing else; its corpora are build-fuzz/corpus-rules and tests/fuzz/corpus/rules.
+# The pages target (fuzz-pages.c: common/src/page_token.c over crypto.c, libcrypto and
+# libsodium) needs a build dir for the headers hf/store.h includes; its corpora are
+# build-fuzz/corpus-pages and tests/fuzz/corpus/pages.
 set -eu
 seconds=${1:-60}
 target=${2:-codec}
@@ -75,6 +78,19 @@ if [ "$target" = import ]; then
         -artifact_prefix="$out/import-" "$out/corpus-import" "$root/tests/fuzz/corpus/import"
 fi
 proto=${HF_BUILD:-$root/build}/proto/hrflow/v1
+if [ "$target" = pages ]; then
+    mkdir -p "$out/corpus-pages"
+    # shellcheck disable=SC2046 # pkg-config output is meant to split
+    clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        -I"$root/common/include" -I"$proto/../.." "$root/tests/fuzz/fuzz-pages.c" \
+        "$root/common/src/page_token.c" "$root/common/src/crypto.c" \
+        "$root/common/src/encoding.c" \
+        $(pkg-config --cflags --libs libcrypto libsodium libpq libzmq libprotobuf-c) \
+        -o "$out/fuzz-pages"
+    exec "$out/fuzz-pages" -max_total_time="$seconds" -max_len=512 -timeout=10 \
+        -artifact_prefix="$out/pages-" "$out/corpus-pages" "$root/tests/fuzz/corpus/pages"
+fi
 for n in common codec_test codec_test_proto2; do
     if [ ! -f "$proto/$n.pb-c.c" ]; then
         echo "run.sh: $proto/$n.pb-c.c is missing; run ninja -C build first" >&2

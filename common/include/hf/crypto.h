@@ -1,4 +1,4 @@
-/* hf/crypto.h - digests, and personal data encrypted at rest, over OpenSSL's libcrypto
+/* hf/crypto.h - digests, personal data encrypted at rest, and sealed tokens
  *
  * Hex digests for what hrflow names by content: migration checksums, API
  * token hashes (the Redis keys of the gateway's auth cache), Lua script ids.
@@ -9,6 +9,8 @@
  * Lookups and deduplication go through a blind index: an HMAC of the
  * normalised value, equal for equal values, useless without the key.
  * docs/security.md has the token format and the rotation procedure.
+ * Small values handed to clients and taken back (page tokens) are sealed
+ * under a subkey of the same keyring (libsodium; hf_seal).
  *
  * A keyring is read-only once made: one may serve every thread. Nothing here
  * logs, and no error message contains key material or plaintext.
@@ -101,6 +103,45 @@ const char *hf_pii_strerror(int rc);
 /* Copy the key id of token into out (NUL-terminated), without decrypting.
  * Returns 0, or -EINVAL if token does not start like a v1 token. */
 int hf_pii_token_kid(const char *token, char out[HF_KEY_ID_MAX + 1]);
+
+/* --- sealed tokens -------------------------------------------------------- */
+
+/* A small value a service hands a client and takes back later (a page
+ * token's cursor), sealed so the token shows nothing of it and a changed
+ * token is refused:
+ *
+ *     <key id>.<base64url, unpadded, of nonce (24 bytes) | ciphertext | tag (16 bytes)>
+ *
+ * XChaCha20-Poly1305 (libsodium) with a random nonce, under a subkey of the
+ * keyring's encryption key: keyed BLAKE2b-256 of "hrflow sealed token" 0x00
+ * purpose, so the personal-data keys never seal anything themselves and a
+ * token of one purpose never opens as another's. aad (non-empty) binds the
+ * token to where it is valid, e.g. "<tenant uuid>\npipeline.ListJobs".
+ * New tokens use the current key; a token of any key still in the keyring
+ * opens, so rotation (docs/security.md) keeps tokens working. */
+
+#define HF_SEAL_MAX 128            /* largest plaintext hf_seal takes */
+#define HF_SEAL_OVERHEAD (24 + 16) /* nonce and tag, before base64url */
+/* Room for a token of len plaintext bytes under any key id, with its NUL. */
+#define HF_SEAL_TOKEN_MAX(len) (HF_KEY_ID_MAX + 1 + (4 * (HF_SEAL_OVERHEAD + (len)) + 2) / 3 + 1)
+
+/* Seal len bytes at plain (plain may be NULL when len is 0) for purpose
+ * (non-empty) and aad into out (outlen bytes; HF_SEAL_TOKEN_MAX(len) always
+ * fits), NUL-terminated. Returns 0, or -EMSGSIZE when len > HF_SEAL_MAX or
+ * the token does not fit (out is then ""). */
+int hf_seal(const hf_keyring_t *k, const char *purpose, const void *plain, size_t len,
+            const char *aad, char *out, size_t outlen);
+
+/* Open a token hf_seal made with the same purpose and aad: its plaintext
+ * into plain (cap bytes, not NUL-terminated) and *len. No plaintext is
+ * released before the tag checks. Returns 0, or with *len = 0:
+ *   -EINVAL   not a sealed token (garbage, truncated, bad base64url, NULL)
+ *   -ENOKEY   its key id is not in the keyring
+ *   -EBADMSG  authentication failed: changed, another purpose or aad, or
+ *             another key under the same id
+ *   -EMSGSIZE its plaintext is longer than cap */
+int hf_unseal(const hf_keyring_t *k, const char *purpose, const char *token, const char *aad,
+              void *plain, size_t cap, size_t *len);
 
 /* --- blind index ----------------------------------------------------------- */
 

@@ -37,8 +37,9 @@ struct hf_service_def {
      * appear in --help and load like the others. */
     const hf_config_var_t *settings;
     size_t n_settings;
-    /* 1: the service keeps personal data. HF_PII_KEYS is then one of its
-     * settings, checked at start, and hf_service_keys() (and every
+    /* 1: the service keeps personal data or has lists (their page tokens
+     * are sealed with the keyring, hf/store.h). HF_PII_KEYS is then one of
+     * its settings, checked at start, and hf_service_keys() (and every
      * hf_store_t) carries the keyring (docs/security.md). */
     int pii;
     /* Called before serving (after migrations; not for --migrate, which

@@ -14,9 +14,11 @@
  * of them, and hf_store_fail() turns it into the one bus error callers see.
  *
  * Lists page by creation order, on the keyset (create_time, id): a page token
- * is "<create time in Unix microseconds>.<id>" of the last row handed out, so
+ * is the (create time, id) of the last row handed out, sealed with the
+ * service's keyring for the caller's tenant and the list (page_token.c), so
  * a walk sees every record that existed when it began exactly once, in
- * creation order, however many are added meanwhile (docs/api.md).
+ * creation order, however many are added meanwhile (docs/api.md), and the
+ * token shows the client nothing.
  */
 #ifndef HF_STORE_H
 #define HF_STORE_H
@@ -96,6 +98,18 @@ void hf_store_init(hf_store_t *st, PGconn *db, hf_arena_t *arena, const char *te
 /* 1 when the caller may act for company (a canonical UUID), else 0. */
 int hf_store_sees_company(const hf_store_t *st, const char *company);
 
+/* The same wall inside a statement, so a company-bound caller's lists hold
+ * only its rows (full pages, not pages filtered afterwards): the condition
+ * "column col holds a company the caller acts for", over one $n::uuid[]
+ * parameter that hf_store_companies() fills, e.g.
+ *     " AND " HF_SEES_COMPANY("company_id", "4") */
+#define HF_SEES_COMPANY(col, n) \
+    "(cardinality($" n "::uuid[]) = 0 OR " col " = ANY ($" n "::uuid[]))"
+
+/* st->companies as the parameter of HF_SEES_COMPANY ("{}" for the whole
+ * group), in the arena; NULL when out of memory. */
+const char *hf_store_companies(hf_store_t *st);
+
 /* 1 when the caller holds scope (one HF_SCOPE_*; admin holds all), else 0. */
 int hf_store_may(const hf_store_t *st, unsigned scope);
 
@@ -124,41 +138,57 @@ char *hf_store_strdup(hf_store_t *st, const char *s);
 
 #define HF_PAGE_DEFAULT 50
 #define HF_PAGE_MAX 500
-#define HF_PAGE_TOKEN_MAX 96   /* longest page token, with its NUL */
+#define HF_PAGE_ID_MAX 64 /* longest id in a cursor, with its NUL */
+/* The longest page token, with its NUL: a time (8 bytes) and the longest id, sealed. */
+#define HF_PAGE_TOKEN_MAX HF_SEAL_TOKEN_MAX(8 + HF_PAGE_ID_MAX - 1)
 
 typedef struct {
     unsigned size;                    /* rows on this page, 1..HF_PAGE_MAX */
     int first;                        /* 1 on the first page (no cursor) */
     int64_t after_us;                 /* cursor: create time of the last row seen */
-    char after_id[HF_PAGE_TOKEN_MAX]; /* and its id */
+    char after_id[HF_PAGE_ID_MAX];    /* and its id */
     char next[HF_PAGE_TOKEN_MAX];     /* set by hf_page_query: the next page's token, or "" */
 } hf_page_t;
 
 /* The page a list request asks for: page_size bounded to 1..HF_PAGE_MAX
- * (0 = HF_PAGE_DEFAULT) and page_token "" or a token this list handed out,
- * whose id id_ok accepts (NULL = a canonical UUID). Returns 0, or fails the
- * call with INVALID_ARGUMENT (detail at page_token) and returns -1. */
-int hf_page_open(hf_call_t *call, uint32_t page_size, const char *page_token,
+ * (0 = HF_PAGE_DEFAULT) and page_token "" or a token this list handed out to
+ * this tenant (st->tenant; the list is the request's "<service>.<method>"),
+ * sealed under a key st->keys still holds, whose id id_ok accepts (NULL = a
+ * canonical UUID). A service with lists therefore has a keyring (declared
+ * .pii, hf/service.h). Returns 0, or fails the call with INVALID_ARGUMENT
+ * (detail at page_token) and returns -1. */
+int hf_page_open(hf_store_t *st, uint32_t page_size, const char *page_token,
                  int (*id_ok)(const char *), hf_page_t *page);
 
-/* Parse a page token; returns 0, or -1 for anything hf_page_format() would
- * not have written for an id id_ok accepts (one spelling per position). */
-int hf_page_parse(const char *token, int (*id_ok)(const char *), int64_t *after_us,
-                  char after_id[HF_PAGE_TOKEN_MAX]);
-void hf_page_format(int64_t create_us, const char *id, char out[HF_PAGE_TOKEN_MAX]);
+/* The token of a cursor: create_us and id (shorter than HF_PAGE_ID_MAX)
+ * sealed under k's current key for tenant and list (hf_seal, purpose
+ * "page-token", AAD "<tenant>\n<list>"). Returns 0, or -1 with out "" when
+ * the id is empty or too long. */
+int hf_page_seal(const hf_keyring_t *k, const char *tenant, const char *list, int64_t create_us,
+                 const char *id, char out[HF_PAGE_TOKEN_MAX]);
 
-/* Run a list query in creation order. Its last three parameters are filled
- * here: $n-2 the cursor's create time (timestamptz text; -infinity on the
- * first page), $n-1 its id (the nil UUID on the first page, which then never
- * decides) and $n the row limit. Write the condition and order as
+/* Open a token of hf_page_seal made for tenant and list under a key k
+ * holds, whose id id_ok accepts (NULL = a canonical UUID). Returns 0 with
+ * the cursor set, or -1 for anything else (changed, truncated, another
+ * tenant or list, a key k no longer holds). */
+int hf_page_unseal(const hf_keyring_t *k, const char *tenant, const char *list, const char *token,
+                   int (*id_ok)(const char *), int64_t *after_us, char after_id[HF_PAGE_ID_MAX]);
+
+/* Run a list query in creation order on st->db. Its last three parameters
+ * are filled here: $n-2 the cursor's create time (timestamptz text;
+ * -infinity on the first page), $n-1 its id (the nil UUID on the first page,
+ * which then never decides) and $n the row limit. Write the condition and
+ * order as
  *     AND (create_time, id) > ($n-2::timestamptz, $n-1::uuid)
  *     ORDER BY create_time, id LIMIT $n::int
  * (one row comparison an index on (…, create_time, id) serves), and select
  * the id as column 0 and the create time in Unix microseconds as column
- * time_col. It asks for size + 1 rows: when the extra row exists, page->next
- * becomes the token of the page's last row. Returns the result (use at most
- * page->size rows; the caller PQclear()s it), or NULL as hf_db_query. */
-PGresult *hf_page_query(PGconn *c, const char *sql, int nparams, const char **params,
+ * time_col. It asks for size + 1 rows: when the extra row exists,
+ * page->next becomes the sealed token of the page's last row, for st's
+ * tenant and request (as hf_page_open opens it). Returns the result (use at
+ * most page->size rows; the caller PQclear()s it), or NULL as hf_db_query
+ * (or when the token cannot be made: logged). */
+PGresult *hf_page_query(hf_store_t *st, const char *sql, int nparams, const char **params,
                         int time_col, hf_page_t *page);
 
 /* The rows of a page as messages: row(st, r, i) for each of the first

@@ -1,9 +1,8 @@
 /* services/gateway/tests/test-gateway-units.c - the gateway's pure parts
  *
  * Path patterns (router.c), the request target's decoding (target.c), the
- * route table's own consistency (routes.c), signed page tokens (tokens.c),
- * rate-limit settings (ratelimit.c) and the phase engine (phases.c), on
- * tables of its own and the gateway's.
+ * route table's own consistency (routes.c), rate-limit settings (ratelimit.c)
+ * and the phase engine (phases.c), on tables of its own and the gateway's.
  * Everything that needs a socket is tested end to end in
  * tests/e2e/test_gateway.py.
  */
@@ -119,52 +118,6 @@ static void test_scopes(void **state)
     assert_int_equal(gw_scope_bit("root"), 0);
     assert_string_equal(gw_scope_name(GW_SCOPE_PAYROLL), "payroll");
     assert_null(gw_scope_name(3));
-}
-
-static void test_page_tokens(void **state)
-{
-    (void)state;
-    gateway_t gw = { 0 };
-    memset(gw.token_key, 7, sizeof(gw.token_key));
-    char *t = gw_page_token_wrap(&gw, "tenant-a", "hrflow.v1.Identity.ListCompanies", "c-42");
-    assert_non_null(t);
-    assert_null(strstr(t, "c-42")); /* opaque */
-    char *c = gw_page_token_unwrap(&gw, "tenant-a", "hrflow.v1.Identity.ListCompanies", t);
-    assert_string_equal(c, "c-42");
-    free(c);
-    /* another tenant, another method, another key */
-    assert_null(gw_page_token_unwrap(&gw, "tenant-b", "hrflow.v1.Identity.ListCompanies", t));
-    assert_null(gw_page_token_unwrap(&gw, "tenant-a", "hrflow.v1.Identity.ListApiKeys", t));
-    gateway_t other = gw;
-    other.token_key[0] ^= 1;
-    assert_null(gw_page_token_unwrap(&other, "tenant-a", "hrflow.v1.Identity.ListCompanies", t));
-    /* every single-character change is refused, including those that only
-     * touch the unused low bits of a final base64 character */
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
-    size_t n = strlen(t);
-    for (size_t i = 0; i < n; i++) {
-        char saved = t[i];
-        for (const char *a = alphabet; *a; a++) {
-            if (*a == saved)
-                continue;
-            t[i] = *a;
-            char *bad =
-                gw_page_token_unwrap(&gw, "tenant-a", "hrflow.v1.Identity.ListCompanies", t);
-            assert_null(bad);
-        }
-        t[i] = saved;
-    }
-    free(t);
-    const char *garbage[] = { "", ".", "abc", "abc.", ".abc", "a.b.c", "====.====", "\xff.\xff" };
-    for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++)
-        assert_null(gw_page_token_unwrap(&gw, "t", "m", garbage[i]));
-    /* an empty cursor and a binary-looking one survive */
-    t = gw_page_token_wrap(&gw, "t", "m", "");
-    c = gw_page_token_unwrap(&gw, "t", "m", t);
-    assert_string_equal(c, "");
-    free(c);
-    free(t);
 }
 
 static void test_rate_settings(void **state)
@@ -439,7 +392,6 @@ int main(void)
         cmocka_unit_test(test_route_table_is_consistent),
         cmocka_unit_test(test_routes_name_listed_services),
         cmocka_unit_test(test_scopes),
-        cmocka_unit_test(test_page_tokens),
         cmocka_unit_test(test_rate_settings),
         cmocka_unit_test(test_sha256_hex),
         cmocka_unit_test(test_target_decodes_path_and_query),

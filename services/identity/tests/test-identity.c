@@ -36,6 +36,10 @@ static pid_t identity;
 static hf_bus_client_t *bus;
 static hf_cache_t *redis;
 static char tenant_a[64], tenant_b[64];
+/* Test keys: the keyring that seals the lists' page tokens (docs/security.md). */
+#define PAGE_KEYS                                                                  \
+    "HF_PII_KEYS=k1:" "1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f" \
+    ",hmac:" "2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e"
 static int serial; /* unique company codes across cases */
 
 /* Callers as the gateway would send them. */
@@ -237,7 +241,7 @@ static int setup(void **state)
     snprintf(e[2], sizeof(e[2]), "HF_EVENTS_PUB=%s", tl_tcp(B.xsub));
     snprintf(e[3], sizeof(e[3]), "HF_HEARTBEAT_MS=%s", FX_HEARTBEAT_MS);
     snprintf(e[4], sizeof(e[4]), "HF_WORKER_THREADS=2");
-    const char *env[] = { e[0], e[1], e[2], e[3], e[4], NULL };
+    const char *env[] = { e[0], e[1], e[2], e[3], e[4], PAGE_KEYS, NULL };
     const char *argv[] = { tl_env("HF_TEST_IDENTITY_BIN"), NULL };
     identity = tl_spawn("identity", argv, env);
     bus = hf_bus_client_new(tl_tcp(B.rpc));
@@ -763,7 +767,7 @@ static void test_pagination_has_no_gaps_or_repeats(void **state)
     assert_int_equal(all->n_companies, 8);     /* default size 50: one page */
     assert_string_equal(all->next_page_token, "");
 
-    char token[128] = "";
+    char token[256] = "", first_token[256] = "";
     size_t seen = 0, pages = 0;
     req.page_size = 3;
     do {
@@ -774,6 +778,8 @@ static void test_pagination_has_no_gaps_or_repeats(void **state)
         for (size_t i = 0; i < page->n_companies; i++, seen++)
             assert_string_equal(page->companies[i]->id, all->companies[seen]->id);
         snprintf(token, sizeof(token), "%s", page->next_page_token);
+        if (pages == 0)
+            snprintf(first_token, sizeof(first_token), "%s", token);
         release(page);
         pages++;
     } while (*token && pages < 10);
@@ -793,6 +799,18 @@ static void test_pagination_has_no_gaps_or_repeats(void **state)
                           &hrflow__v1__list_companies_response__descriptor, &page, &st),
                      E(INVALID_ARGUMENT));
     assert_true(has_detail(&st, "page_token", "bad_format"));
+    /* a token opens only for the tenant and the list that made it */
+    req.page_token = first_token;
+    assert_int_equal(call(&admin_a, "ListCompanies", &req,
+                          &hrflow__v1__list_companies_response__descriptor, &page, &st),
+                     E(INVALID_ARGUMENT));
+    Hrflow__V1__ListApiKeysRequest kreq = HRFLOW__V1__LIST_API_KEYS_REQUEST__INIT;
+    Hrflow__V1__ListApiKeysResponse *keys = NULL;
+    kreq.page_token = first_token;
+    assert_int_equal(call(&admin_c, "ListApiKeys", &kreq,
+                          &hrflow__v1__list_api_keys_response__descriptor, &keys, &st),
+                     E(INVALID_ARGUMENT));
+    assert_true(has_detail(&st, "page_token", "bad_format"));
 
     /* keys page the same way */
     for (int i = 0; i < 3; i++) {
@@ -800,9 +818,8 @@ static void test_pagination_has_no_gaps_or_repeats(void **state)
         assert_int_equal(create_key(&admin_c, recruiter_scope, 1, NULL, 0, &k, &st), 0);
         release(k);
     }
-    Hrflow__V1__ListApiKeysRequest kreq = HRFLOW__V1__LIST_API_KEYS_REQUEST__INIT;
-    Hrflow__V1__ListApiKeysResponse *keys = NULL;
     char first[64] = "";
+    kreq.page_token = NULL;
     kreq.page_size = 2;
     assert_int_equal(call(&admin_c, "ListApiKeys", &kreq,
                           &hrflow__v1__list_api_keys_response__descriptor, &keys, &st), 0);
