@@ -78,8 +78,14 @@ const Hrflow__V1__CompetencyModel *scoring_model_of(hf_store_t *st,
     }
     Hrflow__V1__CompetencyModel *m = NULL;
     int rc = hf_uuid_valid(id) ? store_model_get(st, id, version, &m) : HF_ENOTFOUND;
-    if (rc != HF_OK)
+    if (rc == HF_ENOTFOUND) { /* an id in a body: 422 with the field (docs/api.md) */
+        hf_call_detail(call, "competency_model_id", "not_found",
+                       version ? "no such version of a competency model of this tenant"
+                               : "not a competency model of this tenant");
+        hf_call_fail(call, E(INVALID_ARGUMENT), "competency model %s not found", id);
+    } else if (rc != HF_OK) {
         hf_store_fail(st, rc, "competency model", id);
+    }
     return rc == HF_OK ? m : NULL;
 }
 

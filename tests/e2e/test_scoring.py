@@ -297,9 +297,13 @@ def preview_bad_input_is_clear():
     assert status in (413, 422), (status, p)
     status, p = call("POST", "/v1/scoring:preview", {"answer": "有内容"})
     assert status == 422 and p["errors"][0]["field"] == "competencyModelId", p
-    status, p = call("POST", "/v1/scoring:preview", {"answer": "x",
-                                                     "competencyModelId": str(uuid.uuid4())})
-    assert status == 404, p
+    # an id in a body that names nothing (or another tenant's model): 422 at the field
+    for mid in (str(uuid.uuid4()), model_id()):
+        status, p = call("POST", "/v1/scoring:preview", {"answer": "x", "competencyModelId": mid},
+                         key="other" if mid == model_id() else "recruiter")
+        assert status == 422 and p["errors"][0] == {
+            "field": "competencyModelId", "code": "not_found",
+            "message": "not a competency model of this tenant"}, p
 
 
 @test
