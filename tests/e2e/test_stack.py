@@ -60,6 +60,10 @@ def readyz_lists_every_service_ready():
         assert comps[svc]["checks"]["postgres"]["ok"] is True
         assert comps[svc]["checks"]["redis"]["ok"] is True
         assert comps[svc]["instance"]
+    # latencies read as people write them: 6 significant digits at most
+    for name, comp in comps.items():
+        digits = repr(comp["latencyMs"]).replace(".", "").lstrip("0")
+        assert len(digits) <= 6, (name, comp["latencyMs"])
     workers = comps["broker"]["checks"]["workers"]["detail"]
     for svc in SERVICES:
         assert "%s=1" % svc in workers, workers
