@@ -49,6 +49,16 @@ DEMO_SQL = '''-- demo: the service's own schema.
 CREATE SCHEMA IF NOT EXISTS demo;
 '''
 
+# the shape docs/architecture.md gives (step 5): the binary, its sources, every migration
+DEMO_MESON = '''hf_service_exes += executable('hrflow-demo', 'main.c',
+  custom_target('demo-migrations',
+    input : files('migrations/0001_init.sql'),
+    output : 'demo-migrations.c',
+    command : [python, embed_sql, '@OUTPUT@', 'demo_migrations', '@INPUT@']),
+  dependencies : hf_common_dep,
+  install : true)
+'''
+
 
 def sh(*args, cwd=None, env=None, check=True):
     return subprocess.run(list(args), cwd=cwd, env=env, check=check, capture_output=True,
@@ -82,9 +92,8 @@ def walk_the_steps(root):
     (root / "services" / "demo" / "migrations" / "0001_init.sql").write_text(DEMO_SQL)
     # 4. main.c
     (root / "services" / "demo" / "main.c").write_text(DEMO_MAIN)
-    # 5. meson.build: scheduling's with the name replaced
-    text = (root / "services" / "scheduling" / "meson.build").read_text()
-    (root / "services" / "demo" / "meson.build").write_text(text.replace("scheduling", "demo"))
+    # 5. meson.build
+    (root / "services" / "demo" / "meson.build").write_text(DEMO_MESON)
     # 6. its workload: scheduling's manifest with the name replaced, in the kustomization
     text = (root / "deploy" / "k8s" / "scheduling.yaml").read_text()
     (root / "deploy" / "k8s" / "demo.yaml").write_text(text.replace("scheduling", "demo"))
