@@ -179,7 +179,7 @@ static int interviewer_check(hf_store_t *st, Hrflow__V1__Interviewer *in, const 
 {
     hf_call_t *call = st->call;
     char f[96], norm[320];
-    int bad = 0;
+    int bad = 0, rc;
 #define AT(field) (snprintf(f, sizeof(f), "%s" field, path), f)
     bad += hf_call_check_text(call, AT("name"), in->name, HF_TEXT_NAME);
     bad += hf_call_check_text(call, AT("external_id"), in->external_id, external_id_rule);
@@ -190,9 +190,11 @@ static int interviewer_check(hf_store_t *st, Hrflow__V1__Interviewer *in, const 
         in->time_zone = (char *)DEFAULT_ZONE;
     else if (hf_call_check_text(call, AT("time_zone"), in->time_zone, zone_rule))
         bad++;
-    else if (rounds_time_zone_known(st, in->time_zone) == HF_ENOTFOUND)
+    else if ((rc = rounds_time_zone_known(st, in->time_zone)) == HF_ENOTFOUND)
         bad += problem(call, "unknown", "an IANA time zone name, e.g. Asia/Shanghai",
                        "%stime_zone", path);
+    else if (rc != HF_OK)
+        return hf_store_fail(st, rc, "time zone", in->time_zone);
 #undef AT
     bad += week_check(call, in, path, h, nh);
     return bad ? hf_call_fail(call, E(INVALID_ARGUMENT), "the interviewer is invalid") : 0;
@@ -204,15 +206,16 @@ static int company_check(hf_store_t *st, const char *company, const char *field)
 {
     hf_call_t *call = st->call;
     if (!hf_uuid_valid(company)) {
-        hf_call_detail(call, field, *company ? "bad_format" : "required", "a company id of the group");
+        hf_call_detail(call, field, *company ? "bad_format" : "required",
+                       "a company id of the group");
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the interviewer is invalid");
     }
     Hrflow__V1__GetCompanyRequest q = HRFLOW__V1__GET_COMPANY_REQUEST__INIT;
     q.id = (char *)company;
     ProtobufCMessage *got = NULL;
-    int rc = hf_store_sees_company(st, company)
-                 ? ask(call, "identity", "GetCompany", &q.base, &hrflow__v1__company__descriptor, &got)
-                 : 1;
+    int rc = hf_store_sees_company(st, company) ? ask(call, "identity", "GetCompany", &q.base,
+                                                      &hrflow__v1__company__descriptor, &got)
+                                                : 1;
     if (rc == 1) {
         hf_call_detail(call, field, "not_found", "not a company this key acts for");
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the interviewer names what does not exist");
@@ -534,8 +537,9 @@ ROUNDS_HANDLER(rounds_suggest_slots)
         return -1;
     if (bad || panel)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the request is invalid");
-    Hrflow__V1__SuggestRoundSlotsResponse *o = HF_CALL_NEW(
-        call, Hrflow__V1__SuggestRoundSlotsResponse, hrflow__v1__suggest_round_slots_response__init);
+    Hrflow__V1__SuggestRoundSlotsResponse *o =
+        HF_CALL_NEW(call, Hrflow__V1__SuggestRoundSlotsResponse,
+                    hrflow__v1__suggest_round_slots_response__init);
     if (!o)
         return hf_call_fail(call, E(INTERNAL), "out of memory");
     int rc = rounds_suggest(&st, r->interviewer_ids, r->n_interviewer_ids, from, to,
@@ -636,6 +640,7 @@ ROUNDS_HANDLER(rounds_get_round)
 
 static const char *const statuses[] = { "scheduled", "completed", "no_show", "cancelled",
                                          "rescheduled" };
+#define N_STATUSES (sizeof(statuses) / sizeof(statuses[0]))
 
 ROUNDS_HANDLER(rounds_list_rounds)
 {
@@ -646,9 +651,9 @@ ROUNDS_HANDLER(rounds_list_rounds)
         hf_page_open(&st, r->page_size, r->page_token, NULL, &page) < 0)
         return -1;
     size_t k = 0;
-    while (*r->status && k < sizeof(statuses) / sizeof(statuses[0]) && strcmp(statuses[k], r->status))
+    while (*r->status && k < N_STATUSES && strcmp(statuses[k], r->status))
         k++;
-    if (k == sizeof(statuses) / sizeof(statuses[0])) {
+    if (k == N_STATUSES) {
         hf_call_detail(call, "status", "bad_format",
                        "scheduled, completed, no_show, cancelled or rescheduled");
         return hf_call_fail(call, E(INVALID_ARGUMENT), "status %s is not a round's", r->status);
@@ -685,8 +690,8 @@ static Hrflow__V1__Round *movable_round(hf_store_t *st, const char *id, int64_t 
     if (!r)
         return NULL;
     if (strcmp(r->status, "scheduled"))
-        hf_call_fail(call, E(FAILED_PRECONDITION), "round %s is %s: only a scheduled round can be %s",
-                     id, r->status, action);
+        hf_call_fail(call, E(FAILED_PRECONDITION),
+                     "round %s is %s: only a scheduled round can be %s", id, r->status, action);
     else if (expected_version && expected_version != r->version)
         hf_store_fail(st, HF_ECONFLICT, "round", id);
     else if (started && rounds_micros(r->start_time) > now_us())
