@@ -300,6 +300,13 @@ int hf_page_rows(hf_store_t *st, PGresult *r, const hf_page_t *page,
     return rc;
 }
 
+int hf_store_all(hf_store_t *st, PGresult *r, void *(*row)(hf_store_t *st, PGresult *r, int i),
+                 void ***out, size_t *n)
+{
+    hf_page_t all = { .size = r ? (unsigned)PQntuples(r) : 0 };
+    return hf_page_rows(st, r, &all, row, out, n);
+}
+
 /* ---- rows ---- */
 
 char *hf_store_cell(hf_store_t *st, const PGresult *r, int row, int col)

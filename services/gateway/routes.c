@@ -12,6 +12,7 @@
 #include "hf/log.h"
 #include "hrflow/v1/identity.pb-c.h"
 #include "hrflow/v1/pipeline.pb-c.h"
+#include "hrflow/v1/scheduling.pb-c.h"
 #include "hrflow/v1/scoring.pb-c.h"
 
 #include <string.h>
@@ -35,6 +36,7 @@
 #define ID &hrflow__v1__identity__descriptor
 #define SC &hrflow__v1__scoring__descriptor
 #define PL &hrflow__v1__pipeline__descriptor
+#define SCH &hrflow__v1__scheduling__descriptor
 #define REC GW_SCOPE_RECRUITER
 #define HIRING (GW_SCOPE_RECRUITER | GW_SCOPE_INTEGRATOR)
 #define READ GW_SCOPE_ANY
@@ -153,6 +155,40 @@ const gw_route_t gw_routes[] = {
         GW_SCOPE_ANY, 0, "The tenant's scoring settings (emotion labels)"),
     BUS("PATCH", "/v1/scoring/settings", "updateScoringSettings", SC, "UpdateScoringSettings",
         "settings", ADMIN, 0, "Change the tenant's scoring settings"),
+
+    /* ---- scheduling: rounds ---- */
+    BUS("GET", "/v1/interviewers", "listInterviewers", SCH, "ListInterviewers", NULL, REC, 0,
+        "List interviewers, by company or email"),
+    BUS("POST", "/v1/interviewers", "createInterviewer", SCH, "CreateInterviewer", "interviewer",
+        REC, 201, "Add an interviewer of a company: name, email, time zone, weekly working hours"),
+    BUS("GET", "/v1/interviewers/{id}", "getInterviewer", SCH, "GetInterviewer", NULL, REC, 0,
+        "Get an interviewer"),
+    BUS("PATCH", "/v1/interviewers/{id}", "updateInterviewer", SCH, "UpdateInterviewer",
+        "interviewer", REC, 0,
+        "Change an interviewer's name, email, time zone or working hours; booked rounds stay"),
+    BUS("POST", "/v1/interviewers/{interviewerId}/busy-blocks", "addBusyBlock", SCH,
+        "AddBusyBlock", "busy_block", REC, 201,
+        "Mark an interviewer busy (from their calendar); refused over a round of theirs"),
+    BUS("GET", "/v1/interviewers/{interviewerId}/busy-blocks", "listBusyBlocks", SCH,
+        "ListBusyBlocks", NULL, REC, 0, "An interviewer's busy blocks"),
+    BUS("DELETE", "/v1/interviewers/{interviewerId}/busy-blocks/{id}", "removeBusyBlock", SCH,
+        "RemoveBusyBlock", NULL, REC, 0, "Remove a busy block: the interviewer is free again"),
+    BUS("POST", "/v1/rounds:suggest", "suggestRoundSlots", SCH, "SuggestRoundSlots", "*", REC, 0,
+        "Common free slots of a panel in a window: all inside their working hours, none busy "
+        "or booked; earliest first"),
+    BUS("POST", "/v1/rounds", "scheduleRound", SCH, "ScheduleRound", "round", REC, 201,
+        "Book an HR or final round for an application with a panel; 409 naming who is not free"),
+    BUS("GET", "/v1/rounds", "listRounds", SCH, "ListRounds", NULL, HIRING, 0,
+        "List rounds, by application, interviewer and status"),
+    BUS("GET", "/v1/rounds/{id}", "getRound", SCH, "GetRound", NULL, HIRING, 0, "Get a round"),
+    BUS("POST", "/v1/rounds/{id}:complete", "completeRound", SCH, "CompleteRound", "*", REC, 0,
+        "A scheduled round took place; If-Match guards the version"),
+    BUS("POST", "/v1/rounds/{id}:noShow", "markRoundNoShow", SCH, "MarkRoundNoShow", "*", REC, 0,
+        "The candidate did not come to a scheduled round"),
+    BUS("POST", "/v1/rounds/{id}:cancel", "cancelRound", SCH, "CancelRound", "*", REC, 0,
+        "Cancel a scheduled round: its panel's time is free again"),
+    BUS("POST", "/v1/rounds/{id}:reschedule", "rescheduleRound", SCH, "RescheduleRound", "*",
+        REC, 0, "Move a scheduled round to a new time (and panel): a new round replaces it"),
 };
 
 const size_t gw_n_routes = sizeof(gw_routes) / sizeof(gw_routes[0]);

@@ -156,6 +156,30 @@ class Stack:
     def binary(self, svc):
         return os.path.join(self.build, "services", svc, "hrflow-" + svc)
 
+    def cli(self, svc, *args):
+        """The standard output of a command of hrflow-<svc>, e.g.
+        cli("identity", "apikey", "create", "--tenant", "demo", "--scope", "admin")."""
+        return subprocess.run([self.binary(svc)] + list(args), env=self.env, check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    def tenant(self, slug, *companies):
+        """Create a tenant and its companies (codes) with the identity command line."""
+        self.cli("identity", "tenant", "create", "--slug", slug, "--name", slug)
+        for code in companies:
+            self.cli("identity", "company", "create", "--tenant", slug, "--code", code,
+                     "--name", "公司" + code)
+
+    def call(self, method, path, body=None, token=None, headers=None):
+        """(status, body bytes) of one API request: body as JSON, token as the bearer."""
+        h = {"Authorization": "Bearer " + token} if token else {}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        h.update(headers or {})
+        status, _, payload = self.request(method, path, data, h)
+        return status, payload
+
     def start(self, svc, extra_env=None, name=None):
         """Start the binary of svc as process `name` (default svc; another
         name starts one more replica)."""

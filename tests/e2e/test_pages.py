@@ -2,8 +2,9 @@
 
 For each list of each service (companies and API keys in identity, jobs and
 a job's applications in the pipeline, competency models and questions in
-scoring), records are made one after another, then the list is walked two at
-a time while another client keeps adding records to the same list. Every
+scoring, interviewers, their busy blocks and rounds in scheduling), records
+are made one after another, then the list is walked two at a time while
+another client keeps adding records to the same list. Every
 record that existed when the walk began must be seen exactly once, in the
 order it was created; nothing may be seen twice; the walk must end.
 """
@@ -160,6 +161,38 @@ def questions_page_in_creation_order_while_others_are_added():
                       lambda: made("/v1/questions", {"text": "请介绍一次你解决客户投诉的经历",
                                                      "language": "zh",
                                                      "competencies": ["沟通"]}))
+
+
+def interviewer():
+    return made("/v1/interviewers", {"companyId": ctx["company"], "name": "面试官",
+                                     "email": "iv-%s@example.com" % uuid.uuid4().hex})
+
+
+@test
+def interviewers_page_in_creation_order_while_others_are_added():
+    walk_while_adding("/v1/interviewers", "interviewers", interviewer)
+
+
+@test
+def busy_blocks_page_in_creation_order_while_others_are_added():
+    who = interviewer()["id"]
+    walk_while_adding("/v1/interviewers/%s/busy-blocks" % who, "busyBlocks",
+                      lambda: made("/v1/interviewers/%s/busy-blocks" % who, {
+                          "startTime": "2099-01-05T01:00:00Z", "endTime": "2099-01-05T02:00:00Z"}))
+
+
+@test
+def rounds_page_in_creation_order_while_others_are_added():
+    job = made("/v1/jobs", {"companyId": ctx["company"], "title": "面试", "headcount": 1})
+    cand = made("/v1/candidates", {"name": "王五", "phone": "13700001234", "consent": {
+        "automatedAssessment": True, "version": "2026-01"}})
+    app = made("/v1/applications", {"jobId": job["id"], "candidateId": cand["id"]})["id"]
+    # each round with an interviewer of its own: the same Monday morning in Shanghai
+    walk_while_adding("/v1/rounds?application_id=" + app, "rounds",
+                      lambda: made("/v1/rounds", {
+                          "applicationId": app, "kind": "hr",
+                          "interviewerIds": [interviewer()["id"]],
+                          "startTime": "2099-01-05T02:00:00Z", "durationMinutes": 60}))
 
 
 @test

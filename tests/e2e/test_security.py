@@ -22,6 +22,7 @@ dumped with pg_dump: the dump must hold none of the candidates' names,
 phone numbers, emails, answer texts or status tokens.
 """
 import copy
+import datetime
 import json
 import os
 import re
@@ -43,13 +44,15 @@ COLLECTIONS = {
     "tenants": "tenant", "companies": "company", "apikeys": "apikey", "jobs": "job",
     "candidates": "candidate", "applications": "application", "imports": "import",
     "competency-models": "model", "questions": "question", "interviews": "interview",
-    "candidate-status": "status_token",
+    "candidate-status": "status_token", "interviewers": "interviewer", "rounds": "round",
+    "busy-blocks": "busy_block",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
     "companyId": "company", "companyIds": "company", "jobId": "job", "candidateId": "candidate",
     "applicationId": "application", "competencyModelId": "model", "questionId": "question",
     "interviewId": "interview", "importId": "import", "tenantId": "tenant",
+    "interviewerId": "interviewer", "interviewerIds": "interviewer",
 }
 # `…Id` fields that name no record of ours.
 NOT_REFERENCES = {"eventId", "externalId", "requestId"}
@@ -63,13 +66,24 @@ OUTPUT_ONLY = {"tenantId"}
 # change no tenant-wide record nor company SH.
 SECRET_KINDS = {
     "tenant": {"tenant", "company", "apikey", "job", "candidate", "application", "import",
-               "model", "question", "interview"},
-    "company": {"job", "candidate", "application", "import", "interview"},
+               "model", "question", "interview", "interviewer", "busy_block", "round"},
+    "company": {"job", "candidate", "application", "import", "interview", "interviewer",
+                "busy_block", "round"},
 }
 GUARDED_KINDS = {  # kinds the attacker must not change (beyond SECRET_KINDS)
     "tenant": set(),
     "company": {"tenant", "company", "apikey"},
 }
+
+# A Monday two Januaries ahead: rounds and busy time are always in the future.
+_day = datetime.date(datetime.date.today().year + 2, 1, 1)
+MONDAY = _day + datetime.timedelta(days=(7 - _day.weekday()) % 7)
+
+
+def monday_at(hour):
+    """An RFC 3339 time on that Monday, UTC (02:00 is 10:00 in Shanghai)."""
+    return "%sT%02d:00:00Z" % (MONDAY.isoformat(), hour)
+
 
 # The smallest valid body of each operation that takes one; ids are filled in
 # from REFERENCES. An operation with a body and no line here fails the suite.
@@ -99,6 +113,17 @@ BODIES = {
     "scoreInterview": {"competencyModelId": None, "applicationId": None, "language": "zh",
                        "answers": [{"question": "问题", "text": "我负责数据分析。"}]},
     "updateScoringSettings": {"emotionLabels": True},
+    "createInterviewer": {"companyId": None, "name": "攻击者", "email": "evil@example.com"},
+    "updateInterviewer": {"name": "改名"},
+    "addBusyBlock": {"startTime": monday_at(5), "endTime": monday_at(6)},
+    "suggestRoundSlots": {"interviewerIds": None, "windowStart": monday_at(0),
+                          "windowEnd": monday_at(23), "durationMinutes": 60},
+    "scheduleRound": {"applicationId": None, "kind": "hr", "interviewerIds": None,
+                      "startTime": monday_at(3), "durationMinutes": 60},
+    "completeRound": {},
+    "markRoundNoShow": {},
+    "cancelRound": {},
+    "rescheduleRound": {"startTime": monday_at(4), "interviewerIds": None},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per
@@ -114,6 +139,8 @@ ALLOWED = {
 # Body fields that name records but are not attacked, with the reason.
 LEFT_OUT = {
     "createApplication": {"companyId"},   # output only: the company of the job
+    "scheduleRound": {"companyId"},       # output only: the company of the application
+    "updateInterviewer": {"companyId"},   # fixed once created (422 not_updatable)
 }
 CSV = "姓名,手机\n攻击者,13900000000\n".encode("utf-8")
 
@@ -210,11 +237,19 @@ def seed():
     wait_for(lambda: all(a["screening"] in ("done", "") for a in call(
         "GET", "/v1/jobs/%s/applications" % V["job"])[1]["applications"]), timeout=60,
         what="screening")
+    V["interviewer"] = ok(*call("POST", "/v1/interviewers", {
+        "companyId": V["company"], "name": "面试官秘密", "email": "mianshi.secret@example.com",
+        "externalId": "E-SECRET"})[:2], want=201)["id"]
+    V["busy_block"] = ok(*call("POST", "/v1/interviewers/%s/busy-blocks" % V["interviewer"], {
+        "startTime": monday_at(1), "endTime": monday_at(2)})[:2], want=201)["id"]
+    V["round"] = ok(*call("POST", "/v1/rounds", {
+        "applicationId": V["application"], "kind": "hr", "interviewerIds": [V["interviewer"]],
+        "startTime": monday_at(2), "durationMinutes": 60})[:2], want=201)["id"]
     status, _, _ = call("POST", "/v1/candidate-status/%s:requestReview" % app["statusToken"],
                         {"reason": "请人工复核"}, key=None)
     assert status == 200
     SECRETS.extend([person["name"], person["email"], "12345678", "秘密履历", "秘密回答",
-                    app["statusToken"], "秘密简历"])
+                    app["statusToken"], "秘密简历", "面试官秘密", "mianshi.secret"])
     for name, phone, email in imported:
         SECRETS.extend([name, phone[3:], email])
 
@@ -353,12 +388,15 @@ def attacker_records():
             want=201)["id"]
         mine["application"] = ok(*call("POST", "/v1/applications", {
             "jobId": mine["job"], "candidateId": mine["candidate"]}, key=who)[:2], want=201)["id"]
+        mine["interviewer"] = ok(*call("POST", "/v1/interviewers", {
+            "companyId": mine["company"], "name": "自己人",
+            "email": "own-%s@example.com" % uuid.uuid4().hex[:8]}, key=who)[:2], want=201)["id"]
         for k in V:
             mine.setdefault(k, str(uuid.uuid4()))
         attacker_ids[who] = mine
 
 
-SCHEMAS = ("identity", "pipeline", "scoring")
+SCHEMAS = ("identity", "pipeline", "scoring", "scheduling")
 
 
 def snapshot():

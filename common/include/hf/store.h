@@ -221,6 +221,12 @@ const char *hf_store_array(hf_store_t *st, const char *const *items, size_t n);
 int hf_store_one(hf_store_t *st, const char *sql, int nparams, const char *const *params,
                  void *(*row)(hf_store_t *st, PGresult *r, int i), void *out);
 
+/* Every row of r as a message: hf_page_rows() without a page, for the
+ * statements that are not lists (a set of ids, the slots of a window).
+ * Consumes r; the same results. */
+int hf_store_all(hf_store_t *st, PGresult *r, void *(*row)(hf_store_t *st, PGresult *r, int i),
+                 void ***out, size_t *n);
+
 /* Run a statement and call fn(ctx, text) with column 0 of every row (the
  * text is borrowed for the call). HF_OK, or HF_EDB when it failed. */
 int hf_store_each(hf_store_t *st, const char *sql, int nparams, const char *const *params,
