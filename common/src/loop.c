@@ -1,8 +1,8 @@
 /* common/src/loop.c - background loops on their own PostgreSQL connections (hf/loop.h)
  *
- * One thread per loop: connect, LISTEN when asked, win the election when
- * there is one, step, sleep in poll() on the connection's socket and an
- * eventfd (the stop and wake requests). The relay, the durable consumers and
+ * One thread per loop: connect, LISTEN on its channel when asked, win the
+ * election when there is one, step, sleep in poll() on the connection's
+ * socket and an eventfd (the stop and wake requests). The relay, the durable consumers and
  * every service's own loops all run here, so connecting, waking, electing
  * and stopping are written once.
  */
@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -31,7 +32,7 @@ struct hf_loop {
     char *conninfo;
     PGconn *conn;            /* NULL while disconnected */
     int leading;
-    int listening;           /* LISTEN hf_outbox is active on conn */
+    int listening;           /* LISTEN channel is active on conn */
     int sleep_next;          /* > = 0: the sleep the step chose, else -1 */
     int wake_fd;             /* eventfd: stop and wake requests */
     atomic_int stop;
@@ -106,12 +107,22 @@ static void sleep_ms(hf_loop_t *l, int ms)
     }
 }
 
-static int listen_outbox(hf_loop_t *l)
+static int listen_channel(hf_loop_t *l)
 {
-    if (hf_db_exec(l->conn, "LISTEN hf_outbox", 0, NULL, NULL) < 0)
+    char sql[80];
+    snprintf(sql, sizeof(sql), "LISTEN %s", l->def.channel);
+    if (hf_db_exec(l->conn, sql, 0, NULL, NULL) < 0)
         return -1;
     l->listening = 1;
     return 0;
+}
+
+/* A channel is spliced into LISTEN: a plain identifier only. */
+static int channel_ok(const char *ch)
+{
+    size_t n = strlen(ch);
+    return n > 0 && n < 64 && strchr("abcdefghijklmnopqrstuvwxyz_", ch[0]) &&
+           strspn(ch, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
 }
 
 /* Connect, LISTEN when asked, then the loop's own hook. Returns 0 or -1. */
@@ -128,7 +139,7 @@ static int connect_loop(hf_loop_t *l, int *warned)
     *warned = 0;
     /* listen before the first step, so no commit after it goes unnoticed
      * (an elected loop once it leads: standbys need not wake on commits) */
-    if ((l->def.listen && !l->def.leader && listen_outbox(l) < 0) ||
+    if ((l->def.listen && !l->def.leader && listen_channel(l) < 0) ||
         (l->def.connected && l->def.connected(l, l->conn, l->def.user) < 0)) {
         disconnect(l);
         return -1;
@@ -145,7 +156,7 @@ static int elect(hf_loop_t *l)
     PGresult *r = hf_db_query(l->conn, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", 1, p);
     l->leading = r && PQgetvalue(r, 0, 0)[0] == 't';
     PQclear(r);
-    if (l->leading && l->def.listen && listen_outbox(l) < 0)
+    if (l->leading && l->def.listen && listen_channel(l) < 0)
         l->leading = 0; /* the connection is in trouble; the lock goes with it */
     if (l->leading)
         hf_logkv(HF_LOG_INFO, "background loop leads", HF_KV_STR("loop", l->def.name));
@@ -193,6 +204,7 @@ static void loop_free(hf_loop_t *l)
         close(l->wake_fd);
     free((char *)l->def.name);
     free((char *)l->def.leader);
+    free((char *)l->def.channel);
     free(l->conninfo);
     free(l);
 }
@@ -203,16 +215,23 @@ hf_loop_t *hf_loop_start(const char *conninfo, const hf_loop_def_t *def)
         hf_error("background loop: a name and a step function are required");
         return NULL;
     }
+    if (def->channel && !channel_ok(def->channel)) {
+        hf_logkv(HF_LOG_ERROR, "background loop: a channel is 1-63 of [a-z0-9_]",
+                 HF_KV_STR("loop", def->name));
+        return NULL;
+    }
     hf_loop_t *l = calloc(1, sizeof(*l));
     if (!l)
         return NULL;
     l->def = *def;
     l->def.name = strdup(def->name);
     l->def.leader = def->leader ? strdup(def->leader) : NULL;
+    l->def.channel = strdup(def->channel ? def->channel : "hf_outbox");
     l->def.idle_ms = def->idle_ms > 0 ? def->idle_ms : 500;
     l->conninfo = strdup(conninfo);
     l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (!l->def.name || (def->leader && !l->def.leader) || !l->conninfo || l->wake_fd < 0 ||
+    if (!l->def.name || (def->leader && !l->def.leader) || !l->def.channel || !l->conninfo ||
+        l->wake_fd < 0 ||
         pthread_create(&l->thread, NULL, loop_main, l) != 0) {
         hf_logkv(HF_LOG_ERROR, "cannot start a background loop", HF_KV_STR("loop", def->name));
         loop_free(l);

@@ -43,7 +43,8 @@ typedef struct {
     /* the service's loops and consumers, stopped in reverse order */
     hf_loop_t *loops[MAX_LOOPS];
     hf_consumer_t *consumers[MAX_LOOPS];
-    int n_loops, n_consumers;
+    hf_timer_runner_t *timers[MAX_LOOPS];
+    int n_loops, n_consumers, n_timers;
 } runtime_t;
 
 typedef struct {
@@ -210,9 +211,27 @@ int hf_service_consumer(const char *name, const char *const *type_prefixes, hf_c
     return 0;
 }
 
+int hf_service_timers(const char *const *kinds, hf_timer_fn fn, void *user)
+{
+    runtime_t *rt = the_runtime;
+    if (!rt || rt->n_timers == MAX_LOOPS) {
+        hf_error("too many timer runners");
+        return -1;
+    }
+    const hf_timer_runner_def_t def = { .service = rt->def->name, .kinds = kinds, .fn = fn,
+                                        .user = user };
+    hf_timer_runner_t *r = hf_timer_runner_start(rt->cfg.pg_dsn, &def);
+    if (!r)
+        return -1;
+    rt->timers[rt->n_timers++] = r;
+    return 0;
+}
+
 /* SIGTERM: every loop finishes its step in hand, newest first. */
 static void stop_loops(runtime_t *rt)
 {
+    while (rt->n_timers > 0)
+        hf_timer_runner_stop(&rt->timers[--rt->n_timers]);
     while (rt->n_consumers > 0)
         hf_consumer_stop(&rt->consumers[--rt->n_consumers]);
     while (rt->n_loops > 0)

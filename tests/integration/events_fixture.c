@@ -26,6 +26,19 @@ char *fx_events_db(const char *prefix)
     return dsn;
 }
 
+char *fx_events_db_with(const char *prefix, const char *sql)
+{
+    char err[256];
+    char *dsn = fx_events_db(prefix);
+    PGconn *c = dsn ? hf_db_connect(dsn, 5, err, sizeof(err)) : NULL;
+    PGresult *r = c ? PQexec(c, sql) : NULL;
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        fx_events_db_drop(&dsn);
+    PQclear(r);
+    PQfinish(c);
+    return dsn;
+}
+
 void fx_events_db_drop(char **dsn)
 {
     if (!dsn || !*dsn)

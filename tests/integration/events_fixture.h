@@ -14,6 +14,9 @@
 /* A fresh database (tl_db_create) with the events migrations applied.
  * Returns its conninfo (malloc'd; fx_events_db_drop() it), or NULL. */
 char *fx_events_db(const char *prefix);
+/* fx_events_db() with the test's own tables made by sql (one or more
+ * statements). Returns its conninfo, or NULL. */
+char *fx_events_db_with(const char *prefix, const char *sql);
 /* Drop the database, free *dsn and set it to NULL. Accepts NULL. */
 void fx_events_db_drop(char **dsn);
 

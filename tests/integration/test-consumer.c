@@ -328,17 +328,11 @@ static int group_setup(void **state)
 {
     (void)state;
     hf_log_init("test-consumer", HF_LOG_ERROR);
-    dsn = fx_events_db("hf_test_consumer");
-    if (!dsn)
-        return -1;
-    PGconn *c = fx_conn(dsn);
-    int rc = hf_db_exec(c,
-                        "CREATE TABLE applied (seq bigserial, consumer text, event_id bigint,"
-                        " type text, subject text, data jsonb, tenant_id text, traceparent text,"
-                        " UNIQUE (consumer, event_id))",
-                        0, NULL, NULL);
-    PQfinish(c);
-    return rc;
+    dsn = fx_events_db_with("hf_test_consumer",
+                            "CREATE TABLE applied (seq bigserial, consumer text,"
+                            " event_id bigint, type text, subject text, data jsonb,"
+                            " tenant_id text, traceparent text, UNIQUE (consumer, event_id))");
+    return dsn ? 0 : -1;
 }
 
 static int group_teardown(void **state)

@@ -213,6 +213,29 @@ static void test_a_definition_without_a_step_is_refused(void **state)
     assert_null(hf_loop_start(dsn, &def));
 }
 
+static void test_a_loop_listens_on_its_own_channel(void **state)
+{
+    (void)state;
+    probe_t *p = probe_new();
+    hf_loop_def_t def = { .name = "channel loop", .step = step, .connected = connected,
+                          .user = p, .idle_ms = 600000, .listen = 1,
+                          .channel = "hf_test_channel" };
+    hf_loop_t *l = hf_loop_start(dsn, &def);
+    assert_non_null(l);
+    assert_true(reaches(&p->steps, 1, 10000));
+    PGconn *c = fx_conn(dsn);
+    assert_int_equal(hf_db_exec(c, "NOTIFY hf_test_channel", 0, NULL, NULL), 0);
+    assert_true(reaches(&p->steps, 2, 5000)); /* not its ten minutes of idle time */
+    PQfinish(c);
+    hf_loop_stop(&l);
+    free(p);
+    /* the channel is spliced into LISTEN: identifiers only */
+    def.channel = "hf_outbox; DROP TABLE x";
+    assert_null(hf_loop_start(dsn, &def));
+    def.channel = "";
+    assert_null(hf_loop_start(dsn, &def));
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -239,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_a_killed_connection_is_noticed_by_a_failing_step),
         cmocka_unit_test(test_one_elected_replica_steps_and_another_takes_over),
         cmocka_unit_test(test_a_definition_without_a_step_is_refused),
+        cmocka_unit_test(test_a_loop_listens_on_its_own_channel),
     };
     return cmocka_run_group_tests_name("loop", tests, group_setup, group_teardown);
 }

@@ -4,9 +4,10 @@
  * service's importer, screener, sweeps, timers and deliveries — runs as a loop
  * of steps on a thread that owns one connection. The loop connects (and
  * reconnects after a failure, with a pause), optionally LISTENs for the
- * outbox's commit-time NOTIFY, optionally takes part in a leader election,
- * and sleeps between steps until its idle time passes, a NOTIFY arrives,
- * hf_loop_wake() is called or it is asked to stop.
+ * outbox's commit-time NOTIFY (or another channel's, such as a service's
+ * timers'), optionally takes part in a leader election, and sleeps between
+ * steps until its idle time passes, a NOTIFY arrives, hf_loop_wake() is
+ * called or it is asked to stop.
  *
  * Leader election: a loop with a `leader` name steps only while it holds the
  * session advisory lock hashtextextended(leader, 0); the others try again every
@@ -44,12 +45,14 @@ typedef struct {
     void (*cleanup)(void *user);
     void *user;
     int idle_ms;        /* sleep after a step with nothing to do; 0 = 500 */
-    int listen;         /* 1: a commit that NOTIFYs hf_outbox wakes the loop */
+    int listen;         /* 1: a commit that NOTIFYs channel wakes the loop */
+    const char *channel; /* with listen: the channel, 1-63 of [a-z0-9_] starting with a
+                            letter or _ (copied); NULL = hf_outbox */
     const char *leader; /* NULL: every replica steps; else the election's name (copied) */
 } hf_loop_def_t;
 
 /* Start a loop with its own connection to conninfo. Returns NULL (logged)
- * when the thread cannot start or def has no step. */
+ * when the thread cannot start, def has no step or a bad channel. */
 hf_loop_t *hf_loop_start(const char *conninfo, const hf_loop_def_t *def);
 
 /* Ask the loop to stop, wake it, wait until the step in hand returns, join

@@ -17,7 +17,9 @@
 #include <libpq-fe.h>
 #include "hf/db.h"
 
-/* The migrations of the shared `events` schema (component "events"). */
+/* The common migrations (component "events"), applied by every service:
+ * the shared `events` schema (outbox, consumers' cursors) and the `timers`
+ * schema (hf/timer.h). */
 extern const hf_migration_t hf_events_migrations[];
 extern const size_t hf_events_migrations_count;
 

@@ -5,10 +5,11 @@
  * environment, JSON logs, the PostgreSQL pool, migrations, one Redis
  * connection per handler thread, the bus worker, the outbox relay, the
  * metrics listener, the personal-data keyring, the service's background
- * loops, and SIGTERM handling (drain, stop the loops, then exit 0). A
- * service supplies its descriptor, handlers, migrations and settings in one
- * hf_service_def_t (usually through HF_SERVICE_MAIN); the Health method is
- * provided here when the service does not define its own.
+ * loops, consumers and timer runners, and SIGTERM handling (drain, stop the
+ * loops, then exit 0). A service supplies its descriptor, handlers,
+ * migrations and settings in one hf_service_def_t (usually through
+ * HF_SERVICE_MAIN); the Health method is provided here when the service does
+ * not define its own.
  */
 #ifndef HF_SERVICE_H
 #define HF_SERVICE_H
@@ -21,6 +22,7 @@
 #include "hf/crypto.h"
 #include "hf/db.h"
 #include "hf/loop.h"
+#include "hf/timer.h"
 
 #include <stdio.h>
 
@@ -45,8 +47,8 @@ struct hf_service_def {
     /* Called before serving (after migrations; not for --migrate, which
      * needs no more than the database), may be NULL: check what the settings
      * describe and start the service's loops (hf_service_loop,
-     * hf_service_consumer). Returns 0, or -1 after logging why, and the
-     * process exits 2. */
+     * hf_service_consumer, hf_service_timers). Returns 0, or -1 after
+     * logging why, and the process exits 2. */
     int (*init)(void);
     /* Called on SIGTERM after the worker has drained and the loops have
      * stopped, before ZeroMQ shuts down (a socket still open would hold it),
@@ -137,6 +139,13 @@ int hf_service_loop(const hf_loop_def_t *def);
 /* Start a durable event consumer (hf/consumer.h) the same way: poll_ms 0. */
 int hf_service_consumer(const char *name, const char *const *type_prefixes, hf_consumer_fn fn,
                         void *user);
+
+/* Start a timer runner (hf/timer.h) for this service's timers of the given
+ * kinds ("<service>.<what>", NULL-terminated; NULL = every kind of the
+ * service) with the default batch, retries and keeping, stopped like the
+ * loops. Call from the init hook. Returns 0, or -1 (logged; also for a kind
+ * of another service). */
+int hf_service_timers(const char *const *kinds, hf_timer_fn fn, void *user);
 
 /* The Health handler every service gets: checks PostgreSQL and Redis. */
 int hf_service_health(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMessage **reply);
