@@ -137,6 +137,9 @@ int hf_service_loop(const hf_loop_def_t *def);
 /* Start a durable event consumer (hf/consumer.h) the same way: poll_ms 0. */
 int hf_service_consumer(const char *name, const char *const *type_prefixes, hf_consumer_fn fn,
                         void *user);
+/* The same with a handler of whole batches (hf_consumer_start_batch). */
+int hf_service_consumer_batch(const char *name, const char *const *type_prefixes,
+                              hf_consumer_batch_fn fn, void *user);
 
 /* The Health handler every service gets: checks PostgreSQL and Redis. */
 int hf_service_health(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMessage **reply);
