@@ -12,6 +12,7 @@
 #include "hf/log.h"
 #include "hrflow/v1/identity.pb-c.h"
 #include "hrflow/v1/pipeline.pb-c.h"
+#include "hrflow/v1/scheduling.pb-c.h"
 #include "hrflow/v1/scoring.pb-c.h"
 
 #include <string.h>
@@ -35,6 +36,7 @@
 #define ID &hrflow__v1__identity__descriptor
 #define SC &hrflow__v1__scoring__descriptor
 #define PL &hrflow__v1__pipeline__descriptor
+#define SCH &hrflow__v1__scheduling__descriptor
 #define REC GW_SCOPE_RECRUITER
 #define HIRING (GW_SCOPE_RECRUITER | GW_SCOPE_INTEGRATOR)
 #define READ GW_SCOPE_ANY
@@ -153,6 +155,36 @@ const gw_route_t gw_routes[] = {
         GW_SCOPE_ANY, 0, "The tenant's scoring settings (emotion labels)"),
     BUS("PATCH", "/v1/scoring/settings", "updateScoringSettings", SC, "UpdateScoringSettings",
         "settings", ADMIN, 0, "Change the tenant's scoring settings"),
+
+    BUS("GET", "/v1/interview-lines", "getLineSettings", SCH, "GetLineSettings", NULL, HIRING, 0,
+        "The group's AI-interview lines: concurrent calls, slot length, time zone, working "
+        "hours, invitation window"),
+    BUS("PATCH", "/v1/interview-lines", "updateLineSettings", SCH, "UpdateLineSettings",
+        "settings", ADMIN, 0,
+        "Change the group's lines; the future slots follow, no booking is dropped"),
+    BUS("GET", "/v1/companies/{companyId}/interview-lines", "getCompanyLineSettings", SCH,
+        "GetLineSettings", NULL, HIRING, 0,
+        "A company's AI-interview lines: its own settings and what applies to it"),
+    BUS("PATCH", "/v1/companies/{companyId}/interview-lines", "updateCompanyLineSettings", SCH,
+        "UpdateLineSettings", "settings", ADMIN, 0,
+        "Change a company's lines (0 and empty fields: the group's)"),
+    BUS("GET", "/v1/interview-closures", "listClosures", SCH, "ListClosures", NULL, HIRING, 0,
+        "Holidays and blackouts without AI interviews, of the group and of ?companyId="),
+    BUS("POST", "/v1/interview-closures", "createClosure", SCH, "CreateClosure", "closure", ADMIN,
+        201, "Close a day (holiday) or a window (blackout) to AI interviews"),
+    BUS("DELETE", "/v1/interview-closures/{id}", "deleteClosure", SCH, "DeleteClosure", NULL,
+        ADMIN, 0, "Reopen a closed day or window"),
+    BUS("GET", "/v1/interview-slots", "listSlots", SCH, "ListSlots", NULL, HIRING, 0,
+        "A company's AI-interview slots with their free seats, per slot and per day"),
+    BUS("GET", "/v1/interviews", "listInterviews", SCH, "ListInterviews", NULL, HIRING, 0,
+        "AI interviews, by job, application, state and time"),
+    BUS("GET", "/v1/interviews/{id}", "getInterview", SCH, "GetInterview", NULL, HIRING, 0,
+        "An AI interview: its state, its slot and why it last moved"),
+    BUS("POST", "/v1/interviews/{id}:cancel", "cancelInterview", SCH, "CancelInterview", "*", REC,
+        0, "Cancel an AI interview; its seat is free again"),
+    BUS("POST", "/v1/interviews/{id}:reschedule", "rescheduleInterview", SCH,
+        "RescheduleInterview", "*", REC, 0,
+        "Move an AI interview to a free slot (startTime), or to the next free one"),
 };
 
 const size_t gw_n_routes = sizeof(gw_routes) / sizeof(gw_routes[0]);
