@@ -105,33 +105,47 @@ int store_invitations_add(PGconn *db, const store_invitation_t *inv, size_t n,
 static const char sql_assign[] =
     "WITH w AS (SELECT scheduling.now() + make_interval(mins => $4::int) AS lo,"
     "   scheduling.window_end($1::uuid, $2::uuid, scheduling.now()) AS hi),"
-    " locked AS (SELECT id, invite_time FROM scheduling.interviews"
+    " locked AS (SELECT ctid AS row_id, id, invite_time FROM scheduling.interviews"
     "   WHERE tenant_id = $1::uuid AND company_id = $2::uuid AND state = 'waiting'"
     "   ORDER BY invite_time, id LIMIT $3::int FOR UPDATE SKIP LOCKED),"
-    " batch AS (SELECT id, row_number() OVER (ORDER BY invite_time, id) AS n FROM locked),"
+    " lot AS (SELECT array_agg(id ORDER BY invite_time, id) AS ids,"
+    "   array_agg(row_id ORDER BY invite_time, id) AS rows FROM locked),"
     /* the seats in the order of fairness: the earliest day first; within a
      * day the first free seat of every slot, then the second, … */
-    " seats AS (SELECT e.pool_id, e.start_time, e.end_time,"
+    " seats AS (SELECT e.pool_id, e.start_time, e.end_time, e.row_id,"
     "   row_number() OVER (ORDER BY e.day, seat, e.start_time) AS n"
     "   FROM w, scheduling.eligible($1::uuid, $2::uuid, w.lo, w.hi) e,"
     "   generate_series(e.booked + 1, e.capacity) seat"
-    "   WHERE EXISTS (SELECT 1 FROM batch)),"
-    " pairs AS (SELECT b.id, s.pool_id, s.start_time, s.end_time"
-    "   FROM batch b JOIN seats s USING (n)),"
-    " per_slot AS (SELECT pool_id, start_time, count(*)::int AS k FROM pairs"
-    "   GROUP BY pool_id, start_time),"
-    " took AS (UPDATE scheduling.slots s SET booked = s.booked + ps.k FROM per_slot ps"
-    "   WHERE s.tenant_id = $1::uuid AND s.pool_id = ps.pool_id AND s.start_time = ps.start_time"
-    "   AND s.booked + ps.k <= s.capacity RETURNING s.pool_id, s.start_time),"
-    " placed AS (UPDATE scheduling.interviews i SET state = 'scheduled', pool_id = p.pool_id,"
-    "   start_time = p.start_time, end_time = p.end_time, version = i.version + 1,"
-    "   update_time = now()"
-    "   FROM pairs p JOIN took USING (pool_id, start_time)"
-    "   WHERE i.tenant_id = $1::uuid AND i.id = p.id RETURNING i.*),"
+    "   WHERE EXISTS (SELECT 1 FROM locked)),"
+    /* the n-th oldest invitation takes the n-th seat */
+    " pairs AS (SELECT l.ids[s.n] AS id, l.rows[s.n] AS row_id, s.pool_id, s.start_time,"
+    "   s.end_time, s.row_id AS slot_row FROM lot l, seats s WHERE s.n <= cardinality(l.ids)),"
+    /* slots and interviews are reached by their rows (ctid = ANY: a TID
+     * scan, the interviews' rows locked above, a slot's followed to its
+     * latest version), what to write in jsonb maps: no join or index the
+     * planner could run once per row of a table whose statistics lag behind
+     * what was just added to it */
+    " want AS (SELECT jsonb_object_agg(pool_id || ' ' || start_time, k) AS m,"
+    "   array_agg(slot_row) AS rows FROM (SELECT slot_row, pool_id, start_time,"
+    "   count(*)::int AS k FROM pairs GROUP BY slot_row, pool_id, start_time) ps),"
+    " took AS (UPDATE scheduling.slots s SET booked = s.booked"
+    "   + ((SELECT m FROM want) ->> (s.pool_id || ' ' || s.start_time))::int"
+    "   WHERE s.ctid = ANY ((SELECT rows FROM want)::tid[])"
+    "   AND s.booked + ((SELECT m FROM want) ->> (s.pool_id || ' ' || s.start_time))::int"
+    "   <= s.capacity RETURNING s.pool_id, s.start_time),"
+    " good AS (SELECT jsonb_object_agg(p.id, jsonb_build_array(p.pool_id, p.start_time,"
+    "   p.end_time)) AS m, array_agg(p.row_id) AS rows"
+    "   FROM pairs p JOIN took USING (pool_id, start_time)),"
+    " placed AS (UPDATE scheduling.interviews i SET state = 'scheduled',"
+    "   pool_id = ((SELECT m FROM good) -> i.id::text ->> 0)::uuid,"
+    "   start_time = ((SELECT m FROM good) -> i.id::text ->> 1)::timestamptz,"
+    "   end_time = ((SELECT m FROM good) -> i.id::text ->> 2)::timestamptz,"
+    "   version = i.version + 1, update_time = now()"
+    "   WHERE i.ctid = ANY ((SELECT rows FROM good)::tid[]) RETURNING i.*),"
     " ev AS (INSERT INTO events.outbox (tenant_id, source, type, subject, data)"
     "   SELECT $1::uuid::text, '" SOURCE "', 'hrflow.scheduling.interview.scheduled.v1',"
     "   'interviews/' || i.id, " EVENT_DATA("i") " FROM placed i ORDER BY i.start_time, i.id)"
-    " SELECT (SELECT count(*) FROM batch), extract(epoch FROM now() - placed.invite_time)"
+    " SELECT (SELECT count(*) FROM locked), extract(epoch FROM now() - placed.invite_time)"
     " FROM (SELECT) one LEFT JOIN placed ON true";
 
 int store_assign(hf_store_t *st, const char *company, int limit, int notice_min,

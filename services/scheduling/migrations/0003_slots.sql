@@ -112,14 +112,15 @@ END
 $$;
 
 -- The slots company c may book, starting in [lo, hi): of its pool, within
--- its working hours, not closed for it; with their local day.
+-- its working hours, not closed for it; with their local day and their row
+-- (ctid: a statement that books them finds them by it).
 CREATE FUNCTION scheduling.eligible(t uuid, c uuid, lo timestamptz, hi timestamptz)
     RETURNS TABLE (pool_id uuid, start_time timestamptz, end_time timestamptz, capacity int,
-                   booked int, day date)
+                   booked int, day date, row_id tid)
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
     SELECT s.pool_id, s.start_time, s.end_time, s.capacity, s.booked,
-           (s.start_time AT TIME ZONE p.time_zone)::date
+           (s.start_time AT TIME ZONE p.time_zone)::date, s.ctid
       FROM scheduling.profile(t, c) p
       JOIN scheduling.slots s ON s.tenant_id = t AND s.pool_id = p.pool
                              AND s.start_time >= lo AND s.start_time < hi
