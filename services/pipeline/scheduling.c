@@ -8,22 +8,28 @@
  * as interviewTime: scheduled, rescheduled, reminded and in_progress set
  * it; completed, no_show and cancelled take it away. A batch is applied
  * with one statement in the cursor's transaction, so each event counts
- * exactly once however many thousands a batch places.
+ * exactly once however many thousands a batch places. A missed interview
+ * (interview.no_show) is also the application's `no_show` result, recorded
+ * and acted on by the job's rules (automation_run, event id
+ * "interview-no-show:<interview id>") in the same transaction: once.
  *
  * As for scoring's events (interviews.c), an event is applied only when
  * its application is the event's tenant's and its job is of the event's
  * company, so an event for an application its writer could not see never
  * shows anywhere; the others are passed, logged by event id.
  */
+#include "automation.h"
 #include "loops.h"
 #include "store.h"
 
+#include "hf/arena.h"
 #include "hf/consumer.h"
 #include "hf/db.h"
 #include "hf/log.h"
 #include "hf/service.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +55,34 @@ static int sets_time(const char *type)
         if (!strncmp(what, clear[i], strlen(clear[i])))
             return 0;
     return -1;
+}
+
+/* A missed interview as its application's no_show result, through the
+ * job's rules. b was applied: its application is its tenant's and of its
+ * company. */
+static int record_no_show(PGconn *db, hf_arena_t *arena, const store_booking_t *b,
+                          const char *traceparent)
+{
+    hf_arena_reset(arena);
+    hf_store_t st;
+    hf_store_init(&st, db, arena, b->tenant, hf_service_keys());
+    st.traceparent = traceparent;
+    Hrflow__V1__Application *a = NULL;
+    Hrflow__V1__Job *job = NULL;
+    int rc = store_application_get(&st, b->application, &a);
+    if (rc == HF_OK)
+        rc = store_job_get(&st, a->job_id, &job);
+    if (rc != HF_OK)
+        return rc;
+    char event_id[80];
+    snprintf(event_id, sizeof(event_id), "interview-no-show:%s", b->interview);
+    Hrflow__V1__Assessment as = HRFLOW__V1__ASSESSMENT__INIT;
+    as.kind = "no_show";
+    as.event_id = event_id;
+    automation_outcome_t out;
+    rc = automation_run(&st, job, a, &as, 0, &out);
+    json_decref(out.decisions);
+    return rc;
 }
 
 static int on_booked(void *user, PGconn *db, const hf_consumed_event_t *ev, size_t n,
@@ -81,12 +115,21 @@ static int on_booked(void *user, PGconn *db, const hf_consumed_event_t *ev, size
     }
     if (rc == HF_OK && k)
         rc = store_bookings_apply(db, b, k, applied);
-    for (size_t j = 0; rc == HF_OK && j < k; j++)
+    hf_arena_t *arena = NULL;
+    for (size_t j = 0; rc == HF_OK && j < k; j++) {
+        const hf_consumed_event_t *e = &ev[at[j]];
         if (!applied[j]) {
             hf_logkv(HF_LOG_WARN, "an interview of an application not of its company is passed",
-                     HF_KV_STR("event", ev[at[j]].id), HF_KV_STR("application", b[j].application));
+                     HF_KV_STR("event", e->id), HF_KV_STR("application", b[j].application));
             (*skipped)++;
+        } else if (!strncmp(e->type + strlen(PREFIX), "no_show.", 8)) {
+            if (!arena && !(arena = hf_arena_new(65536)))
+                rc = HF_ENOMEM;
+            else
+                rc = record_no_show(db, arena, &b[j], e->traceparent);
         }
+    }
+    hf_arena_destroy(&arena);
     for (size_t i = 0; data && i < n; i++)
         json_decref(data[i]);
     free(b), free(data), free(applied), free(at);

@@ -584,6 +584,39 @@ def interviews_list_by_job_application_state_and_time_in_sealed_pages():
     assert call("GET", "/v1/interviews?pageToken=abc")[0] == 400
 
 
+@test
+def a_missed_interview_is_the_applications_no_show_result_once():
+    """The no-show check comes later; it moves an interview to no_show through the same
+    move (store_interview_move), whose event this writes as it would."""
+    j = job_of("SH", rules=RULES + "when no_show then reject with template missed\n")
+    status, a = call("POST", "/v1/applications", {"jobId": j["id"],
+                                                  "candidateId": candidate()["id"]})
+    assert status == 201, a
+    call("POST", "/v1/applications/%s/assessments" % a["id"],
+         {"kind": "screening", "score": 90, "eventId": "scr-ns"})
+    v = placed(j["id"], 1)[0]
+    row = "SELECT * FROM scheduling.interviews WHERE id = '%s'" % v["id"]
+    for _ in range(2):   # delivered twice: acted on once
+        sql("WITH i AS (UPDATE scheduling.interviews SET state = 'no_show' WHERE id = '%s' "
+            "RETURNING *) INSERT INTO events.outbox (tenant_id, source, type, subject, data) "
+            "SELECT tenant_id::text, '/hrflow/scheduling', 'hrflow.scheduling.interview.no_show"
+            ".v1', 'interviews/' || id, jsonb_build_object('tenantId', tenant_id, 'companyId', "
+            "company_id, 'applicationId', application_id, 'interviewId', id, 'state', state) "
+            "FROM i" % v["id"])
+    assert sql(row.replace("*", "state")) == "no_show"
+    got = wait_for(lambda: (lambda x: x if x["stage"] == "rejected" else None)(
+        call("GET", "/v1/applications/" + a["id"])[1]), what="the no-show rule")
+    assert got["history"][-1]["actor"].startswith("rule:"), got
+    results = call("GET", "/v1/applications/%s/assessments" % a["id"])[1]["assessments"]
+    assert [r["eventId"] for r in results if r["kind"] == "no_show"] == [
+        "interview-no-show:" + v["id"]], results
+    assert sql("SELECT count(*) FROM events.outbox WHERE subject = 'applications/%s' AND type ="
+               " 'hrflow.pipeline.application.template_requested.v1'" % a["id"]) == "1"
+    token = call("GET", "/v1/applications/" + a["id"])[1]["statusToken"]
+    assert json.loads(stack.request("GET", "/v1/candidate-status/" + token, None,
+                                    {})[2]).get("interviewTime") is None
+
+
 # ---- walls ----
 
 @test
