@@ -103,10 +103,10 @@ long sched_assign_tenant(hf_store_t *st)
     uint64_t before = hf_counter_value(placed_total);
     if (store_waiting(st, st->tenant, add_pair, &p) != HF_OK)
         return -1;
-    int rc;
-    while ((rc = place_pairs(st->db, st->arena, &p)) > 0) /* a full batch: more may wait */
-        ;
-    return rc < 0 ? -1 : (long)(hf_counter_value(placed_total) - before);
+    /* one pass, within a request's time; the assigner places the rest */
+    return place_pairs(st->db, st->arena, &p) < 0
+               ? -1
+               : (long)(hf_counter_value(placed_total) - before);
 }
 
 void sched_count_move(const char *to)

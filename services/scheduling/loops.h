@@ -30,9 +30,10 @@ int sched_slots_start(void);
 /* Free what the consumer kept, once the runtime stopped it (stop hook). */
 void sched_assign_free(void);
 
-/* Place the waiting interviews of st's tenant, in transactions of their
- * own on st->db, after a change that may have made room (a handler's,
- * after its commit). Returns how many it placed, or -1. */
+/* Place the waiting interviews of st's tenant (up to 5 000 per company:
+ * the assigner places the rest), in transactions of their own on st->db,
+ * after a change that may have made room (a handler's, after its commit).
+ * Returns how many it placed, or -1. */
 long sched_assign_tenant(hf_store_t *st);
 
 /* Count a move into the state named `to` (hf_scheduling_transitions_total). */

@@ -170,8 +170,8 @@ static int ensure_group(hf_store_t *st)
     const char *p[] = { st->tenant };
     PGresult *r = hf_db_query(st->db,
                               "INSERT INTO scheduling.settings (tenant_id, company_id,"
-                              " slot_minutes, time_zone, window_days)"
-                              " VALUES ($1, '" STORE_GROUP "', 30, 'Asia/Shanghai', 3)"
+                              " slot_minutes, time_zone, window_days, version)"
+                              " VALUES ($1, '" STORE_GROUP "', 30, 'Asia/Shanghai', 3, 0)"
                               " ON CONFLICT DO NOTHING RETURNING 1",
                               1, p);
     if (!r)
@@ -196,8 +196,8 @@ int store_settings_lock(hf_store_t *st, const char *company, Hrflow__V1__LineSet
     const char *p[] = { st->tenant, company };
     if (rc == HF_OK && strcmp(company, STORE_GROUP) != 0 &&
         hf_db_exec(st->db,
-                   "INSERT INTO scheduling.settings (tenant_id, company_id)"
-                   " VALUES ($1, $2::uuid) ON CONFLICT DO NOTHING",
+                   "INSERT INTO scheduling.settings (tenant_id, company_id, version)"
+                   " VALUES ($1, $2::uuid, 0) ON CONFLICT DO NOTHING",
                    2, p, NULL) < 0)
         rc = HF_EDB;
     return rc == HF_OK ? settings_read(st, company, " FOR UPDATE", out) : rc;

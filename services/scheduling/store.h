@@ -111,8 +111,9 @@ typedef struct {
  * each slot is booked with `booked = booked + k WHERE booked + k <=
  * capacity`, so a slot another transaction filled meanwhile places none of
  * its candidates (they wait for the next pass). Writes each placement's
- * interview.scheduled event. Interviews another transaction holds are left
- * to it (SKIP LOCKED). */
+ * interview.scheduled event. One placing per company at a time (an
+ * advisory lock held to the end of the caller's transaction); interviews
+ * another transaction holds are left to it (SKIP LOCKED). */
 int store_assign(hf_store_t *st, const char *company, int limit, int notice_min,
                  store_assigned_t *out);
 

@@ -156,6 +156,13 @@ int store_assign(hf_store_t *st, const char *company, int limit, int notice_min,
     snprintf(notice, sizeof(notice), "%d", notice_min);
     const char *p[] = { st->tenant, company, lim, notice };
     *out = (store_assigned_t){ 0 };
+    /* one placing per company at a time, each on the seats the one before
+     * left (a statement after the lock sees them) */
+    if (hf_db_exec(st->db,
+                   "SELECT pg_advisory_xact_lock(hashtextextended('scheduling.assign:' || $1"
+                   " || ':' || $2, 0))",
+                   2, p, NULL) < 0)
+        return HF_EDB;
     PGresult *r = hf_db_query(st->db, sql_assign, 4, p);
     if (!r)
         return HF_EDB;
