@@ -9,7 +9,9 @@
  *   2. read up to SCAN_N rows after the cursor in (tx_id, id) order, below
  *      pg_snapshot_xmin so no running transaction can still add a row behind
  *      them, and of those the first HIT_N whose type matches, with their data;
- *   3. call the handler for each match inside a savepoint;
+ *   3. call the handler for each match inside a savepoint (a batch
+ *      handler: once for all of them, inside one savepoint; after a retry,
+ *      once per match until that batch is behind the cursor);
  *   4. move the cursor to the last row scanned (to the last match when HIT_N
  *      matched: rows after it were not handed out) and commit.
  *
@@ -40,6 +42,8 @@ struct hf_consumer {
     char *name;
     char *prefixes;         /* JSON array of the type prefixes ([""] = every type) */
     hf_consumer_fn fn;
+    hf_consumer_batch_fn batch; /* instead of fn: whole batches */
+    int one_by_one;             /* a batch failed: hand its events to batch one at a time */
     void *user;
     hf_counter_t *consumed, *skipped, *retries;
     char failing[32];       /* the event whose handler asked to retry last, and how often */
@@ -109,9 +113,9 @@ static int give_up(hf_consumer_t *c, PGconn *db, const char *id)
 /* Run the handler on row i inside a savepoint. Returns HF_CONSUME_OK or
  * HF_CONSUME_SKIP (the savepoint released or rolled back), HF_CONSUME_RETRY,
  * or BATCH_ERROR when the consumer's own statements failed. */
-static int apply(hf_consumer_t *c, PGconn *db, PGresult *res, int i)
+static hf_consumed_event_t event_at(PGresult *res, int i)
 {
-    hf_consumed_event_t ev = {
+    return (hf_consumed_event_t){
         .id = PQgetvalue(res, i, COL_ID),
         .tenant_id = PQgetvalue(res, i, COL_TENANT),
         .source = PQgetvalue(res, i, COL_SOURCE),
@@ -121,12 +125,28 @@ static int apply(hf_consumer_t *c, PGconn *db, PGresult *res, int i)
         .traceparent = PQgetvalue(res, i, COL_TRACE),
         .time_us = strtoll(PQgetvalue(res, i, COL_US), NULL, 10),
     };
+}
+
+/* One event through the handler: fn, or batch with this event alone (its
+ * *skipped of 1 is a SKIP). */
+static int handle_one(hf_consumer_t *c, PGconn *db, const hf_consumed_event_t *ev)
+{
+    if (!c->batch)
+        return c->fn(c->user, db, ev);
+    size_t skipped = 0;
+    int rc = c->batch(c->user, db, ev, 1, &skipped);
+    return rc == HF_CONSUME_OK && skipped ? HF_CONSUME_SKIP : rc;
+}
+
+static int apply(hf_consumer_t *c, PGconn *db, PGresult *res, int i)
+{
+    hf_consumed_event_t ev = event_at(res, i);
     if (hf_db_begin(db) < 0)
         return BATCH_ERROR;
     int depth = hf_db_depth(db);
     /* the handler's log lines carry the trace of the request that wrote the event */
     hf_log_context_set(ev.traceparent, ev.id, c->name);
-    int rc = c->fn(c->user, db, &ev);
+    int rc = handle_one(c, db, &ev);
     hf_log_context_clear();
     if (hf_db_depth(db) != depth) {
         hf_logkv(HF_LOG_ERROR, "consumer handler left its transaction at another depth",
@@ -160,6 +180,40 @@ static int apply(hf_consumer_t *c, PGconn *db, PGresult *res, int i)
     return HF_CONSUME_RETRY;
 }
 
+/* Rows 0..hits-1 through the batch handler at once, inside a savepoint.
+ * Returns HF_CONSUME_OK with *skipped set (the savepoint released),
+ * HF_CONSUME_RETRY, or BATCH_ERROR when the consumer's own statements
+ * failed. */
+static int apply_batch(hf_consumer_t *c, PGconn *db, PGresult *res, int hits, int *skipped)
+{
+    hf_consumed_event_t *ev = calloc((size_t)hits, sizeof(*ev));
+    if (!ev)
+        return HF_CONSUME_RETRY;
+    for (int i = 0; i < hits; i++)
+        ev[i] = event_at(res, i);
+    if (hf_db_begin(db) < 0) {
+        free(ev);
+        return BATCH_ERROR;
+    }
+    int depth = hf_db_depth(db);
+    size_t n_skipped = 0;
+    hf_log_context_set(NULL, NULL, c->name);
+    int rc = c->batch(c->user, db, ev, (size_t)hits, &n_skipped);
+    hf_log_context_clear();
+    if (hf_db_depth(db) != depth ||
+        (rc == HF_CONSUME_OK && PQtransactionStatus(db) == PQTRANS_INERROR)) {
+        hf_logkv(HF_LOG_ERROR,
+                 "consumer batch handler left its transaction failed or at another depth",
+                 HF_KV_STR("consumer", c->name), HF_KV_STR("event", ev[0].id));
+        rc = HF_CONSUME_RETRY;
+    }
+    free(ev);
+    if (rc != HF_CONSUME_OK)
+        return HF_CONSUME_RETRY;
+    *skipped = (int)(n_skipped < (size_t)hits ? n_skipped : (size_t)hits);
+    return hf_db_commit(db) < 0 ? BATCH_ERROR : HF_CONSUME_OK;
+}
+
 /* Steps 2-4 inside the open transaction, with the cursor locked. Returns 1
  * when more rows may be waiting, 0 when caught up, or BATCH_RETRY /
  * BATCH_ERROR. */
@@ -178,20 +232,30 @@ static int consume_locked(hf_consumer_t *c, PGconn *db, const char *tx_id, const
      * match when HIT_N matched (later rows were not handed out), else the
      * last row scanned; -1 when nothing was */
     int end = hits == HIT_N_INT ? hits - 1 : hits < rows ? hits : -1;
-    int i;
-    for (i = 0; i < hits && !hf_loop_stopping(c->loop); i++) {
-        rc = apply(c, db, res, i);
+    int i = 0;
+    if (c->batch && !c->one_by_one && hits > 0 && !hf_loop_stopping(c->loop)) {
+        rc = apply_batch(c, db, res, hits, &skipped);
         if (rc == HF_CONSUME_OK)
-            applied++;
-        else if (rc == HF_CONSUME_SKIP)
-            skipped++;
-        else
-            break;
+            applied = hits - skipped, i = hits;
+        else if (rc == HF_CONSUME_RETRY)
+            c->one_by_one = 1;
+    } else {
+        for (; i < hits && !hf_loop_stopping(c->loop); i++) {
+            rc = apply(c, db, res, i);
+            if (rc == HF_CONSUME_OK)
+                applied++;
+            else if (rc == HF_CONSUME_SKIP)
+                skipped++;
+            else
+                break;
+        }
     }
     if (rc == HF_CONSUME_RETRY || rc == BATCH_ERROR) {
         PQclear(res);
         return rc == HF_CONSUME_RETRY ? BATCH_RETRY : BATCH_ERROR;
     }
+    if (i == hits)
+        c->one_by_one = 0; /* the events of a failed batch are behind the cursor */
     if (i < hits) /* stopping: keep what was applied, resume after it */
         end = i - 1;
     const char *q[] = { c->name, end >= 0 ? PQgetvalue(res, end, COL_TX) : "",
@@ -287,11 +351,11 @@ static void consumer_free(hf_consumer_t *c)
     free(c);
 }
 
-hf_consumer_t *hf_consumer_start(const char *conninfo, const char *name,
-                                 const char *const *type_prefixes, hf_consumer_fn fn,
-                                 void *user, int poll_ms)
+static hf_consumer_t *start(const char *conninfo, const char *name,
+                            const char *const *type_prefixes, hf_consumer_fn fn,
+                            hf_consumer_batch_fn batch, void *user, int poll_ms)
 {
-    if (!name_ok(name) || !fn) {
+    if (!name_ok(name) || (!fn && !batch)) {
         hf_error("event consumer: the name must be 1-63 of [A-Za-z0-9_.:-], with a handler");
         return NULL;
     }
@@ -301,6 +365,7 @@ hf_consumer_t *hf_consumer_start(const char *conninfo, const char *name,
     c->name = strdup(name);
     c->prefixes = prefixes_json(type_prefixes);
     c->fn = fn;
+    c->batch = batch;
     c->user = user;
     c->retry_ms = RETRY_FIRST_MS;
     char labels[96];
@@ -322,6 +387,20 @@ hf_consumer_t *hf_consumer_start(const char *conninfo, const char *name,
         return NULL;
     }
     return c;
+}
+
+hf_consumer_t *hf_consumer_start(const char *conninfo, const char *name,
+                                 const char *const *type_prefixes, hf_consumer_fn fn,
+                                 void *user, int poll_ms)
+{
+    return start(conninfo, name, type_prefixes, fn, NULL, user, poll_ms);
+}
+
+hf_consumer_t *hf_consumer_start_batch(const char *conninfo, const char *name,
+                                       const char *const *type_prefixes, hf_consumer_batch_fn fn,
+                                       void *user, int poll_ms)
+{
+    return start(conninfo, name, type_prefixes, NULL, fn, user, poll_ms);
 }
 
 void hf_consumer_stop(hf_consumer_t **cp)

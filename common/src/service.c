@@ -196,19 +196,33 @@ int hf_service_loop(const hf_loop_def_t *def)
     return 0;
 }
 
-int hf_service_consumer(const char *name, const char *const *type_prefixes, hf_consumer_fn fn,
-                        void *user)
+static int add_consumer(const char *name, const char *const *type_prefixes, hf_consumer_fn fn,
+                        hf_consumer_batch_fn batch, void *user)
 {
     runtime_t *rt = the_runtime;
     if (!rt || rt->n_consumers == MAX_LOOPS) {
         hf_logkv(HF_LOG_ERROR, "too many event consumers", HF_KV_STR("consumer", name));
         return -1;
     }
-    hf_consumer_t *c = hf_consumer_start(rt->cfg.pg_dsn, name, type_prefixes, fn, user, 0);
+    hf_consumer_t *c =
+        fn ? hf_consumer_start(rt->cfg.pg_dsn, name, type_prefixes, fn, user, 0)
+           : hf_consumer_start_batch(rt->cfg.pg_dsn, name, type_prefixes, batch, user, 0);
     if (!c)
         return -1;
     rt->consumers[rt->n_consumers++] = c;
     return 0;
+}
+
+int hf_service_consumer(const char *name, const char *const *type_prefixes, hf_consumer_fn fn,
+                        void *user)
+{
+    return add_consumer(name, type_prefixes, fn, NULL, user);
+}
+
+int hf_service_consumer_batch(const char *name, const char *const *type_prefixes,
+                              hf_consumer_batch_fn fn, void *user)
+{
+    return add_consumer(name, type_prefixes, NULL, fn, user);
 }
 
 int hf_service_timers(const char *const *kinds, hf_timer_fn fn, void *user)

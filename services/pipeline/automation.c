@@ -269,6 +269,7 @@ static void plan_action(work_t *w, const Hrflow__V1__Job *job, const Hrflow__V1_
         json_object_set_new(data, "candidateId", json_string(a->candidate_id));
         json_object_set_new(data, "competencyModelId",
                             json_string(job->competency_model_id ? job->competency_model_id : ""));
+        json_object_set_new(data, "companyId", json_string(job->company_id));
         add_event(w, "ai_interview_invited", data);
         return;
     case PL_ACT_REJECT:

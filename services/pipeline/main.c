@@ -1,7 +1,7 @@
 /* services/pipeline/main.c - wiring of the pipeline service (jobs, candidates, applications, rules)
  *
  * The method table, the service's own settings, and what starts with it:
- * the rules' automation and the four background loops (loops.h), which the
+ * the rules' automation and the five background loops (loops.h), which the
  * runtime stops on SIGTERM after the worker has drained. hf_service_main()
  * (common/src/service.c) does configuration, connections, migrations, the
  * personal-data keyring (HF_PII_KEYS), the bus worker and signals.
@@ -56,7 +56,7 @@ static int pipeline_init(void)
     automation_init();
     if (pipeline_importer_start() < 0 || pipeline_screener_start() < 0 ||
         pipeline_sweeper_start((int)pipeline_settings.sweep_s) < 0 ||
-        pipeline_interviews_start() < 0) {
+        pipeline_interviews_start() < 0 || pipeline_scheduling_start() < 0) {
         hf_error("cannot start the pipeline's background loops");
         return -1;
     }

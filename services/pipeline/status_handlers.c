@@ -117,6 +117,8 @@ static int status_reply(hf_store_t *st, const Hrflow__V1__Application *a,
                 !strcmp(a->stage, "withdrawn");
     hints_t h = { call, o };
     int rc = store_assessment_hints(st, a->id, add_hint, &h);
+    if (rc == HF_OK)
+        rc = store_interview_time(st, a->id, &o->interview_time);
     if (rc != HF_OK)
         return hf_store_fail(st, rc, "assessment", "");
     *reply = &o->base;

@@ -190,6 +190,25 @@ int store_assessment_hints(hf_store_t *st, const char *application_id, void (*fn
  * replaced by the stored application. */
 int store_review_request(hf_store_t *st, Hrflow__V1__Application *a, const char *reason);
 
+/* ---- booked interviews (scheduling.c) ---- */
+
+/* One of scheduling's interview events as the status page keeps it. */
+typedef struct {
+    const char *tenant, *application, *interview, *company;
+    const char *start_time;   /* RFC 3339; NULL when clear */
+    int clear;                /* the interview is over or cancelled: its time goes */
+} store_booking_t;
+
+/* Apply n events in one statement, in order: the last of each application
+ * decides (its time kept, or taken away when it was the interview kept and
+ * clears it). An event is applied only when its application is of its
+ * tenant and its job of the event's company; applied[i] says which were. */
+int store_bookings_apply(PGconn *db, const store_booking_t *b, size_t n, int *applied);
+
+/* The booked interview time of an application, or NULL (*out) when none. */
+int store_interview_time(hf_store_t *st, const char *application_id,
+                         Hrflow__V1__Timestamp **out);
+
 /* The candidate's status token of an application (&st->alloc'd;
  * status_token.h). */
 char *store_status_token(hf_store_t *st, const char *application_id);

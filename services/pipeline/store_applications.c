@@ -349,3 +349,69 @@ int store_application_event(hf_store_t *st, const char *application_id, const ch
 {
     return store_application_events(st, 1, &application_id, &what, &data);
 }
+
+/* ---- booked interviews ---- */
+
+int store_bookings_apply(PGconn *db, const store_booking_t *b, size_t n, int *applied)
+{
+    json_t *rows = json_array();
+    for (size_t i = 0; rows && i < n; i++) {
+        json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:b}", "i", (json_int_t)i, "t",
+                              b[i].tenant, "a", b[i].application, "v", b[i].interview, "c",
+                              b[i].company, "s", b[i].start_time, "clear", b[i].clear);
+        if (!o || json_array_append_new(rows, o) < 0) {
+            json_decref(rows);
+            rows = NULL;
+        }
+        applied[i] = 0;
+    }
+    char *text = rows ? json_dumps(rows, JSON_COMPACT) : NULL;
+    json_decref(rows);
+    const char *p[] = { text };
+    PGresult *r =
+        text ? hf_db_query(db,
+                           "WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(i int,"
+                           "   t uuid, a uuid, v uuid, c uuid, s timestamptz, clear boolean)),"
+                           " ok AS (SELECT x.* FROM x JOIN pipeline.applications a"
+                           "   ON a.tenant_id = x.t AND a.id = x.a"
+                           "   WHERE pipeline.job_company(a.tenant_id, a.job_id) = x.c),"
+                           " last AS (SELECT DISTINCT ON (t, a) * FROM ok ORDER BY t, a, i DESC),"
+                           " gone AS (DELETE FROM pipeline.interview_times it USING last"
+                           "   WHERE last.clear AND it.tenant_id = last.t"
+                           "   AND it.application_id = last.a AND it.interview_id = last.v),"
+                           " kept AS (INSERT INTO pipeline.interview_times (tenant_id,"
+                           "   application_id, interview_id, start_time)"
+                           "   SELECT t, a, v, s FROM last WHERE NOT clear AND s IS NOT NULL"
+                           "   ON CONFLICT (tenant_id, application_id) DO UPDATE"
+                           "   SET interview_id = EXCLUDED.interview_id,"
+                           "   start_time = EXCLUDED.start_time, update_time = now())"
+                           " SELECT i FROM ok",
+                           1, p)
+             : NULL;
+    free(text);
+    if (!r)
+        return HF_EDB;
+    for (int k = 0; k < PQntuples(r); k++) {
+        long i = atol(PQgetvalue(r, k, 0));
+        if (i >= 0 && (size_t)i < n)
+            applied[i] = 1;
+    }
+    PQclear(r);
+    return HF_OK;
+}
+
+int store_interview_time(hf_store_t *st, const char *application_id,
+                         Hrflow__V1__Timestamp **out)
+{
+    const char *p[] = { st->tenant, application_id };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT " HF_MICROS("start_time") " FROM pipeline.interview_times"
+                              " WHERE tenant_id = $1 AND application_id = $2::uuid",
+                              2, p);
+    if (!r)
+        return HF_EDB;
+    *out = PQntuples(r) ? hf_store_time(st, r, 0, 0) : NULL;
+    int rc = PQntuples(r) && !*out ? HF_ENOMEM : HF_OK;
+    PQclear(r);
+    return rc;
+}

@@ -1,18 +1,50 @@
 /* services/scheduling/main.c - wiring of the scheduling service (interview capacity, slots, bookings, reminders)
  *
- * Only the method table lives here; hf_service_main() (common/src/service.c)
- * does configuration, connections, migrations, the personal-data keyring
- * (HF_PII_KEYS: interviewers' names and emails, and the page tokens of the
- * lists), the bus worker and signals. Health comes from the runtime; the
- * human interview rounds are rounds_handlers.c.
+ * The method table, the service's own settings, and what starts with it:
+ * the consumer of the pipeline's invitations, the assigner and the slot
+ * sweep (loops.h). hf_service_main() (common/src/service.c) does
+ * configuration, connections, migrations, the keyring (HF_PII_KEYS:
+ * interviewers' names and emails, and the page tokens of its lists), the bus
+ * worker and signals. The human interview rounds are rounds_handlers.c.
  */
+#include "handlers.h"
+#include "loops.h"
 #include "rounds_handlers.h"
+#include "settings.h"
 
+#include "hf/log.h"
 #include "hf/service.h"
 #include "hrflow/v1/scheduling.pb-c.h"
 
+sched_settings_t sched_settings;
+
+static const hf_config_var_t settings[] = {
+    { "HF_SCHEDULING_NOTICE_MIN", HF_CONFIG_INT, "60", 0, 1440,
+      "minutes from an invitation to the earliest slot it is placed in",
+      &sched_settings.notice_min },
+    { "HF_SCHEDULING_HORIZON_DAYS", HF_CONFIG_INT, "28", 7, 90,
+      "days ahead that AI-interview slots are made for (more than any invitation window)",
+      &sched_settings.horizon_days },
+    { "HF_SCHEDULING_ASSIGN_S", HF_CONFIG_INT, "30", 1, 3600,
+      "seconds between passes that place invitations still waiting for a slot",
+      &sched_settings.assign_s },
+    { "HF_SCHEDULING_SLOTS_S", HF_CONFIG_INT, "600", 1, 86400,
+      "seconds between sweeps that keep every tenant's slots the horizon ahead",
+      &sched_settings.slots_s },
+};
+
 static const hf_method_t methods[] = {
     { "Health", hf_service_health, HF_IDEMPOTENT },
+    { "GetLineSettings", scheduling_get_line_settings, HF_IDEMPOTENT },
+    { "UpdateLineSettings", scheduling_update_line_settings, 0 },
+    { "CreateClosure", scheduling_create_closure, 0 },
+    { "ListClosures", scheduling_list_closures, HF_IDEMPOTENT },
+    { "DeleteClosure", scheduling_delete_closure, 0 },
+    { "ListSlots", scheduling_list_slots, HF_IDEMPOTENT },
+    { "ListInterviews", scheduling_list_interviews, HF_IDEMPOTENT },
+    { "GetInterview", scheduling_get_interview, HF_IDEMPOTENT },
+    { "CancelInterview", scheduling_cancel_interview, 0 },
+    { "RescheduleInterview", scheduling_reschedule_interview, 0 },
     /* ---- rounds ---- */
     { "CreateInterviewer", rounds_create_interviewer, 0 },
     { "GetInterviewer", rounds_get_interviewer, HF_IDEMPOTENT },
@@ -31,4 +63,15 @@ static const hf_method_t methods[] = {
     { "RescheduleRound", rounds_reschedule_round, 0 },
 };
 
-HF_SERVICE_MAIN(scheduling, hrflow__v1__scheduling__descriptor, methods, .pii = 1)
+static int scheduling_init(void)
+{
+    if (sched_assign_start() < 0 || sched_slots_start() < 0) {
+        hf_error("cannot start the scheduling service's background loops");
+        return -1;
+    }
+    return 0;
+}
+
+HF_SERVICE_MAIN(scheduling, hrflow__v1__scheduling__descriptor, methods,
+                .settings = settings, .n_settings = sizeof(settings) / sizeof(settings[0]),
+                .pii = 1, .init = scheduling_init, .stop = sched_assign_free)

@@ -220,6 +220,21 @@ class Stack:
         except urllib.error.HTTPError as e:
             return e.code, e.headers, e.read()
 
+    def api(self, key, method, path, body=None):
+        """(status, body bytes) of one call with API key `key`, body sent as JSON."""
+        h = {"Authorization": "Bearer " + key}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        status, _, payload = self.request(method, path, data, h)
+        return status, payload
+
+    def cli(self, svc, *args):
+        """What `hrflow-<svc> args…` prints (the identity service's command line), stripped."""
+        return subprocess.run([self.binary(svc)] + list(args), env=self.env, check=True,
+                              capture_output=True, text=True).stdout.strip()
+
     def get_json(self, path, admin=False):
         status, headers, body = self.request("GET", path, admin=admin)
         return status, headers, json.loads(body)

@@ -45,7 +45,7 @@ COLLECTIONS = {
     "candidates": "candidate", "applications": "application", "imports": "import",
     "competency-models": "model", "questions": "question", "interviews": "interview",
     "candidate-status": "status_token", "interviewers": "interviewer", "rounds": "round",
-    "busy-blocks": "busy_block",
+    "busy-blocks": "busy_block", "interview-closures": "closure",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
@@ -66,9 +66,10 @@ OUTPUT_ONLY = {"tenantId"}
 # change no tenant-wide record nor company SH.
 SECRET_KINDS = {
     "tenant": {"tenant", "company", "apikey", "job", "candidate", "application", "import",
-               "model", "question", "interview", "interviewer", "busy_block", "round"},
+               "model", "question", "interview", "interviewer", "busy_block", "round",
+               "closure"},
     "company": {"job", "candidate", "application", "import", "interview", "interviewer",
-                "busy_block", "round"},
+                "busy_block", "round", "closure"},
 }
 GUARDED_KINDS = {  # kinds the attacker must not change (beyond SECRET_KINDS)
     "tenant": set(),
@@ -124,6 +125,11 @@ BODIES = {
     "markRoundNoShow": {},
     "cancelRound": {},
     "rescheduleRound": {"startTime": monday_at(4), "interviewerIds": None},
+    "updateLineSettings": {"lines": 3},
+    "updateCompanyLineSettings": {"lines": 3},
+    "createClosure": {"companyId": None, "kind": "holiday", "day": "2031-01-01"},
+    "cancelInterview": {},
+    "rescheduleInterview": {},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per
@@ -141,11 +147,14 @@ LEFT_OUT = {
     "createApplication": {"companyId"},   # output only: the company of the job
     "scheduleRound": {"companyId"},       # output only: the company of the application
     "updateInterviewer": {"companyId"},   # fixed once created (422 not_updatable)
+    "updateLineSettings": {"companyId"},  # output only: the path says whose settings
+    "updateCompanyLineSettings": {"companyId"},
 }
 CSV = "姓名,手机\n攻击者,13900000000\n".encode("utf-8")
 
-# Tables whose rows change by design when keys are used (never by an attempt's effect).
-SNAPSHOT_SKIP = {"identity.api_keys"}
+# Tables whose rows change by design when keys are used (never by an attempt's effect),
+# or as days pass (slots are made ahead by a sweep; a booking shows in interviews too).
+SNAPSHOT_SKIP = {"identity.api_keys", "scheduling.slots"}
 
 
 def setup():
@@ -202,8 +211,9 @@ MODEL = {"name": "产品经理", "competencies": [
 
 
 def seed():
-    """The victim: company SH's job with a model, candidates from the API and
-    from an import, a screening, a scored interview, a review request."""
+    """The victim: company SH's job with a model and a rule inviting every screened
+    candidate to an AI interview, candidates from the API and from an import, a
+    screening, the interview scheduled and scored, a review request, a holiday of SH."""
     companies = ok(*call("GET", "/v1/companies")[:2])["companies"]
     V["company"] = next(c["id"] for c in companies if c["code"] == "SH")
     V["tenant"] = ok(*call("GET", "/v1/tenants/current")[:2])["id"]
@@ -211,9 +221,16 @@ def seed():
     V["model"] = ok(*call("POST", "/v1/competency-models", MODEL)[:2], want=201)["id"]
     V["question"] = ok(*call("POST", "/v1/questions", {
         "text": "请举例说明你如何用数据分析推动决策"})[:2], want=201)["id"]
+    # lines around the clock, so the invitation finds a slot whenever the suite runs
+    ok(*call("PATCH", "/v1/interview-lines", {"lines": 5, "workingHours": [
+        {"weekday": d, "start": "00:00", "end": "24:00"} for d in range(1, 8)]})[:2])
+    V["closure"] = ok(*call("POST", "/v1/interview-closures", {
+        "companyId": V["company"], "kind": "holiday", "day": "2031-01-02"})[:2], want=201)["id"]
     V["job"] = ok(*call("POST", "/v1/jobs", {
         "companyId": V["company"], "title": "产品经理", "headcount": 5,
-        "competencyModelId": V["model"]})[:2], want=201)["id"]
+        "competencyModelId": V["model"],
+        "rules": "when screened if screening_score >= 0 then invite_ai_interview"})[:2],
+        want=201)["id"]
     person = {"name": "欧阳秘密", "phone": "13812345678", "email": "ouyang.secret@example.com",
               "resume": "三年产品经验，负责数据分析与用户调研，秘密履历甲乙丙。",
               "consent": {"automatedAssessment": True, "version": "2026-01"}}
@@ -222,7 +239,9 @@ def seed():
                                                  "candidateId": V["candidate"]})[:2], want=201)
     V["application"] = app["id"]
     answer = "我在上一家公司负责用户增长，这是秘密回答丁戊己，留存率提升了百分之十二。"
-    V["interview"] = "itv-" + uuid.uuid4().hex[:12]
+    V["interview"] = wait_for(lambda: (lambda l: l and l[0]["id"])(call(
+        "GET", "/v1/interviews?applicationId=" + V["application"])[1]["interviews"]),
+        timeout=60, what="the interview scheduled from the screening")
     ok(*call("POST", "/v1/interviews/%s:score" % V["interview"], {
         "competencyModelId": V["model"], "language": "zh", "applicationId": V["application"],
         "answers": [{"question": "请举例说明你如何用数据分析推动决策", "text": answer}]})[:2])
@@ -237,6 +256,13 @@ def seed():
     wait_for(lambda: all(a["screening"] in ("done", "") for a in call(
         "GET", "/v1/jobs/%s/applications" % V["job"])[1]["applications"]), timeout=60,
         what="screening")
+    # every screened application invited and placed, and the pipeline told: nothing of the
+    # victim's moves by itself once the attempts begin
+    apps = call("GET", "/v1/jobs/%s/applications" % V["job"])[1]["applications"]
+    wait_for(lambda: psql(stack.dsn, "SELECT count(*) FROM scheduling.interviews WHERE state ="
+                                     " 'scheduled'") == str(len(apps)) == psql(
+        stack.dsn, "SELECT count(*) FROM pipeline.interview_times"), timeout=60,
+        what="the interviews placed and on the status pages")
     V["interviewer"] = ok(*call("POST", "/v1/interviewers", {
         "companyId": V["company"], "name": "面试官秘密", "email": "mianshi.secret@example.com",
         "externalId": "E-SECRET"})[:2], want=201)["id"]

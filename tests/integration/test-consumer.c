@@ -315,6 +315,105 @@ static void test_late_commit_is_not_skipped(void **state)
     PQfinish(fast);
 }
 
+/* ---- batch handlers ---- */
+
+typedef struct {
+    const char *name;
+    const char *flaky_subject; /* a batch holding it fails, the first flaky_times times */
+    int flaky_times;
+    const char *skip_subject;  /* never applied: passed with *skipped */
+    _Atomic int calls, largest, flaky_tries;
+} batch_app_t;
+
+/* Applies the whole batch with one statement, as a set-based consumer does. */
+static int batch_handler(void *user, PGconn *db, const hf_consumed_event_t *ev, size_t n,
+                         size_t *skipped)
+{
+    batch_app_t *a = user;
+    atomic_fetch_add(&a->calls, 1);
+    if ((int)n > atomic_load(&a->largest))
+        atomic_store(&a->largest, (int)n);
+    const char **ids = calloc(n, sizeof(char *)), **subjects = calloc(n, sizeof(char *));
+    assert_non_null(ids);
+    assert_non_null(subjects);
+    size_t k = 0;
+    int fail = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (a->skip_subject && !strcmp(ev[i].subject, a->skip_subject)) {
+            (*skipped)++;
+            continue;
+        }
+        if (a->flaky_subject && !strcmp(ev[i].subject, a->flaky_subject))
+            fail = atomic_fetch_add(&a->flaky_tries, 1) < a->flaky_times;
+        ids[k] = ev[i].id;
+        subjects[k++] = ev[i].subject;
+    }
+    char *id_arr = hf_db_array(ids, k), *subject_arr = hf_db_array(subjects, k);
+    const char *p[] = { a->name, id_arr, subject_arr };
+    int rc = hf_db_exec(db,
+                        "INSERT INTO applied (consumer, event_id, subject)"
+                        " SELECT $1, unnest($2::bigint[]), unnest($3::text[])",
+                        3, p, NULL);
+    free(ids), free(subjects), free(id_arr), free(subject_arr);
+    /* a failure after writing: the rollback must undo what was written */
+    return rc == 0 && !fail ? HF_CONSUME_OK : HF_CONSUME_RETRY;
+}
+
+static hf_consumer_t *start_batch(batch_app_t *a, const char *prefix)
+{
+    const char *const types[] = { prefix, NULL };
+    hf_consumer_t *k = hf_consumer_start_batch(dsn, a->name, types, batch_handler, a, 50);
+    assert_non_null(k);
+    return k;
+}
+
+static void test_a_batch_handler_takes_a_batch_in_one_call(void **state)
+{
+    (void)state;
+    PGconn *c = fx_conn(dsn);
+    append_tx(c, "hrflow.test.whole.v1", "w", 150);
+    batch_app_t a = { .name = "whole" };
+    hf_consumer_t *k = start_batch(&a, "hrflow.test.whole.");
+    wait_applied(c, "whole", 150, 5000);
+    assert_int_equal(a.calls, 1);
+    assert_int_equal(a.largest, 150);
+    assert_int_equal(counter("hf_consumer_events_total", "whole"), 150);
+    hf_consumer_stop(&k);
+    PQfinish(c);
+}
+
+static void test_a_failing_batch_is_retried_one_event_at_a_time(void **state)
+{
+    (void)state;
+    PGconn *c = fx_conn(dsn);
+    append(c, "hrflow.test.parts.v1", "q/0");
+    append(c, "hrflow.test.parts.v1", "q/flaky");
+    append(c, "hrflow.test.parts.v1", "q/skip");
+    append(c, "hrflow.test.parts.v1", "q/3");
+    batch_app_t a = { .name = "parts", .flaky_subject = "q/flaky", .flaky_times = 2,
+                      .skip_subject = "q/skip" };
+    hf_consumer_t *k = start_batch(&a, "hrflow.test.parts.");
+    wait_applied(c, "parts", 3, 10000);
+    /* the batch failed, then one event at a time: q/0 and q/flaky (which
+     * failed once more, undoing q/0 with it), q/skip passed, q/3; nothing
+     * of the failed tries is kept */
+    assert_int_equal(a.flaky_tries, 3);
+    assert_int_equal(a.calls, 1 + 2 + 4);
+    assert_int_equal(scalar(c, "SELECT count(DISTINCT event_id) FROM applied WHERE consumer = $1",
+                            "parts"),
+                     3);
+    assert_int_equal(scalar(c, "SELECT count(*) FROM applied WHERE subject = $1", "q/skip"), 0);
+    assert_int_equal(counter("hf_consumer_skipped_total", "parts"), 1);
+    assert_int_equal(counter("hf_consumer_retries_total", "parts"), 2);
+    /* then whole batches again */
+    append_tx(c, "hrflow.test.parts.v1", "later", 20);
+    wait_applied(c, "parts", 23, 5000);
+    assert_int_equal(a.largest, 20);
+    assert_int_equal(a.calls, 1 + 2 + 4 + 1);
+    hf_consumer_stop(&k);
+    PQfinish(c);
+}
+
 static void test_bad_names_are_refused(void **state)
 {
     (void)state;
@@ -322,6 +421,7 @@ static void test_bad_names_are_refused(void **state)
     assert_null(hf_consumer_start(dsn, "", NULL, handler, &a, 0));
     assert_null(hf_consumer_start(dsn, "a\"b", NULL, handler, &a, 0));
     assert_null(hf_consumer_start(dsn, "ok", NULL, NULL, &a, 0));
+    assert_null(hf_consumer_start_batch(dsn, "ok", NULL, NULL, &a, 0));
 }
 
 static int group_setup(void **state)
@@ -352,6 +452,8 @@ int main(void)
         cmocka_unit_test(test_skip_passes_over_and_undoes_the_event),
         cmocka_unit_test(test_two_replicas_of_a_name_never_both_apply),
         cmocka_unit_test(test_late_commit_is_not_skipped),
+        cmocka_unit_test(test_a_batch_handler_takes_a_batch_in_one_call),
+        cmocka_unit_test(test_a_failing_batch_is_retried_one_event_at_a_time),
         cmocka_unit_test(test_bad_names_are_refused),
     };
     return cmocka_run_group_tests_name("consumer", tests, group_setup, group_teardown);

@@ -15,6 +15,11 @@
  * turns (the row lock; the others skip and retry), so one name is consumed
  * by one replica at a time.
  *
+ * A consumer that acts on many events at once (thousands of invitations
+ * placed by a few set-based statements) takes the whole batch in one call
+ * instead (hf_consumer_start_batch): the same transaction, cursor and
+ * exactly-once, with one handler call per batch.
+ *
  * A name with no cursor row starts at the beginning of the log: nothing
  * committed before the consumer first ran is missed. To start a new consumer
  * at the current end instead, insert its row first (see docs/architecture.md).
@@ -23,6 +28,7 @@
 #define HF_CONSUMER_H
 
 #include <libpq-fe.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* One event of the log. The strings are valid during the handler's call. */
@@ -58,6 +64,19 @@ typedef int (*hf_consumer_fn)(void *user, PGconn *db, const hf_consumed_event_t 
 
 #define HF_CONSUME_MAX_TRIES 5
 
+/* Called once per batch with its n (>= 1) matching events, in commit order,
+ * on db inside the consumer's transaction (and a savepoint of its own), as
+ * hf_consumer_fn is for one. Returns HF_CONSUME_OK when the batch is
+ * applied: the handler has passed over the events it can never apply,
+ * logged them by id and type and counted them in *skipped (0 on entry).
+ * Any other value counts as RETRY: the batch is rolled back, and the
+ * retries go one event at a time (n = 1; *skipped 1 is that event's SKIP)
+ * until the events of that batch are behind the cursor, so one event that
+ * keeps failing is passed after HF_CONSUME_MAX_TRIES as for hf_consumer_fn
+ * without holding back the rest. */
+typedef int (*hf_consumer_batch_fn)(void *user, PGconn *db, const hf_consumed_event_t *ev,
+                                    size_t n, size_t *skipped);
+
 typedef struct hf_consumer hf_consumer_t;
 
 /* Start a consumer thread with its own connection to conninfo.
@@ -73,6 +92,11 @@ typedef struct hf_consumer hf_consumer_t;
 hf_consumer_t *hf_consumer_start(const char *conninfo, const char *name,
                                  const char *const *type_prefixes, hf_consumer_fn fn,
                                  void *user, int poll_ms);
+
+/* The same with a handler of whole batches (hf_consumer_batch_fn). */
+hf_consumer_t *hf_consumer_start_batch(const char *conninfo, const char *name,
+                                       const char *const *type_prefixes, hf_consumer_batch_fn fn,
+                                       void *user, int poll_ms);
 
 /* Stop and join: a batch in progress stops after the event in hand and
  * commits what was applied. Accepts NULL; sets *c to NULL. */

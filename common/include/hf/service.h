@@ -139,6 +139,9 @@ int hf_service_loop(const hf_loop_def_t *def);
 /* Start a durable event consumer (hf/consumer.h) the same way: poll_ms 0. */
 int hf_service_consumer(const char *name, const char *const *type_prefixes, hf_consumer_fn fn,
                         void *user);
+/* The same with a handler of whole batches (hf_consumer_start_batch). */
+int hf_service_consumer_batch(const char *name, const char *const *type_prefixes,
+                              hf_consumer_batch_fn fn, void *user);
 
 /* Start a timer runner (hf/timer.h) for this service's timers of the given
  * kinds ("<service>.<what>", NULL-terminated; NULL = every kind of the

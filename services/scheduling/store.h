@@ -1,0 +1,157 @@
+/* services/scheduling/store.h - every SQL statement of the scheduling service (AI interviews)
+ *
+ * The calendar lives in PostgreSQL (migrations/0002-0004): settings and
+ * working hours, closures, slots made set-based from them (with
+ * generate_series and AT TIME ZONE, so zones and DST are PostgreSQL's), and
+ * the functions that say which slots a company may book. The store's
+ * statements use them; "now" is scheduling.now() throughout. Every function
+ * filters by st->tenant and, where a caller is behind it, by the caller's
+ * companies; results are HF_OK or an HF_E* code (hf/store.h) or one of the
+ * two below; messages returned live in st's arena. Changes write their
+ * events to the outbox in their transaction. store.c has settings,
+ * closures and slots; store_interviews.c the interviews.
+ */
+#ifndef SCHED_STORE_H
+#define SCHED_STORE_H
+
+#include <stdint.h>
+
+#include "hf/store.h"
+#include "hrflow/v1/scheduling.pb-c.h"
+#include "lifecycle.h"
+
+/* The company_id of what is the whole group's ("" in the API). */
+#define STORE_GROUP "00000000-0000-0000-0000-000000000000"
+
+enum {
+    STORE_EREFUSED = -100, /* the lifecycle refuses the move; *why says why */
+    STORE_ESLOT = -101,    /* the slot asked for cannot be booked; *why is its code */
+};
+
+/* ---- settings (company "" or STORE_GROUP: the group's) ---- */
+
+/* The stored settings of company with its working hours; for a company,
+ * `effective` says what applies to it. Settings never written read as the
+ * defaults (version 0). */
+int store_settings_get(hf_store_t *st, const char *company, Hrflow__V1__LineSettings **out);
+
+/* In the caller's transaction: make the settings row of company exist (the
+ * group's with the defaults) and lock it until the transaction ends, then
+ * read it as store_settings_get. */
+int store_settings_lock(hf_store_t *st, const char *company, Hrflow__V1__LineSettings **out);
+
+/* In the caller's transaction, after store_settings_lock: store s (a
+ * company's 0 and "" fields and empty hours as the group's), its version
+ * + 1. */
+int store_settings_save(hf_store_t *st, const char *company, const Hrflow__V1__LineSettings *s);
+
+/* Whether PostgreSQL knows the IANA zone name (pg_timezone_names). */
+int store_time_zone_known(hf_store_t *st, const char *name, int *known);
+
+/* In the caller's transaction: make the tenant's future slots what its
+ * settings call for, `days` ahead, never dropping a booking
+ * (scheduling.regenerate). */
+int store_slots_regenerate(hf_store_t *st, int days);
+
+/* The tenants with settings, for the sweep that keeps their slots ahead:
+ * fn(ctx, tenant) for each. */
+int store_tenants(hf_store_t *st, void (*fn)(void *ctx, const char *tenant), void *ctx);
+
+/* ---- closures ---- */
+
+int store_closure_create(hf_store_t *st, Hrflow__V1__Closure *c, int days);
+/* A page of the closures the caller sees (the group's and its companies'),
+ * of company when not "" (with the group's). */
+int store_closure_list(hf_store_t *st, const char *company, hf_page_t *page,
+                       Hrflow__V1__Closure ***out, size_t *n);
+/* A closure the caller sees; HF_ENOTFOUND otherwise. */
+int store_closure_get(hf_store_t *st, const char *id, Hrflow__V1__Closure **out);
+int store_closure_delete(hf_store_t *st, const char *id, int days);
+
+/* ---- slots ---- */
+
+/* The slots company may book that start from now (or from_day's local
+ * midnight, when later) to the end of `days` local days, free_only: with a
+ * free seat; *tz set to its time zone. */
+int store_slots_list(hf_store_t *st, const char *company, const char *from_day, unsigned days,
+                     int free_only, Hrflow__V1__ListSlotsResponse *out);
+
+/* Free seats of every tenant in the 24 h after now + d days, d = 0..n-1,
+ * into seats[]; and invitations waiting, into *waiting. For the gauges. */
+int store_gauges(hf_store_t *st, double *seats, int n, double *waiting);
+
+/* ---- interviews (store_interviews.c) ---- */
+
+/* One invitation of the pipeline's (its event's data). */
+typedef struct {
+    const char *tenant, *event_id, *application, *job, *candidate, *model, *company;
+    int64_t time_us;
+} store_invitation_t;
+
+/* In the caller's transaction: n invitations as waiting interviews, in one
+ * statement; one already taken (the same event) or for an application with
+ * an open interview is passed. fn(ctx, tenant, company) once for each
+ * (tenant, company) that got new ones. */
+int store_invitations_add(PGconn *db, const store_invitation_t *inv, size_t n,
+                          void (*fn)(void *ctx, const char *tenant, const char *company),
+                          void *ctx);
+
+/* What one assignment did. */
+typedef struct {
+    long taken;     /* waiting interviews it looked at */
+    long placed;    /* of them, now scheduled */
+    double *lags;   /* placed seconds between invitation and slot (st->arena) */
+} store_assigned_t;
+
+/* Place up to limit waiting interviews of company (st->tenant), oldest
+ * invitation first, in one statement: the seats of the slots it may book
+ * from now + notice_min to the end of its window are handed out the
+ * earliest working day first and, within a day, a seat of every slot
+ * before a second seat of any (the load spreads over the day's slots);
+ * each slot is booked with `booked = booked + k WHERE booked + k <=
+ * capacity`, so a slot another transaction filled meanwhile places none of
+ * its candidates (they wait for the next pass). Writes each placement's
+ * interview.scheduled event. One placing per company at a time (an
+ * advisory lock held to the end of the caller's transaction); interviews
+ * another transaction holds are left to it (SKIP LOCKED). */
+int store_assign(hf_store_t *st, const char *company, int limit, int notice_min,
+                 store_assigned_t *out);
+
+/* The (tenant, company) pairs with waiting interviews, of tenant (NULL:
+ * every tenant): fn(ctx, tenant, company) for each, the longest waiting
+ * first. */
+int store_waiting(hf_store_t *st, const char *tenant,
+                  void (*fn)(void *ctx, const char *tenant, const char *company), void *ctx);
+
+/* An interview of the caller's companies; HF_ENOTFOUND otherwise. */
+int store_interview_get(hf_store_t *st, const char *id, Hrflow__V1__Interview **out);
+
+/* A page of the caller's companies' interviews, each filter when not "". */
+typedef struct {
+    const char *job, *application, *state, *start_from, *start_to;
+} store_interview_filter_t;
+int store_interview_list(hf_store_t *st, const store_interview_filter_t *f, hf_page_t *page,
+                         Hrflow__V1__Interview ***out, size_t *n);
+
+/* A move of the lifecycle (lifecycle.h) and what it needs. */
+typedef struct {
+    sched_state_t to;          /* RESCHEDULED on a waiting interview books its first slot */
+    const char *reason;        /* kept with the interview; "" keeps none */
+    int64_t expected_version;  /* 0 = any */
+    const char *start_time;    /* RESCHEDULED: the slot (timestamptz text); NULL = the next free */
+    int notice_min;            /* RESCHEDULED to the next free slot: not sooner than this */
+} store_move_t;
+
+/* Apply a move to interview id in one transaction: the lifecycle's check
+ * (STORE_EREFUSED, *why its sentence), the seat of the old slot given back
+ * when it no longer holds one, the new slot booked when rescheduled
+ * (STORE_ESLOT, *why one of in_the_past, closed, outside_working_hours,
+ * not_a_slot, full, unchanged, no_free_slot), the interview's new state
+ * (sequence + 1 on a reschedule), and the event of the new state. The one
+ * way anything changes an interview's state: reminders, no-show checks and
+ * call engines call it too. HF_ENOTFOUND: not an interview of the caller's
+ * companies; HF_ECONFLICT: its version is not expected_version. */
+int store_interview_move(hf_store_t *st, const char *id, const store_move_t *m,
+                         Hrflow__V1__Interview **out, const char **why);
+
+#endif
