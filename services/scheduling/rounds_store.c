@@ -115,7 +115,7 @@ int rounds_time_zone_known(hf_store_t *st, const char *name)
     " 'timeZone', i.time_zone, 'version', i.version::text, 'workingHours', (SELECT"            \
     " coalesce(json_agg(json_build_object('weekday', h.weekday, 'start',"                      \
     " to_char(h.start_time, 'HH24:MI'), 'end', to_char(h.end_time, 'HH24:MI'))"                \
-    " ORDER BY h.weekday, h.start_time), '[]') FROM scheduling.working_hours h"               \
+    " ORDER BY h.weekday, h.start_time), '[]') FROM scheduling.interviewer_hours h"               \
     " WHERE h.tenant_id = i.tenant_id AND h.interviewer_id = i.id)),"                          \
     " i.name_enc, i.email_enc, " HF_MICROS("i.create_time") ", " HF_MICROS("i.update_time")
 #define IV_CREATED 4
@@ -187,10 +187,10 @@ static int hours_write(hf_store_t *st, const char *id, const rd_hours_t *h, size
                         hf_store_array(st, to, n) };
     if (!p[2] || !p[3] || !p[4])
         return HF_ENOMEM;
-    if (hf_db_exec(st->db, "DELETE FROM scheduling.working_hours"
+    if (hf_db_exec(st->db, "DELETE FROM scheduling.interviewer_hours"
                            " WHERE tenant_id = $1 AND interviewer_id = $2::uuid",
                    2, p, NULL) < 0 ||
-        hf_db_exec(st->db, "INSERT INTO scheduling.working_hours"
+        hf_db_exec(st->db, "INSERT INTO scheduling.interviewer_hours"
                            " (tenant_id, interviewer_id, weekday, start_time, end_time)"
                            " SELECT $1, $2::uuid, d, s::time, e::time"
                            " FROM unnest($3::int[], $4::text[], $5::text[]) AS w(d, s, e)",
@@ -495,7 +495,7 @@ int rounds_busy_remove(hf_store_t *st, const char *interviewer_id, const char *i
  * slot (a stretch ends on its day, so a slot past local midnight never
  * fits). */
 #define WITHIN_HOURS(who, s, e)                                                              \
-    "EXISTS (SELECT 1 FROM scheduling.working_hours h WHERE h.tenant_id = " who ".tenant_id"  \
+    "EXISTS (SELECT 1 FROM scheduling.interviewer_hours h WHERE h.tenant_id = " who ".tenant_id"  \
     " AND h.interviewer_id = " who ".id"                                                     \
     " AND h.weekday = extract(isodow FROM (" s ") AT TIME ZONE " who ".time_zone)"           \
     " AND (" s ") AT TIME ZONE " who ".time_zone >= ((" s ") AT TIME ZONE " who               \

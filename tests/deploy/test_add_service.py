@@ -94,16 +94,17 @@ def walk_the_steps(root):
     (root / "services" / "demo" / "main.c").write_text(DEMO_MAIN)
     # 5. meson.build
     (root / "services" / "demo" / "meson.build").write_text(DEMO_MESON)
-    # 6. its workload: scheduling's manifest with the name replaced, in the kustomization
-    text = (root / "deploy" / "k8s" / "scheduling.yaml").read_text()
-    (root / "deploy" / "k8s" / "demo.yaml").write_text(text.replace("scheduling", "demo"))
+    # 6. its workload: the manifest of a service still answering Health only (notify's)
+    # with the name replaced, in the kustomization
+    text = (root / "deploy" / "k8s" / "notify.yaml").read_text()
+    (root / "deploy" / "k8s" / "demo.yaml").write_text(text.replace("notify", "demo"))
     kust = root / "deploy" / "k8s" / "kustomization.yaml"
-    kust.write_text(kust.read_text().replace("  - scheduling.yaml\n",
-                                             "  - scheduling.yaml\n  - demo.yaml\n"))
+    kust.write_text(kust.read_text().replace("  - notify.yaml\n",
+                                             "  - notify.yaml\n  - demo.yaml\n"))
     secret = root / "deploy" / "k8s" / "secret.example.yaml"
     text = secret.read_text()
-    line = next(l for l in text.splitlines() if l.strip().startswith("scheduling-secret-key:"))
-    secret.write_text(text.replace(line, line + "\n" + line.replace("scheduling", "demo")))
+    line = next(l for l in text.splitlines() if l.strip().startswith("notify-secret-key:"))
+    secret.write_text(text.replace(line, line + "\n" + line.replace("notify", "demo")))
     # 7. its page (the configuration page is regenerated after the build)
     (root / "docs" / "services" / "demo.md").write_text("# demo\n\nA throwaway service.\n")
 

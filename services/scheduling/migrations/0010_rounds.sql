@@ -32,7 +32,7 @@ CREATE INDEX interviewers_created ON scheduling.interviewers (tenant_id, create_
 -- A stretch of the working week in the interviewer's zone: weekday 1 (Monday) to 7,
 -- local times; end_time may be 24:00. Several stretches a day do not overlap (checked
 -- by the service, services/scheduling/rounds_hours.c).
-CREATE TABLE scheduling.working_hours (
+CREATE TABLE scheduling.interviewer_hours (
     tenant_id      uuid     NOT NULL,
     interviewer_id uuid     NOT NULL,
     weekday        smallint NOT NULL CHECK (weekday BETWEEN 1 AND 7),
