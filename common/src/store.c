@@ -13,6 +13,7 @@
 #include "hf/service.h"
 
 #include <assert.h>
+#include <openssl/crypto.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,6 +205,32 @@ void *hf_store_alloc(hf_store_t *st, size_t n)
 char *hf_store_strdup(hf_store_t *st, const char *s)
 {
     return hf_arena_strdup(st->arena, s ? s : "");
+}
+
+/* ---- personal-data fields ---- */
+
+char *hf_pii_seal_field(const hf_keyring_t *keys, const char *tenant, const char *field,
+                        const char *plain)
+{
+    char aad[128], *token = NULL;
+    snprintf(aad, sizeof(aad), "%s:%s", tenant, field);
+    return hf_pii_encrypt(keys, plain, strlen(plain), aad, &token) == 0 ? token : NULL;
+}
+
+char *hf_store_unseal(hf_store_t *st, const char *field, const char *token)
+{
+    char aad[128], *plain = NULL;
+    size_t len = 0;
+    snprintf(aad, sizeof(aad), "%s:%s", st->tenant, field);
+    if (hf_pii_decrypt(st->keys, token, aad, &plain, &len) < 0) {
+        hf_logkv(HF_LOG_ERROR, "a personal-data field does not decrypt",
+                 HF_KV_STR("field", field));
+        return NULL;
+    }
+    char *out = hf_pb_strdup(&st->alloc, plain);
+    OPENSSL_cleanse(plain, len);
+    free(plain);
+    return out;
 }
 
 /* ---- keyset pages ---- */

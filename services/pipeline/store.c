@@ -174,11 +174,9 @@ int store_job_update(hf_store_t *st, Hrflow__V1__Job *j)
 char *store_pii_seal(const hf_keyring_t *keys, const char *tenant, const char *column,
                      const char *plain)
 {
-    if (!plain || !*plain)
-        return NULL;
-    char aad[96], *out = NULL;
-    snprintf(aad, sizeof(aad), "%s:candidates.%s", tenant, column);
-    return hf_pii_encrypt(keys, plain, strlen(plain), aad, &out) == 0 ? out : NULL;
+    char field[64];
+    snprintf(field, sizeof(field), "candidates.%s", column);
+    return plain && *plain ? hf_pii_seal_field(keys, tenant, field, plain) : NULL;
 }
 
 static char *seal(hf_store_t *st, const char *column, const char *plain)
@@ -208,17 +206,9 @@ char *store_pii_open(hf_store_t *st, const char *column, PGresult *r, int row, i
 {
     if (PQgetisnull(r, row, col))
         return hf_pb_strdup(&st->alloc, "");
-    char aad[96], *plain = NULL;
-    size_t len = 0;
-    snprintf(aad, sizeof(aad), "%s:candidates.%s", st->tenant, column);
-    if (hf_pii_decrypt(st->keys, PQgetvalue(r, row, col), aad, &plain, &len) < 0) {
-        hf_logkv(HF_LOG_ERROR, "a candidate field does not decrypt", HF_KV_STR("column", column));
-        return NULL;
-    }
-    char *out = hf_pb_strdup(&st->alloc, plain);
-    OPENSSL_cleanse(plain, len);
-    free(plain);
-    return out;
+    char field[64];
+    snprintf(field, sizeof(field), "candidates.%s", column);
+    return hf_store_unseal(st, field, PQgetvalue(r, row, col));
 }
 
 #define CAND_COLS "id, " HF_MICROS("create_time") ", body, name_enc, phone_enc, email_enc, resume_enc, " \

@@ -258,10 +258,9 @@ int store_assessment_hints(hf_store_t *st, const char *application_id,
 
 int store_review_request(hf_store_t *st, Hrflow__V1__Application *a, const char *reason)
 {
-    char aad[96], *sealed = NULL;
-    snprintf(aad, sizeof(aad), "%s:applications.review_reason", st->tenant);
+    char *sealed = NULL;
     if (reason && *reason &&
-        hf_pii_encrypt(st->keys, reason, strlen(reason), aad, &sealed) != 0)
+        !(sealed = hf_pii_seal_field(st->keys, st->tenant, "applications.review_reason", reason)))
         return HF_EDB;
     if (hf_db_begin(st->db) < 0) {
         free(sealed);

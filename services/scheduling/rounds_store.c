@@ -67,26 +67,17 @@ static const char *new_id(hf_store_t *st)
 /* The token of an interviewer's field, or NULL; the caller frees. */
 static char *seal(hf_store_t *st, const char *column, const char *plain)
 {
-    char aad[96], *token = NULL;
-    snprintf(aad, sizeof(aad), "%s:interviewers.%s", st->tenant, column);
-    return hf_pii_encrypt(st->keys, plain, strlen(plain), aad, &token) == 0 ? token : NULL;
+    char field[64];
+    snprintf(field, sizeof(field), "interviewers.%s", column);
+    return hf_pii_seal_field(st->keys, st->tenant, field, plain);
 }
 
-/* The field in the arena, or NULL (logged by column, never by value). */
+/* The field in the arena, or NULL (logged by field, never by value). */
 static char *unseal(hf_store_t *st, const char *column, const char *token)
 {
-    char aad[96], *plain = NULL;
-    size_t len = 0;
-    snprintf(aad, sizeof(aad), "%s:interviewers.%s", st->tenant, column);
-    if (hf_pii_decrypt(st->keys, token, aad, &plain, &len) < 0) {
-        hf_logkv(HF_LOG_ERROR, "an interviewer field does not decrypt",
-                 HF_KV_STR("column", column));
-        return NULL;
-    }
-    char *out = hf_pb_strdup(&st->alloc, plain);
-    OPENSSL_cleanse(plain, len);
-    free(plain);
-    return out;
+    char field[64];
+    snprintf(field, sizeof(field), "interviewers.%s", column);
+    return hf_store_unseal(st, field, token);
 }
 
 /* The keyed hash of an email address, or "" when it does not normalise. */

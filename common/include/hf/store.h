@@ -134,6 +134,22 @@ void *hf_store_alloc(hf_store_t *st, size_t n);
 /* A copy of s in the arena (NULL s gives ""); NULL when out of memory. */
 char *hf_store_strdup(hf_store_t *st, const char *s);
 
+/* ---- personal-data fields ---- */
+
+/* The token of one personal-data field (hf_pii_encrypt), with the AAD
+ * "<tenant>:<field>" (field "candidates.phone": its table and column), so a
+ * token copied to another tenant or column does not open; NULL when
+ * libcrypto fails. The caller frees. keys and tenant rather than a store,
+ * for writers that hold no request (the importer). */
+char *hf_pii_seal_field(const hf_keyring_t *keys, const char *tenant, const char *field,
+                        const char *plain);
+
+/* The plaintext of a token hf_pii_seal_field made for st->tenant and field,
+ * in the context's arena; NULL when it does not decrypt (logged with the
+ * field, never the value) or out of memory. The plaintext is wiped from
+ * libcrypto's buffer. */
+char *hf_store_unseal(hf_store_t *st, const char *field, const char *token);
+
 /* ---- keyset pages ---- */
 
 #define HF_PAGE_DEFAULT 50
