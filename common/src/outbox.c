@@ -125,7 +125,9 @@ static const char sql_batch[] =
     "  FROM events.outbox"
     " WHERE (tx_id, id) > ($1::xid8, $2::bigint)"
     "   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
-    " ORDER BY tx_id, id LIMIT " RELAY_BATCH;
+    /* qualified: a bare tx_id would name the text column above, and "10"
+     * sorts before "9" (out of order, and the cursor left behind or ahead) */
+    " ORDER BY outbox.tx_id, outbox.id LIMIT " RELAY_BATCH;
 
 /* Publish one batch. Returns the number of rows published, or -1. */
 static int relay_batch(hf_outbox_relay_t *r, PGconn *c)

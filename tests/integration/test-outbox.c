@@ -236,6 +236,42 @@ static void test_one_relay_leads(void **state)
     PQfinish(c);
 }
 
+/* Commit order is the numbers' order: transaction 9's events before 10's,
+ * each once, though "10" sorts before "9" as text. The rows are written
+ * with those transaction ids, behind a cursor put back to before them. */
+static void test_relay_orders_transactions_as_numbers(void **state)
+{
+    (void)state;
+    sync_path();
+    hf_outbox_relay_stop(&relay);
+    PGconn *c = fx_conn(dsn);
+    assert_int_equal(hf_db_exec(c,
+                                "INSERT INTO events.outbox (tenant_id, tx_id, source, type,"
+                                " subject) VALUES ('t-digits', '10', '/hrflow/test',"
+                                " 'hrflow.test.digits.v1', 'tx/10'), ('t-digits', '9',"
+                                " '/hrflow/test', 'hrflow.test.digits.v1', 'tx/9')",
+                                0, NULL, NULL),
+                     0);
+    assert_int_equal(hf_db_exec(c, "UPDATE events.relay_cursor SET tx_id = '8', last_id = 0",
+                                0, NULL, NULL),
+                     0);
+    relay = hf_outbox_relay_start(dsn, tl_tcp(B.xsub), 50);
+    char got[4][16];
+    int n = 0;
+    Hrflow__V1__Event *ev;
+    /* the relay publishes everything after transaction 8 again: the earlier
+     * tests' events come after these two, and the probe last */
+    while (n < 4 && (ev = next_event(3000)) != NULL) {
+        if (!strcmp(ev->type, "hrflow.test.digits.v1"))
+            snprintf(got[n++], sizeof(got[0]), "%s", ev->subject);
+        hrflow__v1__event__free_unpacked(ev, NULL);
+    }
+    assert_int_equal(n, 2);
+    assert_string_equal(got[0], "tx/9");
+    assert_string_equal(got[1], "tx/10");
+    PQfinish(c);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -270,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_append_many_keeps_order),
         cmocka_unit_test(test_relay_resumes_from_cursor),
         cmocka_unit_test(test_one_relay_leads),
+        cmocka_unit_test(test_relay_orders_transactions_as_numbers),
     };
     return cmocka_run_group_tests_name("outbox", tests, group_setup, group_teardown);
 }
