@@ -8,7 +8,8 @@
  *      replica holds it (or it does not exist yet): wait and try again;
  *   2. read up to SCAN_N rows after the cursor in (tx_id, id) order, below
  *      pg_snapshot_xmin so no running transaction can still add a row behind
- *      them, and of those the first HIT_N whose type matches, with their data;
+ *      them, and of those the first HIT_N (HIT_N_BATCH for a whole-batch
+ *      handler) whose type matches, with their data;
  *   3. call the handler for each match inside a savepoint (a batch
  *      handler: once for all of them, inside one savepoint; after a retry,
  *      once per match until that batch is behind the cursor);
@@ -32,8 +33,8 @@
 
 #define SCAN_N "5000"
 #define SCAN_N_INT 5000
-#define HIT_N "200"
-#define HIT_N_INT 200
+#define HIT_N 200        /* matches one transaction hands to a per-event handler */
+#define HIT_N_BATCH 5000 /* ... and to a whole-batch handler (SCAN_N_INT at most) */
 #define RETRY_FIRST_MS 1000
 #define RETRY_MAX_MS 30000
 
@@ -49,6 +50,8 @@ struct hf_consumer {
     char failing[32];       /* the event whose handler asked to retry last, and how often */
     int tries;
     int retry_ms;           /* the pause before the next retry of a batch */
+    int hit_n;              /* matches a batch hands out at most */
+    char hit_n_text[12];
 };
 
 /* What a batch came to. */
@@ -72,7 +75,7 @@ static const char sql_batch[] =
     " hit AS ("
     "  SELECT tx_id, id FROM scan"
     "   WHERE type ^@ ANY (ARRAY(SELECT jsonb_array_elements_text($3::jsonb)))"
-    "   ORDER BY tx_id, id LIMIT " HIT_N ")"
+    "   ORDER BY tx_id, id LIMIT $4::int)"
     " SELECT part, tx_id::text, id, tenant_id, source, type, subject, us, data, traceparent, n"
     "  FROM ("
     "   SELECT 0 AS part, o.tx_id, o.id, o.tenant_id, o.source, o.type, o.subject,"
@@ -219,19 +222,19 @@ static int apply_batch(hf_consumer_t *c, PGconn *db, PGresult *res, int hits, in
  * BATCH_ERROR. */
 static int consume_locked(hf_consumer_t *c, PGconn *db, const char *tx_id, const char *last_id)
 {
-    const char *p[] = { tx_id, last_id, c->prefixes };
-    PGresult *res = hf_db_query(db, sql_batch, 3, p);
+    const char *p[] = { tx_id, last_id, c->prefixes, c->hit_n_text };
+    PGresult *res = hf_db_query(db, sql_batch, 4, p);
     if (!res)
         return BATCH_ERROR;
     int rows = PQntuples(res), hits = 0, applied = 0, skipped = 0, rc = HF_CONSUME_OK;
     while (hits < rows && PQgetvalue(res, hits, COL_PART)[0] == '0')
         hits++;
     int scanned = hits < rows ? atoi(PQgetvalue(res, hits, COL_N)) : 0;
-    int more = hits == HIT_N_INT || scanned == SCAN_N_INT;
+    int more = hits == c->hit_n || scanned == SCAN_N_INT;
     /* the row the cursor moves to once every match is handled: the last
      * match when HIT_N matched (later rows were not handed out), else the
      * last row scanned; -1 when nothing was */
-    int end = hits == HIT_N_INT ? hits - 1 : hits < rows ? hits : -1;
+    int end = hits == c->hit_n ? hits - 1 : hits < rows ? hits : -1;
     int i = 0;
     if (c->batch && !c->one_by_one && hits > 0 && !hf_loop_stopping(c->loop)) {
         rc = apply_batch(c, db, res, hits, &skipped);
@@ -367,6 +370,10 @@ static hf_consumer_t *start(const char *conninfo, const char *name,
     c->fn = fn;
     c->batch = batch;
     c->user = user;
+    /* a whole-batch handler writes a batch in a few set-based statements:
+     * the bigger the batch, the fewer the transactions */
+    c->hit_n = batch ? HIT_N_BATCH : HIT_N;
+    snprintf(c->hit_n_text, sizeof(c->hit_n_text), "%d", c->hit_n);
     c->retry_ms = RETRY_FIRST_MS;
     char labels[96];
     snprintf(labels, sizeof(labels), "consumer=\"%s\"", name);

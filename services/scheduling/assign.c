@@ -3,10 +3,11 @@
  * The pipeline's rules write hrflow.pipeline.application.ai_interview_invited.v1
  * (applicationId, jobId, candidateId, companyId, competencyModelId). This
  * consumer (hf/consumer.h, cursor "scheduling.invitations", whole batches)
- * turns a batch into waiting interviews with one statement and places each
- * company's with one more (store_assign), in the batch's transaction with
- * the cursor: an invitation is placed exactly once whatever dies when,
- * thousands at a time. What finds no slot in its window waits (counted in
+ * places each company's invitations of a batch with one statement
+ * (store_assign: they take seats after the company's waiting ones; those
+ * without one wait), in the batch's transaction with the cursor: an
+ * invitation is placed exactly once whatever dies when, thousands at a
+ * time. What finds no slot in its window waits (counted in
  * hf_scheduling_invitations_waiting) and the assigner places it on a later
  * pass: every HF_SCHEDULING_ASSIGN_S on every replica, and at once after a
  * change of settings or closures in the handler that made it (SKIP LOCKED
@@ -36,12 +37,14 @@
 static hf_counter_t *placed_total, *moves[SCHED_N_STATES];
 static hf_histogram_t *lag;
 
-/* One company's waiting interviews placed by one statement on st; counted.
- * Returns HF_OK with *more set when it took a full batch and placed some. */
-static int place(hf_store_t *st, const char *company, int *more)
+/* One company's waiting interviews, then its fresh invitations (n, may be
+ * 0), placed by one statement on st; counted. Returns HF_OK with *more set
+ * when it took a full lot of waiting ones and placed some. */
+static int place(hf_store_t *st, const char *company, const store_invitation_t *fresh,
+                 size_t n, int *more)
 {
     store_assigned_t out;
-    int rc = store_assign(st, company, LIMIT, (int)sched_settings.notice_min, &out);
+    int rc = store_assign(st, company, LIMIT, (int)sched_settings.notice_min, fresh, n, &out);
     if (rc != HF_OK)
         return rc;
     hf_counter_add(placed_total, (uint64_t)out.placed);
@@ -89,7 +92,7 @@ static int place_pairs(PGconn *db, hf_arena_t *arena, const pairs_t *p)
         hf_store_t st;
         hf_store_init(&st, db, arena, p->tenant[i], hf_service_keys());
         int more = 0;
-        int rc = hf_db_begin(db) < 0 ? HF_EDB : place(&st, p->company[i], &more);
+        int rc = hf_db_begin(db) < 0 ? HF_EDB : place(&st, p->company[i], NULL, 0, &more);
         if (hf_store_finish(&st, rc) != HF_OK)
             failed = 1;
         more_pairs += more;
@@ -167,14 +170,28 @@ static int on_invited(void *user, PGconn *db, const hf_consumed_event_t *ev, siz
         }
         k++;
     }
-    pairs_t p = { .arena = x->arena };
-    int rc = k ? store_invitations_add(db, inv, k, add_pair, &p) : HF_OK;
-    /* placed in the batch's transaction: the cursor moves with them */
-    for (size_t i = 0; rc == HF_OK && i < p.n; i++) {
+    /* each company's invitations together, in the batch's order, placed in
+     * the batch's transaction: the cursor moves with them (a batch holds a
+     * few companies: one pass over it for each) */
+    store_invitation_t *group = hf_arena_alloc(x->arena, (k ? k : 1) * sizeof(*group));
+    unsigned char *done = hf_arena_alloc(x->arena, k ? k : 1);
+    int rc = group && done ? HF_OK : HF_ENOMEM;
+    if (done)
+        memset(done, 0, k ? k : 1);
+    for (size_t i = 0; rc == HF_OK && i < k; i++) {
+        if (done[i])
+            continue;
+        size_t m = 0;
+        for (size_t j = i; j < k; j++)
+            if (!done[j] && !strcmp(inv[j].tenant, inv[i].tenant) &&
+                !strcmp(inv[j].company, inv[i].company)) {
+                group[m++] = inv[j];
+                done[j] = 1;
+            }
         hf_store_t st;
-        hf_store_init(&st, db, x->arena, p.tenant[i], hf_service_keys());
+        hf_store_init(&st, db, x->arena, inv[i].tenant, hf_service_keys());
         int more;
-        rc = place(&st, p.company[i], &more);
+        rc = place(&st, inv[i].company, group, m, &more);
     }
     for (size_t i = 0; i < k; i++)
         json_decref(data[i]);

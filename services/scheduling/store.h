@@ -88,23 +88,22 @@ typedef struct {
     int64_t time_us;
 } store_invitation_t;
 
-/* In the caller's transaction: n invitations as waiting interviews, in one
- * statement; one already taken (the same event) or for an application with
- * an open interview is passed. fn(ctx, tenant, company) once for each
- * (tenant, company) that got new ones. */
-int store_invitations_add(PGconn *db, const store_invitation_t *inv, size_t n,
-                          void (*fn)(void *ctx, const char *tenant, const char *company),
-                          void *ctx);
-
 /* What one assignment did. */
 typedef struct {
     long taken;     /* waiting interviews it looked at */
-    long placed;    /* of them, now scheduled */
+    long added;     /* new invitations written (scheduled or waiting) */
+    long placed;    /* interviews now scheduled, waiting or new */
     double *lags;   /* placed seconds between invitation and slot (st->arena) */
 } store_assigned_t;
 
 /* Place up to limit waiting interviews of company (st->tenant), oldest
- * invitation first, in one statement: the seats of the slots it may book
+ * invitation first, and then its n_fresh new invitations (may be 0; those
+ * of st->tenant and company), in one statement. A new invitation already
+ * taken (the same event) or for an application with an open interview is
+ * passed (so is a second one for the same application in fresh); the
+ * caller holds the invitations' consumer cursor, so nothing else writes
+ * interviews meanwhile. A new one with a seat is written scheduled, else
+ * waiting. the seats of the slots it may book
  * from now + notice_min to the end of its window are handed out the
  * earliest working day first and, within a day, a seat of every slot
  * before a second seat of any (the load spreads over the day's slots);
@@ -115,7 +114,7 @@ typedef struct {
  * advisory lock held to the end of the caller's transaction); interviews
  * another transaction holds are left to it (SKIP LOCKED). */
 int store_assign(hf_store_t *st, const char *company, int limit, int notice_min,
-                 store_assigned_t *out);
+                 const store_invitation_t *fresh, size_t n_fresh, store_assigned_t *out);
 
 /* The (tenant, company) pairs with waiting interviews, of tenant (NULL:
  * every tenant): fn(ctx, tenant, company) for each, the longest waiting

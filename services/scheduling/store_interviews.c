@@ -1,9 +1,10 @@
 /* services/scheduling/store_interviews.c - AI interviews: invitations, assignment, moves (store.h)
  *
- * An invitation becomes a waiting interview; store_assign places a whole
- * company's waiting interviews with one statement (pair the n-th oldest
- * invitation with the n-th seat in the order of fairness, book each slot
- * once for all its candidates with a guarded increment, write the events);
+ * store_assign places a company's waiting interviews and its new
+ * invitations with one statement (pair the n-th oldest invitation with the
+ * n-th seat in the order of fairness, book each slot once for all its
+ * candidates with a guarded increment, write the new ones scheduled or
+ * waiting, and the events);
  * store_interview_move is the one way an interview changes state, with the
  * lifecycle (lifecycle.c) deciding what may happen and the seat it holds
  * moving with it.
@@ -62,45 +63,7 @@ static int each_pair(PGresult *r, void (*fn)(void *ctx, const char *a, const cha
     return HF_OK;
 }
 
-/* ---- invitations ---- */
-
-int store_invitations_add(PGconn *db, const store_invitation_t *inv, size_t n,
-                          void (*fn)(void *ctx, const char *tenant, const char *company),
-                          void *ctx)
-{
-    json_t *rows = json_array();
-    for (size_t i = 0; rows && i < n; i++) {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "t",
-                              inv[i].tenant, "e", inv[i].event_id, "a", inv[i].application, "j",
-                              inv[i].job, "c", inv[i].candidate, "m", inv[i].model, "co",
-                              inv[i].company, "us", (json_int_t)inv[i].time_us, "i",
-                              (json_int_t)i);
-        if (!o || json_array_append_new(rows, o) < 0) {
-            json_decref(rows);
-            rows = NULL;
-        }
-    }
-    char *text = rows ? json_dumps(rows, JSON_COMPACT) : NULL;
-    json_decref(rows);
-    const char *p[] = { text };
-    PGresult *r =
-        text ? hf_db_query(db,
-                           "WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(t uuid,"
-                           "   e bigint, a uuid, j uuid, c uuid, m text, co uuid, us bigint, i int)),"
-                           " made AS (INSERT INTO scheduling.interviews (tenant_id, company_id,"
-                           "   application_id, job_id, candidate_id, competency_model_id,"
-                           "   invitation, invite_time)"
-                           "   SELECT t, co, a, j, c, m, e, 'epoch'::timestamptz"
-                           "     + us * interval '1 microsecond' FROM x ORDER BY i"
-                           "   ON CONFLICT DO NOTHING RETURNING tenant_id, company_id)"
-                           " SELECT DISTINCT tenant_id, company_id FROM made",
-                           1, p)
-             : NULL;
-    free(text);
-    return each_pair(r, fn, ctx);
-}
-
-/* ---- assignment ---- */
+/* ---- invitations and assignment ---- */
 
 static const char sql_assign[] =
     "WITH w AS (SELECT scheduling.now() + make_interval(mins => $4::int) AS lo,"
@@ -108,16 +71,40 @@ static const char sql_assign[] =
     " locked AS (SELECT ctid AS row_id, id, invite_time FROM scheduling.interviews"
     "   WHERE tenant_id = $1::uuid AND company_id = $2::uuid AND state = 'waiting'"
     "   ORDER BY invite_time, id LIMIT $3::int FOR UPDATE SKIP LOCKED),"
-    " lot AS (SELECT array_agg(id ORDER BY invite_time, id) AS ids,"
-    "   array_agg(row_id ORDER BY invite_time, id) AS rows FROM locked),"
+    /* the new invitations, less those already taken (the same event) or
+     * for an application with an open interview: the first of the batch
+     * for an application (the caller holds the consumer's cursor, so no
+     * other transaction adds interviews meanwhile) */
+    " fresh AS MATERIALIZED (SELECT DISTINCT ON (x.a) gen_random_uuid() AS id, x.*,"
+    "   'epoch'::timestamptz + x.us * interval '1 microsecond' AS invite_time"
+    "   FROM jsonb_to_recordset($5::jsonb) AS x(e bigint, a uuid, j uuid, c uuid, m text,"
+    "   us bigint, i int)"
+    "   WHERE NOT EXISTS (SELECT 1 FROM scheduling.interviews o WHERE o.tenant_id = $1::uuid"
+    "     AND o.invitation = x.e)"
+    "   AND NOT EXISTS (SELECT 1 FROM scheduling.interviews o WHERE o.tenant_id = $1::uuid"
+    "     AND o.application_id = x.a AND o.state NOT IN ('completed', 'no_show', 'cancelled'))"
+    "   ORDER BY x.a, x.i),"
+    /* the lot: the waiting ones, oldest first, then the new ones in the
+     * batch's order */
+    " lot AS (SELECT array_agg(id ORDER BY src, t, k) AS ids,"
+    "   array_agg(row_id ORDER BY src, t, k) AS rows FROM ("
+    "   SELECT id, row_id, 0 AS src, invite_time AS t, 0 AS k FROM locked UNION ALL"
+    "   SELECT id, NULL::tid, 1, invite_time, i FROM fresh) u),"
+    " e AS MATERIALIZED (SELECT e.* FROM w, scheduling.eligible($1::uuid, $2::uuid, w.lo,"
+    "   w.hi) e WHERE cardinality((SELECT ids FROM lot)) > 0),"
+    /* the days the lot can reach: those with fewer free seats before them
+     * than the lot has interviews */
+    " days AS (SELECT day FROM (SELECT day, sum(sum(capacity - booked)) OVER (ORDER BY day)"
+    "   - sum(capacity - booked) AS before FROM e GROUP BY day) d"
+    "   WHERE before < (SELECT cardinality(ids) FROM lot)),"
     /* the seats in the order of fairness: the earliest day first; within a
-     * day the first free seat of every slot, then the second, … */
+     * day the first free seat of every slot, then the second, … (no slot
+     * gives more seats than the lot has interviews) */
     " seats AS (SELECT e.pool_id, e.start_time, e.end_time, e.row_id,"
     "   row_number() OVER (ORDER BY e.day, seat, e.start_time) AS n"
-    "   FROM w, scheduling.eligible($1::uuid, $2::uuid, w.lo, w.hi) e,"
-    "   generate_series(e.booked + 1, e.capacity) seat"
-    "   WHERE EXISTS (SELECT 1 FROM locked)),"
-    /* the n-th oldest invitation takes the n-th seat */
+    "   FROM e JOIN days USING (day), generate_series(e.booked + 1, least(e.capacity,"
+    "   e.booked + (SELECT cardinality(ids) FROM lot))) seat),"
+    /* the n-th in the lot takes the n-th seat */
     " pairs AS (SELECT l.ids[s.n] AS id, l.rows[s.n] AS row_id, s.pool_id, s.start_time,"
     "   s.end_time, s.row_id AS slot_row FROM lot l, seats s WHERE s.n <= cardinality(l.ids)),"
     /* slots and interviews are reached by their rows (ctid = ANY: a TID
@@ -134,7 +121,7 @@ static const char sql_assign[] =
     "   AND s.booked + ((SELECT m FROM want) ->> (s.pool_id || ' ' || s.start_time))::int"
     "   <= s.capacity RETURNING s.pool_id, s.start_time),"
     " good AS (SELECT jsonb_object_agg(p.id, jsonb_build_array(p.pool_id, p.start_time,"
-    "   p.end_time)) AS m, array_agg(p.row_id) AS rows"
+    "   p.end_time)) AS m, array_agg(p.row_id) FILTER (WHERE p.row_id IS NOT NULL) AS rows"
     "   FROM pairs p JOIN took USING (pool_id, start_time)),"
     " placed AS (UPDATE scheduling.interviews i SET state = 'scheduled',"
     "   pool_id = ((SELECT m FROM good) -> i.id::text ->> 0)::uuid,"
@@ -142,36 +129,73 @@ static const char sql_assign[] =
     "   end_time = ((SELECT m FROM good) -> i.id::text ->> 2)::timestamptz,"
     "   version = i.version + 1, update_time = now()"
     "   WHERE i.ctid = ANY ((SELECT rows FROM good)::tid[]) RETURNING i.*),"
+    /* a new one with a seat is written scheduled at once, else waiting */
+    " made AS (INSERT INTO scheduling.interviews (tenant_id, id, company_id, application_id,"
+    "   job_id, candidate_id, competency_model_id, invitation, invite_time, state, pool_id,"
+    "   start_time, end_time)"
+    "   SELECT $1::uuid, g.id, $2::uuid, g.a, g.j, g.c, g.m, g.e, g.invite_time,"
+    "   CASE WHEN g.seat IS NULL THEN 'waiting' ELSE 'scheduled' END, (g.seat ->> 0)::uuid,"
+    "   (g.seat ->> 1)::timestamptz, (g.seat ->> 2)::timestamptz"
+    "   FROM (SELECT f.*, (SELECT m FROM good) -> f.id::text AS seat FROM fresh f) g"
+    "   ORDER BY g.i RETURNING *),"
+    " now_scheduled AS (SELECT * FROM placed UNION ALL"
+    "   SELECT * FROM made WHERE state = 'scheduled'),"
     " ev AS (INSERT INTO events.outbox (tenant_id, source, type, subject, data)"
     "   SELECT $1::uuid::text, '" SOURCE "', 'hrflow.scheduling.interview.scheduled.v1',"
-    "   'interviews/' || i.id, " EVENT_DATA("i") " FROM placed i ORDER BY i.start_time, i.id)"
-    " SELECT (SELECT count(*) FROM locked), extract(epoch FROM now() - placed.invite_time)"
-    " FROM (SELECT) one LEFT JOIN placed ON true";
+    "   'interviews/' || i.id, " EVENT_DATA("i") " FROM now_scheduled i"
+    "   ORDER BY i.start_time, i.id)"
+    " SELECT (SELECT count(*) FROM locked), (SELECT count(*) FROM made),"
+    "   extract(epoch FROM now() - n.invite_time)"
+    " FROM (SELECT) one LEFT JOIN now_scheduled n ON true";
+
+/* The invitations as the statement's jsonb; NULL when out of memory. */
+static char *invitations_json(const store_invitation_t *inv, size_t n)
+{
+    json_t *rows = json_array();
+    for (size_t i = 0; rows && i < n; i++) {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "e", inv[i].event_id, "a",
+                              inv[i].application, "j", inv[i].job, "c", inv[i].candidate, "m",
+                              inv[i].model, "us", (json_int_t)inv[i].time_us, "i",
+                              (json_int_t)i);
+        if (!o || json_array_append_new(rows, o) < 0) {
+            json_decref(rows);
+            rows = NULL;
+        }
+    }
+    char *text = rows ? json_dumps(rows, JSON_COMPACT) : NULL;
+    json_decref(rows);
+    return text;
+}
 
 int store_assign(hf_store_t *st, const char *company, int limit, int notice_min,
-                 store_assigned_t *out)
+                 const store_invitation_t *fresh, size_t n_fresh, store_assigned_t *out)
 {
     char lim[16], notice[16];
     snprintf(lim, sizeof(lim), "%d", limit);
     snprintf(notice, sizeof(notice), "%d", notice_min);
-    const char *p[] = { st->tenant, company, lim, notice };
     *out = (store_assigned_t){ 0 };
+    char *json = n_fresh ? invitations_json(fresh, n_fresh) : NULL;
+    if (n_fresh && !json)
+        return HF_ENOMEM;
+    const char *p[] = { st->tenant, company, lim, notice, json ? json : "[]" };
     /* one placing per company at a time, each on the seats the one before
      * left (a statement after the lock sees them) */
+    PGresult *r = NULL;
     if (hf_db_exec(st->db,
                    "SELECT pg_advisory_xact_lock(hashtextextended('scheduling.assign:' || $1"
                    " || ':' || $2, 0))",
-                   2, p, NULL) < 0)
-        return HF_EDB;
-    PGresult *r = hf_db_query(st->db, sql_assign, 4, p);
+                   2, p, NULL) == 0)
+        r = hf_db_query(st->db, sql_assign, 5, p);
+    free(json);
     if (!r)
         return HF_EDB;
     int rows = PQntuples(r);
     out->taken = rows ? atol(PQgetvalue(r, 0, 0)) : 0;
+    out->added = rows ? atol(PQgetvalue(r, 0, 1)) : 0;
     out->lags = hf_store_alloc(st, (size_t)(rows ? rows : 1) * sizeof(double));
     for (int i = 0; out->lags && i < rows; i++)
-        if (!PQgetisnull(r, i, 1))
-            out->lags[out->placed++] = strtod(PQgetvalue(r, i, 1), NULL);
+        if (!PQgetisnull(r, i, 2))
+            out->lags[out->placed++] = strtod(PQgetvalue(r, i, 2), NULL);
     PQclear(r);
     return out->lags ? HF_OK : HF_ENOMEM;
 }

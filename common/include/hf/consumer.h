@@ -18,7 +18,9 @@
  * A consumer that acts on many events at once (thousands of invitations
  * placed by a few set-based statements) takes the whole batch in one call
  * instead (hf_consumer_start_batch): the same transaction, cursor and
- * exactly-once, with one handler call per batch.
+ * exactly-once, with one handler call per batch, and batches of up to 5000
+ * matching events (200 for a per-event handler): fewer, bigger
+ * transactions.
  *
  * A name with no cursor row starts at the beginning of the log: nothing
  * committed before the consumer first ran is missed. To start a new consumer
