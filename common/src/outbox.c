@@ -122,12 +122,10 @@ static int relay_cursor(hf_outbox_relay_t *r, PGconn *c)
 static const char sql_batch[] =
     "SELECT tx_id::text, id, tenant_id, source, type, subject,"
     "       (extract(epoch FROM time) * 1000000)::bigint, data::text, coalesce(traceparent, '')"
-    "  FROM events.outbox"
-    " WHERE (tx_id, id) > ($1::xid8, $2::bigint)"
-    "   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+    "  FROM events.after($1::xid8, $2::bigint, " RELAY_BATCH ") o"
     /* qualified: a bare tx_id would name the text column above, and "10"
      * sorts before "9" (out of order, and the cursor left behind or ahead) */
-    " ORDER BY outbox.tx_id, outbox.id LIMIT " RELAY_BATCH;
+    " ORDER BY o.tx_id, o.id";
 
 /* Publish one batch. Returns the number of rows published, or -1. */
 static int relay_batch(hf_outbox_relay_t *r, PGconn *c)
