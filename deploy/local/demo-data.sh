@@ -33,6 +33,9 @@ if [[ -n $existing ]]; then
   exit 0
 fi
 
+# the group's AI-interview lines: the invitations of the rules below get slots
+api PATCH /v1/interview-lines '{"lines": 20, "slotMinutes": 30, "windowDays": 3}' >/dev/null
+
 company=$(api GET "/v1/companies?page_size=500" |
   field "[c['id'] for c in d['companies'] if c['code'] == 'HX-SH'][0]")
 model=$(api POST /v1/competency-models '{
