@@ -37,6 +37,7 @@ static const error_map_t errors[] = {
     { HRFLOW__V1__ERROR_CODE__UNAVAILABLE, 503, "unavailable", "Service unavailable" },
     { HRFLOW__V1__ERROR_CODE__UNIMPLEMENTED, 501, "unimplemented", "Not implemented" },
     { HRFLOW__V1__ERROR_CODE__MALFORMED, 400, "malformed_request", "Malformed request" },
+    { HRFLOW__V1__ERROR_CODE__GONE, 410, "gone", "Gone" },
 };
 static const error_map_t internal = { HRFLOW__V1__ERROR_CODE__INTERNAL, 500, "internal",
                                       "Internal error" };

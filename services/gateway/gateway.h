@@ -104,6 +104,11 @@ typedef struct {
     const char *raw;           /* the body is a file, not JSON: the bytes field it fills
                                   (its Content-Type goes to content_type when the
                                   request has that field) */
+    const char *download;      /* the answer is a file, not JSON: the reply's bytes field
+                                  that is the body; the reply's content_type and
+                                  filename fields, when set, give Content-Type and
+                                  Content-Disposition (attachment) */
+    const char *media;         /* a download's media type, for the OpenAPI document */
 } gw_route_t;
 
 /* The route table (routes.c). */

@@ -157,12 +157,13 @@ static void add_components(json_t *doc, json_t *schemas)
                   "field", "type", "string", "code", "type", "string", "message", "type",
                   "string"));
     json_t *responses = json_pack(
-        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
         "BadRequest", problem_response("Malformed JSON, wrong types or unknown fields"),
         "Unauthenticated", problem_response("No API key, or an unknown or revoked one"),
         "Forbidden", problem_response("The key lacks the scope this route needs"),
         "NotFound", problem_response("No such record in the caller's tenant"),
         "Conflict", problem_response("Already exists, or an Idempotency-Key in use"),
+        "Gone", problem_response("The link in the path has expired"),
         "Unprocessable", problem_response("Invalid values, or an Idempotency-Key reused"),
         "PayloadTooLarge", problem_response("The body exceeds the gateway's limit"),
         "TooManyRequests", problem_response("Rate limited; see Retry-After"),
@@ -252,9 +253,12 @@ static json_t *bus_operation(json_t *schemas, const gw_route_t *r)
         json_decref(params);
     char status[16];
     snprintf(status, sizeof(status), "%u", r->status ? r->status : 200);
-    json_t *responses = json_pack("{s:{s:s, s:{s:{s:o}}}}", status, "description", "Success",
-                                  "content", "application/json", "schema",
-                                  ref_to(schemas, m->output));
+    json_t *responses =
+        r->download ? json_pack("{s:{s:s, s:{s:{s:{s:s}}}}}", status, "description",
+                                "The file", "content", r->media, "schema", "type", "string")
+                    : json_pack("{s:{s:s, s:{s:{s:o}}}}", status, "description", "Success",
+                                "content", "application/json", "schema",
+                                ref_to(schemas, m->output));
     static const char *const codes[][2] = {
         { "400", "BadRequest" }, { "401", "Unauthenticated" }, { "403", "Forbidden" },
         { "404", "NotFound" },   { "409", "Conflict" },        { "422", "Unprocessable" },
@@ -266,6 +270,9 @@ static json_t *bus_operation(json_t *schemas, const gw_route_t *r)
         snprintf(rr, sizeof(rr), "#/components/responses/%s", codes[i][1]);
         json_object_set_new(responses, codes[i][0], json_pack("{s:s}", "$ref", rr));
     }
+    if (r->scopes == GW_SCOPE_PUBLIC) /* a link that may have expired */
+        json_object_set_new(responses, "410", json_pack("{s:s}", "$ref",
+                                                        "#/components/responses/Gone"));
     json_object_set_new(op, "responses", responses);
     return op;
 }

@@ -218,6 +218,43 @@ static void respond_codec_errors(gw_request_t *req, const hf_codec_errors_t *err
                               list);
 }
 
+/* The text field `name` of reply, or NULL when it has none or it is "". */
+static const char *reply_text(const ProtobufCMessage *reply, const char *name)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(reply->descriptor, name);
+    if (!f || f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+        return NULL;
+    const char *v = *(char *const *)((const char *)reply + f->offset);
+    return v && *v ? v : NULL;
+}
+
+/* Answer a download route with the reply's file: its bytes field as the
+ * body, its content_type and filename as the headers that say what it is. */
+static void download(gw_request_t *req, const gw_route_t *route, const ProtobufCMessage *reply)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(reply->descriptor, route->download);
+    const ProtobufCBinaryData *file = (const void *)((const char *)reply + f->offset);
+    const char *ct = reply_text(reply, "content_type");
+    const char *name = reply_text(reply, "filename");
+    char type[160], disposition[200];
+    /* a header is one line of printable ASCII: anything else is not sent */
+    snprintf(type, sizeof(type), "%s", ct && !strpbrk(ct, "\r\n") ? ct : route->media);
+    if (name && strlen(name) < 128 && strspn(name, "abcdefghijklmnopqrstuvwxyz"
+                                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
+                                           strlen(name)) {
+        snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s\"", name);
+        gw_add_header(req, "Content-Disposition", disposition);
+    }
+    char *body = malloc(file->len ? file->len : 1);
+    if (!body)
+        return; /* http.c answers 500 */
+    if (file->len)
+        memcpy(body, file->data, file->len);
+    gw_respond_text(req, 200, type, body, file->len);
+}
+
 static void call(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
                  const gw_identity_t *id)
 {
@@ -261,6 +298,11 @@ static void call(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
         gw_respond_bus_error(req, &st, route->body && strcmp(route->body, "*") ? route->body
                                                                                : NULL);
         hf_status_clear(&st);
+        return;
+    }
+    if (route->download) {
+        download(req, route, reply);
+        protobuf_c_message_free_unpacked(reply, NULL);
         return;
     }
     json_t *out = hf_codec_encode(reply);

@@ -21,17 +21,26 @@
 /* A route served by a local handler; `inline` when it never waits and may
  * run on libmicrohttpd's own threads. */
 #define LOCAL(method, pattern, fn, name, inline, summary) \
-    { method, pattern, fn, name, NULL, NULL, NULL, 0, 0, summary, inline, 0, NULL }
+    { method, pattern, fn, name, NULL, NULL, NULL, 0, 0, summary, inline, 0, NULL, NULL, NULL }
 /* A route served by a bus method: body is NULL, "*" or the request field it
  * fills; scopes may call it (admin always may); status of a success (0 = 200). */
 #define BUS(method, pattern, name, service, rpc, body, scopes, status, summary) \
-    { method, pattern, NULL, name, service, rpc, body, scopes, status, summary, 0, 0, NULL }
+    { method, pattern, NULL, name, service, rpc, body, scopes, status, summary, 0, 0, NULL, NULL, \
+      NULL }
 /* A bus route whose body may be as large as HF_GATEWAY_MAX_UPLOAD. */
 #define BUS_UPLOAD(method, pattern, name, service, rpc, body, scopes, status, summary) \
-    { method, pattern, NULL, name, service, rpc, body, scopes, status, summary, 0, 1, NULL }
+    { method, pattern, NULL, name, service, rpc, body, scopes, status, summary, 0, 1, NULL, NULL, \
+      NULL }
 /* A bus route whose body is a file (CSV, NDJSON) for the bytes field `field`. */
 #define BUS_FILE(method, pattern, name, service, rpc, field, scopes, status, summary) \
-    { method, pattern, NULL, name, service, rpc, NULL, scopes, status, summary, 0, 1, field }
+    { method, pattern, NULL, name, service, rpc, NULL, scopes, status, summary, 0, 1, field, NULL, \
+      NULL }
+
+/* A bus route whose answer is a file of type media (an .ics): the reply's bytes
+ * field `field` is the body. */
+#define BUS_DOWNLOAD(method, pattern, name, service, rpc, field, media, scopes, summary) \
+    { method, pattern, NULL, name, service, rpc, NULL, scopes, 0, summary, 0, 0, NULL, field, \
+      media }
 
 #define ID &hrflow__v1__identity__descriptor
 #define SC &hrflow__v1__scoring__descriptor
@@ -186,6 +195,25 @@ const gw_route_t gw_routes[] = {
     BUS("POST", "/v1/interviews/{id}:reschedule", "rescheduleInterview", SCH,
         "RescheduleInterview", "*", REC, 0,
         "Move an AI interview to a free slot (startTime), or to the next free one"),
+    BUS_DOWNLOAD("GET", "/v1/interviews/{id}/calendar.ics", "getInterviewCalendar", SCH,
+                 "GetInterviewCalendar", "data", "text/calendar", HIRING,
+                 "An AI interview as a calendar file (RFC 5545): the same UID on every "
+                 "version, SEQUENCE up on each reschedule, METHOD:CANCEL once cancelled"),
+    /* ---- scheduling: the candidate's booking link (the token is the key) ---- */
+    BUS("GET", "/v1/interview-booking/{token}", "getInterviewBooking", SCH,
+        "GetInterviewBooking", NULL, GW_SCOPE_PUBLIC, 0,
+        "For the candidate, no API key: their AI interview, reschedules left, the link's end"),
+    BUS("GET", "/v1/interview-booking/{token}/slots", "listBookingSlots", SCH, "ListBookingSlots",
+        NULL, GW_SCOPE_PUBLIC, 0,
+        "For the candidate: free slots they may book (?fromDay=&days=), before the link ends"),
+    BUS("POST", "/v1/interview-booking/{token}:reschedule", "bookInterview", SCH,
+        "BookInterview", "*", GW_SCOPE_PUBLIC, 0,
+        "For the candidate: book a free slot (startTime), or move to one, up to the job's limit"),
+    BUS("POST", "/v1/interview-booking/{token}:cancel", "cancelBooking", SCH, "CancelBooking",
+        "*", GW_SCOPE_PUBLIC, 0, "For the candidate: cancel the AI interview"),
+    BUS_DOWNLOAD("GET", "/v1/interview-booking/{token}/calendar.ics", "getBookingCalendar", SCH,
+                 "GetInterviewCalendar", "data", "text/calendar", GW_SCOPE_PUBLIC,
+                 "For the candidate: their AI interview as a calendar file (RFC 5545)"),
     /* ---- scheduling: rounds ---- */
     BUS("GET", "/v1/interviewers", "listInterviewers", SCH, "ListInterviewers", NULL, REC, 0,
         "List interviewers, by company or email"),
@@ -211,6 +239,10 @@ const gw_route_t gw_routes[] = {
     BUS("GET", "/v1/rounds", "listRounds", SCH, "ListRounds", NULL, HIRING, 0,
         "List rounds, by application, interviewer and status"),
     BUS("GET", "/v1/rounds/{id}", "getRound", SCH, "GetRound", NULL, HIRING, 0, "Get a round"),
+    BUS_DOWNLOAD("GET", "/v1/rounds/{id}/calendar.ics", "getRoundCalendar", SCH,
+                 "GetRoundCalendar", "data", "text/calendar", HIRING,
+                 "A round as a calendar file (RFC 5545): its latest version under the first "
+                 "one's UID, SEQUENCE up on each reschedule, METHOD:CANCEL once cancelled"),
     BUS("POST", "/v1/rounds/{id}:complete", "completeRound", SCH, "CompleteRound", "*", REC, 0,
         "A scheduled round took place; If-Match guards the version"),
     BUS("POST", "/v1/rounds/{id}:noShow", "markRoundNoShow", SCH, "MarkRoundNoShow", "*", REC, 0,
@@ -304,6 +336,16 @@ int gw_routes_check(void)
                            raw->label == PROTOBUF_C_LABEL_REPEATED)) {
                 hf_error("route %s %s: %s has no bytes field %s", r->method, r->pattern,
                          m->input->name, r->raw);
+                bad = 1;
+            }
+            const ProtobufCFieldDescriptor *dl =
+                r->download ? protobuf_c_message_descriptor_get_field_by_name(m->output,
+                                                                              r->download)
+                            : NULL;
+            if (r->download && (!dl || dl->type != PROTOBUF_C_TYPE_BYTES ||
+                                dl->label == PROTOBUF_C_LABEL_REPEATED)) {
+                hf_error("route %s %s: %s has no bytes field %s", r->method, r->pattern,
+                         m->output->name, r->download);
                 bad = 1;
             }
             if (r->body && strcmp(r->body, "*") != 0 &&

@@ -1,12 +1,11 @@
 /* services/pipeline/status_token.h - the candidate's key to their status page
  *
  * "<application id><tenant id><mac>", each 32 lowercase hex digits: the
- * UUIDs without dashes, and the first 128 bits of HMAC-SHA256 under the
- * keyring's index key over both ids (hf_pii_index, context
- * "candidate-status"). Derived, not stored: it can be printed again at any
- * time (a template, the console) and needs no table; a forged token is
- * refused without a lookup; rotating the index key changes every token
- * (docs/security.md).
+ * common token (hf/token.h) of context "candidate-status" over tenant and
+ * application, without expiry. Derived, not stored: it can be printed
+ * again at any time (a template, the console) and needs no table; a forged
+ * token is refused without a lookup; rotating the index key changes every
+ * token (docs/security.md).
  */
 #ifndef PIPELINE_STATUS_TOKEN_H
 #define PIPELINE_STATUS_TOKEN_H

@@ -8,6 +8,7 @@
 
 #include "hf/bus.h"
 #include "hf/store.h"
+#include "store.h"
 
 #define HANDLER(name) \
     int name(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMessage **reply)
@@ -22,6 +23,37 @@ HANDLER(scheduling_list_interviews);
 HANDLER(scheduling_get_interview);
 HANDLER(scheduling_cancel_interview);
 HANDLER(scheduling_reschedule_interview);
+/* ---- booking (booking.c) ---- */
+HANDLER(scheduling_get_interview_booking);
+HANDLER(scheduling_list_booking_slots);
+HANDLER(scheduling_book_interview);
+HANDLER(scheduling_cancel_booking);
+/* ---- calendar files (ics_files.c) ---- */
+HANDLER(scheduling_get_interview_calendar);
+HANDLER(scheduling_get_round_calendar);
+
+/* Open the store of the tenant a booking token names and read its
+ * interview into *b (st's arena), and the link's end (Unix seconds, the
+ * one the token carries) into *expiry when not NULL: 0; or -1 after failing the call: NOT_FOUND (the same
+ * for a forged token and a made-up one), GONE for an expired one. */
+int sched_booking_open(hf_call_t *call, const char *token, hf_store_t *st, store_booking_t **b,
+                       int64_t *expiry);
+
+/* Fill v's booking_token and booking_expire_time (booking.c): 0, or -1
+ * when the token cannot be made. */
+int sched_booking_link(hf_store_t *st, Hrflow__V1__Interview *v);
+
+/* Apply move m to interview id (store_interview_move) and answer for it:
+ * 0 with *out; or -1 after failing the call: 409 with the lifecycle's
+ * sentence, 422 at start_time with the slot's refusal (409 for a full
+ * one), 404 for an id the store cannot see. Counts the move and, for a
+ * cancel, wakes the assigner (interviews.c). */
+int sched_apply_move(hf_store_t *st, const char *id, store_move_t *m,
+                     Hrflow__V1__Interview **out);
+
+/* Check a request's range of days (from_day "" or "YYYY-MM-DD", days
+ * 0..31): 0, or -1 after failing the call with the fields (slots.c). */
+int sched_days_check(hf_call_t *call, const char *from_day, uint32_t days);
 
 /* A company of the tenant the caller acts for, named by a request: asked
  * of identity as the caller. Returns 0 when it is one; else fails the call

@@ -192,7 +192,7 @@ static int check_event(const sd_ics_event_t *ev, sd_ics_problem_t *problem)
         (rc = check_url(ev->manage_url, "manage_url", problem)) ||
         (rc = check_dial_in(ev->dial_in, problem)))
         return rc;
-    if (ev->method != SD_ICS_PUBLISH || given(ev->attendee_email))
+    if (ev->method == SD_ICS_REQUEST || given(ev->attendee_email))
         return check_email(ev->attendee_email, "attendee_email", problem);
     return 0;
 }
@@ -587,7 +587,7 @@ static bool fill_event(icalcomponent *vevent, const words_t *w, icaltimezone *zo
     }
     if (ok && given(ev->join_url))
         ok = add(vevent, icalproperty_new_url(ev->join_url));
-    if (ok && ev->method != SD_ICS_PUBLISH)
+    if (ok && ev->method != SD_ICS_PUBLISH && given(ev->attendee_email))
         ok = add_attendee(vevent, ev);
     if (ok && ev->alarm_minutes > 0 && ev->method != SD_ICS_CANCEL)
         ok = add_alarm(vevent, w);

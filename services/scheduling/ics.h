@@ -17,7 +17,9 @@
  *   than the one it holds).
  * - METHOD: REQUEST for the invitation mailed to the candidate (ORGANIZER the
  *   company at the configured sender, ATTENDEE the candidate); CANCEL with
- *   STATUS:CANCELLED when the interview is called off; PUBLISH for a file
+ *   STATUS:CANCELLED when the interview is called off (with the ATTENDEE
+ *   when mailed; a downloaded cancel, which a calendar matches by UID, has
+ *   none, so it never holds the candidate's address either); PUBLISH for a file
  *   downloaded to import by hand, which carries no ATTENDEE (RFC 5546 3.2.1),
  *   so a downloaded file never holds the candidate's address.
  * - Times are written in the company's zone: DTSTART/DTEND with TZID set to
@@ -86,7 +88,9 @@ typedef struct {
     const char *organizer_email; /* required: the configured sender (mailto:) */
     const char *job_title;       /* optional */
     const char *round_name;      /* optional, SD_ICS_ROUND: "终面", "Final interview" */
-    const char *attendee_email;  /* required for REQUEST and CANCEL; not written by PUBLISH */
+    const char *attendee_email;  /* required for REQUEST; optional for CANCEL (a mailed
+                                  * cancel names whom it uncalls, a downloaded one no
+                                  * one); not written by PUBLISH */
     const char *attendee_name;   /* optional: ATTENDEE's CN */
     const char *dial_in;         /* optional: a number to call: 0-9 + ( ) - , # * and spaces */
     const char *join_url;        /* optional: http(s) link to join; also URL */

@@ -89,6 +89,8 @@ HANDLER(scheduling_get_interview)
     int rc = hf_uuid_valid(r->id) ? store_interview_get(&st, r->id, &v) : HF_ENOTFOUND;
     if (rc != HF_OK)
         return hf_store_fail(&st, rc, "interview", r->id);
+    if (sched_booking_link(&st, v) < 0)
+        return hf_call_fail(call, E(INTERNAL), "cannot make the booking link");
     *reply = &v->base;
     return 0;
 }
@@ -102,8 +104,9 @@ static int slot_refused(hf_call_t *call, const char *why)
         { "in_the_past", "the slot has begun or is over" },
         { "closed", "a holiday or blackout closes that time" },
         { "outside_working_hours", "outside the company's working hours" },
-        { "not_a_slot", "no slot starts then: see GET /v1/interview-slots" },
+        { "not_a_slot", "no slot starts then: choose one of the listed free slots" },
         { "unchanged", "the interview is already at that time" },
+        { "outside_window", "after the end of the booking window" },
     };
     if (!strcmp(why, "full"))
         return hf_call_fail(call, E(FAILED_PRECONDITION), "the slot is full");
@@ -115,6 +118,24 @@ static int slot_refused(hf_call_t *call, const char *why)
             return hf_call_fail(call, E(INVALID_ARGUMENT), "that time cannot be booked");
         }
     return hf_call_fail(call, E(INTERNAL), "the slot was refused");
+}
+
+int sched_apply_move(hf_store_t *st, const char *id, store_move_t *m,
+                     Hrflow__V1__Interview **out)
+{
+    hf_call_t *call = st->call;
+    const char *why = "";
+    int rc = hf_uuid_valid(id) ? store_interview_move(st, id, m, out, &why) : HF_ENOTFOUND;
+    if (rc == STORE_EREFUSED)
+        return hf_call_fail(call, E(FAILED_PRECONDITION), "%s", why);
+    if (rc == STORE_ESLOT)
+        return slot_refused(call, why);
+    if (rc != HF_OK)
+        return hf_store_fail(st, rc, "interview", id);
+    sched_count_move((*out)->state);
+    if (m->to == SCHED_CANCELLED)
+        sched_assign_tenant(st); /* its seat may be what someone waits for */
+    return 0;
 }
 
 /* Apply a recruiter's move and answer with the interview. */
@@ -129,17 +150,8 @@ static int move(hf_call_t *call, const char *id, const char *reason, store_move_
         return -1;
     m->reason = reason;
     Hrflow__V1__Interview *v = NULL;
-    const char *why = "";
-    int rc = hf_uuid_valid(id) ? store_interview_move(&st, id, m, &v, &why) : HF_ENOTFOUND;
-    if (rc == STORE_EREFUSED)
-        return hf_call_fail(call, E(FAILED_PRECONDITION), "%s", why);
-    if (rc == STORE_ESLOT)
-        return slot_refused(call, why);
-    if (rc != HF_OK)
-        return hf_store_fail(&st, rc, "interview", id);
-    sched_count_move(v->state);
-    if (m->to == SCHED_CANCELLED)
-        sched_assign_tenant(&st); /* its seat may be what someone waits for */
+    if (sched_apply_move(&st, id, m, &v) < 0)
+        return -1;
     *reply = &v->base;
     return 0;
 }

@@ -31,6 +31,17 @@ static const hf_config_var_t settings[] = {
     { "HF_SCHEDULING_SLOTS_S", HF_CONFIG_INT, "600", 1, 86400,
       "seconds between sweeps that keep every tenant's slots the horizon ahead",
       &sched_settings.slots_s },
+    { "HF_SCHEDULING_BOOKING_DAYS", HF_CONFIG_INT, "14", 1, 90,
+      "days from an invitation that the candidate's booking link works; slots start before",
+      &sched_settings.booking_days },
+    { "HF_SCHEDULING_ICS_DOMAIN", HF_CONFIG_STRING, "hrflow.local", 0, 0,
+      "host name after the @ of calendar files' UIDs (keep it: a calendar matches by UID)",
+      &sched_settings.ics_domain },
+    { "HF_SCHEDULING_ICS_ORGANIZER", HF_CONFIG_STRING, "interviews@hrflow.local", 0, 0,
+      "the ORGANIZER address of calendar files (the sender of invitations)",
+      &sched_settings.ics_organizer },
+    { "HF_SCHEDULING_ICS_NAME", HF_CONFIG_STRING, "HR", 0, 0,
+      "the organizer's name in calendar files (their SUMMARY)", &sched_settings.ics_name },
 };
 
 static const hf_method_t methods[] = {
@@ -45,6 +56,13 @@ static const hf_method_t methods[] = {
     { "GetInterview", scheduling_get_interview, HF_IDEMPOTENT },
     { "CancelInterview", scheduling_cancel_interview, 0 },
     { "RescheduleInterview", scheduling_reschedule_interview, 0 },
+    /* ---- booking ---- */
+    { "GetInterviewBooking", scheduling_get_interview_booking, HF_IDEMPOTENT },
+    { "ListBookingSlots", scheduling_list_booking_slots, HF_IDEMPOTENT },
+    { "BookInterview", scheduling_book_interview, 0 },
+    { "CancelBooking", scheduling_cancel_booking, 0 },
+    { "GetInterviewCalendar", scheduling_get_interview_calendar, HF_IDEMPOTENT },
+    { "GetRoundCalendar", scheduling_get_round_calendar, HF_IDEMPOTENT },
     /* ---- rounds ---- */
     { "CreateInterviewer", rounds_create_interviewer, 0 },
     { "GetInterviewer", rounds_get_interviewer, HF_IDEMPOTENT },

@@ -586,6 +586,43 @@ int rounds_round_get(hf_store_t *st, const char *id, Hrflow__V1__Round **out)
                  id, round_row, out);
 }
 
+static void *chain_row(hf_store_t *st, PGresult *r, int row)
+{
+    rounds_chain_t *c = hf_store_alloc(st, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->first = hf_store_cell(st, r, row, 0);
+    c->latest = hf_store_cell(st, r, row, 1);
+    c->reschedules = strtoll(PQgetvalue(r, row, 2), NULL, 10);
+    c->time_zone = hf_store_cell(st, r, row, 3);
+    return c->first && c->latest && c->time_zone ? c : NULL;
+}
+
+int rounds_round_chain(hf_store_t *st, const char *id, rounds_chain_t **out)
+{
+    const char *p[] = { st->tenant, id };
+    return hf_store_one(
+        st,
+        "WITH RECURSIVE back(id, prev, n) AS ("
+        "   SELECT id, rescheduled_from, 0 FROM scheduling.rounds"
+        "    WHERE tenant_id = $1 AND id = $2::uuid"
+        "   UNION ALL SELECT r.id, r.rescheduled_from, b.n + 1 FROM scheduling.rounds r"
+        "    JOIN back b ON r.tenant_id = $1 AND r.id = b.prev),"
+        " fwd(id, next, n) AS ("
+        "   SELECT id, rescheduled_to, 0 FROM scheduling.rounds"
+        "    WHERE tenant_id = $1 AND id = $2::uuid"
+        "   UNION ALL SELECT r.id, r.rescheduled_to, f.n + 1 FROM scheduling.rounds r"
+        "    JOIN fwd f ON r.tenant_id = $1 AND r.id = f.next)"
+        " SELECT (SELECT id FROM back ORDER BY n DESC LIMIT 1),"
+        "   (SELECT id FROM fwd ORDER BY n DESC LIMIT 1),"
+        "   (SELECT max(n) FROM back) + (SELECT max(n) FROM fwd),"
+        "   (SELECT p.time_zone FROM scheduling.rounds r,"
+        "      scheduling.profile(r.tenant_id, r.company_id) p"
+        "     WHERE r.tenant_id = $1 AND r.id = $2::uuid)"
+        " WHERE EXISTS (SELECT 1 FROM back)",
+        2, p, chain_row, out);
+}
+
 /* The event of a round's change, its data the round in the API's form
  * (ids, kind, panel, times, status: no personal data) with roundId and
  * tenantId; extra (consumed, may be NULL) adds fields. */

@@ -99,6 +99,16 @@ int rounds_round_create(hf_store_t *st, const Hrflow__V1__Round *r, Hrflow__V1__
 /* A round of the tenant, whatever its company (HF_ENOTFOUND). */
 int rounds_round_get(hf_store_t *st, const char *id, Hrflow__V1__Round **out);
 
+/* A round's versions (each reschedule makes a new round), for its calendar
+ * file: the first one's id (the UID every version shares), the latest
+ * (what a calendar should hold), how many reschedules led to it, and the
+ * company's time zone. *out in st's arena. HF_ENOTFOUND: no round id. */
+typedef struct {
+    const char *first, *latest, *time_zone;
+    int64_t reschedules;
+} rounds_chain_t;
+int rounds_round_chain(hf_store_t *st, const char *id, rounds_chain_t **out);
+
 /* A page of the rounds of the caller's companies, filtered by application,
  * panel member and status ("" = any). */
 int rounds_round_list(hf_store_t *st, const char *application_id, const char *interviewer_id,

@@ -11,6 +11,10 @@ typedef struct {
     long horizon_days; /* HF_SCHEDULING_HORIZON_DAYS: slots are made this many days ahead */
     long assign_s;     /* HF_SCHEDULING_ASSIGN_S: between passes over waiting invitations */
     long slots_s;      /* HF_SCHEDULING_SLOTS_S: between extensions of the slots */
+    long booking_days; /* HF_SCHEDULING_BOOKING_DAYS: a booking link's life from the invitation */
+    const char *ics_domain;    /* HF_SCHEDULING_ICS_DOMAIN: the right side of calendar UIDs */
+    const char *ics_organizer; /* HF_SCHEDULING_ICS_ORGANIZER: ORGANIZER's address */
+    const char *ics_name;      /* HF_SCHEDULING_ICS_NAME: ORGANIZER's name, in SUMMARY */
 } sched_settings_t;
 
 extern sched_settings_t sched_settings;

@@ -26,6 +26,16 @@
 #define E(code) HRFLOW__V1__ERROR_CODE__##code
 #define GAUGE_DAYS 7
 
+int sched_days_check(hf_call_t *call, const char *from_day, uint32_t days)
+{
+    int bad = 0;
+    if (*from_day && !sched_day_valid(from_day))
+        hf_call_detail(call, "from_day", "bad_format", "a day \"YYYY-MM-DD\""), bad = 1;
+    if (days > 31)
+        hf_call_detail(call, "days", "out_of_range", "1 to 31 days"), bad = 1;
+    return bad ? hf_call_fail(call, E(INVALID_ARGUMENT), "the range of days is invalid") : 0;
+}
+
 HANDLER(scheduling_list_slots)
 {
     const Hrflow__V1__ListSlotsRequest *r = (const void *)req;
@@ -36,13 +46,8 @@ HANDLER(scheduling_list_slots)
         hf_call_detail(call, "company_id", "required", "whose slots: their hours and lines");
         return hf_call_fail(call, E(INVALID_ARGUMENT), "companyId is required");
     }
-    int bad = 0;
-    if (*r->from_day && !sched_day_valid(r->from_day))
-        hf_call_detail(call, "from_day", "bad_format", "a day \"YYYY-MM-DD\""), bad = 1;
-    if (r->days > 31)
-        hf_call_detail(call, "days", "out_of_range", "1 to 31 days"), bad = 1;
-    if (bad)
-        return hf_call_fail(call, E(INVALID_ARGUMENT), "the range of days is invalid");
+    if (sched_days_check(call, r->from_day, r->days) < 0)
+        return -1;
     if (sched_company_check(&st, r->company_id, NULL) < 0)
         return -1;
     Hrflow__V1__ListSlotsResponse *o = HF_CALL_NEW(call, Hrflow__V1__ListSlotsResponse,

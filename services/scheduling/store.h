@@ -139,6 +139,9 @@ typedef struct {
     int64_t expected_version;  /* 0 = any */
     const char *start_time;    /* RESCHEDULED: the slot (timestamptz text); NULL = the next free */
     int notice_min;            /* RESCHEDULED to the next free slot: not sooner than this */
+    int by_candidate;          /* through the booking link: a RESCHEDULED of a booked
+                                * interview counts against the job's reschedule_limit
+                                * (STORE_EREFUSED when none is left) */
 } store_move_t;
 
 /* Apply a move to interview id in one transaction: the lifecycle's check
@@ -152,5 +155,19 @@ typedef struct {
  * companies; HF_ECONFLICT: its version is not expected_version. */
 int store_interview_move(hf_store_t *st, const char *id, const store_move_t *m,
                          Hrflow__V1__Interview **out, const char **why);
+
+/* ---- booking (store_interviews.c) ---- */
+
+/* An interview seen through its booking link, with what the page needs. */
+typedef struct {
+    Hrflow__V1__Interview *interview;
+    const char *time_zone; /* the company's */
+    int reschedule_limit;  /* the job's (scheduling.job_settings_of) */
+    int64_t now_s;         /* scheduling.now(), Unix seconds */
+} store_booking_t;
+
+/* Interview id of st->tenant with its zone, its job's reschedule limit and
+ * the present, in st's arena; HF_ENOTFOUND when there is none. */
+int store_booking_get(hf_store_t *st, const char *id, store_booking_t **out);
 
 #endif

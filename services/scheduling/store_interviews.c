@@ -22,7 +22,8 @@
 #define ITV_COLS                                                                                \
     "id, company_id, application_id, job_id, candidate_id, competency_model_id, state, "        \
     HF_MICROS("start_time") ", " HF_MICROS("end_time") ", sequence, reason, version, "          \
-    HF_MICROS("invite_time") ", " HF_MICROS("create_time") ", " HF_MICROS("update_time")
+    HF_MICROS("invite_time") ", " HF_MICROS("create_time") ", " HF_MICROS("update_time")       \
+    ", candidate_reschedules"
 
 static void *interview_row(hf_store_t *st, PGresult *r, int i)
 {
@@ -45,6 +46,7 @@ static void *interview_row(hf_store_t *st, PGresult *r, int i)
     v->invite_time = hf_store_time(st, r, i, 12);
     v->create_time = hf_store_time(st, r, i, 13);
     v->update_time = hf_store_time(st, r, i, 14);
+    v->candidate_reschedules = (uint32_t)atoi(PQgetvalue(r, i, 15));
     return v->id && v->company_id && v->application_id && v->job_id && v->candidate_id &&
                    v->competency_model_id && v->state && v->reason && v->invite_time &&
                    v->create_time && v->update_time
@@ -367,7 +369,7 @@ static int give_back(hf_store_t *st, const char *pool, const char *start)
 /* The interview's new state, with its event, from the states that may
  * reach it (the lifecycle's table, as SQL). */
 static int write_move(hf_store_t *st, const char *id, sched_state_t to, const char *reason,
-                      const booked_t *b, Hrflow__V1__Interview **out)
+                      const booked_t *b, int counted, Hrflow__V1__Interview **out)
 {
     char from[160], type[80];
     if (sched_from_states(to, from, sizeof(from)) < 0 ||
@@ -375,7 +377,7 @@ static int write_move(hf_store_t *st, const char *id, sched_state_t to, const ch
         return HF_EDB;
     const char *p[] = { st->tenant, id, from, sched_state_name(to), reason,
                         b ? b->pool : "", b ? b->start : "", b ? b->end : "", type,
-                        to == SCHED_RESCHEDULED ? "1" : "0" };
+                        to == SCHED_RESCHEDULED ? "1" : "0", counted ? "1" : "0" };
     int rc = hf_store_one(
         st,
         "WITH i AS (UPDATE scheduling.interviews SET state = $4,"
@@ -383,14 +385,37 @@ static int write_move(hf_store_t *st, const char *id, sched_state_t to, const ch
         "   pool_id = coalesce(nullif($6, '')::uuid, pool_id),"
         "   start_time = coalesce(nullif($7, '')::timestamptz, start_time),"
         "   end_time = coalesce(nullif($8, '')::timestamptz, end_time),"
-        "   sequence = sequence + $10::int, version = version + 1, update_time = now()"
+        "   sequence = sequence + $10::int, version = version + 1, update_time = now(),"
+        "   candidate_reschedules = candidate_reschedules + $11::int"
         "   WHERE tenant_id = $1 AND id = $2::uuid AND state = ANY ($3::text[]) RETURNING *),"
         " ev AS (INSERT INTO events.outbox (tenant_id, source, type, subject, data)"
         "   SELECT $1::uuid::text, '" SOURCE "', $9, 'interviews/' || i.id, " EVENT_DATA("i")
         "   FROM i)"
         " SELECT " ITV_COLS " FROM i",
-        10, p, interview_row, out);
+        11, p, interview_row, out);
     return rc == HF_ENOTFOUND ? HF_ECONFLICT : rc;
+}
+
+/* Whether the candidate may reschedule v (locked) once more: its job's
+ * reschedule_limit against the reschedules made through the link. */
+static int reschedule_left(hf_store_t *st, const Hrflow__V1__Interview *v, const char **why)
+{
+    char made[16];
+    snprintf(made, sizeof(made), "%u", v->candidate_reschedules);
+    const char *p[] = { st->tenant, v->job_id, made };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT $3::int < reschedule_limit"
+                              " FROM scheduling.job_settings_of($1::uuid, $2::uuid)",
+                              3, p);
+    if (!r || PQntuples(r) != 1) {
+        PQclear(r);
+        return HF_EDB;
+    }
+    int left = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    if (!left)
+        *why = "the reschedules this job allows are used up";
+    return left ? HF_OK : STORE_EREFUSED;
 }
 
 /* The move in the open transaction, the interview v locked. */
@@ -404,8 +429,15 @@ static int move_locked(hf_store_t *st, Hrflow__V1__Interview *v, const store_mov
                                                                            : m->to;
     if (!sched_can_move(from, to, why))
         return STORE_EREFUSED;
+    if (m->by_candidate && from == SCHED_IN_PROGRESS) {
+        *why = "the call is under way: it cannot be moved";
+        return STORE_EREFUSED;
+    }
+    int counted = m->by_candidate && to == SCHED_RESCHEDULED;
+    int rc = counted ? reschedule_left(st, v, why) : HF_OK;
     char pool[40], start[48];
-    int rc = current_slot(st, v->id, pool, start);
+    if (rc == HF_OK)
+        rc = current_slot(st, v->id, pool, start);
     booked_t b, *moved = NULL;
     if (rc == HF_OK && m->to == SCHED_RESCHEDULED) {
         char micros[24] = "";
@@ -428,7 +460,7 @@ static int move_locked(hf_store_t *st, Hrflow__V1__Interview *v, const store_mov
     if (rc == HF_OK && seat_goes && *pool)
         rc = give_back(st, pool, start);
     if (rc == HF_OK)
-        rc = write_move(st, v->id, to, m->reason ? m->reason : "", moved, out);
+        rc = write_move(st, v->id, to, m->reason ? m->reason : "", moved, counted, out);
     return rc;
 }
 
@@ -450,4 +482,30 @@ int store_interview_move(hf_store_t *st, const char *id, const store_move_t *m,
     if (rc == HF_OK)
         rc = move_locked(st, v, m, out, why);
     return hf_store_finish(st, rc);
+}
+
+/* ---- booking ---- */
+
+static void *booking_row(hf_store_t *st, PGresult *r, int i)
+{
+    store_booking_t *b = hf_store_alloc(st, sizeof(*b));
+    if (!b || !(b->interview = interview_row(st, r, i)))
+        return NULL;
+    b->time_zone = hf_store_cell(st, r, i, 16);
+    b->reschedule_limit = atoi(PQgetvalue(r, i, 17));
+    b->now_s = strtoll(PQgetvalue(r, i, 18), NULL, 10);
+    return b->time_zone ? b : NULL;
+}
+
+int store_booking_get(hf_store_t *st, const char *id, store_booking_t **out)
+{
+    const char *p[] = { st->tenant, id };
+    return hf_store_one(st,
+                          "SELECT " ITV_COLS ","
+                          " (SELECT time_zone FROM scheduling.profile(tenant_id, company_id)),"
+                          " (SELECT reschedule_limit"
+                          "    FROM scheduling.job_settings_of(tenant_id, job_id)),"
+                          " floor(extract(epoch FROM scheduling.now()))::bigint"
+                          " FROM scheduling.interviews WHERE tenant_id = $1 AND id = $2::uuid",
+                          2, p, booking_row, out);
 }

@@ -16,6 +16,12 @@ def test(fn):
     return fn
 
 
+def forget():
+    """Drop the tests registered so far: for a test file that imports another
+    one for its helpers, whose tests are not its own."""
+    _tests.clear()
+
+
 def run(setup=None, teardown=None):
     print("1..%d" % len(_tests), flush=True)
     failed = 0

@@ -99,6 +99,19 @@ def no_overbooking():
     assert bad == "0", bad
 
 
+def raced(results, seats, pool, target):
+    """After a race for the `seats` free seats of the slot (pool, target): as many
+    (status, answer) of results won, the others got 409 "the slot is full", and the
+    slot and every other one hold what they should."""
+    won = [r for status, r in results if status == 200]
+    lost = [(status, r) for status, r in results if status != 200]
+    assert len(won) == seats, results
+    assert all(status == 409 and r["detail"] == "the slot is full" for status, r in lost), lost
+    assert sql("SELECT booked || '/' || capacity FROM scheduling.slots WHERE pool_id = '%s' AND "
+               "start_time = '%s'" % (pool, target)) == "%d/%d" % (seats, seats)
+    no_overbooking()
+
+
 def job_of(company, **extra):
     body = {"companyId": ctx["companies"][company], "title": "客服专员", "headcount": 500}
     body.update(extra)
@@ -469,13 +482,7 @@ def the_last_seats_are_never_overbooked_across_two_replicas():
         return call("POST", "/v1/interviews/%s:reschedule" % v["id"], {"startTime": target})
     with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
         results = list(pool.map(book, got))
-    won = [r for status, r in results if status == 200]
-    lost = [(status, r) for status, r in results if status != 200]
-    assert len(won) == 2, results
-    assert all(status == 409 and r["detail"] == "the slot is full" for status, r in lost), lost
-    assert sql("SELECT booked || '/' || capacity FROM scheduling.slots WHERE pool_id = '%s' AND "
-               "start_time = '%s'" % (xa, target)) == "2/2"
-    no_overbooking()
+    raced(results, 2, xa, target)
     # the losers keep their slots, untouched
     assert sql("SELECT count(*) FROM scheduling.interviews WHERE job_id = '%s' AND sequence = 0 "
                "AND state = 'scheduled'" % j["id"]) == "38"

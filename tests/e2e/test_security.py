@@ -46,6 +46,7 @@ COLLECTIONS = {
     "competency-models": "model", "questions": "question", "interviews": "interview",
     "candidate-status": "status_token", "interviewers": "interviewer", "rounds": "round",
     "busy-blocks": "busy_block", "interview-closures": "closure",
+    "interview-booking": "booking_token",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
@@ -104,6 +105,8 @@ BODIES = {
     "recordAssessment": {"kind": "screening", "score": 1, "eventId": "evil-1"},
     "dryRunRules": {},
     "requestHumanReview": {},
+    "bookInterview": {"startTime": monday_at(2)},
+    "cancelBooking": {},
     "createCompetencyModel": {"name": "m", "competencies": [{"name": "c", "weight": 1,
                                                             "keywords": [{"term": "x"}]}]},
     "updateCompetencyModel": {"name": "改名"},
