@@ -186,6 +186,13 @@ const gw_route_t gw_routes[] = {
     BUS("POST", "/v1/interviews/{id}:reschedule", "rescheduleInterview", SCH,
         "RescheduleInterview", "*", REC, 0,
         "Move an AI interview to a free slot (startTime), or to the next free one"),
+    BUS("GET", "/v1/jobs/{jobId}/interview-settings", "getJobInterviewSettings", SCH,
+        "GetJobInterviewSettings", NULL, HIRING, 0,
+        "A job's AI-interview settings (reminders, no-show grace, invitation expiry, "
+        "reschedules, calls): its own and what applies"),
+    BUS("PATCH", "/v1/jobs/{jobId}/interview-settings", "updateJobInterviewSettings", SCH,
+        "UpdateJobInterviewSettings", "settings", REC, 0,
+        "Change a job's AI-interview settings; its open interviews' coming reminders follow"),
     /* ---- scheduling: rounds ---- */
     BUS("GET", "/v1/interviewers", "listInterviewers", SCH, "ListInterviewers", NULL, REC, 0,
         "List interviewers, by company or email"),
