@@ -191,8 +191,11 @@ int store_waiting(hf_store_t *st, const char *tenant,
 
 /* ---- reading ---- */
 
-/* Interview id of the caller's companies into *out, locked FOR UPDATE when
- * lock (in the open transaction). HF_ENOTFOUND when there is none, HF_EDB. */
+enum { READ, LOCK, LOCK_OR_PASS };
+
+/* Interview id of the caller's companies into *out, locked FOR UPDATE
+ * (LOCK), or only when nobody holds it (LOCK_OR_PASS: SKIP LOCKED), in the
+ * open transaction. HF_ENOTFOUND when there is none (or it is held), HF_EDB. */
 static int read_interview(hf_store_t *st, const char *id, int lock, Hrflow__V1__Interview **out)
 {
 #define ITV_ONE                                                                                 \
@@ -201,13 +204,17 @@ static int read_interview(hf_store_t *st, const char *id, int lock, Hrflow__V1__
     const char *p[] = { st->tenant, id, hf_store_companies(st) };
     if (!p[2])
         return HF_ENOMEM;
-    return hf_store_one(st, lock ? ITV_ONE " FOR UPDATE" : ITV_ONE, 3, p, interview_row, out);
+    return hf_store_one(st,
+                        lock == LOCK           ? ITV_ONE " FOR UPDATE"
+                        : lock == LOCK_OR_PASS ? ITV_ONE " FOR UPDATE SKIP LOCKED"
+                                               : ITV_ONE,
+                        3, p, interview_row, out);
 #undef ITV_ONE
 }
 
 int store_interview_get(hf_store_t *st, const char *id, Hrflow__V1__Interview **out)
 {
-    return read_interview(st, id, 0, out);
+    return read_interview(st, id, READ, out);
 }
 
 int store_interview_list(hf_store_t *st, const store_interview_filter_t *f, hf_page_t *page,
@@ -442,7 +449,7 @@ int store_interview_move(hf_store_t *st, const char *id, const store_move_t *m,
     Hrflow__V1__Interview *v = NULL;
     if (hf_db_begin(st->db) < 0)
         return HF_EDB;
-    int rc = read_interview(st, id, 1, &v);
+    int rc = read_interview(st, id, LOCK, &v);
     if (rc == HF_OK && m->expected_version && m->expected_version != v->version)
         rc = HF_ECONFLICT;
     if (rc == HF_OK)
@@ -472,6 +479,19 @@ static int starts_at(const Hrflow__V1__Interview *v, const char *start)
     return !strcmp(text, start);
 }
 
+/* Lock the interview a timer is for, without waiting: a runner holds its
+ * batch of timers while it waits, and a move of the interview in hand (its
+ * trigger arming the interview's timers) would wait for that batch: each
+ * would wait for the other. HF_ENOTFOUND when there is none, HF_ECONFLICT
+ * when another transaction holds it (the timer is tried again), HF_EDB. */
+static int timer_lock(hf_store_t *st, const char *id, Hrflow__V1__Interview **v)
+{
+    int rc = read_interview(st, id, LOCK_OR_PASS, v);
+    if (rc == HF_ENOTFOUND && read_interview(st, id, READ, v) == HF_OK)
+        rc = HF_ECONFLICT;
+    return rc;
+}
+
 /* A locked interview moves to `to` by the lifecycle's one path; what the
  * lifecycle refuses is passed. */
 static int timer_move(hf_store_t *st, Hrflow__V1__Interview *v, sched_state_t to,
@@ -495,7 +515,7 @@ int store_interview_remind(hf_store_t *st, const char *id, int minutes, const ch
     Hrflow__V1__Interview *v = NULL;
     if (hf_db_begin(st->db) < 0)
         return HF_EDB;
-    int rc = read_interview(st, id, 1, &v);
+    int rc = timer_lock(st, id, &v);
     if (rc == HF_ENOTFOUND || (rc == HF_OK && !starts_at(v, start)))
         return hf_store_finish(st, HF_OK);
     char extra[48];
@@ -527,7 +547,7 @@ int store_interview_check_no_show(hf_store_t *st, const char *id, store_timer_ou
     Hrflow__V1__Interview *v = NULL;
     if (hf_db_begin(st->db) < 0)
         return HF_EDB;
-    int rc = read_interview(st, id, 1, &v);
+    int rc = timer_lock(st, id, &v);
     int s = rc == HF_OK ? state_of(v) : -1;
     if (s == SCHED_SCHEDULED || s == SCHED_REMINDED || s == SCHED_RESCHEDULED)
         rc = timer_move(st, v, SCHED_NO_SHOW, "no_show", NULL, what);
@@ -555,7 +575,7 @@ int store_interview_expire(hf_store_t *st, const char *id, store_timer_outcome_t
     Hrflow__V1__Interview *v = NULL;
     if (hf_db_begin(st->db) < 0)
         return HF_EDB;
-    int rc = read_interview(st, id, 1, &v);
+    int rc = timer_lock(st, id, &v);
     if (rc == HF_OK && state_of(v) == SCHED_WAITING)
         rc = timer_move(st, v, SCHED_CANCELLED, "invitation_expired",
                         "{\"reason\": \"invitation_expired\"}", what);

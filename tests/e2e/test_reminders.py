@@ -336,17 +336,17 @@ def a_reminder_due_while_scheduling_was_down_fires_at_the_next_start():
 
 
 class Holder:
-    """A psql session holding an interview's row lock in an open transaction: the timer
-    function of a replica that claims that interview's reminder waits for it, holding its
-    batch of timers (a long effect)."""
+    """A psql session holding the tenant's slots lock (what a long slot sweep holds) in an
+    open transaction: a replica moving an interview waits for it inside its batch of due
+    timers, holding them (a long effect)."""
 
-    def __init__(self, interview_id):
+    def __init__(self):
         self.p = subprocess.Popen(["psql", stack.dsn, "-XAtq", "-v", "ON_ERROR_STOP=1"],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.send("BEGIN; SELECT pg_backend_pid(); SELECT 1 FROM scheduling.interviews "
-                  "WHERE id = '%s' FOR UPDATE;" % interview_id)
+        self.send("BEGIN; SELECT pg_backend_pid(); SELECT pg_advisory_xact_lock(hashtextextended("
+                  "'scheduling.slots:' || '%s', 0)), 1;" % ctx["tenant"])
         self.pid = self.p.stdout.readline().strip()
-        assert self.p.stdout.readline().strip() == "1"
+        assert self.p.stdout.readline().strip().endswith("1")
 
     def send(self, text):
         self.p.stdin.write(text + "\n")
@@ -359,9 +359,17 @@ class Holder:
 
 
 def waiting_on(pid):
-    """How many backends wait for the lock session pid holds."""
+    """How many moves wait for the lock session pid holds (not the slot sweep, which waits
+    for it too)."""
     return int(sql("SELECT count(*) FROM pg_stat_activity WHERE %s = ANY (pg_blocking_pids(pid))"
-                   % pid))
+                   " AND query LIKE '%%advisory_xact_lock_shared%%'" % pid))
+
+
+def reminded(j, minutes):
+    """'<events>|<interviews>' of the job's reminders of `minutes` written so far."""
+    return sql("SELECT count(*) || '|' || count(DISTINCT subject) FROM events.outbox WHERE type ="
+               " '%s' AND data->>'jobId' = '%s' AND data->>'reminderMinutes' = '%d'"
+               % (REMINDED, j["id"], minutes))
 
 
 @test
@@ -375,40 +383,33 @@ def a_replica_killed_while_holding_due_timers_loses_no_reminder_and_sends_none_t
     slots = ["%02d:%02d" % (9 + i // 2, 30 * (i % 2)) for i in range(6)]
     for i, v in enumerate(got):
         got[i] = moved_to(v, at(day, 1, slots[i % 6]))
-    held = Holder(got[0]["id"])
+    held = Holder()
     advance("4 hours")                      # Monday 12:00: every reminder a day before is due
-    # the only replica claims a batch with the held interview and waits inside it
-    wait_for(lambda: waiting_on(held.pid) >= 1, what="a replica inside a long effect")
+    # the replica claims a batch and waits inside its first move, holding the batch
+    wait_for(lambda: waiting_on(held.pid) == 1, what="a replica inside a long effect")
     stack.start("scheduling", name="scheduling2")
     stack.wait_ready()
-    # the second replica fires what the first does not hold
-    wait_for(lambda: int(sql("SELECT count(*) FROM events.outbox WHERE type = '%s' AND "
-                             "data->>'jobId' = '%s'" % (REMINDED, j["id"]))) >= 200,
-             timeout=120, what="the timers nobody holds")
+    # the second claims another batch (the first's are locked) and waits the same way
+    wait_for(lambda: waiting_on(held.pid) == 2, what="two replicas inside long effects")
+    assert reminded(j, 1440) == "0|0"
     stack.procs["scheduling"].kill()        # SIGKILL, holding its batch
     stack.procs["scheduling"].wait()
     del stack.procs["scheduling"]
     held.release()
-    # its transaction dies with it; the other replica fires its batch
-    rows = wait_for(lambda: (lambda r: r if r.startswith("300|") else None)(
-        sql("SELECT count(*) || '|' || count(DISTINCT subject) FROM events.outbox WHERE type ="
-            " '%s' AND data->>'jobId' = '%s' AND data->>'reminderMinutes' = '1440'"
-            % (REMINDED, j["id"]))), timeout=120, what="every reminder")
+    # its transaction dies with it; the other replica fires its own batch, then the rest
+    rows = wait_for(lambda: (lambda r: r if r.startswith("300|") else None)(reminded(j, 1440)),
+                    timeout=120, what="every reminder")
     assert rows == "300|300", rows
     # many due at once, a replica killed while it fires them
     stack.start("scheduling")
     stack.wait_ready()
     advance("23 hours")                     # Tuesday 11:00: the hour-before reminders of all
-    wait_for(lambda: int(sql("SELECT count(*) FROM events.outbox WHERE type = '%s' AND "
-                             "data->>'jobId' = '%s' AND data->>'reminderMinutes' = '60'"
-                             % (REMINDED, j["id"]))) > 0, what="the first reminders")
+    wait_for(lambda: reminded(j, 60) != "0|0", what="the first reminders")
     stack.procs["scheduling2"].kill()
     stack.procs["scheduling2"].wait()
     del stack.procs["scheduling2"]
-    rows = wait_for(lambda: (lambda r: r if r.startswith("300|") else None)(
-        sql("SELECT count(*) || '|' || count(DISTINCT subject) FROM events.outbox WHERE type ="
-            " '%s' AND data->>'jobId' = '%s' AND data->>'reminderMinutes' = '60'"
-            % (REMINDED, j["id"]))), timeout=120, what="every reminder an hour before")
+    rows = wait_for(lambda: (lambda r: r if r.startswith("300|") else None)(reminded(j, 60)),
+                    timeout=120, what="every reminder an hour before")
     assert rows == "300|300", rows
     assert sql("SELECT count(*) FROM scheduling.interviews WHERE job_id = '%s' AND state = "
                "'reminded'" % j["id"]) == "300"
