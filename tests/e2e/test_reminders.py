@@ -274,6 +274,25 @@ def a_missed_interview_becomes_a_no_show_after_the_grace_and_reaches_the_pipelin
                " 'hrflow.pipeline.application.template_requested.v1'" % a["id"]) == "1"
 
 
+@test
+def a_scheduled_or_rescheduled_interview_without_reminders_is_a_no_show_too():
+    day = monday()
+    j, (v, w) = invited(settings={"reminderMinutes": []}, n=2)   # Monday 09:00 and 09:30
+    assert timers_of(v) == [] and v["state"] == "scheduled", v
+    w = moved_to(w, at(day, 0, "11:00"))
+    mon = day.strftime("%m-%d")
+    assert timers_of(v, "scheduling.no_show") == ["no_show@%s 09:45" % mon]
+    assert timers_of(w, "scheduling.no_show") == ["no_show@%s 11:45" % mon]
+    advance("1 hour 45 minutes")
+    wait_for(lambda: state_of(v) == "no_show", what="the scheduled one's no-show")
+    assert state_of(w) == "rescheduled"
+    advance("2 hours")
+    wait_for(lambda: state_of(w) == "no_show", what="the rescheduled one's no-show")
+    assert states_of(v) == ["scheduled", "no_show"]
+    assert states_of(w) == ["scheduled", "rescheduled", "no_show"]
+    no_overbooking()
+
+
 # ---- expiry ----
 
 @test
