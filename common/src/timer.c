@@ -74,14 +74,9 @@ static const char sql_cancel[] =
     "  RETURNING state)"
     " SELECT count(*) FILTER (WHERE state = 'pending') FROM gone";
 
-/* keys are printable ASCII compared bytewise (COLLATE "C"): every key that
- * starts with the prefix lies in [prefix, prefix || DEL) */
-static const char sql_cancel_prefix[] =
-    "WITH gone AS ("
-    "  DELETE FROM timers.timer WHERE kind = $1 AND tenant_id = $2"
-    "     AND key >= $3 AND key < $3 || chr(127) AND $3 ~ '^[ -~]{1,200}$'"
-    "  RETURNING state)"
-    " SELECT count(*) FILTER (WHERE state = 'pending') FROM gone";
+/* timers.cancel_prefix (common/migrations/0005_timers_freeze.sql): keys
+ * are printable ASCII compared bytewise, so a prefix is an index range */
+static const char sql_cancel_prefix[] = "SELECT timers.cancel_prefix($1, $2, $3)";
 
 static const char sql_now[] = "SELECT " HF_MICROS("timers.now()");
 
@@ -165,7 +160,7 @@ struct hf_timer_runner {
     char batch_text[12], keep_text[16];
     int64_t stats_at, sweep_at;  /* hf_mono_ms() of the last refresh and sweep; 0 = never */
     int sweep_more;              /* the last sweep was full */
-    double shift_logged;         /* the clock shift last logged (start: 0) */
+    char clock_logged[96];       /* timers.clock as last logged ("" at start) */
     hf_gauge_t *due, *dead, *lag, *shift;
 };
 
@@ -204,7 +199,9 @@ static const char sql_next[] =
 
 static const char sql_stats[] =
     "SELECT d.n, d.lag, (SELECT count(*) FROM timers.timer WHERE service = $1 AND state = 'dead'),"
-    "       coalesce((SELECT extract(epoch FROM shift) FROM timers.clock), 0)"
+    "       extract(epoch FROM timers.now() - now()),"
+    "       coalesce((SELECT coalesce(frozen::text, '') || '+' || shift::text FROM timers.clock),"
+    "                '')"
     "  FROM (SELECT count(*) AS n, coalesce(extract(epoch FROM timers.now() - min(due_time)), 0)"
     "               AS lag"
     "          FROM timers.timer"
@@ -216,13 +213,25 @@ static const char sql_sweep[] =
     "     AND fired_time < timers.now() - $2::bigint * interval '1 second'"
     "   LIMIT " SWEEP_N " FOR UPDATE SKIP LOCKED)";
 
-static void count_outcome(const char *kind, int rc)
+/* How late a timer fires, in seconds: a quarter of a second to a day (a timer that came
+ * due while every replica was down fires that late). */
+static const double late_bounds[] = { 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 21600,
+                                      86400 };
+
+/* Count what became of a timer; one that fired `late` seconds after it was
+ * due (the timers' clock) is observed in hf_timers_fire_lag_seconds. */
+static void count_outcome(const char *kind, int rc, double late)
 {
     char labels[160];
     snprintf(labels, sizeof(labels), "kind=\"%s\"", kind);
-    if (rc == HF_TIMER_OK)
+    if (rc == HF_TIMER_OK) {
         hf_counter_inc(hf_metrics_counter("hf_timers_fired_total", "Timers that fired", labels));
-    else
+        hf_histogram_observe(
+            hf_metrics_histogram("hf_timers_fire_lag_seconds",
+                                 "From a timer's due time to its firing (the timers' clock)",
+                                 labels, late_bounds, sizeof(late_bounds) / sizeof(late_bounds[0])),
+            late > 0 ? late : 0);
+    } else
         hf_counter_inc(hf_metrics_counter("hf_timers_failed_total",
                                           "Attempts to fire a timer that failed", labels));
     if (rc == HF_TIMER_DEAD)
@@ -334,15 +343,18 @@ static int fire_batch(hf_timer_runner_t *r, hf_loop_t *l, PGconn *db)
         n = -1;
     } else {
         for (int i = 0; i < done; i++)
-            count_outcome(PQgetvalue(res, i, COL_KIND), outcome[i]);
+            count_outcome(PQgetvalue(res, i, COL_KIND), outcome[i],
+                          (double)(strtoll(PQgetvalue(res, i, COL_NOW), NULL, 10) -
+                                   strtoll(PQgetvalue(res, i, COL_DUE), NULL, 10)) / 1e6);
     }
     free(outcome);
     PQclear(res);
     return n;
 }
 
-/* The gauges, and a log line when the clock's shift is not what was last
- * logged (so a shifted clock is said at start). */
+/* The gauges, and a log line when the clock (its shift, or the time it is
+ * held at) is not what was last logged, so a moved clock is said at start
+ * and whenever a test moves it. */
 static void refresh_stats(hf_timer_runner_t *r, PGconn *db)
 {
     const char *p[] = { r->service };
@@ -355,12 +367,15 @@ static void refresh_stats(hf_timer_runner_t *r, PGconn *db)
     hf_gauge_set(r->dead, atof(PQgetvalue(res, 0, 2)));
     double shift = atof(PQgetvalue(res, 0, 3));
     hf_gauge_set(r->shift, shift);
-    if (shift != r->shift_logged)
-        hf_logkv(shift != 0 ? HF_LOG_WARN : HF_LOG_INFO,
-                 shift != 0 ? "the timers' clock is shifted (timers.advance): never in production"
-                            : "the timers' clock is back to real time",
+    const char *clock = PQgetvalue(res, 0, 4);
+    int moved = strcmp(clock, r->clock_logged) != 0, real = !strcmp(clock, "+00:00:00");
+    if (moved && (r->clock_logged[0] || !real))
+        hf_logkv(real ? HF_LOG_INFO : HF_LOG_WARN,
+                 real ? "the timers' clock is back to real time"
+                      : "the timers' clock is shifted or held (timers.advance, timers.freeze):"
+                        " never in production",
                  HF_KV_STR("timers", r->service), HF_KV_DBL("shift_s", shift));
-    r->shift_logged = shift;
+    snprintf(r->clock_logged, sizeof(r->clock_logged), "%s", clock);
     PQclear(res);
 }
 

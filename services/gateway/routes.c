@@ -214,6 +214,13 @@ const gw_route_t gw_routes[] = {
     BUS_DOWNLOAD("GET", "/v1/interview-booking/{token}/calendar.ics", "getBookingCalendar", SCH,
                  "GetInterviewCalendar", "data", "text/calendar", GW_SCOPE_PUBLIC,
                  "For the candidate: their AI interview as a calendar file (RFC 5545)"),
+    BUS("GET", "/v1/jobs/{jobId}/interview-settings", "getJobInterviewSettings", SCH,
+        "GetJobInterviewSettings", NULL, HIRING, 0,
+        "A job's AI-interview settings (reminders, no-show grace, invitation expiry, "
+        "reschedules, calls): its own and what applies"),
+    BUS("PATCH", "/v1/jobs/{jobId}/interview-settings", "updateJobInterviewSettings", SCH,
+        "UpdateJobInterviewSettings", "settings", REC, 0,
+        "Change a job's AI-interview settings; its open interviews' coming reminders follow"),
     /* ---- scheduling: rounds ---- */
     BUS("GET", "/v1/interviewers", "listInterviewers", SCH, "ListInterviewers", NULL, REC, 0,
         "List interviewers, by company or email"),

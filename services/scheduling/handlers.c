@@ -13,15 +13,22 @@
 
 #define E(code) HRFLOW__V1__ERROR_CODE__##code
 
+int sched_ask_record(hf_store_t *st, const char *service, const char *method,
+                     const ProtobufCMessage *q, const ProtobufCMessageDescriptor *reply_desc,
+                     const char *what, const char *id, ProtobufCMessage **got)
+{
+    int code = hf_service_ask(st->call, service, method, q, reply_desc, got);
+    if (code == E(NOT_FOUND))
+        return hf_call_fail(st->call, E(NOT_FOUND), "%s %s not found", what, id);
+    return code ? hf_service_ask_fail(st->call, service, code) : 0;
+}
+
 int sched_ask_visible(hf_store_t *st, const char *service, const char *method,
                       const ProtobufCMessage *q, const ProtobufCMessageDescriptor *reply_desc,
                       const char *what, const char *id)
 {
     ProtobufCMessage *got = NULL;
-    int code = hf_service_ask(st->call, service, method, q, reply_desc, &got);
-    if (code == E(NOT_FOUND))
-        return hf_call_fail(st->call, E(NOT_FOUND), "%s %s not found", what, id);
-    return code ? hf_service_ask_fail(st->call, service, code) : 0;
+    return sched_ask_record(st, service, method, q, reply_desc, what, id, &got);
 }
 
 int sched_company_check(hf_store_t *st, const char *id, const char *field)

@@ -1,7 +1,8 @@
 /* services/scheduling/handlers.h - the RPC methods of the scheduling service
  *
  * lines.c: line settings and closures; slots.c: the slots; interviews.c:
- * the interviews and their recruiter moves; handlers.c what they share.
+ * the interviews and their recruiter moves; job_settings.c: a job's
+ * interview settings; handlers.c what they share.
  */
 #ifndef SCHED_HANDLERS_H
 #define SCHED_HANDLERS_H
@@ -54,6 +55,9 @@ int sched_apply_move(hf_store_t *st, const char *id, store_move_t *m,
 /* Check a request's range of days (from_day "" or "YYYY-MM-DD", days
  * 0..31): 0, or -1 after failing the call with the fields (slots.c). */
 int sched_days_check(hf_call_t *call, const char *from_day, uint32_t days);
+/* ---- reminders (job_settings.c) ---- */
+HANDLER(scheduling_get_job_interview_settings);
+HANDLER(scheduling_update_job_interview_settings);
 
 /* A company of the tenant the caller acts for, named by a request: asked
  * of identity as the caller. Returns 0 when it is one; else fails the call
@@ -70,5 +74,9 @@ int sched_company_check(hf_store_t *st, const char *id, const char *field);
 int sched_ask_visible(hf_store_t *st, const char *service, const char *method,
                       const ProtobufCMessage *q, const ProtobufCMessageDescriptor *reply_desc,
                       const char *what, const char *id);
+/* The same, with the record into *got (in the call's arena). */
+int sched_ask_record(hf_store_t *st, const char *service, const char *method,
+                     const ProtobufCMessage *q, const ProtobufCMessageDescriptor *reply_desc,
+                     const char *what, const char *id, ProtobufCMessage **got);
 
 #endif

@@ -13,7 +13,9 @@
  *    still waits (capacity grew, a seat was given back, days passed);
  *  - the slot sweep (slots.c, the elected replica): every
  *    HF_SCHEDULING_SLOTS_S it makes every tenant's slots reach
- *    HF_SCHEDULING_HORIZON_DAYS ahead and sets the operators' gauges.
+ *    HF_SCHEDULING_HORIZON_DAYS ahead and sets the operators' gauges;
+ *  - the timer runner (reminders.c, hf/timer.h): the interviews' reminders,
+ *    no-show checks and invitation expiries, fired once each when due.
  *
  * Work is claimed in PostgreSQL (the consumer's cursor, SKIP LOCKED, the
  * slots' guarded increments, an advisory lock per tenant), so any replica
@@ -27,8 +29,11 @@
 /* Register the metrics and start the loops (from the init hook). 0 or -1. */
 int sched_assign_start(void);
 int sched_slots_start(void);
-/* Free what the consumer kept, once the runtime stopped it (stop hook). */
+int sched_reminders_start(void);
+/* Free what the consumer and the timer runner kept, once the runtime
+ * stopped them (stop hook). */
 void sched_assign_free(void);
+void sched_reminders_free(void);
 
 /* Place the waiting interviews of st's tenant (up to 5 000 per company:
  * the assigner places the rest), in transactions of their own on st->db,

@@ -1,11 +1,11 @@
 /* services/scheduling/main.c - wiring of the scheduling service (interview capacity, slots, bookings, reminders)
  *
  * The method table, the service's own settings, and what starts with it:
- * the consumer of the pipeline's invitations, the assigner and the slot
- * sweep (loops.h). hf_service_main() (common/src/service.c) does
- * configuration, connections, migrations, the keyring (HF_PII_KEYS:
- * interviewers' names and emails, and the page tokens of its lists), the bus
- * worker and signals. The human interview rounds are rounds_handlers.c.
+ * the consumer of the pipeline's invitations, the assigner, the slot
+ * sweep and the interviews' timers (loops.h). hf_service_main()
+ * (common/src/service.c) does configuration, connections, migrations, the
+ * keyring (HF_PII_KEYS: interviewers' names and emails, and the page tokens
+ * of its lists), the bus worker and signals. The human interview rounds are rounds_handlers.c.
  */
 #include "handlers.h"
 #include "loops.h"
@@ -63,6 +63,9 @@ static const hf_method_t methods[] = {
     { "CancelBooking", scheduling_cancel_booking, 0 },
     { "GetInterviewCalendar", scheduling_get_interview_calendar, HF_IDEMPOTENT },
     { "GetRoundCalendar", scheduling_get_round_calendar, HF_IDEMPOTENT },
+    /* ---- reminders ---- */
+    { "GetJobInterviewSettings", scheduling_get_job_interview_settings, HF_IDEMPOTENT },
+    { "UpdateJobInterviewSettings", scheduling_update_job_interview_settings, 0 },
     /* ---- rounds ---- */
     { "CreateInterviewer", rounds_create_interviewer, 0 },
     { "GetInterviewer", rounds_get_interviewer, HF_IDEMPOTENT },
@@ -83,13 +86,19 @@ static const hf_method_t methods[] = {
 
 static int scheduling_init(void)
 {
-    if (sched_assign_start() < 0 || sched_slots_start() < 0) {
+    if (sched_assign_start() < 0 || sched_slots_start() < 0 || sched_reminders_start() < 0) {
         hf_error("cannot start the scheduling service's background loops");
         return -1;
     }
     return 0;
 }
 
+static void scheduling_stop(void)
+{
+    sched_assign_free();
+    sched_reminders_free();
+}
+
 HF_SERVICE_MAIN(scheduling, hrflow__v1__scheduling__descriptor, methods,
                 .settings = settings, .n_settings = sizeof(settings) / sizeof(settings[0]),
-                .pii = 1, .init = scheduling_init, .stop = sched_assign_free)
+                .pii = 1, .init = scheduling_init, .stop = scheduling_stop)

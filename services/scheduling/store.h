@@ -142,6 +142,7 @@ typedef struct {
     int by_candidate;          /* through the booking link: a RESCHEDULED of a booked
                                 * interview counts against the job's reschedule_limit
                                 * (STORE_EREFUSED when none is left) */
+    const char *event_extra;   /* a JSON object merged into the event's data; NULL = none */
 } store_move_t;
 
 /* Apply a move to interview id in one transaction: the lifecycle's check
@@ -169,5 +170,57 @@ typedef struct {
 /* Interview id of st->tenant with its zone, its job's reschedule limit and
  * the present, in st's arena; HF_ENOTFOUND when there is none. */
 int store_booking_get(hf_store_t *st, const char *id, store_booking_t **out);
+/* ---- a job's interview settings (store_job_settings.c) ---- */
+
+/* The settings, in the order of their JSON names (store_job_setting_names:
+ * reminderMinutes, noShowGraceMinutes, invitationExpiryHours,
+ * rescheduleLimit, callAttempts, retryMinutes). */
+#define STORE_JOB_SETTINGS 6
+extern const char *const store_job_setting_names[STORE_JOB_SETTINGS];
+
+/* Job's settings as stored (a field it has not set is 0 or empty and named
+ * in defaults; version 0 until first set) with what applies in effective.
+ * The caller has checked that it sees the job. HF_OK or HF_EDB. */
+int store_job_settings_get(hf_store_t *st, const char *job,
+                           Hrflow__V1__JobInterviewSettings **out);
+
+/* Change job's settings (job of company), one transaction: values[i] is
+ * the i-th setting's new value as text (the reminders as an array, "{1440,60}"),
+ * "" to return it to the default, NULL to keep it; version + 1; then the
+ * timers of the job's open interviews are armed again (their coming
+ * reminders and no-show checks follow). The values are checked by the
+ * caller (the table's CHECKs refuse the rest: HF_EDB). HF_OK or HF_EDB. */
+int store_job_settings_save(hf_store_t *st, const char *job, const char *company,
+                            const char *const values[STORE_JOB_SETTINGS]);
+
+/* ---- what the interviews' timers do (reminders.c), each in one
+ * transaction (a savepoint of the timer runner's) on st->db, for any
+ * company of st's tenant ---- */
+
+/* What became of a timer's interview. */
+typedef enum {
+    STORE_TIMER_PASSED,   /* nothing to do: the interview moved on (or is gone) */
+    STORE_TIMER_ACTED,    /* the interview moved or its event was written */
+    STORE_TIMER_WAIT,     /* the call is under way: the no-show check waits */
+} store_timer_outcome_t;
+
+/* Reminder `minutes` (before the slot) of interview id, set for the slot
+ * starting at start (RFC 3339 UTC, as the timer's payload says): a booked
+ * interview still at that time moves scheduled/rescheduled -> reminded
+ * (its first reminder) or stays reminded, and every reminder writes
+ * hrflow.scheduling.interview.reminded.v1 with reminderMinutes. HF_OK with
+ * *what, or HF_EDB. */
+int store_interview_remind(hf_store_t *st, const char *id, int minutes, const char *start,
+                           store_timer_outcome_t *what);
+
+/* The no-show check of interview id: one still booked and not started
+ * (scheduled, reminded, rescheduled) moves to no_show (reason no_show); an
+ * in_progress one is left to its call (*what WAIT): the check is set again
+ * a grace (at least 5 minutes) from now. HF_OK with *what, or HF_EDB. */
+int store_interview_check_no_show(hf_store_t *st, const char *id, store_timer_outcome_t *what);
+
+/* The expiry of interview id's invitation: one still waiting for a slot is
+ * cancelled with reason invitation_expired. HF_OK with *what, or HF_EDB. */
+int store_interview_expire(hf_store_t *st, const char *id, store_timer_outcome_t *what);
 
 #endif

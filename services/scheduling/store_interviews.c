@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define ITV_COLS                                                                                \
     "id, company_id, application_id, job_id, candidate_id, competency_model_id, state, "        \
@@ -216,16 +217,30 @@ int store_waiting(hf_store_t *st, const char *tenant,
 
 /* ---- reading ---- */
 
-int store_interview_get(hf_store_t *st, const char *id, Hrflow__V1__Interview **out)
+enum { READ, LOCK, LOCK_OR_PASS };
+
+/* Interview id of the caller's companies into *out, locked FOR UPDATE
+ * (LOCK), or only when nobody holds it (LOCK_OR_PASS: SKIP LOCKED), in the
+ * open transaction. HF_ENOTFOUND when there is none (or it is held), HF_EDB. */
+static int read_interview(hf_store_t *st, const char *id, int lock, Hrflow__V1__Interview **out)
 {
+#define ITV_ONE                                                                                 \
+    "SELECT " ITV_COLS " FROM scheduling.interviews WHERE tenant_id = $1 AND id = $2::uuid"     \
+    " AND " HF_SEES_COMPANY("company_id", "3")
     const char *p[] = { st->tenant, id, hf_store_companies(st) };
     if (!p[2])
         return HF_ENOMEM;
     return hf_store_one(st,
-                        "SELECT " ITV_COLS " FROM scheduling.interviews"
-                        " WHERE tenant_id = $1 AND id = $2::uuid AND "
-                        HF_SEES_COMPANY("company_id", "3"),
+                        lock == LOCK           ? ITV_ONE " FOR UPDATE"
+                        : lock == LOCK_OR_PASS ? ITV_ONE " FOR UPDATE SKIP LOCKED"
+                                               : ITV_ONE,
                         3, p, interview_row, out);
+#undef ITV_ONE
+}
+
+int store_interview_get(hf_store_t *st, const char *id, Hrflow__V1__Interview **out)
+{
+    return read_interview(st, id, READ, out);
 }
 
 int store_interview_list(hf_store_t *st, const store_interview_filter_t *f, hf_page_t *page,
@@ -369,7 +384,8 @@ static int give_back(hf_store_t *st, const char *pool, const char *start)
 /* The interview's new state, with its event, from the states that may
  * reach it (the lifecycle's table, as SQL). */
 static int write_move(hf_store_t *st, const char *id, sched_state_t to, const char *reason,
-                      const booked_t *b, int counted, Hrflow__V1__Interview **out)
+                      const booked_t *b, int counted, const char *extra,
+                      Hrflow__V1__Interview **out)
 {
     char from[160], type[80];
     if (sched_from_states(to, from, sizeof(from)) < 0 ||
@@ -377,7 +393,8 @@ static int write_move(hf_store_t *st, const char *id, sched_state_t to, const ch
         return HF_EDB;
     const char *p[] = { st->tenant, id, from, sched_state_name(to), reason,
                         b ? b->pool : "", b ? b->start : "", b ? b->end : "", type,
-                        to == SCHED_RESCHEDULED ? "1" : "0", counted ? "1" : "0" };
+                        to == SCHED_RESCHEDULED ? "1" : "0", counted ? "1" : "0",
+                        extra ? extra : "" };
     int rc = hf_store_one(
         st,
         "WITH i AS (UPDATE scheduling.interviews SET state = $4,"
@@ -390,9 +407,9 @@ static int write_move(hf_store_t *st, const char *id, sched_state_t to, const ch
         "   WHERE tenant_id = $1 AND id = $2::uuid AND state = ANY ($3::text[]) RETURNING *),"
         " ev AS (INSERT INTO events.outbox (tenant_id, source, type, subject, data)"
         "   SELECT $1::uuid::text, '" SOURCE "', $9, 'interviews/' || i.id, " EVENT_DATA("i")
-        "   FROM i)"
+        "   || coalesce(nullif($12, '')::jsonb, '{}') FROM i)"
         " SELECT " ITV_COLS " FROM i",
-        11, p, interview_row, out);
+        12, p, interview_row, out);
     return rc == HF_ENOTFOUND ? HF_ECONFLICT : rc;
 }
 
@@ -418,6 +435,22 @@ static int reschedule_left(hf_store_t *st, const Hrflow__V1__Interview *v, const
     return left ? HF_OK : STORE_EREFUSED;
 }
 
+/* Moves share the tenant's slots with one another and not with
+ * scheduling.regenerate, which holds the same advisory lock alone while it
+ * rewrites the slots: a move books and gives back seats in an order of its
+ * own, and without the lock the two could each wait for a slot the other
+ * holds (a deadlock, one of them failed). */
+static int slots_shared(hf_store_t *st)
+{
+    const char *p[] = { st->tenant };
+    return hf_db_exec(st->db,
+                      "SELECT pg_advisory_xact_lock_shared(hashtextextended('scheduling.slots:'"
+                      " || $1::uuid, 0))",
+                      1, p, NULL) < 0
+               ? HF_EDB
+               : HF_OK;
+}
+
 /* The move in the open transaction, the interview v locked. */
 static int move_locked(hf_store_t *st, Hrflow__V1__Interview *v, const store_move_t *m,
                        Hrflow__V1__Interview **out, const char **why)
@@ -435,6 +468,8 @@ static int move_locked(hf_store_t *st, Hrflow__V1__Interview *v, const store_mov
     }
     int counted = m->by_candidate && to == SCHED_RESCHEDULED;
     int rc = counted ? reschedule_left(st, v, why) : HF_OK;
+    if (rc == HF_OK)
+        rc = slots_shared(st);
     char pool[40], start[48];
     if (rc == HF_OK)
         rc = current_slot(st, v->id, pool, start);
@@ -460,23 +495,20 @@ static int move_locked(hf_store_t *st, Hrflow__V1__Interview *v, const store_mov
     if (rc == HF_OK && seat_goes && *pool)
         rc = give_back(st, pool, start);
     if (rc == HF_OK)
-        rc = write_move(st, v->id, to, m->reason ? m->reason : "", moved, counted, out);
+        rc = write_move(st, v->id, to, m->reason ? m->reason : "", moved, counted,
+                        m->event_extra, out);
     return rc;
 }
+
 
 int store_interview_move(hf_store_t *st, const char *id, const store_move_t *m,
                          Hrflow__V1__Interview **out, const char **why)
 {
     *why = "";
-    const char *p[] = { st->tenant, id, hf_store_companies(st) };
-    if (!p[2] || hf_db_begin(st->db) < 0)
-        return HF_EDB;
     Hrflow__V1__Interview *v = NULL;
-    int rc = hf_store_one(st,
-                          "SELECT " ITV_COLS " FROM scheduling.interviews"
-                          " WHERE tenant_id = $1 AND id = $2::uuid AND "
-                          HF_SEES_COMPANY("company_id", "3") " FOR UPDATE",
-                          3, p, interview_row, &v);
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    int rc = read_interview(st, id, LOCK, &v);
     if (rc == HF_OK && m->expected_version && m->expected_version != v->version)
         rc = HF_ECONFLICT;
     if (rc == HF_OK)
@@ -508,4 +540,129 @@ int store_booking_get(hf_store_t *st, const char *id, store_booking_t **out)
                           " floor(extract(epoch FROM scheduling.now()))::bigint"
                           " FROM scheduling.interviews WHERE tenant_id = $1 AND id = $2::uuid",
                           2, p, booking_row, out);
+}
+
+/* ---- what the timers do ---- */
+
+/* The interview's state, or -1. */
+static int state_of(const Hrflow__V1__Interview *v)
+{
+    sched_state_t s;
+    return sched_state_parse(v->state, &s) == 0 ? (int)s : -1;
+}
+
+/* Whether the interview's slot starts at start (RFC 3339 UTC, seconds). */
+static int starts_at(const Hrflow__V1__Interview *v, const char *start)
+{
+    if (!v->start_time || !start)
+        return 0;
+    time_t at = (time_t)v->start_time->seconds;
+    struct tm tm;
+    char text[32];
+    gmtime_r(&at, &tm);
+    strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return !strcmp(text, start);
+}
+
+/* Lock the interview a timer is for, without waiting: a runner holds its
+ * batch of timers while it waits, and a move of the interview in hand (its
+ * trigger arming the interview's timers) would wait for that batch: each
+ * would wait for the other. HF_ENOTFOUND when there is none, HF_ECONFLICT
+ * when another transaction holds it (the timer is tried again), HF_EDB. */
+static int timer_lock(hf_store_t *st, const char *id, Hrflow__V1__Interview **v)
+{
+    int rc = read_interview(st, id, LOCK_OR_PASS, v);
+    if (rc == HF_ENOTFOUND && read_interview(st, id, READ, v) == HF_OK)
+        rc = HF_ECONFLICT;
+    return rc;
+}
+
+/* A locked interview moves to `to` by the lifecycle's one path; what the
+ * lifecycle refuses is passed. */
+static int timer_move(hf_store_t *st, Hrflow__V1__Interview *v, sched_state_t to,
+                      const char *reason, const char *extra, store_timer_outcome_t *what)
+{
+    const store_move_t m = { .to = to, .reason = reason, .event_extra = extra };
+    Hrflow__V1__Interview *out = NULL;
+    const char *why = "";
+    int rc = move_locked(st, v, &m, &out, &why);
+    if (rc == STORE_EREFUSED || rc == HF_ECONFLICT)
+        return HF_OK;
+    if (rc == HF_OK)
+        *what = STORE_TIMER_ACTED;
+    return rc;
+}
+
+int store_interview_remind(hf_store_t *st, const char *id, int minutes, const char *start,
+                           store_timer_outcome_t *what)
+{
+    *what = STORE_TIMER_PASSED;
+    Hrflow__V1__Interview *v = NULL;
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    int rc = timer_lock(st, id, &v);
+    if (rc == HF_ENOTFOUND || (rc == HF_OK && !starts_at(v, start)))
+        return hf_store_finish(st, HF_OK);
+    char extra[48];
+    snprintf(extra, sizeof(extra), "{\"reminderMinutes\": %d}", minutes);
+    int s = rc == HF_OK ? state_of(v) : -1;
+    if (s == SCHED_SCHEDULED || s == SCHED_RESCHEDULED)
+        rc = timer_move(st, v, SCHED_REMINDED, "", extra, what);
+    else if (s == SCHED_REMINDED) {
+        /* a later reminder: the state stays, the event goes */
+        const char *p[] = { st->tenant, id, extra };
+        rc = hf_db_exec(st->db,
+                        "INSERT INTO events.outbox (tenant_id, source, type, subject, data)"
+                        " SELECT $1::uuid::text, '" SOURCE "',"
+                        " 'hrflow.scheduling.interview.reminded.v1', 'interviews/' || i.id, "
+                        EVENT_DATA("i") " || $3::jsonb FROM scheduling.interviews i"
+                        " WHERE i.tenant_id = $1 AND i.id = $2::uuid",
+                        3, p, NULL) < 0
+                 ? HF_EDB
+                 : HF_OK;
+        if (rc == HF_OK)
+            *what = STORE_TIMER_ACTED;
+    }
+    return hf_store_finish(st, rc);
+}
+
+int store_interview_check_no_show(hf_store_t *st, const char *id, store_timer_outcome_t *what)
+{
+    *what = STORE_TIMER_PASSED;
+    Hrflow__V1__Interview *v = NULL;
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    int rc = timer_lock(st, id, &v);
+    int s = rc == HF_OK ? state_of(v) : -1;
+    if (s == SCHED_SCHEDULED || s == SCHED_REMINDED || s == SCHED_RESCHEDULED)
+        rc = timer_move(st, v, SCHED_NO_SHOW, "no_show", NULL, what);
+    else if (s == SCHED_IN_PROGRESS) {
+        /* the call decides; the check looks again a grace (at least 5
+         * minutes) later: setting its own timer re-arms it */
+        const char *p[] = { st->tenant, id, v->job_id };
+        rc = hf_db_exec(st->db,
+                        "SELECT timers.set('scheduling.no_show', $1::text, 'interviews/' || $2 ||"
+                        " '/no_show', scheduling.now() + make_interval(mins =>"
+                        " greatest(s.no_show_grace_minutes, 5)), jsonb_build_object("
+                        "'interviewId', $2::uuid)) FROM scheduling.job_settings_of($1::uuid,"
+                        " $3::uuid) s",
+                        3, p, NULL) < 0
+                 ? HF_EDB
+                 : HF_OK;
+        *what = STORE_TIMER_WAIT;
+    }
+    return hf_store_finish(st, rc == HF_ENOTFOUND ? HF_OK : rc);
+}
+
+int store_interview_expire(hf_store_t *st, const char *id, store_timer_outcome_t *what)
+{
+    *what = STORE_TIMER_PASSED;
+    Hrflow__V1__Interview *v = NULL;
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    int rc = timer_lock(st, id, &v);
+    if (rc == HF_OK && state_of(v) == SCHED_WAITING)
+        rc = timer_move(st, v, SCHED_CANCELLED, "invitation_expired",
+                        "{\"reason\": \"invitation_expired\"}", what);
+    return hf_store_finish(st, rc == HF_ENOTFOUND ? HF_OK : rc);
 }

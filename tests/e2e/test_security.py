@@ -133,6 +133,7 @@ BODIES = {
     "createClosure": {"companyId": None, "kind": "holiday", "day": "2031-01-01"},
     "cancelInterview": {},
     "rescheduleInterview": {},
+    "updateJobInterviewSettings": {"reminderMinutes": [60]},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per

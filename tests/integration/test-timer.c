@@ -429,6 +429,41 @@ static void test_the_clock_shift_moves_due_times_without_sleeping(void **state)
     finish(c, &r, &a);
 }
 
+static void test_a_held_clock_stands_still_and_moves_when_advanced(void **state)
+{
+    (void)state;
+    PGconn *c = fx_conn(dsn);
+    const char *k = "held.reminder";
+    assert_int_equal(hf_db_exec(c, "SELECT timers.freeze('2031-01-06 08:00+08')", 0, NULL, NULL),
+                     0);
+    int64_t now = hf_timer_now_us(c);
+    assert_true(now == hf_timer_now_us(c)); /* held: two transactions, one time */
+    /* many at once, the SQL face for set-based statements; again changes nothing */
+    static const char sql_many[] =
+        "SELECT timers.set_many(ARRAY[$1, $1], ARRAY['" TENANT "', '" TENANT "'],"
+        " ARRAY['soon', 'later'], ARRAY[timers.now() + interval '30 minutes',"
+        " timers.now() + interval '2 hours'], ARRAY[NULL, '{\"n\": 1}']::jsonb[])";
+    assert_int_equal(scalar(c, sql_many, k), 2);
+    assert_int_equal(scalar(c, sql_many, k), 0);
+    app_t a = { .name = "held" };
+    hf_timer_runner_t *r = start(&a, "held", NULL, LONG_IDLE_MS);
+    wait_asleep(c);
+    assert_int_equal(fired_count(c, k), 0);
+    advance(c, "1 hour");
+    assert_true(hf_timer_now_us(c) == now + HOUR_US);
+    wait_fired(c, k, 1);
+    assert_timer(c, k, "soon", "state", "fired");
+    assert_timer(c, k, "later", "state", "pending");
+    assert_int_equal(scalar(c, "SELECT timers.cancel_prefix($1, '" TENANT "', 'lat')", k), 1);
+    assert_timer(c, k, "later", "state", "(none)");
+    /* let go: the real time again, no shift */
+    assert_int_equal(hf_db_exec(c, "SELECT timers.freeze(NULL)", 0, NULL, NULL), 0);
+    assert_int_equal(scalar(c, "SELECT count(*) FROM timers.clock WHERE frozen IS NULL AND"
+                               " shift = '0'", NULL), 1);
+    assert_true(hf_timer_now_us(c) < now - 24 * HOUR_US);
+    finish(c, &r, &a);
+}
+
 static void test_a_failing_function_backs_off_then_the_timer_dies(void **state)
 {
     (void)state;
@@ -605,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_two_runners_racing_fire_each_timer_once),
         cmocka_unit_test(test_timers_of_a_killed_replica_fire_once_on_another),
         cmocka_unit_test(test_the_clock_shift_moves_due_times_without_sleeping),
+        cmocka_unit_test(test_a_held_clock_stands_still_and_moves_when_advanced),
         cmocka_unit_test(test_a_failing_function_backs_off_then_the_timer_dies),
         cmocka_unit_test(test_a_timer_set_sooner_wakes_a_sleeping_runner),
         cmocka_unit_test(test_a_function_that_sets_its_timer_again_recurs),

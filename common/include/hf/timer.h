@@ -25,8 +25,12 @@
  * The clock: every due check reads timers.now(), PostgreSQL's transaction
  * time plus a shift that only tests (and a rehearsal on a staging stack)
  * move, with timers.advance(interval): a test moves time forward instead of
- * sleeping. Production never sets it; a runner logs a shift at start and
- * exports it (hf_timers_clock_shift_seconds).
+ * sleeping. A test that needs a known present holds the clock still with
+ * timers.freeze(at) (and lets it run with timers.freeze(NULL)); a service's
+ * own present reads this clock too (scheduling.now()), so one move moves
+ * every decision and every timer. Production never sets it; a runner logs a
+ * moved clock and exports how far it is from real time
+ * (hf_timers_clock_shift_seconds).
  *
  * Fired timers are kept for HF_TIMER_KEEP_FIRED_S, then swept by the
  * runners: while one is kept, setting it again to the same time and payload
@@ -154,7 +158,8 @@ typedef struct hf_timer_runner hf_timer_runner_t;
  * hf_timers_<service>, sleeps until its next timer is due (at most idle_ms),
  * sweeps fired timers older than keep_fired_s, and exports
  * hf_timers_fired_total, hf_timers_failed_total, hf_timers_dead_total
- * {kind="…"}, hf_timers_due, hf_timers_dead, hf_timers_lag_seconds
+ * {kind="…"}, the histogram hf_timers_fire_lag_seconds{kind="…"} (due to
+ * fired), hf_timers_due, hf_timers_dead, hf_timers_lag_seconds
  * {service="…"} and hf_timers_clock_shift_seconds (docs/operations.md).
  * Returns NULL (logged) for a bad service or kind, no fn, or when the thread
  * cannot start. A service starts it with hf_service_timers (hf/service.h). */
