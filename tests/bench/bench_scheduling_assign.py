@@ -53,7 +53,7 @@ def main():
             stack.start("scheduling", name="scheduling-%d" % i)
         stack.wait_ready()
         token, api = tenant_api(stack, "bs")
-        psql(stack.dsn, "INSERT INTO scheduling.clock VALUES (true, '%s')" % NOW)
+        psql(stack.dsn, "SELECT timers.freeze('%s')" % NOW)
         tenant = psql(stack.dsn, "SELECT id FROM identity.tenants WHERE slug = 'bs'")
         company = api("GET", "/v1/companies")["companies"][0]["id"]
         every_day = [{"weekday": d, "start": "08:00", "end": "22:00"} for d in range(1, 8)]

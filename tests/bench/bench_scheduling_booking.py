@@ -118,7 +118,7 @@ def main():
                                                       "bk", "--scope", "admin")
         company = sched.call("GET", "/v1/companies")[1]["companies"][0]["id"]
         ctx["companies"] = {"C1": company}
-        psql(stack.dsn, "INSERT INTO scheduling.clock VALUES (true, '%s')" % NOW)
+        psql(stack.dsn, "SELECT timers.freeze('%s')" % NOW)
         assert sched.call("PATCH", "/v1/companies/%s/interview-lines" % company,
                           {"lines": SEATS}, key="admin")[0] == 200
         job = sched.imported("C1", BOOKINGS)
