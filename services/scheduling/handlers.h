@@ -22,6 +22,11 @@ HANDLER(scheduling_list_interviews);
 HANDLER(scheduling_get_interview);
 HANDLER(scheduling_cancel_interview);
 HANDLER(scheduling_reschedule_interview);
+/* engine.c: call engines */
+HANDLER(scheduling_claim_calls);
+HANDLER(scheduling_renew_call_lease);
+HANDLER(scheduling_get_call_questions);
+HANDLER(scheduling_report_call);
 
 /* A company of the tenant the caller acts for, named by a request: asked
  * of identity as the caller. Returns 0 when it is one; else fails the call

@@ -31,6 +31,9 @@ static const hf_config_var_t settings[] = {
     { "HF_SCHEDULING_SLOTS_S", HF_CONFIG_INT, "600", 1, 86400,
       "seconds between sweeps that keep every tenant's slots the horizon ahead",
       &sched_settings.slots_s },
+    { "HF_SCHEDULING_LEASES_S", HF_CONFIG_INT, "5", 1, 3600,
+      "seconds between sweeps that put back the interviews of call leases that lapsed",
+      &sched_settings.leases_s },
 };
 
 static const hf_method_t methods[] = {
@@ -45,6 +48,11 @@ static const hf_method_t methods[] = {
     { "GetInterview", scheduling_get_interview, HF_IDEMPOTENT },
     { "CancelInterview", scheduling_cancel_interview, 0 },
     { "RescheduleInterview", scheduling_reschedule_interview, 0 },
+    /* ---- engine ---- */
+    { "ClaimCalls", scheduling_claim_calls, 0 },
+    { "RenewCallLease", scheduling_renew_call_lease, 0 },
+    { "GetCallQuestions", scheduling_get_call_questions, HF_IDEMPOTENT },
+    { "ReportCall", scheduling_report_call, HF_IDEMPOTENT },
     /* ---- rounds ---- */
     { "CreateInterviewer", rounds_create_interviewer, 0 },
     { "GetInterviewer", rounds_get_interviewer, HF_IDEMPOTENT },
@@ -65,7 +73,7 @@ static const hf_method_t methods[] = {
 
 static int scheduling_init(void)
 {
-    if (sched_assign_start() < 0 || sched_slots_start() < 0) {
+    if (sched_assign_start() < 0 || sched_slots_start() < 0 || sched_engine_start() < 0) {
         hf_error("cannot start the scheduling service's background loops");
         return -1;
     }

@@ -11,6 +11,7 @@ typedef struct {
     long horizon_days; /* HF_SCHEDULING_HORIZON_DAYS: slots are made this many days ahead */
     long assign_s;     /* HF_SCHEDULING_ASSIGN_S: between passes over waiting invitations */
     long slots_s;      /* HF_SCHEDULING_SLOTS_S: between extensions of the slots */
+    long leases_s;     /* HF_SCHEDULING_LEASES_S: between sweeps of lapsed call leases */
 } sched_settings_t;
 
 extern sched_settings_t sched_settings;

@@ -21,7 +21,8 @@
 #define ITV_COLS                                                                                \
     "id, company_id, application_id, job_id, candidate_id, competency_model_id, state, "        \
     HF_MICROS("start_time") ", " HF_MICROS("end_time") ", sequence, reason, version, "          \
-    HF_MICROS("invite_time") ", " HF_MICROS("create_time") ", " HF_MICROS("update_time")
+    HF_MICROS("invite_time") ", " HF_MICROS("create_time") ", " HF_MICROS("update_time") ", " \
+    HF_MICROS("call_due")
 
 static void *interview_row(hf_store_t *st, PGresult *r, int i)
 {
@@ -44,6 +45,7 @@ static void *interview_row(hf_store_t *st, PGresult *r, int i)
     v->invite_time = hf_store_time(st, r, i, 12);
     v->create_time = hf_store_time(st, r, i, 13);
     v->update_time = hf_store_time(st, r, i, 14);
+    v->call_due = hf_store_time(st, r, i, 15);
     return v->id && v->company_id && v->application_id && v->job_id && v->candidate_id &&
                    v->competency_model_id && v->state && v->reason && v->invite_time &&
                    v->create_time && v->update_time
@@ -343,15 +345,17 @@ static int give_back(hf_store_t *st, const char *pool, const char *start)
 /* The interview's new state, with its event, from the states that may
  * reach it (the lifecycle's table, as SQL). */
 static int write_move(hf_store_t *st, const char *id, sched_state_t to, const char *reason,
-                      const booked_t *b, Hrflow__V1__Interview **out)
+                      const booked_t *b, int retry_min, Hrflow__V1__Interview **out)
 {
     char from[160], type[80];
     if (sched_from_states(to, from, sizeof(from)) < 0 ||
         sched_event_type(to, type, sizeof(type)) < 0)
         return HF_EDB;
+    char retry[16];
+    snprintf(retry, sizeof(retry), "%d", retry_min);
     const char *p[] = { st->tenant, id, from, sched_state_name(to), reason,
                         b ? b->pool : "", b ? b->start : "", b ? b->end : "", type,
-                        to == SCHED_RESCHEDULED ? "1" : "0" };
+                        to == SCHED_RESCHEDULED ? "1" : "0", retry };
     int rc = hf_store_one(
         st,
         "WITH i AS (UPDATE scheduling.interviews SET state = $4,"
@@ -359,13 +363,15 @@ static int write_move(hf_store_t *st, const char *id, sched_state_t to, const ch
         "   pool_id = coalesce(nullif($6, '')::uuid, pool_id),"
         "   start_time = coalesce(nullif($7, '')::timestamptz, start_time),"
         "   end_time = coalesce(nullif($8, '')::timestamptz, end_time),"
-        "   sequence = sequence + $10::int, version = version + 1, update_time = now()"
+        "   sequence = sequence + $10::int, version = version + 1, update_time = now(),"
+        "   call_due = CASE WHEN $4 = 'retrying'"
+        "     THEN scheduling.now() + make_interval(mins => $11::int) END"
         "   WHERE tenant_id = $1 AND id = $2::uuid AND state = ANY ($3::text[]) RETURNING *),"
         " ev AS (INSERT INTO events.outbox (tenant_id, source, type, subject, data)"
         "   SELECT $1::uuid::text, '" SOURCE "', $9, 'interviews/' || i.id, " EVENT_DATA("i")
         "   FROM i)"
         " SELECT " ITV_COLS " FROM i",
-        10, p, interview_row, out);
+        11, p, interview_row, out);
     return rc == HF_ENOTFOUND ? HF_ECONFLICT : rc;
 }
 
@@ -404,17 +410,17 @@ static int move_locked(hf_store_t *st, Hrflow__V1__Interview *v, const store_mov
     if (rc == HF_OK && seat_goes && *pool)
         rc = give_back(st, pool, start);
     if (rc == HF_OK)
-        rc = write_move(st, v->id, to, m->reason ? m->reason : "", moved, out);
+        rc = write_move(st, v->id, to, m->reason ? m->reason : "", moved, m->retry_min, out);
     return rc;
 }
 
-int store_interview_move(hf_store_t *st, const char *id, const store_move_t *m,
-                         Hrflow__V1__Interview **out, const char **why)
+int store_interview_move_in(hf_store_t *st, const char *id, const store_move_t *m,
+                            Hrflow__V1__Interview **out, const char **why)
 {
     *why = "";
     const char *p[] = { st->tenant, id, hf_store_companies(st) };
-    if (!p[2] || hf_db_begin(st->db) < 0)
-        return HF_EDB;
+    if (!p[2])
+        return HF_ENOMEM;
     Hrflow__V1__Interview *v = NULL;
     int rc = hf_store_one(st,
                           "SELECT " ITV_COLS " FROM scheduling.interviews"
@@ -425,5 +431,14 @@ int store_interview_move(hf_store_t *st, const char *id, const store_move_t *m,
         rc = HF_ECONFLICT;
     if (rc == HF_OK)
         rc = move_locked(st, v, m, out, why);
-    return hf_store_finish(st, rc);
+    return rc;
+}
+
+int store_interview_move(hf_store_t *st, const char *id, const store_move_t *m,
+                         Hrflow__V1__Interview **out, const char **why)
+{
+    *why = "";
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    return hf_store_finish(st, store_interview_move_in(st, id, m, out, why));
 }
