@@ -171,12 +171,13 @@ typedef struct {
 
 /* Claim up to max interviews that are due now (a slot that has begun, or a
  * retry whose call_due came) for engine, each under a lease of lease_s
- * seconds, in one transaction: the tenant's calls locked (an advisory
- * transaction lock, so any replica's claims take turns), its lapsed leases
- * expired first (their interviews put back, due now), then no pool more
- * leases than its lines minus its live ones; each interview moves to
- * in_progress through store_interview_move_in (its event with it). The
- * earliest due first. */
+ * seconds. The tenant's lapsed leases are expired first (their interviews
+ * put back, due now; a transaction of its own); nothing is locked when
+ * nothing is due. Then, in one transaction with the tenant's calls locked
+ * (an advisory transaction lock, so any replica's claims take turns), no
+ * pool gets more leases than its lines minus its live ones; each interview
+ * moves to in_progress through store_interview_move_in (its event with it).
+ * The earliest due first. */
 int store_calls_claim(hf_store_t *st, const char *engine, int max, int lease_s,
                       Hrflow__V1__CallLease ***out, size_t *n, store_claimed_t *did);
 

@@ -28,12 +28,13 @@
     " ON i.tenant_id = l.tenant_id AND i.id = l.interview_id"                               \
     " CROSS JOIN LATERAL scheduling.job_settings_of(l.tenant_id, i.job_id) js"
 
-/* Interview i is due for a call and unclaimed: its slot has begun, or its
- * retry came due, and no live lease holds it. */
-#define DUE_NOW                                                                               \
-    "((i.state IN ('scheduled', 'reminded', 'rescheduled') AND i.start_time <= scheduling.now())" \
-    " OR (i.state = 'retrying' AND i.call_due <= scheduling.now()))"                          \
-    " AND NOT EXISTS (SELECT 1 FROM scheduling.call_leases l WHERE l.tenant_id = i.tenant_id"  \
+/* Interview i is due for a call at `now` (an expression): a booked one whose
+ * slot has begun, or a retry that came due; and no live lease holds it. */
+#define DUE_BOOKED(now) \
+    "i.state IN ('scheduled', 'reminded', 'rescheduled') AND i.start_time <= " now
+#define DUE_RETRY(now) "i.state = 'retrying' AND i.call_due <= " now
+#define UNLEASED                                                                               \
+    "NOT EXISTS (SELECT 1 FROM scheduling.call_leases l WHERE l.tenant_id = i.tenant_id"      \
     " AND l.interview_id = i.id AND l.outcome IS NULL)"
 
 /* The tenant's calls, locked to the end of the transaction. */
@@ -123,7 +124,8 @@ static long expire_in(hf_store_t *st)
                     1, p, &ids, &n);
     hf_store_t sys = *st;
     sys.companies = NULL, sys.n_companies = 0;
-    store_move_t m = { .to = SCHED_RETRYING, .reason = "the call engine stopped renewing its lease" };
+    store_move_t m = { .to = SCHED_RETRYING,
+                       .reason = "the call engine stopped renewing its lease" };
     for (size_t i = 0; rc == HF_OK && i < n; i++) {
         Hrflow__V1__Interview *v;
         const char *why;
@@ -170,25 +172,47 @@ long store_leases_expire(hf_store_t *st)
 /* ---- claims ---- */
 
 /* The due interviews of the caller's companies the free lines allow, the
- * earliest due first: ids and pools, up to $3. */
+ * earliest due first: "<id> <pool>" each, up to $3. Per pool with free
+ * lines, the earliest booked and the earliest retries, each read in the
+ * order of an index and cut at what the pool may take. */
+#define DUE_OF_POOL(kind, col)                                                                 \
+    "(SELECT i.id, i." col " AS due_at FROM scheduling.interviews i"                          \
+    " WHERE i.tenant_id = $1 AND i.pool_id = f.pool AND " HF_SEES_COMPANY("i.company_id", "2") \
+    " AND " kind("t.now") " AND " UNLEASED                                                     \
+    " ORDER BY i." col ", i.id LIMIT least(f.n, $3::int))"
 static const char sql_due[] =
-    "WITH busy AS (SELECT pool_id, count(*)::int AS n FROM scheduling.call_leases"
-    "   WHERE tenant_id = $1 AND outcome IS NULL GROUP BY pool_id),"
-    " free AS (SELECT p.pool, p.lines - coalesce(b.n, 0) AS free"
-    "   FROM scheduling.pools($1::uuid) p LEFT JOIN busy b ON b.pool_id = p.pool),"
-    " due AS (SELECT i.id, i.pool_id, coalesce(i.call_due, i.start_time) AS due_at,"
-    "   row_number() OVER (PARTITION BY i.pool_id"
-    "     ORDER BY coalesce(i.call_due, i.start_time), i.id) AS k"
-    "   FROM scheduling.interviews i WHERE i.tenant_id = $1 AND "
-    HF_SEES_COMPANY("i.company_id", "2")
-    " AND " DUE_NOW ")"
-    " SELECT d.id || ' ' || d.pool_id FROM due d JOIN free f ON f.pool = d.pool_id"
-    " WHERE d.k <= f.free ORDER BY d.due_at, d.id LIMIT $3::int";
+    "WITH t AS MATERIALIZED (SELECT scheduling.now() AS now),"
+    " f AS MATERIALIZED (SELECT p.pool, p.lines - (SELECT count(*) FROM scheduling.call_leases l"
+    "   WHERE l.tenant_id = $1 AND l.pool_id = p.pool AND l.outcome IS NULL)::int AS n"
+    "   FROM scheduling.pools($1::uuid) p)"
+    " SELECT d.id || ' ' || f.pool FROM f CROSS JOIN t CROSS JOIN LATERAL ("
+    DUE_OF_POOL(DUE_BOOKED, "start_time") " UNION ALL " DUE_OF_POOL(DUE_RETRY, "call_due")
+    "   ORDER BY 2, 1 LIMIT least(f.n, $3::int)) d"
+    " WHERE f.n > 0 ORDER BY d.due_at, d.id LIMIT $3::int";
+
+/* Whether a claim could get anything: a lapsed lease to put back (*lapsed),
+ * or a due interview in a pool with a free line (*due, looked for only when
+ * none lapsed). Read without the lock, so that engines polling an idle
+ * tenant never queue behind each other; the claim counts again under it. */
+static int claim_worth_it(hf_store_t *st, const char *const *p, int *lapsed, int *due)
+{
+    char **ids;
+    size_t n;
+    int rc = ids_of(st,
+                    "SELECT 1 FROM scheduling.call_leases WHERE tenant_id = $1"
+                    " AND outcome IS NULL AND expire_time <= scheduling.now() LIMIT 1",
+                    1, p, &ids, &n);
+    *lapsed = n > 0;
+    if (rc == HF_OK && !*lapsed)
+        rc = ids_of(st, sql_due, 3, p, &ids, &n);
+    *due = n > 0;
+    return rc;
+}
 
 /* A lease on interview id (of pool), its attempt counted from the calls of
- * its present slot that missed. */
+ * its present slot that missed; its id into lease (37 bytes). */
 static int lease_add(hf_store_t *st, const char *id, const char *pool, const char *engine,
-                     const char *secs, Hrflow__V1__CallLease **out)
+                     const char *secs, char lease[40])
 {
     const char *p[] = { st->tenant, id, pool, engine, secs };
     PGresult *r = hf_db_query(
@@ -204,13 +228,10 @@ static int lease_add(hf_store_t *st, const char *id, const char *pool, const cha
         " RETURNING id",
         5, p);
     int rc = hf_store_rows(r, 1);
-    char lease[40] = "";
     if (rc == HF_OK)
-        snprintf(lease, sizeof(lease), "%s", PQgetvalue(r, 0, 0));
+        snprintf(lease, 40, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
-    hf_store_t sys = *st; /* the interview was moved under the caller's wall already */
-    sys.companies = NULL, sys.n_companies = 0;
-    return rc == HF_OK ? store_lease_get(&sys, lease, out) : rc;
+    return rc;
 }
 
 int store_calls_claim(hf_store_t *st, const char *engine, int max, int lease_s,
@@ -222,21 +243,28 @@ int store_calls_claim(hf_store_t *st, const char *engine, int max, int lease_s,
     *out = NULL, *n = 0;
     *did = (store_claimed_t){ 0 };
     const char *p[] = { st->tenant, hf_store_companies(st), lim };
-    if (!p[1] || hf_db_begin(st->db) < 0)
+    int lapsed = 0, due = 0;
+    if (!p[1] || claim_worth_it(st, p, &lapsed, &due) != HF_OK)
+        return HF_EDB;
+    if (lapsed && (did->expired = store_leases_expire(st)) < 0)
+        return HF_EDB;
+    if (!lapsed && !due)
+        return HF_OK;
+    /* what is held while the lock is: the count, the moves, the new leases */
+    if (hf_db_begin(st->db) < 0)
         return HF_EDB;
     int rc = hf_db_exec(st->db, CALLS_LOCK, 1, p, NULL) == 0 ? HF_OK : HF_EDB;
-    long expired = rc == HF_OK ? expire_in(st) : rc;
-    rc = expired < 0 ? (int)expired : HF_OK;
-    char **due = NULL;
+    char **ids = NULL;
     size_t nd = 0;
     if (rc == HF_OK)
-        rc = ids_of(st, sql_due, 3, p, &due, &nd);
-    Hrflow__V1__CallLease **got = nd ? hf_store_alloc(st, nd * sizeof(*got)) : NULL;
-    if (rc == HF_OK && nd && !got)
+        rc = ids_of(st, sql_due, 3, p, &ids, &nd);
+    char (*leases)[40] = nd ? hf_store_alloc(st, nd * sizeof(*leases)) : NULL;
+    if (rc == HF_OK && nd && !leases)
         rc = HF_ENOMEM;
+    size_t made = 0;
     store_move_t m = { .to = SCHED_IN_PROGRESS };
     for (size_t i = 0; rc == HF_OK && i < nd; i++) {
-        char *pool = due[i] ? strchr(due[i], ' ') : NULL;
+        char *pool = ids[i] ? strchr(ids[i], ' ') : NULL;
         if (!pool) {
             rc = HF_ENOMEM;
             break;
@@ -244,24 +272,30 @@ int store_calls_claim(hf_store_t *st, const char *engine, int max, int lease_s,
         *pool++ = '\0';
         Hrflow__V1__Interview *v;
         const char *why;
-        rc = store_interview_move_in(st, due[i], &m, &v, &why);
+        rc = store_interview_move_in(st, ids[i], &m, &v, &why);
         if (rc == STORE_EREFUSED || rc == HF_ENOTFOUND) {
             rc = HF_OK; /* moved since it was read (cancelled): not due any more */
             continue;
         }
-        if (rc == HF_OK)
-            rc = lease_add(st, due[i], pool, engine, secs, &got[*n]);
-        if (rc == HF_OK)
-            (*n)++;
+        if (rc == HF_OK && (rc = lease_add(st, ids[i], pool, engine, secs, leases[made])) == HF_OK)
+            made++;
     }
     rc = hf_store_finish(st, rc);
-    if (rc == HF_OK) {
-        *out = got;
-        did->claimed = (long)*n;
-        did->expired = expired;
-    } else
-        *n = 0;
-    return rc;
+    /* the leases as the engine sees them, read after the lock is gone (the
+     * interviews were moved under the caller's wall already) */
+    Hrflow__V1__CallLease **got = made ? hf_store_alloc(st, made * sizeof(*got)) : NULL;
+    if (rc == HF_OK && made && !got)
+        rc = HF_ENOMEM;
+    hf_store_t sys = *st;
+    sys.companies = NULL, sys.n_companies = 0;
+    for (size_t i = 0; rc == HF_OK && i < made; i++)
+        rc = store_lease_get(&sys, leases[i], &got[i]);
+    if (rc != HF_OK)
+        return rc;
+    *out = got;
+    *n = made;
+    did->claimed = (long)made;
+    return HF_OK;
 }
 
 /* ---- renewals ---- */
@@ -428,7 +462,9 @@ int store_engine_gauges(hf_store_t *st, void (*fn)(void *ctx, const char *tenant
         fn(ctx, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), strtod(PQgetvalue(r, i, 2), NULL));
     PQclear(r);
     r = hf_db_query(st->db,
-                    "SELECT count(*) FROM scheduling.interviews i WHERE " DUE_NOW,
+                    "SELECT count(*) FROM scheduling.interviews i, (SELECT scheduling.now()"
+                    " AS now) t WHERE ((" DUE_BOOKED("t.now") ") OR (" DUE_RETRY("t.now")
+                    ")) AND " UNLEASED,
                     0, NULL);
     if (!r)
         return HF_EDB;

@@ -19,9 +19,9 @@ ALTER TABLE scheduling.interviews ADD CONSTRAINT interviews_call_due_check
 
 -- What an engine may claim: booked interviews whose slot has begun, and
 -- retries that came due.
-CREATE INDEX interviews_due ON scheduling.interviews (tenant_id, start_time)
+CREATE INDEX interviews_due ON scheduling.interviews (tenant_id, pool_id, start_time, id)
     WHERE state IN ('scheduled', 'reminded', 'rescheduled');
-CREATE INDEX interviews_retry_due ON scheduling.interviews (tenant_id, call_due)
+CREATE INDEX interviews_retry_due ON scheduling.interviews (tenant_id, pool_id, call_due, id)
     WHERE state = 'retrying';
 
 CREATE TABLE scheduling.call_leases (
