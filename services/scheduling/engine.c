@@ -217,12 +217,13 @@ HANDLER(scheduling_report_call)
     if (!o)
         return hf_call_fail(call, E(INTERNAL), "out of memory");
     const char *why = "";
+    int moved = 0;
     int rc = hf_uuid_valid(r->lease_id)
-                 ? store_call_report(&st, r->lease_id, r->outcome, r->reason, o, &why)
+                 ? store_call_report(&st, r->lease_id, r->outcome, r->reason, o, &why, &moved)
                  : HF_ENOTFOUND;
     if (rc != HF_OK)
         return lease_fail(&st, rc, r->lease_id, why);
-    if (strcmp(r->outcome, "started") && o->lease && !strcmp(o->lease->outcome, r->outcome))
+    if (moved)
         sched_count_move(o->interview->state);
     *reply = &o->base;
     return 0;

@@ -194,12 +194,12 @@ int store_lease_renew(hf_store_t *st, const char *id, int lease_s, Hrflow__V1__C
  * "completed" completes the interview; "no_answer" and "failed" end the
  * call and move the interview to retrying (due again the job's
  * retry_minutes later) or, at the job's call_attempts-th call, to no_show.
- * The same outcome again answers as the first time and changes nothing.
- * STORE_EREFUSED with *why for a lease that lapsed or ended otherwise, or
- * an interview that moved meanwhile; HF_ENOTFOUND when the caller has no
- * lease by id. */
+ * The same outcome again answers as the first time and changes nothing
+ * (*moved 0; 1 when this report moved the interview). STORE_EREFUSED with
+ * *why for a lease that lapsed or ended otherwise, or an interview that
+ * moved meanwhile; HF_ENOTFOUND when the caller has no lease by id. */
 int store_call_report(hf_store_t *st, const char *id, const char *outcome, const char *reason,
-                      Hrflow__V1__CallReport *out, const char **why);
+                      Hrflow__V1__CallReport *out, const char **why, int *moved);
 
 /* Expire the lapsed leases of st->tenant (NULL: of every tenant, one
  * transaction each) and put their interviews back, due now. Returns how

@@ -414,9 +414,10 @@ static int report_move(hf_store_t *st, const held_t *h, const char *outcome, con
 }
 
 int store_call_report(hf_store_t *st, const char *id, const char *outcome, const char *reason,
-                      Hrflow__V1__CallReport *out, const char **why)
+                      Hrflow__V1__CallReport *out, const char **why, int *moved)
 {
     *why = "";
+    *moved = 0;
     held_t h;
     if (hf_db_begin(st->db) < 0)
         return HF_EDB;
@@ -438,6 +439,7 @@ int store_call_report(hf_store_t *st, const char *id, const char *outcome, const
     if (rc == HF_OK && !again && strcmp(outcome, "started"))
         rc = report_move(st, &h, outcome, reason, &v, why);
     rc = hf_store_finish(st, rc);
+    *moved = rc == HF_OK && v != NULL;
     if (rc == HF_OK && !v)
         rc = store_interview_get(st, h.interview, &v);
     if (rc == HF_OK)
