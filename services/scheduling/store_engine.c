@@ -21,7 +21,8 @@
     "l.id, l.interview_id, l.company_id, i.application_id, i.job_id, i.candidate_id,"           \
     " i.competency_model_id, l.engine_id, l.attempt, js.call_attempts, "                        \
     HF_MICROS("i.start_time") ", " HF_MICROS("i.end_time") ", " HF_MICROS("l.expire_time") ", " \
-    HF_MICROS("l.started_time") ", coalesce(l.outcome, '')"
+    HF_MICROS("l.started_time") ", CASE WHEN l.outcome IS NULL"                                \
+    " AND l.expire_time <= scheduling.now() THEN 'expired' ELSE coalesce(l.outcome, '') END"
 
 #define LEASE_FROM                                                                          \
     " FROM scheduling.call_leases l JOIN scheduling.interviews i"                           \

@@ -245,8 +245,9 @@ def claims_never_exceed_the_free_lines_across_two_replicas():
     total = metric("hf_scheduling_call_claims_total") + metric(
         "hf_scheduling_call_claims_total", "scheduling2")
     assert total >= 4, total
-    wait_for(lambda: sum(metric("hf_scheduling_lines_busy", r) or 0
-                         for r in ("scheduling", "scheduling2")) == 3, what="the busy gauge")
+    for name, want in (("hf_scheduling_lines_busy", 3), ("hf_scheduling_calls_due", 8)):
+        wait_for(lambda: sum(metric(name, r) or 0 for r in ("scheduling", "scheduling2")) == want,
+                 what="the gauge " + name)
     stack.procs["scheduling2"].terminate()
     stack.procs["scheduling2"].wait()
     del stack.procs["scheduling2"]
@@ -385,6 +386,8 @@ def reports_on_a_lease_not_held_are_refused_and_change_nothing():
     clock(v2["startTime"])
     le2 = claim(n=1, secs=10, key="engine_sh")[1]["leases"][0]
     later(1)
+    status, p = call("GET", "/v1/call-engine/leases/%s/questions" % le2["id"], key="engine")
+    assert status == 409 and "expired" in p["detail"], p
     status, p = report(le2["id"], "completed")
     assert status == 409 and "expired" in p["detail"], p
     wait_for(lambda: interview(v2["id"])["state"] == "retrying", what="put back")
