@@ -65,7 +65,8 @@ static unsigned scopes_of(const Hrflow__V1__Caller *c)
     } known[] = { { "admin", HF_SCOPE_ADMIN },
                   { "recruiter", HF_SCOPE_RECRUITER },
                   { "payroll", HF_SCOPE_PAYROLL },
-                  { "integrator", HF_SCOPE_INTEGRATOR } };
+                  { "integrator", HF_SCOPE_INTEGRATOR },
+                  { "engine", HF_SCOPE_ENGINE } };
     unsigned bits = 0;
     for (size_t i = 0; i < c->n_scopes; i++)
         for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
@@ -149,6 +150,8 @@ static const char *scope_name(unsigned scope)
         return "a recruiter";
     case HF_SCOPE_PAYROLL:
         return "a payroll";
+    case HF_SCOPE_ENGINE:
+        return "an engine";
     default:
         return "an integrator";
     }

@@ -6,7 +6,8 @@
 # 华星科技(上海) with the group's default automation rules, and 24 candidates
 # imported from a CSV with resumes, so the screener screens them through the
 # scoring service and the rules invite, wait or reject — the funnel, the
-# audit and the candidates' status pages have something to show. Running it
+# audit and the candidates' status pages have something to show; ten AI-interview
+# lines, so the invited get slots and are called. Running it
 # again changes nothing: it stops when the demo job exists.
 set -euo pipefail
 url=$1
@@ -33,8 +34,9 @@ if [[ -n $existing ]]; then
   exit 0
 fi
 
-# the group's AI-interview lines: the invitations of the rules below get slots
-api PATCH /v1/interview-lines '{"lines": 20, "slotMinutes": 30, "windowDays": 3}' >/dev/null
+# the group's AI-interview lines: the invitations of the rules below get slots, and the
+# reference call engine (./hrflow up starts it) calls them when their slots come
+api PATCH /v1/interview-lines '{"lines": 10}' >/dev/null
 
 company=$(api GET "/v1/companies?page_size=500" |
   field "[c['id'] for c in d['companies'] if c['code'] == 'HX-SH'][0]")

@@ -33,9 +33,12 @@ enum {
      * candidate's status page: its token is the key); rate-limited per
      * client address under this name */
     GW_SCOPE_PUBLIC = 1u << 4,
+    /* a call engine's key: only the call-engine routes and the interview
+     * score it hands the transcript to; never in GW_SCOPE_ANY */
+    GW_SCOPE_ENGINE = 1u << 5,
 };
 #define GW_SCOPE_ANY (GW_SCOPE_ADMIN | GW_SCOPE_RECRUITER | GW_SCOPE_PAYROLL | GW_SCOPE_INTEGRATOR)
-#define GW_N_SCOPES 5
+#define GW_N_SCOPES 6
 
 /* The scope's name ("admin"), or NULL for a bit outside the enum. */
 const char *gw_scope_name(unsigned bit);

@@ -58,7 +58,9 @@ static const hf_config_var_t settings[] = {
       "how long a POST's Idempotency-Key and its response are remembered",
       &C.idempotency_ttl_s },
     { "HF_GATEWAY_RATE_LIMITS", HF_CONFIG_STRING,
-      "admin=50:100,recruiter=100:200,payroll=50:100,integrator=20:40,public=20:200", 0, 0,
+      "admin=50:100,recruiter=100:200,payroll=50:100,integrator=20:40,public=20:200,"
+      "engine=200:400",
+      0, 0,
       "requests per second and burst per API key, by scope: scope=rate:burst,… (public: per "
       "client address, on the routes that need no key)",
       &C.rate_limits },

@@ -166,7 +166,8 @@ int gw_rate_parse(const char *spec, gw_rate_t *rates, char *err, size_t errlen)
         if (!bit || end1 != colon || *end2 || !(rate > 0 && rate <= 1e6) || burst < 1 ||
             burst > 1000000) {
             snprintf(err, errlen, "\"%s=%s\": want a scope (admin, recruiter, payroll, "
-                     "integrator, public), a rate per second in (0, 1e6] and a burst in [1, 1e6]",
+                     "integrator, public, engine), a rate per second in (0, 1e6] and a "
+                     "burst in [1, 1e6]",
                      item, eq + 1);
             rc = -1;
             break;

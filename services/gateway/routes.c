@@ -50,6 +50,7 @@
 #define HIRING (GW_SCOPE_RECRUITER | GW_SCOPE_INTEGRATOR)
 #define READ GW_SCOPE_ANY
 #define ADMIN GW_SCOPE_ADMIN
+#define ENGINE GW_SCOPE_ENGINE
 
 const gw_route_t gw_routes[] = {
     LOCAL("GET", "/healthz", gw_healthz, "healthz", 1, "Liveness: the process answers HTTP"),
@@ -156,7 +157,7 @@ const gw_route_t gw_routes[] = {
     BUS("POST", "/v1/scoring:selectQuestions", "selectQuestions", SC, "SelectQuestions", "*",
         HIRING, 0, "Pick interview questions for a resume and a job, with the reasons"),
     BUS_UPLOAD("POST", "/v1/interviews/{interviewId}:score", "scoreInterview", SC,
-               "ScoreInterview", "*", HIRING, 0,
+               "ScoreInterview", "*", HIRING | GW_SCOPE_ENGINE, 0,
                "Score an AI interview's transcript (and call audio) into its report"),
     BUS("GET", "/v1/interviews/{interviewId}/report", "getInterviewReport", SC, "GetReport",
         NULL, HIRING, 0, "The report of a scored interview"),
@@ -221,6 +222,20 @@ const gw_route_t gw_routes[] = {
     BUS("PATCH", "/v1/jobs/{jobId}/interview-settings", "updateJobInterviewSettings", SCH,
         "UpdateJobInterviewSettings", "settings", REC, 0,
         "Change a job's AI-interview settings; its open interviews' coming reminders follow"),
+    /* ---- scheduling: call engines ---- */
+    BUS("POST", "/v1/call-engine/leases", "claimCalls", SCH, "ClaimCalls", "*", ENGINE, 0,
+        "Claim up to max AI interviews due now, each under a lease (never more than the lines "
+        "free)"),
+    BUS("POST", "/v1/call-engine/leases/{leaseId}:renew", "renewCallLease", SCH,
+        "RenewCallLease", "*", ENGINE, 0,
+        "Keep a lease while the call runs; a lease not renewed lapses and its interview goes "
+        "back"),
+    BUS("GET", "/v1/call-engine/leases/{leaseId}/questions", "getCallQuestions", SCH,
+        "GetCallQuestions", NULL, ENGINE, 0,
+        "Whom to call and what to ask: questions chosen for the candidate's resume"),
+    BUS("POST", "/v1/call-engine/leases/{leaseId}:report", "reportCall", SCH, "ReportCall", "*",
+        ENGINE, 0,
+        "Report a call: started, completed, no_answer or failed (retried, then no-show)"),
     /* ---- scheduling: rounds ---- */
     BUS("GET", "/v1/interviewers", "listInterviewers", SCH, "ListInterviewers", NULL, REC, 0,
         "List interviewers, by company or email"),
@@ -263,7 +278,7 @@ const gw_route_t gw_routes[] = {
 const size_t gw_n_routes = sizeof(gw_routes) / sizeof(gw_routes[0]);
 
 static const char *const scope_names[GW_N_SCOPES] = { "admin", "recruiter", "payroll",
-                                                      "integrator", "public" };
+                                                      "integrator", "public", "engine" };
 
 const char *gw_scope_name(unsigned bit)
 {

@@ -32,7 +32,7 @@ int rules_key_name(const char *s, rule_error_t *e);      /* 0..200 characters */
 int rules_city(const char *s, rule_error_t *e);          /* 0..100 characters */
 int rules_credit_code(const char *s, rule_error_t *e);   /* "" or 18 of [0-9A-HJ-NPQRTUWXY] */
 
-/* 1 when s is one of admin, recruiter, payroll, integrator. */
+/* 1 when s is one of admin, recruiter, payroll, integrator, engine. */
 int rules_scope_known(const char *s);
 
 /* ---- whole requests ---- */

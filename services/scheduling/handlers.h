@@ -58,6 +58,11 @@ int sched_days_check(hf_call_t *call, const char *from_day, uint32_t days);
 /* ---- reminders (job_settings.c) ---- */
 HANDLER(scheduling_get_job_interview_settings);
 HANDLER(scheduling_update_job_interview_settings);
+/* engine.c: call engines */
+HANDLER(scheduling_claim_calls);
+HANDLER(scheduling_renew_call_lease);
+HANDLER(scheduling_get_call_questions);
+HANDLER(scheduling_report_call);
 
 /* A company of the tenant the caller acts for, named by a request: asked
  * of identity as the caller. Returns 0 when it is one; else fails the call

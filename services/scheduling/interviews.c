@@ -55,7 +55,7 @@ HANDLER(scheduling_list_interviews)
     if (*r->state && sched_state_parse(r->state, &state) < 0)
         hf_call_detail(call, "state", "bad_format",
                        "waiting, scheduled, reminded, in_progress, completed, no_show, "
-                       "cancelled or rescheduled"),
+                       "cancelled, rescheduled or retrying"),
             bad = 1;
     if (*r->start_from && !sched_instant_valid(r->start_from))
         hf_call_detail(call, "start_from", "bad_format", "an RFC 3339 time"), bad = 1;

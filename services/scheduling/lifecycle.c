@@ -12,6 +12,7 @@ static const char *const names[SCHED_N_STATES] = {
     [SCHED_REMINDED] = "reminded",       [SCHED_IN_PROGRESS] = "in_progress",
     [SCHED_COMPLETED] = "completed",     [SCHED_NO_SHOW] = "no_show",
     [SCHED_CANCELLED] = "cancelled",     [SCHED_RESCHEDULED] = "rescheduled",
+    [SCHED_RETRYING] = "retrying",
 };
 
 #define M(s) (1u << (s))
@@ -24,7 +25,10 @@ static const unsigned moves[SCHED_N_STATES] = {
                           M(SCHED_CANCELLED) | M(SCHED_RESCHEDULED),
     [SCHED_REMINDED] = M(SCHED_IN_PROGRESS) | M(SCHED_NO_SHOW) | M(SCHED_CANCELLED) |
                        M(SCHED_RESCHEDULED),
-    [SCHED_IN_PROGRESS] = M(SCHED_COMPLETED) | M(SCHED_NO_SHOW) | M(SCHED_RESCHEDULED),
+    [SCHED_IN_PROGRESS] = M(SCHED_COMPLETED) | M(SCHED_NO_SHOW) | M(SCHED_RESCHEDULED) |
+                          M(SCHED_RETRYING),
+    [SCHED_RETRYING] = M(SCHED_IN_PROGRESS) | M(SCHED_NO_SHOW) | M(SCHED_CANCELLED) |
+                       M(SCHED_RESCHEDULED),
 };
 
 const char *sched_state_name(sched_state_t s)

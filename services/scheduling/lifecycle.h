@@ -9,12 +9,17 @@
  *      ▼
  *   cancelled ◄── any state before in_progress
  *
+ *   in_progress ──► retrying ──► in_progress (the call engine tries again)
+ *
  * - waiting: invited, no slot in the window yet; a slot makes it scheduled;
  * - scheduled, rescheduled (scheduled again, at another time), reminded:
  *   booked; each may be reminded, rescheduled, cancelled, may start
  *   (in_progress) or be missed (no_show);
  * - in_progress: the call is under way; it ends completed or no_show, or is
  *   rescheduled when the call failed; it can no longer be cancelled;
+ * - retrying: a call did not reach the candidate (or its engine died);
+ *   due again at its call_due for a call engine to claim; it may also be
+ *   missed for good (no_show), cancelled or rescheduled;
  * - completed, no_show, cancelled: final.
  *
  * Every move writes the event hrflow.scheduling.interview.<new state>.v1.
@@ -38,6 +43,7 @@ typedef enum {
     SCHED_NO_SHOW,
     SCHED_CANCELLED,
     SCHED_RESCHEDULED,
+    SCHED_RETRYING,
     SCHED_N_STATES
 } sched_state_t;
 

@@ -11,6 +11,10 @@
  *    so an invitation is placed exactly once whatever dies when;
  *  - the assigner (assign.c): every HF_SCHEDULING_ASSIGN_S it places what
  *    still waits (capacity grew, a seat was given back, days passed);
+ *  - the lease sweep (engine.c, the elected replica): every
+ *    HF_SCHEDULING_LEASES_S it expires call leases whose engine stopped
+ *    renewing them (their interviews go back, due now) and sets the
+ *    engines' gauges;
  *  - the slot sweep (slots.c, the elected replica): every
  *    HF_SCHEDULING_SLOTS_S it makes every tenant's slots reach
  *    HF_SCHEDULING_HORIZON_DAYS ahead and sets the operators' gauges;
@@ -30,6 +34,7 @@
 int sched_assign_start(void);
 int sched_slots_start(void);
 int sched_reminders_start(void);
+int sched_engine_start(void);
 /* Free what the consumer and the timer runner kept, once the runtime
  * stopped them (stop hook). */
 void sched_assign_free(void);

@@ -42,6 +42,9 @@ static const hf_config_var_t settings[] = {
       &sched_settings.ics_organizer },
     { "HF_SCHEDULING_ICS_NAME", HF_CONFIG_STRING, "HR", 0, 0,
       "the organizer's name in calendar files (their SUMMARY)", &sched_settings.ics_name },
+    { "HF_SCHEDULING_LEASES_S", HF_CONFIG_INT, "5", 1, 3600,
+      "seconds between sweeps that put back the interviews of call leases that lapsed",
+      &sched_settings.leases_s },
 };
 
 static const hf_method_t methods[] = {
@@ -66,6 +69,11 @@ static const hf_method_t methods[] = {
     /* ---- reminders ---- */
     { "GetJobInterviewSettings", scheduling_get_job_interview_settings, HF_IDEMPOTENT },
     { "UpdateJobInterviewSettings", scheduling_update_job_interview_settings, 0 },
+    /* ---- engine ---- */
+    { "ClaimCalls", scheduling_claim_calls, 0 },
+    { "RenewCallLease", scheduling_renew_call_lease, 0 },
+    { "GetCallQuestions", scheduling_get_call_questions, HF_IDEMPOTENT },
+    { "ReportCall", scheduling_report_call, HF_IDEMPOTENT },
     /* ---- rounds ---- */
     { "CreateInterviewer", rounds_create_interviewer, 0 },
     { "GetInterviewer", rounds_get_interviewer, HF_IDEMPOTENT },
@@ -86,7 +94,8 @@ static const hf_method_t methods[] = {
 
 static int scheduling_init(void)
 {
-    if (sched_assign_start() < 0 || sched_slots_start() < 0 || sched_reminders_start() < 0) {
+    if (sched_assign_start() < 0 || sched_slots_start() < 0 || sched_reminders_start() < 0 ||
+        sched_engine_start() < 0) {
         hf_error("cannot start the scheduling service's background loops");
         return -1;
     }

@@ -15,6 +15,7 @@ typedef struct {
     const char *ics_domain;    /* HF_SCHEDULING_ICS_DOMAIN: the right side of calendar UIDs */
     const char *ics_organizer; /* HF_SCHEDULING_ICS_ORGANIZER: ORGANIZER's address */
     const char *ics_name;      /* HF_SCHEDULING_ICS_NAME: ORGANIZER's name, in SUMMARY */
+    long leases_s;     /* HF_SCHEDULING_LEASES_S: between sweeps of lapsed call leases */
 } sched_settings_t;
 
 extern sched_settings_t sched_settings;

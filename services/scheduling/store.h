@@ -143,6 +143,7 @@ typedef struct {
                                 * interview counts against the job's reschedule_limit
                                 * (STORE_EREFUSED when none is left) */
     const char *event_extra;   /* a JSON object merged into the event's data; NULL = none */
+    int retry_min;             /* RETRYING: called again this many minutes from now */
 } store_move_t;
 
 /* Apply a move to interview id in one transaction: the lifecycle's check
@@ -214,13 +215,71 @@ int store_interview_remind(hf_store_t *st, const char *id, int minutes, const ch
                            store_timer_outcome_t *what);
 
 /* The no-show check of interview id: one still booked and not started
- * (scheduled, reminded, rescheduled) moves to no_show (reason no_show); an
- * in_progress one is left to its call (*what WAIT): the check is set again
+ * (scheduled, reminded, rescheduled) moves to no_show (reason no_show),
+ * unless call engines work for the tenant (a lease within the last hour):
+ * then it waits in their queue for a line, and like an in_progress or
+ * retrying one it is left to its call (*what WAIT): the check is set again
  * a grace (at least 5 minutes) from now. HF_OK with *what, or HF_EDB. */
 int store_interview_check_no_show(hf_store_t *st, const char *id, store_timer_outcome_t *what);
 
 /* The expiry of interview id's invitation: one still waiting for a slot is
  * cancelled with reason invitation_expired. HF_OK with *what, or HF_EDB. */
 int store_interview_expire(hf_store_t *st, const char *id, store_timer_outcome_t *what);
+/* The same move in the caller's open transaction (the interview locked
+ * until it ends), for changes that move interviews with other writes: a
+ * call engine's claim, report or expired lease (store_engine.c). */
+int store_interview_move_in(hf_store_t *st, const char *id, const store_move_t *m,
+                            Hrflow__V1__Interview **out, const char **why);
+
+/* ---- call engines (store_engine.c) ---- */
+
+/* Leases of the caller's companies; ids are the lease's. */
+typedef struct {
+    long claimed;  /* leases handed out */
+    long expired;  /* leases found lapsed and put back first */
+} store_claimed_t;
+
+/* Claim up to max interviews that are due now (a slot that has begun, or a
+ * retry whose call_due came) for engine, each under a lease of lease_s
+ * seconds. The tenant's lapsed leases are expired first (their interviews
+ * put back, due now; a transaction of its own); nothing is locked when
+ * nothing is due. Then, in one transaction with the tenant's calls locked
+ * (an advisory transaction lock, so any replica's claims take turns), no
+ * pool gets more leases than its lines minus its live ones; each interview
+ * moves to in_progress through store_interview_move_in (its event with it).
+ * The earliest due first. */
+int store_calls_claim(hf_store_t *st, const char *engine, int max, int lease_s,
+                      Hrflow__V1__CallLease ***out, size_t *n, store_claimed_t *did);
+
+/* A lease of the caller's companies (HF_ENOTFOUND otherwise), whatever its
+ * outcome. */
+int store_lease_get(hf_store_t *st, const char *id, Hrflow__V1__CallLease **out);
+
+/* Renew a live lease to lease_s seconds from now. STORE_EREFUSED with *why
+ * when it ended or lapsed; HF_ENOTFOUND when the caller has none by id. */
+int store_lease_renew(hf_store_t *st, const char *id, int lease_s, Hrflow__V1__CallLease **out,
+                      const char **why);
+
+/* An engine's report under lease id: "started" marks the call begun;
+ * "completed" completes the interview; "no_answer" and "failed" end the
+ * call and move the interview to retrying (due again the job's
+ * retry_minutes later) or, at the job's call_attempts-th call, to no_show.
+ * The same outcome again answers as the first time and changes nothing
+ * (*moved 0; 1 when this report moved the interview). STORE_EREFUSED with
+ * *why for a lease that lapsed or ended otherwise, or an interview that
+ * moved meanwhile; HF_ENOTFOUND when the caller has no lease by id. */
+int store_call_report(hf_store_t *st, const char *id, const char *outcome, const char *reason,
+                      Hrflow__V1__CallReport *out, const char **why, int *moved);
+
+/* Expire the lapsed leases of st->tenant (NULL: of every tenant, one
+ * transaction each) and put their interviews back, due now. Returns how
+ * many, or -1. */
+long store_leases_expire(hf_store_t *st);
+
+/* For the gauges: fn(ctx, tenant, pool, busy) for every pool with live
+ * leases; *due the interviews due and not claimed, every tenant. */
+int store_engine_gauges(hf_store_t *st, void (*fn)(void *ctx, const char *tenant,
+                                                   const char *pool, double busy),
+                        void *ctx, double *due);
 
 #endif

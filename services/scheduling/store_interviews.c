@@ -23,8 +23,8 @@
 #define ITV_COLS                                                                                \
     "id, company_id, application_id, job_id, candidate_id, competency_model_id, state, "        \
     HF_MICROS("start_time") ", " HF_MICROS("end_time") ", sequence, reason, version, "          \
-    HF_MICROS("invite_time") ", " HF_MICROS("create_time") ", " HF_MICROS("update_time")       \
-    ", candidate_reschedules"
+    HF_MICROS("invite_time") ", " HF_MICROS("create_time") ", " HF_MICROS("update_time") ", " \
+    "candidate_reschedules, " HF_MICROS("call_due")
 
 static void *interview_row(hf_store_t *st, PGresult *r, int i)
 {
@@ -48,6 +48,7 @@ static void *interview_row(hf_store_t *st, PGresult *r, int i)
     v->create_time = hf_store_time(st, r, i, 13);
     v->update_time = hf_store_time(st, r, i, 14);
     v->candidate_reschedules = (uint32_t)atoi(PQgetvalue(r, i, 15));
+    v->call_due = hf_store_time(st, r, i, 16);
     return v->id && v->company_id && v->application_id && v->job_id && v->candidate_id &&
                    v->competency_model_id && v->state && v->reason && v->invite_time &&
                    v->create_time && v->update_time
@@ -384,17 +385,19 @@ static int give_back(hf_store_t *st, const char *pool, const char *start)
 /* The interview's new state, with its event, from the states that may
  * reach it (the lifecycle's table, as SQL). */
 static int write_move(hf_store_t *st, const char *id, sched_state_t to, const char *reason,
-                      const booked_t *b, int counted, const char *extra,
+                      const booked_t *b, int counted, const char *extra, int retry_min,
                       Hrflow__V1__Interview **out)
 {
     char from[160], type[80];
     if (sched_from_states(to, from, sizeof(from)) < 0 ||
         sched_event_type(to, type, sizeof(type)) < 0)
         return HF_EDB;
+    char retry[16];
+    snprintf(retry, sizeof(retry), "%d", retry_min);
     const char *p[] = { st->tenant, id, from, sched_state_name(to), reason,
                         b ? b->pool : "", b ? b->start : "", b ? b->end : "", type,
                         to == SCHED_RESCHEDULED ? "1" : "0", counted ? "1" : "0",
-                        extra ? extra : "" };
+                        extra ? extra : "", retry };
     int rc = hf_store_one(
         st,
         "WITH i AS (UPDATE scheduling.interviews SET state = $4,"
@@ -403,13 +406,15 @@ static int write_move(hf_store_t *st, const char *id, sched_state_t to, const ch
         "   start_time = coalesce(nullif($7, '')::timestamptz, start_time),"
         "   end_time = coalesce(nullif($8, '')::timestamptz, end_time),"
         "   sequence = sequence + $10::int, version = version + 1, update_time = now(),"
-        "   candidate_reschedules = candidate_reschedules + $11::int"
+        "   candidate_reschedules = candidate_reschedules + $11::int,"
+        "   call_due = CASE WHEN $4 = 'retrying'"
+        "     THEN scheduling.now() + make_interval(mins => $13::int) END"
         "   WHERE tenant_id = $1 AND id = $2::uuid AND state = ANY ($3::text[]) RETURNING *),"
         " ev AS (INSERT INTO events.outbox (tenant_id, source, type, subject, data)"
         "   SELECT $1::uuid::text, '" SOURCE "', $9, 'interviews/' || i.id, " EVENT_DATA("i")
         "   || coalesce(nullif($12, '')::jsonb, '{}') FROM i)"
         " SELECT " ITV_COLS " FROM i",
-        12, p, interview_row, out);
+        13, p, interview_row, out);
     return rc == HF_ENOTFOUND ? HF_ECONFLICT : rc;
 }
 
@@ -496,24 +501,30 @@ static int move_locked(hf_store_t *st, Hrflow__V1__Interview *v, const store_mov
         rc = give_back(st, pool, start);
     if (rc == HF_OK)
         rc = write_move(st, v->id, to, m->reason ? m->reason : "", moved, counted,
-                        m->event_extra, out);
+                        m->event_extra, m->retry_min, out);
     return rc;
 }
 
-
-int store_interview_move(hf_store_t *st, const char *id, const store_move_t *m,
-                         Hrflow__V1__Interview **out, const char **why)
+int store_interview_move_in(hf_store_t *st, const char *id, const store_move_t *m,
+                            Hrflow__V1__Interview **out, const char **why)
 {
     *why = "";
     Hrflow__V1__Interview *v = NULL;
-    if (hf_db_begin(st->db) < 0)
-        return HF_EDB;
     int rc = read_interview(st, id, LOCK, &v);
     if (rc == HF_OK && m->expected_version && m->expected_version != v->version)
         rc = HF_ECONFLICT;
     if (rc == HF_OK)
         rc = move_locked(st, v, m, out, why);
-    return hf_store_finish(st, rc);
+    return rc;
+}
+
+int store_interview_move(hf_store_t *st, const char *id, const store_move_t *m,
+                         Hrflow__V1__Interview **out, const char **why)
+{
+    *why = "";
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    return hf_store_finish(st, store_interview_move_in(st, id, m, out, why));
 }
 
 /* ---- booking ---- */
@@ -523,9 +534,9 @@ static void *booking_row(hf_store_t *st, PGresult *r, int i)
     store_booking_t *b = hf_store_alloc(st, sizeof(*b));
     if (!b || !(b->interview = interview_row(st, r, i)))
         return NULL;
-    b->time_zone = hf_store_cell(st, r, i, 16);
-    b->reschedule_limit = atoi(PQgetvalue(r, i, 17));
-    b->now_s = strtoll(PQgetvalue(r, i, 18), NULL, 10);
+    b->time_zone = hf_store_cell(st, r, i, 17);
+    b->reschedule_limit = atoi(PQgetvalue(r, i, 18));
+    b->now_s = strtoll(PQgetvalue(r, i, 19), NULL, 10);
     return b->time_zone ? b : NULL;
 }
 
@@ -626,6 +637,26 @@ int store_interview_remind(hf_store_t *st, const char *id, int minutes, const ch
     return hf_store_finish(st, rc);
 }
 
+/* Whether call engines work for st's tenant: a lease of its lapsed, ended or
+ * held within the last hour. An interview not yet called then waits in
+ * their queue for a line (its call is the platform's to make, not a missed
+ * slot of the candidate's); without engines it is the candidate's no-show. */
+static int engines_at_work(hf_store_t *st, int *yes)
+{
+    const char *p[] = { st->tenant };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT EXISTS (SELECT 1 FROM scheduling.call_leases"
+                              " WHERE tenant_id = $1::uuid"
+                              " AND greatest(expire_time, coalesce(end_time, expire_time))"
+                              "   > scheduling.now() - interval '1 hour')",
+                              1, p);
+    if (!r)
+        return HF_EDB;
+    *yes = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return HF_OK;
+}
+
 int store_interview_check_no_show(hf_store_t *st, const char *id, store_timer_outcome_t *what)
 {
     *what = STORE_TIMER_PASSED;
@@ -634,9 +665,13 @@ int store_interview_check_no_show(hf_store_t *st, const char *id, store_timer_ou
         return HF_EDB;
     int rc = timer_lock(st, id, &v);
     int s = rc == HF_OK ? state_of(v) : -1;
+    int queued = 0;
     if (s == SCHED_SCHEDULED || s == SCHED_REMINDED || s == SCHED_RESCHEDULED)
+        rc = engines_at_work(st, &queued);
+    if (rc == HF_OK && !queued &&
+        (s == SCHED_SCHEDULED || s == SCHED_REMINDED || s == SCHED_RESCHEDULED))
         rc = timer_move(st, v, SCHED_NO_SHOW, "no_show", NULL, what);
-    else if (s == SCHED_IN_PROGRESS) {
+    else if (rc == HF_OK && (queued || s == SCHED_IN_PROGRESS || s == SCHED_RETRYING)) {
         /* the call decides; the check looks again a grace (at least 5
          * minutes) later: setting its own timer re-arms it */
         const char *p[] = { st->tenant, id, v->job_id };

@@ -28,7 +28,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
 sys.path.insert(0, os.path.dirname(__file__))
 from stack import Stack, psql  # noqa: E402
-import test_scheduling as sched  # noqa: E402  (its invitation and placement helpers)
+import scheduling_e2e as sched  # noqa: E402  (the invitation and placement helpers)
 
 BOOKINGS = int(os.environ.get("HF_BENCH_BOOKINGS", "500"))
 SEATS = int(os.environ.get("HF_BENCH_SEATS", "100"))
@@ -105,8 +105,8 @@ def main():
     stack = Stack("benchbook", {"HF_LOG_LEVEL": "warn", "HF_SCHEDULING_ASSIGN_S": "1",
                                 "HF_GATEWAY_RATE_LIMITS": "admin=1000000:1000000,"
                                 "recruiter=1000000:1000000,public=1000000:1000000"})
-    keys, ctx = {}, {}
-    sched.stack, sched.keys, sched.ctx = stack, keys, ctx
+    keys, ctx = sched.keys, sched.ctx
+    sched._Current.stack = stack
     try:
         stack.start_all()
         stack.start("scheduling", name="scheduling-2")

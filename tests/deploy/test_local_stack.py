@@ -3,7 +3,8 @@
 A second local stack on free ports, with its state in a temporary directory:
 `up` answers /readyz, makes the demo tenant with its companies and writes an
 admin key (0600) that works, and loads a demo job whose imported candidates the
-screener screens through the scoring service; the bus runs with CURVE on and
+screener screens through the scoring service, and starts the reference call
+engine with an engine key (0600); the bus runs with CURVE on and
 Redis asks for a password, both from secrets `up` made (0600) in the state
 directory; `apikey create` prints a key with the asked scope; `up` again keeps
 the keys; `down` leaves no process behind.
@@ -198,6 +199,18 @@ def up_secures_the_bus_and_redis_with_its_own_secrets():
     out = subprocess.run(redis, capture_output=True, text=True, timeout=10,
                          env=dict(os.environ, REDISCLI_AUTH=password))
     assert out.stdout.strip() == "PONG", out
+
+
+@test
+def up_starts_the_reference_call_engine_with_an_engine_key():
+    assert os.path.exists(os.path.join(ctx["state"], "run", "call-engine.pid"))
+    path = os.path.join(ctx["state"], "engine.key")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    key = open(path).read().strip()
+    status, got = api("/v1/call-engine/leases", key, "POST", {"engineId": "probe", "max": 1})
+    assert status == 200, got   # nothing is due yet: the first slots are an hour ahead
+    status, _ = api("/v1/companies", key)
+    assert status == 403
 
 
 @test

@@ -169,6 +169,26 @@ class Stack:
             self.cli("identity", "company", "create", "--tenant", slug, "--code", code,
                      "--name", "公司" + code)
 
+    def apikeys(self, specs):
+        """{name: token} of new API keys, one per (name, tenant slug, scope, company code or
+        None for the whole group)."""
+        return {name: self.cli("identity", "apikey", "create", "--tenant", tenant, "--scope",
+                               scope, *(("--company", company) if company else ()))
+                for name, tenant, scope, company in specs}
+
+    def invite_ai_interviews(self, job_id, model=""):
+        """The pipeline's ai_interview_invited event for every application of the job, as its
+        rules write it, in one transaction (forged: the rules would need a screening each)."""
+        psql(self.dsn,
+             "INSERT INTO events.outbox (tenant_id, source, type, subject, data) "
+             "SELECT a.tenant_id::text, '/hrflow/pipeline', "
+             "'hrflow.pipeline.application.ai_interview_invited.v1', 'applications/' || a.id, "
+             "jsonb_build_object('applicationId', a.id, 'jobId', a.job_id, 'candidateId', "
+             "a.candidate_id, 'competencyModelId', '%s', 'companyId', j.company_id, 'why', "
+             "'test', 'ruleLine', 1) FROM pipeline.applications a JOIN pipeline.jobs j ON "
+             "j.tenant_id = a.tenant_id AND j.id = a.job_id WHERE a.job_id = '%s' "
+             "ORDER BY a.create_time, a.id" % (model, job_id))
+
     def call(self, method, path, body=None, token=None, headers=None):
         """(status, body bytes) of one API request: body as JSON, token as the bearer."""
         h = {"Authorization": "Bearer " + token} if token else {}

@@ -46,17 +46,17 @@ COLLECTIONS = {
     "competency-models": "model", "questions": "question", "interviews": "interview",
     "candidate-status": "status_token", "interviewers": "interviewer", "rounds": "round",
     "busy-blocks": "busy_block", "interview-closures": "closure",
-    "interview-booking": "booking_token",
+    "interview-booking": "booking_token", "leases": "lease",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
     "companyId": "company", "companyIds": "company", "jobId": "job", "candidateId": "candidate",
     "applicationId": "application", "competencyModelId": "model", "questionId": "question",
     "interviewId": "interview", "importId": "import", "tenantId": "tenant",
-    "interviewerId": "interviewer", "interviewerIds": "interviewer",
+    "interviewerId": "interviewer", "interviewerIds": "interviewer", "leaseId": "lease",
 }
 # `…Id` fields that name no record of ours.
-NOT_REFERENCES = {"eventId", "externalId", "requestId"}
+NOT_REFERENCES = {"eventId", "externalId", "requestId", "engineId"}  # engineId: the engine's name
 # Output-only references every message may carry: the tenant is always the key's.
 OUTPUT_ONLY = {"tenantId"}
 
@@ -68,9 +68,9 @@ OUTPUT_ONLY = {"tenantId"}
 SECRET_KINDS = {
     "tenant": {"tenant", "company", "apikey", "job", "candidate", "application", "import",
                "model", "question", "interview", "interviewer", "busy_block", "round",
-               "closure"},
+               "closure", "lease"},
     "company": {"job", "candidate", "application", "import", "interview", "interviewer",
-                "busy_block", "round", "closure"},
+                "busy_block", "round", "closure", "lease"},
 }
 GUARDED_KINDS = {  # kinds the attacker must not change (beyond SECRET_KINDS)
     "tenant": set(),
@@ -134,6 +134,9 @@ BODIES = {
     "cancelInterview": {},
     "rescheduleInterview": {},
     "updateJobInterviewSettings": {"reminderMinutes": [60]},
+    "claimCalls": {"engineId": "evil", "max": 10},
+    "renewCallLease": {"leaseSeconds": 600},
+    "reportCall": {"outcome": "completed"},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per
@@ -278,6 +281,15 @@ def seed():
     status, _, _ = call("POST", "/v1/candidate-status/%s:requestReview" % app["statusToken"],
                         {"reason": "请人工复核"}, key=None)
     assert status == 200
+    # a call engine holds the interview's call: the slot's time comes (the clock held
+    # there for the claim), then the clock runs again and the lease stays live
+    psql(stack.dsn, "SELECT timers.freeze(start_time) FROM scheduling.interviews WHERE id = "
+                    "'%s'" % V["interview"])
+    lease = ok(*call("POST", "/v1/call-engine/leases", {"engineId": "victim-engine", "max": 1,
+                                                        "leaseSeconds": 3600})[:2])["leases"]
+    psql(stack.dsn, "SELECT timers.freeze(NULL)")
+    assert [le["interviewId"] for le in lease] == [V["interview"]], lease
+    V["lease"] = lease[0]["id"]
     SECRETS.extend([person["name"], person["email"], "12345678", "秘密履历", "秘密回答",
                     app["statusToken"], "秘密简历", "面试官秘密", "mianshi.secret"])
     for name, phone, email in imported:

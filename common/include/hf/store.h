@@ -60,6 +60,7 @@ enum {
     HF_SCOPE_RECRUITER = 1u << 1,
     HF_SCOPE_PAYROLL = 1u << 2,
     HF_SCOPE_INTEGRATOR = 1u << 3,
+    HF_SCOPE_ENGINE = 1u << 4,    /* a call engine: its own routes and the interview score */
 };
 
 typedef struct {

@@ -61,6 +61,20 @@ static void test_a_call_under_way_ends_or_is_tried_again(void **state)
     assert_true(sched_can_move(SCHED_IN_PROGRESS, SCHED_RESCHEDULED, NULL));
     assert_false(sched_can_move(SCHED_IN_PROGRESS, SCHED_CANCELLED, &why));
     assert_string_equal(why, "the call is under way: it cannot be cancelled");
+    assert_true(sched_can_move(SCHED_IN_PROGRESS, SCHED_RETRYING, NULL));
+}
+
+static void test_a_call_that_missed_is_tried_again_or_ends(void **state)
+{
+    (void)state;
+    assert_true(sched_can_move(SCHED_RETRYING, SCHED_IN_PROGRESS, NULL));
+    assert_true(sched_can_move(SCHED_RETRYING, SCHED_NO_SHOW, NULL));
+    assert_true(sched_can_move(SCHED_RETRYING, SCHED_CANCELLED, NULL));
+    assert_true(sched_can_move(SCHED_RETRYING, SCHED_RESCHEDULED, NULL));
+    assert_false(sched_can_move(SCHED_RETRYING, SCHED_COMPLETED, NULL)); /* not under way */
+    assert_false(sched_can_move(SCHED_SCHEDULED, SCHED_RETRYING, NULL)); /* never called */
+    assert_true(sched_holds_seat(SCHED_RETRYING));
+    assert_false(sched_final(SCHED_RETRYING));
 }
 
 static void test_final_states_say_why_nothing_moves(void **state)
@@ -97,9 +111,9 @@ static void test_the_states_a_move_comes_from_as_sql(void **state)
     (void)state;
     char out[160];
     assert_int_equal(sched_from_states(SCHED_CANCELLED, out, sizeof(out)), 0);
-    assert_string_equal(out, "{waiting,scheduled,reminded,rescheduled}");
+    assert_string_equal(out, "{waiting,scheduled,reminded,rescheduled,retrying}");
     assert_int_equal(sched_from_states(SCHED_RESCHEDULED, out, sizeof(out)), 0);
-    assert_string_equal(out, "{scheduled,reminded,in_progress,rescheduled}");
+    assert_string_equal(out, "{scheduled,reminded,in_progress,rescheduled,retrying}");
     assert_int_equal(sched_from_states(SCHED_WAITING, out, sizeof(out)), 0);
     assert_string_equal(out, "{}");
     assert_int_equal(sched_from_states(SCHED_CANCELLED, out, 10), -1);
@@ -121,6 +135,7 @@ int main(void)
         cmocka_unit_test(test_names_round_trip),
         cmocka_unit_test(test_a_waiting_invitation_is_scheduled_or_cancelled),
         cmocka_unit_test(test_a_booked_interview_goes_every_way),
+        cmocka_unit_test(test_a_call_that_missed_is_tried_again_or_ends),
         cmocka_unit_test(test_a_call_under_way_ends_or_is_tried_again),
         cmocka_unit_test(test_final_states_say_why_nothing_moves),
         cmocka_unit_test(test_seats_are_held_from_booking_until_cancelled),
