@@ -91,7 +91,6 @@ typedef struct {
 /* What one assignment did. */
 typedef struct {
     long taken;     /* waiting interviews it looked at */
-    long added;     /* new invitations written (scheduled or waiting) */
     long placed;    /* interviews now scheduled, waiting or new */
     double *lags;   /* placed seconds between invitation and slot (st->arena) */
 } store_assigned_t;

@@ -148,8 +148,7 @@ static const char sql_assign[] =
     "   SELECT $1::uuid::text, '" SOURCE "', 'hrflow.scheduling.interview.scheduled.v1',"
     "   'interviews/' || i.id, " EVENT_DATA("i") " FROM now_scheduled i"
     "   ORDER BY i.start_time, i.id)"
-    " SELECT (SELECT count(*) FROM locked), (SELECT count(*) FROM made),"
-    "   extract(epoch FROM now() - n.invite_time)"
+    " SELECT (SELECT count(*) FROM locked), extract(epoch FROM now() - n.invite_time)"
     " FROM (SELECT) one LEFT JOIN now_scheduled n ON true";
 
 /* The invitations as the statement's jsonb; NULL when out of memory. */
@@ -195,11 +194,10 @@ int store_assign(hf_store_t *st, const char *company, int limit, int notice_min,
         return HF_EDB;
     int rows = PQntuples(r);
     out->taken = rows ? atol(PQgetvalue(r, 0, 0)) : 0;
-    out->added = rows ? atol(PQgetvalue(r, 0, 1)) : 0;
     out->lags = hf_store_alloc(st, (size_t)(rows ? rows : 1) * sizeof(double));
     for (int i = 0; out->lags && i < rows; i++)
-        if (!PQgetisnull(r, i, 2))
-            out->lags[out->placed++] = strtod(PQgetvalue(r, i, 2), NULL);
+        if (!PQgetisnull(r, i, 1))
+            out->lags[out->placed++] = strtod(PQgetvalue(r, i, 1), NULL);
     PQclear(r);
     return out->lags ? HF_OK : HF_ENOMEM;
 }
@@ -665,11 +663,11 @@ int store_interview_check_no_show(hf_store_t *st, const char *id, store_timer_ou
         return HF_EDB;
     int rc = timer_lock(st, id, &v);
     int s = rc == HF_OK ? state_of(v) : -1;
+    int booked = s == SCHED_SCHEDULED || s == SCHED_REMINDED || s == SCHED_RESCHEDULED;
     int queued = 0;
-    if (s == SCHED_SCHEDULED || s == SCHED_REMINDED || s == SCHED_RESCHEDULED)
+    if (booked)
         rc = engines_at_work(st, &queued);
-    if (rc == HF_OK && !queued &&
-        (s == SCHED_SCHEDULED || s == SCHED_REMINDED || s == SCHED_RESCHEDULED))
+    if (rc == HF_OK && booked && !queued)
         rc = timer_move(st, v, SCHED_NO_SHOW, "no_show", NULL, what);
     else if (rc == HF_OK && (queued || s == SCHED_IN_PROGRESS || s == SCHED_RETRYING)) {
         /* the call decides; the check looks again a grace (at least 5

@@ -160,15 +160,8 @@ def imported(company, n):
 
 
 def invite_all(job_id):
-    """The pipeline's invitation for every application of the job, as its rules write it,
-    in one transaction (forged here: the rules would need a screening each)."""
-    sql("INSERT INTO events.outbox (tenant_id, source, type, subject, data) "
-        "SELECT a.tenant_id::text, '/hrflow/pipeline', '%s', 'applications/' || a.id, "
-        "jsonb_build_object('applicationId', a.id, 'jobId', a.job_id, 'candidateId', "
-        "a.candidate_id, 'competencyModelId', '', 'companyId', j.company_id, 'why', 'test', "
-        "'ruleLine', 1) FROM pipeline.applications a JOIN pipeline.jobs j ON j.tenant_id = "
-        "a.tenant_id AND j.id = a.job_id WHERE a.job_id = '%s' ORDER BY a.create_time, a.id"
-        % (INVITED, job_id))
+    """The pipeline's invitation for every application of the job (Stack.invite_ai_interviews)."""
+    stack.invite_ai_interviews(job_id)
 
 
 def interviews_of(job_id, state=None):
