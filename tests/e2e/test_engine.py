@@ -28,6 +28,7 @@ from stack import Stack, psql, wait_for  # noqa: E402
 from tap import run, test  # noqa: E402
 
 stack = None
+engines = []   # the reference engines the tests started
 keys = {}
 ctx = {}
 NOW = "2027-03-01T08:00:00+08:00"   # a Monday
@@ -77,6 +78,10 @@ def setup():
 
 
 def teardown():
+    for p in engines:   # a test that failed before killing its engine leaves none behind
+        if p.poll() is None:
+            p.kill()
+            p.wait()
     if stack:
         stack.destroy()
 
@@ -153,9 +158,11 @@ def report(lease, outcome, key="engine", reason=""):
 
 def engine(*args, key="engine"):
     """The reference engine as a process of its own."""
-    return subprocess.Popen(["/usr/bin/python3", ENGINE, "--url", stack.url(""), "--key",
-                             keys[key], "--lease-seconds", "30", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(["/usr/bin/python3", ENGINE, "--url", stack.url(""), "--key",
+                          keys[key], "--lease-seconds", "30", *args],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    engines.append(p)
+    return p
 
 
 def engine_once(*args, key="engine"):
