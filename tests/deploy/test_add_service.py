@@ -94,17 +94,17 @@ def walk_the_steps(root):
     (root / "services" / "demo" / "main.c").write_text(DEMO_MAIN)
     # 5. meson.build
     (root / "services" / "demo" / "meson.build").write_text(DEMO_MESON)
-    # 6. its workload: the manifest of a service still answering Health only (notify's)
+    # 6. its workload: the manifest of a service that has no keyring (payroll's)
     # with the name replaced, in the kustomization
-    text = (root / "deploy" / "k8s" / "notify.yaml").read_text()
-    (root / "deploy" / "k8s" / "demo.yaml").write_text(text.replace("notify", "demo"))
+    text = (root / "deploy" / "k8s" / "payroll.yaml").read_text()
+    (root / "deploy" / "k8s" / "demo.yaml").write_text(text.replace("payroll", "demo"))
     kust = root / "deploy" / "k8s" / "kustomization.yaml"
-    kust.write_text(kust.read_text().replace("  - notify.yaml\n",
-                                             "  - notify.yaml\n  - demo.yaml\n"))
+    kust.write_text(kust.read_text().replace("  - payroll.yaml\n",
+                                             "  - payroll.yaml\n  - demo.yaml\n"))
     secret = root / "deploy" / "k8s" / "secret.example.yaml"
     text = secret.read_text()
-    line = next(l for l in text.splitlines() if l.strip().startswith("notify-secret-key:"))
-    secret.write_text(text.replace(line, line + "\n" + line.replace("notify", "demo")))
+    line = next(l for l in text.splitlines() if l.strip().startswith("payroll-secret-key:"))
+    secret.write_text(text.replace(line, line + "\n" + line.replace("payroll", "demo")))
     # 7. its page (the configuration page is regenerated after the build)
     (root / "docs" / "services" / "demo.md").write_text("# demo\n\nA throwaway service.\n")
 
