@@ -11,6 +11,7 @@
 
 #include "hf/log.h"
 #include "hrflow/v1/identity.pb-c.h"
+#include "hrflow/v1/notify.pb-c.h"
 #include "hrflow/v1/pipeline.pb-c.h"
 #include "hrflow/v1/scheduling.pb-c.h"
 #include "hrflow/v1/scoring.pb-c.h"
@@ -46,6 +47,7 @@
 #define SC &hrflow__v1__scoring__descriptor
 #define PL &hrflow__v1__pipeline__descriptor
 #define SCH &hrflow__v1__scheduling__descriptor
+#define NT &hrflow__v1__notify__descriptor
 #define REC GW_SCOPE_RECRUITER
 #define HIRING (GW_SCOPE_RECRUITER | GW_SCOPE_INTEGRATOR)
 #define READ GW_SCOPE_ANY
