@@ -49,7 +49,7 @@ EXPECTED = {"hrflow.identity.%s.v1" % w for w in (
     "hrflow.scoring.interview.scored.v1"} | {"hrflow.scheduling.%s.v1" % w for w in (
         "interview.scheduled", "interview.rescheduled", "interview.cancelled",
         "interview.reminded", "interview.no_show", "round.scheduled", "round.cancelled",
-        "round.rescheduled", "round.completed")}
+        "round.rescheduled", "round.completed", "round.no_show")}
 
 
 def setup():
@@ -175,7 +175,7 @@ def interviews(j, model, invited):
 
 
 def rounds(app):
-    """An interviewer; rounds scheduled, completed, cancelled and rescheduled."""
+    """An interviewer; rounds scheduled, completed, missed, cancelled and rescheduled."""
     who = ok(*call("POST", "/v1/interviewers", {
         "companyId": ctx["companies"]["SH"], "name": "面试官", "email": "hr@example.com"}),
         want=201)
@@ -185,16 +185,18 @@ def rounds(app):
             "applicationId": app["id"], "kind": "hr", "interviewerIds": [who["id"]],
             "startTime": "2027-03-%02dT%02d:00:00Z" % (day, hour), "durationMinutes": 45}),
             want=201)
-    first = book(4, 1)
+    held, missed = book(4, 1), book(4, 3)
     ok(*call("POST", "/v1/rounds/%s:cancel" % book(5, 1)["id"], {}))
     ok(*call("POST", "/v1/rounds/%s:reschedule" % book(5, 2)["id"],
              {"startTime": "2027-03-05T06:00:00Z"}))
-    # rounds are held on the wall clock: the first one moved into the past
-    sql("WITH r AS (UPDATE scheduling.rounds SET during = tstzrange(now() - interval '2 hours', "
-        "now() - interval '1 hour') WHERE id = '%s' RETURNING id, during) "
-        "UPDATE scheduling.interviewer_time t SET during = r.during FROM r WHERE t.round_id = r.id"
-        % first["id"])
-    ok(*call("POST", "/v1/rounds/%s:complete" % first["id"], {}))
+    # rounds are held on the wall clock: two moved into the past
+    sql("WITH p(id, h) AS (VALUES ('%s'::uuid, 4), ('%s'::uuid, 2)), r AS (UPDATE "
+        "scheduling.rounds r SET during = tstzrange(now() - p.h * interval '1 hour', now() - "
+        "(p.h - 1) * interval '1 hour') FROM p WHERE r.id = p.id RETURNING r.id, r.during) "
+        "UPDATE scheduling.interviewer_time t SET during = r.during FROM r "
+        "WHERE t.round_id = r.id" % (held["id"], missed["id"]))
+    ok(*call("POST", "/v1/rounds/%s:complete" % held["id"], {}))
+    ok(*call("POST", "/v1/rounds/%s:noShow" % missed["id"], {}))
 
 
 def outbox():
