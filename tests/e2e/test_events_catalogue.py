@@ -5,8 +5,9 @@ The gateway serves the committed AsyncAPI document (docs/asyncapi.json) at
 finds no error in it. Then the services are driven through what writes
 events — identity's changes, a CSV import screened by scoring, the job's
 rules (invitations, a rejection with a letter, a flag), AI interviews placed,
-rescheduled, cancelled, reminded and missed on the one clock, an interview
-scored, a hire, a candidate's review request, rounds with an interviewer —
+rescheduled, cancelled, called by an engine (started, unanswered, retried,
+completed), reminded and missed on the one clock, an interview scored, a
+hire, a candidate's review request, rounds with an interviewer —
 and every row of events.outbox must be a catalogued type whose data matches
 its schema (JSON Schema 2020-12, every field declared), from its service's
 source, about the subject its data names.
@@ -22,8 +23,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 import events_doc  # noqa: E402
 import jsonschema  # noqa: E402
-from scheduling_e2e import (advance, call, ctx, interviews_of, job_of, keys, sql,  # noqa: E402
-                            stack, teardown)
+from scheduling_e2e import (advance, call, ctx, freeze, interviews_of, job_of, keys,  # noqa: E402
+                            sql, stack, teardown)
 from scheduling_e2e import setup as setup_stack  # noqa: E402
 from stack import wait_for  # noqa: E402
 from tap import forget, run, test  # noqa: E402
@@ -48,7 +49,8 @@ EXPECTED = {"hrflow.identity.%s.v1" % w for w in (
         "application.flagged", "application.review_requested")} | {
     "hrflow.scoring.interview.scored.v1"} | {"hrflow.scheduling.%s.v1" % w for w in (
         "interview.scheduled", "interview.rescheduled", "interview.cancelled",
-        "interview.reminded", "interview.no_show", "round.scheduled", "round.cancelled",
+        "interview.reminded", "interview.no_show", "interview.in_progress", "interview.retrying",
+        "interview.completed", "round.scheduled", "round.cancelled",
         "round.rescheduled", "round.completed", "round.no_show")}
 
 
@@ -107,17 +109,17 @@ def identity_changes():
 
 
 def screened_import():
-    """A job with RULES and a model; five candidates imported (three strong resumes, two
+    """A job with RULES and a model; six candidates imported (four strong resumes, two
     weak), one of them again through the API; the applications once screened."""
     ok(*call("PATCH", "/v1/interview-lines", {"lines": 2}, key="admin"))   # slots to book
     model = ok(*call("POST", "/v1/competency-models", PM_MODEL), want=201)["id"]
     j = job_of("SH", rules=RULES, competencyModelId=model)
     ok(*call("PATCH", "/v1/jobs/" + j["id"], {"headcount": 40}))
     rows = ["姓名,手机,邮箱,简历"]
-    phones = ["139%08d" % (uuid.uuid4().int % 10 ** 8) for _ in range(5)]
+    phones = ["139%08d" % (uuid.uuid4().int % 10 ** 8) for _ in range(6)]
     for i, ph in enumerate(phones):
         rows.append("候选人%d,%s,c%d.%s@example.com,%s" % (i, ph, i, uuid.uuid4().hex[:6],
-                                                         STRONG if i < 3 else WEAK))
+                                                         STRONG if i < 4 else WEAK))
     h = {"Authorization": "Bearer " + keys["recruiter"],
          "Content-Type": "text/csv; charset=utf-8"}
     status, _, payload = stack.request("POST", "/v1/jobs/%s/candidates:import" % j["id"],
@@ -130,21 +132,22 @@ def screened_import():
         "name": "候选人0", "phone": phones[0], "source": "referral",
         "consent": {"automatedAssessment": True, "version": "2026-01"}}), want=201)
     assert again["deduplicated"] is True, again
-    apps = wait_for(lambda: (lambda l: l if len(l) == 5 and all(
+    apps = wait_for(lambda: (lambda l: l if len(l) == 6 and all(
         a["screening"] == "done" for a in l) else None)(
         call("GET", "/v1/jobs/%s/applications" % j["id"])[1]["applications"]),
         timeout=60, what="every application screened")
     stages = sorted(a["stage"] for a in apps)
-    assert stages == ["ai_interview"] * 3 + ["rejected"] * 2, stages
+    assert stages == ["ai_interview"] * 4 + ["rejected"] * 2, stages
     return j, model, [a for a in apps if a["stage"] == "ai_interview"]
 
 
 def interviews(j, model, invited):
     """The invited placed; one scored well (advanced, then hired), one rescheduled and
-    cancelled; the clock past the window: reminders, and the slots passed without a call
-    no-shows."""
-    placed = wait_for(lambda: (lambda l: l if len(l) == 3 else None)(
-        interviews_of(j["id"], "scheduled")), timeout=60, what="the interviews placed")
+    cancelled, the earliest left called by an engine; the clock past the window:
+    reminders, and the slots passed without a call no-shows."""
+    placed = wait_for(lambda: (lambda l: l if len(l) == 4 and all(
+        v["state"] in ("scheduled", "reminded") for v in l) else None)(
+        interviews_of(j["id"])), timeout=60, what="the interviews placed")
     by_app = {v["applicationId"]: v for v in placed}
     good, moved = invited[0], invited[1]
     ok(*call("POST", "/v1/interviews/%s:score" % by_app[good["id"]]["id"], {
@@ -166,12 +169,37 @@ def interviews(j, model, invited):
                                  json.dumps({"reason": "请人工复核"}).encode(),
                                  {"Content-Type": "application/json"})
     assert status == 200
+    engine_call(j)
     # past the window (three days): every reminder due, every slot without a call missed
     advance("3 days")
     wait_for(lambda: sql("SELECT count(DISTINCT type) FROM events.outbox WHERE type IN ("
                          "'hrflow.scheduling.interview.reminded.v1', "
                          "'hrflow.scheduling.interview.no_show.v1')") == "2",
              timeout=60, what="a reminder and a no-show")
+
+
+def engine_call(j):
+    """A call engine takes the earliest booked interview's call when its slot begins: it
+    starts, nobody answers (retrying), and on the retry the interview is completed."""
+    engine = stack.cli("identity", "apikey", "create", "--tenant", "sa", "--scope", "engine")
+
+    def as_engine(path, body):
+        status, payload = stack.api(engine, "POST", path, body)
+        return ok(status, json.loads(payload))
+
+    def claim():
+        return as_engine("/v1/call-engine/leases", {"engineId": "events", "max": 10,
+                                                    "leaseSeconds": 600})["leases"]
+    first = min((v for v in interviews_of(j["id"]) if v["state"] in ("scheduled", "reminded")),
+                key=lambda v: (v["startTime"], v["id"]))
+    freeze(first["startTime"])
+    lease = next(le for le in claim() if le["interviewId"] == first["id"])
+    as_engine("/v1/call-engine/leases/%s:report" % lease["id"], {"outcome": "started"})
+    as_engine("/v1/call-engine/leases/%s:report" % lease["id"], {"outcome": "no_answer"})
+    advance("30 minutes")   # the retry is due
+    lease = next(le for le in claim() if le["interviewId"] == first["id"])
+    for outcome in ("started", "completed"):
+        as_engine("/v1/call-engine/leases/%s:report" % lease["id"], {"outcome": outcome})
 
 
 def rounds(app):
