@@ -232,7 +232,8 @@ def type_of(s):
         return "`%s` (always)" % json.dumps(s["const"], ensure_ascii=False)
     t = s.get("type", "any")
     if t == "array":
-        return "array of " + type_of(s.get("items", {}))
+        return "array, always empty" if s.get("maxItems") == 0 else \
+            "array of " + type_of(s.get("items", {}))
     if "enum" in s:
         return "%s: %s" % (t, ", ".join("`%s`" % v if v != "" else '`""`' for v in s["enum"]))
     if s.get("format"):
