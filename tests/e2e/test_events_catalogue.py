@@ -110,13 +110,18 @@ def identity_changes():
 
 def screened_import():
     """A job with RULES and a model; six candidates imported (four strong resumes, two
-    weak), one of them again through the API; the applications once screened."""
+    weak), the first known before (made through the API) and sent again after; the
+    applications once screened."""
     ok(*call("PATCH", "/v1/interview-lines", {"lines": 2}, key="admin"))   # slots to book
     model = ok(*call("POST", "/v1/competency-models", PM_MODEL), want=201)["id"]
     j = job_of("SH", rules=RULES, competencyModelId=model)
     ok(*call("PATCH", "/v1/jobs/" + j["id"], {"headcount": 40}))
     rows = ["姓名,手机,邮箱,简历"]
     phones = ["139%08d" % (uuid.uuid4().int % 10 ** 8) for _ in range(6)]
+    # the first one is known already: the import merges that row
+    ok(*call("POST", "/v1/candidates", {
+        "name": "候选人0", "phone": phones[0], "source": "campus", "resume": STRONG,
+        "consent": {"automatedAssessment": True, "version": "2026-01"}}), want=201)
     for i, ph in enumerate(phones):
         rows.append("候选人%d,%s,c%d.%s@example.com,%s" % (i, ph, i, uuid.uuid4().hex[:6],
                                                          STRONG if i < 4 else WEAK))
@@ -127,11 +132,13 @@ def screened_import():
     imp = ok(status, json.loads(payload), want=202)
     wait_for(lambda: call("GET", "/v1/imports/" + imp["id"])[1]["status"] == "done",
              timeout=60, what="the import")
-    # the same person through the API: merged, no new candidate
+    # the same person through the API again: merged, no new candidate
     again = ok(*call("POST", "/v1/candidates", {
         "name": "候选人0", "phone": phones[0], "source": "referral",
         "consent": {"automatedAssessment": True, "version": "2026-01"}}), want=201)
     assert again["deduplicated"] is True, again
+    assert sql("SELECT count(*) FROM events.outbox WHERE type = "
+               "'hrflow.pipeline.candidate.merged.v1'") == "2"   # by the import, by the API
     apps = wait_for(lambda: (lambda l: l if len(l) == 6 and all(
         a["screening"] == "done" for a in l) else None)(
         call("GET", "/v1/jobs/%s/applications" % j["id"])[1]["applications"]),
