@@ -10,7 +10,8 @@ completed), reminded and missed on the one clock, an interview scored, a
 hire, a candidate's review request, rounds with an interviewer —
 and every row of events.outbox must be a catalogued type whose data matches
 its schema (JSON Schema 2020-12, every field declared), from its service's
-source, about the subject its data names.
+source, about the subject its data names; every catalogued type the code
+writes must be among them (a new type needs a step here).
 """
 import json
 import os
@@ -38,20 +39,6 @@ RULES = ("when screened if screening_score >= 70 then invite_ai_interview\n"
          "when screened if screening_score < 45 then flag \"简历较弱\"\n"
          "when interview_scored if ai_score >= 80 then advance to hr_interview\n"
          "when interview_scored if ai_score < 60 then reject with template thank_you\n")
-# what the flows below must make the services write, at the least
-EXPECTED = {"hrflow.identity.%s.v1" % w for w in (
-    "tenant.created", "tenant.updated", "company.created", "company.updated",
-    "api_key.created", "api_key.revoked")} | {"hrflow.pipeline.%s.v1" % w for w in (
-        "job.created", "job.updated", "candidate.created", "candidate.merged",
-        "application.created", "application.stage_changed", "application.rejected",
-        "application.hired", "application.screened", "application.evaluated",
-        "application.ai_interview_invited", "application.template_requested",
-        "application.flagged", "application.review_requested")} | {
-    "hrflow.scoring.interview.scored.v1"} | {"hrflow.scheduling.%s.v1" % w for w in (
-        "interview.scheduled", "interview.rescheduled", "interview.cancelled",
-        "interview.reminded", "interview.no_show", "interview.in_progress", "interview.retrying",
-        "interview.completed", "round.scheduled", "round.cancelled",
-        "round.rescheduled", "round.completed", "round.no_show")}
 
 
 def setup():
@@ -270,7 +257,9 @@ def every_event_the_services_write_is_catalogued_and_matches_its_schema():
             problems.append("%s (event %s): subject %s, not %s" % (t, row["id"], row["subject"],
                                                                    want))
     assert not problems, "\n".join(problems[:40])
-    assert EXPECTED <= seen, sorted(EXPECTED - seen)
+    # the flows reach every catalogued type the code writes: each was checked
+    written = {t for t, (_, e) in catalogue.items() if not e.get("pending")}
+    assert written <= seen, sorted(written - seen)
     assert len(rows) > 60, len(rows)
 
 
