@@ -29,8 +29,7 @@ ASYNCAPI = os.path.join(ROOT, "docs", "asyncapi.json")
 SERVICE_ORDER = ["identity", "pipeline", "scoring", "scheduling", "payroll", "notify"]
 TYPE_RE = re.compile(r"^hrflow\.([a-z]+)\.([a-z_]+(?:\.[a-z_]+)*)\.v([0-9]+)$")
 # a type literal in the code: "hrflow.<service>.<what>.v<n>"
-CODE_TYPE_RE = re.compile(r"hrflow\.(?:identity|pipeline|scoring|scheduling|payroll|notify)"
-                          r"\.[a-z_]+(?:\.[a-z_]+)*\.v[0-9]+")
+CODE_TYPE_RE = re.compile(r"hrflow\.[a-z]+\.[a-z_]+(?:\.[a-z_]+)*\.v[0-9]+")
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -272,6 +271,8 @@ def markdown(files):
         for e in svc["events"]:
             out.append("\n### %s\n" % e["type"])
             out.append(one_line(e["when"]))
+            if e.get("outbox") is False:
+                out.append("\nNever in the outbox, so never in the event log.")
             if e.get("pending"):
                 out.append("\nNot written yet: %s." % e["pending"])
             out.append("\nSubject: `%s`.\n" % e["subject"])
