@@ -330,6 +330,11 @@ int gw_auth_cached(gateway_t *gw, const char *auth_key, const char *tat_key, cha
 int gw_openapi_build(gateway_t *gw);
 void gw_openapi(gateway_t *gw, gw_request_t *req);
 
+/* ---- asyncapi.c ---- */
+
+/* The events' AsyncAPI 3.0 document (docs/asyncapi.json, built in). */
+void gw_asyncapi(gateway_t *gw, gw_request_t *req);
+
 /* ---- health.c ---- */
 void gw_healthz(gateway_t *gw, gw_request_t *req);
 /* The public port's /readyz: {"status": "ready"} (200) or "not ready" (503),

@@ -59,6 +59,8 @@ const gw_route_t gw_routes[] = {
     LOCAL("GET", "/readyz", gw_readyz, "readyz", 0,
           "Readiness: ready or not (PostgreSQL, Redis, the broker and every service answer)"),
     LOCAL("GET", "/openapi.json", gw_openapi, "openapi", 1, "This API's OpenAPI 3.1 document"),
+    LOCAL("GET", "/asyncapi.json", gw_asyncapi, "asyncapi", 1,
+          "The events' AsyncAPI 3.0 document (docs/events.md)"),
 
     BUS("GET", "/v1/tenants", "listTenants", ID, "ListTenants", NULL, READ, 0,
         "List the tenants the key can see (its own)"),
