@@ -284,6 +284,11 @@ def tenants_and_companies_are_walled_off():
         "url": ctx["base"] + "/ok", "eventTypes": [], "companyId": ctx["companies"]["SH"]},
         "sz_only")
     assert status == 422 and ("companyId", "not_found") in fields(p), p
+    # and another tenant's key cannot name this group's company
+    status, p = call("POST", "/v1/webhook-endpoints", {
+        "url": ctx["base"] + "/ok", "eventTypes": [], "companyId": ctx["companies"]["SH"]},
+        "other")
+    assert status == 422 and ("companyId", "not_found") in fields(p), p
     mine = create(key="sz_only")
     assert mine["companyId"] == ctx["companies"]["SZ"], mine
     assert call("GET", "/v1/webhook-endpoints/" + mine["id"], key="sz_only")[0] == 200
