@@ -1,11 +1,18 @@
-/* services/notify/tests/test-webhook-http.c - what a receiver's answer means, and the retry schedule */
+/* services/notify/tests/test-webhook-http.c - what a receiver's answer means, the retry schedule, one request over a socket */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "../webhook_http.h"
 
@@ -105,6 +112,112 @@ static void test_a_request_is_built(void **state)
     wh_call_destroy(&c);
 }
 
+/* ---- one request against a real socket on loopback ---- */
+
+typedef struct {
+    int fd;                    /* listening */
+    const char *answer;        /* what to send back */
+    char request[4096];        /* what came, headers and body */
+} server_t;
+
+/* Accept one connection, read the request (headers and a Content-Length
+ * body), answer, close. */
+static void *serve_one(void *arg)
+{
+    server_t *sv = arg;
+    int c = accept(sv->fd, NULL, NULL);
+    size_t got = 0;
+    long want = -1;
+    while (c >= 0 && got < sizeof(sv->request) - 1) {
+        ssize_t n = read(c, sv->request + got, sizeof(sv->request) - 1 - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+        sv->request[got] = '\0';
+        char *end = strstr(sv->request, "\r\n\r\n"), *cl = strcasestr(sv->request, "content-length:");
+        if (end && cl && want < 0)
+            want = (end - sv->request) + 4 + strtol(cl + 15, NULL, 10);
+        if (want >= 0 && (long)got >= want)
+            break;
+    }
+    if (c >= 0) {
+        ssize_t w = write(c, sv->answer, strlen(sv->answer));
+        (void)w;
+        close(c);
+    }
+    return NULL;
+}
+
+/* Send one signed message to http://<host>:<port>/hook pinned to 127.0.0.1,
+ * the server answering `answer`; the verdict into v. */
+static void send_one(const char *host, server_t *sv, const char *answer, wh_verdict_t *v)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t al = sizeof(a);
+    sv->fd = socket(AF_INET, SOCK_STREAM, 0);
+    sv->answer = answer;
+    sv->request[0] = '\0';
+    assert_int_equal(bind(sv->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(sv->fd, 1), 0);
+    assert_int_equal(getsockname(sv->fd, (struct sockaddr *)&a, &al), 0);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, serve_one, sv), 0);
+
+    ssrf_policy_t p = { .allow_http = 1, .allow_private = 1 };
+    ssrf_target_t t;
+    char url[128], why[128];
+    snprintf(url, sizeof(url), "http://%s:%d/hook", host, ntohs(a.sin_port));
+    assert_int_equal(ssrf_url_check(&p, url, &t, why, sizeof(why)), 0);
+    wh_request_t r = { &t, "127.0.0.1", 1, "msg_1", NOW, "v1,abc", "{\"a\":1}", 7, 0, 0 };
+    wh_call_t *c = wh_call_new(&r);
+    assert_non_null(c);
+    CURLcode cc = curl_easy_perform(wh_call_handle(c));
+    wh_call_verdict(c, cc, NOW, v, NULL);
+    wh_call_destroy(&c);
+    pthread_join(th, NULL);
+    close(sv->fd);
+}
+
+static void test_the_connection_goes_to_the_pinned_address(void **state)
+{
+    (void)state;
+    static server_t sv;
+    wh_verdict_t v;
+    /* a name no resolver knows: only the pin can take the request anywhere */
+    send_one("rebound.invalid", &sv, "HTTP/1.1 204 No Content\r\n\r\n", &v);
+    assert_int_equal(v.outcome, WH_SENT);
+    assert_int_equal(v.status, 204);
+    assert_non_null(strstr(sv.request, "POST /hook HTTP/1.1\r\n"));
+    assert_non_null(strstr(sv.request, "Host: rebound.invalid:"));
+    assert_non_null(strstr(sv.request, "Content-Type: application/cloudevents+json\r\n"));
+    assert_non_null(strstr(sv.request, "webhook-id: msg_1\r\n"));
+    assert_non_null(strstr(sv.request, "webhook-timestamp: 1764750600\r\n"));
+    assert_non_null(strstr(sv.request, "webhook-signature: v1,abc\r\n"));
+    assert_non_null(strstr(sv.request, "User-Agent: hrflow-webhooks/"));
+    assert_non_null(strstr(sv.request, "\r\n\r\n{\"a\":1}"));
+}
+
+static void test_answers_over_the_wire(void **state)
+{
+    (void)state;
+    static server_t sv;
+    wh_verdict_t v;
+    send_one("localhost", &sv,
+             "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/\r\nContent-Length: 0\r\n\r\n",
+             &v);
+    assert_int_equal(v.outcome, WH_RETRY);
+    assert_int_equal(v.status, 302);
+    send_one("localhost", &sv,
+             "HTTP/1.1 429 Too Many\r\nRetry-After: 30\r\nContent-Length: 0\r\n\r\n", &v);
+    assert_int_equal(v.outcome, WH_RETRY);
+    assert_int_equal(v.retry_after_s, 30);
+    send_one("localhost", &sv, "HTTP/1.1 410 Gone\r\nContent-Length: 0\r\n\r\n", &v);
+    assert_int_equal(v.outcome, WH_DISABLE);
+    send_one("localhost", &sv, "garbage, not HTTP\r\n\r\n", &v);
+    assert_int_equal(v.outcome, WH_RETRY);
+    assert_int_equal(v.status, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +226,8 @@ int main(void)
         cmocka_unit_test(test_transfers_that_failed),
         cmocka_unit_test(test_schedule),
         cmocka_unit_test(test_a_request_is_built),
+        cmocka_unit_test(test_the_connection_goes_to_the_pinned_address),
+        cmocka_unit_test(test_answers_over_the_wire),
     };
     return cmocka_run_group_tests_name("notify-webhook-http", tests, NULL, NULL);
 }
