@@ -10,20 +10,20 @@
  *
  * The test-send builds a CloudEvent of type hrflow.notify.webhook.test.v1
  * and sends it now, through the same guard, signing and request as every
- * delivery (webhook_http.c), with curl_easy_perform on this worker thread:
+ * delivery (wh_prepare, webhook_channel.c), with curl_easy_perform on this
+ * worker thread:
  * bounded by the request timeout and by the caller's deadline, so an
  * endpoint that hangs answers "timed out", never a hung request.
  */
 #include "webhook_handlers.h"
 
-#include "cloudevent.h"
 #include "hf/encoding.h"
 #include "hf/log.h"
 #include "hf/service.h"
 #include "hf/store.h"
 #include "hf/text.h"
 #include "hrflow/v1/identity.pb-c.h"
-#include "webhook_http.h"
+#include "webhook_channel.h"
 #include "webhook_sign.h"
 #include "webhook_store.h"
 #include "webhook_types.h"
@@ -347,7 +347,7 @@ WH_HANDLER(notify_test_webhook_endpoint)
 
     /* the event: a fresh id, now */
     unsigned char rnd[12];
-    char id[40] = "test_", data[128], why[256], addr[SSRF_ADDR_MAX];
+    char id[40] = "test_", data[128], why[256];
     randombytes_buf(rnd, sizeof(rnd));
     sodium_bin2hex(id + 5, sizeof(id) - 5, rnd, sizeof(rnd));
     struct timespec now;
@@ -358,34 +358,17 @@ WH_HANDLER(notify_test_webhook_endpoint)
     ce_event_t ev = { id, "/hrflow/notify", TEST_TYPE, subject,
                       (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000, st.tenant, data };
     o->event_id = hf_arena_strdup(hf_call_arena(call), id);
-    char *body = ce_encode(&ev, NULL);
-    if (!body)
-        return hf_call_fail(call, E(INTERNAL), "out of memory");
-
-    /* the guard again, at send time, and the address to pin */
-    ssrf_target_t t;
-    if (ssrf_url_check(&policy, e->url, &t, why, sizeof(why)) < 0 ||
-        ssrf_resolve(&policy, &t, addr, why, sizeof(why)) < 0) {
-        free(body);
-        return refused(call, o, why, reply);
-    }
-    char sig[2 * WH_SIG_MAX];
-    if (wh_signature_header(secrets, n_secrets, id, now.tv_sec, body, strlen(body), sig,
-                            sizeof(sig)) < 0) {
-        free(body);
-        return hf_call_fail(call, E(INTERNAL), "the endpoint's secret does not sign");
-    }
     long timeout_ms = wh_settings.timeout_s * 1000;
     int64_t left = hf_call_remaining_ms(call) - DEADLINE_MARGIN_MS;
     if (left < timeout_ms)
         timeout_ms = left > 100 ? (long)left : 100;
-    wh_request_t q = { &t, addr, policy.allow_http, id, now.tv_sec, sig, body, strlen(body),
-                       timeout_ms < WH_CONNECT_TIMEOUT_MS ? timeout_ms : WH_CONNECT_TIMEOUT_MS,
-                       timeout_ms };
-    wh_call_t *c = wh_call_new(&q);
-    free(body);
+    wh_message_t m = { e->url, secrets, n_secrets, &ev, timeout_ms };
+    int no_target = 0;
+    wh_call_t *c = wh_prepare(&policy, &m, now.tv_sec, why, sizeof(why), &no_target);
+    if (!c && no_target)
+        return refused(call, o, why, reply);
     if (!c)
-        return hf_call_fail(call, E(INTERNAL), "out of memory");
+        return hf_call_fail(call, E(INTERNAL), "the test event cannot be made: %s", why);
     CURLcode cc = curl_easy_perform(wh_call_handle(c));
     wh_verdict_t v;
     int64_t latency = 0;

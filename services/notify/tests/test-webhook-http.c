@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../webhook_channel.h"
 #include "../webhook_http.h"
 
 #define NOW 1764750600 /* Wed, 03 Dec 2025 08:30:00 GMT */
@@ -148,9 +149,9 @@ static void *serve_one(void *arg)
     return NULL;
 }
 
-/* Send one signed message to http://<host>:<port>/hook pinned to 127.0.0.1,
- * the server answering `answer`; the verdict into v. */
-static void send_one(const char *host, server_t *sv, const char *answer, wh_verdict_t *v)
+/* Listen on a free port of 127.0.0.1 and serve one request with answer in
+ * a thread (*th); returns the port. */
+static int server_start(server_t *sv, const char *answer, pthread_t *th)
 {
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     socklen_t al = sizeof(a);
@@ -160,22 +161,34 @@ static void send_one(const char *host, server_t *sv, const char *answer, wh_verd
     assert_int_equal(bind(sv->fd, (struct sockaddr *)&a, sizeof(a)), 0);
     assert_int_equal(listen(sv->fd, 1), 0);
     assert_int_equal(getsockname(sv->fd, (struct sockaddr *)&a, &al), 0);
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, serve_one, sv), 0);
+    assert_int_equal(pthread_create(th, NULL, serve_one, sv), 0);
+    return ntohs(a.sin_port);
+}
 
-    ssrf_policy_t p = { .allow_http = 1, .allow_private = 1 };
-    ssrf_target_t t;
-    char url[128], why[128];
-    snprintf(url, sizeof(url), "http://%s:%d/hook", host, ntohs(a.sin_port));
-    assert_int_equal(ssrf_url_check(&p, url, &t, why, sizeof(why)), 0);
-    wh_request_t r = { &t, "127.0.0.1", 1, "msg_1", NOW, "v1,abc", "{\"a\":1}", 7, 0, 0 };
-    wh_call_t *c = wh_call_new(&r);
+/* Run the call c against the server's thread; its verdict into v. */
+static void perform(wh_call_t *c, server_t *sv, pthread_t th, wh_verdict_t *v)
+{
     assert_non_null(c);
     CURLcode cc = curl_easy_perform(wh_call_handle(c));
     wh_call_verdict(c, cc, NOW, v, NULL);
     wh_call_destroy(&c);
     pthread_join(th, NULL);
     close(sv->fd);
+}
+
+/* Send one signed message to http://<host>:<port>/hook pinned to 127.0.0.1,
+ * the server answering `answer`; the verdict into v. */
+static void send_one(const char *host, server_t *sv, const char *answer, wh_verdict_t *v)
+{
+    pthread_t th;
+    int port = server_start(sv, answer, &th);
+    ssrf_policy_t p = { .allow_http = 1, .allow_private = 1 };
+    ssrf_target_t t;
+    char url[128], why[128];
+    snprintf(url, sizeof(url), "http://%s:%d/hook", host, port);
+    assert_int_equal(ssrf_url_check(&p, url, &t, why, sizeof(why)), 0);
+    wh_request_t r = { &t, "127.0.0.1", 1, "msg_1", NOW, "v1,abc", "{\"a\":1}", 7, 0, 0 };
+    perform(wh_call_new(&r), sv, th, v);
 }
 
 static void test_the_connection_goes_to_the_pinned_address(void **state)
@@ -218,6 +231,62 @@ static void test_answers_over_the_wire(void **state)
     assert_int_equal(v.status, 0);
 }
 
+/* The value of header name in a request (its first line), into out. */
+static void header_of(const char *request, const char *name, char *out, size_t cap)
+{
+    const char *h = strcasestr(request, name);
+    assert_non_null(h);
+    h += strlen(name);
+    size_t n = strcspn(h, "\r");
+    assert_true(n < cap);
+    memcpy(out, h, n);
+    out[n] = '\0';
+}
+
+static void test_a_prepared_event_verifies_under_both_secrets(void **state)
+{
+    (void)state;
+    static server_t sv;
+    pthread_t th;
+    int port = server_start(&sv, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", &th);
+    ssrf_policy_t p = { .allow_http = 1, .allow_private = 1 };
+    char url[64], why[160], old[WH_SECRET_MAX], fresh[WH_SECRET_MAX];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/in", port);
+    wh_secret_new(old);
+    wh_secret_new(fresh);
+    const char *secrets[] = { fresh, old };
+    ce_event_t ev = { "81452", "/hrflow/pipeline", "hrflow.pipeline.job.created.v1", "jobs/1",
+                      NOW * 1000000LL, "t1", "{\"jobId\":\"1\"}" };
+    wh_message_t m = { url, secrets, 2, &ev, 0 };
+    int refused = -1;
+    wh_verdict_t v;
+    perform(wh_prepare(&p, &m, NOW, why, sizeof(why), &refused), &sv, th, &v);
+    assert_int_equal(refused, 0);
+    assert_int_equal(v.outcome, WH_SENT);
+    char id[32], stamp[32], sig[2 * WH_SIG_MAX];
+    header_of(sv.request, "\r\nwebhook-id: ", id, sizeof(id));
+    header_of(sv.request, "\r\nwebhook-timestamp: ", stamp, sizeof(stamp));
+    header_of(sv.request, "\r\nwebhook-signature: ", sig, sizeof(sig));
+    assert_string_equal(id, "81452");
+    const char *body = strstr(sv.request, "\r\n\r\n") + 4;
+    assert_non_null(strstr(body, "\"type\":\"hrflow.pipeline.job.created.v1\""));
+    assert_int_equal(wh_verify(old, sig, id, strtoll(stamp, NULL, 10), body, strlen(body)), 0);
+    assert_int_equal(wh_verify(fresh, sig, id, strtoll(stamp, NULL, 10), body, strlen(body)), 0);
+
+    /* a URL the guard refuses is never a request */
+    ssrf_policy_t strict = { 0 };
+    assert_null(wh_prepare(&strict, &m, NOW, why, sizeof(why), &refused));
+    assert_int_equal(refused, 1);
+    assert_string_equal(why, "the scheme must be https");
+    m.url = "https://127.0.0.1/in";
+    assert_null(wh_prepare(&strict, &m, NOW, why, sizeof(why), &refused));
+    assert_string_equal(why, "the address 127.0.0.1 is loopback");
+    m.url = url;
+    m.n_secrets = 0;
+    assert_null(wh_prepare(&p, &m, NOW, why, sizeof(why), &refused));
+    assert_int_equal(refused, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_a_request_is_built),
         cmocka_unit_test(test_the_connection_goes_to_the_pinned_address),
         cmocka_unit_test(test_answers_over_the_wire),
+        cmocka_unit_test(test_a_prepared_event_verifies_under_both_secrets),
     };
     return cmocka_run_group_tests_name("notify-webhook-http", tests, NULL, NULL);
 }
