@@ -42,6 +42,7 @@
 #define OVERLAP_MAX_H 168
 #define TEST_TYPE "hrflow.notify.webhook.test.v1"
 #define DEADLINE_MARGIN_MS 1000    /* of the caller's deadline, for the answer to travel */
+#define DAY_MS 86400000LL
 
 wh_settings_t wh_settings;
 
@@ -359,9 +360,12 @@ WH_HANDLER(notify_test_webhook_endpoint)
                       (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000, st.tenant, data };
     o->event_id = hf_arena_strdup(hf_call_arena(call), id);
     long timeout_ms = wh_settings.timeout_s * 1000;
-    int64_t left = hf_call_remaining_ms(call) - DEADLINE_MARGIN_MS;
-    if (left < timeout_ms)
-        timeout_ms = left > 100 ? (long)left : 100;
+    int64_t left = hf_call_remaining_ms(call);
+    if (left > -DAY_MS) { /* the call has a deadline (one without reads as long past) */
+        left -= DEADLINE_MARGIN_MS;
+        if (left < timeout_ms)
+            timeout_ms = left > 100 ? (long)left : 100;
+    }
     wh_message_t m = { e->url, secrets, n_secrets, &ev, timeout_ms };
     int no_target = 0;
     wh_call_t *c = wh_prepare(&policy, &m, now.tv_sec, why, sizeof(why), &no_target);
