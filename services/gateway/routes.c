@@ -277,6 +277,25 @@ const gw_route_t gw_routes[] = {
         "Cancel a scheduled round: its panel's time is free again"),
     BUS("POST", "/v1/rounds/{id}:reschedule", "rescheduleRound", SCH, "RescheduleRound", "*",
         REC, 0, "Move a scheduled round to a new time (and panel): a new round replaces it"),
+    /* ---- notify: webhooks ---- */
+    BUS("POST", "/v1/webhook-endpoints", "createWebhookEndpoint", NT, "CreateWebhookEndpoint",
+        "endpoint", GW_SCOPE_INTEGRATOR, 201,
+        "Add a webhook endpoint: url and eventTypes (empty = every type); answers its secret, once"),
+    BUS("GET", "/v1/webhook-endpoints", "listWebhookEndpoints", NT, "ListWebhookEndpoints", NULL,
+        GW_SCOPE_INTEGRATOR, 0, "List webhook endpoints (never their secrets)"),
+    BUS("GET", "/v1/webhook-endpoints/{id}", "getWebhookEndpoint", NT, "GetWebhookEndpoint", NULL,
+        GW_SCOPE_INTEGRATOR, 0, "Get a webhook endpoint (never its secret)"),
+    BUS("PATCH", "/v1/webhook-endpoints/{id}", "updateWebhookEndpoint", NT,
+        "UpdateWebhookEndpoint", "endpoint", GW_SCOPE_INTEGRATOR, 0,
+        "Change a webhook endpoint's url, eventTypes, description or status (re-enable it)"),
+    BUS("DELETE", "/v1/webhook-endpoints/{id}", "deleteWebhookEndpoint", NT,
+        "DeleteWebhookEndpoint", NULL, GW_SCOPE_INTEGRATOR, 0, "Remove a webhook endpoint"),
+    BUS("POST", "/v1/webhook-endpoints/{id}/rotate-secret", "rotateWebhookSecret", NT,
+        "RotateWebhookSecret", "*", GW_SCOPE_INTEGRATOR, 0,
+        "A new secret, answered once; the previous one keeps signing for overlapHours (24)"),
+    BUS("POST", "/v1/webhook-endpoints/{id}/test", "testWebhookEndpoint", NT,
+        "TestWebhookEndpoint", "*", GW_SCOPE_INTEGRATOR, 0,
+        "Send a signed test event now: the receiver's status, latency and what it means"),
 };
 
 const size_t gw_n_routes = sizeof(gw_routes) / sizeof(gw_routes[0]);

@@ -1,15 +1,36 @@
 /* services/notify/main.c - wiring of the notify service (templates, email, SMS, webhooks)
  *
- * Only the method table lives here; hf_service_main() (common/src/service.c)
- * does configuration, connections, migrations, the bus worker and signals.
- * Handlers are added to handlers.c as the service grows; Health comes from
- * the runtime.
+ * The method table, the settings' table and what starts with the service;
+ * hf_service_main() (common/src/service.c) does configuration, connections,
+ * migrations, the keyring, the bus worker and signals. Health comes from
+ * the runtime; webhook endpoints are webhook_handlers.c.
  */
 #include "hf/service.h"
 #include "hrflow/v1/notify.pb-c.h"
+#include "webhook_handlers.h"
+
+static const hf_config_var_t settings[] = {
+    /* ---- webhooks ---- */
+    WH_SETTINGS,
+};
 
 static const hf_method_t methods[] = {
     { "Health", hf_service_health, HF_IDEMPOTENT },
+    /* ---- webhooks ---- */
+    { "CreateWebhookEndpoint", notify_create_webhook_endpoint, 0 },
+    { "ListWebhookEndpoints", notify_list_webhook_endpoints, HF_IDEMPOTENT },
+    { "GetWebhookEndpoint", notify_get_webhook_endpoint, HF_IDEMPOTENT },
+    { "UpdateWebhookEndpoint", notify_update_webhook_endpoint, 0 },
+    { "DeleteWebhookEndpoint", notify_delete_webhook_endpoint, 0 },
+    { "RotateWebhookSecret", notify_rotate_webhook_secret, 0 },
+    { "TestWebhookEndpoint", notify_test_webhook_endpoint, 0 },
 };
 
-HF_SERVICE_MAIN(notify, hrflow__v1__notify__descriptor, methods, .pii = 1)
+static int notify_init(void)
+{
+    return wh_init();
+}
+
+HF_SERVICE_MAIN(notify, hrflow__v1__notify__descriptor, methods,
+                .settings = settings, .n_settings = sizeof(settings) / sizeof(settings[0]),
+                .pii = 1, .init = notify_init)

@@ -47,6 +47,7 @@ COLLECTIONS = {
     "candidate-status": "status_token", "interviewers": "interviewer", "rounds": "round",
     "busy-blocks": "busy_block", "interview-closures": "closure",
     "interview-booking": "booking_token", "leases": "lease",
+    "webhook-endpoints": "webhook_endpoint",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
@@ -68,9 +69,9 @@ OUTPUT_ONLY = {"tenantId"}
 SECRET_KINDS = {
     "tenant": {"tenant", "company", "apikey", "job", "candidate", "application", "import",
                "model", "question", "interview", "interviewer", "busy_block", "round",
-               "closure", "lease"},
+               "closure", "lease", "webhook_endpoint"},
     "company": {"job", "candidate", "application", "import", "interview", "interviewer",
-                "busy_block", "round", "closure", "lease"},
+                "busy_block", "round", "closure", "lease", "webhook_endpoint"},
 }
 GUARDED_KINDS = {  # kinds the attacker must not change (beyond SECRET_KINDS)
     "tenant": set(),
@@ -137,6 +138,11 @@ BODIES = {
     "claimCalls": {"engineId": "evil", "max": 10},
     "renewCallLease": {"leaseSeconds": 600},
     "reportCall": {"outcome": "completed"},
+    "createWebhookEndpoint": {"url": "http://127.0.0.1:9/hook", "eventTypes": [],
+                              "companyId": None},
+    "updateWebhookEndpoint": {"description": "改名"},
+    "rotateWebhookSecret": {},
+    "testWebhookEndpoint": {},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per
@@ -154,6 +160,7 @@ LEFT_OUT = {
     "createApplication": {"companyId"},   # output only: the company of the job
     "scheduleRound": {"companyId"},       # output only: the company of the application
     "updateInterviewer": {"companyId"},   # fixed once created (422 not_updatable)
+    "updateWebhookEndpoint": {"companyId"},  # fixed once created (422 not_updatable)
     "updateLineSettings": {"companyId"},  # output only: the path says whose settings
     "updateCompanyLineSettings": {"companyId"},
 }
@@ -166,8 +173,11 @@ SNAPSHOT_SKIP = {"identity.api_keys", "scheduling.slots"}
 
 def setup():
     global stack
+    # webhook endpoints of the victim point at a closed port on loopback
     stack = Stack("security", {"HF_GATEWAY_RATE_LIMITS":
-                               "admin=5000:5000,recruiter=5000:5000,public=5000:5000"})
+                               "admin=5000:5000,recruiter=5000:5000,public=5000:5000",
+                               "HF_NOTIFY_WEBHOOK_ALLOW_PRIVATE": "on",
+                               "HF_NOTIFY_WEBHOOK_ALLOW_HTTP": "on"})
     stack.start_all()
     ident = stack.binary("identity")
     for slug in ("victim", "outsider"):
@@ -290,6 +300,12 @@ def seed():
     psql(stack.dsn, "SELECT timers.freeze(NULL)")
     assert [le["interviewId"] for le in lease] == [V["interview"]], lease
     V["lease"] = lease[0]["id"]
+    hook = ok(*call("POST", "/v1/webhook-endpoints", {
+        "url": "http://127.0.0.1:9/secret-hook", "eventTypes": [], "companyId": V["company"],
+        "description": "秘密集成"})[:2], want=201)
+    V["webhook_endpoint"] = hook["id"]
+    # its secret is sealed at rest (the dump) and never answered again
+    SECRETS.extend([hook["secret"], hook["secret"][6:]])
     SECRETS.extend([person["name"], person["email"], "12345678", "秘密履历", "秘密回答",
                     app["statusToken"], "秘密简历", "面试官秘密", "mianshi.secret"])
     for name, phone, email in imported:
@@ -440,7 +456,7 @@ def attacker_records():
         attacker_ids[who] = mine
 
 
-SCHEMAS = ("identity", "pipeline", "scoring", "scheduling")
+SCHEMAS = ("identity", "pipeline", "scoring", "scheduling", "notify")
 
 
 def snapshot():

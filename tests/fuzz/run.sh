@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/fuzz/run.sh [seconds] [codec|wav|text|import|rules|pages] - fuzz the JSON codec
+# tests/fuzz/run.sh [seconds] [codec|wav|text|import|rules|pages|webhook] - fuzz the JSON codec
 # (default), the scoring service's WAV reader or its text path, the pipeline's import
 # reader, its rule language or sealed page tokens with libFuzzer for a while
 #
@@ -23,6 +23,9 @@
 # The pages target (fuzz-pages.c: common/src/page_token.c over crypto.c, libcrypto and
 # libsodium) needs a build dir for the headers hf/store.h includes; its corpora are
 # build-fuzz/corpus-pages and tests/fuzz/corpus/pages.
+# The webhook target (fuzz-webhook.c: services/notify's signatures, SSRF guard, Retry-After,
+# type filters and CloudEvents, with libsodium, libcurl and jansson) needs no build dir;
+# its corpora are build-fuzz/corpus-webhook and tests/fuzz/corpus/webhook.
 set -eu
 seconds=${1:-60}
 target=${2:-codec}
@@ -37,6 +40,18 @@ if [ "$target" = wav ]; then
         $(pkg-config --cflags --libs sndfile) -lm -o "$out/fuzz-wav"
     exec "$out/fuzz-wav" -max_total_time="$seconds" -max_len=16384 -timeout=10 \
         -artifact_prefix="$out/wav-" "$out/corpus-wav" "$root/tests/fuzz/corpus/wav"
+fi
+if [ "$target" = webhook ]; then
+    mkdir -p "$out/corpus-webhook"
+    nt=$root/services/notify
+    # shellcheck disable=SC2046 # pkg-config output is meant to split
+    clang -std=c17 -D_GNU_SOURCE -DHF_VERSION='"fuzz"' -g -O1 -fno-omit-frame-pointer \
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        "$root/tests/fuzz/fuzz-webhook.c" "$nt/webhook_sign.c" "$nt/ssrf.c" "$nt/webhook_http.c" \
+        "$nt/webhook_types.c" "$nt/cloudevent.c" \
+        $(pkg-config --cflags --libs libsodium libcurl jansson) -o "$out/fuzz-webhook"
+    exec "$out/fuzz-webhook" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+        -artifact_prefix="$out/webhook-" "$out/corpus-webhook" "$root/tests/fuzz/corpus/webhook"
 fi
 if [ "$target" = text ]; then
     mkdir -p "$out/corpus-text"
