@@ -8,8 +8,12 @@
 #include "hf/service.h"
 #include "hrflow/v1/notify.pb-c.h"
 
+#include "eventlog.h"
+
 static const hf_method_t methods[] = {
     { "Health", hf_service_health, HF_IDEMPOTENT },
+    /* event log */
+    { "ListEvents", notify_list_events, HF_IDEMPOTENT },
 };
 
 HF_SERVICE_MAIN(notify, hrflow__v1__notify__descriptor, methods, .pii = 1)
