@@ -20,3 +20,17 @@ CREATE FUNCTION events.after_tenant(tenant text, tx xid8, last bigint, n int)
        AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
      ORDER BY tx_id, id LIMIT n
     $$;
+
+-- The id of the tenant's event just before (tx, last) in commit order, or
+-- NULL for its first: the relay stamps every event it publishes with it
+-- (Event.previous_id), so a subscriber on the event plane that holds the
+-- tenant's last event sees a gap as a previous_id it never received, and
+-- fills it from the log (ListEvents after_id). The same walk, backwards.
+CREATE FUNCTION events.previous_id(tenant text, tx xid8, last bigint) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET enable_seqscan = off SET enable_bitmapscan = off SET enable_sort = off
+    AS $$
+    SELECT id FROM events.outbox
+     WHERE tenant_id = tenant AND (tx_id, id) < (tx, last)
+     ORDER BY tx_id DESC, id DESC LIMIT 1
+    $$;

@@ -166,6 +166,20 @@ int notify_list_events(hf_call_t *call, const ProtobufCMessage *msg, ProtobufCMe
     }
     if (*req->after)
         after.id = strtoll(id, NULL, 10);
+    /* or after an event the caller sees, by id (the event plane's previous_id) */
+    if (*req->after_id && *req->after) {
+        hf_call_detail(call, "after_id", "conflict", "give after or after_id, not both");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "after and after_id both given");
+    }
+    if (*req->after_id && !row_id_ok(req->after_id)) {
+        hf_call_detail(call, "after_id", "bad_format", "is not an event id");
+        return hf_call_fail(call, E(MALFORMED), "after_id is not an event id");
+    }
+    if (*req->after_id) {
+        int rc = eventlog_store_position(&st, req->after_id, &after);
+        if (rc != HF_OK)
+            return hf_store_fail(&st, rc, "event", req->after_id);
+    }
     eventlog_query_t q = { .limit = req->limit ? req->limit : LIMIT_DEFAULT };
     int bad = read_types(&st, req->types, &q);
     if (req->limit > LIMIT_MAX)

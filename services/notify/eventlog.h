@@ -50,6 +50,11 @@ typedef struct {
 int eventlog_store_after(hf_store_t *st, eventlog_pos_t after, const eventlog_query_t *q,
                          eventlog_page_t *out);
 
+/* The position of event id of st->tenant, when st's companies see it and
+ * its transaction is below the oldest running one. HF_OK, HF_ENOTFOUND
+ * (none such) or HF_EDB. */
+int eventlog_store_position(hf_store_t *st, const char *id, eventlog_pos_t *out);
+
 /* The bus method. */
 int notify_list_events(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMessage **reply);
 

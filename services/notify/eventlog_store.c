@@ -33,6 +33,29 @@ static const char sql_after[] =
     /* qualified: a bare tx_id would name the text column (as in the relay) */
     " ORDER BY o.tx_id, o.id";
 
+int eventlog_store_position(hf_store_t *st, const char *id, eventlog_pos_t *out)
+{
+    const char *companies = hf_store_array(st, (const char *const *)st->companies,
+                                           st->n_companies);
+    if (!companies)
+        return HF_ENOMEM;
+    const char *p[] = { st->tenant, id, companies };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT tx_id::text FROM events.outbox"
+                              " WHERE tenant_id = $1 AND id = $2::bigint"
+                              "   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+                              "   AND (cardinality($3::text[]) = 0"
+                              "        OR coalesce(data->>'companyId' = ANY ($3::text[]), false))",
+                              3, p);
+    int rc = hf_store_rows(r, 1);
+    if (rc == HF_OK) {
+        out->tx = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        out->id = strtoll(id, NULL, 10);
+    }
+    PQclear(r);
+    return rc;
+}
+
 /* Append the wanted rows of r to out (up to q->limit). Returns the number of
  * rows walked through (all of r unless the limit stopped it), or -1. */
 static int take(hf_store_t *st, PGresult *r, const eventlog_query_t *q, eventlog_page_t *out)

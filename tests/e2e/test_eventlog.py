@@ -86,8 +86,9 @@ class Held:
         assert self.p.wait(30) == 0
 
 
-def page(key="int", after="", types=TEST, limit=None):
+def page(key="int", after="", types=TEST, limit=None, after_id=None):
     q = ["after=" + urllib.request.quote(after, safe="")] if after else []
+    q += ["after_id=" + after_id] if after_id else []
     q += ["types=" + types] if types else []
     q += ["limit=%d" % limit] if limit else []
     return call("GET", "/v1/events" + ("?" + "&".join(q) if q else ""), key=key)
@@ -329,6 +330,27 @@ def bad_input_is_refused_naming_the_field():
     assert s.status == 400 and s.body["errors"][0]["field"] == "after", s.body
     s = Stream(query="types=" + TEST, last_event_id="garbage")
     assert s.status == 400 and s.body["errors"][0]["field"] == "after", s.body
+
+
+@test
+def after_id_resumes_after_an_event_the_caller_sees():
+    """What a subscriber on the event plane does when an event's previous_id is one it
+    never received: read the log after the last event it holds, by id."""
+    start = end_of_log()
+    sh = append("gap", 3, "SH")
+    events = read_all(after=start)[0]
+    status, p = page(after_id=events[0]["id"])
+    assert status == 200 and subjects(p["events"]) == sh[1:], p
+    # then on with the cursor it hands out
+    assert read_all(after=p["next"])[0] == []
+    # an event of another company or another tenant is no starting point
+    for key in ("int_sz", "int_b"):
+        status, p = page(key, after_id=events[0]["id"])
+        assert status == 404 and p["code"] == "not_found", p
+    status, p = page(after_id="12x")
+    assert status == 400 and p["errors"][0]["field"] == "afterId", p
+    status, p = page(after_id=events[0]["id"], after=start)
+    assert status == 422 and p["errors"][0]["field"] == "afterId", p
 
 
 # ---- the stream ----
