@@ -7,7 +7,12 @@
 -- never scans other tenants' rows, and, as for events.after, the SET clauses
 -- keep the planner from fetching and sorting every row after the cursor
 -- when the statistics lag behind a burst.
-CREATE INDEX outbox_tenant_commit_order ON events.outbox (tenant_id, tx_id, id);
+--
+-- Building the index holds writes to events.outbox for one pass over the
+-- table. Where the log is already large, build it first without holding
+-- them (CREATE INDEX CONCURRENTLY outbox_tenant_commit_order ON
+-- events.outbox (tenant_id, tx_id, id)); this migration then keeps it.
+CREATE INDEX IF NOT EXISTS outbox_tenant_commit_order ON events.outbox (tenant_id, tx_id, id);
 
 CREATE FUNCTION events.after_tenant(tenant text, tx xid8, last bigint, n int)
     RETURNS SETOF events.outbox

@@ -407,6 +407,31 @@ def streams_are_bounded_per_key_and_cleaned_up_when_the_client_leaves():
     wait_streams(0)
 
 
+@test
+def a_stopping_gateway_ends_its_streams_and_the_client_resumes_elsewhere():
+    """SIGTERM with a stream open: the stream ends cleanly (libmicrohttpd must not stop
+    with a suspended connection), the gateway exits 0, and the client resumes from its
+    last id on the gateway that comes back."""
+    start = end_of_log()
+    s = Stream(query="types=%s&after=%s" % (TEST, urllib.request.quote(start, safe="")))
+    first = append("restart", 1)
+    (last, _, e), = s.events(1)
+    assert e["subject"] == first[0]
+    assert stack.stop("gateway") == 0
+    while True:   # what it still held, then the end
+        line = s.r.readline()
+        if not line:
+            break
+        assert line.startswith(b":") or line == b"\n", line
+    s.close()
+    later = append("restart", 2)
+    stack.start("gateway")
+    stack.wait_ready()
+    r = Stream(last_event_id=last)
+    assert [e["subject"] for _, _, e in r.events(2)] == later
+    r.close()
+
+
 # ---- personal data ----
 
 @test
