@@ -354,11 +354,19 @@ typedef struct {
     const Hrflow__V1__Caller *caller; /* borrowed: the request owns it */
     unsigned scopes;              /* GW_SCOPE_* bits */
     char tat_key[80];             /* the caller's rate-limit state in Redis */
+    char key_id[64];              /* an API key's id and its token's SHA-256 (hex), */
+    char token_sha256[65];        /*   for asking again later (gw_auth_recheck); else "" */
     gw_rate_result_t rate;        /* decided with the cached lookup, if it ran */
 } gw_identity_t;
 
 /* The request's identity (zeroed when the request starts; never NULL). */
 gw_identity_t *gw_request_identity(gw_request_t *r);
+
+/* Ask identity again whether the API key of id (its key_id and token
+ * hash) still authenticates, for a request that outlives the moment it was
+ * let in (an event stream). Returns 1 when it does, 0 when it is unknown or
+ * revoked, -1 when identity could not say (unavailable). */
+int gw_auth_recheck(gateway_t *gw, const char *key_id, const char *token_sha256);
 
 /* Parse "admin=100:200,recruiter=50:100" into rates (by scope bit index).
  * Scopes not named keep their value. Returns 0, or -1 with the reason in err. */

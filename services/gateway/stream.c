@@ -21,8 +21,9 @@
  * comment every HF_GATEWAY_STREAM_HEARTBEAT_MS, which is also how a client
  * that went away is noticed (a suspended connection does not see its peer
  * close; the write does): its request ends and its cleanup takes the stream
- * off the pump's list. Open streams are bounded per API key and per tenant
- * (429 beyond).
+ * off the pump's list. The stream's API key is asked about again every
+ * HF_GATEWAY_AUTH_CACHE_S: a revoked key's streams end. Open streams are
+ * bounded per API key and per tenant (429 beyond).
  *
  * A stream is shared by three owners, under the one pump lock: the pump's
  * list (until the request's cleanup runs), the response (until
@@ -52,6 +53,8 @@ struct stream {
     Hrflow__V1__Caller *caller; /* a copy of the request's */
     char traceparent[HF_TRACEPARENT_LEN + 1];
     char request_id[HF_BUS_ID_MAX];
+    char key_id[64], token_sha256[65]; /* the API key, asked about again (pump only) */
+    int64_t checked_ms;         /* when the key last authenticated */
     /* under pump.lock */
     char *buf;                  /* bytes not yet handed out: buf[off..len) */
     size_t len, off, cap;
@@ -302,12 +305,20 @@ static void serve(stream_t *s)
     s->busy = 1;
     s->refs++;
     pthread_mutex_unlock(&pump.lock);
-    char *text;
-    size_t n;
-    int more;
-    int end = step(gw, s, &text, &n, &more);
-    pthread_mutex_lock(&pump.lock);
+    char *text = NULL;
+    size_t n = 0;
+    int more = 0, end = 0;
     int64_t now = hf_mono_ms();
+    if (now - s->checked_ms >= gw->cfg.auth_cache_s * 1000) {
+        /* a key revoked while its stream is open loses it within the time a
+         * cached key may live anyway (HF_GATEWAY_AUTH_CACHE_S) */
+        end = gw_auth_recheck(gw, s->key_id, s->token_sha256) == 0;
+        s->checked_ms = now;
+    }
+    if (!end)
+        end = step(gw, s, &text, &n, &more);
+    pthread_mutex_lock(&pump.lock);
+    now = hf_mono_ms();
     if (n && append(s, text, n) < 0)
         end = 1;
     if (!n && now - s->wrote_ms >= gw->cfg.stream_heartbeat_ms &&
@@ -484,6 +495,10 @@ static stream_t *stream_new(gw_request_t *req, const gw_route_t *route, Protobuf
     s->refs = 2; /* the pump's list and the response */
     snprintf(s->traceparent, sizeof(s->traceparent), "%s", gw_request_traceparent(req));
     snprintf(s->request_id, sizeof(s->request_id), "%s", gw_request_id(req));
+    const gw_identity_t *id = gw_request_identity(req);
+    snprintf(s->key_id, sizeof(s->key_id), "%s", id->key_id);
+    snprintf(s->token_sha256, sizeof(s->token_sha256), "%s", id->token_sha256);
+    s->checked_ms = hf_mono_ms();
     return s;
 }
 

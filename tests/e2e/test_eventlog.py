@@ -38,6 +38,8 @@ HEARTBEAT_MS = 300
 def setup():
     setup_stack("eventlog", {"HF_GATEWAY_STREAM_HEARTBEAT_MS": str(HEARTBEAT_MS),
                              "HF_GATEWAY_STREAMS_PER_KEY": "2",
+                             # how often an open stream's key is asked about again
+                             "HF_GATEWAY_AUTH_CACHE_S": "1",
                              "HF_GATEWAY_RATE_LIMITS": "admin=5000:5000,recruiter=5000:5000,"
                                                        "integrator=5000:5000"})
     for name, tenant, company in (("int", "sa", None), ("int_sz", "sa", "SZ"),
@@ -405,6 +407,24 @@ def streams_are_bounded_per_key_and_cleaned_up_when_the_client_leaves():
     b.close()
     d.close()
     wait_streams(0)
+
+
+@test
+def a_revoked_keys_stream_ends():
+    status, made = call("POST", "/v1/apikeys", {"name": "stream", "scopes": ["integrator"]},
+                        key="admin")
+    assert status == 201, made
+    keys["revoked"] = made["token"]
+    s = Stream("revoked")
+    assert s.status == 200
+    wait_streams(1)
+    status, r = call("POST", "/v1/apikeys/%s:revoke" % made["apiKey"]["id"], key="admin")
+    assert status == 200, r
+    while s.r.readline():   # keep-alives until the key is asked about again, then the end
+        pass
+    s.close()
+    wait_streams(0)
+    assert Stream("revoked").status == 401
 
 
 @test
