@@ -260,7 +260,9 @@ static json_t *bus_operation(json_t *schemas, const gw_route_t *r)
     snprintf(status, sizeof(status), "%u", r->status ? r->status : 200);
     const char *what = r->stream ? "Server-Sent Events: id: the cursor, event: the type, "
                                    "data: the CloudEvent; comments keep it alive"
-                                 : "The file";
+                       : r->download && strcmp(r->media, "application/json") == 0
+                           ? "The document"
+                           : "The file";
     json_t *responses =
         r->download || r->stream
             ? json_pack("{s:{s:s, s:{s:{s:{s:s}}}}}", status, "description", what, "content",

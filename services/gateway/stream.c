@@ -14,7 +14,7 @@
  * the connection. One pump thread per gateway reads the next page for every
  * suspended stream that is due, appends it and resumes the connection. A
  * stream is due when the broker's event plane carried an event of its
- * tenant (every published event passes through the pump's subscription),
+ * tenant (the pump subscribes to every event once the first stream opens),
  * when its last page said more may follow at once, and at the latest every
  * HF_GATEWAY_STREAM_POLL_MS (the bus is a wake-up, not a record: the log is
  * read, never the event plane's copy). A quiet stream gets a `: keep-alive`
@@ -336,25 +336,62 @@ static void serve(stream_t *s)
     unref(s);
 }
 
+/* The event plane, subscribed to once the first stream opens (a gateway
+ * without streams never receives the events), or NULL without one. */
+static hf_bus_subscriber_t *subscribe(const gw_config_t *c)
+{
+    hf_bus_subscriber_t *sub = hf_bus_subscriber_new(c->events_sub);
+    if (sub && hf_bus_subscribe(sub, "") < 0)
+        hf_bus_subscriber_destroy(&sub);
+    if (!sub)
+        hf_warn("event streams: cannot subscribe to %s; reading the log every %ld ms",
+                c->events_sub, c->stream_poll_ms);
+    return sub;
+}
+
+/* Wait up to wait_ms on the event plane and mark the tenants it names
+ * (pump.lock held, released while waiting). At most DRAIN_MAX events a
+ * round, so a flood of events never holds back the streams' pages. */
+#define DRAIN_MAX 1000
+static void listen_plane(hf_bus_subscriber_t *sub, int64_t wait_ms)
+{
+    Hrflow__V1__Event *ev = NULL;
+    pthread_mutex_unlock(&pump.lock);
+    int got = hf_bus_subscriber_recv(sub, (int)(wait_ms < TICK_MS ? wait_ms : TICK_MS), &ev);
+    pthread_mutex_lock(&pump.lock);
+    for (int n = 0; got == 1; n++) {
+        tenant_due(ev->tenant_id);
+        hrflow__v1__event__free_unpacked(ev, NULL);
+        ev = NULL;
+        if (n == DRAIN_MAX)
+            break;
+        pthread_mutex_unlock(&pump.lock);
+        got = hf_bus_subscriber_recv(sub, 0, &ev);
+        pthread_mutex_lock(&pump.lock);
+    }
+}
+
 static void *pump_main(void *arg)
 {
     (void)arg;
     const gw_config_t *c = &pump.gw->cfg;
-    hf_bus_subscriber_t *sub = *c->events_sub ? hf_bus_subscriber_new(c->events_sub) : NULL;
-    if (sub && hf_bus_subscribe(sub, "") < 0)
-        hf_bus_subscriber_destroy(&sub);
-    if (*c->events_sub && !sub)
-        hf_warn("event streams: cannot subscribe to %s; reading the log every %ld ms",
-                c->events_sub, c->stream_poll_ms);
+    hf_bus_subscriber_t *sub = NULL;
+    int subscribed = !*c->events_sub; /* nothing to subscribe to: only polls */
     pthread_mutex_lock(&pump.lock);
     while (!pump.stopping) {
+        if (!subscribed && pump.head) {
+            pthread_mutex_unlock(&pump.lock);
+            sub = subscribe(c);
+            subscribed = 1;
+            pthread_mutex_lock(&pump.lock);
+        }
         int64_t wait_ms;
         stream_t *s = pick(hf_mono_ms(), &wait_ms);
         if (s) {
             serve(s);
-            continue;
-        }
-        if (!sub) {
+        } else if (sub) {
+            listen_plane(sub, wait_ms);
+        } else { /* a stream that runs dry signals pump.wake */
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
             until.tv_sec += wait_ms / 1000;
@@ -362,21 +399,6 @@ static void *pump_main(void *arg)
             if (until.tv_nsec >= 1000000000)
                 until.tv_sec++, until.tv_nsec -= 1000000000;
             pthread_cond_timedwait(&pump.wake, &pump.lock, &until);
-            continue;
-        }
-        pthread_mutex_unlock(&pump.lock);
-        /* the event plane: which tenants have news (a stream that just ran dry
-         * is looked at again within TICK_MS) */
-        Hrflow__V1__Event *ev = NULL;
-        int got = hf_bus_subscriber_recv(sub, (int)(wait_ms < TICK_MS ? wait_ms : TICK_MS), &ev);
-        pthread_mutex_lock(&pump.lock);
-        while (got == 1) {
-            tenant_due(ev->tenant_id);
-            hrflow__v1__event__free_unpacked(ev, NULL);
-            ev = NULL;
-            pthread_mutex_unlock(&pump.lock);
-            got = hf_bus_subscriber_recv(sub, 0, &ev);
-            pthread_mutex_lock(&pump.lock);
         }
     }
     pthread_mutex_unlock(&pump.lock);

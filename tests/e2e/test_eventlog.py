@@ -261,6 +261,29 @@ def events_are_cloudevents_with_a_cursor():
     assert e["data"] == {"companyId": ctx["companies"]["SH"]}
     assert e["time"].endswith("Z") and "T" in e["time"], e
     assert e["cursor"] and e["id"] not in e["cursor"]
+    # every event of the log parses as a CloudEvent (structured mode) with the cloudevents
+    # SDK, an implementation of the spec that is not ours
+    everything = read_all(types="")[0]
+    node = subprocess.run(
+        ["node", "-e", CLOUDEVENTS_CHECK], input=json.dumps(everything), text=True,
+        capture_output=True, env=dict(os.environ,
+                                      NODE_PATH=os.environ["HF_TEST_EVENTS_NODE_MODULES"]))
+    assert node.returncode == 0, node.stderr
+    assert node.stdout.split() == [str(len(everything))], node.stdout
+
+
+CLOUDEVENTS_CHECK = """
+const { HTTP } = require("cloudevents");
+const events = JSON.parse(require("fs").readFileSync(0, "utf8"));
+for (const e of events) {
+  const ce = HTTP.toEvent({ headers: { "content-type": "application/cloudevents+json" },
+                            body: JSON.stringify(e) });
+  if (!ce.validate() || ce.id !== e.id || ce.type !== e.type || ce.cursor !== e.cursor ||
+      JSON.stringify(ce.data) !== JSON.stringify(e.data))
+    throw new Error("not the same event: " + JSON.stringify(e));
+}
+console.log(events.length);
+"""
 
 
 @test
