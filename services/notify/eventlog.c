@@ -112,19 +112,23 @@ static int reply_of(hf_store_t *st, const eventlog_page_t *page, eventlog_pos_t 
     json_t *list = json_array();
     for (size_t i = 0; list && i < page->n; i++) {
         const eventlog_event_t *e = &page->events[i];
-        json_t *ce = hf_page_seal(st->keys, st->tenant, EVENTLOG_LIST, e->pos.tx, e->id, cursor) == 0
-                         ? cloudevent(e, cursor)
-                         : NULL;
+        int sealed = hf_page_seal(st->keys, st->tenant, EVENTLOG_LIST, e->pos.tx, e->id,
+                                  cursor) == 0;
+        json_t *ce = sealed ? cloudevent(e, cursor) : NULL;
         if (!ce || json_array_append_new(list, ce) < 0) {
             json_decref(list);
             return hf_call_fail(call, E(INTERNAL), "could not write event %s", e->id);
         }
     }
-    /* the cursor after everything walked; the one given when nothing was */
+    /* the cursor after everything walked: the one given when nothing was, ""
+     * while nothing has been (from the beginning of an empty log) */
     char id[24];
     snprintf(id, sizeof(id), "%lld", (long long)page->next.id);
-    if (page->next.tx == after.tx && page->next.id == after.id)
+    int moved = page->next.tx != after.tx || page->next.id != after.id;
+    if (!moved && *after_text)
         snprintf(cursor, sizeof(cursor), "%s", after_text);
+    else if (page->next.tx == 0 && page->next.id == 0)
+        cursor[0] = '\0';
     else if (hf_page_seal(st->keys, st->tenant, EVENTLOG_LIST, page->next.tx, id, cursor) < 0) {
         json_decref(list);
         return hf_call_fail(call, E(INTERNAL), "could not seal the cursor");
@@ -149,37 +153,48 @@ static int reply_of(hf_store_t *st, const eventlog_page_t *page, eventlog_pos_t 
     return 0;
 }
 
+/* Where the walk starts: after the cursor req->after (a position this log
+ * sealed for the tenant), after the event req->after_id the caller sees, or
+ * at the beginning. Returns 0 with *after set, or -1 after failing the call:
+ * 400 for a cursor or id that is not one (the client is to resume from one
+ * it kept, not to correct a value), 404 for an event it does not see. */
+static int read_after(hf_store_t *st, const Hrflow__V1__ListEventsRequest *req,
+                      eventlog_pos_t *after)
+{
+    hf_call_t *call = st->call;
+    char id[HF_PAGE_ID_MAX];
+    *after = (eventlog_pos_t){ 0, 0 };
+    if (*req->after && *req->after_id) {
+        hf_call_detail(call, "after_id", "conflict", "give after or after_id, not both");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "after and after_id both given");
+    }
+    if (*req->after) {
+        if (hf_page_unseal(st->keys, st->tenant, EVENTLOG_LIST, req->after, row_id_ok,
+                           &after->tx, id) < 0) {
+            hf_call_detail(call, "after", "bad_format", "is not a cursor of this event log");
+            return hf_call_fail(call, E(MALFORMED), "after is not a cursor of this event log");
+        }
+        after->id = strtoll(id, NULL, 10);
+    }
+    if (*req->after_id) {
+        if (!row_id_ok(req->after_id)) {
+            hf_call_detail(call, "after_id", "bad_format", "is not an event id");
+            return hf_call_fail(call, E(MALFORMED), "after_id is not an event id");
+        }
+        int rc = eventlog_store_position(st, req->after_id, after);
+        if (rc != HF_OK)
+            return hf_store_fail(st, rc, "event", req->after_id);
+    }
+    return 0;
+}
+
 int notify_list_events(hf_call_t *call, const ProtobufCMessage *msg, ProtobufCMessage **reply)
 {
     const Hrflow__V1__ListEventsRequest *req = (const void *)msg;
     hf_store_t st;
-    if (hf_store_open(call, &st) < 0)
+    eventlog_pos_t after;
+    if (hf_store_open(call, &st) < 0 || read_after(&st, req, &after) < 0)
         return -1;
-    /* a cursor the log did not hand out (to this tenant) is not a value to
-     * correct but a malformed request: 400 */
-    eventlog_pos_t after = { 0, 0 };
-    char id[HF_PAGE_ID_MAX];
-    if (*req->after && hf_page_unseal(st.keys, st.tenant, EVENTLOG_LIST, req->after, row_id_ok,
-                                      &after.tx, id) < 0) {
-        hf_call_detail(call, "after", "bad_format", "is not a cursor of this event log");
-        return hf_call_fail(call, E(MALFORMED), "after is not a cursor of this event log");
-    }
-    if (*req->after)
-        after.id = strtoll(id, NULL, 10);
-    /* or after an event the caller sees, by id (the event plane's previous_id) */
-    if (*req->after_id && *req->after) {
-        hf_call_detail(call, "after_id", "conflict", "give after or after_id, not both");
-        return hf_call_fail(call, E(INVALID_ARGUMENT), "after and after_id both given");
-    }
-    if (*req->after_id && !row_id_ok(req->after_id)) {
-        hf_call_detail(call, "after_id", "bad_format", "is not an event id");
-        return hf_call_fail(call, E(MALFORMED), "after_id is not an event id");
-    }
-    if (*req->after_id) {
-        int rc = eventlog_store_position(&st, req->after_id, &after);
-        if (rc != HF_OK)
-            return hf_store_fail(&st, rc, "event", req->after_id);
-    }
     eventlog_query_t q = { .limit = req->limit ? req->limit : LIMIT_DEFAULT };
     int bad = read_types(&st, req->types, &q);
     if (req->limit > LIMIT_MAX)

@@ -366,7 +366,10 @@ def after_id_resumes_after_an_event_the_caller_sees():
     events = read_all(after=start)[0]
     status, p = page(after_id=events[0]["id"])
     assert status == 200 and subjects(p["events"]) == sh[1:], p
-    # then on with the cursor it hands out
+    # then on with the cursor it hands out, also when nothing came after the event
+    assert read_all(after=p["next"])[0] == []
+    status, p = page(after_id=events[-1]["id"])
+    assert status == 200 and p["events"] == [] and p["next"], p
     assert read_all(after=p["next"])[0] == []
     # an event of another company or another tenant is no starting point
     for key in ("int_sz", "int_b"):
