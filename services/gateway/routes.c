@@ -9,6 +9,7 @@
 #include "gateway.h"
 #include "services.h"
 
+#include "hf/codec.h"
 #include "hf/log.h"
 #include "hrflow/v1/identity.pb-c.h"
 #include "hrflow/v1/notify.pb-c.h"
@@ -22,26 +23,32 @@
 /* A route served by a local handler; `inline` when it never waits and may
  * run on libmicrohttpd's own threads. */
 #define LOCAL(method, pattern, fn, name, inline, summary) \
-    { method, pattern, fn, name, NULL, NULL, NULL, 0, 0, summary, inline, 0, NULL, NULL, NULL }
+    { method, pattern, fn, name, NULL, NULL, NULL, 0, 0, summary, inline, 0, NULL, NULL, NULL, 0 }
 /* A route served by a bus method: body is NULL, "*" or the request field it
  * fills; scopes may call it (admin always may); status of a success (0 = 200). */
 #define BUS(method, pattern, name, service, rpc, body, scopes, status, summary) \
     { method, pattern, NULL, name, service, rpc, body, scopes, status, summary, 0, 0, NULL, NULL, \
-      NULL }
+      NULL, 0 }
 /* A bus route whose body may be as large as HF_GATEWAY_MAX_UPLOAD. */
 #define BUS_UPLOAD(method, pattern, name, service, rpc, body, scopes, status, summary) \
     { method, pattern, NULL, name, service, rpc, body, scopes, status, summary, 0, 1, NULL, NULL, \
-      NULL }
+      NULL, 0 }
 /* A bus route whose body is a file (CSV, NDJSON) for the bytes field `field`. */
 #define BUS_FILE(method, pattern, name, service, rpc, field, scopes, status, summary) \
     { method, pattern, NULL, name, service, rpc, NULL, scopes, status, summary, 0, 1, field, NULL, \
-      NULL }
+      NULL, 0 }
 
 /* A bus route whose answer is a file of type media (an .ics): the reply's bytes
  * field `field` is the body. */
 #define BUS_DOWNLOAD(method, pattern, name, service, rpc, field, media, scopes, summary) \
     { method, pattern, NULL, name, service, rpc, NULL, scopes, 0, summary, 0, 0, NULL, field, \
-      media }
+      media, 0 }
+
+/* A bus route whose answer is a Server-Sent Events stream (text/event-stream)
+ * of the pages its method hands out, one after another (stream.c). */
+#define BUS_STREAM(method, pattern, name, service, rpc, scopes, summary) \
+    { method, pattern, NULL, name, service, rpc, NULL, scopes, 0, summary, 0, 0, NULL, NULL, \
+      "text/event-stream", 1 }
 
 #define ID &hrflow__v1__identity__descriptor
 #define SC &hrflow__v1__scoring__descriptor
@@ -296,6 +303,16 @@ const gw_route_t gw_routes[] = {
     BUS("POST", "/v1/webhook-endpoints/{id}/test", "testWebhookEndpoint", NT,
         "TestWebhookEndpoint", "*", GW_SCOPE_INTEGRATOR, 0,
         "Send a signed test event now: the receiver's status, latency and what it means"),
+
+    /* ---- notify: the event log ---- */
+    BUS_DOWNLOAD("GET", "/v1/events", "listEvents", NT, "ListEvents", "body", "application/json",
+                 GW_SCOPE_INTEGRATOR,
+                 "The tenant's events in commit order after a cursor (CloudEvents; "
+                 "?after=&types=&limit=)"),
+    BUS_STREAM("GET", "/v1/events/stream", "streamEvents", NT, "ListEvents",
+               GW_SCOPE_INTEGRATOR,
+               "The same events as Server-Sent Events as they commit; resumes from "
+               "Last-Event-ID"),
 };
 
 const size_t gw_n_routes = sizeof(gw_routes) / sizeof(gw_routes[0]);
@@ -391,6 +408,14 @@ int gw_routes_check(void)
                                 dl->label == PROTOBUF_C_LABEL_REPEATED)) {
                 hf_error("route %s %s: %s has no bytes field %s", r->method, r->pattern,
                          m->output->name, r->download);
+                bad = 1;
+            }
+            if (r->stream && (!hf_codec_field(m->input, "after") ||
+                              !hf_codec_field(m->output, "body") ||
+                              !hf_codec_field(m->output, "next") ||
+                              !hf_codec_field(m->output, "more"))) {
+                hf_error("route %s %s: a stream's method takes after and answers body, next "
+                         "and more", r->method, r->pattern);
                 bad = 1;
             }
             if (r->body && strcmp(r->body, "*") != 0 &&

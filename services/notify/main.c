@@ -7,6 +7,7 @@
  */
 #include "hf/service.h"
 #include "hrflow/v1/notify.pb-c.h"
+#include "eventlog.h"
 #include "webhook_handlers.h"
 
 static const hf_config_var_t settings[] = {
@@ -24,6 +25,8 @@ static const hf_method_t methods[] = {
     { "DeleteWebhookEndpoint", notify_delete_webhook_endpoint, 0 },
     { "RotateWebhookSecret", notify_rotate_webhook_secret, 0 },
     { "TestWebhookEndpoint", notify_test_webhook_endpoint, 0 },
+    /* ---- event log ---- */
+    { "ListEvents", notify_list_events, HF_IDEMPOTENT },
 };
 
 static int notify_init(void)
