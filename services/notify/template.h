@@ -232,4 +232,13 @@ int nt_template_effective(hf_store_t *st, const char *company, nt_event_t ev, nt
 int nt_consent_allows(hf_store_t *st, nt_channel_t ch, const char *address,
                       nt_category_t category);
 
+/* The one-click unsubscribe token of candidate (a canonical UUID) whose
+ * address on ch is address, for the unsubscribe_link variable
+ * (/v1/unsubscribe/{token}); remembers which address the candidate has, so
+ * the link finds it. HF_OK, HF_ENOTFOUND (not a UUID or not an address of
+ * the channel), HF_EDB or HF_ENOMEM; out "" unless HF_OK. */
+#define NT_UNSUBSCRIBE_TOKEN_MAX 97 /* HF_TOKEN_LEN(2, 0) + 1 */
+int nt_unsubscribe_token(hf_store_t *st, nt_channel_t ch, const char *candidate,
+                         const char *address, char out[NT_UNSUBSCRIBE_TOKEN_MAX]);
+
 #endif

@@ -47,6 +47,7 @@ COLLECTIONS = {
     "candidate-status": "status_token", "interviewers": "interviewer", "rounds": "round",
     "busy-blocks": "busy_block", "interview-closures": "closure",
     "interview-booking": "booking_token", "leases": "lease",
+    "notification-templates": "template_name", "unsubscribe": "unsubscribe_token",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
@@ -135,6 +136,10 @@ BODIES = {
     "rescheduleInterview": {},
     "updateJobInterviewSettings": {"reminderMinutes": [60]},
     "claimCalls": {"engineId": "evil", "max": 10},
+    "saveNotificationTemplate": {"companyId": None, "content": {"subject": "s", "text": "t"}},
+    "activateNotificationTemplate": {"companyId": None, "version": 1},
+    "previewNotificationTemplate": {"companyId": None},
+    "setCandidateConsent": {"channel": "email", "optOut": False},
     "renewCallLease": {"leaseSeconds": 600},
     "reportCall": {"outcome": "completed"},
 }
@@ -290,8 +295,17 @@ def seed():
     psql(stack.dsn, "SELECT timers.freeze(NULL)")
     assert [le["interviewId"] for le in lease] == [V["interview"]], lease
     V["lease"] = lease[0]["id"]
+    # templates of the tenant (the group's: SZ reads it) and of SH (SH's own: secret);
+    # the candidate's email opted out (a keyed hash)
+    V["template_name"] = "thank_you.email.zh-CN"
+    for company, text in (("", "集团模板"), (V["company"], "秘密模板")):
+        ok(*call("POST", "/v1/notification-templates/%s/versions" % V["template_name"], {
+            "companyId": company, "content": {"subject": "感谢 {{candidate_name}}",
+                                              "text": text + " {{job_title}}"}})[:2], want=201)
+    ok(*call("POST", "/v1/candidates/%s/consent" % V["candidate"],
+             {"channel": "email", "optOut": True})[:2])
     SECRETS.extend([person["name"], person["email"], "12345678", "秘密履历", "秘密回答",
-                    app["statusToken"], "秘密简历", "面试官秘密", "mianshi.secret"])
+                    app["statusToken"], "秘密简历", "面试官秘密", "mianshi.secret", "秘密模板"])
     for name, phone, email in imported:
         SECRETS.extend([name, phone[3:], email])
 
@@ -435,12 +449,13 @@ def attacker_records():
         mine["interviewer"] = ok(*call("POST", "/v1/interviewers", {
             "companyId": mine["company"], "name": "自己人",
             "email": "own-%s@example.com" % uuid.uuid4().hex[:8]}, key=who)[:2], want=201)["id"]
+        mine["template_name"] = V["template_name"]  # the same words in every tenant
         for k in V:
             mine.setdefault(k, str(uuid.uuid4()))
         attacker_ids[who] = mine
 
 
-SCHEMAS = ("identity", "pipeline", "scoring", "scheduling")
+SCHEMAS = ("identity", "pipeline", "scoring", "scheduling", "notify")
 
 
 def snapshot():
