@@ -301,9 +301,11 @@ const gw_route_t gw_routes[] = {
         "Record a candidate's opt-out from (or opt-in to) marketing letters on a channel"),
     BUS("GET", "/v1/unsubscribe/{token}", "getUnsubscribe", NT, "GetUnsubscribe", NULL,
         GW_SCOPE_PUBLIC, 0, "For the recipient, no API key: what the one-click link would do"),
-    BUS("POST", "/v1/unsubscribe/{token}", "unsubscribe", NT, "Unsubscribe", NULL,
-        GW_SCOPE_PUBLIC, 0,
-        "For the recipient, no API key: unsubscribe from marketing letters (RFC 8058 one-click)"),
+    /* a file route: mail clients post the form body "List-Unsubscribe=One-Click" */
+    BUS_FILE("POST", "/v1/unsubscribe/{token}", "unsubscribe", NT, "Unsubscribe", "body",
+             GW_SCOPE_PUBLIC, 0,
+             "For the recipient, no API key: unsubscribe from marketing letters (RFC 8058 "
+             "one-click: any body, the form \"List-Unsubscribe=One-Click\" included)"),
 };
 
 const size_t gw_n_routes = sizeof(gw_routes) / sizeof(gw_routes[0]);

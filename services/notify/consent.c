@@ -254,14 +254,13 @@ static int open_link(hf_call_t *call, const char *token, hf_store_t *st, nt_chan
 }
 
 /* GET (what the link would do) and POST (do it) of the link. */
-static int unsubscribe_link(hf_call_t *call, const ProtobufCMessage *req, int unsubscribe,
-                ProtobufCMessage **reply)
+static int unsubscribe_link(hf_call_t *call, const char *token, int unsubscribe,
+                            ProtobufCMessage **reply)
 {
-    const Hrflow__V1__UnsubscribeRequest *r = (const void *)req;
     hf_store_t st;
     nt_channel_t ch;
     char idx[65];
-    if (open_link(call, r->token, &st, &ch, idx) < 0)
+    if (open_link(call, token, &st, &ch, idx) < 0)
         return -1;
     Hrflow__V1__UnsubscribeLink *out = hf_store_alloc(&st, sizeof(*out));
     Hrflow__V1__ChannelConsent c = HRFLOW__V1__CHANNEL_CONSENT__INIT;
@@ -289,10 +288,13 @@ static int unsubscribe_link(hf_call_t *call, const ProtobufCMessage *req, int un
 
 NT_HANDLER(notify_get_unsubscribe)
 {
-    return unsubscribe_link(call, req, 0, reply);
+    const Hrflow__V1__UnsubscribeRequest *r = (const void *)req;
+    return unsubscribe_link(call, r->token, 0, reply);
 }
 
+/* The body (RFC 8058's form, or nothing) is not read: the token is the credential. */
 NT_HANDLER(notify_unsubscribe)
 {
-    return unsubscribe_link(call, req, 1, reply);
+    const Hrflow__V1__OneClickUnsubscribeRequest *r = (const void *)req;
+    return unsubscribe_link(call, r->token, 1, reply);
 }

@@ -126,6 +126,14 @@ typedef enum {
 int nt_format_time(int locale, const char *tz, int64_t when, int64_t now, nt_time_form_t form,
                    char *out, size_t cap);
 
+/* The interview's four time variables (interview_time, _date, _clock,
+ * _when) of when in tz and locale, written into buf and set in vals;
+ * with previous > 0 also previous_time (into buf[4]). Returns 0, or -1 as
+ * nt_format_time, with vals and buf unchanged. */
+typedef char nt_time_text_t[64];
+int nt_values_times(nt_values_t *vals, nt_time_text_t buf[5], int locale, const char *tz,
+                    int64_t when, int64_t previous, int64_t now);
+
 /* ---- compiled templates (template.c) ---- */
 
 /* Why a template was refused. */

@@ -249,3 +249,28 @@ int nt_format_time(int locale, const char *tz, int64_t when, int64_t now, nt_tim
     }
     return format(patterns[locale][p], patterns[locale][5], utz, tzlen, t, out, cap);
 }
+
+int nt_values_times(nt_values_t *vals, nt_time_text_t buf[5], int locale, const char *tz,
+                    int64_t when, int64_t previous, int64_t now)
+{
+    static const struct {
+        nt_var_t var;
+        nt_time_form_t form;
+    } forms[4] = { { NT_VAR_INTERVIEW_TIME, NT_TIME_FULL },
+                   { NT_VAR_INTERVIEW_DATE, NT_TIME_DATE },
+                   { NT_VAR_INTERVIEW_CLOCK, NT_TIME_CLOCK },
+                   { NT_VAR_INTERVIEW_WHEN, NT_TIME_WHEN } };
+    nt_time_text_t text[5];
+    for (int i = 0; i < 4; i++)
+        if (nt_format_time(locale, tz, when, now, forms[i].form, text[i], sizeof(text[i])) < 0)
+            return -1;
+    if (previous > 0 &&
+        nt_format_time(locale, tz, previous, now, NT_TIME_FULL, text[4], sizeof(text[4])) < 0)
+        return -1;
+    memcpy(buf, text, sizeof(text)); /* buf and vals change only on success */
+    for (int i = 0; i < 4; i++)
+        vals->v[forms[i].var] = buf[i];
+    if (previous > 0)
+        vals->v[NT_VAR_PREVIOUS_TIME] = buf[4];
+    return 0;
+}

@@ -36,8 +36,8 @@ def setup():
                                    "integrator")
 
 
-def public(method, path):
-    status, _, payload = stack.request(method, path, None, {})
+def public(method, path, body=None, headers=None):
+    status, _, payload = stack.request(method, path, body, headers or {})
     return status, json.loads(payload) if payload else None
 
 
@@ -282,8 +282,12 @@ def opt_out_by_candidate_and_link():
     token = s["unsubscribeToken"]
     status, got = public("GET", "/v1/unsubscribe/" + token)
     assert status == 200 and got["channel"] == "sms" and not got.get("optedOut"), got
-    status, got = public("POST", "/v1/unsubscribe/" + token)
+    # as a mail client sends it (RFC 8058)
+    status, got = public("POST", "/v1/unsubscribe/" + token, b"List-Unsubscribe=One-Click",
+                         {"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 200 and got["optedOut"], got
+    status, got = public("POST", "/v1/unsubscribe/" + token)
+    assert status == 200 and got["optedOut"], got   # again: the same
     status, got = call("GET", path)
     assert channel(got, "sms")["optedOut"] and channel(got, "sms")["source"] == "unsubscribe_link"
     forged = token[:-1] + ("0" if token[-1] != "0" else "1")

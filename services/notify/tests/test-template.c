@@ -296,6 +296,17 @@ static void test_times(void **state)
     assert_string_equal(out, "");
     assert_int_equal(nt_format_time(1, NULL, when, now, NT_TIME_FULL, out, 8), -1);
     assert_int_equal(nt_format_time(5, NULL, when, now, NT_TIME_FULL, out, 64), -1);
+
+    /* the reminder SMS of the seed, from an instant and a zone */
+    nt_values_t v;
+    nt_values_sample(NT_EV_RESCHEDULE, 0, &v);
+    nt_time_text_t buf[5];
+    assert_int_equal(nt_values_times(&v, buf, 0, "Asia/Shanghai", when, when - 86400, now), 0);
+    assert_string_equal(v.v[NT_VAR_INTERVIEW_WHEN], "明天14:00");
+    assert_string_equal(v.v[NT_VAR_INTERVIEW_DATE], "2026年12月4日");
+    assert_string_equal(v.v[NT_VAR_PREVIOUS_TIME], "2026年12月3日 14:00");
+    assert_int_equal(nt_values_times(&v, buf, 1, "Nowhere/City", when, 0, now), -1);
+    assert_string_equal(v.v[NT_VAR_INTERVIEW_WHEN], "明天14:00"); /* left as it was */
 }
 
 static void test_sms_length(void **state)
