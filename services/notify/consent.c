@@ -118,6 +118,15 @@ static int set_opt_out(hf_store_t *st, nt_channel_t ch, const char *idx, int opt
                : HF_OK;
 }
 
+int nt_opt_out_set(hf_store_t *st, nt_channel_t ch, const char *address, int opt_out,
+                   const char *source)
+{
+    char idx[65];
+    if (address_index(st, ch, address, idx) < 0)
+        return HF_ENOTFOUND;
+    return set_opt_out(st, ch, idx, opt_out, source);
+}
+
 /* The state of index idx on ch into c (opted_out, update_time, source). */
 static int state_of(hf_store_t *st, nt_channel_t ch, const char *idx, Hrflow__V1__ChannelConsent *c)
 {

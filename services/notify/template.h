@@ -240,6 +240,13 @@ int nt_template_effective(hf_store_t *st, const char *company, nt_event_t ev, nt
 int nt_consent_allows(hf_store_t *st, nt_channel_t ch, const char *address,
                       nt_category_t category);
 
+/* Record (opt_out 1) or withdraw (0) the opt-out of address on ch from
+ * marketing letters for st's tenant, as source says ("api",
+ * "unsubscribe_link", a provider's complaint …). HF_OK, HF_ENOTFOUND (not
+ * an address of the channel), HF_EDB. */
+int nt_opt_out_set(hf_store_t *st, nt_channel_t ch, const char *address, int opt_out,
+                   const char *source);
+
 /* The one-click unsubscribe token of candidate (a canonical UUID) whose
  * address on ch is address, for the unsubscribe_link variable
  * (/v1/unsubscribe/{token}); remembers which address the candidate has, so
