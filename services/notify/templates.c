@@ -187,24 +187,39 @@ NT_HANDLER(notify_list_templates)
             hf_call_detail(call, "locale", "invalid", "zh-CN or en");
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the filters are invalid");
     }
+    Hrflow__V1__NotificationTemplate **rows = NULL;
+    size_t n_rows = 0;
+    int rc = nt_store_template_levels(&st, company, &rows, &n_rows);
     Hrflow__V1__ListTemplatesResponse *out = hf_store_alloc(&st, sizeof(*out));
     size_t cap = NT_EV_COUNT * NT_CH_COUNT * NT_LOCALES;
-    if (!out)
-        return hf_store_fail(&st, HF_ENOMEM, "templates", NULL);
-    hrflow__v1__list_templates_response__init(out);
-    out->templates = hf_store_alloc(&st, cap * sizeof(*out->templates));
-    for (int e = 0; e < NT_EV_COUNT; e++)
-        for (int c = 0; c < NT_CH_COUNT; c++)
-            for (int l = 0; l < NT_LOCALES; l++) {
+    if (rc == HF_OK && out) {
+        hrflow__v1__list_templates_response__init(out);
+        out->templates = hf_store_alloc(&st, cap * sizeof(*out->templates));
+    }
+    if (rc == HF_OK && (!out || !out->templates))
+        rc = HF_ENOMEM;
+    for (int e = 0; rc == HF_OK && e < NT_EV_COUNT; e++)
+        for (int c = 0; rc == HF_OK && c < NT_CH_COUNT; c++)
+            for (int l = 0; rc == HF_OK && l < NT_LOCALES; l++) {
                 if ((fe >= 0 && e != fe) || (fc >= 0 && c != fc) || (fl >= 0 && l != fl))
                     continue;
                 nt_key_t key = { (nt_event_t)e, (nt_channel_t)c, l, company };
                 Hrflow__V1__NotificationTemplate *t = NULL;
-                int rc = out->templates ? effective_msg(&st, &key, 0, &t) : HF_ENOMEM;
-                if (rc != HF_OK)
-                    return hf_store_fail(&st, rc, "templates", NULL);
-                out->templates[out->n_templates++] = t;
+                /* the company's own wins over the tenant's; else the default */
+                for (size_t i = 0; i < n_rows; i++)
+                    if (!strcmp(rows[i]->event, nt_event_name(key.event)) &&
+                        !strcmp(rows[i]->channel, nt_channel_name(key.channel)) &&
+                        !strcmp(rows[i]->locale, nt_locales[l]) && (!t || *rows[i]->company_id))
+                        t = rows[i];
+                if (!t)
+                    rc = default_msg(&st, &key, &t);
+                if (rc == HF_OK)
+                    rc = describe(&st, &key, t);
+                if (rc == HF_OK)
+                    out->templates[out->n_templates++] = t;
             }
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "templates", NULL);
     *reply = &out->base;
     return 0;
 }

@@ -32,6 +32,12 @@ typedef struct {
 int nt_store_template_get(hf_store_t *st, const nt_key_t *key, int versions,
                           Hrflow__V1__NotificationTemplate **out);
 
+/* Every stored template letters of company (NULL: none) may use: the
+ * tenant's own and that company's own, with their active content and
+ * event, channel and locale set (not their names). */
+int nt_store_template_levels(hf_store_t *st, const char *company,
+                             Hrflow__V1__NotificationTemplate ***out, size_t *n);
+
 /* Add a version with content (and category, "" to keep it) to key's own
  * template, made when it has none, and make it the active one. *version
  * is the new version's number. */

@@ -43,10 +43,15 @@ static Hrflow__V1__TemplateContent *content_of(hf_store_t *st, const PGresult *r
     return c->subject && c->text && c->html ? c : NULL;
 }
 
-/* t.id, company, category, active, update time, then the active content. */
+/* t.id, company, category, active, update time, the active content, then
+ * event, channel and locale. */
 #define TEMPLATE_COLUMNS                                                              \
     "t.id, coalesce(t.company_id::text, ''), t.category, t.active_version, "          \
-    HF_MICROS("t.update_time") ", v.subject, v.text_body, v.html_body"
+    HF_MICROS("t.update_time") ", v.subject, v.text_body, v.html_body,"               \
+    " t.event, t.channel, t.locale"
+#define TEMPLATE_FROM                                                                 \
+    " FROM notify.template t JOIN notify.template_version v ON v.tenant_id = t.tenant_id" \
+    " AND v.template_id = t.id AND v.version = t.active_version"
 
 static void *template_row(hf_store_t *st, PGresult *r, int i)
 {
@@ -60,7 +65,10 @@ static void *template_row(hf_store_t *st, PGresult *r, int i)
     t->active_version = atoi(PQgetvalue(r, i, 3));
     t->update_time = hf_store_time(st, r, i, 4);
     t->content = content_of(st, r, i, 5);
-    return t->content && t->category ? t : NULL;
+    t->event = hf_store_cell(st, r, i, 8);
+    t->channel = hf_store_cell(st, r, i, 9);
+    t->locale = hf_store_cell(st, r, i, 10);
+    return t->content && t->category && t->event && t->channel && t->locale ? t : NULL;
 }
 
 static void *version_row(hf_store_t *st, PGresult *r, int i)
@@ -83,12 +91,8 @@ int nt_store_template_get(hf_store_t *st, const nt_key_t *key, int versions,
     const char *p[5];
     key_params(st, key, p);
     Hrflow__V1__NotificationTemplate *t = NULL;
-    int rc = hf_store_one(st,
-                          "SELECT " TEMPLATE_COLUMNS " FROM notify.template t"
-                          " JOIN notify.template_version v ON v.tenant_id = t.tenant_id"
-                          " AND v.template_id = t.id AND v.version = t.active_version"
-                          " WHERE" KEY_WHERE,
-                          5, p, template_row, &t);
+    int rc = hf_store_one(st, "SELECT " TEMPLATE_COLUMNS TEMPLATE_FROM " WHERE" KEY_WHERE, 5, p,
+                          template_row, &t);
     if (rc != HF_OK)
         return rc;
     if (versions) {
@@ -116,6 +120,17 @@ int nt_store_template_get(hf_store_t *st, const nt_key_t *key, int versions,
     }
     *out = t;
     return HF_OK;
+}
+
+int nt_store_template_levels(hf_store_t *st, const char *company,
+                             Hrflow__V1__NotificationTemplate ***out, size_t *n)
+{
+    const char *p[2] = { st->tenant, company ? company : "" };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT " TEMPLATE_COLUMNS TEMPLATE_FROM " WHERE t.tenant_id = $1"
+                              " AND (t.company_id IS NULL OR t.company_id = NULLIF($2, '')::uuid)",
+                              2, p);
+    return hf_store_all(st, r, template_row, (void ***)out, n);
 }
 
 int nt_store_template_save(hf_store_t *st, const nt_key_t *key,
