@@ -176,7 +176,8 @@ NT_HANDLER(notify_list_templates)
     const char *company = r->company_id && *r->company_id ? r->company_id : NULL;
     if (company && company_check(&st, company) < 0)
         return -1;
-    int fe = *r->event ? nt_event_of(r->event) : -1, fc = *r->channel ? nt_channel_of(r->channel) : -1;
+    int fe = *r->event ? nt_event_of(r->event) : -1;
+    int fc = *r->channel ? nt_channel_of(r->channel) : -1;
     int fl = *r->locale ? nt_locale_of(r->locale) : -1;
     if ((*r->event && fe < 0) || (*r->channel && fc < 0) || (*r->locale && fl < 0)) {
         if (*r->event && fe < 0)
@@ -249,7 +250,8 @@ static int check(hf_store_t *st, const nt_key_t *key, const Hrflow__V1__Template
         return hf_call_fail(st->call, E(INTERNAL), "out of memory");
     char field[32];
     snprintf(field, sizeof(field), "content.%s", err.field);
-    /* code for programs ("unknown_variable"), the message for people: "2:7: unknown variable \"nmae\"" */
+    /* the code for programs ("unknown_variable"), the message for people
+     * ("2:7: unknown variable \"nmae\"") */
     hf_call_detail(st->call, field, err.code, err.message);
     return hf_call_fail(st->call, E(INVALID_ARGUMENT), "%s %s", field, err.message);
 }
@@ -263,7 +265,8 @@ NT_HANDLER(notify_save_template)
         return -1;
     if (*r->category && nt_category_of(r->category) < 0) {
         hf_call_detail(call, "category", "invalid", "transactional or marketing");
-        return hf_call_fail(call, E(INVALID_ARGUMENT), "category must be transactional or marketing");
+        return hf_call_fail(call, E(INVALID_ARGUMENT),
+                            "category must be transactional or marketing");
     }
     if (check(&st, &key, r->content) < 0)
         return -1;

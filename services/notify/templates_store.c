@@ -263,8 +263,8 @@ int nt_template_effective(hf_store_t *st, const char *company, nt_event_t ev, nt
     out->compiled = nt_template_compile(ev, ch, out->subject, out->text, out->html, &err);
     if (!out->compiled) {
         /* saved templates were compiled when saved: only memory fails here */
-        hf_log(HF_LOG_ERROR, "notify: template %s of %s does not compile: %s %s", out->id, st->tenant,
-                     err.field, err.message);
+        hf_log(HF_LOG_ERROR, "notify: template %s of %s does not compile: %s %s", out->id,
+               st->tenant, err.field, err.message);
         rc = !strcmp(err.code, "nomem") ? HF_ENOMEM : HF_EDB;
     }
     return rc;
