@@ -41,6 +41,10 @@ static void test_substitution(void **state)
     s = render("{{job_title}}\t{{candidate_name}}", &v, NT_OUT_SUBJECT);
     assert_string_equal(s, "Data Analyst\t<Tom & \"Jerry\">"); /* the template's own tab stays */
     free(s);
+    v.v[NT_VAR_CANDIDATE_NAME] = "{{job_title}}{{#x}}";
+    s = render("{{candidate_name}}", &v, NT_OUT_TEXT); /* a value is never template text */
+    assert_string_equal(s, "{{job_title}}{{#x}}");
+    free(s);
     s = render("", &v, NT_OUT_TEXT);
     assert_string_equal(s, "");
     free(s);
