@@ -289,7 +289,8 @@ const gw_route_t gw_routes[] = {
         "ActivateTemplate", "*", REC, 0, "Make an older (or newer) version the active one"),
     BUS("DELETE", "/v1/notification-templates/{name}", "deleteNotificationTemplate", NT,
         "DeleteTemplate", NULL, REC, 0,
-        "Delete the tenant's (or company's) own template and its versions: back to the default"),
+        "Delete the tenant's (or company's) own template and its versions (answered as it was): "
+        "letters use the default again"),
     BUS("POST", "/v1/notification-templates/{name}:preview", "previewNotificationTemplate", NT,
         "PreviewTemplate", "*", HIRING, 0,
         "Render a template (saved, a version, or given) with sample or given values; sends nothing"),

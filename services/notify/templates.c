@@ -13,6 +13,7 @@
  */
 #include "templates.h"
 
+#include "hf/db.h"
 #include "hf/service.h"
 #include "hrflow/v1/identity.pb-c.h"
 
@@ -300,10 +301,20 @@ NT_HANDLER(notify_delete_template)
     nt_key_t key;
     if (hf_store_open(call, &st) < 0 || open_write(&st, r->name, r->company_id, &key) < 0)
         return -1;
-    int rc = nt_store_template_delete(&st, &key);
+    /* answered as it was, the way every DELETE answers (docs/api.md) */
+    Hrflow__V1__NotificationTemplate *t = NULL;
+    int rc = hf_db_begin(st.db) < 0 ? HF_EDB : nt_store_template_get(&st, &key, 1, &t);
+    if (rc == HF_OK)
+        rc = nt_store_template_delete(&st, &key);
+    if (rc == HF_OK)
+        rc = describe(&st, &key, t);
+    if (rc == HF_OK)
+        rc = variables(&st, &key, t);
+    rc = hf_store_finish(&st, rc);
     if (rc != HF_OK)
         return hf_store_fail(&st, rc, "template", r->name);
-    return answer(&st, &key, r->name, reply);
+    *reply = &t->base;
+    return 0;
 }
 
 /* The preview's values: samples of the locale, then the given ones ("" is

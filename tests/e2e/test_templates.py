@@ -132,9 +132,12 @@ def versions_activate_rollback_delete():
                  "EXCEPTION WHEN raise_exception THEN RAISE NOTICE 'refused'; END $$; "
                  "SELECT count(*) FROM notify.template_version WHERE subject = 'x'")
     assert status.strip().endswith("0"), status
-    # delete: back to the default
+    # delete: answered as it was, then back to the default
     status, got = call("DELETE", "%s/%s" % (T, name))
-    assert status == 200 and got["source"] == "default", got
+    assert status == 200 and got["source"] == "tenant", got
+    assert [v["version"] for v in got["versions"]] == [2, 1], got
+    status, got = call("GET", "%s/%s" % (T, name))
+    assert status == 200 and got["source"] == "default" and not got.get("versions"), got
     assert got["content"]["subject"].startswith("Your AI interview"), got
     status, got = call("DELETE", "%s/%s" % (T, name))
     assert status == 404, got
@@ -246,6 +249,8 @@ def company_wall_and_tenants():
     assert status == 200, got
     # the company's own goes, the tenant's stays
     status, got = call("DELETE", "%s/%s?companyId=%s" % (T, name, sz), key="sz")
+    assert status == 200 and got["source"] == "company", got
+    status, got = call("GET", "%s/%s?companyId=%s" % (T, name, sz), key="sz")
     assert status == 200 and got["source"] == "tenant", got
 
 
