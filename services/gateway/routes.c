@@ -284,6 +284,39 @@ const gw_route_t gw_routes[] = {
         "Cancel a scheduled round: its panel's time is free again"),
     BUS("POST", "/v1/rounds/{id}:reschedule", "rescheduleRound", SCH, "RescheduleRound", "*",
         REC, 0, "Move a scheduled round to a new time (and panel): a new round replaces it"),
+    /* ---- notify: templates of letters (versions, preview) and consent ---- */
+    BUS("GET", "/v1/notification-templates", "listNotificationTemplates", NT, "ListTemplates",
+        NULL, HIRING, 0,
+        "Every template letters use: the company's own, the tenant's, or the shipped default"),
+    BUS("GET", "/v1/notification-templates/{name}", "getNotificationTemplate", NT, "GetTemplate",
+        NULL, HIRING, 0, "A template (\"reminder.sms.zh-CN\"): its content, versions, variables"),
+    BUS("POST", "/v1/notification-templates/{name}/versions", "saveNotificationTemplate", NT,
+        "SaveTemplate", "*", REC, 201,
+        "Save a new version and make it active; 422 with line:column for a syntax error or an "
+        "unknown variable"),
+    BUS("POST", "/v1/notification-templates/{name}:activate", "activateNotificationTemplate", NT,
+        "ActivateTemplate", "*", REC, 0, "Make an older (or newer) version the active one"),
+    BUS("DELETE", "/v1/notification-templates/{name}", "deleteNotificationTemplate", NT,
+        "DeleteTemplate", NULL, REC, 0,
+        "Delete the tenant's (or company's) own template and its versions (answered as it was): "
+        "letters use the default again"),
+    BUS("POST", "/v1/notification-templates/{name}:preview", "previewNotificationTemplate", NT,
+        "PreviewTemplate", "*", HIRING, 0,
+        "Render a template (saved, a version, or given) with sample or given values; sends nothing"),
+    BUS("GET", "/v1/candidates/{candidateId}/consent", "getCandidateConsent", NT,
+        "GetCandidateConsent", NULL, HIRING, 0,
+        "A candidate's opt-outs from marketing letters per channel, and the unsubscribe tokens"),
+    BUS("POST", "/v1/candidates/{candidateId}/consent", "setCandidateConsent", NT,
+        "SetCandidateConsent", "*", REC, 0,
+        "Record a candidate's opt-out from (or opt-in to) marketing letters on a channel"),
+    BUS("GET", "/v1/unsubscribe/{token}", "getUnsubscribe", NT, "GetUnsubscribe", NULL,
+        GW_SCOPE_PUBLIC, 0, "For the recipient, no API key: what the one-click link would do"),
+    /* a file route: mail clients post the form body "List-Unsubscribe=One-Click" */
+    BUS_FILE("POST", "/v1/unsubscribe/{token}", "unsubscribe", NT, "Unsubscribe", "body",
+             GW_SCOPE_PUBLIC, 0,
+             "For the recipient, no API key: unsubscribe from marketing letters (RFC 8058 "
+             "one-click: any body, the form \"List-Unsubscribe=One-Click\" included)"),
+
     /* ---- notify: webhooks ---- */
     BUS("POST", "/v1/webhook-endpoints", "createWebhookEndpoint", NT, "CreateWebhookEndpoint",
         "endpoint", GW_SCOPE_INTEGRATOR, 201,

@@ -8,6 +8,7 @@
 #include "hf/service.h"
 #include "hrflow/v1/notify.pb-c.h"
 #include "eventlog.h"
+#include "templates.h"
 #include "webhook_handlers.h"
 
 static const hf_config_var_t settings[] = {
@@ -27,6 +28,17 @@ static const hf_method_t methods[] = {
     { "TestWebhookEndpoint", notify_test_webhook_endpoint, 0 },
     /* ---- event log ---- */
     { "ListEvents", notify_list_events, HF_IDEMPOTENT },
+    /* ---- templates (templates.c) and consent (consent.c) ---- */
+    { "ListTemplates", notify_list_templates, HF_IDEMPOTENT },
+    { "GetTemplate", notify_get_template, HF_IDEMPOTENT },
+    { "SaveTemplate", notify_save_template, 0 },
+    { "ActivateTemplate", notify_activate_template, HF_IDEMPOTENT },
+    { "DeleteTemplate", notify_delete_template, 0 },
+    { "PreviewTemplate", notify_preview_template, HF_IDEMPOTENT },
+    { "GetCandidateConsent", notify_get_candidate_consent, HF_IDEMPOTENT },
+    { "SetCandidateConsent", notify_set_candidate_consent, HF_IDEMPOTENT },
+    { "GetUnsubscribe", notify_get_unsubscribe, HF_IDEMPOTENT },
+    { "Unsubscribe", notify_unsubscribe, HF_IDEMPOTENT },
 };
 
 static int notify_init(void)

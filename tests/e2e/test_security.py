@@ -49,6 +49,7 @@ COLLECTIONS = {
     "busy-blocks": "busy_block", "interview-closures": "closure",
     "interview-booking": "booking_token", "leases": "lease",
     "webhook-endpoints": "webhook_endpoint",
+    "notification-templates": "template_name", "unsubscribe": "unsubscribe_token",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
@@ -139,6 +140,10 @@ BODIES = {
     "rescheduleInterview": {},
     "updateJobInterviewSettings": {"reminderMinutes": [60]},
     "claimCalls": {"engineId": "evil", "max": 10},
+    "saveNotificationTemplate": {"companyId": None, "content": {"subject": "s", "text": "t"}},
+    "activateNotificationTemplate": {"companyId": None, "version": 1},
+    "previewNotificationTemplate": {"companyId": None},
+    "setCandidateConsent": {"channel": "email", "optOut": False},
     "renewCallLease": {"leaseSeconds": 600},
     "reportCall": {"outcome": "completed"},
     "createWebhookEndpoint": {"url": "http://127.0.0.1:9/hook", "eventTypes": [],
@@ -311,6 +316,15 @@ def seed():
     V["webhook_endpoint"] = hook["id"]
     # its secret is sealed at rest (the dump) and never answered again
     SECRETS.extend([hook["secret"], hook["secret"][6:]])
+    # templates of the tenant and of SH (no personal data: plain in the dump); the
+    # candidate's email opted out (a keyed hash, so the dump shows no address)
+    V["template_name"] = "thank_you.email.zh-CN"
+    for company, text in (("", "集团模板"), (V["company"], "上海模板")):
+        ok(*call("POST", "/v1/notification-templates/%s/versions" % V["template_name"], {
+            "companyId": company, "content": {"subject": "感谢 {{candidate_name}}",
+                                              "text": text + " {{job_title}}"}})[:2], want=201)
+    ok(*call("POST", "/v1/candidates/%s/consent" % V["candidate"],
+             {"channel": "email", "optOut": True})[:2])
     SECRETS.extend([person["name"], person["email"], "12345678", "秘密履历", "秘密回答",
                     app["statusToken"], "秘密简历", "面试官秘密", "mianshi.secret"])
     for name, phone, email in imported:
@@ -456,6 +470,7 @@ def attacker_records():
         mine["interviewer"] = ok(*call("POST", "/v1/interviewers", {
             "companyId": mine["company"], "name": "自己人",
             "email": "own-%s@example.com" % uuid.uuid4().hex[:8]}, key=who)[:2], want=201)["id"]
+        mine["template_name"] = V["template_name"]  # the same words in every tenant
         for k in V:
             mine.setdefault(k, str(uuid.uuid4()))
         attacker_ids[who] = mine

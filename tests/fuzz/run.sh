@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/fuzz/run.sh [seconds] [codec|wav|text|import|rules|pages|webhook] - fuzz the JSON codec
+# tests/fuzz/run.sh [seconds] [codec|wav|text|import|rules|pages|webhook|template] - fuzz the JSON codec
 # (default), the scoring service's WAV reader or its text path, the pipeline's import
 # reader, its rule language or sealed page tokens with libFuzzer for a while
 #
@@ -26,6 +26,9 @@
 # The webhook target (fuzz-webhook.c: services/notify's signatures, SSRF guard, Retry-After,
 # type filters and CloudEvents, with libsodium, libcurl and jansson) needs no build dir;
 # its corpora are build-fuzz/corpus-webhook and tests/fuzz/corpus/webhook.
+# The template target (fuzz-template.c: notify's template language, services/notify/template*.c
+# with ICU) needs a build dir for the headers hf/store.h includes; its corpora are build-fuzz/corpus-template and
+# tests/fuzz/corpus/template.
 set -eu
 seconds=${1:-60}
 target=${2:-codec}
@@ -65,6 +68,20 @@ if [ "$target" = text ]; then
         $(pkg-config --cflags --libs icu-i18n icu-uc libsodium) -lm -o "$out/fuzz-text"
     exec "$out/fuzz-text" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
         -artifact_prefix="$out/text-" "$out/corpus-text" "$root/tests/fuzz/corpus/text"
+fi
+if [ "$target" = template ]; then
+    mkdir -p "$out/corpus-template"
+    nt=$root/services/notify
+    # shellcheck disable=SC2046 # pkg-config output is meant to split
+    clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        -I"$root/common/include" -I"${HF_BUILD:-$root/build}/proto" \
+        "$root/tests/fuzz/fuzz-template.c" "$nt/template.c" \
+        "$nt/template_vars.c" "$nt/template_defaults.c" "$root/common/src/encoding.c" \
+        $(pkg-config --cflags --libs icu-i18n icu-uc libsodium libpq libzmq libprotobuf-c) -lm \
+        -o "$out/fuzz-template"
+    exec "$out/fuzz-template" -max_total_time="$seconds" -max_len=2048 -timeout=10 \
+        -artifact_prefix="$out/template-" "$out/corpus-template" "$root/tests/fuzz/corpus/template"
 fi
 if [ "$target" = rules ]; then
     mkdir -p "$out/corpus-rules"
