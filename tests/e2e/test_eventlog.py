@@ -55,8 +55,9 @@ def quote(s):
     return "'" + s.replace("'", "''") + "'"
 
 
-def append(kind, n=1, company="SH", tenant=None):
-    """n events of type hrflow.test.<kind>.v1 in one committed transaction; their subjects."""
+def append(kind, n=1, company="SH", tenant=None, settle=True):
+    """n events of type hrflow.test.<kind>.v1 in one committed transaction; their subjects
+    (once the readers can see them, unless settle is false: a held transaction is open)."""
     subjects = ["%s/%s" % (kind, uuid.uuid4()) for _ in range(n)]
     data = {"companyId": ctx["companies"][company]} if company else {}
     sql("INSERT INTO events.outbox (tenant_id, source, type, subject, data) SELECT %s, "
@@ -64,7 +65,20 @@ def append(kind, n=1, company="SH", tenant=None):
         "AS x(s, n) ORDER BY n"
         % (quote(tenant or ctx["tenant"]), quote(TEST + kind + ".v1"), quote(json.dumps(data)),
            ",".join(quote(s) for s in subjects)))
+    if settle:
+        settled(subjects)
     return subjects
+
+
+def settled(subjects):
+    """Wait until the readers' horizon has passed the events of these subjects. Every
+    reader stops below the oldest transaction running anywhere on the PostgreSQL
+    server (docs/architecture.md, "The outbox relay"), and other suites' transactions
+    run on the same server: committed is not yet readable while one of them is open."""
+    wait_for(lambda: sql("SELECT bool_and(tx_id < pg_snapshot_xmin(pg_current_snapshot())) "
+                         "FROM events.outbox WHERE subject = ANY(ARRAY[%s]::text[])"
+                         % ",".join(quote(s) for s in subjects)) == "t",
+             timeout=60, what="the readers' horizon past %d events" % len(subjects))
 
 
 class Held:
@@ -193,13 +207,14 @@ def wait_streams(n):
 def a_slow_transaction_is_never_passed_and_comes_first_once_committed():
     start = end_of_log()
     held = Held("slow")
-    later = append("fast", 3)           # committed while the slow one is open
+    later = append("fast", 3, settle=False)   # committed while the slow one is open
     stream = Stream(query="types=%s&after=%s" % (TEST, urllib.request.quote(start, safe="")))
     events, cursor = read_all(after=start)
     # the reader stops before the open transaction: none of the later events, and its
     # cursor stays behind the open one
     assert events == [], events
     held.commit()
+    settled([held.subject] + later)
     events = read_all(after=start)[0]
     assert subjects(events) == [held.subject] + later, subjects(events)
     assert bare(read_all(after=cursor)[0]) == bare(events)
@@ -220,10 +235,11 @@ def a_slow_transaction_holds_back_every_reader_until_it_commits():
     """Several held at once, committed in the reverse order of their start."""
     start = end_of_log()
     held = [Held("held%d" % i) for i in range(3)]
-    after = append("after", 2)
+    after = append("after", 2, settle=False)
     for h in reversed(held):
         assert read_all(after=start)[0] == []
         h.commit()
+    settled([h.subject for h in held] + after)
     events = read_all(after=start)[0]
     assert subjects(events) == [h.subject for h in held] + after, subjects(events)
 
