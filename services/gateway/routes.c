@@ -275,6 +275,16 @@ const gw_route_t gw_routes[] = {
         "Cancel a scheduled round: its panel's time is free again"),
     BUS("POST", "/v1/rounds/{id}:reschedule", "rescheduleRound", SCH, "RescheduleRound", "*",
         REC, 0, "Move a scheduled round to a new time (and panel): a new round replaces it"),
+    /* ---- notify: delivery ---- */
+    BUS("POST", "/v1/messages", "sendMessage", NT, "SendMessage", "*", REC, 202,
+        "Send a candidate a letter or SMS (their address from the pipeline); queued, answered "
+        "with its id"),
+    BUS("GET", "/v1/messages", "listMessages", NT, "ListMessages", NULL, HIRING, 0,
+        "List messages, by candidate and state; addresses masked"),
+    BUS("GET", "/v1/messages/{id}", "getMessage", NT, "GetMessage", NULL, HIRING, 0,
+        "A message's delivery: state, attempts, last error, times; the address masked"),
+    BUS("POST", "/v1/messages/{id}:retry", "retryMessage", NT, "RetryMessage", NULL, REC, 0,
+        "Queue a dead message again, from its first attempt"),
 };
 
 const size_t gw_n_routes = sizeof(gw_routes) / sizeof(gw_routes[0]);
