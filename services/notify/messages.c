@@ -15,6 +15,7 @@
 #include "hf/db.h"
 #include "hf/service.h"
 #include "hf/store.h"
+#include "hrflow/v1/identity.pb-c.h"
 #include "hrflow/v1/notify.pb-c.h"
 #include "hrflow/v1/pipeline.pb-c.h"
 
@@ -104,6 +105,32 @@ static const char *e164(hf_store_t *st, const char *phone)
     return hf_arena_printf(st->arena, "+86%s", phone[0] == '0' ? phone + 1 : phone);
 }
 
+/* The candidate id names as the caller sees it (the pipeline's walls):
+ * 0 with *c set, or the bus code of hf_service_ask. */
+static int ask_candidate(hf_call_t *call, const char *id, Hrflow__V1__Candidate **c)
+{
+    Hrflow__V1__GetCandidateRequest q = HRFLOW__V1__GET_CANDIDATE_REQUEST__INIT;
+    q.id = (char *)id;
+    return hf_service_ask(call, "pipeline", "GetCandidate", &q.base,
+                          &hrflow__v1__candidate__descriptor, (ProtobufCMessage **)c);
+}
+
+/* 1 when company is a company of the caller's tenant it acts for, 0 when
+ * not, -1 after failing the call (identity unavailable). */
+static int company_known(hf_store_t *st, const char *company)
+{
+    if (!hf_uuid_valid(company) || !hf_store_sees_company(st, company))
+        return 0;
+    Hrflow__V1__GetCompanyRequest q = HRFLOW__V1__GET_COMPANY_REQUEST__INIT;
+    q.id = (char *)company;
+    ProtobufCMessage *got = NULL;
+    int code = hf_service_ask(st->call, "identity", "GetCompany", &q.base,
+                              &hrflow__v1__company__descriptor, &got);
+    if (code == E(NOT_FOUND))
+        return 0;
+    return code ? hf_service_ask_fail(st->call, "identity", code) : 1;
+}
+
 static int check_request(hf_call_t *call, hf_store_t *st, const Hrflow__V1__SendMessageRequest *r)
 {
     int bad = 0;
@@ -126,8 +153,10 @@ static int check_request(hf_call_t *call, hf_store_t *st, const Hrflow__V1__Send
     if (*r->to && (email || sms) && nt_recipient_problem(r->channel, r->to))
         hf_call_detail(call, "to", "bad_format", nt_recipient_problem(r->channel, r->to)),
             bad = 1;
-    if (*r->company_id && (!hf_uuid_valid(r->company_id) ||
-                           !hf_store_sees_company(st, r->company_id)))
+    int known = *r->company_id ? company_known(st, r->company_id) : 1;
+    if (known < 0)
+        return -1;
+    if (!known)
         hf_call_detail(call, "company_id", "not_found", "a company the key acts for"), bad = 1;
     if (!*r->company_id && st->n_companies > 1)
         hf_call_detail(call, "company_id", "required",
@@ -154,11 +183,8 @@ NT_HANDLER(notify_send_message)
         hf_store_require(&st, HF_SCOPE_RECRUITER, "send messages") < 0 ||
         check_request(call, &st, r) < 0)
         return -1;
-    Hrflow__V1__GetCandidateRequest q = HRFLOW__V1__GET_CANDIDATE_REQUEST__INIT;
-    q.id = r->candidate_id;
     Hrflow__V1__Candidate *c = NULL;
-    int code = hf_service_ask(call, "pipeline", "GetCandidate", &q.base,
-                              &hrflow__v1__candidate__descriptor, (ProtobufCMessage **)&c);
+    int code = ask_candidate(call, r->candidate_id, &c);
     if (code == E(NOT_FOUND)) {
         hf_call_detail(call, "candidate_id", "not_found", "no such candidate");
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the candidate does not exist");
@@ -241,6 +267,14 @@ NT_HANDLER(notify_list_messages)
                        "queued, held, sending, sent, retrying or dead"), bad = 1;
     if (bad)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the filters are invalid");
+    if (*r->candidate_id) {
+        Hrflow__V1__Candidate *c = NULL;
+        int code = ask_candidate(call, r->candidate_id, &c);
+        if (code == E(NOT_FOUND))
+            return hf_call_fail(call, E(NOT_FOUND), "candidate %s not found", r->candidate_id);
+        if (code)
+            return hf_service_ask_fail(call, "pipeline", code);
+    }
     Hrflow__V1__ListMessagesResponse *o = HF_CALL_NEW(
         call, Hrflow__V1__ListMessagesResponse, hrflow__v1__list_messages_response__init);
     const char *p[7] = { st.tenant, hf_store_companies(&st),

@@ -46,7 +46,7 @@ COLLECTIONS = {
     "competency-models": "model", "questions": "question", "interviews": "interview",
     "candidate-status": "status_token", "interviewers": "interviewer", "rounds": "round",
     "busy-blocks": "busy_block", "interview-closures": "closure",
-    "interview-booking": "booking_token", "leases": "lease",
+    "interview-booking": "booking_token", "leases": "lease", "messages": "message",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
@@ -68,9 +68,9 @@ OUTPUT_ONLY = {"tenantId"}
 SECRET_KINDS = {
     "tenant": {"tenant", "company", "apikey", "job", "candidate", "application", "import",
                "model", "question", "interview", "interviewer", "busy_block", "round",
-               "closure", "lease"},
+               "closure", "lease", "message"},
     "company": {"job", "candidate", "application", "import", "interview", "interviewer",
-                "busy_block", "round", "closure", "lease"},
+                "busy_block", "round", "closure", "lease", "message"},
 }
 GUARDED_KINDS = {  # kinds the attacker must not change (beyond SECRET_KINDS)
     "tenant": set(),
@@ -118,6 +118,8 @@ BODIES = {
                        "answers": [{"question": "问题", "text": "我负责数据分析。"}]},
     "updateScoringSettings": {"emotionLabels": True},
     "createInterviewer": {"companyId": None, "name": "攻击者", "email": "evil@example.com"},
+    "sendMessage": {"candidateId": None, "companyId": None, "channel": "email",
+                    "subject": "攻击", "text": "攻击"},
     "updateInterviewer": {"name": "改名"},
     "addBusyBlock": {"startTime": monday_at(5), "endTime": monday_at(6)},
     "suggestRoundSlots": {"interviewerIds": None, "windowStart": monday_at(0),
@@ -161,13 +163,17 @@ CSV = "姓名,手机\n攻击者,13900000000\n".encode("utf-8")
 
 # Tables whose rows change by design when keys are used (never by an attempt's effect),
 # or as days pass (slots are made ahead by a sweep; a booking shows in interviews too).
-SNAPSHOT_SKIP = {"identity.api_keys", "scheduling.slots"}
+SNAPSHOT_SKIP = {"identity.api_keys", "scheduling.slots", "notify.delivery_rate"}
 
 
 def setup():
     global stack
     stack = Stack("security", {"HF_GATEWAY_RATE_LIMITS":
-                               "admin=5000:5000,recruiter=5000:5000,public=5000:5000"})
+                               "admin=5000:5000,recruiter=5000:5000,public=5000:5000",
+                               # letters go to a Maildir: the victim's is sent, then stays
+                               "HF_NOTIFY_MAILDIR": os.path.join(
+                                   os.environ.get("HF_TEST_TMPDIR", "/tmp"),
+                                   "security-maildir-%d" % os.getpid())})
     stack.start_all()
     ident = stack.binary("identity")
     for slug in ("victim", "outsider"):
@@ -290,6 +296,12 @@ def seed():
     psql(stack.dsn, "SELECT timers.freeze(NULL)")
     assert [le["interviewId"] for le in lease] == [V["interview"]], lease
     V["lease"] = lease[0]["id"]
+    V["message"] = ok(*call("POST", "/v1/messages", {
+        "candidateId": V["candidate"], "companyId": V["company"], "channel": "email",
+        "subject": "秘密信件", "text": "秘密正文"})[:2], want=202)["id"]
+    wait_for(lambda: call("GET", "/v1/messages/" + V["message"])[1]["state"] == "sent",
+             what="the victim's letter sent")
+    SECRETS.extend(["秘密信件", "秘密正文"])
     SECRETS.extend([person["name"], person["email"], "12345678", "秘密履历", "秘密回答",
                     app["statusToken"], "秘密简历", "面试官秘密", "mianshi.secret"])
     for name, phone, email in imported:
@@ -440,7 +452,7 @@ def attacker_records():
         attacker_ids[who] = mine
 
 
-SCHEMAS = ("identity", "pipeline", "scoring", "scheduling")
+SCHEMAS = ("identity", "pipeline", "scoring", "scheduling", "notify")
 
 
 def snapshot():
