@@ -85,8 +85,9 @@ static int ascii_printable(const char *s)
 }
 
 /* s as header text: itself when printable ASCII, else RFC 2047 "B" encoded
- * words of at most 45 bytes each (60 base64 characters), cut between UTF-8
- * characters, folded onto continuation lines. */
+ * words of at most 39 bytes each (52 base64 characters: a word of 64, a
+ * line under 76 with its header name), cut between UTF-8 characters,
+ * folded onto continuation lines. */
 static void put_header_text(buf_t *b, const char *s)
 {
     if (ascii_printable(s) && strlen(s) < 900) {
@@ -96,7 +97,7 @@ static void put_header_text(buf_t *b, const char *s)
     size_t n = strlen(s), i = 0;
     int first = 1;
     while (i < n || first) {
-        size_t k = n - i < 45 ? n - i : 45;
+        size_t k = n - i < 39 ? n - i : 39;
         while (k > 0 && i + k < n && ((unsigned char)s[i + k] & 0xC0) == 0x80)
             k--; /* do not cut a character */
         unsigned char enc[64];
@@ -117,7 +118,7 @@ static void put_header_text(buf_t *b, const char *s)
  * backslashes, else an encoded word (as mail clients read in name=). */
 static void put_param(buf_t *b, const char *key, const char *v)
 {
-    putf(b, "; %s=\"", key);
+    putf(b, ";\r\n %s=\"", key);
     if (ascii_printable(v) && !strpbrk(v, "\"\\")) {
         puts_(b, v);
     } else {
@@ -161,8 +162,9 @@ char *nt_mime_message(const nt_job_t *job, const char *from, size_t *len)
     const int html = job->html && *job->html;
     const int attach = job->attach != NULL;
     char outer[64], inner[64];
-    snprintf(outer, sizeof(outer), "=_hf_mixed_%.36s", job->id);
-    snprintf(inner, sizeof(inner), "=_hf_alt_%.36s", job->id);
+    /* "=_" never occurs in base64, so the parts cannot contain a boundary */
+    snprintf(outer, sizeof(outer), "=_hf_mixed_%.8s", job->id);
+    snprintf(inner, sizeof(inner), "=_hf_alt_%.8s", job->id);
 
     putf(&b, "Date: %s\r\n", date);
     putf(&b, "From: %s\r\n", from);
@@ -174,11 +176,11 @@ char *nt_mime_message(const nt_job_t *job, const char *from, size_t *len)
     putf(&b, "X-Hrflow-Channel: %s\r\n", job->channel);
     puts_(&b, "MIME-Version: 1.0\r\n");
     if (attach) {
-        putf(&b, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n", outer);
+        putf(&b, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\n", outer);
         putf(&b, "--%s\r\n", outer);
     }
     if (html) {
-        putf(&b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", inner);
+        putf(&b, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n", inner);
         putf(&b, "--%s\r\n", inner);
         put_text_part(&b, "plain", job->text);
         putf(&b, "--%s\r\n", inner);

@@ -87,9 +87,14 @@ typedef struct {
 } nt_letter_t;
 
 /* Where a recipient is refused: NULL when recipient is a valid address for
- * channel (email: one addr-spec, ASCII, no spaces; sms: E.164, '+' and 8 to
- * 15 digits), else a sentence for a 422 detail. */
+ * channel (email: one addr-spec in ASCII, as hf_pii_normalize_email gives
+ * it, lowercase; sms: E.164, '+' and 8 to 15 digits), else a sentence for
+ * a 422 detail. deliver_address.c. */
 const char *nt_recipient_problem(const char *channel, const char *recipient);
+
+/* What the API shows of a valid recipient, into out: "z***@example.com",
+ * "+861****8000". */
+void nt_recipient_mask(const char *channel, const char *recipient, char *out, size_t outlen);
 
 /* Enqueue l in st's tenant, inside the caller's transaction on st->db (or
  * alone). The dedupe key is l->dedupe with the recipient's blind index:

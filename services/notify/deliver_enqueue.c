@@ -15,7 +15,6 @@
 #include "hf/db.h"
 #include "hf/log.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,45 +32,6 @@ static const char sql_enqueue[] =
     " SELECT id, true FROM ins"
     " UNION ALL SELECT id, false FROM notify.delivery"
     "  WHERE tenant_id = $1::uuid AND dedupe_key = $4 AND NOT EXISTS (SELECT 1 FROM ins)";
-
-const char *nt_recipient_problem(const char *channel, const char *to)
-{
-    if (!to || !*to)
-        return "no address";
-    if (!strcmp(channel, "sms")) {
-        size_t n = strlen(to);
-        if (to[0] != '+' || n < 9 || n > 16 || to[1] == '0')
-            return "an E.164 phone number: '+', the country code, 8 to 15 digits";
-        for (size_t i = 1; i < n; i++)
-            if (!isdigit((unsigned char)to[i]))
-                return "an E.164 phone number: '+', the country code, 8 to 15 digits";
-        return NULL;
-    }
-    if (!strcmp(channel, "email")) {
-        const char *at = strrchr(to, '@');
-        char norm[256];
-        if (!at || at == to || strchr(to, '@') != at ||
-            hf_pii_normalize_email(to, norm, sizeof(norm)) < 0 || strcmp(norm, to) != 0)
-            return "an email address, lowercase, local@domain";
-        for (const char *p = to; *p; p++)
-            if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
-                strchr("<>()[]\\,;:\"", *p))
-                return "an email address, lowercase, local@domain";
-        return NULL;
-    }
-    return "no such channel";
-}
-
-/* What the API shows of an address: z***@example.com, +861****8000. */
-static char *mask(hf_store_t *st, const char *channel, const char *to)
-{
-    if (!strcmp(channel, "email")) {
-        const char *at = strchr(to, '@');
-        return hf_arena_printf(st->arena, "%c***%s", to[0], at ? at : "");
-    }
-    size_t n = strlen(to);
-    return hf_arena_printf(st->arena, "%.4s****%s", to, n > 8 ? to + n - 4 : "");
-}
 
 /* The one place consent and opt-out are asked before anything is written
  * (consent.c, nt_consent_allows: an unsubscribed candidate gets no
@@ -123,6 +83,8 @@ int nt_deliver_enqueue(hf_store_t *st, const nt_letter_t *l, char id[37], int *f
         if (hf_pii_encrypt(st->keys, l->attach, l->attach_len, aad, &attach) < 0)
             bad = 1;
     }
+    char masked[64];
+    nt_recipient_mask(l->channel, l->recipient, masked, sizeof(masked));
     char qs[16], qe[16];
     snprintf(qs, sizeof(qs), "%d", nt_quiet_start_min());
     snprintf(qe, sizeof(qe), "%d", nt_quiet_end_min());
@@ -134,7 +96,7 @@ int nt_deliver_enqueue(hf_store_t *st, const nt_letter_t *l, char id[37], int *f
             l->candidate_id && *l->candidate_id ? l->candidate_id : NULL,
             dedupe, l->channel,
             l->category && *l->category ? l->category : "transactional",
-            to, index, mask(st, l->channel, l->recipient), subject, body, html,
+            to, index, masked, subject, body, html,
             l->attach ? l->attach_name : NULL, l->attach ? l->attach_type : NULL, attach,
             tz, qs, qe,
         };

@@ -131,6 +131,14 @@ static int company_known(hf_store_t *st, const char *company)
     return code ? hf_service_ask_fail(st->call, "identity", code) : 1;
 }
 
+/* An email address as it is stored and checked (lowercased, trimmed: what
+ * hf_pii_normalize_email makes of it), or to itself. */
+static const char *normal_address(hf_store_t *st, const char *channel, const char *to)
+{
+    char *n = strcmp(channel, "email") || !*to ? NULL : hf_store_alloc(st, 256);
+    return n && hf_pii_normalize_email(to, n, 256) == 0 ? n : to;
+}
+
 static int check_request(hf_call_t *call, hf_store_t *st, const Hrflow__V1__SendMessageRequest *r)
 {
     int bad = 0;
@@ -150,9 +158,9 @@ static int check_request(hf_call_t *call, hf_store_t *st, const Hrflow__V1__Send
         hf_call_detail(call, "html", "bad_length", "at most 65536 bytes"), bad = 1;
     if (*r->category && strcmp(r->category, "transactional") && strcmp(r->category, "marketing"))
         hf_call_detail(call, "category", "bad_value", "transactional or marketing"), bad = 1;
-    if (*r->to && (email || sms) && nt_recipient_problem(r->channel, r->to))
-        hf_call_detail(call, "to", "bad_format", nt_recipient_problem(r->channel, r->to)),
-            bad = 1;
+    const char *to = normal_address(st, r->channel, r->to);
+    if (*to && (email || sms) && nt_recipient_problem(r->channel, to))
+        hf_call_detail(call, "to", "bad_format", nt_recipient_problem(r->channel, to)), bad = 1;
     int known = *r->company_id ? company_known(st, r->company_id) : 1;
     if (known < 0)
         return -1;
@@ -192,7 +200,8 @@ NT_HANDLER(notify_send_message)
     if (code)
         return hf_service_ask_fail(call, "pipeline", code);
     const int sms = !strcmp(r->channel, "sms");
-    const char *to = *r->to ? r->to : sms ? e164(&st, c->phone) : c->email;
+    const char *to = normal_address(&st, r->channel,
+                                    *r->to ? r->to : sms ? e164(&st, c->phone) : c->email);
     const char *why = nt_recipient_problem(r->channel, to);
     if (why) {
         hf_call_detail(call, *r->to ? "to" : "candidate_id", *to ? "bad_format" : "no_address",

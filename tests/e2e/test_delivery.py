@@ -330,6 +330,27 @@ def an_sms_in_quiet_hours_waits_for_the_morning_in_the_recipients_zone():
 
 
 @test
+def an_sms_that_comes_due_again_in_quiet_hours_is_held_at_the_claim():
+    c = candidate()
+    SMS_SCRIPT[c["e164"]] = [503]
+    sql("SELECT timers.freeze('2027-03-02T20:59:50+08:00')")
+    try:
+        m = send(c, "sms", timeZone="Asia/Shanghai")
+        failed = reaches(m["id"], "retrying")        # before quiet hours: tried, refused
+        assert failed["lastError"] == "http_503", failed
+        sql("SELECT timers.advance('1 minute')")     # 21:00:50: due again, but quiet
+        sql("SELECT pg_notify('notify_delivery', '')")
+        held = reaches(m["id"], "held")
+        assert held["nextAttemptTime"] == "2027-03-03T00:00:00Z" and held["attempts"] == 1, held
+        sql("SELECT timers.advance('11 hours')")     # 08:00:50
+        sql("SELECT pg_notify('notify_delivery', '')")
+        reaches(m["id"], "sent")
+        assert [s["status"] for s in sms_to(c["e164"])] == [503, 200]
+    finally:
+        sql("SELECT timers.freeze(NULL)")
+
+
+@test
 def the_sms_rate_of_a_tenant_is_kept():
     c = candidate()
     before = metric("hf_notify_rate_limited_total")
