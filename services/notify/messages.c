@@ -96,13 +96,18 @@ static int read_message(hf_store_t *st, const char *id, Hrflow__V1__Message **ou
     return hf_store_one(st, sql_get, 3, p, message_row, out);
 }
 
-/* The candidate's phone as E.164: the pipeline keeps Chinese numbers in
- * national form (13800138000, 01012345678) and others with their '+'. */
+/* The candidate's phone as E.164. The pipeline keeps it as it was typed;
+ * its normaliser gives Chinese numbers in national form (13800138000,
+ * 01012345678) and others with their '+'. A number it refuses stays as it
+ * is, for the check to name. */
 static const char *e164(hf_store_t *st, const char *phone)
 {
-    if (!*phone || phone[0] == '+')
+    char n[HF_PII_PHONE_MAX];
+    if (!*phone || hf_pii_normalize_phone(phone, n, sizeof(n)) < 0)
         return phone;
-    return hf_arena_printf(st->arena, "+86%s", phone[0] == '0' ? phone + 1 : phone);
+    if (n[0] == '+')
+        return hf_store_strdup(st, n);
+    return hf_arena_printf(st->arena, "+86%s", n[0] == '0' ? n + 1 : n);
 }
 
 /* The candidate id names as the caller sees it (the pipeline's walls):
