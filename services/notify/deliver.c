@@ -425,9 +425,9 @@ int nt_deliver_start(void)
         hf_error("HF_NOTIFY_SMTP_FROM must be an email address when HF_NOTIFY_SMTP_URL is set");
         return -1;
     }
-    if (c->lease_s < c->send_timeout_s + 5) {
-        hf_error("HF_NOTIFY_LEASE_S must exceed HF_NOTIFY_SEND_TIMEOUT_S by 5 s or more: a "
-                 "batch still sending would be sent again by another replica");
+    if (c->lease_s <= c->send_timeout_s) {
+        hf_error("HF_NOTIFY_LEASE_S must exceed HF_NOTIFY_SEND_TIMEOUT_S: a batch still "
+                 "sending would be sent again by another replica");
         return -1;
     }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {

@@ -8,10 +8,10 @@ number. Both record what they took with their own timestamps.
 
 Cases: a letter arrives once with its headers, MIME parts and UTF-8
 subject; a server that drops the connection mid-DATA gets the letter again,
-once; an SMS provider's 500 then 200 gives one SMS; a 400 makes a dead
+once; a mailbox the server refuses (550) is a dead letter at once; an SMS provider's 500 then 200 gives one SMS; a 400 makes a dead
 letter with its reason, which the retry route queues again; an SMS in quiet
 hours is held until 08:00 in the recipient's zone (the one clock frozen,
-then advanced); the per-tenant SMS rate; two replicas, one SIGKILLed with a
+then advanced), also one that comes due again there after a failure; the per-tenant SMS rate; two replicas, one SIGKILLed with a
 batch in hand, every letter delivered (a letter sent twice carries its one
 Message-ID); the Maildir outbox (./hrflow up's), where a resend replaces
 nothing; bad input refused with 422 at the field; the company wall and
@@ -56,6 +56,12 @@ class Mailbox:
         self.got = []
         self.drop = 0
         self.delay = 0.0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("nobody"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.drop > 0:
@@ -270,6 +276,15 @@ def a_server_that_drops_mid_data_gets_the_letter_again_once():
     assert MAIL.drop == 0
     assert len(MAIL.by_id(m["id"])) == 1
     assert done["attempts"] == 2, done
+
+
+@test
+def a_mailbox_the_server_refuses_is_a_dead_letter_at_once():
+    c = candidate()
+    m = send(c, to="nobody.%d@example.com" % os.getpid())
+    dead = reaches(m["id"], "dead")
+    assert dead["lastError"].startswith("smtp_550") and dead["attempts"] == 1, dead
+    assert not MAIL.by_id(m["id"])
 
 
 @test
