@@ -4,7 +4,8 @@
  * pipeline for the candidate as the caller (the pipeline's walls apply),
  * takes their email or phone (or the request's `to`), checks it (422 at the
  * field: an email address, an E.164 number) and enqueues the job
- * (deliver_enqueue.c): 202 with its id. GetMessage and ListMessages show a
+ * (deliver_enqueue.c): 202 with its id; an eventId sent again answers the
+ * first message. GetMessage and ListMessages show a
  * job's state, attempts and last error with the address masked; a key bound
  * to some companies sees only their messages, another tenant's id is a 404.
  * RetryMessage queues a dead message again, from its first attempt.
@@ -161,6 +162,8 @@ static int check_request(hf_call_t *call, hf_store_t *st, const Hrflow__V1__Send
                        "an SMS has text only"), bad = 1;
     if (strlen(r->html) > TEXT_MAX)
         hf_call_detail(call, "html", "bad_length", "at most 65536 bytes"), bad = 1;
+    if (strlen(r->event_id) > 200)
+        hf_call_detail(call, "event_id", "bad_length", "at most 200 bytes"), bad = 1;
     if (*r->category && strcmp(r->category, "transactional") && strcmp(r->category, "marketing"))
         hf_call_detail(call, "category", "bad_value", "transactional or marketing"), bad = 1;
     const char *to = normal_address(st, r->channel, r->to);
@@ -215,6 +218,7 @@ NT_HANDLER(notify_send_message)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the message cannot be addressed");
     }
     nt_letter_t l = {
+        .dedupe = *r->event_id ? hf_arena_printf(st.arena, "api:%s", r->event_id) : NULL,
         .channel = r->channel,
         .recipient = to,
         .category = r->category,

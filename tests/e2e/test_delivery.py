@@ -7,7 +7,7 @@ receiver (http.server in a thread) that answers what a test scripts for a
 number. Both record what they took with their own timestamps.
 
 Cases: a letter arrives once with its headers, MIME parts and UTF-8
-subject; a server that drops the connection mid-DATA gets the letter again,
+subject; the same eventId sends once; a server that drops the connection mid-DATA gets the letter again,
 once; a mailbox the server refuses (550) is a dead letter at once; an SMS provider's 500 then 200 gives one SMS; a 400 makes a dead
 letter with its reason, which the retry route queues again; an SMS in quiet
 hours is held until 08:00 in the recipient's zone (the one clock frozen,
@@ -265,6 +265,20 @@ def a_letter_arrives_once_with_its_headers_parts_and_utf8():
     assert msg["Date"] and msg["MIME-Version"] == "1.0"
     done = message(m["id"])
     assert done["attempts"] == 1 and done["lastError"] == "" and done["sentTime"], done
+
+
+@test
+def the_same_event_id_sends_once():
+    c = candidate()
+    first = send(c, eventId="evt-%d-1" % os.getpid())
+    again = send(c, eventId="evt-%d-1" % os.getpid(), text="另一封")
+    assert again["id"] == first["id"], (first, again)
+    other = send(c, "sms", eventId="evt-%d-1" % os.getpid())   # another channel: its own
+    assert other["id"] != first["id"]
+    reaches(first["id"], "sent")
+    reaches(other["id"], "sent")
+    assert len(MAIL.by_id(first["id"])) == 1
+    assert sql("SELECT count(*) FROM notify.delivery WHERE candidate_id = '%s'" % c["id"]) == "2"
 
 
 @test
