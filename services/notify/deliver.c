@@ -190,6 +190,9 @@ static int load_job(hf_store_t *st, PGresult *r, int i, slot_t *s)
 
 static void start_transfer(sender_t *sd, slot_t *s)
 {
+    /* until a channel says otherwise: a transfer that never finished is retried */
+    s->out.kind = NT_RETRY;
+    snprintf(s->out.reason, sizeof(s->out.reason), "unfinished");
     s->ch = nt_channel_for(s->job.channel);
     s->start_ms = hf_mono_ms();
     if (!s->ch) {
@@ -212,8 +215,9 @@ static void start_transfer(sender_t *sd, slot_t *s)
 }
 
 /* Run every transfer of the batch to its end (each is bounded by its
- * timeout), classifying each as it finishes. */
-static void run_transfers(sender_t *sd)
+ * timeout), classifying each as it finishes; a transfer left when the
+ * multi handle fails keeps its "unfinished" retry. */
+static void run_transfers(sender_t *sd, slot_t *slots, int n)
 {
     int running = 1;
     while (running) {
@@ -235,6 +239,12 @@ static void run_transfers(sender_t *sd)
         if (running && curl_multi_poll(sd->multi, NULL, 0, 1000, NULL) != CURLM_OK)
             break;
     }
+    for (int i = 0; i < n; i++)
+        if (slots[i].easy) {
+            curl_multi_remove_handle(sd->multi, slots[i].easy);
+            curl_easy_cleanup(slots[i].easy);
+            slots[i].easy = NULL;
+        }
 }
 
 static int write_back(PGconn *db, slot_t *slots, int n, hf_arena_t *a)
@@ -389,7 +399,7 @@ static int sender_step(hf_loop_t *loop, PGconn *db, void *user)
         start_transfer(sd, &slots[i]);
     }
     PQclear(r);
-    run_transfers(sd);
+    run_transfers(sd, slots, rows);
     for (int i = 0; i < rows; i++)
         if (slots[i].ch && slots[i].ch->done)
             slots[i].ch->done(slots[i].state);
