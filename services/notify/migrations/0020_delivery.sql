@@ -92,8 +92,9 @@ BEGIN
 END $$;
 
 -- Claim up to n due jobs for sending, in the caller's transaction: SMS that
--- came due inside quiet hours are held until the morning instead (and never
--- claimed, whether this pass got to holding them or not); the rest
+-- came due inside quiet hours (queued, or a lapsed lease's) are held until
+-- the morning instead, and never claimed whether this pass got to holding
+-- them or not; the rest
 -- are granted per (tenant, channel) within the second's budget (rates:
 -- {"email": 50, "sms": 20}), leased for lease_ms and counted as an attempt.
 -- Returns the leased ids with their attempt numbers (the write-back's
@@ -111,10 +112,12 @@ DECLARE
     granted uuid[] := '{}';
     waiting integer := 0;
 BEGIN
-    UPDATE notify.delivery d SET held = true, run_time = h.until, update_time = now()
+    UPDATE notify.delivery d SET state = 'queued', held = true, run_time = h.until,
+           update_time = now()
       FROM (SELECT x.id, notify.quiet_until(x.time_zone, now_t, q_start, q_end) AS until
               FROM notify.delivery x
-             WHERE x.state = 'queued' AND x.channel = 'sms' AND x.run_time <= now_t
+             WHERE x.state IN ('queued', 'sending') AND x.channel = 'sms'
+               AND x.run_time <= now_t
              ORDER BY x.run_time LIMIT n FOR UPDATE SKIP LOCKED) h
      WHERE d.id = h.id AND h.until IS NOT NULL;
 
@@ -122,7 +125,7 @@ BEGIN
         SELECT c.tenant_id, c.channel, array_agg(c.id ORDER BY c.run_time) AS ids
           FROM (SELECT x.id, x.tenant_id, x.channel, x.run_time FROM notify.delivery x
                  WHERE x.state IN ('queued', 'sending') AND x.run_time <= now_t
-                   AND (x.channel <> 'sms' OR x.state = 'sending'
+                   AND (x.channel <> 'sms'
                         OR notify.quiet_until(x.time_zone, now_t, q_start, q_end) IS NULL)
                  ORDER BY x.run_time LIMIT n FOR UPDATE SKIP LOCKED) c
          GROUP BY c.tenant_id, c.channel
