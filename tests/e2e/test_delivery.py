@@ -7,7 +7,7 @@ receiver (http.server in a thread) that answers what a test scripts for a
 number. Both record what they took with their own timestamps.
 
 Cases: a letter arrives once with its headers, MIME parts and UTF-8
-subject; the same eventId sends once; a server that drops the connection mid-DATA gets the letter again,
+subject; the same eventId sends once; a calendar file as an attachment; a server that drops the connection mid-DATA gets the letter again,
 once; a mailbox the server refuses (550) is a dead letter at once; an SMS provider's 500 then 200 gives one SMS; a 400 makes a dead
 letter with its reason, which the retry route queues again; an SMS in quiet
 hours is held until 08:00 in the recipient's zone (the one clock frozen,
@@ -18,6 +18,7 @@ nothing; bad input refused with 422 at the field; the company wall and
 other tenants' ids (404).
 """
 import asyncio
+import base64
 import email
 import email.policy
 import http.server
@@ -279,6 +280,45 @@ def the_same_event_id_sends_once():
     reaches(other["id"], "sent")
     assert len(MAIL.by_id(first["id"])) == 1
     assert sql("SELECT count(*) FROM notify.delivery WHERE candidate_id = '%s'" % c["id"]) == "2"
+
+
+PII_KEY = bytes.fromhex("1f" * 32)   # k1 of the stack's HF_PII_KEYS (tests/e2e/stack.py)
+
+
+def sealed(tenant, field, plain):
+    """A token as hf_pii_encrypt makes it (docs/security.md), under the test keyring's k1."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    nonce = os.urandom(12)
+    body = AESGCM(PII_KEY).encrypt(nonce, plain, ("v1.k1.%s:%s" % (tenant, field)).encode())
+    return "v1.k1." + base64.urlsafe_b64encode(nonce + body).decode().rstrip("=")
+
+
+@test
+def a_letter_with_a_calendar_file_carries_it_as_an_attachment():
+    """What the reactions enqueue (nt_deliver_enqueue with an .ics), written as it writes it."""
+    c = candidate()
+    tenant = sql("SELECT id FROM identity.tenants WHERE slug = 'sa'")
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\n"
+           "SUMMARY:AI面试\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+    values = [sealed(tenant, "delivery." + f, v) for f, v in (
+        ("recipient", c["email"].encode()), ("subject", "面试邀请".encode()),
+        ("body", "请查收日历邀请。".encode()), ("attachment", ics))]
+    mid = sql("INSERT INTO notify.delivery (tenant_id, candidate_id, dedupe_key, channel, "
+              "recipient, recipient_index, recipient_masked, subject, body, attach_name, "
+              "attach_type, attach_data, time_zone, run_time) VALUES ('%s', '%s', 'test:ics', "
+              "'email', '%s', 'x', 'l***@example.com', '%s', '%s', '面试.ics', 'text/calendar', "
+              "'%s', 'UTC', timers.now()) RETURNING id" % (tenant, c["id"], *values))
+    reaches(mid, "sent")
+    got = MAIL.by_id(mid)
+    assert len(got) == 1, got
+    msg = got[0]["msg"]
+    assert msg.get_content_type() == "multipart/mixed", msg.get_content_type()
+    assert msg.get_body(("plain",)).get_content().strip() == "请查收日历邀请。"
+    parts = list(msg.iter_attachments())
+    assert [p.get_filename() for p in parts] == ["面试.ics"], parts
+    assert parts[0].get_content_type() == "text/calendar"
+    assert parts[0]["Content-Type"].params.get("method") == "REQUEST"
+    assert parts[0].get_payload(decode=True) == ics
 
 
 @test
