@@ -139,7 +139,9 @@ static uint64_t random_u64(void)
     return v;
 }
 
-/* The wait before the next attempt after attempt n of a job: full jitter. */
+/* The wait before the next attempt after attempt n of a job: full jitter,
+ * at least a millisecond (a retry is never due in the instant it failed,
+ * also on a held clock). */
 static long backoff_ms(int n)
 {
     const nt_delivery_settings_t *c = &nt_delivery_settings;
@@ -148,7 +150,7 @@ static long backoff_ms(int n)
         ceil_ms *= 2;
     if (ceil_ms > cap)
         ceil_ms = cap;
-    return (long)(random_u64() % (uint64_t)(ceil_ms + 1));
+    return 1 + (long)(random_u64() % (uint64_t)ceil_ms);
 }
 
 /* Decrypt row i of r into s->job (arena); -1 when a field does not open. */
