@@ -102,8 +102,10 @@ void nt_recipient_mask(const char *channel, const char *recipient, char *out, si
  * NOTHING), and id is the first one's. Sets id (a UUID) and *fresh (1 when
  * this call added it; may be NULL). HF_OK, HF_EDB, HF_ENOMEM.
  *
- * Consent is asked here, before anything is written: see
- * deliver_enqueue.c (the call point nt_consent_allows). */
+ * Consent and opt-out are asked here, before anything is written
+ * (deliver_enqueue.c, consent_allows: the call point of nt_consent_allows):
+ * a letter they refuse (marketing to an unsubscribed candidate) returns
+ * HF_OK with id "" and writes nothing. */
 int nt_deliver_enqueue(hf_store_t *st, const nt_letter_t *l, char id[37], int *fresh);
 
 /* ---- channels ---- */

@@ -33,6 +33,9 @@ static const char sql_enqueue[] =
     " UNION ALL SELECT id, false FROM notify.delivery"
     "  WHERE tenant_id = $1::uuid AND dedupe_key = $4 AND NOT EXISTS (SELECT 1 FROM ins)";
 
+static const char sql_existing[] =
+    "SELECT id, false FROM notify.delivery WHERE tenant_id = $1::uuid AND dedupe_key = $2";
+
 /* The one place consent and opt-out are asked before anything is written
  * (consent.c, nt_consent_allows: an unsubscribed candidate gets no
  * marketing letters, transactional ones still go). Until that module
@@ -102,12 +105,20 @@ int nt_deliver_enqueue(hf_store_t *st, const nt_letter_t *l, char id[37], int *f
         };
         PGresult *r = hf_db_query(st->db, sql_enqueue, 18, p);
         rc = hf_store_rows(r, 1);
+        if (rc == HF_ENOTFOUND) {
+            /* the same key committed by a concurrent transaction after this
+             * statement's snapshot: a new statement sees it */
+            PQclear(r);
+            const char *q[] = { st->tenant, dedupe };
+            r = hf_db_query(st->db, sql_existing, 2, q);
+            rc = hf_store_rows(r, 1);
+            if (rc == HF_ENOTFOUND)
+                rc = HF_EDB;
+        }
         if (rc == HF_OK) {
             snprintf(id, 37, "%s", PQgetvalue(r, 0, 0));
             if (fresh)
                 *fresh = PQgetvalue(r, 0, 1)[0] == 't';
-        } else if (rc == HF_ENOTFOUND) {
-            rc = HF_EDB;
         }
         PQclear(r);
     }
