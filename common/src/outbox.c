@@ -5,7 +5,9 @@
  * with its own connection, elected across all replicas of all services (a
  * dead leader's lock goes with its connection); the leader LISTENs for the
  * commit-time NOTIFY and publishes rows in (tx_id, id) order, then moves its
- * cursor. Standbys retry the election every few poll periods. A crash between publishing and moving the cursor
+ * cursor. Each event carries the id of its tenant's event before it
+ * (previous_id), so a subscriber sees a gap. Standbys retry the election
+ * every few poll periods. A crash between publishing and moving the cursor
  * republishes a batch: at-least-once, which subscribers absorb by event id.
  */
 #include "hf/outbox.h"
@@ -119,9 +121,15 @@ static int relay_cursor(hf_outbox_relay_t *r, PGconn *c)
     return 0;
 }
 
+/* Each row with the id of its tenant's event before it (Event.previous_id):
+ * the row before it in the batch when the tenant has one there, else one
+ * walk back down the tenant's index (coalesce stops at the first value, so
+ * a batch of few tenants walks back a few times, not 500). */
 static const char sql_batch[] =
     "SELECT tx_id::text, id, tenant_id, source, type, subject,"
-    "       (extract(epoch FROM time) * 1000000)::bigint, data::text, coalesce(traceparent, '')"
+    "       (extract(epoch FROM time) * 1000000)::bigint, data::text, coalesce(traceparent, ''),"
+    "       coalesce(lag(o.id) OVER (PARTITION BY o.tenant_id ORDER BY o.tx_id, o.id),"
+    "                events.previous_id(o.tenant_id, o.tx_id, o.id))"
     "  FROM events.after($1::xid8, $2::bigint, " RELAY_BATCH ") o"
     /* qualified: a bare tx_id would name the text column above, and "10"
      * sorts before "9" (out of order, and the cursor left behind or ahead) */
@@ -151,6 +159,7 @@ static int relay_batch(hf_outbox_relay_t *r, PGconn *c)
         ev.data.data = (uint8_t *)PQgetvalue(res, i, 7);
         ev.data.len = (size_t)PQgetlength(res, i, 7);
         ev.traceparent = PQgetvalue(res, i, 8);
+        ev.previous_id = PQgetvalue(res, i, 9);
         if (hf_bus_publish(r->pub, &ev) < 0)
             hf_warn("outbox relay: could not publish event %s", ev.id);
     }

@@ -108,6 +108,22 @@ int hf_store_open_tenant(hf_call_t *call, hf_store_t *st, const char *tenant)
     return st->db ? 0 : hf_call_fail(call, E(UNAVAILABLE), "the database is unavailable");
 }
 
+int hf_store_open_token(hf_call_t *call, hf_store_t *st, const hf_token_kind_t *const *kinds,
+                        size_t n, const char *token, char ids[][37], int64_t *expiry,
+                        const char *not_found)
+{
+    size_t k = 0;
+    while (k < n && hf_token_parse(hf_service_keys(), kinds[k], token, ids, expiry) < 0)
+        k++;
+    if (k == n)
+        return hf_call_fail(call, E(NOT_FOUND), "%s", not_found);
+    /* the store keeps the tenant for the call: in the call's arena */
+    const char *tenant = hf_arena_strdup(hf_call_arena(call), ids[0]);
+    if (!tenant)
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    return hf_store_open_tenant(call, st, tenant) < 0 ? -1 : (int)k;
+}
+
 void hf_store_init(hf_store_t *st, PGconn *db, hf_arena_t *arena, const char *tenant,
                    const hf_keyring_t *keys)
 {

@@ -114,6 +114,39 @@ static void remember(gateway_t *gw, const char *key, const Hrflow__V1__Caller *c
     free(buf);
 }
 
+/* identity.Authenticate of a key id and token hash: 0 with *reply, or the
+ * bus error code with *st. */
+static int ask_identity(gateway_t *gw, hf_bus_client_t *bus, const char *key_id,
+                        const char *hash, const char *traceparent, const char *request_id,
+                        ProtobufCMessage **reply, hf_status_t *st)
+{
+    Hrflow__V1__AuthenticateRequest ar = HRFLOW__V1__AUTHENTICATE_REQUEST__INIT;
+    ar.key_id = (char *)key_id;
+    ar.token_sha256 = (char *)hash;
+    hf_call_opts_t opts = { .timeout_ms = (int)gw->cfg.call_timeout_ms,
+                            .traceparent = traceparent,
+                            .request_id = request_id };
+    return hf_bus_call(bus, "identity", "Authenticate", &ar.base,
+                       &hrflow__v1__authenticate_response__descriptor, &opts, reply, st);
+}
+
+int gw_auth_recheck(gateway_t *gw, const char *key_id, const char *token_sha256)
+{
+    ProtobufCMessage *reply = NULL;
+    hf_status_t st = { 0 };
+    hf_bus_client_t *bus = gw_bus(gw);
+    int rc = bus ? ask_identity(gw, bus, key_id, token_sha256, NULL, NULL, &reply, &st)
+                 : HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
+    hf_status_clear(&st);
+    if (rc == HRFLOW__V1__ERROR_CODE__UNAUTHENTICATED)
+        return 0;
+    if (rc != 0)
+        return -1;
+    int ok = ((Hrflow__V1__AuthenticateResponse *)reply)->caller != NULL;
+    protobuf_c_message_free_unpacked(reply, NULL);
+    return ok;
+}
+
 /* Authenticate the request's bearer token, filling id's rate-limit key
  * and, when the cached lookup ran it, its decision. Returns the caller
  * (free with protobuf_c_message_free_unpacked), or NULL after answering
@@ -143,20 +176,15 @@ static Hrflow__V1__Caller *authenticate(gateway_t *gw, gw_request_t *req, gw_ide
             id->rate.checked = 0; /* a damaged entry: ask identity */
         free(entry);
     }
+    snprintf(id->key_id, sizeof(id->key_id), "%s", key_id);
+    snprintf(id->token_sha256, sizeof(id->token_sha256), "%s", hash);
     if (caller)
         return caller;
-    Hrflow__V1__AuthenticateRequest ar = HRFLOW__V1__AUTHENTICATE_REQUEST__INIT;
-    ar.key_id = key_id;
-    ar.token_sha256 = hash;
-    hf_call_opts_t opts = { .timeout_ms = (int)gw->cfg.call_timeout_ms,
-                            .traceparent = gw_request_traceparent(req),
-                            .request_id = gw_request_id(req) };
     ProtobufCMessage *reply = NULL;
     hf_status_t st = { 0 };
     hf_bus_client_t *bus = gw_bus(gw);
-    int rc = bus ? hf_bus_call(bus, "identity", "Authenticate", &ar.base,
-                               &hrflow__v1__authenticate_response__descriptor, &opts, &reply,
-                               &st)
+    int rc = bus ? ask_identity(gw, bus, key_id, hash, gw_request_traceparent(req),
+                                gw_request_id(req), &reply, &st)
                  : HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
     if (rc == HRFLOW__V1__ERROR_CODE__UNAUTHENTICATED) {
         hf_status_clear(&st);

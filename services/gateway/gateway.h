@@ -71,6 +71,11 @@ typedef struct {
     const char *rate_limits;   /* "admin=100:200,recruiter=…" (per second : burst) */
     const char *public_url;    /* the servers[] entry of the OpenAPI document */
     const char *client_ip_header; /* "" or the header a trusted proxy puts the client in */
+    const char *events_sub;    /* the broker's event plane (XPUB endpoints), or "" */
+    long streams_per_key;      /* open event streams at most, per API key */
+    long streams_per_tenant;   /* and per tenant */
+    long stream_heartbeat_ms;  /* a comment line on a quiet stream this often */
+    long stream_poll_ms;       /* a stream reads the log at least this often */
 } gw_config_t;
 
 typedef struct {
@@ -112,6 +117,8 @@ typedef struct {
                                   filename fields, when set, give Content-Type and
                                   Content-Disposition (attachment) */
     const char *media;         /* a download's media type, for the OpenAPI document */
+    int stream;                /* the answer is a Server-Sent Events stream of the pages
+                                  the method hands out (stream.c); media is its type */
 } gw_route_t;
 
 /* The route table (routes.c). */
@@ -288,7 +295,50 @@ gw_rc_t gw_scope_phase(gateway_t *gw, gw_request_t *req);       /* auth.c: 403 *
 gw_rc_t gw_ratelimit_phase(gateway_t *gw, gw_request_t *req);   /* ratelimit.c: 429 */
 gw_rc_t gw_idempotency_phase(gateway_t *gw, gw_request_t *req); /* idempotency.c */
 gw_rc_t gw_local_phase(gateway_t *gw, gw_request_t *req);       /* routes.c: local routes */
+gw_rc_t gw_stream_phase(gateway_t *gw, gw_request_t *req);      /* stream.c: event streams */
 gw_rc_t gw_proxy_phase(gateway_t *gw, gw_request_t *req);       /* proxy.c: bus routes */
+
+/* ---- proxy.c: the pieces a stream reuses ---- */
+
+/* The route's request message built from req (body, path parameters,
+ * query), or NULL after answering 400/415. The caller frees it with
+ * protobuf_c_message_free_unpacked(msg, NULL). */
+ProtobufCMessage *gw_proxy_message(gw_request_t *req, const gw_route_t *route);
+
+/* Call the route's method with msg as caller, on this thread's bus client,
+ * under the request's trace and id (traceparent and request_id may be
+ * NULL). Returns 0 with *reply (free with protobuf_c_message_free_unpacked),
+ * or the bus error code with *st filled (hf_status_clear it). */
+int gw_proxy_call(gateway_t *gw, const gw_route_t *route, const ProtobufCMessage *msg,
+                  const Hrflow__V1__Caller *caller, const char *traceparent,
+                  const char *request_id, ProtobufCMessage **reply, hf_status_t *st);
+
+/* ---- stream.c and http.c: streamed answers ---- */
+
+/* Give the next bytes of a streamed answer: copy at most max into buf and
+ * return how many; 0 after gw_request_suspend() (nothing yet: the
+ * connection waits until gw_request_resume()); GW_STREAM_END to end it.
+ * Called on the connection's I/O thread. (libmicrohttpd's content reader.) */
+#define GW_STREAM_END ((ssize_t)-1)
+typedef ssize_t (*gw_stream_read_fn)(void *cls, uint64_t pos, char *buf, size_t max);
+
+/* Answer with status 200 and a body of unknown length that read() gives as
+ * it comes (chunked), with the usual headers; free_fn(cls) runs when the
+ * answer is done with, after the request's cleanups or before them. */
+void gw_respond_stream(gw_request_t *r, const char *content_type, gw_stream_read_fn read,
+                       void *cls, void (*free_fn)(void *cls));
+
+/* Take a streamed answer's connection out of the event loop (from within
+ * its read function only), and put it back (any thread, until the request's
+ * cleanups have run). */
+void gw_request_suspend(gw_request_t *r);
+void gw_request_resume(gw_request_t *r);
+
+/* Start the stream pump (its thread, the event plane subscription), and
+ * stop it: every open stream ends, and the call returns when they have
+ * (at most a few seconds). Start returns 0, or -1 after logging. */
+int gw_streams_start(gateway_t *gw);
+void gw_streams_stop(void);
 
 /* ---- auth.c, ratelimit.c, tokens.c ---- */
 
@@ -304,11 +354,19 @@ typedef struct {
     const Hrflow__V1__Caller *caller; /* borrowed: the request owns it */
     unsigned scopes;              /* GW_SCOPE_* bits */
     char tat_key[80];             /* the caller's rate-limit state in Redis */
+    char key_id[64];              /* an API key's id and its token's SHA-256 (hex), */
+    char token_sha256[65];        /*   for asking again later (gw_auth_recheck); else "" */
     gw_rate_result_t rate;        /* decided with the cached lookup, if it ran */
 } gw_identity_t;
 
 /* The request's identity (zeroed when the request starts; never NULL). */
 gw_identity_t *gw_request_identity(gw_request_t *r);
+
+/* Ask identity again whether the API key of id (its key_id and token
+ * hash) still authenticates, for a request that outlives the moment it was
+ * let in (an event stream). Returns 1 when it does, 0 when it is unknown or
+ * revoked, -1 when identity could not say (unavailable). */
+int gw_auth_recheck(gateway_t *gw, const char *key_id, const char *token_sha256);
 
 /* Parse "admin=100:200,recruiter=50:100" into rates (by scope bit index).
  * Scopes not named keep their value. Returns 0, or -1 with the reason in err. */
@@ -329,6 +387,11 @@ int gw_auth_cached(gateway_t *gw, const char *auth_key, const char *tat_key, cha
  * Returns 0, or -1 when out of memory. */
 int gw_openapi_build(gateway_t *gw);
 void gw_openapi(gateway_t *gw, gw_request_t *req);
+
+/* ---- asyncapi.c ---- */
+
+/* The events' AsyncAPI 3.0 document (docs/asyncapi.json, built in). */
+void gw_asyncapi(gateway_t *gw, gw_request_t *req);
 
 /* ---- health.c ---- */
 void gw_healthz(gateway_t *gw, gw_request_t *req);

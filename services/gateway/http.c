@@ -254,6 +254,9 @@ void gw_request_on_response(gw_request_t *r, gw_response_fn fn, void *arg)
 
 /* ---- responses ---- */
 
+static void keep(gw_request_t *r, struct MHD_Response *resp, unsigned status,
+                 const char *content_type, const char *allow);
+
 static void respond(gw_request_t *r, unsigned status, const char *content_type, char *body,
                     size_t len, const char *allow)
 {
@@ -266,6 +269,14 @@ static void respond(gw_request_t *r, unsigned status, const char *content_type, 
         free(body);
         return;
     }
+    keep(r, resp, status, content_type, allow);
+}
+
+/* Give resp the headers every answer has and make it the request's answer
+ * (unless it has one: a second answer to one request is dropped). */
+static void keep(gw_request_t *r, struct MHD_Response *resp, unsigned status,
+                 const char *content_type, const char *allow)
+{
     MHD_add_response_header(resp, "Content-Type", content_type);
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
     /* answers carry personal data: never cached, never sniffed as another type */
@@ -281,6 +292,31 @@ static void respond(gw_request_t *r, unsigned status, const char *content_type, 
     }
     r->resp = resp;
     r->status = status;
+}
+
+void gw_respond_stream(gw_request_t *r, const char *content_type, gw_stream_read_fn read,
+                       void *cls, void (*free_fn)(void *cls))
+{
+    for (int i = 0; i < r->n_watchers; i++)
+        r->watchers[i].fn(gw_, r, 200, content_type, "", 0, r->watchers[i].arg);
+    r->n_watchers = 0;
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, read, cls, free_fn);
+    if (!resp) {
+        free_fn(cls);
+        return;
+    }
+    keep(r, resp, 200, content_type, NULL);
+}
+
+void gw_request_suspend(gw_request_t *r)
+{
+    MHD_suspend_connection(r->conn);
+}
+
+void gw_request_resume(gw_request_t *r)
+{
+    MHD_resume_connection(r->conn);
 }
 
 void gw_respond_text(gw_request_t *r, unsigned status, const char *content_type, char *body,
@@ -652,6 +688,10 @@ int gw_http_start(gateway_t *gw)
         }
         pool.n_threads++;
     }
+    if (gw_streams_start(gw) < 0) {
+        gw_http_stop();
+        return -1;
+    }
     daemon_ = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL,
         NULL, on_request, NULL,
@@ -684,6 +724,7 @@ void gw_http_stop(void)
     while (pool.queued > 0 || pool.running > 0)
         pthread_cond_wait(&pool.idle, &pool.lock);
     pthread_mutex_unlock(&pool.lock);
+    gw_streams_stop(); /* they end and their connections are resumed */
     if (daemon_)
         MHD_stop_daemon(daemon_);
     daemon_ = NULL;

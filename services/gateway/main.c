@@ -70,6 +70,22 @@ static const hf_config_var_t settings[] = {
       "behind a proxy or ingress: the header it writes the client's address in (e.g. "
       "X-Forwarded-For; its last entry counts); empty: the connection's peer",
       &C.client_ip_header },
+    { "HF_EVENTS_SUB", HF_CONFIG_STRING, "tcp://127.0.0.1:7003", 0, 0,
+      "the broker's event plane (XPUB endpoints, comma-separated): event streams wake on "
+      "their tenant's events; empty: they only poll",
+      &C.events_sub },
+    { "HF_GATEWAY_STREAMS_PER_KEY", HF_CONFIG_INT, "5", 1, 10000,
+      "open event streams (GET /v1/events/stream) at most per API key (429 beyond)",
+      &C.streams_per_key },
+    { "HF_GATEWAY_STREAMS_PER_TENANT", HF_CONFIG_INT, "50", 1, 100000,
+      "open event streams at most per tenant (429 beyond)", &C.streams_per_tenant },
+    { "HF_GATEWAY_STREAM_HEARTBEAT_MS", HF_CONFIG_INT, "15000", 100, 600000,
+      "a quiet event stream gets a keep-alive comment this often (a client that left is "
+      "noticed then)",
+      &C.stream_heartbeat_ms },
+    { "HF_GATEWAY_STREAM_POLL_MS", HF_CONFIG_INT, "5000", 100, 600000,
+      "an event stream reads the log at least this often, whatever the event plane says",
+      &C.stream_poll_ms },
     { "HF_LOG_LEVEL", HF_CONFIG_STRING, "info", 0, 0, "debug, info, warn or error", &log_level },
 };
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))

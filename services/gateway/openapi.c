@@ -247,15 +247,27 @@ static json_t *bus_operation(json_t *schemas, const gw_route_t *r)
                           json_pack("{s:s, s:i, s:i}", "type", "string", "minLength", 1,
                                     "maxLength", 255),
                           "Send the same key to retry safely: the first response is replayed"));
+    if (r->stream)
+        json_array_append_new(
+            params, param("Last-Event-ID", "header", 0, json_pack("{s:s}", "type", "string"),
+                          "Resume after this event (the id: line of the last one read); "
+                          "wins over the after parameter"));
     if (json_array_size(params))
         json_object_set_new(op, "parameters", params);
     else
         json_decref(params);
     char status[16];
     snprintf(status, sizeof(status), "%u", r->status ? r->status : 200);
+    const char *what = r->stream ? "Server-Sent Events: id: the cursor, event: the type, "
+                                   "data: the CloudEvent; comments keep it alive"
+                       : r->download && strcmp(r->media, "application/json") == 0
+                           ? "The document"
+                           : "The file";
     json_t *responses =
-        r->download ? json_pack("{s:{s:s, s:{s:{s:{s:s}}}}}", status, "description",
-                                "The file", "content", r->media, "schema", "type", "string")
+        r->download || r->stream
+            ? json_pack("{s:{s:s, s:{s:{s:{s:s}}}}}", status, "description", what, "content",
+                        r->media, "schema", "type",
+                        strcmp(r->media, "application/json") == 0 ? "object" : "string")
                     : json_pack("{s:{s:s, s:{s:{s:o}}}}", status, "description", "Success",
                                 "content", "application/json", "schema",
                                 ref_to(schemas, m->output));

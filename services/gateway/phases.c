@@ -23,7 +23,7 @@ const gw_phase_t gw_phases[] = {
     { "scope", { gw_scope_phase } },                     /* 403 */
     { "rate limit", { gw_ratelimit_phase } },            /* 429 */
     { "idempotency", { gw_idempotency_phase } },         /* replay, 400, 409, 422, 503 */
-    { "content", { gw_local_phase, gw_proxy_phase } },   /* the answer */
+    { "content", { gw_local_phase, gw_stream_phase, gw_proxy_phase } }, /* the answer */
 };
 const size_t gw_n_phases = sizeof(gw_phases) / sizeof(gw_phases[0]);
 

@@ -255,41 +255,58 @@ static void download(gw_request_t *req, const gw_route_t *route, const ProtobufC
     gw_respond_text(req, 200, type, body, file->len);
 }
 
-static void call(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
-                 const gw_identity_t *id)
+ProtobufCMessage *gw_proxy_message(gw_request_t *req, const gw_route_t *route)
 {
     const ProtobufCMethodDescriptor *rpc = gw_route_rpc(route);
     json_t *obj = build(req, route, rpc->input);
     if (!obj)
-        return;
+        return NULL;
     ProtobufCMessage *msg = NULL;
     hf_codec_errors_t errs;
     int rc = hf_codec_decode(rpc->input, obj, NULL, &msg, &errs);
     json_decref(obj);
     if (rc < 0) {
         respond_codec_errors(req, &errs, route->body);
-        return;
+        return NULL;
     }
+    return msg;
+}
+
+int gw_proxy_call(gateway_t *gw, const gw_route_t *route, const ProtobufCMessage *msg,
+                  const Hrflow__V1__Caller *caller, const char *traceparent,
+                  const char *request_id, ProtobufCMessage **reply, hf_status_t *st)
+{
+    const ProtobufCMethodDescriptor *rpc = gw_route_rpc(route);
+    hf_call_opts_t opts = { .timeout_ms = (int)gw->cfg.call_timeout_ms,
+                            .caller = caller,
+                            .traceparent = traceparent,
+                            .request_id = request_id };
+    hf_bus_client_t *bus = gw_bus(gw);
+    return bus ? hf_bus_call(bus, gw_route_service_name(route), rpc->name, msg, rpc->output,
+                             &opts, reply, st)
+               : HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
+}
+
+static void call(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
+                 const gw_identity_t *id)
+{
+    ProtobufCMessage *msg = gw_proxy_message(req, route);
+    if (!msg)
+        return;
     ProtobufCBinaryData *file = NULL; /* a file route: the body, borrowed until the call ends */
     if (route->raw) {
         const ProtobufCFieldDescriptor *f =
-            protobuf_c_message_descriptor_get_field_by_name(rpc->input, route->raw);
+            protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, route->raw);
         size_t blen = 0;
         const char *body = gw_request_body(req, &blen);
         file = (ProtobufCBinaryData *)((char *)msg + f->offset);
         file->data = (uint8_t *)body;
         file->len = body ? blen : 0;
     }
-    hf_call_opts_t opts = { .timeout_ms = (int)gw->cfg.call_timeout_ms,
-                            .caller = id->caller,
-                            .traceparent = gw_request_traceparent(req),
-                            .request_id = gw_request_id(req) };
     ProtobufCMessage *reply = NULL;
     hf_status_t st = { 0 };
-    hf_bus_client_t *bus = gw_bus(gw);
-    rc = bus ? hf_bus_call(bus, gw_route_service_name(route), rpc->name, msg, rpc->output, &opts,
-                           &reply, &st)
-             : HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
+    int rc = gw_proxy_call(gw, route, msg, id->caller, gw_request_traceparent(req),
+                           gw_request_id(req), &reply, &st);
     if (file) /* not ours to free */
         *file = (ProtobufCBinaryData){ 0, NULL };
     protobuf_c_message_free_unpacked(msg, NULL);

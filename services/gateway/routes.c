@@ -9,6 +9,7 @@
 #include "gateway.h"
 #include "services.h"
 
+#include "hf/codec.h"
 #include "hf/log.h"
 #include "hrflow/v1/identity.pb-c.h"
 #include "hrflow/v1/notify.pb-c.h"
@@ -22,26 +23,32 @@
 /* A route served by a local handler; `inline` when it never waits and may
  * run on libmicrohttpd's own threads. */
 #define LOCAL(method, pattern, fn, name, inline, summary) \
-    { method, pattern, fn, name, NULL, NULL, NULL, 0, 0, summary, inline, 0, NULL, NULL, NULL }
+    { method, pattern, fn, name, NULL, NULL, NULL, 0, 0, summary, inline, 0, NULL, NULL, NULL, 0 }
 /* A route served by a bus method: body is NULL, "*" or the request field it
  * fills; scopes may call it (admin always may); status of a success (0 = 200). */
 #define BUS(method, pattern, name, service, rpc, body, scopes, status, summary) \
     { method, pattern, NULL, name, service, rpc, body, scopes, status, summary, 0, 0, NULL, NULL, \
-      NULL }
+      NULL, 0 }
 /* A bus route whose body may be as large as HF_GATEWAY_MAX_UPLOAD. */
 #define BUS_UPLOAD(method, pattern, name, service, rpc, body, scopes, status, summary) \
     { method, pattern, NULL, name, service, rpc, body, scopes, status, summary, 0, 1, NULL, NULL, \
-      NULL }
+      NULL, 0 }
 /* A bus route whose body is a file (CSV, NDJSON) for the bytes field `field`. */
 #define BUS_FILE(method, pattern, name, service, rpc, field, scopes, status, summary) \
     { method, pattern, NULL, name, service, rpc, NULL, scopes, status, summary, 0, 1, field, NULL, \
-      NULL }
+      NULL, 0 }
 
 /* A bus route whose answer is a file of type media (an .ics): the reply's bytes
  * field `field` is the body. */
 #define BUS_DOWNLOAD(method, pattern, name, service, rpc, field, media, scopes, summary) \
     { method, pattern, NULL, name, service, rpc, NULL, scopes, 0, summary, 0, 0, NULL, field, \
-      media }
+      media, 0 }
+
+/* A bus route whose answer is a Server-Sent Events stream (text/event-stream)
+ * of the pages its method hands out, one after another (stream.c). */
+#define BUS_STREAM(method, pattern, name, service, rpc, scopes, summary) \
+    { method, pattern, NULL, name, service, rpc, NULL, scopes, 0, summary, 0, 0, NULL, NULL, \
+      "text/event-stream", 1 }
 
 #define ID &hrflow__v1__identity__descriptor
 #define SC &hrflow__v1__scoring__descriptor
@@ -59,6 +66,8 @@ const gw_route_t gw_routes[] = {
     LOCAL("GET", "/readyz", gw_readyz, "readyz", 0,
           "Readiness: ready or not (PostgreSQL, Redis, the broker and every service answer)"),
     LOCAL("GET", "/openapi.json", gw_openapi, "openapi", 1, "This API's OpenAPI 3.1 document"),
+    LOCAL("GET", "/asyncapi.json", gw_asyncapi, "asyncapi", 1,
+          "The events' AsyncAPI 3.0 document (docs/events.md)"),
 
     BUS("GET", "/v1/tenants", "listTenants", ID, "ListTenants", NULL, READ, 0,
         "List the tenants the key can see (its own)"),
@@ -275,6 +284,69 @@ const gw_route_t gw_routes[] = {
         "Cancel a scheduled round: its panel's time is free again"),
     BUS("POST", "/v1/rounds/{id}:reschedule", "rescheduleRound", SCH, "RescheduleRound", "*",
         REC, 0, "Move a scheduled round to a new time (and panel): a new round replaces it"),
+    /* ---- notify: templates of letters (versions, preview) and consent ---- */
+    BUS("GET", "/v1/notification-templates", "listNotificationTemplates", NT, "ListTemplates",
+        NULL, HIRING, 0,
+        "Every template letters use: the company's own, the tenant's, or the shipped default"),
+    BUS("GET", "/v1/notification-templates/{name}", "getNotificationTemplate", NT, "GetTemplate",
+        NULL, HIRING, 0, "A template (\"reminder.sms.zh-CN\"): its content, versions, variables"),
+    BUS("POST", "/v1/notification-templates/{name}/versions", "saveNotificationTemplate", NT,
+        "SaveTemplate", "*", REC, 201,
+        "Save a new version and make it active; 422 with line:column for a syntax error or an "
+        "unknown variable"),
+    BUS("POST", "/v1/notification-templates/{name}:activate", "activateNotificationTemplate", NT,
+        "ActivateTemplate", "*", REC, 0, "Make an older (or newer) version the active one"),
+    BUS("DELETE", "/v1/notification-templates/{name}", "deleteNotificationTemplate", NT,
+        "DeleteTemplate", NULL, REC, 0,
+        "Delete the tenant's (or company's) own template and its versions (answered as it was): "
+        "letters use the default again"),
+    BUS("POST", "/v1/notification-templates/{name}:preview", "previewNotificationTemplate", NT,
+        "PreviewTemplate", "*", HIRING, 0,
+        "Render a template (saved, a version, or given) with sample or given values; sends nothing"),
+    BUS("GET", "/v1/candidates/{candidateId}/consent", "getCandidateConsent", NT,
+        "GetCandidateConsent", NULL, HIRING, 0,
+        "A candidate's opt-outs from marketing letters per channel, and the unsubscribe tokens"),
+    BUS("POST", "/v1/candidates/{candidateId}/consent", "setCandidateConsent", NT,
+        "SetCandidateConsent", "*", REC, 0,
+        "Record a candidate's opt-out from (or opt-in to) marketing letters on a channel"),
+    BUS("GET", "/v1/unsubscribe/{token}", "getUnsubscribe", NT, "GetUnsubscribe", NULL,
+        GW_SCOPE_PUBLIC, 0, "For the recipient, no API key: what the one-click link would do"),
+    /* a file route: mail clients post the form body "List-Unsubscribe=One-Click" */
+    BUS_FILE("POST", "/v1/unsubscribe/{token}", "unsubscribe", NT, "Unsubscribe", "body",
+             GW_SCOPE_PUBLIC, 0,
+             "For the recipient, no API key: unsubscribe from marketing letters (RFC 8058 "
+             "one-click: any body, the form \"List-Unsubscribe=One-Click\" included)"),
+
+    /* ---- notify: webhooks ---- */
+    BUS("POST", "/v1/webhook-endpoints", "createWebhookEndpoint", NT, "CreateWebhookEndpoint",
+        "endpoint", GW_SCOPE_INTEGRATOR, 201,
+        "Add a webhook endpoint: url and eventTypes (empty = every type); answers its secret, once"),
+    BUS("GET", "/v1/webhook-endpoints", "listWebhookEndpoints", NT, "ListWebhookEndpoints", NULL,
+        GW_SCOPE_INTEGRATOR, 0, "List webhook endpoints (never their secrets)"),
+    BUS("GET", "/v1/webhook-endpoints/{id}", "getWebhookEndpoint", NT, "GetWebhookEndpoint", NULL,
+        GW_SCOPE_INTEGRATOR, 0, "Get a webhook endpoint (never its secret)"),
+    BUS("PATCH", "/v1/webhook-endpoints/{id}", "updateWebhookEndpoint", NT,
+        "UpdateWebhookEndpoint", "endpoint", GW_SCOPE_INTEGRATOR, 0,
+        "Change a webhook endpoint's url, eventTypes, description or status (re-enable it)"),
+    BUS("DELETE", "/v1/webhook-endpoints/{id}", "deleteWebhookEndpoint", NT,
+        "DeleteWebhookEndpoint", NULL, GW_SCOPE_INTEGRATOR, 0, "Remove a webhook endpoint"),
+    BUS("POST", "/v1/webhook-endpoints/{id}/rotate-secret", "rotateWebhookSecret", NT,
+        "RotateWebhookSecret", "*", GW_SCOPE_INTEGRATOR, 0,
+        "A new secret, answered once; the previous one keeps signing for overlapHours (24)"),
+    BUS("POST", "/v1/webhook-endpoints/{id}/test", "testWebhookEndpoint", NT,
+        "TestWebhookEndpoint", "*", GW_SCOPE_INTEGRATOR, 0,
+        "Send a signed test event now: the receiver's status, latency and what it means"),
+
+    /* ---- notify: the event log ---- */
+    BUS_DOWNLOAD("GET", "/v1/events", "listEvents", NT, "ListEvents", "body", "application/json",
+                 GW_SCOPE_INTEGRATOR,
+                 "The tenant's events in commit order after a cursor (CloudEvents; "
+                 "?after=&types=&limit=)"),
+    BUS_STREAM("GET", "/v1/events/stream", "streamEvents", NT, "ListEvents",
+               GW_SCOPE_INTEGRATOR,
+               "The same events as Server-Sent Events as they commit; resumes from "
+               "Last-Event-ID"),
+
     /* ---- notify: delivery ---- */
     BUS("POST", "/v1/messages", "sendMessage", NT, "SendMessage", "*", REC, 202,
         "Send a candidate a letter or SMS (their address from the pipeline); queued, answered "
@@ -380,6 +452,14 @@ int gw_routes_check(void)
                                 dl->label == PROTOBUF_C_LABEL_REPEATED)) {
                 hf_error("route %s %s: %s has no bytes field %s", r->method, r->pattern,
                          m->output->name, r->download);
+                bad = 1;
+            }
+            if (r->stream && (!hf_codec_field(m->input, "after") ||
+                              !hf_codec_field(m->output, "body") ||
+                              !hf_codec_field(m->output, "next") ||
+                              !hf_codec_field(m->output, "more"))) {
+                hf_error("route %s %s: a stream's method takes after and answers body, next "
+                         "and more", r->method, r->pattern);
                 bad = 1;
             }
             if (r->body && strcmp(r->body, "*") != 0 &&

@@ -90,13 +90,13 @@ static CURL *maildir_easy(const nt_job_t *job, void **state, nt_outcome_t *out)
     return NULL;
 }
 
-const nt_channel_t nt_channel_maildir_email = {
+const nt_transport_t nt_transport_maildir_email = {
     .name = "email",
     .transport = "maildir",
     .easy = maildir_easy,
 };
 
-const nt_channel_t nt_channel_maildir_sms = {
+const nt_transport_t nt_transport_maildir_sms = {
     .name = "sms",
     .transport = "maildir",
     .easy = maildir_easy,

@@ -111,7 +111,7 @@ static void sms_classify(const nt_job_t *job, void *state, CURL *e, CURLcode rc,
     out->kind = NT_FAILED;
 }
 
-const nt_channel_t nt_channel_sms_http = {
+const nt_transport_t nt_transport_sms_http = {
     .name = "sms",
     .transport = "sms_http",
     .easy = sms_easy,

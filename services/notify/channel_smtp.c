@@ -114,7 +114,7 @@ static void smtp_classify(const nt_job_t *job, void *state, CURL *e, CURLcode rc
         snprintf(out->reason, sizeof(out->reason), "curl_%d", (int)rc);
 }
 
-const nt_channel_t nt_channel_smtp = {
+const nt_transport_t nt_transport_smtp = {
     .name = "email",
     .transport = "smtp",
     .easy = smtp_easy,

@@ -78,7 +78,7 @@ static hf_histogram_t *h_batch;
 
 /* ---- metrics by channel ---- */
 
-static void count(const char *name, const char *help, const nt_channel_t *ch,
+static void count(const char *name, const char *help, const nt_transport_t *ch,
                   const char *channel, const char *reason)
 {
     char labels[200];
@@ -104,13 +104,13 @@ static void observe_latency(const char *channel, double seconds)
 
 /* ---- channels ---- */
 
-const nt_channel_t *nt_channel_for(const char *channel)
+const nt_transport_t *nt_transport_for(const char *channel)
 {
     const nt_delivery_settings_t *c = &nt_delivery_settings;
     if (!strcmp(channel, "email"))
-        return *c->smtp_url ? &nt_channel_smtp : *c->maildir ? &nt_channel_maildir_email : NULL;
+        return *c->smtp_url ? &nt_transport_smtp : *c->maildir ? &nt_transport_maildir_email : NULL;
     if (!strcmp(channel, "sms"))
-        return *c->sms_url ? &nt_channel_sms_http : *c->maildir ? &nt_channel_maildir_sms : NULL;
+        return *c->sms_url ? &nt_transport_sms_http : *c->maildir ? &nt_transport_maildir_sms : NULL;
     return NULL;
 }
 
@@ -118,7 +118,7 @@ const nt_channel_t *nt_channel_for(const char *channel)
 
 typedef struct {
     nt_job_t job;
-    const nt_channel_t *ch;
+    const nt_transport_t *ch;
     void *state;
     CURL *easy;
     int64_t start_ms;
@@ -195,7 +195,7 @@ static void start_transfer(sender_t *sd, slot_t *s)
     /* until a channel says otherwise: a transfer that never finished is retried */
     s->out.kind = NT_RETRY;
     snprintf(s->out.reason, sizeof(s->out.reason), "unfinished");
-    s->ch = nt_channel_for(s->job.channel);
+    s->ch = nt_transport_for(s->job.channel);
     s->start_ms = hf_mono_ms();
     if (!s->ch) {
         s->out.kind = NT_RETRY;
@@ -454,8 +454,8 @@ int nt_deliver_start(void)
     h_batch = hf_metrics_histogram("hf_notify_batch_size", "jobs sent together in one step",
                                    NULL, sizes, sizeof(sizes) / sizeof(sizes[0]));
     hf_info("delivery: email by %s, SMS by %s",
-            nt_channel_for("email") ? nt_channel_for("email")->transport : "nothing (they wait)",
-            nt_channel_for("sms") ? nt_channel_for("sms")->transport : "nothing (they wait)");
+            nt_transport_for("email") ? nt_transport_for("email")->transport : "nothing (they wait)",
+            nt_transport_for("sms") ? nt_transport_for("sms")->transport : "nothing (they wait)");
     sender_t *sd = calloc(1, sizeof(*sd));
     if (!sd || !(sd->multi = curl_multi_init()) || !(sd->arena = hf_arena_new(1 << 16))) {
         if (sd)

@@ -11,7 +11,7 @@
  * and another replica sends again, under the same id (at least once: the
  * id is the dedupe key receivers see, Message-ID for email, "id" for SMS).
  *
- * A channel is a small table of functions (nt_channel_t): build a libcurl
+ * A channel is a small table of functions (nt_transport_t): build a libcurl
  * easy handle for a job, then classify what came back into sent, retry
  * (after the channel's backoff or the receiver's Retry-After), permanent
  * failure with a reason, or disable-target. channel_smtp.c, channel_sms.c
@@ -103,9 +103,8 @@ void nt_recipient_mask(const char *channel, const char *recipient, char *out, si
  * this call added it; may be NULL). HF_OK, HF_EDB, HF_ENOMEM.
  *
  * Consent and opt-out are asked here, before anything is written
- * (deliver_enqueue.c, consent_allows: the call point of nt_consent_allows):
- * a letter they refuse (marketing to an unsubscribed candidate) returns
- * HF_OK with id "" and writes nothing. */
+ * (nt_consent_allows, consent.c): a letter they refuse (marketing to an
+ * address that opted out) returns HF_OK with id "" and writes nothing. */
 int nt_deliver_enqueue(hf_store_t *st, const nt_letter_t *l, char id[37], int *fresh);
 
 /* ---- channels ---- */
@@ -134,7 +133,7 @@ typedef struct {
     const char *target;       /* the channel's own target id (a webhook endpoint), or NULL */
 } nt_job_t;
 
-typedef struct nt_channel {
+typedef struct nt_transport {
     const char *name;         /* the jobs' channel: "email", "sms" */
     const char *transport;    /* in metrics and logs: "smtp", "sms_http", "maildir" */
     int max_attempts;         /* 0: HF_NOTIFY_MAX_ATTEMPTS */
@@ -151,14 +150,14 @@ typedef struct nt_channel {
     /* After NT_DISABLE, inside the write-back transaction: disable
      * job->target. May be NULL. 0 or -1. */
     int (*disable)(PGconn *db, const nt_job_t *job);
-} nt_channel_t;
+} nt_transport_t;
 
 /* The channels the settings configure (NULL when the channel has no
  * transport configured: its jobs wait, retried with backoff). */
-const nt_channel_t *nt_channel_for(const char *channel);
+const nt_transport_t *nt_transport_for(const char *channel);
 
-extern const nt_channel_t nt_channel_smtp, nt_channel_sms_http, nt_channel_maildir_email,
-    nt_channel_maildir_sms;
+extern const nt_transport_t nt_transport_smtp, nt_transport_sms_http, nt_transport_maildir_email,
+    nt_transport_maildir_sms;
 
 /* The RFC 5322 message of an email job (channel_mime.c): headers (RFC 2047
  * for non-ASCII), text/plain, an optional text/html alternative and the

@@ -10,6 +10,7 @@
  * hours is due when they end in the recipient's time zone.
  */
 #include "deliver.h"
+#include "template.h"
 
 #include "hf/bus.h"
 #include "hf/db.h"
@@ -36,15 +37,14 @@ static const char sql_enqueue[] =
 static const char sql_existing[] =
     "SELECT id, false FROM notify.delivery WHERE tenant_id = $1::uuid AND dedupe_key = $2";
 
-/* The one place consent and opt-out are asked before anything is written
- * (consent.c, nt_consent_allows: an unsubscribed candidate gets no
- * marketing letters, transactional ones still go). Until that module
- * answers here every letter is allowed. */
+/* The one place consent and opt-out are asked, before anything is
+ * written (consent.c): an address that opted out gets no marketing
+ * letters; transactional ones still go. 1, 0, or -1 (the database). */
 static int consent_allows(hf_store_t *st, const nt_letter_t *l)
 {
-    (void)st;
-    (void)l;
-    return 1;
+    int cat = nt_category_of(l->category && *l->category ? l->category : "transactional");
+    return nt_consent_allows(st, strcmp(l->channel, "sms") ? NT_CH_EMAIL : NT_CH_SMS,
+                             l->recipient, cat < 0 ? NT_CAT_MARKETING : (nt_category_t)cat);
 }
 
 static char *seal(hf_store_t *st, const char *field, const char *plain, int *bad)
@@ -62,8 +62,9 @@ int nt_deliver_enqueue(hf_store_t *st, const nt_letter_t *l, char id[37], int *f
     id[0] = 0;
     if (fresh)
         *fresh = 0;
-    if (!consent_allows(st, l))
-        return HF_OK;
+    int allowed = consent_allows(st, l);
+    if (allowed <= 0)
+        return allowed < 0 ? HF_EDB : HF_OK;
     const char *tz = l->time_zone && *l->time_zone ? l->time_zone
                                                    : nt_delivery_settings.default_tz;
     char ctx[128], index[65], rnd[33];

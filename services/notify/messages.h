@@ -9,8 +9,10 @@
 
 #include "hf/bus.h"
 
+#ifndef NT_HANDLER /* templates.h has the same */
 #define NT_HANDLER(name) \
     int name(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMessage **reply)
+#endif
 
 NT_HANDLER(notify_send_message);
 NT_HANDLER(notify_get_message);

@@ -68,13 +68,8 @@ int sched_booking_open(hf_call_t *call, const char *token, hf_store_t *st, store
 {
     char ids[2][37];
     int64_t expiry = 0;
-    if (hf_token_parse(hf_service_keys(), &kind, token, ids, &expiry) < 0)
-        return hf_call_fail(call, E(NOT_FOUND), no_link);
-    /* the store keeps the tenant for the call: in the call's arena */
-    const char *tenant = hf_arena_strdup(hf_call_arena(call), ids[0]);
-    if (!tenant)
-        return hf_call_fail(call, E(INTERNAL), "out of memory");
-    if (hf_store_open_tenant(call, st, tenant) < 0)
+    const hf_token_kind_t *kinds[] = { &kind };
+    if (hf_store_open_token(call, st, kinds, 1, token, ids, &expiry, no_link) < 0)
         return -1;
     int rc = store_booking_get(st, ids[1], b);
     if (rc == HF_ENOTFOUND)

@@ -11,7 +11,8 @@ subject; the same eventId sends once; a calendar file as an attachment; a server
 once; a mailbox the server refuses (550) is a dead letter at once; an SMS provider's 500 then 200 gives one SMS; a 400 makes a dead
 letter with its reason, which the retry route queues again; an SMS in quiet
 hours is held until 08:00 in the recipient's zone (the one clock frozen,
-then advanced), also one that comes due again there after a failure; the per-tenant SMS rate; two replicas, one SIGKILLed with a
+then advanced), also one that comes due again there after a failure; an
+address that opted out gets no marketing letter, still transactional ones; the per-tenant SMS rate; two replicas, one SIGKILLed with a
 batch in hand, every letter delivered (a letter sent twice carries its one
 Message-ID); the Maildir outbox (./hrflow up's), where a resend replaces
 nothing; bad input refused with 422 at the field; the company wall and
@@ -201,8 +202,17 @@ def candidate(key="recruiter"):
     return c
 
 
+def daytime_zone():
+    """A time zone where it is about noon now (on the real clock): SMS sent there are outside
+    quiet hours whenever the suite runs."""
+    off = (12 - time.gmtime().tm_hour + 11) % 24 - 11   # -11..12 hours east of UTC
+    return "Etc/GMT%+d" % -off if off else "Etc/GMT"
+
+
 def send(c, channel="email", company="SH", key="recruiter", **extra):
     body = {"candidateId": c["id"], "channel": channel, "text": "您好，这是一封测试信。"}
+    if channel == "sms":
+        body["timeZone"] = daytime_zone()   # the quiet-hour cases name their own
     if channel == "email":
         body["subject"] = "面试邀请 Interview"
     if company:
@@ -426,7 +436,7 @@ def the_sms_rate_of_a_tenant_is_kept():
     # held over the night, so they all come due at once at 08:00
     sql("SELECT timers.freeze('2027-03-03T22:30:00+08:00')")
     try:
-        ids = [send(c, "sms", text="第%d条" % i)["id"] for i in range(3 * SMS_RATE)]
+        ids = [send(c, "sms", text="第%d条" % i, timeZone="Asia/Shanghai")["id"] for i in range(3 * SMS_RATE)]
         assert all(message(mid)["state"] == "held" for mid in ids)
         sql("SELECT timers.advance('9 hours 30 minutes')")
         sql("SELECT pg_notify('notify_delivery', '')")
@@ -477,7 +487,7 @@ def the_maildir_outbox_holds_each_letter_and_sms_once():
     try:
         c = candidate()
         letter = send(c, html="<p>信</p>")
-        text = send(c, "sms", timeZone="UTC", text="短信内容")
+        text = send(c, "sms", text="短信内容")
         for m in (letter, text):
             reaches(m["id"], "sent")
         new = os.path.join(ctx["maildir"], "new")
@@ -506,6 +516,21 @@ def the_maildir_outbox_holds_each_letter_and_sms_once():
         assert len(os.listdir(new)) == 2
     finally:
         restart_notify()
+
+
+@test
+def an_address_that_opted_out_gets_transactional_letters_only():
+    c = candidate()
+    status, p = call("POST", "/v1/candidates/%s/consent" % c["id"],
+                     {"channel": "email", "optOut": True})
+    assert status == 200, p
+    status, p = call("POST", "/v1/messages", {
+        "candidateId": c["id"], "channel": "email", "subject": "招聘会", "text": "欢迎参加",
+        "category": "marketing", "companyId": ctx["companies"]["SH"]})
+    assert status == 409, p
+    assert sql("SELECT count(*) FROM notify.delivery WHERE candidate_id = '%s'" % c["id"]) == "0"
+    reaches(send(c)["id"], "sent")                                # transactional still goes
+    reaches(send(c, "sms", category="marketing")["id"], "sent")    # SMS: not opted out
 
 
 @test

@@ -23,6 +23,7 @@ phone numbers, emails, answer texts or status tokens.
 """
 import copy
 import datetime
+import http.client
 import json
 import os
 import re
@@ -46,7 +47,9 @@ COLLECTIONS = {
     "competency-models": "model", "questions": "question", "interviews": "interview",
     "candidate-status": "status_token", "interviewers": "interviewer", "rounds": "round",
     "busy-blocks": "busy_block", "interview-closures": "closure",
-    "interview-booking": "booking_token", "leases": "lease", "messages": "message",
+    "interview-booking": "booking_token", "leases": "lease",
+    "webhook-endpoints": "webhook_endpoint",
+    "notification-templates": "template_name", "unsubscribe": "unsubscribe_token", "messages": "message",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
@@ -56,7 +59,9 @@ REFERENCES = {
     "interviewerId": "interviewer", "interviewerIds": "interviewer", "leaseId": "lease",
 }
 # `…Id` fields that name no record of ours.
-NOT_REFERENCES = {"eventId", "externalId", "requestId", "engineId"}  # engineId: the engine's name
+# engineId: the engine's name; afterId: an event's id, a number the leak check cannot look
+# for (tests/e2e/test_eventlog.py tries other tenants' and companies' events there)
+NOT_REFERENCES = {"eventId", "externalId", "requestId", "engineId", "afterId"}
 # Output-only references every message may carry: the tenant is always the key's.
 OUTPUT_ONLY = {"tenantId"}
 
@@ -68,9 +73,9 @@ OUTPUT_ONLY = {"tenantId"}
 SECRET_KINDS = {
     "tenant": {"tenant", "company", "apikey", "job", "candidate", "application", "import",
                "model", "question", "interview", "interviewer", "busy_block", "round",
-               "closure", "lease", "message"},
+               "closure", "lease", "webhook_endpoint", "message"},
     "company": {"job", "candidate", "application", "import", "interview", "interviewer",
-                "busy_block", "round", "closure", "lease", "message"},
+                "busy_block", "round", "closure", "lease", "webhook_endpoint", "message"},
 }
 GUARDED_KINDS = {  # kinds the attacker must not change (beyond SECRET_KINDS)
     "tenant": set(),
@@ -137,8 +142,17 @@ BODIES = {
     "rescheduleInterview": {},
     "updateJobInterviewSettings": {"reminderMinutes": [60]},
     "claimCalls": {"engineId": "evil", "max": 10},
+    "saveNotificationTemplate": {"companyId": None, "content": {"subject": "s", "text": "t"}},
+    "activateNotificationTemplate": {"companyId": None, "version": 1},
+    "previewNotificationTemplate": {"companyId": None},
+    "setCandidateConsent": {"channel": "email", "optOut": False},
     "renewCallLease": {"leaseSeconds": 600},
     "reportCall": {"outcome": "completed"},
+    "createWebhookEndpoint": {"url": "http://127.0.0.1:9/hook", "eventTypes": [],
+                              "companyId": None},
+    "updateWebhookEndpoint": {"description": "改名"},
+    "rotateWebhookSecret": {},
+    "testWebhookEndpoint": {},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per
@@ -156,6 +170,7 @@ LEFT_OUT = {
     "createApplication": {"companyId"},   # output only: the company of the job
     "scheduleRound": {"companyId"},       # output only: the company of the application
     "updateInterviewer": {"companyId"},   # fixed once created (422 not_updatable)
+    "updateWebhookEndpoint": {"companyId"},  # fixed once created (422 not_updatable)
     "updateLineSettings": {"companyId"},  # output only: the path says whose settings
     "updateCompanyLineSettings": {"companyId"},
 }
@@ -168,8 +183,13 @@ SNAPSHOT_SKIP = {"identity.api_keys", "scheduling.slots", "notify.delivery_rate"
 
 def setup():
     global stack
+    # webhook endpoints of the victim point at a closed port on loopback
     stack = Stack("security", {"HF_GATEWAY_RATE_LIMITS":
                                "admin=5000:5000,recruiter=5000:5000,public=5000:5000",
+                               "HF_NOTIFY_WEBHOOK_ALLOW_PRIVATE": "on",
+                               "HF_NOTIFY_WEBHOOK_ALLOW_HTTP": "on",
+                               # an event stream's backlog ends at its first keep-alive
+                               "HF_GATEWAY_STREAM_HEARTBEAT_MS": "300",
                                # letters go to a Maildir: the victim's is sent, then stays
                                "HF_NOTIFY_MAILDIR": os.path.join(
                                    os.environ.get("HF_TEST_TMPDIR", "/tmp"),
@@ -296,6 +316,21 @@ def seed():
     psql(stack.dsn, "SELECT timers.freeze(NULL)")
     assert [le["interviewId"] for le in lease] == [V["interview"]], lease
     V["lease"] = lease[0]["id"]
+    hook = ok(*call("POST", "/v1/webhook-endpoints", {
+        "url": "http://127.0.0.1:9/secret-hook", "eventTypes": [], "companyId": V["company"],
+        "description": "秘密集成"})[:2], want=201)
+    V["webhook_endpoint"] = hook["id"]
+    # its secret is sealed at rest (the dump) and never answered again
+    SECRETS.extend([hook["secret"], hook["secret"][6:]])
+    # templates of the tenant and of SH (no personal data: plain in the dump); the
+    # candidate's email opted out (a keyed hash, so the dump shows no address)
+    V["template_name"] = "thank_you.email.zh-CN"
+    for company, text in (("", "集团模板"), (V["company"], "上海模板")):
+        ok(*call("POST", "/v1/notification-templates/%s/versions" % V["template_name"], {
+            "companyId": company, "content": {"subject": "感谢 {{candidate_name}}",
+                                              "text": text + " {{job_title}}"}})[:2], want=201)
+    ok(*call("POST", "/v1/candidates/%s/consent" % V["candidate"],
+             {"channel": "email", "optOut": True})[:2])
     V["message"] = ok(*call("POST", "/v1/messages", {
         "candidateId": V["candidate"], "companyId": V["company"], "channel": "email",
         "subject": "秘密信件", "text": "秘密正文"})[:2], want=202)["id"]
@@ -447,6 +482,7 @@ def attacker_records():
         mine["interviewer"] = ok(*call("POST", "/v1/interviewers", {
             "companyId": mine["company"], "name": "自己人",
             "email": "own-%s@example.com" % uuid.uuid4().hex[:8]}, key=who)[:2], want=201)["id"]
+        mine["template_name"] = V["template_name"]  # the same words in every tenant
         for k in V:
             mine.setdefault(k, str(uuid.uuid4()))
         attacker_ids[who] = mine
@@ -502,11 +538,38 @@ def attack(attacker):
     return tried
 
 
+def stream_backlog(path, key):
+    """(status, text) of an event stream (text/event-stream) up to its first keep-alive:
+    everything it had to say when opened."""
+    c = http.client.HTTPConnection("127.0.0.1", stack.http, timeout=20)
+    c.request("GET", path, headers={"Authorization": "Bearer " + keys[key]})
+    r = c.getresponse()
+    lines = []
+    while r.status == 200:
+        line = r.readline().decode("utf-8", "replace")
+        assert line, "the stream ended"
+        if line == ": keep-alive\n":
+            break
+        lines.append(line)
+    text = "".join(lines) if r.status == 200 else r.read().decode("utf-8", "replace")
+    r.close()
+    c.close()
+    return r.status, text
+
+
 def lists_show_nothing(attacker):
-    """Every list and read without the victim's ids shows none of them either."""
+    """Every list and read without the victim's ids shows none of them either (an event
+    stream: what it sends at once)."""
     failures = []
     for path, method, op, doc in operations():
         if method != "GET" or "{" in path:
+            continue
+        if "text/event-stream" in op["responses"]["200"].get("content", {}):
+            status, text = stream_backlog(path, attacker)
+            assert status == 200, (path, status, text)
+            found = leaks(text, [], attacker)
+            if found:
+                failures.append("GET %s shows %s" % (path, found))
             continue
         status, got, text = call(method, path, key=attacker)
         found = leaks(text, [], attacker)

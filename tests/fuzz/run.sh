@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/fuzz/run.sh [seconds] [codec|wav|text|import|rules|pages] - fuzz the JSON codec
+# tests/fuzz/run.sh [seconds] [codec|wav|text|import|rules|pages|webhook|template] - fuzz the JSON codec
 # (default), the scoring service's WAV reader or its text path, the pipeline's import
 # reader, its rule language or sealed page tokens with libFuzzer for a while
 #
@@ -23,6 +23,12 @@
 # The pages target (fuzz-pages.c: common/src/page_token.c over crypto.c, libcrypto and
 # libsodium) needs a build dir for the headers hf/store.h includes; its corpora are
 # build-fuzz/corpus-pages and tests/fuzz/corpus/pages.
+# The webhook target (fuzz-webhook.c: services/notify's signatures, SSRF guard, Retry-After,
+# type filters and CloudEvents, with libsodium, libcurl and jansson) needs no build dir;
+# its corpora are build-fuzz/corpus-webhook and tests/fuzz/corpus/webhook.
+# The template target (fuzz-template.c: notify's template language, services/notify/template*.c
+# with ICU) needs a build dir for the headers hf/store.h includes; its corpora are build-fuzz/corpus-template and
+# tests/fuzz/corpus/template.
 set -eu
 seconds=${1:-60}
 target=${2:-codec}
@@ -38,6 +44,18 @@ if [ "$target" = wav ]; then
     exec "$out/fuzz-wav" -max_total_time="$seconds" -max_len=16384 -timeout=10 \
         -artifact_prefix="$out/wav-" "$out/corpus-wav" "$root/tests/fuzz/corpus/wav"
 fi
+if [ "$target" = webhook ]; then
+    mkdir -p "$out/corpus-webhook"
+    nt=$root/services/notify
+    # shellcheck disable=SC2046 # pkg-config output is meant to split
+    clang -std=c17 -D_GNU_SOURCE -DHF_VERSION='"fuzz"' -g -O1 -fno-omit-frame-pointer \
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        "$root/tests/fuzz/fuzz-webhook.c" "$nt/webhook_sign.c" "$nt/ssrf.c" "$nt/webhook_http.c" \
+        "$nt/webhook_types.c" "$nt/cloudevent.c" \
+        $(pkg-config --cflags --libs libsodium libcurl jansson) -o "$out/fuzz-webhook"
+    exec "$out/fuzz-webhook" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+        -artifact_prefix="$out/webhook-" "$out/corpus-webhook" "$root/tests/fuzz/corpus/webhook"
+fi
 if [ "$target" = text ]; then
     mkdir -p "$out/corpus-text"
     sc=$root/services/scoring
@@ -50,6 +68,20 @@ if [ "$target" = text ]; then
         $(pkg-config --cflags --libs icu-i18n icu-uc libsodium) -lm -o "$out/fuzz-text"
     exec "$out/fuzz-text" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
         -artifact_prefix="$out/text-" "$out/corpus-text" "$root/tests/fuzz/corpus/text"
+fi
+if [ "$target" = template ]; then
+    mkdir -p "$out/corpus-template"
+    nt=$root/services/notify
+    # shellcheck disable=SC2046 # pkg-config output is meant to split
+    clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        -I"$root/common/include" -I"${HF_BUILD:-$root/build}/proto" \
+        "$root/tests/fuzz/fuzz-template.c" "$nt/template.c" \
+        "$nt/template_vars.c" "$nt/template_defaults.c" "$root/common/src/encoding.c" \
+        $(pkg-config --cflags --libs icu-i18n icu-uc libsodium libpq libzmq libprotobuf-c) -lm \
+        -o "$out/fuzz-template"
+    exec "$out/fuzz-template" -max_total_time="$seconds" -max_len=2048 -timeout=10 \
+        -artifact_prefix="$out/template-" "$out/corpus-template" "$root/tests/fuzz/corpus/template"
 fi
 if [ "$target" = rules ]; then
     mkdir -p "$out/corpus-rules"

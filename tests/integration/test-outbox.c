@@ -272,6 +272,59 @@ static void test_relay_orders_transactions_as_numbers(void **state)
     PQfinish(c);
 }
 
+/* An event of tenant on c (autocommit or c's transaction); its id as text. */
+static void append_for(PGconn *c, const char *tenant, const char *subject, char id[24])
+{
+    hf_outbox_event_t e = { .tenant_id = tenant, .source = "/hrflow/test",
+                            .type = "hrflow.test.chain.v1", .subject = subject };
+    int64_t n = 0;
+    assert_int_equal(hf_outbox_append(c, &e, &n), 0);
+    snprintf(id, 24, "%lld", (long long)n);
+}
+
+/* Each published event names its tenant's event before it in the log's
+ * order (previous_id): the chain of each tenant holds every one of its
+ * events once, across tenants interleaved and a transaction that commits
+ * after later ones, so a subscriber sees a gap as a previous_id it never
+ * received. A tenant's first event names none. */
+static void test_events_name_their_tenants_previous_event(void **state)
+{
+    (void)state;
+    sync_path();
+    PGconn *slow = fx_conn(dsn), *c = fx_conn(dsn);
+    char a1[24], a2[24], a3[24], b1[24], b2[24];
+    assert_int_equal(hf_db_begin(slow), 0);
+    append_for(slow, "t-chain-a", "a/1", a1);
+    append_for(c, "t-chain-b", "b/1", b1);
+    append_for(c, "t-chain-a", "a/2", a2);
+    assert_int_equal(hf_db_begin(c), 0); /* two of one transaction: the batch's own lag */
+    append_for(c, "t-chain-b", "b/2", b2);
+    append_for(c, "t-chain-a", "a/3", a3);
+    assert_int_equal(hf_db_commit(c), 0);
+    assert_int_equal(hf_db_commit(slow), 0);
+    /* in the log's order: a1 (its transaction began first), b1, a2, b2, a3 */
+    const char *id[] = { a1, b1, a2, b2, a3 };
+    const char *previous[] = { "", "", a1, b1, a2 };
+    for (int i = 0; i < 5; i++) {
+        Hrflow__V1__Event *ev = next_event(3000);
+        assert_non_null(ev);
+        assert_string_equal(ev->type, "hrflow.test.chain.v1");
+        assert_string_equal(ev->id, id[i]);
+        assert_string_equal(ev->previous_id, previous[i]);
+        hrflow__v1__event__free_unpacked(ev, NULL);
+    }
+    /* and an event whose tenant's previous one was published in an earlier batch */
+    char a4[24];
+    append_for(c, "t-chain-a", "a/4", a4);
+    Hrflow__V1__Event *ev = next_event(3000);
+    assert_non_null(ev);
+    assert_string_equal(ev->id, a4);
+    assert_string_equal(ev->previous_id, a3);
+    hrflow__v1__event__free_unpacked(ev, NULL);
+    PQfinish(slow);
+    PQfinish(c);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -307,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_relay_resumes_from_cursor),
         cmocka_unit_test(test_one_relay_leads),
         cmocka_unit_test(test_relay_orders_transactions_as_numbers),
+        cmocka_unit_test(test_events_name_their_tenants_previous_event),
     };
     return cmocka_run_group_tests_name("outbox", tests, group_setup, group_teardown);
 }

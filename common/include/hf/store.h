@@ -30,6 +30,7 @@
 #include "hf/arena.h"
 #include "hf/bus.h"
 #include "hf/crypto.h"
+#include "hf/token.h"
 
 /* ---- result codes ---- */
 
@@ -89,6 +90,19 @@ int hf_store_open(hf_call_t *call, hf_store_t *st);
  * company, no scope, actor "public". tenant is borrowed. Fails the call with
  * UNAVAILABLE (and returns -1) when the database cannot be reached. */
 int hf_store_open_tenant(hf_call_t *call, hf_store_t *st, const char *tenant);
+
+/* The context of a public request whose key is a token (hf/token.h) of
+ * one of n kinds, made under the service's keyring: its first id is the
+ * tenant (hf_store_open_tenant, the tenant kept in the call's arena).
+ * Returns the index of the kind it is, with its ids (ids[0] the tenant;
+ * room for HF_TOKEN_MAX_IDS is not needed, only for the kind's) and, for a
+ * kind that expires, *expiry (may be NULL); or -1 after failing the call:
+ * NOT_FOUND with the text not_found for a token that is none of them
+ * (forged, changed, another key: the same answer as a made-up one),
+ * UNAVAILABLE when the database cannot be reached. */
+int hf_store_open_token(hf_call_t *call, hf_store_t *st, const hf_token_kind_t *const *kinds,
+                        size_t n, const char *token, char ids[][37], int64_t *expiry,
+                        const char *not_found);
 
 /* A context without a caller, for background loops and command lines:
  * every company, every scope, actor "system"; tenant may be NULL until the

@@ -1,0 +1,94 @@
+"""tests/bench/bench_eventlog.py - event streams: how soon an event arrives, and what open streams cost.
+
+Two stacks in one run, the same client: the gateway's streams woken by the
+broker's event plane (the default), and streams that only read the log every
+second (HF_EVENTS_SUB empty, HF_GATEWAY_STREAM_POLL_MS=1000), the simpler
+design it was measured against. For each: the time from an event's commit
+(psql returns) to its arrival on one open stream (20 events, median, p95,
+most); the gateway's resident memory before and after opening N streams
+(200); the CPU the gateway and notify spend over 30 s with those streams
+open and quiet; and the time until one event has reached all N streams
+(3 times). Every stream reads its own socket on a thread of the client.
+
+Run: ./hrflow bench eventlog   Settings: HF_BENCH_STREAMS (200).
+"""
+import os
+import statistics
+import sys
+import threading
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
+import scheduling_e2e as sched  # noqa: E402  (the stack of two tenants and its keys)
+import test_eventlog as el  # noqa: E402  (the stream client and the event writer)
+
+N = int(os.environ.get("HF_BENCH_STREAMS", "200"))
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        v = f.read().rsplit(")", 1)[1].split()
+    return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(next(line.split()[1] for line in f if line.startswith("VmRSS")))
+
+
+def query():
+    return "types=%s&after=%s" % (el.TEST, urllib.parse.quote(el.end_of_log(), safe=""))
+
+
+def measure(mode, env):
+    env = dict(env, HF_GATEWAY_STREAMS_PER_KEY=str(N + 10),
+               HF_GATEWAY_STREAMS_PER_TENANT=str(N + 10),
+               HF_GATEWAY_RATE_LIMITS="admin=5000:5000,recruiter=5000:5000,"
+                                      "integrator=5000:5000")
+    sched.setup("bench_eventlog", env)
+    try:
+        sched.keys["int"] = sched.keys["int_stream"] = sched.stack.cli(
+            "identity", "apikey", "create", "--tenant", "sa", "--scope", "integrator")
+        gw, nt = sched.stack.procs["gateway"].pid, sched.stack.procs["notify"].pid
+        one = el.Stream(query=query())
+        lat = []
+        for _ in range(20):
+            t0 = time.time()
+            el.append("latency", 1)
+            one.events(1)
+            lat.append((time.time() - t0) * 1000)
+        lat.sort()
+        print("%s: commit to one stream: median %.0f ms, p95 %.0f ms, most %.0f ms"
+              % (mode, statistics.median(lat), lat[18], lat[-1]), flush=True)
+        rss0 = rss_kb(gw)
+        streams = [el.Stream(query=query()) for _ in range(N)]
+        print("%s: gateway RSS %d kB, with %d streams %d kB" % (mode, rss0, N, rss_kb(gw)),
+              flush=True)
+        c0, n0, t0 = cpu_seconds(gw), cpu_seconds(nt), time.time()
+        time.sleep(30)  # the measured interval: quiet streams
+        dt = time.time() - t0
+        print("%s: %d quiet streams for 30 s: gateway %.1f %% of a core, notify %.1f %%"
+              % (mode, N, 100 * (cpu_seconds(gw) - c0) / dt, 100 * (cpu_seconds(nt) - n0) / dt),
+              flush=True)
+        for _ in range(3):
+            arrived = []
+            threads = [threading.Thread(target=lambda s: (s.events(1), arrived.append(
+                time.time())), args=(s,)) for s in streams]
+            for t in threads:
+                t.start()
+            t0 = time.time()
+            el.append("fanout", 1)
+            for t in threads:
+                t.join()
+            print("%s: one event on all %d streams after %.0f ms"
+                  % (mode, N, (max(arrived) - t0) * 1000), flush=True)
+        for s in streams + [one]:
+            s.close()
+    finally:
+        sched.teardown()
+
+
+if __name__ == "__main__":
+    measure("event plane", {})
+    measure("poll 1 s", {"HF_EVENTS_SUB": "", "HF_GATEWAY_STREAM_POLL_MS": "1000"})
