@@ -346,6 +346,17 @@ const gw_route_t gw_routes[] = {
                GW_SCOPE_INTEGRATOR,
                "The same events as Server-Sent Events as they commit; resumes from "
                "Last-Event-ID"),
+
+    /* ---- notify: delivery ---- */
+    BUS("POST", "/v1/messages", "sendMessage", NT, "SendMessage", "*", REC, 202,
+        "Send a candidate a letter or SMS (their address from the pipeline); queued, answered "
+        "with its id"),
+    BUS("GET", "/v1/messages", "listMessages", NT, "ListMessages", NULL, HIRING, 0,
+        "List messages, by candidate and state; addresses masked"),
+    BUS("GET", "/v1/messages/{id}", "getMessage", NT, "GetMessage", NULL, HIRING, 0,
+        "A message's delivery: state, attempts, last error, times; the address masked"),
+    BUS("POST", "/v1/messages/{id}:retry", "retryMessage", NT, "RetryMessage", NULL, REC, 0,
+        "Queue a dead message again, from its first attempt"),
 };
 
 const size_t gw_n_routes = sizeof(gw_routes) / sizeof(gw_routes[0]);

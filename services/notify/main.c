@@ -3,17 +3,23 @@
  * The method table, the settings' table and what starts with the service;
  * hf_service_main() (common/src/service.c) does configuration, connections,
  * migrations, the keyring, the bus worker and signals. Health comes from
- * the runtime; webhook endpoints are webhook_handlers.c.
+ * the runtime; webhook endpoints are webhook_handlers.c; the delivery
+ * engine (deliver.h) and the messages API (messages.c) start with it.
  */
+#include "hf/log.h"
 #include "hf/service.h"
 #include "hrflow/v1/notify.pb-c.h"
+#include "deliver_settings.h"
 #include "eventlog.h"
+#include "messages.h"
 #include "templates.h"
 #include "webhook_handlers.h"
 
 static const hf_config_var_t settings[] = {
     /* ---- webhooks ---- */
     WH_SETTINGS,
+    /* ---- delivery ---- */
+    NT_DELIVERY_SETTINGS,
 };
 
 static const hf_method_t methods[] = {
@@ -39,11 +45,22 @@ static const hf_method_t methods[] = {
     { "SetCandidateConsent", notify_set_candidate_consent, HF_IDEMPOTENT },
     { "GetUnsubscribe", notify_get_unsubscribe, HF_IDEMPOTENT },
     { "Unsubscribe", notify_unsubscribe, HF_IDEMPOTENT },
+    /* ---- delivery (messages.c) ---- */
+    { "SendMessage", notify_send_message, 0 },
+    { "GetMessage", notify_get_message, HF_IDEMPOTENT },
+    { "ListMessages", notify_list_messages, HF_IDEMPOTENT },
+    { "RetryMessage", notify_retry_message, 0 },
 };
 
 static int notify_init(void)
 {
-    return wh_init();
+    if (wh_init() < 0)
+        return -1;
+    if (nt_deliver_start() < 0) {
+        hf_error("cannot start the notify service's delivery engine");
+        return -1;
+    }
+    return 0;
 }
 
 HF_SERVICE_MAIN(notify, hrflow__v1__notify__descriptor, methods,

@@ -49,7 +49,7 @@ COLLECTIONS = {
     "busy-blocks": "busy_block", "interview-closures": "closure",
     "interview-booking": "booking_token", "leases": "lease",
     "webhook-endpoints": "webhook_endpoint",
-    "notification-templates": "template_name", "unsubscribe": "unsubscribe_token",
+    "notification-templates": "template_name", "unsubscribe": "unsubscribe_token", "messages": "message",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
@@ -73,9 +73,9 @@ OUTPUT_ONLY = {"tenantId"}
 SECRET_KINDS = {
     "tenant": {"tenant", "company", "apikey", "job", "candidate", "application", "import",
                "model", "question", "interview", "interviewer", "busy_block", "round",
-               "closure", "lease", "webhook_endpoint"},
+               "closure", "lease", "webhook_endpoint", "message"},
     "company": {"job", "candidate", "application", "import", "interview", "interviewer",
-                "busy_block", "round", "closure", "lease", "webhook_endpoint"},
+                "busy_block", "round", "closure", "lease", "webhook_endpoint", "message"},
 }
 GUARDED_KINDS = {  # kinds the attacker must not change (beyond SECRET_KINDS)
     "tenant": set(),
@@ -123,6 +123,8 @@ BODIES = {
                        "answers": [{"question": "问题", "text": "我负责数据分析。"}]},
     "updateScoringSettings": {"emotionLabels": True},
     "createInterviewer": {"companyId": None, "name": "攻击者", "email": "evil@example.com"},
+    "sendMessage": {"candidateId": None, "companyId": None, "channel": "email",
+                    "subject": "攻击", "text": "攻击"},
     "updateInterviewer": {"name": "改名"},
     "addBusyBlock": {"startTime": monday_at(5), "endTime": monday_at(6)},
     "suggestRoundSlots": {"interviewerIds": None, "windowStart": monday_at(0),
@@ -176,7 +178,7 @@ CSV = "姓名,手机\n攻击者,13900000000\n".encode("utf-8")
 
 # Tables whose rows change by design when keys are used (never by an attempt's effect),
 # or as days pass (slots are made ahead by a sweep; a booking shows in interviews too).
-SNAPSHOT_SKIP = {"identity.api_keys", "scheduling.slots"}
+SNAPSHOT_SKIP = {"identity.api_keys", "scheduling.slots", "notify.delivery_rate"}
 
 
 def setup():
@@ -187,7 +189,11 @@ def setup():
                                "HF_NOTIFY_WEBHOOK_ALLOW_PRIVATE": "on",
                                "HF_NOTIFY_WEBHOOK_ALLOW_HTTP": "on",
                                # an event stream's backlog ends at its first keep-alive
-                               "HF_GATEWAY_STREAM_HEARTBEAT_MS": "300"})
+                               "HF_GATEWAY_STREAM_HEARTBEAT_MS": "300",
+                               # letters go to a Maildir: the victim's is sent, then stays
+                               "HF_NOTIFY_MAILDIR": os.path.join(
+                                   os.environ.get("HF_TEST_TMPDIR", "/tmp"),
+                                   "security-maildir-%d" % os.getpid())})
     stack.start_all()
     ident = stack.binary("identity")
     for slug in ("victim", "outsider"):
@@ -325,6 +331,12 @@ def seed():
                                               "text": text + " {{job_title}}"}})[:2], want=201)
     ok(*call("POST", "/v1/candidates/%s/consent" % V["candidate"],
              {"channel": "email", "optOut": True})[:2])
+    V["message"] = ok(*call("POST", "/v1/messages", {
+        "candidateId": V["candidate"], "companyId": V["company"], "channel": "email",
+        "subject": "秘密信件", "text": "秘密正文"})[:2], want=202)["id"]
+    wait_for(lambda: call("GET", "/v1/messages/" + V["message"])[1]["state"] == "sent",
+             what="the victim's letter sent")
+    SECRETS.extend(["秘密信件", "秘密正文"])
     SECRETS.extend([person["name"], person["email"], "12345678", "秘密履历", "秘密回答",
                     app["statusToken"], "秘密简历", "面试官秘密", "mianshi.secret"])
     for name, phone, email in imported:
