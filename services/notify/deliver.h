@@ -21,6 +21,7 @@
 #ifndef NT_DELIVER_H
 #define NT_DELIVER_H
 
+#include "cloudevent.h"
 #include "hf/store.h"
 
 #include <curl/curl.h>
@@ -49,6 +50,7 @@ typedef struct {
     const char *quiet_start;  /* HF_NOTIFY_QUIET_START: "21:00" local, no SMS from then */
     const char *quiet_end;    /* HF_NOTIFY_QUIET_END: "08:00" local, until then */
     const char *default_tz;   /* HF_NOTIFY_DEFAULT_TZ: a recipient's zone when none is known */
+    long webhook_concurrency; /* HF_NOTIFY_WEBHOOK_CONCURRENCY: one endpoint's transfers at once */
 } nt_delivery_settings_t;
 
 extern nt_delivery_settings_t nt_delivery_settings;
@@ -120,6 +122,10 @@ typedef struct {
     nt_outcome_kind_t kind;
     long retry_after_s;
     char reason[64];         /* ids and codes only: "smtp_550", "http_500", "curl_7" */
+    long status;             /* the receiver's HTTP status (0: none, or not HTTP) */
+    long latency_ms;         /* the transfer's time (0: not measured) */
+    long pause_target_s;     /* > 0: the target (a webhook endpoint) takes nothing for this
+                                long: the receiver is down or asked for a pause */
 } nt_outcome_t;
 
 /* A job as the channel sees it (decrypted in the sender's arena). */
@@ -131,7 +137,19 @@ typedef struct {
     size_t attach_len;
     int attempts;             /* this attempt's number, from 1 */
     const char *target;       /* the channel's own target id (a webhook endpoint), or NULL */
+    const struct nt_webhook_job *webhook; /* a webhook job's event and endpoint, or NULL */
 } nt_job_t;
+
+/* What a webhook job sends (webhook_transport.c): the outbox event and the
+ * endpoint, read with the job (borrowed, in the sender's arena). url NULL:
+ * the endpoint was deleted; event.id NULL: the event is no longer in the
+ * outbox. */
+struct nt_webhook_job {
+    const char *url;
+    const char *secrets[2];
+    size_t n_secrets;
+    ce_event_t event;
+};
 
 typedef struct nt_transport {
     const char *name;         /* the jobs' channel: "email", "sms" */
@@ -150,6 +168,9 @@ typedef struct nt_transport {
     /* After NT_DISABLE, inside the write-back transaction: disable
      * job->target. May be NULL. 0 or -1. */
     int (*disable)(PGconn *db, const nt_job_t *job);
+    /* 1: done frees the easy handle too (the engine only takes it off the
+     * multi handle); 0: the engine cleans it up before done. */
+    int owns_easy;
 } nt_transport_t;
 
 /* The channels the settings configure (NULL when the channel has no
@@ -157,7 +178,19 @@ typedef struct nt_transport {
 const nt_transport_t *nt_transport_for(const char *channel);
 
 extern const nt_transport_t nt_transport_smtp, nt_transport_sms_http, nt_transport_maildir_email,
-    nt_transport_maildir_sms;
+    nt_transport_maildir_sms, nt_transport_webhook;
+
+/* The webhook fan-out (webhook_fanout.c): a durable consumer of the whole
+ * outbox that enqueues one webhook job per (event, matching endpoint).
+ * 0, or -1 (logged). */
+int nt_webhook_fanout_start(void);
+
+/* Read the event and endpoint of a webhook job from row i of r, columns
+ * col.. (endpoint id, url, secret token, previous token, event id, source,
+ * type, subject, time in Unix microseconds, data), into j->webhook and
+ * j->target (st's arena; st->tenant the job's). 0, or -1 when a secret
+ * does not open. webhook_transport.c. */
+int nt_webhook_load(hf_store_t *st, PGresult *r, int i, int col, nt_job_t *j);
 
 /* The RFC 5322 message of an email job (channel_mime.c): headers (RFC 2047
  * for non-ASCII), text/plain, an optional text/html alternative and the

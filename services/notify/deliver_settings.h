@@ -65,6 +65,9 @@
       "until this time of day (equal to the start: no quiet hours)", \
       &nt_delivery_settings.quiet_end }, \
     { "HF_NOTIFY_DEFAULT_TZ", HF_CONFIG_STRING, "Asia/Shanghai", 0, 0, \
-      "a recipient's time zone when none is known", &nt_delivery_settings.default_tz }
+      "a recipient's time zone when none is known", &nt_delivery_settings.default_tz }, \
+    { "HF_NOTIFY_WEBHOOK_CONCURRENCY", HF_CONFIG_INT, "16", 1, 1000, \
+      "webhook requests to one endpoint in flight at once, across replicas", \
+      &nt_delivery_settings.webhook_concurrency }
 
 #endif

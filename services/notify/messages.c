@@ -43,11 +43,13 @@
 
 static const char sql_get[] =
     "SELECT " MESSAGE_COLS " FROM notify.delivery d"
-    " WHERE d.tenant_id = $1::uuid AND d.id = $2::uuid AND " HF_SEES_COMPANY("d.company_id", "3");
+    " WHERE d.tenant_id = $1::uuid AND d.id = $2::uuid AND d.channel <> 'webhook'"
+    "   AND " HF_SEES_COMPANY("d.company_id", "3");
 
 static const char sql_list[] =
     "SELECT " MESSAGE_COLS " FROM notify.delivery d"
-    " WHERE d.tenant_id = $1::uuid AND " HF_SEES_COMPANY("d.company_id", "2")
+    " WHERE d.tenant_id = $1::uuid AND d.channel <> 'webhook'"
+    "   AND " HF_SEES_COMPANY("d.company_id", "2")
     "   AND ($3::uuid IS NULL OR d.candidate_id = $3::uuid)"
     "   AND ($4 = '' OR " STATE_SQL " = $4)"
     "   AND (d.create_time, d.id) > ($5::timestamptz, $6::uuid)"
@@ -55,7 +57,7 @@ static const char sql_list[] =
 
 static const char sql_retry[] =
     "WITH x AS (SELECT id, state FROM notify.delivery d"
-    "            WHERE d.tenant_id = $1::uuid AND d.id = $2::uuid"
+    "            WHERE d.tenant_id = $1::uuid AND d.id = $2::uuid AND d.channel <> 'webhook'"
     "              AND " HF_SEES_COMPANY("d.company_id", "3") " FOR UPDATE),"
     " up AS (UPDATE notify.delivery d SET state = 'queued', attempts = 0, held = false,"
     "               run_time = timers.now(), update_time = now()"

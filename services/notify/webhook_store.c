@@ -170,36 +170,48 @@ int wh_store_rotate(hf_store_t *st, const char *id, const char *secret, unsigned
 
 int wh_store_disable(hf_store_t *st, const char *id, const char *reason)
 {
-    const char *p[] = { st->tenant, id, reason };
-    return hf_db_exec(st->db,
+    return wh_store_disable_db(st->db, st->tenant, id, reason) == 0 ? HF_OK : HF_EDB;
+}
+
+int wh_store_disable_db(PGconn *db, const char *tenant, const char *id, const char *reason)
+{
+    const char *p[] = { tenant, id, reason };
+    return hf_db_exec(db,
                       "UPDATE notify.webhook_endpoints SET enabled = false, disabled_reason = $3,"
                       " version = version + 1, update_time = now()"
                       " WHERE tenant_id = $1 AND id = $2::uuid",
-                      3, p, NULL) == 0
-               ? HF_OK
-               : HF_EDB;
+                      3, p, NULL);
+}
+
+int wh_store_open_secrets(hf_store_t *st, const char *id, const char *current,
+                          const char *previous, const char *secrets[2], size_t *n)
+{
+    char field[96];
+    const char *tokens[2] = { current, previous };
+    *n = 0;
+    secret_field(id, field);
+    for (int c = 0; c < 2; c++) {
+        if (!tokens[c])
+            continue;
+        if (!(secrets[*n] = hf_store_unseal(st, field, tokens[c])))
+            return HF_EDB;
+        (*n)++;
+    }
+    return HF_OK;
 }
 
 int wh_store_secrets(hf_store_t *st, const char *id, const char *secrets[2], size_t *n)
 {
-    char field[96];
     const char *p[] = { st->tenant, id };
     *n = 0;
     PGresult *r = hf_db_query(st->db,
-                              "SELECT secret_enc, CASE WHEN previous_secret_until > now()"
-                              " THEN previous_secret_enc END"
+                              "SELECT secret_enc, " WH_PREVIOUS_SECRET
                               " FROM notify.webhook_endpoints WHERE tenant_id = $1 AND id = $2::uuid",
                               2, p);
     int rc = hf_store_rows(r, 1);
-    secret_field(id, field);
-    for (int c = 0; rc == HF_OK && c < 2; c++) {
-        if (PQgetisnull(r, 0, c))
-            continue;
-        if (!(secrets[*n] = hf_store_unseal(st, field, PQgetvalue(r, 0, c))))
-            rc = HF_EDB;
-        else
-            (*n)++;
-    }
+    if (rc == HF_OK)
+        rc = wh_store_open_secrets(st, id, PQgetvalue(r, 0, 0),
+                                   PQgetisnull(r, 0, 1) ? NULL : PQgetvalue(r, 0, 1), secrets, n);
     PQclear(r);
     return rc;
 }

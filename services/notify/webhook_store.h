@@ -37,6 +37,18 @@ int wh_store_rotate(hf_store_t *st, const char *id, const char *secret, unsigned
 /* Disable the endpoint with reason (a receiver's 410). */
 int wh_store_disable(hf_store_t *st, const char *id, const char *reason);
 
+/* The same on db for tenant (the delivery engine's write-back): 0 or -1. */
+int wh_store_disable_db(PGconn *db, const char *tenant, const char *id, const char *reason);
+
+/* The previous secret's token while its overlap lasts, NULL after: SQL over
+ * a row of notify.webhook_endpoints named e or unqualified. */
+#define WH_PREVIOUS_SECRET "CASE WHEN previous_secret_until > now() THEN previous_secret_enc END"
+
+/* Open the tokens of endpoint id's secrets (previous NULL: none) into
+ * secrets (in the arena), as wh_store_secrets. */
+int wh_store_open_secrets(hf_store_t *st, const char *id, const char *current,
+                          const char *previous, const char *secrets[2], size_t *n);
+
 /* The secrets that sign for the endpoint now, in the arena: secrets[0] the
  * current one, secrets[1] the previous one while its overlap lasts; *n is 1
  * or 2. HF_EDB when one does not open (logged without the value). */
