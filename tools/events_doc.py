@@ -87,6 +87,8 @@ ENVELOPE = {
         "time": {"type": "string", "format": "date-time",
                  "description": "When the change was committed (its transaction's time)."},
         "datacontenttype": {"type": "string", "const": "application/json"},
+        "hrflowtenant": {"type": "string", "description": "Extension attribute: the tenant "
+                                                          "the event belongs to (its id)."},
         "traceparent": {"type": "string", "description": "The W3C trace context of the "
                                                           "request that caused it, if any."},
         "data": {"type": "object"},
@@ -103,7 +105,8 @@ def message_name(etype):
 def envelope_example(svc, e):
     return {"specversion": "1.0", "id": "4711", "source": svc["source"], "type": e["type"],
             "subject": example_subject(e), "time": "2027-03-01T00:12:33.5Z",
-            "datacontenttype": "application/json", "data": plain(e["example"])}
+            "datacontenttype": "application/json",
+            "hrflowtenant": "0b5e6c1e-4a2f-4c55-9d1e-3f1d2a7b8c90", "data": plain(e["example"])}
 
 
 def example_subject(e):
@@ -215,6 +218,7 @@ structured content mode (`application/cloudevents+json`):
 | `subject` | the record it is about, e.g. `applications/<id>` |
 | `time` | when the change was committed |
 | `datacontenttype` | `application/json` |
+| `hrflowtenant` | extension attribute: the tenant's id (one receiver may serve several) |
 | `traceparent` | the W3C trace context of the request that caused it, if any |
 | `data` | the type's data, below |
 

@@ -2,7 +2,8 @@
  *
  * https://github.com/cloudevents/spec (v1.0.2): cloudevents.md for the
  * attributes, formats/json-format.md for the structured mode the webhooks
- * send (Content-Type application/cloudevents+json). Built with jansson, so
+ * send (Content-Type application/cloudevents+json) and the event log lists
+ * (eventlog.c: the same object with its cursor added). Built with jansson, so
  * escaping and UTF-8 are the library's. The event's data is the outbox's
  * JSON document as it is (no personal data lives in events). The tenant
  * travels as the extension attribute "hrflowtenant" (extension names are
@@ -41,7 +42,7 @@ static int set_str(json_t *o, const char *key, const char *s)
     return s && *s ? json_object_set_new(o, key, json_string(s)) : -1;
 }
 
-char *ce_encode(const ce_event_t *e, const char **why)
+json_t *ce_build(const ce_event_t *e, const char **why)
 {
     const char *no = NULL;
     char stamp[32];
@@ -82,14 +83,22 @@ char *ce_encode(const ce_event_t *e, const char **why)
         no = "the data is not a JSON document";
         goto out;
     }
-    char *s = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    if (!s && why)
-        *why = "out of memory";
-    return s;
+    return o;
 out:
     if (why)
         *why = no;
     json_decref(o);
     return NULL;
+}
+
+char *ce_encode(const ce_event_t *e, const char **why)
+{
+    json_t *o = ce_build(e, why);
+    if (!o)
+        return NULL;
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!s && why)
+        *why = "out of memory";
+    return s;
 }

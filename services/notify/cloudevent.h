@@ -2,6 +2,7 @@
 #ifndef NOTIFY_CLOUDEVENT_H
 #define NOTIFY_CLOUDEVENT_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,12 @@ typedef struct {
  * a JSON document, a string is not UTF-8, or memory runs out; why (may be
  * NULL) then says which in a few words. */
 char *ce_encode(const ce_event_t *e, const char **why);
+
+/* The same CloudEvent as a JSON object (the caller json_decref()s it), for
+ * a document that adds to it (the event log adds "cursor"); NULL as for
+ * ce_encode. The webhook body and the event log's entry of one event are
+ * this one object. */
+json_t *ce_build(const ce_event_t *e, const char **why);
 
 /* e->time_us as RFC 3339 "2026-12-03T08:30:00.123456Z" into out. Returns 0,
  * or -1 for a time outside years 0001..9999. */

@@ -16,6 +16,8 @@
  */
 #include "eventlog.h"
 
+#include "cloudevent.h"
+
 #include "hf/codec.h"
 #include "hrflow/v1/notify.pb-c.h"
 
@@ -87,18 +89,17 @@ static int read_types(hf_store_t *st, const char *list, eventlog_query_t *q)
     return 0;
 }
 
-/* One event as a CloudEvent with its cursor; NULL when out of memory or its
- * data does not parse (a stored row is JSON: logged by the caller). */
-static json_t *cloudevent(const eventlog_event_t *e, const char *cursor)
+/* One event as a CloudEvent (ce_build: the webhooks' body of the same
+ * event) with its cursor; NULL when out of memory or its data does not
+ * parse (a stored row is JSON: logged by the caller). */
+static json_t *cloudevent(const hf_store_t *st, const eventlog_event_t *e, const char *cursor)
 {
-    json_t *data = json_loads(e->data, JSON_DECODE_ANY, NULL);
-    json_t *o = data ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "specversion", "1.0",
-                                 "id", e->id, "source", e->source, "type", e->type, "time",
-                                 e->time, "datacontenttype", "application/json", "data", data,
-                                 "cursor", cursor)
-                     : NULL;
-    if (o && *e->subject)
-        json_object_set_new(o, "subject", json_string(e->subject));
+    ce_event_t ce = { e->id, e->source, e->type, e->subject, e->time_us, st->tenant, e->data };
+    json_t *o = ce_build(&ce, NULL);
+    if (o && json_object_set_new(o, "cursor", json_string(cursor)) < 0) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -114,7 +115,7 @@ static int reply_of(hf_store_t *st, const eventlog_page_t *page, eventlog_pos_t 
         const eventlog_event_t *e = &page->events[i];
         int sealed = hf_page_seal(st->keys, st->tenant, EVENTLOG_LIST, e->pos.tx, e->id,
                                   cursor) == 0;
-        json_t *ce = sealed ? cloudevent(e, cursor) : NULL;
+        json_t *ce = sealed ? cloudevent(st, e, cursor) : NULL;
         if (!ce || json_array_append_new(list, ce) < 0) {
             json_decref(list);
             return hf_call_fail(call, E(INTERNAL), "could not write event %s", e->id);

@@ -26,7 +26,8 @@ typedef struct {
 /* One event of a page, in the store's arena. */
 typedef struct {
     eventlog_pos_t pos;
-    const char *id, *source, *type, *subject, *time, *data;
+    const char *id, *source, *type, *subject, *data;
+    int64_t time_us;          /* Unix microseconds */
 } eventlog_event_t;
 
 typedef struct {

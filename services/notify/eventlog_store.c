@@ -20,7 +20,7 @@
 
 static const char sql_after[] =
     "SELECT o.tx_id::text, o.id, o.source, o.type, o.subject,"
-    "       to_char(o.time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+    "       " HF_MICROS("o.time") ","
     "       CASE WHEN w.wanted THEN o.data::text END, w.wanted"
     "  FROM events.after_tenant($1, $2::xid8, $3::bigint, $4::int) o,"
     "       LATERAL (SELECT (cardinality($5::text[]) = 0"
@@ -70,8 +70,9 @@ static int take(hf_store_t *st, PGresult *r, const eventlog_query_t *q, eventlog
         e->pos = out->next;
         if (!(e->id = hf_store_cell(st, r, i, 1)) || !(e->source = hf_store_cell(st, r, i, 2)) ||
             !(e->type = hf_store_cell(st, r, i, 3)) || !(e->subject = hf_store_cell(st, r, i, 4)) ||
-            !(e->time = hf_store_cell(st, r, i, 5)) || !(e->data = hf_store_cell(st, r, i, 6)))
+            !(e->data = hf_store_cell(st, r, i, 6)))
             return -1;
+        e->time_us = strtoll(PQgetvalue(r, i, 5), NULL, 10);
     }
     return i;
 }

@@ -271,7 +271,8 @@ def events_are_cloudevents_with_a_cursor():
     s = append("shape", 1)[0]
     (e,), _ = read_all(after=start)
     assert set(e) == {"specversion", "id", "source", "type", "subject", "time",
-                      "datacontenttype", "data", "cursor"}, e
+                      "datacontenttype", "data", "hrflowtenant", "cursor"}, e
+    assert e["hrflowtenant"] == ctx["tenant"], e
     assert e["specversion"] == "1.0" and e["source"] == "/hrflow/test" and e["subject"] == s
     assert e["type"] == TEST + "shape.v1" and e["datacontenttype"] == "application/json"
     assert e["data"] == {"companyId": ctx["companies"]["SH"]}
