@@ -24,7 +24,6 @@
  * (channel, reason), hf_notify_dead_letters_total, hf_notify_claimed_total.
  */
 #include "deliver.h"
-#include "webhook_handlers.h"
 #include "webhook_store.h"
 
 #include "hf/arena.h"
@@ -579,10 +578,6 @@ int nt_deliver_start(void)
     if (c->lease_s <= c->send_timeout_s) {
         hf_error("HF_NOTIFY_LEASE_S must exceed HF_NOTIFY_SEND_TIMEOUT_S: a batch still "
                  "sending would be sent again by another replica");
-        return -1;
-    }
-    if (c->lease_s <= wh_settings.timeout_s) {
-        hf_error("HF_NOTIFY_LEASE_S must exceed HF_NOTIFY_WEBHOOK_TIMEOUT_S");
         return -1;
     }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {

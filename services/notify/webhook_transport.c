@@ -75,7 +75,11 @@ static CURL *webhook_easy(const nt_job_t *job, void **state, nt_outcome_t *out)
         snprintf(out->reason, sizeof(out->reason), "event_gone");
         return NULL;
     }
-    wh_message_t m = { w->url, w->secrets, w->n_secrets, &w->event, wh_settings.timeout_s * 1000 };
+    /* a transfer never outlives its lease (another replica would send again) */
+    long timeout_ms = wh_settings.timeout_s * 1000, lease_ms = nt_delivery_settings.lease_s * 1000;
+    if (timeout_ms > lease_ms - 1000)
+        timeout_ms = lease_ms - 1000;
+    wh_message_t m = { w->url, w->secrets, w->n_secrets, &w->event, timeout_ms };
     char why[256];
     int refused = 0;
     wh_call_t *c = wh_prepare(wh_policy(), &m, (int64_t)time(NULL), why, sizeof(why), &refused);

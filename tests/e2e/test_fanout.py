@@ -19,12 +19,12 @@ is frozen and moved where the schedule matters; nothing sleeps.
 import http.server
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
+from held import peer_gone  # noqa: E402
 from stack import Stack, psql, wait_for  # noqa: E402
 from tap import run, test  # noqa: E402
 
@@ -44,19 +44,6 @@ answers = {}        # path -> (status, extra headers); default 204
 held = set()        # (type, subject) of the events whose requests wait for `release`
 holding = []        # webhook-ids of the requests waiting now
 release = threading.Event()
-
-
-def peer_gone(conn):
-    """1 when the client has closed its end (EOF ahead on the socket)."""
-    conn.setblocking(False)
-    try:
-        return conn.recv(1, socket.MSG_PEEK) == b""
-    except BlockingIOError:
-        return False
-    except OSError:
-        return True
-    finally:
-        conn.setblocking(True)
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
