@@ -33,7 +33,7 @@
 #include <string.h>
 #include <time.h>
 
-#define CIRCUIT_MAX_S 60
+#define CIRCUIT_MAX_S 30
 
 int nt_webhook_load(hf_store_t *st, PGresult *r, int i, int col, nt_job_t *j)
 {
