@@ -12,11 +12,11 @@ signature is verified here (HMAC-SHA256, Standard Webhooks).
 
 The physical limit beside it, in the same run: the curl command line
 (libcurl's multi interface, --parallel) POSTing bodies of the same size to
-the same receivers with the same concurrency, unsigned and with nothing
-behind it; the ratio of the two is what the engine costs.
+the same receivers with the same concurrency (curl's most: 300), unsigned
+and with nothing behind it; the ratio of the two is what the engine costs.
 
 Run: ./hrflow bench webhooks   Settings: HF_BENCH_EVENTS (50000),
-HF_BENCH_DOWN_S (20), HF_BENCH_CONCURRENCY (per endpoint, 64).
+HF_BENCH_DOWN_S (20), HF_BENCH_CONCURRENCY (per endpoint, 256).
 """
 import asyncio
 import base64
@@ -34,7 +34,7 @@ from stack import Stack, free_port, psql, wait_for  # noqa: E402
 
 N = int(os.environ.get("HF_BENCH_EVENTS", "50000"))
 DOWN_S = float(os.environ.get("HF_BENCH_DOWN_S", "20"))
-CONC = int(os.environ.get("HF_BENCH_CONCURRENCY", "64"))
+CONC = int(os.environ.get("HF_BENCH_CONCURRENCY", "256"))
 TYPE = "hrflow.test.bench.v1"
 
 
@@ -105,6 +105,24 @@ class Receivers:
         return sum(len(t) for t in self.taken)
 
 
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        v = f.read().rsplit(")", 1)[1].split()
+    return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu(stack):
+    """CPU seconds of the test server's backends (all of its processes)."""
+    pids = psql(stack.dsn, "SELECT string_agg(pid::text, ' ') FROM pg_stat_activity").split()
+    total = 0.0
+    for p in pids:
+        try:
+            total += cpu_seconds(int(p))
+        except (OSError, ValueError):
+            pass
+    return total
+
+
 def say(line):
     print(line, flush=True)
 
@@ -148,6 +166,8 @@ def main():
         say("events %d, endpoints 3 (receiver 1 down for the first %.0f s), concurrency per "
             "endpoint %d, batch 1000, %d cores" % (N, DOWN_S, CONC, os.cpu_count()))
         rx.down(0)
+        notify_pid = stack.procs["notify"].pid
+        cpu0 = (cpu_seconds(notify_pid), postgres_cpu(stack), time.process_time())
         t0 = time.time()
         psql(stack.dsn, "INSERT INTO events.outbox (tenant_id, source, type, subject, data)"
                         " SELECT '%s', '/hrflow/bench', '%s', 'bench/' || g,"
@@ -179,6 +199,8 @@ def main():
             psql(stack.dsn, "SELECT timers.advance('1 hour')")
             wait_for(lambda: rx.total() >= 3 * N, timeout=300, what="the later retries")
         t_all = time.time() - t0
+        cpu = (cpu_seconds(notify_pid) - cpu0[0], postgres_cpu(stack) - cpu0[1],
+               time.process_time() - cpu0[2])
         dups, lost = sum(rx.dups), 3 * N - rx.total()
         rate_two = two / t_two
         sample = json.dumps({"specversion": "1.0", "id": "12345", "source": "/hrflow/bench",
@@ -197,6 +219,8 @@ def main():
             "later, sent after the clock was moved)" % (t_drain, later))
         say("all %d deliveries: %.1f s; duplicates %d, losses %d; signatures checked %d, "
             "bad %d" % (3 * N, t_all, dups, lost, rx.checked, rx.bad_sigs))
+        say("CPU seconds over the run: notify %.1f, PostgreSQL backends %.1f (those alive at "
+            "the end), the receivers (this process) %.1f" % cpu)
         say("bare limit (curl --parallel, libcurl multi, %d at once, same receivers, %d-byte "
             "bodies, unsigned): %.0f requests/s; engine/bare = %.2f"
             % (min(CONC * 3, 300), len(sample), limit, rate_two / limit))

@@ -25,6 +25,10 @@ ALTER TABLE notify.delivery
 -- the delivery log of an endpoint, and its jobs in flight (the claim's bound)
 CREATE INDEX delivery_endpoint ON notify.delivery (tenant_id, endpoint_id, create_time, id)
     WHERE endpoint_id IS NOT NULL;
+-- the claim's quiet-hours pass looks at due SMS only: without this it walks every
+-- due job of every channel (a webhook backlog) to find none
+CREATE INDEX delivery_sms_due ON notify.delivery (run_time)
+    WHERE channel = 'sms' AND state IN ('queued', 'sending');
 CREATE INDEX delivery_endpoint_sending ON notify.delivery (endpoint_id)
     WHERE endpoint_id IS NOT NULL AND state = 'sending';
 
@@ -82,10 +86,13 @@ BEGIN
                                  ORDER BY x.run_time LIMIT n FOR UPDATE SKIP LOCKED) x
                           LEFT JOIN notify.webhook_endpoints e
                             ON e.tenant_id = x.tenant_id AND e.id = x.endpoint_id) y
+                  -- the endpoints' transfers in flight, counted once per endpoint
+                  LEFT JOIN (SELECT s.endpoint_id, count(*) AS n FROM notify.delivery s
+                              WHERE s.endpoint_id IS NOT NULL AND s.state = 'sending'
+                                AND s.run_time > now_t
+                              GROUP BY s.endpoint_id) busy ON busy.endpoint_id = y.endpoint_id
                  WHERE y.endpoint_id IS NULL
-                    OR y.rn + (SELECT count(*) FROM notify.delivery s
-                                WHERE s.endpoint_id = y.endpoint_id AND s.state = 'sending'
-                                  AND s.run_time > now_t)
+                    OR y.rn + coalesce(busy.n, 0)
                        <= CASE WHEN y.circuit_until IS NULL THEN wh_cap ELSE 1 END) c
          GROUP BY c.tenant_id, c.channel
     LOOP
