@@ -336,6 +336,15 @@ const gw_route_t gw_routes[] = {
     BUS("POST", "/v1/webhook-endpoints/{id}/test", "testWebhookEndpoint", NT,
         "TestWebhookEndpoint", "*", GW_SCOPE_INTEGRATOR, 0,
         "Send a signed test event now: the receiver's status, latency and what it means"),
+    BUS("GET", "/v1/webhook-endpoints/{id}/deliveries", "listWebhookDeliveries", NT,
+        "ListWebhookDeliveries", NULL, GW_SCOPE_INTEGRATOR, 0,
+        "An endpoint's delivery log: state, attempts, status code, latency, last error, times"),
+    BUS("POST", "/v1/webhook-endpoints/{id}:replay", "replayWebhookEvents", NT,
+        "ReplayWebhookEvents", "*", GW_SCOPE_INTEGRATOR, 0,
+        "Send every matching event again from fromEventId or fromTime (same webhook-ids)"),
+    BUS("POST", "/v1/webhook-endpoints/{id}/deliveries/{deliveryId}:retry",
+        "retryWebhookDelivery", NT, "RetryWebhookDelivery", NULL, GW_SCOPE_INTEGRATOR, 0,
+        "Queue a dead delivery again, from its first attempt"),
 
     /* ---- notify: the event log ---- */
     BUS_DOWNLOAD("GET", "/v1/events", "listEvents", NT, "ListEvents", "body", "application/json",

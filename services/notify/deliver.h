@@ -109,6 +109,14 @@ void nt_recipient_mask(const char *channel, const char *recipient, char *out, si
  * address that opted out) returns HF_OK with id "" and writes nothing. */
 int nt_deliver_enqueue(hf_store_t *st, const nt_letter_t *l, char id[37], int *fresh);
 
+/* Run sql (parameters p[n]), which queues one dead job again and answers
+ * one row: its state before, and 1 when it moved. 0 when it moved; else
+ * fails st's call (what id not found, or FAILED_PRECONDITION naming the
+ * state it is in) and returns -1. what: "message", "webhook delivery".
+ * deliver_enqueue.c. */
+int nt_retry_dead(hf_store_t *st, const char *sql, int n, const char *const *p, const char *what,
+                  const char *id);
+
 /* ---- channels ---- */
 
 typedef enum {

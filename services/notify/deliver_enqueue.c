@@ -130,3 +130,21 @@ int nt_deliver_enqueue(hf_store_t *st, const nt_letter_t *l, char id[37], int *f
     free(attach);
     return rc;
 }
+
+int nt_retry_dead(hf_store_t *st, const char *sql, int n, const char *const *p, const char *what,
+                  const char *id)
+{
+    PGresult *res = hf_db_query(st->db, sql, n, p);
+    int rc = hf_store_rows(res, 1);
+    int moved = rc == HF_OK && atoi(PQgetvalue(res, 0, 1)) == 1;
+    char was[16] = "";
+    if (rc == HF_OK)
+        snprintf(was, sizeof(was), "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    if (rc != HF_OK)
+        return hf_store_fail(st, rc, what, id);
+    if (!moved)
+        return hf_call_fail(st->call, HRFLOW__V1__ERROR_CODE__FAILED_PRECONDITION,
+                            "only a dead %s can be retried; this one is %s", what, was);
+    return 0;
+}

@@ -32,6 +32,9 @@ static const hf_method_t methods[] = {
     { "DeleteWebhookEndpoint", notify_delete_webhook_endpoint, 0 },
     { "RotateWebhookSecret", notify_rotate_webhook_secret, 0 },
     { "TestWebhookEndpoint", notify_test_webhook_endpoint, 0 },
+    { "ListWebhookDeliveries", notify_list_webhook_deliveries, HF_IDEMPOTENT },
+    { "ReplayWebhookEvents", notify_replay_webhook_events, 0 },
+    { "RetryWebhookDelivery", notify_retry_webhook_delivery, 0 },
     /* ---- event log ---- */
     { "ListEvents", notify_list_events, HF_IDEMPOTENT },
     /* ---- templates (templates.c) and consent (consent.c) ---- */

@@ -323,20 +323,10 @@ NT_HANDLER(notify_retry_message)
     if (!companies)
         return hf_call_fail(call, E(INTERNAL), "out of memory");
     const char *p[] = { st.tenant, r->id, companies };
-    PGresult *res = hf_db_query(st.db, sql_retry, 3, p);
-    int rc = hf_store_rows(res, 1);
-    int moved = rc == HF_OK && atoi(PQgetvalue(res, 0, 1)) == 1;
-    char was[16] = "";
-    if (rc == HF_OK)
-        snprintf(was, sizeof(was), "%s", PQgetvalue(res, 0, 0));
-    PQclear(res);
-    if (rc != HF_OK)
-        return hf_store_fail(&st, rc, "message", r->id);
-    if (!moved)
-        return hf_call_fail(call, E(FAILED_PRECONDITION),
-                            "only a dead message can be retried; this one is %s", was);
+    if (nt_retry_dead(&st, sql_retry, 3, p, "message", r->id) < 0)
+        return -1;
     Hrflow__V1__Message *m = NULL;
-    rc = read_message(&st, r->id, &m);
+    int rc = read_message(&st, r->id, &m);
     if (rc != HF_OK)
         return hf_store_fail(&st, rc, "message", r->id);
     *reply = &m->base;

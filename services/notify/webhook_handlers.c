@@ -17,6 +17,8 @@
  */
 #include "webhook_handlers.h"
 
+#include "deliver.h"
+
 #include "hf/encoding.h"
 #include "hf/log.h"
 #include "hf/service.h"
@@ -28,6 +30,7 @@
 #include "webhook_store.h"
 #include "webhook_types.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -396,4 +399,188 @@ WH_HANDLER(notify_test_webhook_endpoint)
     }
     *reply = &o->base;
     return 0;
+}
+
+/* ---- the delivery log, replay and retry ---- */
+
+#define DELIVERY_STATE_SQL                                                                 \
+    "(CASE WHEN d.state = 'queued' AND d.attempts > 0 THEN 'retrying' ELSE d.state END)"
+
+#define DELIVERY_COLS                                                                      \
+    "d.id, d.endpoint_id, d.event_id::text, " DELIVERY_STATE_SQL ", d.attempts,"           \
+    " coalesce(d.status_code, 0), coalesce(d.latency_ms, 0), coalesce(d.last_error, ''),"  \
+    " " HF_MICROS("d.create_time") ", " HF_MICROS("d.update_time") ","                     \
+    " CASE WHEN d.state = 'queued' THEN " HF_MICROS("d.run_time") " END,"                  \
+    " " HF_MICROS("d.sent_time")
+
+static void *delivery_row(hf_store_t *st, PGresult *r, int i)
+{
+    Hrflow__V1__WebhookDelivery *d = hf_store_alloc(st, sizeof(*d));
+    if (!d)
+        return NULL;
+    hrflow__v1__webhook_delivery__init(d);
+    d->id = hf_store_cell(st, r, i, 0);
+    d->endpoint_id = hf_store_cell(st, r, i, 1);
+    d->event_id = hf_store_cell(st, r, i, 2);
+    d->state = hf_store_cell(st, r, i, 3);
+    d->attempts = atoi(PQgetvalue(r, i, 4));
+    d->status_code = atoi(PQgetvalue(r, i, 5));
+    d->latency_ms = atoll(PQgetvalue(r, i, 6));
+    d->last_error = hf_store_cell(st, r, i, 7);
+    d->create_time = hf_store_time(st, r, i, 8);
+    d->update_time = hf_store_time(st, r, i, 9);
+    d->next_attempt_time = hf_store_time(st, r, i, 10);
+    d->sent_time = hf_store_time(st, r, i, 11);
+    return d->id && d->endpoint_id && d->event_id && d->state && d->last_error ? d : NULL;
+}
+
+WH_HANDLER(notify_list_webhook_deliveries)
+{
+    const Hrflow__V1__ListWebhookDeliveriesRequest *r = (const void *)req;
+    hf_store_t st;
+    hf_page_t page;
+    if (open_integrator(call, &st, "see webhook deliveries") < 0 ||
+        hf_page_open(&st, r->page_size, r->page_token, NULL, &page) < 0)
+        return -1;
+    static const char *const states[] = { "queued", "sending", "sent", "retrying", "dead" };
+    int known = !*r->state;
+    for (size_t k = 0; k < sizeof(states) / sizeof(states[0]); k++)
+        known |= !strcmp(r->state, states[k]);
+    if (!known) {
+        hf_call_detail(call, "state", "bad_value", "queued, sending, sent, retrying or dead");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the filters are invalid");
+    }
+    if (!visible(&st, r->id))
+        return -1;
+    Hrflow__V1__ListWebhookDeliveriesResponse *o =
+        HF_CALL_NEW(call, Hrflow__V1__ListWebhookDeliveriesResponse,
+                    hrflow__v1__list_webhook_deliveries_response__init);
+    if (!o)
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    const char *p[6] = { st.tenant, r->id, r->state };
+    PGresult *res = hf_page_query(&st,
+                                  "SELECT " DELIVERY_COLS " FROM notify.delivery d"
+                                  " WHERE d.tenant_id = $1::uuid AND d.endpoint_id = $2::uuid"
+                                  "   AND ($3 = '' OR " DELIVERY_STATE_SQL " = $3)"
+                                  "   AND (d.create_time, d.id) > ($4::timestamptz, $5::uuid)"
+                                  " ORDER BY d.create_time, d.id LIMIT $6::int",
+                                  6, p, 8, &page);
+    int rc = hf_page_rows(&st, res, &page, delivery_row, (void ***)&o->deliveries,
+                          &o->n_deliveries);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "webhook delivery", "");
+    o->next_page_token = hf_arena_strdup(hf_call_arena(call), page.next);
+    *reply = &o->base;
+    return 0;
+}
+
+/* 1 when s is an RFC 3339 time: "2026-12-03T08:00:00Z", fractions and an
+ * offset allowed. */
+static int rfc3339_ok(const char *s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!rest || strlen(s) > 40)
+        return 0;
+    if (*rest == '.' && (rest++, !isdigit((unsigned char)*rest)))
+        return 0;
+    while (isdigit((unsigned char)*rest))
+        rest++;
+    if (!strcmp(rest, "Z"))
+        return 1;
+    return (*rest == '+' || *rest == '-') && strlen(rest) == 6 && isdigit((unsigned char)rest[1]) &&
+           isdigit((unsigned char)rest[2]) && rest[3] == ':' && isdigit((unsigned char)rest[4]) &&
+           isdigit((unsigned char)rest[5]);
+}
+
+WH_HANDLER(notify_replay_webhook_events)
+{
+    const Hrflow__V1__ReplayWebhookEventsRequest *r = (const void *)req;
+    hf_store_t st;
+    if (open_integrator(call, &st, "replay webhook events") < 0)
+        return -1;
+    int bad = 0;
+    if (!*r->from_event_id == !*r->from_time)
+        hf_call_detail(call, "from_event_id", "required", "fromEventId or fromTime, one of them"),
+            bad = 1;
+    else if (*r->from_event_id && (strspn(r->from_event_id, "0123456789") !=
+                                       strlen(r->from_event_id) ||
+                                   strlen(r->from_event_id) > 18))
+        hf_call_detail(call, "from_event_id", "bad_format", "an event's id (digits)"), bad = 1;
+    else if (*r->from_time && !rfc3339_ok(r->from_time))
+        hf_call_detail(call, "from_time", "bad_format", "an RFC 3339 time"), bad = 1;
+    if (bad)
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "say where the replay starts");
+    Hrflow__V1__WebhookEndpoint *e = visible(&st, r->id);
+    if (!e)
+        return -1;
+    /* every matching event from there: a new delivery, or the existing one
+     * queued again with a new series of attempts (the same webhook-id) */
+    const char *p[] = { st.tenant, e->id, *r->from_event_id ? r->from_event_id : NULL,
+                        *r->from_time ? r->from_time : NULL };
+    PGresult *res = hf_db_query(
+        st.db,
+        "WITH ev AS (SELECT o.id FROM events.outbox o, notify.webhook_endpoints e"
+        "             WHERE o.tenant_id = $1::text AND e.tenant_id = $1::uuid AND e.id = $2::uuid"
+        "               AND ($3::bigint IS NULL OR o.id >= $3::bigint)"
+        "               AND ($4::timestamptz IS NULL OR o.time >= $4::timestamptz)"
+        "               AND o.tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+        "               AND (e.company_id IS NULL"
+        "                    OR coalesce(o.data->>'companyId' = e.company_id::text, false))"
+        "               AND (cardinality(e.event_types) = 0"
+        "                    OR EXISTS (SELECT 1 FROM unnest(e.event_types) t WHERE o.type = t"
+        "                               OR (right(t, 1) = '.' AND starts_with(o.type, t)))))"
+        " INSERT INTO notify.delivery AS d (tenant_id, company_id, dedupe_key, channel,"
+        "                                   time_zone, run_time, endpoint_id, event_id)"
+        " SELECT $1::uuid, (SELECT company_id FROM notify.webhook_endpoints"
+        "                    WHERE tenant_id = $1::uuid AND id = $2::uuid),"
+        "        'webhook:' || $2::text || ':' || ev.id, 'webhook', 'UTC', timers.now(), $2::uuid, ev.id"
+        "   FROM ev"
+        " ON CONFLICT (tenant_id, dedupe_key) DO UPDATE"
+        "    SET state = 'queued', attempts = 0, held = false, run_time = timers.now(),"
+        "        last_error = NULL, status_code = NULL, latency_ms = NULL, sent_time = NULL,"
+        "        update_time = now()"
+        "  WHERE d.state <> 'sending'",
+        4, p);
+    if (!res)
+        return hf_store_fail(&st, HF_EDB, "webhook endpoint", e->id);
+    Hrflow__V1__ReplayWebhookEventsResponse *o =
+        HF_CALL_NEW(call, Hrflow__V1__ReplayWebhookEventsResponse,
+                    hrflow__v1__replay_webhook_events_response__init);
+    if (o)
+        o->enqueued = strtoll(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    if (!o)
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    *reply = &o->base;
+    return 0;
+}
+
+WH_HANDLER(notify_retry_webhook_delivery)
+{
+    const Hrflow__V1__RetryWebhookDeliveryRequest *r = (const void *)req;
+    hf_store_t st;
+    if (open_integrator(call, &st, "retry webhook deliveries") < 0 || !visible(&st, r->id))
+        return -1;
+    if (!hf_uuid_valid(r->delivery_id))
+        return hf_store_fail(&st, HF_ENOTFOUND, "webhook delivery", r->delivery_id);
+    const char *p[] = { st.tenant, r->id, r->delivery_id };
+    static const char sql[] =
+        "WITH x AS (SELECT d.id, d.state FROM notify.delivery d"
+        "            WHERE d.tenant_id = $1::uuid AND d.endpoint_id = $2::uuid"
+        "              AND d.id = $3::uuid FOR UPDATE),"
+        " up AS (UPDATE notify.delivery d SET state = 'queued', attempts = 0,"
+        "               run_time = timers.now(), update_time = now()"
+        "          FROM x WHERE d.id = x.id AND x.state = 'dead' RETURNING d.*)"
+        " SELECT x.state, (SELECT count(*) FROM up) FROM x";
+    if (nt_retry_dead(&st, sql, 3, p, "webhook delivery", r->delivery_id) < 0)
+        return -1;
+    return hf_store_one(&st,
+                        "SELECT " DELIVERY_COLS " FROM notify.delivery d"
+                        " WHERE d.tenant_id = $1::uuid AND d.endpoint_id = $2::uuid"
+                        "   AND d.id = $3::uuid",
+                        3, p, delivery_row, (void **)reply) == HF_OK
+               ? 0
+               : hf_store_fail(&st, HF_EDB, "webhook delivery", r->delivery_id);
 }

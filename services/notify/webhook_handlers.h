@@ -47,5 +47,8 @@ WH_HANDLER(notify_update_webhook_endpoint);
 WH_HANDLER(notify_delete_webhook_endpoint);
 WH_HANDLER(notify_rotate_webhook_secret);
 WH_HANDLER(notify_test_webhook_endpoint);
+WH_HANDLER(notify_list_webhook_deliveries);
+WH_HANDLER(notify_replay_webhook_events);
+WH_HANDLER(notify_retry_webhook_delivery);
 
 #endif

@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 import threading
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from held import peer_gone  # noqa: E402
@@ -277,6 +278,51 @@ def too_many_requests_pauses_the_endpoint_for_its_retry_after():
         clock.advance("121 seconds")
         all_sent(e["id"], 2)
     assert sorted(ids_at("/busy")) == sorted(ids)
+
+
+@test
+def the_delivery_log_pages_replays_and_retries():
+    e = create("/log", types=[TEST + "log.v1"])
+    ids = append("log", n=3)
+    all_sent(e["id"], 3)
+    path = "/v1/webhook-endpoints/%s/deliveries" % e["id"]
+    status, page = call("GET", path + "?state=sent&pageSize=2")
+    assert status == 200 and len(page["deliveries"]) == 2 and page["nextPageToken"], page
+    d = page["deliveries"][0]
+    assert d["state"] == "sent" and d["attempts"] == 1 and d["statusCode"] == 204, d
+    assert d["eventId"] in ids and d["endpointId"] == e["id"] and d["sentTime"], d
+    status, rest = call("GET", path + "?state=sent&pageSize=2&pageToken=" +
+                        urllib.parse.quote(page["nextPageToken"]))
+    assert status == 200 and len(rest["deliveries"]) == 1 and not rest.get("nextPageToken")
+    assert call("GET", path + "?state=dead")[1].get("deliveries", []) == []
+    # replay from the second event: sent again under the same webhook-ids
+    status, r = call("POST", "/v1/webhook-endpoints/%s:replay" % e["id"],
+                     {"fromEventId": ids[1]})
+    assert status == 200 and int(r["enqueued"]) == 2, r
+    wait_for(lambda: sorted(ids_at("/log")) == sorted(ids + ids[1:]), what="replayed")
+    all_sent(e["id"], 3)
+    # and from a time: all three
+    since = sql("SELECT to_char(min(time) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+                " FROM events.outbox WHERE id IN (%s)" % ",".join(ids))
+    status, r = call("POST", "/v1/webhook-endpoints/%s:replay" % e["id"], {"fromTime": since})
+    assert status == 200 and int(r["enqueued"]) == 3, r
+    wait_for(lambda: len(ids_at("/log")) == 8, what="replayed from a time")
+    all_sent(e["id"], 3)
+    for body in ({}, {"fromEventId": "x"}, {"fromTime": "yesterday"},
+                 {"fromEventId": ids[0], "fromTime": since}):
+        status, p = call("POST", "/v1/webhook-endpoints/%s:replay" % e["id"], body)
+        assert status in (400, 422) and p.get("errors"), (body, status, p)
+    # a dead delivery is retried, a sent one is not; another tenant sees none of it
+    sql("UPDATE notify.delivery SET state = 'dead', last_error = 'http_400'"
+        " WHERE id = '%s'" % d["id"])
+    retry = "/v1/webhook-endpoints/%s/deliveries/%s:retry" % (e["id"], d["id"])
+    assert call("POST", retry, key="other")[0] == 404
+    assert call("GET", path, key="other")[0] == 404
+    status, got = call("POST", retry)
+    assert status == 200 and got["id"] == d["id"] and got["attempts"] == 0, got
+    wait_for(lambda: len(ids_at("/log")) == 9, what="the retried delivery")
+    all_sent(e["id"], 3)
+    assert call("POST", retry)[0] == 409
 
 
 @test

@@ -48,7 +48,7 @@ COLLECTIONS = {
     "candidate-status": "status_token", "interviewers": "interviewer", "rounds": "round",
     "busy-blocks": "busy_block", "interview-closures": "closure",
     "interview-booking": "booking_token", "leases": "lease",
-    "webhook-endpoints": "webhook_endpoint",
+    "webhook-endpoints": "webhook_endpoint", "deliveries": "webhook_delivery",
     "notification-templates": "template_name", "unsubscribe": "unsubscribe_token", "messages": "message",
 }
 # The kind of record a body or query field names.
@@ -59,9 +59,10 @@ REFERENCES = {
     "interviewerId": "interviewer", "interviewerIds": "interviewer", "leaseId": "lease",
 }
 # `…Id` fields that name no record of ours.
-# engineId: the engine's name; afterId: an event's id, a number the leak check cannot look
-# for (tests/e2e/test_eventlog.py tries other tenants' and companies' events there)
-NOT_REFERENCES = {"eventId", "externalId", "requestId", "engineId", "afterId"}
+# engineId: the engine's name; afterId, fromEventId: an event's id, a number the leak check
+# cannot look for (tests/e2e/test_eventlog.py tries other tenants' and companies' events
+# there; a replay only matches events the endpoint's own tenant and company wall let through)
+NOT_REFERENCES = {"eventId", "externalId", "requestId", "engineId", "afterId", "fromEventId"}
 # Output-only references every message may carry: the tenant is always the key's.
 OUTPUT_ONLY = {"tenantId"}
 
@@ -73,9 +74,10 @@ OUTPUT_ONLY = {"tenantId"}
 SECRET_KINDS = {
     "tenant": {"tenant", "company", "apikey", "job", "candidate", "application", "import",
                "model", "question", "interview", "interviewer", "busy_block", "round",
-               "closure", "lease", "webhook_endpoint", "message"},
+               "closure", "lease", "webhook_endpoint", "webhook_delivery", "message"},
     "company": {"job", "candidate", "application", "import", "interview", "interviewer",
-                "busy_block", "round", "closure", "lease", "webhook_endpoint", "message"},
+                "busy_block", "round", "closure", "lease", "webhook_endpoint",
+                "webhook_delivery", "message"},
 }
 GUARDED_KINDS = {  # kinds the attacker must not change (beyond SECRET_KINDS)
     "tenant": set(),
@@ -153,6 +155,7 @@ BODIES = {
     "updateWebhookEndpoint": {"description": "改名"},
     "rotateWebhookSecret": {},
     "testWebhookEndpoint": {},
+    "replayWebhookEvents": {"fromTime": "2026-01-01T00:00:00Z"},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per
@@ -320,6 +323,20 @@ def seed():
         "url": "http://127.0.0.1:9/secret-hook", "eventTypes": [], "companyId": V["company"],
         "description": "秘密集成"})[:2], want=201)
     V["webhook_endpoint"] = hook["id"]
+    # an event of SH: the fan-out gives the endpoint its delivery
+    psql(stack.dsn, "INSERT INTO events.outbox (tenant_id, source, type, data) VALUES ('%s',"
+                    " '/hrflow/test', 'hrflow.test.security.v1', '{\"companyId\": \"%s\"}')"
+         % (V["tenant"], V["company"]))
+    V["webhook_delivery"] = wait_for(lambda: psql(
+        stack.dsn, "SELECT id FROM notify.delivery WHERE endpoint_id = '%s' LIMIT 1"
+        % hook["id"]), timeout=60, what="a delivery of the victim's endpoint")
+    # then quiet: the engine must change nothing while the attacks run (a disabled
+    # endpoint's deliveries wait), once the attempt in flight is written back
+    psql(stack.dsn, "UPDATE notify.webhook_endpoints SET enabled = false WHERE id = '%s'"
+         % hook["id"])
+    wait_for(lambda: psql(stack.dsn, "SELECT count(*) FROM notify.delivery WHERE endpoint_id"
+                                     " = '%s' AND state = 'sending'" % hook["id"]) == "0",
+             what="the victim's endpoint quiet")
     # its secret is sealed at rest (the dump) and never answered again
     SECRETS.extend([hook["secret"], hook["secret"][6:]])
     # templates of the tenant and of SH (no personal data: plain in the dump); the
