@@ -7,7 +7,8 @@
  * company gets only the events whose data.companyId is that company, as
  * the event log walls them) and writes one webhook job per (event,
  * endpoint) into notify.delivery, in the consumer's transaction: the
- * cursor moves with the jobs. The dedupe key (endpoint, event id) makes a
+ * cursor moves with the jobs. An endpoint gets the events written since it
+ * was created, however far behind the consumer is; older ones by replay. The dedupe key (endpoint, event id) makes a
  * redelivered event enqueue nothing. The job references the outbox row;
  * the engine (deliver.c, webhook_transport.c) reads the event when it
  * sends.
@@ -30,7 +31,8 @@ static const char sql_fanout[] =
     "   FROM unnest($1::text[], $2::bigint[]) AS v(tenant_id, id)"
     "   JOIN events.outbox o ON o.tenant_id = v.tenant_id AND o.id = v.id"
     "   JOIN notify.webhook_endpoints e ON e.tenant_id::text = o.tenant_id AND e.enabled"
-    "  WHERE (e.company_id IS NULL OR coalesce(o.data->>'companyId' = e.company_id::text, false))"
+    "  WHERE o.time >= e.create_time"
+    "    AND (e.company_id IS NULL OR coalesce(o.data->>'companyId' = e.company_id::text, false))"
     "    AND (cardinality(e.event_types) = 0"
     "         OR EXISTS (SELECT 1 FROM unnest(e.event_types) p"
     "                     WHERE o.type = p OR (right(p, 1) = '.' AND starts_with(o.type, p))))"

@@ -210,14 +210,21 @@ def a_redelivered_event_enqueues_nothing():
     e = create("/again", types=[TEST + "again.v1"])
     ids = append("again", n=3)
     all_sent(e["id"], 3)
-    # the consumer reads the log again from the beginning
+    # the consumer reads the log again from the beginning; an endpoint made now
+    # wants the same type, but gets only what is written after it was made
     sql("UPDATE events.consumer_cursor SET tx_id = '0', last_id = 0"
         " WHERE name = 'notify.webhooks'")
+    late = create("/late", types=[TEST + "again.v1"])
     mark = create("/mark", types=[TEST + "mark.v1"])
     append("mark")
     all_sent(mark["id"], 1)        # the log was read again up to here
     assert jobs(e["id"]) == "3", jobs(e["id"])
     assert sorted(ids_at("/again")) == sorted(ids), ids_at("/again")
+    assert jobs(late["id"]) == "0", jobs(late["id"])
+    new = append("again")
+    all_sent(late["id"], 1)
+    all_sent(e["id"], 4)
+    assert ids_at("/late") == new, ids_at("/late")
 
 
 @test
