@@ -12,6 +12,7 @@
  */
 #include "messages.h"
 #include "deliver.h"
+#include "reactions.h"
 
 #include "hf/db.h"
 #include "hf/service.h"
@@ -95,20 +96,6 @@ static int read_message(hf_store_t *st, const char *id, Hrflow__V1__Message **ou
         return HF_ENOMEM;
     const char *p[] = { st->tenant, id, companies };
     return hf_store_one(st, sql_get, 3, p, message_row, out);
-}
-
-/* The candidate's phone as E.164. The pipeline keeps it as it was typed;
- * its normaliser gives Chinese numbers in national form (13800138000,
- * 01012345678) and others with their '+'. A number it refuses stays as it
- * is, for the check to name. */
-static const char *e164(hf_store_t *st, const char *phone)
-{
-    char n[HF_PII_PHONE_MAX];
-    if (!*phone || hf_pii_normalize_phone(phone, n, sizeof(n)) < 0)
-        return phone;
-    if (n[0] == '+')
-        return hf_store_strdup(st, n);
-    return hf_arena_printf(st->arena, "+86%s", n[0] == '0' ? n + 1 : n);
 }
 
 /* The candidate id names as the caller sees it (the pipeline's walls):
@@ -209,7 +196,7 @@ NT_HANDLER(notify_send_message)
         return hf_service_ask_fail(call, "pipeline", code);
     const int sms = !strcmp(r->channel, "sms");
     const char *to = normal_address(&st, r->channel,
-                                    *r->to ? r->to : sms ? e164(&st, c->phone) : c->email);
+                                    *r->to ? r->to : sms ? nt_phone_e164(&st, c->phone) : c->email);
     const char *why = nt_recipient_problem(r->channel, to);
     if (why) {
         hf_call_detail(call, *r->to ? "to" : "candidate_id", *to ? "bad_format" : "no_address",

@@ -153,6 +153,8 @@ BODIES = {
     "updateWebhookEndpoint": {"description": "改名"},
     "rotateWebhookSecret": {},
     "testWebhookEndpoint": {},
+    # the group's settings: no ids (test_reactions.py: a company-bound key may not change them)
+    "updateNotificationSettings": {"locale": "en"},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per
