@@ -22,3 +22,11 @@ CREATE TABLE notify.reaction_interview (
     update_time timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, interview_id)
 );
+
+-- Letters are for what happens from now on: the consumer starts at the
+-- current end of the log (docs/architecture.md, "Durable consumers"), so an
+-- installation that adds it does not mail candidates about its whole history.
+INSERT INTO events.consumer_cursor (name, tx_id, last_id, updated_at)
+SELECT 'notify.reactions', tx_id, id, now() FROM events.outbox
+ ORDER BY tx_id DESC, id DESC LIMIT 1
+ON CONFLICT (name) DO NOTHING;
