@@ -64,8 +64,6 @@ static const char sql_retry[] =
     " wake AS (SELECT pg_notify('notify_delivery', '') FROM up)"
     " SELECT x.state, (SELECT count(*) FROM up), (SELECT count(*) FROM wake) FROM x";
 
-static const char sql_zone[] = "SELECT 1 FROM pg_timezone_names WHERE name = $1";
-
 static void *message_row(hf_store_t *st, PGresult *r, int i)
 {
     Hrflow__V1__Message *m = hf_store_alloc(st, sizeof(*m));
@@ -165,13 +163,10 @@ static int check_request(hf_call_t *call, hf_store_t *st, const Hrflow__V1__Send
         hf_call_detail(call, "company_id", "required",
                        "the company it is sent for (the key acts for several)"), bad = 1;
     if (*r->time_zone) {
-        const char *p[] = { r->time_zone };
-        PGresult *z = hf_db_query(st->db, sql_zone, 1, p);
-        int rows = z ? PQntuples(z) : -1;
-        PQclear(z);
-        if (rows < 0)
+        int known = nt_zone_known(st, r->time_zone);
+        if (known < 0)
             return hf_store_fail(st, HF_EDB, "message", "");
-        if (rows == 0)
+        if (!known)
             hf_call_detail(call, "time_zone", "bad_value", "an IANA time zone: Asia/Shanghai"),
                 bad = 1;
     }

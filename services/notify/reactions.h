@@ -53,6 +53,10 @@ unsigned nt_reaction_default_channels(nt_event_t ev);
 /* st's tenant's settings (the defaults where it set nothing). HF_OK, HF_EDB. */
 int nt_reaction_settings_get(hf_store_t *st, nt_reaction_settings_t *out);
 
+/* 1 when PostgreSQL knows the IANA zone (pg_timezone_names), 0 when not,
+ * -1 when the database failed. */
+int nt_zone_known(hf_store_t *st, const char *zone);
+
 NT_HANDLER(notify_get_notification_settings);
 NT_HANDLER(notify_update_notification_settings);
 

@@ -47,7 +47,14 @@ static const char sql_put[] =
     "   thank_you_on_manual_reject = coalesce($5::bool, s.thank_you_on_manual_reject),"
     "   update_time = now()";
 
-static const char sql_zone[] = "SELECT 1 FROM pg_timezone_names WHERE name = $1";
+int nt_zone_known(hf_store_t *st, const char *zone)
+{
+    const char *p[] = { zone };
+    PGresult *z = hf_db_query(st->db, "SELECT 1 FROM pg_timezone_names WHERE name = $1", 1, p);
+    int rows = z ? PQntuples(z) : -1;
+    PQclear(z);
+    return rows < 0 ? -1 : rows > 0;
+}
 
 /* The channels of a stored list (["email", "sms"]). */
 static unsigned channels_of(json_t *list)
@@ -256,18 +263,13 @@ NT_HANDLER(notify_update_notification_settings)
     }
     if (masked(r, "time_zone")) {
         zone = s->time_zone;
-        if (*zone) {
-            const char *p[] = { zone };
-            PGresult *z = hf_db_query(st.db, sql_zone, 1, p);
-            int rows = z ? PQntuples(z) : -1;
-            PQclear(z);
-            if (rows < 0)
-                return hf_store_fail(&st, HF_EDB, "notification settings", "");
-            if (rows == 0) {
-                hf_call_detail(call, "settings.time_zone", "bad_value",
-                               "an IANA time zone (Asia/Shanghai), or \"\" for the default");
-                bad = 1;
-            }
+        int known = *zone ? nt_zone_known(&st, zone) : 1;
+        if (known < 0)
+            return hf_store_fail(&st, HF_EDB, "notification settings", "");
+        if (!known) {
+            hf_call_detail(call, "settings.time_zone", "bad_value",
+                           "an IANA time zone (Asia/Shanghai), or \"\" for the default");
+            bad = 1;
         }
     }
     if (masked(r, "thank_you_on_manual_reject"))
