@@ -95,7 +95,9 @@ def sms_to(number, status=None):
 
 def certificate(tmp):
     """A throwaway self-signed certificate for 127.0.0.1: (cert file, key file)."""
-    cert, key = os.path.join(tmp, "smtp-cert.pem"), os.path.join(tmp, "smtp-key.pem")
+    # a file of its own per suite: the suites that use it run side by side
+    cert = os.path.join(tmp, "smtp-cert-%d.pem" % os.getpid())
+    key = os.path.join(tmp, "smtp-key-%d.pem" % os.getpid())
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                     "-keyout", key, "-out", cert], check=True, capture_output=True)
