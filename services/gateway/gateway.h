@@ -116,7 +116,9 @@ typedef struct {
                                   that is the body; the reply's content_type and
                                   filename fields, when set, give Content-Type and
                                   Content-Disposition (attachment) */
-    const char *media;         /* a download's media type, for the OpenAPI document */
+    const char *media;         /* a download's media type, for the OpenAPI document; on a
+                                  file route (raw), the body's when it is not a file
+                                  (CSV, NDJSON) but an optional form */
     int stream;                /* the answer is a Server-Sent Events stream of the pages
                                   the method hands out (stream.c); media is its type */
 } gw_route_t;

@@ -207,7 +207,15 @@ static json_t *bus_operation(json_t *schemas, const gw_route_t *r)
         if (f)
             skip[ns++] = f->name;
     }
-    if (r->raw) {
+    if (r->raw && r->media) { /* an optional form: RFC 8058's one-click unsubscribe */
+        json_object_set_new(
+            op, "requestBody",
+            json_pack("{s:b, s:{s:{s:{s:s, s:{s:{s:s, s:[s]}}}}}}", "required", 0, "content",
+                      r->media, "schema", "type", "object", "properties", "List-Unsubscribe",
+                      "type", "string", "enum", "One-Click"));
+        skip[ns++] = r->raw;
+        skip[ns++] = "content_type";
+    } else if (r->raw) {
         json_object_set_new(op, "requestBody",
                             json_pack("{s:b, s:{s:{s:{s:s}}, s:{s:{s:s}}}}", "required", 1,
                                       "content", "text/csv", "schema", "type", "string",

@@ -38,6 +38,13 @@
     { method, pattern, NULL, name, service, rpc, NULL, scopes, status, summary, 0, 1, field, NULL, \
       NULL, 0 }
 
+/* A file route whose optional body is a form (media
+ * application/x-www-form-urlencoded), such as RFC 8058's one-click
+ * "List-Unsubscribe=One-Click": the OpenAPI document says so instead of a file. */
+#define BUS_FORM(method, pattern, name, service, rpc, field, scopes, status, summary) \
+    { method, pattern, NULL, name, service, rpc, NULL, scopes, status, summary, 0, 1, field, NULL, \
+      "application/x-www-form-urlencoded", 0 }
+
 /* A bus route whose answer is a file of type media (an .ics): the reply's bytes
  * field `field` is the body. */
 #define BUS_DOWNLOAD(method, pattern, name, service, rpc, field, media, scopes, summary) \
@@ -311,11 +318,20 @@ const gw_route_t gw_routes[] = {
         "Record a candidate's opt-out from (or opt-in to) marketing letters on a channel"),
     BUS("GET", "/v1/unsubscribe/{token}", "getUnsubscribe", NT, "GetUnsubscribe", NULL,
         GW_SCOPE_PUBLIC, 0, "For the recipient, no API key: what the one-click link would do"),
-    /* a file route: mail clients post the form body "List-Unsubscribe=One-Click" */
-    BUS_FILE("POST", "/v1/unsubscribe/{token}", "unsubscribe", NT, "Unsubscribe", "body",
+    /* a form route: mail clients post the body "List-Unsubscribe=One-Click" (or none) */
+    BUS_FORM("POST", "/v1/unsubscribe/{token}", "unsubscribe", NT, "Unsubscribe", "body",
              GW_SCOPE_PUBLIC, 0,
              "For the recipient, no API key: unsubscribe from marketing letters (RFC 8058 "
              "one-click: any body, the form \"List-Unsubscribe=One-Click\" included)"),
+
+    /* ---- notify: reactions (the letters events send) ---- */
+    BUS("GET", "/v1/notification-settings", "getNotificationSettings", NT,
+        "GetNotificationSettings", NULL, HIRING, 0,
+        "Which letters events send and on which channels, the letters' locale and zone"),
+    BUS("PATCH", "/v1/notification-settings", "updateNotificationSettings", NT,
+        "UpdateNotificationSettings", "settings", REC, 0,
+        "Change the letters events send (a recruiter key of the whole group): the kinds named "
+        "replace theirs, the others stay"),
 
     /* ---- notify: webhooks ---- */
     BUS("POST", "/v1/webhook-endpoints", "createWebhookEndpoint", NT, "CreateWebhookEndpoint",

@@ -4,7 +4,8 @@
  * hf_service_main() (common/src/service.c) does configuration, connections,
  * migrations, the keyring, the bus worker and signals. Health comes from
  * the runtime; webhook endpoints are webhook_handlers.c; the delivery
- * engine (deliver.h) and the messages API (messages.c) start with it.
+ * engine (deliver.h) and the messages API (messages.c) start with it, and
+ * the reactions' consumer (reactions.h) that sends the letters events ask for.
  */
 #include "hf/log.h"
 #include "hf/service.h"
@@ -12,6 +13,7 @@
 #include "deliver_settings.h"
 #include "eventlog.h"
 #include "messages.h"
+#include "reactions.h"
 #include "templates.h"
 #include "webhook_handlers.h"
 
@@ -20,6 +22,8 @@ static const hf_config_var_t settings[] = {
     WH_SETTINGS,
     /* ---- delivery ---- */
     NT_DELIVERY_SETTINGS,
+    /* ---- reactions ---- */
+    NT_REACTION_SETTINGS,
 };
 
 static const hf_method_t methods[] = {
@@ -53,6 +57,9 @@ static const hf_method_t methods[] = {
     { "GetMessage", notify_get_message, HF_IDEMPOTENT },
     { "ListMessages", notify_list_messages, HF_IDEMPOTENT },
     { "RetryMessage", notify_retry_message, 0 },
+    /* ---- reactions (reactions_settings.c) ---- */
+    { "GetNotificationSettings", notify_get_notification_settings, HF_IDEMPOTENT },
+    { "UpdateNotificationSettings", notify_update_notification_settings, HF_IDEMPOTENT },
 };
 
 static int notify_init(void)
@@ -63,9 +70,18 @@ static int notify_init(void)
         hf_error("cannot start the notify service's delivery engine");
         return -1;
     }
+    if (nt_reactions_start() < 0) {
+        hf_error("cannot start the notify service's reactions");
+        return -1;
+    }
     return 0;
+}
+
+static void notify_stop(void)
+{
+    nt_reactions_stop();
 }
 
 HF_SERVICE_MAIN(notify, hrflow__v1__notify__descriptor, methods,
                 .settings = settings, .n_settings = sizeof(settings) / sizeof(settings[0]),
-                .pii = 1, .init = notify_init)
+                .pii = 1, .init = notify_init, .stop = notify_stop)

@@ -12,6 +12,7 @@
  */
 #include "messages.h"
 #include "deliver.h"
+#include "reactions.h"
 
 #include "hf/db.h"
 #include "hf/service.h"
@@ -65,8 +66,6 @@ static const char sql_retry[] =
     " wake AS (SELECT pg_notify('notify_delivery', '') FROM up)"
     " SELECT x.state, (SELECT count(*) FROM up), (SELECT count(*) FROM wake) FROM x";
 
-static const char sql_zone[] = "SELECT 1 FROM pg_timezone_names WHERE name = $1";
-
 static void *message_row(hf_store_t *st, PGresult *r, int i)
 {
     Hrflow__V1__Message *m = hf_store_alloc(st, sizeof(*m));
@@ -97,20 +96,6 @@ static int read_message(hf_store_t *st, const char *id, Hrflow__V1__Message **ou
         return HF_ENOMEM;
     const char *p[] = { st->tenant, id, companies };
     return hf_store_one(st, sql_get, 3, p, message_row, out);
-}
-
-/* The candidate's phone as E.164. The pipeline keeps it as it was typed;
- * its normaliser gives Chinese numbers in national form (13800138000,
- * 01012345678) and others with their '+'. A number it refuses stays as it
- * is, for the check to name. */
-static const char *e164(hf_store_t *st, const char *phone)
-{
-    char n[HF_PII_PHONE_MAX];
-    if (!*phone || hf_pii_normalize_phone(phone, n, sizeof(n)) < 0)
-        return phone;
-    if (n[0] == '+')
-        return hf_store_strdup(st, n);
-    return hf_arena_printf(st->arena, "+86%s", n[0] == '0' ? n + 1 : n);
 }
 
 /* The candidate id names as the caller sees it (the pipeline's walls):
@@ -180,13 +165,10 @@ static int check_request(hf_call_t *call, hf_store_t *st, const Hrflow__V1__Send
         hf_call_detail(call, "company_id", "required",
                        "the company it is sent for (the key acts for several)"), bad = 1;
     if (*r->time_zone) {
-        const char *p[] = { r->time_zone };
-        PGresult *z = hf_db_query(st->db, sql_zone, 1, p);
-        int rows = z ? PQntuples(z) : -1;
-        PQclear(z);
-        if (rows < 0)
+        int known = nt_zone_known(st, r->time_zone);
+        if (known < 0)
             return hf_store_fail(st, HF_EDB, "message", "");
-        if (rows == 0)
+        if (!known)
             hf_call_detail(call, "time_zone", "bad_value", "an IANA time zone: Asia/Shanghai"),
                 bad = 1;
     }
@@ -211,7 +193,7 @@ NT_HANDLER(notify_send_message)
         return hf_service_ask_fail(call, "pipeline", code);
     const int sms = !strcmp(r->channel, "sms");
     const char *to = normal_address(&st, r->channel,
-                                    *r->to ? r->to : sms ? e164(&st, c->phone) : c->email);
+                                    *r->to ? r->to : sms ? nt_phone_e164(&st, c->phone) : c->email);
     const char *why = nt_recipient_problem(r->channel, to);
     if (why) {
         hf_call_detail(call, *r->to ? "to" : "candidate_id", *to ? "bad_format" : "no_address",

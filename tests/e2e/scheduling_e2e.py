@@ -3,10 +3,12 @@
 One stack per suite (setup): tenants sa (companies SH, SZ, TK, BJ, CD, WH,
 XA) and sb, keys by name (admin, recruiter, sz, sz_admin, other), and the
 one clock (scheduling.now() is timers.now()) held at Monday 2027-03-01 08:00
-in Shanghai; advance() moves it and due timers fire. Then the API and SQL
+in Shanghai; advance() moves it and due timers fire, monday() holds it on the
+next Monday. Then the API and SQL
 helpers the suites call: jobs, candidates, imports, the pipeline's
 invitations, interviews and their placing, metrics.
 """
+import datetime
 import json
 import os
 import re
@@ -63,6 +65,24 @@ def setup(name, extra_env=None):
 def freeze(at):
     """Hold the one clock (scheduling.now() and every timer's) at RFC 3339 time at."""
     sql("SELECT timers.freeze('%s')" % at)
+
+
+FIRST_MONDAY = datetime.date(2027, 3, 1)
+_weeks = [0]
+
+
+def monday(hhmm="08:00"):
+    """Hold the clock at hh:mm in Shanghai on the next Monday (from FIRST_MONDAY, a week
+    later than the last call's: the clock only goes forward); returns that Monday."""
+    day = FIRST_MONDAY + datetime.timedelta(weeks=_weeks[0])
+    _weeks[0] += 1
+    freeze("%sT%s:00+08:00" % (day, hhmm))
+    return day
+
+
+def at(day, days, hhmm):
+    """RFC 3339 of hh:mm in Shanghai, `days` after day."""
+    return "%sT%s:00+08:00" % (day + datetime.timedelta(days=days), hhmm)
 
 
 def advance(by):

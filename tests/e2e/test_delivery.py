@@ -1,10 +1,10 @@
 """tests/e2e/test_delivery.py - letters and SMS sent once: SMTP, the SMS provider, the Maildir.
 
-Real receivers on loopback, started here: an SMTP server (Debian's
+Real receivers on loopback (receivers.py): an SMTP server (Debian's
 python3-aiosmtpd) that insists on STARTTLS with a throwaway self-signed
 certificate whose CA notify is given (HF_NOTIFY_SMTP_CA), and an HTTP SMS
-receiver (http.server in a thread) that answers what a test scripts for a
-number. Both record what they took with their own timestamps.
+receiver that answers what a test scripts for a number. Both record what
+they took with their own timestamps.
 
 Cases: a letter arrives once with its headers, MIME parts and UTF-8
 subject; the same eventId sends once; a calendar file as an attachment; a server that drops the connection mid-DATA gets the letter again,
@@ -19,24 +19,19 @@ are sent by the next replica: every SMS taken exactly once; the Maildir outbox (
 nothing; bad input refused with 422 at the field; the company wall and
 other tenants' ids (404).
 """
-import asyncio
 import base64
 import email
 import email.policy
-import http.server
 import json
 import os
-import subprocess
 import sys
-import threading
 import time
 import urllib.request
 
-from aiosmtpd.controller import Controller
-
 sys.path.insert(0, os.path.dirname(__file__))
-from held import peer_gone  # noqa: E402
-from stack import Stack, free_port, psql, wait_for  # noqa: E402
+from receivers import (MAIL, SMS_HOLD, SMS_HOLDING, SMS_RELEASE, SMS_SCRIPT,  # noqa: E402
+                       restart_notify, sms_to, start_receivers, stop_receivers)
+from stack import Stack, psql, wait_for  # noqa: E402
 from tap import run, test  # noqa: E402
 
 stack = None
@@ -48,122 +43,17 @@ SMS_RATE = 20
 BATCH = 20
 
 
-# ---- the receivers ----
-
-class Mailbox:
-    """aiosmtpd handler: keeps every letter it accepts; drops the connection after the
-    DATA of the next `drop` letters instead of accepting them; takes `delay` seconds per
-    letter."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.got = []
-        self.drop = 0
-        self.delay = 0.0
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("nobody"):
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.drop > 0:
-            self.drop -= 1
-            server.transport.abort()
-            return "421 closing"
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self.lock:
-            self.got.append({"time": time.time(), "from": envelope.mail_from,
-                             "rcpt": list(envelope.rcpt_tos), "msg": msg,
-                             "tls": bool(session.ssl), "raw": envelope.content})
-        return "250 OK"
-
-    def by_id(self, message_id):
-        with self.lock:
-            return [g for g in self.got if g["msg"]["Message-ID"] == "<%s@hrflow.test>" %
-                    message_id]
-
-
-MAIL = Mailbox()
-SMS = []            # what the SMS receiver was sent, with its answer
-SMS_SCRIPT = {}     # number -> statuses to answer, in turn (then 200)
-SMS_LOCK = threading.Lock()
-SMS_HOLD = "hold "                 # an SMS whose text starts so waits for SMS_RELEASE
-SMS_HOLDING = []                   # ids of the SMS held open now
-SMS_RELEASE = threading.Event()
-
-
-class SmsReceiver(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if body["text"].startswith(SMS_HOLD) and not SMS_RELEASE.is_set():
-            with SMS_LOCK:
-                SMS_HOLDING.append(body["id"])
-            SMS_RELEASE.wait(120)
-        with SMS_LOCK:
-            script = SMS_SCRIPT.get(body["to"], [])
-            status = script.pop(0) if script else 200
-            # taken only when the sender is still there to hear it
-            if not peer_gone(self.connection):
-                SMS.append(dict(body, time=time.time(), status=status, path=self.path,
-                                auth=self.headers.get("Authorization"),
-                                key=self.headers.get("Idempotency-Key")))
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-class SmsServer(http.server.ThreadingHTTPServer):
-    request_queue_size = 128    # a batch connects at once; the default backlog of 5 drops some
-
-
-def sms_to(number, status=None):
-    with SMS_LOCK:
-        return [s for s in SMS if s["to"] == number and (status is None or s["status"] == status)]
-
-
 # ---- the stack ----
-
-def certificate(tmp):
-    """A throwaway self-signed certificate for 127.0.0.1: (cert file, key file)."""
-    cert, key = os.path.join(tmp, "smtp-cert.pem"), os.path.join(tmp, "smtp-key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", key, "-out", cert], check=True, capture_output=True)
-    return cert, key
-
 
 def setup():
     global stack
-    import ssl
     tmp = os.environ.get("HF_TEST_TMPDIR", "/tmp")
-    cert, key = certificate(tmp)
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls.load_cert_chain(cert, key)
-    smtp_port, sms_port = free_port(), free_port()
-    ctx["smtp"] = Controller(MAIL, hostname="127.0.0.1", port=smtp_port, tls_context=tls,
-                             require_starttls=True)
-    ctx["smtp"].start()
-    ctx["sms"] = SmsServer(("127.0.0.1", sms_port), SmsReceiver)
-    threading.Thread(target=ctx["sms"].serve_forever, daemon=True).start()
+    env = start_receivers(ctx, tmp, FROM, SMS_TOKEN)
     ctx["maildir"] = os.path.join(tmp, "delivery-maildir-%d" % os.getpid())
-    ctx["channels"] = {
-        "HF_NOTIFY_SMTP_URL": "smtp://127.0.0.1:%d" % smtp_port,
-        "HF_NOTIFY_SMS_URL": "http://127.0.0.1:%d/sms" % sms_port,
-    }
-    env = {"HF_GATEWAY_RATE_LIMITS": "admin=5000:5000,recruiter=5000:5000",
-           "HF_NOTIFY_SMTP_FROM": FROM, "HF_NOTIFY_SMTP_TLS": "required",
-           "HF_NOTIFY_SMTP_CA": cert, "HF_NOTIFY_SMS_TOKEN": SMS_TOKEN,
+    env.update({"HF_GATEWAY_RATE_LIMITS": "admin=5000:5000,recruiter=5000:5000",
            "HF_NOTIFY_RETRY_BASE_MS": "200", "HF_NOTIFY_RETRY_CAP_S": "1",
            "HF_NOTIFY_LEASE_S": "5", "HF_NOTIFY_SMS_RATE": str(SMS_RATE),
-           "HF_NOTIFY_BATCH": str(BATCH), "HF_NOTIFY_SEND_TIMEOUT_S": "4"}
-    env.update(ctx["channels"])
+           "HF_NOTIFY_BATCH": str(BATCH), "HF_NOTIFY_SEND_TIMEOUT_S": "4"})
     stack = Stack("delivery", env)
     stack.start_all()
     for slug in ("sa", "sb"):
@@ -182,10 +72,7 @@ def setup():
 def teardown():
     if stack:
         stack.destroy()
-    if "smtp" in ctx:
-        ctx["smtp"].stop()
-    if "sms" in ctx:
-        ctx["sms"].shutdown()
+    stop_receivers(ctx)
 
 
 def call(method, path, body=None, key="recruiter"):
@@ -253,14 +140,6 @@ def metric(name, replica="notify"):
             if line.startswith(name + " ") or line.startswith(name + "{"):
                 total += float(line.rsplit(" ", 1)[1])
     return total
-
-
-def restart_notify(extra=None):
-    """Every notify replica stopped, one started with extra settings."""
-    for name in [n for n in stack.procs if n.startswith("notify")]:
-        stack.stop(name)
-    stack.start("notify", extra)
-    stack.wait_ready()
 
 
 # ---- cases ----
@@ -499,7 +378,7 @@ def a_replica_killed_mid_batch_loses_nothing_and_sends_nothing_twice():
 
 @test
 def the_maildir_outbox_holds_each_letter_and_sms_once():
-    restart_notify({"HF_NOTIFY_MAILDIR": ctx["maildir"], "HF_NOTIFY_SMTP_URL": "",
+    restart_notify(stack, {"HF_NOTIFY_MAILDIR": ctx["maildir"], "HF_NOTIFY_SMTP_URL": "",
                     "HF_NOTIFY_SMS_URL": ""})
     try:
         c = candidate()
@@ -532,7 +411,7 @@ def the_maildir_outbox_holds_each_letter_and_sms_once():
             assert f.read() == raw
         assert len(os.listdir(new)) == 2
     finally:
-        restart_notify()
+        restart_notify(stack, )
 
 
 @test

@@ -24,34 +24,19 @@ import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
-from scheduling_e2e import (RULES, advance, call, candidate, ctx, freeze, job_of,  # noqa: E402
-                            no_overbooking, placed, sql, stack, teardown)
+from scheduling_e2e import (RULES, advance, at, call, candidate, ctx, job_of,  # noqa: E402
+                            monday, no_overbooking, placed, sql, stack, teardown)
 from scheduling_e2e import setup as setup_stack  # noqa: E402
 from stack import wait_for  # noqa: E402
 from tap import run, test  # noqa: E402
 
 REMINDED = "hrflow.scheduling.interview.reminded.v1"
-FIRST = datetime.date(2027, 3, 1)   # a Monday
-week = [0]
 
 
 def setup():
     setup_stack("reminders", {"HF_SCHEDULING_ASSIGN_S": "1", "HF_SCHEDULING_SLOTS_S": "1"})
     status, s = call("PATCH", "/v1/interview-lines", {"lines": 50}, key="admin")
     assert status == 200, s
-
-
-def monday():
-    """Hold the clock at 08:00 on the next Monday; returns that Monday."""
-    day = FIRST + datetime.timedelta(weeks=week[0])
-    week[0] += 1
-    freeze("%sT08:00:00+08:00" % day)
-    return day
-
-
-def at(day, days, hhmm):
-    """RFC 3339 of hh:mm in Shanghai, `days` after day."""
-    return "%sT%s:00+08:00" % (day + datetime.timedelta(days=days), hhmm)
 
 
 def invited(company="SH", rules=RULES, settings=None, n=1):

@@ -156,6 +156,8 @@ BODIES = {
     "rotateWebhookSecret": {},
     "testWebhookEndpoint": {},
     "replayWebhookEvents": {"fromTime": "2026-01-01T00:00:00Z"},
+    # the group's settings: no ids (test_reactions.py: a company-bound key may not change them)
+    "updateNotificationSettings": {"locale": "en"},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per

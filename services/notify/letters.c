@@ -1,0 +1,325 @@
+/* services/notify/letters.c - one reaction's letters: gather, render, enqueue
+ *
+ * Events carry ids only. At send time notify asks the owners on the
+ * tenant's behalf (a recruiter of the whole group, actor "system:notify")
+ * over the consumer thread's own bus client: the application (its
+ * candidate, job and status token) and the candidate (name, email, phone)
+ * from the pipeline, the job's title, the company's name from identity
+ * (the tenant's for a job of the group), the interview's booking token and
+ * its calendar file (method REQUEST, or CANCEL once cancelled) from
+ * scheduling. An owner that does not answer makes the batch retry; an
+ * application, candidate or job that is gone passes the event (logged by
+ * ids). Each channel the tenant chose gets its effective template
+ * (nt_template_effective) in the tenant's locale, rendered with the times
+ * in the tenant's zone against the one clock (timers.now(), "明天14:00"),
+ * and is enqueued (nt_deliver_enqueue) in the consumer's transaction under
+ * the dedupe key (event, kind, recipient): a redelivered event sends once.
+ */
+#include "reactions.h"
+#include "deliver.h"
+
+#include "hf/consumer.h"
+#include "hf/db.h"
+#include "hf/log.h"
+#include "hf/service.h"
+#include "hrflow/v1/identity.pb-c.h"
+#include "hrflow/v1/pipeline.pb-c.h"
+#include "hrflow/v1/scheduling.pb-c.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define E(code) HRFLOW__V1__ERROR_CODE__##code
+#define NIL_UUID "00000000-0000-0000-0000-000000000000"
+#define ASK_TIMEOUT_MS 5000
+
+/* ---- the bus, on the tenant's behalf ---- */
+
+static hf_bus_client_t *client; /* the consumer's thread only */
+
+int nt_letters_ask(const char *tenant, const char *service, const char *method,
+                   const ProtobufCMessage *req, const ProtobufCMessageDescriptor *desc,
+                   ProtobufCMessage **reply)
+{
+    *reply = NULL;
+    if (!client && !(client = hf_bus_client_new(hf_service_brokers())))
+        return E(UNAVAILABLE);
+    static char *scopes[] = { "recruiter" };
+    Hrflow__V1__Caller caller = HRFLOW__V1__CALLER__INIT;
+    caller.tenant_id = (char *)tenant;
+    caller.scopes = scopes;
+    caller.n_scopes = 1;
+    caller.actor = "system:notify";
+    hf_call_opts_t opts = { .timeout_ms = ASK_TIMEOUT_MS, .caller = &caller };
+    hf_status_t status = { 0 };
+    int code = hf_bus_call(client, service, method, req, desc, &opts, reply, &status);
+    hf_status_clear(&status);
+    return code;
+}
+
+void nt_letters_close(void)
+{
+    hf_bus_client_destroy(&client);
+}
+
+/* ---- what a letter needs ---- */
+
+typedef struct {
+    const char *candidate, *job, *status_token;      /* the application's */
+    const char *name, *email, *phone;                /* the candidate's */
+    const char *title, *company;                     /* the job's */
+    const char *company_name;
+    const char *booking_token;                       /* the interview's */
+    int64_t start, booking_expire;
+} facts_t;
+
+/* How an answer ends the gathering: 0 go on; else the consumer's verdict. */
+static int verdict(const nt_reaction_t *r, const char *what, int code)
+{
+    if (code == 0)
+        return 0;
+    if (code == E(NOT_FOUND)) {
+        hf_logkv(HF_LOG_WARN, "a letter's subject is gone: the event is passed",
+                 HF_KV_STR("event", r->event_id), HF_KV_STR("missing", what),
+                 HF_KV_STR("application", r->application));
+        return HF_CONSUME_SKIP;
+    }
+    hf_logkv(HF_LOG_WARN, "cannot gather a letter: retried", HF_KV_STR("event", r->event_id),
+             HF_KV_STR("asking", what), HF_KV_STR("code", hf_error_code_name(code)));
+    return HF_CONSUME_RETRY;
+}
+
+/* service.method for r's tenant, as verdict() judges it. */
+static int ask(const nt_reaction_t *r, const char *what, const char *service, const char *method,
+               const ProtobufCMessage *q, const ProtobufCMessageDescriptor *desc,
+               ProtobufCMessage **m)
+{
+    return verdict(r, what, nt_letters_ask(r->tenant, service, method, q, desc, m));
+}
+
+static int64_t seconds_of(const Hrflow__V1__Timestamp *t)
+{
+    return t ? t->seconds : 0;
+}
+
+static int gather(hf_store_t *st, const nt_reaction_t *r, facts_t *f)
+{
+    ProtobufCMessage *m;
+    int v;
+    {
+        Hrflow__V1__GetApplicationRequest q = HRFLOW__V1__GET_APPLICATION_REQUEST__INIT;
+        q.id = (char *)r->application;
+        if ((v = ask(r, "application", "pipeline", "GetApplication", &q.base,
+                     &hrflow__v1__application__descriptor, &m)))
+            return v;
+        Hrflow__V1__Application *a = (void *)m;
+        f->candidate = hf_store_strdup(st, a->candidate_id);
+        f->job = hf_store_strdup(st, a->job_id);
+        f->status_token = hf_store_strdup(st, a->status_token);
+        protobuf_c_message_free_unpacked(m, NULL);
+    }
+    {
+        Hrflow__V1__GetCandidateRequest q = HRFLOW__V1__GET_CANDIDATE_REQUEST__INIT;
+        q.id = (char *)f->candidate;
+        if ((v = ask(r, "candidate", "pipeline", "GetCandidate", &q.base,
+                     &hrflow__v1__candidate__descriptor, &m)))
+            return v;
+        Hrflow__V1__Candidate *c = (void *)m;
+        f->name = hf_store_strdup(st, c->name);
+        f->email = hf_store_strdup(st, c->email);
+        f->phone = hf_store_strdup(st, c->phone);
+        protobuf_c_message_free_unpacked(m, NULL);
+    }
+    {
+        Hrflow__V1__GetJobRequest q = HRFLOW__V1__GET_JOB_REQUEST__INIT;
+        q.id = (char *)f->job;
+        if ((v = ask(r, "job", "pipeline", "GetJob", &q.base,
+                     &hrflow__v1__job__descriptor, &m)))
+            return v;
+        Hrflow__V1__Job *j = (void *)m;
+        f->title = hf_store_strdup(st, j->title);
+        f->company = hf_store_strdup(st, *r->company ? r->company : j->company_id);
+        protobuf_c_message_free_unpacked(m, NULL);
+    }
+    if (f->company && *f->company && strcmp(f->company, NIL_UUID)) {
+        Hrflow__V1__GetCompanyRequest q = HRFLOW__V1__GET_COMPANY_REQUEST__INIT;
+        q.id = (char *)f->company;
+        if ((v = ask(r, "company", "identity", "GetCompany", &q.base,
+                     &hrflow__v1__company__descriptor, &m)))
+            return v;
+        f->company_name = hf_store_strdup(st, ((Hrflow__V1__Company *)m)->name);
+        protobuf_c_message_free_unpacked(m, NULL);
+    } else {
+        Hrflow__V1__GetTenantRequest q = HRFLOW__V1__GET_TENANT_REQUEST__INIT;
+        q.id = (char *)r->tenant;
+        if ((v = ask(r, "tenant", "identity", "GetTenant", &q.base,
+                     &hrflow__v1__tenant__descriptor, &m)))
+            return v;
+        f->company_name = hf_store_strdup(st, ((Hrflow__V1__Tenant *)m)->name);
+        protobuf_c_message_free_unpacked(m, NULL);
+    }
+    f->start = r->start;
+    if (*r->interview) {
+        Hrflow__V1__GetInterviewRequest q = HRFLOW__V1__GET_INTERVIEW_REQUEST__INIT;
+        q.id = (char *)r->interview;
+        if ((v = ask(r, "interview", "scheduling", "GetInterview", &q.base,
+                     &hrflow__v1__interview__descriptor, &m)))
+            return v;
+        Hrflow__V1__Interview *i = (void *)m;
+        f->booking_token = hf_store_strdup(st, i->booking_token);
+        f->booking_expire = seconds_of(i->booking_expire_time);
+        if (!f->start)
+            f->start = seconds_of(i->start_time);
+        protobuf_c_message_free_unpacked(m, NULL);
+    }
+    return f->candidate && f->name && f->title && f->company_name ? 0 : HF_CONSUME_RETRY;
+}
+
+const char *nt_phone_e164(hf_store_t *st, const char *phone)
+{
+    char n[HF_PII_PHONE_MAX];
+    if (!*phone || hf_pii_normalize_phone(phone, n, sizeof(n)) < 0)
+        return phone;
+    if (n[0] == '+')
+        return hf_store_strdup(st, n);
+    return hf_arena_printf(st->arena, "+86%s", n[0] == '0' ? n + 1 : n);
+}
+
+/* The interview's calendar file for the candidate (email only). */
+static int calendar(hf_store_t *st, const nt_reaction_t *r, const facts_t *f, const char *to,
+                    int locale, nt_letter_t *l)
+{
+    Hrflow__V1__GetInterviewCalendarRequest q = HRFLOW__V1__GET_INTERVIEW_CALENDAR_REQUEST__INIT;
+    q.id = (char *)r->interview;
+    q.method = "request"; /* CANCEL once the interview is cancelled */
+    q.attendee_email = (char *)to;
+    q.attendee_name = (char *)f->name;
+    q.lang = (char *)nt_locales[locale];
+    ProtobufCMessage *m;
+    int code = nt_letters_ask(r->tenant, "scheduling", "GetInterviewCalendar", &q.base,
+                              &hrflow__v1__interview_calendar__descriptor, &m);
+    if (code == E(FAILED_PRECONDITION)) /* no slot (yet): the letter goes without a file */
+        return 0;
+    int v = verdict(r, "calendar", code);
+    if (v)
+        return v;
+    Hrflow__V1__InterviewCalendar *c = (void *)m;
+    void *bytes = hf_store_alloc(st, c->data.len + 1);
+    if (bytes) {
+        memcpy(bytes, c->data.data, c->data.len);
+        l->attach = bytes;
+        l->attach_len = c->data.len;
+        l->attach_name = hf_store_strdup(st, c->filename);
+        l->attach_type = hf_store_strdup(st, c->content_type);
+    }
+    protobuf_c_message_free_unpacked(m, NULL);
+    return bytes ? 0 : HF_CONSUME_RETRY;
+}
+
+/* One channel's letter; HF_CONSUME_OK also when the candidate has no
+ * usable address on it (logged by ids). */
+static int send_on(hf_store_t *st, const nt_reaction_settings_t *s, const nt_reaction_t *r,
+                   const facts_t *f, nt_values_t vals, nt_channel_t ch, const char *tz)
+{
+    const char *ch_name = nt_channel_name(ch);
+    const char *to = ch == NT_CH_SMS ? nt_phone_e164(st, f->phone) : "";
+    if (ch == NT_CH_EMAIL && *f->email) {
+        char *n = hf_store_alloc(st, 256);
+        to = n && hf_pii_normalize_email(f->email, n, 256) == 0 ? n : f->email;
+    }
+    if (!to || !*to || nt_recipient_problem(ch_name, to)) {
+        hf_logkv(HF_LOG_INFO, "no address on the channel: that letter is not sent",
+                 HF_KV_STR("event", r->event_id), HF_KV_STR("candidate", f->candidate),
+                 HF_KV_STR("channel", ch_name));
+        return HF_CONSUME_OK;
+    }
+    char token[NT_UNSUBSCRIBE_TOKEN_MAX];
+    if (nt_unsubscribe_token(st, ch, f->candidate, to, token) == HF_OK)
+        vals.v[NT_VAR_UNSUBSCRIBE_LINK] =
+            hf_arena_printf(st->arena, "%s/v1/unsubscribe/%s", nt_public_url, token);
+    const char *company = strcmp(f->company, NIL_UUID) ? f->company : NULL;
+    nt_effective_t eff = { 0 };
+    if (nt_template_effective(st, company, r->kind, ch, s->locale, &eff) != HF_OK)
+        return HF_CONSUME_RETRY;
+    int missing = nt_values_missing(r->kind, &vals);
+    nt_rendered_t out = { 0 };
+    int rendered = missing < 0 && nt_template_render(eff.compiled, &vals, &out) == 0;
+    nt_template_destroy(&eff.compiled);
+    if (missing >= 0) {
+        hf_logkv(HF_LOG_WARN, "a letter lacks a value it needs: not sent",
+                 HF_KV_STR("event", r->event_id), HF_KV_STR("variable", nt_vars[missing].name));
+        return HF_CONSUME_OK;
+    }
+    if (!rendered)
+        return HF_CONSUME_RETRY;
+    nt_letter_t l = {
+        .dedupe = r->dedupe ? r->dedupe
+                            : hf_arena_printf(st->arena, "%s:%s", r->event_id,
+                                              nt_event_name(r->kind)),
+        .channel = ch_name, .recipient = to, .category = nt_category_name(eff.category),
+        .time_zone = tz, .subject = out.subject, .text = out.text, .html = out.html,
+        .candidate_id = f->candidate, .company_id = company,
+    };
+    int v = 0;
+    if (ch == NT_CH_EMAIL && *r->interview &&
+        (r->kind == NT_EV_INVITATION || r->kind == NT_EV_RESCHEDULE ||
+         r->kind == NT_EV_CANCELLATION))
+        v = calendar(st, r, f, to, s->locale, &l);
+    char id[37];
+    int rc = v ? HF_OK : nt_deliver_enqueue(st, &l, id, NULL);
+    nt_rendered_clear(&out);
+    return v ? v : rc == HF_OK ? HF_CONSUME_OK : HF_CONSUME_RETRY;
+}
+
+static const char sql_now[] = "SELECT extract(epoch FROM timers.now())::bigint";
+
+int nt_letters_send(hf_store_t *st, const nt_reaction_settings_t *s, const nt_reaction_t *r)
+{
+    unsigned channels = s->channels[r->kind];
+    if (!channels)
+        return HF_CONSUME_OK;
+    facts_t f = { 0 };
+    int v = gather(st, r, &f);
+    if (v)
+        return v;
+    PGresult *now_r = hf_db_query(st->db, sql_now, 0, NULL);
+    int64_t now = now_r && PQntuples(now_r) == 1 ? strtoll(PQgetvalue(now_r, 0, 0), NULL, 10) : 0;
+    PQclear(now_r);
+    if (!now)
+        return HF_CONSUME_RETRY;
+    const char *tz = *s->time_zone ? s->time_zone : nt_delivery_settings.default_tz;
+    nt_values_t vals = { 0 };
+    nt_time_text_t times[5], deadline;
+    vals.v[NT_VAR_CANDIDATE_NAME] = f.name;
+    vals.v[NT_VAR_JOB_TITLE] = f.title;
+    vals.v[NT_VAR_COMPANY_NAME] = f.company_name;
+    vals.v[NT_VAR_SENDER_NAME] = f.company_name;
+    vals.v[NT_VAR_REASON] = r->reason;
+    if (f.status_token && *f.status_token)
+        vals.v[NT_VAR_STATUS_LINK] =
+            hf_arena_printf(st->arena, "%s/v1/candidate-status/%s", nt_public_url, f.status_token);
+    if (f.booking_token && *f.booking_token && r->kind != NT_EV_CANCELLATION)
+        vals.v[NT_VAR_BOOKING_LINK] =
+            hf_arena_printf(st->arena, "%s/v1/interview-booking/%s", nt_public_url,
+                            f.booking_token);
+    if (f.booking_expire &&
+        nt_format_time(s->locale, tz, f.booking_expire, now, NT_TIME_FULL, deadline,
+                       sizeof(deadline)) == 0)
+        vals.v[NT_VAR_BOOKING_DEADLINE] = deadline;
+    if (f.start && nt_values_times(&vals, times, s->locale, tz, f.start, r->previous, now) < 0)
+        return HF_CONSUME_RETRY;
+    /* only the variables the kind has (a saved template was checked against them) */
+    uint32_t allowed = nt_event_allowed(r->kind);
+    for (int i = 0; i < NT_VAR_COUNT; i++)
+        if (!(allowed & (1u << i)))
+            vals.v[i] = NULL;
+    for (int ch = 0; ch < NT_CH_COUNT; ch++) {
+        if (!(channels & (1u << ch)))
+            continue;
+        v = send_on(st, s, r, &f, vals, (nt_channel_t)ch, tz);
+        if (v)
+            return v;
+    }
+    return HF_CONSUME_OK;
+}
