@@ -156,12 +156,6 @@ class Stack:
     def binary(self, svc):
         return os.path.join(self.build, "services", svc, "hrflow-" + svc)
 
-    def cli(self, svc, *args):
-        """The standard output of a command of hrflow-<svc>, e.g.
-        cli("identity", "apikey", "create", "--tenant", "demo", "--scope", "admin")."""
-        return subprocess.run([self.binary(svc)] + list(args), env=self.env, check=True,
-                              capture_output=True, text=True).stdout.strip()
-
     def tenant(self, slug, *companies):
         """Create a tenant and its companies (codes) with the identity command line."""
         self.cli("identity", "tenant", "create", "--slug", slug, "--name", slug)

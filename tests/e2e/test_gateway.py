@@ -468,7 +468,7 @@ def pages_cover_every_record_once_with_sealed_tokens():
     for _ in range(7):
         new_company()
     everything = [x["id"] for x in call("GET", "/v1/companies?page_size=500")[2]["companies"]]
-    seen, token, pages = [], "", 0
+    seen, token, pages, first_token = [], "", 0, ""
     while True:
         path = "/v1/companies?page_size=3" + ("&page_token=" + token if token else "")
         status, _, page = call("GET", path)
@@ -479,7 +479,7 @@ def pages_cover_every_record_once_with_sealed_tokens():
         token = page["nextPageToken"]
         if not token:
             break
-        first_token = first_token if pages > 1 else token
+        first_token = first_token or token
     assert seen == everything and len(set(seen)) == len(seen), (seen, everything)
     assert pages >= 3
     # tampering, another tenant and another list are refused
