@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events_fixture.h"
 #include "hf/arena.h"
 #include "hf/crypto.h"
 #include "hf/db.h"
@@ -46,7 +47,8 @@ static int group_setup(void **state)
     (void)state;
     hf_log_init("test-templates", HF_LOG_ERROR);
     char err[256];
-    if (!(dsn = tl_db_create("hf_test_notify")) || !(db = hf_db_connect(dsn, 5, err, sizeof(err))))
+    /* the events schema first, as the service migrates it (notify's refer to it) */
+    if (!(dsn = fx_events_db("hf_test_notify")) || !(db = hf_db_connect(dsn, 5, err, sizeof(err))))
         return -1;
     if (hf_db_migrate(db, "notify", notify_migrations, notify_migrations_count, err,
                       sizeof(err)) < 0) {
