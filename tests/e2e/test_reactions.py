@@ -345,14 +345,17 @@ def a_redelivered_event_sends_nothing_twice():
     c, a = rejected()
     letter(c["email"], "感谢您申请")
     ev = last_event("applications/" + a["id"], "template_requested.v1")
-    before = sql("SELECT count(*) FROM notify.delivery")
+    # this candidate's jobs: moving the clock fires earlier tests' reminders, whose letters
+    # keep coming meanwhile
+    count = "SELECT count(*) FROM notify.delivery WHERE candidate_id = '%s'" % c["id"]
+    before = sql(count)
     # the cursor back to before the rejection: the consumer reads it all again
     sql("UPDATE events.consumer_cursor c SET tx_id = o.tx_id, last_id = o.id - 1 FROM "
         "events.outbox o WHERE c.name = 'notify.reactions' AND o.id = %s" % ev)
     consumed(ev)
     later = sql("SELECT max(id) FROM events.outbox")
     consumed(later)
-    assert sql("SELECT count(*) FROM notify.delivery") == before
+    assert sql(count) == before
     assert rows_of(c, "thank_you") == "email"
     assert len(letters_to(c["email"], "感谢您申请")) == 1
 
