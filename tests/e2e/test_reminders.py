@@ -53,7 +53,9 @@ def invited(company="SH", rules=RULES, settings=None, n=1):
         status, r = call("POST", "/v1/applications/%s/assessments" % a["id"],
                          {"kind": "screening", "score": 85, "eventId": "scr-%d" % i})
         assert status == 200 and r["application"]["stage"] == "ai_interview", r
-    return j, placed(j["id"], n) if n else []
+    # earliest first: invitations placed in one statement share their create_time, so the
+    # list's own order (create_time, id) between them is the ids'
+    return j, sorted(placed(j["id"], n), key=lambda v: v["startTime"]) if n else []
 
 
 def moved_to(v, when):
