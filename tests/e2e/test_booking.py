@@ -19,6 +19,7 @@ import hmac
 import json
 import os
 import re
+import subprocess
 import sys
 import uuid
 
@@ -369,14 +370,27 @@ def calendar_files_follow_the_booking_reschedule_and_cancel():
         e = event(cal)
         assert (str(cal["METHOD"]), str(e["STATUS"]), str(e["UID"]), int(e["SEQUENCE"])) == (
             "CANCEL", "CANCELLED", uid, 2), e
-    # a waiting interview has no file yet
+    # a waiting interview has no file yet. The assigner places waiting interviews every
+    # second, passing over rows it cannot lock (SKIP LOCKED): a key-share lock held
+    # meanwhile keeps it off this one and lets the test's update and read through.
     w = ctx["sh"][5]
-    sql("UPDATE scheduling.interviews SET state = 'waiting', pool_id = NULL, start_time = NULL, "
-        "end_time = NULL WHERE id = '%s'" % w["id"])
-    sql("UPDATE scheduling.slots SET booked = booked - 1 WHERE pool_id = '%s' AND start_time = "
-        "'%s'" % (sched.GROUP, w["startTime"]))
-    status, p = call("GET", "/v1/interviews/%s/calendar.ics" % w["id"])
-    assert status == 409, p
+    hold = subprocess.Popen(["psql", stack.dsn, "-XAtq", "-v", "ON_ERROR_STOP=1"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        hold.stdin.write("BEGIN;\nSELECT 'held' FROM scheduling.interviews WHERE id = '%s' "
+                         "FOR KEY SHARE;\n" % w["id"])
+        hold.stdin.flush()
+        assert hold.stdout.readline().strip() == "held"
+        sql("UPDATE scheduling.interviews SET state = 'waiting', pool_id = NULL, "
+            "start_time = NULL, end_time = NULL WHERE id = '%s'" % w["id"])
+        sql("UPDATE scheduling.slots SET booked = booked - 1 WHERE pool_id = '%s' AND "
+            "start_time = '%s'" % (sched.GROUP, w["startTime"]))
+        status, p = call("GET", "/v1/interviews/%s/calendar.ics" % w["id"])
+        assert status == 409, p
+    finally:
+        hold.stdin.write("COMMIT;\n")
+        hold.stdin.close()
+        hold.wait(30)
 
 
 @test
