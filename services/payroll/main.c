@@ -12,4 +12,4 @@ static const hf_method_t methods[] = {
     { "Health", hf_service_health, HF_IDEMPOTENT },
 };
 
-HF_SERVICE_MAIN(payroll, hrflow__v1__payroll__descriptor, methods)
+HF_SERVICE_MAIN(payroll, hrflow__v1__payroll__descriptor, methods, .pii = 1)

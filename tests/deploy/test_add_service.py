@@ -42,7 +42,7 @@ static const hf_method_t methods[] = {
     { "Health", hf_service_health, HF_IDEMPOTENT },
 };
 
-HF_SERVICE_MAIN(demo, hrflow__v1__demo__descriptor, methods)
+HF_SERVICE_MAIN(demo, hrflow__v1__demo__descriptor, methods, .pii = 1)
 '''
 
 DEMO_SQL = '''-- demo: the service's own schema.
@@ -94,8 +94,8 @@ def walk_the_steps(root):
     (root / "services" / "demo" / "main.c").write_text(DEMO_MAIN)
     # 5. meson.build
     (root / "services" / "demo" / "meson.build").write_text(DEMO_MESON)
-    # 6. its workload: the manifest of a service that has no keyring (payroll's)
-    # with the name replaced, in the kustomization
+    # 6. its workload: payroll's manifest with the name replaced, in the
+    # kustomization; its bus key and a Secret hrflow-demo with its keyring
     text = (root / "deploy" / "k8s" / "payroll.yaml").read_text()
     (root / "deploy" / "k8s" / "demo.yaml").write_text(text.replace("payroll", "demo"))
     kust = root / "deploy" / "k8s" / "kustomization.yaml"
@@ -104,7 +104,10 @@ def walk_the_steps(root):
     secret = root / "deploy" / "k8s" / "secret.example.yaml"
     text = secret.read_text()
     line = next(l for l in text.splitlines() if l.strip().startswith("payroll-secret-key:"))
-    secret.write_text(text.replace(line, line + "\n" + line.replace("payroll", "demo")))
+    text = text.replace(line, line + "\n" + line.replace("payroll", "demo"))
+    docs = text.split("---\n")
+    mine = next(d for d in docs if "name: hrflow-payroll\n" in d)
+    secret.write_text(text + "---\n" + mine.replace("payroll", "demo"))
     # 7. its page (the configuration page is regenerated after the build)
     (root / "docs" / "services" / "demo.md").write_text("# demo\n\nA throwaway service.\n")
 
