@@ -62,11 +62,13 @@
 #define PL &hrflow__v1__pipeline__descriptor
 #define SCH &hrflow__v1__scheduling__descriptor
 #define NT &hrflow__v1__notify__descriptor
+#define PR &hrflow__v1__payroll__descriptor
 #define REC GW_SCOPE_RECRUITER
 #define HIRING (GW_SCOPE_RECRUITER | GW_SCOPE_INTEGRATOR)
 #define READ GW_SCOPE_ANY
 #define ADMIN GW_SCOPE_ADMIN
 #define ENGINE GW_SCOPE_ENGINE
+#define PAY GW_SCOPE_PAYROLL /* payroll routes: recruiters never see employees or salaries */
 
 const gw_route_t gw_routes[] = {
     LOCAL("GET", "/healthz", gw_healthz, "healthz", 1, "Liveness: the process answers HTTP"),
