@@ -296,7 +296,10 @@ def an_engine_killed_mid_call_lets_the_interview_be_called_once_more():
     assert interview(v["id"])["state"] == "in_progress"
     later(1)   # the 30 s lease lapsed
     wait_for(lambda: interview(v["id"])["state"] == "retrying", what="the lease expired")
-    assert metric("hf_scheduling_lease_expiries_total") >= expired_before + 1
+    # the sweep counts the expiry after its transaction commits, so the state can be
+    # read a moment before the counter moves
+    wait_for(lambda: metric("hf_scheduling_lease_expiries_total") >= expired_before + 1,
+             what="the expiry counted")
     log = engine_once(key="engine_cd")
     assert [e["event"] for e in log] == ["started", "completed"], log
     rows = sql("SELECT string_agg(outcome || ':' || attempt, ',' ORDER BY create_time, id) FROM "
