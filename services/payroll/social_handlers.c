@@ -26,11 +26,6 @@
 static const hf_text_rule_t city_rule = { HF_TEXT_LINE, 1, 64 };
 static const hf_text_rule_t source_rule = { HF_TEXT_LINE, 0, 500 };
 
-static int open_payroll(hf_call_t *call, hf_store_t *st, const char *action)
-{
-    return hf_store_open(call, st) == 0 ? hf_store_require(st, HF_SCOPE_PAYROLL, action) : -1;
-}
-
 /* A Date as "YYYY-MM-DD" (the codec has checked it is a day). */
 static void day_text(const Hrflow__V1__Date *d, char out[11])
 {
@@ -166,7 +161,7 @@ STATUTORY_HANDLER(payroll_get_city_policy)
 {
     const Hrflow__V1__GetCityPolicyRequest *r = (const void *)req;
     hf_store_t st;
-    if (open_payroll(call, &st, "see city policies") < 0)
+    if (statutory_open(call, &st, "see city policies") < 0)
         return -1;
     Hrflow__V1__CityPolicy *o = NULL;
     int rc = hf_uuid_valid(r->id) ? social_policy_get(&st, r->id, &o) : HF_ENOTFOUND;
@@ -181,7 +176,7 @@ STATUTORY_HANDLER(payroll_list_city_policies)
     const Hrflow__V1__ListCityPoliciesRequest *r = (const void *)req;
     hf_store_t st;
     hf_page_t page;
-    if (open_payroll(call, &st, "see city policies") < 0 ||
+    if (statutory_open(call, &st, "see city policies") < 0 ||
         hf_page_open(&st, r->page_size, r->page_token, NULL, &page) < 0)
         return -1;
     Hrflow__V1__ListCityPoliciesResponse *o = HF_CALL_NEW(
@@ -223,7 +218,7 @@ STATUTORY_HANDLER(payroll_preview_contributions)
 {
     const Hrflow__V1__PreviewContributionsRequest *r = (const void *)req;
     hf_store_t st;
-    if (open_payroll(call, &st, "compute contributions") < 0)
+    if (statutory_open(call, &st, "compute contributions") < 0)
         return -1;
     pr_fen_t wage;
     int bad = hf_call_check_text(call, "city", r->city, city_rule);

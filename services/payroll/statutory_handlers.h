@@ -3,6 +3,7 @@
 #define PAYROLL_STATUTORY_HANDLERS_H
 
 #include "hf/bus.h"
+#include "hf/store.h"
 #include "money.h"
 
 #define STATUTORY_HANDLER(name) \
@@ -14,6 +15,10 @@ STATUTORY_HANDLER(payroll_preview_contributions);
 STATUTORY_HANDLER(payroll_list_city_policies);
 STATUTORY_HANDLER(payroll_get_city_policy);
 STATUTORY_HANDLER(payroll_create_city_policy);
+
+/* Open the caller's context for a payroll key (or admin): 0, or -1 after
+ * failing the call (PERMISSION_DENIED "only a payroll key may <action>"). */
+int statutory_open(hf_call_t *call, hf_store_t *st, const char *action);
 
 /* An amount in yuan at field (printf-style): "" is `empty` (0 when
  * required is 0, else a detail `required`), otherwise money.h's parse with

@@ -57,8 +57,7 @@ static double rate_fraction(int64_t ppm)
     return (double)ppm / (double)PR_RATE_ONE;
 }
 
-/* The caller's context, for a payroll key; 0 or -1 after failing the call. */
-static int open_payroll(hf_call_t *call, hf_store_t *st, const char *action)
+int statutory_open(hf_call_t *call, hf_store_t *st, const char *action)
 {
     return hf_store_open(call, st) == 0 ? hf_store_require(st, HF_SCOPE_PAYROLL, action) : -1;
 }
@@ -123,7 +122,7 @@ STATUTORY_HANDLER(payroll_preview_tax)
 {
     const Hrflow__V1__PreviewTaxRequest *r = (const void *)req;
     hf_store_t st;
-    if (open_payroll(call, &st, "compute tax") < 0)
+    if (statutory_open(call, &st, "compute tax") < 0)
         return -1;
     if (r->n_months == 0 || r->n_months > MONTHS_MAX) {
         hf_call_detail(call, "months", r->n_months ? "too_many" : "required",
@@ -169,7 +168,7 @@ STATUTORY_HANDLER(payroll_preview_bonus_tax)
 {
     const Hrflow__V1__PreviewBonusTaxRequest *r = (const void *)req;
     hf_store_t st;
-    if (open_payroll(call, &st, "compute tax") < 0)
+    if (statutory_open(call, &st, "compute tax") < 0)
         return -1;
     pr_fen_t bonus;
     if (statutory_amount(call, r->bonus, 1, &bonus, "bonus"))
