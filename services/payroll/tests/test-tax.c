@@ -260,8 +260,8 @@ static void the_bonus_on_its_own_or_merged(void **state)
 }
 
 /* Non-residents: the monthly table on wages − 5 000 each month, nothing
- * carried; the example of 国家税务总局公告2019年第35号's explanation (20 000:
- * 15 000 × 20 % − 1 410 = 1 590), and every edge of the monthly table. */
+ * carried (国家税务总局公告2019年第35号): 20 000 is 15 000 × 20 % − 1 410 =
+ * 1 590; and every edge of the monthly table. */
 static void a_non_resident_month_stands_alone(void **state)
 {
     (void)state;
