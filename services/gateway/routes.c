@@ -13,6 +13,7 @@
 #include "hf/log.h"
 #include "hrflow/v1/identity.pb-c.h"
 #include "hrflow/v1/notify.pb-c.h"
+#include "hrflow/v1/payroll.pb-c.h"
 #include "hrflow/v1/pipeline.pb-c.h"
 #include "hrflow/v1/scheduling.pb-c.h"
 #include "hrflow/v1/scoring.pb-c.h"
@@ -384,6 +385,23 @@ const gw_route_t gw_routes[] = {
         "A message's delivery: state, attempts, last error, times; the address masked"),
     BUS("POST", "/v1/messages/{id}:retry", "retryMessage", NT, "RetryMessage", NULL, REC, 0,
         "Queue a dead message again, from its first attempt"),
+
+    /* ---- payroll: statutory rules (income tax calculators, city policies) ---- */
+    BUS("POST", "/v1/payroll/tax:preview", "previewTax", PR, "PreviewTax", "*", PAY, 0,
+        "Income tax withheld month by month (cumulative withholding; months: income and "
+        "deductions in yuan, the first month first); stateless"),
+    BUS("POST", "/v1/payroll/bonus-tax:preview", "previewBonusTax", PR, "PreviewBonusTax", "*",
+        PAY, 0, "Tax of an annual one-time bonus taxed on its own (monthly table, bonus / 12); "
+        "stateless"),
+    BUS("POST", "/v1/payroll/contributions:preview", "previewContributions", PR,
+        "PreviewContributions", "*", PAY, 0,
+        "A month's social insurance and housing fund on a wage under the city's policy of a day"),
+    BUS("GET", "/v1/payroll/city-policies", "listCityPolicies", PR, "ListCityPolicies", NULL,
+        PAY, 0, "City policies of social insurance and housing fund: shipped and the tenant's own"),
+    BUS("POST", "/v1/payroll/city-policies", "createCityPolicy", PR, "CreateCityPolicy", "policy",
+        PAY, 201, "Add the tenant's own policy of a city for a period (not overlapping another)"),
+    BUS("GET", "/v1/payroll/city-policies/{id}", "getCityPolicy", PR, "GetCityPolicy", NULL, PAY,
+        0, "A city policy"),
 };
 
 const size_t gw_n_routes = sizeof(gw_routes) / sizeof(gw_routes[0]);

@@ -50,6 +50,7 @@ COLLECTIONS = {
     "interview-booking": "booking_token", "leases": "lease",
     "webhook-endpoints": "webhook_endpoint", "deliveries": "webhook_delivery",
     "notification-templates": "template_name", "unsubscribe": "unsubscribe_token", "messages": "message",
+    "city-policies": "city_policy",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
@@ -74,7 +75,10 @@ OUTPUT_ONLY = {"tenantId"}
 SECRET_KINDS = {
     "tenant": {"tenant", "company", "apikey", "job", "candidate", "application", "import",
                "model", "question", "interview", "interviewer", "busy_block", "round",
-               "closure", "lease", "webhook_endpoint", "webhook_delivery", "message"},
+               "closure", "lease", "webhook_endpoint", "webhook_delivery", "message",
+               "city_policy"},
+    # a tenant's city policies are the group's: a company-bound key reads them (and
+    # may not create one, test_payroll_tax.py)
     "company": {"job", "candidate", "application", "import", "interview", "interviewer",
                 "busy_block", "round", "closure", "lease", "webhook_endpoint",
                 "webhook_delivery", "message"},
@@ -158,6 +162,13 @@ BODIES = {
     "replayWebhookEvents": {"fromTime": "2026-01-01T00:00:00Z"},
     # the group's settings: no ids (test_reactions.py: a company-bound key may not change them)
     "updateNotificationSettings": {"locale": "en"},
+    # payroll: statutory calculators and city policies (no ids; the policies are the tenant's)
+    "previewTax": {"months": [{"income": "30000.00"}]},
+    "previewBonusTax": {"bonus": "36000.00"},
+    "previewContributions": {"city": "上海", "wage": "10000"},
+    "createCityPolicy": {"city": "上海", "validFrom": "2040-01-01", "items": [
+        {"kind": "pension", "employeeRate": "0.08", "employerRate": "0.16", "baseFloor": "1",
+         "baseCap": "2"}]},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per
@@ -356,6 +367,11 @@ def seed():
     wait_for(lambda: call("GET", "/v1/messages/" + V["message"])[1]["state"] == "sent",
              what="the victim's letter sent")
     SECRETS.extend(["秘密信件", "秘密正文"])
+    # the tenant's own city policy (payroll)
+    V["city_policy"] = ok(*call("POST", "/v1/payroll/city-policies", {
+        "city": "秘密城", "validFrom": "2026-01-01", "source": "秘密来源", "items": [
+            {"kind": "pension", "employeeRate": "0.08", "employerRate": "0.16",
+             "baseFloor": "5000", "baseCap": "30000"}]})[:2], want=201)["id"]
     SECRETS.extend([person["name"], person["email"], "12345678", "秘密履历", "秘密回答",
                     app["statusToken"], "秘密简历", "面试官秘密", "mianshi.secret"])
     for name, phone, email in imported:
@@ -507,7 +523,7 @@ def attacker_records():
         attacker_ids[who] = mine
 
 
-SCHEMAS = ("identity", "pipeline", "scoring", "scheduling", "notify")
+SCHEMAS = ("identity", "pipeline", "scoring", "scheduling", "notify", "payroll")
 
 
 def snapshot():
