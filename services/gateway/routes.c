@@ -13,6 +13,7 @@
 #include "hf/log.h"
 #include "hrflow/v1/identity.pb-c.h"
 #include "hrflow/v1/notify.pb-c.h"
+#include "hrflow/v1/payroll.pb-c.h"
 #include "hrflow/v1/pipeline.pb-c.h"
 #include "hrflow/v1/scheduling.pb-c.h"
 #include "hrflow/v1/scoring.pb-c.h"
@@ -384,6 +385,51 @@ const gw_route_t gw_routes[] = {
         "A message's delivery: state, attempts, last error, times; the address masked"),
     BUS("POST", "/v1/messages/{id}:retry", "retryMessage", NT, "RetryMessage", NULL, REC, 0,
         "Queue a dead message again, from its first attempt"),
+
+    /* ---- payroll: employees (payroll and admin keys; recruiters never see them) ---- */
+    BUS("POST", "/v1/employees", "createEmployee", PR, "CreateEmployee", "employee", PAY, 201,
+        "Add an employee (draft or active) of a company: name, ID number, bank account, phone "
+        "sealed at rest"),
+    BUS("GET", "/v1/employees", "listEmployees", PR, "ListEmployees", NULL, PAY, 0,
+        "List employees, by company, status and department; ID numbers and accounts masked"),
+    BUS("GET", "/v1/employees/{id}", "getEmployee", PR, "GetEmployee", NULL, PAY, 0,
+        "Get an employee; ID number and bank account masked"),
+    BUS("PATCH", "/v1/employees/{id}", "updateEmployee", PR, "UpdateEmployee", "employee", PAY, 0,
+        "Change an employee's own fields (updateMask); If-Match guards the version"),
+    BUS("POST", "/v1/employees/{id}:activate", "activateEmployee", PR, "ActivateEmployee", "*",
+        PAY, 0, "A draft employee starts (hireDate); If-Match guards the version"),
+    BUS("POST", "/v1/employees/{id}:leave", "leaveEmployee", PR, "LeaveEmployee", "*", PAY, 0,
+        "An active employee leaves on leaveDate, with a reason; If-Match guards the version"),
+    BUS("POST", "/v1/employees/{id}:reveal", "revealEmployee", PR, "RevealEmployee", "*", PAY, 0,
+        "The unmasked ID number or bank account, for a key with the pii scope; audited with "
+        "the reason"),
+    BUS("GET", "/v1/employee-reveals", "listEmployeeReveals", PR, "ListReveals", NULL, ADMIN, 0,
+        "The audit of reveals: who, when, which fields, why (never the values)"),
+    BUS("POST", "/v1/employees/{employeeId}/compensations", "setCompensation", PR,
+        "SetCompensation", "compensation", PAY, 201,
+        "Pay from a month on: base salary and fixed allowances (sealed); the same month replaces"),
+    BUS("GET", "/v1/employees/{employeeId}/compensations", "listCompensations", PR,
+        "ListCompensations", NULL, PAY, 0, "An employee's pay history, newest month first"),
+    BUS("POST", "/v1/employees/{employeeId}/tax-profiles", "setTaxProfile", PR, "SetTaxProfile",
+        "tax_profile", PAY, 201,
+        "Tax facts from a month on: residency, special additional deductions, bonus tax choice"),
+    BUS("GET", "/v1/employees/{employeeId}/tax-profiles", "listTaxProfiles", PR,
+        "ListTaxProfiles", NULL, PAY, 0, "An employee's tax profiles, newest month first"),
+    BUS("POST", "/v1/employees/{employeeId}/contracts", "createContract", PR, "CreateContract",
+        "contract", PAY, 201,
+        "Add a contract (or a renewal of one); contract.expiring is written before its end"),
+    BUS("GET", "/v1/employees/{employeeId}/contracts", "listContracts", PR, "ListContracts", NULL,
+        PAY, 0, "An employee's contracts, newest first, with when each alert is due"),
+    BUS("POST", "/v1/employees/{employeeId}/position-changes", "createPositionChange", PR,
+        "CreatePositionChange", "change", PAY, 201,
+        "Department, position, grade, company or city from a day on (today: at once)"),
+    BUS("GET", "/v1/employees/{employeeId}/position-changes", "listPositionChanges", PR,
+        "ListPositionChanges", NULL, PAY, 0, "An employee's position history by effective date"),
+    BUS("GET", "/v1/employee-settings", "getEmployeeSettings", PR, "GetEmployeeSettings", NULL,
+        PAY, 0, "The archive's settings: days before a contract's end its alert is written"),
+    BUS("PATCH", "/v1/employee-settings", "updateEmployeeSettings", PR,
+        "UpdateEmployeeSettings", "settings", ADMIN, 0,
+        "Change the archive's settings; pending alerts move with them"),
 };
 
 const size_t gw_n_routes = sizeof(gw_routes) / sizeof(gw_routes[0]);
