@@ -173,6 +173,16 @@ int rules_check_key(const char *name, char *const *scopes, size_t n_scopes,
             continue;
         n++;
     }
+    int pii = 0, pay = 0;
+    for (size_t i = 0; i < n_scopes; i++) {
+        pii |= !strcmp(scopes[i], "pii");
+        pay |= !strcmp(scopes[i], "payroll") || !strcmp(scopes[i], "admin");
+    }
+    if (pii && !pay) {
+        report(ctx, "scopes", "pii_without_payroll",
+               "pii widens a payroll key: name payroll (or admin) with it");
+        n++;
+    }
     for (size_t i = 0; i < n_company_ids; i++) {
         if (!hf_uuid_valid(company_ids[i]))
             report_at(report, ctx, "company_ids", i, "bad_format", "must be a company id (a UUID)");

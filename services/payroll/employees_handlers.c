@@ -201,6 +201,14 @@ PR_HANDLER(payroll_create_employee)
     const char *status = *e->status ? e->status : "draft";
     pr_employee_patch_t p = { 0 };
     int bad = employee_bad(&st, e, F_ALL, *e->id_type ? e->id_type : "resident_id", &p);
+    bad += text_bad(call, "employee.department", e->department, 0);
+    bad += text_bad(call, "employee.position", e->position, 0);
+    bad += text_bad(call, "employee.grade", e->grade, 0);
+    bad += text_bad(call, "employee.city", e->city, 0);
+    p.department = e->department;
+    p.position = e->position;
+    p.grade = e->grade;
+    p.city = e->city;
     if (strcmp(status, "draft") && strcmp(status, "active"))
         bad += problem(call, "employee.status", "unknown_value", "draft or active");
     else if (!strcmp(status, "active") && !e->hire_date)

@@ -191,14 +191,16 @@ int pr_employee_create(hf_store_t *st, const char *company_id, const char *statu
     const char *q[] = { st->tenant, company_id, p->employee_no, status, s.name,
                         p->id_type ? p->id_type : "resident_id", s.id_number,
                         s.idx[0] ? s.idx : NULL, s.bank, s.phone,
-                        p->hire_date && *p->hire_date ? p->hire_date : NULL };
+                        p->hire_date && *p->hire_date ? p->hire_date : NULL, p->department,
+                        p->position, p->grade, p->city };
     PGresult *r = hf_db_query(st->db,
                               "INSERT INTO payroll.employees (tenant_id, company_id, employee_no,"
                               " status, name_enc, id_type, id_number_enc, id_number_idx,"
-                              " bank_account_enc, phone_enc, hire_date)"
-                              " VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10, $11::date)"
-                              " ON CONFLICT DO NOTHING RETURNING id",
-                              11, q);
+                              " bank_account_enc, phone_enc, hire_date, department, position,"
+                              " grade, city) VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8, $9,"
+                              " $10, $11::date, nullif($12, ''), nullif($13, ''), nullif($14, ''),"
+                              " nullif($15, '')) ON CONFLICT DO NOTHING RETURNING id",
+                              15, q);
     sealed_free(&s);
     rc = hf_store_rows(r, 1);
     const char *id = rc == HF_OK ? hf_store_cell(st, r, 0, 0) : NULL;
@@ -557,11 +559,11 @@ static int contract_timer(hf_store_t *st, const char *id)
     const char *p[] = { st->tenant, id };
     PGresult *r = hf_db_query(
         st->db,
-        "SELECT timers.set('" PR_TIMER_CONTRACT "', $1, 'contracts/' || c.id,"
+        "SELECT timers.set('" PR_TIMER_CONTRACT "', $1::text, 'contracts/' || c.id,"
         " ((c.end_date - coalesce(s.contract_alert_days, 30)) + time '09:00')"
         " AT TIME ZONE 'Asia/Shanghai', json_build_object('contractId', c.id)::jsonb)"
         " FROM payroll.contracts c LEFT JOIN payroll.employee_settings s"
-        " ON s.tenant_id = c.tenant_id WHERE c.tenant_id = $1 AND c.id = $2::uuid"
+        " ON s.tenant_id = c.tenant_id WHERE c.tenant_id = $1::uuid AND c.id = $2::uuid"
         " AND c.end_date IS NOT NULL",
         2, p);
     int rc = r ? HF_OK : HF_EDB;
@@ -721,10 +723,10 @@ int pr_position_change_create(hf_store_t *st, const char *employee_id,
     if (rc == HF_OK && future) {
         const char *q[] = { st->tenant, id };
         rc = hf_db_exec(st->db,
-                        "SELECT timers.set('" PR_TIMER_POSITION "', $1,"
-                        " 'position-changes/' || $2, (effective_date + time '00:00')"
+                        "SELECT timers.set('" PR_TIMER_POSITION "', $1::text,"
+                        " 'position-changes/' || $2::text, (effective_date + time '00:00')"
                         " AT TIME ZONE 'Asia/Shanghai', json_build_object('changeId', id)::jsonb)"
-                        " FROM payroll.position_changes WHERE tenant_id = $1 AND id = $2::uuid",
+                        " FROM payroll.position_changes WHERE tenant_id = $1::uuid AND id = $2::uuid",
                         2, q, NULL) < 0
                  ? HF_EDB
                  : HF_OK;
@@ -809,14 +811,14 @@ int pr_employee_settings_set(hf_store_t *st, uint32_t alert_days,
                         " update_time = now()",
                         2, p, NULL) < 0 ||
                      hf_db_exec(st->db,
-                                "SELECT timers.set('" PR_TIMER_CONTRACT "', $1,"
+                                "SELECT timers.set('" PR_TIMER_CONTRACT "', $1::text,"
                                 " 'contracts/' || c.id, ((c.end_date - $2::int) + time '09:00')"
                                 " AT TIME ZONE 'Asia/Shanghai',"
                                 " json_build_object('contractId', c.id)::jsonb)"
                                 " FROM payroll.contracts c JOIN timers.timer t"
-                                " ON t.kind = '" PR_TIMER_CONTRACT "' AND t.tenant_id = $1"
+                                " ON t.kind = '" PR_TIMER_CONTRACT "' AND t.tenant_id = $1::text"
                                 " AND t.key = 'contracts/' || c.id"
-                                " AND t.state = 'pending' WHERE c.tenant_id = $1",
+                                " AND t.state = 'pending' WHERE c.tenant_id = $1::uuid",
                                 2, p, NULL) < 0
                  ? HF_EDB
                  : HF_OK;

@@ -24,9 +24,11 @@ extern const char *const pr_deduction_kinds[PR_DEDUCTION_KINDS];
 
 /* A change of an employee's own fields: NULL leaves one as it is. id_number
  * and bank_account in their canonical forms (employee_fields.h); hire_date
- * "YYYY-MM-DD". */
+ * "YYYY-MM-DD". The position fields are set by a create only (later, by
+ * position changes). */
 typedef struct {
     const char *employee_no, *name, *id_type, *id_number, *bank_account, *phone, *hire_date;
+    const char *department, *position, *grade, *city;
 } pr_employee_patch_t;
 
 /* A new employee (company_id, status, and the patch's fields; name and

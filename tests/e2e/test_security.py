@@ -50,6 +50,7 @@ COLLECTIONS = {
     "interview-booking": "booking_token", "leases": "lease",
     "webhook-endpoints": "webhook_endpoint", "deliveries": "webhook_delivery",
     "notification-templates": "template_name", "unsubscribe": "unsubscribe_token", "messages": "message",
+    "employees": "employee",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
@@ -57,6 +58,7 @@ REFERENCES = {
     "applicationId": "application", "competencyModelId": "model", "questionId": "question",
     "interviewId": "interview", "importId": "import", "tenantId": "tenant",
     "interviewerId": "interviewer", "interviewerIds": "interviewer", "leaseId": "lease",
+    "employeeId": "employee", "previousContractId": "contract",
 }
 # `…Id` fields that name no record of ours.
 # engineId: the engine's name; afterId, fromEventId: an event's id, a number the leak check
@@ -74,10 +76,11 @@ OUTPUT_ONLY = {"tenantId"}
 SECRET_KINDS = {
     "tenant": {"tenant", "company", "apikey", "job", "candidate", "application", "import",
                "model", "question", "interview", "interviewer", "busy_block", "round",
-               "closure", "lease", "webhook_endpoint", "webhook_delivery", "message"},
+               "closure", "lease", "webhook_endpoint", "webhook_delivery", "message",
+               "employee", "contract"},
     "company": {"job", "candidate", "application", "import", "interview", "interviewer",
                 "busy_block", "round", "closure", "lease", "webhook_endpoint",
-                "webhook_delivery", "message"},
+                "webhook_delivery", "message", "employee", "contract"},
 }
 GUARDED_KINDS = {  # kinds the attacker must not change (beyond SECRET_KINDS)
     "tenant": set(),
@@ -158,6 +161,18 @@ BODIES = {
     "replayWebhookEvents": {"fromTime": "2026-01-01T00:00:00Z"},
     # the group's settings: no ids (test_reactions.py: a company-bound key may not change them)
     "updateNotificationSettings": {"locale": "en"},
+    "createEmployee": {"companyId": None, "employeeNo": "EVIL1", "name": "攻击者"},
+    "updateEmployee": {"name": "改名"},
+    "activateEmployee": {"hireDate": "2031-01-01"},
+    "leaveEmployee": {"leaveDate": "2031-01-01", "reason": "攻击"},
+    "revealEmployee": {"fields": ["idNumber", "bankAccount"], "reason": "窃取"},
+    "setCompensation": {"effectiveMonth": "2031-01", "baseSalary": "1"},
+    "setTaxProfile": {"effectiveMonth": "2031-01"},
+    "createContract": {"type": "open_ended", "startDate": "2031-01-01",
+                       "previousContractId": None},
+    "createPositionChange": {"effectiveDate": "2031-01-01", "position": "窃取",
+                             "companyId": None},
+    "updateEmployeeSettings": {"contractAlertDays": 10},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per
@@ -264,6 +279,20 @@ def seed():
         {"weekday": d, "start": "00:00", "end": "24:00"} for d in range(1, 8)]})[:2])
     V["closure"] = ok(*call("POST", "/v1/interview-closures", {
         "companyId": V["company"], "kind": "holiday", "day": "2031-01-02"})[:2], want=201)["id"]
+    # an employee of SH with a contract, pay and a reveal in the audit
+    V["employee"] = ok(*call("POST", "/v1/employees", {
+        "companyId": V["company"], "employeeNo": "SH001", "name": "司马保密",
+        "idNumber": "110101199003071233", "bankAccount": "6222021234567890128",
+        "phone": "13787654321", "status": "active", "hireDate": "2026-01-01"})[:2],
+        want=201)["id"]
+    ok(*call("POST", "/v1/employees/%s/compensations" % V["employee"], {
+        "effectiveMonth": "2026-01", "baseSalary": "45678.91"})[:2], want=201)
+    V["contract"] = ok(*call("POST", "/v1/employees/%s/contracts" % V["employee"], {
+        "type": "open_ended", "startDate": "2026-01-01"})[:2], want=201)["id"]
+    ok(*call("POST", "/v1/employees/%s:reveal" % V["employee"], {
+        "fields": ["bankAccount"], "reason": "工资卡核对"})[:2])
+    SECRETS.extend(["司马保密", "110101199003071233", "6222021234567890128", "13787654321",
+                    "45678.91", "4567891"])
     V["job"] = ok(*call("POST", "/v1/jobs", {
         "companyId": V["company"], "title": "产品经理", "headcount": 5,
         "competencyModelId": V["model"],
@@ -507,7 +536,7 @@ def attacker_records():
         attacker_ids[who] = mine
 
 
-SCHEMAS = ("identity", "pipeline", "scoring", "scheduling", "notify")
+SCHEMAS = ("identity", "pipeline", "scoring", "scheduling", "notify", "payroll")
 
 
 def snapshot():
