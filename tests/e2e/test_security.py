@@ -193,6 +193,10 @@ LEFT_OUT = {
     "updateWebhookEndpoint": {"companyId"},  # fixed once created (422 not_updatable)
     "updateLineSettings": {"companyId"},  # output only: the path says whose settings
     "updateCompanyLineSettings": {"companyId"},
+    # output only: the hire an employee was onboarded from (the consumer sets them)
+    "createEmployee": {"applicationId", "candidateId"},
+    # and the company changes by a position change only (422 not_updatable)
+    "updateEmployee": {"applicationId", "candidateId", "companyId"},
 }
 CSV = "姓名,手机\n攻击者,13900000000\n".encode("utf-8")
 
