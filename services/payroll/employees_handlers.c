@@ -262,21 +262,26 @@ PR_HANDLER(payroll_list_employees)
     return reply_with(reply, o);
 }
 
-/* The version a change applies to: the one asked for (If-Match), else the
- * stored one; CONFLICT (and NULL) when they differ. */
-static int version_fail(hf_store_t *st, const Hrflow__V1__Employee *e, int64_t expected)
+/* The employee of the path opened for a change, when it is still at the
+ * version asked for (If-Match; 0 = any): else NULL after failing the call
+ * (CONFLICT when it moved on). */
+static Hrflow__V1__Employee *open_change(hf_call_t *call, hf_store_t *st, const char *id,
+                                         int64_t expected)
 {
-    if (expected && expected != e->version)
-        return hf_store_fail(st, HF_ECONFLICT, "employee", e->id);
-    return 0;
+    Hrflow__V1__Employee *e = open_employee(call, st, id, "change employees");
+    if (e && expected && expected != e->version) {
+        hf_store_fail(st, HF_ECONFLICT, "employee", e->id);
+        return NULL;
+    }
+    return e;
 }
 
 PR_HANDLER(payroll_update_employee)
 {
     const Hrflow__V1__UpdateEmployeeRequest *r = (const void *)req;
     hf_store_t st;
-    Hrflow__V1__Employee *e = open_employee(call, &st, r->id, "change employees");
-    if (!e || version_fail(&st, e, r->expected_version) < 0)
+    Hrflow__V1__Employee *e = open_change(call, &st, r->id, r->expected_version);
+    if (!e)
         return -1;
     static const Hrflow__V1__Employee empty = HRFLOW__V1__EMPLOYEE__INIT;
     const Hrflow__V1__Employee *in = r->employee ? r->employee : &empty;
@@ -314,7 +319,7 @@ PR_HANDLER(payroll_update_employee)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the employee is invalid");
     const char *taken = "";
     Hrflow__V1__Employee *out = NULL;
-    int rc = pr_employee_update(&st, e->id, e->version, &p, &out, &taken);
+    int rc = pr_employee_update(&st, e, &p, &out, &taken);
     if (rc == HF_EEXISTS)
         return taken_fail(call, taken);
     return rc == HF_OK ? reply_with(reply, out) : hf_store_fail(&st, rc, "employee", e->id);
@@ -324,8 +329,8 @@ PR_HANDLER(payroll_activate_employee)
 {
     const Hrflow__V1__ActivateEmployeeRequest *r = (const void *)req;
     hf_store_t st;
-    Hrflow__V1__Employee *e = open_employee(call, &st, r->id, "change employees");
-    if (!e || version_fail(&st, e, r->expected_version) < 0)
+    Hrflow__V1__Employee *e = open_change(call, &st, r->id, r->expected_version);
+    if (!e)
         return -1;
     if (strcmp(e->status, "draft"))
         return hf_call_fail(call, E(FAILED_PRECONDITION), "employee %s is %s, not a draft",
@@ -344,8 +349,8 @@ PR_HANDLER(payroll_leave_employee)
 {
     const Hrflow__V1__LeaveEmployeeRequest *r = (const void *)req;
     hf_store_t st;
-    Hrflow__V1__Employee *e = open_employee(call, &st, r->id, "change employees");
-    if (!e || version_fail(&st, e, r->expected_version) < 0)
+    Hrflow__V1__Employee *e = open_change(call, &st, r->id, r->expected_version);
+    if (!e)
         return -1;
     if (strcmp(e->status, "active"))
         return hf_call_fail(call, E(FAILED_PRECONDITION), "employee %s is %s, not active",
@@ -458,21 +463,6 @@ PR_HANDLER(payroll_set_compensation)
     return rc == HF_OK ? reply_with(reply, out) : hf_store_fail(&st, rc, "employee", e->id);
 }
 
-PR_HANDLER(payroll_list_compensations)
-{
-    const Hrflow__V1__ListCompensationsRequest *r = (const void *)req;
-    hf_store_t st;
-    Hrflow__V1__Employee *e = open_employee(call, &st, r->employee_id, "see pay");
-    Hrflow__V1__ListCompensationsResponse *o =
-        e ? HF_CALL_NEW(call, Hrflow__V1__ListCompensationsResponse,
-                        hrflow__v1__list_compensations_response__init)
-          : NULL;
-    if (!o)
-        return e ? hf_call_fail(call, E(INTERNAL), "out of memory") : -1;
-    int rc = pr_compensation_list(&st, e->id, &o->compensations, &o->n_compensations);
-    return rc == HF_OK ? reply_with(reply, o) : hf_store_fail(&st, rc, "employee", e->id);
-}
-
 PR_HANDLER(payroll_set_tax_profile)
 {
     const Hrflow__V1__SetTaxProfileRequest *r = (const void *)req;
@@ -520,21 +510,6 @@ PR_HANDLER(payroll_set_tax_profile)
     return rc == HF_OK ? reply_with(reply, out) : hf_store_fail(&st, rc, "employee", e->id);
 }
 
-PR_HANDLER(payroll_list_tax_profiles)
-{
-    const Hrflow__V1__ListTaxProfilesRequest *r = (const void *)req;
-    hf_store_t st;
-    Hrflow__V1__Employee *e = open_employee(call, &st, r->employee_id, "see tax profiles");
-    Hrflow__V1__ListTaxProfilesResponse *o =
-        e ? HF_CALL_NEW(call, Hrflow__V1__ListTaxProfilesResponse,
-                        hrflow__v1__list_tax_profiles_response__init)
-          : NULL;
-    if (!o)
-        return e ? hf_call_fail(call, E(INTERNAL), "out of memory") : -1;
-    int rc = pr_tax_profile_list(&st, e->id, &o->tax_profiles, &o->n_tax_profiles);
-    return rc == HF_OK ? reply_with(reply, o) : hf_store_fail(&st, rc, "employee", e->id);
-}
-
 /* ---- contracts ---- */
 
 PR_HANDLER(payroll_create_contract)
@@ -580,21 +555,6 @@ PR_HANDLER(payroll_create_contract)
     return rc == HF_OK ? reply_with(reply, out) : hf_store_fail(&st, rc, "contract", "");
 }
 
-PR_HANDLER(payroll_list_contracts)
-{
-    const Hrflow__V1__ListContractsRequest *r = (const void *)req;
-    hf_store_t st;
-    Hrflow__V1__Employee *e = open_employee(call, &st, r->employee_id, "see contracts");
-    Hrflow__V1__ListContractsResponse *o =
-        e ? HF_CALL_NEW(call, Hrflow__V1__ListContractsResponse,
-                        hrflow__v1__list_contracts_response__init)
-          : NULL;
-    if (!o)
-        return e ? hf_call_fail(call, E(INTERNAL), "out of memory") : -1;
-    int rc = pr_contract_list(&st, e->id, &o->contracts, &o->n_contracts);
-    return rc == HF_OK ? reply_with(reply, o) : hf_store_fail(&st, rc, "employee", e->id);
-}
-
 /* ---- position changes ---- */
 
 PR_HANDLER(payroll_create_position_change)
@@ -626,19 +586,57 @@ PR_HANDLER(payroll_create_position_change)
     return rc == HF_OK ? reply_with(reply, out) : hf_store_fail(&st, rc, "employee", e->id);
 }
 
+/* ---- an employee's histories ---- */
+
+/* Answer a list of employee_id's history (pay, tax profiles, contracts,
+ * position changes): a new message of type d whose first field, repeated,
+ * holds what fn finds for the employee of the path (opened for action). */
+static int history_reply(hf_call_t *call, const char *employee_id, const char *action,
+                         const ProtobufCMessageDescriptor *d, pr_history_fn fn,
+                         ProtobufCMessage **reply)
+{
+    hf_store_t st;
+    Hrflow__V1__Employee *e = open_employee(call, &st, employee_id, action);
+    ProtobufCMessage *m = e ? hf_store_alloc(&st, d->sizeof_message) : NULL;
+    if (!m)
+        return e ? hf_call_fail(call, E(INTERNAL), "out of memory") : -1;
+    d->message_init(m);
+    const ProtobufCFieldDescriptor *f = &d->fields[0];
+    int rc = fn(&st, e->id, (void ***)((char *)m + f->offset),
+                (size_t *)((char *)m + f->quantifier_offset));
+    return rc == HF_OK ? reply_with(reply, m) : hf_store_fail(&st, rc, "employee", e->id);
+}
+
+PR_HANDLER(payroll_list_compensations)
+{
+    const Hrflow__V1__ListCompensationsRequest *r = (const void *)req;
+    return history_reply(call, r->employee_id, "see pay",
+                         &hrflow__v1__list_compensations_response__descriptor,
+                         pr_compensation_list, reply);
+}
+
+PR_HANDLER(payroll_list_tax_profiles)
+{
+    const Hrflow__V1__ListTaxProfilesRequest *r = (const void *)req;
+    return history_reply(call, r->employee_id, "see tax profiles",
+                         &hrflow__v1__list_tax_profiles_response__descriptor,
+                         pr_tax_profile_list, reply);
+}
+
+PR_HANDLER(payroll_list_contracts)
+{
+    const Hrflow__V1__ListContractsRequest *r = (const void *)req;
+    return history_reply(call, r->employee_id, "see contracts",
+                         &hrflow__v1__list_contracts_response__descriptor, pr_contract_list,
+                         reply);
+}
+
 PR_HANDLER(payroll_list_position_changes)
 {
     const Hrflow__V1__ListPositionChangesRequest *r = (const void *)req;
-    hf_store_t st;
-    Hrflow__V1__Employee *e = open_employee(call, &st, r->employee_id, "see positions");
-    Hrflow__V1__ListPositionChangesResponse *o =
-        e ? HF_CALL_NEW(call, Hrflow__V1__ListPositionChangesResponse,
-                        hrflow__v1__list_position_changes_response__init)
-          : NULL;
-    if (!o)
-        return e ? hf_call_fail(call, E(INTERNAL), "out of memory") : -1;
-    int rc = pr_position_change_list(&st, e->id, &o->changes, &o->n_changes);
-    return rc == HF_OK ? reply_with(reply, o) : hf_store_fail(&st, rc, "employee", e->id);
+    return history_reply(call, r->employee_id, "see positions",
+                         &hrflow__v1__list_position_changes_response__descriptor,
+                         pr_position_change_list, reply);
 }
 
 /* ---- settings ---- */

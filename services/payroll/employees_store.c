@@ -21,6 +21,7 @@
 #include "hf/log.h"
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,15 @@ typedef struct {
     char *name, *id_number, *bank, *phone, idx[65];
 } sealed_t;
 
+static void sealed_free(sealed_t *s)
+{
+    free(s->name);
+    free(s->id_number);
+    free(s->bank);
+    free(s->phone);
+}
+
+/* The sealed columns of p; HF_ENOMEM (nothing to free) when one cannot be made. */
 static int sealed_make(hf_store_t *st, const pr_employee_patch_t *p, sealed_t *s)
 {
     int ok = 1;
@@ -149,15 +159,10 @@ static int sealed_make(hf_store_t *st, const pr_employee_patch_t *p, sealed_t *s
     id_index(st, p->id_number, s->idx);
     if (p->id_number && *p->id_number && !s->idx[0])
         ok = 0;
-    return ok ? HF_OK : HF_ENOMEM;
-}
-
-static void sealed_free(sealed_t *s)
-{
-    free(s->name);
-    free(s->id_number);
-    free(s->bank);
-    free(s->phone);
+    if (ok)
+        return HF_OK;
+    sealed_free(s);
+    return HF_ENOMEM;
 }
 
 /* Which unique key a refused write hit: the employee number in the company
@@ -184,10 +189,8 @@ int pr_employee_create(hf_store_t *st, const char *company_id, const char *statu
 {
     sealed_t s;
     int rc = sealed_make(st, p, &s);
-    if (rc != HF_OK) {
-        sealed_free(&s);
+    if (rc != HF_OK)
         return rc;
-    }
     const char *q[] = { st->tenant, company_id, p->employee_no, status, s.name,
                         p->id_type ? p->id_type : "resident_id", s.id_number,
                         s.idx[0] ? s.idx : NULL, s.bank, s.phone,
@@ -212,16 +215,16 @@ int pr_employee_create(hf_store_t *st, const char *company_id, const char *statu
     return rc == HF_OK ? pr_employee_get(st, id, out) : rc;
 }
 
-int pr_employee_update(hf_store_t *st, const char *id, int64_t version,
+int pr_employee_update(hf_store_t *st, const Hrflow__V1__Employee *e,
                        const pr_employee_patch_t *p, Hrflow__V1__Employee **out,
                        const char **taken)
 {
+    const char *id = e->id;
+    int64_t version = e->version;
     sealed_t s;
     int rc = sealed_make(st, p, &s);
-    if (rc != HF_OK) {
-        sealed_free(&s);
+    if (rc != HF_OK)
         return rc;
-    }
     /* a NULL parameter keeps the column; "" (a cleared optional field) is
      * written as NULL by nullif */
     const char *q[] = { st->tenant, id, num(st, version), p->employee_no, s.name, p->id_type,
@@ -358,174 +361,164 @@ int pr_reveal_list(hf_store_t *st, const char *employee_id, hf_page_t *page,
 
 /* ---- compensation and tax profiles ---- */
 
+/* Both are rows by month whose amounts are sealed as one JSON object in the
+ * API's form ({"baseSalary": "30000.00", "allowances": [...]},
+ * {"specialDeductions": [...]}): a read opens it, lays it over the plain
+ * columns the statement built (column 1) and decodes the whole. */
+
 /* "YYYY-MM" of a month's first day. */
 #define MONTH_OF(col) "to_char(" col ", 'YYYY-MM')"
 
-/* Sealed JSON text of j (consumed) under field; the caller frees. */
-static char *seal_json(hf_store_t *st, const char *field, json_t *j)
-{
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    int ok = 1;
-    char *t = text ? seal(st, field, text, &ok) : NULL;
-    free(text);
-    return t;
-}
-
-/* The amount of a sealed JSON entry as a decimal string in the arena. */
-static char *money_text(hf_store_t *st, json_t *v)
+/* The amount in yuan, as the API writes it, for sealed JSON. */
+static json_t *money_json(pr_fen_t fen)
 {
     char m[PR_MONEY_TEXT_MAX];
-    pr_money_format(json_integer_value(v), m);
-    return hf_store_strdup(st, m);
+    pr_money_format(fen, m);
+    return json_string(m);
+}
+
+/* [{key: names[i], "amount": amounts[i]}] of the n entries. */
+static json_t *amounts_json(const char *key, const char *const *names, const pr_fen_t *amounts,
+                            size_t n)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++)
+        json_array_append_new(list, json_pack("{s:s, s:o}", key, names[i], "amount",
+                                              money_json(amounts[i])));
+    return list;
+}
+
+/* A row of a monthly record: column 1 its plain fields as JSON, column 2 the
+ * sealed object (field names the AAD), column 3 its create time. */
+static void *monthly_row(hf_store_t *st, PGresult *r, int row, const ProtobufCMessageDescriptor *d,
+                         const char *field, size_t time_offset)
+{
+    char *plain = opened(st, r, row, 2, field);
+    json_t *all = json_loads(PQgetvalue(r, row, 1), 0, NULL);
+    json_t *sealed = plain ? json_loads(plain, 0, NULL) : NULL;
+    char *text = all && sealed && json_object_update(all, sealed) == 0
+                     ? json_dumps(all, JSON_COMPACT)
+                     : NULL;
+    json_decref(all);
+    json_decref(sealed);
+    ProtobufCMessage *m = text ? hf_codec_decode_stored(d, text, &st->alloc) : NULL;
+    free(text);
+    if (!m)
+        return NULL;
+    Hrflow__V1__Timestamp **t = (Hrflow__V1__Timestamp **)((char *)m + time_offset);
+    return (*t = hf_store_time(st, r, row, 3)) ? m : NULL;
 }
 
 static void *compensation_row(hf_store_t *st, PGresult *r, int row)
 {
-    Hrflow__V1__Compensation *c = hf_store_alloc(st, sizeof(*c));
-    char *plain = opened(st, r, row, 2, "compensations.amounts");
-    json_t *j = plain ? json_loads(plain, 0, NULL) : NULL;
-    if (!c || !j) {
-        json_decref(j);
-        return NULL;
-    }
-    hrflow__v1__compensation__init(c);
-    c->employee_id = hf_store_cell(st, r, row, 0);
-    c->effective_month = hf_store_cell(st, r, row, 1);
-    c->actor = hf_store_cell(st, r, row, 3);
-    c->create_time = hf_store_time(st, r, row, 4);
-    c->base_salary = money_text(st, json_object_get(j, "base"));
-    json_t *list = json_object_get(j, "allowances");
-    c->n_allowances = json_array_size(list);
-    c->allowances = hf_store_alloc(st, (c->n_allowances + 1) * sizeof(*c->allowances));
-    for (size_t i = 0; c->allowances && i < c->n_allowances; i++) {
-        Hrflow__V1__Allowance *a = hf_store_alloc(st, sizeof(*a));
-        if (!a)
-            break;
-        hrflow__v1__allowance__init(a);
-        json_t *item = json_array_get(list, i);
-        a->name = hf_store_strdup(st, json_string_value(json_object_get(item, "name")));
-        a->amount = money_text(st, json_object_get(item, "amount"));
-        c->allowances[i] = a;
-    }
-    json_decref(j);
-    return c->allowances && c->create_time ? c : NULL;
+    return monthly_row(st, r, row, &hrflow__v1__compensation__descriptor,
+                       "compensations.amounts", offsetof(Hrflow__V1__Compensation, create_time));
 }
 
-#define COMP_COLS "employee_id, " MONTH_OF("effective_month") ", amounts_enc, actor, " \
-                  HF_MICROS("create_time")
+static void *tax_profile_row(hf_store_t *st, PGresult *r, int row)
+{
+    return monthly_row(st, r, row, &hrflow__v1__tax_profile__descriptor,
+                       "tax_profiles.deductions", offsetof(Hrflow__V1__TaxProfile, create_time));
+}
+
+#define COMP_COLS                                                                                \
+    "employee_id, json_build_object('employeeId', employee_id, 'effectiveMonth', "              \
+    MONTH_OF("effective_month") ", 'actor', actor), amounts_enc, " HF_MICROS("create_time")
+#define TAX_COLS                                                                                 \
+    "employee_id, json_build_object('employeeId', employee_id, 'effectiveMonth', "              \
+    MONTH_OF("effective_month") ", 'residency', residency, 'bonusTax', bonus_tax, 'actor',"     \
+    " actor), deductions_enc, " HF_MICROS("create_time")
+
+/* Seal obj (consumed) as field and upsert the month's row with sql, whose
+ * parameters are the tenant, employee, month, the token, the actor and
+ * extra (n_extra more); *out as stored. */
+static int monthly_set(hf_store_t *st, const char *sql, const char *field, json_t *obj,
+                       const char *const *keys, size_t n_keys,
+                       void *(*row)(hf_store_t *st, PGresult *r, int i), void *out)
+{
+    char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+    json_decref(obj);
+    int ok = 1;
+    char *sealed = text ? seal(st, field, text, &ok) : NULL;
+    free(text);
+    if (!sealed)
+        return HF_ENOMEM;
+    const char *p[8] = { st->tenant, keys[0], keys[1], sealed, st->actor };
+    for (size_t k = 2; k < n_keys && k < 5; k++)
+        p[3 + k] = keys[k];
+    int rc = hf_store_one(st, sql, (int)(3 + n_keys), p, row, out);
+    free(sealed);
+    return rc;
+}
 
 int pr_compensation_set(hf_store_t *st, const char *employee_id, const char *month, pr_fen_t base,
                         char *const *names, const pr_fen_t *amounts, size_t n,
                         Hrflow__V1__Compensation **out)
 {
-    json_t *list = json_array();
-    for (size_t i = 0; list && i < n; i++)
-        json_array_append_new(list, json_pack("{s:s, s:I}", "name", names[i], "amount",
-                                              (json_int_t)amounts[i]));
-    char *sealed = seal_json(st, "compensations.amounts",
-                             list ? json_pack("{s:I, s:o}", "base", (json_int_t)base,
-                                              "allowances", list)
-                                  : NULL);
-    if (!sealed)
-        return HF_ENOMEM;
-    const char *p[] = { st->tenant, employee_id, month, sealed, st->actor };
-    int rc = hf_store_one(st,
-                          "INSERT INTO payroll.compensations (tenant_id, employee_id,"
-                          " effective_month, amounts_enc, actor)"
-                          " VALUES ($1, $2::uuid, $3::date, $4, $5)"
-                          " ON CONFLICT (tenant_id, employee_id, effective_month) DO UPDATE"
-                          " SET amounts_enc = EXCLUDED.amounts_enc, actor = EXCLUDED.actor,"
-                          " create_time = now() RETURNING " COMP_COLS,
-                          5, p, compensation_row, out);
-    free(sealed);
-    return rc;
+    json_t *list = amounts_json("name", (const char *const *)names, amounts, n);
+    json_t *obj = list ? json_pack("{s:o, s:o}", "baseSalary", money_json(base), "allowances",
+                                   list)
+                       : NULL;
+    const char *keys[] = { employee_id, month };
+    return monthly_set(st,
+                       "INSERT INTO payroll.compensations (tenant_id, employee_id,"
+                       " effective_month, amounts_enc, actor)"
+                       " VALUES ($1, $2::uuid, $3::date, $4, $5)"
+                       " ON CONFLICT (tenant_id, employee_id, effective_month) DO UPDATE"
+                       " SET amounts_enc = EXCLUDED.amounts_enc, actor = EXCLUDED.actor,"
+                       " create_time = now() RETURNING " COMP_COLS,
+                       "compensations.amounts", obj, keys, 2, compensation_row, out);
 }
-
-int pr_compensation_list(hf_store_t *st, const char *employee_id,
-                         Hrflow__V1__Compensation ***out, size_t *n)
-{
-    const char *p[] = { st->tenant, employee_id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT " COMP_COLS " FROM payroll.compensations"
-                              " WHERE tenant_id = $1 AND employee_id = $2::uuid"
-                              " ORDER BY effective_month DESC",
-                              2, p);
-    return hf_store_all(st, r, compensation_row, (void ***)out, n);
-}
-
-static void *tax_profile_row(hf_store_t *st, PGresult *r, int row)
-{
-    Hrflow__V1__TaxProfile *t = hf_store_alloc(st, sizeof(*t));
-    char *plain = opened(st, r, row, 4, "tax_profiles.deductions");
-    json_t *j = plain ? json_loads(plain, 0, NULL) : NULL;
-    if (!t || !j) {
-        json_decref(j);
-        return NULL;
-    }
-    hrflow__v1__tax_profile__init(t);
-    t->employee_id = hf_store_cell(st, r, row, 0);
-    t->effective_month = hf_store_cell(st, r, row, 1);
-    t->residency = hf_store_cell(st, r, row, 2);
-    t->bonus_tax = hf_store_cell(st, r, row, 3);
-    t->actor = hf_store_cell(st, r, row, 5);
-    t->create_time = hf_store_time(st, r, row, 6);
-    t->n_special_deductions = json_array_size(j);
-    t->special_deductions =
-        hf_store_alloc(st, (t->n_special_deductions + 1) * sizeof(*t->special_deductions));
-    for (size_t i = 0; t->special_deductions && i < t->n_special_deductions; i++) {
-        Hrflow__V1__SpecialDeduction *d = hf_store_alloc(st, sizeof(*d));
-        if (!d)
-            break;
-        hrflow__v1__special_deduction__init(d);
-        json_t *item = json_array_get(j, i);
-        d->kind = hf_store_strdup(st, json_string_value(json_object_get(item, "kind")));
-        d->amount = money_text(st, json_object_get(item, "amount"));
-        t->special_deductions[i] = d;
-    }
-    json_decref(j);
-    return t->special_deductions && t->create_time ? t : NULL;
-}
-
-#define TAX_COLS "employee_id, " MONTH_OF("effective_month") ", residency, bonus_tax," \
-                 " deductions_enc, actor, " HF_MICROS("create_time")
 
 int pr_tax_profile_set(hf_store_t *st, const char *employee_id, const char *month,
                        const char *residency, const char *bonus_tax,
                        const pr_fen_t deductions[PR_DEDUCTION_KINDS], Hrflow__V1__TaxProfile **out)
 {
-    json_t *list = json_array();
-    for (size_t k = 0; list && k < PR_DEDUCTION_KINDS; k++)
-        if (deductions[k])
-            json_array_append_new(list, json_pack("{s:s, s:I}", "kind", pr_deduction_kinds[k],
-                                                  "amount", (json_int_t)deductions[k]));
-    char *sealed = seal_json(st, "tax_profiles.deductions", list);
-    if (!sealed)
-        return HF_ENOMEM;
-    const char *p[] = { st->tenant, employee_id, month, residency, sealed, bonus_tax, st->actor };
-    int rc = hf_store_one(st,
-                          "INSERT INTO payroll.tax_profiles (tenant_id, employee_id,"
-                          " effective_month, residency, deductions_enc, bonus_tax, actor)"
-                          " VALUES ($1, $2::uuid, $3::date, $4, $5, $6, $7)"
-                          " ON CONFLICT (tenant_id, employee_id, effective_month) DO UPDATE"
-                          " SET residency = EXCLUDED.residency, deductions_enc ="
-                          " EXCLUDED.deductions_enc, bonus_tax = EXCLUDED.bonus_tax,"
-                          " actor = EXCLUDED.actor, create_time = now() RETURNING " TAX_COLS,
-                          7, p, tax_profile_row, out);
-    free(sealed);
-    return rc;
+    const char *kinds[PR_DEDUCTION_KINDS];
+    pr_fen_t amounts[PR_DEDUCTION_KINDS];
+    size_t n = 0;
+    for (size_t k = 0; k < PR_DEDUCTION_KINDS; k++)
+        if (deductions[k]) {
+            kinds[n] = pr_deduction_kinds[k];
+            amounts[n++] = deductions[k];
+        }
+    json_t *list = amounts_json("kind", kinds, amounts, n);
+    json_t *obj = list ? json_pack("{s:o}", "specialDeductions", list) : NULL;
+    const char *keys[] = { employee_id, month, residency, bonus_tax };
+    return monthly_set(st,
+                       "INSERT INTO payroll.tax_profiles (tenant_id, employee_id,"
+                       " effective_month, deductions_enc, actor, residency, bonus_tax)"
+                       " VALUES ($1, $2::uuid, $3::date, $4, $5, $6, $7)"
+                       " ON CONFLICT (tenant_id, employee_id, effective_month) DO UPDATE"
+                       " SET residency = EXCLUDED.residency, deductions_enc ="
+                       " EXCLUDED.deductions_enc, bonus_tax = EXCLUDED.bonus_tax,"
+                       " actor = EXCLUDED.actor, create_time = now() RETURNING " TAX_COLS,
+                       "tax_profiles.deductions", obj, keys, 4, tax_profile_row, out);
 }
 
-int pr_tax_profile_list(hf_store_t *st, const char *employee_id, Hrflow__V1__TaxProfile ***out,
-                        size_t *n)
+/* Every row of an employee's history: sql selects by $1 (tenant) and $2
+ * (employee). */
+static int history(hf_store_t *st, const char *sql, const char *employee_id,
+                   void *(*row)(hf_store_t *st, PGresult *r, int i), void ***out, size_t *n)
 {
     const char *p[] = { st->tenant, employee_id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT " TAX_COLS " FROM payroll.tax_profiles"
-                              " WHERE tenant_id = $1 AND employee_id = $2::uuid"
-                              " ORDER BY effective_month DESC",
-                              2, p);
-    return hf_store_all(st, r, tax_profile_row, (void ***)out, n);
+    return hf_store_all(st, hf_db_query(st->db, sql, 2, p), row, out, n);
+}
+
+int pr_compensation_list(hf_store_t *st, const char *employee_id, void ***out, size_t *n)
+{
+    return history(st, "SELECT " COMP_COLS " FROM payroll.compensations"
+                       " WHERE tenant_id = $1 AND employee_id = $2::uuid"
+                       " ORDER BY effective_month DESC",
+                   employee_id, compensation_row, out, n);
+}
+
+int pr_tax_profile_list(hf_store_t *st, const char *employee_id, void ***out, size_t *n)
+{
+    return history(st, "SELECT " TAX_COLS " FROM payroll.tax_profiles"
+                       " WHERE tenant_id = $1 AND employee_id = $2::uuid"
+                       " ORDER BY effective_month DESC",
+                   employee_id, tax_profile_row, out, n);
 }
 
 /* ---- contracts ---- */
@@ -611,16 +604,12 @@ int pr_contract_create(hf_store_t *st, const char *employee_id, const char *type
     return hf_store_finish(st, rc);
 }
 
-int pr_contract_list(hf_store_t *st, const char *employee_id, Hrflow__V1__Contract ***out,
-                     size_t *n)
+int pr_contract_list(hf_store_t *st, const char *employee_id, void ***out, size_t *n)
 {
-    const char *p[] = { st->tenant, employee_id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT " CONTRACT_COLS CONTRACT_FROM
-                              " WHERE c.tenant_id = $1 AND c.employee_id = $2::uuid"
-                              " ORDER BY c.start_date DESC, c.create_time DESC",
-                              2, p);
-    return hf_store_all(st, r, contract_row, (void ***)out, n);
+    return history(st, "SELECT " CONTRACT_COLS CONTRACT_FROM
+                       " WHERE c.tenant_id = $1 AND c.employee_id = $2::uuid"
+                       " ORDER BY c.start_date DESC, c.create_time DESC",
+                   employee_id, contract_row, out, n);
 }
 
 /* The alert of a contract whose timer is due: contract.expiring, ids and
@@ -740,16 +729,12 @@ int pr_position_change_create(hf_store_t *st, const char *employee_id,
     return hf_store_finish(st, rc);
 }
 
-int pr_position_change_list(hf_store_t *st, const char *employee_id,
-                            Hrflow__V1__PositionChange ***out, size_t *n)
+int pr_position_change_list(hf_store_t *st, const char *employee_id, void ***out, size_t *n)
 {
-    const char *p[] = { st->tenant, employee_id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT " CHANGE_COLS " FROM payroll.position_changes c"
-                              " WHERE c.tenant_id = $1 AND c.employee_id = $2::uuid"
-                              " ORDER BY c.effective_date, c.create_time",
-                              2, p);
-    return hf_store_all(st, r, change_row, (void ***)out, n);
+    return history(st, "SELECT " CHANGE_COLS " FROM payroll.position_changes c"
+                       " WHERE c.tenant_id = $1 AND c.employee_id = $2::uuid"
+                       " ORDER BY c.effective_date, c.create_time",
+                   employee_id, change_row, out, n);
 }
 
 /* ---- timers ---- */
@@ -867,6 +852,81 @@ int pr_employee_onboard(hf_store_t *st, const char *application_id, const char *
 
 /* ---- the month of a payroll run ---- */
 
+/* The fen of a sealed amount (a decimal string the store wrote); 0 for none. */
+static pr_fen_t fen_of(json_t *v)
+{
+    pr_fen_t fen = 0;
+    const char *s = json_string_value(v);
+    return s && pr_money_parse(s, 0, &fen) == PR_MONEY_OK ? fen : 0;
+}
+
+/* The sealed object of column col of a row, or NULL (does not open). */
+static json_t *sealed_json(hf_store_t *st, PGresult *r, int row, int col, const char *field)
+{
+    char *plain = opened(st, r, row, col, field);
+    return plain ? json_loads(plain, 0, NULL) : NULL;
+}
+
+/* e's pay from the sealed compensation j; HF_OK or HF_ENOMEM. */
+static int month_pay(hf_store_t *st, json_t *j, pr_employee_month_t *e)
+{
+    json_t *list = json_object_get(j, "allowances");
+    e->has_pay = 1;
+    e->base = fen_of(json_object_get(j, "baseSalary"));
+    e->n_allowances = json_array_size(list);
+    e->allowance_names = hf_store_alloc(st, (e->n_allowances + 1) * sizeof(char *));
+    e->allowance_amounts = hf_store_alloc(st, (e->n_allowances + 1) * sizeof(pr_fen_t));
+    if (!e->allowance_names || !e->allowance_amounts)
+        return HF_ENOMEM;
+    for (size_t k = 0; k < e->n_allowances; k++) {
+        json_t *a = json_array_get(list, k);
+        e->allowance_names[k] = hf_store_strdup(st, json_string_value(json_object_get(a, "name")));
+        e->allowance_amounts[k] = fen_of(json_object_get(a, "amount"));
+    }
+    return HF_OK;
+}
+
+/* e's deductions by kind from the sealed tax profile j. */
+static void month_deductions(json_t *j, pr_employee_month_t *e)
+{
+    json_t *list = json_object_get(j, "specialDeductions");
+    for (size_t k = 0; k < json_array_size(list); k++) {
+        json_t *d = json_array_get(list, k);
+        const char *kind = json_string_value(json_object_get(d, "kind"));
+        for (size_t x = 0; kind && x < PR_DEDUCTION_KINDS; x++)
+            if (!strcmp(kind, pr_deduction_kinds[x]))
+                e->deductions[x] = fen_of(json_object_get(d, "amount"));
+    }
+}
+
+/* Row i of the month's statement into e. */
+static int month_row(hf_store_t *st, PGresult *r, int row, pr_employee_month_t *e)
+{
+    e->id = hf_store_cell(st, r, row, 0);
+    e->employee_no = hf_store_cell(st, r, row, 1);
+    e->company_id = hf_store_cell(st, r, row, 2);
+    e->department = hf_store_cell(st, r, row, 3);
+    e->city = hf_store_cell(st, r, row, 4);
+    e->status = hf_store_cell(st, r, row, 5);
+    int rc = HF_OK;
+    if (!PQgetisnull(r, row, 6)) {
+        json_t *j = sealed_json(st, r, row, 6, "compensations.amounts");
+        rc = j ? month_pay(st, j, e) : HF_EDB;
+        json_decref(j);
+    }
+    if (rc == HF_OK && !PQgetisnull(r, row, 7)) {
+        json_t *j = sealed_json(st, r, row, 9, "tax_profiles.deductions");
+        e->has_tax = 1;
+        e->non_resident = !strcmp(PQgetvalue(r, row, 7), "non_resident");
+        e->bonus_merged = !strcmp(PQgetvalue(r, row, 8), "merged");
+        if (!j)
+            rc = HF_EDB;
+        month_deductions(j, e);
+        json_decref(j);
+    }
+    return rc;
+}
+
 int pr_employees_month(hf_store_t *st, const char *company, const char *month,
                        pr_employee_month_t **out, size_t *n)
 {
@@ -894,52 +954,8 @@ int pr_employees_month(hf_store_t *st, const char *company, const char *month,
     size_t rows = (size_t)PQntuples(r);
     pr_employee_month_t *m = hf_store_alloc(st, (rows + 1) * sizeof(*m));
     int rc = m ? HF_OK : HF_ENOMEM;
-    for (size_t i = 0; rc == HF_OK && i < rows; i++) {
-        int row = (int)i;
-        pr_employee_month_t *e = &m[i];
-        e->id = hf_store_cell(st, r, row, 0);
-        e->employee_no = hf_store_cell(st, r, row, 1);
-        e->company_id = hf_store_cell(st, r, row, 2);
-        e->department = hf_store_cell(st, r, row, 3);
-        e->city = hf_store_cell(st, r, row, 4);
-        e->status = hf_store_cell(st, r, row, 5);
-        if (!PQgetisnull(r, row, 6)) {
-            char *plain = opened(st, r, row, 6, "compensations.amounts");
-            json_t *j = plain ? json_loads(plain, 0, NULL) : NULL;
-            json_t *list = json_object_get(j, "allowances");
-            e->has_pay = 1;
-            e->base = json_integer_value(json_object_get(j, "base"));
-            e->n_allowances = json_array_size(list);
-            e->allowance_names = hf_store_alloc(st, (e->n_allowances + 1) * sizeof(char *));
-            e->allowance_amounts = hf_store_alloc(st, (e->n_allowances + 1) * sizeof(pr_fen_t));
-            if (!j || !e->allowance_names || !e->allowance_amounts)
-                rc = HF_EDB;
-            for (size_t k = 0; rc == HF_OK && k < e->n_allowances; k++) {
-                json_t *a = json_array_get(list, k);
-                e->allowance_names[k] =
-                    hf_store_strdup(st, json_string_value(json_object_get(a, "name")));
-                e->allowance_amounts[k] = json_integer_value(json_object_get(a, "amount"));
-            }
-            json_decref(j);
-        }
-        if (rc == HF_OK && !PQgetisnull(r, row, 7)) {
-            e->has_tax = 1;
-            e->non_resident = !strcmp(PQgetvalue(r, row, 7), "non_resident");
-            e->bonus_merged = !strcmp(PQgetvalue(r, row, 8), "merged");
-            char *plain = opened(st, r, row, 9, "tax_profiles.deductions");
-            json_t *j = plain ? json_loads(plain, 0, NULL) : NULL;
-            if (!j)
-                rc = HF_EDB;
-            for (size_t k = 0; j && k < json_array_size(j); k++) {
-                json_t *d = json_array_get(j, k);
-                const char *kind = json_string_value(json_object_get(d, "kind"));
-                for (size_t x = 0; kind && x < PR_DEDUCTION_KINDS; x++)
-                    if (!strcmp(kind, pr_deduction_kinds[x]))
-                        e->deductions[x] = json_integer_value(json_object_get(d, "amount"));
-            }
-            json_decref(j);
-        }
-    }
+    for (size_t i = 0; rc == HF_OK && i < rows; i++)
+        rc = month_row(st, r, (int)i, &m[i]);
     PQclear(r);
     if (rc == HF_OK) {
         *out = m;

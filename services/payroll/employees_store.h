@@ -48,9 +48,9 @@ int pr_employee_list(hf_store_t *st, const char *company, const char *status,
                      const char *department, hf_page_t *page, Hrflow__V1__Employee ***out,
                      size_t *n);
 
-/* Apply p to the employee when it is still at version (else HF_ECONFLICT);
- * HF_EEXISTS (*taken) as for create. */
-int pr_employee_update(hf_store_t *st, const char *id, int64_t version,
+/* Apply p to employee e (as read) when it is still at e->version (else
+ * HF_ECONFLICT); HF_EEXISTS (*taken) as for create. */
+int pr_employee_update(hf_store_t *st, const Hrflow__V1__Employee *e,
                        const pr_employee_patch_t *p, Hrflow__V1__Employee **out,
                        const char **taken);
 
@@ -78,17 +78,21 @@ int pr_reveal_list(hf_store_t *st, const char *employee_id, hf_page_t *page,
 int pr_compensation_set(hf_store_t *st, const char *employee_id, const char *month, pr_fen_t base,
                         char *const *names, const pr_fen_t *amounts, size_t n,
                         Hrflow__V1__Compensation **out);
+/* The histories of an employee, as messages in the arena: *out an array
+ * of *n Compensation, TaxProfile, Contract or PositionChange pointers (the
+ * repeated field of the list's answer). HF_OK or HF_EDB. */
+typedef int (*pr_history_fn)(hf_store_t *st, const char *employee_id, void ***out, size_t *n);
+
 /* Every compensation of the employee, newest month first. */
-int pr_compensation_list(hf_store_t *st, const char *employee_id,
-                         Hrflow__V1__Compensation ***out, size_t *n);
+int pr_compensation_list(hf_store_t *st, const char *employee_id, void ***out, size_t *n);
 
 /* Record the tax profile from month: residency, bonus_tax and the monthly
  * amounts of the deductions by kind (pr_deduction_kinds order; 0 = none). */
 int pr_tax_profile_set(hf_store_t *st, const char *employee_id, const char *month,
                        const char *residency, const char *bonus_tax,
                        const pr_fen_t deductions[PR_DEDUCTION_KINDS], Hrflow__V1__TaxProfile **out);
-int pr_tax_profile_list(hf_store_t *st, const char *employee_id, Hrflow__V1__TaxProfile ***out,
-                        size_t *n);
+/* Every tax profile of the employee, newest month first. */
+int pr_tax_profile_list(hf_store_t *st, const char *employee_id, void ***out, size_t *n);
 
 /* A new contract of the employee (dates "YYYY-MM-DD", end and probation ""
  * for none; previous "" or a contract of the same employee), and the timer
@@ -97,8 +101,8 @@ int pr_tax_profile_list(hf_store_t *st, const char *employee_id, Hrflow__V1__Tax
 int pr_contract_create(hf_store_t *st, const char *employee_id, const char *type,
                        const char *start, const char *end, const char *probation,
                        const char *previous, Hrflow__V1__Contract **out);
-int pr_contract_list(hf_store_t *st, const char *employee_id, Hrflow__V1__Contract ***out,
-                     size_t *n);
+/* Every contract of the employee, the latest start first. */
+int pr_contract_list(hf_store_t *st, const char *employee_id, void ***out, size_t *n);
 
 /* A new position change of the employee from date (fields NULL or "" for
  * unchanged), applied at once when date is today or earlier
@@ -106,8 +110,8 @@ int pr_contract_list(hf_store_t *st, const char *employee_id, Hrflow__V1__Contra
 int pr_position_change_create(hf_store_t *st, const char *employee_id,
                               const Hrflow__V1__PositionChange *c, const char *date,
                               Hrflow__V1__PositionChange **out);
-int pr_position_change_list(hf_store_t *st, const char *employee_id,
-                            Hrflow__V1__PositionChange ***out, size_t *n);
+/* Every position change of the employee by effective date. */
+int pr_position_change_list(hf_store_t *st, const char *employee_id, void ***out, size_t *n);
 
 /* The tenant's settings (defaults when never set) and their change. */
 int pr_employee_settings_get(hf_store_t *st, Hrflow__V1__EmployeeSettings **out);
