@@ -30,57 +30,37 @@
 extern const hf_migration_t payroll_migrations[];
 extern const size_t payroll_migrations_count;
 
-#define KEY_1F "1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f"
-#define KEY_2E "2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e"
 #define TENANT "11111111-1111-4111-8111-111111111111"
 #define SH "33333333-3333-4333-8333-333333333333"
 #define SZ "44444444-4444-4444-8444-444444444444"
 
-static char *dsn;
-static PGconn *db;
-static hf_keyring_t *keys;
-static hf_arena_t *arena;
+static fx_service_t fx;
 
 static int group_setup(void **state)
 {
     (void)state;
     hf_log_init("test-payroll-employees", HF_LOG_ERROR);
-    char err[256];
-    if (!(dsn = fx_events_db("hf_test_payroll")) || !(db = hf_db_connect(dsn, 5, err, sizeof(err))))
-        return -1;
-    if (hf_db_migrate(db, "payroll", payroll_migrations, payroll_migrations_count, err,
-                      sizeof(err)) < 0) {
-        fprintf(stderr, "%s\n", err);
-        return -1;
-    }
-    keys = hf_keyring_new("k1:" KEY_1F ",hmac:" KEY_2E, NULL, 0);
-    arena = hf_arena_new(4096);
-    return keys && arena ? 0 : -1;
+    return fx_service_open(&fx, "hf_test_payroll", "payroll", payroll_migrations,
+                           payroll_migrations_count);
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    hf_arena_destroy(&arena);
-    hf_keyring_destroy(&keys);
-    PQfinish(db);
-    fx_events_db_drop(&dsn);
+    fx_service_close(&fx);
     return 0;
 }
 
 static hf_store_t store(void)
 {
-    hf_store_t st;
-    hf_store_init(&st, db, arena, TENANT, keys);
-    st.actor = "key:test";
-    return st;
+    return fx_service_store(&fx, TENANT);
 }
 
 static const char *sql1(const char *q)
 {
-    PGresult *r = PQexec(db, q);
+    PGresult *r = PQexec(fx.db, q);
     assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
-    const char *v = hf_arena_strdup(arena, PQgetvalue(r, 0, 0));
+    const char *v = hf_arena_strdup(fx.arena, PQgetvalue(r, 0, 0));
     PQclear(r);
     return v;
 }
@@ -187,7 +167,7 @@ static void a_future_position_change_applies_on_its_day_once(void **state)
 {
     (void)state;
     Hrflow__V1__Employee *e = hire(SH, "F1", "active", "2026-01-01");
-    PQclear(PQexec(db, "SELECT timers.freeze('2027-03-01T08:00:00+08:00')"));
+    PQclear(PQexec(fx.db, "SELECT timers.freeze('2027-03-01T08:00:00+08:00')"));
     hf_store_t st = store();
     Hrflow__V1__PositionChange c = HRFLOW__V1__POSITION_CHANGE__INIT, *out = NULL;
     c.position = "主管";
@@ -212,13 +192,13 @@ static void a_future_position_change_applies_on_its_day_once(void **state)
                              "'" PR_TIMER_POSITION "'"),
                         "2027-03-05 00:00");
     /* fired early (a clock that has not come): nothing changes */
-    assert_int_equal(pr_employees_timer(NULL, db, &t), HF_TIMER_OK);
+    assert_int_equal(pr_employees_timer(NULL, fx.db, &t), HF_TIMER_OK);
     Hrflow__V1__Employee *now = NULL;
     assert_int_equal(pr_employee_get(&st, e->id, &now), HF_OK);
     assert_string_equal(now->city, "上海");
-    PQclear(PQexec(db, "SELECT timers.freeze('2027-03-05T00:00:00+08:00')"));
-    assert_int_equal(pr_employees_timer(NULL, db, &t), HF_TIMER_OK);
-    assert_int_equal(pr_employees_timer(NULL, db, &t), HF_TIMER_OK); /* again: nothing */
+    PQclear(PQexec(fx.db, "SELECT timers.freeze('2027-03-05T00:00:00+08:00')"));
+    assert_int_equal(pr_employees_timer(NULL, fx.db, &t), HF_TIMER_OK);
+    assert_int_equal(pr_employees_timer(NULL, fx.db, &t), HF_TIMER_OK); /* again: nothing */
     assert_int_equal(pr_employee_get(&st, e->id, &now), HF_OK);
     assert_string_equal(now->city, "深圳");
     assert_string_equal(now->position, "主管");
@@ -228,7 +208,7 @@ static void a_future_position_change_applies_on_its_day_once(void **state)
              "'hrflow.payroll.employee.position_changed.v1' AND subject = 'employees/%s'",
              e->id);
     assert_string_equal(sql1(q), "1");
-    PQclear(PQexec(db, "SELECT timers.freeze(NULL)"));
+    PQclear(PQexec(fx.db, "SELECT timers.freeze(NULL)"));
 }
 
 int main(void)
