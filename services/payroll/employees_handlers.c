@@ -313,6 +313,10 @@ PR_HANDLER(payroll_update_employee)
         }
         fields |= bit;
     }
+    if ((fields & F_ID_TYPE) && !(fields & F_ID)) {
+        problem(call, "employee.id_number", "required", "a number of the new ID type");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the employee is invalid");
+    }
     const char *id_type = (fields & F_ID_TYPE) ? in->id_type : e->id_type;
     pr_employee_patch_t p = { 0 };
     if (employee_bad(&st, in, fields, id_type, &p))

@@ -72,6 +72,12 @@ static int onboard(PGconn *db, const hf_consumed_event_t *ev, json_t *data)
                  HF_KV_STR("code", hf_error_code_name(code)));
         return code == E(NOT_FOUND) ? HF_CONSUME_SKIP : HF_CONSUME_RETRY;
     }
+    if (!*c->name) { /* the pipeline requires one: a candidate without is not ours to guess */
+        hf_logkv(HF_LOG_WARN, "a hire's candidate has no name: passed",
+                 HF_KV_STR("event", ev->id), HF_KV_STR("application", application));
+        protobuf_c_message_free_unpacked(&c->base, NULL);
+        return HF_CONSUME_SKIP;
+    }
     hf_store_t st;
     hf_store_init(&st, db, arena, ev->tenant_id, hf_service_keys());
     st.actor = "system:payroll";

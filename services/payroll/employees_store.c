@@ -595,6 +595,11 @@ int pr_contract_create(hf_store_t *st, const char *employee_id, const char *type
     PQclear(r);
     if (rc == HF_OK)
         rc = contract_timer(st, id);
+    /* a renewed contract needs no alert any more */
+    if (rc == HF_OK && *previous &&
+        hf_timer_cancel(st, PR_TIMER_CONTRACT, hf_arena_printf(st->arena, "contracts/%s",
+                                                               previous)) < 0)
+        rc = HF_EDB;
     if (rc == HF_OK) {
         const char *q[] = { st->tenant, id };
         rc = hf_store_one(st, "SELECT " CONTRACT_COLS CONTRACT_FROM
@@ -613,7 +618,9 @@ int pr_contract_list(hf_store_t *st, const char *employee_id, void ***out, size_
 }
 
 /* The alert of a contract whose timer is due: contract.expiring, ids and
- * dates only. A contract gone (never: contracts are not deleted) passes. */
+ * dates only; none for an employee who has left or a contract renewed
+ * meanwhile (its timer is cancelled by the renewal; this is the guard for
+ * one firing at that moment). */
 static int contract_expiring(hf_store_t *st, const char *contract_id)
 {
     const char *p[] = { st->tenant, contract_id };
@@ -626,7 +633,9 @@ static int contract_expiring(hf_store_t *st, const char *contract_id)
                       " c.end_date - payroll.today())::jsonb"
                       " FROM payroll.contracts c JOIN payroll.employees e"
                       " ON e.tenant_id = c.tenant_id AND e.id = c.employee_id"
-                      " WHERE c.tenant_id = $1 AND c.id = $2::uuid",
+                      " WHERE c.tenant_id = $1 AND c.id = $2::uuid AND e.status <> 'left'"
+                      " AND NOT EXISTS (SELECT 1 FROM payroll.contracts n"
+                      "  WHERE n.tenant_id = c.tenant_id AND n.previous_contract_id = c.id)",
                       2, p, NULL) < 0
                ? HF_EDB
                : HF_OK;

@@ -170,6 +170,8 @@ def an_update_applies_to_the_version_it_read():
         "**** **** **** 7890", u
     status, p = call("PATCH", path, {"department": "销售部"}, key="pay")
     assert status == 422, p    # by a position change
+    status, p = call("PATCH", path, {"idType": "passport"}, key="pay")
+    assert status == 422 and "idNumber" in errors_at(p), p
     status, p = call("PATCH", path, {"idNumber": OTHER_ID}, key="pay")
     assert status == 200 and p["idNumber"] == "4405**********0013", p
     status, p = call("PATCH", "/v1/employees/" + ctx["employee"]["id"], {"idNumber": OTHER_ID},
@@ -312,6 +314,18 @@ def a_contract_alerts_once_before_its_end_also_across_a_restart():
     status, p = call("POST", path, {"type": "open_ended", "startDate": "2027-05-01",
                                     "previousContractId": c["id"]}, key="pay")
     assert status == 409, p
+    # a contract renewed before its alert is alerted no more
+    other = employee(status="active", hireDate="2027-01-01")
+    opath = "/v1/employees/%s/contracts" % other["id"]
+    c2 = ok(*call("POST", opath, {"type": "fixed_term", "startDate": "2027-01-01",
+                                  "endDate": "2027-12-31"}, key="pay"), want=201)
+    assert c2["expiryAlertTime"] == "2027-12-01T01:00:00Z", c2
+    ok(*call("POST", opath, {"type": "fixed_term", "startDate": "2028-01-01",
+                             "endDate": "2028-12-31", "previousContractId": c2["id"]},
+             key="pay"), want=201)
+    got = {x["id"]: x for x in ok(*call("GET", opath, key="pay"))["contracts"]}
+    assert "expiryAlertTime" not in got[c2["id"]], got
+    assert sql("SELECT count(*) FROM timers.timer WHERE key = 'contracts/%s'" % c2["id"]) == "0"
 
 
 @test
