@@ -9,7 +9,8 @@ If-Match on updates; activation and leaving; pay and tax profiles by month
 with their history; contracts whose expiry alert is written once on the
 one clock (timers.advance), also across a restart of payroll; position
 changes now and on a future day; a hire in the pipeline becoming one draft
-employee, also when the consumer reads the event again; and a raw pg_dump
+employee, also when the consumer reads the event again; lists walked in
+pages; payroll's and the gateway's logs naming no one; and a raw pg_dump
 holding none of the personal data or salaries.
 """
 import os
@@ -396,6 +397,34 @@ def a_hire_becomes_one_draft_employee_even_when_the_event_is_read_again():
              timeout=60, what="the consumer past the hire again")
     assert sql(count) == "1" and events(ONBOARDED, "employees/" + d["id"]) == "1"
     SECRETS.extend(["李新人", phone])
+
+
+@test
+def a_list_walks_every_employee_once_in_pages():
+    want = [x["id"] for x in ok(*call("GET", "/v1/employees?pageSize=500", key="pay"))[
+        "employees"]]
+    seen, token = [], ""
+    while True:
+        page = ok(*call("GET", "/v1/employees?pageSize=2&pageToken=" + token, key="pay"))
+        seen += [x["id"] for x in page["employees"]]
+        token = page["nextPageToken"]
+        if not token:
+            break
+    assert seen == want and len(want) > 4, (seen, want)
+    status, p = call("GET", "/v1/employees?pageToken=forged", key="pay")
+    assert status == 400 and p["code"] == "invalid_page_token", p
+
+
+@test
+def the_services_logs_name_no_one():
+    """payroll's and the gateway's logs hold ids, never the personal data they handled."""
+    found = []
+    for svc in ("payroll", "gateway"):
+        with open(os.path.join(stack.tmp, "%s-%s.log" % (stack.name, svc)),
+                  encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        found += ["%s: %s" % (svc, s) for s in SECRETS if s in text]
+    assert not found, found
 
 
 @test
