@@ -66,7 +66,8 @@ static unsigned scopes_of(const Hrflow__V1__Caller *c)
                   { "recruiter", HF_SCOPE_RECRUITER },
                   { "payroll", HF_SCOPE_PAYROLL },
                   { "integrator", HF_SCOPE_INTEGRATOR },
-                  { "engine", HF_SCOPE_ENGINE } };
+                  { "engine", HF_SCOPE_ENGINE },
+                  { "pii", HF_SCOPE_PII } };
     unsigned bits = 0;
     for (size_t i = 0; i < c->n_scopes; i++)
         for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)

@@ -41,7 +41,8 @@ void identity_cli_usage(FILE *f)
           "  apikey create --tenant SLUG|ID --scope SCOPE [--scope SCOPE]...\n"
           "                [--company ID|CODE]... [--name NAME]\n"
           "        print a new key's token (only the token, on stdout); scopes: admin,\n"
-          "        recruiter, payroll, integrator, engine; no --company = every company\n"
+          "        recruiter, payroll, integrator, engine, pii (with payroll: unmasked\n"
+          "        ID numbers and bank accounts); no --company = every company\n"
           "  apikey verify\n"
           "        read a token from stdin; exit 0 and print its key id and tenant id\n"
           "        when it authenticates, exit 1 when it does not\n",

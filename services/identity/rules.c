@@ -86,7 +86,7 @@ int rules_city(const char *s, rule_error_t *e)
 int rules_scope_known(const char *s)
 {
     static const char *const scopes[] = { "admin", "recruiter", "payroll", "integrator",
-                                          "engine" };
+                                          "engine", "pii" };
     for (size_t i = 0; s && i < sizeof(scopes) / sizeof(scopes[0]); i++)
         if (strcmp(s, scopes[i]) == 0)
             return 1;
@@ -160,17 +160,27 @@ int rules_check_key(const char *name, char *const *scopes, size_t n_scopes,
     int n = apply(rules_key_name, name, NULL, "name", report, ctx);
     if (n_scopes == 0) {
         report(ctx, "scopes", "required",
-               "must name at least one of admin, recruiter, payroll, integrator, engine");
+               "must name at least one of admin, recruiter, payroll, integrator, engine, pii");
         n++;
     }
     for (size_t i = 0; i < n_scopes; i++) {
         if (!rules_scope_known(scopes[i]))
             report_at(report, ctx, "scopes", i, "unknown_scope",
-                      "must be one of admin, recruiter, payroll, integrator, engine");
+                      "must be one of admin, recruiter, payroll, integrator, engine, pii");
         else if (repeated(scopes, i))
             report_at(report, ctx, "scopes", i, "duplicate", "is listed twice");
         else
             continue;
+        n++;
+    }
+    int pii = 0, pay = 0;
+    for (size_t i = 0; i < n_scopes; i++) {
+        pii |= !strcmp(scopes[i], "pii");
+        pay |= !strcmp(scopes[i], "payroll") || !strcmp(scopes[i], "admin");
+    }
+    if (pii && !pay) {
+        report(ctx, "scopes", "pii_without_payroll",
+               "pii widens a payroll key: name payroll (or admin) with it");
         n++;
     }
     for (size_t i = 0; i < n_company_ids; i++) {

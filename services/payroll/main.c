@@ -7,6 +7,7 @@
  */
 #include "hf/service.h"
 #include "hrflow/v1/payroll.pb-c.h"
+#include "employees_handlers.h"
 #include "statutory_handlers.h"
 
 static const hf_method_t methods[] = {
@@ -18,6 +19,36 @@ static const hf_method_t methods[] = {
     { "ListCityPolicies", payroll_list_city_policies, HF_IDEMPOTENT },
     { "GetCityPolicy", payroll_get_city_policy, HF_IDEMPOTENT },
     { "CreateCityPolicy", payroll_create_city_policy, 0 },
+    /* ---- employees ---- */
+    { "CreateEmployee", payroll_create_employee, 0 },
+    { "GetEmployee", payroll_get_employee, HF_IDEMPOTENT },
+    { "ListEmployees", payroll_list_employees, HF_IDEMPOTENT },
+    { "UpdateEmployee", payroll_update_employee, 0 },
+    { "ActivateEmployee", payroll_activate_employee, 0 },
+    { "LeaveEmployee", payroll_leave_employee, 0 },
+    { "RevealEmployee", payroll_reveal_employee, 0 },
+    { "ListReveals", payroll_list_reveals, HF_IDEMPOTENT },
+    { "SetCompensation", payroll_set_compensation, 0 },
+    { "ListCompensations", payroll_list_compensations, HF_IDEMPOTENT },
+    { "SetTaxProfile", payroll_set_tax_profile, 0 },
+    { "ListTaxProfiles", payroll_list_tax_profiles, HF_IDEMPOTENT },
+    { "CreateContract", payroll_create_contract, 0 },
+    { "ListContracts", payroll_list_contracts, HF_IDEMPOTENT },
+    { "CreatePositionChange", payroll_create_position_change, 0 },
+    { "ListPositionChanges", payroll_list_position_changes, HF_IDEMPOTENT },
+    { "GetEmployeeSettings", payroll_get_employee_settings, HF_IDEMPOTENT },
+    { "UpdateEmployeeSettings", payroll_update_employee_settings, 0 },
 };
 
-HF_SERVICE_MAIN(payroll, hrflow__v1__payroll__descriptor, methods, .pii = 1)
+static int payroll_init(void)
+{
+    return pr_employees_start();
+}
+
+static void payroll_stop(void)
+{
+    pr_employees_stop();
+}
+
+HF_SERVICE_MAIN(payroll, hrflow__v1__payroll__descriptor, methods, .pii = 1,
+                .init = payroll_init, .stop = payroll_stop)

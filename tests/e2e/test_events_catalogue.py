@@ -7,7 +7,9 @@ events — identity's changes, a CSV import screened by scoring, the job's
 rules (invitations, a rejection with a letter, a flag), AI interviews placed,
 rescheduled, cancelled, called by an engine (started, unanswered, retried,
 completed), reminded and missed on the one clock, an interview scored, a
-hire, a candidate's review request, rounds with an interviewer —
+hire (payroll's draft employee, activated, moved to another position, with a
+contract whose alert is due), a candidate's review request, rounds with an
+interviewer —
 and every row of events.outbox must be a catalogued type whose data matches
 its schema (JSON Schema 2020-12, every field declared), from its service's
 source, about the subject its data names; every catalogued type the code
@@ -221,6 +223,25 @@ def rounds(app):
     ok(*call("POST", "/v1/rounds/%s:noShow" % missed["id"], {}))
 
 
+def payroll_archive():
+    """The hire's draft employee (onboarding), activated, promoted today, and a contract
+    ending within the alert's 30 days (its alert due at once)."""
+    drafts = wait_for(lambda: call("GET", "/v1/employees?status=draft", key="admin")[1][
+        "employees"], timeout=60, what="the hire's draft employee")
+    e = drafts[0]
+    path = "/v1/employees/" + e["id"]
+    today = sql("SELECT payroll.today()")
+    ok(*call("POST", path + ":activate", {"hireDate": today}, key="admin"))
+    ok(*call("POST", path + "/position-changes", {"effectiveDate": today, "position": "主管"},
+             key="admin"), want=201)
+    end = sql("SELECT (payroll.today() + 10)::text")
+    ok(*call("POST", path + "/contracts", {"type": "fixed_term", "startDate": today,
+                                           "endDate": end}, key="admin"), want=201)
+    wait_for(lambda: sql("SELECT count(*) FROM events.outbox WHERE type = "
+                         "'hrflow.payroll.contract.expiring.v1'") == "1",
+             timeout=60, what="the contract's alert")
+
+
 def outbox():
     text = sql("SELECT coalesce(json_agg(json_build_object('id', id, 'type', type, 'source', "
                "source, 'subject', subject, 'data', data) ORDER BY id), '[]') FROM events.outbox")
@@ -232,6 +253,7 @@ def every_event_the_services_write_is_catalogued_and_matches_its_schema():
     identity_changes()
     j, model, invited = screened_import()
     interviews(j, model, invited)
+    payroll_archive()
     rounds(invited[2])
     catalogue = {e["type"]: (svc, e) for svc, e in events_doc.events(events_doc.load())}
     rows = outbox()

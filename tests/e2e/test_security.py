@@ -51,6 +51,7 @@ COLLECTIONS = {
     "webhook-endpoints": "webhook_endpoint", "deliveries": "webhook_delivery",
     "notification-templates": "template_name", "unsubscribe": "unsubscribe_token", "messages": "message",
     "city-policies": "city_policy",
+    "employees": "employee",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
@@ -58,6 +59,7 @@ REFERENCES = {
     "applicationId": "application", "competencyModelId": "model", "questionId": "question",
     "interviewId": "interview", "importId": "import", "tenantId": "tenant",
     "interviewerId": "interviewer", "interviewerIds": "interviewer", "leaseId": "lease",
+    "employeeId": "employee", "previousContractId": "contract",
 }
 # `…Id` fields that name no record of ours.
 # engineId: the engine's name; afterId, fromEventId: an event's id, a number the leak check
@@ -76,12 +78,12 @@ SECRET_KINDS = {
     "tenant": {"tenant", "company", "apikey", "job", "candidate", "application", "import",
                "model", "question", "interview", "interviewer", "busy_block", "round",
                "closure", "lease", "webhook_endpoint", "webhook_delivery", "message",
-               "city_policy"},
+               "city_policy", "employee", "contract"},
     # a tenant's city policies are the group's: a company-bound key reads them (and
     # may not create one, test_payroll_tax.py)
     "company": {"job", "candidate", "application", "import", "interview", "interviewer",
                 "busy_block", "round", "closure", "lease", "webhook_endpoint",
-                "webhook_delivery", "message"},
+                "webhook_delivery", "message", "employee", "contract"},
 }
 GUARDED_KINDS = {  # kinds the attacker must not change (beyond SECRET_KINDS)
     "tenant": set(),
@@ -169,6 +171,18 @@ BODIES = {
     "createCityPolicy": {"city": "上海", "validFrom": "2040-01-01", "items": [
         {"kind": "pension", "employeeRate": "0.08", "employerRate": "0.16", "baseFloor": "1",
          "baseCap": "2"}]},
+    "createEmployee": {"companyId": None, "employeeNo": "EVIL1", "name": "攻击者"},
+    "updateEmployee": {"name": "改名"},
+    "activateEmployee": {"hireDate": "2031-01-01"},
+    "leaveEmployee": {"leaveDate": "2031-01-01", "reason": "攻击"},
+    "revealEmployee": {"fields": ["idNumber", "bankAccount"], "reason": "窃取"},
+    "setCompensation": {"effectiveMonth": "2031-01", "baseSalary": "1"},
+    "setTaxProfile": {"effectiveMonth": "2031-01"},
+    "createContract": {"type": "open_ended", "startDate": "2031-01-01",
+                       "previousContractId": None},
+    "createPositionChange": {"effectiveDate": "2031-01-01", "position": "窃取",
+                             "companyId": None},
+    "updateEmployeeSettings": {"contractAlertDays": 10},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per
@@ -189,6 +203,10 @@ LEFT_OUT = {
     "updateWebhookEndpoint": {"companyId"},  # fixed once created (422 not_updatable)
     "updateLineSettings": {"companyId"},  # output only: the path says whose settings
     "updateCompanyLineSettings": {"companyId"},
+    # output only: the hire an employee was onboarded from (the consumer sets them)
+    "createEmployee": {"applicationId", "candidateId"},
+    # and the company changes by a position change only (422 not_updatable)
+    "updateEmployee": {"applicationId", "candidateId", "companyId"},
 }
 CSV = "姓名,手机\n攻击者,13900000000\n".encode("utf-8")
 
@@ -275,6 +293,20 @@ def seed():
         {"weekday": d, "start": "00:00", "end": "24:00"} for d in range(1, 8)]})[:2])
     V["closure"] = ok(*call("POST", "/v1/interview-closures", {
         "companyId": V["company"], "kind": "holiday", "day": "2031-01-02"})[:2], want=201)["id"]
+    # an employee of SH with a contract, pay and a reveal in the audit
+    V["employee"] = ok(*call("POST", "/v1/employees", {
+        "companyId": V["company"], "employeeNo": "SH001", "name": "司马保密",
+        "idNumber": "110101199003071233", "bankAccount": "6222021234567890128",
+        "phone": "13787654321", "status": "active", "hireDate": "2026-01-01"})[:2],
+        want=201)["id"]
+    ok(*call("POST", "/v1/employees/%s/compensations" % V["employee"], {
+        "effectiveMonth": "2026-01", "baseSalary": "45678.91"})[:2], want=201)
+    V["contract"] = ok(*call("POST", "/v1/employees/%s/contracts" % V["employee"], {
+        "type": "open_ended", "startDate": "2026-01-01"})[:2], want=201)["id"]
+    ok(*call("POST", "/v1/employees/%s:reveal" % V["employee"], {
+        "fields": ["bankAccount"], "reason": "工资卡核对"})[:2])
+    SECRETS.extend(["司马保密", "110101199003071233", "6222021234567890128", "13787654321",
+                    "45678.91", "4567891"])
     V["job"] = ok(*call("POST", "/v1/jobs", {
         "companyId": V["company"], "title": "产品经理", "headcount": 5,
         "competencyModelId": V["model"],

@@ -30,53 +30,31 @@
 extern const hf_migration_t notify_migrations[];
 extern const size_t notify_migrations_count;
 
-#define KEY_1F "1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f"
-#define KEY_2E "2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e"
 #define TENANT "11111111-1111-4111-8111-111111111111"
 #define OTHER "22222222-2222-4222-8222-222222222222"
 #define SH "33333333-3333-4333-8333-333333333333"
 #define SZ "44444444-4444-4444-8444-444444444444"
 
-static char *dsn;
-static PGconn *db;
-static hf_keyring_t *keys;
-static hf_arena_t *arena;
+static fx_service_t fx;
 
 static int group_setup(void **state)
 {
     (void)state;
     hf_log_init("test-templates", HF_LOG_ERROR);
-    char err[256];
-    /* the events schema first, as the service migrates it (notify's refer to it) */
-    if (!(dsn = fx_events_db("hf_test_notify")) || !(db = hf_db_connect(dsn, 5, err, sizeof(err))))
-        return -1;
-    if (hf_db_migrate(db, "notify", notify_migrations, notify_migrations_count, err,
-                      sizeof(err)) < 0) {
-        fprintf(stderr, "%s\n", err);
-        return -1;
-    }
-    keys = hf_keyring_new("k1:" KEY_1F ",hmac:" KEY_2E, NULL, 0);
-    arena = hf_arena_new(4096);
-    return keys && arena ? 0 : -1;
+    return fx_service_open(&fx, "hf_test_notify", "notify", notify_migrations,
+                           notify_migrations_count);
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    hf_arena_destroy(&arena);
-    hf_keyring_destroy(&keys);
-    PQfinish(db);
-    tl_db_drop(dsn);
-    free(dsn);
+    fx_service_close(&fx);
     return 0;
 }
 
 static hf_store_t store(const char *tenant)
 {
-    hf_store_t st;
-    hf_store_init(&st, db, arena, tenant, keys);
-    st.actor = "key:test";
-    return st;
+    return fx_service_store(&fx, tenant);
 }
 
 static void save(hf_store_t *st, const char *company, nt_event_t ev, nt_channel_t ch, int loc,
@@ -137,7 +115,7 @@ static void test_effective_templates(void **state)
     assert_int_equal(nt_store_template_activate(&other, &key, 1), HF_ENOTFOUND);
     /* versions never change */
     char sqlstate[6];
-    assert_int_equal(hf_db_exec(db, "UPDATE notify.template_version SET text_body = 'x'", 0,
+    assert_int_equal(hf_db_exec(fx.db, "UPDATE notify.template_version SET text_body = 'x'", 0,
                                 NULL, sqlstate),
                      -1);
     /* deleting the tenant's own: the company's stays, the rest is the default again */
@@ -166,7 +144,7 @@ static void test_consent(void **state)
     assert_int_equal(nt_consent_allows(&st, NT_CH_SMS, "13800138000", NT_CAT_MARKETING), 0);
     assert_int_equal(nt_consent_allows(&st, NT_CH_SMS, "13800138001", NT_CAT_MARKETING), 1);
     /* no address in the table, only its keyed hash */
-    PGresult *r = hf_db_query(db, "SELECT count(*) FROM notify.opt_out"
+    PGresult *r = hf_db_query(fx.db, "SELECT count(*) FROM notify.opt_out"
                                   " WHERE recipient_index !~ '^[0-9a-f]{64}$'",
                               0, NULL);
     assert_non_null(r);

@@ -62,6 +62,8 @@ enum {
     HF_SCOPE_PAYROLL = 1u << 2,
     HF_SCOPE_INTEGRATOR = 1u << 3,
     HF_SCOPE_ENGINE = 1u << 4,    /* a call engine: its own routes and the interview score */
+    HF_SCOPE_PII = 1u << 5,       /* beside payroll: unmasked ID numbers and bank accounts,
+                                     each look audited (docs/security.md) */
 };
 
 typedef struct {

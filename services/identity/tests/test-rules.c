@@ -176,6 +176,7 @@ static void test_scopes(void **state)
     assert_true(rules_scope_known("integrator"));
     assert_false(rules_scope_known("Admin"));
     assert_false(rules_scope_known(""));
+    assert_true(rules_scope_known("pii"));
 }
 
 /* ---- whole requests ---- */
@@ -251,6 +252,12 @@ static void test_new_key(void **state)
     assert_string_equal(s.fields[0], "scopes");
     s.n = 0;
     assert_int_equal(rules_check_key("", scopes, 1, companies, 1, collect, &s), 0);
+    /* pii widens a payroll (or admin) key: alone it is refused */
+    char *pii[] = { "pii", "recruiter" }, *payroll_pii[] = { "payroll", "pii" };
+    s.n = 0;
+    assert_int_equal(rules_check_key("", pii, 2, NULL, 0, collect, &s), 1);
+    assert_string_equal(s.codes[0], "pii_without_payroll");
+    assert_int_equal(rules_check_key("", payroll_pii, 2, NULL, 0, collect, &s), 0);
 }
 
 int main(void)
