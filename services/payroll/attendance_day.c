@@ -5,6 +5,8 @@
  */
 #include "attendance_day.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int max_i(int a, int b) { return a > b ? a : b; }
@@ -144,4 +146,113 @@ void ad_day(const ad_shift_t *shift, wc_kind_t kind, const int *p, size_t n,
         out->worked_minutes = less_break(shift, max_i(first, s), min_i(last, e));
         out->overtime_minutes = steps(last - e);
     }
+}
+
+/* ---- quantities and times as text ---- */
+
+/* v / div with `places` decimals, trailing zeros dropped, rounded half away. */
+static void decimal(int64_t v, int64_t div, int places, char out[24])
+{
+    int64_t scale = 1;
+    for (int i = 0; i < places; i++)
+        scale *= 10;
+    int neg = v < 0;
+    uint64_t a = (uint64_t)(neg ? -v : v);
+    uint64_t q = (a * (uint64_t)scale * 2 + (uint64_t)div) / ((uint64_t)div * 2);
+    uint64_t whole = q / (uint64_t)scale, frac = q % (uint64_t)scale;
+    int n = snprintf(out, 24, "%s%llu", neg && q ? "-" : "", (unsigned long long)whole);
+    if (frac) {
+        char f[8];
+        snprintf(f, sizeof(f), "%0*llu", places, (unsigned long long)frac);
+        for (int i = places - 1; i > 0 && f[i] == '0'; i--)
+            f[i] = 0;
+        snprintf(out + n, (size_t)(24 - n), ".%s", f);
+    }
+}
+
+void ad_format_days(int64_t minutes, char out[24])
+{
+    decimal(minutes, AD_DAY_MINUTES, 3, out);
+}
+
+void ad_format_hours(int64_t minutes, char out[24])
+{
+    decimal(minutes, 60, 2, out);
+}
+
+int ad_parse_days(const char *s, int64_t *minutes)
+{
+    int64_t whole = 0, thousandths = 0;
+    int digits = 0, places = -1;
+    for (const char *c = s ? s : ""; *c; c++) {
+        if (*c == '.' && places < 0 && digits) {
+            places = 0;
+        } else if (*c >= '0' && *c <= '9' && digits < 4 && places < 3) {
+            if (places < 0)
+                whole = whole * 10 + (*c - '0'), digits++;
+            else
+                thousandths = thousandths * 10 + (*c - '0'), places++;
+        } else {
+            return -1;
+        }
+    }
+    if (!digits || places == 0)
+        return -1;
+    for (int p = places < 0 ? 0 : places; p < 3; p++)
+        thousandths *= 10;
+    int64_t t = whole * 1000 + thousandths;
+    if (t > 366000 || t * AD_DAY_MINUTES % 1000)
+        return -1;
+    *minutes = t * AD_DAY_MINUTES / 1000;
+    return 0;
+}
+
+/* The n (≤ 4) digits at s as a number, or -1 when one is not a digit. */
+static int digits(const char *s, int n)
+{
+    char b[8] = "";
+    if (strspn(s, "0123456789") < (size_t)n)
+        return -1;
+    memcpy(b, s, (size_t)n);
+    return atoi(b);
+}
+
+int ad_parse_clock(const char *s)
+{
+    if (!s || strlen(s) != 5 || s[2] != ':')
+        return -1;
+    int h = digits(s, 2), m = digits(s + 3, 2);
+    return h < 0 || m < 0 || h > 23 || m > 59 ? -1 : h * 60 + m;
+}
+
+void ad_format_clock(int minutes, char out[6])
+{
+    unsigned m = (unsigned)(((minutes % 1440) + 1440) % 1440);
+    snprintf(out, 6, "%02u:%02u", m / 60 % 100, m % 60);
+}
+
+int ad_time_valid(const char *s)
+{
+    if (!s || strlen(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+        s[13] != ':' || s[16] != ':')
+        return 0;
+    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
+    int h = digits(s + 11, 2), mi = digits(s + 14, 2), se = digits(s + 17, 2);
+    if (y < 1970 || !wc_date_valid(y, mo, d) || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        se < 0 || se > 59)
+        return 0;
+    const char *z = s + 19;
+    if (*z == '.') {
+        int n = 0;
+        for (z++; *z >= '0' && *z <= '9'; z++)
+            n++;
+        if (n < 1 || n > 6)
+            return 0;
+    }
+    if ((*z == 'Z' || *z == 'z') && !z[1])
+        return 1;
+    if ((*z != '+' && *z != '-') || strlen(z) != 6 || z[3] != ':')
+        return 0;
+    int oh = digits(z + 1, 2), om = digits(z + 4, 2);
+    return oh >= 0 && oh <= 14 && om >= 0 && om <= 59;
 }

@@ -91,4 +91,22 @@ const char *ad_shift_check(int start, int end, int crosses, int late_grace, int 
 void ad_day(const ad_shift_t *shift, wc_kind_t kind, const int *punches, size_t n,
             const ad_leave_t *leaves, size_t n_leaves, ad_result_t *out);
 
+/* ---- quantities and times as the API writes them ---- */
+
+/* Day-minutes as decimal days ("5", "0.5", "0.125"; at most 3 decimals,
+ * rounded half away from zero beyond) into out (24 bytes). */
+void ad_format_days(int64_t minutes, char out[24]);
+/* Minutes as decimal hours ("7.5", "0.25"; at most 2 decimals, rounded). */
+void ad_format_hours(int64_t minutes, char out[24]);
+/* Decimal days ("5", "0.5", up to 3 decimals, ≥ 0, ≤ 366) into whole
+ * day-minutes: 0, or -1 when it is no such number or no whole minute. */
+int ad_parse_days(const char *s, int64_t *minutes);
+/* "HH:MM" (00:00–23:59) into minutes after midnight, or -1. */
+int ad_parse_clock(const char *s);
+/* "HH:MM" of minutes after midnight (mod 1440) into out (6 bytes). */
+void ad_format_clock(int minutes, char out[6]);
+/* 1 when s is an RFC 3339 time with its zone ("Z" or ±HH:MM), e.g.
+ * 2026-01-05T08:57:00+08:00 or …00.5Z, whose fields are in range; else 0. */
+int ad_time_valid(const char *s);
+
 #endif

@@ -234,6 +234,50 @@ static void shifts_are_checked_field_by_field(void **state)
     assert_int_equal(s.end, 1440 + HM(9, 0));
 }
 
+static void quantities_and_times_read_and_write_as_the_api_does(void **state)
+{
+    (void)state;
+    char out[24];
+    ad_format_days(2400, out);
+    assert_string_equal(out, "5");
+    ad_format_days(240, out);
+    assert_string_equal(out, "0.5");
+    ad_format_days(60, out);
+    assert_string_equal(out, "0.125");
+    ad_format_days(0, out);
+    assert_string_equal(out, "0");
+    ad_format_hours(450, out);
+    assert_string_equal(out, "7.5");
+    ad_format_hours(20, out);
+    assert_string_equal(out, "0.33");
+    int64_t m = -1;
+    assert_int_equal(ad_parse_days("5", &m), 0);
+    assert_int_equal(m, 2400);
+    assert_int_equal(ad_parse_days("0.125", &m), 0);
+    assert_int_equal(m, 60);
+    assert_int_equal(ad_parse_days("1.50", &m), 0);
+    assert_int_equal(m, 720);
+    static const char *const bad_days[] = { "", "-1", "1.", ".5", "0.001", "1e3", "367",
+                                            "1.2345", "a", "1,5" };
+    for (size_t i = 0; i < sizeof bad_days / sizeof bad_days[0]; i++)
+        assert_int_equal(ad_parse_days(bad_days[i], &m), -1);
+    assert_int_equal(ad_parse_clock("09:30"), 570);
+    assert_int_equal(ad_parse_clock("24:00"), -1);
+    assert_int_equal(ad_parse_clock("9:30"), -1);
+    char c[6];
+    ad_format_clock(1440 + 360, c);
+    assert_string_equal(c, "06:00");
+    assert_true(ad_time_valid("2026-01-05T08:57:00+08:00"));
+    assert_true(ad_time_valid("2026-01-05T00:57:00Z"));
+    assert_true(ad_time_valid("2026-01-05T00:57:00.250-05:30"));
+    static const char *const no_zone[] = { "2026-01-05T08:57:00", "2026-01-05 08:57:00+08:00",
+                                           "2026-02-30T08:57:00Z", "2026-01-05T24:00:00Z",
+                                           "2026-01-05T08:57:00+0800", "2026-01-05", "",
+                                           "2026-01-05T08:57:00+15:00" };
+    for (size_t i = 0; i < sizeof no_zone / sizeof no_zone[0]; i++)
+        assert_false(ad_time_valid(no_zone[i]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +294,7 @@ int main(void)
         cmocka_unit_test(a_morning_off_moves_the_start_to_after_lunch),
         cmocka_unit_test(hours_of_leave_excuse_lateness_then_early_leave),
         cmocka_unit_test(shifts_are_checked_field_by_field),
+        cmocka_unit_test(quantities_and_times_read_and_write_as_the_api_does),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
