@@ -13,6 +13,7 @@
 #include "hf/log.h"
 #include "hrflow/v1/identity.pb-c.h"
 #include "hrflow/v1/notify.pb-c.h"
+#include "hrflow/v1/payroll.pb-c.h"
 #include "hrflow/v1/pipeline.pb-c.h"
 #include "hrflow/v1/scheduling.pb-c.h"
 #include "hrflow/v1/scoring.pb-c.h"
@@ -293,6 +294,65 @@ const gw_route_t gw_routes[] = {
         "Cancel a scheduled round: its panel's time is free again"),
     BUS("POST", "/v1/rounds/{id}:reschedule", "rescheduleRound", SCH, "RescheduleRound", "*",
         REC, 0, "Move a scheduled round to a new time (and panel): a new round replaces it"),
+    /* ---- payroll: attendance (work calendars, shifts, punches, leave, the month) ---- */
+    BUS("GET", "/v1/attendance/calendars/{calendar}", "getWorkCalendar", PR, "GetWorkCalendar",
+        NULL, PAY, 0,
+        "A year of a work calendar (?year=): statutory holidays, rest days and adjusted "
+        "workdays; the tenant's own or the shipped one (cn: 2025, 2026)"),
+    BUS("POST", "/v1/attendance/calendars/{calendar}", "setWorkCalendarYear", PR,
+        "SetWorkCalendarYear", "*", PAY, 0,
+        "Set the tenant's year of a calendar (replaces its special days of that year); a key "
+        "of the whole group"),
+    BUS("GET", "/v1/attendance/companies/{companyId}/settings", "getAttendanceSettings", PR,
+        "GetAttendanceSettings", NULL, PAY, 0,
+        "A company's attendance settings: calendar, time zone, default shift"),
+    BUS("PATCH", "/v1/attendance/companies/{companyId}/settings", "updateAttendanceSettings", PR,
+        "UpdateAttendanceSettings", "settings", PAY, 0,
+        "Choose a company's calendar, time zone or default shift"),
+    BUS("POST", "/v1/attendance/shifts", "createShift", PR, "CreateShift", "shift", PAY, 201,
+        "Add a named shift of a company: start, end (crossing midnight), graces, break"),
+    BUS("GET", "/v1/attendance/shifts", "listShifts", PR, "ListShifts", NULL, PAY, 0,
+        "A company's shifts (?companyId=)"),
+    BUS("GET", "/v1/attendance/shifts/{id}", "getShift", PR, "GetShift", NULL, PAY, 0,
+        "Get a shift"),
+    BUS("POST", "/v1/attendance/employees/{employeeId}/shift-assignments", "assignShift", PR,
+        "AssignShift", "*", PAY, 0, "An employee works a shift from a day on"),
+    BUS_UPLOAD("POST", "/v1/attendance/punches:batch", "recordPunches", PR, "RecordPunches", "*",
+               PAY, 0,
+               "Record device punches (up to 5000): every row checked, nothing written when one "
+               "is wrong (422 naming each row), a punch stored once (duplicates reported); "
+               "dryRun checks only"),
+    BUS("POST", "/v1/attendance/summaries:compute", "computeAttendance", PR, "ComputeAttendance",
+        "*", PAY, 0,
+        "Compute a company's month (days and summaries of every employee) again; idempotent"),
+    BUS("GET", "/v1/attendance/summaries", "listAttendanceSummaries", PR, "ListAttendanceMonths",
+        NULL, PAY, 0,
+        "The month's attendance of every employee of a company (?companyId=&month=), as payroll "
+        "reads it"),
+    BUS("GET", "/v1/attendance/employees/{employeeId}/days", "listAttendanceDays", PR,
+        "ListAttendanceDays", NULL, PAY, 0, "An employee's days of a month (?month=)"),
+    BUS("GET", "/v1/leave-types", "listLeaveTypes", PR, "ListLeaveTypes", NULL, PAY, 0,
+        "Leave types: shipped (annual, sick, personal, marriage, maternity …) and the tenant's"),
+    BUS("POST", "/v1/leave-types", "saveLeaveType", PR, "SaveLeaveType", "leave_type", PAY, 0,
+        "Add or change the tenant's leave type (paid, unit, balance); a key of the whole group"),
+    BUS("POST", "/v1/attendance/employees/{employeeId}/leave-balances:grant", "grantLeave", PR,
+        "GrantLeave", "*", PAY, 0, "Add days to an employee's leave of a type and year"),
+    BUS("GET", "/v1/attendance/employees/{employeeId}/leave-balances", "listLeaveBalances", PR,
+        "ListLeaveBalances", NULL, PAY, 0, "An employee's leave balances (?year=)"),
+    BUS("POST", "/v1/leave-requests", "submitLeaveRequest", PR, "SubmitLeaveRequest",
+        "leave_request", PAY, 201,
+        "Submit leave: whole days, a half day or hours; refused beyond the balance"),
+    BUS("GET", "/v1/leave-requests", "listLeaveRequests", PR, "ListLeaveRequests", NULL, PAY, 0,
+        "An employee's leave requests (?employeeId=&status=)"),
+    BUS("GET", "/v1/leave-requests/{id}", "getLeaveRequest", PR, "GetLeaveRequest", NULL, PAY, 0,
+        "Get a leave request"),
+    BUS("POST", "/v1/leave-requests/{id}:approve", "approveLeaveRequest", PR,
+        "ApproveLeaveRequest", "*", PAY, 0,
+        "Approve a submitted request: the balance is deducted (422 when it no longer covers it)"),
+    BUS("POST", "/v1/leave-requests/{id}:reject", "rejectLeaveRequest", PR, "RejectLeaveRequest",
+        "*", PAY, 0, "Reject a submitted request"),
+    BUS("POST", "/v1/leave-requests/{id}:cancel", "cancelLeaveRequest", PR, "CancelLeaveRequest",
+        "*", PAY, 0, "Cancel a request; an approved one's days go back to the balance"),
     /* ---- notify: templates of letters (versions, preview) and consent ---- */
     BUS("GET", "/v1/notification-templates", "listNotificationTemplates", NT, "ListTemplates",
         NULL, HIRING, 0,

@@ -411,6 +411,13 @@ ATT_HANDLER(payroll_record_punches)
     if (rc != HF_OK)
         return hf_store_fail(&st, rc, "punches", "");
     if (got.n_problems) {
+        /* by row: the checks of each row, then its employee */
+        for (size_t k = 1; k < got.n_problems; k++)
+            for (size_t j = k; j > 0 && got.problems[j].index < got.problems[j - 1].index; j--) {
+                att_problem_t t = got.problems[j];
+                got.problems[j] = got.problems[j - 1];
+                got.problems[j - 1] = t;
+            }
         char f[64], msg[256];
         size_t bad_rows = 0, last = 0;
         for (size_t k = 0; k < got.n_problems; k++) {
@@ -693,20 +700,19 @@ ATT_HANDLER(payroll_list_leave_requests)
     return 0;
 }
 
-ATT_HANDLER(payroll_decide_leave_request)
+/* Approve, reject or cancel a request the caller sees. */
+static int decide(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMessage **reply,
+                  const char *decision)
 {
     const Hrflow__V1__DecideLeaveRequestRequest *r = (const void *)req;
     hf_store_t st;
     if (open_payroll(call, &st, "decide leave requests") < 0 || !visible_request(&st, r->id))
         return -1;
-    if (strcmp(r->decision, "approve") && strcmp(r->decision, "reject") &&
-        strcmp(r->decision, "cancel"))
-        return invalid(call, "decision", "unknown", "approve, reject or cancel");
     if (hf_call_check_text(call, "note", r->note, reason_rule))
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the decision is invalid");
     const char *why = NULL;
     Hrflow__V1__LeaveRequest *out = NULL;
-    int rc = att_leave_decide(&st, r->id, r->decision, r->note, &why, &out);
+    int rc = att_leave_decide(&st, r->id, decision, r->note, &why, &out);
     if (rc == HF_ECONFLICT)
         return hf_call_fail(call, E(FAILED_PRECONDITION), "leave request %s: %s", r->id, why);
     if (rc == HF_EEXISTS)
@@ -716,6 +722,21 @@ ATT_HANDLER(payroll_decide_leave_request)
         return hf_store_fail(&st, rc, "leave request", r->id);
     *reply = &out->base;
     return 0;
+}
+
+ATT_HANDLER(payroll_approve_leave_request)
+{
+    return decide(call, req, reply, "approve");
+}
+
+ATT_HANDLER(payroll_reject_leave_request)
+{
+    return decide(call, req, reply, "reject");
+}
+
+ATT_HANDLER(payroll_cancel_leave_request)
+{
+    return decide(call, req, reply, "cancel");
 }
 
 /* ---- the month ---- */

@@ -140,8 +140,9 @@ int att_calendar_set(hf_store_t *st, const char *calendar, int year, const char 
                      hf_db_exec(st->db,
                                 "INSERT INTO payroll.calendar_days (tenant_id, calendar, year, day,"
                                 " kind, name) SELECT $1::uuid, $2, $3::int, d, k, n FROM"
-                                " unnest($5::date[], $6::text[], $7::text[]) AS u(d, k, n)",
-                                7, p, NULL) < 0
+                                " unnest($4::date[], $5::text[], $6::text[]) AS u(d, k, n)",
+                                6, (const char *[]){ p[0], p[1], p[2], p[4], p[5], p[6] },
+                                NULL) < 0
                  ? HF_EDB
                  : HF_OK;
     return hf_store_finish(st, rc);
@@ -775,9 +776,9 @@ static int load_month(hf_store_t *st, const char *company, const char *tz, const
              "SELECT a.employee_id, a.shift_id, a.valid_from - date '1970-01-01'"
              " FROM payroll.shift_assignments a JOIN payroll.employees e ON e.tenant_id ="
              " a.tenant_id AND e.id = a.employee_id WHERE a.tenant_id = $1::uuid AND"
-             " e.company_id = $2::uuid AND a.valid_from <= $4::date"
+             " e.company_id = $2::uuid AND a.valid_from <= $3::date"
              " ORDER BY a.employee_id, a.valid_from",
-             4, p);
+             3, (const char *[]){ p[0], p[1], last });
     if (!r)
         return HF_EDB;
     m->n_assigns = (size_t)PQntuples(r);
@@ -924,12 +925,14 @@ static int employee_month(hf_store_t *st, const month_data_t *m, const wc_calend
 static int store_month(hf_store_t *st, const char *company, const char *first, const char *last,
                        const char **days[D_COLS], size_t nd, const char **mon[M_COLS], size_t nm)
 {
-    const char *p[4 + D_COLS + M_COLS] = { st->tenant, company, first, last };
+    const char *p[] = { st->tenant, company, first, last };
+    const char *dp[2 + D_COLS] = { st->tenant, company }, *mp[3 + M_COLS] = { st->tenant, company,
+                                                                             first };
     for (int c = 0; c < D_COLS; c++)
-        if (!(p[4 + c] = hf_store_array(st, days[c], nd)))
+        if (!(dp[2 + c] = hf_store_array(st, days[c], nd)))
             return HF_ENOMEM;
     for (int c = 0; c < M_COLS; c++)
-        if (!(p[4 + D_COLS + c] = hf_store_array(st, mon[c], nm)))
+        if (!(mp[3 + c] = hf_store_array(st, mon[c], nm)))
             return HF_ENOMEM;
     if (hf_db_begin(st->db) < 0)
         return HF_EDB;
@@ -952,10 +955,10 @@ static int store_month(hf_store_t *st, const char *company, const char *first, c
                                 " absent_minutes, late_minutes, early_minutes, missing_punch,"
                                 " worked_minutes, overtime_minutes, paid_leave_minutes,"
                                 " unpaid_leave_minutes) SELECT $1::uuid, $2::uuid, * FROM unnest("
-                                "$5::uuid[], $6::date[], $7::text[], $8::boolean[], $9::int[],"
-                                " $10::int[], $11::int[], $12::int[], $13::int[], $14::boolean[],"
-                                " $15::int[], $16::int[], $17::int[], $18::int[])",
-                                18, p, NULL) < 0 ||
+                                "$3::uuid[], $4::date[], $5::text[], $6::boolean[], $7::int[],"
+                                " $8::int[], $9::int[], $10::int[], $11::int[], $12::boolean[],"
+                                " $13::int[], $14::int[], $15::int[], $16::int[])",
+                                2 + D_COLS, dp, NULL) < 0 ||
                      hf_db_exec(st->db,
                                 "INSERT INTO payroll.attendance_months (tenant_id, company_id,"
                                 " month, employee_id, workdays, attended_minutes, absent_minutes,"
@@ -963,11 +966,11 @@ static int store_month(hf_store_t *st, const char *company, const char *first, c
                                 " missing_punches, worked_minutes, overtime_workday_minutes,"
                                 " overtime_restday_minutes, overtime_holiday_minutes,"
                                 " paid_leave_minutes, unpaid_leave_minutes) SELECT $1::uuid,"
-                                " $2::uuid, $3::date, * FROM unnest($19::uuid[], $20::int[],"
-                                " $21::int[], $22::int[], $23::int[], $24::int[], $25::int[],"
-                                " $26::int[], $27::int[], $28::int[], $29::int[], $30::int[],"
-                                " $31::int[], $32::int[], $33::int[])",
-                                33, p, NULL) < 0
+                                " $2::uuid, $3::date, * FROM unnest($4::uuid[], $5::int[],"
+                                " $6::int[], $7::int[], $8::int[], $9::int[], $10::int[],"
+                                " $11::int[], $12::int[], $13::int[], $14::int[], $15::int[],"
+                                " $16::int[], $17::int[], $18::int[])",
+                                3 + M_COLS, mp, NULL) < 0
                  ? HF_EDB
                  : HF_OK;
     return hf_store_finish(st, rc);
