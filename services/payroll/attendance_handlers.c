@@ -5,8 +5,9 @@
  * the request whole (every problem a detail at its field, nothing written
  * when one is found) and asks attendance_store.c. The company wall: an id
  * in the path of another company's record (or another tenant's) is
- * NOT_FOUND, as a made-up one; an id in a body the caller cannot see is
- * INVALID_ARGUMENT at its field. Companies are identity's, asked as the
+ * NOT_FOUND, as a made-up one, and so is one in a list's query (what the
+ * list is of); an id in a body the caller cannot see is INVALID_ARGUMENT
+ * at its field (docs/api.md, "Ids in paths and ids in bodies"). Companies are identity's, asked as the
  * caller; employees are payroll.employees of the caller's tenant, and their
  * company decides whether the caller sees them. Calendars and leave types
  * are the tenant's: changed only by a key of the whole group.
@@ -341,8 +342,7 @@ ATT_HANDLER(payroll_list_shifts)
 {
     const Hrflow__V1__ListShiftsRequest *r = (const void *)req;
     hf_store_t st;
-    if (open_payroll(call, &st, "read shifts") < 0 ||
-        body_company(&st, r->company_id, "company_id") < 0)
+    if (open_payroll(call, &st, "read shifts") < 0 || path_company(&st, r->company_id) < 0)
         return -1;
     Hrflow__V1__ListShiftsResponse *out =
         HF_CALL_NEW(call, Hrflow__V1__ListShiftsResponse, hrflow__v1__list_shifts_response__init);
@@ -686,7 +686,7 @@ ATT_HANDLER(payroll_list_leave_requests)
     hf_store_t st;
     const char *company;
     if (open_payroll(call, &st, "read leave requests") < 0 ||
-        employee_company(&st, r->employee_id, "employee_id", &company) < 0)
+        employee_company(&st, r->employee_id, NULL, &company) < 0)
         return -1;
     Hrflow__V1__ListLeaveRequestsResponse *out =
         HF_CALL_NEW(call, Hrflow__V1__ListLeaveRequestsResponse,
@@ -771,11 +771,11 @@ ATT_HANDLER(payroll_list_attendance_months)
     int year, month;
     const char *company = r->company_id;
     if (open_payroll(call, &st, "read attendance") < 0 ||
-        (*r->employee_id && employee_company(&st, r->employee_id, "employee_id", &company) < 0) ||
-        body_company(&st, company, "company_id") < 0 || month_of(call, r->month, &year, &month) < 0)
+        (*r->employee_id && employee_company(&st, r->employee_id, NULL, &company) < 0) ||
+        path_company(&st, company) < 0 || month_of(call, r->month, &year, &month) < 0)
         return -1;
     if (*r->company_id && strcmp(company, r->company_id))
-        return invalid(call, "employee_id", "not_found", "an employee of the company");
+        return hf_call_fail(call, E(NOT_FOUND), "employee %s not found", r->employee_id);
     Hrflow__V1__ListAttendanceMonthsResponse *out =
         HF_CALL_NEW(call, Hrflow__V1__ListAttendanceMonthsResponse,
                     hrflow__v1__list_attendance_months_response__init);

@@ -345,7 +345,9 @@ def the_month_is_computed_as_payroll_reads_it():
     assert status == 422 and fields(p) == [("month", "bad_format")], p
     status, p = call("GET", "/v1/attendance/summaries?companyId=%s&month=2026-02" % sh,
                      key="sz_only")
-    assert status == 422 and fields(p) == [("companyId", "not_found")], p
+    assert status == 404, p  # a list's company, as a path's
+    assert call("GET", "/v1/attendance/summaries?companyId=%s&month=2026-02&employeeId=%s"
+                % (ctx["companies"]["SZ"], ctx["A001"]))[0] == 404
     assert call("GET", "/v1/attendance/employees/%s/days?month=2026-02" % ctx["A001"],
                 key="sz_only")[0] == 404
     assert call("GET", "/v1/attendance/summaries?companyId=%s&month=2026-02" % sh,

@@ -50,6 +50,8 @@ COLLECTIONS = {
     "interview-booking": "booking_token", "leases": "lease",
     "webhook-endpoints": "webhook_endpoint", "deliveries": "webhook_delivery",
     "notification-templates": "template_name", "unsubscribe": "unsubscribe_token", "messages": "message",
+    "calendars": "calendar_name", "shifts": "shift", "employees": "employee",
+    "leave-requests": "leave_request",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
@@ -57,6 +59,7 @@ REFERENCES = {
     "applicationId": "application", "competencyModelId": "model", "questionId": "question",
     "interviewId": "interview", "importId": "import", "tenantId": "tenant",
     "interviewerId": "interviewer", "interviewerIds": "interviewer", "leaseId": "lease",
+    "employeeId": "employee", "shiftId": "shift", "defaultShiftId": "shift",
 }
 # `…Id` fields that name no record of ours.
 # engineId: the engine's name; afterId, fromEventId: an event's id, a number the leak check
@@ -74,10 +77,11 @@ OUTPUT_ONLY = {"tenantId"}
 SECRET_KINDS = {
     "tenant": {"tenant", "company", "apikey", "job", "candidate", "application", "import",
                "model", "question", "interview", "interviewer", "busy_block", "round",
-               "closure", "lease", "webhook_endpoint", "webhook_delivery", "message"},
+               "closure", "lease", "webhook_endpoint", "webhook_delivery", "message",
+               "employee", "shift", "leave_request"},
     "company": {"job", "candidate", "application", "import", "interview", "interviewer",
                 "busy_block", "round", "closure", "lease", "webhook_endpoint",
-                "webhook_delivery", "message"},
+                "webhook_delivery", "message", "employee", "shift", "leave_request"},
 }
 GUARDED_KINDS = {  # kinds the attacker must not change (beyond SECRET_KINDS)
     "tenant": set(),
@@ -158,6 +162,20 @@ BODIES = {
     "replayWebhookEvents": {"fromTime": "2026-01-01T00:00:00Z"},
     # the group's settings: no ids (test_reactions.py: a company-bound key may not change them)
     "updateNotificationSettings": {"locale": "en"},
+    # payroll: attendance and leave (the calendar, leave types and punch rows name no
+    # record at their top level: a group-wide change, and rows checked one by one)
+    "setWorkCalendarYear": {"year": 2030, "days": []},
+    "updateAttendanceSettings": {"defaultShiftId": None},
+    "createShift": {"companyId": None, "name": "攻击班", "start": "09:00", "end": "18:00"},
+    "assignShift": {"shiftId": None, "validFrom": "2026-01-01"},
+    "recordPunches": {"punches": []},
+    "computeAttendance": {"companyId": None, "month": "2026-02"},
+    "saveLeaveType": {"code": "evil", "name": "恶意假", "unit": "day"},
+    "grantLeave": {"leaveType": "annual", "year": 2026, "days": "5"},
+    "submitLeaveRequest": {"employeeId": None, "leaveType": "sick", "startDate": "2026-02-24"},
+    "approveLeaveRequest": {},
+    "rejectLeaveRequest": {},
+    "cancelLeaveRequest": {},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per
@@ -178,6 +196,8 @@ LEFT_OUT = {
     "updateWebhookEndpoint": {"companyId"},  # fixed once created (422 not_updatable)
     "updateLineSettings": {"companyId"},  # output only: the path says whose settings
     "updateCompanyLineSettings": {"companyId"},
+    "updateAttendanceSettings": {"companyId"},  # output only: the path says whose settings
+    "submitLeaveRequest": {"companyId"},  # output only: the employee's company
 }
 CSV = "姓名,手机\n攻击者,13900000000\n".encode("utf-8")
 
@@ -356,10 +376,37 @@ def seed():
     wait_for(lambda: call("GET", "/v1/messages/" + V["message"])[1]["state"] == "sent",
              what="the victim's letter sent")
     SECRETS.extend(["秘密信件", "秘密正文"])
+    seed_attendance()
     SECRETS.extend([person["name"], person["email"], "12345678", "秘密履历", "秘密回答",
                     app["statusToken"], "秘密简历", "面试官秘密", "mianshi.secret"])
     for name, phone, email in imported:
         SECRETS.extend([name, phone[3:], email])
+
+
+def seed_attendance():
+    """Payroll's attendance of SH: an employee (a row of the archive, written here),
+    a shift, the company's settings, a punch, leave granted and requested, the month."""
+    V["calendar_name"] = "cn"
+    V["employee"] = psql(stack.dsn, "INSERT INTO payroll.employees (tenant_id, company_id,"
+                                    " employee_no, status, name_enc) VALUES ('%s', '%s', 'S001',"
+                                    " 'active', 'sealed') RETURNING id" % (V["tenant"], V["company"]))
+    V["shift"] = ok(*call("POST", "/v1/attendance/shifts", {
+        "companyId": V["company"], "name": "白班", "start": "09:00", "end": "18:00"})[:2],
+        want=201)["id"]
+    ok(*call("PATCH", "/v1/attendance/companies/%s/settings" % V["company"],
+             {"defaultShiftId": V["shift"]})[:2])
+    ok(*call("POST", "/v1/attendance/employees/%s/shift-assignments" % V["employee"],
+             {"shiftId": V["shift"], "validFrom": "2026-01-01"})[:2])
+    ok(*call("POST", "/v1/attendance/punches:batch", {"punches": [{
+        "employeeNo": "S001", "companyId": V["company"], "time": "2026-02-02T08:55:00+08:00",
+        "device": "gate", "method": "face"}]})[:2])
+    ok(*call("POST", "/v1/attendance/employees/%s/leave-balances:grant" % V["employee"],
+             {"leaveType": "annual", "year": 2026, "days": "5"})[:2])
+    V["leave_request"] = ok(*call("POST", "/v1/leave-requests", {
+        "employeeId": V["employee"], "leaveType": "annual", "startDate": "2026-02-03"})[:2],
+        want=201)["id"]
+    ok(*call("POST", "/v1/attendance/summaries:compute", {"companyId": V["company"],
+                                                          "month": "2026-02"})[:2])
 
 
 # ---- the route table, as the gateway publishes it ----
@@ -502,12 +549,13 @@ def attacker_records():
             "companyId": mine["company"], "name": "自己人",
             "email": "own-%s@example.com" % uuid.uuid4().hex[:8]}, key=who)[:2], want=201)["id"]
         mine["template_name"] = V["template_name"]  # the same words in every tenant
+        mine["calendar_name"] = V["calendar_name"]
         for k in V:
             mine.setdefault(k, str(uuid.uuid4()))
         attacker_ids[who] = mine
 
 
-SCHEMAS = ("identity", "pipeline", "scoring", "scheduling", "notify")
+SCHEMAS = ("identity", "pipeline", "scoring", "scheduling", "notify", "payroll")
 
 
 def snapshot():
