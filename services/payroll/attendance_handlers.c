@@ -14,7 +14,7 @@
  */
 #include "attendance_handlers.h"
 
-#include "attendance_day.h"
+#include "attendance.h"
 #include "attendance_store.h"
 #include "hf/service.h"
 #include "hf/store.h"

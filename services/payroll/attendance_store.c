@@ -4,7 +4,7 @@
  * the tables of migrations/0040_attendance.sql. Sets of rows go in as one
  * statement over arrays (unnest), not a statement per row. The month's
  * computation loads what it needs in five statements, applies the pure
- * attendance_day.c to every employee-day, and replaces the stored results
+ * attendance.c to every employee-day, and replaces the stored results
  * in one transaction.
  */
 #include "attendance_store.h"

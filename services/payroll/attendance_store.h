@@ -4,13 +4,13 @@
  * tenant and returns HF_OK or an HF_E* code; what it hands out is in the
  * store's arena. The company wall of single records is the handlers' (each
  * record carries its company); lists take the company the handler checked.
- * Quantities of time are day-minutes (attendance_day.h); days are day
+ * Quantities of time are day-minutes (attendance.h); days are day
  * numbers (work_calendar.h).
  */
 #ifndef PAYROLL_ATTENDANCE_STORE_H
 #define PAYROLL_ATTENDANCE_STORE_H
 
-#include "attendance_day.h"
+#include "attendance.h"
 #include "hf/store.h"
 #include "hrflow/v1/payroll.pb-c.h"
 #include "work_calendar.h"

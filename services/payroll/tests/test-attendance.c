@@ -1,4 +1,4 @@
-/* services/payroll/tests/test-attendance_day.c - a day's result: the policy of attendance_day.h */
+/* services/payroll/tests/test-attendance.c - a day's result: the policy of attendance.h */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "../attendance_day.h"
+#include "../attendance.h"
 
 #define HM(h, m) ((h) * 60 + (m))
 

@@ -1,9 +1,9 @@
-/* services/payroll/attendance_day.c - one employee's day from its punches, shift, kind and leave
+/* services/payroll/attendance.c - one employee's day from its punches, shift, kind and leave
  *
  * The policy is the header's; this file applies it. Every function is a few
  * lines of interval arithmetic over minutes.
  */
-#include "attendance_day.h"
+#include "attendance.h"
 
 #include <stdio.h>
 #include <stdlib.h>

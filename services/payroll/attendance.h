@@ -1,5 +1,6 @@
-/* services/payroll/attendance_day.h - one employee's day: late, early leave, absent,
- * missing punch, hours worked, overtime by the kind of day, leave
+/* services/payroll/attendance.h - attendance's rules: one employee's day (late, early
+ * leave, absent, missing punch, hours worked, overtime by the kind of day, leave), and
+ * the quantities and times the API reads and writes
  *
  * The policy, in one place (docs/payroll-attendance.md says it for HR):
  *   - Times are minutes after the day's local midnight; a shift that crosses
@@ -27,8 +28,8 @@
  *
  * Pure: no I/O, no allocation; one call per employee-day.
  */
-#ifndef AD_ATTENDANCE_DAY_H
-#define AD_ATTENDANCE_DAY_H
+#ifndef AD_ATTENDANCE_H
+#define AD_ATTENDANCE_H
 
 #include "work_calendar.h"
 
