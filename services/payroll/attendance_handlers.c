@@ -648,7 +648,12 @@ ATT_HANDLER(payroll_submit_leave_request)
     att_leave_new_t n = { in->employee_id, company, t->code, in->start_date, end,
                           *in->part ? in->part : "whole", in->reason, t->paid, minutes };
     Hrflow__V1__LeaveRequest *out = NULL;
-    rc = att_leave_submit(&st, &n, &out);
+    const char *clash = NULL;
+    rc = att_leave_submit(&st, &n, &clash, &out);
+    if (rc == HF_ECONFLICT)
+        return invalid(call, "leave_request.start_date", "overlaps",
+                       hf_arena_printf(st.arena, "the employee's leave request %s covers "
+                                       "these days already", clash));
     if (rc != HF_OK)
         return hf_store_fail(&st, rc, "leave request", "");
     *reply = &out->base;

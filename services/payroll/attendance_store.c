@@ -332,14 +332,14 @@ static int row_check(hf_store_t *st, const att_punch_row_t *r, size_t i, att_ing
     hf_text_problem_t why;
     int bad = 0;
     if (hf_text_check(r->employee_no, strlen(r->employee_no), no_rule, &why) < 0)
-        bad |= problem(st, out, r, i, "employee_no", "required", "the employee's number, 1 to 64 characters");
+        bad |= problem(st, out, r, i, "employee_no", why.code, why.message);
     if (!hf_uuid_valid(r->company_id) || !hf_store_sees_company(st, r->company_id))
         bad |= problem(st, out, r, i, "company_id", "unknown", "a company of the caller");
     if (!ad_time_valid(r->time))
         bad |= problem(st, out, r, i, "time", "bad_format",
                        "an RFC 3339 time with its zone, e.g. 2026-01-05T08:57:00+08:00");
     if (hf_text_check(r->device, strlen(r->device), device_rule, &why) < 0)
-        bad |= problem(st, out, r, i, "device", "bad_format", "one line, at most 128 characters");
+        bad |= problem(st, out, r, i, "device", why.code, why.message);
     int known = 0;
     for (size_t m = 0; m < sizeof methods / sizeof methods[0]; m++)
         known |= !strcmp(r->method, methods[m]);
@@ -577,18 +577,42 @@ static void *request_row(hf_store_t *st, PGresult *r, int i)
     return q;
 }
 
-int att_leave_submit(hf_store_t *st, const att_leave_new_t *n, Hrflow__V1__LeaveRequest **out)
+int att_leave_submit(hf_store_t *st, const att_leave_new_t *n, const char **clash,
+                     Hrflow__V1__LeaveRequest **out)
 {
     char m[24];
     snprintf(m, sizeof(m), "%lld", (long long)n->minutes);
     const char *p[] = { st->tenant, n->employee, n->company, n->type, n->paid ? "t" : "f",
                         n->start, n->end, n->part, m, n->reason };
-    return hf_store_one(st,
-                        "INSERT INTO payroll.leave_requests (tenant_id, employee_id, company_id,"
-                        " leave_type, paid, start_date, end_date, part, minutes, reason) VALUES"
-                        " ($1::uuid, $2::uuid, $3::uuid, $4, $5::boolean, $6::date, $7::date, $8,"
-                        " $9::bigint, $10) RETURNING " REQUEST_COLS,
-                        10, p, request_row, out);
+    const char *q[] = { st->tenant, n->employee, n->start, n->end, n->part };
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    /* one submission per employee at a time, so two cannot both miss each other */
+    PGresult *r = hf_db_exec(st->db, "SELECT pg_advisory_xact_lock(hashtext('payroll.leave:' ||"
+                                     " $1 || $2))",
+                             2, q, NULL) < 0
+                      ? NULL
+                      : hf_db_query(st->db,
+                                    "SELECT id FROM payroll.leave_requests WHERE tenant_id ="
+                                    " $1::uuid AND employee_id = $2::uuid AND status IN"
+                                    " ('submitted', 'approved') AND start_date <= $4::date AND"
+                                    " end_date >= $3::date AND NOT (part IN ('am', 'pm') AND"
+                                    " $5 IN ('am', 'pm') AND part <> $5) LIMIT 1",
+                                    5, q);
+    int rc = r ? hf_store_rows(r, 1) : HF_EDB;
+    if (rc == HF_OK) {
+        *clash = hf_store_cell(st, r, 0, 0);
+        rc = HF_ECONFLICT;
+    } else if (rc == HF_ENOTFOUND) {
+        rc = hf_store_one(st,
+                          "INSERT INTO payroll.leave_requests (tenant_id, employee_id, company_id,"
+                          " leave_type, paid, start_date, end_date, part, minutes, reason) VALUES"
+                          " ($1::uuid, $2::uuid, $3::uuid, $4, $5::boolean, $6::date, $7::date, $8,"
+                          " $9::bigint, $10) RETURNING " REQUEST_COLS,
+                          10, p, request_row, out);
+    }
+    PQclear(r);
+    return hf_store_finish(st, rc);
 }
 
 int att_leave_get(hf_store_t *st, const char *id, Hrflow__V1__LeaveRequest **out)

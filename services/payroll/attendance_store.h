@@ -107,7 +107,11 @@ typedef struct {
     int64_t minutes;
 } att_leave_new_t;
 
-int att_leave_submit(hf_store_t *st, const att_leave_new_t *r, Hrflow__V1__LeaveRequest **out);
+/* Store a submitted request. HF_ECONFLICT with *clash its id when a
+ * submitted or approved request of the employee covers one of its days
+ * (a morning and an afternoon of the same day do not clash). */
+int att_leave_submit(hf_store_t *st, const att_leave_new_t *r, const char **clash,
+                     Hrflow__V1__LeaveRequest **out);
 int att_leave_get(hf_store_t *st, const char *id, Hrflow__V1__LeaveRequest **out);
 int att_leave_list(hf_store_t *st, const char *employee, const char *status,
                    Hrflow__V1__LeaveRequest ***out, size_t *n);

@@ -256,6 +256,11 @@ def leave_is_granted_requested_approved_and_refused_beyond_the_balance():
         assert ok(*call("POST", "/v1/leave-requests/%s:approve" % r["id"], {}))[
             "status"] == "approved"
     assert balance("A001") == {"annual": ("2", "1.5", "0.5")}
+    status, p = call("POST", "/v1/leave-requests", {"employeeId": e, "leaveType": "sick",
+                                                    "startDate": "2026-02-06",
+                                                    "endDate": "2026-02-09"})
+    assert status == 422 and fields(p) == [("startDate", "overlaps")], p
+    assert whole["id"] in p["errors"][0]["message"], p
     status, p = call("POST", "/v1/leave-requests", {"employeeId": e, "leaveType": "annual",
                                                     "startDate": "2026-02-25"})
     assert status == 422 and fields(p)[0][1] == "insufficient_balance", p
