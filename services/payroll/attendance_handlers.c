@@ -104,7 +104,7 @@ static int month_of(hf_call_t *call, const char *s, int *year, int *month)
     int32_t d;
     char full[16];
     snprintf(full, sizeof(full), "%.7s-01", s ? s : "");
-    if (!s || strlen(s) != 7 || wc_parse_date(full, &d) < 0) 
+    if (!s || strlen(s) != 7 || wc_parse_date(full, &d) < 0)
         return invalid(call, "month", "bad_format", "a month, YYYY-MM");
     int day;
     wc_date(d, year, month, &day);

@@ -745,12 +745,6 @@ typedef struct {
     const ad_shift_t *fallback;
 } month_data_t;
 
-/* Run a statement and hand back its result, or NULL (HF_EDB). */
-static PGresult *load(hf_store_t *st, const char *sql, int n, const char *const *p)
-{
-    return hf_db_query(st->db, sql, n, p);
-}
-
 static const ad_shift_t *shift_of(const month_data_t *m, const char *id)
 {
     for (size_t i = 0; id && i < m->n_shifts; i++)
@@ -759,93 +753,107 @@ static const ad_shift_t *shift_of(const month_data_t *m, const char *id)
     return NULL;
 }
 
+/* Run a statement and turn each row into an element of size `size` of a new
+ * array in the arena with fill(st, r, i, element): *out and *n. */
+static int load(hf_store_t *st, const char *sql, int np, const char *const *p, size_t size,
+                void (*fill)(hf_store_t *st, const PGresult *r, int i, void *element),
+                void *out, size_t *n)
+{
+    PGresult *r = hf_db_query(st->db, sql, np, p);
+    if (!r)
+        return HF_EDB;
+    *n = (size_t)PQntuples(r);
+    char *arr = hf_store_alloc(st, (*n + 1) * size);
+    for (size_t i = 0; arr && i < *n; i++)
+        fill(st, r, (int)i, arr + i * size);
+    PQclear(r);
+    *(void **)out = arr;
+    return arr ? HF_OK : HF_ENOMEM;
+}
+
+static void fill_emp(hf_store_t *st, const PGresult *r, int i, void *e)
+{
+    *(emp_t *)e = (emp_t){ hf_store_cell(st, r, i, 0), hf_store_cell(st, r, i, 1),
+                           (int32_t)cell_i64(r, i, 2), (int32_t)cell_i64(r, i, 3) };
+}
+
+static void fill_shift(hf_store_t *st, const PGresult *r, int i, void *e)
+{
+    shift_t *s = e;
+    const char *why;
+    s->id = hf_store_cell(st, r, i, 0);
+    ad_shift_check((int)cell_i64(r, i, 1), (int)cell_i64(r, i, 2), cell_bool(r, i, 3),
+                   (int)cell_i64(r, i, 4), (int)cell_i64(r, i, 5), (int)cell_i64(r, i, 6),
+                   (int)cell_i64(r, i, 7), &s->s, &why);
+}
+
+static void fill_assign(hf_store_t *st, const PGresult *r, int i, void *e)
+{
+    *(assign_t *)e = (assign_t){ hf_store_cell(st, r, i, 0), hf_store_cell(st, r, i, 1),
+                                 (int32_t)cell_i64(r, i, 2) };
+}
+
+static void fill_punch(hf_store_t *st, const PGresult *r, int i, void *e)
+{
+    *(punch_t *)e = (punch_t){ hf_store_cell(st, r, i, 0), cell_i64(r, i, 1) };
+}
+
+static void fill_leave(hf_store_t *st, const PGresult *r, int i, void *e)
+{
+    const char *part = PQgetvalue(r, i, 3);
+    ad_part_t k = !strcmp(part, "am") ? AD_AM : !strcmp(part, "pm") ? AD_PM
+                : !strcmp(part, "hours") ? AD_HOURS : AD_WHOLE;
+    *(leave_t *)e = (leave_t){ hf_store_cell(st, r, i, 0), (int32_t)cell_i64(r, i, 1),
+                               (int32_t)cell_i64(r, i, 2),
+                               { k, (int)cell_i64(r, i, 4), cell_bool(r, i, 5) } };
+}
+
+/* The month of a company in five statements, each sorted by employee. */
 static int load_month(hf_store_t *st, const char *company, const char *tz, const char *first,
                       const char *last, const char *default_shift, month_data_t *m)
 {
     const char *p[] = { st->tenant, company, first, last, tz };
-    PGresult *r = load(st,
-                       "SELECT id, employee_no, greatest(hire_date, $3::date) - date '1970-01-01',"
-                       " least(leave_date, $4::date) - date '1970-01-01' FROM payroll.employees"
-                       " WHERE tenant_id = $1::uuid AND company_id = $2::uuid AND status <> 'draft'"
-                       " AND (hire_date IS NULL OR hire_date <= $4::date)"
-                       " AND (leave_date IS NULL OR leave_date >= $3::date) ORDER BY id",
-                       4, p);
-    if (!r)
-        return HF_EDB;
-    m->n_emps = (size_t)PQntuples(r);
-    m->emps = hf_store_alloc(st, (m->n_emps + 1) * sizeof(*m->emps));
-    for (size_t i = 0; m->emps && i < m->n_emps; i++)
-        m->emps[i] = (emp_t){ hf_store_cell(st, r, (int)i, 0), hf_store_cell(st, r, (int)i, 1),
-                              (int32_t)cell_i64(r, (int)i, 2), (int32_t)cell_i64(r, (int)i, 3) };
-    PQclear(r);
-    r = load(st,
-             "SELECT id, start_minute, end_minute, crosses_midnight, late_grace_minutes,"
-             " early_grace_minutes, break_start_minute, break_minutes FROM payroll.shifts"
-             " WHERE tenant_id = $1::uuid AND company_id = $2::uuid",
-             2, p);
-    if (!r)
-        return HF_EDB;
-    m->n_shifts = (size_t)PQntuples(r);
-    m->shifts = hf_store_alloc(st, (m->n_shifts + 1) * sizeof(*m->shifts));
-    for (int i = 0; m->shifts && i < (int)m->n_shifts; i++) {
-        const char *why;
-        m->shifts[i].id = hf_store_cell(st, r, i, 0);
-        ad_shift_check((int)cell_i64(r, i, 1), (int)cell_i64(r, i, 2), cell_bool(r, i, 3),
-                       (int)cell_i64(r, i, 4), (int)cell_i64(r, i, 5), (int)cell_i64(r, i, 6),
-                       (int)cell_i64(r, i, 7), &m->shifts[i].s, &why);
-    }
-    PQclear(r);
-    m->fallback = m->shifts ? shift_of(m, default_shift) : NULL;
-    r = load(st,
-             "SELECT a.employee_id, a.shift_id, a.valid_from - date '1970-01-01'"
-             " FROM payroll.shift_assignments a JOIN payroll.employees e ON e.tenant_id ="
-             " a.tenant_id AND e.id = a.employee_id WHERE a.tenant_id = $1::uuid AND"
-             " e.company_id = $2::uuid AND a.valid_from <= $3::date"
-             " ORDER BY a.employee_id, a.valid_from",
-             3, (const char *[]){ p[0], p[1], last });
-    if (!r)
-        return HF_EDB;
-    m->n_assigns = (size_t)PQntuples(r);
-    m->assigns = hf_store_alloc(st, (m->n_assigns + 1) * sizeof(*m->assigns));
-    for (int i = 0; m->assigns && i < (int)m->n_assigns; i++)
-        m->assigns[i] = (assign_t){ hf_store_cell(st, r, i, 0), hf_store_cell(st, r, i, 1),
-                                    (int32_t)cell_i64(r, i, 2) };
-    PQclear(r);
-    /* a day's window reaches up to a day before and after it */
-    r = load(st,
-             "SELECT employee_id, floor(extract(epoch FROM punch_time AT TIME ZONE $5) / 60)::bigint"
-             " FROM payroll.punches WHERE tenant_id = $1::uuid AND company_id = $2::uuid"
-             " AND punch_time >= ($3::date - 1)::timestamp AT TIME ZONE $5"
-             " AND punch_time < ($4::date + 2)::timestamp AT TIME ZONE $5"
-             " ORDER BY employee_id, punch_time",
-             5, p);
-    if (!r)
-        return HF_EDB;
-    m->n_punches = (size_t)PQntuples(r);
-    m->punches = hf_store_alloc(st, (m->n_punches + 1) * sizeof(*m->punches));
-    for (int i = 0; m->punches && i < (int)m->n_punches; i++)
-        m->punches[i] = (punch_t){ hf_store_cell(st, r, i, 0), cell_i64(r, i, 1) };
-    PQclear(r);
-    r = load(st,
-             "SELECT employee_id, start_date - date '1970-01-01', end_date - date '1970-01-01',"
-             " part, minutes, paid FROM payroll.leave_requests WHERE tenant_id = $1::uuid"
-             " AND company_id = $2::uuid AND status = 'approved' AND start_date <= $4::date"
-             " AND end_date >= $3::date ORDER BY employee_id, start_date",
-             4, p);
-    if (!r)
-        return HF_EDB;
-    m->n_leaves = (size_t)PQntuples(r);
-    m->leaves = hf_store_alloc(st, (m->n_leaves + 1) * sizeof(*m->leaves));
-    for (int i = 0; m->leaves && i < (int)m->n_leaves; i++) {
-        const char *part = PQgetvalue(r, i, 3);
-        ad_part_t k = !strcmp(part, "am") ? AD_AM : !strcmp(part, "pm") ? AD_PM
-                    : !strcmp(part, "hours") ? AD_HOURS : AD_WHOLE;
-        m->leaves[i] = (leave_t){ hf_store_cell(st, r, i, 0), (int32_t)cell_i64(r, i, 1),
-                                  (int32_t)cell_i64(r, i, 2),
-                                  { k, (int)cell_i64(r, i, 4), cell_bool(r, i, 5) } };
-    }
-    PQclear(r);
-    return m->emps && m->shifts && m->assigns && m->punches && m->leaves ? HF_OK : HF_ENOMEM;
+    int rc = load(st,
+                  "SELECT id, employee_no, greatest(hire_date, $3::date) - date '1970-01-01',"
+                  " least(leave_date, $4::date) - date '1970-01-01' FROM payroll.employees"
+                  " WHERE tenant_id = $1::uuid AND company_id = $2::uuid AND status <> 'draft'"
+                  " AND (hire_date IS NULL OR hire_date <= $4::date)"
+                  " AND (leave_date IS NULL OR leave_date >= $3::date) ORDER BY id",
+                  4, p, sizeof(emp_t), fill_emp, &m->emps, &m->n_emps);
+    if (rc == HF_OK)
+        rc = load(st,
+                  "SELECT id, start_minute, end_minute, crosses_midnight, late_grace_minutes,"
+                  " early_grace_minutes, break_start_minute, break_minutes FROM payroll.shifts"
+                  " WHERE tenant_id = $1::uuid AND company_id = $2::uuid",
+                  2, p, sizeof(shift_t), fill_shift, &m->shifts, &m->n_shifts);
+    if (rc == HF_OK)
+        rc = load(st,
+                  "SELECT a.employee_id, a.shift_id, a.valid_from - date '1970-01-01'"
+                  " FROM payroll.shift_assignments a JOIN payroll.employees e ON e.tenant_id ="
+                  " a.tenant_id AND e.id = a.employee_id WHERE a.tenant_id = $1::uuid AND"
+                  " e.company_id = $2::uuid AND a.valid_from <= $3::date"
+                  " ORDER BY a.employee_id, a.valid_from",
+                  3, (const char *[]){ p[0], p[1], last }, sizeof(assign_t), fill_assign,
+                  &m->assigns, &m->n_assigns);
+    /* local minutes; a day's window reaches up to a day before and after it */
+    if (rc == HF_OK)
+        rc = load(st,
+                  "SELECT employee_id, floor(extract(epoch FROM punch_time AT TIME ZONE $5) / 60)"
+                  "::bigint FROM payroll.punches WHERE tenant_id = $1::uuid AND company_id ="
+                  " $2::uuid AND punch_time >= ($3::date - 1)::timestamp AT TIME ZONE $5"
+                  " AND punch_time < ($4::date + 2)::timestamp AT TIME ZONE $5"
+                  " ORDER BY employee_id, punch_time",
+                  5, p, sizeof(punch_t), fill_punch, &m->punches, &m->n_punches);
+    if (rc == HF_OK)
+        rc = load(st,
+                  "SELECT employee_id, start_date - date '1970-01-01', end_date - date"
+                  " '1970-01-01', part, minutes, paid FROM payroll.leave_requests WHERE"
+                  " tenant_id = $1::uuid AND company_id = $2::uuid AND status = 'approved' AND"
+                  " start_date <= $4::date AND end_date >= $3::date"
+                  " ORDER BY employee_id, start_date",
+                  4, p, sizeof(leave_t), fill_leave, &m->leaves, &m->n_leaves);
+    m->fallback = rc == HF_OK ? shift_of(m, default_shift) : NULL;
+    return rc;
 }
 
 /* First index at or after *at whose employee is id, in an array sorted by
