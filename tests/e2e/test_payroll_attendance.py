@@ -235,6 +235,14 @@ def leave_is_granted_requested_approved_and_refused_beyond_the_balance():
     types = {t["code"]: t for t in ok(*call("GET", "/v1/leave-types"))["leaveTypes"]}
     assert types["annual"]["paid"] and types["annual"]["tracksBalance"], types
     assert not types["personal"].get("paid") and types["personal"]["unit"] == "hour", types
+    home = {"code": "home_visit", "name": "探亲假", "paid": True, "unit": "day",
+            "tracksBalance": True}
+    assert call("POST", "/v1/leave-types", home, key="sz_only")[0] == 403  # the tenant's
+    status, p = call("POST", "/v1/leave-types", dict(home, unit="week", code="Home"))
+    assert status == 422 and sorted(fields(p)) == [("code", "bad_format"), ("unit", "unknown")], p
+    assert ok(*call("POST", "/v1/leave-types", home))["origin"] == "tenant"
+    assert "home_visit" not in [t["code"] for t in ok(*call("GET", "/v1/leave-types",
+                                                            key="other"))["leaveTypes"]]
     e = ctx["A001"]
     status, p = call("POST", "/v1/leave-requests", {"employeeId": e, "leaveType": "annual",
                                                     "startDate": "2026-02-09"})
