@@ -10,8 +10,10 @@
 #include "attendance_store.h"
 
 #include "hf/db.h"
+#include "hf/log.h"
 #include "hf/text.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -743,7 +745,15 @@ typedef struct {
     leave_t *leaves;
     size_t n_leaves;
     const ad_shift_t *fallback;
+    PGresult *held[5];      /* the statements' results: the texts above point into them */
+    int n_held;
 } month_data_t;
+
+static void month_free(month_data_t *m)
+{
+    while (m->n_held > 0)
+        PQclear(m->held[--m->n_held]);
+}
 
 static const ad_shift_t *shift_of(const month_data_t *m, const char *id)
 {
@@ -754,56 +764,57 @@ static const ad_shift_t *shift_of(const month_data_t *m, const char *id)
 }
 
 /* Run a statement and turn each row into an element of size `size` of a new
- * array in the arena with fill(st, r, i, element): *out and *n. */
-static int load(hf_store_t *st, const char *sql, int np, const char *const *p, size_t size,
-                void (*fill)(hf_store_t *st, const PGresult *r, int i, void *element),
-                void *out, size_t *n)
+ * array in the arena with fill(r, i, element): *out and *n. The result is
+ * held in m (month_free clears it): the elements' texts are its cells. */
+static int load(hf_store_t *st, month_data_t *m, const char *sql, int np, const char *const *p,
+                size_t size, void (*fill)(const PGresult *r, int i, void *element), void *out,
+                size_t *n)
 {
     PGresult *r = hf_db_query(st->db, sql, np, p);
     if (!r)
         return HF_EDB;
+    m->held[m->n_held++] = r;
     *n = (size_t)PQntuples(r);
     char *arr = hf_store_alloc(st, (*n + 1) * size);
     for (size_t i = 0; arr && i < *n; i++)
-        fill(st, r, (int)i, arr + i * size);
-    PQclear(r);
+        fill(r, (int)i, arr + i * size);
     *(void **)out = arr;
     return arr ? HF_OK : HF_ENOMEM;
 }
 
-static void fill_emp(hf_store_t *st, const PGresult *r, int i, void *e)
+static void fill_emp(const PGresult *r, int i, void *e)
 {
-    *(emp_t *)e = (emp_t){ hf_store_cell(st, r, i, 0), hf_store_cell(st, r, i, 1),
+    *(emp_t *)e = (emp_t){ PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
                            (int32_t)cell_i64(r, i, 2), (int32_t)cell_i64(r, i, 3) };
 }
 
-static void fill_shift(hf_store_t *st, const PGresult *r, int i, void *e)
+static void fill_shift(const PGresult *r, int i, void *e)
 {
     shift_t *s = e;
     const char *why;
-    s->id = hf_store_cell(st, r, i, 0);
+    s->id = PQgetvalue(r, i, 0);
     ad_shift_check((int)cell_i64(r, i, 1), (int)cell_i64(r, i, 2), cell_bool(r, i, 3),
                    (int)cell_i64(r, i, 4), (int)cell_i64(r, i, 5), (int)cell_i64(r, i, 6),
                    (int)cell_i64(r, i, 7), &s->s, &why);
 }
 
-static void fill_assign(hf_store_t *st, const PGresult *r, int i, void *e)
+static void fill_assign(const PGresult *r, int i, void *e)
 {
-    *(assign_t *)e = (assign_t){ hf_store_cell(st, r, i, 0), hf_store_cell(st, r, i, 1),
+    *(assign_t *)e = (assign_t){ PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
                                  (int32_t)cell_i64(r, i, 2) };
 }
 
-static void fill_punch(hf_store_t *st, const PGresult *r, int i, void *e)
+static void fill_punch(const PGresult *r, int i, void *e)
 {
-    *(punch_t *)e = (punch_t){ hf_store_cell(st, r, i, 0), cell_i64(r, i, 1) };
+    *(punch_t *)e = (punch_t){ PQgetvalue(r, i, 0), cell_i64(r, i, 1) };
 }
 
-static void fill_leave(hf_store_t *st, const PGresult *r, int i, void *e)
+static void fill_leave(const PGresult *r, int i, void *e)
 {
     const char *part = PQgetvalue(r, i, 3);
     ad_part_t k = !strcmp(part, "am") ? AD_AM : !strcmp(part, "pm") ? AD_PM
                 : !strcmp(part, "hours") ? AD_HOURS : AD_WHOLE;
-    *(leave_t *)e = (leave_t){ hf_store_cell(st, r, i, 0), (int32_t)cell_i64(r, i, 1),
+    *(leave_t *)e = (leave_t){ PQgetvalue(r, i, 0), (int32_t)cell_i64(r, i, 1),
                                (int32_t)cell_i64(r, i, 2),
                                { k, (int)cell_i64(r, i, 4), cell_bool(r, i, 5) } };
 }
@@ -813,7 +824,7 @@ static int load_month(hf_store_t *st, const char *company, const char *tz, const
                       const char *last, const char *default_shift, month_data_t *m)
 {
     const char *p[] = { st->tenant, company, first, last, tz };
-    int rc = load(st,
+    int rc = load(st, m,
                   "SELECT id, employee_no, greatest(hire_date, $3::date) - date '1970-01-01',"
                   " least(leave_date, $4::date) - date '1970-01-01' FROM payroll.employees"
                   " WHERE tenant_id = $1::uuid AND company_id = $2::uuid AND status <> 'draft'"
@@ -821,13 +832,13 @@ static int load_month(hf_store_t *st, const char *company, const char *tz, const
                   " AND (leave_date IS NULL OR leave_date >= $3::date) ORDER BY id",
                   4, p, sizeof(emp_t), fill_emp, &m->emps, &m->n_emps);
     if (rc == HF_OK)
-        rc = load(st,
+        rc = load(st, m,
                   "SELECT id, start_minute, end_minute, crosses_midnight, late_grace_minutes,"
                   " early_grace_minutes, break_start_minute, break_minutes FROM payroll.shifts"
                   " WHERE tenant_id = $1::uuid AND company_id = $2::uuid",
                   2, p, sizeof(shift_t), fill_shift, &m->shifts, &m->n_shifts);
     if (rc == HF_OK)
-        rc = load(st,
+        rc = load(st, m,
                   "SELECT a.employee_id, a.shift_id, a.valid_from - date '1970-01-01'"
                   " FROM payroll.shift_assignments a JOIN payroll.employees e ON e.tenant_id ="
                   " a.tenant_id AND e.id = a.employee_id WHERE a.tenant_id = $1::uuid AND"
@@ -837,7 +848,7 @@ static int load_month(hf_store_t *st, const char *company, const char *tz, const
                   &m->assigns, &m->n_assigns);
     /* local minutes; a day's window reaches up to a day before and after it */
     if (rc == HF_OK)
-        rc = load(st,
+        rc = load(st, m,
                   "SELECT employee_id, floor(extract(epoch FROM punch_time AT TIME ZONE $5) / 60)"
                   "::bigint FROM payroll.punches WHERE tenant_id = $1::uuid AND company_id ="
                   " $2::uuid AND punch_time >= ($3::date - 1)::timestamp AT TIME ZONE $5"
@@ -845,7 +856,7 @@ static int load_month(hf_store_t *st, const char *company, const char *tz, const
                   " ORDER BY employee_id, punch_time",
                   5, p, sizeof(punch_t), fill_punch, &m->punches, &m->n_punches);
     if (rc == HF_OK)
-        rc = load(st,
+        rc = load(st, m,
                   "SELECT employee_id, start_date - date '1970-01-01', end_date - date"
                   " '1970-01-01', part, minutes, paid FROM payroll.leave_requests WHERE"
                   " tenant_id = $1::uuid AND company_id = $2::uuid AND status = 'approved' AND"
@@ -864,148 +875,220 @@ static int load_month(hf_store_t *st, const char *company, const char *tz, const
             (*(at))++;                                                         \
     } while (0)
 
-/* The columns of the day rows, as text arrays for one INSERT. */
-enum { D_EMP, D_DAY, D_KIND, D_SCHED, D_PUNCH, D_ATT, D_ABS, D_LATE, D_EARLY, D_MISS, D_WORK,
-       D_OT, D_PAID, D_UNPAID, D_COLS };
-/* and of the month rows */
-enum { M_EMP, M_WORKDAYS, M_ATT, M_ABS, M_LATEN, M_LATE, M_EARLYN, M_EARLY, M_MISS, M_WORK,
-       M_OTW, M_OTR, M_OTH, M_PAID, M_UNPAID, M_COLS };
+/* Lines of COPY text, in memory of their own (malloc: a company's month is
+ * sent in pieces of COPY_PIECE while it is computed). */
+typedef struct {
+    char *p;
+    size_t n, cap;
+    int oom;
+} copybuf_t;
 
-static const char *num(hf_store_t *st, int64_t v)
+#define COPY_PIECE (1u << 20)
+
+static void line(copybuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void line(copybuf_t *b, const char *fmt, ...)
 {
-    return hf_arena_printf(st->arena, "%lld", (long long)v);
+    for (size_t need = 256; !b->oom;) {
+        if (b->cap - b->n < need) {
+            size_t cap = b->cap ? b->cap : 1u << 16;
+            while (cap - b->n < need)
+                cap *= 2;
+            char *p = realloc(b->p, cap);
+            if (!p) {
+                b->oom = 1;
+                return;
+            }
+            b->p = p;
+            b->cap = cap;
+        }
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            b->oom = 1;
+            return;
+        }
+        if ((size_t)k < b->cap - b->n) {
+            b->n += (size_t)k;
+            return;
+        }
+        need = (size_t)k + 1; /* room for it all, then write it again */
+    }
 }
 
-/* One employee's month into the day and month columns; -1 (with problem)
- * when a day has no shift. */
-static int employee_month(hf_store_t *st, const month_data_t *m, const wc_calendar_t *cal,
-                          const emp_t *e, size_t *ai, size_t *pi, size_t *li,
-                          const char **days[D_COLS], size_t *nd, const char **mon[M_COLS],
-                          size_t nm, att_compute_problem_t *problem)
+/* COPY sql FROM STDIN with the lines of b (in pieces through send), then
+ * end it: error NULL keeps its rows in the transaction, else abandons them. */
+static int copy_begin(hf_store_t *st, const char *sql)
 {
-    SEEK(m->assigns, m->n_assigns, ai, e->id);
-    SEEK(m->punches, m->n_punches, pi, e->id);
-    SEEK(m->leaves, m->n_leaves, li, e->id);
-    int64_t sum[M_COLS] = { 0 };
-    size_t p0 = *pi;
+    PGresult *r = PQexec(st->db, sql);
+    int ok = PQresultStatus(r) == PGRES_COPY_IN;
+    if (!ok)
+        hf_error("could not start a copy: %s", PQerrorMessage(st->db));
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+static int copy_send(hf_store_t *st, copybuf_t *b)
+{
+    int ok = !b->oom && (b->n == 0 || PQputCopyData(st->db, b->p, (int)b->n) == 1);
+    b->n = 0;
+    return ok ? 0 : -1;
+}
+
+static int copy_end(hf_store_t *st, const char *error)
+{
+    int ok = PQputCopyEnd(st->db, error) == 1;
+    PGresult *r;
+    while ((r = PQgetResult(st->db))) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && !error) {
+            hf_error("the copy failed: %s", PQresultErrorMessage(r));
+            ok = 0;
+        }
+        PQclear(r);
+    }
+    return ok && !error ? 0 : -1;
+}
+
+/* One computation of a company's month. */
+typedef struct {
+    hf_store_t *st;
+    const month_data_t *m;
+    const wc_calendar_t *cal;
+    const char *company, *first;
+    size_t ai, pi, li;      /* where each sorted array's walk is */
+    copybuf_t days, months;
+    size_t n_days;
+} month_run_t;
+
+/* The punches of e in a day's window, relative to its midnight, into rel
+ * (at most 64; beyond, the last replaces the 64th); returns how many. */
+static size_t day_punches(month_run_t *run, const char *e, int64_t base, int from, int to,
+                          size_t *p0, int rel[64])
+{
+    const month_data_t *m = run->m;
+    size_t n = 0;
+    while (*p0 < m->n_punches && !strcmp(m->punches[*p0].employee, e) &&
+           m->punches[*p0].minute < base + from)
+        (*p0)++;
+    for (size_t q = *p0; q < m->n_punches && !strcmp(m->punches[q].employee, e) &&
+                         m->punches[q].minute < base + to; q++)
+        rel[n < 64 ? n++ : 63] = (int)(m->punches[q].minute - base);
+    return n;
+}
+
+/* One employee's days and month as COPY lines; -1 (with problem) when a
+ * day has no shift. */
+static int employee_month(month_run_t *run, const emp_t *e, att_compute_problem_t *problem)
+{
+    const month_data_t *m = run->m;
+    SEEK(m->assigns, m->n_assigns, &run->ai, e->id);
+    SEEK(m->punches, m->n_punches, &run->pi, e->id);
+    SEEK(m->leaves, m->n_leaves, &run->li, e->id);
+    int64_t workdays = 0, sum[13] = { 0 }; /* the month's columns after workdays */
+    size_t p0 = run->pi;
     for (int32_t d = e->from; d <= e->to; d++) {
         const ad_shift_t *s = m->fallback;
-        for (size_t a = *ai; a < m->n_assigns && !strcmp(m->assigns[a].employee, e->id); a++)
+        for (size_t a = run->ai; a < m->n_assigns && !strcmp(m->assigns[a].employee, e->id); a++)
             if (m->assigns[a].from <= d)
                 s = shift_of(m, m->assigns[a].shift);
         if (!s) {
             problem->field = "company_id";
-            problem->message = hf_arena_printf(st->arena,
+            problem->message = hf_arena_printf(run->st->arena,
                                                "employee %s has no shift and the company no "
                                                "default shift (defaultShiftId)", e->no);
             return -1;
         }
         int from, to, rel[64];
-        size_t n = 0;
         ad_window(s, &from, &to);
-        int64_t base = (int64_t)d * 1440;
-        while (p0 < m->n_punches && !strcmp(m->punches[p0].employee, e->id) &&
-               m->punches[p0].minute < base + from)
-            p0++;
-        for (size_t q = p0; q < m->n_punches && !strcmp(m->punches[q].employee, e->id) &&
-                            m->punches[q].minute < base + to; q++)
-            if (n < 64)
-                rel[n++] = (int)(m->punches[q].minute - base);
-            else
-                rel[63] = (int)(m->punches[q].minute - base); /* keep the last */
+        size_t n = day_punches(run, e->id, (int64_t)d * 1440, from, to, &p0, rel);
         ad_leave_t lv[8];
         size_t nl = 0;
-        for (size_t l = *li; l < m->n_leaves && !strcmp(m->leaves[l].employee, e->id); l++)
+        for (size_t l = run->li; l < m->n_leaves && !strcmp(m->leaves[l].employee, e->id); l++)
             if (m->leaves[l].from <= d && d <= m->leaves[l].to && nl < 8)
                 lv[nl++] = m->leaves[l].leave;
-        wc_kind_t kind = wc_kind(cal, d);
-        ad_result_t res;
-        ad_day(s, kind, rel, n, lv, nl, &res);
-        char *date = hf_store_alloc(st, 11);
-        if (!date)
-            return -1;
+        wc_kind_t kind = wc_kind(run->cal, d);
+        ad_result_t r;
+        ad_day(s, kind, rel, n, lv, nl, &r);
+        char date[11];
         wc_format_date(d, date);
-        const char *row[D_COLS] = {
-            e->id, date, wc_kind_name(kind), res.scheduled ? "t" : "f", num(st, res.punches),
-            num(st, res.attended_minutes), num(st, res.absent_minutes), num(st, res.late_minutes),
-            num(st, res.early_minutes), res.missing_punch ? "t" : "f",
-            num(st, res.worked_minutes), num(st, res.overtime_minutes),
-            num(st, res.paid_leave_minutes), num(st, res.unpaid_leave_minutes)
-        };
-        for (int c = 0; c < D_COLS; c++)
-            days[c][*nd] = row[c];
-        (*nd)++;
-        sum[M_WORKDAYS] += res.scheduled;
-        sum[M_ATT] += res.attended_minutes;
-        sum[M_ABS] += res.absent_minutes;
-        sum[M_LATEN] += res.late_minutes > 0;
-        sum[M_LATE] += res.late_minutes;
-        sum[M_EARLYN] += res.early_minutes > 0;
-        sum[M_EARLY] += res.early_minutes;
-        sum[M_MISS] += res.missing_punch;
-        sum[M_WORK] += res.worked_minutes;
-        sum[kind == WC_WORKDAY ? M_OTW : kind == WC_REST ? M_OTR : M_OTH] += res.overtime_minutes;
-        sum[M_PAID] += res.paid_leave_minutes;
-        sum[M_UNPAID] += res.unpaid_leave_minutes;
+        line(&run->days, "%s\t%s\t%s\t%s\t%s\t%c\t%d\t%d\t%d\t%d\t%d\t%c\t%d\t%d\t%d\t%d\n",
+             run->st->tenant, run->company, e->id, date, wc_kind_name(kind),
+             r.scheduled ? 't' : 'f', r.punches, r.attended_minutes, r.absent_minutes,
+             r.late_minutes, r.early_minutes, r.missing_punch ? 't' : 'f', r.worked_minutes,
+             r.overtime_minutes, r.paid_leave_minutes, r.unpaid_leave_minutes);
+        run->n_days++;
+        int64_t add[13] = { r.attended_minutes, r.absent_minutes, r.late_minutes > 0,
+                            r.late_minutes, r.early_minutes > 0, r.early_minutes,
+                            r.missing_punch, r.worked_minutes,
+                            kind == WC_WORKDAY ? r.overtime_minutes : 0,
+                            kind == WC_REST ? r.overtime_minutes : 0,
+                            kind == WC_HOLIDAY ? r.overtime_minutes : 0,
+                            r.paid_leave_minutes, r.unpaid_leave_minutes };
+        workdays += r.scheduled;
+        for (int c = 0; c < 13; c++)
+            sum[c] += add[c];
     }
-    mon[M_EMP][nm] = e->id;
-    for (int c = 1; c < M_COLS; c++)
-        mon[c][nm] = num(st, sum[c]);
+    line(&run->months, "%s\t%s\t%s\t%s\t%lld", run->st->tenant, run->company, run->first,
+         e->id, (long long)workdays);
+    for (int c = 0; c < 13; c++)
+        line(&run->months, "\t%lld", (long long)sum[c]);
+    line(&run->months, "\n");
     return 0;
 }
 
-static int store_month(hf_store_t *st, const char *company, const char *first, const char *last,
-                       const char **days[D_COLS], size_t nd, const char **mon[M_COLS], size_t nm)
+#define COPY_DAYS                                                                           \
+    "COPY payroll.attendance_days (tenant_id, company_id, employee_id, day, kind, scheduled," \
+    " punches, attended_minutes, absent_minutes, late_minutes, early_minutes, missing_punch," \
+    " worked_minutes, overtime_minutes, paid_leave_minutes, unpaid_leave_minutes) FROM STDIN"
+#define COPY_MONTHS                                                                          \
+    "COPY payroll.attendance_months (tenant_id, company_id, month, employee_id, workdays,"    \
+    " attended_minutes, absent_minutes, late_count, late_minutes, early_count,"             \
+    " early_minutes, missing_punches, worked_minutes, overtime_workday_minutes,"            \
+    " overtime_restday_minutes, overtime_holiday_minutes, paid_leave_minutes,"              \
+    " unpaid_leave_minutes) FROM STDIN"
+
+/* Replace the company's stored month with what run computes, streaming the
+ * days to PostgreSQL while they are computed; in the caller's transaction. */
+static int replace_month(month_run_t *run, int32_t d0, int32_t d1, const char *last,
+                         att_compute_problem_t *problem)
 {
-    const char *p[] = { st->tenant, company, first, last };
-    const char *dp[2 + D_COLS] = { st->tenant, company }, *mp[3 + M_COLS] = { st->tenant, company,
-                                                                             first };
-    for (int c = 0; c < D_COLS; c++)
-        if (!(dp[2 + c] = hf_store_array(st, days[c], nd)))
-            return HF_ENOMEM;
-    for (int c = 0; c < M_COLS; c++)
-        if (!(mp[3 + c] = hf_store_array(st, mon[c], nm)))
-            return HF_ENOMEM;
-    if (hf_db_begin(st->db) < 0)
-        return HF_EDB;
+    hf_store_t *st = run->st;
+    const char *p[] = { st->tenant, run->company, run->first, last };
     /* one computation of a company's month at a time; the rows replaced whole */
-    int rc = hf_db_exec(st->db,
-                        "SELECT pg_advisory_xact_lock(hashtext('payroll.attendance:' || $1 || $2 ||"
-                        " $3))",
-                        3, p, NULL) < 0 ||
-                     hf_db_exec(st->db,
-                                "DELETE FROM payroll.attendance_days WHERE tenant_id = $1::uuid"
-                                " AND company_id = $2::uuid AND day BETWEEN $3::date AND $4::date",
-                                4, p, NULL) < 0 ||
-                     hf_db_exec(st->db,
-                                "DELETE FROM payroll.attendance_months WHERE tenant_id = $1::uuid"
-                                " AND company_id = $2::uuid AND month = $3::date",
-                                3, p, NULL) < 0 ||
-                     hf_db_exec(st->db,
-                                "INSERT INTO payroll.attendance_days (tenant_id, company_id,"
-                                " employee_id, day, kind, scheduled, punches, attended_minutes,"
-                                " absent_minutes, late_minutes, early_minutes, missing_punch,"
-                                " worked_minutes, overtime_minutes, paid_leave_minutes,"
-                                " unpaid_leave_minutes) SELECT $1::uuid, $2::uuid, * FROM unnest("
-                                "$3::uuid[], $4::date[], $5::text[], $6::boolean[], $7::int[],"
-                                " $8::int[], $9::int[], $10::int[], $11::int[], $12::boolean[],"
-                                " $13::int[], $14::int[], $15::int[], $16::int[])",
-                                2 + D_COLS, dp, NULL) < 0 ||
-                     hf_db_exec(st->db,
-                                "INSERT INTO payroll.attendance_months (tenant_id, company_id,"
-                                " month, employee_id, workdays, attended_minutes, absent_minutes,"
-                                " late_count, late_minutes, early_count, early_minutes,"
-                                " missing_punches, worked_minutes, overtime_workday_minutes,"
-                                " overtime_restday_minutes, overtime_holiday_minutes,"
-                                " paid_leave_minutes, unpaid_leave_minutes) SELECT $1::uuid,"
-                                " $2::uuid, $3::date, * FROM unnest($4::uuid[], $5::int[],"
-                                " $6::int[], $7::int[], $8::int[], $9::int[], $10::int[],"
-                                " $11::int[], $12::int[], $13::int[], $14::int[], $15::int[],"
-                                " $16::int[], $17::int[], $18::int[])",
-                                3 + M_COLS, mp, NULL) < 0
-                 ? HF_EDB
-                 : HF_OK;
-    return hf_store_finish(st, rc);
+    if (hf_db_exec(st->db,
+                   "SELECT pg_advisory_xact_lock(hashtext('payroll.attendance:' || $1 || $2 ||"
+                   " $3))",
+                   3, p, NULL) < 0 ||
+        hf_db_exec(st->db,
+                   "DELETE FROM payroll.attendance_days WHERE tenant_id = $1::uuid"
+                   " AND company_id = $2::uuid AND day BETWEEN $3::date AND $4::date",
+                   4, p, NULL) < 0 ||
+        hf_db_exec(st->db,
+                   "DELETE FROM payroll.attendance_months WHERE tenant_id = $1::uuid"
+                   " AND company_id = $2::uuid AND month = $3::date",
+                   3, p, NULL) < 0 ||
+        copy_begin(st, COPY_DAYS) < 0)
+        return HF_EDB;
+    int failed = 0;
+    for (size_t i = 0; i < run->m->n_emps && !failed; i++) {
+        emp_t e = run->m->emps[i];
+        e.from = e.from < d0 ? d0 : e.from;
+        e.to = e.to > d1 || e.to < d0 ? d1 : e.to;
+        failed = employee_month(run, &e, problem) < 0 ||
+                 (run->days.n >= COPY_PIECE && copy_send(st, &run->days) < 0);
+    }
+    if (failed || copy_send(st, &run->days) < 0) {
+        copy_end(st, "the month was not computed");
+        return problem->field ? HF_EEXISTS : run->days.oom ? HF_ENOMEM : HF_EDB;
+    }
+    if (copy_end(st, NULL) < 0 || copy_begin(st, COPY_MONTHS) < 0)
+        return HF_EDB;
+    if (copy_send(st, &run->months) < 0) {
+        copy_end(st, "the month was not computed");
+        return run->months.oom ? HF_ENOMEM : HF_EDB;
+    }
+    return copy_end(st, NULL) < 0 ? HF_EDB : HF_OK;
 }
 
 int att_compute_month(hf_store_t *st, const char *company, int year, int month,
@@ -1030,33 +1113,23 @@ int att_compute_month(hf_store_t *st, const char *company, int year, int month,
     if (rc != HF_OK)
         return rc;
     int32_t d0 = wc_day(year, month, 1), d1 = wc_day(year, month, wc_month_days(year, month));
-    const char *first = month_text(st, year, month);
     char last[11];
     wc_format_date(d1, last);
     month_data_t m = { 0 };
-    if ((rc = load_month(st, company, set->time_zone, first, last, set->default_shift_id, &m)) !=
-        HF_OK)
-        return rc;
-    size_t cap = m.n_emps * (size_t)(d1 - d0 + 1) + 1;
-    const char **days[D_COLS], **mon[M_COLS];
-    for (int c = 0; c < D_COLS; c++)
-        if (!(days[c] = hf_store_alloc(st, cap * sizeof(char *))))
-            return HF_ENOMEM;
-    for (int c = 0; c < M_COLS; c++)
-        if (!(mon[c] = hf_store_alloc(st, (m.n_emps + 1) * sizeof(char *))))
-            return HF_ENOMEM;
-    size_t ai = 0, pi = 0, li = 0, nd = 0;
-    for (size_t i = 0; i < m.n_emps; i++) {
-        emp_t e = m.emps[i];
-        e.from = e.from < d0 ? d0 : e.from;
-        e.to = e.to > d1 || e.to < d0 ? d1 : e.to;
-        if (employee_month(st, &m, &cal, &e, &ai, &pi, &li, days, &nd, mon, i, problem) < 0)
-            return problem->field ? HF_EEXISTS : HF_ENOMEM;
-    }
-    if ((rc = store_month(st, company, first, last, days, nd, mon, m.n_emps)) != HF_OK)
+    month_run_t run = { st, &m, &cal, company, month_text(st, year, month), 0, 0, 0,
+                        { 0 }, { 0 }, 0 };
+    rc = load_month(st, company, set->time_zone, run.first, last, set->default_shift_id, &m);
+    if (rc == HF_OK && hf_db_begin(st->db) < 0)
+        rc = HF_EDB;
+    else if (rc == HF_OK)
+        rc = hf_store_finish(st, replace_month(&run, d0, d1, last, problem));
+    month_free(&m);
+    free(run.days.p);
+    free(run.months.p);
+    if (rc != HF_OK)
         return rc;
     out->employees = (int32_t)m.n_emps;
-    out->days = (int32_t)nd;
+    out->days = (int32_t)run.n_days;
     out->workdays = wc_workdays(&cal, d0, d1);
     return HF_OK;
 }
