@@ -806,7 +806,8 @@ ATT_HANDLER(payroll_list_attendance_days)
     Hrflow__V1__ListAttendanceDaysResponse *out =
         HF_CALL_NEW(call, Hrflow__V1__ListAttendanceDaysResponse,
                     hrflow__v1__list_attendance_days_response__init);
-    int rc = out ? att_days_list(&st, r->employee_id, year, month, &out->days, &out->n_days)
+    int rc = out ? att_days_list(&st, r->employee_id, company, year, month, &out->days,
+                                 &out->n_days)
                  : HF_ENOMEM;
     if (rc != HF_OK)
         return hf_store_fail(&st, rc, "attendance", "");

@@ -4,8 +4,9 @@
  * the tables of migrations/0040_attendance.sql. Sets of rows go in as one
  * statement over arrays (unnest), not a statement per row. The month's
  * computation loads what it needs in five statements, applies the pure
- * attendance.c to every employee-day, and replaces the stored results
- * in one transaction.
+ * attendance.c to every employee-day, and replaces the stored months (one
+ * row per employee, its days as arrays inside) in one transaction, the rows
+ * streamed with COPY while they are computed.
  */
 #include "attendance_store.h"
 
@@ -875,50 +876,18 @@ static int load_month(hf_store_t *st, const char *company, const char *tz, const
             (*(at))++;                                                         \
     } while (0)
 
-/* Lines of COPY text, in memory of their own (malloc: a company's month is
- * sent in pieces of COPY_PIECE while it is computed). */
+/* Lines of COPY text in a memory stream (open_memstream: it grows as
+ * needed); a company's month goes to PostgreSQL in pieces of COPY_PIECE
+ * while it is computed. */
 typedef struct {
+    FILE *f;
     char *p;
-    size_t n, cap;
-    int oom;
+    size_t n;
 } copybuf_t;
 
 #define COPY_PIECE (1u << 20)
 
-static void line(copybuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void line(copybuf_t *b, const char *fmt, ...)
-{
-    for (size_t need = 256; !b->oom;) {
-        if (b->cap - b->n < need) {
-            size_t cap = b->cap ? b->cap : 1u << 16;
-            while (cap - b->n < need)
-                cap *= 2;
-            char *p = realloc(b->p, cap);
-            if (!p) {
-                b->oom = 1;
-                return;
-            }
-            b->p = p;
-            b->cap = cap;
-        }
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            b->oom = 1;
-            return;
-        }
-        if ((size_t)k < b->cap - b->n) {
-            b->n += (size_t)k;
-            return;
-        }
-        need = (size_t)k + 1; /* room for it all, then write it again */
-    }
-}
-
-/* COPY sql FROM STDIN with the lines of b (in pieces through send), then
- * end it: error NULL keeps its rows in the transaction, else abandons them. */
+/* Start COPY sql FROM STDIN on the store's connection: 0, or -1 (logged). */
 static int copy_begin(hf_store_t *st, const char *sql)
 {
     PGresult *r = PQexec(st->db, sql);
@@ -929,13 +898,18 @@ static int copy_begin(hf_store_t *st, const char *sql)
     return ok ? 0 : -1;
 }
 
+/* Send what b holds and empty it: 0, or -1 (out of memory, or the
+ * connection failed). */
 static int copy_send(hf_store_t *st, copybuf_t *b)
 {
-    int ok = !b->oom && (b->n == 0 || PQputCopyData(st->db, b->p, (int)b->n) == 1);
-    b->n = 0;
+    int ok = fflush(b->f) == 0 && !ferror(b->f) &&
+             (b->n == 0 || PQputCopyData(st->db, b->p, (int)b->n) == 1);
+    fseeko(b->f, 0, SEEK_SET);
     return ok ? 0 : -1;
 }
 
+/* End the COPY: error NULL keeps its rows in the transaction, else
+ * abandons them (and returns -1). */
 static int copy_end(hf_store_t *st, const char *error)
 {
     int ok = PQputCopyEnd(st->db, error) == 1;
@@ -956,8 +930,9 @@ typedef struct {
     const month_data_t *m;
     const wc_calendar_t *cal;
     const char *company, *first;
+    int32_t d0, d1;         /* the month's first and last day */
     size_t ai, pi, li;      /* where each sorted array's walk is */
-    copybuf_t days, months;
+    copybuf_t rows;
     size_t n_days;
 } month_run_t;
 
@@ -977,21 +952,53 @@ static size_t day_punches(month_run_t *run, const char *e, int64_t base, int fro
     return n;
 }
 
-/* One employee's days and month as COPY lines; -1 (with problem) when a
- * day has no shift. */
+/* The leave of e covering day d into lv (at most 8); returns how many. */
+static size_t day_leave(month_run_t *run, const char *e, int32_t d, ad_leave_t lv[8])
+{
+    const month_data_t *m = run->m;
+    size_t n = 0;
+    for (size_t l = run->li; l < m->n_leaves && !strcmp(m->leaves[l].employee, e); l++)
+        if (m->leaves[l].from <= d && d <= m->leaves[l].to && n < 8)
+            lv[n++] = m->leaves[l].leave;
+    return n;
+}
+
+/* The shift of e on day d: its latest assignment from d or before, else
+ * the company's default; NULL when none. */
+static const ad_shift_t *day_shift(month_run_t *run, const char *e, int32_t d)
+{
+    const month_data_t *m = run->m;
+    const ad_shift_t *s = m->fallback;
+    for (size_t a = run->ai; a < m->n_assigns && !strcmp(m->assigns[a].employee, e); a++)
+        if (m->assigns[a].from <= d)
+            s = shift_of(m, m->assigns[a].shift);
+    return s;
+}
+
+/* The per-day arrays of a month row, in the table's order. */
+enum { A_PUNCHES, A_ATTENDED, A_ABSENT, A_LATE, A_EARLY, A_MISSING, A_WORKED, A_OVERTIME,
+       A_PAID, A_UNPAID, A_COLS };
+/* and the month's sums after workdays */
+enum { S_ATTENDED, S_ABSENT, S_LATE_N, S_LATE, S_EARLY_N, S_EARLY, S_MISSING, S_WORKED,
+       S_OT_WORKDAY, S_OT_REST, S_OT_HOLIDAY, S_PAID, S_UNPAID, S_COLS };
+
+/* One employee's month as a COPY line; -1 (with problem) when a day has no shift. */
 static int employee_month(month_run_t *run, const emp_t *e, att_compute_problem_t *problem)
 {
     const month_data_t *m = run->m;
     SEEK(m->assigns, m->n_assigns, &run->ai, e->id);
     SEEK(m->punches, m->n_punches, &run->pi, e->id);
     SEEK(m->leaves, m->n_leaves, &run->li, e->id);
-    int64_t workdays = 0, sum[13] = { 0 }; /* the month's columns after workdays */
-    size_t p0 = run->pi;
-    for (int32_t d = e->from; d <= e->to; d++) {
-        const ad_shift_t *s = m->fallback;
-        for (size_t a = run->ai; a < m->n_assigns && !strcmp(m->assigns[a].employee, e->id); a++)
-            if (m->assigns[a].from <= d)
-                s = shift_of(m, m->assigns[a].shift);
+    int days[A_COLS][31] = { { 0 } };
+    char kinds[32] = "";
+    int64_t workdays = 0, sum[S_COLS] = { 0 };
+    size_t p0 = run->pi, nd = (size_t)(run->d1 - run->d0 + 1);
+    for (int32_t d = run->d0; d <= run->d1; d++) {
+        size_t i = (size_t)(d - run->d0);
+        kinds[i] = '-';
+        if (d < e->from || d > e->to)
+            continue;
+        const ad_shift_t *s = day_shift(run, e->id, d);
         if (!s) {
             problem->field = "company_id";
             problem->message = hf_arena_printf(run->st->arena,
@@ -1003,90 +1010,80 @@ static int employee_month(month_run_t *run, const emp_t *e, att_compute_problem_
         ad_window(s, &from, &to);
         size_t n = day_punches(run, e->id, (int64_t)d * 1440, from, to, &p0, rel);
         ad_leave_t lv[8];
-        size_t nl = 0;
-        for (size_t l = run->li; l < m->n_leaves && !strcmp(m->leaves[l].employee, e->id); l++)
-            if (m->leaves[l].from <= d && d <= m->leaves[l].to && nl < 8)
-                lv[nl++] = m->leaves[l].leave;
+        size_t nl = day_leave(run, e->id, d, lv);
         wc_kind_t kind = wc_kind(run->cal, d);
         ad_result_t r;
         ad_day(s, kind, rel, n, lv, nl, &r);
-        char date[11];
-        wc_format_date(d, date);
-        line(&run->days, "%s\t%s\t%s\t%s\t%s\t%c\t%d\t%d\t%d\t%d\t%d\t%c\t%d\t%d\t%d\t%d\n",
-             run->st->tenant, run->company, e->id, date, wc_kind_name(kind),
-             r.scheduled ? 't' : 'f', r.punches, r.attended_minutes, r.absent_minutes,
-             r.late_minutes, r.early_minutes, r.missing_punch ? 't' : 'f', r.worked_minutes,
-             r.overtime_minutes, r.paid_leave_minutes, r.unpaid_leave_minutes);
-        run->n_days++;
-        int64_t add[13] = { r.attended_minutes, r.absent_minutes, r.late_minutes > 0,
-                            r.late_minutes, r.early_minutes > 0, r.early_minutes,
-                            r.missing_punch, r.worked_minutes,
-                            kind == WC_WORKDAY ? r.overtime_minutes : 0,
-                            kind == WC_REST ? r.overtime_minutes : 0,
-                            kind == WC_HOLIDAY ? r.overtime_minutes : 0,
-                            r.paid_leave_minutes, r.unpaid_leave_minutes };
-        workdays += r.scheduled;
-        for (int c = 0; c < 13; c++)
+        kinds[i] = "wrh"[kind];
+        const int v[A_COLS] = { r.punches, r.attended_minutes, r.absent_minutes, r.late_minutes,
+                                r.early_minutes, r.missing_punch, r.worked_minutes,
+                                r.overtime_minutes, r.paid_leave_minutes,
+                                r.unpaid_leave_minutes };
+        for (int c = 0; c < A_COLS; c++)
+            days[c][i] = v[c];
+        const int64_t add[S_COLS] = {
+            r.attended_minutes, r.absent_minutes, r.late_minutes > 0, r.late_minutes,
+            r.early_minutes > 0, r.early_minutes, r.missing_punch, r.worked_minutes,
+            kind == WC_WORKDAY ? r.overtime_minutes : 0, kind == WC_REST ? r.overtime_minutes : 0,
+            kind == WC_HOLIDAY ? r.overtime_minutes : 0, r.paid_leave_minutes,
+            r.unpaid_leave_minutes
+        };
+        for (int c = 0; c < S_COLS; c++)
             sum[c] += add[c];
+        workdays += r.scheduled;
+        run->n_days++;
     }
-    line(&run->months, "%s\t%s\t%s\t%s\t%lld", run->st->tenant, run->company, run->first,
-         e->id, (long long)workdays);
-    for (int c = 0; c < 13; c++)
-        line(&run->months, "\t%lld", (long long)sum[c]);
-    line(&run->months, "\n");
+    FILE *f = run->rows.f;
+    fprintf(f, "%s\t%s\t%s\t%s\t%lld", run->st->tenant, run->company, run->first, e->id,
+            (long long)workdays);
+    for (int c = 0; c < S_COLS; c++)
+        fprintf(f, "\t%lld", (long long)sum[c]);
+    fprintf(f, "\t%s", kinds);
+    for (int c = 0; c < A_COLS; c++) {
+        fputs("\t{", f);
+        for (size_t i = 0; i < nd; i++)
+            fprintf(f, i ? ",%d" : "%d", days[c][i]);
+        fputc('}', f);
+    }
+    fputc('\n', f);
     return 0;
 }
 
-#define COPY_DAYS                                                                           \
-    "COPY payroll.attendance_days (tenant_id, company_id, employee_id, day, kind, scheduled," \
-    " punches, attended_minutes, absent_minutes, late_minutes, early_minutes, missing_punch," \
-    " worked_minutes, overtime_minutes, paid_leave_minutes, unpaid_leave_minutes) FROM STDIN"
 #define COPY_MONTHS                                                                          \
     "COPY payroll.attendance_months (tenant_id, company_id, month, employee_id, workdays,"    \
     " attended_minutes, absent_minutes, late_count, late_minutes, early_count,"             \
     " early_minutes, missing_punches, worked_minutes, overtime_workday_minutes,"            \
     " overtime_restday_minutes, overtime_holiday_minutes, paid_leave_minutes,"              \
-    " unpaid_leave_minutes) FROM STDIN"
+    " unpaid_leave_minutes, day_kinds, day_punches, day_attended, day_absent, day_late,"    \
+    " day_early, day_missing, day_worked, day_overtime, day_paid_leave, day_unpaid_leave)"  \
+    " FROM STDIN"
 
 /* Replace the company's stored month with what run computes, streaming the
- * days to PostgreSQL while they are computed; in the caller's transaction. */
-static int replace_month(month_run_t *run, int32_t d0, int32_t d1, const char *last,
-                         att_compute_problem_t *problem)
+ * rows to PostgreSQL while they are computed; in the caller's transaction. */
+static int replace_month(month_run_t *run, att_compute_problem_t *problem)
 {
     hf_store_t *st = run->st;
-    const char *p[] = { st->tenant, run->company, run->first, last };
+    const char *p[] = { st->tenant, run->company, run->first };
     /* one computation of a company's month at a time; the rows replaced whole */
     if (hf_db_exec(st->db,
                    "SELECT pg_advisory_xact_lock(hashtext('payroll.attendance:' || $1 || $2 ||"
                    " $3))",
                    3, p, NULL) < 0 ||
         hf_db_exec(st->db,
-                   "DELETE FROM payroll.attendance_days WHERE tenant_id = $1::uuid"
-                   " AND company_id = $2::uuid AND day BETWEEN $3::date AND $4::date",
-                   4, p, NULL) < 0 ||
-        hf_db_exec(st->db,
                    "DELETE FROM payroll.attendance_months WHERE tenant_id = $1::uuid"
                    " AND company_id = $2::uuid AND month = $3::date",
                    3, p, NULL) < 0 ||
-        copy_begin(st, COPY_DAYS) < 0)
+        copy_begin(st, COPY_MONTHS) < 0)
         return HF_EDB;
     int failed = 0;
     for (size_t i = 0; i < run->m->n_emps && !failed; i++) {
         emp_t e = run->m->emps[i];
-        e.from = e.from < d0 ? d0 : e.from;
-        e.to = e.to > d1 || e.to < d0 ? d1 : e.to;
         failed = employee_month(run, &e, problem) < 0 ||
-                 (run->days.n >= COPY_PIECE && copy_send(st, &run->days) < 0);
+                 (ftello(run->rows.f) >= COPY_PIECE && copy_send(st, &run->rows) < 0);
     }
-    if (failed || copy_send(st, &run->days) < 0) {
+    if (failed || copy_send(st, &run->rows) < 0) {
         copy_end(st, "the month was not computed");
-        return problem->field ? HF_EEXISTS : run->days.oom ? HF_ENOMEM : HF_EDB;
-    }
-    if (copy_end(st, NULL) < 0 || copy_begin(st, COPY_MONTHS) < 0)
-        return HF_EDB;
-    if (copy_send(st, &run->months) < 0) {
-        copy_end(st, "the month was not computed");
-        return run->months.oom ? HF_ENOMEM : HF_EDB;
+        return problem->field ? HF_EEXISTS : HF_EDB;
     }
     return copy_end(st, NULL) < 0 ? HF_EDB : HF_OK;
 }
@@ -1116,16 +1113,18 @@ int att_compute_month(hf_store_t *st, const char *company, int year, int month,
     char last[11];
     wc_format_date(d1, last);
     month_data_t m = { 0 };
-    month_run_t run = { st, &m, &cal, company, month_text(st, year, month), 0, 0, 0,
-                        { 0 }, { 0 }, 0 };
+    month_run_t run = { st, &m, &cal, company, month_text(st, year, month), d0, d1, 0, 0, 0,
+                        { NULL, NULL, 0 }, 0 };
+    if (!(run.rows.f = open_memstream(&run.rows.p, &run.rows.n)))
+        return HF_ENOMEM;
     rc = load_month(st, company, set->time_zone, run.first, last, set->default_shift_id, &m);
     if (rc == HF_OK && hf_db_begin(st->db) < 0)
         rc = HF_EDB;
     else if (rc == HF_OK)
-        rc = hf_store_finish(st, replace_month(&run, d0, d1, last, problem));
+        rc = hf_store_finish(st, replace_month(&run, problem));
     month_free(&m);
-    free(run.days.p);
-    free(run.months.p);
+    fclose(run.rows.f);
+    free(run.rows.p);
     if (rc != HF_OK)
         return rc;
     out->employees = (int32_t)m.n_emps;
@@ -1179,38 +1178,74 @@ int att_months_list(hf_store_t *st, const char *company, int year, int month,
     return hf_store_all(st, r, month_row, (void ***)out, n);
 }
 
-static void *day_row(hf_store_t *st, PGresult *r, int i)
+/* The integers of an array's text ("{1,2,3}") into v, at most max; how many. */
+static size_t ints_of(const char *text, int *v, size_t max)
 {
-    Hrflow__V1__AttendanceDay *d = hf_store_alloc(st, sizeof(*d));
-    if (!d)
-        return NULL;
-    hrflow__v1__attendance_day__init(d);
-    d->date = hf_store_cell(st, r, i, 0);
-    d->kind = hf_store_cell(st, r, i, 1);
-    d->scheduled = cell_bool(r, i, 2);
-    d->punches = (int32_t)cell_i64(r, i, 3);
-    d->late_minutes = (int32_t)cell_i64(r, i, 4);
-    d->early_leave_minutes = (int32_t)cell_i64(r, i, 5);
-    d->absent = cell_i64(r, i, 6) > 0;
-    d->missing_punch = cell_bool(r, i, 7);
-    d->worked_hours = hours_text(st, cell_i64(r, i, 8));
-    d->overtime_hours = hours_text(st, cell_i64(r, i, 9));
-    d->paid_leave_days = days_text(st, cell_i64(r, i, 10));
-    d->unpaid_leave_days = days_text(st, cell_i64(r, i, 11));
-    return d;
+    size_t n = 0;
+    for (const char *c = text; *c && n < max;) {
+        if (*c == '-' || (*c >= '0' && *c <= '9')) {
+            char *end;
+            v[n++] = (int)strtol(c, &end, 10);
+            c = end;
+        } else {
+            c++;
+        }
+    }
+    return n;
 }
 
-int att_days_list(hf_store_t *st, const char *employee, int year, int month,
+/* Day i of a month row (kinds and the per-day columns v) as a message. */
+static Hrflow__V1__AttendanceDay *day_of(hf_store_t *st, int32_t day, char kind,
+                                         int v[A_COLS][31], size_t i)
+{
+    Hrflow__V1__AttendanceDay *d = hf_store_alloc(st, sizeof(*d));
+    char *date = hf_store_alloc(st, 11);
+    if (!d || !date)
+        return NULL;
+    hrflow__v1__attendance_day__init(d);
+    wc_format_date(day, date);
+    d->date = date;
+    d->kind = kind == 'w' ? "workday" : kind == 'r' ? "rest" : "holiday";
+    d->scheduled = kind == 'w';
+    d->punches = v[A_PUNCHES][i];
+    d->late_minutes = v[A_LATE][i];
+    d->early_leave_minutes = v[A_EARLY][i];
+    d->absent = v[A_ABSENT][i] > 0;
+    d->missing_punch = v[A_MISSING][i] != 0;
+    d->worked_hours = hours_text(st, v[A_WORKED][i]);
+    d->overtime_hours = hours_text(st, v[A_OVERTIME][i]);
+    d->paid_leave_days = days_text(st, v[A_PAID][i]);
+    d->unpaid_leave_days = days_text(st, v[A_UNPAID][i]);
+    return d->worked_hours && d->overtime_hours && d->paid_leave_days && d->unpaid_leave_days
+               ? d
+               : NULL;
+}
+
+int att_days_list(hf_store_t *st, const char *employee, const char *company, int year, int month,
                   Hrflow__V1__AttendanceDay ***out, size_t *n)
 {
-    const char *p[] = { st->tenant, employee, month_text(st, year, month) };
+    const char *p[] = { st->tenant, company, month_text(st, year, month), employee };
     PGresult *r = hf_db_query(
         st->db,
-        "SELECT day::text, kind, scheduled, punches, late_minutes, early_minutes,"
-        " absent_minutes, missing_punch, worked_minutes, overtime_minutes, paid_leave_minutes,"
-        " unpaid_leave_minutes FROM payroll.attendance_days WHERE tenant_id = $1::uuid"
-        " AND employee_id = $2::uuid AND day >= $3::date"
-        " AND day < $3::date + interval '1 month' ORDER BY day",
-        3, p);
-    return hf_store_all(st, r, day_row, (void ***)out, n);
+        "SELECT day_kinds, day_punches, day_attended, day_absent, day_late, day_early,"
+        " day_missing, day_worked, day_overtime, day_paid_leave, day_unpaid_leave"
+        " FROM payroll.attendance_months WHERE tenant_id = $1::uuid AND company_id = $2::uuid"
+        " AND month = $3::date AND employee_id = $4::uuid",
+        4, p);
+    if (!r)
+        return HF_EDB;
+    const char *kinds = PQntuples(r) ? PQgetvalue(r, 0, 0) : "";
+    size_t nd = strlen(kinds) < 31 ? strlen(kinds) : 31;
+    int v[A_COLS][31] = { { 0 } };
+    for (int c = 0; nd && c < A_COLS; c++)
+        ints_of(PQgetvalue(r, 0, 1 + c), v[c], 31);
+    *n = 0;
+    *out = hf_store_alloc(st, (nd + 1) * sizeof(**out));
+    int32_t d0 = wc_day(year, month, 1);
+    int rc = *out ? HF_OK : HF_ENOMEM;
+    for (size_t i = 0; rc == HF_OK && i < nd; i++)
+        if (kinds[i] != '-' && !((*out)[(*n)++] = day_of(st, d0 + (int32_t)i, kinds[i], v, i)))
+            rc = HF_ENOMEM;
+    PQclear(r);
+    return rc;
 }

@@ -131,7 +131,8 @@ typedef struct {
 
 /* Compute every day and the month of every employee of company (with the
  * company's settings, the calendar year, shifts, punches and approved
- * leave) and replace the stored ones in one transaction (idempotent).
+ * leave) and replace the stored months (one row per employee, the days
+ * inside it) in one transaction, streamed with COPY (idempotent).
  * HF_EEXISTS with *problem set when it cannot (no calendar year, an
  * employee without a shift). */
 int att_compute_month(hf_store_t *st, const char *company, int year, int month,
@@ -139,7 +140,8 @@ int att_compute_month(hf_store_t *st, const char *company, int year, int month,
                       att_compute_problem_t *problem);
 int att_months_list(hf_store_t *st, const char *company, int year, int month,
                     const char *employee, Hrflow__V1__AttendanceMonth ***out, size_t *n);
-int att_days_list(hf_store_t *st, const char *employee, int year, int month,
+/* An employee's days of a month of company (none before it is computed). */
+int att_days_list(hf_store_t *st, const char *employee, const char *company, int year, int month,
                   Hrflow__V1__AttendanceDay ***out, size_t *n);
 
 #endif

@@ -160,28 +160,11 @@ CREATE INDEX leave_requests_page ON payroll.leave_requests (tenant_id, create_ti
 CREATE INDEX leave_requests_days ON payroll.leave_requests (tenant_id, company_id, start_date)
     WHERE status = 'approved';
 
--- Results: a day per employee, a month per employee (minutes; a day is 480).
-CREATE TABLE payroll.attendance_days (
-    tenant_id            uuid    NOT NULL,
-    employee_id          uuid    NOT NULL,
-    day                  date    NOT NULL,
-    company_id           uuid    NOT NULL,
-    kind                 text    NOT NULL,
-    scheduled            boolean NOT NULL,
-    punches              int     NOT NULL,
-    attended_minutes     int     NOT NULL,
-    absent_minutes       int     NOT NULL,
-    late_minutes         int     NOT NULL,
-    early_minutes        int     NOT NULL,
-    missing_punch        boolean NOT NULL,
-    worked_minutes       int     NOT NULL,
-    overtime_minutes     int     NOT NULL,
-    paid_leave_minutes   int     NOT NULL,
-    unpaid_leave_minutes int     NOT NULL,
-    PRIMARY KEY (tenant_id, employee_id, day)
-);
-CREATE INDEX attendance_days_company ON payroll.attendance_days (tenant_id, company_id, day);
-
+-- Results: one row per employee and month (minutes; a day is 480), what a
+-- payroll run reads, with the month's days inside it as arrays (index 1 is
+-- the 1st): a company's month is as many rows as employees, replaced whole
+-- when computed again. day_kinds has a letter a day: w workday, r rest day,
+-- h statutory holiday, - not employed that day.
 CREATE TABLE payroll.attendance_months (
     tenant_id                 uuid        NOT NULL,
     company_id                uuid        NOT NULL,
@@ -201,6 +184,17 @@ CREATE TABLE payroll.attendance_months (
     overtime_holiday_minutes  int         NOT NULL,
     paid_leave_minutes        int         NOT NULL,
     unpaid_leave_minutes      int         NOT NULL,
+    day_kinds                 text        NOT NULL,
+    day_punches               smallint[]  NOT NULL,
+    day_attended              smallint[]  NOT NULL,
+    day_absent                smallint[]  NOT NULL,
+    day_late                  smallint[]  NOT NULL,
+    day_early                 smallint[]  NOT NULL,
+    day_missing               smallint[]  NOT NULL,
+    day_worked                smallint[]  NOT NULL,
+    day_overtime              smallint[]  NOT NULL,
+    day_paid_leave            smallint[]  NOT NULL,
+    day_unpaid_leave          smallint[]  NOT NULL,
     compute_time              timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, company_id, month, employee_id)
 );
