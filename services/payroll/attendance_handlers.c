@@ -68,6 +68,8 @@ static int company_known(hf_store_t *st, const char *company)
 /* A company named in a path: 0, or -1 after failing (404 for one the caller cannot see). */
 static int path_company(hf_store_t *st, const char *company)
 {
+    if (!*company) /* a list's query without it */
+        return invalid(st->call, "company_id", "required", "the company's id (companyId)");
     int k = company_known(st, company);
     if (k == 0)
         return hf_call_fail(st->call, E(NOT_FOUND), "company %s not found", company);
@@ -89,6 +91,8 @@ static int body_company(hf_store_t *st, const char *company, const char *field)
 static int employee_company(hf_store_t *st, const char *employee, const char *field,
                             const char **company)
 {
+    if (!*employee && !field) /* a list's query without it */
+        return invalid(st->call, "employee_id", "required", "the employee's id (employeeId)");
     int rc = hf_uuid_valid(employee) ? att_employee_company(st, employee, company) : HF_ENOTFOUND;
     if (rc == HF_OK && !hf_store_sees_company(st, *company))
         rc = HF_ENOTFOUND;

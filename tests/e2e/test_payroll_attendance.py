@@ -299,6 +299,8 @@ def leave_is_granted_requested_approved_and_refused_beyond_the_balance():
                                                     "startDate": "2026-12-31",
                                                     "endDate": "2027-01-04"})
     assert status == 422 and fields(p) == [("endDate", "invalid")], p
+    status, p = call("GET", "/v1/leave-requests")
+    assert status == 422 and fields(p) == [("employeeId", "required")], p
     listed = ok(*call("GET", "/v1/leave-requests?employeeId=%s&status=approved" % e))
     assert len(listed["leaveRequests"]) == 3, listed
     # the walls: SZ's key, another tenant
