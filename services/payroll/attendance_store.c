@@ -418,8 +418,10 @@ int att_punches_ingest(hf_store_t *st, const att_punch_row_t *rows, size_t n, in
         " AND p.punch_time = u.t) AS new FROM u),"
         " ins AS (INSERT INTO payroll.punches (tenant_id, employee_id, punch_time, company_id,"
         " device, method) SELECT $1::uuid, e, t, c, d, m FROM k WHERE new AND NOT $7::boolean"
-        " ON CONFLICT DO NOTHING RETURNING 1)"
-        " SELECT new, (SELECT count(*) FROM ins) FROM k ORDER BY i",
+        " ON CONFLICT DO NOTHING RETURNING employee_id, punch_time)"
+        /* stored by this statement (a batch racing with this one may store it first) */
+        " SELECT new AND ($7::boolean OR EXISTS (SELECT 1 FROM ins WHERE ins.employee_id = k.e"
+        " AND ins.punch_time = k.t)) FROM k ORDER BY i",
         7, q);
     if (!r)
         return HF_EDB;
