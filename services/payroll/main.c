@@ -7,6 +7,7 @@
  */
 #include "hf/service.h"
 #include "hrflow/v1/payroll.pb-c.h"
+#include "attendance_handlers.h"
 #include "employees_handlers.h"
 #include "statutory_handlers.h"
 
@@ -38,6 +39,29 @@ static const hf_method_t methods[] = {
     { "ListPositionChanges", payroll_list_position_changes, HF_IDEMPOTENT },
     { "GetEmployeeSettings", payroll_get_employee_settings, HF_IDEMPOTENT },
     { "UpdateEmployeeSettings", payroll_update_employee_settings, 0 },
+    /* ---- attendance ---- */
+    { "GetWorkCalendar", payroll_get_work_calendar, HF_IDEMPOTENT },
+    { "SetWorkCalendarYear", payroll_set_work_calendar_year, HF_IDEMPOTENT },
+    { "GetAttendanceSettings", payroll_get_attendance_settings, HF_IDEMPOTENT },
+    { "UpdateAttendanceSettings", payroll_update_attendance_settings, HF_IDEMPOTENT },
+    { "CreateShift", payroll_create_shift, 0 },
+    { "GetShift", payroll_get_shift, HF_IDEMPOTENT },
+    { "ListShifts", payroll_list_shifts, HF_IDEMPOTENT },
+    { "AssignShift", payroll_assign_shift, HF_IDEMPOTENT },
+    { "RecordPunches", payroll_record_punches, HF_IDEMPOTENT },
+    { "ListLeaveTypes", payroll_list_leave_types, HF_IDEMPOTENT },
+    { "SaveLeaveType", payroll_save_leave_type, HF_IDEMPOTENT },
+    { "GrantLeave", payroll_grant_leave, 0 },
+    { "ListLeaveBalances", payroll_list_leave_balances, HF_IDEMPOTENT },
+    { "SubmitLeaveRequest", payroll_submit_leave_request, 0 },
+    { "GetLeaveRequest", payroll_get_leave_request, HF_IDEMPOTENT },
+    { "ListLeaveRequests", payroll_list_leave_requests, HF_IDEMPOTENT },
+    { "ApproveLeaveRequest", payroll_approve_leave_request, 0 },
+    { "RejectLeaveRequest", payroll_reject_leave_request, 0 },
+    { "CancelLeaveRequest", payroll_cancel_leave_request, 0 },
+    { "ComputeAttendance", payroll_compute_attendance, HF_IDEMPOTENT },
+    { "ListAttendanceMonths", payroll_list_attendance_months, HF_IDEMPOTENT },
+    { "ListAttendanceDays", payroll_list_attendance_days, HF_IDEMPOTENT },
 };
 
 static int payroll_init(void)

@@ -50,8 +50,8 @@ COLLECTIONS = {
     "interview-booking": "booking_token", "leases": "lease",
     "webhook-endpoints": "webhook_endpoint", "deliveries": "webhook_delivery",
     "notification-templates": "template_name", "unsubscribe": "unsubscribe_token", "messages": "message",
-    "city-policies": "city_policy",
-    "employees": "employee",
+    "city-policies": "city_policy", "employees": "employee",
+    "calendars": "calendar_name", "shifts": "shift", "leave-requests": "leave_request",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
@@ -59,7 +59,8 @@ REFERENCES = {
     "applicationId": "application", "competencyModelId": "model", "questionId": "question",
     "interviewId": "interview", "importId": "import", "tenantId": "tenant",
     "interviewerId": "interviewer", "interviewerIds": "interviewer", "leaseId": "lease",
-    "employeeId": "employee", "previousContractId": "contract",
+    "employeeId": "employee", "previousContractId": "contract", "shiftId": "shift",
+    "defaultShiftId": "shift",
 }
 # `…Id` fields that name no record of ours.
 # engineId: the engine's name; afterId, fromEventId: an event's id, a number the leak check
@@ -78,12 +79,12 @@ SECRET_KINDS = {
     "tenant": {"tenant", "company", "apikey", "job", "candidate", "application", "import",
                "model", "question", "interview", "interviewer", "busy_block", "round",
                "closure", "lease", "webhook_endpoint", "webhook_delivery", "message",
-               "city_policy", "employee", "contract"},
+               "city_policy", "employee", "contract", "shift", "leave_request"},
     # a tenant's city policies are the group's: a company-bound key reads them (and
     # may not create one, test_payroll_tax.py)
     "company": {"job", "candidate", "application", "import", "interview", "interviewer",
                 "busy_block", "round", "closure", "lease", "webhook_endpoint",
-                "webhook_delivery", "message", "employee", "contract"},
+                "webhook_delivery", "message", "employee", "contract", "shift", "leave_request"},
 }
 GUARDED_KINDS = {  # kinds the attacker must not change (beyond SECRET_KINDS)
     "tenant": set(),
@@ -183,6 +184,20 @@ BODIES = {
     "createPositionChange": {"effectiveDate": "2031-01-01", "position": "窃取",
                              "companyId": None},
     "updateEmployeeSettings": {"contractAlertDays": 10},
+    # payroll: attendance and leave (the calendar, leave types and punch rows name no
+    # record at their top level: a group-wide change, and rows checked one by one)
+    "setWorkCalendarYear": {"year": 2030, "days": []},
+    "updateAttendanceSettings": {"defaultShiftId": None},
+    "createShift": {"companyId": None, "name": "攻击班", "start": "09:00", "end": "18:00"},
+    "assignShift": {"shiftId": None, "validFrom": "2026-01-01"},
+    "recordPunches": {"punches": []},
+    "computeAttendance": {"companyId": None, "month": "2026-02"},
+    "saveLeaveType": {"code": "evil", "name": "恶意假", "unit": "day"},
+    "grantLeave": {"leaveType": "annual", "year": 2026, "days": "5"},
+    "submitLeaveRequest": {"employeeId": None, "leaveType": "sick", "startDate": "2026-02-24"},
+    "approveLeaveRequest": {},
+    "rejectLeaveRequest": {},
+    "cancelLeaveRequest": {},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per
@@ -207,6 +222,8 @@ LEFT_OUT = {
     "createEmployee": {"applicationId", "candidateId"},
     # and the company changes by a position change only (422 not_updatable)
     "updateEmployee": {"applicationId", "candidateId", "companyId"},
+    "updateAttendanceSettings": {"companyId"},  # output only: the path says whose settings
+    "submitLeaveRequest": {"companyId"},  # output only: the employee's company
 }
 CSV = "姓名,手机\n攻击者,13900000000\n".encode("utf-8")
 
@@ -404,10 +421,34 @@ def seed():
         "city": "秘密城", "validFrom": "2026-01-01", "source": "秘密来源", "items": [
             {"kind": "pension", "employeeRate": "0.08", "employerRate": "0.16",
              "baseFloor": "5000", "baseCap": "30000"}]})[:2], want=201)["id"]
+    seed_attendance()
     SECRETS.extend([person["name"], person["email"], "12345678", "秘密履历", "秘密回答",
                     app["statusToken"], "秘密简历", "面试官秘密", "mianshi.secret"])
     for name, phone, email in imported:
         SECRETS.extend([name, phone[3:], email])
+
+
+def seed_attendance():
+    """Payroll's attendance of SH's employee (seed() made it through the archive): a
+    shift, the company's settings, a punch, leave granted and requested, the month."""
+    V["calendar_name"] = "cn"
+    V["shift"] = ok(*call("POST", "/v1/attendance/shifts", {
+        "companyId": V["company"], "name": "白班", "start": "09:00", "end": "18:00"})[:2],
+        want=201)["id"]
+    ok(*call("PATCH", "/v1/attendance/companies/%s/settings" % V["company"],
+             {"defaultShiftId": V["shift"]})[:2])
+    ok(*call("POST", "/v1/attendance/employees/%s/shift-assignments" % V["employee"],
+             {"shiftId": V["shift"], "validFrom": "2026-01-01"})[:2])
+    ok(*call("POST", "/v1/attendance/punches:batch", {"punches": [{
+        "employeeNo": "SH001", "companyId": V["company"], "time": "2026-02-02T08:55:00+08:00",
+        "device": "gate", "method": "face"}]})[:2])
+    ok(*call("POST", "/v1/attendance/employees/%s/leave-balances:grant" % V["employee"],
+             {"leaveType": "annual", "year": 2026, "days": "5"})[:2])
+    V["leave_request"] = ok(*call("POST", "/v1/leave-requests", {
+        "employeeId": V["employee"], "leaveType": "annual", "startDate": "2026-02-03"})[:2],
+        want=201)["id"]
+    ok(*call("POST", "/v1/attendance/summaries:compute", {"companyId": V["company"],
+                                                          "month": "2026-02"})[:2])
 
 
 # ---- the route table, as the gateway publishes it ----
@@ -550,6 +591,7 @@ def attacker_records():
             "companyId": mine["company"], "name": "自己人",
             "email": "own-%s@example.com" % uuid.uuid4().hex[:8]}, key=who)[:2], want=201)["id"]
         mine["template_name"] = V["template_name"]  # the same words in every tenant
+        mine["calendar_name"] = V["calendar_name"]
         for k in V:
             mine.setdefault(k, str(uuid.uuid4()))
         attacker_ids[who] = mine
