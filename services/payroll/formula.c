@@ -888,6 +888,31 @@ static int typecheck(tc_t *t, int k)
     return r;
 }
 
+/* Whether every value node k can give (itself, if's branches, min's and
+ * max's arguments) is a bare literal; when so and convert, make them yuan:
+ * an earning of if(late_count == 0, 200, 0) pays ¥200. */
+static int literal_values(node_t *nodes, int k, int convert)
+{
+    node_t *n = &nodes[k];
+    switch (n->kind) {
+    case N_NUM:
+        if (convert)
+            to_money(n);
+        return n->lit || n->type == PR_T_MONEY;
+    case N_IF:
+        return literal_values(nodes, n->b, convert) && literal_values(nodes, n->c, convert) &&
+               (!convert || (n->type = PR_T_MONEY));
+    case N_MINMAX:
+        for (int a = n->a; a >= 0; a = nodes[a].next)
+            if (!literal_values(nodes, a, convert))
+                return 0;
+        if (convert)
+            n->type = PR_T_MONEY;
+        return 1;
+    }
+    return 0;
+}
+
 static void check_types(cc_t *cc, pr_type_t *types)
 {
     for (size_t o = 0; o < cc->n_order; o++) {
@@ -899,6 +924,9 @@ static void check_types(cc_t *cc, pr_type_t *types)
         if (!r)
             continue;
         const node_t *root = &cc->nodes[cc->root[i]];
+        if (cc->src[i].kind != PR_KIND_INFO && r == PR_T_NUMBER &&
+            literal_values(cc->nodes, cc->root[i], 0))
+            r = literal_values(cc->nodes, cc->root[i], 1) ? PR_T_MONEY : r;
         if (cc->src[i].kind != PR_KIND_INFO && r != PR_T_MONEY)
             fail(cc, PR_F_TYPE, i, UINT32_MAX, NULL, "%s %s is money, this formula gives %s",
                  cc->src[i].kind == PR_KIND_EARNING ? "an" : "a", pr_kind_name(cc->src[i].kind),

@@ -62,5 +62,9 @@ int pr_bands_check(const pr_band_t *b, size_t n, int *at, char *err, size_t len)
         }
     }
     *at = -1;
+    if (pr_rating_band(b, n, 0) < 0) {
+        snprintf(err, len, "the lowest band starts at 0, so every rating has a band");
+        return -1;
+    }
     return 0;
 }

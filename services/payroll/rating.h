@@ -38,7 +38,8 @@ int pr_rating_band(const pr_band_t *b, size_t n, int64_t mean);
 
 /* Check bands as a cycle saves them: 1 to PR_BANDS_MAX, grades non-empty
  * (at most 16 bytes) and distinct, minimums distinct and within 0 …
- * PR_SCORE_MAX, coefficients within 0 … 100. Returns -1 with the index of
+ * PR_SCORE_MAX, one of them 0 (every rating has a band), coefficients
+ * within 0 … 100. Returns -1 with the index of
  * the faulty band in *at (-1: the list) and why in err, else 0. */
 int pr_bands_check(const pr_band_t *b, size_t n, int *at, char *err, size_t len);
 

@@ -186,6 +186,19 @@ static void bare_numbers_next_to_money_are_yuan(void **state)
     set(in, "attended_days", M(2.5));
     assert_int_equal(eval1("attended_days * 25.5 yuan", in), 6375);
     assert_int_equal(eval1("-1.5 yuan", in), -150);
+    /* an earning of literals alone pays yuan */
+    pr_component_src_t c[] = { { "bonus", E, "if(late_count == 0, 200, 0)" },
+                               { "flat", D, "12.5" },
+                               { "capped", E, "max(100, min(300, 200))" } };
+    pr_program_t *p = compile(c, 3);
+    assert_non_null(p);
+    int64_t out[3];
+    pr_eval_error_t e;
+    assert_int_equal(pr_program_eval(p, in, out, &e), 0);
+    assert_int_equal(out[0], 20000);
+    assert_int_equal(out[1], 1250);
+    assert_int_equal(out[2], 20000);
+    pr_program_destroy(&p);
 }
 
 static void round_floor_and_ceil_take_decimals(void **state)

@@ -56,11 +56,11 @@ static void bad_bands_are_refused_naming_the_band(void **state)
     assert_int_equal(pr_bands_check(ok, 2, &at, err, sizeof(err)), 0);
     assert_int_equal(pr_bands_check(ok, 0, &at, err, sizeof(err)), -1);
     assert_int_equal(at, -1);
-    pr_band_t dup[] = { { "A", M(80), M(1.2) }, { "A", M(70), M(1) } };
+    pr_band_t dup[] = { { "A", M(80), M(1.2) }, { "A", 0, M(1) } };
     assert_int_equal(pr_bands_check(dup, 2, &at, err, sizeof(err)), -1);
     assert_int_equal(at, 1);
     assert_non_null(strstr(err, "twice"));
-    pr_band_t same[] = { { "A", M(80), M(1.2) }, { "B", M(80), M(1) } };
+    pr_band_t same[] = { { "A", 0, M(1.2) }, { "B", 0, M(1) } };
     assert_int_equal(pr_bands_check(same, 2, &at, err, sizeof(err)), -1);
     pr_band_t neg[] = { { "A", -1, M(1.2) } };
     assert_int_equal(pr_bands_check(neg, 1, &at, err, sizeof(err)), -1);
@@ -69,6 +69,10 @@ static void bad_bands_are_refused_naming_the_band(void **state)
     assert_int_equal(pr_bands_check(big, 1, &at, err, sizeof(err)), -1);
     pr_band_t noname[] = { { "", 0, M(1) } };
     assert_int_equal(pr_bands_check(noname, 1, &at, err, sizeof(err)), -1);
+    pr_band_t gap[] = { { "A", M(60), M(1) } };
+    assert_int_equal(pr_bands_check(gap, 1, &at, err, sizeof(err)), -1);
+    assert_int_equal(at, -1);
+    assert_non_null(strstr(err, "starts at 0"));
 }
 
 int main(void)
