@@ -1,8 +1,8 @@
 /* services/payroll/catalogue.c - the inputs a pay scheme's formulas may name
  *
  * Data only: adding an input is a line here (at the end, so stored input
- * vectors keep their indices), a line in docs/payroll-schemes.md (the api
- * docs test compares them), and the code that fills it in a run.
+ * vectors keep their indices), a line in docs/payroll-schemes.md (the e2e
+ * suite test_payroll_schemes.py compares the two), and the code that fills it in a run.
  */
 #include "catalogue.h"
 

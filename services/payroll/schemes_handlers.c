@@ -315,7 +315,7 @@ static int preview_inputs(hf_store_t *st, const Hrflow__V1__PreviewPaySchemeRequ
         const char *k = r->inputs[i]->key ? r->inputs[i]->key : "";
         int idx = pr_input_index(k, strlen(k));
         char field[96];
-        snprintf(field, sizeof(field), "inputs.%.80s", k);
+        snprintf(field, sizeof(field), "inputs[\"%.80s\"]", k);
         if (idx < 0) {
             hf_call_detail(st->call, field, "unknown_input", "not an input of the catalogue");
             bad = 1;
@@ -364,7 +364,8 @@ static Hrflow__V1__PayLine *line_of(hf_store_t *st, const pr_program_t *p, size_
         hrflow__v1__pay_line_input__init(x);
         size_t j = (size_t)refs[k].index;
         x->source = refs[k].component ? "component" : "input";
-        x->name = (char *)(refs[k].component ? pr_program_name(p, j) : pr_inputs[j].name);
+        x->name = refs[k].component ? hf_store_strdup(st, pr_program_name(p, j))
+                                    : (char *)pr_inputs[j].name; /* the program goes first */
         x->value = refs[k].component ? value_text(st, pr_program_type(p, j), out[j])
                                      : value_text(st, pr_inputs[j].type, in[j]);
         l->inputs[l->n_inputs++] = x;

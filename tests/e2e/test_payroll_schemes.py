@@ -16,6 +16,7 @@ and in the body), another tenant nothing.
 """
 import json
 import os
+import re
 import sys
 import uuid
 
@@ -98,6 +99,13 @@ def the_catalogue_lists_every_input_with_its_type():
     assert inputs["rating_coef"]["type"] == "rate" and inputs["rating_coef"]["defaultValue"] == "1"
     assert inputs["standard_days"]["defaultValue"] == "21.75"
     assert inputs["joined_this_month"]["type"] == "boolean"
+    # docs/payroll-schemes.md lists the same table
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "docs",
+                           "payroll-schemes.md"), encoding="utf-8") as f:
+        doc = f.read().split("## The catalogue of inputs", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| (\w+) \| (\w+) \| ([\d.a-z]+) \| (.+) \|$", doc, re.M)
+    assert rows == [(i["name"], i["type"], i["group"], i["defaultValue"], i["description"])
+                    for i in got["inputs"]], rows
     for name in ("overtime_workday_hours", "overtime_restday_hours", "overtime_holiday_hours",
                  "paid_leave_days", "unpaid_leave_days", "workdays_in_month", "late_count",
                  "absent_days", "si_employee", "hf_employee"):
@@ -244,9 +252,9 @@ def an_inline_preview_stores_nothing_and_names_a_division_by_zero():
     assert status == 422, got
     assert errors(got)[0][:2] == ("components[0].formula", "division_by_zero"), got
     assert 'component "daily": division by zero' in errors(got)[0][2]
-    for bad, field in (({"bse": "1"}, "inputs.bse"), ({"base": "1.234"}, "inputs.base"),
-                       ({"attended_days": "-1"}, "inputs.attended_days"),
-                       ({"joined_this_month": "yes"}, "inputs.joined_this_month")):
+    for bad, field in (({"bse": "1"}, 'inputs["bse"]'), ({"base": "1.234"}, 'inputs["base"]'),
+                       ({"attended_days": "-1"}, 'inputs["attended_days"]'),
+                       ({"joined_this_month": "yes"}, 'inputs["joined_this_month"]')):
         status, got = call("POST", S + ":preview", {
             "components": [component("pay", "base")], "inputs": bad})
         assert status == 422 and errors(got)[0][0] == field, (bad, got)
@@ -292,7 +300,7 @@ def a_review_cycle_rates_by_weighted_mean_and_band():
 @test
 def bad_cycles_and_scores_are_refused_whole():
     body = {"companyId": ctx["companies"]["SH"], "name": "bad", "periodStart": "2026-02-30",
-            "periodEnd": "2026-01-01", "payoutMonth": "2026-13",
+            "periodEnd": "2026-13-01", "payoutMonth": "2026-13",
             "bands": [{"grade": "A", "minScore": "60", "coefficient": "1"}]}
     status, got = call("POST", C, body)
     assert status == 422, got

@@ -50,6 +50,7 @@ COLLECTIONS = {
     "interview-booking": "booking_token", "leases": "lease",
     "webhook-endpoints": "webhook_endpoint", "deliveries": "webhook_delivery",
     "notification-templates": "template_name", "unsubscribe": "unsubscribe_token", "messages": "message",
+    "schemes": "pay_scheme", "review-cycles": "review_cycle",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
@@ -74,10 +75,11 @@ OUTPUT_ONLY = {"tenantId"}
 SECRET_KINDS = {
     "tenant": {"tenant", "company", "apikey", "job", "candidate", "application", "import",
                "model", "question", "interview", "interviewer", "busy_block", "round",
-               "closure", "lease", "webhook_endpoint", "webhook_delivery", "message"},
+               "closure", "lease", "webhook_endpoint", "webhook_delivery", "message",
+               "pay_scheme", "review_cycle"},
     "company": {"job", "candidate", "application", "import", "interview", "interviewer",
                 "busy_block", "round", "closure", "lease", "webhook_endpoint",
-                "webhook_delivery", "message"},
+                "webhook_delivery", "message", "pay_scheme", "review_cycle"},
 }
 GUARDED_KINDS = {  # kinds the attacker must not change (beyond SECRET_KINDS)
     "tenant": set(),
@@ -158,6 +160,21 @@ BODIES = {
     "replayWebhookEvents": {"fromTime": "2026-01-01T00:00:00Z"},
     # the group's settings: no ids (test_reactions.py: a company-bound key may not change them)
     "updateNotificationSettings": {"locale": "en"},
+    # payroll: schemes and performance reviews (the scores' employee ids are the
+    # attacker's own made-up ones: the victim's cycle in the path refuses first)
+    "createPayScheme": {"companyId": None, "name": "窃取", "effectiveMonth": "2026-01",
+                        "components": [{"name": "pay", "kind": "earning", "formula": "base"}]},
+    "addPaySchemeVersion": {"effectiveMonth": "2026-02",
+                            "components": [{"name": "pay", "kind": "earning",
+                                            "formula": "base * 2"}]},
+    "previewPayScheme": {"inputs": {"base": "1.00"}},
+    "previewInlinePayScheme": {"components": [{"name": "pay", "kind": "earning",
+                                               "formula": "base"}]},
+    "createReviewCycle": {"companyId": None, "name": "窃取", "periodStart": "2026-01-01",
+                          "periodEnd": "2026-03-31", "payoutMonth": "2031-04",
+                          "bands": [{"grade": "A", "minScore": "0", "coefficient": "9"}]},
+    "recordReviewScores": {"scores": [{"employeeId": str(uuid.uuid4()), "rater": "evil",
+                                       "weight": "1", "score": "0"}]},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per
@@ -360,6 +377,20 @@ def seed():
                     app["statusToken"], "秘密简历", "面试官秘密", "mianshi.secret"])
     for name, phone, email in imported:
         SECRETS.extend([name, phone[3:], email])
+    # payroll: SH's pay scheme and review cycle, an employee of SH scored in it
+    V["pay_scheme"] = ok(*call("POST", "/v1/payroll/schemes", {
+        "companyId": V["company"], "name": "上海薪资", "effectiveMonth": "2026-01",
+        "components": [{"name": "salary", "kind": "earning",
+                        "formula": "base * attended_days / 21.75"}]})[:2], want=201)["id"]
+    V["review_cycle"] = ok(*call("POST", "/v1/payroll/review-cycles", {
+        "companyId": V["company"], "name": "2026 Q1", "periodStart": "2026-01-01",
+        "periodEnd": "2026-03-31", "payoutMonth": "2026-04",
+        "bands": [{"grade": "A", "minScore": "0", "coefficient": "1"}]})[:2], want=201)["id"]
+    worker = psql(stack.dsn, "INSERT INTO payroll.employees (tenant_id, company_id, employee_no,"
+                             " name_enc) VALUES ('%s', '%s', 'SH-001', 'sealed') RETURNING id"
+                  % (V["tenant"], V["company"]))
+    ok(*call("POST", "/v1/payroll/review-cycles/%s/scores" % V["review_cycle"], {"scores": [
+        {"employeeId": worker, "rater": "manager", "weight": "1", "score": "90"}]})[:2])
 
 
 # ---- the route table, as the gateway publishes it ----
@@ -507,7 +538,7 @@ def attacker_records():
         attacker_ids[who] = mine
 
 
-SCHEMAS = ("identity", "pipeline", "scoring", "scheduling", "notify")
+SCHEMAS = ("identity", "pipeline", "scoring", "scheduling", "notify", "payroll")
 
 
 def snapshot():
