@@ -142,9 +142,14 @@ PR_HANDLER(payroll_list_review_cycles)
     const Hrflow__V1__ListReviewCyclesRequest *r = (const void *)req;
     hf_store_t st;
     hf_page_t page;
+    char month[11] = "";
     if (pr_open_payroll(call, &st, "see review cycles") < 0 ||
         hf_page_open(&st, r->page_size, r->page_token, NULL, &page) < 0)
         return -1;
+    if (*r->payout_month && pr_month_parse(r->payout_month, month) < 0) {
+        hf_call_detail(call, "payout_month", "invalid", "a month written YYYY-MM");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "payout_month must be a month (YYYY-MM)");
+    }
     if (*r->company_id && (!hf_uuid_valid(r->company_id) ||
                            !hf_store_sees_company(&st, r->company_id)))
         return hf_call_fail(call, E(NOT_FOUND), "company %s not found", r->company_id);
@@ -152,7 +157,7 @@ PR_HANDLER(payroll_list_review_cycles)
         call, Hrflow__V1__ListReviewCyclesResponse, hrflow__v1__list_review_cycles_response__init);
     if (!o)
         return hf_store_fail(&st, HF_ENOMEM, "review cycles", NULL);
-    int rc = pr_store_cycle_list(&st, r->company_id, &page, &o->cycles, &o->n_cycles);
+    int rc = pr_store_cycle_list(&st, r->company_id, month, &page, &o->cycles, &o->n_cycles);
     if (rc != HF_OK)
         return hf_store_fail(&st, rc, "review cycles", NULL);
     o->next_page_token = hf_store_strdup(&st, page.next);
@@ -294,6 +299,33 @@ static Hrflow__V1__ReviewRating *rating_of(hf_store_t *st, PGresult *r, int from
     return x->rating && x->coefficient ? x : NULL;
 }
 
+int pr_cycle_ratings(hf_store_t *st, const Hrflow__V1__ReviewCycle *c,
+                     Hrflow__V1__ReviewRating ***out, size_t *n)
+{
+    pr_band_t bands[PR_BANDS_MAX];
+    size_t nb = c->n_bands < PR_BANDS_MAX ? c->n_bands : PR_BANDS_MAX;
+    for (size_t i = 0; i < nb; i++) {
+        bands[i].grade = c->bands[i]->grade;
+        pr_rate_parse(c->bands[i]->min_score, &bands[i].min_score);
+        pr_rate_parse(c->bands[i]->coefficient, &bands[i].coef);
+    }
+    PGresult *res = pr_store_cycle_scores(st, c->id);
+    int rows = res ? PQntuples(res) : 0, rc = res ? HF_OK : HF_EDB;
+    *n = 0;
+    if (rc == HF_OK && !(*out = hf_store_alloc(st, (size_t)(rows + 1) * sizeof(**out))))
+        rc = HF_ENOMEM;
+    for (int i = 0; rc == HF_OK && i < rows;) {
+        int j = i + 1;
+        while (j < rows && !strcmp(PQgetvalue(res, j, 0), PQgetvalue(res, i, 0)))
+            j++;
+        if (!((*out)[(*n)++] = rating_of(st, res, i, j, bands, nb)))
+            rc = HF_ENOMEM;
+        i = j;
+    }
+    PQclear(res);
+    return rc;
+}
+
 PR_HANDLER(payroll_list_review_ratings)
 {
     const Hrflow__V1__ListReviewRatingsRequest *r = (const void *)req;
@@ -302,29 +334,9 @@ PR_HANDLER(payroll_list_review_ratings)
         pr_open_payroll(call, &st, "see review ratings") == 0 ? cycle_of(&st, r->id) : NULL;
     if (!c)
         return -1;
-    pr_band_t bands[PR_BANDS_MAX];
-    size_t nb = c->n_bands < PR_BANDS_MAX ? c->n_bands : PR_BANDS_MAX;
-    for (size_t i = 0; i < nb; i++) {
-        bands[i].grade = c->bands[i]->grade;
-        pr_rate_parse(c->bands[i]->min_score, &bands[i].min_score);
-        pr_rate_parse(c->bands[i]->coefficient, &bands[i].coef);
-    }
-    PGresult *res = pr_store_cycle_scores(&st, c->id);
     Hrflow__V1__ListReviewRatingsResponse *o = HF_CALL_NEW(
         call, Hrflow__V1__ListReviewRatingsResponse, hrflow__v1__list_review_ratings_response__init);
-    int rows = res ? PQntuples(res) : 0, rc = res ? HF_OK : HF_EDB;
-    if (rc == HF_OK && (!o || !(o->ratings = hf_store_alloc(&st, (size_t)(rows + 1) *
-                                                                       sizeof(*o->ratings)))))
-        rc = HF_ENOMEM;
-    for (int i = 0; rc == HF_OK && i < rows;) {
-        int j = i + 1;
-        while (j < rows && !strcmp(PQgetvalue(res, j, 0), PQgetvalue(res, i, 0)))
-            j++;
-        if (!(o->ratings[o->n_ratings++] = rating_of(&st, res, i, j, bands, nb)))
-            rc = HF_ENOMEM;
-        i = j;
-    }
-    PQclear(res);
+    int rc = o ? pr_cycle_ratings(&st, c, &o->ratings, &o->n_ratings) : HF_ENOMEM;
     if (rc != HF_OK)
         return hf_store_fail(&st, rc, "ratings", NULL);
     *reply = &o->base;

@@ -119,21 +119,23 @@ int pr_store_cycle_get(hf_store_t *st, const char *id, Hrflow__V1__ReviewCycle *
     return rc == HF_OK ? load_bands(st, *out) : rc;
 }
 
-int pr_store_cycle_list(hf_store_t *st, const char *company, hf_page_t *page,
-                        Hrflow__V1__ReviewCycle ***out, size_t *n)
+int pr_store_cycle_list(hf_store_t *st, const char *company, const char *payout_month,
+                        hf_page_t *page, Hrflow__V1__ReviewCycle ***out, size_t *n)
 {
     const char *companies = hf_store_companies(st);
     if (!companies)
         return HF_ENOMEM;
-    const char *p[6] = { st->tenant, company ? company : "", companies };
+    const char *p[7] = { st->tenant, company ? company : "", companies,
+                         payout_month ? payout_month : "" };
     PGresult *r = hf_page_query(st,
                                 "SELECT " CYCLE_COLS " FROM payroll.review_cycles c"
                                 " WHERE c.tenant_id = $1"
                                 " AND ($2 = '' OR c.company_id = nullif($2, '')::uuid)"
                                 " AND " HF_SEES_COMPANY("c.company_id", "3")
-                                " AND (c.create_time, c.id) > ($4::timestamptz, $5::uuid)"
-                                " ORDER BY c.create_time, c.id LIMIT $6::int",
-                                6, p, CYCLE_CREATED, page);
+                                " AND ($4 = '' OR c.payout_month = nullif($4, '')::date)"
+                                " AND (c.create_time, c.id) > ($5::timestamptz, $6::uuid)"
+                                " ORDER BY c.create_time, c.id LIMIT $7::int",
+                                7, p, CYCLE_CREATED, page);
     int rc = hf_page_rows(st, r, page, cycle_row, (void ***)out, n);
     for (size_t i = 0; rc == HF_OK && i < *n; i++)
         rc = load_bands(st, (*out)[i]);

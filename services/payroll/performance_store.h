@@ -18,9 +18,10 @@ int pr_store_cycle_create(hf_store_t *st, const Hrflow__V1__CreateReviewCycleReq
  * cycle or one of a company the caller does not act for. */
 int pr_store_cycle_get(hf_store_t *st, const char *id, Hrflow__V1__ReviewCycle **out);
 
-/* A page of cycles (of company, or "" every one the caller sees), with bands. */
-int pr_store_cycle_list(hf_store_t *st, const char *company, hf_page_t *page,
-                        Hrflow__V1__ReviewCycle ***out, size_t *n);
+/* A page of cycles (of company, or "" every one the caller sees; paying
+ * out in payout_month, "YYYY-MM-01", or "" any month), with bands. */
+int pr_store_cycle_list(hf_store_t *st, const char *company, const char *payout_month,
+                        hf_page_t *page, Hrflow__V1__ReviewCycle ***out, size_t *n);
 
 /* Which of the n employee ids are employees of company: found[i] set to 1
  * or 0. */

@@ -35,6 +35,10 @@ int pr_open_payroll(hf_call_t *call, hf_store_t *st, const char *action)
 
 int pr_company_check(hf_store_t *st, const char *field, const char *company)
 {
+    if (!company || !*company) {
+        hf_call_detail(st->call, field, "required", "the company it belongs to");
+        return hf_call_fail(st->call, E(INVALID_ARGUMENT), "%s is required", field);
+    }
     Hrflow__V1__GetCompanyRequest q = HRFLOW__V1__GET_COMPANY_REQUEST__INIT;
     q.id = (char *)company;
     ProtobufCMessage *got = NULL;

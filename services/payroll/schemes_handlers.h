@@ -22,6 +22,15 @@ int pr_company_check(hf_store_t *st, const char *field, const char *company);
 /* "2026-03" into "2026-03-01" (a date); 0, or -1 for anything else. */
 int pr_month_parse(const char *s, char out[11]);
 
+/* Every scored employee of cycle c (read with its bands) with the rating
+ * (weighted mean), band and coefficient, by employee number, into *out
+ * (arena). A run reads rating and rating_coef of its month's cycle here
+ * (ListReviewCycles by payout month finds it). HF_OK, HF_EDB or HF_ENOMEM. */
+struct Hrflow__V1__ReviewCycle;
+struct Hrflow__V1__ReviewRating;
+int pr_cycle_ratings(hf_store_t *st, const struct Hrflow__V1__ReviewCycle *c,
+                     struct Hrflow__V1__ReviewRating ***out, size_t *n);
+
 PR_HANDLER(payroll_list_pay_inputs);
 PR_HANDLER(payroll_create_pay_scheme);
 PR_HANDLER(payroll_list_pay_schemes);

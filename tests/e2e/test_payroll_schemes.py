@@ -202,6 +202,8 @@ def every_fault_of_a_formula_is_refused_naming_component_column_and_name():
     refused(scheme_body("bad", []), "components", "too_large")
     refused(dict(scheme_body("bad", [component("pay", "base")]), companyId=str(uuid.uuid4())),
             "companyId", "not_found")
+    refused(dict(scheme_body("bad", [component("pay", "base")]), companyId=""),
+            "companyId", "required")
     # a version is checked the same way
     refused({"effectiveMonth": "2026-05", "components": [component("pay", "bse")]},
             "components[0].formula", "unknown_name", path="%s/%s/versions" % (S, ctx["scheme"]))
@@ -295,6 +297,13 @@ def a_review_cycle_rates_by_weighted_mean_and_band():
     assert len(r["E000"]["scores"]) == 2
     status, got = call("GET", C + "?companyId=" + ctx["companies"]["SH"])
     assert status == 200 and [c["id"] for c in got["cycles"]] == [cid], got
+    # the run of a month finds its cycle by the payout month
+    for month, want in (("2026-04", [cid]), ("2026-05", [])):
+        status, got = call("GET", "%s?companyId=%s&payoutMonth=%s"
+                           % (C, ctx["companies"]["SH"], month))
+        assert status == 200 and [c["id"] for c in got["cycles"]] == want, (month, got)
+    status, got = call("GET", C + "?payoutMonth=April")
+    assert status == 422 and errors(got)[0][:2] == ("payoutMonth", "invalid"), got
 
 
 @test
