@@ -400,6 +400,13 @@ static void limits_are_errors(void **state)
     memset(deep + 101, ')', 100);
     deep[201] = 0;
     refused(I, deep, PR_F_LIMIT);
+    memset(deep, '(', 20); /* twenty levels are fine */
+    strcpy(deep + 20, "base");
+    memset(deep + 24, ')', 20);
+    deep[44] = 0;
+    int64_t in[PR_INPUTS_MAX] = { 0 };
+    set(in, "base", 7);
+    assert_int_equal(eval1(deep, in), 7);
     char longf[PR_FORMULA_MAX + 10];
     memset(longf, ' ', sizeof(longf) - 1);
     longf[0] = '1';
