@@ -14,6 +14,7 @@ mean, its band and coefficient; bad batches refused whole. Walls: recruiters
 403, a payroll key bound to SZ sees no SH scheme or cycle (ids in the path
 and in the body), another tenant nothing.
 """
+import concurrent.futures
 import json
 import os
 import re
@@ -161,6 +162,33 @@ def versions_apply_from_their_month():
               "RAISE NOTICE '%%', SQLERRM; END $$; SELECT count(*) FROM payroll.scheme_components "
               "WHERE formula = 'base' AND scheme_id = '%s'" % (sid, sid))
     assert out.endswith("0"), out
+
+
+@test
+def concurrent_saves_get_distinct_versions_each_whole():
+    status, got = call("POST", S, scheme_body("race", [component("pay", "base")]))
+    assert status == 201, got
+    sid = got["id"]
+
+    def add(month):
+        return call("POST", "%s/%s/versions" % (S, sid), {
+            "effectiveMonth": "2026-%02d" % month,
+            "components": [component("pay", "base * %d" % month), component("bonus", "100")]})
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(add, range(2, 8)))
+    assert all(status == 201 for status, _ in results), results
+    assert sorted(got["version"]["version"] for _, got in results) == list(range(2, 8))
+    # each version holds exactly its own components, the month's factor in its formula
+    rows = sql("SELECT string_agg(v.version || ':' || to_char(v.effective_month, 'MM') || ':' "
+               "|| (SELECT string_agg(c.formula, ',' ORDER BY c.position) FROM "
+               "payroll.scheme_components c WHERE c.tenant_id = v.tenant_id AND c.scheme_id = "
+               "v.scheme_id AND c.version = v.version), '|' ORDER BY v.version) FROM "
+               "payroll.scheme_versions v WHERE v.scheme_id = '%s'" % sid).split("|")
+    assert len(rows) == 7, rows
+    for row in rows[1:]:
+        version, month, formulas = row.split(":")
+        assert formulas == "base * %d,100" % int(month), row
 
 
 def refused(body, field, code, *words, path=S):
