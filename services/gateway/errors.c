@@ -12,6 +12,7 @@
 #include "hf/codec.h"
 #include "hf/log.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,24 +44,32 @@ static const error_map_t internal = { HRFLOW__V1__ERROR_CODE__INTERNAL, 500, "in
                                       "Internal error" };
 
 /* "company.credit_code" -> "creditCode" when strip is "company": the path
- * the client wrote, in JSON names. */
+ * the client wrote, in JSON names. A map's key ("inputs[\"attended_days\"]")
+ * is the client's own text and stays as written. */
 static void client_path(const char *field, const char *strip, char *out, size_t outlen)
 {
     size_t sl = strip ? strlen(strip) : 0;
     if (sl && strncmp(field, strip, sl) == 0 && field[sl] == '.')
         field += sl + 1;
     size_t o = 0;
+    out[0] = '\0';
     while (*field && o + 1 < outlen) {
-        size_t seg = strcspn(field, ".[");
-        char name[128], json[128];
-        snprintf(name, sizeof(name), "%.*s", (int)(seg < 127 ? seg : 127), field);
-        hf_codec_json_name(name, json, sizeof(json));
-        o += (size_t)snprintf(out + o, outlen - o, "%s", json);
-        field += seg;
-        size_t rest = strcspn(field, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_");
-        if (o < outlen)
-            o += (size_t)snprintf(out + o, outlen - o, "%.*s", (int)rest, field);
-        field += rest;
+        size_t n = 1;
+        if (field[0] == '[' && field[1] == '"') {
+            const char *end = strstr(field + 2, "\"]");
+            n = end ? (size_t)(end + 2 - field) : strlen(field);
+            o += (size_t)snprintf(out + o, outlen - o, "%.*s", (int)n, field);
+        } else if (isalpha((unsigned char)*field) || *field == '_') {
+            char name[128], json[128];
+            n = strcspn(field, ".[");
+            snprintf(name, sizeof(name), "%.*s", (int)(n < 127 ? n : 127), field);
+            hf_codec_json_name(name, json, sizeof(json));
+            o += (size_t)snprintf(out + o, outlen - o, "%s", json);
+        } else {
+            out[o++] = *field;
+            out[o] = '\0';
+        }
+        field += n;
     }
     if (o >= outlen)
         out[outlen - 1] = '\0';

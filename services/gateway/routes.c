@@ -505,6 +505,39 @@ const gw_route_t gw_routes[] = {
     BUS("PATCH", "/v1/employee-settings", "updateEmployeeSettings", PR,
         "UpdateEmployeeSettings", "settings", ADMIN, 0,
         "Change the archive's settings; pending alerts move with them"),
+    /* ---- payroll: pay schemes (formulas, versions, preview) and performance reviews ---- */
+    BUS("GET", "/v1/payroll/inputs", "listPayInputs", PR, "ListPayInputs", NULL, PAY, 0,
+        "The catalogue of inputs a scheme's formulas may name, with types and defaults"),
+    BUS("POST", "/v1/payroll/schemes", "createPayScheme", PR, "CreatePayScheme", "*", PAY, 201,
+        "Create a company's pay scheme with its first version; 422 naming each faulty "
+        "component, column and name (unknown names, cycles, division by zero, types)"),
+    BUS("GET", "/v1/payroll/schemes", "listPaySchemes", PR, "ListPaySchemes", NULL, PAY, 0,
+        "List pay schemes, by company, each with its newest version"),
+    BUS("GET", "/v1/payroll/schemes/{id}", "getPayScheme", PR, "GetPayScheme", NULL, PAY, 0,
+        "A pay scheme with the version effective in ?month= (or ?version=, or the newest) and "
+        "the list of its versions"),
+    BUS("POST", "/v1/payroll/schemes/{id}/versions", "addPaySchemeVersion", PR,
+        "AddPaySchemeVersion", "*", PAY, 201,
+        "Add an immutable version effective from a month; checked as a new scheme"),
+    BUS("POST", "/v1/payroll/schemes/{id}:preview", "previewPayScheme", PR, "PreviewPayScheme",
+        "*", PAY, 0,
+        "Evaluate a saved version against given input values: every line's value, formula and "
+        "the values it used"),
+    BUS("POST", "/v1/payroll/schemes:preview", "previewInlinePayScheme", PR, "PreviewPayScheme",
+        "*", PAY, 0, "Check and evaluate components given in the request; stores nothing"),
+    BUS("POST", "/v1/payroll/review-cycles", "createReviewCycle", PR, "CreateReviewCycle", "*",
+        PAY, 201,
+        "Create a company's performance review cycle with its rating bands and coefficients"),
+    BUS("GET", "/v1/payroll/review-cycles", "listReviewCycles", PR, "ListReviewCycles", NULL,
+        PAY, 0, "List review cycles, by company"),
+    BUS("GET", "/v1/payroll/review-cycles/{id}", "getReviewCycle", PR, "GetReviewCycle", NULL,
+        PAY, 0, "A review cycle and its bands"),
+    BUS("POST", "/v1/payroll/review-cycles/{id}/scores", "recordReviewScores", PR,
+        "RecordReviewScores", "*", PAY, 0,
+        "Record raters' scores (a rater's score again replaces it); a batch is whole or refused"),
+    BUS("GET", "/v1/payroll/review-cycles/{id}/ratings", "listReviewRatings", PR,
+        "ListReviewRatings", NULL, PAY, 0,
+        "Each scored employee's rating (weighted mean), band and bonus coefficient"),
 };
 
 const size_t gw_n_routes = sizeof(gw_routes) / sizeof(gw_routes[0]);

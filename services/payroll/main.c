@@ -9,6 +9,7 @@
 #include "hrflow/v1/payroll.pb-c.h"
 #include "attendance_handlers.h"
 #include "employees_handlers.h"
+#include "schemes_handlers.h"
 #include "statutory_handlers.h"
 
 static const hf_method_t methods[] = {
@@ -62,6 +63,18 @@ static const hf_method_t methods[] = {
     { "ComputeAttendance", payroll_compute_attendance, HF_IDEMPOTENT },
     { "ListAttendanceMonths", payroll_list_attendance_months, HF_IDEMPOTENT },
     { "ListAttendanceDays", payroll_list_attendance_days, HF_IDEMPOTENT },
+    /* ---- schemes and performance ---- */
+    { "ListPayInputs", payroll_list_pay_inputs, HF_IDEMPOTENT },
+    { "CreatePayScheme", payroll_create_pay_scheme, 0 },
+    { "ListPaySchemes", payroll_list_pay_schemes, HF_IDEMPOTENT },
+    { "GetPayScheme", payroll_get_pay_scheme, HF_IDEMPOTENT },
+    { "AddPaySchemeVersion", payroll_add_pay_scheme_version, 0 },
+    { "PreviewPayScheme", payroll_preview_pay_scheme, HF_IDEMPOTENT },
+    { "CreateReviewCycle", payroll_create_review_cycle, 0 },
+    { "ListReviewCycles", payroll_list_review_cycles, HF_IDEMPOTENT },
+    { "GetReviewCycle", payroll_get_review_cycle, HF_IDEMPOTENT },
+    { "RecordReviewScores", payroll_record_review_scores, HF_IDEMPOTENT },
+    { "ListReviewRatings", payroll_list_review_ratings, HF_IDEMPOTENT },
 };
 
 static int payroll_init(void)

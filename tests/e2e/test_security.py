@@ -52,6 +52,7 @@ COLLECTIONS = {
     "notification-templates": "template_name", "unsubscribe": "unsubscribe_token", "messages": "message",
     "city-policies": "city_policy", "employees": "employee",
     "calendars": "calendar_name", "shifts": "shift", "leave-requests": "leave_request",
+    "schemes": "pay_scheme", "review-cycles": "review_cycle",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
@@ -79,12 +80,14 @@ SECRET_KINDS = {
     "tenant": {"tenant", "company", "apikey", "job", "candidate", "application", "import",
                "model", "question", "interview", "interviewer", "busy_block", "round",
                "closure", "lease", "webhook_endpoint", "webhook_delivery", "message",
-               "city_policy", "employee", "contract", "shift", "leave_request"},
+               "city_policy", "employee", "contract", "shift", "leave_request", "pay_scheme",
+               "review_cycle"},
     # a tenant's city policies are the group's: a company-bound key reads them (and
     # may not create one, test_payroll_tax.py)
     "company": {"job", "candidate", "application", "import", "interview", "interviewer",
                 "busy_block", "round", "closure", "lease", "webhook_endpoint",
-                "webhook_delivery", "message", "employee", "contract", "shift", "leave_request"},
+                "webhook_delivery", "message", "employee", "contract", "shift", "leave_request",
+                "pay_scheme", "review_cycle"},
 }
 GUARDED_KINDS = {  # kinds the attacker must not change (beyond SECRET_KINDS)
     "tenant": set(),
@@ -198,6 +201,21 @@ BODIES = {
     "approveLeaveRequest": {},
     "rejectLeaveRequest": {},
     "cancelLeaveRequest": {},
+    # payroll: schemes and performance reviews (the scores' employee ids are the
+    # attacker's own made-up ones: the victim's cycle in the path refuses first)
+    "createPayScheme": {"companyId": None, "name": "窃取", "effectiveMonth": "2026-01",
+                        "components": [{"name": "pay", "kind": "earning", "formula": "base"}]},
+    "addPaySchemeVersion": {"effectiveMonth": "2026-02",
+                            "components": [{"name": "pay", "kind": "earning",
+                                            "formula": "base * 2"}]},
+    "previewPayScheme": {"inputs": {"base": "1.00"}},
+    "previewInlinePayScheme": {"components": [{"name": "pay", "kind": "earning",
+                                               "formula": "base"}]},
+    "createReviewCycle": {"companyId": None, "name": "窃取", "periodStart": "2026-01-01",
+                          "periodEnd": "2026-03-31", "payoutMonth": "2031-04",
+                          "bands": [{"grade": "A", "minScore": "0", "coefficient": "9"}]},
+    "recordReviewScores": {"scores": [{"employeeId": str(uuid.uuid4()), "rater": "evil",
+                                       "weight": "1", "score": "0"}]},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per
@@ -426,6 +444,17 @@ def seed():
                     app["statusToken"], "秘密简历", "面试官秘密", "mianshi.secret"])
     for name, phone, email in imported:
         SECRETS.extend([name, phone[3:], email])
+    # payroll: SH's pay scheme and review cycle, SH's employee scored in it
+    V["pay_scheme"] = ok(*call("POST", "/v1/payroll/schemes", {
+        "companyId": V["company"], "name": "上海薪资", "effectiveMonth": "2026-01",
+        "components": [{"name": "salary", "kind": "earning",
+                        "formula": "base * attended_days / 21.75"}]})[:2], want=201)["id"]
+    V["review_cycle"] = ok(*call("POST", "/v1/payroll/review-cycles", {
+        "companyId": V["company"], "name": "2026 Q1", "periodStart": "2026-01-01",
+        "periodEnd": "2026-03-31", "payoutMonth": "2026-04",
+        "bands": [{"grade": "A", "minScore": "0", "coefficient": "1"}]})[:2], want=201)["id"]
+    ok(*call("POST", "/v1/payroll/review-cycles/%s/scores" % V["review_cycle"], {"scores": [
+        {"employeeId": V["employee"], "rater": "manager", "weight": "1", "score": "90"}]})[:2])
 
 
 def seed_attendance():

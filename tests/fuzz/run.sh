@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/fuzz/run.sh [seconds] [codec|wav|text|import|rules|pages|webhook|template] - fuzz the JSON codec
+# tests/fuzz/run.sh [seconds] [codec|wav|text|import|rules|pages|webhook|template|formula] - fuzz the JSON codec
 # (default), the scoring service's WAV reader or its text path, the pipeline's import
 # reader, its rule language or sealed page tokens with libFuzzer for a while
 #
@@ -29,6 +29,9 @@
 # The template target (fuzz-template.c: notify's template language, services/notify/template*.c
 # with ICU) needs a build dir for the headers hf/store.h includes; its corpora are build-fuzz/corpus-template and
 # tests/fuzz/corpus/template.
+# The formula target (fuzz-formula.c: the pay schemes' formula language,
+# services/payroll/formula*.c, catalogue.c, money.c) needs nothing else; its corpora are
+# build-fuzz/corpus-formula and tests/fuzz/corpus/formula.
 set -eu
 seconds=${1:-60}
 target=${2:-codec}
@@ -82,6 +85,16 @@ if [ "$target" = template ]; then
         -o "$out/fuzz-template"
     exec "$out/fuzz-template" -max_total_time="$seconds" -max_len=2048 -timeout=10 \
         -artifact_prefix="$out/template-" "$out/corpus-template" "$root/tests/fuzz/corpus/template"
+fi
+if [ "$target" = formula ]; then
+    mkdir -p "$out/corpus-formula"
+    pr=$root/services/payroll
+    clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        "$root/tests/fuzz/fuzz-formula.c" "$pr/formula.c" "$pr/formula_eval.c" \
+        "$pr/catalogue.c" "$pr/money.c" -o "$out/fuzz-formula"
+    exec "$out/fuzz-formula" -max_total_time="$seconds" -max_len=2048 -timeout=10 \
+        -artifact_prefix="$out/formula-" "$out/corpus-formula" "$root/tests/fuzz/corpus/formula"
 fi
 if [ "$target" = rules ]; then
     mkdir -p "$out/corpus-rules"
