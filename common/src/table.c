@@ -237,6 +237,8 @@ static int convert(hf_table_t *t, const char *s, size_t n, bool final)
 /* .xlsx: keep the file, up to HF_XLSX_MAX_FILE bytes. */
 static int keep(hf_table_t *t, const char *s, size_t n)
 {
+    if (!n)
+        return 0;
     if (n > HF_XLSX_MAX_FILE - t->nfile)
         return hf_table_set_fatal(t, 0, NULL, "the workbook is larger than %u bytes",
                                   HF_XLSX_MAX_FILE);

@@ -42,6 +42,18 @@ static int part_close(void *ctx)
     return 0;
 }
 
+/* libxml2 prints what it finds wrong to stderr unless told otherwise: the
+ * reader says it once, in its own words, as the file's fatal error. */
+static void quiet(void *ctx, const char *fmt, ...)
+{
+    (void)ctx, (void)fmt;
+}
+
+static void quiet_structured(void *ctx, xmlErrorPtr e)
+{
+    (void)ctx, (void)e;
+}
+
 int tbl_part_open(hf_table_t *t, const char *name, uint64_t max, tbl_part_t *p)
 {
     tbl_xlsx_t *x = t->x;
@@ -64,6 +76,8 @@ int tbl_part_open(hf_table_t *t, const char *name, uint64_t max, tbl_part_t *p)
         return tbl_part_over(t, p);
     if (!(p->f = zip_fopen_index(x->zip, (zip_uint64_t)i, 0)))
         return hf_table_set_fatal(t, 0, NULL, "the workbook is damaged: %s cannot be read", name);
+    xmlSetGenericErrorFunc(NULL, quiet); /* this thread's, as libxml2's globals are */
+    xmlSetStructuredErrorFunc(NULL, quiet_structured);
     p->r = xmlReaderForIO(part_read, part_close, p, NULL, NULL,
                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!p->r) {
