@@ -405,6 +405,8 @@ void hf_table_destroy(hf_table_t **tp)
     for (unsigned i = 0; i < HF_TABLE_MAX_MAPPED; i++)
         free(t->mapping[i]);
     tbl_xlsx_free(&t->x);
+    if (t->file) /* a workbook is held whole: personal data, wiped as the importer wipes its parts */
+        explicit_bzero(t->file, t->cfile);
     free(t->file);
     free(t->sheet);
     free(t->sniff);

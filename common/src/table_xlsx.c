@@ -488,6 +488,8 @@ void tbl_xlsx_free(tbl_xlsx_t **xp)
     free(x->sheet_path);
     free(x->strings_path);
     free(x->styles_path);
+    if (x->sst) /* every text of the workbook */
+        explicit_bzero(x->sst, x->csst);
     free(x->sst);
     free(x->sst_off);
     free(x->xf_date);
