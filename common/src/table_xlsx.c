@@ -152,7 +152,9 @@ static int workbook(hf_table_t *t, char **rid)
     tbl_part_t p;
     int rc = tbl_part_open(t, "xl/workbook.xml", 16u << 20, &p);
     if (rc)
-        return rc > 0 ? hf_table_set_fatal(t, 0, NULL, "not an .xlsx workbook: no xl/workbook.xml")
+        return rc > 0 ? hf_table_set_fatal(t, 0, NULL, "not an .xlsx workbook (a zip without "
+                                                       "xl/workbook.xml): save it as .xlsx "
+                                                       "(Excel workbook)")
                       : rc;
     while ((rc = tbl_part_next(t, &p)) == 1 && !*rid) {
         if (xmlTextReaderNodeType(p.r) != XML_READER_TYPE_ELEMENT)
@@ -163,6 +165,9 @@ static int workbook(hf_table_t *t, char **rid)
         } else if (tbl_is(p.r, "sheet")) {
             const char *name = tbl_attr(p.r, "name");
             if (t->sheet && (!name || strcmp(name, t->sheet)))
+                continue;
+            const char *state = t->sheet ? NULL : tbl_attr(p.r, "state");
+            if (state && strcmp(state, "visible")) /* the first sheet a person sees */
                 continue;
             const char *id = tbl_attr(p.r, "id"); /* r:id */
             if (!id || !(*rid = strdup(id)))
@@ -212,13 +217,17 @@ static int relationships(hf_table_t *t, const char *rid)
     while ((rc = tbl_part_next(t, &p)) == 1) {
         if (xmlTextReaderNodeType(p.r) != XML_READER_TYPE_ELEMENT || !tbl_is(p.r, "Relationship"))
             continue;
-        const char *target = tbl_attr(p.r, "Target"), *id = tbl_attr(p.r, "Id");
-        const char *type = tbl_attr(p.r, "Type");
-        char **into = id && !strcmp(id, rid)          ? &x->sheet_path
-                      : type_is(type, "/sharedStrings") ? &x->strings_path
-                      : type_is(type, "/styles")        ? &x->styles_path
-                                                        : NULL;
-        if (into && target && !*into && !(*into = part_path(target))) {
+        /* each attribute used before the next is asked for: libxml2 may reuse its buffer */
+        const char *id = tbl_attr(p.r, "Id");
+        char **into = id && !strcmp(id, rid) ? &x->sheet_path : NULL;
+        if (!into) {
+            const char *type = tbl_attr(p.r, "Type");
+            into = type_is(type, "/sharedStrings") ? &x->strings_path
+                   : type_is(type, "/styles")      ? &x->styles_path
+                                                   : NULL;
+        }
+        const char *target = into && !*into ? tbl_attr(p.r, "Target") : NULL;
+        if (target && !(*into = part_path(target))) {
             rc = tbl_set_nomem(t);
             break;
         }
@@ -319,8 +328,9 @@ static int styles(hf_table_t *t)
         if (type != XML_READER_TYPE_ELEMENT)
             continue;
         if (tbl_is(p.r, "numFmt") && f->n < 512) {
-            const char *id = tbl_attr(p.r, "numFmtId"), *code = tbl_attr(p.r, "formatCode");
+            const char *id = tbl_attr(p.r, "numFmtId");
             f->id[f->n] = id ? (unsigned)strtoul(id, NULL, 10) : 0;
+            const char *code = tbl_attr(p.r, "formatCode");
             f->date[f->n++] = code && tbl_format_is_date(code);
         } else if (in_xfs && tbl_is(p.r, "xf")) {
             const char *id = tbl_attr(p.r, "numFmtId");

@@ -219,6 +219,9 @@ static void test_xlsx_shared_strings_dates_numbers_sparse(void **state)
                         "4|t:E003|t:王五|-:|d:1900-01-01|n:0.1|-:\n");
     hf_table_options_t opt = { .sheet = "Other" };
     assert_string_equal(read_file(&opt, "staff.xlsx"), "0|t:name|t:phone\n1|t:Zhao|t:13700137000\n");
+    assert_string_equal(read_file(NULL, "hidden.xlsx"), "0|t:姓名\n1|t:褚七\n");
+    opt.sheet = "说明"; /* hidden, but asked for by name */
+    assert_string_equal(read_file(&opt, "hidden.xlsx"), "0|t:这一页藏起来了\n");
     opt.sheet = "Missing";
     assert_string_equal(read_file(&opt, "staff.xlsx"),
                         "fatal the workbook has no sheet named as asked\n");
@@ -272,6 +275,9 @@ static void test_xlsx_damaged_encrypted_or_not_xlsx(void **state)
     assert_string_equal(read_with(NULL, ole2, sizeof(ole2) - 1, 0),
                         "fatal an encrypted workbook or an old .xls file: save it as .xlsx (Excel "
                         "workbook) without a password\n");
+    assert_string_equal(read_file(NULL, "notebook.zip"),
+                        "fatal not an .xlsx workbook (a zip without xl/workbook.xml): save it as "
+                        ".xlsx (Excel workbook)\n");
     hf_table_options_t opt = { .format = HF_TABLE_XLSX };
     assert_string_equal(read_text(&opt, "name,phone\n"),
                         "fatal not a readable .xlsx file: the zip is damaged\n");

@@ -59,7 +59,7 @@ typedef enum {
                               non-blank byte is '{', else CSV */
     PL_IMPORT_CSV,
     PL_IMPORT_NDJSON,
-    PL_IMPORT_XLSX,        /* the workbook's first sheet */
+    PL_IMPORT_XLSX,        /* the workbook's first visible sheet */
 } pl_import_format_t;
 
 typedef enum {

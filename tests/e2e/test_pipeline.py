@@ -517,6 +517,39 @@ def an_xlsx_with_a_formula_or_merged_cells_is_refused_with_the_cell():
 
 
 @test
+def an_xlsx_import_survives_a_killed_replica_without_duplicates():
+    j = new_job()
+    n = 6000
+    base = uuid.uuid4().int % 10 ** 6
+    data = workbook([["name", "phone", "external_id"]] + [
+        ["候选人%d" % i, "136%08d" % ((base * 1000 + i) % 10 ** 8), "xl-%d-%d" % (base, i)]
+        for i in range(n)])
+    status, imp = upload(j["id"], data, XLSX)
+    assert status == 202, imp
+
+    def first_chunk():
+        c = call("GET", "/v1/imports/" + imp["id"])[1]
+        return c if int(c["processed"]) >= 1000 else None
+
+    # a workbook's rows come once it is read whole; the first chunk commits, then the kill
+    cur = wait_for(first_chunk, what="the first chunk of the workbook")
+    assert cur["status"] == "running" and int(cur["processed"]) < n, cur
+    stack.procs["pipeline"].kill()
+    stack.procs["pipeline"].wait()
+    stack.start("pipeline")
+    stack.wait_ready()
+    done = wait_import(imp["id"], timeout=120)
+    assert done["status"] == "done", done
+    assert int(done["created"]) + int(done["duplicates"]) == n and done["failed"] == "0", done
+    count = psql(stack.dsn, "SELECT count(*) FROM pipeline.applications WHERE job_id = '%s'"
+                 % j["id"])
+    assert int(count) == n, count
+    cands = psql(stack.dsn, "SELECT count(*) FROM pipeline.candidates WHERE external_id LIKE "
+                            "'xl-%d-%%'" % base)
+    assert int(cands) == n, cands
+
+
+@test
 def bad_files_are_refused_with_a_reason():
     j = new_job()
     status, imp = upload(j["id"], "phone,email\n13800000000,a@b.cn\n".encode())

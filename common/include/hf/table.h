@@ -7,7 +7,7 @@
  * out. Pure: no I/O, no database.
  *
  * Formats: CSV (RFC 4180, leniently; ',' ';' or tab, detected from the header
- * line), .xlsx (Office Open XML workbooks: the first sheet or a named one, read
+ * line), .xlsx (Office Open XML workbooks: the first visible sheet or a named one, read
  * with libzip and libxml2's streaming xmlTextReader) and lines (each line one
  * cell, for callers that parse NDJSON themselves). Encodings of text files:
  * UTF-8 with or without BOM, GB18030 (a superset of GBK, as Excel saves CSV on
@@ -121,7 +121,7 @@ typedef struct {
     hf_table_encoding_t encoding;
     char delimiter;      /* CSV: ',', ';' or '\t'; 0 detects it from the header line */
     bool detect_lines;   /* HF_TABLE_AUTO may choose lines ('{' first) */
-    const char *sheet;   /* .xlsx: the sheet's name; NULL: the first sheet */
+    const char *sheet;   /* .xlsx: the sheet's name; NULL: the first visible sheet */
     size_t max_rows;     /* data rows; 0: HF_XLSX_MAX_ROWS for .xlsx, none for text */
     /* Mapped rows: the columns (ncolumns of them, at most 64) and, optionally,
      * an explicit mapping: mapping[i] is the header that holds column i
@@ -230,8 +230,8 @@ hf_table_format_t hf_table_format(const hf_table_t *t);
 
 /* Check the value of column c (len bytes at s): the byte limit, the
  * encoding (enc names it in the message), no NUL, then c's rule of typed
- * text. Returns NULL when it passes, else a static or buf-held message
- * ("invalid utf-8", "1 to 200 characters"). */
+ * text (c may be NULL: the bytes only). Returns NULL when it passes, else a
+ * static or buf-held message ("invalid utf-8", "1 to 200 characters"). */
 const char *hf_table_check_text(const hf_table_column_t *c, const char *s, size_t len,
                                 hf_table_encoding_t enc, char *buf, size_t size);
 

@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """common/tests/data/make_xlsx.py - the .xlsx files the table reader's tests read
 
-Run by hand (Debian's python3-openpyxl) when a case is added; the files are
+Run by hand (Debian's python3-openpyxl) when a case is added (make_xlsx.py NAME...
+makes only those, leaving the others as they are checked in); the files are
 checked in, small, and are also the seeds of the xlsx fuzz corpus
 (tests/fuzz/corpus/xlsx). Files openpyxl writes are real Excel-format
 workbooks (shared strings, styles with date formats); the handmade ones hold
 what openpyxl does not write: rich text runs and phonetic guides in shared
 strings, inline strings, _xHHHH_ escapes, custom date formats, Excel's
-fictitious 1900-02-29, error cells, a zip bomb.
+fictitious 1900-02-29, error cells, a zip bomb, a zip that is no workbook.
 """
 import datetime
 import io
@@ -171,7 +172,25 @@ def dtd():
         f.write(buf.getvalue())
 
 
+def hidden():
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.active.append(["这一页藏起来了"])
+    wb.active.sheet_state = "hidden"
+    ws = wb.create_sheet("名单")
+    ws.append(["姓名"])
+    ws.append(["褚七"])
+    save(wb, "hidden.xlsx")
+
+
+def not_a_workbook():
+    with zipfile.ZipFile(os.path.join(HERE, "notebook.zip"), "w") as z:
+        z.writestr("content.xml", "<office:document-content/>")
+
+
 if __name__ == "__main__":
-    for make in (staff, formula, merged, title, mac1904, rich, bomb, dtd):
+    made = sys.argv[1:] or ["staff", "formula", "merged", "title", "mac1904", "rich", "bomb",
+                            "dtd", "hidden", "not_a_workbook"]
+    for make in (globals()[name] for name in made):
         make()
     sys.exit(0)
