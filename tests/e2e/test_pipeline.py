@@ -431,6 +431,31 @@ def a_gbk_export_from_excel_imports():
     assert got["name"] in ("孙八", "周九"), got
 
 
+def kill_mid_import(j, imp, n, external_prefix, after):
+    """Kill the pipeline once the import of n rows has committed `after` of them;
+    another start finishes it: every row once, none twice."""
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        cur = call("GET", "/v1/imports/" + imp["id"])[1]
+        if int(cur["processed"]) >= after:
+            break
+        time.sleep(0.05)
+    assert cur["status"] == "running" and int(cur["processed"]) < n, cur
+    stack.procs["pipeline"].kill()
+    stack.procs["pipeline"].wait()
+    stack.start("pipeline")
+    stack.wait_ready()
+    done = wait_import(imp["id"], timeout=120)
+    assert done["status"] == "done", done
+    assert int(done["created"]) + int(done["duplicates"]) == n and done["failed"] == "0", done
+    count = psql(stack.dsn, "SELECT count(*) FROM pipeline.applications WHERE job_id = '%s'"
+                 % j["id"])
+    assert int(count) == n, count
+    cands = psql(stack.dsn, "SELECT count(*) FROM pipeline.candidates WHERE external_id LIKE "
+                            "'%s%%'" % external_prefix)
+    assert int(cands) == n, cands
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -526,27 +551,8 @@ def an_xlsx_import_survives_a_killed_replica_without_duplicates():
         for i in range(n)])
     status, imp = upload(j["id"], data, XLSX)
     assert status == 202, imp
-
-    def first_chunk():
-        c = call("GET", "/v1/imports/" + imp["id"])[1]
-        return c if int(c["processed"]) >= 1000 else None
-
-    # a workbook's rows come once it is read whole; the first chunk commits, then the kill
-    cur = wait_for(first_chunk, what="the first chunk of the workbook")
-    assert cur["status"] == "running" and int(cur["processed"]) < n, cur
-    stack.procs["pipeline"].kill()
-    stack.procs["pipeline"].wait()
-    stack.start("pipeline")
-    stack.wait_ready()
-    done = wait_import(imp["id"], timeout=120)
-    assert done["status"] == "done", done
-    assert int(done["created"]) + int(done["duplicates"]) == n and done["failed"] == "0", done
-    count = psql(stack.dsn, "SELECT count(*) FROM pipeline.applications WHERE job_id = '%s'"
-                 % j["id"])
-    assert int(count) == n, count
-    cands = psql(stack.dsn, "SELECT count(*) FROM pipeline.candidates WHERE external_id LIKE "
-                            "'xl-%d-%%'" % base)
-    assert int(cands) == n, cands
+    # a workbook's rows come once it is read whole: the kill comes after the first chunk
+    kill_mid_import(j, imp, n, "xl-%d-" % base, 1000)
 
 
 @test
@@ -573,26 +579,7 @@ def an_import_survives_a_killed_replica_without_duplicates():
         for i in range(n))
     status, imp = upload(j["id"], text.encode())
     assert status == 202, imp
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        cur = call("GET", "/v1/imports/" + imp["id"])[1]
-        if int(cur["processed"]) >= 400:
-            break
-        time.sleep(0.05)
-    assert cur["status"] == "running" and int(cur["processed"]) < n, cur
-    stack.procs["pipeline"].kill()
-    stack.procs["pipeline"].wait()
-    stack.start("pipeline")
-    stack.wait_ready()
-    done = wait_import(imp["id"], timeout=90)
-    assert done["status"] == "done", done
-    assert int(done["created"]) + int(done["duplicates"]) == n and done["failed"] == "0", done
-    count = psql(stack.dsn, "SELECT count(*) FROM pipeline.applications WHERE job_id = '%s'"
-                 % j["id"])
-    assert int(count) == n, count
-    cands = psql(stack.dsn, "SELECT count(*) FROM pipeline.candidates WHERE external_id LIKE "
-                            "'ext-%d-%%'" % base)
-    assert int(cands) == n, cands
+    kill_mid_import(j, imp, n, "ext-%d-" % base, 400)
 
 
 @test
