@@ -268,6 +268,10 @@ static const char *typed(hf_table_t *t, unsigned i, hf_table_cell_t *cell)
     const hf_table_column_t *c = &t->columns[i];
     double v;
     int yn;
+    /* an ID or bank account number typed into Excel as a number: its last digits are gone */
+    if (cell->type == HF_CELL_NUMBER && fabs(cell->number) >= 1e15)
+        return "a number of more than 15 digits, which Excel does not keep: make the column "
+               "text and type the values again";
     switch (c->type) {
     case HF_COL_TEXT:
         return NULL;

@@ -377,6 +377,28 @@ static void test_written_workbook_reads_back(void **state)
     hf_xlsx_destroy(&x);
 }
 
+static void test_long_numbers_lost_by_excel_fail_their_row(void **state)
+{
+    (void)state;
+    hf_xlsx_t *x = hf_xlsx_new(NULL);
+    static const char *const names[] = { "工号", "姓名" };
+    assert_int_equal(hf_xlsx_header(x, names, 2), 0);
+    assert_int_equal(hf_xlsx_text(x, "E1"), 0);
+    assert_int_equal(hf_xlsx_number(x, 110101199001011234.0), 0); /* an ID number as a number */
+    assert_int_equal(hf_xlsx_next_row(x), 0);
+    assert_int_equal(hf_xlsx_text(x, "E2"), 0);
+    assert_int_equal(hf_xlsx_number(x, 999999999999999.0), 0); /* 15 digits: kept */
+    unsigned char *bytes;
+    size_t len;
+    assert_int_equal(hf_xlsx_finish(&x, &bytes, &len), 0);
+    assert_string_equal(read_with(&staff_opt, bytes, len, 0),
+                        "0|t:工号|t:姓名|-:|-:|-:|-:\n"
+                        "row 1: column 2 (name): a number of more than 15 digits, which Excel "
+                        "does not keep: make the column text and type the values again\n"
+                        "2|t:E2|n:999999999999999|-:|-:|-:|-:\n");
+    free(bytes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -393,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_excel_serial_days),
         cmocka_unit_test(test_date_formats),
         cmocka_unit_test(test_written_workbook_reads_back),
+        cmocka_unit_test(test_long_numbers_lost_by_excel_fail_their_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
