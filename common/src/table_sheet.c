@@ -90,17 +90,31 @@ static void replace(hf_table_t *t, walk_t *w, const char *s)
     put(t, w, s, strlen(s));
 }
 
+/* <c r="C5" t="s" s="3">: its column, type and format, read in one pass over
+ * its attributes, each used before the next is read. */
 static void cell_start(hf_table_t *t, walk_t *w, xmlTextReaderPtr r)
 {
-    const char *ref = tbl_attr(r, "r"), *type = tbl_attr(r, "t"), *style = tbl_attr(r, "s");
-    unsigned col = ref ? ref_col(ref) : w->col + 1;
+    unsigned col = w->col + 1;
+    w->type = 'n', w->style = 0;
+    for (int more = xmlTextReaderMoveToFirstAttribute(r); more == 1;
+         more = xmlTextReaderMoveToNextAttribute(r)) {
+        const char *name = (const char *)xmlTextReaderConstLocalName(r);
+        const char *v = (const char *)xmlTextReaderConstValue(r);
+        if (!name || !v || name[1])
+            continue;
+        if (name[0] == 'r')
+            col = ref_col(v);
+        else if (name[0] == 't')
+            w->type = !strcmp(v, "inlineStr") ? 'i' : !strcmp(v, "str") ? 't' : v[0];
+        else if (name[0] == 's')
+            w->style = (unsigned)strtoul(v, NULL, 10);
+    }
+    xmlTextReaderMoveToElement(r);
     if (!col || col <= w->col) {
         damaged(t, "cells out of order");
         return;
     }
     w->col = col;
-    w->type = !type ? 'n' : !strcmp(type, "inlineStr") ? 'i' : !strcmp(type, "str") ? 't' : type[0];
-    w->style = style ? (unsigned)strtoul(style, NULL, 10) : 0;
     w->start = t->nraw;
     w->in_v = w->in_is = w->in_t = w->in_rph = 0;
     w->formula_here = false;
@@ -116,6 +130,8 @@ static hf_cell_type_t number(hf_table_t *t, walk_t *w, char *text, double *value
         return HF_CELL_EMPTY;
     }
     *value = v;
+    if (w->check) /* the first pass needs to know it is there, not how it reads */
+        return HF_CELL_NUMBER;
     if (w->style < t->x->nxf && t->x->xf_date[w->style]) {
         double days;
         if (!hf_table_excel_days(v, t->x->date1904, &days)) {
@@ -285,32 +301,63 @@ static void text(hf_table_t *t, walk_t *w, xmlTextReaderPtr r)
         put(t, w, v, strlen(v));
 }
 
+/* The elements a sheet is read by. Their names are looked up once in the
+ * reader's dictionary, where libxml2 keeps every name it parses: a node's
+ * name is then one of them by its pointer, not by comparing strings. */
+enum { N_C, N_V, N_F, N_IS, N_T, N_RPH, N_ROW, N_MERGE, N_SHEETDATA, N_NAMES };
+static const char *const name_text[N_NAMES] = { "c",   "v",   "f",         "is",       "t",
+                                                "rPh", "row", "mergeCell", "sheetData" };
+
+static int name_of(const xmlChar *const *names, xmlTextReaderPtr r)
+{
+    const xmlChar *n = xmlTextReaderConstLocalName(r);
+    for (int i = 0; i < N_NAMES; i++)
+        if (n == names[i])
+            return i;
+    for (int i = 0; n && i < N_NAMES; i++) /* a parser without a dictionary */
+        if (!strcmp((const char *)n, name_text[i]))
+            return i;
+    return -1;
+}
+
 /* An element opens (or is empty) or closes; depth +1, 0 or -1. */
-static void element(hf_table_t *t, walk_t *w, xmlTextReaderPtr r, bool open, bool empty)
+static void element(hf_table_t *t, walk_t *w, xmlTextReaderPtr r, int name, bool open, bool empty)
 {
     int d = open && !empty ? 1 : open ? 0 : -1;
-    if (tbl_is(r, "c")) {
+    switch (name) {
+    case N_C:
         if (open)
             cell_start(t, w, r);
         if (!open || empty)
             cell_end(t, w);
-    } else if (tbl_is(r, "v")) {
+        break;
+    case N_V:
         w->in_v += d;
-    } else if (tbl_is(r, "f")) {
+        break;
+    case N_F:
         w->formula_here |= open;
-    } else if (tbl_is(r, "is")) {
+        break;
+    case N_IS:
         w->in_is += d;
-    } else if (tbl_is(r, "t")) {
+        break;
+    case N_T:
         w->in_t += d;
-    } else if (tbl_is(r, "rPh")) {
+        break;
+    case N_RPH:
         w->in_rph += d;
-    } else if (tbl_is(r, "row")) {
+        break;
+    case N_ROW:
         if (open)
             row_start(t, w, r);
         if ((!open || empty) && !t->fatal_rc)
             w->check ? check_row(w) : emit_row(t, w);
-    } else if (tbl_is(r, "mergeCell") && open && w->check) {
-        merge(t, w, tbl_attr(r, "ref"));
+        break;
+    case N_MERGE:
+        if (open && w->check)
+            merge(t, w, tbl_attr(r, "ref"));
+        break;
+    default:
+        break;
     }
 }
 
@@ -320,15 +367,19 @@ static int walk(hf_table_t *t, walk_t *w)
     int rc = tbl_part_open(t, t->x->sheet_path, HF_XLSX_MAX_PART, &p);
     if (rc)
         return rc > 0 ? damaged(t, "its sheet is missing") : rc;
+    const xmlChar *names[N_NAMES];
+    for (int i = 0; i < N_NAMES; i++)
+        names[i] = xmlTextReaderConstString(p.r, (const xmlChar *)name_text[i]);
     w->row = 0;
     while (!t->fatal_rc && (rc = tbl_part_next(t, &p)) == 1) {
-        int type = xmlTextReaderNodeType(p.r);
+        int type = xmlTextReaderNodeType(p.r), name;
         if (type == XML_READER_TYPE_ELEMENT)
-            element(t, w, p.r, true, xmlTextReaderIsEmptyElement(p.r));
-        else if (type == XML_READER_TYPE_END_ELEMENT && tbl_is(p.r, "sheetData") && !w->check)
+            element(t, w, p.r, name_of(names, p.r), true, xmlTextReaderIsEmptyElement(p.r));
+        else if (type == XML_READER_TYPE_END_ELEMENT &&
+                 (name = name_of(names, p.r)) == N_SHEETDATA && !w->check)
             break;
         else if (type == XML_READER_TYPE_END_ELEMENT)
-            element(t, w, p.r, false, false);
+            element(t, w, p.r, name, false, false);
         else if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA ||
                  type == XML_READER_TYPE_WHITESPACE ||
                  type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE)

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hf/table.h"
 #include "hf/xlsx_write.h"
@@ -399,6 +400,54 @@ static void test_long_numbers_lost_by_excel_fail_their_row(void **state)
     free(bytes);
 }
 
+static int count_rows(void *ctx, hf_table_t *t, const hf_table_row_t *r)
+{
+    (void)t;
+    *(size_t *)ctx += r->error == NULL;
+    return 0;
+}
+
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A payroll-sized export written and read back: every row arrives. */
+static void test_100k_rows_written_and_read(void **state)
+{
+    (void)state;
+    enum { N = 100000 };
+    double t0 = seconds();
+    hf_xlsx_t *x = hf_xlsx_new("工资");
+    static const char *const names[] = { "工号", "姓名", "入职日期", "月薪", "在职" };
+    assert_int_equal(hf_xlsx_header(x, names, 5), 0);
+    for (int i = 0; i < N; i++) {
+        char no[16];
+        snprintf(no, sizeof(no), "E%06d", i);
+        assert_int_equal(hf_xlsx_text(x, no), 0);
+        assert_int_equal(hf_xlsx_text(x, i % 2 ? "张三丰" : "Li Si"), 0);
+        assert_int_equal(hf_xlsx_date(x, 2000 + i % 25, 1 + i % 12, 1 + i % 28), 0);
+        assert_int_equal(hf_xlsx_money(x, 500000 + i), 0);
+        assert_int_equal(hf_xlsx_number(x, i % 2), 0);
+        assert_int_equal(hf_xlsx_next_row(x), 0);
+    }
+    unsigned char *bytes;
+    size_t len, rows = 0;
+    assert_int_equal(hf_xlsx_finish(&x, &bytes, &len), 0);
+    double t1 = seconds();
+    hf_table_t *t = hf_table_new(&staff_opt, count_rows, NULL, &rows);
+    assert_int_equal(hf_table_feed(t, bytes, len), 0);
+    assert_int_equal(hf_table_finish(t), 0);
+    hf_table_destroy(&t);
+    double t2 = seconds();
+    assert_int_equal(rows, N + 1); /* and the header */
+    printf("# %d rows of 5 columns (%zu KiB .xlsx): written at %.0f rows/s, read at %.0f rows/s\n",
+           N, len / 1024, N / (t1 - t0), N / (t2 - t1));
+    free(bytes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -416,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_date_formats),
         cmocka_unit_test(test_written_workbook_reads_back),
         cmocka_unit_test(test_long_numbers_lost_by_excel_fail_their_row),
+        cmocka_unit_test(test_100k_rows_written_and_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
