@@ -8,46 +8,13 @@
  * string form (out of range, a date that is no day) encodes as null.
  */
 #include "codec_private.h"
+#include "hf_private.h"
 
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-/* ---- calendar (proleptic Gregorian, H. Hinnant's algorithms) -------------- */
-
-static bool leap(int64_t y)
-{
-    return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-}
-
-static unsigned month_days(int64_t y, unsigned m)
-{
-    static const unsigned char days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    return m == 2 && leap(y) ? 29 : days[m - 1];
-}
-
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
+/* ---- calendar: hf_private.h (calendar.c) ---- */
 
 /* ---- decoding ---- */
 
@@ -68,7 +35,7 @@ static bool parse_date(const char *s, int *y, int *m, int *dd)
 {
     return digits(s, 4, y) && s[4] == '-' && digits(s + 5, 2, m) && s[7] == '-' &&
            digits(s + 8, 2, dd) && *y >= 1 && *m >= 1 && *m <= 12 && *dd >= 1 &&
-           (unsigned)*dd <= month_days(*y, (unsigned)*m);
+           (unsigned)*dd <= hf_month_days(*y, (unsigned)*m);
 }
 
 /* "HH:MM:SS" and an optional ".fraction" of 1-9 digits; the rest of s, or NULL. */
@@ -116,7 +83,7 @@ static int parse_rfc3339(const char *s, int64_t *secs, int32_t *nanos)
     const char *rest = parse_time(s + 11, &tod, nanos);
     if (!rest || !parse_offset(rest, &offset))
         return -1;
-    *secs = days_from_civil(y, (unsigned)m, (unsigned)dd) * 86400 + tod - offset;
+    *secs = hf_days_from_civil(y, (unsigned)m, (unsigned)dd) * 86400 + tod - offset;
     return *secs < TS_MIN || *secs > TS_MAX ? 1 : 0;
 }
 
@@ -199,7 +166,7 @@ json_t *codec_enc_timestamp(const ProtobufCMessage *m)
     if (s < TS_MIN || s > TS_MAX || ns < 0 || ns > 999999999)
         return json_null();
     int64_t days = (s - TS_MIN) / 86400 + TS_MIN / 86400, tod = s - days * 86400;
-    civil_from_days(days, &y, &mo, &d);
+    hf_civil_from_days(days, &y, &mo, &d);
     int n = snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02d", (int)y, mo, d,
                      (int)(tod / 3600), (int)(tod / 60 % 60), (int)(tod % 60));
     int digits = 9;
@@ -216,7 +183,7 @@ json_t *codec_enc_date(const ProtobufCMessage *m)
     int64_t y = get_int(m, "year"), mo = get_int(m, "month"), d = get_int(m, "day");
     char buf[32];
     if (y < 1 || y > 9999 || mo < 1 || mo > 12 || d < 1 ||
-        (unsigned)d > month_days(y, (unsigned)mo))
+        (unsigned)d > hf_month_days(y, (unsigned)mo))
         return json_null();
     snprintf(buf, sizeof(buf), "%04d-%02d-%02d", (int)y, (int)mo, (int)d);
     return json_string(buf);

@@ -1,11 +1,13 @@
 /* common/src/hf_private.h - internals shared by the modules of libhrflow
  *
  * Not installed, not for services: the ZeroMQ context, endpoint lists and
- * the little frame helpers the bus client, worker and event code share.
+ * the little frame helpers the bus client, worker and event code share; the
+ * calendar the codec's dates and the table reader's share.
  */
 #ifndef HF_PRIVATE_H
 #define HF_PRIVATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <zmq.h>
@@ -24,5 +26,12 @@ int hf_bus_endpoint_key_ok(const char *text);
 /* A new client bus socket (hf_bus_socket) of type, connected to every
  * endpoint of eps (hf_bus_connect). Returns NULL on failure. */
 void *hf_zsock_connect(int type, char *const *eps, int n);
+
+/* The proleptic Gregorian calendar (H. Hinnant's algorithms, codec_wkt.c):
+ * days since 1970-01-01 of a date and back; leap years; days of month m. */
+int64_t hf_days_from_civil(int64_t y, unsigned m, unsigned d);
+void hf_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+bool hf_leap_year(int64_t y);
+unsigned hf_month_days(int64_t y, unsigned m);
 
 #endif

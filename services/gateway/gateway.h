@@ -23,6 +23,13 @@
 #include "hf/crypto.h"
 #include "hf/db.h"
 
+/* How the gateway writes JSON: compact, and a number that is not a whole
+ * one with DBL_DIG (15) significant digits, so a value that came from a
+ * decimal of up to 15 digits (a rate of 0.03, a score of 87.5) is written
+ * as that decimal rather than as its binary double's 17 digits
+ * (0.029999999999999999). */
+#define GW_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 /* Scopes an API key may carry. An admin key may call every route. */
 enum {
     GW_SCOPE_ADMIN = 1u << 0,

@@ -327,7 +327,7 @@ void gw_respond_text(gw_request_t *r, unsigned status, const char *content_type,
 
 void gw_respond_json(gw_request_t *r, unsigned status, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT);
+    char *text = json_dumps(body, GW_JSON_FLAGS);
     json_decref(body);
     if (!text) {
         gw_respond_problem(r, 500, "internal", "Internal error", "could not encode the response");
@@ -349,7 +349,7 @@ static void problem(gw_request_t *r, unsigned status, const char *code, const ch
         json_object_set_new(p, "instance", instance);
     if (errors)
         json_object_set_new(p, "errors", errors);
-    char *text = json_dumps(p, JSON_COMPACT);
+    char *text = json_dumps(p, GW_JSON_FLAGS);
     json_decref(p);
     if (text)
         respond(r, status, "application/problem+json", text, strlen(text), allow);

@@ -217,9 +217,12 @@ static json_t *bus_operation(json_t *schemas, const gw_route_t *r)
         skip[ns++] = "content_type";
     } else if (r->raw) {
         json_object_set_new(op, "requestBody",
-                            json_pack("{s:b, s:{s:{s:{s:s}}, s:{s:{s:s}}}}", "required", 1,
-                                      "content", "text/csv", "schema", "type", "string",
-                                      "application/x-ndjson", "schema", "type", "string"));
+                            json_pack("{s:b, s:{s:{s:{s:s}}, s:{s:{s:s}}, s:{s:{s:s, s:s}}}}",
+                                      "required", 1, "content", "text/csv", "schema", "type",
+                                      "string", "application/x-ndjson", "schema", "type", "string",
+                                      "application/vnd.openxmlformats-officedocument."
+                                      "spreadsheetml.sheet",
+                                      "schema", "type", "string", "format", "binary"));
         skip[ns++] = r->raw;
         skip[ns++] = "content_type";
     } else if (r->body && strcmp(r->body, "*") != 0) {

@@ -126,7 +126,7 @@ const gw_route_t gw_routes[] = {
         "*", REC, 0, "Reject an application, with a reason"),
     BUS_FILE("POST", "/v1/jobs/{jobId}/candidates:import", "importCandidates", PL,
              "ImportCandidates", "content", REC, 202,
-             "Import candidates from a CSV or NDJSON file into a job; runs in the background"),
+             "Import candidates from a CSV, .xlsx or NDJSON file into a job; runs in the background"),
     BUS_FILE("POST", "/v1/candidates:import", "importCandidatesToJob", PL, "ImportCandidates",
              "content", REC, 202,
              "The same import with the job as ?jobId=: for tools that post every file to one URL"),

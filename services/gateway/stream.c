@@ -189,7 +189,7 @@ static int page_text(const ProtobufCMessage *reply, char **out, size_t *n)
     size_t i;
     json_t *ev;
     json_array_foreach(events, i, ev) {
-        char *data = json_dumps(ev, JSON_COMPACT); /* one line: newlines in strings are \n */
+        char *data = json_dumps(ev, GW_JSON_FLAGS); /* one line: newlines in strings are \n */
         const char *id = json_string_value(json_object_get(ev, "cursor"));
         const char *type = json_string_value(json_object_get(ev, "type"));
         if (f_out && data && id && type)

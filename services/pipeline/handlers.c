@@ -442,6 +442,8 @@ HANDLER(pipeline_reject_application)
 
 /* ---- imports ---- */
 
+#define XLSX_TYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 HANDLER(pipeline_import_candidates)
 {
     const Hrflow__V1__ImportCandidatesRequest *r = (const void *)req;
@@ -461,6 +463,13 @@ HANDLER(pipeline_import_candidates)
     if (r->content.len == 0) {
         hf_call_detail(call, "content", "required", "send the file as the request body");
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the file is empty");
+    }
+    /* an .xlsx file is a zip, whatever it is called; one said to be .xlsx must be one */
+    if (!strncmp(r->content_type, XLSX_TYPE, strlen(XLSX_TYPE)) &&
+        (r->content.len < 4 || memcmp(r->content.data, "PK\x03\x04", 4) != 0)) {
+        hf_call_detail(call, "content", "bad_format",
+                       "the body is not an .xlsx workbook (a zip): send the file as saved by Excel");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the file is not an .xlsx workbook");
     }
     const char *enc = r->encoding;
     if (*enc && strcmp(enc, "utf-8") && strcmp(enc, "gb18030") && strcmp(enc, "gbk")) {

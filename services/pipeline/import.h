@@ -1,16 +1,15 @@
-/* services/pipeline/import.h - streaming reader of candidate import files (CSV, NDJSON)
+/* services/pipeline/import.h - streaming reader of candidate import files (CSV, .xlsx, NDJSON)
  *
  * The bytes of an uploaded file go in, in chunks of any size; one callback per
  * row comes out, with the row's values already mapped to the canonical
  * candidate fields. Pure: no I/O, no database. The import job (counting,
  * de-duplication, inserts) sits on top and only sees pl_import_row_t.
  *
- * Formats: CSV (RFC 4180; ',' ';' or tab, detected from the header line) with
- * a header row mapped through Chinese and English aliases or an explicit
- * mapping; NDJSON, one JSON object a line, keys mapped the same way.
- * Encodings: UTF-8 with or without BOM, GB18030 (a superset of GBK, as Excel
- * saves CSV on Chinese Windows), detected from the first 64 KiB or forced.
- * Memory is bounded by the limits below, whatever the size of the file.
+ * The reading is common/'s table reader (hf/table.h: sniffing, encodings,
+ * CSV records, .xlsx sheets, header mapping, per-row errors, limits); this
+ * module is the candidate on top: the fields and their Chinese and English
+ * header aliases, the checks across fields (phone or email, consent, years,
+ * skills) and NDJSON, one JSON object a line, keys mapped like headers.
  * docs/pipeline-import.md is the user's view: aliases, limits, messages.
  */
 #ifndef PL_IMPORT_H
@@ -19,18 +18,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "hf/table.h"
 #include "hf/text.h"
 
-/* Hard limits. A row or field over its limit fails alone; the import goes on.
- * Only the fuzzer (tests/fuzz/run.sh import) builds with smaller ones, so that
- * small inputs reach the overflow paths. */
-#ifndef PL_IMPORT_MAX_ROW
-#define PL_IMPORT_MAX_ROW     (1024 * 1024) /* bytes of one CSV record or NDJSON line */
-#define PL_IMPORT_MAX_FIELD   (64 * 1024)   /* bytes of one value (a resume is the long one) */
-#define PL_IMPORT_SNIFF       (64 * 1024)   /* bytes read before the encoding is chosen */
-#endif
-#define PL_IMPORT_MAX_COLUMNS 256           /* columns of the header and of any row */
-#define PL_IMPORT_MAX_SKILLS  64            /* items of the skills list of one row */
+/* Hard limits: the table reader's (hf/table.h). A row or field over its
+ * limit fails alone; the import goes on. */
+#define PL_IMPORT_MAX_ROW     HF_TABLE_MAX_ROW     /* bytes of one CSV record or NDJSON line */
+#define PL_IMPORT_MAX_FIELD   HF_TABLE_MAX_FIELD   /* bytes of one value (a resume is the long one) */
+#define PL_IMPORT_SNIFF       HF_TABLE_SNIFF       /* bytes read before the encoding is chosen */
+#define PL_IMPORT_MAX_COLUMNS HF_TABLE_MAX_COLUMNS /* columns of the header and of any row */
+#define PL_IMPORT_MAX_SKILLS  64                   /* items of the skills list of one row */
 
 /* The canonical candidate fields, in the order of pl_import_row_t.value. */
 typedef enum {
@@ -58,9 +55,11 @@ typedef enum {
 extern const hf_text_rule_t pl_cand_rules[PL_CAND_FIELDS];
 
 typedef enum {
-    PL_IMPORT_AUTO_FORMAT, /* NDJSON when the first non-blank byte is '{', else CSV */
+    PL_IMPORT_AUTO_FORMAT, /* .xlsx by the zip signature, NDJSON when the first
+                              non-blank byte is '{', else CSV */
     PL_IMPORT_CSV,
     PL_IMPORT_NDJSON,
+    PL_IMPORT_XLSX,        /* the workbook's first visible sheet */
 } pl_import_format_t;
 
 typedef enum {
@@ -82,21 +81,20 @@ typedef struct {
     const char *columns[PL_CAND_FIELDS];
 } pl_import_options_t;
 
-/* An error or warning. Borrowed: valid during the callback (or, for the
- * fatal error, until the next call on the reader). */
-typedef struct {
-    size_t row;          /* row as in pl_import_row_t; 0 for the header or the whole file */
-    unsigned column;     /* 1-based CSV column; 0 when the error is not about one column */
-    const char *field;   /* canonical field name, else the header or key as written, else "" */
-    const char *message; /* the whole line, e.g. "row 17: 5 columns, the header has 7" */
-} pl_import_error_t;
+/* An error or warning (the table reader's): row as in pl_import_row_t, 0 for
+ * the header or the whole file; 1-based column, 0 when not about one column;
+ * the canonical field name, else the header or key as written, else ""; the
+ * whole message, e.g. "row 17: 5 columns, the header has 7". Borrowed: valid
+ * during the callback (or, for the fatal error, until the next call on the reader). */
+typedef hf_table_error_t pl_import_error_t;
 
 /* One data row. Borrowed: every pointer is valid only during the callback. */
 typedef struct {
     /* The row's place in the file, 1-based, not counting the header line:
-     * CSV data row N is spreadsheet row N + 1. Blank records (empty lines,
-     * lines of bare delimiters) are skipped but keep their number, so numbers
-     * increase with gaps. NDJSON: the line number. */
+     * CSV data row N is spreadsheet row N + 1; an .xlsx row is its sheet row
+     * less the header's. Blank records (empty lines, lines of bare
+     * delimiters, empty sheet rows) are skipped but keep their number, so
+     * numbers increase with gaps. NDJSON: the line number. */
     size_t row;
     const pl_import_error_t *error; /* non-NULL: the row failed and holds no values */
     /* Trimmed, NUL-terminated, valid UTF-8; NULL when absent or empty. */
@@ -121,8 +119,8 @@ typedef struct {
 } pl_import_stats_t;
 
 /* Return codes of pl_import_feed() and pl_import_finish(). */
-#define PL_IMPORT_FATAL  (-1) /* the file cannot be imported: see pl_import_fatal() */
-#define PL_IMPORT_NOMEM  (-2)
+#define PL_IMPORT_FATAL  HF_TABLE_FATAL /* the file cannot be imported: see pl_import_fatal() */
+#define PL_IMPORT_NOMEM  HF_TABLE_NOMEM
 
 /* A new reader. opt may be NULL (detect everything); its strings are copied.
  * on_row is called once per data row, on_warning (may be NULL) once per
@@ -136,14 +134,16 @@ void pl_import_destroy(pl_import_t **p);
 
 /* Give the next len bytes of the file (any split, even inside a character
  * or a quoted field). Rows complete in what has been fed so far are called
- * back before it returns. Returns 0, PL_IMPORT_FATAL (a missing or duplicate
- * column, an unsupported encoding: no row has been called back then, and
- * every later call returns the same) or PL_IMPORT_NOMEM. */
+ * back before it returns (an .xlsx file's at pl_import_finish()). Returns 0,
+ * PL_IMPORT_FATAL (a missing or duplicate column, an unsupported encoding:
+ * no row has been called back then, and every later call returns the same)
+ * or PL_IMPORT_NOMEM. */
 int pl_import_feed(pl_import_t *p, const void *buf, size_t len);
 
 /* The end of the file: calls back the last row (a final newline is optional)
- * and reports an open quote. Returns as pl_import_feed(); an empty file, or
- * one of blank lines, is PL_IMPORT_FATAL for CSV (no header). Call once. */
+ * and reports an open quote; an .xlsx file is read here, checked whole
+ * before its first row. Returns as pl_import_feed(); an empty file, or one
+ * of blank lines, is PL_IMPORT_FATAL for CSV and .xlsx (no header). Call once. */
 int pl_import_finish(pl_import_t *p);
 
 /* The fatal error after PL_IMPORT_FATAL, else NULL. Borrowed from p. */
@@ -152,7 +152,7 @@ const pl_import_error_t *pl_import_fatal(const pl_import_t *p);
 /* Rows and warnings so far. */
 pl_import_stats_t pl_import_stats(const pl_import_t *p);
 
-/* The encoding in use: PL_IMPORT_AUTO_ENCODING until it has been chosen. */
+/* The encoding in use: PL_IMPORT_AUTO_ENCODING until it has been chosen (and for .xlsx). */
 pl_import_encoding_t pl_import_encoding(const pl_import_t *p);
 
 /* The canonical name of f ("name", "years_experience", ...); static. */

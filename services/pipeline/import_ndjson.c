@@ -1,12 +1,15 @@
 /* services/pipeline/import_ndjson.c - the import reader's NDJSON lines
  *
- * One JSON object a line, parsed with jansson once the line is whole. Keys
- * are mapped like CSV headers (import_rows.c); a value may be a string, a
- * number, a boolean or, for skills, a list. An unknown key is warned about
- * once. Values are copied into the reader's own buffer, so a row stays valid
- * while its callback runs.
+ * One JSON object a line, parsed with jansson once the table reader hands
+ * the line over whole (its lines format: cut, limited, checked as UTF-8).
+ * Keys are mapped like headers (hf_table_lookup over the candidate columns);
+ * a value may be a string, a number, a boolean or, for skills, a list, and is
+ * checked with the same rule as a cell (hf_table_check_text). An unknown key
+ * is warned about once. Values are copied into the reader's own buffer, so a
+ * row stays valid while its callback runs.
  */
 #include "import_private.h"
+#include "hf/encoding.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -14,15 +17,23 @@
 
 static bool put_value(pl_import_t *p, pl_cand_field_t f, const char *s, size_t n)
 {
-    s = imp_trim(s, &n);
+    char buf[160];
+    s = hf_table_trim(s, &n);
     if (!n)
         return true;
     if (p->nvals + n + 1 > VALS_SIZE)
         return fail_row(p, "longer than %d bytes", PL_IMPORT_MAX_ROW);
     char *d = p->vals + p->nvals;
     memcpy(d, s, n);
+    d[n] = 0;
     p->nvals += n + 1;
-    return imp_set_value(p, f, 0, d, n);
+    const char *why = hf_table_check_text(&p->columns[f], d, n, hf_table_encoding(p->t), buf,
+                                          sizeof(buf));
+    if (why)
+        return fail_field(p, f, "%s", why);
+    p->row.value[f] = d;
+    p->row.len[f] = n;
+    return true;
 }
 
 /* Skills given as a JSON list: the items joined with ", ", split again later. */
@@ -83,10 +94,18 @@ static bool nd_value(pl_import_t *p, pl_cand_field_t f, json_t *v)
                                               : "a string");
 }
 
+/* At most NAME_SHOWN bytes of s, cut at a character boundary, into out (NUL-terminated). */
+static void shown(char *out, const char *s, size_t n)
+{
+    size_t i = hf_utf8_invalid_at(s, n < NAME_SHOWN ? n : NAME_SHOWN);
+    memcpy(out, s, i);
+    out[i] = 0;
+}
+
 static void warn_key(pl_import_t *p, const char *key)
 {
     char norm[64], show[NAME_SHOWN + 1];
-    if (!imp_normalize(norm, key, strlen(key)))
+    if (!hf_table_normalize(norm, key, strlen(key)))
         norm[0] = 0;
     for (size_t i = 0; i < p->nwarned; i++)
         if (!strcmp(p->warned[i], norm))
@@ -94,8 +113,8 @@ static void warn_key(pl_import_t *p, const char *key)
     if (p->nwarned == MAX_WARNED_KEYS || !(p->warned[p->nwarned] = strdup(norm)))
         return;
     p->nwarned++;
-    imp_shown(show, key, strlen(key));
-    imp_warn(p, p->rec, 0, NULL, "key \"%s\": unknown key, ignored", show);
+    shown(show, key, strlen(key));
+    hf_table_warn(p->t, p->rec, 0, NULL, "key \"%s\": unknown key, ignored", show);
 }
 
 static void nd_object(pl_import_t *p, json_t *o)
@@ -105,14 +124,14 @@ static void nd_object(pl_import_t *p, json_t *o)
     json_t *v;
     p->nvals = 0;
     json_object_foreach(o, key, v) {
-        int f = imp_lookup(p, key, strlen(key));
+        int f = hf_table_lookup(p->t, key, strlen(key));
         if (f < 0) {
             warn_key(p, key);
             continue;
         }
         if (seen[f]) {
             char show[NAME_SHOWN + 1];
-            imp_shown(show, key, strlen(key));
+            shown(show, key, strlen(key));
             fail_field(p, f, "given twice (key \"%s\")", show);
             return;
         }
@@ -123,28 +142,14 @@ static void nd_object(pl_import_t *p, json_t *o)
     imp_finish_row(p);
 }
 
-void imp_nd_line(pl_import_t *p)
+void imp_nd_line(pl_import_t *p, const char *s, size_t n)
 {
-    char *s = p->raw;
-    size_t n = p->nraw;
-    p->rec++;
-    imp_clear_row(p);
-    if (p->too_long) {
-        fail_row(p, "longer than %d bytes", PL_IMPORT_MAX_ROW);
-        return;
-    }
-    imp_trim(s, &n);
-    if (!n)
-        return;
-    int bad = imp_text_check(s, p->nraw);
-    if (bad) {
-        fail_row(p, "%s", bad == 2                       ? "contains a nul byte"
-                          : p->enc == PL_IMPORT_GB18030 ? "invalid gb18030 byte sequence"
-                                                         : "invalid utf-8");
+    if (!p->vals && !(p->vals = malloc(VALS_SIZE))) {
+        fail_row(p, "out of memory");
         return;
     }
     json_error_t je;
-    json_t *o = json_loadb(s, p->nraw, JSON_REJECT_DUPLICATES, &je);
+    json_t *o = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je);
     if (!o) {
         /* jansson's text quotes the token it stopped at ("… near '张三'"):
          * keep what it expected, never what the row holds */
@@ -158,23 +163,4 @@ void imp_nd_line(pl_import_t *p)
     else
         nd_object(p, o);
     json_decref(o);
-}
-
-int imp_nd_feed(pl_import_t *p, const char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n && !p->fatal_rc) {
-        const char *nl = memchr(s + i, '\n', n - i);
-        size_t j = nl ? (size_t)(nl - s) : n;
-        if (p->st != ST_SKIP && imp_put(p, s + i, j - i) < j - i) {
-            p->too_long = true;
-            p->st = ST_SKIP;
-        }
-        if (!nl)
-            break;
-        imp_nd_line(p);
-        imp_reset_record(p);
-        i = j + 1;
-    }
-    return p->fatal_rc;
 }

@@ -60,9 +60,14 @@ def policies_rows():
 
 @test
 def the_administrations_example_withholds_555_625_1850():
-    status, got = call("POST", "/v1/payroll/tax:preview", {"months": [EXAMPLE] * 3})
+    status, raw = stack.api(keys["payroll"], "POST", "/v1/payroll/tax:preview",
+                            {"months": [EXAMPLE] * 3})
+    got = json.loads(raw)
     assert status == 200, got
     assert [m["tax"] for m in got["months"]] == ["555.00", "625.00", "1850.00"], got
+    # the rate as the decimal it is, not its binary double's 17 digits
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    assert '"rate":0.03,' in text and "0.0299" not in text, text
     assert [m["cumulativeTaxable"] for m in got["months"]] == \
         ["18500.00", "37000.00", "55500.00"], got
     assert [m["rate"] for m in got["months"]] == [0.03, 0.1, 0.1], got

@@ -431,6 +431,130 @@ def a_gbk_export_from_excel_imports():
     assert got["name"] in ("孙八", "周九"), got
 
 
+def kill_mid_import(j, imp, n, external_prefix, after):
+    """Kill the pipeline once the import of n rows has committed `after` of them;
+    another start finishes it: every row once, none twice."""
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        cur = call("GET", "/v1/imports/" + imp["id"])[1]
+        if int(cur["processed"]) >= after:
+            break
+        time.sleep(0.05)
+    assert cur["status"] == "running" and int(cur["processed"]) < n, cur
+    stack.procs["pipeline"].kill()
+    stack.procs["pipeline"].wait()
+    stack.start("pipeline")
+    stack.wait_ready()
+    done = wait_import(imp["id"], timeout=120)
+    assert done["status"] == "done", done
+    assert int(done["created"]) + int(done["duplicates"]) == n and done["failed"] == "0", done
+    count = psql(stack.dsn, "SELECT count(*) FROM pipeline.applications WHERE job_id = '%s'"
+                 % j["id"])
+    assert int(count) == n, count
+    cands = psql(stack.dsn, "SELECT count(*) FROM pipeline.candidates WHERE external_id LIKE "
+                            "'%s%%'" % external_prefix)
+    assert int(cands) == n, cands
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook(rows, build=None):
+    """An .xlsx file as Excel saves it (openpyxl: shared strings, styles), as bytes."""
+    import io
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "候选人"
+    for r in rows:
+        ws.append(r)
+    if build:
+        build(ws)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@test
+def an_xlsx_workbook_imports_like_a_csv():
+    import datetime
+    j = new_job()
+    p1, p2 = phone(), phone()
+    data = workbook([
+        ["姓名", "手机", "邮箱", "技能", "工作年限", "同意", "同意版本", "投递日期"],
+        ["孙一", int(p1), None, "数据分析，SQL", 3, True, datetime.date(2026, 3, 1),
+         datetime.date(2026, 11, 30)],
+        ["周二", p2, "zhou@example.com", None, 2.5, "否", None, datetime.date(2026, 12, 1)],
+        [],
+        ["吴三", None, None, None, None, None, None, None],
+        ["郑四", phone(), None, None, "很多", None, None, None],
+    ])
+    # by content type, and by the zip signature whatever the type says
+    for content_type in (XLSX, "application/octet-stream"):
+        status, imp = upload(j["id"], data, content_type)
+        assert status == 202, imp
+        done = wait_import(imp["id"])
+        assert done["status"] == "done", done
+        assert [(e["row"], e["field"], e["message"]) for e in done["errors"]] == [
+            ("4", "", "row 4: phone and email are both empty"),
+            ("5", "years_experience",
+             "row 5: column 5 (years_experience): not a number of years (0 to 70)"),
+        ], done
+        assert done["processed"] == "5" and done["failed"] == "2", done
+    assert done["created"] == "0" and done["duplicates"] == "2", done
+    status, listed = call("GET", "/v1/jobs/%s/applications" % j["id"])
+    got = {}
+    for a in listed["applications"]:
+        c = call("GET", "/v1/candidates/" + a["candidateId"])[1]
+        got[c["name"]] = c
+    assert sorted(got) == ["周二", "孙一"], got
+    sun = got["孙一"]
+    assert sun["phone"].endswith(p1[-8:]) and sun["skills"] == ["数据分析", "SQL"], sun
+    assert sun["yearsExperience"] == 3 and sun["consent"]["automatedAssessment"], sun
+    assert sun["consent"]["version"] == "2026-03-01", sun  # a date cell, as a date
+    assert got["周二"]["yearsExperience"] == 2.5 and "consent" not in got["周二"], got["周二"]
+
+
+@test
+def an_xlsx_with_a_formula_or_merged_cells_is_refused_with_the_cell():
+    j = new_job()
+    rows = [["姓名", "手机", "工作年限"], ["钱五", phone(), 3], ["冯六", phone(), 4]]
+
+    def formula(ws):
+        ws["C3"] = "=C2+1"
+
+    def merged(ws):
+        ws.merge_cells("C2:C3")
+
+    for build, message in ((formula, "C3 holds a formula; paste values"),
+                           (merged, "merged cells C2:C3 over data: unmerge them and fill in "
+                                    "every cell")):
+        status, imp = upload(j["id"], workbook(rows, build), XLSX)
+        assert status == 202, imp
+        done = wait_import(imp["id"])
+        assert done["status"] == "failed" and done["fatalError"] == message, done
+        assert done["processed"] == "0" and done["created"] == "0", done
+    status, listed = call("GET", "/v1/jobs/%s/applications" % j["id"])
+    assert listed.get("applications", []) == [], listed
+    # said to be .xlsx, but not a workbook: refused at once
+    status, p = upload(j["id"], ("姓名,手机\n钱五,%s\n" % phone()).encode(), XLSX)
+    assert status == 422 and p["errors"][0]["field"] == "content", p
+
+
+@test
+def an_xlsx_import_survives_a_killed_replica_without_duplicates():
+    j = new_job()
+    n = 6000
+    base = uuid.uuid4().int % 10 ** 6
+    data = workbook([["name", "phone", "external_id"]] + [
+        ["候选人%d" % i, "136%08d" % ((base * 1000 + i) % 10 ** 8), "xl-%d-%d" % (base, i)]
+        for i in range(n)])
+    status, imp = upload(j["id"], data, XLSX)
+    assert status == 202, imp
+    # a workbook's rows come once it is read whole: the kill comes after the first chunk
+    kill_mid_import(j, imp, n, "xl-%d-" % base, 1000)
+
+
 @test
 def bad_files_are_refused_with_a_reason():
     j = new_job()
@@ -455,26 +579,7 @@ def an_import_survives_a_killed_replica_without_duplicates():
         for i in range(n))
     status, imp = upload(j["id"], text.encode())
     assert status == 202, imp
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        cur = call("GET", "/v1/imports/" + imp["id"])[1]
-        if int(cur["processed"]) >= 400:
-            break
-        time.sleep(0.05)
-    assert cur["status"] == "running" and int(cur["processed"]) < n, cur
-    stack.procs["pipeline"].kill()
-    stack.procs["pipeline"].wait()
-    stack.start("pipeline")
-    stack.wait_ready()
-    done = wait_import(imp["id"], timeout=90)
-    assert done["status"] == "done", done
-    assert int(done["created"]) + int(done["duplicates"]) == n and done["failed"] == "0", done
-    count = psql(stack.dsn, "SELECT count(*) FROM pipeline.applications WHERE job_id = '%s'"
-                 % j["id"])
-    assert int(count) == n, count
-    cands = psql(stack.dsn, "SELECT count(*) FROM pipeline.candidates WHERE external_id LIKE "
-                            "'ext-%d-%%'" % base)
-    assert int(cands) == n, cands
+    kill_mid_import(j, imp, n, "ext-%d-" % base, 400)
 
 
 @test

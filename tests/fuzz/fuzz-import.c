@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_chunks.h"
 #include "hf/encoding.h"
 #include "hf/text.h"
 #include "../../services/pipeline/import.h"
@@ -39,19 +40,7 @@ typedef struct {
     size_t last_row, rows;
 } seen_t;
 
-static void fail(const char *what, size_t value)
-{
-    fprintf(stderr, "fuzz-import: %s (%zu)\n", what, value);
-    abort();
-}
-
-static void mix(seen_t *s, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        s->digest = (s->digest ^ b[i]) * 0x100000001b3ull;
-    s->digest = (s->digest ^ 0xff) * 0x100000001b3ull; /* separator */
-}
+#define fail(what, value) fuzz_fail("fuzz-import", what, value)
 
 /* Valid UTF-8 (hf/encoding.h) without NUL. */
 static int valid_text(const char *s, size_t n)
@@ -74,19 +63,16 @@ static void on_row(void *ctx, const pl_import_row_t *r)
         fail("row number did not increase", r->row);
     s->last_row = r->row;
     s->rows++;
-    mix(s, &r->row, sizeof(r->row));
+    fuzz_mix(&s->digest, &r->row, sizeof(r->row));
     if (r->error) {
-        char prefix[32];
         const char *m = r->error->message;
         size_t n = strlen(m);
-        snprintf(prefix, sizeof(prefix), "row %zu: ", r->row);
-        if (r->error->row != r->row || strncmp(m, prefix, strlen(prefix)) || n <= strlen(prefix) ||
-            m[n - 1] == '.' || !r->error->field)
+        if (r->error->row != r->row || !fuzz_row_message_ok(r->row, m) || !r->error->field)
             fail("bad row error", r->row);
         for (int f = 0; f < PL_CAND_FIELDS; f++)
             if (r->value[f])
                 fail("failed row with a value", r->row);
-        mix(s, m, n);
+        fuzz_mix(&s->digest, m, n);
         return;
     }
     for (int f = 0; f < PL_CAND_FIELDS; f++) {
@@ -96,7 +82,7 @@ static void on_row(void *ctx, const pl_import_row_t *r)
         if (f == PL_CAND_SKILLS) /* the list: each item has the rule, white space between */
             rule = (hf_text_rule_t){ HF_TEXT_LINES, 1, PL_IMPORT_MAX_FIELD };
         text_ok(r->value[f], r->len[f], PL_IMPORT_MAX_FIELD, rule, pl_cand_field_name(f));
-        mix(s, r->value[f], r->len[f]);
+        fuzz_mix(&s->digest, r->value[f], r->len[f]);
     }
     if (!r->value[PL_CAND_NAME] || (!r->value[PL_CAND_PHONE] && !r->value[PL_CAND_EMAIL]))
         fail("good row without name, phone or email", r->row);
@@ -105,14 +91,14 @@ static void on_row(void *ctx, const pl_import_row_t *r)
     for (size_t i = 0; i < r->nskills; i++) {
         text_ok(r->skills[i], strlen(r->skills[i]), PL_IMPORT_MAX_FIELD,
                 pl_cand_rules[PL_CAND_SKILLS], "skill");
-        mix(s, r->skills[i], strlen(r->skills[i]));
+        fuzz_mix(&s->digest, r->skills[i], strlen(r->skills[i]));
     }
     if (r->years != -1 && !(r->years >= 0 && r->years <= 70))
         fail("years out of range", (size_t)r->years);
     if ((r->years >= 0) != (r->value[PL_CAND_YEARS_EXPERIENCE] != NULL))
         fail("years without its value", r->row);
-    mix(s, &r->years, sizeof(r->years));
-    mix(s, &r->consent, sizeof(r->consent));
+    fuzz_mix(&s->digest, &r->years, sizeof(r->years));
+    fuzz_mix(&s->digest, &r->consent, sizeof(r->consent));
 }
 
 static void on_warning(void *ctx, const pl_import_error_t *w)
@@ -121,7 +107,7 @@ static void on_warning(void *ctx, const pl_import_error_t *w)
     size_t n = strlen(w->message);
     if (!n || w->message[n - 1] == '.' || !valid_text(w->message, n))
         fail("bad warning", n);
-    mix(s, w->message, n);
+    fuzz_mix(&s->digest, w->message, n);
 }
 
 typedef struct {
@@ -130,32 +116,31 @@ typedef struct {
     int rc;
 } result_t;
 
+static int feed(void *p, const void *buf, size_t len)
+{
+    return pl_import_feed(p, buf, len);
+}
+
+static int finish(void *p)
+{
+    return pl_import_finish(p);
+}
+
 /* Read data in chunks: whole when seed is 0, else sizes 1..16 from an xorshift generator. */
 static result_t read_all(const pl_import_options_t *opt, const uint8_t *data, size_t size,
                          uint64_t seed)
 {
-    seen_t s = { 0xcbf29ce484222325ull, 0, 0 };
+    seen_t s = { FUZZ_DIGEST_START, 0, 0 };
     pl_import_t *p = pl_import_new(opt, on_row, on_warning, &s);
     result_t r;
     if (!p)
         abort();
-    int rc = 0;
-    for (size_t i = 0; i < size && !rc;) {
-        size_t n = size - i;
-        if (seed) {
-            seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
-            n = 1 + seed % 16 < n ? 1 + seed % 16 : n;
-        }
-        rc = pl_import_feed(p, data + i, n);
-        i += n;
-    }
-    if (!rc)
-        rc = pl_import_finish(p);
+    int rc = fuzz_feed_all(&(fuzz_stream_t){ p, feed, finish }, data, size, seed, 16);
     if (rc) {
         const pl_import_error_t *e = pl_import_fatal(p);
-        if (!e || !e->message[0] || (rc == PL_IMPORT_FATAL && s.rows))
+        if (!e || !fuzz_fatal_ok(rc, PL_IMPORT_FATAL, e->message, s.rows))
             fail("bad fatal error", s.rows);
-        mix(&s, e->message, strlen(e->message));
+        fuzz_mix(&s.digest, e->message, strlen(e->message));
     } else if (pl_import_fatal(p)) {
         fail("fatal error without a fatal return", 0);
     }

@@ -1,10 +1,11 @@
 #!/bin/sh
-# tests/fuzz/run.sh [seconds] [codec|wav|text|import|rules|pages|webhook|template|formula] - fuzz the JSON codec
-# (default), the scoring service's WAV reader or its text path, the pipeline's import
-# reader, its rule language or sealed page tokens with libFuzzer for a while
+# tests/fuzz/run.sh [seconds] [codec|wav|text|import|xlsx|rules|pages|webhook|template|formula] -
+# fuzz the JSON codec (default), the scoring service's WAV reader or its text path, the pipeline's
+# import reader, the .xlsx reader, its rule language, sealed page tokens, webhooks, templates or
+# payroll's formulas with libFuzzer for a while
 #
 # The project builds with gcc; libFuzzer needs clang, so this script compiles
-# the target itself: fuzz-codec.c, common/src/codec*.c, arena.c, encoding.c
+# the target itself: fuzz-codec.c, common/src/codec*.c, calendar.c, arena.c, encoding.c
 # and log.c, and the generated codec_test*.pb-c.c of a configured build dir
 # ($HF_BUILD, default build/; run `ninja -C build` first). Every target that
 # checks UTF-8 or base64url takes common/src/encoding.c and libsodium along. Output goes to build-fuzz/. New inputs
@@ -15,9 +16,13 @@
 # no build dir; its corpora are build-fuzz/corpus-wav and tests/fuzz/corpus/wav.
 # The text target (fuzz-text.c: answer scoring and resume facts, with ICU)
 # needs none either; its corpora are build-fuzz/corpus-text and tests/fuzz/corpus/text.
-# The import target (fuzz-import.c, services/pipeline/import*.c, common/src/text.c, jansson) is
-# built with small row, field and sniff limits so that short inputs reach the
-# overflow paths; its corpora are build-fuzz/corpus-import and tests/fuzz/corpus/import.
+# The import target (fuzz-import.c, services/pipeline/import*.c on common/src/table*.c, text.c,
+# jansson, libzip, libxml2) is built with small row, field and sniff limits so that short
+# inputs reach the overflow paths; its corpora are build-fuzz/corpus-import and
+# tests/fuzz/corpus/import.
+# The xlsx target (fuzz-xlsx.c, common/src/table*.c with libzip and libxml2) is built with the
+# same small limits; its corpora are build-fuzz/corpus-xlsx and tests/fuzz/corpus/xlsx (seeded
+# with common/tests/data/*.xlsx).
 # The rules target (fuzz-rules.c: the automation rule language of the pipeline)
 # needs nothing else; its corpora are build-fuzz/corpus-rules and tests/fuzz/corpus/rules.
 # The pages target (fuzz-pages.c: common/src/page_token.c over crypto.c, libcrypto and
@@ -114,13 +119,25 @@ if [ "$target" = import ]; then
     # shellcheck disable=SC2046 # pkg-config output is meant to split
     clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        -DPL_IMPORT_MAX_ROW=512 -DPL_IMPORT_MAX_FIELD=128 -DPL_IMPORT_SNIFF=64 \
+        -DHF_TABLE_MAX_ROW=512 -DHF_TABLE_MAX_FIELD=128 -DHF_TABLE_SNIFF=64 \
         -I"$root/common/include" "$root/tests/fuzz/fuzz-import.c" "$pl/import.c" \
-        "$pl/import_csv.c" "$pl/import_ndjson.c" "$pl/import_rows.c" "$root/common/src/encoding.c" \
-        "$root/common/src/text.c" \
-        $(pkg-config --cflags --libs jansson libsodium) -o "$out/fuzz-import"
+        "$pl/import_ndjson.c" "$pl/import_rows.c" "$root"/common/src/table*.c \
+        "$root/common/src/calendar.c" "$root/common/src/encoding.c" "$root/common/src/text.c" \
+        $(pkg-config --cflags --libs jansson libsodium libzip libxml-2.0) -lm -o "$out/fuzz-import"
     exec "$out/fuzz-import" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
         -artifact_prefix="$out/import-" "$out/corpus-import" "$root/tests/fuzz/corpus/import"
+fi
+if [ "$target" = xlsx ]; then
+    mkdir -p "$out/corpus-xlsx"
+    # shellcheck disable=SC2046 # pkg-config output is meant to split
+    clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        -DHF_TABLE_MAX_ROW=512 -DHF_TABLE_MAX_FIELD=128 -DHF_TABLE_SNIFF=64 \
+        -I"$root/common/include" "$root/tests/fuzz/fuzz-xlsx.c" "$root"/common/src/table*.c \
+        "$root/common/src/calendar.c" "$root/common/src/encoding.c" "$root/common/src/text.c" \
+        $(pkg-config --cflags --libs libzip libxml-2.0 libsodium) -lm -o "$out/fuzz-xlsx"
+    exec "$out/fuzz-xlsx" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
+        -artifact_prefix="$out/xlsx-" "$out/corpus-xlsx" "$root/tests/fuzz/corpus/xlsx"
 fi
 proto=${HF_BUILD:-$root/build}/proto/hrflow/v1
 if [ "$target" = pages ]; then
@@ -147,7 +164,8 @@ mkdir -p "$out/corpus-codec"
 clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$root/common/include" -I"$proto/../.." \
-    "$root/tests/fuzz/fuzz-codec.c" "$root"/common/src/codec*.c "$root/common/src/arena.c" \
+    "$root/tests/fuzz/fuzz-codec.c" "$root"/common/src/codec*.c "$root/common/src/calendar.c" \
+    "$root/common/src/arena.c" \
     "$root/common/src/encoding.c" "$root/common/src/log.c" \
     "$proto/common.pb-c.c" "$proto/codec_test.pb-c.c" "$proto/codec_test_proto2.pb-c.c" \
     $(pkg-config --cflags --libs jansson libprotobuf-c libsodium) -lm \
