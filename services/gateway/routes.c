@@ -474,6 +474,22 @@ const gw_route_t gw_routes[] = {
         "Correct an employee's paid month: a line of the company's next run"),
     BUS("GET", "/v1/payroll/adjustments", "listPayrollAdjustments", PR, "ListPayrollAdjustments",
         NULL, PAY, 0, "Adjustments (?companyId=), in creation order"),
+    /* ---- payroll: the ledger export, summary reports, the employee's payslip link ---- */
+    BUS_DOWNLOAD("GET", "/v1/payroll/runs/{id}/ledger", "getPayrollLedger", PR,
+                 "GetPayrollLedger", "data", "text/csv", PAY,
+                 "The ledger of a calculated, approved or paid run for finance (?format=csv|xlsx): "
+                 "debits and credits per department and account"),
+    BUS("GET", "/v1/payroll/reports/summary", "getPayrollSummary", PR, "GetPayrollSummary", NULL,
+        PAY, 0,
+        "A month's pay by company, department or city (?month=&by=&companyId=) and the group's "
+        "total"),
+    BUS("POST", "/v1/payroll/runs/{runId}/payslips/{employeeId}:link", "createPayslipLink", PR,
+        "CreatePayslipLink", "*", PAY, 201,
+        "A signed link (90 days by default) to an employee's payslip of an approved or paid run"),
+    BUS("GET", "/v1/payslips/{token}", "getEmployeePayslip", PR, "GetEmployeePayslip", NULL,
+        GW_SCOPE_PUBLIC, 0,
+        "For the employee, no API key: their payslip through a signed link; ID number and bank "
+        "account masked"),
     /* ---- payroll: statutory rules (income tax calculators, city policies) ---- */
     BUS("POST", "/v1/payroll/tax:preview", "previewTax", PR, "PreviewTax", "*", PAY, 0,
         "Income tax withheld month by month (cumulative withholding; months: income and "

@@ -9,6 +9,7 @@
 #include "hrflow/v1/payroll.pb-c.h"
 #include "attendance_handlers.h"
 #include "employees_handlers.h"
+#include "reports_handlers.h"
 #include "runs_handlers.h"
 #include "runs_store.h"
 #include "schemes_handlers.h"
@@ -90,6 +91,11 @@ static const hf_method_t methods[] = {
     { "GetBankFile", payroll_get_bank_file, 0 },
     { "CreatePayrollAdjustment", payroll_create_payroll_adjustment, 0 },
     { "ListPayrollAdjustments", payroll_list_payroll_adjustments, HF_IDEMPOTENT },
+    /* ---- reports: the ledger export, summary reports, the employee's payslip link ---- */
+    { "GetPayrollLedger", payroll_get_payroll_ledger, HF_IDEMPOTENT },
+    { "GetPayrollSummary", payroll_get_payroll_summary, HF_IDEMPOTENT },
+    { "CreatePayslipLink", payroll_create_payslip_link, HF_IDEMPOTENT },
+    { "GetEmployeePayslip", payroll_get_employee_payslip, HF_IDEMPOTENT },
 };
 
 static int payroll_init(void)
