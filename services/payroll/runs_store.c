@@ -172,10 +172,34 @@ static int locked_why(const Hrflow__V1__PayrollRun *x, const char **why)
     return HF_OK;
 }
 
+/* The one id a statement answers into id ("" for no row): HF_OK or HF_EDB. */
+static int one_id(hf_store_t *st, const char *sql, int n, const char *const *p, char id[40])
+{
+    PGresult *r = hf_db_query(st->db, sql, n, p);
+    id[0] = 0;
+    if (!r)
+        return HF_EDB;
+    if (PQntuples(r) == 1)
+        snprintf(id, 40, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return HF_OK;
+}
+
 int pr_run_create(hf_store_t *st, const char *company, const char *month, const char *scheme,
                   Hrflow__V1__PayrollRun **out, const char **why)
 {
     const char *p[] = { st->tenant, company, month, scheme };
+    if (*scheme) { /* a scheme of the company, or nothing */
+        const char *q[] = { st->tenant, scheme, company };
+        char found[40];
+        if (one_id(st,
+                   "SELECT id FROM payroll.schemes WHERE tenant_id = $1 AND id = $2::uuid"
+                   " AND company_id = $3::uuid",
+                   3, q, found) != HF_OK)
+            return HF_EDB;
+        if (!*found)
+            return HF_ENOTFOUND;
+    }
     if (hf_db_begin(st->db) < 0)
         return HF_EDB;
     PGresult *r = hf_db_query(
@@ -303,19 +327,6 @@ static int64_t parse_ppm(const char *s)
 {
     int64_t v = 0;
     return s && pr_rate_parse(s, &v) == PR_MONEY_OK ? v : 0;
-}
-
-/* The one id a statement answers into id ("" for no row): HF_OK or HF_EDB. */
-static int one_id(hf_store_t *st, const char *sql, int n, const char *const *p, char id[40])
-{
-    PGresult *r = hf_db_query(st->db, sql, n, p);
-    id[0] = 0;
-    if (!r)
-        return HF_EDB;
-    if (PQntuples(r) == 1)
-        snprintf(id, 40, "%s", PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return HF_OK;
 }
 
 static int load_scheme(calc_t *c)
