@@ -62,6 +62,8 @@ PR_HANDLER(payroll_create_payroll_run)
     const char *why = NULL;
     Hrflow__V1__PayrollRun *o = NULL;
     int rc = pr_run_create(&st, r->company_id, month, r->scheme_id, &o, &why);
+    if (rc == HF_ENOTFOUND)
+        return bad(call, "scheme_id", "not_found", "a pay scheme of the company");
     if (rc != HF_OK)
         return conflict(&st, rc, "payroll run of", r->month, why);
     *reply = &o->base;

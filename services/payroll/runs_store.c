@@ -172,10 +172,34 @@ static int locked_why(const Hrflow__V1__PayrollRun *x, const char **why)
     return HF_OK;
 }
 
+/* The one id a statement answers into id ("" for no row): HF_OK or HF_EDB. */
+static int one_id(hf_store_t *st, const char *sql, int n, const char *const *p, char id[40])
+{
+    PGresult *r = hf_db_query(st->db, sql, n, p);
+    id[0] = 0;
+    if (!r)
+        return HF_EDB;
+    if (PQntuples(r) == 1)
+        snprintf(id, 40, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return HF_OK;
+}
+
 int pr_run_create(hf_store_t *st, const char *company, const char *month, const char *scheme,
                   Hrflow__V1__PayrollRun **out, const char **why)
 {
     const char *p[] = { st->tenant, company, month, scheme };
+    if (*scheme) { /* a scheme of the company, or nothing */
+        const char *q[] = { st->tenant, scheme, company };
+        char found[40];
+        if (one_id(st,
+                   "SELECT id FROM payroll.schemes WHERE tenant_id = $1 AND id = $2::uuid"
+                   " AND company_id = $3::uuid",
+                   3, q, found) != HF_OK)
+            return HF_EDB;
+        if (!*found)
+            return HF_ENOTFOUND;
+    }
     if (hf_db_begin(st->db) < 0)
         return HF_EDB;
     PGresult *r = hf_db_query(
@@ -303,19 +327,6 @@ static int64_t parse_ppm(const char *s)
 {
     int64_t v = 0;
     return s && pr_rate_parse(s, &v) == PR_MONEY_OK ? v : 0;
-}
-
-/* The one id a statement answers into id ("" for no row): HF_OK or HF_EDB. */
-static int one_id(hf_store_t *st, const char *sql, int n, const char *const *p, char id[40])
-{
-    PGresult *r = hf_db_query(st->db, sql, n, p);
-    id[0] = 0;
-    if (!r)
-        return HF_EDB;
-    if (PQntuples(r) == 1)
-        snprintf(id, 40, "%s", PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return HF_OK;
 }
 
 static int load_scheme(calc_t *c)
@@ -975,24 +986,22 @@ static int write_run(calc_t *c, const totals_t *t, int64_t claim)
     char sv[16];
     snprintf(sv, sizeof(sv), "%d", c->scheme->version->version);
     const char *ids = hf_store_array(st, (const char *const *)c->adjust_ids, c->n_adjust);
-    const char *p[] = { st->tenant, c->run, c->digest, v[0], v[1], v[2], v[3], v[4],
-                        v[5], v[6], v[7], c->scheme->id, sv, cl, ids };
     if (!ids)
         return HF_ENOMEM;
+    const char *pa[] = { st->tenant, c->run, ids };
     PGresult *r = hf_db_query(
         st->db,
-        "UPDATE payroll.adjustments SET applied_run_id = NULL WHERE tenant_id = $1"
-        " AND applied_run_id = $2::uuid AND NOT id = ANY ($15::uuid[])",
-        15, p);
-    PQclear(r);
-    r = hf_db_query(st->db,
-                    "UPDATE payroll.adjustments SET applied_run_id = $2::uuid WHERE tenant_id = $1"
-                    " AND id = ANY ($15::uuid[])",
-                    15, p);
+        "WITH off AS (UPDATE payroll.adjustments SET applied_run_id = NULL WHERE tenant_id = $1"
+        " AND applied_run_id = $2::uuid AND NOT id = ANY ($3::uuid[]) RETURNING 1)"
+        " UPDATE payroll.adjustments SET applied_run_id = $2::uuid WHERE tenant_id = $1"
+        " AND id = ANY ($3::uuid[])",
+        3, pa);
     int rc = r ? HF_OK : HF_EDB;
     PQclear(r);
     if (rc != HF_OK)
         return rc;
+    const char *p[] = { st->tenant, c->run, c->digest, v[0], v[1], v[2], v[3], v[4],
+                        v[5], v[6], v[7], c->scheme->id, sv };
     r = hf_db_query(
         st->db,
         "UPDATE payroll.runs SET state = 'calculated', version = version + 1, inputs_digest = $3,"
@@ -1001,15 +1010,16 @@ static int write_run(calc_t *c, const totals_t *t, int64_t claim)
         " net = $10::bigint, employer_cost = $11::bigint, scheme_id = $12::uuid,"
         " scheme_version = $13::int, calculations = calculations + 1, calculate_time = now(),"
         " update_time = now() WHERE tenant_id = $1 AND id = $2::uuid",
-        15, p);
+        13, p);
     rc = r ? HF_OK : HF_EDB;
     PQclear(r);
     if (rc != HF_OK)
         return rc;
+    const char *pj[] = { st->tenant, c->run, cl };
     r = hf_db_query(st->db,
                     "DELETE FROM payroll.run_jobs WHERE tenant_id = $1 AND run_id = $2::uuid"
-                    " AND claim = $14::bigint",
-                    15, p);
+                    " AND claim = $3::bigint RETURNING 1",
+                    3, pj);
     rc = hf_store_rows(r, 1);
     PQclear(r);
     return rc == HF_ENOTFOUND ? HF_ECONFLICT : rc;
@@ -1345,12 +1355,14 @@ int pr_adjustment_create(hf_store_t *st, const char *employee, const char *month
         return HF_ENOMEM;
     const char *p[] = { st->tenant, employee, month, tok, taxable ? "t" : "f", reason, st->actor,
                         hf_store_companies(st) };
+    const char *q[] = { st->tenant, employee, month, p[7] };
     PGresult *r = hf_db_query(
         st->db,
-        "SELECT e.company_id, (SELECT state FROM payroll.runs r WHERE r.tenant_id = e.tenant_id"
-        " AND r.company_id = e.company_id AND r.month = $3::date) FROM payroll.employees e"
-        " WHERE e.tenant_id = $1 AND e.id = $2::uuid AND " HF_SEES_COMPANY("e.company_id", "8"),
-        8, p);
+        "SELECT e.company_id, coalesce((SELECT state FROM payroll.runs r WHERE r.tenant_id ="
+        " e.tenant_id AND r.company_id = e.company_id AND r.month = $3::date), '')"
+        " FROM payroll.employees e"
+        " WHERE e.tenant_id = $1 AND e.id = $2::uuid AND " HF_SEES_COMPANY("e.company_id", "4"),
+        4, q);
     int rc = hf_store_rows(r, 1);
     if (rc == HF_OK && strcmp(PQgetvalue(r, 0, 1), "paid")) {
         *why = "an adjustment corrects a paid (locked) month: change an unlocked run instead";

@@ -14,7 +14,8 @@
 #include "money.h"
 
 /* The run of company and month ("YYYY-MM-01") made when missing, and its
- * calculation queued. HF_ECONFLICT with *why when it is approved or paid. */
+ * calculation queued; scheme "" or one of the company's (else HF_ENOTFOUND).
+ * HF_ECONFLICT with *why when it is approved or paid. */
 int pr_run_create(hf_store_t *st, const char *company, const char *month, const char *scheme,
                   Hrflow__V1__PayrollRun **out, const char **why);
 
