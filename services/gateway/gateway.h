@@ -155,7 +155,7 @@ int gw_routes_check(void);
 #define GW_MAX_PARAMS 4
 typedef struct {
     char name[32];
-    char value[128];
+    char value[160]; /* the longest token in a path: a payslip link's 136 characters */
 } gw_param_t;
 
 /* Match `path` against `pattern`. A pattern is literal text with variables
