@@ -226,6 +226,8 @@ BODIES = {
     "payPayrollRun": {"expectedVersion": "1"},
     "createPayrollAdjustment": {"employeeId": None, "month": "2026-02", "amount": "1.00",
                                 "reason": "窃取"},
+    # payroll reports: the employee's link names its run and payslip in the path
+    "createPayslipLink": {},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per
