@@ -358,7 +358,9 @@ int hf_pii_decrypt(const hf_keyring_t *k, const char *token, const char *aad, ch
         goto done;
     rc = -EINVAL;
     size_t blen = 0;
-    if (hf_base64url_decode(t.payload, plen, body, cap, &blen) < 0 || blen < NONCE_LEN + TAG_LEN)
+    /* the ciphertext's text is no secret (the database shows it): the fast decoder */
+    if (hf_base64url_decode_public(t.payload, plen, body, cap, &blen) < 0 ||
+        blen < NONCE_LEN + TAG_LEN)
         goto done;
     rc = gcm_open(key, aad, body, blen, pt);
     if (rc == 0) {

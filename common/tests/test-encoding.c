@@ -66,6 +66,48 @@ static void test_base64url_refuses_noncanonical_trailing_bits(void **state)
     assert_int_equal(n, 2);
 }
 
+/* The decoder for text that is no secret answers exactly as the constant-time
+ * one: every text of every byte string up to 40 bytes, every case above, and
+ * each valid text with one character changed to every byte. */
+static void test_base64url_public_decoder_answers_the_same(void **state)
+{
+    (void)state;
+    static const char *const cases[] = { "", "A", "AA", "AB", "AP", "AQ", "AAA", "AAB", "AAD",
+                                         "AAE", "AAAAA", "AA==", "AAA=", "AA AA", "AA\nA",
+                                         "AA.A", "Zm9v\xc3\xa9", "AA\x80" "A", "AAA\xff",
+                                         "\xc1\xc1\xc1\xc1", "+/+/", "-_-_", "Zm9vYmFy" };
+    unsigned char a[64], b[64], in[40];
+    size_t na, nb;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t len = strlen(cases[i]);
+        int ra = hf_base64url_decode(cases[i], len, a, sizeof(a), &na);
+        assert_int_equal(hf_base64url_decode_public(cases[i], len, b, sizeof(b), &nb), ra);
+        assert_int_equal(na, nb);
+        assert_memory_equal(a, b, na);
+    }
+    for (size_t n = 0; n <= sizeof(in); n++) {
+        for (size_t k = 0; k < n; k++)
+            in[k] = (unsigned char)(k * 37 + n * 11 + 5);
+        char text[64];
+        size_t len = hf_base64url_encode(text, sizeof(text), in, n);
+        assert_int_equal(hf_base64url_decode_public(text, len, b, sizeof(b), &nb), 0);
+        assert_int_equal(nb, n);
+        assert_memory_equal(b, in, n);
+        assert_int_equal(hf_base64url_decode_public(text, len, b, n ? n - 1 : 0, &nb),
+                         n ? -EMSGSIZE : 0);
+        for (size_t at = 0; at < len; at += 7)
+            for (int c = 1; c < 256; c++) {
+                char changed[64];
+                memcpy(changed, text, len + 1);
+                changed[at] = (char)c;
+                int ra = hf_base64url_decode(changed, len, a, sizeof(a), &na);
+                assert_int_equal(hf_base64url_decode_public(changed, len, b, sizeof(b), &nb), ra);
+                assert_int_equal(na, nb);
+                assert_memory_equal(a, b, na);
+            }
+    }
+}
+
 static void test_base64url_refuses_other_shapes(void **state)
 {
     (void)state;
@@ -297,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_base64url_uses_the_url_alphabet),
         cmocka_unit_test(test_base64url_refuses_noncanonical_trailing_bits),
         cmocka_unit_test(test_base64url_refuses_other_shapes),
+        cmocka_unit_test(test_base64url_public_decoder_answers_the_same),
         cmocka_unit_test(test_base64url_decode_checks_room),
         cmocka_unit_test(test_base64url_every_byte_round_trips),
         cmocka_unit_test(test_utf8_accepts_every_length),
