@@ -140,6 +140,55 @@ static char *key_of(char *buf, size_t n, const char *fmt, ...)
 
 /* ---- reading sealed payslips ---- */
 
+/* The memory of one unpacked payslip: blocks handed out in order and taken
+ * back all at once before the next (no malloc and free per field). */
+typedef struct block {
+    struct block *next;
+    size_t cap, used;
+    _Alignas(16) unsigned char data[];
+} block_t;
+
+static void *bump_alloc(void *d, size_t n)
+{
+    block_t **head = d;
+    n = (n + 15) & ~(size_t)15;
+    if (!*head || (*head)->used + n > (*head)->cap) {
+        size_t cap = 1 << 16;
+        while (cap < n)
+            cap *= 2;
+        block_t *b = malloc(sizeof(*b) + cap);
+        if (!b)
+            return NULL;
+        *b = (block_t){ *head, cap, 0 };
+        *head = b;
+    }
+    void *p = (*head)->data + (*head)->used;
+    (*head)->used += n;
+    return p;
+}
+
+static void bump_free(void *d, void *p)
+{
+    (void)d, (void)p; /* all at once: bump_reset */
+}
+
+/* Take everything back, keeping the newest block for the next payslip
+ * (all: none, at the end). */
+static void bump_reset(block_t **head, int all)
+{
+    block_t *b = *head, *keep = all ? NULL : b;
+    if (b && !all)
+        b = b->next;
+    while (b) {
+        block_t *next = b->next;
+        free(b);
+        b = next;
+    }
+    if (keep)
+        keep->next = NULL, keep->used = 0;
+    *head = keep;
+}
+
 typedef int (*slip_fn)(void *ctx, const Hrflow__V1__Payslip *s, const char *department);
 
 /* Call fn with every payslip that sql (columns: body_enc, department)
@@ -156,6 +205,8 @@ static int each_payslip(hf_store_t *st, const char *sql, int n, const char *cons
         return HF_ENOMEM;
     if (hf_db_begin(st->db) < 0)
         return HF_EDB;
+    block_t *blocks = NULL;
+    ProtobufCAllocator bump = { bump_alloc, bump_free, &blocks };
     int rc = hf_db_exec(st->db, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0,
                         NULL, NULL) == 0 &&
                      hf_db_exec(st->db, declare, n, p, NULL) == 0
@@ -176,7 +227,7 @@ static int each_payslip(hf_store_t *st, const char *sql, int n, const char *cons
                 rc = HF_EDB;
                 break;
             }
-            Hrflow__V1__Payslip *s = hrflow__v1__payslip__unpack(NULL, len, (uint8_t *)plain);
+            Hrflow__V1__Payslip *s = hrflow__v1__payslip__unpack(&bump, len, (uint8_t *)plain);
             OPENSSL_cleanse(plain, len);
             free(plain);
             if (!s) {
@@ -185,10 +236,11 @@ static int each_payslip(hf_store_t *st, const char *sql, int n, const char *cons
                 break;
             }
             rc = fn(ctx, s, PQgetvalue(r, i, 1));
-            hrflow__v1__payslip__free_unpacked(s, NULL);
+            bump_reset(&blocks, 0);
         }
         PQclear(r);
     }
+    bump_reset(&blocks, 1);
     return hf_store_finish(st, rc);
 }
 
