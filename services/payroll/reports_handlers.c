@@ -19,11 +19,11 @@
 #include "hf/codec.h"
 #include "hf/encoding.h"
 #include "hf/service.h"
+#include "hf/timer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define E(code) HRFLOW__V1__ERROR_CODE__##code
 #define LINK_NOT_FOUND "no payslip has this link"
@@ -156,7 +156,10 @@ PR_HANDLER(payroll_create_payslip_link)
     char *token = hf_store_alloc(&st, PR_PAYSLIP_LINK_LEN + 1);
     if (!o || !token)
         return hf_call_fail(call, E(INTERNAL), "out of memory");
-    int64_t expiry = (int64_t)time(NULL) + 86400LL * (r->days ? r->days : PR_PAYSLIP_LINK_DAYS);
+    int64_t now = hf_timer_now_us(st.db); /* the one clock (tests move it) */
+    if (now < 0)
+        return hf_store_fail(&st, HF_EDB, "payslip", r->employee_id);
+    int64_t expiry = now / 1000000 + 86400LL * (r->days ? r->days : PR_PAYSLIP_LINK_DAYS);
     if (pr_payslip_link(hf_service_keys(), st.tenant, r->run_id, r->employee_id, expiry, token) <
         0)
         return hf_call_fail(call, E(INTERNAL), "the link could not be made");
@@ -178,7 +181,10 @@ PR_HANDLER(payroll_get_employee_payslip)
     int64_t expiry = 0;
     if (hf_store_open_token(call, &st, kinds, 1, r->token, ids, &expiry, LINK_NOT_FOUND) < 0)
         return -1;
-    if (expiry < (int64_t)time(NULL))
+    int64_t now = hf_timer_now_us(st.db);
+    if (now < 0)
+        return hf_store_fail(&st, HF_EDB, "payslip", "");
+    if (expiry <= now / 1000000)
         return hf_call_fail(call, E(NOT_FOUND), LINK_NOT_FOUND);
     Hrflow__V1__EmployeePayslip *o = NULL;
     int rc = pr_employee_payslip(&st, ids[1], ids[2], &o);

@@ -22,7 +22,7 @@ import openpyxl
 
 sys.path.insert(0, os.path.dirname(__file__))
 import test_payroll_runs as R  # noqa: E402
-from scheduling_e2e import call, ctx, keys, stack  # noqa: E402
+from scheduling_e2e import NOW, advance, call, ctx, freeze, keys, sql, stack  # noqa: E402
 from scheduling_e2e import setup as setup_stack  # noqa: E402
 from scheduling_e2e import teardown  # noqa: E402
 from tap import forget, run, test  # noqa: E402
@@ -212,6 +212,20 @@ def link(run_id, employee_id, key="pay", body=None, want=201):
                 body or {}, key=key)
 
 
+def when(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def expires(made):
+    return when(made["expireTime"])
+
+
+def clock():
+    """The one clock, held by the suite (scheduling_e2e.freeze)."""
+    return when(sql("SELECT to_char(timers.now() AT TIME ZONE 'UTC',"
+                    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"))
+
+
 def public(token):
     status, _, body = stack.request("GET", "/v1/payslips/" + token)
     return status, body
@@ -223,9 +237,7 @@ def the_link_shows_that_payslip_only_and_refuses_other_tokens():
     made = ok(*link(run_["id"], me), want=201)
     token = made["token"]
     assert made["path"] == "/v1/payslips/" + token and len(token) == 136, made
-    days = (datetime.datetime.fromisoformat(made["expireTime"].replace("Z", "+00:00"))
-            - datetime.datetime.now(datetime.timezone.utc)).days
-    assert days in (89, 90), made                       # 90 days by default
+    assert expires(made) - clock() == datetime.timedelta(days=90), made  # by default
     status, body = public(token)
     assert status == 200, (status, body)
     got = json.loads(body)
@@ -259,8 +271,16 @@ def links_are_for_approved_runs_of_the_keys_companies_only():
     assert link(ctx["run"]["id"], str(uuid.uuid4()))[0] == 404
     assert link(ctx["run"]["id"], ctx["emp"]["SH001"], key="recruiter")[0] == 403
     short = ok(*link(ctx["run"]["id"], ctx["emp"]["SH001"], body={"days": 1}), want=201)
-    assert short["expireTime"] < ok(*link(ctx["run"]["id"], ctx["emp"]["SH001"]),
-                                      want=201)["expireTime"]
+    long_ = ok(*link(ctx["run"]["id"], ctx["emp"]["SH001"]), want=201)
+    assert expires(short) - clock() == datetime.timedelta(days=1), short
+    assert public(short["token"])[0] == 200
+    # a day later the short link has expired: 404 like a made-up one; the other still opens
+    try:
+        advance("1 day")
+        assert public(short["token"])[0] == 404
+        assert public(long_["token"])[0] == 200
+    finally:
+        freeze(NOW)
 
 
 if __name__ == "__main__":
