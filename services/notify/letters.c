@@ -66,7 +66,8 @@ static int ask(const nt_reaction_t *r, const char *what, const char *service, co
                const ProtobufCMessage *q, const ProtobufCMessageDescriptor *desc,
                ProtobufCMessage **m)
 {
-    return verdict(r, what, hf_service_ask_system(r->tenant, service, method, q, desc, ASK_TIMEOUT_MS, m));
+    return verdict(r, what,
+                   hf_service_ask_system(r->tenant, service, method, q, desc, ASK_TIMEOUT_MS, m));
 }
 
 static int64_t seconds_of(const Hrflow__V1__Timestamp *t)
