@@ -92,6 +92,11 @@ static const hf_method_t methods[] = {
     { "ListPayrollAdjustments", payroll_list_payroll_adjustments, HF_IDEMPOTENT },
 };
 
+static const hf_config_var_t settings[] = {
+    /* ---- runs ---- */
+    PR_RUN_SETTINGS,
+};
+
 static int payroll_init(void)
 {
     return pr_employees_start() < 0 ? -1 : pr_runs_start();
@@ -102,5 +107,6 @@ static void payroll_stop(void)
     pr_employees_stop();
 }
 
-HF_SERVICE_MAIN(payroll, hrflow__v1__payroll__descriptor, methods, .pii = 1,
+HF_SERVICE_MAIN(payroll, hrflow__v1__payroll__descriptor, methods,
+                .settings = settings, .n_settings = sizeof(settings) / sizeof(settings[0]), .pii = 1,
                 .init = payroll_init, .stop = payroll_stop)

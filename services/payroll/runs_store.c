@@ -1401,6 +1401,8 @@ int pr_adjustment_list(hf_store_t *st, const char *company, hf_page_t *page,
 
 /* ---- the calculation loop ---- */
 
+long pr_run_lease_ms = 300000;
+
 typedef struct {
     hf_arena_t *arena;
     int lease_ms;
@@ -1456,8 +1458,7 @@ int pr_runs_start(void)
         free(l);
         return -1;
     }
-    const char *e = getenv("HF_PAYROLL_RUN_LEASE_MS");
-    l->lease_ms = e && atoi(e) > 0 ? atoi(e) : 300000;
+    l->lease_ms = (int)pr_run_lease_ms;
     char host[64] = "";
     gethostname(host, sizeof(host) - 1);
     snprintf(l->owner, sizeof(l->owner), "%s:%ld", host, (long)getpid());
