@@ -416,3 +416,37 @@ int hf_store_finish(hf_store_t *st, int rc)
     hf_db_rollback(st->db);
     return rc == HF_OK ? HF_EDB : rc;
 }
+
+/* ---- COPY FROM STDIN ---- */
+
+int hf_store_copy_begin(hf_store_t *st, const char *sql)
+{
+    PGresult *r = PQexec(st->db, sql);
+    int ok = PQresultStatus(r) == PGRES_COPY_IN;
+    if (!ok)
+        hf_error("could not start a copy: %s", PQerrorMessage(st->db));
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+int hf_store_copy_send(hf_store_t *st, hf_copybuf_t *b)
+{
+    int ok = fflush(b->f) == 0 && !ferror(b->f) &&
+             (b->n == 0 || PQputCopyData(st->db, b->p, (int)b->n) == 1);
+    fseeko(b->f, 0, SEEK_SET);
+    return ok ? 0 : -1;
+}
+
+int hf_store_copy_end(hf_store_t *st, const char *error)
+{
+    int ok = PQputCopyEnd(st->db, error) == 1;
+    PGresult *r;
+    while ((r = PQgetResult(st->db))) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && !error) {
+            hf_error("the copy failed: %s", PQresultErrorMessage(r));
+            ok = 0;
+        }
+        PQclear(r);
+    }
+    return ok && !error ? 0 : -1;
+}

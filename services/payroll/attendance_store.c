@@ -878,54 +878,6 @@ static int load_month(hf_store_t *st, const char *company, const char *tz, const
             (*(at))++;                                                         \
     } while (0)
 
-/* Lines of COPY text in a memory stream (open_memstream: it grows as
- * needed); a company's month goes to PostgreSQL in pieces of COPY_PIECE
- * while it is computed. */
-typedef struct {
-    FILE *f;
-    char *p;
-    size_t n;
-} copybuf_t;
-
-#define COPY_PIECE (1u << 20)
-
-/* Start COPY sql FROM STDIN on the store's connection: 0, or -1 (logged). */
-static int copy_begin(hf_store_t *st, const char *sql)
-{
-    PGresult *r = PQexec(st->db, sql);
-    int ok = PQresultStatus(r) == PGRES_COPY_IN;
-    if (!ok)
-        hf_error("could not start a copy: %s", PQerrorMessage(st->db));
-    PQclear(r);
-    return ok ? 0 : -1;
-}
-
-/* Send what b holds and empty it: 0, or -1 (out of memory, or the
- * connection failed). */
-static int copy_send(hf_store_t *st, copybuf_t *b)
-{
-    int ok = fflush(b->f) == 0 && !ferror(b->f) &&
-             (b->n == 0 || PQputCopyData(st->db, b->p, (int)b->n) == 1);
-    fseeko(b->f, 0, SEEK_SET);
-    return ok ? 0 : -1;
-}
-
-/* End the COPY: error NULL keeps its rows in the transaction, else
- * abandons them (and returns -1). */
-static int copy_end(hf_store_t *st, const char *error)
-{
-    int ok = PQputCopyEnd(st->db, error) == 1;
-    PGresult *r;
-    while ((r = PQgetResult(st->db))) {
-        if (PQresultStatus(r) != PGRES_COMMAND_OK && !error) {
-            hf_error("the copy failed: %s", PQresultErrorMessage(r));
-            ok = 0;
-        }
-        PQclear(r);
-    }
-    return ok && !error ? 0 : -1;
-}
-
 /* One computation of a company's month. */
 typedef struct {
     hf_store_t *st;
@@ -934,7 +886,7 @@ typedef struct {
     const char *company, *first;
     int32_t d0, d1;         /* the month's first and last day */
     size_t ai, pi, li;      /* where each sorted array's walk is */
-    copybuf_t rows;
+    hf_copybuf_t rows;
     size_t n_days;
 } month_run_t;
 
@@ -1075,19 +1027,19 @@ static int replace_month(month_run_t *run, att_compute_problem_t *problem)
                    "DELETE FROM payroll.attendance_months WHERE tenant_id = $1::uuid"
                    " AND company_id = $2::uuid AND month = $3::date",
                    3, p, NULL) < 0 ||
-        copy_begin(st, COPY_MONTHS) < 0)
+        hf_store_copy_begin(st, COPY_MONTHS) < 0)
         return HF_EDB;
     int failed = 0;
     for (size_t i = 0; i < run->m->n_emps && !failed; i++) {
         emp_t e = run->m->emps[i];
         failed = employee_month(run, &e, problem) < 0 ||
-                 (ftello(run->rows.f) >= COPY_PIECE && copy_send(st, &run->rows) < 0);
+                 (ftello(run->rows.f) >= HF_COPY_PIECE && hf_store_copy_send(st, &run->rows) < 0);
     }
-    if (failed || copy_send(st, &run->rows) < 0) {
-        copy_end(st, "the month was not computed");
+    if (failed || hf_store_copy_send(st, &run->rows) < 0) {
+        hf_store_copy_end(st, "the month was not computed");
         return problem->field ? HF_EEXISTS : HF_EDB;
     }
-    return copy_end(st, NULL) < 0 ? HF_EDB : HF_OK;
+    return hf_store_copy_end(st, NULL) < 0 ? HF_EDB : HF_OK;
 }
 
 int att_compute_month(hf_store_t *st, const char *company, int year, int month,

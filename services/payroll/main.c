@@ -9,6 +9,8 @@
 #include "hrflow/v1/payroll.pb-c.h"
 #include "attendance_handlers.h"
 #include "employees_handlers.h"
+#include "runs_handlers.h"
+#include "runs_store.h"
 #include "schemes_handlers.h"
 #include "statutory_handlers.h"
 
@@ -75,11 +77,29 @@ static const hf_method_t methods[] = {
     { "GetReviewCycle", payroll_get_review_cycle, HF_IDEMPOTENT },
     { "RecordReviewScores", payroll_record_review_scores, HF_IDEMPOTENT },
     { "ListReviewRatings", payroll_list_review_ratings, HF_IDEMPOTENT },
+    /* ---- runs: payroll runs, payslips, the bank file, adjustments ---- */
+    { "CreatePayrollRun", payroll_create_payroll_run, HF_IDEMPOTENT },
+    { "CreateGroupPayrollRuns", payroll_create_group_payroll_runs, HF_IDEMPOTENT },
+    { "ListPayrollRuns", payroll_list_payroll_runs, HF_IDEMPOTENT },
+    { "GetPayrollRun", payroll_get_payroll_run, HF_IDEMPOTENT },
+    { "CalculatePayrollRun", payroll_calculate_payroll_run, HF_IDEMPOTENT },
+    { "ApprovePayrollRun", payroll_approve_payroll_run, 0 },
+    { "PayPayrollRun", payroll_pay_payroll_run, 0 },
+    { "ListPayslips", payroll_list_payslips, HF_IDEMPOTENT },
+    { "GetPayslip", payroll_get_payslip, HF_IDEMPOTENT },
+    { "GetBankFile", payroll_get_bank_file, 0 },
+    { "CreatePayrollAdjustment", payroll_create_payroll_adjustment, 0 },
+    { "ListPayrollAdjustments", payroll_list_payroll_adjustments, HF_IDEMPOTENT },
+};
+
+static const hf_config_var_t settings[] = {
+    /* ---- runs ---- */
+    PR_RUN_SETTINGS,
 };
 
 static int payroll_init(void)
 {
-    return pr_employees_start();
+    return pr_employees_start() < 0 ? -1 : pr_runs_start();
 }
 
 static void payroll_stop(void)
@@ -87,5 +107,6 @@ static void payroll_stop(void)
     pr_employees_stop();
 }
 
-HF_SERVICE_MAIN(payroll, hrflow__v1__payroll__descriptor, methods, .pii = 1,
+HF_SERVICE_MAIN(payroll, hrflow__v1__payroll__descriptor, methods,
+                .settings = settings, .n_settings = sizeof(settings) / sizeof(settings[0]), .pii = 1,
                 .init = payroll_init, .stop = payroll_stop)

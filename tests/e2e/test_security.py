@@ -52,7 +52,8 @@ COLLECTIONS = {
     "notification-templates": "template_name", "unsubscribe": "unsubscribe_token", "messages": "message",
     "city-policies": "city_policy", "employees": "employee",
     "calendars": "calendar_name", "shifts": "shift", "leave-requests": "leave_request",
-    "schemes": "pay_scheme", "review-cycles": "review_cycle",
+    "schemes": "pay_scheme", "review-cycles": "review_cycle", "runs": "payroll_run",
+    "payslips": "employee",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
@@ -61,7 +62,7 @@ REFERENCES = {
     "interviewId": "interview", "importId": "import", "tenantId": "tenant",
     "interviewerId": "interviewer", "interviewerIds": "interviewer", "leaseId": "lease",
     "employeeId": "employee", "previousContractId": "contract", "shiftId": "shift",
-    "defaultShiftId": "shift",
+    "defaultShiftId": "shift", "schemeId": "pay_scheme",
 }
 # `…Id` fields that name no record of ours.
 # engineId: the engine's name; afterId, fromEventId: an event's id, a number the leak check
@@ -81,13 +82,13 @@ SECRET_KINDS = {
                "model", "question", "interview", "interviewer", "busy_block", "round",
                "closure", "lease", "webhook_endpoint", "webhook_delivery", "message",
                "city_policy", "employee", "contract", "shift", "leave_request", "pay_scheme",
-               "review_cycle"},
+               "review_cycle", "payroll_run"},
     # a tenant's city policies are the group's: a company-bound key reads them (and
     # may not create one, test_payroll_tax.py)
     "company": {"job", "candidate", "application", "import", "interview", "interviewer",
                 "busy_block", "round", "closure", "lease", "webhook_endpoint",
                 "webhook_delivery", "message", "employee", "contract", "shift", "leave_request",
-                "pay_scheme", "review_cycle"},
+                "pay_scheme", "review_cycle", "payroll_run"},
 }
 GUARDED_KINDS = {  # kinds the attacker must not change (beyond SECRET_KINDS)
     "tenant": set(),
@@ -216,6 +217,15 @@ BODIES = {
                           "bands": [{"grade": "A", "minScore": "0", "coefficient": "9"}]},
     "recordReviewScores": {"scores": [{"employeeId": str(uuid.uuid4()), "rater": "evil",
                                        "weight": "1", "score": "0"}]},
+    # payroll: runs and adjustments (the group request names no record: each company's
+    # run is the key's own, test_payroll_runs.py)
+    "createPayrollRun": {"companyId": None, "month": "2031-05", "schemeId": None},
+    "createGroupPayrollRuns": {"month": "2031-05"},
+    "calculatePayrollRun": {},
+    "approvePayrollRun": {"expectedVersion": "1"},
+    "payPayrollRun": {"expectedVersion": "1"},
+    "createPayrollAdjustment": {"employeeId": None, "month": "2026-02", "amount": "1.00",
+                                "reason": "窃取"},
 }
 FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
 # References an attacker may make by design. Candidates are one record per
@@ -332,7 +342,8 @@ def seed():
     V["employee"] = ok(*call("POST", "/v1/employees", {
         "companyId": V["company"], "employeeNo": "SH001", "name": "司马保密",
         "idNumber": "110101199003071233", "bankAccount": "6222021234567890128",
-        "phone": "13787654321", "status": "active", "hireDate": "2026-01-01"})[:2],
+        "phone": "13787654321", "status": "active", "hireDate": "2026-01-01",
+        "city": "上海"})[:2],
         want=201)["id"]
     ok(*call("POST", "/v1/employees/%s/compensations" % V["employee"], {
         "effectiveMonth": "2026-01", "baseSalary": "45678.91"})[:2], want=201)
@@ -455,6 +466,17 @@ def seed():
         "bands": [{"grade": "A", "minScore": "0", "coefficient": "1"}]})[:2], want=201)["id"]
     ok(*call("POST", "/v1/payroll/review-cycles/%s/scores" % V["review_cycle"], {"scores": [
         {"employeeId": V["employee"], "rater": "manager", "weight": "1", "score": "90"}]})[:2])
+    # payroll: SH's run of February 2026, calculated and approved
+    V["payroll_run"] = ok(*call("POST", "/v1/payroll/runs", {
+        "companyId": V["company"], "month": "2026-02"})[:2], want=202)["id"]
+
+    def calculated():
+        r = ok(*call("GET", "/v1/payroll/runs/" + V["payroll_run"])[:2])
+        return None if r["calculation"] else r
+    run_ = wait_for(calculated, timeout=60, what="the run's calculation")
+    assert run_["state"] == "calculated", run_
+    ok(*call("POST", "/v1/payroll/runs/%s:approve" % V["payroll_run"], {
+        "expectedVersion": run_["version"]})[:2])
 
 
 def seed_attendance():

@@ -25,6 +25,7 @@
 
 #include <libpq-fe.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "hf/arena.h"
@@ -272,5 +273,27 @@ int hf_store_rows(const PGresult *r, int rows);
 /* Commit the transaction hf_db_begin() opened when rc is HF_OK, else roll it
  * back. Returns rc, or HF_EDB when the commit failed. */
 int hf_store_finish(hf_store_t *st, int rc);
+
+/* ---- COPY FROM STDIN ---- */
+
+/* Lines of COPY text in a memory stream (open_memstream: it grows as
+ * needed), sent to PostgreSQL in pieces of about HF_COPY_PIECE bytes while
+ * the rows are made. */
+typedef struct {
+    FILE *f;
+    char *p;
+    size_t n;
+} hf_copybuf_t;
+
+#define HF_COPY_PIECE (1u << 20)
+
+/* Start COPY sql FROM STDIN on the store's connection: 0, or -1 (logged). */
+int hf_store_copy_begin(hf_store_t *st, const char *sql);
+/* Send what b holds and empty it: 0, or -1 (out of memory, or the
+ * connection failed). */
+int hf_store_copy_send(hf_store_t *st, hf_copybuf_t *b);
+/* End the COPY: error NULL keeps its rows in the transaction, else
+ * abandons them (and returns -1). */
+int hf_store_copy_end(hf_store_t *st, const char *error);
 
 #endif

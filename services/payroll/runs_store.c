@@ -1,0 +1,1514 @@
+/* services/payroll/runs_store.c - payroll runs: the calculation in one transaction, payslips, approval, the bank file, adjustments
+ *
+ * A calculation (pr_run_calculate) recomputes the company's attendance of
+ * the month, loads everything else with a few set-based statements (the
+ * employees with pay and tax profile, attendance, ratings, the scheme
+ * version, city policies, the year so far, pending adjustments), computes
+ * every payslip in C (runs.c), replaces the run's payslips with one COPY
+ * and sets the run calculated with its totals and the digest of its
+ * inputs, then commits: all of it or none. Any failure of the data (no
+ * city policy, a formula dividing by zero) rolls everything back and
+ * records only the run's error, naming the employee number.
+ */
+#include "runs_store.h"
+
+#include "attendance_store.h"
+#include "catalogue.h"
+#include "employees_store.h"
+#include "formula.h"
+#include "runs.h"
+#include "schemes_handlers.h"
+#include "schemes_store.h"
+#include "social_store.h"
+#include "performance_store.h"
+
+#include "hf/db.h"
+#include "hf/loop.h"
+#include "hf/log.h"
+#include "hf/service.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SOURCE "'/hrflow/payroll'"
+#define PAYSLIP_AAD "payslips.body"
+#define ADJUST_AAD "adjustments.amount"
+
+#define RUN_COLS                                                                              \
+    "r.id, r.company_id, to_char(r.month, 'YYYY-MM'), r.state, r.version,"                    \
+    " coalesce(r.scheme_id::text, ''), coalesce(r.scheme_version, 0),"                        \
+    " CASE WHEN EXISTS (SELECT 1 FROM payroll.run_jobs j WHERE j.tenant_id = r.tenant_id"     \
+    " AND j.run_id = r.id) THEN 'queued' ELSE '' END, r.error, r.inputs_digest, r.employees,"  \
+    " r.gross, r.deductions, r.social_employee, r.social_employer, r.income_tax, r.net,"      \
+    " r.employer_cost, r.calculations, " HF_MICROS("r.calculate_time") ","                    \
+    " coalesce(r.approved_by, ''), " HF_MICROS("r.approve_time") ", coalesce(r.paid_by, ''), " \
+    HF_MICROS("r.paid_time") ", " HF_MICROS("r.create_time") ", " HF_MICROS("r.update_time")
+
+static char *yuan(hf_store_t *st, pr_fen_t v)
+{
+    char b[PR_MONEY_TEXT_MAX];
+    pr_money_format(v, b);
+    return hf_store_strdup(st, b);
+}
+
+static char *cell_yuan(hf_store_t *st, PGresult *r, int i, int c)
+{
+    return yuan(st, strtoll(PQgetvalue(r, i, c), NULL, 10));
+}
+
+static void *run_row(hf_store_t *st, PGresult *r, int i)
+{
+    Hrflow__V1__PayrollRun *x = hf_store_alloc(st, sizeof(*x));
+    if (!x)
+        return NULL;
+    hrflow__v1__payroll_run__init(x);
+    x->id = hf_store_cell(st, r, i, 0);
+    x->company_id = hf_store_cell(st, r, i, 1);
+    x->month = hf_store_cell(st, r, i, 2);
+    x->state = hf_store_cell(st, r, i, 3);
+    x->version = strtoll(PQgetvalue(r, i, 4), NULL, 10);
+    x->scheme_id = hf_store_cell(st, r, i, 5);
+    x->scheme_version = atoi(PQgetvalue(r, i, 6));
+    x->calculation = hf_store_cell(st, r, i, 7);
+    x->error = hf_store_cell(st, r, i, 8);
+    x->inputs_digest = hf_store_cell(st, r, i, 9);
+    x->employees = atoi(PQgetvalue(r, i, 10));
+    x->gross = cell_yuan(st, r, i, 11);
+    x->deductions = cell_yuan(st, r, i, 12);
+    x->social_employee = cell_yuan(st, r, i, 13);
+    x->social_employer = cell_yuan(st, r, i, 14);
+    x->income_tax = cell_yuan(st, r, i, 15);
+    x->net = cell_yuan(st, r, i, 16);
+    x->employer_cost = cell_yuan(st, r, i, 17);
+    x->calculations = atoi(PQgetvalue(r, i, 18));
+    x->calculate_time = hf_store_time(st, r, i, 19);
+    x->approved_by = hf_store_cell(st, r, i, 20);
+    x->approve_time = hf_store_time(st, r, i, 21);
+    x->paid_by = hf_store_cell(st, r, i, 22);
+    x->paid_time = hf_store_time(st, r, i, 23);
+    x->create_time = hf_store_time(st, r, i, 24);
+    x->update_time = hf_store_time(st, r, i, 25);
+    return x->id && x->create_time ? x : NULL;
+}
+
+int pr_run_get(hf_store_t *st, const char *id, Hrflow__V1__PayrollRun **out)
+{
+    const char *p[] = { st->tenant, id, hf_store_companies(st) };
+    if (!p[2])
+        return HF_ENOMEM;
+    return hf_store_one(st,
+                        "SELECT " RUN_COLS " FROM payroll.runs r WHERE r.tenant_id = $1"
+                        " AND r.id = $2::uuid AND " HF_SEES_COMPANY("r.company_id", "3"),
+                        3, p, run_row, out);
+}
+
+int pr_run_list(hf_store_t *st, const char *company, const char *month, hf_page_t *page,
+                Hrflow__V1__PayrollRun ***out, size_t *n)
+{
+    const char *p[] = { st->tenant, company, month, hf_store_companies(st), NULL, NULL, NULL };
+    if (!p[3])
+        return HF_ENOMEM;
+    PGresult *r = hf_page_query(
+        st,
+        "SELECT " RUN_COLS " FROM payroll.runs r WHERE r.tenant_id = $1"
+        " AND ($2 = '' OR r.company_id = nullif($2, '')::uuid)"
+        " AND ($3 = '' OR r.month = nullif($3, '')::date)"
+        " AND " HF_SEES_COMPANY("r.company_id", "4")
+        " AND (r.create_time, r.id) > ($5::timestamptz, $6::uuid)"
+        " ORDER BY r.create_time, r.id LIMIT $7::int",
+        7, p, 24, page);
+    return hf_page_rows(st, r, page, run_row, (void ***)out, n);
+}
+
+int pr_run_companies(hf_store_t *st, const char *month, char ***out, size_t *n)
+{
+    const char *p[] = { st->tenant, month, hf_store_companies(st) };
+    if (!p[2])
+        return HF_ENOMEM;
+    PGresult *r = hf_db_query(
+        st->db,
+        "SELECT DISTINCT e.company_id FROM payroll.employees e WHERE e.tenant_id = $1"
+        " AND e.status <> 'draft' AND " HF_SEES_COMPANY("e.company_id", "3")
+        " AND (e.hire_date IS NULL OR e.hire_date < $2::date + interval '1 month')"
+        " AND (e.leave_date IS NULL OR e.leave_date >= $2::date) ORDER BY 1",
+        3, p);
+    if (!r)
+        return HF_EDB;
+    *n = (size_t)PQntuples(r);
+    *out = hf_store_alloc(st, (*n + 1) * sizeof(char *));
+    for (size_t i = 0; *out && i < *n; i++)
+        (*out)[i] = hf_store_cell(st, r, (int)i, 0);
+    PQclear(r);
+    return *out ? HF_OK : HF_ENOMEM;
+}
+
+/* Queue run id's calculation (a new request voids a claim in hand). */
+static int queue(hf_store_t *st, const char *id)
+{
+    const char *p[] = { st->tenant, id };
+    PGresult *r = hf_db_query(
+        st->db,
+        "WITH q AS (INSERT INTO payroll.run_jobs (tenant_id, run_id) VALUES ($1, $2::uuid)"
+        " ON CONFLICT (tenant_id, run_id) DO UPDATE SET request_time = now(),"
+        " claim = payroll.run_jobs.claim + 1, lease_until = '-infinity' RETURNING 1)"
+        " SELECT pg_notify('payroll_runs', '') FROM q",
+        2, p);
+    int rc = hf_store_rows(r, 1);
+    PQclear(r);
+    return rc == HF_OK ? HF_OK : HF_EDB;
+}
+
+static int locked_why(const Hrflow__V1__PayrollRun *x, const char **why)
+{
+    if (!strcmp(x->state, "approved") || !strcmp(x->state, "paid")) {
+        *why = !strcmp(x->state, "paid")
+                   ? "the run is paid and locked: correct it with an adjustment in a later month"
+                   : "the run is approved: it is not calculated again";
+        return HF_ECONFLICT;
+    }
+    return HF_OK;
+}
+
+/* The one id a statement answers into id ("" for no row): HF_OK or HF_EDB. */
+static int one_id(hf_store_t *st, const char *sql, int n, const char *const *p, char id[40])
+{
+    PGresult *r = hf_db_query(st->db, sql, n, p);
+    id[0] = 0;
+    if (!r)
+        return HF_EDB;
+    if (PQntuples(r) == 1)
+        snprintf(id, 40, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return HF_OK;
+}
+
+int pr_run_create(hf_store_t *st, const char *company, const char *month, const char *scheme,
+                  Hrflow__V1__PayrollRun **out, const char **why)
+{
+    const char *p[] = { st->tenant, company, month, scheme };
+    if (*scheme) { /* a scheme of the company, or nothing */
+        const char *q[] = { st->tenant, scheme, company };
+        char found[40];
+        if (one_id(st,
+                   "SELECT id FROM payroll.schemes WHERE tenant_id = $1 AND id = $2::uuid"
+                   " AND company_id = $3::uuid",
+                   3, q, found) != HF_OK)
+            return HF_EDB;
+        if (!*found)
+            return HF_ENOTFOUND;
+    }
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    PGresult *r = hf_db_query(
+        st->db,
+        "INSERT INTO payroll.runs (tenant_id, company_id, month, scheme_id)"
+        " VALUES ($1, $2::uuid, $3::date, nullif($4, '')::uuid)"
+        " ON CONFLICT (tenant_id, company_id, month) DO UPDATE SET"
+        " scheme_id = coalesce(nullif($4, '')::uuid, payroll.runs.scheme_id)"
+        " WHERE payroll.runs.state IN ('draft', 'calculated')"
+        " AND ($4 = '' OR payroll.runs.scheme_id IS DISTINCT FROM $4::uuid)"
+        " RETURNING id",
+        4, p);
+    int rc = r ? HF_OK : HF_EDB;
+    char id[40] = "";
+    if (r && PQntuples(r) == 1)
+        snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (rc == HF_OK && !*id) { /* it exists unchanged: find it */
+        const char *q[] = { st->tenant, company, month };
+        r = hf_db_query(st->db,
+                        "SELECT id FROM payroll.runs WHERE tenant_id = $1 AND company_id = $2::uuid"
+                        " AND month = $3::date",
+                        3, q);
+        rc = hf_store_rows(r, 1) == HF_OK ? HF_OK : HF_EDB;
+        if (rc == HF_OK)
+            snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+        PQclear(r);
+    }
+    Hrflow__V1__PayrollRun *x = NULL;
+    if (rc == HF_OK)
+        rc = pr_run_get(st, id, &x);
+    if (rc == HF_OK)
+        rc = locked_why(x, why);
+    if (rc == HF_OK)
+        rc = queue(st, id);
+    if (rc == HF_OK)
+        rc = pr_run_get(st, id, &x);
+    if (rc == HF_OK)
+        *out = x;
+    return hf_store_finish(st, rc);
+}
+
+int pr_run_queue(hf_store_t *st, const char *id, int64_t version, Hrflow__V1__PayrollRun **out,
+                 const char **why)
+{
+    Hrflow__V1__PayrollRun *x = NULL;
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    int rc = pr_run_get(st, id, &x);
+    if (rc == HF_OK)
+        rc = locked_why(x, why);
+    if (rc == HF_OK && version && version != x->version) {
+        *why = "the run changed since you read it";
+        rc = HF_ECONFLICT;
+    }
+    if (rc == HF_OK)
+        rc = queue(st, id);
+    if (rc == HF_OK)
+        rc = pr_run_get(st, id, out);
+    return hf_store_finish(st, rc);
+}
+
+/* ---- the inputs of a calculation ---- */
+
+typedef struct {
+    const char *city;
+    int found;
+    pr_social_policy_t p;
+    char *id;
+} city_t;
+
+typedef struct {
+    hf_store_t *st;
+    const char *run, *company, *month; /* month "YYYY-MM-01" */
+    int year, mon;
+    Hrflow__V1__PayScheme *scheme;
+    pr_program_t *program;
+    unsigned char taxable[PR_COMPONENTS_MAX];
+    pr_slip_plan_t plan;
+    pr_employee_month_t *emps;
+    size_t n;
+    pr_slip_in_t *in;    /* per employee */
+    city_t *cities;
+    size_t n_cities;
+    size_t *city_of;     /* per employee */
+    char **adjust_ids;
+    size_t n_adjust;
+    char digest[65];
+    char error[400];     /* a failure of the data: the run's error */
+} calc_t;
+
+static void calc_free(calc_t *c)
+{
+    pr_program_destroy(&c->program);
+    free(c->in);
+    free(c->city_of);
+}
+
+static int fail_data(calc_t *c, const char *fmt, const char *a, const char *b)
+{
+    snprintf(c->error, sizeof(c->error), fmt, a, b);
+    return HF_EEXISTS;
+}
+
+/* The employee's index by id, or -1. The employees are sorted by number,
+ * so an index by id is built once. */
+typedef struct {
+    const char *id;
+    size_t i;
+} id_ix_t;
+
+static int cmp_ix(const void *a, const void *b)
+{
+    return strcmp(((const id_ix_t *)a)->id, ((const id_ix_t *)b)->id);
+}
+
+static long find_emp(const id_ix_t *ix, size_t n, const char *id)
+{
+    id_ix_t k = { id, 0 };
+    const id_ix_t *f = bsearch(&k, ix, n, sizeof(*ix), cmp_ix);
+    return f ? (long)f->i : -1;
+}
+
+static int64_t parse_ppm(const char *s)
+{
+    int64_t v = 0;
+    return s && pr_rate_parse(s, &v) == PR_MONEY_OK ? v : 0;
+}
+
+/* The program of a scheme version's components (taxable[i] set from them),
+ * or NULL with *err. */
+static pr_program_t *compile_version(const Hrflow__V1__PaySchemeVersion *v,
+                                     unsigned char taxable[PR_COMPONENTS_MAX], pr_ferror_t *err)
+{
+    if (v->n_components > PR_COMPONENTS_MAX) {
+        snprintf(err->message, sizeof(err->message), "too many components");
+        return NULL;
+    }
+    pr_component_src_t src[PR_COMPONENTS_MAX];
+    for (size_t i = 0; i < v->n_components; i++) {
+        src[i] = (pr_component_src_t){ v->components[i]->name,
+                                       (pr_kind_t)pr_kind_of(v->components[i]->kind),
+                                       v->components[i]->formula };
+        taxable[i] = v->components[i]->taxable;
+    }
+    size_t n_err = 0;
+    return pr_program_compile(src, v->n_components, err, 1, &n_err);
+}
+
+static int load_scheme(calc_t *c)
+{
+    hf_store_t *st = c->st;
+    const char *p[] = { st->tenant, c->run };
+    char id[40];
+    if (one_id(st,
+               "SELECT coalesce(r.scheme_id, (SELECT s.id FROM payroll.schemes s WHERE"
+               " s.tenant_id = r.tenant_id AND s.company_id = r.company_id"
+               " ORDER BY s.create_time, s.id LIMIT 1))"
+               " FROM payroll.runs r WHERE r.tenant_id = $1 AND r.id = $2::uuid",
+               2, p, id) != HF_OK)
+        return HF_EDB;
+    if (!*id)
+        return fail_data(c, "the company has no pay scheme%s%s", "", "");
+    int rc = pr_store_scheme_get(st, id, c->month, 0, 0, &c->scheme);
+    if (rc == HF_ENOTFOUND)
+        return fail_data(c, "pay scheme %s has no version effective in %.7s", id, c->month);
+    if (rc != HF_OK)
+        return rc;
+    pr_ferror_t err;
+    c->program = compile_version(c->scheme->version, c->taxable, &err);
+    if (!c->program)
+        return fail_data(c, "pay scheme does not compile: %s%s", err.message, "");
+    pr_slip_plan(&c->plan, c->program, c->taxable);
+    return HF_OK;
+}
+
+static int load_cities(calc_t *c)
+{
+    c->cities = hf_store_alloc(c->st, (c->n + 1) * sizeof(city_t));
+    c->city_of = calloc(c->n + 1, sizeof(size_t));
+    if (!c->cities || !c->city_of)
+        return HF_ENOMEM;
+    for (size_t i = 0; i < c->n; i++) {
+        const char *city = c->emps[i].city;
+        size_t k = 0;
+        while (k < c->n_cities && strcmp(c->cities[k].city, city))
+            k++;
+        if (k == c->n_cities) {
+            city_t *x = &c->cities[c->n_cities++];
+            x->city = city;
+            int shipped = 0;
+            int rc = *city ? social_policy_for(c->st, city, c->month, &x->p, &x->id, &shipped)
+                           : HF_ENOTFOUND;
+            if (rc != HF_OK && rc != HF_ENOTFOUND)
+                return rc;
+            x->found = rc == HF_OK;
+        }
+        if (!c->cities[k].found)
+            return fail_data(c, *city ? "employee %s: no city policy for %s in the month"
+                                      : "employee %s: no city recorded, so no city policy%s",
+                             c->emps[i].employee_no, city);
+        c->city_of[i] = k;
+    }
+    return HF_OK;
+}
+
+static void fill_employee(calc_t *c, size_t i)
+{
+    const pr_employee_month_t *e = &c->emps[i];
+    pr_slip_in_t *in = &c->in[i];
+    pr_inputs_defaults(in->in);
+    pr_fen_t fixed = 0;
+    for (size_t k = 0; k < e->n_allowances; k++) {
+        const char *name = e->allowance_names[k];
+        fixed += e->allowance_amounts[k];
+        int x = pr_input_index(name, strlen(name));
+        char full[64];
+        if (x < 0) {
+            snprintf(full, sizeof(full), "%s_allowance", name);
+            x = pr_input_index(full, strlen(full));
+        }
+        if (x >= 0 && pr_inputs[x].type == PR_T_MONEY && x != pr_ix.base &&
+            x != pr_ix.fixed_allowances)
+            in->in[x] += e->allowance_amounts[k];
+    }
+    in->in[pr_ix.base] = e->base;
+    in->in[pr_ix.fixed_allowances] = fixed;
+    in->base = e->base;
+    in->wage = e->base + fixed;
+    in->non_resident = e->non_resident;
+    in->bonus_merged = e->bonus_merged;
+    for (int k = 0; k < PR_DEDUCTION_KINDS; k++)
+        in->additional += e->deductions[k];
+}
+
+static int load_employees(calc_t *c)
+{
+    char ym[8];
+    snprintf(ym, sizeof(ym), "%.7s", c->month);
+    int rc = pr_employees_month(c->st, c->company, ym, &c->emps, &c->n);
+    if (rc != HF_OK)
+        return rc;
+    if (!(c->in = calloc(c->n + 1, sizeof(*c->in))))
+        return HF_ENOMEM;
+    for (size_t i = 0; i < c->n; i++) {
+        if (!c->emps[i].has_pay)
+            return fail_data(c, "employee %s: no compensation in effect in %.7s",
+                             c->emps[i].employee_no, c->month);
+        fill_employee(c, i);
+    }
+    return HF_OK;
+}
+
+static int load_attendance(calc_t *c, const id_ix_t *ix)
+{
+    Hrflow__V1__AttendanceMonth **m = NULL;
+    size_t n = 0;
+    int rc = att_months_list(c->st, c->company, c->year, c->mon, NULL, &m, &n);
+    for (size_t k = 0; rc == HF_OK && k < n; k++) {
+        long i = find_emp(ix, c->n, m[k]->employee_id);
+        if (i < 0)
+            continue;
+        int64_t *in = c->in[i].in;
+        in[pr_ix.workdays] = (int64_t)m[k]->workdays * PR_RATE_ONE;
+        in[pr_ix.attended] = parse_ppm(m[k]->attended_days);
+        in[pr_ix.absent] = parse_ppm(m[k]->absent_days);
+        in[pr_ix.late] = (int64_t)m[k]->late_count * PR_RATE_ONE;
+        in[pr_ix.early] = (int64_t)m[k]->early_leave_count * PR_RATE_ONE;
+        in[pr_ix.paid_leave] = parse_ppm(m[k]->paid_leave_days);
+        in[pr_ix.unpaid_leave] = parse_ppm(m[k]->unpaid_leave_days);
+        const char *ot[3] = { m[k]->overtime_workday_hours, m[k]->overtime_restday_hours,
+                              m[k]->overtime_holiday_hours };
+        const int oix[3] = { pr_ix.ot_workday, pr_ix.ot_restday, pr_ix.ot_holiday };
+        for (int j = 0; j < 3; j++) {
+            in[oix[j]] = parse_ppm(ot[j]);
+            c->in[i].overtime_minutes[j] = pr_round_div((__int128)in[oix[j]] * 60, PR_RATE_ONE);
+        }
+    }
+    return rc;
+}
+
+static int load_ratings(calc_t *c, const id_ix_t *ix)
+{
+    hf_store_t *st = c->st;
+    const char *p[] = { st->tenant, c->company, c->month };
+    char id[40];
+    if (one_id(st,
+               "SELECT id FROM payroll.review_cycles WHERE tenant_id = $1"
+               " AND company_id = $2::uuid AND payout_month = $3::date",
+               3, p, id) != HF_OK)
+        return HF_EDB;
+    if (!*id)
+        return HF_OK;
+    Hrflow__V1__ReviewCycle *cy = NULL;
+    Hrflow__V1__ReviewRating **rt = NULL;
+    size_t n = 0;
+    int rc = pr_store_cycle_get(st, id, &cy);
+    if (rc == HF_OK)
+        rc = pr_cycle_ratings(st, cy, &rt, &n);
+    for (size_t k = 0; rc == HF_OK && k < n; k++) {
+        long i = find_emp(ix, c->n, rt[k]->employee_id);
+        if (i >= 0) {
+            c->in[i].in[pr_ix.rating] = parse_ppm(rt[k]->rating);
+            c->in[i].in[pr_ix.rating_coef] = parse_ppm(rt[k]->coefficient);
+        }
+    }
+    return rc;
+}
+
+/* "income,special,additional,other,withheld" */
+static int ytd_parse(const char *s, pr_tax_ytd_t *y)
+{
+    long long v[5];
+    if (!s || sscanf(s, "%lld,%lld,%lld,%lld,%lld", &v[0], &v[1], &v[2], &v[3], &v[4]) != 5)
+        return -1;
+    y->income = v[0], y->special = v[1], y->additional = v[2], y->other = v[3];
+    y->withheld = v[4];
+    return 0;
+}
+
+static Hrflow__V1__Payslip *payslip_open(hf_store_t *st, const char *token)
+{
+    char aad[80];
+    snprintf(aad, sizeof(aad), "%s:%s", st->tenant, PAYSLIP_AAD);
+    char *plain = NULL;
+    size_t len = 0;
+    if (!st->keys || hf_pii_decrypt(st->keys, token, aad, &plain, &len) < 0) {
+        hf_error("a payslip does not decrypt");
+        return NULL;
+    }
+    Hrflow__V1__Payslip *s = hrflow__v1__payslip__unpack(&st->alloc, len, (uint8_t *)plain);
+    OPENSSL_cleanse(plain, len);
+    free(plain);
+    return s;
+}
+
+static int load_ytd(calc_t *c, const id_ix_t *ix)
+{
+    hf_store_t *st = c->st;
+    char y[8], m[4];
+    snprintf(y, sizeof(y), "%d", c->year);
+    snprintf(m, sizeof(m), "%d", c->mon);
+    const char *p[] = { st->tenant, c->company, y, m };
+    /* the latest earlier payslip of the year with this company, else the opening */
+    unsigned char *has = hf_store_alloc(st, c->n + 1);
+    if (!has)
+        return HF_ENOMEM;
+    PGresult *r = hf_db_query(
+        st->db,
+        "SELECT DISTINCT ON (s.employee_id) s.employee_id, 'p', s.body_enc, 0"
+        " FROM payroll.payslips s JOIN payroll.runs r ON r.tenant_id = s.tenant_id"
+        " AND r.id = s.run_id WHERE s.tenant_id = $1 AND r.company_id = $2::uuid"
+        " AND s.tax_year = $3::int AND s.month < $4::int"
+        " ORDER BY s.employee_id, s.month DESC",
+        4, p);
+    if (!r)
+        return HF_EDB;
+    int rc = HF_OK;
+    for (int k = 0; rc == HF_OK && k < PQntuples(r); k++) {
+        long i = find_emp(ix, c->n, PQgetvalue(r, k, 0));
+        if (i < 0)
+            continue;
+        Hrflow__V1__Payslip *s = payslip_open(st, PQgetvalue(r, k, 2));
+        if (!s || !s->ytd) {
+            rc = HF_EDB;
+            break;
+        }
+        pr_tax_ytd_t *t = &c->in[i].ytd;
+        t->months = s->ytd->months;
+        pr_money_parse(s->ytd->income, 0, &t->income);
+        pr_money_parse(s->ytd->special, 0, &t->special);
+        pr_money_parse(s->ytd->additional, 0, &t->additional);
+        pr_money_parse(s->ytd->other, 0, &t->other);
+        pr_money_parse(s->ytd->withheld, 0, &t->withheld);
+        has[i] = 1;
+    }
+    PQclear(r);
+    if (rc != HF_OK)
+        return rc;
+    r = hf_db_query(st->db,
+                    "SELECT employee_id, months, figures_enc FROM payroll.ytd_openings"
+                    " WHERE tenant_id = $1 AND tax_year = $3::int AND through_month < $4::int"
+                    " AND employee_id IN (SELECT id FROM payroll.employees WHERE tenant_id = $1"
+                    " AND company_id = $2::uuid)",
+                    4, p);
+    if (!r)
+        return HF_EDB;
+    for (int k = 0; rc == HF_OK && k < PQntuples(r); k++) {
+        long i = find_emp(ix, c->n, PQgetvalue(r, k, 0));
+        if (i < 0 || has[i])
+            continue;
+        char *fig = hf_store_unseal(st, "ytd_openings.figures", PQgetvalue(r, k, 2));
+        if (!fig || ytd_parse(fig, &c->in[i].ytd) < 0)
+            rc = HF_EDB;
+        else
+            c->in[i].ytd.months = atoi(PQgetvalue(r, k, 1));
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int load_adjustments(calc_t *c, const id_ix_t *ix)
+{
+    hf_store_t *st = c->st;
+    const char *p[] = { st->tenant, c->company, c->month, c->run };
+    PGresult *r = hf_db_query(
+        st->db,
+        "SELECT id, employee_id, amount_enc, taxable FROM payroll.adjustments"
+        " WHERE tenant_id = $1 AND company_id = $2::uuid AND month < $3::date"
+        " AND (applied_run_id IS NULL OR applied_run_id = $4::uuid) ORDER BY create_time, id",
+        4, p);
+    if (!r)
+        return HF_EDB;
+    int rc = HF_OK;
+    c->adjust_ids = hf_store_alloc(st, ((size_t)PQntuples(r) + 1) * sizeof(char *));
+    if (!c->adjust_ids)
+        rc = HF_ENOMEM;
+    for (int k = 0; rc == HF_OK && k < PQntuples(r); k++) {
+        long i = find_emp(ix, c->n, PQgetvalue(r, k, 1));
+        if (i < 0)
+            continue; /* not on this month's payroll: it waits */
+        char *a = hf_store_unseal(st, ADJUST_AAD, PQgetvalue(r, k, 2));
+        pr_fen_t v = 0;
+        if (!a || pr_money_parse(a, 1, &v) != PR_MONEY_OK) {
+            rc = HF_EDB;
+            break;
+        }
+        if (PQgetvalue(r, k, 3)[0] == 't')
+            c->in[i].adjust_taxable += v;
+        else
+            c->in[i].adjust_untaxed += v;
+        c->adjust_ids[c->n_adjust++] = hf_store_cell(st, r, k, 0);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static void digest_i64(EVP_MD_CTX *d, int64_t v)
+{
+    EVP_DigestUpdate(d, &v, sizeof(v));
+}
+
+static void digest_str(EVP_MD_CTX *d, const char *s)
+{
+    EVP_DigestUpdate(d, s, strlen(s) + 1);
+}
+
+/* SHA-256 of everything the payslips are computed from. */
+static int digest(calc_t *c)
+{
+    EVP_MD_CTX *d = EVP_MD_CTX_new();
+    if (!d || EVP_DigestInit_ex(d, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(d);
+        return HF_ENOMEM;
+    }
+    digest_str(d, c->company);
+    digest_str(d, c->month);
+    digest_str(d, c->scheme->id);
+    digest_i64(d, c->scheme->version->version);
+    for (size_t k = 0; k < c->n_cities; k++)
+        digest_str(d, c->cities[k].id ? c->cities[k].id : "");
+    for (size_t i = 0; i < c->n; i++) {
+        const pr_slip_in_t *in = &c->in[i];
+        digest_str(d, c->emps[i].id);
+        digest_str(d, c->emps[i].employee_no);
+        digest_str(d, c->emps[i].city);
+        for (size_t k = 0; k < pr_inputs_n; k++)
+            digest_i64(d, in->in[k]);
+        const int64_t v[] = { in->base, in->wage, in->overtime_minutes[0], in->overtime_minutes[1],
+                              in->overtime_minutes[2], in->non_resident, in->bonus_merged,
+                              in->additional, in->ytd.months, in->ytd.income, in->ytd.special,
+                              in->ytd.additional, in->ytd.other, in->ytd.withheld,
+                              in->adjust_taxable, in->adjust_untaxed };
+        EVP_DigestUpdate(d, v, sizeof(v));
+    }
+    unsigned char md[32];
+    unsigned len = 0;
+    EVP_DigestFinal_ex(d, md, &len);
+    EVP_MD_CTX_free(d);
+    for (int i = 0; i < 32; i++)
+        snprintf(c->digest + 2 * i, 3, "%02x", md[i]);
+    return HF_OK;
+}
+
+/* Recompute the month's attendance, then load everything (inside the
+ * caller's transaction). HF_EEXISTS with c->error for a failure of the data. */
+static int load(calc_t *c)
+{
+    hf_store_t *st = c->st;
+    pr_slip_inputs_init();
+    const char *p[] = { st->tenant, c->run };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT company_id, to_char(month, 'YYYY-MM-DD') FROM payroll.runs"
+                              " WHERE tenant_id = $1 AND id = $2::uuid",
+                              2, p);
+    if (hf_store_rows(r, 1) != HF_OK) {
+        PQclear(r);
+        return r ? HF_ENOTFOUND : HF_EDB;
+    }
+    c->company = hf_store_cell(st, r, 0, 0);
+    c->month = hf_store_cell(st, r, 0, 1);
+    PQclear(r);
+    c->year = atoi(c->month);
+    c->mon = atoi(c->month + 5);
+    Hrflow__V1__ComputeAttendanceResponse ar = HRFLOW__V1__COMPUTE_ATTENDANCE_RESPONSE__INIT;
+    att_compute_problem_t prob = { NULL, NULL };
+    int rc = att_compute_month(st, c->company, c->year, c->mon, &ar, &prob);
+    if (rc == HF_EEXISTS)
+        return fail_data(c, "the month's attendance cannot be computed: %s%s",
+                         prob.message ? prob.message : "", "");
+    if (rc == HF_OK)
+        rc = load_scheme(c);
+    if (rc == HF_OK)
+        rc = load_employees(c);
+    if (rc != HF_OK)
+        return rc;
+    id_ix_t *ix = hf_store_alloc(st, (c->n + 1) * sizeof(*ix));
+    if (!ix)
+        return HF_ENOMEM;
+    for (size_t i = 0; i < c->n; i++)
+        ix[i] = (id_ix_t){ c->emps[i].id, i };
+    qsort(ix, c->n, sizeof(*ix), cmp_ix);
+    rc = load_cities(c);
+    if (rc == HF_OK)
+        rc = load_attendance(c, ix);
+    if (rc == HF_OK)
+        rc = load_ratings(c, ix);
+    if (rc == HF_OK)
+        rc = load_ytd(c, ix);
+    if (rc == HF_OK)
+        rc = load_adjustments(c, ix);
+    for (size_t i = 0; rc == HF_OK && i < c->n; i++)
+        c->in[i].policy = &c->cities[c->city_of[i]].p;
+    if (rc == HF_OK)
+        rc = digest(c);
+    return rc;
+}
+
+/* ---- payslips ---- */
+
+typedef struct {
+    Hrflow__V1__PayslipLine **v;
+    size_t n;
+} lines_t;
+
+static Hrflow__V1__PayslipLine *line(hf_store_t *st, lines_t *l, const char *name,
+                                     const char *kind, char *value, char *formula)
+{
+    Hrflow__V1__PayslipLine *x = hf_store_alloc(st, sizeof(*x));
+    if (!x)
+        return NULL;
+    hrflow__v1__payslip_line__init(x);
+    x->name = (char *)name;
+    x->kind = (char *)kind;
+    x->value = value;
+    x->formula = formula ? formula : "";
+    l->v[l->n++] = x;
+    return x;
+}
+
+static char *rate_text(hf_store_t *st, int64_t ppm)
+{
+    char b[PR_RATE_TEXT_MAX];
+    pr_rate_format(ppm, b);
+    return hf_store_strdup(st, b);
+}
+
+/* The name and source of a formula's reference (filled when read). */
+static void ref_name(const pr_program_t *p, const pr_ref_t *ref, Hrflow__V1__PayLineInput *x)
+{
+    x->name = (char *)(ref->component ? pr_program_name(p, (size_t)ref->index)
+                                      : pr_inputs[ref->index].name);
+    x->source = ref->component ? "component" : "input";
+}
+
+/* The value a formula's reference had (stored without its name). */
+static Hrflow__V1__PayLineInput *input_of(hf_store_t *st, const pr_program_t *p,
+                                          const pr_ref_t *ref, const int64_t *in,
+                                          const int64_t *comp)
+{
+    Hrflow__V1__PayLineInput *x = hf_store_alloc(st, sizeof(*x));
+    if (!x)
+        return NULL;
+    hrflow__v1__pay_line_input__init(x);
+    char b[PR_VALUE_TEXT_MAX];
+    if (ref->component)
+        pr_value_format(pr_program_type(p, (size_t)ref->index), comp[ref->index], b);
+    else
+        pr_value_format(pr_inputs[ref->index].type, in[ref->index], b);
+    x->value = hf_store_strdup(st, b);
+    return x;
+}
+
+/* The payslip of employee i as a message in st's arena. */
+static Hrflow__V1__Payslip *payslip_of(hf_store_t *st, calc_t *c, size_t i, const pr_slip_t *s)
+{
+    const pr_slip_in_t *in = &c->in[i];
+    const pr_program_t *p = c->program;
+    size_t nc = pr_program_count(p);
+    lines_t l = { hf_store_alloc(st, (nc + 32) * sizeof(void *)), 0 };
+    Hrflow__V1__Payslip *x = hf_store_alloc(st, sizeof(*x));
+    Hrflow__V1__PayslipYtd *y = hf_store_alloc(st, sizeof(*y));
+    if (!l.v || !x || !y)
+        return NULL;
+    hrflow__v1__payslip__init(x);
+    hrflow__v1__payslip_ytd__init(y);
+    for (size_t k = 0; k < nc; k++) {
+        char b[PR_VALUE_TEXT_MAX];
+        pr_value_format(pr_program_type(p, k), s->comp[k], b);
+        /* formula, label and the inputs' names come from the scheme version
+         * when the payslip is read (versions never change): stored are values */
+        Hrflow__V1__PayslipLine *ln = line(st, &l, pr_program_name(p, k),
+                                           pr_kind_name(pr_program_kind(p, k)),
+                                           hf_store_strdup(st, b), NULL);
+        if (!ln)
+            return NULL;
+        size_t nr = 0;
+        const pr_ref_t *refs = pr_program_refs(p, k, &nr);
+        ln->inputs = hf_store_alloc(st, (nr + 1) * sizeof(void *));
+        for (size_t j = 0; ln->inputs && j < nr; j++)
+            ln->inputs[ln->n_inputs++] = input_of(st, p, &refs[j], in->in, s->comp);
+    }
+    static const char *const ot_names[3] = { "overtime_workday", "overtime_restday",
+                                             "overtime_holiday" };
+    for (int k = 0; k < 3; k++) {
+        if (!in->overtime_minutes[k])
+            continue;
+        Hrflow__V1__PayslipLine *ln = line(
+            st, &l, ot_names[k], "earning", yuan(st, s->overtime[k]),
+            hf_arena_printf(st->arena, "hourly rate (base %s / 174 = %s) x %lld min / 60 x %s",
+                            yuan(st, in->base), yuan(st, s->hourly_rate),
+                            (long long)in->overtime_minutes[k],
+                            rate_text(st, pr_overtime_multiple((pr_overtime_kind_t)k))));
+        if (!ln)
+            return NULL;
+        ln->rate_base = yuan(st, s->hourly_rate);
+        ln->rate = rate_text(st, pr_overtime_multiple((pr_overtime_kind_t)k));
+    }
+    if (in->adjust_taxable || in->adjust_untaxed) {
+        if (in->adjust_taxable &&
+            !line(st, &l, "adjustment_taxable", "earning", yuan(st, in->adjust_taxable),
+                  "adjustments of earlier, locked months (taxable)"))
+            return NULL;
+        if (in->adjust_untaxed &&
+            !line(st, &l, "adjustment_untaxed", "earning", yuan(st, in->adjust_untaxed),
+                  "adjustments of earlier, locked months (not taxable)"))
+            return NULL;
+    }
+    for (int k = 0; k < PR_SOCIAL_KINDS; k++) {
+        const pr_social_item_t *it = &in->policy->item[k];
+        if (!it->present)
+            continue;
+        const pr_social_share_t *sh = &s->social.item[k];
+        const char *kn = pr_social_kind_name((pr_social_kind_t)k);
+        char *f = hf_arena_printf(st->arena, "wage %s clamped to [%s, %s] = %s", yuan(st, in->wage),
+                                  yuan(st, it->floor), yuan(st, it->cap), yuan(st, sh->base));
+        Hrflow__V1__PayslipLine *e = line(st, &l, kn, "contribution", yuan(st, sh->employee), f);
+        Hrflow__V1__PayslipLine *r = line(st, &l, hf_arena_printf(st->arena, "%s_employer", kn),
+                                          "employer", yuan(st, sh->employer), f);
+        if (!e || !r)
+            return NULL;
+        e->rate_base = r->rate_base = yuan(st, sh->base);
+        e->rate = rate_text(st, it->employee_rate);
+        r->rate = rate_text(st, it->employer_rate);
+    }
+    Hrflow__V1__PayslipLine *t = line(
+        st, &l, "income_tax", "tax", yuan(st, s->tax.tax),
+        in->non_resident
+            ? hf_arena_printf(st->arena, "non-resident: (%s - 5000.00) x rate - quick deduction",
+                              yuan(st, s->taxable_income))
+            : hf_arena_printf(st->arena,
+                              "cumulative: (income %s - %d x 5000.00 - deductions) = taxable %s;"
+                              " x rate - quick %s = %s; less withheld %s",
+                              yuan(st, s->tax.cumulative_income), s->tax.months,
+                              yuan(st, s->tax.cumulative_taxable), yuan(st, s->tax.quick),
+                              yuan(st, s->tax.cumulative_tax), yuan(st, s->tax.withheld_before)));
+    if (!t)
+        return NULL;
+    t->rate_base = yuan(st, s->tax.cumulative_taxable);
+    t->rate = rate_text(st, s->tax.rate);
+    if (s->bonus_tax.bonus) {
+        Hrflow__V1__PayslipLine *b = line(
+            st, &l, "bonus_tax", "tax", yuan(st, s->bonus_tax.tax),
+            hf_arena_printf(st->arena,
+                            "annual bonus %s taxed separately: bracket of %s a month; x rate -"
+                            " quick %s",
+                            yuan(st, s->bonus_tax.bonus), yuan(st, s->bonus_tax.monthly),
+                            yuan(st, s->bonus_tax.quick)));
+        if (!b)
+            return NULL;
+        b->rate_base = yuan(st, s->bonus_tax.bonus);
+        b->rate = rate_text(st, s->bonus_tax.rate);
+    }
+    if (!line(st, &l, "net", "net", yuan(st, s->net),
+              "gross - deductions - social_employee - income_tax"))
+        return NULL;
+    x->run_id = (char *)c->run;
+    x->employee_id = (char *)c->emps[i].id;
+    x->employee_no = (char *)c->emps[i].employee_no;
+    x->company_id = (char *)c->company;
+    x->month = hf_arena_printf(st->arena, "%.7s", c->month);
+    x->city = (char *)c->emps[i].city;
+    x->scheme_id = c->scheme->id;
+    x->scheme_version = c->scheme->version->version;
+    x->lines = l.v;
+    x->n_lines = l.n;
+    x->gross = yuan(st, s->gross);
+    x->deductions = yuan(st, s->deductions);
+    x->social_employee = yuan(st, s->social.employee);
+    x->social_employer = yuan(st, s->social.employer);
+    x->taxable_income = yuan(st, s->taxable_income);
+    x->income_tax = yuan(st, s->income_tax);
+    x->bonus_tax = yuan(st, s->bonus_tax.tax);
+    x->net = yuan(st, s->net);
+    x->currency = "CNY";
+    y->months = s->ytd.months;
+    y->income = yuan(st, s->ytd.income);
+    y->special = yuan(st, s->ytd.special);
+    y->additional = yuan(st, s->ytd.additional);
+    y->other = yuan(st, s->ytd.other);
+    y->withheld = yuan(st, s->ytd.withheld);
+    x->ytd = y;
+    return x;
+}
+
+typedef struct {
+    pr_fen_t gross, deductions, social_employee, social_employer, tax, net, cost;
+} totals_t;
+
+/* Compute every payslip, seal it and COPY it in. HF_EEXISTS with c->error
+ * when a formula fails. */
+static int compute_and_copy(calc_t *c, totals_t *tot)
+{
+    hf_store_t *st = c->st;
+    hf_arena_t *scratch = hf_arena_new(65536);
+    hf_copybuf_t b = { NULL, NULL, 0 };
+    if (!scratch || !(b.f = open_memstream(&b.p, &b.n))) {
+        hf_arena_destroy(&scratch);
+        return HF_ENOMEM;
+    }
+    hf_store_t one = *st;
+    one.arena = scratch;
+    one.alloc = hf_arena_allocator(scratch);
+    char aad[80];
+    snprintf(aad, sizeof(aad), "%s:%s", st->tenant, PAYSLIP_AAD);
+    int rc = hf_store_copy_begin(st, "COPY payroll.payslips (tenant_id, run_id, employee_id,"
+                                     " employee_no, tax_year, month, body_enc) FROM STDIN")
+                 ? HF_EDB
+                 : HF_OK;
+    pr_slip_t s;
+    for (size_t i = 0; rc == HF_OK && i < c->n; i++) {
+        if (pr_slip_compute(&c->plan, &c->in[i], &s) < 0) {
+            snprintf(c->error, sizeof(c->error), "employee %s: component %s: %s",
+                     c->emps[i].employee_no, pr_program_name(c->program, (size_t)s.error.component),
+                     s.error.code == PR_F_DIV_ZERO ? "division by zero" : "overflow");
+            rc = HF_EEXISTS;
+            break;
+        }
+        tot->gross += s.gross, tot->deductions += s.deductions;
+        tot->social_employee += s.social.employee, tot->social_employer += s.social.employer;
+        tot->tax += s.income_tax, tot->net += s.net, tot->cost += s.employer_cost;
+        hf_arena_reset(scratch);
+        Hrflow__V1__Payslip *x = payslip_of(&one, c, i, &s);
+        size_t len = x ? hrflow__v1__payslip__get_packed_size(x) : 0;
+        uint8_t *buf = x ? hf_arena_alloc(scratch, len + 1) : NULL;
+        char *tok = NULL;
+        if (!buf || (hrflow__v1__payslip__pack(x, buf),
+                     hf_pii_encrypt(st->keys, (const char *)buf, len, aad, &tok) < 0)) {
+            rc = HF_ENOMEM;
+            break;
+        }
+        fprintf(b.f, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", st->tenant, c->run, c->emps[i].id,
+                c->emps[i].employee_no, c->year, c->mon, tok);
+        free(tok);
+        if ((size_t)ftello(b.f) >= HF_COPY_PIECE && hf_store_copy_send(st, &b) < 0)
+            rc = HF_EDB;
+    }
+    if (rc == HF_OK && hf_store_copy_send(st, &b) < 0)
+        rc = HF_EDB;
+    if (hf_store_copy_end(st, rc == HF_OK ? NULL : "abandoned") < 0 && rc == HF_OK)
+        rc = HF_EDB;
+    fclose(b.f);
+    free(b.p);
+    hf_arena_destroy(&scratch);
+    return rc;
+}
+
+static int write_run(calc_t *c, const totals_t *t, int64_t claim)
+{
+    hf_store_t *st = c->st;
+    char v[8][24], cl[24];
+    const int64_t vals[8] = { (int64_t)c->n, t->gross, t->deductions, t->social_employee,
+                              t->social_employer, t->tax, t->net, t->cost };
+    for (int k = 0; k < 8; k++)
+        snprintf(v[k], sizeof(v[k]), "%lld", (long long)vals[k]);
+    snprintf(cl, sizeof(cl), "%lld", (long long)claim);
+    char sv[16];
+    snprintf(sv, sizeof(sv), "%d", c->scheme->version->version);
+    const char *ids = hf_store_array(st, (const char *const *)c->adjust_ids, c->n_adjust);
+    if (!ids)
+        return HF_ENOMEM;
+    const char *pa[] = { st->tenant, c->run, ids };
+    PGresult *r = hf_db_query(
+        st->db,
+        "WITH off AS (UPDATE payroll.adjustments SET applied_run_id = NULL WHERE tenant_id = $1"
+        " AND applied_run_id = $2::uuid AND NOT id = ANY ($3::uuid[]) RETURNING 1)"
+        " UPDATE payroll.adjustments SET applied_run_id = $2::uuid WHERE tenant_id = $1"
+        " AND id = ANY ($3::uuid[])",
+        3, pa);
+    int rc = r ? HF_OK : HF_EDB;
+    PQclear(r);
+    if (rc != HF_OK)
+        return rc;
+    const char *p[] = { st->tenant, c->run, c->digest, v[0], v[1], v[2], v[3], v[4],
+                        v[5], v[6], v[7], c->scheme->id, sv };
+    r = hf_db_query(
+        st->db,
+        "UPDATE payroll.runs SET state = 'calculated', version = version + 1, inputs_digest = $3,"
+        " error = '', employees = $4::int, gross = $5::bigint, deductions = $6::bigint,"
+        " social_employee = $7::bigint, social_employer = $8::bigint, income_tax = $9::bigint,"
+        " net = $10::bigint, employer_cost = $11::bigint, scheme_id = $12::uuid,"
+        " scheme_version = $13::int, calculations = calculations + 1, calculate_time = now(),"
+        " update_time = now() WHERE tenant_id = $1 AND id = $2::uuid",
+        13, p);
+    rc = r ? HF_OK : HF_EDB;
+    PQclear(r);
+    if (rc != HF_OK)
+        return rc;
+    const char *pj[] = { st->tenant, c->run, cl };
+    r = hf_db_query(st->db,
+                    "DELETE FROM payroll.run_jobs WHERE tenant_id = $1 AND run_id = $2::uuid"
+                    " AND claim = $3::bigint RETURNING 1",
+                    3, pj);
+    rc = hf_store_rows(r, 1);
+    PQclear(r);
+    return rc == HF_ENOTFOUND ? HF_ECONFLICT : rc;
+}
+
+/* Record a failure of the data: the run's error, the job done. */
+static int write_error(hf_store_t *st, const char *run, int64_t claim, const char *error)
+{
+    char cl[24];
+    snprintf(cl, sizeof(cl), "%lld", (long long)claim);
+    const char *p[] = { st->tenant, run, error, cl };
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    PGresult *r = hf_db_query(
+        st->db,
+        "WITH d AS (DELETE FROM payroll.run_jobs WHERE tenant_id = $1 AND run_id = $2::uuid"
+        " AND claim = $4::bigint RETURNING 1)"
+        " UPDATE payroll.runs SET error = $3, update_time = now() WHERE tenant_id = $1"
+        " AND id = $2::uuid AND EXISTS (SELECT 1 FROM d)",
+        4, p);
+    int rc = r ? HF_OK : HF_EDB;
+    PQclear(r);
+    return hf_store_finish(st, rc);
+}
+
+int pr_run_calculate(hf_store_t *st, const char *id, int64_t claim)
+{
+    calc_t c;
+    memset(&c, 0, sizeof(c));
+    c.st = st;
+    c.run = id;
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    const char *p[] = { st->tenant, id };
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT state FROM payroll.runs WHERE tenant_id = $1"
+                              " AND id = $2::uuid",
+                              2, p);
+    int rc = hf_store_rows(r, 1);
+    int locked = rc == HF_OK && strcmp(PQgetvalue(r, 0, 0), "draft") &&
+                 strcmp(PQgetvalue(r, 0, 0), "calculated");
+    PQclear(r);
+    if (rc == HF_OK && locked) { /* approved meanwhile: nothing to do */
+        hf_db_rollback(st->db);
+        return write_error(st, id, claim, "");
+    }
+    if (rc == HF_OK)
+        rc = load(&c);
+    totals_t t = { 0 };
+    if (rc == HF_OK) {
+        r = hf_db_query(st->db,
+                        "DELETE FROM payroll.payslips WHERE tenant_id = $1 AND run_id = $2::uuid",
+                        2, p);
+        rc = r ? HF_OK : HF_EDB;
+        PQclear(r);
+    }
+    if (rc == HF_OK)
+        rc = compute_and_copy(&c, &t);
+    if (rc == HF_OK)
+        rc = write_run(&c, &t, claim);
+    calc_free(&c);
+    if (rc == HF_EEXISTS) {
+        hf_db_rollback(st->db);
+        hf_logkv(HF_LOG_INFO, "payroll run failed", HF_KV_STR("run", id),
+                 HF_KV_STR("why", c.error));
+        return write_error(st, id, claim, c.error);
+    }
+    return hf_store_finish(st, rc);
+}
+
+/* ---- approval and payment ---- */
+
+/* Move run id from state `from` at version to `to`, with its event. */
+static int transition(hf_store_t *st, const char *id, int64_t version, const char *from,
+                      const char *to, const char *event, Hrflow__V1__PayrollRun **out,
+                      const char **why)
+{
+    Hrflow__V1__PayrollRun *x = NULL;
+    int rc = pr_run_get(st, id, &x);
+    if (rc != HF_OK)
+        return rc;
+    if (strcmp(x->state, from) || *x->calculation) {
+        *why = *x->calculation ? "a calculation of the run is queued: wait for it"
+               : !strcmp(from, "calculated") ? "only a calculated run is approved"
+                                             : "only an approved run is paid";
+        return HF_ECONFLICT;
+    }
+    if (version != x->version) {
+        *why = "the run was recalculated or changed since you read it: read it again";
+        return HF_ECONFLICT;
+    }
+    if (!strcmp(to, "approved")) { /* the inputs as they are now, digested */
+        calc_t c;
+        memset(&c, 0, sizeof(c));
+        c.st = st;
+        c.run = id;
+        rc = load(&c);
+        int same = rc == HF_OK && !strcmp(c.digest, x->inputs_digest);
+        calc_free(&c);
+        if (rc == HF_EEXISTS || (rc == HF_OK && !same)) {
+            *why = "the run's inputs changed since it was calculated: calculate it again";
+            return HF_ECONFLICT;
+        }
+        if (rc != HF_OK)
+            return rc;
+    }
+    char v[24];
+    snprintf(v, sizeof(v), "%lld", (long long)version);
+    const char *p[] = { st->tenant, id, v, to, st->actor, event };
+    PGresult *r = hf_db_query(
+        st->db,
+        "WITH u AS (UPDATE payroll.runs SET state = $4, version = version + 1,"
+        " approved_by = CASE WHEN $4 = 'approved' THEN $5 ELSE approved_by END,"
+        " approve_time = CASE WHEN $4 = 'approved' THEN now() ELSE approve_time END,"
+        " paid_by = CASE WHEN $4 = 'paid' THEN $5 ELSE paid_by END,"
+        " paid_time = CASE WHEN $4 = 'paid' THEN now() ELSE paid_time END, update_time = now()"
+        " WHERE tenant_id = $1 AND id = $2::uuid AND version = $3::bigint RETURNING *)"
+        " INSERT INTO events.outbox (tenant_id, source, type, subject, data)"
+        " SELECT $1, " SOURCE ", $6, 'payroll-runs/' || u.id, json_build_object('runId', u.id,"
+        " 'companyId', u.company_id, 'month', to_char(u.month, 'YYYY-MM'), 'version', u.version,"
+        " 'employees', u.employees, 'gross', to_char(u.gross / 100.0, 'FM999999999999990.00'),"
+        " 'net', to_char(u.net / 100.0, 'FM999999999999990.00'),"
+        " 'incomeTax', to_char(u.income_tax / 100.0, 'FM999999999999990.00'),"
+        " 'employerCost', to_char(u.employer_cost / 100.0, 'FM999999999999990.00'),"
+        " 'actor', $5) FROM u RETURNING 1",
+        6, p);
+    rc = hf_store_rows(r, 1);
+    PQclear(r);
+    if (rc == HF_ENOTFOUND) {
+        *why = "the run changed since you read it: read it again";
+        return HF_ECONFLICT;
+    }
+    return rc == HF_OK ? pr_run_get(st, id, out) : rc;
+}
+
+int pr_run_approve(hf_store_t *st, const char *id, int64_t version, Hrflow__V1__PayrollRun **out,
+                   const char **why)
+{
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    return hf_store_finish(st, transition(st, id, version, "calculated", "approved",
+                                          "hrflow.payroll.run.approved.v1", out, why));
+}
+
+int pr_run_pay(hf_store_t *st, const char *id, int64_t version, Hrflow__V1__PayrollRun **out,
+               const char **why)
+{
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    return hf_store_finish(st, transition(st, id, version, "approved", "paid",
+                                          "hrflow.payroll.run.paid.v1", out, why));
+}
+
+/* ---- reading payslips ---- */
+
+static void *slip_row(hf_store_t *st, PGresult *r, int i)
+{
+    Hrflow__V1__Payslip *s = payslip_open(st, PQgetvalue(r, i, 2));
+    if (s) {
+        s->n_lines = 0;
+        s->lines = NULL;
+    }
+    return s;
+}
+
+int pr_payslip_list(hf_store_t *st, const char *run, hf_page_t *page, Hrflow__V1__Payslip ***out,
+                    size_t *n)
+{
+    Hrflow__V1__PayrollRun *x = NULL;
+    int rc = pr_run_get(st, run, &x);
+    if (rc != HF_OK)
+        return rc;
+    const char *p[] = { st->tenant, run, NULL, NULL, NULL };
+    PGresult *r = hf_page_query(
+        st,
+        "SELECT employee_id, " HF_MICROS("create_time") ", body_enc FROM payroll.payslips"
+        " WHERE tenant_id = $1 AND run_id = $2::uuid"
+        " AND (create_time, employee_id) > ($3::timestamptz, $4::uuid)"
+        " ORDER BY create_time, employee_id LIMIT $5::int",
+        5, p, 1, page);
+    return hf_page_rows(st, r, page, slip_row, (void ***)out, n);
+}
+
+static void *slip_full(hf_store_t *st, PGresult *r, int i)
+{
+    return payslip_open(st, PQgetvalue(r, i, 0));
+}
+
+/* The scheme's part of a payslip's component lines: formula, label and the
+ * names of the values each used, from the version it was computed with. */
+static int explain(hf_store_t *st, Hrflow__V1__Payslip *s)
+{
+    Hrflow__V1__PayScheme *scheme = NULL;
+    int rc = pr_store_scheme_get(st, s->scheme_id, "", s->scheme_version, 0, &scheme);
+    if (rc != HF_OK)
+        return rc == HF_ENOTFOUND ? HF_EDB : rc;
+    unsigned char taxable[PR_COMPONENTS_MAX];
+    pr_ferror_t err;
+    pr_program_t *p = compile_version(scheme->version, taxable, &err);
+    if (!p)
+        return HF_EDB;
+    /* the first lines are the components, in the program's order */
+    for (size_t k = 0; k < pr_program_count(p) && k < s->n_lines; k++) {
+        Hrflow__V1__PayslipLine *l = s->lines[k];
+        if (strcmp(l->name, pr_program_name(p, k)))
+            break;
+        size_t nr = 0;
+        const pr_ref_t *refs = pr_program_refs(p, k, &nr);
+        l->formula = scheme->version->components[k]->formula;
+        l->label = scheme->version->components[k]->label;
+        for (size_t j = 0; j < nr && j < l->n_inputs; j++) {
+            ref_name(p, &refs[j], l->inputs[j]);
+            l->inputs[j]->name = hf_store_strdup(st, l->inputs[j]->name);
+        }
+    }
+    pr_program_destroy(&p);
+    return HF_OK;
+}
+
+int pr_payslip_get(hf_store_t *st, const char *run, const char *employee,
+                   Hrflow__V1__Payslip **out)
+{
+    Hrflow__V1__PayrollRun *x = NULL;
+    int rc = pr_run_get(st, run, &x);
+    if (rc != HF_OK)
+        return rc;
+    const char *p[] = { st->tenant, run, employee };
+    rc = hf_store_one(st,
+                      "SELECT body_enc FROM payroll.payslips WHERE tenant_id = $1"
+                      " AND run_id = $2::uuid AND employee_id = $3::uuid",
+                      3, p, slip_full, out);
+    return rc == HF_OK ? explain(st, *out) : rc;
+}
+
+/* ---- the bank file ---- */
+
+/* A CSV field: quoted when it holds a comma, a quote or a line break. */
+static void csv_field(FILE *f, const char *s, int last)
+{
+    if (strpbrk(s, ",\"\r\n")) {
+        fputc('"', f);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(s, f);
+    }
+    fputs(last ? "\r\n" : ",", f);
+}
+
+int pr_bank_file(hf_store_t *st, const char *run, const char *reason, char **data, size_t *len,
+                 const char **why)
+{
+    Hrflow__V1__PayrollRun *x = NULL;
+    int rc = pr_run_get(st, run, &x);
+    if (rc != HF_OK)
+        return rc;
+    if (strcmp(x->state, "approved") && strcmp(x->state, "paid")) {
+        *why = "the bank file is made of an approved or paid run only";
+        return HF_ECONFLICT;
+    }
+    const char *p[] = { st->tenant, run, st->actor, reason };
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    PGresult *a = hf_db_query(
+        st->db,
+        "INSERT INTO payroll.employee_reveals (tenant_id, employee_id, company_id, actor, fields,"
+        " reason) SELECT s.tenant_id, s.employee_id, e.company_id, $3, '{name,bank_account}', $4"
+        " FROM payroll.payslips s JOIN payroll.employees e ON e.tenant_id = s.tenant_id"
+        " AND e.id = s.employee_id WHERE s.tenant_id = $1 AND s.run_id = $2::uuid",
+        4, p);
+    rc = a ? HF_OK : HF_EDB;
+    PQclear(a);
+    PGresult *r = rc == HF_OK ? hf_db_query(st->db,
+                                            "SELECT s.body_enc, e.name_enc, e.bank_account_enc"
+                                            " FROM payroll.payslips s JOIN payroll.employees e"
+                                            " ON e.tenant_id = s.tenant_id AND e.id = s.employee_id"
+                                            " WHERE s.tenant_id = $1 AND s.run_id = $2::uuid"
+                                            " ORDER BY s.employee_no",
+                                            2, p)
+                              : NULL;
+    if (!r)
+        rc = HF_EDB;
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = rc == HF_OK ? open_memstream(&buf, &n) : NULL;
+    if (rc == HF_OK && !f)
+        rc = HF_ENOMEM;
+    if (f)
+        fputs("employee_no,name,bank_account,amount,currency,remark\r\n", f);
+    for (int i = 0; f && rc == HF_OK && i < PQntuples(r); i++) {
+        Hrflow__V1__Payslip *s = payslip_open(st, PQgetvalue(r, i, 0));
+        char *name = PQgetisnull(r, i, 1) ? "" : hf_store_unseal(st, "employees.name",
+                                                                   PQgetvalue(r, i, 1));
+        char *bank = PQgetisnull(r, i, 2) ? "" : hf_store_unseal(st, "employees.bank_account",
+                                                                   PQgetvalue(r, i, 2));
+        if (!s || !name || !bank) {
+            rc = HF_EDB;
+            break;
+        }
+        char remark[64];
+        snprintf(remark, sizeof(remark), "salary %s", s->month);
+        csv_field(f, s->employee_no, 0);
+        csv_field(f, name, 0);
+        csv_field(f, bank, 0);
+        csv_field(f, s->net, 0);
+        csv_field(f, "CNY", 0);
+        csv_field(f, remark, 1);
+    }
+    PQclear(r);
+    if (f && fclose(f) != 0 && rc == HF_OK)
+        rc = HF_ENOMEM;
+    if (rc == HF_OK) {
+        *data = hf_store_alloc(st, n + 1);
+        if (*data) {
+            memcpy(*data, buf, n);
+            *len = n;
+        } else {
+            rc = HF_ENOMEM;
+        }
+    }
+    if (buf)
+        OPENSSL_cleanse(buf, n);
+    free(buf);
+    return hf_store_finish(st, rc);
+}
+
+/* ---- adjustments ---- */
+
+static void *adjust_row(hf_store_t *st, PGresult *r, int i)
+{
+    Hrflow__V1__PayrollAdjustment *x = hf_store_alloc(st, sizeof(*x));
+    if (!x)
+        return NULL;
+    hrflow__v1__payroll_adjustment__init(x);
+    x->id = hf_store_cell(st, r, i, 0);
+    x->create_time = hf_store_time(st, r, i, 1);
+    x->company_id = hf_store_cell(st, r, i, 2);
+    x->employee_id = hf_store_cell(st, r, i, 3);
+    x->month = hf_store_cell(st, r, i, 4);
+    x->amount = hf_store_unseal(st, ADJUST_AAD, PQgetvalue(r, i, 5));
+    x->taxable = PQgetvalue(r, i, 6)[0] == 't';
+    x->reason = hf_store_cell(st, r, i, 7);
+    x->actor = hf_store_cell(st, r, i, 8);
+    x->applied_run_id = hf_store_cell(st, r, i, 9);
+    return x->amount && x->create_time ? x : NULL;
+}
+
+#define ADJ_COLS                                                                              \
+    "a.id, " HF_MICROS("a.create_time") ", a.company_id, a.employee_id,"                       \
+    " to_char(a.month, 'YYYY-MM'), a.amount_enc, a.taxable, a.reason, a.actor,"               \
+    " coalesce(a.applied_run_id::text, '')"
+
+int pr_adjustment_create(hf_store_t *st, const char *employee, const char *month, pr_fen_t amount,
+                         int taxable, const char *reason, Hrflow__V1__PayrollAdjustment **out,
+                         const char **why)
+{
+    char text[PR_MONEY_TEXT_MAX];
+    pr_money_format(amount, text);
+    char *tok = hf_pii_seal_field(st->keys, st->tenant, ADJUST_AAD, text);
+    if (!tok)
+        return HF_ENOMEM;
+    const char *p[] = { st->tenant, employee, month, tok, taxable ? "t" : "f", reason, st->actor,
+                        hf_store_companies(st) };
+    const char *q[] = { st->tenant, employee, month, p[7] };
+    PGresult *r = hf_db_query(
+        st->db,
+        "SELECT e.company_id, coalesce((SELECT state FROM payroll.runs r WHERE r.tenant_id ="
+        " e.tenant_id AND r.company_id = e.company_id AND r.month = $3::date), '')"
+        " FROM payroll.employees e"
+        " WHERE e.tenant_id = $1 AND e.id = $2::uuid AND " HF_SEES_COMPANY("e.company_id", "4"),
+        4, q);
+    int rc = hf_store_rows(r, 1);
+    if (rc == HF_OK && strcmp(PQgetvalue(r, 0, 1), "paid")) {
+        *why = "an adjustment corrects a paid (locked) month: change an unlocked run instead";
+        rc = HF_ECONFLICT;
+    }
+    PQclear(r);
+    if (rc == HF_OK)
+        rc = hf_store_one(st,
+                          "WITH a AS (INSERT INTO payroll.adjustments (tenant_id, company_id,"
+                          " employee_id, month, amount_enc, taxable, reason, actor)"
+                          " SELECT $1, e.company_id, e.id, $3::date, $4, $5::boolean, $6, $7"
+                          " FROM payroll.employees e WHERE e.tenant_id = $1 AND e.id = $2::uuid"
+                          " AND " HF_SEES_COMPANY("e.company_id", "8") " RETURNING *)"
+                          " SELECT " ADJ_COLS " FROM a",
+                          8, p, adjust_row, out);
+    free(tok);
+    return rc;
+}
+
+int pr_adjustment_list(hf_store_t *st, const char *company, hf_page_t *page,
+                       Hrflow__V1__PayrollAdjustment ***out, size_t *n)
+{
+    const char *p[] = { st->tenant, company, hf_store_companies(st), NULL, NULL, NULL };
+    if (!p[2])
+        return HF_ENOMEM;
+    PGresult *r = hf_page_query(
+        st,
+        "SELECT " ADJ_COLS " FROM payroll.adjustments a WHERE a.tenant_id = $1"
+        " AND ($2 = '' OR a.company_id = nullif($2, '')::uuid)"
+        " AND " HF_SEES_COMPANY("a.company_id", "3")
+        " AND (a.create_time, a.id) > ($4::timestamptz, $5::uuid)"
+        " ORDER BY a.create_time, a.id LIMIT $6::int",
+        6, p, 1, page);
+    return hf_page_rows(st, r, page, adjust_row, (void ***)out, n);
+}
+
+/* ---- the calculation loop ---- */
+
+long pr_run_lease_ms = 300000;
+
+typedef struct {
+    hf_arena_t *arena;
+    int lease_ms;
+    char owner[96];
+} loop_t;
+
+static int runs_step(hf_loop_t *loop, PGconn *db, void *user)
+{
+    (void)loop;
+    loop_t *l = user;
+    char lease[16];
+    snprintf(lease, sizeof(lease), "%d", l->lease_ms);
+    const char *p[] = { lease, l->owner };
+    PGresult *r = hf_db_query(
+        db,
+        "UPDATE payroll.run_jobs j SET lease_until = now() + $1::int * interval '1 millisecond',"
+        " claim = j.claim + 1, owner = $2, attempts = j.attempts + 1"
+        " WHERE (j.tenant_id, j.run_id) = (SELECT tenant_id, run_id FROM payroll.run_jobs"
+        " WHERE lease_until < now() ORDER BY request_time LIMIT 1 FOR UPDATE SKIP LOCKED)"
+        " RETURNING j.tenant_id, j.run_id, j.claim",
+        2, p);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return 0;
+    }
+    char tenant[40], run[40];
+    snprintf(tenant, sizeof(tenant), "%s", PQgetvalue(r, 0, 0));
+    snprintf(run, sizeof(run), "%s", PQgetvalue(r, 0, 1));
+    int64_t claim = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+    PQclear(r);
+    hf_arena_reset(l->arena);
+    hf_store_t st;
+    hf_store_init(&st, db, l->arena, tenant, hf_service_keys());
+    int rc = pr_run_calculate(&st, run, claim);
+    hf_logkv(rc == HF_OK || rc == HF_ECONFLICT ? HF_LOG_INFO : HF_LOG_ERROR,
+             "payroll run calculation", HF_KV_STR("run", run), HF_KV_STR("result", hf_err_name(rc)));
+    return rc == HF_EDB ? -1 : 1;
+}
+
+static void runs_cleanup(void *user)
+{
+    loop_t *l = user;
+    hf_arena_destroy(&l->arena);
+    free(l);
+}
+
+int pr_runs_start(void)
+{
+    loop_t *l = calloc(1, sizeof(*l));
+    if (!l || !(l->arena = hf_arena_new(1 << 20))) {
+        free(l);
+        return -1;
+    }
+    l->lease_ms = (int)pr_run_lease_ms;
+    char host[64] = "";
+    gethostname(host, sizeof(host) - 1);
+    snprintf(l->owner, sizeof(l->owner), "%s:%ld", host, (long)getpid());
+    const hf_loop_def_t def = { .name = "payroll runs", .step = runs_step,
+                                .cleanup = runs_cleanup, .user = l, .idle_ms = 1000,
+                                .listen = 1, .channel = "payroll_runs" };
+    return hf_service_loop(&def);
+}

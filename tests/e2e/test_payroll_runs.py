@@ -1,0 +1,419 @@
+"""tests/e2e/test_payroll_runs.py - payroll runs through the gateway on a real stack.
+
+A hire in the pipeline becomes a draft employee, who is completed,
+activated and paid; an office shift and punches make March 2026's
+attendance (with overtime); a pay scheme per company. Then: the run of SH
+calculated by the background loop, its payslips to the fen and explained
+line by line, sealed at rest; recalculation giving the same payslips; an
+approval of a run whose inputs changed (or that was recalculated) refused;
+approval, the bank file (pii scope, audited) and payment; a paid run
+refusing every change; an adjustment of the paid month landing in April
+with the year so far carried; a run failing as a whole (no city policy, a
+division by zero) with nothing written; the group-wide request and the
+company wall; recruiters refused; and a replica killed in the middle of a
+run's transaction, the run finished once by the other replica.
+"""
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+
+sys.path.insert(0, os.path.dirname(__file__))
+from scheduling_e2e import call, ctx, job_of, keys, sql, stack  # noqa: E402
+from scheduling_e2e import setup as setup_stack  # noqa: E402
+from scheduling_e2e import teardown  # noqa: E402
+from stack import wait_for  # noqa: E402
+from tap import run, test  # noqa: E402
+
+BANK = "6222021234567890128"
+APPROVED = "hrflow.payroll.run.approved.v1"
+PAID = "hrflow.payroll.run.paid.v1"
+
+
+def setup():
+    setup_stack("payroll_runs", {"HF_PAYROLL_RUN_LEASE_MS": "2000"})
+    for name, scopes, company in (("pay", ("payroll",), None), ("pay_sz", ("payroll",), "SZ"),
+                                  ("pay_pii", ("payroll", "pii"), None)):
+        args = [a for s in scopes for a in ("--scope", s)]
+        keys[name] = stack.cli("identity", "apikey", "create", "--tenant", "sa", *args,
+                               *(("--company", company) if company else ()))
+
+
+def ok(status, body, want=200):
+    assert status == want, (status, body)
+    return body
+
+
+def fields(p):
+    return [e["field"] for e in p.get("errors", [])]
+
+
+def employee(company, no, city, base, **extra):
+    body = {"companyId": ctx["companies"][company], "employeeNo": no, "name": "员工" + no,
+            "city": city, "status": "active", "hireDate": "2026-01-01", "bankAccount": BANK}
+    body.update(extra)
+    e = ok(*call("POST", "/v1/employees", body, key="pay"), want=201)
+    pay(e["id"], "2026-01", base)
+    return e
+
+
+def pay(employee_id, month, base, meal="500"):
+    ok(*call("POST", "/v1/employees/%s/compensations" % employee_id,
+             {"effectiveMonth": month, "baseSalary": base,
+              "allowances": [{"name": "meal", "amount": meal}]}, key="pay"), want=201)
+
+
+def office_shift(company):
+    c = ctx["companies"][company]
+    s = ok(*call("POST", "/v1/attendance/shifts", {
+        "companyId": c, "name": "白班", "start": "09:00", "end": "18:00",
+        "breakStart": "12:00", "breakMinutes": 60}, key="pay"), want=201)
+    ok(*call("PATCH", "/v1/attendance/companies/%s/settings" % c, {"defaultShiftId": s["id"]},
+             key="pay"))
+
+
+def scheme(company, components):
+    ok(*call("POST", "/v1/payroll/schemes", {
+        "companyId": ctx["companies"][company], "name": "标准", "effectiveMonth": "2026-01",
+        "components": components}, key="pay"), want=201)
+
+
+STANDARD = [{"name": "base_pay", "kind": "earning", "taxable": True, "formula": "base"},
+            {"name": "meal", "kind": "earning", "formula": "meal_allowance"},
+            {"name": "absence", "kind": "deduction", "taxable": True,
+             "formula": "base / 21.75 * absent_days"}]
+
+
+def run_of(company, month, key="pay", want=202):
+    return ok(*call("POST", "/v1/payroll/runs", {"companyId": ctx["companies"][company],
+                                                 "month": month}, key=key), want=want)
+
+
+def settled(run_id, calculations=None):
+    """The run once no calculation is queued (and, given, after that many)."""
+    def done():
+        r = ok(*call("GET", "/v1/payroll/runs/" + run_id, key="pay"))
+        if r["calculation"] or (calculations and r.get("calculations", 0) < calculations):
+            return None
+        return r
+    return wait_for(done, timeout=60, what="the run's calculation")
+
+
+def slips(run_id):
+    got, token = [], ""
+    while True:
+        page = ok(*call("GET", "/v1/payroll/runs/%s/payslips?pageSize=1&pageToken=%s"
+                        % (run_id, token), key="pay"))
+        got += page.get("payslips", [])
+        token = page.get("nextPageToken", "")
+        if not token:
+            return got
+
+
+def slip(run_id, employee_id):
+    return ok(*call("GET", "/v1/payroll/runs/%s/payslips/%s" % (run_id, employee_id),
+                    key="pay"))
+
+
+def line(s, name):
+    return next(x for x in s["lines"] if x["name"] == name)
+
+
+def D(s):
+    return Decimal(s)
+
+
+def events(type_, subject):
+    return sql("SELECT count(*) FROM events.outbox WHERE type = '%s' AND subject = '%s'"
+               % (type_, subject))
+
+
+def act(run, verb, version, key="pay"):
+    return call("POST", "/v1/payroll/runs/%s:%s" % (run["id"], verb),
+                {"expectedVersion": str(version)}, key=key)
+
+
+def version(run):
+    return int(run["version"])
+
+
+@test
+def a_hire_becomes_an_employee_whose_march_is_paid_to_the_fen():
+    # the hire, through the pipeline, onto the archive
+    j = job_of("SH")
+    cand = ok(*call("POST", "/v1/candidates", {
+        "name": "李新人", "phone": "136%08d" % (uuid.uuid4().int % 10 ** 8),
+        "consent": {"automatedAssessment": True, "version": "2026-01"}}), want=201)
+    app = ok(*call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": cand["id"]}),
+             want=201)
+    for stage in ("offer", "hired"):
+        ok(*call("POST", "/v1/applications/%s:advance" % app["id"], {"toStage": stage}))
+    wait_for(lambda: sql("SELECT count(*) FROM payroll.employees WHERE application_id = '%s'"
+                         % app["id"]) == "1", timeout=60, what="the draft employee")
+    hire = sql("SELECT id FROM payroll.employees WHERE application_id = '%s'" % app["id"])
+    ok(*call("PATCH", "/v1/employees/" + hire, {"employeeNo": "SH001", "bankAccount": BANK},
+             key="pay"))
+    ok(*call("POST", "/v1/employees/%s/position-changes" % hire, {
+        "effectiveDate": sql("SELECT payroll.today()"), "city": "上海", "reason": "入职"},
+        key="pay"), want=201)
+    ok(*call("POST", "/v1/employees/%s:activate" % hire, {"hireDate": "2026-03-01"},
+             key="pay"))
+    pay(hire, "2026-03", "30000")
+    ctx["hire"] = hire
+    ctx["sh2"] = employee("SH", "SH002", "上海", "12000")["id"]
+    # attendance: the office shift, a month of punches, 2.5 h of overtime on the 2nd
+    office_shift("SH")
+    days = [d for d in range(2, 32) if sql("SELECT extract(isodow FROM date '2026-03-%02d')"
+                                           % d) not in ("6", "7")]
+    punches = []
+    for no in ("SH001", "SH002"):
+        for d in days:
+            out = "20:30" if (no, d) == ("SH001", 2) else "18:00"
+            for t in ("08:55", out):
+                punches.append({"employeeNo": no, "companyId": ctx["companies"]["SH"],
+                                "time": "2026-03-%02dT%s:00+08:00" % (d, t), "device": "gate",
+                                "method": "fingerprint"})
+    ok(*call("POST", "/v1/attendance/punches:batch", {"punches": punches}, key="pay"))
+    scheme("SH", STANDARD)
+    # the run, calculated by the loop
+    r = run_of("SH", "2026-03")
+    assert r["state"] == "draft" and r["calculation"] == "queued", r
+    r = settled(r["id"])
+    assert r["state"] == "calculated" and r["employees"] == 2 and r["error"] == "", r
+    ctx["run"] = r
+    s = slip(r["id"], hire)
+    assert s["employeeNo"] == "SH001" and s["month"] == "2026-03" and s["currency"] == "CNY", s
+    assert line(s, "base_pay")["value"] == "30000.00" and line(s, "meal")["value"] == "500.00"
+    assert line(s, "base_pay")["inputs"] == [{"name": "base", "value": "30000.00",
+                                              "source": "input"}], s
+    assert line(s, "absence")["value"] == "0.00", s
+    ot = line(s, "overtime_workday")        # 30 000 / 174 = 172.41 an hour × 2.5 × 1.5
+    assert ot["value"] == "646.54" and ot["rateBase"] == "172.41" and ot["rate"] == "1.5", ot
+    pension = line(s, "pension")            # Shanghai: 8 % on the wage 30 500
+    assert pension["value"] == "2440.00" and pension["rateBase"] == "30500.00", pension
+    assert pension["rate"] == "0.08" and "7460.00" in pension["formula"], pension
+    social = sum(D(x["value"]) for x in s["lines"] if x["kind"] == "contribution")
+    assert D(s["socialEmployee"]) == social, s
+    gross = D("30000.00") + D("500.00") + D("646.54")
+    assert D(s["gross"]) == gross and D(s["taxableIncome"]) == D("30646.54"), s
+    tax = ((D("30646.54") - 5000 - social) * D("0.03")).quantize(D("0.01"), ROUND_HALF_UP)
+    assert D(s["incomeTax"]) == tax and line(s, "income_tax")["rate"] == "0.03", s
+    assert D(s["net"]) == gross - social - tax and line(s, "net")["value"] == s["net"], s
+    assert s["ytd"]["months"] == 1 and D(s["ytd"]["withheld"]) == tax, s
+    listed = slips(r["id"])
+    assert sorted(x["employeeNo"] for x in listed) == ["SH001", "SH002"], listed
+    assert all(not x.get("lines") for x in listed), listed
+    assert D(r["net"]) == sum(D(x["net"]) for x in listed), r
+    # sealed at rest: no amount in the table's text
+    raw = sql("SELECT string_agg(body_enc, ' ') FROM payroll.payslips")
+    assert "30000" not in raw and s["net"] not in raw and raw.startswith("v1."), raw[:80]
+
+
+@test
+def recalculating_gives_the_same_payslips():
+    r = ctx["run"]
+    before = [slip(r["id"], e) for e in (ctx["hire"], ctx["sh2"])]
+    again = ok(*call("POST", "/v1/payroll/runs/%s:calculate" % r["id"], {}, key="pay"),
+               want=202)
+    assert again["calculation"] == "queued", again
+    again = settled(r["id"], calculations=2)
+    assert again["inputsDigest"] == r["inputsDigest"] and again["net"] == r["net"], again
+    assert [slip(r["id"], e) for e in (ctx["hire"], ctx["sh2"])] == before
+    assert sql("SELECT count(*) FROM payroll.payslips WHERE run_id = '%s'" % r["id"]) == "2"
+    ctx["run"] = again
+
+
+@test
+def an_approval_of_a_run_that_changed_underneath_is_refused():
+    r = ctx["run"]
+    # the inputs changed (a raise) since the calculation: refused, nothing changed
+    pay(ctx["sh2"], "2026-03", "13000")
+    status, p = act(r, "approve", r["version"])
+    assert status == 409 and "inputs changed" in p["detail"], p
+    assert ok(*call("GET", "/v1/payroll/runs/" + r["id"], key="pay"))["state"] == "calculated"
+    # recalculated: the version the approver saw is stale
+    ok(*call("POST", "/v1/payroll/runs/%s:calculate" % r["id"], {}, key="pay"), want=202)
+    fresh = settled(r["id"], calculations=3)
+    assert fresh["version"] != r["version"] and fresh["inputsDigest"] != r["inputsDigest"]
+    status, p = act(r, "approve", r["version"])
+    assert status == 409, p
+    status, p = call("POST", "/v1/payroll/runs/%s:approve" % r["id"], {}, key="pay")
+    assert status == 422 and fields(p) == ["expectedVersion"], p
+    assert D(slip(r["id"], ctx["sh2"])["gross"]) == D("13500.00")
+    # If-Match with the current version approves it, and the event carries no one
+    status, headers, body = stack.request(
+        "POST", "/v1/payroll/runs/%s:approve" % r["id"], b"{}",
+        {"Authorization": "Bearer " + keys["pay"], "Content-Type": "application/json",
+         "If-Match": '"%s"' % fresh["version"]})
+    a = json.loads(body)
+    assert status == 200 and a["state"] == "approved", (status, a)
+    assert events(APPROVED, "payroll-runs/" + r["id"]) == "1"
+    data = sql("SELECT data::text FROM events.outbox WHERE type = '%s'" % APPROVED)
+    assert "SH001" not in data and BANK not in data and a["net"] in data, data
+    ctx["run"] = a
+
+
+@test
+def the_bank_file_needs_the_pii_scope_and_is_audited():
+    r = ctx["run"]
+    path = "/v1/payroll/runs/%s/bank-file" % r["id"]
+    assert call("GET", path, key="pay")[0] == 403
+    before = int(sql("SELECT count(*) FROM payroll.employee_reveals"))
+    status, headers, body = stack.request("GET", path + "?reason=salary%20transfer", None,
+                                          {"Authorization": "Bearer " + keys["pay_pii"]})
+    assert status == 200 and headers.get("Content-Type", "").startswith("text/csv"), headers
+    rows = list(csv.reader(io.StringIO(body.decode())))
+    assert rows[0] == ["employee_no", "name", "bank_account", "amount", "currency", "remark"]
+    nets = {s["employeeNo"]: s["net"] for s in slips(r["id"])}
+    assert [(x[0], x[2], x[3], x[4]) for x in rows[1:]] == [
+        ("SH001", BANK, nets["SH001"], "CNY"), ("SH002", BANK, nets["SH002"], "CNY")], rows
+    assert rows[1][1] == "李新人" and rows[1][5] == "salary 2026-03", rows
+    assert int(sql("SELECT count(*) FROM payroll.employee_reveals")) == before + 2
+    assert sql("SELECT DISTINCT reason FROM payroll.employee_reveals WHERE"
+               " 'bank_account' = ANY (fields)") == "salary transfer"
+
+
+@test
+def a_paid_run_is_locked():
+    r = ctx["run"]
+    status, p = act(r, "pay", version(r) - 1)
+    assert status == 409, p
+    paid = ok(*act(r, "pay", r["version"]))
+    assert paid["state"] == "paid" and paid["paidBy"], paid
+    assert events(PAID, "payroll-runs/" + r["id"]) == "1"
+    status, p = call("POST", "/v1/payroll/runs/%s:calculate" % r["id"], {}, key="pay")
+    assert status == 409 and "locked" in p["detail"], p
+    status, p = call("POST", "/v1/payroll/runs", {"companyId": ctx["companies"]["SH"],
+                                                  "month": "2026-03"}, key="pay")
+    assert status == 409, p
+    status, p = act(paid, "approve", paid["version"])
+    assert status == 409, p
+    # not even the database lets it change
+    out = subprocess.run(["psql", stack.dsn, "-XAtq", "-c", "DELETE FROM payroll.payslips"
+                          " WHERE run_id = '%s'" % r["id"]], capture_output=True, text=True)
+    assert "locked" in out.stderr, out
+    assert sql("SELECT count(*) FROM payroll.payslips WHERE run_id = '%s'" % r["id"]) == "2"
+    ctx["run"] = paid
+
+
+@test
+def an_adjustment_of_the_paid_month_lands_in_the_next_run():
+    body = {"employeeId": ctx["sh2"], "month": "2026-03", "amount": "500.00", "taxable": True,
+            "reason": "三月加班费补发"}
+    for bad, field in (({"amount": "abc"}, "amount"), ({"amount": "-1.234"}, "amount"),
+                       ({"month": "2026-13"}, "month"), ({"reason": ""}, "reason"),
+                       ({"employeeId": str(uuid.uuid4())}, "employeeId")):
+        status, p = call("POST", "/v1/payroll/adjustments", dict(body, **bad), key="pay")
+        assert status == 422 and fields(p) == [field], (bad, p)
+    status, p = call("POST", "/v1/payroll/adjustments", dict(body, month="2026-04"), key="pay")
+    assert status == 409, p                      # April is not paid: nothing to correct
+    assert call("POST", "/v1/payroll/adjustments", body, key="pay_sz")[0] == 422  # the wall
+    a = ok(*call("POST", "/v1/payroll/adjustments", body, key="pay"), want=201)
+    assert a["amount"] == "500.00" and a["appliedRunId"] == "", a
+    assert "500.00" not in sql("SELECT amount_enc FROM payroll.adjustments")
+    april = settled(run_of("SH", "2026-04")["id"])
+    assert april["state"] == "calculated", april
+    s = slip(april["id"], ctx["sh2"])
+    assert line(s, "adjustment_taxable")["value"] == "500.00", s
+    march = slip(ctx["run"]["id"], ctx["sh2"])
+    assert s["ytd"]["months"] == 2, s
+    assert D(s["ytd"]["income"]) == D(march["ytd"]["income"]) + D(s["taxableIncome"]), s
+    assert D(s["ytd"]["withheld"]) == D(march["ytd"]["withheld"]) + D(s["incomeTax"]), s
+    listed = ok(*call("GET", "/v1/payroll/adjustments?companyId=" + ctx["companies"]["SH"],
+                      key="pay"))["adjustments"]
+    assert [x["appliedRunId"] for x in listed] == [april["id"]], listed
+
+
+@test
+def a_run_fails_as_a_whole_naming_the_employee_and_writes_nothing():
+    office_shift("CD")
+    scheme("CD", STANDARD)
+    employee("CD", "CD001", "成都", "9000")
+    employee("CD", "CD002", "火星", "9000")          # a city without a policy
+    r = settled(run_of("CD", "2026-03")["id"])
+    assert r["state"] == "draft" and "CD002" in r["error"] and "火星" in r["error"], r
+    assert sql("SELECT count(*) FROM payroll.payslips WHERE run_id = '%s'" % r["id"]) == "0"
+    office_shift("BJ")
+    scheme("BJ", [{"name": "per_late", "kind": "earning", "formula": "base / late_count"}])
+    employee("BJ", "BJ001", "北京", "9000")
+    r = settled(run_of("BJ", "2026-03")["id"])
+    assert r["state"] == "draft" and "BJ001" in r["error"], r
+    assert "per_late" in r["error"] and "division by zero" in r["error"], r
+    assert sql("SELECT count(*) FROM payroll.payslips WHERE run_id = '%s'" % r["id"]) == "0"
+
+
+@test
+def bad_input_the_group_request_the_company_wall_and_recruiters():
+    sh = ctx["companies"]["SH"]
+    for body, field in (({"companyId": sh, "month": "2026-13"}, "month"),
+                        ({"companyId": sh}, "month"),
+                        ({"companyId": str(uuid.uuid4()), "month": "2026-03"}, "companyId")):
+        status, p = call("POST", "/v1/payroll/runs", body, key="pay")
+        assert status == 422 and fields(p) == [field], (body, p)
+    status, p = call("POST", "/v1/payroll/runs", {"companyId": sh, "month": "2026-05"},
+                     key="pay_sz")
+    assert status == 422 and fields(p) == ["companyId"], p
+    assert call("GET", "/v1/payroll/runs/" + ctx["run"]["id"], key="pay_sz")[0] == 404
+    assert call("GET", "/v1/payroll/runs/%s/payslips" % ctx["run"]["id"],
+                key="pay_sz")[0] == 404
+    for method, path, body in (("GET", "/v1/payroll/runs", None),
+                               ("POST", "/v1/payroll/runs:group", {"month": "2026-03"}),
+                               ("GET", "/v1/payroll/runs/" + ctx["run"]["id"], None),
+                               ("GET", "/v1/payroll/adjustments", None)):
+        assert call(method, path, body, key="recruiter")[0] == 403, path
+    # the group: every company the key acts for with employees that month
+    office_shift("SZ")
+    scheme("SZ", STANDARD)
+    employee("SZ", "SZ001", "深圳", "15000")
+    got = ok(*call("POST", "/v1/payroll/runs:group", {"month": "2026-03"}, key="pay_sz"),
+             want=202)["runs"]
+    assert [x["companyId"] for x in got] == [ctx["companies"]["SZ"]], got
+    got = ok(*call("POST", "/v1/payroll/runs:group", {"month": "2026-03"}, key="pay"),
+             want=202)["runs"]                   # SH's March is paid: it stays as it is
+    assert sorted(x["companyId"] for x in got) == sorted(
+        ctx["companies"][c] for c in ("SZ", "CD", "BJ")), got
+    sz = settled(next(x["id"] for x in got if x["companyId"] == ctx["companies"]["SZ"]))
+    assert sz["state"] == "calculated" and sz["employees"] == 1, sz
+
+
+@test
+def a_replica_killed_mid_run_leaves_the_run_to_the_other_which_finishes_it_once():
+    stack.start("payroll", name="payroll2")
+    r = settled(run_of("SZ", "2026-04")["id"])
+    assert r["calculations"] == 1, r
+    # hold the run's row: the calculation's last UPDATE waits on it, mid-transaction
+    holder = subprocess.Popen(["psql", stack.dsn, "-XAtq"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    holder.stdin.write("BEGIN; SELECT 1 FROM payroll.runs WHERE id = '%s' FOR NO KEY UPDATE;\n"
+                       % r["id"])
+    holder.stdin.flush()
+    assert holder.stdout.readline().strip() == "1"
+    ok(*call("POST", "/v1/payroll/runs/%s:calculate" % r["id"], {}, key="pay"), want=202)
+    wait_for(lambda: sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                         " AND query LIKE 'UPDATE payroll.runs SET state%'") == "1",
+             timeout=60, what="the calculation waiting on the run's row")
+    owner = sql("SELECT owner FROM payroll.run_jobs WHERE run_id = '%s'" % r["id"])
+    pid = int(owner.rsplit(":", 1)[1])
+    name = next(n for n, p in stack.procs.items() if p.pid == pid)
+    assert name in ("payroll", "payroll2"), name
+    stack.procs[name].send_signal(signal.SIGKILL)
+    stack.procs[name].wait()
+    del stack.procs[name]
+    holder.stdin.write("COMMIT;\n")
+    holder.stdin.close()
+    holder.wait()
+    done = settled(r["id"])
+    assert done["state"] == "calculated" and done["calculations"] == 2, done
+    assert done["inputsDigest"] == r["inputsDigest"] and done["net"] == r["net"], done
+    assert sql("SELECT count(*) FROM payroll.payslips WHERE run_id = '%s'" % r["id"]) == "1"
+    assert sql("SELECT count(*) FROM payroll.run_jobs") == "0"
+    assert sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") == "0"
+
+
+if __name__ == "__main__":
+    run(setup, teardown)
