@@ -353,6 +353,15 @@ const gw_route_t gw_routes[] = {
         "*", PAY, 0, "Reject a submitted request"),
     BUS("POST", "/v1/leave-requests/{id}:cancel", "cancelLeaveRequest", PR, "CancelLeaveRequest",
         "*", PAY, 0, "Cancel a request; an approved one's days go back to the balance"),
+    /* ---- payroll: spreadsheet imports of the old system's data ---- */
+    BUS_FILE("POST", "/v1/payroll/imports/{kind}", "importPayrollFile", PR, "ImportPayrollFile",
+             "content", PAY, 0,
+             "Import a CSV or .xlsx file of employees, contracts, ytd-openings or punches: every "
+             "row checked, all written or none (422 listing every problem); ?dryRun=true checks "
+             "only; ?companyId= unless the key has one company"),
+    BUS("GET", "/v1/employees/{employeeId}/ytd-openings/{taxYear}", "getYtdOpening", PR,
+        "GetYtdOpening", NULL, PAY, 0,
+        "An employee's opening year-to-date tax figures of a year, as an import left them"),
     /* ---- notify: templates of letters (versions, preview) and consent ---- */
     BUS("GET", "/v1/notification-templates", "listNotificationTemplates", NT, "ListTemplates",
         NULL, HIRING, 0,

@@ -9,6 +9,7 @@
 #include "hrflow/v1/payroll.pb-c.h"
 #include "attendance_handlers.h"
 #include "employees_handlers.h"
+#include "imports_handlers.h"
 #include "schemes_handlers.h"
 #include "statutory_handlers.h"
 
@@ -75,6 +76,9 @@ static const hf_method_t methods[] = {
     { "GetReviewCycle", payroll_get_review_cycle, HF_IDEMPOTENT },
     { "RecordReviewScores", payroll_record_review_scores, HF_IDEMPOTENT },
     { "ListReviewRatings", payroll_list_review_ratings, HF_IDEMPOTENT },
+    /* ---- imports ---- */
+    { "ImportPayrollFile", payroll_import_payroll_file, 0 },
+    { "GetYtdOpening", payroll_get_ytd_opening, HF_IDEMPOTENT },
 };
 
 static int payroll_init(void)
