@@ -704,6 +704,7 @@ static int import_punches(imp_t *m)
 
 /* ---- the methods ---- */
 
+/* In the order of the handlers below. */
 static const imp_kind_t kinds[] = {
     { "employees", employee_columns, EM_COLUMNS, import_employees },
     { "contracts", contract_columns, CO_COLUMNS, import_contracts },
@@ -740,19 +741,14 @@ static int refuse(imp_t *m)
                         m->out->problem_count, (unsigned)m->out->n_problems);
 }
 
-PR_IMPORT_HANDLER(payroll_import_payroll_file)
+/* Import the request's file as kind. */
+static int import_file(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMessage **reply,
+                       const imp_kind_t *kind)
 {
     const Hrflow__V1__ImportPayrollFileRequest *r = (const void *)req;
     hf_store_t st;
     if (hf_store_open(call, &st) < 0 || hf_store_require(&st, HF_SCOPE_PAYROLL, "import") < 0)
         return -1;
-    const imp_kind_t *kind = NULL;
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
-        if (!strcmp(r->kind, kinds[k].name))
-            kind = &kinds[k];
-    if (!kind)
-        return hf_call_fail(call, E(NOT_FOUND),
-                            "no import of that kind: employees, contracts, ytd-openings, punches");
     imp_t m = { .st = &st, .req = r, .kind = kind };
     if (import_company(&st, r->company_id, &m.company) < 0)
         return -1;
@@ -799,6 +795,26 @@ PR_IMPORT_HANDLER(payroll_import_payroll_file)
         m.out->created = m.out->existing = m.out->replaced = 0;
     *reply = &m.out->base;
     return 0;
+}
+
+PR_IMPORT_HANDLER(payroll_import_employees)
+{
+    return import_file(call, req, reply, &kinds[0]);
+}
+
+PR_IMPORT_HANDLER(payroll_import_contracts)
+{
+    return import_file(call, req, reply, &kinds[1]);
+}
+
+PR_IMPORT_HANDLER(payroll_import_ytd_openings)
+{
+    return import_file(call, req, reply, &kinds[2]);
+}
+
+PR_IMPORT_HANDLER(payroll_import_punches)
+{
+    return import_file(call, req, reply, &kinds[3]);
 }
 
 PR_IMPORT_HANDLER(payroll_get_ytd_opening)

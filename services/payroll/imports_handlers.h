@@ -7,7 +7,10 @@
 #define PR_IMPORT_HANDLER(name) \
     int name(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMessage **reply)
 
-PR_IMPORT_HANDLER(payroll_import_payroll_file);
+PR_IMPORT_HANDLER(payroll_import_employees);
+PR_IMPORT_HANDLER(payroll_import_contracts);
+PR_IMPORT_HANDLER(payroll_import_ytd_openings);
+PR_IMPORT_HANDLER(payroll_import_punches);
 PR_IMPORT_HANDLER(payroll_get_ytd_opening);
 
 #endif

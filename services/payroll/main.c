@@ -77,7 +77,10 @@ static const hf_method_t methods[] = {
     { "RecordReviewScores", payroll_record_review_scores, HF_IDEMPOTENT },
     { "ListReviewRatings", payroll_list_review_ratings, HF_IDEMPOTENT },
     /* ---- imports ---- */
-    { "ImportPayrollFile", payroll_import_payroll_file, 0 },
+    { "ImportEmployees", payroll_import_employees, 0 },
+    { "ImportContracts", payroll_import_contracts, 0 },
+    { "ImportYtdOpenings", payroll_import_ytd_openings, 0 },
+    { "ImportPunches", payroll_import_punches, 0 },
     { "GetYtdOpening", payroll_get_ytd_opening, HF_IDEMPOTENT },
 };
 
