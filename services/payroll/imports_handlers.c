@@ -107,7 +107,8 @@ static void problem(imp_t *m, const imp_row_t *r, unsigned col, const char *code
 static int on_row(void *ctx, hf_table_t *t, const hf_table_row_t *row)
 {
     imp_t *m = ctx;
-    (void)t;
+    if (row->row == 0) /* the header, mapped already */
+        return 0;
     m->out->rows++;
     if (row->error) {
         add_problem(m, row->row, row->error->field, "invalid", row->error->message);
@@ -657,16 +658,17 @@ static int import_punches(imp_t *m)
     size_t n = m->n;
     const char *zone = *m->req->utc_offset ? m->req->utc_offset : "+08:00";
     att_punch_row_t *rows = hf_store_alloc(st, (n + 1) * sizeof(*rows));
-    if (!rows)
+    char *bad = hf_store_alloc(st, n + 1);
+    if (!rows || !bad)
         return HF_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         const imp_row_t *r = &m->rows[i];
         const char *t = r->v[PU_TIME];
         const char *method = r->v[PU_METHOD] ? map_word(WORDS(punch_methods), r->v[PU_METHOD])
                                               : "other";
-        if (strlen(t) != 19)
+        if ((bad[i] = strlen(t) != 19))
             problem(m, r, PU_TIME, "bad_format", "a date and a time (2026-01-05 08:57:00)");
-        if (!method)
+        if (!method && (bad[i] = 1))
             problem(m, r, PU_METHOD, "unknown", "指纹, 人脸, 刷卡 or 其他 (fingerprint, face, "
                                                 "card, other)");
         rows[i] = (att_punch_row_t){
@@ -675,21 +677,27 @@ static int import_punches(imp_t *m)
             r->v[PU_DEVICE] ? r->v[PU_DEVICE] : "", method ? method : "other"
         };
     }
-    if (m->out->problem_count)
-        return HF_OK;
-    /* checked first whatever the run: a punch already stored, or twice in
-     * the file, is a problem of the file here, not a row to skip */
+    /* the rows without a problem yet go on to attendance's own checks (the
+     * employee), checked first whatever the run: a punch already stored,
+     * or twice in the file, is a problem of the file here, not a row to skip */
+    size_t *at = hf_store_alloc(st, (n + 1) * sizeof(*at));
+    if (!at)
+        return HF_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!bad[i])
+            at[k] = i, rows[k++] = rows[i];
     att_ingest_t got;
-    int rc = att_punches_ingest(st, rows, n, 1, &got);
-    for (size_t k = 0; rc == HF_OK && k < got.n_problems; k++) {
-        const att_problem_t *p = &got.problems[k];
+    int rc = k ? att_punches_ingest(st, rows, k, 1, &got) : HF_OK;
+    for (size_t j = 0; rc == HF_OK && k && j < got.n_problems; j++) {
+        const att_problem_t *p = &got.problems[j];
         int col = hf_table_column_find(punch_columns, PU_COLUMNS, p->field, strlen(p->field));
-        problem(m, &m->rows[p->index], col < 0 ? PU_NO : (unsigned)col, p->code, "%s",
+        problem(m, &m->rows[at[p->index]], col < 0 ? PU_NO : (unsigned)col, p->code, "%s",
                 p->message);
     }
-    for (size_t i = 0; rc == HF_OK && !got.n_problems && i < n; i++)
-        if (got.status[i] == 'd')
-            problem(m, &m->rows[i], PU_TIME, "duplicate",
+    for (size_t j = 0; rc == HF_OK && k && !got.n_problems && j < k; j++)
+        if (got.status[j] == 'd')
+            problem(m, &m->rows[at[j]], PU_TIME, "duplicate",
                     "a punch of this employee at this time is stored already or earlier in "
                     "the file");
     if (rc != HF_OK || m->out->problem_count)
@@ -722,6 +730,34 @@ static int import_company(hf_store_t *st, const char *given, const char **compan
                                          "company_id: a company this key acts for")
                           : -1)
                : 0;
+}
+
+static int by_row(const void *a, const void *b)
+{
+    const Hrflow__V1__ImportProblem *const *x = a, *const *y = b;
+    return ((*x)->row > (*y)->row) - ((*x)->row < (*y)->row);
+}
+
+/* The problems by row, each row's in the order found (a merge sort is
+ * stable: qsort is not). */
+static void sort_problems(imp_t *m)
+{
+    size_t n = m->out->n_problems;
+    Hrflow__V1__ImportProblem **tmp = malloc((n + 1) * sizeof(*tmp));
+    if (!tmp)
+        return; /* the order found, then */
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, o = lo;
+            while (i < mid || j < hi)
+                tmp[o++] = j >= hi || (i < mid && by_row(&m->problems[i], &m->problems[j]) <= 0)
+                               ? m->problems[i++]
+                               : m->problems[j++];
+        }
+        memcpy(m->problems, tmp, n * sizeof(*tmp));
+    }
+    free(tmp);
 }
 
 /* A real run with problems: 422, every listed problem a detail
@@ -789,6 +825,7 @@ static int import_file(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMe
                             kind->name);
     if (rc != HF_OK)
         return hf_store_fail(&st, rc, "import", "");
+    sort_problems(&m);
     if (m.out->problem_count && !r->dry_run)
         return refuse(&m);
     if (m.out->problem_count)

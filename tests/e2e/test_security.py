@@ -217,7 +217,8 @@ BODIES = {
     "recordReviewScores": {"scores": [{"employeeId": str(uuid.uuid4()), "rater": "evil",
                                        "weight": "1", "score": "0"}]},
 }
-FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
+FILES = {"importCandidates", "importCandidatesToJob",   # a CSV body
+         "importEmployees", "importContracts", "importYtdOpenings", "importPunches"}
 # References an attacker may make by design. Candidates are one record per
 # person across the group: a company-bound key that creates a candidate
 # already known (by phone, email or external id) gets its id back, and
