@@ -98,30 +98,28 @@ int pr_import_employees(hf_store_t *st, const char *company, const pr_import_emp
         if (!p[k])
             return HF_ENOMEM;
     char state[6] = "";
+    /* the compensations of the rows inserted, joined to them in the
+     * statement: the new employees are not in the table's statistics yet */
     if (hf_db_exec(
             st->db,
-            "INSERT INTO payroll.employees (tenant_id, company_id, employee_no, status, name_enc,"
-            " id_type, id_number_enc, id_number_idx, bank_account_enc, phone_enc, department,"
-            " position, grade, city, hire_date) SELECT $1::uuid, $2::uuid, u.* FROM"
-            " unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],"
-            " $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],"
-            " $15::date[]) AS u ON CONFLICT (tenant_id, company_id, employee_no) DO NOTHING",
-            15, p, state) < 0)
+            "WITH u AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[],"
+            " $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
+            " $13::text[], $14::text[], $15::date[], $16::date[], $17::text[])"
+            " AS u(no, status, name, id_type, id_enc, id_idx, bank, phone, dept, pos, grade,"
+            " city, hire, pay_month, pay)),"
+            " ins AS (INSERT INTO payroll.employees (tenant_id, company_id, employee_no, status,"
+            " name_enc, id_type, id_number_enc, id_number_idx, bank_account_enc, phone_enc,"
+            " department, position, grade, city, hire_date) SELECT $1::uuid, $2::uuid, no,"
+            " status, name, id_type, id_enc, id_idx, bank, phone, dept, pos, grade, city, hire"
+            " FROM u ON CONFLICT (tenant_id, company_id, employee_no) DO NOTHING"
+            " RETURNING id, employee_no)"
+            " INSERT INTO payroll.compensations (tenant_id, employee_id, effective_month,"
+            " amounts_enc, actor) SELECT $1::uuid, ins.id, coalesce(u.pay_month,"
+            " date_trunc('month', payroll.today())::date), u.pay, $18 FROM ins"
+            " JOIN u ON u.no = ins.employee_no WHERE u.pay IS NOT NULL",
+            18, p, state) < 0)
         return strcmp(state, UNIQUE_VIOLATION) ? HF_EDB : HF_EEXISTS;
-    const char *q[] = { p[0], p[1], p[2], p[15], p[16], p[17] };
-    return hf_db_exec(st->db,
-                      "INSERT INTO payroll.compensations (tenant_id, employee_id,"
-                      " effective_month, amounts_enc, actor) SELECT $1::uuid, e.id,"
-                      " coalesce(u.m, date_trunc('month', payroll.today())::date), u.a, $6"
-                      " FROM unnest($3::text[], $4::date[], $5::text[]) AS u(no, m, a)"
-                      " JOIN payroll.employees e ON e.tenant_id = $1::uuid"
-                      " AND e.company_id = $2::uuid AND e.employee_no = u.no"
-                      " WHERE u.a IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
-                      " payroll.compensations c WHERE c.tenant_id = $1::uuid"
-                      " AND c.employee_id = e.id)",
-                      6, q, state) < 0
-               ? HF_EDB
-               : HF_OK;
+    return HF_OK;
 }
 
 int pr_import_contracts_existing(hf_store_t *st, const char *const *employees,

@@ -35,10 +35,9 @@ typedef struct {
     const char *pay_enc;    /* the compensation's sealed amounts */
 } pr_import_employee_t;
 
-/* Insert the n employees into company in one statement, and the
- * compensations of those that have one in another; a number the company
- * has meanwhile is skipped, and so is the compensation of an employee
- * who has one. HF_EEXISTS when an ID number was taken meanwhile (the
+/* Insert the n employees into company and the compensations of those that
+ * have one, in one statement; a number the company has meanwhile is
+ * skipped, with its compensation. HF_EEXISTS when an ID number was taken meanwhile (the
  * caller rolls back). */
 int pr_import_employees(hf_store_t *st, const char *company, const pr_import_employee_t *rows,
                         size_t n);
