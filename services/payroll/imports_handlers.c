@@ -77,9 +77,11 @@ static void add_problem(imp_t *m, size_t row, const char *column, const char *co
     }
     hrflow__v1__import_problem__init(p);
     p->row = row;
-    p->column = (char *)column;
+    p->column = hf_store_strdup(m->st, column); /* the reader's are borrowed */
     p->code = (char *)code;
     p->message = hf_store_strdup(m->st, message);
+    if (!p->column || !p->message)
+        m->nomem = 1;
     m->problems[m->out->n_problems++] = p;
 }
 
