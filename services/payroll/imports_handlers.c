@@ -369,6 +369,8 @@ static int employee_row(imp_t *m, const imp_row_t *r, em_row_t *e)
     e->status = r->v[EM_STATUS] ? map_word(WORDS(statuses), r->v[EM_STATUS]) : "active";
     if (!e->status)
         bad++, problem(m, r, EM_STATUS, "unknown", "在职 (active) or 待入职 (draft)");
+    else if (!strcmp(e->status, "active") && !r->v[EM_HIRE])
+        bad++, problem(m, r, EM_HIRE, "required", "the hire date of an active employee");
     bad += amount(m, r, EM_BASE, &e->base);
     bad += amount(m, r, EM_ALLOWANCE, &e->allowance);
     e->has_pay = r->v[EM_BASE] != NULL;
@@ -821,6 +823,8 @@ static int import_file(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMe
     }
     hf_table_destroy(&m.t);
     free(m.rows);
+    if (rc == HF_OK && m.nomem)
+        rc = HF_ENOMEM;
     if (rc == HF_ECONFLICT || rc == HF_EEXISTS)
         return hf_call_fail(call, E(CONFLICT), "the %s changed while the file was imported; "
                                                "nothing was written: import it again",

@@ -248,6 +248,18 @@ def one_bad_row_writes_nothing():
 
 
 @test
+def an_active_employee_needs_a_hire_date_as_in_the_archive():
+    before = employees()
+    rows = [HEADER, person("H001", "无日期", hire="")]
+    status, got = upload("employees", csv(rows))
+    assert status == 422 and [e["field"] for e in got["errors"]] == ["rows[1].hireDate"], got
+    rows[1][11] = "待入职"
+    status, got = upload("employees", csv(rows))
+    assert status == 200 and got["created"] == 1, got
+    assert employees() == before + 1
+
+
+@test
 def twenty_thousand_employees_import_in_one_request():
     before = employees("SZ")
     lines = ["工号,姓名,身份证号,银行账号,城市,入职日期,基本工资"]
