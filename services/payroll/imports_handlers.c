@@ -55,6 +55,7 @@ struct imp {
     const Hrflow__V1__ImportPayrollFileRequest *req;
     const imp_kind_t *kind;
     const char *company;
+    const char *import_id; /* a real run's entry of payroll.imports */
     hf_table_t *t;
     imp_row_t *rows; /* malloc'd, grown; the values in the arena */
     size_t n, cap;
@@ -618,7 +619,7 @@ static int import_ytd(imp_t *m)
                  (long long)fig[i][4]);
         w[i].figures_enc = sealed(st, "ytd_openings.figures", text, &ok);
     }
-    return ok ? pr_import_ytd(st, w, n) : HF_ENOMEM;
+    return ok ? pr_import_ytd(st, w, n, m->import_id) : HF_ENOMEM;
 }
 
 /* ---- attendance punches (fingerprint and face terminals' exports) ---- */
@@ -812,9 +813,15 @@ static int import_file(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMe
     if (rc == HF_OK && hf_db_begin(st.db) < 0)
         rc = HF_EDB;
     else if (rc == HF_OK) {
+        const Hrflow__V1__ImportPayrollFileResponse *o = m.out;
+        if (!r->dry_run)
+            rc = pr_import_log(&st, m.company, kind->name, 0, 0, 0, 0, &m.import_id);
         /* rows are checked even when the file failed midway: every problem at once */
-        if (!m.out->problem_count || hf_table_fatal(m.t) == NULL)
+        if (rc == HF_OK && (!o->problem_count || hf_table_fatal(m.t) == NULL))
             rc = m.n ? kind->process(&m) : HF_OK;
+        if (rc == HF_OK && !r->dry_run && !o->problem_count)
+            rc = pr_import_log(&st, m.company, kind->name, o->rows, o->created, o->existing,
+                               o->replaced, &m.import_id);
         /* a dry run or a refused file writes nothing */
         if (rc == HF_OK && (m.out->problem_count || r->dry_run))
             rc = hf_db_rollback(st.db) < 0 ? HF_EDB : HF_OK;
@@ -836,6 +843,8 @@ static int import_file(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMe
         return refuse(&m);
     if (m.out->problem_count)
         m.out->created = m.out->existing = m.out->replaced = 0;
+    else if (!r->dry_run)
+        m.out->id = (char *)m.import_id;
     *reply = &m.out->base;
     return 0;
 }

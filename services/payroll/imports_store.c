@@ -194,21 +194,52 @@ int pr_import_ytd_existing(hf_store_t *st, const pr_import_ytd_t *rows, size_t n
     return rc;
 }
 
-int pr_import_ytd(hf_store_t *st, const pr_import_ytd_t *rows, size_t n)
+int pr_import_ytd(hf_store_t *st, const pr_import_ytd_t *rows, size_t n, const char *import_id)
 {
-    const char *p[6];
+    const char *p[7];
     int rc = ytd_params(st, rows, n, p);
     if (rc != HF_OK)
         return rc;
+    p[6] = import_id;
     return hf_db_exec(st->db,
                       "INSERT INTO payroll.ytd_openings (tenant_id, employee_id, tax_year,"
-                      " through_month, months, figures_enc) SELECT $1::uuid, u.* FROM unnest($2::uuid[], $3::int[], $4::int[], $5::int[],"
+                      " through_month, months, figures_enc, import_id) SELECT $1::uuid, u.*,"
+                      " $7::uuid FROM unnest($2::uuid[], $3::int[], $4::int[], $5::int[],"
                       " $6::text[]) AS u ON CONFLICT (tenant_id, employee_id, tax_year) DO UPDATE"
                       " SET through_month = EXCLUDED.through_month, months = EXCLUDED.months,"
-                      " figures_enc = EXCLUDED.figures_enc, import_id = NULL, create_time = now()",
-                      6, p, NULL) < 0
+                      " figures_enc = EXCLUDED.figures_enc, import_id = EXCLUDED.import_id,"
+                      " create_time = now()",
+                      7, p, NULL) < 0
                ? HF_EDB
                : HF_OK;
+}
+
+int pr_import_log(hf_store_t *st, const char *company, const char *kind, uint32_t rows,
+                  uint32_t created, uint32_t existing, uint32_t replaced, const char **id)
+{
+    const char *p[] = { st->tenant,
+                        company,
+                        kind,
+                        st->actor,
+                        hf_arena_printf(st->arena, "%u", rows),
+                        hf_arena_printf(st->arena, "%u", created),
+                        hf_arena_printf(st->arena, "%u", existing),
+                        hf_arena_printf(st->arena, "%u", replaced),
+                        *id };
+    PGresult *r = hf_db_query(st->db,
+                              "INSERT INTO payroll.imports (tenant_id, id, company_id, kind, actor,"
+                              " rows, created, existing, replaced) VALUES ($1::uuid,"
+                              " coalesce($9::uuid, gen_random_uuid()), $2::uuid, $3, $4, $5::int,"
+                              " $6::int, $7::int, $8::int) ON CONFLICT (tenant_id, id) DO UPDATE"
+                              " SET rows = EXCLUDED.rows, created = EXCLUDED.created,"
+                              " existing = EXCLUDED.existing, replaced = EXCLUDED.replaced"
+                              " RETURNING id",
+                              9, p);
+    int rc = hf_store_rows(r, 1);
+    if (rc == HF_OK && !(*id = hf_store_cell(st, r, 0, 0)))
+        rc = HF_ENOMEM;
+    PQclear(r);
+    return rc;
 }
 
 int pr_ytd_get(hf_store_t *st, const char *employee_id, int tax_year, int *through_month,

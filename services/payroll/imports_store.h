@@ -58,8 +58,14 @@ typedef struct {
 /* For each row, 1 in exists[i] when its employee and year have a row already. */
 int pr_import_ytd_existing(hf_store_t *st, const pr_import_ytd_t *rows, size_t n, char *exists);
 
-/* Insert or replace the n rows in one statement. */
-int pr_import_ytd(hf_store_t *st, const pr_import_ytd_t *rows, size_t n);
+/* Insert or replace the n rows in one statement, as written by import_id. */
+int pr_import_ytd(hf_store_t *st, const pr_import_ytd_t *rows, size_t n, const char *import_id);
+
+/* Record an import in the log (kind, company, the caller as actor, its
+ * counts): a new entry when *id is NULL (its id into *id, arena), else the
+ * counts of entry *id. */
+int pr_import_log(hf_store_t *st, const char *company, const char *kind, uint32_t rows,
+                  uint32_t created, uint32_t existing, uint32_t replaced, const char **id);
 
 /* The stored row of employee and year: its months and the sealed figures
  * opened (arena; NULL when the token does not open). HF_ENOTFOUND. */

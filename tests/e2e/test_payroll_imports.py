@@ -115,6 +115,9 @@ def a_utf8_csv_of_employees_imports_every_row_sealed():
     status, got = upload("employees", csv(rows))
     assert status == 200, got
     assert got["rows"] == 3 and got["created"] == 3 and not got.get("problems"), got
+    # the imports log: who, which kind, the counts; a dry run or a refused file adds none
+    assert sql("SELECT kind || ' ' || rows || ' ' || created || ' ' || (actor <> '') FROM "
+               "payroll.imports WHERE id = '%s'" % got["id"]) == "employees 3 3 true", got
     listed = call("GET", "/v1/employees?companyId=%s" % ctx["companies"]["SH"], key="pay")[1]
     by_no = {e["employeeNo"]: e for e in listed["employees"]}
     assert sorted(by_no) == ["U001", "U002", "U003"], listed
@@ -196,7 +199,7 @@ def a_formula_in_the_amounts_or_merged_cells_are_refused_with_the_cell():
 
 @test
 def a_dry_run_lists_every_problem_and_writes_nothing():
-    before = employees()
+    before, logged = employees(), sql("SELECT count(*) FROM payroll.imports")
     taken = ctx["utf8"][1][3]                       # U001's ID number
     rows = [HEADER,
             person("D001", "好人"),                  # fine
@@ -232,6 +235,7 @@ def a_dry_run_lists_every_problem_and_writes_nothing():
         "rows[2].baseSalary", "rows[3].baseSalary", "rows[4].employeeNo",
         "rows[5].idNumber", "rows[6].idNumber", "rows[7].idType"]), got
     assert employees() == before
+    assert sql("SELECT count(*) FROM payroll.imports") == logged
 
 
 @test
@@ -319,6 +323,8 @@ def opening_ytd_figures_import_sealed_and_read_back():
             ["U002", 2026, 5, 5, "50000", "5000", "0", "100", "0"]]
     status, got = upload("ytd-openings", workbook(good), XLSX)
     assert status == 200 and got["created"] == 2, got
+    assert sql("SELECT count(*) FROM payroll.ytd_openings WHERE import_id = '%s'"
+               % got["id"]) == "2"
     y = call("GET", "/v1/employees/%s/ytd-openings?taxYear=2026" % ctx["U001"], key="pay")[1]
     assert (y["throughMonth"], y["months"], y["cumulativeIncome"], y["specialDeductions"],
             y["additionalDeductions"], y["otherDeductions"], y["taxWithheld"]) == (
