@@ -214,6 +214,18 @@ int pr_import_ytd(hf_store_t *st, const pr_import_ytd_t *rows, size_t n, const c
                : HF_OK;
 }
 
+/* The text of the one row a statement answers, kept in the arena. */
+typedef struct {
+    hf_store_t *st;
+    const char *text;
+} kept_t;
+
+static void keep(void *ctx, const char *text)
+{
+    kept_t *k = ctx;
+    k->text = hf_store_strdup(k->st, text);
+}
+
 int pr_import_log(hf_store_t *st, const char *company, const char *kind, uint32_t rows,
                   uint32_t created, uint32_t existing, uint32_t replaced, const char **id)
 {
@@ -226,19 +238,20 @@ int pr_import_log(hf_store_t *st, const char *company, const char *kind, uint32_
                         hf_arena_printf(st->arena, "%u", existing),
                         hf_arena_printf(st->arena, "%u", replaced),
                         *id };
-    PGresult *r = hf_db_query(st->db,
-                              "INSERT INTO payroll.imports (tenant_id, id, company_id, kind, actor,"
-                              " rows, created, existing, replaced) VALUES ($1::uuid,"
-                              " coalesce($9::uuid, gen_random_uuid()), $2::uuid, $3, $4, $5::int,"
-                              " $6::int, $7::int, $8::int) ON CONFLICT (tenant_id, id) DO UPDATE"
-                              " SET rows = EXCLUDED.rows, created = EXCLUDED.created,"
-                              " existing = EXCLUDED.existing, replaced = EXCLUDED.replaced"
-                              " RETURNING id",
-                              9, p);
-    int rc = hf_store_rows(r, 1);
-    if (rc == HF_OK && !(*id = hf_store_cell(st, r, 0, 0)))
+    kept_t k = { st, NULL };
+    int rc = hf_store_each(st,
+                           "INSERT INTO payroll.imports (tenant_id, id, company_id, kind, actor,"
+                           " rows, created, existing, replaced) VALUES ($1::uuid,"
+                           " coalesce($9::uuid, gen_random_uuid()), $2::uuid, $3, $4, $5::int,"
+                           " $6::int, $7::int, $8::int) ON CONFLICT (tenant_id, id) DO UPDATE"
+                           " SET rows = EXCLUDED.rows, created = EXCLUDED.created,"
+                           " existing = EXCLUDED.existing, replaced = EXCLUDED.replaced"
+                           " RETURNING id",
+                           9, p, keep, &k);
+    if (rc == HF_OK && !k.text)
         rc = HF_ENOMEM;
-    PQclear(r);
+    if (rc == HF_OK)
+        *id = k.text;
     return rc;
 }
 
