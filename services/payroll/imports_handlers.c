@@ -532,16 +532,28 @@ static int import_contracts(imp_t *m)
     m->out->created = m->out->problem_count ? 0 : (uint32_t)(n - m->out->existing);
     if (rc != HF_OK || m->out->problem_count || m->req->dry_run)
         return rc;
-    /* one at a time through the archive, for the expiry alert of each */
-    for (size_t i = 0; rc == HF_OK && i < n; i++) {
-        const imp_row_t *r = &m->rows[i];
-        Hrflow__V1__Contract *c;
-        if (!exists[i])
-            rc = pr_contract_create(st, ids[i], types[i], starts[i],
-                                    r->v[CO_END] ? day(st, r->v[CO_END]) : "",
-                                    r->v[CO_PROBATION] ? day(st, r->v[CO_PROBATION]) : "", "",
-                                    &c);
-    }
+    /* the new ones in one statement, then the expiry alert of each, as the archive arms it */
+    const char **w_ids = hf_store_alloc(st, (n + 1) * sizeof(char *));
+    const char **w_types = hf_store_alloc(st, (n + 1) * sizeof(char *));
+    const char **w_starts = hf_store_alloc(st, (n + 1) * sizeof(char *));
+    const char **w_ends = hf_store_alloc(st, (n + 1) * sizeof(char *));
+    const char **w_probs = hf_store_alloc(st, (n + 1) * sizeof(char *));
+    if (!w_ids || !w_types || !w_starts || !w_ends || !w_probs)
+        return HF_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!exists[i]) {
+            w_ids[k] = ids[i], w_types[k] = types[i], w_starts[k] = starts[i];
+            w_ends[k] = day(st, m->rows[i].v[CO_END]);
+            w_probs[k++] = day(st, m->rows[i].v[CO_PROBATION]);
+        }
+    const char **ended = NULL;
+    size_t n_ended = 0;
+    rc = k ? pr_import_contracts(st, w_ids, w_types, w_starts, w_ends, w_probs, k, &ended,
+                                 &n_ended)
+           : HF_OK;
+    for (size_t j = 0; rc == HF_OK && j < n_ended; j++)
+        rc = pr_contract_timer(st, ended[j]);
     return rc;
 }
 

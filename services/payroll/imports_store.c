@@ -145,6 +145,39 @@ int pr_import_contracts_existing(hf_store_t *st, const char *const *employees,
     return rc;
 }
 
+int pr_import_contracts(hf_store_t *st, const char *const *employees, const char *const *types,
+                        const char *const *starts, const char *const *ends,
+                        const char *const *probations, size_t n, const char ***ended,
+                        size_t *n_ended)
+{
+    const char *p[] = { st->tenant,
+                        hf_store_array(st, employees, n),
+                        hf_store_array(st, types, n),
+                        hf_store_array(st, starts, n),
+                        hf_store_array(st, ends, n),
+                        hf_store_array(st, probations, n),
+                        st->actor };
+    for (int k = 1; k < 6; k++)
+        if (!p[k])
+            return HF_ENOMEM;
+    PGresult *r = hf_db_query(st->db,
+                              "INSERT INTO payroll.contracts (tenant_id, employee_id, type,"
+                              " start_date, end_date, probation_end, actor) SELECT $1::uuid, u.*,"
+                              " $7 FROM unnest($2::uuid[], $3::text[], $4::date[], $5::date[],"
+                              " $6::date[]) AS u RETURNING id, end_date IS NOT NULL",
+                              7, p);
+    if (!r)
+        return HF_EDB;
+    const char **ids = hf_store_alloc(st, ((size_t)PQntuples(r) + 1) * sizeof(*ids));
+    *n_ended = 0;
+    for (int k = 0; ids && k < PQntuples(r); k++)
+        if (PQgetvalue(r, k, 1)[0] == 't')
+            ids[(*n_ended)++] = hf_store_cell(st, r, k, 0);
+    PQclear(r);
+    *ended = ids;
+    return ids ? HF_OK : HF_ENOMEM;
+}
+
 /* The rows' columns as parameters $2.. of a statement: employee, year,
  * through, months, figures. */
 static int ytd_params(hf_store_t *st, const pr_import_ytd_t *rows, size_t n, const char *p[6])

@@ -48,6 +48,14 @@ int pr_import_contracts_existing(hf_store_t *st, const char *const *employees,
                                  const char *const *types, const char *const *starts, size_t n,
                                  char *exists);
 
+/* Insert the n contracts (employee, type, start, end and probation
+ * "YYYY-MM-DD" or NULL) in one statement; the ids of those with an end into
+ * ended (arena), *n_ended of them, for their expiry alerts. */
+int pr_import_contracts(hf_store_t *st, const char *const *employees, const char *const *types,
+                        const char *const *starts, const char *const *ends,
+                        const char *const *probations, size_t n, const char ***ended,
+                        size_t *n_ended);
+
 /* Opening figures of one employee and tax year, sealed. */
 typedef struct {
     const char *employee_id;

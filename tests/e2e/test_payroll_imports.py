@@ -297,6 +297,7 @@ def contracts_import_for_the_employees_of_the_company():
     listed = call("GET", "/v1/employees/%s/contracts" % ctx["U001"], key="pay")[1]
     c = listed["contracts"][0]
     assert c["type"] == "fixed_term" and "2029" in json.dumps(c["endDate"]), c
+    assert c.get("expiryAlertTime"), c   # armed as the archive arms it
     status, got = upload("contracts", csv(rows[:3]))
     assert status == 200 and got["existing"] == 2 and got.get("created", 0) == 0, got
 
