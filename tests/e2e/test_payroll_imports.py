@@ -368,6 +368,20 @@ def a_terminals_export_of_punches_feeds_attendance():
     assert status == 422 and [e["field"] for e in got["errors"]] == [
         "rows[2].employeeNo", "rows[3].time", "rows[4].method"], got
     assert int(sql("SELECT count(*) FROM payroll.punches")) == before + 3
+    # and attendance counts them in the employee's days (the company's office hours)
+    sh = ctx["companies"]["SH"]
+    status, shift = call("POST", "/v1/attendance/shifts", {
+        "companyId": sh, "name": "正常班", "start": "09:00", "end": "18:00"}, key="pay")
+    assert status == 201, shift
+    assert call("PATCH", "/v1/attendance/companies/%s/settings" % sh,
+                {"defaultShiftId": shift["id"]}, key="pay")[0] == 200
+    status, got = call("POST", "/v1/attendance/summaries:compute",
+                       {"companyId": ctx["companies"]["SH"], "month": "2026-02"}, key="pay")
+    assert status == 200, got
+    days = {d["date"]: d for d in call("GET", "/v1/attendance/employees/%s/days?month=2026-02"
+                                       % ctx["U001"], key="pay")[1]["days"]}
+    assert days["2026-02-02"]["punches"] == 2 and days["2026-02-02"]["workedHours"] != "0", \
+        days["2026-02-02"]
 
 
 @test
