@@ -98,8 +98,9 @@ int pr_import_employees(hf_store_t *st, const char *company, const pr_import_emp
         if (!p[k])
             return HF_ENOMEM;
     char state[6] = "";
-    /* the compensations of the rows inserted, joined to them in the
-     * statement: the new employees are not in the table's statistics yet */
+    /* one statement: the compensations join the rows it inserted, so a
+     * number skipped as taken meanwhile gets no pay, and no look-up by
+     * number is needed afterwards */
     if (hf_db_exec(
             st->db,
             "WITH u AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[],"
