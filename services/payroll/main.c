@@ -9,6 +9,7 @@
 #include "hrflow/v1/payroll.pb-c.h"
 #include "attendance_handlers.h"
 #include "employees_handlers.h"
+#include "imports_handlers.h"
 #include "runs_handlers.h"
 #include "runs_store.h"
 #include "schemes_handlers.h"
@@ -90,6 +91,12 @@ static const hf_method_t methods[] = {
     { "GetBankFile", payroll_get_bank_file, 0 },
     { "CreatePayrollAdjustment", payroll_create_payroll_adjustment, 0 },
     { "ListPayrollAdjustments", payroll_list_payroll_adjustments, HF_IDEMPOTENT },
+    /* ---- imports ---- */
+    { "ImportEmployees", payroll_import_employees, 0 },
+    { "ImportContracts", payroll_import_contracts, 0 },
+    { "ImportYtdOpenings", payroll_import_ytd_openings, 0 },
+    { "ImportPunches", payroll_import_punches, 0 },
+    { "GetYtdOpening", payroll_get_ytd_opening, HF_IDEMPOTENT },
 };
 
 static const hf_config_var_t settings[] = {

@@ -227,7 +227,8 @@ BODIES = {
     "createPayrollAdjustment": {"employeeId": None, "month": "2026-02", "amount": "1.00",
                                 "reason": "窃取"},
 }
-FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
+FILES = {"importCandidates", "importCandidatesToJob",   # a CSV body
+         "importEmployees", "importContracts", "importYtdOpenings", "importPunches"}
 # References an attacker may make by design. Candidates are one record per
 # person across the group: a company-bound key that creates a candidate
 # already known (by phone, email or external id) gets its id back, and
