@@ -169,6 +169,56 @@ int hf_service_ask(hf_call_t *call, const char *service, const char *method,
     return *reply ? 0 : HRFLOW__V1__ERROR_CODE__INTERNAL;
 }
 
+/* ---- asking from background threads ---- */
+
+static pthread_key_t system_bus_key;
+static pthread_once_t system_bus_once = PTHREAD_ONCE_INIT;
+
+static void system_bus_free(void *p)
+{
+    hf_bus_client_t *c = p;
+    hf_bus_client_destroy(&c);
+}
+
+static void system_bus_key_make(void)
+{
+    if (pthread_key_create(&system_bus_key, system_bus_free) != 0)
+        hf_error("no thread key for the background threads' bus clients");
+}
+
+int hf_service_ask_system(const char *tenant, const char *service, const char *method,
+                          const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_desc,
+                          int timeout_ms, ProtobufCMessage **reply)
+{
+    *reply = NULL;
+    pthread_once(&system_bus_once, system_bus_key_make);
+    hf_bus_client_t *c = pthread_getspecific(system_bus_key);
+    if (!c) {
+        if (!(c = hf_bus_client_new(S.brokers)))
+            return HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
+        if (pthread_setspecific(system_bus_key, c) != 0) {
+            hf_bus_client_destroy(&c);
+            return HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
+        }
+    }
+    static char *scopes[] = { "recruiter" };
+    char actor[80];
+    snprintf(actor, sizeof(actor), "system:%s",
+             the_runtime && the_runtime->def ? the_runtime->def->name : "service");
+    Hrflow__V1__Caller caller = HRFLOW__V1__CALLER__INIT;
+    caller.tenant_id = (char *)tenant;
+    caller.scopes = scopes;
+    caller.n_scopes = 1;
+    caller.actor = actor;
+    hf_call_opts_t opts = { .timeout_ms = timeout_ms, .caller = &caller };
+    hf_status_t status = { 0 };
+    int rc = hf_bus_call(c, service, method, req, reply_desc, &opts, reply, &status);
+    if (rc != 0 && rc != HRFLOW__V1__ERROR_CODE__NOT_FOUND)
+        hf_warn("asking %s.%s: %s: %s", service, method, hf_error_code_name(rc), status.message);
+    hf_status_clear(&status);
+    return rc;
+}
+
 int hf_service_ask_fail(hf_call_t *call, const char *service, int code)
 {
     switch (code) {

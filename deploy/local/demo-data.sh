@@ -7,8 +7,9 @@
 # imported from a CSV with resumes, so the screener screens them through the
 # scoring service and the rules invite, wait or reject — the funnel, the
 # audit and the candidates' status pages have something to show; ten AI-interview
-# lines, so the invited get slots and are called. Running it
-# again changes nothing: it stops when the demo job exists.
+# lines, so the invited get slots and are called; and payroll's demo
+# (deploy/local/demo-payroll.py). Running it again changes nothing: it stops
+# when the demo job exists.
 set -euo pipefail
 url=$1
 key=$(cat "$2")
@@ -26,6 +27,10 @@ api() { # METHOD PATH [BODY]: the JSON answer; fails on an HTTP error
 field() { # EXPR: evaluate EXPR over the JSON on stdin (d is the document)
   python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
 }
+
+# payroll's demo (employees, attendance, a pay scheme, last month's run): its own script,
+# which also stops when its data is there
+"$(dirname "$0")/demo-payroll.py" "$url" "$2"
 
 existing=$(api GET "/v1/jobs?page_size=500" |
   field "next((j['id'] for j in d['jobs'] if j['title'] == '$job_title'), '')")

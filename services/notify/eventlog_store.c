@@ -23,13 +23,8 @@ static const char sql_after[] =
     "       " HF_MICROS("o.time") ","
     "       CASE WHEN w.wanted THEN o.data::text END, w.wanted"
     "  FROM events.after_tenant($1, $2::xid8, $3::bigint, $4::int) o,"
-    "       LATERAL (SELECT (cardinality($5::text[]) = 0"
-    "                        OR EXISTS (SELECT 1 FROM unnest($5::text[]) p"
-    "                                    WHERE o.type = p"
-    "                                       OR (right(p, 1) = '.' AND starts_with(o.type, p))))"
-    "                   AND (cardinality($6::text[]) = 0"
-    "                        OR coalesce(o.data->>'companyId' = ANY ($6::text[]), false))"
-    "                AS wanted) w"
+    "       LATERAL (SELECT notify.type_wanted(o.type, $5::text[])"
+    "                       AND notify.company_sees(o.data, $6::text[]) AS wanted) w"
     /* qualified: a bare tx_id would name the text column (as in the relay) */
     " ORDER BY o.tx_id, o.id";
 
@@ -44,8 +39,7 @@ int eventlog_store_position(hf_store_t *st, const char *id, eventlog_pos_t *out)
                               "SELECT tx_id::text FROM events.outbox"
                               " WHERE tenant_id = $1 AND id = $2::bigint"
                               "   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
-                              "   AND (cardinality($3::text[]) = 0"
-                              "        OR coalesce(data->>'companyId' = ANY ($3::text[]), false))",
+                              "   AND notify.company_sees(data, $3::text[])",
                               3, p);
     int rc = hf_store_rows(r, 1);
     if (rc == HF_OK) {

@@ -1,9 +1,9 @@
 /* services/notify/letters.c - one reaction's letters: gather, render, enqueue
  *
  * Events carry ids only. At send time notify asks the owners on the
- * tenant's behalf (a recruiter of the whole group, actor "system:notify")
- * over the consumer thread's own bus client: the application (its
- * candidate, job and status token) and the candidate (name, email, phone)
+ * tenant's behalf (hf_service_ask_system: a recruiter of the whole group,
+ * actor "system:notify"): the application (its candidate, job and status
+ * token) and the candidate (name, email, phone)
  * from the pipeline, the job's title, the company's name from identity
  * (the tenant's for a job of the group), the interview's booking token and
  * its calendar file (method REQUEST, or CANCEL once cancelled) from
@@ -33,35 +33,6 @@
 #define E(code) HRFLOW__V1__ERROR_CODE__##code
 #define NIL_UUID "00000000-0000-0000-0000-000000000000"
 #define ASK_TIMEOUT_MS 5000
-
-/* ---- the bus, on the tenant's behalf ---- */
-
-static hf_bus_client_t *client; /* the consumer's thread only */
-
-int nt_letters_ask(const char *tenant, const char *service, const char *method,
-                   const ProtobufCMessage *req, const ProtobufCMessageDescriptor *desc,
-                   ProtobufCMessage **reply)
-{
-    *reply = NULL;
-    if (!client && !(client = hf_bus_client_new(hf_service_brokers())))
-        return E(UNAVAILABLE);
-    static char *scopes[] = { "recruiter" };
-    Hrflow__V1__Caller caller = HRFLOW__V1__CALLER__INIT;
-    caller.tenant_id = (char *)tenant;
-    caller.scopes = scopes;
-    caller.n_scopes = 1;
-    caller.actor = "system:notify";
-    hf_call_opts_t opts = { .timeout_ms = ASK_TIMEOUT_MS, .caller = &caller };
-    hf_status_t status = { 0 };
-    int code = hf_bus_call(client, service, method, req, desc, &opts, reply, &status);
-    hf_status_clear(&status);
-    return code;
-}
-
-void nt_letters_close(void)
-{
-    hf_bus_client_destroy(&client);
-}
 
 /* ---- what a letter needs ---- */
 
@@ -95,7 +66,8 @@ static int ask(const nt_reaction_t *r, const char *what, const char *service, co
                const ProtobufCMessage *q, const ProtobufCMessageDescriptor *desc,
                ProtobufCMessage **m)
 {
-    return verdict(r, what, nt_letters_ask(r->tenant, service, method, q, desc, m));
+    return verdict(r, what,
+                   hf_service_ask_system(r->tenant, service, method, q, desc, ASK_TIMEOUT_MS, m));
 }
 
 static int64_t seconds_of(const Hrflow__V1__Timestamp *t)
@@ -197,8 +169,9 @@ static int calendar(hf_store_t *st, const nt_reaction_t *r, const facts_t *f, co
     q.attendee_name = (char *)f->name;
     q.lang = (char *)nt_locales[locale];
     ProtobufCMessage *m;
-    int code = nt_letters_ask(r->tenant, "scheduling", "GetInterviewCalendar", &q.base,
-                              &hrflow__v1__interview_calendar__descriptor, &m);
+    int code = hf_service_ask_system(r->tenant, "scheduling", "GetInterviewCalendar", &q.base,
+                                     &hrflow__v1__interview_calendar__descriptor, ASK_TIMEOUT_MS,
+                                     &m);
     if (code == E(FAILED_PRECONDITION)) /* no slot (yet): the letter goes without a file */
         return 0;
     int v = verdict(r, "calendar", code);

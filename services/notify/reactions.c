@@ -174,6 +174,5 @@ int nt_reactions_start(void)
 
 void nt_reactions_stop(void)
 {
-    nt_letters_close();
     hf_arena_destroy(&arena);
 }

@@ -64,7 +64,7 @@ NT_HANDLER(notify_update_notification_settings);
 
 /* Start the consumer (init hook) unless HF_NOTIFY_REACTIONS is 0. 0 or -1. */
 int nt_reactions_start(void);
-/* After the loops stopped (stop hook): the consumer's bus client and arena. */
+/* After the loops stopped (stop hook): the consumer's arena. */
 void nt_reactions_stop(void);
 
 /* ---- one letter (letters.c) ---- */
@@ -83,15 +83,6 @@ typedef struct {
     int64_t previous;        /* a reschedule's former start; 0 none */
     const char *reason;      /* "" none */
 } nt_reaction_t;
-
-/* The bus client of the consumer's thread (made on first use), and a call
- * to service.method on behalf of tenant (a recruiter of the whole group,
- * actor "system:notify"). Returns 0 with *reply set (the caller frees it
- * with protobuf_c_message_free_unpacked), or the bus code. */
-int nt_letters_ask(const char *tenant, const char *service, const char *method,
-                   const ProtobufCMessage *req, const ProtobufCMessageDescriptor *desc,
-                   ProtobufCMessage **reply);
-void nt_letters_close(void);
 
 /* Send the letters of r on the channels settings name, in st's transaction.
  * HF_CONSUME_OK, HF_CONSUME_RETRY (a dependency down, the database) or

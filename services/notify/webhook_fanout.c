@@ -32,10 +32,8 @@ static const char sql_fanout[] =
     "   JOIN events.outbox o ON o.tenant_id = v.tenant_id AND o.id = v.id"
     "   JOIN notify.webhook_endpoints e ON e.tenant_id::text = o.tenant_id AND e.enabled"
     "  WHERE o.time >= e.create_time"
-    "    AND (e.company_id IS NULL OR coalesce(o.data->>'companyId' = e.company_id::text, false))"
-    "    AND (cardinality(e.event_types) = 0"
-    "         OR EXISTS (SELECT 1 FROM unnest(e.event_types) p"
-    "                     WHERE o.type = p OR (right(p, 1) = '.' AND starts_with(o.type, p))))"
+    "    AND notify.company_sees(o.data, array_remove(ARRAY[e.company_id::text], NULL))"
+    "    AND notify.type_wanted(o.type, e.event_types)"
     " ORDER BY o.id"
     " ON CONFLICT (tenant_id, dedupe_key) DO NOTHING";
 

@@ -96,7 +96,7 @@ static Hrflow__V1__Employee *open_employee(hf_call_t *call, hf_store_t *st, cons
 
 /* A company of the group (asked of identity as the caller) the caller acts
  * for; 0, 1 after a detail at field, or -1 after failing the call. */
-static int company_bad(hf_store_t *st, const char *company, const char *field)
+int pr_company_bad(hf_store_t *st, const char *company, const char *field)
 {
     hf_call_t *call = st->call;
     if (!hf_uuid_valid(company))
@@ -213,7 +213,7 @@ PR_HANDLER(payroll_create_employee)
         bad += problem(call, "employee.status", "unknown_value", "draft or active");
     else if (!strcmp(status, "active") && !e->hire_date)
         bad += problem(call, "employee.hire_date", "required", "an active employee's hire date");
-    int c = company_bad(&st, e->company_id, "employee.company_id");
+    int c = pr_company_bad(&st, e->company_id, "employee.company_id");
     if (c < 0)
         return -1;
     if (bad + c)
@@ -580,7 +580,7 @@ PR_HANDLER(payroll_create_position_change)
     if (!*c->department && !*c->position && !*c->grade && !*c->city && !*c->company_id)
         bad += problem(call, "change", "required",
                        "at least one of department, position, grade, companyId, city");
-    int cb = *c->company_id ? company_bad(&st, c->company_id, "change.company_id") : 0;
+    int cb = *c->company_id ? pr_company_bad(&st, c->company_id, "change.company_id") : 0;
     if (cb < 0)
         return -1;
     if (bad + cb)

@@ -3,9 +3,15 @@
 #define PR_EMPLOYEES_HANDLERS_H
 
 #include "hf/bus.h"
+#include "hf/store.h"
 
 #define PR_HANDLER(name) \
     int name(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMessage **reply)
+
+/* A company of the group (asked of identity as the caller) the caller acts
+ * for: 0; 1 after a detail at field (required, bad_format, not_found); -1
+ * after failing the call (identity unavailable). The imports use it too. */
+int pr_company_bad(hf_store_t *st, const char *company, const char *field);
 
 PR_HANDLER(payroll_create_employee);
 PR_HANDLER(payroll_get_employee);

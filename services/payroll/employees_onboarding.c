@@ -3,8 +3,8 @@
  * A durable consumer (hf/consumer.h, "payroll.onboarding", started at the
  * end of the log by migration 0011) reads application.hired. Events carry
  * ids only: the candidate's name and phone are asked of the pipeline on the
- * tenant's behalf (a recruiter of the whole group, actor "system:payroll")
- * over the consumer thread's own bus client, and sealed into the draft in
+ * tenant's behalf (hf_service_ask_system: a recruiter of the whole group,
+ * actor "system:payroll"), and sealed into the draft in
  * the consumer's transaction. The unique application id makes the draft
  * once however often the event is read; employee.onboarded is written with
  * it. A pipeline that does not answer makes the batch retry; a candidate
@@ -26,29 +26,16 @@
 #define HIRED "hrflow.pipeline.application.hired.v1"
 #define ASK_TIMEOUT_MS 5000
 
-static hf_bus_client_t *client; /* the consumer's thread only */
 static hf_arena_t *arena;
 
 /* The candidate of a hire, asked of the pipeline for tenant; the bus code. */
 static int candidate_of(const char *tenant, const char *id, Hrflow__V1__Candidate **out)
 {
-    static char *scopes[] = { "recruiter" };
-    Hrflow__V1__Caller as = HRFLOW__V1__CALLER__INIT;
-    as.tenant_id = (char *)tenant;
-    as.scopes = scopes;
-    as.n_scopes = 1;
-    as.actor = "system:payroll";
     Hrflow__V1__GetCandidateRequest q = HRFLOW__V1__GET_CANDIDATE_REQUEST__INIT;
     q.id = (char *)id;
-    hf_call_opts_t opts = { .timeout_ms = ASK_TIMEOUT_MS, .caller = &as };
-    hf_status_t status = { 0 };
-    if (!client && !(client = hf_bus_client_new(hf_service_brokers())))
-        return E(UNAVAILABLE);
-    int code = hf_bus_call(client, "pipeline", "GetCandidate", &q.base,
-                           &hrflow__v1__candidate__descriptor, &opts, (ProtobufCMessage **)out,
-                           &status);
-    hf_status_clear(&status);
-    return code;
+    return hf_service_ask_system(tenant, "pipeline", "GetCandidate", &q.base,
+                                 &hrflow__v1__candidate__descriptor, ASK_TIMEOUT_MS,
+                                 (ProtobufCMessage **)out);
 }
 
 static const char *field(json_t *data, const char *name)
@@ -122,6 +109,5 @@ int pr_employees_start(void)
 
 void pr_employees_stop(void)
 {
-    hf_bus_client_destroy(&client);
     hf_arena_destroy(&arena);
 }

@@ -547,7 +547,7 @@ static void *contract_row(hf_store_t *st, PGresult *r, int row)
 /* Arm the expiry alert of contract id: alert_days (the tenant's setting)
  * before its end, at 09:00 in Asia/Shanghai; a time already past fires at
  * once. */
-static int contract_timer(hf_store_t *st, const char *id)
+int pr_contract_timer(hf_store_t *st, const char *id)
 {
     const char *p[] = { st->tenant, id };
     PGresult *r = hf_db_query(
@@ -594,7 +594,7 @@ int pr_contract_create(hf_store_t *st, const char *employee_id, const char *type
     const char *id = rc == HF_OK ? hf_store_cell(st, r, 0, 0) : NULL;
     PQclear(r);
     if (rc == HF_OK)
-        rc = contract_timer(st, id);
+        rc = pr_contract_timer(st, id);
     /* a renewed contract needs no alert any more */
     if (rc == HF_OK && *previous &&
         hf_timer_cancel(st, PR_TIMER_CONTRACT, hf_arena_printf(st->arena, "contracts/%s",

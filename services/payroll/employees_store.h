@@ -101,6 +101,11 @@ int pr_tax_profile_list(hf_store_t *st, const char *employee_id, void ***out, si
 int pr_contract_create(hf_store_t *st, const char *employee_id, const char *type,
                        const char *start, const char *end, const char *probation,
                        const char *previous, Hrflow__V1__Contract **out);
+/* Arm the expiry alert of contract id (one with an end: the tenant's alert
+ * days before it, 09:00 in Asia/Shanghai); nothing for one without.
+ * HF_OK or HF_EDB. The imports call it for the contracts they insert. */
+int pr_contract_timer(hf_store_t *st, const char *id);
+
 /* Every contract of the employee, the latest start first. */
 int pr_contract_list(hf_store_t *st, const char *employee_id, void ***out, size_t *n);
 

@@ -9,6 +9,7 @@
 #include "hrflow/v1/payroll.pb-c.h"
 #include "attendance_handlers.h"
 #include "employees_handlers.h"
+#include "imports_handlers.h"
 #include "reports_handlers.h"
 #include "runs_handlers.h"
 #include "runs_store.h"
@@ -96,6 +97,17 @@ static const hf_method_t methods[] = {
     { "GetPayrollSummary", payroll_get_payroll_summary, HF_IDEMPOTENT },
     { "CreatePayslipLink", payroll_create_payslip_link, HF_IDEMPOTENT },
     { "GetEmployeePayslip", payroll_get_employee_payslip, HF_IDEMPOTENT },
+    /* ---- imports ---- */
+    { "ImportEmployees", payroll_import_employees, 0 },
+    { "ImportContracts", payroll_import_contracts, 0 },
+    { "ImportYtdOpenings", payroll_import_ytd_openings, 0 },
+    { "ImportPunches", payroll_import_punches, 0 },
+    { "GetYtdOpening", payroll_get_ytd_opening, HF_IDEMPOTENT },
+};
+
+static const hf_config_var_t settings[] = {
+    /* ---- runs ---- */
+    PR_RUN_SETTINGS,
 };
 
 static int payroll_init(void)
@@ -108,5 +120,6 @@ static void payroll_stop(void)
     pr_employees_stop();
 }
 
-HF_SERVICE_MAIN(payroll, hrflow__v1__payroll__descriptor, methods, .pii = 1,
+HF_SERVICE_MAIN(payroll, hrflow__v1__payroll__descriptor, methods,
+                .settings = settings, .n_settings = sizeof(settings) / sizeof(settings[0]), .pii = 1,
                 .init = payroll_init, .stop = payroll_stop)

@@ -329,6 +329,26 @@ static int64_t parse_ppm(const char *s)
     return s && pr_rate_parse(s, &v) == PR_MONEY_OK ? v : 0;
 }
 
+/* The program of a scheme version's components (taxable[i] set from them),
+ * or NULL with *err. */
+static pr_program_t *compile_version(const Hrflow__V1__PaySchemeVersion *v,
+                                     unsigned char taxable[PR_COMPONENTS_MAX], pr_ferror_t *err)
+{
+    if (v->n_components > PR_COMPONENTS_MAX) {
+        snprintf(err->message, sizeof(err->message), "too many components");
+        return NULL;
+    }
+    pr_component_src_t src[PR_COMPONENTS_MAX];
+    for (size_t i = 0; i < v->n_components; i++) {
+        src[i] = (pr_component_src_t){ v->components[i]->name,
+                                       (pr_kind_t)pr_kind_of(v->components[i]->kind),
+                                       v->components[i]->formula };
+        taxable[i] = v->components[i]->taxable;
+    }
+    size_t n_err = 0;
+    return pr_program_compile(src, v->n_components, err, 1, &n_err);
+}
+
 static int load_scheme(calc_t *c)
 {
     hf_store_t *st = c->st;
@@ -348,19 +368,8 @@ static int load_scheme(calc_t *c)
         return fail_data(c, "pay scheme %s has no version effective in %.7s", id, c->month);
     if (rc != HF_OK)
         return rc;
-    Hrflow__V1__PaySchemeVersion *v = c->scheme->version;
-    if (v->n_components > PR_COMPONENTS_MAX)
-        return fail_data(c, "pay scheme %s has too many components%s", id, "");
-    pr_component_src_t src[PR_COMPONENTS_MAX];
-    for (size_t i = 0; i < v->n_components; i++) {
-        src[i] = (pr_component_src_t){ v->components[i]->name,
-                                       (pr_kind_t)pr_kind_of(v->components[i]->kind),
-                                       v->components[i]->formula };
-        c->taxable[i] = v->components[i]->taxable;
-    }
     pr_ferror_t err;
-    size_t n_err = 0;
-    c->program = pr_program_compile(src, v->n_components, &err, 1, &n_err);
+    c->program = compile_version(c->scheme->version, c->taxable, &err);
     if (!c->program)
         return fail_data(c, "pay scheme does not compile: %s%s", err.message, "");
     pr_slip_plan(&c->plan, c->program, c->taxable);
@@ -758,7 +767,16 @@ static char *rate_text(hf_store_t *st, int64_t ppm)
     return hf_store_strdup(st, b);
 }
 
-static Hrflow__V1__PayLineInput *input_of(hf_store_t *st, const pr_program_t *p, size_t i,
+/* The name and source of a formula's reference (filled when read). */
+static void ref_name(const pr_program_t *p, const pr_ref_t *ref, Hrflow__V1__PayLineInput *x)
+{
+    x->name = (char *)(ref->component ? pr_program_name(p, (size_t)ref->index)
+                                      : pr_inputs[ref->index].name);
+    x->source = ref->component ? "component" : "input";
+}
+
+/* The value a formula's reference had (stored without its name). */
+static Hrflow__V1__PayLineInput *input_of(hf_store_t *st, const pr_program_t *p,
                                           const pr_ref_t *ref, const int64_t *in,
                                           const int64_t *comp)
 {
@@ -767,16 +785,10 @@ static Hrflow__V1__PayLineInput *input_of(hf_store_t *st, const pr_program_t *p,
         return NULL;
     hrflow__v1__pay_line_input__init(x);
     char b[PR_VALUE_TEXT_MAX];
-    (void)i;
-    if (ref->component) {
-        x->name = (char *)pr_program_name(p, (size_t)ref->index);
+    if (ref->component)
         pr_value_format(pr_program_type(p, (size_t)ref->index), comp[ref->index], b);
-        x->source = "component";
-    } else {
-        x->name = (char *)pr_inputs[ref->index].name;
+    else
         pr_value_format(pr_inputs[ref->index].type, in[ref->index], b);
-        x->source = "input";
-    }
     x->value = hf_store_strdup(st, b);
     return x;
 }
@@ -797,17 +809,18 @@ static Hrflow__V1__Payslip *payslip_of(hf_store_t *st, calc_t *c, size_t i, cons
     for (size_t k = 0; k < nc; k++) {
         char b[PR_VALUE_TEXT_MAX];
         pr_value_format(pr_program_type(p, k), s->comp[k], b);
-        Hrflow__V1__PayslipLine *ln =
-            line(st, &l, pr_program_name(p, k), pr_kind_name(pr_program_kind(p, k)),
-                 hf_store_strdup(st, b), (char *)pr_program_formula(p, k));
+        /* formula, label and the inputs' names come from the scheme version
+         * when the payslip is read (versions never change): stored are values */
+        Hrflow__V1__PayslipLine *ln = line(st, &l, pr_program_name(p, k),
+                                           pr_kind_name(pr_program_kind(p, k)),
+                                           hf_store_strdup(st, b), NULL);
         if (!ln)
             return NULL;
-        ln->label = c->scheme->version->components[k]->label;
         size_t nr = 0;
         const pr_ref_t *refs = pr_program_refs(p, k, &nr);
         ln->inputs = hf_store_alloc(st, (nr + 1) * sizeof(void *));
         for (size_t j = 0; ln->inputs && j < nr; j++)
-            ln->inputs[ln->n_inputs++] = input_of(st, p, k, &refs[j], in->in, s->comp);
+            ln->inputs[ln->n_inputs++] = input_of(st, p, &refs[j], in->in, s->comp);
     }
     static const char *const ot_names[3] = { "overtime_workday", "overtime_restday",
                                              "overtime_holiday" };
@@ -1208,6 +1221,37 @@ static void *slip_full(hf_store_t *st, PGresult *r, int i)
     return payslip_open(st, PQgetvalue(r, i, 0));
 }
 
+/* The scheme's part of a payslip's component lines: formula, label and the
+ * names of the values each used, from the version it was computed with. */
+static int explain(hf_store_t *st, Hrflow__V1__Payslip *s)
+{
+    Hrflow__V1__PayScheme *scheme = NULL;
+    int rc = pr_store_scheme_get(st, s->scheme_id, "", s->scheme_version, 0, &scheme);
+    if (rc != HF_OK)
+        return rc == HF_ENOTFOUND ? HF_EDB : rc;
+    unsigned char taxable[PR_COMPONENTS_MAX];
+    pr_ferror_t err;
+    pr_program_t *p = compile_version(scheme->version, taxable, &err);
+    if (!p)
+        return HF_EDB;
+    /* the first lines are the components, in the program's order */
+    for (size_t k = 0; k < pr_program_count(p) && k < s->n_lines; k++) {
+        Hrflow__V1__PayslipLine *l = s->lines[k];
+        if (strcmp(l->name, pr_program_name(p, k)))
+            break;
+        size_t nr = 0;
+        const pr_ref_t *refs = pr_program_refs(p, k, &nr);
+        l->formula = scheme->version->components[k]->formula;
+        l->label = scheme->version->components[k]->label;
+        for (size_t j = 0; j < nr && j < l->n_inputs; j++) {
+            ref_name(p, &refs[j], l->inputs[j]);
+            l->inputs[j]->name = hf_store_strdup(st, l->inputs[j]->name);
+        }
+    }
+    pr_program_destroy(&p);
+    return HF_OK;
+}
+
 int pr_payslip_get(hf_store_t *st, const char *run, const char *employee,
                    Hrflow__V1__Payslip **out)
 {
@@ -1216,10 +1260,11 @@ int pr_payslip_get(hf_store_t *st, const char *run, const char *employee,
     if (rc != HF_OK)
         return rc;
     const char *p[] = { st->tenant, run, employee };
-    return hf_store_one(st,
-                        "SELECT body_enc FROM payroll.payslips WHERE tenant_id = $1"
-                        " AND run_id = $2::uuid AND employee_id = $3::uuid",
-                        3, p, slip_full, out);
+    rc = hf_store_one(st,
+                      "SELECT body_enc FROM payroll.payslips WHERE tenant_id = $1"
+                      " AND run_id = $2::uuid AND employee_id = $3::uuid",
+                      3, p, slip_full, out);
+    return rc == HF_OK ? explain(st, *out) : rc;
 }
 
 /* ---- the bank file ---- */
@@ -1401,6 +1446,8 @@ int pr_adjustment_list(hf_store_t *st, const char *company, hf_page_t *page,
 
 /* ---- the calculation loop ---- */
 
+long pr_run_lease_ms = 300000;
+
 typedef struct {
     hf_arena_t *arena;
     int lease_ms;
@@ -1456,8 +1503,7 @@ int pr_runs_start(void)
         free(l);
         return -1;
     }
-    const char *e = getenv("HF_PAYROLL_RUN_LEASE_MS");
-    l->lease_ms = e && atoi(e) > 0 ? atoi(e) : 300000;
+    l->lease_ms = (int)pr_run_lease_ms;
     char host[64] = "";
     gethostname(host, sizeof(host) - 1);
     snprintf(l->owner, sizeof(l->owner), "%s:%ld", host, (long)getpid());

@@ -64,7 +64,16 @@ int pr_adjustment_list(hf_store_t *st, const char *company, hf_page_t *page,
  * error says it), HF_ECONFLICT when the claim was lost, HF_EDB. */
 int pr_run_calculate(hf_store_t *st, const char *id, int64_t claim);
 
-/* Start the calculation loop (HF_PAYROLL_RUN_LEASE_MS, default 300000). */
+/* How long a claimed calculation is the claimer's before another replica
+ * may take it (HF_PAYROLL_RUN_LEASE_MS), and the setting itself. */
+extern long pr_run_lease_ms;
+#define PR_RUN_SETTINGS                                                                       \
+    { "HF_PAYROLL_RUN_LEASE_MS", HF_CONFIG_INT, "300000", 1000, 86400000,                     \
+      "how long a replica's claim of a payroll run's calculation lasts before another "      \
+      "replica may take it over (a replica killed mid-run hands it on after this)",          \
+      &pr_run_lease_ms }
+
+/* Start the calculation loop, on every replica. */
 int pr_runs_start(void);
 
 #endif

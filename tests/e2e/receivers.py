@@ -1,11 +1,13 @@
-"""tests/e2e/receivers.py - the real receivers notify sends to, for the suites that check letters.
+"""tests/e2e/receivers.py - the real receivers notify sends to, for the suites that check
+letters and webhooks.
 
 An SMTP server (Debian's python3-aiosmtpd) that insists on STARTTLS with a
 throwaway self-signed certificate whose CA notify is given
 (HF_NOTIFY_SMTP_CA), and an HTTP SMS receiver (http.server in a thread)
 that answers what a test scripts for a number, and holds an SMS whose text starts
 with SMS_HOLD until SMS_RELEASE is set (the kill tests). Both record what they took
-with their own timestamps: MAIL.got, SMS.
+with their own timestamps: MAIL.got, SMS. A webhook receiver (WebhookReceiver) for
+integrators' endpoints, answering by path.
 """
 import asyncio
 import email
@@ -151,3 +153,70 @@ def restart_notify(stack, extra=None):
         stack.stop(name)
     stack.start("notify", extra)
     stack.wait_ready()
+
+
+class WebhookReceiver:
+    """An integrator's endpoint on loopback (http.server in a thread), HTTP/1.1.
+
+    Records every request it gets in `requests` ((path, headers, body); header names
+    lowercase) and, by path, those it answered 2xx to a client still connected in
+    `delivered` (path -> [(headers, body)]). Answers a path with `answers[path]`
+    ((status, extra headers); `default` otherwise). A request to a path in `hang`
+    is never answered; one whose (path, CloudEvent subject) is in `held` waits for
+    `release` (its webhook-id in `holding` meanwhile) and is then answered.
+    `close()` lets every waiting request go and stops the server."""
+
+    def __init__(self, answers=None, default=(204, {})):
+        self.lock = threading.Lock()
+        self.requests, self.delivered = [], {}
+        self.answers, self.default = dict(answers or {}), default
+        self.hang, self.held, self.holding = set(), set(), []
+        self.release = threading.Event()
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                owner.take(self)
+
+            def log_message(self, *args):
+                pass
+
+        class Server(http.server.ThreadingHTTPServer):
+            request_queue_size = 128   # a batch connects at once; the default 5 drops some
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base = "http://127.0.0.1:%d" % self.server.server_address[1]
+
+    def take(self, h):
+        body = h.rfile.read(int(h.headers.get("Content-Length", 0))).decode()
+        headers = {k.lower(): v for k, v in h.headers.items()}
+        with self.lock:
+            self.requests.append((h.path, headers, body))
+        if h.path in self.hang:
+            self.release.wait(120)
+            return
+        subject = json.loads(body).get("subject") if body.startswith("{") else None
+        if (h.path, subject) in self.held and not self.release.is_set():
+            with self.lock:
+                self.holding.append(headers.get("webhook-id"))
+            self.release.wait(120)
+        status, extra = self.answers.get(h.path, self.default)
+        with self.lock:
+            if 200 <= status < 300 and not peer_gone(h.connection):
+                self.delivered.setdefault(h.path, []).append((headers, body))
+        try:
+            h.send_response(status)
+            for k, v in extra.items():
+                h.send_header(k, v)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+        except OSError:
+            pass
+
+    def close(self):
+        self.release.set()
+        self.server.shutdown()

@@ -8,8 +8,8 @@ rules (invitations, a rejection with a letter, a flag), AI interviews placed,
 rescheduled, cancelled, called by an engine (started, unanswered, retried,
 completed), reminded and missed on the one clock, an interview scored, a
 hire (payroll's draft employee, activated, moved to another position, with a
-contract whose alert is due), a candidate's review request, rounds with an
-interviewer —
+contract whose alert is due), a company's payroll run approved and paid, a
+candidate's review request, rounds with an interviewer —
 and every row of events.outbox must be a catalogued type whose data matches
 its schema (JSON Schema 2020-12, every field declared), from its service's
 source, about the subject its data names; every catalogued type the code
@@ -242,6 +242,37 @@ def payroll_archive():
              timeout=60, what="the contract's alert")
 
 
+def payroll_run():
+    """A company's run of March 2026 calculated, approved and paid: its employee in
+    Chengdu with pay, the office shift and a scheme."""
+    cd = ctx["companies"]["CD"]
+    e = ok(*call("POST", "/v1/employees", {
+        "companyId": cd, "employeeNo": "CD001", "name": "员工", "city": "成都",
+        "status": "active", "hireDate": "2026-01-01"}, key="admin"), want=201)
+    ok(*call("POST", "/v1/employees/%s/compensations" % e["id"], {
+        "effectiveMonth": "2026-01", "baseSalary": "9000"}, key="admin"), want=201)
+    shift = ok(*call("POST", "/v1/attendance/shifts", {
+        "companyId": cd, "name": "白班", "start": "09:00", "end": "18:00"}, key="admin"),
+        want=201)
+    ok(*call("PATCH", "/v1/attendance/companies/%s/settings" % cd,
+             {"defaultShiftId": shift["id"]}, key="admin"))
+    ok(*call("POST", "/v1/payroll/schemes", {
+        "companyId": cd, "name": "标准", "effectiveMonth": "2026-01",
+        "components": [{"name": "pay", "kind": "earning", "taxable": True,
+                        "formula": "base"}]}, key="admin"), want=201)
+    run_ = ok(*call("POST", "/v1/payroll/runs", {"companyId": cd, "month": "2026-03"},
+                    key="admin"), want=202)
+    path = "/v1/payroll/runs/" + run_["id"]
+
+    def calculated():
+        r = call("GET", path, key="admin")[1]
+        return None if r["calculation"] else r
+    run_ = wait_for(calculated, timeout=60, what="the run's calculation")
+    run_ = ok(*call("POST", path + ":approve", {"expectedVersion": run_["version"]},
+                    key="admin"))
+    ok(*call("POST", path + ":pay", {"expectedVersion": run_["version"]}, key="admin"))
+
+
 def outbox():
     text = sql("SELECT coalesce(json_agg(json_build_object('id', id, 'type', type, 'source', "
                "source, 'subject', subject, 'data', data) ORDER BY id), '[]') FROM events.outbox")
@@ -254,6 +285,7 @@ def every_event_the_services_write_is_catalogued_and_matches_its_schema():
     j, model, invited = screened_import()
     interviews(j, model, invited)
     payroll_archive()
+    payroll_run()
     rounds(invited[2])
     catalogue = {e["type"]: (svc, e) for svc, e in events_doc.events(events_doc.load())}
     rows = outbox()

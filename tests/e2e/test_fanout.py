@@ -16,16 +16,14 @@ finished were committed one by one, and the receiver counts a request only
 when its client is still connected when it answers. The clock (timers.now)
 is frozen and moved where the schedule matters; nothing sleeps.
 """
-import http.server
 import json
 import os
 import subprocess
 import sys
-import threading
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from held import peer_gone  # noqa: E402
+from receivers import WebhookReceiver  # noqa: E402
 from stack import Stack, psql, wait_for  # noqa: E402
 from tap import run, test  # noqa: E402
 
@@ -36,56 +34,15 @@ ENV = {"HF_NOTIFY_WEBHOOK_ALLOW_PRIVATE": "on", "HF_NOTIFY_WEBHOOK_ALLOW_HTTP": 
        "HF_GATEWAY_RATE_LIMITS": "admin=5000:5000,integrator=5000:5000"}
 
 stack = None
-receiver = None
+receiver = None     # receivers.WebhookReceiver: every path answers 204 unless told
 keys = {}
 ctx = {}
-lock = threading.Lock()
-delivered = {}      # path -> [(headers, body)] answered 2xx to a client still connected
-answers = {}        # path -> (status, extra headers); default 204
-held = set()        # (path, subject) of the requests that wait for `release`
-holding = []        # webhook-ids of the requests waiting now
-release = threading.Event()
-
-
-class Receiver(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        wid = headers.get("webhook-id")
-        subject = json.loads(body).get("subject") if body.startswith("{") else None
-        if (self.path, subject) in held and not release.is_set():
-            with lock:
-                holding.append(wid)
-            release.wait(120)
-        status, extra = answers.get(self.path, (204, {}))
-        with lock:
-            if 200 <= status < 300 and not peer_gone(self.connection):
-                delivered.setdefault(self.path, []).append((headers, body))
-        try:
-            self.send_response(status)
-            for k, v in extra.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-        except OSError:
-            pass
-
-    def log_message(self, *args):
-        pass
-
-
-class Server(http.server.ThreadingHTTPServer):
-    request_queue_size = 128    # a batch connects at once; the default backlog of 5 drops some
 
 
 def setup():
     global stack, receiver
-    receiver = Server(("127.0.0.1", 0), Receiver)
-    receiver.daemon_threads = True
-    threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    ctx["base"] = "http://127.0.0.1:%d" % receiver.server_address[1]
+    receiver = WebhookReceiver()
+    ctx["base"] = receiver.base
     stack = Stack("fanout", ENV)
     stack.start_all()
     stack.tenant("fa", "SH", "SZ")
@@ -100,9 +57,8 @@ def setup():
 
 
 def teardown():
-    release.set()
     if receiver:
-        receiver.shutdown()
+        receiver.close()
     if stack:
         stack.destroy()
 
@@ -138,8 +94,8 @@ def append(kind, n=1, company="SH", tenant=None):
 
 
 def ids_at(path):
-    with lock:
-        return [h["webhook-id"] for h, _ in delivered.get(path, [])]
+    with receiver.lock:
+        return [h["webhook-id"] for h, _ in receiver.delivered.get(path, [])]
 
 
 def jobs(endpoint, what="count(*)", where="true"):
@@ -191,10 +147,11 @@ def events_reach_the_endpoints_that_want_them_only():
     assert sorted(ids_at("/group")) == sorted(sh + sz), ids_at("/group")
     assert ids_at("/one") == [sz[0]] and unwanted not in ids_at("/group"), ids_at("/one")
     assert set(ids_at("/other")).isdisjoint(sh + sz), ids_at("/other")
-    with lock:
-        got = delivered["/group"] + delivered["/one"]
+    with receiver.lock:
+        got = receiver.delivered["/group"] + receiver.delivered["/one"]
     for headers, body in got:
-        secret = one["secret"] if headers in [h for h, _ in delivered["/one"]] else group["secret"]
+        ones = [h for h, _ in receiver.delivered["/one"]]
+        secret = one["secret"] if headers in ones else group["secret"]
         r = check(secret, headers, body)
         ev = r["event"]
         assert r["verified"] == [True], r
@@ -229,7 +186,7 @@ def a_redelivered_event_enqueues_nothing():
 
 @test
 def a_failing_receiver_is_retried_on_the_schedule_and_drains_when_back():
-    answers["/flaky"] = (500, {})
+    receiver.answers["/flaky"] = (500, {})
     e = create("/flaky")
     with Frozen() as clock:
         ids = append("flaky", n=3)
@@ -245,7 +202,7 @@ def a_failing_receiver_is_retried_on_the_schedule_and_drains_when_back():
                              " notify.webhook_endpoints WHERE id = '%s'" % e["id"]) == "t",
                  what="the circuit open again")
         assert jobs(e["id"], "max(attempts)") == "2" and ids_at("/flaky") == []
-        answers["/flaky"] = (204, {})
+        receiver.answers["/flaky"] = (204, {})
         clock.advance("10 minutes")
         all_sent(e["id"], 3)
     assert sorted(ids_at("/flaky")) == sorted(ids), ids_at("/flaky")
@@ -255,14 +212,14 @@ def a_failing_receiver_is_retried_on_the_schedule_and_drains_when_back():
 
 @test
 def gone_disables_the_endpoint_and_its_jobs_wait_for_it():
-    answers["/gone"] = (410, {})
+    receiver.answers["/gone"] = (410, {})
     e = create("/gone")
     ids = append("gone", n=2)
     wait_for(lambda: call("GET", "/v1/webhook-endpoints/" + e["id"])[1]["status"] == "disabled",
              what="the endpoint disabled")
     wait_for(lambda: jobs(e["id"], where="state = 'queued'") == "2", what="jobs queued")
     assert jobs(e["id"], where="state = 'dead'") == "0"
-    answers["/gone"] = (204, {})
+    receiver.answers["/gone"] = (204, {})
     status, got = call("PATCH", "/v1/webhook-endpoints/" + e["id"], {"status": "enabled"})
     assert status == 200 and got["status"] == "enabled", got
     all_sent(e["id"], 2)
@@ -271,7 +228,7 @@ def gone_disables_the_endpoint_and_its_jobs_wait_for_it():
 
 @test
 def too_many_requests_pauses_the_endpoint_for_its_retry_after():
-    answers["/busy"] = (429, {"Retry-After": "120"})
+    receiver.answers["/busy"] = (429, {"Retry-After": "120"})
     e = create("/busy")
     with Frozen() as clock:
         ids = append("busy", n=2)
@@ -281,7 +238,7 @@ def too_many_requests_pauses_the_endpoint_for_its_retry_after():
                    " notify.webhook_endpoints WHERE id = '%s'" % e["id"]) == "t"
         assert jobs(e["id"], "bool_and(run_time >= timers.now() + interval '119 seconds')",
                     "state = 'queued' AND attempts > 0") == "t"
-        answers["/busy"] = (204, {})
+        receiver.answers["/busy"] = (204, {})
         clock.advance("121 seconds")
         all_sent(e["id"], 2)
     assert sorted(ids_at("/busy")) == sorted(ids)
@@ -335,25 +292,25 @@ def the_delivery_log_pages_replays_and_retries():
 @test
 def a_replica_killed_mid_delivery_loses_nothing_and_sends_nothing_twice():
     e = create("/kill")
-    release.clear()
+    receiver.release.clear()
     with Frozen() as clock:
-        held.update(("/kill", "fan/%d" % i) for i in range(17, 21))
+        receiver.held.update(("/kill", "fan/%d" % i) for i in range(17, 21))
         ids = append("kill", n=20)
         # the others are answered and committed one by one while four are held open
         wait_for(lambda: jobs(e["id"], where="state = 'sent'") == "16", timeout=60,
                  what="16 deliveries committed")
-        wait_for(lambda: len(holding) == 4, what="four requests held open")
+        wait_for(lambda: len(receiver.holding) == 4, what="four requests held open")
         dead = stack.procs.pop("notify")
         dead.kill()
         dead.wait(10)       # gone, its sockets closed
-        release.set()       # the held requests are answered to a client that is gone
+        receiver.release.set()       # the held requests are answered to a client that is gone
         stack.start("notify")
         stack.wait_ready()
         clock.advance("2 minutes")   # the dead replica's leases lapse
         all_sent(e["id"], 20)
     got = ids_at("/kill")
     assert sorted(got) == sorted(ids) and len(got) == len(set(got)), got
-    assert len(holding) == 4, holding
+    assert len(receiver.holding) == 4, receiver.holding
 
 
 if __name__ == "__main__":

@@ -229,7 +229,8 @@ BODIES = {
     # payroll reports: the employee's link names its run and payslip in the path
     "createPayslipLink": {},
 }
-FILES = {"importCandidates", "importCandidatesToJob"}   # a CSV body
+FILES = {"importCandidates", "importCandidatesToJob",   # a CSV body
+         "importEmployees", "importContracts", "importYtdOpenings", "importPunches"}
 # References an attacker may make by design. Candidates are one record per
 # person across the group: a company-bound key that creates a candidate
 # already known (by phone, email or external id) gets its id back, and

@@ -13,14 +13,13 @@ private targets (also a name that resolves to loopback) and http are
 refused. Tenants and companies are walled off; bad input is refused with
 its field, nothing changed.
 """
-import http.server
 import json
 import os
 import subprocess
 import sys
-import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
+from receivers import WebhookReceiver  # noqa: E402
 from stack import Stack, psql  # noqa: E402
 from tap import run, test  # noqa: E402
 
@@ -29,40 +28,19 @@ LOCAL = {"HF_NOTIFY_WEBHOOK_ALLOW_PRIVATE": "on", "HF_NOTIFY_WEBHOOK_ALLOW_HTTP"
 DEFAULTS = {"HF_NOTIFY_WEBHOOK_ALLOW_PRIVATE": "off", "HF_NOTIFY_WEBHOOK_ALLOW_HTTP": "off"}
 
 stack = None
+# receivers.WebhookReceiver answering by path; /hang never answers
 receiver = None
 keys = {}
 ctx = {}
-received = []          # (path, headers, body) of every request the receiver got
-release = threading.Event()   # lets the hanging handler go at teardown
-
-
-class Receiver(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-        received.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-        if self.path == "/hang":
-            release.wait(60)
-            return
-        status, extra = {"/ok": (204, {}), "/gone": (410, {}),
-                         "/throttle": (429, {"Retry-After": "120"}),
-                         "/redirect": (302, {"Location": "/ok"}),
-                         "/fail": (500, {})}.get(self.path, (404, {}))
-        self.send_response(status)
-        for k, v in extra.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
+ANSWERS = {"/ok": (204, {}), "/gone": (410, {}), "/throttle": (429, {"Retry-After": "120"}),
+           "/redirect": (302, {"Location": "/ok"}), "/fail": (500, {})}
 
 
 def setup():
     global stack, receiver
-    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    receiver.daemon_threads = True
-    threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    ctx["base"] = "http://127.0.0.1:%d" % receiver.server_address[1]
+    receiver = WebhookReceiver(ANSWERS, default=(404, {}))
+    receiver.hang.add("/hang")
+    ctx["base"] = receiver.base
     stack = Stack("webhooks", LOCAL)
     stack.start_all()
     stack.tenant("wa", "SH", "SZ")
@@ -78,9 +56,8 @@ def setup():
 
 
 def teardown():
-    release.set()
     if receiver:
-        receiver.shutdown()
+        receiver.close()
     if stack:
         stack.destroy()
 
@@ -104,15 +81,15 @@ def create(path="/ok", types=(), key="integrator", **extra):
 
 def test_send(endpoint_id, key="integrator"):
     """The answer of a test-send, and the request the receiver got for it (or None)."""
-    before = len(received)
+    before = len(receiver.requests)
     status, r = call("POST", "/v1/webhook-endpoints/%s/test" % endpoint_id, {}, key)
     assert status == 200, (status, r)
-    got = [x for x in received[before:] if x[1].get("webhook-id") == r["eventId"]]
+    got = [x for x in receiver.requests[before:] if x[1].get("webhook-id") == r["eventId"]]
     return r, (got[0] if got else None)
 
 
 def check(secrets, got):
-    """The node checkers' verdict on a received request."""
+    """The node checkers' verdict on a receiver.requests request."""
     _, headers, body = got
     out = subprocess.run(["node", os.path.join(os.path.dirname(__file__), "webhook_check.js")],
                          input=json.dumps({"secrets": secrets, "headers": headers, "body": body}),
@@ -198,11 +175,11 @@ def a_receiver_that_hangs_is_a_bounded_timeout():
 @test
 def a_redirect_is_not_followed():
     e = create("/redirect")
-    before = [x for x in received if x[0] == "/ok"]
+    before = [x for x in receiver.requests if x[0] == "/ok"]
     r, got = test_send(e["id"])
     assert r["outcome"] == "retry" and r["statusCode"] == 302, r
     assert "not followed" in r["reason"], r
-    assert [x for x in received if x[0] == "/ok"] == before
+    assert [x for x in receiver.requests if x[0] == "/ok"] == before
 
 
 @test
@@ -313,9 +290,9 @@ def private_targets_are_refused_by_default():
                                                            "eventTypes": []})
         assert "loopback" in json.dumps(p), p
         # checked again at send time: the saved endpoint is refused, nothing sent
-        before = len(received)
+        before = len(receiver.requests)
         r, got = test_send(made["id"])
-        assert r["outcome"] == "refused" and got is None and len(received) == before, r
+        assert r["outcome"] == "refused" and got is None and len(receiver.requests) == before, r
     finally:
         restart_notify(LOCAL)
 

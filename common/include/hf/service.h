@@ -121,6 +121,18 @@ int hf_service_ask(hf_call_t *call, const char *service, const char *method,
                    const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_desc,
                    ProtobufCMessage **reply);
 
+/* For background threads (a consumer, a loop, a timer): ask another service
+ * on a tenant's behalf, as the tenant's whole group with the recruiter scope
+ * and the actor "system:<this service>", waiting up to timeout_ms. The
+ * thread's own bus client is made on first use (on HF_BROKERS) and closed
+ * when the thread ends. Returns 0 and sets *reply (free it with
+ * protobuf_c_message_free_unpacked(*reply, NULL)), or the bus error code
+ * (> 0) with *reply NULL; a failure other than NOT_FOUND is logged (names
+ * and codes, never data). */
+int hf_service_ask_system(const char *tenant, const char *service, const char *method,
+                          const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_desc,
+                          int timeout_ms, ProtobufCMessage **reply);
+
 /* Fail the call for an hf_service_ask code that is not an answer about the
  * data: UNAVAILABLE "<service> is unavailable" (DEADLINE_EXCEEDED, OVERLOADED
  * and UNAVAILABLE keep their code), anything else INTERNAL with the reason

@@ -1,0 +1,329 @@
+/* tests/bench/bench-payroll-runs.c - payroll runs of a group: 100 000 employees, 20 companies, 5 cities
+ *
+ * Over the service's own migrations and store (runs_store.c), on a
+ * throwaway database: 100 000 employees in 20 companies and the five
+ * shipped cities, each with sealed pay, an office shift and a month of
+ * punches (March 2026: 22 working days, in and out), a scheme of 20
+ * components per company. Then, in one process on one connection:
+ *
+ *   - the full run: every company's run calculated as the service's loop
+ *     does it (pr_run_calculate: attendance recomputed, everything loaded,
+ *     every payslip computed, sealed and COPied in, the run updated, one
+ *     transaction per company);
+ *   - the physical limit: the same payslip rows (as stored) COPied into a
+ *     scratch table of the same shape and indexes, measured in the same run;
+ *   - compute alone: pr_slip_compute for 100 000 employees on one core.
+ *
+ * Prints the figures and the ratio; docs/performance.md ("## Payroll")
+ * keeps them. `./hrflow bench payroll-runs`.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "events_fixture.h"
+#include "hf/arena.h"
+#include "hf/db.h"
+#include "hf/log.h"
+#include "hf/store.h"
+
+#include "../../services/payroll/attendance_store.h"
+#include "../../services/payroll/runs.h"
+#include "../../services/payroll/runs_store.h"
+
+extern const hf_migration_t payroll_migrations[];
+extern const size_t payroll_migrations_count;
+
+#define TENANT "11111111-1111-4111-8111-111111111111"
+#define EMPLOYEES 100000
+#define COMPANIES 20
+
+static fx_service_t fx;
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void exec(const char *sql)
+{
+    PGresult *r = PQexec(fx.db, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "%s\n%s", sql, PQerrorMessage(fx.db));
+        exit(1);
+    }
+    PQclear(r);
+}
+
+static const char *const components[][3] = {
+    { "day_rate", "info", "base / standard_days" },
+    { "hour_rate", "info", "base / standard_hours" },
+    { "attendance_pay", "earning", "base * attended_days / workdays_in_month" },
+    { "paid_leave_pay", "earning", "day_rate * paid_leave_days" },
+    { "sick_pay", "earning", "day_rate * sick_leave_days * 0.6" },
+    { "housing", "earning", "housing_allowance" },
+    { "meal", "earning", "min(meal_allowance, attended_days * 25 yuan)" },
+    { "transport", "earning", "if(attended_days >= 15, transport_allowance, "
+                              "transport_allowance * attended_days / workdays_in_month)" },
+    { "performance", "earning", "perf_bonus * rating_coef" },
+    { "seniority", "earning", "min(service_years, 10) * 50 yuan" },
+    { "full_attendance", "earning", "if(absent_days == 0 and late_count == 0, 200, 0)" },
+    { "late_fine", "deduction", "if(late_count > 3, 200, late_count * 50 yuan)" },
+    { "absence", "deduction", "day_rate * (absent_days + unpaid_leave_days)" },
+    { "union_fee", "deduction", "base * 0.005" },
+    { "gross_info", "info", "attendance_pay + paid_leave_pay + sick_pay + housing + meal + "
+                            "transport + performance + seniority + full_attendance" },
+    { "deductions_info", "info", "late_fine + absence + union_fee" },
+    { "net_before_tax", "info", "max(gross_info - deductions_info, 0)" },
+    { "top_up", "earning", "max(min_wage - net_before_tax, 0)" },
+    { "annual_bonus", "earning", "if(joined_this_month, 0, 0)" },
+    { "check_total", "info", "net_before_tax + top_up" },
+};
+#define NCOMP (sizeof(components) / sizeof(components[0]))
+
+/* Companies, employees, sealed pay, shifts, punches and schemes. */
+static void seed(void)
+{
+    double t0 = now();
+    exec("SELECT setseed(0.42)");
+    exec("CREATE TEMP TABLE bench_companies AS SELECT n, gen_random_uuid() AS id"
+         " FROM generate_series(1, 20) n");
+    exec("INSERT INTO payroll.employees (tenant_id, company_id, employee_no, status, name_enc,"
+         " hire_date, city, bank_account_enc)"
+         " SELECT '" TENANT "', c.id, 'E' || lpad(e::text, 6, '0'), 'active', 'sealed',"
+         " '2025-01-01', (ARRAY['上海','北京','深圳','杭州','成都'])[1 + e % 5], 'sealed'"
+         " FROM generate_series(1, 100000) e JOIN bench_companies c ON c.n = 1 + e % 20");
+    /* the pay of every employee, sealed as the service seals it */
+    PGresult *r = PQexec(fx.db, "SELECT id, employee_no FROM payroll.employees ORDER BY 2");
+    hf_copybuf_t b = { NULL, NULL, 0 };
+    b.f = open_memstream(&b.p, &b.n);
+    hf_store_t st = fx_service_store(&fx, TENANT);
+    if (hf_store_copy_begin(&st, "COPY payroll.compensations (tenant_id, employee_id,"
+                                 " effective_month, amounts_enc, actor) FROM STDIN") < 0)
+        exit(1);
+    for (int i = 0; i < PQntuples(r); i++) {
+        char json[256];
+        snprintf(json, sizeof(json),
+                 "{\"baseSalary\": \"%d.00\", \"allowances\": [{\"name\": \"meal\", \"amount\":"
+                 " \"600.00\"}, {\"name\": \"housing\", \"amount\": \"%d.00\"}]}",
+                 6000 + (i * 37) % 30000, 500 + (i % 7) * 100);
+        char *tok = hf_pii_seal_field(fx.keys, TENANT, "compensations.amounts", json);
+        fprintf(b.f, "%s\t%s\t2026-01-01\t%s\tbench\n", TENANT, PQgetvalue(r, i, 0), tok);
+        free(tok);
+        if ((size_t)ftello(b.f) >= HF_COPY_PIECE)
+            hf_store_copy_send(&st, &b);
+    }
+    hf_store_copy_send(&st, &b);
+    if (hf_store_copy_end(&st, NULL) < 0)
+        exit(1);
+    fclose(b.f);
+    free(b.p);
+    PQclear(r);
+    exec("INSERT INTO payroll.shifts (tenant_id, company_id, name, start_minute, end_minute,"
+         " late_grace_minutes, break_start_minute, break_minutes)"
+         " SELECT '" TENANT "', id, 'office', 540, 1080, 5, 720, 60 FROM bench_companies");
+    exec("INSERT INTO payroll.attendance_settings (tenant_id, company_id, default_shift_id)"
+         " SELECT s.tenant_id, s.company_id, s.id FROM payroll.shifts s");
+    /* a month of punches: in and out on every working day, some late, some overtime */
+    exec("INSERT INTO payroll.punches (tenant_id, employee_id, punch_time, company_id, method)"
+         " SELECT e.tenant_id, e.id, (d + t)::timestamp AT TIME ZONE 'Asia/Shanghai',"
+         " e.company_id, 'fingerprint' FROM payroll.employees e,"
+         " generate_series(date '2026-03-01', date '2026-03-31', '1 day') d,"
+         " LATERAL (VALUES (CASE WHEN random() < 0.05 THEN time '09:20' ELSE time '08:55' END),"
+         " (CASE WHEN random() < 0.2 THEN time '20:30' ELSE time '18:05' END)) v(t)"
+         " WHERE extract(isodow FROM d) < 6");
+    /* one scheme per company */
+    exec("INSERT INTO payroll.schemes (tenant_id, company_id, name)"
+         " SELECT '" TENANT "', id, 'standard' FROM bench_companies");
+    exec("INSERT INTO payroll.scheme_versions (tenant_id, scheme_id, version, effective_month,"
+         " actor) SELECT tenant_id, id, 1, '2026-01-01', 'bench' FROM payroll.schemes");
+    for (size_t k = 0; k < NCOMP; k++) {
+        char sql[1024];
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO payroll.scheme_components (tenant_id, scheme_id, version, position,"
+                 " name, kind, taxable, formula, value_type) SELECT tenant_id, id, 1, %zu, '%s',"
+                 " '%s', %s, '%s', 'money' FROM payroll.schemes",
+                 k, components[k][0], components[k][1],
+                 strcmp(components[k][1], "info") ? "true" : "false", components[k][2]);
+        exec(sql);
+    }
+    exec("INSERT INTO payroll.runs (tenant_id, company_id, month)"
+         " SELECT '" TENANT "', id, '2026-03-01' FROM bench_companies");
+    exec("INSERT INTO payroll.run_jobs (tenant_id, run_id, claim)"
+         " SELECT tenant_id, id, 1 FROM payroll.runs");
+    exec("ANALYZE");
+    printf("# seeded 100000 employees, 20 companies, 5 cities, a month of punches in %.1f s\n",
+           now() - t0);
+}
+
+/* The month's attendance of every company alone (a run recomputes it first). */
+static double attendance(void)
+{
+    PGresult *r = PQexec(fx.db, "SELECT id FROM bench_companies ORDER BY n");
+    double t0 = now();
+    for (int i = 0; i < PQntuples(r); i++) {
+        hf_arena_reset(fx.arena);
+        hf_store_t st = fx_service_store(&fx, TENANT);
+        Hrflow__V1__ComputeAttendanceResponse out = HRFLOW__V1__COMPUTE_ATTENDANCE_RESPONSE__INIT;
+        att_compute_problem_t problem = { NULL, NULL };
+        if (att_compute_month(&st, PQgetvalue(r, i, 0), 2026, 3, &out, &problem) != HF_OK)
+            exit(1);
+    }
+    PQclear(r);
+    return now() - t0;
+}
+
+/* The full run: every company's calculation, one transaction each. */
+static double full_run(void)
+{
+    PGresult *r = PQexec(fx.db, "SELECT id FROM payroll.runs ORDER BY id");
+    double t0 = now();
+    for (int i = 0; i < PQntuples(r); i++) {
+        hf_arena_reset(fx.arena);
+        hf_store_t st = fx_service_store(&fx, TENANT);
+        int rc = pr_run_calculate(&st, PQgetvalue(r, i, 0), 1);
+        if (rc != HF_OK) {
+            fprintf(stderr, "run %s: %s\n", PQgetvalue(r, i, 0), hf_err_name(rc));
+            exit(1);
+        }
+    }
+    double t = now() - t0;
+    PQclear(r);
+    PGresult *c = PQexec(fx.db, "SELECT count(*), count(DISTINCT run_id),"
+                                " (SELECT string_agg(DISTINCT state || error, ',') FROM payroll.runs)"
+                                " FROM payroll.payslips");
+    printf("# payslips %s in %s runs, states %s\n", PQgetvalue(c, 0, 0), PQgetvalue(c, 0, 1),
+           PQgetvalue(c, 0, 2));
+    if (atoi(PQgetvalue(c, 0, 0)) != EMPLOYEES)
+        exit(1);
+    PQclear(c);
+    return t;
+}
+
+/* The same payslip rows COPied into a scratch table of the same shape. */
+static double raw_copy(void)
+{
+    exec("CREATE TABLE bench_payslips (LIKE payroll.payslips INCLUDING DEFAULTS INCLUDING"
+         " INDEXES)");
+    PGresult *r = PQexec(fx.db, "COPY (SELECT tenant_id, run_id, employee_id, employee_no,"
+                                " tax_year, month, body_enc FROM payroll.payslips) TO STDOUT");
+    char *rows = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&rows, &n);
+    char *line;
+    int len;
+    PQclear(r);
+    while ((len = PQgetCopyData(fx.db, &line, 0)) > 0) {
+        fwrite(line, 1, (size_t)len, f);
+        PQfreemem(line);
+    }
+    while ((r = PQgetResult(fx.db)))
+        PQclear(r);
+    fclose(f);
+    double t0 = now();
+    exec("BEGIN");
+    r = PQexec(fx.db, "COPY bench_payslips (tenant_id, run_id, employee_id, employee_no,"
+                      " tax_year, month, body_enc) FROM STDIN");
+    PQclear(r);
+    for (size_t off = 0; off < n; off += HF_COPY_PIECE) {
+        size_t piece = n - off < HF_COPY_PIECE ? n - off : HF_COPY_PIECE;
+        PQputCopyData(fx.db, rows + off, (int)piece);
+    }
+    PQputCopyEnd(fx.db, NULL);
+    while ((r = PQgetResult(fx.db)))
+        PQclear(r);
+    exec("COMMIT");
+    double t = now() - t0;
+    printf("# raw COPY: %zu bytes of payslip rows\n", n);
+    free(rows);
+    return t;
+}
+
+/* pr_slip_compute alone, one core. */
+static double compute_alone(double *per_s)
+{
+    pr_slip_inputs_init();
+    pr_component_src_t src[NCOMP];
+    unsigned char taxable[NCOMP];
+    for (size_t k = 0; k < NCOMP; k++) {
+        src[k] = (pr_component_src_t){ components[k][0], (pr_kind_t)pr_kind_of(components[k][1]),
+                                       components[k][2] };
+        taxable[k] = strcmp(components[k][1], "info") != 0;
+    }
+    pr_ferror_t err;
+    size_t n_err = 0;
+    pr_program_t *p = pr_program_compile(src, NCOMP, &err, 1, &n_err);
+    if (!p) {
+        fprintf(stderr, "%s\n", err.message);
+        exit(1);
+    }
+    pr_slip_plan_t plan;
+    pr_slip_plan(&plan, p, taxable);
+    pr_social_policy_t pol;
+    memset(&pol, 0, sizeof(pol));
+    const int64_t rates[][2] = { { 80000, 160000 }, { 20000, 90000 }, { 5000, 5000 } };
+    for (int k = 0; k < 3; k++)
+        pol.item[k] = (pr_social_item_t){ 1, rates[k][0], rates[k][1], 746000, 3730200, 0,
+                                          PR_ROUND_FEN };
+    pol.item[PR_SOCIAL_HOUSING_FUND] =
+        (pr_social_item_t){ 1, 70000, 70000, 269000, 3730200, 0, PR_ROUND_YUAN };
+    pr_slip_in_t *in = calloc(EMPLOYEES, sizeof(*in));
+    for (int i = 0; i < EMPLOYEES; i++) {
+        pr_inputs_defaults(in[i].in);
+        in[i].base = 600000 + (i * 3700) % 3000000;
+        in[i].in[pr_ix.base] = in[i].base;
+        in[i].in[pr_ix.meal] = 60000;
+        in[i].in[pr_ix.workdays] = 22 * PR_RATE_ONE;
+        in[i].in[pr_ix.attended] = (int64_t)(20 + i % 3) * PR_RATE_ONE;
+        in[i].in[pr_ix.absent] = (int64_t)(2 - i % 3) * PR_RATE_ONE;
+        in[i].in[pr_ix.late] = (int64_t)(i % 5) * PR_RATE_ONE;
+        in[i].overtime_minutes[0] = (i % 4) * 150;
+        in[i].wage = in[i].base + 60000;
+        in[i].policy = &pol;
+        in[i].ytd.months = 2;
+        in[i].ytd.income = in[i].base * 2;
+        in[i].ytd.special = in[i].base / 5;
+        in[i].ytd.withheld = in[i].base / 20;
+    }
+    pr_slip_t s;
+    int64_t sink = 0;
+    double t0 = now();
+    for (int i = 0; i < EMPLOYEES; i++) {
+        if (pr_slip_compute(&plan, &in[i], &s) < 0)
+            exit(1);
+        sink += s.net;
+    }
+    double t = now() - t0;
+    *per_s = EMPLOYEES / t;
+    printf("# compute checksum %lld\n", (long long)sink);
+    free(in);
+    pr_program_destroy(&p);
+    return t;
+}
+
+int main(void)
+{
+    hf_log_init("bench-payroll-runs", HF_LOG_ERROR);
+    if (fx_service_open(&fx, "hf_bench_payroll", "payroll", payroll_migrations,
+                        payroll_migrations_count) < 0)
+        return 1;
+    seed();
+    double att = attendance();
+    double run = full_run();
+    double copy = raw_copy();
+    double per_s = 0, compute = compute_alone(&per_s);
+    printf("full run (attendance recomputed, load, compute, seal, COPY, 20 runs): %.2f s, "
+           "%.0f payslips/s\n", run, EMPLOYEES / run);
+    printf("of which the month's attendance recomputed (alone, before): %.2f s\n", att);
+    printf("raw COPY of the same 100000 payslip rows: %.2f s, %.0f rows/s\n", copy,
+           EMPLOYEES / copy);
+    printf("full run / raw COPY: %.1f x\n", run / copy);
+    printf("compute alone (pr_slip_compute, 20 components, one core): %.3f s, %.0f payslips/s\n",
+           compute, per_s);
+    fx_service_close(&fx);
+    return 0;
+}
