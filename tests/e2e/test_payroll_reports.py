@@ -247,8 +247,9 @@ def the_link_shows_that_payslip_only_and_refuses_other_tokens():
     assert got["bankAccount"].endswith(R.BANK[-4:]) and R.BANK not in body.decode(), got
     for other in ("SH002", "SH003"):
         assert ctx["emp"][other] not in body.decode()
-    # changed anywhere (ids, expiry, MAC), made up, or cut: 404 like one that names nothing
-    for i in (0, 40, 100, 110, 135):
+    # changed anywhere (employee 0-31, run 32-63, tenant 64-95, expiry 96-103, MAC), made
+    # up, or cut: 404 like one that names nothing
+    for i in (0, 40, 70, 100, 110, 135):
         forged = token[:i] + ("0" if token[i] != "0" else "1") + token[i + 1:]
         assert public(forged)[0] == 404, i
     for bad in (uuid.uuid4().hex * 4 + "00000000", token[:-1], "x" * 136, "nothing"):
