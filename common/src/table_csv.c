@@ -258,3 +258,20 @@ void tbl_csv_finish(hf_table_t *p)
     if (!p->fatal_rc && !p->have_header)
         hf_table_set_fatal(p, 0, NULL, "empty file: no header line");
 }
+
+void hf_table_csv_field(FILE *f, const char *s, bool text, const char *end)
+{
+    bool quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (quote)
+        fputc('"', f);
+    if (text && *s && strchr("=+-@", *s))
+        fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    if (quote)
+        fputc('"', f);
+    fputs(end, f);
+}

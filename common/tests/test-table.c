@@ -448,6 +448,29 @@ static void test_100k_rows_written_and_read(void **state)
     free(bytes);
 }
 
+/* CSV written for spreadsheets: quoted where needed, a would-be formula in text
+ * defused with an apostrophe, amounts left alone. */
+static void test_csv_fields_written(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    assert_non_null(f);
+    hf_table_csv_field(f, "王五", true, ",");
+    hf_table_csv_field(f, "=HYPERLINK(\"x\")", true, ",");
+    hf_table_csv_field(f, "+86", true, ",");
+    hf_table_csv_field(f, "@SUM(A1)", true, ",");
+    hf_table_csv_field(f, "a,b", true, ",");
+    hf_table_csv_field(f, "-12.00", false, ",");
+    hf_table_csv_field(f, "", true, ",");
+    hf_table_csv_field(f, "line\nbreak", false, "\r\n");
+    fclose(f);
+    assert_string_equal(buf, "王五,\"'=HYPERLINK(\"\"x\"\")\",'+86,'@SUM(A1),\"a,b\",-12.00,,"
+                             "\"line\nbreak\"\r\n");
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -466,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_written_workbook_reads_back),
         cmocka_unit_test(test_long_numbers_lost_by_excel_fail_their_row),
         cmocka_unit_test(test_100k_rows_written_and_read),
+        cmocka_unit_test(test_csv_fields_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

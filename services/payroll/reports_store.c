@@ -13,6 +13,7 @@
 #include "money.h"
 #include "runs_store.h"
 
+#include "hf/table.h"
 #include "hf/crypto.h"
 #include "hf/db.h"
 #include "hf/log.h"
@@ -350,25 +351,6 @@ static int ledger_slip(void *ctx, const Hrflow__V1__Payslip *s, const char *dept
     return rc;
 }
 
-/* A CSV cell: quoted when it holds a separator, a quote or a line break;
- * text a spreadsheet would take for a formula starts with an apostrophe. */
-static void csv_cell(FILE *f, const char *s, int text, const char *end)
-{
-    int q = strpbrk(s, ",\"\r\n") != NULL;
-    if (q)
-        fputc('"', f);
-    if (text && strchr("=+-@", *s) && *s)
-        fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    if (q)
-        fputc('"', f);
-    fputs(end, f);
-}
-
 static const char *const ledger_columns[] = { "month",        "company_id", "department",
                                               "account_code", "account_name",
                                               "account_name_en", "component", "debit",
@@ -401,7 +383,7 @@ static int ledger_csv(const Hrflow__V1__PayrollRun *run, sum_t **v, size_t n,
         return HF_ENOMEM;
     fputs("\xEF\xBB\xBF", f); /* the BOM: Excel reads the file as UTF-8 */
     for (size_t i = 0; i < LEDGER_COLUMNS; i++)
-        csv_cell(f, ledger_columns[i], 0, i + 1 < LEDGER_COLUMNS ? "," : "\r\n");
+        hf_table_csv_field(f, ledger_columns[i], false, i + 1 < LEDGER_COLUMNS ? "," : "\r\n");
     for (size_t i = 0; i < n; i++) {
         ledger_key_t k;
         ledger_key(v[i]->key, &k);
@@ -409,16 +391,16 @@ static int ledger_csv(const Hrflow__V1__PayrollRun *run, sum_t **v, size_t n,
         pr_money_format(v[i]->sum[0], amount);
         snprintf(count, sizeof(count), "%lld", (long long)v[i]->count);
         int debit = accounts[k.account].debit;
-        csv_cell(f, run->month, 0, ",");
-        csv_cell(f, run->company_id, 0, ",");
-        csv_cell(f, k.dept, 1, ",");
-        csv_cell(f, accounts[k.account].code, 0, ",");
-        csv_cell(f, accounts[k.account].zh, 0, ",");
-        csv_cell(f, accounts[k.account].en, 0, ",");
-        csv_cell(f, k.name, 1, ",");
-        csv_cell(f, debit ? amount : "0.00", 0, ",");
-        csv_cell(f, debit ? "0.00" : amount, 0, ",");
-        csv_cell(f, count, 0, "\r\n");
+        hf_table_csv_field(f, run->month, false, ",");
+        hf_table_csv_field(f, run->company_id, false, ",");
+        hf_table_csv_field(f, k.dept, true, ",");
+        hf_table_csv_field(f, accounts[k.account].code, false, ",");
+        hf_table_csv_field(f, accounts[k.account].zh, false, ",");
+        hf_table_csv_field(f, accounts[k.account].en, false, ",");
+        hf_table_csv_field(f, k.name, true, ",");
+        hf_table_csv_field(f, debit ? amount : "0.00", false, ",");
+        hf_table_csv_field(f, debit ? "0.00" : amount, false, ",");
+        hf_table_csv_field(f, count, false, "\r\n");
     }
     if (fclose(f) != 0) {
         free(buf);

@@ -22,6 +22,7 @@
 #include "social_store.h"
 #include "performance_store.h"
 
+#include "hf/table.h"
 #include "hf/db.h"
 #include "hf/loop.h"
 #include "hf/log.h"
@@ -1269,23 +1270,6 @@ int pr_payslip_get(hf_store_t *st, const char *run, const char *employee,
 
 /* ---- the bank file ---- */
 
-/* A CSV field: quoted when it holds a comma, a quote or a line break. */
-static void csv_field(FILE *f, const char *s, int last)
-{
-    if (strpbrk(s, ",\"\r\n")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-    fputs(last ? "\r\n" : ",", f);
-}
-
 int pr_bank_file(hf_store_t *st, const char *run, const char *reason, char **data, size_t *len,
                  const char **why)
 {
@@ -1338,12 +1322,12 @@ int pr_bank_file(hf_store_t *st, const char *run, const char *reason, char **dat
         }
         char remark[64];
         snprintf(remark, sizeof(remark), "salary %s", s->month);
-        csv_field(f, s->employee_no, 0);
-        csv_field(f, name, 0);
-        csv_field(f, bank, 0);
-        csv_field(f, s->net, 0);
-        csv_field(f, "CNY", 0);
-        csv_field(f, remark, 1);
+        hf_table_csv_field(f, s->employee_no, true, ",");
+        hf_table_csv_field(f, name, true, ",");
+        hf_table_csv_field(f, bank, false, ",");
+        hf_table_csv_field(f, s->net, false, ",");
+        hf_table_csv_field(f, "CNY", false, ",");
+        hf_table_csv_field(f, remark, false, "\r\n");
     }
     PQclear(r);
     if (f && fclose(f) != 0 && rc == HF_OK)

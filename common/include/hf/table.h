@@ -38,6 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hf/text.h"
 
@@ -261,5 +262,15 @@ bool hf_table_excel_days(double serial, bool date1904, double *days);
  * " HH:MM:SS" when it has a time (rounded to the second), or "HH:MM:SS"
  * alone when date_too is false; out has at least 20 bytes. Returns the length. */
 size_t hf_table_format_days(double days, bool date_too, char out[20]);
+
+/* ---- writing CSV ---- */
+
+/* One CSV field to f, then end ("," or "\r\n"): quoted (quotes doubled)
+ * when it holds a comma, a quote or a line break; when text is true and it
+ * begins with = + - or @, an apostrophe first, so a spreadsheet opening the
+ * file shows it rather than running it as a formula (a name or department
+ * typed by a user). Amounts are written with text false: "-12.00" stays a
+ * number. */
+void hf_table_csv_field(FILE *f, const char *s, bool text, const char *end);
 
 #endif
