@@ -684,7 +684,8 @@ static int digest(calc_t *c)
     return HF_OK;
 }
 
-/* Recompute the month's attendance, then load everything (inside the
+/* Bring the month's attendance up to date (recomputed when its inputs
+ * changed since it was computed), then load everything (inside the
  * caller's transaction). HF_EEXISTS with c->error for a failure of the data. */
 static int load(calc_t *c)
 {
@@ -706,7 +707,7 @@ static int load(calc_t *c)
     c->mon = atoi(c->month + 5);
     Hrflow__V1__ComputeAttendanceResponse ar = HRFLOW__V1__COMPUTE_ATTENDANCE_RESPONSE__INIT;
     att_compute_problem_t prob = { NULL, NULL };
-    int rc = att_compute_month(st, c->company, c->year, c->mon, &ar, &prob);
+    int rc = att_month_current(st, c->company, c->year, c->mon, &ar, &prob);
     if (rc == HF_EEXISTS)
         return fail_data(c, "the month's attendance cannot be computed: %s%s",
                          prob.message ? prob.message : "", "");
