@@ -1042,14 +1042,84 @@ static int replace_month(month_run_t *run, att_compute_problem_t *problem)
     return hf_store_copy_end(st, NULL) < 0 ? HF_EDB : HF_OK;
 }
 
-int att_compute_month(hf_store_t *st, const char *company, int year, int month,
-                      Hrflow__V1__ComputeAttendanceResponse *out,
-                      att_compute_problem_t *problem)
+/* The marks and counts the month was computed with, in its transaction. */
+static int record_month(month_run_t *run, const char *marks,
+                        const Hrflow__V1__ComputeAttendanceResponse *out)
+{
+    hf_store_t *st = run->st;
+    char n[3][16];
+    snprintf(n[0], sizeof(n[0]), "%d", out->employees);
+    snprintf(n[1], sizeof(n[1]), "%d", out->days);
+    snprintf(n[2], sizeof(n[2]), "%d", out->workdays);
+    const char *p[] = { st->tenant, run->company, run->first, marks, n[0], n[1], n[2] };
+    return hf_db_exec(st->db,
+                      "INSERT INTO payroll.attendance_computed AS c (tenant_id, company_id, month,"
+                      " marks, employees, days, workdays) VALUES ($1::uuid, $2::uuid, $3::date, $4,"
+                      " $5::int, $6::int, $7::int) ON CONFLICT (tenant_id, company_id, month)"
+                      " DO UPDATE SET marks = $4, employees = $5::int, days = $6::int,"
+                      " workdays = $7::int, computations = c.computations + 1,"
+                      " computed_time = now()",
+                      7, p, NULL) < 0
+               ? HF_EDB
+               : HF_OK;
+}
+
+/* The change marks of company's month now ("company,calendar,shipped
+ * calendar", attendance_marks) into marks[0], and those its stored month was
+ * computed with into marks[1] ("" when never), with the stored counts. */
+static int month_marks(hf_store_t *st, const char *company, const char *first, char **marks,
+                       Hrflow__V1__ComputeAttendanceResponse *stored)
+{
+    const char *p[] = { st->tenant, company, first };
+    PGresult *r = hf_db_query(
+        st->db,
+        "WITH s AS (SELECT coalesce((SELECT calendar FROM payroll.attendance_settings"
+        " WHERE tenant_id = $1::uuid AND company_id = $2::uuid), 'cn') AS cal),"
+        " k AS (SELECT scope, tenant_id, mark FROM payroll.attendance_marks"
+        " WHERE tenant_id IN ($1::uuid, '00000000-0000-0000-0000-000000000000'))"
+        " SELECT concat_ws(',', coalesce((SELECT mark FROM k WHERE tenant_id = $1::uuid"
+        " AND scope = $2::uuid::text), 0), coalesce((SELECT mark FROM k, s WHERE tenant_id = $1::uuid"
+        " AND scope = 'calendar:' || s.cal), 0), coalesce((SELECT mark FROM k, s WHERE"
+        " tenant_id = '00000000-0000-0000-0000-000000000000' AND scope = 'calendar:' ||"
+        " s.cal), 0)), coalesce(c.marks, ''), coalesce(c.employees, 0), coalesce(c.days, 0),"
+        " coalesce(c.workdays, 0) FROM (SELECT 1) one"
+        " LEFT JOIN payroll.attendance_computed c ON c.tenant_id = $1::uuid"
+        " AND c.company_id = $2::uuid AND c.month = $3::date",
+        3, p);
+    int rc = hf_store_rows(r, 1);
+    if (rc == HF_OK) {
+        marks[0] = hf_store_cell(st, r, 0, 0);
+        marks[1] = hf_store_cell(st, r, 0, 1);
+        stored->employees = (int32_t)cell_i64(r, 0, 2);
+        stored->days = (int32_t)cell_i64(r, 0, 3);
+        stored->workdays = (int32_t)cell_i64(r, 0, 4);
+        if (!marks[0] || !marks[1])
+            rc = HF_ENOMEM;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int compute_month(hf_store_t *st, const char *company, int year, int month, int reuse,
+                         Hrflow__V1__ComputeAttendanceResponse *out,
+                         att_compute_problem_t *problem)
 {
     Hrflow__V1__AttendanceSettings *set = NULL;
     Hrflow__V1__WorkCalendarYear *cy = NULL;
     wc_calendar_t cal;
-    int rc = att_settings_get(st, company, &set);
+    /* the marks first: a change committed after this read is seen next time */
+    char *marks[2] = { NULL, NULL };
+    Hrflow__V1__ComputeAttendanceResponse stored = HRFLOW__V1__COMPUTE_ATTENDANCE_RESPONSE__INIT;
+    int rc = month_marks(st, company, month_text(st, year, month), marks, &stored);
+    if (rc != HF_OK)
+        return rc;
+    if (reuse && !strcmp(marks[0], marks[1])) {
+        out->employees = stored.employees;
+        out->days = stored.days;
+        out->workdays = stored.workdays;
+        return HF_OK;
+    }
+    rc = att_settings_get(st, company, &set);
     if (rc != HF_OK)
         return rc;
     rc = att_calendar_get(st, set->calendar, year, &cy, &cal);
@@ -1072,19 +1142,35 @@ int att_compute_month(hf_store_t *st, const char *company, int year, int month,
     if (!(run.rows.f = open_memstream(&run.rows.p, &run.rows.n)))
         return HF_ENOMEM;
     rc = load_month(st, company, set->time_zone, run.first, last, set->default_shift_id, &m);
+    out->employees = (int32_t)m.n_emps;
+    out->workdays = wc_workdays(&cal, d0, d1);
     if (rc == HF_OK && hf_db_begin(st->db) < 0)
         rc = HF_EDB;
-    else if (rc == HF_OK)
-        rc = hf_store_finish(st, replace_month(&run, problem));
+    else if (rc == HF_OK) {
+        rc = replace_month(&run, problem);
+        out->days = (int32_t)run.n_days;
+        if (rc == HF_OK)
+            rc = record_month(&run, marks[0], out);
+        rc = hf_store_finish(st, rc);
+    }
     month_free(&m);
     fclose(run.rows.f);
     free(run.rows.p);
-    if (rc != HF_OK)
-        return rc;
-    out->employees = (int32_t)m.n_emps;
-    out->days = (int32_t)run.n_days;
-    out->workdays = wc_workdays(&cal, d0, d1);
-    return HF_OK;
+    return rc;
+}
+
+int att_compute_month(hf_store_t *st, const char *company, int year, int month,
+                      Hrflow__V1__ComputeAttendanceResponse *out,
+                      att_compute_problem_t *problem)
+{
+    return compute_month(st, company, year, month, 0, out, problem);
+}
+
+int att_month_current(hf_store_t *st, const char *company, int year, int month,
+                      Hrflow__V1__ComputeAttendanceResponse *out,
+                      att_compute_problem_t *problem)
+{
+    return compute_month(st, company, year, month, 1, out, problem);
 }
 
 static void *month_row(hf_store_t *st, PGresult *r, int i)

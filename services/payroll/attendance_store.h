@@ -138,6 +138,13 @@ typedef struct {
 int att_compute_month(hf_store_t *st, const char *company, int year, int month,
                       Hrflow__V1__ComputeAttendanceResponse *out,
                       att_compute_problem_t *problem);
+/* The same, unless nothing the stored month is computed from changed since
+ * (attendance_marks: punches, leave, shifts and their assignments, the
+ * company's settings and employees, its work calendar): then it is kept and
+ * *out says what was stored. */
+int att_month_current(hf_store_t *st, const char *company, int year, int month,
+                      Hrflow__V1__ComputeAttendanceResponse *out,
+                      att_compute_problem_t *problem);
 int att_months_list(hf_store_t *st, const char *company, int year, int month,
                     const char *employee, Hrflow__V1__AttendanceMonth ***out, size_t *n);
 /* An employee's days of a month of company (none before it is computed). */

@@ -1,6 +1,7 @@
 /* services/payroll/runs.c - one payslip computed from its inputs (runs.h) */
 #include "runs.h"
 
+#include <pthread.h>
 #include <string.h>
 
 pr_input_ix_t pr_ix;
@@ -10,7 +11,7 @@ static int ix(const char *name)
     return pr_input_index(name, strlen(name));
 }
 
-void pr_slip_inputs_init(void)
+static void inputs_init(void)
 {
     pr_ix = (pr_input_ix_t){
         ix("base"), ix("fixed_allowances"), ix("housing_allowance"), ix("meal_allowance"),
@@ -20,6 +21,12 @@ void pr_slip_inputs_init(void)
         ix("paid_leave_days"), ix("unpaid_leave_days"), ix("sick_leave_days"), ix("rating"),
         ix("rating_coef"), ix("si_base"), ix("hf_base"), ix("si_employee"), ix("hf_employee"),
     };
+}
+
+void pr_slip_inputs_init(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, inputs_init);
 }
 
 void pr_slip_plan(pr_slip_plan_t *plan, const pr_program_t *program, const unsigned char *taxable)

@@ -685,7 +685,8 @@ static int digest(calc_t *c)
     return HF_OK;
 }
 
-/* Recompute the month's attendance, then load everything (inside the
+/* Bring the month's attendance up to date (recomputed when its inputs
+ * changed since it was computed), then load everything (inside the
  * caller's transaction). HF_EEXISTS with c->error for a failure of the data. */
 static int load(calc_t *c)
 {
@@ -707,7 +708,7 @@ static int load(calc_t *c)
     c->mon = atoi(c->month + 5);
     Hrflow__V1__ComputeAttendanceResponse ar = HRFLOW__V1__COMPUTE_ATTENDANCE_RESPONSE__INIT;
     att_compute_problem_t prob = { NULL, NULL };
-    int rc = att_compute_month(st, c->company, c->year, c->mon, &ar, &prob);
+    int rc = att_month_current(st, c->company, c->year, c->mon, &ar, &prob);
     if (rc == HF_EEXISTS)
         return fail_data(c, "the month's attendance cannot be computed: %s%s",
                          prob.message ? prob.message : "", "");
@@ -1431,6 +1432,7 @@ int pr_adjustment_list(hf_store_t *st, const char *company, hf_page_t *page,
 /* ---- the calculation loop ---- */
 
 long pr_run_lease_ms = 300000;
+long pr_run_workers = 0;
 
 typedef struct {
     hf_arena_t *arena;
@@ -1480,19 +1482,38 @@ static void runs_cleanup(void *user)
     free(l);
 }
 
+int pr_run_workers_n(void)
+{
+    long n = pr_run_workers;
+    if (n <= 0)
+        n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > PR_RUN_WORKERS_MAX ? PR_RUN_WORKERS_MAX : (int)n;
+}
+
 int pr_runs_start(void)
 {
-    loop_t *l = calloc(1, sizeof(*l));
-    if (!l || !(l->arena = hf_arena_new(1 << 20))) {
-        free(l);
-        return -1;
-    }
-    l->lease_ms = (int)pr_run_lease_ms;
+    pr_slip_inputs_init();
     char host[64] = "";
     gethostname(host, sizeof(host) - 1);
-    snprintf(l->owner, sizeof(l->owner), "%s:%ld", host, (long)getpid());
-    const hf_loop_def_t def = { .name = "payroll runs", .step = runs_step,
-                                .cleanup = runs_cleanup, .user = l, .idle_ms = 1000,
-                                .listen = 1, .channel = "payroll_runs" };
-    return hf_service_loop(&def);
+    int n = pr_run_workers_n();
+    for (int k = 0; k < n; k++) {
+        loop_t *l = calloc(1, sizeof(*l));
+        if (!l || !(l->arena = hf_arena_new(1 << 20))) {
+            free(l);
+            return -1;
+        }
+        l->lease_ms = (int)pr_run_lease_ms;
+        snprintf(l->owner, sizeof(l->owner), "%s:%ld", host, (long)getpid());
+        char name[32];
+        snprintf(name, sizeof(name), "payroll runs %d", k);
+        const hf_loop_def_t def = { .name = name, .step = runs_step,
+                                    .cleanup = runs_cleanup, .user = l, .idle_ms = 1000,
+                                    .listen = 1, .channel = "payroll_runs" };
+        if (hf_service_loop(&def) < 0) {
+            runs_cleanup(l);
+            return -1;
+        }
+    }
+    hf_logkv(HF_LOG_INFO, "payroll run workers", HF_KV_INT("workers", n));
+    return 0;
 }

@@ -71,9 +71,20 @@ extern long pr_run_lease_ms;
     { "HF_PAYROLL_RUN_LEASE_MS", HF_CONFIG_INT, "300000", 1000, 86400000,                     \
       "how long a replica's claim of a payroll run's calculation lasts before another "      \
       "replica may take it over (a replica killed mid-run hands it on after this)",          \
-      &pr_run_lease_ms }
+      &pr_run_lease_ms },                                                                     \
+    { "HF_PAYROLL_RUN_WORKERS", HF_CONFIG_INT, "0", 0, PR_RUN_WORKERS_MAX,                      \
+      "how many payroll runs' calculations a replica makes at once, each on its own "          \
+      "connection (0: one per core, at most 8; a group request is one run per company)",       \
+      &pr_run_workers }
 
-/* Start the calculation loop, on every replica. */
+/* How many calculations a replica runs at once (HF_PAYROLL_RUN_WORKERS; 0 =
+ * one per core, at most PR_RUN_WORKERS_MAX): each a loop of its own with its
+ * own connection, claiming jobs with SKIP LOCKED like another replica. */
+extern long pr_run_workers;
+#define PR_RUN_WORKERS_MAX 8
+int pr_run_workers_n(void);
+
+/* Start the calculation loops, on every replica. */
 int pr_runs_start(void);
 
 #endif

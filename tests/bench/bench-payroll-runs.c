@@ -4,12 +4,15 @@
  * throwaway database: 100 000 employees in 20 companies and the five
  * shipped cities, each with sealed pay, an office shift and a month of
  * punches (March 2026: 22 working days, in and out), a scheme of 20
- * components per company. Then, in one process on one connection:
+ * components per company. Then, in one process:
  *
- *   - the full run: every company's run calculated as the service's loop
- *     does it (pr_run_calculate: attendance recomputed, everything loaded,
- *     every payslip computed, sealed and COPied in, the run updated, one
- *     transaction per company);
+ *   - the first calculation of every company's run, as the service's loops
+ *     do it (pr_run_calculate: the month's attendance computed, everything
+ *     loaded, every payslip computed, sealed and COPied in, the run updated,
+ *     one transaction per company), by HF_PAYROLL_RUN_WORKERS connections
+ *     at once (default one per core, as a replica);
+ *   - the full run again, nothing changed: the stored attendance reused, the
+ *     previous payslips replaced (a recalculation);
  *   - the physical limit: the same payslip rows (as stored) COPied into a
  *     scratch table of the same shape and indexes, measured in the same run;
  *   - compute alone: pr_slip_compute for 100 000 employees on one core.
@@ -17,6 +20,7 @@
  * Prints the figures and the ratio; docs/performance.md ("## Payroll")
  * keeps them. `./hrflow bench payroll-runs`.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,55 +157,73 @@ static void seed(void)
     }
     exec("INSERT INTO payroll.runs (tenant_id, company_id, month)"
          " SELECT '" TENANT "', id, '2026-03-01' FROM bench_companies");
-    exec("INSERT INTO payroll.run_jobs (tenant_id, run_id, claim)"
-         " SELECT tenant_id, id, 1 FROM payroll.runs");
     exec("ANALYZE");
     printf("# seeded 100000 employees, 20 companies, 5 cities, a month of punches in %.1f s\n",
            now() - t0);
 }
 
-/* The month's attendance of every company alone (a run recomputes it first). */
-static double attendance(void)
-{
-    PGresult *r = PQexec(fx.db, "SELECT id FROM bench_companies ORDER BY n");
-    double t0 = now();
-    for (int i = 0; i < PQntuples(r); i++) {
-        hf_arena_reset(fx.arena);
-        hf_store_t st = fx_service_store(&fx, TENANT);
-        Hrflow__V1__ComputeAttendanceResponse out = HRFLOW__V1__COMPUTE_ATTENDANCE_RESPONSE__INIT;
-        att_compute_problem_t problem = { NULL, NULL };
-        if (att_compute_month(&st, PQgetvalue(r, i, 0), 2026, 3, &out, &problem) != HF_OK)
-            exit(1);
-    }
-    PQclear(r);
-    return now() - t0;
-}
+/* The runs' ids, claimed one after another by the workers. */
+static PGresult *runs_ids;
+static int runs_next;
+static pthread_mutex_t runs_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The full run: every company's calculation, one transaction each. */
-static double full_run(void)
+/* One worker as one of the service's loops: its own connection and arena,
+ * claiming the next run until none is left. */
+static void *worker(void *arg)
 {
-    PGresult *r = PQexec(fx.db, "SELECT id FROM payroll.runs ORDER BY id");
-    double t0 = now();
-    for (int i = 0; i < PQntuples(r); i++) {
-        hf_arena_reset(fx.arena);
-        hf_store_t st = fx_service_store(&fx, TENANT);
-        int rc = pr_run_calculate(&st, PQgetvalue(r, i, 0), 1);
+    (void)arg;
+    PGconn *db = fx_conn(fx.dsn);
+    hf_arena_t *arena = hf_arena_new(1 << 20);
+    if (!db || !arena)
+        exit(1);
+    for (;;) {
+        pthread_mutex_lock(&runs_lock);
+        int i = runs_next < PQntuples(runs_ids) ? runs_next++ : -1;
+        pthread_mutex_unlock(&runs_lock);
+        if (i < 0)
+            break;
+        hf_arena_reset(arena);
+        hf_store_t st;
+        hf_store_init(&st, db, arena, TENANT, fx.keys);
+        st.actor = "key:test";
+        int rc = pr_run_calculate(&st, PQgetvalue(runs_ids, i, 0), 1);
         if (rc != HF_OK) {
-            fprintf(stderr, "run %s: %s\n", PQgetvalue(r, i, 0), hf_err_name(rc));
+            fprintf(stderr, "run %s: %s\n", PQgetvalue(runs_ids, i, 0), hf_err_name(rc));
             exit(1);
         }
     }
-    double t = now() - t0;
-    PQclear(r);
+    hf_arena_destroy(&arena);
+    PQfinish(db);
+    return NULL;
+}
+
+/* The full run: every company's calculation, one transaction each, by
+ * `workers` connections at once (as that many loops of a replica). */
+static double full_run(int workers, const char *what)
+{
+    exec("INSERT INTO payroll.run_jobs (tenant_id, run_id, claim)"
+         " SELECT tenant_id, id, 1 FROM payroll.runs");
+    exec("UPDATE payroll.runs SET state = 'draft'");
+    runs_ids = PQexec(fx.db, "SELECT id FROM payroll.runs ORDER BY id");
+    runs_next = 0;
+    pthread_t t[PR_RUN_WORKERS_MAX];
+    double t0 = now();
+    for (int k = 0; k < workers; k++)
+        pthread_create(&t[k], NULL, worker, NULL);
+    for (int k = 0; k < workers; k++)
+        pthread_join(t[k], NULL);
+    double secs = now() - t0;
+    PQclear(runs_ids);
     PGresult *c = PQexec(fx.db, "SELECT count(*), count(DISTINCT run_id),"
-                                " (SELECT string_agg(DISTINCT state || error, ',') FROM payroll.runs)"
+                                " (SELECT string_agg(DISTINCT state || error, ',') FROM payroll.runs),"
+                                " (SELECT sum(computations) FROM payroll.attendance_computed)"
                                 " FROM payroll.payslips");
-    printf("# payslips %s in %s runs, states %s\n", PQgetvalue(c, 0, 0), PQgetvalue(c, 0, 1),
-           PQgetvalue(c, 0, 2));
+    printf("# %s: payslips %s in %s runs, states %s, attendance computations so far %s\n", what,
+           PQgetvalue(c, 0, 0), PQgetvalue(c, 0, 1), PQgetvalue(c, 0, 2), PQgetvalue(c, 0, 3));
     if (atoi(PQgetvalue(c, 0, 0)) != EMPLOYEES)
         exit(1);
     PQclear(c);
-    return t;
+    return secs;
 }
 
 /* The same payslip rows COPied into a scratch table of the same shape. */
@@ -312,13 +334,19 @@ int main(void)
                         payroll_migrations_count) < 0)
         return 1;
     seed();
-    double att = attendance();
-    double run = full_run();
+    const char *w = getenv("HF_PAYROLL_RUN_WORKERS");
+    pr_run_workers = w ? atol(w) : 0;
+    int workers = pr_run_workers_n();
+    pr_slip_inputs_init();
+    double first = full_run(workers, "first calculation");
+    double run = full_run(workers, "recalculation");
     double copy = raw_copy();
     double per_s = 0, compute = compute_alone(&per_s);
-    printf("full run (attendance recomputed, load, compute, seal, COPY, 20 runs): %.2f s, "
-           "%.0f payslips/s\n", run, EMPLOYEES / run);
-    printf("of which the month's attendance recomputed (alone, before): %.2f s\n", att);
+    printf("workers (connections calculating runs at once): %d\n", workers);
+    printf("full run, attendance unchanged since computed (load, compute, seal, COPY, 20 runs):"
+           " %.2f s, %.0f payslips/s\n", run, EMPLOYEES / run);
+    printf("first calculation (the month's attendance computed inside, then the same): %.2f s\n",
+           first);
     printf("raw COPY of the same 100000 payslip rows: %.2f s, %.0f rows/s\n", copy,
            EMPLOYEES / copy);
     printf("full run / raw COPY: %.1f x\n", run / copy);

@@ -4,7 +4,9 @@ A hire in the pipeline becomes a draft employee, who is completed,
 activated and paid; an office shift and punches make March 2026's
 attendance (with overtime); a pay scheme per company. Then: the run of SH
 calculated by the background loop, its payslips to the fen and explained
-line by line, sealed at rest; recalculation giving the same payslips; an
+line by line, sealed at rest; recalculation giving the same payslips (the
+month's attendance reused, not recomputed); a punch added after a
+calculation paid on recalculation (and refused at approval before); an
 approval of a run whose inputs changed (or that was recalculated) refused;
 approval, the bank file (pii scope, audited) and payment; a paid run
 refusing every change; an adjustment of the paid month landing in April
@@ -218,6 +220,7 @@ def a_hire_becomes_an_employee_whose_march_is_paid_to_the_fen():
 def recalculating_gives_the_same_payslips():
     r = ctx["run"]
     before = [slip(r["id"], e) for e in (ctx["hire"], ctx["sh2"])]
+    computed = computations("SH")
     again = ok(*call("POST", "/v1/payroll/runs/%s:calculate" % r["id"], {}, key="pay"),
                want=202)
     assert again["calculation"] == "queued", again
@@ -225,6 +228,34 @@ def recalculating_gives_the_same_payslips():
     assert again["inputsDigest"] == r["inputsDigest"] and again["net"] == r["net"], again
     assert [slip(r["id"], e) for e in (ctx["hire"], ctx["sh2"])] == before
     assert sql("SELECT count(*) FROM payroll.payslips WHERE run_id = '%s'" % r["id"]) == "2"
+    # nothing the attendance is computed from changed: the stored month was reused
+    assert computations("SH") == computed, computed
+    ctx["run"] = again
+
+
+def computations(company):
+    return sql("SELECT computations FROM payroll.attendance_computed WHERE company_id = '%s'"
+               " AND month = '2026-03-01'" % ctx["companies"][company])
+
+
+@test
+def a_punch_added_after_a_calculation_is_paid_on_recalculation():
+    r = ctx["run"]
+    before = computations("SH")
+    ot = D(line(slip(r["id"], ctx["hire"]), "overtime_workday")["value"])
+    # SH001 leaves at 21:00 on the 3rd as well: three more hours of overtime
+    ok(*call("POST", "/v1/attendance/punches:batch", {"punches": [{
+        "employeeNo": "SH001", "companyId": ctx["companies"]["SH"],
+        "time": "2026-03-03T21:00:00+08:00", "device": "gate", "method": "fingerprint"}]},
+        key="pay"))
+    status, p = act(r, "approve", r["version"])
+    assert status == 409 and "inputs changed" in p["detail"], p
+    ok(*call("POST", "/v1/payroll/runs/%s:calculate" % r["id"], {}, key="pay"), want=202)
+    again = settled(r["id"], calculations=3)
+    assert again["inputsDigest"] != r["inputsDigest"] and again["net"] != r["net"], again
+    assert int(computations("SH")) > int(before), before
+    hours = line(slip(r["id"], ctx["hire"]), "overtime_workday")
+    assert D(hours["value"]) > ot, hours
     ctx["run"] = again
 
 
@@ -238,7 +269,7 @@ def an_approval_of_a_run_that_changed_underneath_is_refused():
     assert ok(*call("GET", "/v1/payroll/runs/" + r["id"], key="pay"))["state"] == "calculated"
     # recalculated: the version the approver saw is stale
     ok(*call("POST", "/v1/payroll/runs/%s:calculate" % r["id"], {}, key="pay"), want=202)
-    fresh = settled(r["id"], calculations=3)
+    fresh = settled(r["id"], calculations=4)
     assert fresh["version"] != r["version"] and fresh["inputsDigest"] != r["inputsDigest"]
     status, p = act(r, "approve", r["version"])
     assert status == 409, p
