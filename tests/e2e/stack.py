@@ -287,6 +287,14 @@ class Stack:
                 codes[svc] = self.stop(svc)
         return codes
 
+    def dump(self, *schemas):
+        """pg_dump of the stack's database, data only, of those schemas (every one when
+        none), as text: what a raw dump shows (HF_TEST_PG_DUMP names the binary)."""
+        args = [os.environ.get("HF_TEST_PG_DUMP", "pg_dump"), "--no-owner", "--data-only"]
+        args += ["--schema=" + s for s in schemas] + ["-d", self.dsn]
+        out = subprocess.run(args, check=True, capture_output=True).stdout
+        return out.decode("utf-8", "replace")
+
     def destroy(self):
         for p in self.procs.values():
             p.kill()

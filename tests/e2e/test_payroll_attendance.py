@@ -16,7 +16,6 @@ written here directly: the archive's API is not what is tested.
 import json
 import os
 import sys
-import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 from stack import Stack, psql  # noqa: E402

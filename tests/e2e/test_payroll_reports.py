@@ -16,7 +16,6 @@ import json
 import os
 import sys
 import uuid
-from decimal import Decimal
 
 import openpyxl
 

@@ -19,10 +19,15 @@ import uuid
 sys.path.insert(0, os.path.dirname(__file__))
 from stack import Stack, check_name_limits, psql, wait_for  # noqa: E402
 from tap import run, test  # noqa: E402
+from workbook import workbook  # noqa: E402
 
 stack = None
 keys = {}
 ctx = {}
+
+
+def sheet(rows, build=None):
+    return workbook(rows, "候选人", build)
 
 
 def setup():
@@ -459,28 +464,12 @@ def kill_mid_import(j, imp, n, external_prefix, after):
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def workbook(rows, build=None):
-    """An .xlsx file as Excel saves it (openpyxl: shared strings, styles), as bytes."""
-    import io
-    import openpyxl
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "候选人"
-    for r in rows:
-        ws.append(r)
-    if build:
-        build(ws)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 @test
 def an_xlsx_workbook_imports_like_a_csv():
     import datetime
     j = new_job()
     p1, p2 = phone(), phone()
-    data = workbook([
+    data = sheet([
         ["姓名", "手机", "邮箱", "技能", "工作年限", "同意", "同意版本", "投递日期"],
         ["孙一", int(p1), None, "数据分析，SQL", 3, True, datetime.date(2026, 3, 1),
          datetime.date(2026, 11, 30)],
@@ -529,7 +518,7 @@ def an_xlsx_with_a_formula_or_merged_cells_is_refused_with_the_cell():
     for build, message in ((formula, "C3 holds a formula; paste values"),
                            (merged, "merged cells C2:C3 over data: unmerge them and fill in "
                                     "every cell")):
-        status, imp = upload(j["id"], workbook(rows, build), XLSX)
+        status, imp = upload(j["id"], sheet(rows, build), XLSX)
         assert status == 202, imp
         done = wait_import(imp["id"])
         assert done["status"] == "failed" and done["fatalError"] == message, done
@@ -546,7 +535,7 @@ def an_xlsx_import_survives_a_killed_replica_without_duplicates():
     j = new_job()
     n = 6000
     base = uuid.uuid4().int % 10 ** 6
-    data = workbook([["name", "phone", "external_id"]] + [
+    data = sheet([["name", "phone", "external_id"]] + [
         ["候选人%d" % i, "136%08d" % ((base * 1000 + i) % 10 ** 8), "xl-%d-%d" % (base, i)]
         for i in range(n)])
     status, imp = upload(j["id"], data, XLSX)

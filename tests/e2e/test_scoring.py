@@ -594,12 +594,6 @@ def a_score_event_of_another_company_is_never_applied():
     assert application_state(sh["id"]) == before
 
 
-def dump(*schemas):
-    """pg_dump of the stack's database (those schemas), as text."""
-    args = ["pg_dump", "--data-only"] + ["--schema=" + x for x in schemas] + [stack.dsn]
-    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
-
-
 def spellings(phrase):
     """A phrase as it may appear in a dump: raw, and JSON-escaped."""
     return {phrase, json.dumps(phrase)[1:-1]}
@@ -623,7 +617,7 @@ def reports_keep_no_answer_text_at_rest():
     assert status == 200 and got["answers"] == rep["answers"], got
     secrets = ["12场用户访谈", "onboarding lost half of new users"] + sorted(quotes)
     row = report_row(iid)
-    text = dump("scoring", "events")
+    text = stack.dump("scoring", "events")
     for secret in secrets:
         for s in spellings(secret):
             assert s not in row, (secret, row[:300])

@@ -744,12 +744,7 @@ def lists_show_nothing(attacker):
 @test
 def a_raw_dump_shows_tokens_not_people():
     """First, before any attempt: the victim's records as they were written."""
-    pg_dump = os.environ.get("HF_TEST_PG_DUMP", "pg_dump")
-    admin = dict(kv.split("=", 1) for kv in stack.admin_dsn.split())
-    dsn = " ".join("%s=%s" % kv for kv in admin.items() if kv[0] != "dbname")
-    dump = subprocess.run([pg_dump, "--no-owner", "--data-only", "-d",
-                           "%s dbname=%s" % (dsn, stack.db)],
-                          check=True, capture_output=True).stdout.decode("utf-8", "replace")
+    dump = stack.dump()
     assert "pipeline.candidates" in dump and "scoring.reports" in dump, dump[:500]
     # text, and bytea as pg_dump writes it (hex)
     found = [s for s in SECRETS if s in dump or s.encode("utf-8").hex() in dump]
