@@ -450,3 +450,12 @@ int hf_store_copy_end(hf_store_t *st, const char *error)
     }
     return ok && !error ? 0 : -1;
 }
+
+int hf_store_time_zone_known(hf_store_t *st, const char *name)
+{
+    const char *p[] = { name };
+    PGresult *r = hf_db_query(st->db, "SELECT 1 FROM pg_timezone_names WHERE name = $1", 1, p);
+    int rc = hf_store_rows(r, 1);
+    PQclear(r);
+    return rc;
+}

@@ -237,7 +237,7 @@ ATT_HANDLER(payroll_update_attendance_settings)
                                        "a calendar's name: lowercase letters, digits and -"), 1);
         } else if (!strcmp(m, "time_zone") || !strcmp(m, "timeZone")) {
             tz = *in->time_zone ? in->time_zone : "Asia/Shanghai";
-            rc = strlen(tz) <= 64 ? att_time_zone_known(&st, tz) : HF_ENOTFOUND;
+            rc = strlen(tz) <= 64 ? hf_store_time_zone_known(&st, tz) : HF_ENOTFOUND;
             if (rc == HF_ENOTFOUND)
                 bad += (hf_call_detail(call, "settings.time_zone", "unknown",
                                        "an IANA time zone name, e.g. Asia/Shanghai"), 1);

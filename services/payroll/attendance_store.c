@@ -195,15 +195,6 @@ int att_settings_save(hf_store_t *st, const char *company, const char *calendar,
                : HF_OK;
 }
 
-int att_time_zone_known(hf_store_t *st, const char *zone)
-{
-    const char *p[] = { zone };
-    PGresult *r = hf_db_query(st->db, "SELECT 1 FROM pg_timezone_names WHERE name = $1", 1, p);
-    int rc = hf_store_rows(r, 1);
-    PQclear(r);
-    return rc;
-}
-
 /* ---- shifts ---- */
 
 #define SHIFT_COLS                                                                      \

@@ -33,8 +33,6 @@ int att_settings_get(hf_store_t *st, const char *company, Hrflow__V1__Attendance
 /* Save a company's settings; a NULL value keeps the stored one. */
 int att_settings_save(hf_store_t *st, const char *company, const char *calendar,
                       const char *time_zone, const char *default_shift);
-/* HF_OK when PostgreSQL knows the IANA zone, HF_ENOTFOUND when not. */
-int att_time_zone_known(hf_store_t *st, const char *zone);
 
 /* ---- shifts ---- */
 

@@ -129,7 +129,7 @@ static int settings_check(hf_store_t *st, const Hrflow__V1__UpdateLineSettingsRe
                           const Hrflow__V1__LineSettings *s)
 {
     hf_call_t *call = st->call;
-    int group = !*r->company_id, bad = 0, known = 1;
+    int group = !*r->company_id, bad = 0, known;
 #define PROBLEM(field, code, msg) (hf_call_detail(call, "settings." field, code, msg), bad = 1)
     int own_lines = s->lines > 0;
     if (s->lines < 0 || s->lines > 100000 ||
@@ -148,9 +148,9 @@ static int settings_check(hf_store_t *st, const Hrflow__V1__UpdateLineSettingsRe
         if (hf_call_check_text(call, "settings.time_zone", s->time_zone,
                                (hf_text_rule_t){ HF_TEXT_LINE, 1, 64 }))
             bad = 1;
-        else if (store_time_zone_known(st, s->time_zone, &known) != HF_OK)
+        else if ((known = hf_store_time_zone_known(st, s->time_zone)) == HF_EDB)
             return hf_store_fail(st, HF_EDB, "settings", "");
-        else if (!known)
+        else if (known != HF_OK)
             PROBLEM("time_zone", "unknown_time_zone", "an IANA time zone, e.g. Asia/Shanghai");
         else if (!group && !own_lines)
             PROBLEM("time_zone", "needs_own_lines",

@@ -190,7 +190,7 @@ static int interviewer_check(hf_store_t *st, Hrflow__V1__Interviewer *in, const 
         in->time_zone = (char *)DEFAULT_ZONE;
     else if (hf_call_check_text(call, AT("time_zone"), in->time_zone, zone_rule))
         bad++;
-    else if ((rc = rounds_time_zone_known(st, in->time_zone)) == HF_ENOTFOUND)
+    else if ((rc = hf_store_time_zone_known(st, in->time_zone)) == HF_ENOTFOUND)
         bad += problem(call, "unknown", "an IANA time zone name, e.g. Asia/Shanghai",
                        "%stime_zone", path);
     else if (rc != HF_OK)

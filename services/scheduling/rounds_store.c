@@ -90,15 +90,6 @@ static void email_index(hf_store_t *st, const char *email, char idx[65])
         hf_pii_index(st->keys, ctx, norm, idx);
 }
 
-int rounds_time_zone_known(hf_store_t *st, const char *name)
-{
-    const char *p[] = { name };
-    PGresult *r = hf_db_query(st->db, "SELECT 1 FROM pg_timezone_names WHERE name = $1", 1, p);
-    int rc = hf_store_rows(r, 1);
-    PQclear(r);
-    return rc;
-}
-
 /* ---- interviewers ---- */
 
 #define IV_COLS                                                                                 \

@@ -27,10 +27,6 @@ typedef struct {
     int64_t start_us, end_us;
 } rd_clash_t;
 
-/* HF_OK when name is an IANA time zone PostgreSQL knows (pg_timezone_names,
- * exact spelling), HF_ENOTFOUND when not. */
-int rounds_time_zone_known(hf_store_t *st, const char *name);
-
 /* ---- interviewers ---- */
 
 /* Create in->company_id's interviewer with its week (n stretches, checked).

@@ -251,19 +251,6 @@ int store_settings_save(hf_store_t *st, const char *company, const Hrflow__V1__L
     return rc;
 }
 
-int store_time_zone_known(hf_store_t *st, const char *name, int *known)
-{
-    const char *p[] = { name };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)",
-                              1, p);
-    if (!r)
-        return HF_EDB;
-    *known = PQgetvalue(r, 0, 0)[0] == 't';
-    PQclear(r);
-    return HF_OK;
-}
-
 int store_slots_regenerate(hf_store_t *st, int days)
 {
     char d[16];

@@ -45,9 +45,6 @@ int store_settings_lock(hf_store_t *st, const char *company, Hrflow__V1__LineSet
  * + 1. */
 int store_settings_save(hf_store_t *st, const char *company, const Hrflow__V1__LineSettings *s);
 
-/* Whether PostgreSQL knows the IANA zone name (pg_timezone_names). */
-int store_time_zone_known(hf_store_t *st, const char *name, int *known);
-
 /* In the caller's transaction: make the tenant's future slots what its
  * settings call for, `days` ahead, never dropping a booking
  * (scheduling.regenerate). */

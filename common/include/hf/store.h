@@ -168,6 +168,13 @@ char *hf_pii_seal_field(const hf_keyring_t *keys, const char *tenant, const char
  * libcrypto's buffer. */
 char *hf_store_unseal(hf_store_t *st, const char *field, const char *token);
 
+/* ---- checks ---- */
+
+/* HF_OK when PostgreSQL knows name as a time zone (pg_timezone_names: IANA
+ * names such as "Asia/Shanghai"), HF_ENOTFOUND when not, HF_EDB when the
+ * statement failed. */
+int hf_store_time_zone_known(hf_store_t *st, const char *name);
+
 /* ---- keyset pages ---- */
 
 #define HF_PAGE_DEFAULT 50
