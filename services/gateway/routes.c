@@ -483,6 +483,8 @@ const gw_route_t gw_routes[] = {
         "*", PAY, 0, "Approve a calculated run; If-Match the version checked (409 if it changed)"),
     BUS("POST", "/v1/payroll/runs/{id}:pay", "payPayrollRun", PR, "PayPayrollRun", "*", PAY, 0,
         "Mark an approved run paid: it is locked; If-Match the version"),
+    BUS("DELETE", "/v1/payroll/runs/{id}", "deletePayrollRun", PR, "DeletePayrollRun", NULL, PAY,
+        0, "Discard a draft or calculated run with its payslips (If-Match optional)"),
     BUS("GET", "/v1/payroll/runs/{runId}/payslips", "listPayslips", PR, "ListPayslips", NULL,
         PAY, 0, "A run's payslips without their lines, a page at a time"),
     BUS("GET", "/v1/payroll/runs/{runId}/payslips/{employeeId}", "getPayslip", PR, "GetPayslip",

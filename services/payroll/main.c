@@ -87,6 +87,7 @@ static const hf_method_t methods[] = {
     { "CalculatePayrollRun", payroll_calculate_payroll_run, HF_IDEMPOTENT },
     { "ApprovePayrollRun", payroll_approve_payroll_run, 0 },
     { "PayPayrollRun", payroll_pay_payroll_run, 0 },
+    { "DeletePayrollRun", payroll_delete_payroll_run, 0 },
     { "ListPayslips", payroll_list_payslips, HF_IDEMPOTENT },
     { "GetPayslip", payroll_get_payslip, HF_IDEMPOTENT },
     { "GetBankFile", payroll_get_bank_file, 0 },

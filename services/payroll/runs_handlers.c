@@ -177,6 +177,11 @@ PR_HANDLER(payroll_pay_payroll_run)
     return action(call, req, reply, pr_run_pay, "pay payroll", 1);
 }
 
+PR_HANDLER(payroll_delete_payroll_run)
+{
+    return action(call, req, reply, pr_run_delete, "run payroll", 0);
+}
+
 PR_HANDLER(payroll_list_payslips)
 {
     const Hrflow__V1__ListPayslipsRequest *r = (const void *)req;

@@ -11,6 +11,7 @@ PR_HANDLER(payroll_get_payroll_run);
 PR_HANDLER(payroll_calculate_payroll_run);
 PR_HANDLER(payroll_approve_payroll_run);
 PR_HANDLER(payroll_pay_payroll_run);
+PR_HANDLER(payroll_delete_payroll_run);
 PR_HANDLER(payroll_list_payslips);
 PR_HANDLER(payroll_get_payslip);
 PR_HANDLER(payroll_get_bank_file);

@@ -1108,6 +1108,38 @@ int pr_run_calculate(hf_store_t *st, const char *id, int64_t claim)
 /* ---- approval and payment ---- */
 
 /* Move run id from state `from` at version to `to`, with its event. */
+/* A month's tax is cumulative over the months before it in the year: a run
+ * is approved only after the company's earlier runs of the year are
+ * approved (their payslips then never change), and paid only after they
+ * are paid. HF_ECONFLICT with *why naming the first one still open. */
+static int in_order(hf_store_t *st, const Hrflow__V1__PayrollRun *x, const char *to,
+                    const char **why)
+{
+    const char *p[] = { st->tenant, x->company_id, x->month,
+                        !strcmp(to, "paid") ? "{draft,calculated,approved}"
+                                            : "{draft,calculated}" };
+    PGresult *r = hf_db_query(
+        st->db,
+        "SELECT to_char(month, 'YYYY-MM'), state FROM payroll.runs WHERE tenant_id = $1"
+        " AND company_id = $2::uuid AND month < to_date($3, 'YYYY-MM')"
+        " AND month >= date_trunc('year', to_date($3, 'YYYY-MM')) AND state = ANY ($4::text[])"
+        " ORDER BY month LIMIT 1",
+        4, p);
+    if (!r)
+        return HF_EDB;
+    int rc = HF_OK;
+    if (PQntuples(r) == 1) {
+        *why = hf_arena_printf(st->arena,
+                               "the company's run of %s is %s: a tax year's runs are %s in"
+                               " month order (or discard that run)",
+                               PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1),
+                               !strcmp(to, "paid") ? "paid" : "approved");
+        rc = *why ? HF_ECONFLICT : HF_ENOMEM;
+    }
+    PQclear(r);
+    return rc;
+}
+
 static int transition(hf_store_t *st, const char *id, int64_t version, const char *from,
                       const char *to, const char *event, Hrflow__V1__PayrollRun **out,
                       const char **why)
@@ -1126,6 +1158,8 @@ static int transition(hf_store_t *st, const char *id, int64_t version, const cha
         *why = "the run was recalculated or changed since you read it: read it again";
         return HF_ECONFLICT;
     }
+    if ((rc = in_order(st, x, to, why)) != HF_OK)
+        return rc;
     if (!strcmp(to, "approved")) { /* the inputs as they are now, digested */
         calc_t c;
         memset(&c, 0, sizeof(c));
@@ -1186,6 +1220,40 @@ int pr_run_pay(hf_store_t *st, const char *id, int64_t version, Hrflow__V1__Payr
         return HF_EDB;
     return hf_store_finish(st, transition(st, id, version, "approved", "paid",
                                           "hrflow.payroll.run.paid.v1", out, why));
+}
+
+int pr_run_delete(hf_store_t *st, const char *id, int64_t version, Hrflow__V1__PayrollRun **out,
+                  const char **why)
+{
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    const char *p[] = { st->tenant, id };
+    /* the row locked first: a calculation finishing meanwhile waits or is waited for */
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT 1 FROM payroll.runs WHERE tenant_id = $1 AND id = $2::uuid"
+                              " FOR UPDATE",
+                              2, p);
+    PQclear(r);
+    int rc = r ? pr_run_get(st, id, out) : HF_EDB;
+    if (rc == HF_OK)
+        rc = locked_why(*out, why);
+    if (rc == HF_OK && version && version != (*out)->version) {
+        *why = "the run changed since you read it";
+        rc = HF_ECONFLICT;
+    }
+    if (rc == HF_OK) {
+        r = hf_db_query(
+            st->db,
+            "WITH j AS (DELETE FROM payroll.run_jobs WHERE tenant_id = $1 AND run_id = $2::uuid),"
+            " s AS (DELETE FROM payroll.payslips WHERE tenant_id = $1 AND run_id = $2::uuid),"
+            " a AS (UPDATE payroll.adjustments SET applied_run_id = NULL WHERE tenant_id = $1"
+            " AND applied_run_id = $2::uuid)"
+            " DELETE FROM payroll.runs WHERE tenant_id = $1 AND id = $2::uuid RETURNING 1",
+            2, p);
+        rc = hf_store_rows(r, 1);
+        PQclear(r);
+    }
+    return hf_store_finish(st, rc);
 }
 
 /* ---- reading payslips ---- */

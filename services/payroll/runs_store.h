@@ -38,6 +38,11 @@ int pr_run_approve(hf_store_t *st, const char *id, int64_t version, Hrflow__V1__
                    const char **why);
 int pr_run_pay(hf_store_t *st, const char *id, int64_t version, Hrflow__V1__PayrollRun **out,
                const char **why);
+/* Discard a draft or calculated run id (at version, 0 = any): its queued
+ * calculation, its payslips and its claim on adjustments go with it; *out
+ * is the run as it was. HF_ECONFLICT with *why for an approved or paid run. */
+int pr_run_delete(hf_store_t *st, const char *id, int64_t version, Hrflow__V1__PayrollRun **out,
+                  const char **why);
 
 /* Payslips of run id (the run the caller sees): a page without lines, or one. */
 int pr_payslip_list(hf_store_t *st, const char *run, hf_page_t *page, Hrflow__V1__Payslip ***out,

@@ -12,7 +12,8 @@ approval, the bank file (pii scope, audited) and payment; a paid run
 refusing every change; an adjustment of the paid month landing in April
 with the year so far carried; a run failing as a whole (no city policy, a
 division by zero) with nothing written; the group-wide request and the
-company wall; recruiters refused; and a replica killed in the middle of a
+company wall; recruiters refused; the months of a tax year approved and
+paid in order, a calculated run discarded; and a replica killed in the middle of a
 run's transaction, the run finished once by the other replica.
 """
 import csv
@@ -358,6 +359,54 @@ def an_adjustment_of_the_paid_month_lands_in_the_next_run():
     listed = ok(*call("GET", "/v1/payroll/adjustments?companyId=" + ctx["companies"]["SH"],
                       key="pay"))["adjustments"]
     assert [x["appliedRunId"] for x in listed] == [april["id"]], listed
+    ctx["april"] = april
+
+
+@test
+def a_tax_year_is_approved_and_paid_in_month_order_and_a_draft_can_be_discarded():
+    april = ctx["april"]
+    june = settled(run_of("SH", "2026-06")["id"])
+    assert june["state"] == "calculated", june
+    # April (calculated) comes first: June's tax counts on April's figures
+    status, p = act(june, "approve", june["version"])
+    assert status == 409 and "2026-04 is calculated" in p["detail"], p
+    # discarding: not a run of a company the key does not act for, not at a stale version
+    path = "/v1/payroll/runs/" + april["id"]
+    assert call("DELETE", path, key="pay_sz")[0] == 404
+    assert call("DELETE", path, key="recruiter")[0] == 403
+    status, p = call("DELETE", path + "?expectedVersion=%d" % (version(april) - 1), key="pay")
+    assert status == 409, p
+    gone = ok(*call("DELETE", path + "?expectedVersion=" + april["version"], key="pay"))
+    assert gone["id"] == april["id"] and gone["state"] == "calculated", gone
+    assert call("GET", path, key="pay")[0] == 404
+    assert sql("SELECT count(*) FROM payroll.payslips WHERE run_id = '%s'" % april["id"]) == "0"
+    assert sql("SELECT count(*) FROM payroll.run_jobs WHERE run_id = '%s'" % april["id"]) == "0"
+    listed = ok(*call("GET", "/v1/payroll/adjustments?companyId=" + ctx["companies"]["SH"],
+                      key="pay"))["adjustments"]
+    assert [x["appliedRunId"] for x in listed] == [""], listed   # the adjustment is free again
+    # June was computed with April's figures in the year: recalculated, it carries March's
+    status, p = act(june, "approve", june["version"])
+    assert status == 409 and "inputs changed" in p["detail"], p
+    ok(*call("POST", "/v1/payroll/runs/%s:calculate" % june["id"], {}, key="pay"), want=202)
+    june = settled(june["id"], calculations=2)
+    s = slip(june["id"], ctx["sh2"])
+    assert line(s, "adjustment_taxable")["value"] == "500.00", s
+    assert s["ytd"]["months"] == 2, s             # March and June: no April any more
+    approved = ok(*act(june, "approve", june["version"]))
+    # a paid or approved run is not discarded
+    status, p = call("DELETE", "/v1/payroll/runs/" + approved["id"], key="pay")
+    assert status == 409 and "approved" in p["detail"], p
+    status, p = call("DELETE", "/v1/payroll/runs/" + ctx["run"]["id"], key="pay")
+    assert status == 409 and "locked" in p["detail"], p
+    # July cannot be paid while June is only approved
+    july = settled(run_of("SH", "2026-07")["id"])
+    status, p = act(july, "approve", july["version"])
+    july = ok(status, p)
+    status, p = act(july, "pay", july["version"])
+    assert status == 409 and "2026-06 is approved" in p["detail"], p
+    paid = ok(*act(approved, "pay", approved["version"]))
+    ok(*act(july, "pay", july["version"]))
+    assert paid["state"] == "paid"
 
 
 @test
