@@ -2,8 +2,10 @@
  *
  * The glue every service's handlers and store.c share, written once: who is
  * calling (from the envelope the broker delivered), what a store result means
- * as a bus error, and the page loop of every list (its tokens are sealed in
- * page_token.c). The SQL itself stays in each service's store.c.
+ * as a bus error, the page loop of every list (its tokens are sealed in
+ * page_token.c), and the checks of what a request names that every service
+ * makes alike (a time zone; a company, asked of identity as the caller). The
+ * SQL itself stays in each service's store.c.
  */
 #include "hf/store.h"
 
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "hrflow/v1/identity.pb-c.h"
 
 #define E(code) HRFLOW__V1__ERROR_CODE__##code
 #define LIST_MAX 96 /* "<service>.<method>" */
@@ -458,4 +461,19 @@ int hf_store_time_zone_known(hf_store_t *st, const char *name)
     int rc = hf_store_rows(r, 1);
     PQclear(r);
     return rc;
+}
+
+int hf_store_company_known(hf_store_t *st, const char *company)
+{
+    assert(st->call); /* asked as the request's caller */
+    if (!company || !hf_uuid_valid(company) || !hf_store_sees_company(st, company))
+        return 0;
+    Hrflow__V1__GetCompanyRequest q = HRFLOW__V1__GET_COMPANY_REQUEST__INIT;
+    q.id = (char *)company;
+    ProtobufCMessage *got = NULL;
+    int code = hf_service_ask(st->call, "identity", "GetCompany", &q.base,
+                              &hrflow__v1__company__descriptor, &got);
+    if (code == E(NOT_FOUND) || code == E(PERMISSION_DENIED))
+        return 0;
+    return code ? hf_service_ask_fail(st->call, "identity", code) : 1;
 }

@@ -17,7 +17,6 @@
 #include "hf/db.h"
 #include "hf/service.h"
 #include "hf/store.h"
-#include "hrflow/v1/identity.pb-c.h"
 #include "hrflow/v1/notify.pb-c.h"
 #include "hrflow/v1/pipeline.pb-c.h"
 
@@ -108,22 +107,6 @@ static int ask_candidate(hf_call_t *call, const char *id, Hrflow__V1__Candidate 
                           &hrflow__v1__candidate__descriptor, (ProtobufCMessage **)c);
 }
 
-/* 1 when company is a company of the caller's tenant it acts for, 0 when
- * not, -1 after failing the call (identity unavailable). */
-static int company_known(hf_store_t *st, const char *company)
-{
-    if (!hf_uuid_valid(company) || !hf_store_sees_company(st, company))
-        return 0;
-    Hrflow__V1__GetCompanyRequest q = HRFLOW__V1__GET_COMPANY_REQUEST__INIT;
-    q.id = (char *)company;
-    ProtobufCMessage *got = NULL;
-    int code = hf_service_ask(st->call, "identity", "GetCompany", &q.base,
-                              &hrflow__v1__company__descriptor, &got);
-    if (code == E(NOT_FOUND))
-        return 0;
-    return code ? hf_service_ask_fail(st->call, "identity", code) : 1;
-}
-
 /* An email address as it is stored and checked (lowercased, trimmed: what
  * hf_pii_normalize_email makes of it), or to itself. */
 static const char *normal_address(hf_store_t *st, const char *channel, const char *to)
@@ -156,7 +139,7 @@ static int check_request(hf_call_t *call, hf_store_t *st, const Hrflow__V1__Send
     const char *to = normal_address(st, r->channel, r->to);
     if (*to && (email || sms) && nt_recipient_problem(r->channel, to))
         hf_call_detail(call, "to", "bad_format", nt_recipient_problem(r->channel, to)), bad = 1;
-    int known = *r->company_id ? company_known(st, r->company_id) : 1;
+    int known = *r->company_id ? hf_store_company_known(st, r->company_id) : 1;
     if (known < 0)
         return -1;
     if (!known)

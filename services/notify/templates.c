@@ -15,7 +15,6 @@
 
 #include "hf/db.h"
 #include "hf/service.h"
-#include "hrflow/v1/identity.pb-c.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -48,16 +47,10 @@ static int parse_name(const char *name, nt_key_t *key)
  * NOT_FOUND, the same for another tenant's company and a made-up one. */
 static int company_check(hf_store_t *st, const char *company)
 {
-    if (!hf_uuid_valid(company) || !hf_store_sees_company(st, company))
+    int known = hf_store_company_known(st, company);
+    if (known == 0)
         return hf_call_fail(st->call, E(NOT_FOUND), "company %s not found", company);
-    Hrflow__V1__GetCompanyRequest q = HRFLOW__V1__GET_COMPANY_REQUEST__INIT;
-    q.id = (char *)company;
-    ProtobufCMessage *got = NULL;
-    int code = hf_service_ask(st->call, "identity", "GetCompany", &q.base,
-                              &hrflow__v1__company__descriptor, &got);
-    if (code == E(NOT_FOUND))
-        return hf_call_fail(st->call, E(NOT_FOUND), "company %s not found", company);
-    return code ? hf_service_ask_fail(st->call, "identity", code) : 0;
+    return known < 0 ? -1 : 0;
 }
 
 /* The request's name and company into key, checked against the wall:

@@ -24,7 +24,6 @@
 #include "hf/service.h"
 #include "hf/store.h"
 #include "hf/text.h"
-#include "hrflow/v1/identity.pb-c.h"
 #include "webhook_channel.h"
 #include "webhook_sign.h"
 #include "webhook_store.h"
@@ -151,20 +150,11 @@ static int company_of(hf_store_t *st, Hrflow__V1__WebhookEndpoint *e)
                        "a key of several companies names the endpoint's company");
         return hf_call_fail(st->call, E(INVALID_ARGUMENT), "the webhook endpoint is invalid");
     }
-    /* a company of the group: asked of identity as the caller */
-    Hrflow__V1__GetCompanyRequest q = HRFLOW__V1__GET_COMPANY_REQUEST__INIT;
-    q.id = e->company_id;
-    ProtobufCMessage *got = NULL;
-    int code = hf_uuid_valid(e->company_id) && hf_store_sees_company(st, e->company_id)
-                   ? hf_service_ask(st->call, "identity", "GetCompany", &q.base,
-                                    &hrflow__v1__company__descriptor, &got)
-                   : E(NOT_FOUND);
-    if (code == E(NOT_FOUND)) {
-        hf_call_detail(st->call, "endpoint.company_id", "not_found",
-                       "not a company this key acts for");
-        return hf_call_fail(st->call, E(INVALID_ARGUMENT), "the webhook endpoint is invalid");
-    }
-    return code ? hf_service_ask_fail(st->call, "identity", code) : 0;
+    int known = hf_store_company_known(st, e->company_id);
+    if (known != 0)
+        return known < 0 ? -1 : 0;
+    hf_call_detail(st->call, "endpoint.company_id", "not_found", "not a company this key acts for");
+    return hf_call_fail(st->call, E(INVALID_ARGUMENT), "the webhook endpoint is invalid");
 }
 
 /* ---- endpoints ---- */

@@ -19,7 +19,6 @@
 #include "hf/service.h"
 #include "hf/store.h"
 #include "hf/text.h"
-#include "hrflow/v1/identity.pb-c.h"
 #include "work_calendar.h"
 
 #include <stdio.h>
@@ -49,28 +48,12 @@ static int invalid(hf_call_t *call, const char *field, const char *code, const c
     return hf_call_fail(call, E(INVALID_ARGUMENT), "%s: %s", field, message);
 }
 
-/* 1 when identity knows company as one the caller acts for, 0 when not,
- * -1 after failing the call (identity unavailable). */
-static int company_known(hf_store_t *st, const char *company)
-{
-    if (!hf_uuid_valid(company) || !hf_store_sees_company(st, company))
-        return 0;
-    Hrflow__V1__GetCompanyRequest q = HRFLOW__V1__GET_COMPANY_REQUEST__INIT;
-    q.id = (char *)company;
-    ProtobufCMessage *got = NULL;
-    int code = hf_service_ask(st->call, "identity", "GetCompany", &q.base,
-                              &hrflow__v1__company__descriptor, &got);
-    if (code == E(NOT_FOUND) || code == E(PERMISSION_DENIED))
-        return 0;
-    return code ? hf_service_ask_fail(st->call, "identity", code) : 1;
-}
-
 /* A company named in a path: 0, or -1 after failing (404 for one the caller cannot see). */
 static int path_company(hf_store_t *st, const char *company)
 {
     if (!*company) /* a list's query without it */
         return invalid(st->call, "company_id", "required", "the company's id (companyId)");
-    int k = company_known(st, company);
+    int k = hf_store_company_known(st, company);
     if (k == 0)
         return hf_call_fail(st->call, E(NOT_FOUND), "company %s not found", company);
     return k < 0 ? -1 : 0;
@@ -79,7 +62,7 @@ static int path_company(hf_store_t *st, const char *company)
 /* A company named in a body: 0, or -1 after failing (422 at field). */
 static int body_company(hf_store_t *st, const char *company, const char *field)
 {
-    int k = company_known(st, company);
+    int k = hf_store_company_known(st, company);
     if (k == 0)
         return invalid(st->call, field, *company ? "not_found" : "required",
                        "a company this key acts for");

@@ -17,7 +17,6 @@
 #include "hf/service.h"
 #include "hf/store.h"
 #include "hf/text.h"
-#include "hrflow/v1/identity.pb-c.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -102,16 +101,10 @@ int pr_company_bad(hf_store_t *st, const char *company, const char *field)
     if (!hf_uuid_valid(company))
         return problem(call, field, *company ? "bad_format" : "required",
                        "a company id of the group");
-    if (!hf_store_sees_company(st, company))
-        return problem(call, field, "not_found", "not a company this key acts for");
-    Hrflow__V1__GetCompanyRequest q = HRFLOW__V1__GET_COMPANY_REQUEST__INIT;
-    q.id = (char *)company;
-    ProtobufCMessage *got = NULL;
-    int code = hf_service_ask(call, "identity", "GetCompany", &q.base,
-                              &hrflow__v1__company__descriptor, &got);
-    if (code == E(NOT_FOUND))
-        return problem(call, field, "not_found", "not a company this key acts for");
-    return code ? hf_service_ask_fail(call, "identity", code) : 0;
+    int known = hf_store_company_known(st, company);
+    if (known < 0)
+        return -1;
+    return known ? 0 : problem(call, field, "not_found", "not a company this key acts for");
 }
 
 /* Check the fields of e named by the mask bits into p (canonical forms in

@@ -17,7 +17,6 @@
 
 #include "hf/service.h"
 #include "hf/text.h"
-#include "hrflow/v1/identity.pb-c.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -39,19 +38,11 @@ int pr_company_check(hf_store_t *st, const char *field, const char *company)
         hf_call_detail(st->call, field, "required", "the company it belongs to");
         return hf_call_fail(st->call, E(INVALID_ARGUMENT), "%s is required", field);
     }
-    Hrflow__V1__GetCompanyRequest q = HRFLOW__V1__GET_COMPANY_REQUEST__INIT;
-    q.id = (char *)company;
-    ProtobufCMessage *got = NULL;
-    int code = hf_uuid_valid(company) && hf_store_sees_company(st, company)
-                   ? hf_service_ask(st->call, "identity", "GetCompany", &q.base,
-                                    &hrflow__v1__company__descriptor, &got)
-                   : E(NOT_FOUND);
-    if (code == E(NOT_FOUND)) {
-        hf_call_detail(st->call, field, "not_found", "not a company this key acts for");
-        return hf_call_fail(st->call, E(INVALID_ARGUMENT), "%s: company %s not found", field,
-                            company);
-    }
-    return code ? hf_service_ask_fail(st->call, "identity", code) : 0;
+    int known = hf_store_company_known(st, company);
+    if (known != 0)
+        return known < 0 ? -1 : 0;
+    hf_call_detail(st->call, field, "not_found", "not a company this key acts for");
+    return hf_call_fail(st->call, E(INVALID_ARGUMENT), "%s: company %s not found", field, company);
 }
 
 int pr_month_parse(const char *s, char out[11])

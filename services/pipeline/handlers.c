@@ -13,7 +13,6 @@
 
 #include "hf/service.h"
 #include "hf/store.h"
-#include "hrflow/v1/identity.pb-c.h"
 #include "hrflow/v1/scoring.pb-c.h"
 #include "automation.h"
 #include "fields.h"
@@ -109,12 +108,11 @@ static int job_refs(hf_store_t *st, const Hrflow__V1__Job *j, int company, int m
     hf_call_t *call = st->call;
     int missing = 0, rc;
     if (company) {
-        Hrflow__V1__GetCompanyRequest q = HRFLOW__V1__GET_COMPANY_REQUEST__INIT;
-        q.id = j->company_id;
-        if ((rc = ask_ref(call, "identity", "GetCompany", &q.base, &hrflow__v1__company__descriptor,
-                          "job.company_id", NO_COMPANY)) < 0)
+        int known = hf_store_company_known(st, j->company_id);
+        if (known < 0)
             return -1;
-        missing |= rc;
+        if (!known)
+            hf_call_detail(call, "job.company_id", "not_found", NO_COMPANY), missing = 1;
     }
     if (model && *j->competency_model_id) {
         Hrflow__V1__GetCompetencyModelRequest q = HRFLOW__V1__GET_COMPETENCY_MODEL_REQUEST__INIT;

@@ -9,7 +9,6 @@
 #include "handlers.h"
 
 #include "hf/service.h"
-#include "hrflow/v1/identity.pb-c.h"
 
 #define E(code) HRFLOW__V1__ERROR_CODE__##code
 
@@ -34,19 +33,9 @@ int sched_ask_visible(hf_store_t *st, const char *service, const char *method,
 int sched_company_check(hf_store_t *st, const char *id, const char *field)
 {
     hf_call_t *call = st->call;
-    int seen = hf_uuid_valid(id) && hf_store_sees_company(st, id);
-    int code = E(NOT_FOUND);
-    if (seen) {
-        Hrflow__V1__GetCompanyRequest q = HRFLOW__V1__GET_COMPANY_REQUEST__INIT;
-        q.id = (char *)id;
-        ProtobufCMessage *got = NULL;
-        code = hf_service_ask(call, "identity", "GetCompany", &q.base,
-                              &hrflow__v1__company__descriptor, &got);
-    }
-    if (code == 0)
-        return 0;
-    if (code != E(NOT_FOUND))
-        return hf_service_ask_fail(call, "identity", code);
+    int known = hf_store_company_known(st, id);
+    if (known != 0)
+        return known < 0 ? -1 : 0;
     if (!field)
         return hf_call_fail(call, E(NOT_FOUND), "company %s not found", id);
     hf_call_detail(call, field, "not_found", "not a company this key acts for");

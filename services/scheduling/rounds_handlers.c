@@ -17,7 +17,6 @@
 #include "hf/service.h"
 #include "hf/store.h"
 #include "hf/text.h"
-#include "hrflow/v1/identity.pb-c.h"
 #include "hrflow/v1/pipeline.pb-c.h"
 #include "rounds_hours.h"
 #include "rounds_store.h"
@@ -210,17 +209,11 @@ static int company_check(hf_store_t *st, const char *company, const char *field)
                        "a company id of the group");
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the interviewer is invalid");
     }
-    Hrflow__V1__GetCompanyRequest q = HRFLOW__V1__GET_COMPANY_REQUEST__INIT;
-    q.id = (char *)company;
-    ProtobufCMessage *got = NULL;
-    int rc = hf_store_sees_company(st, company) ? ask(call, "identity", "GetCompany", &q.base,
-                                                      &hrflow__v1__company__descriptor, &got)
-                                                : 1;
-    if (rc == 1) {
-        hf_call_detail(call, field, "not_found", "not a company this key acts for");
-        return hf_call_fail(call, E(INVALID_ARGUMENT), "the interviewer names what does not exist");
-    }
-    return rc;
+    int known = hf_store_company_known(st, company);
+    if (known != 0)
+        return known < 0 ? -1 : 0;
+    hf_call_detail(call, field, "not_found", "not a company this key acts for");
+    return hf_call_fail(call, E(INVALID_ARGUMENT), "the interviewer names what does not exist");
 }
 
 /* The answer to a duplicate email or external id in the company. */

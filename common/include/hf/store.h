@@ -175,6 +175,19 @@ char *hf_store_unseal(hf_store_t *st, const char *field, const char *token);
  * statement failed. */
 int hf_store_time_zone_known(hf_store_t *st, const char *name);
 
+/* For handlers: whether company (an id from the request, any text) names a
+ * company of the tenant that the caller acts for, as identity answers it:
+ * a canonical UUID, hf_store_sees_company, and identity's GetCompany asked
+ * as the caller (hf_service_ask, hf/service.h). Returns 1 when it does; 0
+ * when it does not: a malformed id, a company the key is not bound to,
+ * another tenant's or a made-up one, identity's NOT_FOUND or
+ * PERMISSION_DENIED alike (a key that may not see a company does not learn
+ * that it exists); or -1 after failing the call for an answer that is not
+ * about the company (hf_service_ask_fail: 503 when identity is
+ * unavailable). The caller turns 0 into its own error: 404 for an id in a
+ * path, 422 with the field for one in a body. */
+int hf_store_company_known(hf_store_t *st, const char *company);
+
 /* ---- keyset pages ---- */
 
 #define HF_PAGE_DEFAULT 50
