@@ -8,6 +8,7 @@ tenant's own policy taking precedence for its period, overlapping periods
 refused, and a month's contributions; payroll keys only (a recruiter's key
 gets 403); bad input refused with the field named and nothing changed.
 """
+import datetime
 import json
 import os
 import sys
@@ -175,18 +176,31 @@ def the_five_cities_are_shipped():
     status, got = call("GET", "/v1/payroll/city-policies?pageSize=50")
     assert status == 200, got
     shipped = [p for p in got["policies"] if p["shipped"]]
-    assert sorted(p["city"] for p in shipped) == sorted(CITIES), got
+    assert sorted({p["city"] for p in shipped}) == sorted(CITIES), got
     for p in shipped:
         kinds = {i["kind"] for i in p["items"]}
         assert {"pension", "medical", "unemployment", "work_injury", "housing_fund"} <= kinds, p
-        assert p["validFrom"] == "2025-07-01" and p["source"], p
+        assert p["source"], p
+    # one policy of each city from 2025-07-01; the checked figures close some of
+    # them where the next base came in, and the next one starts the day after
+    for city in CITIES:
+        mine = [p for p in shipped if p["city"] == city]
+        assert mine[0]["validFrom"] == "2025-07-01", mine
+        for a, b in zip(mine, mine[1:]):
+            day = datetime.date.fromisoformat(a["validUntil"]) + datetime.timedelta(days=1)
+            assert b["validFrom"] == day.isoformat(), mine
+        assert mine[-1].get("validUntil", "") == "", mine
     sh = next(p for p in shipped if p["city"] == "上海")
+    assert (sh["validFrom"], sh["validUntil"]) == ("2025-07-01", "2026-06-30"), sh
     pension = next(i for i in sh["items"] if i["kind"] == "pension")
     assert (pension["employeeRate"], pension["employerRate"]) == ("0.08", "0.16"), pension
+    # Shanghai's medical 9 % holds maternity since 沪医保规〔2025〕2号: no second line
+    assert "maternity" not in {i["kind"] for i in sh["items"]}, sh
     status, one = call("GET", "/v1/payroll/city-policies/" + sh["id"])
     assert status == 200 and one == sh, one
     status, got = call("GET", "/v1/payroll/city-policies?city=" + urllib.parse.quote("北京"))
-    assert [p["city"] for p in got["policies"]] == ["北京"], got
+    assert [(p["city"], p["validFrom"]) for p in got["policies"]] == [
+        ("北京", "2025-07-01"), ("北京", "2026-07-01")], got
 
 
 @test
@@ -208,6 +222,18 @@ def contributions_follow_floors_caps_and_rounding():
                        {"city": "北京", "wage": "10000", "date": "2025-09-01"})
     by = {i["kind"]: i for i in got["items"]}
     assert by["medical"]["employee"] == "203.00", by            # 2 % + 3 yuan
+    # the next base year: Shanghai's 2026 floor from 2026-07-01
+    status, got = call("POST", "/v1/payroll/contributions:preview",
+                       {"city": "上海", "wage": "5000", "date": "2026-07-01"})
+    by = {i["kind"]: i for i in got["items"]}
+    assert by["pension"]["contributionBase"] == "7546.00", by
+    # Shenzhen's medical base follows the calendar year, its pension the July year
+    for date, floor in (("2025-12-31", "6733.00"), ("2026-01-01", "6727.00")):
+        status, got = call("POST", "/v1/payroll/contributions:preview",
+                           {"city": "深圳", "wage": "5000", "date": date})
+        by = {i["kind"]: i for i in got["items"]}
+        assert by["medical"]["contributionBase"] == floor, (date, by)
+        assert by["pension"]["contributionBase"] == "5000.00", (date, by)
     status, got = call("POST", "/v1/payroll/contributions:preview",
                        {"city": "拉萨", "wage": "10000"})
     assert status == 422 and fields(got) == {"city": "no_policy"}, got

@@ -18,8 +18,9 @@ static pr_social_item_t item(int64_t employee, int64_t employer, pr_fen_t floor,
     return (pr_social_item_t){ 1, employee, employer, floor, cap, 0, r };
 }
 
-/* Shanghai 2025-07 (as shipped): 7 460 to 37 302; the housing fund at 7 %
- * on 2 690 to 37 302, rounded to the yuan. */
+/* Shanghai 2025-07 (as shipped, checked): 7 460 to 37 302; medical 9 % with
+ * maternity inside it, work injury class I 0.2 %; the housing fund at 7 % on
+ * 2 690 to 37 302, rounded to the yuan. */
 static pr_social_policy_t shanghai(void)
 {
     pr_social_policy_t p;
@@ -27,8 +28,7 @@ static pr_social_policy_t shanghai(void)
     p.item[PR_SOCIAL_PENSION] = item(80000, 160000, Y(7460), Y(37302), PR_ROUND_FEN);
     p.item[PR_SOCIAL_MEDICAL] = item(20000, 90000, Y(7460), Y(37302), PR_ROUND_FEN);
     p.item[PR_SOCIAL_UNEMPLOYMENT] = item(5000, 5000, Y(7460), Y(37302), PR_ROUND_FEN);
-    p.item[PR_SOCIAL_WORK_INJURY] = item(0, 1600, Y(7460), Y(37302), PR_ROUND_FEN);
-    p.item[PR_SOCIAL_MATERNITY] = item(0, 10000, Y(7460), Y(37302), PR_ROUND_FEN);
+    p.item[PR_SOCIAL_WORK_INJURY] = item(0, 2000, Y(7460), Y(37302), PR_ROUND_FEN);
     p.item[PR_SOCIAL_HOUSING_FUND] = item(70000, 70000, Y(2690), Y(37302), PR_ROUND_YUAN);
     return p;
 }
@@ -46,10 +46,11 @@ static void a_wage_inside_the_bounds_is_the_base(void **state)
     assert_int_equal(r.item[PR_SOCIAL_MEDICAL].employee, Y(400));
     assert_int_equal(r.item[PR_SOCIAL_UNEMPLOYMENT].employee, Y(100));
     assert_int_equal(r.item[PR_SOCIAL_WORK_INJURY].employee, 0);
-    assert_int_equal(r.item[PR_SOCIAL_WORK_INJURY].employer, Y(32));
+    assert_int_equal(r.item[PR_SOCIAL_WORK_INJURY].employer, Y(40));
+    assert_int_equal(r.item[PR_SOCIAL_MATERNITY].employer, 0); /* absent: nothing */
     assert_int_equal(r.item[PR_SOCIAL_HOUSING_FUND].employee, Y(1400));
     assert_int_equal(r.employee, Y(3500));
-    assert_int_equal(r.employer, Y(3200 + 1800 + 100 + 32 + 200 + 1400));
+    assert_int_equal(r.employer, Y(3200 + 1800 + 100 + 40 + 1400));
 }
 
 /* Below the floor the floor is the base, above the cap the cap; the
