@@ -529,6 +529,14 @@ const gw_route_t gw_routes[] = {
         PAY, 201, "Add the tenant's own policy of a city for a period (not overlapping another)"),
     BUS("GET", "/v1/payroll/city-policies/{id}", "getCityPolicy", PR, "GetCityPolicy", NULL, PAY,
         0, "A city policy"),
+    BUS("GET", "/v1/payroll/minimum-wages", "listMinimumWages", PR, "ListMinimumWages", NULL, PAY,
+        0, "Cities' monthly minimum wages by period (the pay input min_wage): shipped and the "
+        "tenant's own"),
+    BUS("POST", "/v1/payroll/minimum-wages", "createMinimumWage", PR, "CreateMinimumWage",
+        "minimum_wage", PAY, 201,
+        "Add the tenant's own minimum wage of a city for a period (not overlapping another)"),
+    BUS("GET", "/v1/payroll/minimum-wages/{id}", "getMinimumWage", PR, "GetMinimumWage", NULL,
+        PAY, 0, "A city's minimum wage of a period"),
     /* ---- payroll: employees (payroll and admin keys; recruiters never see them) ---- */
     BUS("POST", "/v1/employees", "createEmployee", PR, "CreateEmployee", "employee", PAY, 201,
         "Add an employee (draft or active) of a company: name, ID number, bank account, phone "

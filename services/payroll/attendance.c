@@ -111,6 +111,7 @@ void ad_day(const ad_shift_t *shift, wc_kind_t kind, const int *p, size_t n,
         m = min_i(m, AD_DAY_MINUTES - leave);
         leave += m;
         *(l->paid ? &out->paid_leave_minutes : &out->unpaid_leave_minutes) += m;
+        out->sick_leave_minutes += l->sick ? m : 0;
         am |= l->part == AD_WHOLE || l->part == AD_AM;
         pm |= l->part == AD_WHOLE || l->part == AD_PM;
         excuse += l->part == AD_HOURS ? m : 0;

@@ -57,6 +57,7 @@ typedef struct {
     ad_part_t part;
     int minutes; /* AD_HOURS: minutes of leave; else implied (480, 240) */
     int paid;
+    int sick;    /* of leave type sick: counted in sick_leave_minutes too */
 } ad_leave_t;
 
 typedef struct {
@@ -72,6 +73,7 @@ typedef struct {
     int overtime_minutes;   /* of kind (workday, rest day, holiday), whole steps */
     int paid_leave_minutes;
     int unpaid_leave_minutes;
+    int sick_leave_minutes; /* the part of the two above that is sick leave */
 } ad_result_t;
 
 /* The window of a day under shift: punches p with *from <= p < *to belong to it. */

@@ -810,7 +810,8 @@ static void fill_leave(const PGresult *r, int i, void *e)
                 : !strcmp(part, "hours") ? AD_HOURS : AD_WHOLE;
     *(leave_t *)e = (leave_t){ PQgetvalue(r, i, 0), (int32_t)cell_i64(r, i, 1),
                                (int32_t)cell_i64(r, i, 2),
-                               { k, (int)cell_i64(r, i, 4), cell_bool(r, i, 5) } };
+                               { k, (int)cell_i64(r, i, 4), cell_bool(r, i, 5),
+                                 cell_bool(r, i, 6) } };
 }
 
 /* The month of a company in five statements, each sorted by employee. */
@@ -852,7 +853,8 @@ static int load_month(hf_store_t *st, const char *company, const char *tz, const
     if (rc == HF_OK)
         rc = load(st, m,
                   "SELECT employee_id, start_date - date '1970-01-01', end_date - date"
-                  " '1970-01-01', part, minutes, paid FROM payroll.leave_requests WHERE"
+                  " '1970-01-01', part, minutes, paid, leave_type = 'sick'"
+                  " FROM payroll.leave_requests WHERE"
                   " tenant_id = $1::uuid AND company_id = $2::uuid AND status = 'approved' AND"
                   " start_date <= $4::date AND end_date >= $3::date"
                   " ORDER BY employee_id, start_date",
@@ -925,7 +927,7 @@ enum { A_PUNCHES, A_ATTENDED, A_ABSENT, A_LATE, A_EARLY, A_MISSING, A_WORKED, A_
        A_PAID, A_UNPAID, A_COLS };
 /* and the month's sums after workdays */
 enum { S_ATTENDED, S_ABSENT, S_LATE_N, S_LATE, S_EARLY_N, S_EARLY, S_MISSING, S_WORKED,
-       S_OT_WORKDAY, S_OT_REST, S_OT_HOLIDAY, S_PAID, S_UNPAID, S_COLS };
+       S_OT_WORKDAY, S_OT_REST, S_OT_HOLIDAY, S_PAID, S_UNPAID, S_SICK, S_COLS };
 
 /* One employee's month as a COPY line; -1 (with problem) when a day has no shift. */
 static int employee_month(month_run_t *run, const emp_t *e, att_compute_problem_t *problem)
@@ -971,7 +973,7 @@ static int employee_month(month_run_t *run, const emp_t *e, att_compute_problem_
             r.early_minutes > 0, r.early_minutes, r.missing_punch, r.worked_minutes,
             kind == WC_WORKDAY ? r.overtime_minutes : 0, kind == WC_REST ? r.overtime_minutes : 0,
             kind == WC_HOLIDAY ? r.overtime_minutes : 0, r.paid_leave_minutes,
-            r.unpaid_leave_minutes
+            r.unpaid_leave_minutes, r.sick_leave_minutes
         };
         for (int c = 0; c < S_COLS; c++)
             sum[c] += add[c];
@@ -999,9 +1001,9 @@ static int employee_month(month_run_t *run, const emp_t *e, att_compute_problem_
     " attended_minutes, absent_minutes, late_count, late_minutes, early_count,"             \
     " early_minutes, missing_punches, worked_minutes, overtime_workday_minutes,"            \
     " overtime_restday_minutes, overtime_holiday_minutes, paid_leave_minutes,"              \
-    " unpaid_leave_minutes, day_kinds, day_punches, day_attended, day_absent, day_late,"    \
-    " day_early, day_missing, day_worked, day_overtime, day_paid_leave, day_unpaid_leave)"  \
-    " FROM STDIN"
+    " unpaid_leave_minutes, sick_leave_minutes, day_kinds, day_punches, day_attended,"      \
+    " day_absent, day_late, day_early, day_missing, day_worked, day_overtime,"              \
+    " day_paid_leave, day_unpaid_leave) FROM STDIN"
 
 /* Replace the company's stored month with what run computes, streaming the
  * rows to PostgreSQL while they are computed; in the caller's transaction. */
@@ -1187,6 +1189,7 @@ static void *month_row(hf_store_t *st, PGresult *r, int i)
     m->overtime_holiday_hours = hours_text(st, cell_i64(r, i, 14));
     m->paid_leave_days = days_text(st, cell_i64(r, i, 15));
     m->unpaid_leave_days = days_text(st, cell_i64(r, i, 16));
+    m->sick_leave_days = days_text(st, cell_i64(r, i, 17));
     return m;
 }
 
@@ -1201,7 +1204,8 @@ int att_months_list(hf_store_t *st, const char *company, int year, int month,
         " m.attended_minutes, m.absent_minutes, m.late_count, m.late_minutes, m.early_count,"
         " m.early_minutes, m.missing_punches, m.worked_minutes, m.overtime_workday_minutes,"
         " m.overtime_restday_minutes, m.overtime_holiday_minutes, m.paid_leave_minutes,"
-        " m.unpaid_leave_minutes FROM payroll.attendance_months m JOIN payroll.employees e"
+        " m.unpaid_leave_minutes, m.sick_leave_minutes FROM payroll.attendance_months m"
+        " JOIN payroll.employees e"
         " ON e.tenant_id = m.tenant_id AND e.id = m.employee_id WHERE m.tenant_id = $1::uuid"
         " AND m.company_id = $2::uuid AND m.month = $3::date"
         " AND ($4::uuid IS NULL OR m.employee_id = $4::uuid) ORDER BY e.employee_no",

@@ -917,6 +917,9 @@ static int month_row(hf_store_t *st, PGresult *r, int row, pr_employee_month_t *
     e->department = hf_store_cell(st, r, row, 3);
     e->city = hf_store_cell(st, r, row, 4);
     e->status = hf_store_cell(st, r, row, 5);
+    e->hire_date = hf_store_cell(st, r, row, 10);
+    e->leave_date = hf_store_cell(st, r, row, 11);
+    e->grade = hf_store_cell(st, r, row, 12);
     int rc = HF_OK;
     if (!PQgetisnull(r, row, 6)) {
         json_t *j = sealed_json(st, r, row, 6, "compensations.amounts");
@@ -944,7 +947,8 @@ int pr_employees_month(hf_store_t *st, const char *company, const char *month,
         st->db,
         "SELECT e.id, e.employee_no, e.company_id, coalesce(e.department, ''),"
         " coalesce(e.city, ''), e.status, c.amounts_enc, t.residency, t.bonus_tax,"
-        " t.deductions_enc FROM payroll.employees e"
+        " t.deductions_enc, coalesce(e.hire_date::text, ''), coalesce(e.leave_date::text, ''),"
+        " coalesce(g.grade, e.grade, '') FROM payroll.employees e"
         " LEFT JOIN LATERAL (SELECT amounts_enc FROM payroll.compensations x"
         "  WHERE x.tenant_id = e.tenant_id AND x.employee_id = e.id"
         "  AND x.effective_month <= ($3 || '-01')::date"
@@ -953,6 +957,10 @@ int pr_employees_month(hf_store_t *st, const char *company, const char *month,
         "  WHERE x.tenant_id = e.tenant_id AND x.employee_id = e.id"
         "  AND x.effective_month <= ($3 || '-01')::date"
         "  ORDER BY x.effective_month DESC LIMIT 1) t ON true"
+        " LEFT JOIN LATERAL (SELECT grade FROM payroll.position_changes x"
+        "  WHERE x.tenant_id = e.tenant_id AND x.employee_id = e.id AND x.grade <> ''"
+        "  AND x.effective_date < ($3 || '-01')::date + interval '1 month'"
+        "  ORDER BY x.effective_date DESC, x.create_time DESC LIMIT 1) g ON true"
         " WHERE e.tenant_id = $1 AND e.company_id = $2::uuid AND e.status <> 'draft'"
         " AND (e.hire_date IS NULL OR e.hire_date < ($3 || '-01')::date + interval '1 month')"
         " AND (e.leave_date IS NULL OR e.leave_date >= ($3 || '-01')::date)"

@@ -136,6 +136,9 @@ int pr_employees_timer(void *user, PGconn *db, hf_timer_t *t);
 /* What a payroll run reads of one employee for a month. */
 typedef struct {
     const char *id, *employee_no, *company_id, *department, *city, *status;
+    const char *hire_date, *leave_date; /* "YYYY-MM-DD", "" when none */
+    const char *grade;            /* of the month's end: the latest position change by then
+                                     that sets one, else the record's; "" when none */
     int has_pay;                  /* a compensation is in effect */
     pr_fen_t base;
     size_t n_allowances;
@@ -148,7 +151,8 @@ typedef struct {
 
 /* Every employee of company on the payroll of month ("YYYY-MM"): hired by
  * its end, not left before its start, not a draft; with the compensation
- * and tax profile in effect in that month, in one statement. *out in the
+ * and tax profile in effect in that month, the dates of hire and leave and
+ * the grade, in one statement. *out in the
  * arena, by employee number. */
 int pr_employees_month(hf_store_t *st, const char *company, const char *month,
                        pr_employee_month_t **out, size_t *n);

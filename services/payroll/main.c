@@ -25,6 +25,9 @@ static const hf_method_t methods[] = {
     { "ListCityPolicies", payroll_list_city_policies, HF_IDEMPOTENT },
     { "GetCityPolicy", payroll_get_city_policy, HF_IDEMPOTENT },
     { "CreateCityPolicy", payroll_create_city_policy, 0 },
+    { "ListMinimumWages", payroll_list_minimum_wages, HF_IDEMPOTENT },
+    { "GetMinimumWage", payroll_get_minimum_wage, HF_IDEMPOTENT },
+    { "CreateMinimumWage", payroll_create_minimum_wage, 0 },
     /* ---- employees ---- */
     { "CreateEmployee", payroll_create_employee, 0 },
     { "GetEmployee", payroll_get_employee, HF_IDEMPOTENT },

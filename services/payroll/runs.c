@@ -2,6 +2,7 @@
 #include "runs.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 pr_input_ix_t pr_ix;
@@ -15,7 +16,8 @@ static void inputs_init(void)
 {
     pr_ix = (pr_input_ix_t){
         ix("base"), ix("fixed_allowances"), ix("housing_allowance"), ix("meal_allowance"),
-        ix("transport_allowance"), ix("perf_bonus"), ix("workdays_in_month"),
+        ix("transport_allowance"), ix("perf_bonus"), ix("grade_level"), ix("service_years"),
+        ix("joined_this_month"), ix("left_this_month"), ix("min_wage"), ix("workdays_in_month"),
         ix("attended_days"), ix("absent_days"), ix("late_count"), ix("early_leave_count"),
         ix("overtime_workday_hours"), ix("overtime_restday_hours"), ix("overtime_holiday_hours"),
         ix("paid_leave_days"), ix("unpaid_leave_days"), ix("sick_leave_days"), ix("rating"),
@@ -29,18 +31,68 @@ void pr_slip_inputs_init(void)
     pthread_once(&once, inputs_init);
 }
 
-void pr_slip_plan(pr_slip_plan_t *plan, const pr_program_t *program, const unsigned char *taxable)
+/* 1 when component i is a money earning (what an annual bonus must be). */
+static int money_earning(const pr_program_t *program, int i)
+{
+    return i >= 0 && pr_program_kind(program, (size_t)i) == PR_KIND_EARNING &&
+           pr_program_type(program, (size_t)i) == PR_T_MONEY;
+}
+
+void pr_slip_plan(pr_slip_plan_t *plan, const pr_program_t *program, const unsigned char *taxable,
+                  const unsigned char *annual)
 {
     memset(plan, 0, sizeof(*plan));
     plan->program = program;
+    plan->bonus = -1;
     size_t n = pr_program_count(program);
-    for (size_t i = 0; i < n && i < PR_COMPONENTS_MAX; i++)
+    for (size_t i = 0; i < n && i < PR_COMPONENTS_MAX; i++) {
         plan->taxable[i] = taxable ? taxable[i] : 0;
-    plan->bonus = pr_program_find(program, PR_BONUS_COMPONENT);
-    if (plan->bonus >= 0 && (pr_program_kind(program, (size_t)plan->bonus) != PR_KIND_EARNING ||
-                             pr_program_type(program, (size_t)plan->bonus) != PR_T_MONEY))
+        if (annual && annual[i] && plan->bonus < 0)
+            plan->bonus = (int)i;
+    }
+    if (plan->bonus < 0)
+        plan->bonus = pr_program_find(program, PR_BONUS_COMPONENT);
+    if (!money_earning(program, plan->bonus))
         plan->bonus = -1;
     plan->overtime = pr_program_find(program, PR_OVERTIME_COMPONENT);
+}
+
+/* "YYYY-MM-DD" into y, m, d; -1 when it is not one. */
+static int day_parse(const char *s, int *y, int *m, int *d)
+{
+    char end;
+    if (!s || sscanf(s, "%4d-%2d-%2d%c", y, m, d, &end) != 3 || *m < 1 || *m > 12 || *d < 1 ||
+        *d > 31)
+        return -1;
+    return 0;
+}
+
+int pr_day_in_month(const char *day, int year, int mon)
+{
+    int y, m, d;
+    return day_parse(day, &y, &m, &d) == 0 && y == year && m == mon;
+}
+
+int pr_service_years(const char *hire, int year, int mon)
+{
+    int y, m, d;
+    if (day_parse(hire, &y, &m, &d) < 0)
+        return -1;
+    /* the anniversary of month m falls inside month m, so on or before the
+     * run month's last day exactly when its month is not later */
+    int years = year - y - (mon < m);
+    return years > 0 ? years : 0;
+}
+
+int pr_grade_level(const char *grade)
+{
+    const char *s = grade ? grade : "";
+    while (*s && (*s < '0' || *s > '9'))
+        s++;
+    int v = 0, digits = 0;
+    for (; *s >= '0' && *s <= '9'; s++, digits++)
+        v = v * 10 + (*s - '0');
+    return digits >= 1 && digits <= 6 ? v : -1;
 }
 
 static void set_in(int64_t *in, int k, int64_t v)

@@ -16,7 +16,8 @@
  *      named overtime_pay;
  *   4. adjustments of earlier, locked months;
  *   5. taxable income: the taxable earnings, overtime and taxable
- *      adjustments less the taxable deductions, the annual bonus (an
+ *      adjustments less the taxable deductions, the annual bonus (the
+ *      earning flagged annual_bonus, or for a scheme flagging none the
  *      earning named annual_bonus) apart unless the profile merges it;
  *   6. income tax (tax.h): cumulative withholding on the year so far
  *      (residents) or the month alone (non-residents), and the bonus's
@@ -42,14 +43,18 @@
 /* The catalogue indices a run fills, looked up once (pr_slip_plan). */
 typedef struct {
     const pr_program_t *program;
-    int bonus;        /* index of the annual_bonus earning, or -1 */
+    int bonus;        /* index of the annual bonus earning, or -1 */
     int overtime;     /* index of a component named overtime_pay, or -1 */
     unsigned char taxable[PR_COMPONENTS_MAX];
 } pr_slip_plan_t;
 
-/* The plan of a compiled scheme version: taxable[i] as saved (1 = counts in
- * taxable income). */
-void pr_slip_plan(pr_slip_plan_t *plan, const pr_program_t *program, const unsigned char *taxable);
+/* The plan of a compiled scheme version: taxable[i] and annual[i] as saved
+ * (1 = counts in taxable income; 1 = the annual one-time bonus), either
+ * NULL for none. The bonus is the money earning flagged in annual; when
+ * none is (a scheme saved before the flag existed), the money earning
+ * named PR_BONUS_COMPONENT. */
+void pr_slip_plan(pr_slip_plan_t *plan, const pr_program_t *program, const unsigned char *taxable,
+                  const unsigned char *annual);
 
 /* What one employee's payslip is computed from. */
 typedef struct {
@@ -91,11 +96,31 @@ int pr_slip_compute(const pr_slip_plan_t *plan, pr_slip_in_t *in, pr_slip_t *out
 /* Catalogue indices of the inputs a run fills (-1 when absent). Filled by
  * pr_slip_inputs_init once. */
 typedef struct {
-    int base, fixed_allowances, housing, meal, transport, perf_bonus;
+    int base, fixed_allowances, housing, meal, transport, perf_bonus, grade_level, service_years,
+        joined, left, min_wage;
     int workdays, attended, absent, late, early, ot_workday, ot_restday, ot_holiday, paid_leave,
         unpaid_leave, sick_leave, rating, rating_coef, si_base, hf_base, si_employee, hf_employee;
 } pr_input_ix_t;
 extern pr_input_ix_t pr_ix;
 void pr_slip_inputs_init(void);
+
+/* ---- the employee's inputs of a month (docs/payroll-schemes.md) ---- */
+
+/* 1 when day ("YYYY-MM-DD") falls in month mon of year (joined_this_month
+ * from the hire date, left_this_month from the leave date), else 0 (also
+ * for "" or NULL: no date recorded). */
+int pr_day_in_month(const char *day, int year, int mon);
+
+/* service_years: whole years of service at the end of month mon of year
+ * from the hire day ("YYYY-MM-DD"): how many anniversaries of the hire
+ * fall on or before the month's last day (hired 2021-03-31: 3 in 2024-03,
+ * 2 in 2024-02; hired 2020-02-29: 1 in 2021-02). 0 when hired after the
+ * month; -1 when hire is not a day (none recorded). */
+int pr_service_years(const char *hire, int year, int mon);
+
+/* grade_level: the number in a grade, its first run of digits ("P5" 5,
+ * "M2" 2, "T3-2" 3, "12" 12, "P05" 5). -1 when the grade has none ("",
+ * "Senior") or more than 6 digits. */
+int pr_grade_level(const char *grade);
 
 #endif

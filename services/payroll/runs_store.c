@@ -270,6 +270,8 @@ typedef struct {
     int found;
     pr_social_policy_t p;
     char *id;
+    pr_fen_t min_wage;    /* the city's minimum wage of the month, 0 when none */
+    char *min_wage_id;    /* NULL when none */
 } city_t;
 
 typedef struct {
@@ -278,7 +280,8 @@ typedef struct {
     int year, mon;
     Hrflow__V1__PayScheme *scheme;
     pr_program_t *program;
-    unsigned char taxable[PR_COMPONENTS_MAX];
+    unsigned char taxable[PR_COMPONENTS_MAX], annual[PR_COMPONENTS_MAX];
+    uint64_t used;       /* the inputs the scheme uses (pr_program_inputs_used) */
     pr_slip_plan_t plan;
     pr_employee_month_t *emps;
     size_t n;
@@ -373,8 +376,32 @@ static int load_scheme(calc_t *c)
     c->program = compile_version(c->scheme->version, c->taxable, &err);
     if (!c->program)
         return fail_data(c, "pay scheme does not compile: %s%s", err.message, "");
-    pr_slip_plan(&c->plan, c->program, c->taxable);
+    for (size_t i = 0; i < c->scheme->version->n_components; i++)
+        c->annual[i] = c->scheme->version->components[i]->annual_bonus;
+    c->used = pr_program_inputs_used(c->program);
+    pr_slip_plan(&c->plan, c->program, c->taxable, c->annual);
     return HF_OK;
+}
+
+/* 1 when the scheme's formulas name input k: an input it needs, so an
+ * employee without the data for it is an error of the run, not a 0. */
+static int uses(const calc_t *c, int k)
+{
+    return k >= 0 && (c->used >> k & 1);
+}
+
+/* The city's policy and minimum wage of the month into x. */
+static int load_city(calc_t *c, city_t *x)
+{
+    int shipped = 0;
+    int rc = *x->city ? social_policy_for(c->st, x->city, c->month, &x->p, &x->id, &shipped)
+                      : HF_ENOTFOUND;
+    if (rc != HF_OK && rc != HF_ENOTFOUND)
+        return rc;
+    x->found = rc == HF_OK;
+    rc = *x->city ? minimum_wage_for(c->st, x->city, c->month, &x->min_wage, &x->min_wage_id)
+                  : HF_ENOTFOUND;
+    return rc == HF_ENOTFOUND ? HF_OK : rc;
 }
 
 static int load_cities(calc_t *c)
@@ -391,23 +418,44 @@ static int load_cities(calc_t *c)
         if (k == c->n_cities) {
             city_t *x = &c->cities[c->n_cities++];
             x->city = city;
-            int shipped = 0;
-            int rc = *city ? social_policy_for(c->st, city, c->month, &x->p, &x->id, &shipped)
-                           : HF_ENOTFOUND;
-            if (rc != HF_OK && rc != HF_ENOTFOUND)
+            int rc = load_city(c, x);
+            if (rc != HF_OK)
                 return rc;
-            x->found = rc == HF_OK;
         }
         if (!c->cities[k].found)
             return fail_data(c, *city ? "employee %s: no city policy for %s in the month"
                                       : "employee %s: no city recorded, so no city policy%s",
                              c->emps[i].employee_no, city);
+        if (!c->cities[k].min_wage_id && uses(c, pr_ix.min_wage))
+            return fail_data(c, "employee %s: no minimum wage of %s in the month, and the"
+                                " scheme uses min_wage (POST /v1/payroll/minimum-wages)",
+                             c->emps[i].employee_no, city);
+        c->in[i].in[pr_ix.min_wage] = c->cities[k].min_wage;
         c->city_of[i] = k;
     }
     return HF_OK;
 }
 
-static void fill_employee(calc_t *c, size_t i)
+/* The inputs of the employee's own record: dates of hire and leave, grade.
+ * HF_EEXISTS (c->error) when the scheme uses one the record cannot give. */
+static int fill_record(calc_t *c, const pr_employee_month_t *e, int64_t *in)
+{
+    in[pr_ix.joined] = pr_day_in_month(e->hire_date, c->year, c->mon);
+    in[pr_ix.left] = pr_day_in_month(e->leave_date, c->year, c->mon);
+    int years = pr_service_years(e->hire_date, c->year, c->mon);
+    if (years < 0 && uses(c, pr_ix.service_years))
+        return fail_data(c, "employee %s: no hire date recorded, and the scheme uses"
+                            " service_years%s", e->employee_no, "");
+    int level = pr_grade_level(e->grade);
+    if (level < 0 && uses(c, pr_ix.grade_level))
+        return fail_data(c, "employee %s: grade \"%s\" has no number, and the scheme uses"
+                            " grade_level", e->employee_no, e->grade);
+    in[pr_ix.service_years] = years > 0 ? (int64_t)years * PR_RATE_ONE : 0;
+    in[pr_ix.grade_level] = level > 0 ? (int64_t)level * PR_RATE_ONE : 0;
+    return HF_OK;
+}
+
+static int fill_employee(calc_t *c, size_t i)
 {
     const pr_employee_month_t *e = &c->emps[i];
     pr_slip_in_t *in = &c->in[i];
@@ -422,8 +470,8 @@ static void fill_employee(calc_t *c, size_t i)
             snprintf(full, sizeof(full), "%s_allowance", name);
             x = pr_input_index(full, strlen(full));
         }
-        if (x >= 0 && pr_inputs[x].type == PR_T_MONEY && x != pr_ix.base &&
-            x != pr_ix.fixed_allowances)
+        if (x >= 0 && pr_inputs[x].type == PR_T_MONEY && !strcmp(pr_inputs[x].group, "employee") &&
+            x != pr_ix.base && x != pr_ix.fixed_allowances)
             in->in[x] += e->allowance_amounts[k];
     }
     in->in[pr_ix.base] = e->base;
@@ -434,6 +482,7 @@ static void fill_employee(calc_t *c, size_t i)
     in->bonus_merged = e->bonus_merged;
     for (int k = 0; k < PR_DEDUCTION_KINDS; k++)
         in->additional += e->deductions[k];
+    return fill_record(c, e, in->in);
 }
 
 static int load_employees(calc_t *c)
@@ -445,13 +494,11 @@ static int load_employees(calc_t *c)
         return rc;
     if (!(c->in = calloc(c->n + 1, sizeof(*c->in))))
         return HF_ENOMEM;
-    for (size_t i = 0; i < c->n; i++) {
-        if (!c->emps[i].has_pay)
-            return fail_data(c, "employee %s: no compensation in effect in %.7s",
-                             c->emps[i].employee_no, c->month);
-        fill_employee(c, i);
-    }
-    return HF_OK;
+    for (size_t i = 0; rc == HF_OK && i < c->n; i++)
+        rc = c->emps[i].has_pay ? fill_employee(c, i)
+                                : fail_data(c, "employee %s: no compensation in effect in %.7s",
+                                            c->emps[i].employee_no, c->month);
+    return rc;
 }
 
 static int load_attendance(calc_t *c, const id_ix_t *ix)
@@ -471,6 +518,7 @@ static int load_attendance(calc_t *c, const id_ix_t *ix)
         in[pr_ix.early] = (int64_t)m[k]->early_leave_count * PR_RATE_ONE;
         in[pr_ix.paid_leave] = parse_ppm(m[k]->paid_leave_days);
         in[pr_ix.unpaid_leave] = parse_ppm(m[k]->unpaid_leave_days);
+        in[pr_ix.sick_leave] = parse_ppm(m[k]->sick_leave_days);
         const char *ot[3] = { m[k]->overtime_workday_hours, m[k]->overtime_restday_hours,
                               m[k]->overtime_holiday_hours };
         const int oix[3] = { pr_ix.ot_workday, pr_ix.ot_restday, pr_ix.ot_holiday };
@@ -660,8 +708,10 @@ static int digest(calc_t *c)
     digest_str(d, c->month);
     digest_str(d, c->scheme->id);
     digest_i64(d, c->scheme->version->version);
-    for (size_t k = 0; k < c->n_cities; k++)
+    for (size_t k = 0; k < c->n_cities; k++) {
         digest_str(d, c->cities[k].id ? c->cities[k].id : "");
+        digest_str(d, c->cities[k].min_wage_id ? c->cities[k].min_wage_id : "");
+    }
     for (size_t i = 0; i < c->n; i++) {
         const pr_slip_in_t *in = &c->in[i];
         digest_str(d, c->emps[i].id);

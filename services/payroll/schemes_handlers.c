@@ -122,11 +122,20 @@ static int check_components(hf_store_t *st, Hrflow__V1__PayComponent **in, size_
     for (size_t i = 0; i < n; i++)
         c->sorted[i] = in[i], c->from[i] = i;
     sort_components(c);
-    int bad = 0;
+    int bad = 0, annual = 0;
     for (size_t i = 0; i < n; i++) {
         Hrflow__V1__PayComponent *x = c->sorted[i];
         char field[64];
         int kind = pr_kind_of(x->kind);
+        snprintf(field, sizeof(field), "components[%zu].annual_bonus", c->from[i]);
+        if (x->annual_bonus && kind != PR_KIND_EARNING) {
+            hf_call_detail(st->call, field, "invalid", "only an earning is the annual bonus");
+            bad = 1;
+        } else if (x->annual_bonus && annual++) {
+            hf_call_detail(st->call, field, "duplicate",
+                           "at most one component is the annual bonus");
+            bad = 1;
+        }
         snprintf(field, sizeof(field), "components[%zu].label", c->from[i]);
         bad |= hf_call_check_text(st->call, field, x->label, (hf_text_rule_t){ HF_TEXT_LINE, 0, 100 });
         snprintf(field, sizeof(field), "components[%zu].kind", c->from[i]);

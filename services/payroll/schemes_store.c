@@ -67,6 +67,7 @@ static void *component_row(hf_store_t *st, PGresult *r, int i)
     c->formula = hf_store_cell(st, r, i, 4);
     c->display_order = atoi(PQgetvalue(r, i, 5)) + 1;
     c->type = hf_store_cell(st, r, i, 6);
+    c->annual_bonus = PQgetvalue(r, i, 7)[0] == 't';
     return c->name && c->label && c->kind && c->formula && c->type ? c : NULL;
 }
 
@@ -81,11 +82,11 @@ static int insert_version(hf_store_t *st, const char *id, const char *version, c
                    " effective_month, note, actor) VALUES ($1, $2::uuid, $3::int, $4::date, $5, $6)",
                    6, p, NULL) < 0)
         return HF_EDB;
-    const char **names = hf_store_alloc(st, 6 * n * sizeof(char *) + 1);
+    const char **names = hf_store_alloc(st, 7 * n * sizeof(char *) + 1);
     if (!names)
         return HF_ENOMEM;
     const char **labels = names + n, **kinds = labels + n, **tax = kinds + n,
-               **formulas = tax + n, **types = formulas + n;
+               **formulas = tax + n, **types = formulas + n, **annual = types + n;
     for (size_t i = 0; i < n; i++) {
         names[i] = comps[i]->name;
         labels[i] = comps[i]->label;
@@ -93,23 +94,25 @@ static int insert_version(hf_store_t *st, const char *id, const char *version, c
         tax[i] = comps[i]->taxable ? "t" : "f";
         formulas[i] = comps[i]->formula;
         types[i] = comps[i]->type;
+        annual[i] = comps[i]->annual_bonus ? "t" : "f";
     }
-    const char *q[9] = { st->tenant, id, version,
-                         hf_store_array(st, names, n), hf_store_array(st, labels, n),
-                         hf_store_array(st, kinds, n), hf_store_array(st, tax, n),
-                         hf_store_array(st, formulas, n), hf_store_array(st, types, n) };
-    for (int k = 3; k < 9; k++)
+    const char *q[10] = { st->tenant, id, version,
+                          hf_store_array(st, names, n), hf_store_array(st, labels, n),
+                          hf_store_array(st, kinds, n), hf_store_array(st, tax, n),
+                          hf_store_array(st, formulas, n), hf_store_array(st, types, n),
+                          hf_store_array(st, annual, n) };
+    for (int k = 3; k < 10; k++)
         if (!q[k])
             return HF_ENOMEM;
     return hf_db_exec(st->db,
                       "INSERT INTO payroll.scheme_components (tenant_id, scheme_id, version,"
-                      " position, name, label, kind, taxable, formula, value_type)"
+                      " position, name, label, kind, taxable, formula, value_type, annual_bonus)"
                       " SELECT $1, $2::uuid, $3::int, c.ord - 1, c.name, c.label, c.kind,"
-                      " c.taxable, c.formula, c.value_type"
+                      " c.taxable, c.formula, c.value_type, c.annual_bonus"
                       " FROM unnest($4::text[], $5::text[], $6::text[], $7::boolean[],"
-                      " $8::text[], $9::text[]) WITH ORDINALITY"
-                      " AS c (name, label, kind, taxable, formula, value_type, ord)",
-                      9, q, NULL) < 0
+                      " $8::text[], $9::text[], $10::boolean[]) WITH ORDINALITY"
+                      " AS c (name, label, kind, taxable, formula, value_type, annual_bonus, ord)",
+                      10, q, NULL) < 0
                ? HF_EDB
                : HF_OK;
 }
@@ -180,7 +183,8 @@ static int load_version(hf_store_t *st, Hrflow__V1__PayScheme *s, const char *mo
         return rc;
     snprintf(num, sizeof(num), "%d", (int)s->version->version);
     PGresult *r = hf_db_query(st->db,
-                              "SELECT name, label, kind, taxable, formula, position, value_type"
+                              "SELECT name, label, kind, taxable, formula, position, value_type,"
+                              " annual_bonus"
                               " FROM payroll.scheme_components WHERE tenant_id = $1"
                               " AND scheme_id = $2::uuid AND version = $3::int ORDER BY position",
                               3, p);

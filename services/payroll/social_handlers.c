@@ -1,4 +1,4 @@
-/* services/payroll/social_handlers.c - city policies of social insurance and housing fund: list, get, create, and a month's contributions
+/* services/payroll/social_handlers.c - city policies of social insurance and housing fund, cities' minimum wages: list, get, create, and a month's contributions
  *
  * The shipped policies (migration 0021) and the tenant's own
  * (social_store.c) are read by every payroll key; creating one changes
@@ -7,6 +7,8 @@
  * at "policy.items[i].<field>", nothing written), then by social.c's rules
  * (rates 0..1, floor <= cap); an overlap with another of the tenant's
  * periods for the city is the table's to refuse, answered at valid_from.
+ * Minimum wages (the pay input min_wage) are statutory data of the same
+ * shape and rules: one monthly amount a period instead of the items.
  */
 #include "statutory_handlers.h"
 
@@ -86,30 +88,47 @@ static int item_check(hf_call_t *call, const Hrflow__V1__CityPolicyItem *in, siz
     return bad;
 }
 
+/* The city, source and period of a record of statutory data (fields
+ * "<what>.city", …) into from and until ("" = open); details for every
+ * problem, their number returned (for `bad += …`). */
+static int period_check(hf_call_t *call, const char *what, const char *city, const char *source,
+                        const Hrflow__V1__Date *valid_from, const Hrflow__V1__Date *valid_until,
+                        char from[11], char until[11])
+{
+    char field[48];
+    snprintf(field, sizeof(field), "%s.city", what);
+    int bad = hf_call_check_text(call, field, city, city_rule);
+    snprintf(field, sizeof(field), "%s.source", what);
+    bad += hf_call_check_text(call, field, source, source_rule);
+    *from = *until = '\0';
+    if (!valid_from) {
+        snprintf(field, sizeof(field), "%s.valid_from", what);
+        hf_call_detail(call, field, "required", "the first day, YYYY-MM-DD");
+        bad++;
+    } else {
+        day_text(valid_from, from);
+    }
+    if (valid_until) {
+        day_text(valid_until, until);
+        if (*from && strcmp(until, from) < 0) {
+            snprintf(field, sizeof(field), "%s.valid_until", what);
+            hf_call_detail(call, field, "before_start",
+                           "the last day may not come before the first");
+            bad++;
+        }
+    }
+    return bad;
+}
+
 /* The policy of a create request into p and its days; 0, or -1 after
  * failing the call with every problem. */
 static int policy_check(hf_store_t *st, const Hrflow__V1__CityPolicy *in, pr_social_policy_t *p,
                         char from[11], char until[11])
 {
     hf_call_t *call = st->call;
-    int bad = hf_call_check_text(call, "policy.city", in->city, city_rule);
-    bad += hf_call_check_text(call, "policy.source", in->source, source_rule);
     memset(p, 0, sizeof(*p));
-    *from = *until = '\0';
-    if (!in->valid_from) {
-        hf_call_detail(call, "policy.valid_from", "required", "the first day, YYYY-MM-DD");
-        bad++;
-    } else {
-        day_text(in->valid_from, from);
-    }
-    if (in->valid_until) {
-        day_text(in->valid_until, until);
-        if (*from && strcmp(until, from) < 0) {
-            hf_call_detail(call, "policy.valid_until", "before_start",
-                           "the last day may not come before the first");
-            bad++;
-        }
-    }
+    int bad = period_check(call, "policy", in->city, in->source, in->valid_from, in->valid_until,
+                           from, until);
     if (in->n_items == 0) {
         hf_call_detail(call, "policy.items", "required",
                        "at least one insurance or the housing fund");
@@ -186,6 +205,82 @@ STATUTORY_HANDLER(payroll_list_city_policies)
     int rc = social_policy_list(&st, r->city, &page, &o->policies, &o->n_policies);
     if (rc != HF_OK)
         return hf_store_fail(&st, rc, "city policy", "");
+    o->next_page_token = hf_arena_strdup(hf_call_arena(call), page.next);
+    *reply = &o->base;
+    return 0;
+}
+
+/* ---- minimum wages ---- */
+
+STATUTORY_HANDLER(payroll_create_minimum_wage)
+{
+    const Hrflow__V1__CreateMinimumWageRequest *r = (const void *)req;
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0 ||
+        hf_store_require_group(&st, HF_SCOPE_PAYROLL, "set the tenant's minimum wages") < 0)
+        return -1;
+    const Hrflow__V1__MinimumWage *w = r->minimum_wage;
+    if (!w) {
+        hf_call_detail(call, "minimum_wage", "required", "the minimum wage");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the minimum wage is invalid");
+    }
+    char from[11], until[11];
+    pr_fen_t monthly = 0;
+    int bad = period_check(call, "minimum_wage", w->city, w->source, w->valid_from,
+                           w->valid_until, from, until);
+    int bad_amount = statutory_amount(call, w->monthly, 1, &monthly, "minimum_wage.monthly");
+    if (!bad_amount && monthly <= 0) {
+        hf_call_detail(call, "minimum_wage.monthly", "out_of_range",
+                       "the monthly minimum wage in yuan, above 0");
+        bad_amount = 1;
+    }
+    if (bad + bad_amount)
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the minimum wage is invalid");
+    Hrflow__V1__MinimumWage *o = NULL;
+    char *other = NULL;
+    int rc = minimum_wage_create(&st, w->city, from, until, monthly, w->source, &o, &other);
+    if (rc == HF_ECONFLICT) {
+        char msg[112];
+        snprintf(msg, sizeof(msg), "overlaps the period of minimum wage %s of the city",
+                 other ? other : "(another)");
+        hf_call_detail(call, "minimum_wage.valid_from", "overlaps", msg);
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "the minimum wage is invalid");
+    }
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "minimum wage", "");
+    *reply = &o->base;
+    return 0;
+}
+
+STATUTORY_HANDLER(payroll_get_minimum_wage)
+{
+    const Hrflow__V1__GetMinimumWageRequest *r = (const void *)req;
+    hf_store_t st;
+    if (statutory_open(call, &st, "see minimum wages") < 0)
+        return -1;
+    Hrflow__V1__MinimumWage *o = NULL;
+    int rc = hf_uuid_valid(r->id) ? minimum_wage_get(&st, r->id, &o) : HF_ENOTFOUND;
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "minimum wage", r->id);
+    *reply = &o->base;
+    return 0;
+}
+
+STATUTORY_HANDLER(payroll_list_minimum_wages)
+{
+    const Hrflow__V1__ListMinimumWagesRequest *r = (const void *)req;
+    hf_store_t st;
+    hf_page_t page;
+    if (statutory_open(call, &st, "see minimum wages") < 0 ||
+        hf_page_open(&st, r->page_size, r->page_token, NULL, &page) < 0)
+        return -1;
+    Hrflow__V1__ListMinimumWagesResponse *o = HF_CALL_NEW(
+        call, Hrflow__V1__ListMinimumWagesResponse, hrflow__v1__list_minimum_wages_response__init);
+    if (!o)
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    int rc = minimum_wage_list(&st, r->city, &page, &o->minimum_wages, &o->n_minimum_wages);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "minimum wage", "");
     o->next_page_token = hf_arena_strdup(hf_call_arena(call), page.next);
     *reply = &o->base;
     return 0;

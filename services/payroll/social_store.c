@@ -7,7 +7,10 @@
  * items_parse() turns into the pr_social_policy_t social.c applies and the
  * messages the API answers. The shipped rows (tenant_id NULL) are every
  * tenant's; a tenant's own row wins for the days it covers. Overlapping
- * periods are refused by the table's exclusion constraint.
+ * periods are refused by the table's exclusion constraint. Cities' minimum
+ * wages (payroll.minimum_wages, migration 0074) are statutory data of the
+ * same shape, one monthly amount a period, and are read and written here
+ * the same way.
  */
 #include "social_store.h"
 
@@ -20,13 +23,31 @@
 
 #define EXCLUSION_VIOLATION "23P01"
 
-#define POLICY_COLS                                                                       \
+/* The columns every table of periods (city_policies, minimum_wages) answers
+ * first, as period_read() reads them, then its own (extra); the table is p. */
+#define PERIOD_COLS(extra)                                                                \
     "p.id, p.city, p.valid_from::text, coalesce(p.valid_until::text, ''), p.source,"      \
-    " p.tenant_id IS NULL, " HF_MICROS("p.create_time") ","                               \
-    " (SELECT string_agg(concat_ws(' ', i.kind, i.employee_rate, i.employer_rate,"        \
-    " i.base_floor, i.base_cap, i.employee_fixed, i.rounding), ';')"                      \
-    " FROM payroll.city_policy_items i WHERE i.policy_id = p.id)"
-#define POLICY_CREATED 6
+    " p.tenant_id IS NULL, " HF_MICROS("p.create_time") ", " extra
+#define PERIOD_CREATED 6
+/* The statements of a table of periods: a page of those the tenant sees (of
+ * city $2 or all), one by id ($2), the one of city $2 covering day $3 (the
+ * tenant's own first). */
+#define PERIOD_LIST(cols, table)                                                          \
+    "SELECT " cols " FROM payroll." table " p WHERE (p.tenant_id = $1 OR p.tenant_id IS NULL)" \
+    " AND ($2 = '' OR p.city = $2) AND (p.create_time, p.id) > ($3::timestamptz, $4::uuid)" \
+    " ORDER BY p.create_time, p.id LIMIT $5::int"
+#define PERIOD_GET(cols, table)                                                           \
+    "SELECT " cols " FROM payroll." table " p WHERE (p.tenant_id = $1 OR p.tenant_id IS NULL)" \
+    " AND p.id = $2::uuid"
+#define PERIOD_FOR(cols, table)                                                           \
+    "SELECT " cols " FROM payroll." table " p WHERE (p.tenant_id = $1 OR p.tenant_id IS NULL)" \
+    " AND p.city = $2 AND daterange(p.valid_from, p.valid_until, '[]') @> $3::date"       \
+    " ORDER BY p.tenant_id IS NULL LIMIT 1"
+
+#define POLICY_COLS                                                                       \
+    PERIOD_COLS("(SELECT string_agg(concat_ws(' ', i.kind, i.employee_rate,"              \
+                " i.employer_rate, i.base_floor, i.base_cap, i.employee_fixed, i.rounding),"\
+                " ';') FROM payroll.city_policy_items i WHERE i.policy_id = p.id)")
 #define POLICY_ITEMS 7
 
 /* The items column into *p; -1 when a stored item does not read. */
@@ -106,6 +127,27 @@ Hrflow__V1__CityPolicyItem **social_items(hf_store_t *st, const pr_social_policy
     return v;
 }
 
+/* Where a record of a period keeps the fields PERIOD_COLS answers. */
+typedef struct {
+    char **id, **city, **source;
+    Hrflow__V1__Date **from, **until;
+    protobuf_c_boolean *shipped;
+    Hrflow__V1__Timestamp **created;
+} period_t;
+
+/* The period's columns of row into f's fields; 0, or -1 out of memory. */
+static int period_read(hf_store_t *st, PGresult *r, int row, period_t f)
+{
+    *f.id = hf_store_cell(st, r, row, 0);
+    *f.city = hf_store_cell(st, r, row, 1);
+    *f.from = date_of(st, PQgetvalue(r, row, 2));
+    *f.until = date_of(st, PQgetvalue(r, row, 3)); /* NULL when open */
+    *f.source = hf_store_cell(st, r, row, 4);
+    *f.shipped = PQgetvalue(r, row, 5)[0] == 't';
+    *f.created = hf_store_time(st, r, row, PERIOD_CREATED);
+    return *f.id && *f.city && *f.from && *f.source ? 0 : -1;
+}
+
 static void *policy_row(hf_store_t *st, PGresult *r, int row)
 {
     pr_social_policy_t p;
@@ -118,50 +160,52 @@ static void *policy_row(hf_store_t *st, PGresult *r, int row)
     if (!o)
         return NULL;
     hrflow__v1__city_policy__init(o);
-    o->id = hf_store_cell(st, r, row, 0);
-    o->city = hf_store_cell(st, r, row, 1);
-    o->valid_from = date_of(st, PQgetvalue(r, row, 2));
-    o->valid_until = date_of(st, PQgetvalue(r, row, 3)); /* NULL when open */
-    o->source = hf_store_cell(st, r, row, 4);
-    o->shipped = PQgetvalue(r, row, 5)[0] == 't';
-    o->create_time = hf_store_time(st, r, row, POLICY_CREATED);
+    int bad = period_read(st, r, row, (period_t){ &o->id, &o->city, &o->source, &o->valid_from,
+                                                  &o->valid_until, &o->shipped,
+                                                  &o->create_time });
     o->items = social_items(st, &p, &o->n_items);
-    return o->id && o->city && o->valid_from && o->source && o->items ? o : NULL;
+    return !bad && o->items ? o : NULL;
 }
 
 int social_policy_list(hf_store_t *st, const char *city, hf_page_t *page,
                        Hrflow__V1__CityPolicy ***out, size_t *n)
 {
     const char *p[5] = { st->tenant, city };
-    PGresult *r = hf_page_query(st,
-                                "SELECT " POLICY_COLS " FROM payroll.city_policies p"
-                                " WHERE (p.tenant_id = $1 OR p.tenant_id IS NULL)"
-                                " AND ($2 = '' OR p.city = $2)"
-                                " AND (p.create_time, p.id) > ($3::timestamptz, $4::uuid)"
-                                " ORDER BY p.create_time, p.id LIMIT $5::int",
-                                5, p, POLICY_CREATED, page);
+    PGresult *r = hf_page_query(st, PERIOD_LIST(POLICY_COLS, "city_policies"), 5, p,
+                                PERIOD_CREATED, page);
     return hf_page_rows(st, r, page, policy_row, (void ***)out, n);
 }
 
 int social_policy_get(hf_store_t *st, const char *id, Hrflow__V1__CityPolicy **out)
 {
     const char *p[] = { st->tenant, id };
-    return hf_store_one(st,
-                        "SELECT " POLICY_COLS " FROM payroll.city_policies p"
-                        " WHERE (p.tenant_id = $1 OR p.tenant_id IS NULL) AND p.id = $2::uuid",
-                        2, p, policy_row, out);
+    return hf_store_one(st, PERIOD_GET(POLICY_COLS, "city_policies"), 2, p, policy_row, out);
 }
 
-/* The id of the tenant's policy for city whose period meets [from, until]. */
-static char *overlapped(hf_store_t *st, const char *city, const char *from, const char *until)
+/* The statement finding the tenant's row of a table of periods for city
+ * ($2) whose period meets [$3, $4]. */
+#define OVERLAP_SQL(table)                                                                  \
+    "SELECT id FROM payroll." table " WHERE tenant_id = $1 AND city = $2"                    \
+    " AND daterange(valid_from, valid_until, '[]') && daterange($3::date, NULLIF($4, '')::date,"\
+    " '[]') LIMIT 1"
+
+/* The id of the tenant's row (sql: OVERLAP_SQL) for city whose period
+ * meets [from, until]. */
+static char *overlapped(hf_store_t *st, const char *sql, const char *city, const char *from,
+                        const char *until)
 {
     const char *p[] = { st->tenant, city, from, until };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT id FROM payroll.city_policies WHERE tenant_id = $1"
-                              " AND city = $2 AND daterange(valid_from, valid_until, '[]')"
-                              " && daterange($3::date, NULLIF($4, '')::date, '[]') LIMIT 1",
-                              4, p);
+    PGresult *r = hf_db_query(st->db, sql, 4, p);
     char *id = hf_store_rows(r, 1) == HF_OK ? hf_store_cell(st, r, 0, 0) : NULL;
+    PQclear(r);
+    return id;
+}
+
+/* A new row id in the arena, or NULL. */
+static const char *new_id(hf_store_t *st)
+{
+    PGresult *r = hf_db_query(st->db, "SELECT gen_random_uuid()", 0, NULL);
+    const char *id = hf_store_rows(r, 1) == HF_OK ? hf_store_cell(st, r, 0, 0) : NULL;
     PQclear(r);
     return id;
 }
@@ -203,12 +247,8 @@ int social_policy_create(hf_store_t *st, const char *city, const char *from, con
                          Hrflow__V1__CityPolicy **out, char **other)
 {
     *other = NULL;
-    PGresult *r = hf_db_query(st->db, "SELECT gen_random_uuid()", 0, NULL);
-    const char *id = hf_store_rows(r, 1) == HF_OK ? hf_store_cell(st, r, 0, 0) : NULL;
-    PQclear(r);
-    if (!id)
-        return HF_EDB;
-    if (hf_db_begin(st->db) < 0)
+    const char *id = new_id(st);
+    if (!id || hf_db_begin(st->db) < 0)
         return HF_EDB;
     const char *q[] = { id, st->tenant, city, from, until, source };
     char state[6] = "";
@@ -223,7 +263,7 @@ int social_policy_create(hf_store_t *st, const char *city, const char *from, con
         rc = items_insert(st, id, p);
     rc = hf_store_finish(st, rc);
     if (rc == HF_ECONFLICT)
-        *other = overlapped(st, city, from, until);
+        *other = overlapped(st, OVERLAP_SQL("city_policies"), city, from, until);
     return rc == HF_OK ? social_policy_get(st, id, out) : rc;
 }
 
@@ -231,18 +271,84 @@ int social_policy_for(hf_store_t *st, const char *city, const char *day, pr_soci
                       char **id, int *shipped)
 {
     const char *q[] = { st->tenant, city, day };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT " POLICY_COLS " FROM payroll.city_policies p"
-                              " WHERE (p.tenant_id = $1 OR p.tenant_id IS NULL) AND p.city = $2"
-                              " AND daterange(p.valid_from, p.valid_until, '[]') @> $3::date"
-                              " ORDER BY p.tenant_id IS NULL LIMIT 1",
-                              3, q);
+    PGresult *r = hf_db_query(st->db, PERIOD_FOR(POLICY_COLS, "city_policies"), 3, q);
     int rc = hf_store_rows(r, 1);
     if (rc == HF_OK && items_parse(PQgetvalue(r, 0, POLICY_ITEMS), p) < 0)
         rc = HF_EDB;
     if (rc == HF_OK) {
         *id = hf_store_cell(st, r, 0, 0);
         *shipped = PQgetvalue(r, 0, 5)[0] == 't';
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* ---- minimum wages ---- */
+
+#define WAGE_COLS PERIOD_COLS("p.monthly")
+#define WAGE_MONTHLY 7
+
+static void *wage_row(hf_store_t *st, PGresult *r, int row)
+{
+    Hrflow__V1__MinimumWage *o = hf_store_alloc(st, sizeof(*o));
+    if (!o)
+        return NULL;
+    hrflow__v1__minimum_wage__init(o);
+    int bad = period_read(st, r, row, (period_t){ &o->id, &o->city, &o->source, &o->valid_from,
+                                                  &o->valid_until, &o->shipped,
+                                                  &o->create_time });
+    o->monthly = money_text(st, strtoll(PQgetvalue(r, row, WAGE_MONTHLY), NULL, 10));
+    return !bad && o->monthly ? o : NULL;
+}
+
+int minimum_wage_list(hf_store_t *st, const char *city, hf_page_t *page,
+                      Hrflow__V1__MinimumWage ***out, size_t *n)
+{
+    const char *p[5] = { st->tenant, city };
+    PGresult *r = hf_page_query(st, PERIOD_LIST(WAGE_COLS, "minimum_wages"), 5, p,
+                                PERIOD_CREATED, page);
+    return hf_page_rows(st, r, page, wage_row, (void ***)out, n);
+}
+
+int minimum_wage_get(hf_store_t *st, const char *id, Hrflow__V1__MinimumWage **out)
+{
+    const char *p[] = { st->tenant, id };
+    return hf_store_one(st, PERIOD_GET(WAGE_COLS, "minimum_wages"), 2, p, wage_row, out);
+}
+
+int minimum_wage_create(hf_store_t *st, const char *city, const char *from, const char *until,
+                        pr_fen_t monthly, const char *source, Hrflow__V1__MinimumWage **out,
+                        char **other)
+{
+    *other = NULL;
+    const char *id = new_id(st);
+    if (!id)
+        return HF_EDB;
+    const char *q[] = { id, st->tenant, city, from, until,
+                        hf_arena_printf(st->arena, "%lld", (long long)monthly), source };
+    char state[6] = "";
+    int rc = hf_db_exec(st->db,
+                        "INSERT INTO payroll.minimum_wages (id, tenant_id, city, valid_from,"
+                        " valid_until, monthly, source) VALUES ($1, $2, $3, $4::date,"
+                        " NULLIF($5, '')::date, $6::bigint, $7)",
+                        7, q, state) == 0
+                 ? HF_OK
+                 : strcmp(state, EXCLUSION_VIOLATION) == 0 ? HF_ECONFLICT : HF_EDB;
+    if (rc == HF_ECONFLICT)
+        *other = overlapped(st, OVERLAP_SQL("minimum_wages"), city, from, until);
+    return rc == HF_OK ? minimum_wage_get(st, id, out) : rc;
+}
+
+int minimum_wage_for(hf_store_t *st, const char *city, const char *day, pr_fen_t *monthly,
+                     char **id)
+{
+    const char *q[] = { st->tenant, city, day };
+    PGresult *r = hf_db_query(st->db, PERIOD_FOR(WAGE_COLS, "minimum_wages"), 3, q);
+    int rc = hf_store_rows(r, 1);
+    if (rc == HF_OK) {
+        *id = hf_store_cell(st, r, 0, 0);
+        *monthly = strtoll(PQgetvalue(r, 0, WAGE_MONTHLY), NULL, 10);
+        rc = *id ? HF_OK : HF_ENOMEM;
     }
     PQclear(r);
     return rc;

@@ -15,6 +15,9 @@ STATUTORY_HANDLER(payroll_preview_contributions);
 STATUTORY_HANDLER(payroll_list_city_policies);
 STATUTORY_HANDLER(payroll_get_city_policy);
 STATUTORY_HANDLER(payroll_create_city_policy);
+STATUTORY_HANDLER(payroll_list_minimum_wages);
+STATUTORY_HANDLER(payroll_get_minimum_wage);
+STATUTORY_HANDLER(payroll_create_minimum_wage);
 
 /* Open the caller's context for a payroll key (or admin): 0, or -1 after
  * failing the call (PERMISSION_DENIED "only a payroll key may <action>"). */

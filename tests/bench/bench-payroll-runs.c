@@ -284,7 +284,7 @@ static double compute_alone(double *per_s)
         exit(1);
     }
     pr_slip_plan_t plan;
-    pr_slip_plan(&plan, p, taxable);
+    pr_slip_plan(&plan, p, taxable, NULL);
     pr_social_policy_t pol;
     memset(&pol, 0, sizeof(pol));
     const int64_t rates[][2] = { { 80000, 160000 }, { 20000, 90000 }, { 5000, 5000 } };

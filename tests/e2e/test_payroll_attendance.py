@@ -328,7 +328,7 @@ def the_month_is_computed_as_payroll_reads_it():
                  "lateMinutes": 20, "earlyLeaveCount": 1, "earlyLeaveMinutes": 30,
                  "missingPunches": 1, "workedHours": "90.17", "overtimeWorkdayHours": "9",
                  "overtimeRestdayHours": "3", "overtimeHolidayHours": "7",
-                 "paidLeaveDays": "1.5", "unpaidLeaveDays": "0.25"}, a
+                 "paidLeaveDays": "1.5", "unpaidLeaveDays": "0.25", "sickLeaveDays": "0"}, a
     days = {d["date"]: d for d in ok(*call(
         "GET", "/v1/attendance/employees/%s/days?month=2026-02" % ctx["A001"]))["days"]}
     assert len(days) == 28

@@ -13,7 +13,9 @@ refusing every change; an adjustment of the paid month landing in April
 with the year so far carried; a run failing as a whole (no city policy, a
 division by zero) with nothing written; the group-wide request and the
 company wall; recruiters refused; the months of a tax year approved and
-paid in order, a calculated run discarded; and a replica killed in the middle of a
+paid in order, a calculated run discarded; the inputs of the record (hire and
+leave dates, grade), the month's sick leave and the city's minimum wage, and
+the annual bonus by its flag; and a replica killed in the middle of a
 run's transaction, the run finished once by the other replica.
 """
 import csv
@@ -459,6 +461,104 @@ def bad_input_the_group_request_the_company_wall_and_recruiters():
         ctx["companies"][c] for c in ("SZ", "CD", "BJ")), got
     sz = settled(next(x["id"] for x in got if x["companyId"] == ctx["companies"]["SZ"]))
     assert sz["state"] == "calculated" and sz["employees"] == 1, sz
+
+
+# Every input a scheme may name from the record, the month's sick leave and the city's
+# minimum wage; the annual bonus by its flag, whatever its name.
+INPUTS = [{"name": "salary", "kind": "earning", "taxable": True, "formula": "base"},
+          {"name": "seniority", "kind": "earning", "taxable": True,
+           "formula": "service_years * 100 yuan"},
+          {"name": "grade_pay", "kind": "earning", "taxable": True,
+           "formula": "grade_level * 200 yuan"},
+          {"name": "welcome", "kind": "earning", "formula": "if(joined_this_month, 50, 0)"},
+          {"name": "farewell", "kind": "earning", "formula": "if(left_this_month, 30, 0)"},
+          {"name": "sick_days", "kind": "info", "formula": "sick_leave_days"},
+          {"name": "wage_floor", "kind": "info", "formula": "min_wage"},
+          {"name": "year_end", "kind": "earning", "taxable": True, "annualBonus": True,
+           "formula": "12000"}]
+
+
+def sick_leave(employee_id, day, part="whole"):
+    r = ok(*call("POST", "/v1/leave-requests", {"employeeId": employee_id, "leaveType": "sick",
+                                               "startDate": day, "part": part}, key="pay"),
+           want=201)
+    ok(*call("POST", "/v1/leave-requests/%s:approve" % r["id"], {}, key="pay"))
+
+
+def values(s):
+    return {x["name"]: x["value"] for x in s["lines"]}
+
+
+@test
+def the_inputs_come_from_the_record_the_sick_leave_and_the_city():
+    office_shift("WH")
+    scheme("WH", INPUTS)
+    old = employee("WH", "WH001", "杭州", "10000", hireDate="2020-03-15", grade="P5")
+    sick_leave(old["id"], "2026-03-10")
+    sick_leave(old["id"], "2026-03-11", "am")
+    new = employee("WH", "WH002", "杭州", "8000", hireDate="2026-03-10", grade="M2")
+    ok(*call("POST", "/v1/employees/%s:leave" % new["id"],
+             {"leaveDate": "2026-03-20", "reason": "个人原因"}, key="pay"))
+    r = settled(run_of("WH", "2026-03")["id"])
+    assert r["state"] == "calculated" and r["employees"] == 2, r
+    a, b = values(slip(r["id"], old["id"])), values(slip(r["id"], new["id"]))
+    # hired 2020-03-15: six anniversaries by 2026-03-31; grade P5; 1.5 days sick;
+    # Hangzhou's shipped minimum wage from 2025-01-01
+    assert (a["seniority"], a["grade_pay"], a["welcome"], a["farewell"]) == (
+        "600.00", "1000.00", "0.00", "0.00"), a
+    assert a["sick_days"] == "1.5" and a["wage_floor"] == "2490.00", a
+    assert (b["seniority"], b["grade_pay"], b["welcome"], b["farewell"]) == (
+        "0.00", "400.00", "50.00", "30.00"), b
+    assert b["sick_days"] == "0" and b["wage_floor"] == "2490.00", b
+    month = ok(*call("GET", "/v1/attendance/summaries?companyId=%s&month=2026-03&employeeId=%s"
+                     % (ctx["companies"]["WH"], old["id"]), key="pay"))["months"][0]
+    assert month["sickLeaveDays"] == "1.5" and month["paidLeaveDays"] == "1.5", month
+    # year_end is flagged: the annual bonus, taxed on its own (12 000 / 12 in the 3 % bracket)
+    s = slip(r["id"], old["id"])
+    assert s["bonusTax"] == "360.00" and values(s)["bonus_tax"] == "360.00", s
+    assert D(s["taxableIncome"]) == D("11600.00"), s   # salary, seniority, grade pay
+    # the tenant's own minimum wage for March: the calculated run changed underneath
+    wage = {"city": "杭州", "validFrom": "2026-03-01", "validUntil": "2026-03-31",
+            "monthly": "2600", "source": "本公司执行标准"}
+    assert call("POST", "/v1/payroll/minimum-wages", wage, key="pay_sz")[0] == 403
+    assert call("GET", "/v1/payroll/minimum-wages", key="recruiter")[0] == 403
+    for bad, field in (({"monthly": "0"}, "monthly"), ({"monthly": "abc"}, "monthly"),
+                       ({"validFrom": None}, "validFrom"),
+                       ({"validUntil": "2026-02-01"}, "validUntil"), ({"city": ""}, "city")):
+        status, p = call("POST", "/v1/payroll/minimum-wages",
+                         {k: v for k, v in dict(wage, **bad).items() if v is not None},
+                         key="pay")
+        assert status == 422 and fields(p) == [field], (bad, p)
+    mine = ok(*call("POST", "/v1/payroll/minimum-wages", wage, key="pay"), want=201)
+    assert mine["monthly"] == "2600.00" and not mine.get("shipped"), mine
+    status, p = call("POST", "/v1/payroll/minimum-wages", dict(wage, validFrom="2026-03-15"),
+                     key="pay")
+    assert status == 422 and fields(p) == ["validFrom"] and mine["id"] in p["errors"][0][
+        "message"], p
+    listed = ok(*call("GET", "/v1/payroll/minimum-wages?city=%E6%9D%AD%E5%B7%9E",
+                      key="pay_sz"))["minimumWages"]
+    assert [(x["validFrom"], x["monthly"], bool(x.get("shipped"))) for x in listed] == [
+        ("2021-08-01", "2280.00", True), ("2025-01-01", "2490.00", True),
+        ("2026-03-01", "2600.00", False)], listed
+    assert ok(*call("GET", "/v1/payroll/minimum-wages/" + mine["id"], key="pay")) == mine
+    status, p = act(r, "approve", r["version"])
+    assert status == 409 and "inputs changed" in p["detail"], p
+    ok(*call("POST", "/v1/payroll/runs/%s:calculate" % r["id"], {}, key="pay"), want=202)
+    again = settled(r["id"], calculations=2)
+    assert again["inputsDigest"] != r["inputsDigest"], again
+    assert values(slip(r["id"], old["id"]))["wage_floor"] == "2600.00"
+
+
+@test
+def an_input_the_record_cannot_give_fails_the_run_naming_the_employee():
+    office_shift("TK")
+    scheme("TK", [{"name": "grade_pay", "kind": "earning", "formula": "grade_level * 200 yuan"}])
+    employee("TK", "TK001", "上海", "9000", grade="P3")
+    employee("TK", "TK002", "上海", "9000", grade="Senior")
+    r = settled(run_of("TK", "2026-03")["id"])
+    assert r["state"] == "draft" and "TK002" in r["error"] and "Senior" in r["error"], r
+    assert "grade_level" in r["error"], r
+    assert sql("SELECT count(*) FROM payroll.payslips WHERE run_id = '%s'" % r["id"]) == "0"
 
 
 @test

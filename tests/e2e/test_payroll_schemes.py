@@ -238,6 +238,26 @@ def every_fault_of_a_formula_is_refused_naming_component_column_and_name():
 
 
 @test
+def the_annual_bonus_is_one_flagged_earning():
+    refused(scheme_body("bad", [component("y1", "1000", annualBonus=True),
+                                component("y2", "2000", annualBonus=True)]),
+            "components[1].annualBonus", "duplicate", "at most one")
+    refused(scheme_body("bad", [component("y1", "1000", "deduction", annualBonus=True)]),
+            "components[0].annualBonus", "invalid", "only an earning")
+    refused(scheme_body("bad", [component("y1", "sick_leave_days", "info", annualBonus=True)]),
+            "components[0].annualBonus", "invalid", "only an earning")
+    status, got = call("POST", S, scheme_body("bonus", [
+        component("salary", "base", taxable=True),
+        component("year_end", "perf_bonus", taxable=True, annualBonus=True)]))
+    assert status == 201, got
+    comps = {c["name"]: c for c in got["version"]["components"]}
+    assert comps["year_end"]["annualBonus"] and not comps["salary"].get("annualBonus"), comps
+    status, got = call("GET", "%s/%s" % (S, got["id"]))
+    assert status == 200 and [c.get("annualBonus", False) for c in
+                              got["version"]["components"]] == [False, True], got
+
+
+@test
 def a_preview_explains_every_line():
     inputs = {"base": "20000.00", "attended_days": "21", "perf_bonus": "3000",
               "rating_coef": "1.2", "late_count": "2"}

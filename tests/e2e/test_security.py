@@ -50,7 +50,7 @@ COLLECTIONS = {
     "interview-booking": "booking_token", "leases": "lease",
     "webhook-endpoints": "webhook_endpoint", "deliveries": "webhook_delivery",
     "notification-templates": "template_name", "unsubscribe": "unsubscribe_token", "messages": "message",
-    "city-policies": "city_policy", "employees": "employee",
+    "city-policies": "city_policy", "minimum-wages": "minimum_wage", "employees": "employee",
     "calendars": "calendar_name", "shifts": "shift", "leave-requests": "leave_request",
     "schemes": "pay_scheme", "review-cycles": "review_cycle", "runs": "payroll_run",
     "payslips": "employee",
@@ -81,10 +81,10 @@ SECRET_KINDS = {
     "tenant": {"tenant", "company", "apikey", "job", "candidate", "application", "import",
                "model", "question", "interview", "interviewer", "busy_block", "round",
                "closure", "lease", "webhook_endpoint", "webhook_delivery", "message",
-               "city_policy", "employee", "contract", "shift", "leave_request", "pay_scheme",
-               "review_cycle", "payroll_run"},
-    # a tenant's city policies are the group's: a company-bound key reads them (and
-    # may not create one, test_payroll_tax.py)
+               "city_policy", "minimum_wage", "employee", "contract", "shift", "leave_request",
+               "pay_scheme", "review_cycle", "payroll_run"},
+    # a tenant's city policies and minimum wages are the group's: a company-bound key
+    # reads them (and may not create one, test_payroll_tax.py, test_payroll_runs.py)
     "company": {"job", "candidate", "application", "import", "interview", "interviewer",
                 "busy_block", "round", "closure", "lease", "webhook_endpoint",
                 "webhook_delivery", "message", "employee", "contract", "shift", "leave_request",
@@ -176,6 +176,7 @@ BODIES = {
     "createCityPolicy": {"city": "上海", "validFrom": "2040-01-01", "items": [
         {"kind": "pension", "employeeRate": "0.08", "employerRate": "0.16", "baseFloor": "1",
          "baseCap": "2"}]},
+    "createMinimumWage": {"city": "上海", "validFrom": "2040-01-01", "monthly": "1"},
     "createEmployee": {"companyId": None, "employeeNo": "EVIL1", "name": "攻击者"},
     "updateEmployee": {"name": "改名"},
     "activateEmployee": {"hireDate": "2031-01-01"},
@@ -459,6 +460,9 @@ def seed():
         "city": "秘密城", "validFrom": "2026-01-01", "source": "秘密来源", "items": [
             {"kind": "pension", "employeeRate": "0.08", "employerRate": "0.16",
              "baseFloor": "5000", "baseCap": "30000"}]})[:2], want=201)["id"]
+    V["minimum_wage"] = ok(*call("POST", "/v1/payroll/minimum-wages", {
+        "city": "秘密城", "validFrom": "2026-01-01", "monthly": "2345", "source": "秘密通知"})[:2],
+        want=201)["id"]
     seed_attendance()
     SECRETS.extend([person["name"], person["email"], "12345678", "秘密履历", "秘密回答",
                     app["statusToken"], "秘密简历", "面试官秘密", "mianshi.secret"])

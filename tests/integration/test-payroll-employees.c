@@ -3,8 +3,10 @@
  * What a payroll run reads of a company for a month (pr_employees_month):
  * who is on the payroll that month (not drafts, hired by its end, not left
  * before its start, of that company), with the compensation and the tax
- * profile in effect then, opened from their sealed rows; and a future
- * position change applied by its timer on its day, once, with its event.
+ * profile in effect then, opened from their sealed rows, the dates of hire
+ * and leave and the grade of the month's end; a future position change
+ * applied by its timer on its day, once, with its event; and the city's
+ * minimum wage of a day, the tenant's own before the shipped one.
  * Over the service's own migrations, with the store the service runs.
  */
 #include <setjmp.h>
@@ -26,6 +28,7 @@
 #include "testlib.h"
 
 #include "../../services/payroll/employees_store.h"
+#include "../../services/payroll/social_store.h"
 
 extern const hf_migration_t payroll_migrations[];
 extern const size_t payroll_migrations_count;
@@ -33,6 +36,8 @@ extern const size_t payroll_migrations_count;
 #define TENANT "11111111-1111-4111-8111-111111111111"
 #define SH "33333333-3333-4333-8333-333333333333"
 #define SZ "44444444-4444-4444-8444-444444444444"
+#define WH "55555555-5555-4555-8555-555555555555"
+#define OTHER "22222222-2222-4222-8222-222222222222"
 
 static fx_service_t fx;
 
@@ -211,11 +216,85 @@ static void a_future_position_change_applies_on_its_day_once(void **state)
     PQclear(PQexec(fx.db, "SELECT timers.freeze(NULL)"));
 }
 
+/* A grade change of employee id from day (applied at once when it has come). */
+static void regrade(const char *id, const char *grade, const char *day)
+{
+    hf_store_t st = store();
+    Hrflow__V1__PositionChange c = HRFLOW__V1__POSITION_CHANGE__INIT, *out = NULL;
+    c.grade = (char *)grade;
+    c.reason = "";
+    assert_int_equal(pr_position_change_create(&st, id, &c, day, &out), HF_OK);
+}
+
+/* What the pay inputs joined_this_month, left_this_month, service_years and
+ * grade_level are made of: the record's dates, and the grade of the month's
+ * end, a later change that has not come yet included. */
+static void a_run_reads_the_dates_and_the_grade_of_the_months_end(void **state)
+{
+    (void)state;
+    PQclear(PQexec(fx.db, "SELECT timers.freeze('2026-03-01T08:00:00+08:00')"));
+    Hrflow__V1__Employee *e = hire(WH, "G1", "active", "2024-05-20");
+    regrade(e->id, "P4", "2024-05-20");
+    regrade(e->id, "P6", "2026-04-10"); /* not yet applied */
+    size_t n = 0;
+    const pr_employee_month_t *m = month_of(WH, "2026-03", "G1", &n);
+    assert_non_null(m);
+    assert_string_equal(m->hire_date, "2024-05-20");
+    assert_string_equal(m->leave_date, "");
+    assert_string_equal(m->grade, "P4");
+    assert_string_equal(month_of(WH, "2026-04", "G1", &n)->grade, "P6");
+    hf_store_t st = store();
+    Hrflow__V1__Employee *now = NULL, *left = NULL;
+    assert_int_equal(pr_employee_get(&st, e->id, &now), HF_OK);
+    assert_int_equal(pr_employee_set_status(&st, e->id, now->version, "left", "2026-05-15",
+                                            "个人原因", &left),
+                     HF_OK);
+    m = month_of(WH, "2026-05", "G1", &n);
+    assert_non_null(m);
+    assert_string_equal(m->leave_date, "2026-05-15");
+    assert_null(month_of(WH, "2026-06", "G1", &n));
+    PQclear(PQexec(fx.db, "SELECT timers.freeze(NULL)"));
+}
+
+static void the_minimum_wage_of_a_day_is_the_tenants_own_else_the_shipped(void **state)
+{
+    (void)state;
+    hf_store_t st = store();
+    pr_fen_t m = 0;
+    char *id = NULL, *other = NULL;
+    assert_int_equal(minimum_wage_for(&st, "上海", "2025-06-30", &m, &id), HF_OK);
+    assert_int_equal(m, 269000);
+    assert_string_equal(id, "00000000-0000-4000-8000-000000007401");
+    assert_int_equal(minimum_wage_for(&st, "上海", "2025-07-01", &m, &id), HF_OK);
+    assert_int_equal(m, 274000);
+    assert_int_equal(minimum_wage_for(&st, "火星", "2026-03-01", &m, &id), HF_ENOTFOUND);
+    Hrflow__V1__MinimumWage *w = NULL, *w2 = NULL;
+    assert_int_equal(minimum_wage_create(&st, "上海", "2026-03-01", "2026-03-31", 280000, "own",
+                                         &w, &other),
+                     HF_OK);
+    assert_string_equal(w->monthly, "2800.00");
+    assert_false(w->shipped);
+    assert_int_equal(minimum_wage_for(&st, "上海", "2026-03-31", &m, &id), HF_OK);
+    assert_int_equal(m, 280000);
+    assert_string_equal(id, w->id);
+    assert_int_equal(minimum_wage_for(&st, "上海", "2026-04-01", &m, &id), HF_OK);
+    assert_int_equal(m, 274000);
+    assert_int_equal(minimum_wage_create(&st, "上海", "2026-03-15", "", 290000, "", &w2, &other),
+                     HF_ECONFLICT);
+    assert_string_equal(other, w->id);
+    /* another tenant has only the shipped one */
+    hf_store_t o = fx_service_store(&fx, OTHER);
+    assert_int_equal(minimum_wage_for(&o, "上海", "2026-03-01", &m, &id), HF_OK);
+    assert_int_equal(m, 274000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_run_reads_whom_the_month_pays_with_the_pay_and_tax_then_in_effect),
         cmocka_unit_test(a_future_position_change_applies_on_its_day_once),
+        cmocka_unit_test(a_run_reads_the_dates_and_the_grade_of_the_months_end),
+        cmocka_unit_test(the_minimum_wage_of_a_day_is_the_tenants_own_else_the_shipped),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

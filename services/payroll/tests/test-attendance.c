@@ -165,7 +165,7 @@ static void an_adjusted_working_saturday_is_an_ordinary_workday(void **state)
 static void a_whole_day_of_leave_excuses_the_day(void **state)
 {
     (void)state;
-    ad_leave_t l = { AD_WHOLE, 0, 1 };
+    ad_leave_t l = { AD_WHOLE, 0, 1, 0 };
     ad_result_t r = day(office(), WC_WORKDAY, NULL, 0, &l, 1);
     assert_int_equal(r.absent_minutes + r.attended_minutes, 0);
     assert_int_equal(r.paid_leave_minutes, 480);
@@ -176,10 +176,32 @@ static void a_whole_day_of_leave_excuses_the_day(void **state)
     assert_int_equal(r.unpaid_leave_minutes, 0);
 }
 
+/* Sick leave is paid or unpaid leave as its type says, and counted apart
+ * too, on workdays only and never beyond the day. */
+static void sick_leave_counts_apart_within_the_day(void **state)
+{
+    (void)state;
+    ad_leave_t sick = { AD_WHOLE, 0, 1, 1 }, hours = { AD_HOURS, 120, 0, 1 };
+    ad_result_t r = day(office(), WC_WORKDAY, NULL, 0, &sick, 1);
+    assert_int_equal(r.paid_leave_minutes, 480);
+    assert_int_equal(r.sick_leave_minutes, 480);
+    assert_int_equal(r.absent_minutes, 0);
+    r = day(office(), WC_REST, NULL, 0, &sick, 1);
+    assert_int_equal(r.sick_leave_minutes, 0);
+    int p[] = { HM(11, 0), HM(18, 0) };
+    r = day(office(), WC_WORKDAY, p, 2, &hours, 1);
+    assert_int_equal(r.unpaid_leave_minutes, 120);
+    assert_int_equal(r.sick_leave_minutes, 120);
+    ad_leave_t annual = { AD_AM, 0, 1, 0 }, both[] = { annual, sick };
+    r = day(office(), WC_WORKDAY, NULL, 0, both, 2); /* a morning off, then sick all day */
+    assert_int_equal(r.paid_leave_minutes, 480);
+    assert_int_equal(r.sick_leave_minutes, 240);
+}
+
 static void a_morning_off_moves_the_start_to_after_lunch(void **state)
 {
     (void)state;
-    ad_leave_t am = { AD_AM, 0, 1 }, pm = { AD_PM, 0, 0 };
+    ad_leave_t am = { AD_AM, 0, 1, 0 }, pm = { AD_PM, 0, 0, 0 };
     int p[] = { HM(12, 58), HM(18, 0) };
     ad_result_t r = day(office(), WC_WORKDAY, p, 2, &am, 1);
     assert_int_equal(r.late_minutes, 0);
@@ -201,7 +223,7 @@ static void a_morning_off_moves_the_start_to_after_lunch(void **state)
 static void hours_of_leave_excuse_lateness_then_early_leave(void **state)
 {
     (void)state;
-    ad_leave_t h = { AD_HOURS, 120, 1 };
+    ad_leave_t h = { AD_HOURS, 120, 1, 0 };
     int p[] = { HM(10, 30), HM(17, 30) }; /* 90 late, 30 early: 2 h excuse both */
     ad_result_t r = day(office(), WC_WORKDAY, p, 2, &h, 1);
     assert_int_equal(r.late_minutes, 0);
@@ -291,6 +313,7 @@ int main(void)
         cmocka_unit_test(a_holiday_worked_is_holiday_overtime_the_break_out),
         cmocka_unit_test(an_adjusted_working_saturday_is_an_ordinary_workday),
         cmocka_unit_test(a_whole_day_of_leave_excuses_the_day),
+        cmocka_unit_test(sick_leave_counts_apart_within_the_day),
         cmocka_unit_test(a_morning_off_moves_the_start_to_after_lunch),
         cmocka_unit_test(hours_of_leave_excuse_lateness_then_early_leave),
         cmocka_unit_test(shifts_are_checked_field_by_field),

@@ -49,7 +49,7 @@ static int setup(void **state)
     size_t n_errs = 0;
     f.program = pr_program_compile(c, 4, errs, 4, &n_errs);
     assert_non_null(f.program);
-    pr_slip_plan(&f.plan, f.program, taxable);
+    pr_slip_plan(&f.plan, f.program, taxable, NULL);
     f.policy = policy();
     *state = &f;
     return 0;
@@ -217,7 +217,7 @@ static void a_failing_formula_names_its_component(void **state)
     pr_program_t *p = pr_program_compile(c, 1, errs, 2, &n_errs);
     assert_non_null(p);
     pr_slip_plan_t plan;
-    pr_slip_plan(&plan, p, NULL);
+    pr_slip_plan(&plan, p, NULL, NULL);
     pr_social_policy_t pol = policy();
     pr_slip_in_t in;
     memset(&in, 0, sizeof(in));
@@ -231,6 +231,85 @@ static void a_failing_formula_names_its_component(void **state)
     pr_program_destroy(&p);
 }
 
+/* The flagged earning is the bonus whatever its name; a scheme flagging
+ * none keeps the name annual_bonus; a flagged deduction is no bonus. */
+static void the_annual_bonus_is_the_flagged_earning(void **state)
+{
+    (void)state;
+    const pr_component_src_t c[] = {
+        { "annual_bonus", PR_KIND_EARNING, "100 yuan" },
+        { "year_end", PR_KIND_EARNING, "200 yuan" },
+        { "fine", PR_KIND_DEDUCTION, "10 yuan" },
+    };
+    pr_ferror_t errs[2];
+    size_t n_errs = 0;
+    pr_program_t *p = pr_program_compile(c, 3, errs, 2, &n_errs);
+    assert_non_null(p);
+    pr_slip_plan_t plan;
+    pr_slip_plan(&plan, p, NULL, (const unsigned char[]){ 0, 1, 0 });
+    assert_int_equal(plan.bonus, 1);
+    pr_slip_plan(&plan, p, NULL, (const unsigned char[]){ 0, 0, 0 });
+    assert_int_equal(plan.bonus, 0);
+    pr_slip_plan(&plan, p, NULL, NULL);
+    assert_int_equal(plan.bonus, 0);
+    pr_slip_plan(&plan, p, NULL, (const unsigned char[]){ 0, 0, 1 });
+    assert_int_equal(plan.bonus, -1);
+    pr_program_destroy(&p);
+    /* no flag and no such name: no bonus */
+    const pr_component_src_t d[] = { { "base_pay", PR_KIND_EARNING, "base" } };
+    p = pr_program_compile(d, 1, errs, 2, &n_errs);
+    assert_non_null(p);
+    pr_slip_plan(&plan, p, NULL, NULL);
+    assert_int_equal(plan.bonus, -1);
+    pr_program_destroy(&p);
+}
+
+/* joined_this_month and left_this_month: the date's month is the run's. */
+static void a_day_in_the_month_of_the_run(void **state)
+{
+    (void)state;
+    assert_int_equal(pr_day_in_month("2026-03-01", 2026, 3), 1);
+    assert_int_equal(pr_day_in_month("2026-03-31", 2026, 3), 1);
+    assert_int_equal(pr_day_in_month("2026-02-28", 2026, 3), 0);
+    assert_int_equal(pr_day_in_month("2025-03-15", 2026, 3), 0);
+    assert_int_equal(pr_day_in_month("", 2026, 3), 0);
+    assert_int_equal(pr_day_in_month(NULL, 2026, 3), 0);
+    assert_int_equal(pr_day_in_month("2026-03-15x", 2026, 3), 0);
+}
+
+/* service_years counts the anniversaries up to the month's last day. */
+static void service_years_at_the_end_of_the_month(void **state)
+{
+    (void)state;
+    assert_int_equal(pr_service_years("2021-03-31", 2024, 3), 3);
+    assert_int_equal(pr_service_years("2021-03-01", 2024, 3), 3);
+    assert_int_equal(pr_service_years("2021-03-31", 2024, 2), 2);
+    assert_int_equal(pr_service_years("2021-04-01", 2024, 3), 2);
+    assert_int_equal(pr_service_years("2020-02-29", 2021, 2), 1);
+    assert_int_equal(pr_service_years("2026-03-16", 2026, 3), 0);
+    assert_int_equal(pr_service_years("2026-05-01", 2026, 3), 0); /* hired later */
+    assert_int_equal(pr_service_years("2000-12-31", 2026, 1), 25);
+    assert_int_equal(pr_service_years("", 2026, 3), -1);
+    assert_int_equal(pr_service_years("03/15/2020", 2026, 3), -1);
+}
+
+/* grade_level is the grade's first number; a grade without one is -1. */
+static void the_number_in_a_grade(void **state)
+{
+    (void)state;
+    assert_int_equal(pr_grade_level("P5"), 5);
+    assert_int_equal(pr_grade_level("M2"), 2);
+    assert_int_equal(pr_grade_level("P05"), 5);
+    assert_int_equal(pr_grade_level("P10"), 10);
+    assert_int_equal(pr_grade_level("T3-2"), 3);
+    assert_int_equal(pr_grade_level("12"), 12);
+    assert_int_equal(pr_grade_level("职级7"), 7);
+    assert_int_equal(pr_grade_level("Senior"), -1);
+    assert_int_equal(pr_grade_level(""), -1);
+    assert_int_equal(pr_grade_level(NULL), -1);
+    assert_int_equal(pr_grade_level("P1234567"), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +320,10 @@ int main(void)
         cmocka_unit_test(contributions_keep_to_floor_and_cap),
         cmocka_unit_test(overtime_deductions_and_adjustments),
         cmocka_unit_test(a_failing_formula_names_its_component),
+        cmocka_unit_test(the_annual_bonus_is_the_flagged_earning),
+        cmocka_unit_test(a_day_in_the_month_of_the_run),
+        cmocka_unit_test(service_years_at_the_end_of_the_month),
+        cmocka_unit_test(the_number_in_a_grade),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
