@@ -256,6 +256,40 @@ char *hf_store_unseal(hf_store_t *st, const char *field, const char *token)
     return out;
 }
 
+/* ---- uploaded files, sealed in parts ---- */
+
+static void part_aad(const hf_store_t *st, const char *import_id, unsigned seq, char out[160])
+{
+    snprintf(out, 160, "%s:import_parts.content:%s.%u", st->tenant, import_id, seq);
+}
+
+char *hf_store_seal_part(hf_store_t *st, const char *import_id, unsigned seq, const void *data,
+                         size_t len)
+{
+    char aad[160], *token = NULL;
+    part_aad(st, import_id, seq, aad);
+    if (hf_pii_encrypt(st->keys, data, len, aad, &token) != 0)
+        return NULL;
+    char *out = hf_arena_strdup(st->arena, token);
+    free(token);
+    return out;
+}
+
+int hf_store_open_part(hf_store_t *st, const char *import_id, unsigned seq, const char *token,
+                       char **plain, size_t *len)
+{
+    char aad[160];
+    part_aad(st, import_id, seq, aad);
+    int bad = hf_pii_decrypt(st->keys, token, aad, plain, len);
+    if (bad < 0) {
+        hf_logkv(HF_LOG_ERROR, "a part of an imported file does not decrypt",
+                 HF_KV_STR("import", import_id), HF_KV_INT("part", seq),
+                 HF_KV_STR("reason", hf_pii_strerror(bad)));
+        return HF_ENOTFOUND;
+    }
+    return HF_OK;
+}
+
 /* ---- keyset pages ---- */
 
 /* The list a request reads, "<service>.<method>" of its envelope (a page

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "hf/encoding.h"
@@ -302,6 +303,31 @@ static void test_arena_helpers(void **state)
     hf_arena_destroy(&arena);
 }
 
+/* A file's part opens for its tenant, import and place only, and shows nothing. */
+static void test_file_parts_open_only_in_their_place(void **state)
+{
+    (void)state;
+    hf_arena_t *arena = hf_arena_new(0);
+    hf_store_t st, other;
+    hf_store_init(&st, NULL, arena, TENANT, ring);
+    hf_store_init(&other, NULL, arena, "00000000-0000-4000-8000-0000000000bb", ring);
+    const char *imp = "7a1c3e5b-9d2f-4a6c-8e0b-1d3f5a7c9e21", *data = "工号,姓名\nE1,孙小美\n";
+    char *token = hf_store_seal_part(&st, imp, 3, data, strlen(data));
+    assert_non_null(token);
+    assert_null(strstr(token, "E1"));
+    char *plain = NULL;
+    size_t len = 0;
+    assert_int_equal(hf_store_open_part(&st, imp, 3, token, &plain, &len), HF_OK);
+    assert_int_equal(len, strlen(data));
+    assert_memory_equal(plain, data, len);
+    free(plain);
+    assert_int_equal(hf_store_open_part(&st, imp, 2, token, &plain, &len), HF_ENOTFOUND);
+    assert_int_equal(hf_store_open_part(&st, ID, 3, token, &plain, &len), HF_ENOTFOUND);
+    assert_int_equal(hf_store_open_part(&other, imp, 3, token, &plain, &len), HF_ENOTFOUND);
+    assert_null(plain);
+    hf_arena_destroy(&arena);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_page_tokens_survive_key_rotation),
         cmocka_unit_test(test_company_wall_and_scopes),
         cmocka_unit_test(test_arena_helpers),
+        cmocka_unit_test(test_file_parts_open_only_in_their_place),
     };
     return cmocka_run_group_tests(tests, ring_setup, ring_teardown);
 }

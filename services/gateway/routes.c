@@ -355,22 +355,31 @@ const gw_route_t gw_routes[] = {
         "*", PAY, 0, "Cancel a request; an approved one's days go back to the balance"),
     /* ---- payroll: spreadsheet imports of the old system's data ---- */
     BUS_FILE("POST", "/v1/payroll/imports/employees", "importEmployees", PR, "ImportEmployees",
-             "content", PAY, 0,
-             "Import employees from a CSV or .xlsx file: every row checked, all written or none "
-             "(422 listing every problem); ?dryRun=true checks only; a number already stored is "
-             "left as it is"),
+             "content", PAY, 202,
+             "Import employees from a CSV or .xlsx file in the background: 202 with the import, "
+             "queued; every row checked, all written or none; ?dryRun=true checks only; a number "
+             "already stored is left as it is"),
     BUS_FILE("POST", "/v1/payroll/imports/contracts", "importContracts", PR, "ImportContracts",
-             "content", PAY, 0,
-             "Import employees' contracts from a CSV or .xlsx file, all or none; ?dryRun=true "
-             "checks only"),
+             "content", PAY, 202,
+             "Import employees' contracts from a CSV or .xlsx file in the background, all or "
+             "none; ?dryRun=true checks only"),
     BUS_FILE("POST", "/v1/payroll/imports/ytd-openings", "importYtdOpenings", PR,
-             "ImportYtdOpenings", "content", PAY, 0,
-             "Import opening year-to-date tax figures (sealed) from a CSV or .xlsx file, all or "
-             "none; a year imported again is replaced; ?dryRun=true checks only"),
+             "ImportYtdOpenings", "content", PAY, 202,
+             "Import opening year-to-date tax figures (sealed) from a CSV or .xlsx file in the "
+             "background, all or none; a year imported again is replaced; ?dryRun=true checks "
+             "only"),
     BUS_FILE("POST", "/v1/payroll/imports/punches", "importPunches", PR, "ImportPunches",
-             "content", PAY, 0,
-             "Import a fingerprint or face terminal's export of punches (CSV or .xlsx), all or "
-             "none; a punch already stored is a problem; ?dryRun=true checks only"),
+             "content", PAY, 202,
+             "Import a fingerprint or face terminal's export of punches (CSV or .xlsx) in the "
+             "background, all or none; a punch already stored is a problem; ?dryRun=true checks "
+             "only"),
+    BUS("GET", "/v1/payroll/imports", "listPayrollImports", PR, "ListPayrollImports", NULL, PAY,
+        0, "The imports of the companies the key acts for, oldest first (?companyId=&kind=)"),
+    BUS("GET", "/v1/payroll/imports/{id}", "getPayrollImport", PR, "GetPayrollImport", NULL, PAY,
+        0, "An import: its state (queued, running, succeeded, failed), counts and problemCount"),
+    BUS("GET", "/v1/payroll/imports/{id}/problems", "listPayrollImportProblems", PR,
+        "ListPayrollImportProblems", NULL, PAY, 0,
+        "An import's problems by row (the first 1000; problemCount counts them all), paged"),
     BUS("GET", "/v1/employees/{employeeId}/ytd-openings", "getYtdOpening", PR, "GetYtdOpening",
         NULL, PAY, 0,
         "An employee's opening year-to-date tax figures of a year (?taxYear=), as imported"),

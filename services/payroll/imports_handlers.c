@@ -1,16 +1,19 @@
 /* services/payroll/imports_handlers.c - spreadsheet imports of the old system's data
  *
  * Four kinds of file (employees, contracts, opening year-to-date tax figures,
- * attendance punches), each read whole by the one table reader of common/
+ * attendance punches). An upload is checked at once as far as it is cheap
+ * (the company, the size, the header of its kind, a data row) and queued:
+ * 202 with the import, its file sealed (imports_store.c). The worker at the
+ * end of this file, one per replica, claims it under a lease and, in one
+ * transaction, reads the file whole with the one table reader of common/
  * (hf/table.h: CSV in UTF-8 or GB18030, .xlsx; headers in Chinese and
  * English, every value checked, merged cells and formulas refused with the
- * cell named), then checked row by row and across rows (duplicates in the
- * file, employees and ID numbers in the database) inside one transaction.
- * Every problem of the file is gathered before anything is written: a dry
- * run answers them, a real run with one is refused whole (422, nothing
- * written), a real run without writes every row in set-based statements
- * (imports_store.c) and commits once. docs/payroll-imports.md is the user's
- * view: the headers per kind, the codes, the dry run.
+ * cell named), checks it row by row and across rows (duplicates in the file,
+ * employees and ID numbers in the database), and writes every row in
+ * set-based statements (imports_store.c), or none when the file has a
+ * problem or is a dry run, with the import's outcome and problems, and
+ * commits once. docs/payroll-imports.md is the user's view: the headers per
+ * kind, the codes, the states, the dry run.
  */
 #include "imports_handlers.h"
 
@@ -22,17 +25,24 @@
 #include "money.h"
 
 #include "hf/db.h"
+#include "hf/log.h"
+#include "hf/loop.h"
+#include "hf/service.h"
 #include "hf/store.h"
 #include "hf/table.h"
 
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define E(code) HRFLOW__V1__ERROR_CODE__##code
 #define PROBLEMS_MAX 1000 /* listed; every one is counted */
 #define ALLOWANCE_NAME "allowance"
+#define TEXT_(x) #x
+#define TEXT(x) TEXT_(x)
 
 /* ---- reading a file into rows ---- */
 
@@ -55,7 +65,7 @@ struct imp {
     const Hrflow__V1__ImportPayrollFileRequest *req;
     const imp_kind_t *kind;
     const char *company;
-    const char *import_id; /* a real run's entry of payroll.imports */
+    const char *import_id; /* the entry of payroll.imports: its file, the figures' writer */
     hf_table_t *t;
     imp_row_t *rows; /* malloc'd, grown; the values in the arena */
     size_t n, cap;
@@ -143,22 +153,42 @@ static void on_warning(void *ctx, const hf_table_error_t *w)
         m->out->warnings[m->out->n_warnings++] = hf_store_strdup(m->st, w->message);
 }
 
-/* Read the whole file into m->rows; its fatal error (the header, merged
- * cells, a formula) becomes the one problem of row 0. HF_OK or HF_ENOMEM. */
-static int read_file(imp_t *m)
+/* The reader's options for kind and an encoding already checked. */
+static hf_table_options_t table_options(const imp_kind_t *kind, const char *encoding)
 {
-    const Hrflow__V1__ImportPayrollFileRequest *q = m->req;
     hf_table_options_t o = { .format = HF_TABLE_AUTO,
-                             .columns = m->kind->columns,
-                             .ncolumns = m->kind->ncolumns };
-    if (!strcmp(q->encoding, "utf-8") || !strcmp(q->encoding, "utf8"))
+                             .columns = kind->columns,
+                             .ncolumns = kind->ncolumns };
+    if (!strcmp(encoding, "utf-8") || !strcmp(encoding, "utf8"))
         o.encoding = HF_TABLE_UTF8;
-    else if (*q->encoding)
+    else if (*encoding)
         o.encoding = HF_TABLE_GB18030;
+    return o;
+}
+
+/* Read the whole file, its n sealed parts opened one at a time (and wiped),
+ * into m->rows; its fatal error (the header, merged cells, a formula)
+ * becomes the one problem of row 0. HF_OK, HF_ENOTFOUND (a part is missing
+ * or does not open: the file is lost), HF_EDB or HF_ENOMEM. */
+static int read_file(imp_t *m, unsigned parts)
+{
+    hf_table_options_t o = table_options(m->kind, m->req->encoding);
     m->t = hf_table_new(&o, on_row, on_warning, m);
     if (!m->t)
         return HF_ENOMEM;
-    int rc = hf_table_feed(m->t, q->content.data, q->content.len);
+    int rc = 0, got = HF_OK;
+    for (unsigned seq = 0; rc == 0 && got == HF_OK && seq < parts; seq++) {
+        char *plain = NULL;
+        size_t len = 0;
+        got = pr_import_part(m->st, m->import_id, seq, &plain, &len);
+        if (got == HF_OK)
+            rc = hf_table_feed(m->t, plain, len);
+        if (plain)
+            OPENSSL_cleanse(plain, len);
+        free(plain);
+    }
+    if (got != HF_OK)
+        return got;
     if (rc == 0)
         rc = hf_table_finish(m->t);
     if (rc == HF_TABLE_NOMEM || m->nomem)
@@ -777,87 +807,90 @@ static void sort_problems(imp_t *m)
     free(tmp);
 }
 
-/* A real run with problems: 422, every listed problem a detail
- * ("rows[17].id_number"), nothing written. */
-static int refuse(imp_t *m)
+/* ---- the upload: checked and queued at once ---- */
+
+long pr_import_max_bytes = 32L << 20;
+long pr_import_lease_ms = 60000;
+
+/* The header read, the first data row found: the reader is stopped there. */
+static int peek_row(void *ctx, hf_table_t *t, const hf_table_row_t *row)
 {
-    for (size_t k = 0; k < m->out->n_problems; k++) {
-        const Hrflow__V1__ImportProblem *p = m->problems[k];
-        const char *f = p->row ? hf_arena_printf(m->st->arena, "rows[%llu]%s%s",
-                                                 (unsigned long long)p->row,
-                                                 *p->column ? "." : "", p->column)
-                               : "content";
-        hf_call_detail(m->st->call, f, p->code, p->message);
-    }
-    return hf_call_fail(m->st->call, E(INVALID_ARGUMENT),
-                        "%u problems in the file (%u listed); nothing was written",
-                        m->out->problem_count, (unsigned)m->out->n_problems);
+    (void)t;
+    if (row->row == 0)
+        return 0;
+    *(int *)ctx = 1;
+    return 1;
 }
 
-/* Import the request's file as kind. */
+static int bad_content(hf_call_t *call, const char *code, const char *message)
+{
+    hf_call_detail(call, "content", code, message);
+    return hf_call_fail(call, E(INVALID_ARGUMENT), "content: %s; nothing was queued", message);
+}
+
+/* What can be told at once, before the file is queued: a file of the kind
+ * (the header has its required columns: the wrong kind of file is refused
+ * here) with at least one data row. 0, or -1 after failing the call. */
+static int check_header(hf_call_t *call, const imp_kind_t *kind,
+                        const Hrflow__V1__ImportPayrollFileRequest *r)
+{
+    hf_table_options_t o = table_options(kind, r->encoding);
+    int data = 0;
+    hf_table_t *t = hf_table_new(&o, peek_row, NULL, &data);
+    if (!t)
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    int rc = hf_table_feed(t, r->content.data, r->content.len);
+    if (rc == 0)
+        rc = hf_table_finish(t);
+    int out = 0;
+    if (rc == HF_TABLE_NOMEM)
+        out = hf_call_fail(call, E(INTERNAL), "out of memory");
+    else if (rc == HF_TABLE_FATAL && !data)
+        out = bad_content(call, "file", hf_table_fatal(t)->message);
+    else if (!data)
+        out = bad_content(call, "empty", "no data row below the header");
+    hf_table_destroy(&t);
+    return out;
+}
+
+/* Check the upload of a file of kind and queue it: 202 with the import,
+ * queued; the worker below does the rest. */
 static int import_file(hf_call_t *call, const ProtobufCMessage *req, ProtobufCMessage **reply,
                        const imp_kind_t *kind)
 {
     const Hrflow__V1__ImportPayrollFileRequest *r = (const void *)req;
     hf_store_t st;
-    if (hf_store_open(call, &st) < 0 || hf_store_require(&st, HF_SCOPE_PAYROLL, "import") < 0)
+    const char *company;
+    if (hf_store_open(call, &st) < 0 || hf_store_require(&st, HF_SCOPE_PAYROLL, "import") < 0 ||
+        import_company(&st, r->company_id, &company) < 0)
         return -1;
-    imp_t m = { .st = &st, .req = r, .kind = kind };
-    if (import_company(&st, r->company_id, &m.company) < 0)
-        return -1;
-    if (r->content.len == 0) {
-        hf_call_detail(call, "content", "required", "the file, as the body");
-        return hf_call_fail(call, E(INVALID_ARGUMENT), "content: the file, as the body");
+    if (r->content.len == 0)
+        return bad_content(call, "required", "the file, as the body");
+    if (r->content.len > (size_t)pr_import_max_bytes) {
+        char why[96];
+        snprintf(why, sizeof(why), "a file of at most %ld bytes (%zu sent)",
+                 pr_import_max_bytes, r->content.len);
+        return bad_content(call, "too_large", why);
+    }
+    const char *enc = r->encoding;
+    if (*enc && strcmp(enc, "utf-8") && strcmp(enc, "utf8") && strcmp(enc, "gb18030") &&
+        strcmp(enc, "gbk")) {
+        hf_call_detail(call, "encoding", "bad_format", "utf-8, gb18030 or gbk");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "encoding: utf-8, gb18030 or gbk");
     }
     if (*r->utc_offset && !utc_offset_valid(r->utc_offset)) {
         hf_call_detail(call, "utc_offset", "bad_format", "+08:00, -05:00 or Z");
         return hf_call_fail(call, E(INVALID_ARGUMENT), "utc_offset: +08:00, -05:00 or Z");
     }
-    m.out = HF_CALL_NEW(call, Hrflow__V1__ImportPayrollFileResponse,
-                        hrflow__v1__import_payroll_file_response__init);
-    m.problems = hf_store_alloc(&st, PROBLEMS_MAX * sizeof(*m.problems));
-    if (!m.out || !m.problems || !(m.out->warnings = hf_store_alloc(&st, 20 * sizeof(char *))))
-        return hf_store_fail(&st, HF_ENOMEM, "import", "");
-    m.out->kind = (char *)kind->name;
-    m.out->dry_run = r->dry_run;
-    m.out->problems = m.problems;
-    int rc = read_file(&m);
-    if (rc == HF_OK && hf_db_begin(st.db) < 0)
-        rc = HF_EDB;
-    else if (rc == HF_OK) {
-        const Hrflow__V1__ImportPayrollFileResponse *o = m.out;
-        if (!r->dry_run)
-            rc = pr_import_log(&st, m.company, kind->name, 0, 0, 0, 0, &m.import_id);
-        /* rows are checked even when the file failed midway: every problem at once */
-        if (rc == HF_OK && (!o->problem_count || hf_table_fatal(m.t) == NULL))
-            rc = m.n ? kind->process(&m) : HF_OK;
-        if (rc == HF_OK && !r->dry_run && !o->problem_count)
-            rc = pr_import_log(&st, m.company, kind->name, o->rows, o->created, o->existing,
-                               o->replaced, &m.import_id);
-        /* a dry run or a refused file writes nothing */
-        if (rc == HF_OK && (m.out->problem_count || r->dry_run))
-            rc = hf_db_rollback(st.db) < 0 ? HF_EDB : HF_OK;
-        else
-            rc = hf_store_finish(&st, rc);
-    }
-    hf_table_destroy(&m.t);
-    free(m.rows);
-    if (rc == HF_OK && m.nomem)
-        rc = HF_ENOMEM;
-    if (rc == HF_ECONFLICT || rc == HF_EEXISTS)
-        return hf_call_fail(call, E(CONFLICT), "the %s changed while the file was imported; "
-                                               "nothing was written: import it again",
-                            kind->name);
+    if (check_header(call, kind, r) < 0)
+        return -1;
+    pr_import_upload_t u = { company, kind->name, enc, r->utc_offset, r->dry_run,
+                             r->content.data, r->content.len };
+    Hrflow__V1__ImportPayrollFileResponse *out = NULL;
+    int rc = pr_import_queue(&st, &u, &out);
     if (rc != HF_OK)
         return hf_store_fail(&st, rc, "import", "");
-    sort_problems(&m);
-    if (m.out->problem_count && !r->dry_run)
-        return refuse(&m);
-    if (m.out->problem_count)
-        m.out->created = m.out->existing = m.out->replaced = 0;
-    else if (!r->dry_run)
-        m.out->id = (char *)m.import_id;
-    *reply = &m.out->base;
+    *reply = &out->base;
     return 0;
 }
 
@@ -879,6 +912,221 @@ PR_IMPORT_HANDLER(payroll_import_ytd_openings)
 PR_IMPORT_HANDLER(payroll_import_punches)
 {
     return import_file(call, req, reply, &kinds[3]);
+}
+
+/* ---- following an import ---- */
+
+/* The import id of the request when the caller sees it, else NULL after
+ * failing the call (another company's is not found, as a made-up one). */
+static Hrflow__V1__ImportPayrollFileResponse *visible(hf_call_t *call, hf_store_t *st,
+                                                      const char *id)
+{
+    if (hf_store_open(call, st) < 0 || hf_store_require(st, HF_SCOPE_PAYROLL, "see imports") < 0)
+        return NULL;
+    Hrflow__V1__ImportPayrollFileResponse *out = NULL;
+    int rc = hf_uuid_valid(id) ? pr_import_get(st, id, &out) : HF_ENOTFOUND;
+    if (rc != HF_OK)
+        hf_store_fail(st, rc, "import", id);
+    return rc == HF_OK ? out : NULL;
+}
+
+PR_IMPORT_HANDLER(payroll_get_payroll_import)
+{
+    const Hrflow__V1__GetPayrollImportRequest *r = (const void *)req;
+    hf_store_t st;
+    Hrflow__V1__ImportPayrollFileResponse *out = visible(call, &st, r->id);
+    if (!out)
+        return -1;
+    *reply = &out->base;
+    return 0;
+}
+
+PR_IMPORT_HANDLER(payroll_list_payroll_imports)
+{
+    const Hrflow__V1__ListPayrollImportsRequest *r = (const void *)req;
+    hf_store_t st;
+    hf_page_t page;
+    if (hf_store_open(call, &st) < 0 ||
+        hf_store_require(&st, HF_SCOPE_PAYROLL, "see imports") < 0 ||
+        hf_page_open(&st, r->page_size, r->page_token, NULL, &page) < 0)
+        return -1;
+    if (*r->company_id && (!hf_uuid_valid(r->company_id) ||
+                           !hf_store_sees_company(&st, r->company_id)))
+        return hf_call_fail(call, E(NOT_FOUND), "company %s not found", r->company_id);
+    int known = !*r->kind;
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+        known |= !strcmp(r->kind, kinds[k].name);
+    if (!known) {
+        hf_call_detail(call, "kind", "unknown", "employees, contracts, ytd-openings or punches");
+        return hf_call_fail(call, E(INVALID_ARGUMENT),
+                            "kind: employees, contracts, ytd-openings or punches");
+    }
+    Hrflow__V1__ListPayrollImportsResponse *o = HF_CALL_NEW(
+        call, Hrflow__V1__ListPayrollImportsResponse, hrflow__v1__list_payroll_imports_response__init);
+    if (!o)
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    int rc = pr_import_list(&st, r->company_id, r->kind, &page, &o->imports, &o->n_imports);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "import", "");
+    o->next_page_token = hf_arena_strdup(hf_call_arena(call), page.next);
+    *reply = &o->base;
+    return 0;
+}
+
+PR_IMPORT_HANDLER(payroll_list_payroll_import_problems)
+{
+    const Hrflow__V1__ListPayrollImportProblemsRequest *r = (const void *)req;
+    hf_store_t st;
+    hf_page_t page;
+    if (!visible(call, &st, r->id) || hf_page_open(&st, r->page_size, r->page_token, NULL, &page) < 0)
+        return -1;
+    Hrflow__V1__ListPayrollImportProblemsResponse *o =
+        HF_CALL_NEW(call, Hrflow__V1__ListPayrollImportProblemsResponse,
+                    hrflow__v1__list_payroll_import_problems_response__init);
+    if (!o)
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    int rc = pr_import_problems(&st, r->id, &page, &o->problems, &o->n_problems);
+    if (rc != HF_OK)
+        return hf_store_fail(&st, rc, "import", r->id);
+    o->next_page_token = hf_arena_strdup(hf_call_arena(call), page.next);
+    *reply = &o->base;
+    return 0;
+}
+
+/* ---- the worker: one transaction per file ---- */
+
+#define ATTEMPTS_MAX 3 /* claims of one file before it fails */
+
+/* Read and check the file of claim c, and write it unless a dry run or a
+ * problem says not to, inside a savepoint of the caller's transaction (the
+ * entry's lock held): HF_OK with m->out filled (and *error for a failure
+ * beyond the rows), or HF_EDB / HF_ENOMEM (the caller rolls back: the job
+ * is claimed again later). */
+static int check_and_write(imp_t *m, unsigned parts, const char **error)
+{
+    hf_store_t *st = m->st;
+    int rc = read_file(m, parts);
+    if (rc == HF_ENOTFOUND) {
+        *error = "the stored file is lost (a part is missing or does not open): upload it again";
+        return HF_OK;
+    }
+    if (rc != HF_OK || hf_db_exec(st->db, "SAVEPOINT rows", 0, NULL, NULL) < 0)
+        return rc != HF_OK ? rc : HF_EDB;
+    const Hrflow__V1__ImportPayrollFileResponse *o = m->out;
+    /* rows are checked even when the file failed midway: every problem at once */
+    if (!o->problem_count || hf_table_fatal(m->t) == NULL)
+        rc = m->n ? m->kind->process(m) : HF_OK;
+    if (rc == HF_OK && m->nomem)
+        rc = HF_ENOMEM;
+    int undo = rc == HF_ECONFLICT || rc == HF_EEXISTS || (rc == HF_OK && (o->problem_count ||
+                                                                           m->req->dry_run));
+    if (undo && hf_db_exec(st->db, "ROLLBACK TO SAVEPOINT rows", 0, NULL, NULL) < 0)
+        return HF_EDB;
+    if (rc == HF_ECONFLICT || rc == HF_EEXISTS) {
+        *error = hf_arena_printf(st->arena, "the %s changed while the file was imported; "
+                                            "nothing was written: import it again",
+                                 m->kind->name);
+        return HF_OK;
+    }
+    return rc;
+}
+
+/* Import the file of claim c in one transaction: every row or none, the
+ * entry's outcome with it. HF_OK, HF_ECONFLICT (the claim was taken over:
+ * nothing done), HF_EDB or HF_ENOMEM (rolled back; claimed again later). */
+static int import_claimed(hf_store_t *st, const pr_import_claim_t *c)
+{
+    pr_import_meta_t meta;
+    if (hf_db_begin(st->db) < 0)
+        return HF_EDB;
+    int rc = pr_import_lock(st, c, &meta);
+    if (rc != HF_OK)
+        return hf_store_finish(st, rc == HF_ENOTFOUND ? HF_ECONFLICT : rc);
+    const imp_kind_t *kind = &kinds[0];
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+        if (!strcmp(meta.kind, kinds[k].name))
+            kind = &kinds[k];
+    st->actor = meta.actor; /* what the file writes is the uploader's */
+    Hrflow__V1__ImportPayrollFileRequest q = HRFLOW__V1__IMPORT_PAYROLL_FILE_REQUEST__INIT;
+    q.company_id = (char *)meta.company;
+    q.encoding = (char *)meta.encoding;
+    q.utc_offset = (char *)meta.utc_offset;
+    q.dry_run = meta.dry_run;
+    imp_t m = { .st = st, .req = &q, .kind = kind, .company = meta.company, .import_id = c->id };
+    m.out = hf_store_alloc(st, sizeof(*m.out));
+    m.problems = hf_store_alloc(st, PROBLEMS_MAX * sizeof(*m.problems));
+    if (m.out)
+        hrflow__v1__import_payroll_file_response__init(m.out);
+    if (!m.out || !m.problems || !(m.out->warnings = hf_store_alloc(st, 20 * sizeof(char *))))
+        return hf_store_finish(st, HF_ENOMEM);
+    m.out->problems = m.problems;
+    const char *error = NULL;
+    rc = c->attempts > ATTEMPTS_MAX
+             ? (error = "the import was interrupted " TEXT(ATTEMPTS_MAX) " times (a replica "
+                        "stopped or the database failed during it): upload it again",
+                HF_OK)
+             : check_and_write(&m, meta.parts, &error);
+    hf_table_destroy(&m.t);
+    free(m.rows);
+    if (rc != HF_OK)
+        return hf_store_finish(st, rc);
+    sort_problems(&m);
+    if (m.out->problem_count || error)
+        m.out->created = m.out->existing = m.out->replaced = 0;
+    pr_import_outcome_t o = { m.out->problem_count || error ? "failed" : "succeeded", error,
+                              m.out };
+    return hf_store_finish(st, pr_import_finish(st, c, &o));
+}
+
+typedef struct {
+    hf_arena_t *arena;
+    char owner[96];
+} worker_t;
+
+static int imports_step(hf_loop_t *loop, PGconn *db, void *user)
+{
+    (void)loop;
+    worker_t *w = user;
+    pr_import_claim_t c;
+    int got = pr_import_claim(db, (int)pr_import_lease_ms, w->owner, &c);
+    if (got <= 0)
+        return got;
+    hf_arena_reset(w->arena);
+    hf_store_t st;
+    hf_store_init(&st, db, w->arena, c.tenant, hf_service_keys());
+    int rc = import_claimed(&st, &c);
+    hf_logkv(rc == HF_OK || rc == HF_ECONFLICT ? HF_LOG_INFO : HF_LOG_ERROR, "payroll import",
+             HF_KV_STR("import", c.id), HF_KV_INT("attempt", c.attempts),
+             HF_KV_STR("result", hf_err_name(rc)));
+    hf_arena_reset(w->arena); /* the file's values go with it */
+    return rc == HF_EDB ? -1 : 1;
+}
+
+static void imports_cleanup(void *user)
+{
+    worker_t *w = user;
+    hf_arena_destroy(&w->arena);
+    free(w);
+}
+
+int pr_imports_start(void)
+{
+    worker_t *w = calloc(1, sizeof(*w));
+    if (!w || !(w->arena = hf_arena_new(1 << 20))) {
+        free(w);
+        return -1;
+    }
+    char host[64] = "";
+    gethostname(host, sizeof(host) - 1);
+    snprintf(w->owner, sizeof(w->owner), "%s:%ld", host, (long)getpid());
+    const hf_loop_def_t def = { .name = "payroll imports", .step = imports_step,
+                                .cleanup = imports_cleanup, .user = w, .idle_ms = 1000,
+                                .listen = 1, .channel = PR_IMPORT_CHANNEL };
+    if (hf_service_loop(&def) < 0) {
+        imports_cleanup(w);
+        return -1;
+    }
+    return 0;
 }
 
 PR_IMPORT_HANDLER(payroll_get_ytd_opening)

@@ -107,16 +107,21 @@ static const hf_method_t methods[] = {
     { "ImportYtdOpenings", payroll_import_ytd_openings, 0 },
     { "ImportPunches", payroll_import_punches, 0 },
     { "GetYtdOpening", payroll_get_ytd_opening, HF_IDEMPOTENT },
+    { "GetPayrollImport", payroll_get_payroll_import, HF_IDEMPOTENT },
+    { "ListPayrollImports", payroll_list_payroll_imports, HF_IDEMPOTENT },
+    { "ListPayrollImportProblems", payroll_list_payroll_import_problems, HF_IDEMPOTENT },
 };
 
 static const hf_config_var_t settings[] = {
     /* ---- runs ---- */
     PR_RUN_SETTINGS,
+    /* ---- imports ---- */
+    PR_IMPORT_SETTINGS,
 };
 
 static int payroll_init(void)
 {
-    return pr_employees_start() < 0 ? -1 : pr_runs_start();
+    return pr_employees_start() < 0 || pr_imports_start() < 0 ? -1 : pr_runs_start();
 }
 
 static void payroll_stop(void)

@@ -421,29 +421,21 @@ static void *import_row(hf_store_t *st, PGresult *r, int row)
     return j->id && j->job_id && j->status && j->fatal_error && j->create_time ? j : NULL;
 }
 
-void store_import_aad(const char *tenant, const char *import_id, unsigned seq,
-                      char out[STORE_IMPORT_AAD])
-{
-    snprintf(out, STORE_IMPORT_AAD, "%s:import_parts.content:%s.%u", tenant, import_id, seq);
-}
-
 int store_import_seal(hf_store_t *st, const char *import_id, const uint8_t *content, size_t len)
 {
     unsigned seq = 0;
-    for (size_t at = 0; at < len; at += STORE_IMPORT_PART, seq++) {
-        size_t n = len - at < STORE_IMPORT_PART ? len - at : STORE_IMPORT_PART;
-        char aad[STORE_IMPORT_AAD], num[16], *token = NULL;
-        store_import_aad(st->tenant, import_id, seq, aad);
-        if (hf_pii_encrypt(st->keys, (const char *)content + at, n, aad, &token) != 0)
-            return HF_EDB;
+    for (size_t at = 0; at < len; at += HF_FILE_PART, seq++) {
+        size_t n = len - at < HF_FILE_PART ? len - at : HF_FILE_PART;
+        char num[16];
         snprintf(num, sizeof(num), "%u", seq);
-        const char *p[] = { st->tenant, import_id, num, token };
-        int rc = hf_db_exec(st->db,
-                            "INSERT INTO pipeline.import_parts (tenant_id, import_id, seq, content)"
-                            " VALUES ($1, $2::uuid, $3::int, $4)",
-                            4, p, NULL);
-        free(token);
-        if (rc < 0)
+        const char *p[] = { st->tenant, import_id, num,
+                            hf_store_seal_part(st, import_id, seq, content + at, n) };
+        if (!p[3])
+            return HF_EDB;
+        if (hf_db_exec(st->db,
+                       "INSERT INTO pipeline.import_parts (tenant_id, import_id, seq, content)"
+                       " VALUES ($1, $2::uuid, $3::int, $4)",
+                       4, p, NULL) < 0)
             return HF_EDB;
     }
     char num[16];
@@ -492,7 +484,7 @@ int store_import_seal_legacy(hf_store_t *st, const char *import_id, unsigned *pa
     if (rc == HF_OK && !PQgetisnull(r, 0, 0)) {
         size_t len = (size_t)PQgetlength(r, 0, 0);
         rc = store_import_seal(st, import_id, (const uint8_t *)PQgetvalue(r, 0, 0), len);
-        *parts = (unsigned)((len + STORE_IMPORT_PART - 1) / STORE_IMPORT_PART);
+        *parts = (unsigned)((len + HF_FILE_PART - 1) / HF_FILE_PART);
     } else if (rc == HF_OK) {
         *parts = (unsigned)strtoul(PQgetvalue(r, 0, 1), NULL, 10);
     }
@@ -503,7 +495,7 @@ int store_import_seal_legacy(hf_store_t *st, const char *import_id, unsigned *pa
 int store_import_part(hf_store_t *st, const char *import_id, unsigned seq, char **plain,
                       size_t *len)
 {
-    char num[16], aad[STORE_IMPORT_AAD];
+    char num[16];
     snprintf(num, sizeof(num), "%u", seq);
     const char *p[] = { st->tenant, import_id, num };
     PGresult *r = hf_db_query(st->db,
@@ -511,16 +503,8 @@ int store_import_part(hf_store_t *st, const char *import_id, unsigned seq, char 
                               " WHERE tenant_id = $1 AND import_id = $2::uuid AND seq = $3::int",
                               3, p);
     int rc = hf_store_rows(r, 1);
-    if (rc == HF_OK) {
-        store_import_aad(st->tenant, import_id, seq, aad);
-        int bad = hf_pii_decrypt(st->keys, PQgetvalue(r, 0, 0), aad, plain, len);
-        if (bad < 0) {
-            hf_logkv(HF_LOG_ERROR, "a part of an imported file does not decrypt",
-                     HF_KV_STR("import", import_id), HF_KV_INT("part", seq),
-                     HF_KV_STR("reason", hf_pii_strerror(bad)));
-            rc = HF_ENOTFOUND;
-        }
-    }
+    if (rc == HF_OK)
+        rc = hf_store_open_part(st, import_id, seq, PQgetvalue(r, 0, 0), plain, len);
     PQclear(r);
     return rc;
 }

@@ -95,14 +95,8 @@ int store_import_create(hf_store_t *st, const char *job_id, const char *actor,
                         const uint8_t *content, size_t len, const char *encoding,
                         Hrflow__V1__ImportJob **out);
 
-/* A file waiting for its import is stored in parts of STORE_IMPORT_PART
- * bytes, each encrypted with the keyring under the AAD
- * "<tenant>:import_parts.content:<import id>.<part>" (store_import_aad), so
- * a part copied to another import or place does not decrypt. */
-#define STORE_IMPORT_PART ((size_t)1 << 20)
-#define STORE_IMPORT_AAD 128
-void store_import_aad(const char *tenant, const char *import_id, unsigned seq,
-                      char out[STORE_IMPORT_AAD]);
+/* A file waiting for its import is stored sealed in parts (hf_store_seal_part,
+ * hf/store.h), so a part copied to another import or place does not decrypt. */
 /* In the caller's transaction: store content as the import's sealed parts
  * (imports.parts set, any file in clear dropped). */
 int store_import_seal(hf_store_t *st, const char *import_id, const uint8_t *content, size_t len);

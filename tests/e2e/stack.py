@@ -280,6 +280,16 @@ class Stack:
             p.wait()
             raise AssertionError("%s did not exit within %ds of %s" % (svc, timeout, sig))
 
+    def kill_owner(self, owner):
+        """SIGKILL the replica whose pid ends owner ("<host>:<pid>", as a claim of work
+        records it) and forget it; its name."""
+        pid = int(owner.rsplit(":", 1)[1])
+        name = next(n for n, p in self.procs.items() if p.pid == pid)
+        p = self.procs.pop(name)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        return name
+
     def stop_all(self):
         codes = {}
         for svc in ["gateway"] + SERVICES + ["broker"]:

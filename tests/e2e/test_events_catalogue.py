@@ -9,7 +9,7 @@ rescheduled, cancelled, called by an engine (started, unanswered, retried,
 completed), reminded and missed on the one clock, an interview scored, a
 hire (payroll's draft employee, activated, moved to another position, with a
 contract whose alert is due), a company's payroll run approved and paid, a
-candidate's review request, rounds with an interviewer —
+payroll import finished, a candidate's review request, rounds with an interviewer —
 and every row of events.outbox must be a catalogued type whose data matches
 its schema (JSON Schema 2020-12, every field declared), from its service's
 source, about the subject its data names; every catalogued type the code
@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -273,6 +274,20 @@ def payroll_run():
     ok(*call("POST", path + ":pay", {"expectedVersion": run_["version"]}, key="admin"))
 
 
+def payroll_import():
+    """A dry run of a roster for CD, followed to its end."""
+    req = urllib.request.Request(
+        stack.url("/v1/payroll/imports/employees?dryRun=true&companyId=" +
+                  ctx["companies"]["CD"]), method="POST",
+        data="工号,姓名,身份证号\nCD900,员工,110105196001010011\n".encode(),
+        headers={"Authorization": "Bearer " + keys["admin"], "Content-Type": "text/csv"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert r.status == 202
+        path = "/v1/payroll/imports/" + json.loads(r.read())["id"]
+    wait_for(lambda: call("GET", path, key="admin")[1].get("finishTime"), timeout=60,
+             what="the payroll import finished")
+
+
 def outbox():
     text = sql("SELECT coalesce(json_agg(json_build_object('id', id, 'type', type, 'source', "
                "source, 'subject', subject, 'data', data) ORDER BY id), '[]') FROM events.outbox")
@@ -286,6 +301,7 @@ def every_event_the_services_write_is_catalogued_and_matches_its_schema():
     interviews(j, model, invited)
     payroll_archive()
     payroll_run()
+    payroll_import()
     rounds(invited[2])
     catalogue = {e["type"]: (svc, e) for svc, e in events_doc.events(events_doc.load())}
     rows = outbox()

@@ -22,7 +22,6 @@ import csv
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 import uuid
@@ -580,12 +579,7 @@ def a_replica_killed_mid_run_leaves_the_run_to_the_other_which_finishes_it_once(
                          " AND query LIKE 'UPDATE payroll.runs SET state%'") == "1",
              timeout=60, what="the calculation waiting on the run's row")
     owner = sql("SELECT owner FROM payroll.run_jobs WHERE run_id = '%s'" % r["id"])
-    pid = int(owner.rsplit(":", 1)[1])
-    name = next(n for n, p in stack.procs.items() if p.pid == pid)
-    assert name in ("payroll", "payroll2"), name
-    stack.procs[name].send_signal(signal.SIGKILL)
-    stack.procs[name].wait()
-    del stack.procs[name]
+    assert stack.kill_owner(owner) in ("payroll", "payroll2"), owner
     holder.stdin.write("COMMIT;\n")
     holder.stdin.close()
     holder.wait()

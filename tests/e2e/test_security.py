@@ -54,6 +54,8 @@ COLLECTIONS = {
     "calendars": "calendar_name", "shifts": "shift", "leave-requests": "leave_request",
     "schemes": "pay_scheme", "review-cycles": "review_cycle", "runs": "payroll_run",
     "payslips": "employee",
+    # a collection named by its last two segments, where the last alone is another's
+    "payroll/imports": "payroll_import",
 }
 # The kind of record a body or query field names.
 REFERENCES = {
@@ -82,13 +84,13 @@ SECRET_KINDS = {
                "model", "question", "interview", "interviewer", "busy_block", "round",
                "closure", "lease", "webhook_endpoint", "webhook_delivery", "message",
                "city_policy", "minimum_wage", "employee", "contract", "shift", "leave_request",
-               "pay_scheme", "review_cycle", "payroll_run"},
+               "pay_scheme", "review_cycle", "payroll_run", "payroll_import"},
     # a tenant's city policies and minimum wages are the group's: a company-bound key
     # reads them (and may not create one, test_payroll_tax.py, test_payroll_runs.py)
     "company": {"job", "candidate", "application", "import", "interview", "interviewer",
                 "busy_block", "round", "closure", "lease", "webhook_endpoint",
                 "webhook_delivery", "message", "employee", "contract", "shift", "leave_request",
-                "pay_scheme", "review_cycle", "payroll_run"},
+                "pay_scheme", "review_cycle", "payroll_run", "payroll_import"},
 }
 GUARDED_KINDS = {  # kinds the attacker must not change (beyond SECRET_KINDS)
     "tenant": set(),
@@ -490,6 +492,15 @@ def seed():
     assert run_["state"] == "calculated", run_
     ok(*call("POST", "/v1/payroll/runs/%s:approve" % V["payroll_run"], {
         "expectedVersion": run_["version"]})[:2])
+    # payroll: a dry run of an employees file into SH, finished with a problem
+    roster = "工号,姓名,身份证号,基本工资\nSH900,秘密员工,110105196001010011,-1\n"
+    V["payroll_import"] = ok(*call(
+        "POST", "/v1/payroll/imports/employees?companyId=%s&dryRun=true" % V["company"],
+        raw=roster.encode(), headers={"Content-Type": "text/csv; charset=utf-8"})[:2],
+        want=202)["id"]
+    wait_for(lambda: call("GET", "/v1/payroll/imports/" + V["payroll_import"])[1]["state"]
+             == "failed", what="the victim's payroll import checked")
+    SECRETS.extend(["秘密员工", "110105196001010011"])
 
 
 def seed_attendance():
@@ -538,6 +549,8 @@ def path_kinds(path):
     for i, seg in enumerate(segs):
         for param in re.findall(r"\{(\w+)\}", seg):
             coll = segs[i - 1] if i else ""
+            if i > 1 and "/".join(segs[i - 2:i]) in COLLECTIONS:
+                coll = "/".join(segs[i - 2:i])
             assert coll in COLLECTIONS, "%s: no kind for {%s} after %r: add it to COLLECTIONS" % (
                 path, param, coll)
             out.append((param, COLLECTIONS[coll]))

@@ -168,6 +168,27 @@ char *hf_pii_seal_field(const hf_keyring_t *keys, const char *tenant, const char
  * libcrypto's buffer. */
 char *hf_store_unseal(hf_store_t *st, const char *field, const char *token);
 
+/* ---- uploaded files, sealed in parts ---- */
+
+/* A file uploaded for an import that runs later (the pipeline's candidates,
+ * payroll's spreadsheets) holds personal data: it is kept only sealed, in
+ * parts of at most HF_FILE_PART bytes, each a token of hf_pii_encrypt()
+ * under the AAD "<tenant>:import_parts.content:<import id>.<part>", so a
+ * part moved to another import or place does not open. */
+#define HF_FILE_PART ((size_t)1 << 20)
+
+/* The token of part seq of import_id's file (len bytes at data) for
+ * st->tenant, in the arena; NULL when libcrypto fails or out of memory. */
+char *hf_store_seal_part(hf_store_t *st, const char *import_id, unsigned seq, const void *data,
+                         size_t len);
+
+/* Open the token of part seq of import_id's file: HF_OK with *plain (malloc'd,
+ * NUL-terminated, *len bytes; the caller wipes it with OPENSSL_cleanse and
+ * frees it), or HF_ENOTFOUND when it does not open (logged with the import and
+ * the part, never a byte of it). */
+int hf_store_open_part(hf_store_t *st, const char *import_id, unsigned seq, const char *token,
+                       char **plain, size_t *len);
+
 /* ---- checks ---- */
 
 /* HF_OK when PostgreSQL knows name as a time zone (pg_timezone_names: IANA
