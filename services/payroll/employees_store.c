@@ -917,6 +917,7 @@ static int month_row(hf_store_t *st, PGresult *r, int row, pr_employee_month_t *
     e->department = hf_store_cell(st, r, row, 3);
     e->city = hf_store_cell(st, r, row, 4);
     e->status = hf_store_cell(st, r, row, 5);
+    e->position = hf_store_cell(st, r, row, 10);
     int rc = HF_OK;
     if (!PQgetisnull(r, row, 6)) {
         json_t *j = sealed_json(st, r, row, 6, "compensations.amounts");
@@ -944,7 +945,7 @@ int pr_employees_month(hf_store_t *st, const char *company, const char *month,
         st->db,
         "SELECT e.id, e.employee_no, e.company_id, coalesce(e.department, ''),"
         " coalesce(e.city, ''), e.status, c.amounts_enc, t.residency, t.bonus_tax,"
-        " t.deductions_enc FROM payroll.employees e"
+        " t.deductions_enc, coalesce(e.position, '') FROM payroll.employees e"
         " LEFT JOIN LATERAL (SELECT amounts_enc FROM payroll.compensations x"
         "  WHERE x.tenant_id = e.tenant_id AND x.employee_id = e.id"
         "  AND x.effective_month <= ($3 || '-01')::date"

@@ -135,7 +135,7 @@ int pr_employees_timer(void *user, PGconn *db, hf_timer_t *t);
 
 /* What a payroll run reads of one employee for a month. */
 typedef struct {
-    const char *id, *employee_no, *company_id, *department, *city, *status;
+    const char *id, *employee_no, *company_id, *department, *position, *city, *status;
     int has_pay;                  /* a compensation is in effect */
     pr_fen_t base;
     size_t n_allowances;

@@ -76,7 +76,8 @@ typedef struct {
 size_t pr_payslip_inputs_order(const pr_program_t *program, int ix[PR_INPUTS_MAX]);
 
 /* The record of a payslip computed by pr_slip_compute(plan, in, out),
- * scheme_id and version aside (the caller sets them). */
+ * every field set but scheme_id and scheme_version, which are zeroed: the
+ * caller sets them after. */
 void pr_payslip_rec_of(const pr_slip_plan_t *plan, const pr_slip_in_t *in, const pr_slip_t *out,
                        pr_payslip_rec_t *rec);
 

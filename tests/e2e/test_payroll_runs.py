@@ -14,8 +14,9 @@ approval, the bank file (pii scope, audited) and payment; a paid run
 refusing every change; an adjustment of the paid month landing in April
 with the year so far carried; a run failing as a whole (no city policy, a
 division by zero) with nothing written; the group-wide request and the
-company wall; recruiters refused; and a replica killed in the middle of a
-run's transaction, the run finished once by the other replica.
+company wall; recruiters refused; a replica killed in the middle of a
+run's transaction, the run finished once by the other replica; and a
+calculation outlasting its lease, renewed and not claimed again.
 """
 import csv
 import io
@@ -781,12 +782,9 @@ def bad_input_the_group_request_the_company_wall_and_recruiters():
     assert sz["state"] == "calculated" and sz["employees"] == 1, sz
 
 
-@test
-def a_replica_killed_mid_run_leaves_the_run_to_the_other_which_finishes_it_once():
-    stack.start("payroll", name="payroll2")
-    r = settled(run_of("SZ", "2026-04")["id"])
-    assert r["calculations"] == 1, r
-    # hold the run's row: the calculation's last UPDATE waits on it, mid-transaction
+def calculation_held(r):
+    """Hold run r's row (a psql session, returned), queue its calculation and
+    wait until the calculation's last UPDATE waits on the row, mid-transaction."""
     holder = subprocess.Popen(["psql", stack.dsn, "-XAtq"], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     holder.stdin.write("BEGIN; SELECT 1 FROM payroll.runs WHERE id = '%s' FOR NO KEY UPDATE;\n"
@@ -799,6 +797,15 @@ def a_replica_killed_mid_run_leaves_the_run_to_the_other_which_finishes_it_once(
                          " AND datname = current_database()"
                          " AND query LIKE 'UPDATE payroll.runs SET state%'") == "1",
              timeout=60, what="the calculation waiting on the run's row")
+    return holder
+
+
+@test
+def a_replica_killed_mid_run_leaves_the_run_to_the_other_which_finishes_it_once():
+    stack.start("payroll", name="payroll2")
+    r = settled(run_of("SZ", "2026-04")["id"])
+    assert r["calculations"] == 1, r
+    holder = calculation_held(r)
     owner = sql("SELECT owner FROM payroll.run_jobs WHERE run_id = '%s'" % r["id"])
     pid = int(owner.rsplit(":", 1)[1])
     name = next(n for n, p in stack.procs.items() if p.pid == pid)
@@ -816,6 +823,28 @@ def a_replica_killed_mid_run_leaves_the_run_to_the_other_which_finishes_it_once(
     assert sql("SELECT count(*) FROM payroll.run_jobs") == "0"
     assert sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
                " AND datname = current_database()") == "0"
+
+
+@test
+def a_calculation_longer_than_its_lease_keeps_it_by_renewing():
+    # another replica polls for jobs whose lease ran out (2 s in this suite)
+    stack.start("payroll", name="payroll3")
+    r = settled(run_of("SZ", "2026-04")["id"])
+    holder = calculation_held(r)
+    job = "FROM payroll.run_jobs WHERE run_id = '%s'" % r["id"]
+    first = sql("SELECT lease_until || '|' || owner || '|' || attempts " + job)
+    lease, owner, attempts = first.split("|")
+    # the first lease is over and the job's lease lies ahead: renewed, and by
+    # its claimer only (another claim would have counted an attempt)
+    wait_for(lambda: sql("SELECT now() > '%s' AND lease_until > '%s' %s" % (lease, lease, job))
+             == "t", timeout=60, what="the lease renewed past its first term")
+    assert sql("SELECT owner || '|' || attempts " + job) == owner + "|" + attempts
+    holder.stdin.write("COMMIT;\n")
+    holder.stdin.close()
+    holder.wait()
+    done = settled(r["id"], calculations=r["calculations"] + 1)
+    assert done["calculations"] == r["calculations"] + 1 and done["net"] == r["net"], done
+    assert sql("SELECT count(*) FROM payroll.run_jobs") == "0"
 
 
 if __name__ == "__main__":
