@@ -8,7 +8,10 @@
  * and sets the run calculated with its totals and the digest of its
  * inputs, then commits: all of it or none. Any failure of the data (no
  * city policy, a formula dividing by zero) rolls everything back and
- * records only the run's error, naming the employee number.
+ * records only the run's error, naming the employee number. A payslip is
+ * stored as its sealed figures and read back through payslip_store.h;
+ * the claim of a calculation is renewed by a loop of its own while it
+ * lasts (pr_runs_start).
  */
 #include "runs_store.h"
 

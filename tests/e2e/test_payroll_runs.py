@@ -1,23 +1,25 @@
 """tests/e2e/test_payroll_runs.py - payroll runs through the gateway on a real stack.
 
-A hire in the pipeline becomes a draft employee, who is completed,
-activated and paid; an office shift and punches make March 2026's
-attendance (with overtime); a pay scheme per company. Then: the run of SH
-calculated by the background loop, its payslips to the fen and explained
-line by line, sealed at rest; recalculation giving the same payslips (the
-month's attendance reused, not recomputed); a punch added after a
-calculation paid on recalculation (and refused at approval before); an
-approval of a run whose inputs changed (or that was recalculated) refused;
-every field of two payslips compared with the answer of the payslips
-stored whole before;
+A hire in the pipeline becomes a draft employee, who is completed, activated
+and paid; an office shift and punches make March 2026's attendance (with
+overtime); a pay scheme per company. Then: the run of SH calculated by the
+background loop, its payslips to the fen and explained line by line, sealed
+at rest; recalculation giving the same payslips (the month's attendance
+reused, not recomputed); a punch added after a calculation paid on
+recalculation (and refused at approval before); an approval of a run whose
+inputs changed (or that was recalculated) refused; every field of two
+payslips compared with the answer of the payslips stored whole before;
 approval, the bank file (pii scope, audited) and payment; a paid run
-refusing every change; an adjustment of the paid month landing in April
-with the year so far carried; a run failing as a whole (no city policy, a
-division by zero) with nothing written; the group-wide request and the
-company wall; recruiters refused; a replica killed in the middle of a
-run's transaction, the run finished once by the other replica; and a
-calculation outlasting its lease, renewed and not claimed again.
+refusing every change; an adjustment of the paid month landing in April with
+the year so far carried; a payslip stored whole (the form before payslips
+were stored as figures) reading the same and carrying its year into May; a
+run failing as a whole (no city policy, a division by zero) with nothing
+written; the group-wide request and the company wall; recruiters refused; a
+replica killed in the middle of a run's transaction, the run finished once
+by the other replica; and a calculation outlasting its lease, renewed and
+not claimed again.
 """
+import base64
 import csv
 import io
 import json
@@ -27,6 +29,8 @@ import subprocess
 import sys
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 sys.path.insert(0, os.path.dirname(__file__))
 from scheduling_e2e import call, ctx, job_of, keys, sql, stack  # noqa: E402
@@ -728,6 +732,79 @@ def a_payslip_with_an_adjustment_and_the_year_so_far_reads_as_explained():
                      % ctx["companies"]["SH"], key="pay"))["runs"][0]
     s = as_written(slip(april["id"], ctx["sh2"]))
     assert s == EXPLAINED_APRIL, json.dumps(s, ensure_ascii=False)
+
+
+def pb(fields):
+    """A protobuf message of (number, value) pairs: str, int or a nested list;
+    empty strings and zeros left out, as protobuf-c packs proto3."""
+    def varint(n):
+        out = b""
+        while n >= 0x80:
+            out += bytes([n & 0x7f | 0x80])
+            n >>= 7
+        return out + bytes([n])
+    out = b""
+    for number, value in fields:
+        if isinstance(value, int):
+            out += varint(number << 3) + varint(value) if value else b""
+            continue
+        data = pb(value) if isinstance(value, list) else value.encode()
+        if data or isinstance(value, list):
+            out += varint(number << 3 | 2) + varint(len(data)) + data
+    return out
+
+
+def stored_whole(s, tenant):
+    """Payslip s of SH (as the API answers it) sealed the way payslips were stored
+    before the compact form: the packed hrflow.v1.Payslip with its lines,
+    the component lines without the scheme's part (formula, label, the
+    inputs' names), as the stack's key (stack.py) seals it."""
+    components = len(STANDARD)                   # SH's scheme: its lines come first
+
+    def line(x, k):
+        scheme = k < components
+        return [(1, x["name"]), (2, "" if scheme else x["label"]), (3, x["kind"]),
+                (4, x["value"]), (5, "" if scheme else x["formula"])] + \
+            [(6, [(1, "" if scheme else i["name"]), (2, i["value"]),
+                  (3, "" if scheme else i["source"])]) for i in x.get("inputs", [])] + \
+            [(7, x["rateBase"]), (8, x["rate"])]
+    y = s["ytd"]
+    body = pb([(1, s["runId"]), (2, s["employeeId"]), (3, s["employeeNo"]),
+               (4, s["companyId"]), (5, s["month"]), (6, s["city"]), (7, s["schemeId"]),
+               (8, s["schemeVersion"])] +
+              [(9, line(x, k)) for k, x in enumerate(s["lines"])] +
+              [(10, s["gross"]), (11, s["deductions"]), (12, s["socialEmployee"]),
+               (13, s["socialEmployer"]), (14, s["taxableIncome"]), (15, s["incomeTax"]),
+               (16, s["bonusTax"]), (17, s["net"]),
+               (18, [(1, y["months"]), (2, y["income"]), (3, y["special"]),
+                     (4, y["additional"]), (5, y["other"]), (6, y["withheld"])]),
+               (19, s["currency"])])
+    nonce = os.urandom(12)
+    sealed = AESGCM(bytes.fromhex("1f" * 32)).encrypt(
+        nonce, body, ("v1.k1.%s:payslips.body" % tenant).encode())
+    return "v1.k1." + base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+
+
+@test
+def a_payslip_stored_whole_before_reads_the_same_and_carries_its_year():
+    april = ok(*call("GET", "/v1/payroll/runs?companyId=%s&month=2026-04"
+                     % ctx["companies"]["SH"], key="pay"))["runs"][0]
+    s = slip(april["id"], ctx["sh2"])
+    where = " WHERE run_id = '%s' AND employee_id = '%s'" % (april["id"], ctx["sh2"])
+    tenant = sql("SELECT tenant_id FROM payroll.payslips" + where)
+    sql("UPDATE payroll.payslips SET body_enc = '%s', city = NULL, department = NULL,"
+        " position = NULL%s" % (stored_whole(s, tenant), where))
+    assert sql("SELECT city IS NULL FROM payroll.payslips" + where) == "t"
+    assert slip(april["id"], ctx["sh2"]) == s
+    listed = next(x for x in slips(april["id"]) if x["employeeId"] == ctx["sh2"])
+    assert listed == dict(s, lines=[]), listed
+    # May's tax counts the year so far from April's payslip stored whole
+    may = settled(run_of("SH", "2026-05")["id"])
+    assert may["state"] == "calculated", may
+    m = slip(may["id"], ctx["sh2"])
+    assert m["ytd"]["months"] == 3, m
+    assert D(m["ytd"]["income"]) == D(s["ytd"]["income"]) + D(m["taxableIncome"]), m
+    assert D(m["ytd"]["withheld"]) == D(s["ytd"]["withheld"]) + D(m["incomeTax"]), m
 
 
 @test
