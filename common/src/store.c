@@ -488,6 +488,22 @@ int hf_store_copy_end(hf_store_t *st, const char *error)
     return ok && !error ? 0 : -1;
 }
 
+void hf_store_copy_field(FILE *f, const char *s)
+{
+    if (!s) {
+        fputs("\\N", f);
+        return;
+    }
+    for (; *s; s++) {
+        const char *e = *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : *s == '\n' ? "\\n"
+                        : *s == '\r' ? "\\r" : NULL;
+        if (e)
+            fputs(e, f);
+        else
+            fputc(*s, f);
+    }
+}
+
 int hf_store_time_zone_known(hf_store_t *st, const char *name)
 {
     const char *p[] = { name };

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -328,6 +329,24 @@ static void test_file_parts_open_only_in_their_place(void **state)
     hf_arena_destroy(&arena);
 }
 
+/* A field of COPY text: the four characters COPY reads specially escaped,
+ * everything else (UTF-8 included) as it is, NULL as \N. */
+static void test_copy_fields_are_escaped(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    hf_store_copy_field(f, "研发\t部\\a\nb\rc");
+    fputc('|', f);
+    hf_store_copy_field(f, NULL);
+    fputc('|', f);
+    hf_store_copy_field(f, "");
+    fclose(f);
+    assert_string_equal(buf, "研发\\t部\\\\a\\nb\\rc|\\N|");
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_company_wall_and_scopes),
         cmocka_unit_test(test_arena_helpers),
         cmocka_unit_test(test_file_parts_open_only_in_their_place),
+        cmocka_unit_test(test_copy_fields_are_escaped),
     };
     return cmocka_run_group_tests(tests, ring_setup, ring_teardown);
 }

@@ -920,6 +920,7 @@ static int month_row(hf_store_t *st, PGresult *r, int row, pr_employee_month_t *
     e->hire_date = hf_store_cell(st, r, row, 10);
     e->leave_date = hf_store_cell(st, r, row, 11);
     e->grade = hf_store_cell(st, r, row, 12);
+    e->position = hf_store_cell(st, r, row, 13);
     int rc = HF_OK;
     if (!PQgetisnull(r, row, 6)) {
         json_t *j = sealed_json(st, r, row, 6, "compensations.amounts");
@@ -948,7 +949,8 @@ int pr_employees_month(hf_store_t *st, const char *company, const char *month,
         "SELECT e.id, e.employee_no, e.company_id, coalesce(e.department, ''),"
         " coalesce(e.city, ''), e.status, c.amounts_enc, t.residency, t.bonus_tax,"
         " t.deductions_enc, coalesce(e.hire_date::text, ''), coalesce(e.leave_date::text, ''),"
-        " coalesce(g.grade, e.grade, '') FROM payroll.employees e"
+        " coalesce(g.grade, e.grade, ''),"
+        " coalesce(e.position, '') FROM payroll.employees e"
         " LEFT JOIN LATERAL (SELECT amounts_enc FROM payroll.compensations x"
         "  WHERE x.tenant_id = e.tenant_id AND x.employee_id = e.id"
         "  AND x.effective_month <= ($3 || '-01')::date"

@@ -135,7 +135,7 @@ int pr_employees_timer(void *user, PGconn *db, hf_timer_t *t);
 
 /* What a payroll run reads of one employee for a month. */
 typedef struct {
-    const char *id, *employee_no, *company_id, *department, *city, *status;
+    const char *id, *employee_no, *company_id, *department, *position, *city, *status;
     const char *hire_date, *leave_date; /* "YYYY-MM-DD", "" when none */
     const char *grade;            /* of the month's end: the latest position change by then
                                      that sets one, else the record's; "" when none */

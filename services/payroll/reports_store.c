@@ -2,15 +2,18 @@
  *
  * A report reads the sealed payslips of its runs through a cursor (2 000
  * rows a fetch, so memory stays flat for 100 000), opens each with the
- * keyring, unpacks it with malloc, adds it to a small table of sums keyed
- * by text (department and account, or the summary's group) and frees it.
- * Departments come from the employee's record (the payslip does not carry
- * one). docs/payroll-reports.md gives the accounts and the fields.
+ * keyring (payslip_store.h: its lines rebuilt from its scheme version, each
+ * version compiled once per report) in a scratch arena, adds it to a small
+ * table of sums keyed by text (department and account, or the summary's
+ * group) and empties the arena. The department is the one the payslip was
+ * calculated in (the employee's record for payslips written before they
+ * recorded it). docs/payroll-reports.md gives the accounts and the fields.
  */
 #include "reports_store.h"
 
 #include "employee_fields.h"
 #include "money.h"
+#include "payslip_store.h"
 #include "runs_store.h"
 
 #include "hf/table.h"
@@ -25,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAYSLIP_AAD "payslips.body"
 #define FETCH_ROWS "2000"
 
 /* ---- a table of sums keyed by text ---- */
@@ -141,73 +143,32 @@ static char *key_of(char *buf, size_t n, const char *fmt, ...)
 
 /* ---- reading sealed payslips ---- */
 
-/* The memory of one unpacked payslip: blocks handed out in order and taken
- * back all at once before the next (no malloc and free per field). */
-typedef struct block {
-    struct block *next;
-    size_t cap, used;
-    _Alignas(16) unsigned char data[];
-} block_t;
-
-static void *bump_alloc(void *d, size_t n)
-{
-    block_t **head = d;
-    n = (n + 15) & ~(size_t)15;
-    if (!*head || (*head)->used + n > (*head)->cap) {
-        size_t cap = 1 << 16;
-        while (cap < n)
-            cap *= 2;
-        block_t *b = malloc(sizeof(*b) + cap);
-        if (!b)
-            return NULL;
-        *b = (block_t){ *head, cap, 0 };
-        *head = b;
-    }
-    void *p = (*head)->data + (*head)->used;
-    (*head)->used += n;
-    return p;
-}
-
-static void bump_free(void *d, void *p)
-{
-    (void)d, (void)p; /* all at once: bump_reset */
-}
-
-/* Take everything back, keeping the newest block for the next payslip
- * (all: none, at the end). */
-static void bump_reset(block_t **head, int all)
-{
-    block_t *b = *head, *keep = all ? NULL : b;
-    if (b && !all)
-        b = b->next;
-    while (b) {
-        block_t *next = b->next;
-        free(b);
-        b = next;
-    }
-    if (keep)
-        keep->next = NULL, keep->used = 0;
-    *head = keep;
-}
-
 typedef int (*slip_fn)(void *ctx, const Hrflow__V1__Payslip *s, const char *department);
 
-/* Call fn with every payslip that sql (columns: body_enc, department)
- * selects, in one read-only transaction through a cursor. */
+/* The columns each_payslip reads of a payslip s of run r and its employee e:
+ * the payslip, then the department it was calculated in (the employee's
+ * record for payslips written before payslips recorded it). */
+#define SLIP_COLS PR_PAYSLIP_COLS ", coalesce(s.department, e.department, '')"
+#define SLIP_DEPARTMENT 7
+
+/* Call fn with every payslip that sql (columns: SLIP_COLS) selects, with
+ * its lines, in one read-only transaction through a cursor; each payslip in
+ * a scratch arena emptied before the next. */
 static int each_payslip(hf_store_t *st, const char *sql, int n, const char *const *p, slip_fn fn,
                         void *ctx)
 {
-    char aad[80];
-    snprintf(aad, sizeof(aad), "%s:%s", st->tenant, PAYSLIP_AAD);
-    if (!st->keys)
-        return HF_EDB;
     char *declare = hf_arena_printf(st->arena, "DECLARE pr_report NO SCROLL CURSOR FOR %s", sql);
-    if (!declare)
+    hf_arena_t *scratch = hf_arena_new(1 << 16);
+    if (!declare || !scratch) {
+        hf_arena_destroy(&scratch);
         return HF_ENOMEM;
-    if (hf_db_begin(st->db) < 0)
+    }
+    if (hf_db_begin(st->db) < 0) {
+        hf_arena_destroy(&scratch);
         return HF_EDB;
-    block_t *blocks = NULL;
-    ProtobufCAllocator bump = { bump_alloc, bump_free, &blocks };
+    }
+    pr_payslip_reader_t rd;
+    pr_payslip_reader_init(&rd, st);
     int rc = hf_db_exec(st->db, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0,
                         NULL, NULL) == 0 &&
                      hf_db_exec(st->db, declare, n, p, NULL) == 0
@@ -221,27 +182,16 @@ static int each_payslip(hf_store_t *st, const char *sql, int n, const char *cons
         }
         more = PQntuples(r) > 0;
         for (int i = 0; rc == HF_OK && i < PQntuples(r); i++) {
-            char *plain = NULL;
-            size_t len = 0;
-            if (hf_pii_decrypt(st->keys, PQgetvalue(r, i, 0), aad, &plain, &len) < 0) {
-                hf_error("a payslip does not decrypt");
-                rc = HF_EDB;
-                break;
-            }
-            Hrflow__V1__Payslip *s = hrflow__v1__payslip__unpack(&bump, len, (uint8_t *)plain);
-            OPENSSL_cleanse(plain, len);
-            free(plain);
-            if (!s) {
-                hf_error("a payslip does not unpack");
-                rc = HF_EDB;
-                break;
-            }
-            rc = fn(ctx, s, PQgetvalue(r, i, 1));
-            bump_reset(&blocks, 0);
+            Hrflow__V1__Payslip *s = NULL;
+            rc = pr_payslip_row(&rd, scratch, r, i, 0, 1, &s);
+            if (rc == HF_OK)
+                rc = fn(ctx, s, PQgetvalue(r, i, SLIP_DEPARTMENT));
+            hf_arena_reset(scratch);
         }
         PQclear(r);
     }
-    bump_reset(&blocks, 1);
+    pr_payslip_reader_done(&rd);
+    hf_arena_destroy(&scratch);
     return hf_store_finish(st, rc);
 }
 
@@ -452,7 +402,8 @@ int pr_ledger(hf_store_t *st, const char *id, pr_ledger_format_t format, unsigne
     ledger_ctx_t c = { { 0 } };
     const char *p[] = { st->tenant, id };
     rc = each_payslip(st,
-                      "SELECT s.body_enc, coalesce(e.department, '') FROM payroll.payslips s"
+                      "SELECT " SLIP_COLS " FROM payroll.payslips s"
+                      " JOIN payroll.runs r ON r.tenant_id = s.tenant_id AND r.id = s.run_id"
                       " LEFT JOIN payroll.employees e ON e.tenant_id = s.tenant_id"
                       " AND e.id = s.employee_id"
                       " WHERE s.tenant_id = $1 AND s.run_id = $2::uuid",
@@ -565,7 +516,7 @@ int pr_summary(hf_store_t *st, const char *month, pr_summary_by_t by, const char
         return rc;
     summary_ctx_t c = { by, { 0 }, { 0 } };
     rc = each_payslip(st,
-                      "SELECT s.body_enc, coalesce(e.department, '') FROM payroll.payslips s"
+                      "SELECT " SLIP_COLS " FROM payroll.payslips s"
                       " JOIN payroll.runs r ON r.tenant_id = s.tenant_id AND r.id = s.run_id"
                       " LEFT JOIN payroll.employees e ON e.tenant_id = s.tenant_id"
                       " AND e.id = s.employee_id WHERE " SUMMARY_RUNS,
@@ -630,11 +581,14 @@ int pr_employee_payslip(hf_store_t *st, const char *id, const char *employee,
     Hrflow__V1__Payslip *s = NULL;
     if ((rc = pr_payslip_get(st, id, employee, &s)) != HF_OK)
         return rc;
-    const char *p[] = { st->tenant, employee };
+    const char *p[] = { st->tenant, employee, id };
     rc = hf_store_one(st,
-                      "SELECT name_enc, id_number_enc, bank_account_enc, coalesce(department, '')"
-                      " FROM payroll.employees WHERE tenant_id = $1 AND id = $2::uuid",
-                      2, p, person_row, out);
+                      "SELECT e.name_enc, e.id_number_enc, e.bank_account_enc,"
+                      " coalesce(s.department, e.department, '') FROM payroll.employees e"
+                      " JOIN payroll.payslips s ON s.tenant_id = e.tenant_id"
+                      " AND s.employee_id = e.id AND s.run_id = $3::uuid"
+                      " WHERE e.tenant_id = $1 AND e.id = $2::uuid",
+                      3, p, person_row, out);
     if (rc == HF_OK)
         (*out)->payslip = s;
     return rc;

@@ -8,7 +8,10 @@
  * and sets the run calculated with its totals and the digest of its
  * inputs, then commits: all of it or none. Any failure of the data (no
  * city policy, a formula dividing by zero) rolls everything back and
- * records only the run's error, naming the employee number.
+ * records only the run's error, naming the employee number. A payslip is
+ * stored as its sealed figures and read back through payslip_store.h;
+ * the claim of a calculation is renewed by a loop of its own while it
+ * lasts (pr_runs_start).
  */
 #include "runs_store.h"
 
@@ -16,6 +19,7 @@
 #include "catalogue.h"
 #include "employees_store.h"
 #include "formula.h"
+#include "payslip_store.h"
 #include "runs.h"
 #include "schemes_handlers.h"
 #include "schemes_store.h"
@@ -29,13 +33,13 @@
 #include "hf/service.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define SOURCE "'/hrflow/payroll'"
-#define PAYSLIP_AAD "payslips.body"
 #define ADJUST_AAD "adjustments.amount"
 
 #define RUN_COLS                                                                              \
@@ -333,26 +337,6 @@ static int64_t parse_ppm(const char *s)
     return s && pr_rate_parse(s, &v) == PR_MONEY_OK ? v : 0;
 }
 
-/* The program of a scheme version's components (taxable[i] set from them),
- * or NULL with *err. */
-static pr_program_t *compile_version(const Hrflow__V1__PaySchemeVersion *v,
-                                     unsigned char taxable[PR_COMPONENTS_MAX], pr_ferror_t *err)
-{
-    if (v->n_components > PR_COMPONENTS_MAX) {
-        snprintf(err->message, sizeof(err->message), "too many components");
-        return NULL;
-    }
-    pr_component_src_t src[PR_COMPONENTS_MAX];
-    for (size_t i = 0; i < v->n_components; i++) {
-        src[i] = (pr_component_src_t){ v->components[i]->name,
-                                       (pr_kind_t)pr_kind_of(v->components[i]->kind),
-                                       v->components[i]->formula };
-        taxable[i] = v->components[i]->taxable;
-    }
-    size_t n_err = 0;
-    return pr_program_compile(src, v->n_components, err, 1, &n_err);
-}
-
 static int load_scheme(calc_t *c)
 {
     hf_store_t *st = c->st;
@@ -373,7 +357,7 @@ static int load_scheme(calc_t *c)
     if (rc != HF_OK)
         return rc;
     pr_ferror_t err;
-    c->program = compile_version(c->scheme->version, c->taxable, &err);
+    c->program = pr_scheme_version_compile(c->scheme->version, c->taxable, &err);
     if (!c->program)
         return fail_data(c, "pay scheme does not compile: %s%s", err.message, "");
     for (size_t i = 0; i < c->scheme->version->n_components; i++)
@@ -569,22 +553,6 @@ static int ytd_parse(const char *s, pr_tax_ytd_t *y)
     return 0;
 }
 
-static Hrflow__V1__Payslip *payslip_open(hf_store_t *st, const char *token)
-{
-    char aad[80];
-    snprintf(aad, sizeof(aad), "%s:%s", st->tenant, PAYSLIP_AAD);
-    char *plain = NULL;
-    size_t len = 0;
-    if (!st->keys || hf_pii_decrypt(st->keys, token, aad, &plain, &len) < 0) {
-        hf_error("a payslip does not decrypt");
-        return NULL;
-    }
-    Hrflow__V1__Payslip *s = hrflow__v1__payslip__unpack(&st->alloc, len, (uint8_t *)plain);
-    OPENSSL_cleanse(plain, len);
-    free(plain);
-    return s;
-}
-
 static int load_ytd(calc_t *c, const id_ix_t *ix)
 {
     hf_store_t *st = c->st;
@@ -611,18 +579,7 @@ static int load_ytd(calc_t *c, const id_ix_t *ix)
         long i = find_emp(ix, c->n, PQgetvalue(r, k, 0));
         if (i < 0)
             continue;
-        Hrflow__V1__Payslip *s = payslip_open(st, PQgetvalue(r, k, 2));
-        if (!s || !s->ytd) {
-            rc = HF_EDB;
-            break;
-        }
-        pr_tax_ytd_t *t = &c->in[i].ytd;
-        t->months = s->ytd->months;
-        pr_money_parse(s->ytd->income, 0, &t->income);
-        pr_money_parse(s->ytd->special, 0, &t->special);
-        pr_money_parse(s->ytd->additional, 0, &t->additional);
-        pr_money_parse(s->ytd->other, 0, &t->other);
-        pr_money_parse(s->ytd->withheld, 0, &t->withheld);
+        rc = pr_payslip_ytd(st, PQgetvalue(r, k, 2), &c->in[i].ytd);
         has[i] = 1;
     }
     PQclear(r);
@@ -793,219 +750,33 @@ static int load(calc_t *c)
 /* ---- payslips ---- */
 
 typedef struct {
-    Hrflow__V1__PayslipLine **v;
-    size_t n;
-} lines_t;
-
-static Hrflow__V1__PayslipLine *line(hf_store_t *st, lines_t *l, const char *name,
-                                     const char *kind, char *value, char *formula)
-{
-    Hrflow__V1__PayslipLine *x = hf_store_alloc(st, sizeof(*x));
-    if (!x)
-        return NULL;
-    hrflow__v1__payslip_line__init(x);
-    x->name = (char *)name;
-    x->kind = (char *)kind;
-    x->value = value;
-    x->formula = formula ? formula : "";
-    l->v[l->n++] = x;
-    return x;
-}
-
-static char *rate_text(hf_store_t *st, int64_t ppm)
-{
-    char b[PR_RATE_TEXT_MAX];
-    pr_rate_format(ppm, b);
-    return hf_store_strdup(st, b);
-}
-
-/* The name and source of a formula's reference (filled when read). */
-static void ref_name(const pr_program_t *p, const pr_ref_t *ref, Hrflow__V1__PayLineInput *x)
-{
-    x->name = (char *)(ref->component ? pr_program_name(p, (size_t)ref->index)
-                                      : pr_inputs[ref->index].name);
-    x->source = ref->component ? "component" : "input";
-}
-
-/* The value a formula's reference had (stored without its name). */
-static Hrflow__V1__PayLineInput *input_of(hf_store_t *st, const pr_program_t *p,
-                                          const pr_ref_t *ref, const int64_t *in,
-                                          const int64_t *comp)
-{
-    Hrflow__V1__PayLineInput *x = hf_store_alloc(st, sizeof(*x));
-    if (!x)
-        return NULL;
-    hrflow__v1__pay_line_input__init(x);
-    char b[PR_VALUE_TEXT_MAX];
-    if (ref->component)
-        pr_value_format(pr_program_type(p, (size_t)ref->index), comp[ref->index], b);
-    else
-        pr_value_format(pr_inputs[ref->index].type, in[ref->index], b);
-    x->value = hf_store_strdup(st, b);
-    return x;
-}
-
-/* The payslip of employee i as a message in st's arena. */
-static Hrflow__V1__Payslip *payslip_of(hf_store_t *st, calc_t *c, size_t i, const pr_slip_t *s)
-{
-    const pr_slip_in_t *in = &c->in[i];
-    const pr_program_t *p = c->program;
-    size_t nc = pr_program_count(p);
-    lines_t l = { hf_store_alloc(st, (nc + 32) * sizeof(void *)), 0 };
-    Hrflow__V1__Payslip *x = hf_store_alloc(st, sizeof(*x));
-    Hrflow__V1__PayslipYtd *y = hf_store_alloc(st, sizeof(*y));
-    if (!l.v || !x || !y)
-        return NULL;
-    hrflow__v1__payslip__init(x);
-    hrflow__v1__payslip_ytd__init(y);
-    for (size_t k = 0; k < nc; k++) {
-        char b[PR_VALUE_TEXT_MAX];
-        pr_value_format(pr_program_type(p, k), s->comp[k], b);
-        /* formula, label and the inputs' names come from the scheme version
-         * when the payslip is read (versions never change): stored are values */
-        Hrflow__V1__PayslipLine *ln = line(st, &l, pr_program_name(p, k),
-                                           pr_kind_name(pr_program_kind(p, k)),
-                                           hf_store_strdup(st, b), NULL);
-        if (!ln)
-            return NULL;
-        size_t nr = 0;
-        const pr_ref_t *refs = pr_program_refs(p, k, &nr);
-        ln->inputs = hf_store_alloc(st, (nr + 1) * sizeof(void *));
-        for (size_t j = 0; ln->inputs && j < nr; j++)
-            ln->inputs[ln->n_inputs++] = input_of(st, p, &refs[j], in->in, s->comp);
-    }
-    static const char *const ot_names[3] = { "overtime_workday", "overtime_restday",
-                                             "overtime_holiday" };
-    for (int k = 0; k < 3; k++) {
-        if (!in->overtime_minutes[k])
-            continue;
-        Hrflow__V1__PayslipLine *ln = line(
-            st, &l, ot_names[k], "earning", yuan(st, s->overtime[k]),
-            hf_arena_printf(st->arena, "hourly rate (base %s / 174 = %s) x %lld min / 60 x %s",
-                            yuan(st, in->base), yuan(st, s->hourly_rate),
-                            (long long)in->overtime_minutes[k],
-                            rate_text(st, pr_overtime_multiple((pr_overtime_kind_t)k))));
-        if (!ln)
-            return NULL;
-        ln->rate_base = yuan(st, s->hourly_rate);
-        ln->rate = rate_text(st, pr_overtime_multiple((pr_overtime_kind_t)k));
-    }
-    if (in->adjust_taxable || in->adjust_untaxed) {
-        if (in->adjust_taxable &&
-            !line(st, &l, "adjustment_taxable", "earning", yuan(st, in->adjust_taxable),
-                  "adjustments of earlier, locked months (taxable)"))
-            return NULL;
-        if (in->adjust_untaxed &&
-            !line(st, &l, "adjustment_untaxed", "earning", yuan(st, in->adjust_untaxed),
-                  "adjustments of earlier, locked months (not taxable)"))
-            return NULL;
-    }
-    for (int k = 0; k < PR_SOCIAL_KINDS; k++) {
-        const pr_social_item_t *it = &in->policy->item[k];
-        if (!it->present)
-            continue;
-        const pr_social_share_t *sh = &s->social.item[k];
-        const char *kn = pr_social_kind_name((pr_social_kind_t)k);
-        char *f = hf_arena_printf(st->arena, "wage %s clamped to [%s, %s] = %s", yuan(st, in->wage),
-                                  yuan(st, it->floor), yuan(st, it->cap), yuan(st, sh->base));
-        Hrflow__V1__PayslipLine *e = line(st, &l, kn, "contribution", yuan(st, sh->employee), f);
-        Hrflow__V1__PayslipLine *r = line(st, &l, hf_arena_printf(st->arena, "%s_employer", kn),
-                                          "employer", yuan(st, sh->employer), f);
-        if (!e || !r)
-            return NULL;
-        e->rate_base = r->rate_base = yuan(st, sh->base);
-        e->rate = rate_text(st, it->employee_rate);
-        r->rate = rate_text(st, it->employer_rate);
-    }
-    Hrflow__V1__PayslipLine *t = line(
-        st, &l, "income_tax", "tax", yuan(st, s->tax.tax),
-        in->non_resident
-            ? hf_arena_printf(st->arena, "non-resident: (%s - 5000.00) x rate - quick deduction",
-                              yuan(st, s->taxable_income))
-            : hf_arena_printf(st->arena,
-                              "cumulative: (income %s - %d x 5000.00 - deductions) = taxable %s;"
-                              " x rate - quick %s = %s; less withheld %s",
-                              yuan(st, s->tax.cumulative_income), s->tax.months,
-                              yuan(st, s->tax.cumulative_taxable), yuan(st, s->tax.quick),
-                              yuan(st, s->tax.cumulative_tax), yuan(st, s->tax.withheld_before)));
-    if (!t)
-        return NULL;
-    t->rate_base = yuan(st, s->tax.cumulative_taxable);
-    t->rate = rate_text(st, s->tax.rate);
-    if (s->bonus_tax.bonus) {
-        Hrflow__V1__PayslipLine *b = line(
-            st, &l, "bonus_tax", "tax", yuan(st, s->bonus_tax.tax),
-            hf_arena_printf(st->arena,
-                            "annual bonus %s taxed separately: bracket of %s a month; x rate -"
-                            " quick %s",
-                            yuan(st, s->bonus_tax.bonus), yuan(st, s->bonus_tax.monthly),
-                            yuan(st, s->bonus_tax.quick)));
-        if (!b)
-            return NULL;
-        b->rate_base = yuan(st, s->bonus_tax.bonus);
-        b->rate = rate_text(st, s->bonus_tax.rate);
-    }
-    if (!line(st, &l, "net", "net", yuan(st, s->net),
-              "gross - deductions - social_employee - income_tax"))
-        return NULL;
-    x->run_id = (char *)c->run;
-    x->employee_id = (char *)c->emps[i].id;
-    x->employee_no = (char *)c->emps[i].employee_no;
-    x->company_id = (char *)c->company;
-    x->month = hf_arena_printf(st->arena, "%.7s", c->month);
-    x->city = (char *)c->emps[i].city;
-    x->scheme_id = c->scheme->id;
-    x->scheme_version = c->scheme->version->version;
-    x->lines = l.v;
-    x->n_lines = l.n;
-    x->gross = yuan(st, s->gross);
-    x->deductions = yuan(st, s->deductions);
-    x->social_employee = yuan(st, s->social.employee);
-    x->social_employer = yuan(st, s->social.employer);
-    x->taxable_income = yuan(st, s->taxable_income);
-    x->income_tax = yuan(st, s->income_tax);
-    x->bonus_tax = yuan(st, s->bonus_tax.tax);
-    x->net = yuan(st, s->net);
-    x->currency = "CNY";
-    y->months = s->ytd.months;
-    y->income = yuan(st, s->ytd.income);
-    y->special = yuan(st, s->ytd.special);
-    y->additional = yuan(st, s->ytd.additional);
-    y->other = yuan(st, s->ytd.other);
-    y->withheld = yuan(st, s->ytd.withheld);
-    x->ytd = y;
-    return x;
-}
-
-typedef struct {
     pr_fen_t gross, deductions, social_employee, social_employer, tax, net, cost;
 } totals_t;
 
-/* Compute every payslip, seal it and COPY it in. HF_EEXISTS with c->error
- * when a formula fails. */
+/* Compute every payslip, seal its figures (payslip_store.h) and COPY it in
+ * with the employee's city, department and position of the calculation.
+ * HF_EEXISTS with c->error when a formula fails. */
 static int compute_and_copy(calc_t *c, totals_t *tot)
 {
     hf_store_t *st = c->st;
-    hf_arena_t *scratch = hf_arena_new(65536);
+    uint8_t scheme_id[16];
+    if (pr_uuid_parse(c->scheme->id, scheme_id) < 0)
+        return HF_EDB;
     hf_copybuf_t b = { NULL, NULL, 0 };
-    if (!scratch || !(b.f = open_memstream(&b.p, &b.n))) {
-        hf_arena_destroy(&scratch);
+    if (!(b.f = open_memstream(&b.p, &b.n)))
         return HF_ENOMEM;
-    }
-    hf_store_t one = *st;
-    one.arena = scratch;
-    one.alloc = hf_arena_allocator(scratch);
-    char aad[80];
-    snprintf(aad, sizeof(aad), "%s:%s", st->tenant, PAYSLIP_AAD);
     int rc = hf_store_copy_begin(st, "COPY payroll.payslips (tenant_id, run_id, employee_id,"
-                                     " employee_no, tax_year, month, body_enc) FROM STDIN")
+                                     " employee_no, tax_year, month, body_enc, city, department,"
+                                     " position) FROM STDIN")
                  ? HF_EDB
                  : HF_OK;
     pr_slip_t s;
+    pr_payslip_rec_t rec;
     for (size_t i = 0; rc == HF_OK && i < c->n; i++) {
+        const pr_employee_month_t *e = &c->emps[i];
         if (pr_slip_compute(&c->plan, &c->in[i], &s) < 0) {
             snprintf(c->error, sizeof(c->error), "employee %s: component %s: %s",
-                     c->emps[i].employee_no, pr_program_name(c->program, (size_t)s.error.component),
+                     e->employee_no, pr_program_name(c->program, (size_t)s.error.component),
                      s.error.code == PR_F_DIV_ZERO ? "division by zero" : "overflow");
             rc = HF_EEXISTS;
             break;
@@ -1013,29 +784,35 @@ static int compute_and_copy(calc_t *c, totals_t *tot)
         tot->gross += s.gross, tot->deductions += s.deductions;
         tot->social_employee += s.social.employee, tot->social_employer += s.social.employer;
         tot->tax += s.income_tax, tot->net += s.net, tot->cost += s.employer_cost;
-        hf_arena_reset(scratch);
-        Hrflow__V1__Payslip *x = payslip_of(&one, c, i, &s);
-        size_t len = x ? hrflow__v1__payslip__get_packed_size(x) : 0;
-        uint8_t *buf = x ? hf_arena_alloc(scratch, len + 1) : NULL;
-        char *tok = NULL;
-        if (!buf || (hrflow__v1__payslip__pack(x, buf),
-                     hf_pii_encrypt(st->keys, (const char *)buf, len, aad, &tok) < 0)) {
+        pr_payslip_rec_of(&c->plan, &c->in[i], &s, &rec);
+        memcpy(rec.scheme_id, scheme_id, sizeof(scheme_id));
+        rec.scheme_version = c->scheme->version->version;
+        char *tok = pr_payslip_seal(st->keys, st->tenant, &rec);
+        if (!tok) {
             rc = HF_ENOMEM;
             break;
         }
-        fprintf(b.f, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", st->tenant, c->run, c->emps[i].id,
-                c->emps[i].employee_no, c->year, c->mon, tok);
+        fprintf(b.f, "%s\t%s\t%s\t", st->tenant, c->run, e->id);
+        hf_store_copy_field(b.f, e->employee_no);
+        fprintf(b.f, "\t%d\t%d\t%s\t", c->year, c->mon, tok);
+        hf_store_copy_field(b.f, e->city);
+        fputc('\t', b.f);
+        hf_store_copy_field(b.f, e->department);
+        fputc('\t', b.f);
+        hf_store_copy_field(b.f, e->position);
+        fputc('\n', b.f);
         free(tok);
         if ((size_t)ftello(b.f) >= HF_COPY_PIECE && hf_store_copy_send(st, &b) < 0)
             rc = HF_EDB;
     }
+    OPENSSL_cleanse(&rec, sizeof(rec));
+    OPENSSL_cleanse(&s, sizeof(s));
     if (rc == HF_OK && hf_store_copy_send(st, &b) < 0)
         rc = HF_EDB;
     if (hf_store_copy_end(st, rc == HF_OK ? NULL : "abandoned") < 0 && rc == HF_OK)
         rc = HF_EDB;
     fclose(b.f);
     free(b.p);
-    hf_arena_destroy(&scratch);
     return rc;
 }
 
@@ -1310,11 +1087,10 @@ int pr_run_delete(hf_store_t *st, const char *id, int64_t version, Hrflow__V1__P
 
 static void *slip_row(hf_store_t *st, PGresult *r, int i)
 {
-    Hrflow__V1__Payslip *s = payslip_open(st, PQgetvalue(r, i, 2));
-    if (s) {
-        s->n_lines = 0;
-        s->lines = NULL;
-    }
+    pr_payslip_reader_t rd;
+    pr_payslip_reader_init(&rd, st);
+    Hrflow__V1__Payslip *s = NULL;
+    pr_payslip_row(&rd, st->arena, r, i, 2, 0, &s);
     return s;
 }
 
@@ -1328,48 +1104,13 @@ int pr_payslip_list(hf_store_t *st, const char *run, hf_page_t *page, Hrflow__V1
     const char *p[] = { st->tenant, run, NULL, NULL, NULL };
     PGresult *r = hf_page_query(
         st,
-        "SELECT employee_id, " HF_MICROS("create_time") ", body_enc FROM payroll.payslips"
-        " WHERE tenant_id = $1 AND run_id = $2::uuid"
-        " AND (create_time, employee_id) > ($3::timestamptz, $4::uuid)"
-        " ORDER BY create_time, employee_id LIMIT $5::int",
+        "SELECT s.employee_id, " HF_MICROS("s.create_time") ", " PR_PAYSLIP_COLS
+        " FROM payroll.payslips s JOIN payroll.runs r ON r.tenant_id = s.tenant_id"
+        " AND r.id = s.run_id WHERE s.tenant_id = $1 AND s.run_id = $2::uuid"
+        " AND (s.create_time, s.employee_id) > ($3::timestamptz, $4::uuid)"
+        " ORDER BY s.create_time, s.employee_id LIMIT $5::int",
         5, p, 1, page);
     return hf_page_rows(st, r, page, slip_row, (void ***)out, n);
-}
-
-static void *slip_full(hf_store_t *st, PGresult *r, int i)
-{
-    return payslip_open(st, PQgetvalue(r, i, 0));
-}
-
-/* The scheme's part of a payslip's component lines: formula, label and the
- * names of the values each used, from the version it was computed with. */
-static int explain(hf_store_t *st, Hrflow__V1__Payslip *s)
-{
-    Hrflow__V1__PayScheme *scheme = NULL;
-    int rc = pr_store_scheme_get(st, s->scheme_id, "", s->scheme_version, 0, &scheme);
-    if (rc != HF_OK)
-        return rc == HF_ENOTFOUND ? HF_EDB : rc;
-    unsigned char taxable[PR_COMPONENTS_MAX];
-    pr_ferror_t err;
-    pr_program_t *p = compile_version(scheme->version, taxable, &err);
-    if (!p)
-        return HF_EDB;
-    /* the first lines are the components, in the program's order */
-    for (size_t k = 0; k < pr_program_count(p) && k < s->n_lines; k++) {
-        Hrflow__V1__PayslipLine *l = s->lines[k];
-        if (strcmp(l->name, pr_program_name(p, k)))
-            break;
-        size_t nr = 0;
-        const pr_ref_t *refs = pr_program_refs(p, k, &nr);
-        l->formula = scheme->version->components[k]->formula;
-        l->label = scheme->version->components[k]->label;
-        for (size_t j = 0; j < nr && j < l->n_inputs; j++) {
-            ref_name(p, &refs[j], l->inputs[j]);
-            l->inputs[j]->name = hf_store_strdup(st, l->inputs[j]->name);
-        }
-    }
-    pr_program_destroy(&p);
-    return HF_OK;
 }
 
 int pr_payslip_get(hf_store_t *st, const char *run, const char *employee,
@@ -1380,11 +1121,21 @@ int pr_payslip_get(hf_store_t *st, const char *run, const char *employee,
     if (rc != HF_OK)
         return rc;
     const char *p[] = { st->tenant, run, employee };
-    rc = hf_store_one(st,
-                      "SELECT body_enc FROM payroll.payslips WHERE tenant_id = $1"
-                      " AND run_id = $2::uuid AND employee_id = $3::uuid",
-                      3, p, slip_full, out);
-    return rc == HF_OK ? explain(st, *out) : rc;
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT " PR_PAYSLIP_COLS " FROM payroll.payslips s"
+                              " JOIN payroll.runs r ON r.tenant_id = s.tenant_id"
+                              " AND r.id = s.run_id WHERE s.tenant_id = $1"
+                              " AND s.run_id = $2::uuid AND s.employee_id = $3::uuid",
+                              3, p);
+    rc = r ? (PQntuples(r) == 1 ? HF_OK : HF_ENOTFOUND) : HF_EDB;
+    if (rc == HF_OK) {
+        pr_payslip_reader_t rd;
+        pr_payslip_reader_init(&rd, st);
+        rc = pr_payslip_row(&rd, st->arena, r, 0, 0, 1, out);
+        pr_payslip_reader_done(&rd);
+    }
+    PQclear(r);
+    return rc;
 }
 
 /* ---- the bank file ---- */
@@ -1413,8 +1164,10 @@ int pr_bank_file(hf_store_t *st, const char *run, const char *reason, char **dat
     rc = a ? HF_OK : HF_EDB;
     PQclear(a);
     PGresult *r = rc == HF_OK ? hf_db_query(st->db,
-                                            "SELECT s.body_enc, e.name_enc, e.bank_account_enc"
-                                            " FROM payroll.payslips s JOIN payroll.employees e"
+                                            "SELECT e.name_enc, e.bank_account_enc, "
+                                            PR_PAYSLIP_COLS " FROM payroll.payslips s"
+                                            " JOIN payroll.runs r ON r.tenant_id = s.tenant_id"
+                                            " AND r.id = s.run_id JOIN payroll.employees e"
                                             " ON e.tenant_id = s.tenant_id AND e.id = s.employee_id"
                                             " WHERE s.tenant_id = $1 AND s.run_id = $2::uuid"
                                             " ORDER BY s.employee_no",
@@ -1429,12 +1182,15 @@ int pr_bank_file(hf_store_t *st, const char *run, const char *reason, char **dat
         rc = HF_ENOMEM;
     if (f)
         fputs("employee_no,name,bank_account,amount,currency,remark\r\n", f);
+    pr_payslip_reader_t rd;
+    pr_payslip_reader_init(&rd, st);
     for (int i = 0; f && rc == HF_OK && i < PQntuples(r); i++) {
-        Hrflow__V1__Payslip *s = payslip_open(st, PQgetvalue(r, i, 0));
-        char *name = PQgetisnull(r, i, 1) ? "" : hf_store_unseal(st, "employees.name",
+        Hrflow__V1__Payslip *s = NULL;
+        pr_payslip_row(&rd, st->arena, r, i, 2, 0, &s);
+        char *name = PQgetisnull(r, i, 0) ? "" : hf_store_unseal(st, "employees.name",
+                                                                   PQgetvalue(r, i, 0));
+        char *bank = PQgetisnull(r, i, 1) ? "" : hf_store_unseal(st, "employees.bank_account",
                                                                    PQgetvalue(r, i, 1));
-        char *bank = PQgetisnull(r, i, 2) ? "" : hf_store_unseal(st, "employees.bank_account",
-                                                                   PQgetvalue(r, i, 2));
         if (!s || !name || !bank) {
             rc = HF_EDB;
             break;
@@ -1448,6 +1204,7 @@ int pr_bank_file(hf_store_t *st, const char *run, const char *reason, char **dat
         hf_table_csv_field(f, "CNY", false, ",");
         hf_table_csv_field(f, remark, false, "\r\n");
     }
+    pr_payslip_reader_done(&rd);
     PQclear(r);
     if (f && fclose(f) != 0 && rc == HF_OK)
         rc = HF_ENOMEM;
@@ -1552,9 +1309,62 @@ int pr_adjustment_list(hf_store_t *st, const char *company, hf_page_t *page,
 long pr_run_lease_ms = 300000;
 long pr_run_workers = 0;
 
+/* The claims this replica's workers hold, one slot per worker: the lease
+ * loop renews each while its calculation lasts, so a calculation longer
+ * than the lease is not claimed again by another replica. A replica that
+ * dies stops renewing, and its claims pass on when their lease runs out. */
+typedef struct {
+    int held;
+    char tenant[40], run[40];
+    int64_t claim;
+} claim_slot_t;
+
+static claim_slot_t claims[PR_RUN_WORKERS_MAX];
+static pthread_mutex_t claims_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void claim_hold(int slot, const char *tenant, const char *run, int64_t claim)
+{
+    pthread_mutex_lock(&claims_lock);
+    claims[slot].held = run != NULL;
+    if (run) {
+        snprintf(claims[slot].tenant, sizeof(claims[slot].tenant), "%s", tenant);
+        snprintf(claims[slot].run, sizeof(claims[slot].run), "%s", run);
+        claims[slot].claim = claim;
+    }
+    pthread_mutex_unlock(&claims_lock);
+}
+
+/* Push the lease of every claim in hand a lease further (a claim voided
+ * meanwhile by a new request no longer matches: it is left to lapse). */
+static int leases_step(hf_loop_t *loop, PGconn *db, void *user)
+{
+    (void)loop, (void)user;
+    char lease[16], cl[24];
+    snprintf(lease, sizeof(lease), "%ld", pr_run_lease_ms);
+    for (int k = 0; k < PR_RUN_WORKERS_MAX; k++) {
+        pthread_mutex_lock(&claims_lock);
+        claim_slot_t c = claims[k];
+        pthread_mutex_unlock(&claims_lock);
+        if (!c.held)
+            continue;
+        snprintf(cl, sizeof(cl), "%lld", (long long)c.claim);
+        const char *p[] = { c.tenant, c.run, cl, lease };
+        PGresult *r = hf_db_query(
+            db,
+            "UPDATE payroll.run_jobs SET lease_until = now() + $4::int * interval '1 millisecond'"
+            " WHERE tenant_id = $1 AND run_id = $2::uuid AND claim = $3::bigint",
+            4, p);
+        if (!r)
+            return -1;
+        PQclear(r);
+    }
+    return 0;
+}
+
 typedef struct {
     hf_arena_t *arena;
     int lease_ms;
+    int slot;             /* of claims[] */
     char owner[96];
 } loop_t;
 
@@ -1587,7 +1397,9 @@ static int runs_step(hf_loop_t *loop, PGconn *db, void *user)
     hf_arena_reset(l->arena);
     hf_store_t st;
     hf_store_init(&st, db, l->arena, tenant, hf_service_keys());
+    claim_hold(l->slot, tenant, run, claim);
     int rc = pr_run_calculate(&st, run, claim);
+    claim_hold(l->slot, NULL, NULL, 0);
     hf_logkv(rc == HF_OK || rc == HF_ECONFLICT ? HF_LOG_INFO : HF_LOG_ERROR,
              "payroll run calculation", HF_KV_STR("run", run), HF_KV_STR("result", hf_err_name(rc)));
     return rc == HF_EDB ? -1 : 1;
@@ -1621,6 +1433,7 @@ int pr_runs_start(void)
             return -1;
         }
         l->lease_ms = (int)pr_run_lease_ms;
+        l->slot = k;
         snprintf(l->owner, sizeof(l->owner), "%s:%ld", host, (long)getpid());
         char name[32];
         snprintf(name, sizeof(name), "payroll runs %d", k);
@@ -1632,6 +1445,10 @@ int pr_runs_start(void)
             return -1;
         }
     }
+    const hf_loop_def_t leases = { .name = "payroll run leases", .step = leases_step,
+                                   .idle_ms = (int)(pr_run_lease_ms / 3) };
+    if (hf_service_loop(&leases) < 0)
+        return -1;
     hf_logkv(HF_LOG_INFO, "payroll run workers", HF_KV_INT("workers", n));
     return 0;
 }

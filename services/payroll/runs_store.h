@@ -70,12 +70,15 @@ int pr_adjustment_list(hf_store_t *st, const char *company, hf_page_t *page,
 int pr_run_calculate(hf_store_t *st, const char *id, int64_t claim);
 
 /* How long a claimed calculation is the claimer's before another replica
- * may take it (HF_PAYROLL_RUN_LEASE_MS), and the setting itself. */
+ * may take it (HF_PAYROLL_RUN_LEASE_MS), and the setting itself. A loop of
+ * every replica ("payroll run leases") renews its workers' claims every
+ * third of it while they calculate. */
 extern long pr_run_lease_ms;
 #define PR_RUN_SETTINGS                                                                       \
     { "HF_PAYROLL_RUN_LEASE_MS", HF_CONFIG_INT, "300000", 1000, 86400000,                     \
-      "how long a replica's claim of a payroll run's calculation lasts before another "      \
-      "replica may take it over (a replica killed mid-run hands it on after this)",          \
+      "how long a replica's claim of a payroll run's calculation lasts unless renewed (the "  \
+      "replica renews it every third of this while it calculates; one killed mid-run hands " \
+      "it on after this)",                                                                  \
       &pr_run_lease_ms },                                                                     \
     { "HF_PAYROLL_RUN_WORKERS", HF_CONFIG_INT, "0", 0, PR_RUN_WORKERS_MAX,                      \
       "how many payroll runs' calculations a replica makes at once, each on its own "          \

@@ -14,7 +14,10 @@
  *   - the full run again, nothing changed: the stored attendance reused, the
  *     previous payslips replaced (a recalculation);
  *   - the physical limit: the same payslip rows (as stored) COPied into a
- *     scratch table of the same shape and indexes, measured in the same run;
+ *     scratch table of the same shape and indexes by as many connections
+ *     as the run's workers, one transaction per company, measured in the
+ *     same run; and once more with the sealed body as bytea in COPY's
+ *     binary format;
  *   - compute alone: pr_slip_compute for 100 000 employees on one core.
  *
  * Prints the figures and the ratio; docs/performance.md ("## Payroll")
@@ -226,42 +229,136 @@ static double full_run(int workers, const char *what)
     return secs;
 }
 
-/* The same payslip rows COPied into a scratch table of the same shape. */
-static double raw_copy(void)
+/* The payslip rows of one run as COPY data (text, or binary with the
+ * sealed body as bytea), and the scratch table they go into. */
+typedef struct {
+    char *p;
+    size_t n;
+} rows_t;
+
+static rows_t chunks[COMPANIES];
+static int chunk_next;
+static const char *chunk_table, *chunk_format;
+
+#define SLIP_COLUMNS                                                                          \
+    "tenant_id, run_id, employee_id, employee_no, tax_year, month, body_enc, city, department," \
+    " position"
+
+/* The result of a COPY ... TO STDOUT on db, in memory. */
+static rows_t copy_out(PGconn *db, const char *sql)
 {
-    exec("CREATE TABLE bench_payslips (LIKE payroll.payslips INCLUDING DEFAULTS INCLUDING"
-         " INDEXES)");
-    PGresult *r = PQexec(fx.db, "COPY (SELECT tenant_id, run_id, employee_id, employee_no,"
-                                " tax_year, month, body_enc FROM payroll.payslips) TO STDOUT");
-    char *rows = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&rows, &n);
+    rows_t out = { NULL, 0 };
+    PGresult *r = PQexec(db, sql);
+    if (PQresultStatus(r) != PGRES_COPY_OUT) {
+        fprintf(stderr, "%s\n%s", sql, PQerrorMessage(db));
+        exit(1);
+    }
+    PQclear(r);
+    FILE *f = open_memstream(&out.p, &out.n);
     char *line;
     int len;
-    PQclear(r);
-    while ((len = PQgetCopyData(fx.db, &line, 0)) > 0) {
+    while ((len = PQgetCopyData(db, &line, 0)) > 0) {
         fwrite(line, 1, (size_t)len, f);
         PQfreemem(line);
     }
-    while ((r = PQgetResult(fx.db)))
+    while ((r = PQgetResult(db)))
         PQclear(r);
     fclose(f);
-    double t0 = now();
-    exec("BEGIN");
-    r = PQexec(fx.db, "COPY bench_payslips (tenant_id, run_id, employee_id, employee_no,"
-                      " tax_year, month, body_enc) FROM STDIN");
-    PQclear(r);
-    for (size_t off = 0; off < n; off += HF_COPY_PIECE) {
-        size_t piece = n - off < HF_COPY_PIECE ? n - off : HF_COPY_PIECE;
-        PQputCopyData(fx.db, rows + off, (int)piece);
-    }
-    PQputCopyEnd(fx.db, NULL);
-    while ((r = PQgetResult(fx.db)))
+    return out;
+}
+
+/* One connection COPYing runs' rows in, one transaction a run, as a worker
+ * of the run writes them. */
+static void *copy_worker(void *arg)
+{
+    (void)arg;
+    PGconn *db = fx_conn(fx.dsn);
+    if (!db)
+        exit(1);
+    for (;;) {
+        pthread_mutex_lock(&runs_lock);
+        int i = chunk_next < COMPANIES ? chunk_next++ : -1;
+        pthread_mutex_unlock(&runs_lock);
+        if (i < 0)
+            break;
+        char sql[256];
+        snprintf(sql, sizeof(sql), "COPY %s (" SLIP_COLUMNS ") FROM STDIN%s", chunk_table,
+                 chunk_format);
+        PQclear(PQexec(db, "BEGIN"));
+        PGresult *r = PQexec(db, sql);
         PQclear(r);
-    exec("COMMIT");
-    double t = now() - t0;
-    printf("# raw COPY: %zu bytes of payslip rows\n", n);
-    free(rows);
+        for (size_t off = 0; off < chunks[i].n; off += HF_COPY_PIECE) {
+            size_t piece = chunks[i].n - off < HF_COPY_PIECE ? chunks[i].n - off : HF_COPY_PIECE;
+            PQputCopyData(db, chunks[i].p + off, (int)piece);
+        }
+        PQputCopyEnd(db, NULL);
+        while ((r = PQgetResult(db))) {
+            if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+                fprintf(stderr, "%s", PQresultErrorMessage(r));
+                exit(1);
+            }
+            PQclear(r);
+        }
+        PQclear(PQexec(db, "COMMIT"));
+    }
+    PQfinish(db);
+    return NULL;
+}
+
+/* The rows of every run (select: the columns) COPied into table by
+ * `workers` connections at once; seconds, and *bytes of COPY data. */
+static double copy_in(int workers, const char *table, const char *select, const char *format,
+                      size_t *bytes)
+{
+    PGresult *runs = PQexec(fx.db, "SELECT id FROM payroll.runs ORDER BY id");
+    *bytes = 0;
+    for (int i = 0; i < COMPANIES; i++) {
+        char sql[1024];
+        snprintf(sql, sizeof(sql), "COPY (SELECT %s FROM payroll.payslips WHERE run_id = '%s')"
+                 " TO STDOUT%s", select, PQgetvalue(runs, i, 0), format);
+        chunks[i] = copy_out(fx.db, sql);
+        *bytes += chunks[i].n;
+    }
+    PQclear(runs);
+    chunk_next = 0;
+    chunk_table = table;
+    chunk_format = format;
+    pthread_t t[PR_RUN_WORKERS_MAX];
+    double t0 = now();
+    for (int k = 0; k < workers; k++)
+        pthread_create(&t[k], NULL, copy_worker, NULL);
+    for (int k = 0; k < workers; k++)
+        pthread_join(t[k], NULL);
+    double secs = now() - t0;
+    for (int i = 0; i < COMPANIES; i++)
+        free(chunks[i].p);
+    return secs;
+}
+
+/* The same payslip rows COPied into a scratch table of the same shape and
+ * indexes, by as many connections as the run's workers; then once more
+ * with the sealed body as bytea in COPY's binary format (the token's bytes
+ * without its text encoding), to weigh one against the other. */
+static double raw_copy(int workers, double *binary)
+{
+    exec("CREATE TABLE bench_payslips (LIKE payroll.payslips INCLUDING DEFAULTS INCLUDING"
+         " INDEXES)");
+    size_t bytes = 0, bin_bytes = 0;
+    double t = copy_in(workers, "bench_payslips", SLIP_COLUMNS, "", &bytes);
+    exec("CREATE TABLE bench_payslips_bin (LIKE payroll.payslips INCLUDING DEFAULTS INCLUDING"
+         " INDEXES)");
+    exec("ALTER TABLE bench_payslips_bin ALTER body_enc TYPE bytea USING NULL");
+    *binary = copy_in(workers, "bench_payslips_bin",
+                      "tenant_id, run_id, employee_id, employee_no, tax_year, month,"
+                      " decode(rpad(translate(split_part(body_enc, '.', 3), '-_', '+/'),"
+                      " (length(split_part(body_enc, '.', 3)) + 3) / 4 * 4, '='), 'base64'),"
+                      " city, department, position",
+                      " (FORMAT binary)", &bin_bytes);
+    PGresult *r = PQexec(fx.db, "SELECT round(avg(length(body_enc))) FROM payroll.payslips");
+    printf("# raw COPY: %zu bytes of payslip rows (sealed payslip %s characters on average),"
+           " %zu bytes in binary with the body as bytea\n",
+           bytes, PQgetvalue(r, 0, 0), bin_bytes);
+    PQclear(r);
     return t;
 }
 
@@ -340,15 +437,17 @@ int main(void)
     pr_slip_inputs_init();
     double first = full_run(workers, "first calculation");
     double run = full_run(workers, "recalculation");
-    double copy = raw_copy();
+    double binary = 0, copy = raw_copy(workers, &binary);
     double per_s = 0, compute = compute_alone(&per_s);
     printf("workers (connections calculating runs at once): %d\n", workers);
     printf("full run, attendance unchanged since computed (load, compute, seal, COPY, 20 runs):"
            " %.2f s, %.0f payslips/s\n", run, EMPLOYEES / run);
     printf("first calculation (the month's attendance computed inside, then the same): %.2f s\n",
            first);
-    printf("raw COPY of the same 100000 payslip rows: %.2f s, %.0f rows/s\n", copy,
-           EMPLOYEES / copy);
+    printf("raw COPY of the same 100000 payslip rows, %d connections: %.2f s, %.0f rows/s\n",
+           workers, copy, EMPLOYEES / copy);
+    printf("the same with the sealed body as bytea, COPY binary: %.2f s, %.0f rows/s\n", binary,
+           EMPLOYEES / binary);
     printf("full run / raw COPY: %.1f x\n", run / copy);
     printf("compute alone (pr_slip_compute, 20 components, one core): %.3f s, %.0f payslips/s\n",
            compute, per_s);

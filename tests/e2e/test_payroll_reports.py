@@ -5,7 +5,8 @@ one), made through the API and calculated by the runs' loop; SH's run
 approved. Then: the ledger of SH's run in CSV and in .xlsx (read back with
 openpyxl), balanced and matching the run's totals to the fen; summaries by
 company, department and city adding up to the runs' totals, for the group
-and for a company-bound key; the employee's signed link showing exactly
+and for a company-bound key, a department change after the run moving
+nothing of the past month; the employee's signed link showing exactly
 their payslip, masked, and refusing forged, changed and made-up tokens;
 recruiters refused and the company wall.
 """
@@ -190,6 +191,21 @@ def summaries_by_company_department_and_city_add_up_to_the_runs():
     # a month without runs: nothing, all zero
     empty = summary("city", month="2026-07")
     assert empty.get("rows", []) == [] and empty["total"]["net"] == "0.00", empty
+
+
+@test
+def a_department_change_after_the_run_leaves_the_past_month_as_it_was():
+    before = summary("department")
+    # SH002 moves from 销售 to 研发 today, after March was calculated
+    ok(*call("POST", "/v1/employees/%s/position-changes" % ctx["emp"]["SH002"], {
+        "effectiveDate": sql("SELECT payroll.today()"), "department": "研发",
+        "reason": "调岗"}, key="pay"), want=201)
+    e = ok(*call("GET", "/v1/employees/" + ctx["emp"]["SH002"], key="pay"))
+    assert e["department"] == "研发", e
+    assert summary("department") == before
+    sh = ctx["companies"]["SH"]
+    rows = [r for r in ledger_rows(ctx["run"]["id"], "csv")[1] if r[1] == sh]
+    assert "销售" in {r[2] for r in rows}, rows
 
 
 @test

@@ -337,4 +337,9 @@ int hf_store_copy_send(hf_store_t *st, hf_copybuf_t *b);
  * abandons them (and returns -1). */
 int hf_store_copy_end(hf_store_t *st, const char *error);
 
+/* Write s as one field of a COPY text row into f: a backslash, tab,
+ * newline or carriage return escaped (\\, \t, \n, \r), NULL as \N. No
+ * separator: the caller writes the tabs and the row's newline. */
+void hf_store_copy_field(FILE *f, const char *s);
+
 #endif
