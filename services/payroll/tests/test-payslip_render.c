@@ -74,7 +74,7 @@ static int setup(void **state)
     size_t n_err = 0;
     f->program = pr_program_compile(src, NCOMP, &err, 1, &n_err);
     assert_non_null(f->program);
-    pr_slip_plan(&f->plan, f->program, taxable);
+    pr_slip_plan(&f->plan, f->program, taxable, NULL);
     f->scheme = (pr_payslip_scheme_t){ &f->version, f->program };
     *state = f;
     return 0;
