@@ -6,10 +6,23 @@
  * projected gradient descent on the normalised weights: FIT_STEPS steps of
  * size FIT_RATE, each weight kept >= 0, starting from the model's own
  * weights, so the same data always gives the same weights.
+ *
+ * The ordinal fit is the proportional-odds model of McCullagh (1980):
+ * P(rating <= level l) = sigmoid(theta_l - eta), eta = w . z over the
+ * standardised features. Its negative log-likelihood is convex in (theta, w)
+ * while the thresholds stay ascending, so Newton's method with the exact
+ * Hessian and a backtracking line search that keeps them ascending reaches
+ * the optimum in a few dozen steps; the L2 term keeps it finite on
+ * separable data. Every loop runs in row order: the same data gives the
+ * same bits.
  */
 #include "calibrate.h"
 
+#include "answer.h"
+#include "hf/crypto.h"
+
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,4 +182,711 @@ int sc_fit_weights(const double *scores, const int *ratings, size_t n, size_t k,
     free(w);
     free(g);
     return 0;
+}
+
+/* ---- the feature table ---- */
+
+static double f_answer(const sc_answer_t *a) { return a->empty ? 0 : a->answer.value; }
+static double f_content(const sc_answer_t *a) { return a->empty ? 0 : a->content.value; }
+static double f_structure(const sc_answer_t *a) { return a->empty ? 0 : a->structure.value; }
+static double f_delivery(const sc_answer_t *a) { return a->empty ? 0 : a->delivery.value; }
+static double f_situation(const sc_answer_t *a) { return a->star[SC_STAR_SITUATION].present; }
+static double f_task(const sc_answer_t *a) { return a->star[SC_STAR_TASK].present; }
+static double f_action(const sc_answer_t *a) { return a->star[SC_STAR_ACTION].present; }
+static double f_result(const sc_answer_t *a) { return a->star[SC_STAR_RESULT].present; }
+
+/* Result quantities as the scorer counts them: a percentage, multiple or
+ * amount of money outside a sentence that states the task. */
+static double f_result_quantities(const sc_answer_t *a)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n_quantities; i++) {
+        const sc_quantity_t *q = &a->quantities[i];
+        bool target = false;
+        for (size_t s = 0; s < a->n_sentences; s++)
+            if (a->sentences[s].span.start <= q->span.start
+                && q->span.end <= a->sentences[s].span.end)
+                target = a->sentences[s].cue[SC_F_TASK].found;
+        n += sc_quantity_is_result(q) && !target;
+    }
+    return (double)n;
+}
+
+static double hits_in(const sc_answer_t *a, sc_context_t c)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n_hits; i++)
+        n += a->hits[i].context == c;
+    return (double)n;
+}
+
+static double f_kw_concrete(const sc_answer_t *a) { return hits_in(a, SC_CTX_CONCRETE); }
+static double f_kw_action(const sc_answer_t *a) { return hits_in(a, SC_CTX_ACTION); }
+static double f_kw_mention(const sc_answer_t *a) { return hits_in(a, SC_CTX_MENTION); }
+static double f_kw_negated(const sc_answer_t *a) { return hits_in(a, SC_CTX_NEGATED); }
+
+static double sentences_with(const sc_answer_t *a, sc_feature_t cue)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n_sentences; i++)
+        n += a->sentences[i].cue[cue].found;
+    return (double)n;
+}
+
+static double f_actor(const sc_answer_t *a) { return sentences_with(a, SC_F_ACTOR); }
+static double f_vague(const sc_answer_t *a) { return sentences_with(a, SC_F_VAGUE); }
+
+static double f_concrete_sentences(const sc_answer_t *a)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n_sentences; i++)
+        n += a->sentences[i].concreteness == 3;
+    return (double)n;
+}
+
+static double f_filler_rate(const sc_answer_t *a) { return a->filler_rate; }
+static double f_length(const sc_answer_t *a) { return log1p((double)a->length_units); }
+
+/* The feature vector. A new feature is one row here (names are stored in
+ * fit files: never rename one, add a new row instead). */
+static const sc_feature_def_t feature_table[] = {
+    { "answer", "the answer score (0..100)", f_answer },
+    { "content", "the content score: weighted mean of the probed competencies (0..100)", f_content },
+    { "structure", "the structure score: STAR completeness (0..100)", f_structure },
+    { "delivery", "the text delivery score: fillers and length (0..100)", f_delivery },
+    { "star.situation", "1 when the scorer finds the situation part, else 0", f_situation },
+    { "star.task", "1 when the scorer finds the task part, else 0", f_task },
+    { "star.action", "1 when the scorer finds the action part, else 0", f_action },
+    { "star.result", "1 when the scorer finds the result part, else 0", f_result },
+    { "quantities.result", "result quantities (percent, multiple, money) outside a task sentence",
+      f_result_quantities },
+    { "keywords.concrete", "keyword occurrences in a concrete account (actor, action, outcome)",
+      f_kw_concrete },
+    { "keywords.action", "keyword occurrences with actor and action, no outcome", f_kw_action },
+    { "keywords.mention", "keyword occurrences in a list or a claim", f_kw_mention },
+    { "keywords.negated", "negated keyword occurrences", f_kw_negated },
+    { "sentences.actor", "sentences with a first-person actor", f_actor },
+    { "sentences.concrete", "sentences with actor, action and outcome", f_concrete_sentences },
+    { "sentences.vague", "sentences with a vague claim (擅长, good at)", f_vague },
+    { "fillers.rate", "fillers per word", f_filler_rate },
+    { "length.log", "ln(1 + length in units: Han characters + other words)", f_length },
+};
+
+#define N_FEATURES (sizeof(feature_table) / sizeof(feature_table[0]))
+
+size_t sc_features_count(void)
+{
+    return N_FEATURES;
+}
+
+const sc_feature_def_t *sc_feature_def(size_t i)
+{
+    return i < N_FEATURES ? &feature_table[i] : NULL;
+}
+
+long sc_feature_find(const char *name)
+{
+    for (size_t i = 0; i < N_FEATURES; i++)
+        if (strcmp(feature_table[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+void sc_features_read(const sc_answer_t *a, double *x)
+{
+    for (size_t i = 0; i < N_FEATURES; i++)
+        x[i] = feature_table[i].read(a);
+}
+
+/* ---- ordinal logistic regression ---- */
+
+#define NEWTON_MAX_STEPS 200
+#define NEWTON_MAX_HALVINGS 60
+#define NEWTON_GRAD_TOL 1e-9
+
+static int set_version(sc_ordinal_t *f);
+
+static double sigmoid(double t)
+{
+    if (t >= 0)
+        return 1.0 / (1.0 + exp(-t));
+    double e = exp(t);
+    return e / (1.0 + e);
+}
+
+/* log sigmoid(t), without overflow or cancellation. */
+static double log_sigmoid(double t)
+{
+    return t >= 0 ? -log1p(exp(-t)) : t - log1p(exp(t));
+}
+
+void sc_ordinal_destroy(sc_ordinal_t **fp)
+{
+    if (!fp || !*fp)
+        return;
+    sc_ordinal_t *f = *fp;
+    for (size_t j = 0; f->names && j < f->k; j++)
+        free(f->names[j]);
+    free(f->names);
+    free(f->index);
+    free(f->mean);
+    free(f->sd);
+    free(f->weight);
+    free(f->version);
+    free(f);
+    *fp = NULL;
+}
+
+static sc_ordinal_t *ordinal_new(size_t k)
+{
+    sc_ordinal_t *f = calloc(1, sizeof(*f));
+    size_t m = k ? k : 1;
+    if (f) {
+        f->k = k;
+        f->names = calloc(m, sizeof(char *));
+        f->index = calloc(m, sizeof(long));
+        f->mean = calloc(m, sizeof(double));
+        f->sd = calloc(m, sizeof(double));
+        f->weight = calloc(m, sizeof(double));
+    }
+    if (f && (!f->names || !f->index || !f->mean || !f->sd || !f->weight))
+        sc_ordinal_destroy(&f);
+    return f;
+}
+
+static int set_name(sc_ordinal_t *f, size_t j, const char *name)
+{
+    f->names[j] = strdup(name);
+    f->index[j] = sc_feature_find(name);
+    return f->names[j] ? 0 : -1;
+}
+
+/* The log-likelihood of level y (0-based) at eta, and when g is not NULL
+ * its derivatives with respect to (threshold y, threshold y-1, eta): g[3],
+ * h[3][3]. th has levels - 1 entries. */
+static double obs_loglik(const double *th, size_t levels, size_t y, double eta, double g[3],
+                         double h[3][3])
+{
+    bool up = y + 1 < levels, lo = y > 0;
+    double a = up ? sigmoid(th[y] - eta) : 1, b = lo ? sigmoid(th[y - 1] - eta) : 0, lp;
+    if (up && lo) {
+        /* a - b, from whichever tail keeps precision */
+        double p = th[y - 1] - eta > 0 ? sigmoid(eta - th[y - 1]) - sigmoid(eta - th[y]) : a - b;
+        lp = log(p > 1e-300 ? p : 1e-300);
+    } else if (up) {
+        lp = log_sigmoid(th[y] - eta);
+    } else {
+        lp = log_sigmoid(eta - th[y - 1]);
+    }
+    if (g) {
+        double p = exp(lp);
+        double da = a * (1 - a), db = b * (1 - b), dda = da * (1 - 2 * a), ddb = db * (1 - 2 * b);
+        double dp[3] = { da, -db, -(da - db) };
+        double d2[3][3] = { { dda, 0, -dda }, { 0, -ddb, ddb }, { -dda, ddb, dda - ddb } };
+        for (int r = 0; r < 3; r++) {
+            g[r] = dp[r] / p;
+            for (int c = 0; c < 3; c++)
+                h[r][c] = d2[r][c] / p - dp[r] * dp[c] / (p * p);
+        }
+    }
+    return lp;
+}
+
+typedef struct {
+    const double *z;          /* n x k standardised */
+    const size_t *y;          /* levels, 0-based */
+    size_t n, k, levels;
+    double lambda;
+} problem_t;
+
+/* Parameters: beta = [threshold 0 .. levels-2, weight 0 .. k-1]. */
+static double objective(const problem_t *P, const double *beta, double *grad, double *hess)
+{
+    size_t t = P->levels - 1, m = t + P->k;
+    const double *w = beta + t;
+    double f = 0;
+    if (grad) {
+        memset(grad, 0, m * sizeof(double));
+        memset(hess, 0, m * m * sizeof(double));
+    }
+    for (size_t i = 0; i < P->n; i++) {
+        const double *z = P->z + i * P->k;
+        double eta = 0;
+        for (size_t j = 0; j < P->k; j++)
+            eta += w[j] * z[j];
+        size_t y = P->y[i];
+        double g[3], h[3][3];
+        f -= obs_loglik(beta, P->levels, y, eta, grad ? g : NULL, h);
+        if (!grad)
+            continue;
+        /* indexes of (upper threshold, lower threshold) in beta, or -1 */
+        long at[2] = { y + 1 < P->levels ? (long)y : -1, y > 0 ? (long)y - 1 : -1 };
+        for (int r = 0; r < 2; r++) {
+            if (at[r] < 0)
+                continue;
+            grad[at[r]] -= g[r];
+            for (int c = 0; c < 2; c++)
+                if (at[c] >= 0)
+                    hess[at[r] * m + at[c]] -= h[r][c];
+            for (size_t j = 0; j < P->k; j++) {
+                hess[at[r] * m + t + j] -= h[r][2] * z[j];
+                hess[(t + j) * m + at[r]] -= h[r][2] * z[j];
+            }
+        }
+        for (size_t j = 0; j < P->k; j++) {
+            grad[t + j] -= g[2] * z[j];
+            for (size_t l = 0; l < P->k; l++)
+                hess[(t + j) * m + t + l] -= h[2][2] * z[j] * z[l];
+        }
+    }
+    for (size_t j = 0; j < P->k; j++) {
+        f += 0.5 * P->lambda * w[j] * w[j];
+        if (grad) {
+            grad[t + j] += P->lambda * w[j];
+            hess[(t + j) * m + t + j] += P->lambda;
+        }
+    }
+    return f;
+}
+
+/* Solve (A + mu I) x = b by Cholesky, raising mu until A + mu I is positive
+ * definite. A is m x m, left unchanged; L is m x m scratch. */
+static int solve_spd(const double *A, const double *b, size_t m, double *L, double *x)
+{
+    double diag = 0;
+    for (size_t i = 0; i < m; i++)
+        diag = fmax(diag, fabs(A[i * m + i]));
+    for (double mu = 0; mu < 1e12 * (1 + diag); mu = mu ? mu * 10 : 1e-10 * (1 + diag)) {
+        bool ok = true;
+        for (size_t i = 0; i < m && ok; i++)
+            for (size_t j = 0; j <= i; j++) {
+                double s = A[i * m + j] + (i == j ? mu : 0);
+                for (size_t l = 0; l < j; l++)
+                    s -= L[i * m + l] * L[j * m + l];
+                if (i == j) {
+                    if (!(s > 0)) {
+                        ok = false;
+                        break;
+                    }
+                    L[i * m + i] = sqrt(s);
+                } else {
+                    L[i * m + j] = s / L[j * m + j];
+                }
+            }
+        if (!ok)
+            continue;
+        for (size_t i = 0; i < m; i++) { /* L y = b */
+            double s = b[i];
+            for (size_t l = 0; l < i; l++)
+                s -= L[i * m + l] * x[l];
+            x[i] = s / L[i * m + i];
+        }
+        for (size_t i = m; i-- > 0;) { /* L^T x = y */
+            double s = x[i];
+            for (size_t l = i + 1; l < m; l++)
+                s -= L[l * m + i] * x[l];
+            x[i] = s / L[i * m + i];
+        }
+        return 0;
+    }
+    return -1;
+}
+
+static bool ascending(const double *th, size_t t)
+{
+    for (size_t l = 0; l < t; l++)
+        if (!isfinite(th[l]) || (l > 0 && !(th[l] > th[l - 1])))
+            return false;
+    return true;
+}
+
+/* Newton's method on the problem from beta (in: start, out: optimum). */
+static int newton(const problem_t *P, double *beta)
+{
+    size_t t = P->levels - 1, m = t + P->k;
+    double *grad = malloc(m * sizeof(double)), *hess = malloc(m * m * sizeof(double));
+    double *L = malloc(m * m * sizeof(double)), *step = malloc(m * sizeof(double));
+    double *next = malloc(m * sizeof(double));
+    int rc = grad && hess && L && step && next ? 0 : -1;
+    for (int it = 0; rc == 0 && it < NEWTON_MAX_STEPS; it++) {
+        double f = objective(P, beta, grad, hess), gmax = 0, slope = 0;
+        for (size_t i = 0; i < m; i++)
+            gmax = fmax(gmax, fabs(grad[i]));
+        if (gmax < NEWTON_GRAD_TOL * (double)P->n || solve_spd(hess, grad, m, L, step) < 0)
+            break;
+        for (size_t i = 0; i < m; i++)
+            slope -= grad[i] * step[i];
+        double s = 1;
+        bool moved = false;
+        for (int h = 0; h < NEWTON_MAX_HALVINGS && !moved; h++, s /= 2) {
+            for (size_t i = 0; i < m; i++)
+                next[i] = beta[i] - s * step[i];
+            if (!ascending(next, t))
+                continue;
+            double fn = objective(P, next, NULL, NULL);
+            if (isfinite(fn) && fn <= f + 1e-4 * s * slope) {
+                moved = fn < f;
+                memcpy(beta, next, m * sizeof(double));
+                if (!moved)
+                    break;
+            }
+        }
+        if (!moved)
+            break;
+    }
+    free(grad);
+    free(hess);
+    free(L);
+    free(step);
+    free(next);
+    return rc;
+}
+
+sc_ordinal_t *sc_ordinal_fit(const double *x, const int *ratings, size_t n, size_t k,
+                             const char *const *names, double lambda, char *err, size_t errlen)
+{
+    if (n < 2) {
+        snprintf(err, errlen, "fewer than 2 answers to fit");
+        return NULL;
+    }
+    if (!(lambda >= 0) || !isfinite(lambda)) {
+        snprintf(err, errlen, "lambda must be a finite number >= 0");
+        return NULL;
+    }
+    size_t count[SC_LEVELS] = { 0 };
+    for (size_t i = 0; i < n; i++) {
+        if (ratings[i] < SC_RATING_MIN || ratings[i] > SC_RATING_MAX) {
+            snprintf(err, errlen, "rating %d of row %zu is not %d..%d", ratings[i], i + 1,
+                   SC_RATING_MIN, SC_RATING_MAX);
+            return NULL;
+        }
+        count[ratings[i] - SC_RATING_MIN]++;
+        for (size_t j = 0; j < k; j++)
+            if (!isfinite(x[i * k + j])) {
+                snprintf(err, errlen, "feature %s of row %zu is not a finite number", names[j],
+                       i + 1);
+                return NULL;
+            }
+    }
+    sc_ordinal_t *f = ordinal_new(k);
+    if (!f) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    size_t map[SC_LEVELS];
+    for (int r = 0; r < SC_LEVELS; r++)
+        if (count[r]) {
+            map[r] = f->levels;
+            f->level[f->levels++] = r + SC_RATING_MIN;
+        }
+    if (f->levels < 2) {
+        snprintf(err, errlen, "all answers have the same rating (%d): nothing to fit", ratings[0]);
+        sc_ordinal_destroy(&f);
+        return NULL;
+    }
+    f->lambda = lambda;
+    size_t t = f->levels - 1, m = t + k;
+    double *z = malloc(n * (k ? k : 1) * sizeof(double)), *beta = calloc(m, sizeof(double));
+    size_t *y = malloc(n * sizeof(size_t));
+    int rc = z && y && beta ? 0 : -1;
+    for (size_t j = 0; rc == 0 && j < k; j++) {
+        rc = set_name(f, j, names[j]);
+        double mean = 0, var = 0;
+        for (size_t i = 0; i < n; i++)
+            mean += x[i * k + j];
+        mean /= (double)n;
+        for (size_t i = 0; i < n; i++)
+            var += (x[i * k + j] - mean) * (x[i * k + j] - mean);
+        double sd = sqrt(var / (double)n);
+        f->mean[j] = mean;
+        f->sd[j] = sd > 1e-12 * (1 + fabs(mean)) ? sd : 0;
+        for (size_t i = 0; i < n; i++)
+            z[i * k + j] = f->sd[j] > 0 ? (x[i * k + j] - mean) / f->sd[j] : 0;
+    }
+    if (rc == 0) {
+        size_t below = 0;
+        for (size_t i = 0; i < n; i++)
+            y[i] = map[ratings[i] - SC_RATING_MIN];
+        for (size_t l = 0; l < t; l++) { /* the cumulative log-odds: the optimum at w = 0 */
+            below += count[f->level[l] - SC_RATING_MIN];
+            beta[l] = log((double)below / (double)(n - below));
+        }
+        problem_t P = { z, y, n, k, f->levels, lambda };
+        rc = newton(&P, beta);
+        memcpy(f->threshold, beta, t * sizeof(double));
+        memcpy(f->weight, beta + t, k * sizeof(double));
+    }
+    free(z);
+    free(y);
+    free(beta);
+    if (rc < 0 || set_version(f) < 0) {
+        snprintf(err, errlen, "out of memory");
+        sc_ordinal_destroy(&f);
+    }
+    return f;
+}
+
+double sc_ordinal_predict(const sc_ordinal_t *f, const double *x, double *contrib, double *prob)
+{
+    double eta = 0, below = 0, expected = 0;
+    for (size_t j = 0; j < f->k; j++) {
+        double z = f->sd[j] > 0 ? (x[j] - f->mean[j]) / f->sd[j] : 0, c = f->weight[j] * z;
+        eta += c;
+        if (contrib)
+            contrib[j] = c;
+    }
+    if (prob)
+        memset(prob, 0, SC_LEVELS * sizeof(double));
+    for (size_t l = 0; l < f->levels; l++) {
+        double upto = l + 1 < f->levels ? sigmoid(f->threshold[l] - eta) : 1.0;
+        double p = upto - below;
+        below = upto;
+        expected += p * f->level[l];
+        if (prob)
+            prob[f->level[l] - SC_RATING_MIN] = p;
+    }
+    return expected;
+}
+
+int sc_ordinal_read_answer(const sc_ordinal_t *f, const sc_answer_t *a, double *x, char *err,
+                           size_t errlen)
+{
+    for (size_t j = 0; j < f->k; j++) {
+        if (f->index[j] < 0) {
+            snprintf(err, errlen, "feature \"%s\" of fit %s is not known to this scorer",
+                   f->names[j], f->version ? f->version : "?");
+            return -1;
+        }
+        x[j] = feature_table[f->index[j]].read(a);
+    }
+    return 0;
+}
+
+static json_t *reals(const double *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        if (json_array_append_new(a, json_real(v[i])) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
+/* The fit's fields but its version, as JSON. */
+static json_t *content_json(const sc_ordinal_t *f)
+{
+    json_t *names = json_array(), *levels = json_array();
+    for (size_t j = 0; names && j < f->k; j++)
+        json_array_append_new(names, json_string(f->names[j]));
+    for (size_t l = 0; levels && l < f->levels; l++)
+        json_array_append_new(levels, json_integer(f->level[l]));
+    json_t *o = json_pack("{s:s, s:o*, s:o*, s:o*, s:o*, s:o*, s:o*, s:f}", "format",
+                          SC_ORDINAL_FORMAT, "features", names, "mean", reals(f->mean, f->k),
+                          "sd", reals(f->sd, f->k), "weights", reals(f->weight, f->k),
+                          "levels", levels, "thresholds", reals(f->threshold, f->levels - 1),
+                          "lambda", f->lambda);
+    if (o && json_object_size(o) != 8)
+        json_decref(o), o = NULL;
+    return o;
+}
+
+/* The version names the content ("ord1-" + 12 hex of its SHA-256): the same
+ * fit, the same version. */
+static int set_version(sc_ordinal_t *f)
+{
+    json_t *o = content_json(f);
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL, hex[65], v[32];
+    json_decref(o);
+    if (!text)
+        return -1;
+    hf_sha256_hex(text, strlen(text), hex);
+    free(text);
+    snprintf(v, sizeof(v), "ord1-%.12s", hex);
+    free(f->version);
+    f->version = strdup(v);
+    return f->version ? 0 : -1;
+}
+
+json_t *sc_ordinal_to_json(const sc_ordinal_t *f)
+{
+    json_t *o = content_json(f);
+    if (o && json_object_set_new(o, "version", json_string(f->version ? f->version : "")) < 0)
+        json_decref(o), o = NULL;
+    return o;
+}
+
+/* The n numbers of array field name of j into v (allocated), or -1. */
+static int read_reals(const json_t *j, const char *name, size_t n, double *v, char *err,
+                      size_t errlen)
+{
+    json_t *a = json_object_get(j, name);
+    if (!json_is_array(a) || json_array_size(a) != n) {
+        snprintf(err, errlen, "%s: want an array of %zu numbers", name, n);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(a, i);
+        v[i] = json_number_value(e);
+        if (!json_is_number(e) || !isfinite(v[i])) {
+            snprintf(err, errlen, "%s[%zu]: want a finite number", name, i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+sc_ordinal_t *sc_ordinal_from_json(const json_t *j, char *err, size_t errlen)
+{
+    const char *format = json_string_value(json_object_get(j, "format"));
+    const char *version = json_string_value(json_object_get(j, "version"));
+    json_t *names = json_object_get(j, "features"), *levels = json_object_get(j, "levels");
+    json_t *lambda = json_object_get(j, "lambda");
+    if (!format || strcmp(format, SC_ORDINAL_FORMAT) != 0) {
+        snprintf(err, errlen, "format: want \"%s\"", SC_ORDINAL_FORMAT);
+        return NULL;
+    }
+    if (!version || !*version) {
+        snprintf(err, errlen, "version: want a string");
+        return NULL;
+    }
+    if (!json_is_array(names)) {
+        snprintf(err, errlen, "features: want an array of names");
+        return NULL;
+    }
+    size_t nl = json_array_size(levels);
+    if (!json_is_array(levels) || nl < 2 || nl > SC_LEVELS) {
+        snprintf(err, errlen, "levels: want 2..%d ratings", SC_LEVELS);
+        return NULL;
+    }
+    size_t k = json_array_size(names);
+    sc_ordinal_t *f = ordinal_new(k);
+    if (!f || !(f->version = strdup(version))) {
+        snprintf(err, errlen, "out of memory");
+        sc_ordinal_destroy(&f);
+        return NULL;
+    }
+    f->levels = nl;
+    f->lambda = json_number_value(lambda);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < k; i++) {
+        const char *name = json_string_value(json_array_get(names, i));
+        if (!name) {
+            snprintf(err, errlen, "features[%zu]: want a name", i);
+            rc = -1;
+        } else if (set_name(f, i, name) < 0) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+        }
+    }
+    for (size_t l = 0; rc == 0 && l < nl; l++) {
+        json_t *e = json_array_get(levels, l);
+        f->level[l] = (int)json_integer_value(e);
+        if (!json_is_integer(e) || f->level[l] < SC_RATING_MIN || f->level[l] > SC_RATING_MAX
+            || (l > 0 && f->level[l] <= f->level[l - 1])) {
+            snprintf(err, errlen, "levels[%zu]: want ascending ratings %d..%d", l, SC_RATING_MIN,
+                   SC_RATING_MAX);
+            rc = -1;
+        }
+    }
+    if (rc == 0)
+        rc = read_reals(j, "mean", k, f->mean, err, errlen) < 0
+                     || read_reals(j, "sd", k, f->sd, err, errlen) < 0
+                     || read_reals(j, "weights", k, f->weight, err, errlen) < 0
+                     || read_reals(j, "thresholds", nl - 1, f->threshold, err, errlen) < 0
+                 ? -1
+                 : 0;
+    for (size_t i = 0; rc == 0 && i < k; i++)
+        if (f->sd[i] < 0) {
+            snprintf(err, errlen, "sd[%zu]: want a number >= 0", i);
+            rc = -1;
+        }
+    if (rc == 0 && !ascending(f->threshold, nl - 1)) {
+        snprintf(err, errlen, "thresholds: want ascending numbers");
+        rc = -1;
+    }
+    if (rc == 0 && (!json_is_number(lambda) || !(f->lambda >= 0))) {
+        snprintf(err, errlen, "lambda: want a number >= 0");
+        rc = -1;
+    }
+    if (rc < 0)
+        sc_ordinal_destroy(&f);
+    return f;
+}
+
+/* ---- cross-validation ---- */
+
+uint64_t sc_fold_hash(const char *key)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return h;
+}
+
+typedef struct {
+    int rating;
+    uint64_t hash;
+    const char *key;
+    size_t row;
+} fold_row_t;
+
+static int by_rating_hash(const void *pa, const void *pb)
+{
+    const fold_row_t *a = pa, *b = pb;
+    if (a->rating != b->rating)
+        return a->rating < b->rating ? -1 : 1;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    int c = strcmp(a->key, b->key);
+    return c ? c : (a->row > b->row) - (a->row < b->row);
+}
+
+int sc_cv_folds(const char *const *keys, const int *ratings, size_t n, size_t nfolds, int *fold)
+{
+    if (nfolds < 2)
+        return -1;
+    fold_row_t *t = malloc((n ? n : 1) * sizeof(*t));
+    if (!t)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        t[i] = (fold_row_t){ ratings[i], sc_fold_hash(keys[i]), keys[i], i };
+    qsort(t, n, sizeof(*t), by_rating_hash);
+    for (size_t i = 0; i < n; i++) /* dealt in turn: the ratings' mix in every fold */
+        fold[t[i].row] = (int)(i % nfolds);
+    free(t);
+    return 0;
+}
+
+int sc_ordinal_cv(const double *x, const int *ratings, const int *fold, size_t n, size_t k,
+                  size_t nfolds, const char *const *names, double lambda, double *pred,
+                  char *err, size_t errlen)
+{
+    double *tx = malloc((n * k > 0 ? n * k : 1) * sizeof(double));
+    int *tr = malloc((n ? n : 1) * sizeof(int));
+    int rc = tx && tr ? 0 : -1;
+    if (rc < 0)
+        snprintf(err, errlen, "out of memory");
+    for (size_t f = 0; rc == 0 && f < nfolds; f++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (fold[i] != (int)f) {
+                memcpy(tx + m * k, x + i * k, k * sizeof(double));
+                tr[m++] = ratings[i];
+            }
+        char why[160];
+        sc_ordinal_t *fit = sc_ordinal_fit(tx, tr, m, k, names, lambda, why, sizeof(why));
+        if (!fit) {
+            snprintf(err, errlen, "fold %zu of %zu: %s", f + 1, nfolds, why);
+            rc = -1;
+            break;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (fold[i] == (int)f)
+                pred[i] = sc_ordinal_predict(fit, x + i * k, NULL, NULL);
+        sc_ordinal_destroy(&fit);
+    }
+    free(tx);
+    free(tr);
+    return rc;
 }
