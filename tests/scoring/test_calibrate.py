@@ -6,8 +6,11 @@ hand against pm-model.json: concrete STAR accounts with measured results
 lists (2), negations and non-answers (1). The scorer must rank them much as
 we did, and fitting must not make the agreement worse.
 """
+import hashlib
 import json
+import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -57,6 +60,114 @@ def fitting_weights_does_not_make_agreement_worse_and_writes_the_model():
     # deterministic
     out2, v2 = calibrate("--model", MODEL, "--data", DATA, "--fit")
     assert v2["fitted mse"] == v["fitted mse"], (v, v2)
+
+
+@test
+def the_ordinal_fit_is_cross_validated_written_and_evaluated_without_refitting():
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "fit.json")
+        out, v = calibrate("--model", MODEL, "--data", DATA, "--fit-ordinal", "--out-fit", path)
+        assert out.returncode == 0, out.stderr
+        for key in ("ordinal spearman", "ordinal qwk", "ordinal mse", "cv spearman", "cv qwk",
+                    "cv mse"):
+            assert math.isfinite(float(v[key])), (key, v)
+        assert v["cv folds"] == "5", v
+        # in sample at least as good as the scorer alone; out of fold not above in sample
+        assert float(v["ordinal spearman"]) >= float(v["spearman"]), v
+        assert float(v["cv spearman"]) <= float(v["ordinal spearman"]), v
+        fit = json.load(open(path))
+        assert fit["format"] == "hrflow.scoring.ordinal/1" and fit["version"].startswith("ord1-")
+        assert fit["version"] == v["ordinal version"], (fit["version"], v)
+        k = len(fit["features"])
+        assert k >= 15 and all(len(fit[f]) == k for f in ("mean", "sd", "weights")), fit
+        assert fit["levels"] == [1, 2, 3, 4, 5] and len(fit["thresholds"]) == 4, fit
+        assert fit["thresholds"] == sorted(fit["thresholds"]), fit
+        for name in fit["features"]:
+            assert "ordinal weight." + name in v, name
+        with open(DATA, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        assert fit["trainedOn"] == {"file": DATA, "sha256": digest, "n": 24}, fit["trainedOn"]
+        assert fit["cv"]["folds"] == 5 and abs(fit["cv"]["spearman"] - float(v["cv spearman"])) < 1e-3
+        assert fit["lambda"] == 1.0, fit
+
+        # the stored fit on the same data gives the in-sample figures, without refitting
+        out2, v2 = calibrate("--model", MODEL, "--data", DATA, "--fit-in", path)
+        assert out2.returncode == 0, out2.stderr
+        for key in ("ordinal version", "ordinal spearman", "ordinal qwk", "ordinal mse"):
+            assert v2[key] == v[key], (key, v, v2)
+        assert "cv spearman" not in v2 and not any(k.startswith("ordinal weight") for k in v2)
+
+        # deterministic: the same file again; another lambda, another version
+        path2 = os.path.join(d, "again.json")
+        out3, _ = calibrate("--model", MODEL, "--data", DATA, "--fit-ordinal", "--out-fit", path2)
+        assert out3.returncode == 0 and open(path).read() == open(path2).read()
+        out4, v4 = calibrate("--model", MODEL, "--data", DATA, "--fit-ordinal", "--lambda", "10",
+                             "--folds", "3")
+        assert out4.returncode == 0 and v4["cv folds"] == "3", out4.stderr
+        assert v4["ordinal version"] != v["ordinal version"], v4
+
+        # a fit naming a feature this scorer does not have is refused, naming it
+        fit["features"][0] = "evidence.ownership"
+        json.dump(fit, open(path, "w"))
+        out5, _ = calibrate("--model", MODEL, "--data", DATA, "--fit-in", path)
+        assert out5.returncode == 1 and "evidence.ownership" in out5.stderr, out5.stderr
+
+
+@test
+def lines_with_models_languages_categories_and_star_give_figures_per_group():
+    rows = [json.loads(line) for line in open(DATA, encoding="utf-8")]
+    with tempfile.TemporaryDirectory() as d:
+        os.mkdir(os.path.join(d, "models"))
+        for name in ("pm", "pm-copy"):
+            shutil.copy(MODEL, os.path.join(d, "models", name + ".json"))
+        data = os.path.join(d, "rich.jsonl")
+        with open(data, "w", encoding="utf-8") as f:
+            for i, r in enumerate(rows):
+                r.update(id="r-%03d" % i, model="pm" if i % 2 else "pm-copy",
+                         language="en" if r["answer"].isascii() else "zh-Hans",
+                         category="off_topic" if i == 0 else ("hedged", "rambling")[i % 2],
+                         star={"situation": r["rating"] >= 4, "task": r["rating"] >= 4,
+                               "action": r["rating"] >= 3, "result": r["rating"] >= 4})
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        out, v = calibrate("--models", os.path.join(d, "models"), "--data", data)
+        assert out.returncode == 0, out.stderr
+        # the same scorer, the same model under two names: the overall figures of the plain run
+        _, plain = calibrate("--model", MODEL, "--data", DATA)
+        assert v["spearman"] == plain["spearman"] and v["qwk"] == plain["qwk"], (v, plain)
+        langs = sorted(k for k in v if k.startswith("n.language."))
+        assert langs == ["n.language.en", "n.language.zh-Hans"], langs
+        assert sum(int(v[k]) for k in langs) == 24
+        for k in ("spearman.language.en", "qwk.language.zh-Hans", "spearman.category.hedged",
+                  "spearman.model.pm", "spearman.model.pm-copy"):
+            assert math.isfinite(float(v[k])), (k, v)
+        assert v["n.category.off_topic"] == "1" and "spearman.category.off_topic" not in v, v
+        assert v["star.labelled"] == "24", v
+        parts = [float(v["star.accuracy." + p]) for p in ("situation", "task", "action", "result")]
+        assert all(0 <= p <= 1 for p in parts), v
+        assert abs(float(v["star.accuracy"]) - sum(parts) / 4) < 0.002, v
+        assert "star.accuracy.language.en" in v and "star.accuracy.category.hedged" in v, v
+
+        # folds follow the ids: the lines in another order give the same CV figures
+        out, cv1 = calibrate("--models", os.path.join(d, "models"), "--data", data,
+                             "--fit-ordinal")
+        assert out.returncode == 0, out.stderr
+        lines = open(data, encoding="utf-8").read().splitlines()
+        with open(data, "w", encoding="utf-8") as f:
+            f.write("\n".join(reversed(lines)) + "\n")
+        _, cv2 = calibrate("--models", os.path.join(d, "models"), "--data", data, "--fit-ordinal")
+        assert cv1["cv spearman"] == cv2["cv spearman"] and cv1["cv qwk"] == cv2["cv qwk"]
+
+        # a line without a model needs --model; a bad field names the line
+        with open(data, "a", encoding="utf-8") as f:
+            f.write('{"answer": "x", "rating": 2}\n')
+        out, _ = calibrate("--models", os.path.join(d, "models"), "--data", data)
+        assert out.returncode == 1 and "line 25" in out.stderr, out.stderr
+        out, v = calibrate("--models", os.path.join(d, "models"), "--model", MODEL, "--data", data)
+        assert out.returncode == 0 and v["answers"] == "25", out.stderr
+        with open(data, "a", encoding="utf-8") as f:
+            f.write('{"answer": "x", "rating": 2, "star": {"result": "yes"}}\n')
+        out, _ = calibrate("--model", MODEL, "--data", data)
+        assert out.returncode == 1 and "line 26" in out.stderr and "star" in out.stderr
 
 
 @test
