@@ -88,6 +88,7 @@ struct sc_scorer {
     size_t n;
     size_t n_values;
     sc_phrases_t *phrases;
+    sc_ev_cues_t *ev_cues;
 };
 
 #define N_CONTEXTS (SC_CTX_CONCRETE + 1)
@@ -263,7 +264,7 @@ sc_scorer_t *sc_scorer_new(sc_analyzer_t *az, const sc_model_t *m, char *err, si
             return NULL;
         }
     }
-    if (add_phrases(az, s, m, err, errlen) < 0) {
+    if (add_phrases(az, s, m, err, errlen) < 0 || !(s->ev_cues = sc_ev_cues_new(az, err, errlen))) {
         sc_scorer_destroy(&s);
         return NULL;
     }
@@ -285,6 +286,7 @@ void sc_scorer_destroy(sc_scorer_t **sp)
     free(s->comps);
     free(s->version);
     sc_phrases_destroy(&s->phrases);
+    sc_ev_cues_destroy(&s->ev_cues);
     free(s);
     *sp = NULL;
 }
@@ -787,7 +789,16 @@ static int analyze(run_t *r, sc_analyzer_t *az, const char *question)
             skip[2 * nskip++ + 1] = r->m.v[i].end;
         }
     int rc = sc_evidence_build(az, r->t, skip, nskip, &r->ev);
+    sc_ev_t ev = { 0 };
+    if (rc == 0)
+        rc = sc_ev_analyze(r->s->ev_cues, r->t, &r->ev, skip, nskip, &ev);
     free(skip);
+    if (rc == 0) {
+        a->evidence = ev;
+        a->evidence.items = copy(r, ev.items, ev.n_items, sizeof *ev.items);
+        rc = a->evidence.items ? 0 : -1;
+    }
+    sc_ev_free(&ev);
     if (rc < 0 || measure(r) < 0 || find_hits(r) < 0 || find_values(r) < 0
         || find_probed(r, az, question) < 0)
         return -1;

@@ -39,6 +39,7 @@
 #define SC_ANSWER_H
 
 #include <stdbool.h>
+#include "evidence.h"
 #include "star.h"
 
 /* ---- the model (caller's data) ---- */
@@ -157,6 +158,8 @@ typedef struct sc_answer {
     double filler_rate;       /* fillers / words */
     sc_term_t *terms;         /* keyword cloud: by count, then term */
     size_t n_terms;
+    sc_ev_t evidence;         /* what the speaker did (evidence.h); items in the answer's
+                                 block: do not sc_ev_free. Not scored yet. */
 
     sc_competency_score_t *competencies;  /* in model order */
     size_t n_competencies;

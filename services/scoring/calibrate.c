@@ -247,6 +247,32 @@ static double f_concrete_sentences(const sc_answer_t *a)
 static double f_filler_rate(const sc_answer_t *a) { return a->filler_rate; }
 static double f_length(const sc_answer_t *a) { return log1p((double)a->length_units); }
 
+/* What the speaker did (evidence.h). Counts are taken as ln(1 + n) so that a
+ * long answer does not gain by repeating itself. */
+static double ev_count(const sc_answer_t *a, sc_ev_kind_t k)
+{
+    return a->empty ? 0 : log1p((double)a->evidence.count[k]);
+}
+
+static double ev_flag(const sc_answer_t *a, sc_ev_flag_t f)
+{
+    return !a->empty && a->evidence.flag[f].set;
+}
+
+static double f_ev_ownership(const sc_answer_t *a) { return ev_count(a, SC_EV_OWNERSHIP); }
+static double f_ev_actions(const sc_answer_t *a) { return ev_count(a, SC_EV_ACTION); }
+static double f_ev_team(const sc_answer_t *a) { return ev_count(a, SC_EV_TEAM); }
+static double f_ev_situation(const sc_answer_t *a) { return ev_count(a, SC_EV_SITUATION); }
+static double f_ev_obstacles(const sc_answer_t *a) { return ev_count(a, SC_EV_OBSTACLE); }
+static double f_ev_outcomes(const sc_answer_t *a) { return ev_count(a, SC_EV_OUTCOME); }
+static double f_ev_size(const sc_answer_t *a) { return a->empty ? 0 : a->evidence.outcome_size; }
+static double f_ev_keyword_list(const sc_answer_t *a) { return ev_flag(a, SC_EVF_KEYWORD_LIST); }
+static double f_ev_credentials(const sc_answer_t *a) { return ev_flag(a, SC_EVF_CREDENTIALS); }
+static double f_ev_generic(const sc_answer_t *a) { return ev_flag(a, SC_EVF_GENERIC_CLAIM); }
+static double f_ev_negated(const sc_answer_t *a) { return ev_flag(a, SC_EVF_NEGATED); }
+static double f_ev_hypothetical(const sc_answer_t *a) { return ev_flag(a, SC_EVF_HYPOTHETICAL); }
+static double f_ev_team_without_me(const sc_answer_t *a) { return ev_flag(a, SC_EVF_TEAM_WITHOUT_ME); }
+
 /* The feature vector. A new feature is one row here (names are stored in
  * fit files: never rename one, add a new row instead). */
 static const sc_feature_def_t feature_table[] = {
@@ -270,6 +296,25 @@ static const sc_feature_def_t feature_table[] = {
     { "sentences.vague", "sentences with a vague claim (擅长, good at)", f_vague },
     { "fillers.rate", "fillers per word", f_filler_rate },
     { "length.log", "ln(1 + length in units: Han characters + other words)", f_length },
+    { "evidence.ownership", "ln(1 + sentences where the speaker takes ownership)", f_ev_ownership },
+    { "evidence.actions", "ln(1 + clauses where the speaker did something, in the past)",
+      f_ev_actions },
+    { "evidence.team_only", "ln(1 + clauses where \"we\" did something)", f_ev_team },
+    { "evidence.situation", "ln(1 + sentences opening a situation: time, place, role)",
+      f_ev_situation },
+    { "evidence.obstacles", "ln(1 + obstacles followed by an action of the speaker)",
+      f_ev_obstacles },
+    { "evidence.outcomes", "ln(1 + changes of a measure after the speaker's action)",
+      f_ev_outcomes },
+    { "evidence.outcome_size", "largest |ln(after / before)| of an outcome (0 when unsized)",
+      f_ev_size },
+    { "evidence.keyword_list", "1 when the answer lists terms with no action", f_ev_keyword_list },
+    { "evidence.credentials", "1 when the answer gives CV facts with no story", f_ev_credentials },
+    { "evidence.generic_claim", "1 when the answer states claims with no instance", f_ev_generic },
+    { "evidence.negated", "1 when the speaker disowns the experience", f_ev_negated },
+    { "evidence.hypothetical", "1 when the answer is a plan, not a deed", f_ev_hypothetical },
+    { "evidence.team_without_me", "1 when the team acts and the speaker does not",
+      f_ev_team_without_me },
 };
 
 #define N_FEATURES (sizeof(feature_table) / sizeof(feature_table[0]))

@@ -112,10 +112,10 @@ def the_ordinal_fit_is_cross_validated_written_and_evaluated_without_refitting()
         assert v4["ordinal version"] != v["ordinal version"], v4
 
         # a fit naming a feature this scorer does not have is refused, naming it
-        fit["features"][0] = "evidence.ownership"
+        fit["features"][0] = "no.such.feature"
         json.dump(fit, open(path, "w"))
         out5, _ = calibrate("--model", MODEL, "--data", DATA, "--fit-in", path)
-        assert out5.returncode == 1 and "evidence.ownership" in out5.stderr, out5.stderr
+        assert out5.returncode == 1 and "no.such.feature" in out5.stderr, out5.stderr
 
 
 @test

@@ -1,0 +1,688 @@
+/* services/scoring/evidence.c - ownership, first-person actions, obstacles, outcomes and flags
+ *
+ * One scan of the evidence cues (lexicon/evidence_*.txt, compiled into
+ * evidence_cues.h at build time) over the analysed text; the rest are passes
+ * over clauses (a sentence cut at , ; :) in text order. The rules are in
+ * evidence.h. Nothing here scores: the features of calibrate.c read it.
+ */
+#include "evidence.h"
+#include "evidence_cues.h"
+#include "lexicon.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/ustring.h>
+
+struct sc_ev_cues {
+    sc_phrases_t *phrases;   /* tag = EVC_* class * 256 + index of the size entry (size class) */
+};
+
+#define TAG(cls, i) ((cls) * 256 + (int)(i))
+#define TAG_CLASS(tag) ((tag) / 256)
+#define TAG_INDEX(tag) ((tag) % 256)
+
+/* English verbs and pronouns are whole words whatever the file says. */
+static int cue_mode(int cls, int mode)
+{
+    if (cls == EVC_PAST_EN || cls == EVC_NOT_PAST_EN || cls == EVC_ASPECT_NOT)
+        return SC_PH_WHOLE;
+    return mode;
+}
+
+sc_ev_cues_t *sc_ev_cues_new(sc_analyzer_t *az, char *err, size_t errlen)
+{
+    sc_ev_cues_t *c = calloc(1, sizeof *c);
+    if (!c || !(c->phrases = sc_phrases_new())) {
+        if (err && errlen)
+            snprintf(err, errlen, "out of memory");
+        sc_ev_cues_destroy(&c);
+        return NULL;
+    }
+    for (int cls = 0; cls < EVC_N; cls++)
+        for (size_t i = 0; i < ev_classes[cls].n; i++) {
+            const ev_cue_src_t *e = &ev_classes[cls].v[i];
+            if (sc_phrases_add(az, c->phrases, e->phrase, TAG(cls, i < 256 ? i : 255),
+                               cue_mode(cls, e->mode), err, errlen) < 0) {
+                sc_ev_cues_destroy(&c);
+                return NULL;
+            }
+        }
+    return c;
+}
+
+void sc_ev_cues_destroy(sc_ev_cues_t **cp)
+{
+    if (!cp || !*cp)
+        return;
+    sc_phrases_destroy(&(*cp)->phrases);
+    free(*cp);
+    *cp = NULL;
+}
+
+/* ---- one analysis ---- */
+
+typedef enum { SUBJ_NONE, SUBJ_SELF, SUBJ_TEAM, SUBJ_OTHER } subject_t;
+
+typedef struct {
+    uint32_t start, end;      /* normalised units */
+    uint32_t sentence;
+    subject_t subject;        /* stated or carried */
+    bool stated;              /* the subject is named in the clause */
+    bool past;                /* a past or completed verb after the subject */
+    uint32_t verb_start, verb_end;
+    bool action, team;        /* counted as the speaker's / the team's deed */
+} clause_t;
+
+typedef struct {
+    const sc_text_t *t;
+    const sc_evidence_t *ev;
+    sc_matches_t m;           /* evidence cues in text order */
+    clause_t *cl;
+    size_t ncl;
+    bool *hyp;                /* per sentence: a plan */
+    bool *target;             /* per sentence: states a goal */
+    bool *disown;             /* per sentence: the speaker disowns it */
+    sc_ev_t *out;
+    bool oom;
+} run_t;
+
+static bool clause_punct(UChar c)
+{
+    return c == ',' || c == ';' || c == ':' || c == 0xFF0C || c == 0xFF1B || c == 0xFF1A
+        || c == 0x3001 /* 、 */ || c == 0x2014 /* — */;
+}
+
+static void push(run_t *r, sc_ev_kind_t kind, uint32_t sentence, sc_span_t span,
+                 sc_span_t clause, int dir, double size, sc_span_t size_span)
+{
+    sc_ev_t *o = r->out;
+    if (o->n_items % 16 == 0) {
+        sc_ev_item_t *v = realloc(o->items, (o->n_items + 16) * sizeof *v);
+        if (!v) {
+            r->oom = true;
+            return;
+        }
+        o->items = v;
+    }
+    o->items[o->n_items++] = (sc_ev_item_t){ kind, sentence, span, clause, dir, size, size_span };
+    o->count[kind]++;
+}
+
+static sc_span_t span_of(const run_t *r, uint32_t a, uint32_t b)
+{
+    return sc_text_span(r->t, a, b);
+}
+
+/* Clauses: sentences cut at clause punctuation. */
+static int split_clauses(run_t *r)
+{
+    const sc_text_t *t = r->t;
+    r->cl = malloc((t->ntoks + t->nsents + 1) * sizeof *r->cl);
+    if (!r->cl)
+        return -1;
+    for (uint32_t s = 0; s < t->nsents; s++) {
+        uint32_t a = t->sents[s].start;
+        for (uint32_t k = t->sents[s].tok_first; k <= t->sents[s].tok_end; k++) {
+            bool last = k == t->sents[s].tok_end;
+            if (!last && !(t->toks[k].kind == SC_TOK_PUNCT && clause_punct(t->norm[t->toks[k].start])))
+                continue;
+            uint32_t b = last ? t->sents[s].end : t->toks[k].start;
+            if (b > a)
+                r->cl[r->ncl++] = (clause_t){ .start = a, .end = b, .sentence = s };
+            if (!last)
+                a = t->toks[k].end;
+        }
+    }
+    return 0;
+}
+
+static bool in_clause(const clause_t *c, const sc_match_t *m)
+{
+    return m->start >= c->start && m->start < c->end;
+}
+
+static bool is_class(const sc_match_t *m, int cls)
+{
+    return TAG_CLASS(m->tag) == cls;
+}
+
+/* Is there a match of cls at [start, ...) overlapping unit u? */
+static bool covered(const run_t *r, int cls, uint32_t u)
+{
+    for (size_t i = 0; i < r->m.n && r->m.v[i].start <= u; i++)
+        if (is_class(&r->m.v[i], cls) && r->m.v[i].end > u)
+            return true;
+    return false;
+}
+
+/* A past or completed verb in [from, c->end): -ed or an irregular past
+ * (English), 了/过 ending a word or a deed marker (Chinese), or an action
+ * verb of the lexicon. Sets c->verb_*. */
+static void take_verb(clause_t *c, uint32_t a, uint32_t b)
+{
+    if (!c->past || a < c->verb_start) {
+        c->past = true;
+        c->verb_start = a;
+        c->verb_end = b;
+    }
+}
+
+static bool find_past(run_t *r, clause_t *c, uint32_t from)
+{
+    const sc_text_t *t = r->t;
+    c->past = false;
+    for (size_t i = 0; i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        if (m->start >= from && m->start < c->end
+            && (is_class(m, EVC_PAST_EN) || is_class(m, EVC_DONE_ZH)))
+            take_verb(c, m->start, m->end);
+    }
+    for (uint32_t k = sc_text_token_at(t, from); k < t->ntoks && t->toks[k].start < c->end; k++) {
+        const sc_token_t *tk = &t->toks[k];
+        if (tk->start < from)
+            continue;
+        uint32_t n = tk->end - tk->start;
+        const UChar *w = t->norm + tk->start;
+        bool ed = tk->kind == SC_TOK_LETTER && n >= 4 && w[n - 2] == 'e' && w[n - 1] == 'd';
+        bool aspect = tk->kind == SC_TOK_IDEO && (w[n - 1] == 0x4E86 /* 了 */ || w[n - 1] == 0x8FC7 /* 过 */);
+        if ((ed || aspect) && !covered(r, ed ? EVC_NOT_PAST_EN : EVC_ASPECT_NOT, tk->start)) {
+            take_verb(c, tk->start, tk->end);
+            break;
+        }
+    }
+    for (size_t i = 0; i < r->ev->n_cues; i++) {
+        const sc_match_t *m = &r->ev->cues[i];
+        if (m->tag == SC_LEX_ACTION && m->start >= from && m->start < c->end
+            && r->t->lang != SC_LANG_EN) {
+            take_verb(c, m->start, m->end);
+            break;
+        }
+    }
+    return c->past;
+}
+
+/* The subject of a clause: its first self / team / other cue, else the
+ * previous clause's (a dropped subject), reset at a borrowed subject. */
+static void find_subjects(run_t *r)
+{
+    subject_t carry = SUBJ_NONE;
+    for (size_t ci = 0; ci < r->ncl; ci++) {
+        clause_t *c = &r->cl[ci];
+        subject_t s = SUBJ_NONE;
+        uint32_t at = c->start;
+        for (size_t i = 0; i < r->m.n && s == SUBJ_NONE; i++) {
+            const sc_match_t *m = &r->m.v[i];
+            if (!in_clause(c, m))
+                continue;
+            if (is_class(m, EVC_TEAM))
+                s = SUBJ_TEAM;
+            else if (is_class(m, EVC_SELF) && !covered(r, EVC_TEAM, m->start))
+                s = SUBJ_SELF;
+            else if (is_class(m, EVC_OTHER) || is_class(m, EVC_BORROWED))
+                s = SUBJ_OTHER;
+            if (s != SUBJ_NONE)
+                at = m->end;
+        }
+        c->stated = s != SUBJ_NONE;
+        c->subject = s != SUBJ_NONE ? s : carry;
+        c->past = c->subject != SUBJ_NONE && find_past(r, c, at);
+        /* the nearest subject before the verb: 我实习那年公司GMV翻了一番 */
+        for (size_t i = 0; c->past && i < r->m.n; i++) {
+            const sc_match_t *m = &r->m.v[i];
+            if (m->start >= at && m->end <= c->verb_start
+                && (is_class(m, EVC_OTHER) || is_class(m, EVC_BORROWED)))
+                c->subject = SUBJ_OTHER;
+        }
+        carry = c->subject;
+    }
+}
+
+static bool clause_has(const run_t *r, const clause_t *c, int cls, uint32_t before)
+{
+    for (size_t i = 0; i < r->m.n; i++)
+        if (is_class(&r->m.v[i], cls) && in_clause(c, &r->m.v[i]) && r->m.v[i].start < before)
+            return true;
+    return false;
+}
+
+static void mark_sentences(run_t *r)
+{
+    for (size_t i = 0; i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        uint32_t s = r->t->toks[m->tok].sentence;
+        if (is_class(m, EVC_HYPOTHETICAL))
+            r->hyp[s] = true;
+        else if (is_class(m, EVC_DISOWN))
+            r->disown[s] = true;
+        else if (is_class(m, EVC_TARGET))
+            r->target[s] = true;
+    }
+}
+
+static void find_actions(run_t *r)
+{
+    for (size_t ci = 0; ci < r->ncl; ci++) {
+        clause_t *c = &r->cl[ci];
+        if (!c->past || r->hyp[c->sentence] || r->disown[c->sentence])
+            continue;
+        uint32_t tok = sc_text_token_at(r->t, c->verb_start);
+        if (sc_evidence_negated(r->t, r->ev, c->verb_start, tok, NULL)
+            || clause_has(r, c, EVC_DISOWN, c->end) || clause_has(r, c, EVC_CLAIM_ALL, c->end))
+            continue;
+        /* "后来投诉少了三成": a measure changing, not a deed of the carried subject */
+        if (!c->stated && (covered(r, EVC_UP, c->verb_start) || covered(r, EVC_DOWN, c->verb_start)))
+            continue;
+        sc_span_t z = { 0, 0 };
+        if (c->subject == SUBJ_SELF) {
+            c->action = true;
+            push(r, SC_EV_ACTION, c->sentence, span_of(r, c->verb_start, c->verb_end),
+                 span_of(r, c->start, c->end), 0, 0, z);
+        } else if (c->subject == SUBJ_TEAM) {
+            c->team = true;
+            push(r, SC_EV_TEAM, c->sentence, span_of(r, c->verb_start, c->verb_end),
+                 span_of(r, c->start, c->end), 0, 0, z);
+        }
+    }
+}
+
+static const clause_t *clause_at(const run_t *r, uint32_t u)
+{
+    for (size_t i = 0; i < r->ncl; i++)
+        if (u >= r->cl[i].start && u < r->cl[i].end)
+            return &r->cl[i];
+    return NULL;
+}
+
+/* Ownership, situation openers and handled obstacles: one per sentence each. */
+static void find_cued(run_t *r)
+{
+    const sc_text_t *t = r->t;
+    uint32_t last[3] = { UINT32_MAX, UINT32_MAX, UINT32_MAX };
+    for (size_t i = 0; i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        uint32_t s = t->toks[m->tok].sentence;
+        const clause_t *c = clause_at(r, m->start);
+        sc_span_t cs = c ? span_of(r, c->start, c->end) : span_of(r, m->start, m->end);
+        sc_span_t z = { 0, 0 };
+        if (is_class(m, EVC_OWNERSHIP) && last[0] != s && !r->hyp[s]
+            && (!c || c->subject == SUBJ_SELF || c->subject == SUBJ_NONE)
+            && !sc_evidence_negated(t, r->ev, m->start, m->tok, NULL)) {
+            last[0] = s;
+            push(r, SC_EV_OWNERSHIP, s, span_of(r, m->start, m->end), cs, 0, 0, z);
+        } else if (is_class(m, EVC_SITUATION) && last[1] != s && !r->hyp[s]) {
+            last[1] = s;
+            push(r, SC_EV_SITUATION, s, span_of(r, m->start, m->end), cs, 0, 0, z);
+        } else if (is_class(m, EVC_OBSTACLE) && last[2] != s) {
+            for (size_t k = 0; k < r->ncl; k++) {
+                const clause_t *a = &r->cl[k];
+                if (a->action && a->end > m->end && a->sentence <= s + 2) {
+                    last[2] = s;
+                    push(r, SC_EV_OBSTACLE, s, span_of(r, m->start, m->end), cs, 0, 0, z);
+                    break;
+                }
+            }
+        }
+    }
+    /* a calendar year opens a situation: 2021年, in 2021 */
+    for (uint32_t k = 0; k < t->ntoks; k++) {
+        const sc_token_t *tk = &t->toks[k];
+        uint32_t s = tk->sentence;
+        if (tk->kind != SC_TOK_NUMBER || tk->end - tk->start != 4 || last[1] == s || r->hyp[s])
+            continue;
+        const UChar *w = t->norm + tk->start;
+        bool year = (w[0] == '1' && w[1] == '9') || (w[0] == '2' && w[1] == '0');
+        bool nian = tk->end < t->nlen && t->norm[tk->end] == 0x5E74; /* 年 */
+        bool in = tk->start >= 3 && t->norm[tk->start - 1] == ' ' && t->norm[tk->start - 2] == 'n'
+            && t->norm[tk->start - 3] == 'i';
+        if (year && (nian || in)) {
+            last[1] = s;
+            const clause_t *c = clause_at(r, tk->start);
+            push(r, SC_EV_SITUATION, s, span_of(r, tk->start, tk->end + nian),
+                 c ? span_of(r, c->start, c->end) : span_of(r, tk->start, tk->end), 0, 0,
+                 (sc_span_t){ 0, 0 });
+        }
+    }
+}
+
+/* ---- outcomes ---- */
+
+/* A plain number at token k ("4.3", "150"), or -1. */
+static double plain_number(const sc_text_t *t, const sc_token_t *k)
+{
+    double v = 0, frac = 0;
+    for (uint32_t u = k->start; u < k->end; u++) {
+        UChar c = t->norm[u];
+        if (c >= '0' && c <= '9') {
+            if (frac > 0) {
+                v += (c - '0') * frac;
+                frac /= 10;
+            } else {
+                v = v * 10 + (c - '0');
+            }
+        } else if (c == '.' && frac == 0) {
+            frac = 0.1;
+        } else if (c != ',') {
+            return -1;
+        }
+    }
+    return v;
+}
+
+typedef struct {
+    double rel;               /* a relative size, ln; < 0 when none */
+    double value[2];          /* plain values in order */
+    int nvalues;
+    sc_span_t span;
+} sizes_t;
+
+static void note_value(sizes_t *z, double v, sc_span_t span)
+{
+    if (v <= 0)
+        return;
+    if (z->nvalues < 2)
+        z->value[z->nvalues++] = v;
+    else {
+        z->value[0] = z->value[1];
+        z->value[1] = v;
+    }
+    if (z->span.end == 0)
+        z->span = span;
+}
+
+static double relative(int dir, double frac)
+{
+    if (frac >= 1)
+        return log(frac);
+    return dir < 0 ? -log(1 - frac) : log(1 + frac);
+}
+
+/* Sizes in [a, b): size words, percentages, multiples, X成, plain numbers. */
+static void find_sizes(const run_t *r, uint32_t a, uint32_t b, int dir, sizes_t *z)
+{
+    const sc_text_t *t = r->t;
+    for (size_t i = 0; i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        if (!is_class(m, EVC_SIZE) || m->start < a || m->start >= b || z->rel >= 0)
+            continue;
+        const ev_cue_src_t *e = &ev_classes[EVC_SIZE].v[TAG_INDEX(m->tag)];
+        z->rel = e->size_kind == 2 ? log(e->size) : relative(dir, e->size);
+        z->span = span_of(r, m->start, m->end);
+    }
+    for (size_t i = 0; i < r->ev->n_quantities && z->rel < 0; i++) {
+        const sc_quantity_t *q = &r->ev->quantities[i];
+        if (q->nstart < a || q->nstart >= b)
+            continue;
+        if (q->kind == SC_Q_PERCENT) {
+            z->rel = relative(dir, fmin(q->value, 95) / 100);
+            z->span = q->span;
+        } else if (q->kind == SC_Q_TIMES && q->value > 1) {
+            z->rel = log(q->value);
+            z->span = q->span;
+        } else {
+            note_value(z, q->value, q->span);
+        }
+    }
+    for (uint32_t k = sc_text_token_at(t, a); k < t->ntoks && t->toks[k].start < b; k++) {
+        const sc_token_t *tk = &t->toks[k];
+        if (tk->start < a)
+            continue;
+        bool cheng = tk->end < t->nlen && t->norm[tk->end] == 0x6210; /* 成 */
+        if (tk->kind == SC_TOK_NUMBER) {
+            double v = plain_number(t, tk);
+            bool seen = false;
+            for (size_t i = 0; i < r->ev->n_quantities; i++)
+                seen |= r->ev->quantities[i].nstart <= tk->start && r->ev->quantities[i].nend > tk->start;
+            if (!seen)
+                note_value(z, v, span_of(r, tk->start, tk->end));
+        } else if (tk->kind == SC_TOK_IDEO || cheng) {
+            /* 三成 / 七成: tenths of the measure */
+            for (uint32_t u = tk->start; u + 1 < tk->end + (tk->end < t->nlen); u++) {
+                static const UChar digits[] = u"一二三四五六七八九";
+                const UChar *d = u_strchr(digits, t->norm[u]);
+                if (!d || t->norm[u + 1] != 0x6210)
+                    continue;
+                if (u > 0 && t->norm[u - 1] == 0x5230 /* 到: a level */)
+                    note_value(z, (double)(d - digits + 1) * 10, span_of(r, u, u + 2));
+                else if (z->rel < 0 && dir) {
+                    z->rel = relative(dir, (double)(d - digits + 1) / 10);
+                    z->span = span_of(r, u, u + 2);
+                }
+            }
+        }
+    }
+}
+
+static bool borrowed(const run_t *r, const clause_t *c, uint32_t before)
+{
+    for (size_t i = 0; i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        if (is_class(m, EVC_BORROWED) && m->start < before
+            && r->t->toks[m->tok].sentence == c->sentence)
+            return true;
+    }
+    return false;
+}
+
+/* The last plain value in the three sentences before s, for "back to 4.3". */
+static double baseline(const run_t *r, uint32_t s, uint32_t before)
+{
+    uint32_t first = s >= 3 ? s - 3 : 0;
+    double b = 0;
+    for (size_t k = 0; k < r->ncl && r->cl[k].end <= before; k++) {
+        const clause_t *c = &r->cl[k];
+        if (c->sentence < first
+            || !(clause_has(r, c, EVC_UP, c->end) || clause_has(r, c, EVC_DOWN, c->end)))
+            continue;
+        sizes_t z = { .rel = -1 };
+        find_sizes(r, c->start, c->end, 0, &z);
+        if (z.nvalues)
+            b = z.value[z.nvalues - 1];
+    }
+    return b;
+}
+
+static void find_outcomes(run_t *r)
+{
+    const sc_text_t *t = r->t;
+    const clause_t *done = NULL;
+    bool owned = false;
+    uint32_t seen_end = 0;
+    for (size_t i = 0; i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        bool up = is_class(m, EVC_UP), down = is_class(m, EVC_DOWN);
+        if (is_class(m, EVC_OWNERSHIP))
+            owned = true;
+        for (size_t k = 0; k < r->ncl && r->cl[k].start <= m->start; k++)
+            if (r->cl[k].action)
+                done = &r->cl[k];
+        if (!up && !down)
+            continue;
+        const clause_t *c = clause_at(r, m->start);
+        uint32_t s = t->toks[m->tok].sentence;
+        if (!c || m->start < seen_end || r->hyp[s] || r->target[s]
+            || sc_evidence_negated(t, r->ev, m->start, m->tok, NULL))
+            continue;
+        bool mine_here = c->action || (done && done->sentence == s);
+        seen_end = m->end;
+        if ((!done && !owned) || (borrowed(r, c, m->start) && !mine_here)) {
+            r->out->unattributed++;
+            continue;
+        }
+        int dir = up ? 1 : -1;
+        sizes_t z = { .rel = -1 };
+        find_sizes(r, c->start, c->end, dir, &z);
+        double size = 0;
+        if (z.rel >= 0)
+            size = z.rel;
+        else if (z.nvalues == 2)
+            size = fabs(log(z.value[1] / z.value[0]));
+        else if (z.nvalues == 1) {
+            double b = baseline(r, s, c->start);
+            size = b > 0 ? fabs(log(z.value[0] / b)) : SC_EV_SIZE_UNRELATED;
+        }
+        if (z.rel >= 0 || z.nvalues) {
+            size = fmin(fmax(size, 0.01), SC_EV_SIZE_MAX);
+            r->out->sized++;
+            if (size > r->out->outcome_size)
+                r->out->outcome_size = size;
+        }
+        push(r, SC_EV_OUTCOME, s, span_of(r, m->start, m->end), span_of(r, c->start, c->end),
+             dir, size, z.rel >= 0 || z.nvalues ? z.span : (sc_span_t){ 0, 0 });
+    }
+}
+
+/* ---- flags ---- */
+
+static void flag(run_t *r, sc_ev_flag_t f, const char *reason, sc_span_t span)
+{
+    r->out->flag[f] = (sc_ev_flagged_t){ true, reason, span };
+}
+
+/* A list: three or more keywords in one sentence, or three or more short
+ * items (at most three words) cut by 、 or commas. *span receives it. */
+static bool find_list(const run_t *r, const uint32_t *kw, size_t nkw, sc_span_t *span)
+{
+    const sc_text_t *t = r->t;
+    for (uint32_t s = 0; s < t->nsents; s++) {
+        size_t n = 0;
+        uint32_t a = 0, b = 0;
+        for (size_t i = 0; i < nkw; i++)
+            if (kw[2 * i] >= t->sents[s].start && kw[2 * i] < t->sents[s].end) {
+                if (!n++)
+                    a = kw[2 * i];
+                b = kw[2 * i + 1];
+            }
+        if (n >= 3) {
+            *span = span_of(r, a, b);
+            return true;
+        }
+        size_t run = 0, best = 0;
+        uint32_t ra = 0, ba = 0, bb = 0;
+        for (size_t ci = 0; ci < r->ncl; ci++) {
+            const clause_t *c = &r->cl[ci];
+            if (c->sentence != s)
+                continue;
+            size_t words = 0;
+            for (uint32_t k = sc_text_token_at(t, c->start); k < t->ntoks && t->toks[k].start < c->end; k++)
+                words += t->toks[k].kind != SC_TOK_SPACE && t->toks[k].kind != SC_TOK_PUNCT;
+            bool item = words >= 1 && words <= 3 && c->subject != SUBJ_SELF;
+            if (item && !run++)
+                ra = c->start;
+            if (item && run > best) {
+                best = run;
+                ba = ra;
+                bb = c->end;
+            }
+            if (!item)
+                run = 0;
+        }
+        if (best >= 3) {
+            *span = span_of(r, ba, bb);
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool first_of(const run_t *r, int cls, sc_span_t *span, size_t *count)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->m.n; i++)
+        if (is_class(&r->m.v[i], cls) && !n++)
+            *span = span_of(r, r->m.v[i].start, r->m.v[i].end);
+    if (count)
+        *count = n;
+    return n > 0;
+}
+
+static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
+{
+    sc_ev_t *o = r->out;
+    size_t acts = o->count[SC_EV_ACTION];
+    bool story = acts > 0 || o->count[SC_EV_OUTCOME] > 0;
+    sc_span_t span = { 0, 0 };
+    size_t n = 0;
+    if (!acts && find_list(r, kw, nkw, &span))
+        flag(r, SC_EVF_KEYWORD_LIST, "lists the competency's terms without an action taken", span);
+    if (!acts && first_of(r, EVC_CREDENTIAL, &span, &n) && n >= 2)
+        flag(r, SC_EVF_CREDENTIALS, "gives CV facts (years, employers, projects, team size) "
+             "without a story", span);
+    if (!story && !o->count[SC_EV_SITUATION]) {
+        bool vague = false;
+        for (size_t s = 0; s < r->ev->n_sentences && !vague; s++)
+            if (r->ev->sentences[s].cue[SC_F_VAGUE].found) {
+                vague = true;
+                span = r->ev->sentences[s].cue[SC_F_VAGUE].span;
+            }
+        if (first_of(r, EVC_GENERIC, &span, NULL) || vague)
+            flag(r, SC_EVF_GENERIC_CLAIM, "states what matters or what the speaker is like, "
+                 "with no instance", span);
+    }
+    if (!acts && first_of(r, EVC_DISOWN, &span, NULL))
+        flag(r, SC_EVF_NEGATED, "says the speaker has not done it or someone else did", span);
+    for (uint32_t s = 0; s < r->t->nsents; s++)
+        o->hypothetical += r->hyp[s];
+    if (!acts && o->hypothetical && first_of(r, EVC_HYPOTHETICAL, &span, NULL))
+        flag(r, SC_EVF_HYPOTHETICAL, "describes what the speaker would do, not what they did",
+             span);
+    if (!acts && !o->count[SC_EV_OWNERSHIP] && o->count[SC_EV_TEAM]) {
+        for (size_t i = 0; i < o->n_items; i++)
+            if (o->items[i].kind == SC_EV_TEAM) {
+                span = o->items[i].clause;
+                break;
+            }
+        flag(r, SC_EVF_TEAM_WITHOUT_ME, "tells what the team did with no action of the speaker",
+             span);
+    }
+}
+
+int sc_ev_analyze(const sc_ev_cues_t *c, const sc_text_t *t, const sc_evidence_t *ev,
+                  const uint32_t *kw, size_t nkw, sc_ev_t *out)
+{
+    memset(out, 0, sizeof *out);
+    run_t r = { .t = t, .ev = ev, .out = out };
+    sc_phrases_scan(c->phrases, t, sc_matches_collect, &r.m);
+    r.hyp = calloc(t->nsents + 1, sizeof *r.hyp);
+    r.target = calloc(t->nsents + 1, sizeof *r.target);
+    r.disown = calloc(t->nsents + 1, sizeof *r.disown);
+    int rc = r.m.oom || !r.hyp || !r.target || !r.disown || split_clauses(&r) < 0 ? -1 : 0;
+    if (rc == 0) {
+        mark_sentences(&r);
+        find_subjects(&r);
+        find_actions(&r);
+        find_cued(&r);
+        find_outcomes(&r);
+        find_flags(&r, kw, nkw);
+        rc = r.oom ? -1 : 0;
+    }
+    free(r.m.v);
+    free(r.cl);
+    free(r.hyp);
+    free(r.target);
+    free(r.disown);
+    if (rc < 0)
+        sc_ev_free(out);
+    return rc;
+}
+
+void sc_ev_free(sc_ev_t *out)
+{
+    free(out->items);
+    memset(out, 0, sizeof *out);
+}
+
+const char *sc_ev_kind_name(sc_ev_kind_t k)
+{
+    static const char *const names[] = { "ownership", "action", "team", "situation",
+                                         "obstacle", "outcome" };
+    return names[k];
+}
+
+const char *sc_ev_flag_name(sc_ev_flag_t f)
+{
+    static const char *const names[] = { "keyword_list", "credentials", "generic_claim",
+                                         "negated", "hypothetical", "team_without_me" };
+    return names[f];
+}
