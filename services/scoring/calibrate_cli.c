@@ -438,8 +438,12 @@ static void figures(const char *prefix, const char *suffix, const double *score,
 {
     double fig[3];
     agreement(score, bins, r, idx, n, fig);
-    printf("%sspearman%s %.3f\n%sqwk%s %.3f\n", prefix, suffix, fig[0], prefix, suffix, fig[1]);
-    if (with_mse)
+    /* a figure that is not defined (every rating of the group the same) is left out */
+    if (isfinite(fig[0]))
+        printf("%sspearman%s %.3f\n", prefix, suffix, fig[0]);
+    if (isfinite(fig[1]))
+        printf("%sqwk%s %.3f\n", prefix, suffix, fig[1]);
+    if (with_mse && isfinite(fig[2]))
         printf("%smse%s %.1f\n", prefix, suffix, fig[2]);
 }
 
