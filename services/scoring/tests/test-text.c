@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "../lexicon.h"
 #include "../text.h"
 
 static sc_analyzer_t *az;
@@ -170,6 +171,27 @@ static void test_phrase_boundaries(void **state)
     sc_phrases_destroy(&p);
 }
 
+/* The build refuses lexicon entries that are not in normalised form; this checks
+ * the same with the answers' own pipeline (ICU's NFKC case folding and table). */
+static void test_lexicon_is_normalised(void **state)
+{
+    (void)state;
+    size_t total = 0;
+    for (int c = 0; c < SC_LEX_NCLASSES; c++) {
+        size_t n;
+        const sc_lex_word_t *w = sc_lexicon_words((sc_lex_class_t)c, &n);
+        assert_true(n > 0);
+        assert_non_null(sc_lexicon_class_name((sc_lex_class_t)c));
+        for (size_t i = 0; i < n; i++) {
+            char out[256], err[64];
+            assert_true(sc_text_normalize(az, w[i].word, out, sizeof out, err, sizeof err) > 0);
+            assert_string_equal(out, w[i].word);
+        }
+        total += n;
+    }
+    assert_true(total >= 250);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_too_long_refused),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_phrase_boundaries),
+        cmocka_unit_test(test_lexicon_is_normalised),
     };
     return cmocka_run_group_tests_name("scoring-text", tests, setup, teardown);
 }
