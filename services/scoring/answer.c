@@ -197,13 +197,14 @@ static int add_phrases(sc_analyzer_t *az, sc_scorer_t *s, const sc_model_t *m,
         const sc_competency_t *cp = &m->competencies[c];
         for (size_t k = 0; k < cp->n_keywords; k++) {
             const sc_keyword_t *kw = &cp->keywords[k];
-            if (sc_phrases_add(az, s->phrases, kw->term, TAG(TAG_KEYWORD, c, k), SC_PH_INNER, err,
-                               errlen) < 0)
+            /* English keywords also match their inflections (text.h, SC_PH_STEM) */
+            if (sc_phrases_add(az, s->phrases, kw->term, TAG(TAG_KEYWORD, c, k),
+                               SC_PH_INNER | SC_PH_STEM, err, errlen) < 0)
                 return -1;
             for (size_t y = 0; y < kw->n_synonyms; y++)
                 if (kw->synonyms[y] && *kw->synonyms[y]
-                    && sc_phrases_add(az, s->phrases, kw->synonyms[y], TAG(TAG_KEYWORD, c, k), SC_PH_INNER,
-                                      err, errlen) < 0)
+                    && sc_phrases_add(az, s->phrases, kw->synonyms[y], TAG(TAG_KEYWORD, c, k),
+                                      SC_PH_INNER | SC_PH_STEM, err, errlen) < 0)
                     return -1;
         }
         for (size_t k = 0; k < cp->n_negative_cues; k++)

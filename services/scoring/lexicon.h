@@ -1,10 +1,12 @@
 /* services/scoring/lexicon.h - the built-in Chinese and English word lists of text analysis
  *
- * The lists are data, not code: each class is one table in lexicon.c so that
- * docs/scoring-text.md can print them and a recruiter can check why a word
- * counted. Entries are written as a person would type them; text.c normalises
- * them with the same pipeline as answers (NFKC, case folding, traditional to
- * simplified), so "I was responsible" also matches "I WAS RESPONSIBLE".
+ * The lists are data, not code: one file per list in services/scoring/lexicon/
+ * (<list>.txt, one entry per line, format at the top of each), compiled into
+ * the binary at build time by tools/gen_lexicon.py, so docs/scoring-text.md
+ * can print them and a recruiter can check why a word counted. Entries are in
+ * the normalised form answers are folded to (NFKC, case folding, traditional
+ * to simplified; the build refuses others), so "i was responsible" matches
+ * "I WAS RESPONSIBLE" and 负责 matches 負責.
  */
 #ifndef SC_LEXICON_H
 #define SC_LEXICON_H

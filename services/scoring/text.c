@@ -14,6 +14,7 @@
 #include "hf/encoding.h"
 #include "lexicon.h"
 
+#include <libstemmer.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@
 struct sc_analyzer {
     const UNormalizer2 *nfkc_cf;
     UBreakIterator *words;
+    struct sb_stemmer *stemmer;   /* Snowball English, not thread-safe: one per analyzer */
     sc_phrases_t *lexicon;
 };
 
@@ -144,6 +146,12 @@ sc_analyzer_t *sc_analyzer_new(char *err, size_t errlen)
         sc_analyzer_destroy(&az);
         return NULL;
     }
+    az->stemmer = sb_stemmer_new("english", NULL);
+    if (!az->stemmer) {
+        seterr(err, errlen, "could not open the Snowball English stemmer");
+        sc_analyzer_destroy(&az);
+        return NULL;
+    }
     if (compile_lexicon(az, err, errlen) < 0) {
         sc_analyzer_destroy(&az);
         return NULL;
@@ -158,6 +166,7 @@ void sc_analyzer_destroy(sc_analyzer_t **azp)
     sc_analyzer_t *az = *azp;
     if (az->words)
         ubrk_close(az->words);
+    sb_stemmer_delete(az->stemmer);
     sc_phrases_destroy(&az->lexicon);
     free(az);
     *azp = NULL;
@@ -311,6 +320,88 @@ static int normalize(const sc_analyzer_t *az, const unsigned char *s, size_t len
     return 0;
 }
 
+/* ---- English stems ------------------------------------------------------ */
+
+/* Longer words are not stemmed (they are not English words). */
+#define STEM_MAX 48
+
+/* US spellings to UK before stemming: Snowball's English stemmer keeps
+ * organise/organisation and analyse/analysed together but strips -ize to
+ * nothing (organize -> organ), so -iz-/-yz- before these endings become
+ * -is-/-ys- after at least three letters, and -ysis becomes -yse (analysis
+ * -> analyse -> analys). text.h lists what meets and what does not. */
+static void fold_spelling(char *w, size_t *n)
+{
+    static const char *const endings[] = { "ations", "ation", "ing", "ers", "er", "es", "ed", "e" };
+    size_t len = *n;
+    if (len >= 7 && memcmp(w + len - 4, "ysis", 4) == 0) {
+        memcpy(w + len - 4, "yse", 3);
+        *n = len - 1;
+        return;
+    }
+    for (size_t i = 0; i < sizeof endings / sizeof *endings; i++) {
+        size_t m = strlen(endings[i]);
+        if (len < m + 5 || memcmp(w + len - m, endings[i], m) != 0)
+            continue;
+        char *z = w + len - m - 1;
+        if (*z == 'z' && (z[-1] == 'i' || z[-1] == 'y'))
+            *z = 's';
+        return;
+    }
+}
+
+/* The stem of the normalised word s[0..n) into out (STEM_MAX bytes); returns
+ * its length, 0 when the word is not an English word of 2 to STEM_MAX - 1
+ * ASCII letters (or the stemmer is out of memory: then it matches exactly). */
+static size_t stem_of(struct sb_stemmer *st, const UChar *s, uint32_t n, char *out)
+{
+    if (n < 2 || n >= STEM_MAX)
+        return 0;
+    char w[STEM_MAX];
+    for (uint32_t i = 0; i < n; i++) {
+        if (s[i] < 'a' || s[i] > 'z')
+            return 0;
+        w[i] = (char)s[i];
+    }
+    size_t len = n;
+    fold_spelling(w, &len);
+    const sb_symbol *r = sb_stemmer_stem(st, (const sb_symbol *)w, (int)len);
+    int m = r ? sb_stemmer_length(st) : 0;
+    if (m <= 0 || m >= STEM_MAX)
+        return 0;
+    memcpy(out, r, (size_t)m);
+    return (size_t)m;
+}
+
+/* The stems of the text's English words (text.h); nothing for a text without
+ * alphabetic words, so Chinese answers pay nothing. */
+static int stem_tokens(sc_analyzer_t *az, sc_text_t *t)
+{
+    if (!t->n_latin_words)
+        return 0;
+    t->stem_at = malloc((t->ntoks + 1) * sizeof *t->stem_at);
+    size_t cap = (size_t)t->n_latin_words * 8 + STEM_MAX, used = 0;
+    t->stems = malloc(cap);
+    if (!t->stem_at || !t->stems)
+        return -1;
+    for (uint32_t k = 0; k < t->ntoks; k++) {
+        t->stem_at[k] = (uint32_t)used;
+        const sc_token_t *tok = &t->toks[k];
+        if (tok->kind != SC_TOK_LETTER)
+            continue;
+        if (used + STEM_MAX > cap) {
+            char *n = realloc(t->stems, cap * 2);
+            if (!n)
+                return -1;
+            t->stems = n;
+            cap *= 2;
+        }
+        used += stem_of(az->stemmer, t->norm + tok->start, tok->end - tok->start, t->stems + used);
+    }
+    t->stem_at[t->ntoks] = (uint32_t)used;
+    return 0;
+}
+
 /* ---- segmentation ------------------------------------------------------- */
 
 static sc_tok_kind_t token_kind(int32_t status, UChar first)
@@ -427,7 +518,7 @@ sc_text_t *sc_text_new(sc_analyzer_t *az, const char *utf8, size_t len,
     t->nlen = b.n;
     if (r == -1)
         seterr(err, errlen, "invalid UTF-8 at byte %zu", bad);
-    else if (r < 0 || segment(az, t) < 0) {
+    else if (r < 0 || segment(az, t) < 0 || stem_tokens(az, t) < 0) {
         seterr(err, errlen, "out of memory");
         r = -2;
     }
@@ -449,6 +540,8 @@ void sc_text_destroy(sc_text_t **tp)
     free(t->oend);
     free(t->toks);
     free(t->sents);
+    free(t->stems);
+    free(t->stem_at);
     free(t);
     *tp = NULL;
 }
@@ -520,10 +613,21 @@ typedef struct {
  * lexicon at about one phrase per bucket. */
 #define NBUCKETS 1024
 
+/* An English phrase by stems: the words' stems joined by single spaces. */
+typedef struct {
+    char *s;
+    uint32_t len;
+    int tag;
+    uint32_t id;
+} stem_phrase_t;
+
 struct sc_phrases {
     phrase_t *v;            /* sorted by bucket, then longest first */
     uint32_t n, cap;
     uint32_t bucket[NBUCKETS + 1];
+    stem_phrase_t *sv;      /* SC_PH_STEM phrases, sorted by first letter */
+    uint32_t sn, scap;
+    uint32_t sbucket[27];   /* sv[sbucket[c - 'a'] .. sbucket[c - 'a' + 1]) start with c */
 };
 
 sc_phrases_t *sc_phrases_new(void)
@@ -538,6 +642,9 @@ void sc_phrases_destroy(sc_phrases_t **pp)
     for (uint32_t i = 0; i < (*pp)->n; i++)
         free((*pp)->v[i].s);
     free((*pp)->v);
+    for (uint32_t i = 0; i < (*pp)->sn; i++)
+        free((*pp)->sv[i].s);
+    free((*pp)->sv);
     free(*pp);
     *pp = NULL;
 }
@@ -545,6 +652,48 @@ void sc_phrases_destroy(sc_phrases_t **pp)
 static bool ascii_alnum(UChar c)
 {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* Add the stem form of the normalised phrase u[0..n) when it is English words
+ * (text.h); returns 0 (also when it is not), -1 when out of memory. */
+static int add_stem_phrase(sc_analyzer_t *az, sc_phrases_t *p, const UChar *u, uint32_t n,
+                           int tag, uint32_t id)
+{
+    char *s = malloc((size_t)n / 2 * STEM_MAX + STEM_MAX), one[STEM_MAX];
+    if (!s)
+        return -1;
+    uint32_t len = 0;
+    for (uint32_t a = 0, b; a < n; a = b + 1) {
+        for (b = a; b < n && u[b] != ' '; b++)
+            ;
+        size_t m = stem_of(az->stemmer, u + a, b - a, one);
+        if (!m) {
+            free(s); /* not English words: exact matching only */
+            return 0;
+        }
+        if (len)
+            s[len++] = ' ';
+        memcpy(s + len, one, m);
+        len += (uint32_t)m;
+    }
+    if (p->sn == p->scap) {
+        uint32_t cap = p->scap ? p->scap * 2 : 32;
+        stem_phrase_t *v = realloc(p->sv, cap * sizeof *v);
+        if (!v) {
+            free(s);
+            return -1;
+        }
+        p->sv = v;
+        p->scap = cap;
+    }
+    unsigned k = (unsigned)(s[0] - 'a');
+    uint32_t at = p->sbucket[k + 1];
+    memmove(&p->sv[at + 1], &p->sv[at], (p->sn - at) * sizeof *p->sv);
+    p->sv[at] = (stem_phrase_t){ s, len, tag, id };
+    p->sn++;
+    for (unsigned j = k + 1; j <= 26; j++)
+        p->sbucket[j]++;
+    return 0;
 }
 
 int sc_phrases_add(sc_analyzer_t *az, sc_phrases_t *p, const char *utf8, int tag,
@@ -574,6 +723,12 @@ int sc_phrases_add(sc_analyzer_t *az, sc_phrases_t *p, const char *utf8, int tag
         p->v = v;
         p->cap = cap;
     }
+    if ((mode & SC_PH_STEM) && add_stem_phrase(az, p, b.u, b.n, tag, p->n) < 0) {
+        free(b.u);
+        seterr(err, errlen, "out of memory");
+        return -1;
+    }
+    mode &= ~SC_PH_STEM;
     phrase_t ph = { b.u, b.n, tag, p->n, mode == SC_PH_WHOLE, mode == SC_PH_INNER,
                     ascii_alnum(b.u[b.n - 1]) };
     /* insert at the end of its bucket's entries of the same or greater length */
@@ -617,29 +772,73 @@ static uint32_t match_at(const sc_text_t *t, const phrase_t *ph, uint32_t u, uin
     return 0;
 }
 
+/* The end of a stem match of sp at token k, or 0 (text.h: word by word, one
+ * space between words). */
+static uint32_t stem_match_at(const sc_text_t *t, const stem_phrase_t *sp, uint32_t k)
+{
+    const char *w = sp->s, *end = sp->s + sp->len;
+    for (;;) {
+        const char *we = memchr(w, ' ', (size_t)(end - w));
+        size_t wl = (size_t)((we ? we : end) - w);
+        uint32_t a = t->stem_at[k], b = t->stem_at[k + 1];
+        if (b - a != wl || memcmp(t->stems + a, w, wl) != 0)
+            return 0;
+        if (!we)
+            return t->toks[k].end;
+        const sc_token_t *sp_tok = k + 2 < t->ntoks ? &t->toks[k + 1] : NULL;
+        if (!sp_tok || sp_tok->kind != SC_TOK_SPACE || sp_tok->end - sp_tok->start != 1)
+            return 0;
+        k += 2;
+        w = we + 1;
+    }
+}
+
+/* The matches found at one start, at most one per tag. */
+typedef struct {
+    sc_match_t v[16];
+    unsigned n;
+} found_t;
+
+/* Keep m unless its tag has a match here: then a longer m replaces it when
+ * longer is set. With 16 tags at one start, further ones are reported at once. */
+static void found_add(found_t *f, const sc_match_t *m, bool longer, sc_match_fn fn, void *ud)
+{
+    for (unsigned j = 0; j < f->n; j++)
+        if (f->v[j].tag == m->tag) {
+            if (longer && m->end > f->v[j].end)
+                f->v[j] = *m;
+            return;
+        }
+    if (f->n < 16)
+        f->v[f->n++] = *m;
+    else
+        fn(ud, m);
+}
+
 /* Report the matches starting at unit u of token k; inner: u is inside the token. */
 static void scan_at(const sc_phrases_t *p, const sc_text_t *t, uint32_t u, uint32_t k,
                     bool inner, sc_match_fn fn, void *ud)
 {
     unsigned b = t->norm[u] % NBUCKETS;
-    int seen[16];
-    unsigned nseen = 0;
+    found_t f;
+    f.n = 0;
     for (uint32_t i = p->bucket[b]; i < p->bucket[b + 1]; i++) {
         const phrase_t *ph = &p->v[i];
         if (inner && !ph->inner)
             continue;
         uint32_t end = match_at(t, ph, u, k);
-        if (!end)
-            continue;
-        unsigned j = 0;
-        while (j < nseen && seen[j] != ph->tag)
-            j++;
-        if (j < nseen)
-            continue; /* a longer phrase of this tag matched here */
-        if (nseen < 16)
-            seen[nseen++] = ph->tag;
-        fn(ud, &(sc_match_t){ u, end, k, ph->tag, ph->id });
+        if (end) /* longest first: a longer phrase of this tag matched here */
+            found_add(&f, &(sc_match_t){ u, end, k, ph->tag, ph->id }, false, fn, ud);
     }
+    UChar c = t->norm[u];
+    if (!inner && p->sn && t->stems && t->toks[k].kind == SC_TOK_LETTER && c >= 'a' && c <= 'z')
+        for (uint32_t i = p->sbucket[c - 'a']; i < p->sbucket[c - 'a' + 1]; i++) {
+            uint32_t end = stem_match_at(t, &p->sv[i], k);
+            if (end)
+                found_add(&f, &(sc_match_t){ u, end, k, p->sv[i].tag, p->sv[i].id }, true, fn, ud);
+        }
+    for (unsigned j = 0; j < f.n; j++)
+        fn(ud, &f.v[j]);
 }
 
 void sc_matches_collect(void *ud, const sc_match_t *m)

@@ -90,12 +90,19 @@ typedef struct sc_text {
     sc_lang_t lang;
     uint32_t n_han;         /* Han characters */
     uint32_t n_latin_words; /* alphabetic words */
+    /* English stems (see sc_phrases_add's SC_PH_STEM): the stem of token k is
+     * stems[stem_at[k] .. stem_at[k + 1]), empty for a token that is not an
+     * English word; both NULL when the text has no alphabetic word. */
+    char *stems;
+    uint32_t *stem_at;
 } sc_text_t;
 
 typedef struct sc_analyzer sc_analyzer_t;
 
-/* Open the per-thread ICU objects (normaliser, word break iterator) and the lexicon matcher. Returns NULL with a reason in err when
- * ICU or its data is missing. Not thread-safe: one per thread. */
+/* Open the per-thread ICU objects (normaliser, word break iterator), the
+ * English stemmer (Snowball) and the lexicon matcher. Returns NULL with a
+ * reason in err when ICU or its data is missing. Not thread-safe: one per
+ * thread. */
 sc_analyzer_t *sc_analyzer_new(char *err, size_t errlen);
 
 /* Close; accepts NULL and *az == NULL, sets *az to NULL. */
@@ -134,12 +141,24 @@ const char *sc_lang_name(sc_lang_t lang);
  * tense suffix (s, es, d, ed, ing, er, ers) which the match then includes.
  * A whole-token phrase must cover whole tokens (不 matches 不, not 不断).
  * An inner phrase may also start inside a Han word: ICU keeps 也没有 and
- * 团队协作 as one word, and 没有, 协作 must still be found there. */
+ * 团队协作 as one word, and 没有, 协作 must still be found there.
+ *
+ * With SC_PH_STEM added to the mode, an English phrase (words of ASCII
+ * letters separated by single spaces, after normalisation) also matches
+ * word by word on stems: each text word's stem must equal the phrase word's,
+ * with one space between words, so "data analysis" matches "Data analyses"
+ * and "launch" matches "launched". Stems are Snowball's English (Porter2)
+ * stems after one spelling fold: -iz-/-yz- before e, ed, es, ing, er, ers,
+ * ation, ations become -is-/-ys- (after at least three letters), and a final
+ * -ysis becomes -yse; so analysis, analyses, analysed, analyzing, analyse
+ * meet (analys), as do organize/organisation, but analyst and analytics
+ * (other stems) do not. Chinese and other words are matched as before. */
 
 typedef enum {
     SC_PH_START = 0,   /* starts at a word start */
     SC_PH_WHOLE = 1,   /* covers whole words */
     SC_PH_INNER = 2,   /* may start inside a Han word */
+    SC_PH_STEM = 4,    /* added to a mode: English words also match on stems */
 } sc_ph_mode_t;
 
 typedef struct sc_phrases sc_phrases_t;
@@ -161,7 +180,8 @@ int sc_phrases_add(sc_analyzer_t *az, sc_phrases_t *p, const char *utf8, int tag
                    int mode, char *err, size_t errlen);
 
 /* Call fn for every match in text order; at one start, only the longest
- * phrase of each tag is reported. */
+ * phrase of each tag is reported (of phrases matching exactly, the longest
+ * phrase; a longer stem match replaces it). */
 typedef void (*sc_match_fn)(void *ud, const sc_match_t *m);
 void sc_phrases_scan(const sc_phrases_t *p, const sc_text_t *t, sc_match_fn fn, void *ud);
 

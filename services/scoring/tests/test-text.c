@@ -5,8 +5,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../lexicon.h"
 #include "../text.h"
 
 static sc_analyzer_t *az;
@@ -170,6 +173,153 @@ static void test_phrase_boundaries(void **state)
     sc_phrases_destroy(&p);
 }
 
+/* The first match of phrase set p in s whose tag is tag, as bytes of s; {0, 0} when none. */
+static sc_span_t find_tag(const sc_phrases_t *p, const char *s, int tag)
+{
+    sc_text_t *t = sc_text_new(az, s, strlen(s), NULL, 0);
+    assert_non_null(t);
+    sc_matches_t m = { 0 };
+    sc_phrases_scan(p, t, sc_matches_collect, &m);
+    assert_false(m.oom);
+    sc_span_t sp = { 0, 0 };
+    for (size_t i = 0; i < m.n; i++)
+        if (m.v[i].tag == tag) {
+            sp = sc_text_span(t, m.v[i].start, m.v[i].end);
+            break;
+        }
+    free(m.v);
+    sc_text_destroy(&t);
+    return sp;
+}
+
+static bool matches(const sc_phrases_t *p, const char *s, int tag)
+{
+    sc_span_t sp = find_tag(p, s, tag);
+    return sp.end > sp.start;
+}
+
+static void expect_span(const sc_phrases_t *p, const char *s, int tag, const char *want)
+{
+    sc_span_t sp = find_tag(p, s, tag);
+    assert_true(sp.end > sp.start);
+    char got[128];
+    snprintf(got, sizeof got, "%.*s", (int)(sp.end - sp.start), s + sp.start);
+    assert_string_equal(got, want);
+}
+
+/* A set of stemmed phrases, tagged 1, 2, ... in order; the list ends with NULL. */
+static sc_phrases_t *stem_set(const char *const *phrases)
+{
+    sc_phrases_t *p = sc_phrases_new();
+    assert_non_null(p);
+    for (int i = 0; phrases[i]; i++)
+        assert_int_equal(sc_phrases_add(az, p, phrases[i], i + 1, SC_PH_INNER | SC_PH_STEM, NULL, 0), 0);
+    return p;
+}
+
+/* English keywords meet their inflections and US/UK spellings on stems. */
+static void test_stems_inflections_meet(void **state)
+{
+    (void)state;
+    sc_phrases_t *p = stem_set((const char *[]){ "analysis", "Launch", "organize", "prioritisation",
+                                                 NULL });
+    const char *analysis[] = { "I analysed the churn data", "we were analyzing churn",
+                               "two analyses later", "I analyse logs", "I will analyze it",
+                               "the ANALYSIS showed", "analysing funnels" };
+    for (size_t i = 0; i < sizeof analysis / sizeof *analysis; i++)
+        assert_true(matches(p, analysis[i], 1));
+    const struct { const char *s; int tag; } meet[] = {
+        { "we launched in May", 2 },
+        { "launching the app", 2 },
+        { "two launches", 2 },
+        { "I organised the offsite", 3 },
+        { "the organisation of work", 3 },
+        { "organizing people", 3 },
+        { "I prioritized the backlog", 4 },
+        { "we prioritise ruthlessly", 4 },
+    };
+    for (size_t i = 0; i < sizeof meet / sizeof *meet; i++)
+        assert_true(matches(p, meet[i].s, meet[i].tag));
+    sc_phrases_destroy(&p);
+}
+
+/* Different words stay apart: an analyst is a person, analytics a field, and a
+ * stem never matches inside a longer word or across punctuation. ("leader"
+ * still meets "lead" through the older suffix rule, not through stems.) */
+static void test_stems_unrelated_words_apart(void **state)
+{
+    (void)state;
+    sc_phrases_t *p = stem_set((const char *[]){ "analysis", "lead", "data analysis", NULL });
+    const struct { const char *s; int tag; } apart[] = {
+        { "I was an analyst", 1 },
+        { "our analytics stack", 1 },
+        { "a misleading chart", 2 },
+        { "data, analysis", 3 },
+        { "data for analysis", 3 },
+        { "psychoanalysis", 1 },
+    };
+    for (size_t i = 0; i < sizeof apart / sizeof *apart; i++)
+        assert_false(matches(p, apart[i].s, apart[i].tag));
+    /* without SC_PH_STEM a phrase matches as before: no stems */
+    sc_phrases_t *q = sc_phrases_new();
+    assert_int_equal(sc_phrases_add(az, q, "analysis", 1, SC_PH_INNER, NULL, 0), 0);
+    assert_false(matches(q, "I analysed it", 1));
+    assert_true(matches(q, "the analysis", 1));
+    sc_phrases_destroy(&q);
+    sc_phrases_destroy(&p);
+}
+
+/* Multi-word phrases match stem by stem; spans point at the original text,
+ * case and full-width forms included; the longer stem match is the one kept. */
+static void test_stems_phrases_and_spans(void **state)
+{
+    (void)state;
+    sc_phrases_t *p = stem_set((const char *[]){ "data analysis", "user interviews", NULL });
+    assert_int_equal(sc_phrases_add(az, p, "data", 1, SC_PH_INNER | SC_PH_STEM, NULL, 0), 0);
+    expect_span(p, "Then I did Data  Analyses for Q3.", 1, "Data  Analyses");
+    expect_span(p, "我们做了data analysing，效果不错", 1, "data analysing");
+    expect_span(p, "I ran １２ User Interviewing sessions", 2, "User Interviewing");
+    expect_span(p, "only data here", 1, "data");
+    sc_phrases_destroy(&p);
+}
+
+/* Chinese keywords match exactly as before; mixed text stems only its English words. */
+static void test_stems_chinese_unchanged(void **state)
+{
+    (void)state;
+    sc_phrases_t *p = stem_set((const char *[]){ "数据分析", "A/B测试", NULL });
+    expect_span(p, "我负责數據分析和报表", 1, "數據分析");
+    assert_false(matches(p, "我负责数据和分析", 1));
+    expect_span(p, "做过a/b测试", 2, "a/b测试");
+    const char *zh = "我们团队在去年上线了新版本，留存提升了百分之五。";
+    sc_text_t *t = sc_text_new(az, zh, strlen(zh), NULL, 0);
+    assert_null(t->stems);
+    assert_null(t->stem_at);
+    sc_text_destroy(&t);
+    sc_phrases_destroy(&p);
+}
+
+/* The build refuses lexicon entries that are not in normalised form; this checks
+ * the same with the answers' own pipeline (ICU's NFKC case folding and table). */
+static void test_lexicon_is_normalised(void **state)
+{
+    (void)state;
+    size_t total = 0;
+    for (int c = 0; c < SC_LEX_NCLASSES; c++) {
+        size_t n;
+        const sc_lex_word_t *w = sc_lexicon_words((sc_lex_class_t)c, &n);
+        assert_true(n > 0);
+        assert_non_null(sc_lexicon_class_name((sc_lex_class_t)c));
+        for (size_t i = 0; i < n; i++) {
+            char out[256], err[64];
+            assert_true(sc_text_normalize(az, w[i].word, out, sizeof out, err, sizeof err) > 0);
+            assert_string_equal(out, w[i].word);
+        }
+        total += n;
+    }
+    assert_true(total >= 250);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +333,11 @@ int main(void)
         cmocka_unit_test(test_too_long_refused),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_phrase_boundaries),
+        cmocka_unit_test(test_lexicon_is_normalised),
+        cmocka_unit_test(test_stems_inflections_meet),
+        cmocka_unit_test(test_stems_unrelated_words_apart),
+        cmocka_unit_test(test_stems_phrases_and_spans),
+        cmocka_unit_test(test_stems_chinese_unchanged),
     };
     return cmocka_run_group_tests_name("scoring-text", tests, setup, teardown);
 }
