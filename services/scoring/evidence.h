@@ -20,7 +20,7 @@
  *  - flags with a reason: keyword list, credentials, generic claim,
  *    negated (disowned) experience, hypothetical, team without me.
  * The cue lists are data (services/scoring/lexicon/evidence_*.txt, compiled
- * into the build by lexicon/gen_evidence.py); docs/scoring-text.md explains them.
+ * into the build by tools/gen_lexicon.py --evidence, which checks them as it does the other lists); docs/scoring-text.md explains them.
  *
  * How to call it (one cue set per thread or per scorer, read-only after):
  *

@@ -13,7 +13,7 @@ GEN, UCONV = sys.argv[1], sys.argv[2]
 results = []
 
 
-def run(tmp, lists, out='out.h'):
+def run(tmp, lists, out='out.h', *flags):
     paths = []
     for name, text in lists.items():
         p = os.path.join(tmp, name)
@@ -21,7 +21,7 @@ def run(tmp, lists, out='out.h'):
             f.write(text.encode('utf-8') if isinstance(text, str) else text)
         paths.append(p)
     outp = os.path.join(tmp, out)
-    r = subprocess.run([sys.executable, GEN, '--uconv', UCONV, outp] + paths,
+    r = subprocess.run([sys.executable, GEN, '--uconv', UCONV, *flags, outp] + paths,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     data = open(outp, 'rb').read() if os.path.exists(outp) else None
     return r.returncode, r.stderr.decode('utf-8'), data
@@ -74,6 +74,29 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, err, data = run(tmp, {'a.txt': 'Ok\n', 'b.txt': 'ok\nok\n'})
     check('every bad line of every list is reported',
           rc == 1 and 'a.txt:1:' in err and 'b.txt:2:' in err and data is None, err)
+
+# evidence.c's cue classes: the same checks, and "| flag" fields after an entry
+with tempfile.TemporaryDirectory() as tmp:
+    rc, err, data = run(tmp, {'evidence_up.txt': 'rose\n翻了一番 | inner | times=2\n',
+                              'evidence_size.txt': 'a third | whole | frac=0.3333\n'},
+                        'out.h', '--evidence')
+    text = (data or b'').decode('utf-8')
+    check('evidence lists compile to their classes and cues', rc == 0
+          and 'EVC_UP,' in text and 'EVC_SIZE,' in text
+          and '{ "翻了一番", SC_PH_INNER, 2, 2.0 },' in text
+          and '{ "a third", SC_PH_WHOLE, 1, 0.3333 },' in text
+          and '{ "rose", SC_PH_START, 0, 0.0 },' in text, err + text)
+for what, fname, body, expect in (
+        ('an unknown flag', 'evidence_up.txt', 'rose | fast\n', 'evidence_up.txt:1: unknown flag'),
+        ('a size that is no number', 'evidence_up.txt', 'doubled | times=two\n',
+         'evidence_up.txt:1: "times=two": a number'),
+        ('uppercase before the flags', 'evidence_up.txt', 'Rose | whole\n',
+         'evidence_up.txt:1: "Rose" is not in normalised form'),
+        ('a list not named evidence_<class>', 'up.txt', 'rose\n', 'up.txt: an evidence list')):
+    with tempfile.TemporaryDirectory() as tmp:
+        rc, err, data = run(tmp, {fname: body}, 'out.h', '--evidence')
+        check(f'evidence: {what} is refused', rc == 1 and expect in err and data is None,
+              f'rc={rc} stderr={err!r}')
 
 print(f'1..{len(results)}')
 for i, (name, ok, detail) in enumerate(results, 1):
