@@ -38,7 +38,10 @@ Checks:
     port), and never on its metrics port; the brokers' bus ports take exactly
     the gateway's and the services' pods; the datastore example lets in only
     those pods of the namespace;
-  - the Dockerfile installs every binary the manifests run;
+  - the Dockerfile installs every binary the manifests run; its build stage
+    installs every library and build tool `./hrflow` installs (test-only ones
+    aside), and its runtime stage the package of every shared library a built
+    binary links directly (found with readelf and dpkg);
   - `kubectl kustomize` renders the directory (skipped without kubectl).
 
 Run: HF_BUILD_ROOT=<meson build dir> /usr/bin/python3 tests/deploy/test_manifests.py
@@ -818,6 +821,63 @@ def check_dockerfile(tap, build, ctx):
     tap.check(name, problems)
 
 
+HRFLOW = REPO / "hrflow"
+TEST_ONLY = {"libcmocka-dev"}          # the image is built without tests
+IN_BASE_IMAGE = {"libc6"}              # debian:12-slim has it
+
+
+def stages(text):
+    """The Dockerfile's stages' texts, lines joined."""
+    return re.split(r"^FROM\s", re.sub(r"\\\n", " ", text), flags=re.M)[1:]
+
+
+def linked_packages(build):
+    """{Debian package: [library]} of the shared libraries the built binaries link directly."""
+    paths = {}
+    for line in subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout.splitlines():
+        m = re.match(r"\s*(\S+) \(libc6,x86-64[^)]*\) => (\S+)", line)
+        if m:
+            paths.setdefault(m.group(1), m.group(2))
+    found = {}
+    for b in BINARIES:
+        out = subprocess.run(["readelf", "-d", str(build / "services" / b / f"hrflow-{b}")],
+                             capture_output=True, text=True).stdout
+        for lib in re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out):
+            path = paths.get(lib, "")
+            real = os.path.realpath(path) if path else ""
+            pkg = None
+            for candidate in {path, real, real.replace("/usr/lib/", "/lib/", 1),
+                              real.replace("/lib/", "/usr/lib/", 1)} - {""}:
+                r = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
+                if r.returncode == 0:
+                    pkg = r.stdout.split(":", 1)[0].strip()
+                    break
+            found.setdefault(pkg or f"? ({lib})", []).append(lib)
+    return found
+
+
+def check_dockerfile_packages(tap, build):
+    name = "the Dockerfile installs what the build links and ./hrflow installs"
+    parts = stages(DOCKERFILE.read_text()) if DOCKERFILE.is_file() else []
+    if len(parts) < 2:
+        tap.check(name, ["the Dockerfile has no build and runtime stages"])
+        return
+    build_words, run_words = set(parts[0].split()), set(parts[-1].split())
+    m = re.search(r"^PACKAGES=\(([^)]*)\)", HRFLOW.read_text(), re.M)
+    wanted = [w for w in (m.group(1).split() if m else [])
+              if (w.endswith("-dev") or w == "icu-devtools") and w not in TEST_ONLY]
+    problems = [] if m else ["no PACKAGES=(…) in ./hrflow"]
+    problems += [f"the build stage does not install {w} (./hrflow does)"
+                 for w in wanted if w not in build_words]
+    for pkg, libs in sorted(linked_packages(build).items()):
+        if pkg.startswith("?"):
+            problems.append(f"no Debian package found for {', '.join(sorted(set(libs)))}")
+        elif pkg not in run_words and pkg not in IN_BASE_IMAGE:
+            problems.append(f"the runtime stage does not install {pkg} "
+                            f"({', '.join(sorted(set(libs)))} is linked)")
+    tap.check(name, problems)
+
+
 def check_every_process_runs(tap, ctx):
     """Every process of services/services.list runs in deploy/k8s, and nothing else."""
     problems = [f"hrflow-{b} is in services/services.list but no workload runs it"
@@ -878,6 +938,7 @@ def main():
     check_scaling(tap, [(rel, d) for rel, d in docs if rel != "kustomization.yaml"], workloads)
     check_every_process_runs(tap, ctx)
     check_dockerfile(tap, build, ctx)
+    check_dockerfile_packages(tap, build)
     check_kustomize_renders(tap)
     return tap.finish()
 
