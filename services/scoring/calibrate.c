@@ -276,45 +276,50 @@ static double f_ev_team_without_me(const sc_answer_t *a) { return ev_flag(a, SC_
 /* The feature vector. A new feature is one row here (names are stored in
  * fit files: never rename one, add a new row instead). */
 static const sc_feature_def_t feature_table[] = {
-    { "answer", "the answer score (0..100)", f_answer },
-    { "content", "the content score: weighted mean of the probed competencies (0..100)", f_content },
-    { "structure", "the structure score: STAR completeness (0..100)", f_structure },
-    { "delivery", "the text delivery score: fillers and length (0..100)", f_delivery },
-    { "star.situation", "1 when the scorer finds the situation part, else 0", f_situation },
-    { "star.task", "1 when the scorer finds the task part, else 0", f_task },
-    { "star.action", "1 when the scorer finds the action part, else 0", f_action },
-    { "star.result", "1 when the scorer finds the result part, else 0", f_result },
+    { "answer", "the answer score (0..100)", f_answer, 0 },
+    { "content", "the content score: weighted mean of the probed competencies (0..100)",
+      f_content, 0 },
+    { "structure", "the structure score: STAR completeness (0..100)", f_structure, 0 },
+    { "delivery", "the text delivery score: fillers and length (0..100)", f_delivery, 0 },
+    { "star.situation", "1 when the scorer finds the situation part, else 0", f_situation, 0 },
+    { "star.task", "1 when the scorer finds the task part, else 0", f_task, 0 },
+    { "star.action", "1 when the scorer finds the action part, else 0", f_action, 0 },
+    { "star.result", "1 when the scorer finds the result part, else 0", f_result, 0 },
     { "quantities.result", "result quantities (percent, multiple, money) outside a task sentence",
-      f_result_quantities },
+      f_result_quantities, 0 },
     { "keywords.concrete", "keyword occurrences in a concrete account (actor, action, outcome)",
-      f_kw_concrete },
-    { "keywords.action", "keyword occurrences with actor and action, no outcome", f_kw_action },
-    { "keywords.mention", "keyword occurrences in a list or a claim", f_kw_mention },
-    { "keywords.negated", "negated keyword occurrences", f_kw_negated },
-    { "sentences.actor", "sentences with a first-person actor", f_actor },
-    { "sentences.concrete", "sentences with actor, action and outcome", f_concrete_sentences },
-    { "sentences.vague", "sentences with a vague claim (擅长, good at)", f_vague },
-    { "fillers.rate", "fillers per word", f_filler_rate },
-    { "length.log", "ln(1 + length in units: Han characters + other words)", f_length },
-    { "evidence.ownership", "ln(1 + sentences where the speaker takes ownership)", f_ev_ownership },
+      f_kw_concrete, 0 },
+    { "keywords.action", "keyword occurrences with actor and action, no outcome", f_kw_action, 0 },
+    { "keywords.mention", "keyword occurrences in a list or a claim", f_kw_mention, 0 },
+    { "keywords.negated", "negated keyword occurrences", f_kw_negated, 0 },
+    { "sentences.actor", "sentences with a first-person actor", f_actor, 0 },
+    { "sentences.concrete", "sentences with actor, action and outcome", f_concrete_sentences, 0 },
+    { "sentences.vague", "sentences with a vague claim (擅长, good at)", f_vague, 0 },
+    { "fillers.rate", "fillers per word", f_filler_rate, 0 },
+    { "length.log", "ln(1 + length in units: Han characters + other words)", f_length, 0 },
+    { "evidence.ownership", "ln(1 + sentences where the speaker takes ownership)",
+      f_ev_ownership, +1 },
     { "evidence.actions", "ln(1 + clauses where the speaker did something, in the past)",
-      f_ev_actions },
-    { "evidence.team_only", "ln(1 + clauses where \"we\" did something)", f_ev_team },
+      f_ev_actions, +1 },
+    { "evidence.team_only", "ln(1 + clauses where \"we\" did something)", f_ev_team, 0 },
     { "evidence.situation", "ln(1 + sentences opening a situation: time, place, role)",
-      f_ev_situation },
+      f_ev_situation, +1 },
     { "evidence.obstacles", "ln(1 + obstacles followed by an action of the speaker)",
-      f_ev_obstacles },
+      f_ev_obstacles, +1 },
     { "evidence.outcomes", "ln(1 + changes of a measure after the speaker's action)",
-      f_ev_outcomes },
+      f_ev_outcomes, +1 },
     { "evidence.outcome_size", "largest |ln(after / before)| of an outcome (0 when unsized)",
-      f_ev_size },
-    { "evidence.keyword_list", "1 when the answer lists terms with no action", f_ev_keyword_list },
-    { "evidence.credentials", "1 when the answer gives CV facts with no story", f_ev_credentials },
-    { "evidence.generic_claim", "1 when the answer states claims with no instance", f_ev_generic },
-    { "evidence.negated", "1 when the speaker disowns the experience", f_ev_negated },
-    { "evidence.hypothetical", "1 when the answer is a plan, not a deed", f_ev_hypothetical },
+      f_ev_size, +1 },
+    { "evidence.keyword_list", "1 when the answer lists terms with no action",
+      f_ev_keyword_list, -1 },
+    { "evidence.credentials", "1 when the answer gives CV facts with no story",
+      f_ev_credentials, -1 },
+    { "evidence.generic_claim", "1 when the answer states claims with no instance",
+      f_ev_generic, -1 },
+    { "evidence.negated", "1 when the speaker disowns the experience", f_ev_negated, -1 },
+    { "evidence.hypothetical", "1 when the answer is a plan, not a deed", f_ev_hypothetical, -1 },
     { "evidence.team_without_me", "1 when the team acts and the speaker does not",
-      f_ev_team_without_me },
+      f_ev_team_without_me, -1 },
 };
 
 #define N_FEATURES (sizeof(feature_table) / sizeof(feature_table[0]))
@@ -590,6 +595,38 @@ static int newton(const problem_t *P, double *beta)
 sc_ordinal_t *sc_ordinal_fit(const double *x, const int *ratings, size_t n, size_t k,
                              const char *const *names, double lambda, char *err, size_t errlen)
 {
+    return sc_ordinal_fit_signed(x, ratings, n, k, names, NULL, lambda, err, errlen);
+}
+
+/* Clip and refit (calibrate.h): Newton from the start thresholds beta0 and
+ * weights 0; a weight on the wrong side of its sign pins its feature (its
+ * column of z set to 0, so its weight stays exactly 0), and the fit runs
+ * again until no weight is on the wrong side. */
+static int fit_clipped(problem_t *P, double *z, const int *sign, const double *beta0,
+                       double *beta)
+{
+    size_t t = P->levels - 1, m = t + P->k;
+    int rc = 0;
+    for (size_t round = 0; rc == 0 && round <= P->k; round++) {
+        memcpy(beta, beta0, m * sizeof(double));
+        rc = newton(P, beta);
+        bool pinned = false;
+        for (size_t j = 0; rc == 0 && sign && j < P->k; j++)
+            if (sign[j] * beta[t + j] < 0) {
+                for (size_t i = 0; i < P->n; i++)
+                    z[i * P->k + j] = 0;
+                pinned = true;
+            }
+        if (!pinned)
+            break;
+    }
+    return rc;
+}
+
+sc_ordinal_t *sc_ordinal_fit_signed(const double *x, const int *ratings, size_t n, size_t k,
+                                    const char *const *names, const int *sign, double lambda,
+                                    char *err, size_t errlen)
+{
     if (n < 2) {
         snprintf(err, errlen, "fewer than 2 answers to fit");
         return NULL;
@@ -632,8 +669,9 @@ sc_ordinal_t *sc_ordinal_fit(const double *x, const int *ratings, size_t n, size
     f->lambda = lambda;
     size_t t = f->levels - 1, m = t + k;
     double *z = malloc(n * (k ? k : 1) * sizeof(double)), *beta = calloc(m, sizeof(double));
+    double *beta0 = calloc(m, sizeof(double));
     size_t *y = malloc(n * sizeof(size_t));
-    int rc = z && y && beta ? 0 : -1;
+    int rc = z && y && beta && beta0 ? 0 : -1;
     for (size_t j = 0; rc == 0 && j < k; j++) {
         rc = set_name(f, j, names[j]);
         double mean = 0, var = 0;
@@ -654,16 +692,17 @@ sc_ordinal_t *sc_ordinal_fit(const double *x, const int *ratings, size_t n, size
             y[i] = map[ratings[i] - SC_RATING_MIN];
         for (size_t l = 0; l < t; l++) { /* the cumulative log-odds: the optimum at w = 0 */
             below += count[f->level[l] - SC_RATING_MIN];
-            beta[l] = log((double)below / (double)(n - below));
+            beta0[l] = log((double)below / (double)(n - below));
         }
         problem_t P = { z, y, n, k, f->levels, lambda };
-        rc = newton(&P, beta);
+        rc = fit_clipped(&P, z, sign, beta0, beta);
         memcpy(f->threshold, beta, t * sizeof(double));
         memcpy(f->weight, beta + t, k * sizeof(double));
     }
     free(z);
     free(y);
     free(beta);
+    free(beta0);
     if (rc < 0 || set_version(f) < 0) {
         snprintf(err, errlen, "out of memory");
         sc_ordinal_destroy(&f);
@@ -904,8 +943,8 @@ int sc_cv_folds(const char *const *keys, const int *ratings, size_t n, size_t nf
 }
 
 int sc_ordinal_cv(const double *x, const int *ratings, const int *fold, size_t n, size_t k,
-                  size_t nfolds, const char *const *names, double lambda, double *pred,
-                  char *err, size_t errlen)
+                  size_t nfolds, const char *const *names, const int *sign, double lambda,
+                  double *pred, char *err, size_t errlen)
 {
     double *tx = malloc((n * k > 0 ? n * k : 1) * sizeof(double));
     int *tr = malloc((n ? n : 1) * sizeof(int));
@@ -920,7 +959,8 @@ int sc_ordinal_cv(const double *x, const int *ratings, const int *fold, size_t n
                 tr[m++] = ratings[i];
             }
         char why[160];
-        sc_ordinal_t *fit = sc_ordinal_fit(tx, tr, m, k, names, lambda, why, sizeof(why));
+        sc_ordinal_t *fit = sc_ordinal_fit_signed(tx, tr, m, k, names, sign, lambda, why,
+                                                   sizeof(why));
         if (!fit) {
             snprintf(err, errlen, "fold %zu of %zu: %s", f + 1, nfolds, why);
             rc = -1;

@@ -61,6 +61,8 @@ typedef struct {
     const char *name;         /* "star.result" */
     const char *what;         /* "1 when the scorer finds the result part, else 0" */
     double (*read)(const struct sc_answer *a);
+    int sign;                 /* expected sign of its weight: +1 evidence that never lowers the
+                               * rating, -1 a flag that never raises it, 0 free */
 } sc_feature_def_t;
 
 /* The number of features in the table, and the i-th (i < sc_features_count()). */
@@ -109,6 +111,17 @@ typedef struct {
 sc_ordinal_t *sc_ordinal_fit(const double *x, const int *ratings, size_t n, size_t k,
                              const char *const *names, double lambda, char *err, size_t errlen);
 
+/* sc_ordinal_fit with each weight j held to its sign sign[j] (+1: >= 0,
+ * -1: <= 0, 0: free; sign NULL: all free), by clip and refit: fit, pin
+ * every weight on the wrong side of its sign at 0 (its feature then takes
+ * no part), fit again, until no free weight is on the wrong side. The
+ * pinned set only grows, so at most k + 1 fits; deterministic. Pinned
+ * weights stay 0 even when releasing one would now help (an active-set
+ * method without release steps). */
+sc_ordinal_t *sc_ordinal_fit_signed(const double *x, const int *ratings, size_t n, size_t k,
+                                    const char *const *names, const int *sign, double lambda,
+                                    char *err, size_t errlen);
+
 /* Free; accepts NULL and *f == NULL, sets *f to NULL. */
 void sc_ordinal_destroy(sc_ordinal_t **f);
 
@@ -151,11 +164,11 @@ uint64_t sc_fold_hash(const char *key);
 int sc_cv_folds(const char *const *keys, const int *ratings, size_t n, size_t nfolds, int *fold);
 
 /* Out-of-fold predictions: for each fold f, fit on the rows of the other
- * folds (sc_ordinal_fit) and write the expected rating of each row of f
+ * folds (sc_ordinal_fit_signed with sign, NULL for none) and write the expected rating of each row of f
  * into pred[]. Returns 0, or -1 with the reason in err (a training part
  * that cannot be fitted, such as one with a single rating). */
 int sc_ordinal_cv(const double *x, const int *ratings, const int *fold, size_t n, size_t k,
-                  size_t nfolds, const char *const *names, double lambda, double *pred,
-                  char *err, size_t errlen);
+                  size_t nfolds, const char *const *names, const int *sign, double lambda,
+                  double *pred, char *err, size_t errlen);
 
 #endif

@@ -4,7 +4,8 @@
  *                            (--model MODEL.json | --models DIR [--model MODEL.json] |
  *                             --tenant TENANT_ID --model-id ID)
  *                            [--fit [--out FITTED.json] [--save]]
- *                            [--fit-ordinal [--lambda L] [--folds K] [--out-fit FIT.json] |
+ *                            [--fit-ordinal [--lambda L] [--folds K] [--out-fit FIT.json]
+ *                                           [--drop NAME[,NAME...]] [--signed] |
  *                             --fit-in FIT.json]
  *
  * Each line of the data is {"question": …, "answer": …, "rating": 1..5}
@@ -20,7 +21,11 @@
  * --out writes and --save stores the fitted model. --fit-ordinal fits the
  * ordinal regression of the rating on the feature vector (calibrate.c),
  * prints its figures in sample and cross-validated, and --out-fit writes it;
- * --fit-in evaluates a stored fit without refitting. Output lines are
+ * --fit-in evaluates a stored fit without refitting; --drop leaves features
+ * out of the fit, --signed holds each weight to its feature's sign. The
+ * aim's pair check ("aim.pairs", "aim.violations") counts the capped
+ * answers (keyword list, credentials, negated) predicted at or above a
+ * real story of the same model and competency. Output lines are
  * "name value", stable for scripts. Exit 0, 1 on a failure, 2 on bad usage.
  */
 #include "calibrate_cli.h"
@@ -59,7 +64,7 @@ static ProtobufCAllocator sys_allocator = { sys_alloc, sys_free, NULL };
 
 enum {
     A_DATA, A_MODEL, A_MODELS, A_TENANT, A_MODEL_ID, A_FIT, A_OUT, A_SAVE, A_FIT_ORDINAL,
-    A_LAMBDA, A_FOLDS, A_OUT_FIT, A_FIT_IN, N_ARGS
+    A_LAMBDA, A_FOLDS, A_OUT_FIT, A_FIT_IN, A_DROP, A_SIGNED, N_ARGS
 };
 
 static const hf_arg_t options[N_ARGS] = {
@@ -78,6 +83,9 @@ static const hf_arg_t options[N_ARGS] = {
     [A_FOLDS] = { "folds", "K", 0, "its cross-validation folds (default 5)" },
     [A_OUT_FIT] = { "out-fit", "FIT.json", 0, "write the ordinal fit (needs --fit-ordinal)" },
     [A_FIT_IN] = { "fit-in", "FIT.json", 0, "evaluate a stored ordinal fit on the data" },
+    [A_DROP] = { "drop", "NAME[,NAME...]", 0, "fit without these features (needs --fit-ordinal)" },
+    [A_SIGNED] = { "signed", NULL, 0,
+                   "hold each weight to its feature's sign (needs --fit-ordinal)" },
 };
 
 #define DEFAULT_FOLDS 5
@@ -86,13 +94,15 @@ static const hf_arg_t options[N_ARGS] = {
 typedef struct {
     const char *data, *model_file, *models_dir, *tenant, *model_id, *out, *out_fit, *fit_in;
     int fit, save, fit_ordinal;
+    const char *drop;         /* comma-separated feature names, or NULL */
+    bool signed_fit;
     double lambda;
     size_t folds;
 } args_t;
 
 /* The labelled lines; optional fields are NULL, star labels -1 when absent. */
 typedef struct {
-    char **question, **answer, **id, **model, **language, **category;
+    char **question, **answer, **id, **model, **language, **category, **competency;
     int *rating;
     signed char *star;        /* n x SC_STAR_N: 1, 0 or -1 */
     size_t *lineno;
@@ -113,7 +123,8 @@ static void synopsis(FILE *f)
                "         (--model MODEL.json | --models DIR [--model MODEL.json] |\n"
                "          --tenant TENANT_ID --model-id ID)\n"
                "         [--fit [--out FITTED.json] [--save]]\n"
-               "         [--fit-ordinal [--lambda L] [--folds K] [--out-fit FIT.json] |\n"
+               "         [--fit-ordinal [--lambda L] [--folds K] [--out-fit FIT.json]\n"
+               "                        [--drop NAME[,NAME...]] [--signed] |\n"
                "          --fit-in FIT.json]\n");
     hf_args_usage(f, options, N_ARGS);
 }
@@ -123,6 +134,34 @@ static int usage(const char *why)
     fprintf(stderr, "hrflow-scoring calibrate: %s\n", why);
     synopsis(stderr);
     return 2;
+}
+
+/* Whether the feature table's row `name` is named in the comma-separated
+ * list (NULL: none). */
+static bool listed(const char *list, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = list; p && *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == len && strncmp(p, name, n) == 0)
+            return true;
+        p += n + (p[n] == ',');
+    }
+    return false;
+}
+
+/* The first name of the comma-separated list that is not a feature, into
+ * bad; 0 when every one is. */
+static int unknown_feature(const char *list, char *bad, size_t badlen)
+{
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        snprintf(bad, badlen, "%.*s", (int)n, p);
+        if (sc_feature_find(bad) < 0)
+            return -1;
+        p += n + (p[n] == ',');
+    }
+    return 0;
 }
 
 /* Returns 0 to go on, else the exit code (-1 after --help). */
@@ -140,8 +179,8 @@ static int parse(int argc, char **argv, args_t *a)
     *a = (args_t){ o[A_DATA].values[0], o[A_MODEL].values[0], o[A_MODELS].values[0],
                    o[A_TENANT].values[0], o[A_MODEL_ID].values[0], o[A_OUT].values[0],
                    o[A_OUT_FIT].values[0], o[A_FIT_IN].values[0], o[A_FIT].count > 0,
-                   o[A_SAVE].count > 0, o[A_FIT_ORDINAL].count > 0, SC_ORDINAL_LAMBDA,
-                   DEFAULT_FOLDS };
+                   o[A_SAVE].count > 0, o[A_FIT_ORDINAL].count > 0, o[A_DROP].values[0],
+                   o[A_SIGNED].count > 0, SC_ORDINAL_LAMBDA, DEFAULT_FOLDS };
     bool stored = a->tenant || a->model_id;
     if (stored ? !(a->tenant && a->model_id) || a->model_file || a->models_dir
                : !a->model_file && !a->models_dir)
@@ -154,12 +193,18 @@ static int parse(int argc, char **argv, args_t *a)
         return usage("--fit fits one model's weights: not with --models");
     if (a->fit_ordinal && a->fit_in)
         return usage("give --fit-ordinal or --fit-in, not both");
-    if ((o[A_LAMBDA].count || o[A_FOLDS].count || a->out_fit) && !a->fit_ordinal)
-        return usage("--lambda, --folds and --out-fit need --fit-ordinal");
+    if ((o[A_LAMBDA].count || o[A_FOLDS].count || a->out_fit || a->drop || a->signed_fit)
+        && !a->fit_ordinal)
+        return usage("--lambda, --folds, --out-fit, --drop and --signed need --fit-ordinal");
     if (o[A_LAMBDA].count) {
         a->lambda = strtod(o[A_LAMBDA].values[0], &end);
         if (*end || end == o[A_LAMBDA].values[0] || !isfinite(a->lambda) || a->lambda < 0)
             return usage("--lambda: want a number >= 0");
+    }
+    char bad[100];
+    if (a->drop && unknown_feature(a->drop, bad, sizeof(bad)) < 0) {
+        snprintf(why, sizeof(why), "--drop: no feature \"%s\"", bad);
+        return usage(why);
     }
     if (o[A_FOLDS].count) {
         long k = strtol(o[A_FOLDS].values[0], &end, 10);
@@ -193,7 +238,8 @@ static char *read_file(const char *path, size_t *len)
 
 static void rows_free(rows_t *r)
 {
-    char **fields[] = { r->question, r->answer, r->id, r->model, r->language, r->category };
+    char **fields[] = { r->question, r->answer, r->id,         r->model,
+                        r->language, r->category, r->competency };
     for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
         for (size_t i = 0; fields[f] && i < r->n; i++)
             free(fields[f][i]);
@@ -207,7 +253,8 @@ static void rows_free(rows_t *r)
 
 static int rows_grow(rows_t *r, size_t cap)
 {
-    char ***fields[] = { &r->question, &r->answer, &r->id, &r->model, &r->language, &r->category };
+    char ***fields[] = { &r->question, &r->answer,   &r->id,        &r->model,
+                         &r->language, &r->category, &r->competency };
     for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
         char **p = realloc(*fields[f], cap * sizeof(char *));
         if (!p)
@@ -286,9 +333,10 @@ static int read_row(json_t *j, rows_t *r, char *why, size_t whylen)
     r->answer[i] = strdup(json_string_value(ans));
     r->rating[i] = (int)json_integer_value(rt);
     const char *bad = NULL;
-    static const char *const names[] = { "id", "model", "language", "category" };
-    char **dst[] = { &r->id[i], &r->model[i], &r->language[i], &r->category[i] };
-    for (size_t f = 0; f < 4; f++)
+    static const char *const names[] = { "id", "model", "language", "category", "competency" };
+    char **dst[] = { &r->id[i], &r->model[i], &r->language[i], &r->category[i],
+                     &r->competency[i] };
+    for (size_t f = 0; f < 5; f++)
         if (opt_string(j, names[f], dst[f]) < 0 && !bad)
             bad = names[f];
     const char *star = read_star(j, r->star + i * SC_STAR_N);
@@ -578,6 +626,56 @@ static void report_star(const rows_t *r, const bool *found)
     }
 }
 
+/* ---- the aim's pair check ---- */
+
+#define AIM_SHOWN 20
+
+static bool in_list(const char *v, const char *const *list, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        if (strcmp(v, list[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+static const char *row_name(const rows_t *r, size_t i, char buf[24])
+{
+    snprintf(buf, 24, "#%zu", r->lineno[i]);
+    return r->id[i] ? r->id[i] : buf;
+}
+
+/* "No keyword-list, credential-list or negated answer scored above a real
+ * first-person story about the same competency": over the pairs of a capped
+ * answer and a real story of the same model and competency, how often the
+ * capped one's prediction pred[] is at or above the story's, with the first
+ * AIM_SHOWN violations named. */
+static void aim_pairs(const char *prefix, const double *pred, const rows_t *r)
+{
+    static const char *const capped[] = { "keyword_list", "credentials", "negated" };
+    static const char *const story[] = { "strong_numbers", "strong_no_numbers", "modest_real" };
+    size_t pairs = 0, bad = 0;
+    char a[24], b[24];
+    for (size_t i = 0; i < r->n; i++) {
+        if (!in_list(r->category[i], capped, 3) || !r->model[i] || !r->competency[i])
+            continue;
+        for (size_t j = 0; j < r->n; j++) {
+            if (!in_list(r->category[j], story, 3) || !same(r->model[i], r->model[j])
+                || !same(r->competency[i], r->competency[j]))
+                continue;
+            pairs++;
+            if (pred[i] >= pred[j] && bad++ < AIM_SHOWN)
+                printf("%saim.violation %s > %s\n", prefix, row_name(r, i, a), row_name(r, j, b));
+        }
+    }
+    printf("%saim.pairs %zu\n", prefix, pairs);
+    printf("%saim.violations %zu\n", prefix, bad);
+}
+
 /* Read the tenant's model with messages from malloc, as the model from a
  * file: freed with free_unpacked. */
 static int model_store(const args_t *a, PGconn *db, hf_arena_t *arena,
@@ -711,6 +809,7 @@ static int evaluate(const sc_ordinal_t *f, const double *x, const rows_t *r, dou
     if (rc == 0) {
         printf("ordinal version %s\n", f->version);
         rc = report_expected("ordinal ", e, r, fig);
+        aim_pairs("ordinal ", e, r);
     }
     free(xf);
     free(e);
@@ -748,7 +847,8 @@ static int write_fit(const args_t *a, const sc_ordinal_t *f, size_t n, const dou
                                                            "sha256", hex, "n", (json_int_t)n))
              | json_object_set_new(j, "cv", json_pack("{s:I, s:f, s:f, s:f}", "folds",
                                                       (json_int_t)a->folds, "spearman", cv[0],
-                                                      "qwk", cv[1], "mse", cv[2]));
+                                                      "qwk", cv[1], "mse", cv[2]))
+             | json_object_set_new(j, "signed", json_boolean(a->signed_fit));
     if (rc < 0 || json_dump_file(j, a->out_fit, JSON_INDENT(2) | JSON_SORT_KEYS) < 0) {
         fprintf(stderr, "hrflow-scoring calibrate: cannot write %s\n", a->out_fit);
         rc = -1;
@@ -759,20 +859,37 @@ static int write_fit(const args_t *a, const sc_ordinal_t *f, size_t n, const dou
     return rc;
 }
 
-/* --fit-ordinal: fit on every row, report in sample and cross-validated. */
-static int fit_ordinal(const args_t *a, const double *x, const rows_t *r)
+/* --fit-ordinal: fit on every row, report in sample and cross-validated.
+ * x is table-ordered; the fit takes the features not dropped, with their
+ * signs under --signed. */
+static int fit_ordinal(const args_t *a, const double *xall, const rows_t *r)
 {
-    size_t nf = sc_features_count();
-    const char **names = malloc(nf * sizeof(char *)), **keys = malloc(r->n * sizeof(char *));
+    size_t nt = sc_features_count(), nf = 0;
+    const char **names = malloc(nt * sizeof(char *)), **keys = malloc(r->n * sizeof(char *));
     char (*line)[24] = malloc(r->n * sizeof(*line)), err[200];
-    int *fold = malloc(r->n * sizeof(int));
+    int *fold = malloc(r->n * sizeof(int)), *sign = malloc(nt * sizeof(int));
+    size_t *keep = malloc(nt * sizeof(size_t));
     double *cv = malloc(r->n * sizeof(double)), out[3];
+    double *x = malloc((r->n * nt > 0 ? r->n * nt : 1) * sizeof(double));
     sc_ordinal_t *f = NULL;
-    int rc = names && keys && line && fold && cv ? 0 : -1;
-    for (size_t j = 0; rc == 0 && j < nf; j++)
-        names[j] = sc_feature_def(j)->name;
-    if (rc == 0 && !(f = sc_ordinal_fit(x, r->rating, r->n, nf, names, a->lambda, err,
-                                        sizeof(err)))) {
+    int rc = names && keys && line && fold && sign && keep && cv && x ? 0 : -1;
+    for (size_t j = 0; rc == 0 && j < nt; j++) {
+        const sc_feature_def_t *d = sc_feature_def(j);
+        if (listed(a->drop, d->name))
+            continue;
+        names[nf] = d->name;
+        sign[nf] = a->signed_fit ? d->sign : 0;
+        keep[nf++] = j;
+    }
+    for (size_t i = 0; rc == 0 && i < r->n; i++)
+        for (size_t c = 0; c < nf; c++)
+            x[i * nf + c] = xall[i * nt + keep[c]];
+    if (rc == 0 && a->drop)
+        printf("ordinal dropped %s\n", a->drop);
+    if (rc == 0 && a->signed_fit)
+        printf("ordinal signed 1\n");
+    if (rc == 0 && !(f = sc_ordinal_fit_signed(x, r->rating, r->n, nf, names, sign, a->lambda,
+                                               err, sizeof(err)))) {
         fprintf(stderr, "hrflow-scoring calibrate: cannot fit: %s\n", err);
         rc = -1;
     }
@@ -783,21 +900,22 @@ static int fit_ordinal(const args_t *a, const double *x, const rows_t *r)
         for (size_t l = 0; l + 1 < f->levels; l++)
             printf("ordinal threshold.%d-%d %.4f\n", f->level[l], f->level[l + 1],
                    f->threshold[l]);
-        rc = evaluate(f, x, r, NULL);
+        rc = evaluate(f, xall, r, NULL);
     }
     for (size_t i = 0; rc == 0 && i < r->n; i++) { /* folds by id, else by line number */
         snprintf(line[i], sizeof(line[i]), "#%zu", r->lineno[i]);
         keys[i] = r->id[i] ? r->id[i] : line[i];
     }
     if (rc == 0 && (sc_cv_folds(keys, r->rating, r->n, a->folds, fold) < 0
-                    || sc_ordinal_cv(x, r->rating, fold, r->n, nf, a->folds, names, a->lambda,
-                                     cv, err, sizeof(err)) < 0)) {
+                    || sc_ordinal_cv(x, r->rating, fold, r->n, nf, a->folds, names, sign,
+                                     a->lambda, cv, err, sizeof(err)) < 0)) {
         fprintf(stderr, "hrflow-scoring calibrate: cannot cross-validate: %s\n", err);
         rc = -1;
     }
     if (rc == 0) {
         printf("cv folds %zu\n", a->folds);
         rc = report_expected("cv ", cv, r, out);
+        aim_pairs("cv ", cv, r);
     }
     if (rc == 0 && a->out_fit)
         rc = write_fit(a, f, r->n, out);
@@ -806,7 +924,10 @@ static int fit_ordinal(const args_t *a, const double *x, const rows_t *r)
     free(keys);
     free(line);
     free(fold);
+    free(sign);
+    free(keep);
     free(cv);
+    free(x);
     return rc;
 }
 
@@ -841,6 +962,7 @@ static int calibrate_main(int argc, char **argv)
         goto out;
     printf("answers %zu\n", n);
     report_scores("", sc.answer, &rows);
+    aim_pairs("", sc.answer, &rows);
     report_star(&rows, sc.star);
     if (a.fit_ordinal && fit_ordinal(&a, sc.x, &rows) < 0)
         goto out;

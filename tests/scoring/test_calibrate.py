@@ -230,5 +230,62 @@ def the_labelled_set_is_well_formed_and_its_test_part_frozen():
         assert hashlib.sha256(f.read()).hexdigest() == digest, "the frozen test part changed"
 
 
+DEV = os.path.join(HERE, "dev.jsonl")
+MODELS = os.path.join(HERE, "models")
+CAPPED = {"keyword_list", "credentials", "negated"}
+STORIES = {"strong_numbers", "strong_no_numbers", "modest_real"}
+
+
+@test
+def dropped_features_are_left_out_of_the_fit_and_signed_weights_keep_their_sign():
+    out, _ = calibrate("--model", MODEL, "--data", DATA, "--fit-ordinal", "--drop",
+                       "length.log,no.such.feature")
+    assert out.returncode == 2 and '"no.such.feature"' in out.stderr, out.stderr
+    out, _ = calibrate("--model", MODEL, "--data", DATA, "--drop", "length.log")
+    assert out.returncode == 2 and "--fit-ordinal" in out.stderr, out.stderr
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "fit.json")
+        out, v = calibrate("--models", MODELS, "--data", DEV, "--fit-ordinal", "--signed",
+                           "--drop", "length.log,evidence.team_only", "--out-fit", path)
+        assert out.returncode == 0, out.stderr
+        fit = json.load(open(path))
+    assert "length.log" not in fit["features"] and "evidence.team_only" not in fit["features"]
+    assert "ordinal weight.length.log" not in v and "ordinal weight.evidence.ownership" in v, v
+    assert v["ordinal dropped"] == "length.log,evidence.team_only" and fit["signed"] is True
+    weights = dict(zip(fit["features"], fit["weights"]))
+    for name in ("ownership", "actions", "situation", "obstacles", "outcomes", "outcome_size"):
+        assert weights["evidence." + name] >= 0, (name, weights)
+    for name in ("keyword_list", "credentials", "generic_claim", "negated", "hypothetical",
+                 "team_without_me"):
+        assert weights["evidence." + name] <= 0, (name, weights)
+
+
+@test
+def the_aim_pair_check_counts_capped_answers_at_or_above_a_real_story():
+    rows = [json.loads(line) for line in open(DEV, encoding="utf-8")]
+    pairs = sum(1 for a in rows if a["category"] in CAPPED for b in rows
+                if b["category"] in STORIES and (a["model"], a["competency"]) ==
+                (b["model"], b["competency"]))
+    assert pairs > 0
+    ids = {r["id"] for r in rows}
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "fit.json")
+        out, v = calibrate("--models", MODELS, "--data", DEV, "--fit-ordinal", "--out-fit", path)
+        assert out.returncode == 0, out.stderr
+        out2, v2 = calibrate("--models", MODELS, "--data", DEV, "--fit-in", path)
+        assert out2.returncode == 0, out2.stderr
+    for prefix in ("", "ordinal ", "cv "):
+        assert int(v[prefix + "aim.pairs"]) == pairs, (prefix, v)
+        bad = int(v[prefix + "aim.violations"])
+        assert 0 <= bad <= pairs
+        shown = [line.split()[-3:] for line in out.stdout.splitlines()
+                 if line.startswith(prefix + "aim.violation ")]
+        assert len(shown) == min(bad, 20), (prefix, shown)
+        assert all(a in ids and gt == ">" and b in ids for a, gt, b in shown), shown
+    # the stored fit gives the in-sample pairs again
+    assert v2["ordinal aim.pairs"] == v["ordinal aim.pairs"]
+    assert v2["ordinal aim.violations"] == v["ordinal aim.violations"]
+
+
 if __name__ == "__main__":
     run()

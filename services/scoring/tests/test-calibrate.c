@@ -184,6 +184,42 @@ static void test_ordinal_recovers_known_weights(void **state)
     free(r);
 }
 
+/* x1's weight is negative in the data: held to + it comes out exactly 0,
+ * the others still fitted; held to - (its side) the fit is the free one. */
+static void test_ordinal_signed_pins_a_weight_of_the_wrong_sign(void **state)
+{
+    (void)state;
+    double *x = malloc(SYN_N * SYN_K * sizeof(double));
+    int *r = malloc(SYN_N * sizeof(int));
+    synthetic(SYN_N, x, r, 11);
+    char err[160];
+    static const int plus[SYN_K] = { 0, +1, 0 }, minus[SYN_K] = { +1, -1, 0 };
+    sc_ordinal_t *f = sc_ordinal_fit(x, r, SYN_N, SYN_K, syn_names, 1, err, sizeof(err));
+    sc_ordinal_t *g = sc_ordinal_fit_signed(x, r, SYN_N, SYN_K, syn_names, plus, 1, err,
+                                            sizeof(err));
+    sc_ordinal_t *h = sc_ordinal_fit_signed(x, r, SYN_N, SYN_K, syn_names, minus, 1, err,
+                                            sizeof(err));
+    assert_true(f && g && h);
+    assert_true(f->weight[1] < 0);
+    assert_true(g->weight[1] == 0.0);
+    assert_true(g->weight[0] > 0);
+    assert_memory_equal(f->weight, h->weight, SYN_K * sizeof(double));
+    sc_ordinal_t *again = sc_ordinal_fit_signed(x, r, SYN_N, SYN_K, syn_names, plus, 1, err,
+                                                sizeof(err));
+    assert_non_null(again);
+    assert_memory_equal(g->weight, again->weight, SYN_K * sizeof(double));
+    sc_ordinal_destroy(&again);
+    sc_ordinal_destroy(&f);
+    sc_ordinal_destroy(&g);
+    sc_ordinal_destroy(&h);
+    free(x);
+    free(r);
+
+    /* the table's evidence is +, its flags - */
+    assert_int_equal(sc_feature_def((size_t)sc_feature_find("evidence.ownership"))->sign, 1);
+    assert_int_equal(sc_feature_def((size_t)sc_feature_find("evidence.negated"))->sign, -1);
+}
+
 static void test_ordinal_predict_explains_every_point(void **state)
 {
     (void)state;
@@ -356,10 +392,10 @@ static void test_ordinal_cv_predicts_out_of_fold(void **state)
     for (int i = 0; i < N; i++)
         fold[i] = i % 5;
     char err[160];
-    assert_int_equal(sc_ordinal_cv(x, r, fold, N, SYN_K, 5, syn_names, 1, pred, err, sizeof(err)),
+    assert_int_equal(sc_ordinal_cv(x, r, fold, N, SYN_K, 5, syn_names, NULL, 1, pred, err, sizeof(err)),
                      0);
     assert_int_equal(
-        sc_ordinal_cv(x, r, fold, N, SYN_K, 5, syn_names, 1, pred2, err, sizeof(err)), 0);
+        sc_ordinal_cv(x, r, fold, N, SYN_K, 5, syn_names, NULL, 1, pred2, err, sizeof(err)), 0);
     assert_memory_equal(pred, pred2, sizeof(pred));
     /* out of fold, about as good as in sample on data drawn from the model */
     double rd[N], in[N];
@@ -375,7 +411,7 @@ static void test_ordinal_cv_predicts_out_of_fold(void **state)
     /* a training part with one rating cannot be fitted: said so */
     for (int i = 0; i < N; i++)
         fold[i] = r[i] == 1 ? 0 : 1;
-    assert_int_equal(sc_ordinal_cv(x, r, fold, N, SYN_K, 2, syn_names, 1, pred, err, sizeof(err)),
+    assert_int_equal(sc_ordinal_cv(x, r, fold, N, SYN_K, 2, syn_names, NULL, 1, pred, err, sizeof(err)),
                      -1);
     assert_non_null(strstr(err, "fold"));
     free(x);
@@ -453,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_weighted_skips_unscored),
         cmocka_unit_test(test_fit_moves_weight_to_what_predicts),
         cmocka_unit_test(test_ordinal_recovers_known_weights),
+        cmocka_unit_test(test_ordinal_signed_pins_a_weight_of_the_wrong_sign),
         cmocka_unit_test(test_ordinal_predict_explains_every_point),
         cmocka_unit_test(test_ordinal_degenerate_inputs),
         cmocka_unit_test(test_ordinal_file_round_trips),
