@@ -137,7 +137,7 @@ const char *sc_lang_name(sc_lang_t lang);
 /* ---- phrase matching ----------------------------------------------------
  * A set of phrases (keywords with synonyms, lexicon cues), each with a tag.
  * A phrase matches at the start of a word token; an ASCII-alphanumeric end
- * must end a word ("lead" does not match "leader"), but may take a plural or
+ * must end a word ("data" does not match "database"), but may take a plural or
  * tense suffix (s, es, d, ed, ing, er, ers) which the match then includes.
  * A whole-token phrase must cover whole tokens (不 matches 不, not 不断).
  * An inner phrase may also start inside a Han word: ICU keeps 也没有 and

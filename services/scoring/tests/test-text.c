@@ -164,7 +164,7 @@ static void test_phrase_boundaries(void **state)
     sc_text_t *t = sc_text_new(az, s, strlen(s), NULL, 0);
     int tags[16] = { 0 };
     sc_phrases_scan(p, t, collect, tags);
-    /* "leads" (plural suffix) but not "leader"; 不 of 不会 if ICU keeps it apart, never 不断 */
+    /* "leader" and "leads" (suffixes er, s); 不 of 不会 if ICU keeps it apart, never 不断 */
     assert_int_equal(tags[1], 1);
     assert_int_equal(tags[tags[0]], 3);
     for (int i = 1; i <= tags[0]; i++)
