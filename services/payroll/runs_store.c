@@ -177,6 +177,22 @@ static int locked_why(const Hrflow__V1__PayrollRun *x, const char **why)
     return HF_OK;
 }
 
+/* Run id as the caller sees it, when it may still change: not approved or
+ * paid and, given a version (0 = any), at that version; else HF_ECONFLICT
+ * with *why (what recalculating and discarding a run both ask). */
+static int open_unlocked(hf_store_t *st, const char *id, int64_t version,
+                         Hrflow__V1__PayrollRun **out, const char **why)
+{
+    int rc = pr_run_get(st, id, out);
+    if (rc == HF_OK)
+        rc = locked_why(*out, why);
+    if (rc == HF_OK && version && version != (*out)->version) {
+        *why = "the run changed since you read it";
+        rc = HF_ECONFLICT;
+    }
+    return rc;
+}
+
 /* The one id a statement answers into id ("" for no row): HF_OK or HF_EDB. */
 static int one_id(hf_store_t *st, const char *sql, int n, const char *const *p, char id[40])
 {
@@ -253,13 +269,7 @@ int pr_run_queue(hf_store_t *st, const char *id, int64_t version, Hrflow__V1__Pa
     Hrflow__V1__PayrollRun *x = NULL;
     if (hf_db_begin(st->db) < 0)
         return HF_EDB;
-    int rc = pr_run_get(st, id, &x);
-    if (rc == HF_OK)
-        rc = locked_why(x, why);
-    if (rc == HF_OK && version && version != x->version) {
-        *why = "the run changed since you read it";
-        rc = HF_ECONFLICT;
-    }
+    int rc = open_unlocked(st, id, version, &x, why);
     if (rc == HF_OK)
         rc = queue(st, id);
     if (rc == HF_OK)
@@ -1061,13 +1071,7 @@ int pr_run_delete(hf_store_t *st, const char *id, int64_t version, Hrflow__V1__P
                               " FOR UPDATE",
                               2, p);
     PQclear(r);
-    int rc = r ? pr_run_get(st, id, out) : HF_EDB;
-    if (rc == HF_OK)
-        rc = locked_why(*out, why);
-    if (rc == HF_OK && version && version != (*out)->version) {
-        *why = "the run changed since you read it";
-        rc = HF_ECONFLICT;
-    }
+    int rc = r ? open_unlocked(st, id, version, out, why) : HF_EDB;
     if (rc == HF_OK) {
         r = hf_db_query(
             st->db,
