@@ -11,14 +11,8 @@ import os
 import re
 import sys
 
-
-def c_string(text):
-    out = []
-    for line in text.splitlines(keepends=True):
-        esc = line.replace('\\', '\\\\').replace('"', '\\"').replace('\n', '\\n').replace('\t', '\\t')
-        esc = re.sub(r'\?\?', r'?\\?', esc)  # no trigraphs
-        out.append('    "%s"' % esc)
-    return '\n'.join(out) if out else '    ""'
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from embed_text import c_string  # noqa: E402
 
 
 def main():

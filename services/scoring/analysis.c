@@ -316,6 +316,46 @@ static void keywords_pb(hf_call_t *call, const sc_answer_t *a, const sc_scorer_t
     }
 }
 
+static Hrflow__V1__Evidence *evidence_pb(hf_call_t *call, int index, const char *text,
+                                         const sc_answer_t *a)
+{
+    hf_arena_t *ar = hf_call_arena(call);
+    const sc_ev_t *ev = &a->evidence;
+    Hrflow__V1__Evidence *o = HF_CALL_NEW(call, Hrflow__V1__Evidence, hrflow__v1__evidence__init);
+    if (!o || !(o->items = hf_arena_alloc(ar, (ev->n_items + 1) * sizeof(void *)))
+        || !(o->flags = hf_arena_alloc(ar, SC_EVF_N * sizeof(void *))))
+        return NULL;
+    for (size_t i = 0; i < ev->n_items; i++) {
+        const sc_ev_item_t *it = &ev->items[i];
+        Hrflow__V1__EvidenceItem *p =
+            HF_CALL_NEW(call, Hrflow__V1__EvidenceItem, hrflow__v1__evidence_item__init);
+        if (!p)
+            return NULL;
+        p->kind = (char *)sc_ev_kind_name(it->kind);
+        p->span = span_pb(call, index, text, it->span);
+        p->direction = it->direction;
+        p->size = round(it->size * 1000.0) / 1000.0;
+        if (it->size_span.end > it->size_span.start)
+            p->size_span = span_pb(call, index, text, it->size_span);
+        o->items[o->n_items++] = p;
+    }
+    for (int f = 0; f < SC_EVF_N; f++) {
+        if (!ev->flag[f].set)
+            continue;
+        Hrflow__V1__EvidenceFlag *p =
+            HF_CALL_NEW(call, Hrflow__V1__EvidenceFlag, hrflow__v1__evidence_flag__init);
+        if (!p)
+            return NULL;
+        p->name = (char *)sc_ev_flag_name((sc_ev_flag_t)f);
+        p->reason = (char *)ev->flag[f].reason;
+        p->span = span_pb(call, index, text, ev->flag[f].span);
+        p->cap = a->cap[f];
+        p->applied = a->capped[f];
+        o->flags[o->n_flags++] = p;
+    }
+    return o;
+}
+
 Hrflow__V1__AnswerScore *scoring_answer_pb(hf_call_t *call, const sc_answer_t *a,
                                            const sc_scorer_t *s, const char *text, int index)
 {
@@ -337,6 +377,13 @@ Hrflow__V1__AnswerScore *scoring_answer_pb(hf_call_t *call, const sc_answer_t *a
         return o;
     }
     o->overall_score = scoring_round1(a->answer.value);
+    o->scorer_version = hf_arena_strdup(ar, a->scorer_version);
+    o->contributions = hf_arena_alloc(ar, (a->answer.n_contribs + 1) * sizeof(void *));
+    for (size_t i = 0; o->contributions && i < a->answer.n_contribs; i++)
+        if ((o->contributions[o->n_contributions] =
+                 contribution_pb(call, index, text, &a->answer.contribs[i])))
+            o->n_contributions++;
+    o->evidence = evidence_pb(call, index, text, a);
     o->competencies = hf_arena_alloc(ar, (a->n_competencies + 1) * sizeof(void *));
     for (size_t i = 0; o->competencies && i < a->n_competencies; i++)
         if ((o->competencies[o->n_competencies] =

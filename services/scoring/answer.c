@@ -30,10 +30,22 @@
  *   Delivery  = 100 - filler penalty - length penalty
  *               filler penalty = min(FILLER_MAX, FILLER_SLOPE x (rate - FILLER_FREE_RATE)) if positive
  *               short: SHORT_MAX_PENALTY x (1 - units / MIN_UNITS); long: LONG_PENALTY
- *   Answer    = CONTENT_W x content + STRUCTURE_W x structure + DELIVERY_W x delivery
+ *   Composite = CONTENT_W x content + STRUCTURE_W x structure + DELIVERY_W x delivery
+ *               (the rule-based score of earlier versions; a feature of the fit)
+ *
+ *   Answer    = the fitted combination (fit/answer.json, built in as
+ *               sc_answer_fit_json; calibrate.h): the expected rating of the
+ *               answer's features under an ordinal regression fitted on rated
+ *               answers, mapped to 0..100. Its contributions are the score of
+ *               an answer with no features plus each feature's share
+ *               (sc_ordinal_explain), then a cap per flag that says the answer
+ *               shows no behaviour of the speaker's (CAP_NONE: keyword list,
+ *               credentials, generic claim, negated experience) or none of
+ *               their own deeds (CAP_THIN: a plan, a team without the speaker).
  *   Every score is rounded to an integer only at the end.
  */
 #include "answer.h"
+#include "calibrate.h"
 #include "lexicon.h"
 #include "hf/arena.h"
 
@@ -54,6 +66,7 @@ static const struct {
     double filler_free_rate, filler_slope, filler_max;
     double min_units, max_units, short_max_penalty, long_penalty;
     double content_w, structure_w, delivery_w;
+    double cap_none, cap_thin;
 } K = {
     .f_concrete = 1.0, .f_action = 0.6, .f_mention = 0.3, .f_negated = 0,
     .kw_points = 60, .kw_saturation = 2.0,
@@ -63,7 +76,30 @@ static const struct {
     .filler_free_rate = 0.03, .filler_slope = 400, .filler_max = 40,
     .min_units = 60, .max_units = 1500, .short_max_penalty = 50, .long_penalty = 10,
     .content_w = 0.6, .structure_w = 0.25, .delivery_w = 0.15,
+    /* The rating guide's anchors on the 0..100 scale (rating r is 25 (r - 1)):
+     * no evidence of the speaker's behaviour is a 1, at most 2; a plan or a
+     * team story without the speaker is a 2, never above. */
+    .cap_none = 20, .cap_thin = 30,
 };
+
+/* The flags that cap the answer score, and the cap of each. */
+static const struct {
+    sc_ev_flag_t flag;
+    const double *cap;
+    const char *rule;
+} capped[] = {
+    { SC_EVF_KEYWORD_LIST, &K.cap_none, "cap.keyword_list" },
+    { SC_EVF_CREDENTIALS, &K.cap_none, "cap.credentials" },
+    { SC_EVF_GENERIC_CLAIM, &K.cap_none, "cap.generic_claim" },
+    { SC_EVF_NEGATED, &K.cap_none, "cap.negated" },
+    { SC_EVF_HYPOTHETICAL, &K.cap_thin, "cap.hypothetical" },
+    { SC_EVF_TEAM_WITHOUT_ME, &K.cap_thin, "cap.team_without_me" },
+};
+#define N_CAPPED (sizeof capped / sizeof capped[0])
+
+/* The fitted combination, built in (generated from fit/answer.json). */
+extern const char sc_answer_fit_json[];
+extern const size_t sc_answer_fit_json_len;
 
 enum { TAG_KEYWORD = 1, TAG_NEGATIVE = 2, TAG_VALUE = 3 };
 #define MAX_ITEMS 4095
@@ -89,6 +125,8 @@ struct sc_scorer {
     size_t n_values;
     sc_phrases_t *phrases;
     sc_ev_cues_t *ev_cues;
+    sc_ordinal_t *fit;        /* the answer score's combination */
+    char **fit_rules;         /* "fit.<feature>" per feature of the fit */
 };
 
 #define N_CONTEXTS (SC_CTX_CONCRETE + 1)
@@ -221,6 +259,40 @@ static int add_phrases(sc_analyzer_t *az, sc_scorer_t *s, const sc_model_t *m,
     return 0;
 }
 
+/* The built-in fit, with a rule name per feature; every feature must be one
+ * this build reads (a fit from a newer build is refused, naming the feature). */
+static int load_fit(sc_scorer_t *s, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *j = json_loadb(sc_answer_fit_json, sc_answer_fit_json_len, 0, &je);
+    if (!j) {
+        seterr(err, errlen, "built-in fit: %s", je.text);
+        return -1;
+    }
+    s->fit = sc_ordinal_from_json(j, err, errlen);
+    json_decref(j);
+    if (!s->fit)
+        return -1;
+    if (!(s->fit_rules = calloc(s->fit->k ? s->fit->k : 1, sizeof *s->fit_rules))) {
+        seterr(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < s->fit->k; i++) {
+        if (s->fit->index[i] < 0) {
+            seterr(err, errlen, "built-in fit %s: feature \"%s\" is not known to this scorer",
+                   s->fit->version, s->fit->names[i]);
+            return -1;
+        }
+        size_t n = strlen(s->fit->names[i]) + 5;
+        if (!(s->fit_rules[i] = malloc(n))) {
+            seterr(err, errlen, "out of memory");
+            return -1;
+        }
+        snprintf(s->fit_rules[i], n, "fit.%s", s->fit->names[i]);
+    }
+    return 0;
+}
+
 sc_scorer_t *sc_scorer_new(sc_analyzer_t *az, const sc_model_t *m, char *err, size_t errlen)
 {
     if (check_model(m, err, errlen) < 0)
@@ -265,7 +337,8 @@ sc_scorer_t *sc_scorer_new(sc_analyzer_t *az, const sc_model_t *m, char *err, si
             return NULL;
         }
     }
-    if (add_phrases(az, s, m, err, errlen) < 0 || !(s->ev_cues = sc_ev_cues_new(az, err, errlen))) {
+    if (add_phrases(az, s, m, err, errlen) < 0 || !(s->ev_cues = sc_ev_cues_new(az, err, errlen))
+        || load_fit(s, err, errlen) < 0) {
         sc_scorer_destroy(&s);
         return NULL;
     }
@@ -288,6 +361,9 @@ void sc_scorer_destroy(sc_scorer_t **sp)
     free(s->version);
     sc_phrases_destroy(&s->phrases);
     sc_ev_cues_destroy(&s->ev_cues);
+    if (s->fit)
+        freev(s->fit_rules, s->fit->k);
+    sc_ordinal_destroy(&s->fit);
     free(s);
     *sp = NULL;
 }
@@ -620,18 +696,54 @@ static int score_delivery(run_t *r)
     return 0;
 }
 
-static int score_answer(run_t *r)
+static int score_composite(run_t *r)
 {
     sc_answer_t *a = r->a;
     static const sc_span_t none = { 0, 0 };
-    if (start_score(r, &a->answer, "answer", 5) < 0)
+    if (start_score(r, &a->composite, "composite", 5) < 0)
         return -1;
-    add(r, &a->answer, K.content_w * a->content.value, "answer.content", none,
+    add(r, &a->composite, K.content_w * a->content.value, "composite.content", none,
         "%.2f x content %.1f", K.content_w, a->content.value);
-    add(r, &a->answer, K.structure_w * a->structure.value, "answer.structure", none,
+    add(r, &a->composite, K.structure_w * a->structure.value, "composite.structure", none,
         "%.2f x structure %.1f", K.structure_w, a->structure.value);
-    add(r, &a->answer, K.delivery_w * a->delivery.value, "answer.delivery", none,
+    add(r, &a->composite, K.delivery_w * a->delivery.value, "composite.delivery", none,
         "%.2f x delivery %.1f", K.delivery_w, a->delivery.value);
+    finish_score(&a->composite);
+    return 0;
+}
+
+/* The fitted combination of the features, explained, then the caps. */
+static int score_answer(run_t *r)
+{
+    sc_answer_t *a = r->a;
+    const sc_ordinal_t *f = r->s->fit;
+    static const sc_span_t none = { 0, 0 };
+    double *x = hf_arena_alloc(r->arena, 2 * (f->k ? f->k : 1) * sizeof *x), base;
+    if (!x || start_score(r, &a->answer, "answer", f->k + N_CAPPED + 3) < 0
+        || sc_ordinal_read_answer(f, a, x, NULL, 0) < 0)
+        return -1;
+    double *points = x + f->k;
+    a->scorer_version = hf_arena_strdup(r->arena, f->version);
+    sc_ordinal_explain(f, x, &base, points);
+    add(r, &a->answer, base, "fit.base", none,
+        "an answer with none of the features below scores %.1f (fit %s)", base, f->version);
+    for (size_t j = 0; j < f->k; j++)
+        if (points[j] != 0) {
+            const sc_feature_def_t *d = sc_feature_def((size_t)f->index[j]);
+            add(r, &a->answer, points[j], r->s->fit_rules[j], d->span ? d->span(a) : none,
+                "%s: %.3g", d->what, x[j]);
+        }
+    for (size_t i = 0; i < N_CAPPED; i++) {
+        const sc_ev_flagged_t *fl = &a->evidence.flag[capped[i].flag];
+        if (!fl->set)
+            continue;
+        a->cap[capped[i].flag] = *capped[i].cap;
+        if (a->answer.value > *capped[i].cap) {
+            a->capped[capped[i].flag] = true;
+            add(r, &a->answer, *capped[i].cap - a->answer.value, capped[i].rule,
+                fl->span, "capped at %.0f: %s", *capped[i].cap, fl->reason);
+        }
+    }
     finish_score(&a->answer);
     return 0;
 }
@@ -807,16 +919,16 @@ static int analyze(run_t *r, sc_analyzer_t *az, const char *question)
         if (score_competency(r, c) < 0)
             return -1;
     if (score_content(r) < 0 || score_structure(r) < 0 || score_delivery(r) < 0
-        || score_answer(r) < 0 || build_terms(r) < 0)
+        || score_composite(r) < 0 || score_answer(r) < 0 || build_terms(r) < 0)
         return -1;
     return 0;
 }
 
 static void mark_unscored(sc_answer_t *a)
 {
-    sc_score_t *all[] = { &a->content, &a->structure, &a->delivery, &a->answer };
-    static const char *const names[] = { "content", "structure", "delivery", "answer" };
-    for (size_t i = 0; i < 4; i++) {
+    sc_score_t *all[] = { &a->content, &a->structure, &a->delivery, &a->composite, &a->answer };
+    static const char *const names[] = { "content", "structure", "delivery", "composite", "answer" };
+    for (size_t i = 0; i < 5; i++) {
         all[i]->name = names[i];
         all[i]->score = -1;
     }

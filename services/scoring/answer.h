@@ -159,14 +159,19 @@ typedef struct sc_answer {
     sc_term_t *terms;         /* keyword cloud: by count, then term */
     size_t n_terms;
     sc_ev_t evidence;         /* what the speaker did (evidence.h); items in the answer's
-                                 block: do not sc_ev_free. Not scored yet. */
+                                 block: do not sc_ev_free */
 
     sc_competency_score_t *competencies;  /* in model order */
     size_t n_competencies;
     sc_score_t content;       /* weighted mean of probed competencies */
     sc_score_t structure;     /* STAR completeness, claims without example */
     sc_score_t delivery;      /* fillers, length */
-    sc_score_t answer;        /* CONTENT_W x content + STRUCTURE_W x structure + DELIVERY_W x delivery */
+    sc_score_t composite;     /* CONTENT_W x content + STRUCTURE_W x structure + DELIVERY_W x delivery */
+    sc_score_t answer;        /* the fitted combination of the features, capped by the flags
+                                 (answer.c): what the API calls the answer's overall score */
+    const char *scorer_version; /* the fit's version ("ord1-…") */
+    double cap[SC_EVF_N];     /* the cap each set flag puts on answer, 0 when none */
+    bool capped[SC_EVF_N];    /* that cap lowered answer */
     struct hf_arena *arena_;  /* private */
 } sc_answer_t;
 

@@ -186,7 +186,7 @@ int sc_fit_weights(const double *scores, const int *ratings, size_t n, size_t k,
 
 /* ---- the feature table ---- */
 
-static double f_answer(const sc_answer_t *a) { return a->empty ? 0 : a->answer.value; }
+static double f_composite(const sc_answer_t *a) { return a->empty ? 0 : a->composite.value; }
 static double f_content(const sc_answer_t *a) { return a->empty ? 0 : a->content.value; }
 static double f_structure(const sc_answer_t *a) { return a->empty ? 0 : a->structure.value; }
 static double f_delivery(const sc_answer_t *a) { return a->empty ? 0 : a->delivery.value; }
@@ -273,53 +273,151 @@ static double f_ev_negated(const sc_answer_t *a) { return ev_flag(a, SC_EVF_NEGA
 static double f_ev_hypothetical(const sc_answer_t *a) { return ev_flag(a, SC_EVF_HYPOTHETICAL); }
 static double f_ev_team_without_me(const sc_answer_t *a) { return ev_flag(a, SC_EVF_TEAM_WITHOUT_ME); }
 
+/* Where a feature shows: the first piece of evidence that makes it. */
+static const sc_span_t no_span = { 0, 0 };
+
+static sc_span_t star_span(const sc_answer_t *a, sc_star_part_t p)
+{
+    return a->star[p].present ? a->star[p].cue : no_span;
+}
+
+static sc_span_t s_situation(const sc_answer_t *a) { return star_span(a, SC_STAR_SITUATION); }
+static sc_span_t s_task(const sc_answer_t *a) { return star_span(a, SC_STAR_TASK); }
+static sc_span_t s_action(const sc_answer_t *a) { return star_span(a, SC_STAR_ACTION); }
+static sc_span_t s_result(const sc_answer_t *a) { return star_span(a, SC_STAR_RESULT); }
+
+static sc_span_t s_result_quantity(const sc_answer_t *a)
+{
+    for (size_t i = 0; i < a->n_quantities; i++)
+        if (sc_quantity_is_result(&a->quantities[i]))
+            return a->quantities[i].span;
+    return no_span;
+}
+
+static sc_span_t hit_span(const sc_answer_t *a, sc_context_t c)
+{
+    for (size_t i = 0; i < a->n_hits; i++)
+        if (a->hits[i].context == c)
+            return a->hits[i].span;
+    return no_span;
+}
+
+static sc_span_t s_kw_concrete(const sc_answer_t *a) { return hit_span(a, SC_CTX_CONCRETE); }
+static sc_span_t s_kw_action(const sc_answer_t *a) { return hit_span(a, SC_CTX_ACTION); }
+static sc_span_t s_kw_mention(const sc_answer_t *a) { return hit_span(a, SC_CTX_MENTION); }
+static sc_span_t s_kw_negated(const sc_answer_t *a) { return hit_span(a, SC_CTX_NEGATED); }
+
+static sc_span_t cue_span(const sc_answer_t *a, sc_feature_t cue)
+{
+    for (size_t i = 0; i < a->n_sentences; i++)
+        if (a->sentences[i].cue[cue].found)
+            return a->sentences[i].cue[cue].span;
+    return no_span;
+}
+
+static sc_span_t s_actor(const sc_answer_t *a) { return cue_span(a, SC_F_ACTOR); }
+static sc_span_t s_vague(const sc_answer_t *a) { return cue_span(a, SC_F_VAGUE); }
+
+static sc_span_t s_concrete_sentence(const sc_answer_t *a)
+{
+    for (size_t i = 0; i < a->n_sentences; i++)
+        if (a->sentences[i].concreteness == 3)
+            return a->sentences[i].span;
+    return no_span;
+}
+
+static sc_span_t s_filler(const sc_answer_t *a) { return a->n_fillers ? a->fillers[0] : no_span; }
+
+static sc_span_t ev_span(const sc_answer_t *a, sc_ev_kind_t k)
+{
+    for (size_t i = 0; i < a->evidence.n_items; i++)
+        if (a->evidence.items[i].kind == k)
+            return a->evidence.items[i].span;
+    return no_span;
+}
+
+static sc_span_t s_ev_ownership(const sc_answer_t *a) { return ev_span(a, SC_EV_OWNERSHIP); }
+static sc_span_t s_ev_actions(const sc_answer_t *a) { return ev_span(a, SC_EV_ACTION); }
+static sc_span_t s_ev_team(const sc_answer_t *a) { return ev_span(a, SC_EV_TEAM); }
+static sc_span_t s_ev_situation(const sc_answer_t *a) { return ev_span(a, SC_EV_SITUATION); }
+static sc_span_t s_ev_obstacles(const sc_answer_t *a) { return ev_span(a, SC_EV_OBSTACLE); }
+static sc_span_t s_ev_outcomes(const sc_answer_t *a) { return ev_span(a, SC_EV_OUTCOME); }
+
+/* The outcome of the largest size: its size span, else its cue. */
+static sc_span_t s_ev_size(const sc_answer_t *a)
+{
+    const sc_ev_item_t *best = NULL;
+    for (size_t i = 0; i < a->evidence.n_items; i++) {
+        const sc_ev_item_t *it = &a->evidence.items[i];
+        if (it->kind == SC_EV_OUTCOME && it->size > 0 && (!best || it->size > best->size))
+            best = it;
+    }
+    return !best ? no_span : best->size_span.end > best->size_span.start ? best->size_span : best->span;
+}
+
+static sc_span_t flag_span(const sc_answer_t *a, sc_ev_flag_t f)
+{
+    return a->evidence.flag[f].set ? a->evidence.flag[f].span : no_span;
+}
+
+static sc_span_t s_ev_keyword_list(const sc_answer_t *a) { return flag_span(a, SC_EVF_KEYWORD_LIST); }
+static sc_span_t s_ev_credentials(const sc_answer_t *a) { return flag_span(a, SC_EVF_CREDENTIALS); }
+static sc_span_t s_ev_generic(const sc_answer_t *a) { return flag_span(a, SC_EVF_GENERIC_CLAIM); }
+static sc_span_t s_ev_negated(const sc_answer_t *a) { return flag_span(a, SC_EVF_NEGATED); }
+static sc_span_t s_ev_hypothetical(const sc_answer_t *a) { return flag_span(a, SC_EVF_HYPOTHETICAL); }
+static sc_span_t s_ev_team_without_me(const sc_answer_t *a)
+{
+    return flag_span(a, SC_EVF_TEAM_WITHOUT_ME);
+}
+
 /* The feature vector. A new feature is one row here (names are stored in
  * fit files: never rename one, add a new row instead). */
 static const sc_feature_def_t feature_table[] = {
-    { "answer", "the answer score (0..100)", f_answer, 0 },
+    { "answer", "the rule-based composite: 0.6 content + 0.25 structure + 0.15 delivery (0..100)",
+      f_composite, NULL, +1 },
     { "content", "the content score: weighted mean of the probed competencies (0..100)",
-      f_content, 0 },
-    { "structure", "the structure score: STAR completeness (0..100)", f_structure, 0 },
-    { "delivery", "the text delivery score: fillers and length (0..100)", f_delivery, 0 },
-    { "star.situation", "1 when the scorer finds the situation part, else 0", f_situation, 0 },
-    { "star.task", "1 when the scorer finds the task part, else 0", f_task, 0 },
-    { "star.action", "1 when the scorer finds the action part, else 0", f_action, 0 },
-    { "star.result", "1 when the scorer finds the result part, else 0", f_result, 0 },
+      f_content, NULL, +1 },
+    { "structure", "the structure score: STAR completeness (0..100)", f_structure, NULL, +1 },
+    { "delivery", "the text delivery score: fillers and length (0..100)", f_delivery, NULL, +1 },
+    { "star.situation", "1 when the scorer finds the situation part, else 0", f_situation, s_situation, +1 },
+    { "star.task", "1 when the scorer finds the task part, else 0", f_task, s_task, +1 },
+    { "star.action", "1 when the scorer finds the action part, else 0", f_action, s_action, +1 },
+    { "star.result", "1 when the scorer finds the result part, else 0", f_result, s_result, +1 },
     { "quantities.result", "result quantities (percent, multiple, money) outside a task sentence",
-      f_result_quantities, 0 },
+      f_result_quantities, s_result_quantity, +1 },
     { "keywords.concrete", "keyword occurrences in a concrete account (actor, action, outcome)",
-      f_kw_concrete, 0 },
-    { "keywords.action", "keyword occurrences with actor and action, no outcome", f_kw_action, 0 },
-    { "keywords.mention", "keyword occurrences in a list or a claim", f_kw_mention, 0 },
-    { "keywords.negated", "negated keyword occurrences", f_kw_negated, 0 },
-    { "sentences.actor", "sentences with a first-person actor", f_actor, 0 },
-    { "sentences.concrete", "sentences with actor, action and outcome", f_concrete_sentences, 0 },
-    { "sentences.vague", "sentences with a vague claim (擅长, good at)", f_vague, 0 },
-    { "fillers.rate", "fillers per word", f_filler_rate, 0 },
-    { "length.log", "ln(1 + length in units: Han characters + other words)", f_length, 0 },
+      f_kw_concrete, s_kw_concrete, +1 },
+    { "keywords.action", "keyword occurrences with actor and action, no outcome", f_kw_action, s_kw_action, +1 },
+    { "keywords.mention", "keyword occurrences in a list or a claim", f_kw_mention, s_kw_mention, -1 },
+    { "keywords.negated", "negated keyword occurrences", f_kw_negated, s_kw_negated, -1 },
+    { "sentences.actor", "sentences with a first-person actor", f_actor, s_actor, +1 },
+    { "sentences.concrete", "sentences with actor, action and outcome", f_concrete_sentences, s_concrete_sentence, +1 },
+    { "sentences.vague", "sentences with a vague claim (擅长, good at)", f_vague, s_vague, -1 },
+    { "fillers.rate", "fillers per word", f_filler_rate, s_filler, -1 },
+    { "length.log", "ln(1 + length in units: Han characters + other words)", f_length, NULL, 0 },
     { "evidence.ownership", "ln(1 + sentences where the speaker takes ownership)",
-      f_ev_ownership, +1 },
+      f_ev_ownership, s_ev_ownership, +1 },
     { "evidence.actions", "ln(1 + clauses where the speaker did something, in the past)",
-      f_ev_actions, +1 },
-    { "evidence.team_only", "ln(1 + clauses where \"we\" did something)", f_ev_team, 0 },
+      f_ev_actions, s_ev_actions, +1 },
+    { "evidence.team_only", "ln(1 + clauses where \"we\" did something)", f_ev_team, s_ev_team, +1 },
     { "evidence.situation", "ln(1 + sentences opening a situation: time, place, role)",
-      f_ev_situation, +1 },
+      f_ev_situation, s_ev_situation, +1 },
     { "evidence.obstacles", "ln(1 + obstacles followed by an action of the speaker)",
-      f_ev_obstacles, +1 },
+      f_ev_obstacles, s_ev_obstacles, +1 },
     { "evidence.outcomes", "ln(1 + changes of a measure after the speaker's action)",
-      f_ev_outcomes, +1 },
+      f_ev_outcomes, s_ev_outcomes, +1 },
     { "evidence.outcome_size", "largest |ln(after / before)| of an outcome (0 when unsized)",
-      f_ev_size, +1 },
+      f_ev_size, s_ev_size, +1 },
     { "evidence.keyword_list", "1 when the answer lists terms with no action",
-      f_ev_keyword_list, -1 },
+      f_ev_keyword_list, s_ev_keyword_list, -1 },
     { "evidence.credentials", "1 when the answer gives CV facts with no story",
-      f_ev_credentials, -1 },
+      f_ev_credentials, s_ev_credentials, -1 },
     { "evidence.generic_claim", "1 when the answer states claims with no instance",
-      f_ev_generic, -1 },
-    { "evidence.negated", "1 when the speaker disowns the experience", f_ev_negated, -1 },
-    { "evidence.hypothetical", "1 when the answer is a plan, not a deed", f_ev_hypothetical, -1 },
+      f_ev_generic, s_ev_generic, -1 },
+    { "evidence.negated", "1 when the speaker disowns the experience", f_ev_negated, s_ev_negated, -1 },
+    { "evidence.hypothetical", "1 when the answer is a plan, not a deed", f_ev_hypothetical, s_ev_hypothetical, -1 },
     { "evidence.team_without_me", "1 when the team acts and the speaker does not",
-      f_ev_team_without_me, -1 },
+      f_ev_team_without_me, s_ev_team_without_me, -1 },
 };
 
 #define N_FEATURES (sizeof(feature_table) / sizeof(feature_table[0]))
@@ -710,15 +808,10 @@ sc_ordinal_t *sc_ordinal_fit_signed(const double *x, const int *ratings, size_t 
     return f;
 }
 
-double sc_ordinal_predict(const sc_ordinal_t *f, const double *x, double *contrib, double *prob)
+/* The expected rating at linear predictor eta; prob as sc_ordinal_predict. */
+static double expected_at(const sc_ordinal_t *f, double eta, double *prob)
 {
-    double eta = 0, below = 0, expected = 0;
-    for (size_t j = 0; j < f->k; j++) {
-        double z = f->sd[j] > 0 ? (x[j] - f->mean[j]) / f->sd[j] : 0, c = f->weight[j] * z;
-        eta += c;
-        if (contrib)
-            contrib[j] = c;
-    }
+    double below = 0, expected = 0;
     if (prob)
         memset(prob, 0, SC_LEVELS * sizeof(double));
     for (size_t l = 0; l < f->levels; l++) {
@@ -730,6 +823,47 @@ double sc_ordinal_predict(const sc_ordinal_t *f, const double *x, double *contri
             prob[f->level[l] - SC_RATING_MIN] = p;
     }
     return expected;
+}
+
+double sc_ordinal_predict(const sc_ordinal_t *f, const double *x, double *contrib, double *prob)
+{
+    double eta = 0;
+    for (size_t j = 0; j < f->k; j++) {
+        double z = f->sd[j] > 0 ? (x[j] - f->mean[j]) / f->sd[j] : 0, c = f->weight[j] * z;
+        eta += c;
+        if (contrib)
+            contrib[j] = c;
+    }
+    return expected_at(f, eta, prob);
+}
+
+static double score_at(const sc_ordinal_t *f, double eta)
+{
+    return (expected_at(f, eta, NULL) - SC_RATING_MIN) * 100.0 / (SC_RATING_MAX - SC_RATING_MIN);
+}
+
+/* The score is a monotone function g of eta = sum_j c_j x_j + const, with
+ * c_j = weight_j / sd_j. Along the straight path from x = 0 to x, every
+ * feature's share of g(eta) - g(eta0) is c_j x_j times the path's mean slope
+ * (g(eta) - g(eta0)) / (eta - eta0) (integrated gradients of a single-index
+ * model): the shares sum exactly and each keeps the sign of its weight. */
+double sc_ordinal_explain(const sc_ordinal_t *f, const double *x, double *base, double *points)
+{
+    double eta = 0, eta0 = 0;
+    for (size_t j = 0; j < f->k; j++)
+        if (f->sd[j] > 0) {
+            eta += f->weight[j] * (x[j] - f->mean[j]) / f->sd[j];
+            eta0 -= f->weight[j] * f->mean[j] / f->sd[j];
+        }
+    double g = score_at(f, eta), g0 = score_at(f, eta0), slope;
+    if (fabs(eta - eta0) > 1e-9)
+        slope = (g - g0) / (eta - eta0);
+    else /* the derivative at eta0, by a central difference */
+        slope = (score_at(f, eta0 + 1e-4) - score_at(f, eta0 - 1e-4)) / 2e-4;
+    for (size_t j = 0; j < f->k; j++)
+        points[j] = f->sd[j] > 0 ? slope * f->weight[j] * x[j] / f->sd[j] : 0;
+    *base = g0;
+    return g;
 }
 
 int sc_ordinal_read_answer(const sc_ordinal_t *f, const sc_answer_t *a, double *x, char *err,

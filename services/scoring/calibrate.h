@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "text.h"
+
 struct sc_answer;
 
 #define SC_RATING_MIN 1
@@ -61,6 +63,8 @@ typedef struct {
     const char *name;         /* "star.result" */
     const char *what;         /* "1 when the scorer finds the result part, else 0" */
     double (*read)(const struct sc_answer *a);
+    sc_span_t (*span)(const struct sc_answer *a); /* where it shows in the answer ({0, 0}
+                                                   * when nowhere); NULL: no single place */
     int sign;                 /* expected sign of its weight: +1 evidence that never lowers the
                                * rating, -1 a flag that never raises it, 0 free */
 } sc_feature_def_t;
@@ -131,6 +135,12 @@ void sc_ordinal_destroy(sc_ordinal_t **f);
  * receives SC_LEVELS probabilities, prob[r - SC_RATING_MIN] for rating r
  * (0 for ratings that were not levels). */
 double sc_ordinal_predict(const sc_ordinal_t *f, const double *x, double *contrib, double *prob);
+
+/* The answer score of the features x[0..k): the expected rating mapped to
+ * 0..100 (rating 1 -> 0, 5 -> 100), explained from the answer with no
+ * feature (x = 0): *base receives its score and points[j] feature j's share,
+ * of the sign of weight j, so that *base + sum(points) is the score. */
+double sc_ordinal_explain(const sc_ordinal_t *f, const double *x, double *base, double *points);
 
 /* The fit's features of a scored answer, in the fit's order, into x[0..k).
  * Returns 0, or -1 when a feature of the fit is not in this build's table

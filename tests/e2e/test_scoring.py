@@ -306,6 +306,66 @@ def preview_bad_input_is_clear():
             "message": "not a competency model of this tenant"}, p
 
 
+STORY_EN = ("Last spring our checkout kept crashing and the store rating fell to 2.8. I took it "
+            "on: I read 150 reviews, worked with one engineer on the retry logic and we released "
+            "in five days. The rating climbed back to 4.3 within a month.")
+NEGATED_ZH = "我没怎么做过数据分析，漏斗、留存、A/B测试这些一般都是数据组在管，我不太清楚。"
+
+
+def assert_explained(score, text):
+    """overallScore is the sum of its contributions (each rounded to 0.1), every
+    span is the answer's own bytes, and it names the fitted combination."""
+    assert score["scorerVersion"].startswith("ord1-"), score
+    parts = score["contributions"]
+    assert parts[0]["reason"].startswith("fit.base: "), parts
+    assert abs(sum(c["points"] for c in parts) - score["overallScore"]) <= 0.05 * len(parts) + 0.05
+    spans = [e for c in parts for e in c.get("evidence", [])]
+    spans += [i["span"] for i in score["evidence"].get("items", [])]
+    spans += [f["span"] for f in score["evidence"].get("flags", [])]
+    assert all(text.encode()[e["start"]:e["end"]].decode() == e["text"] for e in spans), spans
+
+
+@test
+def preview_and_reports_show_the_evidence_and_the_caps():
+    mid = model_id()
+    q = "Tell me about a time you used data to fix a problem"
+    status, story = call("POST", "/v1/scoring:preview", {
+        "question": q, "answer": STORY_EN, "competencyModelId": mid})
+    assert status == 200, story
+    assert_explained(story, STORY_EN)
+    kinds = {i["kind"] for i in story["evidence"]["items"]}
+    assert {"ownership", "action", "outcome"} <= kinds, story["evidence"]
+    outcome = [i for i in story["evidence"]["items"] if i["kind"] == "outcome"][0]
+    assert outcome["direction"] == 1 and outcome["size"] > 0, outcome
+    assert not story["evidence"].get("flags"), story["evidence"]
+    assert any(c["reason"].startswith("fit.evidence.actions: ") and c["points"] > 0
+               and c["evidence"] for c in story["contributions"]), story["contributions"]
+    status, neg = call("POST", "/v1/scoring:preview", {
+        "question": "你做过数据分析吗", "answer": NEGATED_ZH, "competencyModelId": mid})
+    assert status == 200, neg
+    assert_explained(neg, NEGATED_ZH)
+    flags = {f["name"]: f for f in neg["evidence"]["flags"]}
+    assert flags["negated"]["cap"] == 20 and flags["negated"]["reason"], flags
+    assert neg["overallScore"] <= 20 < story["overallScore"] - 30, (neg["overallScore"],
+                                                                   story["overallScore"])
+    # an interview report carries the same per answer
+    iid = "itv-" + uuid.uuid4().hex[:8]
+    status, rep = call("POST", "/v1/interviews/%s:score" % iid, {
+        "competencyModelId": mid, "locale": "en", "answers": [
+            {"question": q, "text": STORY_EN}, {"question": "你做过数据分析吗", "text": NEGATED_ZH}]})
+    assert status == 200, rep
+    got = [a["score"] for a in rep["answers"]]
+    assert got[0]["overallScore"] == story["overallScore"], (got[0], story)
+    assert got[0]["contributions"] == story["contributions"], got[0]
+    assert got[0]["evidence"] == story["evidence"], got[0]
+    def unplaced(flags):  # a report's spans name their answer; a preview's are answer 0
+        return [dict(f, span=dict(f["span"], answerIndex=0)) for f in flags]
+    assert unplaced(got[1]["evidence"]["flags"]) == unplaced(neg["evidence"]["flags"]), got[1]
+    for i, a in enumerate(got):
+        for e in [e for c in a["contributions"] for e in c.get("evidence", [])]:
+            assert e.get("answerIndex", 0) == i, e
+
+
 @test
 def an_interview_report_explains_itself():
     mid = model_id()
@@ -626,7 +686,8 @@ def reports_keep_no_answer_text_at_rest():
     cols = psql(stack.dsn, "SELECT application_id, company_id, overall_score, body IS NULL,"
                            " body_enc LIKE 'v1.k1.%%' FROM scoring.reports WHERE interview_id"
                            " = '%s'" % iid).split("|")
-    assert cols == [app["id"], ctx["companies"]["SH"], str(rep["overallScore"]), "t", "t"], cols
+    assert cols[:2] + cols[3:] == [app["id"], ctx["companies"]["SH"], "t", "t"], cols
+    assert float(cols[2]) == rep["overallScore"], cols  # psql prints 96.0 as 96
     # a sealed report moved to another interview's row does not open there
     other = "itv-moved-" + uuid.uuid4().hex[:8]
     status, _ = call("POST", "/v1/interviews/%s:score" % other, interview_body(None, GOOD_EN))

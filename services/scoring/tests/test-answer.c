@@ -128,6 +128,97 @@ static void test_concrete_case_scores_high(void **state)
     sc_answer_free(&a); /* twice is harmless */
 }
 
+/* The answer score is the fitted combination: it names the fit, starts from
+ * the score of an answer with no evidence, and every share of a feature the
+ * answer has rests on a span; a real story, told with or without signposts,
+ * beats the vocabulary, and a flagged answer is capped with the reason. */
+static const char *const plain_story_en =
+    "Last spring our checkout kept crashing and the store rating fell to 2.8. I took it on: "
+    "I read 150 reviews, worked with one engineer on the retry logic and we released in five "
+    "days. The rating climbed back to 4.3 within a month.";
+static const char *const keyword_list_en =
+    "Data analysis, A/B tests, retention, funnels, cohorts, dashboards. I know all of it "
+    "and I always focus on results.";
+static const char *const negated_zh =
+    "我没怎么做过数据分析，漏斗、留存、A/B测试这些一般都是数据组在管，我不太清楚。";
+
+static const sc_contribution_t *contribution(const sc_score_t *s, const char *rule)
+{
+    for (size_t i = 0; i < s->n_contribs; i++)
+        if (!strcmp(s->contribs[i].rule, rule))
+            return &s->contribs[i];
+    return NULL;
+}
+
+static void test_answer_score_is_the_fitted_combination_with_caps(void **state)
+{
+    (void)state;
+    sc_answer_t *story = analyze(q_data, plain_story_en), *zh = analyze(q_data, pm_case);
+    sc_answer_t *list = analyze(q_data, keyword_list_en), *neg = analyze(q_data, negated_zh);
+    sc_answer_t *all[] = { story, zh, list, neg };
+    const char *texts[] = { plain_story_en, pm_case, keyword_list_en, negated_zh };
+    for (size_t i = 0; i < 4; i++) {
+        assert_non_null(all[i]->scorer_version);
+        assert_memory_equal(all[i]->scorer_version, "ord1-", 5);
+        assert_traceable(&all[i]->answer, strlen(texts[i]));
+        const sc_contribution_t *base = contribution(&all[i]->answer, "fit.base");
+        assert_non_null(base);
+        assert_ptr_equal(base, &all[i]->answer.contribs[0]);
+        assert_true(base->points >= 0 && base->points < 25); /* no evidence: a 1 */
+        assert_non_null(strstr(base->why, all[i]->scorer_version));
+    }
+    /* the stories' own deeds carry points and point at the words */
+    for (size_t i = 0; i < 2; i++) {
+        const sc_contribution_t *c = contribution(&all[i]->answer, "fit.evidence.actions");
+        assert_non_null(c);
+        assert_true(c->points > 0);
+        assert_true(c->span.end > c->span.start);
+        assert_true(all[i]->answer.score >= 60);
+        for (int f = 0; f < SC_EVF_N; f++)
+            assert_false(all[i]->capped[f]);
+    }
+    /* the vocabulary without a story is capped, with the flag's reason and span */
+    /* vocabulary without a story: flagged, already below its cap */
+    assert_true(list->evidence.flag[SC_EVF_KEYWORD_LIST].set
+                || list->evidence.flag[SC_EVF_GENERIC_CLAIM].set);
+    assert_true(list->answer.score <= 20);
+    /* flags on answers whose features would score higher: the cap is a
+     * contribution with the flag's reason and span, and the score is the cap */
+    static const struct {
+        const char *text, *rule;
+        sc_ev_flag_t flag;
+        double cap;
+    } capped[] = {
+        { "8年产品经验，做过30个项目，带过12人团队，负责过的产品留存提升了25%，收入增长了40%。",
+          "cap.credentials", SC_EVF_CREDENTIALS, 20 },
+        { "我们团队去年做了数据分析，大家一起拆解了漏斗，最后留存提升了20%，团队拿了奖。",
+          "cap.team_without_me", SC_EVF_TEAM_WITHOUT_ME, 30 },
+    };
+    for (size_t k = 0; k < sizeof capped / sizeof capped[0]; k++) {
+        sc_answer_t *c = analyze(q_data, capped[k].text);
+        const sc_contribution_t *cap = contribution(&c->answer, capped[k].rule);
+        assert_non_null(cap);
+        assert_true(cap->points < 0);
+        assert_non_null(strstr(cap->why, c->evidence.flag[capped[k].flag].reason));
+        assert_int_equal(cap->span.start, c->evidence.flag[capped[k].flag].span.start);
+        assert_true(c->capped[capped[k].flag]);
+        assert_float_equal(c->cap[capped[k].flag], capped[k].cap, 0);
+        assert_float_equal(c->answer.value, capped[k].cap, 1e-9);
+        assert_traceable(&c->answer, strlen(capped[k].text));
+        sc_answer_free(&c);
+    }
+    assert_true(neg->evidence.flag[SC_EVF_NEGATED].set);
+    assert_float_equal(neg->cap[SC_EVF_NEGATED], 20, 0);
+    assert_true(neg->answer.score <= 20);
+    assert_true(story->answer.score > list->answer.score + 30);
+    assert_true(zh->answer.score > neg->answer.score + 30);
+    /* the rule-based composite of earlier versions is still there, as a feature */
+    assert_traceable(&zh->composite, strlen(pm_case));
+    assert_non_null(contribution(&zh->composite, "composite.content"));
+    for (size_t i = 0; i < 4; i++)
+        sc_answer_free(&all[i]);
+}
+
 static void test_keyword_stuffing_scores_low(void **state)
 {
     (void)state;
@@ -297,6 +388,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_concrete_case_scores_high),
         cmocka_unit_test(test_keyword_stuffing_scores_low),
+        cmocka_unit_test(test_answer_score_is_the_fitted_combination_with_caps),
         cmocka_unit_test(test_negation_cancels_keyword),
         cmocka_unit_test(test_traditional_matches_simplified),
         cmocka_unit_test(test_english_star_answer),

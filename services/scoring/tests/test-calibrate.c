@@ -250,6 +250,39 @@ static void test_ordinal_predict_explains_every_point(void **state)
     sc_ordinal_destroy(&f);
 }
 
+/* The score of a fit is the expected rating on 0..100, and its explanation
+ * adds up to it from the answer with no features, each share with the sign
+ * of its weight, for any row (also one at the base). */
+static void test_ordinal_explain_adds_up_from_the_empty_answer(void **state)
+{
+    (void)state;
+    double x[200 * SYN_K];
+    int r[200];
+    synthetic(200, x, r, 7);
+    sc_ordinal_t *f = sc_ordinal_fit(x, r, 200, SYN_K, syn_names, SC_ORDINAL_LAMBDA, NULL, 0);
+    assert_non_null(f);
+    double rows[][SYN_K] = { { 9, -1, 5 }, { 1, 2, 5 }, { 0, 0, 0 }, { 3, 3, -2 } };
+    double zero[SYN_K] = { 0 }, pts[SYN_K], base0, pts0[SYN_K];
+    double empty = sc_ordinal_explain(f, zero, &base0, pts0);
+    assert_float_equal(empty, base0, 1e-12); /* nothing to explain at the base */
+    assert_float_equal(empty, (sc_ordinal_predict(f, zero, NULL, NULL) - 1) * 25, 1e-9);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        double base, score = sc_ordinal_explain(f, rows[i], &base, pts), sum = base;
+        assert_float_equal(score, (sc_ordinal_predict(f, rows[i], NULL, NULL) - 1) * 25, 1e-9);
+        assert_true(score >= 0 && score <= 100);
+        assert_float_equal(base, base0, 1e-12);
+        for (int j = 0; j < SYN_K; j++) {
+            sum += pts[j];
+            /* a share has the sign of weight x value, and none without a value */
+            assert_true(pts[j] * f->weight[j] * rows[i][j] >= 0);
+            if (rows[i][j] == 0)
+                assert_float_equal(pts[j], 0, 0);
+        }
+        assert_float_equal(sum, score, 1e-9);
+    }
+    sc_ordinal_destroy(&f);
+}
+
 static void test_ordinal_degenerate_inputs(void **state)
 {
     (void)state;
@@ -446,7 +479,7 @@ static void test_features_read_a_scored_answer(void **state)
     assert_int_equal(sc_answer_analyze(az, sc, NULL, text, strlen(text), &a, err, sizeof(err)), 0);
     double *x = malloc(n * sizeof(double));
     sc_features_read(a, x);
-    assert_float_equal(x[sc_feature_find("answer")], a->answer.value, 0);
+    assert_float_equal(x[sc_feature_find("answer")], a->composite.value, 0);
     assert_float_equal(x[sc_feature_find("star.result")], 1, 0);
     assert_float_equal(x[sc_feature_find("quantities.result")], 1, 0); /* 25%, not the 20% */
     assert_true(x[sc_feature_find("keywords.concrete")] >= 1);
@@ -459,7 +492,7 @@ static void test_features_read_a_scored_answer(void **state)
     sc_ordinal_t *f = sc_ordinal_fit(fx, r, 4, 2, names, 1, err, sizeof(err));
     assert_non_null(f);
     assert_int_equal(sc_ordinal_read_answer(f, a, got, err, sizeof(err)), 0);
-    assert_true(got[0] == 1 && got[1] == a->answer.value);
+    assert_true(got[0] == 1 && got[1] == a->composite.value);
     free(f->names[1]);
     f->names[1] = strdup("evidence.ownership");
     f->index[1] = -1;
@@ -491,6 +524,7 @@ int main(void)
         cmocka_unit_test(test_ordinal_recovers_known_weights),
         cmocka_unit_test(test_ordinal_signed_pins_a_weight_of_the_wrong_sign),
         cmocka_unit_test(test_ordinal_predict_explains_every_point),
+        cmocka_unit_test(test_ordinal_explain_adds_up_from_the_empty_answer),
         cmocka_unit_test(test_ordinal_degenerate_inputs),
         cmocka_unit_test(test_ordinal_file_round_trips),
         cmocka_unit_test(test_cv_folds_are_stable),
