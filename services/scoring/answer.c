@@ -514,8 +514,7 @@ static const char *const quantity_whys[] = {
     "quantified result (money)", "quantified result (count)",
 };
 
-/* A result quantity outside a sentence that states the task (a target), as star.c counts it. */
-static bool is_result(const sc_answer_t *a, const sc_quantity_t *q)
+bool sc_answer_counts_result(const sc_answer_t *a, const sc_quantity_t *q)
 {
     if (!sc_quantity_is_result(q))
         return false;
@@ -529,7 +528,7 @@ static size_t result_quantities(const sc_answer_t *a, size_t *first)
 {
     size_t n = 0;
     for (size_t i = 0; i < a->n_quantities; i++)
-        if (is_result(a, &a->quantities[i]) && n++ == 0)
+        if (sc_answer_counts_result(a, &a->quantities[i]) && n++ == 0)
             *first = i;
     return n;
 }
@@ -564,7 +563,7 @@ static int score_competency(run_t *r, size_t c)
                 add_why(&cs->s, K.star_points, star_rules[p], a->star[p].cue, star_whys[p]);
         int nq = 0;
         for (size_t i = 0; i < a->n_quantities && nq < K.quantity_max; i++)
-            if (is_result(a, &a->quantities[i])) {
+            if (sc_answer_counts_result(a, &a->quantities[i])) {
                 nq++;
                 add_why(&cs->s, K.quantity_points, "quantity.result", a->quantities[i].span,
                         quantity_whys[a->quantities[i].kind]);

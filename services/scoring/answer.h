@@ -190,6 +190,11 @@ int sc_answer_analyze(sc_analyzer_t *az, const sc_scorer_t *s, const char *quest
 /* Free a result; accepts NULL and *a == NULL, sets *a to NULL. */
 void sc_answer_free(sc_answer_t **a);
 
+/* Is q (one of a's quantities) a result the scores count: a percentage,
+ * multiple or amount of money outside a sentence that states the task
+ * (目标是提到40% is a target)? */
+bool sc_answer_counts_result(const sc_answer_t *a, const sc_quantity_t *q);
+
 /* Names for reports: "negated", "mention", "action", "concrete"; "short", "adequate", "long". */
 const char *sc_context_name(sc_context_t c);
 const char *sc_length_name(sc_length_t l);

@@ -195,20 +195,11 @@ static double f_task(const sc_answer_t *a) { return a->star[SC_STAR_TASK].presen
 static double f_action(const sc_answer_t *a) { return a->star[SC_STAR_ACTION].present; }
 static double f_result(const sc_answer_t *a) { return a->star[SC_STAR_RESULT].present; }
 
-/* Result quantities as the scorer counts them: a percentage, multiple or
- * amount of money outside a sentence that states the task. */
 static double f_result_quantities(const sc_answer_t *a)
 {
     size_t n = 0;
-    for (size_t i = 0; i < a->n_quantities; i++) {
-        const sc_quantity_t *q = &a->quantities[i];
-        bool target = false;
-        for (size_t s = 0; s < a->n_sentences; s++)
-            if (a->sentences[s].span.start <= q->span.start
-                && q->span.end <= a->sentences[s].span.end)
-                target = a->sentences[s].cue[SC_F_TASK].found;
-        n += sc_quantity_is_result(q) && !target;
-    }
+    for (size_t i = 0; i < a->n_quantities; i++)
+        n += sc_answer_counts_result(a, &a->quantities[i]);
     return (double)n;
 }
 
@@ -289,7 +280,7 @@ static sc_span_t s_result(const sc_answer_t *a) { return star_span(a, SC_STAR_RE
 static sc_span_t s_result_quantity(const sc_answer_t *a)
 {
     for (size_t i = 0; i < a->n_quantities; i++)
-        if (sc_quantity_is_result(&a->quantities[i]))
+        if (sc_answer_counts_result(a, &a->quantities[i]))
             return a->quantities[i].span;
     return no_span;
 }
