@@ -287,5 +287,31 @@ def the_aim_pair_check_counts_capped_answers_at_or_above_a_real_story():
     assert v2["ordinal aim.violations"] == v["ordinal aim.violations"]
 
 
+SHIPPED = os.path.join(HERE, "..", "..", "services", "scoring", "fit", "answer.json")
+SHIPPED_ARGS = ("--models", MODELS, "--model", MODEL, "--data", DEV, "--fit-ordinal", "--signed",
+                "--drop", "answer,length.log")
+
+
+@test
+def the_shipped_fit_is_what_the_development_part_makes_and_the_service_scores_with_it():
+    """docs/scoring.md, section 7: the command that makes services/scoring/fit/answer.json."""
+    shipped = json.load(open(SHIPPED))
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "fit.json")
+        out, v = calibrate(*SHIPPED_ARGS, "--out-fit", path)
+        assert out.returncode == 0, out.stderr
+        fit = json.load(open(path))
+    assert fit["trainedOn"]["file"] == DEV
+    fit["trainedOn"]["file"] = shipped["trainedOn"]["file"]
+    assert fit == shipped, "services/scoring/fit/answer.json is not what the command makes: " \
+        "run it again (docs/scoring.md, section 7)"
+    assert shipped["signed"] is True and "answer" not in shipped["features"]
+    assert "length.log" not in shipped["features"]
+    # the service's scores on the development part are the fit's, capped: in sample
+    # at least as good as the fit alone, and no capped answer above a real story
+    assert float(v["spearman"]) >= float(v["ordinal spearman"]) - 0.01, v
+    assert int(v["aim.violations"]) <= int(v["ordinal aim.violations"]), v
+
+
 if __name__ == "__main__":
     run()
