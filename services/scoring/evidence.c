@@ -84,6 +84,8 @@ typedef struct {
     bool *hyp;                /* per sentence: a plan */
     bool *target;             /* per sentence: states a goal */
     bool *disown;             /* per sentence: the speaker disowns it */
+    uint32_t borrowed_at;     /* sentence of the first change that is not the speaker's */
+    sc_span_t borrowed_cue;
     sc_ev_t *out;
     bool oom;
 } run_t;
@@ -169,6 +171,27 @@ static void take_verb(clause_t *c, uint32_t a, uint32_t b)
     }
 }
 
+/* Does the word at token k follow have / has / 've ("I've managed",
+ * "I have never run")? A perfect states experience, not a deed of the
+ * occasion told. One adverb may stand between. */
+static bool perfect(const sc_text_t *t, uint32_t k)
+{
+    static const UChar *const aux[] = { u"have", u"has", u"i've", u"we've", u"ve" };
+    for (int back = 0, words = 0; k > 0 && words < 2; back++) {
+        const sc_token_t *p = &t->toks[--k];
+        if (p->kind == SC_TOK_SPACE)
+            continue;
+        if (p->kind != SC_TOK_LETTER)
+            return false;
+        words++;
+        uint32_t n = p->end - p->start;
+        for (size_t i = 0; i < sizeof aux / sizeof *aux; i++)
+            if (u_strlen(aux[i]) == (int32_t)n && !u_memcmp(t->norm + p->start, aux[i], (int32_t)n))
+                return true;
+    }
+    return false;
+}
+
 static bool find_past(run_t *r, clause_t *c, uint32_t from)
 {
     const sc_text_t *t = r->t;
@@ -176,7 +199,7 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
     for (size_t i = 0; i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
         if (m->start >= from && m->start < c->end
-            && (is_class(m, EVC_PAST_EN) || is_class(m, EVC_DONE_ZH)))
+            && ((is_class(m, EVC_PAST_EN) && !perfect(t, m->tok)) || is_class(m, EVC_DONE_ZH)))
             take_verb(c, m->start, m->end);
     }
     for (uint32_t k = sc_text_token_at(t, from); k < t->ntoks && t->toks[k].start < c->end; k++) {
@@ -185,8 +208,10 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
             continue;
         uint32_t n = tk->end - tk->start;
         const UChar *w = t->norm + tk->start;
-        bool ed = tk->kind == SC_TOK_LETTER && n >= 4 && w[n - 2] == 'e' && w[n - 1] == 'd';
-        bool aspect = tk->kind == SC_TOK_IDEO && (w[n - 1] == 0x4E86 /* 了 */ || w[n - 1] == 0x8FC7 /* 过 */);
+        bool ed = tk->kind == SC_TOK_LETTER && n >= 4 && w[n - 2] == 'e' && w[n - 1] == 'd'
+            && !perfect(t, k);
+        /* 了 marks a deed done; 过 (待过, 做过) states experience, as a CV does */
+        bool aspect = tk->kind == SC_TOK_IDEO && w[n - 1] == 0x4E86 /* 了 */;
         if ((ed || aspect) && !covered(r, ed ? EVC_NOT_PAST_EN : EVC_ASPECT_NOT, tk->start)) {
             take_verb(c, tk->start, tk->end);
             break;
@@ -201,6 +226,19 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
         }
     }
     return c->past;
+}
+
+/* Is the pronoun ending at unit u a modifier, not the subject: 的 within
+ * three characters after it (我的, 我待的那个中心, 我负责的模块)? */
+static bool modifier(const sc_text_t *t, uint32_t u, uint32_t end)
+{
+    for (uint32_t i = u; i < end && i < u + 4; i++) {
+        if (t->norm[i] == 0x7684 /* 的 */)
+            return true;
+        if (t->norm[i] < 0x3400)
+            return false;
+    }
+    return false;
 }
 
 /* The subject of a clause: its first self / team / other cue, else the
@@ -218,7 +256,8 @@ static void find_subjects(run_t *r)
                 continue;
             if (is_class(m, EVC_TEAM))
                 s = SUBJ_TEAM;
-            else if (is_class(m, EVC_SELF) && !covered(r, EVC_TEAM, m->start))
+            else if (is_class(m, EVC_SELF) && !covered(r, EVC_TEAM, m->start)
+                     && !modifier(r->t, m->end, c->end))
                 s = SUBJ_SELF;
             else if (is_class(m, EVC_OTHER) || is_class(m, EVC_BORROWED))
                 s = SUBJ_OTHER;
@@ -261,11 +300,25 @@ static void mark_sentences(run_t *r)
     }
 }
 
+/* Does sentence s end with a question mark (我能先问一下…吗？)? */
+static bool question(const sc_text_t *t, uint32_t s)
+{
+    for (uint32_t u = t->sents[s].end; u > t->sents[s].start; u--) {
+        UChar ch = t->norm[u - 1];
+        if (ch == '?' || ch == 0xFF1F)
+            return true;
+        if (ch != ' ' && ch != '\n')
+            return false;
+    }
+    return false;
+}
+
 static void find_actions(run_t *r)
 {
     for (size_t ci = 0; ci < r->ncl; ci++) {
         clause_t *c = &r->cl[ci];
-        if (!c->past || r->hyp[c->sentence] || r->disown[c->sentence])
+        if (!c->past || r->hyp[c->sentence] || r->disown[c->sentence]
+            || question(r->t, c->sentence))
             continue;
         uint32_t tok = sc_text_token_at(r->t, c->verb_start);
         if (sc_evidence_negated(r->t, r->ev, c->verb_start, tok, NULL)
@@ -507,7 +560,10 @@ static void find_outcomes(run_t *r)
         bool mine_here = c->action || (done && done->sentence == s);
         seen_end = m->end;
         if ((!done && !owned) || (borrowed(r, c, m->start) && !mine_here)) {
-            r->out->unattributed++;
+            if (!r->out->unattributed++) {
+                r->borrowed_at = s;
+                r->borrowed_cue = span_of(r, m->start, m->end);
+            }
             continue;
         }
         int dir = up ? 1 : -1;
@@ -531,6 +587,111 @@ static void find_outcomes(run_t *r)
         push(r, SC_EV_OUTCOME, s, span_of(r, m->start, m->end), span_of(r, c->start, c->end),
              dir, size, z.rel >= 0 || z.nvalues ? z.span : (sc_span_t){ 0, 0 });
     }
+}
+
+/* ---- STAR parts ---- */
+
+static void set_part(run_t *r, sc_star_part_t p, uint32_t s, sc_span_t cue)
+{
+    sc_star_evidence_t *e = &r->out->star[p];
+    if (!e->present || s < e->sentence)
+        *e = (sc_star_evidence_t){ true, s, r->ev->sentences[s].span, cue };
+}
+
+/* The first item of kind k (items of one kind are in text order but for
+ * situations, whose years come after the cues: the earliest sentence wins). */
+static const sc_ev_item_t *first_item(const sc_ev_t *o, sc_ev_kind_t k)
+{
+    const sc_ev_item_t *best = NULL;
+    for (size_t i = 0; i < o->n_items; i++)
+        if (o->items[i].kind == k && (!best || o->items[i].sentence < best->sentence))
+            best = &o->items[i];
+    return best;
+}
+
+static void decide_star(run_t *r)
+{
+    sc_ev_t *o = r->out;
+    const sc_evidence_t *ev = r->ev;
+    const size_t n = ev->n_sentences;
+    bool disowned = false, opened = false;
+    for (size_t s = 0; s < r->t->nsents; s++)
+        disowned |= r->disown[s];
+    for (size_t i = 0; i < o->n_items; i++)
+        opened |= o->items[i].kind == SC_EV_SITUATION;
+    /* "I haven't handled escalations. I mostly answered…": a routine, not an occasion */
+    if (disowned && !opened)
+        return;
+    if (o->flag[SC_EVF_NEGATED].set || o->flag[SC_EVF_KEYWORD_LIST].set
+        || o->flag[SC_EVF_CREDENTIALS].set || o->flag[SC_EVF_GENERIC_CLAIM].set)
+        return;
+    const sc_ev_item_t *act = first_item(o, SC_EV_ACTION);
+    const sc_ev_item_t *team = first_item(o, SC_EV_TEAM);
+    const sc_ev_item_t *own = first_item(o, SC_EV_OWNERSHIP);
+    const sc_ev_item_t *out = first_item(o, SC_EV_OUTCOME);
+    const sc_ev_item_t *sit = first_item(o, SC_EV_SITUATION);
+    /* the first sentence of the speaker's own part of the story */
+    size_t mine = act ? act->sentence : own ? own->sentence : SIZE_MAX;
+    bool story = act || team || out || o->unattributed;
+
+    if (act)
+        set_part(r, SC_STAR_ACTION, (uint32_t)act->sentence, act->span);
+
+    if (own)
+        set_part(r, SC_STAR_TASK, (uint32_t)own->sentence, own->span);
+    for (size_t s = 0; s < n && mine != SIZE_MAX; s++) {
+        const sc_sentence_t *x = &ev->sentences[s];
+        if (x->cue[SC_F_TASK].found && x->cue[SC_F_ACTOR].found && !r->hyp[s] && !r->target[s])
+            set_part(r, SC_STAR_TASK, (uint32_t)s, x->cue[SC_F_TASK].span);
+    }
+
+    if (out)
+        set_part(r, SC_STAR_RESULT, (uint32_t)out->sentence, out->span);
+    if (o->unattributed)
+        set_part(r, SC_STAR_RESULT, r->borrowed_at, r->borrowed_cue);
+    for (size_t s = mine == SIZE_MAX ? n : mine; s < n; s++) {
+        const sc_sentence_t *x = &ev->sentences[s];
+        if (x->cue[SC_F_RESULT].found && !r->hyp[s] && !r->target[s] && !r->disown[s])
+            set_part(r, SC_STAR_RESULT, (uint32_t)s, x->cue[SC_F_RESULT].span);
+    }
+    /* a consequence without a number: after the first own action, a clause
+     * where someone else or the team did something, or a consequence cue */
+    const clause_t *first_act = NULL;
+    for (size_t k = 0; k < r->ncl && !first_act; k++)
+        if (r->cl[k].action)
+            first_act = &r->cl[k];
+    for (size_t k = 0; first_act && k < r->ncl && !o->star[SC_STAR_RESULT].present; k++) {
+        const clause_t *c = &r->cl[k];
+        uint32_t s = c->sentence;
+        if (c->start < first_act->end || r->hyp[s] || r->target[s] || r->disown[s])
+            continue;
+        if (c->past && !c->action && (c->subject == SUBJ_OTHER || c->subject == SUBJ_TEAM)) {
+            set_part(r, SC_STAR_RESULT, s, span_of(r, c->verb_start, c->verb_end));
+            break;
+        }
+        for (size_t i = 0; i < r->m.n; i++)
+            if (is_class(&r->m.v[i], EVC_CONSEQUENCE) && in_clause(c, &r->m.v[i])) {
+                set_part(r, SC_STAR_RESULT, s, span_of(r, r->m.v[i].start, r->m.v[i].end));
+                break;
+            }
+    }
+
+    if (!story)
+        return;
+    if (sit)
+        set_part(r, SC_STAR_SITUATION, (uint32_t)sit->sentence, sit->span);
+    for (size_t s = 0; s < n; s++) {
+        const sc_sentence_t *x = &ev->sentences[s];
+        if (x->cue[SC_F_SITUATION].found && !r->hyp[s])
+            set_part(r, SC_STAR_SITUATION, (uint32_t)s, x->cue[SC_F_SITUATION].span);
+    }
+    const sc_ev_item_t *first = act;
+    if (team && (!first || team->sentence < first->sentence))
+        first = team;
+    if (out && (!first || out->sentence < first->sentence))
+        first = out;
+    if (first && !o->star[SC_STAR_SITUATION].present)
+        set_part(r, SC_STAR_SITUATION, (uint32_t)first->sentence, first->clause);
 }
 
 /* ---- flags ---- */
@@ -655,6 +816,7 @@ int sc_ev_analyze(const sc_ev_cues_t *c, const sc_text_t *t, const sc_evidence_t
         find_cued(&r);
         find_outcomes(&r);
         find_flags(&r, kw, nkw);
+        decide_star(&r);
         rc = r.oom ? -1 : 0;
     }
     free(r.m.v);

@@ -90,6 +90,7 @@ typedef struct {
     size_t hypothetical;      /* sentences stating a plan (I would, 如果…我会) */
     size_t unattributed;      /* changes that are not the speaker's */
     sc_ev_flagged_t flag[SC_EVF_N];
+    sc_star_evidence_t star[SC_STAR_N]; /* the STAR parts decided from both sources */
 } sc_ev_t;
 
 typedef struct sc_ev_cues sc_ev_cues_t;
