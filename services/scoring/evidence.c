@@ -241,6 +241,23 @@ static bool modifier(const sc_text_t *t, uint32_t u, uint32_t end)
     return false;
 }
 
+/* Is the person named at unit u an object: right after 帮 给 跟 和 让 把 对 向
+ * 为 教 问 找 陪 请 (帮他申请了退款) or after to / with / for (talked to the client)? */
+static bool object(const sc_text_t *t, uint32_t u)
+{
+    static const UChar zh[] = u"帮给跟和让把对向为教问找陪请";
+    if (u > 0 && u_strchr(zh, t->norm[u - 1]))
+        return true;
+    static const UChar *const en[] = { u"to ", u"with ", u"for " };
+    for (size_t i = 0; i < sizeof en / sizeof *en; i++) {
+        uint32_t n = (uint32_t)u_strlen(en[i]);
+        if (u >= n && !u_memcmp(t->norm + u - n, en[i], (int32_t)n)
+            && (u == n || t->norm[u - n - 1] == ' '))
+            return true;
+    }
+    return false;
+}
+
 /* The subject of a clause: its first self / team / other cue, else the
  * previous clause's (a dropped subject), reset at a borrowed subject. */
 static void find_subjects(run_t *r)
@@ -253,6 +270,8 @@ static void find_subjects(run_t *r)
         for (size_t i = 0; i < r->m.n && s == SUBJ_NONE; i++) {
             const sc_match_t *m = &r->m.v[i];
             if (!in_clause(c, m))
+                continue;
+            if (object(r->t, m->start))
                 continue;
             if (is_class(m, EVC_TEAM))
                 s = SUBJ_TEAM;
@@ -270,7 +289,7 @@ static void find_subjects(run_t *r)
         /* the nearest subject before the verb: 我实习那年公司GMV翻了一番 */
         for (size_t i = 0; c->past && i < r->m.n; i++) {
             const sc_match_t *m = &r->m.v[i];
-            if (m->start >= at && m->end <= c->verb_start
+            if (m->start >= at && m->end <= c->verb_start && !object(r->t, m->start)
                 && (is_class(m, EVC_OTHER) || is_class(m, EVC_BORROWED)))
                 c->subject = SUBJ_OTHER;
         }
@@ -363,6 +382,10 @@ static void find_cued(run_t *r)
             && (!c || c->subject == SUBJ_SELF || c->subject == SUBJ_NONE)
             && !sc_evidence_negated(t, r->ev, m->start, m->tok, NULL)) {
             last[0] = s;
+            push(r, SC_EV_OWNERSHIP, s, span_of(r, m->start, m->end), cs, 0, 0, z);
+        } else if (is_class(m, EVC_ROLE) && last[0] != s && !r->hyp[s] && c
+                   && c->stated && c->subject == SUBJ_SELF) {
+            last[0] = s;    /* a role held in the occasion: I was the shift supervisor */
             push(r, SC_EV_OWNERSHIP, s, span_of(r, m->start, m->end), cs, 0, 0, z);
         } else if (is_class(m, EVC_SITUATION) && last[1] != s && !r->hyp[s]) {
             last[1] = s;
@@ -701,6 +724,16 @@ static void flag(run_t *r, sc_ev_flag_t f, const char *reason, sc_span_t span)
     r->out->flag[f] = (sc_ev_flagged_t){ true, reason, span };
 }
 
+/* Is unit u inside a filler (嗯, 就是, um)? Spoken "嗯，就是，然后我" are no list items. */
+static bool filler_at(const sc_evidence_t *ev, uint32_t u)
+{
+    for (size_t i = 0; i < ev->n_cues; i++)
+        if ((ev->cues[i].tag == SC_LEX_FILLER || ev->cues[i].tag == SC_LEX_FILLER_WEAK)
+            && ev->cues[i].start <= u && u < ev->cues[i].end)
+            return true;
+    return false;
+}
+
 /* A list: three or more keywords in one sentence, or three or more short
  * items (at most three words) cut by 、 or commas. *span receives it. */
 static bool find_list(const run_t *r, const uint32_t *kw, size_t nkw, sc_span_t *span)
@@ -727,7 +760,8 @@ static bool find_list(const run_t *r, const uint32_t *kw, size_t nkw, sc_span_t 
                 continue;
             size_t words = 0;
             for (uint32_t k = sc_text_token_at(t, c->start); k < t->ntoks && t->toks[k].start < c->end; k++)
-                words += t->toks[k].kind != SC_TOK_SPACE && t->toks[k].kind != SC_TOK_PUNCT;
+                words += t->toks[k].kind != SC_TOK_SPACE && t->toks[k].kind != SC_TOK_PUNCT
+                    && !filler_at(r->ev, t->toks[k].start);
             bool item = words >= 1 && words <= 3 && c->subject != SUBJ_SELF;
             if (item && !run++)
                 ra = c->start;
