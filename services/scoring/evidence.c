@@ -172,11 +172,13 @@ static void take_verb(clause_t *c, uint32_t a, uint32_t b)
 }
 
 /* Does the word at token k follow have / has / 've ("I've managed",
- * "I have never run")? A perfect states experience, not a deed of the
- * occasion told. One adverb may stand between. */
+ * "I have never run") or a form of be ("is calculated")? A perfect states
+ * experience and a passive someone else's deed, not the speaker's deed in
+ * the occasion told. One adverb may stand between. */
 static bool perfect(const sc_text_t *t, uint32_t k)
 {
-    static const UChar *const aux[] = { u"have", u"has", u"i've", u"we've", u"ve" };
+    static const UChar *const aux[] = { u"have", u"has", u"i've", u"we've", u"ve", u"is",
+                                        u"are", u"was", u"were", u"be", u"been", u"being" };
     for (int back = 0, words = 0; k > 0 && words < 2; back++) {
         const sc_token_t *p = &t->toks[--k];
         if (p->kind == SC_TOK_SPACE)
@@ -190,6 +192,20 @@ static bool perfect(const sc_text_t *t, uint32_t k)
                 return true;
     }
     return false;
+}
+
+/* Does the 了 at unit u close or open a length of time (做销售八年了,
+ * 做了两年的分拣员, 已经一周了)? That is a stint or a state, not a deed. */
+static bool duration(const sc_text_t *t, uint32_t u)
+{
+    static const UChar units[] = u"年月天周";
+    static const UChar nums[] = u"一二两三四五六七八九十几半多0123456789个";
+    if (u > 0 && u_strchr(units, t->norm[u - 1]))
+        return true;
+    uint32_t i = u + 1;
+    while (i < t->nlen && i < u + 5 && u_strchr(nums, t->norm[i]))
+        i++;
+    return i > u + 1 && i < t->nlen && u_strchr(units, t->norm[i]);
 }
 
 static bool find_past(run_t *r, clause_t *c, uint32_t from)
@@ -211,7 +227,8 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
         bool ed = tk->kind == SC_TOK_LETTER && n >= 4 && w[n - 2] == 'e' && w[n - 1] == 'd'
             && !perfect(t, k);
         /* 了 marks a deed done; 过 (待过, 做过) states experience, as a CV does */
-        bool aspect = tk->kind == SC_TOK_IDEO && w[n - 1] == 0x4E86 /* 了 */;
+        bool aspect = tk->kind == SC_TOK_IDEO && w[n - 1] == 0x4E86 /* 了 */
+            && !duration(t, tk->start + n - 1);
         if ((ed || aspect) && !covered(r, ed ? EVC_NOT_PAST_EN : EVC_ASPECT_NOT, tk->start)) {
             take_verb(c, tk->start, tk->end);
             break;
@@ -341,7 +358,11 @@ static void find_actions(run_t *r)
             continue;
         uint32_t tok = sc_text_token_at(r->t, c->verb_start);
         if (sc_evidence_negated(r->t, r->ev, c->verb_start, tok, NULL)
-            || clause_has(r, c, EVC_DISOWN, c->end) || clause_has(r, c, EVC_CLAIM_ALL, c->end))
+            || clause_has(r, c, EVC_DISOWN, c->end) || clause_has(r, c, EVC_CLAIM_ALL, c->end)
+            || clause_has(r, c, EVC_GENERIC, c->end))
+            continue;
+        /* 最重要的是沟通: a verb named after 是 is a topic, not a deed */
+        if (c->verb_start > 0 && r->t->norm[c->verb_start - 1] == 0x662F)
             continue;
         /* "后来投诉少了三成": a measure changing, not a deed of the carried subject */
         if (!c->stated && (covered(r, EVC_UP, c->verb_start) || covered(r, EVC_DOWN, c->verb_start)))
@@ -645,8 +666,7 @@ static void decide_star(run_t *r)
     /* "I haven't handled escalations. I mostly answered…": a routine, not an occasion */
     if (disowned && !opened)
         return;
-    if (o->flag[SC_EVF_NEGATED].set || o->flag[SC_EVF_KEYWORD_LIST].set
-        || o->flag[SC_EVF_CREDENTIALS].set || o->flag[SC_EVF_GENERIC_CLAIM].set)
+    if (o->flag[SC_EVF_NEGATED].set)
         return;
     const sc_ev_item_t *act = first_item(o, SC_EV_ACTION);
     const sc_ev_item_t *team = first_item(o, SC_EV_TEAM);
@@ -656,6 +676,10 @@ static void decide_star(run_t *r)
     /* the first sentence of the speaker's own part of the story */
     size_t mine = act ? act->sentence : own ? own->sentence : SIZE_MAX;
     bool story = act || team || out || o->unattributed;
+    /* a list of terms, CV facts or claims with no deed of anyone: no part */
+    if (!story && (o->flag[SC_EVF_KEYWORD_LIST].set || o->flag[SC_EVF_CREDENTIALS].set
+                   || o->flag[SC_EVF_GENERIC_CLAIM].set))
+        return;
 
     if (act)
         set_part(r, SC_STAR_ACTION, (uint32_t)act->sentence, act->span);
@@ -681,14 +705,15 @@ static void decide_star(run_t *r)
      * where someone else or the team did something, or a consequence cue */
     const clause_t *first_act = NULL;
     for (size_t k = 0; k < r->ncl && !first_act; k++)
-        if (r->cl[k].action)
+        if (r->cl[k].action || r->cl[k].team)
             first_act = &r->cl[k];
     for (size_t k = 0; first_act && k < r->ncl && !o->star[SC_STAR_RESULT].present; k++) {
         const clause_t *c = &r->cl[k];
         uint32_t s = c->sentence;
         if (c->start < first_act->end || r->hyp[s] || r->target[s] || r->disown[s])
             continue;
-        if (c->past && !c->action && (c->subject == SUBJ_OTHER || c->subject == SUBJ_TEAM)) {
+        if (c->past && !c->action && c != first_act
+            && (c->subject == SUBJ_OTHER || c->subject == SUBJ_TEAM)) {
             set_part(r, SC_STAR_RESULT, s, span_of(r, c->verb_start, c->verb_end));
             break;
         }
