@@ -84,6 +84,8 @@ typedef struct {
     bool *hyp;                /* per sentence: a plan */
     bool *target;             /* per sentence: states a goal */
     bool *disown;             /* per sentence: the speaker disowns it */
+    const uint32_t *kw;       /* competency keyword ranges, as sc_ev_analyze takes them */
+    size_t nkw;
     uint32_t borrowed_at;     /* sentence of the first change that is not the speaker's */
     sc_span_t borrowed_cue;
     sc_ev_t *out;
@@ -208,6 +210,15 @@ static bool duration(const sc_text_t *t, uint32_t u)
     return i > u + 1 && i < t->nlen && u_strchr(units, t->norm[i]);
 }
 
+/* Is [a, b) inside a competency keyword (the 分析 of 数据分析 is an object)? */
+static bool in_keyword(const run_t *r, uint32_t a, uint32_t b)
+{
+    for (size_t i = 0; i < r->nkw; i++)
+        if (a >= r->kw[2 * i] && b <= r->kw[2 * i + 1])
+            return true;
+    return false;
+}
+
 static bool find_past(run_t *r, clause_t *c, uint32_t from)
 {
     const sc_text_t *t = r->t;
@@ -237,7 +248,8 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
     for (size_t i = 0; i < r->ev->n_cues; i++) {
         const sc_match_t *m = &r->ev->cues[i];
         if (m->tag == SC_LEX_ACTION && m->start >= from && m->start < c->end
-            && r->t->lang != SC_LANG_EN) {
+            && r->t->lang != SC_LANG_EN && !in_keyword(r, m->start, m->end)
+            && !sc_evidence_claimed(t, r->ev, m->start, m->tok)) {
             take_verb(c, m->start, m->end);
             break;
         }
@@ -862,7 +874,7 @@ int sc_ev_analyze(const sc_ev_cues_t *c, const sc_text_t *t, const sc_evidence_t
                   const uint32_t *kw, size_t nkw, sc_ev_t *out)
 {
     memset(out, 0, sizeof *out);
-    run_t r = { .t = t, .ev = ev, .out = out };
+    run_t r = { .t = t, .ev = ev, .out = out, .kw = kw, .nkw = nkw };
     sc_phrases_scan(c->phrases, t, sc_matches_collect, &r.m);
     r.hyp = calloc(t->nsents + 1, sizeof *r.hyp);
     r.target = calloc(t->nsents + 1, sizeof *r.target);
