@@ -86,8 +86,6 @@ typedef struct {
     bool *disown;             /* per sentence: the speaker disowns it */
     const uint32_t *kw;       /* competency keyword ranges, as sc_ev_analyze takes them */
     size_t nkw;
-    uint32_t borrowed_at;     /* sentence of the first change that is not the speaker's */
-    sc_span_t borrowed_cue;
     sc_ev_t *out;
     bool oom;
 } run_t;
@@ -616,10 +614,7 @@ static void find_outcomes(run_t *r)
         bool mine_here = c->action || (done && done->sentence == s);
         seen_end = m->end;
         if ((!done && !owned) || (borrowed(r, c, m->start) && !mine_here)) {
-            if (!r->out->unattributed++) {
-                r->borrowed_at = s;
-                r->borrowed_cue = span_of(r, m->start, m->end);
-            }
+            r->out->unattributed++;
             continue;
         }
         int dir = up ? 1 : -1;
@@ -706,8 +701,6 @@ static void decide_star(run_t *r)
 
     if (out)
         set_part(r, SC_STAR_RESULT, (uint32_t)out->sentence, out->span);
-    if (o->unattributed)
-        set_part(r, SC_STAR_RESULT, r->borrowed_at, r->borrowed_cue);
     for (size_t s = mine == SIZE_MAX ? n : mine; s < n; s++) {
         const sc_sentence_t *x = &ev->sentences[s];
         if (x->cue[SC_F_RESULT].found && !r->hyp[s] && !r->target[s] && !r->disown[s])
