@@ -744,7 +744,7 @@ static void decide_star(run_t *r)
     if (out && (!first || out->sentence < first->sentence))
         first = out;
     if (first && !o->star[SC_STAR_SITUATION].present)
-        set_part(r, SC_STAR_SITUATION, (uint32_t)first->sentence, first->clause);
+        set_part(r, SC_STAR_SITUATION, (uint32_t)first->sentence, first->span);
 }
 
 /* ---- flags ---- */
