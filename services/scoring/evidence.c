@@ -660,6 +660,8 @@ static const sc_ev_item_t *first_item(const sc_ev_t *o, sc_ev_kind_t k)
     return best;
 }
 
+/* The STAR parts of the answer from the evidence found above and star.c's
+ * sentence cues (the rules are in evidence.h and docs/scoring-text.md). */
 static void decide_star(run_t *r)
 {
     sc_ev_t *o = r->out;
@@ -706,27 +708,30 @@ static void decide_star(run_t *r)
         if (x->cue[SC_F_RESULT].found && !r->hyp[s] && !r->target[s] && !r->disown[s])
             set_part(r, SC_STAR_RESULT, (uint32_t)s, x->cue[SC_F_RESULT].span);
     }
-    /* a consequence without a number: after the first own action, a clause
-     * where someone else or the team did something, or a consequence cue */
+    /* a consequence without a number: after the first deed of the speaker or
+     * the team, a clause where someone else or the team did something, or a
+     * consequence cue; set_part keeps the earlier of the two */
     const clause_t *first_act = NULL;
     for (size_t k = 0; k < r->ncl && !first_act; k++)
         if (r->cl[k].action || r->cl[k].team)
             first_act = &r->cl[k];
-    for (size_t k = 0; first_act && k < r->ncl && !o->star[SC_STAR_RESULT].present; k++) {
+    for (size_t k = 0; first_act && k < r->ncl; k++) {
         const clause_t *c = &r->cl[k];
         uint32_t s = c->sentence;
-        if (c->start < first_act->end || r->hyp[s] || r->target[s] || r->disown[s])
-            continue;
-        if (c->past && !c->action && c != first_act
-            && (c->subject == SUBJ_OTHER || c->subject == SUBJ_TEAM)) {
+        if (c->start >= first_act->end && c->past && !c->action && !r->hyp[s] && !r->target[s]
+            && !r->disown[s] && (c->subject == SUBJ_OTHER || c->subject == SUBJ_TEAM)) {
             set_part(r, SC_STAR_RESULT, s, span_of(r, c->verb_start, c->verb_end));
             break;
         }
-        for (size_t i = 0; i < r->m.n; i++)
-            if (is_class(&r->m.v[i], EVC_CONSEQUENCE) && in_clause(c, &r->m.v[i])) {
-                set_part(r, SC_STAR_RESULT, s, span_of(r, r->m.v[i].start, r->m.v[i].end));
-                break;
-            }
+    }
+    for (size_t i = 0; first_act && i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        uint32_t s = r->t->toks[m->tok].sentence;
+        if (is_class(m, EVC_CONSEQUENCE) && m->start >= first_act->end && !r->hyp[s]
+            && !r->target[s] && !r->disown[s]) {
+            set_part(r, SC_STAR_RESULT, s, span_of(r, m->start, m->end));
+            break;
+        }
     }
 
     if (!story)
