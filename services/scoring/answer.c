@@ -881,7 +881,7 @@ static int measure(run_t *r)
     a->fillers = copy(r, r->ev.fillers, r->ev.n_fillers, sizeof *a->fillers);
     a->n_fillers = r->ev.n_fillers;
     a->filler_rate = a->n_words ? (double)a->n_fillers / (double)a->n_words : 0;
-    memcpy(a->star, r->ev.star, sizeof a->star);
+    memcpy(a->star, a->evidence.star, sizeof a->star);
     return a->sentences && a->quantities && a->fillers ? 0 : -1;
 }
 

@@ -84,6 +84,8 @@ typedef struct {
     bool *hyp;                /* per sentence: a plan */
     bool *target;             /* per sentence: states a goal */
     bool *disown;             /* per sentence: the speaker disowns it */
+    const uint32_t *kw;       /* competency keyword ranges, as sc_ev_analyze takes them */
+    size_t nkw;
     sc_ev_t *out;
     bool oom;
 } run_t;
@@ -169,6 +171,52 @@ static void take_verb(clause_t *c, uint32_t a, uint32_t b)
     }
 }
 
+/* Does the word at token k follow have / has / 've ("I've managed",
+ * "I have never run") or a form of be ("is calculated")? A perfect states
+ * experience and a passive someone else's deed, not the speaker's deed in
+ * the occasion told. One adverb may stand between. */
+static bool perfect(const sc_text_t *t, uint32_t k)
+{
+    static const UChar *const aux[] = { u"have", u"has", u"i've", u"we've", u"ve", u"is",
+                                        u"are", u"was", u"were", u"be", u"been", u"being" };
+    for (int back = 0, words = 0; k > 0 && words < 2; back++) {
+        const sc_token_t *p = &t->toks[--k];
+        if (p->kind == SC_TOK_SPACE)
+            continue;
+        if (p->kind != SC_TOK_LETTER)
+            return false;
+        words++;
+        uint32_t n = p->end - p->start;
+        for (size_t i = 0; i < sizeof aux / sizeof *aux; i++)
+            if (u_strlen(aux[i]) == (int32_t)n && !u_memcmp(t->norm + p->start, aux[i], (int32_t)n))
+                return true;
+    }
+    return false;
+}
+
+/* Does the 了 at unit u close or open a length of time (做销售八年了,
+ * 做了两年的分拣员, 已经一周了)? That is a stint or a state, not a deed. */
+static bool duration(const sc_text_t *t, uint32_t u)
+{
+    static const UChar units[] = u"年月天周";
+    static const UChar nums[] = u"一二两三四五六七八九十几半多0123456789个";
+    if (u > 0 && u_strchr(units, t->norm[u - 1]))
+        return true;
+    uint32_t i = u + 1;
+    while (i < t->nlen && i < u + 5 && u_strchr(nums, t->norm[i]))
+        i++;
+    return i > u + 1 && i < t->nlen && u_strchr(units, t->norm[i]);
+}
+
+/* Is [a, b) inside a competency keyword (the 分析 of 数据分析 is an object)? */
+static bool in_keyword(const run_t *r, uint32_t a, uint32_t b)
+{
+    for (size_t i = 0; i < r->nkw; i++)
+        if (a >= r->kw[2 * i] && b <= r->kw[2 * i + 1])
+            return true;
+    return false;
+}
+
 static bool find_past(run_t *r, clause_t *c, uint32_t from)
 {
     const sc_text_t *t = r->t;
@@ -176,7 +224,7 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
     for (size_t i = 0; i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
         if (m->start >= from && m->start < c->end
-            && (is_class(m, EVC_PAST_EN) || is_class(m, EVC_DONE_ZH)))
+            && ((is_class(m, EVC_PAST_EN) && !perfect(t, m->tok)) || is_class(m, EVC_DONE_ZH)))
             take_verb(c, m->start, m->end);
     }
     for (uint32_t k = sc_text_token_at(t, from); k < t->ntoks && t->toks[k].start < c->end; k++) {
@@ -185,8 +233,11 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
             continue;
         uint32_t n = tk->end - tk->start;
         const UChar *w = t->norm + tk->start;
-        bool ed = tk->kind == SC_TOK_LETTER && n >= 4 && w[n - 2] == 'e' && w[n - 1] == 'd';
-        bool aspect = tk->kind == SC_TOK_IDEO && (w[n - 1] == 0x4E86 /* 了 */ || w[n - 1] == 0x8FC7 /* 过 */);
+        bool ed = tk->kind == SC_TOK_LETTER && n >= 4 && w[n - 2] == 'e' && w[n - 1] == 'd'
+            && !perfect(t, k);
+        /* 了 marks a deed done; 过 (待过, 做过) states experience, as a CV does */
+        bool aspect = tk->kind == SC_TOK_IDEO && w[n - 1] == 0x4E86 /* 了 */
+            && !duration(t, tk->start + n - 1);
         if ((ed || aspect) && !covered(r, ed ? EVC_NOT_PAST_EN : EVC_ASPECT_NOT, tk->start)) {
             take_verb(c, tk->start, tk->end);
             break;
@@ -195,12 +246,43 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
     for (size_t i = 0; i < r->ev->n_cues; i++) {
         const sc_match_t *m = &r->ev->cues[i];
         if (m->tag == SC_LEX_ACTION && m->start >= from && m->start < c->end
-            && r->t->lang != SC_LANG_EN) {
+            && r->t->lang != SC_LANG_EN && !in_keyword(r, m->start, m->end)
+            && !sc_evidence_claimed(t, r->ev, m->start, m->tok)) {
             take_verb(c, m->start, m->end);
             break;
         }
     }
     return c->past;
+}
+
+/* Is the pronoun ending at unit u a modifier, not the subject: 的 within
+ * three characters after it (我的, 我待的那个中心, 我负责的模块)? */
+static bool modifier(const sc_text_t *t, uint32_t u, uint32_t end)
+{
+    for (uint32_t i = u; i < end && i < u + 4; i++) {
+        if (t->norm[i] == 0x7684 /* 的 */)
+            return true;
+        if (t->norm[i] < 0x3400)
+            return false;
+    }
+    return false;
+}
+
+/* Is the person named at unit u an object: right after 帮 给 跟 和 让 把 对 向
+ * 为 教 问 找 陪 请 (帮他申请了退款) or after to / with / for (talked to the client)? */
+static bool object(const sc_text_t *t, uint32_t u)
+{
+    static const UChar zh[] = u"帮给跟和让把对向为教问找陪请";
+    if (u > 0 && u_strchr(zh, t->norm[u - 1]))
+        return true;
+    static const UChar *const en[] = { u"to ", u"with ", u"for " };
+    for (size_t i = 0; i < sizeof en / sizeof *en; i++) {
+        uint32_t n = (uint32_t)u_strlen(en[i]);
+        if (u >= n && !u_memcmp(t->norm + u - n, en[i], (int32_t)n)
+            && (u == n || t->norm[u - n - 1] == ' '))
+            return true;
+    }
+    return false;
 }
 
 /* The subject of a clause: its first self / team / other cue, else the
@@ -216,9 +298,12 @@ static void find_subjects(run_t *r)
             const sc_match_t *m = &r->m.v[i];
             if (!in_clause(c, m))
                 continue;
+            if (object(r->t, m->start))
+                continue;
             if (is_class(m, EVC_TEAM))
                 s = SUBJ_TEAM;
-            else if (is_class(m, EVC_SELF) && !covered(r, EVC_TEAM, m->start))
+            else if (is_class(m, EVC_SELF) && !covered(r, EVC_TEAM, m->start)
+                     && !modifier(r->t, m->end, c->end))
                 s = SUBJ_SELF;
             else if (is_class(m, EVC_OTHER) || is_class(m, EVC_BORROWED))
                 s = SUBJ_OTHER;
@@ -231,7 +316,7 @@ static void find_subjects(run_t *r)
         /* the nearest subject before the verb: 我实习那年公司GMV翻了一番 */
         for (size_t i = 0; c->past && i < r->m.n; i++) {
             const sc_match_t *m = &r->m.v[i];
-            if (m->start >= at && m->end <= c->verb_start
+            if (m->start >= at && m->end <= c->verb_start && !object(r->t, m->start)
                 && (is_class(m, EVC_OTHER) || is_class(m, EVC_BORROWED)))
                 c->subject = SUBJ_OTHER;
         }
@@ -261,15 +346,33 @@ static void mark_sentences(run_t *r)
     }
 }
 
+/* Does sentence s end with a question mark (我能先问一下…吗？)? */
+static bool question(const sc_text_t *t, uint32_t s)
+{
+    for (uint32_t u = t->sents[s].end; u > t->sents[s].start; u--) {
+        UChar ch = t->norm[u - 1];
+        if (ch == '?' || ch == 0xFF1F)
+            return true;
+        if (ch != ' ' && ch != '\n')
+            return false;
+    }
+    return false;
+}
+
 static void find_actions(run_t *r)
 {
     for (size_t ci = 0; ci < r->ncl; ci++) {
         clause_t *c = &r->cl[ci];
-        if (!c->past || r->hyp[c->sentence] || r->disown[c->sentence])
+        if (!c->past || r->hyp[c->sentence] || r->disown[c->sentence]
+            || question(r->t, c->sentence))
             continue;
         uint32_t tok = sc_text_token_at(r->t, c->verb_start);
         if (sc_evidence_negated(r->t, r->ev, c->verb_start, tok, NULL)
-            || clause_has(r, c, EVC_DISOWN, c->end) || clause_has(r, c, EVC_CLAIM_ALL, c->end))
+            || clause_has(r, c, EVC_DISOWN, c->end) || clause_has(r, c, EVC_CLAIM_ALL, c->end)
+            || clause_has(r, c, EVC_GENERIC, c->end))
+            continue;
+        /* 最重要的是沟通: a verb named after 是 is a topic, not a deed */
+        if (c->verb_start > 0 && r->t->norm[c->verb_start - 1] == 0x662F)
             continue;
         /* "后来投诉少了三成": a measure changing, not a deed of the carried subject */
         if (!c->stated && (covered(r, EVC_UP, c->verb_start) || covered(r, EVC_DOWN, c->verb_start)))
@@ -310,6 +413,10 @@ static void find_cued(run_t *r)
             && (!c || c->subject == SUBJ_SELF || c->subject == SUBJ_NONE)
             && !sc_evidence_negated(t, r->ev, m->start, m->tok, NULL)) {
             last[0] = s;
+            push(r, SC_EV_OWNERSHIP, s, span_of(r, m->start, m->end), cs, 0, 0, z);
+        } else if (is_class(m, EVC_ROLE) && last[0] != s && !r->hyp[s] && c
+                   && c->stated && c->subject == SUBJ_SELF) {
+            last[0] = s;    /* a role held in the occasion: I was the shift supervisor */
             push(r, SC_EV_OWNERSHIP, s, span_of(r, m->start, m->end), cs, 0, 0, z);
         } else if (is_class(m, EVC_SITUATION) && last[1] != s && !r->hyp[s]) {
             last[1] = s;
@@ -533,11 +640,133 @@ static void find_outcomes(run_t *r)
     }
 }
 
+/* ---- STAR parts ---- */
+
+static void set_part(run_t *r, sc_star_part_t p, uint32_t s, sc_span_t cue)
+{
+    sc_star_evidence_t *e = &r->out->star[p];
+    if (!e->present || s < e->sentence)
+        *e = (sc_star_evidence_t){ true, s, r->ev->sentences[s].span, cue };
+}
+
+/* The first item of kind k (items of one kind are in text order but for
+ * situations, whose years come after the cues: the earliest sentence wins). */
+static const sc_ev_item_t *first_item(const sc_ev_t *o, sc_ev_kind_t k)
+{
+    const sc_ev_item_t *best = NULL;
+    for (size_t i = 0; i < o->n_items; i++)
+        if (o->items[i].kind == k && (!best || o->items[i].sentence < best->sentence))
+            best = &o->items[i];
+    return best;
+}
+
+/* The STAR parts of the answer from the evidence found above and star.c's
+ * sentence cues (the rules are in evidence.h and docs/scoring-text.md). */
+static void decide_star(run_t *r)
+{
+    sc_ev_t *o = r->out;
+    const sc_evidence_t *ev = r->ev;
+    const size_t n = ev->n_sentences;
+    bool disowned = false, opened = false;
+    for (size_t s = 0; s < r->t->nsents; s++)
+        disowned |= r->disown[s];
+    for (size_t i = 0; i < o->n_items; i++)
+        opened |= o->items[i].kind == SC_EV_SITUATION;
+    /* "I haven't handled escalations. I mostly answered…": a routine, not an occasion */
+    if (disowned && !opened)
+        return;
+    if (o->flag[SC_EVF_NEGATED].set)
+        return;
+    const sc_ev_item_t *act = first_item(o, SC_EV_ACTION);
+    const sc_ev_item_t *team = first_item(o, SC_EV_TEAM);
+    const sc_ev_item_t *own = first_item(o, SC_EV_OWNERSHIP);
+    const sc_ev_item_t *out = first_item(o, SC_EV_OUTCOME);
+    const sc_ev_item_t *sit = first_item(o, SC_EV_SITUATION);
+    /* the first sentence of the speaker's own part of the story */
+    size_t mine = act ? act->sentence : own ? own->sentence : SIZE_MAX;
+    bool story = act || team || out || o->unattributed;
+    /* a list of terms, CV facts or claims with no deed of anyone: no part */
+    if (!story && (o->flag[SC_EVF_KEYWORD_LIST].set || o->flag[SC_EVF_CREDENTIALS].set
+                   || o->flag[SC_EVF_GENERIC_CLAIM].set))
+        return;
+
+    if (act)
+        set_part(r, SC_STAR_ACTION, (uint32_t)act->sentence, act->span);
+
+    if (own)
+        set_part(r, SC_STAR_TASK, (uint32_t)own->sentence, own->span);
+    for (size_t s = 0; s < n && mine != SIZE_MAX; s++) {
+        const sc_sentence_t *x = &ev->sentences[s];
+        if (x->cue[SC_F_TASK].found && x->cue[SC_F_ACTOR].found && !r->hyp[s] && !r->target[s])
+            set_part(r, SC_STAR_TASK, (uint32_t)s, x->cue[SC_F_TASK].span);
+    }
+
+    if (out)
+        set_part(r, SC_STAR_RESULT, (uint32_t)out->sentence, out->span);
+    for (size_t s = mine == SIZE_MAX ? n : mine; s < n; s++) {
+        const sc_sentence_t *x = &ev->sentences[s];
+        if (x->cue[SC_F_RESULT].found && !r->hyp[s] && !r->target[s] && !r->disown[s])
+            set_part(r, SC_STAR_RESULT, (uint32_t)s, x->cue[SC_F_RESULT].span);
+    }
+    /* a consequence without a number: after the first deed of the speaker or
+     * the team, a clause where someone else or the team did something, or a
+     * consequence cue; set_part keeps the earlier of the two */
+    const clause_t *first_act = NULL;
+    for (size_t k = 0; k < r->ncl && !first_act; k++)
+        if (r->cl[k].action || r->cl[k].team)
+            first_act = &r->cl[k];
+    for (size_t k = 0; first_act && k < r->ncl; k++) {
+        const clause_t *c = &r->cl[k];
+        uint32_t s = c->sentence;
+        if (c->start >= first_act->end && c->past && !c->action && !r->hyp[s] && !r->target[s]
+            && !r->disown[s] && (c->subject == SUBJ_OTHER || c->subject == SUBJ_TEAM)) {
+            set_part(r, SC_STAR_RESULT, s, span_of(r, c->verb_start, c->verb_end));
+            break;
+        }
+    }
+    for (size_t i = 0; first_act && i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        uint32_t s = r->t->toks[m->tok].sentence;
+        if (is_class(m, EVC_CONSEQUENCE) && m->start >= first_act->end && !r->hyp[s]
+            && !r->target[s] && !r->disown[s]) {
+            set_part(r, SC_STAR_RESULT, s, span_of(r, m->start, m->end));
+            break;
+        }
+    }
+
+    if (!story)
+        return;
+    if (sit)
+        set_part(r, SC_STAR_SITUATION, (uint32_t)sit->sentence, sit->span);
+    for (size_t s = 0; s < n; s++) {
+        const sc_sentence_t *x = &ev->sentences[s];
+        if (x->cue[SC_F_SITUATION].found && !r->hyp[s])
+            set_part(r, SC_STAR_SITUATION, (uint32_t)s, x->cue[SC_F_SITUATION].span);
+    }
+    const sc_ev_item_t *first = act;
+    if (team && (!first || team->sentence < first->sentence))
+        first = team;
+    if (out && (!first || out->sentence < first->sentence))
+        first = out;
+    if (first && !o->star[SC_STAR_SITUATION].present)
+        set_part(r, SC_STAR_SITUATION, (uint32_t)first->sentence, first->span);
+}
+
 /* ---- flags ---- */
 
 static void flag(run_t *r, sc_ev_flag_t f, const char *reason, sc_span_t span)
 {
     r->out->flag[f] = (sc_ev_flagged_t){ true, reason, span };
+}
+
+/* Is unit u inside a filler (嗯, 就是, um)? Spoken "嗯，就是，然后我" are no list items. */
+static bool filler_at(const sc_evidence_t *ev, uint32_t u)
+{
+    for (size_t i = 0; i < ev->n_cues; i++)
+        if ((ev->cues[i].tag == SC_LEX_FILLER || ev->cues[i].tag == SC_LEX_FILLER_WEAK)
+            && ev->cues[i].start <= u && u < ev->cues[i].end)
+            return true;
+    return false;
 }
 
 /* A list: three or more keywords in one sentence, or three or more short
@@ -566,7 +795,8 @@ static bool find_list(const run_t *r, const uint32_t *kw, size_t nkw, sc_span_t 
                 continue;
             size_t words = 0;
             for (uint32_t k = sc_text_token_at(t, c->start); k < t->ntoks && t->toks[k].start < c->end; k++)
-                words += t->toks[k].kind != SC_TOK_SPACE && t->toks[k].kind != SC_TOK_PUNCT;
+                words += t->toks[k].kind != SC_TOK_SPACE && t->toks[k].kind != SC_TOK_PUNCT
+                    && !filler_at(r->ev, t->toks[k].start);
             bool item = words >= 1 && words <= 3 && c->subject != SUBJ_SELF;
             if (item && !run++)
                 ra = c->start;
@@ -642,7 +872,7 @@ int sc_ev_analyze(const sc_ev_cues_t *c, const sc_text_t *t, const sc_evidence_t
                   const uint32_t *kw, size_t nkw, sc_ev_t *out)
 {
     memset(out, 0, sizeof *out);
-    run_t r = { .t = t, .ev = ev, .out = out };
+    run_t r = { .t = t, .ev = ev, .out = out, .kw = kw, .nkw = nkw };
     sc_phrases_scan(c->phrases, t, sc_matches_collect, &r.m);
     r.hyp = calloc(t->nsents + 1, sizeof *r.hyp);
     r.target = calloc(t->nsents + 1, sizeof *r.target);
@@ -655,6 +885,7 @@ int sc_ev_analyze(const sc_ev_cues_t *c, const sc_text_t *t, const sc_evidence_t
         find_cued(&r);
         find_outcomes(&r);
         find_flags(&r, kw, nkw);
+        decide_star(&r);
         rc = r.oom ? -1 : 0;
     }
     free(r.m.v);

@@ -18,7 +18,18 @@
  *    in the sentence), with its size where one is given (digits, %, 三成,
  *    一半, "a third", "doubled") as the absolute log of the relative change;
  *  - flags with a reason: keyword list, credentials, generic claim,
- *    negated (disowned) experience, hypothetical, team without me.
+ *    negated (disowned) experience, hypothetical, team without me;
+ *  - the STAR parts (star), decided from this evidence and star.c's sentence
+ *    cues together: action = a first-person deed (not the team's, not a
+ *    plan, not negated, not a perfect or 过 experience); task = ownership,
+ *    a role held (I was the shift supervisor) or a task cue with a
+ *    first-person actor; result = an attributable outcome, a result cue or
+ *    quantity from the first own deed on, or a consequence after a deed of
+ *    the speaker or the team (She signed, 后来就好了), never a target, a plan
+ *    or a change the speaker did not drive; situation = an opener or a
+ *    situation cue in a story, else the story's first deed; no part for a
+ *    disowned experience without an occasion or a list/CV/claim with no deed.
+ *    docs/scoring-text.md ("STAR") states them for recruiters.
  * The cue lists are data (services/scoring/lexicon/evidence_*.txt, compiled
  * into the build by tools/gen_lexicon.py --evidence, which checks them as it does the other lists); docs/scoring-text.md explains them.
  *
@@ -90,6 +101,8 @@ typedef struct {
     size_t hypothetical;      /* sentences stating a plan (I would, 如果…我会) */
     size_t unattributed;      /* changes that are not the speaker's */
     sc_ev_flagged_t flag[SC_EVF_N];
+    sc_star_evidence_t star[SC_STAR_N]; /* the STAR parts decided from both sources;
+                                           answer.c reports these, not star.c's */
 } sc_ev_t;
 
 typedef struct sc_ev_cues sc_ev_cues_t;

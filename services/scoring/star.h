@@ -4,8 +4,9 @@
  * per sentence, who acted (first-person actor), what they did (action verb),
  * what came of it (result cue or quantity), the situation and task cues and
  * vague claims, each with its span in the original text. From these it takes
- * the STAR parts (the first sentence that shows each part), the fillers and
- * the negation test that answer.c applies to keywords.
+ * cue-only STAR parts (the first sentence that shows each part; evidence.c
+ * decides the parts an answer reports from these cues and the speaker's
+ * evidence), the fillers and the negation test that answer.c applies to keywords.
  *
  * Rules (docs/scoring-text.md lists them for recruiters):
  *  - an action counts with a first-person actor in the same sentence, or in
@@ -79,7 +80,7 @@ typedef struct {
     sc_span_t *fillers;
     size_t n_fillers;
     size_t n_words;           /* word tokens (not spaces or punctuation) */
-    sc_star_evidence_t star[SC_STAR_N];
+    sc_star_evidence_t star[SC_STAR_N]; /* cue-only parts; answers report sc_ev_t.star */
 } sc_evidence_t;
 
 /* Build the evidence of t. skip[0..nskip) are ranges in normalised units

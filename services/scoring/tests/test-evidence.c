@@ -314,6 +314,105 @@ static void test_empty_and_no_story(void **state)
     done(&r);
 }
 
+/* ---- STAR parts from both sources (sc_ev_t.star) ---- */
+
+/* The parts of s as a string "STAR" with '-' for a missing part; each part
+ * found rests on a cue inside its sentence. */
+static void expect_star(const char *s, const char *want)
+{
+    run_t r = run(s);
+    char got[SC_STAR_N + 1] = "----";
+    for (int p = 0; p < SC_STAR_N; p++) {
+        const sc_star_evidence_t *e = &r.ev.star[p];
+        if (!e->present)
+            continue;
+        got[p] = "STAR"[p];
+        assert_true(e->sentence < r.star.n_sentences);
+        assert_true(e->cue.end > e->cue.start);
+        assert_true(e->sentence_span.start <= e->cue.start && e->cue.end <= e->sentence_span.end);
+    }
+    if (strcmp(got, want)) {
+        print(&r);
+        for (int p = 0; p < SC_STAR_N; p++)
+            if (r.ev.star[p].present)
+                print_message("  %s \"%.*s\"\n", sc_star_part_name((sc_star_part_t)p),
+                              (int)(r.ev.star[p].cue.end - r.ev.star[p].cue.start),
+                              s + r.ev.star[p].cue.start);
+        fail_msg("\"%s\": parts %s, want %s", s, got, want);
+    }
+    done(&r);
+}
+
+static void test_star_en(void **state)
+{
+    (void)state;
+    /* no signposts: an opener, a role, past deeds, a change */
+    expect_star("Two winters ago our returns backlog grew to nine days. I was the shift lead, so I "
+                "split the returns by carrier and set up a second packing table. The backlog fell "
+                "to two days within a month.", "STAR");
+    /* a consequence without a number is a result */
+    expect_star("A customer was stuck with a double charge. I checked the logs, found the retry "
+                "and refunded her the same day. She wrote back to thank us.", "S-AR");
+    /* deeds with nothing said of what came of them: no result */
+    expect_star("One night the label printer jammed. I moved the orders to the second line and "
+                "printed the labels in the office.", "S-A-");
+    /* a team story: situation and the team's result, no task or action of the speaker */
+    expect_star("Last quarter our team rebuilt the onboarding emails together, and afterwards "
+                "activation went up by a fifth.", "S--R");
+    /* a plan, a claim, a credential list, negated experience: none */
+    expect_star("If a shipment were late I would call the carrier first and then tell the client.",
+                "----");
+    expect_star("I'm a people person and communication is the most important thing.", "----");
+    expect_star("I've managed three warehouses and I've led teams of forty for ten years.", "----");
+    expect_star("I haven't handled escalations, that was my manager's job. I mostly answered "
+                "order questions.", "----");
+    /* a passive is not the speaker's deed */
+    expect_star("Quality for me is accuracy, and I know how every metric is calculated.", "----");
+}
+
+static void test_star_zh(void **state)
+{
+    (void)state;
+    expect_star("去年春节前我们仓的错发率涨到了百分之二。我是当班主管，我把拣货单按库位重新排了一遍，"
+                "又给新人做了一张对照表。一个月后错发率降到了百分之零点五。", "STAR");
+    /* an occasion with 有一次, own deeds, and the customer's reaction as the result */
+    expect_star("有一次一个客户的退款一直没到账。我先查了一下支付记录，发现卡在银行那边，"
+                "我就帮他提了一个加急工单。第二天他就收到了，还专门打电话来谢谢。", "S-AR");
+    expect_star("有一天我在复核的时候发现一箱货贴错了标签，我当场把整托重新贴了一遍。", "S-A-");
+    /* the team did it: no task, no action of the speaker */
+    expect_star("我们组去年一起改了话术，大家轮流听录音，最后满意度到了第一名。", "S--R");
+    /* a company's growth the speaker did not drive is no result of the story;
+     * the year and the company are still its occasion */
+    expect_star("我在的那家公司去年营收翻了一番。", "S---");
+    /* 过 and a length of time state experience, as a CV does */
+    expect_star("我做客服六年了，在两家银行待过，拿过三次服务之星。", "----");
+    expect_star("我没做过团队管理，排班这些一般都是主管在管。", "----");
+    expect_star("我擅长数据分析、用户研究、跨部门协作。", "----");
+}
+
+static void test_star_zh_hant(void **state)
+{
+    (void)state;
+    expect_star("前年我在一家電商當客服組長，那陣子退貨單每天積壓兩百多張。我把退貨原因分成五類，"
+                "又請倉庫每天下午固定收一次件。兩週後積壓降到每天三十張以內。", "STAR");
+    expect_star("有一位客人買的冷氣一直不冷。我先請師傅帶了測溫槍，發現是外機擋住了，"
+                "我就幫他約了重新安裝。後來他再也沒打來抱怨。", "S-AR");
+    expect_star("如果客人很生氣，我會先道歉，再幫他查訂單。", "----");
+    expect_star("我覺得溝通最重要的是同理心。", "----");
+}
+
+static void test_star_mixed(void **state)
+{
+    (void)state;
+    expect_star("上个月我们的 checkout error rate 突然涨到了 5%。我负责这个 service，我先看了 "
+                "dashboard，发现是一个 config 写错了，我就 rollback 了。十分钟后 error rate "
+                "回到了 0.1%。", "STAR");
+    expect_star("有个客户的 invoice 一直出不来。我查了一下，是 tax code 填错了，我改了以后重新 "
+                "trigger 了一次，客户当天就收到了。", "S-AR");
+    expect_star("我会先 define metrics，然后看 data，再 drive decision。", "----");
+    expect_star("我可以先问一下这个 role 的 base 是多少吗？", "----");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +429,10 @@ int main(void)
         cmocka_unit_test(test_team_without_me),
         cmocka_unit_test(test_borrowed_result),
         cmocka_unit_test(test_empty_and_no_story),
+        cmocka_unit_test(test_star_en),
+        cmocka_unit_test(test_star_zh),
+        cmocka_unit_test(test_star_zh_hant),
+        cmocka_unit_test(test_star_mixed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
