@@ -319,11 +319,18 @@ static sc_span_t s_concrete_sentence(const sc_answer_t *a)
 
 static sc_span_t s_filler(const sc_answer_t *a) { return a->n_fillers ? a->fillers[0] : no_span; }
 
+/* The first item of kind k: its clause for deeds and changes ("I read 150
+ * reviews", not "read"), its cue for ownership and situation openers. */
 static sc_span_t ev_span(const sc_answer_t *a, sc_ev_kind_t k)
 {
-    for (size_t i = 0; i < a->evidence.n_items; i++)
-        if (a->evidence.items[i].kind == k)
-            return a->evidence.items[i].span;
+    for (size_t i = 0; i < a->evidence.n_items; i++) {
+        const sc_ev_item_t *it = &a->evidence.items[i];
+        if (it->kind != k)
+            continue;
+        bool whole = (k == SC_EV_ACTION || k == SC_EV_TEAM || k == SC_EV_OBSTACLE
+                      || k == SC_EV_OUTCOME) && it->clause.end > it->clause.start;
+        return whole ? it->clause : it->span;
+    }
     return no_span;
 }
 

@@ -561,12 +561,14 @@ static void find_sizes(const run_t *r, uint32_t a, uint32_t b, int dir, sizes_t 
     }
 }
 
-static bool borrowed(const run_t *r, const clause_t *c, uint32_t before)
+/* A borrowed subject (the company, the market) before unit `before` in c's
+ * sentence, or, with clause set, in c itself. */
+static bool borrowed(const run_t *r, const clause_t *c, uint32_t before, bool clause)
 {
     for (size_t i = 0; i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
         if (is_class(m, EVC_BORROWED) && m->start < before
-            && r->t->toks[m->tok].sentence == c->sentence)
+            && r->t->toks[m->tok].sentence == c->sentence && (!clause || in_clause(c, m)))
             return true;
     }
     return false;
@@ -613,7 +615,10 @@ static void find_outcomes(run_t *r)
             continue;
         bool mine_here = c->action || (done && done->sentence == s);
         seen_end = m->end;
-        if ((!done && !owned) || (borrowed(r, c, m->start) && !mine_here)) {
+        /* the company's change in a clause of its own is not the speaker's,
+         * even after a deed of theirs earlier in the sentence */
+        if ((!done && !owned) || (borrowed(r, c, m->start, false) && !mine_here)
+            || (borrowed(r, c, m->start, true) && !c->action)) {
             r->out->unattributed++;
             continue;
         }
@@ -770,7 +775,8 @@ static bool filler_at(const sc_evidence_t *ev, uint32_t u)
 }
 
 /* A list: three or more keywords in one sentence, or three or more short
- * items (at most three words) cut by 、 or commas. *span receives it. */
+ * items (at most three words, no filler: "嗯，那个，就是" is hesitation, not
+ * a list) cut by 、 or commas. *span receives it. */
 static bool find_list(const run_t *r, const uint32_t *kw, size_t nkw, sc_span_t *span)
 {
     const sc_text_t *t = r->t;
@@ -827,18 +833,110 @@ static bool first_of(const run_t *r, int cls, sc_span_t *span, size_t *count)
     return n > 0;
 }
 
+/* A year-long duration in [a, b): the length of a career ("做销售八年",
+ * "for six years"). */
+static bool years_in(const run_t *r, uint32_t a, uint32_t b)
+{
+    for (size_t i = 0; i < r->ev->n_quantities; i++) {
+        const sc_quantity_t *q = &r->ev->quantities[i];
+        if (q->nstart >= a && q->nstart < b && q->kind == SC_Q_DURATION
+            && strcmp(q->unit, "year") == 0)
+            return true;
+    }
+    return false;
+}
+
+/* A clause that states a CV fact rather than a deed on an occasion: it holds
+ * a credential cue or a length of career in years, or its verb is
+ * experiential (待过, 带过: V过; "I've worked", "I have managed"). */
+static bool career_clause(const run_t *r, const clause_t *c)
+{
+    const UChar *n = r->t->norm;
+    if (clause_has(r, c, EVC_CREDENTIAL, c->end) || years_in(r, c->start, c->end))
+        return true;
+    if (c->past && c->verb_end > c->verb_start && n[c->verb_end - 1] == 0x8FC7 /* 过 */)
+        return true;
+    for (size_t i = 0; i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        if (!is_class(m, EVC_SELF) || !in_clause(c, m) || m->start >= c->verb_start)
+            continue;
+        static const UChar ve[] = u"i've", have[] = u"i have ";
+        return (m->end - m->start == 4 && u_strncmp(n + m->start, ve, 4) == 0)
+            || (m->start + 7 <= r->t->nlen && u_strncmp(n + m->start, have, 7) == 0);
+    }
+    return false;
+}
+
+/* A clause that states a claim: what matters or what the speaker is like
+ * (a generic cue, or a vague claim of star.c: 擅长, good at). */
+static bool claim_clause(const run_t *r, const clause_t *c)
+{
+    if (clause_has(r, c, EVC_GENERIC, c->end))
+        return true;
+    for (size_t i = 0; i < r->ev->n_cues; i++) {
+        const sc_match_t *m = &r->ev->cues[i];
+        if (m->tag == SC_LEX_VAGUE && in_clause(c, m))
+            return true;
+    }
+    return false;
+}
+
+/* Actions of the speaker outside the clauses that kind() accepts (NULL: all). */
+static size_t actions_outside(const run_t *r, bool (*kind)(const run_t *, const clause_t *))
+{
+    size_t n = 0;
+    for (size_t ci = 0; ci < r->ncl; ci++)
+        n += r->cl[ci].action && !(kind && kind(r, &r->cl[ci]));
+    return n;
+}
+
+/* The speaker disowns the experience with a negated experiential verb of
+ * their own: 我基本没处理过, 我从来没有带过 (没/没有 … V过). *span receives
+ * the clause. */
+static bool never_did(const run_t *r, sc_span_t *span)
+{
+    const sc_text_t *t = r->t;
+    for (size_t ci = 0; ci < r->ncl; ci++) {
+        const clause_t *c = &r->cl[ci];
+        if (c->subject != SUBJ_SELF || !c->stated || r->hyp[c->sentence])
+            continue;
+        for (uint32_t k = sc_text_token_at(t, c->start); k < t->ntoks && t->toks[k].start < c->end; k++) {
+            const sc_token_t *tk = &t->toks[k];
+            if (tk->start < c->start || tk->kind != SC_TOK_IDEO
+                || t->norm[tk->end - 1] != 0x8FC7 /* 过 */ || covered(r, EVC_ASPECT_NOT, tk->start))
+                continue;
+            if (sc_evidence_negated(t, r->ev, tk->start, k, NULL)) {
+                *span = span_of(r, c->start, c->end);
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
 {
     sc_ev_t *o = r->out;
     size_t acts = o->count[SC_EV_ACTION];
-    bool story = acts > 0 || o->count[SC_EV_OUTCOME] > 0;
+    bool outcome = o->count[SC_EV_OUTCOME] > 0;
     sc_span_t span = { 0, 0 };
     size_t n = 0;
     if (!acts && find_list(r, kw, nkw, &span))
         flag(r, SC_EVF_KEYWORD_LIST, "lists the competency's terms without an action taken", span);
-    if (!acts && first_of(r, EVC_CREDENTIAL, &span, &n) && n >= 2)
+    /* credentials: two CV facts, no occasion, no outcome, and no deed outside
+     * the CV facts */
+    size_t facts = 0;
+    if (first_of(r, EVC_CREDENTIAL, &span, &n))
+        facts = n;
+    for (size_t ci = 0; ci < r->ncl; ci++)
+        if (r->cl[ci].subject == SUBJ_SELF && years_in(r, r->cl[ci].start, r->cl[ci].end)) {
+            if (!facts++)
+                span = span_of(r, r->cl[ci].start, r->cl[ci].end);
+        }
+    if (facts >= 2 && !outcome && !o->count[SC_EV_SITUATION] && !actions_outside(r, career_clause))
         flag(r, SC_EVF_CREDENTIALS, "gives CV facts (years, employers, projects, team size) "
              "without a story", span);
+    bool story = actions_outside(r, claim_clause) > 0 || outcome;
     if (!story && !o->count[SC_EV_SITUATION]) {
         bool vague = false;
         for (size_t s = 0; s < r->ev->n_sentences && !vague; s++)
@@ -850,7 +948,10 @@ static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
             flag(r, SC_EVF_GENERIC_CLAIM, "states what matters or what the speaker is like, "
                  "with no instance", span);
     }
-    if (!acts && first_of(r, EVC_DISOWN, &span, NULL))
+    /* negated: disowned, and no story around it (no occasion, no outcome);
+     * routine work the speaker mentions ("I mostly answered calls") is no story */
+    if (!outcome && !o->count[SC_EV_SITUATION]
+        && (first_of(r, EVC_DISOWN, &span, NULL) || never_did(r, &span)))
         flag(r, SC_EVF_NEGATED, "says the speaker has not done it or someone else did", span);
     for (uint32_t s = 0; s < r->t->nsents; s++)
         o->hypothetical += r->hyp[s];
