@@ -133,7 +133,8 @@ static void delivery_notes(hf_call_t *call, const sc_prosody_t *p, sc_answer_t *
     }
 }
 
-/* Per competency: the mean of its scores over the answers that probed it. */
+/* Per competency: the mean of its scores over the answers about it (that
+ * probed it, or gave an account with one of its keywords). */
 static void distribution(hf_call_t *call, const Hrflow__V1__CompetencyModel *m,
                          sc_answer_t **answers, size_t n, Hrflow__V1__InterviewReport *rep,
                          double *evidence)
@@ -150,8 +151,9 @@ static void distribution(hf_call_t *call, const Hrflow__V1__CompetencyModel *m,
         c->contributions = hf_arena_alloc(hf_call_arena(call), (n + 1) * sizeof(void *));
         for (size_t i = 0; i < n; i++) {
             const sc_answer_t *a = answers[i];
-            if (!a || a->empty || k >= a->n_competencies || !a->competencies[k].probed ||
-                a->competencies[k].s.score < 0)
+            if (!a || a->empty || k >= a->n_competencies
+                || !(a->competencies[k].probed || a->competencies[k].account)
+                || a->competencies[k].s.score < 0)
                 continue;
             sum += a->competencies[k].s.value;
             evidence[k] += a->competencies[k].evidence;

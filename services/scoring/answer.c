@@ -15,7 +15,7 @@
  *     negated   0    a negation cue before it (我没有做过数据分析)
  *   A keyword (with its synonyms) scores once, at its best occurrence.
  *
- *   Competency score, 0..100 (sum of contributions):
+ *   Topic score of a competency, 0..100 (sum of contributions):
  *     keywords    KW_POINTS / KW_SATURATION x weight x f, per keyword; the
  *                 sum is capped at KW_POINTS (evidence E >= KW_SATURATION)
  *     STAR        + STAR_POINTS per STAR part of the answer      } only when a keyword of the
@@ -23,7 +23,7 @@
  *     negative    - NEGATIVE_POINTS per distinct negative cue not negated
  *     floor at 0
  *
- *   Content   = mean of the probed competencies' scores, weighted by their weights
+ *   Content   = mean of the probed competencies' topic scores, weighted by their weights
  *   Structure = STRUCT_STAR_POINTS per STAR part
  *               - VAGUE_PENALTY when there are vague claims and no sentence
  *                 with actor + action (claims without an example); floor 0
@@ -42,6 +42,12 @@
  *               shows no behaviour of the speaker's (CAP_NONE: keyword list,
  *               credentials, generic claim, negated experience) or none of
  *               their own deeds (CAP_THIN: a plan, a team without the speaker).
+ *
+ *   Competency score = the answer score when the answer is about the
+ *               competency (the question probes it, or one of its keywords has
+ *               f >= 0.6), less its negative cues as its topic score counts them;
+ *               0 otherwise. Keywords decide what an answer is about, the
+ *               evidence how good it is.
  *   Every score is rounded to an integer only at the end.
  */
 #include "answer.h"
@@ -533,17 +539,17 @@ static size_t result_quantities(const sc_answer_t *a, size_t *first)
     return n;
 }
 
-static int score_competency(run_t *r, size_t c)
+static int score_topic(run_t *r, size_t c)
 {
     const comp_t *cp = &r->s->comps[c];
     sc_answer_t *a = r->a;
     sc_competency_score_t *cs = &a->competencies[c];
     static const sc_span_t none = { 0, 0 };
-    if (start_score(r, &cs->s, cs->s.name, cp->n_kw + cp->n_neg + SC_STAR_N + K.quantity_max + 4) < 0)
+    if (start_score(r, &cs->topic, cs->s.name, cp->n_kw + cp->n_neg + SC_STAR_N + K.quantity_max + 4) < 0)
         return -1;
     cs->weight = cp->weight;
     bool in_account = false;
-    double per_unit = K.kw_points / K.kw_saturation;
+    double best = 0, per_unit = K.kw_points / K.kw_saturation;
     for (size_t i = 0; i < a->n_hits; i++) {
         const sc_hit_t *h = &a->hits[i];
         if (h->competency != c || !h->counted)
@@ -551,21 +557,25 @@ static int score_competency(run_t *r, size_t c)
         double w = cp->kw_weight[h->keyword];
         cs->evidence += w * h->factor;
         in_account |= h->factor >= K.f_action;
-        add_why(&cs->s, per_unit * w * h->factor, context_rules[h->context], h->span,
+        if (h->factor >= K.f_action && h->factor > best) {
+            cs->account_span = h->span;
+            best = h->factor;
+        }
+        add_why(&cs->topic, per_unit * w * h->factor, context_rules[h->context], h->span,
                 hf_arena_strdup(r->arena, cp->kw_why[h->keyword * N_CONTEXTS + h->context]));
     }
     if (cs->evidence > K.kw_saturation)
-        add(r, &cs->s, -per_unit * (cs->evidence - K.kw_saturation), "keyword.saturation", none,
+        add(r, &cs->topic, -per_unit * (cs->evidence - K.kw_saturation), "keyword.saturation", none,
             "keyword evidence %.2f is capped at %.1f", cs->evidence, K.kw_saturation);
     if (in_account) {
         for (int p = 0; p < SC_STAR_N; p++)
             if (a->star[p].present)
-                add_why(&cs->s, K.star_points, star_rules[p], a->star[p].cue, star_whys[p]);
+                add_why(&cs->topic, K.star_points, star_rules[p], a->star[p].cue, star_whys[p]);
         int nq = 0;
         for (size_t i = 0; i < a->n_quantities && nq < K.quantity_max; i++)
             if (sc_answer_counts_result(a, &a->quantities[i])) {
                 nq++;
-                add_why(&cs->s, K.quantity_points, "quantity.result", a->quantities[i].span,
+                add_why(&cs->topic, K.quantity_points, "quantity.result", a->quantities[i].span,
                         quantity_whys[a->quantities[i].kind]);
             }
     } else if (a->n_hits) {
@@ -574,7 +584,7 @@ static int score_competency(run_t *r, size_t c)
         for (size_t i = 0; i < a->n_hits; i++)
             any |= a->hits[i].competency == c;
         if (any && (result_quantities(a, &q) || a->star[SC_STAR_ACTION].present))
-            add_why(&cs->s, 0, "bonus.withheld", none,
+            add_why(&cs->topic, 0, "bonus.withheld", none,
                     "no keyword of this competency is inside an account, so STAR and quantity bonuses do not apply");
     }
     for (size_t i = 0; i < r->m.n; i++) {
@@ -586,9 +596,36 @@ static int score_competency(run_t *r, size_t c)
             dup |= r->m.v[j].tag == m->tag;
         if (dup || sc_evidence_negated(r->t, &r->ev, m->start, m->tok, NULL))
             continue;
-        add(r, &cs->s, -K.negative_points, "negative_cue", sc_text_span(r->t, m->start, m->end),
+        add(r, &cs->topic, -K.negative_points, "negative_cue", sc_text_span(r->t, m->start, m->end),
             "negative cue \"%s\"", cp->neg[TAG_ITEM(m->tag)]);
     }
+    cs->account = in_account;
+    finish_score(&cs->topic);
+    return 0;
+}
+
+/* The competency's score: the answer's when the answer is about it, less the
+ * negative cues its topic score counted (甩锅 lowers 跨团队协作 whatever the
+ * story); 0 with the reason otherwise. */
+static int score_competency(run_t *r, size_t c)
+{
+    sc_answer_t *a = r->a;
+    sc_competency_score_t *cs = &a->competencies[c];
+    static const sc_span_t none = { 0, 0 };
+    if (start_score(r, &cs->s, cs->s.name, cs->topic.n_contribs + 3) < 0)
+        return -1;
+    if (cs->probed || cs->account)
+        add(r, &cs->s, a->answer.value, "competency.answer", cs->account ? cs->account_span : none,
+            cs->probed ? "the question asks about %s: the answer's score %.1f"
+                       : "the answer gives an account with a keyword of %s: the answer's score %.1f",
+            cs->s.name, a->answer.value);
+    else
+        add_why(&cs->s, 0, "competency.no_account", none,
+                "the answer gives no account with a keyword of this competency");
+    for (size_t i = 0; i < cs->topic.n_contribs; i++)
+        if (!strcmp(cs->topic.contribs[i].rule, "negative_cue"))
+            add_why(&cs->s, cs->topic.contribs[i].points, "negative_cue", cs->topic.contribs[i].span,
+                    cs->topic.contribs[i].why);
     finish_score(&cs->s);
     return 0;
 }
@@ -635,8 +672,8 @@ static int score_content(run_t *r)
         if (!cs->probed)
             continue;
         double share = wsum > 0 ? cs->weight / wsum : 1.0 / (double)n;
-        add(r, &a->content, share * cs->s.value, "content.competency", none,
-            "%s scored %.1f, weight share %.3f", cs->s.name, cs->s.value, share);
+        add(r, &a->content, share * cs->topic.value, "content.competency", none,
+            "%s topic %.1f, weight share %.3f", cs->s.name, cs->topic.value, share);
     }
     if (!n)
         add_why(&a->content, 0, "content.no_model", none, "the model has no competencies");
@@ -915,11 +952,14 @@ static int analyze(run_t *r, sc_analyzer_t *az, const char *question)
         || find_probed(r, az, question) < 0)
         return -1;
     for (size_t c = 0; c < a->n_competencies; c++)
-        if (score_competency(r, c) < 0)
+        if (score_topic(r, c) < 0)
             return -1;
     if (score_content(r) < 0 || score_structure(r) < 0 || score_delivery(r) < 0
         || score_composite(r) < 0 || score_answer(r) < 0 || build_terms(r) < 0)
         return -1;
+    for (size_t c = 0; c < a->n_competencies; c++)
+        if (score_competency(r, c) < 0)
+            return -1;
     return 0;
 }
 
@@ -932,7 +972,7 @@ static void mark_unscored(sc_answer_t *a)
         all[i]->score = -1;
     }
     for (size_t c = 0; c < a->n_competencies; c++)
-        a->competencies[c].s.score = -1;
+        a->competencies[c].s.score = a->competencies[c].topic.score = -1;
 }
 
 static bool has_words(const sc_text_t *t)

@@ -115,9 +115,18 @@ typedef struct {
 } sc_score_t;
 
 typedef struct {
-    sc_score_t s;             /* name = the competency's */
+    sc_score_t s;             /* name = the competency's. The answer's score when the
+                                 answer is about the competency (the question probes it,
+                                 or one of its keywords sits in an account of what the
+                                 speaker did), less its negative cues; 0 otherwise */
+    sc_score_t topic;         /* how concretely the answer speaks of it in the model's
+                                 terms: keywords by context, STAR and result quantities
+                                 in an account, negative cues (the rule-based score of
+                                 earlier versions; content and the fit's inputs) */
     double weight;
     bool probed;              /* the question asks about it (or asks about none) */
+    bool account;             /* one of its keywords sits in an account (factor >= 0.6) */
+    sc_span_t account_span;   /* its keyword occurrence with the highest factor there */
     double evidence;          /* E = sum of weight x factor over counted keywords */
 } sc_competency_score_t;
 
@@ -163,7 +172,7 @@ typedef struct sc_answer {
 
     sc_competency_score_t *competencies;  /* in model order */
     size_t n_competencies;
-    sc_score_t content;       /* weighted mean of probed competencies */
+    sc_score_t content;       /* weighted mean of the probed competencies' topic scores */
     sc_score_t structure;     /* STAR completeness, claims without example */
     sc_score_t delivery;      /* fillers, length */
     sc_score_t composite;     /* CONTENT_W x content + STRUCTURE_W x structure + DELIVERY_W x delivery */

@@ -112,7 +112,7 @@ typedef struct {
 /* What the scorer makes of each row. */
 typedef struct {
     double *answer;           /* n: the answer score, 0..100 */
-    double *comp;             /* n x k competency scores (-1: not scored); one model only */
+    double *comp;             /* n x k competency topic scores (-1: not scored); one model only */
     double *x;                /* n x sc_features_count() */
     bool *star;               /* n x SC_STAR_N: parts the scorer found */
 } scored_t;
@@ -440,8 +440,8 @@ static int score_rows(sc_analyzer_t *az, const Hrflow__V1__CompetencyModel *m, c
         for (size_t j = 0; out->comp && j < k; j++)
             out->comp[i * k + j] = !a->empty && j < a->n_competencies &&
                                            a->competencies[j].probed &&
-                                           a->competencies[j].s.score >= 0
-                                       ? a->competencies[j].s.value
+                                           a->competencies[j].topic.score >= 0
+                                       ? a->competencies[j].topic.value
                                        : -1;
         sc_features_read(a, out->x + i * nf);
         for (int p = 0; p < SC_STAR_N; p++)

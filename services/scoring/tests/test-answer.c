@@ -104,7 +104,15 @@ static void test_concrete_case_scores_high(void **state)
     const sc_competency_score_t *d = comp(a, "数据分析");
     assert_true(d->probed);
     assert_false(comp(a, "创新思维")->probed); /* the question asks about data analysis only */
-    assert_true(d->s.score >= 80);
+    assert_true(d->topic.score >= 80);
+    /* the competency the question asks about gets the answer's score, one the
+     * answer never gives an account of gets 0, with the reason */
+    assert_float_equal(d->s.value, a->answer.value, 1e-9);
+    assert_string_equal(d->s.contribs[0].rule, "competency.answer");
+    assert_true(d->account && d->s.contribs[0].span.end > d->s.contribs[0].span.start);
+    assert_int_equal(comp(a, "创新思维")->s.score, 0);
+    assert_string_equal(comp(a, "创新思维")->s.contribs[0].rule, "competency.no_account");
+    assert_traceable(&d->topic, strlen(pm_case));
     assert_true(a->answer.score >= 75);
     for (int p = 0; p < SC_STAR_N; p++)
         assert_true(a->star[p].present);
@@ -112,9 +120,9 @@ static void test_concrete_case_scores_high(void **state)
     /* the bonus goes to the results 25% and 3倍, not to the target 30% -> 40% */
     const char *want[] = { "25%", "3倍" };
     size_t nq = 0;
-    for (size_t i = 0; i < d->s.n_contribs; i++)
-        if (!strcmp(d->s.contribs[i].rule, "quantity.result")) {
-            sc_span_t sp = d->s.contribs[i].span;
+    for (size_t i = 0; i < d->topic.n_contribs; i++)
+        if (!strcmp(d->topic.contribs[i].rule, "quantity.result")) {
+            sc_span_t sp = d->topic.contribs[i].span;
             assert_true(nq < 2);
             assert_int_equal(sp.end - sp.start, strlen(want[nq]));
             assert_memory_equal(pm_case + sp.start, want[nq], strlen(want[nq]));
@@ -250,7 +258,8 @@ static void test_keyword_stuffing_scores_low(void **state)
     for (size_t i = 0; i < a->n_hits; i++)
         assert_int_equal(a->hits[i].context, SC_CTX_MENTION);
     assert_int_equal(a->n_hits, 4);
-    assert_true(comp(a, "数据分析")->s.score <= 15);
+    assert_true(comp(a, "数据分析")->topic.score <= 15);
+    assert_true(comp(a, "数据分析")->s.score <= 20);
     assert_true(a->answer.score <= 25);
     assert_int_equal(a->structure.score, 0); /* claims without an example */
     sc_answer_t *good = analyze(q_data, pm_case);
@@ -266,9 +275,9 @@ static void test_negation_cancels_keyword(void **state)
     assert_int_equal(a->n_hits, 1);
     assert_int_equal(a->hits[0].context, SC_CTX_NEGATED);
     assert_true(a->hits[0].negation.end > a->hits[0].negation.start);
-    assert_int_equal(comp(a, "数据分析")->s.score, 0);
-    assert_int_equal(a->n_terms, 0 + (a->n_terms)); /* negated keywords stay out of the cloud */
-    for (size_t i = 0; i < a->n_terms; i++)
+    assert_int_equal(comp(a, "数据分析")->topic.score, 0);
+    assert_true(comp(a, "数据分析")->s.score <= 20); /* the answer's score: disowned, capped */
+    for (size_t i = 0; i < a->n_terms; i++) /* negated keywords stay out of the cloud */
         assert_true(a->terms[i].competency < 0);
     sc_answer_free(&a);
 }
