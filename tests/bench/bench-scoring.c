@@ -333,11 +333,24 @@ static uint64_t digest(uint64_t h, const sc_answer_t *a)
         h = fnv(h, a->sentences[i].cue, sizeof a->sentences[i].cue);
     for (size_t i = 0; i < a->n_terms; i++)
         h = fnv(fnv_str(h, a->terms[i].term), &a->terms[i].count, sizeof a->terms[i].count);
-    for (size_t c = 0; c < a->n_competencies; c++)
+    for (size_t i = 0; i < a->evidence.n_items; i++) {
+        const sc_ev_item_t *x = &a->evidence.items[i];
+        h = fnv(h, &x->kind, sizeof x->kind);
+        h = fnv(h, &x->span, sizeof x->span);
+        h = fnv(h, &x->size, sizeof x->size);
+    }
+    for (int f = 0; f < SC_EVF_N; f++)
+        h = fnv(h, &a->evidence.flag[f].set, sizeof a->evidence.flag[f].set);
+    for (int p = 0; p < SC_STAR_N; p++)
+        h = fnv(h, &a->star[p].cue, sizeof a->star[p].cue);
+    for (size_t c = 0; c < a->n_competencies; c++) {
+        h = digest_score(h, &a->competencies[c].topic);
         h = digest_score(h, &a->competencies[c].s);
+    }
     h = digest_score(h, &a->content);
     h = digest_score(h, &a->structure);
     h = digest_score(h, &a->delivery);
+    h = digest_score(h, &a->composite);
     return digest_score(h, &a->answer);
 }
 
