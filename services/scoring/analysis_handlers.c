@@ -242,6 +242,14 @@ static void judge(hf_call_t *call, sc_locale_t loc, const Hrflow__V1__ScoreInter
         const sc_answer_t *a = answers[i];
         if (!a || a->empty)
             continue;
+        int flag = 0; /* the first flag says more than the missing parts it explains */
+        while (flag < SC_EVF_N && !a->evidence.flag[flag].set)
+            flag++;
+        if (flag < SC_EVF_N) {
+            sc_flag_hint(buf, sizeof(buf), loc, (sc_ev_flag_t)flag, r->answers[i]->question);
+            rep->candidate_hints[rep->n_candidate_hints++] = hf_arena_strdup(ar, buf);
+            continue;
+        }
         for (int part = SC_STAR_SITUATION; part < SC_STAR_N; part++)
             if (!a->star[part].present && (part == SC_STAR_ACTION || part == SC_STAR_RESULT)) {
                 sc_star_hint(buf, sizeof(buf), loc, (sc_star_part_t)part,

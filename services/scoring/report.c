@@ -112,6 +112,38 @@ void sc_star_hint(char *out, size_t n, sc_locale_t loc, sc_star_part_t missing,
             star_missing_en[missing]);
 }
 
+static const char *const flag_hint_zh[SC_EVF_N] = {
+    [SC_EVF_KEYWORD_LIST] = "只列举了相关术语，可以讲一次你亲自做过的具体经历：当时的情况、你做了什么、结果如何",
+    [SC_EVF_CREDENTIALS] = "只介绍了履历和数字，可以讲一次具体经历：当时的情况、你做了什么、结果如何",
+    [SC_EVF_GENERIC_CLAIM] = "只谈了观点和自我评价，可以用一次具体经历来说明：你做了什么、结果如何",
+    [SC_EVF_NEGATED] = "说明了没有相关经历，可以讲一次最接近的经历：你做了什么、结果如何",
+    [SC_EVF_HYPOTHETICAL] = "描述的是你会怎么做，可以讲一次你实际做过的经历和结果",
+    [SC_EVF_TEAM_WITHOUT_ME] = "只说了团队做了什么，可以说明你本人具体做了什么",
+};
+static const char *const flag_hint_en[SC_EVF_N] = {
+    [SC_EVF_KEYWORD_LIST] = "listed terms; tell one occasion instead: the situation, what you did, how it ended",
+    [SC_EVF_CREDENTIALS] = "gave CV facts; tell one occasion instead: the situation, what you did, how it ended",
+    [SC_EVF_GENERIC_CLAIM] = "gave views and claims about yourself; show one with an occasion: what you did, how it ended",
+    [SC_EVF_NEGATED] = "said you had not done it; tell the closest thing you did and how it ended",
+    [SC_EVF_HYPOTHETICAL] = "described what you would do; tell what you did on a real occasion and how it ended",
+    [SC_EVF_TEAM_WITHOUT_ME] = "told what the team did; say what you yourself did",
+};
+
+void sc_flag_hint(char *out, size_t n, sc_locale_t loc, sc_ev_flag_t flag, const char *question)
+{
+    if ((int)flag < 0 || flag >= SC_EVF_N) {
+        if (n)
+            out[0] = '\0';
+        return;
+    }
+    const char *q = question ? question : "";
+    int qn = (int)fit_chars(q, 60);
+    if (loc == SC_LOCALE_ZH)
+        put(out, n, qn ? "回答「%.*s」时%s" : "%.*s%s", qn, q, flag_hint_zh[flag]);
+    else
+        put(out, n, qn ? "Answering \"%.*s\", you %s" : "%.*sYou %s", qn, q, flag_hint_en[flag]);
+}
+
 void sc_competency_hint(char *out, size_t n, sc_locale_t loc, const char *competency)
 {
     put(out, n, loc == SC_LOCALE_ZH

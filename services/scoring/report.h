@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "evidence.h"
 #include "star.h"
 
 #define SC_ADVANCE_AT 80.0    /* overall >= : advance */
@@ -47,6 +48,12 @@ void sc_gap_text(char *out, size_t n, sc_locale_t loc, const char *competency, d
  * "回答「…」时未说明最终结果，可以用数据说明成效". question may be NULL. */
 void sc_star_hint(char *out, size_t n, sc_locale_t loc, sc_star_part_t missing,
                   const char *question);
+
+/* A hint about an answer that shows no behaviour of the speaker's (a set flag
+ * of evidence.h), saying what to tell instead:
+ * "回答「…」时只列举了相关术语，可以讲一次你亲自做过的具体经历：当时的情况、你做了什么、结果如何".
+ * question may be NULL; an unknown flag writes "". */
+void sc_flag_hint(char *out, size_t n, sc_locale_t loc, sc_ev_flag_t flag, const char *question);
 
 /* A hint about a competency the answers did not show with an example:
  * "未结合具体事例说明跨团队协作：遇到了什么困难、你如何解决、结果如何". */

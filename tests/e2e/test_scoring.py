@@ -366,6 +366,10 @@ def preview_and_reports_show_the_evidence_and_the_caps():
     for i, a in enumerate(got):
         for e in [e for c in a["contributions"] for e in c.get("evidence", [])]:
             assert e.get("answerIndex", 0) == i, e
+    # the candidate hears what the disowning answer lacked, once, not as missing STAR parts
+    about = [h for h in rep["candidateHints"] if "你做过数据分析吗" in h]
+    assert about == ['Answering "你做过数据分析吗", you said you had not done it; tell the closest '
+                     'thing you did and how it ended'], rep["candidateHints"]
 
 
 @test

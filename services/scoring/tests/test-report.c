@@ -198,6 +198,32 @@ static void test_small_buffers(void **state)
     assert_int_equal(one, '#');
 }
 
+/* A flagged answer's hint says what it gave and what to tell instead, quoting
+ * the question as the STAR hints do; each flag has its own words. */
+static void test_flag_hints(void **state)
+{
+    (void)state;
+    char buf[400];
+    sc_flag_hint(buf, sizeof buf, SC_LOCALE_ZH, SC_EVF_KEYWORD_LIST, "你如何做数据分析");
+    assert_string_equal(buf, "回答「你如何做数据分析」时只列举了相关术语，可以讲一次你亲自做过的具体经历：当时的情况、你做了什么、结果如何");
+    sc_flag_hint(buf, sizeof buf, SC_LOCALE_EN, SC_EVF_TEAM_WITHOUT_ME, "Tell me about a launch");
+    assert_string_equal(buf, "Answering \"Tell me about a launch\", you told what the team did; say what you yourself did");
+    sc_flag_hint(buf, sizeof buf, SC_LOCALE_EN, SC_EVF_NEGATED, NULL);
+    assert_string_equal(buf, "You said you had not done it; tell the closest thing you did and how it ended");
+    char seen[SC_EVF_N][400];
+    for (int f = 0; f < SC_EVF_N; f++) {
+        sc_flag_hint(seen[f], sizeof seen[f], SC_LOCALE_ZH, (sc_ev_flag_t)f, NULL);
+        assert_true(strlen(seen[f]) > 10);
+        for (int g = 0; g < f; g++)
+            assert_string_not_equal(seen[f], seen[g]);
+    }
+    strcpy(buf, "untouched");
+    sc_flag_hint(buf, sizeof buf, SC_LOCALE_ZH, SC_EVF_N, "q");
+    assert_string_equal(buf, "");
+    sc_flag_hint(buf, 4, SC_LOCALE_ZH, SC_EVF_CREDENTIALS, "q"); /* cut at a character */
+    assert_string_equal(buf, "回");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_star_hint_unknown_part),
         cmocka_unit_test(test_star_hint_long_question_cut_whole),
         cmocka_unit_test(test_competency_and_point_hints),
+        cmocka_unit_test(test_flag_hints),
         cmocka_unit_test(test_small_buffers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
