@@ -94,6 +94,20 @@ static const char *const star_missing_en[SC_STAR_N] = {
     "did not say what you yourself did", "did not say how it ended; give the result, in numbers if you can",
 };
 
+/* "回答「<question>」时<zh>" / "Answering "<question>", you <en>": at most
+ * 60 bytes of the question, not cutting a character; without a question
+ * "<zh>" / "You <en>". */
+static void quoted_hint(char *out, size_t n, sc_locale_t loc, const char *question,
+                        const char *zh, const char *en)
+{
+    const char *q = question ? question : "";
+    int qn = (int)fit_chars(q, 60);
+    if (loc == SC_LOCALE_ZH)
+        put(out, n, qn ? "回答「%.*s」时%s" : "%.*s%s", qn, q, zh);
+    else
+        put(out, n, qn ? "Answering \"%.*s\", you %s" : "%.*sYou %s", qn, q, en);
+}
+
 void sc_star_hint(char *out, size_t n, sc_locale_t loc, sc_star_part_t missing,
                   const char *question)
 {
@@ -102,14 +116,7 @@ void sc_star_hint(char *out, size_t n, sc_locale_t loc, sc_star_part_t missing,
             out[0] = '\0';
         return;
     }
-    /* at most 60 bytes of the question, not cutting a character */
-    const char *q = question ? question : "";
-    int qn = (int)fit_chars(q, 60);
-    if (loc == SC_LOCALE_ZH)
-        put(out, n, qn ? "回答「%.*s」时%s" : "%.*s%s", qn, q, star_missing_zh[missing]);
-    else
-        put(out, n, qn ? "Answering \"%.*s\", you %s" : "%.*sYou %s", qn, q,
-            star_missing_en[missing]);
+    quoted_hint(out, n, loc, question, star_missing_zh[missing], star_missing_en[missing]);
 }
 
 static const char *const flag_hint_zh[SC_EVF_N] = {
@@ -136,12 +143,7 @@ void sc_flag_hint(char *out, size_t n, sc_locale_t loc, sc_ev_flag_t flag, const
             out[0] = '\0';
         return;
     }
-    const char *q = question ? question : "";
-    int qn = (int)fit_chars(q, 60);
-    if (loc == SC_LOCALE_ZH)
-        put(out, n, qn ? "回答「%.*s」时%s" : "%.*s%s", qn, q, flag_hint_zh[flag]);
-    else
-        put(out, n, qn ? "Answering \"%.*s\", you %s" : "%.*sYou %s", qn, q, flag_hint_en[flag]);
+    quoted_hint(out, n, loc, question, flag_hint_zh[flag], flag_hint_en[flag]);
 }
 
 void sc_competency_hint(char *out, size_t n, sc_locale_t loc, const char *competency)

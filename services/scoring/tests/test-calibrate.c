@@ -220,14 +220,21 @@ static void test_ordinal_signed_pins_a_weight_of_the_wrong_sign(void **state)
     assert_int_equal(sc_feature_def((size_t)sc_feature_find("evidence.negated"))->sign, -1);
 }
 
-static void test_ordinal_predict_explains_every_point(void **state)
+/* A fit of 200 synthetic answers (seed 7) at the default lambda. */
+static sc_ordinal_t *synthetic_fit(void)
 {
-    (void)state;
     double x[200 * SYN_K];
     int r[200];
     synthetic(200, x, r, 7);
     sc_ordinal_t *f = sc_ordinal_fit(x, r, 200, SYN_K, syn_names, SC_ORDINAL_LAMBDA, NULL, 0);
     assert_non_null(f);
+    return f;
+}
+
+static void test_ordinal_predict_explains_every_point(void **state)
+{
+    (void)state;
+    sc_ordinal_t *f = synthetic_fit();
     double row[SYN_K] = { 9, -1, 5 }, contrib[SYN_K], prob[SC_LEVELS];
     double e = sc_ordinal_predict(f, row, contrib, prob);
     double eta = 0, sum = 0, mean = 0;
@@ -256,11 +263,7 @@ static void test_ordinal_predict_explains_every_point(void **state)
 static void test_ordinal_explain_adds_up_from_the_empty_answer(void **state)
 {
     (void)state;
-    double x[200 * SYN_K];
-    int r[200];
-    synthetic(200, x, r, 7);
-    sc_ordinal_t *f = sc_ordinal_fit(x, r, 200, SYN_K, syn_names, SC_ORDINAL_LAMBDA, NULL, 0);
-    assert_non_null(f);
+    sc_ordinal_t *f = synthetic_fit();
     double rows[][SYN_K] = { { 9, -1, 5 }, { 1, 2, 5 }, { 0, 0, 0 }, { 3, 3, -2 } };
     double zero[SYN_K] = { 0 }, pts[SYN_K], base0, pts0[SYN_K];
     double empty = sc_ordinal_explain(f, zero, &base0, pts0);
