@@ -6,7 +6,7 @@
  *                            [--fit [--out FITTED.json] [--save]]
  *                            [--fit-ordinal [--lambda L] [--folds K] [--out-fit FIT.json]
  *                                           [--drop NAME[,NAME...]] [--signed] |
- *                             --fit-in FIT.json]
+ *                             --fit-in FIT.json] [--answers OUT.jsonl]
  *
  * Each line of the data is {"question": …, "answer": …, "rating": 1..5}
  * with optional "id", "model", "competency", "language", "category",
@@ -25,7 +25,9 @@
  * out of the fit, --signed holds each weight to its feature's sign. The
  * aim's pair check ("aim.pairs", "aim.violations") counts the capped
  * answers (keyword list, credentials, negated) predicted at or above a
- * real story of the same model and competency. Output lines are
+ * real story of the same model and competency. --answers writes each line's
+ * id, rating, answer score, STAR parts and flags, one JSON object a line, to
+ * read the disagreements one by one. Output lines are
  * "name value", stable for scripts. Exit 0, 1 on a failure, 2 on bad usage.
  */
 #include "calibrate_cli.h"
@@ -64,7 +66,7 @@ static ProtobufCAllocator sys_allocator = { sys_alloc, sys_free, NULL };
 
 enum {
     A_DATA, A_MODEL, A_MODELS, A_TENANT, A_MODEL_ID, A_FIT, A_OUT, A_SAVE, A_FIT_ORDINAL,
-    A_LAMBDA, A_FOLDS, A_OUT_FIT, A_FIT_IN, A_DROP, A_SIGNED, N_ARGS
+    A_LAMBDA, A_FOLDS, A_OUT_FIT, A_FIT_IN, A_DROP, A_SIGNED, A_ANSWERS, N_ARGS
 };
 
 static const hf_arg_t options[N_ARGS] = {
@@ -86,13 +88,16 @@ static const hf_arg_t options[N_ARGS] = {
     [A_DROP] = { "drop", "NAME[,NAME...]", 0, "fit without these features (needs --fit-ordinal)" },
     [A_SIGNED] = { "signed", NULL, 0,
                    "hold each weight to its feature's sign (needs --fit-ordinal)" },
+    [A_ANSWERS] = { "answers", "OUT.jsonl", 0,
+                    "write each line's id, rating, score, STAR parts and flags" },
 };
 
 #define DEFAULT_FOLDS 5
 #define MAX_FOLDS 100
 
 typedef struct {
-    const char *data, *model_file, *models_dir, *tenant, *model_id, *out, *out_fit, *fit_in;
+    const char *data, *model_file, *models_dir, *tenant, *model_id, *out, *out_fit, *fit_in,
+        *answers;
     int fit, save, fit_ordinal;
     const char *drop;         /* comma-separated feature names, or NULL */
     bool signed_fit;
@@ -115,6 +120,7 @@ typedef struct {
     double *comp;             /* n x k competency topic scores (-1: not scored); one model only */
     double *x;                /* n x sc_features_count() */
     bool *star;               /* n x SC_STAR_N: parts the scorer found */
+    unsigned *flags;          /* n: bit f set when flag f (evidence.h) is */
 } scored_t;
 
 static void synopsis(FILE *f)
@@ -125,7 +131,7 @@ static void synopsis(FILE *f)
                "         [--fit [--out FITTED.json] [--save]]\n"
                "         [--fit-ordinal [--lambda L] [--folds K] [--out-fit FIT.json]\n"
                "                        [--drop NAME[,NAME...]] [--signed] |\n"
-               "          --fit-in FIT.json]\n");
+               "          --fit-in FIT.json] [--answers OUT.jsonl]\n");
     hf_args_usage(f, options, N_ARGS);
 }
 
@@ -178,7 +184,8 @@ static int parse(int argc, char **argv, args_t *a)
         return usage(why);
     *a = (args_t){ o[A_DATA].values[0], o[A_MODEL].values[0], o[A_MODELS].values[0],
                    o[A_TENANT].values[0], o[A_MODEL_ID].values[0], o[A_OUT].values[0],
-                   o[A_OUT_FIT].values[0], o[A_FIT_IN].values[0], o[A_FIT].count > 0,
+                   o[A_OUT_FIT].values[0], o[A_FIT_IN].values[0], o[A_ANSWERS].values[0],
+                   o[A_FIT].count > 0,
                    o[A_SAVE].count > 0, o[A_FIT_ORDINAL].count > 0, o[A_DROP].values[0],
                    o[A_SIGNED].count > 0, SC_ORDINAL_LAMBDA, DEFAULT_FOLDS };
     bool stored = a->tenant || a->model_id;
@@ -446,6 +453,9 @@ static int score_rows(sc_analyzer_t *az, const Hrflow__V1__CompetencyModel *m, c
         sc_features_read(a, out->x + i * nf);
         for (int p = 0; p < SC_STAR_N; p++)
             out->star[i * SC_STAR_N + p] = a->star[p].present;
+        out->flags[i] = 0;
+        for (int f = 0; f < SC_EVF_N; f++)
+            out->flags[i] |= (unsigned)(!a->empty && a->evidence.flag[f].set) << f;
         sc_answer_free(&a);
     }
     sc_scorer_destroy(&s);
@@ -931,6 +941,38 @@ static int fit_ordinal(const args_t *a, const double *xall, const rows_t *r)
     return rc;
 }
 
+/* --answers: one JSON object a line per labelled line, in the data's order. */
+static int write_answers(const char *path, const rows_t *r, const scored_t *sc)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "hrflow-scoring calibrate: cannot write %s\n", path);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < r->n; i++) {
+        char name[24];
+        json_t *star = json_object(), *flags = json_array();
+        for (int p = 0; star && p < SC_STAR_N; p++)
+            json_object_set_new(star, sc_star_part_name(p), json_boolean(sc->star[i * SC_STAR_N + p]));
+        for (int k = 0; flags && k < SC_EVF_N; k++)
+            if (sc->flags[i] >> k & 1)
+                json_array_append_new(flags, json_string(sc_ev_flag_name((sc_ev_flag_t)k)));
+        json_t *j = json_pack("{s:s, s:i, s:f, s:o*, s:o*}", "id", row_name(r, i, name),
+                              "rating", r->rating[i], "score", round(sc->answer[i] * 10) / 10,
+                              "star", star, "flags", flags);
+        char *line = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) : NULL;
+        rc = line && fprintf(f, "%s\n", line) > 0 ? 0 : -1;
+        free(line);
+        json_decref(j);
+    }
+    if (fclose(f) != 0 || rc < 0) {
+        fprintf(stderr, "hrflow-scoring calibrate: cannot write %s\n", path);
+        return -1;
+    }
+    return 0;
+}
+
 static int calibrate_main(int argc, char **argv)
 {
     args_t a = { 0 };
@@ -957,8 +999,9 @@ static int calibrate_main(int argc, char **argv)
     sc.comp = a.models_dir ? NULL : malloc(n * (k ? k : 1) * sizeof(double));
     sc.x = malloc(n * sc_features_count() * sizeof(double));
     sc.star = malloc(n * SC_STAR_N * sizeof(bool));
-    if (!sc.answer || (!a.models_dir && !sc.comp) || !sc.x || !sc.star
-        || score_all(&a, az, m, &rows, &sc) < 0)
+    sc.flags = malloc(n * sizeof(unsigned));
+    if (!sc.answer || (!a.models_dir && !sc.comp) || !sc.x || !sc.star || !sc.flags
+        || score_all(&a, az, m, &rows, &sc) < 0 || (a.answers && write_answers(a.answers, &rows, &sc) < 0))
         goto out;
     printf("answers %zu\n", n);
     report_scores("", sc.answer, &rows);
@@ -1016,6 +1059,7 @@ out:
     free(sc.comp);
     free(sc.x);
     free(sc.star);
+    free(sc.flags);
     sc_analyzer_destroy(&az);
     hf_arena_destroy(&arena);
     if (db)

@@ -316,5 +316,32 @@ def the_shipped_fit_is_what_the_development_part_makes_and_the_service_scores_wi
     assert int(v["aim.violations"]) <= int(v["ordinal aim.violations"]), v
 
 
+@test
+def answers_are_written_one_by_one_to_read_the_disagreements():
+    rows = [json.loads(line) for line in open(DEV, encoding="utf-8")]
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "answers.jsonl")
+        out, v = calibrate("--models", MODELS, "--model", MODEL, "--data", DEV, "--answers", path)
+        assert out.returncode == 0, out.stderr
+        got = [json.loads(line) for line in open(path, encoding="utf-8")]
+    assert [g["id"] for g in got] == [r["id"] for r in rows]
+    assert [g["rating"] for g in got] == [r["rating"] for r in rows]
+    assert all(0 <= g["score"] <= 100 and set(g["star"]) == STAR for g in got), got[0]
+    flags = {"keyword_list", "credentials", "generic_claim", "negated", "hypothetical",
+             "team_without_me"}
+    assert all(set(g["flags"]) <= flags for g in got) and any(g["flags"] for g in got)
+    # the file holds the scores the figures were computed from
+    scores = {g["id"]: g["score"] for g in got}
+    by_rating = collections.defaultdict(list)
+    for r in rows:
+        by_rating[r["rating"]].append(scores[r["id"]])
+    means = [sum(by_rating[k]) / len(by_rating[k]) for k in sorted(by_rating)]
+    assert means == sorted(means), means
+    found = sum(g["star"][p] for g in got for p in STAR)
+    assert found > 0 and float(v["star.accuracy"]) > 0
+    out, _ = calibrate("--models", MODELS, "--data", DEV, "--answers", "/nonexistent/dir/a.jsonl")
+    assert out.returncode == 1 and "/nonexistent/dir/a.jsonl" in out.stderr, out.stderr
+
+
 if __name__ == "__main__":
     run()
