@@ -838,6 +838,22 @@ static bool list_item(const run_t *r, const clause_t *c)
         && !claim_clause(r, c);
 }
 
+/* Do clauses a and b say the same words (spaces aside)? */
+static bool same_words(const sc_text_t *t, const clause_t *a, const clause_t *b)
+{
+    uint32_t i = a->start, j = b->start;
+    for (;;) {
+        while (i < a->end && t->norm[i] == ' ')
+            i++;
+        while (j < b->end && t->norm[j] == ' ')
+            j++;
+        if (i == a->end || j == b->end)
+            return i == a->end && j == b->end;
+        if (t->norm[i++] != t->norm[j++])
+            return false;
+    }
+}
+
 /* Does [a, b) overlap a clause with a deed of the speaker? */
 static bool acted_in(const run_t *r, uint32_t a, uint32_t b)
 {
@@ -848,11 +864,12 @@ static bool acted_in(const run_t *r, uint32_t a, uint32_t b)
 }
 
 /* A list of the field's terms: three or more competency keywords listed
- * together (listed above), or three or more short items in a row cut by 、
- * or commas. A list inside a plan (the steps of "I would…") or inside a
+ * together (listed above), or, unless terms_only, three or more distinct
+ * short items in a row cut by 、 or commas. A list inside a plan (the steps of "I would…") or inside a
  * clause where the speaker acts (I used SQL, Python and Tableau to…) is not
  * one. *span receives the first list found. */
-static bool find_list(const run_t *r, const uint32_t *kw, size_t nkw, sc_span_t *span)
+static bool find_list(const run_t *r, const uint32_t *kw, size_t nkw, bool terms_only,
+                      sc_span_t *span)
 {
     const sc_text_t *t = r->t;
     for (uint32_t s = 0; s < t->nsents; s++) {
@@ -899,13 +916,20 @@ static bool find_list(const run_t *r, const uint32_t *kw, size_t nkw, sc_span_t 
                 }
             }
         }
+        if (terms_only)
+            continue;
         size_t items = 0, best = 0;
         uint32_t ia = 0, ba = 0, bb = 0;
+        const clause_t *prev = NULL;
         for (size_t ci = 0; ci < r->ncl; ci++) {
             const clause_t *c = &r->cl[ci];
             if (c->sentence != s)
                 continue;
             bool item = list_item(r, c);
+            /* the same words again are a restart (the, the, the report), not an item */
+            if (item && items && same_words(r->t, prev, c))
+                continue;
+            prev = c;
             if (item && !items++)
                 ia = c->start;
             if (item && items > best) {
@@ -1134,7 +1158,8 @@ static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
         flag(r, SC_EVF_NEGATED, "says the speaker has not done it or someone else did", span);
         return;
     }
-    if ((!acts || one_claim(r)) && find_list(r, kw, nkw, &span))
+    if ((!acts ? find_list(r, kw, nkw, false, &span)
+               : one_claim(r) && find_list(r, kw, nkw, true, &span)))
         flag(r, SC_EVF_KEYWORD_LIST, acts ? "lists the competency's terms with one unexplained "
              "claim, no story" : "lists the competency's terms without an action taken", span);
     /* credentials: two CV facts, no occasion, no outcome, and no deed outside
