@@ -324,6 +324,14 @@ static void find_subjects(run_t *r)
     }
 }
 
+static const clause_t *clause_at(const run_t *r, uint32_t u)
+{
+    for (size_t i = 0; i < r->ncl; i++)
+        if (u >= r->cl[i].start && u < r->cl[i].end)
+            return &r->cl[i];
+    return NULL;
+}
+
 static bool clause_has(const run_t *r, const clause_t *c, int cls, uint32_t before)
 {
     for (size_t i = 0; i < r->m.n; i++)
@@ -337,12 +345,37 @@ static void mark_sentences(run_t *r)
     for (size_t i = 0; i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
         uint32_t s = r->t->toks[m->tok].sentence;
-        if (is_class(m, EVC_HYPOTHETICAL))
-            r->hyp[s] = true;
-        else if (is_class(m, EVC_DISOWN))
+        if (is_class(m, EVC_DISOWN))
             r->disown[s] = true;
         else if (is_class(m, EVC_TARGET))
             r->target[s] = true;
+    }
+}
+
+/* Sentences that state a plan: a plan cue (I would, 我会, 会先) in a clause
+ * whose named subject is not the team or someone else, or a condition (if,
+ * 如果) unless another clause of its sentence, the speaker's or the team's,
+ * has a past or completed verb: "If a truck was late, I moved it to the
+ * afternoon" and 如果有急单，我就把它挪到了… narrate what happened. Runs after
+ * find_subjects. */
+static void mark_plans(run_t *r)
+{
+    for (size_t i = 0; i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        uint32_t s = r->t->toks[m->tok].sentence;
+        const clause_t *c = clause_at(r, m->start);
+        if (is_class(m, EVC_HYPOTHETICAL)) {
+            if (!c || !c->stated || c->subject == SUBJ_SELF || c->subject == SUBJ_NONE)
+                r->hyp[s] = true;
+        } else if (is_class(m, EVC_CONDITION) && !r->hyp[s]) {
+            bool told = false;
+            for (size_t k = 0; k < r->ncl && !told; k++) {
+                const clause_t *d = &r->cl[k];
+                told = d->sentence == s && d != c && d->past
+                    && (d->subject == SUBJ_SELF || d->subject == SUBJ_TEAM);
+            }
+            r->hyp[s] = !told;
+        }
     }
 }
 
@@ -388,14 +421,6 @@ static void find_actions(run_t *r)
                  span_of(r, c->start, c->end), 0, 0, z);
         }
     }
-}
-
-static const clause_t *clause_at(const run_t *r, uint32_t u)
-{
-    for (size_t i = 0; i < r->ncl; i++)
-        if (u >= r->cl[i].start && u < r->cl[i].end)
-            return &r->cl[i];
-    return NULL;
 }
 
 /* Ownership, situation openers and handled obstacles: one per sentence each. */
@@ -774,52 +799,174 @@ static bool filler_at(const sc_evidence_t *ev, uint32_t u)
     return false;
 }
 
-/* A list: three or more keywords in one sentence, or three or more short
- * items (at most three words, no filler: "嗯，那个，就是" is hesitation, not
- * a list) cut by 、 or commas. *span receives it. */
-static bool find_list(const run_t *r, const uint32_t *kw, size_t nkw, sc_span_t *span)
+/* Are two keywords, the first ending at a1 and the next starting at b0,
+ * listed together: between them only punctuation, spaces, joining words
+ * (and, or, 和, 或) and at most one other word ("SQL、Python、Tableau
+ * dashboard")? */
+static bool listed(const run_t *r, uint32_t a1, uint32_t b0)
+{
+    const sc_text_t *t = r->t;
+    size_t words = 0;
+    for (uint32_t k = sc_text_token_at(t, a1); k < t->ntoks && t->toks[k].start < b0; k++) {
+        const sc_token_t *tk = &t->toks[k];
+        if (tk->end <= a1 || tk->kind == SC_TOK_SPACE || tk->kind == SC_TOK_PUNCT
+            || covered(r, EVC_LIST_JOIN, tk->start))
+            continue;
+        if (++words > 1)
+            return false;
+    }
+    return true;
+}
+
+/* A short item of a list: one to three words, at least two characters
+ * that are not filler nor joining words (嗯，就，就 is a restart; 还有那个
+ * joins), not naming the speaker as subject and not a claim (抗压能力很强 says what the speaker is like). */
+static bool claim_clause(const run_t *r, const clause_t *c);
+static bool list_item(const run_t *r, const clause_t *c)
+{
+    const sc_text_t *t = r->t;
+    size_t words = 0, chars = 0;
+    for (uint32_t k = sc_text_token_at(t, c->start); k < t->ntoks && t->toks[k].start < c->end; k++) {
+        const sc_token_t *tk = &t->toks[k];
+        if (tk->kind == SC_TOK_SPACE || tk->kind == SC_TOK_PUNCT || filler_at(r->ev, tk->start)
+            || covered(r, EVC_LIST_JOIN, tk->start))
+            continue;
+        words++;
+        chars += tk->end - tk->start;
+    }
+    return words >= 1 && words <= 3 && chars >= 2 && !(c->stated && c->subject == SUBJ_SELF)
+        && !claim_clause(r, c);
+}
+
+/* Do clauses a and b say the same words (spaces aside)? */
+static bool same_words(const sc_text_t *t, const clause_t *a, const clause_t *b)
+{
+    uint32_t i = a->start, j = b->start;
+    for (;;) {
+        while (i < a->end && t->norm[i] == ' ')
+            i++;
+        while (j < b->end && t->norm[j] == ' ')
+            j++;
+        if (i == a->end || j == b->end)
+            return i == a->end && j == b->end;
+        if (t->norm[i++] != t->norm[j++])
+            return false;
+    }
+}
+
+/* Does [a, b) overlap a clause with a deed of the speaker? */
+static bool acted_in(const run_t *r, uint32_t a, uint32_t b)
+{
+    for (size_t ci = 0; ci < r->ncl; ci++)
+        if (r->cl[ci].action && r->cl[ci].start < b && r->cl[ci].end > a)
+            return true;
+    return false;
+}
+
+/* A list of the field's terms: three or more competency keywords listed
+ * together (listed above), or, unless terms_only, three or more distinct
+ * short items in a row cut by 、 or commas. A list inside a plan (the steps of "I would…") or inside a
+ * clause where the speaker acts (I used SQL, Python and Tableau to…) is not
+ * one. *span receives the first list found. */
+static bool find_list(const run_t *r, const uint32_t *kw, size_t nkw, bool terms_only,
+                      sc_span_t *span)
 {
     const sc_text_t *t = r->t;
     for (uint32_t s = 0; s < t->nsents; s++) {
-        size_t n = 0;
-        uint32_t a = 0, b = 0;
-        for (size_t i = 0; i < nkw; i++)
-            if (kw[2 * i] >= t->sents[s].start && kw[2 * i] < t->sents[s].end) {
-                if (!n++)
-                    a = kw[2 * i];
-                b = kw[2 * i + 1];
+        if (r->hyp[s])
+            continue;
+        /* keywords of the sentence in text order (insertion: a handful) */
+        size_t idx[32], n = 0;
+        for (size_t i = 0; i < nkw && n < 32; i++) {
+            if (kw[2 * i] < t->sents[s].start || kw[2 * i] >= t->sents[s].end)
+                continue;
+            size_t j = n++;
+            while (j > 0 && kw[2 * idx[j - 1]] > kw[2 * i]) {
+                idx[j] = idx[j - 1];
+                j--;
             }
-        if (n >= 3) {
-            *span = span_of(r, a, b);
-            return true;
+            idx[j] = i;
         }
-        size_t run = 0, best = 0;
-        uint32_t ra = 0, ba = 0, bb = 0;
+        size_t run = 0;
+        uint32_t ra = 0, rb = 0;
+        for (size_t j = 0; j < n; j++) {
+            uint32_t a = kw[2 * idx[j]], b = kw[2 * idx[j] + 1];
+            if (run && a < rb)
+                continue;   /* the same words matched twice (a keyword and its synonym) */
+            if (run && listed(r, rb, a))
+                run++;
+            else {
+                run = 1;
+                ra = a;
+            }
+            rb = b;
+            if (run >= 3 && !acted_in(r, ra, rb)) {
+                /* take the whole run */
+                for (size_t q = j + 1; q < n; q++) {
+                    uint32_t qa = kw[2 * idx[q]];
+                    if (qa < rb)
+                        continue;
+                    if (!listed(r, rb, qa))
+                        break;
+                    rb = kw[2 * idx[q] + 1];
+                }
+                if (!acted_in(r, ra, rb)) {
+                    *span = span_of(r, ra, rb);
+                    return true;
+                }
+            }
+        }
+        if (terms_only)
+            continue;
+        size_t items = 0, best = 0;
+        uint32_t ia = 0, ba = 0, bb = 0;
+        const clause_t *prev = NULL;
         for (size_t ci = 0; ci < r->ncl; ci++) {
             const clause_t *c = &r->cl[ci];
             if (c->sentence != s)
                 continue;
-            size_t words = 0;
-            for (uint32_t k = sc_text_token_at(t, c->start); k < t->ntoks && t->toks[k].start < c->end; k++)
-                words += t->toks[k].kind != SC_TOK_SPACE && t->toks[k].kind != SC_TOK_PUNCT
-                    && !filler_at(r->ev, t->toks[k].start);
-            bool item = words >= 1 && words <= 3 && c->subject != SUBJ_SELF;
-            if (item && !run++)
-                ra = c->start;
-            if (item && run > best) {
-                best = run;
-                ba = ra;
+            bool item = list_item(r, c);
+            /* the same words again are a restart (the, the, the report), not an item */
+            if (item && items && same_words(r->t, prev, c))
+                continue;
+            prev = c;
+            if (item && !items++)
+                ia = c->start;
+            if (item && items > best) {
+                best = items;
+                ba = ia;
                 bb = c->end;
             }
             if (!item)
-                run = 0;
+                items = 0;
         }
-        if (best >= 3) {
+        if (best >= 3 && !acted_in(r, ba, bb)) {
             *span = span_of(r, ba, bb);
             return true;
         }
     }
     return false;
+}
+
+/* The speaker's deeds are one bare claim: a single action clause, no deed
+ * of the team, no ownership, no obstacle, and no occasion or outcome outside
+ * that action's sentence ("…A/B tests, I know them all; I grew retention 25%
+ * at my last job"): an unexplained fact, not a story. */
+static bool one_claim(const run_t *r)
+{
+    const sc_ev_t *o = r->out;
+    if (o->count[SC_EV_ACTION] != 1 || o->count[SC_EV_TEAM] || o->count[SC_EV_OWNERSHIP]
+        || o->count[SC_EV_OBSTACLE])
+        return false;
+    size_t s = 0;
+    for (size_t i = 0; i < o->n_items; i++)
+        if (o->items[i].kind == SC_EV_ACTION)
+            s = o->items[i].sentence;
+    for (size_t i = 0; i < o->n_items; i++)
+        if ((o->items[i].kind == SC_EV_SITUATION || o->items[i].kind == SC_EV_OUTCOME)
+            && o->items[i].sentence != s)
+            return false;
+    return true;
 }
 
 static bool first_of(const run_t *r, int cls, sc_span_t *span, size_t *count)
@@ -833,8 +980,27 @@ static bool first_of(const run_t *r, int cls, sc_span_t *span, size_t *count)
     return n > 0;
 }
 
+/* Is word token k "year" or "years"? */
+static bool year_word(const sc_text_t *t, uint32_t k)
+{
+    const sc_token_t *tk = &t->toks[k];
+    uint32_t n = tk->end - tk->start;
+    return tk->kind == SC_TOK_LETTER && (n == 4 || n == 5)
+        && u_strncmp(t->norm + tk->start, u"years", (int32_t)n) == 0;
+}
+
+/* The next word token after unit u, within the range's end b; ntoks if none. */
+static uint32_t next_word(const sc_text_t *t, uint32_t u, uint32_t b)
+{
+    for (uint32_t k = sc_text_token_at(t, u); k < t->ntoks && t->toks[k].start < b; k++)
+        if (t->toks[k].start >= u && t->toks[k].kind != SC_TOK_SPACE)
+            return t->toks[k].kind == SC_TOK_PUNCT ? t->ntoks : k;
+    return t->ntoks;
+}
+
 /* A year-long duration in [a, b): the length of a career ("做销售八年",
- * "for six years"). */
+ * "for 6 years", "six years": digits, Chinese numerals or English number
+ * words before year(s)). */
 static bool years_in(const run_t *r, uint32_t a, uint32_t b)
 {
     for (size_t i = 0; i < r->ev->n_quantities; i++) {
@@ -843,16 +1009,58 @@ static bool years_in(const run_t *r, uint32_t a, uint32_t b)
             && strcmp(q->unit, "year") == 0)
             return true;
     }
+    for (size_t i = 0; i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        if (is_class(m, EVC_NUMBER_EN) && m->start >= a && m->start < b) {
+            uint32_t k = next_word(r->t, m->end, b);
+            if (k < r->t->ntoks && year_word(r->t, k))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* A count of things in [a, b): a number (digits or English words) with a
+ * plural English noun within the next three words ("a dozen enterprise
+ * accounts", "two startups", "12 clients"): what a CV counts. Chinese
+ * counts of a career are cues (个项目, 家公司). */
+static bool counted(const run_t *r, uint32_t a, uint32_t b)
+{
+    const sc_text_t *t = r->t;
+    for (uint32_t k = sc_text_token_at(t, a); k < t->ntoks && t->toks[k].start < b; k++) {
+        const sc_token_t *tk = &t->toks[k];
+        uint32_t end = 0;
+        if (tk->start >= a && tk->kind == SC_TOK_NUMBER)
+            end = tk->end;
+        for (size_t i = 0; !end && i < r->m.n && r->m.v[i].start <= tk->start; i++)
+            if (r->m.v[i].start == tk->start && is_class(&r->m.v[i], EVC_NUMBER_EN))
+                end = r->m.v[i].end;
+        if (!end)
+            continue;
+        uint32_t u = end;
+        for (int w = 0; w < 3; w++) {
+            uint32_t q = next_word(t, u, b);
+            if (q >= t->ntoks || t->toks[q].kind != SC_TOK_LETTER)
+                break;
+            const sc_token_t *x = &t->toks[q];
+            uint32_t n = x->end - x->start;
+            if (n >= 4 && t->norm[x->end - 1] == 's' && t->norm[x->end - 2] != 's')
+                return true;
+            u = x->end;
+        }
+    }
     return false;
 }
 
 /* A clause that states a CV fact rather than a deed on an occasion: it holds
- * a credential cue or a length of career in years, or its verb is
- * experiential (待过, 带过: V过; "I've worked", "I have managed"). */
+ * a credential cue, a length of career in years or a count of things, or
+ * its verb is experiential (待过, 带过: V过; "I've worked", "I have
+ * managed"). */
 static bool career_clause(const run_t *r, const clause_t *c)
 {
     const UChar *n = r->t->norm;
-    if (clause_has(r, c, EVC_CREDENTIAL, c->end) || years_in(r, c->start, c->end))
+    if (clause_has(r, c, EVC_CREDENTIAL, c->end) || years_in(r, c->start, c->end)
+        || counted(r, c->start, c->end))
         return true;
     if (c->past && c->verb_end > c->verb_start && n[c->verb_end - 1] == 0x8FC7 /* 过 */)
         return true;
@@ -867,8 +1075,8 @@ static bool career_clause(const run_t *r, const clause_t *c)
     return false;
 }
 
-/* A clause that states a claim: what matters or what the speaker is like
- * (a generic cue, or a vague claim of star.c: 擅长, good at). */
+/* A clause that states a claim: what matters, what the speaker is like or
+ * always does (a generic cue, or a vague claim of star.c: 擅长, good at). */
 static bool claim_clause(const run_t *r, const clause_t *c)
 {
     if (clause_has(r, c, EVC_GENERIC, c->end))
@@ -914,6 +1122,27 @@ static bool never_did(const run_t *r, sc_span_t *span)
     return false;
 }
 
+/* An occasion of the speaker's own after a disowning: an opener or an
+ * outcome, and a deed whose clause names the speaker, outside the disowning
+ * sentences (不过去年主管休假那两个月，我…). Someone else's occasion (去年他们做了
+ * A/B测试) does not lift the flag. */
+static bool own_occasion(const run_t *r)
+{
+    const sc_ev_t *o = r->out;
+    if (!o->count[SC_EV_SITUATION] && !o->count[SC_EV_OUTCOME])
+        return false;
+    for (size_t ci = 0; ci < r->ncl; ci++) {
+        const clause_t *c = &r->cl[ci];
+        if (c->action && c->stated && c->subject == SUBJ_SELF && !r->disown[c->sentence])
+            return true;
+    }
+    return false;
+}
+
+/* The flags, one reason each: a disowning explains the terms, claims, plans
+ * and team deeds named around it, so negated is set alone; a keyword list
+ * explains the claims about the listed terms (这些我都很熟), so generic claim
+ * is not set with it. */
 static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
 {
     sc_ev_t *o = r->out;
@@ -921,43 +1150,60 @@ static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
     bool outcome = o->count[SC_EV_OUTCOME] > 0;
     sc_span_t span = { 0, 0 };
     size_t n = 0;
-    if (!acts && find_list(r, kw, nkw, &span))
-        flag(r, SC_EVF_KEYWORD_LIST, "lists the competency's terms without an action taken", span);
+    for (uint32_t s = 0; s < r->t->nsents; s++)
+        o->hypothetical += r->hyp[s];
+    /* negated: disowned, and no occasion of the speaker's own after it;
+     * routine work the speaker mentions ("I mostly answered calls") is no story */
+    if ((first_of(r, EVC_DISOWN, &span, NULL) || never_did(r, &span)) && !own_occasion(r)) {
+        flag(r, SC_EVF_NEGATED, "says the speaker has not done it or someone else did", span);
+        return;
+    }
+    if ((!acts ? find_list(r, kw, nkw, false, &span)
+               : one_claim(r) && find_list(r, kw, nkw, true, &span)))
+        flag(r, SC_EVF_KEYWORD_LIST, acts ? "lists the competency's terms with one unexplained "
+             "claim, no story" : "lists the competency's terms without an action taken", span);
     /* credentials: two CV facts, no occasion, no outcome, and no deed outside
      * the CV facts */
     size_t facts = 0;
     if (first_of(r, EVC_CREDENTIAL, &span, &n))
         facts = n;
-    for (size_t ci = 0; ci < r->ncl; ci++)
-        if (r->cl[ci].subject == SUBJ_SELF && years_in(r, r->cl[ci].start, r->cl[ci].end)) {
+    for (size_t ci = 0; ci < r->ncl; ci++) {
+        const clause_t *c = &r->cl[ci];
+        if (c->subject == SUBJ_SELF
+            && (years_in(r, c->start, c->end) || counted(r, c->start, c->end))) {
             if (!facts++)
-                span = span_of(r, r->cl[ci].start, r->cl[ci].end);
+                span = span_of(r, c->start, c->end);
         }
+    }
     if (facts >= 2 && !outcome && !o->count[SC_EV_SITUATION] && !actions_outside(r, career_clause))
         flag(r, SC_EVF_CREDENTIALS, "gives CV facts (years, employers, projects, team size) "
              "without a story", span);
     bool story = actions_outside(r, claim_clause) > 0 || outcome;
-    if (!story && !o->count[SC_EV_SITUATION]) {
-        bool vague = false;
-        for (size_t s = 0; s < r->ev->n_sentences && !vague; s++)
+    if (!story && !o->count[SC_EV_SITUATION] && !o->flag[SC_EVF_KEYWORD_LIST].set) {
+        bool claim = first_of(r, EVC_GENERIC, &span, NULL);
+        for (size_t s = 0; s < r->ev->n_sentences && !claim; s++)
             if (r->ev->sentences[s].cue[SC_F_VAGUE].found) {
-                vague = true;
+                claim = true;
                 span = r->ev->sentences[s].cue[SC_F_VAGUE].span;
             }
-        if (first_of(r, EVC_GENERIC, &span, NULL) || vague)
+        if (claim)
             flag(r, SC_EVF_GENERIC_CLAIM, "states what matters or what the speaker is like, "
                  "with no instance", span);
     }
-    /* negated: disowned, and no story around it (no occasion, no outcome);
-     * routine work the speaker mentions ("I mostly answered calls") is no story */
-    if (!outcome && !o->count[SC_EV_SITUATION]
-        && (first_of(r, EVC_DISOWN, &span, NULL) || never_did(r, &span)))
-        flag(r, SC_EVF_NEGATED, "says the speaker has not done it or someone else did", span);
-    for (uint32_t s = 0; s < r->t->nsents; s++)
-        o->hypothetical += r->hyp[s];
-    if (!acts && o->hypothetical && first_of(r, EVC_HYPOTHETICAL, &span, NULL))
-        flag(r, SC_EVF_HYPOTHETICAL, "describes what the speaker would do, not what they did",
-             span);
+    if (!acts && o->hypothetical) {
+        bool plan = false;
+        for (size_t i = 0; i < r->m.n && !plan; i++) {
+            const sc_match_t *m = &r->m.v[i];
+            if ((is_class(m, EVC_HYPOTHETICAL) || is_class(m, EVC_CONDITION))
+                && r->hyp[r->t->toks[m->tok].sentence]) {
+                plan = true;
+                span = span_of(r, m->start, m->end);
+            }
+        }
+        if (plan)
+            flag(r, SC_EVF_HYPOTHETICAL, "describes what the speaker would do, not what they did",
+                 span);
+    }
     if (!acts && !o->count[SC_EV_OWNERSHIP] && o->count[SC_EV_TEAM]) {
         for (size_t i = 0; i < o->n_items; i++)
             if (o->items[i].kind == SC_EV_TEAM) {
@@ -982,6 +1228,7 @@ int sc_ev_analyze(const sc_ev_cues_t *c, const sc_text_t *t, const sc_evidence_t
     if (rc == 0) {
         mark_sentences(&r);
         find_subjects(&r);
+        mark_plans(&r);
         find_actions(&r);
         find_cued(&r);
         find_outcomes(&r);

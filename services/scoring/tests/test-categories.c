@@ -484,6 +484,119 @@ static void test_off_topic(void **state)
     assert_int_equal(failed, 0);
 }
 
+/* ---- the flag rules of docs/scoring-text.md ("Flags") ---- */
+
+/* A habit (I always, 每次) or a condition narrated in the past (If a carrier
+ * was late, I moved…; 如果…我就…挪到了) inside a story: no plan, no claim. */
+static const case_t story_with_habits[] = {
+    { "en", "Last winter the loading dock was jammed every morning. If a carrier was late, I moved "
+            "his pickup to the afternoon, and I always called the next one to come early. After two "
+            "weeks the trucks stopped queuing on the street.", { 0 }, 0 },
+    { "zh-Hans", "去年双十一仓库爆仓，如果有急单进来，我就先把它挪到了单独的打包台，每次都跟客服同步一下。"
+                 "后来急单再也没有超时。", { 0 }, 0 },
+    { "zh-Hant", "前年我在門市打工，如果客人找不到咖啡豆，我就帶他走到了貨架前，後來我乾脆整理了一張位置表"
+                 "貼在收銀台，客人問路的次數少了一半。", { 0 }, 0 },
+    { "mixed", "上个月 release 老是 delay，如果 QA 报了 blocker，我就当天拉了 dev 和 PM 一起过了一遍，"
+               "后来连续三个 sprint 都按时 ship 了。", { 0 }, 0 },
+    { "en", "Um, last month, uh, the, the, the report broke, and I, um, I rebuilt the query and it ran "
+            "again the next morning.", { 0 }, 0 },
+};
+
+/* A story that names three of the field's terms among its deeds. */
+static const case_t story_with_terms[] = {
+    { "en", "Last spring sign-ups stalled. I pulled the funnel data, ran an A/B test on the sign-up "
+            "page and checked retention by cohort. I found the SMS step lost a third of users, so I "
+            "asked the team to drop it. Sign-ups rose 18% the next month.",
+      { "data analysis", "funnel", "retention", "a/b test", 0 }, 0 },
+    { "zh-Hans", "去年注册量一直上不去，我把注册漏斗拉了一遍，又看了各渠道的留存，还做了一轮A/B测试，发现"
+                 "短信验证这一步流失最多。我说服开发改成了一键登录，一个月后注册转化提升了18%。",
+      { "数据分析", "漏斗", "留存", "a/b测试", 0 }, 0 },
+    { "zh-Hant", "去年註冊量一直上不去，我把註冊漏斗拉了一遍，又看了各渠道的留存，還做了一輪A/B測試，發現"
+                 "簡訊驗證這一步流失最多。我說服開發改成了一鍵登入，一個月後註冊轉化提升了18%。",
+      { "数据分析", "漏斗", "留存", "a/b测试", 0 }, 0 },
+    { "mixed", "去年 sign-up 一直上不去，我把 funnel 拉了一遍，又看了各渠道的 retention，还做了一轮 A/B "
+               "test，发现短信验证这一步流失最多。我说服 dev 改成了一键登录，一个月后注册转化提升了18%。",
+      { "data analysis", "funnel", "retention", "a/b test", 0 }, 0 },
+};
+
+/* The field's terms listed, then one unexplained deed with a number: a list. */
+static const case_t list_one_claim[] = {
+    { "en", "Data analysis, funnels, A/B tests - I know them all; I grew retention 25% at my last job.",
+      { "data analysis", "funnel", "retention", "a/b test", 0 }, 0 },
+    { "zh-Hans", "数据分析、漏斗、留存、A/B测试我都做过，上一份工作我把留存率提升了25%。",
+      { "数据分析", "漏斗", "留存", "a/b测试", 0 }, 0 },
+    { "zh-Hant", "數據分析、漏斗、留存、A/B測試我都做過，上一份工作我把留存率提升了25%。",
+      { "数据分析", "漏斗", "留存", "a/b测试", 0 }, 0 },
+    { "mixed", "Data analysis、funnel、retention、A/B test 我都做过，上一份工作我把 retention 提升了 25%。",
+      { "data analysis", "funnel", "retention", "a/b test", 0 }, 0 },
+};
+
+/* Disowned, naming the field's terms: negated is the reason, not a list. */
+static const case_t list_disowned[] = {
+    { "en", "I haven't really done data analysis myself. Funnels, retention, A/B tests, that was all "
+            "the data team's job.", { "data analysis", "funnel", "retention", "a/b test", 0 }, 0 },
+    { "zh-Hans", "数据分析我没做过，漏斗、留存、A/B测试都是数据组在管。",
+      { "数据分析", "漏斗", "留存", "a/b测试", 0 }, 0 },
+    { "zh-Hant", "數據分析我沒做過，漏斗、留存、A/B測試都是數據組在管。",
+      { "数据分析", "漏斗", "留存", "a/b测试", 0 }, 0 },
+    { "mixed", "Data analysis 我没做过，funnel、retention、A/B test 都是 data team 在管。",
+      { "data analysis", "funnel", "retention", "a/b test", 0 }, 0 },
+};
+
+/* Disowned, then someone else's occasion: still negated. */
+static const case_t disowned_then_theirs[] = {
+    { "en", "I have never run an A/B test myself. Our data team did the analysis last year and "
+            "retention rose by 25%.", { 0 }, 0 },
+    { "zh-Hans", "我没做过数据分析，都是数据组在管，去年他们做了A/B测试，把留存提升了25%。", { 0 }, 0 },
+    { "zh-Hant", "我沒做過數據分析，都是數據組在管。去年他們做了A/B測試，把留存提升了25%。", { 0 }, 0 },
+    { "mixed", "我没做过 data analysis，都是 data team 在管，去年他们做了 A/B test，把 retention 提升了 "
+               "25%。", { 0 }, 0 },
+};
+
+/* Disowned, then an occasion with the speaker's own deeds: not negated. */
+static const case_t disowned_then_mine[] = {
+    { "en", "I haven't led a team formally, that was my manager's job. But last spring when she was "
+            "on leave, I ran the morning shift for two months and I rebuilt the rota, and we had no "
+            "late orders.", { 0 }, 0 },
+    { "zh-Hans", "我没有正式带过团队，都是主管在管。不过去年主管休产假那两个月，我临时带了早班的七个人，"
+                 "重新排了分区，那两个月没有一天延误。", { 0 }, 0 },
+};
+
+/* CV facts in English number words: lengths and counts. */
+static const case_t credentials_in_words[] = {
+    { "en", "I've been in sales for six years, worked with a dozen enterprise accounts and closed "
+            "over a hundred deals.", { 0 }, 0 },
+    { "en", "I worked at two startups that were acquired, spent eight years in product and shipped "
+            "a dozen features.", { 0 }, 0 },
+};
+
+static void test_flag_rules(void **state)
+{
+    (void)state;
+    check_story(story_with_habits, N(story_with_habits), STORY);
+    check_story(story_with_terms, N(story_with_terms), STRONG_SIZED);
+    check_flagged(list_one_claim, N(list_one_claim), SC_EVF_KEYWORD_LIST, false);
+    check_flagged(list_disowned, N(list_disowned), SC_EVF_NEGATED, true);
+    check_flagged(disowned_then_theirs, N(disowned_then_theirs), SC_EVF_NEGATED, false);
+    check_flagged(credentials_in_words, N(credentials_in_words), SC_EVF_CREDENTIALS, false);
+    failed = 0;
+    /* one reason: negated alone */
+    for (size_t i = 0; i < N(list_disowned); i++) {
+        run_t r = analyse(&list_disowned[i]);
+        for (size_t f = 0; f < SC_EVF_N; f++)
+            CHECK(&r, f == SC_EVF_NEGATED || !r.ev.flag[f].set, "flag %s set with negated",
+                  sc_ev_flag_name((sc_ev_flag_t)f));
+        done(&r);
+    }
+    for (size_t i = 0; i < N(disowned_then_mine); i++) {
+        run_t r = analyse(&disowned_then_mine[i]);
+        CHECK(&r, !r.ev.flag[SC_EVF_NEGATED].set, "negated although the speaker tells an occasion");
+        CHECK(&r, r.ev.count[SC_EV_ACTION] >= 1, "no first-person action");
+        done(&r);
+    }
+    assert_int_equal(failed, 0);
+}
+
 /* Answers where evidence.c still breaks its promise, for a reason outside
  * the flags (the speaker's actions and outcomes): the test prints the ones
  * that still fail without failing (meson's TAP reader counts a skip as a
@@ -578,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_team_without_me),
         cmocka_unit_test(test_borrowed_result),
         cmocka_unit_test(test_off_topic),
+        cmocka_unit_test(test_flag_rules),
         cmocka_unit_test(test_languages),
         cmocka_unit_test(test_known_gaps),
     };
