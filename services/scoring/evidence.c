@@ -295,7 +295,8 @@ static bool object(const sc_text_t *t, uint32_t u)
 /* The subject of a clause: its first self / team / other cue, else the
  * previous clause's (a dropped subject), reset at a borrowed subject. A
  * possessive first person before a noun (my manager, our data team, 我的主管,
- * 我负责的模块) names someone else unless a subject follows it in the clause. */
+ * 我负责的模块) names someone else unless a subject follows it in the clause;
+ * the I of a hedge (I think, I guess) is not the subject. */
 static void find_subjects(run_t *r)
 {
     subject_t carry = SUBJ_NONE;
@@ -312,7 +313,9 @@ static void find_subjects(run_t *r)
                 continue;
             if (is_class(m, EVC_TEAM))
                 s = SUBJ_TEAM;
-            else if (is_class(m, EVC_SELF) && !covered(r, EVC_TEAM, m->start)) {
+            /* the I of "I think" / "I guess" hedges, it is not the subject */
+            else if (is_class(m, EVC_SELF) && !covered(r, EVC_TEAM, m->start)
+                     && !covered(r, EVC_HEDGE, m->start)) {
                 if (!modifier(r->t, m->end, c->end))
                     s = SUBJ_SELF;
                 else if (!poss)
@@ -453,6 +456,21 @@ static const clause_t *clause_at(const run_t *r, uint32_t u)
     return NULL;
 }
 
+/* Does [a, b) name the speaker: a first-person cue in it (我, my) or the
+ * word "me" (asked me to, gave it to me)? */
+static bool names_speaker(const run_t *r, uint32_t a, uint32_t b)
+{
+    const UChar *n = r->t->norm;
+    for (uint32_t u = a; u + 1 < b; u++)
+        if (n[u] == 'm' && n[u + 1] == 'e' && (u == 0 || n[u - 1] == ' ')
+            && (u + 2 == r->t->nlen || n[u + 2] == ' ' || u + 2 == b))
+            return true;
+    for (uint32_t u = a; u < b; u++)
+        if (covered(r, EVC_SELF, u) || covered(r, EVC_POSSESSIVE, u))
+            return true;
+    return false;
+}
+
 /* Is the role m held by the speaker: the speaker is the clause's stated
  * subject (I was the shift supervisor, 我是当班主管), or the role follows
  * 当 / 担任 / 作为 with the speaker as the dropped subject (后来当小组长)? A
@@ -480,11 +498,12 @@ static void find_cued(run_t *r)
         const clause_t *c = clause_at(r, m->start);
         sc_span_t cs = c ? span_of(r, c->start, c->end) : span_of(r, m->start, m->end);
         sc_span_t z = { 0, 0 };
-        /* ownership: the speaker's (a cue that names the speaker, 我接手的时候,
-         * my job was, is its own subject), not hedged (I think I was the one) */
+        /* ownership: the speaker's (a cue that names the speaker is so
+         * whatever the clause's subject: 我接手的时候, my job was, my manager
+         * asked me to, 老板让我负责), not hedged (I think I was the one) */
         if (is_class(m, EVC_OWNERSHIP) && last[0] != s && !r->hyp[s]
             && (!c || c->subject == SUBJ_SELF || c->subject == SUBJ_NONE
-                || covered(r, EVC_SELF, m->start) || covered(r, EVC_POSSESSIVE, m->start))
+                || names_speaker(r, m->start, m->end))
             && !(c && hedged(c, m->start))
             && !sc_evidence_negated(t, r->ev, m->start, m->tok, NULL)) {
             last[0] = s;
@@ -797,11 +816,27 @@ static void decide_star(run_t *r)
             last_act = o->items[i].sentence;
     if (own && act)
         set_part(r, SC_STAR_TASK, (uint32_t)own->sentence, own->span);
-    for (size_t s = 0; s <= last_act && act && s < n; s++) {
+    /* a sentence whose first hedge comes before its first deed of the speaker
+     * (我好像是负责这个模块的，我把接口重写了) hedges its task word too */
+    bool *hedged_s = act ? calloc(n + 1, sizeof *hedged_s) : NULL;
+    bool *acted_s = hedged_s ? calloc(n + 1, sizeof *acted_s) : NULL;
+    if (act && !acted_s)
+        r->oom = true;
+    for (size_t k = 0; acted_s && k < r->ncl; k++) {
+        const clause_t *c = &r->cl[k];
+        if (c->sentence < n && c->hedge && !acted_s[c->sentence])
+            hedged_s[c->sentence] = true;
+        if (c->sentence < n && c->action)
+            acted_s[c->sentence] = true;
+    }
+    for (size_t s = 0; s <= last_act && acted_s && s < n; s++) {
         const sc_sentence_t *x = &ev->sentences[s];
-        if (x->cue[SC_F_TASK].found && x->cue[SC_F_ACTOR].found && !r->hyp[s] && !r->target[s])
+        if (x->cue[SC_F_TASK].found && x->cue[SC_F_ACTOR].found && !r->hyp[s] && !r->target[s]
+            && !hedged_s[s])
             set_part(r, SC_STAR_TASK, (uint32_t)s, x->cue[SC_F_TASK].span);
     }
+    free(hedged_s);
+    free(acted_s);
 
     if (out)
         set_part(r, SC_STAR_RESULT, (uint32_t)out->sentence, out->span);
