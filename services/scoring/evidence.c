@@ -72,6 +72,8 @@ typedef struct {
     bool stated;              /* the subject is named in the clause */
     bool past;                /* a past or completed verb after the subject */
     uint32_t verb_start, verb_end;
+    uint32_t hedge;           /* 1 + the unit of its first hedge (maybe, 可能), 0 when none */
+    bool assist;              /* holds an assistance word (helped, 帮忙) */
     bool action, team;        /* counted as the speaker's / the team's deed */
 } clause_t;
 
@@ -84,6 +86,7 @@ typedef struct {
     bool *hyp;                /* per sentence: a plan */
     bool *target;             /* per sentence: states a goal */
     bool *disown;             /* per sentence: the speaker disowns it */
+    bool past_story;          /* the answer tells a past occasion: an opener or a 了 deed */
     const uint32_t *kw;       /* competency keyword ranges, as sc_ev_analyze takes them */
     size_t nkw;
     sc_ev_t *out;
@@ -223,8 +226,12 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
     c->past = false;
     for (size_t i = 0; i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
+        /* 把 and 先 may sit inside the subject's ICU word (我把, 我先): inner
+         * cues, except in words where they mark no deed (把握, 优先) */
         if (m->start >= from && m->start < c->end
-            && ((is_class(m, EVC_PAST_EN) && !perfect(t, m->tok)) || is_class(m, EVC_DONE_ZH)))
+            && ((is_class(m, EVC_PAST_EN) && !perfect(t, m->tok))
+                || (is_class(m, EVC_DONE_ZH) && !covered(r, EVC_ASPECT_NOT, m->start))
+                || (is_class(m, EVC_SPOKEN_ZH) && r->past_story)))
             take_verb(c, m->start, m->end);
     }
     for (uint32_t k = sc_text_token_at(t, from); k < t->ntoks && t->toks[k].start < c->end; k++) {
@@ -286,36 +293,50 @@ static bool object(const sc_text_t *t, uint32_t u)
 }
 
 /* The subject of a clause: its first self / team / other cue, else the
- * previous clause's (a dropped subject), reset at a borrowed subject. */
+ * previous clause's (a dropped subject), reset at a borrowed subject. A
+ * possessive first person before a noun (my manager, our data team, 我的主管,
+ * 我负责的模块) names someone else unless a subject follows it in the clause;
+ * the I of a hedge (I think, I guess) is not the subject. */
 static void find_subjects(run_t *r)
 {
     subject_t carry = SUBJ_NONE;
+    size_t i = 0;               /* cues before the clause are passed once: no clause x cue scan */
     for (size_t ci = 0; ci < r->ncl; ci++) {
         clause_t *c = &r->cl[ci];
         subject_t s = SUBJ_NONE;
-        uint32_t at = c->start;
-        for (size_t i = 0; i < r->m.n && s == SUBJ_NONE; i++) {
-            const sc_match_t *m = &r->m.v[i];
-            if (!in_clause(c, m))
-                continue;
+        uint32_t at = c->start, poss = 0;
+        while (i < r->m.n && r->m.v[i].start < c->start)
+            i++;
+        for (size_t j = i; j < r->m.n && r->m.v[j].start < c->end && s == SUBJ_NONE; j++) {
+            const sc_match_t *m = &r->m.v[j];
             if (object(r->t, m->start))
                 continue;
             if (is_class(m, EVC_TEAM))
                 s = SUBJ_TEAM;
+            /* the I of "I think" / "I guess" hedges, it is not the subject */
             else if (is_class(m, EVC_SELF) && !covered(r, EVC_TEAM, m->start)
-                     && !modifier(r->t, m->end, c->end))
-                s = SUBJ_SELF;
+                     && !covered(r, EVC_HEDGE, m->start)) {
+                if (!modifier(r->t, m->end, c->end))
+                    s = SUBJ_SELF;
+                else if (!poss)
+                    poss = m->end;
+            } else if (is_class(m, EVC_POSSESSIVE) && !poss)
+                poss = m->end;
             else if (is_class(m, EVC_OTHER) || is_class(m, EVC_BORROWED))
                 s = SUBJ_OTHER;
             if (s != SUBJ_NONE)
                 at = m->end;
         }
+        if (s == SUBJ_NONE && poss) {
+            s = SUBJ_OTHER;
+            at = poss;
+        }
         c->stated = s != SUBJ_NONE;
         c->subject = s != SUBJ_NONE ? s : carry;
         c->past = c->subject != SUBJ_NONE && find_past(r, c, at);
         /* the nearest subject before the verb: 我实习那年公司GMV翻了一番 */
-        for (size_t i = 0; c->past && i < r->m.n; i++) {
-            const sc_match_t *m = &r->m.v[i];
+        for (size_t j = i; c->past && j < r->m.n && r->m.v[j].start < c->verb_start; j++) {
+            const sc_match_t *m = &r->m.v[j];
             if (m->start >= at && m->end <= c->verb_start && !object(r->t, m->start)
                 && (is_class(m, EVC_OTHER) || is_class(m, EVC_BORROWED)))
                 c->subject = SUBJ_OTHER;
@@ -340,11 +361,44 @@ static bool clause_has(const run_t *r, const clause_t *c, int cls, uint32_t befo
     return false;
 }
 
+/* Hedges and assistance words per clause, in one pass over the cues. */
+static void mark_clauses(run_t *r)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < r->m.n && k < r->ncl; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        while (k < r->ncl && r->cl[k].end <= m->start)
+            k++;
+        if (k == r->ncl || !in_clause(&r->cl[k], m))
+            continue;
+        if (is_class(m, EVC_HEDGE) && !r->cl[k].hedge)
+            r->cl[k].hedge = m->start + 1;
+        else if (is_class(m, EVC_ASSIST))
+            r->cl[k].assist = true;
+    }
+}
+
+/* Does a hedge come before unit u in c ("I think I was the one", 我好像是负责)? */
+static bool hedged(const clause_t *c, uint32_t u)
+{
+    return c->hedge && c->hedge - 1 < u;
+}
+
 static void mark_sentences(run_t *r)
 {
+    const sc_text_t *t = r->t;
+    /* a past occasion: a situation opener or cue, or a 了 that marks a deed */
+    for (size_t s = 0; s < r->ev->n_sentences; s++)
+        r->past_story |= r->ev->sentences[s].cue[SC_F_SITUATION].found;
+    for (uint32_t k = 0; k < t->ntoks && !r->past_story; k++) {
+        const sc_token_t *tk = &t->toks[k];
+        r->past_story = tk->kind == SC_TOK_IDEO && t->norm[tk->end - 1] == 0x4E86 /* 了 */
+            && !duration(t, tk->end - 1) && !covered(r, EVC_ASPECT_NOT, tk->start);
+    }
     for (size_t i = 0; i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
         uint32_t s = r->t->toks[m->tok].sentence;
+        r->past_story |= is_class(m, EVC_SITUATION);
         if (is_class(m, EVC_DISOWN))
             r->disown[s] = true;
         else if (is_class(m, EVC_TARGET))
@@ -404,6 +458,10 @@ static void find_actions(run_t *r)
             || clause_has(r, c, EVC_DISOWN, c->end) || clause_has(r, c, EVC_CLAIM_ALL, c->end)
             || clause_has(r, c, EVC_GENERIC, c->end))
             continue;
+        /* "I guess I kind of helped", 我可能帮着看了一下: a hedged assistance
+         * leaves no deed of the speaker's own */
+        if (c->assist && hedged(c, c->end))
+            continue;
         /* 最重要的是沟通: a verb named after 是 is a topic, not a deed */
         if (c->verb_start > 0 && r->t->norm[c->verb_start - 1] == 0x662F)
             continue;
@@ -423,6 +481,37 @@ static void find_actions(run_t *r)
     }
 }
 
+/* Does [a, b) name the speaker: a first-person cue in it (我, my) or the
+ * word "me" (asked me to, gave it to me)? */
+static bool names_speaker(const run_t *r, uint32_t a, uint32_t b)
+{
+    const UChar *n = r->t->norm;
+    for (uint32_t u = a; u + 1 < b; u++)
+        if (n[u] == 'm' && n[u + 1] == 'e' && (u == 0 || n[u - 1] == ' ')
+            && (u + 2 == r->t->nlen || n[u + 2] == ' ' || u + 2 == b))
+            return true;
+    for (uint32_t u = a; u < b; u++)
+        if (covered(r, EVC_SELF, u) || covered(r, EVC_POSSESSIVE, u))
+            return true;
+    return false;
+}
+
+/* Is the role m held by the speaker: the speaker is the clause's stated
+ * subject (I was the shift supervisor, 我是当班主管), or the role follows
+ * 当 / 担任 / 作为 with the speaker as the dropped subject (后来当小组长)? A
+ * role named as the one spoken to (跟组长提了, told the supervisor) is not. */
+static bool role_held(const run_t *r, const clause_t *c, const sc_match_t *m)
+{
+    if (c->stated && c->subject == SUBJ_SELF)
+        return true;
+    if (c->stated || (c->subject != SUBJ_SELF && c->subject != SUBJ_NONE))
+        return false;
+    const UChar *n = r->t->norm;
+    uint32_t u = m->start;
+    return (u > c->start && (n[u - 1] == 0x5F53 /* 当 */ || n[u - 1] == 0x4EFB /* 任 */))
+        || (u >= c->start + 2 && n[u - 2] == 0x4F5C && n[u - 1] == 0x4E3A /* 作为 */);
+}
+
 /* Ownership, situation openers and handled obstacles: one per sentence each. */
 static void find_cued(run_t *r)
 {
@@ -434,13 +523,18 @@ static void find_cued(run_t *r)
         const clause_t *c = clause_at(r, m->start);
         sc_span_t cs = c ? span_of(r, c->start, c->end) : span_of(r, m->start, m->end);
         sc_span_t z = { 0, 0 };
+        /* ownership: the speaker's (a cue that names the speaker is so
+         * whatever the clause's subject: 我接手的时候, my job was, my manager
+         * asked me to, 老板让我负责), not hedged (I think I was the one) */
         if (is_class(m, EVC_OWNERSHIP) && last[0] != s && !r->hyp[s]
-            && (!c || c->subject == SUBJ_SELF || c->subject == SUBJ_NONE)
+            && (!c || c->subject == SUBJ_SELF || c->subject == SUBJ_NONE
+                || names_speaker(r, m->start, m->end))
+            && !(c && hedged(c, m->start))
             && !sc_evidence_negated(t, r->ev, m->start, m->tok, NULL)) {
             last[0] = s;
             push(r, SC_EV_OWNERSHIP, s, span_of(r, m->start, m->end), cs, 0, 0, z);
         } else if (is_class(m, EVC_ROLE) && last[0] != s && !r->hyp[s] && c
-                   && c->stated && c->subject == SUBJ_SELF) {
+                   && !object(t, m->start) && !hedged(c, m->start) && role_held(r, c, m)) {
             last[0] = s;    /* a role held in the occasion: I was the shift supervisor */
             push(r, SC_EV_OWNERSHIP, s, span_of(r, m->start, m->end), cs, 0, 0, z);
         } else if (is_class(m, EVC_SITUATION) && last[1] != s && !r->hyp[s]) {
@@ -617,18 +711,32 @@ static double baseline(const run_t *r, uint32_t s, uint32_t before)
     return b;
 }
 
+/* Does a number follow unit u within three characters (提到了 4.5%, 提到了百分之十)? */
+static bool number_after(const sc_text_t *t, uint32_t u)
+{
+    static const UChar zh[] = u"一二两三四五六七八九十百千万零半";
+    for (uint32_t i = u; i < t->nlen && i < u + 3; i++) {
+        UChar ch = t->norm[i];
+        if ((ch >= '0' && ch <= '9') || u_strchr(zh, ch))
+            return true;
+    }
+    return false;
+}
+
 static void find_outcomes(run_t *r)
 {
     const sc_text_t *t = r->t;
     const clause_t *done = NULL;
     bool owned = false;
     uint32_t seen_end = 0;
+    size_t k = 0;               /* clauses up to the cue: one pass, cues are in text order */
     for (size_t i = 0; i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
-        bool up = is_class(m, EVC_UP), down = is_class(m, EVC_DOWN);
+        bool up = is_class(m, EVC_UP) || (is_class(m, EVC_RAISED) && number_after(t, m->end)),
+             down = is_class(m, EVC_DOWN);
         if (is_class(m, EVC_OWNERSHIP))
             owned = true;
-        for (size_t k = 0; k < r->ncl && r->cl[k].start <= m->start; k++)
+        for (; k < r->ncl && r->cl[k].start <= m->start; k++)
             if (r->cl[k].action)
                 done = &r->cl[k];
         if (!up && !down)
@@ -723,13 +831,37 @@ static void decide_star(run_t *r)
     if (act)
         set_part(r, SC_STAR_ACTION, (uint32_t)act->sentence, act->span);
 
-    if (own)
+    /* the task is the speaker's part in a story where they act: ownership or
+     * a role with no deed of the speaker (我在里面负责一个小模块) is a CV
+     * fact; a task word after the speaker's last deed is a reflection
+     * (我觉得还需要再锻炼), not the task of the story */
+    size_t last_act = 0;
+    for (size_t i = 0; i < o->n_items; i++)
+        if (o->items[i].kind == SC_EV_ACTION && o->items[i].sentence > last_act)
+            last_act = o->items[i].sentence;
+    if (own && act)
         set_part(r, SC_STAR_TASK, (uint32_t)own->sentence, own->span);
-    for (size_t s = 0; s < n && mine != SIZE_MAX; s++) {
+    /* a sentence whose first hedge comes before its first deed of the speaker
+     * (我好像是负责这个模块的，我把接口重写了) hedges its task word too */
+    bool *hedged_s = act ? calloc(n + 1, sizeof *hedged_s) : NULL;
+    bool *acted_s = hedged_s ? calloc(n + 1, sizeof *acted_s) : NULL;
+    if (act && !acted_s)
+        r->oom = true;
+    for (size_t k = 0; acted_s && k < r->ncl; k++) {
+        const clause_t *c = &r->cl[k];
+        if (c->sentence < n && c->hedge && !acted_s[c->sentence])
+            hedged_s[c->sentence] = true;
+        if (c->sentence < n && c->action)
+            acted_s[c->sentence] = true;
+    }
+    for (size_t s = 0; s <= last_act && acted_s && s < n; s++) {
         const sc_sentence_t *x = &ev->sentences[s];
-        if (x->cue[SC_F_TASK].found && x->cue[SC_F_ACTOR].found && !r->hyp[s] && !r->target[s])
+        if (x->cue[SC_F_TASK].found && x->cue[SC_F_ACTOR].found && !r->hyp[s] && !r->target[s]
+            && !hedged_s[s])
             set_part(r, SC_STAR_TASK, (uint32_t)s, x->cue[SC_F_TASK].span);
     }
+    free(hedged_s);
+    free(acted_s);
 
     if (out)
         set_part(r, SC_STAR_RESULT, (uint32_t)out->sentence, out->span);
@@ -1227,6 +1359,7 @@ int sc_ev_analyze(const sc_ev_cues_t *c, const sc_text_t *t, const sc_evidence_t
     int rc = r.m.oom || !r.hyp || !r.target || !r.disown || split_clauses(&r) < 0 ? -1 : 0;
     if (rc == 0) {
         mark_sentences(&r);
+        mark_clauses(&r);
         find_subjects(&r);
         mark_plans(&r);
         find_actions(&r);

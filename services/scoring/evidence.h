@@ -5,8 +5,10 @@
  * its span in the original answer:
  *  - ownership: "I took it on", "my job was", 我负责, 由我牵头, 交给我;
  *  - first-person actions: clauses whose subject is the speaker (I, 我; a
- *    dropped subject continues the previous one) with a past or completed
- *    verb (-ed, took, 了, 过, 我把…), not negated and not a plan;
+ *    dropped subject continues the previous one; my manager, our data team,
+ *    我的主管 are someone else) with a past or completed verb (-ed, took, 了,
+ *    我把…, or a spoken deed such as 我就请 in a story told in the past),
+ *    not negated, not a plan and not a hedged assistance (I kind of helped);
  *    the same clauses with "we"/我们 as subject are the team's (team);
  *  - situation openers: "Last spring", "At my previous company", 2021年,
  *    去年, 在前东家;
@@ -21,9 +23,10 @@
  *    negated (disowned) experience, hypothetical, team without me;
  *  - the STAR parts (star), decided from this evidence and star.c's sentence
  *    cues together: action = a first-person deed (not the team's, not a
- *    plan, not negated, not a perfect or 过 experience); task = ownership,
- *    a role held (I was the shift supervisor) or a task cue with a
- *    first-person actor; result = an attributable outcome, a result cue or
+ *    plan, not negated, not a perfect or 过 experience); task, only with an
+ *    own deed = ownership or an assignment (老板让我负责, asked me to), not
+ *    hedged, a role held (I was the shift supervisor, 后来当小组长) or a task
+ *    cue with a first-person actor up to the last own deed; result = an attributable outcome, a result cue or
  *    quantity from the first own deed on, or a consequence after a deed of
  *    the speaker or the team (She signed, 后来就好了), never a target, a plan
  *    or a change the speaker did not drive; situation = an opener or a

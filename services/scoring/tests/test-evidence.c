@@ -414,6 +414,113 @@ static void test_star_mixed(void **state)
     expect_star("我可以先问一下这个 role 的 base 是多少吗？", "----");
 }
 
+/* The number of the speaker's actions (and that every one is in the text). */
+static void expect_actions(const char *s, size_t want)
+{
+    run_t r = run(s);
+    if (r.ev.count[SC_EV_ACTION] != want) {
+        print(&r);
+        fail_msg("\"%s\": %zu actions of the speaker, want %zu", s, r.ev.count[SC_EV_ACTION], want);
+    }
+    done(&r);
+}
+
+/* Is STAR part p present as want says? */
+static void expect_part(const char *s, sc_star_part_t p, bool want)
+{
+    run_t r = run(s);
+    if (r.ev.star[p].present != want) {
+        print(&r);
+        fail_msg("\"%s\": %s %s, want %s", s, sc_star_part_name(p),
+                 r.ev.star[p].present ? "present" : "absent", want ? "present" : "absent");
+    }
+    done(&r);
+}
+
+/* A possessive first person before a noun is not the speaker as subject;
+ * "my boss and I" is. Someone / 有人 is someone else. */
+static void test_subject_possessive(void **state)
+{
+    (void)state;
+    expect_actions("Last month I joined the pricing project. Our data team did the analysis, "
+                   "and my manager ran the review.", 1);
+    expect_actions("Last month my colleague and I rewrote the pricing plan.", 1);
+    expect_actions("There were complaints in the winter, and I think somebody, maybe me, "
+                   "mentioned it to the lead.", 0);
+    expect_actions("上个月我加入了定价项目，我们组的分析师做了分析，我的主管做了评审。", 1);
+    expect_actions("上个月他们做了一个新版本，有人提了很多意见。", 0);
+    expect_actions("上個月我加入了專案，我的主管做了評審。", 1);
+    expect_actions("上个月我 join 了 pricing project，我的 manager 做了 review。", 1);
+}
+
+/* 把 and 先 inside the subject's ICU word (我把, 我先); spoken deeds without
+ * 了 in a past occasion, not in a habit. */
+static void test_spoken_deeds_zh(void **state)
+{
+    (void)state;
+    expect_star("那次有个老板嫌贵，我把上个月试送的准时率给他列出来，他想了两天，签了。", "S-AR");
+    expect_actions("去年双十一有个客户很生气，我就跟他说先别急，然后去查他的单。", 2);
+    expect_actions("上周有个客户说杯子碎了，我当场给他退，我先打电话给仓库。", 2);
+    expect_actions("客户生气的时候，我一般就请主管出面。", 0);
+    expect_actions("这件事我把握得不好，优先级也不太对。", 0);
+    expect_actions("去年有位客人抱怨，我先打電話給倉庫，當天就幫他換貨。", 2);
+    expect_actions("上个月有个 customer 的 order 卡住，我先打电话给 warehouse 催了一下。", 1);
+}
+
+/* A hedged assistance is no deed; a hedge before ownership undoes the task;
+ * hedges on details keep a concrete deed. */
+static void test_hedges(void **state)
+{
+    (void)state;
+    expect_actions("Last year there was a backlog. I guess I kind of helped with the triage.", 0);
+    expect_part("I think I was the one who went through the tickets, and I mocked up a new "
+                "menu. The tickets went down after that.", SC_STAR_TASK, false);
+    expect_part("I think I was the one who went through the tickets, and I mocked up a new "
+                "menu. The tickets went down after that.", SC_STAR_ACTION, true);
+    expect_actions("有段时间组长请假，我可能帮着看了一下排班。", 0);
+    expect_part("我好像是负责这个模块的，我把接口重写了一遍，后来报错少了很多。", SC_STAR_TASK, false);
+    expect_part("我好像是负责这个模块的，我把接口重写了一遍，后来报错少了很多。", SC_STAR_ACTION, true);
+    expect_actions("有一陣子主管請假，我可能幫忙看了一下排班。", 0);
+    expect_part("我好像是负责这个 module 的，我把 API 重写了，后来 error 少了很多。", SC_STAR_TASK, false);
+}
+
+/* The task: an assignment or a role held in a story where the speaker acts. */
+static void test_star_task(void **state)
+{
+    (void)state;
+    expect_star("Last spring my manager asked me to fix the onboarding emails. I rewrote all six "
+                "of them and the open rate rose from 20% to 31%.", "STAR");
+    expect_star("Last year I volunteered to run the database move. I wrote the scripts, and "
+                "after that the nightly jobs stopped failing.", "STAR");
+    expect_star("去年老板让我负责会员续费，我先按渠道拆了数据，两个月后续费率回到百分之四十二。", "STAR");
+    expect_part("我在银行做了两年，后来当小组长，带十二个人。我把电话抽了一百通来听，"
+                "一次解决率从68%到了79%。", SC_STAR_TASK, true);
+    /* ownership with no deed of the speaker is a CV fact */
+    expect_part("我之前在的团队做的推荐系统很大。我在里面负责一个配置管理的小模块。", SC_STAR_TASK,
+                false);
+    /* a role spoken to is not held; a task word after the last deed is a reflection */
+    expect_part("上个月我跟组长提了一下，后来他们改了流程。", SC_STAR_TASK, false);
+    expect_part("有段时间我把排班表改了一下，大家都挺配合的。我觉得还需要再锻炼。", SC_STAR_TASK,
+                false);
+    expect_star("去年老闆讓我負責會員續費，我先按渠道拆了數據，後來續費率回到四成。", "STAR");
+    expect_part("去年 Q4 我的 quota 是两百万，我把 CRM 里 stalled 的 deal 拉出来一个个跟，"
+                "最后做到了 112%。", SC_STAR_TASK, true);
+}
+
+/* 提到 is a direction only with a number after it. */
+static void test_raised_to(void **state)
+{
+    (void)state;
+    run_t r = run("上个季度我负责 search 的排序，CTR 只有 3%。我加了 query 分类，"
+                  "一个月后 CTR 提到了 4.5%。");
+    assert_int_equal(r.ev.count[SC_EV_OUTCOME], 1);
+    assert_int_equal(r.ev.sized, 1);
+    done(&r);
+    r = run("上周我打电话给客户，他提到了价格的问题。");
+    assert_int_equal(r.ev.count[SC_EV_OUTCOME], 0);
+    done(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +541,11 @@ int main(void)
         cmocka_unit_test(test_star_zh),
         cmocka_unit_test(test_star_zh_hant),
         cmocka_unit_test(test_star_mixed),
+        cmocka_unit_test(test_subject_possessive),
+        cmocka_unit_test(test_spoken_deeds_zh),
+        cmocka_unit_test(test_hedges),
+        cmocka_unit_test(test_star_task),
+        cmocka_unit_test(test_raised_to),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
