@@ -8,6 +8,10 @@
  *   - every span lies in [0, len], start <= end, on UTF-8 boundaries;
  *   - every score is the sum of its contributions (to 1e-9), within 0..100
  *     and rounded to its integer; an empty answer has no score at all;
+ *   - evidence items and flags have spans in the answer, counts that match
+ *     the items and sizes in range; a set flag caps the answer score, which
+ *     names the fit's version; a competency the answer is about scores no
+ *     more than the answer;
  *   - only the documented reasons fail: invalid UTF-8 (at the first bad
  *     byte, as hf_utf8_invalid_at finds it; common/tests/test-encoding.c
  *     checks that one on its own) and length over the limit;
@@ -99,11 +103,41 @@ static void check_answer(const uint8_t *text, size_t len, const sc_answer_t *a)
         check_unscored(&a->content);
         check_unscored(&a->structure);
         check_unscored(&a->delivery);
+        check_unscored(&a->composite);
         check_unscored(&a->answer);
-        for (size_t c = 0; c < a->n_competencies; c++)
+        for (size_t c = 0; c < a->n_competencies; c++) {
             check_unscored(&a->competencies[c].s);
+            check_unscored(&a->competencies[c].topic);
+        }
         return;
     }
+    const sc_ev_t *ev = &a->evidence;
+    size_t kinds[SC_EV_KINDS] = { 0 };
+    for (size_t i = 0; i < ev->n_items; i++) {
+        const sc_ev_item_t *it = &ev->items[i];
+        if ((unsigned)it->kind >= SC_EV_KINDS || it->sentence >= a->n_sentences
+            || !(it->size >= 0 && it->size <= SC_EV_SIZE_MAX + 1e-9))
+            fail("evidence item out of its kinds, sentences or sizes", i);
+        check_span(text, len, it->span, "evidence span");
+        check_span(text, len, it->clause, "evidence clause span");
+        check_span(text, len, it->size_span, "evidence size span");
+        kinds[it->kind]++;
+    }
+    for (int k = 0; k < SC_EV_KINDS; k++)
+        if (kinds[k] != ev->count[k])
+            fail("evidence counts differ from the items", (size_t)k);
+    for (int f = 0; f < SC_EVF_N; f++) {
+        check_span(text, len, ev->flag[f].span, "flag span");
+        if (ev->flag[f].set && !ev->flag[f].reason)
+            fail("flag without a reason", (size_t)f);
+        /* a set flag caps the answer score at its cap */
+        if (a->cap[f] > 0 && (!ev->flag[f].set || a->answer.value > a->cap[f] + 1e-9))
+            fail("answer above the cap of a set flag", (size_t)f);
+        if (a->capped[f] && a->cap[f] <= 0)
+            fail("capped by a flag without a cap", (size_t)f);
+    }
+    if (!a->scorer_version || strncmp(a->scorer_version, "ord1-", 5) != 0)
+        fail("answer score without the fit's version", 0);
     for (size_t i = 0; i < a->n_sentences; i++) {
         check_span(text, len, a->sentences[i].span, "sentence span");
         for (int f = 0; f < SC_F_N; f++)
@@ -131,8 +165,15 @@ static void check_answer(const uint8_t *text, size_t len, const sc_answer_t *a)
         check_span(text, len, a->quantities[i].span, "quantity span");
     for (size_t i = 0; i < a->n_fillers; i++)
         check_span(text, len, a->fillers[i], "filler span");
-    for (size_t c = 0; c < a->n_competencies; c++)
+    for (size_t c = 0; c < a->n_competencies; c++) {
         check_score(text, len, &a->competencies[c].s);
+        check_score(text, len, &a->competencies[c].topic);
+        /* a competency the answer is about has the answer's score, less cues */
+        if ((a->competencies[c].probed || a->competencies[c].account)
+            && a->competencies[c].s.value > a->answer.value + 1e-9)
+            fail("a competency above the answer it is scored from", c);
+    }
+    check_score(text, len, &a->composite);
     check_score(text, len, &a->content);
     check_score(text, len, &a->structure);
     check_score(text, len, &a->delivery);
@@ -169,8 +210,11 @@ static void check_same(const sc_answer_t *x, const sc_answer_t *y)
         if (strcmp(x->terms[i].term, y->terms[i].term) != 0 || x->terms[i].count != y->terms[i].count)
             fail("second analysis built a different keyword cloud", i);
     for (size_t c = 0; c < x->n_competencies; c++)
-        if (!same_score(&x->competencies[c].s, &y->competencies[c].s))
+        if (!same_score(&x->competencies[c].s, &y->competencies[c].s)
+            || !same_score(&x->competencies[c].topic, &y->competencies[c].topic))
             fail("second analysis scored a competency differently", c);
+    if (x->evidence.n_items != y->evidence.n_items || !same_score(&x->composite, &y->composite))
+        fail("second analysis found different evidence", x->evidence.n_items);
     if (!same_score(&x->content, &y->content) || !same_score(&x->structure, &y->structure)
         || !same_score(&x->delivery, &y->delivery) || !same_score(&x->answer, &y->answer))
         fail("second analysis scored the answer differently", 0);

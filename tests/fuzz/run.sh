@@ -14,8 +14,10 @@
 # every crash, as a regression seed; the unit suite replays them).
 # The wav target (fuzz-wav.c, services/scoring/prosody.c, libsndfile) needs
 # no build dir; its corpora are build-fuzz/corpus-wav and tests/fuzz/corpus/wav.
-# The text target (fuzz-text.c: answer scoring and resume facts, with ICU)
-# needs none either; its corpora are build-fuzz/corpus-text and tests/fuzz/corpus/text.
+# The text target (fuzz-text.c: answer scoring and resume facts, with ICU, libstemmer,
+# jansson and libcrypto) needs a build dir for the generated word lists and the built-in
+# fit (lexicon-tables.h, evidence_cues.h, answer_fit.c); its corpora are
+# build-fuzz/corpus-text and tests/fuzz/corpus/text.
 # The import target (fuzz-import.c, services/pipeline/import*.c on common/src/table*.c, text.c,
 # jansson, libzip, libxml2) is built with small row, field and sniff limits so that short
 # inputs reach the overflow paths; its corpora are build-fuzz/corpus-import and
@@ -42,6 +44,7 @@ seconds=${1:-60}
 target=${2:-codec}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$root/build-fuzz
+build=${HF_BUILD:-$root/build}
 if [ "$target" = wav ]; then
     mkdir -p "$out/corpus-wav"
     # shellcheck disable=SC2046 # pkg-config output is meant to split
@@ -70,10 +73,12 @@ if [ "$target" = text ]; then
     # shellcheck disable=SC2046 # pkg-config output is meant to split
     clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        -I"$root/common/include" "$root/tests/fuzz/fuzz-text.c" "$sc/text.c" "$sc/lexicon.c" \
-        "$sc/quantity.c" "$sc/star.c" "$sc/answer.c" "$sc/resume.c" "$root/common/src/arena.c" \
-        "$root/common/src/encoding.c" \
-        $(pkg-config --cflags --libs icu-i18n icu-uc libsodium) -lm -o "$out/fuzz-text"
+        -I"$root/common/include" -I"$sc" -I"$build/services/scoring" "$root/tests/fuzz/fuzz-text.c" \
+        "$sc/text.c" "$sc/lexicon.c" "$sc/quantity.c" "$sc/star.c" "$sc/evidence.c" \
+        "$sc/answer.c" "$sc/calibrate.c" "$build/services/scoring/answer_fit.c" "$sc/resume.c" \
+        "$root/common/src/arena.c" "$root/common/src/encoding.c" "$root/common/src/crypto.c" \
+        $(pkg-config --cflags --libs icu-i18n icu-uc libsodium jansson libcrypto) -lstemmer -lm \
+        -o "$out/fuzz-text"
     exec "$out/fuzz-text" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
         -artifact_prefix="$out/text-" "$out/corpus-text" "$root/tests/fuzz/corpus/text"
 fi
