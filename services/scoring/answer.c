@@ -40,7 +40,7 @@
  *               an answer with no features plus each feature's share
  *               (sc_ordinal_explain), then a cap per flag that says the answer
  *               shows no behaviour of the speaker's (CAP_NONE: keyword list,
- *               credentials, generic claim, negated experience) or none of
+ *               credentials, generic claim, negated experience, off topic) or none of
  *               their own deeds (CAP_THIN: a plan, a team without the speaker).
  *
  *   Competency score = the answer score when the answer is about the
@@ -100,6 +100,7 @@ static const struct {
     { SC_EVF_NEGATED, &K.cap_none, "cap.negated" },
     { SC_EVF_HYPOTHETICAL, &K.cap_thin, "cap.hypothetical" },
     { SC_EVF_TEAM_WITHOUT_ME, &K.cap_thin, "cap.team_without_me" },
+    { SC_EVF_OFF_TOPIC, &K.cap_none, "cap.off_topic" },
 };
 #define N_CAPPED (sizeof capped / sizeof capped[0])
 
@@ -384,6 +385,10 @@ typedef struct {
     sc_matches_t m;
     hf_arena_t *arena;
     sc_answer_t *a;
+    sc_text_t *q;             /* the question, NULL when none */
+    bool *subject;            /* per token of q: a subject word (not frame, not too short) */
+    uint32_t *topic;          /* ranges of the answer about the question's subject */
+    size_t ntopic;
 } run_t;
 
 static sc_context_t context_of(const run_t *r, const sc_match_t *m, sc_span_t *neg)
@@ -630,12 +635,111 @@ static int score_competency(run_t *r, size_t c)
     return 0;
 }
 
+/* Does the answer's token at unit u start the question's Han subject word w
+ * ([w, w + n) units)? */
+static bool han_at(const sc_text_t *t, uint32_t u, const UChar *w, uint32_t n)
+{
+    return u + n <= t->nlen && memcmp(t->norm + u, w, n * sizeof *w) == 0;
+}
+
+/* The answer's words about the question's subject: the question's subject
+ * words (English by stem, Han words anywhere in the answer's text, each
+ * distinct word counted once in topic_words) and the probed competencies'
+ * keywords. Fills r->topic (ranges for evidence.c) and the topic fields.
+ * One pass over the answer per subject word: questions have a handful. */
+static int find_topic(run_t *r)
+{
+    sc_answer_t *a = r->a;
+    const sc_text_t *t = r->t, *q = r->q;
+    size_t cap = r->m.n + 16;
+    r->topic = malloc(cap * 2 * sizeof *r->topic);
+    bool *on = calloc(t->nsents + 1, sizeof *on);
+    if (!r->topic || !on) {
+        free(on);
+        return -1;
+    }
+    uint32_t first = UINT32_MAX, first_end = 0;
+#define TOPIC_ADD(x, y)                                                                         \
+    do {                                                                                        \
+        if (r->ntopic == cap) {                                                                 \
+            uint32_t *v = realloc(r->topic, (cap *= 2) * 2 * sizeof *v);                        \
+            if (!v) {                                                                           \
+                free(on);                                                                       \
+                return -1;                                                                      \
+            }                                                                                   \
+            r->topic = v;                                                                       \
+        }                                                                                       \
+        r->topic[2 * r->ntopic] = (x);                                                          \
+        r->topic[2 * r->ntopic++ + 1] = (y);                                                    \
+        if ((x) < first) {                                                                      \
+            first = (x);                                                                        \
+            first_end = (y);                                                                    \
+        }                                                                                       \
+    } while (0)
+    for (size_t i = 0; i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        if (TAG_KIND(m->tag) == TAG_KEYWORD && a->competencies[TAG_COMP(m->tag)].probed) {
+            on[t->toks[m->tok].sentence] = true;
+            TOPIC_ADD(m->start, m->end);
+        }
+    }
+    for (uint32_t j = 0; q && r->subject && j < q->ntoks; j++) {
+        if (!r->subject[j])
+            continue;
+        const sc_token_t *qt = &q->toks[j];
+        bool seen = false, dup = false;
+        /* the same word earlier in the question counts once */
+        for (uint32_t e = 0; e < j && !dup; e++)
+            dup = r->subject[e] && q->toks[e].kind == qt->kind
+                && (qt->kind == SC_TOK_IDEO
+                        ? q->toks[e].end - q->toks[e].start == qt->end - qt->start
+                            && han_at(q, q->toks[e].start, q->norm + qt->start, qt->end - qt->start)
+                        : q->stem_at[e + 1] - q->stem_at[e] == q->stem_at[j + 1] - q->stem_at[j]
+                            && !memcmp(q->stems + q->stem_at[e], q->stems + q->stem_at[j],
+                                       q->stem_at[j + 1] - q->stem_at[j]));
+        if (dup)
+            continue;
+        if (qt->kind == SC_TOK_IDEO) {
+            /* anywhere in the text: the answer's words may be cut otherwise (新客户, 客户) */
+            uint32_t n = qt->end - qt->start;
+            for (uint32_t u = 0; u + n <= t->nlen; u++)
+                if (t->norm[u] == q->norm[qt->start] && han_at(t, u, q->norm + qt->start, n)) {
+                    seen = on[t->toks[sc_text_token_at(t, u)].sentence] = true;
+                    TOPIC_ADD(u, u + n);
+                    u += n - 1;
+                }
+            a->topic_words += seen;
+            continue;
+        }
+        for (uint32_t k = 0; k < t->ntoks; k++) {
+            const sc_token_t *tk = &t->toks[k];
+            if (tk->kind == SC_TOK_LETTER && t->stem_at) {
+                uint32_t n = q->stem_at[j + 1] - q->stem_at[j];
+                if (t->stem_at[k + 1] - t->stem_at[k] == n
+                    && !memcmp(t->stems + t->stem_at[k], q->stems + q->stem_at[j], n)) {
+                    seen = on[tk->sentence] = true;
+                    TOPIC_ADD(tk->start, tk->end);
+                }
+            }
+        }
+        a->topic_words += seen;
+    }
+#undef TOPIC_ADD
+    for (uint32_t s = 0; s < t->nsents; s++)
+        a->topic_sentences += on[s];
+    a->topic_share = t->nsents ? (double)a->topic_sentences / (double)t->nsents : 0;
+    if (first != UINT32_MAX)
+        a->topic_span = sc_text_span(t, first, first_end);
+    free(on);
+    return 0;
+}
+
 static int find_probed(run_t *r, sc_analyzer_t *az, const char *question)
 {
     sc_answer_t *a = r->a;
     bool any = false;
     if (question && *question) {
-        sc_text_t *q = sc_text_new(az, question, strlen(question), NULL, 0);
+        sc_text_t *q = r->q = sc_text_new(az, question, strlen(question), NULL, 0);
         sc_matches_t m = { 0 };
         if (q)
             sc_phrases_scan(r->s->phrases, q, sc_matches_collect, &m);
@@ -645,9 +749,22 @@ static int find_probed(run_t *r, sc_analyzer_t *az, const char *question)
                 any = true;
             }
         free(m.v);
-        sc_text_destroy(&q);
         if (m.oom)
             return -1;
+        /* the question's subject words: not its frame (tell, 讲一次, 经历), English
+         * words of three letters or more by stem, Han words of two characters or more */
+        if (q && q->ntoks) {
+            if (!(r->subject = malloc(q->ntoks * sizeof *r->subject)))
+                return -1;
+            sc_ev_frame_tokens(r->s->ev_cues, q, r->subject);
+            for (uint32_t k = 0; k < q->ntoks; k++) {
+                const sc_token_t *tk = &q->toks[k];
+                bool word = (tk->kind == SC_TOK_IDEO && tk->end - tk->start >= 2)
+                    || (tk->kind == SC_TOK_LETTER && q->stem_at
+                        && q->stem_at[k + 1] - q->stem_at[k] >= 3);
+                r->subject[k] = word && !r->subject[k];
+            }
+        }
     }
     for (size_t c = 0; c < a->n_competencies && !any; c++)
         a->competencies[c].probed = true;
@@ -927,7 +1044,7 @@ static int analyze(run_t *r, sc_analyzer_t *az, const char *question)
     sc_answer_t *a = r->a;
     sc_phrases_scan(r->s->phrases, r->t, sc_matches_collect, &r->m);
     uint32_t *skip = malloc((r->m.n ? r->m.n : 1) * 2 * sizeof *skip);
-    if (r->m.oom || !skip) {
+    if (r->m.oom || !skip || find_probed(r, az, question) < 0 || find_topic(r) < 0) {
         free(skip);
         return -1;
     }
@@ -940,7 +1057,7 @@ static int analyze(run_t *r, sc_analyzer_t *az, const char *question)
     int rc = sc_evidence_build(az, r->t, skip, nskip, &r->ev);
     sc_ev_t ev = { 0 };
     if (rc == 0)
-        rc = sc_ev_analyze(r->s->ev_cues, r->t, &r->ev, skip, nskip, &ev);
+        rc = sc_ev_analyze_topic(r->s->ev_cues, r->t, &r->ev, skip, nskip, r->topic, r->ntopic, &ev);
     free(skip);
     if (rc == 0) {
         a->evidence = ev;
@@ -948,8 +1065,7 @@ static int analyze(run_t *r, sc_analyzer_t *az, const char *question)
         rc = a->evidence.items ? 0 : -1;
     }
     sc_ev_free(&ev);
-    if (rc < 0 || measure(r) < 0 || find_hits(r) < 0 || find_values(r) < 0
-        || find_probed(r, az, question) < 0)
+    if (rc < 0 || measure(r) < 0 || find_hits(r) < 0 || find_values(r) < 0)
         return -1;
     for (size_t c = 0; c < a->n_competencies; c++)
         if (score_topic(r, c) < 0)
@@ -1020,6 +1136,9 @@ int sc_answer_analyze(sc_analyzer_t *az, const sc_scorer_t *s, const char *quest
     }
     sc_evidence_free(&r.ev);
     free(r.m.v);
+    free(r.subject);
+    free(r.topic);
+    sc_text_destroy(&r.q);
     sc_text_destroy(&r.t);
     if (rc < 0) {
         seterr(err, errlen, "out of memory");

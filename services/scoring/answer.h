@@ -169,6 +169,13 @@ typedef struct sc_answer {
     size_t n_terms;
     sc_ev_t evidence;         /* what the speaker did (evidence.h); items in the answer's
                                  block: do not sc_ev_free */
+    size_t topic_words;       /* the question's subject words (not its frame: tell, 讲一次,
+                                 经历) the answer uses, each counted once: English on stems,
+                                 Chinese as the question's words inside the answer's text */
+    size_t topic_sentences;   /* sentences with one of them or a keyword of a probed
+                                 competency: the sentences about what the question asks */
+    double topic_share;       /* topic_sentences / sentences */
+    sc_span_t topic_span;     /* the first such word in the answer, {0, 0} when none */
 
     sc_competency_score_t *competencies;  /* in model order */
     size_t n_competencies;

@@ -263,6 +263,15 @@ static double f_ev_generic(const sc_answer_t *a) { return ev_flag(a, SC_EVF_GENE
 static double f_ev_negated(const sc_answer_t *a) { return ev_flag(a, SC_EVF_NEGATED); }
 static double f_ev_hypothetical(const sc_answer_t *a) { return ev_flag(a, SC_EVF_HYPOTHETICAL); }
 static double f_ev_team_without_me(const sc_answer_t *a) { return ev_flag(a, SC_EVF_TEAM_WITHOUT_ME); }
+static double f_ev_off_topic(const sc_answer_t *a) { return ev_flag(a, SC_EVF_OFF_TOPIC); }
+
+/* How much the answer is about what the question asks (answer.h: the
+ * question's subject words and the probed competencies' keywords). */
+static double f_topic_share(const sc_answer_t *a) { return a->empty ? 0 : a->topic_share; }
+static double f_topic_words(const sc_answer_t *a)
+{
+    return a->empty ? 0 : log1p((double)a->topic_words);
+}
 
 /* Where a feature shows: the first piece of evidence that makes it. */
 static const sc_span_t no_span = { 0, 0 };
@@ -367,6 +376,8 @@ static sc_span_t s_ev_team_without_me(const sc_answer_t *a)
 {
     return flag_span(a, SC_EVF_TEAM_WITHOUT_ME);
 }
+static sc_span_t s_ev_off_topic(const sc_answer_t *a) { return flag_span(a, SC_EVF_OFF_TOPIC); }
+static sc_span_t s_topic(const sc_answer_t *a) { return a->empty ? no_span : a->topic_span; }
 
 /* The feature vector. A new feature is one row here (names are stored in
  * fit files: never rename one, add a new row instead). */
@@ -416,6 +427,12 @@ static const sc_feature_def_t feature_table[] = {
     { "evidence.hypothetical", "1 when the answer is a plan, not a deed", f_ev_hypothetical, s_ev_hypothetical, -1 },
     { "evidence.team_without_me", "1 when the team acts and the speaker does not",
       f_ev_team_without_me, s_ev_team_without_me, -1 },
+    { "evidence.off_topic", "1 when the speaker asks to talk about something else or declines "
+      "the question, and tells nothing on its subject", f_ev_off_topic, s_ev_off_topic, -1 },
+    { "topic.share", "share of sentences with a subject word of the question or a keyword "
+      "of a probed competency", f_topic_share, s_topic, +1 },
+    { "topic.words", "ln(1 + the question's subject words the answer uses)", f_topic_words,
+      s_topic, +1 },
 };
 
 #define N_FEATURES (sizeof(feature_table) / sizeof(feature_table[0]))

@@ -86,9 +86,12 @@ typedef struct {
     bool *hyp;                /* per sentence: a plan */
     bool *target;             /* per sentence: states a goal */
     bool *disown;             /* per sentence: the speaker disowns it */
+    bool *habit;              /* per sentence: a habit or pastime (平时, in my spare time) */
     bool past_story;          /* the answer tells a past occasion: an opener or a 了 deed */
     const uint32_t *kw;       /* competency keyword ranges, as sc_ev_analyze takes them */
     size_t nkw;
+    const uint32_t *topic;    /* ranges that speak of the question's subject */
+    size_t ntopic;
     sc_ev_t *out;
     bool oom;
 } run_t;
@@ -401,6 +404,8 @@ static void mark_sentences(run_t *r)
         r->past_story |= is_class(m, EVC_SITUATION);
         if (is_class(m, EVC_DISOWN))
             r->disown[s] = true;
+        else if (is_class(m, EVC_HABIT))
+            r->habit[s] = true;
         else if (is_class(m, EVC_TARGET))
             r->target[s] = true;
     }
@@ -448,9 +453,13 @@ static bool question(const sc_text_t *t, uint32_t s)
 
 static void find_actions(run_t *r)
 {
+    bool habit = false;   /* the carried subject is the one of a habit */
     for (size_t ci = 0; ci < r->ncl; ci++) {
         clause_t *c = &r->cl[ci];
-        if (!c->past || r->hyp[c->sentence] || r->disown[c->sentence]
+        /* a habit or pastime (我平时…自己做了个表格) is no deed of an occasion, nor
+         * is what its dropped subject goes on to do (…去年小赚了一点) */
+        habit = r->habit[c->sentence] || (habit && !c->stated);
+        if (!c->past || r->hyp[c->sentence] || r->disown[c->sentence] || habit
             || question(r->t, c->sentence))
             continue;
         uint32_t tok = sc_text_token_at(r->t, c->verb_start);
@@ -523,6 +532,8 @@ static void find_cued(run_t *r)
         const clause_t *c = clause_at(r, m->start);
         sc_span_t cs = c ? span_of(r, c->start, c->end) : span_of(r, m->start, m->end);
         sc_span_t z = { 0, 0 };
+        if (r->habit[s])
+            continue;   /* a habit holds no task and opens no occasion */
         /* ownership: the speaker's (a cue that names the speaker is so
          * whatever the clause's subject: 我接手的时候, my job was, my manager
          * asked me to, 老板让我负责), not hedged (I think I was the one) */
@@ -555,7 +566,8 @@ static void find_cued(run_t *r)
     for (uint32_t k = 0; k < t->ntoks; k++) {
         const sc_token_t *tk = &t->toks[k];
         uint32_t s = tk->sentence;
-        if (tk->kind != SC_TOK_NUMBER || tk->end - tk->start != 4 || last[1] == s || r->hyp[s])
+        if (tk->kind != SC_TOK_NUMBER || tk->end - tk->start != 4 || last[1] == s || r->hyp[s]
+            || r->habit[s])
             continue;
         const UChar *w = t->norm + tk->start;
         bool year = (w[0] == '1' && w[1] == '9') || (w[0] == '2' && w[1] == '0');
@@ -1271,6 +1283,37 @@ static bool own_occasion(const run_t *r)
     return false;
 }
 
+/* Does sentence s hold a range that speaks of the question's subject? */
+static bool on_topic(const run_t *r, uint32_t s)
+{
+    const sc_sent_t *x = &r->t->sents[s];
+    for (size_t i = 0; i < r->ntopic; i++)
+        if (r->topic[2 * i] >= x->start && r->topic[2 * i] < x->end)
+            return true;
+    return false;
+}
+
+/* Off topic: a deflection (Can I talk about … instead?, 我可以说说…吗,
+ * 这个问题有点难回答, 我想先问一下) and after it no deed of the speaker in a
+ * sentence that speaks of the question's subject. *span receives the first
+ * deflection. */
+static bool off_topic(const run_t *r, sc_span_t *span)
+{
+    const sc_match_t *d = NULL;
+    for (size_t i = 0; i < r->m.n && !d; i++)
+        if (is_class(&r->m.v[i], EVC_DEFLECT))
+            d = &r->m.v[i];
+    if (!d)
+        return false;
+    for (size_t ci = 0; ci < r->ncl; ci++) {
+        const clause_t *c = &r->cl[ci];
+        if (c->action && c->start >= d->end && on_topic(r, c->sentence))
+            return false;
+    }
+    *span = span_of(r, d->start, d->end);
+    return true;
+}
+
 /* The flags, one reason each: a disowning explains the terms, claims, plans
  * and team deeds named around it, so negated is set alone; a keyword list
  * explains the claims about the listed terms (这些我都很熟), so generic claim
@@ -1345,18 +1388,31 @@ static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
         flag(r, SC_EVF_TEAM_WITHOUT_ME, "tells what the team did with no action of the speaker",
              span);
     }
+    if (off_topic(r, &span))
+        flag(r, SC_EVF_OFF_TOPIC, "asks to talk about something else or declines the question, "
+             "and tells no deed on the question's subject after it", span);
 }
 
 int sc_ev_analyze(const sc_ev_cues_t *c, const sc_text_t *t, const sc_evidence_t *ev,
                   const uint32_t *kw, size_t nkw, sc_ev_t *out)
 {
+    return sc_ev_analyze_topic(c, t, ev, kw, nkw, kw, nkw, out);
+}
+
+int sc_ev_analyze_topic(const sc_ev_cues_t *c, const sc_text_t *t, const sc_evidence_t *ev,
+                        const uint32_t *kw, size_t nkw, const uint32_t *topic, size_t ntopic,
+                        sc_ev_t *out)
+{
     memset(out, 0, sizeof *out);
-    run_t r = { .t = t, .ev = ev, .out = out, .kw = kw, .nkw = nkw };
+    run_t r = { .t = t, .ev = ev, .out = out, .kw = kw, .nkw = nkw, .topic = topic,
+                .ntopic = ntopic };
     sc_phrases_scan(c->phrases, t, sc_matches_collect, &r.m);
     r.hyp = calloc(t->nsents + 1, sizeof *r.hyp);
     r.target = calloc(t->nsents + 1, sizeof *r.target);
     r.disown = calloc(t->nsents + 1, sizeof *r.disown);
-    int rc = r.m.oom || !r.hyp || !r.target || !r.disown || split_clauses(&r) < 0 ? -1 : 0;
+    r.habit = calloc(t->nsents + 1, sizeof *r.habit);
+    int rc = r.m.oom || !r.hyp || !r.target || !r.disown || !r.habit || split_clauses(&r) < 0
+        ? -1 : 0;
     if (rc == 0) {
         mark_sentences(&r);
         mark_clauses(&r);
@@ -1374,9 +1430,22 @@ int sc_ev_analyze(const sc_ev_cues_t *c, const sc_text_t *t, const sc_evidence_t
     free(r.hyp);
     free(r.target);
     free(r.disown);
+    free(r.habit);
     if (rc < 0)
         sc_ev_free(out);
     return rc;
+}
+
+void sc_ev_frame_tokens(const sc_ev_cues_t *c, const sc_text_t *q, bool *frame)
+{
+    sc_matches_t m = { 0 };
+    memset(frame, 0, q->ntoks * sizeof *frame);
+    sc_phrases_scan(c->phrases, q, sc_matches_collect, &m);
+    for (size_t i = 0; i < m.n; i++)
+        if (TAG_CLASS(m.v[i].tag) == EVC_FRAME)
+            for (uint32_t k = m.v[i].tok; k < q->ntoks && q->toks[k].start < m.v[i].end; k++)
+                frame[k] = true;
+    free(m.v);
 }
 
 void sc_ev_free(sc_ev_t *out)
@@ -1395,6 +1464,7 @@ const char *sc_ev_kind_name(sc_ev_kind_t k)
 const char *sc_ev_flag_name(sc_ev_flag_t f)
 {
     static const char *const names[] = { "keyword_list", "credentials", "generic_claim",
-                                         "negated", "hypothetical", "team_without_me" };
+                                         "negated", "hypothetical", "team_without_me",
+                                         "off_topic" };
     return names[f];
 }

@@ -20,7 +20,12 @@
  *    in the sentence), with its size where one is given (digits, %, 三成,
  *    一半, "a third", "doubled") as the absolute log of the relative change;
  *  - flags with a reason: keyword list, credentials, generic claim,
- *    negated (disowned) experience, hypothetical, team without me;
+ *    negated (disowned) experience, hypothetical, team without me, off
+ *    topic (a deflection: "Can I talk about … instead?", 我可以说说…吗,
+ *    这个问题有点难回答, and no deed of the speaker on the question's
+ *    subject after it);
+ *  - habits: a sentence with a habit or pastime cue (平时, 每天会, in my
+ *    spare time, I've been learning) tells no deed and opens no situation;
  *  - the STAR parts (star), decided from this evidence and star.c's sentence
  *    cues together: action = a first-person deed (not the team's, not a
  *    plan, not negated, not a perfect or 过 experience); task, only with an
@@ -69,6 +74,7 @@ typedef enum {
     SC_EVF_NEGATED,
     SC_EVF_HYPOTHETICAL,
     SC_EVF_TEAM_WITHOUT_ME,
+    SC_EVF_OFF_TOPIC,         /* asks to talk about something else or declines the question */
     SC_EVF_N
 } sc_ev_flag_t;
 
@@ -124,12 +130,26 @@ void sc_ev_cues_destroy(sc_ev_cues_t **c);
 int sc_ev_analyze(const sc_ev_cues_t *c, const sc_text_t *t, const sc_evidence_t *ev,
                   const uint32_t *kw, size_t nkw, sc_ev_t *out);
 
+/* The same with the units of t that speak of the question's subject
+ * (topic[0..2 * ntopic): ranges as kw; answer.c finds the question's words
+ * and the probed competencies' keywords): a deflection followed by a deed of
+ * the speaker in a sentence holding one of them is not off topic.
+ * sc_ev_analyze takes the keyword ranges kw for them. */
+int sc_ev_analyze_topic(const sc_ev_cues_t *c, const sc_text_t *t, const sc_evidence_t *ev,
+                        const uint32_t *kw, size_t nkw, const uint32_t *topic, size_t ntopic,
+                        sc_ev_t *out);
+
+/* Mark in frame[0..q->ntoks) the tokens of question q that frame a question
+ * rather than name its subject (tell, describe, 讲一次, 经历:
+ * lexicon/evidence_frame.txt). */
+void sc_ev_frame_tokens(const sc_ev_cues_t *c, const sc_text_t *q, bool *frame);
+
 /* Free out's items and zero it; accepts an already freed out. */
 void sc_ev_free(sc_ev_t *out);
 
 /* Names as features and reports print them: "ownership", "action", "team",
  * "situation", "obstacle", "outcome"; "keyword_list", "credentials",
- * "generic_claim", "negated", "hypothetical", "team_without_me". */
+ * "generic_claim", "negated", "hypothetical", "team_without_me", "off_topic". */
 const char *sc_ev_kind_name(sc_ev_kind_t k);
 const char *sc_ev_flag_name(sc_ev_flag_t f);
 
