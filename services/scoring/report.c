@@ -126,6 +126,7 @@ static const char *const flag_hint_zh[SC_EVF_N] = {
     [SC_EVF_NEGATED] = "说明了没有相关经历，可以讲一次最接近的经历：你做了什么、结果如何",
     [SC_EVF_HYPOTHETICAL] = "描述的是你会怎么做，可以讲一次你实际做过的经历和结果",
     [SC_EVF_TEAM_WITHOUT_ME] = "只说了团队做了什么，可以说明你本人具体做了什么",
+    [SC_EVF_OFF_TOPIC] = "没有回答这个问题，可以讲一次与问题相关、你亲自做过的经历：当时的情况、你做了什么、结果如何",
 };
 static const char *const flag_hint_en[SC_EVF_N] = {
     [SC_EVF_KEYWORD_LIST] = "listed terms; tell one occasion instead: the situation, what you did, how it ended",
@@ -134,6 +135,7 @@ static const char *const flag_hint_en[SC_EVF_N] = {
     [SC_EVF_NEGATED] = "said you had not done it; tell the closest thing you did and how it ended",
     [SC_EVF_HYPOTHETICAL] = "described what you would do; tell what you did on a real occasion and how it ended",
     [SC_EVF_TEAM_WITHOUT_ME] = "told what the team did; say what you yourself did",
+    [SC_EVF_OFF_TOPIC] = "talked about something else; tell one occasion on what the question asks: the situation, what you did, how it ended",
 };
 
 void sc_flag_hint(char *out, size_t n, sc_locale_t loc, sc_ev_flag_t flag, const char *question)

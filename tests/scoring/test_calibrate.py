@@ -328,8 +328,11 @@ def answers_are_written_one_by_one_to_read_the_disagreements():
     assert [g["rating"] for g in got] == [r["rating"] for r in rows]
     assert all(0 <= g["score"] <= 100 and set(g["star"]) == STAR for g in got), got[0]
     flags = {"keyword_list", "credentials", "generic_claim", "negated", "hypothetical",
-             "team_without_me"}
+             "team_without_me", "off_topic"}
     assert all(set(g["flags"]) <= flags for g in got) and any(g["flags"] for g in got)
+    # the topic features as the fit reads them
+    assert all(0 <= g["topic.share"] <= 1 and g["topic.words"] >= 0 for g in got), got[0]
+    assert any(g["topic.share"] > 0 for g in got)
     # the file holds the scores the figures were computed from
     scores = {g["id"]: g["score"] for g in got}
     by_rating = collections.defaultdict(list)

@@ -418,6 +418,71 @@ static void test_bad_model_refused(void **state)
     assert_string_equal(err, "competency 0 has no name");
 }
 
+
+/* Topic: the question's subject words (not its frame) by sentence, the
+ * off_topic flag and its cap; a story told without the model's words but on
+ * the question's subject keeps its topic and is not flagged. */
+static void test_topic(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *q, *answer;
+        bool off;
+    } cases[] = {
+        /* deflections: flagged, nothing on the subject */
+        { "Tell me about a safety issue you dealt with.",
+          "Can I talk about something I'm proud of instead? Last year I ran our office's book "
+          "club, I picked the books and got twenty people to join.", true },
+        { "讲一次你处理客户投诉的经历。",
+          "这个问题有点难回答。我可以说说我为什么喜欢你们的品牌吗？我从大学起就一直在用。", true },
+        { "講一次你處理客戶投訴的經驗。",
+          "我想先問一下，這個職位要不要輪班？還有年終大概是幾個月？", true },
+        { "讲一次你改善代码质量的经历。",
+          "我可以讲讲我做的 side project 吗？去年我用 Flutter 写了一个记账的 app，上架了 App Store。",
+          true },
+        /* stories on the subject without the model's keywords: not flagged, on topic */
+        { "Tell me about a safety issue you dealt with.",
+          "Last March I noticed a forklift on our dock had a worn brake. I tagged it out, told the "
+          "shift lead and moved the loads by hand until it was fixed. The safety audit in June "
+          "found nothing on that dock.", false },
+        { "讲一次你处理客户投诉的经历。",
+          "去年有个客户投诉我们发错了货，我当天就给他打电话道歉，查了仓库的记录，第二天补发了，"
+          "还送了一张优惠券。后来他又下了两单。", false },
+        { "講一次你處理客戶投訴的經驗。",
+          "前年有位客戶投訴帳單重複扣款，我調出三個月的紀錄，發現是系統重送，當天幫他退款，"
+          "之後他也沒有再投訴。", false },
+        { "讲一次你改善代码质量的经历。",
+          "我可以讲讲上个项目吗？去年我们的 service 代码质量很差，我先加了 unit test，"
+          "再把两千行的 handler 拆成了五个模块，后来线上 bug 少了一半。", false },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        sc_answer_t *a = analyze(cases[i].q, cases[i].answer);
+        bool off = a->evidence.flag[SC_EVF_OFF_TOPIC].set;
+        if (off != cases[i].off)
+            fail_msg("case %zu: off_topic %d, want %d: %s", i, off, cases[i].off, cases[i].answer);
+        if (off) {
+            assert_float_equal(a->cap[SC_EVF_OFF_TOPIC], 20, 0);
+            assert_true(a->answer.score <= 20);
+            assert_true(a->topic_sentences == 0);
+        } else {
+            assert_true(a->topic_words >= 1);
+            assert_true(a->topic_share > 0);
+            assert_true(a->topic_span.end > a->topic_span.start);
+            assert_true(a->evidence.count[SC_EV_ACTION] >= 1);
+        }
+        sc_answer_free(&a);
+    }
+    /* the question's frame is no subject: "Tell me about a time you…" shares
+     * tell/about/time/you with any answer */
+    sc_answer_t *a = analyze("Tell me about a time you stayed calm under pressure.",
+                             "Let me tell you about the time I moved house, it took a whole day.");
+    assert_int_equal(a->topic_words, 0);
+    sc_answer_free(&a);
+    a = analyze("讲一次你在很大压力下工作的经历。", "我讲一次我的经历吧，我去年搬了家，整整一天。");
+    assert_int_equal(a->topic_words, 0);
+    sc_answer_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +499,7 @@ int main(void)
         cmocka_unit_test(test_largest_answer_is_bounded),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_bad_model_refused),
+        cmocka_unit_test(test_topic),
     };
     return cmocka_run_group_tests_name("scoring-answer", tests, setup, teardown);
 }

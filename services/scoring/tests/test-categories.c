@@ -13,7 +13,9 @@
  *    first-person action where the category has none;
  *  - a borrowed result: the company's or market's change is not the
  *    speaker's outcome;
- *  - off topic: no flag that would cap a real story, no outcome.
+ *  - off topic: no flag that would cap a real story, no outcome; a
+ *    deflection is flagged off topic unless a story on the subject follows;
+ *    habits and pastimes have no deed and no STAR part.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -607,6 +609,69 @@ static void test_flag_rules(void **state)
     assert_int_equal(failed, 0);
 }
 
+
+/* Habits and pastimes (平时…每天会…, "in my spare time", "I've been
+ * learning"): no deed, no situation, so no STAR part; a deflection with
+ * nothing on the subject (here: no keyword in play) is off topic. */
+static const case_t habits[] = {
+    /* one sentence: a later sentence with a stated "I built…" is a deed (a known gap) */
+    { "en", "In my spare time I've been learning Rust, built a little chess engine and read a lot "
+            "of blogs about compilers.", { 0 }, 0 },
+    { "zh-Hans", "我平时挺喜欢摄影的，周末会去郊区拍鸟，自己还做了一个相册网站。去年拍了两千多张。",
+      { 0 }, 0 },
+    { "zh-Hant", "我平時很喜歡烘焙，每個週末都會做蛋糕，還自己開了一個粉絲專頁。", { 0 }, 0 },
+    { "mixed", "我最近在学 machine learning，周末会刷 Kaggle 的比赛，也用 PyTorch 做了几个小 demo。",
+      { 0 }, 0 },
+};
+
+static const case_t deflections[] = {
+    { "en", "I'd rather talk about my volunteering, if that's fine. I coached a kids' football team "
+            "for two seasons.", { 0 }, 0 },
+    { "zh-Hans", "这个问题我觉得有点难回答。我可以说说我为什么想加入贵公司吗？", { 0 }, 0 },
+    { "zh-Hant", "我可以說說我在學校社團的經驗嗎？我大三的時候當過熱音社社長。", { 0 }, 0 },
+    { "mixed", "Can I ask 一下这个 role 的 reporting line 是怎样的？我想先了解一下再回答。", { 0 }, 0 },
+};
+
+/* A deflection followed by a story with the competency's keyword: not off topic. */
+static const case_t deflect_then_story[] = {
+    { "en", "Can I talk about a different project? Last year our checkout kept failing, so I "
+            "rewrote the retry logic and the failures dropped by half.", { "retry logic", 0 }, 0 },
+    { "zh-Hans", "我可以说说另一个项目吗？去年我们的客户投诉很多，我把投诉分成三类，各找了负责人，"
+                 "两个月后投诉少了一半。", { "客户投诉", 0 }, 0 },
+    { "zh-Hant", "這個問題有點難回答，不過前年我處理過一次客訴：我先道歉，再查紀錄，當天就補寄了。",
+      { "客訴", 0 }, 0 },
+    { "mixed", "我可以讲讲上一份工作吗？那时 code review 很乱，我写了一份 checklist，"
+               "后来 review 的时间少了一半。", { "code review", 0 }, 0 },
+};
+
+static void test_habits_and_deflections(void **state)
+{
+    (void)state;
+    failed = 0;
+    for (size_t i = 0; i < N(habits); i++) {
+        run_t r = analyse(&habits[i]);
+        CHECK(&r, r.ev.count[SC_EV_ACTION] == 0, "a deed in a habit");
+        for (int p = 0; p < SC_STAR_N; p++)
+            CHECK(&r, !r.ev.star[p].present, "STAR part %d in hobby talk", p);
+        CHECK(&r, !r.ev.flag[SC_EVF_OFF_TOPIC].set, "off_topic with no deflection");
+        done(&r);
+    }
+    for (size_t i = 0; i < N(deflections); i++) {
+        run_t r = analyse(&deflections[i]);
+        CHECK(&r, r.ev.flag[SC_EVF_OFF_TOPIC].set, "a deflection not flagged off_topic");
+        sc_span_t z = r.ev.flag[SC_EVF_OFF_TOPIC].span;
+        CHECK(&r, z.end > z.start && z.end <= strlen(deflections[i].text), "span outside the answer");
+        done(&r);
+    }
+    for (size_t i = 0; i < N(deflect_then_story); i++) {
+        run_t r = analyse(&deflect_then_story[i]);
+        CHECK(&r, !r.ev.flag[SC_EVF_OFF_TOPIC].set, "off_topic although a story on the subject follows");
+        CHECK(&r, r.ev.count[SC_EV_ACTION] >= 1, "no first-person action");
+        done(&r);
+    }
+    assert_int_equal(failed, 0);
+}
+
 /* Every category has an answer in each language. */
 static void test_languages(void **state)
 {
@@ -654,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_borrowed_result),
         cmocka_unit_test(test_off_topic),
         cmocka_unit_test(test_flag_rules),
+        cmocka_unit_test(test_habits_and_deflections),
         cmocka_unit_test(test_languages),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
