@@ -274,7 +274,8 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
         const sc_match_t *m = &r->ev->cues[i];
         if (m->tag == SC_LEX_ACTION && m->start >= from && m->start < c->end
             && r->t->lang != SC_LANG_EN && !in_keyword(r, m->start, m->end)
-            && !sc_evidence_claimed(t, r->ev, m->start, m->tok)) {
+            && !sc_evidence_claimed(t, r->ev, m->start, m->tok)
+            && !(t->norm[m->end - 1] == 0x4E86 /* 了 */ && duration(t, m->end - 1))) {
             take_verb(c, m->start, m->end);
             break;
         }
@@ -504,6 +505,45 @@ static bool leaving(const run_t *r, const clause_t *c)
     return false;
 }
 
+static bool filler_at(const sc_evidence_t *ev, uint32_t u);
+
+/* The start of the utterance clause ci continues: spoken restarts cut a
+ * clause into fragments ("我一般就，就把单子拉出来", "I think, I, I kind of
+ * helped"), and a fragment before ci — no verb, at most four words that are
+ * not fillers, in the same sentence, naming no subject or ci's — belongs to
+ * it, up to and including the first that names the subject. What the
+ * fragments say (a habit, a claim, a hedge) holds for ci. */
+static size_t head_of(const run_t *r, size_t ci)
+{
+    const sc_text_t *t = r->t;
+    const clause_t *c = &r->cl[ci];
+    size_t h = ci;
+    while (h > 0) {
+        const clause_t *p = &r->cl[h - 1];
+        if (p->sentence != c->sentence || p->past || (p->stated && p->subject != c->subject))
+            break;
+        size_t words = 0;
+        for (uint32_t k = sc_text_token_at(t, p->start); k < t->ntoks && t->toks[k].start < p->end; k++)
+            words += t->toks[k].start >= p->start && t->toks[k].kind != SC_TOK_SPACE
+                && t->toks[k].kind != SC_TOK_PUNCT && !filler_at(r->ev, t->toks[k].start);
+        if (words > 4)
+            break;
+        h--;
+        if (p->stated)
+            break;
+    }
+    return h;
+}
+
+/* Does a cue of cls lie in clauses h..ci? */
+static bool utterance_has(const run_t *r, size_t h, size_t ci, int cls)
+{
+    for (size_t k = h; k <= ci; k++)
+        if (clause_has(r, &r->cl[k], cls, r->cl[k].end))
+            return true;
+    return false;
+}
+
 static void find_actions(run_t *r)
 {
     for (size_t ci = 0; ci < r->ncl; ci++) {
@@ -512,13 +552,17 @@ static void find_actions(run_t *r)
             || question(r->t, c->sentence))
             continue;
         uint32_t tok = sc_text_token_at(r->t, c->verb_start);
+        size_t h = head_of(r, ci);
         if (sc_evidence_negated(r->t, r->ev, c->verb_start, tok, NULL)
-            || clause_has(r, c, EVC_DISOWN, c->end) || clause_has(r, c, EVC_CLAIM_ALL, c->end)
-            || clause_has(r, c, EVC_GENERIC, c->end))
+            || utterance_has(r, h, ci, EVC_DISOWN) || utterance_has(r, h, ci, EVC_CLAIM_ALL)
+            || utterance_has(r, h, ci, EVC_GENERIC))
             continue;
-        /* "I guess I kind of helped", 我可能帮着看了一下: a hedged assistance
-         * leaves no deed of the speaker's own */
-        if (c->assist && hedged(c, c->end))
+        /* "I guess I kind of helped", 我可能帮着看了一下, "I think, I, I kind of
+         * helped": a hedged assistance leaves no deed of the speaker's own */
+        bool hedge = false;
+        for (size_t k = h; k <= ci; k++)
+            hedge |= r->cl[k].hedge != 0;
+        if (c->assist && hedge)
             continue;
         /* 最重要的是沟通: a verb named after 是 is a topic, not a deed */
         if (c->verb_start > 0 && r->t->norm[c->verb_start - 1] == 0x662F)
@@ -1377,7 +1421,14 @@ static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
              "without a story", span);
     bool story = actions_outside(r, claim_clause) > 0 || outcome;
     if (!story && !o->count[SC_EV_SITUATION] && !o->flag[SC_EVF_KEYWORD_LIST].set) {
-        bool claim = first_of(r, EVC_GENERIC, &span, NULL);
+        /* the habit inside a plan cue (我一般会先道歉) is the plan's */
+        bool claim = false;
+        for (size_t i = 0; i < r->m.n && !claim; i++)
+            if (is_class(&r->m.v[i], EVC_GENERIC)
+                && !covered(r, EVC_HYPOTHETICAL, r->m.v[i].start)) {
+                claim = true;
+                span = span_of(r, r->m.v[i].start, r->m.v[i].end);
+            }
         for (size_t s = 0; s < r->ev->n_sentences && !claim; s++)
             if (r->ev->sentences[s].cue[SC_F_VAGUE].found) {
                 claim = true;
