@@ -511,8 +511,8 @@ static bool filler_at(const sc_evidence_t *ev, uint32_t u);
  * clause into fragments ("我一般就，就把单子拉出来", "I think, I, I kind of
  * helped"), and a fragment before ci — no verb, at most four words that are
  * not fillers, in the same sentence, naming no subject or ci's — belongs to
- * it, up to and including the first that names the subject. What the
- * fragments say (a habit, a claim, a hedge) holds for ci. */
+ * it ("I always, um, I, I checked…": the subject said again is a restart).
+ * What the fragments say (a habit, a claim, a hedge) holds for ci. */
 static size_t head_of(const run_t *r, size_t ci)
 {
     const sc_text_t *t = r->t;
@@ -529,8 +529,6 @@ static size_t head_of(const run_t *r, size_t ci)
         if (words > 4)
             break;
         h--;
-        if (p->stated)
-            break;
     }
     return h;
 }
