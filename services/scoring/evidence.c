@@ -511,14 +511,15 @@ static bool filler_at(const sc_evidence_t *ev, uint32_t u);
  * clause into fragments ("我一般就，就把单子拉出来", "I think, I, I kind of
  * helped"), and a fragment before ci — no verb, at most four words that are
  * not fillers, in the same sentence, naming no subject or ci's — belongs to
- * it ("I always, um, I, I checked…": the subject said again is a restart).
+ * it ("I always, um, I, I checked…": the subject said again is a restart),
+ * four fragments at most.
  * What the fragments say (a habit, a claim, a hedge) holds for ci. */
 static size_t head_of(const run_t *r, size_t ci)
 {
     const sc_text_t *t = r->t;
     const clause_t *c = &r->cl[ci];
     size_t h = ci;
-    while (h > 0) {
+    while (h > 0 && ci - h < 4) {   /* a few fragments: no scan back over a long sentence */
         const clause_t *p = &r->cl[h - 1];
         if (p->sentence != c->sentence || p->past || (p->stated && p->subject != c->subject))
             break;
