@@ -223,6 +223,18 @@ static bool in_keyword(const run_t *r, uint32_t a, uint32_t b)
     return false;
 }
 
+/* Does a person cue (I, 我们, 他们, 客户, my, 我的) start at unit u? */
+static bool person_at(const run_t *r, uint32_t u)
+{
+    for (size_t i = 0; i < r->m.n && r->m.v[i].start <= u; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        if (m->start == u && (is_class(m, EVC_SELF) || is_class(m, EVC_TEAM)
+                              || is_class(m, EVC_OTHER) || is_class(m, EVC_POSSESSIVE)))
+            return true;
+    }
+    return false;
+}
+
 static bool find_past(run_t *r, clause_t *c, uint32_t from)
 {
     const sc_text_t *t = r->t;
@@ -230,11 +242,19 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
     for (size_t i = 0; i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
         /* 把 and 先 may sit inside the subject's ICU word (我把, 我先): inner
-         * cues, except in words where they mark no deed (把握, 优先) */
+         * cues, except in words where they mark no deed (把握, 优先). In a
+         * past occasion, spoken deeds without 了 count too: 我就请主管, a
+         * complement that closes the deed (把工单拉出来, fix 下来, deploy 完;
+         * not 一年下来, 完全), a person invited to act (请我们的 VP 跟他们的
+         * CFO 吃饭, 约他们老板见面) */
         if (m->start >= from && m->start < c->end
             && ((is_class(m, EVC_PAST_EN) && !perfect(t, m->tok))
                 || (is_class(m, EVC_DONE_ZH) && !covered(r, EVC_ASPECT_NOT, m->start))
-                || (is_class(m, EVC_SPOKEN_ZH) && r->past_story)))
+                || (r->past_story
+                    && (is_class(m, EVC_SPOKEN_ZH)
+                        || (is_class(m, EVC_COMPLEMENT_ZH) && !covered(r, EVC_ASPECT_NOT, m->start)
+                            && !duration(t, m->start))
+                        || (is_class(m, EVC_INVITE) && person_at(r, m->end))))))
             take_verb(c, m->start, m->end);
     }
     for (uint32_t k = sc_text_token_at(t, from); k < t->ntoks && t->toks[k].start < c->end; k++) {
@@ -257,7 +277,8 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
         const sc_match_t *m = &r->ev->cues[i];
         if (m->tag == SC_LEX_ACTION && m->start >= from && m->start < c->end
             && r->t->lang != SC_LANG_EN && !in_keyword(r, m->start, m->end)
-            && !sc_evidence_claimed(t, r->ev, m->start, m->tok)) {
+            && !sc_evidence_claimed(t, r->ev, m->start, m->tok)
+            && !(t->norm[m->end - 1] == 0x4E86 /* 了 */ && duration(t, m->end - 1))) {
             take_verb(c, m->start, m->end);
             break;
         }
@@ -279,10 +300,11 @@ static bool modifier(const sc_text_t *t, uint32_t u, uint32_t end)
 }
 
 /* Is the person named at unit u an object: right after 帮 给 跟 和 让 把 对 向
- * 为 教 问 找 陪 请 (帮他申请了退款) or after to / with / for (talked to the client)? */
+ * 为 教 问 找 陪 请 约 叫 (帮他申请了退款, 约他们老板) or after to / with / for
+ * (talked to the client)? */
 static bool object(const sc_text_t *t, uint32_t u)
 {
-    static const UChar zh[] = u"帮给跟和让把对向为教问找陪请";
+    static const UChar zh[] = u"帮给跟和让把对向为教问找陪请约叫";
     if (u > 0 && u_strchr(zh, t->norm[u - 1]))
         return true;
     static const UChar *const en[] = { u"to ", u"with ", u"for " };
@@ -295,11 +317,21 @@ static bool object(const sc_text_t *t, uint32_t u)
     return false;
 }
 
+/* Is the match m the deed marker 把 (not the 把 of 把握, 把关)? */
+static bool ba_marker(const run_t *r, const sc_match_t *m)
+{
+    return is_class(m, EVC_DONE_ZH) && r->t->norm[m->start] == 0x628A /* 把 */
+        && !covered(r, EVC_ASPECT_NOT, m->start);
+}
+
 /* The subject of a clause: its first self / team / other cue, else the
  * previous clause's (a dropped subject), reset at a borrowed subject. A
  * possessive first person before a noun (my manager, our data team, 我的主管,
  * 我负责的模块) names someone else unless a subject follows it in the clause;
- * the I of a hedge (I think, I guess) is not the subject. */
+ * the I of a hedge (I think, I guess) is not the subject; a person after 把
+ * is inside its object (把这一年我们帮他们省的钱算了一下: the subject is
+ * still the dropped one), and so are the persons after an invited one
+ * (约他们的采购经理喝了个咖啡). */
 static void find_subjects(run_t *r)
 {
     subject_t carry = SUBJ_NONE;
@@ -310,9 +342,11 @@ static void find_subjects(run_t *r)
         uint32_t at = c->start, poss = 0;
         while (i < r->m.n && r->m.v[i].start < c->start)
             i++;
+        bool ba = false;
         for (size_t j = i; j < r->m.n && r->m.v[j].start < c->end && s == SUBJ_NONE; j++) {
             const sc_match_t *m = &r->m.v[j];
-            if (object(r->t, m->start))
+            ba |= ba_marker(r, m) || (is_class(m, EVC_INVITE) && person_at(r, m->end));
+            if (ba || object(r->t, m->start))
                 continue;
             if (is_class(m, EVC_TEAM))
                 s = SUBJ_TEAM;
@@ -451,6 +485,69 @@ static bool question(const sc_text_t *t, uint32_t s)
     return false;
 }
 
+/* Does a count follow unit u (spaces aside): digits or numerals closed by
+ * 个 人 位 名 成 (两个人, 3 名, 三成), or a half (一半, 一大半)? */
+static bool count_after(const sc_text_t *t, uint32_t u)
+{
+    static const UChar nums[] = u"0123456789一二两三四五六七八九十百千几多大";
+    static const UChar units[] = u"个人位名成";
+    while (u < t->nlen && t->norm[u] == ' ')
+        u++;
+    uint32_t a = u;
+    while (u < t->nlen && u < a + 6 && u_strchr(nums, t->norm[u]))
+        u++;
+    return u < t->nlen && (t->norm[u] == 0x534A /* 半 */ || (u > a && u_strchr(units, t->norm[u])));
+}
+
+/* A count of people leaving in c (三个月走了一半, 后面半年就走了两个人): the
+ * counted are the subject, the clause is no one's deed. */
+static bool leaving(const run_t *r, const clause_t *c)
+{
+    for (size_t i = 0; i < r->m.n && r->m.v[i].start < c->end; i++)
+        if (is_class(&r->m.v[i], EVC_LEAVE_ZH) && in_clause(c, &r->m.v[i])
+            && count_after(r->t, r->m.v[i].end))
+            return true;
+    return false;
+}
+
+static bool filler_at(const sc_evidence_t *ev, uint32_t u);
+
+/* The start of the utterance clause ci continues: spoken restarts cut a
+ * clause into fragments ("我一般就，就把单子拉出来", "I think, I, I kind of
+ * helped"), and a fragment before ci — no verb, at most four words that are
+ * not fillers, in the same sentence, naming no subject or ci's — belongs to
+ * it ("I always, um, I, I checked…": the subject said again is a restart),
+ * four fragments at most.
+ * What the fragments say (a habit, a claim, a hedge) holds for ci. */
+static size_t head_of(const run_t *r, size_t ci)
+{
+    const sc_text_t *t = r->t;
+    const clause_t *c = &r->cl[ci];
+    size_t h = ci;
+    while (h > 0 && ci - h < 4) {   /* a few fragments: no scan back over a long sentence */
+        const clause_t *p = &r->cl[h - 1];
+        if (p->sentence != c->sentence || p->past || (p->stated && p->subject != c->subject))
+            break;
+        size_t words = 0;
+        for (uint32_t k = sc_text_token_at(t, p->start); k < t->ntoks && t->toks[k].start < p->end; k++)
+            words += t->toks[k].start >= p->start && t->toks[k].kind != SC_TOK_SPACE
+                && t->toks[k].kind != SC_TOK_PUNCT && !filler_at(r->ev, t->toks[k].start);
+        if (words > 4)
+            break;
+        h--;
+    }
+    return h;
+}
+
+/* Does a cue of cls lie in clauses h..ci? */
+static bool utterance_has(const run_t *r, size_t h, size_t ci, int cls)
+{
+    for (size_t k = h; k <= ci; k++)
+        if (clause_has(r, &r->cl[k], cls, r->cl[k].end))
+            return true;
+    return false;
+}
+
 static void find_actions(run_t *r)
 {
     bool habit = false;   /* the carried subject is the one of a habit */
@@ -463,19 +560,27 @@ static void find_actions(run_t *r)
             || question(r->t, c->sentence))
             continue;
         uint32_t tok = sc_text_token_at(r->t, c->verb_start);
+        size_t h = head_of(r, ci);
         if (sc_evidence_negated(r->t, r->ev, c->verb_start, tok, NULL)
-            || clause_has(r, c, EVC_DISOWN, c->end) || clause_has(r, c, EVC_CLAIM_ALL, c->end)
-            || clause_has(r, c, EVC_GENERIC, c->end))
+            || utterance_has(r, h, ci, EVC_DISOWN) || utterance_has(r, h, ci, EVC_CLAIM_ALL)
+            || utterance_has(r, h, ci, EVC_GENERIC))
             continue;
-        /* "I guess I kind of helped", 我可能帮着看了一下: a hedged assistance
-         * leaves no deed of the speaker's own */
-        if (c->assist && hedged(c, c->end))
+        /* "I guess I kind of helped", 我可能帮着看了一下, "I think, I, I kind of
+         * helped": a hedged assistance leaves no deed of the speaker's own */
+        bool hedge = false;
+        for (size_t k = h; k <= ci; k++)
+            hedge |= r->cl[k].hedge != 0;
+        if (c->assist && hedge)
             continue;
         /* 最重要的是沟通: a verb named after 是 is a topic, not a deed */
         if (c->verb_start > 0 && r->t->norm[c->verb_start - 1] == 0x662F)
             continue;
-        /* "后来投诉少了三成": a measure changing, not a deed of the carried subject */
-        if (!c->stated && (covered(r, EVC_UP, c->verb_start) || covered(r, EVC_DOWN, c->verb_start)))
+        /* "后来投诉少了三成", 这类投诉就，就只剩几单了: a measure changing up to
+         * the verb, not a deed of the carried subject; 后面半年就走了两个人:
+         * the people counted left, nobody's deed */
+        if ((!c->stated && (clause_has(r, c, EVC_UP, c->verb_end)
+                            || clause_has(r, c, EVC_DOWN, c->verb_end)))
+            || leaving(r, c))
             continue;
         sc_span_t z = { 0, 0 };
         if (c->subject == SUBJ_SELF) {
@@ -892,9 +997,12 @@ static void decide_star(run_t *r)
     for (size_t k = 0; first_act && k < r->ncl; k++) {
         const clause_t *c = &r->cl[k];
         uint32_t s = c->sentence;
-        if (c->start >= first_act->end && c->past && !c->action && !r->hyp[s] && !r->target[s]
-            && !r->disown[s] && (c->subject == SUBJ_OTHER || c->subject == SUBJ_TEAM)) {
-            set_part(r, SC_STAR_RESULT, s, span_of(r, c->verb_start, c->verb_end));
+        if (c->start >= first_act->end && !c->action && !r->hyp[s] && !r->target[s]
+            && !r->disown[s]
+            && ((c->past && (c->subject == SUBJ_OTHER || c->subject == SUBJ_TEAM))
+                || leaving(r, c))) {
+            set_part(r, SC_STAR_RESULT, s, c->past ? span_of(r, c->verb_start, c->verb_end)
+                                                   : span_of(r, c->start, c->end));
             break;
         }
     }
@@ -1355,7 +1463,14 @@ static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
              "without a story", span);
     bool story = actions_outside(r, claim_clause) > 0 || outcome;
     if (!story && !o->count[SC_EV_SITUATION] && !o->flag[SC_EVF_KEYWORD_LIST].set) {
-        bool claim = first_of(r, EVC_GENERIC, &span, NULL);
+        /* the habit inside a plan cue (我一般会先道歉) is the plan's */
+        bool claim = false;
+        for (size_t i = 0; i < r->m.n && !claim; i++)
+            if (is_class(&r->m.v[i], EVC_GENERIC)
+                && !covered(r, EVC_HYPOTHETICAL, r->m.v[i].start)) {
+                claim = true;
+                span = span_of(r, r->m.v[i].start, r->m.v[i].end);
+            }
         for (size_t s = 0; s < r->ev->n_sentences && !claim; s++)
             if (r->ev->sentences[s].cue[SC_F_VAGUE].found) {
                 claim = true;

@@ -7,7 +7,9 @@
  *  - first-person actions: clauses whose subject is the speaker (I, 我; a
  *    dropped subject continues the previous one; my manager, our data team,
  *    我的主管 are someone else) with a past or completed verb (-ed, took, 了,
- *    我把…, or a spoken deed such as 我就请 in a story told in the past),
+ *    我把…, or a spoken deed such as 我就请, 把工单拉出来, 请我们的 VP 跟他们
+ *    吃饭 in a story told in the past; a restart's fragments, 我就，我就把…,
+ *    carry their subject, habit and hedge into the clause they start),
  *    not negated, not a plan and not a hedged assistance (I kind of helped);
  *    the same clauses with "we"/我们 as subject are the team's (team);
  *  - situation openers: "Last spring", "At my previous company", 2021年,

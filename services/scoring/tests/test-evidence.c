@@ -521,6 +521,92 @@ static void test_raised_to(void **state)
     done(&r);
 }
 
+/* Spoken answers: restarts and fillers do not break the clause ("然后我，我就，
+ * 把…": the subject carries), complements and invited persons are deeds in a
+ * past occasion, 只剩 is a change down and a count of people leaving after the
+ * speaker's deed is a consequence. */
+static void test_spoken_disfluency(void **state)
+{
+    (void)state;
+    /* zh-Hans: restarts, a 把 deed cut by a comma, 没再 as the consequence */
+    expect_star("上个月仓库老是发错货，然后我，我就，把这周的出库单都，都拉出来对了一遍，"
+                "发现是两个库位贴反了。然后我就，嗯，把标签重新贴好，后来就没再发错过。", "S-AR");
+    /* a self-correction (一百多单吧，不对，是八十几单) and 就，就只剩: a change
+     * down, not a deed of the carried subject */
+    run_t r = run("那阵子退款投诉特别多，一周一百多单吧，不对，是八十几单。然后我就，就把退款流程"
+                  "理了一遍，然后这类投诉就，就只剩十来单了。");
+    expect_item(&r, SC_EV_ACTION, "把");
+    expect_item(&r, SC_EV_OUTCOME, "只剩");
+    assert_int_equal(r.ev.count[SC_EV_ACTION], 1);
+    assert_true(r.ev.star[SC_STAR_RESULT].present);
+    done(&r);
+    /* mixed: V了 + English object, a 把 deed with a complement, and people
+     * leaving: nobody's deed before, a consequence after */
+    r = run("之前客服组，就是，一个月走了五个人。然后我就，跟每个人，呃，做了 one-on-one，"
+            "把排班定下来。后面三个月就走了一个人。");
+    assert_int_equal(r.ev.count[SC_EV_ACTION], 2);
+    assert_true(r.ev.star[SC_STAR_RESULT].present);
+    assert_true(r.ev.star[SC_STAR_RESULT].sentence == 2);
+    done(&r);
+    expect_actions("那时候我接了一个 night shift 的 team，turnover 特别高，三个月走了一半。", 1);
+    /* a person invited to act, without 了; the persons after it are objects */
+    expect_actions("上个月有个客户一直催，然后我，那个，请我们的 VP 跟他们的 CFO 吃饭。", 1);
+    expect_actions("去年有个大客户要走，然后我又，那个，约他们的采购经理喝了个咖啡。", 1);
+    /* a person inside a 把 object is not the subject */
+    expect_actions("去年续约前，然后我，我就，把这一年我们帮他们省的钱算了一下。", 1);
+    /* English verbs closed by a complement (完, 下来) */
+    expect_actions("上个月线上 bug 很多，然后我就，嗯，跟 QA sync 完，当天 deploy 完 hotfix。", 2);
+    expect_actions("上周 deploy 老是 fail，然后我就，嗯，把 pipeline fix 下来。", 1);
+    /* no complement after a length of time, nor in 完全 */
+    expect_actions("去年我在那个组，一年下来，感觉挺充实的。", 0);
+    expect_actions("去年那次我完全懵，就，就站在那儿。", 0);
+    /* zh-Hant: the same rules after folding */
+    expect_star("去年有一陣子，呃，客人一直抱怨配送太慢。然後我就，我就把那個月的訂單拉出來，"
+                "發現都是同一個倉。然後我又，那個，約他們的主管吃了個飯，把出貨時間提前了。"
+                "後來就再也沒人抱怨了。", "S-AR");
+    expect_actions("之前門市一個月走了四個人。然後我，我就，跟每個人聊了一遍，後面半年就走了一個人。", 1);
+    /* English: "I, um, I pulled", "I, I mean, I found" */
+    expect_star("Last spring, um, our returns, like, piled up. And I, um, I pulled the logs, and I, "
+                "I mean, I found the duplicate scans. So I, uh, I fixed the scanner config, and, "
+                "um, the returns, like, dropped to a handful.", "S-AR");
+    expect_actions("So, uh, there was this client who wanted to leave, and I, I mean, I called "
+                   "him, and, um, he, he renewed.", 1);
+}
+
+/* The same disfluencies in the answers that must stay without a deed of the
+ * speaker: plans, habits (a fragment's 我一般, I always holds for the clause it
+ * starts), the team without the speaker, disowned experience, borrowed
+ * results. */
+static void test_spoken_no_story(void **state)
+{
+    (void)state;
+    run_t r = run("如果客户生气的话，我，我会先，嗯，把他的单子拉出来，然后请我们主管跟他聊。");
+    expect_flags(&r, 1u << SC_EVF_HYPOTHETICAL);
+    assert_int_equal(r.ev.count[SC_EV_ACTION], 0);
+    done(&r);
+    r = run("如果客人很生气，我一般会先道歉，再帮他查订单。");
+    expect_flags(&r, 1u << SC_EVF_HYPOTHETICAL);
+    done(&r);
+    expect_star("客户生气的时候，我一般就，就把他的单子拉出来看，然后找我们主管跟他聊。", "----");
+    expect_star("Well, I always, um, I, I checked the queue first and then called the client.",
+                "----");
+    expect_star("我平时，我一直，就是，先把问题列出来，然后找相关的人对一下。", "----");
+    r = run("去年我们组，就是，把排班定下来了，然后，呃，后面半年就走了两个人。");
+    expect_flags(&r, 1u << SC_EVF_TEAM_WITHOUT_ME);
+    assert_int_equal(r.ev.count[SC_EV_ACTION], 0);
+    done(&r);
+    r = run("我，我没有带过团队，嗯，排班都是主管定下来的，去年组里走了两个人。");
+    expect_flags(&r, 1u << SC_EVF_NEGATED);
+    done(&r);
+    expect_star("我，我沒有帶過團隊，嗯，排班都是主管定下來的。", "----");
+    r = run("我在那边做了两年，然后公司那年，嗯，营收就翻了一番，投诉就只剩几单了。");
+    assert_int_equal(r.ev.count[SC_EV_ACTION], 0);
+    assert_int_equal(r.ev.count[SC_EV_OUTCOME], 0);
+    assert_false(r.ev.star[SC_STAR_RESULT].present);
+    done(&r);
+    expect_star("I think, I, um, I kind of helped with the, the triage last winter.", "----");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -546,6 +632,8 @@ int main(void)
         cmocka_unit_test(test_hedges),
         cmocka_unit_test(test_star_task),
         cmocka_unit_test(test_raised_to),
+        cmocka_unit_test(test_spoken_disfluency),
+        cmocka_unit_test(test_spoken_no_story),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
