@@ -26,26 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../evidence.h"
-
-static sc_analyzer_t *az;
-static sc_ev_cues_t *cues;
-
-static int setup(void **state)
-{
-    (void)state;
-    az = sc_analyzer_new(NULL, 0);
-    cues = az ? sc_ev_cues_new(az, NULL, 0) : NULL;
-    return cues ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    sc_ev_cues_destroy(&cues);
-    sc_analyzer_destroy(&az);
-    return 0;
-}
+#include "ev_fixture.h"
 
 /* One answer: its language (en, zh-Hans, zh-Hant, mixed), the text, the
  * competency keywords in play (NULL-terminated, may be empty) and, for a
@@ -64,36 +45,17 @@ typedef struct {
     const case_t *c;
 } run_t;
 
-/* Analyse as services/scoring/tests/test-evidence.c does: every occurrence
- * of each keyword, by its normalised form, gives a keyword range. */
+/* Analyse as the scorer does (ev_fixture.h). */
 static run_t analyse(const case_t *c)
 {
-    run_t r = { sc_text_new(az, c->text, strlen(c->text), NULL, 0), { 0 }, { 0 }, c };
-    assert_non_null(r.t);
-    uint32_t ranges[64];
-    size_t n = 0;
-    for (size_t k = 0; c->kw[k]; k++) {
-        sc_phrases_t *p = sc_phrases_new();
-        assert_int_equal(sc_phrases_add(az, p, c->kw[k], 0, SC_PH_INNER, NULL, 0), 0);
-        sc_matches_t m = { 0 };
-        sc_phrases_scan(p, r.t, sc_matches_collect, &m);
-        for (size_t i = 0; i < m.n && n < 32; i++, n++) {
-            ranges[2 * n] = m.v[i].start;
-            ranges[2 * n + 1] = m.v[i].end;
-        }
-        free(m.v);
-        sc_phrases_destroy(&p);
-    }
-    assert_int_equal(sc_evidence_build(az, r.t, ranges, n, &r.star), 0);
-    assert_int_equal(sc_ev_analyze(cues, r.t, &r.star, ranges, n, &r.ev), 0);
+    run_t r = { NULL, { 0 }, { 0 }, c };
+    ev_analyse(c->text, c->kw, &r.t, &r.star, &r.ev);
     return r;
 }
 
 static void done(run_t *r)
 {
-    sc_ev_free(&r->ev);
-    sc_evidence_free(&r->star);
-    sc_text_destroy(&r->t);
+    ev_release(&r->t, &r->star, &r->ev);
 }
 
 static void print(const run_t *r)
@@ -722,5 +684,5 @@ int main(void)
         cmocka_unit_test(test_habits_and_deflections),
         cmocka_unit_test(test_languages),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ev_setup, ev_teardown);
 }

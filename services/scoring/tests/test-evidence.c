@@ -9,27 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../evidence.h"
-
-static sc_analyzer_t *az;
-static sc_ev_cues_t *cues;
-
-static int setup(void **state)
-{
-    (void)state;
-    az = sc_analyzer_new(NULL, 0);
-    cues = az ? sc_ev_cues_new(az, NULL, 0) : NULL;
-    return cues ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    sc_ev_cues_destroy(&cues);
-    sc_ev_cues_destroy(&cues); /* twice is harmless */
-    sc_analyzer_destroy(&az);
-    return 0;
-}
+#include "ev_fixture.h"
 
 typedef struct {
     sc_text_t *t;
@@ -41,26 +21,8 @@ typedef struct {
 /* Analyse s; the competency keywords (may be NULL) give the keyword ranges. */
 static run_t run_kw(const char *s, const char *const *kw)
 {
-    run_t r = { sc_text_new(az, s, strlen(s), NULL, 0), { 0 }, { 0 }, s };
-    assert_non_null(r.t);
-    uint32_t ranges[64];
-    size_t n = 0;
-    for (size_t k = 0; kw && kw[k]; k++) { /* every occurrence, by its normalised form */
-        char norm[128];
-        assert_true(sc_text_normalize(az, kw[k], norm, sizeof norm, NULL, 0) > 0);
-        sc_phrases_t *p = sc_phrases_new();
-        assert_int_equal(sc_phrases_add(az, p, kw[k], 0, SC_PH_INNER, NULL, 0), 0);
-        sc_matches_t m = { 0 };
-        sc_phrases_scan(p, r.t, sc_matches_collect, &m);
-        for (size_t i = 0; i < m.n && n < 32; i++, n++) {
-            ranges[2 * n] = m.v[i].start;
-            ranges[2 * n + 1] = m.v[i].end;
-        }
-        free(m.v);
-        sc_phrases_destroy(&p);
-    }
-    assert_int_equal(sc_evidence_build(az, r.t, ranges, n, &r.star), 0);
-    assert_int_equal(sc_ev_analyze(cues, r.t, &r.star, ranges, n, &r.ev), 0);
+    run_t r = { NULL, { 0 }, { 0 }, s };
+    ev_analyse(s, kw, &r.t, &r.star, &r.ev);
     return r;
 }
 
@@ -71,10 +33,7 @@ static run_t run(const char *s)
 
 static void done(run_t *r)
 {
-    sc_ev_free(&r->ev);
-    sc_ev_free(&r->ev); /* twice is harmless */
-    sc_evidence_free(&r->star);
-    sc_text_destroy(&r->t);
+    ev_release(&r->t, &r->star, &r->ev);
 }
 
 static void print(const run_t *r)
@@ -635,5 +594,5 @@ int main(void)
         cmocka_unit_test(test_spoken_disfluency),
         cmocka_unit_test(test_spoken_no_story),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ev_setup, ev_teardown);
 }
