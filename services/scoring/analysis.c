@@ -220,11 +220,17 @@ const sc_scorer_t *scoring_scorer(hf_call_t *call, sc_analyzer_t *az,
 
 /* ---- results into messages ---- */
 
+/* A span as the API shows it: without the spaces a clause may start or end
+ * with (" I took it on"), so start, end and text agree. */
 static Hrflow__V1__Span *span_pb(hf_call_t *call, int answer, const char *text, sc_span_t s)
 {
     Hrflow__V1__Span *p = HF_CALL_NEW(call, Hrflow__V1__Span, hrflow__v1__span__init);
     if (!p)
         return NULL;
+    while (s.start < s.end && (text[s.start] == ' ' || text[s.start] == '\t' || text[s.start] == '\n'))
+        s.start++;
+    while (s.end > s.start && (text[s.end - 1] == ' ' || text[s.end - 1] == '\t' || text[s.end - 1] == '\n'))
+        s.end--;
     p->answer_index = answer;
     p->start = (uint32_t)s.start;
     p->end = (uint32_t)s.end;

@@ -325,6 +325,7 @@ def assert_explained(score, text):
     spans += [i["span"] for i in score["evidence"].get("items", [])]
     spans += [f["span"] for f in score["evidence"].get("flags", [])]
     assert all(text.encode()[e["start"]:e["end"]].decode() == e["text"] for e in spans), spans
+    assert all(e["text"] == e["text"].strip() for e in spans), spans
 
 
 @test
