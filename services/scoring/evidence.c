@@ -287,13 +287,22 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
 }
 
 /* Is the pronoun ending at unit u a modifier, not the subject: 的 within
- * three characters after it (我的, 我待的那个中心, 我负责的模块)? */
+ * three characters after it (我的, 我待的那个中心, 我负责的模块), unless 的 closes
+ * a verb and 是 follows (我做的就是把…: what the speaker did)? Not when a
+ * word that only follows a subject comes first: the deed marker 把 or an
+ * adverb (我把两边的诉求, 我就把他的单, 我也跟他们的): 的 is then the object's. */
 static bool modifier(const sc_text_t *t, uint32_t u, uint32_t end)
 {
+    static const UChar subject_only[] = u"把就先也又再还都";
     for (uint32_t i = u; i < end && i < u + 4; i++) {
-        if (t->norm[i] == 0x7684 /* 的 */)
-            return true;
-        if (t->norm[i] < 0x3400)
+        if (t->norm[i] == 0x7684 /* 的 */) {
+            /* 我做的就是把…, 我当时做的是…: what the speaker did is the subject */
+            uint32_t j = i + 1;
+            while (j < end && (t->norm[j] == 0x5C31 /* 就 */ || t->norm[j] == ' '))
+                j++;
+            return !(j < end && t->norm[j] == 0x662F /* 是 */);
+        }
+        if (t->norm[i] < 0x3400 || u_strchr(subject_only, t->norm[i]))
             return false;
     }
     return false;
@@ -449,8 +458,9 @@ static void mark_sentences(run_t *r)
  * whose named subject is not the team or someone else, or a condition (if,
  * 如果) unless another clause of its sentence, the speaker's or the team's,
  * has a past or completed verb: "If a truck was late, I moved it to the
- * afternoon" and 如果有急单，我就把它挪到了… narrate what happened. Runs after
- * find_subjects. */
+ * afternoon" and 如果有急单，我就把它挪到了… narrate what happened. A plan goes
+ * on in the next sentence that names no subject at its start and opens no
+ * occasion. Runs after find_subjects. */
 static void mark_plans(run_t *r)
 {
     for (size_t i = 0; i < r->m.n; i++) {
@@ -470,6 +480,29 @@ static void mark_plans(run_t *r)
             r->hyp[s] = !told;
         }
     }
+    /* a plan goes on in the next sentence that drops its subject and opens
+     * no occasion (我会先让他说完。接着先道歉，再给他一个回电时间。): its steps
+     * are the plan's, not deeds */
+    bool *opens = calloc(r->t->nsents + 1, sizeof *opens);
+    if (!opens) {
+        r->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < r->m.n; i++)
+        if (is_class(&r->m.v[i], EVC_SITUATION))
+            opens[r->t->toks[r->m.v[i].tok].sentence] = true;
+    uint32_t prev = UINT32_MAX;
+    for (size_t k = 0; k < r->ncl; k++) {
+        const clause_t *c = &r->cl[k];
+        uint32_t s = c->sentence;
+        if (s == prev)
+            continue;       /* only the sentence's first clause */
+        prev = s;
+        if (s > 0 && r->hyp[s - 1] && !r->hyp[s] && !c->stated && !opens[s]
+            && !(s < r->ev->n_sentences && r->ev->sentences[s].cue[SC_F_SITUATION].found))
+            r->hyp[s] = true;
+    }
+    free(opens);
 }
 
 /* Does sentence s end with a question mark (我能先问一下…吗？)? */
@@ -551,12 +584,21 @@ static bool utterance_has(const run_t *r, size_t h, size_t ci, int cls)
 static void find_actions(run_t *r)
 {
     bool habit = false;   /* the carried subject is the one of a habit */
+    uint32_t claim = UINT32_MAX;    /* a sentence with a claim cue so far */
     for (size_t ci = 0; ci < r->ncl; ci++) {
         clause_t *c = &r->cl[ci];
         /* a habit or pastime (我平时…自己做了个表格) is no deed of an occasion, nor
          * is what its dropped subject goes on to do (…去年小赚了一点) */
         habit = r->habit[c->sentence] || (habit && !c->stated);
-        if (!c->past || r->hyp[c->sentence] || r->disown[c->sentence] || habit
+        /* after a claim cue (最重要的就是用心，把客户当成家人，客户满意了…; 我一直
+         * 要求…，因为一次事故就把…毁了) the sentence goes on stating the claim:
+         * its clauses are no deeds unless one names the speaker again or opens
+         * an occasion */
+        bool claimed = claim == c->sentence && !(c->stated && c->subject == SUBJ_SELF)
+            && !clause_has(r, c, EVC_SITUATION, c->end);
+        if (clause_has(r, c, EVC_GENERIC, c->end))
+            claim = c->sentence;
+        if (!c->past || r->hyp[c->sentence] || r->disown[c->sentence] || habit || claimed
             || question(r->t, c->sentence))
             continue;
         uint32_t tok = sc_text_token_at(r->t, c->verb_start);
@@ -572,8 +614,10 @@ static void find_actions(run_t *r)
             hedge |= r->cl[k].hedge != 0;
         if (c->assist && hedge)
             continue;
-        /* 最重要的是沟通: a verb named after 是 is a topic, not a deed */
-        if (c->verb_start > 0 && r->t->norm[c->verb_start - 1] == 0x662F)
+        /* 最重要的是沟通: a verb named after 是 is a topic, not a deed; but 我做的
+         * 是把…分了类 tells what the speaker did */
+        if (c->verb_start > 0 && r->t->norm[c->verb_start - 1] == 0x662F
+            && !(c->stated && c->subject == SUBJ_SELF && r->t->norm[c->verb_start] == 0x628A))
             continue;
         /* "后来投诉少了三成", 这类投诉就，就只剩几单了: a measure changing up to
          * the verb, not a deed of the carried subject; 后面半年就走了两个人:

@@ -396,6 +396,43 @@ static void expect_part(const char *s, sc_star_part_t p, bool want)
     done(&r);
 }
 
+/* 我把两边的数据: the 的 after 把 is the object's, 我 is the subject; 我做的就是
+ * 把…: what the speaker did is the speaker's deed. */
+static void test_subject_before_ba(void **state)
+{
+    (void)state;
+    expect_star("上个月两个部门为了预算吵起来，我把两边的报价整理成一张表，又约了个会让他们对着表谈。"
+                "最后定了一个折中方案。", "S-AR");
+    expect_actions("上週我把兩邊的報價整理成一張表。", 1);
+    expect_actions("上个月我就把他们的工单重新分了一遍。", 1);
+    expect_actions("那次我做的就是把客户的投诉按原因分了类。", 1);
+    /* still a modifier: 我负责的模块 is the module, 我的主管 the boss */
+    expect_actions("上个月我负责的模块出了问题，我的主管改了配置。", 0);
+}
+
+/* A plan goes on in the next sentence that drops its subject and opens no
+ * occasion; a claim goes on in its sentence's later clauses that do not name
+ * the speaker again. Neither holds a deed. */
+static void test_plan_and_claim_go_on(void **state)
+{
+    (void)state;
+    expect_star("如果客户投诉发错货，我会先听他讲完。接着先道歉，再把补发的时间告诉他。", "----");
+    expect_star("If a client calls angry, I would let them finish first. Then apologise and "
+                "give them a time for the callback.", "----");
+    expect_star("如果讓我做這個系統，我會先做限流。然後把訂單放進佇列，最後做壓測再上線。", "----");
+    /* an occasion told after the plan is a story of its own */
+    expect_part("如果客户生气，我会先听他讲完。去年有个客户发错了货，我先给他补发了一件。",
+                SC_STAR_ACTION, true);
+    expect_star("我觉得带团队最重要的就是公平，把每个人当成自己的家人，大家心齐了就好了。", "----");
+    expect_star("我一直要求自己把细节做到位，因为一次失误可能就把一年的努力都毁了。", "----");
+    /* the speaker named again, or an occasion, is a deed */
+    expect_part("我觉得沟通最重要，去年我把两个组的周会合并了。", SC_STAR_ACTION, true);
+    expect_part("I believe preparation is key, and last spring I rewrote the whole checklist.",
+                SC_STAR_ACTION, true);
+    /* 一般就是, 一般都是: a habit, no occasion */
+    expect_star("我带班组一般就是每天早上开个站会，把昨天的错单念一遍。", "----");
+}
+
 /* A possessive first person before a noun is not the speaker as subject;
  * "my boss and I" is. Someone / 有人 is someone else. */
 static void test_subject_possessive(void **state)
@@ -587,6 +624,8 @@ int main(void)
         cmocka_unit_test(test_star_zh_hant),
         cmocka_unit_test(test_star_mixed),
         cmocka_unit_test(test_subject_possessive),
+        cmocka_unit_test(test_subject_before_ba),
+        cmocka_unit_test(test_plan_and_claim_go_on),
         cmocka_unit_test(test_spoken_deeds_zh),
         cmocka_unit_test(test_hedges),
         cmocka_unit_test(test_star_task),
