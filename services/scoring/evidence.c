@@ -84,7 +84,7 @@ typedef struct {
     clause_t *cl;
     size_t ncl;
     bool *hyp;                /* per sentence: a plan */
-    bool *target;             /* per sentence: states a goal */
+    uint32_t *target;         /* per sentence: 1 + the unit of its first goal cue, 0 when none */
     bool *disown;             /* per sentence: the speaker disowns it */
     bool *habit;              /* per sentence: a habit or pastime (平时, in my spare time) */
     bool past_story;          /* the answer tells a past occasion: an opener or a 了 deed */
@@ -449,9 +449,25 @@ static void mark_sentences(run_t *r)
             r->disown[s] = true;
         else if (is_class(m, EVC_HABIT))
             r->habit[s] = true;
-        else if (is_class(m, EVC_TARGET))
-            r->target[s] = true;
+        else if (is_class(m, EVC_TARGET) && !r->target[s])
+            r->target[s] = m->start + 1;
     }
+}
+
+/* Does the goal stated in sentence s cover unit u: no deed of the speaker
+ * or the team between the goal cue and u? 目标比前年高了三成，大家一起办了很多
+ * 场说明会，最后达成了115%: what comes after the deeds is what came of them. */
+static bool aimed(const run_t *r, uint32_t s, uint32_t u)
+{
+    if (!r->target[s])
+        return false;
+    for (size_t k = 0; k < r->ncl && r->cl[k].sentence <= s; k++) {
+        const clause_t *c = &r->cl[k];
+        if (c->sentence == s && (c->action || c->team) && c->start >= r->target[s] - 1
+            && c->end <= u)
+            return false;
+    }
+    return true;
 }
 
 /* Sentences that state a plan: a plan cue (I would, 我会, 会先) in a clause
@@ -904,7 +920,7 @@ static void find_outcomes(run_t *r)
             continue;
         const clause_t *c = clause_at(r, m->start);
         uint32_t s = t->toks[m->tok].sentence;
-        if (!c || m->start < seen_end || r->hyp[s] || r->target[s]
+        if (!c || m->start < seen_end || r->hyp[s] || aimed(r, s, m->start)
             || sc_evidence_negated(t, r->ev, m->start, m->tok, NULL))
             continue;
         bool mine_here = c->action || (done && done->sentence == s);
@@ -1041,7 +1057,7 @@ static void decide_star(run_t *r)
     for (size_t k = 0; first_act && k < r->ncl; k++) {
         const clause_t *c = &r->cl[k];
         uint32_t s = c->sentence;
-        if (c->start >= first_act->end && !c->action && !r->hyp[s] && !r->target[s]
+        if (c->start >= first_act->end && !c->action && !r->hyp[s] && !aimed(r, s, c->start)
             && !r->disown[s]
             && ((c->past && (c->subject == SUBJ_OTHER || c->subject == SUBJ_TEAM))
                 || leaving(r, c))) {
@@ -1054,7 +1070,7 @@ static void decide_star(run_t *r)
         const sc_match_t *m = &r->m.v[i];
         uint32_t s = r->t->toks[m->tok].sentence;
         if (is_class(m, EVC_CONSEQUENCE) && m->start >= first_act->end && !r->hyp[s]
-            && !r->target[s] && !r->disown[s]) {
+            && !aimed(r, s, m->start) && !r->disown[s]) {
             set_part(r, SC_STAR_RESULT, s, span_of(r, m->start, m->end));
             break;
         }

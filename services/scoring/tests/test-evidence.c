@@ -433,6 +433,21 @@ static void test_plan_and_claim_go_on(void **state)
     expect_star("我带班组一般就是每天早上开个站会，把昨天的错单念一遍。", "----");
 }
 
+/* A goal covers its sentence only up to the deeds that follow it: what
+ * comes after them is what came of them. A comparative change (比去年高了,
+ * 低了两成) is a change. */
+static void test_goal_then_deeds(void **state)
+{
+    (void)state;
+    expect_star("去年我们组的目标比前年高了两成，大家一起跑了很多客户，最后我们组完成了百分之一百一十。",
+                "S--R");
+    expect_star("去年我們組的目標比前年高了兩成，大家一起跑了很多客戶，最後我們組完成了百分之一百一十。",
+                "S--R");
+    /* the goal alone is no result */
+    expect_part("去年我们的目标是把退货率降低两成。", SC_STAR_RESULT, false);
+    expect_star("上个月我把拣货单按库位重排了一遍，那周的人效比上周高了三成。", "S-AR");
+}
+
 /* A possessive first person before a noun is not the speaker as subject;
  * "my boss and I" is. Someone / 有人 is someone else. */
 static void test_subject_possessive(void **state)
@@ -626,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_subject_possessive),
         cmocka_unit_test(test_subject_before_ba),
         cmocka_unit_test(test_plan_and_claim_go_on),
+        cmocka_unit_test(test_goal_then_deeds),
         cmocka_unit_test(test_spoken_deeds_zh),
         cmocka_unit_test(test_hedges),
         cmocka_unit_test(test_star_task),
