@@ -686,6 +686,8 @@ static bool role_held(const run_t *r, const clause_t *c, const sc_match_t *m)
         || (u >= c->start + 2 && n[u - 2] == 0x4F5C && n[u - 1] == 0x4E3A /* 作为 */);
 }
 
+static bool career_clause(const run_t *r, const clause_t *c);
+
 /* Ownership, situation openers and handled obstacles: one per sentence each. */
 static void find_cued(run_t *r)
 {
@@ -710,7 +712,10 @@ static void find_cued(run_t *r)
             last[0] = s;
             push(r, SC_EV_OWNERSHIP, s, span_of(r, m->start, m->end), cs, 0, 0, z);
         } else if (is_class(m, EVC_ROLE) && last[0] != s && !r->hyp[s] && c
-                   && !object(t, m->start) && !hedged(c, m->start) && role_held(r, c, m)) {
+                   && !object(t, m->start) && !hedged(c, m->start) && role_held(r, c, m)
+                   && !career_clause(r, c)) {
+            /* a role held for years (I've been a product manager for seven
+             * years) is a career, not the task of an occasion */
             last[0] = s;    /* a role held in the occasion: I was the shift supervisor */
             push(r, SC_EV_OWNERSHIP, s, span_of(r, m->start, m->end), cs, 0, 0, z);
         } else if (is_class(m, EVC_SITUATION) && last[1] != s && !r->hyp[s]) {

@@ -516,6 +516,18 @@ static void test_star_task(void **state)
     expect_star("去年老闆讓我負責會員續費，我先按渠道拆了數據，後來續費率回到四成。", "STAR");
     expect_part("去年 Q4 我的 quota 是两百万，我把 CRM 里 stalled 的 deal 拉出来一个个跟，"
                 "最后做到了 112%。", SC_STAR_TASK, true);
+    /* a superior assigns it (领导让我…), a job looked after, a role held in the
+     * occasion; a role held for years is a career */
+    expect_star("有次主管让我看看为什么退款变慢了，我把上周的工单导出来，发现都卡在财务审核，"
+                "后来审核改成了每天两次。", "STAR");
+    expect_part("有次經理讓我查一下為什麼轉換掉了，我把上週的數據拉出來看了一遍。", SC_STAR_TASK,
+                true);
+    expect_part("Last winter I looked after the returns desk. I sorted the backlog by carrier "
+                "and the queue cleared in a week.", SC_STAR_TASK, true);
+    expect_part("When I was the product manager for a booking app, I visited four salons and "
+                "we changed the roadmap.", SC_STAR_TASK, true);
+    expect_part("I've been a product manager for seven years at three startups and launched "
+                "over twenty features.", SC_STAR_TASK, false);
 }
 
 /* 提到 is a direction only with a number after it. */
