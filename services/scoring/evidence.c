@@ -201,7 +201,8 @@ static bool perfect(const sc_text_t *t, uint32_t k)
 }
 
 /* Does the 了 at unit u close or open a length of time (做销售八年了,
- * 做了两年的分拣员, 已经一周了)? That is a stint or a state, not a deed. */
+ * 做了两年的分拣员, 已经一周了, 做了一段时间保险)? That is a stint or a state,
+ * not a deed. */
 static bool duration(const sc_text_t *t, uint32_t u)
 {
     static const UChar units[] = u"年月天周";
@@ -211,7 +212,16 @@ static bool duration(const sc_text_t *t, uint32_t u)
     uint32_t i = u + 1;
     while (i < t->nlen && i < u + 5 && u_strchr(nums, t->norm[i]))
         i++;
-    return i > u + 1 && i < t->nlen && u_strchr(units, t->norm[i]);
+    if (i > u + 1 && i < t->nlen && u_strchr(units, t->norm[i]))
+        return true;
+    /* a stint with no number: 做了一段时间保险, 干了一阵子 */
+    static const UChar *const spans[] = { u"一段时间", u"一阵", u"好几年", u"好些年" };
+    for (size_t k = 0; k < sizeof spans / sizeof *spans; k++) {
+        uint32_t n = (uint32_t)u_strlen(spans[k]);
+        if (u + 1 + n <= t->nlen && !u_memcmp(t->norm + u + 1, spans[k], (int32_t)n))
+            return true;
+    }
+    return false;
 }
 
 /* Is [a, b) inside a competency keyword (the 分析 of 数据分析 is an object)? */

@@ -448,6 +448,25 @@ static void test_goal_then_deeds(void **state)
     expect_star("上个月我把拣货单按库位重排了一遍，那周的人效比上周高了三成。", "S-AR");
 }
 
+/* Openers of an occasion (有次, 有段时间, 那一年); 要先 / 得先 say what has to
+ * come first, not a deed; a stint with no number (做了一段时间) is no deed. */
+static void test_openers_and_non_deeds(void **state)
+{
+    (void)state;
+    run_t r = run("有段时间组长请假，我把排班表重新排了一遍。");
+    assert_true(r.ev.count[SC_EV_SITUATION] >= 1);
+    done(&r);
+    r = run("有次客戶退貨卡住了，我先查了物流記錄。");
+    assert_true(r.ev.count[SC_EV_SITUATION] >= 1);
+    done(&r);
+    expect_actions("我觉得薪资的事要先说清楚。", 0);
+    expect_actions("這件事得先講清楚。", 0);
+    expect_actions("我之前去做了一段时间保险。", 0);
+    expect_actions("我之前在餐馆干了一阵子。", 0);
+    /* a deed with 先 is still one */
+    expect_actions("上个月我先把工单拉了出来。", 1);
+}
+
 /* A possessive first person before a noun is not the speaker as subject;
  * "my boss and I" is. Someone / 有人 is someone else. */
 static void test_subject_possessive(void **state)
@@ -654,6 +673,7 @@ int main(void)
         cmocka_unit_test(test_subject_before_ba),
         cmocka_unit_test(test_plan_and_claim_go_on),
         cmocka_unit_test(test_goal_then_deeds),
+        cmocka_unit_test(test_openers_and_non_deeds),
         cmocka_unit_test(test_spoken_deeds_zh),
         cmocka_unit_test(test_hedges),
         cmocka_unit_test(test_star_task),
