@@ -463,6 +463,13 @@ static void test_openers_and_non_deeds(void **state)
     expect_actions("這件事得先講清楚。", 0);
     expect_actions("我之前去做了一段时间保险。", 0);
     expect_actions("我之前在餐馆干了一阵子。", 0);
+    /* the work a job mainly consists of is a routine, not a deed of an occasion */
+    expect_actions("去年我在电销组实习，主要是给分到的线索打电话。", 0);
+    expect_actions("我在那個專案裡主要是做競品分析。", 0);
+    expect_actions("When I was there I was mainly writing release notes.", 0);
+    /* 主要是 as "mainly because" leaves the story alone */
+    expect_part("去年 Q4 我的指标是两百万，主要是一个大客户推到了明年。我把所有卡住的单子拉出来一个个跟，"
+                "最后做到了百分之一百一十。", SC_STAR_TASK, true);
     /* a deed with 先 is still one */
     expect_actions("上个月我先把工单拉了出来。", 1);
 }
