@@ -1073,7 +1073,7 @@ static void decide_star(run_t *r)
         const clause_t *c = &r->cl[k];
         uint32_t s = c->sentence;
         if (c->start >= first_act->end && !c->action && !r->hyp[s] && !aimed(r, s, c->start)
-            && !r->disown[s]
+            && !r->disown[s] && !c->hedge
             && ((c->past && (c->subject == SUBJ_OTHER || c->subject == SUBJ_TEAM))
                 || leaving(r, c))) {
             set_part(r, SC_STAR_RESULT, s, c->past ? span_of(r, c->verb_start, c->verb_end)
@@ -1084,8 +1084,10 @@ static void decide_star(run_t *r)
     for (size_t i = 0; first_act && i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
         uint32_t s = r->t->toks[m->tok].sentence;
+        const clause_t *mc = clause_at(r, m->start);
+        /* 之后好像就没再出过事, 结果应该还行吧: a hedged consequence is no result */
         if (is_class(m, EVC_CONSEQUENCE) && m->start >= first_act->end && !r->hyp[s]
-            && !aimed(r, s, m->start) && !r->disown[s]) {
+            && !aimed(r, s, m->start) && !r->disown[s] && !(mc && mc->hedge)) {
             set_part(r, SC_STAR_RESULT, s, span_of(r, m->start, m->end));
             break;
         }

@@ -470,6 +470,12 @@ static void test_openers_and_non_deeds(void **state)
     /* 主要是 as "mainly because" leaves the story alone */
     expect_part("去年 Q4 我的指标是两百万，主要是一个大客户推到了明年。我把所有卡住的单子拉出来一个个跟，"
                 "最后做到了百分之一百一十。", SC_STAR_TASK, true);
+    /* a hedged part in it (我应该是参与了吧, "I was involved, I think") is no deed,
+     * a hedged consequence (之后好像就没再出过事) no result */
+    expect_actions("去年仓库出过一次事故，我应该是参与了整改吧。", 0);
+    expect_actions("Last year there was an incident and I think I was involved in the fix.", 0);
+    expect_part("去年叉车撞过人，我们组加了很多规定，之后好像就没再出过事。", SC_STAR_RESULT, false);
+    expect_part("去年叉车撞过人，我们组加了很多规定，之后就没再出过事。", SC_STAR_RESULT, true);
     /* a deed with 先 is still one */
     expect_actions("上个月我先把工单拉了出来。", 1);
 }
