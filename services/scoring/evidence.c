@@ -990,6 +990,19 @@ static const sc_ev_item_t *first_item(const sc_ev_t *o, sc_ev_kind_t k)
     return best;
 }
 
+/* Does sentence s name a borrowed subject (the company, 整个中心) and hold no
+ * deed of the speaker? */
+static bool borrowed_only(const run_t *r, uint32_t s)
+{
+    bool named = false;
+    for (size_t i = 0; i < r->m.n && !named; i++)
+        named = is_class(&r->m.v[i], EVC_BORROWED) && r->t->toks[r->m.v[i].tok].sentence == s;
+    for (size_t k = 0; named && k < r->ncl; k++)
+        if (r->cl[k].sentence == s && r->cl[k].action)
+            return false;
+    return named;
+}
+
 /* The STAR parts of the answer from the evidence found above and star.c's
  * sentence cues (the rules are in evidence.h and docs/scoring-text.md). */
 static void decide_star(run_t *r)
@@ -1057,9 +1070,12 @@ static void decide_star(run_t *r)
 
     if (out)
         set_part(r, SC_STAR_RESULT, (uint32_t)out->sentence, out->span);
+    /* a result word in a sentence of the company's change (那一年整个中心的满意度
+     * 涨到了九十三) with no deed of the speaker in it is not the speaker's */
     for (size_t s = mine == SIZE_MAX ? n : mine; s < n; s++) {
         const sc_sentence_t *x = &ev->sentences[s];
-        if (x->cue[SC_F_RESULT].found && !r->hyp[s] && !r->target[s] && !r->disown[s])
+        if (x->cue[SC_F_RESULT].found && !r->hyp[s] && !r->target[s] && !r->disown[s]
+            && !borrowed_only(r, (uint32_t)s))
             set_part(r, SC_STAR_RESULT, (uint32_t)s, x->cue[SC_F_RESULT].span);
     }
     /* a consequence without a number: after the first deed of the speaker or
@@ -1073,7 +1089,7 @@ static void decide_star(run_t *r)
         const clause_t *c = &r->cl[k];
         uint32_t s = c->sentence;
         if (c->start >= first_act->end && !c->action && !r->hyp[s] && !aimed(r, s, c->start)
-            && !r->disown[s] && !c->hedge
+            && !r->disown[s] && !c->hedge && !borrowed(r, c, c->end, false)
             && ((c->past && (c->subject == SUBJ_OTHER || c->subject == SUBJ_TEAM))
                 || leaving(r, c))) {
             set_part(r, SC_STAR_RESULT, s, c->past ? span_of(r, c->verb_start, c->verb_end)

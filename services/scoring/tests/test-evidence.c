@@ -480,6 +480,23 @@ static void test_openers_and_non_deeds(void **state)
     expect_actions("上个月我先把工单拉了出来。", 1);
 }
 
+/* The whole organisation's change (整个中心, the company) with no deed of the
+ * speaker in its sentence is not the story's result, whether told with a
+ * result word, a number or a deed of "we" after it. */
+static void test_borrowed_sentence(void **state)
+{
+    (void)state;
+    expect_star("去年我把自己被扣分的录音听了一遍，写了一段结束语。那一年整个中心的满意度从百分之八十六"
+                "涨到了九十三。", "S-A-");
+    expect_star("去年我把自己被扣分的錄音聽了一遍，寫了一段結束語。那一年整個中心的滿意度從百分之八十六"
+                "漲到了九十三。", "S-A-");
+    expect_star("Last year I started calling the account's manager every Friday. That year the "
+                "company's revenue grew 35% and we won the regional supplier award.", "S-A-");
+    /* the speaker's own change still counts */
+    expect_part("去年我把自己被扣分的录音听了一遍，写了一段结束语，那个月我的满意度从百分之八十六涨到了"
+                "九十三。", SC_STAR_RESULT, true);
+}
+
 /* A possessive first person before a noun is not the speaker as subject;
  * "my boss and I" is. Someone / 有人 is someone else. */
 static void test_subject_possessive(void **state)
@@ -687,6 +704,7 @@ int main(void)
         cmocka_unit_test(test_plan_and_claim_go_on),
         cmocka_unit_test(test_goal_then_deeds),
         cmocka_unit_test(test_openers_and_non_deeds),
+        cmocka_unit_test(test_borrowed_sentence),
         cmocka_unit_test(test_spoken_deeds_zh),
         cmocka_unit_test(test_hedges),
         cmocka_unit_test(test_star_task),
