@@ -1046,6 +1046,21 @@ static void decide_star(run_t *r)
             last_act = o->items[i].sentence;
     if (own && act)
         set_part(r, SC_STAR_TASK, (uint32_t)own->sentence, own->span);
+    /* a job held by running it (I ran the morning deliveries) is the task when
+     * the speaker acts in a later sentence; alone it is a CV fact */
+    for (size_t i = 0; act && i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        uint32_t s = r->t->toks[m->tok].sentence;
+        const clause_t *c = clause_at(r, m->start);
+        if (!is_class(m, EVC_CHARGE) || !c || !c->action || r->hyp[s] || career_clause(r, c))
+            continue;
+        for (size_t k = 0; k < o->n_items; k++)
+            if (o->items[k].kind == SC_EV_ACTION && o->items[k].sentence > s) {
+                set_part(r, SC_STAR_TASK, s, span_of(r, m->start, m->end));
+                break;
+            }
+        break;
+    }
     /* a sentence whose first hedge comes before its first deed of the speaker
      * (我好像是负责这个模块的，我把接口重写了) hedges its task word too */
     bool *hedged_s = act ? calloc(n + 1, sizeof *hedged_s) : NULL;

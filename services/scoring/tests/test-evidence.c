@@ -577,6 +577,13 @@ static void test_star_task(void **state)
                 "we changed the roadmap.", SC_STAR_TASK, true);
     expect_part("I've been a product manager for seven years at three startups and launched "
                 "over twenty features.", SC_STAR_TASK, false);
+    /* a job held by running it is the task when the speaker acts later on;
+     * alone it is a CV fact */
+    expect_star("At a hardware store I ran the weekend shift. Customers kept queueing at one till. "
+                "I opened the second till on Saturdays and after that the queue went away.",
+                "STAR");
+    expect_part("At my last company I ran the research programme for the mobile app.",
+                SC_STAR_TASK, false);
 }
 
 /* 提到 is a direction only with a number after it. */
