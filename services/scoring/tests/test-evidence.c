@@ -476,6 +476,9 @@ static void test_openers_and_non_deeds(void **state)
     expect_actions("Last year there was an incident and I think I was involved in the fix.", 0);
     expect_part("去年叉车撞过人，我们组加了很多规定，之后好像就没再出过事。", SC_STAR_RESULT, false);
     expect_part("去年叉车撞过人，我们组加了很多规定，之后就没再出过事。", SC_STAR_RESULT, true);
+    /* what happened is an event's verb, not the speaker's deed */
+    expect_actions("Last week I'm not sure what happened to the order.", 0);
+    expect_actions("Last week I asked what happened to the order.", 1);
     /* a deed with 先 is still one */
     expect_actions("上个月我先把工单拉了出来。", 1);
 }
