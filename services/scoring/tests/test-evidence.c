@@ -425,6 +425,8 @@ static void test_plan_and_claim_go_on(void **state)
                 SC_STAR_ACTION, true);
     expect_star("我觉得带团队最重要的就是公平，把每个人当成自己的家人，大家心齐了就好了。", "----");
     expect_star("我一直要求自己把细节做到位，因为一次失误可能就把一年的努力都毁了。", "----");
+    /* 就是要: what something takes, a claim */
+    expect_star("我覺得帶新人就是要耐心，把他們當朋友，不要只在出錯的時候才找他們。", "----");
     /* the speaker named again, or an occasion, is a deed */
     expect_part("我觉得沟通最重要，去年我把两个组的周会合并了。", SC_STAR_ACTION, true);
     expect_part("I believe preparation is key, and last spring I rewrote the whole checklist.",
