@@ -245,6 +245,20 @@ static bool person_at(const run_t *r, uint32_t u)
     return false;
 }
 
+/* Is the word ending in 了 at unit u the end of a state with 是 (我也是老用户了,
+ * 已经是组长了): 是 between the subject (from) and it, with no 把 or other
+ * verb word ending in 了 before? */
+static bool state_le(const sc_text_t *t, uint32_t from, uint32_t u)
+{
+    for (uint32_t i = from; i < u; i++) {
+        if (t->norm[i] == 0x628A /* 把 */ || t->norm[i] < 0x3400)
+            return false;
+        if (t->norm[i] == 0x662F /* 是 */)
+            return true;
+    }
+    return false;
+}
+
 static bool find_past(run_t *r, clause_t *c, uint32_t from)
 {
     const sc_text_t *t = r->t;
@@ -278,7 +292,8 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
         /* 了 marks a deed done; 过 (待过, 做过) states experience, as a CV does */
         bool aspect = tk->kind == SC_TOK_IDEO && w[n - 1] == 0x4E86 /* 了 */
             && !duration(t, tk->start + n - 1);
-        if ((ed || aspect) && !covered(r, ed ? EVC_NOT_PAST_EN : EVC_ASPECT_NOT, tk->start)) {
+        if ((ed || aspect) && !covered(r, ed ? EVC_NOT_PAST_EN : EVC_ASPECT_NOT, tk->start)
+            && !(aspect && state_le(t, from, tk->start))) {
             take_verb(c, tk->start, tk->end);
             break;
         }

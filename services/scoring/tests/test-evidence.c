@@ -478,6 +478,10 @@ static void test_openers_and_non_deeds(void **state)
     expect_actions("Last year there was an incident and I think I was involved in the fix.", 0);
     expect_part("去年叉车撞过人，我们组加了很多规定，之后好像就没再出过事。", SC_STAR_RESULT, false);
     expect_part("去年叉车撞过人，我们组加了很多规定，之后就没再出过事。", SC_STAR_RESULT, true);
+    /* 是…了 is a state (我也是老用户了), not a deed; 是把…了 is one */
+    expect_actions("去年我就是他们的老用户了。", 0);
+    expect_actions("去年我已經是組長了。", 0);
+    expect_actions("去年我是把工单一张张拉出来了。", 1);
     /* what happened is an event's verb, not the speaker's deed */
     expect_actions("Last week I'm not sure what happened to the order.", 0);
     expect_actions("Last week I asked what happened to the order.", 1);
