@@ -486,7 +486,15 @@ static bool aimed(const run_t *r, uint32_t s, uint32_t u)
 {
     if (!r->target[s])
         return false;
-    for (size_t k = 0; k < r->ncl && r->cl[k].sentence <= s; k++) {
+    size_t lo = 0, hi = r->ncl;     /* the sentence's first clause: clauses are in order */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->cl[mid].sentence < s)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t k = lo; k < r->ncl && r->cl[k].sentence <= s; k++) {
         const clause_t *c = &r->cl[k];
         if (c->sentence == s && (c->action || c->team) && c->start >= r->target[s] - 1
             && c->end <= u)
@@ -626,6 +634,7 @@ static void find_actions(run_t *r)
 {
     bool habit = false;   /* the carried subject is the one of a habit */
     uint32_t claim = UINT32_MAX;    /* a sentence with a claim cue so far */
+    size_t mi = 0;                  /* the first cue not before the clause */
     for (size_t ci = 0; ci < r->ncl; ci++) {
         clause_t *c = &r->cl[ci];
         /* a habit or pastime (我平时…自己做了个表格) is no deed of an occasion, nor
@@ -635,9 +644,15 @@ static void find_actions(run_t *r)
          * 要求…，因为一次事故就把…毁了) the sentence goes on stating the claim:
          * its clauses are no deeds unless one names the speaker again or opens
          * an occasion */
-        bool claimed = claim == c->sentence && !(c->stated && c->subject == SUBJ_SELF)
-            && !clause_has(r, c, EVC_SITUATION, c->end);
-        if (clause_has(r, c, EVC_GENERIC, c->end))
+        bool generic = false, opener = false;    /* cues of the clause: one pass in text order */
+        while (mi < r->m.n && r->m.v[mi].start < c->start)
+            mi++;
+        for (size_t j = mi; j < r->m.n && r->m.v[j].start < c->end; j++) {
+            generic |= is_class(&r->m.v[j], EVC_GENERIC);
+            opener |= is_class(&r->m.v[j], EVC_SITUATION);
+        }
+        bool claimed = claim == c->sentence && !(c->stated && c->subject == SUBJ_SELF) && !opener;
+        if (generic)
             claim = c->sentence;
         if (!c->past || r->hyp[c->sentence] || r->disown[c->sentence] || habit || claimed
             || question(r->t, c->sentence))
@@ -1005,19 +1020,6 @@ static const sc_ev_item_t *first_item(const sc_ev_t *o, sc_ev_kind_t k)
     return best;
 }
 
-/* Does sentence s name a borrowed subject (the company, 整个中心) and hold no
- * deed of the speaker? */
-static bool borrowed_only(const run_t *r, uint32_t s)
-{
-    bool named = false;
-    for (size_t i = 0; i < r->m.n && !named; i++)
-        named = is_class(&r->m.v[i], EVC_BORROWED) && r->t->toks[r->m.v[i].tok].sentence == s;
-    for (size_t k = 0; named && k < r->ncl; k++)
-        if (r->cl[k].sentence == s && r->cl[k].action)
-            return false;
-    return named;
-}
-
 /* The STAR parts of the answer from the evidence found above and star.c's
  * sentence cues (the rules are in evidence.h and docs/scoring-text.md). */
 static void decide_star(run_t *r)
@@ -1101,13 +1103,24 @@ static void decide_star(run_t *r)
     if (out)
         set_part(r, SC_STAR_RESULT, (uint32_t)out->sentence, out->span);
     /* a result word in a sentence of the company's change (那一年整个中心的满意度
-     * 涨到了九十三) with no deed of the speaker in it is not the speaker's */
-    for (size_t s = mine == SIZE_MAX ? n : mine; s < n; s++) {
+     * 涨到了九十三) with no deed of the speaker in it is not the speaker's:
+     * per sentence, 1 = names a borrowed subject, 2 = and holds a deed */
+    unsigned char *lent = mine < n ? calloc(n + 1, 1) : NULL;
+    if (mine < n && !lent)
+        r->oom = true;
+    for (size_t i = 0; lent && i < r->m.n; i++)
+        if (is_class(&r->m.v[i], EVC_BORROWED) && r->t->toks[r->m.v[i].tok].sentence < n)
+            lent[r->t->toks[r->m.v[i].tok].sentence] = 1;
+    for (size_t k = 0; lent && k < r->ncl; k++)
+        if (r->cl[k].action && r->cl[k].sentence < n && lent[r->cl[k].sentence])
+            lent[r->cl[k].sentence] = 2;
+    for (size_t s = mine == SIZE_MAX ? n : mine; lent && s < n; s++) {
         const sc_sentence_t *x = &ev->sentences[s];
         if (x->cue[SC_F_RESULT].found && !r->hyp[s] && !r->target[s] && !r->disown[s]
-            && !borrowed_only(r, (uint32_t)s))
+            && lent[s] != 1)
             set_part(r, SC_STAR_RESULT, (uint32_t)s, x->cue[SC_F_RESULT].span);
     }
+    free(lent);
     /* a consequence without a number: after the first deed of the speaker or
      * the team, a clause where someone else or the team did something, or a
      * consequence cue; set_part keeps the earlier of the two */
