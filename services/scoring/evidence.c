@@ -84,7 +84,7 @@ typedef struct {
     clause_t *cl;
     size_t ncl;
     bool *hyp;                /* per sentence: a plan */
-    bool *target;             /* per sentence: states a goal */
+    uint32_t *target;         /* per sentence: 1 + the unit of its first goal cue, 0 when none */
     bool *disown;             /* per sentence: the speaker disowns it */
     bool *habit;              /* per sentence: a habit or pastime (平时, in my spare time) */
     bool past_story;          /* the answer tells a past occasion: an opener or a 了 deed */
@@ -201,7 +201,8 @@ static bool perfect(const sc_text_t *t, uint32_t k)
 }
 
 /* Does the 了 at unit u close or open a length of time (做销售八年了,
- * 做了两年的分拣员, 已经一周了)? That is a stint or a state, not a deed. */
+ * 做了两年的分拣员, 已经一周了, 做了一段时间保险)? That is a stint or a state,
+ * not a deed. */
 static bool duration(const sc_text_t *t, uint32_t u)
 {
     static const UChar units[] = u"年月天周";
@@ -211,7 +212,16 @@ static bool duration(const sc_text_t *t, uint32_t u)
     uint32_t i = u + 1;
     while (i < t->nlen && i < u + 5 && u_strchr(nums, t->norm[i]))
         i++;
-    return i > u + 1 && i < t->nlen && u_strchr(units, t->norm[i]);
+    if (i > u + 1 && i < t->nlen && u_strchr(units, t->norm[i]))
+        return true;
+    /* a stint with no number: 做了一段时间保险, 干了一阵子 */
+    static const UChar *const spans[] = { u"一段时间", u"一阵", u"好几年", u"好些年" };
+    for (size_t k = 0; k < sizeof spans / sizeof *spans; k++) {
+        uint32_t n = (uint32_t)u_strlen(spans[k]);
+        if (u + 1 + n <= t->nlen && !u_memcmp(t->norm + u + 1, spans[k], (int32_t)n))
+            return true;
+    }
+    return false;
 }
 
 /* Is [a, b) inside a competency keyword (the 分析 of 数据分析 is an object)? */
@@ -230,6 +240,20 @@ static bool person_at(const run_t *r, uint32_t u)
         const sc_match_t *m = &r->m.v[i];
         if (m->start == u && (is_class(m, EVC_SELF) || is_class(m, EVC_TEAM)
                               || is_class(m, EVC_OTHER) || is_class(m, EVC_POSSESSIVE)))
+            return true;
+    }
+    return false;
+}
+
+/* Is the word ending in 了 at unit u the end of a state with 是 (我也是老用户了,
+ * 已经是组长了): 是 between the subject (from) and it, with no 把 or other
+ * verb word ending in 了 before? */
+static bool state_le(const sc_text_t *t, uint32_t from, uint32_t u)
+{
+    for (uint32_t i = from; i < u; i++) {
+        if (t->norm[i] == 0x628A /* 把 */ || t->norm[i] < 0x3400)
+            return false;
+        if (t->norm[i] == 0x662F /* 是 */)
             return true;
     }
     return false;
@@ -268,7 +292,8 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
         /* 了 marks a deed done; 过 (待过, 做过) states experience, as a CV does */
         bool aspect = tk->kind == SC_TOK_IDEO && w[n - 1] == 0x4E86 /* 了 */
             && !duration(t, tk->start + n - 1);
-        if ((ed || aspect) && !covered(r, ed ? EVC_NOT_PAST_EN : EVC_ASPECT_NOT, tk->start)) {
+        if ((ed || aspect) && !covered(r, ed ? EVC_NOT_PAST_EN : EVC_ASPECT_NOT, tk->start)
+            && !(aspect && state_le(t, from, tk->start))) {
             take_verb(c, tk->start, tk->end);
             break;
         }
@@ -287,13 +312,22 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
 }
 
 /* Is the pronoun ending at unit u a modifier, not the subject: 的 within
- * three characters after it (我的, 我待的那个中心, 我负责的模块)? */
+ * three characters after it (我的, 我待的那个中心, 我负责的模块), unless 的 closes
+ * a verb and 是 follows (我做的就是把…: what the speaker did)? Not when a
+ * word that only follows a subject comes first: the deed marker 把 or an
+ * adverb (我把两边的诉求, 我就把他的单, 我也跟他们的): 的 is then the object's. */
 static bool modifier(const sc_text_t *t, uint32_t u, uint32_t end)
 {
+    static const UChar subject_only[] = u"把就先也又再还都";
     for (uint32_t i = u; i < end && i < u + 4; i++) {
-        if (t->norm[i] == 0x7684 /* 的 */)
-            return true;
-        if (t->norm[i] < 0x3400)
+        if (t->norm[i] == 0x7684 /* 的 */) {
+            /* 我做的就是把…, 我当时做的是…: what the speaker did is the subject */
+            uint32_t j = i + 1;
+            while (j < end && (t->norm[j] == 0x5C31 /* 就 */ || t->norm[j] == ' '))
+                j++;
+            return !(j < end && t->norm[j] == 0x662F /* 是 */);
+        }
+        if (t->norm[i] < 0x3400 || u_strchr(subject_only, t->norm[i]))
             return false;
     }
     return false;
@@ -440,17 +474,42 @@ static void mark_sentences(run_t *r)
             r->disown[s] = true;
         else if (is_class(m, EVC_HABIT))
             r->habit[s] = true;
-        else if (is_class(m, EVC_TARGET))
-            r->target[s] = true;
+        else if (is_class(m, EVC_TARGET) && !r->target[s])
+            r->target[s] = m->start + 1;
     }
+}
+
+/* Does the goal stated in sentence s cover unit u: no deed of the speaker
+ * or the team between the goal cue and u? 目标比前年高了三成，大家一起办了很多
+ * 场说明会，最后达成了115%: what comes after the deeds is what came of them. */
+static bool aimed(const run_t *r, uint32_t s, uint32_t u)
+{
+    if (!r->target[s])
+        return false;
+    size_t lo = 0, hi = r->ncl;     /* the sentence's first clause: clauses are in order */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->cl[mid].sentence < s)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t k = lo; k < r->ncl && r->cl[k].sentence <= s; k++) {
+        const clause_t *c = &r->cl[k];
+        if (c->sentence == s && (c->action || c->team) && c->start >= r->target[s] - 1
+            && c->end <= u)
+            return false;
+    }
+    return true;
 }
 
 /* Sentences that state a plan: a plan cue (I would, 我会, 会先) in a clause
  * whose named subject is not the team or someone else, or a condition (if,
  * 如果) unless another clause of its sentence, the speaker's or the team's,
  * has a past or completed verb: "If a truck was late, I moved it to the
- * afternoon" and 如果有急单，我就把它挪到了… narrate what happened. Runs after
- * find_subjects. */
+ * afternoon" and 如果有急单，我就把它挪到了… narrate what happened. A plan goes
+ * on in the next sentence that names no subject at its start and opens no
+ * occasion. Runs after find_subjects. */
 static void mark_plans(run_t *r)
 {
     for (size_t i = 0; i < r->m.n; i++) {
@@ -470,6 +529,29 @@ static void mark_plans(run_t *r)
             r->hyp[s] = !told;
         }
     }
+    /* a plan goes on in the next sentence that drops its subject and opens
+     * no occasion (我会先让他说完。接着先道歉，再给他一个回电时间。): its steps
+     * are the plan's, not deeds */
+    bool *opens = calloc(r->t->nsents + 1, sizeof *opens);
+    if (!opens) {
+        r->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < r->m.n; i++)
+        if (is_class(&r->m.v[i], EVC_SITUATION))
+            opens[r->t->toks[r->m.v[i].tok].sentence] = true;
+    uint32_t prev = UINT32_MAX;
+    for (size_t k = 0; k < r->ncl; k++) {
+        const clause_t *c = &r->cl[k];
+        uint32_t s = c->sentence;
+        if (s == prev)
+            continue;       /* only the sentence's first clause */
+        prev = s;
+        if (s > 0 && r->hyp[s - 1] && !r->hyp[s] && !c->stated && !opens[s]
+            && !(s < r->ev->n_sentences && r->ev->sentences[s].cue[SC_F_SITUATION].found))
+            r->hyp[s] = true;
+    }
+    free(opens);
 }
 
 /* Does sentence s end with a question mark (我能先问一下…吗？)? */
@@ -551,12 +633,28 @@ static bool utterance_has(const run_t *r, size_t h, size_t ci, int cls)
 static void find_actions(run_t *r)
 {
     bool habit = false;   /* the carried subject is the one of a habit */
+    uint32_t claim = UINT32_MAX;    /* a sentence with a claim cue so far */
+    size_t mi = 0;                  /* the first cue not before the clause */
     for (size_t ci = 0; ci < r->ncl; ci++) {
         clause_t *c = &r->cl[ci];
         /* a habit or pastime (我平时…自己做了个表格) is no deed of an occasion, nor
          * is what its dropped subject goes on to do (…去年小赚了一点) */
         habit = r->habit[c->sentence] || (habit && !c->stated);
-        if (!c->past || r->hyp[c->sentence] || r->disown[c->sentence] || habit
+        /* after a claim cue (最重要的就是用心，把客户当成家人，客户满意了…; 我一直
+         * 要求…，因为一次事故就把…毁了) the sentence goes on stating the claim:
+         * its clauses are no deeds unless one names the speaker again or opens
+         * an occasion */
+        bool generic = false, opener = false;    /* cues of the clause: one pass in text order */
+        while (mi < r->m.n && r->m.v[mi].start < c->start)
+            mi++;
+        for (size_t j = mi; j < r->m.n && r->m.v[j].start < c->end; j++) {
+            generic |= is_class(&r->m.v[j], EVC_GENERIC);
+            opener |= is_class(&r->m.v[j], EVC_SITUATION);
+        }
+        bool claimed = claim == c->sentence && !(c->stated && c->subject == SUBJ_SELF) && !opener;
+        if (generic)
+            claim = c->sentence;
+        if (!c->past || r->hyp[c->sentence] || r->disown[c->sentence] || habit || claimed
             || question(r->t, c->sentence))
             continue;
         uint32_t tok = sc_text_token_at(r->t, c->verb_start);
@@ -572,8 +670,10 @@ static void find_actions(run_t *r)
             hedge |= r->cl[k].hedge != 0;
         if (c->assist && hedge)
             continue;
-        /* 最重要的是沟通: a verb named after 是 is a topic, not a deed */
-        if (c->verb_start > 0 && r->t->norm[c->verb_start - 1] == 0x662F)
+        /* 最重要的是沟通: a verb named after 是 is a topic, not a deed; but 我做的
+         * 是把…分了类 tells what the speaker did */
+        if (c->verb_start > 0 && r->t->norm[c->verb_start - 1] == 0x662F
+            && !(c->stated && c->subject == SUBJ_SELF && r->t->norm[c->verb_start] == 0x628A))
             continue;
         /* "后来投诉少了三成", 这类投诉就，就只剩几单了: a measure changing up to
          * the verb, not a deed of the carried subject; 后面半年就走了两个人:
@@ -626,6 +726,8 @@ static bool role_held(const run_t *r, const clause_t *c, const sc_match_t *m)
         || (u >= c->start + 2 && n[u - 2] == 0x4F5C && n[u - 1] == 0x4E3A /* 作为 */);
 }
 
+static bool career_clause(const run_t *r, const clause_t *c);
+
 /* Ownership, situation openers and handled obstacles: one per sentence each. */
 static void find_cued(run_t *r)
 {
@@ -650,7 +752,10 @@ static void find_cued(run_t *r)
             last[0] = s;
             push(r, SC_EV_OWNERSHIP, s, span_of(r, m->start, m->end), cs, 0, 0, z);
         } else if (is_class(m, EVC_ROLE) && last[0] != s && !r->hyp[s] && c
-                   && !object(t, m->start) && !hedged(c, m->start) && role_held(r, c, m)) {
+                   && !object(t, m->start) && !hedged(c, m->start) && role_held(r, c, m)
+                   && !career_clause(r, c)) {
+            /* a role held for years (I've been a product manager for seven
+             * years) is a career, not the task of an occasion */
             last[0] = s;    /* a role held in the occasion: I was the shift supervisor */
             push(r, SC_EV_OWNERSHIP, s, span_of(r, m->start, m->end), cs, 0, 0, z);
         } else if (is_class(m, EVC_SITUATION) && last[1] != s && !r->hyp[s]) {
@@ -860,7 +965,7 @@ static void find_outcomes(run_t *r)
             continue;
         const clause_t *c = clause_at(r, m->start);
         uint32_t s = t->toks[m->tok].sentence;
-        if (!c || m->start < seen_end || r->hyp[s] || r->target[s]
+        if (!c || m->start < seen_end || r->hyp[s] || aimed(r, s, m->start)
             || sc_evidence_negated(t, r->ev, m->start, m->tok, NULL))
             continue;
         bool mine_here = c->action || (done && done->sentence == s);
@@ -958,6 +1063,21 @@ static void decide_star(run_t *r)
             last_act = o->items[i].sentence;
     if (own && act)
         set_part(r, SC_STAR_TASK, (uint32_t)own->sentence, own->span);
+    /* a job held by running it (I ran the morning deliveries) is the task when
+     * the speaker acts in a later sentence; alone it is a CV fact */
+    for (size_t i = 0; act && i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        uint32_t s = r->t->toks[m->tok].sentence;
+        const clause_t *c = clause_at(r, m->start);
+        if (!is_class(m, EVC_CHARGE) || !c || !c->action || r->hyp[s] || career_clause(r, c))
+            continue;
+        for (size_t k = 0; k < o->n_items; k++)
+            if (o->items[k].kind == SC_EV_ACTION && o->items[k].sentence > s) {
+                set_part(r, SC_STAR_TASK, s, span_of(r, m->start, m->end));
+                break;
+            }
+        break;
+    }
     /* a sentence whose first hedge comes before its first deed of the speaker
      * (我好像是负责这个模块的，我把接口重写了) hedges its task word too */
     bool *hedged_s = act ? calloc(n + 1, sizeof *hedged_s) : NULL;
@@ -982,11 +1102,25 @@ static void decide_star(run_t *r)
 
     if (out)
         set_part(r, SC_STAR_RESULT, (uint32_t)out->sentence, out->span);
-    for (size_t s = mine == SIZE_MAX ? n : mine; s < n; s++) {
+    /* a result word in a sentence of the company's change (那一年整个中心的满意度
+     * 涨到了九十三) with no deed of the speaker in it is not the speaker's:
+     * per sentence, 1 = names a borrowed subject, 2 = and holds a deed */
+    unsigned char *lent = mine < n ? calloc(n + 1, 1) : NULL;
+    if (mine < n && !lent)
+        r->oom = true;
+    for (size_t i = 0; lent && i < r->m.n; i++)
+        if (is_class(&r->m.v[i], EVC_BORROWED) && r->t->toks[r->m.v[i].tok].sentence < n)
+            lent[r->t->toks[r->m.v[i].tok].sentence] = 1;
+    for (size_t k = 0; lent && k < r->ncl; k++)
+        if (r->cl[k].action && r->cl[k].sentence < n && lent[r->cl[k].sentence])
+            lent[r->cl[k].sentence] = 2;
+    for (size_t s = mine == SIZE_MAX ? n : mine; lent && s < n; s++) {
         const sc_sentence_t *x = &ev->sentences[s];
-        if (x->cue[SC_F_RESULT].found && !r->hyp[s] && !r->target[s] && !r->disown[s])
+        if (x->cue[SC_F_RESULT].found && !r->hyp[s] && !r->target[s] && !r->disown[s]
+            && lent[s] != 1)
             set_part(r, SC_STAR_RESULT, (uint32_t)s, x->cue[SC_F_RESULT].span);
     }
+    free(lent);
     /* a consequence without a number: after the first deed of the speaker or
      * the team, a clause where someone else or the team did something, or a
      * consequence cue; set_part keeps the earlier of the two */
@@ -997,8 +1131,8 @@ static void decide_star(run_t *r)
     for (size_t k = 0; first_act && k < r->ncl; k++) {
         const clause_t *c = &r->cl[k];
         uint32_t s = c->sentence;
-        if (c->start >= first_act->end && !c->action && !r->hyp[s] && !r->target[s]
-            && !r->disown[s]
+        if (c->start >= first_act->end && !c->action && !r->hyp[s] && !aimed(r, s, c->start)
+            && !r->disown[s] && !c->hedge && !borrowed(r, c, c->end, false)
             && ((c->past && (c->subject == SUBJ_OTHER || c->subject == SUBJ_TEAM))
                 || leaving(r, c))) {
             set_part(r, SC_STAR_RESULT, s, c->past ? span_of(r, c->verb_start, c->verb_end)
@@ -1009,8 +1143,10 @@ static void decide_star(run_t *r)
     for (size_t i = 0; first_act && i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
         uint32_t s = r->t->toks[m->tok].sentence;
+        const clause_t *mc = clause_at(r, m->start);
+        /* 之后好像就没再出过事, 结果应该还行吧: a hedged consequence is no result */
         if (is_class(m, EVC_CONSEQUENCE) && m->start >= first_act->end && !r->hyp[s]
-            && !r->target[s] && !r->disown[s]) {
+            && !aimed(r, s, m->start) && !r->disown[s] && !(mc && mc->hedge)) {
             set_part(r, SC_STAR_RESULT, s, span_of(r, m->start, m->end));
             break;
         }

@@ -396,6 +396,116 @@ static void expect_part(const char *s, sc_star_part_t p, bool want)
     done(&r);
 }
 
+/* 我把两边的数据: the 的 after 把 is the object's, 我 is the subject; 我做的就是
+ * 把…: what the speaker did is the speaker's deed. */
+static void test_subject_before_ba(void **state)
+{
+    (void)state;
+    expect_star("上个月两个部门为了预算吵起来，我把两边的报价整理成一张表，又约了个会让他们对着表谈。"
+                "最后定了一个折中方案。", "S-AR");
+    expect_actions("上週我把兩邊的報價整理成一張表。", 1);
+    expect_actions("上个月我就把他们的工单重新分了一遍。", 1);
+    expect_actions("那次我做的就是把客户的投诉按原因分了类。", 1);
+    /* still a modifier: 我负责的模块 is the module, 我的主管 the boss */
+    expect_actions("上个月我负责的模块出了问题，我的主管改了配置。", 0);
+}
+
+/* A plan goes on in the next sentence that drops its subject and opens no
+ * occasion; a claim goes on in its sentence's later clauses that do not name
+ * the speaker again. Neither holds a deed. */
+static void test_plan_and_claim_go_on(void **state)
+{
+    (void)state;
+    expect_star("如果客户投诉发错货，我会先听他讲完。接着先道歉，再把补发的时间告诉他。", "----");
+    expect_star("If a client calls angry, I would let them finish first. Then apologise and "
+                "give them a time for the callback.", "----");
+    expect_star("如果讓我做這個系統，我會先做限流。然後把訂單放進佇列，最後做壓測再上線。", "----");
+    /* an occasion told after the plan is a story of its own */
+    expect_part("如果客户生气，我会先听他讲完。去年有个客户发错了货，我先给他补发了一件。",
+                SC_STAR_ACTION, true);
+    expect_star("我觉得带团队最重要的就是公平，把每个人当成自己的家人，大家心齐了就好了。", "----");
+    expect_star("我一直要求自己把细节做到位，因为一次失误可能就把一年的努力都毁了。", "----");
+    /* 就是要: what something takes, a claim */
+    expect_star("我覺得帶新人就是要耐心，把他們當朋友，不要只在出錯的時候才找他們。", "----");
+    /* the speaker named again, or an occasion, is a deed */
+    expect_part("我觉得沟通最重要，去年我把两个组的周会合并了。", SC_STAR_ACTION, true);
+    expect_part("I believe preparation is key, and last spring I rewrote the whole checklist.",
+                SC_STAR_ACTION, true);
+    /* 一般就是, 一般都是: a habit, no occasion */
+    expect_star("我带班组一般就是每天早上开个站会，把昨天的错单念一遍。", "----");
+}
+
+/* A goal covers its sentence only up to the deeds that follow it: what
+ * comes after them is what came of them. A comparative change (比去年高了,
+ * 低了两成) is a change. */
+static void test_goal_then_deeds(void **state)
+{
+    (void)state;
+    expect_star("去年我们组的目标比前年高了两成，大家一起跑了很多客户，最后我们组完成了百分之一百一十。",
+                "S--R");
+    expect_star("去年我們組的目標比前年高了兩成，大家一起跑了很多客戶，最後我們組完成了百分之一百一十。",
+                "S--R");
+    /* the goal alone is no result */
+    expect_part("去年我们的目标是把退货率降低两成。", SC_STAR_RESULT, false);
+    expect_star("上个月我把拣货单按库位重排了一遍，那周的人效比上周高了三成。", "S-AR");
+}
+
+/* Openers of an occasion (有次, 有段时间, 那一年); 要先 / 得先 say what has to
+ * come first, not a deed; a stint with no number (做了一段时间) is no deed. */
+static void test_openers_and_non_deeds(void **state)
+{
+    (void)state;
+    run_t r = run("有段时间组长请假，我把排班表重新排了一遍。");
+    assert_true(r.ev.count[SC_EV_SITUATION] >= 1);
+    done(&r);
+    r = run("有次客戶退貨卡住了，我先查了物流記錄。");
+    assert_true(r.ev.count[SC_EV_SITUATION] >= 1);
+    done(&r);
+    expect_actions("我觉得薪资的事要先说清楚。", 0);
+    expect_actions("這件事得先講清楚。", 0);
+    expect_actions("我之前去做了一段时间保险。", 0);
+    expect_actions("我之前在餐馆干了一阵子。", 0);
+    /* the work a job mainly consists of is a routine, not a deed of an occasion */
+    expect_actions("去年我在电销组实习，主要是给分到的线索打电话。", 0);
+    expect_actions("我在那個專案裡主要是做競品分析。", 0);
+    expect_actions("When I was there I was mainly writing release notes.", 0);
+    /* 主要是 as "mainly because" leaves the story alone */
+    expect_part("去年 Q4 我的指标是两百万，主要是一个大客户推到了明年。我把所有卡住的单子拉出来一个个跟，"
+                "最后做到了百分之一百一十。", SC_STAR_TASK, true);
+    /* a hedged part in it (我应该是参与了吧, "I was involved, I think") is no deed,
+     * a hedged consequence (之后好像就没再出过事) no result */
+    expect_actions("去年仓库出过一次事故，我应该是参与了整改吧。", 0);
+    expect_actions("Last year there was an incident and I think I was involved in the fix.", 0);
+    expect_part("去年叉车撞过人，我们组加了很多规定，之后好像就没再出过事。", SC_STAR_RESULT, false);
+    expect_part("去年叉车撞过人，我们组加了很多规定，之后就没再出过事。", SC_STAR_RESULT, true);
+    /* 是…了 is a state (我也是老用户了), not a deed; 是把…了 is one */
+    expect_actions("去年我就是他们的老用户了。", 0);
+    expect_actions("去年我已經是組長了。", 0);
+    expect_actions("去年我是把工单一张张拉出来了。", 1);
+    /* what happened is an event's verb, not the speaker's deed */
+    expect_actions("Last week I'm not sure what happened to the order.", 0);
+    expect_actions("Last week I asked what happened to the order.", 1);
+    /* a deed with 先 is still one */
+    expect_actions("上个月我先把工单拉了出来。", 1);
+}
+
+/* The whole organisation's change (整个中心, the company) with no deed of the
+ * speaker in its sentence is not the story's result, whether told with a
+ * result word, a number or a deed of "we" after it. */
+static void test_borrowed_sentence(void **state)
+{
+    (void)state;
+    expect_star("去年我把自己被扣分的录音听了一遍，写了一段结束语。那一年整个中心的满意度从百分之八十六"
+                "涨到了九十三。", "S-A-");
+    expect_star("去年我把自己被扣分的錄音聽了一遍，寫了一段結束語。那一年整個中心的滿意度從百分之八十六"
+                "漲到了九十三。", "S-A-");
+    expect_star("Last year I started calling the account's manager every Friday. That year the "
+                "company's revenue grew 35% and we won the regional supplier award.", "S-A-");
+    /* the speaker's own change still counts */
+    expect_part("去年我把自己被扣分的录音听了一遍，写了一段结束语，那个月我的满意度从百分之八十六涨到了"
+                "九十三。", SC_STAR_RESULT, true);
+}
+
 /* A possessive first person before a noun is not the speaker as subject;
  * "my boss and I" is. Someone / 有人 is someone else. */
 static void test_subject_possessive(void **state)
@@ -464,6 +574,25 @@ static void test_star_task(void **state)
     expect_star("去年老闆讓我負責會員續費，我先按渠道拆了數據，後來續費率回到四成。", "STAR");
     expect_part("去年 Q4 我的 quota 是两百万，我把 CRM 里 stalled 的 deal 拉出来一个个跟，"
                 "最后做到了 112%。", SC_STAR_TASK, true);
+    /* a superior assigns it (领导让我…), a job looked after, a role held in the
+     * occasion; a role held for years is a career */
+    expect_star("有次主管让我看看为什么退款变慢了，我把上周的工单导出来，发现都卡在财务审核，"
+                "后来审核改成了每天两次。", "STAR");
+    expect_part("有次經理讓我查一下為什麼轉換掉了，我把上週的數據拉出來看了一遍。", SC_STAR_TASK,
+                true);
+    expect_part("Last winter I looked after the returns desk. I sorted the backlog by carrier "
+                "and the queue cleared in a week.", SC_STAR_TASK, true);
+    expect_part("When I was the product manager for a booking app, I visited four salons and "
+                "we changed the roadmap.", SC_STAR_TASK, true);
+    expect_part("I've been a product manager for seven years at three startups and launched "
+                "over twenty features.", SC_STAR_TASK, false);
+    /* a job held by running it is the task when the speaker acts later on;
+     * alone it is a CV fact */
+    expect_star("At a hardware store I ran the weekend shift. Customers kept queueing at one till. "
+                "I opened the second till on Saturdays and after that the queue went away.",
+                "STAR");
+    expect_part("At my last company I ran the research programme for the mobile app.",
+                SC_STAR_TASK, false);
 }
 
 /* 提到 is a direction only with a number after it. */
@@ -587,6 +716,11 @@ int main(void)
         cmocka_unit_test(test_star_zh_hant),
         cmocka_unit_test(test_star_mixed),
         cmocka_unit_test(test_subject_possessive),
+        cmocka_unit_test(test_subject_before_ba),
+        cmocka_unit_test(test_plan_and_claim_go_on),
+        cmocka_unit_test(test_goal_then_deeds),
+        cmocka_unit_test(test_openers_and_non_deeds),
+        cmocka_unit_test(test_borrowed_sentence),
         cmocka_unit_test(test_spoken_deeds_zh),
         cmocka_unit_test(test_hedges),
         cmocka_unit_test(test_star_task),
