@@ -283,7 +283,16 @@ static sc_span_t star_span(const sc_answer_t *a, sc_star_part_t p)
 
 static sc_span_t s_situation(const sc_answer_t *a) { return star_span(a, SC_STAR_SITUATION); }
 static sc_span_t s_task(const sc_answer_t *a) { return star_span(a, SC_STAR_TASK); }
-static sc_span_t s_action(const sc_answer_t *a) { return star_span(a, SC_STAR_ACTION); }
+static sc_span_t ev_span(const sc_answer_t *a, sc_ev_kind_t k);
+
+/* The action part: the clause of the speaker's first deed when there is one
+ * ("我先做了数据分析", not its cue 先). */
+static sc_span_t s_action(const sc_answer_t *a)
+{
+    sc_span_t deed = ev_span(a, SC_EV_ACTION);
+    return !a->star[SC_STAR_ACTION].present ? no_span
+        : deed.end > deed.start ? deed : a->star[SC_STAR_ACTION].cue;
+}
 static sc_span_t s_result(const sc_answer_t *a) { return star_span(a, SC_STAR_RESULT); }
 
 static sc_span_t s_result_quantity(const sc_answer_t *a)
