@@ -81,6 +81,7 @@ typedef struct {
     const sc_text_t *t;
     const sc_evidence_t *ev;
     sc_matches_t m;           /* evidence cues in text order */
+    uint32_t reach;           /* the longest cue, in units */
     clause_t *cl;
     size_t ncl;
     bool *hyp;                /* per sentence: a plan */
@@ -151,6 +152,35 @@ static bool in_clause(const clause_t *c, const sc_match_t *m)
     return m->start >= c->start && m->start < c->end;
 }
 
+/* The first of n matches (in text order: ascending starts) that starts at
+ * or after unit u, by binary search: every scan over a clause, a sentence or
+ * a position starts there, so an answer is read in about linear time, not
+ * once per clause from its beginning (a 64 KB resume has thousands). */
+static size_t match_from(const sc_match_t *v, size_t n, uint32_t u)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].start < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static size_t cue_from(const run_t *r, uint32_t u)
+{
+    return match_from(r->m.v, r->m.n, u);
+}
+
+/* The first cue that may still reach unit u: none longer than r->reach
+ * units starts before u - reach. */
+static size_t cue_reaching(const run_t *r, uint32_t u)
+{
+    return cue_from(r, u > r->reach ? u - r->reach : 0);
+}
+
 static bool is_class(const sc_match_t *m, int cls)
 {
     return TAG_CLASS(m->tag) == cls;
@@ -159,7 +189,7 @@ static bool is_class(const sc_match_t *m, int cls)
 /* Is there a match of cls at [start, ...) overlapping unit u? */
 static bool covered(const run_t *r, int cls, uint32_t u)
 {
-    for (size_t i = 0; i < r->m.n && r->m.v[i].start <= u; i++)
+    for (size_t i = cue_reaching(r, u); i < r->m.n && r->m.v[i].start <= u; i++)
         if (is_class(&r->m.v[i], cls) && r->m.v[i].end > u)
             return true;
     return false;
@@ -236,7 +266,7 @@ static bool in_keyword(const run_t *r, uint32_t a, uint32_t b)
 /* Does a person cue (I, 我们, 他们, 客户, my, 我的) start at unit u? */
 static bool person_at(const run_t *r, uint32_t u)
 {
-    for (size_t i = 0; i < r->m.n && r->m.v[i].start <= u; i++) {
+    for (size_t i = cue_from(r, u); i < r->m.n && r->m.v[i].start <= u; i++) {
         const sc_match_t *m = &r->m.v[i];
         if (m->start == u && (is_class(m, EVC_SELF) || is_class(m, EVC_TEAM)
                               || is_class(m, EVC_OTHER) || is_class(m, EVC_POSSESSIVE)))
@@ -263,7 +293,7 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
 {
     const sc_text_t *t = r->t;
     c->past = false;
-    for (size_t i = 0; i < r->m.n; i++) {
+    for (size_t i = cue_from(r, from); i < r->m.n && r->m.v[i].start < c->end; i++) {
         const sc_match_t *m = &r->m.v[i];
         /* 把 and 先 may sit inside the subject's ICU word (我把, 我先): inner
          * cues, except in words where they mark no deed (把握, 优先). In a
@@ -298,7 +328,8 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
             break;
         }
     }
-    for (size_t i = 0; i < r->ev->n_cues; i++) {
+    for (size_t i = match_from(r->ev->cues, r->ev->n_cues, from);
+         i < r->ev->n_cues && r->ev->cues[i].start < c->end; i++) {
         const sc_match_t *m = &r->ev->cues[i];
         if (m->tag == SC_LEX_ACTION && m->start >= from && m->start < c->end
             && r->t->lang != SC_LANG_EN && !in_keyword(r, m->start, m->end)
@@ -416,17 +447,24 @@ static void find_subjects(run_t *r)
     }
 }
 
+/* The clause holding unit u, by binary search (clauses are in text order
+ * and do not overlap), or NULL. */
 static const clause_t *clause_at(const run_t *r, uint32_t u)
 {
-    for (size_t i = 0; i < r->ncl; i++)
-        if (u >= r->cl[i].start && u < r->cl[i].end)
-            return &r->cl[i];
-    return NULL;
+    size_t lo = 0, hi = r->ncl;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->cl[mid].end <= u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < r->ncl && u >= r->cl[lo].start ? &r->cl[lo] : NULL;
 }
 
 static bool clause_has(const run_t *r, const clause_t *c, int cls, uint32_t before)
 {
-    for (size_t i = 0; i < r->m.n; i++)
+    for (size_t i = cue_from(r, c->start); i < r->m.n && r->m.v[i].start < c->end; i++)
         if (is_class(&r->m.v[i], cls) && in_clause(c, &r->m.v[i]) && r->m.v[i].start < before)
             return true;
     return false;
@@ -585,7 +623,7 @@ static bool count_after(const sc_text_t *t, uint32_t u)
  * counted are the subject, the clause is no one's deed. */
 static bool leaving(const run_t *r, const clause_t *c)
 {
-    for (size_t i = 0; i < r->m.n && r->m.v[i].start < c->end; i++)
+    for (size_t i = cue_from(r, c->start); i < r->m.n && r->m.v[i].start < c->end; i++)
         if (is_class(&r->m.v[i], EVC_LEAVE_ZH) && in_clause(c, &r->m.v[i])
             && count_after(r->t, r->m.v[i].end))
             return true;
@@ -850,7 +888,7 @@ static double relative(int dir, double frac)
 static void find_sizes(const run_t *r, uint32_t a, uint32_t b, int dir, sizes_t *z)
 {
     const sc_text_t *t = r->t;
-    for (size_t i = 0; i < r->m.n; i++) {
+    for (size_t i = cue_from(r, a); i < r->m.n && r->m.v[i].start < b; i++) {
         const sc_match_t *m = &r->m.v[i];
         if (!is_class(m, EVC_SIZE) || m->start < a || m->start >= b || z->rel >= 0)
             continue;
@@ -1397,7 +1435,7 @@ static bool years_in(const run_t *r, uint32_t a, uint32_t b)
             && strcmp(q->unit, "year") == 0)
             return true;
     }
-    for (size_t i = 0; i < r->m.n; i++) {
+    for (size_t i = cue_from(r, a); i < r->m.n && r->m.v[i].start < b; i++) {
         const sc_match_t *m = &r->m.v[i];
         if (is_class(m, EVC_NUMBER_EN) && m->start >= a && m->start < b) {
             uint32_t k = next_word(r->t, m->end, b);
@@ -1420,7 +1458,7 @@ static bool counted(const run_t *r, uint32_t a, uint32_t b)
         uint32_t end = 0;
         if (tk->start >= a && tk->kind == SC_TOK_NUMBER)
             end = tk->end;
-        for (size_t i = 0; !end && i < r->m.n && r->m.v[i].start <= tk->start; i++)
+        for (size_t i = cue_from(r, tk->start); !end && i < r->m.n && r->m.v[i].start <= tk->start; i++)
             if (r->m.v[i].start == tk->start && is_class(&r->m.v[i], EVC_NUMBER_EN))
                 end = r->m.v[i].end;
         if (!end)
@@ -1452,7 +1490,7 @@ static bool career_clause(const run_t *r, const clause_t *c)
         return true;
     if (c->past && c->verb_end > c->verb_start && n[c->verb_end - 1] == 0x8FC7 /* 过 */)
         return true;
-    for (size_t i = 0; i < r->m.n; i++) {
+    for (size_t i = cue_from(r, c->start); i < r->m.n && r->m.v[i].start < c->end; i++) {
         const sc_match_t *m = &r->m.v[i];
         if (!is_class(m, EVC_SELF) || !in_clause(c, m) || m->start >= c->verb_start)
             continue;
@@ -1469,7 +1507,8 @@ static bool claim_clause(const run_t *r, const clause_t *c)
 {
     if (clause_has(r, c, EVC_GENERIC, c->end))
         return true;
-    for (size_t i = 0; i < r->ev->n_cues; i++) {
+    for (size_t i = match_from(r->ev->cues, r->ev->n_cues, c->start);
+         i < r->ev->n_cues && r->ev->cues[i].start < c->end; i++) {
         const sc_match_t *m = &r->ev->cues[i];
         if (m->tag == SC_LEX_VAGUE && in_clause(c, m))
             return true;
@@ -1658,6 +1697,9 @@ int sc_ev_analyze_topic(const sc_ev_cues_t *c, const sc_text_t *t, const sc_evid
     run_t r = { .t = t, .ev = ev, .out = out, .kw = kw, .nkw = nkw, .topic = topic,
                 .ntopic = ntopic };
     sc_phrases_scan(c->phrases, t, sc_matches_collect, &r.m);
+    for (size_t i = 0; i < r.m.n; i++)
+        if (r.m.v[i].end - r.m.v[i].start > r.reach)
+            r.reach = r.m.v[i].end - r.m.v[i].start;
     r.hyp = calloc(t->nsents + 1, sizeof *r.hyp);
     r.target = calloc(t->nsents + 1, sizeof *r.target);
     r.disown = calloc(t->nsents + 1, sizeof *r.disown);
