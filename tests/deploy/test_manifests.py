@@ -832,27 +832,38 @@ def stages(text):
 
 
 def linked_packages(build):
-    """{Debian package: [library]} of the shared libraries the built binaries link directly."""
+    """{Debian package: [library]} of the shared libraries the built binaries link directly
+    (each library once, and one dpkg -S for all of them: a call per library took most of
+    the test's time limit on a loaded machine)."""
     paths = {}
     for line in subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout.splitlines():
         m = re.match(r"\s*(\S+) \(libc6,x86-64[^)]*\) => (\S+)", line)
         if m:
             paths.setdefault(m.group(1), m.group(2))
-    found = {}
+    libs = []
     for b in BINARIES:
         out = subprocess.run(["readelf", "-d", str(build / "services" / b / f"hrflow-{b}")],
                              capture_output=True, text=True).stdout
-        for lib in re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out):
-            path = paths.get(lib, "")
-            real = os.path.realpath(path) if path else ""
-            pkg = None
-            for candidate in {path, real, real.replace("/usr/lib/", "/lib/", 1),
-                              real.replace("/lib/", "/usr/lib/", 1)} - {""}:
-                r = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
-                if r.returncode == 0:
-                    pkg = r.stdout.split(":", 1)[0].strip()
-                    break
-            found.setdefault(pkg or f"? ({lib})", []).append(lib)
+        libs += [lib for lib in re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out)
+                 if lib not in libs]
+    candidates = {}
+    for lib in libs:
+        path = paths.get(lib, "")
+        real = os.path.realpath(path) if path else ""
+        candidates[lib] = sorted({path, real, real.replace("/usr/lib/", "/lib/", 1),
+                                  real.replace("/lib/", "/usr/lib/", 1)} - {""})
+    owner = {}
+    every = sorted({c for cs in candidates.values() for c in cs})
+    if every:  # "pkg[, pkg…]: path" per path found; a path of no package is left out
+        out = subprocess.run(["dpkg", "-S"] + every, capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            pkgs, _, path = line.partition(": ")
+            if path:
+                owner.setdefault(path.strip(), pkgs.split(",")[0].split(":")[0].strip())
+    found = {}
+    for lib in libs:
+        pkg = next((owner[c] for c in candidates[lib] if c in owner), None)
+        found.setdefault(pkg or f"? ({lib})", []).append(lib)
     return found
 
 
