@@ -287,6 +287,7 @@ static Hrflow__V1__StarPart *star_part_pb(hf_call_t *call, int answer, const cha
     if (!p)
         return NULL;
     p->present = e->present;
+    p->borrowed = e->borrowed;
     if (e->present)
         p->evidence = span_pb(call, answer, text, e->sentence_span);
     return p;

@@ -113,7 +113,7 @@ static void delivery_notes(hf_call_t *call, const sc_prosody_t *p, sc_answer_t *
         return;
     size_t best = n;
     for (size_t i = 0; i < n && i < p->n_segments; i++)
-        if (answers[i] && !answers[i]->empty && answers[i]->star[SC_STAR_RESULT].present &&
+        if (answers[i] && !answers[i]->empty && sc_star_earns(&answers[i]->star[SC_STAR_RESULT]) &&
             (best == n || answers[i]->n_quantities > answers[best]->n_quantities))
             best = i;
     if (best == n)
@@ -251,7 +251,7 @@ static void judge(hf_call_t *call, sc_locale_t loc, const Hrflow__V1__ScoreInter
             continue;
         }
         for (int part = SC_STAR_SITUATION; part < SC_STAR_N; part++)
-            if (!a->star[part].present && (part == SC_STAR_ACTION || part == SC_STAR_RESULT)) {
+            if (!sc_star_earns(&a->star[part]) && (part == SC_STAR_ACTION || part == SC_STAR_RESULT)) {
                 sc_star_hint(buf, sizeof(buf), loc, (sc_star_part_t)part,
                              r->answers[i]->question);
                 rep->candidate_hints[rep->n_candidate_hints++] = hf_arena_strdup(ar, buf);

@@ -574,7 +574,7 @@ static int score_topic(run_t *r, size_t c)
             "keyword evidence %.2f is capped at %.1f", cs->evidence, K.kw_saturation);
     if (in_account) {
         for (int p = 0; p < SC_STAR_N; p++)
-            if (a->star[p].present)
+            if (sc_star_earns(&a->star[p]))
                 add_why(&cs->topic, K.star_points, star_rules[p], a->star[p].cue, star_whys[p]);
         int nq = 0;
         for (size_t i = 0; i < a->n_quantities && nq < K.quantity_max; i++)
@@ -804,7 +804,7 @@ static int score_structure(run_t *r)
     if (start_score(r, &a->structure, "structure", SC_STAR_N + 3) < 0)
         return -1;
     for (int p = 0; p < SC_STAR_N; p++)
-        if (a->star[p].present)
+        if (sc_star_earns(&a->star[p]))
             add_why(&a->structure, K.struct_star_points, "structure.star", a->star[p].cue,
                     structure_whys[p]);
     bool vague = false, acting = false;

@@ -193,7 +193,7 @@ static double f_delivery(const sc_answer_t *a) { return a->empty ? 0 : a->delive
 static double f_situation(const sc_answer_t *a) { return a->star[SC_STAR_SITUATION].present; }
 static double f_task(const sc_answer_t *a) { return a->star[SC_STAR_TASK].present; }
 static double f_action(const sc_answer_t *a) { return a->star[SC_STAR_ACTION].present; }
-static double f_result(const sc_answer_t *a) { return a->star[SC_STAR_RESULT].present; }
+static double f_result(const sc_answer_t *a) { return sc_star_earns(&a->star[SC_STAR_RESULT]); }
 
 static double f_result_quantities(const sc_answer_t *a)
 {
@@ -278,7 +278,7 @@ static const sc_span_t no_span = { 0, 0 };
 
 static sc_span_t star_span(const sc_answer_t *a, sc_star_part_t p)
 {
-    return a->star[p].present ? a->star[p].cue : no_span;
+    return sc_star_earns(&a->star[p]) ? a->star[p].cue : no_span;
 }
 
 static sc_span_t s_situation(const sc_answer_t *a) { return star_span(a, SC_STAR_SITUATION); }
@@ -400,7 +400,7 @@ static const sc_feature_def_t feature_table[] = {
     { "star.situation", "1 when the scorer finds the situation part, else 0", f_situation, s_situation, +1 },
     { "star.task", "1 when the scorer finds the task part, else 0", f_task, s_task, +1 },
     { "star.action", "1 when the scorer finds the action part, else 0", f_action, s_action, +1 },
-    { "star.result", "1 when the scorer finds the result part, else 0", f_result, s_result, +1 },
+    { "star.result", "1 when the scorer finds the result part and it is not borrowed, else 0", f_result, s_result, +1 },
     { "quantities.result", "result quantities (percent, multiple, money) outside a task sentence",
       f_result_quantities, s_result_quantity, +1 },
     { "keywords.concrete", "keyword occurrences in a concrete account (actor, action, outcome)",

@@ -958,14 +958,15 @@ static int write_answers(const char *path, const rows_t *r, const scored_t *sc)
         for (int k = 0; flags && k < SC_EVF_N; k++)
             if (sc->flags[i] >> k & 1)
                 json_array_append_new(flags, json_string(sc_ev_flag_name((sc_ev_flag_t)k)));
-        /* the topic features (calibrate.c), as the fit reads them */
+        /* every feature (calibrate.c's table), as the fit reads it */
         size_t nf = sc_features_count();
-        long share = sc_feature_find("topic.share"), words = sc_feature_find("topic.words");
-        json_t *j = json_pack("{s:s, s:i, s:f, s:o*, s:o*, s:f, s:f}", "id", row_name(r, i, name),
+        json_t *feat = json_object();
+        for (size_t k = 0; feat && k < nf; k++)
+            json_object_set_new(feat, sc_feature_def(k)->name,
+                                json_real(round(sc->x[i * nf + k] * 1000) / 1000));
+        json_t *j = json_pack("{s:s, s:i, s:f, s:o*, s:o*, s:o*}", "id", row_name(r, i, name),
                               "rating", r->rating[i], "score", round(sc->answer[i] * 10) / 10,
-                              "star", star, "flags", flags,
-                              "topic.share", round(sc->x[i * nf + (size_t)share] * 1000) / 1000,
-                              "topic.words", round(sc->x[i * nf + (size_t)words] * 1000) / 1000);
+                              "star", star, "flags", flags, "features", feat);
         char *line = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) : NULL;
         rc = line && fprintf(f, "%s\n", line) > 0 ? 0 : -1;
         free(line);

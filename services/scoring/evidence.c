@@ -1044,7 +1044,7 @@ static void set_part(run_t *r, sc_star_part_t p, uint32_t s, sc_span_t cue)
 {
     sc_star_evidence_t *e = &r->out->star[p];
     if (!e->present || s < e->sentence)
-        *e = (sc_star_evidence_t){ true, s, r->ev->sentences[s].span, cue };
+        *e = (sc_star_evidence_t){ true, s, r->ev->sentences[s].span, cue, false };
 }
 
 /* The first item of kind k (items of one kind are in text order but for
@@ -1143,8 +1143,8 @@ static void decide_star(run_t *r)
     /* a result word in a sentence of the company's change (那一年整个中心的满意度
      * 涨到了九十三) with no deed of the speaker in it is not the speaker's:
      * per sentence, 1 = names a borrowed subject, 2 = and holds a deed */
-    unsigned char *lent = mine < n ? calloc(n + 1, 1) : NULL;
-    if (mine < n && !lent)
+    unsigned char *lent = n ? calloc(n + 1, 1) : NULL;
+    if (n && !lent)
         r->oom = true;
     for (size_t i = 0; lent && i < r->m.n; i++)
         if (is_class(&r->m.v[i], EVC_BORROWED) && r->t->toks[r->m.v[i].tok].sentence < n)
@@ -1158,7 +1158,6 @@ static void decide_star(run_t *r)
             && lent[s] != 1)
             set_part(r, SC_STAR_RESULT, (uint32_t)s, x->cue[SC_F_RESULT].span);
     }
-    free(lent);
     /* a consequence without a number: after the first deed of the speaker or
      * the team, a clause where someone else or the team did something, or a
      * consequence cue; set_part keeps the earlier of the two */
@@ -1189,6 +1188,18 @@ static void decide_star(run_t *r)
             break;
         }
     }
+    /* failing the speaker's own, the company's outcome told in the story
+     * (我进去那年公司新签客户翻了一番) is its result part, marked borrowed: the
+     * guide marks it R and lets it earn nothing */
+    for (size_t s = 0; lent && !o->star[SC_STAR_RESULT].present && s < n; s++) {
+        const sc_sentence_t *x = &ev->sentences[s];
+        if (lent[s] == 1 && x->cue[SC_F_RESULT].found && !r->hyp[s] && !r->target[s]
+            && !r->disown[s]) {
+            set_part(r, SC_STAR_RESULT, (uint32_t)s, x->cue[SC_F_RESULT].span);
+            o->star[SC_STAR_RESULT].borrowed = true;
+        }
+    }
+    free(lent);
 
     if (!story)
         return;

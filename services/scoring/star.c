@@ -221,7 +221,7 @@ static void find_star(sc_evidence_t *ev)
             if (p == SC_STAR_ACTION)
                 ok = ok && (s->cue[SC_F_ACTOR].found || s->actor_carried);
             if (ok) {
-                ev->star[p] = (sc_star_evidence_t){ true, i, s->span, s->cue[shows[p]].span };
+                ev->star[p] = (sc_star_evidence_t){ true, i, s->span, s->cue[shows[p]].span, false };
                 break;
             }
         }

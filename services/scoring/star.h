@@ -67,7 +67,16 @@ typedef struct {
     size_t sentence;          /* index into sentences */
     sc_span_t sentence_span;  /* the whole sentence */
     sc_span_t cue;            /* the word or quantity that shows the part */
+    bool borrowed;            /* result only: it rests on an outcome the speaker did not
+                               * drive (the company's, the centre's); the story's R part,
+                               * which earns no points (rating guide, section 1) */
 } sc_star_evidence_t;
+
+/* Does the part earn points? Present, and for the result not borrowed. */
+static inline bool sc_star_earns(const sc_star_evidence_t *e)
+{
+    return e->present && !e->borrowed;
+}
 
 /* Everything star.c finds in one text; arrays are malloc'd, free with sc_evidence_free. */
 typedef struct {

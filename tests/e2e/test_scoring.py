@@ -351,6 +351,16 @@ def preview_and_reports_show_the_evidence_and_the_caps():
     assert flags["negated"]["cap"] == 20 and flags["negated"]["reason"], flags
     assert neg["overallScore"] <= 20 < story["overallScore"] - 30, (neg["overallScore"],
                                                                    story["overallScore"])
+    # the company's outcome is the story's result part, borrowed, and earns nothing
+    status, lent = call("POST", "/v1/scoring:preview", {
+        "question": q, "answer": "I worked there for two years on the front desk. That year the "
+        "company's revenue grew 40% and we won the regional award.", "competencyModelId": mid})
+    assert status == 200, lent
+    assert lent["star"]["result"] is True, lent["star"]
+    assert lent["star"]["resultEvidence"]["borrowed"] is True, lent["star"]
+    assert story["star"]["result"] and not story["star"]["resultEvidence"].get("borrowed"), story
+    assert not any(c["reason"].startswith("fit.star.result") for c in lent["contributions"])
+    assert lent["overallScore"] < story["overallScore"] - 30, lent["overallScore"]
     # an interview report carries the same per answer
     iid = "itv-" + uuid.uuid4().hex[:8]
     status, rep = call("POST", "/v1/interviews/%s:score" % iid, {

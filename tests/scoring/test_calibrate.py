@@ -330,9 +330,16 @@ def answers_are_written_one_by_one_to_read_the_disagreements():
     flags = {"keyword_list", "credentials", "generic_claim", "negated", "hypothetical",
              "team_without_me", "off_topic"}
     assert all(set(g["flags"]) <= flags for g in got) and any(g["flags"] for g in got)
-    # the topic features as the fit reads them
-    assert all(0 <= g["topic.share"] <= 1 and g["topic.words"] >= 0 for g in got), got[0]
-    assert any(g["topic.share"] > 0 for g in got)
+    # every feature as the fit reads it, the STAR parts among them
+    names = set(got[0]["features"])
+    assert {"topic.share", "topic.words", "evidence.actions", "star.task"} <= names, names
+    assert all(set(g["features"]) == names for g in got)
+    f = [g["features"] for g in got]
+    assert all(0 <= x["topic.share"] <= 1 and x["topic.words"] >= 0 for x in f), f[0]
+    assert any(x["topic.share"] > 0 for x in f) and any(x["evidence.actions"] > 0 for x in f)
+    # a borrowed result is the story's R part but earns nothing
+    assert all(x["star." + p] == g["star"][p] for g, x in zip(got, f) for p in STAR - {"result"})
+    assert all(x["star.result"] <= g["star"]["result"] for g, x in zip(got, f))
     # the file holds the scores the figures were computed from
     scores = {g["id"]: g["score"] for g in got}
     by_rating = collections.defaultdict(list)

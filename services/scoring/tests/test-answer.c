@@ -422,6 +422,34 @@ static void test_bad_model_refused(void **state)
 /* Topic: the question's subject words (not its frame) by sentence, the
  * off_topic flag and its cap; a story told without the model's words but on
  * the question's subject keeps its topic and is not flagged. */
+/* A result the speaker did not drive is the story's R part, marked borrowed,
+ * and earns nothing: not in the fit, the structure or a competency. */
+static void test_borrowed_result_earns_nothing(void **state)
+{
+    (void)state;
+    static const char *const lent[] = {
+        "我在那边做了两年客服。那一年整个中心的满意度从百分之八十六涨到了九十三，还拿了集团的服务金奖。",
+        "I worked there for two years on the front desk. That year the company's revenue grew 40% "
+        "and we won the regional award.",
+    };
+    for (size_t i = 0; i < sizeof lent / sizeof *lent; i++) {
+        sc_answer_t *a = analyze(q_data, lent[i]);
+        if (!a->star[SC_STAR_RESULT].present || !a->star[SC_STAR_RESULT].borrowed)
+            fail_msg("case %zu: want a borrowed result part: %s", i, lent[i]);
+        assert_false(sc_star_earns(&a->star[SC_STAR_RESULT]));
+        assert_null(contribution(&a->answer, "fit.star.result"));
+        for (size_t k = 0; k < a->structure.n_contribs; k++)
+            assert_true(a->structure.contribs[k].span.start != a->star[SC_STAR_RESULT].cue.start
+                        || strcmp(a->structure.contribs[k].rule, "structure.star"));
+        assert_true(a->answer.score < 40);
+        sc_answer_free(&a);
+    }
+    /* the speaker's own result earns its points */
+    sc_answer_t *own = analyze(q_data, plain_story_en);
+    assert_true(sc_star_earns(&own->star[SC_STAR_RESULT]));
+    sc_answer_free(&own);
+}
+
 static void test_topic(void **state)
 {
     (void)state;
@@ -499,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_largest_answer_is_bounded),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_bad_model_refused),
+        cmocka_unit_test(test_borrowed_result_earns_nothing),
         cmocka_unit_test(test_topic),
     };
     return cmocka_run_group_tests_name("scoring-answer", tests, setup, teardown);

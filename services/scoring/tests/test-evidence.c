@@ -276,8 +276,8 @@ static void test_empty_and_no_story(void **state)
 
 /* ---- STAR parts from both sources (sc_ev_t.star) ---- */
 
-/* The parts of s as a string "STAR" with '-' for a missing part; each part
- * found rests on a cue inside its sentence. */
+/* The parts of s as a string "STAR" with '-' for a missing part and 'r' for a
+ * borrowed result; each part found rests on a cue inside its sentence. */
 static void expect_star(const char *s, const char *want)
 {
     run_t r = run(s);
@@ -286,7 +286,8 @@ static void expect_star(const char *s, const char *want)
         const sc_star_evidence_t *e = &r.ev.star[p];
         if (!e->present)
             continue;
-        got[p] = "STAR"[p];
+        got[p] = e->borrowed ? 'r' : "STAR"[p];
+        assert_true(!e->borrowed || p == SC_STAR_RESULT);
         assert_true(e->sentence < r.star.n_sentences);
         assert_true(e->cue.end > e->cue.start);
         assert_true(e->sentence_span.start <= e->cue.start && e->cue.end <= e->sentence_span.end);
@@ -343,7 +344,8 @@ static void test_star_zh(void **state)
     expect_star("我们组去年一起改了话术，大家轮流听录音，最后满意度到了第一名。", "S--R");
     /* a company's growth the speaker did not drive is no result of the story;
      * the year and the company are still its occasion */
-    expect_star("我在的那家公司去年营收翻了一番。", "S---");
+    /* the company's outcome is the story's result, borrowed (rating guide, section 1) */
+    expect_star("我在的那家公司去年营收翻了一番。", "S--r");
     /* 过 and a length of time state experience, as a CV does */
     expect_star("我做客服六年了，在两家银行待过，拿过三次服务之星。", "----");
     expect_star("我没做过团队管理，排班这些一般都是主管在管。", "----");
@@ -495,15 +497,20 @@ static void test_openers_and_non_deeds(void **state)
 static void test_borrowed_sentence(void **state)
 {
     (void)state;
+    /* the centre's outcome is the story's result part, borrowed: it earns nothing */
     expect_star("去年我把自己被扣分的录音听了一遍，写了一段结束语。那一年整个中心的满意度从百分之八十六"
-                "涨到了九十三。", "S-A-");
+                "涨到了九十三。", "S-Ar");
     expect_star("去年我把自己被扣分的錄音聽了一遍，寫了一段結束語。那一年整個中心的滿意度從百分之八十六"
-                "漲到了九十三。", "S-A-");
+                "漲到了九十三。", "S-Ar");
     expect_star("Last year I started calling the account's manager every Friday. That year the "
-                "company's revenue grew 35% and we won the regional supplier award.", "S-A-");
-    /* the speaker's own change still counts */
-    expect_part("去年我把自己被扣分的录音听了一遍，写了一段结束语，那个月我的满意度从百分之八十六涨到了"
-                "九十三。", SC_STAR_RESULT, true);
+                "company's revenue grew 35% and we won the regional supplier award.", "S-Ar");
+    /* the speaker's own change counts, and wins over a borrowed one told first */
+    expect_star("去年我把自己被扣分的录音听了一遍，写了一段结束语，那个月我的满意度从百分之八十六涨到了"
+                "九十三。", "S-AR");
+    expect_star("那一年整个中心的满意度涨了七个点。我把自己被扣分的录音听了一遍，写了一段结束语，"
+                "后来我的满意度从百分之八十六涨到了九十三。", "S-AR");
+    /* a plan or a target of the company is no result at all */
+    expect_star("我觉得明年公司的营收应该能翻一番。", "----");
 }
 
 /* A possessive first person before a noun is not the speaker as subject;
@@ -690,7 +697,7 @@ static void test_spoken_no_story(void **state)
     r = run("我在那边做了两年，然后公司那年，嗯，营收就翻了一番，投诉就只剩几单了。");
     assert_int_equal(r.ev.count[SC_EV_ACTION], 0);
     assert_int_equal(r.ev.count[SC_EV_OUTCOME], 0);
-    assert_false(r.ev.star[SC_STAR_RESULT].present);
+    assert_true(r.ev.star[SC_STAR_RESULT].present && r.ev.star[SC_STAR_RESULT].borrowed);
     done(&r);
     expect_star("I think, I, um, I kind of helped with the, the triage last winter.", "----");
 }
