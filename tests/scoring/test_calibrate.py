@@ -292,7 +292,7 @@ def the_aim_pair_check_counts_capped_answers_at_or_above_a_real_story():
 
 SHIPPED = os.path.join(HERE, "..", "..", "services", "scoring", "fit", "answer.json")
 SHIPPED_ARGS = ("--models", MODELS, "--model", MODEL, "--data", DEV, "--fit-ordinal", "--signed",
-                "--drop", "answer,length.log")
+                "--drop", "answer,length.log", "--lambda", "10")
 
 
 @test
