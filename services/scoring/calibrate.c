@@ -265,6 +265,35 @@ static double f_ev_hypothetical(const sc_answer_t *a) { return ev_flag(a, SC_EVF
 static double f_ev_team_without_me(const sc_answer_t *a) { return ev_flag(a, SC_EVF_TEAM_WITHOUT_ME); }
 static double f_ev_off_topic(const sc_answer_t *a) { return ev_flag(a, SC_EVF_OFF_TOPIC); }
 
+/* Which sentences tell the story: an evidence item or a STAR part in it.
+ * Returns how many do, and the first that does not in *first_aside. */
+static size_t story_sentences(const sc_answer_t *a, size_t *first_aside)
+{
+    size_t n = a->n_sentences, told = 0;
+    *first_aside = SIZE_MAX;
+    for (size_t s = 0; s < n; s++) {
+        bool in = false;
+        for (size_t i = 0; !in && i < a->evidence.n_items; i++)
+            in = a->evidence.items[i].sentence == s;
+        for (int p = 0; !in && p < SC_STAR_N; p++)
+            in = a->star[p].present && a->star[p].sentence == s;
+        told += in;
+        if (!in && *first_aside == SIZE_MAX)
+            *first_aside = s;
+    }
+    return told;
+}
+
+/* The share of the answer's sentences that tell the story: a story buried
+ * in background, asides and reflections (rambling) tells it in fewer. */
+static double f_story_share(const sc_answer_t *a)
+{
+    size_t aside;
+    return a->empty || !a->n_sentences ? 0
+        : (double)story_sentences(a, &aside) / (double)a->n_sentences;
+}
+
+
 /* How much the answer is about what the question asks (answer.h: the
  * question's subject words and the probed competencies' keywords). */
 static double f_topic_share(const sc_answer_t *a) { return a->empty ? 0 : a->topic_share; }
@@ -388,6 +417,14 @@ static sc_span_t s_ev_team_without_me(const sc_answer_t *a)
 static sc_span_t s_ev_off_topic(const sc_answer_t *a) { return flag_span(a, SC_EVF_OFF_TOPIC); }
 static sc_span_t s_topic(const sc_answer_t *a) { return a->empty ? no_span : a->topic_span; }
 
+static sc_span_t s_story_share(const sc_answer_t *a)
+{
+    size_t aside = SIZE_MAX;
+    if (!a->empty)
+        story_sentences(a, &aside);
+    return aside == SIZE_MAX ? no_span : a->sentences[aside].span;
+}
+
 /* The feature vector. A new feature is one row here (names are stored in
  * fit files: never rename one, add a new row instead). */
 static const sc_feature_def_t feature_table[] = {
@@ -442,6 +479,8 @@ static const sc_feature_def_t feature_table[] = {
       "of a probed competency", f_topic_share, s_topic, +1 },
     { "topic.words", "ln(1 + the question's subject words the answer uses)", f_topic_words,
       s_topic, +1 },
+    { "story.share", "share of the answer's sentences with evidence or a STAR part in them",
+      f_story_share, s_story_share, +1 },
 };
 
 #define N_FEATURES (sizeof(feature_table) / sizeof(feature_table[0]))

@@ -152,26 +152,13 @@ static bool in_clause(const clause_t *c, const sc_match_t *m)
     return m->start >= c->start && m->start < c->end;
 }
 
-/* The first of n matches (in text order: ascending starts) that starts at
- * or after unit u, by binary search: every scan over a clause, a sentence or
- * a position starts there, so an answer is read in about linear time, not
- * once per clause from its beginning (a 64 KB resume has thousands). */
-static size_t match_from(const sc_match_t *v, size_t n, uint32_t u)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid].start < u)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
+/* The first cue that starts at or after unit u (sc_match_from): every scan
+ * over a clause, a sentence or a position starts there, so an answer is read
+ * in about linear time, not once per clause from its beginning (a 64 KB
+ * resume has thousands). */
 static size_t cue_from(const run_t *r, uint32_t u)
 {
-    return match_from(r->m.v, r->m.n, u);
+    return sc_match_from(r->m.v, r->m.n, u);
 }
 
 /* The first cue that may still reach unit u: none longer than r->reach
@@ -323,12 +310,13 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
         bool aspect = tk->kind == SC_TOK_IDEO && w[n - 1] == 0x4E86 /* 了 */
             && !duration(t, tk->start + n - 1);
         if ((ed || aspect) && !covered(r, ed ? EVC_NOT_PAST_EN : EVC_ASPECT_NOT, tk->start)
-            && !(aspect && state_le(t, from, tk->start))) {
+            && !(aspect && state_le(t, from, tk->start))
+            && !sc_evidence_filler_at(t, r->ev, tk->start, true)) {
             take_verb(c, tk->start, tk->end);
             break;
         }
     }
-    for (size_t i = match_from(r->ev->cues, r->ev->n_cues, from);
+    for (size_t i = sc_match_from(r->ev->cues, r->ev->n_cues, from);
          i < r->ev->n_cues && r->ev->cues[i].start < c->end; i++) {
         const sc_match_t *m = &r->ev->cues[i];
         if (m->tag == SC_LEX_ACTION && m->start >= from && m->start < c->end
@@ -343,23 +331,40 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
 }
 
 /* Is the pronoun ending at unit u a modifier, not the subject: 的 within
- * three characters after it (我的, 我待的那个中心, 我负责的模块), unless 的 closes
- * a verb and 是 follows (我做的就是把…: what the speaker did)? Not when a
- * word that only follows a subject comes first: the deed marker 把 or an
- * adverb (我把两边的诉求, 我就把他的单, 我也跟他们的): 的 is then the object's. */
+ * three words after it (我的, 我待的那个中心, 我负责的模块, 我们 DC 的 WMS: an
+ * English word in Chinese speech is one word), unless 的 closes a verb and 是
+ * follows (我做的就是把…: what the speaker did)? Not when a word that only
+ * follows a subject comes first: the deed marker 把, the copula 是 or an adverb
+ * (我把两边的诉求, 我就把他的单, 我也跟他们的, 我是当班的主管): 的 is then the
+ * object's. */
 static bool modifier(const sc_text_t *t, uint32_t u, uint32_t end)
 {
-    static const UChar subject_only[] = u"把就先也又再还都";
-    for (uint32_t i = u; i < end && i < u + 4; i++) {
+    static const UChar subject_only[] = u"把就先也又再还都是";
+    for (uint32_t i = u, words = 0; i < end && words < 4;) {
+        UChar ch = t->norm[i];
+        if (ch == ' ') {
+            i++;
+            continue;
+        }
+        words++;
+        if (ch < 0x80 && u_isalnum(ch)) {
+            while (i < end && t->norm[i] < 0x80 && u_isalnum(t->norm[i]))
+                i++;
+            continue;
+        }
         if (t->norm[i] == 0x7684 /* 的 */) {
-            /* 我做的就是把…, 我当时做的是…: what the speaker did is the subject */
+            /* 我做的就是把…, 我当时做的是…, 我做的事情主要是把…: what the speaker
+             * did is the subject; between 的 and 是 at most a word for what was
+             * done (事情, 工作, 部分) and adverbs (主要, 就, 其实, 基本上) */
+            static const UChar between[] = u"就事情工作部分主要其实基本上也大概都 ";
             uint32_t j = i + 1;
-            while (j < end && (t->norm[j] == 0x5C31 /* 就 */ || t->norm[j] == ' '))
+            while (j < end && j < i + 8 && u_strchr(between, t->norm[j]))
                 j++;
             return !(j < end && t->norm[j] == 0x662F /* 是 */);
         }
-        if (t->norm[i] < 0x3400 || u_strchr(subject_only, t->norm[i]))
+        if (ch < 0x3400 || u_strchr(subject_only, ch))
             return false;
+        i++;
     }
     return false;
 }
@@ -392,7 +397,8 @@ static bool ba_marker(const run_t *r, const sc_match_t *m)
 /* The subject of a clause: its first self / team / other cue, else the
  * previous clause's (a dropped subject), reset at a borrowed subject. A
  * possessive first person before a noun (my manager, our data team, 我的主管,
- * 我负责的模块) names someone else unless a subject follows it in the clause;
+ * 我负责的模块, 我们仓的系统) names someone else unless a subject follows it in
+ * the clause;
  * the I of a hedge (I think, I guess) is not the subject; a person after 把
  * is inside its object (把这一年我们帮他们省的钱算了一下: the subject is
  * still the dropped one), and so are the persons after an invited one
@@ -413,7 +419,11 @@ static void find_subjects(run_t *r)
             ba |= ba_marker(r, m) || (is_class(m, EVC_INVITE) && person_at(r, m->end));
             if (ba || object(r->t, m->start))
                 continue;
-            if (is_class(m, EVC_TEAM))
+            /* 我们仓的系统崩了: the team's thing, not the team, is the subject */
+            if (is_class(m, EVC_TEAM) && modifier(r->t, m->end, c->end)) {
+                if (!poss)
+                    poss = m->end;
+            } else if (is_class(m, EVC_TEAM))
                 s = SUBJ_TEAM;
             /* the I of "I think" / "I guess" hedges, it is not the subject */
             else if (is_class(m, EVC_SELF) && !covered(r, EVC_TEAM, m->start)
@@ -630,7 +640,6 @@ static bool leaving(const run_t *r, const clause_t *c)
     return false;
 }
 
-static bool filler_at(const sc_evidence_t *ev, uint32_t u);
 
 /* The start of the utterance clause ci continues: spoken restarts cut a
  * clause into fragments ("我一般就，就把单子拉出来", "I think, I, I kind of
@@ -651,7 +660,8 @@ static size_t head_of(const run_t *r, size_t ci)
         size_t words = 0;
         for (uint32_t k = sc_text_token_at(t, p->start); k < t->ntoks && t->toks[k].start < p->end; k++)
             words += t->toks[k].start >= p->start && t->toks[k].kind != SC_TOK_SPACE
-                && t->toks[k].kind != SC_TOK_PUNCT && !filler_at(r->ev, t->toks[k].start);
+                && t->toks[k].kind != SC_TOK_PUNCT
+                && !sc_evidence_filler_at(t, r->ev, t->toks[k].start, false);
         if (words > 4)
             break;
         h--;
@@ -750,8 +760,9 @@ static bool names_speaker(const run_t *r, uint32_t a, uint32_t b)
 
 /* Is the role m held by the speaker: the speaker is the clause's stated
  * subject (I was the shift supervisor, 我是当班主管), or the role follows
- * 当 / 担任 / 作为 with the speaker as the dropped subject (后来当小组长)? A
- * role named as the one spoken to (跟组长提了, told the supervisor) is not. */
+ * 当 / 担任 / 作为, or 是 with the speaker as the dropped subject (后来当小组长,
+ * 我当时是，是当班主管)? A role named as the one spoken to (跟组长提了, told
+ * the supervisor) is not. */
 static bool role_held(const run_t *r, const clause_t *c, const sc_match_t *m)
 {
     if (c->stated && c->subject == SUBJ_SELF)
@@ -760,7 +771,9 @@ static bool role_held(const run_t *r, const clause_t *c, const sc_match_t *m)
         return false;
     const UChar *n = r->t->norm;
     uint32_t u = m->start;
-    return (u > c->start && (n[u - 1] == 0x5F53 /* 当 */ || n[u - 1] == 0x4EFB /* 任 */))
+    /* (我当时是，)是当班主管: the copula with the speaker carried */
+    return (u > c->start && (n[u - 1] == 0x5F53 /* 当 */ || n[u - 1] == 0x4EFB /* 任 */
+                             || (n[u - 1] == 0x662F /* 是 */ && c->subject == SUBJ_SELF)))
         || (u >= c->start + 2 && n[u - 2] == 0x4F5C && n[u - 1] == 0x4E3A /* 作为 */);
 }
 
@@ -1226,15 +1239,6 @@ static void flag(run_t *r, sc_ev_flag_t f, const char *reason, sc_span_t span)
     r->out->flag[f] = (sc_ev_flagged_t){ true, reason, span };
 }
 
-/* Is unit u inside a filler (嗯, 就是, um)? Spoken "嗯，就是，然后我" are no list items. */
-static bool filler_at(const sc_evidence_t *ev, uint32_t u)
-{
-    for (size_t i = 0; i < ev->n_cues; i++)
-        if ((ev->cues[i].tag == SC_LEX_FILLER || ev->cues[i].tag == SC_LEX_FILLER_WEAK)
-            && ev->cues[i].start <= u && u < ev->cues[i].end)
-            return true;
-    return false;
-}
 
 /* Are two keywords, the first ending at a1 and the next starting at b0,
  * listed together: between them only punctuation, spaces, joining words
@@ -1265,8 +1269,8 @@ static bool list_item(const run_t *r, const clause_t *c)
     size_t words = 0, chars = 0;
     for (uint32_t k = sc_text_token_at(t, c->start); k < t->ntoks && t->toks[k].start < c->end; k++) {
         const sc_token_t *tk = &t->toks[k];
-        if (tk->kind == SC_TOK_SPACE || tk->kind == SC_TOK_PUNCT || filler_at(r->ev, tk->start)
-            || covered(r, EVC_LIST_JOIN, tk->start))
+        if (tk->kind == SC_TOK_SPACE || tk->kind == SC_TOK_PUNCT
+            || sc_evidence_filler_at(t, r->ev, tk->start, false) || covered(r, EVC_LIST_JOIN, tk->start))
             continue;
         words++;
         chars += tk->end - tk->start;
@@ -1518,7 +1522,7 @@ static bool claim_clause(const run_t *r, const clause_t *c)
 {
     if (clause_has(r, c, EVC_GENERIC, c->end))
         return true;
-    for (size_t i = match_from(r->ev->cues, r->ev->n_cues, c->start);
+    for (size_t i = sc_match_from(r->ev->cues, r->ev->n_cues, c->start);
          i < r->ev->n_cues && r->ev->cues[i].start < c->end; i++) {
         const sc_match_t *m = &r->ev->cues[i];
         if (m->tag == SC_LEX_VAGUE && in_clause(c, m))

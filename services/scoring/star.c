@@ -176,6 +176,35 @@ static bool filler_position(const sc_text_t *t, const sc_match_t *m)
     return prev >= 0 && same_text(t, m->tok, (uint32_t)prev);
 }
 
+/* The cues are in text order and no filler of filler.txt is longer than
+ * FILLER_MAX units ("you know"). */
+#define FILLER_MAX 16
+
+size_t sc_match_from(const sc_match_t *v, size_t n, uint32_t u)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].start < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+bool sc_evidence_filler_at(const sc_text_t *t, const sc_evidence_t *ev, uint32_t u, bool spoken)
+{
+    for (size_t i = sc_match_from(ev->cues, ev->n_cues, u > FILLER_MAX ? u - FILLER_MAX : 0);
+         i < ev->n_cues && ev->cues[i].start <= u; i++) {
+        const sc_match_t *m = &ev->cues[i];
+        if (u < m->end && (m->tag == SC_LEX_FILLER
+                           || (m->tag == SC_LEX_FILLER_WEAK && (!spoken || filler_position(t, m)))))
+            return true;
+    }
+    return false;
+}
+
 static int find_fillers(const sc_text_t *t, sc_evidence_t *ev)
 {
     ev->fillers = malloc((ev->n_cues ? ev->n_cues : 1) * sizeof *ev->fillers);

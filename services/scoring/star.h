@@ -106,6 +106,15 @@ void sc_evidence_free(sc_evidence_t *ev);
 bool sc_evidence_negated(const sc_text_t *t, const sc_evidence_t *ev, uint32_t at,
                          uint32_t tok, sc_span_t *neg);
 
+/* The index of the first of the n matches v (in text order) that starts at or
+ * after normalised unit u, by binary search; n when none does. */
+size_t sc_match_from(const sc_match_t *v, size_t n, uint32_t u);
+
+/* Is normalised unit u inside a filler cue (嗯, 就是, um, 对了)? With spoken,
+ * only a filler the speaker says as one: a plain filler, or a weak one in filler
+ * position (clause-initial, before a comma, repeated: "对了，", not 对了一遍). */
+bool sc_evidence_filler_at(const sc_text_t *t, const sc_evidence_t *ev, uint32_t u, bool spoken);
+
 /* Does a vague claim (擅长, good at) precede unit at in its clause? */
 bool sc_evidence_claimed(const sc_text_t *t, const sc_evidence_t *ev, uint32_t at, uint32_t tok);
 

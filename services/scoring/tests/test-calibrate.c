@@ -487,6 +487,7 @@ static void test_features_read_a_scored_answer(void **state)
     assert_float_equal(x[sc_feature_find("quantities.result")], 1, 0); /* 25%, not the 20% */
     assert_true(x[sc_feature_find("keywords.concrete")] >= 1);
     assert_float_equal(x[sc_feature_find("length.log")], log1p((double)a->length_units), 1e-12);
+    assert_float_equal(x[sc_feature_find("story.share")], 1, 0); /* every sentence tells it */
 
     /* a fit reads its own features, in its order; an unknown one is named */
     const char *names[2] = { "star.result", "answer" };
@@ -502,6 +503,21 @@ static void test_features_read_a_scored_answer(void **state)
     assert_int_equal(sc_ordinal_read_answer(f, a, got, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "evidence.ownership"));
     sc_ordinal_destroy(&f);
+    sc_answer_free(&a);
+
+    /* the same story among asides: they lower the share, the first is its span */
+    const char *aside = "说起来我们公司其实是做家电的，老板是广东人。";
+    char rambling[512];
+    snprintf(rambling, sizeof rambling, "去年我负责把仓库的拣货流程改一下。%s我先把近三个月的出库单拉了一遍，"
+             "把爆款挪到了打包台旁边。对了，那边食堂的菜也挺好吃的。后来拣货效率提高了三成。", aside);
+    assert_int_equal(sc_answer_analyze(az, sc, NULL, rambling, strlen(rambling), &a, err,
+                                       sizeof(err)), 0);
+    sc_features_read(a, x);
+    long share = sc_feature_find("story.share");
+    assert_float_equal(x[share], 3.0 / 5.0, 1e-12);
+    sc_span_t at = sc_feature_def((size_t)share)->span(a);
+    assert_int_equal(at.start, strstr(rambling, aside) - rambling);
+    assert_int_equal(at.end - at.start, strlen(aside));
     sc_answer_free(&a);
 
     assert_int_equal(sc_answer_analyze(az, sc, NULL, "。", 3, &a, err, sizeof(err)), 0);

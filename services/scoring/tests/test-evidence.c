@@ -408,6 +408,8 @@ static void test_subject_before_ba(void **state)
     expect_actions("上週我把兩邊的報價整理成一張表。", 1);
     expect_actions("上个月我就把他们的工单重新分了一遍。", 1);
     expect_actions("那次我做的就是把客户的投诉按原因分了类。", 1);
+    expect_actions("那次我做的事情主要是把运营要的十几个需求列了张表。", 1);
+    expect_actions("那次我做的工作其实就是把客户的投诉按原因分了类。", 1);
     /* still a modifier: 我负责的模块 is the module, 我的主管 the boss */
     expect_actions("上个月我负责的模块出了问题，我的主管改了配置。", 0);
 }
@@ -518,6 +520,15 @@ static void test_borrowed_sentence(void **state)
 static void test_subject_possessive(void **state)
 {
     (void)state;
+    /* 我们 before 的 is the team's thing, not the team, as subject: no team deed */
+    static const char *const theirs[] = { "去年我们仓的系统突然崩了四个小时。",
+                                          "去年我们 DC 的 WMS 突然 down 了四个小时。" };
+    for (size_t i = 0; i < 2; i++) {
+        run_t r = run(theirs[i]);
+        assert_int_equal(r.ev.count[SC_EV_TEAM], 0);
+        expect_flags(&r, 0);
+        done(&r);
+    }
     expect_actions("Last month I joined the pricing project. Our data team did the analysis, "
                    "and my manager ran the review.", 1);
     expect_actions("Last month my colleague and I rewrote the pricing plan.", 1);
@@ -571,6 +582,18 @@ static void test_star_task(void **state)
     expect_star("去年老板让我负责会员续费，我先按渠道拆了数据，两个月后续费率回到百分之四十二。", "STAR");
     expect_part("我在银行做了两年，后来当小组长，带十二个人。我把电话抽了一百通来听，"
                 "一次解决率从68%到了79%。", SC_STAR_TASK, true);
+    /* a role after the copula, said again after a restart; 的 after 是 is the role's */
+    expect_part("台风前一天我当时是，是当班主管，我就先把单子按地区拆开了。", SC_STAR_TASK, true);
+    expect_part("那天六点截单，我是当班的主管。我就先把单子按地区拆开了。", SC_STAR_TASK, true);
+    expect_part("那天六点截单，我是当班的 shift supervisor。我就先把单子按地区拆开了。",
+                SC_STAR_TASK, true);
+    /* assigned with 给我 before the verb; the speaker's own target; the one who handled it */
+    expect_part("刚入行时主管给我分了城西那一片，我就一家一家上门去聊了，签了两家。", SC_STAR_TASK,
+                true);
+    expect_part("去年第三季度我差点没完成，指标是三百万，我就把老客户重新排了一遍。", SC_STAR_TASK,
+                true);
+    expect_part("有个老客户是我在跟的，那年他们想换供应商，我就带技术去了他们车间。",
+                SC_STAR_TASK, true);
     /* ownership with no deed of the speaker is a CV fact */
     expect_part("我之前在的团队做的推荐系统很大。我在里面负责一个配置管理的小模块。", SC_STAR_TASK,
                 false);
@@ -623,6 +646,13 @@ static void test_raised_to(void **state)
 static void test_spoken_disfluency(void **state)
 {
     (void)state;
+    /* "对了，" opening a clause is an aside (a filler), its 了 no deed; 对了一遍 is a deed */
+    expect_actions("去年我把出库单拉了一遍。对了，那边食堂的菜也挺好吃的。", 1);
+    expect_actions("去年我把出库单拉了一遍。对了，我们那边食堂的菜也挺好吃的。", 1);
+    expect_actions("上周账我对了一遍。", 1);
+    /* "算了" trailing off (never mind) is no deed; 算了笔账 is one */
+    expect_actions("去年我把出库单拉了一遍。我那时候还……算了不说了。", 1);
+    expect_actions("去年我给他算了笔账。", 1);
     /* zh-Hans: restarts, a 把 deed cut by a comma, 没再 as the consequence */
     expect_star("上个月仓库老是发错货，然后我，我就，把这周的出库单都，都拉出来对了一遍，"
                 "发现是两个库位贴反了。然后我就，嗯，把标签重新贴好，后来就没再发错过。", "S-AR");
