@@ -271,16 +271,21 @@ static size_t story_sentences(const sc_answer_t *a, size_t *first_aside)
 {
     size_t n = a->n_sentences, told = 0;
     *first_aside = SIZE_MAX;
+    bool *in = calloc(n ? n : 1, sizeof *in);
+    if (!in)
+        return 0;       /* out of memory: reads as no story, as the empty answer */
+    for (size_t i = 0; i < a->evidence.n_items; i++)
+        if (a->evidence.items[i].sentence < n)
+            in[a->evidence.items[i].sentence] = true;
+    for (int p = 0; p < SC_STAR_N; p++)
+        if (a->star[p].present && a->star[p].sentence < n)
+            in[a->star[p].sentence] = true;
     for (size_t s = 0; s < n; s++) {
-        bool in = false;
-        for (size_t i = 0; !in && i < a->evidence.n_items; i++)
-            in = a->evidence.items[i].sentence == s;
-        for (int p = 0; !in && p < SC_STAR_N; p++)
-            in = a->star[p].present && a->star[p].sentence == s;
-        told += in;
-        if (!in && *first_aside == SIZE_MAX)
+        told += in[s];
+        if (!in[s] && *first_aside == SIZE_MAX)
             *first_aside = s;
     }
+    free(in);
     return told;
 }
 

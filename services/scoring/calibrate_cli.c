@@ -25,7 +25,7 @@
  * out of the fit, --signed holds each weight to its feature's sign. The
  * aim's pair check ("aim.pairs", "aim.violations") counts the capped
  * answers (keyword list, credentials, negated) predicted at or above a
- * real story of the same model and competency. --answers writes each line's
+ * real story of the same model and competency rated higher. --answers writes each line's
  * id, rating, answer score, STAR parts and flags, one JSON object a line, to
  * read the disagreements one by one. Output lines are
  * "name value", stable for scripts. Exit 0, 1 on a failure, 2 on bad usage.
@@ -674,8 +674,10 @@ static void aim_pairs(const char *prefix, const double *pred, const rows_t *r)
         if (!in_list(r->category[i], capped, 3) || !r->model[i] || !r->competency[i])
             continue;
         for (size_t j = 0; j < r->n; j++) {
+            /* the raters rank the story above it: a negation followed by a real
+             * nearby story is rated on that story (the guide), and is no pair */
             if (!in_list(r->category[j], story, 3) || !same(r->model[i], r->model[j])
-                || !same(r->competency[i], r->competency[j]))
+                || !same(r->competency[i], r->competency[j]) || r->rating[i] >= r->rating[j])
                 continue;
             pairs++;
             if (pred[i] >= pred[j] && bad++ < AIM_SHOWN)

@@ -89,6 +89,8 @@ typedef struct {
     bool *disown;             /* per sentence: the speaker disowns it */
     bool *habit;              /* per sentence: a habit or pastime (平时, in my spare time) */
     bool past_story;          /* the answer tells a past occasion: an opener or a 了 deed */
+    bool present_story;       /* English told in the historical present: an occasion
+                               * opener and no verb in the past anywhere */
     const uint32_t *kw;       /* competency keyword ranges, as sc_ev_analyze takes them */
     size_t nkw;
     const uint32_t *topic;    /* ranges that speak of the question's subject */
@@ -276,6 +278,44 @@ static bool state_le(const sc_text_t *t, uint32_t from, uint32_t u)
     return false;
 }
 
+/* In a story told in the historical present, the word after the speaker as
+ * subject is the deed ("I keep my voice level", "then I take two minutes"),
+ * past an adverb (I just call, I also flag); not a state, a thought, a wish or
+ * an auxiliary (I'm, I think, I want, I can, I don't, I usually). */
+static void present_deed(const run_t *r, clause_t *c, uint32_t from)
+{
+    static const UChar *const adverb[] = { u"just", u"also", u"then", u"still", u"really",
+                                           u"immediately", u"quickly", u"finally", u"first" };
+    static const UChar *const not_deed[] = {
+        u"am", u"m", u"think", u"guess", u"feel", u"know", u"believe", u"would", u"will",
+        u"can", u"could", u"should", u"must", u"might", u"may", u"do", u"don", u"have",
+        u"ve", u"d", u"ll", u"usually", u"always", u"never", u"often", u"sometimes",
+        u"want", u"need", u"hope", u"mean", u"like", u"love", u"tend", u"try", u"wish",
+        u"remember", u"forget", u"suppose", u"see", u"s", u"was", u"is", u"rarely", u"normally" };
+    const sc_text_t *t = r->t;
+    if (from >= 2 && t->norm[from - 2] == '\'')
+        return;         /* I'm, I've, I'd: the subject's word holds an auxiliary */
+    for (uint32_t k = sc_text_token_at(t, from); k < t->ntoks && t->toks[k].start < c->end; k++) {
+        const sc_token_t *tk = &t->toks[k];
+        if (tk->start < from || tk->kind == SC_TOK_SPACE)
+            continue;
+        if (tk->kind != SC_TOK_LETTER)
+            return;
+        int32_t n = (int32_t)(tk->end - tk->start);
+        const UChar *w = t->norm + tk->start;
+        bool skip = false;
+        for (size_t i = 0; i < sizeof adverb / sizeof *adverb && !skip; i++)
+            skip = u_strlen(adverb[i]) == n && !u_memcmp(w, adverb[i], n);
+        if (skip)
+            continue;
+        for (size_t i = 0; i < sizeof not_deed / sizeof *not_deed; i++)
+            if (u_strlen(not_deed[i]) == n && !u_memcmp(w, not_deed[i], n))
+                return;
+        take_verb(c, tk->start, tk->end);
+        return;
+    }
+}
+
 static bool find_past(run_t *r, clause_t *c, uint32_t from)
 {
     const sc_text_t *t = r->t;
@@ -298,6 +338,8 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
                         || (is_class(m, EVC_INVITE) && person_at(r, m->end))))))
             take_verb(c, m->start, m->end);
     }
+    if (r->present_story && c->stated && c->subject == SUBJ_SELF)
+        present_deed(r, c, from);
     for (uint32_t k = sc_text_token_at(t, from); k < t->ntoks && t->toks[k].start < c->end; k++) {
         const sc_token_t *tk = &t->toks[k];
         if (tk->start < from)
@@ -370,13 +412,21 @@ static bool modifier(const sc_text_t *t, uint32_t u, uint32_t end)
 }
 
 /* Is the person named at unit u an object: right after 帮 给 跟 和 让 把 对 向
- * 为 教 问 找 陪 请 约 叫 (帮他申请了退款, 约他们老板) or after to / with / for
- * (talked to the client)? */
+ * 为 教 问 找 陪 请 约 叫 (帮他申请了退款, 约他们老板), after a verb whose object
+ * is often a person (发现他不是真嫌贵, 告诉客户, 劝他) or
+ * after to / with / for (talked to the client)? */
 static bool object(const sc_text_t *t, uint32_t u)
 {
     static const UChar zh[] = u"帮给跟和让把对向为教问找陪请约叫";
     if (u > 0 && u_strchr(zh, t->norm[u - 1]))
         return true;
+    static const UChar *const verbs[] = { u"发现", u"说服", u"告诉", u"通知", u"提醒",
+                                          u"联系", u"答应", u"邀请", u"劝" };
+    for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++) {
+        uint32_t n = (uint32_t)u_strlen(verbs[i]);
+        if (u >= n && !u_memcmp(t->norm + u - n, verbs[i], (int32_t)n))
+            return true;
+    }
     static const UChar *const en[] = { u"to ", u"with ", u"for " };
     for (size_t i = 0; i < sizeof en / sizeof *en; i++) {
         uint32_t n = (uint32_t)u_strlen(en[i]);
@@ -419,8 +469,11 @@ static void find_subjects(run_t *r)
             ba |= ba_marker(r, m) || (is_class(m, EVC_INVITE) && person_at(r, m->end));
             if (ba || object(r->t, m->start))
                 continue;
-            /* 我们仓的系统崩了: the team's thing, not the team, is the subject */
-            if (is_class(m, EVC_TEAM) && modifier(r->t, m->end, c->end)) {
+            /* 我们仓的系统崩了, 我们老板以前就在那家干过: the team's thing or
+             * person, not the team, is the subject */
+            bool whose = j + 1 < r->m.n && r->m.v[j + 1].start <= m->end + 1
+                && (is_class(&r->m.v[j + 1], EVC_OTHER) || is_class(&r->m.v[j + 1], EVC_BORROWED));
+            if (is_class(m, EVC_TEAM) && (modifier(r->t, m->end, c->end) || whose)) {
                 if (!poss)
                     poss = m->end;
             } else if (is_class(m, EVC_TEAM))
@@ -446,12 +499,18 @@ static void find_subjects(run_t *r)
         c->stated = s != SUBJ_NONE;
         c->subject = s != SUBJ_NONE ? s : carry;
         c->past = c->subject != SUBJ_NONE && find_past(r, c, at);
-        /* the nearest subject before the verb: 我实习那年公司GMV翻了一番 */
+        /* the nearest subject before the verb: 我实习那年公司GMV翻了一番, I'm
+         * proud of what we achieved (the team's; in English only: 我带着我们组
+         * 加了三天班 is the speaker leading) */
         for (size_t j = i; c->past && j < r->m.n && r->m.v[j].start < c->verb_start; j++) {
             const sc_match_t *m = &r->m.v[j];
-            if (m->start >= at && m->end <= c->verb_start && !object(r->t, m->start)
-                && (is_class(m, EVC_OTHER) || is_class(m, EVC_BORROWED)))
+            if (m->start < at || m->end > c->verb_start || object(r->t, m->start))
+                continue;
+            if (is_class(m, EVC_OTHER) || is_class(m, EVC_BORROWED))
                 c->subject = SUBJ_OTHER;
+            else if (is_class(m, EVC_TEAM) && c->subject == SUBJ_SELF
+                     && r->t->norm[m->start] < 0x80)
+                c->subject = SUBJ_TEAM;
         }
         carry = c->subject;
     }
@@ -514,6 +573,20 @@ static void mark_sentences(run_t *r)
         r->past_story = tk->kind == SC_TOK_IDEO && t->norm[tk->end - 1] == 0x4E86 /* 了 */
             && !duration(t, tk->end - 1) && !covered(r, EVC_ASPECT_NOT, tk->start);
     }
+    /* "It's the night of the outage. I'm at the call centre… I keep my voice
+     * level, I get the address": an occasion told in the present tense */
+    bool opener = false, past = false;
+    for (size_t i = 0; i < r->m.n; i++) {
+        opener |= is_class(&r->m.v[i], EVC_SITUATION);
+        past |= is_class(&r->m.v[i], EVC_PAST_EN);
+    }
+    for (uint32_t k = 0; k < t->ntoks && opener && !past; k++) {
+        const sc_token_t *tk = &t->toks[k];
+        uint32_t n = tk->end - tk->start;
+        past = tk->kind == SC_TOK_LETTER && n >= 4 && t->norm[tk->end - 2] == 'e'
+            && t->norm[tk->end - 1] == 'd';
+    }
+    r->present_story = t->lang == SC_LANG_EN && opener && !past;
     for (size_t i = 0; i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
         uint32_t s = r->t->toks[m->tok].sentence;
@@ -771,9 +844,12 @@ static bool role_held(const run_t *r, const clause_t *c, const sc_match_t *m)
         return false;
     const UChar *n = r->t->norm;
     uint32_t u = m->start;
-    /* (我当时是，)是当班主管: the copula with the speaker carried */
-    return (u > c->start && (n[u - 1] == 0x5F53 /* 当 */ || n[u - 1] == 0x4EFB /* 任 */
-                             || (n[u - 1] == 0x662F /* 是 */ && c->subject == SUBJ_SELF)))
+    /* (我当时是，)是当班主管: the copula opening the clause, the speaker
+     * carried (not 那些都是主管在弄: the supervisor's) */
+    bool copula = u >= c->start + 1 && n[u - 1] == 0x662F /* 是 */ && c->subject == SUBJ_SELF;
+    for (uint32_t k = c->start; copula && k + 1 < u; k++)
+        copula = n[k] == ' ';
+    return (u > c->start && (n[u - 1] == 0x5F53 /* 当 */ || n[u - 1] == 0x4EFB /* 任 */ || copula))
         || (u >= c->start + 2 && n[u - 2] == 0x4F5C && n[u - 1] == 0x4E3A /* 作为 */);
 }
 
@@ -1568,14 +1644,25 @@ static bool never_did(const run_t *r, sc_span_t *span)
  * outcome, and a deed whose clause names the speaker, outside the disowning
  * sentences (不过去年主管休假那两个月，我…). Someone else's occasion (去年他们做了
  * A/B测试) does not lift the flag. */
-static bool own_occasion(const run_t *r)
+static bool own_occasion(const run_t *r, sc_span_t negation)
 {
     const sc_ev_t *o = r->out;
     if (!o->count[SC_EV_SITUATION] && !o->count[SC_EV_OUTCOME])
         return false;
+    /* a deed of the speaker: stated, or, in a sentence after the negation's,
+     * carried from a clause of its sentence that names the speaker (说实话我
+     * 这方面经验不多。不过有一次我要改一个 function，我不太敢动，就先写了二十几个
+     * test case); not what the one who did it did (都是店长出来处理) */
+    size_t neg = 0;             /* the negation's sentence */
+    while (neg + 1 < r->ev->n_sentences && r->ev->sentences[neg].span.end <= negation.start)
+        neg++;
+    size_t named = SIZE_MAX;    /* the last sentence with the speaker stated as subject */
     for (size_t ci = 0; ci < r->ncl; ci++) {
         const clause_t *c = &r->cl[ci];
-        if (c->action && c->stated && c->subject == SUBJ_SELF && !r->disown[c->sentence])
+        if (c->stated && c->subject == SUBJ_SELF)
+            named = c->sentence;
+        if (c->action && c->subject == SUBJ_SELF && !r->disown[c->sentence]
+            && (c->stated || (named == c->sentence && c->sentence > neg)))
             return true;
     }
     return false;
@@ -1627,7 +1714,7 @@ static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
         o->hypothetical += r->hyp[s];
     /* negated: disowned, and no occasion of the speaker's own after it;
      * routine work the speaker mentions ("I mostly answered calls") is no story */
-    if ((first_of(r, EVC_DISOWN, &span, NULL) || never_did(r, &span)) && !own_occasion(r)) {
+    if ((first_of(r, EVC_DISOWN, &span, NULL) || never_did(r, &span)) && !own_occasion(r, span)) {
         flag(r, SC_EVF_NEGATED, "says the speaker has not done it or someone else did", span);
         return;
     }

@@ -732,6 +732,50 @@ static void test_spoken_no_story(void **state)
     expect_star("I think, I, um, I kind of helped with the, the triage last winter.", "----");
 }
 
+/* Stories of the third and fourth batches' kinds: the historical present,
+ * a negation followed by a nearby story, the team's deed inside the
+ * speaker's clause, a person after 发现, asides and titles. */
+static void test_told_otherwise(void **state)
+{
+    (void)state;
+    /* an occasion told in the present tense: the speaker's present verbs are deeds */
+    expect_actions("It's the night of the big outage. I'm at the call centre and every caller is "
+                   "angry. I keep my voice level, I get the address, and then I just message "
+                   "the dispatch desk.", 3);
+    /* not without an occasion, not a habit, not once a verb is in the past */
+    expect_actions("I listen first and I apologise, and I follow up the next day.", 0);
+    expect_actions("I usually check the queue first and then I call the client.", 0);
+    expect_actions("Last year I called the client. I think the deal is still open.", 1);
+    /* a negation and then a story in a later sentence: not negated */
+    run_t r = run("说实话我这方面经验不多。不过有一次我要改一个算运费的函数，我不太敢动，"
+                  "就先写了二十几个测试用例，再一点点重构。");
+    assert_false(r.ev.flag[SC_EVF_NEGATED].set);
+    done(&r);
+    /* what the one who did it did is not the speaker's story */
+    r = run("老实说，我之前在门市比较多是做收银跟补货，客人有抱怨的话都是店长出来处理，"
+            "我没有安抚过生气的客人。");
+    assert_true(r.ev.flag[SC_EVF_NEGATED].set);
+    done(&r);
+    /* I'm proud of what we achieved: the team's */
+    r = run("Our team went through a tough period and we came together. It was a real team "
+            "effort, and I'm proud of what we achieved together.");
+    assert_int_equal(r.ev.count[SC_EV_ACTION], 0);
+    assert_true(r.ev.flag[SC_EVF_TEAM_WITHOUT_ME].set);
+    done(&r);
+    /* a person after 发现 is its object; 扯远了 is an aside */
+    expect_actions("后来我去他厂里待了两天，发现他不是真嫌贵，是年底钱紧。", 1);
+    r = run("去年我们老板出来自己做了。");
+    assert_int_equal(r.ev.count[SC_EV_TEAM], 0);
+    done(&r);
+    expect_actions("去年我把出库单拉了一遍。扯远了。", 1);
+    /* 那天 opens the occasion; a section chief's title is the speaker's role */
+    r = run("那天一个男的打进来，开口就骂，我先让他说完。");
+    assert_true(r.ev.count[SC_EV_SITUATION] >= 1);
+    done(&r);
+    expect_part("前年颱風那次我在物流中心當課長，我先跟經理報告，然後一通一通打給司機。",
+                SC_STAR_TASK, true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -764,6 +808,7 @@ int main(void)
         cmocka_unit_test(test_raised_to),
         cmocka_unit_test(test_spoken_disfluency),
         cmocka_unit_test(test_spoken_no_story),
+        cmocka_unit_test(test_told_otherwise),
     };
     return cmocka_run_group_tests(tests, ev_setup, ev_teardown);
 }
