@@ -379,6 +379,11 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
  * follows a subject comes first: the deed marker 把, the copula 是 or an adverb
  * (我把两边的诉求, 我就把他的单, 我也跟他们的, 我是当班的主管): 的 is then the
  * object's. */
+static bool ascii_word(UChar ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
 static bool modifier(const sc_text_t *t, uint32_t u, uint32_t end)
 {
     static const UChar subject_only[] = u"把就先也又再还都是";
@@ -389,8 +394,8 @@ static bool modifier(const sc_text_t *t, uint32_t u, uint32_t end)
             continue;
         }
         words++;
-        if (ch < 0x80 && u_isalnum(ch)) {
-            while (i < end && t->norm[i] < 0x80 && u_isalnum(t->norm[i]))
+        if (ascii_word(ch)) {
+            while (i < end && ascii_word(t->norm[i]))
                 i++;
             continue;
         }
