@@ -298,7 +298,6 @@ static double f_story_share(const sc_answer_t *a)
         : (double)story_sentences(a, &aside) / (double)a->n_sentences;
 }
 
-
 /* How much the answer is about what the question asks (answer.h: the
  * question's subject words and the probed competencies' keywords). */
 static double f_topic_share(const sc_answer_t *a) { return a->empty ? 0 : a->topic_share; }

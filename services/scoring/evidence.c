@@ -316,6 +316,16 @@ static void present_deed(const run_t *r, clause_t *c, uint32_t from)
     }
 }
 
+/* Does token k look like an English past form: a word of 4 letters or more
+ * ending in -ed (the callers rule out perfects and adjectives)? */
+static bool ends_ed(const sc_text_t *t, uint32_t k)
+{
+    const sc_token_t *tk = &t->toks[k];
+    uint32_t n = tk->end - tk->start;
+    return tk->kind == SC_TOK_LETTER && n >= 4 && t->norm[tk->end - 2] == 'e'
+        && t->norm[tk->end - 1] == 'd';
+}
+
 static bool find_past(run_t *r, clause_t *c, uint32_t from)
 {
     const sc_text_t *t = r->t;
@@ -346,8 +356,7 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
             continue;
         uint32_t n = tk->end - tk->start;
         const UChar *w = t->norm + tk->start;
-        bool ed = tk->kind == SC_TOK_LETTER && n >= 4 && w[n - 2] == 'e' && w[n - 1] == 'd'
-            && !perfect(t, k);
+        bool ed = ends_ed(t, k) && !perfect(t, k);
         /* 了 marks a deed done; 过 (待过, 做过) states experience, as a CV does */
         bool aspect = tk->kind == SC_TOK_IDEO && w[n - 1] == 0x4E86 /* 了 */
             && !duration(t, tk->start + n - 1);
@@ -585,12 +594,8 @@ static void mark_sentences(run_t *r)
         opener |= is_class(&r->m.v[i], EVC_SITUATION);
         past |= is_class(&r->m.v[i], EVC_PAST_EN);
     }
-    for (uint32_t k = 0; k < t->ntoks && opener && !past; k++) {
-        const sc_token_t *tk = &t->toks[k];
-        uint32_t n = tk->end - tk->start;
-        past = tk->kind == SC_TOK_LETTER && n >= 4 && t->norm[tk->end - 2] == 'e'
-            && t->norm[tk->end - 1] == 'd';
-    }
+    for (uint32_t k = 0; k < t->ntoks && opener && !past; k++)
+        past = ends_ed(t, k);
     r->present_story = t->lang == SC_LANG_EN && opener && !past;
     for (size_t i = 0; i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
@@ -717,7 +722,6 @@ static bool leaving(const run_t *r, const clause_t *c)
             return true;
     return false;
 }
-
 
 /* The start of the utterance clause ci continues: spoken restarts cut a
  * clause into fragments ("我一般就，就把单子拉出来", "I think, I, I kind of
@@ -1319,7 +1323,6 @@ static void flag(run_t *r, sc_ev_flag_t f, const char *reason, sc_span_t span)
 {
     r->out->flag[f] = (sc_ev_flagged_t){ true, reason, span };
 }
-
 
 /* Are two keywords, the first ending at a1 and the next starting at b0,
  * listed together: between them only punctuation, spaces, joining words

@@ -176,10 +176,6 @@ static bool filler_position(const sc_text_t *t, const sc_match_t *m)
     return prev >= 0 && same_text(t, m->tok, (uint32_t)prev);
 }
 
-/* The cues are in text order and no filler of filler.txt is longer than
- * FILLER_MAX units ("you know"). */
-#define FILLER_MAX 16
-
 size_t sc_match_from(const sc_match_t *v, size_t n, uint32_t u)
 {
     size_t lo = 0, hi = n;
@@ -195,7 +191,9 @@ size_t sc_match_from(const sc_match_t *v, size_t n, uint32_t u)
 
 bool sc_evidence_filler_at(const sc_text_t *t, const sc_evidence_t *ev, uint32_t u, bool spoken)
 {
-    for (size_t i = sc_match_from(ev->cues, ev->n_cues, u > FILLER_MAX ? u - FILLER_MAX : 0);
+    /* the cues are in text order: none that starts before u - filler_reach covers u */
+    uint32_t reach = ev->filler_reach;
+    for (size_t i = sc_match_from(ev->cues, ev->n_cues, u > reach ? u - reach : 0);
          i < ev->n_cues && ev->cues[i].start <= u; i++) {
         const sc_match_t *m = &ev->cues[i];
         if (u < m->end && (m->tag == SC_LEX_FILLER
@@ -212,6 +210,9 @@ static int find_fillers(const sc_text_t *t, sc_evidence_t *ev)
         return -1;
     for (size_t i = 0; i < ev->n_cues; i++) {
         const sc_match_t *m = &ev->cues[i];
+        if ((m->tag == SC_LEX_FILLER || m->tag == SC_LEX_FILLER_WEAK)
+            && m->end - m->start > ev->filler_reach)
+            ev->filler_reach = m->end - m->start;
         if (m->tag == SC_LEX_FILLER || (m->tag == SC_LEX_FILLER_WEAK && filler_position(t, m)))
             ev->fillers[ev->n_fillers++] = sc_text_span(t, m->start, m->end);
     }

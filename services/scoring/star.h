@@ -88,6 +88,7 @@ typedef struct {
     size_t n_quantities;
     sc_span_t *fillers;
     size_t n_fillers;
+    uint32_t filler_reach;    /* the longest filler cue, in normalised units */
     size_t n_words;           /* word tokens (not spaces or punctuation) */
     sc_star_evidence_t star[SC_STAR_N]; /* cue-only parts; answers report sc_ev_t.star */
 } sc_evidence_t;
