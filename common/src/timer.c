@@ -11,7 +11,8 @@
  *      replica holds are passed, and that replica's death releases them;
  *   2. call the function for each inside a savepoint: OK marks the timer
  *      fired; a failure rolls the savepoint back and records the attempt
- *      (a later run_time, or dead);
+ *      (a later run_time, or dead); BUSY (what it acts on is locked by
+ *      another transaction) rolls it back and records nothing;
  *   3. commit: the functions' writes and the timers' states together.
  *
  * A claim is the transaction's row lock, not a lease with an expiry (the
@@ -22,7 +23,10 @@
  *
  * Between steps the runner sleeps until its next timer is due (at most
  * idle_ms), woken by the NOTIFY arming a timer sends at commit; due timers
- * that another replica holds are looked at again after LOCKED_PAUSE_MS.
+ * that another replica holds, and a batch whose every timer was BUSY, are
+ * looked at again after LOCKED_PAUSE_MS of real time. A busy row is not a
+ * failure: backing off on the timers' clock would count it towards dead and
+ * would never come due while a test holds that clock still.
  */
 #include "hf/timer.h"
 
@@ -231,7 +235,11 @@ static void count_outcome(const char *kind, int rc, double late)
                                  "From a timer's due time to its firing (the timers' clock)",
                                  labels, late_bounds, sizeof(late_bounds) / sizeof(late_bounds[0])),
             late > 0 ? late : 0);
-    } else
+    } else if (rc == HF_TIMER_BUSY)
+        hf_counter_inc(hf_metrics_counter(
+            "hf_timers_busy_total",
+            "Timers passed because what they act on was being changed; looked at again", labels));
+    else
         hf_counter_inc(hf_metrics_counter("hf_timers_failed_total",
                                           "Attempts to fire a timer that failed", labels));
     if (rc == HF_TIMER_DEAD)
@@ -274,8 +282,8 @@ static int record_failure(hf_timer_runner_t *r, PGconn *db, hf_timer_t *t, int g
 }
 
 /* Call the function for the timer of row i inside a savepoint and record
- * what came of it. Returns HF_TIMER_OK, HF_TIMER_RETRY or HF_TIMER_DEAD,
- * or STEP_ERROR. */
+ * what came of it. Returns HF_TIMER_OK, HF_TIMER_RETRY, HF_TIMER_DEAD or
+ * HF_TIMER_BUSY, or STEP_ERROR. */
 static int fire_one(hf_timer_runner_t *r, PGconn *db, PGresult *res, int i)
 {
     hf_timer_t t = {
@@ -320,12 +328,15 @@ static int fire_one(hf_timer_runner_t *r, PGconn *db, PGresult *res, int i)
     }
     if (hf_db_rollback(db) < 0)
         return STEP_ERROR;
+    if (rc == HF_TIMER_BUSY)
+        return HF_TIMER_BUSY; /* due as it was: the next look is the runner's pause */
     return record_failure(r, db, &t, rc == HF_TIMER_DEAD);
 }
 
 /* Claim a batch and fire it, in one transaction. Returns how many timers
- * were claimed, or -1 after a failure (the transaction rolled back). */
-static int fire_batch(hf_timer_runner_t *r, hf_loop_t *l, PGconn *db)
+ * were claimed, *busy of them BUSY, or -1 after a failure (the transaction
+ * rolled back). */
+static int fire_batch(hf_timer_runner_t *r, hf_loop_t *l, PGconn *db, int *busy)
 {
     const char *p[] = { r->service, r->kinds, r->batch_text };
     if (hf_db_begin(db) < 0)
@@ -342,10 +353,12 @@ static int fire_batch(hf_timer_runner_t *r, hf_loop_t *l, PGconn *db)
             hf_db_rollback(db);
         n = -1;
     } else {
-        for (int i = 0; i < done; i++)
+        for (int i = 0; i < done; i++) {
+            *busy += outcome[i] == HF_TIMER_BUSY;
             count_outcome(PQgetvalue(res, i, COL_KIND), outcome[i],
                           (double)(strtoll(PQgetvalue(res, i, COL_NOW), NULL, 10) -
                                    strtoll(PQgetvalue(res, i, COL_DUE), NULL, 10)) / 1e6);
+        }
     }
     free(outcome);
     PQclear(res);
@@ -409,11 +422,15 @@ static int runner_step(hf_loop_t *l, PGconn *db, void *user)
     hf_timer_runner_t *r = user;
     if (r->sweep_more || !r->sweep_at || hf_mono_ms() - r->sweep_at >= SWEEP_EVERY_MS)
         sweep(r, db);
-    int n = fire_batch(r, l, db);
+    int busy = 0, n = fire_batch(r, l, db, &busy);
     if (n < 0)
         return -1;
     if (n == 0 || hf_mono_ms() - r->stats_at >= STATS_EVERY_MS)
         refresh_stats(r, db);
+    if (n > 0 && busy == n) { /* claiming them again at once would spin */
+        hf_loop_sleep_next(l, LOCKED_PAUSE_MS);
+        return 0;
+    }
     if (n > 0)
         return 1; /* the next step claims what came due meanwhile, or sleeps */
     hf_loop_sleep_next(l, next_sleep_ms(r, db));

@@ -62,11 +62,12 @@ static int fire(void *user, PGconn *db, hf_timer_t *t)
         rc = store_interview_expire(&st, id, &what);
         to = "cancelled";
     }
-    if (rc == HF_ECONFLICT) /* being changed right now: its change may re-arm this timer */
-        hf_timer_fail(t, HF_TIMER_RETRY, "interview %s is being changed", id);
-    else if (rc != HF_OK)
+    if (rc != HF_OK && rc != HF_ECONFLICT)
         hf_timer_fail(t, HF_TIMER_RETRY, "interview %s: %s", id, hf_err_name(rc));
     json_decref(p);
+    if (rc == HF_ECONFLICT) /* being changed right now (a move, the assigner's pass): look
+                               again in a moment; the change may also re-arm this timer */
+        return HF_TIMER_BUSY;
     if (rc != HF_OK)
         return HF_TIMER_RETRY;
     if (what == STORE_TIMER_ACTED)

@@ -7,9 +7,10 @@ they never sleep. Reminders a day and an hour before, each once, with its
 event; a job's settings (GET/PATCH /v1/jobs/{jobId}/interview-settings, bad
 input, walls) and its open interviews following a change; the no-show check
 after the grace reaching the pipeline once, and waiting for a call under
-way; a waiting invitation expiring; a reminder due while scheduling was down
-firing at the next start; and replicas killed (SIGKILL) while holding due
-timers, every reminder still written exactly once.
+way; a waiting invitation expiring, also when its row is locked at the due
+time; a reminder due while scheduling was down firing at the next start; and
+replicas killed (SIGKILL) while holding due timers, every reminder still
+written exactly once.
 
 Each test holds the clock at 08:00 in Shanghai on a Monday of its own, later
 than the one before (the clock only goes forward, so what an earlier test
@@ -301,7 +302,16 @@ def an_invitation_that_finds_no_slot_expires_and_is_cancelled():
     assert timers_of(v, "scheduling.expiry") == ["expiry@%s 10:00" % day.strftime("%m-%d")]
     advance("1 hour 59 minutes")
     assert state_of(v) == "waiting"
+    # due while the interview is locked by another transaction (what the assigner's pass
+    # every second does): the timer passes it without counting an attempt and looks again
+    # in a second, so it fires once the lock goes, the clock still held at the due time
+    hold = RowLock(v)
     advance("1 minute")
+    wait_for(lambda: busy_looks("scheduling.expiry") >= 1, what="the expiry finding it busy")
+    assert state_of(v) == "waiting"
+    assert sql("SELECT attempts || coalesce(last_error, '-') FROM timers.timer WHERE key ="
+               " 'interviews/%s/expiry'" % v["id"]) == "0-"
+    hold.release()
     wait_for(lambda: state_of(v) == "cancelled", what="the expired invitation")
     got = call("GET", "/v1/interviews/" + v["id"])[1]
     assert got["reason"] == "invitation_expired", got
@@ -312,6 +322,36 @@ def an_invitation_that_finds_no_slot_expires_and_is_cancelled():
     # the pipeline keeps the application where it was: a recruiter decides
     assert call("GET", "/v1/applications/" + a["id"])[1]["stage"] == "ai_interview"
     assert call("DELETE", "/v1/interview-closures/" + b["id"], key="admin")[0] == 200
+
+
+class RowLock:
+    """A psql session holding a key-share lock on the interview's row in an open
+    transaction: the timer's lock (FOR UPDATE SKIP LOCKED) passes over it."""
+
+    def __init__(self, v):
+        self.p = subprocess.Popen(["psql", stack.dsn, "-XAtq", "-v", "ON_ERROR_STOP=1"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.p.stdin.write("BEGIN;\nSELECT 'held' FROM scheduling.interviews WHERE id = '%s' "
+                           "FOR KEY SHARE;\n" % v["id"])
+        self.p.stdin.flush()
+        assert self.p.stdout.readline().strip() == "held"
+
+    def release(self):
+        self.p.stdin.write("COMMIT;\n")
+        self.p.stdin.close()
+        self.p.wait(30)
+
+
+def busy_looks(kind):
+    """hf_timers_busy_total of kind, summed over the running scheduling replicas."""
+    n = 0
+    for name in scheduling_replicas():
+        url = "http://127.0.0.1:%d/metrics" % stack.metrics_ports[name]
+        with urllib.request.urlopen(url, timeout=5) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith('hf_timers_busy_total{kind="%s"} ' % kind):
+                    n += int(float(line.split()[-1]))
+    return n
 
 
 # ---- replicas ----

@@ -43,6 +43,7 @@ typedef struct {
     int delay_ms;       /* per timer */
     int hold_fd;        /* > 0: at the first timer, write a byte here and block for ever */
     atomic_int failing; /* calls still to fail (RETRY), after writing: the write is undone */
+    atomic_int busy;    /* calls still to answer BUSY, after writing: the write is undone */
     const char *fatal;  /* a key whose timer returns DEAD */
     int again;          /* set the timer again an hour later this many times */
     atomic_int calls, dupes, agained;
@@ -81,6 +82,10 @@ static int fire(void *user, PGconn *db, hf_timer_t *t)
     }
     if (hf_db_commit(db) < 0)
         return HF_TIMER_RETRY;
+    if (atomic_load(&a->busy) > 0) {
+        atomic_fetch_sub(&a->busy, 1);
+        return HF_TIMER_BUSY;
+    }
     if (atomic_load(&a->failing) > 0) {
         atomic_fetch_sub(&a->failing, 1);
         return hf_timer_fail(t, HF_TIMER_RETRY, "upstream refused (attempt %d)", t->attempts + 1);
@@ -519,6 +524,48 @@ static void test_a_failing_function_backs_off_then_the_timer_dies(void **state)
     finish(c, &r, &a);
 }
 
+/* A function that finds what it acts on locked answers BUSY: no attempt is
+ * counted and the timer stays due as it was, so it fires once the lock is
+ * gone even while the clock is held; meanwhile the runner looks again about
+ * once a second rather than spinning on it. */
+static void test_a_busy_timer_is_looked_at_again_without_an_attempt(void **state)
+{
+    (void)state;
+    PGconn *c = fx_conn(dsn);
+    const char *k = "busy.expiry";
+    assert_int_equal(hf_db_exec(c, "SELECT timers.freeze('2031-01-06 08:00+08')", 0, NULL, NULL),
+                     0);
+    hf_store_t st = store(c, TENANT);
+    assert_int_equal(hf_timer_set(&st, k, "held", hf_timer_now_us(c), NULL), 1);
+    char *due = timer_field(c, "run_time", k, "held");
+    app_t a = { .name = "busy", .busy = 1000000 };
+    hf_timer_runner_def_t def = { .service = "busy", .fn = fire, .user = &a,
+                                  .idle_ms = LONG_IDLE_MS, .retry_first_ms = 3600000 };
+    hf_timer_runner_t *r = hf_timer_runner_start(dsn, &def);
+    assert_non_null(r);
+    wait_counter("hf_timers_busy_total", k, 1);
+    usleep(2500000);
+    /* about one look a second: a runner claiming it again at once would make thousands */
+    int looks = atomic_load(&a.calls);
+    if (looks > 5)
+        fail_msg("a busy timer was looked at %d times in 2.5 s", looks);
+    assert_timer(c, k, "held", "state", "pending");
+    assert_timer(c, k, "held", "attempts", "0");
+    assert_timer(c, k, "held", "last_error", "");
+    assert_timer(c, k, "held", "run_time", due);
+    assert_int_equal(fired_count(c, k), 0);
+    /* the lock goes: it fires at the next look, the clock still held */
+    int answered = 1000000 - atomic_exchange(&a.busy, 0);
+    wait_fired(c, k, 1);
+    assert_timer(c, k, "held", "state", "fired");
+    assert_int_equal(scalar(c, "SELECT attempts FROM fired WHERE kind = $1", k), 0);
+    wait_counter("hf_timers_busy_total", k, (uint64_t)answered);
+    assert_int_equal(counter("hf_timers_failed_total", k), 0);
+    free(due);
+    assert_int_equal(hf_db_exec(c, "SELECT timers.freeze(NULL)", 0, NULL, NULL), 0);
+    finish(c, &r, &a);
+}
+
 static void test_a_timer_set_sooner_wakes_a_sleeping_runner(void **state)
 {
     (void)state;
@@ -642,6 +689,7 @@ int main(void)
         cmocka_unit_test(test_the_clock_shift_moves_due_times_without_sleeping),
         cmocka_unit_test(test_a_held_clock_stands_still_and_moves_when_advanced),
         cmocka_unit_test(test_a_failing_function_backs_off_then_the_timer_dies),
+        cmocka_unit_test(test_a_busy_timer_is_looked_at_again_without_an_attempt),
         cmocka_unit_test(test_a_timer_set_sooner_wakes_a_sleeping_runner),
         cmocka_unit_test(test_a_function_that_sets_its_timer_again_recurs),
         cmocka_unit_test(test_fired_timers_are_kept_then_swept),

@@ -120,6 +120,11 @@ enum {
                             the transaction left aborted */
     HF_TIMER_DEAD = 1,   /* can never fire (what it was for is gone in a way
                             that is an error): its writes undone, dead at once */
+    HF_TIMER_BUSY = 2,   /* what it acts on is being changed by another
+                            transaction right now (a row it could not lock):
+                            its writes undone, no attempt counted, due as it
+                            was and looked at again after a second of real
+                            time, whatever the timers' clock does */
 };
 
 /* Called for each due timer on db inside the runner's transaction. Wrap the
