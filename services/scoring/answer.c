@@ -529,6 +529,10 @@ bool sc_answer_counts_result(const sc_answer_t *a, const sc_quantity_t *q)
 {
     if (!sc_quantity_is_result(q))
         return false;
+    const sc_star_evidence_t *r = &a->star[SC_STAR_RESULT];
+    if (r->present && r->borrowed && r->sentence_span.start <= q->span.start
+        && q->span.end <= r->sentence_span.end)
+        return false;
     for (size_t i = 0; i < a->n_sentences; i++)
         if (a->sentences[i].span.start <= q->span.start && q->span.end <= a->sentences[i].span.end)
             return !a->sentences[i].cue[SC_F_TASK].found;

@@ -208,7 +208,8 @@ void sc_answer_free(sc_answer_t **a);
 
 /* Is q (one of a's quantities) a result the scores count: a percentage,
  * multiple or amount of money outside a sentence that states the task
- * (目标是提到40% is a target)? */
+ * (目标是提到40% is a target) and outside a borrowed result part (the
+ * company's revenue grew 40%: not the speaker's, it earns nothing)? */
 bool sc_answer_counts_result(const sc_answer_t *a, const sc_quantity_t *q);
 
 /* Names for reports: "negated", "mention", "action", "concrete"; "short", "adequate", "long". */

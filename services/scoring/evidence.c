@@ -96,6 +96,7 @@ typedef struct {
     const uint32_t *topic;    /* ranges that speak of the question's subject */
     size_t ntopic;
     sc_ev_t *out;
+    const sc_match_t *lent;   /* the first change told that is not the speaker's */
     bool oom;
 } run_t;
 
@@ -385,9 +386,9 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
  * three words after it (我的, 我待的那个中心, 我负责的模块, 我们 DC 的 WMS: an
  * English word in Chinese speech is one word), unless 的 closes a verb and 是
  * follows (我做的就是把…: what the speaker did)? Not when a word that only
- * follows a subject comes first: the deed marker 把, the copula 是 or an adverb
- * (我把两边的诉求, 我就把他的单, 我也跟他们的, 我是当班的主管): 的 is then the
- * object's. */
+ * follows a subject comes first: the deed marker 把, the copula 是, an adverb
+ * or 在 (我把两边的诉求, 我就把他的单, 我也跟他们的, 我是当班的主管, 我在港口的
+ * 闸口接车): 的 is then the object's or the place's. */
 static bool ascii_word(UChar ch)
 {
     return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
@@ -419,6 +420,10 @@ static bool modifier(const sc_text_t *t, uint32_t u, uint32_t end)
             return !(j < end && t->norm[j] == 0x662F /* 是 */);
         }
         if (ch < 0x3400 || u_strchr(subject_only, ch))
+            return false;
+        /* 在 after the pronoun is the subject's place or the ongoing aspect
+         * (我在台中的物流中心当课长, 我在卖润滑油); 我在的那个组 is a modifier */
+        if (ch == 0x5728 /* 在 */ && i + 1 < end && t->norm[i + 1] != 0x7684)
             return false;
         i++;
     }
@@ -1081,6 +1086,25 @@ static bool number_after(const sc_text_t *t, uint32_t u)
     return false;
 }
 
+/* Is the change at m told as done: 了 after it in its clause (涨了三成, 提升
+ * 了一倍), or in English a verb in the past (went up)? Not a plan (我们要把满意
+ * 度提升到九成). */
+static bool told_done(const run_t *r, const clause_t *c, const sc_match_t *m)
+{
+    const sc_text_t *t = r->t;
+    if (t->norm[m->start] < 0x2E80) {
+        for (uint32_t k = sc_text_token_at(t, m->start); k < t->ntoks && t->toks[k].start < m->end;
+             k++)
+            if (ends_ed(t, k) || covered(r, EVC_PAST_EN, t->toks[k].start))
+                return true;
+        return c->past;
+    }
+    for (uint32_t u = m->start; u < c->end; u++)
+        if (r->t->norm[u] == 0x4E86 /* 了 */)
+            return true;
+    return false;
+}
+
 static void find_outcomes(run_t *r)
 {
     const sc_text_t *t = r->t;
@@ -1111,6 +1135,8 @@ static void find_outcomes(run_t *r)
         if ((!done && !owned) || (borrowed(r, c, m->start, false) && !mine_here)
             || (borrowed(r, c, m->start, true) && !c->action)) {
             r->out->unattributed++;
+            if (!r->lent && told_done(r, c, m) && !r->disown[s] && !r->target[s])
+                r->lent = m; /* a change told: the story's result if nothing is the speaker's */
             continue;
         }
         int dir = up ? 1 : -1;
@@ -1143,6 +1169,34 @@ static void set_part(run_t *r, sc_star_part_t p, uint32_t s, sc_span_t cue)
     sc_star_evidence_t *e = &r->out->star[p];
     if (!e->present || s < e->sentence)
         *e = (sc_star_evidence_t){ true, s, r->ev->sentences[s].span, cue, false };
+}
+
+/* A job cue (EVC_JOB) at m that states the job the speaker held in the
+ * story: the speaker is the clause's stated subject, not hedged, planned, a
+ * habit or a career (held for years); a Chinese verb comes after 在 in its
+ * clause (我在客服中心接电话, 我在卖润滑油), within 16 units of it, and is
+ * neither a deed (做了, 干过) nor inside a description (一家做外贸的公司; 的时候
+ * is a time: 我在电商做运营的时候). */
+static bool job_held(const run_t *r, const sc_match_t *m)
+{
+    const sc_text_t *t = r->t;
+    const UChar *n = t->norm;
+    const clause_t *c = clause_at(r, m->start);
+    uint32_t s = t->toks[m->tok].sentence;
+    if (!c || c->subject != SUBJ_SELF || !c->stated || r->hyp[s] || r->habit[s]
+        || hedged(c, m->start) || career_clause(r, c))
+        return false;
+    if (n[m->start] < 0x2E80)
+        return true; /* an English cue names the speaker itself */
+    bool at = false;
+    for (uint32_t u = m->start; u > c->start && u + 16 >= m->start && !at; u--)
+        at = n[u - 1] == 0x5728; /* 在 */
+    if (!at || (m->end < c->end && (n[m->end] == 0x4E86 || n[m->end] == 0x8FC7))) /* 了 过 */
+        return false;
+    for (uint32_t u = m->end; u < c->end; u++)
+        if (n[u] == 0x7684 /* 的 */ && !(u + 1 < c->end && n[u + 1] == 0x65F6)) /* 时 */
+            return false;
+    return true;
 }
 
 /* The first item of kind k (items of one kind are in text order but for
@@ -1213,6 +1267,20 @@ static void decide_star(run_t *r)
                 break;
             }
         break;
+    }
+    /* the job the speaker held, said plainly (I sell irrigation pumps, 我在
+     * 客服中心接电话), is the task when the speaker acts after it */
+    for (size_t i = 0; act && i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        if (!is_class(m, EVC_JOB) || !job_held(r, m))
+            continue;
+        bool after = false;
+        for (size_t k = 0; k < r->ncl && !after; k++)
+            after = r->cl[k].action && r->cl[k].start >= clause_at(r, m->start)->end;
+        if (after) {
+            set_part(r, SC_STAR_TASK, r->t->toks[m->tok].sentence, span_of(r, m->start, m->end));
+            break;
+        }
     }
     /* a sentence whose first hedge comes before its first deed of the speaker
      * (我好像是负责这个模块的，我把接口重写了) hedges its task word too */
@@ -1296,6 +1364,14 @@ static void decide_star(run_t *r)
             set_part(r, SC_STAR_RESULT, (uint32_t)s, x->cue[SC_F_RESULT].span);
             o->star[SC_STAR_RESULT].borrowed = true;
         }
+    }
+    /* or the first change told that could not be the speaker's (那一年整體效率提升了
+     * 一倍, satisfaction across the centre went up): borrowed too; not in a
+     * list of terms, where 提升了 is vocabulary */
+    if (!o->star[SC_STAR_RESULT].present && r->lent && !o->flag[SC_EVF_KEYWORD_LIST].set) {
+        set_part(r, SC_STAR_RESULT, r->t->toks[r->lent->tok].sentence,
+                 span_of(r, r->lent->start, r->lent->end));
+        o->star[SC_STAR_RESULT].borrowed = true;
     }
     free(lent);
 

@@ -438,6 +438,10 @@ static void test_borrowed_result_earns_nothing(void **state)
             fail_msg("case %zu: want a borrowed result part: %s", i, lent[i]);
         assert_false(sc_star_earns(&a->star[SC_STAR_RESULT]));
         assert_null(contribution(&a->answer, "fit.star.result"));
+        /* its numbers are no result of the speaker's either */
+        assert_null(contribution(&a->answer, "fit.quantities.result"));
+        for (size_t q = 0; q < a->n_quantities; q++)
+            assert_false(sc_answer_counts_result(a, &a->quantities[q]));
         for (size_t k = 0; k < a->structure.n_contribs; k++)
             assert_true(a->structure.contribs[k].span.start != a->star[SC_STAR_RESULT].cue.start
                         || strcmp(a->structure.contribs[k].rule, "structure.star"));

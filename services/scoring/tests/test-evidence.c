@@ -513,6 +513,16 @@ static void test_borrowed_sentence(void **state)
                 "后来我的满意度从百分之八十六涨到了九十三。", "S-AR");
     /* a plan or a target of the company is no result at all */
     expect_star("我觉得明年公司的营收应该能翻一番。", "----");
+    expect_part("我们要把满意度提升到九成。", SC_STAR_RESULT, false);
+    /* a change told that cannot be the speaker's, with no subject word of the
+     * company (the centre, the site, the contact centre): borrowed too */
+    expect_star("我待的那个仓引进了自动分拣线，那一年整体效率提升了一倍。我在里面做拣货员。",
+                "S--r");
+    expect_star("That year the hotel's guest scores went up by a third. I was on the front "
+                "desk, checking people in.", "---r");
+    /* not in a list of terms, where 提升了 is vocabulary */
+    expect_part("精益我都懂，价值流图、5S、看板、标准作业，我们仓效率提升了百分之三十，总之就是降本增效。",
+                SC_STAR_RESULT, false);
 }
 
 /* A possessive first person before a noun is not the speaker as subject;
@@ -622,6 +632,32 @@ static void test_star_task(void **state)
                 "I opened the second till on Saturdays and after that the queue went away.",
                 "STAR");
     expect_part("At my last company I ran the research programme for the mobile app.",
+                SC_STAR_TASK, false);
+    /* the job held in the story, said plainly, is the task when the speaker
+     * acts after it: 在 + the place + the work, the ongoing 在卖, I sell… */
+    expect_star("我在一家宠物医院做前台。有天一个老人抱着猫冲进来，说猫不吃东西三天了。"
+                "我先让他坐下，把排在后面的两个疫苗号往后挪，给他插了个急诊号。"
+                "后来医生说幸好来得早。", "STAR");
+    expect_part("我在港口的闸口值守岗接车，那天系统一停，我就把车牌手工登记下来，"
+                "后来一辆都没漏。", SC_STAR_TASK, true);
+    expect_part("那两年我在卖烘焙原料，有个连锁店的采购嫌贵，我带着样品去他们后厨烤了一炉，"
+                "他们就下了单。", SC_STAR_TASK, true);
+    expect_part("I sell lab reagents to university groups. Last spring a professor's order "
+                "kept arriving warm, so I called the courier and moved her deliveries to "
+                "Mondays.", SC_STAR_TASK, true);
+    expect_part("I was on the checkout team. The payment page kept timing out, so I added "
+                "a retry and the errors stopped.", SC_STAR_TASK, true);
+    /* alone, held for years, a deed (做了), a description of the place (一家
+     * 做外贸的公司) or planned: no task */
+    expect_part("我在一家物流公司做调度。", SC_STAR_TASK, false);
+    expect_part("我在物流这行干了八年，带过三个仓，我把每个仓的流程都梳理过一遍。",
+                SC_STAR_TASK, false);
+    expect_part("上个月我在例会上做了一次分享，后来我把讲稿发给了大家。", SC_STAR_TASK, false);
+    expect_part("我在一家做外贸的公司，有次我把报关单的模板改了，退单就少了。", SC_STAR_TASK,
+                false);
+    expect_part("I've worked at three hotels over ten years and I trained the new staff.",
+                SC_STAR_TASK, false);
+    expect_part("If I worked at your company, I would call every customer myself.",
                 SC_STAR_TASK, false);
 }
 
