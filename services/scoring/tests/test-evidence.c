@@ -647,6 +647,9 @@ static void test_star_task(void **state)
                 "Mondays.", SC_STAR_TASK, true);
     expect_part("I was on the checkout team. The payment page kept timing out, so I added "
                 "a retry and the errors stopped.", SC_STAR_TASK, true);
+    expect_part("I was the only engineer at a small clinic chain. Their booking page kept "
+                "double-booking, so I added a lock on the slot and it stopped.", SC_STAR_TASK,
+                true);
     /* alone, held for years, a deed (做了), a description of the place (一家
      * 做外贸的公司) or planned: no task */
     expect_part("我在一家物流公司做调度。", SC_STAR_TASK, false);
