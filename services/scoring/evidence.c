@@ -925,9 +925,10 @@ static void find_cued(run_t *r)
         bool nian = tk->end < t->nlen && t->norm[tk->end] == 0x5E74; /* 年 */
         bool in = tk->start >= 3 && t->norm[tk->start - 1] == ' ' && t->norm[tk->start - 2] == 'n'
             && t->norm[tk->start - 3] == 'i';
-        if (year && (nian || in)) {
+        const clause_t *c = clause_at(r, tk->start);
+        /* a year on a CV line (top rep in the region in 2023) dates a career */
+        if (year && (nian || in) && !(c && career_clause(r, c))) {
             last[1] = s;
-            const clause_t *c = clause_at(r, tk->start);
             push(r, SC_EV_SITUATION, s, span_of(r, tk->start, tk->end + nian),
                  c ? span_of(r, c->start, c->end) : span_of(r, tk->start, tk->end), 0, 0,
                  (sc_span_t){ 0, 0 });
@@ -1238,6 +1239,10 @@ static void decide_star(run_t *r)
     /* a list of terms, CV facts or claims with no deed of anyone: no part */
     if (!story && (o->flag[SC_EVF_KEYWORD_LIST].set || o->flag[SC_EVF_CREDENTIALS].set
                    || o->flag[SC_EVF_GENERIC_CLAIM].set))
+        return;
+    /* a CV whose deeds are all CV lines (I carried a quota for six years, made
+     * President's Club twice): the flag holds only when no deed is outside one */
+    if (o->flag[SC_EVF_CREDENTIALS].set && !team && !out && !o->unattributed)
         return;
 
     if (act)

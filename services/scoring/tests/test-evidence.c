@@ -211,6 +211,28 @@ static void test_credentials(void **state)
     r = run("I have 10 years of experience, 4 employers, 30 projects and a team of 12.");
     assert_true(r.ev.flag[SC_EVF_CREDENTIALS].set);
     done(&r);
+    /* told as past deeds: each deed is a CV line, and a year on one dates the
+     * career, it opens no occasion; such a CV has no STAR part */
+    static const char *const told[] = {
+        "I sold pharmacy software for seven years. I beat my number every year, made "
+        "President's Club twice and was the top rep in the region in 2021. Before that I "
+        "handled a book of about sixty accounts.",
+        "我做医疗器械销售做了九年，每年都超额完成，2022年还拿了大区销冠。",
+    };
+    for (size_t i = 0; i < sizeof told / sizeof *told; i++) {
+        r = run(told[i]);
+        expect_flags(&r, F(CREDENTIALS));
+        assert_int_equal(r.ev.count[SC_EV_SITUATION], 0);
+        for (int p = 0; p < SC_STAR_N; p++)
+            assert_false(r.ev.star[p].present);
+        done(&r);
+    }
+    /* a year that dates an occasion still opens it */
+    r = run("In 2021 our biggest account threatened to leave. I flew out, sat with their "
+            "buyer, and they renewed.");
+    assert_true(r.ev.star[SC_STAR_SITUATION].present);
+    expect_flags(&r, 0);
+    done(&r);
 }
 
 static void test_generic_claim(void **state)
