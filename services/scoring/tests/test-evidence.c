@@ -491,6 +491,10 @@ static void test_openers_and_non_deeds(void **state)
     expect_actions("這件事得先講清楚。", 0);
     expect_actions("我之前去做了一段时间保险。", 0);
     expect_actions("我之前在餐馆干了一阵子。", 0);
+    /* "compared to" is a preposition, no deed of "we" */
+    r = run("Their buyer said we were too expensive compared to what they had.");
+    assert_int_equal(r.ev.count[SC_EV_TEAM], 0);
+    done(&r);
     /* the work a job mainly consists of is a routine, not a deed of an occasion */
     expect_actions("去年我在电销组实习，主要是给分到的线索打电话。", 0);
     expect_actions("我在那個專案裡主要是做競品分析。", 0);
