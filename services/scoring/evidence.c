@@ -1176,8 +1176,8 @@ static void set_part(run_t *r, sc_star_part_t p, uint32_t s, sc_span_t cue)
  * story: the speaker is the clause's stated subject, not hedged, planned, a
  * habit or a career (held for years); a Chinese verb comes after 在 in its
  * clause (我在客服中心接电话, 我在卖润滑油), within 16 units of it, and is
- * neither a deed (做了, 干过) nor inside a description (一家做外贸的公司; 的时候
- * is a time: 我在电商做运营的时候). */
+ * neither a deed (做了, 干过) nor inside a description of the place (一家做外贸
+ * 的公司: 的 and an organisation word after it; 做他们的收听App is a job). */
 static bool job_held(const run_t *r, const sc_match_t *m)
 {
     const sc_text_t *t = r->t;
@@ -1194,9 +1194,13 @@ static bool job_held(const run_t *r, const sc_match_t *m)
         at = n[u - 1] == 0x5728; /* 在 */
     if (!at || (m->end < c->end && (n[m->end] == 0x4E86 || n[m->end] == 0x8FC7))) /* 了 过 */
         return false;
+    /* 的 then an organisation within six units: the verb describes the place */
+    static const UChar org[] = u"司业厂店构团所";
     for (uint32_t u = m->end; u < c->end; u++)
-        if (n[u] == 0x7684 /* 的 */ && !(u + 1 < c->end && n[u + 1] == 0x65F6)) /* 时 */
-            return false;
+        if (n[u] == 0x7684 /* 的 */)
+            for (uint32_t v = u + 1; v < c->end && v <= u + 6; v++)
+                if (u_strchr(org, n[v]))
+                    return false;
     return true;
 }
 

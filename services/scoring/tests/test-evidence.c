@@ -206,6 +206,9 @@ static void test_credentials(void **state)
     (void)state;
     run_t r = run("8年销售经验，待过4家公司，连续三年销冠，带过20人团队。");
     assert_true(r.ev.flag[SC_EVF_CREDENTIALS].set);
+    done(&r);
+    r = run("做销售八年，先后在三家公司，拿过两次销冠。");
+    assert_true(r.ev.flag[SC_EVF_CREDENTIALS].set);
     assert_int_equal(r.ev.count[SC_EV_ACTION], 0);
     done(&r);
     r = run("I have 10 years of experience, 4 employers, 30 projects and a team of 12.");
@@ -678,6 +681,10 @@ static void test_star_task(void **state)
                 true);
     /* alone, held for years, a deed (做了), a description of the place (一家
      * 做外贸的公司) or planned: no task */
+    expect_part("我在一个社区电台做他们的点播App。去年听的人少了，我去翻了后台日志，"
+                "把首页改成了按时段推荐。", SC_STAR_TASK, true);
+    expect_part("我在一家搬家公司带一个班组。有个师傅老迟到，我把他的单改到了九点。",
+                SC_STAR_TASK, true);
     expect_part("我在一家物流公司做调度。", SC_STAR_TASK, false);
     expect_part("我在物流这行干了八年，带过三个仓，我把每个仓的流程都梳理过一遍。",
                 SC_STAR_TASK, false);
