@@ -220,14 +220,15 @@ static bool perfect(const sc_text_t *t, uint32_t k)
     return false;
 }
 
-/* Does the 了 at unit u close or open a length of time (做销售八年了,
+/* Does the 了 at unit u close or open a length of time (做销售八年了, 挺久了,
  * 做了两年的分拣员, 已经一周了, 做了一段时间保险)? That is a stint or a state,
  * not a deed. */
 static bool duration(const sc_text_t *t, uint32_t u)
 {
     static const UChar units[] = u"年月天周";
     static const UChar nums[] = u"一二两三四五六七八九十几半多0123456789个";
-    if (u > 0 && u_strchr(units, t->norm[u - 1]))
+    /* 年了, and a while (关注你们挺久了, 好久了) */
+    if (u > 0 && (u_strchr(units, t->norm[u - 1]) || t->norm[u - 1] == 0x4E45 /* 久 */))
         return true;
     uint32_t i = u + 1;
     while (i < t->nlen && i < u + 5 && u_strchr(nums, t->norm[i]))

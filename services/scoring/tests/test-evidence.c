@@ -494,6 +494,10 @@ static void test_openers_and_non_deeds(void **state)
     expect_actions("這件事得先講清楚。", 0);
     expect_actions("我之前去做了一段时间保险。", 0);
     expect_actions("我之前在餐馆干了一阵子。", 0);
+    /* 先后 is one after another, 我想先 an intention, 挺久了 a while: no deed */
+    expect_actions("我先后在两家复合肥厂干过销售。", 0);
+    expect_actions("这个问题之前，我想先说说我为什么想来贵公司。", 0);
+    expect_actions("我关注你们挺久了。", 0);
     /* "compared to" is a preposition, no deed of "we" */
     r = run("Their buyer said we were too expensive compared to what they had.");
     assert_int_equal(r.ev.count[SC_EV_TEAM], 0);
@@ -511,6 +515,9 @@ static void test_openers_and_non_deeds(void **state)
     expect_actions("Last year there was an incident and I think I was involved in the fix.", 0);
     expect_part("去年叉车撞过人，我们组加了很多规定，之后好像就没再出过事。", SC_STAR_RESULT, false);
     expect_part("去年叉车撞过人，我们组加了很多规定，之后就没再出过事。", SC_STAR_RESULT, true);
+    expect_part("上个月夜班老有人漏扫，我把扫描枪挂到了门口，再没有人漏过。", SC_STAR_RESULT, true);
+    expect_part("Last winter the night crew kept missing scans, so I hung the scanner by the "
+                "door. That no longer happens.", SC_STAR_RESULT, true);
     /* 是…了 is a state (我也是老用户了), not a deed; 是把…了 is one */
     expect_actions("去年我就是他们的老用户了。", 0);
     expect_actions("去年我已經是組長了。", 0);
