@@ -62,17 +62,16 @@ static int fire(void *user, PGconn *db, hf_timer_t *t)
         rc = store_interview_expire(&st, id, &what);
         to = "cancelled";
     }
-    if (rc != HF_OK && rc != HF_ECONFLICT)
-        hf_timer_fail(t, HF_TIMER_RETRY, "interview %s: %s", id, hf_err_name(rc));
-    json_decref(p);
-    if (rc == HF_ECONFLICT) /* being changed right now (a move, the assigner's pass): look
-                               again in a moment; the change may also re-arm this timer */
-        return HF_TIMER_BUSY;
-    if (rc != HF_OK)
-        return HF_TIMER_RETRY;
-    if (what == STORE_TIMER_ACTED)
+    /* being changed right now (a move, the assigner's pass): busy, looked at
+     * again in a moment; the change may also re-arm this timer */
+    int out = rc == HF_OK          ? HF_TIMER_OK
+              : rc == HF_ECONFLICT ? HF_TIMER_BUSY
+                                   : hf_timer_fail(t, HF_TIMER_RETRY, "interview %s: %s", id,
+                                                   hf_err_name(rc));
+    json_decref(p); /* id was p's */
+    if (out == HF_TIMER_OK && what == STORE_TIMER_ACTED)
         sched_count_move(to);
-    return HF_TIMER_OK;
+    return out;
 }
 
 int sched_reminders_start(void)

@@ -96,7 +96,7 @@ typedef struct {
     const uint32_t *topic;    /* ranges that speak of the question's subject */
     size_t ntopic;
     sc_ev_t *out;
-    const sc_match_t *lent;   /* the first change told that is not the speaker's */
+    const sc_match_t *lent_change; /* the first change told that is not the speaker's */
     bool oom;
 } run_t;
 
@@ -1102,7 +1102,7 @@ static bool told_done(const run_t *r, const clause_t *c, const sc_match_t *m)
         return c->past;
     }
     for (uint32_t u = m->start; u < c->end; u++)
-        if (r->t->norm[u] == 0x4E86 /* 了 */)
+        if (t->norm[u] == 0x4E86 /* 了 */)
             return true;
     return false;
 }
@@ -1137,8 +1137,8 @@ static void find_outcomes(run_t *r)
         if ((!done && !owned) || (borrowed(r, c, m->start, false) && !mine_here)
             || (borrowed(r, c, m->start, true) && !c->action)) {
             r->out->unattributed++;
-            if (!r->lent && told_done(r, c, m) && !r->disown[s] && !r->target[s])
-                r->lent = m; /* a change told: the story's result if nothing is the speaker's */
+            if (!r->lent_change && told_done(r, c, m) && !r->disown[s] && !r->target[s])
+                r->lent_change = m; /* a change told: the result if nothing is the speaker's */
             continue;
         }
         int dir = up ? 1 : -1;
@@ -1173,13 +1173,13 @@ static void set_part(run_t *r, sc_star_part_t p, uint32_t s, sc_span_t cue)
         *e = (sc_star_evidence_t){ true, s, r->ev->sentences[s].span, cue, false };
 }
 
-/* A job cue (EVC_JOB) at m that states the job the speaker held in the
- * story: the speaker is the clause's stated subject, not hedged, planned, a
+/* The clause of a job cue (EVC_JOB) at m that states the job the speaker
+ * held in the story, or NULL: the speaker is the clause's stated subject, not hedged, planned, a
  * habit or a career (held for years); a Chinese verb comes after 在 in its
  * clause (我在客服中心接电话, 我在卖润滑油), within 16 units of it, and is
  * neither a deed (做了, 干过) nor inside a description of the place (一家做外贸
  * 的公司: 的 and an organisation word after it; 做他们的收听App is a job). */
-static bool job_held(const run_t *r, const sc_match_t *m)
+static const clause_t *job_held(const run_t *r, const sc_match_t *m)
 {
     const sc_text_t *t = r->t;
     const UChar *n = t->norm;
@@ -1187,22 +1187,22 @@ static bool job_held(const run_t *r, const sc_match_t *m)
     uint32_t s = t->toks[m->tok].sentence;
     if (!c || c->subject != SUBJ_SELF || !c->stated || r->hyp[s] || r->habit[s]
         || hedged(c, m->start) || career_clause(r, c))
-        return false;
+        return NULL;
     if (n[m->start] < 0x2E80)
-        return true; /* an English cue names the speaker itself */
+        return c; /* an English cue names the speaker itself */
     bool at = false;
     for (uint32_t u = m->start; u > c->start && u + 16 >= m->start && !at; u--)
         at = n[u - 1] == 0x5728; /* 在 */
     if (!at || (m->end < c->end && (n[m->end] == 0x4E86 || n[m->end] == 0x8FC7))) /* 了 过 */
-        return false;
+        return NULL;
     /* 的 then an organisation within six units: the verb describes the place */
     static const UChar org[] = u"司业厂店构团所";
     for (uint32_t u = m->end; u < c->end; u++)
         if (n[u] == 0x7684 /* 的 */)
             for (uint32_t v = u + 1; v < c->end && v <= u + 6; v++)
                 if (u_strchr(org, n[v]))
-                    return false;
-    return true;
+                    return NULL;
+    return c;
 }
 
 /* The first item of kind k (items of one kind are in text order but for
@@ -1282,11 +1282,10 @@ static void decide_star(run_t *r)
      * 客服中心接电话), is the task when the speaker acts after it */
     for (size_t i = 0; act && i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
-        if (!is_class(m, EVC_JOB) || !job_held(r, m))
-            continue;
+        const clause_t *c = is_class(m, EVC_JOB) ? job_held(r, m) : NULL;
         bool after = false;
-        for (size_t k = 0; k < r->ncl && !after; k++)
-            after = r->cl[k].action && r->cl[k].start >= clause_at(r, m->start)->end;
+        for (size_t k = 0; c && k < r->ncl && !after; k++)
+            after = r->cl[k].action && r->cl[k].start >= c->end;
         if (after) {
             set_part(r, SC_STAR_TASK, r->t->toks[m->tok].sentence, span_of(r, m->start, m->end));
             break;
@@ -1378,9 +1377,9 @@ static void decide_star(run_t *r)
     /* or the first change told that could not be the speaker's (那一年整體效率提升了
      * 一倍, satisfaction across the centre went up): borrowed too; not in a
      * list of terms, where 提升了 is vocabulary */
-    if (!o->star[SC_STAR_RESULT].present && r->lent && !o->flag[SC_EVF_KEYWORD_LIST].set) {
-        set_part(r, SC_STAR_RESULT, r->t->toks[r->lent->tok].sentence,
-                 span_of(r, r->lent->start, r->lent->end));
+    const sc_match_t *lc = r->lent_change;
+    if (!o->star[SC_STAR_RESULT].present && lc && !o->flag[SC_EVF_KEYWORD_LIST].set) {
+        set_part(r, SC_STAR_RESULT, r->t->toks[lc->tok].sentence, span_of(r, lc->start, lc->end));
         o->star[SC_STAR_RESULT].borrowed = true;
     }
     free(lent);
