@@ -72,7 +72,7 @@ static const struct {
     double filler_free_rate, filler_slope, filler_max;
     double min_units, max_units, short_max_penalty, long_penalty;
     double content_w, structure_w, delivery_w;
-    double cap_none, cap_thin;
+    double cap_none, cap_thin, cap_nearby;
 } K = {
     .f_concrete = 1.0, .f_action = 0.6, .f_mention = 0.3, .f_negated = 0,
     .kw_points = 60, .kw_saturation = 2.0,
@@ -84,8 +84,10 @@ static const struct {
     .content_w = 0.6, .structure_w = 0.25, .delivery_w = 0.15,
     /* The rating guide's anchors on the 0..100 scale (rating r is 25 (r - 1)):
      * no evidence of the speaker's behaviour is a 1, at most 2; a plan or a
-     * team story without the speaker is a 2, never above. */
-    .cap_none = 20, .cap_thin = 30,
+     * team story without the speaker is a 2, never above; a disowning
+     * followed by a nearby story is rated on that story, usually a 2 or 3,
+     * and below any real story about the same competency: 40, a 2.6. */
+    .cap_none = 20, .cap_thin = 30, .cap_nearby = 40,
 };
 
 /* The flags that cap the answer score, and the cap of each. */
@@ -101,6 +103,7 @@ static const struct {
     { SC_EVF_HYPOTHETICAL, &K.cap_thin, "cap.hypothetical" },
     { SC_EVF_TEAM_WITHOUT_ME, &K.cap_thin, "cap.team_without_me" },
     { SC_EVF_OFF_TOPIC, &K.cap_none, "cap.off_topic" },
+    { SC_EVF_NEARBY_STORY, &K.cap_nearby, "cap.nearby_story" },
 };
 #define N_CAPPED (sizeof capped / sizeof capped[0])
 

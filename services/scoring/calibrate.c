@@ -264,6 +264,7 @@ static double f_ev_negated(const sc_answer_t *a) { return ev_flag(a, SC_EVF_NEGA
 static double f_ev_hypothetical(const sc_answer_t *a) { return ev_flag(a, SC_EVF_HYPOTHETICAL); }
 static double f_ev_team_without_me(const sc_answer_t *a) { return ev_flag(a, SC_EVF_TEAM_WITHOUT_ME); }
 static double f_ev_off_topic(const sc_answer_t *a) { return ev_flag(a, SC_EVF_OFF_TOPIC); }
+static double f_ev_nearby(const sc_answer_t *a) { return ev_flag(a, SC_EVF_NEARBY_STORY); }
 
 /* Which sentences tell the story: an evidence item or a STAR part in it.
  * Returns how many do, and the first that does not in *first_aside. */
@@ -419,6 +420,7 @@ static sc_span_t s_ev_team_without_me(const sc_answer_t *a)
     return flag_span(a, SC_EVF_TEAM_WITHOUT_ME);
 }
 static sc_span_t s_ev_off_topic(const sc_answer_t *a) { return flag_span(a, SC_EVF_OFF_TOPIC); }
+static sc_span_t s_ev_nearby(const sc_answer_t *a) { return flag_span(a, SC_EVF_NEARBY_STORY); }
 static sc_span_t s_topic(const sc_answer_t *a) { return a->empty ? no_span : a->topic_span; }
 
 static sc_span_t s_story_share(const sc_answer_t *a)
@@ -479,6 +481,8 @@ static const sc_feature_def_t feature_table[] = {
       f_ev_team_without_me, s_ev_team_without_me, -1 },
     { "evidence.off_topic", "1 when the speaker asks to talk about something else or declines "
       "the question, and tells nothing on its subject", f_ev_off_topic, s_ev_off_topic, -1 },
+    { "evidence.nearby_story", "1 when the speaker disowns the experience, then tells a nearby "
+      "story of their own", f_ev_nearby, s_ev_nearby, -1 },
     { "topic.share", "share of sentences with a subject word of the question or a keyword "
       "of a probed competency", f_topic_share, s_topic, +1 },
     { "topic.words", "ln(1 + the question's subject words the answer uses)", f_topic_words,

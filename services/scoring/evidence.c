@@ -576,6 +576,43 @@ static void mark_clauses(run_t *r)
     }
 }
 
+/* Is unit u of sentence s inside quotation marks (他说“我干六年没出过事”)? */
+static bool quoted(const sc_text_t *t, uint32_t s, uint32_t u)
+{
+    int depth = 0;
+    bool plain = false;         /* inside "…" */
+    for (uint32_t v = t->sents[s].start; v < u; v++) {
+        UChar ch = t->norm[v];
+        if (ch == 0x201C || ch == 0x300C || ch == 0x300E)        /* “ 「 『 */
+            depth++;
+        else if ((ch == 0x201D || ch == 0x300D || ch == 0x300F) && depth > 0)
+            depth--;
+        else if (ch == '"')
+            plain = !plain;
+    }
+    return depth > 0 || plain;
+}
+
+/* Does the disowning cue m disown the speaker's experience? Not when its
+ * clause names the team as the subject (我们之前从没做过订阅制: what the team
+ * had not done is the situation the speaker changed) or when it is inside
+ * someone's quoted words (他说“我干六年没出过事”). */
+static bool disowning(const run_t *r, const sc_match_t *m)
+{
+    const clause_t *c = clause_at(r, m->start);
+    return is_class(m, EVC_DISOWN) && !(c && c->stated && c->subject == SUBJ_TEAM)
+        && !quoted(r->t, r->t->toks[m->tok].sentence, m->start);
+}
+
+/* The sentences where the speaker disowns the experience; after the
+ * subjects are known. */
+static void mark_disowned(run_t *r)
+{
+    for (size_t i = 0; i < r->m.n; i++)
+        if (disowning(r, &r->m.v[i]))
+            r->disown[r->t->toks[r->m.v[i].tok].sentence] = true;
+}
+
 /* Does a hedge come before unit u in c ("I think I was the one", 我好像是负责)? */
 static bool hedged(const clause_t *c, uint32_t u)
 {
@@ -607,9 +644,7 @@ static void mark_sentences(run_t *r)
         const sc_match_t *m = &r->m.v[i];
         uint32_t s = r->t->toks[m->tok].sentence;
         r->past_story |= is_class(m, EVC_SITUATION);
-        if (is_class(m, EVC_DISOWN))
-            r->disown[s] = true;
-        else if (is_class(m, EVC_HABIT))
+        if (is_class(m, EVC_HABIT))
             r->habit[s] = true;
         else if (is_class(m, EVC_TARGET) && !r->target[s])
             r->target[s] = m->start + 1;
@@ -1228,10 +1263,9 @@ static void decide_star(run_t *r)
         disowned |= r->disown[s];
     for (size_t i = 0; i < o->n_items; i++)
         opened |= o->items[i].kind == SC_EV_SITUATION;
-    /* "I haven't handled escalations. I mostly answered…": a routine, not an occasion */
-    if (disowned && !opened)
-        return;
-    if (o->flag[SC_EVF_NEGATED].set)
+    /* "I haven't handled escalations. I mostly answered…": a routine, not an
+     * occasion; a nearby story is one */
+    if ((disowned && !opened && !o->flag[SC_EVF_NEARBY_STORY].set) || o->flag[SC_EVF_NEGATED].set)
         return;
     const sc_ev_item_t *act = first_item(o, SC_EV_ACTION);
     const sc_ev_item_t *team = first_item(o, SC_EV_TEAM);
@@ -1722,7 +1756,8 @@ static bool never_did(const run_t *r, sc_span_t *span)
         for (uint32_t k = sc_text_token_at(t, c->start); k < t->ntoks && t->toks[k].start < c->end; k++) {
             const sc_token_t *tk = &t->toks[k];
             if (tk->start < c->start || tk->kind != SC_TOK_IDEO
-                || t->norm[tk->end - 1] != 0x8FC7 /* 过 */ || covered(r, EVC_ASPECT_NOT, tk->start))
+                || t->norm[tk->end - 1] != 0x8FC7 /* 过 */ || covered(r, EVC_ASPECT_NOT, tk->start)
+                || quoted(t, c->sentence, tk->start))
                 continue;
             if (sc_evidence_negated(t, r->ev, tk->start, k, NULL)) {
                 *span = span_of(r, c->start, c->end);
@@ -1733,14 +1768,18 @@ static bool never_did(const run_t *r, sc_span_t *span)
     return false;
 }
 
-/* An occasion of the speaker's own after a disowning: an opener or an
- * outcome, and a deed whose clause names the speaker, outside the disowning
- * sentences (不过去年主管休假那两个月，我…). Someone else's occasion (去年他们做了
- * A/B测试) does not lift the flag. */
+/* An occasion of the speaker's own after a disowning: an opener, an outcome
+ * or the speaker's ownership outside the disowning sentences (不过有个小的：我接
+ * 手的导出模块…), and a deed whose clause names the speaker, outside them too
+ * (不过去年主管休假那两个月，我…). Someone else's occasion (去年他们做了A/B测试)
+ * does not lift the flag. */
 static bool own_occasion(const run_t *r, sc_span_t negation)
 {
     const sc_ev_t *o = r->out;
-    if (!o->count[SC_EV_SITUATION] && !o->count[SC_EV_OUTCOME])
+    bool owned = false;
+    for (size_t i = 0; i < o->n_items && !owned; i++)
+        owned = o->items[i].kind == SC_EV_OWNERSHIP && !r->disown[o->items[i].sentence];
+    if (!o->count[SC_EV_SITUATION] && !o->count[SC_EV_OUTCOME] && !owned)
         return false;
     /* a deed of the speaker: stated, or, in a sentence after the negation's,
      * carried from a clause of its sentence that names the speaker (说实话我
@@ -1806,10 +1845,22 @@ static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
     for (uint32_t s = 0; s < r->t->nsents; s++)
         o->hypothetical += r->hyp[s];
     /* negated: disowned, and no occasion of the speaker's own after it;
-     * routine work the speaker mentions ("I mostly answered calls") is no story */
-    if ((first_of(r, EVC_DISOWN, &span, NULL) || never_did(r, &span)) && !own_occasion(r, span)) {
-        flag(r, SC_EVF_NEGATED, "says the speaker has not done it or someone else did", span);
-        return;
+     * routine work the speaker mentions ("I mostly answered calls") is no
+     * story. With such an occasion the answer is rated on that nearby story,
+     * which the disowning says is not the experience asked about. */
+    const sc_match_t *d = NULL;
+    for (size_t i = 0; i < r->m.n && !d; i++)
+        if (disowning(r, &r->m.v[i]))
+            d = &r->m.v[i];
+    if (d)
+        span = span_of(r, d->start, d->end);
+    if (d || never_did(r, &span)) {
+        if (!own_occasion(r, span)) {
+            flag(r, SC_EVF_NEGATED, "says the speaker has not done it or someone else did", span);
+            return;
+        }
+        flag(r, SC_EVF_NEARBY_STORY, "says the speaker has not done it, then tells a nearby "
+             "story of their own", span);
     }
     if ((!acts ? find_list(r, kw, nkw, false, &span)
                : one_claim(r) && find_list(r, kw, nkw, true, &span)))
@@ -1905,6 +1956,7 @@ int sc_ev_analyze_topic(const sc_ev_cues_t *c, const sc_text_t *t, const sc_evid
         mark_sentences(&r);
         mark_clauses(&r);
         find_subjects(&r);
+        mark_disowned(&r);
         mark_plans(&r);
         find_actions(&r);
         find_cued(&r);
@@ -1953,6 +2005,6 @@ const char *sc_ev_flag_name(sc_ev_flag_t f)
 {
     static const char *const names[] = { "keyword_list", "credentials", "generic_claim",
                                          "negated", "hypothetical", "team_without_me",
-                                         "off_topic" };
+                                         "off_topic", "nearby_story" };
     return names[f];
 }

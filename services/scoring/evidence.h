@@ -25,7 +25,9 @@
  *    negated (disowned) experience, hypothetical, team without me, off
  *    topic (a deflection: "Can I talk about … instead?", 我可以说说…吗,
  *    这个问题有点难回答, and no deed of the speaker on the question's
- *    subject after it);
+ *    subject after it), and a nearby story (a disowning followed by an
+ *    occasion of the speaker's own: 我没正式带过团队。不过去年主管休假那两个
+ *    月，我…; rated on that story, never above a modest one);
  *  - habits: a sentence with a habit or pastime cue (平时, 每天会, in my
  *    spare time, I've been learning) tells no deed and opens no situation;
  *  - the STAR parts (star), decided from this evidence and star.c's sentence
@@ -77,6 +79,7 @@ typedef enum {
     SC_EVF_HYPOTHETICAL,
     SC_EVF_TEAM_WITHOUT_ME,
     SC_EVF_OFF_TOPIC,         /* asks to talk about something else or declines the question */
+    SC_EVF_NEARBY_STORY,      /* disowns the experience, then tells a nearby story of their own */
     SC_EVF_N
 } sc_ev_flag_t;
 
@@ -151,7 +154,8 @@ void sc_ev_free(sc_ev_t *out);
 
 /* Names as features and reports print them: "ownership", "action", "team",
  * "situation", "obstacle", "outcome"; "keyword_list", "credentials",
- * "generic_claim", "negated", "hypothetical", "team_without_me", "off_topic". */
+ * "generic_claim", "negated", "hypothetical", "team_without_me", "off_topic",
+ * "nearby_story". */
 const char *sc_ev_kind_name(sc_ev_kind_t k);
 const char *sc_ev_flag_name(sc_ev_flag_t f);
 

@@ -127,6 +127,7 @@ static const char *const flag_hint_zh[SC_EVF_N] = {
     [SC_EVF_HYPOTHETICAL] = "描述的是你会怎么做，可以讲一次你实际做过的经历和结果",
     [SC_EVF_TEAM_WITHOUT_ME] = "只说了团队做了什么，可以说明你本人具体做了什么",
     [SC_EVF_OFF_TOPIC] = "没有回答这个问题，可以讲一次与问题相关、你亲自做过的经历：当时的情况、你做了什么、结果如何",
+    [SC_EVF_NEARBY_STORY] = "先说没有做过，再讲了一个相近的经历；可以把这个经历讲完整：你负责什么、做了哪几步、结果如何",
 };
 static const char *const flag_hint_en[SC_EVF_N] = {
     [SC_EVF_KEYWORD_LIST] = "listed terms; tell one occasion instead: the situation, what you did, how it ended",
@@ -136,6 +137,7 @@ static const char *const flag_hint_en[SC_EVF_N] = {
     [SC_EVF_HYPOTHETICAL] = "described what you would do; tell what you did on a real occasion and how it ended",
     [SC_EVF_TEAM_WITHOUT_ME] = "told what the team did; say what you yourself did",
     [SC_EVF_OFF_TOPIC] = "talked about something else; tell one occasion on what the question asks: the situation, what you did, how it ended",
+    [SC_EVF_NEARBY_STORY] = "said you had not done it, then told a nearby story; tell that story in full: your part, your steps, how it ended",
 };
 
 void sc_flag_hint(char *out, size_t n, sc_locale_t loc, sc_ev_flag_t flag, const char *question)

@@ -259,7 +259,7 @@ def dropped_features_are_left_out_of_the_fit_and_signed_weights_keep_their_sign(
     for name in ("ownership", "actions", "situation", "obstacles", "outcomes", "outcome_size"):
         assert weights["evidence." + name] >= 0, (name, weights)
     for name in ("keyword_list", "credentials", "generic_claim", "negated", "hypothetical",
-                 "team_without_me"):
+                 "team_without_me", "off_topic", "nearby_story"):
         assert weights["evidence." + name] <= 0, (name, weights)
 
 
@@ -333,7 +333,7 @@ def answers_are_written_one_by_one_to_read_the_disagreements():
     assert [g["rating"] for g in got] == [r["rating"] for r in rows]
     assert all(0 <= g["score"] <= 100 and set(g["star"]) == STAR for g in got), got[0]
     flags = {"keyword_list", "credentials", "generic_claim", "negated", "hypothetical",
-             "team_without_me", "off_topic"}
+             "team_without_me", "off_topic", "nearby_story"}
     assert all(set(g["flags"]) <= flags for g in got) and any(g["flags"] for g in got)
     # every feature as the fit reads it, the STAR parts among them
     names = set(got[0]["features"])

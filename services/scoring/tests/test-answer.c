@@ -203,6 +203,8 @@ static void test_answer_score_is_the_fitted_combination_with_caps(void **state)
         "up 25% at my last company.",
         "我有8年产品经验，待过4家公司，做过30多个项目，带过12人的团队，数据分析、留存率、A/B测试都做过很多年。",
         "I have ten years in product, four employers, thirty projects and a team of twelve.",
+        "数据分析我没正式负责过，都是数据组在做。不过去年数据组的人休假那两周，我自己把注册漏斗"
+        "按渠道拆了一遍，发现短信渠道掉得最多，改了文案以后注册转化从百分之十二升到了百分之十八。",
     };
     size_t applied = 0;
     for (size_t k = 0; k < sizeof flagged / sizeof flagged[0]; k++) {
@@ -241,6 +243,16 @@ static void test_answer_score_is_the_fitted_combination_with_caps(void **state)
         sc_answer_free(&c);
     }
     assert_true(applied >= 2);
+    /* a disowning followed by a real nearby story: its parts are told and
+     * scored, up to the cap between a 2 and a 3, above the bare disowning */
+    sc_answer_t *near = analyze(q_data, flagged[sizeof flagged / sizeof flagged[0] - 1]);
+    assert_true(near->evidence.flag[SC_EVF_NEARBY_STORY].set);
+    assert_false(near->evidence.flag[SC_EVF_NEGATED].set);
+    assert_float_equal(near->cap[SC_EVF_NEARBY_STORY], 40, 0);
+    assert_true(near->star[SC_STAR_ACTION].present && near->star[SC_STAR_RESULT].present);
+    assert_true(near->capped[SC_EVF_NEARBY_STORY]);
+    assert_true(near->answer.score <= 40 && near->answer.score > neg->answer.score + 15);
+    sc_answer_free(&near);
     assert_true(neg->evidence.flag[SC_EVF_NEGATED].set);
     assert_float_equal(neg->cap[SC_EVF_NEGATED], 20, 0);
     assert_true(neg->answer.score <= 20);

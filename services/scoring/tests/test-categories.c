@@ -99,6 +99,7 @@ static void expect_no_flag(const run_t *r)
     for (size_t i = 0; i < sizeof no_story / sizeof *no_story; i++)
         CHECK(r, !r->ev.flag[no_story[i]].set, "flag %s set on a story",
               sc_ev_flag_name(no_story[i]));
+    CHECK(r, !r->ev.flag[SC_EVF_NEARBY_STORY].set, "a story told as a nearby one");
 }
 
 static void expect_flag(const run_t *r, sc_ev_flag_t f)
@@ -527,13 +528,37 @@ static const case_t disowned_then_theirs[] = {
                "25%。", { 0 }, 0 },
 };
 
-/* Disowned, then an occasion with the speaker's own deeds: not negated. */
+/* Disowned, then an occasion with the speaker's own deeds: not negated but
+ * a nearby story, whose parts are told (an opener, an outcome or the
+ * speaker's ownership marks the occasion). */
 static const case_t disowned_then_mine[] = {
     { "en", "I haven't led a team formally, that was my manager's job. But last spring when she was "
             "on leave, I ran the morning shift for two months and I rebuilt the rota, and we had no "
             "late orders.", { 0 }, 0 },
     { "zh-Hans", "我没有正式带过团队，都是主管在管。不过去年主管休产假那两个月，我临时带了早班的七个人，"
                  "重新排了分区，那两个月没有一天延误。", { 0 }, 0 },
+    { "zh-Hant", "大型改版我沒主導過，那都是總監拍板的。不過有個小的：我接手的退貨頁，我先把客訴按原因"
+                 "整理了一遍，再把流程從五步改成了三步。", { 0 }, 0 },
+    { "mixed", "Key account 我其实没独立谈过，都是经理在谈。不过去年经理出差那周，一个 client 临时要"
+               "改交期，我先打电话稳住他，再跟工厂排了加班，最后货提前两天到了。", { 0 }, 0 },
+    { "en", "I've never owned a launch end to end, the product lead did that. The closest was the "
+            "refund page I took over last autumn: I read forty support tickets and cut the form from "
+            "six fields to three, and refund complaints fell by half.", { 0 }, 0 },
+};
+
+/* No disowning of the speaker's: what the team had never done (the
+ * situation the speaker changed), someone's quoted words, a measure that
+ * hardly moved. */
+static const case_t not_disowned[] = {
+    { "zh-Hans", "去年有个汽车零部件客户一直压价。我们之前从没做过订阅制，我去说服了财务总监，改成三年"
+                 "订阅年付，价格一分没降，最后签了一百八十万。", { 0 }, 0 },
+    { "zh-Hans", "我接手夜班的时候，有个老师傅带头不扫码。他一开始挺冲，说“我干六年没出过事”。我就把"
+                 "最近一个月的错单调出来给他看，后来夜班错单降到了跟白班一样。", { 0 }, 0 },
+    { "zh-Hant", "去年三月續費率掉到三成，我把續費數據按渠道拆開，發現正常渠道其實沒怎麼掉，問題在活動頁，"
+                 "我改了說明以後，兩個月回到了百分之四十二。", { 0 }, 0 },
+    { "en", "Last spring our team had never shipped a mobile release on a weekend. I wrote the "
+            "checklist, I ran the dry run on Friday, and the release went out with no rollback.",
+      { 0 }, 0 },
 };
 
 /* CV facts in English number words: lengths and counts. */
@@ -565,6 +590,14 @@ static void test_flag_rules(void **state)
     for (size_t i = 0; i < N(disowned_then_mine); i++) {
         run_t r = analyse(&disowned_then_mine[i]);
         CHECK(&r, !r.ev.flag[SC_EVF_NEGATED].set, "negated although the speaker tells an occasion");
+        expect_flag(&r, SC_EVF_NEARBY_STORY);
+        CHECK(&r, r.ev.count[SC_EV_ACTION] >= 1, "no first-person action");
+        CHECK(&r, r.ev.star[SC_STAR_ACTION].present, "the nearby story has no action part");
+        done(&r);
+    }
+    for (size_t i = 0; i < N(not_disowned); i++) {
+        run_t r = analyse(&not_disowned[i]);
+        expect_no_flag(&r);
         CHECK(&r, r.ev.count[SC_EV_ACTION] >= 1, "no first-person action");
         done(&r);
     }
