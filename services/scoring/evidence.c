@@ -1142,6 +1142,17 @@ static bool told_done(const run_t *r, const clause_t *c, const sc_match_t *m)
     return false;
 }
 
+/* Does the change cue r->m.v[i] hold a goal cue: beating the target (超了目标,
+ * "beat our target"), an outcome whatever goal its sentence states? */
+static bool beats(const run_t *r, size_t i)
+{
+    const sc_match_t *m = &r->m.v[i];
+    for (size_t j = i + 1; j < r->m.n && r->m.v[j].start < m->end; j++)
+        if (is_class(&r->m.v[j], EVC_TARGET) && r->m.v[j].end <= m->end)
+            return true;
+    return false;
+}
+
 static void find_outcomes(run_t *r)
 {
     const sc_text_t *t = r->t;
@@ -1162,7 +1173,7 @@ static void find_outcomes(run_t *r)
             continue;
         const clause_t *c = clause_at(r, m->start);
         uint32_t s = t->toks[m->tok].sentence;
-        if (!c || m->start < seen_end || r->hyp[s] || aimed(r, s, m->start)
+        if (!c || m->start < seen_end || r->hyp[s] || (aimed(r, s, m->start) && !beats(r, i))
             || sc_evidence_negated(t, r->ev, m->start, m->tok, NULL))
             continue;
         bool mine_here = c->action || (done && done->sentence == s);

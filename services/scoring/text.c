@@ -267,11 +267,76 @@ static int push_icu(const sc_analyzer_t *az, nbuf_t *b, const unsigned char *s,
 /* The normalisation pass; whitespace runs become one space, dropped between
  * two Han characters. Returns 0, -1 on invalid UTF-8 (*bad = byte offset),
  * -2 when out of memory. */
+/* Written Cantonese (我喺銅鑼灣做咗三年, 佢哋冇講) has its own function words
+ * where Mandarin has 在, 了, 的, 们, 他, 没, 不…; the cue lists are Mandarin,
+ * so in a Cantonese answer they are folded to their Mandarin counterparts,
+ * one character for one (spans stay aligned). The characters that only
+ * Cantonese writes mark the answer: two different ones make it Cantonese,
+ * and only then are 唔, 俾, 睇 and 係 (是, but 關係 stays) folded too. */
+static const struct { UChar32 yue; UChar zh; bool marks; } yue_words[] = {
+    { 0x5497, 0x4E86, true },  /* 咗 了 */
+    { 0x55BA, 0x5728, true },  /* 喺 在 */
+    { 0x5605, 0x7684, true },  /* 嘅 的 */
+    { 0x54CB, 0x4EEC, true },  /* 哋 们 */
+    { 0x4F62, 0x4ED6, true },  /* 佢 他 */
+    { 0x5187, 0x6CA1, true },  /* 冇 没 */
+    { 0x55F0, 0x90A3, true },  /* 嗰 那 */
+    { 0x5572, 0x4E9B, true },  /* 啲 些 */
+    { 0x569F, 0x6765, true },  /* 嚟 来 */
+    { 0x651E, 0x62FF, true },  /* 攞 拿 */
+    { 0x6435, 0x627E, true },  /* 搵 找 */
+    { 0x8AD7, 0x60F3, true },  /* 諗 想 */
+    { 0x5514, 0x4E0D, false }, /* 唔 不 */
+    { 0x7747, 0x770B, false }, /* 睇 看 */
+    { 0x7540, 0x7ED9, false }, /* 畀 给 */
+    { 0x4FFE, 0x7ED9, false }, /* 俾 给 */
+    { 0x4FC2, 0x662F, false }, /* 係 是 */
+};
+#define N_YUE (sizeof yue_words / sizeof yue_words[0])
+
+static int yue_word(UChar32 c)
+{
+    for (size_t k = 0; k < N_YUE; k++)
+        if (yue_words[k].yue == c)
+            return (int)k;
+    return -1;
+}
+
+/* Does the text write Cantonese: two different marking characters? */
+static bool cantonese(const unsigned char *s, size_t len)
+{
+    uint32_t seen = 0;
+    for (size_t i = 0; i + 2 < len; i++) {
+        if ((s[i] & 0xF0) != 0xE0)      /* these are all three-byte sequences */
+            continue;
+        UChar32 c;
+        int n = next_cp(s, len, i, &c), k = n == 3 ? yue_word(c) : -1;
+        if (k >= 0 && yue_words[k].marks) {
+            seen |= 1u << k;
+            if (seen & (seen - 1))      /* a second one */
+                return true;
+        }
+        if (n > 1)
+            i += (size_t)n - 1;
+    }
+    return false;
+}
+
+/* The Mandarin counterpart of Cantonese c, given the character before it
+ * (关: 關係 is 关系). */
+static UChar32 from_yue(UChar32 c, UChar before)
+{
+    int k = yue_word(c);
+    if (k < 0 || (c == 0x4FC2 && (before == 0x5173 /* 关 */ || before == 0x8054 /* 联 */)))
+        return c;
+    return yue_words[k].zh;
+}
+
 static int normalize(const sc_analyzer_t *az, const unsigned char *s, size_t len,
                      nbuf_t *b, size_t *bad)
 {
     size_t i = 0;
-    bool prev_han = false;
+    bool prev_han = false, yue = cantonese(s, len);
     while (i < len) {
         UChar32 c;
         int n = next_cp(s, len, i, &c);
@@ -297,6 +362,8 @@ static int normalize(const sc_analyzer_t *az, const unsigned char *s, size_t len
             UChar a = (UChar)(c >= 'A' && c <= 'Z' ? c + 32 : c);
             r = nbuf_push(b, a, (uint32_t)i, (uint32_t)(i + 1));
         } else if (c >= T2S_FIRST && c <= T2S_LAST) {
+            if (yue)
+                c = from_yue(c, b->n ? b->u[b->n - 1] : 0);
             r = nbuf_push(b, fold_han((UChar)c), (uint32_t)i, (uint32_t)(i + 3));
         } else {
             /* the code point and the combining marks that follow it */

@@ -477,6 +477,35 @@ static void test_goal_then_deeds(void **state)
     /* the goal alone is no result */
     expect_part("去年我们的目标是把退货率降低两成。", SC_STAR_RESULT, false);
     expect_star("上个月我把拣货单按库位重排了一遍，那周的人效比上周高了三成。", "S-AR");
+    /* beating the target is an outcome, in a sentence that names the target */
+    run_t r = run("去年十二月我把两百多个熟客逐个打了电话，最后整个月超了目标一成多。");
+    assert_int_equal(r.ev.count[SC_EV_OUTCOME], 1);
+    done(&r);
+    r = run("Last December I called every regular customer, and we finished the month beating "
+            "the target by 12%.");
+    assert_int_equal(r.ev.count[SC_EV_OUTCOME], 1);
+    done(&r);
+    expect_part("去年我们的目标是一百万。我把熟客逐个打了电话，最后超额完成了目标。",
+                SC_STAR_RESULT, true);
+    /* raising the target is not beating it */
+    expect_part("去年我们把目标提高了两成。", SC_STAR_RESULT, false);
+}
+
+/* Written Cantonese reads as Mandarin (text.c folds its function words): a
+ * Hong Kong counter manager's story has its parts, 冇…過 disowns, and 最緊要
+ * is a claim. */
+static void test_cantonese(void **state)
+{
+    (void)state;
+    expect_star("我喺銅鑼灣一間百貨公司做化妝品專櫃，係櫃長。前年十二月頭兩個禮拜做咗三十萬都唔夠。"
+                "我將上年買過禮盒嘅熟客逐個打返電話，約佢哋上嚟試新出嗰支精華。最後成個月做到一百三十四萬。",
+                "STAR");
+    run_t r = run("老實講，複雜啲嘅投訴我冇真係處理過，客人有投訴都係交畀主任跟。");
+    assert_true(r.ev.flag[SC_EVF_NEGATED].set);
+    done(&r);
+    r = run("我覺得做sales最緊要係真誠，客戶唔係傻嘅。");
+    assert_true(r.ev.flag[SC_EVF_GENERIC_CLAIM].set);
+    done(&r);
 }
 
 /* Openers of an occasion (有次, 有段时间, 那一年); 要先 / 得先 say what has to
@@ -885,6 +914,7 @@ int main(void)
         cmocka_unit_test(test_hedges),
         cmocka_unit_test(test_star_task),
         cmocka_unit_test(test_raised_to),
+        cmocka_unit_test(test_cantonese),
         cmocka_unit_test(test_spoken_disfluency),
         cmocka_unit_test(test_spoken_no_story),
         cmocka_unit_test(test_told_otherwise),

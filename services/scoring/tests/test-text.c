@@ -50,6 +50,30 @@ static void test_traditional_to_simplified(void **state)
     expect_norm("我負責數據分析與團隊協調", "我负责数据分析与团队协调");
 }
 
+/* Written Cantonese is read with Mandarin's function words, one character
+ * for one; a Mandarin answer keeps its 唔, 係 and 俾. */
+static void test_cantonese_function_words(void **state)
+{
+    (void)state;
+    expect_norm("我喺銅鑼灣做咗三年，佢哋冇講", "我在铜锣湾做了三年,他们没讲");
+    expect_norm("嗰陣我哋嘅櫃位係我負責，唔係佢", "那阵我们的柜位是我负责,不是他");
+    /* 關係 stays a relationship */
+    expect_norm("我同客戶嘅關係一向好，佢哋都係朋友", "我同客户的关系一向好,他们都是朋友");
+    /* one marking character is no Cantonese; 唔 and 係 alone mark nothing */
+    expect_norm("唔，我想想。那次是系統的問題，關係到三個部門", "唔,我想想。那次是系统的问题,关系到三个部门");
+    expect_norm("佢的問題", "佢的问题");
+    /* spans stay aligned: 做咗 is 做了 over the same bytes */
+    const char *s = "我喺公司做咗三年";
+    char err[128];
+    sc_text_t *t = sc_text_new(az, s, strlen(s), err, sizeof err);
+    assert_non_null(t);
+    assert_int_equal(t->nlen, 8);
+    assert_true(t->norm[5] == 0x4E86); /* 了 */
+    sc_span_t sp = sc_text_span(t, 4, 6);
+    assert_memory_equal(s + sp.start, "做咗", 6);
+    sc_text_destroy(&t);
+}
+
 static void test_spaces_between_han_dropped(void **state)
 {
     (void)state;
@@ -325,6 +349,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fullwidth_and_case),
         cmocka_unit_test(test_traditional_to_simplified),
+        cmocka_unit_test(test_cantonese_function_words),
         cmocka_unit_test(test_spaces_between_han_dropped),
         cmocka_unit_test(test_spans_point_into_original),
         cmocka_unit_test(test_words_and_sentences),
