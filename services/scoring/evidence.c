@@ -604,12 +604,43 @@ static bool disowning(const run_t *r, const sc_match_t *m)
         && !quoted(r->t, r->t->toks[m->tok].sentence, m->start);
 }
 
+/* Is the handling cue r->m.v[i] (在处理, 在管, 出来处理) someone else's, said
+ * with 都是 before it: 都是店长出来处理, 基本上都是我们产品处长在处理 — up to ten
+ * units naming who, none of them the speaker (都是我在管 is the speaker's
+ * own work)? *start receives the unit where it starts (都是). */
+static bool handled_by_other(const run_t *r, size_t i, uint32_t *start)
+{
+    const sc_match_t *h = &r->m.v[i];
+    if (!is_class(h, EVC_HANDLES))
+        return false;
+    for (size_t j = i; j-- > 0 && r->m.v[j].start + 16 > h->start;) {
+        const sc_match_t *a = &r->m.v[j];
+        if (!is_class(a, EVC_ALL_OF) || a->end >= h->start || a->end + 10 < h->start
+            || clause_at(r, a->start) != clause_at(r, h->start))
+            continue;
+        for (size_t k = j + 1; k < i; k++)
+            if (is_class(&r->m.v[k], EVC_SELF) && !covered(r, EVC_TEAM, r->m.v[k].start))
+                return false;
+        *start = a->start;
+        return true;
+    }
+    return false;
+}
+
+/* A disowning at r->m.v[i], the unit where it starts in *start. */
+static bool disowns(const run_t *r, size_t i, uint32_t *start)
+{
+    *start = r->m.v[i].start;
+    return disowning(r, &r->m.v[i]) || handled_by_other(r, i, start);
+}
+
 /* The sentences where the speaker disowns the experience; after the
  * subjects are known. */
 static void mark_disowned(run_t *r)
 {
+    uint32_t start;
     for (size_t i = 0; i < r->m.n; i++)
-        if (disowning(r, &r->m.v[i]))
+        if (disowns(r, i, &start))
             r->disown[r->t->toks[r->m.v[i].tok].sentence] = true;
 }
 
@@ -679,7 +710,8 @@ static bool aimed(const run_t *r, uint32_t s, uint32_t u)
  * whose named subject is not the team or someone else, or a condition (if,
  * 如果) unless another clause of its sentence, the speaker's or the team's,
  * has a past or completed verb: "If a truck was late, I moved it to the
- * afternoon" and 如果有急单，我就把它挪到了… narrate what happened. A plan goes
+ * afternoon" and 如果有急单，我就把它挪到了… narrate what happened; an "if"
+ * inside doubt (I don't know if I handled it well) asks. A plan goes
  * on in the next sentence that names no subject at its start and opens no
  * occasion. Runs after find_subjects. */
 static void mark_plans(run_t *r)
@@ -691,7 +723,7 @@ static void mark_plans(run_t *r)
         if (is_class(m, EVC_HYPOTHETICAL)) {
             if (!c || !c->stated || c->subject == SUBJ_SELF || c->subject == SUBJ_NONE)
                 r->hyp[s] = true;
-        } else if (is_class(m, EVC_CONDITION) && !r->hyp[s]) {
+        } else if (is_class(m, EVC_CONDITION) && !r->hyp[s] && !covered(r, EVC_HEDGE, m->start)) {
             bool told = false;
             for (size_t k = 0; k < r->ncl && !told; k++) {
                 const clause_t *d = &r->cl[k];
@@ -1173,7 +1205,9 @@ static void find_outcomes(run_t *r)
             continue;
         const clause_t *c = clause_at(r, m->start);
         uint32_t s = t->toks[m->tok].sentence;
+        /* a word of a compound (saved-search alerts, a cut-down form) is no change */
         if (!c || m->start < seen_end || r->hyp[s] || (aimed(r, s, m->start) && !beats(r, i))
+            || (m->end < t->nlen && t->norm[m->end] == '-')
             || sc_evidence_negated(t, r->ev, m->start, m->tok, NULL))
             continue;
         bool mine_here = c->action || (done && done->sentence == s);
@@ -1219,7 +1253,7 @@ static void set_part(run_t *r, sc_star_part_t p, uint32_t s, sc_span_t cue)
         *e = (sc_star_evidence_t){ true, s, r->ev->sentences[s].span, cue, false };
 }
 
-/* The clause of a job cue (EVC_JOB) at m that states the job the speaker
+/* The clause of a job cue (EVC_JOB, or a workplace: EVC_WORKPLACE) at m that states the job the speaker
  * held in the story, or NULL: the speaker is the clause's stated subject, not hedged, planned, a
  * habit or a career (held for years); a Chinese verb comes after 在 in its
  * clause (我在客服中心接电话, 我在卖润滑油), within 16 units of it, and is
@@ -1241,6 +1275,14 @@ static const clause_t *job_held(const run_t *r, const sc_match_t *m)
         at = n[u - 1] == 0x5728; /* 在 */
     if (!at || (m->end < c->end && (n[m->end] == 0x4E86 || n[m->end] == 0x8FC7))) /* 了 过 */
         return NULL;
+    /* a workplace (我在轮渡公司的售票中心) is the job when it ends the clause:
+     * 我在中心门口等了半天 is a place, not a post */
+    if (is_class(m, EVC_WORKPLACE)) {
+        for (uint32_t u = m->end; u < c->end; u++)
+            if (n[u] != ' ' && !u_ispunct(n[u]))
+                return NULL;
+        return c;
+    }
     /* 的 then an organisation within six units: the verb describes the place */
     static const UChar org[] = u"司业厂店构团所";
     for (uint32_t u = m->end; u < c->end; u++)
@@ -1327,7 +1369,8 @@ static void decide_star(run_t *r)
      * 客服中心接电话), is the task when the speaker acts after it */
     for (size_t i = 0; act && i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
-        const clause_t *c = is_class(m, EVC_JOB) ? job_held(r, m) : NULL;
+        const clause_t *c = is_class(m, EVC_JOB) || is_class(m, EVC_WORKPLACE) ? job_held(r, m)
+                                                                          : NULL;
         bool after = false;
         for (size_t k = 0; c && k < r->ncl && !after; k++)
             after = r->cl[k].action && r->cl[k].start >= c->end;
@@ -1860,11 +1903,12 @@ static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
      * story. With such an occasion the answer is rated on that nearby story,
      * which the disowning says is not the experience asked about. */
     const sc_match_t *d = NULL;
+    uint32_t start = 0;
     for (size_t i = 0; i < r->m.n && !d; i++)
-        if (disowning(r, &r->m.v[i]))
+        if (disowns(r, i, &start))
             d = &r->m.v[i];
     if (d)
-        span = span_of(r, d->start, d->end);
+        span = span_of(r, start, d->end);
     if (d || never_did(r, &span)) {
         if (!own_occasion(r, span)) {
             flag(r, SC_EVF_NEGATED, "says the speaker has not done it or someone else did", span);

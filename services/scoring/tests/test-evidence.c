@@ -491,6 +491,47 @@ static void test_goal_then_deeds(void **state)
     expect_part("去年我们把目标提高了两成。", SC_STAR_RESULT, false);
 }
 
+/* A post said as the workplace that ends its clause (我在…售票客服中心) is the
+ * task; an "if" inside doubt sets no plan; 翻了 is a change only with a
+ * number; 平常 is a habit, 我的原则 a claim; a consequence may be that
+ * something did not recur ("didn't report another"). */
+static void test_posts_doubts_and_habits(void **state)
+{
+    (void)state;
+    expect_star("我在一家轮渡公司的售票客服中心。那年夏天退票投诉特别多，我把两周的工单一张张翻了，"
+                "找财务一起改了退款流程，到秋天这类投诉降到每周不到十个。", "STAR");
+    expect_part("我在中心门口等了半天，后来把单子交了。", SC_STAR_TASK, false);
+    expect_star("I don't know if I handled it well. The night of the ice storm I was on the overnight "
+                "desk at the support line. I put a recorded message up and the queue was down to zero "
+                "by three.", "STAR");
+    run_t r = run("上个月我把投诉工单一张张翻了一遍。");
+    assert_int_equal(r.ev.count[SC_EV_OUTCOME], 0);
+    done(&r);
+    r = run("我负责的那条线，下单量半年翻了两倍。");
+    assert_int_equal(r.ev.count[SC_EV_OUTCOME], 1);
+    done(&r);
+    r = run("數據分析的話，我平常就是看漏斗、留存、轉換率這些，SQL 跟 Tableau 都蠻熟的。");
+    assert_int_equal(r.ev.count[SC_EV_ACTION], 0);
+    done(&r);
+    r = run("我的原则就是先处理心情、再处理事情，客人永远是对的。");
+    assert_true(r.ev.flag[SC_EVF_GENERIC_CLAIM].set);
+    done(&r);
+    expect_part("Last spring I rewrote the import script for the trial data, and the agronomists "
+                "didn't report another swapped plot that year.", SC_STAR_RESULT, true);
+    /* 都是 + someone else + 在处理 disowns; 都是我在管 is the speaker's own work,
+     * and 我主要是… is a routine, no deed */
+    r = run("跨部门这块我比较少碰，基本上都是我们产品处长在处理，我主要是负责写需求文档。");
+    assert_true(r.ev.flag[SC_EVF_NEGATED].set);
+    done(&r);
+    r = run("客人有投訴都是店長跟副店出來處理，我主要是收銀。");
+    assert_true(r.ev.flag[SC_EVF_NEGATED].set);
+    done(&r);
+    r = run("去年那两个月排班都是我在管，我把早班拆成了两组，迟到的人少了一半。");
+    assert_false(r.ev.flag[SC_EVF_NEGATED].set);
+    assert_true(r.ev.count[SC_EV_ACTION] >= 1);
+    done(&r);
+}
+
 /* Written Cantonese reads as Mandarin (text.c folds its function words): a
  * Hong Kong counter manager's story has its parts, 冇…過 disowns, and 最緊要
  * is a claim. */
@@ -915,6 +956,7 @@ int main(void)
         cmocka_unit_test(test_star_task),
         cmocka_unit_test(test_raised_to),
         cmocka_unit_test(test_cantonese),
+        cmocka_unit_test(test_posts_doubts_and_habits),
         cmocka_unit_test(test_spoken_disfluency),
         cmocka_unit_test(test_spoken_no_story),
         cmocka_unit_test(test_told_otherwise),
