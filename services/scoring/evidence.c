@@ -328,6 +328,21 @@ static bool ends_ed(const sc_text_t *t, uint32_t k)
         && t->norm[tk->end - 1] == 'd';
 }
 
+/* Is there an experiential 过 (拿过, 做过; not 不过, 通过) in [from, u): the
+ * clause states experience, as a CV does (我也拿过两次年度新人开发奖), and an
+ * action word after it is no deed? */
+static bool experienced(const run_t *r, uint32_t from, uint32_t u)
+{
+    const sc_text_t *t = r->t;
+    for (uint32_t k = sc_text_token_at(t, from); k < t->ntoks && t->toks[k].start < u; k++) {
+        const sc_token_t *tk = &t->toks[k];
+        if (tk->start >= from && tk->kind == SC_TOK_IDEO && t->norm[tk->end - 1] == 0x8FC7 /* 过 */
+            && !covered(r, EVC_ASPECT_NOT, tk->start))
+            return true;
+    }
+    return false;
+}
+
 static bool find_past(run_t *r, clause_t *c, uint32_t from)
 {
     const sc_text_t *t = r->t;
@@ -374,6 +389,7 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
         const sc_match_t *m = &r->ev->cues[i];
         if (m->tag == SC_LEX_ACTION && m->start >= from && m->start < c->end
             && r->t->lang != SC_LANG_EN && !in_keyword(r, m->start, m->end)
+            && !experienced(r, from, m->start)
             && !sc_evidence_claimed(t, r->ev, m->start, m->tok)
             && !(t->norm[m->end - 1] == 0x4E86 /* 了 */ && duration(t, m->end - 1))) {
             take_verb(c, m->start, m->end);

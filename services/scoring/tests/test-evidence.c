@@ -518,6 +518,9 @@ static void test_posts_doubts_and_habits(void **state)
     done(&r);
     expect_part("Last spring I rewrote the import script for the trial data, and the agronomists "
                 "didn't report another swapped plot that year.", SC_STAR_RESULT, true);
+    /* an action word after an experiential 过 states experience, as a CV does */
+    expect_actions("我也拿过两次年度新人开发奖。", 0);
+    expect_actions("上个月我把对账接口重新开发了一遍。", 1);
     /* 都是 + someone else + 在处理 disowns; 都是我在管 is the speaker's own work,
      * and 我主要是… is a routine, no deed */
     r = run("跨部门这块我比较少碰，基本上都是我们产品处长在处理，我主要是负责写需求文档。");
