@@ -1880,21 +1880,32 @@ static bool on_topic(const run_t *r, uint32_t s)
     return false;
 }
 
-/* Off topic: a deflection (Can I talk about … instead?, 我可以说说…吗,
+/* Off topic: a pastime story or a deflection (Can I talk about … instead?, 我可以说说…吗,
  * 这个问题有点难回答, 我想先问一下) and after it no deed of the speaker in a
  * sentence that speaks of the question's subject. *span receives the first
  * deflection. */
-static bool off_topic(const run_t *r, sc_span_t *span)
+static bool off_topic(const run_t *r, sc_span_t *span, bool *pastime)
 {
     const sc_match_t *d = NULL;
     for (size_t i = 0; i < r->m.n && !d; i++)
         if (is_class(&r->m.v[i], EVC_DEFLECT))
             d = &r->m.v[i];
+    /* a pastime the speaker took part in (I ran my first marathon, 我去年跑完了
+     * 第一个全马): a story from outside work, off topic unless a deed of the
+     * speaker anywhere speaks of the question's subject */
+    *pastime = false;
+    for (size_t i = 0; i < r->m.n && !d; i++) {
+        const clause_t *c = clause_at(r, r->m.v[i].start);
+        if (is_class(&r->m.v[i], EVC_PASTIME) && c && c->subject == SUBJ_SELF) {
+            d = &r->m.v[i];
+            *pastime = true;
+        }
+    }
     if (!d)
         return false;
     for (size_t ci = 0; ci < r->ncl; ci++) {
         const clause_t *c = &r->cl[ci];
-        if (c->action && c->start >= d->end && on_topic(r, c->sentence))
+        if (c->action && (*pastime || c->start >= d->end) && on_topic(r, c->sentence))
             return false;
     }
     *span = span_of(r, d->start, d->end);
@@ -1995,8 +2006,10 @@ static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
         flag(r, SC_EVF_TEAM_WITHOUT_ME, "tells what the team did with no action of the speaker",
              span);
     }
-    if (off_topic(r, &span))
-        flag(r, SC_EVF_OFF_TOPIC, "asks to talk about something else or declines the question, "
+    bool pastime;
+    if (off_topic(r, &span, &pastime))
+        flag(r, SC_EVF_OFF_TOPIC, pastime ? "tells of a pastime, not of work, and no deed on the "
+             "question's subject" : "asks to talk about something else or declines the question, "
              "and tells no deed on the question's subject after it", span);
 }
 

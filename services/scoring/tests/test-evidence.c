@@ -518,6 +518,18 @@ static void test_posts_doubts_and_habits(void **state)
     done(&r);
     expect_part("Last spring I rewrote the import script for the trial data, and the agronomists "
                 "didn't report another swapped plot that year.", SC_STAR_RESULT, true);
+    /* a pastime the speaker took part in is a story from outside work */
+    r = run("压力大的时候我会去跑步。我去年跑完了第一个全马，练了快半年，每天早上五点起来跑十公里。");
+    assert_true(r.ev.flag[SC_EVF_OFF_TOPIC].set);
+    done(&r);
+    r = run("Last spring I ran my first marathon. I trained for sixteen weeks and finished in four "
+            "hours twelve.");
+    assert_true(r.ev.flag[SC_EVF_OFF_TOPIC].set);
+    done(&r);
+    r = run("我之前在一家连锁健身房做前台。有一次一个会员来退卡，我先请他到休息区坐，把他的要求一条条"
+            "写下来，他最后没再闹。");
+    assert_false(r.ev.flag[SC_EVF_OFF_TOPIC].set);
+    done(&r);
     /* an action word after an experiential 过 states experience, as a CV does */
     expect_actions("我也拿过两次年度新人开发奖。", 0);
     expect_actions("上个月我把对账接口重新开发了一遍。", 1);
