@@ -254,6 +254,27 @@ static bool in_keyword(const run_t *r, uint32_t a, uint32_t b)
     return false;
 }
 
+/* Is [a, b) inside an item of a list cut by 、 (深呼吸、正向思维、及时复盘;
+ * 人员调配、优先级排序): a 、 ends the item before it or after it, within
+ * eight units and no other punctuation between? Such an item names a thing,
+ * it tells no deed. */
+static bool in_enumeration(const sc_text_t *t, uint32_t a, uint32_t b)
+{
+    for (uint32_t u = a; u-- > 0 && a - u <= 8;) {
+        if (t->norm[u] == 0x3001 /* 、 */)
+            return true;
+        if (u_ispunct(t->norm[u]))
+            break;
+    }
+    for (uint32_t u = b; u < t->nlen && u - b < 8; u++) {
+        if (t->norm[u] == 0x3001)
+            return true;
+        if (u_ispunct(t->norm[u]))
+            break;
+    }
+    return false;
+}
+
 /* Does a person cue (I, 我们, 他们, 客户, my, 我的) start at unit u? */
 static bool person_at(const run_t *r, uint32_t u)
 {
@@ -389,7 +410,7 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
         const sc_match_t *m = &r->ev->cues[i];
         if (m->tag == SC_LEX_ACTION && m->start >= from && m->start < c->end
             && r->t->lang != SC_LANG_EN && !in_keyword(r, m->start, m->end)
-            && !experienced(r, from, m->start)
+            && !experienced(r, from, m->start) && !in_enumeration(t, m->start, m->end)
             && !sc_evidence_claimed(t, r->ev, m->start, m->tok)
             && !(t->norm[m->end - 1] == 0x4E86 /* 了 */ && duration(t, m->end - 1))) {
             take_verb(c, m->start, m->end);

@@ -530,6 +530,10 @@ static void test_posts_doubts_and_habits(void **state)
             "写下来，他最后没再闹。");
     assert_false(r.ev.flag[SC_EVF_OFF_TOPIC].set);
     done(&r);
+    /* an action word inside an item of a list cut by 、 names a thing */
+    expect_actions("抗压、情绪管理、冷静、耐心，这些我都具备。情绪调节我也有自己的一套方法，深呼吸、正向思维、"
+                   "及时复盘。", 0);
+    expect_actions("上周我把工单拉出来、按原因分了类、再一个个回访了一遍。", 3);
     /* an action word after an experiential 过 states experience, as a CV does */
     expect_actions("我也拿过两次年度新人开发奖。", 0);
     expect_actions("上个月我把对账接口重新开发了一遍。", 1);
