@@ -226,13 +226,24 @@ static bool perfect(const sc_text_t *t, uint32_t k)
 static bool duration(const sc_text_t *t, uint32_t u)
 {
     static const UChar units[] = u"年月天周";
-    static const UChar nums[] = u"一二两三四五六七八九十几半多0123456789个";
+    static const UChar nums[] = u"一二两三四五六七八九十几半多0123456789";
     /* 年了, and a while (关注你们挺久了, 好久了) */
     if (u > 0 && (u_strchr(units, t->norm[u - 1]) || t->norm[u - 1] == 0x4E45 /* 久 */))
         return true;
+    /* a number, then 个 and 多 or 半 at most (做了两年, 一个月, 三个多月, 一个半月;
+     * not 做了一个五年成本的对比表, where 个 counts the thing made) */
     uint32_t i = u + 1;
-    while (i < t->nlen && i < u + 5 && u_strchr(nums, t->norm[i]))
-        i++;
+    bool ge = false;
+    while (i < t->nlen && i < u + 6) {
+        UChar ch = t->norm[i];
+        if (ge ? ch == 0x591A /* 多 */ || ch == 0x534A /* 半 */ : u_strchr(nums, ch) != NULL)
+            i++;
+        else if (ch == 0x4E2A /* 个 */ && !ge && i > u + 1) {
+            ge = true;
+            i++;
+        } else
+            break;
+    }
     if (i > u + 1 && i < t->nlen && u_strchr(units, t->norm[i]))
         return true;
     /* a stint with no number: 做了一段时间保险, 干了一阵子 */
@@ -1293,7 +1304,8 @@ static void set_part(run_t *r, sc_star_part_t p, uint32_t s, sc_span_t cue)
 /* The clause of a job cue (EVC_JOB, or a workplace: EVC_WORKPLACE) at m that states the job the speaker
  * held in the story, or NULL: the speaker is the clause's stated subject, not hedged, planned, a
  * habit or a career (held for years); a Chinese verb comes after 在 in its
- * clause (我在客服中心接电话, 我在卖润滑油), within 16 units of it, and is
+ * clause (我在客服中心接电话, 我在卖润滑油), within 16 units of it (an English word
+ * counting two), and is
  * neither a deed (做了, 干过) nor inside a description of the place (一家做外贸
  * 的公司: 的 and an organisation word after it; 做他们的收听App is a job). */
 static const clause_t *job_held(const run_t *r, const sc_match_t *m)
@@ -1307,9 +1319,18 @@ static const clause_t *job_held(const run_t *r, const sc_match_t *m)
         return NULL;
     if (n[m->start] < 0x2E80)
         return c; /* an English cue names the speaker itself */
+    /* 在 within 16 units before it, an English word counting two (我之前在一个
+     * 水上乐园的 ticketing app 做 backend) */
     bool at = false;
-    for (uint32_t u = m->start; u > c->start && u + 16 >= m->start && !at; u--)
-        at = n[u - 1] == 0x5728; /* 在 */
+    uint32_t dist = 0;
+    for (uint32_t u = m->start; u > c->start && dist <= 16 && !at; u--) {
+        UChar ch = n[u - 1];
+        at = ch == 0x5728; /* 在 */
+        if (ch >= 0x2E80)
+            dist++;
+        else if (u_isalpha(ch) && (u - 1 == c->start || !u_isalpha(n[u - 2])))
+            dist += 2;
+    }
     if (!at || (m->end < c->end && (n[m->end] == 0x4E86 || n[m->end] == 0x8FC7))) /* 了 过 */
         return NULL;
     /* a workplace (我在轮渡公司的售票中心) is the job when it ends the clause:

@@ -501,6 +501,15 @@ static void test_posts_doubts_and_habits(void **state)
     expect_star("我在一家轮渡公司的售票客服中心。那年夏天退票投诉特别多，我把两周的工单一张张翻了，"
                 "找财务一起改了退款流程，到秋天这类投诉降到每周不到十个。", "STAR");
     expect_part("我在中心门口等了半天，后来把单子交了。", SC_STAR_TASK, false);
+    expect_part("那时候我在一家茶园的外销部。我自己打了几通电话给三家进口商，问清楚了原因。",
+                SC_STAR_TASK, true);
+    expect_part("我之前在一个水上乐园的 ticketing app 做 backend。有一次我画了一个 flow chart，"
+                "拉 PM 和 QA 开了十五分钟的会。", SC_STAR_TASK, true);
+    expect_part("我当时是 account executive，客户嫌我们贵两成。我就做了一个五年成本的对比表。",
+                SC_STAR_TASK, true);
+    expect_part("前年腊月，我管的前置仓积了八千多单。我先打电话问了三家快递网点。", SC_STAR_TASK, true);
+    expect_part("When I started as a field sales rep in Cebu, they gave me the public market. I "
+                "walked every stall twice that month and signed one.", SC_STAR_TASK, true);
     expect_star("I don't know if I handled it well. The night of the ice storm I was on the overnight "
                 "desk at the support line. I put a recorded message up and the queue was down to zero "
                 "by three.", "STAR");
@@ -530,6 +539,10 @@ static void test_posts_doubts_and_habits(void **state)
             "写下来，他最后没再闹。");
     assert_false(r.ev.flag[SC_EVF_OFF_TOPIC].set);
     done(&r);
+    /* 个 after a number counts the thing made, not a length of time */
+    expect_actions("上周我做了一个五年成本的对比表。", 1);
+    expect_actions("我在仓库做了三个多月。", 0);
+    expect_actions("我做了一个半月的分拣。", 0);
     /* an action word inside an item of a list cut by 、 names a thing */
     expect_actions("抗压、情绪管理、冷静、耐心，这些我都具备。情绪调节我也有自己的一套方法，深呼吸、正向思维、"
                    "及时复盘。", 0);
