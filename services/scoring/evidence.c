@@ -647,8 +647,10 @@ static bool quoted(const sc_text_t *t, uint32_t s, uint32_t u)
  * someone's quoted words (他说“我干六年没出过事”). */
 static bool disowning(const run_t *r, const sc_match_t *m)
 {
+    if (!is_class(m, EVC_DISOWN))
+        return false;
     const clause_t *c = clause_at(r, m->start);
-    return is_class(m, EVC_DISOWN) && !(c && c->stated && c->subject == SUBJ_TEAM)
+    return !(c && c->stated && c->subject == SUBJ_TEAM)
         && !quoted(r->t, r->t->toks[m->tok].sentence, m->start);
 }
 
@@ -1937,8 +1939,9 @@ static bool off_topic(const run_t *r, sc_span_t *span, bool *pastime)
      * speaker anywhere speaks of the question's subject */
     *pastime = false;
     for (size_t i = 0; i < r->m.n && !d; i++) {
-        const clause_t *c = clause_at(r, r->m.v[i].start);
-        if (is_class(&r->m.v[i], EVC_PASTIME) && c && c->subject == SUBJ_SELF) {
+        const clause_t *c = is_class(&r->m.v[i], EVC_PASTIME) ? clause_at(r, r->m.v[i].start)
+                                                               : NULL;
+        if (c && c->subject == SUBJ_SELF) {
             d = &r->m.v[i];
             *pastime = true;
         }

@@ -264,74 +264,84 @@ static int push_icu(const sc_analyzer_t *az, nbuf_t *b, const unsigned char *s,
     return 0;
 }
 
-/* The normalisation pass; whitespace runs become one space, dropped between
- * two Han characters. Returns 0, -1 on invalid UTF-8 (*bad = byte offset),
- * -2 when out of memory. */
 /* Written Cantonese (我喺銅鑼灣做咗三年, 佢哋冇講) has its own function words
  * where Mandarin has 在, 了, 的, 们, 他, 没, 不…; the cue lists are Mandarin,
  * so in a Cantonese answer they are folded to their Mandarin counterparts,
  * one character for one (spans stay aligned). The characters that only
  * Cantonese writes mark the answer: two different ones make it Cantonese,
- * and only then are 唔, 俾, 睇 and 係 (是, but 關係 stays) folded too. */
-static const struct { UChar32 yue; UChar zh; bool marks; } yue_words[] = {
-    { 0x5497, 0x4E86, true },  /* 咗 了 */
-    { 0x55BA, 0x5728, true },  /* 喺 在 */
-    { 0x5605, 0x7684, true },  /* 嘅 的 */
-    { 0x54CB, 0x4EEC, true },  /* 哋 们 */
-    { 0x4F62, 0x4ED6, true },  /* 佢 他 */
-    { 0x5187, 0x6CA1, true },  /* 冇 没 */
-    { 0x55F0, 0x90A3, true },  /* 嗰 那 */
-    { 0x5572, 0x4E9B, true },  /* 啲 些 */
-    { 0x569F, 0x6765, true },  /* 嚟 来 */
-    { 0x651E, 0x62FF, true },  /* 攞 拿 */
-    { 0x6435, 0x627E, true },  /* 搵 找 */
-    { 0x8AD7, 0x60F3, true },  /* 諗 想 */
-    { 0x5514, 0x4E0D, false }, /* 唔 不 */
-    { 0x7747, 0x770B, false }, /* 睇 看 */
-    { 0x7540, 0x7ED9, false }, /* 畀 给 */
-    { 0x4FFE, 0x7ED9, false }, /* 俾 给 */
-    { 0x4FC2, 0x662F, false }, /* 係 是 */
-};
-#define N_YUE (sizeof yue_words / sizeof yue_words[0])
-
-static int yue_word(UChar32 c)
+ * and only then are 唔, 睇, 畀, 俾 and 係 (是, but 關係 stays) folded too. */
+/* The Mandarin counterpart of Cantonese character c, 0 when c is none;
+ * *marks: only Cantonese writes c. A switch, which the compiler turns into a
+ * few comparisons: it runs on every Han character of a Cantonese answer. */
+static UChar yue_zh(UChar32 c, bool *marks)
 {
-    for (size_t k = 0; k < N_YUE; k++)
-        if (yue_words[k].yue == c)
-            return (int)k;
-    return -1;
+    *marks = true;
+    switch (c) {
+    case 0x5497: return 0x4E86; /* 咗 了 */
+    case 0x55BA: return 0x5728; /* 喺 在 */
+    case 0x5605: return 0x7684; /* 嘅 的 */
+    case 0x54CB: return 0x4EEC; /* 哋 们 */
+    case 0x4F62: return 0x4ED6; /* 佢 他 */
+    case 0x5187: return 0x6CA1; /* 冇 没 */
+    case 0x55F0: return 0x90A3; /* 嗰 那 */
+    case 0x5572: return 0x4E9B; /* 啲 些 */
+    case 0x569F: return 0x6765; /* 嚟 来 */
+    case 0x651E: return 0x62FF; /* 攞 拿 */
+    case 0x6435: return 0x627E; /* 搵 找 */
+    case 0x8AD7: return 0x60F3; /* 諗 想 */
+    default: break;
+    }
+    *marks = false;
+    switch (c) {
+    case 0x5514: return 0x4E0D; /* 唔 不 */
+    case 0x7747: return 0x770B; /* 睇 看 */
+    case 0x7540: return 0x7ED9; /* 畀 给 */
+    case 0x4FFE: return 0x7ED9; /* 俾 给 */
+    case 0x4FC2: return 0x662F; /* 係 是 */
+    default: return 0;
+    }
 }
 
-/* Does the text write Cantonese: two different marking characters? */
+#define YUE_LOW_BITS UINT64_C(0x4250004c08008a0)
+
+/* Does the text write Cantonese: two different marking characters? The
+ * bytes are read as they are (every marking character is a three-byte
+ * sequence with an E4..E8 lead), so an answer without one costs one pass of
+ * byte compares. */
 static bool cantonese(const unsigned char *s, size_t len)
 {
-    uint32_t seen = 0;
+    UChar32 first = 0;
     for (size_t i = 0; i + 2 < len; i++) {
-        if ((s[i] & 0xF0) != 0xE0)      /* these are all three-byte sequences */
+        if (s[i] < 0xE4 || s[i] > 0xE8 || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80)
             continue;
-        UChar32 c;
-        int n = next_cp(s, len, i, &c), k = n == 3 ? yue_word(c) : -1;
-        if (k >= 0 && yue_words[k].marks) {
-            seen |= 1u << k;
-            if (seen & (seen - 1))      /* a second one */
+        UChar32 c = ((UChar32)(s[i] & 0x0F) << 12) | ((UChar32)(s[i + 1] & 0x3F) << 6)
+            | (s[i + 2] & 0x3F);
+        bool marks;
+        /* the low six bits of the marking characters: most others stop here */
+        if ((YUE_LOW_BITS >> (c & 63) & 1) && yue_zh(c, &marks) && marks) {
+            if (first && first != c)
                 return true;
+            first = c;
         }
-        if (n > 1)
-            i += (size_t)n - 1;
+        i += 2;
     }
     return false;
 }
 
 /* The Mandarin counterpart of Cantonese c, given the character before it
- * (关: 關係 is 关系). */
+ * (关: 關係 is 关系), else c. */
 static UChar32 from_yue(UChar32 c, UChar before)
 {
-    int k = yue_word(c);
-    if (k < 0 || (c == 0x4FC2 && (before == 0x5173 /* 关 */ || before == 0x8054 /* 联 */)))
+    bool marks;
+    UChar zh = yue_zh(c, &marks);
+    if (!zh || (c == 0x4FC2 && (before == 0x5173 /* 关 */ || before == 0x8054 /* 联 */)))
         return c;
-    return yue_words[k].zh;
+    return zh;
 }
 
+/* The normalisation pass; whitespace runs become one space, dropped between
+ * two Han characters. Returns 0, -1 on invalid UTF-8 (*bad = byte offset),
+ * -2 when out of memory. */
 static int normalize(const sc_analyzer_t *az, const unsigned char *s, size_t len,
                      nbuf_t *b, size_t *bad)
 {
