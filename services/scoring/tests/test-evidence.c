@@ -508,6 +508,10 @@ static void test_posts_doubts_and_habits(void **state)
     expect_part("我当时是 account executive，客户嫌我们贵两成。我就做了一个五年成本的对比表。",
                 SC_STAR_TASK, true);
     expect_part("前年腊月，我管的前置仓积了八千多单。我先打电话问了三家快递网点。", SC_STAR_TASK, true);
+    expect_part("I run the night shift at the bus depot. Last February the boiler tripped, so I "
+                "split the work and phoned a laundry across town.", SC_STAR_TASK, true);
+    expect_part("Last February I phoned a laundry across town. I run the numbers every week now.",
+                SC_STAR_SITUATION, true);
     expect_part("When I started as a field sales rep in Cebu, they gave me the public market. I "
                 "walked every stall twice that month and signed one.", SC_STAR_TASK, true);
     expect_star("I don't know if I handled it well. The night of the ice storm I was on the overnight "
