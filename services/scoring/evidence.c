@@ -963,13 +963,50 @@ static bool names_speaker(const run_t *r, uint32_t a, uint32_t b)
     return false;
 }
 
+static bool word_is(const sc_text_t *t, uint32_t k, const UChar *w);
+
+/* Is the English post at m said after a copula within four words (I was
+ * backend lead, I was the night shift supervisor, as account manager), not
+ * as someone the speaker dealt with (I asked the supervisor)? A cue that
+ * names the speaker (i was the developer, my quota, as an apprentice) is. */
+static bool post_after_copula(const sc_text_t *t, const sc_match_t *m)
+{
+    const UChar *n = t->norm + m->start;
+    if ((n[0] == 'i' && n[1] == ' ') || (n[0] == 'm' && n[1] == 'y') || (n[0] == 'a' && n[1] == 's'))
+        return true;
+    static const UChar *const copula[] = { u"was", u"am", u"i'm", u"is", u"as", u"became",
+                                           u"been", u"being" };
+    int words = 0;
+    for (uint32_t k = sc_text_token_at(t, m->start); k-- > 0 && words < 4;) {
+        if (t->toks[k].kind == SC_TOK_PUNCT)
+            return false;
+        if (t->norm[t->toks[k].start] >= 0x2E80)
+            return true; /* 我当时是 account executive: the Chinese rules decide */
+        if (t->toks[k].kind != SC_TOK_LETTER)
+            continue;
+        words++;
+        for (size_t i = 0; i < sizeof copula / sizeof *copula; i++)
+            if (word_is(t, k, copula[i]))
+                return true;
+    }
+    return false;
+}
+
 /* Is the role m held by the speaker: the speaker is the clause's stated
  * subject (I was the shift supervisor, 我是当班主管), or the role follows
  * 当 / 担任 / 作为, or 是 with the speaker as the dropped subject (后来当小组长,
  * 我当时是，是当班主管)? A role named as the one spoken to (跟组长提了, told
- * the supervisor) is not. */
+ * the supervisor, I asked the supervisor) or after a deed (我找了他们的业务员)
+ * is not. */
 static bool role_held(const run_t *r, const clause_t *c, const sc_match_t *m)
 {
+    if (r->t->norm[m->start] < 0x2E80 && !post_after_copula(r->t, m))
+        return false;
+    /* a post after a deed in its clause is whom the deed was done to (我找了
+     * 他们的业务员) */
+    for (uint32_t u = c->start; u < m->start; u++)
+        if (r->t->norm[u] == 0x4E86 /* 了 */)
+            return false;
     if (c->stated && c->subject == SUBJ_SELF)
         return true;
     if (c->stated || (c->subject != SUBJ_SELF && c->subject != SUBJ_NONE))
@@ -1304,10 +1341,11 @@ static void set_part(run_t *r, sc_star_part_t p, uint32_t s, sc_span_t cue)
 }
 
 /* The clause of a job cue (EVC_JOB, or a workplace: EVC_WORKPLACE) at m that states the job the speaker
- * held in the story, or NULL: the speaker is the clause's stated subject, not hedged, planned, a
+ * held in the story, or NULL: the speaker is the clause's subject (stated, carried, or none yet:
+ * 去年在一家电商的客服中心，我发现…), not hedged, planned, a
  * habit or a career (held for years); a Chinese verb comes after 在 in its
  * clause (我在客服中心接电话, 我在卖润滑油), within 16 units of it (an English word
- * counting two), and is
+ * counting two), or right after 是 (我之前是卖会员卡的), and is
  * neither a deed (做了, 干过) nor inside a description of the place (一家做外贸
  * 的公司: 的 and an organisation word after it; 做他们的收听App is a job). */
 static const clause_t *job_held(const run_t *r, const sc_match_t *m)
@@ -1316,14 +1354,15 @@ static const clause_t *job_held(const run_t *r, const sc_match_t *m)
     const UChar *n = t->norm;
     const clause_t *c = clause_at(r, m->start);
     uint32_t s = t->toks[m->tok].sentence;
-    if (!c || c->subject != SUBJ_SELF || !c->stated || r->hyp[s] || r->habit[s]
+    if (!c || (c->subject != SUBJ_SELF && c->subject != SUBJ_NONE) || r->hyp[s] || r->habit[s]
         || hedged(c, m->start) || career_clause(r, c))
         return NULL;
     if (n[m->start] < 0x2E80)
         return c; /* an English cue names the speaker itself */
     /* 在 within 16 units before it, an English word counting two (我之前在一个
-     * 水上乐园的 ticketing app 做 backend) */
-    bool at = false;
+     * 水上乐园的 ticketing app 做 backend), or the copula right before it (我
+     * 之前是卖会员卡的) */
+    bool at = m->start > c->start && n[m->start - 1] == 0x662F; /* 是 */
     uint32_t dist = 0;
     for (uint32_t u = m->start; u > c->start && dist <= 16 && !at; u--) {
         UChar ch = n[u - 1];
@@ -1738,6 +1777,15 @@ static bool first_of(const run_t *r, int cls, sc_span_t *span, size_t *count)
     return n > 0;
 }
 
+/* Is token k the word w (normalised, lower case)? */
+static bool word_is(const sc_text_t *t, uint32_t k, const UChar *w)
+{
+    const sc_token_t *tk = &t->toks[k];
+    uint32_t n = tk->end - tk->start;
+    return tk->kind == SC_TOK_LETTER && n == (uint32_t)u_strlen(w)
+        && u_strncmp(t->norm + tk->start, w, (int32_t)n) == 0;
+}
+
 /* Is word token k "year" or "years"? */
 static bool year_word(const sc_text_t *t, uint32_t k)
 {
@@ -1756,22 +1804,33 @@ static uint32_t next_word(const sc_text_t *t, uint32_t u, uint32_t b)
     return t->ntoks;
 }
 
+/* Does a point in time end at u: the next word is "ago" (two seasons ago,
+ * 3 years ago) or the next character 前 (两年前)? Such a length dates the
+ * story; it is not a career's. */
+static bool ago(const sc_text_t *t, uint32_t u, uint32_t b)
+{
+    if (u < b && t->norm[u] == 0x524D /* 前 */)
+        return true;
+    uint32_t k = next_word(t, u, b);
+    return k < t->ntoks && word_is(t, k, u"ago");
+}
+
 /* A year-long duration in [a, b): the length of a career ("做销售八年",
  * "for 6 years", "six years": digits, Chinese numerals or English number
- * words before year(s)). */
+ * words before year(s)), not a date (two years ago, 两年前). */
 static bool years_in(const run_t *r, uint32_t a, uint32_t b)
 {
     for (size_t i = 0; i < r->ev->n_quantities; i++) {
         const sc_quantity_t *q = &r->ev->quantities[i];
         if (q->nstart >= a && q->nstart < b && q->kind == SC_Q_DURATION
-            && strcmp(q->unit, "year") == 0)
+            && strcmp(q->unit, "year") == 0 && !ago(r->t, q->nend, b))
             return true;
     }
     for (size_t i = cue_from(r, a); i < r->m.n && r->m.v[i].start < b; i++) {
         const sc_match_t *m = &r->m.v[i];
         if (is_class(m, EVC_NUMBER_EN) && m->start >= a && m->start < b) {
             uint32_t k = next_word(r->t, m->end, b);
-            if (k < r->t->ntoks && year_word(r->t, k))
+            if (k < r->t->ntoks && year_word(r->t, k) && !ago(r->t, r->t->toks[k].end, b))
                 return true;
         }
     }
@@ -1780,7 +1839,7 @@ static bool years_in(const run_t *r, uint32_t a, uint32_t b)
 
 /* A count of things in [a, b): a number (digits or English words) with a
  * plural English noun within the next three words ("a dozen enterprise
- * accounts", "two startups", "12 clients"): what a CV counts. Chinese
+ * accounts", "two startups", "12 clients", not "two seasons ago"): what a CV counts. Chinese
  * counts of a career are cues (个项目, 家公司). */
 static bool counted(const run_t *r, uint32_t a, uint32_t b)
 {
@@ -1802,8 +1861,11 @@ static bool counted(const run_t *r, uint32_t a, uint32_t b)
                 break;
             const sc_token_t *x = &t->toks[q];
             uint32_t n = x->end - x->start;
-            if (n >= 4 && t->norm[x->end - 1] == 's' && t->norm[x->end - 2] != 's')
-                return true;
+            if (n >= 4 && t->norm[x->end - 1] == 's' && t->norm[x->end - 2] != 's') {
+                if (!ago(t, x->end, b)) /* two seasons ago: a date */
+                    return true;
+                break;
+            }
             u = x->end;
         }
     }

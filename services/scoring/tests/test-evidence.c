@@ -568,6 +568,39 @@ static void test_posts_doubts_and_habits(void **state)
     done(&r);
 }
 
+/* Posts and jobs said the ways the eleventh held-out batch said them: a lead
+ * or a manager of a team or a site, a post after the copula (业务员, 是前端),
+ * a job after 是 (我之前是卖…的), a room of a hospital or a warehouse as the
+ * workplace, a task given by a mentor, "working the desk"; a length followed
+ * by "ago" dates the story and is no career ("two seasons ago"). */
+static void test_posts_told_plainly(void **state)
+{
+    (void)state;
+    expect_part("I ran the rental workshop at a ski resort two seasons ago. In the first week a "
+                "guest twisted her knee. I pulled the work tickets.", SC_STAR_TASK, true);
+    expect_part("Two years ago I ran the rental workshop. I pulled the work tickets and changed "
+                "the fitting step.", SC_STAR_TASK, true);
+    expect_part("I ran the rental workshop for two years. I pulled the work tickets.",
+                SC_STAR_TASK, false);
+    expect_part("I was backend lead for the ticket terminals of a lottery operator. When the link "
+                "dropped, a kiosk couldn't sell. I chose the queue.", SC_STAR_TASK, true);
+    expect_part("I asked the backend lead about it and he chose the queue.", SC_STAR_TASK, false);
+    expect_part("我当时是跟这个客户的业务员，我就带了新样品去他们总店。", SC_STAR_TASK, true);
+    expect_part("我找了他们的业务员，我就带了新样品去他们总店。", SC_STAR_TASK, false);
+    expect_part("我在重庆一家医院的门诊药房，管那台发药机的补药。以前都是等机器报缺了才补。"
+                "我就改成每天早上七点半补一轮。", SC_STAR_TASK, true);
+    expect_part("我那时候是前端，前后端都写一点。有一次我画了个时序图去找他。", SC_STAR_TASK, true);
+    expect_part("我之前是卖共享办公会员卡的。有个创业公司的老板嫌贵，我就问了一下他们几个人。",
+                SC_STAR_TASK, true);
+    expect_part("之前在一个家教平台实习，转化一直上不去。我mentor让我看看数据，我就写了几条SQL。",
+                SC_STAR_TASK, true);
+    expect_part("去年在一家生鲜电商的客服中心，我发现每周都有几十个投诉说鸡蛋碎了。我把两个月的工单"
+                "拉出来看了一遍。", SC_STAR_TASK, true);
+    expect_part("两年前我在物流公司干仓管，有一回我把整个库位表重排了一遍。", SC_STAR_TASK, true);
+    expect_part("There was this one time I was working the rental desk at a ski resort, and a dad "
+                "was upset. I fetched new boots for his kid.", SC_STAR_TASK, true);
+}
+
 /* Written Cantonese reads as Mandarin (text.c folds its function words): a
  * Hong Kong counter manager's story has its parts, 冇…過 disowns, and 最緊要
  * is a claim. */
@@ -993,6 +1026,7 @@ int main(void)
         cmocka_unit_test(test_raised_to),
         cmocka_unit_test(test_cantonese),
         cmocka_unit_test(test_posts_doubts_and_habits),
+        cmocka_unit_test(test_posts_told_plainly),
         cmocka_unit_test(test_spoken_disfluency),
         cmocka_unit_test(test_spoken_no_story),
         cmocka_unit_test(test_told_otherwise),
