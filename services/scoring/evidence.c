@@ -972,7 +972,8 @@ static bool word_is(const sc_text_t *t, uint32_t k, const UChar *w);
 static bool post_after_copula(const sc_text_t *t, const sc_match_t *m)
 {
     const UChar *n = t->norm + m->start;
-    if ((n[0] == 'i' && n[1] == ' ') || (n[0] == 'm' && n[1] == 'y') || (n[0] == 'a' && n[1] == 's'))
+    if ((n[0] == 'i' && n[1] == ' ') || (n[0] == 'm' && n[1] == 'y' && n[2] == ' ')
+        || (n[0] == 'a' && n[1] == 's' && n[2] == ' '))
         return true;
     static const UChar *const copula[] = { u"was", u"am", u"i'm", u"is", u"as", u"became",
                                            u"been", u"being" };
@@ -1837,9 +1838,37 @@ static bool years_in(const run_t *r, uint32_t a, uint32_t b)
     return false;
 }
 
+/* Is there a relative pronoun (that, which, who, where) in [a, u): what
+ * follows it describes something the clause names (a laundry that does linen
+ * for four hospitals), not the speaker's career? */
+static bool relative_before(const run_t *r, uint32_t a, uint32_t u)
+{
+    static const UChar *const rel[] = { u"that", u"which", u"who", u"where" };
+    static const UChar *const prep[] = { u"in", u"at", u"on", u"by", u"for", u"from", u"of",
+                                         u"since", u"after", u"before", u"during", u"like" };
+    const sc_text_t *t = r->t;
+    uint32_t prev = t->ntoks; /* the word before token k */
+    for (uint32_t k = sc_text_token_at(t, a); k < t->ntoks && t->toks[k].start < u; k++) {
+        if (t->toks[k].kind != SC_TOK_LETTER)
+            continue;
+        bool is_rel = false;
+        for (size_t i = 0; t->toks[k].start >= a && i < sizeof rel / sizeof *rel; i++)
+            is_rel |= word_is(t, k, rel[i]);
+        /* "in that time": a demonstrative after a preposition, not a relative */
+        for (size_t i = 0; is_rel && prev < t->ntoks && i < sizeof prep / sizeof *prep; i++)
+            is_rel = !(word_is(t, k, u"that") && word_is(t, prev, prep[i]));
+        if (is_rel)
+            return true;
+        prev = k;
+    }
+    return false;
+}
+
 /* A count of things in [a, b): a number (digits or English words) with a
  * plural English noun within the next three words ("a dozen enterprise
- * accounts", "two startups", "12 clients", not "two seasons ago"): what a CV counts. Chinese
+ * accounts", "two startups", "12 clients"; not "two seasons ago", "one of
+ * the vans", nor inside a relative clause: "a laundry that does linen for
+ * four hospitals"): what a CV counts. Chinese
  * counts of a career are cues (个项目, 家公司). */
 static bool counted(const run_t *r, uint32_t a, uint32_t b)
 {
@@ -1852,8 +1881,9 @@ static bool counted(const run_t *r, uint32_t a, uint32_t b)
         for (size_t i = cue_from(r, tk->start); !end && i < r->m.n && r->m.v[i].start <= tk->start; i++)
             if (r->m.v[i].start == tk->start && is_class(&r->m.v[i], EVC_NUMBER_EN))
                 end = r->m.v[i].end;
-        if (!end)
-            continue;
+        if (!end || relative_before(r, a, tk->start)
+            || (end - tk->start == 3 && !u_strncmp(t->norm + tk->start, u"one", 3)))
+            continue; /* a laundry that does linen for four hospitals; one of the vans */
         uint32_t u = end;
         for (int w = 0; w < 3; w++) {
             uint32_t q = next_word(t, u, b);

@@ -569,10 +569,13 @@ static void test_posts_doubts_and_habits(void **state)
 }
 
 /* Posts and jobs said the ways the eleventh held-out batch said them: a lead
- * or a manager of a team or a site, a post after the copula (业务员, 是前端),
+ * or a manager of a team or a site, a post named bare after a copula (a
+ * weekend assistant) or after the Chinese copula (业务员, 是前端),
  * a job after 是 (我之前是卖…的), a room of a hospital or a warehouse as the
  * workplace, a task given by a mentor, "working the desk"; a length followed
- * by "ago" dates the story and is no career ("two seasons ago"). */
+ * by "ago" dates the story and is no career ("two seasons ago"), nor is a
+ * count inside a relative clause (a laundry that does linen for four
+ * hospitals). */
 static void test_posts_told_plainly(void **state)
 {
     (void)state;
@@ -597,6 +600,14 @@ static void test_posts_told_plainly(void **state)
     expect_part("去年在一家生鲜电商的客服中心，我发现每周都有几十个投诉说鸡蛋碎了。我把两个月的工单"
                 "拉出来看了一遍。", SC_STAR_TASK, true);
     expect_part("两年前我在物流公司干仓管，有一回我把整个库位表重排了一遍。", SC_STAR_TASK, true);
+    expect_part("I run the night shift at a commercial laundry that does linen for four hospitals. "
+                "Last February the boiler tripped, so I split the work.", SC_STAR_TASK, true);
+    expect_part("I ran the night shift for four hospitals. Last February I split the work.",
+                SC_STAR_TASK, false);
+    expect_part("I was a weekend assistant at a self-storage place. One Saturday the gate jammed, "
+                "so I phoned the engineer and let people in by hand.", SC_STAR_TASK, true);
+    expect_part("One Saturday I asked the assistant to check the gate, and I phoned the engineer.",
+                SC_STAR_TASK, false);
     expect_part("There was this one time I was working the rental desk at a ski resort, and a dad "
                 "was upset. I fetched new boots for his kid.", SC_STAR_TASK, true);
 }
