@@ -505,6 +505,16 @@ static bool object(const sc_text_t *t, uint32_t u)
     return false;
 }
 
+/* Is the person named at unit u a place the subject goes to or is at (我去他们
+ * 那里看了, 跑到他们大堂, 在他们群里发了): right after 去 到 进 在, not inside
+ * 过去 直到 等到 想到 现在 正在 实在 好在 (过去他们都是手工: they are the
+ * subject)? */
+static bool place_of(const sc_text_t *t, uint32_t u)
+{
+    static const UChar go[] = u"去到进在", before[] = u"过直等想现正实好存所";
+    return u > 0 && u_strchr(go, t->norm[u - 1]) && !(u > 1 && u_strchr(before, t->norm[u - 2]));
+}
+
 /* Is the match m the deed marker 把 (not the 把 of 把握, 把关)? */
 static bool ba_marker(const run_t *r, const sc_match_t *m)
 {
@@ -572,7 +582,8 @@ static void find_subjects(run_t *r)
          * 加了三天班 is the speaker leading) */
         for (size_t j = i; c->past && j < r->m.n && r->m.v[j].start < c->verb_start; j++) {
             const sc_match_t *m = &r->m.v[j];
-            if (m->start < at || m->end > c->verb_start || object(r->t, m->start))
+            if (m->start < at || m->end > c->verb_start || object(r->t, m->start)
+                || place_of(r->t, m->start))
                 continue;
             if (is_class(m, EVC_OTHER) || is_class(m, EVC_BORROWED))
                 c->subject = SUBJ_OTHER;

@@ -608,6 +608,15 @@ static void test_posts_told_plainly(void **state)
                 "so I phoned the engineer and let people in by hand.", SC_STAR_TASK, true);
     expect_part("One Saturday I asked the assistant to check the gate, and I phoned the engineer.",
                 SC_STAR_TASK, false);
+    /* a place the speaker went to is no subject (跑到他们大堂); a trouble that
+     * stopped or held is what came of the deeds */
+    expect_part("有一家酒店说我们的百合开得太快了。我第二天一早自己跑到他们大堂去看，确实开得太快。",
+                SC_STAR_ACTION, true);
+    expect_part("过去他们都是手工对账了。", SC_STAR_ACTION, false);
+    expect_part("有一批车的时间不对。我在接收端加了一道判断，中午上线。下午调度室就不来电话了。",
+                SC_STAR_RESULT, true);
+    expect_part("我每次改之前先补单元测试。有一回测试红了，我查到跨年那周算错了，那个bug当时就修掉了。",
+                SC_STAR_RESULT, true);
     expect_part("There was this one time I was working the rental desk at a ski resort, and a dad "
                 "was upset. I fetched new boots for his kid.", SC_STAR_TASK, true);
 }
