@@ -617,6 +617,8 @@ static void test_posts_told_plainly(void **state)
                 SC_STAR_RESULT, true);
     expect_part("我每次改之前先补单元测试。有一回测试红了，我查到跨年那周算错了，那个bug当时就修掉了。",
                 SC_STAR_RESULT, true);
+    expect_part("Last March I added an idempotency key on the server and set an alert on "
+                "duplicate keys. Six weeks later, zero double bookings.", SC_STAR_RESULT, true);
     expect_part("There was this one time I was working the rental desk at a ski resort, and a dad "
                 "was upset. I fetched new boots for his kid.", SC_STAR_TASK, true);
 }
