@@ -375,6 +375,15 @@ static bool experienced(const run_t *r, uint32_t from, uint32_t u)
     return false;
 }
 
+/* Is the word at u what should be done: right after 要 该 须 (差评要复盘,
+ * 质检要闭环; not 主要 重要 首要)? */
+static bool modal_before(const sc_text_t *t, uint32_t u)
+{
+    static const UChar modal[] = u"要该须", not_modal[] = u"主重首需想";
+    return u > 0 && u_strchr(modal, t->norm[u - 1])
+        && !(u > 1 && t->norm[u - 1] == 0x8981 /* 要 */ && u_strchr(not_modal, t->norm[u - 2]));
+}
+
 static bool find_past(run_t *r, clause_t *c, uint32_t from)
 {
     const sc_text_t *t = r->t;
@@ -422,6 +431,7 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
         if (m->tag == SC_LEX_ACTION && m->start >= from && m->start < c->end
             && r->t->lang != SC_LANG_EN && !in_keyword(r, m->start, m->end)
             && !experienced(r, from, m->start) && !in_enumeration(t, m->start, m->end)
+            && !modal_before(t, m->start)
             && !sc_evidence_claimed(t, r->ev, m->start, m->tok)
             && !(t->norm[m->end - 1] == 0x4E86 /* 了 */ && duration(t, m->end - 1))) {
             take_verb(c, m->start, m->end);
@@ -767,10 +777,24 @@ static bool aimed(const run_t *r, uint32_t s, uint32_t u)
     return true;
 }
 
+/* Is the verb of clause c told as done: an English past, or a Chinese verb
+ * with 了 after it in the clause (如果有急单，我就把它挪到了下午)? 就去处理
+ * after 如果 is what the speaker would do. */
+static bool completed(const run_t *r, const clause_t *c)
+{
+    const UChar *n = r->t->norm;
+    if (n[c->verb_start] < 0x2E80)
+        return true;
+    for (uint32_t u = c->verb_start; u < c->end; u++)
+        if (n[u] == 0x4E86 /* 了 */)
+            return true;
+    return false;
+}
+
 /* Sentences that state a plan: a plan cue (I would, 我会, 会先) in a clause
  * whose named subject is not the team or someone else, or a condition (if,
  * 如果) unless another clause of its sentence, the speaker's or the team's,
- * has a past or completed verb: "If a truck was late, I moved it to the
+ * has a past or completed verb (completed()): "If a truck was late, I moved it to the
  * afternoon" and 如果有急单，我就把它挪到了… narrate what happened; an "if"
  * inside doubt (I don't know if I handled it well) asks. A plan goes
  * on in the next sentence that names no subject at its start and opens no
@@ -789,7 +813,7 @@ static void mark_plans(run_t *r)
             for (size_t k = 0; k < r->ncl && !told; k++) {
                 const clause_t *d = &r->cl[k];
                 told = d->sentence == s && d != c && d->past
-                    && (d->subject == SUBJ_SELF || d->subject == SUBJ_TEAM);
+                    && (d->subject == SUBJ_SELF || d->subject == SUBJ_TEAM) && completed(r, d);
             }
             r->hyp[s] = !told;
         }

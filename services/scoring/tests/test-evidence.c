@@ -568,6 +568,24 @@ static void test_posts_doubts_and_habits(void **state)
     done(&r);
 }
 
+/* Claims, plans and habits said plainly: the key said as a rule carries its
+ * sentence (关键是要标准化，然后持续优化，把人效提上去); what should be done (差评要
+ * 复盘) is no deed; 就去处理 after 如果 is a plan unless a verb of the sentence
+ * is told done (挪到了); a habit said as one (我有个习惯) holds no occasion. */
+static void test_claims_plans_and_habits_said_plainly(void **state)
+{
+    (void)state;
+    expect_part("这些工具我都学过。我觉得关键是要标准化，然后持续优化，把人效提上去，把浪费降下来。",
+                SC_STAR_ACTION, false);
+    expect_part("话术要规范，质检要闭环，差评要复盘，这些我都很熟悉。", SC_STAR_ACTION, false);
+    expect_part("如果我发现有安全隐患的话，我肯定第一时间就去处理，不会拖。", SC_STAR_ACTION, false);
+    expect_part("如果有急单，我就把它挪到了下午，司机也没意见。", SC_STAR_ACTION, true);
+    expect_part("维护客户我有个习惯：老客户的生日那天我一定打个电话，新茶下来的时候先寄一小包给他们。",
+                SC_STAR_ACTION, false);
+    expect_part("去年有个老客户要流失，我把他这两年的单子拉出来看了一遍，发现是账期的问题。",
+                SC_STAR_ACTION, true);
+}
+
 /* Posts and jobs said the ways the eleventh held-out batch said them: a lead
  * or a manager of a team or a site, a post named bare after a copula (a
  * weekend assistant) or after the Chinese copula (业务员, 是前端),
@@ -1049,6 +1067,7 @@ int main(void)
         cmocka_unit_test(test_cantonese),
         cmocka_unit_test(test_posts_doubts_and_habits),
         cmocka_unit_test(test_posts_told_plainly),
+        cmocka_unit_test(test_claims_plans_and_habits_said_plainly),
         cmocka_unit_test(test_spoken_disfluency),
         cmocka_unit_test(test_spoken_no_story),
         cmocka_unit_test(test_told_otherwise),
