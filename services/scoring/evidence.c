@@ -397,7 +397,8 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
          * not 一年下来, 完全), a person invited to act (请我们的 VP 跟他们的
          * CFO 吃饭, 约他们老板见面) */
         if (m->start >= from && m->start < c->end
-            && ((is_class(m, EVC_PAST_EN) && !perfect(t, m->tok))
+            && ((is_class(m, EVC_PAST_EN) && !perfect(t, m->tok)
+                 && !covered(r, EVC_NOT_PAST_EN, m->start))
                 || (is_class(m, EVC_DONE_ZH) && !covered(r, EVC_ASPECT_NOT, m->start))
                 || (r->past_story
                     && (is_class(m, EVC_SPOKEN_ZH)
@@ -414,7 +415,8 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
             continue;
         uint32_t n = tk->end - tk->start;
         const UChar *w = t->norm + tk->start;
-        bool ed = ends_ed(t, k) && !perfect(t, k);
+        /* the second half of a compound is no verb (data-informed) */
+        bool ed = ends_ed(t, k) && !perfect(t, k) && !(tk->start > 0 && t->norm[tk->start - 1] == '-');
         /* 了 marks a deed done; 过 (待过, 做过) states experience, as a CV does */
         bool aspect = tk->kind == SC_TOK_IDEO && w[n - 1] == 0x4E86 /* 了 */
             && !duration(t, tk->start + n - 1);

@@ -584,6 +584,12 @@ static void test_claims_plans_and_habits_said_plainly(void **state)
                 SC_STAR_ACTION, false);
     expect_part("去年有个老客户要流失，我把他这两年的单子拉出来看了一遍，发现是账期的问题。",
                 SC_STAR_ACTION, true);
+    /* a past form inside a name or a compound is no deed */
+    expect_part("System design: microservices, sharding, read replicas, CQRS. I've worked with all "
+                "of that.", SC_STAR_ACTION, false);
+    expect_part("I think a good PM should be data-driven but also data-informed, so I balance the "
+                "numbers with intuition.", SC_STAR_ACTION, false);
+    expect_part("Last spring I read 150 reviews and rewrote the retry logic.", SC_STAR_ACTION, true);
 }
 
 /* Posts and jobs said the ways the eleventh held-out batch said them: a lead
