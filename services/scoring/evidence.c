@@ -299,15 +299,15 @@ static bool person_at(const run_t *r, uint32_t u)
 }
 
 /* Is the word ending in 了 at unit u the end of a state with 是 (我也是老用户了,
- * 已经是组长了): 是 between the subject (from) and it, with no 把 or other
- * verb word ending in 了 before? */
+ * 已经是组长了): 是 between the subject (from) and it, not 就是 (just: 我就是
+ * 分了一下), with no 把 or other verb word ending in 了 before? */
 static bool state_le(const sc_text_t *t, uint32_t from, uint32_t u)
 {
     for (uint32_t i = from; i < u; i++) {
         if (t->norm[i] == 0x628A /* 把 */ || t->norm[i] < 0x3400)
             return false;
-        if (t->norm[i] == 0x662F /* 是 */)
-            return true;
+        if (t->norm[i] == 0x662F /* 是 */ && !(i > from && t->norm[i - 1] == 0x5C31 /* 就 */))
+            return true;    /* 我就是分了一下: just did it */
     }
     return false;
 }
@@ -592,10 +592,12 @@ static void find_subjects(run_t *r)
         /* the nearest subject before the verb: 我实习那年公司GMV翻了一番, I'm
          * proud of what we achieved (the team's; in English only: 我带着我们组
          * 加了三天班 is the speaker leading) */
+        bool invited = false;   /* 请大堂经理给他搬了把椅子: the speaker's request */
         for (size_t j = i; c->past && j < r->m.n && r->m.v[j].start < c->verb_start; j++) {
             const sc_match_t *m = &r->m.v[j];
+            invited |= m->start >= at && is_class(m, EVC_INVITE);
             if (m->start < at || m->end > c->verb_start || object(r->t, m->start)
-                || place_of(r->t, m->start))
+                || place_of(r->t, m->start) || invited)
                 continue;
             if (is_class(m, EVC_OTHER) || is_class(m, EVC_BORROWED))
                 c->subject = SUBJ_OTHER;
@@ -963,8 +965,10 @@ static void find_actions(run_t *r)
         /* 最重要的是沟通: a verb named after 是 is a topic, not a deed; but 我做的
          * 是把…分了类 tells what the speaker did */
         if (c->verb_start > 0 && r->t->norm[c->verb_start - 1] == 0x662F
-            && !(c->stated && c->subject == SUBJ_SELF && r->t->norm[c->verb_start] == 0x628A))
-            continue;
+            && !(c->stated && c->subject == SUBJ_SELF
+                 && (r->t->norm[c->verb_start] == 0x628A
+                     || (c->verb_start > 1 && r->t->norm[c->verb_start - 2] == 0x5C31))))
+            continue;   /* 我就是分了一下谁盘哪一区: just did it */
         /* "后来投诉少了三成", 这类投诉就，就只剩几单了: a measure changing up to
          * the verb, not a deed of the carried subject; 后面半年就走了两个人:
          * the people counted left, nobody's deed */

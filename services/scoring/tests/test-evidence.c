@@ -584,6 +584,11 @@ static void test_claims_plans_and_habits_said_plainly(void **state)
                 SC_STAR_ACTION, false);
     expect_part("去年有个老客户要流失，我把他这两年的单子拉出来看了一遍，发现是账期的问题。",
                 SC_STAR_ACTION, true);
+    /* 就是 before a deed is "just" (我就是分了一下), not the copula of a state
+     * (我也是老用户了); a person the speaker asked to act is no subject */
+    expect_part("去年盘点主管请假，我就是分了一下谁盘哪一区。", SC_STAR_ACTION, true);
+    expect_part("去年我也是老用户了。", SC_STAR_ACTION, false);
+    expect_part("有一次大爷等急了，我请大堂经理给他搬了把椅子。", SC_STAR_ACTION, true);
     /* a past form inside a name or a compound is no deed */
     expect_part("System design: microservices, sharding, read replicas, CQRS. I've worked with all "
                 "of that.", SC_STAR_ACTION, false);
