@@ -625,6 +625,11 @@ static const case_t deflections[] = {
     { "zh-Hans", "这个问题我觉得有点难回答。我可以说说我为什么想加入贵公司吗？", { 0 }, 0 },
     { "zh-Hant", "我可以說說我在學校社團的經驗嗎？我大三的時候當過熱音社社長。", { 0 }, 0 },
     { "mixed", "Can I ask 一下这个 role 的 reporting line 是怎样的？我想先了解一下再回答。", { 0 }, 0 },
+    /* another subject the speaker would rather talk about */
+    { "zh-Hans", "开发客户这个，我先说一下为什么想来贵公司吧。我研究过你们的产品，觉得你们口碑特别好。",
+      { 0 }, 0 },
+    { "zh-Hans", "这个问题我觉得有点偏管理了，我更想聊聊技术。我最近一直在研究Rust。", { 0 }, 0 },
+    { "zh-Hant", "我比較想講我怎麼拿下一個新客戶，因為那個比較有成就感。", { 0 }, 0 },
 };
 
 /* A deflection followed by a story with the competency's keyword: not off topic. */
