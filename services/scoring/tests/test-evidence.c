@@ -648,6 +648,11 @@ static void test_posts_told_plainly(void **state)
                 SC_STAR_RESULT, true);
     expect_part("Last March I added an idempotency key on the server and set an alert on "
                 "duplicate keys. Six weeks later, zero double bookings.", SC_STAR_RESULT, true);
+    /* the goal set for the story is the task the speaker then acted on */
+    expect_part("去年年初，领导给的目标是年底线上开卡率到四成。我先把开卡的步骤从八步砍到了五步。",
+                SC_STAR_TASK, true);
+    expect_part("The target that spring was a two-day turnaround on repairs. I split the bench into "
+                "triage and fixes.", SC_STAR_TASK, true);
     expect_part("There was this one time I was working the rental desk at a ski resort, and a dad "
                 "was upset. I fetched new boots for his kid.", SC_STAR_TASK, true);
 }
