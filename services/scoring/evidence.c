@@ -1007,31 +1007,46 @@ static bool names_speaker(const run_t *r, uint32_t a, uint32_t b)
 static bool word_is(const sc_text_t *t, uint32_t k, const UChar *w);
 
 /* Is the English post at m said after a copula within four words (I was
- * backend lead, I was the night shift supervisor, as account manager), not
+ * backend lead, I was the night shift supervisor, as account manager; fillers
+ * and their commas skipped: I was, like, the one developer), not
  * as someone the speaker dealt with (I asked the supervisor)? A cue that
- * names the speaker (i was the developer, my quota, as an apprentice) is. */
-static bool post_after_copula(const sc_text_t *t, const sc_match_t *m)
+ * names the speaker (i was the developer, my quota, as an apprentice) is.
+ * 1: yes; 3: yes, past a filler's comma (the clause of the post then
+ * carries the speaker as its subject); 2: after Chinese words (我当时是
+ * account executive), which the Chinese rules judge; 0: no. */
+static int post_after_copula(const run_t *r, const sc_match_t *m)
 {
+    const sc_text_t *t = r->t;
     const UChar *n = t->norm + m->start;
     if ((n[0] == 'i' && n[1] == ' ') || (n[0] == 'm' && n[1] == 'y' && n[2] == ' ')
         || (n[0] == 'a' && n[1] == 's' && n[2] == ' '))
-        return true;
+        return 1;
     static const UChar *const copula[] = { u"was", u"am", u"i'm", u"is", u"as", u"became",
                                            u"been", u"being" };
     int words = 0;
+    bool filler = false; /* the word after (in text order) was a filler */
+    bool crossed = false; /* a filler's comma was passed */
     for (uint32_t k = sc_text_token_at(t, m->start); k-- > 0 && words < 4;) {
-        if (t->toks[k].kind == SC_TOK_PUNCT)
-            return false;
-        if (t->norm[t->toks[k].start] >= 0x2E80)
-            return true; /* 我当时是 account executive: the Chinese rules decide */
-        if (t->toks[k].kind != SC_TOK_LETTER)
+        const sc_token_t *tk = &t->toks[k];
+        /* a comma next to a filler is no break: I was, like, the one developer */
+        if (tk->kind == SC_TOK_PUNCT
+            && !(t->norm[tk->start] == ',' && (filler || (k > 0 && sc_evidence_filler_at(
+                 t, r->ev, t->toks[k - 1].start, true)))))
+            return 0;
+        crossed |= tk->kind == SC_TOK_PUNCT;
+        if (t->norm[tk->start] >= 0x2E80)
+            return 2; /* 我当时是 account executive: the Chinese rules decide */
+        if (tk->kind != SC_TOK_LETTER)
+            continue;
+        filler = sc_evidence_filler_at(t, r->ev, tk->start, true);
+        if (filler)
             continue;
         words++;
         for (size_t i = 0; i < sizeof copula / sizeof *copula; i++)
             if (word_is(t, k, copula[i]))
-                return true;
+                return crossed ? 3 : 1;
     }
-    return false;
+    return 0;
 }
 
 /* Is the role m held by the speaker: the speaker is the clause's stated
@@ -1042,8 +1057,11 @@ static bool post_after_copula(const sc_text_t *t, const sc_match_t *m)
  * is not. */
 static bool role_held(const run_t *r, const clause_t *c, const sc_match_t *m)
 {
-    if (r->t->norm[m->start] < 0x2E80 && !post_after_copula(r->t, m))
+    int post = r->t->norm[m->start] < 0x2E80 ? post_after_copula(r, m) : 2;
+    if (!post)
         return false;
+    if (post == 3 && c->subject == SUBJ_SELF)
+        return true; /* carried over a filler's commas: I was, like, the one developer */
     /* a post after a deed in its clause is whom the deed was done to (我找了
      * 他们的业务员) */
     for (uint32_t u = c->start; u < m->start; u++)

@@ -650,6 +650,11 @@ static void test_posts_told_plainly(void **state)
                 "duplicate keys. Six weeks later, zero double bookings.", SC_STAR_RESULT, true);
     expect_part("去年我们的 unlock service 早高峰 scale 不上去。这个 service 是我 own 的。我算了一下，"
                 "瓶颈在查 MySQL，就把车辆状态挪到了 Redis。", SC_STAR_TASK, true);
+    /* a filler's commas do not cut the post from its copula */
+    expect_part("Um, so, at the print shop, I was, like, the one developer on the ordering site. One "
+                "Saturday I pulled the logs and switched the sync job to UTC.", SC_STAR_TASK, true);
+    expect_part("I wasn't really driving it, it was more the senior developer. One Saturday I pulled "
+                "the logs.", SC_STAR_TASK, false);
     /* the goal set for the story is the task the speaker then acted on */
     expect_part("去年年初，领导给的目标是年底线上开卡率到四成。我先把开卡的步骤从八步砍到了五步。",
                 SC_STAR_TASK, true);
