@@ -1018,8 +1018,9 @@ static int post_after_copula(const run_t *r, const sc_match_t *m)
 {
     const sc_text_t *t = r->t;
     const UChar *n = t->norm + m->start;
-    if ((n[0] == 'i' && n[1] == ' ') || (n[0] == 'm' && n[1] == 'y' && n[2] == ' ')
-        || (n[0] == 'a' && n[1] == 's' && n[2] == ' '))
+    if (m->end - m->start > 2
+        && ((n[0] == 'i' && n[1] == ' ') || (n[0] == 'm' && n[1] == 'y' && n[2] == ' ')
+            || (n[0] == 'a' && n[1] == 's' && n[2] == ' ')))
         return 1;
     static const UChar *const copula[] = { u"was", u"am", u"i'm", u"is", u"as", u"became",
                                            u"been", u"being" };
