@@ -1612,9 +1612,11 @@ static void decide_star(run_t *r)
         const sc_match_t *m = &r->m.v[i];
         uint32_t s = r->t->toks[m->tok].sentence;
         const clause_t *mc = clause_at(r, m->start);
-        /* 之后好像就没再出过事, 结果应该还行吧: a hedged consequence is no result */
+        /* 之后好像就没再出过事, 结果应该还行吧: a hedged consequence is no result,
+         * nor is one the speaker does not know (后来有没有改我就不知道了) */
         if (is_class(m, EVC_CONSEQUENCE) && m->start >= first_act->end && !r->hyp[s]
-            && !aimed(r, s, m->start) && !r->disown[s] && !(mc && mc->hedge)) {
+            && !aimed(r, s, m->start) && !r->disown[s] && !(mc && mc->hedge)
+            && !(mc && clause_has(r, mc, EVC_UNKNOWN, mc->end))) {
             set_part(r, SC_STAR_RESULT, s, span_of(r, m->start, m->end));
             break;
         }

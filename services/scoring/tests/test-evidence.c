@@ -650,6 +650,11 @@ static void test_posts_told_plainly(void **state)
                 "duplicate keys. Six weeks later, zero double bookings.", SC_STAR_RESULT, true);
     expect_part("去年我们的 unlock service 早高峰 scale 不上去。这个 service 是我 own 的。我算了一下，"
                 "瓶颈在查 MySQL，就把车辆状态挪到了 Redis。", SC_STAR_TASK, true);
+    /* a consequence the speaker does not know is no result */
+    expect_part("我在銀行實習的時候，把長輩臨櫃的問題整理成一份小報告給主管。後來有沒有改我就不知道了。",
+                SC_STAR_RESULT, false);
+    expect_part("我把长辈临柜的问题整理成一份小报告给了主管。后来重设流程少了一步，效果怎么样我就不知道了。",
+                SC_STAR_RESULT, true);
     /* a filler's commas do not cut the post from its copula */
     expect_part("Um, so, at the print shop, I was, like, the one developer on the ordering site. One "
                 "Saturday I pulled the logs and switched the sync job to UTC.", SC_STAR_TASK, true);
