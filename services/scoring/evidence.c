@@ -1972,15 +1972,31 @@ static bool counted(const run_t *r, uint32_t a, uint32_t b)
     return false;
 }
 
+/* Does the clause tell joining an employer in a post ("I joined the museum
+ * pass app as a junior analyst in 2023"): "joined" and later "as"? */
+static bool joined_as(const sc_text_t *t, const clause_t *c)
+{
+    bool joined = false;
+    for (uint32_t k = sc_text_token_at(t, c->start); k < t->ntoks && t->toks[k].start < c->end; k++) {
+        if (t->toks[k].start < c->start || t->toks[k].kind != SC_TOK_LETTER)
+            continue;
+        if (joined && word_is(t, k, u"as"))
+            return true;
+        joined |= word_is(t, k, u"joined");
+    }
+    return false;
+}
+
 /* A clause that states a CV fact rather than a deed on an occasion: it holds
- * a credential cue, a length of career in years or a count of things, or
+ * a credential cue, a length of career in years, a count of things or
+ * joining an employer in a post, or
  * its verb is experiential (待过, 带过: V过; "I've worked", "I have
  * managed"). */
 static bool career_clause(const run_t *r, const clause_t *c)
 {
     const UChar *n = r->t->norm;
     if (clause_has(r, c, EVC_CREDENTIAL, c->end) || years_in(r, c->start, c->end)
-        || counted(r, c->start, c->end))
+        || counted(r, c->start, c->end) || joined_as(r->t, c))
         return true;
     if (c->past && c->verb_end > c->verb_start && n[c->verb_end - 1] == 0x8FC7 /* 过 */)
         return true;
@@ -2055,6 +2071,13 @@ static bool own_occasion(const run_t *r, sc_span_t negation)
     bool owned = false;
     for (size_t i = 0; i < o->n_items && !owned; i++)
         owned = o->items[i].kind == SC_EV_OWNERSHIP && !r->disown[o->items[i].sentence];
+    /* the job the speaker held, said plainly (I was on the phones for a
+     * bike-share company), anchors their occasion as ownership does */
+    for (size_t i = 0; i < r->m.n && !owned; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        owned = (is_class(m, EVC_JOB) || is_class(m, EVC_WORKPLACE))
+            && !r->disown[r->t->toks[m->tok].sentence] && job_held(r, m);
+    }
     if (!o->count[SC_EV_SITUATION] && !o->count[SC_EV_OUTCOME] && !owned)
         return false;
     /* a deed of the speaker: stated, or, in a sentence after the negation's,

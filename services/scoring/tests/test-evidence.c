@@ -650,6 +650,18 @@ static void test_posts_told_plainly(void **state)
                 "duplicate keys. Six weeks later, zero double bookings.", SC_STAR_RESULT, true);
     expect_part("去年我们的 unlock service 早高峰 scale 不上去。这个 service 是我 own 的。我算了一下，"
                 "瓶颈在查 MySQL，就把车辆状态挪到了 Redis。", SC_STAR_TASK, true);
+    /* joining an employer in a post is a CV fact; a job held anchors a nearby
+     * story after a disowning as ownership does */
+    expect_part("I joined a museum pass app as a junior analyst in 2023, and I helped out with "
+                "reporting.", SC_STAR_TASK, false);
+    {
+        run_t r = run("I haven't really worked on quality as such, the QA team scored our calls. I was "
+                      "on the phones for a bike-share company. One thing: I noticed customers kept "
+                      "calling back, so I mentioned it to my team leader.");
+        assert_true(r.ev.flag[SC_EVF_NEARBY_STORY].set);
+        assert_false(r.ev.flag[SC_EVF_NEGATED].set);
+        done(&r);
+    }
     /* a consequence the speaker does not know is no result */
     expect_part("我在銀行實習的時候，把長輩臨櫃的問題整理成一份小報告給主管。後來有沒有改我就不知道了。",
                 SC_STAR_RESULT, false);
