@@ -2113,6 +2113,18 @@ static bool on_topic(const run_t *r, uint32_t s)
  * 这个问题有点难回答, 我想先问一下) and after it no deed of the speaker in a
  * sentence that speaks of the question's subject. *span receives the first
  * deflection. */
+/* Does clause c state the job the speaker held (我在一个钢琴调音师的派案网络做业务:
+ * the piano is the work there, not a pastime)? */
+static bool holds_job(const run_t *r, const clause_t *c)
+{
+    for (size_t i = cue_from(r, c->start); i < r->m.n && r->m.v[i].start < c->end; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        if ((is_class(m, EVC_JOB) || is_class(m, EVC_WORKPLACE)) && job_held(r, m) == c)
+            return true;
+    }
+    return false;
+}
+
 static bool off_topic(const run_t *r, sc_span_t *span, bool *pastime)
 {
     const sc_match_t *d = NULL;
@@ -2121,12 +2133,13 @@ static bool off_topic(const run_t *r, sc_span_t *span, bool *pastime)
             d = &r->m.v[i];
     /* a pastime the speaker took part in (I ran my first marathon, 我去年跑完了
      * 第一个全马): a story from outside work, off topic unless a deed of the
-     * speaker anywhere speaks of the question's subject */
+     * speaker anywhere speaks of the question's subject; not in the clause of
+     * the job they held */
     *pastime = false;
     for (size_t i = 0; i < r->m.n && !d; i++) {
         const clause_t *c = is_class(&r->m.v[i], EVC_PASTIME) ? clause_at(r, r->m.v[i].start)
                                                                : NULL;
-        if (c && c->subject == SUBJ_SELF) {
+        if (c && c->subject == SUBJ_SELF && !holds_job(r, c)) {
             d = &r->m.v[i];
             *pastime = true;
         }

@@ -543,6 +543,11 @@ static void test_posts_doubts_and_habits(void **state)
             "写下来，他最后没再闹。");
     assert_false(r.ev.flag[SC_EVF_OFF_TOPIC].set);
     done(&r);
+    /* the piano of the job held is work, not a pastime */
+    r = run("我在台中一個鋼琴調音師的派案網絡做業務，公司給我的目標是簽下六十間學校。我先把有音樂班的"
+            "國中小列出來，一間一間打給總務處。年底簽到六十七間。");
+    assert_false(r.ev.flag[SC_EVF_OFF_TOPIC].set);
+    done(&r);
     /* 个 after a number counts the thing made, not a length of time */
     expect_actions("上周我做了一个五年成本的对比表。", 1);
     expect_actions("我在仓库做了三个多月。", 0);
