@@ -70,10 +70,13 @@ void pl_composite_eval(const pl_part_t *parts, size_t n, const char *background_
                             : !strcmp(out->recommendation, "advance") ? "advance to the final round"
                             : !strcmp(out->recommendation, "review")  ? "have a person review it"
                                                                       : "do not hire";
+    /* the whole score of the explanation is the shown score rounded half up
+     * (86.5 reads 87), not printf's half-to-even of it */
+    long whole = lround(out->score);
     if (zh)
-        snprintf(out->explanation, sizeof(out->explanation), "综合得分 %.0f，%s%s%s", out->score,
+        snprintf(out->explanation, sizeof(out->explanation), "综合得分 %ld，%s%s%s", whole,
                  advice_zh, *missing ? "；缺少：" : "", missing);
     else
-        snprintf(out->explanation, sizeof(out->explanation), "composite score %.0f: %s%s%s",
-                 out->score, advice_en, *missing ? "; missing: " : "", missing);
+        snprintf(out->explanation, sizeof(out->explanation), "composite score %ld: %s%s%s",
+                 whole, advice_en, *missing ? "; missing: " : "", missing);
 }

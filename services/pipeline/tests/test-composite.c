@@ -32,6 +32,25 @@ static void test_weighted_mean_of_all_parts(void **state)
     assert_string_equal(c.explanation, "综合得分 83，建议进入终面");
 }
 
+/* The explanation's whole score is the shown one rounded half up: 86.5 (from
+ * 86.52) reads 87, as a recruiter reading 86.5 would round it; printf's %.0f
+ * rounds half to even and wrote 86. */
+static void test_the_explanation_rounds_the_shown_score_half_up(void **state)
+{
+    (void)state;
+    pl_part_t p[PL_COMPOSITE_MAX];
+    pl_composite_t c;
+    size_t n = with(p, 88.6, 86, 78, 91.4); /* 0.4*88.6 + 0.2*(86+78+91.4) = 86.52 */
+    pl_composite_eval(p, n, "clear", true, &c);
+    assert_float_equal(c.score, 86.5, 1e-9);
+    assert_string_equal(c.explanation, "综合得分 87，建议进入终面");
+    n = with(p, 84.5, -1, -1, -1); /* 84.5 exactly */
+    pl_composite_eval(p, n, "clear", false, &c);
+    assert_float_equal(c.score, 84.5, 1e-9);
+    assert_string_equal(c.explanation, "composite score 85: advance to the final round; missing: "
+                                       "written_test, online_assessment, screening");
+}
+
 static void test_missing_parts_are_named_not_zero(void **state)
 {
     (void)state;
@@ -91,6 +110,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_weighted_mean_of_all_parts),
+        cmocka_unit_test(test_the_explanation_rounds_the_shown_score_half_up),
         cmocka_unit_test(test_missing_parts_are_named_not_zero),
         cmocka_unit_test(test_bands_and_recommendations),
         cmocka_unit_test(test_failed_background_check_rejects),
