@@ -197,6 +197,15 @@ static void take_verb(clause_t *c, uint32_t a, uint32_t b)
     }
 }
 
+/* Is token k the word w (normalised, lower case)? */
+static bool word_is(const sc_text_t *t, uint32_t k, const UChar *w)
+{
+    const sc_token_t *tk = &t->toks[k];
+    uint32_t n = tk->end - tk->start;
+    return tk->kind == SC_TOK_LETTER && n == (uint32_t)u_strlen(w)
+        && u_strncmp(t->norm + tk->start, w, (int32_t)n) == 0;
+}
+
 /* Does the word at token k follow have / has / 've ("I've managed",
  * "I have never run") or a form of be ("is calculated")? A perfect states
  * experience and a passive someone else's deed, not the speaker's deed in
@@ -212,9 +221,8 @@ static bool perfect(const sc_text_t *t, uint32_t k)
         if (p->kind != SC_TOK_LETTER)
             return false;
         words++;
-        uint32_t n = p->end - p->start;
         for (size_t i = 0; i < sizeof aux / sizeof *aux; i++)
-            if (u_strlen(aux[i]) == (int32_t)n && !u_memcmp(t->norm + p->start, aux[i], (int32_t)n))
+            if (word_is(t, k, aux[i]))
                 return true;
     }
     return false;
@@ -298,6 +306,13 @@ static bool person_at(const run_t *r, uint32_t u)
     return false;
 }
 
+/* Is the 是 at unit u the "just" of 就是 (我就是分了一下谁盘哪一区: the speaker just
+ * did it), not a copula? */
+static bool just_is(const sc_text_t *t, uint32_t u)
+{
+    return u > 0 && t->norm[u] == 0x662F /* 是 */ && t->norm[u - 1] == 0x5C31 /* 就 */;
+}
+
 /* Is the word ending in 了 at unit u the end of a state with 是 (我也是老用户了,
  * 已经是组长了): 是 between the subject (from) and it, not 就是 (just: 我就是
  * 分了一下), with no 把 or other verb word ending in 了 before? */
@@ -306,8 +321,8 @@ static bool state_le(const sc_text_t *t, uint32_t from, uint32_t u)
     for (uint32_t i = from; i < u; i++) {
         if (t->norm[i] == 0x628A /* 把 */ || t->norm[i] < 0x3400)
             return false;
-        if (t->norm[i] == 0x662F /* 是 */ && !(i > from && t->norm[i - 1] == 0x5C31 /* 就 */))
-            return true;    /* 我就是分了一下: just did it */
+        if (t->norm[i] == 0x662F /* 是 */ && !(i > from && just_is(t, i)))
+            return true;
     }
     return false;
 }
@@ -966,9 +981,8 @@ static void find_actions(run_t *r)
          * 是把…分了类 tells what the speaker did */
         if (c->verb_start > 0 && r->t->norm[c->verb_start - 1] == 0x662F
             && !(c->stated && c->subject == SUBJ_SELF
-                 && (r->t->norm[c->verb_start] == 0x628A
-                     || (c->verb_start > 1 && r->t->norm[c->verb_start - 2] == 0x5C31))))
-            continue;   /* 我就是分了一下谁盘哪一区: just did it */
+                 && (r->t->norm[c->verb_start] == 0x628A || just_is(r->t, c->verb_start - 1))))
+            continue;
         /* "后来投诉少了三成", 这类投诉就，就只剩几单了: a measure changing up to
          * the verb, not a deed of the carried subject; 后面半年就走了两个人:
          * the people counted left, nobody's deed */
@@ -1003,8 +1017,6 @@ static bool names_speaker(const run_t *r, uint32_t a, uint32_t b)
             return true;
     return false;
 }
-
-static bool word_is(const sc_text_t *t, uint32_t k, const UChar *w);
 
 /* Is the English post at m said after a copula within four words (I was
  * backend lead, I was the night shift supervisor, as account manager; fillers
@@ -1453,6 +1465,13 @@ static const clause_t *job_held(const run_t *r, const sc_match_t *m)
     return c;
 }
 
+/* The clause of the job the speaker held that the cue m states, when m is a
+ * job or workplace cue (job_held), else NULL. */
+static const clause_t *job_at(const run_t *r, const sc_match_t *m)
+{
+    return is_class(m, EVC_JOB) || is_class(m, EVC_WORKPLACE) ? job_held(r, m) : NULL;
+}
+
 /* The first item of kind k (items of one kind are in text order but for
  * situations, whose years come after the cues: the earliest sentence wins). */
 static const sc_ev_item_t *first_item(const sc_ev_t *o, sc_ev_kind_t k)
@@ -1529,8 +1548,7 @@ static void decide_star(run_t *r)
      * 客服中心接电话), is the task when the speaker acts after it */
     for (size_t i = 0; act && i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
-        const clause_t *c = is_class(m, EVC_JOB) || is_class(m, EVC_WORKPLACE) ? job_held(r, m)
-                                                                          : NULL;
+        const clause_t *c = job_at(r, m);
         bool after = false;
         for (size_t k = 0; c && k < r->ncl && !after; k++)
             after = r->cl[k].action && r->cl[k].start >= c->end;
@@ -1848,22 +1866,10 @@ static bool first_of(const run_t *r, int cls, sc_span_t *span, size_t *count)
     return n > 0;
 }
 
-/* Is token k the word w (normalised, lower case)? */
-static bool word_is(const sc_text_t *t, uint32_t k, const UChar *w)
-{
-    const sc_token_t *tk = &t->toks[k];
-    uint32_t n = tk->end - tk->start;
-    return tk->kind == SC_TOK_LETTER && n == (uint32_t)u_strlen(w)
-        && u_strncmp(t->norm + tk->start, w, (int32_t)n) == 0;
-}
-
 /* Is word token k "year" or "years"? */
 static bool year_word(const sc_text_t *t, uint32_t k)
 {
-    const sc_token_t *tk = &t->toks[k];
-    uint32_t n = tk->end - tk->start;
-    return tk->kind == SC_TOK_LETTER && (n == 4 || n == 5)
-        && u_strncmp(t->norm + tk->start, u"years", (int32_t)n) == 0;
+    return word_is(t, k, u"year") || word_is(t, k, u"years");
 }
 
 /* The next word token after unit u, within the range's end b; ntoks if none. */
@@ -2075,8 +2081,7 @@ static bool own_occasion(const run_t *r, sc_span_t negation)
      * bike-share company), anchors their occasion as ownership does */
     for (size_t i = 0; i < r->m.n && !owned; i++) {
         const sc_match_t *m = &r->m.v[i];
-        owned = (is_class(m, EVC_JOB) || is_class(m, EVC_WORKPLACE))
-            && !r->disown[r->t->toks[m->tok].sentence] && job_held(r, m);
+        owned = !r->disown[r->t->toks[m->tok].sentence] && job_at(r, m);
     }
     if (!o->count[SC_EV_SITUATION] && !o->count[SC_EV_OUTCOME] && !owned)
         return false;
@@ -2109,22 +2114,20 @@ static bool on_topic(const run_t *r, uint32_t s)
     return false;
 }
 
-/* Off topic: a pastime story or a deflection (Can I talk about … instead?, 我可以说说…吗,
- * 这个问题有点难回答, 我想先问一下) and after it no deed of the speaker in a
- * sentence that speaks of the question's subject. *span receives the first
- * deflection. */
 /* Does clause c state the job the speaker held (我在一个钢琴调音师的派案网络做业务:
  * the piano is the work there, not a pastime)? */
 static bool holds_job(const run_t *r, const clause_t *c)
 {
-    for (size_t i = cue_from(r, c->start); i < r->m.n && r->m.v[i].start < c->end; i++) {
-        const sc_match_t *m = &r->m.v[i];
-        if ((is_class(m, EVC_JOB) || is_class(m, EVC_WORKPLACE)) && job_held(r, m) == c)
+    for (size_t i = cue_from(r, c->start); i < r->m.n && r->m.v[i].start < c->end; i++)
+        if (job_at(r, &r->m.v[i]) == c)
             return true;
-    }
     return false;
 }
 
+/* Off topic: a pastime story or a deflection (Can I talk about … instead?, 我可以说说…吗,
+ * 这个问题有点难回答, 我想先问一下) and after it no deed of the speaker in a
+ * sentence that speaks of the question's subject. *span receives the first
+ * deflection. */
 static bool off_topic(const run_t *r, sc_span_t *span, bool *pastime)
 {
     const sc_match_t *d = NULL;
