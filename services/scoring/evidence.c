@@ -1578,13 +1578,17 @@ static void decide_star(run_t *r)
     }
     free(hedged_s);
     free(acted_s);
-    /* the goal set for the story (领导给的目标是…, 要求下周上线, the target was…)
-     * is the task the speaker then acted on: a goal sentence before a later
-     * deed of the speaker's */
+    /* the goal set for the story (领导给的目标是…, the target was…) is the task
+     * the speaker then acted on: a goal sentence before a later deed of the
+     * speaker's; its span is the goal cue */
     for (size_t s = 0; act && !o->star[SC_STAR_TASK].present && s < last_act && s < n; s++)
         if (r->target[s] && !r->hyp[s] && !r->disown[s] && !r->habit[s]) {
             uint32_t u = r->target[s] - 1;
-            set_part(r, SC_STAR_TASK, (uint32_t)s, span_of(r, u, u + 2));
+            for (size_t i = cue_from(r, u); i < r->m.n && r->m.v[i].start == u; i++)
+                if (is_class(&r->m.v[i], EVC_TARGET)) {
+                    set_part(r, SC_STAR_TASK, (uint32_t)s, span_of(r, u, r->m.v[i].end));
+                    break;
+                }
         }
 
     if (out)

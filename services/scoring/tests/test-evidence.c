@@ -680,8 +680,16 @@ static void test_posts_told_plainly(void **state)
     /* the goal set for the story is the task the speaker then acted on */
     expect_part("去年年初，领导给的目标是年底线上开卡率到四成。我先把开卡的步骤从八步砍到了五步。",
                 SC_STAR_TASK, true);
-    expect_part("The target that spring was a two-day turnaround on repairs. I split the bench into "
-                "triage and fixes.", SC_STAR_TASK, true);
+    {
+        const char *s = "The target that spring was a two-day turnaround on repairs. I split the "
+                        "bench into triage and fixes.";
+        run_t r = run(s);
+        sc_span_t cue = r.ev.star[SC_STAR_TASK].cue;
+        assert_true(r.ev.star[SC_STAR_TASK].present);
+        assert_int_equal(cue.end - cue.start, 6);   /* the goal cue, "target" */
+        assert_memory_equal(s + cue.start, "target", 6);
+        done(&r);
+    }
     expect_part("There was this one time I was working the rental desk at a ski resort, and a dad "
                 "was upset. I fetched new boots for his kid.", SC_STAR_TASK, true);
 }
