@@ -399,6 +399,13 @@ static bool modal_before(const sc_text_t *t, uint32_t u)
         && !(u > 1 && t->norm[u - 1] == 0x8981 /* 要 */ && u_strchr(not_modal, t->norm[u - 2]));
 }
 
+/* Is [a, b) joined to a neighbour by a hyphen: a word of a compound
+ * (data-informed, lost-time, built-in), no verb? */
+static bool in_compound(const sc_text_t *t, uint32_t a, uint32_t b)
+{
+    return (a > 0 && t->norm[a - 1] == '-') || (b < t->nlen && t->norm[b] == '-');
+}
+
 static bool find_past(run_t *r, clause_t *c, uint32_t from)
 {
     const sc_text_t *t = r->t;
@@ -413,7 +420,7 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
          * CFO 吃饭, 约他们老板见面) */
         if (m->start >= from && m->start < c->end
             && ((is_class(m, EVC_PAST_EN) && !perfect(t, m->tok)
-                 && !covered(r, EVC_NOT_PAST_EN, m->start))
+                 && !covered(r, EVC_NOT_PAST_EN, m->start) && !in_compound(t, m->start, m->end))
                 || (is_class(m, EVC_DONE_ZH) && !covered(r, EVC_ASPECT_NOT, m->start))
                 || (r->past_story
                     && (is_class(m, EVC_SPOKEN_ZH)
@@ -430,8 +437,8 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
             continue;
         uint32_t n = tk->end - tk->start;
         const UChar *w = t->norm + tk->start;
-        /* the second half of a compound is no verb (data-informed) */
-        bool ed = ends_ed(t, k) && !perfect(t, k) && !(tk->start > 0 && t->norm[tk->start - 1] == '-');
+        /* a word of a compound is no verb (data-informed, cooled-down) */
+        bool ed = ends_ed(t, k) && !perfect(t, k) && !in_compound(t, tk->start, tk->end);
         /* 了 marks a deed done; 过 (待过, 做过) states experience, as a CV does */
         bool aspect = tk->kind == SC_TOK_IDEO && w[n - 1] == 0x4E86 /* 了 */
             && !duration(t, tk->start + n - 1);
@@ -774,10 +781,15 @@ static void mark_sentences(run_t *r)
 
 /* Does the goal stated in sentence s cover unit u: no deed of the speaker
  * or the team between the goal cue and u? 目标比前年高了三成，大家一起办了很多
- * 场说明会，最后达成了115%: what comes after the deeds is what came of them. */
+ * 场说明会，最后达成了115%: what comes after the deeds is what came of them.
+ * A clause that ends before the goal cue is not the goal's (公司销售额翻了一番，
+ * 我们部门的目标也超额完成了: the change is told, then the goal). */
 static bool aimed(const run_t *r, uint32_t s, uint32_t u)
 {
     if (!r->target[s])
+        return false;
+    const clause_t *at = clause_at(r, u);
+    if (at && at->end <= r->target[s] - 1)
         return false;
     size_t lo = 0, hi = r->ncl;     /* the sentence's first clause: clauses are in order */
     while (lo < hi) {
@@ -937,6 +949,8 @@ static bool utterance_has(const run_t *r, size_t h, size_t ci, int cls)
     return false;
 }
 
+static bool joined_as(const sc_text_t *t, const clause_t *c);
+
 static void find_actions(run_t *r)
 {
     bool habit = false;   /* the carried subject is the one of a habit */
@@ -962,7 +976,7 @@ static void find_actions(run_t *r)
         if (generic)
             claim = c->sentence;
         if (!c->past || r->hyp[c->sentence] || r->disown[c->sentence] || habit || claimed
-            || question(r->t, c->sentence))
+            || question(r->t, c->sentence) || joined_as(r->t, c))
             continue;
         uint32_t tok = sc_text_token_at(r->t, c->verb_start);
         size_t h = head_of(r, ci);
@@ -1096,6 +1110,7 @@ static bool role_held(const run_t *r, const clause_t *c, const sc_match_t *m)
 }
 
 static bool career_clause(const run_t *r, const clause_t *c);
+static bool cv_line(const run_t *r, const clause_t *c);
 
 /* Ownership, situation openers and handled obstacles: one per sentence each. */
 static void find_cued(run_t *r)
@@ -1377,7 +1392,7 @@ static void find_outcomes(run_t *r)
         if ((!done && !owned) || (borrowed(r, c, m->start, false) && !mine_here)
             || (borrowed(r, c, m->start, true) && !c->action)) {
             r->out->unattributed++;
-            if (!r->lent_change && told_done(r, c, m) && !r->disown[s] && !r->target[s])
+            if (!r->lent_change && told_done(r, c, m) && !r->disown[s] && !aimed(r, s, m->start))
                 r->lent_change = m; /* a change told: the result if nothing is the speaker's */
             continue;
         }
@@ -1483,6 +1498,85 @@ static const sc_ev_item_t *first_item(const sc_ev_t *o, sc_ev_kind_t k)
     return best;
 }
 
+/* The first deed of the speaker that is not a CV line (I carried a quota for
+ * six years, 做过三个B端项目): the guide marks no action for a deed told as
+ * a career fact; with sure, nor hedged before its verb (Maybe I talked with
+ * them sometimes, 好像是我跟班长提过一嘴): a hedged deed tells a story but is
+ * no action that survives the hedge. NULL when there is none. */
+static const sc_ev_item_t *first_deed(const run_t *r, bool sure)
+{
+    for (size_t k = 0; k < r->ncl; k++) {
+        const clause_t *c = &r->cl[k];
+        if (!c->action || cv_line(r, c) || (sure && c->hedge && c->hedge - 1 < c->verb_start))
+            continue;
+        sc_span_t v = span_of(r, c->verb_start, c->verb_end);
+        for (size_t i = 0; i < r->out->n_items; i++) {
+            const sc_ev_item_t *it = &r->out->items[i];
+            if (it->kind == SC_EV_ACTION && it->span.start == v.start && it->span.end == v.end)
+                return it;
+        }
+    }
+    return NULL;
+}
+
+/* A CV that names one occasion with the speaker's responsibility in it
+ * (2022年物流园搬迁那三个月，我负责夜班的收发货): an opener and an ownership in
+ * one sentence are that occasion's situation and task; the rest of a CV has
+ * no part. */
+static void cv_occasion(run_t *r)
+{
+    const sc_ev_t *o = r->out;
+    for (size_t i = 0; i < o->n_items; i++) {
+        const sc_ev_item_t *w = &o->items[i];
+        bool cv = false;    /* 我之前在两家公司做产品，负责的产品做到过…: a CV line */
+        for (size_t k = 0; w->kind == SC_EV_OWNERSHIP && k < r->ncl && !cv; k++)
+            cv = r->cl[k].sentence == w->sentence && career_clause(r, &r->cl[k]);
+        for (size_t k = 0; w->kind == SC_EV_OWNERSHIP && !cv && k < o->n_items; k++)
+            if (o->items[k].kind == SC_EV_SITUATION && o->items[k].sentence == w->sentence) {
+                set_part(r, SC_STAR_SITUATION, (uint32_t)w->sentence, o->items[k].span);
+                set_part(r, SC_STAR_TASK, (uint32_t)w->sentence, w->span);
+                return;
+            }
+    }
+}
+
+/* With no deed of the speaker, does the story go on after sentence s: the
+ * team acts or a change is told in a later sentence, or a result is told in
+ * sentence told_s > s (0: none)? */
+static bool told_later(const run_t *r, size_t s, uint32_t told_s)
+{
+    if (told_s > s || (r->lent_change && r->t->toks[r->lent_change->tok].sentence > s))
+        return true;
+    for (size_t k = 0; k < r->ncl; k++)
+        if (r->cl[k].team && r->cl[k].sentence > s)
+            return true;
+    return false;
+}
+
+/* The job the speaker held, said plainly (I sell irrigation pumps, 我在
+ * 客服中心接电话), is the task when the story goes on after it: the speaker
+ * acts, or, when the speaker does nothing in it (acted false), the team acts,
+ * a change is told (我在一家经销公司做销售助理。那一年公司销售额涨了四成: the
+ * guide's borrowed result keeps the job as the task) or a result is told in a
+ * sentence before told_s (0: none). */
+static void job_task(run_t *r, bool acted, uint32_t told_s)
+{
+    for (size_t i = 0; i < r->m.n; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        const clause_t *c = job_at(r, m);
+        if (!c)
+            continue;
+        bool after = !acted && ((r->lent_change && r->lent_change->start >= c->end)
+                                || c->sentence < told_s);
+        for (size_t k = 0; k < r->ncl && !after; k++)
+            after = (r->cl[k].action || (!acted && r->cl[k].team)) && r->cl[k].start >= c->end;
+        if (after) {
+            set_part(r, SC_STAR_TASK, r->t->toks[m->tok].sentence, span_of(r, m->start, m->end));
+            return;
+        }
+    }
+}
+
 /* The STAR parts of the answer from the evidence found above and star.c's
  * sentence cues (the rules are in evidence.h and docs/scoring-text.md). */
 static void decide_star(run_t *r)
@@ -1499,7 +1593,7 @@ static void decide_star(run_t *r)
      * occasion; a nearby story is one */
     if ((disowned && !opened && !o->flag[SC_EVF_NEARBY_STORY].set) || o->flag[SC_EVF_NEGATED].set)
         return;
-    const sc_ev_item_t *act = first_item(o, SC_EV_ACTION);
+    const sc_ev_item_t *act = first_deed(r, false);
     const sc_ev_item_t *team = first_item(o, SC_EV_TEAM);
     const sc_ev_item_t *own = first_item(o, SC_EV_OWNERSHIP);
     const sc_ev_item_t *out = first_item(o, SC_EV_OUTCOME);
@@ -1509,15 +1603,21 @@ static void decide_star(run_t *r)
     bool story = act || team || out || o->unattributed;
     /* a list of terms, CV facts or claims with no deed of anyone: no part */
     if (!story && (o->flag[SC_EVF_KEYWORD_LIST].set || o->flag[SC_EVF_CREDENTIALS].set
-                   || o->flag[SC_EVF_GENERIC_CLAIM].set))
+                   || o->flag[SC_EVF_GENERIC_CLAIM].set)) {
+        if (o->flag[SC_EVF_CREDENTIALS].set)
+            cv_occasion(r);
         return;
+    }
     /* a CV whose deeds are all CV lines (I carried a quota for six years, made
      * President's Club twice): the flag holds only when no deed is outside one */
-    if (o->flag[SC_EVF_CREDENTIALS].set && !team && !out && !o->unattributed)
+    if (o->flag[SC_EVF_CREDENTIALS].set && !team && !out && !o->unattributed) {
+        cv_occasion(r);
         return;
+    }
 
-    if (act)
-        set_part(r, SC_STAR_ACTION, (uint32_t)act->sentence, act->span);
+    const sc_ev_item_t *deed = first_deed(r, true);
+    if (deed)
+        set_part(r, SC_STAR_ACTION, (uint32_t)deed->sentence, deed->span);
 
     /* the task is the speaker's part in a story where they act: ownership or
      * a role with no deed of the speaker (我在里面负责一个小模块) is a CV
@@ -1527,7 +1627,10 @@ static void decide_star(run_t *r)
     for (size_t i = 0; i < o->n_items; i++)
         if (o->items[i].kind == SC_EV_ACTION && o->items[i].sentence > last_act)
             last_act = o->items[i].sentence;
-    if (own && act)
+    /* with no deed of the speaker, a role held is the task of a story that
+     * goes on after it, as the job held is (job_task): I was the partnerships
+     * intern… That season the club's sponsorship revenue went up 60% */
+    if (own && (act || (story && told_later(r, own->sentence, 0))))
         set_part(r, SC_STAR_TASK, (uint32_t)own->sentence, own->span);
     /* a job held by running it (I ran the morning deliveries) is the task when
      * the speaker acts in a later sentence; alone it is a CV fact */
@@ -1544,19 +1647,8 @@ static void decide_star(run_t *r)
             }
         break;
     }
-    /* the job the speaker held, said plainly (I sell irrigation pumps, 我在
-     * 客服中心接电话), is the task when the speaker acts after it */
-    for (size_t i = 0; act && i < r->m.n; i++) {
-        const sc_match_t *m = &r->m.v[i];
-        const clause_t *c = job_at(r, m);
-        bool after = false;
-        for (size_t k = 0; c && k < r->ncl && !after; k++)
-            after = r->cl[k].action && r->cl[k].start >= c->end;
-        if (after) {
-            set_part(r, SC_STAR_TASK, r->t->toks[m->tok].sentence, span_of(r, m->start, m->end));
-            break;
-        }
-    }
+    if (story)
+        job_task(r, act != NULL, 0);
     /* a sentence whose first hedge comes before its first deed of the speaker
      * (我好像是负责这个模块的，我把接口重写了) hedges its task word too */
     bool *hedged_s = act ? calloc(n + 1, sizeof *hedged_s) : NULL;
@@ -1664,8 +1756,19 @@ static void decide_star(run_t *r)
     }
     free(lent);
 
-    if (!story)
+    /* a company's record or change told after the job held (我在港口的堆场做
+     * 理货员。我们堆场去年全年零事故) is the story the answer tells */
+    const sc_star_evidence_t *lent_r = &o->star[SC_STAR_RESULT];
+    if (!story && lent_r->present) {
+        story = true;
+        job_task(r, false, (uint32_t)lent_r->sentence);
+        if (own && told_later(r, own->sentence, (uint32_t)lent_r->sentence))
+            set_part(r, SC_STAR_TASK, (uint32_t)own->sentence, own->span);
+    }
+    if (!story) {
+        cv_occasion(r);
         return;
+    }
     if (sit)
         set_part(r, SC_STAR_SITUATION, (uint32_t)sit->sentence, sit->span);
     for (size_t s = 0; s < n; s++) {
@@ -1680,6 +1783,11 @@ static void decide_star(run_t *r)
         first = out;
     if (first && !o->star[SC_STAR_SITUATION].present)
         set_part(r, SC_STAR_SITUATION, (uint32_t)first->sentence, first->span);
+    /* a story of someone else's change alone (That spring the company's online
+     * orders went up by a third) has its occasion where the change is told */
+    const sc_star_evidence_t *told = &o->star[SC_STAR_RESULT];
+    if (!first && told->present && !o->star[SC_STAR_SITUATION].present)
+        set_part(r, SC_STAR_SITUATION, (uint32_t)told->sentence, told->cue);
 }
 
 /* ---- flags ---- */
@@ -1983,7 +2091,9 @@ static bool counted(const run_t *r, uint32_t a, uint32_t b)
 }
 
 /* Does the clause tell joining an employer in a post ("I joined the museum
- * pass app as a junior analyst in 2023"): "joined" and later "as"? */
+ * pass app as a junior analyst in 2023": "joined" and later "as";
+ * 我二〇二二年入咗一間公司做初級工程師, 去年入职做客服: 入职 or 入咗 and later 做,
+ * 当 or 當)? Starting a job is no deed of an occasion. */
 static bool joined_as(const sc_text_t *t, const clause_t *c)
 {
     bool joined = false;
@@ -1994,6 +2104,12 @@ static bool joined_as(const sc_text_t *t, const clause_t *c)
             return true;
         joined |= word_is(t, k, u"joined");
     }
+    const UChar *n = t->norm;
+    for (uint32_t u = c->start; u + 1 < c->end; u++)
+        if (n[u] == 0x5165 /* 入 */ && (n[u + 1] == 0x804C /* 职 */ || n[u + 1] == 0x54A9 /* 咗 */))
+            for (uint32_t v = u + 2; v < c->end; v++)
+                if (n[v] == 0x505A /* 做 */ || n[v] == 0x5F53 /* 当 */ || n[v] == 0x7576 /* 當 */)
+                    return true;
     return false;
 }
 
@@ -2004,9 +2120,16 @@ static bool joined_as(const sc_text_t *t, const clause_t *c)
  * managed"). */
 static bool career_clause(const run_t *r, const clause_t *c)
 {
+    return counted(r, c->start, c->end) || cv_line(r, c);
+}
+
+/* career_clause() but for counts, which a deed of an occasion holds too (I
+ * read 150 reviews): the clauses whose deed is never the story's action. */
+static bool cv_line(const run_t *r, const clause_t *c)
+{
     const UChar *n = r->t->norm;
     if (clause_has(r, c, EVC_CREDENTIAL, c->end) || years_in(r, c->start, c->end)
-        || counted(r, c->start, c->end) || joined_as(r->t, c))
+        || joined_as(r->t, c))
         return true;
     if (c->past && c->verb_end > c->verb_start && n[c->verb_end - 1] == 0x8FC7 /* 过 */)
         return true;

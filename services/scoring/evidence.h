@@ -32,10 +32,14 @@
  *    spare time, I've been learning) tells no deed and opens no situation;
  *  - the STAR parts (star), decided from this evidence and star.c's sentence
  *    cues together: action = a first-person deed (not the team's, not a
- *    plan, not negated, not a perfect or 过 experience); task, only with an
+ *    plan, not negated, not a perfect or 过 experience, not a CV line or
+ *    starting a job, not hedged before its verb); task, only with an
  *    own deed = ownership or an assignment (老板让我负责, asked me to), not
  *    hedged, a role held (I was the shift supervisor, 后来当小组长) or a task
- *    cue with a first-person actor up to the last own deed; result = an attributable outcome, a result cue or
+ *    cue with a first-person actor up to the last own deed; the job held,
+ *    said plainly, also when the team acts or a change or record is told
+ *    after it; a CV's one named occasion with the speaker's responsibility
+ *    (2023年冷库扩建那两个月，我负责夜班的入库) its situation and task; result = an attributable outcome, a result cue or
  *    quantity from the first own deed on, or a consequence after a deed of
  *    the speaker or the team (She signed, 后来就好了), never a target, a plan
  *    or a change the speaker did not drive; situation = an opener or a

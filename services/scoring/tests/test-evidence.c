@@ -787,7 +787,7 @@ static void test_borrowed_sentence(void **state)
     expect_star("我待的那个仓引进了自动分拣线，那一年整体效率提升了一倍。我在里面做拣货员。",
                 "S--r");
     expect_star("That year the hotel's guest scores went up by a third. I was on the front "
-                "desk, checking people in.", "---r");
+                "desk, checking people in.", "S--r");
     /* not in a list of terms, where 提升了 is vocabulary */
     expect_part("精益我都懂，价值流图、5S、看板、标准作业，我们仓效率提升了百分之三十，总之就是降本增效。",
                 SC_STAR_RESULT, false);
@@ -1087,6 +1087,50 @@ static void test_told_otherwise(void **state)
                 SC_STAR_TASK, true);
 }
 
+/* The parts the guide marks in answers with little or no deed of the
+ * speaker: the job held stays the task of a story whose result is borrowed,
+ * a CV keeps the one occasion it names, starting a job or a hedged deed is no
+ * action, a record kept is a result. */
+static void test_thin_stories_parts(void **state)
+{
+    (void)state;
+    /* a job said plainly, then the company's change: S, T and a borrowed R */
+    expect_star("我前年在一家卖净水器的公司做电话销售助理。那一年公司整体销售额涨了三成多，"
+                "年底还发了双薪。", "ST-r");
+    /* a role held likewise; the occasion is where the change is told */
+    expect_star("I was the weekend clerk at a garden centre. That spring the company's online "
+                "orders went up by a third.", "ST-r");
+    /* the change is told before the goal's clause: not the goal */
+    expect_star("我在一家连锁药店做店员。那年店里营业额涨了两成，我们组的月度目标也完成了。",
+                "ST-r");
+    /* a record kept is a result: the company's borrowed, the team's told */
+    expect_star("我在港口的堆场做理货员。我们堆场去年全年零事故，还拿了集团的安全奖。", "ST-r");
+    expect_star("我在台中一间冷凍倉當倉管員。我們倉去年全年零事故。", "ST-R");
+    /* a CV that names one occasion with the speaker's responsibility in it */
+    expect_star("我做仓储九年，带过三个仓，有叉车证。2023年冷库扩建那两个月，我负责夜班的入库。",
+                "ST--");
+    expect_star("我做产品六年，待过三家公司，负责过两款App的上线。", "----");
+    /* starting a job is no deed */
+    expect_actions("In 2023 I joined a bike-sharing company as a junior analyst. That year the "
+                   "company's ridership doubled.", 0);
+    expect_actions("我二〇二三年入咗一間做外賣平台嘅公司做客服，嗰年公司單量翻咗一倍。", 0);
+    expect_actions("In 2023 I joined the night shift, and then I rebuilt the picking route.", 2);
+    /* a deed hedged before its verb tells a story but is no action part */
+    expect_star("There was a flood at the depot last winter. Maybe I called the manager, I don't "
+                "remember. The water was gone by the next morning.", "S--R");
+    expect_star("There was a flood at the depot last winter. I called the manager. The water "
+                "was gone by the next morning.", "S-AR");
+    /* a past form inside a compound is no verb */
+    expect_actions("In 2022 I rebuilt the roster and we had zero lost-time injuries that year.", 1);
+    /* a deed told as a CV line is not the story's action: the action part
+     * rests on the deed of the occasion */
+    run_t r = run("我做销售八年，先后做过三家公司。去年我负责华南区的续约，我把二十个老客户挨个"
+                  "拜访了一遍，续约率从七成涨到九成。");
+    assert_true(r.ev.star[SC_STAR_ACTION].present);
+    assert_int_equal(r.ev.star[SC_STAR_ACTION].sentence, 1);
+    done(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1124,6 +1168,7 @@ int main(void)
         cmocka_unit_test(test_spoken_disfluency),
         cmocka_unit_test(test_spoken_no_story),
         cmocka_unit_test(test_told_otherwise),
+        cmocka_unit_test(test_thin_stories_parts),
     };
     return cmocka_run_group_tests(tests, ev_setup, ev_teardown);
 }
