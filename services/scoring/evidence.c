@@ -1784,10 +1784,12 @@ static void decide_star(run_t *r)
     if (first && !o->star[SC_STAR_SITUATION].present)
         set_part(r, SC_STAR_SITUATION, (uint32_t)first->sentence, first->span);
     /* a story of someone else's change alone (That spring the company's online
-     * orders went up by a third) has its occasion where the change is told */
+     * orders went up by a third) has its occasion where the change is told:
+     * the sentence up to the change */
     const sc_star_evidence_t *told = &o->star[SC_STAR_RESULT];
     if (!first && told->present && !o->star[SC_STAR_SITUATION].present)
-        set_part(r, SC_STAR_SITUATION, (uint32_t)told->sentence, told->cue);
+        set_part(r, SC_STAR_SITUATION, (uint32_t)told->sentence,
+                 (sc_span_t){ told->sentence_span.start, told->cue.end });
 }
 
 /* ---- flags ---- */

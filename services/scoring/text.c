@@ -686,9 +686,28 @@ typedef struct {
     bool alnum_end;
 } phrase_t;
 
-/* Phrases are bucketed by their first unit; 1024 buckets keep the Han
- * lexicon at about one phrase per bucket. */
-#define NBUCKETS 1024
+/* Phrases are bucketed by their first two units (a one-unit phrase by its
+ * unit): English phrases, which share 26 first letters, then spread as Han
+ * ones do. A scan looks in the bucket of the text's two units, then in the
+ * one of its unit alone. 4096 buckets keep the lexicons at about one phrase
+ * per bucket. */
+#define NBUCKETS 4096
+/* English stem phrases are bucketed by the stem of their first word. */
+#define SBUCKETS 512
+
+static unsigned bucket_of(UChar a, UChar b)
+{
+    uint32_t h = ((uint32_t)a << 16 | b) * 2654435761u;
+    return h >> (32 - 12); /* 12 bits: NBUCKETS */
+}
+
+static unsigned stem_bucket_of(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h % SBUCKETS;
+}
 
 /* An English phrase by stems: the words' stems joined by single spaces. */
 typedef struct {
@@ -704,7 +723,7 @@ struct sc_phrases {
     uint32_t bucket[NBUCKETS + 1];
     stem_phrase_t *sv;      /* SC_PH_STEM phrases, sorted by first letter */
     uint32_t sn, scap;
-    uint32_t sbucket[27];   /* sv[sbucket[c - 'a'] .. sbucket[c - 'a' + 1]) start with c */
+    uint32_t sbucket[SBUCKETS + 1]; /* sv[sbucket[k] .. sbucket[k + 1]): first stems of bucket k */
 };
 
 sc_phrases_t *sc_phrases_new(void)
@@ -763,12 +782,13 @@ static int add_stem_phrase(sc_analyzer_t *az, sc_phrases_t *p, const UChar *u, u
         p->sv = v;
         p->scap = cap;
     }
-    unsigned k = (unsigned)(s[0] - 'a');
+    const char *sp = memchr(s, ' ', len);
+    unsigned k = stem_bucket_of(s, sp ? (size_t)(sp - s) : len);
     uint32_t at = p->sbucket[k + 1];
     memmove(&p->sv[at + 1], &p->sv[at], (p->sn - at) * sizeof *p->sv);
     p->sv[at] = (stem_phrase_t){ s, len, tag, id };
     p->sn++;
-    for (unsigned j = k + 1; j <= 26; j++)
+    for (unsigned j = k + 1; j <= SBUCKETS; j++)
         p->sbucket[j]++;
     return 0;
 }
@@ -809,7 +829,7 @@ int sc_phrases_add(sc_analyzer_t *az, sc_phrases_t *p, const char *utf8, int tag
     phrase_t ph = { b.u, b.n, tag, p->n, mode == SC_PH_WHOLE, mode == SC_PH_INNER,
                     ascii_alnum(b.u[b.n - 1]) };
     /* insert at the end of its bucket's entries of the same or greater length */
-    unsigned k = b.u[0] % NBUCKETS;
+    unsigned k = bucket_of(b.u[0], b.n > 1 ? b.u[1] : 0);
     uint32_t at = p->bucket[k];
     while (at < p->bucket[k + 1] && p->v[at].len >= ph.len)
         at++;
@@ -896,24 +916,33 @@ static void found_add(found_t *f, const sc_match_t *m, bool longer, sc_match_fn 
 static void scan_at(const sc_phrases_t *p, const sc_text_t *t, uint32_t u, uint32_t k,
                     bool inner, sc_match_fn fn, void *ud)
 {
-    unsigned b = t->norm[u] % NBUCKETS;
     found_t f;
     f.n = 0;
-    for (uint32_t i = p->bucket[b]; i < p->bucket[b + 1]; i++) {
-        const phrase_t *ph = &p->v[i];
-        if (inner && !ph->inner)
+    /* the two-unit bucket first: its phrases that can match here are longer
+     * than the one-unit phrases of the second, so longest first holds */
+    unsigned bs[2] = { u + 1 < t->nlen ? bucket_of(t->norm[u], t->norm[u + 1]) : NBUCKETS,
+                       bucket_of(t->norm[u], 0) };
+    for (int j = 0; j < 2; j++) {
+        if (bs[j] == NBUCKETS || (j == 1 && bs[1] == bs[0]))
             continue;
-        uint32_t end = match_at(t, ph, u, k);
-        if (end) /* longest first: a longer phrase of this tag matched here */
-            found_add(&f, &(sc_match_t){ u, end, k, ph->tag, ph->id }, false, fn, ud);
+        for (uint32_t i = p->bucket[bs[j]]; i < p->bucket[bs[j] + 1]; i++) {
+            const phrase_t *ph = &p->v[i];
+            if (inner && !ph->inner)
+                continue;
+            uint32_t end = match_at(t, ph, u, k);
+            if (end) /* longest first: a longer phrase of this tag matched here */
+                found_add(&f, &(sc_match_t){ u, end, k, ph->tag, ph->id }, false, fn, ud);
+        }
     }
-    UChar c = t->norm[u];
-    if (!inner && p->sn && t->stems && t->toks[k].kind == SC_TOK_LETTER && c >= 'a' && c <= 'z')
-        for (uint32_t i = p->sbucket[c - 'a']; i < p->sbucket[c - 'a' + 1]; i++) {
+    uint32_t sa = t->stems ? t->stem_at[k] : 0, sb = t->stems ? t->stem_at[k + 1] : 0;
+    if (!inner && p->sn && sb > sa && t->toks[k].kind == SC_TOK_LETTER) {
+        unsigned sk = stem_bucket_of(t->stems + sa, sb - sa);
+        for (uint32_t i = p->sbucket[sk]; i < p->sbucket[sk + 1]; i++) {
             uint32_t end = stem_match_at(t, &p->sv[i], k);
             if (end)
                 found_add(&f, &(sc_match_t){ u, end, k, p->sv[i].tag, p->sv[i].id }, true, fn, ud);
         }
+    }
     for (unsigned j = 0; j < f.n; j++)
         fn(ud, &f.v[j]);
 }
