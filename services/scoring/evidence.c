@@ -26,7 +26,8 @@ struct sc_ev_cues {
 /* English verbs and pronouns are whole words whatever the file says. */
 static int cue_mode(int cls, int mode)
 {
-    if (cls == EVC_PAST_EN || cls == EVC_NOT_PAST_EN || cls == EVC_ASPECT_NOT)
+    if (cls == EVC_PAST_EN || cls == EVC_NOT_PAST_EN || cls == EVC_ASPECT_NOT
+        || cls == EVC_PAST_LIKE_PRESENT)
         return SC_PH_WHOLE;
     return mode;
 }
@@ -340,7 +341,8 @@ static void present_deed(const run_t *r, clause_t *c, uint32_t from)
         u"can", u"could", u"should", u"must", u"might", u"may", u"do", u"don", u"have",
         u"ve", u"d", u"ll", u"usually", u"always", u"never", u"often", u"sometimes",
         u"want", u"need", u"hope", u"mean", u"like", u"love", u"tend", u"try", u"wish",
-        u"remember", u"forget", u"suppose", u"see", u"s", u"was", u"is", u"rarely", u"normally" };
+        u"remember", u"forget", u"suppose", u"see", u"s", u"was", u"is", u"rarely", u"normally",
+        u"don't", u"didn't", u"can't", u"won't", u"couldn't", u"wouldn't" };
     const sc_text_t *t = r->t;
     if (from >= 2 && t->norm[from - 2] == '\'')
         return;         /* I'm, I've, I'd: the subject's word holds an auxiliary */
@@ -762,8 +764,12 @@ static void mark_sentences(run_t *r)
      * level, I get the address": an occasion told in the present tense */
     bool opener = false, past = false;
     for (size_t i = 0; i < r->m.n; i++) {
-        opener |= is_class(&r->m.v[i], EVC_SITUATION);
-        past |= is_class(&r->m.v[i], EVC_PAST_EN);
+        const sc_match_t *m = &r->m.v[i];
+        opener |= is_class(m, EVC_SITUATION);
+        /* the setting told in the past ("I was in support, people put…"): a
+         * copula, or a past spelt as its present, leaves the story in the present */
+        past |= is_class(m, EVC_PAST_EN) && !word_is(t, m->tok, u"was") && !word_is(t, m->tok, u"were")
+            && !covered(r, EVC_PAST_LIKE_PRESENT, m->start);
     }
     for (uint32_t k = 0; k < t->ntoks && opener && !past; k++)
         past = ends_ed(t, k);
@@ -874,13 +880,32 @@ static void mark_plans(run_t *r)
     free(opens);
 }
 
-/* Does sentence s end with a question mark (我能先问一下…吗？)? */
+/* Does sentence s end with a question mark (我能先问一下…吗？), not one inside
+ * a quotation the sentence opens ("I make a note on my screen, 'locker
+ * number?'": the sentence breaker ends the sentence there)? */
 static bool question(const sc_text_t *t, uint32_t s)
 {
-    for (uint32_t u = t->sents[s].end; u > t->sents[s].start; u--) {
-        UChar ch = t->norm[u - 1];
-        if (ch == '?' || ch == 0xFF1F)
-            return true;
+    const UChar *n = t->norm;
+    uint32_t a = t->sents[s].start;
+    for (uint32_t u = t->sents[s].end; u > a; u--) {
+        UChar ch = n[u - 1];
+        if (ch == '?' || ch == 0xFF1F) {
+            bool quoted = false;
+            for (uint32_t v = a; v + 1 < u; v++) {
+                UChar q = n[v];
+                if (q == 0x201C || q == 0x300C || q == 0x300E || q == 0x2018)
+                    quoted = true;      /* “ 「 『 ‘ */
+                else if (q == 0x201D || q == 0x300D || q == 0x300F || q == 0x2019)
+                    quoted = false;
+                else if (q == '"')
+                    quoted = !quoted;
+                else if (q == '\'' && (v == a || !u_isalpha(n[v - 1])))
+                    quoted = true;      /* an opening ', not don't */
+                else if (q == '\'' && quoted && !u_isalpha(n[v + 1]))
+                    quoted = false;
+            }
+            return !quoted;
+        }
         if (ch != ' ' && ch != '\n')
             return false;
     }
@@ -1820,7 +1845,9 @@ static bool listed(const run_t *r, uint32_t a1, uint32_t b0)
 
 /* A short item of a list: one to three words, at least two characters
  * that are not filler nor joining words (嗯，就，就 is a restart; 还有那个
- * joins), not naming the speaker as subject and not a claim (抗压能力很强 says what the speaker is like). */
+ * joins), not naming the speaker (as subject, or "on my screen": the
+ * speaker's own things are a story's, not terms) and not a claim (抗压能力很强
+ * says what the speaker is like). */
 static bool claim_clause(const run_t *r, const clause_t *c);
 static bool list_item(const run_t *r, const clause_t *c)
 {
@@ -1835,7 +1862,7 @@ static bool list_item(const run_t *r, const clause_t *c)
         chars += tk->end - tk->start;
     }
     return words >= 1 && words <= 3 && chars >= 2 && !(c->stated && c->subject == SUBJ_SELF)
-        && !claim_clause(r, c);
+        && !names_speaker(r, c->start, c->end) && !claim_clause(r, c);
 }
 
 /* Do clauses a and b say the same words (spaces aside)? */
@@ -2116,8 +2143,7 @@ static bool joined_as(const sc_text_t *t, const clause_t *c)
 }
 
 /* A clause that states a CV fact rather than a deed on an occasion: it holds
- * a credential cue, a length of career in years, a count of things or
- * joining an employer in a post, or
+ * a credential cue, a length of career in years or a count of things, or
  * its verb is experiential (待过, 带过: V过; "I've worked", "I have
  * managed"). */
 static bool career_clause(const run_t *r, const clause_t *c)
@@ -2130,8 +2156,7 @@ static bool career_clause(const run_t *r, const clause_t *c)
 static bool cv_line(const run_t *r, const clause_t *c)
 {
     const UChar *n = r->t->norm;
-    if (clause_has(r, c, EVC_CREDENTIAL, c->end) || years_in(r, c->start, c->end)
-        || joined_as(r->t, c))
+    if (clause_has(r, c, EVC_CREDENTIAL, c->end) || years_in(r, c->start, c->end))
         return true;
     if (c->past && c->verb_end > c->verb_start && n[c->verb_end - 1] == 0x8FC7 /* 过 */)
         return true;

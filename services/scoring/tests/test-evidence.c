@@ -655,10 +655,11 @@ static void test_posts_told_plainly(void **state)
                 "duplicate keys. Six weeks later, zero double bookings.", SC_STAR_RESULT, true);
     expect_part("去年我们的 unlock service 早高峰 scale 不上去。这个 service 是我 own 的。我算了一下，"
                 "瓶颈在查 MySQL，就把车辆状态挪到了 Redis。", SC_STAR_TASK, true);
-    /* joining an employer in a post is a CV fact; a job held anchors a nearby
-     * story after a disowning as ownership does */
-    expect_part("I joined a museum pass app as a junior analyst in 2023, and I helped out with "
-                "reporting.", SC_STAR_TASK, false);
+    /* joining an employer in a post is no deed but names the job held, the
+     * task of the story told after it; a job held anchors a nearby story
+     * after a disowning as ownership does */
+    expect_star("I joined a museum pass app as a junior analyst in 2023. That year the "
+                "company's pass sales grew by half.", "ST-r");
     {
         run_t r = run("I haven't really worked on quality as such, the QA team scored our calls. I was "
                       "on the phones for a bike-share company. One thing: I noticed customers kept "
@@ -1131,6 +1132,28 @@ static void test_thin_stories_parts(void **state)
     done(&r);
 }
 
+/* A story told in the present by a speaker of English as a second language:
+ * the setting in the past (I was in support, people put…) leaves it in the
+ * present, a quoted question ends no sentence of the speaker's, the
+ * speaker's own things are no list of terms. */
+static void test_present_told_story(void **state)
+{
+    (void)state;
+    const char *s = "Um, in my job before, I was in, uh, support for a parcel locker app, like, "
+                    "people put parcels in the locker. The quality team, they mark me down because "
+                    "I forget to confirm the locker number. So I, um, I write a note, like a sticky "
+                    "note, on my screen, 'locker number?', and, uh, after that, next month, I don't "
+                    "get this mark down again.";
+    expect_star(s, "S-AR");
+    run_t r = run(s);
+    assert_false(r.ev.flag[SC_EVF_KEYWORD_LIST].set);
+    done(&r);
+    /* "I don't" is no deed of a present story */
+    expect_actions("In my job before, I was in support. I don't get marked down.", 0);
+    /* a question the speaker asks is still one */
+    expect_actions("Last year I was in support. Can I talk about my training instead?", 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1169,6 +1192,7 @@ int main(void)
         cmocka_unit_test(test_spoken_no_story),
         cmocka_unit_test(test_told_otherwise),
         cmocka_unit_test(test_thin_stories_parts),
+        cmocka_unit_test(test_present_told_story),
     };
     return cmocka_run_group_tests(tests, ev_setup, ev_teardown);
 }
