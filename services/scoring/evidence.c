@@ -766,10 +766,9 @@ static void mark_sentences(run_t *r)
     for (size_t i = 0; i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
         opener |= is_class(m, EVC_SITUATION);
-        /* the setting told in the past ("I was in support, people put…"): a
-         * copula, or a past spelt as its present, leaves the story in the present */
-        past |= is_class(m, EVC_PAST_EN) && !word_is(t, m->tok, u"was") && !word_is(t, m->tok, u"were")
-            && !covered(r, EVC_PAST_LIKE_PRESENT, m->start);
+        /* a past spelt as its present ("people put…") leaves the story in the
+         * present; a copula (I was in support) is no past cue at all */
+        past |= is_class(m, EVC_PAST_EN) && !covered(r, EVC_PAST_LIKE_PRESENT, m->start);
     }
     for (uint32_t k = 0; k < t->ntoks && opener && !past; k++)
         past = ends_ed(t, k);
@@ -1553,10 +1552,12 @@ static void cv_occasion(run_t *r)
     const sc_ev_t *o = r->out;
     for (size_t i = 0; i < o->n_items; i++) {
         const sc_ev_item_t *w = &o->items[i];
+        if (w->kind != SC_EV_OWNERSHIP)
+            continue;
         bool cv = false;    /* 我之前在两家公司做产品，负责的产品做到过…: a CV line */
-        for (size_t k = 0; w->kind == SC_EV_OWNERSHIP && k < r->ncl && !cv; k++)
+        for (size_t k = 0; k < r->ncl && !cv; k++)
             cv = r->cl[k].sentence == w->sentence && career_clause(r, &r->cl[k]);
-        for (size_t k = 0; w->kind == SC_EV_OWNERSHIP && !cv && k < o->n_items; k++)
+        for (size_t k = 0; !cv && k < o->n_items; k++)
             if (o->items[k].kind == SC_EV_SITUATION && o->items[k].sentence == w->sentence) {
                 set_part(r, SC_STAR_SITUATION, (uint32_t)w->sentence, o->items[k].span);
                 set_part(r, SC_STAR_TASK, (uint32_t)w->sentence, w->span);
@@ -1565,15 +1566,15 @@ static void cv_occasion(run_t *r)
     }
 }
 
-/* With no deed of the speaker, does the story go on after sentence s: the
- * team acts or a change is told in a later sentence, or a result is told in
- * sentence told_s > s (0: none)? */
-static bool told_later(const run_t *r, size_t s, uint32_t told_s)
+/* With no deed of the speaker, does the story go on after unit u of
+ * sentence s: the team acts or a change is told from u on, or a result is
+ * told in sentence told_s > s (0: none)? */
+static bool told_later(const run_t *r, uint32_t u, size_t s, uint32_t told_s)
 {
-    if (told_s > s || (r->lent_change && r->t->toks[r->lent_change->tok].sentence > s))
+    if (told_s > s || (r->lent_change && r->lent_change->start >= u))
         return true;
     for (size_t k = 0; k < r->ncl; k++)
-        if (r->cl[k].team && r->cl[k].sentence > s)
+        if (r->cl[k].team && r->cl[k].start >= u)
             return true;
     return false;
 }
@@ -1591,10 +1592,9 @@ static void job_task(run_t *r, bool acted, uint32_t told_s)
         const clause_t *c = job_at(r, m);
         if (!c)
             continue;
-        bool after = !acted && ((r->lent_change && r->lent_change->start >= c->end)
-                                || c->sentence < told_s);
+        bool after = !acted && told_later(r, c->end, c->sentence, told_s);
         for (size_t k = 0; k < r->ncl && !after; k++)
-            after = (r->cl[k].action || (!acted && r->cl[k].team)) && r->cl[k].start >= c->end;
+            after = r->cl[k].action && r->cl[k].start >= c->end;
         if (after) {
             set_part(r, SC_STAR_TASK, r->t->toks[m->tok].sentence, span_of(r, m->start, m->end));
             return;
@@ -1655,7 +1655,8 @@ static void decide_star(run_t *r)
     /* with no deed of the speaker, a role held is the task of a story that
      * goes on after it, as the job held is (job_task): I was the partnerships
      * intern… That season the club's sponsorship revenue went up 60% */
-    if (own && (act || (story && told_later(r, own->sentence, 0))))
+    if (own && (act || (story && told_later(r, r->t->sents[own->sentence].end, own->sentence,
+                                            0))))
         set_part(r, SC_STAR_TASK, (uint32_t)own->sentence, own->span);
     /* a job held by running it (I ran the morning deliveries) is the task when
      * the speaker acts in a later sentence; alone it is a CV fact */
@@ -1787,7 +1788,8 @@ static void decide_star(run_t *r)
     if (!story && lent_r->present) {
         story = true;
         job_task(r, false, (uint32_t)lent_r->sentence);
-        if (own && told_later(r, own->sentence, (uint32_t)lent_r->sentence))
+        if (own && told_later(r, r->t->sents[own->sentence].end, own->sentence,
+                              (uint32_t)lent_r->sentence))
             set_part(r, SC_STAR_TASK, (uint32_t)own->sentence, own->span);
     }
     if (!story) {

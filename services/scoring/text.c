@@ -695,6 +695,8 @@ typedef struct {
 /* English stem phrases are bucketed by the stem of their first word. */
 #define SBUCKETS 512
 
+_Static_assert(NBUCKETS == 1u << 12, "bucket_of keeps the hash's top 12 bits");
+
 static unsigned bucket_of(UChar a, UChar b)
 {
     uint32_t h = ((uint32_t)a << 16 | b) * 2654435761u;
