@@ -256,6 +256,10 @@ static double f_ev_team(const sc_answer_t *a) { return ev_count(a, SC_EV_TEAM); 
 static double f_ev_situation(const sc_answer_t *a) { return ev_count(a, SC_EV_SITUATION); }
 static double f_ev_obstacles(const sc_answer_t *a) { return ev_count(a, SC_EV_OBSTACLE); }
 static double f_ev_outcomes(const sc_answer_t *a) { return ev_count(a, SC_EV_OUTCOME); }
+static double f_ev_hedged(const sc_answer_t *a)
+{
+    return a->empty ? 0 : log1p((double)a->evidence.hedged);
+}
 static double f_ev_size(const sc_answer_t *a) { return a->empty ? 0 : a->evidence.outcome_size; }
 static double f_ev_keyword_list(const sc_answer_t *a) { return ev_flag(a, SC_EVF_KEYWORD_LIST); }
 static double f_ev_credentials(const sc_answer_t *a) { return ev_flag(a, SC_EVF_CREDENTIALS); }
@@ -421,6 +425,7 @@ static sc_span_t s_ev_team_without_me(const sc_answer_t *a)
 }
 static sc_span_t s_ev_off_topic(const sc_answer_t *a) { return flag_span(a, SC_EVF_OFF_TOPIC); }
 static sc_span_t s_ev_nearby(const sc_answer_t *a) { return flag_span(a, SC_EVF_NEARBY_STORY); }
+static sc_span_t s_ev_hedged(const sc_answer_t *a) { return a->evidence.hedge_span; }
 static sc_span_t s_topic(const sc_answer_t *a) { return a->empty ? no_span : a->topic_span; }
 
 static sc_span_t s_story_share(const sc_answer_t *a)
@@ -489,6 +494,8 @@ static const sc_feature_def_t feature_table[] = {
       s_topic, +1 },
     { "story.share", "share of the answer's sentences with evidence or a STAR part in them",
       f_story_share, s_story_share, +1 },
+    { "evidence.hedged", "ln(1 + clauses where the speaker hedges their part: maybe I, I think it)",
+      f_ev_hedged, s_ev_hedged, -1 },
 };
 
 #define N_FEATURES (sizeof(feature_table) / sizeof(feature_table[0]))

@@ -208,13 +208,15 @@ static bool word_is(const sc_text_t *t, uint32_t k, const UChar *w)
 }
 
 /* Does the word at token k follow have / has / 've ("I've managed",
- * "I have never run") or a form of be ("is calculated")? A perfect states
+ * "I have never run") or a form of be ("is calculated", "I'm Oracle
+ * certified")? A perfect states
  * experience and a passive someone else's deed, not the speaker's deed in
  * the occasion told. One adverb may stand between. */
 static bool perfect(const sc_text_t *t, uint32_t k)
 {
     static const UChar *const aux[] = { u"have", u"has", u"i've", u"we've", u"ve", u"is",
-                                        u"are", u"was", u"were", u"be", u"been", u"being" };
+                                        u"are", u"was", u"were", u"be", u"been", u"being",
+                                        u"am", u"i'm" };
     for (int back = 0, words = 0; k > 0 && words < 2; back++) {
         const sc_token_t *p = &t->toks[--k];
         if (p->kind == SC_TOK_SPACE)
@@ -365,6 +367,46 @@ static void present_deed(const run_t *r, clause_t *c, uint32_t from)
         take_verb(c, tk->start, tk->end);
         return;
     }
+}
+
+/* Is token k an adverb that stands inside a verb group (had already told,
+ * hadn't even known, I'd just signed)? */
+static bool group_adverb(const sc_text_t *t, uint32_t k)
+{
+    static const UChar *const adverb[] = { u"already", u"just", u"even", u"never", u"also",
+                                           u"actually", u"finally", u"really" };
+    for (size_t i = 0; i < sizeof adverb / sizeof *adverb; i++)
+        if (word_is(t, k, adverb[i]))
+            return true;
+    return false;
+}
+
+/* The letter word before token k, past spaces and up to `skip` adverbs of a
+ * verb group; -1 when there is none. */
+static long word_before(const sc_text_t *t, uint32_t k, int skip)
+{
+    while (k > 0) {
+        const sc_token_t *p = &t->toks[--k];
+        if (p->kind == SC_TOK_SPACE)
+            continue;
+        if (p->kind != SC_TOK_LETTER)
+            return -1;
+        if (!group_adverb(t, k) || skip-- <= 0)
+            return (long)k;
+    }
+    return -1;
+}
+
+/* Does token k follow had, hadn't or a 'd (support had told me, she hadn't
+ * known that, I'd already signed): a past before the story's time? */
+static bool after_had(const sc_text_t *t, uint32_t k)
+{
+    long p = word_before(t, k, 1);
+    if (p < 0)
+        return false;
+    const sc_token_t *w = &t->toks[p];
+    return word_is(t, (uint32_t)p, u"had") || word_is(t, (uint32_t)p, u"hadn't")
+        || (w->end - w->start >= 3 && t->norm[w->end - 1] == 'd' && t->norm[w->end - 2] == '\'');
 }
 
 /* Does token k look like an English past form: a word of 4 letters or more
@@ -767,11 +809,15 @@ static void mark_sentences(run_t *r)
         const sc_match_t *m = &r->m.v[i];
         opener |= is_class(m, EVC_SITUATION);
         /* a past spelt as its present ("people put…") leaves the story in the
-         * present; a copula (I was in support) is no past cue at all */
-        past |= is_class(m, EVC_PAST_EN) && !covered(r, EVC_PAST_LIKE_PRESENT, m->start);
+         * present; a copula (I was in support) is no past cue at all, nor is
+         * a past before the story's time (support had told me) or a word of a
+         * compound (the lost-luggage desk) */
+        past |= is_class(m, EVC_PAST_EN) && !covered(r, EVC_PAST_LIKE_PRESENT, m->start)
+            && !after_had(t, m->tok) && !in_compound(t, m->start, m->end);
     }
     for (uint32_t k = 0; k < t->ntoks && opener && !past; k++)
-        past = ends_ed(t, k);
+        past = ends_ed(t, k) && !after_had(t, k)
+            && !in_compound(t, t->toks[k].start, t->toks[k].end);
     r->present_story = t->lang == SC_LANG_EN && opener && !past;
     for (size_t i = 0; i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
@@ -827,6 +873,33 @@ static bool completed(const run_t *r, const clause_t *c)
     return false;
 }
 
+/* Is the plan cue m the 'd of a had or of a say, not a would? "By the end
+ * I'd signed three companies" tells a deed (had: a past form follows, past
+ * an adverb; not one spelt like its present: I'd set, I'd read); "I'd say
+ * I'm a patient person", "one of my strengths, I would say" is a manner of
+ * speaking. */
+static bool not_would(const run_t *r, const sc_match_t *m)
+{
+    const sc_text_t *t = r->t;
+    bool had = m->end >= 2 && t->norm[m->end - 1] == 'd' && t->norm[m->end - 2] == '\'';
+    if (!had && !(m->end >= 5 && !u_memcmp(t->norm + m->end - 5, u"would", 5)))
+        return false;
+    for (uint32_t k = sc_text_token_at(t, m->end); k < t->ntoks; k++) {
+        const sc_token_t *tk = &t->toks[k];
+        if (tk->start < m->end || tk->kind == SC_TOK_SPACE)
+            continue;
+        if (tk->kind != SC_TOK_LETTER)
+            return false;
+        if (group_adverb(t, k))
+            continue;
+        return word_is(t, k, u"say")
+            || (had && (ends_ed(t, k) || covered(r, EVC_PAST_EN, tk->start))
+                && !covered(r, EVC_NOT_PAST_EN, tk->start)
+                && !covered(r, EVC_PAST_LIKE_PRESENT, tk->start));
+    }
+    return false;
+}
+
 /* Sentences that state a plan: a plan cue (I would, 我会, 会先) in a clause
  * whose named subject is not the team or someone else, or a condition (if,
  * 如果) unless another clause of its sentence, the speaker's or the team's,
@@ -842,6 +915,8 @@ static void mark_plans(run_t *r)
         uint32_t s = r->t->toks[m->tok].sentence;
         const clause_t *c = clause_at(r, m->start);
         if (is_class(m, EVC_HYPOTHETICAL)) {
+            if (not_would(r, m))
+                continue;
             if (!c || !c->stated || c->subject == SUBJ_SELF || c->subject == SUBJ_NONE)
                 r->hyp[s] = true;
         } else if (is_class(m, EVC_CONDITION) && !r->hyp[s] && !covered(r, EVC_HEDGE, m->start)) {
@@ -1129,8 +1204,19 @@ static bool role_held(const run_t *r, const clause_t *c, const sc_match_t *m)
     bool copula = u >= c->start + 1 && n[u - 1] == 0x662F /* 是 */ && c->subject == SUBJ_SELF;
     for (uint32_t k = c->start; copula && k + 1 < u; k++)
         copula = n[k] == ' ';
+    /* (我之前在崇礼一个雪场，)做缆车运营的班组长, 做班组长, 做 sales intern:
+     * the clause opens with 做 and the post follows it, or what its 的
+     * describes */
+    uint32_t a = c->start;
+    while (a < u && n[a] == ' ')
+        a++;
+    bool made = a < u && n[a] == 0x505A /* 做 */;
+    bool plain = true;          /* nothing between 做 and the post but English words */
+    for (uint32_t k = a + 1; made && k < u && plain; k++)
+        plain = n[k] < 0x80;
+    made &= plain || n[u - 1] == 0x7684 /* 的 */;
     return (u > c->start && (n[u - 1] == 0x5F53 /* 当 */ || n[u - 1] == 0x4EFB /* 任 */ || copula))
-        || (u >= c->start + 2 && n[u - 2] == 0x4F5C && n[u - 1] == 0x4E3A /* 作为 */);
+        || (u >= c->start + 2 && n[u - 2] == 0x4F5C && n[u - 1] == 0x4E3A /* 作为 */) || made;
 }
 
 static bool career_clause(const run_t *r, const clause_t *c);
@@ -2415,6 +2501,23 @@ static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
              "and tells no deed on the question's subject after it", span);
 }
 
+/* The clauses of the speaker's own part that carry a hedge (Maybe I talked
+ * with them, I think I was the one, 我好像跟班长提过): the hedged category's
+ * doubt, which a rater reads before anything else. Clauses about someone
+ * else (maybe my manager changed something) and quoted words are not
+ * the speaker's doubt about their part. */
+static void count_hedges(run_t *r)
+{
+    for (size_t k = 0; k < r->ncl; k++) {
+        const clause_t *c = &r->cl[k];
+        if (!c->hedge || c->subject == SUBJ_TEAM || c->subject == SUBJ_OTHER
+            || quoted(r->t, c->sentence, c->hedge - 1))
+            continue;
+        if (!r->out->hedged++)
+            r->out->hedge_span = span_of(r, c->start, c->end);
+    }
+}
+
 int sc_ev_analyze(const sc_ev_cues_t *c, const sc_text_t *t, const sc_evidence_t *ev,
                   const uint32_t *kw, size_t nkw, sc_ev_t *out)
 {
@@ -2449,6 +2552,7 @@ int sc_ev_analyze_topic(const sc_ev_cues_t *c, const sc_text_t *t, const sc_evid
         find_outcomes(&r);
         find_flags(&r, kw, nkw);
         decide_star(&r);
+        count_hedges(&r);
         rc = r.oom ? -1 : 0;
     }
     free(r.m.v);

@@ -118,6 +118,8 @@ typedef struct {
     double outcome_size;      /* the largest outcome size, 0 when none */
     size_t hypothetical;      /* sentences stating a plan (I would, 如果…我会) */
     size_t unattributed;      /* changes that are not the speaker's */
+    size_t hedged;            /* clauses of the story the speaker hedges (maybe I, I think it) */
+    sc_span_t hedge_span;     /* the first such clause, {0, 0} when none */
     sc_ev_flagged_t flag[SC_EVF_N];
     sc_star_evidence_t star[SC_STAR_N]; /* the STAR parts decided from both sources;
                                            answer.c reports these, not star.c's */

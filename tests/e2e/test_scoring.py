@@ -361,6 +361,17 @@ def preview_and_reports_show_the_evidence_and_the_caps():
     assert story["star"]["result"] and not story["star"]["resultEvidence"].get("borrowed"), story
     assert not any(c["reason"].startswith("fit.star.result") for c in lent["contributions"])
     assert lent["overallScore"] < story["overallScore"] - 30, lent["overallScore"]
+    # the speaker's doubt about their own part lowers the score, shown on its clause
+    hedged_answer = ("Last spring the checkout crashed a lot. I'm not sure it was really me, "
+                     "maybe I read some reviews, and I think the rating got better after that.")
+    status, doubt = call("POST", "/v1/scoring:preview", {
+        "question": q, "answer": hedged_answer, "competencyModelId": mid})
+    assert status == 200, doubt
+    assert_explained(doubt, hedged_answer)
+    hedge = [c for c in doubt["contributions"] if c["reason"].startswith("fit.evidence.hedged: ")]
+    assert hedge and hedge[0]["points"] < 0, doubt["contributions"]
+    assert hedge[0]["evidence"][0]["text"] == "I'm not sure it was really me", hedge[0]
+    assert doubt["overallScore"] < story["overallScore"] - 30, doubt["overallScore"]
     # an interview report carries the same per answer
     iid = "itv-" + uuid.uuid4().hex[:8]
     status, rep = call("POST", "/v1/interviews/%s:score" % iid, {

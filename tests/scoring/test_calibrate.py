@@ -261,7 +261,7 @@ def dropped_features_are_left_out_of_the_fit_and_signed_weights_keep_their_sign(
     for name in ("ownership", "actions", "situation", "obstacles", "outcomes", "outcome_size"):
         assert weights["evidence." + name] >= 0, (name, weights)
     for name in ("keyword_list", "credentials", "generic_claim", "negated", "hypothetical",
-                 "team_without_me", "off_topic", "nearby_story"):
+                 "team_without_me", "off_topic", "nearby_story", "hedged"):
         assert weights["evidence." + name] <= 0, (name, weights)
 
 

@@ -411,16 +411,42 @@ static void expect_actions(const char *s, size_t want)
     done(&r);
 }
 
+/* Does the speaker hedge their own part in want clauses (evidence.hedged)? */
+static void expect_hedged(const char *s, size_t want)
+{
+    run_t r = run(s);
+    if (r.ev.hedged != want) {
+        print(&r);
+        fail_msg("\"%s\": %zu hedged clauses of the speaker, want %zu", s, r.ev.hedged, want);
+    }
+    if (want && r.ev.hedge_span.end <= r.ev.hedge_span.start)
+        fail_msg("\"%s\": hedged with no span", s);
+    done(&r);
+}
+
+/* Is what (a flag, a STAR part) present as want says? Releases r. */
+static void expect_present(run_t *r, const char *what, bool got, bool want)
+{
+    if (got != want) {
+        print(r);
+        fail_msg("\"%s\": %s %s, want %s", r->s, what, got ? "present" : "absent",
+                 want ? "present" : "absent");
+    }
+    done(r);
+}
+
+/* Is flag f set as want says? */
+static void expect_flag(const char *s, sc_ev_flag_t f, bool want)
+{
+    run_t r = run(s);
+    expect_present(&r, sc_ev_flag_name(f), r.ev.flag[f].set, want);
+}
+
 /* Is STAR part p present as want says? */
 static void expect_part(const char *s, sc_star_part_t p, bool want)
 {
     run_t r = run(s);
-    if (r.ev.star[p].present != want) {
-        print(&r);
-        fail_msg("\"%s\": %s %s, want %s", s, sc_star_part_name(p),
-                 r.ev.star[p].present ? "present" : "absent", want ? "present" : "absent");
-    }
-    done(&r);
+    expect_present(&r, sc_star_part_name(p), r.ev.star[p].present, want);
 }
 
 /* 我把两边的数据: the 的 after 把 is the object's, 我 is the subject; 我做的就是
@@ -710,6 +736,12 @@ static void test_cantonese(void **state)
     r = run("我覺得做sales最緊要係真誠，客戶唔係傻嘅。");
     assert_true(r.ev.flag[SC_EVF_GENERIC_CLAIM].set);
     done(&r);
+    /* 由佢講晒: the speaker lets her say it all, and goes on as the subject */
+    expect_star("我喺一間搬屋公司做客服。有次有個婆婆打嚟，好驚搬嗰陣整爛個櫃。我冇催佢，由佢講晒，"
+                "然後同佢講我哋會安排最耐嘅師傅。搬完之後佢打返嚟多謝我。", "STAR");
+    /* 由他负责 is his job, 由于 no person: no deed of the speaker */
+    expect_actions("去年那次系统迁移由他负责。", 0);
+    expect_actions("由于系统迁移，那个月大家都很忙。", 0);
 }
 
 /* Openers of an occasion (有次, 有段时间, 那一年); 要先 / 得先 say what has to
@@ -848,6 +880,73 @@ static void test_hedges(void **state)
     expect_part("我好像是负责这个模块的，我把接口重写了一遍，后来报错少了很多。", SC_STAR_ACTION, true);
     expect_actions("有一陣子主管請假，我可能幫忙看了一下排班。", 0);
     expect_part("我好像是负责这个 module 的，我把 API 重写了，后来 error 少了很多。", SC_STAR_TASK, false);
+}
+
+/* The speaker's doubt about their own part is counted clause by clause; a
+ * doubt about someone else's deed, or one quoted, is not the speaker's. */
+static void test_hedges_counted(void **state)
+{
+    (void)state;
+    expect_hedged("Last spring I read 150 reviews and rewrote the retry logic. The rating climbed "
+                  "back to 4.3.", 0);
+    expect_hedged("I am not sure I was really the leader. Maybe I talked with them sometimes. "
+                  "I think after some months it was better.", 3);
+    expect_hedged("Last year the backlog grew. Maybe my manager changed something, and I "
+                  "rewrote the rota.", 0);
+    expect_hedged("He asked me, \"maybe we call the client?\" I called the client that day.", 0);
+    expect_hedged("我也不太确定算不算我做的，我好像跟班长提过一嘴，后来具体记不清了。", 3);
+    expect_hedged("去年双十一前我把近三个月的工单按原因拉了一遍，退货率降到了百分之三。", 0);
+    expect_hedged("嗰陣我好似同主管講咗，之後可能好咗啲。", 2);
+    expect_hedged("那次我可能 follow up 了一下 customer，I don't remember exactly。", 2);
+}
+
+/* I'd is a would, except before a past form (I'd signed: had) and in I'd say. */
+static void test_had_and_say(void **state)
+{
+    (void)state;
+    const char *had = "At the gym chain the corporate memberships were mine. I built a list off "
+                      "the building directories, and by the end I'd signed three companies.";
+    expect_flag(had, SC_EVF_HYPOTHETICAL, false);
+    expect_actions(had, 2);
+    expect_actions("By then I'd already called every client on the list.", 1);
+    expect_flag("I'd say I'm quite a patient person.", SC_EVF_HYPOTHETICAL, false);
+    expect_hedged("The company hit a million users, so I'd say I contributed a lot to that.", 1);
+    /* a would: the base form, and pasts spelt like their present (set, read), need */
+    static const char *const plans[] = {
+        "If I had a team that wasn't performing, I'd set clear expectations and lead by example.",
+        "If it happened again I'd need to call them first.",
+        "I'd call the client first and then I'd check the order.",
+    };
+    for (size_t i = 0; i < sizeof plans / sizeof *plans; i++)
+        expect_flag(plans[i], SC_EVF_HYPOTHETICAL, true);
+}
+
+/* Posts said after 做 or as the only one, taking over with an adverb between,
+ * a desk one is on; a certificate held is no deed; a method told as a
+ * routine and "I can't tell you a story where…" tell no occasion. */
+static void test_posts_routines_and_no_story(void **state)
+{
+    (void)state;
+    expect_part("我之前在一个滑雪场，做缆车运营的班组长。那年有游客把压杆抬起来，我先把监控调出来看了。",
+                SC_STAR_TASK, true);
+    expect_part("我前年在一家做团餐的公司，做 sales intern。我把三十家工厂的名单整理了一遍。",
+                SC_STAR_TASK, true);
+    expect_part("我之前在一家小公司做排班系统，我是唯一的后端。我给社工做了两个方案。",
+                SC_STAR_TASK, true);
+    expect_part("我阿爸退咗之後，我就接手做批發。我就去佢廚房企咗一朝。", SC_STAR_TASK, true);
+    expect_part("Last winter I'm on the lost-luggage desk at the airport, and a woman comes up shouting. "
+                "I phone the handling agent myself and I get the bag on the last flight in.",
+                SC_STAR_TASK, true);
+    /* a post said after 做 with a deed between is no post held: 做了 */
+    expect_part("我之前做了两年助理，后来换了行业。", SC_STAR_TASK, false);
+    expect_actions("I'm Oracle certified and I'm very particular about clean code.", 0);
+    expect_star("On the support line, the way I do it is: after every difficult call I stand "
+                "up, I take some water and I write one line on a sticky note.", "----");
+    expect_star("Honestly, the head of product always did the alignment. I was on the execution "
+                "side, so I cannot tell you a story where I was the one who aligned the teams.",
+                "----");
+    expect_flag("In 2021 I owned the reconciliation module. Code quality is my core strength, "
+                "I would say.", SC_EVF_HYPOTHETICAL, false);
 }
 
 /* The task: an assignment or a role held in a story where the speaker acts. */
@@ -1152,6 +1251,10 @@ static void test_present_told_story(void **state)
     expect_actions("In my job before, I was in support. I don't get marked down.", 0);
     /* a question the speaker asks is still one */
     expect_actions("Last year I was in support. Can I talk about my training instead?", 0);
+    /* a past before the story's time (had told, hadn't known) leaves it in the present */
+    expect_actions("Last spring the designer sends me a new payment screen. Support had told me "
+                   "wrong-plate payments were our top refund. I message her and ask if that's on "
+                   "purpose. She hadn't known that, and I build the version we agree on.", 2);
 }
 
 int main(void)
@@ -1182,6 +1285,9 @@ int main(void)
         cmocka_unit_test(test_borrowed_sentence),
         cmocka_unit_test(test_spoken_deeds_zh),
         cmocka_unit_test(test_hedges),
+        cmocka_unit_test(test_hedges_counted),
+        cmocka_unit_test(test_had_and_say),
+        cmocka_unit_test(test_posts_routines_and_no_story),
         cmocka_unit_test(test_star_task),
         cmocka_unit_test(test_raised_to),
         cmocka_unit_test(test_cantonese),
