@@ -318,13 +318,15 @@ static bool just_is(const sc_text_t *t, uint32_t u)
 
 /* Is the word ending in 了 at unit u the end of a state with 是 (我也是老用户了,
  * 已经是组长了): 是 between the subject (from) and it, not 就是 (just: 我就是
- * 分了一下), with no 把 or other verb word ending in 了 before? */
+ * 分了一下) nor the 是我 of a cleft (我印象里是我提了一个方案: it was the
+ * speaker who did it), with no 把 or other verb word ending in 了 before? */
 static bool state_le(const sc_text_t *t, uint32_t from, uint32_t u)
 {
     for (uint32_t i = from; i < u; i++) {
         if (t->norm[i] == 0x628A /* 把 */ || t->norm[i] < 0x3400)
             return false;
-        if (t->norm[i] == 0x662F /* 是 */ && !(i > from && just_is(t, i)))
+        if (t->norm[i] == 0x662F /* 是 */ && !(i > from && just_is(t, i))
+            && !(i + 1 < u && t->norm[i + 1] == 0x6211 /* 我 */))
             return true;
     }
     return false;
@@ -1155,6 +1157,10 @@ static int post_after_copula(const run_t *r, const sc_match_t *m)
     for (uint32_t k = sc_text_token_at(t, m->start); k-- > 0 && words < 4;) {
         const sc_token_t *tk = &t->toks[k];
         /* a comma next to a filler is no break: I was, like, the one developer */
+        if (tk->kind == SC_TOK_PUNCT && t->norm[tk->start] == '-') {
+            words -= words > 0; /* a compound is one word: the night-shift catering supervisor */
+            continue;
+        }
         if (tk->kind == SC_TOK_PUNCT
             && !(t->norm[tk->start] == ',' && (filler || (k > 0 && sc_evidence_filler_at(
                  t, r->ev, t->toks[k - 1].start, true)))))
@@ -1204,17 +1210,20 @@ static bool role_held(const run_t *r, const clause_t *c, const sc_match_t *m)
     bool copula = u >= c->start + 1 && n[u - 1] == 0x662F /* 是 */ && c->subject == SUBJ_SELF;
     for (uint32_t k = c->start; copula && k + 1 < u; k++)
         copula = n[k] == ' ';
-    /* (我之前在崇礼一个雪场，)做缆车运营的班组长, 做班组长, 做 sales intern:
-     * the clause opens with 做 and the post follows it, or what its 的
+    /* (我之前在崇礼一个雪场，)做缆车运营的班组长, 做班组长, 做 sales intern,
+     * (在一家公司实习，)是后端实习生: the clause opens with 做 or 是 and the
+     * post follows it past English words or a few characters naming the kind
+     * of post, not a person (是他们的业务员), or, after 做, what its 的
      * describes */
     uint32_t a = c->start;
     while (a < u && n[a] == ' ')
         a++;
-    bool made = a < u && n[a] == 0x505A /* 做 */;
-    bool plain = true;          /* nothing between 做 and the post but English words */
+    bool made = a < u && (n[a] == 0x505A /* 做 */ || n[a] == 0x662F /* 是 */);
+    bool plain = true;          /* English words, or up to four characters of no person */
+    static const UChar person[] = u"他她们你的了过把";
     for (uint32_t k = a + 1; made && k < u && plain; k++)
-        plain = n[k] < 0x80;
-    made &= plain || n[u - 1] == 0x7684 /* 的 */;
+        plain = n[k] < 0x80 || (u - a <= 5 && !u_strchr(person, n[k]));
+    made &= plain || (n[a] == 0x505A && n[u - 1] == 0x7684 /* 的 */);
     return (u > c->start && (n[u - 1] == 0x5F53 /* 当 */ || n[u - 1] == 0x4EFB /* 任 */ || copula))
         || (u >= c->start + 2 && n[u - 2] == 0x4F5C && n[u - 1] == 0x4E3A /* 作为 */) || made;
 }
@@ -2426,6 +2435,17 @@ static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
         span = span_of(r, start, d->end);
     if (d || never_did(r, &span)) {
         if (!own_occasion(r, span)) {
+            /* "I haven't been on call yet, but here's how I'd approach it. First
+             * I'd check…": the disowning opens a plan laid out in two sentences
+             * or more, which the guide rates as the plan it is */
+            uint32_t ds = r->t->toks[sc_text_token_at(r->t, span.start)].sentence, plans = 0;
+            for (uint32_t s = ds; s < r->t->nsents; s++)
+                plans += r->hyp[s];
+            if (plans >= 2) {
+                flag(r, SC_EVF_HYPOTHETICAL, "describes what the speaker would do, not what they "
+                     "did", span);
+                return;
+            }
             flag(r, SC_EVF_NEGATED, "says the speaker has not done it or someone else did", span);
             return;
         }

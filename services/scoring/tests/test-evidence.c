@@ -787,6 +787,8 @@ static void test_openers_and_non_deeds(void **state)
     expect_actions("去年我就是他们的老用户了。", 0);
     expect_actions("去年我已經是組長了。", 0);
     expect_actions("去年我是把工单一张张拉出来了。", 1);
+    /* 是我 … 了 is a cleft: it was the speaker who did it */
+    expect_actions("去年那个总包一直不签，我印象里是我提了一个分段报价的方案。", 1);
     /* what happened is an event's verb, not the speaker's deed */
     expect_actions("Last week I'm not sure what happened to the order.", 0);
     expect_actions("Last week I asked what happened to the order.", 1);
@@ -919,6 +921,17 @@ static void test_had_and_say(void **state)
     };
     for (size_t i = 0; i < sizeof plans / sizeof *plans; i++)
         expect_flag(plans[i], SC_EVF_HYPOTHETICAL, true);
+    /* a disowning that opens a plan laid out is the plan; one plan sentence
+     * after a disowning is still the disowning */
+    const char *plan = "I haven't been on call for a real outage yet, but here's how I'd approach "
+                       "it. First I'd check whether anything was deployed recently. Then I'd pull "
+                       "the logs around the first errors.";
+    expect_flag(plan, SC_EVF_HYPOTHETICAL, true);
+    expect_flag(plan, SC_EVF_NEGATED, false);
+    expect_flag("这种大促我没做过，不过如果让我来，我会先把去年的数据拉出来。然后我会跟仓库对一遍库存。",
+                SC_EVF_HYPOTHETICAL, true);
+    expect_flag("Honestly, I haven't handled escalations, that was my lead's job. I would just "
+                "follow the process.", SC_EVF_NEGATED, true);
 }
 
 /* Posts said after 做 or as the only one, taking over with an adverb between,
@@ -939,6 +952,17 @@ static void test_posts_routines_and_no_story(void **state)
                 SC_STAR_TASK, true);
     /* a post said after 做 with a deed between is no post held: 做了 */
     expect_part("我之前做了两年助理，后来换了行业。", SC_STAR_TASK, false);
+    /* after 是 past the kind of post; a compound is one word before the post */
+    expect_part("我去年在一家订位系统公司实习，是后端实习生。我把接口重写了一遍。", SC_STAR_TASK, true);
+    expect_part("我之前在字幕公司，我是唯一写内部工具的工程师。我给客户的技术窗口打了电话。",
+                SC_STAR_TASK, true);
+    expect_part("At one camp I was the night-shift catering supervisor, and we kept losing "
+                "kitchen hands. So I paired every new starter with one of the old hands.",
+                SC_STAR_TASK, true);
+    /* a story the speaker says is not from work is off topic */
+    expect_flag("So the best example I have is from my cricket club, not from work. Last season "
+                "I sat with both players at the nets and made them open the batting together.",
+                SC_EVF_OFF_TOPIC, true);
     expect_actions("I'm Oracle certified and I'm very particular about clean code.", 0);
     expect_star("On the support line, the way I do it is: after every difficult call I stand "
                 "up, I take some water and I write one line on a sticky note.", "----");
