@@ -2439,11 +2439,13 @@ static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
              * I'd check…": the disowning opens a plan laid out in two sentences
              * or more, which the guide rates as the plan it is */
             uint32_t ds = r->t->toks[sc_text_token_at(r->t, span.start)].sentence, plans = 0;
+            sc_span_t plan = span;      /* the plan's first sentence */
             for (uint32_t s = ds; s < r->t->nsents; s++)
-                plans += r->hyp[s];
+                if (r->hyp[s] && !plans++)
+                    plan = span_of(r, r->t->sents[s].start, r->t->sents[s].end);
             if (plans >= 2) {
                 flag(r, SC_EVF_HYPOTHETICAL, "describes what the speaker would do, not what they "
-                     "did", span);
+                     "did", plan);
                 return;
             }
             flag(r, SC_EVF_NEGATED, "says the speaker has not done it or someone else did", span);

@@ -928,6 +928,11 @@ static void test_had_and_say(void **state)
                        "the logs around the first errors.";
     expect_flag(plan, SC_EVF_HYPOTHETICAL, true);
     expect_flag(plan, SC_EVF_NEGATED, false);
+    run_t r = run(plan);     /* the flag shows the plan, not the admission */
+    sc_span_t at = r.ev.flag[SC_EVF_HYPOTHETICAL].span;
+    assert_true(at.end > at.start && strstr(plan + at.start, "approach it") != NULL
+                && (size_t)(strstr(plan + at.start, "approach it") - plan) < at.end);
+    done(&r);
     expect_flag("这种大促我没做过，不过如果让我来，我会先把去年的数据拉出来。然后我会跟仓库对一遍库存。",
                 SC_EVF_HYPOTHETICAL, true);
     expect_flag("Honestly, I haven't handled escalations, that was my lead's job. I would just "
