@@ -399,6 +399,28 @@ static long word_before(const sc_text_t *t, uint32_t k, int skip)
     return -1;
 }
 
+/* The first letter word from unit u on, past spaces and any adverbs of a
+ * verb group (I'd already signed); -1 when something else comes first. */
+static long word_after(const sc_text_t *t, uint32_t u)
+{
+    for (uint32_t k = sc_text_token_at(t, u); k < t->ntoks; k++) {
+        const sc_token_t *tk = &t->toks[k];
+        if (tk->start < u || tk->kind == SC_TOK_SPACE)
+            continue;
+        if (tk->kind != SC_TOK_LETTER)
+            return -1;
+        if (!group_adverb(t, k))
+            return (long)k;
+    }
+    return -1;
+}
+
+/* Do the units [a, b) end in 'd (I'd, she'd)? */
+static bool ends_apostrophe_d(const sc_text_t *t, uint32_t a, uint32_t b)
+{
+    return b >= a + 3 && t->norm[b - 1] == 'd' && t->norm[b - 2] == '\'';
+}
+
 /* Does token k follow had, hadn't or a 'd (support had told me, she hadn't
  * known that, I'd already signed): a past before the story's time? */
 static bool after_had(const sc_text_t *t, uint32_t k)
@@ -408,7 +430,7 @@ static bool after_had(const sc_text_t *t, uint32_t k)
         return false;
     const sc_token_t *w = &t->toks[p];
     return word_is(t, (uint32_t)p, u"had") || word_is(t, (uint32_t)p, u"hadn't")
-        || (w->end - w->start >= 3 && t->norm[w->end - 1] == 'd' && t->norm[w->end - 2] == '\'');
+        || ends_apostrophe_d(t, w->start, w->end);
 }
 
 /* Does token k look like an English past form: a word of 4 letters or more
@@ -450,6 +472,13 @@ static bool modal_before(const sc_text_t *t, uint32_t u)
 static bool in_compound(const sc_text_t *t, uint32_t a, uint32_t b)
 {
     return (a > 0 && t->norm[a - 1] == '-') || (b < t->nlen && t->norm[b] == '-');
+}
+
+/* Is the past form [a, b) at token k no past of the story's own time: one
+ * before it (after had) or a word of a compound (the lost-luggage desk)? */
+static bool earlier_or_compound(const sc_text_t *t, uint32_t k, uint32_t a, uint32_t b)
+{
+    return after_had(t, k) || in_compound(t, a, b);
 }
 
 static bool find_past(run_t *r, clause_t *c, uint32_t from)
@@ -815,11 +844,10 @@ static void mark_sentences(run_t *r)
          * a past before the story's time (support had told me) or a word of a
          * compound (the lost-luggage desk) */
         past |= is_class(m, EVC_PAST_EN) && !covered(r, EVC_PAST_LIKE_PRESENT, m->start)
-            && !after_had(t, m->tok) && !in_compound(t, m->start, m->end);
+            && !earlier_or_compound(t, m->tok, m->start, m->end);
     }
     for (uint32_t k = 0; k < t->ntoks && opener && !past; k++)
-        past = ends_ed(t, k) && !after_had(t, k)
-            && !in_compound(t, t->toks[k].start, t->toks[k].end);
+        past = ends_ed(t, k) && !earlier_or_compound(t, k, t->toks[k].start, t->toks[k].end);
     r->present_story = t->lang == SC_LANG_EN && opener && !past;
     for (size_t i = 0; i < r->m.n; i++) {
         const sc_match_t *m = &r->m.v[i];
@@ -883,23 +911,16 @@ static bool completed(const run_t *r, const clause_t *c)
 static bool not_would(const run_t *r, const sc_match_t *m)
 {
     const sc_text_t *t = r->t;
-    bool had = m->end >= 2 && t->norm[m->end - 1] == 'd' && t->norm[m->end - 2] == '\'';
+    bool had = ends_apostrophe_d(t, m->start, m->end);
     if (!had && !(m->end >= 5 && !u_memcmp(t->norm + m->end - 5, u"would", 5)))
         return false;
-    for (uint32_t k = sc_text_token_at(t, m->end); k < t->ntoks; k++) {
-        const sc_token_t *tk = &t->toks[k];
-        if (tk->start < m->end || tk->kind == SC_TOK_SPACE)
-            continue;
-        if (tk->kind != SC_TOK_LETTER)
-            return false;
-        if (group_adverb(t, k))
-            continue;
-        return word_is(t, k, u"say")
-            || (had && (ends_ed(t, k) || covered(r, EVC_PAST_EN, tk->start))
-                && !covered(r, EVC_NOT_PAST_EN, tk->start)
-                && !covered(r, EVC_PAST_LIKE_PRESENT, tk->start));
-    }
-    return false;
+    long k = word_after(t, m->end);
+    if (k < 0)
+        return false;
+    uint32_t w = t->toks[k].start;
+    return word_is(t, (uint32_t)k, u"say")
+        || (had && (ends_ed(t, (uint32_t)k) || covered(r, EVC_PAST_EN, w))
+            && !covered(r, EVC_NOT_PAST_EN, w) && !covered(r, EVC_PAST_LIKE_PRESENT, w));
 }
 
 /* Sentences that state a plan: a plan cue (I would, 我会, 会先) in a clause
@@ -1156,11 +1177,12 @@ static int post_after_copula(const run_t *r, const sc_match_t *m)
     bool crossed = false; /* a filler's comma was passed */
     for (uint32_t k = sc_text_token_at(t, m->start); k-- > 0 && words < 4;) {
         const sc_token_t *tk = &t->toks[k];
-        /* a comma next to a filler is no break: I was, like, the one developer */
+        /* a compound is one word: the night-shift catering supervisor */
         if (tk->kind == SC_TOK_PUNCT && t->norm[tk->start] == '-') {
-            words -= words > 0; /* a compound is one word: the night-shift catering supervisor */
+            words -= words > 0;
             continue;
         }
+        /* a comma next to a filler is no break: I was, like, the one developer */
         if (tk->kind == SC_TOK_PUNCT
             && !(t->norm[tk->start] == ',' && (filler || (k > 0 && sc_evidence_filler_at(
                  t, r->ev, t->toks[k - 1].start, true)))))
@@ -1220,9 +1242,10 @@ static bool role_held(const run_t *r, const clause_t *c, const sc_match_t *m)
         a++;
     bool made = a < u && (n[a] == 0x505A /* 做 */ || n[a] == 0x662F /* 是 */);
     bool plain = true;          /* English words, or up to four characters of no person */
+    bool near = u - a <= 5;
     static const UChar person[] = u"他她们你的了过把";
     for (uint32_t k = a + 1; made && k < u && plain; k++)
-        plain = n[k] < 0x80 || (u - a <= 5 && !u_strchr(person, n[k]));
+        plain = n[k] < 0x80 || (near && !u_strchr(person, n[k]));
     made &= plain || (n[a] == 0x505A && n[u - 1] == 0x7684 /* 的 */);
     return (u > c->start && (n[u - 1] == 0x5F53 /* 当 */ || n[u - 1] == 0x4EFB /* 任 */ || copula))
         || (u >= c->start + 2 && n[u - 2] == 0x4F5C && n[u - 1] == 0x4E3A /* 作为 */) || made;
@@ -2409,6 +2432,8 @@ static bool off_topic(const run_t *r, sc_span_t *span, bool *pastime)
     return true;
 }
 
+#define PLAN_REASON "describes what the speaker would do, not what they did"
+
 /* The flags, one reason each: a disowning explains the terms, claims, plans
  * and team deeds named around it, so negated is set alone; a keyword list
  * explains the claims about the listed terms (这些我都很熟), so generic claim
@@ -2444,8 +2469,7 @@ static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
                 if (r->hyp[s] && !plans++)
                     plan = span_of(r, r->t->sents[s].start, r->t->sents[s].end);
             if (plans >= 2) {
-                flag(r, SC_EVF_HYPOTHETICAL, "describes what the speaker would do, not what they "
-                     "did", plan);
+                flag(r, SC_EVF_HYPOTHETICAL, PLAN_REASON, plan);
                 return;
             }
             flag(r, SC_EVF_NEGATED, "says the speaker has not done it or someone else did", span);
@@ -2504,7 +2528,7 @@ static void find_flags(run_t *r, const uint32_t *kw, size_t nkw)
             }
         }
         if (plan)
-            flag(r, SC_EVF_HYPOTHETICAL, "describes what the speaker would do, not what they did",
+            flag(r, SC_EVF_HYPOTHETICAL, PLAN_REASON,
                  span);
     }
     if (!acts && !o->count[SC_EV_OWNERSHIP] && o->count[SC_EV_TEAM]) {
