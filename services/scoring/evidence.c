@@ -529,6 +529,7 @@ static bool find_past(run_t *r, clause_t *c, uint32_t from)
         const sc_match_t *m = &r->ev->cues[i];
         if (m->tag == SC_LEX_ACTION && m->start >= from && m->start < c->end
             && r->t->lang != SC_LANG_EN && !in_keyword(r, m->start, m->end)
+            && !in_compound(t, m->start, m->end) /* product-led growth */
             && !experienced(r, from, m->start) && !in_enumeration(t, m->start, m->end)
             && !modal_before(t, m->start)
             && !sc_evidence_claimed(t, r->ev, m->start, m->tok)
@@ -1034,6 +1035,28 @@ static bool leaving(const run_t *r, const clause_t *c)
     return false;
 }
 
+/* Does c's verb tell no step taken (lexicon/evidence_no_deed.txt: 我学到了很多,
+ * "I joined the growth team", CKA 也考了, 我先说一下…), or a state after 太
+ * (技术栈太老了)? 参考了 and 思考了 are deeds. Text is normalised to simplified
+ * characters, so the cues serve traditional text too. */
+static bool no_deed(const run_t *r, const clause_t *c)
+{
+    const UChar *n = r->t->norm;
+    if (c->verb_start > 0 && n[c->verb_start - 1] == 0x592A /* 太 */)
+        return true;
+    for (size_t i = cue_from(r, c->start); i < r->m.n && r->m.v[i].start < c->end; i++) {
+        const sc_match_t *m = &r->m.v[i];
+        if (!is_class(m, EVC_NO_DEED) || !in_clause(c, m) || m->start >= c->verb_end
+            || m->end <= c->verb_start)
+            continue;
+        if (n[m->start] == 0x8003 /* 考 */ && m->start > 0
+            && (n[m->start - 1] == 0x53C2 /* 参 */ || n[m->start - 1] == 0x601D /* 思 */))
+            continue;
+        return true;
+    }
+    return false;
+}
+
 /* The start of the utterance clause ci continues: spoken restarts cut a
  * clause into fragments ("我一般就，就把单子拉出来", "I think, I, I kind of
  * helped"), and a fragment before ci — no verb, at most four words that are
@@ -1124,7 +1147,7 @@ static void find_actions(run_t *r)
          * the people counted left, nobody's deed */
         if ((!c->stated && (clause_has(r, c, EVC_UP, c->verb_end)
                             || clause_has(r, c, EVC_DOWN, c->verb_end)))
-            || leaving(r, c))
+            || leaving(r, c) || no_deed(r, c))
             continue;
         sc_span_t z = { 0, 0 };
         if (c->subject == SUBJ_SELF) {

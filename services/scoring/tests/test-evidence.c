@@ -842,15 +842,15 @@ static void test_subject_possessive(void **state)
         expect_flags(&r, 0);
         done(&r);
     }
-    expect_actions("Last month I joined the pricing project. Our data team did the analysis, "
+    expect_actions("Last month I drafted the pricing brief. Our data team did the analysis, "
                    "and my manager ran the review.", 1);
     expect_actions("Last month my colleague and I rewrote the pricing plan.", 1);
     expect_actions("There were complaints in the winter, and I think somebody, maybe me, "
                    "mentioned it to the lead.", 0);
-    expect_actions("上个月我加入了定价项目，我们组的分析师做了分析，我的主管做了评审。", 1);
+    expect_actions("上个月我起草了定价方案，我们组的分析师做了分析，我的主管做了评审。", 1);
     expect_actions("上个月他们做了一个新版本，有人提了很多意见。", 0);
-    expect_actions("上個月我加入了專案，我的主管做了評審。", 1);
-    expect_actions("上个月我 join 了 pricing project，我的 manager 做了 review。", 1);
+    expect_actions("上個月我起草了方案，我的主管做了評審。", 1);
+    expect_actions("上个月我 draft 了 pricing proposal，我的 manager 做了 review。", 1);
 }
 
 /* 把 and 先 inside the subject's ICU word (我把, 我先); spoken deeds without
@@ -976,6 +976,32 @@ static void test_posts_routines_and_no_story(void **state)
                 "----");
     expect_flag("In 2021 I owned the reconciliation module. Code quality is my core strength, "
                 "I would say.", SC_EVF_HYPOTHETICAL, false);
+}
+
+/* What the speaker learned, joined, passed or says about the answer is no
+ * step taken; the deeds around it still are. */
+static void test_no_deed_verbs(void **state)
+{
+    (void)state;
+    expect_actions("我在里面也学到了很多。", 0);
+    expect_actions("那一年我學到了很多，也見證了一個產品怎麼從小做到大。", 0);
+    expect_actions("It was a great year to be there and I learned a lot about growth.", 0);
+    expect_actions("The year I joined the growth team at a meal-kit app, revenue doubled.", 0);
+    expect_actions("我去年 join 了一家做团餐 SaaS 的公司。", 0);
+    expect_actions("AWS 的 Solutions Architect 和 CKA 都考了。", 0);
+    expect_actions("这个问题我先说一下别的吧。", 0);
+    expect_actions("其实我想先说说我对这个行业的看法。", 0);
+    /* an English word of a compound in Chinese speech is no verb either */
+    expect_actions("我觉得未来是 product-led growth 的时代，销售会越来越像 consultant。", 0);
+    expect_actions("那边的技术栈太老了。", 0);
+    /* 参考了, 思考了: deeds */
+    expect_actions("上个月我参考了三家竞品的定价页，重新写了方案。", 2);
+    /* the deeds beside it stay */
+    expect_actions("我先说一下背景。那次我把三个月的投诉工单拉出来，一条条对了排班表。", 2);
+    expect_part("I joined the weekly meetings and helped out with reporting here and there. "
+                "That year the app grew 40%.", SC_STAR_ACTION, false);
+    expect_part("我大三暑假在一家培训机构实习，那年报名量翻了一番。我觉得自己也学到了很多。",
+                SC_STAR_ACTION, false);
 }
 
 /* The task: an assignment or a role held in a story where the speaker acts. */
@@ -1243,7 +1269,8 @@ static void test_thin_stories_parts(void **state)
     expect_actions("In 2023 I joined a bike-sharing company as a junior analyst. That year the "
                    "company's ridership doubled.", 0);
     expect_actions("我二〇二三年入咗一間做外賣平台嘅公司做客服，嗰年公司單量翻咗一倍。", 0);
-    expect_actions("In 2023 I joined the night shift, and then I rebuilt the picking route.", 2);
+    /* nor is joining a shift: the deed after it is one */
+    expect_actions("In 2023 I joined the night shift, and then I rebuilt the picking route.", 1);
     /* a deed hedged before its verb tells a story but is no action part */
     expect_star("There was a flood at the depot last winter. Maybe I called the manager, I don't "
                 "remember. The water was gone by the next morning.", "S--R");
@@ -1317,6 +1344,7 @@ int main(void)
         cmocka_unit_test(test_hedges_counted),
         cmocka_unit_test(test_had_and_say),
         cmocka_unit_test(test_posts_routines_and_no_story),
+        cmocka_unit_test(test_no_deed_verbs),
         cmocka_unit_test(test_star_task),
         cmocka_unit_test(test_raised_to),
         cmocka_unit_test(test_cantonese),
