@@ -1960,6 +1960,84 @@ static void decide_star(run_t *r)
                  (sc_span_t){ told->sentence_span.start, told->cue.end });
 }
 
+/* Does the answer list terms: a sentence with no deed in it, cut by commas
+ * or 、 into five short items or more, of at most four words or eight
+ * characters ("I am very familiar with funnel analysis, retention, cohort
+ * analysis, A/B test, also SQL, Python…", 陌拜、电话营销、转介绍、展会、行业协会)? */
+static bool lists_terms(const run_t *r)
+{
+    const sc_text_t *t = r->t;
+    for (uint32_t s = 0; s < t->nsents; s++) {
+        bool acted = false;
+        for (size_t k = 0; k < r->ncl; k++)
+            acted |= r->cl[k].sentence == s && (r->cl[k].action || r->cl[k].team);
+        if (acted)
+            continue;
+        unsigned items = 0, han = 0, words = 0;
+        bool in_word = false;
+        for (uint32_t u = t->sents[s].start; u <= t->sents[s].end; u++) {
+            UChar ch = u < t->sents[s].end ? t->norm[u] : 0;
+            if (!ch || ch == ',' || ch == 0x3001 /* 、 */ || ch == 0xFF0C /* ， */) {
+                items += (han || words) && han <= 8 && words <= 4;
+                han = words = 0;
+                in_word = false;
+            } else if (ch >= 0x2E80) {
+                han++;
+                in_word = false;
+            } else {
+                words += u_isalnum(ch) && !in_word;
+                in_word = u_isalnum(ch) || ch == '/' || ch == '-';
+            }
+        }
+        if (items >= 5)
+            return true;
+    }
+    return false;
+}
+
+/* A lone deed is no story: one action clause of the speaker's, and nothing
+ * else a story is made of — no occasion opened, no one else in it, no task or
+ * result told, no deed of the team, no ownership, obstacle or outcome ("I also did the
+ * Grokking course" in a list of terms, 去年我一个人加了一千多个微信好友 among
+ * prospecting words, "Ran crews at three different DCs" in a CV). The guide
+ * marks no part for it; decide_star had made the deed's sentence the
+ * occasion and the deed the action. Both go. */
+static void drop_lone_deed(run_t *r)
+{
+    sc_ev_t *o = r->out;
+    const sc_star_evidence_t *st = o->star;
+    if (o->count[SC_EV_ACTION] != 1 || o->count[SC_EV_TEAM] || o->count[SC_EV_OWNERSHIP]
+        || o->count[SC_EV_OBSTACLE] || o->count[SC_EV_OUTCOME]
+        || o->unattributed || st[SC_STAR_TASK].present || st[SC_STAR_RESULT].present
+        || !st[SC_STAR_ACTION].present)
+        return;
+    /* an occasion opened makes a thin story (Last month a customer shouted at
+     * me, and I stayed calm), unless it only dates the one unexplained
+     * figure slipped into a list of terms (…cohort analysis, A/B test, SQL,
+     * Python. Last year I made about thirty dashboards): the guide's keyword
+     * list, no part */
+    const size_t as = st[SC_STAR_ACTION].sentence;
+    bool dated = false;
+    for (size_t i = 0; i < o->n_items; i++)
+        if (o->items[i].kind == SC_EV_SITUATION) {
+            if (o->items[i].sentence != as)
+                return;
+            dated = true;
+        }
+    if (dated && !lists_terms(r))
+        return;
+    /* someone else acting in the story (有一家酒店说…了) or beside the deed
+     * (我就把它挪到了下午，司机也没意见) makes an occasion */
+    for (size_t k = 0; k < r->ncl; k++)
+        if (r->cl[k].subject == SUBJ_OTHER && (r->cl[k].past || r->cl[k].sentence == as))
+            return;
+    const sc_span_t a = st[SC_STAR_ACTION].cue, s = st[SC_STAR_SITUATION].cue;
+    if (!dated && st[SC_STAR_SITUATION].present && (s.start != a.start || s.end != a.end))
+        return;  /* a situation cue of its own (at the time, 当时): a thin story */
+    o->star[SC_STAR_SITUATION] = (sc_star_evidence_t){ 0 };
+    o->star[SC_STAR_ACTION] = (sc_star_evidence_t){ 0 };
+}
+
 /* ---- flags ---- */
 
 static void flag(run_t *r, sc_ev_flag_t f, const char *reason, sc_span_t span)
@@ -2621,6 +2699,7 @@ int sc_ev_analyze_topic(const sc_ev_cues_t *c, const sc_text_t *t, const sc_evid
         find_outcomes(&r);
         find_flags(&r, kw, nkw);
         decide_star(&r);
+        drop_lone_deed(&r);
         count_hedges(&r);
         rc = r.oom ? -1 : 0;
     }

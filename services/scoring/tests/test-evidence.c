@@ -610,7 +610,9 @@ static void test_claims_plans_and_habits_said_plainly(void **state)
                 SC_STAR_ACTION, false);
     expect_part("话术要规范，质检要闭环，差评要复盘，这些我都很熟悉。", SC_STAR_ACTION, false);
     expect_part("如果我发现有安全隐患的话，我肯定第一时间就去处理，不会拖。", SC_STAR_ACTION, false);
-    expect_part("如果有急单，我就把它挪到了下午，司机也没意见。", SC_STAR_ACTION, true);
+    /* a deed told done; alone in the answer it is a lone deed (test_lone_deed) */
+    expect_actions("如果有急单，我就把它挪到了下午，司机也没意见。", 1);
+    expect_part("上周如果有急单，我就把它挪到了下午，司机也没意见。", SC_STAR_ACTION, true);
     expect_part("维护客户我有个习惯：老客户的生日那天我一定打个电话，新茶下来的时候先寄一小包给他们。",
                 SC_STAR_ACTION, false);
     expect_part("去年有个老客户要流失，我把他这两年的单子拉出来看了一遍，发现是账期的问题。",
@@ -955,6 +957,16 @@ static void test_posts_routines_and_no_story(void **state)
     expect_part("Last winter I'm on the lost-luggage desk at the airport, and a woman comes up shouting. "
                 "I phone the handling agent myself and I get the bag on the last flight in.",
                 SC_STAR_TASK, true);
+    expect_part("I was the customer care lead for a hearing-aid chain. In autumn the whistling "
+                "calls started, so I pulled three months of tickets.", SC_STAR_TASK, true);
+    expect_part("My first job was sales rep for a pump supplier in Cebu. The leads were old, so "
+                "I rode to every town on Saturdays and listed the stations down.", SC_STAR_TASK, true);
+    expect_part("In the insurance account I was handling the health claims line. One member's "
+                "reimbursement was rejected, so I pulled his claims and called the clinic.",
+                SC_STAR_TASK, true);
+    /* a lead in sales is no post */
+    expect_part("Last spring the leads were all old. I rode to every town on Saturdays.",
+                SC_STAR_TASK, false);
     /* a post said after 做 with a deed between is no post held: 做了 */
     expect_part("我之前做了两年助理，后来换了行业。", SC_STAR_TASK, false);
     /* after 是 past the kind of post; a compound is one word before the post */
@@ -1002,6 +1014,30 @@ static void test_no_deed_verbs(void **state)
                 "That year the app grew 40%.", SC_STAR_ACTION, false);
     expect_part("我大三暑假在一家培训机构实习，那年报名量翻了一番。我觉得自己也学到了很多。",
                 SC_STAR_ACTION, false);
+}
+
+/* A lone deed with nothing else of a story is no story; one with an
+ * occasion of its own is a thin one. */
+static void test_lone_deed(void **state)
+{
+    (void)state;
+    expect_star("System design is my strength: caching, sharding, queues, consistency. "
+                "I also did the Grokking course and I practise a lot.", "----");
+    expect_star("客户开发主要靠陌拜、电话营销、转介绍、展会，这些我都很熟。我加了一千多个微信好友。"
+                "开发客户就是要勤快。", "----");
+    expect_star("Ten years in warehousing. Ran crews at three different DCs. Forklift certified.",
+                "----");
+    expect_star("Last month a customer shouted at me on the phone, and I stayed calm.", "S-A-");
+    /* a date on the one figure slipped into a list of terms opens no occasion */
+    expect_star("Data analysis is my strong point. I am very familiar with funnel analysis, "
+                "retention, cohort analysis, A/B test, also SQL, Python, Tableau. Last year I "
+                "made about thirty dashboards for my team.", "----");
+    expect_star("客户开发主要靠陌拜、电话营销、转介绍、展会、行业协会、线上投放。"
+                "去年我一个人加了一千多个微信好友。", "----");
+    expect_star("Last year I made about thirty dashboards for the sales team.", "S-A-");
+    /* someone else acting in it makes an occasion too */
+    expect_part("有一家酒店说我们的百合开得太快了。我第二天一早自己跑到他们大堂去看。",
+                SC_STAR_ACTION, true);
 }
 
 /* The task: an assignment or a role held in a story where the speaker acts. */
@@ -1345,6 +1381,7 @@ int main(void)
         cmocka_unit_test(test_had_and_say),
         cmocka_unit_test(test_posts_routines_and_no_story),
         cmocka_unit_test(test_no_deed_verbs),
+        cmocka_unit_test(test_lone_deed),
         cmocka_unit_test(test_star_task),
         cmocka_unit_test(test_raised_to),
         cmocka_unit_test(test_cantonese),
