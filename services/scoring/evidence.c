@@ -1967,9 +1967,10 @@ static void decide_star(run_t *r)
 static bool lists_terms(const run_t *r)
 {
     const sc_text_t *t = r->t;
+    size_t k = 0;   /* clauses are in text order: one walk beside the sentences */
     for (uint32_t s = 0; s < t->nsents; s++) {
         bool acted = false;
-        for (size_t k = 0; k < r->ncl; k++)
+        for (; k < r->ncl && r->cl[k].sentence <= s; k++)
             acted |= r->cl[k].sentence == s && (r->cl[k].action || r->cl[k].team);
         if (acted)
             continue;
