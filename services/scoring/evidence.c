@@ -1960,6 +1960,8 @@ static void decide_star(run_t *r)
                  (sc_span_t){ told->sentence_span.start, told->cue.end });
 }
 
+static bool one_claim(const run_t *r);
+
 /* Does the answer list terms: a sentence with no deed in it, cut by commas
  * or 、 into five short items or more, of at most four words or eight
  * characters ("I am very familiar with funnel analysis, retention, cohort
@@ -2007,9 +2009,10 @@ static void drop_lone_deed(run_t *r)
 {
     sc_ev_t *o = r->out;
     const sc_star_evidence_t *st = o->star;
-    if (o->count[SC_EV_ACTION] != 1 || o->count[SC_EV_TEAM] || o->count[SC_EV_OWNERSHIP]
-        || o->count[SC_EV_OBSTACLE] || o->count[SC_EV_OUTCOME]
-        || o->unattributed || st[SC_STAR_TASK].present || st[SC_STAR_RESULT].present
+    /* one bare claim (one_claim: an occasion opened only in the deed's own
+     * sentence), with no outcome at all */
+    if (!one_claim(r) || o->count[SC_EV_OUTCOME] || o->unattributed
+        || st[SC_STAR_TASK].present || st[SC_STAR_RESULT].present
         || !st[SC_STAR_ACTION].present)
         return;
     /* an occasion opened makes a thin story (Last month a customer shouted at
@@ -2018,13 +2021,7 @@ static void drop_lone_deed(run_t *r)
      * Python. Last year I made about thirty dashboards): the guide's keyword
      * list, no part */
     const size_t as = st[SC_STAR_ACTION].sentence;
-    bool dated = false;
-    for (size_t i = 0; i < o->n_items; i++)
-        if (o->items[i].kind == SC_EV_SITUATION) {
-            if (o->items[i].sentence != as)
-                return;
-            dated = true;
-        }
+    bool dated = o->count[SC_EV_SITUATION] > 0;
     if (dated && !lists_terms(r))
         return;
     /* someone else acting in the story (有一家酒店说…了) or beside the deed

@@ -510,9 +510,10 @@ def an_overloaded_service_is_503_with_retry_after():
     # the held ones end when the frozen worker misses its heartbeats (503
     # unavailable) or at the deadline (504)
     # every answer is a problem document; one that is not is shown whole
-    outcomes = sorted((r[0], r[2]["code"] if isinstance(r[2], dict) and "code" in r[2]
-                       else repr(r[2])[:300]) for r in results)
-    overloaded = [r for r in results if r[0] == 503 and r[2]["code"] == "overloaded"]
+    codes = [r[2]["code"] if isinstance(r[2], dict) and "code" in r[2] else repr(r[2])[:300]
+             for r in results]
+    outcomes = sorted((r[0], code) for r, code in zip(results, codes))
+    overloaded = [r for r, code in zip(results, codes) if r[0] == 503 and code == "overloaded"]
     assert overloaded, outcomes
     status, headers, body = overloaded[0]
     assert_problem(status, headers, body, 503, "overloaded")
