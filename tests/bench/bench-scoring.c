@@ -20,6 +20,11 @@
  * contribution, span and term is printed too: an optimisation must leave it
  * unchanged.
  *
+ * The limit printed beside the text-only rate: one pass of ICU's word break
+ * iterator over the same answers (UTF-8 to UTF-16 and every boundary), the
+ * least any analysis that segments words must do; each set's report rate is
+ * printed as a ratio of it.
+ *
  * Run: ./hrflow bench scoring   (or meson test -C build --benchmark --verbose scoring)
  */
 #include <math.h>
@@ -29,7 +34,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <unicode/ubrk.h>
+#include <unicode/ustring.h>
+
 #include "../../services/scoring/answer.h"
+#include "benchout.h"
 #include "../../services/scoring/prosody.h"
 
 #define N_ANSWERS 10
@@ -484,6 +493,35 @@ static int one_report(run_t *r)
     return 0;
 }
 
+/* The limit: reports/s of only a word-break pass over the set's answers (best of
+ * ROUNDS rounds of about `seconds`), or -1. */
+static double segment_only_per_s(const qa_t *set, double seconds)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    UBreakIterator *bi = ubrk_open(UBRK_WORD, "zh", NULL, 0, &st);
+    UChar *u = malloc(sizeof(UChar) * 8192);
+    double best = -1;
+    for (int round = 0; U_SUCCESS(st) && u && round < ROUNDS; round++) {
+        long n = 0, words = 0;
+        double t0 = now_s(), t;
+        do {
+            for (int i = 0; i < N_ANSWERS && U_SUCCESS(st); i++) {
+                int32_t len = 0;
+                u_strFromUTF8(u, 8192, &len, set[i].answer, -1, &st);
+                ubrk_setText(bi, u, len, &st);
+                for (int32_t b = ubrk_first(bi); b != UBRK_DONE; b = ubrk_next(bi))
+                    words++;
+            }
+            n++;
+        } while ((t = now_s() - t0) < seconds);
+        if (words > 0 && n / t > best)
+            best = n / t;
+    }
+    free(u);
+    ubrk_close(bi);
+    return U_SUCCESS(st) ? best : -1;
+}
+
 /* Reports per second: the best of ROUNDS rounds of about `seconds` each. */
 static double reports_per_s(run_t *r, double seconds, double *audio_per_report)
 {
@@ -555,6 +593,7 @@ int main(int argc, char **argv)
             units += keep[k]->length_units;
             sc_answer_free(&keep[k]);
         }
+        double floor_rps = segment_only_per_s(sets[i].set, seconds);
         for (int audio = 0; audio <= (wav != NULL); audio++) {
             run_t r = { az, s, sets[i].set, audio ? wav : NULL, wav_len, segs, 0 };
             double per_audio, rps = reports_per_s(&r, seconds, &per_audio);
@@ -566,7 +605,16 @@ int main(int argc, char **argv)
             printf("%-4s %-10s %9zu %9.1f %12.0f %11.0f %12s %016llx\n", sets[i].name,
                    audio ? "60 s 16kHz" : "none", units / N_ANSWERS,
                    1e6 / (rps * N_ANSWERS), rps * N_ANSWERS, rps, rt, (unsigned long long)h);
+            char fig[96];
+            snprintf(fig, sizeof fig, "%s interview reports per core, %s", sets[i].name,
+                     audio ? "with 60 s of audio" : "text only");
+            hf_bench_report(fig, rps, "reports/s",
+                            (hf_bench_opt_t){ .limit = audio ? NULL : "ICU word break only",
+                                              .limit_value = floor_rps,
+                                              .aim = audio ? -1 : 2000, .aim_of_value = 1 });
         }
+        printf("%-4s %-10s %9s %9s %12s %11.0f %12s (limit: ICU word break of the same answers)\n",
+               sets[i].name, "segment", "", "", "", floor_rps, "");
     }
     printf("\naim: >= 2000 text-only reports/s per core (50 us per answer); audio >= 500x real time\n");
     free(wav);

@@ -20,6 +20,8 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
+sys.path.insert(0, os.path.dirname(__file__))
+from benchlib import report  # noqa: E402
 import scheduling_e2e as sched  # noqa: E402  (the stack of two tenants and its keys)
 import test_eventlog as el  # noqa: E402  (the stream client and the event writer)
 
@@ -61,6 +63,8 @@ def measure(mode, env):
         lat.sort()
         print("%s: commit to one stream: median %.0f ms, p95 %.0f ms, most %.0f ms"
               % (mode, statistics.median(lat), lat[18], lat[-1]), flush=True)
+        report("event stream, commit to arrival, median (%s)" % mode, statistics.median(lat),
+               "ms", better="lower")
         rss0 = rss_kb(gw)
         streams = [el.Stream(query=query()) for _ in range(N)]
         print("%s: gateway RSS %d kB, with %d streams %d kB" % (mode, rss0, N, rss_kb(gw)),
@@ -71,6 +75,7 @@ def measure(mode, env):
         print("%s: %d quiet streams for 30 s: gateway %.1f %% of a core, notify %.1f %%"
               % (mode, N, 100 * (cpu_seconds(gw) - c0) / dt, 100 * (cpu_seconds(nt) - n0) / dt),
               flush=True)
+        fanout = []
         for _ in range(3):
             arrived = []
             threads = [threading.Thread(target=lambda s: (s.events(1), arrived.append(
@@ -81,8 +86,11 @@ def measure(mode, env):
             el.append("fanout", 1)
             for t in threads:
                 t.join()
-            print("%s: one event on all %d streams after %.0f ms"
-                  % (mode, N, (max(arrived) - t0) * 1000), flush=True)
+            fanout.append((max(arrived) - t0) * 1000)
+            print("%s: one event on all %d streams after %.0f ms" % (mode, N, fanout[-1]),
+                  flush=True)
+        report("one event on all %d open streams, median of 3 (%s)" % (N, mode),
+               statistics.median(fanout), "ms", better="lower")
         for s in streams + [one]:
             s.close()
     finally:

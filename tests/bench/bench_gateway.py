@@ -2,16 +2,20 @@
 
 In one run, with wrk on this machine:
   1. hello:   tests/bench/http-hello, libmicrohttpd with the gateway's options,
-              a fixed answer (the physical limit);
+              a fixed answer (the HTTP library's limit);
   2. healthz: GET /healthz on the gateway (HTTP, routing, logging, metrics);
   3. bus read: GET /v1/companies/{id} with an API key - auth (Redis), rate limit
               (Redis), a bus round trip to the identity service, which reads
-              PostgreSQL, JSON <-> protobuf both ways.
-Prints requests/s and p99 for each and the bus read's ratio to hello (aim >= 0.3).
+              PostgreSQL, JSON <-> protobuf both ways;
+and, with as many clients as wrk has connections, `pgbench -S -M prepared` on the
+stack's PostgreSQL (a point read by primary key: the database's limit).
+Prints requests/s and p99 for each, the bus read's ratio to the PostgreSQL read
+(issue 16's aim: >= 0.5, p99 < 20 ms) and to hello, and HF-BENCH lines.
 
 Run through meson inside ./hrflow test's environment (PostgreSQL and Redis):
     ./hrflow bench gateway
-Settings: HF_BENCH_SECONDS (10), HF_BENCH_CONNECTIONS (64), HF_BENCH_THREADS (wrk, 2),
+Settings: HF_BENCH_SECONDS (10), HF_BENCH_CONNECTIONS (16: wrk's connections and
+pgbench's clients; PostgreSQL on 2 cores reads about half as fast with 64), HF_BENCH_THREADS (wrk, 2),
 HF_GATEWAY_THREADS (I/O threads of the gateway and of the hello server, 2) and
 HF_GATEWAY_WORKERS (the gateway's handler threads, 64).
 """
@@ -25,10 +29,12 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
+sys.path.insert(0, os.path.dirname(__file__))
 from stack import Stack, free_port  # noqa: E402
+from benchlib import report  # noqa: E402
 
 SECONDS = int(os.environ.get("HF_BENCH_SECONDS", "10"))
-CONNS = int(os.environ.get("HF_BENCH_CONNECTIONS", "64"))
+CONNS = int(os.environ.get("HF_BENCH_CONNECTIONS", "16"))
 WRK_THREADS = int(os.environ.get("HF_BENCH_THREADS", "2"))
 HTTP_THREADS = os.environ.get("HF_GATEWAY_THREADS", "2")
 WORKERS = os.environ.get("HF_GATEWAY_WORKERS", "64")
@@ -44,6 +50,21 @@ def wrk(url, headers=()):
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return rps, float(p99.group(1)) * scale, int(errors.group(1)) if errors else 0
+
+
+def pgbench_read(dsn):
+    """Transactions/s of `pgbench -S -M prepared`, CONNS clients, SECONDS long, on a
+    scale-10 pgbench database made in the stack's own database (dropped with it)."""
+    pgbench = os.path.join(os.environ.get("HF_TEST_PG_BINDIR", "/usr/lib/postgresql/15/bin"),
+                           "pgbench")
+    subprocess.run([pgbench, "-i", "-q", "-s", "10", dsn], check=True, capture_output=True)
+    tps = 0.0
+    for seconds in (2, SECONDS):  # warm: the fresh tables' pages and the clients' plans
+        out = subprocess.run([pgbench, "-S", "-M", "prepared", "-c", str(CONNS), "-j",
+                              str(WRK_THREADS), "-T", str(seconds), dsn],
+                             capture_output=True, text=True, check=True).stdout
+        tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
+    return tps
 
 
 def main():
@@ -79,6 +100,7 @@ def main():
         rows = [("hello (libmicrohttpd limit)",) + wrk("http://127.0.0.1:%d/" % port),
                 ("GET /healthz",) + wrk(stack.url("/healthz")),
                 ("GET /v1/companies/{id} (auth + bus + PG)",) + wrk(read, [auth])]
+        pg_tps = pgbench_read(stack.dsn)
     finally:
         if hello:
             hello.terminate()
@@ -89,9 +111,18 @@ def main():
     print("%-44s %12s %10s %8s" % ("target", "requests/s", "p99 ms", "non-2xx"))
     for name, rps, p99, bad in rows:
         print("%-44s %12.0f %10.2f %8d" % (name, rps, p99, bad))
-    ratio = rows[2][1] / rows[0][1]
-    print("bus read / hello = %.3f (aim >= 0.3)" % ratio)
-    return 1 if rows[2][3] else 0
+    print("%-44s %12.0f" % ("pgbench -S -M prepared -c%d (PostgreSQL read)" % CONNS, pg_tps))
+    hello, health, read = rows
+    print("bus read / PostgreSQL read = %.3f (aim >= 0.5); bus read / hello = %.3f"
+          % (read[1] / pg_tps, read[1] / hello[1]))
+    report("GET /v1/companies/{id}, authenticated, %d connections" % CONNS, read[1], "req/s",
+           "pgbench -S -M prepared -c%d" % CONNS, pg_tps, aim=0.5)
+    report("GET /v1/companies/{id}, p99", read[2], "ms", aim=20, aim_of="value",
+           better="lower")
+    report("GET /v1/companies/{id} against the HTTP library", read[1], "req/s",
+           "libmicrohttpd hello", hello[1])
+    report("GET /healthz", health[1], "req/s", "libmicrohttpd hello", hello[1])
+    return 1 if read[3] else 0
 
 
 if __name__ == "__main__":

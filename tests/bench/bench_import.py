@@ -6,8 +6,8 @@ education; Chinese text), then in one run:
   2. POST /v1/jobs/{id}/candidates:import of the same file through the gateway,
      timed until GET /v1/imports/{id} says done (every row: a deduplicated,
      encrypted candidate and its application, with outbox events).
-Prints rows/s of both and their ratio (aim: import >= 25% of COPY), and what the
-import wrote (candidates, applications, events), so a fast run that wrote too little
+Prints rows/s of both and their ratio (issue 16's aim: import >= 0.1 of COPY; issue
+5 asked 0.25), an HF-BENCH line, and what the import wrote (candidates, applications, events), so a fast run that wrote too little
 shows. docs/performance.md keeps the results.
 
 Run: ./hrflow bench import      Settings: HF_BENCH_ROWS (20000).
@@ -20,7 +20,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
 sys.path.insert(0, os.path.dirname(__file__))
 from stack import Stack, psql  # noqa: E402
-from benchlib import tenant_api, time_copy  # noqa: E402
+from benchlib import report, tenant_api, time_copy  # noqa: E402
 
 ROWS = int(os.environ.get("HF_BENCH_ROWS", "20000"))
 
@@ -67,8 +67,10 @@ def main():
     print("%-48s %10.2f %12.0f" % ("raw COPY into a table (psql \\copy)", copy_s, ROWS / copy_s))
     print("%-48s %10.2f %12.0f" % ("import: candidates + applications (%s)" % cur["status"],
                                    import_s, ROWS / import_s))
-    print("import / COPY = %.4f (aim >= 0.25); created %s, failed %s; wrote %s"
+    print("import / COPY = %.4f (aim >= 0.1); created %s, failed %s; wrote %s"
           % (copy_s / import_s, cur["created"], cur["failed"], wrote))
+    report("import of %d candidates" % ROWS, ROWS / import_s, "rows/s",
+           "raw COPY of the same rows", ROWS / copy_s, aim=0.1)
     return 0 if cur["status"] == "done" else 1
 
 

@@ -28,6 +28,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
 sys.path.insert(0, os.path.dirname(__file__))
 from stack import Stack, psql  # noqa: E402
+from benchlib import report  # noqa: E402
 import scheduling_e2e as sched  # noqa: E402  (the invitation and placement helpers)
 
 BOOKINGS = int(os.environ.get("HF_BENCH_BOOKINGS", "500"))
@@ -159,6 +160,10 @@ def main():
     print("p50 of one booking %.1f ms; bookings / hello = %.3f; bookings / UPDATE = %.3f"
           % (pct(lat, 0.5) * 1000, len(got) / wall / hello, len(got) / wall / tps))
     print("the raced slot holds %s; slots overbooked or miscounted: %s" % (booked, over))
+    report("self-service bookings racing for one slot", len(got) / wall, "bookings/s",
+           "guarded seat UPDATE on one row, pgbench -c 16", tps)
+    report("self-service bookings against the HTTP library", len(got) / wall, "bookings/s",
+           "libmicrohttpd hello, the same client", hello)
     ok = won == SEATS and won + full == BOOKINGS and over == "0" and booked == "%d/%d" % (
         SEATS, SEATS)
     print("no slot overbooked, every booking won or refused with 409: %s" % ("yes" if ok

@@ -7,6 +7,11 @@ Each scoring replica runs one handler thread (HF_WORKER_THREADS=1), so the
 second replica shows how the broker spreads work; this machine has 2 cores,
 shared with the gateway, broker, PostgreSQL, Redis and wrk.
 
+Beside it, in the same run, the limit: tests/bench/bench-scoring's text-only rate
+of Chinese reports on one core (its own 10 answers of about 250 characters: the
+pure analysis, without protobuf, JSON, the bus or the stored report). Issue 16
+aims one replica at >= 0.5 of it.
+
 Run: ./hrflow bench scoring-replicas
 Settings: HF_BENCH_SECONDS (10), HF_BENCH_CONNECTIONS (16).
 """
@@ -20,7 +25,9 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
+sys.path.insert(0, os.path.dirname(__file__))
 from stack import Stack  # noqa: E402
+from benchlib import report  # noqa: E402
 
 SECONDS = int(os.environ.get("HF_BENCH_SECONDS", "10"))
 CONNS = int(os.environ.get("HF_BENCH_CONNECTIONS", "16"))
@@ -108,7 +115,25 @@ def main():
     print("%-22s %12s %10s %8s" % ("", "reports/s", "p99 ms", "non-2xx"))
     for name, rps, p99, bad in rows:
         print("%-22s %12.1f %10.1f %8d" % (name, rps, p99, bad))
+    pure = pure_analysis_rate()
+    print("%-22s %12.1f  (bench-scoring, zh, text only, 1 core)" % ("pure analysis", pure))
+    report("POST /v1/interviews/{id}:score, 1 scoring replica", rows[0][1], "reports/s",
+           "pure analysis on one core (bench-scoring)", pure, aim=0.5)
+    report("POST /v1/interviews/{id}:score, 2 scoring replicas", rows[1][1], "reports/s",
+           "pure analysis on one core (bench-scoring)", pure)
     return 1 if any(r[3] for r in rows) else 0
+
+
+def pure_analysis_rate():
+    """bench-scoring's zh text-only reports/s, read from its HF-BENCH line."""
+    exe = os.path.join(os.environ["HF_BUILD_ROOT"], "tests", "bench", "bench-scoring")
+    out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        if line.startswith("HF-BENCH "):
+            fig = json.loads(line[len("HF-BENCH "):])
+            if fig["figure"] == "zh interview reports per core, text only":
+                return fig["value"]
+    raise RuntimeError("bench-scoring printed no zh text-only figure")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
+sys.path.insert(0, os.path.dirname(__file__))
 from stack import Stack, free_port, psql, wait_for  # noqa: E402
+from benchlib import report  # noqa: E402
 
 N = int(os.environ.get("HF_BENCH_EVENTS", "50000"))
 DOWN_S = float(os.environ.get("HF_BENCH_DOWN_S", "20"))
@@ -224,6 +226,8 @@ def main():
         say("bare limit (curl --parallel, libcurl multi, %d at once, same receivers, %d-byte "
             "bodies, unsigned): %.0f requests/s; engine/bare = %.2f"
             % (min(CONC * 3, 300), len(sample), limit, rate_two / limit))
+        report("signed webhook deliveries, one receiver down", rate_two, "deliveries/s",
+               "bare curl --parallel POSTs to the same receivers", limit)
         assert dups == 0 and lost == 0 and rx.bad_sigs == 0
     finally:
         stack.destroy()

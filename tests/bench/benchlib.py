@@ -1,5 +1,6 @@
-"""tests/bench/benchlib.py - what the HTTP benchmarks share: a tenant with an admin key,
-a JSON client for the gateway, and the raw COPY a bulk import is measured against."""
+"""tests/bench/benchlib.py - what the Python benchmarks share: a tenant with an admin key,
+a JSON client for the gateway, the raw COPY a bulk import is measured against, and
+report(), the machine-readable line per figure (tests/bench/benchout.h says the format)."""
 import json
 import os
 import subprocess
@@ -9,6 +10,21 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
 from stack import psql  # noqa: E402,F401  (re-exported for the benchmarks)
+
+
+def report(figure, value, unit, limit=None, limit_value=None, aim=None, aim_of="ratio",
+           better="higher"):
+    """Print one HF-BENCH line: `value` in `unit`, beside `limit` (what the physical
+    limit measured in the same run is) of `limit_value`, and the aim on the ratio or
+    on the value. `./hrflow bench all` gathers these lines (tools/bench_report.py)."""
+    line = {"figure": figure, "value": round(float(value), 6), "unit": unit, "better": better}
+    if limit and limit_value and value:
+        line.update(limit=limit, limit_value=round(float(limit_value), 6),
+                    ratio=round(limit_value / value if better == "lower"
+                                else value / limit_value, 6))
+    if aim is not None:
+        line.update(aim=aim, aim_of=aim_of)
+    print("HF-BENCH " + json.dumps(line, ensure_ascii=False), flush=True)
 
 
 def tenant_api(stack, slug):
