@@ -9,7 +9,12 @@
  */
 #include "codec_private.h"
 
+#include "hf/buf.h"
+
 #include <assert.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,9 +188,222 @@ json_t *hf_codec_encode(const ProtobufCMessage *msg)
 
 char *hf_codec_encode_text(const ProtobufCMessage *msg)
 {
-    json_t *j = hf_codec_encode(msg);
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    return text;
+    return hf_codec_write(msg, 17, NULL);
+}
+
+/* ---- the same text, written directly --------------------------------------
+ *
+ * The walk above, appending to one growing buffer what json_dumps would
+ * print for the json_t it builds: compact separators, keys in field order,
+ * strings escaped as jansson does (", \, and control characters; the rest
+ * of UTF-8 as it is), integers in decimal, doubles as jansson's
+ * jsonp_dtostr. The rarer values (maps, whose repeated keys jansson merges;
+ * bytes; floats; Timestamp and Date) go through enc_value() and json_dumps
+ * of that one value, so they cannot differ. fuzz-codec checks the two
+ * against each other on every input. */
+
+typedef struct {
+    hf_buf_t out;
+    int prec;
+} wbuf_t;
+
+static void w_put(wbuf_t *b, const char *s, size_t n)
+{
+    hf_buf_put(&b->out, s, n);
+}
+
+static void w_chr(wbuf_t *b, char c)
+{
+    hf_buf_putc(&b->out, c);
+}
+
+/* A string of valid UTF-8, quoted and escaped as jansson's dump_string. */
+static void w_escaped(wbuf_t *b, const char *s, size_t n)
+{
+    w_chr(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        w_put(b, s + run, i - run);
+        run = i + 1;
+        char seq[8];
+        const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b"
+            : c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
+        if (!esc) {
+            snprintf(seq, sizeof(seq), "\\u%04X", c);
+            esc = seq;
+        }
+        w_put(b, esc, strlen(esc));
+    }
+    w_put(b, s + run, n - run);
+    w_chr(b, '"');
+}
+
+static void w_string(wbuf_t *b, const char *s)
+{
+    size_t n = s ? strlen(s) : 0, fixed_len;
+    if (n == 0 || hf_utf8_valid(s, n)) {
+        w_escaped(b, n ? s : "", n);
+        return;
+    }
+    char *fixed = codec_utf8_repair(s, n, &fixed_len);
+    if (fixed)
+        w_escaped(b, fixed, fixed_len);
+    else
+        b->out.failed = 1;
+    free(fixed);
+}
+
+/* jansson's jsonp_dtostr: %.*g, ".0" when it reads as an integer, no '+' or
+ * leading zeros in the exponent. */
+static void w_real(wbuf_t *b, double v)
+{
+    char buf[64];
+    int len = snprintf(buf, sizeof(buf) - 3, "%.*g", b->prec, v);
+    if (len < 0 || len >= (int)sizeof(buf) - 3) {
+        b->out.failed = 1;
+        return;
+    }
+    if (!strchr(buf, '.') && !strchr(buf, 'e')) {
+        memcpy(buf + len, ".0", 3);
+        len += 2;
+    }
+    char *start = strchr(buf, 'e');
+    if (start) {
+        start++;
+        char *end = start + 1;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, (size_t)len - (size_t)(end - buf) + 1);
+            len -= (int)(end - start);
+        }
+    }
+    w_put(b, buf, (size_t)len);
+}
+
+/* A value built as a json_t and printed as json_dumps would, consumed. */
+static void w_json(wbuf_t *b, json_t *v)
+{
+    char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(b->prec))
+                   : NULL;
+    json_decref(v);
+    if (!text) {
+        b->out.failed = 1;
+        return;
+    }
+    w_put(b, text, strlen(text));
+    free(text);
+}
+
+static void w_message(wbuf_t *b, const ProtobufCMessage *m, int depth);
+
+static void w_value(wbuf_t *b, const ProtobufCFieldDescriptor *f, const void *p, int depth)
+{
+    char buf[32];
+    int n;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32: case PROTOBUF_C_TYPE_SFIXED32:
+        n = snprintf(buf, sizeof(buf), "%" PRId32, *(const int32_t *)p);
+        w_put(b, buf, (size_t)n);
+        return;
+    case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32:
+        n = snprintf(buf, sizeof(buf), "%" PRIu32, *(const uint32_t *)p);
+        w_put(b, buf, (size_t)n);
+        return;
+    case PROTOBUF_C_TYPE_DOUBLE: {
+        double v = *(const double *)p;
+        if (isfinite(v))
+            w_real(b, v);
+        else
+            w_put(b, isnan(v) ? "\"NaN\"" : v < 0 ? "\"-Infinity\"" : "\"Infinity\"",
+                  isnan(v) ? 5 : v < 0 ? 11 : 10);
+        return;
+    }
+    case PROTOBUF_C_TYPE_BOOL:
+        w_put(b, *(const protobuf_c_boolean *)p ? "true" : "false",
+              *(const protobuf_c_boolean *)p ? 4 : 5);
+        return;
+    case PROTOBUF_C_TYPE_ENUM: {
+        const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(f->descriptor,
+                                                                            *(const int *)p);
+        if (ev) {
+            w_escaped(b, ev->name, strlen(ev->name));
+        } else {
+            n = snprintf(buf, sizeof(buf), "%d", *(const int *)p);
+            w_put(b, buf, (size_t)n);
+        }
+        return;
+    }
+    case PROTOBUF_C_TYPE_STRING:
+        w_string(b, *(char *const *)p);
+        return;
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *)p;
+        if (sub && codec_kind_of(f->descriptor) == PLAIN)
+            w_message(b, sub, depth + 1);
+        else
+            w_json(b, enc_value(f, p, depth));
+        return;
+    }
+    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
+        codec_format_int(f->type, p, buf, sizeof(buf));
+        w_escaped(b, buf, strlen(buf));
+        return;
+    default: /* float (its shortest decimal), bytes */
+        w_json(b, enc_value(f, p, depth));
+        return;
+    }
+}
+
+static void w_message(wbuf_t *b, const ProtobufCMessage *m, int depth)
+{
+    if (depth >= HF_CODEC_MAX_DEPTH) {
+        b->out.failed = 1;
+        return;
+    }
+    char json[256];
+    bool first = true;
+    w_chr(b, '{');
+    for (unsigned i = 0; i < m->descriptor->n_fields && !b->out.failed; i++) {
+        const ProtobufCFieldDescriptor *f = &m->descriptor->fields[i];
+        if (!present(m, f))
+            continue;
+        if (!first)
+            w_chr(b, ',');
+        first = false;
+        hf_codec_json_name(f->name, json, sizeof(json));
+        w_escaped(b, json, strlen(json));
+        w_chr(b, ':');
+        if (f->label != PROTOBUF_C_LABEL_REPEATED) {
+            w_value(b, f, CMEMBER(m, f->offset), depth);
+        } else if (codec_is_map(m->descriptor, f)) {
+            w_json(b, enc_map(f, m, depth));
+        } else {
+            size_t n = *(const size_t *)CMEMBER(m, f->quantifier_offset);
+            const char *arr = *(char *const *)CMEMBER(m, f->offset);
+            w_chr(b, '[');
+            for (size_t k = 0; k < n && !b->out.failed; k++) {
+                if (k)
+                    w_chr(b, ',');
+                w_value(b, f, arr + k * codec_elt_size(f->type), depth);
+            }
+            w_chr(b, ']');
+        }
+    }
+    w_chr(b, '}');
+}
+
+char *hf_codec_write(const ProtobufCMessage *msg, int real_precision, size_t *len)
+{
+    assert(msg && msg->descriptor);
+    wbuf_t b = { .prec = real_precision >= 1 && real_precision <= 17 ? real_precision : 17 };
+    w_message(&b, msg, 0);
+    return hf_buf_take(&b.out, len);
 }
 

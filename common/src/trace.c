@@ -7,11 +7,36 @@
  */
 #include "hf/trace.h"
 #include "hf/bus.h"
+#include "hf/encoding.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+/* Here rather than with the bus's sockets: trace and span ids are its main
+ * use, and the log (log.c → trace.c) must not need ZeroMQ. */
+void hf_random_hex(char *out, size_t nbytes)
+{
+    unsigned char buf[64];
+    if (nbytes > sizeof(buf))
+        nbytes = sizeof(buf);
+    if (getrandom(buf, nbytes, 0) != (ssize_t)nbytes) {
+        /* never expected on Linux >= 3.17; fall back to time-seeded bytes */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t x = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec)
+            ^ (uint64_t)(uintptr_t)out;
+        for (size_t i = 0; i < nbytes; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            buf[i] = (unsigned char)x;
+        }
+    }
+    hf_hex_encode(out, buf, nbytes);
+}
 
 /* Copy n lowercase hex digits at s into out (n + 1 bytes, NUL-terminated).
  * Returns 1 when they are hex and not all zero, 0 when all zero, -1 when

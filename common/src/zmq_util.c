@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 static void *ctx;
@@ -119,22 +118,6 @@ void *hf_zsock_connect(int type, char *const *eps, int n)
         }
     }
     return s;
-}
-
-void hf_random_hex(char *out, size_t nbytes)
-{
-    unsigned char buf[64];
-    if (nbytes > sizeof(buf))
-        nbytes = sizeof(buf);
-    if (getrandom(buf, nbytes, 0) != (ssize_t)nbytes) {
-        /* never expected on Linux >= 3.17; fall back to time-seeded bytes */
-        uint64_t x = (uint64_t)hf_now_ms() ^ (uint64_t)(uintptr_t)out;
-        for (size_t i = 0; i < nbytes; i++) {
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            buf[i] = (unsigned char)x;
-        }
-    }
-    hf_hex_encode(out, buf, nbytes);
 }
 
 int hf_frames_recv(void *sock, zmq_msg_t *msgs, int max, int flags)

@@ -633,6 +633,59 @@ static void test_round_trip_everything(void **state)
     round_trips(&t.base);
 }
 
+/* hf_codec_write prints what json_dumps prints of hf_codec_encode, at the
+ * stored precision and at the gateway's. */
+static void writes_as_dumps(const ProtobufCMessage *m)
+{
+    json_t *j = hf_codec_encode(m);
+    assert_non_null(j);
+    char *want17 = json_dumps(j, JSON_COMPACT), *want15 = json_dumps(j, JSON_COMPACT |
+                                                                        JSON_REAL_PRECISION(15));
+    json_decref(j);
+    size_t len = 0;
+    char *got17 = hf_codec_write(m, 17, &len), *got15 = hf_codec_write(m, 15, NULL);
+    char *text = hf_codec_encode_text(m);
+    assert_string_equal(got17, want17);
+    assert_int_equal(len, strlen(want17));
+    assert_string_equal(got15, want15);
+    assert_string_equal(text, want17);
+    free(want17), free(want15), free(got17), free(got15), free(text);
+}
+
+static void test_write_is_dumps(void **state)
+{
+    (void)state;
+    Sample *s = decode(
+        "{'i32': -2147483648, 'u32': 4294967295, 'i64': '-6', 'u64': '18446744073709551615',"
+        " 'flt': 0.1, 'dbl': 75.2, 'rdbl': [1e21, 1e-7, 100, -0.0, 'NaN', 'Infinity',"
+        " '-Infinity', 123456789.123, 5e-324], 'flag': false,"
+        " 'text': 'q\\\"/\\u0001\\u001f\\b\\f\\n\\r\\t\\u007f中文 ', 'blob': '3q2+7w',"
+        " 'color': 'CODEC_COLOR_BLUE', 'colors': [0, 99], 'rtext': ['', 'a'],"
+        " 'items': [{'name': 'i', 'qty': 3, 'scores': [1, 2]}, {}], 'item': {'qty': -1},"
+        " 'choiceText': '', 'counts': {'': 0, 'z': '-1'}, 'byId': {'0': {}},"
+        " 'byFlag': {'false': 'f'}, 'at': '2026-11-26T02:30:00.000000001Z',"
+        " 'day': '2026-11-26', 'ats': ['2026-11-26T02:30:00Z']}");
+    writes_as_dumps(&s->base);
+    release(s);
+    Sample empty = HRFLOW__V1__CODEC_SAMPLE__INIT;
+    writes_as_dumps(&empty.base);
+    Sample bad = HRFLOW__V1__CODEC_SAMPLE__INIT; /* invalid UTF-8 is repaired the same way */
+    bad.text = "a\xff" "b\xe6\x8b";
+    writes_as_dumps(&bad.base);
+    Hrflow__V1__CodecItem *items[] = { NULL }; /* a NULL element: the default message */
+    bad.n_items = 1, bad.items = items;
+    writes_as_dumps(&bad.base);
+    Hrflow__V1__CodecNode nodes[HF_CODEC_MAX_DEPTH + 1];
+    for (int i = 0; i <= HF_CODEC_MAX_DEPTH; i++) {
+        hrflow__v1__codec_node__init(&nodes[i]);
+        if (i > 0)
+            nodes[i - 1].child = &nodes[i];
+    }
+    writes_as_dumps(&nodes[1].base); /* 32 levels */
+    assert_null(hf_codec_write(&nodes[0].base, 17, NULL)); /* 33, as hf_codec_encode */
+    assert_null(hf_codec_encode_text(&nodes[0].base));
+}
+
 static void test_encode_repairs_utf8(void **state)
 {
     (void)state;
@@ -704,6 +757,7 @@ int main(void)
         cmocka_unit_test(test_malformed_json),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_round_trip_everything),
+        cmocka_unit_test(test_write_is_dumps),
         cmocka_unit_test(test_encode_repairs_utf8),
         cmocka_unit_test(test_arena_allocator),
         cmocka_unit_test(test_no_leak_on_error),

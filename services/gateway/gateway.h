@@ -28,7 +28,8 @@
  * decimal of up to 15 digits (a rate of 0.03, a score of 87.5) is written
  * as that decimal rather than as its binary double's 17 digits
  * (0.029999999999999999). */
-#define GW_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+#define GW_REAL_PRECISION 15
+#define GW_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(GW_REAL_PRECISION))
 
 /* Scopes an API key may carry. An admin key may call every route. */
 enum {

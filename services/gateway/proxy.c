@@ -15,6 +15,7 @@
 #include "hf/codec.h"
 #include "hf/log.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,6 +288,31 @@ int gw_proxy_call(gateway_t *gw, const gw_route_t *route, const ProtobufCMessage
                : HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
 }
 
+/* The reply's top-level "version" when its JSON is a string, as hf_codec_encode
+ * writes it: a string field, or a 64-bit integer (written as a string); NULL for
+ * none, a 32-bit one, or one the encoding leaves out. The text is in buf or
+ * the reply. */
+static const char *record_version(const ProtobufCMessage *m, char *buf, size_t n)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(m->descriptor, "version");
+    if (!f || f->label != PROTOBUF_C_LABEL_NONE)
+        return NULL;
+    const void *p = (const char *)m + f->offset;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING:
+        return *(char *const *)p ? *(char *const *)p : "";
+    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
+        snprintf(buf, n, "%" PRId64, *(const int64_t *)p);
+        return buf;
+    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
+        snprintf(buf, n, "%" PRIu64, *(const uint64_t *)p);
+        return buf;
+    default:
+        return NULL;
+    }
+}
+
 static void call(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
                  const gw_identity_t *id)
 {
@@ -322,17 +348,18 @@ static void call(gateway_t *gw, gw_request_t *req, const gw_route_t *route,
         protobuf_c_message_free_unpacked(reply, NULL);
         return;
     }
-    json_t *out = hf_codec_encode(reply);
+    size_t len = 0;
+    char *out = hf_codec_write(reply, GW_REAL_PRECISION, &len), vbuf[32];
+    const char *version = record_version(reply, vbuf, sizeof(vbuf));
+    if (out && version && strcmp(version, "0") != 0) {
+        char etag[48]; /* a record with a version: its ETag, for If-Match */
+        snprintf(etag, sizeof(etag), "\"%.40s\"", version);
+        gw_add_header(req, "ETag", etag);
+    }
     protobuf_c_message_free_unpacked(reply, NULL);
     if (!out)
         return; /* http.c answers 500 */
-    json_t *version = json_object_get(out, "version");
-    if (json_is_string(version) && strcmp(json_string_value(version), "0") != 0) {
-        char etag[48]; /* a record with a version: its ETag, for If-Match */
-        snprintf(etag, sizeof(etag), "\"%.40s\"", json_string_value(version));
-        gw_add_header(req, "ETag", etag);
-    }
-    gw_respond_json(req, route->status ? route->status : 200, out);
+    gw_respond_text(req, route->status ? route->status : 200, "application/json", out, len);
 }
 
 gw_rc_t gw_proxy_phase(gateway_t *gw, gw_request_t *req)

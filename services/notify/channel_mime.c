@@ -16,44 +16,18 @@
  */
 #include "deliver.h"
 
+#include "hf/buf.h"
+
 #include <openssl/evp.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    int oom;
-} buf_t;
-
-static void put(buf_t *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->cap ? b->cap * 2 : 4096);
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
-static void puts_(buf_t *b, const char *s) { put(b, s, strlen(s)); }
-
-static void putf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(buf_t *b, const char *fmt, ...)
+static void putf(hf_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(hf_buf_t *b, const char *fmt, ...)
 {
     char tmp[512];
     va_list ap;
@@ -61,18 +35,18 @@ static void putf(buf_t *b, const char *fmt, ...)
     int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
     va_end(ap);
     if (n > 0)
-        put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+        hf_buf_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
 /* Base64 of n bytes in lines of 76 characters, each ending CRLF. */
-static void put_base64(buf_t *b, const unsigned char *s, size_t n)
+static void put_base64(hf_buf_t *b, const unsigned char *s, size_t n)
 {
     unsigned char line[77];
     for (size_t i = 0; i < n; i += 57) {
         size_t k = n - i < 57 ? n - i : 57;
         int w = EVP_EncodeBlock(line, s + i, (int)k);
-        put(b, (const char *)line, (size_t)w);
-        puts_(b, "\r\n");
+        hf_buf_put(b, (const char *)line, (size_t)w);
+        hf_buf_puts(b, "\r\n");
     }
 }
 
@@ -88,10 +62,10 @@ static int ascii_printable(const char *s)
  * words of at most 39 bytes each (52 base64 characters: a word of 64, a
  * line under 76 with its header name), cut between UTF-8 characters,
  * folded onto continuation lines. */
-static void put_header_text(buf_t *b, const char *s)
+static void put_header_text(hf_buf_t *b, const char *s)
 {
     if (ascii_printable(s) && strlen(s) < 900) {
-        puts_(b, s);
+        hf_buf_puts(b, s);
         return;
     }
     size_t n = strlen(s), i = 0;
@@ -103,10 +77,10 @@ static void put_header_text(buf_t *b, const char *s)
         unsigned char enc[64];
         int w = EVP_EncodeBlock(enc, (const unsigned char *)s + i, (int)k);
         if (!first)
-            puts_(b, "\r\n ");
-        puts_(b, "=?UTF-8?B?");
-        put(b, (const char *)enc, (size_t)w);
-        puts_(b, "?=");
+            hf_buf_puts(b, "\r\n ");
+        hf_buf_puts(b, "=?UTF-8?B?");
+        hf_buf_put(b, (const char *)enc, (size_t)w);
+        hf_buf_puts(b, "?=");
         i += k;
         first = 0;
         if (k == 0)
@@ -116,29 +90,29 @@ static void put_header_text(buf_t *b, const char *s)
 
 /* A header name's parameter value: quoted ASCII without quotes or
  * backslashes, else an encoded word (as mail clients read in name=). */
-static void put_param(buf_t *b, const char *key, const char *v)
+static void put_param(hf_buf_t *b, const char *key, const char *v)
 {
     putf(b, ";\r\n %s=\"", key);
     if (ascii_printable(v) && !strpbrk(v, "\"\\")) {
-        puts_(b, v);
+        hf_buf_puts(b, v);
     } else {
-        buf_t t = { 0 };
+        hf_buf_t t = { 0 };
         put_header_text(&t, v);
         if (t.p) {
             for (char *p = t.p; *p; p++)
                 if (*p == '\r' || *p == '\n')
                     *p = ' ';
-            puts_(b, t.p);
+            hf_buf_puts(b, t.p);
         }
         free(t.p);
     }
-    puts_(b, "\"");
+    hf_buf_puts(b, "\"");
 }
 
-static void put_text_part(buf_t *b, const char *subtype, const char *text)
+static void put_text_part(hf_buf_t *b, const char *subtype, const char *text)
 {
     putf(b, "Content-Type: text/%s; charset=UTF-8\r\n", subtype);
-    puts_(b, "Content-Transfer-Encoding: base64\r\n\r\n");
+    hf_buf_puts(b, "Content-Transfer-Encoding: base64\r\n\r\n");
     put_base64(b, (const unsigned char *)text, strlen(text));
 }
 
@@ -152,7 +126,7 @@ void nt_mime_message_id(const char *job_id, const char *from, char *out, size_t 
 
 char *nt_mime_message(const nt_job_t *job, const char *from, size_t *len)
 {
-    buf_t b = { 0 };
+    hf_buf_t b = { 0 };
     char date[64], mid[160];
     time_t now = time(NULL);
     struct tm tm;
@@ -169,12 +143,12 @@ char *nt_mime_message(const nt_job_t *job, const char *from, size_t *len)
     putf(&b, "Date: %s\r\n", date);
     putf(&b, "From: %s\r\n", from);
     putf(&b, "To: %s\r\n", job->to);
-    puts_(&b, "Subject: ");
+    hf_buf_puts(&b, "Subject: ");
     put_header_text(&b, job->subject ? job->subject : "");
-    puts_(&b, "\r\n");
+    hf_buf_puts(&b, "\r\n");
     putf(&b, "Message-ID: %s\r\n", mid);
     putf(&b, "X-Hrflow-Channel: %s\r\n", job->channel);
-    puts_(&b, "MIME-Version: 1.0\r\n");
+    hf_buf_puts(&b, "MIME-Version: 1.0\r\n");
     if (attach) {
         putf(&b, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\n", outer);
         putf(&b, "--%s\r\n", outer);
@@ -194,21 +168,16 @@ char *nt_mime_message(const nt_job_t *job, const char *from, size_t *len)
                                                                   : "application/octet-stream";
         const char *name = job->attach_name && *job->attach_name ? job->attach_name : "attachment";
         putf(&b, "--%s\r\n", outer);
-        puts_(&b, "Content-Type: ");
-        puts_(&b, ascii_printable(type) ? type : "application/octet-stream");
+        hf_buf_puts(&b, "Content-Type: ");
+        hf_buf_puts(&b, ascii_printable(type) ? type : "application/octet-stream");
         if (!strncmp(type, "text/calendar", 13) && !strstr(type, "method="))
-            puts_(&b, "; method=REQUEST; charset=UTF-8");
+            hf_buf_puts(&b, "; method=REQUEST; charset=UTF-8");
         put_param(&b, "name", name);
-        puts_(&b, "\r\nContent-Disposition: attachment");
+        hf_buf_puts(&b, "\r\nContent-Disposition: attachment");
         put_param(&b, "filename", name);
-        puts_(&b, "\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+        hf_buf_puts(&b, "\r\nContent-Transfer-Encoding: base64\r\n\r\n");
         put_base64(&b, job->attach, job->attach_len);
         putf(&b, "--%s--\r\n", outer);
     }
-    if (b.oom) {
-        free(b.p);
-        return NULL;
-    }
-    *len = b.len;
-    return b.p;
+    return hf_buf_take(&b, len);
 }

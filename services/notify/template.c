@@ -12,6 +12,7 @@
  */
 #include "template.h"
 
+#include "hf/buf.h"
 #include "hf/encoding.h"
 
 #include <stdarg.h>
@@ -266,33 +267,7 @@ refuse:
 
 /* ---- rendering ---- */
 
-typedef struct {
-    char *s;
-    size_t n, cap;
-    int oom;
-} buf_t;
-
-static void put(buf_t *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *s2 = realloc(b->s, cap);
-        if (!s2) {
-            b->oom = 1;
-            return;
-        }
-        b->s = s2, b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-static void put_value(buf_t *b, const char *v, nt_out_t how)
+static void put_value(hf_buf_t *b, const char *v, nt_out_t how)
 {
     size_t start = 0, k = 0;
     for (; v[k]; k++) {
@@ -308,12 +283,12 @@ static void put_value(buf_t *b, const char *v, nt_out_t how)
         else if (how == NT_OUT_SUBJECT && (c == '\r' || c == '\n' || c == '\t'))
             rep = " ";
         if (rep) {
-            put(b, v + start, k - start);
-            put(b, rep, strlen(rep));
+            hf_buf_put(b, v + start, k - start);
+            hf_buf_put(b, rep, strlen(rep));
             start = k + 1;
         }
     }
-    put(b, v + start, k - start);
+    hf_buf_put(b, v + start, k - start);
 }
 
 static int present(const nt_values_t *vals, int var)
@@ -323,13 +298,13 @@ static int present(const nt_values_t *vals, int var)
 
 char *nt_part_render(const nt_part_t *p, const nt_values_t *vals, nt_out_t how)
 {
-    buf_t b = { 0 };
-    put(&b, "", 0);
+    hf_buf_t b = { 0 };
+    hf_buf_put(&b, "", 0);
     for (size_t i = 0; i < p->n; i++) {
         const node_t *n = &p->nodes[i];
         switch (n->kind) {
         case N_TEXT:
-            put(&b, p->src + n->off, n->len);
+            hf_buf_put(&b, p->src + n->off, n->len);
             break;
         case N_VAR:
             if (present(vals, n->var))
@@ -344,11 +319,7 @@ char *nt_part_render(const nt_part_t *p, const nt_values_t *vals, nt_out_t how)
             break;
         }
     }
-    if (b.oom) {
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
+    return hf_buf_take(&b, NULL);
 }
 
 /* ---- whole templates ---- */

@@ -2,7 +2,8 @@
  *
  * Every input is decoded as each of a few message types. Whatever decodes
  * must encode, and the encoding must decode again to the same wire bytes and
- * encode to the same text; an input decoded with an arena allocator must
+ * encode to the same text, which hf_codec_write must write byte for byte as
+ * json_dumps prints it; an input decoded with an arena allocator must
  * give the same message as with malloc. A broken promise is an abort(), so
  * libFuzzer (run.sh, clang) and the corpus replay (replay-codec.c, gcc, in
  * the unit suite) both report it. ASan finds leaks and bad accesses.
@@ -48,16 +49,28 @@ static void same_message(const ProtobufCMessageDescriptor *desc, const ProtobufC
     free(pb);
 }
 
-/* The text of m's encoding (caller frees); encoding a decoded message cannot fail. */
+/* The text of m's encoding (caller frees); encoding a decoded message cannot fail.
+ * hf_codec_write must print what json_dumps prints of hf_codec_encode, at the
+ * stored precision (17: hf_codec_encode_text) and at the gateway's (15). */
 static char *encoded(const ProtobufCMessageDescriptor *desc, const ProtobufCMessage *m)
 {
     json_t *j = hf_codec_encode(m);
     if (!j)
         fail("encode returned NULL", desc, "");
-    char *text = json_dumps(j, JSON_COMPACT);
+    char *text = json_dumps(j, JSON_COMPACT), *api = json_dumps(j, JSON_COMPACT |
+                                                                   JSON_REAL_PRECISION(15));
     json_decref(j);
-    if (!text)
+    if (!text || !api)
         fail("json_dumps returned NULL", desc, "");
+    size_t len = 0;
+    char *written = hf_codec_write(m, 17, &len), *written15 = hf_codec_write(m, 15, NULL);
+    if (!written || strcmp(written, text) != 0 || len != strlen(text))
+        fail("hf_codec_write differs from json_dumps", desc, written ? written : "NULL");
+    if (!written15 || strcmp(written15, api) != 0)
+        fail("hf_codec_write at precision 15 differs", desc, written15 ? written15 : "NULL");
+    free(written);
+    free(written15);
+    free(api);
     return text;
 }
 

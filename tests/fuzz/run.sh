@@ -5,8 +5,8 @@
 # payroll's formulas with libFuzzer for a while
 #
 # The project builds with gcc; libFuzzer needs clang, so this script compiles
-# the target itself: fuzz-codec.c, common/src/codec*.c, calendar.c, arena.c, encoding.c
-# and log.c, and the generated codec_test*.pb-c.c of a configured build dir
+# the target itself: fuzz-codec.c, common/src/codec*.c, calendar.c, arena.c, buf.c, encoding.c
+# log.c and trace.c, and the generated codec_test*.pb-c.c of a configured build dir
 # ($HF_BUILD, default build/; run `ninja -C build` first). Every target that
 # checks UTF-8 or base64url takes common/src/encoding.c and libsodium along. Output goes to build-fuzz/. New inputs
 # are written to build-fuzz/corpus-codec, not to the checked-in seeds under
@@ -91,6 +91,7 @@ if [ "$target" = template ]; then
         -I"$root/common/include" -I"${HF_BUILD:-$root/build}/proto" \
         "$root/tests/fuzz/fuzz-template.c" "$nt/template.c" \
         "$nt/template_vars.c" "$nt/template_defaults.c" "$root/common/src/encoding.c" \
+        "$root/common/src/buf.c" \
         $(pkg-config --cflags --libs icu-i18n icu-uc libsodium libpq libzmq libprotobuf-c) -lm \
         -o "$out/fuzz-template"
     exec "$out/fuzz-template" -max_total_time="$seconds" -max_len=2048 -timeout=10 \
@@ -170,8 +171,8 @@ clang -std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$root/common/include" -I"$proto/../.." \
     "$root/tests/fuzz/fuzz-codec.c" "$root"/common/src/codec*.c "$root/common/src/calendar.c" \
-    "$root/common/src/arena.c" \
-    "$root/common/src/encoding.c" "$root/common/src/log.c" \
+    "$root/common/src/arena.c" "$root/common/src/buf.c" \
+    "$root/common/src/encoding.c" "$root/common/src/log.c" "$root/common/src/trace.c" \
     "$proto/common.pb-c.c" "$proto/codec_test.pb-c.c" "$proto/codec_test_proto2.pb-c.c" \
     $(pkg-config --cflags --libs jansson libprotobuf-c libsodium) -lm \
     -o "$out/fuzz-codec"

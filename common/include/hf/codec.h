@@ -85,6 +85,14 @@ json_t *hf_codec_encode(const ProtobufCMessage *msg);
  * of memory. For storing a record in its API form (JSONB columns). */
 char *hf_codec_encode_text(const ProtobufCMessage *msg);
 
+/* The same text written straight from the message, without building jansson
+ * values: json_dumps(hf_codec_encode(msg), JSON_COMPACT |
+ * JSON_REAL_PRECISION(real_precision)), byte for byte (1..17; 17 is
+ * hf_codec_encode_text, 15 the gateway's answers), with its length in *len
+ * when len is not NULL. NULL as hf_codec_encode. Several times faster on
+ * large messages (an interview report: 95 kB). */
+char *hf_codec_write(const ProtobufCMessage *msg, int real_precision, size_t *len);
+
 /* Reading such records back, everything allocated with alloc:
  * - hf_codec_decode_stored: the message of stored JSON text, or NULL (logged:
  *   a stored record that does not decode is a bug, not bad input);
