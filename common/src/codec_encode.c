@@ -12,7 +12,6 @@
 #include "hf/buf.h"
 
 #include <assert.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +72,7 @@ static json_t *enc_value(const ProtobufCFieldDescriptor *f, const void *p, int d
     case PROTOBUF_C_TYPE_MESSAGE:
         return enc_submessage(f->descriptor, *(ProtobufCMessage *const *)p, depth);
     default: /* 64-bit integers are strings: JavaScript numbers stop at 2^53 */
-        codec_format_int(f->type, p, buf, sizeof(buf));
+        hf_codec_format_int(f->type, p, buf, sizeof(buf));
         return json_string(buf);
     }
 }
@@ -106,7 +105,7 @@ static int enc_map_entry(json_t *obj, const ProtobufCMessage *e, int depth)
     } else if (kf->type == PROTOBUF_C_TYPE_BOOL) {
         key = *(const protobuf_c_boolean *)kp ? "true" : "false";
     } else {
-        codec_format_int(kf->type, kp, buf, sizeof(buf));
+        hf_codec_format_int(kf->type, kp, buf, sizeof(buf));
     }
     json_t *v = enc_value(&e->descriptor->fields[1], CMEMBER(e, e->descriptor->fields[1].offset),
                           depth);
@@ -305,15 +304,11 @@ static void w_message(wbuf_t *b, const ProtobufCMessage *m, int depth);
 static void w_value(wbuf_t *b, const ProtobufCFieldDescriptor *f, const void *p, int depth)
 {
     char buf[32];
-    int n;
     switch (f->type) {
     case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32: case PROTOBUF_C_TYPE_SFIXED32:
-        n = snprintf(buf, sizeof(buf), "%" PRId32, *(const int32_t *)p);
-        w_put(b, buf, (size_t)n);
-        return;
     case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32:
-        n = snprintf(buf, sizeof(buf), "%" PRIu32, *(const uint32_t *)p);
-        w_put(b, buf, (size_t)n);
+        hf_codec_format_int(f->type, p, buf, sizeof(buf));
+        w_put(b, buf, strlen(buf));
         return;
     case PROTOBUF_C_TYPE_DOUBLE: {
         double v = *(const double *)p;
@@ -334,8 +329,8 @@ static void w_value(wbuf_t *b, const ProtobufCFieldDescriptor *f, const void *p,
         if (ev) {
             w_escaped(b, ev->name, strlen(ev->name));
         } else {
-            n = snprintf(buf, sizeof(buf), "%d", *(const int *)p);
-            w_put(b, buf, (size_t)n);
+            hf_codec_format_int(PROTOBUF_C_TYPE_ENUM, p, buf, sizeof(buf));
+            w_put(b, buf, strlen(buf));
         }
         return;
     }
@@ -352,7 +347,7 @@ static void w_value(wbuf_t *b, const ProtobufCFieldDescriptor *f, const void *p,
     }
     case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
     case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
-        codec_format_int(f->type, p, buf, sizeof(buf));
+        hf_codec_format_int(f->type, p, buf, sizeof(buf));
         w_escaped(b, buf, strlen(buf));
         return;
     default: /* float (its shortest decimal), bytes */

@@ -85,8 +85,6 @@ json_t *codec_enc_string(const char *s);
 json_t *codec_enc_bytes(const ProtobufCBinaryData *b);
 json_t *codec_enc_double(double x);
 json_t *codec_enc_float(float f);
-/* An integer of any protobuf integer type in decimal. */
-void codec_format_int(ProtobufCType t, const void *p, char *buf, size_t size);
 
 /* ---- Timestamp and Date (codec_wkt.c) ---- */
 

@@ -376,7 +376,7 @@ json_t *codec_enc_float(float f)
 }
 
 /* An integer of any protobuf integer type in decimal. */
-void codec_format_int(ProtobufCType t, const void *p, char *buf, size_t size)
+void hf_codec_format_int(ProtobufCType t, const void *p, char *buf, size_t size)
 {
     switch (t) {
     case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:

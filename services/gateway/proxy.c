@@ -15,7 +15,6 @@
 #include "hf/codec.h"
 #include "hf/log.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,10 +302,8 @@ static const char *record_version(const ProtobufCMessage *m, char *buf, size_t n
     case PROTOBUF_C_TYPE_STRING:
         return *(char *const *)p ? *(char *const *)p : "";
     case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-        snprintf(buf, n, "%" PRId64, *(const int64_t *)p);
-        return buf;
     case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
-        snprintf(buf, n, "%" PRIu64, *(const uint64_t *)p);
+        hf_codec_format_int(f->type, p, buf, n);
         return buf;
     default:
         return NULL;

@@ -93,6 +93,10 @@ char *hf_codec_encode_text(const ProtobufCMessage *msg);
  * large messages (an interview report: 95 kB). */
 char *hf_codec_write(const ProtobufCMessage *msg, int real_precision, size_t *len);
 
+/* An integer field's value at p, of protobuf type t, in decimal into buf (as
+ * the encoding writes it: 64-bit ones inside quotes, the others bare). */
+void hf_codec_format_int(ProtobufCType t, const void *p, char *buf, size_t size);
+
 /* Reading such records back, everything allocated with alloc:
  * - hf_codec_decode_stored: the message of stored JSON text, or NULL (logged:
  *   a stored record that does not decode is a bug, not bad input);
