@@ -44,10 +44,20 @@ def read_log(path):
                 if out.startswith(PREFIX):
                     fig = json.loads(out[len(PREFIX):])
                     fig = {"benchmark": t["name"], **fig}
+                    fig["ratio"] = ratio(fig)
                     fig["met"] = met(fig)
                     figures.append(fig)
             runs.append((t["name"], t.get("result"), round(t.get("duration", 0.0), 1), figures))
     return runs
+
+
+def ratio(fig):
+    """The value beside its limit, 1.0 at the limit: value / limit when higher is better,
+    limit / value when lower is; None without a limit."""
+    v, lim = fig["value"], fig.get("limit_value")
+    if not fig.get("limit") or not lim or not v:
+        return None
+    return round(lim / v if fig.get("better") == "lower" else v / lim, 6)
 
 
 def met(fig):
@@ -140,7 +150,7 @@ def write_md(path, block):
     if BEGIN in text and END in text:
         head, rest = text.split(BEGIN, 1)
         text = head + block + rest.split(END, 1)[1]
-    else:  # first run: after the page's introduction (its first paragraph break)
+    else:  # first run: after the page's introduction, before its first section
         cut = text.index("\n## ")
         text = text[:cut] + "\n" + block + "\n" + text[cut:]
     with open(path, "w", encoding="utf-8") as f:

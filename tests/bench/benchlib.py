@@ -18,10 +18,8 @@ def report(figure, value, unit, limit=None, limit_value=None, aim=None, aim_of="
     limit measured in the same run is) of `limit_value`, and the aim on the ratio or
     on the value. `./hrflow bench all` gathers these lines (tools/bench_report.py)."""
     line = {"figure": figure, "value": round(float(value), 6), "unit": unit, "better": better}
-    if limit and limit_value and value:
-        line.update(limit=limit, limit_value=round(float(limit_value), 6),
-                    ratio=round(limit_value / value if better == "lower"
-                                else value / limit_value, 6))
+    if limit and limit_value:
+        line.update(limit=limit, limit_value=round(float(limit_value), 6))
     if aim is not None:
         line.update(aim=aim, aim_of=aim_of)
     print("HF-BENCH " + json.dumps(line, ensure_ascii=False), flush=True)

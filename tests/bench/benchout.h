@@ -3,15 +3,16 @@
  * Every benchmark prints its human table and, for each figure, a line
  *
  *   HF-BENCH {"figure": ..., "value": ..., "unit": ..., "limit": ..., "limit_value": ...,
- *             "ratio": ..., "aim": ..., "aim_of": "ratio"|"value", "better": "higher"|"lower"}
+ *             "aim": ..., "aim_of": "ratio"|"value", "better": "higher"|"lower"}
  *
  * that `./hrflow bench all` (tools/bench_report.py) gathers from meson's test log
  * into docs/performance.json and the table at the top of docs/performance.md.
  * tests/bench/benchlib.py prints the same line for the Python benchmarks.
  *
  * The limit is the physical limit measured in the same run (a raw COPY, raw
- * ZeroMQ, a hello-world server); ratio is value / limit when higher is better
- * and limit / value when lower is, so 1.0 is always "as fast as the limit".
+ * ZeroMQ, a hello-world server); the reporter derives the ratio from the two
+ * (value / limit when higher is better, limit / value when lower is, so 1.0 is
+ * always "as fast as the limit").
  * Pass limit NULL when a figure has none, aim < 0 when it has no aim.
  */
 #ifndef HF_BENCHOUT_H
@@ -36,11 +37,9 @@ static inline void hf_bench_report(const char *figure, double value, const char 
                           unit, "better", o.lower_better ? "lower" : "higher");
     if (!j)
         return;
-    if (o.limit && o.limit_value > 0 && value > 0) {
+    if (o.limit && o.limit_value > 0) {
         json_object_set_new(j, "limit", json_string(o.limit));
         json_object_set_new(j, "limit_value", json_real(o.limit_value));
-        json_object_set_new(j, "ratio", json_real(o.lower_better ? o.limit_value / value
-                                                                 : value / o.limit_value));
     }
     if (o.aim >= 0) {
         json_object_set_new(j, "aim", json_real(o.aim));
