@@ -6,14 +6,22 @@
  * the caller's scopes against the route's. Local routes need neither.
  *
  * A token "hf_<key id>_<secret>" is never stored: the gateway hashes it
- * (SHA-256) and asks Redis for `hf:auth:{<hash>}`, the packed Caller of a
- * recently authenticated key (with its rate limit, applied in the same
- * round trip: ratelimit.c). On a miss it asks the identity service
- * (Authenticate, which compares the hash with the stored one in constant
- * time) and caches the answer for HF_GATEWAY_AUTH_CACHE_S. Revoking a key
- * deletes its cache entry (services/identity), so revocation takes effect
- * at once. Every failure is the same 401, which never says whether the key
- * id exists; the token itself never reaches a log line.
+ * (SHA-256) and looks in three places, nearest first:
+ *  1. this process (authcache.c): a key Redis or identity vouched for less
+ *     than HF_GATEWAY_AUTH_LOCAL_MS ago, with a lease of rate-limit tokens;
+ *  2. Redis, `hf:auth:{<hash>}`: the packed Caller of a recently
+ *     authenticated key, shared by the replicas, with its rate limit
+ *     applied in the same round trip (ratelimit.c);
+ *  3. the identity service (Authenticate, which compares the hash with the
+ *     stored one in constant time); the answer is cached in Redis for
+ *     HF_GATEWAY_AUTH_CACHE_S with SET NX.
+ * Revoking a key replaces its Redis entry with a tombstone "revoked" that
+ * SET NX cannot overwrite (services/identity), so a lookup answered just
+ * before the revocation cannot put the key back; the revocation event
+ * drops it from every replica's process (authcache.c), and this replica
+ * drops it as soon as it answers the revocation. Every failure is the same
+ * 401, which never says whether the key id exists; the token itself never
+ * reaches a log line.
  */
 #include "gateway.h"
 
@@ -107,7 +115,8 @@ static void remember(gateway_t *gw, const char *key, const Hrflow__V1__Caller *c
     }
     memcpy(buf, head, (size_t)hl);
     hrflow__v1__caller__pack(c, buf + hl);
-    redisReply *rep = hf_cache_command(cache, "SET %s %b EX %ld", key, buf, (size_t)hl + n,
+    /* NX: never over identity's tombstone of a key revoked meanwhile */
+    redisReply *rep = hf_cache_command(cache, "SET %s %b NX EX %ld", key, buf, (size_t)hl + n,
                                        gw->cfg.auth_cache_s);
     if (rep)
         freeReplyObject(rep);
@@ -167,47 +176,70 @@ static Hrflow__V1__Caller *authenticate(gateway_t *gw, gw_request_t *req, gw_ide
     char hash[65], key[80], *entry = NULL;
     size_t elen = 0;
     hf_sha256_hex(token, strlen(token), hash);
-    snprintf(key, sizeof(key), "hf:auth:{%s}", hash);
     snprintf(id->tat_key, sizeof(id->tat_key), "hf:rl:{%s}", hash);
+    snprintf(id->key_id, sizeof(id->key_id), "%s", key_id);
+    snprintf(id->token_sha256, sizeof(id->token_sha256), "%s", hash);
     Hrflow__V1__Caller *caller = NULL;
-    if (gw_auth_cached(gw, key, id->tat_key, &entry, &elen, &id->rate) == 1) {
+    long give_back = 0, granted = 0;
+    if (gw_authcache_take(hash, &caller, &id->rate, &give_back) == 1)
+        return caller;
+    uint64_t epoch = gw_authcache_epoch();
+    int local = gw_authcache_enabled();
+    snprintf(key, sizeof(key), "hf:auth:{%s}", hash);
+    int cached = gw_auth_cached(gw, key, id->tat_key, local ? GW_LEASE_DIV : 0, give_back,
+                                &entry, &elen, &id->rate, &granted);
+    if (cached == 2) {
+        unauthenticated(req, "the API key is unknown or revoked");
+        return NULL;
+    }
+    if (cached == 1) {
         caller = entry_caller(entry, elen);
         if (!caller)
             id->rate.checked = 0; /* a damaged entry: ask identity */
         free(entry);
     }
-    snprintf(id->key_id, sizeof(id->key_id), "%s", key_id);
-    snprintf(id->token_sha256, sizeof(id->token_sha256), "%s", hash);
-    if (caller)
-        return caller;
-    ProtobufCMessage *reply = NULL;
-    hf_status_t st = { 0 };
-    hf_bus_client_t *bus = gw_bus(gw);
-    int rc = bus ? ask_identity(gw, bus, key_id, hash, gw_request_traceparent(req),
-                                gw_request_id(req), &reply, &st)
-                 : HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
-    if (rc == HRFLOW__V1__ERROR_CODE__UNAUTHENTICATED) {
-        hf_status_clear(&st);
+    if (!caller) {
+        ProtobufCMessage *reply = NULL;
+        hf_status_t st = { 0 };
+        hf_bus_client_t *bus = gw_bus(gw);
+        int rc = bus ? ask_identity(gw, bus, key_id, hash, gw_request_traceparent(req),
+                                    gw_request_id(req), &reply, &st)
+                     : HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
+        if (rc == HRFLOW__V1__ERROR_CODE__UNAUTHENTICATED) {
+            hf_status_clear(&st);
+            unauthenticated(req, "the API key is unknown or revoked");
+            return NULL;
+        }
+        if (rc != 0) {
+            if (!bus)
+                snprintf(st.message, sizeof(st.message), "no bus client");
+            st.code = rc;
+            gw_respond_bus_error(req, &st, NULL);
+            hf_status_clear(&st);
+            return NULL;
+        }
+        Hrflow__V1__AuthenticateResponse *resp = (Hrflow__V1__AuthenticateResponse *)reply;
+        if (resp->caller) {
+            caller = resp->caller;
+            resp->caller = NULL; /* keep it past the reply */
+            remember(gw, key, caller, scope_bits(caller));
+        }
+        protobuf_c_message_free_unpacked(reply, NULL);
+        if (!caller) {
+            unauthenticated(req, "the API key is unknown or revoked");
+            return NULL;
+        }
+    }
+    gw_rate_t lim;
+    const char *policy;
+    gw_rate_of(gw, scope_bits(caller), &lim, &policy);
+    if (local && gw_authcache_put(hash, key_id, caller, lim.rate > 0, epoch, &id->rate,
+                                  granted) < 0) {
+        /* revoked while Redis or identity was answering */
+        protobuf_c_message_free_unpacked(&caller->base, NULL);
         unauthenticated(req, "the API key is unknown or revoked");
         return NULL;
     }
-    if (rc != 0) {
-        if (!bus)
-            snprintf(st.message, sizeof(st.message), "no bus client");
-        st.code = rc;
-        gw_respond_bus_error(req, &st, NULL);
-        hf_status_clear(&st);
-        return NULL;
-    }
-    Hrflow__V1__AuthenticateResponse *resp = (Hrflow__V1__AuthenticateResponse *)reply;
-    if (resp->caller) {
-        caller = resp->caller;
-        resp->caller = NULL; /* keep it past the reply */
-        remember(gw, key, caller, scope_bits(caller));
-    }
-    protobuf_c_message_free_unpacked(reply, NULL);
-    if (!caller)
-        unauthenticated(req, "the API key is unknown or revoked");
     return caller;
 }
 
@@ -231,12 +263,30 @@ gw_rc_t gw_public_phase(gateway_t *gw, gw_request_t *req)
     return GW_OK;
 }
 
+/* A revocation answered by this replica: the key's entries here go now,
+ * before the client can send its next request (other replicas drop them
+ * when the event reaches them). */
+static void on_revoked(gateway_t *gw, gw_request_t *req, unsigned status,
+                       const char *content_type, const char *body, size_t len, void *arg)
+{
+    (void)gw, (void)content_type, (void)body, (void)len, (void)arg;
+    int n = 0;
+    const gw_param_t *p = gw_request_params(req, &n);
+    for (int i = 0; status / 100 == 2 && i < n; i++)
+        if (!strcmp(p[i].name, "id"))
+            gw_authcache_forget(p[i].value);
+}
+
 gw_rc_t gw_auth_phase(gateway_t *gw, gw_request_t *req)
 {
-    if (!gw_route_needs_key(gw_request_route(req)))
+    const gw_route_t *route = gw_request_route(req);
+    if (!gw_route_needs_key(route))
         return GW_DECLINED;
     if (!gw_request_may_wait(req)) /* Redis, perhaps identity */
         return GW_AGAIN;
+    if (route->rpc && !strcmp(route->rpc, "RevokeApiKey") && route->service &&
+        !strcmp(gw_route_service_name(route), "identity"))
+        gw_request_on_response(req, on_revoked, NULL);
     gw_identity_t *id = gw_request_identity(req);
     Hrflow__V1__Caller *caller = authenticate(gw, req, id);
     if (!caller)

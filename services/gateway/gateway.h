@@ -75,6 +75,7 @@ typedef struct {
     const char *metrics_addr;  /* the admin listener: /metrics, detailed /readyz; or "off" */
     long call_timeout_ms;      /* deadline of a bus call made for a request */
     long auth_cache_s;         /* how long Redis keeps an authenticated key */
+    long auth_local_ms;        /* how long this process trusts a key Redis vouched for (0: off) */
     long idempotency_ttl_s;    /* how long an Idempotency-Key is remembered */
     const char *rate_limits;   /* "admin=100:200,recruiter=…" (per second : burst) */
     const char *public_url;    /* the servers[] entry of the OpenAPI document */
@@ -378,6 +379,37 @@ gw_identity_t *gw_request_identity(gw_request_t *r);
  * revoked, -1 when identity could not say (unavailable). */
 int gw_auth_recheck(gateway_t *gw, const char *key_id, const char *token_sha256);
 
+/* ---- authcache.c: authenticated keys held in the process ---- */
+
+/* Start holding keys (when cfg.auth_local_ms > 0 and there is an event
+ * plane to hear revocations on: its listener thread starts), and stop.
+ * Start returns 0, or -1 after logging. */
+int gw_authcache_start(const gateway_t *gw);
+void gw_authcache_stop(void);
+/* Empty the table and trust entries for local_ms from now on (0: hold
+ * nothing). Start calls it; tests call it directly. */
+void gw_authcache_init(long local_ms);
+int gw_authcache_enabled(void);
+/* The revocations seen so far: note it before asking Redis or identity,
+ * and hand it to gw_authcache_put. */
+uint64_t gw_authcache_epoch(void);
+/* The request's caller from a fresh entry for the token hash: 1 with
+ * *caller (free with protobuf_c_message_free_unpacked) and, for a key with
+ * a limit, *rate decided from the lease (a token spent) or a standing
+ * refusal; 0 when Redis must be asked, with *give_back the unspent tokens
+ * of a lease that ran out of time (ratelimit.c returns them). */
+int gw_authcache_take(const char *hash, Hrflow__V1__Caller **caller, gw_rate_result_t *rate,
+                      long *give_back);
+/* Redis or identity said the key authenticates as c: hold it, with the
+ * limit's decision (rate, NULL when none was made) and the tokens granted
+ * with it (the request spends one; rate->remaining then counts those
+ * held). Returns -1 when the key was revoked since epoch0 (the request
+ * gets 401), else 0 (kept, or not when the table is full or off). */
+int gw_authcache_put(const char *hash, const char *key_id, const Hrflow__V1__Caller *c,
+                     int limited, uint64_t epoch0, gw_rate_result_t *rate, long granted);
+/* The key was revoked: drop its entries and let lookups in flight know. */
+void gw_authcache_forget(const char *key_id);
+
 /* Parse "admin=100:200,recruiter=50:100" into rates (by scope bit index).
  * Scopes not named keep their value. Returns 0, or -1 with the reason in err. */
 int gw_rate_parse(const char *spec, gw_rate_t *rates, char *err, size_t errlen);
@@ -385,11 +417,16 @@ int gw_rate_parse(const char *spec, gw_rate_t *rates, char *err, size_t errlen);
  * ("default" and a zero rate when none is set: no limit). */
 void gw_rate_of(const gateway_t *gw, unsigned scopes, gw_rate_t *lim, const char **policy);
 /* One Redis round trip: the auth cache entry at auth_key and, when found,
- * the rate limit it carries applied to tat_key. Returns 1 with *entry
- * (malloc'd, NUL-terminated, *len bytes) and *rate set; 0 on a miss; -1
- * when Redis did not answer. */
-int gw_auth_cached(gateway_t *gw, const char *auth_key, const char *tat_key, char **entry,
-                   size_t *len, gw_rate_result_t *rate);
+ * the rate limit it carries applied to tat_key, taking a lease of
+ * max(1, burst / lease_div) tokens (1 when lease_div is 0) after handing
+ * back give_back unspent ones. Returns 1 with *entry (malloc'd,
+ * NUL-terminated, *len bytes), *rate and *granted (0 when refused) set;
+ * 0 on a miss; 2 when the key was revoked (identity's tombstone); -1 when
+ * Redis did not answer. */
+#define GW_LEASE_DIV 16
+int gw_auth_cached(gateway_t *gw, const char *auth_key, const char *tat_key, long lease_div,
+                   long give_back, char **entry, size_t *len, gw_rate_result_t *rate,
+                   long *granted);
 
 /* ---- openapi.c ---- */
 

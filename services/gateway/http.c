@@ -688,7 +688,7 @@ int gw_http_start(gateway_t *gw)
         }
         pool.n_threads++;
     }
-    if (gw_streams_start(gw) < 0) {
+    if (gw_authcache_start(gw) < 0 || gw_streams_start(gw) < 0) {
         gw_http_stop();
         return -1;
     }
@@ -725,6 +725,7 @@ void gw_http_stop(void)
         pthread_cond_wait(&pool.idle, &pool.lock);
     pthread_mutex_unlock(&pool.lock);
     gw_streams_stop(); /* they end and their connections are resumed */
+    gw_authcache_stop();
     if (daemon_)
         MHD_stop_daemon(daemon_);
     daemon_ = NULL;

@@ -52,8 +52,14 @@ static const hf_config_var_t settings[] = {
     { "HF_GATEWAY_CALL_TIMEOUT_MS", HF_CONFIG_INT, "10000", 50, 600000,
       "deadline of the bus call made for a request (504 beyond)", &C.call_timeout_ms },
     { "HF_GATEWAY_AUTH_CACHE_S", HF_CONFIG_INT, "60", 1, 3600,
-      "how long Redis caches an authenticated API key (revocation clears it at once)",
+      "how long Redis caches an authenticated API key (a revocation replaces it with a "
+      "tombstone at once)",
       &C.auth_cache_s },
+    { "HF_GATEWAY_AUTH_LOCAL_MS", HF_CONFIG_INT, "1000", 0, 60000,
+      "how long a replica trusts an API key Redis vouched for without asking again, with a "
+      "lease of rate-limit tokens (revocations reach it at once on the event plane; this "
+      "bounds a lost one); 0: ask Redis on every request",
+      &C.auth_local_ms },
     { "HF_GATEWAY_IDEMPOTENCY_TTL_S", HF_CONFIG_INT, "86400", 60, 604800,
       "how long a POST's Idempotency-Key and its response are remembered",
       &C.idempotency_ttl_s },

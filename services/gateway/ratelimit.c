@@ -25,41 +25,58 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* GCRA over the TAT in key `tat` with emission interval `interval` (ms)
- * and `burst`; ends the script with {allowed, retry_after_ms, remaining,
- * reset_ms} after `head`. Shared by both scripts below. */
+/* GCRA over the TAT in key `tat_key` with emission interval `interval`
+ * (ms) and `burst`, after handing back `back` unspent tokens, granting up
+ * to `want` tokens at once (a lease, authcache.c; 1 for a plain request):
+ * as many as fit now, at least one or the request is refused. Ends the
+ * script with {granted, retry_after_ms, remaining, reset_ms} after `head`.
+ * With want = 1 and back = 0 it is the one-request GCRA exactly. Shared by
+ * both scripts below. */
 #define GCRA(head)                                                                          \
     "local t = redis.call('TIME')\n"                                                        \
     "local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000\n"                           \
     "local tat = tonumber(redis.call('GET', tat_key)) or now\n"                             \
+    "tat = tat - back * interval\n"                                                         \
     "if tat < now then tat = now end\n"                                                     \
-    "local new_tat = tat + interval\n"                                                      \
-    "local allow_at = new_tat - burst * interval\n"                                         \
-    "if now < allow_at then\n"                                                              \
-    "  return {" head "0, math.ceil(allow_at - now), 0, math.ceil(tat - now)}\n"            \
+    "local fit = math.floor((now + burst * interval - tat) / interval + 1e-9)\n"            \
+    "if fit < 1 then\n"                                                                     \
+    "  if back > 0 then\n"                                                                  \
+    "    redis.call('SET', tat_key, tostring(tat), 'PX', math.ceil(tat - now) + 1)\n"       \
+    "  end\n"                                                                               \
+    "  return {" head "0, math.ceil(tat + interval - burst * interval - now), 0,\n"         \
+    "          math.ceil(tat - now)}\n"                                                     \
     "end\n"                                                                                 \
+    "local n = math.min(want, fit)\n"                                                       \
+    "local new_tat = tat + n * interval\n"                                                  \
     "redis.call('SET', tat_key, tostring(new_tat), 'PX', math.ceil(new_tat - now) + 1)\n"   \
-    "return {" head "1, 0, math.floor((now - allow_at) / interval), math.ceil(new_tat - now)}\n"
+    "return {" head "n, 0, fit - n, math.ceil(new_tat - now)}\n"
 
 /* KEYS[1]: the TAT. ARGV: emission interval (ms), burst. */
 static const char gcra_lua[] =
     "local tat_key = KEYS[1]\n"
     "local interval = tonumber(ARGV[1])\n"
-    "local burst = tonumber(ARGV[2])\n" GCRA("");
+    "local burst = tonumber(ARGV[2])\n"
+    "local want, back = 1, 0\n" GCRA("");
 
 /* The request's first Redis round trip does both jobs. KEYS[1]: the auth
- * cache entry "<interval ms> <burst>\n<packed Caller>" (auth.c); KEYS[2]:
- * the key's TAT. Returns {} on a cache miss, else {entry, allowed,
- * retry_after_ms, remaining, reset_ms} (the last four 1, 0, 0, 0 for a key
- * without a limit). */
+ * cache entry "<interval ms> <burst>\n<packed Caller>" (auth.c), or
+ * identity's tombstone "revoked" (no newline); KEYS[2]: the key's TAT.
+ * ARGV: the lease divisor (0: one token) and the tokens handed back.
+ * Returns {} on a cache miss, {"revoked"} for a revoked key, else {entry,
+ * granted, retry_after_ms, remaining, reset_ms} (the last four 1, 0, 0, 0
+ * for a key without a limit). */
 static const char auth_lua[] =
     "local entry = redis.call('GET', KEYS[1])\n"
     "if not entry then return {} end\n"
     "local nl = string.find(entry, '\\n', 1, true)\n"
+    "if not nl then return {entry} end\n"
     "local interval, burst = string.match(string.sub(entry, 1, nl), '^(%S+) (%S+)')\n"
     "interval = tonumber(interval)\n"
     "burst = tonumber(burst)\n"
     "if not interval or interval <= 0 then return {entry, 1, 0, 0, 0} end\n"
+    "local div = tonumber(ARGV[1]) or 0\n"
+    "local want = div > 0 and math.max(1, math.floor(burst / div)) or 1\n"
+    "local back = tonumber(ARGV[2]) or 0\n"
     "local tat_key = KEYS[2]\n" GCRA("entry, ");
 
 typedef struct {
@@ -115,19 +132,25 @@ static redisReply *run_script(hf_cache_t *cache, script_t *s, int nkeys, const c
 static void take_rate(redisReply *const *el, gw_rate_result_t *out)
 {
     out->checked = 1;
-    out->allowed = el[0]->integer;
+    out->allowed = el[0]->integer > 0;
     out->retry_ms = el[1]->integer;
     out->remaining = el[2]->integer;
     out->reset_ms = el[3]->integer;
 }
 
-int gw_auth_cached(gateway_t *gw, const char *auth_key, const char *tat_key, char **entry,
-                   size_t *len, gw_rate_result_t *rate)
+int gw_auth_cached(gateway_t *gw, const char *auth_key, const char *tat_key, long lease_div,
+                   long give_back, char **entry, size_t *len, gw_rate_result_t *rate,
+                   long *granted)
 {
-    redisReply *rep = run_script(gw_cache(gw), &auth_script, 2, auth_key, tat_key, NULL, NULL);
+    char div[24], back[24];
+    snprintf(div, sizeof(div), "%ld", lease_div);
+    snprintf(back, sizeof(back), "%ld", give_back);
+    redisReply *rep = run_script(gw_cache(gw), &auth_script, 2, auth_key, tat_key, div, back);
     int rc = -1;
     if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 0) {
         rc = 0;
+    } else if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 1) {
+        rc = 2;
     } else if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 5 &&
                rep->element[0]->type == REDIS_REPLY_STRING) {
         *entry = malloc(rep->element[0]->len + 1);
@@ -136,6 +159,7 @@ int gw_auth_cached(gateway_t *gw, const char *auth_key, const char *tat_key, cha
             (*entry)[rep->element[0]->len] = '\0';
             *len = rep->element[0]->len;
             take_rate(rep->element + 1, rate);
+            *granted = rep->element[1]->integer;
             rc = 1;
         }
     }

@@ -9,9 +9,9 @@
  *
  * Redis: one key, STORE_AUTH_CACHE_PREFIX + hex SHA-256 of a token, holding
  * the packed Caller the gateway cached after Authenticate. The gateway writes
- * it; RevokeApiKey deletes it (store_forget_auth) after the revocation has
- * committed, so the next request with that token misses the cache and is
- * refused. Neither tokens nor their digests appear in events or logs.
+ * it; RevokeApiKey replaces it with a tombstone (store_forget_auth) after the
+ * revocation has committed, so the next request with that token is refused
+ * and a late write from a gateway cannot put it back (store.h). Neither tokens nor their digests appear in events or logs.
  *
  * Times travel as Unix microseconds (bigint) between PostgreSQL and C, which
  * is exact; page tokens are built from the same numbers (rules.h).
@@ -514,8 +514,12 @@ int store_authenticate(hf_store_t *st, const char *key_id,
 
 int store_forget_auth(hf_cache_t *cache, const char digest_hex[2 * TOKEN_DIGEST_LEN + 1])
 {
-    redisReply *r = hf_cache_command(cache, "DEL " STORE_AUTH_CACHE_KEY, digest_hex);
-    int ok = r && r->type == REDIS_REPLY_INTEGER;
+    /* a tombstone, not a DEL: a gateway that read the key from identity just
+     * before the revocation committed caches it with SET NX, which cannot
+     * overwrite this (services/gateway/auth.c) */
+    redisReply *r = hf_cache_command(cache, "SET " STORE_AUTH_CACHE_KEY " revoked EX %d",
+                                     digest_hex, STORE_AUTH_TOMBSTONE_S);
+    int ok = r && r->type == REDIS_REPLY_STATUS;
     if (r)
         freeReplyObject(r);
     return ok ? 0 : -1;

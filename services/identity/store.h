@@ -30,9 +30,14 @@
 /* The Redis key under which the gateway caches a packed Caller for a token:
  * "hf:auth:{" + the lowercase hex SHA-256 of the token + "}" (the braces are
  * a Redis Cluster hash tag: the gateway reads it in one script with the
- * key's rate-limit state, hf:rl:{…}). Revoking a key deletes it, so a
- * revoked key stops working at once and not when the cache expires. */
+ * key's rate-limit state, hf:rl:{…}). Revoking a key replaces it with the
+ * tombstone "revoked" for STORE_AUTH_TOMBSTONE_S (longer than any lookup
+ * can be in flight, and than the gateway's cache time), which the gateway
+ * answers with 401 and its SET NX cannot overwrite: a revoked key stops
+ * working at once and not when the cache expires, even when a gateway
+ * caches an answer identity gave just before the revocation. */
 #define STORE_AUTH_CACHE_KEY "hf:auth:{%s}"
+#define STORE_AUTH_TOMBSTONE_S 3600
 
 /* ---- tenants ---- */
 

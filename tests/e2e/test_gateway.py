@@ -21,7 +21,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
-from stack import Stack  # noqa: E402
+from stack import Stack, free_port, wait_for  # noqa: E402
 from tap import run, test  # noqa: E402
 
 stack = None
@@ -195,6 +195,99 @@ def a_revoked_key_stops_at_once_even_when_cached():
     assert status == 200 and revoked.get("revokeTime"), revoked
     status, headers, body = call("GET", "/v1/companies", key=token)
     assert_problem(status, headers, body, 401, "unauthenticated")
+
+
+class Replica:
+    """A second gateway on the same stack, holding keys in its process for a minute
+    (HF_GATEWAY_AUTH_LOCAL_MS), so only the revocation event or Redis can make it
+    drop one, and with a recruiter limit that leases 4 tokens at a time (64 / 16)."""
+
+    def __init__(self):
+        self.port = free_port()
+        stack.start("gateway", {"HF_GATEWAY_ADDR": "127.0.0.1:%d" % self.port,
+                                "HF_GATEWAY_AUTH_LOCAL_MS": "60000",
+                                "HF_GATEWAY_RATE_LIMITS": "admin=1000:1000,recruiter=0.01:64"},
+                    name="gateway2")
+        wait_for(lambda: self.metric("hf_gateway_auth_local_hits_total") is not None,
+                 what="the second gateway")
+
+    def get(self, path, token):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            c.request("GET", path, headers={"Authorization": "Bearer " + token})
+            r = c.getresponse()
+            return r.status, r.headers, json.loads(r.read() or b"null")
+        finally:
+            c.close()
+
+    def metric(self, name):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", stack.metrics_ports["gateway2"],
+                                           timeout=5)
+            c.request("GET", "/metrics")
+            text = c.getresponse().read().decode()
+            c.close()
+        except OSError:
+            return None
+        m = re.search(r"^%s (\d+)" % re.escape(name), text, re.M)
+        return int(m.group(1)) if m else None
+
+    def stop(self):
+        stack.stop("gateway2")
+
+
+@test
+def a_key_revoked_through_another_replica_stops_when_the_event_reaches_it():
+    status, _, created = call("POST", "/v1/apikeys", {"name": "elsewhere", "scopes": ["recruiter"]})
+    assert status == 201, created
+    token = created["token"]
+    other = Replica()
+    try:
+        hits = other.metric("hf_gateway_auth_local_hits_total")
+        for _ in range(3):  # identity, then Redis with a lease of 4, then the lease here
+            status, _, _ = other.get("/v1/companies", token)
+            assert status == 200
+        assert other.metric("hf_gateway_auth_local_hits_total") == hits + 1
+        seen = other.metric("hf_gateway_auth_revocations_total")
+        status, _, _ = call("POST", "/v1/apikeys/%s:revoke" % created["apiKey"]["id"])
+        assert status == 200
+        # the event plane carries the revocation to the other replica; it still holds
+        # two leased tokens, so only the event makes it ask Redis (and find the tombstone)
+        wait_for(lambda: other.metric("hf_gateway_auth_revocations_total") > seen,
+                 what="the revocation event at the second gateway")
+        status, headers, body = other.get("/v1/companies", token)
+        assert_problem(status, headers, body, 401, "unauthenticated")
+        assert other.metric("hf_gateway_auth_local_hits_total") == hits + 1
+    finally:
+        other.stop()
+
+
+@test
+def leased_tokens_count_exactly_as_one_request_at_a_time():
+    token = cli("apikey", "create", "--tenant", "alpha", "--scope", "recruiter")
+    other = Replica()
+    try:
+        hits = other.metric("hf_gateway_auth_local_hits_total")
+        left = []
+        for _ in range(64):
+            status, headers, body = other.get("/v1/companies", token)
+            assert status == 200, (status, body)
+            left.append(int(re.match(r'^"recruiter";r=(\d+);t=\d+$',
+                                     headers["RateLimit"]).group(1)))
+        assert left == list(range(63, -1, -1)), left
+        # the first from identity (one token); the 63 left come in leases from Redis,
+        # 15 of 4 and one of 3; each lease's first token is spent with the call that
+        # took it, the others here: 15 * 3 + 2
+        assert other.metric("hf_gateway_auth_local_hits_total") - hits == 47
+        for _ in range(2):  # refused by Redis, then by the refusal kept here
+            status, headers, body = other.get("/v1/companies", token)
+            assert_problem(status, headers, body, 429, "rate_limited")
+            assert int(headers["Retry-After"]) > 60
+        # the main gateway shares the budget through Redis: nothing left there either
+        status, headers, body = call("GET", "/v1/companies", key=token)
+        assert_problem(status, headers, body, 429, "rate_limited")
+    finally:
+        other.stop()
 
 
 # ---- JSON mapping and bad input ----

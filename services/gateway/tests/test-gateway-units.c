@@ -1,8 +1,8 @@
 /* services/gateway/tests/test-gateway-units.c - the gateway's pure parts
  *
  * Path patterns (router.c), the request target's decoding (target.c), the
- * route table's own consistency (routes.c), rate-limit settings (ratelimit.c)
- * and the phase engine (phases.c), on tables of its own and the gateway's.
+ * route table's own consistency (routes.c), rate-limit settings (ratelimit.c),
+ * the phase engine (phases.c) and the keys held in the process (authcache.c), on tables of its own and the gateway's.
  * Everything that needs a socket is tested end to end in
  * tests/e2e/test_gateway.py.
  */
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../gateway.h"
 
@@ -382,6 +383,181 @@ static void test_the_gateway_phases(void **state)
     assert_ptr_equal(gw_phases[1].handlers[0], gw_public_phase); /* before the key */
 }
 
+/* ---- authcache.c ---- */
+
+#define HASH_A "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
+#define HASH_B "0fedcba9876543210fedcba9876543210fedcba9876543210fedcba987654321"
+
+static Hrflow__V1__Caller *caller_of(const char *tenant)
+{
+    static char *scopes[] = { "recruiter" };
+    static Hrflow__V1__Caller c = HRFLOW__V1__CALLER__INIT;
+    c.tenant_id = (char *)tenant;
+    c.actor = (char *)"key_test";
+    c.n_scopes = 1;
+    c.scopes = scopes;
+    return &c;
+}
+
+static gw_rate_result_t granted_rate(long long remaining)
+{
+    return (gw_rate_result_t){ .checked = 1, .allowed = 1, .remaining = remaining,
+                               .reset_ms = 2000 };
+}
+
+/* take's answer for hash: 1 (caller's tenant checked and freed) or 0 */
+static int take(const char *hash, const char *tenant, gw_rate_result_t *rate, long *back)
+{
+    Hrflow__V1__Caller *c = NULL;
+    *rate = (gw_rate_result_t){ 0 };
+    int hit = gw_authcache_take(hash, &c, rate, back);
+    if (hit) {
+        assert_non_null(c);
+        assert_string_equal(c->tenant_id, tenant);
+        protobuf_c_message_free_unpacked(&c->base, NULL);
+    } else {
+        assert_null(c);
+    }
+    return hit;
+}
+
+static int teardown_authcache(void **state)
+{
+    (void)state;
+    gw_authcache_init(0);
+    return 0;
+}
+
+static void test_authcache_off_holds_nothing(void **state)
+{
+    (void)state;
+    gw_authcache_init(0);
+    assert_false(gw_authcache_enabled());
+    gw_rate_result_t r = granted_rate(5);
+    assert_int_equal(gw_authcache_put(HASH_A, "key_a", caller_of("t1"), 1,
+                                      gw_authcache_epoch(), &r, 4), 0);
+    long back = -1;
+    assert_int_equal(take(HASH_A, "t1", &r, &back), 0);
+    assert_int_equal(back, 0);
+}
+
+static void test_authcache_spends_a_lease_one_token_a_request(void **state)
+{
+    (void)state;
+    gw_authcache_init(60000);
+    gw_rate_result_t r = granted_rate(10);
+    assert_int_equal(gw_authcache_put(HASH_A, "key_a", caller_of("t1"), 1,
+                                      gw_authcache_epoch(), &r, 4), 0);
+    assert_int_equal(r.remaining, 13); /* the request spent one of 4; 3 held beside 10 */
+    long back = -1;
+    for (long long left = 12; left >= 10; left--) {
+        assert_int_equal(take(HASH_A, "t1", &r, &back), 1);
+        assert_true(r.checked && r.allowed);
+        assert_int_equal(r.remaining, left);
+        assert_true(r.reset_ms > 0 && r.reset_ms <= 2000);
+    }
+    /* the lease is spent: Redis must be asked, with nothing to hand back */
+    assert_int_equal(take(HASH_A, "t1", &r, &back), 0);
+    assert_int_equal(back, 0);
+    assert_false(r.checked);
+    /* another key's token is not this one's */
+    assert_int_equal(take(HASH_B, "t1", &r, &back), 0);
+}
+
+static void test_authcache_keeps_a_refusal_until_it_ends(void **state)
+{
+    (void)state;
+    gw_authcache_init(60000);
+    gw_rate_result_t r = { .checked = 1, .allowed = 0, .retry_ms = 30000, .reset_ms = 40000 };
+    assert_int_equal(gw_authcache_put(HASH_A, "key_a", caller_of("t1"), 1,
+                                      gw_authcache_epoch(), &r, 0), 0);
+    long back;
+    assert_int_equal(take(HASH_A, "t1", &r, &back), 1);
+    assert_true(r.checked && !r.allowed);
+    assert_true(r.retry_ms > 29000 && r.retry_ms <= 30000);
+}
+
+static void test_authcache_key_without_limit_decides_nothing(void **state)
+{
+    (void)state;
+    gw_authcache_init(60000);
+    assert_int_equal(gw_authcache_put(HASH_A, "key_a", caller_of("t1"), 0,
+                                      gw_authcache_epoch(), NULL, 0), 0);
+    gw_rate_result_t r;
+    long back;
+    assert_int_equal(take(HASH_A, "t1", &r, &back), 1);
+    assert_false(r.checked); /* the rate-limit phase has nothing to apply */
+}
+
+static void test_authcache_stale_entry_hands_its_lease_back(void **state)
+{
+    (void)state;
+    gw_authcache_init(30);
+    gw_rate_result_t r = granted_rate(0);
+    assert_int_equal(gw_authcache_put(HASH_A, "key_a", caller_of("t1"), 1,
+                                      gw_authcache_epoch(), &r, 5), 0);
+    long back = -1;
+    assert_int_equal(take(HASH_A, "t1", &r, &back), 1);
+    nanosleep(&(struct timespec){ 0, 60 * 1000000 }, NULL);
+    assert_int_equal(take(HASH_A, "t1", &r, &back), 0);
+    assert_int_equal(back, 3); /* 5 granted, 2 spent */
+    assert_int_equal(take(HASH_A, "t1", &r, &back), 0);
+    assert_int_equal(back, 0); /* handed back once */
+}
+
+static void test_authcache_revocation_drops_the_key(void **state)
+{
+    (void)state;
+    gw_authcache_init(60000);
+    gw_rate_result_t r = granted_rate(100);
+    assert_int_equal(gw_authcache_put(HASH_A, "key_a", caller_of("t1"), 1,
+                                      gw_authcache_epoch(), &r, 50), 0);
+    r = granted_rate(100);
+    assert_int_equal(gw_authcache_put(HASH_B, "key_b", caller_of("t2"), 1,
+                                      gw_authcache_epoch(), &r, 50), 0);
+    uint64_t before = gw_authcache_epoch();
+    gw_authcache_forget("key_a");
+    assert_int_equal(gw_authcache_epoch(), before + 1);
+    long back;
+    assert_int_equal(take(HASH_A, "t1", &r, &back), 0);
+    assert_int_equal(take(HASH_B, "t2", &r, &back), 1);
+}
+
+static void test_authcache_lookup_answered_before_a_revocation_is_refused(void **state)
+{
+    (void)state;
+    gw_authcache_init(60000);
+    uint64_t asked = gw_authcache_epoch(); /* a lookup starts */
+    gw_authcache_forget("key_a");          /* the key is revoked while Redis answers */
+    gw_authcache_forget("key_z");
+    gw_rate_result_t r = granted_rate(100);
+    assert_int_equal(gw_authcache_put(HASH_A, "key_a", caller_of("t1"), 1, asked, &r, 50), -1);
+    long back;
+    assert_int_equal(take(HASH_A, "t1", &r, &back), 0);
+    /* another key's lookup in flight at the same time is kept */
+    r = granted_rate(100);
+    assert_int_equal(gw_authcache_put(HASH_B, "key_b", caller_of("t2"), 1, asked, &r, 50), 0);
+    assert_int_equal(take(HASH_B, "t2", &r, &back), 1);
+}
+
+static void test_authcache_too_many_revocations_to_tell_keeps_nothing(void **state)
+{
+    (void)state;
+    gw_authcache_init(60000);
+    uint64_t asked = gw_authcache_epoch();
+    char id[32];
+    for (int i = 0; i < 300; i++) {
+        snprintf(id, sizeof(id), "key_%d", i);
+        gw_authcache_forget(id);
+    }
+    gw_rate_result_t r = granted_rate(100);
+    /* the request is answered (its key was not among those still remembered)... */
+    assert_int_equal(gw_authcache_put(HASH_B, "key_b", caller_of("t2"), 1, asked, &r, 50), 0);
+    /* ...but nothing is held that a forgotten revocation could have meant */
+    long back;
+    assert_int_equal(take(HASH_B, "t2", &r, &back), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +579,20 @@ int main(void)
         cmocka_unit_test_setup(test_done_finishes_the_request_early, setup_trail),
         cmocka_unit_test_setup(test_again_resumes_at_the_same_handler, setup_trail),
         cmocka_unit_test(test_the_gateway_phases),
+        cmocka_unit_test_teardown(test_authcache_off_holds_nothing, teardown_authcache),
+        cmocka_unit_test_teardown(test_authcache_spends_a_lease_one_token_a_request,
+                                  teardown_authcache),
+        cmocka_unit_test_teardown(test_authcache_keeps_a_refusal_until_it_ends,
+                                  teardown_authcache),
+        cmocka_unit_test_teardown(test_authcache_key_without_limit_decides_nothing,
+                                  teardown_authcache),
+        cmocka_unit_test_teardown(test_authcache_stale_entry_hands_its_lease_back,
+                                  teardown_authcache),
+        cmocka_unit_test_teardown(test_authcache_revocation_drops_the_key, teardown_authcache),
+        cmocka_unit_test_teardown(
+            test_authcache_lookup_answered_before_a_revocation_is_refused, teardown_authcache),
+        cmocka_unit_test_teardown(test_authcache_too_many_revocations_to_tell_keeps_nothing,
+                                  teardown_authcache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,7 @@
 #include "hrflow/v1/health.pb-c.h"
 #include "hrflow/v1/identity.pb-c.h"
 #include "testlib.h"
+#include "store.h"
 #include "token.h"
 
 #define E(code) HRFLOW__V1__ERROR_CODE__##code
@@ -657,8 +658,22 @@ static void test_revoke_ends_authentication_and_cache(void **state)
     assert_int_equal(call(&admin_a, "RevokeApiKey", &rreq, &hrflow__v1__api_key__descriptor,
                           &revoked, &st), 0);
     assert_non_null(revoked->revoke_time);
-    r = hf_cache_command(redis, "EXISTS %s", key);
-    assert_int_equal(r->integer, 0);
+    /* the entry is now identity's tombstone, for longer than any lookup is in flight */
+    r = hf_cache_command(redis, "GET %s", key);
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    assert_string_equal(r->str, "revoked");
+    freeReplyObject(r);
+    r = hf_cache_command(redis, "TTL %s", key);
+    assert_true(r->integer > 300 && r->integer <= STORE_AUTH_TOMBSTONE_S);
+    freeReplyObject(r);
+    /* a gateway that read the key from identity just before the revocation
+     * writes its answer with SET NX (services/gateway/auth.c): it cannot put
+     * the key back */
+    r = hf_cache_command(redis, "SET %s %s NX EX 60", key, "late packed caller");
+    assert_int_equal(r->type, REDIS_REPLY_NIL);
+    freeReplyObject(r);
+    r = hf_cache_command(redis, "GET %s", key);
+    assert_string_equal(r->str, "revoked");
     freeReplyObject(r);
     assert_int_equal(authenticate(k->token, &a, &st), E(UNAUTHENTICATED));
 
