@@ -303,7 +303,7 @@ int hf_pii_encrypt(const hf_keyring_t *k, const char *plain, size_t len, const c
         EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG_LEN, buf + NONCE_LEN + len) != 1)
         goto done;
     int hl = sprintf(tok, TOKEN_VERSION ".%s.", key->id);
-    hf_base64url_encode(tok + hl, toklen - (size_t)hl, buf, blen);
+    hf_base64url_encode_public(tok + hl, toklen - (size_t)hl, buf, blen); /* a ciphertext */
     *out = tok;
     tok = NULL;
     rc = 0;
@@ -449,7 +449,7 @@ int hf_seal(const hf_keyring_t *k, const char *purpose, const void *plain, size_
     sodium_memzero(sub, sizeof(sub));
     memcpy(out, key->id, kl);
     out[kl] = '.';
-    hf_base64url_encode(out + kl + 1, outlen - kl - 1, body, blen);
+    hf_base64url_encode_public(out + kl + 1, outlen - kl - 1, body, blen); /* a ciphertext */
     return 0;
 }
 

@@ -8,8 +8,10 @@
  * above 0x7F, because libsodium 1.0.18 (Debian 12) reads such a byte as a
  * letter of the alphabet instead of refusing it. A ciphertext's text is no
  * secret and is decoded far more often (every sealed field read): for it,
- * hf_base64url_decode_public is a table lookup with the same answers (the
- * tests compare the two on every case). UTF-8 follows Table 3-7 of the Unicode standard: the
+ * hf_base64url_decode_public is a table lookup with the same answers, and
+ * hf_base64url_encode_public writes the same text (the tests compare each
+ * pair on every case; libsodium's encoder was a sixth of the scoring
+ * service's CPU when it wrote 95 kB reports). UTF-8 follows Table 3-7 of the Unicode standard: the
  * second byte's range depends on the first, which rules out overlong forms,
  * surrogates and code points above U+10FFFF without decoding them first.
  */
@@ -60,6 +62,34 @@ int hf_base64url_decode(const char *s, size_t len, void *out, size_t outcap, siz
         return -EINVAL;
     *outlen = n;
     return 0;
+}
+
+static const char b64_alphabet[64] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t hf_base64url_encode_public(char *out, size_t outlen, const void *in, size_t n)
+{
+    size_t chars = hf_base64url_len(n);
+    assert(out && (in || n == 0) && outlen > chars);
+    const unsigned char *p = in;
+    char *o = out;
+    size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+        *o++ = b64_alphabet[v >> 18];
+        *o++ = b64_alphabet[v >> 12 & 63];
+        *o++ = b64_alphabet[v >> 6 & 63];
+        *o++ = b64_alphabet[v & 63];
+    }
+    if (n - i) {
+        uint32_t v = (uint32_t)p[i] << 16 | (n - i == 2 ? (uint32_t)p[i + 1] << 8 : 0);
+        *o++ = b64_alphabet[v >> 18];
+        *o++ = b64_alphabet[v >> 12 & 63];
+        if (n - i == 2)
+            *o++ = b64_alphabet[v >> 6 & 63];
+    }
+    *o = '\0';
+    return chars;
 }
 
 /* One more than the 6-bit value of each character of the URL alphabet;

@@ -66,6 +66,30 @@ static void test_base64url_refuses_noncanonical_trailing_bits(void **state)
     assert_int_equal(n, 2);
 }
 
+/* The encoder for bytes that are no secret writes exactly the constant-time
+ * one's text: every length up to 300 (each remainder of 3 many times), bytes
+ * of every value, and the buffer bound it shares. */
+static void test_base64url_public_encoder_writes_the_same(void **state)
+{
+    (void)state;
+    unsigned char in[300];
+    char a[512], b[512];
+    for (size_t n = 0; n <= sizeof(in); n++) {
+        for (size_t k = 0; k < n; k++)
+            in[k] = (unsigned char)((k * 131 + n * 17 + (k >> 3) * 7) & 0xff);
+        if (n == 3)
+            memset(in, 0xff, n);
+        memset(a, 'x', sizeof(a));
+        memset(b, 'y', sizeof(b));
+        size_t la = hf_base64url_encode(a, hf_base64url_len(n) + 1, in, n);
+        size_t lb = hf_base64url_encode_public(b, hf_base64url_len(n) + 1, in, n);
+        assert_int_equal(la, lb);
+        assert_int_equal(lb, hf_base64url_len(n));
+        assert_string_equal(a, b);
+        assert_int_equal(b[lb + 1], 'y'); /* nothing past the NUL */
+    }
+}
+
 /* The decoder for text that is no secret answers exactly as the constant-time
  * one: every text of every byte string up to 40 bytes, every case above, and
  * each valid text with one character changed to every byte. */
@@ -340,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_base64url_refuses_noncanonical_trailing_bits),
         cmocka_unit_test(test_base64url_refuses_other_shapes),
         cmocka_unit_test(test_base64url_public_decoder_answers_the_same),
+        cmocka_unit_test(test_base64url_public_encoder_writes_the_same),
         cmocka_unit_test(test_base64url_decode_checks_room),
         cmocka_unit_test(test_base64url_every_byte_round_trips),
         cmocka_unit_test(test_utf8_accepts_every_length),
