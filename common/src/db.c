@@ -87,6 +87,22 @@ PGconn *hf_db_connect(const char *conninfo, int connect_timeout_s, char *errbuf,
         return NULL;
     }
     PQsetNoticeProcessor(c, on_notice, NULL);
+    /* No JIT compilation: it is chosen by the plan's estimated cost, and a
+     * prepared statement's generic plan estimates with average values (the
+     * 59 000 applications of an average job for one of 2 000), so a point
+     * query could spend most of a second compiling 45 functions
+     * (docs/architecture.md, "No JIT"). */
+    PGresult *r = PQexec(c, "SET jit = off");
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok) {
+        if (errbuf && errlen) {
+            snprintf(errbuf, errlen, "SET jit = off: %s", PQerrorMessage(c));
+            errbuf[strcspn(errbuf, "\n")] = '\0';
+        }
+        PQfinish(c);
+        return NULL;
+    }
     return c;
 }
 

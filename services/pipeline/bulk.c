@@ -188,9 +188,19 @@ static const char sql_find[] = FIND_BY("phone_idx", "$2") " UNION " FIND_BY("ema
     " UNION " FIND_BY("external_id", "$4") " ORDER BY create_time, id";
 
 /* 3. Ids for the new candidates and the applications, and the time every
- * row written in this transaction gets (their columns default to now()). */
+ * row written in this transaction gets (their columns default to now()).
+ * The ids are time-ordered (UUID version 7: the milliseconds since 1970,
+ * then 74 random bits, RFC 9562), so a chunk's rows sit together at the
+ * end of every index keyed by them (candidates, applications and, through
+ * the application, transitions) instead of one random leaf page each: the
+ * cost of an import does not grow as those indexes outgrow the cache, and a
+ * job's transitions are a few pages to read (docs/performance.md, "Cost as
+ * the database grows"). A v4 id's version bits 0100 become 0111. */
 static const char sql_ids[] =
-    "SELECT gen_random_uuid(), " MICROS("now()") " FROM generate_series(1, $1::int)";
+    "SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) PLACING"
+    "  substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)"
+    "  FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid, " MICROS("now()")
+    " FROM generate_series(1, $1::int)";
 
 /* 4. The chunk, $2 a record per row (write_records):
  *   c: its new candidates, all or the chunk is planned again (a concurrent

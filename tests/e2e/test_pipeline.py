@@ -399,6 +399,15 @@ def a_csv_import_creates_candidates_and_applications_once():
     assert done["errors"][0]["row"] == "4" and done["errors"][0]["field"] == "phone", done
     status, listed = call("GET", "/v1/jobs/%s/applications?page_size=500" % j["id"])
     assert len(listed["applications"]) == 4, listed
+    # imported ids are time-ordered (UUID version 7, RFC 9562): their first 48 bits are
+    # the milliseconds of the import, so a chunk's rows sit together in every index
+    imported = [a for a in listed["applications"] if a["candidateId"] != existing["id"]]
+    assert len(imported) == 3, listed
+    for a in imported:
+        for id_ in (a["id"], a["candidateId"]):
+            u = uuid.UUID(id_)
+            assert u.version == 7 and u.variant == uuid.RFC_4122, id_
+            assert abs(int(id_.replace("-", "")[:12], 16) / 1000 - time.time()) < 300, id_
     # the same file again: nothing new
     status, again = upload(j["id"], text.encode("utf-8"))
     done2 = wait_import(again["id"])
