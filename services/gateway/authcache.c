@@ -34,6 +34,7 @@
  */
 #include "gateway.h"
 
+#include "hf/encoding.h"
 #include "hf/log.h"
 #include "hf/metrics.h"
 
@@ -41,7 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BUCKETS 4096      /* by the token hash's first 12 bits */
+#define BUCKETS 4096      /* by the token hash's first two bytes */
 #define MAX_ENTRIES 50000 /* then stale entries are swept, or nothing new is kept */
 #define RING 256          /* revocations remembered for lookups in flight */
 #define LISTEN_MS 200     /* the listener's longest wait, so it notices a stop */
@@ -76,12 +77,9 @@ static struct {
 
 static unsigned bucket_of(const char *hash)
 {
-    unsigned b = 0;
-    for (int i = 0; i < 3 && hash[i]; i++) {
-        char c = hash[i];
-        b = b << 4 | (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-    }
-    return b % BUCKETS;
+    unsigned char b[2] = { 0, 0 }; /* a SHA-256's hex: two bytes spread well enough */
+    hf_hex_decode(hash, b, sizeof(b));
+    return ((unsigned)b[0] << 8 | b[1]) % BUCKETS;
 }
 
 static void entry_free(entry_t *e)

@@ -32,6 +32,18 @@ static store_stage_count_t *stage_slot(store_stage_count_t *out, size_t max, siz
     return s;
 }
 
+/* The job's ($2) applications `a` of the tenant ($1, the caller's WHERE says
+ * so) and each one's transitions `tr`, reached by the transitions' primary
+ * key. The LATERAL's OFFSET 0 keeps it a nested loop: joined plainly, the
+ * planner read every transition of the tenant and hashed them against the
+ * job's applications, so the funnel of a job of 2 000 grew with the tenant
+ * (36 ms at 10 000 rows, 120 ms at 100 000; docs/performance.md, "Cost as
+ * the database grows"). Used by the funnel and the fairness audit. */
+#define JOB_TRANSITIONS                                                                   \
+    "pipeline.applications a CROSS JOIN LATERAL"                                          \
+    " (SELECT x.application_id, x.seq, x.to_stage, x.time FROM pipeline.transitions x"    \
+    "  WHERE x.tenant_id = a.tenant_id AND x.application_id = a.id OFFSET 0) tr"
+
 int store_funnel(hf_store_t *st, const char *job_id, const char *order,
                  store_stage_count_t *out, size_t max, size_t *n)
 {
@@ -52,20 +64,12 @@ int store_funnel(hf_store_t *st, const char *job_id, const char *order,
     PQclear(r);
     /* ever, the time until each left, and whether it went on to a later stage
      * of the order (the furthest stage it reached lies beyond): one pass over
-     * the job's transitions, reached from the job's applications by the
-     * transitions' primary key. The LATERAL's OFFSET 0 keeps it a nested
-     * loop: joined plainly, the planner read every transition of the tenant
-     * and hashed them against the job's applications, so the funnel of a job
-     * of 2 000 grew with the tenant (36 ms at 10 000 rows, 120 ms at 100 000;
-     * docs/performance.md, "Cost as the database grows") */
+     * the job's transitions */
     const char *q[] = { st->tenant, job_id, order };
     r = hf_db_query(st->db,
                     "WITH t AS (SELECT tr.application_id, tr.to_stage, tr.time, lead(tr.time) OVER"
                     "   (PARTITION BY tr.application_id ORDER BY tr.seq) AS left_at, o.pos"
-                    "   FROM pipeline.applications a CROSS JOIN LATERAL"
-                    "   (SELECT x.application_id, x.seq, x.to_stage, x.time"
-                    "    FROM pipeline.transitions x"
-                    "    WHERE x.tenant_id = a.tenant_id AND x.application_id = a.id OFFSET 0) tr"
+                    "   FROM " JOB_TRANSITIONS
                     "   LEFT JOIN unnest($3::text[]) WITH ORDINALITY AS o(stage, pos)"
                     "   ON o.stage = tr.to_stage"
                     "   WHERE a.tenant_id = $1 AND a.job_id = $2::uuid),"
@@ -99,11 +103,8 @@ int store_audit(hf_store_t *st, const char *job_id, const char *order, const cha
     /* column is "gender" or "age_band", checked by the caller: never user text */
     char sql[1600];
     snprintf(sql, sizeof(sql),
-             /* the job's transitions by their primary key, as in store_funnel */
              "WITH t AS (SELECT tr.application_id, tr.to_stage, c.%s AS grp"
-             "   FROM pipeline.applications a CROSS JOIN LATERAL"
-             "   (SELECT x.application_id, x.to_stage FROM pipeline.transitions x"
-             "    WHERE x.tenant_id = a.tenant_id AND x.application_id = a.id OFFSET 0) tr"
+             "   FROM " JOB_TRANSITIONS
              "   JOIN pipeline.candidates c ON c.tenant_id = a.tenant_id AND c.id = a.candidate_id"
              "   WHERE a.tenant_id = $1 AND a.job_id = $2::uuid),"
              " o AS (SELECT stage, pos FROM unnest($3::text[]) WITH ORDINALITY AS o(stage, pos)),"

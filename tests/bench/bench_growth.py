@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
 sys.path.insert(0, os.path.dirname(__file__))
 from stack import Stack, psql  # noqa: E402
 from benchlib import report, tenant_api  # noqa: E402
-from bench_pipeline import MODEL, RESUMES  # noqa: E402
+from bench_pipeline import MODEL, rows_csv  # noqa: E402
 
 SIZES = [int(x) for x in os.environ.get("HF_BENCH_GROWTH_SIZES",
                                         "10000,100000,1000000").split(",")]
@@ -38,15 +38,6 @@ PROBE = int(os.environ.get("HF_BENCH_PROBE_ROWS", "2000"))
 CHUNK = 100000  # rows per filler import (and filler job)
 RULES = ("when screened if screening_score >= 70 then invite_ai_interview\n"
          "when screened if screening_score < 45 then reject with template thank_you\n")
-
-
-def rows_csv(first, n, resumes):
-    """Candidates first .. first+n-1: unique phones and emails across the run."""
-    lines = ["姓名,手机,邮箱,来源,工作年限,学历,简历"]
-    for i in range(first, first + n):
-        lines.append("候选人%d,13%09d,g%d@example.com,校园招聘,%d,本科,%s"
-                     % (i, i, i, i % 10, RESUMES[i % len(RESUMES)] if resumes else ""))
-    return ("\n".join(lines) + "\n").encode()
 
 
 class Run:
@@ -65,7 +56,7 @@ class Run:
 
     def import_rows(self, job, n, resumes):
         """Import n new candidates into job; seconds until the import is done."""
-        data = rows_csv(self.next, n, resumes)
+        data = rows_csv(n, self.next, resumes)
         self.next += n
         t0 = time.time()
         imp = self.api("POST", "/v1/jobs/%s/candidates:import" % job, data,

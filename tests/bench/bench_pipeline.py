@@ -39,11 +39,13 @@ RESUMES = [
 ]
 
 
-def rows_csv(n):
+def rows_csv(n, first=0, resumes=True):
+    """The CSV of candidates first .. first+n-1, each phone and email its own; with a
+    resume each (rotating RESUMES) or none (bench_growth's filler)."""
     lines = ["姓名,手机,邮箱,来源,工作年限,学历,简历"]
-    for i in range(n):
+    for i in range(first, first + n):
         lines.append("候选人%d,136%08d,p%d@example.com,校园招聘,%d,本科,%s"
-                     % (i, i, i, i % 10, RESUMES[i % len(RESUMES)]))
+                     % (i, i, i, i % 10, RESUMES[i % len(RESUMES)] if resumes else ""))
     return ("\n".join(lines) + "\n").encode()
 
 
