@@ -181,12 +181,13 @@ static Hrflow__V1__Caller *authenticate(gateway_t *gw, gw_request_t *req, gw_ide
     snprintf(id->token_sha256, sizeof(id->token_sha256), "%s", hash);
     Hrflow__V1__Caller *caller = NULL;
     long give_back = 0, granted = 0;
-    if (gw_authcache_take(hash, &caller, &id->rate, &give_back) == 1)
+    int lease = 0;
+    if (gw_authcache_take(hash, &caller, &id->rate, &give_back, &lease) == 1)
         return caller;
     uint64_t epoch = gw_authcache_epoch();
     int local = gw_authcache_enabled();
     snprintf(key, sizeof(key), "hf:auth:{%s}", hash);
-    int cached = gw_auth_cached(gw, key, id->tat_key, local ? GW_LEASE_DIV : 0, give_back,
+    int cached = gw_auth_cached(gw, key, id->tat_key, lease ? GW_LEASE_DIV : 0, give_back,
                                 &entry, &elen, &id->rate, &granted);
     if (cached == 2) {
         unauthenticated(req, "the API key is unknown or revoked");

@@ -46,6 +46,7 @@
 #define MAX_ENTRIES 50000 /* then stale entries are swept, or nothing new is kept */
 #define RING 256          /* revocations remembered for lookups in flight */
 #define LISTEN_MS 200     /* the listener's longest wait, so it notices a stop */
+#define LEASE_WAIT_MS 1000 /* a lease asked for and not back by then may be asked again */
 #define REVOKED_TYPE "hrflow.identity.api_key.revoked.v1"
 
 typedef struct entry entry_t;
@@ -60,6 +61,7 @@ struct entry {
     long long remaining;  /* what Redis said was left beside the lease */
     int64_t reset_at;     /* when the budget is whole again (hf_mono_ms) */
     int64_t deny_until;   /* refused by the limit until then */
+    int64_t leasing_since; /* a request of this replica is asking for a lease (0: none) */
 };
 
 static struct {
@@ -168,11 +170,23 @@ uint64_t gw_authcache_epoch(void)
     return e;
 }
 
+/* One request at a time asks for a lease for e: the others ask Redis for
+ * their one token, so concurrent requests never pile up leases beyond
+ * burst/16 in one replica (ac.lock held). */
+static int ask_lease(entry_t *e, int64_t now)
+{
+    if (!e->limited || (e->leasing_since && now - e->leasing_since < LEASE_WAIT_MS))
+        return 0;
+    e->leasing_since = now;
+    return 1;
+}
+
 int gw_authcache_take(const char *hash, Hrflow__V1__Caller **caller, gw_rate_result_t *rate,
-                      long *give_back)
+                      long *give_back, int *lease)
 {
     *caller = NULL;
     *give_back = 0;
+    *lease = 0;
     int64_t now = hf_mono_ms();
     pthread_mutex_lock(&ac.lock);
     entry_t *e = ac.local_ms ? find(hash, NULL) : NULL;
@@ -181,6 +195,7 @@ int gw_authcache_take(const char *hash, Hrflow__V1__Caller **caller, gw_rate_res
     } else if (now >= e->fresh_until) { /* ask again; the lease goes back */
         *give_back = e->tokens;
         e->tokens = 0;
+        *lease = ask_lease(e, now);
     } else if (!e->limited) {
         hit = 1;
     } else if (now < e->deny_until) {
@@ -193,6 +208,8 @@ int gw_authcache_take(const char *hash, Hrflow__V1__Caller **caller, gw_rate_res
                                     .remaining = e->remaining + e->tokens,
                                     .reset_ms = e->reset_at > now ? e->reset_at - now : 0 };
         hit = 1;
+    } else {
+        *lease = ask_lease(e, now);
     }
     if (hit)
         *caller = hrflow__v1__caller__unpack(NULL, e->caller_len, e->caller);
@@ -248,6 +265,8 @@ int gw_authcache_put(const char *hash, const char *key_id, const Hrflow__V1__Cal
         e->caller_len = n;
         e->limited = limited;
         e->fresh_until = now + ac.local_ms;
+        if (rate && rate->checked && (!rate->allowed || granted > 1))
+            e->leasing_since = 0; /* a lease came back (or nothing is left to lease) */
         if (rate && rate->checked && !rate->allowed) {
             e->deny_until = now + rate->retry_ms;
             e->reset_at = now + rate->reset_ms;

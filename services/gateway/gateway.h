@@ -397,9 +397,11 @@ uint64_t gw_authcache_epoch(void);
  * *caller (free with protobuf_c_message_free_unpacked) and, for a key with
  * a limit, *rate decided from the lease (a token spent) or a standing
  * refusal; 0 when Redis must be asked, with *give_back the unspent tokens
- * of a lease that ran out of time (ratelimit.c returns them). */
+ * of a lease that ran out of time (ratelimit.c returns them) and *lease 1
+ * when this request is the one of the replica to ask for a new lease (the
+ * others ask for one token). */
 int gw_authcache_take(const char *hash, Hrflow__V1__Caller **caller, gw_rate_result_t *rate,
-                      long *give_back);
+                      long *give_back, int *lease);
 /* Redis or identity said the key authenticates as c: hold it, with the
  * limit's decision (rate, NULL when none was made) and the tokens granted
  * with it (the request spends one; rate->remaining then counts those

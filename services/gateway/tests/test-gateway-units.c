@@ -410,7 +410,8 @@ static int take(const char *hash, const char *tenant, gw_rate_result_t *rate, lo
 {
     Hrflow__V1__Caller *c = NULL;
     *rate = (gw_rate_result_t){ 0 };
-    int hit = gw_authcache_take(hash, &c, rate, back);
+    int lease = 0;
+    int hit = gw_authcache_take(hash, &c, rate, back, &lease);
     if (hit) {
         assert_non_null(c);
         assert_string_equal(c->tenant_id, tenant);
@@ -505,6 +506,28 @@ static void test_authcache_stale_entry_hands_its_lease_back(void **state)
     assert_int_equal(back, 0); /* handed back once */
 }
 
+static void test_authcache_one_request_at_a_time_asks_for_a_lease(void **state)
+{
+    (void)state;
+    gw_authcache_init(60000);
+    gw_rate_result_t r = granted_rate(100);
+    assert_int_equal(gw_authcache_put(HASH_A, "key_a", caller_of("t1"), 1,
+                                      gw_authcache_epoch(), &r, 1), 0); /* no tokens held */
+    Hrflow__V1__Caller *c = NULL;
+    long back;
+    int first = -1, second = -1;
+    assert_int_equal(gw_authcache_take(HASH_A, &c, &r, &back, &first), 0);
+    assert_int_equal(gw_authcache_take(HASH_A, &c, &r, &back, &second), 0);
+    assert_int_equal(first, 1);  /* this one asks Redis for a lease */
+    assert_int_equal(second, 0); /* concurrent ones for their one token */
+    r = granted_rate(90);        /* the lease comes back: the next ask may lease again */
+    assert_int_equal(gw_authcache_put(HASH_A, "key_a", caller_of("t1"), 1,
+                                      gw_authcache_epoch(), &r, 2), 0);
+    assert_int_equal(take(HASH_A, "t1", &r, &back), 1); /* the lease's one token */
+    assert_int_equal(gw_authcache_take(HASH_A, &c, &r, &back, &first), 0);
+    assert_int_equal(first, 1);
+}
+
 static void test_authcache_revocation_drops_the_key(void **state)
 {
     (void)state;
@@ -587,6 +610,8 @@ int main(void)
         cmocka_unit_test_teardown(test_authcache_key_without_limit_decides_nothing,
                                   teardown_authcache),
         cmocka_unit_test_teardown(test_authcache_stale_entry_hands_its_lease_back,
+                                  teardown_authcache),
+        cmocka_unit_test_teardown(test_authcache_one_request_at_a_time_asks_for_a_lease,
                                   teardown_authcache),
         cmocka_unit_test_teardown(test_authcache_revocation_drops_the_key, teardown_authcache),
         cmocka_unit_test_teardown(
