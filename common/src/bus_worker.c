@@ -9,6 +9,18 @@
  * wake-up carries many replies. Handlers never touch the broker sockets, so a
  * long request cannot stop the heartbeats.
  *
+ * Adaptive capacity: a broker hands a worker up to its capacity of requests
+ * at once. Too little, and handler threads sit idle for the round trip to the
+ * broker each time they finish (the cost of a hop, on a fast method, is many
+ * times the method's own); too much, and a busy replica holds requests in its
+ * queue that another could serve. With prefetch_max above prefetch the I/O
+ * thread moves the capacity between threads and threads x prefetch_max, once
+ * per round of as many replies as the capacity: up (by a quarter, at least
+ * one per thread) when some broker had us at capacity and a handler thread
+ * still found the queue empty; down when requests arriving found more than
+ * two per thread queued ahead of them, towards one per thread. Brokers learn
+ * the new value from a CAPACITY command.
+ *
  * Stopping drains: DISCONNECT goes to every broker; requests already sent to
  * us still arrive (ZeroMQ keeps order per connection) and are served; each
  * broker's DISCONNECT acknowledgement says nothing more will come from it.
@@ -91,7 +103,16 @@ struct hf_worker {
     pthread_mutex_t qlock;
     pthread_cond_t qcond;
     job_t *qhead, *qtail;
+    int qlen;                    /* jobs in the queue */
+    int idle;                    /* times a handler thread found the queue empty */
     int closing;                 /* handler threads exit when the queue is empty */
+
+    /* adaptive capacity (see the head of this file); I/O thread only */
+    int cap, cap_min, cap_max;   /* per broker; cap_min == cap_max: fixed */
+    int round_left;              /* replies until the next look at the pace */
+    int hit_cap;                 /* a broker had us at capacity this round */
+    long queued_sum, arrivals;   /* jobs queued ahead of each request this round */
+    hf_gauge_t *capacity_gauge;
 
     _Atomic int stop;
     int inflight;                /* I/O thread only: requests taken, not answered */
@@ -178,6 +199,17 @@ hf_worker_t *hf_worker_new(const hf_worker_opts_t *o, char *err, size_t errlen)
         w->o.threads = 4;
     if (w->o.prefetch <= 0)
         w->o.prefetch = 1;
+    w->cap = w->o.threads * w->o.prefetch;
+    w->cap_min = w->cap_max = w->cap;
+    if (w->o.prefetch_max > w->o.prefetch) {
+        w->cap_min = w->o.threads;
+        w->cap_max = w->o.threads * w->o.prefetch_max;
+    }
+    if (w->cap_max > HF_BUS_MAX_CAPACITY)
+        w->cap_max = HF_BUS_MAX_CAPACITY;
+    if (w->cap > w->cap_max)
+        w->cap = w->cap_max;
+    w->round_left = w->cap;
     if (w->o.heartbeat_ms <= 0)
         w->o.heartbeat_ms = HF_BUS_DEFAULT_HEARTBEAT_MS;
     if (w->o.liveness <= 0)
@@ -195,6 +227,10 @@ hf_worker_t *hf_worker_new(const hf_worker_opts_t *o, char *err, size_t errlen)
     }
     w->malformed = hf_metrics_counter("hf_worker_malformed_total",
                                       "Malformed frames received from brokers", NULL);
+    w->capacity_gauge = hf_metrics_gauge("hf_worker_capacity",
+                                         "Requests each broker may hand this worker at once",
+                                         NULL);
+    hf_gauge_set(w->capacity_gauge, w->cap);
     if (bind_methods(w, err, errlen) < 0) {
         hf_worker_destroy(&w);
         return NULL;
@@ -336,6 +372,8 @@ size_t hf_call_check_texts(hf_call_t *call, const char *field, char *const *v, s
 static job_t *queue_pop(hf_worker_t *w)
 {
     pthread_mutex_lock(&w->qlock);
+    if (!w->qhead && !w->closing)
+        w->idle++;
     while (!w->qhead && !w->closing)
         pthread_cond_wait(&w->qcond, &w->qlock);
     job_t *j = w->qhead;
@@ -343,12 +381,14 @@ static job_t *queue_pop(hf_worker_t *w)
         w->qhead = j->next;
         if (!w->qhead)
             w->qtail = NULL;
+        w->qlen--;
     }
     pthread_mutex_unlock(&w->qlock);
     return j;
 }
 
-static void queue_push(hf_worker_t *w, job_t *j)
+/* Queue j for the handler threads; returns how many jobs were ahead of it. */
+static int queue_push(hf_worker_t *w, job_t *j)
 {
     j->next = NULL;
     pthread_mutex_lock(&w->qlock);
@@ -357,8 +397,10 @@ static void queue_push(hf_worker_t *w, job_t *j)
     else
         w->qhead = j;
     w->qtail = j;
+    int ahead = w->qlen++;
     pthread_cond_signal(&w->qcond);
     pthread_mutex_unlock(&w->qlock);
+    return ahead;
 }
 
 /* Run the method of env. Returns the reply message (in the arena) or NULL
@@ -516,7 +558,7 @@ static void send_ready(hf_worker_t *w, void *sock)
     Hrflow__V1__WorkerReady r = HRFLOW__V1__WORKER_READY__INIT;
     char *methods[d->n_methods ? d->n_methods : 1], *idem[d->n_methods ? d->n_methods : 1];
     r.service = (char *)w->o.service;
-    r.capacity = (uint32_t)(w->o.threads * w->o.prefetch);
+    r.capacity = (uint32_t)w->cap;
     r.instance = w->instance;
     for (size_t i = 0; i < d->n_methods; i++) {
         methods[r.n_methods++] = (char *)d->methods[i].name;
@@ -600,7 +642,10 @@ static int on_broker(hf_worker_t *w, link_t *l, int draining)
             zmq_msg_move(&j->env, &f[3]);
             l->owed++;
             w->inflight++;
-            queue_push(w, j);
+            w->queued_sum += queue_push(w, j);
+            w->arrivals++;
+            if (l->owed >= w->cap)
+                w->hit_cap = 1;
         }
     } else if (cmd == HF_BUS_DISCONNECT && n == 2) {
         if (draining || l->retire_until)
@@ -612,6 +657,44 @@ static int on_broker(hf_worker_t *w, link_t *l, int draining)
     }
     hf_frames_close(f, n);
     return 1;
+}
+
+static void send_capacity(hf_worker_t *w, void *sock)
+{
+    unsigned char be[4];
+    uint32_t v = (uint32_t)w->cap;
+    be[0] = (unsigned char)(v >> 24);
+    be[1] = (unsigned char)(v >> 16);
+    be[2] = (unsigned char)(v >> 8);
+    be[3] = (unsigned char)v;
+    send_cmd(sock, HF_BUS_CAPACITY, be, sizeof(be));
+}
+
+/* A round of replies is over: move the capacity as the head of this file
+ * says, and tell every broker when it changed. */
+static void adapt(hf_worker_t *w)
+{
+    pthread_mutex_lock(&w->qlock);
+    int idle = w->idle;
+    w->idle = 0;
+    pthread_mutex_unlock(&w->qlock);
+    int threads = w->o.threads, cap = w->cap;
+    long ahead2 = w->arrivals ? 2 * w->queued_sum / w->arrivals : 0; /* twice the mean */
+    if (w->hit_cap && idle > 0)
+        cap += cap / 4 > threads ? cap / 4 : threads;
+    else if (ahead2 > 4L * threads)
+        cap -= (int)((ahead2 - 2L * threads + 3) / 4); /* half the excess over one per thread */
+    cap = cap < w->cap_min ? w->cap_min : cap > w->cap_max ? w->cap_max : cap;
+    w->round_left = cap;
+    w->hit_cap = 0;
+    w->queued_sum = w->arrivals = 0;
+    if (cap == w->cap)
+        return;
+    w->cap = cap;
+    hf_gauge_set(w->capacity_gauge, cap);
+    for (int i = 0; i < w->nbrokers; i++)
+        if (w->brokers[i].cur)
+            send_capacity(w, w->brokers[i].cur->sock);
 }
 
 /* Send every finished reply on the link its request came from. */
@@ -642,7 +725,10 @@ static void flush_replies(hf_worker_t *w)
         zmq_msg_close(&r->env);
         free(r);
         r = next;
+        w->round_left--;
     }
+    if (w->round_left <= 0 && w->cap_min < w->cap_max)
+        adapt(w);
 }
 
 static void start_drain(hf_worker_t *w, int64_t *drain_until)

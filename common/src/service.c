@@ -27,7 +27,7 @@
 typedef struct {
     const char *pg_dsn, *redis_addr, *brokers, *events_pub, *metrics_addr, *log_level,
         *instance;
-    long threads, prefetch, pool_size, heartbeat_ms, liveness, startup_timeout_s;
+    long threads, prefetch, prefetch_max, pool_size, heartbeat_ms, liveness, startup_timeout_s;
     int relay;
 } settings_t;
 
@@ -76,8 +76,12 @@ static const hf_config_var_t settings[] = {
     { "HF_WORKER_THREADS", HF_CONFIG_INT, "4", 1, 256,
       "handler threads: requests this replica runs at once", &S.threads },
     { "HF_WORKER_PREFETCH", HF_CONFIG_INT, "4", 1, 1024,
-      "requests a broker may hand each thread ahead; capacity = threads x prefetch",
+      "requests a broker may hand each thread ahead at first; capacity = threads x prefetch",
       &S.prefetch },
+    { "HF_WORKER_PREFETCH_MAX", HF_CONFIG_INT, "64", 0, 1024,
+      "capacity adapts between threads and threads x this to the handlers' pace; "
+      "0 or at most HF_WORKER_PREFETCH = fixed",
+      &S.prefetch_max },
     { "HF_DB_POOL_SIZE", HF_CONFIG_INT, "8", 1, 512,
       "PostgreSQL connections at most in this process's pool", &S.pool_size },
     { "HF_HEARTBEAT_MS", HF_CONFIG_INT, "1000", 20, 60000,
@@ -470,6 +474,7 @@ static int serve(runtime_t *rt)
         .endpoints = rt->cfg.brokers,
         .threads = (int)rt->cfg.threads,
         .prefetch = (int)rt->cfg.prefetch,
+        .prefetch_max = (int)rt->cfg.prefetch_max,
         .heartbeat_ms = (int)rt->cfg.heartbeat_ms,
         .liveness = (int)rt->cfg.liveness,
         .instance = rt->cfg.instance,

@@ -46,7 +46,7 @@ struct service {
     char *name;
     GQueue waiting;          /* request_t*, oldest first */
     GPtrArray *workers;      /* worker_t* */
-    hf_gauge_t *queue_gauge, *workers_gauge;
+    hf_gauge_t *queue_gauge, *workers_gauge, *capacity_gauge;
 };
 
 struct worker {

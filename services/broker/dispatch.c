@@ -212,6 +212,19 @@ static void service_metrics(service_t *s)
                                       "Requests waiting for a worker, per service", labels);
     s->workers_gauge = hf_metrics_gauge("hf_broker_service_workers",
                                         "Workers connected, per service", labels);
+    s->capacity_gauge = hf_metrics_gauge(
+        "hf_broker_service_capacity",
+        "Requests the connected workers accept at once, per service", labels);
+}
+
+/* The gauges of s's workers: how many, and their capacity in all. */
+static void service_workers_changed(service_t *s)
+{
+    uint64_t capacity = 0;
+    for (guint i = 0; i < s->workers->len; i++)
+        capacity += ((worker_t *)g_ptr_array_index(s->workers, i))->capacity;
+    hf_gauge_set(s->workers_gauge, s->workers->len);
+    hf_gauge_set(s->capacity_gauge, (double)capacity);
 }
 
 /* The least-loaded worker with room (lowest inflight/capacity), or NULL. */
@@ -265,7 +278,7 @@ static void service_dispatch(broker_t *b, service_t *s)
 static void worker_forget(broker_t *b, worker_t *w)
 {
     g_ptr_array_remove(w->svc->workers, w);
-    hf_gauge_set(w->svc->workers_gauge, w->svc->workers->len);
+    service_workers_changed(w->svc);
     g_hash_table_remove(b->workers, w->identity); /* frees w */
     hf_gauge_set(b->m.workers, g_hash_table_size(b->workers));
 }
@@ -452,7 +465,7 @@ static void on_ready(broker_t *b, GBytes *id, zmq_msg_t *body)
     Hrflow__V1__WorkerReady *rd =
         hrflow__v1__worker_ready__unpack(&alloc, zmq_msg_size(body), zmq_msg_data(body));
     if (!rd || !name_ok(rd->service) || strcmp(rd->service, "broker") == 0 ||
-        rd->capacity == 0 || rd->capacity > 100000) {
+        rd->capacity == 0 || rd->capacity > HF_BUS_MAX_CAPACITY) {
         hf_counter_inc(b->m.malformed_rpc);
         return;
     }
@@ -477,7 +490,7 @@ static void on_ready(broker_t *b, GBytes *id, zmq_msg_t *body)
         g_hash_table_add(w->idempotent, g_strndup(rd->idempotent_methods[i], MAX_NAME));
     g_hash_table_insert(b->workers, w->identity, w);
     g_ptr_array_add(s->workers, w);
-    hf_gauge_set(s->workers_gauge, s->workers->len);
+    service_workers_changed(s);
     hf_gauge_set(b->m.workers, g_hash_table_size(b->workers));
     hf_info("worker %s joined %s with capacity %u", w->instance, s->name, w->capacity);
     service_dispatch(b, s);
@@ -508,6 +521,23 @@ static void on_reply(broker_t *b, worker_t *w, zmq_msg_t *seqf, zmq_msg_t *envf)
     service_dispatch(b, w->svc);
 }
 
+/* A worker's capacity changed (it adapts it to its handlers' pace): more
+ * room is used at once; less takes nothing back, the worker just gets no
+ * new request until its inflight is under the new capacity. */
+static void on_capacity(broker_t *b, worker_t *w, zmq_msg_t *body)
+{
+    const unsigned char *p = zmq_msg_data(body);
+    uint32_t v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    if (v == 0 || v > HF_BUS_MAX_CAPACITY) {
+        hf_counter_inc(b->m.malformed_rpc);
+        return;
+    }
+    w->capacity = v;
+    service_workers_changed(w->svc);
+    if (!w->leaving)
+        service_dispatch(b, w->svc);
+}
+
 void broker_on_worker(broker_t *b, GBytes *id, zmq_msg_t *f, int n)
 {
     /* f[0] = "HFW1", f[1] = command, then its body */
@@ -535,6 +565,12 @@ void broker_on_worker(broker_t *b, GBytes *id, zmq_msg_t *f, int n)
         } else {
             on_reply(b, w, &f[2], &f[3]);
         }
+        return;
+    case HF_BUS_CAPACITY:
+        if (n != 3 || zmq_msg_size(&f[2]) != 4)
+            hf_counter_inc(b->m.malformed_rpc);
+        else if (w) /* unknown: its READY, when it comes, has the capacity */
+            on_capacity(b, w, &f[2]);
         return;
     case HF_BUS_HEARTBEAT:
         if (n != 2)

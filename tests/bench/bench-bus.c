@@ -11,7 +11,8 @@
  * Run: meson test -C build --benchmark --verbose bus
  * Options (environment): HF_BENCH_REQUESTS (200000), HF_BENCH_WINDOW (128),
  * HF_BENCH_PAYLOAD (100 bytes), HF_BENCH_THREADS (echo threads per worker, 2),
- * HF_BENCH_PREFETCH (comma-separated worker prefetch values, "1,4,64").
+ * HF_BENCH_PREFETCH (comma-separated worker prefetch values, "1,4,64,adaptive";
+ * adaptive is the services' default: 4 at first, up to 64 per thread).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -183,16 +184,16 @@ static result_t run_broker(hf_bus_client_t *c, long requests, long window, size_
 }
 
 /* The table row, and the figure for `./hrflow bench all`: issue 16 asks the bus at
- * the services' default prefetch (4) for >= 0.35 of raw. */
-static void row(const char *name, result_t r, double raw_rps, int prefetch)
+ * the services' default settings (adaptive capacity) for >= 0.35 of raw. */
+static void row(const char *name, result_t r, double raw_rps, int report, int aimed)
 {
-    printf("| %-32s | %10.0f | %8.0f | %8.0f | %5.2f |\n", name, r.rps, r.p50_us, r.p99_us,
+    printf("| %-40s | %10.0f | %8.0f | %8.0f | %5.2f |\n", name, r.rps, r.p50_us, r.p99_us,
            r.rps / raw_rps);
-    if (prefetch > 0)
+    if (report)
         hf_bench_report(name, r.rps, "req/s",
                         (hf_bench_opt_t){ .limit = "raw DEALER/ROUTER echo",
                                           .limit_value = raw_rps,
-                                          .aim = prefetch == 4 ? 0.35 : -1 });
+                                          .aim = aimed ? 0.35 : -1 });
 }
 
 int main(void)
@@ -208,8 +209,11 @@ int main(void)
 
     fx_broker_t b = { 0 };
     const char *quiet[] = { "HF_LOG_LEVEL=warn", NULL };
-    if (fx_broker_start(&b, quiet) < 0)
+    if (fx_broker_start(&b, quiet) < 0) {
+        fprintf(stderr, "the broker did not start (run through ./hrflow bench bus)\n");
+        tl_stop(raw_pid, SIGKILL, 5000); /* or it keeps meson's pipe open */
         return 1;
+    }
     hf_bus_client_t *c = hf_bus_client_new(tl_tcp(b.rpc));
 
     /* warm up each path, then measure */
@@ -219,26 +223,39 @@ int main(void)
 
     printf("\n%ld requests of %zu bytes, %ld in flight, %d handler threads per worker\n\n",
            requests, payload, window, threads);
-    printf("| %-32s | %10s | %8s | %8s | %5s |\n", "path", "req/s", "p50 µs", "p99 µs", "/raw");
-    printf("|----------------------------------|------------|----------|----------|-------|\n");
-    row("raw DEALER/ROUTER echo", raw, raw.rps, 0);
+    printf("| %-40s | %10s | %8s | %8s | %5s |\n", "path", "req/s", "p50 µs", "p99 µs", "/raw");
+    printf("|------------------------------------------|------------|----------|----------|-------|\n");
+    row("raw DEALER/ROUTER echo", raw, raw.rps, 0, 0);
 
-    char *list = strdup(getenv("HF_BENCH_PREFETCH") ? getenv("HF_BENCH_PREFETCH") : "1,4,64");
+    /* "adaptive" is the services' default: prefetch 4 at first, capacity
+     * adapting up to 64 per thread (HF_WORKER_PREFETCH_MAX) */
+    char *list = strdup(getenv("HF_BENCH_PREFETCH") ? getenv("HF_BENCH_PREFETCH")
+                                                    : "1,4,64,adaptive");
     char *save = NULL;
     for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        int prefetch = atoi(tok);
+        int adaptive = strcmp(tok, "adaptive") == 0;
+        int prefetch = adaptive ? 4 : atoi(tok);
         pid_t w[2];
         for (int n = 1; n <= 2; n++) {
-            char inst[32], name[64];
-            snprintf(inst, sizeof(inst), "bench-%d-%d", prefetch, n);
-            w[n - 1] = fx_echo_start_prefetch(tl_tcp(b.rpc), inst, threads, prefetch);
+            char inst[32], name[80];
+            snprintf(inst, sizeof(inst), "bench-%s-%d", tok, n);
+            w[n - 1] = fx_echo_start_prefetch(tl_tcp(b.rpc), inst, threads, prefetch,
+                                              adaptive ? 64 : 0);
             if (fx_wait_workers(b.rpc, n, 5000) < 0)
                 return 1;
             run_broker(c, requests / 10, window, payload);
             result_t r = run_broker(c, requests, window, payload);
-            snprintf(name, sizeof(name), "broker, %d worker%s, prefetch %d", n, n > 1 ? "s" : "",
-                     prefetch);
-            row(name, r, raw.rps, prefetch);
+            if (adaptive)
+                snprintf(name, sizeof(name), "broker, %d worker%s, adaptive (default)", n,
+                         n > 1 ? "s" : "");
+            else
+                snprintf(name, sizeof(name), "broker, %d worker%s, prefetch %d", n,
+                         n > 1 ? "s" : "", prefetch);
+            row(name, r, raw.rps, prefetch > 0, adaptive);
+            if (adaptive) /* where the capacity settled: the brokers' view */
+                printf("|   capacity of the %d worker%s at the end | %10.0f | | | |\n", n,
+                       n > 1 ? "s" : "",
+                       fx_broker_metric(&b, "hf_broker_service_capacity{service=\"echo\"}"));
         }
         for (int n = 0; n < 2; n++)
             tl_stop(w[n], SIGTERM, 5000);

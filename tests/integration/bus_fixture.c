@@ -49,19 +49,20 @@ void fx_broker_kill(fx_broker_t *b, int sig)
 
 pid_t fx_echo_start(const char *brokers, const char *instance, int threads)
 {
-    return fx_echo_start_prefetch(brokers, instance, threads, 0);
+    return fx_echo_start_prefetch(brokers, instance, threads, 0, 0);
 }
 
 pid_t fx_echo_start_prefetch(const char *brokers, const char *instance, int threads,
-                             int prefetch)
+                             int prefetch, int prefetch_max)
 {
-    char e[5][256];
+    char e[6][256];
     snprintf(e[0], sizeof(e[0]), "HF_BROKERS=%s", brokers);
     snprintf(e[1], sizeof(e[1]), "HF_INSTANCE=%s", instance);
     snprintf(e[2], sizeof(e[2]), "HF_WORKER_THREADS=%d", threads);
     snprintf(e[3], sizeof(e[3]), "HF_HEARTBEAT_MS=%s", FX_HEARTBEAT_MS);
     snprintf(e[4], sizeof(e[4]), "HF_WORKER_PREFETCH=%d", prefetch > 0 ? prefetch : 1);
-    const char *env[] = { e[0], e[1], e[2], e[3], e[4], NULL };
+    snprintf(e[5], sizeof(e[5]), "HF_WORKER_PREFETCH_MAX=%d", prefetch_max);
+    const char *env[] = { e[0], e[1], e[2], e[3], e[4], e[5], NULL };
     const char *argv[] = { tl_env("HF_TEST_ECHO_BIN"), NULL };
     return tl_spawn(instance, argv, env);
 }

@@ -24,10 +24,11 @@ int fx_broker_start(fx_broker_t *b, const char *const *extra);
 void fx_broker_kill(fx_broker_t *b, int sig);
 
 /* Start an echo replica named instance connected to brokers, with threads
- * handler threads and HF_WORKER_PREFETCH prefetch (0 = default). */
+ * handler threads and HF_WORKER_PREFETCH prefetch (0 = 1); its capacity
+ * adapts up to threads x prefetch_max when that is above (0 = fixed). */
 pid_t fx_echo_start(const char *brokers, const char *instance, int threads);
 pid_t fx_echo_start_prefetch(const char *brokers, const char *instance, int threads,
-                             int prefetch);
+                             int prefetch, int prefetch_max);
 
 /* Wait until the broker behind rpc_port reports `echo=<n>` workers. */
 int fx_wait_workers(int rpc_port, int n, int timeout_ms);

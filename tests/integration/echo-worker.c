@@ -3,7 +3,8 @@
  * A bare hf_worker with no database: Echo (idempotent) and Record (not)
  * answer with the request body and this replica's instance name after an
  * optional sleep, so tests can tell replicas apart and hold requests in flight.
- * Configured like a service: HF_BROKERS, HF_WORKER_THREADS, HF_HEARTBEAT_MS,
+ * Configured like a service: HF_BROKERS, HF_WORKER_THREADS, HF_WORKER_PREFETCH,
+ * HF_WORKER_PREFETCH_MAX, HF_HEARTBEAT_MS,
  * HF_LIVENESS, HF_INSTANCE, and the bus's CURVE keys (HF_BUS_*).
  */
 #include "hf/bus.h"
@@ -53,7 +54,7 @@ static const hf_method_t methods[] = {
 
 static struct {
     const char *brokers, *instance, *log_level;
-    long threads, prefetch, heartbeat_ms, liveness;
+    long threads, prefetch, prefetch_max, heartbeat_ms, liveness;
 } S;
 
 static const hf_config_var_t settings[] = {
@@ -61,6 +62,8 @@ static const hf_config_var_t settings[] = {
     { "HF_INSTANCE", HF_CONFIG_STRING, "echo", 0, 0, "replica name", &S.instance },
     { "HF_WORKER_THREADS", HF_CONFIG_INT, "2", 1, 256, "handler threads", &S.threads },
     { "HF_WORKER_PREFETCH", HF_CONFIG_INT, "1", 1, 1024, "requests per thread", &S.prefetch },
+    { "HF_WORKER_PREFETCH_MAX", HF_CONFIG_INT, "0", 0, 1024,
+      "adaptive capacity up to this many per thread; 0 = fixed", &S.prefetch_max },
     { "HF_HEARTBEAT_MS", HF_CONFIG_INT, "1000", 10, 60000, "heartbeat interval", &S.heartbeat_ms },
     { "HF_LIVENESS", HF_CONFIG_INT, "3", 2, 100, "missed heartbeats to death", &S.liveness },
     { "HF_LOG_LEVEL", HF_CONFIG_STRING, "info", 0, 0, "log level", &S.log_level },
@@ -92,6 +95,7 @@ int main(int argc, char **argv)
         .endpoints = S.brokers,
         .threads = (int)S.threads,
         .prefetch = (int)S.prefetch,
+        .prefetch_max = (int)S.prefetch_max,
         .heartbeat_ms = (int)S.heartbeat_ms,
         .liveness = (int)S.liveness,
         .instance = S.instance,

@@ -369,10 +369,11 @@ static void fake_ready(void *s)
     fake_send(s, HF_BUS_READY, buf, n, NULL, 0);
 }
 
-/* Wait for a REQUEST, beating meanwhile; returns its seq and envelope. */
-static uint64_t fake_take(void *s, Hrflow__V1__Envelope **env)
+/* Wait up to ms for a REQUEST, beating meanwhile; returns its seq and
+ * envelope, or 0 when none came. */
+static uint64_t fake_take_within(void *s, int ms, Hrflow__V1__Envelope **env)
 {
-    long long until = tl_ms() + 10000;
+    long long until = tl_ms() + ms;
     while (tl_ms() < until) {
         fake_send(s, HF_BUS_HEARTBEAT, NULL, 0, NULL, 0);
         zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 };
@@ -399,8 +400,15 @@ static uint64_t fake_take(void *s, Hrflow__V1__Envelope **env)
         if (seq)
             return seq;
     }
-    fail_msg("no request reached the hand-driven worker");
     return 0;
+}
+
+static uint64_t fake_take(void *s, Hrflow__V1__Envelope **env)
+{
+    uint64_t seq = fake_take_within(s, 10000, env);
+    if (!seq)
+        fail_msg("no request reached the hand-driven worker");
+    return seq;
 }
 
 static void fake_reply(void *s, uint64_t seq, const Hrflow__V1__Envelope *req)
@@ -491,6 +499,106 @@ static void test_restarted_broker_numbers_afresh(void **state)
     hrflow__v1__envelope__free_unpacked(req_c, NULL);
     hf_bus_client_destroy(&c2);
     zmq_close(w);
+}
+
+static void fake_capacity(void *s, uint32_t v)
+{
+    unsigned char be[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16),
+                            (unsigned char)(v >> 8), (unsigned char)v };
+    fake_send(s, HF_BUS_CAPACITY, be, 4, NULL, 0);
+}
+
+static double echo_capacity(fx_t *f)
+{
+    return fx_broker_metric(&f->b, "hf_broker_service_capacity{service=\"echo\"}");
+}
+
+/* A worker's CAPACITY command: the broker hands it that many requests at
+ * once from then on; a capacity of 0 is refused and changes nothing. */
+static void test_broker_follows_worker_capacity(void **state)
+{
+    fx_t *f = *state;
+    void *w = hf_bus_socket(ZMQ_DEALER, HF_BUS_CLIENT);
+    assert_non_null(w);
+    assert_int_equal(hf_bus_connect(w, tl_tcp(f->b.rpc)), 0);
+    fake_ready(w); /* capacity 1 */
+    char id[3][HF_BUS_ID_MAX];
+    send_body(f->c, "A", id[0]);
+    send_body(f->c, "B", id[1]);
+    send_body(f->c, "C", id[2]);
+    Hrflow__V1__Envelope *req[3] = { NULL, NULL, NULL };
+    uint64_t seq[3];
+    seq[0] = fake_take(w, &req[0]);
+    assert_int_equal(fake_take_within(w, 300, &req[1]), 0); /* full at 1 */
+    assert_int_equal(echo_capacity(f), 1);
+
+    fake_capacity(w, 0);
+    assert_int_equal(fake_take_within(w, 300, &req[1]), 0);
+    assert_true(fx_broker_metric(&f->b, "hf_broker_malformed_total{socket=\"rpc\"}") >= 1);
+    assert_int_equal(echo_capacity(f), 1);
+
+    fake_capacity(w, 3); /* the two waiting go out at once */
+    seq[1] = fake_take(w, &req[1]);
+    seq[2] = fake_take(w, &req[2]);
+    assert_int_equal(echo_capacity(f), 3);
+    for (int i = 0; i < 3; i++)
+        fake_reply(w, seq[i], req[i]);
+    for (int i = 0; i < 3; i++) {
+        Hrflow__V1__Envelope *env = NULL;
+        assert_int_equal(hf_bus_recv(f->c, 10000, &env), 1);
+        assert_null(env->error);
+        hrflow__v1__envelope__free_unpacked(env, NULL);
+        hrflow__v1__envelope__free_unpacked(req[i], NULL);
+    }
+    zmq_close(w);
+}
+
+/* Keep `window` Echo requests of sleep_ms in flight until n have been
+ * answered, each without error. */
+static void echo_load(fx_t *f, int n, int window, unsigned sleep_ms)
+{
+    char id[HF_BUS_ID_MAX];
+    int sent = 0, done = 0;
+    while (done < n) {
+        for (; sent < n && sent - done < window; sent++)
+            assert_int_equal(fx_echo_send(f->c, "Echo", sleep_ms, 20000, id), 0);
+        Hrflow__V1__Envelope *env = NULL;
+        assert_int_equal(hf_bus_recv(f->c, 20000, &env), 1);
+        assert_null(env->error);
+        hrflow__v1__envelope__free_unpacked(env, NULL);
+        done++;
+    }
+}
+
+/* One adaptive echo worker of 2 threads with capacity 2 x prefetch at
+ * first (and 2 x 32 at most), n requests of sleep_ms through it with 64 in
+ * flight; returns the capacity the broker sees at the end. */
+static double capacity_after(fx_t *f, int prefetch, int n, unsigned sleep_ms)
+{
+    f->w[f->nw++] = fx_echo_start_prefetch(tl_tcp(f->b.rpc), "adaptive", 2, prefetch, 32);
+    assert_int_equal(fx_wait_workers(f->b.rpc, 1, 5000), 0);
+    assert_int_equal(echo_capacity(f), 2 * prefetch);
+    echo_load(f, n, 64, sleep_ms);
+    double cap = echo_capacity(f);
+    printf("# capacity after %d requests of %u ms: %.0f (%d at first, 2..64)\n", n, sleep_ms,
+           cap, 2 * prefetch);
+    return cap;
+}
+
+/* Adaptive capacity, up: a fast method behind a capacity of one per thread
+ * leaves the threads idle for each round trip to the broker while requests
+ * wait there, so the worker asks for more. */
+static void test_capacity_grows_for_fast_methods(void **state)
+{
+    assert_true(capacity_after(*state, 1, 4000, 0) >= 8);
+}
+
+/* Adaptive capacity, down: a slow method with many requests queued in the
+ * worker (they could be served by another replica) makes it ask for fewer,
+ * towards one queued per thread. */
+static void test_capacity_shrinks_for_slow_methods(void **state)
+{
+    assert_true(capacity_after(*state, 16, 160, 3) <= 12);
 }
 
 /* A second broker beside the fixture's, and two echo workers connected to
@@ -644,6 +752,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_frozen_broker_reply_reaches_caller, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_restarted_broker_numbers_afresh, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_broker_follows_worker_capacity, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_capacity_grows_for_fast_methods, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_capacity_shrinks_for_slow_methods, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_brokers_one_dies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_calls_pass_a_draining_broker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_through_two_brokers, setup, teardown),

@@ -49,12 +49,14 @@ enum {
     HF_BUS_HEARTBEAT = 0x03,  /* both ways */
     HF_BUS_DISCONNECT = 0x04, /* worker: leaving (drain); broker: ack, or "unknown, send READY" */
     HF_BUS_REQUEST = 0x05,    /* broker -> worker: seq, Envelope */
+    HF_BUS_CAPACITY = 0x06,   /* worker -> broker: u32 big-endian, requests it now accepts */
 };
 
 #define HF_BUS_DEFAULT_TIMEOUT_MS 5000
 /* Largest message any bus socket accepts (ZMQ_MAXMSGSIZE): libzmq drops a
  * peer announcing a bigger frame before allocating anything for it. */
 #define HF_BUS_MAX_MESSAGE (32 * 1024 * 1024)
+#define HF_BUS_MAX_CAPACITY 100000 /* requests a worker may accept at once */
 #define HF_BUS_DEFAULT_HEARTBEAT_MS 1000
 #define HF_BUS_DEFAULT_LIVENESS 3
 
@@ -255,6 +257,11 @@ typedef struct {
     int prefetch;                                 /* requests each broker may hand us per
                                                      thread; capacity = threads * prefetch
                                                      (0 = 1) */
+    int prefetch_max;                             /* > prefetch: adaptive; capacity starts
+                                                     at threads * prefetch and moves
+                                                     between threads and threads *
+                                                     prefetch_max (bus_worker.c, "adaptive
+                                                     capacity"); else fixed */
     int heartbeat_ms;                             /* 0 = HF_BUS_DEFAULT_HEARTBEAT_MS */
     int liveness;                                 /* 0 = HF_BUS_DEFAULT_LIVENESS */
     const char *instance;                         /* NULL = "<hostname>:<pid>" */
