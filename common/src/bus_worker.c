@@ -34,6 +34,7 @@
  * it sent it to. It is closed when it owes no reply and the broker
  * acknowledged, or a liveness period after it retired.
  */
+#include "hf/buf.h"
 #include "hf/bus.h"
 #include "hf/log.h"
 #include "hf/metrics.h"
@@ -61,6 +62,8 @@ typedef struct link {
                            * once nothing is owed */
     int acked;            /* broker acknowledged our DISCONNECT */
     int owed;             /* requests taken on this link, not yet answered */
+    int batch;            /* the broker sent a batch: it takes replies in batches */
+    hf_buf_t out;         /* replies batched for it, sent at the end of the flush */
 } link_t;
 
 /* A request taken from a broker, and then its reply: a handler turns the
@@ -559,6 +562,7 @@ static void send_ready(hf_worker_t *w, void *sock)
     char *methods[d->n_methods ? d->n_methods : 1], *idem[d->n_methods ? d->n_methods : 1];
     r.service = (char *)w->o.service;
     r.capacity = (uint32_t)w->cap;
+    r.batch = 1;
     r.instance = w->instance;
     for (size_t i = 0; i < d->n_methods; i++) {
         methods[r.n_methods++] = (char *)d->methods[i].name;
@@ -577,6 +581,7 @@ static void link_close(link_t *l, int linger)
 {
     zmq_setsockopt(l->sock, ZMQ_LINGER, &linger, sizeof(linger));
     zmq_close(l->sock);
+    free(l->out.p);
     free(l);
 }
 
@@ -614,6 +619,27 @@ static int broker_open(hf_worker_t *w, broker_t *b)
     return 0;
 }
 
+/* Queue request seq (its envelope taken from env) for the handler threads. */
+static void take(hf_worker_t *w, link_t *l, uint64_t seq, zmq_msg_t *env)
+{
+    job_t *j = malloc(sizeof(*j));
+    if (!j) { /* the broker answers the caller at its deadline */
+        hf_error("out of memory: request dropped");
+        return;
+    }
+    j->link = l;
+    j->seq = seq;
+    j->dropped = 0;
+    zmq_msg_init(&j->env);
+    zmq_msg_move(&j->env, env);
+    l->owed++;
+    w->inflight++;
+    w->queued_sum += queue_push(w, j);
+    w->arrivals++;
+    if (l->owed >= w->cap)
+        w->hit_cap = 1;
+}
+
 /* Read one message from link l of broker b. Returns 0 when there was none. */
 static int on_broker(hf_worker_t *w, link_t *l, int draining)
 {
@@ -631,22 +657,25 @@ static int on_broker(hf_worker_t *w, link_t *l, int draining)
     }
     int cmd = *(unsigned char *)zmq_msg_data(&f[1]);
     if (cmd == HF_BUS_REQUEST && n == 4 && zmq_msg_size(&f[2]) == 8) {
-        job_t *j = malloc(sizeof(*j));
-        if (!j) /* the broker answers the caller at its deadline */
-            hf_error("out of memory: request dropped");
-        if (j) {
-            j->link = l;
-            j->seq = hf_get_u64(zmq_msg_data(&f[2]));
-            j->dropped = 0;
-            zmq_msg_init(&j->env);
-            zmq_msg_move(&j->env, &f[3]);
-            l->owed++;
-            w->inflight++;
-            w->queued_sum += queue_push(w, j);
-            w->arrivals++;
-            if (l->owed >= w->cap)
-                w->hit_cap = 1;
+        take(w, l, hf_get_u64(zmq_msg_data(&f[2])), &f[3]);
+    } else if (cmd == HF_BUS_BATCH && n == 3) {
+        const unsigned char *p = zmq_msg_data(&f[2]), *env;
+        size_t left = zmq_msg_size(&f[2]), len;
+        uint64_t seq;
+        int rc;
+        l->batch = 1;
+        while ((rc = hf_batch_next(&p, &left, &seq, &env, &len)) == 1) {
+            zmq_msg_t m;
+            if (zmq_msg_init_size(&m, len) != 0) {
+                hf_error("out of memory: request dropped");
+                continue;
+            }
+            memcpy(zmq_msg_data(&m), env, len);
+            take(w, l, seq, &m);
+            zmq_msg_close(&m);
         }
+        if (rc < 0) /* what came before is served; the rest meet their deadline */
+            hf_counter_inc(w->malformed);
     } else if (cmd == HF_BUS_DISCONNECT && n == 2) {
         if (draining || l->retire_until)
             l->acked = 1;
@@ -707,16 +736,25 @@ static void flush_replies(hf_worker_t *w)
     job_t *r = w->rhead;
     w->rhead = w->rtail = NULL;
     pthread_mutex_unlock(&w->rlock);
+    link_t *batched[64];
+    int nbatched = 0;
     while (r) {
         job_t *next = r->next;
         unsigned char hdr[9];
         hdr[0] = HF_BUS_REPLY;
         hf_put_u64(hdr + 1, r->seq);
-        void *sock = r->link->sock;
-        r->link->owed--;
+        link_t *l = r->link;
+        void *sock = l->sock;
+        l->owed--;
         w->inflight--;
-        if (!r->dropped &&
-            zmq_send(sock, HF_BUS_WORKER_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 4) {
+        if (!r->dropped && l->batch && (l->out.len || nbatched < 64)) {
+            if (l->out.len == 0)
+                batched[nbatched++] = l;
+            hf_batch_put(&l->out, r->seq, zmq_msg_data(&r->env), zmq_msg_size(&r->env));
+            if (l->out.len >= HF_BUS_BATCH_BYTES) /* sent now; later ones start a new batch */
+                hf_batch_send(sock, HF_BUS_BATCH, &l->out);
+        } else if (!r->dropped &&
+                   zmq_send(sock, HF_BUS_WORKER_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 4) {
             zmq_send(sock, hdr, 1, ZMQ_SNDMORE);
             zmq_send(sock, hdr + 1, 8, ZMQ_SNDMORE);
             if (zmq_msg_send(&r->env, sock, 0) >= 0)
@@ -727,6 +765,8 @@ static void flush_replies(hf_worker_t *w)
         r = next;
         w->round_left--;
     }
+    for (int i = 0; i < nbatched; i++)
+        hf_batch_send(batched[i]->sock, HF_BUS_BATCH, &batched[i]->out);
     if (w->round_left <= 0 && w->cap_min < w->cap_max)
         adapt(w);
 }

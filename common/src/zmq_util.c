@@ -5,6 +5,7 @@
  */
 #include "hf_private.h"
 #include "hf/encoding.h"
+#include "hf/buf.h"
 #include "hf/bus.h"
 
 #include <errno.h>
@@ -165,4 +166,61 @@ int64_t hf_mono_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- batches of requests or replies ---- */
+
+void hf_batch_put(hf_buf_t *b, uint64_t seq, const void *env, size_t len)
+{
+    unsigned char hdr[12];
+    hf_put_u64(hdr, seq);
+    for (int i = 0; i < 4; i++)
+        hdr[8 + i] = (unsigned char)(len >> (24 - 8 * i));
+    hf_buf_put(b, hdr, sizeof(hdr));
+    hf_buf_put(b, env, len);
+}
+
+int hf_batch_next(const unsigned char **p, size_t *left, uint64_t *seq,
+                  const unsigned char **env, size_t *len)
+{
+    if (*left == 0)
+        return 0;
+    if (*left < 12)
+        return -1;
+    const unsigned char *q = *p;
+    size_t n = (size_t)q[8] << 24 | (size_t)q[9] << 16 | (size_t)q[10] << 8 | q[11];
+    if (n > *left - 12)
+        return -1;
+    *seq = hf_get_u64(q);
+    *env = q + 12;
+    *len = n;
+    *p = q + 12 + n;
+    *left -= 12 + n;
+    return 1;
+}
+
+static void free_taken(void *data, void *hint)
+{
+    (void)hint;
+    free(data);
+}
+
+int hf_batch_send(void *sock, int cmd, hf_buf_t *b)
+{
+    size_t len = 0;
+    char *data = hf_buf_take(b, &len);
+    if (!data)
+        return -1;
+    unsigned char c = (unsigned char)cmd;
+    zmq_msg_t m;
+    if (zmq_msg_init_data(&m, data, len, free_taken, NULL) != 0) {
+        free(data);
+        return -1;
+    }
+    if (zmq_send(sock, HF_BUS_WORKER_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) != 4 ||
+        zmq_send(sock, &c, 1, ZMQ_SNDMORE) != 1 || zmq_msg_send(&m, sock, 0) < 0) {
+        zmq_msg_close(&m);
+        return -1;
+    }
+    return 0;
 }

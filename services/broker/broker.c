@@ -270,6 +270,7 @@ broker_t *broker_new(const broker_opts_t *o, char *err, size_t errlen)
     b->services = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, service_free);
     b->workers = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL, broker_worker_free);
     b->requests = g_hash_table_new(u64_hash, u64_equal);
+    b->flush = g_ptr_array_new();
     /* the ZAP handler is bound before any socket that asks it */
     if (hf_bus_curve_enabled() && !(b->zap = broker_zap_new(err, errlen))) {
         broker_destroy(&b);
@@ -366,6 +367,7 @@ int broker_run(broker_t *b, int stop_fd)
     };
     int64_t awake = hf_mono_ms(); /* when the loop last looked at the clock */
     for (;;) {
+        broker_flush(b); /* what the last pass handed to workers */
         int64_t now = hf_mono_ms();
         long timeout = g_hash_table_size(b->requests) || b->draining ? TICK_MS
                                                                       : b->o.heartbeat_ms / 2;
@@ -418,6 +420,8 @@ void broker_destroy(broker_t **bp)
     }
     if (b->workers)
         g_hash_table_destroy(b->workers);
+    if (b->flush)
+        g_ptr_array_free(b->flush, TRUE);
     if (b->services)
         g_hash_table_destroy(b->services);
     if (b->rpc) {

@@ -12,6 +12,7 @@
 #include "zap.h"
 
 #include "hf/arena.h"
+#include "hf/buf.h"
 #include "hf/metrics.h"
 
 #include <glib.h>
@@ -54,6 +55,8 @@ struct worker {
     service_t *svc;
     char *instance;
     unsigned capacity, inflight;
+    int batch;               /* takes requests in batches (its READY said so) */
+    hf_buf_t out;            /* the batch of requests not yet sent */
     int64_t expiry;          /* monotonic ms */
     int leaving;             /* sent DISCONNECT: no new work */
     GHashTable *idempotent;  /* method name set */
@@ -65,6 +68,7 @@ struct broker {
     void *rpc, *xsub, *xpub;
     broker_zap_t *zap;       /* NULL while CURVE is off */
     GHashTable *services, *workers, *requests;
+    GPtrArray *flush;        /* worker_t* with a batch to send, at the end of the loop pass */
     uint64_t next_seq;       /* random start: see first_seq() */
     int64_t next_beat;
     int64_t next_tick;       /* next deadline and liveness check */
@@ -105,5 +109,8 @@ void broker_worker_cmd(broker_t *b, GBytes *id, int cmd);
 void broker_worker_free(gpointer p);
 /* A worker stopped beating: its requests go elsewhere or fail. */
 void broker_worker_died(broker_t *b, worker_t *w);
+
+/* Send every batch of requests gathered in this pass of the loop. */
+void broker_flush(broker_t *b);
 
 #endif

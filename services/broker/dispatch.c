@@ -243,8 +243,48 @@ static worker_t *pick_worker(service_t *s)
     return best;
 }
 
+/* Send w's batch of requests: [w][HFW1][0x07][items]. */
+static void flush_worker(broker_t *b, worker_t *w)
+{
+    if (w->out.failed || w->out.len == 0) { /* out of memory: they meet their deadline */
+        free(w->out.p);
+        w->out = (hf_buf_t){ 0 };
+        return;
+    }
+    gsize idlen;
+    const void *idp = g_bytes_get_data(w->identity, &idlen);
+    if (zmq_send(b->rpc, idp, idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        hf_batch_send(b->rpc, HF_BUS_BATCH, &w->out) < 0) {
+        /* the worker is gone: its requests wait for its liveness to end */
+        hf_counter_inc(b->m.unroutable);
+        free(w->out.p);
+        w->out = (hf_buf_t){ 0 };
+    }
+}
+
+void broker_flush(broker_t *b)
+{
+    for (guint i = 0; i < b->flush->len; i++)
+        flush_worker(b, g_ptr_array_index(b->flush, i));
+    g_ptr_array_set_size(b->flush, 0);
+}
+
 static void send_request(broker_t *b, worker_t *w, request_t *r)
 {
+    r->worker = w;
+    r->attempts++;
+    w->inflight++;
+    g_hash_table_add(w->held, r);
+    if (w->batch) { /* we keep r->env for a retry */
+        if (w->out.len == 0)
+            g_ptr_array_add(b->flush, w);
+        hf_batch_put(&w->out, r->seq, zmq_msg_data(&r->env), zmq_msg_size(&r->env));
+        if (w->out.len >= HF_BUS_BATCH_BYTES) {
+            flush_worker(b, w);
+            g_ptr_array_remove_fast(b->flush, w);
+        }
+        return;
+    }
     zmq_msg_t f[4];
     unsigned char cmd = HF_BUS_REQUEST, seq[8];
     hf_put_u64(seq, r->seq);
@@ -253,10 +293,6 @@ static void send_request(broker_t *b, worker_t *w, request_t *r)
     msg_from(&f[2], seq, 8);
     zmq_msg_init(&f[3]);
     zmq_msg_copy(&f[3], &r->env); /* keep ours for a retry */
-    r->worker = w;
-    r->attempts++;
-    w->inflight++;
-    g_hash_table_add(w->held, r);
     send_to(b, w->identity, f, 4);
 }
 
@@ -277,6 +313,7 @@ static void service_dispatch(broker_t *b, service_t *s)
 
 static void worker_forget(broker_t *b, worker_t *w)
 {
+    g_ptr_array_remove_fast(b->flush, w); /* its batch would go nowhere */
     g_ptr_array_remove(w->svc->workers, w);
     service_workers_changed(w->svc);
     g_hash_table_remove(b->workers, w->identity); /* frees w */
@@ -287,6 +324,7 @@ void broker_worker_free(gpointer p)
 {
     worker_t *w = p;
     g_bytes_unref(w->identity);
+    free(w->out.p);
     g_free(w->instance);
     g_hash_table_destroy(w->idempotent);
     g_hash_table_destroy(w->held);
@@ -483,6 +521,7 @@ static void on_ready(broker_t *b, GBytes *id, zmq_msg_t *body)
     w->svc = s;
     w->instance = g_strndup(rd->instance ? rd->instance : "", MAX_NAME);
     w->capacity = rd->capacity;
+    w->batch = rd->batch;
     w->expiry = hf_mono_ms() + (int64_t)b->o.heartbeat_ms * b->o.liveness;
     w->idempotent = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     w->held = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -496,13 +535,14 @@ static void on_ready(broker_t *b, GBytes *id, zmq_msg_t *body)
     service_dispatch(b, s);
 }
 
-static void on_reply(broker_t *b, worker_t *w, zmq_msg_t *seqf, zmq_msg_t *envf)
+/* The reply envf to request seq from w. Returns 1 when w is gone after it
+ * (it was leaving and this was its last request). */
+static int on_reply(broker_t *b, worker_t *w, uint64_t seq, zmq_msg_t *envf)
 {
-    uint64_t seq = hf_get_u64(zmq_msg_data(seqf));
     request_t *r = g_hash_table_lookup(b->requests, &seq);
     if (!r || r->worker != w) {
         hf_counter_inc(b->m.late);
-        return;
+        return 0;
     }
     g_hash_table_remove(w->held, r);
     w->inflight--;
@@ -516,9 +556,33 @@ static void on_reply(broker_t *b, worker_t *w, zmq_msg_t *seqf, zmq_msg_t *envf)
     broker_request_free(b, r);
     if (w->leaving && w->inflight == 0) {
         worker_forget(b, w);
-        return;
+        return 1;
     }
     service_dispatch(b, w->svc);
+    return 0;
+}
+
+/* A batch of replies; items after a malformed one are lost (their callers
+ * get DEADLINE_EXCEEDED), replies after the worker left are late. */
+static void on_batch(broker_t *b, worker_t *w, zmq_msg_t *body)
+{
+    const unsigned char *p = zmq_msg_data(body), *env;
+    size_t left = zmq_msg_size(body), len;
+    uint64_t seq;
+    int rc, gone = 0;
+    while ((rc = hf_batch_next(&p, &left, &seq, &env, &len)) == 1) {
+        if (gone) {
+            hf_counter_inc(b->m.late);
+            continue;
+        }
+        zmq_msg_t m;
+        zmq_msg_init_size(&m, len);
+        memcpy(zmq_msg_data(&m), env, len);
+        gone = on_reply(b, w, seq, &m);
+        zmq_msg_close(&m);
+    }
+    if (rc < 0)
+        hf_counter_inc(b->m.malformed_rpc);
 }
 
 /* A worker's capacity changed (it adapts it to its handlers' pace): more
@@ -563,7 +627,17 @@ void broker_on_worker(broker_t *b, GBytes *id, zmq_msg_t *f, int n)
             hf_counter_inc(b->m.late);
             broker_worker_cmd(b, id, HF_BUS_DISCONNECT); /* "register again" */
         } else {
-            on_reply(b, w, &f[2], &f[3]);
+            on_reply(b, w, hf_get_u64(zmq_msg_data(&f[2])), &f[3]);
+        }
+        return;
+    case HF_BUS_BATCH:
+        if (n != 3) {
+            hf_counter_inc(b->m.malformed_rpc);
+        } else if (!w) {
+            hf_counter_inc(b->m.late);
+            broker_worker_cmd(b, id, HF_BUS_DISCONNECT); /* "register again" */
+        } else {
+            on_batch(b, w, &f[2]);
         }
         return;
     case HF_BUS_CAPACITY:

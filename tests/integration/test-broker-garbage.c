@@ -75,6 +75,9 @@ static void test_rpc_handmade(void **state)
     SEND(d, "HFW1", "\x02", "short", "env");              /* REPLY with a bad seq */
     SEND(d, "HFW1", "\x02", "12345678", "env");           /* REPLY from a stranger */
     SEND(d, "HFW1", "\x03", "extra");                     /* HEARTBEAT with a body */
+    SEND(d, "HFW1", "\x06", "12345");                     /* CAPACITY of 5 bytes */
+    SEND(d, "HFW1", "\x07", "a", "b");                    /* BATCH of two frames */
+    SEND(d, "HFW1", "\x07", "torn batch from a stranger"); /* BATCH from a stranger */
     SEND(d, "HFW1", "");                                  /* empty command */
     SEND(d, "", "", "", "", "", "", "");                  /* empty frames */
     /* an envelope that parses but names an impossible service gets MALFORMED */
@@ -106,7 +109,7 @@ static void test_rpc_handmade(void **state)
     hrflow__v1__envelope__free_unpacked(reply, NULL);
     zmq_close(d);
     assert_broker_alive();
-    assert_true(fx_broker_metric(&B, "hf_broker_malformed_total{socket=\"rpc\"}") >= 9);
+    assert_true(fx_broker_metric(&B, "hf_broker_malformed_total{socket=\"rpc\"}") >= 11);
 }
 
 static void test_rpc_random(void **state)
@@ -128,7 +131,7 @@ static void test_rpc_random(void **state)
                 data = heads[rand() % 4];
                 len = strlen(data);
             } else if (k == 1 && rand() % 2) { /* and a real command byte */
-                frame[0] = (unsigned char)(1 + rand() % 5);
+                frame[0] = (unsigned char)(1 + rand() % 7);
                 len = 1;
             }
             zmq_send(d, data, len, k + 1 < nf ? ZMQ_SNDMORE : 0);

@@ -18,6 +18,7 @@
 #include <zmq.h>
 
 #include "bus_fixture.h"
+#include "hf/buf.h"
 #include "testlib.h"
 
 typedef struct {
@@ -355,18 +356,25 @@ static void fake_send(void *s, int cmd, const void *a, size_t alen, const void *
         zmq_send(s, b, blen, 0);
 }
 
-static void fake_ready(void *s)
+static void fake_ready_as(void *s, uint32_t capacity, int batch)
 {
     Hrflow__V1__WorkerReady r = HRFLOW__V1__WORKER_READY__INIT;
     char *methods[] = { "Echo" };
     r.service = "echo";
-    r.capacity = 1;
+    r.capacity = capacity;
+    r.batch = batch;
     r.instance = "by-hand";
     r.methods = methods;
     r.n_methods = 1;
     uint8_t buf[256];
     size_t n = hrflow__v1__worker_ready__pack(&r, buf);
     fake_send(s, HF_BUS_READY, buf, n, NULL, 0);
+}
+
+/* A worker of capacity 1 that takes requests one by one (as before batches). */
+static void fake_ready(void *s)
+{
+    fake_ready_as(s, 1, 0);
 }
 
 /* Wait up to ms for a REQUEST, beating meanwhile; returns its seq and
@@ -411,7 +419,8 @@ static uint64_t fake_take(void *s, Hrflow__V1__Envelope **env)
     return seq;
 }
 
-static void fake_reply(void *s, uint64_t seq, const Hrflow__V1__Envelope *req)
+/* The echo reply to req, packed into an envelope, in buf (n bytes). */
+static size_t fake_reply_env(const Hrflow__V1__Envelope *req, uint8_t *buf)
 {
     Hrflow__V1__EchoRequest *in =
         hrflow__v1__echo_request__unpack(NULL, req->payload.len, req->payload.data);
@@ -426,13 +435,18 @@ static void fake_reply(void *s, uint64_t seq, const Hrflow__V1__Envelope *req)
     out.request_id = req->request_id;
     out.payload.data = payload;
     out.payload.len = hrflow__v1__echo_reply__pack(&r, payload);
-    uint8_t buf[1024];
     size_t n = hrflow__v1__envelope__pack(&out, buf);
-    unsigned char be[8];
-    for (int i = 0; i < 8; i++)
-        be[i] = (unsigned char)(seq >> (56 - 8 * i));
-    fake_send(s, HF_BUS_REPLY, be, 8, buf, n);
     hrflow__v1__echo_request__free_unpacked(in, NULL);
+    return n;
+}
+
+static void fake_reply(void *s, uint64_t seq, const Hrflow__V1__Envelope *req)
+{
+    uint8_t buf[1024];
+    size_t n = fake_reply_env(req, buf);
+    unsigned char be[8];
+    hf_put_u64(be, seq);
+    fake_send(s, HF_BUS_REPLY, be, 8, buf, n);
 }
 
 static void send_body(hf_bus_client_t *c, const char *body, char *id)
@@ -601,6 +615,156 @@ static void test_capacity_shrinks_for_slow_methods(void **state)
     assert_true(capacity_after(*state, 16, 160, 3) <= 12);
 }
 
+/* A worker that said batch in its READY gets its requests in BATCH frames
+ * (however the broker's passes group them) and may answer in one: every
+ * reply reaches its caller, a reply to no request is late, and a torn item
+ * at the end is counted malformed without losing the whole ones before it. */
+static void test_batches_between_broker_and_worker(void **state)
+{
+    fx_t *f = *state;
+    void *w = hf_bus_socket(ZMQ_DEALER, HF_BUS_CLIENT);
+    assert_non_null(w);
+    assert_int_equal(hf_bus_connect(w, tl_tcp(f->b.rpc)), 0);
+    fake_ready_as(w, 8, 1);
+    assert_int_equal(fx_wait_workers(f->b.rpc, 1, 5000), 0);
+    enum { N = 5 };
+    char id[N][HF_BUS_ID_MAX];
+    for (int i = 0; i < N; i++) {
+        char body[2] = { (char)('a' + i), 0 };
+        send_body(f->c, body, id[i]);
+    }
+    uint64_t seq[N];
+    Hrflow__V1__Envelope *req[N];
+    int got = 0, batches = 0;
+    long long until = tl_ms() + 10000;
+    while (got < N && tl_ms() < until) {
+        fake_send(w, HF_BUS_HEARTBEAT, NULL, 0, NULL, 0);
+        zmq_pollitem_t it = { w, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&it, 1, 50) <= 0)
+            continue;
+        zmq_msg_t m[3];
+        int n = hf_frames_recv(w, m, 3, 0);
+        if (n == 3 && *(unsigned char *)zmq_msg_data(&m[1]) == HF_BUS_BATCH) {
+            const unsigned char *p = zmq_msg_data(&m[2]), *env;
+            size_t left = zmq_msg_size(&m[2]), len;
+            uint64_t s;
+            batches++;
+            while (hf_batch_next(&p, &left, &s, &env, &len) == 1) {
+                assert_true(got < N);
+                seq[got] = s;
+                req[got] = hrflow__v1__envelope__unpack(NULL, len, env);
+                assert_non_null(req[got++]);
+            }
+            assert_int_equal(left, 0);
+        }
+        if (n > 0)
+            hf_frames_close(m, n);
+    }
+    assert_int_equal(got, N);
+    printf("# %d requests in %d batch(es)\n", N, batches);
+
+    hf_buf_t out = { 0 };
+    uint8_t buf[1024];
+    for (int i = 0; i < N; i++)
+        hf_batch_put(&out, seq[i], buf, fake_reply_env(req[i], buf));
+    hf_batch_put(&out, seq[0] ^ 0x5555, buf, fake_reply_env(req[0], buf)); /* no such request */
+    hf_buf_put(&out, "\x00\x01\x02\x03\x04", 5);                           /* torn */
+    assert_int_equal(hf_batch_send(w, HF_BUS_BATCH, &out), 0);
+    for (int i = 0; i < N; i++) {
+        Hrflow__V1__Envelope *env = NULL;
+        assert_int_equal(hf_bus_recv(f->c, 10000, &env), 1);
+        assert_null(env->error);
+        int k = -1;
+        for (int j = 0; j < N; j++)
+            if (strcmp(env->request_id, id[j]) == 0)
+                k = j;
+        assert_true(k >= 0);
+        Hrflow__V1__EchoReply *r = hrflow__v1__echo_reply__unpack(NULL, env->payload.len,
+                                                                   env->payload.data);
+        assert_non_null(r);
+        assert_int_equal(r->body.len, 1);
+        assert_int_equal(r->body.data[0], 'a' + k);
+        hrflow__v1__echo_reply__free_unpacked(r, NULL);
+        hrflow__v1__envelope__free_unpacked(env, NULL);
+        hrflow__v1__envelope__free_unpacked(req[i], NULL);
+    }
+    assert_true(fx_broker_metric(&f->b, "hf_broker_late_replies_total") >= 1);
+    assert_true(fx_broker_metric(&f->b, "hf_broker_malformed_total{socket=\"rpc\"}") >= 1);
+    zmq_close(w);
+}
+
+/* A broker of the version before batches, played by the test: it hands a
+ * real echo worker (which says batch in its READY) single REQUEST commands
+ * and must get single REPLY commands back, so brokers and workers can be
+ * upgraded one at a time. */
+static void test_worker_answers_a_broker_without_batches(void **state)
+{
+    fx_t *f = *state;
+    int port = tl_free_port();
+    void *r = hf_bus_socket(ZMQ_ROUTER, HF_BUS_SERVER);
+    assert_non_null(r);
+    /* CURVE with the broker's key, but no ZAP handler in this process to
+     * check the worker's key: let it in (ZMQ_ZAP_ENFORCE_DOMAIN off) */
+    int zero = 0;
+    zmq_setsockopt(r, 93 /* ZMQ_ZAP_ENFORCE_DOMAIN */, &zero, sizeof(zero));
+    assert_int_equal(zmq_bind(r, tl_tcp(port)), 0);
+    f->w[f->nw++] = fx_echo_start(tl_tcp(port), "new", 2);
+    zmq_msg_t m[5];
+    zmq_pollitem_t it = { r, 0, ZMQ_POLLIN, 0 };
+    int replies = 0, requests = 0;
+    long long until = tl_ms() + 10000;
+    while (replies < 3 && tl_ms() < until) {
+        if (zmq_poll(&it, 1, 100) <= 0)
+            continue;
+        int n = hf_frames_recv(r, m, 5, 0);
+        assert_true(n >= 3);
+        unsigned char cmd = *(unsigned char *)zmq_msg_data(&m[2]);
+        if (cmd == HF_BUS_READY) {
+            Hrflow__V1__WorkerReady *rd =
+                hrflow__v1__worker_ready__unpack(NULL, zmq_msg_size(&m[3]), zmq_msg_data(&m[3]));
+            assert_non_null(rd);
+            assert_true(rd->batch);
+            hrflow__v1__worker_ready__free_unpacked(rd, NULL);
+            for (; requests < 3; requests++) { /* one by one, as before batches */
+                Hrflow__V1__EchoRequest er = HRFLOW__V1__ECHO_REQUEST__INIT;
+                er.body.data = (uint8_t *)"old";
+                er.body.len = 3;
+                uint8_t payload[64], env[256], seq[8], c = HF_BUS_REQUEST;
+                Hrflow__V1__Envelope e = HRFLOW__V1__ENVELOPE__INIT;
+                e.service = "echo";
+                e.method = "Echo";
+                e.request_id = "old-broker";
+                e.payload.data = payload;
+                e.payload.len = hrflow__v1__echo_request__pack(&er, payload);
+                size_t len = hrflow__v1__envelope__pack(&e, env);
+                hf_put_u64(seq, 100 + (uint64_t)requests);
+                zmq_send(r, zmq_msg_data(&m[0]), zmq_msg_size(&m[0]), ZMQ_SNDMORE);
+                zmq_send(r, HF_BUS_WORKER_PROTO, 4, ZMQ_SNDMORE);
+                zmq_send(r, &c, 1, ZMQ_SNDMORE);
+                zmq_send(r, seq, 8, ZMQ_SNDMORE);
+                zmq_send(r, env, len, 0);
+            }
+        } else {
+            assert_int_not_equal(cmd, HF_BUS_BATCH);
+            if (cmd == HF_BUS_REPLY) {
+                assert_int_equal(n, 5);
+                uint64_t seq = hf_get_u64(zmq_msg_data(&m[3]));
+                assert_true(seq >= 100 && seq < 103);
+                Hrflow__V1__Envelope *e =
+                    hrflow__v1__envelope__unpack(NULL, zmq_msg_size(&m[4]), zmq_msg_data(&m[4]));
+                assert_non_null(e);
+                assert_null(e->error);
+                assert_string_equal(e->request_id, "old-broker");
+                hrflow__v1__envelope__free_unpacked(e, NULL);
+                replies++;
+            }
+        }
+        hf_frames_close(m, n);
+    }
+    assert_int_equal(replies, 3);
+    zmq_close(r);
+}
+
 /* A second broker beside the fixture's, and two echo workers connected to
  * both; both = the endpoints of the two, for a client. */
 static void second_broker(fx_t *f, fx_broker_t *b2, char *both, size_t n)
@@ -753,6 +917,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_restarted_broker_numbers_afresh, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broker_follows_worker_capacity, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batches_between_broker_and_worker, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_worker_answers_a_broker_without_batches, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_capacity_grows_for_fast_methods, setup, teardown),
         cmocka_unit_test_setup_teardown(test_capacity_shrinks_for_slow_methods, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_brokers_one_dies, setup, teardown),

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-typedef struct {
+typedef struct hf_buf {
     char *p;       /* NULL until the first put */
     size_t len, cap;
     int failed;    /* out of memory: nothing more is appended */

@@ -50,6 +50,9 @@ enum {
     HF_BUS_DISCONNECT = 0x04, /* worker: leaving (drain); broker: ack, or "unknown, send READY" */
     HF_BUS_REQUEST = 0x05,    /* broker -> worker: seq, Envelope */
     HF_BUS_CAPACITY = 0x06,   /* worker -> broker: u32 big-endian, requests it now accepts */
+    HF_BUS_BATCH = 0x07,      /* broker -> worker: requests; worker -> broker: replies; one
+                                 frame of items (hf_batch_put), to a worker whose READY
+                                 said batch, and back to a broker that sent it one */
 };
 
 #define HF_BUS_DEFAULT_TIMEOUT_MS 5000
@@ -181,6 +184,25 @@ static inline uint64_t hf_get_u64(const unsigned char *b)
         v = (v << 8) | b[i];
     return v;
 }
+
+/* A batch frame: items of seq (8 bytes), length (4 bytes, big-endian) and
+ * that many bytes of Envelope, one after another. A batch is flushed once it
+ * holds HF_BUS_BATCH_BYTES, far under HF_BUS_MAX_MESSAGE. */
+#define HF_BUS_BATCH_BYTES (256 * 1024)
+
+typedef struct hf_buf hf_buf_t;
+void hf_batch_put(hf_buf_t *b, uint64_t seq, const void *env, size_t len);
+
+/* The next item of a batch at *p (*left bytes): 1 with seq and the
+ * envelope's bytes, and *p and *left moved past it; 0 at the end; -1 when the
+ * rest is not a whole item (malformed). */
+int hf_batch_next(const unsigned char **p, size_t *left, uint64_t *seq,
+                  const unsigned char **env, size_t *len);
+
+/* Send [HFW1][cmd][the buffer's bytes] on sock without copying them (the
+ * buffer is taken and left empty). Returns 0, or -1 when the socket would
+ * not take it (the bytes are freed). */
+int hf_batch_send(void *sock, int cmd, hf_buf_t *b);
 
 /* ---- RPC client ---------------------------------------------------------- */
 
