@@ -47,7 +47,6 @@
 #define RING 256          /* revocations remembered for lookups in flight */
 #define LISTEN_MS 200     /* the listener's longest wait, so it notices a stop */
 #define LEASE_WAIT_MS 1000 /* a lease asked for and not back by then may be asked again */
-#define REVOKED_TYPE "hrflow.identity.api_key.revoked.v1"
 
 typedef struct entry entry_t;
 struct entry {
@@ -298,13 +297,19 @@ void gw_authcache_forget(const char *key_id)
     hf_counter_inc(ac.revocations);
 }
 
-/* The revocation events' key id: their subject is "apikeys/<id>". */
-static void on_event(const Hrflow__V1__Event *ev)
+const char *gw_revoked_key_id(const Hrflow__V1__Event *ev)
 {
     const char *slash = ev->subject ? strrchr(ev->subject, '/') : NULL;
-    if (strcmp(ev->type, REVOKED_TYPE) != 0 || !slash || !slash[1])
-        return;
-    gw_authcache_forget(slash + 1);
+    if (!ev->type || strcmp(ev->type, GW_API_KEY_REVOKED_TYPE) != 0 || !slash || !slash[1])
+        return NULL;
+    return slash + 1;
+}
+
+static void on_event(const Hrflow__V1__Event *ev)
+{
+    const char *key_id = gw_revoked_key_id(ev);
+    if (key_id)
+        gw_authcache_forget(key_id);
 }
 
 static int stopping(void)
@@ -319,7 +324,7 @@ static void *listen_main(void *arg)
 {
     (void)arg;
     hf_bus_subscriber_t *sub = hf_bus_subscriber_new(ac.events_sub);
-    if (!sub || hf_bus_subscribe(sub, REVOKED_TYPE) < 0) {
+    if (!sub || hf_bus_subscribe(sub, GW_API_KEY_REVOKED_TYPE) < 0) {
         /* nothing would drop a revoked key here: keep nothing */
         hf_error("cannot subscribe to %s for API key revocations: API keys are not held "
                  "in the gateway process", ac.events_sub);

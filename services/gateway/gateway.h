@@ -412,6 +412,11 @@ int gw_authcache_put(const char *hash, const char *key_id, const Hrflow__V1__Cal
 /* The key was revoked: drop its entries and let lookups in flight know. */
 void gw_authcache_forget(const char *key_id);
 
+/* identity's event for a revoked API key, and the key's id it names (its
+ * subject is "apikeys/<id>"), or NULL for any other event. */
+#define GW_API_KEY_REVOKED_TYPE "hrflow.identity.api_key.revoked.v1"
+const char *gw_revoked_key_id(const Hrflow__V1__Event *ev);
+
 /* Parse "admin=100:200,recruiter=50:100" into rates (by scope bit index).
  * Scopes not named keep their value. Returns 0, or -1 with the reason in err. */
 int gw_rate_parse(const char *spec, gw_rate_t *rates, char *err, size_t errlen);

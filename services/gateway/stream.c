@@ -22,7 +22,8 @@
  * that went away is noticed (a suspended connection does not see its peer
  * close; the write does): its request ends and its cleanup takes the stream
  * off the pump's list. The stream's API key is asked about again every
- * HF_GATEWAY_AUTH_CACHE_S: a revoked key's streams end. Open streams are
+ * HF_GATEWAY_AUTH_CACHE_S, and at once when identity's api_key.revoked
+ * event names it: a revoked key's streams end. Open streams are
  * bounded per API key and per tenant (429 beyond).
  *
  * A stream is shared by three owners, under the one pump lock: the pump's
@@ -299,6 +300,17 @@ static void tenant_due(const char *tenant)
             s->due_ms = 0;
 }
 
+/* identity revoked key_id: its streams ask about it again now (identity,
+ * not the event, decides: the event plane is a wake-up). */
+static void key_due(const char *key_id)
+{
+    for (stream_t *s = pump.head; s; s = s->next)
+        if (!strcmp(s->key_id, key_id)) {
+            s->checked_ms = INT64_MIN / 2;
+            s->due_ms = 0;
+        }
+}
+
 static void serve(stream_t *s)
 {
     gateway_t *gw = pump.gw;
@@ -310,8 +322,9 @@ static void serve(stream_t *s)
     int more = 0, end = 0;
     int64_t now = hf_mono_ms();
     if (now - s->checked_ms >= gw->cfg.auth_cache_s * 1000) {
-        /* a key revoked while its stream is open loses it within the time a
-         * cached key may live anyway (HF_GATEWAY_AUTH_CACHE_S) */
+        /* a key revoked while its stream is open loses it when the revocation
+         * event arrives (key_due), or within the time a cached key may live
+         * anyway (HF_GATEWAY_AUTH_CACHE_S) when that event is lost */
         end = gw_auth_recheck(gw, s->key_id, s->token_sha256) == 0;
         s->checked_ms = now;
     }
@@ -360,6 +373,9 @@ static void listen_plane(hf_bus_subscriber_t *sub, int64_t wait_ms)
     int got = hf_bus_subscriber_recv(sub, (int)(wait_ms < TICK_MS ? wait_ms : TICK_MS), &ev);
     pthread_mutex_lock(&pump.lock);
     for (int n = 0; got == 1; n++) {
+        const char *revoked = gw_revoked_key_id(ev);
+        if (revoked)
+            key_due(revoked);
         tenant_due(ev->tenant_id);
         hrflow__v1__event__free_unpacked(ev, NULL);
         ev = NULL;

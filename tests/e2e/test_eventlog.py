@@ -21,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 import uuid
 
@@ -39,7 +40,8 @@ def setup():
     setup_stack("eventlog", {"HF_GATEWAY_STREAM_HEARTBEAT_MS": str(HEARTBEAT_MS),
                              "HF_GATEWAY_STREAMS_PER_KEY": "2",
                              # how often an open stream's key is asked about again
-                             "HF_GATEWAY_AUTH_CACHE_S": "1",
+                             # unprompted: the revocation event must end it first
+                             "HF_GATEWAY_AUTH_CACHE_S": "600",
                              "HF_GATEWAY_RATE_LIMITS": "admin=5000:5000,recruiter=5000:5000,"
                                                        "integrator=5000:5000"})
     for name, tenant, company in (("int", "sa", None), ("int_sz", "sa", "SZ"),
@@ -471,8 +473,11 @@ def a_revoked_keys_stream_ends():
     wait_streams(1)
     status, r = call("POST", "/v1/apikeys/%s:revoke" % made["apiKey"]["id"], key="admin")
     assert status == 200, r
-    while s.r.readline():   # keep-alives until the key is asked about again, then the end
-        pass
+    # keep-alives until identity's api_key.revoked event has the key asked about again,
+    # then the end: long before the 600 s of HF_GATEWAY_AUTH_CACHE_S
+    until = time.monotonic() + 60
+    while s.r.readline():
+        assert time.monotonic() < until, "the stream outlived its key's revocation"
     s.close()
     wait_streams(0)
     assert Stream("revoked").status == 401
