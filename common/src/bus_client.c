@@ -5,6 +5,8 @@
  * back on the same socket from whichever broker took the request. The
  * synchronous call matches replies by request id and drops stale ones (from
  * earlier calls that timed out), so one client can be reused after a timeout.
+ * Requests say batch_replies: a broker may send the replies it has for us
+ * in one pass as one frame of items, which are handed out one by one.
  */
 #include "hf/bus.h"
 #include "hf/log.h"
@@ -20,10 +22,17 @@
 /* how long past the deadline we wait for the broker's own deadline reply */
 #define DEADLINE_GRACE_MS 250
 
+/* Replies of a batch not yet handed out, oldest first. */
+typedef struct pending {
+    struct pending *next;
+    Hrflow__V1__Envelope *env;
+} pending_t;
+
 struct hf_bus_client {
     void *sock;
     char prefix[17];
     uint64_t counter;
+    pending_t *head, *tail;
 };
 
 const char *hf_error_code_name(int code)
@@ -91,6 +100,11 @@ void hf_bus_client_destroy(hf_bus_client_t **cp)
     if (!cp || !*cp)
         return;
     zmq_close((*cp)->sock);
+    for (pending_t *p = (*cp)->head, *next; p; p = next) {
+        next = p->next;
+        hrflow__v1__envelope__free_unpacked(p->env, NULL);
+        free(p);
+    }
     free(*cp);
     *cp = NULL;
 }
@@ -132,6 +146,7 @@ static int send_request(hf_bus_client_t *c, const char *service, const char *met
     env.caller = o ? (Hrflow__V1__Caller *)o->caller : NULL;
     env.payload.data = pbuf;
     env.payload.len = plen;
+    env.batch_replies = 1;
 
     size_t elen = hrflow__v1__envelope__get_packed_size(&env);
     zmq_msg_t m;
@@ -167,20 +182,60 @@ int hf_bus_send(hf_bus_client_t *c, const char *service, const char *method,
                         hf_mono_ms() + timeout, id_out);
 }
 
-/* Take one reply waiting on the socket. Returns 1 with *reply set, 0 when
- * none is waiting (or it was malformed and dropped), -1 on error. */
+/* Keep the replies of a batch frame for take_reply(); a malformed item ends
+ * it (the callers of the rest time out). */
+static void unbatch(hf_bus_client_t *c, zmq_msg_t *body)
+{
+    const unsigned char *p = zmq_msg_data(body), *data;
+    size_t left = zmq_msg_size(body), len;
+    uint64_t seq;
+    while (hf_batch_next(&p, &left, &seq, &data, &len) == 1) {
+        pending_t *e = malloc(sizeof(*e));
+        if (e && (e->env = hrflow__v1__envelope__unpack(NULL, len, data)) != NULL) {
+            e->next = NULL;
+            if (c->tail)
+                c->tail->next = e;
+            else
+                c->head = e;
+            c->tail = e;
+        } else {
+            free(e);
+        }
+    }
+}
+
+/* Take one reply: the next of a batch received, else one waiting on the
+ * socket. Returns 1 with *reply set, 0 when none is waiting (or it was
+ * malformed and dropped), -1 on error. */
 static int take_reply(hf_bus_client_t *c, Hrflow__V1__Envelope **reply)
 {
-    zmq_msg_t f[2];
-    int n = hf_frames_recv(c->sock, f, 2, ZMQ_DONTWAIT);
-    if (n == -1)
-        return errno == EAGAIN ? 0 : -1;
-    if (n == 2 && zmq_msg_size(&f[0]) == 4 &&
-        memcmp(zmq_msg_data(&f[0]), HF_BUS_CLIENT_PROTO, 4) == 0)
-        *reply = hrflow__v1__envelope__unpack(NULL, zmq_msg_size(&f[1]), zmq_msg_data(&f[1]));
-    if (n > 0)
-        hf_frames_close(f, n);
-    return *reply != NULL; /* a malformed reply is dropped: its caller times out */
+    if (!c->head) {
+        zmq_msg_t f[3];
+        int n = hf_frames_recv(c->sock, f, 3, ZMQ_DONTWAIT);
+        if (n == -1)
+            return errno == EAGAIN ? 0 : -1;
+        int ours = n >= 2 && zmq_msg_size(&f[0]) == 4 &&
+                   memcmp(zmq_msg_data(&f[0]), HF_BUS_CLIENT_PROTO, 4) == 0;
+        if (ours && n == 2)
+            *reply =
+                hrflow__v1__envelope__unpack(NULL, zmq_msg_size(&f[1]), zmq_msg_data(&f[1]));
+        else if (ours && n == 3 && zmq_msg_size(&f[1]) == 1 &&
+                 *(unsigned char *)zmq_msg_data(&f[1]) == HF_BUS_BATCH)
+            unbatch(c, &f[2]);
+        if (n > 0)
+            hf_frames_close(f, n);
+        if (*reply)
+            return 1;
+    }
+    pending_t *e = c->head;
+    if (!e)
+        return 0; /* a malformed reply is dropped: its caller times out */
+    c->head = e->next;
+    if (!c->head)
+        c->tail = NULL;
+    *reply = e->env;
+    free(e);
+    return 1;
 }
 
 int hf_bus_recv(hf_bus_client_t *c, int timeout_ms, Hrflow__V1__Envelope **reply)

@@ -752,7 +752,7 @@ static void flush_replies(hf_worker_t *w)
                 batched[nbatched++] = l;
             hf_batch_put(&l->out, r->seq, zmq_msg_data(&r->env), zmq_msg_size(&r->env));
             if (l->out.len >= HF_BUS_BATCH_BYTES) /* sent now; later ones start a new batch */
-                hf_batch_send(sock, HF_BUS_BATCH, &l->out);
+                hf_batch_send(sock, HF_BUS_WORKER_PROTO, HF_BUS_BATCH, &l->out);
         } else if (!r->dropped &&
                    zmq_send(sock, HF_BUS_WORKER_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 4) {
             zmq_send(sock, hdr, 1, ZMQ_SNDMORE);
@@ -766,7 +766,7 @@ static void flush_replies(hf_worker_t *w)
         w->round_left--;
     }
     for (int i = 0; i < nbatched; i++)
-        hf_batch_send(batched[i]->sock, HF_BUS_BATCH, &batched[i]->out);
+        hf_batch_send(batched[i]->sock, HF_BUS_WORKER_PROTO, HF_BUS_BATCH, &batched[i]->out);
     if (w->round_left <= 0 && w->cap_min < w->cap_max)
         adapt(w);
 }

@@ -205,7 +205,7 @@ static void free_taken(void *data, void *hint)
     free(data);
 }
 
-int hf_batch_send(void *sock, int cmd, hf_buf_t *b)
+int hf_batch_send(void *sock, const char *proto, int cmd, hf_buf_t *b)
 {
     size_t len = 0;
     char *data = hf_buf_take(b, &len);
@@ -217,7 +217,7 @@ int hf_batch_send(void *sock, int cmd, hf_buf_t *b)
         free(data);
         return -1;
     }
-    if (zmq_send(sock, HF_BUS_WORKER_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) != 4 ||
+    if (zmq_send(sock, proto, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) != 4 ||
         zmq_send(sock, &c, 1, ZMQ_SNDMORE) != 1 || zmq_msg_send(&m, sock, 0) < 0) {
         zmq_msg_close(&m);
         return -1;

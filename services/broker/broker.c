@@ -238,6 +238,13 @@ static gboolean u64_equal(gconstpointer a, gconstpointer b)
     return *(const uint64_t *)a == *(const uint64_t *)b;
 }
 
+static void client_out_free(gpointer p)
+{
+    hf_buf_t *out = p;
+    free(out->p);
+    g_free(out);
+}
+
 static void service_free(gpointer p)
 {
     service_t *s = p;
@@ -271,6 +278,8 @@ broker_t *broker_new(const broker_opts_t *o, char *err, size_t errlen)
     b->workers = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL, broker_worker_free);
     b->requests = g_hash_table_new(u64_hash, u64_equal);
     b->flush = g_ptr_array_new();
+    b->client_out = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+                                          (GDestroyNotify)g_bytes_unref, client_out_free);
     /* the ZAP handler is bound before any socket that asks it */
     if (hf_bus_curve_enabled() && !(b->zap = broker_zap_new(err, errlen))) {
         broker_destroy(&b);
@@ -367,7 +376,6 @@ int broker_run(broker_t *b, int stop_fd)
     };
     int64_t awake = hf_mono_ms(); /* when the loop last looked at the clock */
     for (;;) {
-        broker_flush(b); /* what the last pass handed to workers */
         int64_t now = hf_mono_ms();
         long timeout = g_hash_table_size(b->requests) || b->draining ? TICK_MS
                                                                       : b->o.heartbeat_ms / 2;
@@ -398,6 +406,7 @@ int broker_run(broker_t *b, int stop_fd)
             check_workers(b, now);
             b->next_tick = now + TICK_MS;
         }
+        broker_flush(b); /* what this pass handed to workers and clients */
         if (b->draining && drain_done(b, now))
             break;
     }
@@ -422,6 +431,8 @@ void broker_destroy(broker_t **bp)
         g_hash_table_destroy(b->workers);
     if (b->flush)
         g_ptr_array_free(b->flush, TRUE);
+    if (b->client_out)
+        g_hash_table_destroy(b->client_out);
     if (b->services)
         g_hash_table_destroy(b->services);
     if (b->rpc) {

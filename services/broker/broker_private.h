@@ -41,6 +41,7 @@ typedef struct {
     GList *qlink;            /* in svc->waiting while waiting */
     int attempts;
     int answered;            /* the client has had its reply */
+    int batch_replies;       /* its client takes replies in batches */
 } request_t;
 
 struct service {
@@ -69,6 +70,7 @@ struct broker {
     broker_zap_t *zap;       /* NULL while CURVE is off */
     GHashTable *services, *workers, *requests;
     GPtrArray *flush;        /* worker_t* with a batch to send, at the end of the loop pass */
+    GHashTable *client_out;  /* client identity -> hf_buf_t* of replies, sent with them */
     uint64_t next_seq;       /* random start: see first_seq() */
     int64_t next_beat;
     int64_t next_tick;       /* next deadline and liveness check */

@@ -254,7 +254,7 @@ static void flush_worker(broker_t *b, worker_t *w)
     gsize idlen;
     const void *idp = g_bytes_get_data(w->identity, &idlen);
     if (zmq_send(b->rpc, idp, idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-        hf_batch_send(b->rpc, HF_BUS_BATCH, &w->out) < 0) {
+        hf_batch_send(b->rpc, HF_BUS_WORKER_PROTO, HF_BUS_BATCH, &w->out) < 0) {
         /* the worker is gone: its requests wait for its liveness to end */
         hf_counter_inc(b->m.unroutable);
         free(w->out.p);
@@ -262,11 +262,49 @@ static void flush_worker(broker_t *b, worker_t *w)
     }
 }
 
+/* Send a client's batch of replies: [client][HFC1][0x07][items]. */
+static void flush_client(broker_t *b, GBytes *client, hf_buf_t *out)
+{
+    gsize idlen;
+    const void *idp = g_bytes_get_data(client, &idlen);
+    if (out->failed || out->len == 0 || /* out of memory: they meet their deadline */
+        zmq_send(b->rpc, idp, idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        hf_batch_send(b->rpc, HF_BUS_CLIENT_PROTO, HF_BUS_BATCH, out) < 0) {
+        hf_counter_inc(b->m.unroutable);
+        free(out->p);
+        *out = (hf_buf_t){ 0 };
+        return;
+    }
+    b->last_client_send = hf_mono_ms();
+}
+
 void broker_flush(broker_t *b)
 {
     for (guint i = 0; i < b->flush->len; i++)
         flush_worker(b, g_ptr_array_index(b->flush, i));
     g_ptr_array_set_size(b->flush, 0);
+    if (g_hash_table_size(b->client_out) == 0)
+        return;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, b->client_out);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        flush_client(b, k, v);
+    g_hash_table_remove_all(b->client_out);
+}
+
+/* A worker's reply to a client that takes batches: with the others of this
+ * pass of the loop, unless the batch is full already. */
+static void reply_batched(broker_t *b, GBytes *client, zmq_msg_t *env)
+{
+    hf_buf_t *out = g_hash_table_lookup(b->client_out, client);
+    if (!out) {
+        out = g_new0(hf_buf_t, 1);
+        g_hash_table_insert(b->client_out, g_bytes_ref(client), out);
+    }
+    hf_batch_put(out, 0, zmq_msg_data(env), zmq_msg_size(env));
+    if (out->len >= HF_BUS_BATCH_BYTES)
+        flush_client(b, client, out); /* leaves it empty, still listed */
 }
 
 static void send_request(broker_t *b, worker_t *w, request_t *r)
@@ -479,6 +517,7 @@ void broker_on_client(broker_t *b, GBytes *client, zmq_msg_t *envf)
     r->method = g_strdup(env->method);
     r->request_id = g_strdup(env->request_id ? env->request_id : "");
     r->deadline = now + left;
+    r->batch_replies = env->batch_replies;
     r->svc = s;
     if (s->workers->len == 0)
         r->unavailable_at = now + b->o.unavailable_ms;
@@ -548,7 +587,10 @@ static int on_reply(broker_t *b, worker_t *w, uint64_t seq, zmq_msg_t *envf)
     w->inflight--;
     r->worker = NULL;
     if (!r->answered) {
-        to_client(b, r->client, envf);
+        if (r->batch_replies)
+            reply_batched(b, r->client, envf);
+        else
+            to_client(b, r->client, envf);
         hf_counter_inc(b->m.replies);
     } else {
         hf_counter_inc(b->m.late);

@@ -615,10 +615,69 @@ static void test_capacity_shrinks_for_slow_methods(void **state)
     assert_true(capacity_after(*state, 16, 160, 3) <= 12);
 }
 
+/* A client by hand: an echo request with request id rid, saying whether
+ * it takes its replies in batches. */
+static void *hand_client(fx_t *f)
+{
+    void *d = hf_bus_socket(ZMQ_DEALER, HF_BUS_CLIENT);
+    assert_non_null(d);
+    assert_int_equal(hf_bus_connect(d, tl_tcp(f->b.rpc)), 0);
+    return d;
+}
+
+static void hand_send(void *d, const char *rid, int batch_replies)
+{
+    Hrflow__V1__EchoRequest er = HRFLOW__V1__ECHO_REQUEST__INIT;
+    er.body.data = (uint8_t *)"h";
+    er.body.len = 1;
+    uint8_t payload[64], env[256];
+    Hrflow__V1__Envelope e = HRFLOW__V1__ENVELOPE__INIT;
+    e.service = "echo";
+    e.method = "Echo";
+    e.request_id = (char *)rid;
+    e.batch_replies = batch_replies;
+    e.payload.data = payload;
+    e.payload.len = hrflow__v1__echo_request__pack(&er, payload);
+    size_t n = hrflow__v1__envelope__pack(&e, env);
+    zmq_send(d, HF_BUS_CLIENT_PROTO, 4, ZMQ_SNDMORE);
+    zmq_send(d, env, n, 0);
+}
+
+/* What the hand client d receives next: the number of replies in it (1 for
+ * a single [HFC1][env], the items of a [HFC1][0x07][items]), each with
+ * request id rid. */
+static int hand_replies(void *d, const char *rid)
+{
+    zmq_pollitem_t it = { d, 0, ZMQ_POLLIN, 0 };
+    assert_int_equal(zmq_poll(&it, 1, 10000), 1);
+    zmq_msg_t m[3];
+    int n = hf_frames_recv(d, m, 3, 0), got = 0;
+    assert_true(n == 2 || n == 3);
+    assert_memory_equal(zmq_msg_data(&m[0]), HF_BUS_CLIENT_PROTO, 4);
+    const unsigned char *p = zmq_msg_data(&m[n - 1]), *env = p;
+    size_t left = zmq_msg_size(&m[n - 1]), len = left;
+    uint64_t seq;
+    if (n == 3)
+        assert_int_equal(*(unsigned char *)zmq_msg_data(&m[1]), HF_BUS_BATCH);
+    while (n == 2 ? got == 0 : hf_batch_next(&p, &left, &seq, &env, &len) == 1) {
+        Hrflow__V1__Envelope *e = hrflow__v1__envelope__unpack(NULL, len, env);
+        assert_non_null(e);
+        assert_string_equal(e->request_id, rid);
+        assert_null(e->error);
+        hrflow__v1__envelope__free_unpacked(e, NULL);
+        got++;
+    }
+    hf_frames_close(m, n);
+    return got;
+}
+
 /* A worker that said batch in its READY gets its requests in BATCH frames
  * (however the broker's passes group them) and may answer in one: every
  * reply reaches its caller, a reply to no request is late, and a torn item
- * at the end is counted malformed without losing the whole ones before it. */
+ * at the end is counted malformed without losing the whole ones before it.
+ * The replies of that one pass reach a client whose requests said
+ * batch_replies in one frame (the library's client, and one by hand), and a
+ * client that did not say so one by one. */
 static void test_batches_between_broker_and_worker(void **state)
 {
     fx_t *f = *state;
@@ -627,12 +686,16 @@ static void test_batches_between_broker_and_worker(void **state)
     assert_int_equal(hf_bus_connect(w, tl_tcp(f->b.rpc)), 0);
     fake_ready_as(w, 8, 1);
     assert_int_equal(fx_wait_workers(f->b.rpc, 1, 5000), 0);
-    enum { N = 5 };
+    void *old = hand_client(f), *new = hand_client(f);
+    enum { N = 8, LIB = 5 }; /* 5 by the library, 1 by old, 2 by new */
     char id[N][HF_BUS_ID_MAX];
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < LIB; i++) {
         char body[2] = { (char)('a' + i), 0 };
         send_body(f->c, body, id[i]);
     }
+    hand_send(old, "old", 0);
+    hand_send(new, "new", 1);
+    hand_send(new, "new", 1);
     uint64_t seq[N];
     Hrflow__V1__Envelope *req[N];
     int got = 0, batches = 0;
@@ -669,13 +732,13 @@ static void test_batches_between_broker_and_worker(void **state)
         hf_batch_put(&out, seq[i], buf, fake_reply_env(req[i], buf));
     hf_batch_put(&out, seq[0] ^ 0x5555, buf, fake_reply_env(req[0], buf)); /* no such request */
     hf_buf_put(&out, "\x00\x01\x02\x03\x04", 5);                           /* torn */
-    assert_int_equal(hf_batch_send(w, HF_BUS_BATCH, &out), 0);
-    for (int i = 0; i < N; i++) {
+    assert_int_equal(hf_batch_send(w, HF_BUS_WORKER_PROTO, HF_BUS_BATCH, &out), 0);
+    for (int i = 0; i < LIB; i++) {
         Hrflow__V1__Envelope *env = NULL;
         assert_int_equal(hf_bus_recv(f->c, 10000, &env), 1);
         assert_null(env->error);
         int k = -1;
-        for (int j = 0; j < N; j++)
+        for (int j = 0; j < LIB; j++)
             if (strcmp(env->request_id, id[j]) == 0)
                 k = j;
         assert_true(k >= 0);
@@ -686,8 +749,13 @@ static void test_batches_between_broker_and_worker(void **state)
         assert_int_equal(r->body.data[0], 'a' + k);
         hrflow__v1__echo_reply__free_unpacked(r, NULL);
         hrflow__v1__envelope__free_unpacked(env, NULL);
-        hrflow__v1__envelope__free_unpacked(req[i], NULL);
     }
+    for (int i = 0; i < N; i++)
+        hrflow__v1__envelope__free_unpacked(req[i], NULL);
+    assert_int_equal(hand_replies(old, "old"), 1);
+    assert_int_equal(hand_replies(new, "new"), 2); /* one frame of two */
+    zmq_close(old);
+    zmq_close(new);
     assert_true(fx_broker_metric(&f->b, "hf_broker_late_replies_total") >= 1);
     assert_true(fx_broker_metric(&f->b, "hf_broker_malformed_total{socket=\"rpc\"}") >= 1);
     zmq_close(w);

@@ -52,7 +52,9 @@ enum {
     HF_BUS_CAPACITY = 0x06,   /* worker -> broker: u32 big-endian, requests it now accepts */
     HF_BUS_BATCH = 0x07,      /* broker -> worker: requests; worker -> broker: replies; one
                                  frame of items (hf_batch_put), to a worker whose READY
-                                 said batch, and back to a broker that sent it one */
+                                 said batch, and back to a broker that sent it one; also
+                                 broker -> client ("HFC1" 0x07 items): replies, to a
+                                 client whose requests said batch_replies */
 };
 
 #define HF_BUS_DEFAULT_TIMEOUT_MS 5000
@@ -199,10 +201,10 @@ void hf_batch_put(hf_buf_t *b, uint64_t seq, const void *env, size_t len);
 int hf_batch_next(const unsigned char **p, size_t *left, uint64_t *seq,
                   const unsigned char **env, size_t *len);
 
-/* Send [HFW1][cmd][the buffer's bytes] on sock without copying them (the
+/* Send [proto][cmd][the buffer's bytes] on sock without copying them (the
  * buffer is taken and left empty). Returns 0, or -1 when the socket would
  * not take it (the bytes are freed). */
-int hf_batch_send(void *sock, int cmd, hf_buf_t *b);
+int hf_batch_send(void *sock, const char *proto, int cmd, hf_buf_t *b);
 
 /* ---- RPC client ---------------------------------------------------------- */
 
