@@ -14,12 +14,15 @@
  * broker each time they finish (the cost of a hop, on a fast method, is many
  * times the method's own); too much, and a busy replica holds requests in its
  * queue that another could serve. With prefetch_max above prefetch the I/O
- * thread moves the capacity between threads and threads x prefetch_max, once
- * per round of as many replies as the capacity: up (by a quarter, at least
- * one per thread) when some broker had us at capacity and a handler thread
- * still found the queue empty; down when requests arriving found more than
- * two per thread queued ahead of them, towards one per thread. Brokers learn
- * the new value from a CAPACITY command.
+ * thread moves the capacity between threads x prefetch (the floor: what a
+ * fixed capacity would be) and threads x prefetch_max, once per round of as
+ * many replies as the capacity: up (by a quarter, at least one per thread)
+ * when some broker had us at capacity and a handler thread still found the
+ * queue empty; down when requests arriving found more than two per thread
+ * queued ahead of them, towards one per thread but not under the floor
+ * (below it a slow method's thread would wait a hop for each next request:
+ * 6 % fewer reports in the scoring benchmark). Brokers learn the new value
+ * from a CAPACITY command.
  *
  * Stopping drains: DISCONNECT goes to every broker; requests already sent to
  * us still arrive (ZeroMQ keeps order per connection) and are served; each
@@ -205,7 +208,7 @@ hf_worker_t *hf_worker_new(const hf_worker_opts_t *o, char *err, size_t errlen)
     w->cap = w->o.threads * w->o.prefetch;
     w->cap_min = w->cap_max = w->cap;
     if (w->o.prefetch_max > w->o.prefetch) {
-        w->cap_min = w->o.threads;
+        /* cap_min stays threads x prefetch */
         w->cap_max = w->o.threads * w->o.prefetch_max;
     }
     if (w->cap_max > HF_BUS_MAX_CAPACITY)

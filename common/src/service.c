@@ -76,11 +76,11 @@ static const hf_config_var_t settings[] = {
     { "HF_WORKER_THREADS", HF_CONFIG_INT, "4", 1, 256,
       "handler threads: requests this replica runs at once", &S.threads },
     { "HF_WORKER_PREFETCH", HF_CONFIG_INT, "4", 1, 1024,
-      "requests a broker may hand each thread ahead at first; capacity = threads x prefetch",
+      "requests a broker may hand each thread ahead, at least; capacity = threads x prefetch",
       &S.prefetch },
     { "HF_WORKER_PREFETCH_MAX", HF_CONFIG_INT, "64", 0, 1024,
-      "capacity adapts between threads and threads x this to the handlers' pace; "
-      "0 or at most HF_WORKER_PREFETCH = fixed",
+      "capacity adapts between threads x HF_WORKER_PREFETCH and threads x this to the "
+      "handlers' pace; 0 or at most HF_WORKER_PREFETCH = fixed",
       &S.prefetch_max },
     { "HF_DB_POOL_SIZE", HF_CONFIG_INT, "8", 1, 512,
       "PostgreSQL connections at most in this process's pool", &S.pool_size },

@@ -283,7 +283,7 @@ typedef struct {
                                                      (0 = 1) */
     int prefetch_max;                             /* > prefetch: adaptive; capacity starts
                                                      at threads * prefetch and moves
-                                                     between threads and threads *
+                                                     between that and threads *
                                                      prefetch_max (bus_worker.c, "adaptive
                                                      capacity"); else fixed */
     int heartbeat_ms;                             /* 0 = HF_BUS_DEFAULT_HEARTBEAT_MS */
