@@ -1,7 +1,10 @@
 /* common/src/bus_events.c - event publisher and subscriber on the broker's event plane
  *
- * Frames: [topic = event type] [Event]. Publishers (PUB) connect to every
- * broker's XSUB; subscribers (SUB) to every broker's XPUB. A subscriber
+ * Frames: [topic = event type] [Event]. Publishers connect to every
+ * broker's XSUB; subscribers (SUB) to every broker's XPUB. A publisher is an
+ * XPUB socket, not a PUB: a new connection drops what is published until the
+ * broker's subscription (every broker takes everything) has come up it, and
+ * only an XPUB can see that subscription arrive (hf_bus_publisher_wait). A subscriber
  * connected to two brokers receives each event twice, so it remembers the
  * last DEDUP_SLOTS (source, id) pairs and skips repeats. That is a transport
  * nicety only: consumers must still be idempotent, because the relay
@@ -18,6 +21,8 @@
 
 struct hf_bus_publisher {
     void *sock;
+    int brokers; /* endpoints connected to */
+    int taken;   /* take-everything subscriptions seen: a broker has this connection */
 };
 
 struct hf_bus_subscriber {
@@ -27,7 +32,7 @@ struct hf_bus_subscriber {
     size_t ring_pos, count;
 };
 
-static void *connect_list(int type, const char *endpoints)
+static void *connect_list(int type, const char *endpoints, int *count)
 {
     char **eps;
     int n = hf_endpoints_split(endpoints, &eps);
@@ -35,17 +40,47 @@ static void *connect_list(int type, const char *endpoints)
         return NULL;
     void *s = hf_zsock_connect(type, eps, n);
     hf_endpoints_free(eps, n);
+    if (count)
+        *count = n;
     return s;
 }
 
 hf_bus_publisher_t *hf_bus_publisher_new(const char *endpoints)
 {
     hf_bus_publisher_t *p = calloc(1, sizeof(*p));
-    if (p && !(p->sock = connect_list(ZMQ_PUB, endpoints))) {
+    if (p && !(p->sock = connect_list(ZMQ_XPUB, endpoints, &p->brokers))) {
         free(p);
         p = NULL;
     }
     return p;
+}
+
+/* Read the subscriptions that have come up (an XPUB keeps them until read);
+ * count the take-everything ones, a single 0x01 byte. */
+static void take_subscriptions(hf_bus_publisher_t *p)
+{
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    while (zmq_msg_recv(&m, p->sock, ZMQ_DONTWAIT) >= 0)
+        if (zmq_msg_size(&m) == 1 && *(unsigned char *)zmq_msg_data(&m) == 1)
+            p->taken++;
+    zmq_msg_close(&m);
+}
+
+int hf_bus_publisher_wait(hf_bus_publisher_t *p, int timeout_ms)
+{
+    int64_t until = hf_mono_ms() + timeout_ms;
+    for (;;) {
+        take_subscriptions(p);
+        if (p->taken >= p->brokers)
+            return 1;
+        int64_t left = until - hf_mono_ms();
+        if (left <= 0)
+            return 0;
+        zmq_pollitem_t it = { p->sock, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&it, 1, (long)left) < 0 && errno != EINTR)
+            return 0;
+    }
 }
 
 void hf_bus_publisher_destroy(hf_bus_publisher_t **pp)
@@ -61,6 +96,7 @@ int hf_bus_publish(hf_bus_publisher_t *p, const Hrflow__V1__Event *ev)
 {
     if (!ev->type || !*ev->type)
         return -1;
+    take_subscriptions(p);
     size_t n = hrflow__v1__event__get_packed_size(ev);
     zmq_msg_t m;
     if (zmq_msg_init_size(&m, n) != 0)
@@ -77,7 +113,7 @@ int hf_bus_publish(hf_bus_publisher_t *p, const Hrflow__V1__Event *ev)
 hf_bus_subscriber_t *hf_bus_subscriber_new(const char *endpoints)
 {
     hf_bus_subscriber_t *s = calloc(1, sizeof(*s));
-    if (s && !(s->sock = connect_list(ZMQ_SUB, endpoints))) {
+    if (s && !(s->sock = connect_list(ZMQ_SUB, endpoints, NULL))) {
         free(s);
         s = NULL;
     }

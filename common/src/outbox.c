@@ -22,6 +22,7 @@
 
 #define RELAY_BATCH "500"
 #define RELAY_BATCH_N 500
+#define PUBLISHER_WAIT_MS 5000
 
 static const char sql_append[] =
     "INSERT INTO events.outbox (tenant_id, source, type, subject, data, traceparent)"
@@ -84,8 +85,8 @@ struct hf_outbox_relay {
     char *pub_endpoints;
     hf_counter_t *published;
     hf_gauge_t *leader;
-    hf_bus_publisher_t *pub; /* made before the loop's thread starts (its connections are
-                                up by the time it leads), then used and closed there only */
+    hf_bus_publisher_t *pub; /* made before the loop's thread starts, then used and
+                                closed there only */
     int have_cursor;
     char tx_id[32];
     char last_id[24];
@@ -118,6 +119,13 @@ static int relay_cursor(hf_outbox_relay_t *r, PGconn *c)
     r->have_cursor = 1;
     hf_gauge_set(r->leader, 1);
     hf_info("outbox relay: leading from tx %s id %s", r->tx_id, r->last_id);
+    /* A connection the brokers have not taken yet drops what is published,
+     * and the cursor would move past it. A broker that is down does not
+     * hold the others up for longer than this. */
+    if (!hf_bus_publisher_wait(r->pub, PUBLISHER_WAIT_MS))
+        hf_warn("outbox relay: a broker has not taken the publisher's connection in %d ms;"
+                " publishing to the others",
+                PUBLISHER_WAIT_MS);
     return 0;
 }
 

@@ -112,6 +112,12 @@ void *hf_zsock_connect(int type, char *const *eps, int n)
         int one = 1;
         zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof(one));
     }
+    if (type == ZMQ_XPUB) {
+        /* an event publisher: every broker's subscriptions, not only the first
+         * of each topic (hf_bus_publisher_wait counts them) */
+        int one = 1;
+        zmq_setsockopt(s, ZMQ_XPUB_VERBOSE, &one, sizeof(one));
+    }
     for (int i = 0; i < n; i++) {
         if (hf_bus_connect(s, eps[i]) != 0) {
             zmq_close(s);

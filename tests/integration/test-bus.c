@@ -911,27 +911,15 @@ static void test_calls_pass_a_draining_broker(void **state)
     fx_broker_kill(&b2, SIGKILL);
 }
 
-/* Events: publisher -> broker -> subscriber, each event once even with two brokers. */
-static void test_events_through_two_brokers(void **state)
+/* Publish probes until s's subscription has reached the brokers; drain them. */
+static void sync_subscriber(hf_bus_publisher_t *p, hf_bus_subscriber_t *s)
 {
-    fx_t *f = *state;
-    fx_broker_t b2 = { 0 };
-    assert_int_equal(fx_broker_start(&b2, NULL), 0);
-    char pubs[96], subs[96];
-    snprintf(pubs, sizeof(pubs), "%s,%s", tl_tcp(f->b.xsub), tl_tcp(b2.xsub));
-    snprintf(subs, sizeof(subs), "%s,%s", tl_tcp(f->b.xpub), tl_tcp(b2.xpub));
-    hf_bus_publisher_t *p = hf_bus_publisher_new(pubs);
-    hf_bus_subscriber_t *s = hf_bus_subscriber_new(subs);
-    assert_non_null(p);
-    assert_non_null(s);
-    assert_int_equal(hf_bus_subscribe(s, "hrflow.test."), 0);
     Hrflow__V1__Event ev = HRFLOW__V1__EVENT__INIT;
     ev.source = "/hrflow/test";
     ev.type = "hrflow.test.probe.v1";
-    /* publish probes until the subscription has reached both brokers */
     char id[32];
-    int n = 0, probe_seen = 0;
-    for (; n < 200 && !probe_seen; n++) {
+    int probe_seen = 0;
+    for (int n = 0; n < 200 && !probe_seen; n++) {
         snprintf(id, sizeof(id), "probe-%d", n);
         ev.id = id;
         assert_int_equal(hf_bus_publish(p, &ev), 0);
@@ -944,8 +932,41 @@ static void test_events_through_two_brokers(void **state)
     assert_true(probe_seen);
     usleep(200000);
     Hrflow__V1__Event *got = NULL;
-    while (hf_bus_subscriber_recv(s, 50, &got) == 1) /* drain probes */
+    while (hf_bus_subscriber_recv(s, 50, &got) == 1)
         hrflow__v1__event__free_unpacked(got, NULL);
+}
+
+/* A second broker b2; pubs (96 bytes) gets both brokers' XSUB endpoints;
+ * returns a subscriber to both, subscribed to hrflow.test., and in *p a
+ * publisher to both whose events have reached it. */
+static hf_bus_subscriber_t *subscriber_of_two(fx_t *f, fx_broker_t *b2, char *pubs,
+                                              hf_bus_publisher_t **p)
+{
+    assert_int_equal(fx_broker_start(b2, NULL), 0);
+    char subs[96];
+    snprintf(pubs, 96, "%s,%s", tl_tcp(f->b.xsub), tl_tcp(b2->xsub));
+    snprintf(subs, sizeof(subs), "%s,%s", tl_tcp(f->b.xpub), tl_tcp(b2->xpub));
+    hf_bus_subscriber_t *s = hf_bus_subscriber_new(subs);
+    assert_non_null(s);
+    assert_int_equal(hf_bus_subscribe(s, "hrflow.test."), 0);
+    *p = hf_bus_publisher_new(pubs);
+    assert_non_null(*p);
+    sync_subscriber(*p, s);
+    return s;
+}
+
+/* Events: publisher -> broker -> subscriber, each event once even with two brokers. */
+static void test_events_through_two_brokers(void **state)
+{
+    fx_t *f = *state;
+    fx_broker_t b2 = { 0 };
+    char pubs[96];
+    hf_bus_publisher_t *p;
+    hf_bus_subscriber_t *s = subscriber_of_two(f, &b2, pubs, &p);
+    Hrflow__V1__Event ev = HRFLOW__V1__EVENT__INIT;
+    ev.source = "/hrflow/test";
+    char id[32];
+    Hrflow__V1__Event *got = NULL;
     /* other topics are not delivered; ours arrive exactly once each */
     ev.type = "hrflow.other.thing.v1";
     ev.id = "other-1";
@@ -967,6 +988,46 @@ static void test_events_through_two_brokers(void **state)
     }
     assert_int_equal(count, 5);
     hf_bus_publisher_destroy(&p);
+    hf_bus_subscriber_destroy(&s);
+    fx_broker_kill(&b2, SIGKILL);
+}
+
+/* A new publisher's connection drops what it publishes until the broker's
+ * subscription has come up it: once hf_bus_publisher_wait says both brokers
+ * have it, its first event arrives (the outbox relay waits so before it
+ * leads). With a broker that is not there, the wait ends at its timeout. */
+static void test_publisher_waits_for_its_brokers(void **state)
+{
+    fx_t *f = *state;
+    fx_broker_t b2 = { 0 };
+    char pubs[96];
+    hf_bus_publisher_t *first;
+    hf_bus_subscriber_t *s = subscriber_of_two(f, &b2, pubs, &first);
+    for (int round = 0; round < 5; round++) {
+        hf_bus_publisher_t *p = hf_bus_publisher_new(pubs);
+        assert_non_null(p);
+        assert_int_equal(hf_bus_publisher_wait(p, 10000), 1);
+        Hrflow__V1__Event ev = HRFLOW__V1__EVENT__INIT;
+        char id[32];
+        snprintf(id, sizeof(id), "first-%d", round);
+        ev.source = "/hrflow/test";
+        ev.type = "hrflow.test.first.v1";
+        ev.id = id;
+        assert_int_equal(hf_bus_publish(p, &ev), 0);
+        Hrflow__V1__Event *got = NULL;
+        assert_int_equal(hf_bus_subscriber_recv(s, 5000, &got), 1);
+        assert_string_equal(got->id, id);
+        hrflow__v1__event__free_unpacked(got, NULL);
+        hf_bus_publisher_destroy(&p);
+    }
+    char half[96];
+    snprintf(half, sizeof(half), "%s,%s", tl_tcp(f->b.xsub), tl_tcp(tl_free_port()));
+    hf_bus_publisher_t *p = hf_bus_publisher_new(half);
+    int64_t t0 = hf_mono_ms();
+    assert_int_equal(hf_bus_publisher_wait(p, 300), 0);
+    assert_true(hf_mono_ms() - t0 >= 290);
+    hf_bus_publisher_destroy(&p);
+    hf_bus_publisher_destroy(&first);
     hf_bus_subscriber_destroy(&s);
     fx_broker_kill(&b2, SIGKILL);
 }
@@ -999,6 +1060,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_two_brokers_one_dies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_calls_pass_a_draining_broker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_through_two_brokers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publisher_waits_for_its_brokers, setup, teardown),
     };
     return cmocka_run_group_tests_name("bus", tests, NULL, NULL);
 }

@@ -352,6 +352,11 @@ typedef struct hf_bus_subscriber hf_bus_subscriber_t;
 /* endpoints: every broker's XSUB endpoint (HF_EVENTS_PUB). NULL on error. */
 hf_bus_publisher_t *hf_bus_publisher_new(const char *endpoints);
 void hf_bus_publisher_destroy(hf_bus_publisher_t **p);
+/* Wait up to timeout_ms until every broker has this publisher's connection
+ * (its subscription has come up it): what is published before then is
+ * dropped by the connection. Returns 1 when all have, 0 on timeout (a broker
+ * down; the others take what is published). */
+int hf_bus_publisher_wait(hf_bus_publisher_t *p, int timeout_ms);
 /* Publish on topic ev->type. Returns 0, or -1. Delivery is best effort:
  * the outbox in PostgreSQL is the durable copy (hf/outbox.h). */
 int hf_bus_publish(hf_bus_publisher_t *p, const Hrflow__V1__Event *ev);
