@@ -67,6 +67,8 @@ typedef struct link {
     int owed;             /* requests taken on this link, not yet answered */
     int batch;            /* the broker sent a batch: it takes replies in batches */
     hf_buf_t out;         /* replies batched for it, sent at the end of the flush */
+    struct link *next_out; /* the flush's links with a batch, while listed */
+    int listed;
 } link_t;
 
 /* A request taken from a broker, and then its reply: a handler turns the
@@ -694,11 +696,7 @@ static int on_broker(hf_worker_t *w, link_t *l, int draining)
 static void send_capacity(hf_worker_t *w, void *sock)
 {
     unsigned char be[4];
-    uint32_t v = (uint32_t)w->cap;
-    be[0] = (unsigned char)(v >> 24);
-    be[1] = (unsigned char)(v >> 16);
-    be[2] = (unsigned char)(v >> 8);
-    be[3] = (unsigned char)v;
+    hf_put_u32(be, (uint32_t)w->cap);
     send_cmd(sock, HF_BUS_CAPACITY, be, sizeof(be));
 }
 
@@ -739,8 +737,7 @@ static void flush_replies(hf_worker_t *w)
     job_t *r = w->rhead;
     w->rhead = w->rtail = NULL;
     pthread_mutex_unlock(&w->rlock);
-    link_t *batched[64];
-    int nbatched = 0;
+    link_t *outs = NULL;
     while (r) {
         job_t *next = r->next;
         unsigned char hdr[9];
@@ -750,9 +747,12 @@ static void flush_replies(hf_worker_t *w)
         void *sock = l->sock;
         l->owed--;
         w->inflight--;
-        if (!r->dropped && l->batch && (l->out.len || nbatched < 64)) {
-            if (l->out.len == 0)
-                batched[nbatched++] = l;
+        if (!r->dropped && l->batch) {
+            if (!l->listed) {
+                l->listed = 1;
+                l->next_out = outs;
+                outs = l;
+            }
             hf_batch_put(&l->out, r->seq, zmq_msg_data(&r->env), zmq_msg_size(&r->env));
             if (l->out.len >= HF_BUS_BATCH_BYTES) /* sent now; later ones start a new batch */
                 hf_batch_send(sock, HF_BUS_WORKER_PROTO, HF_BUS_BATCH, &l->out);
@@ -768,8 +768,11 @@ static void flush_replies(hf_worker_t *w)
         r = next;
         w->round_left--;
     }
-    for (int i = 0; i < nbatched; i++)
-        hf_batch_send(batched[i]->sock, HF_BUS_WORKER_PROTO, HF_BUS_BATCH, &batched[i]->out);
+    for (link_t *l = outs; l; l = l->next_out) {
+        l->listed = 0;
+        if (l->out.len || l->out.failed) /* empty: sent early for its size, nothing since */
+            hf_batch_send(l->sock, HF_BUS_WORKER_PROTO, HF_BUS_BATCH, &l->out);
+    }
     if (w->round_left <= 0 && w->cap_min < w->cap_max)
         adapt(w);
 }

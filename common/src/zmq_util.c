@@ -180,8 +180,7 @@ void hf_batch_put(hf_buf_t *b, uint64_t seq, const void *env, size_t len)
 {
     unsigned char hdr[12];
     hf_put_u64(hdr, seq);
-    for (int i = 0; i < 4; i++)
-        hdr[8 + i] = (unsigned char)(len >> (24 - 8 * i));
+    hf_put_u32(hdr + 8, (uint32_t)len);
     hf_buf_put(b, hdr, sizeof(hdr));
     hf_buf_put(b, env, len);
 }
@@ -194,7 +193,7 @@ int hf_batch_next(const unsigned char **p, size_t *left, uint64_t *seq,
     if (*left < 12)
         return -1;
     const unsigned char *q = *p;
-    size_t n = (size_t)q[8] << 24 | (size_t)q[9] << 16 | (size_t)q[10] << 8 | q[11];
+    size_t n = hf_get_u32(q + 8);
     if (n > *left - 12)
         return -1;
     *seq = hf_get_u64(q);

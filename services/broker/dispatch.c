@@ -243,39 +243,35 @@ static worker_t *pick_worker(service_t *s)
     return best;
 }
 
-/* Send w's batch of requests: [w][HFW1][0x07][items]. */
-static void flush_worker(broker_t *b, worker_t *w)
+/* Send a batch: [peer][proto][0x07][items], leaving out empty. One that
+ * cannot go (out of memory making it, or the peer is gone) is counted
+ * unroutable and dropped: a worker's requests wait for its liveness to end,
+ * a client's replies for their deadline. Returns 0 when it went. */
+static int send_batch(broker_t *b, GBytes *peer, const char *proto, hf_buf_t *out)
 {
-    if (w->out.failed || w->out.len == 0) { /* out of memory: they meet their deadline */
-        free(w->out.p);
-        w->out = (hf_buf_t){ 0 };
-        return;
-    }
+    if (out->len == 0 && !out->failed)
+        return -1; /* sent early for its size, nothing since */
     gsize idlen;
-    const void *idp = g_bytes_get_data(w->identity, &idlen);
-    if (zmq_send(b->rpc, idp, idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-        hf_batch_send(b->rpc, HF_BUS_WORKER_PROTO, HF_BUS_BATCH, &w->out) < 0) {
-        /* the worker is gone: its requests wait for its liveness to end */
-        hf_counter_inc(b->m.unroutable);
-        free(w->out.p);
-        w->out = (hf_buf_t){ 0 };
-    }
-}
-
-/* Send a client's batch of replies: [client][HFC1][0x07][items]. */
-static void flush_client(broker_t *b, GBytes *client, hf_buf_t *out)
-{
-    gsize idlen;
-    const void *idp = g_bytes_get_data(client, &idlen);
-    if (out->failed || out->len == 0 || /* out of memory: they meet their deadline */
-        zmq_send(b->rpc, idp, idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-        hf_batch_send(b->rpc, HF_BUS_CLIENT_PROTO, HF_BUS_BATCH, out) < 0) {
+    const void *idp = g_bytes_get_data(peer, &idlen);
+    if (out->failed || zmq_send(b->rpc, idp, idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        hf_batch_send(b->rpc, proto, HF_BUS_BATCH, out) < 0) {
         hf_counter_inc(b->m.unroutable);
         free(out->p);
         *out = (hf_buf_t){ 0 };
-        return;
+        return -1;
     }
-    b->last_client_send = hf_mono_ms();
+    return 0;
+}
+
+static void flush_worker(broker_t *b, worker_t *w)
+{
+    send_batch(b, w->identity, HF_BUS_WORKER_PROTO, &w->out);
+}
+
+static void flush_client(broker_t *b, GBytes *client, hf_buf_t *out)
+{
+    if (send_batch(b, client, HF_BUS_CLIENT_PROTO, out) == 0)
+        b->last_client_send = hf_mono_ms();
 }
 
 void broker_flush(broker_t *b)
@@ -295,14 +291,14 @@ void broker_flush(broker_t *b)
 
 /* A worker's reply to a client that takes batches: with the others of this
  * pass of the loop, unless the batch is full already. */
-static void reply_batched(broker_t *b, GBytes *client, zmq_msg_t *env)
+static void reply_batched(broker_t *b, GBytes *client, const void *env, size_t len)
 {
     hf_buf_t *out = g_hash_table_lookup(b->client_out, client);
     if (!out) {
         out = g_new0(hf_buf_t, 1);
         g_hash_table_insert(b->client_out, g_bytes_ref(client), out);
     }
-    hf_batch_put(out, 0, zmq_msg_data(env), zmq_msg_size(env));
+    hf_batch_put(out, 0, env, len);
     if (out->len >= HF_BUS_BATCH_BYTES)
         flush_client(b, client, out); /* leaves it empty, still listed */
 }
@@ -574,9 +570,12 @@ static void on_ready(broker_t *b, GBytes *id, zmq_msg_t *body)
     service_dispatch(b, s);
 }
 
-/* The reply envf to request seq from w. Returns 1 when w is gone after it
- * (it was leaving and this was its last request). */
-static int on_reply(broker_t *b, worker_t *w, uint64_t seq, zmq_msg_t *envf)
+/* The reply env (len bytes) to request seq from w; frame is the frame that
+ * holds it when it came alone (a client that takes single replies gets that
+ * frame, not a copy), NULL for an item of a batch. Returns 1 when w is gone
+ * after it (it was leaving and this was its last request). */
+static int on_reply(broker_t *b, worker_t *w, uint64_t seq, const void *env, size_t len,
+                    zmq_msg_t *frame)
 {
     request_t *r = g_hash_table_lookup(b->requests, &seq);
     if (!r || r->worker != w) {
@@ -587,10 +586,15 @@ static int on_reply(broker_t *b, worker_t *w, uint64_t seq, zmq_msg_t *envf)
     w->inflight--;
     r->worker = NULL;
     if (!r->answered) {
-        if (r->batch_replies)
-            reply_batched(b, r->client, envf);
-        else
-            to_client(b, r->client, envf);
+        zmq_msg_t m;
+        if (r->batch_replies) {
+            reply_batched(b, r->client, env, len);
+        } else if (frame) {
+            to_client(b, r->client, frame);
+        } else {
+            msg_from(&m, env, len);
+            to_client(b, r->client, &m);
+        }
         hf_counter_inc(b->m.replies);
     } else {
         hf_counter_inc(b->m.late);
@@ -617,11 +621,7 @@ static void on_batch(broker_t *b, worker_t *w, zmq_msg_t *body)
             hf_counter_inc(b->m.late);
             continue;
         }
-        zmq_msg_t m;
-        zmq_msg_init_size(&m, len);
-        memcpy(zmq_msg_data(&m), env, len);
-        gone = on_reply(b, w, seq, &m);
-        zmq_msg_close(&m);
+        gone = on_reply(b, w, seq, env, len, NULL);
     }
     if (rc < 0)
         hf_counter_inc(b->m.malformed_rpc);
@@ -632,8 +632,7 @@ static void on_batch(broker_t *b, worker_t *w, zmq_msg_t *body)
  * new request until its inflight is under the new capacity. */
 static void on_capacity(broker_t *b, worker_t *w, zmq_msg_t *body)
 {
-    const unsigned char *p = zmq_msg_data(body);
-    uint32_t v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    uint32_t v = hf_get_u32(zmq_msg_data(body));
     if (v == 0 || v > HF_BUS_MAX_CAPACITY) {
         hf_counter_inc(b->m.malformed_rpc);
         return;
@@ -663,23 +662,17 @@ void broker_on_worker(broker_t *b, GBytes *id, zmq_msg_t *f, int n)
             hf_counter_inc(b->m.malformed_rpc);
         return;
     case HF_BUS_REPLY:
-        if (n != 4 || zmq_msg_size(&f[2]) != 8) {
-            hf_counter_inc(b->m.malformed_rpc);
-        } else if (!w) {
-            hf_counter_inc(b->m.late);
-            broker_worker_cmd(b, id, HF_BUS_DISCONNECT); /* "register again" */
-        } else {
-            on_reply(b, w, hf_get_u64(zmq_msg_data(&f[2])), &f[3]);
-        }
-        return;
     case HF_BUS_BATCH:
-        if (n != 3) {
+        if (cmd == HF_BUS_REPLY ? n != 4 || zmq_msg_size(&f[2]) != 8 : n != 3) {
             hf_counter_inc(b->m.malformed_rpc);
         } else if (!w) {
             hf_counter_inc(b->m.late);
             broker_worker_cmd(b, id, HF_BUS_DISCONNECT); /* "register again" */
-        } else {
+        } else if (cmd == HF_BUS_BATCH) {
             on_batch(b, w, &f[2]);
+        } else {
+            on_reply(b, w, hf_get_u64(zmq_msg_data(&f[2])), zmq_msg_data(&f[3]),
+                     zmq_msg_size(&f[3]), &f[3]);
         }
         return;
     case HF_BUS_CAPACITY:

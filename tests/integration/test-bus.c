@@ -517,8 +517,8 @@ static void test_restarted_broker_numbers_afresh(void **state)
 
 static void fake_capacity(void *s, uint32_t v)
 {
-    unsigned char be[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16),
-                            (unsigned char)(v >> 8), (unsigned char)v };
+    unsigned char be[4];
+    hf_put_u32(be, v);
     fake_send(s, HF_BUS_CAPACITY, be, 4, NULL, 0);
 }
 

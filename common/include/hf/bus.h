@@ -173,19 +173,24 @@ const char *hf_bus_server_public_key(void);
 int hf_frames_recv(void *sock, zmq_msg_t *msgs, int max, int flags);
 void hf_frames_close(zmq_msg_t *msgs, int n);
 
-/* Big-endian 64-bit sequence numbers in frames. */
-static inline void hf_put_u64(unsigned char *b, uint64_t v)
+/* Big-endian numbers in frames: n bytes; 8 for sequence numbers, 4 for
+ * lengths and capacities. */
+static inline void hf_put_be(unsigned char *b, uint64_t v, int n)
 {
-    for (int i = 7; i >= 0; i--, v >>= 8)
+    for (int i = n - 1; i >= 0; i--, v >>= 8)
         b[i] = (unsigned char)v;
 }
-static inline uint64_t hf_get_u64(const unsigned char *b)
+static inline uint64_t hf_get_be(const unsigned char *b, int n)
 {
     uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < n; i++)
         v = (v << 8) | b[i];
     return v;
 }
+static inline void hf_put_u64(unsigned char *b, uint64_t v) { hf_put_be(b, v, 8); }
+static inline uint64_t hf_get_u64(const unsigned char *b) { return hf_get_be(b, 8); }
+static inline void hf_put_u32(unsigned char *b, uint32_t v) { hf_put_be(b, v, 4); }
+static inline uint32_t hf_get_u32(const unsigned char *b) { return (uint32_t)hf_get_be(b, 4); }
 
 /* A batch frame: items of seq (8 bytes), length (4 bytes, big-endian) and
  * that many bytes of Envelope, one after another. A batch is flushed once it
