@@ -7,6 +7,9 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "hf/bus.h"
 #include "hf/trace.h"
 
 #define TRACE "0af7651916cd43dd8448eb211c80319c"
@@ -100,6 +103,41 @@ static void test_a_child_of_nothing_is_a_new_trace(void **state)
     assert_string_not_equal(tp.trace_id, TRACE);
 }
 
+/* Random ids come from a per-thread pool of the kernel's bytes: ids drawn
+ * one after another differ (across pool refills too), and a forked child,
+ * which inherits its parent's pool, does not repeat what the parent draws
+ * next. */
+static void test_random_ids_do_not_repeat_even_across_fork(void **state)
+{
+    (void)state;
+    char seen[200][17];
+    for (int i = 0; i < 200; i++) { /* 200 x 8 bytes: several refills of the pool */
+        hf_random_hex(seen[i], 8);
+        assert_int_equal(strlen(seen[i]), 16);
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(seen[i], seen[j]);
+    }
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char child[17];
+        hf_random_hex(child, 8);
+        ssize_t w = write(fds[1], child, 16);
+        _exit(w == 16 ? 0 : 1);
+    }
+    char parent[17], child[17] = "";
+    hf_random_hex(parent, 8);
+    assert_int_equal(read(fds[0], child, 16), 16);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_string_not_equal(parent, child);
+    close(fds[0]);
+    close(fds[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -108,6 +146,7 @@ int main(void)
         cmocka_unit_test(test_a_new_trace_is_valid),
         cmocka_unit_test(test_a_child_keeps_the_trace_and_takes_a_new_span),
         cmocka_unit_test(test_a_child_of_nothing_is_a_new_trace),
+        cmocka_unit_test(test_random_ids_do_not_repeat_even_across_fork),
     };
     return cmocka_run_group_tests_name("trace", tests, NULL, NULL);
 }
