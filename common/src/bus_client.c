@@ -7,7 +7,18 @@
  * earlier calls that timed out), so one client can be reused after a timeout.
  * Requests say batch_replies: a broker may send the replies it has for us
  * in one pass as one frame of items, which are handed out one by one.
+ *
+ * Requests sent with hf_bus_send() whose options say more follow wait in
+ * the client until a request without it, until the caller waits for a
+ * reply with none at hand (hf_bus_recv), or until they fill a batch: a
+ * burst of requests crosses to the broker as one message, the
+ * envelope broker.Batch whose payload is their items. The broker answers
+ * the batch envelope at once (an empty reply: taken); a broker older than
+ * batches answers it UNIMPLEMENTED, and its requests go again one by one,
+ * as does everything this client sends for a while (SOLO_MS). A batch is
+ * kept until that answer, so none is lost either way.
  */
+#include "hf/buf.h"
 #include "hf/bus.h"
 #include "hf/log.h"
 #include "hf_private.h"
@@ -21,6 +32,10 @@
 
 /* how long past the deadline we wait for the broker's own deadline reply */
 #define DEADLINE_GRACE_MS 250
+/* after a broker refused a batch: requests go one by one for this long */
+#define SOLO_MS 60000
+/* how long a refused batch's requests may wait for a broker, sent again */
+#define RESEND_WAIT_MS 1000
 
 /* Replies of a batch not yet handed out, oldest first. */
 typedef struct pending {
@@ -28,11 +43,24 @@ typedef struct pending {
     Hrflow__V1__Envelope *env;
 } pending_t;
 
+/* A batch of requests sent and not yet answered by its broker. */
+typedef struct sent {
+    struct sent *next;
+    char rid[HF_BUS_ID_MAX];
+    char *items;
+    size_t len;
+} sent_t;
+
 struct hf_bus_client {
     void *sock;
     char prefix[17];
     uint64_t counter;
     pending_t *head, *tail;
+    hf_buf_t out;        /* requests not sent yet, as batch items */
+    size_t nout;
+    int64_t out_until;   /* the earliest of their waits for a broker (monotonic ms) */
+    sent_t *sent;
+    int64_t solo_until;  /* a broker refused a batch: one by one until then */
 };
 
 const char *hf_error_code_name(int code)
@@ -99,13 +127,20 @@ void hf_bus_client_destroy(hf_bus_client_t **cp)
 {
     if (!cp || !*cp)
         return;
-    zmq_close((*cp)->sock);
-    for (pending_t *p = (*cp)->head, *next; p; p = next) {
+    hf_bus_client_t *c = *cp;
+    zmq_close(c->sock);
+    for (pending_t *p = c->head, *next; p; p = next) {
         next = p->next;
         hrflow__v1__envelope__free_unpacked(p->env, NULL);
         free(p);
     }
-    free(*cp);
+    for (sent_t *s = c->sent, *next; s; s = next) {
+        next = s->next;
+        free(s->items);
+        free(s);
+    }
+    free(hf_buf_take(&c->out, NULL));
+    free(c);
     *cp = NULL;
 }
 
@@ -114,10 +149,108 @@ static int timeout_of(const hf_call_opts_t *o)
     return o && o->timeout_ms > 0 ? o->timeout_ms : HF_BUS_DEFAULT_TIMEOUT_MS;
 }
 
-/* Pack one request and send it, waiting while no broker is connected
- * (start-up, broker restart) but not past until (monotonic ms); the request
- * is packed once however long that takes. Returns 0, -EAGAIN (no broker
- * connected in time) or -1. */
+/* Send [HFC1][m] as one message, waiting while no broker is connected
+ * (start-up, broker restart) but not past until (monotonic ms). Returns 0,
+ * -EAGAIN (no broker connected in time) or -1; m is closed either way. */
+static int send_msg(hf_bus_client_t *c, zmq_msg_t *m, int64_t until)
+{
+    int rc;
+    for (;;) {
+        if (zmq_send(c->sock, HF_BUS_CLIENT_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 4) {
+            /* a DEALER sends a multipart message atomically: once the
+             * first frame went, the second goes to the same peer */
+            rc = zmq_msg_send(m, c->sock, 0) >= 0 ? 0 : -1;
+            break;
+        }
+        rc = errno == EAGAIN ? -EAGAIN : -1;
+        if (rc != -EAGAIN || hf_mono_ms() >= until)
+            break;
+        zmq_poll(NULL, 0, 10);
+    }
+    zmq_msg_close(m);
+    return rc;
+}
+
+static int send_bytes(hf_bus_client_t *c, const void *data, size_t len, int64_t until)
+{
+    zmq_msg_t m;
+    if (zmq_msg_init_size(&m, len) != 0)
+        return -1;
+    memcpy(zmq_msg_data(&m), data, len);
+    return send_msg(c, &m, until);
+}
+
+/* Wait, as send_msg does, until a message would go: 0 or -EAGAIN. */
+static int writable(hf_bus_client_t *c, int64_t until)
+{
+    for (;;) {
+        int ev = 0;
+        size_t n = sizeof(ev);
+        if (zmq_getsockopt(c->sock, ZMQ_EVENTS, &ev, &n) != 0)
+            return -1;
+        if (ev & ZMQ_POLLOUT)
+            return 0;
+        if (hf_mono_ms() >= until)
+            return -EAGAIN;
+        zmq_poll(NULL, 0, 10);
+    }
+}
+
+/* Send the requests waiting in the client: one as it is, more as the
+ * envelope broker.Batch, kept until the broker answers it. Returns 0,
+ * -EAGAIN or -1 (the requests are dropped: their callers time out). */
+static int flush(hf_bus_client_t *c)
+{
+    if (c->nout == 0)
+        return 0;
+    size_t n = c->nout, len = 0;
+    c->nout = 0;
+    char *items = hf_buf_take(&c->out, &len);
+    if (!items)
+        return -1;
+    const unsigned char *p = (const unsigned char *)items, *env;
+    size_t left = len, elen;
+    uint64_t seq;
+    int rc = -1;
+    if (n == 1) {
+        if (hf_batch_next(&p, &left, &seq, &env, &elen) == 1)
+            rc = send_bytes(c, env, elen, c->out_until);
+        free(items);
+        return rc;
+    }
+    sent_t *s = malloc(sizeof(*s));
+    zmq_msg_t m;
+    if (s) {
+        snprintf(s->rid, sizeof(s->rid), "%s-b%" PRIu64, c->prefix, ++c->counter);
+        Hrflow__V1__Envelope b = HRFLOW__V1__ENVELOPE__INIT;
+        b.service = (char *)"broker";
+        b.method = (char *)HF_BUS_BATCH_METHOD;
+        b.request_id = s->rid;
+        b.batch_replies = 1;
+        b.payload.data = (uint8_t *)items;
+        b.payload.len = len;
+        if (zmq_msg_init_size(&m, hrflow__v1__envelope__get_packed_size(&b)) == 0) {
+            hrflow__v1__envelope__pack(&b, zmq_msg_data(&m));
+            rc = send_msg(c, &m, c->out_until);
+        }
+    }
+    if (rc == 0) {
+        s->items = items;
+        s->len = len;
+        s->next = c->sent;
+        c->sent = s;
+    } else {
+        free(items);
+        free(s);
+    }
+    return rc;
+}
+
+/* Pack one request and send it, or add it to those waiting in the client
+ * (opts say more follow, or some wait already: then they go together unless
+ * more follow), waiting while no broker is connected (start-up, broker restart)
+ * but not past until (monotonic ms); the request is packed once however
+ * long that takes. Returns 0, -EAGAIN (no broker connected in time) or -1. */
 static int send_request(hf_bus_client_t *c, const char *service, const char *method,
                         const ProtobufCMessage *req, const hf_call_opts_t *o, int64_t deadline,
                         int64_t until, char *id_out)
@@ -149,23 +282,30 @@ static int send_request(hf_bus_client_t *c, const char *service, const char *met
     env.batch_replies = 1;
 
     size_t elen = hrflow__v1__envelope__get_packed_size(&env);
+    int more = o && o->more;
+    int batch = (more || c->nout) && elen <= HF_BUS_BATCH_BYTES / 4 &&
+                hf_mono_ms() >= c->solo_until;
     zmq_msg_t m;
     int rc = -1;
-    if (zmq_msg_init_size(&m, elen) == 0) {
-        hrflow__v1__envelope__pack(&env, zmq_msg_data(&m));
-        for (;;) {
-            if (zmq_send(c->sock, HF_BUS_CLIENT_PROTO, 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 4) {
-                /* a DEALER sends a multipart message atomically: once the
-                 * first frame went, the second goes to the same peer */
-                rc = zmq_msg_send(&m, c->sock, 0) >= 0 ? 0 : -1;
-                break;
-            }
-            rc = errno == EAGAIN ? -EAGAIN : -1;
-            if (rc != -EAGAIN || hf_mono_ms() >= until)
-                break;
-            zmq_poll(NULL, 0, 10);
+    if (!batch) {
+        if (zmq_msg_init_size(&m, elen) == 0) {
+            hrflow__v1__envelope__pack(&env, zmq_msg_data(&m));
+            rc = send_msg(c, &m, until);
         }
-        zmq_msg_close(&m);
+    } else if ((rc = c->nout ? 0 : writable(c, until)) == 0) {
+        uint8_t stackenv[4096];
+        uint8_t *ebuf = elen <= sizeof(stackenv) ? stackenv : malloc(elen);
+        if (ebuf) {
+            hrflow__v1__envelope__pack(&env, ebuf);
+            hf_batch_put(&c->out, 0, ebuf, elen);
+            if (c->nout++ == 0 || until < c->out_until)
+                c->out_until = until;
+        }
+        if (ebuf != stackenv)
+            free(ebuf);
+        rc = !ebuf || c->out.failed                       ? -1
+             : !more || c->out.len >= HF_BUS_BATCH_BYTES ? flush(c)
+                                                          : 0;
     }
     if (pbuf != stackbuf)
         free(pbuf);
@@ -238,6 +378,40 @@ static int take_reply(hf_bus_client_t *c, Hrflow__V1__Envelope **reply)
     return 1;
 }
 
+/* A broker's answer to one of our batches (broker.Batch): taken, or
+ * refused by a broker older than batches, whose requests then go again one
+ * by one (the broker did nothing with them). Returns 1 when env was such
+ * an answer (freed), else 0. */
+static int batch_answer(hf_bus_client_t *c, Hrflow__V1__Envelope *env)
+{
+    if (!env->service || strcmp(env->service, "broker") != 0 || !env->method ||
+        strcmp(env->method, HF_BUS_BATCH_METHOD) != 0)
+        return 0;
+    sent_t **pp = &c->sent;
+    while (*pp && (!env->request_id || strcmp((*pp)->rid, env->request_id) != 0))
+        pp = &(*pp)->next;
+    sent_t *s = *pp;
+    if (s) {
+        *pp = s->next;
+        if (env->error && env->error->code == HRFLOW__V1__ERROR_CODE__UNIMPLEMENTED) {
+            hf_warn("a broker does not take batches of requests (an older version): their "
+                    "requests go one by one for %d s",
+                    SOLO_MS / 1000);
+            c->solo_until = hf_mono_ms() + SOLO_MS;
+            const unsigned char *p = (const unsigned char *)s->items, *item;
+            size_t left = s->len, len;
+            uint64_t seq;
+            int64_t until = hf_mono_ms() + RESEND_WAIT_MS;
+            while (hf_batch_next(&p, &left, &seq, &item, &len) == 1)
+                send_bytes(c, item, len, until);
+        }
+        free(s->items);
+        free(s);
+    }
+    hrflow__v1__envelope__free_unpacked(env, NULL);
+    return 1;
+}
+
 int hf_bus_recv(hf_bus_client_t *c, int timeout_ms, Hrflow__V1__Envelope **reply)
 {
     *reply = NULL;
@@ -245,8 +419,15 @@ int hf_bus_recv(hf_bus_client_t *c, int timeout_ms, Hrflow__V1__Envelope **reply
     for (;;) {
         /* under load a reply is usually waiting: no poll needed */
         int r = take_reply(c, reply);
+        if (r == 1 && batch_answer(c, *reply)) {
+            *reply = NULL;
+            continue;
+        }
         if (r != 0)
             return r;
+        /* none at hand: the requests waiting in the client go now (a
+         * failure leaves their callers to time out) */
+        flush(c);
         int64_t left = until - hf_mono_ms();
         if (left <= 0)
             return 0;

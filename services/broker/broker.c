@@ -179,6 +179,9 @@ static void check_workers(broker_t *b, int64_t now)
 static void metrics_init(broker_t *b)
 {
     b->m.requests = hf_metrics_counter("hf_broker_requests_total", "Requests from clients", NULL);
+    b->m.client_batches = hf_metrics_counter("hf_broker_client_batches_total",
+                                             "Batches of requests from clients (broker.Batch)",
+                                             NULL);
     b->m.replies = hf_metrics_counter("hf_broker_replies_total",
                                       "Worker replies routed to clients", NULL);
     b->m.late = hf_metrics_counter("hf_broker_late_replies_total",

@@ -83,7 +83,7 @@ struct broker {
     struct {
         hf_counter_t *requests, *replies, *late, *retried, *overloaded, *deadline,
             *unavailable, *malformed_rpc, *malformed_xsub, *malformed_xpub, *events,
-            *unroutable;
+            *unroutable, *client_batches;
         hf_gauge_t *workers, *pending;
     } m;
 };

@@ -453,7 +453,48 @@ static int name_ok(const char *s)
     return 1;
 }
 
+static void on_request(broker_t *b, GBytes *client, zmq_msg_t *envf, int in_batch);
+
+/* A client's batch of requests (broker.Batch): answered at once, so the
+ * client may forget it, then each request as if it had come alone. Items
+ * after a torn one are lost (their callers time out); a batch in a batch is
+ * refused. */
+static void on_client_batch(broker_t *b, GBytes *client, const Hrflow__V1__Envelope *env)
+{
+    hf_counter_inc(b->m.client_batches);
+    Hrflow__V1__Envelope ack = HRFLOW__V1__ENVELOPE__INIT;
+    ack.service = (char *)"broker";
+    ack.method = (char *)HF_BUS_BATCH_METHOD;
+    ack.request_id = env->request_id;
+    uint8_t buf[HF_BUS_ID_MAX + 32];
+    if (env->batch_replies && hrflow__v1__envelope__get_packed_size(&ack) <= sizeof(buf))
+        reply_batched(b, client, buf, hrflow__v1__envelope__pack(&ack, buf));
+    else
+        reply_env(b, client, &ack);
+    /* each request resets the arena the batch was read into */
+    size_t left = env->payload.len, len;
+    unsigned char *items = g_memdup2(env->payload.data, left);
+    const unsigned char *p = items, *item;
+    uint64_t seq;
+    int rc;
+    while ((rc = hf_batch_next(&p, &left, &seq, &item, &len)) == 1) {
+        zmq_msg_t m;
+        zmq_msg_init_size(&m, len);
+        memcpy(zmq_msg_data(&m), item, len);
+        on_request(b, client, &m, 1);
+        zmq_msg_close(&m);
+    }
+    if (rc < 0)
+        hf_counter_inc(b->m.malformed_rpc);
+    g_free(items);
+}
+
 void broker_on_client(broker_t *b, GBytes *client, zmq_msg_t *envf)
+{
+    on_request(b, client, envf, 0);
+}
+
+static void on_request(broker_t *b, GBytes *client, zmq_msg_t *envf, int in_batch)
 {
     hf_arena_reset(b->arena);
     ProtobufCAllocator alloc = hf_arena_allocator(b->arena);
@@ -466,6 +507,11 @@ void broker_on_client(broker_t *b, GBytes *client, zmq_msg_t *envf)
                         HRFLOW__V1__ERROR_CODE__MALFORMED, 0,
                         "service and method must be 1..%d characters of [A-Za-z0-9_.-]",
                         MAX_NAME - 1);
+        return;
+    }
+    if (strcmp(env->service, "broker") == 0 && strcmp(env->method, HF_BUS_BATCH_METHOD) == 0 &&
+        !in_batch) {
+        on_client_batch(b, client, env);
         return;
     }
     hf_counter_inc(b->m.requests);

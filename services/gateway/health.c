@@ -109,7 +109,7 @@ static void check_bus(gateway_t *gw, json_t *components)
     int sent[N_TARGETS] = { 0 };
     const char *why = "no broker reachable";
     Hrflow__V1__HealthRequest hreq = HRFLOW__V1__HEALTH_REQUEST__INIT;
-    hf_call_opts_t opts = { .timeout_ms = (int)gw->cfg.ready_timeout_ms };
+    hf_call_opts_t opts = { .timeout_ms = (int)gw->cfg.ready_timeout_ms, .more = 1 };
     int64_t until = hf_mono_ms() + gw->cfg.ready_timeout_ms;
     for (size_t i = 0; bus && i < N_TARGETS; i++)
         sent[i] = hf_bus_send(bus, bus_targets[i], "Health", &hreq.base, &opts, ids[i]) == 0;

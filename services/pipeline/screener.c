@@ -94,7 +94,7 @@ static void send_one(screener_t *s, PGconn *db, item_t *it)
     caller.scopes = scopes;
     caller.n_scopes = 1;
     caller.actor = "system:pipeline-screener";
-    hf_call_opts_t opts = { .timeout_ms = CALL_TIMEOUT_MS, .caller = &caller };
+    hf_call_opts_t opts = { .timeout_ms = CALL_TIMEOUT_MS, .caller = &caller, .more = 1 };
     if (hf_bus_send(s->bus, "scoring", "ScreenResume", &req.base, &opts, it->request_id) == 0)
         it->sent = 1;
     else

@@ -150,7 +150,7 @@ static result_t run_broker(hf_bus_client_t *c, long requests, long window, size_
     Hrflow__V1__EchoRequest req = HRFLOW__V1__ECHO_REQUEST__INIT;
     req.body.data = (uint8_t *)body;
     req.body.len = payload;
-    hf_call_opts_t o = { .timeout_ms = 60000, .traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" };
+    hf_call_opts_t o = { .timeout_ms = 60000, .more = 1, .traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" };
     long next = 0, done = 0, errors = 0;
     char id[HF_BUS_ID_MAX], rid[32];
     long long t0 = now_us();

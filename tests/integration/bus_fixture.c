@@ -1,5 +1,6 @@
 /* tests/integration/bus_fixture.c - see bus_fixture.h */
 #include "bus_fixture.h"
+#include "hf/buf.h"
 #include "testlib.h"
 
 #include <signal.h>
@@ -117,6 +118,24 @@ int fx_echo(hf_bus_client_t *c, const char *method, const char *body, unsigned s
         protobuf_c_message_free_unpacked(m, NULL);
     }
     return rc;
+}
+
+size_t fx_batch_envelope(struct hf_buf *items, const char *rid, int batch_replies, uint8_t *out,
+                         size_t cap)
+{
+    size_t len = 0;
+    char *bytes = hf_buf_take(items, &len);
+    Hrflow__V1__Envelope b = HRFLOW__V1__ENVELOPE__INIT;
+    b.service = "broker";
+    b.method = HF_BUS_BATCH_METHOD;
+    b.request_id = (char *)rid;
+    b.batch_replies = batch_replies;
+    b.payload.data = (uint8_t *)bytes;
+    b.payload.len = len;
+    size_t n = hrflow__v1__envelope__get_packed_size(&b);
+    n = n <= cap ? hrflow__v1__envelope__pack(&b, out) : 0;
+    free(bytes);
+    return n;
 }
 
 int fx_echo_send(hf_bus_client_t *c, const char *method, unsigned sleep_ms, int timeout_ms,

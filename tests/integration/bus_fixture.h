@@ -43,6 +43,13 @@ int fx_echo(hf_bus_client_t *c, const char *method, const char *body, unsigned s
 int fx_echo_send(hf_bus_client_t *c, const char *method, unsigned sleep_ms, int timeout_ms,
                  char *id);
 
+/* The envelope broker.Batch (request id rid) whose payload is the bytes of
+ * items (taken: the buffer is left empty), packed into out (cap bytes).
+ * Returns its length. */
+struct hf_buf;
+size_t fx_batch_envelope(struct hf_buf *items, const char *rid, int batch_replies, uint8_t *out,
+                         size_t cap);
+
 /* The broker's /metrics value of series, or -1. */
 double fx_broker_metric(const fx_broker_t *b, const char *series);
 

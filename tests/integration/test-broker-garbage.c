@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "bus_fixture.h"
+#include "hf/buf.h"
 #include "testlib.h"
 
 static fx_broker_t B;
@@ -136,6 +137,25 @@ static void test_rpc_random(void **state)
             }
             zmq_send(d, data, len, k + 1 < nf ? ZMQ_SNDMORE : 0);
         }
+    }
+    /* batches of requests (broker.Batch) whose items are random: some
+     * whole items of random bytes, some torn, some lying about their length */
+    for (int i = 0; i < 500; i++) {
+        hf_buf_t items = { 0 };
+        int n = rand() % 5;
+        for (int k = 0; k < n; k++) {
+            size_t len = (size_t)(rand() % 200);
+            for (size_t j = 0; j < len; j++)
+                frame[j] = (unsigned char)rand();
+            if (rand() % 4)
+                hf_batch_put(&items, (uint64_t)rand(), frame, len);
+            else
+                hf_buf_put(&items, frame, len % 16);
+        }
+        uint8_t out[2048];
+        zmq_send(d, "HFC1", 4, ZMQ_SNDMORE);
+        zmq_send(d, out, fx_batch_envelope(&items, "random-batch", rand() % 2, out, sizeof(out)),
+                 0);
     }
     /* a big frame within the limit, then one beyond it: the broker drops
      * that connection without allocating the frame */

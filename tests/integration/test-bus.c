@@ -839,6 +839,159 @@ static void test_worker_answers_a_broker_without_batches(void **state)
     zmq_close(r);
 }
 
+/* Requests sent with `more` wait in the client and go with the next one
+ * sent without it, as one broker.Batch: the broker counts one batch of 40
+ * requests before anyone waits for a reply, and every reply reaches its
+ * caller. A burst ended by hf_bus_recv goes the same way. By hand: a
+ * batch's torn tail is counted malformed without losing the whole items
+ * before it, and a batch inside a batch is refused. */
+static void test_client_batches_a_burst(void **state)
+{
+    fx_t *f = *state;
+    add_worker(f, "echo", 2);
+    hf_call_opts_t o = { .timeout_ms = 5000, .more = 1 };
+    char ids[40][HF_BUS_ID_MAX];
+    double before = fx_broker_metric(&f->b, "hf_broker_requests_total"); /* Health calls */
+    for (int i = 0; i < 40; i++) {
+        o.more = i < 39;
+        assert_int_equal(hf_bus_send(f->c, "echo", "Echo", NULL, &o, ids[i]), 0);
+    }
+    long long until = tl_ms() + 5000;
+    while (fx_broker_metric(&f->b, "hf_broker_requests_total") < before + 40 && tl_ms() < until)
+        usleep(20000);
+    assert_true(fx_broker_metric(&f->b, "hf_broker_requests_total") == before + 40);
+    assert_true(fx_broker_metric(&f->b, "hf_broker_client_batches_total") == 1);
+    o.more = 1; /* the second burst: goes when hf_bus_recv finds no reply at hand */
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(hf_bus_send(f->c, "echo", "Echo", NULL, &o, ids[i]), 0);
+    int got = 0;
+    Hrflow__V1__Envelope *env = NULL;
+    while (got < 80 && hf_bus_recv(f->c, 5000, &env) == 1) {
+        assert_null(env->error);
+        assert_string_equal(env->service, "echo");
+        hrflow__v1__envelope__free_unpacked(env, NULL);
+        got++;
+    }
+    assert_int_equal(got, 80);
+    assert_true(fx_broker_metric(&f->b, "hf_broker_requests_total") == before + 80);
+    assert_true(fx_broker_metric(&f->b, "hf_broker_client_batches_total") == 2);
+
+    /* by hand: two whole items, a nested batch, a torn tail */
+    void *d = hand_client(f);
+    hf_buf_t items = { 0 }, inner = { 0 };
+    uint8_t env_buf[512], inner_env[512];
+    Hrflow__V1__Envelope e = HRFLOW__V1__ENVELOPE__INIT;
+    e.service = "echo";
+    e.method = "Echo";
+    e.request_id = "whole";
+    size_t n = hrflow__v1__envelope__pack(&e, env_buf);
+    hf_batch_put(&items, 0, env_buf, n);
+    hf_batch_put(&items, 0, env_buf, n);
+    hf_batch_put(&inner, 0, env_buf, n);
+    hf_batch_put(&items, 0, inner_env,
+                 fx_batch_envelope(&inner, "nested", 0, inner_env, sizeof(inner_env)));
+    hf_buf_put(&items, "torn", 4);
+    double malformed = fx_broker_metric(&f->b, "hf_broker_malformed_total{socket=\"rpc\"}");
+    uint8_t out[2048];
+    zmq_send(d, HF_BUS_CLIENT_PROTO, 4, ZMQ_SNDMORE);
+    zmq_send(d, out, fx_batch_envelope(&items, "the-batch", 0, out, sizeof(out)), 0);
+    int acks = 0, whole = 0, refused = 0;
+    for (int i = 0; i < 4; i++) {
+        zmq_pollitem_t it = { d, 0, ZMQ_POLLIN, 0 };
+        assert_int_equal(zmq_poll(&it, 1, 5000), 1);
+        zmq_msg_t m[2];
+        assert_int_equal(hf_frames_recv(d, m, 2, 0), 2);
+        Hrflow__V1__Envelope *r =
+            hrflow__v1__envelope__unpack(NULL, zmq_msg_size(&m[1]), zmq_msg_data(&m[1]));
+        assert_non_null(r);
+        if (!strcmp(r->request_id, "the-batch") && !r->error)
+            acks++;
+        else if (!strcmp(r->request_id, "whole") && !r->error)
+            whole++;
+        else if (!strcmp(r->request_id, "nested") && r->error &&
+                 r->error->code == HRFLOW__V1__ERROR_CODE__UNIMPLEMENTED)
+            refused++;
+        hrflow__v1__envelope__free_unpacked(r, NULL);
+        hf_frames_close(m, 2);
+    }
+    assert_int_equal(acks, 1);
+    assert_int_equal(whole, 2);
+    assert_int_equal(refused, 1);
+    assert_true(fx_broker_metric(&f->b, "hf_broker_malformed_total{socket=\"rpc\"}") ==
+                malformed + 1);
+    zmq_close(d);
+}
+
+/* A broker older than batches answers broker.Batch UNIMPLEMENTED, having
+ * done nothing with its requests: the client sends them again one by one,
+ * and what it sends next one by one too. The broker here is a ROUTER by
+ * hand. */
+static void test_client_resends_to_a_broker_without_batches(void **state)
+{
+    (void)state;
+    int port = tl_free_port();
+    void *r = hf_bus_socket(ZMQ_ROUTER, HF_BUS_SERVER);
+    assert_non_null(r);
+    int zero = 0; /* no ZAP handler in this process: let the client in */
+    zmq_setsockopt(r, 93 /* ZMQ_ZAP_ENFORCE_DOMAIN */, &zero, sizeof(zero));
+    assert_int_equal(zmq_bind(r, tl_tcp(port)), 0);
+    hf_bus_client_t *c = hf_bus_client_new(tl_tcp(port));
+    assert_non_null(c);
+    hf_call_opts_t o = { .timeout_ms = 5000, .more = 1 };
+    char ids[5][HF_BUS_ID_MAX];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(hf_bus_send(c, "echo", "Echo", NULL, &o, ids[i]), 0);
+    Hrflow__V1__Envelope *env = NULL;
+    assert_int_equal(hf_bus_recv(c, 0, &env), 0); /* nothing at hand: the burst goes */
+    int singles = 0, batches = 0, replies = 0;
+    long long until = tl_ms() + 10000;
+    while ((singles < 5 || replies < 5) && tl_ms() < until) {
+        zmq_pollitem_t it = { r, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&it, 1, 20) == 1) {
+            zmq_msg_t m[3];
+            int n = hf_frames_recv(r, m, 3, 0);
+            assert_int_equal(n, 3); /* [identity][HFC1][Envelope]: no other shape */
+            Hrflow__V1__Envelope *in =
+                hrflow__v1__envelope__unpack(NULL, zmq_msg_size(&m[2]), zmq_msg_data(&m[2]));
+            assert_non_null(in);
+            Hrflow__V1__Envelope out = HRFLOW__V1__ENVELOPE__INIT;
+            Hrflow__V1__Error err = HRFLOW__V1__ERROR__INIT;
+            out.service = in->service;
+            out.method = in->method;
+            out.request_id = in->request_id;
+            if (!strcmp(in->service, "broker")) {
+                assert_string_equal(in->method, HF_BUS_BATCH_METHOD);
+                assert_int_equal(batches++, 0); /* after the refusal, one by one */
+                err.code = HRFLOW__V1__ERROR_CODE__UNIMPLEMENTED;
+                err.message = "the broker has no method Batch";
+                out.error = &err;
+            } else {
+                assert_string_equal(in->request_id, ids[singles]);
+                singles++;
+            }
+            uint8_t buf[512];
+            zmq_send(r, zmq_msg_data(&m[0]), zmq_msg_size(&m[0]), ZMQ_SNDMORE);
+            zmq_send(r, HF_BUS_CLIENT_PROTO, 4, ZMQ_SNDMORE);
+            zmq_send(r, buf, hrflow__v1__envelope__pack(&out, buf), 0);
+            hrflow__v1__envelope__free_unpacked(in, NULL);
+            hf_frames_close(m, 3);
+        }
+        if (hf_bus_recv(c, 0, &env) == 1) {
+            assert_string_equal(env->request_id, ids[replies]);
+            assert_null(env->error);
+            hrflow__v1__envelope__free_unpacked(env, NULL);
+            if (++replies == 3) /* the refusal holds for what is sent next */
+                for (int i = 3; i < 5; i++)
+                    assert_int_equal(hf_bus_send(c, "echo", "Echo", NULL, &o, ids[i]), 0);
+        }
+    }
+    assert_int_equal(batches, 1);
+    assert_int_equal(singles, 5);
+    assert_int_equal(replies, 5);
+    hf_bus_client_destroy(&c);
+    zmq_close(r);
+}
+
 /* A second broker beside the fixture's, and two echo workers connected to
  * both; both = the endpoints of the two, for a client. */
 static void second_broker(fx_t *f, fx_broker_t *b2, char *both, size_t n)
@@ -1057,6 +1210,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_capacity_grows_for_fast_methods, setup, teardown),
         cmocka_unit_test_setup_teardown(test_capacity_shrinks_for_slow_methods, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_batches_a_burst, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_resends_to_a_broker_without_batches, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_two_brokers_one_dies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_calls_pass_a_draining_broker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_through_two_brokers, setup, teardown),

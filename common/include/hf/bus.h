@@ -70,6 +70,13 @@ enum {
  * it again, to another broker, whatever the method. */
 #define HF_BUS_NOT_TAKEN "not_taken"
 
+/* The method of the broker's own service ("broker") that takes a batch of
+ * requests from a client: the payload is their items (hf_batch_put, seq 0),
+ * the reply an empty envelope with the batch's request id, sent before any
+ * of the requests is answered. A broker older than it answers UNIMPLEMENTED
+ * and has done nothing with them. */
+#define HF_BUS_BATCH_METHOD "Batch"
+
 /* Longest request id, with its NUL. */
 #define HF_BUS_ID_MAX 64
 
@@ -221,6 +228,8 @@ typedef struct {
     const char *traceparent;          /* the caller's span: the call is a new span of
                                          its trace (hf_traceparent_child); NULL = a new trace */
     const char *request_id;           /* NULL = generated */
+    int more;                         /* hf_bus_send: more requests follow at once; this
+                                         one may wait in the client to go with them */
 } hf_call_opts_t;
 
 /* endpoints: comma-separated broker endpoints ("tcp://10.0.0.1:7001,tcp://…").
@@ -243,7 +252,10 @@ int hf_bus_call(hf_bus_client_t *c, const char *service, const char *method,
  * hf_bus_send() queues a request and writes its request id into id_out
  * (HF_BUS_ID_MAX bytes). While no broker is connected it waits, up to the
  * request's timeout. Returns 0, -EAGAIN when no broker connected in time,
- * or -1.
+ * or -1. Requests sent with opts->more wait in the client and go to a
+ * broker together, as one message, with the next request sent without it,
+ * when the caller next waits in hf_bus_recv() with no reply at hand, or
+ * when they fill a batch (HF_BUS_BATCH_BYTES).
  * hf_bus_recv() waits up to timeout_ms for the next reply; returns 1 and sets
  * *reply (caller frees with hrflow__v1__envelope__free_unpacked(*reply, NULL)),
  * 0 on timeout, -1 on error. Replies arrive in any order. */
