@@ -35,6 +35,10 @@
 #define SCAN_N_INT 5000
 #define HIT_N 200        /* matches one transaction hands to a per-event handler */
 #define HIT_N_BATCH 5000 /* ... and to a whole-batch handler (SCAN_N_INT at most) */
+/* Under a stream of commits a consumer steps at most every LINGER_MS (the
+ * first commit after a quiet spell at once): each NOTIFY used to cost every
+ * consumer a transaction and a cursor write, six per scored interview. */
+#define LINGER_MS 100
 #define RETRY_FIRST_MS 1000
 #define RETRY_MAX_MS 30000
 
@@ -385,7 +389,8 @@ static hf_consumer_t *start(const char *conninfo, const char *name,
     snprintf(loop_name, sizeof(loop_name), "event consumer %s", name);
     const hf_loop_def_t def = { .name = loop_name, .step = consumer_step,
                                 .connected = consumer_connected, .user = c,
-                                .idle_ms = poll_ms > 0 ? poll_ms : 500, .listen = 1 };
+                                .idle_ms = poll_ms > 0 ? poll_ms : 500, .listen = 1,
+                                .linger_ms = LINGER_MS };
     if (!c->name || !c->prefixes || !(c->loop = hf_loop_start(conninfo, &def))) {
         consumer_free(c);
         return NULL;

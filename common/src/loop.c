@@ -8,6 +8,7 @@
  */
 #include "hf/loop.h"
 
+#include "hf/bus.h" /* hf_mono_ms */
 #include "hf/db.h"
 #include "hf/log.h"
 
@@ -34,6 +35,7 @@ struct hf_loop {
     int leading;
     int listening;           /* LISTEN channel is active on conn */
     int sleep_next;          /* > = 0: the sleep the step chose, else -1 */
+    int64_t step_start;      /* monotonic ms: when the last step began */
     int wake_fd;             /* eventfd: stop and wake requests */
     atomic_int stop;
     pthread_t thread;
@@ -86,24 +88,50 @@ static int drain_notifies(PGconn *c)
     return n;
 }
 
+/* Wait up to ms for the wake-up descriptor (and the connection's socket
+ * when listening): 1 when a wake-up (or stop) was read, else 0. */
+static int wait_for(hf_loop_t *l, int ms, int listening)
+{
+    struct pollfd fds[2] = { { l->wake_fd, POLLIN, 0 }, { -1, POLLIN, 0 } };
+    if (listening)
+        fds[1].fd = PQsocket(l->conn);
+    if (poll(fds, 2, ms) <= 0 || !(fds[0].revents & POLLIN))
+        return 0;
+    uint64_t n;
+    if (read(l->wake_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+        hf_logkv(HF_LOG_WARN, "background loop wake-up read failed",
+                 HF_KV_STR("loop", l->def.name));
+    return 1;
+}
+
+/* Woken by a NOTIFY: wait out the rest of the linger after the last step's
+ * start (a wake-up or stop ends it), so a stream of commits is taken in
+ * steps of linger_ms. The NOTIFYs that came meanwhile are dropped: the step
+ * that follows sees their commits. */
+static void linger(hf_loop_t *l)
+{
+    int64_t rest = l->def.linger_ms > 0 ? l->step_start + l->def.linger_ms - hf_mono_ms() : 0;
+    if (rest <= 0 || hf_loop_stopping(l))
+        return;
+    wait_for(l, (int)rest, 0);
+    PQconsumeInput(l->conn);
+    drain_notifies(l->conn);
+}
+
 /* Sleep up to ms: less when woken, stopped, or (listening) a NOTIFY arrives. */
 static void sleep_ms(hf_loop_t *l, int ms)
 {
+    int listening = l->conn && l->listening;
     /* a NOTIFY that arrived while the last statement ran is already read */
-    if (l->conn && l->listening && drain_notifies(l->conn) > 0)
+    if (listening && drain_notifies(l->conn) > 0) {
+        linger(l);
         return;
-    struct pollfd fds[2] = { { l->wake_fd, POLLIN, 0 }, { -1, POLLIN, 0 } };
-    if (l->conn && l->listening)
-        fds[1].fd = PQsocket(l->conn);
-    if (poll(fds, 2, ms) > 0 && (fds[0].revents & POLLIN)) {
-        uint64_t n;
-        if (read(l->wake_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-            hf_logkv(HF_LOG_WARN, "background loop wake-up read failed",
-                     HF_KV_STR("loop", l->def.name));
     }
+    int woken = wait_for(l, ms, listening);
     if (l->conn) {
         PQconsumeInput(l->conn);
-        drain_notifies(l->conn);
+        if (drain_notifies(l->conn) > 0 && !woken)
+            linger(l);
     }
 }
 
@@ -179,6 +207,7 @@ static void *loop_main(void *arg)
             continue;
         }
         l->sleep_next = -1;
+        l->step_start = hf_mono_ms();
         int n = l->def.step(l, l->conn, l->def.user);
         int pause = n > 0 ? 0 : n == 0 ? l->def.idle_ms : ERROR_PAUSE_MS;
         if (l->sleep_next >= 0)

@@ -143,6 +143,41 @@ static void test_wake_and_notify_end_the_sleep(void **state)
     free(p);
 }
 
+/* With a linger, a stream of commits is taken in steps at most linger_ms
+ * apart: after a quiet spell the first NOTIFY wakes the loop at once, and
+ * the twenty that follow within the linger wait for one more step between
+ * them (without it, about one step each). */
+static void test_a_stream_of_commits_is_taken_in_lingered_steps(void **state)
+{
+    (void)state;
+    probe_t *p = probe_new();
+    hf_loop_def_t def = { .name = "lingering loop", .step = step, .connected = connected,
+                          .cleanup = cleanup, .user = p, .idle_ms = 600000, .listen = 1,
+                          .linger_ms = 1500 };
+    hf_loop_t *l = hf_loop_start(dsn, &def);
+    assert_non_null(l);
+    assert_true(reaches(&p->steps, 1, 10000));
+    usleep(1700000); /* quiet for longer than the linger */
+    PGconn *c = fx_conn(dsn);
+    fx_append(c, "hrflow.test.loop.v1", "loops/first", "{}");
+    assert_true(reaches(&p->steps, 2, 1200)); /* at once, not after the linger */
+    for (int i = 0; i < 20; i++)
+        fx_append(c, "hrflow.test.loop.v1", "loops/stream", "{}");
+    assert_true(reaches(&p->steps, 3, 10000)); /* the stream, in one step */
+    usleep(2000000);
+    printf("# %d steps for a quiet start and 21 commits\n", atomic_load(&p->steps));
+    assert_true(atomic_load(&p->steps) <= 4);
+    /* a stop is not held by a linger: the second commit starts one */
+    fx_append(c, "hrflow.test.loop.v1", "loops/last", "{}");
+    fx_append(c, "hrflow.test.loop.v1", "loops/last", "{}");
+    usleep(100000);
+    PQfinish(c);
+    long long t0 = tl_ms();
+    hf_loop_stop(&l);
+    assert_true(tl_ms() - t0 < 1000);
+    free(p);
+}
+
 static void test_the_step_chooses_its_next_sleep(void **state)
 {
     (void)state;
@@ -258,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_steps_at_once_while_there_is_work_then_sleeps),
         cmocka_unit_test(test_stop_ends_a_long_sleep_at_once),
         cmocka_unit_test(test_wake_and_notify_end_the_sleep),
+        cmocka_unit_test(test_a_stream_of_commits_is_taken_in_lingered_steps),
         cmocka_unit_test(test_the_step_chooses_its_next_sleep),
         cmocka_unit_test(test_a_killed_connection_is_noticed_by_a_failing_step),
         cmocka_unit_test(test_one_elected_replica_steps_and_another_takes_over),

@@ -49,6 +49,11 @@ typedef struct {
     const char *channel; /* with listen: the channel, 1-63 of [a-z0-9_] starting with a
                             letter or _ (copied); NULL = hf_outbox */
     const char *leader; /* NULL: every replica steps; else the election's name (copied) */
+    int linger_ms;      /* with listen: a NOTIFY that comes within linger_ms of the last
+                           step's start waits out the rest, so that under a stream of
+                           commits the loop steps at most every linger_ms and takes what
+                           came meanwhile in one step; after a quiet spell it still steps
+                           at once (0: every NOTIFY at once) */
 } hf_loop_def_t;
 
 /* Start a loop with its own connection to conninfo. Returns NULL (logged)
