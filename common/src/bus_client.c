@@ -49,6 +49,7 @@ typedef struct sent {
     char rid[HF_BUS_ID_MAX];
     char *items;
     size_t len;
+    int64_t at;          /* monotonic ms: sent */
 } sent_t;
 
 struct hf_bus_client {
@@ -234,9 +235,20 @@ static int flush(hf_bus_client_t *c)
             rc = send_msg(c, &m, c->out_until);
         }
     }
+    /* a batch whose broker died before answering is forgotten in time */
+    for (sent_t **pp = &c->sent, *old; (old = *pp) != NULL;) {
+        if (hf_mono_ms() - old->at < SOLO_MS) {
+            pp = &old->next;
+            continue;
+        }
+        *pp = old->next;
+        free(old->items);
+        free(old);
+    }
     if (rc == 0) {
         s->items = items;
         s->len = len;
+        s->at = hf_mono_ms();
         s->next = c->sent;
         c->sent = s;
     } else {

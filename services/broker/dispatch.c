@@ -479,7 +479,8 @@ static void on_client_batch(broker_t *b, GBytes *client, const Hrflow__V1__Envel
     int rc;
     while ((rc = hf_batch_next(&p, &left, &seq, &item, &len)) == 1) {
         zmq_msg_t m;
-        zmq_msg_init_size(&m, len);
+        if (zmq_msg_init_size(&m, len) != 0)
+            break; /* out of memory: the rest time out */
         memcpy(zmq_msg_data(&m), item, len);
         on_request(b, client, &m, 1);
         zmq_msg_close(&m);
