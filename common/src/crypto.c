@@ -492,7 +492,14 @@ int hf_unseal(const hf_keyring_t *k, const char *purpose, const char *token, con
 int hf_pii_index(const hf_keyring_t *k, const char *context, const char *normalised,
                  char out[65])
 {
-    assert(k && context && normalised && out);
+    assert(normalised);
+    return hf_pii_index_bytes(k, context, normalised, strlen(normalised), out);
+}
+
+int hf_pii_index_bytes(const hf_keyring_t *k, const char *context, const void *data, size_t len,
+                       char out[65])
+{
+    assert(k && context && (data || len == 0) && out);
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
         OSSL_PARAM_construct_end(),
@@ -502,7 +509,7 @@ int hf_pii_index(const hf_keyring_t *k, const char *context, const char *normali
     EVP_MAC_CTX *c = EVP_MAC_CTX_new(k->mac);
     int ok = c && EVP_MAC_init(c, k->hmac, KEY_LEN, params) == 1 &&
              EVP_MAC_update(c, (const unsigned char *)context, strlen(context) + 1) == 1 &&
-             EVP_MAC_update(c, (const unsigned char *)normalised, strlen(normalised)) == 1 &&
+             EVP_MAC_update(c, (const unsigned char *)data, len) == 1 &&
              EVP_MAC_final(c, mac, &n, sizeof(mac)) == 1 && n == sizeof(mac);
     EVP_MAC_CTX_free(c);
     if (!ok) {

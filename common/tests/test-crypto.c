@@ -340,6 +340,15 @@ static void test_index_stable_and_per_context(void **state)
     /* the 0x00 separator: moving bytes between context and value changes the index */
     hf_pii_index(ring, "t1:candidates.phone1", "3800138000", d);
     assert_string_not_equal(a, d);
+    /* over bytes: the same for a string, and every byte counts, NULs too */
+    assert_int_equal(hf_pii_index_bytes(ring, "t1:candidates.phone", PHONE, strlen(PHONE), b), 0);
+    assert_string_equal(a, b);
+    static const char bin[] = { 'a', 'b', '\0', 'c' };
+    hf_pii_index_bytes(ring, "t1:x", bin, sizeof(bin), c);
+    hf_pii_index_bytes(ring, "t1:x", bin, 2, d);
+    assert_string_not_equal(c, d);
+    hf_pii_index(ring, "t1:x", "ab", b);
+    assert_string_equal(b, d);
 }
 
 static void test_normalize_phone(void **state)

@@ -297,13 +297,31 @@ int store_question_asked(hf_store_t *st, const char *id, double score,
 
 /* ---- reports ---- */
 
-/* A report is the candidate's words (answers, evidence, keywords): its JSON
- * is stored sealed (hf/crypto.h) under the AAD "<tenant>:reports.body:<interview
+/* A report is the candidate's words (answers, evidence, keywords): it is
+ * stored sealed (hf/crypto.h) under the AAD "<tenant>:reports.body:<interview
  * id>", so a token moved to another row does not open there. Beside it, a
- * keyed digest of the JSON (body_digest) tells one scoring from the next;
- * the scores, ids, company and model stay plain for queries. A row whose
- * plaintext `body` is still set was stored before reports were sealed: it
- * is read as it is until store_reports_seal seals it. */
+ * keyed digest of what is sealed (body_digest) tells one scoring from the
+ * next; the scores, ids, company and model stay plain for queries. What is
+ * sealed is a format byte, REPORT_PACKED, and the packed protobuf: about a
+ * third of the report's JSON, and no JSON to write on the scoring path
+ * (docs/performance.md). A report sealed earlier is its JSON (it starts with
+ * '{') and is read as it is; a row whose plaintext `body` is still set was
+ * stored before reports were sealed: it is read as it is until
+ * store_reports_seal seals it. */
+#define REPORT_PACKED '\0'
+
+/* The stored form of rep (*len bytes, malloc'd), or NULL. */
+static char *report_pack(const Hrflow__V1__InterviewReport *rep, size_t *len)
+{
+    size_t n = hrflow__v1__interview_report__get_packed_size(rep);
+    char *b = malloc(n + 1);
+    if (b) {
+        b[0] = REPORT_PACKED;
+        hrflow__v1__interview_report__pack(rep, (uint8_t *)b + 1);
+        *len = n + 1;
+    }
+    return b;
+}
 
 /* The caller may see a report of company column `col` (NULL: the group's):
  * parameter `arr` is the caller's companies as ::uuid[], '{}' for all. */
@@ -314,17 +332,17 @@ static void report_aad(const char *tenant, const char *interview_id, char *out, 
     snprintf(out, n, "%s:reports.body:%s", tenant, interview_id);
 }
 
-/* The sealed JSON (*sealed, the caller frees) and its keyed digest. */
-static int report_seal(const hf_store_t *st, const char *interview_id, const char *json,
-                       char **sealed, char digest[65])
+/* The sealed body (*sealed, the caller frees) and its keyed digest. */
+static int report_seal(const hf_store_t *st, const char *interview_id, const char *body,
+                       size_t len, char **sealed, char digest[65])
 {
     char aad[256], ctx[64];
     report_aad(st->tenant, interview_id, aad, sizeof(aad));
     snprintf(ctx, sizeof(ctx), "%s:reports.body", st->tenant);
     *sealed = NULL;
-    if (!st->keys || hf_pii_index(st->keys, ctx, json, digest) < 0)
+    if (!st->keys || hf_pii_index_bytes(st->keys, ctx, body, len, digest) < 0)
         return HF_EDB;
-    int rc = hf_pii_encrypt(st->keys, json, strlen(json), aad, sealed);
+    int rc = hf_pii_encrypt(st->keys, body, len, aad, sealed);
     if (rc < 0)
         hf_logkv(HF_LOG_ERROR, "a report cannot be sealed", HF_KV_STR("interview", interview_id),
                  HF_KV_STR("reason", hf_pii_strerror(rc)));
@@ -392,10 +410,11 @@ static int report_kept(hf_store_t *st, const Hrflow__V1__InterviewReport *rep)
 int store_report_put(hf_store_t *st, const Hrflow__V1__InterviewReport *rep, int *changed)
 {
     *changed = 0;
-    char *body = body_of(&rep->base), *sealed = NULL, digest[65];
-    int rc = body ? report_seal(st, rep->interview_id, body, &sealed, digest) : HF_ENOMEM;
+    size_t len = 0;
+    char *body = report_pack(rep, &len), *sealed = NULL, digest[65];
+    int rc = body ? report_seal(st, rep->interview_id, body, len, &sealed, digest) : HF_ENOMEM;
     if (body) {
-        OPENSSL_cleanse(body, strlen(body));
+        OPENSSL_cleanse(body, len);
         free(body);
     }
     if (rc != HF_OK)
@@ -460,8 +479,12 @@ static void *report_row(hf_store_t *st, PGresult *r, int row)
                      HF_KV_STR("reason", hf_pii_strerror(rc)));
             return NULL;
         }
-        rep = (Hrflow__V1__InterviewReport *)hf_codec_decode_stored(
-            &hrflow__v1__interview_report__descriptor, json, &st->alloc);
+        if (len > 0 && json[0] == REPORT_PACKED)
+            rep = hrflow__v1__interview_report__unpack(&st->alloc, len - 1,
+                                                       (const uint8_t *)json + 1);
+        else
+            rep = (Hrflow__V1__InterviewReport *)hf_codec_decode_stored(
+                &hrflow__v1__interview_report__descriptor, json, &st->alloc);
         OPENSSL_cleanse(json, len);
         free(json);
     }
@@ -491,7 +514,7 @@ static int seal_row(hf_store_t *st, const char *interview_id, const char *json)
     Hrflow__V1__InterviewReport *rep = (Hrflow__V1__InterviewReport *)hf_codec_decode_stored(
         &hrflow__v1__interview_report__descriptor, json, &st->alloc);
     char *sealed = NULL, digest[65];
-    int rc = report_seal(st, interview_id, json, &sealed, digest);
+    int rc = report_seal(st, interview_id, json, strlen(json), &sealed, digest);
     if (rc != HF_OK)
         return rc;
     const char *app = rep && hf_uuid_valid(rep->application_id) ? rep->application_id : "";

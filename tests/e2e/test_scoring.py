@@ -712,9 +712,13 @@ def reports_keep_no_answer_text_at_rest():
             assert s not in text, secret
     # what queries need stays plain
     cols = psql(stack.dsn, "SELECT application_id, company_id, overall_score, body IS NULL,"
-                           " body_enc LIKE 'v1.k1.%%' FROM scoring.reports WHERE interview_id"
-                           " = '%s'" % iid).split("|")
-    assert cols[:2] + cols[3:] == [app["id"], ctx["companies"]["SH"], "t", "t"], cols
+                           " body_enc LIKE 'v1.k1.%%', length(body_enc) FROM scoring.reports"
+                           " WHERE interview_id = '%s'" % iid).split("|")
+    assert cols[:2] + cols[3:5] == [app["id"], ctx["companies"]["SH"], "t", "t"], cols
+    # what is sealed is the packed report, not its JSON: far smaller, sealing and base64 and all
+    as_json = len(json.dumps(rep, ensure_ascii=False).encode())
+    print("# stored report: %s bytes sealed, %d bytes as JSON" % (cols[5], as_json))
+    assert int(cols[5]) < as_json * 0.8, (cols[5], as_json)  # sealed JSON was 1.33 times
     assert float(cols[2]) == rep["overallScore"], cols  # psql prints 96.0 as 96
     # a sealed report moved to another interview's row does not open there
     other = "itv-moved-" + uuid.uuid4().hex[:8]

@@ -154,6 +154,10 @@ int hf_unseal(const hf_keyring_t *k, const char *purpose, const char *token, con
  * with out set to "". */
 int hf_pii_index(const hf_keyring_t *k, const char *context, const char *normalised,
                  char out[65]);
+/* The same over len bytes of data (any bytes): hf_pii_index(k, c, s, out)
+ * is hf_pii_index_bytes(k, c, s, strlen(s), out). */
+int hf_pii_index_bytes(const hf_keyring_t *k, const char *context, const void *data, size_t len,
+                       char out[65]);
 
 /* Room for any normalised phone: '+', 15 digits, NUL. */
 #define HF_PII_PHONE_MAX 17
