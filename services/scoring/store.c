@@ -302,9 +302,9 @@ int store_question_asked(hf_store_t *st, const char *id, double score,
  * id>", so a token moved to another row does not open there. Beside it, a
  * keyed digest of what is sealed (body_digest) tells one scoring from the
  * next; the scores, ids, company and model stay plain for queries. What is
- * sealed is a format byte, REPORT_PACKED, and the packed protobuf: about a
- * third of the report's JSON, and no JSON to write on the scoring path
- * (docs/performance.md). A report sealed earlier is its JSON (it starts with
+ * sealed is a format byte, REPORT_PACKED, and the packed protobuf: under
+ * half the size of the report's JSON, and no JSON to write on the scoring
+ * path (docs/performance.md). A report sealed earlier is its JSON (it starts with
  * '{') and is read as it is; a row whose plaintext `body` is still set was
  * stored before reports were sealed: it is read as it is until
  * store_reports_seal seals it. */
