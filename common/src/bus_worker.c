@@ -16,13 +16,16 @@
  * queue that another could serve. With prefetch_max above prefetch the I/O
  * thread moves the capacity between threads x prefetch (the floor: what a
  * fixed capacity would be) and threads x prefetch_max, once per round of as
- * many replies as the capacity: up (by a quarter, at least one per thread)
- * when some broker had us at capacity and a handler thread still found the
- * queue empty; down when requests arriving found more than two per thread
- * queued ahead of them, towards one per thread but not under the floor
- * (below it a slow method's thread would wait a hop for each next request:
- * 6 % fewer reports in the scoring benchmark). Brokers learn the new value
- * from a CAPACITY command.
+ * many replies as the capacity: down when requests arriving found more
+ * than two per thread queued ahead of them (those already waiting when their
+ * message came: a batch's requests do not count each other), towards one
+ * per thread but not under the floor (below it a slow method's thread would
+ * wait a hop for each next request: 6 % fewer reports in the scoring
+ * benchmark); otherwise up (by a quarter, at least one per thread) when some
+ * broker had us at capacity and a handler thread still found the queue
+ * empty. Down comes first: threads that waited once as a burst began, with
+ * a deep queue the rest of the round, are no sign of a hop too long for the
+ * capacity. Brokers learn the new value from a CAPACITY command.
  *
  * Stopping drains: DISCONNECT goes to every broker; requests already sent to
  * us still arrive (ZeroMQ keeps order per connection) and are served; each
@@ -119,7 +122,7 @@ struct hf_worker {
     int cap, cap_min, cap_max;   /* per broker; cap_min == cap_max: fixed */
     int round_left;              /* replies until the next look at the pace */
     int hit_cap;                 /* a broker had us at capacity this round */
-    long queued_sum, arrivals;   /* jobs queued ahead of each request this round */
+    long queued_sum, arrivals;   /* jobs queued before the message of each request came */
     hf_gauge_t *capacity_gauge;
 
     _Atomic int stop;
@@ -624,8 +627,11 @@ static int broker_open(hf_worker_t *w, broker_t *b)
     return 0;
 }
 
-/* Queue request seq (its envelope taken from env) for the handler threads. */
-static void take(hf_worker_t *w, link_t *l, uint64_t seq, zmq_msg_t *env)
+/* Queue request seq (its envelope taken from env) for the handler threads.
+ * *ahead is the queue's length when the message it came in arrived (< 0:
+ * this is its first request): the requests of one batch are not counted
+ * as queued ahead of each other. */
+static void take(hf_worker_t *w, link_t *l, uint64_t seq, zmq_msg_t *env, int *ahead)
 {
     job_t *j = malloc(sizeof(*j));
     if (!j) { /* the broker answers the caller at its deadline */
@@ -639,7 +645,10 @@ static void take(hf_worker_t *w, link_t *l, uint64_t seq, zmq_msg_t *env)
     zmq_msg_move(&j->env, env);
     l->owed++;
     w->inflight++;
-    w->queued_sum += queue_push(w, j);
+    int queued = queue_push(w, j);
+    if (*ahead < 0)
+        *ahead = queued;
+    w->queued_sum += *ahead;
     w->arrivals++;
     if (l->owed >= w->cap)
         w->hit_cap = 1;
@@ -662,12 +671,13 @@ static int on_broker(hf_worker_t *w, link_t *l, int draining)
     }
     int cmd = *(unsigned char *)zmq_msg_data(&f[1]);
     if (cmd == HF_BUS_REQUEST && n == 4 && zmq_msg_size(&f[2]) == 8) {
-        take(w, l, hf_get_u64(zmq_msg_data(&f[2])), &f[3]);
+        int ahead = -1;
+        take(w, l, hf_get_u64(zmq_msg_data(&f[2])), &f[3], &ahead);
     } else if (cmd == HF_BUS_BATCH && n == 3) {
         const unsigned char *p = zmq_msg_data(&f[2]), *env;
         size_t left = zmq_msg_size(&f[2]), len;
         uint64_t seq;
-        int rc;
+        int rc, ahead = -1;
         l->batch = 1;
         while ((rc = hf_batch_next(&p, &left, &seq, &env, &len)) == 1) {
             zmq_msg_t m;
@@ -676,7 +686,7 @@ static int on_broker(hf_worker_t *w, link_t *l, int draining)
                 continue;
             }
             memcpy(zmq_msg_data(&m), env, len);
-            take(w, l, seq, &m);
+            take(w, l, seq, &m, &ahead);
             zmq_msg_close(&m);
         }
         if (rc < 0) /* what came before is served; the rest meet their deadline */
@@ -710,10 +720,10 @@ static void adapt(hf_worker_t *w)
     pthread_mutex_unlock(&w->qlock);
     int threads = w->o.threads, cap = w->cap;
     long ahead2 = w->arrivals ? 2 * w->queued_sum / w->arrivals : 0; /* twice the mean */
-    if (w->hit_cap && idle > 0)
-        cap += cap / 4 > threads ? cap / 4 : threads;
-    else if (ahead2 > 4L * threads)
+    if (ahead2 > 4L * threads) /* first: a thread idle once, as a burst began, is no hop */
         cap -= (int)((ahead2 - 2L * threads + 3) / 4); /* half the excess over one per thread */
+    else if (w->hit_cap && idle > 0)
+        cap += cap / 4 > threads ? cap / 4 : threads;
     cap = cap < w->cap_min ? w->cap_min : cap > w->cap_max ? w->cap_max : cap;
     w->round_left = cap;
     w->hit_cap = 0;
