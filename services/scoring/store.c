@@ -304,10 +304,13 @@ int store_question_asked(hf_store_t *st, const char *id, double score,
  * next; the scores, ids, company and model stay plain for queries. What is
  * sealed is a format byte, REPORT_PACKED, and the packed protobuf: under
  * half the size of the report's JSON, and no JSON to write on the scoring
- * path (docs/performance.md). A report sealed earlier is its JSON (it starts with
- * '{') and is read as it is; a row whose plaintext `body` is still set was
- * stored before reports were sealed: it is read as it is until
- * store_reports_seal seals it. */
+ * path (docs/performance.md); body_digest is then 'p' and the digest's hex
+ * (the events carry the hex alone). A report sealed earlier is its JSON (it
+ * starts with '{') and is read as it is; a row whose plaintext `body` is
+ * still set was stored before reports were sealed: it is read as it is
+ * until store_reports_seal seals it (as JSON). Either has a digest without
+ * the 'p', which no packed report's digest equals: a new scoring of such an
+ * interview is compared with the stored report itself (report_kept). */
 #define REPORT_PACKED '\0'
 
 /* The stored form of rep (*len bytes, malloc'd), or NULL. */
@@ -385,81 +388,6 @@ static int report_event(hf_store_t *st, const Hrflow__V1__InterviewReport *rep,
     return rc == 0 ? HF_OK : HF_EDB;
 }
 
-/* Why the upsert wrote nothing: the stored report (locked by the upsert
- * until the transaction ends) is hidden from the caller, of another
- * application, or the same report (a retry). */
-static int report_kept(hf_store_t *st, const Hrflow__V1__InterviewReport *rep)
-{
-    const char *p[] = { st->tenant, rep->interview_id };
-    PGresult *r = hf_db_query(st->db,
-                              "SELECT coalesce(company_id::text, ''),"
-                              " coalesce(application_id::text, '') FROM scoring.reports"
-                              " WHERE tenant_id = $1 AND interview_id = $2",
-                              2, p);
-    int rc = hf_store_rows(r, 1);
-    if (rc == HF_OK && !hf_store_sees_company(st, PQgetvalue(r, 0, 0)))
-        rc = HF_ENOTFOUND;
-    else if (rc == HF_OK && strcmp(PQgetvalue(r, 0, 1), rep->application_id) != 0)
-        rc = HF_ECONFLICT;
-    else if (rc == HF_ENOTFOUND) /* a conflict on a row that is gone: cannot be */
-        rc = HF_EDB;
-    PQclear(r);
-    return rc;
-}
-
-int store_report_put(hf_store_t *st, const Hrflow__V1__InterviewReport *rep, int *changed)
-{
-    *changed = 0;
-    size_t len = 0;
-    char *body = report_pack(rep, &len), *sealed = NULL, digest[65];
-    int rc = body ? report_seal(st, rep->interview_id, body, len, &sealed, digest) : HF_ENOMEM;
-    if (body) {
-        OPENSSL_cleanse(body, len);
-        free(body);
-    }
-    if (rc != HF_OK)
-        return rc;
-    char v[16], score[32];
-    snprintf(v, sizeof(v), "%d", rep->model_version);
-    snprintf(score, sizeof(score), "%.6f", rep->overall_score);
-    const char *mine = hf_store_array(st, (const char *const *)st->companies, st->n_companies);
-    const char *p[] = { st->tenant, rep->interview_id, rep->model_id, v, score,
-                        rep->company_id, rep->application_id, sealed, digest, mine };
-    if (!mine || hf_db_begin(st->db) < 0) {
-        free(sealed);
-        return mine ? HF_EDB : HF_ENOMEM;
-    }
-    /* A row comes back when the report is new, or replaces a stored one the
-     * caller may see, of the same application, that differs. ON CONFLICT
-     * locks the stored row even when its WHERE says no, so report_kept reads
-     * it as it stays until the end of the transaction. */
-    PGresult *r = hf_db_query(
-        st->db,
-        "INSERT INTO scoring.reports (tenant_id, interview_id, model_id, model_version,"
-        " overall_score, company_id, application_id, body_enc, body_digest)"
-        " VALUES ($1, $2, $3, $4, $5, nullif($6, '')::uuid, nullif($7, '')::uuid, $8, $9)"
-        " ON CONFLICT (tenant_id, interview_id) DO UPDATE SET model_id = EXCLUDED.model_id,"
-        " model_version = EXCLUDED.model_version, overall_score = EXCLUDED.overall_score,"
-        " company_id = EXCLUDED.company_id, body_enc = EXCLUDED.body_enc,"
-        " body_digest = EXCLUDED.body_digest, body = NULL, create_time = now()"
-        " WHERE " REPORT_VISIBLE("scoring.reports.company_id", "$10")
-        " AND scoring.reports.application_id IS NOT DISTINCT FROM EXCLUDED.application_id"
-        " AND scoring.reports.body_digest IS DISTINCT FROM EXCLUDED.body_digest RETURNING 1",
-        10, p);
-    free(sealed);
-    rc = r ? HF_OK : HF_EDB;
-    if (r && PQntuples(r) == 1) {
-        *changed = 1;
-        rc = report_event(st, rep, digest);
-    } else if (r) {
-        rc = report_kept(st, rep);
-    }
-    PQclear(r);
-    if (rc != HF_OK)
-        *changed = 0;
-    return hf_store_finish(st, rc);
-}
-
 /* Columns: interview_id, body (a report not sealed yet, or NULL), body_enc,
  * company_id. */
 static void *report_row(hf_store_t *st, PGresult *r, int row)
@@ -491,6 +419,111 @@ static void *report_row(hf_store_t *st, PGresult *r, int row)
     if (rep)
         rep->company_id = hf_store_cell(st, r, row, 3);
     return rep && rep->company_id ? rep : NULL;
+}
+
+/* Why the upsert wrote nothing: the stored report (locked by the upsert
+ * until the transaction ends) is hidden from the caller, of another
+ * application, the same report (a retry), or stored as JSON: its digest is
+ * not of the packed report (see REPORT_PACKED), so the reports themselves
+ * are compared. A report the same but for its form is stored again packed,
+ * and no event says it changed; one that differs is stored and told.
+ * p: the upsert's parameters. */
+static int report_kept(hf_store_t *st, const Hrflow__V1__InterviewReport *rep,
+                       const char *packed, size_t len, const char *const p[], int *changed)
+{
+    PGresult *r = hf_db_query(st->db,
+                              "SELECT interview_id, body, body_enc, coalesce(company_id::text, ''),"
+                              " coalesce(application_id::text, ''), body_digest LIKE 'p%'"
+                              " FROM scoring.reports WHERE tenant_id = $1 AND interview_id = $2",
+                              2, p);
+    int rc = hf_store_rows(r, 1);
+    if (rc == HF_OK && !hf_store_sees_company(st, PQgetvalue(r, 0, 3)))
+        rc = HF_ENOTFOUND;
+    else if (rc == HF_OK && strcmp(PQgetvalue(r, 0, 4), rep->application_id) != 0)
+        rc = HF_ECONFLICT;
+    else if (rc == HF_ENOTFOUND) /* a conflict on a row that is gone: cannot be */
+        rc = HF_EDB;
+    else if (rc == HF_OK && strcmp(PQgetvalue(r, 0, 5), "t") != 0) {
+        const Hrflow__V1__InterviewReport *old = report_row(st, r, 0);
+        size_t n = old ? hrflow__v1__interview_report__get_packed_size(old) : 0;
+        uint8_t *b = n + 1 == len ? malloc(n) : NULL;
+        int same = b && hrflow__v1__interview_report__pack(old, b) == n &&
+                   memcmp(b, packed + 1, n) == 0;
+        if (b) {
+            OPENSSL_cleanse(b, n);
+            free(b);
+        }
+        const char *q[] = { p[0], p[1], p[2], p[3], p[4], p[5], p[7], p[8], same ? "f" : "t" };
+        rc = hf_db_exec(st->db,
+                        "UPDATE scoring.reports SET model_id = $3, model_version = $4,"
+                        " overall_score = $5, company_id = nullif($6, '')::uuid, body_enc = $7,"
+                        " body_digest = $8, body = NULL,"
+                        " create_time = CASE WHEN $9::bool THEN now() ELSE create_time END"
+                        " WHERE tenant_id = $1 AND interview_id = $2",
+                        9, q, NULL)
+                 ? HF_EDB
+                 : same ? HF_OK
+                        : report_event(st, rep, p[8] + 1);
+        *changed = rc == HF_OK && !same;
+    }
+    PQclear(r);
+    return rc;
+}
+
+int store_report_put(hf_store_t *st, const Hrflow__V1__InterviewReport *rep, int *changed)
+{
+    *changed = 0;
+    size_t len = 0;
+    char *body = report_pack(rep, &len), *sealed = NULL, digest[66] = "p";
+    int rc = body ? report_seal(st, rep->interview_id, body, len, &sealed, digest + 1) : HF_ENOMEM;
+    if (rc != HF_OK) {
+        free(body);
+        return rc;
+    }
+    char v[16], score[32];
+    snprintf(v, sizeof(v), "%d", rep->model_version);
+    snprintf(score, sizeof(score), "%.6f", rep->overall_score);
+    const char *mine = hf_store_array(st, (const char *const *)st->companies, st->n_companies);
+    const char *p[] = { st->tenant, rep->interview_id, rep->model_id, v, score,
+                        rep->company_id, rep->application_id, sealed, digest, mine };
+    if (!mine || hf_db_begin(st->db) < 0) {
+        OPENSSL_cleanse(body, len);
+        free(body);
+        free(sealed);
+        return mine ? HF_EDB : HF_ENOMEM;
+    }
+    /* A row comes back when the report is new, or replaces a stored packed
+     * one the caller may see, of the same application, that differs. ON CONFLICT
+     * locks the stored row even when its WHERE says no, so report_kept reads
+     * it as it stays until the end of the transaction. */
+    PGresult *r = hf_db_query(
+        st->db,
+        "INSERT INTO scoring.reports (tenant_id, interview_id, model_id, model_version,"
+        " overall_score, company_id, application_id, body_enc, body_digest)"
+        " VALUES ($1, $2, $3, $4, $5, nullif($6, '')::uuid, nullif($7, '')::uuid, $8, $9)"
+        " ON CONFLICT (tenant_id, interview_id) DO UPDATE SET model_id = EXCLUDED.model_id,"
+        " model_version = EXCLUDED.model_version, overall_score = EXCLUDED.overall_score,"
+        " company_id = EXCLUDED.company_id, body_enc = EXCLUDED.body_enc,"
+        " body_digest = EXCLUDED.body_digest, body = NULL, create_time = now()"
+        " WHERE " REPORT_VISIBLE("scoring.reports.company_id", "$10")
+        " AND scoring.reports.application_id IS NOT DISTINCT FROM EXCLUDED.application_id"
+        " AND scoring.reports.body_digest IS DISTINCT FROM EXCLUDED.body_digest"
+        " AND scoring.reports.body_digest LIKE 'p%' RETURNING 1",
+        10, p);
+    rc = r ? HF_OK : HF_EDB;
+    if (r && PQntuples(r) == 1) {
+        *changed = 1;
+        rc = report_event(st, rep, digest + 1);
+    } else if (r) {
+        rc = report_kept(st, rep, body, len, p, changed);
+    }
+    PQclear(r);
+    OPENSSL_cleanse(body, len);
+    free(body);
+    free(sealed);
+    if (rc != HF_OK)
+        *changed = 0;
+    return hf_store_finish(st, rc);
 }
 
 int store_report_get(hf_store_t *st, const char *interview_id,

@@ -760,6 +760,45 @@ def reports_stored_in_plaintext_are_sealed_by_the_service():
 
 
 @test
+def a_report_stored_as_json_scored_again_the_same_is_not_told_again():
+    # a report as an earlier version stored it: JSON, with a digest of the JSON
+    iid = "itv-form-" + uuid.uuid4().hex[:8]
+    body = interview_body(None, GOOD_ZH)
+    status, rep = call("POST", "/v1/interviews/%s:score" % iid, body)
+    assert status == 200, rep
+    assert len(scored_events(iid)) == 1
+
+    def stored_as_json():
+        psql(stack.dsn, "UPDATE scoring.reports SET body = '%s', body_enc = NULL,"
+                        " body_digest = NULL WHERE interview_id = '%s'"
+                        % (json.dumps(rep).replace("'", "''"), iid))
+    stored_as_json()
+    # the same report again: stored packed, and no second event
+    status, again = call("POST", "/v1/interviews/%s:score" % iid, body)
+    assert status == 200 and again == rep, again
+    assert len(scored_events(iid)) == 1, scored_events(iid)
+    assert psql(stack.dsn, "SELECT body IS NULL AND body_enc IS NOT NULL AND body_digest LIKE 'p%%'"
+                           " FROM scoring.reports WHERE interview_id = '%s'" % iid) == "t"
+    status, got = call("GET", "/v1/interviews/%s/report" % iid)
+    assert status == 200 and got == rep, got
+    # a report that differs from one stored as JSON is stored and told
+    stored_as_json()
+    status, other = call("POST", "/v1/interviews/%s:score" % iid, interview_body(None, STUFFED_ZH))
+    assert status == 200 and other["overallScore"] != rep["overallScore"], other
+    events = scored_events(iid)
+    assert len(events) == 2 and events[1]["data"]["score"] == other["overallScore"], events
+    digest = events[1]["data"]["reportDigest"]
+    assert len(digest) == 64 and digest != events[0]["data"]["reportDigest"], events
+    status, got = call("GET", "/v1/interviews/%s/report" % iid)
+    assert status == 200 and got == other, got
+    # and packed, the same once more is not told; a third report is
+    status, _ = call("POST", "/v1/interviews/%s:score" % iid, interview_body(None, STUFFED_ZH))
+    assert status == 200 and len(scored_events(iid)) == 2
+    status, _ = call("POST", "/v1/interviews/%s:score" % iid, body)
+    assert status == 200 and len(scored_events(iid)) == 3
+
+
+@test
 def scoring_an_application_while_the_pipeline_is_down_is_503_and_stores_nothing():
     app = new_application("SZ")
     iid = "itv-down-" + uuid.uuid4().hex[:8]
