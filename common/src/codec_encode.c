@@ -255,6 +255,13 @@ static void w_string(wbuf_t *b, const char *s)
     free(fixed);
 }
 
+void hf_codec_put_string(hf_buf_t *out, const char *s)
+{
+    wbuf_t b = { *out, 17 };
+    w_string(&b, s);
+    *out = b.out;
+}
+
 /* jansson's jsonp_dtostr: %.*g, ".0" when it reads as an integer, no '+' or
  * leading zeros in the exponent. */
 static void w_real(wbuf_t *b, double v)

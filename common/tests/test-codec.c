@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "hf/arena.h"
+#include "hf/buf.h"
 #include "hf/codec.h"
 #include "hrflow/v1/codec_test.pb-c.h"
 #include "hrflow/v1/codec_test_proto2.pb-c.h"
@@ -696,6 +697,34 @@ static void test_encode_repairs_utf8(void **state)
     encodes_member(&p, "id", "''");
 }
 
+/* A string on its own is what a message's text field writes for it, and
+ * appends to what the buffer holds. */
+static void test_put_string_is_the_fields_text(void **state)
+{
+    (void)state;
+    const char *texts[] = { "", "plain", "q\"\\/\x01\x1f\b\f\n\r\t\x7f中文",
+                            "a\xff" "b\xe6\x8b" };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        Sample s = HRFLOW__V1__CODEC_SAMPLE__INIT;
+        s.text = (char *)texts[i];
+        char *whole = hf_codec_write(&s.base, 17, NULL);
+        assert_non_null(whole);
+        hf_buf_t b = { 0 };
+        hf_buf_puts(&b, "[");
+        hf_codec_put_string(&b, texts[i]);
+        char *got = hf_buf_take(&b, NULL);
+        assert_non_null(got);
+        const char *member = strstr(whole, "\"text\":");
+        assert_non_null(member);
+        member += strlen("\"text\":");
+        assert_int_equal(got[0], '[');
+        assert_memory_equal(got + 1, member, strlen(got + 1));
+        assert_true(member[strlen(got + 1)] == ',' || member[strlen(got + 1)] == '}');
+        free(got);
+        free(whole);
+    }
+}
+
 static void test_arena_allocator(void **state)
 {
     (void)state;
@@ -759,6 +788,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_everything),
         cmocka_unit_test(test_write_is_dumps),
         cmocka_unit_test(test_encode_repairs_utf8),
+        cmocka_unit_test(test_put_string_is_the_fields_text),
         cmocka_unit_test(test_arena_allocator),
         cmocka_unit_test(test_no_leak_on_error),
     };

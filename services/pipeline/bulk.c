@@ -1,8 +1,10 @@
 /* services/pipeline/bulk.c - a chunk of imported candidates written with a few statements
  *
  * bulk_add() does in C what store_candidate_create() does before its insert
- * (normalise, index, encrypt, encode the body) and keeps the row as the JSON
- * record the insert takes. bulk_flush() writes the chunk as a savepoint of
+ * (normalise, index, encrypt, encode the body) and writes the row's columns,
+ * as the members of the JSON record the insert takes, into the chunk's text
+ * (the JSON written directly, hf_codec_write and hf_codec_put_string: no
+ * jansson values per row). bulk_flush() writes the chunk as a savepoint of
  * the caller's transaction, in three statements:
  *   1. sql_find: the candidates having any phone index, email index or
  *      external id of the chunk, oldest first;
@@ -27,6 +29,7 @@
 
 #include "automation.h"
 
+#include "hf/buf.h"
 #include "hf/codec.h"
 #include "hf/db.h"
 #include "hf/log.h"
@@ -42,12 +45,17 @@
 #define NONE ((size_t)-1)
 
 enum { KEY_PHONE, KEY_EMAIL, KEY_EXTERNAL, KEYS };
-static const char *const key_field[KEYS] = { "pi", "ei", "ext" }; /* in a row's record */
 static const char *const matched_on[KEYS] = { "phone", "email", "externalId" };
 
+/* A row's text lives in its chunk's buffer (bulk.text), at offsets: the
+ * buffer grows while rows are added, and nothing points into it until the
+ * chunk is flushed. */
 typedef struct {
-    json_t *rec;           /* the new candidate's columns (sql_write's x) */
-    const char *key[KEYS]; /* borrowed from rec; NULL when the row has none */
+    size_t cols, cols_len; /* the new candidate's columns as JSON members (sql_write's x) */
+    size_t src, src_len;   /* its source as a JSON string */
+    size_t ext;            /* its external id, NUL-terminated; NONE when it has none */
+    char idx[2][65];       /* the blind indexes of its phone and email; "" when none */
+    const char *key[KEYS]; /* set as the flush begins; NULL when the row has none */
     int resume;            /* the row has a resume */
     /* the plan */
     size_t cand;           /* its candidate, an index of bulk.cand */
@@ -66,6 +74,7 @@ struct bulk {
     bulk_target_t t;
     row_t *rows;
     size_t n, cap;
+    hf_buf_t text;         /* the rows' text (row_t) */
     cand_t *cand;          /* per flush: the found candidates, oldest first, then the new */
     size_t ncand;
 };
@@ -80,8 +89,7 @@ bulk_t *bulk_new(const bulk_target_t *t)
 
 static void drop_rows(bulk_t *b)
 {
-    for (size_t i = 0; i < b->n; i++)
-        json_decref(b->rows[i].rec);
+    free(hf_buf_take(&b->text, NULL));
     b->n = 0;
 }
 
@@ -99,18 +107,30 @@ void bulk_destroy(bulk_t **bp)
 
 /* ---- a row, as store_candidate_create prepares it ---- */
 
-/* A field encrypted as store.c's seal() does (AAD "<tenant>:candidates.<column>"):
- * JSON null for an empty one, NULL when libcrypto failed. */
-static json_t *sealed(const bulk_t *b, const char *column, const char *plain)
+/* "name":value, into the chunk's text: value as a JSON string, or null
+ * when it is NULL. */
+static void put_member(bulk_t *b, const char *name, const char *value)
 {
-    if (!*plain)
-        return json_null();
-    char *token = store_pii_seal(b->t.keys, b->t.tenant, column, plain);
-    if (!token)
-        return NULL;
-    json_t *j = json_string(token);
+    hf_buf_putc(&b->text, '"');
+    hf_buf_puts(&b->text, name);
+    hf_buf_puts(&b->text, "\":");
+    if (value)
+        hf_codec_put_string(&b->text, value);
+    else
+        hf_buf_puts(&b->text, "null");
+    hf_buf_putc(&b->text, ',');
+}
+
+/* A field encrypted as store.c's seal() does (AAD "<tenant>:candidates.<column>"),
+ * as the member `name`: null for an empty one. -1 when libcrypto failed. */
+static int put_sealed(bulk_t *b, const char *name, const char *column, const char *plain)
+{
+    char *token = *plain ? store_pii_seal(b->t.keys, b->t.tenant, column, plain) : NULL;
+    if (*plain && !token)
+        return -1;
+    put_member(b, name, token);
     free(token);
-    return j;
+    return 0;
 }
 
 /* The blind index of a normalised phone or email (context "<tenant>:<what>"). */
@@ -146,30 +166,42 @@ int bulk_add(bulk_t *b, const Hrflow__V1__Candidate *c, const char **field,
             return -1;
         b->rows = rows, b->cap = cap;
     }
+    row_t *r = &b->rows[b->n];
+    memset(r, 0, sizeof(*r));
+    memcpy(r->idx, idx, sizeof(r->idx));
+    r->resume = *c->resume != '\0';
+    r->ext = NONE;
+    if (*c->external_id) {
+        r->ext = b->text.len;
+        hf_buf_put(&b->text, c->external_id, strlen(c->external_id) + 1);
+    }
+    r->src = b->text.len;
+    hf_codec_put_string(&b->text, c->source);
+    r->src_len = b->text.len - r->src;
     /* the body keeps what is not personal data (as store_candidate_create) */
     Hrflow__V1__Candidate open;
     store_candidate_open(c, &open);
-    json_t *body = hf_codec_encode(&open.base);
-    json_t *name = sealed(b, "name", c->name), *phone = sealed(b, "phone", c->phone);
-    json_t *email = sealed(b, "email", c->email), *resume = sealed(b, "resume", c->resume);
-    json_t *rec = NULL;
-    if (body && name && phone && email && resume)
-        rec = json_pack("{s:I, s:O, s:O, s:O, s:O, s:s?, s:s?, s:s?, s:O, s:s, s:s}", "i",
-                        (json_int_t)b->n, "n", name, "p", phone, "e", email, "r", resume,
-                        "pi", *idx[KEY_PHONE] ? idx[KEY_PHONE] : NULL, "ei",
-                        *idx[KEY_EMAIL] ? idx[KEY_EMAIL] : NULL, "ext",
-                        *c->external_id ? c->external_id : NULL, "b", body, "g", c->gender,
-                        "a", c->age_band);
-    json_decref(body), json_decref(name), json_decref(phone), json_decref(email);
-    json_decref(resume);
-    if (!rec)
+    size_t body_len = 0;
+    char *body = hf_codec_write(&open.base, 17, &body_len);
+    r->cols = b->text.len;
+    if (!body || put_sealed(b, "n", "name", c->name) < 0 ||
+        put_sealed(b, "p", "phone", c->phone) < 0 || put_sealed(b, "e", "email", c->email) < 0 ||
+        put_sealed(b, "r", "resume", c->resume) < 0) {
+        free(body);
         return -1;
-    row_t *r = &b->rows[b->n++];
-    memset(r, 0, sizeof(*r));
-    r->rec = rec;
-    for (int k = 0; k < KEYS; k++)
-        r->key[k] = json_string_value(json_object_get(rec, key_field[k]));
-    r->resume = *c->resume != '\0';
+    }
+    put_member(b, "pi", *idx[KEY_PHONE] ? idx[KEY_PHONE] : NULL);
+    put_member(b, "ei", *idx[KEY_EMAIL] ? idx[KEY_EMAIL] : NULL);
+    put_member(b, "ext", *c->external_id ? c->external_id : NULL);
+    put_member(b, "g", c->gender);
+    put_member(b, "a", c->age_band);
+    hf_buf_puts(&b->text, "\"b\":");
+    hf_buf_put(&b->text, body, body_len);
+    free(body);
+    if (b->text.failed)
+        return -1;
+    r->cols_len = b->text.len - r->cols;
+    b->n++;
     return 0;
 }
 
@@ -252,17 +284,19 @@ static char *dump(json_t *doc)
 
 static PGresult *find(bulk_t *b)
 {
-    json_t *keys[KEYS] = { json_array(), json_array(), json_array() };
-    for (size_t i = 0; i < b->n; i++)
-        for (int k = 0; k < KEYS; k++)
-            if (keys[k] && b->rows[i].key[k] &&
-                json_array_append_new(keys[k], json_string(b->rows[i].key[k])) < 0) {
-                json_decref(keys[k]);
-                keys[k] = NULL;
-            }
+    hf_buf_t keys[KEYS] = { { 0 } };
     char *text[KEYS];
-    for (int k = 0; k < KEYS; k++)
-        text[k] = dump(keys[k]);
+    for (int k = 0; k < KEYS; k++) {
+        hf_buf_putc(&keys[k], '[');
+        for (size_t i = 0; i < b->n; i++)
+            if (b->rows[i].key[k]) {
+                if (keys[k].len > 1)
+                    hf_buf_putc(&keys[k], ',');
+                hf_codec_put_string(&keys[k], b->rows[i].key[k]);
+            }
+        hf_buf_putc(&keys[k], ']');
+        text[k] = hf_buf_take(&keys[k], NULL);
+    }
     const char *p[] = { b->t.tenant, text[0], text[1], text[2] };
     PGresult *r = text[0] && text[1] && text[2] ? hf_db_query(b->t.db, sql_find, 4, p) : NULL;
     for (int k = 0; k < KEYS; k++)
@@ -369,35 +403,41 @@ static char *application_template(const bulk_t *b, const char *now_us)
  * holds an id per new candidate, then one per candidate. */
 static char *write_records(bulk_t *b, PGresult *ids)
 {
-    json_t *recs = json_array();
-    int next = 0, ok = recs != NULL;
-    for (size_t j = 0; ok && j < b->ncand; j++)
+    int next = 0;
+    for (size_t j = 0; j < b->ncand; j++)
         if (!b->cand[j].id)
             b->cand[j].id = PQgetvalue(ids, next++, 0);
-    for (size_t i = 0; ok && i < b->n; i++) {
-        row_t *r = &b->rows[i];
+    hf_buf_t out = { 0 };
+    hf_buf_putc(&out, '[');
+    for (size_t i = 0; i < b->n; i++) {
+        const row_t *r = &b->rows[i];
         const cand_t *c = &b->cand[r->cand];
-        json_t *body = json_object_get(r->rec, "b");
-        json_t *rec = r->creates ? json_incref(r->rec) : json_pack("{s:I}", "i", (json_int_t)i);
-        ok = rec && json_object_set_new(rec, "c", json_string(c->id)) == 0 &&
-             json_object_set_new(rec, "new", json_boolean(r->creates)) == 0 &&
-             json_object_set(rec, "src", json_object_get(body, "source")) == 0 &&
-             (r->creates ||
-              json_object_set_new(rec, "m", json_string(matched_on[r->matched])) == 0);
-        if (ok && c->owner == i) {
-            const char *app = PQgetvalue(ids, next++, 0);
-            ok = json_object_set_new(rec, "app", json_string(app)) == 0 &&
-                 json_object_set_new(rec, "s", json_string(automation_screening_state(
-                                                   b->t.job, c->resume ? "resume" : ""))) == 0;
+        char head[48];
+        hf_buf_put(&out, head, (size_t)snprintf(head, sizeof(head), "%s{\"i\":%zu,",
+                                                i ? "," : "", i));
+        if (r->creates) {
+            hf_buf_put(&out, b->text.p + r->cols, r->cols_len);
+            hf_buf_putc(&out, ',');
+        } else {
+            hf_buf_puts(&out, "\"m\":\"");
+            hf_buf_puts(&out, matched_on[r->matched]);
+            hf_buf_puts(&out, "\",");
         }
-        if (!rec || json_array_append_new(recs, rec) < 0)
-            ok = 0;
+        hf_buf_puts(&out, "\"c\":\"");
+        hf_buf_puts(&out, c->id); /* a uuid */
+        hf_buf_puts(&out, r->creates ? "\",\"new\":true,\"src\":" : "\",\"new\":false,\"src\":");
+        hf_buf_put(&out, b->text.p + r->src, r->src_len);
+        if (c->owner == i) {
+            hf_buf_puts(&out, ",\"app\":\"");
+            hf_buf_puts(&out, PQgetvalue(ids, next++, 0)); /* a uuid */
+            hf_buf_puts(&out, "\",\"s\":");
+            hf_codec_put_string(&out, automation_screening_state(b->t.job,
+                                                                 c->resume ? "resume" : ""));
+        }
+        hf_buf_putc(&out, '}');
     }
-    if (!ok) {
-        json_decref(recs);
-        recs = NULL;
-    }
-    return dump(recs);
+    hf_buf_putc(&out, ']');
+    return hf_buf_take(&out, NULL);
 }
 
 /* One try at the chunk: 0 written; 1 a concurrent insert took a new
@@ -443,6 +483,12 @@ int bulk_flush(bulk_t *b, uint64_t *created, uint64_t *duplicates)
 {
     int rc = 0;
     uint64_t made = 0;
+    for (size_t i = 0; i < b->n; i++) { /* the text grows no more: point into it */
+        row_t *r = &b->rows[i];
+        r->key[KEY_PHONE] = *r->idx[KEY_PHONE] ? r->idx[KEY_PHONE] : NULL;
+        r->key[KEY_EMAIL] = *r->idx[KEY_EMAIL] ? r->idx[KEY_EMAIL] : NULL;
+        r->key[KEY_EXTERNAL] = r->ext == NONE ? NULL : b->text.p + r->ext;
+    }
     if (b->n) {
         rc = 1;
         for (int attempt = 0; attempt < ATTEMPTS && rc == 1; attempt++)

@@ -93,6 +93,12 @@ char *hf_codec_encode_text(const ProtobufCMessage *msg);
  * large messages (an interview report: 95 kB). */
 char *hf_codec_write(const ProtobufCMessage *msg, int real_precision, size_t *len);
 
+/* s as a JSON string, quoted and escaped as every text above writes strings
+ * (invalid UTF-8 repaired as the codec repairs it), appended to out. For
+ * writers of JSON documents that embed hf_codec_write's text. */
+struct hf_buf;
+void hf_codec_put_string(struct hf_buf *out, const char *s);
+
 /* An integer field's value at p, of protobuf type t, in decimal into buf (as
  * the encoding writes it: 64-bit ones inside quotes, the others bare). */
 void hf_codec_format_int(ProtobufCType t, const void *p, char *buf, size_t size);
