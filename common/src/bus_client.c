@@ -153,6 +153,16 @@ static int timeout_of(const hf_call_opts_t *o)
 /* Send [HFC1][m] as one message, waiting while no broker is connected
  * (start-up, broker restart) but not past until (monotonic ms). Returns 0,
  * -EAGAIN (no broker connected in time) or -1; m is closed either way. */
+/* No broker connected yet: -EAGAIN once until (monotonic ms) has passed,
+ * else 0 after a short wait, to try again. */
+static int wait_for_broker(int64_t until)
+{
+    if (hf_mono_ms() >= until)
+        return -EAGAIN;
+    zmq_poll(NULL, 0, 10);
+    return 0;
+}
+
 static int send_msg(hf_bus_client_t *c, zmq_msg_t *m, int64_t until)
 {
     int rc;
@@ -163,10 +173,12 @@ static int send_msg(hf_bus_client_t *c, zmq_msg_t *m, int64_t until)
             rc = zmq_msg_send(m, c->sock, 0) >= 0 ? 0 : -1;
             break;
         }
-        rc = errno == EAGAIN ? -EAGAIN : -1;
-        if (rc != -EAGAIN || hf_mono_ms() >= until)
+        if (errno != EAGAIN) {
+            rc = -1;
             break;
-        zmq_poll(NULL, 0, 10);
+        }
+        if ((rc = wait_for_broker(until)) < 0)
+            break;
     }
     zmq_msg_close(m);
     return rc;
@@ -191,9 +203,8 @@ static int writable(hf_bus_client_t *c, int64_t until)
             return -1;
         if (ev & ZMQ_POLLOUT)
             return 0;
-        if (hf_mono_ms() >= until)
+        if (wait_for_broker(until) < 0)
             return -EAGAIN;
-        zmq_poll(NULL, 0, 10);
     }
 }
 

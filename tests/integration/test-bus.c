@@ -789,17 +789,24 @@ static void test_batches_between_broker_and_worker(void **state)
  * real echo worker (which says batch in its READY) single REQUEST commands
  * and must get single REPLY commands back, so brokers and workers can be
  * upgraded one at a time. */
+/* A broker by hand: a ROUTER bound to port with the broker's CURVE key,
+ * but no ZAP handler in this process to check its peers' keys, so it lets
+ * them in (ZMQ_ZAP_ENFORCE_DOMAIN off). */
+static void *hand_broker(int port)
+{
+    void *r = hf_bus_socket(ZMQ_ROUTER, HF_BUS_SERVER);
+    assert_non_null(r);
+    int zero = 0;
+    zmq_setsockopt(r, 93 /* ZMQ_ZAP_ENFORCE_DOMAIN */, &zero, sizeof(zero));
+    assert_int_equal(zmq_bind(r, tl_tcp(port)), 0);
+    return r;
+}
+
 static void test_worker_answers_a_broker_without_batches(void **state)
 {
     fx_t *f = *state;
     int port = tl_free_port();
-    void *r = hf_bus_socket(ZMQ_ROUTER, HF_BUS_SERVER);
-    assert_non_null(r);
-    /* CURVE with the broker's key, but no ZAP handler in this process to
-     * check the worker's key: let it in (ZMQ_ZAP_ENFORCE_DOMAIN off) */
-    int zero = 0;
-    zmq_setsockopt(r, 93 /* ZMQ_ZAP_ENFORCE_DOMAIN */, &zero, sizeof(zero));
-    assert_int_equal(zmq_bind(r, tl_tcp(port)), 0);
+    void *r = hand_broker(port);
     f->w[f->nw++] = fx_echo_start(tl_tcp(port), "new", 2);
     zmq_msg_t m[5];
     zmq_pollitem_t it = { r, 0, ZMQ_POLLIN, 0 };
@@ -948,11 +955,7 @@ static void test_client_resends_to_a_broker_without_batches(void **state)
 {
     (void)state;
     int port = tl_free_port();
-    void *r = hf_bus_socket(ZMQ_ROUTER, HF_BUS_SERVER);
-    assert_non_null(r);
-    int zero = 0; /* no ZAP handler in this process: let the client in */
-    zmq_setsockopt(r, 93 /* ZMQ_ZAP_ENFORCE_DOMAIN */, &zero, sizeof(zero));
-    assert_int_equal(zmq_bind(r, tl_tcp(port)), 0);
+    void *r = hand_broker(port);
     hf_bus_client_t *c = hf_bus_client_new(tl_tcp(port));
     assert_non_null(c);
     hf_call_opts_t o = { .timeout_ms = 5000, .more = 1 };
