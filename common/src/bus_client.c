@@ -150,9 +150,6 @@ static int timeout_of(const hf_call_opts_t *o)
     return o && o->timeout_ms > 0 ? o->timeout_ms : HF_BUS_DEFAULT_TIMEOUT_MS;
 }
 
-/* Send [HFC1][m] as one message, waiting while no broker is connected
- * (start-up, broker restart) but not past until (monotonic ms). Returns 0,
- * -EAGAIN (no broker connected in time) or -1; m is closed either way. */
 /* No broker connected yet: -EAGAIN once until (monotonic ms) has passed,
  * else 0 after a short wait, to try again. */
 static int wait_for_broker(int64_t until)
@@ -163,6 +160,9 @@ static int wait_for_broker(int64_t until)
     return 0;
 }
 
+/* Send [HFC1][m] as one message, waiting while no broker is connected
+ * (start-up, broker restart) but not past until (monotonic ms). Returns 0,
+ * -EAGAIN (no broker connected in time) or -1; m is closed either way. */
 static int send_msg(hf_bus_client_t *c, zmq_msg_t *m, int64_t until)
 {
     int rc;
