@@ -477,6 +477,8 @@ int store_report_put(hf_store_t *st, const Hrflow__V1__InterviewReport *rep, int
     char *body = report_pack(rep, &len), *sealed = NULL, digest[66] = "p";
     int rc = body ? report_seal(st, rep->interview_id, body, len, &sealed, digest + 1) : HF_ENOMEM;
     if (rc != HF_OK) {
+        if (body)
+            OPENSSL_cleanse(body, len);
         free(body);
         return rc;
     }
