@@ -24,8 +24,7 @@
 #define RELAY_BATCH_N 500
 #define PUBLISHER_WAIT_MS 5000
 
-static const char sql_append[] =
-    "INSERT INTO events.outbox (tenant_id, source, type, subject, data, traceparent)"
+static const char sql_append[] = HF_OUTBOX_INSERT
     " VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING id";
 
 int hf_outbox_append(PGconn *c, const hf_outbox_event_t *e, int64_t *id)
@@ -67,8 +66,7 @@ int hf_outbox_append_many(PGconn *c, const hf_outbox_event_t *e, size_t n)
         ok &= (arr[k] = hf_db_array(col[k], n)) != NULL;
     /* WITH ORDINALITY keeps the given order in the identity column */
     int rc = ok ? hf_db_exec(c,
-                             "INSERT INTO events.outbox (tenant_id, source, type, subject, data,"
-                             " traceparent) SELECT t, s, ty, su, d::jsonb, tp FROM unnest($1::text[],"
+                             HF_OUTBOX_INSERT " SELECT t, s, ty, su, d::jsonb, tp FROM unnest($1::text[],"
                              " $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])"
                              " WITH ORDINALITY AS x(t, s, ty, su, d, tp, n) ORDER BY n",
                              6, (const char *const *)arr, NULL)

@@ -61,6 +61,14 @@ const Hrflow__V1__CompetencyModel *scoring_model_of(hf_store_t *st,
                                                     const char *id, int version,
                                                     const char *inline_path)
 {
+    return scoring_model_and_settings(st, inline_m, id, version, inline_path, NULL);
+}
+
+const Hrflow__V1__CompetencyModel *
+scoring_model_and_settings(hf_store_t *st, const Hrflow__V1__CompetencyModel *inline_m,
+                           const char *id, int version, const char *inline_path,
+                           Hrflow__V1__ScoringSettings *settings)
+{
     hf_call_t *call = st->call;
     if (inline_m && inline_m->n_competencies) {
         Hrflow__V1__CompetencyModel *m = (Hrflow__V1__CompetencyModel *)inline_m;
@@ -68,7 +76,10 @@ const Hrflow__V1__CompetencyModel *scoring_model_of(hf_store_t *st,
             m->name = (char *)"inline";
         if (model_validate(call, m, inline_path) < 0)
             return NULL;
-        return m;
+        int rc = settings ? store_settings_get(st, settings) : HF_OK;
+        if (rc != HF_OK)
+            hf_store_fail(st, rc, "scoring settings", "");
+        return rc == HF_OK ? m : NULL;
     }
     if (!id || !*id) {
         hf_call_detail(call, "competency_model_id", "required",
@@ -77,7 +88,8 @@ const Hrflow__V1__CompetencyModel *scoring_model_of(hf_store_t *st,
         return NULL;
     }
     Hrflow__V1__CompetencyModel *m = NULL;
-    int rc = hf_uuid_valid(id) ? store_model_get(st, id, version, &m) : HF_ENOTFOUND;
+    int rc = hf_uuid_valid(id) ? store_model_get_with_settings(st, id, version, &m, settings)
+                               : HF_ENOTFOUND;
     if (rc == HF_ENOTFOUND) { /* an id in a body: 422 with the field (docs/api.md) */
         hf_call_detail(call, "competency_model_id", "not_found",
                        version ? "no such version of a competency model of this tenant"

@@ -21,6 +21,12 @@ const Hrflow__V1__CompetencyModel *scoring_model_of(hf_store_t *st,
                                                     const Hrflow__V1__CompetencyModel *inline_m,
                                                     const char *id, int version,
                                                     const char *inline_path);
+/* scoring_model_of, and the tenant's scoring settings in *settings (NULL:
+ * not wanted), read with a stored model in the same round trip. */
+const Hrflow__V1__CompetencyModel *
+scoring_model_and_settings(hf_store_t *st, const Hrflow__V1__CompetencyModel *inline_m,
+                           const char *id, int version, const char *inline_path,
+                           Hrflow__V1__ScoringSettings *settings);
 /* The compiled scorer of m from this thread's cache (compiled on a miss).
  * Borrowed: do not destroy it; it stays valid for the rest of the call (the
  * cache drops only the least recently used of its 32 scorers). */

@@ -396,14 +396,11 @@ SCORING_HANDLER(scoring_score_interview)
     const char *company = interview_company(call, &st, r->application_id);
     if (!company)
         return -1;
-    const Hrflow__V1__CompetencyModel *m = scoring_model_of(
-        &st, NULL, r->competency_model_id, r->competency_model_version, "");
     Hrflow__V1__ScoringSettings settings;
+    const Hrflow__V1__CompetencyModel *m = scoring_model_and_settings(
+        &st, NULL, r->competency_model_id, r->competency_model_version, "", &settings);
     if (!m)
         return -1;
-    int src = store_settings_get(&st, &settings);
-    if (src != HF_OK)
-        return hf_store_fail(&st, src, "scoring settings", "");
     sc_analyzer_t *az = scoring_analyzer(call);
     const sc_scorer_t *s = az ? scoring_scorer(call, az, m) : NULL;
     if (!s)

@@ -120,15 +120,34 @@ int store_model_new_version(hf_store_t *st, const char *id,
 int store_model_get(hf_store_t *st, const char *id, int version,
                     Hrflow__V1__CompetencyModel **out)
 {
+    return store_model_get_with_settings(st, id, version, out, NULL);
+}
+
+int store_model_get_with_settings(hf_store_t *st, const char *id, int version,
+                                  Hrflow__V1__CompetencyModel **out,
+                                  Hrflow__V1__ScoringSettings *settings)
+{
     char v[16];
     snprintf(v, sizeof(v), "%d", version);
     const char *p[] = { st->tenant, id, v };
-    return hf_store_one(
-        st,
-        "SELECT id, version, " HF_MICROS("create_time") ", body FROM scoring.competency_models"
-        " WHERE tenant_id = $1 AND id = $2 AND ($3::int = 0 OR version = $3::int)"
-        " ORDER BY version DESC LIMIT 1",
-        3, p, model_row, out);
+    PGresult *r = hf_db_query(
+        st->db,
+        "SELECT m.id, m.version, " HF_MICROS("m.create_time") ", m.body,"
+        " coalesce(s.emotion_labels, false), coalesce(s.emotion_may_reject, false)"
+        " FROM scoring.competency_models m LEFT JOIN scoring.settings s ON s.tenant_id = $1"
+        " WHERE m.tenant_id = $1 AND m.id = $2 AND ($3::int = 0 OR m.version = $3::int)"
+        " ORDER BY m.version DESC LIMIT 1",
+        3, p);
+    int rc = hf_store_rows(r, 1);
+    if (rc == HF_OK && !(*out = model_row(st, r, 0)))
+        rc = HF_EDB;
+    if (rc == HF_OK && settings) {
+        hrflow__v1__scoring_settings__init(settings);
+        settings->emotion_labels = PQgetvalue(r, 0, 4)[0] == 't';
+        settings->emotion_may_reject = PQgetvalue(r, 0, 5)[0] == 't';
+    }
+    PQclear(r);
+    return rc;
 }
 
 /* In creation order: the keyset is the first version's create time (column
@@ -375,16 +394,24 @@ static char *report_event_data(const Hrflow__V1__InterviewReport *rep, const cha
     return data;
 }
 
+/* The event of rep (e->data_json malloc'd, or NULL); subject: 160 bytes. */
+static hf_outbox_event_t report_event_of(const hf_store_t *st,
+                                         const Hrflow__V1__InterviewReport *rep,
+                                         const char *digest, char *subject)
+{
+    snprintf(subject, 160, "interviews/%s", rep->interview_id);
+    hf_outbox_event_t e = { st->tenant, "/hrflow/scoring", "hrflow.scoring.interview.scored.v1",
+                            subject, report_event_data(rep, digest), st->traceparent };
+    return e;
+}
+
 static int report_event(hf_store_t *st, const Hrflow__V1__InterviewReport *rep,
                         const char *digest)
 {
     char subject[160];
-    snprintf(subject, sizeof(subject), "interviews/%s", rep->interview_id);
-    char *data = report_event_data(rep, digest);
-    hf_outbox_event_t e = { st->tenant, "/hrflow/scoring", "hrflow.scoring.interview.scored.v1",
-                            subject, data, st->traceparent };
-    int rc = data ? hf_outbox_append(st->db, &e, NULL) : -1;
-    free(data);
+    hf_outbox_event_t e = report_event_of(st, rep, digest, subject);
+    int rc = e.data_json ? hf_outbox_append(st->db, &e, NULL) : -1;
+    free((char *)e.data_json);
     return rc == 0 ? HF_OK : HF_EDB;
 }
 
@@ -470,6 +497,36 @@ static int report_kept(hf_store_t *st, const Hrflow__V1__InterviewReport *rep,
     return rc;
 }
 
+/* The report of an interview scored for the first time, and its event, in
+ * one statement that is its own transaction: one round trip, where the
+ * transaction of store_report_put is four. An interview with a stored
+ * report (a retry, a new scoring, one stored as JSON) writes nothing here:
+ * *fresh stays 0 and store_report_put decides in its transaction.
+ * p: the upsert's parameters. */
+static int report_insert_new(hf_store_t *st, const Hrflow__V1__InterviewReport *rep,
+                             const char *const p[], int *fresh)
+{
+    char subject[160];
+    hf_outbox_event_t e = report_event_of(st, rep, p[8] + 1, subject);
+    if (!e.data_json)
+        return HF_ENOMEM;
+    const char *q[] = { p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8],
+                        e.source, e.type, e.subject, e.data_json, e.traceparent };
+    PGresult *r = hf_db_query(
+        st->db,
+        "WITH up AS (INSERT INTO scoring.reports (tenant_id, interview_id, model_id,"
+        " model_version, overall_score, company_id, application_id, body_enc, body_digest)"
+        " VALUES ($1, $2, $3, $4, $5, nullif($6, '')::uuid, nullif($7, '')::uuid, $8, $9)"
+        " ON CONFLICT (tenant_id, interview_id) DO NOTHING RETURNING 1),"
+        " ev AS (" HF_OUTBOX_INSERT " SELECT $1, $10, $11, $12, $13::jsonb, $14 FROM up)"
+        " SELECT count(*) FROM up",
+        14, q);
+    free((char *)e.data_json);
+    *fresh = r && strcmp(PQgetvalue(r, 0, 0), "1") == 0;
+    PQclear(r);
+    return r ? HF_OK : HF_EDB;
+}
+
 int store_report_put(hf_store_t *st, const Hrflow__V1__InterviewReport *rep, int *changed)
 {
     *changed = 0;
@@ -488,11 +545,12 @@ int store_report_put(hf_store_t *st, const Hrflow__V1__InterviewReport *rep, int
     const char *mine = hf_store_array(st, (const char *const *)st->companies, st->n_companies);
     const char *p[] = { st->tenant, rep->interview_id, rep->model_id, v, score,
                         rep->company_id, rep->application_id, sealed, digest, mine };
-    if (!mine || hf_db_begin(st->db) < 0) {
+    rc = mine ? report_insert_new(st, rep, p, changed) : HF_ENOMEM;
+    if (rc != HF_OK || *changed || hf_db_begin(st->db) < 0) {
         OPENSSL_cleanse(body, len);
         free(body);
         free(sealed);
-        return mine ? HF_EDB : HF_ENOMEM;
+        return rc != HF_OK || *changed ? rc : HF_EDB;
     }
     /* A row comes back when the report is new, or replaces a stored packed
      * one the caller may see, of the same application, that differs. ON CONFLICT

@@ -21,6 +21,11 @@ int store_model_create(hf_store_t *st, Hrflow__V1__CompetencyModel *m);
 int store_model_new_version(hf_store_t *st, const char *id, Hrflow__V1__CompetencyModel *m);
 /* version 0 = the latest. */
 int store_model_get(hf_store_t *st, const char *id, int version, Hrflow__V1__CompetencyModel **out);
+/* store_model_get and, with it, the tenant's scoring settings (*settings;
+ * NULL: not wanted), as store_settings_get reads them: one round trip. */
+int store_model_get_with_settings(hf_store_t *st, const char *id, int version,
+                                  Hrflow__V1__CompetencyModel **out,
+                                  Hrflow__V1__ScoringSettings *settings);
 int store_model_list(hf_store_t *st, hf_page_t *page, Hrflow__V1__CompetencyModel ***out,
                      size_t *n);
 

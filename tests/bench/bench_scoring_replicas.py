@@ -3,6 +3,8 @@
 POST /v1/interviews/{id}:score with 10 Chinese answers of about 300
 characters each (text only), through the gateway, the broker and the scoring
 service, which analyses every answer and stores the report in PostgreSQL.
+Every request is a new interview (ids numbered per wrk thread and run), so
+each is a first scoring: its report stored and its event appended.
 Each scoring replica runs one handler thread (HF_WORKER_THREADS=1), so the
 second replica shows how the broker spreads work; this machine has 2 cores,
 shared with the gateway, broker, PostgreSQL, Redis and wrk.
@@ -92,21 +94,30 @@ def main():
         with tempfile.TemporaryDirectory() as d:
             with open(os.path.join(d, "body.json"), "w") as f:
                 f.write(body)
-            lua = os.path.join(d, "score.lua")
-            with open(lua, "w") as f:
-                f.write('local f = io.open("%s") local body = f:read("*a") f:close()\n'
-                        'local n = 0\n'
-                        'request = function()\n'
-                        '  n = n + 1\n'
-                        '  return wrk.format("POST", "/v1/interviews/bench-" .. n .. ":score",\n'
-                        '    {["Content-Type"] = "application/json",\n'
-                        '     ["Authorization"] = "Bearer %s"}, body)\n'
-                        'end\n' % (os.path.join(d, "body.json"), token))
-            wrk(stack.url("/"), lua)  # warm up
-            rows.append(("1 scoring replica",) + wrk(stack.url("/"), lua))
+            def lua(run):
+                """wrk's script for one run: every request a new interview (each
+                thread numbers its own, under the run's name), so each is a first
+                scoring, stored and told, never a retry of a stored one."""
+                path = os.path.join(d, "score-%s.lua" % run)
+                with open(path, "w") as f:
+                    f.write('local f = io.open("%s") local body = f:read("*a") f:close()\n'
+                            'local threads = 0\n'
+                            'function setup(thread) threads = threads + 1'
+                            ' thread:set("tid", threads) end\n'
+                            'local n = 0\n'
+                            'request = function()\n'
+                            '  n = n + 1\n'
+                            '  return wrk.format("POST", "/v1/interviews/bench-%s-" .. tid .. "-"'
+                            ' .. n .. ":score",\n'
+                            '    {["Content-Type"] = "application/json",\n'
+                            '     ["Authorization"] = "Bearer %s"}, body)\n'
+                            'end\n' % (os.path.join(d, "body.json"), run, token))
+                return path
+            wrk(stack.url("/"), lua("warm-up"))
+            rows.append(("1 scoring replica",) + wrk(stack.url("/"), lua("one")))
             stack.start("scoring", name="scoring-2")
             time.sleep(2)
-            rows.append(("2 scoring replicas",) + wrk(stack.url("/"), lua))
+            rows.append(("2 scoring replicas",) + wrk(stack.url("/"), lua("two")))
     finally:
         stack.destroy()
     print("POST /v1/interviews/{id}:score, 10 answers x ~300 characters, text only; "

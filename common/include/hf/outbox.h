@@ -32,6 +32,13 @@ typedef struct {
     const char *traceparent;  /* may be NULL */
 } hf_outbox_event_t;
 
+/* The head of every insert into the outbox, its columns in the order of
+ * hf_outbox_event_t: for a statement that appends an event from rows it
+ * writes itself (a data-modifying WITH), "... " HF_OUTBOX_INSERT " SELECT
+ * tenant, source, type, subject, data::jsonb, traceparent FROM ...". */
+#define HF_OUTBOX_INSERT \
+    "INSERT INTO events.outbox (tenant_id, source, type, subject, data, traceparent)"
+
 /* Append an event on connection c, which should be inside the caller's
  * transaction. Returns 0 and the new id in *id (may be NULL), or -1. */
 int hf_outbox_append(PGconn *c, const hf_outbox_event_t *e, int64_t *id);
