@@ -17,16 +17,17 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
-#include <openssl/rand.h>
 #include <sodium.h>
 
 #define KEY_LEN 32
@@ -34,6 +35,44 @@
 #define TAG_LEN 16
 #define HMAC_ID "hmac"
 #define TOKEN_VERSION "v1"
+
+/* ---- random bytes ---- */
+
+/* The kernel's random bytes (getrandom), 256 at a time into a per-thread
+ * pool: a system call per nonce or id was measurable (a bus client draws a
+ * span id for every call, 1.6 % of the bus benchmark's CPU; libcrypto's
+ * RAND_bytes checks its process id at every call, 4.5 % of an import's).
+ * A byte is handed out once and wiped from the pool as it is; a forked
+ * child starts with an empty pool, so it never repeats its parent's. */
+#define POOL 256
+static _Thread_local unsigned char pool[POOL];
+static _Thread_local size_t pool_left;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void pool_forget(void)
+{
+    pool_left = 0; /* in the child: the one thread there is the forking one */
+}
+
+static void pool_init(void)
+{
+    pthread_atfork(NULL, NULL, pool_forget);
+}
+
+int hf_random_bytes(void *out, size_t n)
+{
+    assert(n <= POOL);
+    pthread_once(&pool_once, pool_init);
+    if (pool_left < n) {
+        if (getrandom(pool, POOL, 0) != POOL)
+            return -1;
+        pool_left = POOL;
+    }
+    memcpy(out, pool + POOL - pool_left, n);
+    OPENSSL_cleanse(pool + POOL - pool_left, n);
+    pool_left -= n;
+    return 0;
+}
 
 static void digest_hex(const EVP_MD *md, const void *data, size_t len, char *out)
 {
@@ -267,6 +306,24 @@ static int parse_token(const char *token, token_t *t)
 
 /* Feed the token's header "v1.<kid>." then aad as associated data to a GCM
  * context (encrypting or decrypting). Returns 1 or 0 like libcrypto. */
+/* AES-256-GCM, fetched from the default provider once: naming it by
+ * EVP_aes_256_gcm() makes every EVP_*Init_ex fetch it again (OpenSSL 3's
+ * "implicit fetching", crypto(7), whose Performance section advises this).
+ * NULL if the provider has none. */
+static EVP_CIPHER *gcm_cipher;
+static pthread_once_t gcm_once = PTHREAD_ONCE_INIT;
+
+static void gcm_fetch(void)
+{
+    gcm_cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+}
+
+static const EVP_CIPHER *gcm(void)
+{
+    pthread_once(&gcm_once, gcm_fetch);
+    return gcm_cipher;
+}
+
 static int add_aad(EVP_CIPHER_CTX *c, const char *kid, const char *aad)
 {
     char head[sizeof(TOKEN_VERSION) + HF_KEY_ID_MAX + 2];
@@ -293,10 +350,10 @@ int hf_pii_encrypt(const hf_keyring_t *k, const char *plain, size_t len, const c
     if (!buf || !tok)
         goto done;
     rc = -EIO;
-    if (RAND_bytes(buf, NONCE_LEN) != 1)
+    if (hf_random_bytes(buf, NONCE_LEN) < 0)
         goto done;
     c = EVP_CIPHER_CTX_new();
-    if (!c || EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key->key, buf) != 1 ||
+    if (!c || !gcm() || EVP_EncryptInit_ex(c, gcm(), NULL, key->key, buf) != 1 ||
         !add_aad(c, key->id, aad) ||
         EVP_EncryptUpdate(c, buf + NONCE_LEN, &n, (const unsigned char *)plain, (int)len) != 1 ||
         EVP_EncryptFinal_ex(c, buf + NONCE_LEN + n, &fin) != 1 ||
@@ -322,7 +379,7 @@ static int gcm_open(const aes_key_t *key, const char *aad, unsigned char *body, 
     size_t ctlen = blen - NONCE_LEN - TAG_LEN;
     int n = 0, fin = 0, rc = -EIO;
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    if (!c || EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key->key, body) != 1 ||
+    if (!c || !gcm() || EVP_DecryptInit_ex(c, gcm(), NULL, key->key, body) != 1 ||
         !add_aad(c, key->id, aad) ||
         EVP_DecryptUpdate(c, pt, &n, body + NONCE_LEN, (int)ctlen) != 1 ||
         EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG_LEN, body + NONCE_LEN + ctlen) != 1)

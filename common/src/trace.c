@@ -7,6 +7,7 @@
  */
 #include "hf/trace.h"
 #include "hf/bus.h"
+#include "hf/crypto.h"
 #include "hf/encoding.h"
 
 #include <errno.h>
@@ -19,48 +20,21 @@
 #include <sys/random.h>
 #include <time.h>
 
-/* Random bytes come from the kernel (getrandom) 256 at a time into a
- * per-thread pool: a bus client draws a span id for every call, and a
- * system call each time was measurable (1.6 % of the bus benchmark's CPU).
- * A forked child starts with an empty pool, so it never repeats its
- * parent's bytes. */
-#define POOL 256
-static _Thread_local unsigned char pool[POOL];
-static _Thread_local size_t pool_left;
-static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
-
-static void pool_forget(void)
-{
-    pool_left = 0; /* in the child: the one thread there is the forking one */
-}
-
-static void pool_init(void)
-{
-    pthread_atfork(NULL, NULL, pool_forget);
-}
-
+/* Random bytes from hf_random_bytes (hf/crypto.h: the kernel's, from a
+ * per-thread pool); were it ever to fail, ids fall back to time-seeded
+ * bytes: an id must be unlikely to repeat, not unpredictable. */
 static void random_bytes(unsigned char *out, size_t n)
 {
-    pthread_once(&pool_once, pool_init);
-    if (pool_left < n) {
-        if (getrandom(pool, POOL, 0) == POOL) {
-            pool_left = POOL;
-        } else {
-            /* never expected on Linux >= 3.17; fall back to time-seeded bytes */
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            uint64_t x = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
-                         (uint64_t)(uintptr_t)out;
-            for (size_t i = 0; i < n; i++) {
-                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-                out[i] = (unsigned char)x;
-            }
-            return;
-        }
+    if (hf_random_bytes(out, n) == 0)
+        return;
+    struct timespec ts; /* never expected on Linux >= 3.17 */
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
+                 (uint64_t)(uintptr_t)out;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        out[i] = (unsigned char)x;
     }
-    memcpy(out, pool + POOL - pool_left, n);
-    OPENSSL_cleanse(pool + POOL - pool_left, n); /* used bytes do not stay behind */
-    pool_left -= n;
 }
 
 /* Here rather than with the bus's sockets: trace and span ids are its main

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "hf/crypto.h"
 
 /* Test keys only: 64 hex digits each. */
@@ -167,6 +169,45 @@ static void test_truncation_fails(void **state)
         assert_true(hf_pii_decrypt(ring, tok, PHONE_AAD, &plain, NULL) < 0);
         assert_null(plain);
     }
+}
+
+/* Nonces come from a per-thread pool of the kernel's bytes: one value
+ * encrypted again and again never gets a nonce twice (the tokens differ,
+ * across refills of the pool), nor does a forked child, which inherits its
+ * parent's pool, repeat what the parent draws next. */
+static void test_nonces_do_not_repeat_even_across_fork(void **state)
+{
+    (void)state;
+    enum { N = 100 }; /* 100 nonces of 12 bytes: several pools of 256 */
+    char *seen[N];
+    for (int i = 0; i < N; i++) {
+        seen[i] = encrypt(ring, PHONE, "t:phone");
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(seen[i], seen[j]);
+    }
+    for (int i = 0; i < N; i++)
+        free(seen[i]);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char *tok = NULL;
+        int ok = hf_pii_encrypt(ring, PHONE, strlen(PHONE), "t:phone", &tok) == 0;
+        size_t len = ok ? strlen(tok) : 0;
+        ok = ok && len < 256 && write(fds[1], tok, len) == (ssize_t)len;
+        _exit(ok ? 0 : 1);
+    }
+    char *parent = encrypt(ring, PHONE, "t:phone"), child[256] = "";
+    ssize_t got = read(fds[0], child, sizeof(child) - 1);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(got, (ssize_t)strlen(parent));
+    assert_string_not_equal(parent, child);
+    free(parent);
+    close(fds[0]);
+    close(fds[1]);
 }
 
 static void test_garbage_fails(void **state)
@@ -468,6 +509,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_every_bit_flip_fails, token_setup, token_teardown),
         cmocka_unit_test_setup_teardown(test_truncation_fails, token_setup, token_teardown),
         cmocka_unit_test_setup_teardown(test_garbage_fails, token_setup, token_teardown),
+        cmocka_unit_test(test_nonces_do_not_repeat_even_across_fork),
         cmocka_unit_test(test_key_rotation),
         cmocka_unit_test(test_unknown_key_id),
         cmocka_unit_test(test_same_id_other_key_fails),

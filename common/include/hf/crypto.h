@@ -67,12 +67,17 @@ const char *hf_keyring_current_id(const hf_keyring_t *k);
 
 /* --- encryption ------------------------------------------------------------ */
 
+/* n (at most 256) random bytes from the kernel (getrandom), drawn from a
+ * per-thread pool; nonces and ids. Returns 0, or -1 when the kernel gave
+ * none (never expected on Linux >= 3.17). */
+int hf_random_bytes(void *out, size_t n);
+
 /* Encrypt len bytes at plain (any bytes; plain may be NULL when len is 0)
  * into a NUL-terminated token
  *
  *     v1.<key id>.<base64url, unpadded, of nonce (12 bytes) | ciphertext | tag (16 bytes)>
  *
- * AES-256-GCM under the current key with a random nonce (RAND_bytes), so two
+ * AES-256-GCM under the current key with a random nonce (hf_random_bytes), so two
  * encryptions of one value differ. The associated data authenticated with it
  * is "v1.<key id>." followed by aad; aad names where the value lives, e.g.
  * "<tenant uuid>:candidates.phone", so a token copied to another tenant or
