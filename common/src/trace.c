@@ -10,14 +10,10 @@
 #include "hf/crypto.h"
 #include "hf/encoding.h"
 
-#include <errno.h>
-#include <openssl/crypto.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 /* Random bytes from hf_random_bytes (hf/crypto.h: the kernel's, from a
