@@ -472,10 +472,9 @@ static int report_kept(hf_store_t *st, const Hrflow__V1__InterviewReport *rep,
         rc = HF_EDB;
     else if (rc == HF_OK && strcmp(PQgetvalue(r, 0, 5), "t") != 0) {
         const Hrflow__V1__InterviewReport *old = report_row(st, r, 0);
-        size_t n = old ? hrflow__v1__interview_report__get_packed_size(old) : 0;
-        uint8_t *b = old && n + 1 == len ? malloc(n ? n : 1) : NULL;
-        int same = b && hrflow__v1__interview_report__pack(old, b) == n &&
-                   memcmp(b, packed + 1, n) == 0;
+        size_t n = 0;
+        char *b = old ? report_pack(old, &n) : NULL;
+        int same = b && n == len && memcmp(b, packed, n) == 0;
         if (b) {
             OPENSSL_cleanse(b, n);
             free(b);
