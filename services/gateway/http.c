@@ -4,8 +4,10 @@
  * answered on the handler's second call, never the first: answering on the
  * first call makes libmicrohttpd close the connection after the response,
  * which costs keep-alive (see MACHINE-NOTES in docs/architecture.md). The
- * body is accumulated up to HF_GATEWAY_MAX_BODY; past that the request is
- * answered 413 (by the route phase) and the rest is discarded. The request
+ * body is accumulated up to HF_GATEWAY_MAX_BODY (HF_GATEWAY_MAX_UPLOAD on
+ * upload routes); past that, or when its Content-Length says it will be, the
+ * request is answered 413 (by the route phase) and the rest is discarded
+ * as it is read. The request
  * then runs through the phase table (phases.c); this file knows the table,
  * not the features in it, and owns only its first phase, finding the route.
  * The path and query are the gateway's own decoding of the target as sent
@@ -31,6 +33,7 @@
  */
 #include "gateway.h"
 
+#include "hf/buf.h"
 #include "hf/config.h"
 #include "hf/log.h"
 #include "hf/metrics.h"
@@ -57,8 +60,7 @@ struct gw_request {
     gw_target_error_t target_error;
     char request_id[HF_BUS_ID_MAX];
     char traceparent[HF_TRACEPARENT_LEN + 1];
-    char *body;
-    size_t body_len;
+    hf_buf_t body;             /* grown by doubling: an upload of n bytes is O(n) */
     int too_large;
     long max_body;  /* this route's bound: HF_GATEWAY_MAX_UPLOAD for upload routes */
     const gw_route_t *route;
@@ -200,8 +202,8 @@ const char *gw_request_header(const gw_request_t *r, const char *name)
 
 const char *gw_request_body(const gw_request_t *r, size_t *len)
 {
-    *len = r->body_len;
-    return r->body_len ? r->body : NULL;
+    *len = r->body.len;
+    return r->body.len ? r->body.p : NULL;
 }
 
 const gw_param_t *gw_request_params(const gw_request_t *r, int *n)
@@ -432,6 +434,10 @@ static void request_start(gw_request_t *r, struct MHD_Connection *c, const char 
     hf_traceparent_child(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "traceparent"),
                          r->traceparent);
     r->max_body = upload_route(method, r->path) ? gw_->cfg.max_upload : gw_->cfg.max_body;
+    /* a body declared larger than the route takes is not kept while it is read */
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > (unsigned long long)r->max_body)
+        r->too_large = 1;
 }
 
 /* Queue the request's answer on its connection (libmicrohttpd's thread). */
@@ -586,18 +592,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
-        if (r->too_large || r->body_len + n > (size_t)r->max_body) {
+        if (r->too_large || r->body.len + n > (size_t)r->max_body) {
             r->too_large = 1;
             return MHD_YES;
         }
-        char *grown = realloc(r->body, r->body_len + n + 1);
-        if (!grown)
-            return MHD_NO;
-        memcpy(grown + r->body_len, upload, n);
-        r->body = grown;
-        r->body_len += n;
-        r->body[r->body_len] = '\0';
-        return MHD_YES;
+        hf_buf_put(&r->body, upload, n);
+        return r->body.failed ? MHD_NO : MHD_YES;
     }
     if (r->state == REQ_ANSWERED) /* resumed after a handler thread answered */
         return send_answer(r);
@@ -647,7 +647,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
         r->n_cleanups--;
         r->cleanups[r->n_cleanups].fn(gw_, r, r->cleanups[r->n_cleanups].arg);
     }
-    free(r->body);
+    free(r->body.p);
     free(r);
 }
 
