@@ -2,9 +2,10 @@
 
 Each test is a function taking no arguments; it fails by raising. Results go
 to stdout as TAP (what `meson test` and ./hrflow test count), details of a
-failure as `#` comments.
+failure and each test's duration as `#` comments.
 """
 import sys
+import time
 import traceback
 
 _tests = []
@@ -29,6 +30,7 @@ def run(setup=None, teardown=None):
         if setup:
             setup()
         for i, fn in enumerate(_tests, 1):
+            started = time.monotonic()
             try:
                 fn()
                 print("ok %d - %s" % (i, fn.__name__), flush=True)
@@ -37,6 +39,8 @@ def run(setup=None, teardown=None):
                 print("not ok %d - %s" % (i, fn.__name__), flush=True)
                 for line in traceback.format_exc().splitlines():
                     print("# " + line, flush=True)
+            # how long it took, for finding what makes a run slow
+            print("# %.1f s" % (time.monotonic() - started), flush=True)
     finally:
         if teardown:
             teardown()
