@@ -496,6 +496,12 @@ static int report_kept(hf_store_t *st, const Hrflow__V1__InterviewReport *rep,
     return rc;
 }
 
+/* A report's row from the upsert's parameters $1..$9 (store_report_put). */
+#define REPORT_INSERT                                                                        \
+    "INSERT INTO scoring.reports (tenant_id, interview_id, model_id, model_version,"         \
+    " overall_score, company_id, application_id, body_enc, body_digest)"                    \
+    " VALUES ($1, $2, $3, $4, $5, nullif($6, '')::uuid, nullif($7, '')::uuid, $8, $9)"
+
 /* The report of an interview scored for the first time, and its event, in
  * one statement that is its own transaction: one round trip, where the
  * transaction of store_report_put is four. An interview with a stored
@@ -513,10 +519,8 @@ static int report_insert_new(hf_store_t *st, const Hrflow__V1__InterviewReport *
                         e.source, e.type, e.subject, e.data_json, e.traceparent };
     PGresult *r = hf_db_query(
         st->db,
-        "WITH up AS (INSERT INTO scoring.reports (tenant_id, interview_id, model_id,"
-        " model_version, overall_score, company_id, application_id, body_enc, body_digest)"
-        " VALUES ($1, $2, $3, $4, $5, nullif($6, '')::uuid, nullif($7, '')::uuid, $8, $9)"
-        " ON CONFLICT (tenant_id, interview_id) DO NOTHING RETURNING 1),"
+        "WITH up AS (" REPORT_INSERT " ON CONFLICT (tenant_id, interview_id) DO NOTHING"
+        " RETURNING 1),"
         " ev AS (" HF_OUTBOX_INSERT " SELECT $1, $10, $11, $12, $13::jsonb, $14 FROM up)"
         " SELECT count(*) FROM up",
         14, q);
@@ -557,10 +561,7 @@ int store_report_put(hf_store_t *st, const Hrflow__V1__InterviewReport *rep, int
      * it as it stays until the end of the transaction. */
     PGresult *r = hf_db_query(
         st->db,
-        "INSERT INTO scoring.reports (tenant_id, interview_id, model_id, model_version,"
-        " overall_score, company_id, application_id, body_enc, body_digest)"
-        " VALUES ($1, $2, $3, $4, $5, nullif($6, '')::uuid, nullif($7, '')::uuid, $8, $9)"
-        " ON CONFLICT (tenant_id, interview_id) DO UPDATE SET model_id = EXCLUDED.model_id,"
+        REPORT_INSERT " ON CONFLICT (tenant_id, interview_id) DO UPDATE SET model_id = EXCLUDED.model_id,"
         " model_version = EXCLUDED.model_version, overall_score = EXCLUDED.overall_score,"
         " company_id = EXCLUDED.company_id, body_enc = EXCLUDED.body_enc,"
         " body_digest = EXCLUDED.body_digest, body = NULL, create_time = now()"
