@@ -785,10 +785,6 @@ static void test_batches_between_broker_and_worker(void **state)
     zmq_close(w);
 }
 
-/* A broker of the version before batches, played by the test: it hands a
- * real echo worker (which says batch in its READY) single REQUEST commands
- * and must get single REPLY commands back, so brokers and workers can be
- * upgraded one at a time. */
 /* A broker by hand: a ROUTER bound to port with the broker's CURVE key,
  * but no ZAP handler in this process to check its peers' keys, so it lets
  * them in (ZMQ_ZAP_ENFORCE_DOMAIN off). */
@@ -802,6 +798,10 @@ static void *hand_broker(int port)
     return r;
 }
 
+/* A broker of the version before batches, played by the test: it hands a
+ * real echo worker (which says batch in its READY) single REQUEST commands
+ * and must get single REPLY commands back, so brokers and workers can be
+ * upgraded one at a time. */
 static void test_worker_answers_a_broker_without_batches(void **state)
 {
     fx_t *f = *state;
