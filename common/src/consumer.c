@@ -48,6 +48,7 @@ struct hf_consumer {
     char *prefixes;         /* JSON array of the type prefixes ([""] = every type) */
     hf_consumer_fn fn;
     hf_consumer_batch_fn batch; /* instead of fn: whole batches */
+    int keys_only;              /* hand events without their rows (hf_consumer_start_keys) */
     int one_by_one;             /* a batch failed: hand its events to batch one at a time */
     void *user;
     hf_counter_t *consumed, *skipped, *retries;
@@ -69,24 +70,36 @@ static const char sql_lock[] =
     " FOR UPDATE SKIP LOCKED";
 
 /* Matches first (part 0, in commit order), then the last row scanned with
- * the number of rows scanned (part 1; absent when nothing was). */
-static const char sql_batch[] =
-    "WITH scan AS MATERIALIZED ("
-    "  SELECT * FROM events.after($1::xid8, $2::bigint, " SCAN_N ")),"
-    " hit AS ("
-    "  SELECT * FROM scan"
-    "   WHERE type ^@ ANY (ARRAY(SELECT jsonb_array_elements_text($3::jsonb)))"
-    "   ORDER BY tx_id, id LIMIT $4::int)"
-    " SELECT part, tx_id::text, id, tenant_id, source, type, subject, us, data, traceparent, n"
-    "  FROM ("
-    "   SELECT 0 AS part, h.tx_id, h.id, h.tenant_id, h.source, h.type, h.subject,"
-    "          (extract(epoch FROM h.time) * 1000000)::bigint AS us, h.data::text AS data,"
-    "          coalesce(h.traceparent, '') AS traceparent, 0::bigint AS n"
-    "     FROM hit h"
-    "   UNION ALL"
-    "   SELECT 1, e.tx_id, e.id, '', '', '', '', 0, '', '', (SELECT count(*) FROM scan)"
-    "     FROM (SELECT tx_id, id FROM scan ORDER BY tx_id DESC, id DESC LIMIT 1) e"
-    "  ) u ORDER BY part, u.tx_id, u.id";
+ * the number of rows scanned (part 1; absent when nothing was). The walk
+ * reads keys and types only (events.after_keys, migration 0008); a match's
+ * row is fetched by primary key (OFFSET 0 keeps that a probe per match, never
+ * a join over the log), or not at all for a consumer of keys (KEYS_ONLY). */
+#define SQL_BATCH(PART0)                                                                \
+    "WITH scan AS MATERIALIZED ("                                                       \
+    "  SELECT * FROM events.after_keys($1::xid8, $2::bigint, " SCAN_N ")),"             \
+    " hit AS ("                                                                         \
+    "  SELECT * FROM scan"                                                              \
+    "   WHERE type ^@ ANY (ARRAY(SELECT jsonb_array_elements_text($3::jsonb)))"         \
+    "   ORDER BY tx_id, id LIMIT $4::int)"                                              \
+    " SELECT part, tx_id::text, id, tenant_id, source, type, subject, us, data, traceparent, n" \
+    "  FROM (" PART0                                                                    \
+    "   UNION ALL"                                                                      \
+    "   SELECT 1, e.tx_id, e.id, '', '', '', '', 0, '', '', (SELECT count(*) FROM scan)" \
+    "     FROM (SELECT tx_id, id FROM scan ORDER BY tx_id DESC, id DESC LIMIT 1) e"     \
+    "  ) u ORDER BY part, u.tx_id, u.id"
+
+static const char sql_batch[] = SQL_BATCH(
+    "   SELECT 0 AS part, h.tx_id, h.id, h.tenant_id, o.source, h.type, o.subject,"
+    "          (extract(epoch FROM o.time) * 1000000)::bigint AS us, o.data::text AS data,"
+    "          coalesce(o.traceparent, '') AS traceparent, 0::bigint AS n"
+    "     FROM hit h CROSS JOIN LATERAL ("
+    "       SELECT * FROM events.outbox WHERE tenant_id = h.tenant_id AND id = h.id"
+    "       OFFSET 0) o");
+
+static const char sql_batch_keys[] = SQL_BATCH(
+    "   SELECT 0 AS part, h.tx_id, h.id, h.tenant_id, '' AS source, h.type, '' AS subject,"
+    "          0::bigint AS us, '' AS data, '' AS traceparent, 0::bigint AS n"
+    "     FROM hit h");
 
 static const char sql_advance[] =
     "UPDATE events.consumer_cursor SET tx_id = $2::xid8, last_id = $3::bigint,"
@@ -224,7 +237,7 @@ static int apply_batch(hf_consumer_t *c, PGconn *db, PGresult *res, int hits, in
 static int consume_locked(hf_consumer_t *c, PGconn *db, const char *tx_id, const char *last_id)
 {
     const char *p[] = { tx_id, last_id, c->prefixes, c->hit_n_text };
-    PGresult *res = hf_db_query(db, sql_batch, 4, p);
+    PGresult *res = hf_db_query(db, c->keys_only ? sql_batch_keys : sql_batch, 4, p);
     if (!res)
         return BATCH_ERROR;
     int rows = PQntuples(res), hits = 0, applied = 0, skipped = 0, rc = HF_CONSUME_OK;
@@ -357,7 +370,7 @@ static void consumer_free(hf_consumer_t *c)
 
 static hf_consumer_t *start(const char *conninfo, const char *name,
                             const char *const *type_prefixes, hf_consumer_fn fn,
-                            hf_consumer_batch_fn batch, void *user, int poll_ms)
+                            hf_consumer_batch_fn batch, int keys_only, void *user, int poll_ms)
 {
     if (!name_ok(name) || (!fn && !batch)) {
         hf_error("event consumer: the name must be 1-63 of [A-Za-z0-9_.:-], with a handler");
@@ -370,6 +383,7 @@ static hf_consumer_t *start(const char *conninfo, const char *name,
     c->prefixes = prefixes_json(type_prefixes);
     c->fn = fn;
     c->batch = batch;
+    c->keys_only = keys_only;
     c->user = user;
     /* a whole-batch handler writes a batch in a few set-based statements:
      * the bigger the batch, the fewer the transactions */
@@ -402,14 +416,21 @@ hf_consumer_t *hf_consumer_start(const char *conninfo, const char *name,
                                  const char *const *type_prefixes, hf_consumer_fn fn,
                                  void *user, int poll_ms)
 {
-    return start(conninfo, name, type_prefixes, fn, NULL, user, poll_ms);
+    return start(conninfo, name, type_prefixes, fn, NULL, 0, user, poll_ms);
 }
 
 hf_consumer_t *hf_consumer_start_batch(const char *conninfo, const char *name,
                                        const char *const *type_prefixes, hf_consumer_batch_fn fn,
                                        void *user, int poll_ms)
 {
-    return start(conninfo, name, type_prefixes, NULL, fn, user, poll_ms);
+    return start(conninfo, name, type_prefixes, NULL, fn, 0, user, poll_ms);
+}
+
+hf_consumer_t *hf_consumer_start_keys(const char *conninfo, const char *name,
+                                      const char *const *type_prefixes, hf_consumer_batch_fn fn,
+                                      void *user, int poll_ms)
+{
+    return start(conninfo, name, type_prefixes, NULL, fn, 1, user, poll_ms);
 }
 
 void hf_consumer_stop(hf_consumer_t **cp)

@@ -39,6 +39,11 @@ int hf_log_enabled(hf_log_level_t level)
     return level >= log_min;
 }
 
+const char *hf_log_service(void)
+{
+    return log_service;
+}
+
 void hf_log_init(const char *service, hf_log_level_t min_level)
 {
     snprintf(log_service, sizeof(log_service), "%s", service ? service : "hrflow");

@@ -165,6 +165,15 @@ static int connect_loop(hf_loop_t *l, int *warned)
         return -1;
     }
     *warned = 0;
+    /* named in pg_stat_activity: which loop of which service a backend
+     * serves ("notify: event consumer notify.reactions") */
+    char app[128];
+    snprintf(app, sizeof(app), "%s: %s", hf_log_service(), l->def.name);
+    const char *p[] = { app };
+    if (hf_db_exec(l->conn, "SELECT set_config('application_name', $1, false)", 1, p, NULL) < 0) {
+        disconnect(l);
+        return -1;
+    }
     /* listen before the first step, so no commit after it goes unnoticed
      * (an elected loop once it leads: standbys need not wake on commits) */
     if ((l->def.listen && !l->def.leader && listen_channel(l) < 0) ||

@@ -251,7 +251,7 @@ int hf_service_loop(const hf_loop_def_t *def)
 }
 
 static int add_consumer(const char *name, const char *const *type_prefixes, hf_consumer_fn fn,
-                        hf_consumer_batch_fn batch, void *user)
+                        hf_consumer_batch_fn batch, int keys_only, void *user)
 {
     runtime_t *rt = the_runtime;
     if (!rt || rt->n_consumers == MAX_LOOPS) {
@@ -259,8 +259,9 @@ static int add_consumer(const char *name, const char *const *type_prefixes, hf_c
         return -1;
     }
     hf_consumer_t *c =
-        fn ? hf_consumer_start(rt->cfg.pg_dsn, name, type_prefixes, fn, user, 0)
-           : hf_consumer_start_batch(rt->cfg.pg_dsn, name, type_prefixes, batch, user, 0);
+        fn          ? hf_consumer_start(rt->cfg.pg_dsn, name, type_prefixes, fn, user, 0)
+        : keys_only ? hf_consumer_start_keys(rt->cfg.pg_dsn, name, type_prefixes, batch, user, 0)
+                    : hf_consumer_start_batch(rt->cfg.pg_dsn, name, type_prefixes, batch, user, 0);
     if (!c)
         return -1;
     rt->consumers[rt->n_consumers++] = c;
@@ -270,13 +271,19 @@ static int add_consumer(const char *name, const char *const *type_prefixes, hf_c
 int hf_service_consumer(const char *name, const char *const *type_prefixes, hf_consumer_fn fn,
                         void *user)
 {
-    return add_consumer(name, type_prefixes, fn, NULL, user);
+    return add_consumer(name, type_prefixes, fn, NULL, 0, user);
 }
 
 int hf_service_consumer_batch(const char *name, const char *const *type_prefixes,
                               hf_consumer_batch_fn fn, void *user)
 {
-    return add_consumer(name, type_prefixes, NULL, fn, user);
+    return add_consumer(name, type_prefixes, NULL, fn, 0, user);
+}
+
+int hf_service_consumer_keys(const char *name, const char *const *type_prefixes,
+                             hf_consumer_batch_fn fn, void *user)
+{
+    return add_consumer(name, type_prefixes, NULL, fn, 1, user);
 }
 
 int hf_service_timers(const char *const *kinds, hf_timer_fn fn, void *user)

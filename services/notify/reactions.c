@@ -80,10 +80,27 @@ static int moved_by_rule(json_t *data)
 #define INTERVIEW "hrflow.scheduling.interview."
 #define APPLICATION "hrflow.pipeline.application."
 
+/* The tenant's reaction settings, read on first need: most events the
+ * consumer sees (a rule's rejections in a mass screening) send nothing, and
+ * decide that from the event alone. */
+typedef struct {
+    hf_store_t *st;
+    nt_reaction_settings_t s;
+    int read;
+} settings_t;
+
+static const nt_reaction_settings_t *settings(settings_t *z)
+{
+    if (!z->read && nt_reaction_settings_get(z->st, &z->s) != HF_OK)
+        return NULL;
+    z->read = 1;
+    return &z->s;
+}
+
 /* What ev asks for, into *r; 0 when nothing, 1 when a letter, -1 when the
  * database failed. */
 static int reaction_of(PGconn *db, const hf_consumed_event_t *ev, json_t *data,
-                       const nt_reaction_settings_t *s, nt_reaction_t *r)
+                       settings_t *z, nt_reaction_t *r)
 {
     const char *type = ev->type;
     *r = (nt_reaction_t){ .event_id = ev->id, .tenant = ev->tenant_id, .interview = "",
@@ -108,8 +125,12 @@ static int reaction_of(PGconn *db, const hf_consumed_event_t *ev, json_t *data,
             return -1;
         if (kind == NT_EV_INVITATION) /* one invitation per interview */
             r->dedupe = hf_arena_printf(arena, "%s:invitation", r->interview);
-        if (kind == NT_EV_CANCELLATION && !strcmp(field(data, "reason"), "invitation_expired"))
+        if (kind == NT_EV_CANCELLATION && !strcmp(field(data, "reason"), "invitation_expired")) {
+            const nt_reaction_settings_t *s = settings(z);
+            if (!s)
+                return -1;
             r->reason = s->locale == 0 ? "邀请已过期" : "the invitation expired";
+        }
         return 1;
     }
     if (strncmp(type, APPLICATION, strlen(APPLICATION)))
@@ -127,7 +148,12 @@ static int reaction_of(PGconn *db, const hf_consumed_event_t *ev, json_t *data,
         r->application = field(data, "applicationId");
     } else if (!strcmp(what, "rejected.v1")) {
         /* a rule's rejection asked for its letter (template_requested) or none */
-        if (moved_by_rule(data) || !s->thank_you_on_manual_reject)
+        if (moved_by_rule(data))
+            return 0;
+        const nt_reaction_settings_t *s = settings(z);
+        if (!s)
+            return -1;
+        if (!s->thank_you_on_manual_reject)
             return 0;
         r->kind = NT_EV_THANK_YOU;
         r->application = field(data, "id");
@@ -154,10 +180,13 @@ static int on_event(void *user, PGconn *db, const hf_consumed_event_t *ev)
     hf_store_t st;
     hf_store_init(&st, db, arena, ev->tenant_id, hf_service_keys());
     st.actor = "system:notify";
-    nt_reaction_settings_t s;
+    settings_t z = { .st = &st };
     nt_reaction_t r;
-    int rc = nt_reaction_settings_get(&st, &s) != HF_OK ? -1 : reaction_of(db, ev, data, &s, &r);
-    int v = rc < 0 ? HF_CONSUME_RETRY : rc == 0 ? HF_CONSUME_OK : nt_letters_send(&st, &s, &r);
+    int rc = reaction_of(db, ev, data, &z, &r);
+    const nt_reaction_settings_t *s = rc > 0 ? settings(&z) : NULL;
+    int v = rc < 0 || (rc > 0 && !s) ? HF_CONSUME_RETRY
+            : rc == 0                ? HF_CONSUME_OK
+                                     : nt_letters_send(&st, s, &r);
     json_decref(data);
     return v;
 }
@@ -168,7 +197,14 @@ int nt_reactions_start(void)
         return 0;
     if (!(arena = hf_arena_new(65536)))
         return -1;
-    static const char *const types[] = { INTERVIEW, APPLICATION, NULL };
+    /* only the types that can make a letter: the consumer then passes every
+     * other event (an import's created ones, a screening's moves) by its
+     * index entry, without handing it here */
+    static const char *const types[] = {
+        INTERVIEW "scheduled.", INTERVIEW "reminded.", INTERVIEW "rescheduled.",
+        INTERVIEW "cancelled.", APPLICATION "template_requested.", APPLICATION "rejected.",
+        APPLICATION "hired.", NULL
+    };
     return hf_service_consumer("notify.reactions", types, on_event, NULL);
 }
 

@@ -74,5 +74,6 @@ int nt_webhook_fanout_start(void)
     c_enqueued = hf_metrics_counter("hf_notify_webhook_enqueued_total",
                                     "webhook jobs the fan-out wrote (one per event and endpoint)",
                                     NULL);
-    return hf_service_consumer_batch("notify.webhooks", NULL, on_events, NULL);
+    /* ids only: the statement joins the log itself */
+    return hf_service_consumer_keys("notify.webhooks", NULL, on_events, NULL);
 }

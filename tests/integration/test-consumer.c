@@ -420,6 +420,64 @@ static void test_a_failing_batch_is_retried_one_event_at_a_time(void **state)
     PQfinish(c);
 }
 
+/* Writes each event's id, type and tenant; counts the events that came with
+ * anything of their rows (a consumer of keys gets none). */
+static _Atomic int keys_with_rows;
+
+static int keys_handler(void *user, PGconn *db, const hf_consumed_event_t *ev, size_t n,
+                        size_t *skipped)
+{
+    (void)skipped;
+    batch_app_t *a = user;
+    atomic_fetch_add(&a->calls, 1);
+    for (size_t i = 0; i < n; i++) {
+        if (*ev[i].source || *ev[i].subject || *ev[i].data_json || *ev[i].traceparent ||
+            ev[i].time_us)
+            atomic_fetch_add(&keys_with_rows, 1);
+        const char *p[] = { a->name, ev[i].id, ev[i].type, ev[i].tenant_id };
+        if (hf_db_exec(db,
+                       "INSERT INTO applied (consumer, event_id, type, tenant_id)"
+                       " VALUES ($1, $2::bigint, $3, $4)",
+                       4, p, NULL) < 0)
+            return HF_CONSUME_RETRY;
+    }
+    return HF_CONSUME_OK;
+}
+
+static void test_a_consumer_of_keys_gets_ids_tenants_and_types_only(void **state)
+{
+    (void)state;
+    PGconn *c = fx_conn(dsn);
+    int64_t ids[6];
+    for (int i = 0; i < 6; i++) {
+        append(c, "hrflow.test.elsewhere.v1", "other");
+        ids[i] = append(c, "hrflow.test.keyed.v1", "k");
+    }
+    batch_app_t a = { .name = "keyed" };
+    const char *const types[] = { "hrflow.test.keyed.", NULL };
+    hf_consumer_t *k = hf_consumer_start_keys(dsn, a.name, types, keys_handler, &a, 50);
+    assert_non_null(k);
+    wait_applied(c, "keyed", 6, 5000);
+    int64_t got[6];
+    assert_int_equal(applied_ids(c, "keyed", got, 6), 6);
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(got[i], ids[i]);
+    /* the ids, tenants and types as appended, nothing of the rows */
+    assert_int_equal(scalar(c,
+                            "SELECT count(*) FROM applied WHERE consumer = $1"
+                            " AND type = 'hrflow.test.keyed.v1' AND tenant_id = 't1'",
+                            "keyed"),
+                     6);
+    assert_int_equal(keys_with_rows, 0);
+    /* the loop's connection is named after the service and the consumer */
+    assert_int_equal(scalar(c,
+                            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                            "test-consumer: event consumer keyed"),
+                     1);
+    hf_consumer_stop(&k);
+    PQfinish(c);
+}
+
 static void test_bad_names_are_refused(void **state)
 {
     (void)state;
@@ -428,6 +486,7 @@ static void test_bad_names_are_refused(void **state)
     assert_null(hf_consumer_start(dsn, "a\"b", NULL, handler, &a, 0));
     assert_null(hf_consumer_start(dsn, "ok", NULL, NULL, &a, 0));
     assert_null(hf_consumer_start_batch(dsn, "ok", NULL, NULL, &a, 0));
+    assert_null(hf_consumer_start_keys(dsn, "ok", NULL, NULL, &a, 0));
 }
 
 static int group_setup(void **state)
@@ -460,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_late_commit_is_not_skipped),
         cmocka_unit_test(test_a_batch_handler_takes_a_batch_in_one_call),
         cmocka_unit_test(test_a_failing_batch_is_retried_one_event_at_a_time),
+        cmocka_unit_test(test_a_consumer_of_keys_gets_ids_tenants_and_types_only),
         cmocka_unit_test(test_bad_names_are_refused),
     };
     return cmocka_run_group_tests_name("consumer", tests, group_setup, group_teardown);

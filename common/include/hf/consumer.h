@@ -99,6 +99,13 @@ hf_consumer_t *hf_consumer_start(const char *conninfo, const char *name,
 hf_consumer_t *hf_consumer_start_batch(const char *conninfo, const char *name,
                                        const char *const *type_prefixes, hf_consumer_batch_fn fn,
                                        void *user, int poll_ms);
+/* The same for a handler that needs only each event's id, tenant_id and
+ * type (it reads what else it needs itself, as webhook fan-out joins the
+ * log): the events come without their rows (source, subject, data_json and
+ * traceparent "", time_us 0), so a batch of 5 000 costs the walk alone. */
+hf_consumer_t *hf_consumer_start_keys(const char *conninfo, const char *name,
+                                      const char *const *type_prefixes, hf_consumer_batch_fn fn,
+                                      void *user, int poll_ms);
 
 /* Stop and join: a batch in progress stops after the event in hand and
  * commits what was applied. Accepts NULL; sets *c to NULL. */

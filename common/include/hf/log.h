@@ -24,6 +24,8 @@ typedef enum {
 /* Set the service name written on every line and the minimum level.
  * Call once from main before starting threads. */
 void hf_log_init(const char *service, hf_log_level_t min_level);
+/* The service name hf_log_init set ("hrflow" before). */
+const char *hf_log_service(void);
 
 /* Parse "debug", "info", "warn" or "error". Returns 0, or -EINVAL. */
 int hf_log_level_parse(const char *s, hf_log_level_t *out);

@@ -154,6 +154,9 @@ int hf_service_consumer(const char *name, const char *const *type_prefixes, hf_c
 /* The same with a handler of whole batches (hf_consumer_start_batch). */
 int hf_service_consumer_batch(const char *name, const char *const *type_prefixes,
                               hf_consumer_batch_fn fn, void *user);
+/* The same with events of keys only (hf_consumer_start_keys). */
+int hf_service_consumer_keys(const char *name, const char *const *type_prefixes,
+                             hf_consumer_batch_fn fn, void *user);
 
 /* Start a timer runner (hf/timer.h) for this service's timers of the given
  * kinds ("<service>.<what>", NULL-terminated; NULL = every kind of the
