@@ -76,7 +76,11 @@ PGconn *hf_db_connect(const char *conninfo, int connect_timeout_s, char *errbuf,
             snprintf(errbuf, errlen, "out of memory");
         return NULL;
     }
-    PGconn *c = PQconnectdb(ci);
+    /* named after the service in pg_stat_activity unless the DSN names it;
+     * background loops add their own name (loop.c) */
+    const char *const keys[] = { "dbname", "fallback_application_name", NULL };
+    const char *const vals[] = { ci, hf_log_service(), NULL };
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
     free(ci);
     if (!c || PQstatus(c) != CONNECTION_OK) {
         if (errbuf && errlen) {

@@ -322,11 +322,11 @@ int store_screening_claim(hf_store_t *st, store_pending_t *out, int max)
     char lim[16];
     snprintf(lim, sizeof(lim), "%d", max);
     const char *p[] = { lim };
-    /* the applications locked, then what screening them needs, in one round trip */
+    /* the applications locked (the queue walked in order: migration 0012),
+     * then what screening them needs, in one round trip */
     PGresult *r = hf_db_query(st->db,
                               "WITH claimed AS (SELECT " APP_COLS ", tenant_id AS tenant"
-                              "  FROM pipeline.applications WHERE screening = 'pending'"
-                              "  ORDER BY create_time LIMIT $1::int FOR UPDATE SKIP LOCKED)"
+                              "  FROM pipeline.screening_claim($1::int))"
                               " SELECT x.*, j.body, c.resume_enc FROM claimed x"
                               " JOIN pipeline.jobs j ON j.tenant_id = x.tenant AND j.id = x.job_id"
                               " JOIN pipeline.candidates c ON c.tenant_id = x.tenant"

@@ -68,6 +68,30 @@ static void test_parameterised_query(void **state)
     PQfinish(c);
 }
 
+/* a connection is named after the service, unless its DSN names it */
+static void test_connections_are_named_after_the_service(void **state)
+{
+    (void)state;
+    char err[256];
+    PGconn *c = hf_db_connect(dsn, 5, err, sizeof(err));
+    assert_non_null(c);
+    PGresult *r = hf_db_query(c, "SHOW application_name", 0, NULL);
+    assert_non_null(r);
+    assert_string_equal(PQgetvalue(r, 0, 0), "test-db");
+    PQclear(r);
+    PQfinish(c);
+    size_t n = strlen(dsn) + 32;
+    char *named = malloc(n);
+    assert_non_null(named);
+    snprintf(named, n, "%s application_name=ops", dsn);
+    assert_non_null(c = hf_db_connect(named, 5, err, sizeof(err)));
+    free(named);
+    assert_non_null(r = hf_db_query(c, "SHOW application_name", 0, NULL));
+    assert_string_equal(PQgetvalue(r, 0, 0), "ops");
+    PQclear(r);
+    PQfinish(c);
+}
+
 /* a column of values as one array parameter, whatever they hold */
 static void test_array_parameter_round_trips(void **state)
 {
@@ -381,6 +405,7 @@ int main(void)
     tl_env("HF_TEST_PG_DSN");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parameterised_query),
+        cmocka_unit_test(test_connections_are_named_after_the_service),
         cmocka_unit_test(test_array_parameter_round_trips),
         cmocka_unit_test(test_pool_reuse_and_rollback),
         cmocka_unit_test(test_nested_transactions),
