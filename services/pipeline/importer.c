@@ -136,6 +136,19 @@ static void refresh_statistics(PGconn *db)
         hf_warn("could not refresh the statistics after an import chunk");
 }
 
+/* After 1, 2, 4, 8 and 16 chunks, then every ANALYZE_EVERY rows: the
+ * statistics follow a table that an import into an empty tenant doubles
+ * chunk after chunk, so statements planned while it was small (the
+ * screeners' and the rules' joins prepared before the import) are planned
+ * again early, at the cost of a sample of a small table. */
+static int analyze_now(uint64_t processed)
+{
+    uint64_t chunks = processed / RESUME_EVERY;
+    return processed % ANALYZE_EVERY == 0 ||
+           (processed < ANALYZE_EVERY && processed % RESUME_EVERY == 0 && chunks &&
+            (chunks & (chunks - 1)) == 0);
+}
+
 static char *str(run_t *r, const pl_import_row_t *row, pl_cand_field_t f)
 {
     return hf_arena_strdup(r->arena, row->value[f] ? row->value[f] : "");
@@ -179,7 +192,7 @@ static void on_row(void *ctx, const pl_import_row_t *row)
     }
     if (!r->broken && r->processed % RESUME_EVERY == 0) {
         checkpoint(r, "running", NULL);
-        if (!r->broken && r->processed % ANALYZE_EVERY == 0)
+        if (!r->broken && analyze_now(r->processed))
             refresh_statistics(r->db);
         if (!r->broken && hf_loop_stopping(r->loop))
             r->broken = 2; /* SIGTERM: committed up to here, another run resumes */
