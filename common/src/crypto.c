@@ -304,8 +304,6 @@ static int parse_token(const char *token, token_t *t)
     return 0;
 }
 
-/* Feed the token's header "v1.<kid>." then aad as associated data to a GCM
- * context (encrypting or decrypting). Returns 1 or 0 like libcrypto. */
 /* AES-256-GCM, fetched from the default provider once: naming it by
  * EVP_aes_256_gcm() makes every EVP_*Init_ex fetch it again (OpenSSL 3's
  * "implicit fetching", crypto(7), whose Performance section advises this).
@@ -324,6 +322,8 @@ static const EVP_CIPHER *gcm(void)
     return gcm_cipher;
 }
 
+/* Feed the token's header "v1.<kid>." then aad as associated data to a GCM
+ * context (encrypting or decrypting). Returns 1 or 0 like libcrypto. */
 static int add_aad(EVP_CIPHER_CTX *c, const char *kid, const char *aad)
 {
     char head[sizeof(TOKEN_VERSION) + HF_KEY_ID_MAX + 2];
