@@ -117,6 +117,13 @@ int store_model_new_version(hf_store_t *st, const char *id,
     return rc;
 }
 
+/* the model (version 0: the latest), and after its columns what JOIN adds */
+#define MODEL_GET(MORE, JOIN)                                                                \
+    "SELECT m.id, m.version, " HF_MICROS("m.create_time") ", m.body" MORE                   \
+    " FROM scoring.competency_models m" JOIN                                                  \
+    " WHERE m.tenant_id = $1 AND m.id = $2 AND ($3::int = 0 OR m.version = $3::int)"          \
+    " ORDER BY m.version DESC LIMIT 1"
+
 int store_model_get(hf_store_t *st, const char *id, int version,
                     Hrflow__V1__CompetencyModel **out)
 {
@@ -130,13 +137,13 @@ int store_model_get_with_settings(hf_store_t *st, const char *id, int version,
     char v[16];
     snprintf(v, sizeof(v), "%d", version);
     const char *p[] = { st->tenant, id, v };
+    /* the settings only when asked: a screening reads the model for every resume */
     PGresult *r = hf_db_query(
         st->db,
-        "SELECT m.id, m.version, " HF_MICROS("m.create_time") ", m.body,"
-        " coalesce(s.emotion_labels, false), coalesce(s.emotion_may_reject, false)"
-        " FROM scoring.competency_models m LEFT JOIN scoring.settings s ON s.tenant_id = $1"
-        " WHERE m.tenant_id = $1 AND m.id = $2 AND ($3::int = 0 OR m.version = $3::int)"
-        " ORDER BY m.version DESC LIMIT 1",
+        settings ? MODEL_GET(", coalesce(s.emotion_labels, false),"
+                             " coalesce(s.emotion_may_reject, false)",
+                             " LEFT JOIN scoring.settings s ON s.tenant_id = $1")
+                 : MODEL_GET("", ""),
         3, p);
     int rc = hf_store_rows(r, 1);
     if (rc == HF_OK && !(*out = model_row(st, r, 0)))
