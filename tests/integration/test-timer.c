@@ -300,6 +300,31 @@ static void test_set_cancel_and_reschedule_are_idempotent(void **state)
     assert_int_equal(hf_timer_set(&a, k, "x", now, "[1]"), HF_EDB);
     assert_int_equal(scalar(c, "SELECT count(*) FROM timers.timer WHERE key IN ('x', '')", NULL),
                      0);
+    /* ... at the bounds: a service of 31 characters, what follows of 100
+     * (dots allowed after the first), a key of 200 printable ASCII ones */
+    char svc[40], what[110], kind[160], key[210];
+    memset(svc, 's', 31), svc[31] = '\0';
+    memset(what, 'w', 100), what[100] = '\0';
+    what[50] = '.';
+    memset(key, '~', 200), key[200] = '\0';
+    key[0] = ' ';
+    snprintf(kind, sizeof(kind), "%s.%s", svc, what);
+    assert_int_equal(hf_timer_set(&a, kind, key, now, NULL), 1);
+    assert_int_equal(hf_timer_cancel(&a, kind, key), 1);
+    snprintf(kind, sizeof(kind), "%sx.%s", svc, what); /* a service of 32 */
+    assert_int_equal(hf_timer_set(&a, kind, "x", now, NULL), HF_EDB);
+    snprintf(kind, sizeof(kind), "%s.%sx", svc, what); /* 101 after the dot */
+    assert_int_equal(hf_timer_set(&a, kind, "x", now, NULL), HF_EDB);
+    key[200] = 'x', key[201] = '\0'; /* a key of 201 */
+    assert_int_equal(hf_timer_set(&a, k, key, now, NULL), HF_EDB);
+    const char *bad_kinds[] = { "idem.", ".reminder", "9idem.reminder", "idem.Reminder",
+                                "id-em.reminder", "idem.remind er" };
+    for (size_t i = 0; i < sizeof(bad_kinds) / sizeof(*bad_kinds); i++)
+        assert_int_equal(hf_timer_set(&a, bad_kinds[i], "x", now, NULL), HF_EDB);
+    assert_int_equal(hf_timer_set(&a, k, "caf\xc3\xa9", now, NULL), HF_EDB); /* not ASCII */
+    assert_int_equal(hf_timer_set(&a, k, "tab\there", now, NULL), HF_EDB);
+    assert_int_equal(hf_timer_set(&a, "idem_2.a.b-c", "x", now, NULL), 1);
+    assert_int_equal(hf_timer_cancel(&a, "idem_2.a.b-c", "x"), 1);
     PQfinish(c);
 }
 
