@@ -55,6 +55,7 @@ struct hf_consumer {
     char failing[32];       /* the event whose handler asked to retry last, and how often */
     int tries;
     int retry_ms;           /* the pause before the next retry of a batch */
+    uint64_t batches;       /* transactions begun: hf_consumed_event_t.batch */
     int hit_n;              /* matches a batch hands out at most */
     char hit_n_text[12];
 };
@@ -127,10 +128,8 @@ static int give_up(hf_consumer_t *c, PGconn *db, const char *id)
     return ++c->tries >= HF_CONSUME_MAX_TRIES && PQstatus(db) == CONNECTION_OK;
 }
 
-/* Run the handler on row i inside a savepoint. Returns HF_CONSUME_OK or
- * HF_CONSUME_SKIP (the savepoint released or rolled back), HF_CONSUME_RETRY,
- * or BATCH_ERROR when the consumer's own statements failed. */
-static hf_consumed_event_t event_at(PGresult *res, int i)
+/* Row i of a batch as the handler sees it. */
+static hf_consumed_event_t event_at(const hf_consumer_t *c, PGresult *res, int i)
 {
     return (hf_consumed_event_t){
         .id = PQgetvalue(res, i, COL_ID),
@@ -141,6 +140,7 @@ static hf_consumed_event_t event_at(PGresult *res, int i)
         .data_json = PQgetvalue(res, i, COL_DATA),
         .traceparent = PQgetvalue(res, i, COL_TRACE),
         .time_us = strtoll(PQgetvalue(res, i, COL_US), NULL, 10),
+        .batch = c->batches,
     };
 }
 
@@ -155,9 +155,12 @@ static int handle_one(hf_consumer_t *c, PGconn *db, const hf_consumed_event_t *e
     return rc == HF_CONSUME_OK && skipped ? HF_CONSUME_SKIP : rc;
 }
 
+/* Run the handler on row i inside a savepoint. Returns HF_CONSUME_OK or
+ * HF_CONSUME_SKIP (the savepoint released or rolled back), HF_CONSUME_RETRY,
+ * or BATCH_ERROR when the consumer's own statements failed. */
 static int apply(hf_consumer_t *c, PGconn *db, PGresult *res, int i)
 {
-    hf_consumed_event_t ev = event_at(res, i);
+    hf_consumed_event_t ev = event_at(c, res, i);
     if (hf_db_begin(db) < 0)
         return BATCH_ERROR;
     int depth = hf_db_depth(db);
@@ -207,7 +210,7 @@ static int apply_batch(hf_consumer_t *c, PGconn *db, PGresult *res, int hits, in
     if (!ev)
         return HF_CONSUME_RETRY;
     for (int i = 0; i < hits; i++)
-        ev[i] = event_at(res, i);
+        ev[i] = event_at(c, res, i);
     if (hf_db_begin(db) < 0) {
         free(ev);
         return BATCH_ERROR;
@@ -237,6 +240,7 @@ static int apply_batch(hf_consumer_t *c, PGconn *db, PGresult *res, int hits, in
 static int consume_locked(hf_consumer_t *c, PGconn *db, const char *tx_id, const char *last_id)
 {
     const char *p[] = { tx_id, last_id, c->prefixes, c->hit_n_text };
+    c->batches++;
     PGresult *res = hf_db_query(db, c->keys_only ? sql_batch_keys : sql_batch, 4, p);
     if (!res)
         return BATCH_ERROR;

@@ -18,6 +18,7 @@
 #include "reactions.h"
 #include "deliver.h"
 
+#include "hf/arena.h"
 #include "hf/consumer.h"
 #include "hf/db.h"
 #include "hf/log.h"
@@ -75,6 +76,121 @@ static int64_t seconds_of(const Hrflow__V1__Timestamp *t)
     return t ? t->seconds : 0;
 }
 
+/* ---- what the letters of one batch share ----
+ *
+ * A mass screening's thank-you letters are thousands for one job of one
+ * company: its title, the company's name, the tenant's settings, the
+ * effective template and the clock are the same for each. They are read
+ * once per consumer batch (one transaction: its letters commit or roll back
+ * together) and forgotten when the next begins, so a change is seen from
+ * the next batch on. Only the consumer's thread uses this. */
+
+#define MEMO_N 32 /* of each kind per batch; past it, read for each letter */
+
+typedef struct {
+    const char *tenant, *id; /* a job: title, company id; a company ("" the
+                                tenant): name in a */
+    const char *a, *b;
+} memo_fact_t;
+
+typedef struct {
+    const char *tenant, *company;
+    nt_event_t ev;
+    nt_channel_t ch;
+    int locale;
+    nt_category_t category;
+    nt_template_t *compiled;
+} memo_template_t;
+
+typedef struct {
+    const char *tenant;
+    nt_reaction_settings_t s;
+} memo_settings_t;
+
+static struct {
+    uint64_t batch;
+    hf_arena_t *arena;
+    int64_t now;
+    memo_fact_t jobs[MEMO_N], companies[MEMO_N];
+    memo_template_t templates[MEMO_N];
+    memo_settings_t settings[MEMO_N];
+    size_t n_jobs, n_companies, n_templates, n_settings;
+} memo;
+
+static void memo_clear(void)
+{
+    for (size_t i = 0; i < memo.n_templates; i++)
+        nt_template_destroy(&memo.templates[i].compiled);
+    memo.n_jobs = memo.n_companies = memo.n_templates = memo.n_settings = 0;
+    memo.now = 0;
+    if (memo.arena)
+        hf_arena_reset(memo.arena);
+}
+
+void nt_letters_batch(uint64_t batch)
+{
+    if (batch == memo.batch && batch)
+        return;
+    memo_clear();
+    memo.batch = batch;
+    if (!memo.arena)
+        memo.arena = hf_arena_new(16384);
+}
+
+void nt_letters_forget(void)
+{
+    memo_clear();
+    hf_arena_destroy(&memo.arena);
+    memo.batch = 0;
+}
+
+static char *memo_strdup(const char *s)
+{
+    return memo.arena ? hf_arena_strdup(memo.arena, s ? s : "") : NULL;
+}
+
+static const memo_fact_t *fact_find(const memo_fact_t *f, size_t n, const char *tenant,
+                                    const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(f[i].id, id) && !strcmp(f[i].tenant, tenant))
+            return &f[i];
+    return NULL;
+}
+
+/* Keep (tenant, id) -> (a, b) when there is room; the strings are copied. */
+static void fact_keep(memo_fact_t *f, size_t *n, const char *tenant, const char *id,
+                      const char *a, const char *b)
+{
+    if (*n == MEMO_N)
+        return;
+    memo_fact_t e = { memo_strdup(tenant), memo_strdup(id), memo_strdup(a), memo_strdup(b) };
+    if (e.tenant && e.id && e.a && e.b)
+        f[(*n)++] = e;
+}
+
+const nt_reaction_settings_t *nt_letters_settings(hf_store_t *st)
+{
+    for (size_t i = 0; i < memo.n_settings; i++)
+        if (!strcmp(memo.settings[i].tenant, st->tenant))
+            return &memo.settings[i].s;
+    nt_reaction_settings_t s;
+    if (nt_reaction_settings_get(st, &s) != HF_OK)
+        return NULL;
+    if (memo.n_settings < MEMO_N) {
+        memo_settings_t *m = &memo.settings[memo.n_settings];
+        m->tenant = memo_strdup(st->tenant);
+        m->s = s;
+        m->s.time_zone = memo_strdup(s.time_zone);
+        if (m->tenant && m->s.time_zone)
+            return &memo.settings[memo.n_settings++].s;
+    }
+    nt_reaction_settings_t *out = hf_store_alloc(st, sizeof(*out));
+    if (out)
+        *out = s;
+    return out;
+}
+
 static int gather(hf_store_t *st, const nt_reaction_t *r, facts_t *f)
 {
     ProtobufCMessage *m;
@@ -103,7 +219,11 @@ static int gather(hf_store_t *st, const nt_reaction_t *r, facts_t *f)
         f->phone = hf_store_strdup(st, c->phone);
         protobuf_c_message_free_unpacked(m, NULL);
     }
-    {
+    const memo_fact_t *job = f->job ? fact_find(memo.jobs, memo.n_jobs, r->tenant, f->job) : NULL;
+    if (job) {
+        f->title = job->a;
+        f->company = *r->company ? r->company : job->b;
+    } else {
         Hrflow__V1__GetJobRequest q = HRFLOW__V1__GET_JOB_REQUEST__INIT;
         q.id = (char *)f->job;
         if ((v = ask(r, "job", "pipeline", "GetJob", &q.base,
@@ -112,9 +232,17 @@ static int gather(hf_store_t *st, const nt_reaction_t *r, facts_t *f)
         Hrflow__V1__Job *j = (void *)m;
         f->title = hf_store_strdup(st, j->title);
         f->company = hf_store_strdup(st, *r->company ? r->company : j->company_id);
+        fact_keep(memo.jobs, &memo.n_jobs, r->tenant, f->job, j->title, j->company_id);
         protobuf_c_message_free_unpacked(m, NULL);
     }
-    if (f->company && *f->company && strcmp(f->company, NIL_UUID)) {
+    /* the company's name, or the tenant's for a job of the group ("") */
+    const char *of = f->company && *f->company && strcmp(f->company, NIL_UUID) ? f->company : "";
+    const memo_fact_t *name = f->company ? fact_find(memo.companies, memo.n_companies,
+                                                     r->tenant, of)
+                                         : NULL;
+    if (name) {
+        f->company_name = name->a;
+    } else if (*of) {
         Hrflow__V1__GetCompanyRequest q = HRFLOW__V1__GET_COMPANY_REQUEST__INIT;
         q.id = (char *)f->company;
         if ((v = ask(r, "company", "identity", "GetCompany", &q.base,
@@ -131,6 +259,8 @@ static int gather(hf_store_t *st, const nt_reaction_t *r, facts_t *f)
         f->company_name = hf_store_strdup(st, ((Hrflow__V1__Tenant *)m)->name);
         protobuf_c_message_free_unpacked(m, NULL);
     }
+    if (!name && f->company && f->company_name)
+        fact_keep(memo.companies, &memo.n_companies, r->tenant, of, f->company_name, "");
     f->start = r->start;
     if (*r->interview) {
         Hrflow__V1__GetInterviewRequest q = HRFLOW__V1__GET_INTERVIEW_REQUEST__INIT;
@@ -190,6 +320,36 @@ static int calendar(hf_store_t *st, const nt_reaction_t *r, const facts_t *f, co
     return bytes ? 0 : HF_CONSUME_RETRY;
 }
 
+/* The compiled effective template (nt_template_effective) of a letter, kept
+ * for the batch; when the memo is full, in spare, which the caller destroys
+ * after use. NULL when the database failed. */
+static memo_template_t spare;
+
+static const memo_template_t *template_of(hf_store_t *st, const char *company, nt_event_t ev,
+                                          nt_channel_t ch, int locale)
+{
+    const char *c = company ? company : "";
+    for (size_t i = 0; i < memo.n_templates; i++) {
+        const memo_template_t *t = &memo.templates[i];
+        if (t->ev == ev && t->ch == ch && t->locale == locale && !strcmp(t->company, c) &&
+            !strcmp(t->tenant, st->tenant))
+            return t;
+    }
+    nt_effective_t eff = { 0 };
+    if (nt_template_effective(st, company, ev, ch, locale, &eff) != HF_OK) {
+        nt_template_destroy(&eff.compiled);
+        return NULL;
+    }
+    memo_template_t t = { memo_strdup(st->tenant), memo_strdup(c), ev, ch, locale,
+                          eff.category, eff.compiled };
+    if (memo.n_templates < MEMO_N && t.tenant && t.company) {
+        memo.templates[memo.n_templates] = t;
+        return &memo.templates[memo.n_templates++];
+    }
+    spare = t;
+    return &spare;
+}
+
 /* One channel's letter; HF_CONSUME_OK also when the candidate has no
  * usable address on it (logged by ids). */
 static int send_on(hf_store_t *st, const nt_reaction_settings_t *s, const nt_reaction_t *r,
@@ -212,13 +372,14 @@ static int send_on(hf_store_t *st, const nt_reaction_settings_t *s, const nt_rea
         vals.v[NT_VAR_UNSUBSCRIBE_LINK] =
             hf_arena_printf(st->arena, "%s/v1/unsubscribe/%s", nt_public_url, token);
     const char *company = strcmp(f->company, NIL_UUID) ? f->company : NULL;
-    nt_effective_t eff = { 0 };
-    if (nt_template_effective(st, company, r->kind, ch, s->locale, &eff) != HF_OK)
+    const memo_template_t *eff = template_of(st, company, r->kind, ch, s->locale);
+    if (!eff)
         return HF_CONSUME_RETRY;
     int missing = nt_values_missing(r->kind, &vals);
     nt_rendered_t out = { 0 };
-    int rendered = missing < 0 && nt_template_render(eff.compiled, &vals, &out) == 0;
-    nt_template_destroy(&eff.compiled);
+    int rendered = missing < 0 && nt_template_render(eff->compiled, &vals, &out) == 0;
+    if (eff == &spare)
+        nt_template_destroy(&spare.compiled);
     if (missing >= 0) {
         hf_logkv(HF_LOG_WARN, "a letter lacks a value it needs: not sent",
                  HF_KV_STR("event", r->event_id), HF_KV_STR("variable", nt_vars[missing].name));
@@ -230,7 +391,7 @@ static int send_on(hf_store_t *st, const nt_reaction_settings_t *s, const nt_rea
         .dedupe = r->dedupe ? r->dedupe
                             : hf_arena_printf(st->arena, "%s:%s", r->event_id,
                                               nt_event_name(r->kind)),
-        .channel = ch_name, .recipient = to, .category = nt_category_name(eff.category),
+        .channel = ch_name, .recipient = to, .category = nt_category_name(eff->category),
         .time_zone = tz, .subject = out.subject, .text = out.text, .html = out.html,
         .candidate_id = f->candidate, .company_id = company,
     };
@@ -256,9 +417,13 @@ int nt_letters_send(hf_store_t *st, const nt_reaction_settings_t *s, const nt_re
     int v = gather(st, r, &f);
     if (v)
         return v;
-    PGresult *now_r = hf_db_query(st->db, sql_now, 0, NULL);
-    int64_t now = now_r && PQntuples(now_r) == 1 ? strtoll(PQgetvalue(now_r, 0, 0), NULL, 10) : 0;
-    PQclear(now_r);
+    if (!memo.now) { /* the clock of the batch: now() is its transaction's */
+        PGresult *now_r = hf_db_query(st->db, sql_now, 0, NULL);
+        memo.now = now_r && PQntuples(now_r) == 1 ? strtoll(PQgetvalue(now_r, 0, 0), NULL, 10)
+                                                  : 0;
+        PQclear(now_r);
+    }
+    int64_t now = memo.now;
     if (!now)
         return HF_CONSUME_RETRY;
     const char *tz = *s->time_zone ? s->time_zone : nt_delivery_settings.default_tz;

@@ -80,27 +80,10 @@ static int moved_by_rule(json_t *data)
 #define INTERVIEW "hrflow.scheduling.interview."
 #define APPLICATION "hrflow.pipeline.application."
 
-/* The tenant's reaction settings, read on first need: most events the
- * consumer sees (a rule's rejections in a mass screening) send nothing, and
- * decide that from the event alone. */
-typedef struct {
-    hf_store_t *st;
-    nt_reaction_settings_t s;
-    int read;
-} settings_t;
-
-static const nt_reaction_settings_t *settings(settings_t *z)
-{
-    if (!z->read && nt_reaction_settings_get(z->st, &z->s) != HF_OK)
-        return NULL;
-    z->read = 1;
-    return &z->s;
-}
-
 /* What ev asks for, into *r; 0 when nothing, 1 when a letter, -1 when the
  * database failed. */
 static int reaction_of(PGconn *db, const hf_consumed_event_t *ev, json_t *data,
-                       settings_t *z, nt_reaction_t *r)
+                       hf_store_t *st, nt_reaction_t *r)
 {
     const char *type = ev->type;
     *r = (nt_reaction_t){ .event_id = ev->id, .tenant = ev->tenant_id, .interview = "",
@@ -126,7 +109,7 @@ static int reaction_of(PGconn *db, const hf_consumed_event_t *ev, json_t *data,
         if (kind == NT_EV_INVITATION) /* one invitation per interview */
             r->dedupe = hf_arena_printf(arena, "%s:invitation", r->interview);
         if (kind == NT_EV_CANCELLATION && !strcmp(field(data, "reason"), "invitation_expired")) {
-            const nt_reaction_settings_t *s = settings(z);
+            const nt_reaction_settings_t *s = nt_letters_settings(st);
             if (!s)
                 return -1;
             r->reason = s->locale == 0 ? "邀请已过期" : "the invitation expired";
@@ -150,7 +133,7 @@ static int reaction_of(PGconn *db, const hf_consumed_event_t *ev, json_t *data,
         /* a rule's rejection asked for its letter (template_requested) or none */
         if (moved_by_rule(data))
             return 0;
-        const nt_reaction_settings_t *s = settings(z);
+        const nt_reaction_settings_t *s = nt_letters_settings(st);
         if (!s)
             return -1;
         if (!s->thank_you_on_manual_reject)
@@ -172,6 +155,7 @@ static int on_event(void *user, PGconn *db, const hf_consumed_event_t *ev)
 {
     (void)user;
     hf_arena_reset(arena);
+    nt_letters_batch(ev->batch);
     if (!hf_uuid_valid(ev->tenant_id))
         return HF_CONSUME_OK;
     json_t *data = json_loads(ev->data_json, 0, NULL);
@@ -180,10 +164,11 @@ static int on_event(void *user, PGconn *db, const hf_consumed_event_t *ev)
     hf_store_t st;
     hf_store_init(&st, db, arena, ev->tenant_id, hf_service_keys());
     st.actor = "system:notify";
-    settings_t z = { .st = &st };
     nt_reaction_t r;
-    int rc = reaction_of(db, ev, data, &z, &r);
-    const nt_reaction_settings_t *s = rc > 0 ? settings(&z) : NULL;
+    int rc = reaction_of(db, ev, data, &st, &r);
+    /* the tenant's settings only when a letter may follow: most events the
+     * consumer sees (a rule's rejections) decide from the event alone */
+    const nt_reaction_settings_t *s = rc > 0 ? nt_letters_settings(&st) : NULL;
     int v = rc < 0 || (rc > 0 && !s) ? HF_CONSUME_RETRY
             : rc == 0                ? HF_CONSUME_OK
                                      : nt_letters_send(&st, s, &r);
@@ -210,5 +195,6 @@ int nt_reactions_start(void)
 
 void nt_reactions_stop(void)
 {
+    nt_letters_forget();
     hf_arena_destroy(&arena);
 }

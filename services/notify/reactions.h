@@ -90,6 +90,16 @@ typedef struct {
 int nt_letters_send(hf_store_t *st, const nt_reaction_settings_t *settings,
                     const nt_reaction_t *r);
 
+/* What the letters of one consumer batch share is read once per batch
+ * (letters.c): nt_letters_batch(ev->batch) before each event forgets it when
+ * a new batch begins; nt_letters_forget() frees it when the consumer stops. */
+void nt_letters_batch(uint64_t batch);
+void nt_letters_forget(void);
+
+/* st's tenant's settings (nt_reaction_settings_get), read once per batch;
+ * NULL when the database failed. */
+const nt_reaction_settings_t *nt_letters_settings(hf_store_t *st);
+
 /* A phone number as the pipeline keeps it, as E.164 (Chinese national
  * numbers get +86); one it refuses stays as it is. In st's arena. */
 const char *nt_phone_e164(hf_store_t *st, const char *phone);

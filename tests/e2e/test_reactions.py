@@ -31,7 +31,7 @@ from icalendar import Calendar
 sys.path.insert(0, os.path.dirname(__file__))
 from receivers import (MAIL, SMS, SMS_LOCK, restart_notify, start_receivers,  # noqa: E402
                        stop_receivers)
-from scheduling_e2e import advance, at, call, ctx, job_of, placed, sql, stack  # noqa: E402
+from scheduling_e2e import advance, at, call, ctx, job_of, metric, placed, sql, stack  # noqa: E402
 from scheduling_e2e import monday, setup as setup_stack  # noqa: E402
 from scheduling_e2e import teardown as teardown_stack  # noqa: E402
 from stack import wait_for  # noqa: E402
@@ -372,6 +372,46 @@ def letters_of_events_while_notify_was_down_go_when_it_returns():
         stack.start("notify")
         stack.wait_ready()
     letter(c["email"], "感谢您申请")
+
+
+@test
+def a_wave_of_letters_asks_for_its_job_once_a_batch_and_a_new_title_reaches_the_next():
+    monday("10:00")
+    j = job_of("SH", rules=RULES, title="数据分析师")
+    asked = 'hf_worker_requests_total{service="pipeline",method="GetJob",outcome="ok"}'
+
+    def reject(c):
+        status, a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": c["id"]})
+        assert status == 201, a
+        assert assess(a, "screening", 85)["stage"] == "ai_interview"
+        assert assess(a, "ai_interview", 42)["stage"] == "rejected"
+
+    # notify down while the wave is written: back, it reads it all in one batch
+    for name in [n for n in stack.procs if n.startswith("notify")]:
+        stack.stop(name)
+    try:
+        wave = [candidate() for _ in range(12)]
+        for c in wave:
+            reject(c)
+        before = metric(asked, "pipeline")
+    finally:
+        stack.start("notify")
+        stack.wait_ready()
+    for c in wave:
+        m = letter(c["email"], "感谢您申请")
+        assert str(m["Subject"]) == "感谢您申请公司SH「数据分析师」职位", m["Subject"]
+        assert c["name"] in body_text(m), body_text(m)
+    # 12 thank-you letters (and the interviews' letters of the same job): one read
+    # a batch, where each letter used to ask
+    got = metric(asked, "pipeline") - before
+    assert 1 <= got <= 3, got
+    # the job renamed: a letter of a later batch has the new title
+    status, r = call("PATCH", "/v1/jobs/" + j["id"], {"title": "高级数据分析师"})
+    assert status == 200 and r["title"] == "高级数据分析师", r
+    c = candidate()
+    reject(c)
+    m = letter(c["email"], "感谢您申请")
+    assert str(m["Subject"]) == "感谢您申请公司SH「高级数据分析师」职位", m["Subject"]
 
 
 # ---- the settings ----

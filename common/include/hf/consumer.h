@@ -40,6 +40,9 @@ typedef struct {
     const char *data_json;   /* the event's data as JSON text */
     const char *traceparent; /* "" when none */
     int64_t time_us;         /* when it was appended, Unix epoch microseconds */
+    uint64_t batch;          /* the consumer's transaction it is handled in, counted from 1:
+                                what a handler read for one event may serve the others of
+                                the same batch (they commit or roll back together) */
 } hf_consumed_event_t;
 
 enum {
