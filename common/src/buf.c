@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void hf_buf_put(hf_buf_t *b, const void *s, size_t n)
+void hf_buf_put_grow(hf_buf_t *b, const void *s, size_t n)
 {
     if (b->failed)
         return;
@@ -28,11 +28,6 @@ void hf_buf_put(hf_buf_t *b, const void *s, size_t n)
 void hf_buf_puts(hf_buf_t *b, const char *s)
 {
     hf_buf_put(b, s, strlen(s));
-}
-
-void hf_buf_putc(hf_buf_t *b, char c)
-{
-    hf_buf_put(b, &c, 1);
 }
 
 char *hf_buf_take(hf_buf_t *b, size_t *len)

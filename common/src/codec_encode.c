@@ -13,6 +13,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,12 +263,62 @@ void hf_codec_put_string(hf_buf_t *out, const char *s)
     *out = b.out;
 }
 
+/* What %.*g prints of v at precision prec (at most 15), then ".0" when it
+ * reads as an integer, for the common case of a few decimals, without
+ * printf: v is the double nearest to r / 10^k for an integer r of at most
+ * prec digits (k at most 6), and 1e-4 <= |v|, so %g writes r / 10^k in
+ * fixed notation. At 15 digits or fewer, the decimal whose nearest double
+ * v is, is the one %g rounds v to (v is within half a unit in its last
+ * place of it, a sixth of the distance to the next 15-digit decimal). The
+ * length written, or 0 for any other value (printf's then). */
+static int w_short_real(char *buf, double v, int prec)
+{
+    static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+                                  1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+    double a = fabs(v);
+    if (prec > 15 || !(a >= 1e-4 && a < p10[prec]))
+        return 0;
+    for (int k = 0; k <= 6; k++) {
+        double r = nearbyint(a * p10[k]);
+        if (r >= p10[prec])
+            return 0;
+        if (r / p10[k] != a)
+            continue;
+        uint64_t digits = (uint64_t)r, unit = (uint64_t)p10[k];
+        char tmp[40], *d = tmp + sizeof(tmp);
+        *--d = '\0';
+        if (k == 0) {
+            *--d = '0';
+            *--d = '.';
+        }
+        for (int i = 0; i < k; i++, digits /= 10)
+            *--d = (char)('0' + digits % 10);
+        if (k > 0)
+            *--d = '.';
+        uint64_t whole = (uint64_t)r / unit;
+        do
+            *--d = (char)('0' + whole % 10);
+        while ((whole /= 10) != 0);
+        if (v < 0)
+            *--d = '-';
+        int len = (int)(tmp + sizeof(tmp) - 1 - d);
+        memcpy(buf, d, (size_t)len + 1);
+        return len;
+    }
+    return 0;
+}
+
 /* jansson's jsonp_dtostr: %.*g, ".0" when it reads as an integer, no '+' or
  * leading zeros in the exponent. */
 static void w_real(wbuf_t *b, double v)
 {
     char buf[64];
-    int len = snprintf(buf, sizeof(buf) - 3, "%.*g", b->prec, v);
+    int len = w_short_real(buf, v, b->prec);
+    if (len > 0) {
+        w_put(b, buf, (size_t)len);
+        return;
+    }
+    len = snprintf(buf, sizeof(buf) - 3, "%.*g", b->prec, v);
     if (len < 0 || len >= (int)sizeof(buf) - 3) {
         b->out.failed = 1;
         return;
@@ -363,13 +414,43 @@ static void w_value(wbuf_t *b, const ProtobufCFieldDescriptor *f, const void *p,
     }
 }
 
+/* A field's key, "jsonName": (lowerCamelCase of a protobuf name: nothing to
+ * escape), kept per thread by the field's descriptor: making it again for
+ * every field of every message was a tenth of writing a report. Descriptors
+ * are static, so a slot only ever changes to another field's key. */
+typedef struct {
+    const ProtobufCFieldDescriptor *f;
+    size_t len;
+    char key[48];
+} key_slot_t;
+
+static __thread key_slot_t key_slots[256];
+
+static void w_key(wbuf_t *b, const ProtobufCFieldDescriptor *f)
+{
+    key_slot_t *k = &key_slots[(uintptr_t)f / sizeof(*f) % 256];
+    if (k->f == f) {
+        w_put(b, k->key, k->len);
+        return;
+    }
+    char json[256];
+    json[0] = '"';
+    hf_codec_json_name(f->name, json + 1, sizeof(json) - 3);
+    size_t n = strlen(json);
+    json[n] = '"', json[n + 1] = ':';
+    w_put(b, json, n + 2);
+    if (n + 2 <= sizeof(k->key)) {
+        memcpy(k->key, json, n + 2);
+        k->len = n + 2, k->f = f;
+    }
+}
+
 static void w_message(wbuf_t *b, const ProtobufCMessage *m, int depth)
 {
     if (depth >= HF_CODEC_MAX_DEPTH) {
         b->out.failed = 1;
         return;
     }
-    char json[256];
     bool first = true;
     w_chr(b, '{');
     for (unsigned i = 0; i < m->descriptor->n_fields && !b->out.failed; i++) {
@@ -379,9 +460,7 @@ static void w_message(wbuf_t *b, const ProtobufCMessage *m, int depth)
         if (!first)
             w_chr(b, ',');
         first = false;
-        hf_codec_json_name(f->name, json, sizeof(json));
-        w_escaped(b, json, strlen(json));
-        w_chr(b, ':');
+        w_key(b, f);
         if (f->label != PROTOBUF_C_LABEL_REPEATED) {
             w_value(b, f, CMEMBER(m, f->offset), depth);
         } else if (codec_is_map(m->descriptor, f)) {

@@ -375,21 +375,46 @@ json_t *codec_enc_float(float f)
     return json_real(strtod(buf, NULL));
 }
 
-/* An integer of any protobuf integer type in decimal. */
+/* v in decimal, NUL-terminated, ending at end (21 bytes before it at most);
+ * returns its first digit. */
+static char *decimal(uint64_t v, char *end)
+{
+    *--end = '\0';
+    do
+        *--end = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    return end;
+}
+
+/* An integer of any protobuf integer type in decimal (without snprintf: a
+ * report has thousands of them). */
 void hf_codec_format_int(ProtobufCType t, const void *p, char *buf, size_t size)
 {
+    int64_t v = 0; /* a signed value */
+    uint64_t u;    /* its magnitude, or the unsigned value */
     switch (t) {
     case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-        snprintf(buf, size, "%" PRId64, *(const int64_t *)p);
+        v = *(const int64_t *)p;
+        u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
         break;
     case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
-        snprintf(buf, size, "%" PRIu64, *(const uint64_t *)p);
+        u = *(const uint64_t *)p;
         break;
     case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32:
-        snprintf(buf, size, "%" PRIu32, *(const uint32_t *)p);
+        u = *(const uint32_t *)p;
         break;
     default:
-        snprintf(buf, size, "%" PRId32, *(const int32_t *)p);
+        v = *(const int32_t *)p;
+        u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     }
+    char tmp[24], *d = decimal(u, tmp + sizeof(tmp));
+    if (v < 0)
+        *--d = '-';
+    if (size == 0)
+        return;
+    size_t n = (size_t)(tmp + sizeof(tmp) - 1 - d);
+    n = n < size ? n : size - 1;
+    memcpy(buf, d, n);
+    buf[n] = '\0';
 }
 

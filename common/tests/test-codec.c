@@ -687,6 +687,68 @@ static void test_write_is_dumps(void **state)
     assert_null(hf_codec_encode_text(&nodes[0].base));
 }
 
+/* Doubles written without printf (a few decimals, w_short_real) and with it
+ * print as json_dumps does at both precisions: short decimals of every
+ * magnitude the shortcut takes and either side of its bounds, integers up to
+ * and past 15 digits, and values with more digits than it takes. */
+static void test_write_doubles_as_dumps(void **state)
+{
+    (void)state;
+    static double v[4096];
+    size_t n = 0;
+    const double edges[] = { 1e-4, 9.9999999999999e-5, 0.0001000001, 1e15, 999999999999999.0,
+                             1e15 - 0.5, 123456789012345.6, 12345678901234.56, 0.1 + 0.2,
+                             2.5, 0.35, 72.5, 1.0 / 3, 9007199254740993.0, 4503599627370497.5,
+                             -0.0, 0.0, 1e-300, 1.7976931348623157e308, 0.000999999 };
+    for (size_t i = 0; i < sizeof(edges) / sizeof(*edges); i++) {
+        v[n++] = edges[i];
+        v[n++] = -edges[i];
+    }
+    srand(16);
+    while (n < sizeof(v) / sizeof(*v)) {
+        /* an integer of 1-16 digits over 10^0..10^8 */
+        long long digits = 1;
+        for (int d = rand() % 16; d >= 0; d--)
+            digits = digits * 10 + rand() % 10;
+        double x = (double)digits / pow(10, rand() % 9);
+        v[n++] = rand() % 2 ? x : -x;
+    }
+    Sample s = HRFLOW__V1__CODEC_SAMPLE__INIT;
+    s.rdbl = v, s.n_rdbl = n;
+    writes_as_dumps(&s.base);
+    for (size_t i = 0; i < n; i += 97) { /* and each alone, as the single field */
+        s.n_rdbl = 0, s.dbl = v[i];
+        writes_as_dumps(&s.base);
+    }
+}
+
+/* Integers at the ends of every width print as json_dumps does. */
+static void test_write_integers_as_dumps(void **state)
+{
+    (void)state;
+    Sample s = HRFLOW__V1__CODEC_SAMPLE__INIT;
+    const int32_t i32[] = { INT32_MIN, INT32_MIN + 1, -1, 0, 1, 9, 10, INT32_MAX };
+    const uint32_t u32[] = { 0, 1, 4294967295u };
+    const int64_t i64[] = { INT64_MIN, INT64_MIN + 1, -10, 0, 99, INT64_MAX };
+    const uint64_t u64[] = { 0, 10, UINT64_MAX };
+    for (size_t i = 0; i < sizeof(i32) / sizeof(*i32); i++) {
+        s.i32 = i32[i];
+        writes_as_dumps(&s.base);
+    }
+    for (size_t i = 0; i < sizeof(u32) / sizeof(*u32); i++) {
+        s.u32 = u32[i];
+        writes_as_dumps(&s.base);
+    }
+    for (size_t i = 0; i < sizeof(i64) / sizeof(*i64); i++) {
+        s.i64 = i64[i];
+        writes_as_dumps(&s.base);
+    }
+    for (size_t i = 0; i < sizeof(u64) / sizeof(*u64); i++) {
+        s.u64 = u64[i];
+        writes_as_dumps(&s.base);
+    }
+}
+
 static void test_encode_repairs_utf8(void **state)
 {
     (void)state;
@@ -787,6 +849,8 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_round_trip_everything),
         cmocka_unit_test(test_write_is_dumps),
+        cmocka_unit_test(test_write_doubles_as_dumps),
+        cmocka_unit_test(test_write_integers_as_dumps),
         cmocka_unit_test(test_encode_repairs_utf8),
         cmocka_unit_test(test_put_string_is_the_fields_text),
         cmocka_unit_test(test_arena_allocator),

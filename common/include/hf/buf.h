@@ -9,6 +9,7 @@
 #define HF_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 typedef struct hf_buf {
     char *p;       /* NULL until the first put */
@@ -16,10 +17,29 @@ typedef struct hf_buf {
     int failed;    /* out of memory: nothing more is appended */
 } hf_buf_t;
 
-/* Append n bytes of s (n may be 0: the buffer then holds at least ""). */
-void hf_buf_put(hf_buf_t *b, const void *s, size_t n);
+/* Append n bytes of s (n may be 0: the buffer then holds at least ""). The
+ * writers append a few bytes at a time, so a put that fits is inline and
+ * only growing calls out. */
+void hf_buf_put_grow(hf_buf_t *b, const void *s, size_t n);
+
+static inline void hf_buf_put(hf_buf_t *b, const void *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap || b->failed) {
+        hf_buf_put_grow(b, s, n);
+        return;
+    }
+    if (n)
+        memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static inline void hf_buf_putc(hf_buf_t *b, char c)
+{
+    hf_buf_put(b, &c, 1);
+}
+
 void hf_buf_puts(hf_buf_t *b, const char *s);
-void hf_buf_putc(hf_buf_t *b, char c);
 
 /* The text, which the caller frees, with its length in *len (when len is not
  * NULL); NULL after a failed put, the buffer freed. The buffer is empty
