@@ -284,26 +284,16 @@ static int w_short_real(char *buf, double v, int prec)
             return 0;
         if (r / p10[k] != a)
             continue;
-        uint64_t digits = (uint64_t)r, unit = (uint64_t)p10[k];
-        char tmp[40], *d = tmp + sizeof(tmp);
-        *--d = '\0';
-        if (k == 0) {
-            *--d = '0';
-            *--d = '.';
-        }
-        for (int i = 0; i < k; i++, digits /= 10)
-            *--d = (char)('0' + digits % 10);
-        if (k > 0)
-            *--d = '.';
-        uint64_t whole = (uint64_t)r / unit;
-        do
-            *--d = (char)('0' + whole % 10);
-        while ((whole /= 10) != 0);
+        /* whole "." fraction: the fraction's k digits, leading zeros kept,
+         * are those after the 1 of unit + fraction; "0" for an integer */
+        uint64_t n = (uint64_t)r, unit = (uint64_t)p10[k];
+        char whole[24], fraction[24], *o = buf;
         if (v < 0)
-            *--d = '-';
-        int len = (int)(tmp + sizeof(tmp) - 1 - d);
-        memcpy(buf, d, (size_t)len + 1);
-        return len;
+            *o++ = '-';
+        o = stpcpy(o, codec_decimal(n / unit, whole + sizeof(whole)));
+        *o++ = '.';
+        o = stpcpy(o, k ? codec_decimal(n % unit + unit, fraction + sizeof(fraction)) + 1 : "0");
+        return (int)(o - buf);
     }
     return 0;
 }

@@ -85,6 +85,9 @@ json_t *codec_enc_string(const char *s);
 json_t *codec_enc_bytes(const ProtobufCBinaryData *b);
 json_t *codec_enc_double(double x);
 json_t *codec_enc_float(float f);
+/* v in decimal, NUL-terminated, ending at end (21 bytes before it at most);
+ * returns its first digit. */
+char *codec_decimal(uint64_t v, char *end);
 
 /* ---- Timestamp and Date (codec_wkt.c) ---- */
 

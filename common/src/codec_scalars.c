@@ -375,9 +375,7 @@ json_t *codec_enc_float(float f)
     return json_real(strtod(buf, NULL));
 }
 
-/* v in decimal, NUL-terminated, ending at end (21 bytes before it at most);
- * returns its first digit. */
-static char *decimal(uint64_t v, char *end)
+char *codec_decimal(uint64_t v, char *end)
 {
     *--end = '\0';
     do
@@ -407,7 +405,7 @@ void hf_codec_format_int(ProtobufCType t, const void *p, char *buf, size_t size)
         v = *(const int32_t *)p;
         u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     }
-    char tmp[24], *d = decimal(u, tmp + sizeof(tmp));
+    char tmp[24], *d = codec_decimal(u, tmp + sizeof(tmp));
     if (v < 0)
         *--d = '-';
     if (size == 0)
