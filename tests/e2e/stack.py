@@ -7,7 +7,10 @@ pair `./hrflow test` made for brokers, and every service and the gateway a key
 pair of its own that the broker lets in. Every process, the gateway too, has
 an admin listener (HF_METRICS_ADDR) on a port of its own: /metrics, and the
 gateway's detailed /readyz (`admin=True` in request() and get_json()). Logs go
-to $HF_TEST_TMPDIR/<stack>-<name>.log.
+to $HF_TEST_TMPDIR/<stack>-<name>.log. The bus runs over `ipc://` sockets in
+$HF_TEST_TMPDIR, as processes sharing a host should (docs/architecture.md, "Bus
+transports"); HF_STACK_BUS=tcp (or a directory too long for a socket's name) makes it
+loopback TCP, which `./hrflow up` and Kubernetes use.
 """
 import json
 import os
@@ -42,6 +45,7 @@ def _ephemeral_low():
         return 32768
 
 
+IPC_PATH_MAX = 100   # a Unix socket's name is at most 107 bytes, "ipc://" not counted
 _BASE = 15000
 _SPAN = max(_ephemeral_low() - _BASE, 1000)
 _next = (os.getpid() * 7919) % _SPAN
@@ -126,16 +130,19 @@ class Stack:
         self.dsn = "%s dbname=%s" % (admin, self.db)
         ports = {k: free_port() for k in ("rpc", "xsub", "xpub", "http")}
         self.http = ports["http"]
+        bus = {k: "ipc://%s/%s.%s" % (self.tmp, self.db, k) for k in ("rpc", "xsub", "xpub")}
+        if os.environ.get("HF_STACK_BUS") == "tcp" or max(map(len, bus.values())) > IPC_PATH_MAX:
+            bus = {k: "tcp://127.0.0.1:%d" % ports[k] for k in ("rpc", "xsub", "xpub")}
         self.env = dict(os.environ)
         self.env.update({
             "HF_PG_DSN": self.dsn,
             "HF_REDIS_ADDR": env_required("HF_TEST_REDIS_ADDR"),
-            "HF_BROKERS": "tcp://127.0.0.1:%d" % ports["rpc"],
-            "HF_EVENTS_PUB": "tcp://127.0.0.1:%d" % ports["xsub"],
-            "HF_EVENTS_SUB": "tcp://127.0.0.1:%d" % ports["xpub"],
-            "HF_BROKER_BIND": "tcp://127.0.0.1:%d" % ports["rpc"],
-            "HF_BROKER_XSUB_BIND": "tcp://127.0.0.1:%d" % ports["xsub"],
-            "HF_BROKER_XPUB_BIND": "tcp://127.0.0.1:%d" % ports["xpub"],
+            "HF_BROKERS": bus["rpc"],
+            "HF_EVENTS_PUB": bus["xsub"],
+            "HF_EVENTS_SUB": bus["xpub"],
+            "HF_BROKER_BIND": bus["rpc"],
+            "HF_BROKER_XSUB_BIND": bus["xsub"],
+            "HF_BROKER_XPUB_BIND": bus["xpub"],
             "HF_GATEWAY_ADDR": "127.0.0.1:%d" % ports["http"],
             "HF_HEARTBEAT_MS": "200",
             "HF_WORKER_THREADS": "2",
