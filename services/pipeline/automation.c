@@ -353,7 +353,8 @@ static int write_plans(hf_store_t *st, automation_item_t *it, work_t *w, size_t 
     size_t nm = 0, ne = 0;
     for (size_t i = 0; mv && i < n; i++) {
         if (w[i].fresh && w[i].move_to)
-            mv[nm++] = (store_move_t){ it[i].app, w[i].move_to, w[i].actor, w[i].reason };
+            mv[nm++] = (store_move_t){ it[i].app, w[i].move_to, w[i].actor, w[i].reason,
+                                       it[i].screening };
         if (w[i].fresh)
             ne += json_array_size(w[i].events);
     }
@@ -477,7 +478,7 @@ int automation_run(hf_store_t *st, const Hrflow__V1__Job *job, Hrflow__V1__Appli
                    const Hrflow__V1__Assessment *as, unsigned only_line,
                    automation_outcome_t *out)
 {
-    automation_item_t it = { a, as, only_line, { NULL, 0 } };
+    automation_item_t it = { a, as, only_line, { NULL, 0 }, NULL };
     int rc = automation_run_many(st, job, &it, 1);
     *out = it.out;
     return rc;

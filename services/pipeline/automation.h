@@ -69,6 +69,8 @@ typedef struct {
     const Hrflow__V1__Assessment *as;
     unsigned only_line;           /* stage_timeout: the rule it is for, else 0 */
     automation_outcome_t out;     /* set by the call (decisions even on failure: empty) */
+    const char *screening;        /* NULL, or the screening state a move of the
+                                     application also sets (the screener's "done") */
 } automation_item_t;
 
 /* Record and act on the results of n distinct applications of one job and

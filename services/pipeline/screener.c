@@ -8,7 +8,8 @@
  * ScreenResume at once (hf_bus_send: the scoring replicas work on them in
  * parallel), then, in that same transaction and set-based per job, records
  * the screening results (event id "screening:<application>"), runs the job's
- * rules on them (automation_run_many) and marks the applications done. One commit
+ * rules on them (automation_run_many) and marks the applications done (those
+ * the rules moved, by the move's own update of the row). One commit
  * covers the batch: a replica killed mid-batch leaves every application of
  * it pending for another, and the event id makes a result that was recorded
  * act only once.
@@ -213,7 +214,7 @@ static int record_scores(item_t *items, int n, int *failed)
             as[m].kind = "screening";
             as[m].score = it->reply->score;
             as[m].event_id = event_id[m];
-            group[m] = (automation_item_t){ it->p.app, &as[m], 0, { NULL, 0 } };
+            group[m] = (automation_item_t){ it->p.app, &as[m], 0, { NULL, 0 }, "done" };
             ids[m] = it->p.app->id;
             m++;
         }

@@ -80,10 +80,12 @@ int store_application_move(hf_store_t *st, Hrflow__V1__Application *a, const cha
                            const char *actor, const char *reason);
 
 /* The same for n applications at once (a few statements whatever n): all
- * move, or none (HF_ECONFLICT when any version changed). */
+ * move, or none (HF_ECONFLICT when any version changed). screening, when
+ * not NULL, is the application's new screening state, set by the same
+ * update (the screener's: one update of the row instead of two). */
 typedef struct {
     Hrflow__V1__Application *app;
-    const char *to_stage, *actor, *reason;
+    const char *to_stage, *actor, *reason, *screening;
 } store_move_t;
 int store_application_moves(hf_store_t *st, store_move_t *mv, size_t n);
 
@@ -222,7 +224,8 @@ typedef struct {
  * is not used: each row has its own). Returns how many, or -1. */
 int store_screening_claim(hf_store_t *st, store_pending_t *out, int max);
 /* Set an application's screening state ("done", "failed", "pending"), or
- * that of n applications. */
+ * that of n applications; one already in that state is not written again
+ * (those the screener's moves marked done). */
 int store_screening_set(hf_store_t *st, const char *application_id, const char *state);
 int store_screening_set_many(hf_store_t *st, const char *const *application_ids, size_t n,
                              const char *state);

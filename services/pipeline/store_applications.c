@@ -203,18 +203,19 @@ int store_application_list(hf_store_t *st, const char *job_id, const char *stage
 
 /* The columns of n moves as PostgreSQL arrays, for unnest. */
 typedef struct {
-    char *id, *version, *from, *to, *actor, *reason;
+    char *id, *version, *from, *to, *actor, *reason, *screening;
 } move_arrays_t;
 
 static void move_arrays_free(move_arrays_t *m)
 {
     free(m->id), free(m->version), free(m->from), free(m->to), free(m->actor), free(m->reason);
+    free(m->screening);
 }
 
 static int move_arrays(const store_move_t *mv, size_t n, move_arrays_t *m)
 {
     *m = (move_arrays_t){ 0 };
-    const char **col = calloc(6 * (n ? n : 1), sizeof(char *));
+    const char **col = calloc(7 * (n ? n : 1), sizeof(char *));
     char (*ver)[24] = calloc(n ? n : 1, sizeof(*ver));
     if (!col || !ver) {
         free(col), free(ver);
@@ -228,6 +229,7 @@ static int move_arrays(const store_move_t *mv, size_t n, move_arrays_t *m)
         col[3 * n + i] = mv[i].to_stage;
         col[4 * n + i] = mv[i].actor;
         col[5 * n + i] = mv[i].reason ? mv[i].reason : "";
+        col[6 * n + i] = mv[i].screening ? mv[i].screening : "";
     }
     m->id = hf_db_array(col, n);
     m->version = hf_db_array(col + n, n);
@@ -235,18 +237,22 @@ static int move_arrays(const store_move_t *mv, size_t n, move_arrays_t *m)
     m->to = hf_db_array(col + 3 * n, n);
     m->actor = hf_db_array(col + 4 * n, n);
     m->reason = hf_db_array(col + 5 * n, n);
+    m->screening = hf_db_array(col + 6 * n, n);
     free(col), free(ver);
-    return m->id && m->version && m->from && m->to && m->actor && m->reason ? 0 : -1;
+    return m->id && m->version && m->from && m->to && m->actor && m->reason && m->screening ? 0
+                                                                                              : -1;
 }
 
 /* Each application moves only if its version is still the one given; the
- * transitions are written by the same statement. */
+ * transitions are written by the same statement. A screening state of ''
+ * leaves the application's as it is. */
 static const char sql_moves[] =
     "WITH m AS (SELECT * FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[],"
-    "                                $6::text[], $7::text[]) AS m(id, version, from_stage,"
-    "                                to_stage, actor, reason)),"
+    "                                $6::text[], $7::text[], $8::text[]) AS m(id, version,"
+    "                                from_stage, to_stage, actor, reason, screening)),"
     " moved AS (UPDATE pipeline.applications a SET stage = m.to_stage,"
-    "           version = a.version + 1, update_time = now(), stage_time = now()"
+    "           version = a.version + 1, update_time = now(), stage_time = now(),"
+    "           screening = COALESCE(NULLIF(m.screening, ''), a.screening)"
     "           FROM m WHERE a.tenant_id = $1 AND a.id = m.id AND a.version = m.version"
     "           RETURNING a.*),"
     " t AS (INSERT INTO pipeline.transitions (tenant_id, application_id, from_stage, to_stage,"
@@ -263,8 +269,8 @@ int store_application_moves(hf_store_t *st, store_move_t *mv, size_t n)
         move_arrays_free(&m);
         return HF_EDB;
     }
-    const char *p[] = { st->tenant, m.id, m.version, m.from, m.to, m.actor, m.reason };
-    PGresult *r = hf_db_query(st->db, sql_moves, 7, p);
+    const char *p[] = { st->tenant, m.id, m.version, m.from, m.to, m.actor, m.reason, m.screening };
+    PGresult *r = hf_db_query(st->db, sql_moves, 8, p);
     move_arrays_free(&m);
     int rc = r ? ((size_t)PQntuples(r) == n ? HF_OK : HF_ECONFLICT) : HF_EDB;
     Hrflow__V1__Application **rows = rc == HF_OK ? hf_store_alloc(st, n * sizeof(void *)) : NULL;
@@ -312,7 +318,7 @@ int store_application_moves(hf_store_t *st, store_move_t *mv, size_t n)
 int store_application_move(hf_store_t *st, Hrflow__V1__Application *a, const char *to_stage,
                            const char *actor, const char *reason)
 {
-    store_move_t m = { a, to_stage, actor, reason };
+    store_move_t m = { a, to_stage, actor, reason, NULL };
     return store_application_moves(st, &m, 1);
 }
 

@@ -308,7 +308,8 @@ int store_screening_set_many(hf_store_t *st, const char *const *application_ids,
     const char *p[] = { st->tenant, arr, state };
     int rc = arr ? hf_db_exec(st->db,
                               "UPDATE pipeline.applications SET screening = $3"
-                              " WHERE tenant_id = $1 AND id = ANY ($2::uuid[])",
+                              " WHERE tenant_id = $1 AND id = ANY ($2::uuid[])"
+                              "   AND screening IS DISTINCT FROM $3",
                               3, p, NULL)
                  : -1;
     free(arr);

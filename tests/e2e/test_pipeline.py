@@ -784,6 +784,15 @@ def screening_goes_through_scoring_and_sets_off_the_rules():
                                               " 'applications/%s' AND type = 'hrflow.pipeline."
                                               "application.ai_interview_invited.v1'" % a["id"]))
             assert data["competencyModelId"] == model() and data["jobId"] == j["id"], data
+        if want != "applied":
+            # the rule's move and the end of the screening are one write of the
+            # application: its event shows it screened
+            moved = json.loads(psql(stack.dsn, "SELECT data::text FROM events.outbox WHERE subject"
+                                               " = 'applications/%s' AND type = 'hrflow.pipeline."
+                                               "application.%s.v1'"
+                                    % (a["id"], "rejected" if want == "rejected"
+                                       else "stage_changed")))
+            assert moved["stage"] == want and moved["screening"] == "done", moved
         ctx["screened_" + name] = direct["score"]
     assert ctx["screened_strong"] >= 70 and ctx["screened_weak"] < 45, ctx
     # recruiters see every result with what the rules decided on it, and why
