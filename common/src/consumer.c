@@ -10,15 +10,26 @@
  *      pg_snapshot_xmin so no running transaction can still add a row behind
  *      them, and of those the first HIT_N (HIT_N_BATCH for a whole-batch
  *      handler) whose type matches, with their data;
- *   3. call the handler for each match inside a savepoint (a batch
- *      handler: once for all of them, inside one savepoint; after a retry,
- *      once per match until that batch is behind the cursor);
+ *   3. call the handler for each match (a batch handler: once for all of
+ *      them, inside one savepoint); after a handler's SKIP or RETRY, once per
+ *      match inside a savepoint of its own until that batch is behind the
+ *      cursor;
  *   4. move the cursor to the last row scanned (to the last match when HIT_N
  *      matched: rows after it were not handed out) and commit.
  *
  * Non-matching rows cost an index entry each in step 2 and are passed by the
  * cursor, so a consumer of rare types does not crawl the log 200 rows at a
  * time. RETRY rolls the transaction back, so nothing of the batch is kept.
+ *
+ * Savepoints only when needed. A per-event handler's SKIP must undo that
+ * event's changes and keep the others', which takes a savepoint per event:
+ * two more round trips per event (SAVEPOINT, RELEASE), and a subtransaction
+ * each, whose ids overflow the snapshots of every other backend past 64 in one
+ * transaction. Handlers nearly always answer OK, so a batch runs without them
+ * at first; the first SKIP rolls the batch back and does it again at once with
+ * a savepoint per event (a RETRY: after the pause, so), until that batch is
+ * behind the cursor. A handler may so be called again for events whose batch
+ * was undone, as it already was after a RETRY.
  */
 #include "hf/consumer.h"
 #include "hf/db.h"
@@ -49,7 +60,8 @@ struct hf_consumer {
     hf_consumer_fn fn;
     hf_consumer_batch_fn batch; /* instead of fn: whole batches */
     int keys_only;              /* hand events without their rows (hf_consumer_start_keys) */
-    int one_by_one;             /* a batch failed: hand its events to batch one at a time */
+    int one_by_one;             /* a batch failed: hand its events one at a time (to
+                                   batch), each inside a savepoint */
     void *user;
     hf_counter_t *consumed, *skipped, *retries;
     char failing[32];       /* the event whose handler asked to retry last, and how often */
@@ -60,8 +72,14 @@ struct hf_consumer {
     char hit_n_text[12];
 };
 
-/* What a batch came to. */
-enum { BATCH_ERROR = -1, BATCH_RETRY = -2, BATCH_BUSY = -3 };
+/* What a batch came to (BATCH_AGAIN: undone, to be done again at once). */
+enum { BATCH_ERROR = -1, BATCH_RETRY = -2, BATCH_BUSY = -3, BATCH_AGAIN = -4 };
+
+/* What an event came to, besides HF_CONSUME_*: a SKIP without a savepoint of
+ * its own, whose changes only the batch's rollback can undo (APPLY_AGAIN);
+ * a handler that left the transaction at another depth (APPLY_LOST: nothing
+ * but the batch's rollback is safe then). */
+enum { APPLY_AGAIN = 2, APPLY_LOST = 3 };
 
 static const char sql_ensure[] =
     "INSERT INTO events.consumer_cursor (name) VALUES ($1) ON CONFLICT (name) DO NOTHING";
@@ -155,6 +173,44 @@ static int handle_one(hf_consumer_t *c, PGconn *db, const hf_consumed_event_t *e
     return rc == HF_CONSUME_OK && skipped ? HF_CONSUME_SKIP : rc;
 }
 
+/* The handler on *ev, with the checks of what it left: HF_CONSUME_OK,
+ * HF_CONSUME_SKIP, HF_CONSUME_RETRY or APPLY_LOST. */
+static int run_handler(hf_consumer_t *c, PGconn *db, const hf_consumed_event_t *ev)
+{
+    int depth = hf_db_depth(db);
+    /* the handler's log lines carry the trace of the request that wrote the event */
+    hf_log_context_set(ev->traceparent, ev->id, c->name);
+    int rc = handle_one(c, db, ev);
+    hf_log_context_clear();
+    if (hf_db_depth(db) != depth) {
+        hf_logkv(HF_LOG_ERROR, "consumer handler left its transaction at another depth",
+                 HF_KV_STR("consumer", c->name), HF_KV_STR("event", ev->id),
+                 HF_KV_STR("type", ev->type));
+        return APPLY_LOST;
+    }
+    if (rc == HF_CONSUME_OK && PQtransactionStatus(db) == PQTRANS_INERROR) {
+        hf_logkv(HF_LOG_ERROR, "consumer handler returned OK after a failed statement",
+                 HF_KV_STR("consumer", c->name), HF_KV_STR("event", ev->id),
+                 HF_KV_STR("type", ev->type));
+        return HF_CONSUME_RETRY;
+    }
+    return rc == HF_CONSUME_OK || rc == HF_CONSUME_SKIP ? rc : HF_CONSUME_RETRY;
+}
+
+/* Run the handler on row i with no savepoint of its own. Returns
+ * HF_CONSUME_OK; else the batch is to be undone and handed out one event at
+ * a time, each in a savepoint: at once (APPLY_AGAIN, for a SKIP) or after the
+ * pause (HF_CONSUME_RETRY). */
+static int apply_bare(hf_consumer_t *c, PGconn *db, PGresult *res, int i)
+{
+    hf_consumed_event_t ev = event_at(c, res, i);
+    int rc = run_handler(c, db, &ev);
+    if (rc == HF_CONSUME_OK)
+        return rc;
+    c->one_by_one = 1;
+    return rc == HF_CONSUME_SKIP ? APPLY_AGAIN : HF_CONSUME_RETRY;
+}
+
 /* Run the handler on row i inside a savepoint. Returns HF_CONSUME_OK or
  * HF_CONSUME_SKIP (the savepoint released or rolled back), HF_CONSUME_RETRY,
  * or BATCH_ERROR when the consumer's own statements failed. */
@@ -163,23 +219,9 @@ static int apply(hf_consumer_t *c, PGconn *db, PGresult *res, int i)
     hf_consumed_event_t ev = event_at(c, res, i);
     if (hf_db_begin(db) < 0)
         return BATCH_ERROR;
-    int depth = hf_db_depth(db);
-    /* the handler's log lines carry the trace of the request that wrote the event */
-    hf_log_context_set(ev.traceparent, ev.id, c->name);
-    int rc = handle_one(c, db, &ev);
-    hf_log_context_clear();
-    if (hf_db_depth(db) != depth) {
-        hf_logkv(HF_LOG_ERROR, "consumer handler left its transaction at another depth",
-                 HF_KV_STR("consumer", c->name), HF_KV_STR("event", ev.id),
-                 HF_KV_STR("type", ev.type));
+    int rc = run_handler(c, db, &ev);
+    if (rc == APPLY_LOST)
         return HF_CONSUME_RETRY;
-    }
-    if (rc == HF_CONSUME_OK && PQtransactionStatus(db) == PQTRANS_INERROR) {
-        hf_logkv(HF_LOG_ERROR, "consumer handler returned OK after a failed statement",
-                 HF_KV_STR("consumer", c->name), HF_KV_STR("event", ev.id),
-                 HF_KV_STR("type", ev.type));
-        rc = HF_CONSUME_RETRY;
-    }
     if (rc != HF_CONSUME_OK && rc != HF_CONSUME_SKIP && give_up(c, db, ev.id)) {
         hf_logkv(HF_LOG_ERROR, "consumer gave up on an event that kept failing",
                  HF_KV_STR("consumer", c->name), HF_KV_STR("event", ev.id),
@@ -261,8 +303,9 @@ static int consume_locked(hf_consumer_t *c, PGconn *db, const char *tx_id, const
         else if (rc == HF_CONSUME_RETRY)
             c->one_by_one = 1;
     } else {
+        int bare = !c->one_by_one;
         for (; i < hits && !hf_loop_stopping(c->loop); i++) {
-            rc = apply(c, db, res, i);
+            rc = bare ? apply_bare(c, db, res, i) : apply(c, db, res, i);
             if (rc == HF_CONSUME_OK)
                 applied++;
             else if (rc == HF_CONSUME_SKIP)
@@ -271,9 +314,9 @@ static int consume_locked(hf_consumer_t *c, PGconn *db, const char *tx_id, const
                 break;
         }
     }
-    if (rc == HF_CONSUME_RETRY || rc == BATCH_ERROR) {
+    if (rc == HF_CONSUME_RETRY || rc == BATCH_ERROR || rc == APPLY_AGAIN) {
         PQclear(res);
-        return rc == HF_CONSUME_RETRY ? BATCH_RETRY : BATCH_ERROR;
+        return rc == HF_CONSUME_RETRY ? BATCH_RETRY : rc == APPLY_AGAIN ? BATCH_AGAIN : BATCH_ERROR;
     }
     if (i == hits)
         c->one_by_one = 0; /* the events of a failed batch are behind the cursor */
@@ -340,6 +383,8 @@ static int consumer_step(hf_loop_t *l, PGconn *db, void *user)
     }
     if (n == BATCH_ERROR)
         return -1;
+    if (n == BATCH_AGAIN)
+        return 1;
     if (n >= 0)
         c->retry_ms = RETRY_FIRST_MS;
     return n == 1; /* else caught up, or another replica's turn */

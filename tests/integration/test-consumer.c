@@ -34,6 +34,7 @@ typedef struct {
     const char *retry_subject; /* the first time: write, then RETRY */
     const char *kill_subject;  /* the first time: kill the consumer's own connection */
     _Atomic int calls, dupes, retried, killed;
+    _Atomic int depth[16];     /* hf_db_depth at the start of each of the first calls */
 } app_t;
 
 /* An event whose data repeats its subject. */
@@ -59,7 +60,9 @@ static void append_tx(PGconn *c, const char *type, const char *prefix, int n)
 static int handler(void *user, PGconn *db, const hf_consumed_event_t *ev)
 {
     app_t *a = user;
-    atomic_fetch_add(&a->calls, 1);
+    int call = atomic_fetch_add(&a->calls, 1);
+    if (call < 16)
+        a->depth[call] = hf_db_depth(db);
     if (a->delay_ms)
         usleep((useconds_t)a->delay_ms * 1000);
     if (hf_db_begin(db) < 0)
@@ -262,9 +265,41 @@ static void test_skip_passes_over_and_undoes_the_event(void **state)
     hf_consumer_t *k = start(&a, "hrflow.test.skip.", 50);
     wait_applied(c, "skip", 2, 5000);
     assert_int_equal(scalar(c, "SELECT count(*) FROM applied WHERE subject = $1", "s/bad"), 0);
+    assert_int_equal(scalar(c, "SELECT count(*) FROM applied WHERE subject = $1", "s/ok1"), 1);
     assert_int_equal(scalar(c, "SELECT count(*) FROM applied WHERE subject = $1", "s/ok2"), 1);
     assert_int_equal(counter("hf_consumer_skipped_total", "skip"), 1);
-    assert_int_equal(a.calls, 3);
+    /* s/ok1 and s/bad without savepoints, undone; then all three, each in one */
+    assert_int_equal(a.calls, 2 + 3);
+    assert_int_equal(a.dupes, 0);
+    hf_consumer_stop(&k);
+    PQfinish(c);
+}
+
+/* Handlers run inside the consumer's transaction with no savepoint of their
+ * own (depth 1) until one answers SKIP; that batch is then done again at once
+ * with a savepoint per event (depth 2), and the next batch without again. */
+static void test_savepoints_only_after_a_skip(void **state)
+{
+    (void)state;
+    PGconn *c = fx_conn(dsn);
+    append_tx(c, "hrflow.test.depth.v1", "d", 4);
+    app_t a = { .name = "depth", .skip_subject = "d/2" };
+    hf_consumer_t *k = start(&a, "hrflow.test.depth.", 50);
+    wait_applied(c, "depth", 3, 5000);
+    const int first[] = { 1, 1, 1, 2, 2, 2, 2 }; /* d/0-2 bare, d/0-3 each in a savepoint */
+    assert_int_equal(a.calls, 7);
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(a.depth[i], first[i]);
+    assert_int_equal(scalar(c, "SELECT count(*) FROM applied WHERE consumer = 'depth'"
+                               " AND subject = $1", "d/2"), 0);
+    append_tx(c, "hrflow.test.depth.v1", "e", 2);
+    wait_applied(c, "depth", 5, 5000);
+    assert_int_equal(a.calls, 9);
+    assert_int_equal(a.depth[7], 1);
+    assert_int_equal(a.depth[8], 1);
+    assert_int_equal(a.dupes, 0);
+    assert_int_equal(counter("hf_consumer_skipped_total", "depth"), 1);
+    assert_int_equal(counter("hf_consumer_retries_total", "depth"), 0);
     hf_consumer_stop(&k);
     PQfinish(c);
 }
@@ -515,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_stopped_and_killed_consumers_apply_each_event_once),
         cmocka_unit_test(test_retry_rolls_the_batch_back_and_redelivers),
         cmocka_unit_test(test_skip_passes_over_and_undoes_the_event),
+        cmocka_unit_test(test_savepoints_only_after_a_skip),
         cmocka_unit_test(test_two_replicas_of_a_name_never_both_apply),
         cmocka_unit_test(test_late_commit_is_not_skipped),
         cmocka_unit_test(test_a_batch_handler_takes_a_batch_in_one_call),

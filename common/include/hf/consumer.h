@@ -60,11 +60,15 @@ enum {
 
 /* Called for each matching event, in commit order, on db inside the
  * consumer's transaction. Wrap the changes with hf_db_begin/commit (that is
- * a savepoint) so a failure undoes only this event; the consumer also runs
- * each call inside a savepoint of its own, so SKIP undoes whatever the
- * handler left. Leave db at the depth it was given (hf_db_depth); do not
- * commit the consumer's transaction. Any other return value counts as RETRY,
- * as does OK with the transaction left aborted by a failed statement. */
+ * a savepoint) so a failure undoes only this event. SKIP undoes whatever the
+ * handler left for the event: the batch runs without a savepoint per event
+ * (two round trips fewer each) until a handler answers SKIP or RETRY; the
+ * batch is then rolled back and its events handed out again, each inside a
+ * savepoint of its own (at once after a SKIP, after the pause after a
+ * RETRY), so a handler may be called again for an event whose batch was
+ * undone. Leave db at the depth it was given (hf_db_depth); do not commit
+ * the consumer's transaction. Any other return value counts as RETRY, as does
+ * OK with the transaction left aborted by a failed statement. */
 typedef int (*hf_consumer_fn)(void *user, PGconn *db, const hf_consumed_event_t *ev);
 
 #define HF_CONSUME_MAX_TRIES 5
