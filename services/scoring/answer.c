@@ -129,6 +129,7 @@ typedef struct {
 } comp_t;
 
 struct sc_scorer {
+    uint64_t serial;          /* unique in the process: the question cache's key */
     char *version;
     comp_t *comps;
     size_t n;
@@ -315,6 +316,8 @@ sc_scorer_t *sc_scorer_new(sc_analyzer_t *az, const sc_model_t *m, char *err, si
         sc_scorer_destroy(&s);
         return NULL;
     }
+    static _Atomic uint64_t serials;
+    s->serial = ++serials;
     s->n = m->n;
     s->n_values = m->n_values;
     for (size_t c = 0; c < m->n; c++) {
@@ -388,8 +391,8 @@ typedef struct {
     sc_matches_t m;
     hf_arena_t *arena;
     sc_answer_t *a;
-    sc_text_t *q;             /* the question, NULL when none */
-    bool *subject;            /* per token of q: a subject word (not frame, not too short) */
+    const sc_text_t *q;       /* the question, NULL when none (the question cache's) */
+    const bool *subject;      /* per token of q: a subject word (not frame, not too short) */
     uint32_t *topic;          /* ranges of the answer about the question's subject */
     size_t ntopic;
 } run_t;
@@ -741,37 +744,123 @@ static int find_topic(run_t *r)
     return 0;
 }
 
+/* What a question comes to under a scorer: its text, its subject words and
+ * the competencies it probes. An interview's questions come from a bank and
+ * repeat from candidate to candidate, so the analyzer (one per thread) keeps
+ * the last QUESTIONS of them: segmenting and scanning the question was about
+ * a twentieth of a Chinese answer's analysis. */
+#define QUESTIONS 32
+
+typedef struct {
+    uint64_t scorer;          /* sc_scorer_t.serial; 0: an empty entry */
+    uint64_t used;            /* the cache's clock at its last use */
+    char *question;           /* the text q borrows */
+    sc_text_t *q;             /* NULL when it did not segment (out of memory) */
+    bool *subject;            /* per token of q, NULL when q has none */
+    bool *probed;             /* per competency of the scorer */
+    bool any;                 /* some competency probed by name */
+} question_t;
+
+typedef struct {
+    question_t v[QUESTIONS];
+    uint64_t clock;
+} questions_t;
+
+static void question_clear(question_t *e)
+{
+    free(e->question);
+    sc_text_destroy(&e->q);
+    free(e->subject);
+    free(e->probed);
+    *e = (question_t){ 0 };
+}
+
+static void questions_free(void *p)
+{
+    questions_t *qs = p;
+    for (size_t i = 0; i < QUESTIONS; i++)
+        question_clear(&qs->v[i]);
+    free(qs);
+}
+
+/* Fill e (cleared) with question under s. Returns 0, or -1 out of memory. */
+static int question_analyze(question_t *e, sc_analyzer_t *az, const sc_scorer_t *s,
+                            const char *question)
+{
+    if (!(e->question = strdup(question)) || !(e->probed = calloc(s->n + 1, sizeof *e->probed)))
+        return -1;
+    sc_text_t *q = e->q = sc_text_new(az, e->question, strlen(e->question), NULL, 0);
+    sc_matches_t m = { 0 };
+    if (q)
+        sc_phrases_scan(s->phrases, q, sc_matches_collect, &m);
+    for (size_t i = 0; i < m.n; i++)
+        if (TAG_KIND(m.v[i].tag) == TAG_KEYWORD)
+            e->probed[TAG_COMP(m.v[i].tag)] = e->any = true;
+    free(m.v);
+    if (m.oom)
+        return -1;
+    /* the question's subject words: not its frame (tell, 讲一次, 经历), English
+     * words of three letters or more by stem, Han words of two characters or more */
+    if (q && q->ntoks) {
+        if (!(e->subject = malloc(q->ntoks * sizeof *e->subject)))
+            return -1;
+        sc_ev_frame_tokens(s->ev_cues, q, e->subject);
+        for (uint32_t k = 0; k < q->ntoks; k++) {
+            const sc_token_t *tk = &q->toks[k];
+            bool word = (tk->kind == SC_TOK_IDEO && tk->end - tk->start >= 2)
+                || (tk->kind == SC_TOK_LETTER && q->stem_at
+                    && q->stem_at[k + 1] - q->stem_at[k] >= 3);
+            e->subject[k] = word && !e->subject[k];
+        }
+    }
+    e->scorer = s->serial;
+    return 0;
+}
+
+/* The analysis of question under s: the analyzer's if it has it, else made
+ * in place of the least recently used. NULL when out of memory. */
+static const question_t *question_of(sc_analyzer_t *az, const sc_scorer_t *s,
+                                     const char *question)
+{
+    sc_analyzer_slot_t *slot = sc_analyzer_slot(az);
+    if (!slot->p) {
+        if (!(slot->p = calloc(1, sizeof(questions_t))))
+            return NULL;
+        slot->free_fn = questions_free;
+    }
+    questions_t *qs = slot->p;
+    question_t *old = &qs->v[0];
+    for (size_t i = 0; i < QUESTIONS; i++) {
+        question_t *e = &qs->v[i];
+        if (e->scorer == s->serial && !strcmp(e->question, question)) {
+            e->used = ++qs->clock;
+            return e;
+        }
+        if (e->used < old->used)
+            old = e;
+    }
+    question_clear(old);
+    if (question_analyze(old, az, s, question) < 0) {
+        question_clear(old);
+        return NULL;
+    }
+    old->used = ++qs->clock;
+    return old;
+}
+
 static int find_probed(run_t *r, sc_analyzer_t *az, const char *question)
 {
     sc_answer_t *a = r->a;
     bool any = false;
     if (question && *question) {
-        sc_text_t *q = r->q = sc_text_new(az, question, strlen(question), NULL, 0);
-        sc_matches_t m = { 0 };
-        if (q)
-            sc_phrases_scan(r->s->phrases, q, sc_matches_collect, &m);
-        for (size_t i = 0; i < m.n; i++)
-            if (TAG_KIND(m.v[i].tag) == TAG_KEYWORD) {
-                a->competencies[TAG_COMP(m.v[i].tag)].probed = true;
-                any = true;
-            }
-        free(m.v);
-        if (m.oom)
+        const question_t *e = question_of(az, r->s, question);
+        if (!e)
             return -1;
-        /* the question's subject words: not its frame (tell, 讲一次, 经历), English
-         * words of three letters or more by stem, Han words of two characters or more */
-        if (q && q->ntoks) {
-            if (!(r->subject = malloc(q->ntoks * sizeof *r->subject)))
-                return -1;
-            sc_ev_frame_tokens(r->s->ev_cues, q, r->subject);
-            for (uint32_t k = 0; k < q->ntoks; k++) {
-                const sc_token_t *tk = &q->toks[k];
-                bool word = (tk->kind == SC_TOK_IDEO && tk->end - tk->start >= 2)
-                    || (tk->kind == SC_TOK_LETTER && q->stem_at
-                        && q->stem_at[k + 1] - q->stem_at[k] >= 3);
-                r->subject[k] = word && !r->subject[k];
-            }
-        }
+        r->q = e->q;
+        r->subject = e->subject;
+        for (size_t c = 0; c < a->n_competencies; c++)
+            a->competencies[c].probed = e->probed[c];
+        any = e->any;
     }
     for (size_t c = 0; c < a->n_competencies && !any; c++)
         a->competencies[c].probed = true;
@@ -1143,9 +1232,7 @@ int sc_answer_analyze(sc_analyzer_t *az, const sc_scorer_t *s, const char *quest
     }
     sc_evidence_free(&r.ev);
     free(r.m.v);
-    free(r.subject);
     free(r.topic);
-    sc_text_destroy(&r.q);
     sc_text_destroy(&r.t);
     if (rc < 0) {
         seterr(err, errlen, "out of memory");

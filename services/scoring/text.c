@@ -34,6 +34,7 @@ struct sc_analyzer {
     UBreakIterator *words;
     struct sb_stemmer *stemmer;   /* Snowball English, not thread-safe: one per analyzer */
     sc_phrases_t *lexicon;
+    sc_analyzer_slot_t slot;
 };
 
 /* ---- traditional -> simplified table, built once per process ---------- */
@@ -168,8 +169,15 @@ void sc_analyzer_destroy(sc_analyzer_t **azp)
         ubrk_close(az->words);
     sb_stemmer_delete(az->stemmer);
     sc_phrases_destroy(&az->lexicon);
+    if (az->slot.p && az->slot.free_fn)
+        az->slot.free_fn(az->slot.p);
     free(az);
     *azp = NULL;
+}
+
+sc_analyzer_slot_t *sc_analyzer_slot(sc_analyzer_t *az)
+{
+    return &az->slot;
 }
 
 const sc_phrases_t *sc_analyzer_lexicon(const sc_analyzer_t *az)
@@ -726,6 +734,9 @@ struct sc_phrases {
     stem_phrase_t *sv;      /* SC_PH_STEM phrases, sorted by first letter */
     uint32_t sn, scap;
     uint32_t sbucket[SBUCKETS + 1]; /* sv[sbucket[k] .. sbucket[k + 1]): first stems of bucket k */
+    /* a bit per UTF-16 unit that begins a phrase (inner: an SC_PH_INNER one):
+     * most places in a text begin none, and the scan passes them by these */
+    uint64_t first[65536 / 64], first_inner[65536 / 64];
 };
 
 sc_phrases_t *sc_phrases_new(void)
@@ -828,6 +839,9 @@ int sc_phrases_add(sc_analyzer_t *az, sc_phrases_t *p, const char *utf8, int tag
         return -1;
     }
     mode &= ~SC_PH_STEM;
+    p->first[b.u[0] / 64] |= 1ull << (b.u[0] % 64);
+    if (mode == SC_PH_INNER)
+        p->first_inner[b.u[0] / 64] |= 1ull << (b.u[0] % 64);
     phrase_t ph = { b.u, b.n, tag, p->n, mode == SC_PH_WHOLE, mode == SC_PH_INNER,
                     ascii_alnum(b.u[b.n - 1]) };
     /* insert at the end of its bucket's entries of the same or greater length */
@@ -965,15 +979,23 @@ void sc_matches_collect(void *ud, const sc_match_t *m)
     c->v[c->n++] = *m;
 }
 
+static inline bool begins(const uint64_t *bits, UChar c)
+{
+    return bits[c / 64] >> (c % 64) & 1;
+}
+
 void sc_phrases_scan(const sc_phrases_t *p, const sc_text_t *t, sc_match_fn fn, void *ud)
 {
     for (uint32_t k = 0; k < t->ntoks; k++) {
         const sc_token_t *tok = &t->toks[k];
         if (tok->kind == SC_TOK_SPACE)
             continue;
-        scan_at(p, t, tok->start, k, false, fn, ud);
+        /* a stem phrase may begin at any word: its first unit is the stem's */
+        if (begins(p->first, t->norm[tok->start]) || (p->sn && tok->kind == SC_TOK_LETTER))
+            scan_at(p, t, tok->start, k, false, fn, ud);
         if (tok->kind == SC_TOK_IDEO)
             for (uint32_t u = tok->start + 1; u < tok->end; u++)
-                scan_at(p, t, u, k, true, fn, ud);
+                if (begins(p->first_inner, t->norm[u]))
+                    scan_at(p, t, u, k, true, fn, ud);
     }
 }

@@ -108,6 +108,15 @@ sc_analyzer_t *sc_analyzer_new(char *err, size_t errlen);
 /* Close; accepts NULL and *az == NULL, sets *az to NULL. */
 void sc_analyzer_destroy(sc_analyzer_t **az);
 
+/* Room in an analyzer for its callers' own per-thread state (answer.c keeps
+ * the analyses of recent questions there): whoever fills p sets free_fn,
+ * which the analyzer calls on p when it is destroyed. */
+typedef struct {
+    void *p;
+    void (*free_fn)(void *p);
+} sc_analyzer_slot_t;
+sc_analyzer_slot_t *sc_analyzer_slot(sc_analyzer_t *az);
+
 /* Normalise and segment len bytes of UTF-8 (not necessarily NUL-terminated;
  * the bytes are borrowed and must outlive the text). Returns NULL with a
  * reason in err: "invalid UTF-8 at byte N", "text is too long: N bytes

@@ -16,7 +16,10 @@
  * pauses to 60 s.
  *
  * Each set runs for about HF_BENCH_SECONDS (default 2) per measurement on
- * this thread; the best of 3 rounds is printed. A digest of every score,
+ * this thread; the best of 3 rounds is printed. HF_BENCH_SETS ("zh", "en";
+ * default both) runs some sets only, e.g. under valgrind --tool=callgrind,
+ * whose instruction counts per call tell builds apart where this shared
+ * machine's timings cannot. A digest of every score,
  * contribution, span and term is printed too: an optimisation must leave it
  * unchanged.
  *
@@ -583,7 +586,10 @@ int main(int argc, char **argv)
     printf("scorer compile (sc_scorer_new): %.0f us, once per model version (cached)\n\n", compile_us);
     printf("%-4s %-10s %9s %9s %12s %11s %12s %s\n", "set", "audio", "chars/ans", "us/answer",
            "answers/s", "reports/s", "x real time", "digest");
+    const char *only = getenv("HF_BENCH_SETS");
     for (size_t i = 0; i < sizeof sets / sizeof *sets; i++) {
+        if (only && !strstr(only, sets[i].name))
+            continue;
         uint64_t h = 0xcbf29ce484222325ull;
         size_t units = 0;
         sc_answer_t *keep[N_ANSWERS];

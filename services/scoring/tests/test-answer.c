@@ -416,6 +416,67 @@ static void test_deterministic(void **state)
     sc_answer_free(&b);
 }
 
+/* The analyzer remembers recent questions per scorer: the same question under
+ * another model probes that model's competencies, a scorer made where a freed
+ * one was does not inherit its answers, and a question pushed out by many
+ * others reads the same when asked again. */
+static void test_questions_are_remembered_per_scorer(void **state)
+{
+    (void)state;
+    char err[160];
+    sc_keyword_t kw_other[] = { { "数据分析", NULL, 0, 1.0 } };
+    sc_competency_t other[] = { { "创新思维", 1.0, kw_other, 1, NULL, 0 },
+                                { "沟通", 1.0, (sc_keyword_t[]){ { "沟通", NULL, 0, 1.0 } }, 1,
+                                  NULL, 0 } };
+    sc_model_t m_other = { "other-1", other, 2, NULL, 0 };
+    sc_competency_t none[] = { { "沟通", 1.0, (sc_keyword_t[]){ { "沟通", NULL, 0, 1.0 } }, 1,
+                                 NULL, 0 },
+                               { "创新思维", 1.0, kw_innov, 1, NULL, 0 } };
+    sc_model_t m_none = { "none-1", none, 2, NULL, 0 };
+    sc_answer_t *first = analyze(q_data, pm_case);
+    assert_true(comp(first, "数据分析")->probed);
+    assert_false(comp(first, "创新思维")->probed);
+
+    sc_scorer_t *s2 = sc_scorer_new(az, &m_other, err, sizeof err);
+    assert_non_null(s2);
+    sc_answer_t *a2 = NULL;
+    assert_int_equal(sc_answer_analyze(az, s2, q_data, pm_case, strlen(pm_case), &a2, err,
+                                       sizeof err), 0);
+    assert_true(comp(a2, "创新思维")->probed); /* this model's 创新思维 is asked by 数据分析 */
+    assert_false(comp(a2, "沟通")->probed);
+    sc_answer_free(&a2);
+    sc_scorer_destroy(&s2);
+    /* a scorer that may sit where s2 was: none of its competencies is named by
+     * the question, so every one counts as probed */
+    sc_scorer_t *s3 = sc_scorer_new(az, &m_none, err, sizeof err);
+    assert_non_null(s3);
+    sc_answer_t *a3 = NULL;
+    assert_int_equal(sc_answer_analyze(az, s3, q_data, pm_case, strlen(pm_case), &a3, err,
+                                       sizeof err), 0);
+    assert_true(comp(a3, "沟通")->probed);
+    assert_true(comp(a3, "创新思维")->probed);
+    sc_answer_free(&a3);
+    sc_scorer_destroy(&s3);
+
+    /* more questions than the analyzer keeps, then the first again */
+    for (int i = 0; i < 80; i++) {
+        char q[96];
+        snprintf(q, sizeof q, "第%d题：讲一次你做用户访谈的经历。", i);
+        sc_answer_t *x = analyze(q, pm_case);
+        assert_true(comp(x, "用户导向")->probed);
+        assert_false(comp(x, "数据分析")->probed);
+        sc_answer_free(&x);
+    }
+    sc_answer_t *again = analyze(q_data, pm_case);
+    for (size_t c = 0; c < first->n_competencies; c++)
+        assert_int_equal(again->competencies[c].probed, first->competencies[c].probed);
+    assert_int_equal(again->topic_words, first->topic_words);
+    assert_true(again->answer.value == first->answer.value);
+    assert_true(again->content.value == first->content.value);
+    sc_answer_free(&again);
+    sc_answer_free(&first);
+}
+
 static void test_bad_model_refused(void **state)
 {
     (void)state;
@@ -542,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8_and_huge_refused),
         cmocka_unit_test(test_largest_answer_is_bounded),
         cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_questions_are_remembered_per_scorer),
         cmocka_unit_test(test_bad_model_refused),
         cmocka_unit_test(test_borrowed_result_earns_nothing),
         cmocka_unit_test(test_topic),
