@@ -198,17 +198,13 @@ static int run_handler(hf_consumer_t *c, PGconn *db, const hf_consumed_event_t *
 }
 
 /* Run the handler on row i with no savepoint of its own. Returns
- * HF_CONSUME_OK; else the batch is to be undone and handed out one event at
- * a time, each in a savepoint: at once (APPLY_AGAIN, for a SKIP) or after the
- * pause (HF_CONSUME_RETRY). */
+ * HF_CONSUME_OK; else the batch is to be undone: at once (APPLY_AGAIN, for a
+ * SKIP) or after the pause (HF_CONSUME_RETRY). */
 static int apply_bare(hf_consumer_t *c, PGconn *db, PGresult *res, int i)
 {
     hf_consumed_event_t ev = event_at(c, res, i);
     int rc = run_handler(c, db, &ev);
-    if (rc == HF_CONSUME_OK)
-        return rc;
-    c->one_by_one = 1;
-    return rc == HF_CONSUME_SKIP ? APPLY_AGAIN : HF_CONSUME_RETRY;
+    return rc == HF_CONSUME_OK ? rc : rc == HF_CONSUME_SKIP ? APPLY_AGAIN : HF_CONSUME_RETRY;
 }
 
 /* Run the handler on row i inside a savepoint. Returns HF_CONSUME_OK or
@@ -313,6 +309,9 @@ static int consume_locked(hf_consumer_t *c, PGconn *db, const char *tx_id, const
             else
                 break;
         }
+        /* undone: its events go again one at a time, each in a savepoint */
+        if (bare && (rc == HF_CONSUME_RETRY || rc == APPLY_AGAIN))
+            c->one_by_one = 1;
     }
     if (rc == HF_CONSUME_RETRY || rc == BATCH_ERROR || rc == APPLY_AGAIN) {
         PQclear(res);

@@ -806,6 +806,17 @@ static int add_stem_phrase(sc_analyzer_t *az, sc_phrases_t *p, const UChar *u, u
     return 0;
 }
 
+/* sc_phrases_t's bits of first units: set c's, and ask for it */
+static void mark_begins(uint64_t *bits, UChar c)
+{
+    bits[c / 64] |= 1ull << (c % 64);
+}
+
+static inline bool begins(const uint64_t *bits, UChar c)
+{
+    return bits[c / 64] >> (c % 64) & 1;
+}
+
 int sc_phrases_add(sc_analyzer_t *az, sc_phrases_t *p, const char *utf8, int tag,
                    int mode, char *err, size_t errlen)
 {
@@ -839,9 +850,9 @@ int sc_phrases_add(sc_analyzer_t *az, sc_phrases_t *p, const char *utf8, int tag
         return -1;
     }
     mode &= ~SC_PH_STEM;
-    p->first[b.u[0] / 64] |= 1ull << (b.u[0] % 64);
+    mark_begins(p->first, b.u[0]);
     if (mode == SC_PH_INNER)
-        p->first_inner[b.u[0] / 64] |= 1ull << (b.u[0] % 64);
+        mark_begins(p->first_inner, b.u[0]);
     phrase_t ph = { b.u, b.n, tag, p->n, mode == SC_PH_WHOLE, mode == SC_PH_INNER,
                     ascii_alnum(b.u[b.n - 1]) };
     /* insert at the end of its bucket's entries of the same or greater length */
@@ -977,11 +988,6 @@ void sc_matches_collect(void *ud, const sc_match_t *m)
         c->cap = cap;
     }
     c->v[c->n++] = *m;
-}
-
-static inline bool begins(const uint64_t *bits, UChar c)
-{
-    return bits[c / 64] >> (c % 64) & 1;
 }
 
 void sc_phrases_scan(const sc_phrases_t *p, const sc_text_t *t, sc_match_fn fn, void *ud)
