@@ -321,6 +321,13 @@ static Hrflow__V1__Error *call_error(hf_call_t *call)
     return call->error;
 }
 
+Hrflow__V1__Error *hf_call_take_error(hf_call_t *call)
+{
+    Hrflow__V1__Error *e = call->error;
+    call->error = NULL;
+    return e;
+}
+
 int hf_call_fail(hf_call_t *call, int code, const char *fmt, ...)
 {
     Hrflow__V1__Error *e = call_error(call);

@@ -175,6 +175,8 @@ const gw_route_t gw_routes[] = {
         "Score one answer against a competency model, stateless"),
     BUS("POST", "/v1/scoring:screenResume", "screenResume", SC, "ScreenResume", "*", HIRING, 0,
         "Screening score (0-100) of a resume against a model and requirements"),
+    BUS("POST", "/v1/scoring:screenResumes", "screenResumes", SC, "ScreenResumes", "*", HIRING,
+        0, "Screening scores of up to 64 resumes at once, each refused on its own"),
     BUS("POST", "/v1/scoring:selectQuestions", "selectQuestions", SC, "SelectQuestions", "*",
         HIRING, 0, "Pick interview questions for a resume and a job, with the reasons"),
     BUS_UPLOAD("POST", "/v1/interviews/{interviewId}:score", "scoreInterview", SC,

@@ -4,9 +4,12 @@
  * resume, is created with screening = 'pending' (in the transaction that
  * creates it, API or import). Each replica's screener takes up to BATCH of
  * them in a transaction (FOR UPDATE SKIP LOCKED: replicas share the queue
- * without waiting on each other), sends every resume to scoring's
- * ScreenResume at once (hf_bus_send: the scoring replicas work on them in
- * parallel), then, in that same transaction and set-based per job, records
+ * without waiting on each other), sends their resumes to scoring's
+ * ScreenResumes at once, CHUNK of a tenant per call (hf_bus_send: the
+ * scoring replicas work on the calls in parallel; one envelope, one model
+ * read and one call's overhead for CHUNK resumes, where a call per resume
+ * spent more on the bus and the calls than on screening), then, in that
+ * same transaction and set-based per job, records
  * the screening results (event id "screening:<application>"), runs the job's
  * rules on them (automation_run_many) and marks the applications done (those
  * the rules moved, by the move's own update of the row). One commit
@@ -35,6 +38,7 @@
 #include <string.h>
 
 #define BATCH 64
+#define CHUNK 16 /* resumes per ScreenResumes call: a batch is 4 calls or more */
 #define CALL_TIMEOUT_MS 15000
 #define IDLE_MS 250
 
@@ -73,11 +77,19 @@ static void count_pending(screener_t *s, PGconn *db)
 typedef struct {
     store_pending_t p;
     hf_store_t st;
+    const Hrflow__V1__ScreenResumeResponse *reply; /* in its chunk's reply */
+    int error;                  /* the error code of a failed call or refused item */
+} item_t;
+
+/* Up to CHUNK resumes of one tenant in one ScreenResumes call: a batch goes
+ * out as a few calls, so the scoring replicas share it. */
+typedef struct {
+    int idx[CHUNK];             /* its items */
+    int n;
     char request_id[HF_BUS_ID_MAX];
     int sent;
-    Hrflow__V1__ScreenResumeResponse *reply;
-    int error;                  /* the error code of a failed call */
-} item_t;
+    Hrflow__V1__ScreenResumesResponse *reply;
+} chunk_t;
 
 /* Errors that another try will not change. */
 static int permanent(int code)
@@ -88,59 +100,109 @@ static int permanent(int code)
            code == HRFLOW__V1__ERROR_CODE__MALFORMED;
 }
 
-/* Send one claimed resume to scoring. */
-static void send_one(screener_t *s, PGconn *db, item_t *it)
+/* Group the claimed items by tenant into chunks of at most CHUNK. Returns
+ * how many chunks. */
+static int make_chunks(item_t *items, int n, chunk_t *chunks)
 {
-    hf_store_init(&it->st, db, s->arena, it->p.tenant, hf_service_keys());
-    Hrflow__V1__ScreenResumeRequest req = HRFLOW__V1__SCREEN_RESUME_REQUEST__INIT;
-    req.resume = it->p.resume;
-    req.competency_model_id = it->p.job->competency_model_id;
+    int taken[BATCH] = { 0 }, nc = 0;
+    for (int i = 0; i < n; i++) {
+        if (taken[i])
+            continue;
+        chunk_t *c = NULL;
+        for (int k = i; k < n; k++) {
+            if (taken[k] || strcmp(items[k].p.tenant, items[i].p.tenant) != 0)
+                continue;
+            if (!c || c->n == CHUNK) {
+                c = &chunks[nc++];
+                *c = (chunk_t){ .n = 0 };
+            }
+            c->idx[c->n++] = k;
+            taken[k] = 1;
+        }
+    }
+    return nc;
+}
+
+/* Send one chunk to scoring. */
+static void send_chunk(screener_t *s, item_t *items, chunk_t *c)
+{
+    Hrflow__V1__ScreenResumeRequest reqs[CHUNK], *list[CHUNK];
+    for (int k = 0; k < c->n; k++) {
+        item_t *it = &items[c->idx[k]];
+        reqs[k] = (Hrflow__V1__ScreenResumeRequest)HRFLOW__V1__SCREEN_RESUME_REQUEST__INIT;
+        reqs[k].resume = it->p.resume;
+        reqs[k].competency_model_id = it->p.job->competency_model_id;
+        list[k] = &reqs[k];
+    }
+    Hrflow__V1__ScreenResumesRequest req = HRFLOW__V1__SCREEN_RESUMES_REQUEST__INIT;
+    req.items = list;
+    req.n_items = (size_t)c->n;
     char *scopes[] = { "recruiter" };
     Hrflow__V1__Caller caller = HRFLOW__V1__CALLER__INIT;
-    caller.tenant_id = it->p.tenant;
+    caller.tenant_id = items[c->idx[0]].p.tenant;
     caller.scopes = scopes;
     caller.n_scopes = 1;
     caller.actor = "system:pipeline-screener";
     hf_call_opts_t opts = { .timeout_ms = CALL_TIMEOUT_MS, .caller = &caller, .more = 1 };
-    if (hf_bus_send(s->bus, "scoring", "ScreenResume", &req.base, &opts, it->request_id) == 0)
-        it->sent = 1;
+    if (hf_bus_send(s->bus, "scoring", "ScreenResumes", &req.base, &opts, c->request_id) == 0)
+        c->sent = 1;
     else
-        it->error = HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
+        for (int k = 0; k < c->n; k++)
+            items[c->idx[k]].error = HRFLOW__V1__ERROR_CODE__UNAVAILABLE;
 }
 
-/* Wait for the replies of the items sent. */
-static void collect(screener_t *s, item_t *items, int n)
+/* A chunk's reply to its items: each item's response or its refusal; a
+ * failed call, or a reply that does not answer every item, to all of them. */
+static void take_reply(item_t *items, chunk_t *c, int code)
+{
+    const Hrflow__V1__ScreenResumesResponse *r = c->reply;
+    if (!code && (!r || r->n_results != (size_t)c->n))
+        code = HRFLOW__V1__ERROR_CODE__INTERNAL;
+    for (int k = 0; k < c->n; k++) {
+        item_t *it = &items[c->idx[k]];
+        const Hrflow__V1__ScreenResumeResult *x = code ? NULL : r->results[k];
+        it->reply = x && !x->error ? x->response : NULL;
+        it->error = code                 ? code
+                    : x->error           ? (x->error->code ? (int)x->error->code
+                                                           : HRFLOW__V1__ERROR_CODE__INTERNAL)
+                    : !x->response       ? HRFLOW__V1__ERROR_CODE__INTERNAL
+                                         : 0;
+    }
+}
+
+/* Wait for the replies of the chunks sent. */
+static void collect(screener_t *s, item_t *items, chunk_t *chunks, int nc)
 {
     int waiting = 0;
-    for (int i = 0; i < n; i++)
-        waiting += items[i].sent;
+    for (int i = 0; i < nc; i++)
+        waiting += chunks[i].sent;
     int64_t deadline = hf_mono_ms() + CALL_TIMEOUT_MS + 1000;
     while (waiting > 0) {
         int64_t left = deadline - hf_mono_ms();
         Hrflow__V1__Envelope *env = NULL;
         if (left <= 0 || hf_bus_recv(s->bus, (int)left, &env) <= 0)
             break;
-        for (int i = 0; i < n; i++) {
-            item_t *it = &items[i];
-            if (!it->sent || strcmp(it->request_id, env->request_id) != 0)
+        for (int i = 0; i < nc; i++) {
+            chunk_t *c = &chunks[i];
+            if (!c->sent || strcmp(c->request_id, env->request_id) != 0)
                 continue;
             hf_status_t st = { 0 };
             ProtobufCMessage *out = NULL;
-            int code = hf_bus_reply_decode(env, &hrflow__v1__screen_resume_response__descriptor,
+            int code = hf_bus_reply_decode(env, &hrflow__v1__screen_resumes_response__descriptor,
                                            &out, &st);
             hf_status_clear(&st);
-            it->reply = (Hrflow__V1__ScreenResumeResponse *)out;
-            it->error = code;
-            it->sent = 0;
+            c->reply = (Hrflow__V1__ScreenResumesResponse *)out;
+            take_reply(items, c, code);
+            c->sent = 0;
             waiting--;
             break;
         }
         hrflow__v1__envelope__free_unpacked(env, NULL);
     }
-    for (int i = 0; i < n; i++)
-        if (items[i].sent) { /* no reply in time */
-            items[i].sent = 0;
-            items[i].error = HRFLOW__V1__ERROR_CODE__DEADLINE_EXCEEDED;
+    for (int i = 0; i < nc; i++)
+        if (chunks[i].sent) { /* no reply in time */
+            chunks[i].sent = 0;
+            take_reply(items, &chunks[i], HRFLOW__V1__ERROR_CODE__DEADLINE_EXCEEDED);
         }
 }
 
@@ -258,11 +320,15 @@ static int screen_step(hf_loop_t *loop, PGconn *db, void *user)
         hf_db_rollback(db);
         return n;
     }
+    chunk_t chunks[BATCH];
     for (int i = 0; i < n; i++) {
         items[i] = (item_t){ .p = pending[i] };
-        send_one(s, db, &items[i]);
+        hf_store_init(&items[i].st, db, s->arena, items[i].p.tenant, hf_service_keys());
     }
-    collect(s, items, n);
+    int nc = make_chunks(items, n, chunks);
+    for (int i = 0; i < nc; i++)
+        send_chunk(s, items, &chunks[i]);
+    collect(s, items, chunks, nc);
     int transient = 0;
     for (int i = 0; i < n; i++)
         transient += items[i].error && !permanent(items[i].error);
@@ -271,9 +337,9 @@ static int screen_step(hf_loop_t *loop, PGconn *db, void *user)
         refused += items[i].error && permanent(items[i].error);
     int done = mark_refused(items, n) < 0 ? -1 : record_scores(items, n, &refused);
     int failed = done < 0;
-    for (int i = 0; i < n; i++)
-        if (items[i].reply)
-            protobuf_c_message_free_unpacked(&items[i].reply->base, NULL);
+    for (int i = 0; i < nc; i++)
+        if (chunks[i].reply)
+            protobuf_c_message_free_unpacked(&chunks[i].reply->base, NULL);
     if (failed || hf_db_commit(db) < 0) {
         hf_db_rollback(db);
         return -1;

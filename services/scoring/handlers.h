@@ -20,6 +20,7 @@ SCORING_HANDLER(scoring_preview);
 SCORING_HANDLER(scoring_score_interview);
 SCORING_HANDLER(scoring_get_report);
 SCORING_HANDLER(scoring_screen_resume);
+SCORING_HANDLER(scoring_screen_resumes);
 SCORING_HANDLER(scoring_select_questions);
 
 #endif

@@ -28,6 +28,7 @@ static const hf_method_t methods[] = {
     { "ScoreInterview", scoring_score_interview, HF_IDEMPOTENT },
     { "GetReport", scoring_get_report, HF_IDEMPOTENT },
     { "ScreenResume", scoring_screen_resume, HF_IDEMPOTENT },
+    { "ScreenResumes", scoring_screen_resumes, HF_IDEMPOTENT },
     { "CreateQuestion", scoring_create_question, 0 },
     { "GetQuestion", scoring_get_question, HF_IDEMPOTENT },
     { "ListQuestions", scoring_list_questions, HF_IDEMPOTENT },

@@ -34,6 +34,7 @@
 #define SELECT_DEFAULT 5
 #define SELECT_MAX 20
 #define MAX_SKILLS 100
+#define SCREEN_MAX 64 /* resumes of one ScreenResumes */
 
 static int current_year(void)
 {
@@ -105,12 +106,31 @@ static int shows(const sc_answer_t *a, size_t c, size_t k)
     return 0;
 }
 
-SCORING_HANDLER(scoring_screen_resume)
+/* The model a request names, read once for the items of a batch that name
+ * the same one (*last: the id read last and its model). */
+typedef struct {
+    const char *id;
+    const Hrflow__V1__CompetencyModel *m;
+} model_memo_t;
+
+static const Hrflow__V1__CompetencyModel *model_for(hf_store_t *st,
+                                                    const Hrflow__V1__ScreenResumeRequest *r,
+                                                    model_memo_t *last)
 {
-    const Hrflow__V1__ScreenResumeRequest *r = (const void *)req;
-    hf_store_t st;
-    if (hf_store_open(call, &st) < 0)
-        return -1;
+    int by_id = !r->competency_model || !r->competency_model->n_competencies;
+    if (by_id && last->m && !strcmp(last->id, r->competency_model_id))
+        return last->m;
+    const Hrflow__V1__CompetencyModel *m =
+        scoring_model_of(st, r->competency_model, r->competency_model_id, 0, "competency_model");
+    if (m && by_id)
+        *last = (model_memo_t){ r->competency_model_id, m };
+    return m;
+}
+
+/* Screen one resume into *out. Returns 0, or -1 with the call's error set. */
+static int screen(hf_call_t *call, hf_store_t *st, const Hrflow__V1__ScreenResumeRequest *r,
+                  model_memo_t *memo, Hrflow__V1__ScreenResumeResponse **out)
+{
     const Hrflow__V1__Requirements *need = r->requirements;
     static const Hrflow__V1__Requirements none = HRFLOW__V1__REQUIREMENTS__INIT;
     if (!need)
@@ -132,8 +152,7 @@ SCORING_HANDLER(scoring_screen_resume)
         return hf_call_fail(call, E(INVALID_ARGUMENT), "the %s invalid",
                             bad_text ? "resume or the requirements are" : "requirements are");
     }
-    const Hrflow__V1__CompetencyModel *m =
-        scoring_model_of(&st, r->competency_model, r->competency_model_id, 0, "competency_model");
+    const Hrflow__V1__CompetencyModel *m = model_for(st, r, memo);
     if (!m)
         return -1;
     Hrflow__V1__CompetencyModel *mx = with_skills(call, m, need->skills, need->n_skills);
@@ -205,6 +224,59 @@ SCORING_HANDLER(scoring_screen_resume)
                 a->empty ? 0.0 : a->content.value, EVIDENCE_W);
     o->score = scoring_round1(skills + exp + edu + evidence);
     sc_answer_free(&a);
+    *out = o;
+    return 0;
+}
+
+SCORING_HANDLER(scoring_screen_resume)
+{
+    hf_store_t st;
+    model_memo_t memo = { 0 };
+    Hrflow__V1__ScreenResumeResponse *o = NULL;
+    if (hf_store_open(call, &st) < 0 || screen(call, &st, (const void *)req, &memo, &o) < 0)
+        return -1;
+    *reply = &o->base;
+    return 0;
+}
+
+/* Refusals that are the item's own: another try of it gives the same. */
+static int item_fault(int code)
+{
+    return code == E(INVALID_ARGUMENT) || code == E(NOT_FOUND) || code == E(FAILED_PRECONDITION);
+}
+
+SCORING_HANDLER(scoring_screen_resumes)
+{
+    const Hrflow__V1__ScreenResumesRequest *r = (const void *)req;
+    if (r->n_items == 0 || r->n_items > SCREEN_MAX) {
+        hf_call_detail(call, "items", r->n_items ? "too_many" : "required", "1 to 64 resumes");
+        return hf_call_fail(call, E(INVALID_ARGUMENT), "give 1 to %d resumes", SCREEN_MAX);
+    }
+    hf_store_t st;
+    if (hf_store_open(call, &st) < 0)
+        return -1;
+    hf_arena_t *ar = hf_call_arena(call);
+    Hrflow__V1__ScreenResumesResponse *o = HF_CALL_NEW(
+        call, Hrflow__V1__ScreenResumesResponse, hrflow__v1__screen_resumes_response__init);
+    if (!o || !(o->results = hf_arena_alloc(ar, r->n_items * sizeof(void *))))
+        return hf_call_fail(call, E(INTERNAL), "out of memory");
+    model_memo_t memo = { 0 };
+    for (size_t i = 0; i < r->n_items; i++) {
+        Hrflow__V1__ScreenResumeResult *res = HF_CALL_NEW(
+            call, Hrflow__V1__ScreenResumeResult, hrflow__v1__screen_resume_result__init);
+        if (!res)
+            return hf_call_fail(call, E(INTERNAL), "out of memory");
+        if (screen(call, &st, r->items[i], &memo, &res->response) < 0) {
+            Hrflow__V1__Error *e = hf_call_take_error(call);
+            if (!e || !item_fault(e->code)) { /* not this item's fault: the call fails */
+                if (e)
+                    return hf_call_fail(call, e->code, "%s", e->message);
+                return hf_call_fail(call, E(INTERNAL), "screening failed");
+            }
+            res->error = e;
+        }
+        o->results[o->n_results++] = res;
+    }
     *reply = &o->base;
     return 0;
 }

@@ -807,6 +807,56 @@ def screening_goes_through_scoring_and_sets_off_the_rules():
 
 
 @test
+def a_batch_of_two_tenants_is_screened_each_with_its_own_model():
+    """The screener sends a tenant's resumes CHUNK (16) to a call: 17 of one
+    tenant and 2 of another waiting together go out as three calls, each
+    under its own tenant, and every score is the one its tenant's model gives."""
+    mine = new_job(competencyModelId=model())
+    # a company and a model of the other tenant's own (those in ctx are named by no job)
+    cli(stack.binary("identity"), "company", "create", "--tenant", "pb", "--code", "PB2",
+        "--name", "公司PB2")
+    company = [c["id"] for c in call("GET", "/v1/companies", key="other")[1]["companies"]
+               if c["code"] == "PB2"][0]
+    status, m = call("POST", "/v1/competency-models", {
+        "name": "外部模型 2", "competencies": [{"name": "沟通", "weight": 1, "keywords": [
+            {"term": "沟通"}]}]}, key="other")
+    assert status == 201, m
+    status, theirs = call("POST", "/v1/jobs", {
+        "companyId": company, "title": "外部", "headcount": 5,
+        "competencyModelId": m["id"]}, key="other")
+    assert status == 201, theirs
+    resumes = [STRONG, WEAK, "五年沟通协调经验，负责跨部门沟通。"]
+    apps = []
+    stack.stop("scoring")
+    try:
+        for i in range(19):
+            key, job = ("other", theirs) if i in (5, 11) else ("admin", mine)
+            resume = resumes[i % 3]
+            c = new_candidate(resume=resume) if key == "admin" else call(
+                "POST", "/v1/candidates", {"name": "李四", "resume": resume,
+                                           "email": "li%s@example.com" % uuid.uuid4().hex[:6],
+                                           "consent": {"automatedAssessment": True,
+                                                       "version": "2026-01"}}, key=key)[1]
+            status, a = call("POST", "/v1/applications", {"jobId": job["id"],
+                                                          "candidateId": c["id"]}, key=key)
+            assert status == 201 and a["screening"] == "pending", a
+            apps.append((key, a["id"], resume, job["competencyModelId"]))
+    finally:
+        stack.start("scoring")
+        stack.wait_ready()
+    for key, app_id, resume, model_id in apps:
+        a = wait_for(lambda: (lambda x: x if x["screening"] != "pending" else None)(
+            call("GET", "/v1/applications/" + app_id, key=key)[1]), what="screening")
+        assert a["screening"] == "done", a
+        status, direct = call("POST", "/v1/scoring:screenResume",
+                              {"resume": resume, "competencyModelId": model_id}, key=key)
+        assert status == 200, direct
+        stored = float(psql(stack.dsn, "SELECT score FROM pipeline.assessments WHERE "
+                                       "application_id = '%s' AND kind = 'screening'" % app_id))
+        assert abs(stored - direct["score"]) < 1e-3, (key, stored, direct)
+
+
+@test
 def a_candidate_sees_their_status_without_an_api_key():
     j = new_job(rules=RULES)
     a = call("POST", "/v1/applications", {"jobId": j["id"], "candidateId": new_candidate()["id"]})[1]

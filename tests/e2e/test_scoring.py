@@ -850,6 +850,41 @@ def screening_matches_skills_experience_and_education():
 
 
 @test
+def many_resumes_are_screened_in_one_call_each_refused_on_its_own():
+    mid = model_id()
+    resume = ("2018年至今 某互联网公司 产品经理。负责用户增长，做过大量数据分析和A/B测试。本科。")
+    need = {"skills": ["数据分析", "A/B测试"], "minYears": 3, "education": "bachelor"}
+    status, one = call("POST", "/v1/scoring:screenResume",
+                       {"resume": resume, "competencyModelId": mid, "requirements": need})
+    assert status == 200, one
+    status, theirs = call("POST", "/v1/competency-models", PM_MODEL, key="other")
+    assert status == 201, theirs
+    items = [{"resume": resume, "competencyModelId": mid, "requirements": need},
+             {"resume": "x\u202ey", "competencyModelId": mid},                 # unreadable
+             {"resume": resume, "competencyModelId": theirs["id"]},            # another tenant's
+             {"resume": "应届生，大专。", "competencyModelId": mid, "requirements": need}]
+    status, r = call("POST", "/v1/scoring:screenResumes", {"items": items})
+    assert status == 200, r
+    res = r["results"]
+    assert len(res) == 4, r
+    # the same result as screening the resume alone
+    assert res[0]["response"] == one and "error" not in res[0], res[0]
+    assert res[1]["error"]["code"] == "INVALID_ARGUMENT" and "response" not in res[1], res[1]
+    assert [d["field"] for d in res[1]["error"]["details"]] == ["resume"], res[1]
+    assert res[2]["error"]["code"] == "INVALID_ARGUMENT", res[2]
+    assert [d["code"] for d in res[2]["error"]["details"]] == ["not_found"], res[2]
+    assert res[3]["response"]["missing"] == ["数据分析", "A/B测试"], res[3]
+    assert res[3]["response"]["score"] < res[0]["response"]["score"], res
+    # the other tenant screens with its own model, never with ours
+    status, mine = call("POST", "/v1/scoring:screenResumes", {"items": [items[0]]}, key="other")
+    assert status == 200, mine
+    assert mine["results"][0]["error"]["details"][0]["code"] == "not_found", mine
+    for body, field in (({"items": []}, "items"), ({"items": [items[3]] * 65}, "items")):
+        status, bad = call("POST", "/v1/scoring:screenResumes", body)
+        assert status == 422 and bad["errors"][0]["field"] == field, bad
+
+
+@test
 def questions_are_selected_for_the_resume_with_reasons():
     mid = model_id()
     fam = "fam-" + uuid.uuid4().hex[:6]

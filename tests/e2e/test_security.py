@@ -133,6 +133,7 @@ BODIES = {
     "createQuestion": {"text": "问题？"},
     "previewScore": {"competencyModelId": None, "answer": "回答", "question": "问题"},
     "screenResume": {"competencyModelId": None, "resume": "简历"},
+    "screenResumes": {"items": [{"resume": "简历"}]},  # ids per item: test_scoring.py
     "selectQuestions": {"competencyModelId": None, "resume": "简历"},
     "scoreInterview": {"competencyModelId": None, "applicationId": None, "language": "zh",
                        "answers": [{"question": "问题", "text": "我负责数据分析。"}]},

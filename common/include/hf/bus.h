@@ -345,6 +345,11 @@ int hf_call_fail(hf_call_t *call, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Add a field-level detail to the call's error (validation). */
 void hf_call_detail(hf_call_t *call, const char *field, const char *code, const char *message);
+/* The error recorded so far (hf_call_fail, hf_call_detail; in the call's
+ * arena), taken off the call, which has none after: a handler of many items
+ * puts one item's refusal in that item's result and goes on. NULL when none
+ * was recorded. */
+Hrflow__V1__Error *hf_call_take_error(hf_call_t *call);
 /* Check the text s (NUL-terminated; NULL counts as "") against rule
  * (hf/text.h) and, when it fails, add a detail at field with the problem's
  * code and message. Returns 0 when it passes, 1 when a detail was added, so
