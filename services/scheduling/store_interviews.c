@@ -84,17 +84,21 @@ static const char sql_assign[] =
      * for an application with an open interview: the first of the batch
      * for an application (the caller holds the consumer's cursor, so no
      * other transaction adds interviews meanwhile). OFFSET 0 keeps each
-     * NOT EXISTS a probe of its unique index per invitation: as anti-joins
-     * the planner hashed the tenant's every interview, once per batch */
+     * NOT EXISTS a probe per invitation (as anti-joins the planner hashed
+     * the tenant's every interview, once per batch), and the tenant named
+     * by IS NOT DISTINCT FROM, which no index answers, leaves each probe
+     * the one index led by its key (migration 0053; by `tenant_id =` the
+     * planner, with statistics that had not seen the tenant, took another
+     * index of the tenant's and walked every interview of it per probe) */
     " fresh AS MATERIALIZED (SELECT DISTINCT ON (x.a) gen_random_uuid() AS id, x.*,"
     "   'epoch'::timestamptz + x.us * interval '1 microsecond' AS invite_time"
     "   FROM jsonb_to_recordset($5::jsonb) AS x(e bigint, a uuid, j uuid, c uuid, m text,"
     "   us bigint, i int)"
-    "   WHERE NOT EXISTS (SELECT 1 FROM scheduling.interviews o WHERE o.tenant_id = $1::uuid"
-    "     AND o.invitation = x.e OFFSET 0)"
-    "   AND NOT EXISTS (SELECT 1 FROM scheduling.interviews o WHERE o.tenant_id = $1::uuid"
-    "     AND o.application_id = x.a AND o.state NOT IN ('completed', 'no_show', 'cancelled')"
-    "     OFFSET 0)"
+    "   WHERE NOT EXISTS (SELECT 1 FROM scheduling.interviews o WHERE o.invitation = x.e"
+    "     AND o.tenant_id IS NOT DISTINCT FROM $1::uuid OFFSET 0)"
+    "   AND NOT EXISTS (SELECT 1 FROM scheduling.interviews o WHERE o.application_id = x.a"
+    "     AND o.tenant_id IS NOT DISTINCT FROM $1::uuid"
+    "     AND o.state NOT IN ('completed', 'no_show', 'cancelled') OFFSET 0)"
     "   ORDER BY x.a, x.i),"
     /* the lot: the waiting ones, oldest first, then the new ones in the
      * batch's order */
