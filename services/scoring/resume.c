@@ -136,9 +136,9 @@ static double merged_years(range_t *r, size_t n)
     return total;
 }
 
-/* A stated figure next to a marker: "5年", "5+ years", "2.5 yrs" (digits
- * only, not 五年). *after is past the marker, or past the number when there
- * is none. */
+/* A stated figure next to a marker: "5年", "5+ years", "2.5 yrs" (Chinese
+ * numerals: chinese_years). *after is past the marker, or past the number when
+ * there is none. */
 static double stated_years(const char *p, const char *end, const char **after)
 {
     const char *q;
@@ -165,6 +165,72 @@ static double stated_years(const char *p, const char *end, const char **after)
             return v;
         }
     return 0;
+}
+
+/* A Chinese numeral at p, 0-9 (零 〇 一 二 两 … 九) or 10 (十), with *after
+ * past it; -1 when none begins there. */
+static int cn_digit(const char *p, const char *end, const char **after)
+{
+    static const char *const digits[] = { "零", "一", "二", "三", "四", "五", "六", "七",
+                                          "八", "九", "十", "两", "〇" };
+    static const int values[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 2, 0 };
+    for (size_t i = 0; i < sizeof(digits) / sizeof(digits[0]); i++)
+        if (starts(p, end, digits[i])) {
+            *after = p + strlen(digits[i]);
+            return values[i];
+        }
+    return -1;
+}
+
+/* A stated figure in Chinese numerals: "五年", "两年", "十二年", "二十年",
+ * "十多年" (10), "三年半" (3.5), the number's first character at p. Up to 99
+ * written as Chinese counts are (十, 二十五); runs of digits without 十 past
+ * one character are dates or codes ("二〇二〇年"), not years. *after is past
+ * what was read. */
+static double chinese_years(const char *text, const char *p, const char *end,
+                            const char **after)
+{
+    const char *q = p, *skip;
+    int v[4], n = 0, tens_at = -1;
+    *after = p;
+    /* the run must begin here, not inside a longer number (十二年 from 二);
+     * every numeral is three bytes, and no three bytes ending a character
+     * read as one unless they are that character (UTF-8) */
+    if (p - text >= 3 && cn_digit(p - 3, p, &skip) >= 0)
+        return 0;
+    for (int d; n < 4 && (d = cn_digit(q, end, &q)) >= 0; n++) {
+        if (d == 10 && tens_at >= 0)
+            return *after = q, 0;
+        if (d == 10)
+            tens_at = n;
+        v[n] = d;
+    }
+    *after = q;
+    if (n == 0 || n == 4)
+        return 0;
+    double years;
+    if (tens_at < 0) {
+        if (n > 1)
+            return 0;
+        years = v[0];
+    } else {
+        int tens = tens_at == 0 ? 1 : tens_at == 1 && v[0] < 10 ? v[0] : -1;
+        int units = tens_at == n - 1 ? 0 : tens_at == n - 2 && v[n - 1] < 10 ? v[n - 1] : -1;
+        if (tens < 1 || units < 0)
+            return 0;
+        years = tens * 10 + units;
+    }
+    if (starts(q, end, "多"))
+        q += strlen("多");
+    if (years <= 0 || years > MAX_YEARS || !starts(q, end, "年"))
+        return 0;
+    q += strlen("年");
+    if (starts(q, end, "半")) {
+        q += strlen("半");
+        years += 0.5;
+    }
+    *after = q;
+    return years;
 }
 
 /* An ASCII word must stand alone ("master", not "mastered"; a plural s is
@@ -240,8 +306,11 @@ void sc_resume_facts(const char *text, size_t len, int now_year, sc_resume_facts
                 continue;
             }
         }
-        if (isdigit((unsigned char)*p) && (p == text || !isdigit((unsigned char)p[-1]))) {
-            double v = stated_years(p, end, &after);
+        int digits = isdigit((unsigned char)*p) && (p == text || !isdigit((unsigned char)p[-1]));
+        double v = digits ? stated_years(p, end, &after)
+                   : (unsigned char)*p >= 0xE3 ? chinese_years(text, p, end, &after) /* CJK */
+                                               : 0;
+        if (after > p) { /* a number was read: go on past it */
             if (v > stated) {
                 stated = v;
                 stated_span = (sc_span_t){ (size_t)(p - text), (size_t)(after - text) };

@@ -129,6 +129,55 @@ static void test_stated_years_zh(void **state)
     assert_string_equal(at(f.years_span), "5年");
 }
 
+/* Chinese resumes write small counts in Chinese numerals as often as in
+ * digits: 五年 read nothing, and the experience part was lost. */
+static void test_stated_years_in_chinese_numerals(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *span;
+        double years;
+    } cases[] = {
+        { "五年产品经验，负责用户增长。", "五年", 5 },
+        { "两年产品助理，参与数据分析。", "两年", 2 },
+        { "十年以上互联网运营经验", "十年", 10 },
+        { "拥有十二年软件开发经验", "十二年", 12 },
+        { "二十年制造业管理经验", "二十年", 20 },
+        { "二十五年教龄", "二十五年", 25 },
+        { "十多年项目管理经验", "十多年", 10 },
+        { "三年半的海外销售经历", "三年半", 3.5 },
+        { "做过一年客服，五年产品", "五年", 5 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        sc_resume_facts_t f = facts(cases[i].text);
+        assert_float_equal(f.years, cases[i].years, 1e-9);
+        assert_string_equal(at(f.years_span), cases[i].span);
+    }
+}
+
+/* Numerals that are not a count of years: a year written out, a number
+ * without 年, a count past fifty, a run of numerals read from its middle. */
+static void test_chinese_numerals_that_are_not_years(void **state)
+{
+    (void)state;
+    assert_float_equal(facts("二〇二〇年毕业于浙江大学").years, 0, 1e-9);
+    assert_float_equal(facts("零一二年入职").years, 0, 1e-9);
+    assert_float_equal(facts("带领五人团队，完成三个项目").years, 0, 1e-9);
+    assert_float_equal(facts("六十年传统工艺").years, 0, 1e-9);
+    assert_float_equal(facts("十十年").years, 0, 1e-9);
+    assert_float_equal(facts("今年、去年和明年").years, 0, 1e-9);
+    /* a ranged job still wins over a stated figure, as with digits */
+    sc_resume_facts_t f = facts("十年工作经验\n2021-2024 小红书 社区运营");
+    assert_float_equal(f.years, 3, 1e-9);
+    /* the degree after a numeral is still read */
+    f = facts("三年经验，本科");
+    assert_float_equal(f.years, 3, 1e-9);
+    assert_int_equal(f.education, SC_EDU_BACHELOR);
+    /* the last bytes are a numeral: nothing read past the end */
+    assert_float_equal(facts("经验五").years, 0, 1e-9);
+    assert_float_equal(facts("经验五年").years, 5, 1e-9);
+}
+
 static void test_stated_years_en(void **state)
 {
     (void)state;
@@ -272,6 +321,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_year_range),
+        cmocka_unit_test(test_stated_years_in_chinese_numerals),
+        cmocka_unit_test(test_chinese_numerals_that_are_not_years),
         cmocka_unit_test(test_range_to_now_with_month),
         cmocka_unit_test(test_range_with_chinese_months),
         cmocka_unit_test(test_english_range_to_present),
