@@ -321,6 +321,11 @@ static Hrflow__V1__Error *call_error(hf_call_t *call)
     return call->error;
 }
 
+int hf_call_error_code(const hf_call_t *call)
+{
+    return call->error ? (int)call->error->code : 0;
+}
+
 Hrflow__V1__Error *hf_call_take_error(hf_call_t *call)
 {
     Hrflow__V1__Error *e = call->error;

@@ -267,13 +267,9 @@ SCORING_HANDLER(scoring_screen_resumes)
         if (!res)
             return hf_call_fail(call, E(INTERNAL), "out of memory");
         if (screen(call, &st, r->items[i], &memo, &res->response) < 0) {
-            Hrflow__V1__Error *e = hf_call_take_error(call);
-            if (!e || !item_fault(e->code)) { /* not this item's fault: the call fails */
-                if (e)
-                    return hf_call_fail(call, e->code, "%s", e->message);
-                return hf_call_fail(call, E(INTERNAL), "screening failed");
-            }
-            res->error = e;
+            if (!item_fault(hf_call_error_code(call)))
+                return -1; /* not this item's fault: the call fails with its error */
+            res->error = hf_call_take_error(call);
         }
         o->results[o->n_results++] = res;
     }

@@ -345,6 +345,8 @@ int hf_call_fail(hf_call_t *call, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Add a field-level detail to the call's error (validation). */
 void hf_call_detail(hf_call_t *call, const char *field, const char *code, const char *message);
+/* The code of the error recorded so far (hf_call_fail), or 0 when none. */
+int hf_call_error_code(const hf_call_t *call);
 /* The error recorded so far (hf_call_fail, hf_call_detail; in the call's
  * arena), taken off the call, which has none after: a handler of many items
  * puts one item's refusal in that item's result and goes on. NULL when none
